@@ -1,0 +1,67 @@
+"""archived: cache and keep experiment results as readable, importable Python source.
+
+The public names are re-exported here and imported lazily, so ``import archived`` stays
+light: PyTables and joblib are loaded only when a feature first needs them.
+
+>>> import archived
+>>> issubclass(archived.CycleError, archived.ArchiveError)
+True
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from .errors import (
+    ArchiveError,
+    CycleError,
+    DamagedEntryError,
+    DuplicateError,
+    InvalidNameError,
+    LockTimeout,
+    ReadOnlyError,
+    StoreNotFoundError,
+    UnarchivableError,
+    UnkeyableArgumentError,
+    UnsafeArchiveError,
+)
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it; resolved on first attribute access (PEP 562)
+_LAZY: dict[str, str] = {
+    "Archive": "archive",
+    "restore": "archive",
+    "repr_": "archive",
+    "get_imports": "archive",
+}
+
+__all__ = [
+    "ArchiveError",
+    "CycleError",
+    "DamagedEntryError",
+    "DuplicateError",
+    "InvalidNameError",
+    "LockTimeout",
+    "ReadOnlyError",
+    "StoreNotFoundError",
+    "UnarchivableError",
+    "UnkeyableArgumentError",
+    "UnsafeArchiveError",
+    "__version__",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'archived' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

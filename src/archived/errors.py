@@ -1,0 +1,194 @@
+"""The exception hierarchy of ``archived``: every error the library raises on purpose.
+
+All classes derive from :class:`ArchiveError`.  Leaves that correspond to a built-in
+error a Python user would expect also derive from it (a read-only store refusing a write
+is a ``ValueError``, a lock timeout a ``TimeoutError``, ...), so ``except ValueError``
+keeps working.
+
+Every exception pickles and unpickles with its message and attributes intact, because
+errors raised in joblib workers cross process boundaries:
+
+>>> import pickle
+>>> err = DuplicateError("x")
+>>> again = pickle.loads(pickle.dumps(err))
+>>> type(again) is DuplicateError, again.name, str(again) == str(err)
+(True, 'x', True)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "ArchiveError",
+    "DuplicateError",
+    "CycleError",
+    "UnarchivableError",
+    "InvalidNameError",
+    "UnsafeArchiveError",
+    "ReadOnlyError",
+    "StoreNotFoundError",
+    "DamagedEntryError",
+    "LockTimeout",
+    "UnkeyableArgumentError",
+]
+
+
+def _rebuild(cls: type[ArchiveError], message: str, attrs: dict[str, Any]) -> ArchiveError:
+    err = cls.__new__(cls)
+    Exception.__init__(err, message)
+    err.__dict__.update(attrs)
+    return err
+
+
+class ArchiveError(Exception):
+    """Base class of every error raised by ``archived``.
+
+    >>> raise ArchiveError("something went wrong")
+    Traceback (most recent call last):
+        ...
+    archived.errors.ArchiveError: something went wrong
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        message = self.args[0] if self.args else ""
+        return (_rebuild, (type(self), message, dict(self.__dict__)))
+
+
+class DuplicateError(ArchiveError, ValueError):
+    """A name is already present in an archive or store.
+
+    >>> str(DuplicateError("x"))
+    "name 'x' is already in the archive; choose another name"
+    """
+
+    def __init__(self, name: str, where: str = "the archive") -> None:
+        self.name = name
+        super().__init__(f"name {name!r} is already in {where}; choose another name")
+
+
+class CycleError(ArchiveError, ValueError):
+    """The object graph contains a reference cycle, which an archive cannot express.
+
+    >>> str(CycleError(["l", "l[0]", "l[0][0]"]))
+    'Archive contains cyclic dependencies: l -> l[0] -> l[0][0] (break the cycle ...)'
+    """
+
+    def __init__(self, path: list[str]) -> None:
+        self.path = list(path)
+        chain = " -> ".join(self.path)
+        super().__init__(
+            f"Archive contains cyclic dependencies: {chain} (break the cycle or give the "
+            "object an archive_1() method that rebuilds it through its constructor)"
+        )
+
+
+class UnarchivableError(ArchiveError, TypeError):
+    """An object can be neither represented as source nor pickled.
+
+    >>> str(UnarchivableError("generator", "x[2]", "cannot pickle"))
+    "cannot archive object of type 'generator' at x[2]: cannot pickle"
+    """
+
+    def __init__(self, type_name: str, path: str, reason: str = "") -> None:
+        self.type_name = type_name
+        self.path = path
+        self.reason = reason
+        tail = f": {reason}" if reason else ""
+        super().__init__(f"cannot archive object of type {type_name!r} at {path}{tail}")
+
+
+class InvalidNameError(ArchiveError, ValueError):
+    """A name that cannot be used for an archive variable or a store entry.
+
+    >>> str(InvalidNameError("1x", "not a Python identifier"))
+    "invalid name '1x': not a Python identifier"
+    """
+
+    def __init__(self, name: object, reason: str) -> None:
+        self.name = name
+        self.reason = reason
+        super().__init__(f"invalid name {name!r}: {reason}")
+
+
+class UnsafeArchiveError(ArchiveError, ValueError):
+    """A safe load met a construct outside the grammar ``archived`` writes.
+
+    >>> str(UnsafeArchiveError(3, "call of 'open'"))
+    "unsafe archive: line 3: call of 'open' is not allowed in a safe load"
+    """
+
+    def __init__(self, line: int | None, construct: str) -> None:
+        self.line = line
+        self.construct = construct
+        where = f"line {line}: " if line is not None else ""
+        super().__init__(f"unsafe archive: {where}{construct} is not allowed in a safe load")
+
+
+class ReadOnlyError(ArchiveError, ValueError):
+    """A write was attempted on a store opened read-only.
+
+    >>> str(ReadOnlyError())
+    'DataSet opened in read-only mode.'
+    """
+
+    def __init__(self, message: str = "DataSet opened in read-only mode.") -> None:
+        super().__init__(message)
+
+
+class StoreNotFoundError(ArchiveError, FileNotFoundError):
+    """A store that does not exist was opened for reading.
+
+    >>> str(StoreNotFoundError("/tmp/nowhere"))
+    "no DataSet at '/tmp/nowhere' (open it with mode='w' to create it)"
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        super().__init__(f"no DataSet at {path!r} (open it with mode='w' to create it)")
+
+
+class DamagedEntryError(ArchiveError, OSError):
+    """An entry of a store could not be read back (truncated data, broken source).
+
+    >>> str(DamagedEntryError("x_3", "truncated HDF5 file"))
+    "entry 'x_3' is damaged: truncated HDF5 file"
+    """
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name = name
+        self.reason = reason
+        super().__init__(f"entry {name!r} is damaged: {reason}")
+
+
+class LockTimeout(ArchiveError, TimeoutError):
+    """A lock could not be acquired within the timeout.
+
+    >>> str(LockTimeout("/data/run/.lock", 60))
+    "could not lock '/data/run/.lock' within 60 s: another writer holds it"
+    """
+
+    def __init__(self, lock_file: str, timeout: float) -> None:
+        self.lock_file = lock_file
+        self.timeout = timeout
+        super().__init__(
+            f"could not lock {lock_file!r} within {timeout:g} s: another writer holds it"
+        )
+
+
+class UnkeyableArgumentError(ArchiveError, TypeError):
+    """An argument of a cached call cannot be turned into a deterministic key.
+
+    >>> str(UnkeyableArgumentError("rng", "generator"))
+    "cannot key parameter 'rng' of type 'generator'; pass ignore=('rng',) to leave it out"
+    """
+
+    def __init__(self, parameter: str, type_name: str, reason: str = "") -> None:
+        self.parameter = parameter
+        self.type_name = type_name
+        self.reason = reason
+        tail = f" ({reason})" if reason else ""
+        super().__init__(
+            f"cannot key parameter {parameter!r} of type {type_name!r}{tail}; "
+            f"pass ignore=({parameter!r},) to leave it out"
+        )

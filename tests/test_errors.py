@@ -1,0 +1,61 @@
+"""Every exception class pickles intact and sits in the documented hierarchy."""
+
+import inspect
+import pickle
+
+import pytest
+
+import archived.errors as errors
+from archived.errors import ArchiveError
+
+EXAMPLES = [
+    errors.DuplicateError("x"),
+    errors.CycleError(["l", "l[0]"]),
+    errors.UnarchivableError("generator", "d['g']", "cannot pickle"),
+    errors.InvalidNameError("1x", "not a Python identifier"),
+    errors.UnsafeArchiveError(4, "call of 'open'"),
+    errors.ReadOnlyError(),
+    errors.StoreNotFoundError("/nowhere"),
+    errors.DamagedEntryError("x_1", "truncated HDF5 file"),
+    errors.LockTimeout("/s/.lock", 1.5),
+    errors.UnkeyableArgumentError("rng", "generator"),
+    ArchiveError("plain"),
+]
+
+
+def test_every_public_exception_class_has_an_example_here():
+    classes = {c for _, c in inspect.getmembers(errors, inspect.isclass)
+               if issubclass(c, ArchiveError)}
+    assert classes == {type(e) for e in EXAMPLES}
+
+
+@pytest.mark.parametrize("err", EXAMPLES, ids=lambda e: type(e).__name__)
+def test_exception_pickles_with_type_message_and_attributes(err):
+    again = pickle.loads(pickle.dumps(err))
+    assert type(again) is type(err)
+    assert str(again) == str(err)
+    assert again.__dict__ == err.__dict__
+
+
+@pytest.mark.parametrize(
+    "cls, builtin",
+    [
+        (errors.ReadOnlyError, ValueError),
+        (errors.LockTimeout, TimeoutError),
+        (errors.InvalidNameError, ValueError),
+        (errors.UnkeyableArgumentError, TypeError),
+        (errors.StoreNotFoundError, FileNotFoundError),
+    ],
+)
+def test_leaf_errors_are_also_the_builtin_a_user_expects(cls, builtin):
+    assert issubclass(cls, ArchiveError) and issubclass(cls, builtin)
+
+
+def test_import_archived_does_not_import_pytables_or_joblib():
+    import subprocess
+    import sys
+
+    code = "import sys, archived; print('tables' in sys.modules, 'joblib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["False", "False"]
