@@ -1,0 +1,341 @@
+"""Deterministic keys for the arguments of cached calls.
+
+A key is the 128-bit xxh3 digest (32 hex digits) of a tagged, length-prefixed encoding of a
+value.  It is the same in every process, run and machine: nothing depends on ``id()``,
+``hash()`` (salted for ``str``) or a ``repr`` that may hold an address.  Every kind of value
+carries its own tag, so values that compare equal in Python but may act differently are kept
+apart (``True`` and ``1``, ``1`` and ``1.0``, a list and a tuple, a set and a frozenset).
+
+What can be keyed, and how:
+
+* ``None``, ``bool``, ``int`` (any size), ``str``, ``bytes``, ``bytearray``.
+* ``float`` and ``complex`` exactly, by their IEEE bits: ``0.0`` and ``-0.0`` are two keys;
+  every NaN is one key (NaN payloads are not something a caller chooses).
+* ``list`` and ``tuple`` by their items in order.
+* ``dict`` by its items regardless of insertion order, like ``==`` on dicts (keys of mixed,
+  unorderable types are fine: items are ordered by their own digests);
+  ``collections.OrderedDict`` in insertion order, again like its ``==``.
+* ``set`` and ``frozenset`` regardless of order.
+* numpy arrays by dtype (with byte order), shape and content.  The content of a C-contiguous
+  array is hashed in place, without a copy; object arrays are keyed item by item.
+  Numpy scalars by dtype and bits.
+* ``enum.Enum`` members by class and name, ``pathlib`` paths, ``range`` and ``slice``.
+* Objects with an ``archive_1()`` method by their class and the ``(rep, args, imports)`` it
+  returns, so two objects that would be archived identically share a key.
+
+Anything else raises :class:`~archived.errors.UnkeyableArgumentError` naming the parameter
+and where in it the value sits; a wrong key is never made up from an address.
+
+>>> hash_value((1, 2.5, "a")) == hash_value((1, 2.5, "a"))
+True
+>>> hash_value(True) == hash_value(1), hash_value(0.0) == hash_value(-0.0)
+(False, False)
+>>> hash_value({"a": 1, "b": 2}) == hash_value({"b": 2, "a": 1})
+True
+>>> len(hash_value(None))
+32
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import pathlib
+import struct
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any
+
+import xxhash
+
+from .errors import UnkeyableArgumentError
+
+__all__ = ["hash_value", "hash_call", "readable"]
+
+_CANONICAL_NAN = struct.pack("<d", math.nan)
+
+
+def hash_value(value: Any, *, parameter: str = "value") -> str:
+    """Return the 32-hex-digit key of ``value``.
+
+    Args:
+        value: the value to key (see the module documentation for what can be keyed).
+        parameter: the name used in the error message if ``value`` cannot be keyed.
+
+    Raises:
+        UnkeyableArgumentError: ``value`` holds something that has no deterministic key.
+
+    >>> import numpy as np
+    >>> a = np.arange(6.0)
+    >>> hash_value(a) == hash_value(a.copy()) != hash_value(a.reshape(2, 3))
+    True
+    >>> hash_value({1, 2, 3}) == hash_value({3, 2, 1})
+    True
+    >>> hash_value([object()], parameter="x")
+    Traceback (most recent call last):
+        ...
+    archived.errors.UnkeyableArgumentError: cannot key parameter 'x' of type 'object' ...
+    """
+    hasher = xxhash.xxh3_128()
+    _Encoder(parameter).feed(hasher, value, parameter)
+    return hasher.hexdigest()
+
+
+def hash_call(identity: str, version: str, parameters: Mapping[str, Any]) -> str:
+    """Return the key of one call: the function's identity, code version and parameters.
+
+    ``parameters`` maps parameter names to values (the bound arguments, defaults applied);
+    the order of the names does not matter.
+
+    >>> k = hash_call("mod.f", "v1", {"x": 1, "y": 2})
+    >>> k == hash_call("mod.f", "v1", {"y": 2, "x": 1})
+    True
+    >>> k != hash_call("mod.f", "v2", {"x": 1, "y": 2})
+    True
+    """
+    hasher = xxhash.xxh3_128()
+    hasher.update(_text(b"C", identity))
+    hasher.update(_text(b"V", version))
+    hasher.update(_length(len(parameters)))
+    for name in sorted(parameters):
+        hasher.update(_text(b"P", name))
+        _Encoder(name).feed(hasher, parameters[name], name)
+    return hasher.hexdigest()
+
+
+def readable(value: Any, *, array_items: int = 20) -> Any:
+    """Return ``value`` as plain builtins a person can read in an entry's info record.
+
+    Builtin containers and scalars are kept as they are (recursively); numpy scalars become
+    their Python value; arrays with at most ``array_items`` items become their ``repr``,
+    larger ones a summary with dtype, shape and content key; other keyable objects a
+    descriptive string.  The result is for reading and comparing, not for rebuilding.
+
+    >>> readable({"n": 3, "xs": (1.5, None)})
+    {'n': 3, 'xs': (1.5, None)}
+    >>> import numpy as np
+    >>> readable(np.float32(0.5)), readable(np.arange(3))
+    (0.5, 'array([0, 1, 2])')
+    >>> readable(np.zeros((100, 100)))
+    'ndarray(dtype=float64, shape=(100, 100), key=...)'
+    """
+    import numpy as np
+
+    kind = type(value)
+    if value is None or kind in (bool, int, float, complex, str, bytes):
+        return value
+    if kind in (list, tuple):
+        return kind(readable(item, array_items=array_items) for item in value)
+    if kind in (set, frozenset):
+        items = [readable(item, array_items=array_items) for item in value]
+        return kind(items) if all(_is_hashable(item) for item in items) else items
+    if kind is dict or kind is OrderedDict:
+        return {
+            (k if _is_hashable(k) else repr(k)): readable(v, array_items=array_items)
+            for k, v in value.items()
+        }
+    if kind is bytearray:
+        return bytes(value)
+    if isinstance(value, np.generic):
+        return value.item() if value.dtype.kind in "biufc" else repr(value)
+    if kind is np.ndarray:
+        if value.size <= array_items and value.dtype.kind != "O":
+            return repr(value)
+        return f"ndarray(dtype={value.dtype}, shape={value.shape}, key={hash_value(value)[:16]})"
+    if isinstance(value, enum.Enum):
+        return f"{kind.__qualname__}.{value.name}"
+    if isinstance(value, pathlib.PurePath):
+        return str(value)
+    if kind in (range, slice):
+        return repr(value)
+    if callable(getattr(value, "archive_1", None)):
+        rep, args, _ = value.archive_1()
+        return f"{rep} with {readable(_as_mapping(args), array_items=array_items)!r}"
+    return f"<{kind.__module__}.{kind.__qualname__}>"
+
+
+def _is_hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _length(n: int) -> bytes:
+    return n.to_bytes(8, "little")
+
+
+def _text(tag: bytes, text: str) -> bytes:
+    data = text.encode("utf-8", "surrogatepass")
+    return tag + _length(len(data)) + data
+
+
+def _as_mapping(args: Any) -> dict[Any, Any]:
+    """``archive_1`` returns its args as a dict or as a sequence of (name, value) pairs."""
+    return dict(args)
+
+
+class _Encoder:
+    """Feeds the tagged encoding of one parameter's value into a hasher.
+
+    ``path`` strings say where in the parameter a value sits (``cfg['a'][2]``) for errors.
+    """
+
+    def __init__(self, parameter: str) -> None:
+        self.parameter = parameter
+        self.active: set[int] = set()  # ids of the containers being encoded, for cycles
+
+    def feed(self, hasher: Any, value: Any, path: str) -> None:
+        kind = type(value)
+        simple = _SIMPLE.get(kind)
+        if simple is not None:
+            hasher.update(simple(value))
+            return
+        if value is None:
+            hasher.update(b"N")
+            return
+        if kind in (list, tuple, dict, OrderedDict, set, frozenset):
+            self._container(hasher, value, path)
+            return
+        self._other(hasher, value, path)
+
+    def digest(self, value: Any, path: str) -> bytes:
+        hasher = xxhash.xxh3_128()
+        self.feed(hasher, value, path)
+        return hasher.digest()
+
+    def _container(self, hasher: Any, value: Any, path: str) -> None:
+        if id(value) in self.active:
+            self._refuse(value, path, "it contains itself (a reference cycle)")
+        self.active.add(id(value))
+        try:
+            kind = type(value)
+            hasher.update(_CONTAINER_TAGS[kind] + _length(len(value)))
+            if kind in (list, tuple):
+                for i, item in enumerate(value):
+                    self.feed(hasher, item, f"{path}[{i}]")
+            elif kind is OrderedDict:
+                for k, v in value.items():
+                    self.feed(hasher, k, f"{path} key {k!r}")
+                    self.feed(hasher, v, f"{path}[{k!r}]")
+            elif kind is dict:
+                # order-independent, like dict ==: items sorted by their own digests
+                items = sorted(
+                    self.digest(k, f"{path} key {k!r}") + self.digest(v, f"{path}[{k!r}]")
+                    for k, v in value.items()
+                )
+                hasher.update(b"".join(items))
+            else:
+                hasher.update(b"".join(sorted(self.digest(x, f"{path} item") for x in value)))
+        finally:
+            self.active.discard(id(value))
+
+    def _other(self, hasher: Any, value: Any, path: str) -> None:
+        import numpy as np
+
+        kind = type(value)
+        if kind is np.ndarray:
+            self._array(hasher, value, path)
+        elif isinstance(value, np.generic):
+            hasher.update(_text(b"g", value.dtype.str) + np.asarray(value).tobytes())
+        elif isinstance(value, enum.Enum):
+            hasher.update(_text(b"E", f"{kind.__module__}.{kind.__qualname__}"))
+            hasher.update(_text(b"e", value.name))
+        elif isinstance(value, pathlib.PurePath):
+            hasher.update(_text(b"p", f"{kind.__module__}.{kind.__qualname__}"))
+            hasher.update(_text(b"s", str(value)))
+        elif kind is range:
+            hasher.update(b"r")
+            for part in (value.start, value.stop, value.step):
+                self.feed(hasher, part, path)
+        elif kind is slice:
+            hasher.update(b"/")
+            for part in (value.start, value.stop, value.step):
+                self.feed(hasher, part, f"{path} slice bound")
+        elif callable(getattr(value, "archive_1", None)):
+            self._archivable(hasher, value, path)
+        else:
+            self._refuse(value, path, "")
+
+    def _array(self, hasher: Any, value: Any, path: str) -> None:
+        import numpy as np
+
+        dtype = value.dtype
+        hasher.update(_text(b"a", dtype.str if dtype.fields is None else repr(dtype.descr)))
+        hasher.update(_length(value.ndim) + b"".join(_length(n) for n in value.shape))
+        if dtype.hasobject:
+            if id(value) in self.active:
+                self._refuse(value, path, "it contains itself (a reference cycle)")
+            self.active.add(id(value))
+            try:
+                for i, item in enumerate(value.flat):
+                    self.feed(hasher, item, f"{path}.flat[{i}]")
+            finally:
+                self.active.discard(id(value))
+            return
+        if value.nbytes == 0:
+            return
+        if not value.flags.c_contiguous:
+            value = np.ascontiguousarray(value)
+        # a flat uint8 view exports a buffer for every dtype (datetime64 does not) copy-free
+        hasher.update(value.reshape(-1).view(np.uint8))
+
+    def _archivable(self, hasher: Any, value: Any, path: str) -> None:
+        try:
+            rep, args, imports = value.archive_1()
+        except Exception as err:  # the object's own method failed: not our key to guess
+            self._refuse(value, path, f"its archive_1() raised {err!r}")
+        kind = type(value)
+        hasher.update(_text(b"A", f"{kind.__module__}.{kind.__qualname__}"))
+        self.feed(hasher, str(rep), f"{path} archive_1 rep")
+        self.feed(hasher, _as_mapping(args), f"{path} archive_1 args")
+        self.feed(hasher, [tuple(i) for i in imports], f"{path} archive_1 imports")
+
+    def _refuse(self, value: Any, path: str, reason: str) -> None:
+        where = "" if path == self.parameter else f"at {path}"
+        detail = "; ".join(part for part in (where, reason) if part)
+        kind = type(value)
+        name = (
+            kind.__qualname__
+            if kind.__module__ == "builtins"
+            else (f"{kind.__module__}.{kind.__qualname__}")
+        )
+        raise UnkeyableArgumentError(self.parameter, name, detail)
+
+
+def _float_bytes(value: float) -> bytes:
+    return b"f" + (_CANONICAL_NAN if value != value else struct.pack("<d", value))
+
+
+def _complex_bytes(value: complex) -> bytes:
+    return b"c" + _float_bytes(value.real) + _float_bytes(value.imag)
+
+
+def _int_bytes(value: int) -> bytes:
+    data = value.to_bytes((value.bit_length() + 8) // 8 or 1, "little", signed=True)
+    return b"i" + _length(len(data)) + data
+
+
+def _bytes_bytes(value: bytes) -> bytes:
+    return b"b" + _length(len(value)) + value
+
+
+_SIMPLE = {
+    bool: lambda v: b"T" if v else b"F",
+    int: _int_bytes,
+    float: _float_bytes,
+    complex: _complex_bytes,
+    str: lambda v: _text(b"s", v),
+    bytes: _bytes_bytes,
+    bytearray: lambda v: b"B" + _length(len(v)) + bytes(v),
+}
+
+_CONTAINER_TAGS: dict[type, bytes] = {
+    list: b"l",
+    tuple: b"t",
+    dict: b"d",
+    OrderedDict: b"o",
+    set: b"S",
+    frozenset: b"Z",
+}
