@@ -1,0 +1,184 @@
+"""Inter-process locks for stores: ``fcntl`` locks, or lock files on shared filesystems.
+
+:class:`StoreLock` is the one interface.  By default it takes an exclusive ``fcntl.flock``
+on a lock file: the operating system releases it when the holder exits or is killed
+(even by ``SIGKILL``), so a crashed writer never leaves a store locked.  Network
+filesystems do not always honour ``fcntl`` locks; there ``soft=True`` uses a lock
+*file* whose existence is the lock (:class:`filelock.SoftFileLock`, which reclaims
+the lock of a holder that died on the same host).
+
+A lock is reentrant in the thread that holds it, and two :class:`StoreLock` objects
+on the same file exclude each other even inside one process, so one object per
+writer is all a caller needs.  A lock not acquired within ``timeout`` seconds raises
+:class:`~archived.errors.LockTimeout` naming the lock file.
+
+>>> import os, tempfile
+>>> path = os.path.join(tempfile.mkdtemp(), ".lock")
+>>> with StoreLock(path, timeout=1):
+...     try:
+...         with StoreLock(path, timeout=0.05):
+...             pass
+...     except TimeoutError as err:
+...         print(type(err).__name__)
+LockTimeout
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from types import TracebackType
+
+from .errors import LockTimeout
+
+__all__ = ["StoreLock"]
+
+# Polling starts fast so an uncontended or briefly contended lock costs microseconds,
+# and backs off so many waiting processes do not spin.
+_FIRST_POLL = 0.0002
+_LAST_POLL = 0.02
+
+
+class StoreLock:
+    """An exclusive, reentrant inter-process lock on the file ``lock_path``.
+
+    Args:
+        lock_path: the lock file; created if missing, never deleted (deleting a lock
+            file under ``fcntl`` locking would let two writers lock two different files).
+        timeout: seconds to wait for the lock; ``0`` tries once, ``None`` waits forever.
+        soft: use a lock file instead of ``fcntl`` (for NFS and other shared
+            filesystems where ``fcntl`` locks are unreliable).
+
+    Use it as a context manager, or call :meth:`acquire` / :meth:`release`:
+
+    >>> import os, tempfile
+    >>> lock = StoreLock(os.path.join(tempfile.mkdtemp(), "k.lock"), timeout=5)
+    >>> with lock:
+    ...     with lock:          # reentrant in the holding thread
+    ...         lock.is_locked
+    True
+    >>> lock.is_locked
+    False
+    """
+
+    def __init__(
+        self, lock_path: str | os.PathLike[str], timeout: float | None = 60, *, soft: bool = False
+    ) -> None:
+        self.lock_path = os.fspath(lock_path)
+        self.timeout = timeout
+        self.soft = soft
+        self._thread_lock = threading.RLock()
+        self._depth = 0
+        self._fd: int | None = None
+        self._soft_lock: object | None = None
+
+    @property
+    def is_locked(self) -> bool:
+        """Whether this object holds the lock now.
+
+        >>> import os, tempfile
+        >>> StoreLock(os.path.join(tempfile.mkdtemp(), "l"), 1).is_locked
+        False
+        """
+        return self._depth > 0
+
+    def acquire(self) -> StoreLock:
+        """Take the lock, waiting up to ``timeout`` seconds; raise ``LockTimeout`` after.
+
+        >>> import os, tempfile
+        >>> lock = StoreLock(os.path.join(tempfile.mkdtemp(), "l"), 1).acquire()
+        >>> lock.release()
+        """
+        deadline = None if self.timeout is None else time.monotonic() + self.timeout
+        wait = -1 if self.timeout is None else max(self.timeout, 0)
+        if not self._thread_lock.acquire(timeout=wait):
+            raise LockTimeout(self.lock_path, self.timeout or 0)
+        try:
+            if self._depth == 0:
+                if self.soft:
+                    self._acquire_soft()
+                else:
+                    self._acquire_fcntl(deadline)
+            self._depth += 1
+        except BaseException:
+            self._thread_lock.release()
+            raise
+        return self
+
+    def release(self) -> None:
+        """Give the lock back (the outermost release of a reentrant hold unlocks the file).
+
+        >>> import os, tempfile
+        >>> lock = StoreLock(os.path.join(tempfile.mkdtemp(), "l"), 1)
+        >>> with lock: pass
+        >>> lock.release()
+        Traceback (most recent call last):
+            ...
+        RuntimeError: release of an unheld lock ...
+        """
+        if self._depth == 0:
+            raise RuntimeError(f"release of an unheld lock {self.lock_path!r}")
+        self._depth -= 1
+        try:
+            if self._depth == 0:
+                if self.soft:
+                    self._soft_lock.release()  # type: ignore[attr-defined]
+                    self._soft_lock = None
+                else:
+                    assert self._fd is not None
+                    # closing the descriptor drops the flock
+                    os.close(self._fd)
+                    self._fd = None
+        finally:
+            self._thread_lock.release()
+
+    def __enter__(self) -> StoreLock:
+        return self.acquire()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.release()
+
+    def __repr__(self) -> str:
+        kind = "soft" if self.soft else "fcntl"
+        state = "locked" if self.is_locked else "unlocked"
+        return f"StoreLock({self.lock_path!r}, {kind}, {state})"
+
+    def _acquire_fcntl(self, deadline: float | None) -> None:
+        import fcntl
+
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o666)
+        poll = _FIRST_POLL
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    now = time.monotonic()
+                    if deadline is not None and now >= deadline:
+                        raise LockTimeout(self.lock_path, self.timeout or 0) from None
+                    pause = poll if deadline is None else min(poll, deadline - now)
+                    time.sleep(pause)
+                    poll = min(poll * 2, _LAST_POLL)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+
+    def _acquire_soft(self) -> None:
+        import filelock
+
+        lock = filelock.SoftFileLock(
+            self.lock_path, timeout=-1 if self.timeout is None else self.timeout
+        )
+        try:
+            lock.acquire()
+        except filelock.Timeout:
+            raise LockTimeout(self.lock_path, self.timeout or 0) from None
+        self._soft_lock = lock

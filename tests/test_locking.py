@@ -1,0 +1,157 @@
+"""StoreLock: exclusion across objects, threads and processes; timeouts; crash release."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from archived.errors import LockTimeout
+from archived.locking import StoreLock
+
+KINDS = [pytest.param(False, id="fcntl"), pytest.param(True, id="soft")]
+
+HOLDER = """
+import sys, time
+from archived.locking import StoreLock
+lock = StoreLock(sys.argv[1], timeout=5, soft=sys.argv[2] == "1")
+lock.acquire()
+print("held", flush=True)
+time.sleep(60)
+"""
+
+COUNTER = """
+import sys
+from archived.locking import StoreLock
+path, soft, n = sys.argv[1], sys.argv[2] == "1", int(sys.argv[3])
+lock = StoreLock(path + ".lock", timeout=60, soft=soft)
+for _ in range(n):
+    with lock:
+        with open(path) as f:
+            value = int(f.read())
+        with open(path, "w") as f:
+            f.write(str(value + 1))
+"""
+
+
+@pytest.mark.parametrize("soft", KINDS)
+def test_second_lock_on_same_file_times_out_with_lock_timeout_naming_the_file(tmp_path, soft):
+    path = str(tmp_path / ".lock")
+    with StoreLock(path, timeout=1, soft=soft):
+        start = time.monotonic()
+        with pytest.raises(LockTimeout) as info:
+            StoreLock(path, timeout=0.2, soft=soft).acquire()
+        waited = time.monotonic() - start
+    assert 0.2 <= waited < 2
+    assert path in str(info.value)
+    assert isinstance(info.value, TimeoutError)
+
+
+@pytest.mark.parametrize("soft", KINDS)
+def test_lock_is_free_again_after_release(tmp_path, soft):
+    path = str(tmp_path / ".lock")
+    first = StoreLock(path, timeout=1, soft=soft)
+    with first:
+        assert first.is_locked
+    assert not first.is_locked
+    with StoreLock(path, timeout=0.5, soft=soft) as second:
+        assert second.is_locked
+
+
+def test_lock_is_reentrant_in_the_holding_thread(tmp_path):
+    lock = StoreLock(tmp_path / ".lock", timeout=0.2)
+    with lock, lock, lock:
+        assert lock.is_locked
+    assert not lock.is_locked
+
+
+def test_release_of_unheld_lock_raises(tmp_path):
+    with pytest.raises(RuntimeError, match="unheld"):
+        StoreLock(tmp_path / ".lock", timeout=1).release()
+
+
+def test_one_lock_object_shared_by_threads_excludes_the_other_thread(tmp_path):
+    lock = StoreLock(tmp_path / ".lock", timeout=10)
+    inside = []
+    overlaps = []
+
+    def work():
+        for _ in range(200):
+            with lock:
+                inside.append(1)
+                if len(inside) > 1:
+                    overlaps.append(1)
+                inside.pop()
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert overlaps == []
+
+
+def test_other_thread_times_out_while_one_thread_holds_the_lock(tmp_path):
+    lock = StoreLock(tmp_path / ".lock", timeout=0.1)
+    errors = []
+    with lock:
+
+        def other():
+            try:
+                lock.acquire()
+            except LockTimeout as err:
+                errors.append(err)
+
+        t = threading.Thread(target=other)
+        t.start()
+        t.join()
+    assert len(errors) == 1
+
+
+@pytest.mark.parametrize("soft", KINDS)
+def test_processes_incrementing_a_counter_under_the_lock_lose_no_update(tmp_path, soft):
+    counter = tmp_path / "counter"
+    counter.write_text("0")
+    procs = [
+        subprocess.Popen([sys.executable, "-c", COUNTER, str(counter), "1" if soft else "0", "50"])
+        for _ in range(4)
+    ]
+    for p in procs:
+        assert p.wait(timeout=120) == 0
+    assert counter.read_text() == "200"
+
+
+@pytest.mark.parametrize("soft", KINDS)
+def test_lock_of_a_sigkilled_holder_is_released(tmp_path, soft):
+    path = str(tmp_path / ".lock")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, path, "1" if soft else "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(LockTimeout):
+            StoreLock(path, timeout=0.1, soft=soft).acquire()
+        os.kill(holder.pid, signal.SIGKILL)
+        holder.wait(timeout=10)
+        with StoreLock(path, timeout=5, soft=soft) as lock:
+            assert lock.is_locked
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+            holder.wait()
+
+
+def test_zero_timeout_tries_once(tmp_path):
+    path = tmp_path / ".lock"
+    with StoreLock(path, timeout=1):
+        start = time.monotonic()
+        with pytest.raises(LockTimeout):
+            StoreLock(path, timeout=0).acquire()
+        assert time.monotonic() - start < 0.5
