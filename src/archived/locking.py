@@ -29,6 +29,7 @@ import os
 import threading
 import time
 from types import TracebackType
+from typing import Any
 
 from .errors import LockTimeout
 
@@ -71,7 +72,7 @@ class StoreLock:
         self._thread_lock = threading.RLock()
         self._depth = 0
         self._fd: int | None = None
-        self._soft_lock: object | None = None
+        self._soft_lock: Any = None
 
     @property
     def is_locked(self) -> bool:
@@ -123,7 +124,7 @@ class StoreLock:
         try:
             if self._depth == 0:
                 if self.soft:
-                    self._soft_lock.release()  # type: ignore[attr-defined]
+                    self._soft_lock.release()
                     self._soft_lock = None
                 else:
                     assert self._fd is not None
