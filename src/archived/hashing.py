@@ -81,11 +81,19 @@ def hash_value(value: Any, *, parameter: str = "value") -> str:
     return hasher.hexdigest()
 
 
-def hash_call(identity: str, version: str, parameters: Mapping[str, Any]) -> str:
+def hash_call(
+    identity: str,
+    version: str,
+    parameters: Mapping[str, Any],
+    *,
+    array_keys: dict[int, str] | None = None,
+) -> str:
     """Return the key of one call: the function's identity, code version and parameters.
 
     ``parameters`` maps parameter names to values (the bound arguments, defaults applied);
-    the order of the names does not matter.
+    the order of the names does not matter.  If ``array_keys`` is a dict, the key of every
+    numpy array met is stored in it under the array's ``id()``, so :func:`readable` can
+    name arrays without hashing them a second time.
 
     >>> k = hash_call("mod.f", "v1", {"x": 1, "y": 2})
     >>> k == hash_call("mod.f", "v1", {"y": 2, "x": 1})
@@ -99,17 +107,20 @@ def hash_call(identity: str, version: str, parameters: Mapping[str, Any]) -> str
     hasher.update(_length(len(parameters)))
     for name in sorted(parameters):
         hasher.update(_text(b"P", name))
-        _Encoder(name).feed(hasher, parameters[name], name)
+        _Encoder(name, array_keys).feed(hasher, parameters[name], name)
     return hasher.hexdigest()
 
 
-def readable(value: Any, *, array_items: int = 20) -> Any:
+def readable(
+    value: Any, *, array_items: int = 20, array_keys: dict[int, str] | None = None
+) -> Any:
     """Return ``value`` as plain builtins a person can read in an entry's info record.
 
     Builtin containers and scalars are kept as they are (recursively); numpy scalars become
     their Python value; arrays with at most ``array_items`` items become their ``repr``,
-    larger ones a summary with dtype, shape and content key; other keyable objects a
-    descriptive string.  The result is for reading and comparing, not for rebuilding.
+    larger ones a summary with dtype, shape and content key (taken from ``array_keys``, as
+    filled by :func:`hash_call`, when there); other keyable objects a descriptive string.
+    The result is for reading and comparing, not for rebuilding.
 
     >>> readable({"n": 3, "xs": (1.5, None)})
     {'n': 3, 'xs': (1.5, None)}
@@ -121,19 +132,19 @@ def readable(value: Any, *, array_items: int = 20) -> Any:
     """
     import numpy as np
 
+    def inner(item: Any) -> Any:
+        return readable(item, array_items=array_items, array_keys=array_keys)
+
     kind = type(value)
     if value is None or kind in (bool, int, float, complex, str, bytes):
         return value
     if kind in (list, tuple):
-        return kind(readable(item, array_items=array_items) for item in value)
+        return kind(inner(item) for item in value)
     if kind in (set, frozenset):
-        items = [readable(item, array_items=array_items) for item in value]
+        items = [inner(item) for item in value]
         return kind(items) if all(_is_hashable(item) for item in items) else items
     if kind is dict or kind is OrderedDict:
-        return {
-            (k if _is_hashable(k) else repr(k)): readable(v, array_items=array_items)
-            for k, v in value.items()
-        }
+        return {(k if _is_hashable(k) else repr(k)): inner(v) for k, v in value.items()}
     if kind is bytearray:
         return bytes(value)
     if isinstance(value, np.generic):
@@ -141,7 +152,8 @@ def readable(value: Any, *, array_items: int = 20) -> Any:
     if kind is np.ndarray:
         if value.size <= array_items and value.dtype.kind != "O":
             return repr(value)
-        return f"ndarray(dtype={value.dtype}, shape={value.shape}, key={hash_value(value)[:16]})"
+        key = (array_keys or {}).get(id(value)) or _content_key(value)
+        return f"ndarray(dtype={value.dtype}, shape={value.shape}, key={key[:16]})"
     if isinstance(value, enum.Enum):
         return f"{kind.__qualname__}.{value.name}"
     if isinstance(value, pathlib.PurePath):
@@ -150,7 +162,7 @@ def readable(value: Any, *, array_items: int = 20) -> Any:
         return repr(value)
     if callable(getattr(value, "archive_1", None)):
         rep, args, _ = value.archive_1()
-        return f"{rep} with {readable(_as_mapping(args), array_items=array_items)!r}"
+        return f"{rep} with {inner(_as_mapping(args))!r}"
     return f"<{kind.__module__}.{kind.__qualname__}>"
 
 
@@ -182,8 +194,9 @@ class _Encoder:
     ``path`` strings say where in the parameter a value sits (``cfg['a'][2]``) for errors.
     """
 
-    def __init__(self, parameter: str) -> None:
+    def __init__(self, parameter: str, array_keys: dict[int, str] | None = None) -> None:
         self.parameter = parameter
+        self.array_keys = array_keys
         self.active: set[int] = set()  # ids of the containers being encoded, for cycles
 
     def feed(self, hasher: Any, value: Any, path: str) -> None:
@@ -259,7 +272,6 @@ class _Encoder:
             self._refuse(value, path, "")
 
     def _array(self, hasher: Any, value: Any, path: str) -> None:
-        import numpy as np
 
         dtype = value.dtype
         hasher.update(_text(b"a", dtype.str if dtype.fields is None else repr(dtype.descr)))
@@ -274,12 +286,10 @@ class _Encoder:
             finally:
                 self.active.discard(id(value))
             return
-        if value.nbytes == 0:
-            return
-        if not value.flags.c_contiguous:
-            value = np.ascontiguousarray(value)
-        # a flat uint8 view exports a buffer for every dtype (datetime64 does not) copy-free
-        hasher.update(value.reshape(-1).view(np.uint8))
+        content = _content_key(value)
+        hasher.update(bytes.fromhex(content))
+        if self.array_keys is not None:
+            self.array_keys[id(value)] = content
 
     def _archivable(self, hasher: Any, value: Any, path: str) -> None:
         try:
@@ -302,6 +312,18 @@ class _Encoder:
             else (f"{kind.__module__}.{kind.__qualname__}")
         )
         raise UnkeyableArgumentError(self.parameter, name, detail)
+
+
+def _content_key(array: Any) -> str:
+    """The xxh3_128 hex digest of a plain (not object) array's bytes in C order."""
+    import numpy as np
+
+    content = xxhash.xxh3_128()
+    if array.nbytes:
+        data = array if array.flags.c_contiguous else np.ascontiguousarray(array)
+        # a flat uint8 view exports a buffer for every dtype (datetime64 does not), no copy
+        content.update(data.reshape(-1).view(np.uint8))  # type: ignore[arg-type]
+    return content.hexdigest()
 
 
 def _float_bytes(value: float) -> bytes:
