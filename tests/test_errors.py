@@ -17,6 +17,7 @@ EXAMPLES = [
     errors.ReadOnlyError(),
     errors.StoreNotFoundError("/nowhere"),
     errors.DamagedEntryError("x_1", "truncated HDF5 file"),
+    errors.DamagedArrayError("/s/x_1.h5", "a0", "no such file"),
     errors.LockTimeout("/s/.lock", 1.5),
     errors.UnkeyableArgumentError("rng", "generator"),
     ArchiveError("plain"),

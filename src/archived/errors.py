@@ -29,6 +29,7 @@ __all__ = [
     "ReadOnlyError",
     "StoreNotFoundError",
     "DamagedEntryError",
+    "DamagedArrayError",
     "LockTimeout",
     "UnkeyableArgumentError",
 ]
@@ -159,6 +160,21 @@ class DamagedEntryError(ArchiveError, OSError):
         self.name = name
         self.reason = reason
         super().__init__(f"entry {name!r} is damaged: {reason}")
+
+
+class DamagedArrayError(DamagedEntryError):
+    """An array stored in an HDF5 data file is missing or cannot be read back.
+
+    >>> str(DamagedArrayError("/s/x_1.h5", "a0", "no such file"))
+    "cannot read array 'a0' from '/s/x_1.h5': no such file"
+    """
+
+    def __init__(self, filename: str, key: str, reason: str) -> None:
+        self.data_file = filename  # not .filename: OSError would reformat the message
+        self.key = key
+        self.name = f"{filename}:{key}"
+        self.reason = reason
+        ArchiveError.__init__(self, f"cannot read array {key!r} from {filename!r}: {reason}")
 
 
 class LockTimeout(ArchiveError, TimeoutError):
