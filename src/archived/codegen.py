@@ -1,0 +1,143 @@
+"""Code generation: turns walked roots into archive source, without any text replacement.
+
+Nodes are visited in post-order, so every child's expression exists before its parent
+composes it.  A node gets its own statement (and a variable) when it is referenced more
+than once, was inserted under a name, is an ``archive_1`` object in the scoped form, or
+would nest deeper than :data:`MAX_DEPTH` (the parser has a nesting limit); otherwise its
+expression is inlined into its parent's.
+
+Names are chosen deterministically (counters in walk order, never ``id()``) and never
+clash with inserted names: import aliases are ``_<name>``, helper variables
+``<gname_prefix><n>``, the scoped helper function ``_d``; each gets a suffix if taken.
+
+>>> from archived.graph import Graph
+>>> from archived.reps import Context
+>>> g = Graph(Context())
+>>> shared = [1.5]
+>>> roots = [("x", *g.add_root("x", {"a": shared, "b": shared}))]
+>>> print(generate(roots, taken={"x"}))
+_g1 = [1.5]
+x = {'a': _g1, 'b': _g1}
+del _g1
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .graph import Node
+from .reps import Import, UserRep
+
+__all__ = ["generate", "MAX_DEPTH", "CLEANUP"]
+
+MAX_DEPTH = 40
+
+# Removes the ``__builtins__`` that ``exec(src, {})`` adds, so a fresh dict ends up holding
+# only the archived names.  ``__name__`` is then found in the builtins module and is
+# 'builtins'; in a module or at the prompt it is that module's name, so nothing is deleted.
+CLEANUP = "if __name__ == 'builtins':\n    del __builtins__\n"
+
+
+def generate(
+    roots: Iterable[tuple[str, str | Node, list[Node]]],
+    taken: Iterable[str],
+    scoped: bool = True,
+    gname_prefix: str = "_g",
+) -> str:
+    """Source assigning each root name, given ``(name, entry, new_nodes)`` per root."""
+    return _Writer(set(taken), scoped, gname_prefix).write(roots)
+
+
+class _Writer:
+    def __init__(self, taken: set[str], scoped: bool, gname_prefix: str) -> None:
+        self.taken = taken
+        self.scoped = scoped
+        self.prefix = gname_prefix
+        self.counter = 0
+        self.aliases: dict[Import, str] = {}
+        self.import_lines: list[str] = []
+        self.lines: list[str] = []
+        self.helpers: list[str] = []
+        self.def_name = ""
+
+    def write(self, roots: Iterable[tuple[str, str | Node, list[Node]]]) -> str:
+        lines = self.lines
+        for name, entry, order in roots:
+            for node in order:
+                self._node(node)
+            if isinstance(entry, str):
+                lines.append(f"{name} = {entry}")
+            elif entry.expr != name:
+                lines.append(f"{name} = {entry.expr}")
+        doomed = [*self.aliases.values(), *self.helpers]
+        if self.def_name:
+            doomed.append(self.def_name)
+        for i in range(0, len(doomed), 8):
+            lines.append("del " + ", ".join(doomed[i : i + 8]))
+        return "".join(line + "\n" for line in (*self.import_lines, *lines))
+
+    def _node(self, node: Node) -> None:
+        rep = node.rep
+        exprs: list[str] = []
+        depth = 0
+        for kid in node.kids:
+            if isinstance(kid, str):
+                exprs.append(kid)
+            else:
+                exprs.append(kid.expr)
+                if kid.depth > depth:
+                    depth = kid.depth
+        aliases = [self._alias(imp) for imp in rep.imports] if rep.imports else []
+        if self.scoped and isinstance(rep, UserRep):
+            expr = self._scoped_call(rep, exprs, aliases)
+            var = True
+        else:
+            expr = rep.build(exprs, aliases)
+            var = node.refs > 1 or bool(node.names) or depth >= MAX_DEPTH
+        if var:
+            name = node.names[0] if node.names else self._helper()
+            self.lines.append(f"{name} = {expr}")
+            node.expr = name
+            node.depth = 0
+        else:
+            node.expr = expr
+            node.depth = depth + 1
+
+    def _scoped_call(self, rep: UserRep, exprs: list[str], aliases: list[str]) -> str:
+        if not self.def_name:
+            self.def_name = self._fresh("_d")
+        params = [*rep.argnames, *rep.import_names]
+        self.lines.append(f"def {self.def_name}({', '.join(params)}):")
+        self.lines.append(f"    return {rep.text.strip()}")
+        args = ", ".join(f"{p}={e}" for p, e in zip(params, [*exprs, *aliases], strict=True))
+        return f"{self.def_name}({args})"
+
+    def _alias(self, imp: Import) -> str:
+        alias = self.aliases.get(imp)
+        if alias is None:
+            module, name = imp
+            if name is None:
+                alias = self._fresh("_" + module.rsplit(".", 1)[-1])
+                self.import_lines.append(f"import {module} as {alias}")
+            else:
+                alias = self._fresh("_" + name.lstrip("_"))
+                self.import_lines.append(f"from {module} import {name} as {alias}")
+            self.aliases[imp] = alias
+        return alias
+
+    def _helper(self) -> str:
+        while True:
+            self.counter += 1
+            name = f"{self.prefix}{self.counter}"
+            if name not in self.taken:
+                self.taken.add(name)
+                self.helpers.append(name)
+                return name
+
+    def _fresh(self, base: str) -> str:
+        name, k = base, 0
+        while name in self.taken:
+            k += 1
+            name = f"{base}_{k}"
+        self.taken.add(name)
+        return name
