@@ -122,6 +122,7 @@ class Archive:
         self._names: dict[str, None] = {}  # every inserted name, in order
         self._pending: list[tuple[str, Any]] = []  # inserted, not yet made persistent
         self._chunks: list[str] = []  # source of earlier make_persistent() calls
+        self._datafile_closed = False  # an ArrayWriter overwrites: write the datafile once
 
     def insert(self, *args: Any, **kwargs: Any) -> str | list[str]:
         """Insert objects by name; return the name, or the list of names in order.
@@ -182,6 +183,8 @@ class Archive:
             roots = [(name, *graph.add_root(name, obj)) for name, obj in self._pending]
             chunk = generate(roots, self._names, self.scoped, self.gname_prefix)
         finally:
+            if ctx.writer is not None:
+                self._datafile_closed = True
             ctx.close()
         self._chunks.append(chunk)
         self._pending = []
@@ -228,7 +231,7 @@ class Archive:
 
     def _context(self, dry: bool = False) -> Context:
         datafile = None if self.datafile is None else os.fspath(self.datafile)
-        return Context(self.array_threshold, datafile, dry=dry)
+        return Context(self.array_threshold, datafile, dry, self._datafile_closed)
 
 
 def _check_threshold(value: Any) -> float:

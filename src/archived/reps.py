@@ -225,7 +225,9 @@ class Context:
         array_threshold: float = math.inf,
         datafile: str | None = None,
         dry: bool = False,
+        datafile_closed: bool = False,
     ) -> None:
+        self.datafile_closed = datafile_closed
         self.array_threshold = array_threshold
         self.datafile = datafile
         self.dry = dry
@@ -241,6 +243,11 @@ class Context:
         if self.dry:
             return "<not written>"
         if self.writer is None:
+            if self.datafile_closed:
+                raise ArchiveError(
+                    f"datafile {self.datafile!r} was already written by an earlier "
+                    "make_persistent(); archive further big arrays with a new Archive"
+                )
             from .arrays import ArrayWriter
 
             self.writer = ArrayWriter(self.datafile)
