@@ -1,0 +1,408 @@
+"""DataSet: a directory of entries that is also an importable Python module.
+
+``DataSet('sweep', 'w', path='results')`` opens (creating it) the store
+``results/sweep/``.  Assigning an attribute writes that entry to disk at once; reading
+one loads it from disk every time (nothing is cached, so stores larger than memory
+work, and every read sees what other writers committed).  Each entry carries an *info*
+record, read and written with item syntax, that loads without loading the value.
+
+>>> import numpy as np, tempfile
+>>> ds = DataSet('sweep', 'w', path=tempfile.mkdtemp())
+>>> ds.nxs = [10, 20]
+>>> ds['nxs'] = 'Particle numbers'
+>>> ds._insert(np.ones(3) * 2.5, info=(3, 2.5))
+['x_0']
+>>> sorted(ds), ds['x_0'], ds.x_0
+(['nxs', 'x_0'], (3, 2.5), array([2.5, 2.5, 2.5]))
+
+The API the caching layer relies on:
+
+- ``ds._insert(data, info=None, *, name=None) -> [name]`` writes value and info in one
+  atomic commit; without ``name`` it picks the next free ``<name_prefix>N``, safely
+  under concurrent writers.
+- ``ds._path``: the store directory; ``ds._info_items()``: ``(name, info)`` pairs,
+  reading only the info records; ``ds._lock``: the store's :class:`StoreLock`.
+- ``close()`` and ``with DataSet(...) as ds:`` release the store lock that a writable
+  ``synchronize=False`` instance holds for its lifetime.
+
+On disk (see :mod:`archived.entries` for the entry format and the commit protocol)::
+
+    results/sweep/
+      __init__.py        the loader, written once when the store is created
+      nxs.py, x_0.py     one file per entry: its info, then its value, as source
+      x_0.<token>.h5     the entry's big arrays, if any
+      .lock              the lock file; .backup/ holds overwritten data (backup_data)
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from types import TracebackType
+from typing import Any
+
+from . import entries
+from .errors import InvalidNameError, ReadOnlyError, StoreNotFoundError
+from .locking import StoreLock
+
+__all__ = ["DataSet"]
+
+log = logging.getLogger("archived.dataset")
+
+_LOADER_MARK = "archived.storemodule"
+_PERSIST_MARK = "_this_dir_is_a_DataSet"
+
+
+class DataSet:
+    """A store of named entries in the directory ``path/module_name``.
+
+    Args:
+        module_name: the store's directory name, an importable module name.
+        mode: ``'r'`` (read only) or ``'w'`` (read and write; creates the store).
+        path: the directory holding the store (put it on ``sys.path`` to import it).
+        synchronize: ``True`` locks the store only while each write commits;
+            ``False`` locks it for the lifetime of a writable instance, so only one
+            such instance exists at a time (another one times out).
+        verbose: report every write and delete through the ``archived.dataset`` logger.
+        array_threshold: arrays with more elements go to HDF5 files.
+        backup_data: keep overwritten and deleted entries in ``.backup/``.
+        name_prefix: prefix of the names :meth:`_insert` makes.
+        timeout: seconds to wait for the store lock before ``LockTimeout``.
+        locking: ``'fcntl'`` (default) or ``'soft'`` (lock files, for shared
+            filesystems where ``fcntl`` locks are unreliable).
+
+    Entries are written on assignment, not on mutation: change a loaded value, then
+    assign it again.
+
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> ds = DataSet('d', 'w', path=folder)
+    >>> ds.d = dict(a=1, b=2)
+    >>> ds.d['a'] = 6        # changes the loaded copy only
+    >>> ds.d['a']
+    1
+    >>> DataSet('d', path=folder).d = 3
+    Traceback (most recent call last):
+        ...
+    archived.errors.ReadOnlyError: DataSet opened in read-only mode.
+    """
+
+    def __init__(
+        self,
+        module_name: str,
+        mode: str = "r",
+        path: str = ".",
+        synchronize: bool = True,
+        verbose: bool = False,
+        array_threshold: int = 100,
+        backup_data: bool = False,
+        name_prefix: str = "x_",
+        timeout: float = 60,
+        *,
+        locking: str = "fcntl",
+    ) -> None:
+        if mode not in ("r", "w"):
+            raise InvalidNameError(mode, "mode must be 'r' (read only) or 'w' (read/write)")
+        if locking not in ("fcntl", "soft"):
+            raise InvalidNameError(locking, "locking must be 'fcntl' or 'soft'")
+        if not isinstance(module_name, str) or not module_name.isidentifier():
+            raise InvalidNameError(
+                module_name,
+                "a store name must be a Python identifier so the store can be imported",
+            )
+        entries.validate_name(name_prefix + "0")
+        folder = os.path.join(os.fspath(path), module_name)
+        d = self.__dict__
+        d["_module_name"] = module_name
+        d["_mode"] = mode
+        d["_path"] = folder
+        d["_synchronize"] = synchronize
+        d["_verbose"] = verbose
+        d["_array_threshold"] = array_threshold
+        d["_backup_data"] = backup_data
+        d["_name_prefix"] = name_prefix
+        d["_timeout"] = timeout
+        d["_lock"] = StoreLock(os.path.join(folder, ".lock"), timeout, soft=locking == "soft")
+        d["_closed"] = False
+        d["_next_index"] = None
+        d["_persist"] = None
+        self._open()
+
+    # ---- opening and closing -----------------------------------------------------
+
+    def _open(self) -> None:
+        folder = self._path
+        init = os.path.join(folder, "__init__.py")
+        if os.path.exists(os.path.join(folder, _PERSIST_MARK)):
+            from .persist_compat import PersistStore
+
+            if self._mode == "w":
+                raise ReadOnlyError(
+                    f"{folder!r} is a persist DataSet: it opens read-only; copy its entries "
+                    "into a new archived store to change them"
+                )
+            self.__dict__["_persist"] = PersistStore(folder)
+            return
+        if os.path.isfile(init) and _is_ours(init):
+            pass
+        elif self._mode == "r":
+            raise StoreNotFoundError(folder)
+        else:
+            self._create(folder, init)
+        if self._mode == "w":
+            if not self._synchronize:
+                self._lock.acquire()
+            removed = entries.sweep_leftovers(folder)
+            if removed:
+                self._report("removed leftovers of killed writers: %s", removed)
+
+    def _create(self, folder: str, init: str) -> None:
+        from .storemodule import loader_source
+
+        if os.path.isdir(folder) and any(not n.startswith(".") for n in os.listdir(folder)):
+            raise InvalidNameError(
+                self._module_name,
+                f"{folder!r} exists and is not an archived DataSet; "
+                "choose another name or an empty directory",
+            )
+        os.makedirs(folder, exist_ok=True)
+        tmp = os.path.join(folder, f".__init__.{entries.new_token()}.tmp")
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(loader_source(self._module_name))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, init)
+        entries._fsync_dir(folder)
+        self._report("created DataSet %r", folder)
+
+    def close(self) -> None:
+        """Release the store lock (if held) and refuse further writes.
+
+        >>> import tempfile
+        >>> with DataSet('c', 'w', path=tempfile.mkdtemp(), synchronize=False) as ds:
+        ...     ds.a = 1
+        >>> ds.a = 2
+        Traceback (most recent call last):
+            ...
+        archived.errors.ReadOnlyError: DataSet ... is closed.
+        """
+        if self._closed:
+            return
+        self.__dict__["_closed"] = True
+        if self._lock.is_locked:
+            self._lock.release()
+
+    def __enter__(self) -> DataSet:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown: the OS drops the lock anyway
+            pass
+
+    # ---- entries as attributes -----------------------------------------------------
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self._read(name, value=True)
+        except KeyError:
+            raise AttributeError(f"DataSet {self._path!r} has no entry {name!r}") from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name.startswith("_"):
+            object.__setattr__(self, name, value)
+            return
+        self._insert(value, name=name, keep_info=True)
+
+    def __delattr__(self, name: str) -> None:
+        if name.startswith("_"):
+            object.__delattr__(self, name)
+            return
+        self._check_writable()
+        entries.validate_name(name)
+        if not entries.delete_entry(
+            self._path, name, lock=self._lock, backup_data=self._backup_data
+        ):
+            raise AttributeError(f"DataSet {self._path!r} has no entry {name!r}")
+        self._report("deleted %r", name)
+
+    # ---- info records as items ------------------------------------------------------
+
+    def __getitem__(self, name: str) -> Any:
+        return self._read(name, value=False)
+
+    def __setitem__(self, name: str, info: Any) -> None:
+        self._check_writable()
+        entries.validate_name(name)
+        entries.set_info(
+            self._path,
+            name,
+            info,
+            array_threshold=self._array_threshold,
+            lock=self._lock,
+            backup_data=self._backup_data,
+        )
+        self._report("wrote info of %r", name)
+
+    def __delitem__(self, name: str) -> None:
+        try:
+            self.__delattr__(name)
+        except AttributeError:
+            raise KeyError(name) from None
+
+    # ---- the collection -------------------------------------------------------------
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str):
+            return False
+        if self._persist is not None:
+            return name in self._persist.names()
+        try:
+            entries.validate_name(name)
+        except InvalidNameError:
+            return False
+        return entries.entry_exists(self._path, name)
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(super().__dir__()) | set(self._names()))
+
+    def __str__(self) -> str:
+        return f"DataSet {self._path!r} containing {self._names()!r}"
+
+    def __repr__(self) -> str:
+        return (
+            f"DataSet({self._module_name!r}, mode={self._mode!r}, path="
+            f"{os.path.dirname(self._path)!r})"
+        )
+
+    # ---- the API the caching layer uses ---------------------------------------------
+
+    def _insert(
+        self, data: Any, info: Any = None, *, name: str | None = None, keep_info: bool = False
+    ) -> list[str]:
+        """Write ``data`` with its ``info`` in one atomic commit; return ``[name]``.
+
+        Without ``name`` the next free ``<name_prefix>N`` is used; with it, that entry
+        is written (replacing value and info).  ``keep_info=True`` keeps the info
+        already stored (what ``ds.name = value`` does).
+
+        >>> import tempfile
+        >>> ds = DataSet('i', 'w', path=tempfile.mkdtemp())
+        >>> ds._insert(1.5, info='a'), ds._insert(2.5, info='b', name='two')
+        (['x_0'], ['two'])
+        >>> ds['two'], ds.two
+        ('b', 2.5)
+        """
+        self._check_writable()
+        claimed = name is None
+        if name is None:
+            start = self._next_index
+            if start is None:
+                start = self._first_free_index()
+            name, n = entries.claim_name(self._path, self._name_prefix, start)
+            self.__dict__["_next_index"] = n + 1
+        else:
+            entries.validate_name(name)
+            if name in _RESERVED:
+                raise InvalidNameError(name, f"it would hide DataSet.{name}()")
+        try:
+            entries.commit_entry(
+                self._path,
+                name,
+                data,
+                info,
+                keep_info=keep_info,
+                array_threshold=self._array_threshold,
+                lock=self._lock,
+                backup_data=self._backup_data,
+            )
+        finally:
+            if claimed:
+                entries.release_claim(self._path, name)
+        self._report("wrote %r", name)
+        return [name]
+
+    def _info_items(self) -> Iterator[tuple[str, Any]]:
+        """Yield ``(name, info)`` for every entry, loading no value.
+
+        >>> import tempfile
+        >>> ds = DataSet('n', 'w', path=tempfile.mkdtemp())
+        >>> ds._insert(0, info={'n': 1})
+        ['x_0']
+        >>> list(ds._info_items())
+        [('x_0', {'n': 1})]
+        """
+        if self._persist is not None:
+            for name in self._persist.names():
+                yield name, self._persist.info(name)
+            return
+        yield from entries.iter_infos(self._path, self._names())
+
+    # ---- helpers --------------------------------------------------------------------
+
+    def _names(self) -> list[str]:
+        if self._persist is not None:
+            return self._persist.names()
+        try:
+            return entries.entry_names(self._path)
+        except FileNotFoundError:
+            raise StoreNotFoundError(self._path) from None
+
+    def _read(self, name: str, value: bool) -> Any:
+        if self._persist is not None:
+            return self._persist.value(name) if value else self._persist.info(name)
+        try:
+            entries.validate_name(name)
+        except InvalidNameError:
+            raise KeyError(name) from None
+        if value:
+            return entries.read_value(self._path, name)
+        return entries.read_info(self._path, name)
+
+    def _check_writable(self) -> None:
+        if self._mode != "w":
+            raise ReadOnlyError()
+        if self._closed:
+            raise ReadOnlyError(f"DataSet {self._path!r} is closed.")
+
+    def _first_free_index(self) -> int:
+        prefix = self._name_prefix
+        taken = [
+            int(n[len(prefix) :])
+            for n in self._names()
+            if n.startswith(prefix) and n[len(prefix) :].isdigit()
+        ]
+        return max(taken) + 1 if taken else 0
+
+    def _report(self, message: str, *args: Any) -> None:
+        if self._verbose:
+            log.info("DataSet %s: " + message, self._path, *args)
+
+
+_RESERVED = frozenset(n for n in dir(DataSet) if not n.startswith("_"))
+
+
+def _is_ours(init: str) -> bool:
+    try:
+        with open(init, encoding="utf-8") as f:
+            return _LOADER_MARK in f.read(4096)
+    except (OSError, UnicodeDecodeError):
+        return False

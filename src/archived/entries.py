@@ -1,0 +1,627 @@
+"""Entries of a store on disk: the entry file format and its atomic commit.
+
+One entry ``x_0`` is one file ``x_0.py`` in the store directory, plus the HDF5 files its
+big arrays went to.  The entry file is readable Python source in two sections, so the
+info record loads without touching the value::
+
+    # archived entry 'x_0', format 1, data files: ['x_0.5f3a1c-4211-9e0b77d2.h5']
+    # ---- info ----
+    info = (10, 1.2)
+    # ---- value ----
+    from archived.hdf5 import load_array as _load_array
+    x_0 = _load_array('x_0.5f3a1c-4211-9e0b77d2.h5', 'a0')
+
+Each section is the source an :class:`~archived.archive.Archive` writes; the info
+section defines ``info``, the value section defines the entry's name.  Data file names
+are ``<entry>.<token>.h5`` (value) and ``<entry>.<token>-info.h5`` (info), where the
+token ``<host>-<pid>-<random>`` is fresh for every write and names the writer.
+
+**Commit protocol** (:func:`commit_entry`): open a hidden temporary file
+``.x_0.<token>.tmp``; write the data files (fsynced by the array writer); write the
+entry text to the temporary file and fsync it; under the store lock, ``os.replace`` it
+onto ``x_0.py``; fsync the directory; then delete (or, with ``backup_data``, move to
+``.backup/``) the data files only the replaced version used.  A reader sees the old
+entry or the new one, never a mix.  A writer killed at any instant leaves at most
+hidden files (``.tmp``, ``.claim``, ``.drop``) naming it, and data files sharing their
+token; :func:`sweep_leftovers` removes those of writers that are gone.
+
+>>> import tempfile
+>>> folder = tempfile.mkdtemp()
+>>> commit_entry(folder, 'x', [1, 2], info='two numbers')
+>>> read_info(folder, 'x'), read_value(folder, 'x')
+('two numbers', [1, 2])
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import json
+import keyword
+import os
+import re
+import secrets
+import socket
+import time
+import tokenize
+import zlib
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any
+
+from .errors import ArchiveError, DamagedEntryError, InvalidNameError
+
+__all__ = [
+    "validate_name",
+    "entry_names",
+    "entry_exists",
+    "commit_entry",
+    "set_info",
+    "delete_entry",
+    "read_info",
+    "read_value",
+    "claim_name",
+    "release_claim",
+    "sweep_leftovers",
+]
+
+FORMAT = 1
+INFO_MARK = "# ---- info ----"
+VALUE_MARK = "# ---- value ----"
+BACKUP_DIR = ".backup"
+
+_HEADER = re.compile(
+    r"# archived entry '(?P<name>[^']*)', format (?P<format>\d+), "
+    r"data files: (?P<files>\[.*\])$"
+)
+_TOKEN = re.compile(r"(?P<host>[0-9a-f]{6})-(?P<pid>\d+)-[0-9a-f]{8}")
+# A writer's leftovers younger than this are kept even if its liveness cannot be proved
+# (another host on a shared filesystem): it may still be writing a big array.
+GRACE_SECONDS = 3600.0
+_READ_RETRIES = 5
+
+_HOST = format(zlib.crc32(socket.gethostname().encode()) & 0xFFFFFF, "06x")
+
+
+def validate_name(name: object) -> str:
+    """Return ``name`` if it can name an entry, else raise ``InvalidNameError``.
+
+    An entry name is a Python identifier (so it is a module attribute), not a keyword,
+    and does not start with ``_`` (reserved for the store's own names).
+
+    >>> validate_name('x_0')
+    'x_0'
+    >>> validate_name('../x')
+    Traceback (most recent call last):
+        ...
+    archived.errors.InvalidNameError: invalid name '../x': not a Python identifier
+    """
+    if not isinstance(name, str):
+        raise InvalidNameError(name, f"entry names are strings, not {type(name).__name__}")
+    if not name.isidentifier():
+        raise InvalidNameError(name, "not a Python identifier")
+    if keyword.iskeyword(name):
+        raise InvalidNameError(name, "a Python keyword")
+    if name.startswith("_"):
+        raise InvalidNameError(name, "names starting with '_' are reserved for the store")
+    return name
+
+
+def entry_names(folder: str) -> list[str]:
+    """The names of the committed entries in ``folder``, sorted.
+
+    >>> import tempfile
+    >>> entry_names(tempfile.mkdtemp())
+    []
+    """
+    names = []
+    with os.scandir(folder) as it:
+        for item in it:
+            stem, dot, ext = item.name.rpartition(".")
+            if ext == "py" and dot and stem.isidentifier() and not stem.startswith("_"):
+                names.append(stem)
+    return sorted(names)
+
+
+def entry_exists(folder: str, name: str) -> bool:
+    """Whether ``folder`` holds a committed entry ``name``.
+
+    >>> import tempfile
+    >>> entry_exists(tempfile.mkdtemp(), 'x')
+    False
+    """
+    return os.path.isfile(os.path.join(folder, name + ".py"))
+
+
+def commit_entry(
+    folder: str,
+    name: str,
+    value: Any,
+    info: Any = None,
+    *,
+    keep_info: bool = False,
+    array_threshold: int = 100,
+    lock: AbstractContextManager[Any] | None = None,
+    backup_data: bool = False,
+    durable: bool = True,
+) -> None:
+    """Write entry ``name`` (value and info) and commit it atomically.
+
+    With ``keep_info=True`` the info of the entry already on disk is kept (``info`` is
+    ignored), which is what assigning a value to an existing entry does.  ``lock`` is
+    held only while the entry file is swapped in.  Nothing is changed on disk when
+    archiving the value fails.
+
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> commit_entry(folder, 'a', 1, info='first')
+    >>> commit_entry(folder, 'a', 2, keep_info=True)
+    >>> read_info(folder, 'a'), read_value(folder, 'a')
+    ('first', 2)
+    """
+    token = new_token()
+    tmp = os.path.join(folder, f".{name}.{token}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    written: list[str] = []
+    try:
+        value_src, value_files = _encode_into(
+            folder, name, value, array_threshold, f"{name}.{token}.h5"
+        )
+        written += value_files
+        if not keep_info:
+            info_src, info_files = _encode_into(
+                folder, "info", info, array_threshold, f"{name}.{token}-info.h5"
+            )
+            written += info_files
+        while True:
+            if keep_info:
+                base = _read_text(folder, name)
+                info_src, info_files = (
+                    _info_part(name, base) if base is not None else ("info = None\n", [])
+                )
+            files = value_files + info_files
+            _write_all(fd, _entry_text(name, info_src, value_src, files).encode(), durable)
+            with lock or nullcontext():
+                if keep_info and _read_text(folder, name) != base:
+                    continue  # the info changed under us: rebuild on the new one
+                _swap_in(folder, name, tmp, files, token, backup_data)
+            break
+        if durable:
+            _fsync_dir(folder)
+    except BaseException:
+        os.close(fd)
+        _remove_quietly(tmp, *(os.path.join(folder, f) for f in written))
+        raise
+    os.close(fd)
+    _finish_drop(folder, name, token, backup_data)
+
+
+def set_info(
+    folder: str,
+    name: str,
+    info: Any,
+    *,
+    array_threshold: int = 100,
+    lock: AbstractContextManager[Any] | None = None,
+    backup_data: bool = False,
+    durable: bool = True,
+) -> None:
+    """Replace the info record of entry ``name``, keeping its value (None if new).
+
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> commit_entry(folder, 'a', [1], info='old')
+    >>> set_info(folder, 'a', 'new')
+    >>> read_info(folder, 'a'), read_value(folder, 'a')
+    ('new', [1])
+    """
+    token = new_token()
+    tmp = os.path.join(folder, f".{name}.{token}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    info_file = f"{name}.{token}-info.h5"
+    try:
+        info_src, info_files = _encode_into(folder, "info", info, array_threshold, info_file)
+        # Holding the lock while reading the value keeps a concurrent value write from
+        # being undone; no data is written inside it.
+        with lock or nullcontext():
+            base = _read_text(folder, name)
+            value_files: list[str] = []
+            if base is None:
+                value_src = f"{name} = None\n"
+            else:
+                value_src, value_files = _value_part(name, base)
+            files = value_files + info_files
+            _write_all(fd, _entry_text(name, info_src, value_src, files).encode(), durable)
+            _swap_in(folder, name, tmp, files, token, backup_data)
+        if durable:
+            _fsync_dir(folder)
+    except BaseException:
+        os.close(fd)
+        _remove_quietly(tmp, os.path.join(folder, info_file))
+        raise
+    os.close(fd)
+    _finish_drop(folder, name, token, backup_data)
+
+
+def delete_entry(
+    folder: str,
+    name: str,
+    *,
+    lock: AbstractContextManager[Any] | None = None,
+    backup_data: bool = False,
+    durable: bool = True,
+) -> bool:
+    """Remove entry ``name`` atomically; return whether it existed.
+
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> commit_entry(folder, 'a', 1)
+    >>> delete_entry(folder, 'a'), delete_entry(folder, 'a'), entry_names(folder)
+    (True, False, [])
+    """
+    token = new_token()
+    with lock or nullcontext():
+        if not entry_exists(folder, name):
+            return False
+        _swap_in(folder, name, None, [], token, backup_data)
+    if durable:
+        _fsync_dir(folder)
+    _finish_drop(folder, name, token, backup_data)
+    return True
+
+
+def read_info(folder: str, name: str) -> Any:
+    """Load the info record of entry ``name`` (its value is not loaded).
+
+    A missing entry raises ``KeyError``; a damaged one ``DamagedEntryError``.
+
+    >>> import tempfile
+    >>> read_info(tempfile.mkdtemp(), 'nothing')
+    Traceback (most recent call last):
+        ...
+    KeyError: 'nothing'
+    """
+    text = _read_text(folder, name)
+    if text is None:
+        raise KeyError(name)
+    src, _ = _info_part(name, text)
+    return _decode(name, src, "info", folder)
+
+
+def read_value(folder: str, name: str) -> Any:
+    """Load the value of entry ``name`` (``KeyError`` if missing).
+
+    A value whose data file vanished because the entry was overwritten meanwhile is
+    read again from the new version.
+
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> commit_entry(folder, 'a', {'b': 2})
+    >>> read_value(folder, 'a')
+    {'b': 2}
+    """
+    for _ in range(_READ_RETRIES):
+        text = _read_text(folder, name)
+        if text is None:
+            raise KeyError(name)
+        src, _ = _value_part(name, text)
+        try:
+            return _decode(name, src, name, folder)
+        except DamagedEntryError:
+            if _read_text(folder, name) == text:
+                raise
+    raise DamagedEntryError(name, "the entry kept changing while it was read")
+
+
+def claim_name(folder: str, prefix: str, start: int) -> tuple[str, int]:
+    """Reserve the first free name ``<prefix>N`` with ``N >= start``; return it and ``N``.
+
+    A claim is a hidden file created exclusively, so concurrent writers never get the
+    same name.  Release it with :func:`release_claim` once the entry is committed.
+
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> claim_name(folder, 'x_', 0), claim_name(folder, 'x_', 0)
+    (('x_0', 0), ('x_1', 1))
+    """
+    n = start
+    while True:
+        name = f"{prefix}{n}"
+        if not entry_exists(folder, name):
+            claim = os.path.join(folder, f".{name}.claim")
+            try:
+                fd = os.open(claim, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            except FileExistsError:
+                n += 1
+                continue
+            os.write(fd, new_token().encode())
+            os.close(fd)
+            if not entry_exists(folder, name):
+                return name, n
+            os.unlink(claim)  # committed by someone between our two looks
+        n += 1
+
+
+def release_claim(folder: str, name: str) -> None:
+    """Drop the claim on ``name`` taken by :func:`claim_name`."""
+    _remove_quietly(os.path.join(folder, f".{name}.claim"))
+
+
+def sweep_leftovers(folder: str) -> list[str]:
+    """Remove what killed writers left in ``folder``; return the removed file names.
+
+    Only leftovers of writers that are gone are touched: a writer on this host whose
+    process no longer exists, or any writer whose file is older than ``GRACE_SECONDS``.
+
+    >>> import tempfile
+    >>> sweep_leftovers(tempfile.mkdtemp())
+    []
+    """
+    removed: list[str] = []
+    now = time.time()
+    with os.scandir(folder) as it:
+        hidden = [item for item in it if item.name.startswith(".") and item.is_file()]
+    for item in hidden:
+        parts = item.name[1:].split(".")
+        if len(parts) == 3 and parts[2] in ("tmp", "drop"):
+            name, token, kind = parts
+        elif len(parts) == 2 and parts[1] == "claim":
+            name, kind = parts
+            try:
+                with open(item.path) as f:
+                    token = f.read().strip()
+            except OSError:
+                continue
+        else:
+            continue
+        if not _writer_gone(token, item, now):
+            continue
+        if kind == "tmp":
+            for data in (f"{name}.{token}.h5", f"{name}.{token}-info.h5"):
+                if _remove_quietly(os.path.join(folder, data)):
+                    removed.append(data)
+        elif kind == "drop":
+            removed.extend(_drop_unreferenced(folder, name, item.path))
+        if _remove_quietly(item.path):
+            removed.append(item.name)
+    return removed
+
+
+# ---- helpers -------------------------------------------------------------------------
+
+
+def new_token() -> str:
+    """A fresh ``<host>-<pid>-<random>`` token naming this writer.
+
+    >>> _TOKEN.fullmatch(new_token()) is not None
+    True
+    """
+    return f"{_HOST}-{os.getpid()}-{secrets.token_hex(4)}"
+
+
+def _writer_gone(token: str, item: os.DirEntry[str], now: float) -> bool:
+    try:
+        if now - item.stat().st_mtime > GRACE_SECONDS:
+            return True
+    except OSError:
+        return False
+    m = _TOKEN.fullmatch(token)
+    if m is None or m["host"] != _HOST:
+        return False
+    pid = int(m["pid"])
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _encode_into(
+    folder: str, var: str, value: Any, threshold: int, datafile: str
+) -> tuple[str, list[str]]:
+    """Archive ``value`` as ``var``; return the source and the data files written."""
+    path = os.path.join(folder, datafile)
+    try:
+        src = _encode(var, value, threshold, path)
+    except BaseException:
+        _remove_quietly(path)
+        raise
+    return src, [datafile] if os.path.exists(path) else []
+
+
+def _encode(name: str, value: Any, threshold: int, datafile: str) -> str:
+    from .archive import Archive
+
+    arch = Archive(array_threshold=threshold, datafile=datafile)
+    arch.insert(**{name: value})
+    return str(arch)
+
+
+def _decode(entry: str, src: str, var: str, folder: str) -> Any:
+    from .archive import restore
+
+    try:
+        return restore(src, datadir=folder)[var]
+    except DamagedEntryError as err:
+        if err.name == entry:
+            raise
+        raise DamagedEntryError(entry, str(err)) from err
+    except (ArchiveError, MemoryError, RecursionError):
+        raise
+    except Exception as err:
+        raise DamagedEntryError(entry, f"its {var} does not load ({err!r})") from err
+
+
+def _entry_text(name: str, info_src: str, value_src: str, files: list[str]) -> str:
+    return (
+        f"# archived entry '{name}', format {FORMAT}, data files: {files!r}\n"
+        f"{INFO_MARK}\n{_ends_line(info_src)}{VALUE_MARK}\n{_ends_line(value_src)}"
+    )
+
+
+def _ends_line(src: str) -> str:
+    return src if src.endswith("\n") or not src else src + "\n"
+
+
+def _read_text(folder: str, name: str) -> str | None:
+    try:
+        with open(os.path.join(folder, name + ".py"), encoding="utf-8") as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as err:
+        raise DamagedEntryError(name, f"unreadable entry file ({err})") from err
+
+
+def _header_files(name: str, text: str) -> list[str]:
+    first = text.partition("\n")[0]
+    m = _HEADER.match(first)
+    if m is None:
+        raise DamagedEntryError(name, "the entry file has no archived header line")
+    try:
+        files = ast.literal_eval(m["files"])
+    except (ValueError, SyntaxError) as err:
+        raise DamagedEntryError(name, "unreadable data file list in the header") from err
+    return [f for f in files if isinstance(f, str)]
+
+
+def _sections(name: str, text: str) -> tuple[str, str]:
+    _header_files(name, text)
+    head, mark, rest = text.partition(f"\n{INFO_MARK}\n")
+    if not mark:
+        raise DamagedEntryError(name, "the entry file has no info section")
+    pieces = rest.split(f"{VALUE_MARK}\n")
+    if len(pieces) == 2 and (pieces[0] == "" or pieces[0].endswith("\n")):
+        return pieces[0], pieces[1]
+    if len(pieces) < 2:
+        raise DamagedEntryError(name, "the entry file has no value section")
+    return _split_by_tokens(name, rest)
+
+
+def _split_by_tokens(name: str, rest: str) -> tuple[str, str]:
+    # The value mark also occurs inside a string literal: the real one is a comment token.
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(rest).readline):
+            if tok.type == tokenize.COMMENT and tok.string == VALUE_MARK and tok.start[1] == 0:
+                lines = rest.splitlines(keepends=True)
+                row = tok.start[0] - 1
+                return "".join(lines[:row]), "".join(lines[row + 1 :])
+    except (tokenize.TokenError, SyntaxError) as err:
+        raise DamagedEntryError(name, f"the entry file does not tokenize ({err})") from err
+    raise DamagedEntryError(name, "the entry file has no value section")
+
+
+def _info_part(name: str, text: str) -> tuple[str, list[str]]:
+    info, _ = _sections(name, text)
+    return info, [f for f in _header_files(name, text) if f.endswith("-info.h5")]
+
+
+def _value_part(name: str, text: str) -> tuple[str, list[str]]:
+    _, value = _sections(name, text)
+    return value, [f for f in _header_files(name, text) if not f.endswith("-info.h5")]
+
+
+def _write_all(fd: int, data: bytes, durable: bool) -> None:
+    os.lseek(fd, 0, os.SEEK_SET)
+    os.ftruncate(fd, 0)
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+    if durable:
+        os.fsync(fd)
+
+
+def _swap_in(
+    folder: str, name: str, tmp: str | None, new_files: list[str], token: str, backup_data: bool
+) -> None:
+    """Replace (or with ``tmp=None`` remove) the entry file; call with the lock held."""
+    final = os.path.join(folder, name + ".py")
+    old = _read_text(folder, name)
+    old_files: list[str] = []
+    if old is not None:
+        try:
+            old_files = _header_files(name, old)
+        except DamagedEntryError:
+            old_files = []
+        old_files = [f for f in old_files if f not in new_files]
+        if old_files or backup_data:
+            drop = os.path.join(folder, f".{name}.{token}.drop")
+            with open(drop, "w") as f:
+                json.dump(old_files, f)
+        if backup_data:
+            backup = os.path.join(folder, BACKUP_DIR)
+            os.makedirs(backup, exist_ok=True)
+            stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{token}"
+            os.link(final, os.path.join(backup, f"{name}.{stamp}.py"))
+    if tmp is None:
+        os.unlink(final)
+    else:
+        os.replace(tmp, final)
+
+
+def _finish_drop(folder: str, name: str, token: str, backup_data: bool) -> None:
+    drop = os.path.join(folder, f".{name}.{token}.drop")
+    if not os.path.exists(drop):
+        return
+    with open(drop) as f:
+        files = json.load(f)
+    for file in files:
+        src = os.path.join(folder, file)
+        if backup_data:
+            try:
+                os.replace(src, os.path.join(folder, BACKUP_DIR, file))
+            except FileNotFoundError:
+                pass
+        else:
+            _remove_quietly(src)
+    _remove_quietly(drop)
+
+
+def _drop_unreferenced(folder: str, name: str, drop_path: str) -> list[str]:
+    try:
+        with open(drop_path) as f:
+            files = json.load(f)
+        text = _read_text(folder, name)
+        current = set(_header_files(name, text)) if text is not None else set()
+    except (OSError, ValueError, DamagedEntryError):
+        return []
+    return [f for f in files if f not in current and _remove_quietly(os.path.join(folder, f))]
+
+
+def _fsync_dir(folder: str) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove_quietly(*paths: str) -> bool:
+    done = False
+    for path in paths:
+        try:
+            os.unlink(path)
+            done = True
+        except FileNotFoundError:
+            pass
+    return done
+
+
+def iter_infos(folder: str, names: Iterator[str] | list[str]) -> Iterator[tuple[str, Any]]:
+    """Yield ``(name, info)`` for the given entries that still exist, loading only info.
+
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> commit_entry(folder, 'a', 1, info='i')
+    >>> list(iter_infos(folder, ['a', 'gone']))
+    [('a', 'i')]
+    """
+    for name in names:
+        try:
+            yield name, read_info(folder, name)
+        except KeyError:
+            continue

@@ -1,0 +1,118 @@
+"""Reading stores written by persist 3.x (and mmf.archive), read-only.
+
+persist's ``DataSet`` lays a store out as::
+
+    store/
+      _this_dir_is_a_DataSet   marker file (empty)
+      __init__.py              defines _info_dict = {name: info, ...}, rewritten per write
+      x_0.py                   defines the value, then ``sys.modules[__name__] = x_0``
+      x_0_data/array_0.npy     big arrays (npy, npz or hdf5), found through __file__
+
+Its files are executed as persist itself does (each one as a throw-away module), so
+its entries load exactly as persist would load them.  As with persist, only open
+stores you trust: loading executes their code.
+
+To move a persist store over, copy every entry into a new archived store::
+
+    old = DataSet('results', path='old')         # the persist store, read-only
+    new = DataSet('results', 'w', path='new')
+    for name, info in old._info_items():
+        new._insert(getattr(old, name), info=info, name=name)
+
+>>> import os, tempfile
+>>> folder = tempfile.mkdtemp()
+>>> open(os.path.join(folder, '_this_dir_is_a_DataSet'), 'w').close()
+>>> with open(os.path.join(folder, '__init__.py'), 'w') as f:
+...     _ = f.write("_info_dict = dict([('a', 'info of a')])\\n")
+>>> with open(os.path.join(folder, 'a.py'), 'w') as f:
+...     _ = f.write("a = [1, 2]\\nimport sys\\nsys.modules[__name__] = a\\n")
+>>> store = PersistStore(folder)
+>>> store.names(), store.info('a'), store.value('a')
+(['a'], 'info of a', [1, 2])
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import os
+import sys
+import threading
+from typing import Any
+
+from .errors import DamagedEntryError
+
+__all__ = ["PersistStore"]
+
+_counter = itertools.count()
+_import_lock = threading.Lock()
+
+
+class PersistStore:
+    """A persist 3.x store in ``folder``, read fresh from disk on every call.
+
+    >>> import tempfile
+    >>> PersistStore(tempfile.mkdtemp()).names()
+    []
+    """
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+
+    def names(self) -> list[str]:
+        """The entry names, sorted."""
+        return sorted(self._info_dict())
+
+    def info(self, name: str) -> Any:
+        """The info record of ``name`` (``KeyError`` if there is no such entry)."""
+        return self._info_dict()[name]
+
+    def value(self, name: str) -> Any:
+        """The value of entry ``name`` (``KeyError`` if there is no such entry)."""
+        if name not in self._info_dict():
+            raise KeyError(name)
+        path = os.path.join(self.folder, f"{name}.py")
+        if not os.path.exists(path):
+            raise DamagedEntryError(name, f"{path!r} is missing")
+        return _run_entry(name, path)
+
+    def _info_dict(self) -> dict[str, Any]:
+        path = os.path.join(self.folder, "__init__.py")
+        if not os.path.exists(path):
+            return {}
+        try:
+            module = _execute(path)
+            result = module.__dict__.get("_info_dict", {})
+        except Exception as err:
+            raise DamagedEntryError(
+                "__init__", f"persist's __init__.py does not load ({err!r})"
+            ) from err
+        return dict(result)
+
+
+def _execute(path: str) -> Any:
+    unique = f"_archived_persist_{next(_counter)}"
+    spec = importlib.util.spec_from_file_location(unique, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    # Entries replace their own sys.modules slot by their value, as persist expects.
+    with _import_lock:
+        dont_write = sys.dont_write_bytecode
+        sys.dont_write_bytecode = True
+        sys.modules[unique] = module
+        try:
+            spec.loader.exec_module(module)
+            return sys.modules.get(unique, module)
+        finally:
+            sys.modules.pop(unique, None)
+            sys.dont_write_bytecode = dont_write
+
+
+def _run_entry(name: str, path: str) -> Any:
+    try:
+        result = _execute(path)
+    except Exception as err:
+        raise DamagedEntryError(name, f"persist entry does not load ({err!r})") from err
+    if type(result).__name__ == "module" and hasattr(result, name):
+        return getattr(result, name)
+    return result

@@ -1,0 +1,438 @@
+"""DataSet: entries, info records, atomic files on disk, locking modes, damage, leftovers."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from archived import entries
+from archived.dataset import DataSet
+from archived.errors import (
+    DamagedEntryError,
+    InvalidNameError,
+    LockTimeout,
+    ReadOnlyError,
+    StoreNotFoundError,
+    UnarchivableError,
+)
+
+
+@pytest.fixture
+def ds(tmp_path):
+    return DataSet("store", "w", path=str(tmp_path))
+
+
+def files(ds):
+    return sorted(os.listdir(ds._path))
+
+
+def data_files(ds):
+    return sorted(f for f in os.listdir(ds._path) if f.endswith(".h5"))
+
+
+# ---- basic behaviour --------------------------------------------------------------------
+
+
+def test_reading_a_missing_entry_raises_attribute_error_and_key_error(ds):
+    with pytest.raises(AttributeError, match="no entry 'nope'"):
+        _ = ds.nope
+    with pytest.raises(KeyError):
+        ds["nope"]
+    with pytest.raises(AttributeError):
+        del ds.nope
+    assert "nope" not in ds
+
+
+def test_opening_a_missing_store_read_only_raises_store_not_found(tmp_path):
+    with pytest.raises(StoreNotFoundError, match="mode='w'"):
+        DataSet("absent", path=str(tmp_path))
+    assert not (tmp_path / "absent").exists()
+
+
+def test_assignment_keeps_the_info_and_insert_with_name_replaces_it(ds):
+    ds.a = 1
+    assert ds["a"] is None
+    ds["a"] = "about a"
+    ds.a = 2
+    assert (ds.a, ds["a"]) == (2, "about a")
+    assert ds._insert(3, info="new", name="a") == ["a"]
+    assert (ds.a, ds["a"]) == (3, "new")
+
+
+def test_setting_info_of_a_new_name_creates_an_entry_with_value_none(ds):
+    ds["fresh"] = {"n": 1}
+    assert "fresh" in ds
+    assert ds.fresh is None
+    assert ds["fresh"] == {"n": 1}
+
+
+def test_insert_without_name_numbers_entries_with_the_prefix_past_the_largest(tmp_path):
+    ds = DataSet("s", "w", path=str(tmp_path), name_prefix="run")
+    assert [ds._insert(i) for i in range(3)] == [["run0"], ["run1"], ["run2"]]
+    again = DataSet("s", "w", path=str(tmp_path), name_prefix="run")
+    assert again._insert(9) == ["run3"]
+    assert again.run3 == 9
+
+
+def test_iteration_len_contains_and_sorted_list_entry_names(ds):
+    for name in ["b", "a", "c"]:
+        setattr(ds, name, name)
+    assert list(ds) == ["a", "b", "c"]
+    assert len(ds) == 3
+    assert "b" in ds and "z" not in ds and 3 not in ds and "_x" not in ds
+    assert str(ds) == f"DataSet {ds._path!r} containing ['a', 'b', 'c']"
+    assert {"a", "b", "c"} <= set(dir(ds))
+
+
+def test_info_items_yields_every_info_without_loading_values(ds):
+    ds._insert(np.arange(500.0), info={"k": 1})
+    ds._insert("v", info="second")
+    os.remove(os.path.join(ds._path, data_files(ds)[0]))  # values would now fail to load
+    assert list(ds._info_items()) == [("x_0", {"k": 1}), ("x_1", "second")]
+
+
+def test_every_read_sees_what_another_instance_wrote(ds):
+    other = DataSet("store", "w", path=os.path.dirname(ds._path))
+    reader = DataSet("store", path=os.path.dirname(ds._path))
+    ds.x = 1
+    assert reader.x == 1
+    other.x = 2
+    assert reader.x == 2 and ds.x == 2
+    del other.x
+    assert "x" not in reader and "x" not in ds
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        np.arange(101.0),
+        np.arange(12, dtype=">i4").reshape(3, 4),
+        {"big": np.linspace(0, 1, 1000), "small": np.ones(3), "s": "text"},
+        [1, 2.5, "x", None, (1, 2)],
+    ],
+    ids=["big-array", "small-array", "mixed-dict", "list"],
+)
+def test_values_round_trip_exactly(ds, value):
+    ds.v = value
+    got = ds.v
+    if isinstance(value, dict):
+        assert got.keys() == value.keys()
+        for k in value:
+            np.testing.assert_array_equal(got[k], value[k])
+    elif isinstance(value, np.ndarray):
+        assert got.dtype == value.dtype
+        np.testing.assert_array_equal(got, value)
+    else:
+        assert got == value
+
+
+def test_arrays_above_the_threshold_go_to_an_hdf5_file(tmp_path):
+    ds = DataSet("s", "w", path=str(tmp_path), array_threshold=10)
+    ds.small = np.ones(10)
+    assert data_files(ds) == []
+    ds.big = np.ones(11)
+    [name] = data_files(ds)
+    assert name.startswith("big.") and name.endswith(".h5")
+
+
+# ---- names and read-only stores ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["1x", "a-b", "class", "_private", "a/b", "a.b", ""])
+def test_invalid_entry_name_raises_and_writes_nothing(ds, name):
+    before = files(ds)
+    with pytest.raises(InvalidNameError, match="invalid name"):
+        ds._insert(1, name=name)
+    with pytest.raises(InvalidNameError):
+        ds[name] = "info"
+    assert files(ds) == before
+
+
+def test_name_of_a_dataset_method_is_refused(ds):
+    with pytest.raises(InvalidNameError, match="close"):
+        ds.close = 3
+
+
+def test_read_only_instance_refuses_every_write_with_the_spec_message(ds):
+    ds.a = 1
+    ro = DataSet("store", path=os.path.dirname(ds._path))
+    before = files(ds)
+    for write in (
+        lambda: setattr(ro, "a", 2),
+        lambda: ro.__setitem__("a", "i"),
+        lambda: delattr(ro, "a"),
+        lambda: ro._insert(5),
+    ):
+        with pytest.raises(ReadOnlyError) as info:
+            write()
+        assert str(info.value) == "DataSet opened in read-only mode."
+        assert isinstance(info.value, ValueError)
+    assert files(ds) == before and ro.a == 1
+
+
+def test_unarchivable_value_raises_and_leaves_nothing_on_disk(ds):
+    ds.keep = np.arange(200.0)
+    before = files(ds)
+    with pytest.raises(UnarchivableError):
+        ds.gen = (i for i in range(3))
+    with pytest.raises(UnarchivableError):
+        ds._insert({"big": np.arange(500.0), "bad": (i for i in range(2))})
+    assert files(ds) == before
+
+
+def test_directory_that_is_not_a_store_is_refused(tmp_path):
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "module.py").write_text("x = 1\n")
+    with pytest.raises(InvalidNameError, match="not an archived DataSet"):
+        DataSet("pkg", "w", path=str(tmp_path))
+    assert os.listdir(tmp_path / "pkg") == ["module.py"]
+
+
+def test_bad_mode_and_store_name_are_refused(tmp_path):
+    with pytest.raises(InvalidNameError):
+        DataSet("s", "a", path=str(tmp_path))
+    with pytest.raises(InvalidNameError):
+        DataSet("not-a-module", "w", path=str(tmp_path))
+    assert os.listdir(tmp_path) == []
+
+
+# ---- files on disk -------------------------------------------------------------------------
+
+
+def test_overwriting_removes_the_old_data_files(ds):
+    ds.a = np.arange(300.0)
+    first = data_files(ds)
+    ds.a = np.arange(400.0)
+    second = data_files(ds)
+    assert len(first) == len(second) == 1 and first != second
+    ds.a = 5
+    assert data_files(ds) == []
+    assert not any(f.startswith(".") and f != ".lock" for f in files(ds))
+
+
+def test_delete_removes_the_entry_file_and_its_data(ds):
+    ds._insert(np.arange(300.0), info=np.arange(200.0), name="a")
+    assert len(data_files(ds)) == 2
+    del ds.a
+    assert files(ds) == [".lock", "__init__.py"]
+    ds.b = 1
+    del ds["b"]
+    with pytest.raises(KeyError):
+        del ds["b"]
+
+
+def test_backup_data_keeps_overwritten_and_deleted_entries_loadable(tmp_path):
+    ds = DataSet("s", "w", path=str(tmp_path), backup_data=True)
+    ds._insert(np.arange(300.0), info="v1", name="a")
+    ds.a = np.arange(5.0)
+    del ds.a
+    backup = os.path.join(ds._path, entries.BACKUP_DIR)
+    sources = sorted(f for f in os.listdir(backup) if f.endswith(".py"))
+    assert len(sources) == 2
+    assert data_files(ds) == []
+    # each backup is an entry file whose data sits beside it
+    from archived.archive import restore
+
+    loaded = []
+    for src in sources:
+        text = open(os.path.join(backup, src)).read()
+        value_src = text.split(entries.VALUE_MARK + "\n")[1]
+        loaded.append(restore(value_src, datadir=backup)["a"])
+    shapes = sorted(v.shape for v in loaded)
+    assert shapes == [(5,), (300,)]
+
+
+def test_entry_file_is_readable_source_with_info_then_value(ds):
+    ds._insert([1, 2], info="two", name="pair")
+    text = open(os.path.join(ds._path, "pair.py")).read()
+    assert text.startswith("# archived entry 'pair', format 1, data files: []\n")
+    assert text.index(entries.INFO_MARK) < text.index("info = 'two'")
+    assert text.index(entries.VALUE_MARK) < text.index("pair = [1, 2]")
+
+
+def test_value_marker_inside_an_info_string_literal_does_not_split_the_file(ds):
+    path = os.path.join(ds._path, "odd.py")
+    with open(path, "w") as f:
+        f.write(
+            "# archived entry 'odd', format 1, data files: []\n"
+            f"{entries.INFO_MARK}\n"
+            f'info = """line\n{entries.VALUE_MARK}\nmore"""\n'
+            f"{entries.VALUE_MARK}\n"
+            "odd = 42\n"
+        )
+    assert ds["odd"] == f"line\n{entries.VALUE_MARK}\nmore"
+    assert ds.odd == 42
+
+
+# ---- damage ---------------------------------------------------------------------------------
+
+
+def test_truncated_hdf5_file_damages_only_its_entry(ds):
+    ds.good = np.arange(300.0)
+    ds.bad = np.arange(300.0)
+    [bad_file] = [f for f in data_files(ds) if f.startswith("bad.")]
+    path = os.path.join(ds._path, bad_file)
+    with open(path, "r+b") as f:
+        f.truncate(os.path.getsize(path) // 2)
+    with pytest.raises(DamagedEntryError) as info:
+        _ = ds.bad
+    assert info.value.name == "bad" and "'bad'" in str(info.value)
+    np.testing.assert_array_equal(ds.good, np.arange(300.0))
+    assert ds["bad"] is None and sorted(ds) == ["bad", "good"]
+
+
+HEADER = "# archived entry 'bad', format 1, data files: []\n# ---- info ----\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "value_fails", "info_fails"),
+    [
+        ("bad = [1, 2\n", True, True),
+        (HEADER + "info = (\n# ---- value ----\nbad = 1\n", False, True),
+        (HEADER + "info = 1\n", True, True),
+        (HEADER + "info = 1\n# ---- value ----\nbad = undefined_name\n", True, False),
+    ],
+    ids=["no-header", "broken-info", "no-value-section", "failing-value"],
+)
+def test_broken_entry_source_raises_damaged_entry_naming_it(ds, text, value_fails, info_fails):
+    ds.good = [1]
+    with open(os.path.join(ds._path, "bad.py"), "w") as f:
+        f.write(text)
+    for fails, read in ((value_fails, lambda: ds.bad), (info_fails, lambda: ds["bad"])):
+        if fails:
+            with pytest.raises(DamagedEntryError, match="'bad'"):
+                read()
+        else:
+            read()
+    assert ds.good == [1] and ds["good"] is None
+    assert sorted(ds) == ["bad", "good"]
+
+
+def test_importing_a_store_with_a_damaged_entry_still_works(ds):
+    ds.good = 1
+    with open(os.path.join(ds._path, "bad.py"), "w") as f:
+        f.write("garbage(\n")
+    parent = os.path.dirname(ds._path)
+    script = (
+        f"import sys; sys.path.insert(0, {parent!r}); import store\n"
+        "print(store.good)\n"
+        "try:\n    store.bad\nexcept Exception as e:\n    print(type(e).__name__, e.name)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.split() == ["1", "DamagedEntryError", "bad"]
+
+
+# ---- leftovers of killed writers ------------------------------------------------------------
+
+
+def _dead_pid():
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_leftovers_of_a_dead_writer_are_removed_by_the_next_writer(ds):
+    ds.kept = np.arange(300.0)
+    before = files(ds)
+    token = f"{entries._HOST}-{_dead_pid()}-0123abcd"
+    leftovers = [f".x.{token}.tmp", f"x.{token}.h5", f"x.{token}-info.h5", ".x_7.claim"]
+    for name in leftovers:
+        with open(os.path.join(ds._path, name), "w") as f:
+            f.write(token if name.endswith("claim") else "")
+    # an orphaned old data file recorded by a drop marker of the dead writer
+    with open(os.path.join(ds._path, "old.aaaaaa-1-00000000.h5"), "w"):
+        pass
+    with open(os.path.join(ds._path, f".old.{token}.drop"), "w") as f:
+        f.write('["old.aaaaaa-1-00000000.h5"]')
+    reader = DataSet("store", path=os.path.dirname(ds._path))
+    assert sorted(reader) == ["kept"]  # readers ignore leftovers
+    DataSet("store", "w", path=os.path.dirname(ds._path))
+    assert files(ds) == before
+
+
+def test_leftovers_of_a_live_writer_are_kept(ds):
+    token = entries.new_token()
+    tmp = os.path.join(ds._path, f".x.{token}.tmp")
+    open(tmp, "w").close()
+    DataSet("store", "w", path=os.path.dirname(ds._path))
+    assert os.path.exists(tmp)
+
+
+# ---- locking modes -------------------------------------------------------------------------
+
+
+def test_unsynchronized_writer_holds_the_lock_until_closed(tmp_path):
+    first = DataSet("s", "w", path=str(tmp_path), synchronize=False, timeout=5)
+    first.a = 1
+    with pytest.raises(LockTimeout):
+        DataSet("s", "w", path=str(tmp_path), synchronize=False, timeout=0.2)
+    synced = DataSet("s", "w", path=str(tmp_path), timeout=0.2)
+    with pytest.raises(TimeoutError):
+        synced.b = 2
+    assert DataSet("s", path=str(tmp_path)).a == 1  # readers never wait
+    first.close()
+    with DataSet("s", "w", path=str(tmp_path), synchronize=False, timeout=0.2) as second:
+        second.b = 2
+    with pytest.raises(ReadOnlyError, match="closed"):
+        second.c = 3
+    assert sorted(DataSet("s", path=str(tmp_path))) == ["a", "b"]
+
+
+def test_soft_locking_store_writes_and_reads(tmp_path):
+    ds = DataSet("s", "w", path=str(tmp_path), locking="soft", synchronize=False, timeout=0.2)
+    ds.a = 1
+    with pytest.raises(LockTimeout):
+        DataSet("s", "w", path=str(tmp_path), locking="soft", synchronize=False, timeout=0.2)
+    ds.close()
+    assert DataSet("s", path=str(tmp_path)).a == 1
+
+
+def test_verbose_store_logs_its_writes(tmp_path, caplog):
+    with caplog.at_level(logging.INFO, logger="archived.dataset"):
+        ds = DataSet("s", "w", path=str(tmp_path), verbose=True)
+        ds.a = 1
+        del ds.a
+        quiet = DataSet("s", "w", path=str(tmp_path))
+        quiet.b = 1
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("created" in m for m in messages)
+    assert any("wrote 'a'" in m for m in messages)
+    assert any("deleted 'a'" in m for m in messages)
+    assert not any("'b'" in m for m in messages)
+
+
+# ---- the store as a module ------------------------------------------------------------------
+
+
+def test_loader_file_is_not_rewritten_by_writes(ds):
+    init = os.path.join(ds._path, "__init__.py")
+    before = open(init).read(), os.stat(init).st_mtime_ns
+    for i in range(5):
+        ds._insert(i, info=i)
+    del ds.x_0
+    assert (open(init).read(), os.stat(init).st_mtime_ns) == before
+
+
+def test_imported_store_lists_and_loads_entries_live(ds, monkeypatch):
+    import importlib
+
+    monkeypatch.syspath_prepend(os.path.dirname(ds._path))
+    ds._insert(np.arange(300.0), info="arr")
+    mod = importlib.import_module("store")
+    try:
+        assert list(mod._info_dict) == ["x_0"]
+        ds.later = "added after import"
+        assert mod.later == "added after import"
+        assert "later" in dir(mod) and "later" in mod._info_dict
+        np.testing.assert_array_equal(mod._info_dict["x_0"].load(), np.arange(300.0))
+        with pytest.raises(KeyError):
+            mod._info_dict["absent"]
+    finally:
+        sys.modules.pop("store", None)
