@@ -436,3 +436,129 @@ def test_imported_store_lists_and_loads_entries_live(ds, monkeypatch):
             mod._info_dict["absent"]
     finally:
         sys.modules.pop("store", None)
+
+
+# ---- stores written by persist 3.x --------------------------------------------------------
+
+PERSIST_INIT = """\
+_g5 = 'info of a'
+_g4 = 'a'
+
+def _g7(_l_0=10, _l_1=1.2):
+    return (_l_0, _l_1)
+_g7 = _g7()
+
+def _g2(_l_0='x_0', _l_1=_g7):
+    return (_l_0, _l_1)
+_g2 = _g2()
+
+def _g1(_l_0=_g4,_l_1=_g5):
+    return (_l_0, _l_1)
+_g1 = _g1()
+
+def _info_dict(_l_0=_g1,_l_1=_g2):
+    from builtins import dict
+    return dict([_l_0, _l_1])
+_info_dict = _info_dict()
+del _g1, _g2, _g4, _g5, _g7
+try: del __builtins__, _arrays
+except NameError: pass
+def _g_clear_single_item_modules():
+    import sys, types
+    if not __name__ in sys.modules:
+        return
+    this_module = sys.modules[__name__]
+    for key in list(this_module.__dict__):
+        sub_module = __name__ + '.' + key  # Name of submodule
+        if (sub_module in sys.modules
+                and not isinstance(sys.modules[sub_module], types.ModuleType)):
+            del this_module.__dict__[key]
+            del sys.modules[sub_module]
+_g_clear_single_item_modules()
+del _g_clear_single_item_modules
+"""
+
+PERSIST_A = """\
+_g3 = 'x'
+_g2 = 2.5
+_g1 = 1
+
+def a(_l_0=_g1,_l_1=_g2,_l_2=_g3):
+    return [_l_0, _l_1, _l_2]
+a = a()
+del _g3, _g2, _g1
+try: del __builtins__, _arrays
+except NameError: pass
+import sys
+sys.modules[__name__] = a"""
+
+PERSIST_X0 = """
+def _arrays():
+    import os.path, numpy
+    try: dir = os.path.dirname(__file__)
+    except NameError: dir = '/elsewhere/x_0_data'
+    res = {}
+    for name in ['array_0']:
+        filename = os.path.join(dir, 'x_0_data', name + ".npy")
+        res[name] = numpy.asarray(numpy.load(filename))
+    return res
+
+_arrays = _arrays()
+x_0 = _arrays['array_0']
+try: del __builtins__, _arrays
+except NameError: pass
+import sys
+sys.modules[__name__] = x_0"""
+
+
+def _persist_layout(folder):
+    """The files persist 3.2.1 writes for a = [1, 2.5, 'x'] and one big array x_0."""
+    os.makedirs(os.path.join(folder, "x_0_data"))
+    open(os.path.join(folder, "_this_dir_is_a_DataSet"), "w").close()
+    for name, text in [("__init__.py", PERSIST_INIT), ("a.py", PERSIST_A), ("x_0.py", PERSIST_X0)]:
+        with open(os.path.join(folder, name), "w") as f:
+            f.write(text)
+    np.save(os.path.join(folder, "x_0_data", "array_0.npy"), np.arange(20.0))
+
+
+def _check_persist_store(path):
+    ds = DataSet("old", path=path)
+    assert sorted(ds) == ["a", "x_0"] and len(ds) == 2 and "a" in ds
+    assert ds["a"] == "info of a" and ds["x_0"] == (10, 1.2)
+    assert ds.a == [1, 2.5, "x"]
+    np.testing.assert_array_equal(ds.x_0, np.arange(20.0))
+    assert dict(ds._info_items()) == {"a": "info of a", "x_0": (10, 1.2)}
+    with pytest.raises(AttributeError):
+        _ = ds.missing
+    with pytest.raises(ReadOnlyError):
+        ds.a = 2
+    with pytest.raises(ReadOnlyError, match="persist"):
+        DataSet("old", "w", path=path)
+    assert not any(m.startswith("_archived_persist") for m in sys.modules)
+
+
+def test_store_in_persist_layout_opens_read_only(tmp_path):
+    _persist_layout(str(tmp_path / "old"))
+    _check_persist_store(str(tmp_path))
+
+
+def test_store_written_by_persist_itself_opens_read_only(tmp_path):
+    pytest.importorskip("persist.archive", reason="persist 3.x is not installed")
+    from persist.archive import DataSet as PersistDataSet
+
+    old = PersistDataSet("old", "w", path=str(tmp_path), array_threshold=10)
+    old.a = [1, 2.5, "x"]
+    old["a"] = "info of a"
+    old._insert(np.arange(20.0), info=(10, 1.2))
+    del old
+    _check_persist_store(str(tmp_path))
+
+
+def test_persist_store_entries_copy_into_a_new_store(tmp_path):
+    _persist_layout(str(tmp_path / "old"))
+    old = DataSet("old", path=str(tmp_path))
+    new = DataSet("new", "w", path=str(tmp_path))
+    for name, info in old._info_items():
+        new._insert(getattr(old, name), info=info, name=name)
+    assert dict(new._info_items()) == dict(old._info_items())
+    np.testing.assert_array_equal(new.x_0, old.x_0)
