@@ -35,6 +35,7 @@ _LAZY: dict[str, str] = {
     "restore": "archive",
     "repr_": "archive",
     "get_imports": "archive",
+    "archived": "cache",
 }
 
 __all__ = [

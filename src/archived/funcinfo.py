@@ -78,11 +78,11 @@ def entry_prefix(qualname: str) -> str:
     >>> entry_prefix("Model.fit")
     'Model_fit'
     >>> entry_prefix("outer.<locals>.inner")
-    'outer_locals_inner'
+    'outer_inner'
     >>> entry_prefix("_private")
     'private'
     """
-    name = re.sub(r"\W+", "_", qualname).strip("_")
+    name = re.sub(r"\W+", "_", qualname.replace(".<locals>", "")).strip("_")
     if not name or not name[0].isalpha():
         name = "f_" + name
     return name

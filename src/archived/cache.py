@@ -1,0 +1,388 @@
+"""``@archived``: keep every call's result, with its parameters, as an entry of a DataSet.
+
+Three spellings, one name:
+
+* ``@archived`` (bare) stores under ``./archived_results/<module>`` (relative to the
+  working directory when the function is decorated; the environment variable
+  ``ARCHIVED_DIR`` replaces ``./archived_results``).  ``<module>`` is the defining
+  module's name with dots turned into underscores (a script run as ``__main__`` is named
+  after its file).
+* ``@archived(path, ignore=(), version=None, locking="fcntl", timeout=60,
+  lock_timeout=None)``: keyword arguments are *options* when the result of
+  ``archived(path, ...)`` is applied to a function.
+* ``with archived(path, **parameters) as rec:`` records a block: keyword arguments are the
+  block's *parameters* when ``archived(path, ...)`` is used in a ``with`` statement (see
+  :mod:`archived.record`; :func:`archived.record.record` takes options too).
+
+A call is keyed by the function's identity (module and qualified name), its code version
+(a digest of its source, or ``version=``) and its arguments bound to the signature with
+defaults applied, so ``f(1)``, ``f(x=1)`` and ``f(1, 2)`` with default ``y=2`` are one key.
+A hit loads only that entry; a miss runs the function, then commits result and info in one
+atomic write.  An exception is never stored as a result; the failed attempt is recorded
+(entry ``<name>_failed``) and the next call retries.  When several workers miss the same key
+together, one computes it and the others wait for its entry (a per-key lock the operating
+system frees if the holder dies).
+
+Editing the function gives new keys; the old results stay, listed by :meth:`stale` and
+removed only by :meth:`prune_stale`.
+
+>>> import tempfile, os
+>>> store = os.path.join(tempfile.mkdtemp(), "squares")
+>>> @archived(store)
+... def square(x, offset=0):
+...     return x * x + offset
+>>> square(3), square(3), square.is_cached(x=3, offset=0)
+(9, 9, True)
+>>> [(params, result()) for params, result in square]
+[({'x': 3, 'offset': 0}, 9)]
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import os
+import sys
+import time
+import types
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar, overload
+
+from .callstore import CallStore, StoredCall, call_info
+from .funcinfo import code_version, entry_prefix, function_identity
+from .hashing import hash_call, readable
+
+__all__ = ["archived", "CachedFunction", "default_store_path"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_OPTIONS = ("ignore", "version", "locking", "timeout", "lock_timeout")
+
+
+@overload
+def archived(target: Callable[..., Any], /) -> CachedFunction: ...
+@overload
+def archived(target: str | os.PathLike[str] | None = None, /, **kwargs: Any) -> Archived: ...
+
+
+def archived(target: Any = None, /, **kwargs: Any) -> Any:
+    """Cache a function's calls in a DataSet, or record a block; see the module docs.
+
+    >>> import tempfile, os
+    >>> folder = tempfile.mkdtemp()
+    >>> with archived(os.path.join(folder, "blocks"), n=3) as rec:
+    ...     if not rec.cached:
+    ...         rec.result = list(range(rec.parameters["n"]))
+    >>> rec.result
+    [0, 1, 2]
+    """
+    if callable(target) and not isinstance(target, (str, os.PathLike)):
+        if kwargs:
+            raise TypeError("use @archived(path, option=...) to give options, not both forms")
+        return CachedFunction(target)
+    if target is not None and not isinstance(target, (str, os.PathLike)):
+        raise TypeError(
+            f"archived() takes a store path (str or os.PathLike) or a function, not "
+            f"{type(target).__name__}"
+        )
+    return Archived(target, kwargs)
+
+
+class Archived:
+    """What ``archived(path, **kwargs)`` returns: a decorator, or a context manager.
+
+    Applied to a function, ``kwargs`` are options (``ignore``, ``version``, ``locking``,
+    ``timeout``, ``lock_timeout``); entered with ``with``, they are the block's parameters.
+
+    >>> import tempfile, os
+    >>> deco = archived(os.path.join(tempfile.mkdtemp(), "s"), version="1")
+    >>> double = deco(lambda x: 2 * x)
+    >>> double(4), double.version
+    (8, '1')
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None, kwargs: dict[str, Any]) -> None:
+        self.path = path
+        self.kwargs = kwargs
+        self._record: Any = None
+
+    def __call__(self, func: F) -> CachedFunction:
+        unknown = sorted(set(self.kwargs) - set(_OPTIONS))
+        if unknown:
+            raise TypeError(
+                f"unknown option(s) {', '.join(map(repr, unknown))} for @archived; "
+                f"options are {', '.join(_OPTIONS)}"
+            )
+        if not callable(func):
+            raise TypeError(f"@archived decorates a function, not {type(func).__name__}")
+        return CachedFunction(func, self.path, **self.kwargs)
+
+    def __enter__(self) -> Any:
+        from .record import Record
+
+        if self.path is None:
+            raise TypeError("with archived(path, **parameters): give the store path")
+        self._record = Record(self.path, self.kwargs)
+        return self._record.__enter__()
+
+    def __exit__(self, *exc: Any) -> None:
+        self._record.__exit__(*exc)
+
+
+def default_store_path(func: Callable[..., Any]) -> str:
+    """The store of a function decorated with bare ``@archived``.
+
+    >>> import json
+    >>> default_store_path(json.dumps).endswith(os.path.join("archived_results", "json"))
+    True
+    """
+    module = function_identity(func).rsplit(".", len(func.__qualname__.split(".")))[0]
+    name = module.replace(".", "_").strip("_") or "main"
+    root = os.environ.get("ARCHIVED_DIR") or "archived_results"
+    return os.path.abspath(os.path.join(root, name))
+
+
+class CachedFunction:
+    """A function whose calls are stored in a DataSet; made by ``@archived``.
+
+    Attributes:
+        dataset: the :class:`~archived.dataset.DataSet` holding the results.
+        identity: ``"<module>.<qualname>"``; version: the code version in the keys.
+
+    It pickles by reference (module and name) when it is reachable that way, so joblib
+    workers import it rather than receive a copy; it holds paths only, never open files.
+
+    >>> import tempfile, os
+    >>> @archived(os.path.join(tempfile.mkdtemp(), "store"), ignore=("verbose",))
+    ... def total(xs, verbose=False):
+    ...     return sum(xs)
+    >>> total([1, 2]), total([1, 2], verbose=True), len(total.dataset)
+    (3, 3, 1)
+    """
+
+    def __init__(
+        self,
+        func: Callable[..., Any],
+        path: str | os.PathLike[str] | None = None,
+        *,
+        ignore: Iterable[str] = (),
+        version: str | None = None,
+        locking: str = "fcntl",
+        timeout: float = 60,
+        lock_timeout: float | None = None,
+    ) -> None:
+        if inspect.isgeneratorfunction(func) or inspect.iscoroutinefunction(func):
+            raise TypeError(
+                f"@archived cannot cache {function_identity(func)!r}: it returns a "
+                "generator or coroutine, not a result; return a list or the awaited value"
+            )
+        if isinstance(ignore, str):
+            ignore = (ignore,)
+        self.func = func
+        self.signature = inspect.signature(func)
+        self.ignore = tuple(ignore)
+        self._check_ignore()
+        self.identity = function_identity(func)
+        self.version = str(version) if version is not None else code_version(func)
+        self.prefix = entry_prefix(getattr(func, "__qualname__", "function"))
+        self.store = CallStore(
+            default_store_path(func) if path is None else path,
+            locking=locking,
+            timeout=timeout,
+            lock_timeout=lock_timeout,
+        )
+        functools.update_wrapper(self, func)
+
+    # ---- calling --------------------------------------------------------------------
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        parameters = self.bind(*args, **kwargs)
+        array_keys: dict[int, str] = {}
+        key = hash_call(self.identity, self.version, parameters, array_keys=array_keys)
+        shown = readable(parameters, array_keys=array_keys)
+        store = self.store
+        found = store.find(self.prefix, key, shown)
+        if found.hit:
+            return store.load(found.name)  # type: ignore[arg-type]
+        if found.name is None:  # a key collision: compute, never mix up results
+            return self.func(*args, **kwargs)
+        with store.key_lock(found.name):
+            found = store.find(self.prefix, key, shown)
+            if found.hit:  # another worker computed it while this one waited
+                return store.load(found.name)  # type: ignore[arg-type]
+            if found.name is None:
+                return self.func(*args, **kwargs)
+            started = time.time()
+            start = time.perf_counter()
+            try:
+                result = self.func(*args, **kwargs)
+            except Exception as err:
+                info = call_info(
+                    self.identity, self.version, key, shown, started, time.perf_counter() - start
+                )
+                store.record_failure(found.name, info, err)
+                raise
+            info = call_info(
+                self.identity, self.version, key, shown, started, time.perf_counter() - start
+            )
+            store.commit(found.name, result, info)
+        return result
+
+    def bind(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """The call's parameters: arguments bound to the signature, defaults applied,
+        ignored names left out.
+
+        >>> import tempfile, os
+        >>> @archived(os.path.join(tempfile.mkdtemp(), "s"))
+        ... def f(x, y=2, *rest, **options):
+        ...     return x
+        >>> f.bind(1)
+        {'x': 1, 'y': 2, 'rest': (), 'options': {}}
+        >>> f.bind(x=1, y=3, z=4)
+        {'x': 1, 'y': 3, 'rest': (), 'options': {'z': 4}}
+        """
+        bound = self.signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        parameters = dict(bound.arguments)
+        for name in self.ignore:
+            parameters.pop(name, None)
+        return parameters
+
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        if instance is None:
+            return self
+        return types.MethodType(self, instance)
+
+    # ---- looking at what is stored ----------------------------------------------------
+
+    @property
+    def dataset(self) -> Any:
+        """The DataSet holding this function's results (opened for writing)."""
+        return self.store.dataset
+
+    def is_cached(self, *args: Any, **kwargs: Any) -> bool:
+        """Whether the result of this call is stored (nothing is run or loaded).
+
+        >>> import tempfile, os
+        >>> f = archived(os.path.join(tempfile.mkdtemp(), "s"))(lambda x: x)
+        >>> f.is_cached(1), f(1), f.is_cached(1)
+        (False, 1, True)
+        """
+        parameters = self.bind(*args, **kwargs)
+        array_keys: dict[int, str] = {}
+        key = hash_call(self.identity, self.version, parameters, array_keys=array_keys)
+        return self.store.find(self.prefix, key, readable(parameters, array_keys=array_keys)).hit
+
+    check_call_in_cache = is_cached
+
+    def __iter__(self) -> Iterator[tuple[dict[str, Any], StoredCall]]:
+        """Yield ``(parameters, result)`` for every stored call of the current version;
+        ``result`` is a :class:`~archived.callstore.StoredCall`: call it (or its ``load()``)
+        to load the value."""
+        for call in self.calls():
+            yield call.parameters, call
+
+    def calls(self) -> list[StoredCall]:
+        """The stored calls of the current code version."""
+        return [
+            c
+            for c in self.store.calls(self.identity, self.prefix)
+            if c.info.get("version") == self.version
+        ]
+
+    def failures(self) -> list[StoredCall]:
+        """The recorded failed calls of the current version (their info has ``error``,
+        ``message``, ``traceback``, ``duration``).
+
+        >>> import tempfile, os
+        >>> f = archived(os.path.join(tempfile.mkdtemp(), "s"))(lambda x: 1 / x)
+        >>> try:
+        ...     f(0)
+        ... except ZeroDivisionError:
+        ...     pass
+        >>> [(c.parameters, c.info["error"]) for c in f.failures()]
+        [({'x': 0}, 'ZeroDivisionError')]
+        """
+        return [
+            c
+            for c in self.store.calls(self.identity, self.prefix, status="failed")
+            if c.info.get("version") == self.version
+        ]
+
+    def stale(self) -> list[StoredCall]:
+        """Stored calls (results and failures) made by other versions of the code."""
+        return [
+            c
+            for status in ("ok", "failed")
+            for c in self.store.calls(self.identity, self.prefix, status=status)
+            if c.info.get("version") != self.version
+        ]
+
+    def prune_stale(self) -> int:
+        """Delete the entries of other code versions; return how many were deleted."""
+        stale = self.stale()
+        for call in stale:
+            self.store.remove(call.name)
+        return len(stale)
+
+    def clear(self) -> int:
+        """Delete every stored call of this function (all versions, failures too); other
+        entries of the store are kept.  Returns how many entries were deleted."""
+        calls = [
+            c
+            for status in ("ok", "failed")
+            for c in self.store.calls(self.identity, self.prefix, status=status)
+        ]
+        for call in calls:
+            self.store.remove(call.name)
+        return len(calls)
+
+    # ---- pickling ------------------------------------------------------------------
+
+    def __reduce__(self) -> Any:
+        module = getattr(self.func, "__module__", None)
+        qualname = getattr(self.func, "__qualname__", "")
+        if module and module != "__main__" and _lookup_or_none(module, qualname) is self:
+            return (_lookup, (module, qualname))
+        return (_rebuild, (self.func, self.store, self.ignore, self.version))
+
+    def __repr__(self) -> str:
+        return f"<archived function {self.identity} in {self.store.path!r}>"
+
+    def _check_ignore(self) -> None:
+        params = self.signature.parameters
+        takes_kwargs = any(p.kind is p.VAR_KEYWORD for p in params.values())
+        for name in self.ignore:
+            if name not in params and not takes_kwargs:
+                raise TypeError(f"ignore={self.ignore!r}: {name!r} is not a parameter")
+
+
+def _lookup_or_none(module: str, qualname: str) -> Any:
+    obj: Any = sys.modules.get(module)
+    for part in qualname.split("."):
+        obj = getattr(obj, part, None)
+    return obj
+
+
+def _lookup(module: str, qualname: str) -> Any:
+    import importlib
+
+    obj: Any = importlib.import_module(module)
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _rebuild(
+    func: Callable[..., Any], store: CallStore, ignore: tuple[str, ...], version: str
+) -> CachedFunction:
+    cached = CachedFunction.__new__(CachedFunction)
+    cached.func = func
+    cached.signature = inspect.signature(func)
+    cached.ignore = ignore
+    cached.identity = function_identity(func)
+    cached.version = version
+    cached.prefix = entry_prefix(getattr(func, "__qualname__", "function"))
+    cached.store = store
+    functools.update_wrapper(cached, func)
+    return cached

@@ -1,0 +1,293 @@
+"""Where cached calls live: one DataSet, an entry per call, a lock per key.
+
+:class:`CallStore` is the machinery shared by ``@archived`` functions and
+``with archived(...)`` blocks.  It holds only a path and options, never an open file or
+lock, so objects holding it pickle; the DataSet is opened on first use in each thread of
+each process.
+
+Layout inside the store directory (the DataSet's own files aside)::
+
+    <prefix>_<16 hex>          the entry of one call: value = result, info = call record
+    <prefix>_<16 hex>_failed   the record of the last failed attempt, removed on success
+    .keys/<entry>.lock         the compute-once lock of that entry (kept: see StoreLock)
+
+If two different keys share the 16 hex digits of an entry name, the second gets the name
+``<prefix>_<16 hex>_<next 16 hex>``; a hit always compares the full 128-bit key and the
+call's readable parameters, so a collision can never return another call's result.
+
+>>> import tempfile, os
+>>> store = CallStore(os.path.join(tempfile.mkdtemp(), "runs"))
+>>> found = store.find("f", "0" * 32, {"x": 1})
+>>> found.hit, found.name
+(False, 'f_0000000000000000')
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import socket
+import threading
+import time
+import traceback
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import InvalidNameError
+from .hashing import hash_value
+from .locking import StoreLock
+
+__all__ = ["CallStore", "Found", "StoredCall", "call_info"]
+
+_LOCKINGS = ("fcntl", "soft")
+
+
+@dataclass(frozen=True)
+class Found:
+    """The outcome of looking a key up: the entry name to use, and whether it holds the call.
+
+    ``name`` is ``None`` when the key's names are all taken by other calls (a 128-bit key
+    collision): the call is then computed and not stored.
+    """
+
+    name: str | None
+    hit: bool
+
+
+class StoredCall:
+    """One stored call: its parameters and info at hand, its result loaded on request.
+
+    >>> import tempfile, os
+    >>> store = CallStore(os.path.join(tempfile.mkdtemp(), "runs"))
+    >>> store.commit("f_1", [1, 2], {"function": "m.f", "parameters": {"n": 2}})
+    >>> [(c.parameters, c.load()) for c in store.calls("m.f", "f")]
+    [({'n': 2}, [1, 2])]
+    """
+
+    def __init__(self, store: CallStore, name: str, info: dict[str, Any]) -> None:
+        self.store = store
+        self.name = name
+        self.info = info
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        """The call's parameters as recorded (readable values)."""
+        return dict(self.info.get("parameters", {}))
+
+    def load(self) -> Any:
+        """Load and return the stored result."""
+        return self.store.load(self.name)
+
+    __call__ = load
+
+    def __repr__(self) -> str:
+        return f"<stored call {self.name} of {self.info.get('function')}>"
+
+
+class CallStore:
+    """The DataSet at ``path`` seen as a store of call results.
+
+    Args:
+        path: the store directory; its last component is the DataSet's module name and
+            must be an identifier.
+        locking: ``"fcntl"`` (default) or ``"soft"`` lock files, for filesystems such as
+            NFS where ``fcntl`` locks are not reliable.
+        timeout: seconds to wait for the store's own lock when committing an entry.
+        lock_timeout: seconds to wait while another worker computes the same key
+            (``None``: as long as it runs; a killed worker's ``fcntl`` lock is freed at once).
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        locking: str = "fcntl",
+        timeout: float = 60,
+        lock_timeout: float | None = None,
+    ) -> None:
+        self.path = os.path.abspath(os.fspath(path))
+        module = os.path.basename(self.path)
+        if not module.isidentifier() or module.startswith("_"):
+            raise InvalidNameError(
+                module,
+                "a store directory's name must be a Python identifier not starting with '_' "
+                "(it is imported as a module)",
+            )
+        if locking not in _LOCKINGS:
+            raise ValueError(f"locking must be one of {_LOCKINGS}, not {locking!r}")
+        self.locking = locking
+        self.timeout = timeout
+        self.lock_timeout = lock_timeout
+        self._local = threading.local()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        del state["_local"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._local = threading.local()
+
+    @property
+    def dataset(self) -> Any:
+        """The DataSet, opened for writing on first use in this thread and process."""
+        local = self._local
+        if getattr(local, "pid", None) != os.getpid():
+            local.dataset = self._open()
+            local.pid = os.getpid()
+        return local.dataset
+
+    def _open(self) -> Any:
+        from .dataset import DataSet
+
+        for attempt in range(3):
+            try:
+                return DataSet(
+                    os.path.basename(self.path),
+                    mode="w",
+                    path=os.path.dirname(self.path),
+                    timeout=self.timeout,
+                    locking=self.locking,
+                )
+            except InvalidNameError:
+                # two workers creating the store at once: the other one's loader landed
+                # between our look and our check; the store exists now, open it
+                if attempt == 2 or not os.path.isfile(os.path.join(self.path, "__init__.py")):
+                    raise
+                time.sleep(0.01)
+        raise AssertionError("unreachable")
+
+    def find(self, prefix: str, key: str, parameters: dict[str, Any]) -> Found:
+        """Look up the call with full ``key`` and readable ``parameters``."""
+        base = f"{prefix}_{key[:16]}"
+        for name in (base, f"{base}_{key[16:]}"):
+            info = self.info(name)
+            if info is None:
+                return Found(name, False)
+            if info.get("key") == key:
+                if _same(info.get("parameters"), parameters):
+                    return Found(name, True)
+                warnings.warn(
+                    f"entry {name!r} has the key of this call but other parameters "
+                    f"({info.get('parameters')!r}); computing without storing",
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
+                return Found(None, False)
+        return Found(None, False)
+
+    def info(self, name: str) -> dict[str, Any] | None:
+        """The info record of entry ``name``, or ``None`` if there is no such entry."""
+        try:
+            info = self.dataset[name]
+        except KeyError:
+            return None
+        return info if isinstance(info, dict) else {}
+
+    def load(self, name: str) -> Any:
+        """Load the value of entry ``name``."""
+        return getattr(self.dataset, name)
+
+    def key_lock(self, name: str) -> StoreLock:
+        """The compute-once lock of entry ``name`` (not yet acquired)."""
+        directory = os.path.join(self.dataset._path, ".keys")
+        os.makedirs(directory, exist_ok=True)
+        return StoreLock(
+            os.path.join(directory, name + ".lock"),
+            timeout=self.lock_timeout,
+            soft=self.locking == "soft",
+        )
+
+    def commit(self, name: str, result: Any, info: dict[str, Any]) -> None:
+        """Store ``result`` with ``info`` as entry ``name`` and drop its failure record."""
+        dataset = self.dataset
+        dataset._insert(result, info, name=name)
+        failed = name + "_failed"
+        if failed in dataset:
+            try:
+                delattr(dataset, failed)
+            except (AttributeError, KeyError):  # another worker removed it first
+                pass
+
+    def record_failure(self, name: str, info: dict[str, Any], error: BaseException) -> None:
+        """Record a failed attempt of entry ``name`` (never its result: there is none)."""
+        failure = {
+            "error": type(error).__qualname__,
+            "message": str(error),
+            "traceback": "".join(
+                traceback.format_exception(type(error), error, error.__traceback__)
+            ),
+        }
+        record = dict(info, status="failed", **failure)
+        try:
+            self.dataset._insert(failure, record, name=name + "_failed")
+        except Exception as err:  # never hide the caller's exception behind ours
+            warnings.warn(
+                f"could not record the failure of {name!r}: {err!r}", RuntimeWarning, stacklevel=3
+            )
+
+    def calls(self, identity: str, prefix: str, *, status: str = "ok") -> Iterator[StoredCall]:
+        """Every stored call of the function ``identity`` with the given status."""
+        dataset = self.dataset
+        for name in sorted(dataset):
+            if not name.startswith(prefix + "_"):
+                continue
+            info = self.info(name)
+            if info is None or info.get("function") != identity:
+                continue
+            if info.get("status", "ok") == status:
+                yield StoredCall(self, name, info)
+
+    def remove(self, name: str) -> None:
+        """Delete entry ``name`` (a no-op if it is already gone)."""
+        try:
+            delattr(self.dataset, name)
+        except (AttributeError, KeyError):
+            pass
+
+
+def call_info(
+    identity: str,
+    version: str,
+    key: str,
+    parameters: dict[str, Any],
+    started: float,
+    duration: float,
+) -> dict[str, Any]:
+    """The info record of one call, as plain builtins.
+
+    >>> info = call_info("m.f", "abc", "0" * 32, {"x": 1}, 0.0, 0.5)
+    >>> info["function"], info["parameters"], info["started"], info["status"]
+    ('m.f', {'x': 1}, '1970-01-01T00:00:00+00:00', 'ok')
+    """
+    import datetime
+
+    import numpy
+
+    from . import __version__
+
+    return {
+        "function": identity,
+        "version": version,
+        "key": key,
+        "parameters": parameters,
+        "status": "ok",
+        "started": datetime.datetime.fromtimestamp(started, datetime.timezone.utc).isoformat(),
+        "duration": duration,
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "archived": __version__,
+    }
+
+
+def _same(stored: Any, current: Any) -> bool:
+    """Whether recorded parameters equal the call's: exactly, NaN equal to NaN."""
+    try:
+        return hash_value(stored) == hash_value(current)
+    except TypeError:
+        return False

@@ -1,0 +1,185 @@
+"""``with archived(path, **parameters) as rec:`` — record the result of a block.
+
+``rec.cached`` tells whether a result for these parameters is stored.  If it is not, the
+block computes it and sets ``rec.result``; the result is committed (with an info record
+like a cached function's) only when the block ends without an exception, and a block that
+raises leaves a failure record instead.  If it is stored, ``rec.result`` loads it on first
+access.  While a block computes, other processes entering a block with the same
+parameters wait for it and then find the result cached.
+
+``archived(path, **parameters)`` treats every keyword as a parameter; to give options
+(a block name, a version, soft locking, ...) call :func:`record` instead.
+
+>>> import tempfile, os
+>>> store = os.path.join(tempfile.mkdtemp(), "blocks")
+>>> for attempt in range(2):
+...     with record(store, {"n": 4}, name="fib") as rec:
+...         if not rec.cached:
+...             a, b = 0, 1
+...             for _ in range(rec.parameters["n"]):
+...                 a, b = b, a + b
+...             rec.result = a
+...     print(rec.cached, rec.result)
+False 3
+True 3
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from types import TracebackType
+from typing import Any
+
+from .callstore import CallStore, call_info
+from .errors import InvalidNameError
+from .funcinfo import entry_prefix
+from .hashing import hash_call, readable
+from .locking import StoreLock
+
+__all__ = ["record", "Record"]
+
+_UNSET = object()
+
+
+def record(
+    path: str | os.PathLike[str],
+    parameters: dict[str, Any] | None = None,
+    *,
+    name: str = "block",
+    version: str = "",
+    locking: str = "fcntl",
+    timeout: float = 60,
+    lock_timeout: float | None = None,
+) -> Record:
+    """Record a block under ``name`` with ``parameters``; options as for ``@archived``.
+
+    ``name`` plays the part of a function's identity: blocks with different names never
+    share results; ``version`` distinguishes revisions of the block's code (blocks have no
+    source to digest, so bump it by hand when the block changes).
+
+    >>> import tempfile, os
+    >>> with record(os.path.join(tempfile.mkdtemp(), "s"), {"x": 2}, name="sq") as rec:
+    ...     rec.result = rec.parameters["x"] ** 2
+    >>> rec.result, rec.entry
+    (4, 'sq_...')
+    """
+    return Record(
+        path,
+        parameters or {},
+        name=name,
+        version=version,
+        locking=locking,
+        timeout=timeout,
+        lock_timeout=lock_timeout,
+    )
+
+
+class Record:
+    """The state of one recorded block; made by :func:`record` or ``archived(path, ...)``.
+
+    Attributes:
+        parameters: the block's parameters.  cached: whether the result was stored on entry.
+        entry: the store entry holding the result.  result: the result (see the module).
+
+    >>> import tempfile, os
+    >>> rec = Record(os.path.join(tempfile.mkdtemp(), "s"), {"a": 1})
+    >>> with rec:
+    ...     rec.result = "done"
+    >>> rec.cached, rec.store.load(rec.entry)
+    (False, 'done')
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        parameters: dict[str, Any],
+        *,
+        name: str = "block",
+        version: str = "",
+        locking: str = "fcntl",
+        timeout: float = 60,
+        lock_timeout: float | None = None,
+    ) -> None:
+        if not name.isidentifier() or name.startswith("_"):
+            raise InvalidNameError(name, "a block name must be an identifier not starting with _")
+        self.parameters = dict(parameters)
+        self.name = name
+        self.version = version
+        self.store = CallStore(path, locking=locking, timeout=timeout, lock_timeout=lock_timeout)
+        self.cached = False
+        self.entry: str | None = None
+        self._result: Any = _UNSET
+        self._lock: StoreLock | None = None
+        self._key = ""
+        self._shown: Any = None
+        self._started = 0.0
+        self._start = 0.0
+
+    @property
+    def result(self) -> Any:
+        """The block's result: loaded from the store if cached, else what the block set."""
+        if self._result is _UNSET:
+            if self.cached and self.entry is not None:
+                self._result = self.store.load(self.entry)
+            else:
+                raise AttributeError("rec.result has not been set by the block")
+        return self._result
+
+    @result.setter
+    def result(self, value: Any) -> None:
+        self._result = value
+
+    def __enter__(self) -> Record:
+        array_keys: dict[int, str] = {}
+        identity = f"block:{self.name}"
+        self._key = hash_call(identity, self.version, self.parameters, array_keys=array_keys)
+        self._shown = readable(self.parameters, array_keys=array_keys)
+        prefix = entry_prefix(self.name)
+        found = self.store.find(prefix, self._key, self._shown)
+        if not found.hit and found.name is not None:
+            self._lock = self.store.key_lock(found.name)
+            self._lock.acquire()
+            found = self.store.find(prefix, self._key, self._shown)
+            if found.hit:
+                self._release()
+        self.entry = found.name
+        self.cached = found.hit
+        self._started = time.time()
+        self._start = time.perf_counter()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if self.cached or self.entry is None:
+                return
+            info = call_info(
+                f"block:{self.name}",
+                self.version,
+                self._key,
+                self._shown,
+                self._started,
+                time.perf_counter() - self._start,
+            )
+            if exc is not None:
+                if isinstance(exc, Exception):
+                    self.store.record_failure(self.entry, info, exc)
+                return
+            if self._result is _UNSET:
+                raise ValueError(
+                    "the block ended without setting rec.result: nothing was recorded"
+                )
+            self.store.commit(self.entry, self._result, info)
+            return
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None

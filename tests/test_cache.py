@@ -1,0 +1,441 @@
+"""@archived functions and `with archived(...)` blocks in one process."""
+
+import math
+import os
+import pickle
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from archived.cache import CachedFunction, archived, default_store_path
+from archived.dataset import DataSet
+from archived.errors import InvalidNameError, UnkeyableArgumentError
+from archived.record import record
+
+
+@pytest.fixture
+def store(tmp_path):
+    return str(tmp_path / "results")
+
+
+def counted(store, **options):
+    """A cached function that counts how often its body runs."""
+    runs = []
+
+    @archived(store, **options)
+    def f(x, y=2, *, scale=1.0):
+        runs.append((x, y, scale))
+        return (x + y) * scale
+
+    return f, runs
+
+
+def test_a_repeated_call_loads_the_stored_result_without_running(store):
+    f, runs = counted(store)
+    assert f(1) == 3.0
+    assert f(1) == 3.0
+    assert runs == [(1, 2, 1.0)]
+
+
+def test_positional_keyword_and_default_spellings_are_one_key(store):
+    f, runs = counted(store)
+    f(1)
+    f(x=1)
+    f(1, 2)
+    f(1, y=2, scale=1.0)
+    assert len(runs) == 1
+    f(1, 3)
+    assert len(runs) == 2
+
+
+def test_each_call_is_one_entry_whose_info_records_the_call(store):
+    f, _ = counted(store)
+    f(1, scale=0.5)
+    ds = DataSet("results", path=os.path.dirname(store))
+    [name] = list(ds)
+    assert name.startswith("counted_f_")
+    info = ds[name]
+    assert info["function"].endswith("counted.<locals>.f")
+    assert info["parameters"] == {"x": 1, "y": 2, "scale": 0.5}
+    assert info["version"] == f.version and info["status"] == "ok"
+    assert info["host"] and info["pid"] == os.getpid()
+    assert info["python"] == ".".join(map(str, sys.version_info[:3]))
+    assert info["numpy"] == np.__version__ and info["archived"]
+    assert info["duration"] >= 0 and info["started"].endswith("+00:00")
+    assert getattr(ds, name) == 1.5
+
+
+def test_arrays_are_keyed_by_content_and_summarized_in_the_info(store):
+    calls = []
+
+    @archived(store)
+    def total(a):
+        calls.append(1)
+        return float(a.sum())
+
+    a = np.arange(1000.0)
+    total(a)
+    total(a.copy())
+    assert len(calls) == 1
+    total(a.reshape(10, 100))
+    total(a.astype(np.float32))
+    b = a.copy()
+    b[-1] += 1
+    total(b)
+    assert len(calls) == 4
+    summaries = sorted(c.parameters["a"] for c in total.calls())
+    assert summaries[0].startswith("ndarray(dtype=float32, shape=(1000,), key=")
+    small = total(np.arange(3))
+    assert small == 3.0 and "array([0, 1, 2])" in [c.parameters["a"] for c in total.calls()]
+
+
+def test_floats_are_keyed_exactly_and_nan_hits(store):
+    f, runs = counted(store)
+    f(0.0)
+    f(-0.0)
+    f(0.1 + 0.2)
+    f(0.3)
+    assert len(runs) == 4
+    assert math.isnan(f(math.nan))
+    assert math.isnan(f(math.nan))
+    assert len(runs) == 5
+
+
+def test_true_and_1_are_different_calls(store):
+    f, runs = counted(store)
+    f(1)
+    f(True)
+    assert len(runs) == 2
+
+
+def test_containers_sets_none_and_archive_1_objects_are_keyed(store):
+    class Point:
+        def __init__(self, x):
+            self.x = x
+
+        def archive_1(self):
+            return ("Point(x=x)", {"x": self.x}, [])
+
+    seen = []
+
+    @archived(store)
+    def g(obj):
+        seen.append(1)
+        return 0
+
+    for value in ({"b": [1, (2,)], "a": None}, {3, 1, 2}, frozenset("ab"), Point(4)):
+        g(value)
+        g(value)
+    g({"a": None, "b": [1, (2,)]})
+    g({1, 2, 3})
+    g(Point(4))
+    assert len(seen) == 4
+
+
+def test_an_unkeyable_argument_raises_naming_the_parameter_and_runs_nothing(store):
+    f, runs = counted(store)
+    with pytest.raises(UnkeyableArgumentError, match="'y'") as info:
+        f(1, y=object())
+    assert isinstance(info.value, TypeError) and runs == []
+    assert not os.path.exists(os.path.join(store, ".keys"))
+
+
+def test_ignored_parameters_are_left_out_of_the_key(store):
+    runs = []
+
+    @archived(store, ignore=("log",))
+    def f(x, log=None):
+        runs.append(x)
+        return x
+
+    f(1, log=object())
+    f(1, log=open)
+    assert runs == [1]
+    assert f.calls()[0].parameters == {"x": 1}
+
+
+def test_ignore_must_name_a_parameter(store):
+    with pytest.raises(TypeError, match="'z' is not a parameter"):
+        archived(store, ignore=("z",))(lambda x: x)
+
+
+def test_unknown_options_and_non_path_targets_are_refused(store):
+    with pytest.raises(TypeError, match="unknown option"):
+        archived(store, verison="1")(lambda x: x)
+    with pytest.raises(TypeError, match="store path"):
+        archived(3)
+
+
+def test_a_function_without_source_needs_a_pinned_version(store):
+    with pytest.raises(TypeError, match="pass version="):
+        archived(store)(abs)
+
+
+def test_generator_functions_cannot_be_cached(store):
+    def gen(n):
+        yield n
+
+    with pytest.raises(TypeError, match="generator"):
+        archived(store)(gen)
+
+
+def test_a_store_name_that_is_not_an_identifier_is_refused(tmp_path):
+    with pytest.raises(InvalidNameError):
+        archived(str(tmp_path / "my-results"))(lambda x: x)
+
+
+def test_editing_the_source_makes_new_keys_and_keeps_old_results_as_stale(tmp_path):
+    store = str(tmp_path / "s")
+    module = tmp_path / "experiment_mod.py"
+    template = textwrap.dedent(
+        """
+        from archived import cache
+        @cache.archived({store!r})
+        def run(x):
+            return x * {factor}
+        """
+    )
+    sys.path.insert(0, str(tmp_path))
+    try:
+        module.write_text(template.format(store=store, factor=2))
+        import experiment_mod
+
+        assert experiment_mod.run(5) == 10
+        old_version = experiment_mod.run.version
+        sys.modules.pop("experiment_mod")
+        module.write_text(template.format(store=store, factor=3))
+        import experiment_mod as edited
+
+        assert edited.run.version != old_version
+        assert edited.run(5) == 15
+        [stale] = edited.run.stale()
+        assert stale.info["version"] == old_version and stale.load() == 10
+        assert [p for p, _ in edited.run] == [{"x": 5}]
+        assert edited.run.prune_stale() == 1
+        assert edited.run.stale() == [] and edited.run(5) == 15
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("experiment_mod", None)
+
+
+def test_version_pins_keys_across_edits(store):
+    first = archived(store, version="v1")(lambda x: x + 1)
+    assert first(1) == 2
+    second = archived(store, version="v1")(lambda x: x + 100)
+    # same qualname '<lambda>' and the same pinned version: the stored result is reused
+    assert second(1) == 2
+    third = archived(store, version="v2")(lambda x: x + 100)
+    assert third(1) == 101
+
+
+def test_exceptions_are_recorded_not_cached_and_the_next_call_retries(store):
+    attempts = []
+
+    @archived(store)
+    def flaky(x):
+        attempts.append(x)
+        if len(attempts) == 1:
+            raise ValueError(f"bad point {x}")
+        return x
+
+    with pytest.raises(ValueError, match="bad point 7"):
+        flaky(7)
+    [failure] = flaky.failures()
+    assert failure.parameters == {"x": 7}
+    assert failure.info["error"] == "ValueError"
+    assert failure.info["message"] == "bad point 7"
+    assert "raise ValueError" in failure.info["traceback"]
+    assert failure.info["duration"] >= 0
+    assert flaky.calls() == []
+    assert flaky(7) == 7 and attempts == [7, 7]
+    assert flaky.failures() == []
+    assert flaky(7) == 7 and attempts == [7, 7]
+
+
+def test_is_cached_tells_without_running(store):
+    f, runs = counted(store)
+    assert not f.is_cached(1)
+    f(1)
+    assert f.is_cached(1) and f.is_cached(x=1, y=2) and f.check_call_in_cache(1, 2)
+    assert not f.is_cached(2)
+    assert runs == [(1, 2, 1.0)]
+
+
+def test_iteration_gives_parameters_and_lazily_loaded_results(store):
+    f, _ = counted(store)
+    for x in range(3):
+        f(x)
+    pairs = sorted(f, key=lambda pair: pair[0]["x"])
+    assert [p["x"] for p, _ in pairs] == [0, 1, 2]
+    assert [result() for _, result in pairs] == [2.0, 3.0, 4.0]
+
+
+def test_clear_removes_only_this_functions_entries(store):
+    f, runs = counted(store)
+    g = archived(store)(lambda x: -x)
+    f(1)
+    f(2)
+    g(1)
+    assert f.clear() == 2
+    assert len(f.dataset) == 1 and g.is_cached(1)
+    f(1)
+    assert len(runs) == 3
+
+
+def test_a_result_is_loaded_from_the_store_not_kept_in_memory(store):
+    f = archived(store)(lambda n: list(range(n)))
+    first = f(3)
+    first.append(99)
+    assert f(3) == [0, 1, 2]
+
+
+def test_bare_decorator_stores_under_the_documented_default_directory(tmp_path, monkeypatch):
+    monkeypatch.setenv("ARCHIVED_DIR", str(tmp_path / "root"))
+
+    def h(x):
+        return x
+
+    cached = archived(h)
+    assert isinstance(cached, CachedFunction)
+    assert cached.store.path == str(tmp_path / "root" / "test_cache")
+    assert default_store_path(h) == cached.store.path
+    assert cached(4) == 4 and cached.is_cached(4)
+
+
+def test_default_directory_is_archived_results_in_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.delenv("ARCHIVED_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+
+    def h(x):
+        return x
+
+    assert default_store_path(h) == str(tmp_path / "archived_results" / "test_cache")
+
+
+def test_methods_can_be_cached_with_self_ignored(store):
+    class Model:
+        def __init__(self, k):
+            self.k = k
+
+        @archived(store, ignore=("self",))
+        def predict(self, x):
+            return self.k * x
+
+    assert Model(2).predict(3) == 6
+    assert Model(5).predict(3) == 6  # self is ignored: the stored call answers
+
+
+def test_pickling_holds_no_open_file_or_lock(store):
+    f = archived(store, version="1")(abs)
+    f(-2)
+    again = pickle.loads(pickle.dumps(f))
+    assert again.store.path == f.store.path and again(-2) == 2 and again.is_cached(-2)
+
+
+def test_the_store_imports_as_a_module_showing_the_calls(store, tmp_path):
+    f, _ = counted(store)
+    f(4)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import results
+
+        [name] = [n for n in dir(results) if n.startswith("counted_f_")]
+        assert getattr(results, name) == 6.0
+        assert results._info_dict[name].info["parameters"]["x"] == 4
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("results", None)
+
+
+def test_a_key_collision_never_returns_another_calls_result(store):
+    f, runs = counted(store)
+    f(1)
+    [name] = list(f.dataset)
+    info = f.dataset[name]
+    # forge a stored entry with this call's key but other parameters: a hash collision
+    f.dataset._insert(-1.0, dict(info, parameters={"x": 99, "y": 2, "scale": 1.0}), name=name)
+    with pytest.warns(RuntimeWarning, match="other parameters"):
+        assert f(1) == 3.0
+    assert len(runs) == 2 and getattr(f.dataset, name) == -1.0
+
+
+def test_two_keys_sharing_an_entry_name_get_two_entries(store):
+    f, runs = counted(store)
+    f(1)
+    [name] = list(f.dataset)
+    info = f.dataset[name]
+    # another call whose key starts with the same 16 hex digits occupies the name
+    f.dataset._insert(-1.0, dict(info, key=info["key"][:16] + "f" * 16), name=name)
+    assert f(1) == 3.0 and f(1) == 3.0
+    assert len(runs) == 2 and len(f.dataset) == 2
+
+
+# ---- the context-manager form ---------------------------------------------------------
+
+
+def test_a_block_computes_once_then_loads_its_result(store):
+    computed = []
+    for _ in range(2):
+        with archived(store, n=3, label="a") as rec:
+            if not rec.cached:
+                computed.append(1)
+                rec.result = np.arange(rec.parameters["n"])
+    assert len(computed) == 1
+    np.testing.assert_array_equal(rec.result, np.arange(3))
+    assert rec.cached
+
+
+def test_a_block_that_raises_commits_nothing_and_records_the_failure(store):
+    with pytest.raises(KeyError):
+        with archived(store, n=1) as rec:
+            rec.result = "partial"
+            raise KeyError("boom")
+    with archived(store, n=1) as rec:
+        assert not rec.cached
+        rec.result = "full"
+    with archived(store, n=1) as again:
+        assert again.cached and again.result == "full"
+
+
+def test_a_block_that_sets_no_result_is_an_error_and_commits_nothing(store):
+    with pytest.raises(ValueError, match="without setting rec.result"):
+        with archived(store, n=2):
+            pass
+    with archived(store, n=2) as rec:
+        assert not rec.cached
+        rec.result = None
+    with archived(store, n=2) as rec:
+        assert rec.cached and rec.result is None
+
+
+def test_block_keywords_are_parameters_even_when_named_like_options(store):
+    with archived(store, version="x", ignore=1) as rec:
+        rec.result = 1
+    assert rec.parameters == {"version": "x", "ignore": 1}
+
+
+def test_record_takes_options_and_names_separate_blocks(store):
+    with record(store, {"n": 1}, name="first") as a:
+        a.result = "a"
+    with record(store, {"n": 1}, name="second") as b:
+        assert not b.cached
+        b.result = "b"
+    with record(store, {"n": 1}, name="first", version="2") as c:
+        assert not c.cached
+        c.result = "c"
+    assert a.entry.startswith("first_") and b.entry.startswith("second_")
+
+
+def test_a_cached_blocks_result_loads_only_when_asked(store):
+    with archived(store, n=5) as rec:
+        rec.result = list(range(5))
+    with archived(store, n=5) as rec:
+        assert rec.cached
+    with archived(store, n=5) as lazy:
+        assert lazy.cached
+    assert rec.result == [0, 1, 2, 3, 4]
+    delattr(lazy.store.dataset, lazy.entry)
+    with pytest.raises(AttributeError):  # it was never loaded, so it is gone now
+        print(lazy.result)
