@@ -1,0 +1,326 @@
+"""Representations of builtin values: atoms, containers and their subclasses.
+
+Immutable atoms (``None``, ``bool``, finite ``float``, ``int``, ``str``, ``bytes``) are
+written directly by :func:`atom_text` without becoming graph nodes.  Everything else here
+registers a handler in :data:`~archived.repbase.REGISTRY` (exact types) or
+:data:`~archived.repbase.SUBCLASS_REGISTRY` (dict/list/tuple/set subclasses, namedtuple,
+enum members).
+
+>>> REGISTRY[list]([1, [2]], Context()).build(["1", "[2]"], [])
+'[1, [2]]'
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections.abc import Callable
+from typing import Any
+
+from .errors import UnarchivableError
+from .importable import find_import, pickle_rep
+from .repbase import REGISTRY, SUBCLASS_REGISTRY, Build, Context, Import, Rep
+
+__all__ = ["ATOMS", "atom_text"]
+
+
+# --------------------------------------------------------------------------- atoms
+
+
+def _float_text(x: float) -> str | None:
+    if x - x == 0.0:  # finite: repr round-trips every bit, -0.0 and subnormals included
+        return repr(x)
+    return None
+
+
+def _int_text(i: int) -> str:
+    if -(1 << 4000) < i < (1 << 4000):
+        return repr(i)
+    return hex(i)  # beyond the int<->str digit limit; hex literals have no limit
+
+
+_ATOMS: dict[type, Callable[[Any], str | None]] = {
+    int: _int_text,
+    float: _float_text,
+    str: repr,
+    bytes: repr,
+    bool: repr,
+    type(None): repr,
+}
+
+
+def atom_text(obj: Any) -> str | None:
+    """The literal text of an immutable atom, or ``None`` if ``obj`` is not one.
+
+    >>> atom_text(-0.0), atom_text("é"), atom_text([1]) is None, atom_text(float("nan"))
+    ('-0.0', "'é'", True, None)
+    """
+    f = _ATOMS.get(type(obj))
+    return None if f is None else f(obj)
+
+
+ATOMS = _ATOMS  # read by the graph walker's fast path
+
+
+# --------------------------------------------------------------------------- builtins
+
+
+def _seq_label(i: int) -> str:
+    return f"[{i}]"
+
+
+def _list(obj: list[Any], ctx: Context) -> Rep:
+    return Rep(_build_list, obj, (), _seq_label)
+
+
+def _build_list(kids: list[str], aliases: list[str]) -> str:
+    return "[" + ", ".join(kids) + "]"
+
+
+def _tuple(obj: tuple[Any, ...], ctx: Context) -> Rep:
+    return Rep(_build_tuple, obj, (), _seq_label)
+
+
+def _build_tuple(kids: list[str], aliases: list[str]) -> str:
+    if len(kids) == 1:
+        return "(" + kids[0] + ",)"
+    return "(" + ", ".join(kids) + ")"
+
+
+def _dict_children(obj: dict[Any, Any]) -> tuple[list[Any], Callable[[int], str]]:
+    keys = list(obj)
+    children: list[Any] = []
+    for k in keys:
+        children.append(k)
+        children.append(obj[k])
+
+    def label(i: int) -> str:
+        k = keys[i // 2]
+        return f"[{k!r}]" if i % 2 else f"<key {k!r}>"
+
+    return children, label
+
+
+def _dict(obj: dict[Any, Any], ctx: Context) -> Rep:
+    children, label = _dict_children(obj)
+    return Rep(_build_dict, children, (), label)
+
+
+def _build_dict(kids: list[str], aliases: list[str]) -> str:
+    return "{" + ", ".join(kids[i] + ": " + kids[i + 1] for i in range(0, len(kids), 2)) + "}"
+
+
+def _sorted_elements(obj: set[Any] | frozenset[Any]) -> list[Any]:
+    # sets iterate in hash order, which varies between runs for str: sort for determinism
+    try:
+        return sorted(obj)
+    except TypeError:
+        return sorted(obj, key=lambda x: (type(x).__module__, type(x).__qualname__, repr(x)))
+
+
+def _set(obj: set[Any], ctx: Context) -> Rep:
+    if not obj:
+        return Rep(lambda kids, al: al[0] + "()", (), [("builtins", "set")])
+    return Rep(
+        lambda kids, al: "{" + ", ".join(kids) + "}",
+        _sorted_elements(obj),
+        (),
+        lambda i: f"<element {i}>",
+    )
+
+
+def _frozenset(obj: frozenset[Any], ctx: Context) -> Rep:
+    if not obj:
+        return Rep(lambda kids, al: al[0] + "()", (), [("builtins", "frozenset")])
+    return Rep(
+        lambda kids, al: al[0] + "({" + ", ".join(kids) + "})",
+        _sorted_elements(obj),
+        [("builtins", "frozenset")],
+        lambda i: f"<element {i}>",
+    )
+
+
+def _build_call(kids: list[str], aliases: list[str]) -> str:
+    return aliases[0] + "(" + ", ".join(kids) + ")"
+
+
+def _float(obj: float, ctx: Context) -> Rep:
+    bits = struct.pack(">d", obj)
+    if math.isinf(obj):
+        text = "'inf'" if obj > 0 else "'-inf'"
+    elif bits == struct.pack(">d", float("nan")):
+        text = "'nan'"
+    elif bits == struct.pack(">d", float("-nan")):
+        text = "'-nan'"
+    else:  # a NaN with a payload: only pickle keeps every bit
+        return pickle_rep(obj)
+    return Rep(lambda kids, al: f"{al[0]}({text})", (), [("builtins", "float")])
+
+
+def _complex(obj: complex, ctx: Context) -> Rep:
+    # complex(re, im) with float parts keeps -0.0, nan and inf; the repr '(-0-2j)' does not
+    return Rep(
+        _build_call,
+        [obj.real, obj.imag],
+        [("builtins", "complex")],
+        lambda i: (".real", ".imag")[i],
+    )
+
+
+def _range(obj: range, ctx: Context) -> Rep:
+    return Rep(
+        _build_call,
+        [obj.start, obj.stop, obj.step],
+        [("builtins", "range")],
+        lambda i: (".start", ".stop", ".step")[i],
+    )
+
+
+def _slice(obj: slice, ctx: Context) -> Rep:
+    return Rep(
+        _build_call,
+        [obj.start, obj.stop, obj.step],
+        [("builtins", "slice")],
+        lambda i: (".start", ".stop", ".step")[i],
+    )
+
+
+def _bytearray(obj: bytearray, ctx: Context) -> Rep:
+    text = repr(bytes(obj))
+    return Rep(lambda kids, al: f"{al[0]}({text})", (), [("builtins", "bytearray")])
+
+
+def _ellipsis(obj: Any, ctx: Context) -> Rep:
+    return Rep(lambda kids, al: "...")
+
+
+REGISTRY.update(
+    {
+        list: _list,
+        tuple: _tuple,
+        dict: _dict,
+        set: _set,
+        frozenset: _frozenset,
+        float: _float,
+        complex: _complex,
+        range: _range,
+        slice: _slice,
+        bytearray: _bytearray,
+        type(Ellipsis): _ellipsis,
+    }
+)
+
+
+# --------------------------------------------------------------------------- subclasses
+
+
+def _plain_subclass(obj: Any, base: type) -> bool:
+    """True if ``type(obj)(base_value)`` rebuilds ``obj``: no own constructor, no attributes."""
+    t = type(obj)
+    return (
+        t.__init__ is base.__init__  # type: ignore[misc]
+        and t.__new__ is base.__new__
+        and not getattr(obj, "__dict__", None)
+    )
+
+
+def _wrap(inner: Build, t: type) -> Build:
+    rest = "".join("." + part for part in _class_path(t)[1])
+
+    def build(kids: list[str], aliases: list[str]) -> str:
+        return aliases[0] + rest + "(" + inner(kids, aliases) + ")"
+
+    return build
+
+
+def _dict_subclass(obj: dict[Any, Any], ctx: Context) -> Rep | None:
+    import collections
+
+    t = type(obj)
+    children, label = _dict_children(obj)
+    if t is collections.defaultdict:
+        factory = obj.default_factory
+        return Rep(
+            _wrap(lambda kids, al: f"{kids[0]}, {_build_dict(kids[1:], al)}", t),
+            [factory, *children],
+            [_type_import(t)],
+            lambda i: ".default_factory" if i == 0 else label(i - 1),
+        )
+    if t in (collections.OrderedDict, collections.Counter) or _plain_subclass(obj, dict):
+        return Rep(_wrap(_build_dict, t), children, [_type_import(t)], label)
+    return None
+
+
+def _list_subclass(obj: list[Any], ctx: Context) -> Rep | None:
+    if not _plain_subclass(obj, list):
+        return None
+    return Rep(_wrap(_build_list, type(obj)), list(obj), [_type_import(type(obj))], _seq_label)
+
+
+def _tuple_subclass(obj: tuple[Any, ...], ctx: Context) -> Rep | None:
+    t = type(obj)
+    fields = getattr(t, "_fields", None)
+    if isinstance(fields, tuple) and hasattr(t, "_make") and not getattr(obj, "__dict__", None):
+        # namedtuple: its constructor takes the fields positionally
+        return Rep(
+            _wrap(lambda kids, al: ", ".join(kids), t),
+            tuple(obj),
+            [_type_import(t)],
+            lambda i: f".{fields[i]}",
+        )
+    if not _plain_subclass(obj, tuple):
+        return None
+    return Rep(_wrap(_build_tuple, t), tuple(obj), [_type_import(t)], _seq_label)
+
+
+def _set_subclass(obj: set[Any] | frozenset[Any], ctx: Context) -> Rep | None:
+    base = frozenset if isinstance(obj, frozenset) else set
+    if not _plain_subclass(obj, base):
+        return None
+    return Rep(
+        _wrap(lambda kids, al: "{" + ", ".join(kids) + "}" if kids else "", type(obj)),
+        _sorted_elements(obj),
+        [_type_import(type(obj))],
+        lambda i: f"<element {i}>",
+    )
+
+
+def _enum_member(obj: Any, ctx: Context) -> Rep | None:
+    t = type(obj)
+    if getattr(t, obj.name, None) is not obj:
+        return None
+    imp, rest = _class_path(t)
+    rest = [*rest, obj.name]
+    return Rep(lambda kids, al: ".".join([al[0], *rest]), (), [imp])
+
+
+def _type_import(t: type) -> Import:
+    return _class_path(t)[0]
+
+
+def _class_path(t: type) -> tuple[Import, list[str]]:
+    """The import of a class's outermost name and the attribute path to the class."""
+    try:
+        module, qualname = find_import(t)
+    except LookupError as err:
+        raise UnarchivableError(t.__qualname__, "?", str(err)) from None
+    first, *rest = qualname.split(".")
+    return (module, first), rest
+
+
+def _register_subclasses() -> None:
+    import enum
+
+    SUBCLASS_REGISTRY.update(
+        {
+            dict: _dict_subclass,
+            list: _list_subclass,
+            tuple: _tuple_subclass,
+            set: _set_subclass,
+            frozenset: _set_subclass,
+            enum.Enum: _enum_member,
+        }
+    )
+
+
+_register_subclasses()

@@ -1,0 +1,223 @@
+"""Objects written as imports (functions, classes, modules, methods), by an exact repr,
+or, as the last resort, as a pickle.
+
+>>> import os.path
+>>> find_import(os.path.join)[1]
+'join'
+>>> repr_rep(__import__("fractions").Fraction(1, 3)).text
+'_Fraction(1, 3)'
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import pickle
+import sys
+import types
+from typing import Any
+
+from .errors import UnarchivableError
+from .repbase import Context, ExprRep, Rep
+
+__all__ = [
+    "find_import",
+    "resolve",
+    "import_rule",
+    "repr_rule",
+    "pickle_rep",
+    "repr_rep",
+    "pickle_rule",
+]
+
+
+# --------------------------------------------------------------------------- imports
+
+_IMPORTABLE = (
+    type,
+    types.FunctionType,
+    types.BuiltinFunctionType,
+    types.MethodType,
+    types.ModuleType,
+    types.WrapperDescriptorType,
+    types.MethodDescriptorType,
+    types.ClassMethodDescriptorType,
+    types.MethodWrapperType,
+)
+
+
+def import_rule(obj: Any, ctx: Context) -> Rep | None:
+    if isinstance(obj, types.ModuleType):
+        return Rep(lambda kids, al: al[0], (), [(obj.__name__, None)])
+    owner = getattr(obj, "__self__", None)
+    if (
+        isinstance(obj, (types.MethodType, types.BuiltinMethodType, types.MethodWrapperType))
+        and owner is not None
+        and not isinstance(owner, types.ModuleType)
+    ):
+        name = obj.__name__
+
+        def build(kids: list[str], aliases: list[str]) -> str:
+            base = kids[0] if kids[0].replace(".", "").isidentifier() else f"({kids[0]})"
+            return f"{base}.{name}"
+
+        return Rep(build, [owner], (), lambda i: ".__self__")
+    if not isinstance(obj, _IMPORTABLE) and not isinstance(
+        getattr(obj, "__qualname__", None), str
+    ):
+        return None
+    try:
+        module, qualname = find_import(obj)
+    except LookupError as err:
+        if isinstance(obj, _IMPORTABLE):
+            raise UnarchivableError(type(obj).__qualname__, "?", str(err)) from None
+        return None
+    first, *rest = qualname.split(".")
+    return Rep(lambda kids, al: ".".join([al[0], *rest]), (), [(module, first)])
+
+
+def find_import(obj: Any) -> tuple[str, str]:
+    """Return ``(module, qualname)`` such that importing gives back ``obj`` itself.
+
+    Raises ``LookupError`` naming the object when it is not importable (a lambda, a class
+    defined inside a function, ...).
+
+    >>> import os.path
+    >>> find_import(os.path.join)[1], find_import(dict.fromkeys.__func__ if False else dict)
+    ('join', ('builtins', 'dict'))
+    """
+    module = getattr(obj, "__module__", None)
+    if module is None and hasattr(obj, "__objclass__"):
+        module = obj.__objclass__.__module__
+    qualname = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
+    if not isinstance(qualname, str):
+        raise LookupError(f"{obj!r:.60} has no name to import it by")
+    if "<" in qualname:
+        raise LookupError(f"{qualname} is defined inside a function and cannot be imported")
+    if isinstance(module, str) and resolve(module, qualname) is obj:
+        return module, qualname
+    # the declared module may be private (e.g. numpy's): look where it is re-exported
+    for name in sorted(sys.modules):
+        if name != module and resolve(name, qualname, load=False) is obj:
+            return name, qualname
+    raise LookupError(f"{module}.{qualname} cannot be imported back as the same object")
+
+
+_MISSING = object()
+
+
+def resolve(module: str, qualname: str, load: bool = True) -> Any:
+    mod = sys.modules.get(module)
+    if mod is None and load:
+        try:
+            mod = importlib.import_module(module)
+        except Exception:
+            return _MISSING
+    if mod is None:
+        return _MISSING
+    obj: Any = mod
+    for part in qualname.split("."):
+        try:
+            obj = getattr(obj, part)
+        except Exception:
+            return _MISSING
+    return obj
+
+
+# --------------------------------------------------------------------------- repr, pickle
+
+
+def repr_rule(obj: Any, ctx: Context) -> Rep | None:
+    """The rule form of :func:`repr_rep`."""
+    return repr_rep(obj)
+
+
+def repr_rep(obj: Any) -> ExprRep | None:
+    """Use ``repr(obj)`` when it names importable things and evaluates back equal."""
+    try:
+        text = repr(obj)
+        tree = ast.parse(text, mode="eval") if text and not text.startswith("<") else None
+    except Exception:
+        return None
+    if tree is None:
+        return None
+    resolver = _ReprNames(type(obj))
+    try:
+        tree = resolver.visit(tree)
+        value = eval(compile(tree, "<repr>", "eval"), {"__builtins__": {}}, resolver.env)
+        same = type(value) is type(obj) and bool(value == obj)
+    except Exception:
+        return None
+    if not same:
+        return None
+    return ExprRep(ast.unparse(tree), resolver.imports)
+
+
+class _ReprNames(ast.NodeTransformer):
+    """Replace names in a repr by import aliases; fail (LookupError) on unknown names."""
+
+    def __init__(self, t: type) -> None:
+        self.t = t
+        self.env: dict[str, Any] = {}
+        self.imports: list[tuple[str, str | None, str]] = []
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.expr:
+        dotted = _dotted(node)
+        if dotted is None:
+            self.generic_visit(node)
+            return node
+        return self._replace(dotted)
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        return self._replace(node.id)
+
+    def _replace(self, dotted: str) -> ast.expr:
+        target = self._lookup(dotted)
+        if isinstance(target, types.ModuleType):
+            module, first, rest = target.__name__, None, []
+            alias = "_" + module.rsplit(".", 1)[-1]
+        else:
+            module, qualname = find_import(target)
+            first, *rest = qualname.split(".")
+            alias = "_" + first
+        if alias not in self.env:
+            self.env[alias] = resolve(module, first) if first else target
+            self.imports.append((module, first, alias))
+        return ast.parse(".".join([alias, *rest]), mode="eval").body
+
+    def _lookup(self, dotted: str) -> Any:
+        t = self.t
+        if dotted in (t.__name__, t.__qualname__):
+            return t
+        root, _, rest = dotted.partition(".")
+        for module, name in ((root, rest), (t.__module__, dotted), ("builtins", dotted)):
+            if module == root and not rest:
+                continue
+            found = resolve(module, name, load=False) if name else sys.modules.get(module)
+            if found is not _MISSING and found is not None:
+                return found
+        raise LookupError(dotted)
+
+
+def _dotted(node: ast.expr) -> str | None:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def pickle_rule(obj: Any, ctx: Context) -> Rep:
+    """The rule form of :func:`pickle_rep`."""
+    return pickle_rep(obj)
+
+
+def pickle_rep(obj: Any) -> ExprRep:
+    try:
+        data = pickle.dumps(obj, protocol=4)
+    except Exception as err:
+        raise UnarchivableError(type(obj).__qualname__, "?", f"cannot pickle it: {err}") from None
+    return ExprRep(f"_loads({data!r})", [("pickle", "loads", "_loads")])
