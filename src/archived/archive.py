@@ -182,10 +182,12 @@ class Archive:
             graph = Graph(ctx)
             roots = [(name, *graph.add_root(name, obj)) for name, obj in self._pending]
             chunk = generate(roots, self._names, self.scoped, self.gname_prefix)
-        finally:
-            if ctx.writer is not None:
-                self._datafile_closed = True
-            ctx.close()
+        except BaseException:
+            ctx.close(ok=False)
+            raise
+        if ctx.writer is not None:
+            self._datafile_closed = True
+        ctx.close()
         self._chunks.append(chunk)
         self._pending = []
         return chunk
@@ -281,6 +283,8 @@ def restore(
     """
     if not isinstance(archive, str):
         raise TypeError(f"restore() needs archive source as str, not {type(archive).__name__}")
+    if env is not None and not isinstance(env, dict):
+        raise TypeError(f"restore() needs env= to be a dict, not {type(env).__name__}")
     d: dict[str, Any] = {} if env is None else env
     saved = d.get("__builtins__", _ABSENT)
     if datadir is None and isinstance(d.get("__file__"), str):

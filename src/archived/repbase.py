@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import ast
 import builtins
+import contextlib
 import math
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -220,14 +222,27 @@ class Context:
                 )
             from .arrays import ArrayWriter
 
-            self.writer = ArrayWriter(self.datafile)
+            # written under a temporary name, renamed into place by close(ok=True) only
+            self.writer = ArrayWriter(f"{self.datafile}.tmp{os.getpid()}")
         return str(self.writer.add(a))
 
-    def close(self) -> None:
-        """Flush and close the data file, if one was opened."""
-        if self.writer is not None:
-            self.writer.close()
-            self.writer = None
+    def close(self, ok: bool = True) -> None:
+        """Flush and close the data file, if one was opened; move it into place if ``ok``.
+
+        On failure (``ok=False``) the partial file is removed and an existing datafile is
+        left as it was.
+        """
+        writer, self.writer = self.writer, None
+        if writer is None:
+            return
+        try:
+            writer.close()
+        finally:
+            if ok:
+                os.replace(writer.path, str(self.datafile))
+            else:
+                with contextlib.suppress(OSError):
+                    os.remove(writer.path)
 
 
 Handler = Callable[[Any, Context], "Rep | None"]
