@@ -190,6 +190,88 @@ def test_hdf5_round_trip_rebuilds_identical_bytes_dtype_shape_and_order(name, tm
     assert_identical(load_array(str(path), key), a)
 
 
+def _strip_index(path) -> None:
+    """Cut the fast-read index off a file written by ArrayWriter: a plain HDF5 file remains."""
+    with open(path, "r+b") as f:
+        size = f.seek(0, os.SEEK_END)
+        f.seek(size - 16)
+        tail = f.read(16)
+        assert tail[8:] == b"ARCHVD01"
+        f.truncate(size - 16 - int.from_bytes(tail[:8], "little"))
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_hdf5_files_without_the_index_read_back_identically_through_pytables(name, tmp_path):
+    a = ALL[name]
+    path = tmp_path / "data.h5"
+    with ArrayWriter(path) as writer:
+        key = writer.add(a)
+    _strip_index(path)
+    assert_identical(load_array(str(path), key), a)
+
+
+def test_reading_an_indexed_file_does_not_import_pytables(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "x.h5"
+    with ArrayWriter(path) as writer:
+        writer.add(np.arange(10.0))
+        writer.add(np.array(["a", "b"]))
+    code = (
+        "import sys; from archived.arrays import load_array; "
+        f"a = load_array({str(path)!r}, 'a0'); b = load_array({str(path)!r}, 'a1'); "
+        "print(a.sum(), b.tolist(), 'tables' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["45.0", "['a',", "'b']", "False"]
+
+
+def _rewrite_index(path, change) -> None:
+    import json
+
+    with open(path, "rb") as f:
+        data = f.read()
+    length = int.from_bytes(data[-16:-8], "little")
+    index = json.loads(data[-16 - length : -16])
+    change(index)
+    text = json.dumps(index).encode()
+    with open(path, "wb") as f:
+        f.write(data[: -16 - length] + text + len(text).to_bytes(8, "little") + b"ARCHVD01")
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda i: i["arrays"]["a0"].update(offset=10**9), "beyond the data"),
+        (lambda i: i["arrays"]["a0"].update(nbytes=3), "raw bytes do not hold"),
+        (lambda i: i["arrays"]["a0"].update(dtype="'not a dtype'"), "inconsistent data"),
+        (lambda i: i["arrays"]["a0"].update(order="X"), "bad layout"),
+        (lambda i: i.pop("arrays"), "inconsistent data"),
+    ],
+)
+def test_damaged_index_raises_damaged_array_error(tmp_path, change, message):
+    path = _written(tmp_path)
+    _rewrite_index(path, change)
+    with pytest.raises(DamagedArrayError, match=message):
+        load_array(path, "a0")
+
+
+def test_index_with_garbled_json_raises_damaged_array_error(tmp_path):
+    path = _written(tmp_path)
+    with open(path, "r+b") as f:
+        f.seek(-20, os.SEEK_END)
+        f.write(b"\xff\xff\xff\xff")
+    with pytest.raises(DamagedArrayError, match="inconsistent data"):
+        load_array(path, "a0")
+
+
+def test_key_missing_from_the_index_falls_back_to_the_clear_no_such_key_error(tmp_path):
+    path = _written(tmp_path)
+    with pytest.raises(DamagedArrayError, match="no such key"):
+        load_array(path, "a1")
+
+
 def test_all_table_arrays_share_one_file_and_keep_their_keys(tmp_path):
     path = tmp_path / "all.h5"
     with ArrayWriter(path) as writer:
