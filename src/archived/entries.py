@@ -329,17 +329,35 @@ def claim_name(folder: str, prefix: str, start: int) -> tuple[str, int]:
         name = f"{prefix}{n}"
         if not entry_exists(folder, name):
             claim = os.path.join(folder, f".{name}.claim")
-            try:
-                fd = os.open(claim, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            except FileExistsError:
+            if not _create_with_content(folder, name, claim):
                 n += 1
                 continue
-            os.write(fd, new_token().encode())
-            os.close(fd)
             if not entry_exists(folder, name):
                 return name, n
             os.unlink(claim)  # committed by someone between our two looks
         n += 1
+
+
+def _create_with_content(folder: str, name: str, path: str) -> bool:
+    """Create ``path`` holding this writer's token, atomically; False if it exists.
+
+    The file is written under a temporary name and hard-linked into place, so a writer
+    killed halfway never leaves an empty claim that nobody could attribute.
+    """
+    token = new_token()
+    tmp = os.path.join(folder, f".{name}.{token}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        os.write(fd, token.encode())
+    finally:
+        os.close(fd)
+    try:
+        os.link(tmp, path)
+        return True
+    except FileExistsError:
+        return False
+    finally:
+        os.unlink(tmp)
 
 
 def release_claim(folder: str, name: str) -> None:
