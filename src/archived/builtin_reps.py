@@ -12,6 +12,7 @@ enum members).
 
 from __future__ import annotations
 
+import enum
 import math
 import struct
 from collections.abc import Callable
@@ -239,7 +240,7 @@ def _dict_subclass(obj: dict[Any, Any], ctx: Context) -> Rep | None:
     t = type(obj)
     children, label = _dict_children(obj)
     if t is collections.defaultdict:
-        factory = obj.default_factory
+        factory = obj.default_factory  # type: ignore[attr-defined]
         return Rep(
             _wrap(lambda kids, al: f"{kids[0]}, {_build_dict(kids[1:], al)}", t),
             [factory, *children],
@@ -285,7 +286,7 @@ def _set_subclass(obj: set[Any] | frozenset[Any], ctx: Context) -> Rep | None:
     )
 
 
-def _enum_member(obj: Any, ctx: Context) -> Rep | None:
+def _enum_member(obj: enum.Enum, ctx: Context) -> Rep | None:
     t = type(obj)
     if getattr(t, obj.name, None) is not obj:
         return None

@@ -70,7 +70,9 @@ def import_rule(obj: Any, ctx: Context) -> Rep | None:
         module, qualname = find_import(obj)
     except LookupError as err:
         if isinstance(obj, _IMPORTABLE):
-            raise UnarchivableError(type(obj).__qualname__, "?", str(err)) from None
+            raise UnarchivableError(
+                str(getattr(type(obj), "__name__", "?")), "?", str(err)
+            ) from None
         return None
     first, *rest = qualname.split(".")
     return Rep(lambda kids, al: ".".join([al[0], *rest]), (), [(module, first)])

@@ -93,7 +93,7 @@ class ExprRep(Rep):
         if aliases == self.suggested:
             return self.text
         tree = ast.parse(self.text, mode="eval")
-        names = {
+        names: dict[str, ast.expr] = {
             old: ast.Name(id=new, ctx=ast.Load())
             for old, new in zip(self.suggested, aliases, strict=True)
         }
