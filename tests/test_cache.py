@@ -439,3 +439,52 @@ def test_a_cached_blocks_result_loads_only_when_asked(store):
     delattr(lazy.store.dataset, lazy.entry)
     with pytest.raises(AttributeError):  # it was never loaded, so it is gone now
         print(lazy.result)
+
+
+# ---- binding arguments -------------------------------------------------------------------
+
+
+def _plain(a, b=2, *, c=3):
+    pass
+
+
+def _variadic(a, /, b=2, *args, c, **kw):
+    pass
+
+
+@pytest.mark.parametrize(
+    "func, args, kwargs",
+    [
+        (_plain, (1,), {}),
+        (_plain, (), {"a": 1, "c": 5}),
+        (_plain, (1, 4), {"c": 5}),
+        (_plain, (1,), {"b": 2}),
+        (_variadic, (1, 2, 3), {"c": 4, "z": 5}),
+        (_variadic, (1,), {"c": 4}),
+    ],
+)
+def test_fast_binding_agrees_with_inspect(func, args, kwargs):
+    import inspect
+
+    from archived.funcinfo import ArgumentBinder
+
+    sig = inspect.signature(func)
+    expected = sig.bind(*args, **kwargs)
+    expected.apply_defaults()
+    assert ArgumentBinder(sig)(args, kwargs) == dict(expected.arguments)
+
+
+@pytest.mark.parametrize(
+    "args, kwargs, message",
+    [
+        ((), {}, "missing a required argument: 'a'"),
+        ((1,), {"a": 1}, "multiple values for argument 'a'"),
+        ((1,), {"d": 1}, "unexpected keyword argument 'd'"),
+        ((1, 2, 3), {}, "too many positional arguments"),
+    ],
+)
+def test_bad_calls_raise_pythons_own_binding_errors_before_running(store, args, kwargs, message):
+    f = archived(store)(_plain)
+    with pytest.raises(TypeError, match=message):
+        f(*args, **kwargs)
+    assert not os.path.exists(store)

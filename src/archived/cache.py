@@ -49,7 +49,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar, overload
 
 from .callstore import CallStore, StoredCall, call_info
-from .funcinfo import code_version, entry_prefix, function_identity
+from .funcinfo import ArgumentBinder, code_version, entry_prefix, function_identity
 from .hashing import hash_call, readable
 
 __all__ = ["archived", "CachedFunction", "default_store_path"]
@@ -180,6 +180,7 @@ class CachedFunction:
             ignore = (ignore,)
         self.func = func
         self.signature = inspect.signature(func)
+        self._binder = ArgumentBinder(self.signature)
         self.ignore = tuple(ignore)
         self._check_ignore()
         self.identity = function_identity(func)
@@ -241,9 +242,7 @@ class CachedFunction:
         >>> f.bind(x=1, y=3, z=4)
         {'x': 1, 'y': 3, 'rest': (), 'options': {'z': 4}}
         """
-        bound = self.signature.bind(*args, **kwargs)
-        bound.apply_defaults()
-        parameters = dict(bound.arguments)
+        parameters = self._binder(args, kwargs)
         for name in self.ignore:
             parameters.pop(name, None)
         return parameters
@@ -344,7 +343,8 @@ class CachedFunction:
         qualname = getattr(self.func, "__qualname__", "")
         if module and module != "__main__" and _lookup_or_none(module, qualname) is self:
             return (_lookup, (module, qualname))
-        return (_rebuild, (self.func, self.store, self.ignore, self.version))
+        identity = (self.identity, self.version, self.prefix)
+        return (_rebuild, (self.func, self.store, self.ignore, identity))
 
     def __repr__(self) -> str:
         return f"<archived function {self.identity} in {self.store.path!r}>"
@@ -374,15 +374,19 @@ def _lookup(module: str, qualname: str) -> Any:
 
 
 def _rebuild(
-    func: Callable[..., Any], store: CallStore, ignore: tuple[str, ...], version: str
+    func: Callable[..., Any],
+    store: CallStore,
+    ignore: tuple[str, ...],
+    identity: tuple[str, str, str],
 ) -> CachedFunction:
+    # identity travels with the pickle: a worker that received ``func`` by value (from a
+    # script's __main__) could not work out the same module name by itself
     cached = CachedFunction.__new__(CachedFunction)
     cached.func = func
     cached.signature = inspect.signature(func)
+    cached._binder = ArgumentBinder(cached.signature)
     cached.ignore = ignore
-    cached.identity = function_identity(func)
-    cached.version = version
-    cached.prefix = entry_prefix(getattr(func, "__qualname__", "function"))
+    cached.identity, cached.version, cached.prefix = identity
     cached.store = store
     functools.update_wrapper(cached, func)
     return cached

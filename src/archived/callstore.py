@@ -24,6 +24,7 @@ call's readable parameters, so a collision can never return another call's resul
 
 from __future__ import annotations
 
+import math
 import os
 import platform
 import socket
@@ -36,12 +37,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import InvalidNameError
-from .hashing import hash_value
 from .locking import StoreLock
 
 __all__ = ["CallStore", "Found", "StoredCall", "call_info"]
 
 _LOCKINGS = ("fcntl", "soft")
+_VERIFIED_MAX = 100_000
 
 
 @dataclass(frozen=True)
@@ -121,15 +122,19 @@ class CallStore:
         self.timeout = timeout
         self.lock_timeout = lock_timeout
         self._local = threading.local()
+        # entry name -> (file signature, key, parameters) of info records already read:
+        # a hit on an unchanged entry file then costs a stat, not a second decode
+        self._verified: dict[str, tuple[tuple[int, int, int], Any, Any]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        del state["_local"]
+        del state["_local"], state["_verified"]
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._local = threading.local()
+        self._verified = {}
 
     @property
     def dataset(self) -> Any:
@@ -164,20 +169,41 @@ class CallStore:
         """Look up the call with full ``key`` and readable ``parameters``."""
         base = f"{prefix}_{key[:16]}"
         for name in (base, f"{base}_{key[16:]}"):
-            info = self.info(name)
-            if info is None:
+            recorded = self._recorded(name)
+            if recorded is None:
                 return Found(name, False)
-            if info.get("key") == key:
-                if _same(info.get("parameters"), parameters):
+            stored_key, stored_parameters = recorded
+            if stored_key == key:
+                if _same(stored_parameters, parameters):
                     return Found(name, True)
                 warnings.warn(
                     f"entry {name!r} has the key of this call but other parameters "
-                    f"({info.get('parameters')!r}); computing without storing",
+                    f"({stored_parameters!r}); computing without storing",
                     RuntimeWarning,
                     stacklevel=3,
                 )
                 return Found(None, False)
         return Found(None, False)
+
+    def _recorded(self, name: str) -> tuple[Any, Any] | None:
+        """The (key, parameters) recorded in entry ``name``'s info; ``None`` if no entry."""
+        try:
+            st = os.stat(os.path.join(self.path, name + ".py"))
+        except FileNotFoundError:
+            return None
+        signature = (st.st_ino, st.st_mtime_ns, st.st_size)
+        known = self._verified.get(name)
+        if known is not None and known[0] == signature:
+            return known[1], known[2]
+        info = self.info(name)
+        if info is None:
+            return None
+        recorded = (info.get("key"), info.get("parameters"))
+        if len(self._verified) >= _VERIFIED_MAX:
+            self._verified.clear()
+        # an entry replaced meanwhile has another signature, so this can only under-trust
+        self._verified[name] = (signature, *recorded)
+        return recorded
 
     def info(self, name: str) -> dict[str, Any] | None:
         """The info record of entry ``name``, or ``None`` if there is no such entry."""
@@ -286,8 +312,25 @@ def call_info(
 
 
 def _same(stored: Any, current: Any) -> bool:
-    """Whether recorded parameters equal the call's: exactly, NaN equal to NaN."""
-    try:
-        return hash_value(stored) == hash_value(current)
-    except TypeError:
+    """Whether recorded parameters equal the call's: same types, floats by value with
+    ``0.0`` and ``-0.0`` apart and NaN equal to NaN.
+
+    >>> _same({"x": [1, 0.0]}, {"x": [1, -0.0]}), _same(float("nan"), float("nan"))
+    (False, True)
+    """
+    kind = type(stored)
+    if kind is not type(current):
         return False
+    if kind is float:
+        if stored != stored:
+            return bool(current != current)
+        return bool(stored == current and math.copysign(1, stored) == math.copysign(1, current))
+    if kind is complex:
+        return _same(stored.real, current.real) and _same(stored.imag, current.imag)
+    if kind in (list, tuple):
+        return len(stored) == len(current) and all(map(_same, stored, current))
+    if kind is dict:
+        return stored.keys() == current.keys() and all(
+            _same(stored[k], current[k]) for k in stored
+        )
+    return bool(stored == current)

@@ -31,7 +31,7 @@ from typing import Any
 
 import xxhash
 
-__all__ = ["function_identity", "code_version", "entry_prefix"]
+__all__ = ["function_identity", "code_version", "entry_prefix", "ArgumentBinder"]
 
 
 def function_identity(func: Callable[..., Any]) -> str:
@@ -86,6 +86,51 @@ def entry_prefix(qualname: str) -> str:
     if not name or not name[0].isalpha():
         name = "f_" + name
     return name
+
+
+class ArgumentBinder:
+    """Bind call arguments to a signature with defaults applied, as a name -> value dict.
+
+    Plain signatures (no positional-only or variadic parameters), the common case for
+    experiment functions, take a fast path; anything else, including every binding error,
+    goes through :meth:`inspect.Signature.bind`, so errors read as Python's own.
+
+    >>> import inspect
+    >>> def f(x, y=2, *, z=3):
+    ...     pass
+    >>> bind = ArgumentBinder(inspect.signature(f))
+    >>> bind((1,), {"z": 4}), bind((), {"x": 1})
+    ({'x': 1, 'y': 2, 'z': 4}, {'x': 1, 'y': 2, 'z': 3})
+    >>> bind((1, 2, 3), {})
+    Traceback (most recent call last):
+        ...
+    TypeError: too many positional arguments
+    """
+
+    def __init__(self, signature: inspect.Signature) -> None:
+        self.signature = signature
+        params = list(signature.parameters.values())
+        plain = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+        self.plain = all(p.kind in plain for p in params)
+        self.positional = [
+            p.name for p in params if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+        ]
+        self.names = [p.name for p in params]
+        self.defaults = {p.name: p.default for p in params if p.default is not p.empty}
+
+    def __call__(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+        if self.plain and len(args) <= len(self.positional):
+            given = dict(zip(self.positional, args, strict=False))
+            if not any(k in given or k not in self.signature.parameters for k in kwargs):
+                given.update(kwargs)
+                defaults = self.defaults
+                try:
+                    return {n: given[n] if n in given else defaults[n] for n in self.names}
+                except KeyError:  # a parameter without value: let inspect say which
+                    pass
+        bound = self.signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        return dict(bound.arguments)
 
 
 def _without_decorators(lines: list[str]) -> list[str]:

@@ -105,9 +105,11 @@ def hash_call(
     hasher.update(_text(b"C", identity))
     hasher.update(_text(b"V", version))
     hasher.update(_length(len(parameters)))
+    encoder = _Encoder("", array_keys)
     for name in sorted(parameters):
         hasher.update(_text(b"P", name))
-        _Encoder(name, array_keys).feed(hasher, parameters[name], name)
+        encoder.parameter = name
+        encoder.feed(hasher, parameters[name], name)
     return hasher.hexdigest()
 
 
