@@ -8,8 +8,11 @@ summarised repr (``[0., 1., ..., 1999.]``) is never used.
 
 The expression is readable when a readable form is exact (``_array([1.0, 2.5],
 dtype='float64')``) and otherwise falls back to the raw bytes
-(``_from_bytes(b'...', '<f8', (2,), 'C')``).  The only identifiers in an expression are
-the aliases of the returned imports, so a caller may rename them with :mod:`ast`.
+(``_from_bytes(b'...', '<f8', (2,), 'C')``).  Arrays of more than 10,000 elements always
+use the raw bytes, base64-encoded: nobody reads a million numbers, and Python parses a
+million-element list literal a hundred times slower than the same data as a string.
+The only identifiers in an expression are the aliases of the returned imports, so a
+caller may rename them with :mod:`ast`.
 
 >>> import numpy as np
 >>> inline_array(np.array([1.0, 2.5]))
@@ -21,6 +24,7 @@ Big arrays are stored in HDF5 files instead, see :mod:`archived.hdf5`.
 from __future__ import annotations
 
 import ast
+import base64
 import math
 from collections.abc import Iterator
 from typing import Any, Literal, cast
@@ -33,6 +37,7 @@ __all__ = [
     "from_bytes",
     "scalar_from_bytes",
     "contiguous",
+    "READABLE_LIMIT",
     "dtype_literal",
     "dtype_from_literal",
     "ArrayWriter",
@@ -53,6 +58,11 @@ _INF: Import = ("math", "inf", "inf")
 # Readable forms that can only be proven exact by evaluating them are tried up to this
 # many elements; bigger arrays of those dtypes go straight to the bytes form.
 _VERIFY_LIMIT = 100_000
+# Above this many elements the bytes form is used (see the module docstring).
+READABLE_LIMIT = 10_000
+# Raw data longer than this many bytes is written as base64 text, not a bytes literal
+# (a third of the size for binary data).
+_BYTES_LITERAL_LIMIT = 256
 
 
 def inline_array(a: np.ndarray) -> tuple[str, list[Import]] | None:
@@ -83,12 +93,12 @@ def inline_array(a: np.ndarray) -> tuple[str, list[Import]] | None:
     order_kw = ", order='F'" if order == "F" else ""
     if b.size == 0:
         return f"_zeros({b.shape!r}, dtype={dtype_text}{order_kw})", [_ZEROS]
-    readable = _readable_values(b)
+    readable = _readable_values(b) if b.size <= READABLE_LIMIT else None
     if readable is not None:
         values, extra = readable
         return f"_array({values}, dtype={dtype_text}{order_kw})", [_ARRAY, *extra]
-    data = b.tobytes(order=order)
-    return f"_from_bytes({data!r}, {dtype_text}, {b.shape!r}, {order!r})", [_FROM_BYTES]
+    data = _bytes_text(b.tobytes(order=order))
+    return f"_from_bytes({data}, {dtype_text}, {b.shape!r}, {order!r})", [_FROM_BYTES]
 
 
 def inline_scalar(x: np.generic) -> tuple[str, list[Import]]:
@@ -108,15 +118,21 @@ def inline_scalar(x: np.generic) -> tuple[str, list[Import]]:
     readable = _readable_scalar(x)
     if readable is not None and _same_scalar(_evaluate(*readable), x):
         return readable
-    data = x.tobytes()
+    data = _bytes_text(x.tobytes())
     dtype_text = repr(dtype_literal(x.dtype))
-    return f"_scalar_from_bytes({data!r}, {dtype_text})", [_SCALAR_FROM_BYTES]
+    return f"_scalar_from_bytes({data}, {dtype_text})", [_SCALAR_FROM_BYTES]
 
 
-def from_bytes(data: bytes, dtype: Any, shape: tuple[int, ...], order: Order = "C") -> np.ndarray:
+def from_bytes(
+    data: bytes | str, dtype: Any, shape: tuple[int, ...], order: Order = "C"
+) -> np.ndarray:
     """Rebuild a writeable array from its raw bytes (in ``order``), dtype literal and shape.
 
+    ``data`` is the bytes, or their base64 encoding as a ``str``.
+
     >>> from_bytes(b'\\x01\\x00\\x02\\x00', '<i2', (2,))
+    array([1, 2], dtype=int16)
+    >>> from_bytes('AQACAA==', '<i2', (2,))
     array([1, 2], dtype=int16)
     """
     if order not in ("C", "F"):
@@ -126,18 +142,30 @@ def from_bytes(data: bytes, dtype: Any, shape: tuple[int, ...], order: Order = "
         return np.zeros(shape, dtype=dt, order=order)
     # copying the bytearray, not the array: numpy's copy of a structured array
     # does not keep its padding bytes
-    flat = np.frombuffer(bytearray(data), dtype=dt)
+    flat = np.frombuffer(bytearray(_decode(data)), dtype=dt)
     return flat.reshape(shape, order=order)
 
 
-def scalar_from_bytes(data: bytes, dtype: Any) -> np.generic:
-    """Rebuild a numpy scalar from its raw bytes and dtype literal.
+def scalar_from_bytes(data: bytes | str, dtype: Any) -> np.generic:
+    """Rebuild a numpy scalar from its raw bytes (or their base64 text) and dtype literal.
 
     >>> scalar_from_bytes(b'\\x00\\x00\\xc0\\x7f', '<f4')
     np.float32(nan)
     """
     dt = dtype_from_literal(dtype)
-    return cast(np.generic, np.frombuffer(bytearray(data), dtype=dt).reshape(())[()])
+    return cast(np.generic, np.frombuffer(bytearray(_decode(data)), dtype=dt).reshape(())[()])
+
+
+def _bytes_text(data: bytes) -> str:
+    if len(data) <= _BYTES_LITERAL_LIMIT:
+        return repr(data)
+    return repr(base64.b64encode(data).decode("ascii"))
+
+
+def _decode(data: bytes | str) -> bytes:
+    if isinstance(data, str):
+        return base64.b64decode(data.encode("ascii"), validate=True)
+    return bytes(data)
 
 
 def contiguous(a: np.ndarray) -> np.ndarray:
@@ -344,7 +372,7 @@ def _verified(b: np.ndarray, values: Any) -> tuple[str, list[Import]] | None:
         return None
     if rebuilt.shape != b.shape or rebuilt.tobytes() != b.tobytes():
         return None
-    used = [imp for imp in extra if _mentions(text, imp[2])]
+    used = [imp for imp in extra if imp[2] in text and _mentions(text, imp[2])]
     return text, used
 
 
