@@ -75,18 +75,20 @@ def test_workers_writing_one_store_lose_nothing(tmp_path, backend):
     assert all(int(result()[0]) == p["x"] for p, result in f)
 
 
-@pytest.mark.parametrize("backend", ["loky", "threading"])
-def test_workers_missing_the_same_keys_together_compute_each_once(tmp_path, backend):
+@pytest.mark.parametrize(
+    "backend, locking", [("loky", "fcntl"), ("threading", "fcntl"), ("loky", "soft")]
+)
+def test_workers_missing_the_same_keys_together_compute_each_once(tmp_path, backend, locking):
     store, counter = str(tmp_path / "s"), str(tmp_path / "count")
-    f = cached_work(store)
+    f = cached_work(store, locking=locking)
     keys = [0, 1, 2, 3] * 3
     results = Parallel(n_jobs=2, backend=backend)(delayed(f)(x, counter, pause=0.2) for x in keys)
     assert [int(r[0]) for r in results] == keys
     assert computed(counter) == [0, 1, 2, 3]
 
 
-def _call_in_child(store, counter, x, hang):
-    cached_work(store)(x, counter, hang=hang)
+def _call_in_child(store, counter, x, hang, locking):
+    cached_work(store, locking=locking)(x, counter, hang=hang)
 
 
 def _wait_for_line(counter, timeout=30):
@@ -98,19 +100,20 @@ def _wait_for_line(counter, timeout=30):
     raise AssertionError("the child never started computing")
 
 
-def test_a_killed_worker_frees_its_key_and_the_next_call_computes(tmp_path):
+@pytest.mark.parametrize("locking", ["fcntl", "soft"])
+def test_a_killed_worker_frees_its_key_and_the_next_call_computes(tmp_path, locking):
     store, counter = str(tmp_path / "s"), str(tmp_path / "count")
     ctx = multiprocessing.get_context("spawn")
-    child = ctx.Process(target=_call_in_child, args=(store, counter, 5, True))
+    child = ctx.Process(target=_call_in_child, args=(store, counter, 5, True, locking))
     child.start()
     try:
         _wait_for_line(counter)
         # the child holds the key: a caller waits for it (here: gives up quickly)
         with pytest.raises(LockTimeout):
-            cached_work(store, lock_timeout=0.3)(5, counter)
+            cached_work(store, lock_timeout=0.3, locking=locking)(5, counter)
         os.kill(child.pid, signal.SIGKILL)
         child.join(10)
-        f = cached_work(store, lock_timeout=10)
+        f = cached_work(store, lock_timeout=10, locking=locking)
         assert int(f(5, counter)[0]) == 5
         assert computed(counter) == [5, 5]
         assert f.failures() == [] and len(f.calls()) == 1

@@ -26,6 +26,16 @@ system frees if the holder dies).
 Editing the function gives new keys; the old results stay, listed by :meth:`stale` and
 removed only by :meth:`prune_stale`.
 
+Workers: decorated functions run under joblib's loky, multiprocessing and threading
+backends, and under its dask backend on a ``dask.distributed`` cluster, all writing one
+store.  ``locking="fcntl"`` (the default) is right for a local disk and for shared
+filesystems that honour ``fcntl``/``flock`` locks; a lock is freed by the kernel the moment
+its holder dies.  Use ``locking="soft"`` (lock *files*) when workers on several machines
+share a store over NFS or another network filesystem whose ``flock`` is a no-op or local to
+each client: a lock file left by a killed worker is reclaimed when its process is gone on
+the same host; one left by a dead *remote* worker must be deleted by hand (it names the
+entry it guards, in ``<store>/.keys/``), or give ``lock_timeout`` to stop waiting.
+
 >>> import tempfile, os
 >>> store = os.path.join(tempfile.mkdtemp(), "squares")
 >>> @archived(store)
@@ -316,6 +326,34 @@ class CachedFunction:
             for c in self.store.calls(self.identity, self.prefix, status=status)
             if c.info.get("version") != self.version
         ]
+
+    def table(self, *, details: bool = False, frame: bool | None = None, **criteria: Any) -> Any:
+        """Parameters and scalar results of the stored calls (current version) as a pandas
+        DataFrame, or a list of dicts without pandas; see :mod:`archived.table`.
+
+        >>> import tempfile, os
+        >>> f = archived(os.path.join(tempfile.mkdtemp(), "s"))(lambda x: x + 1)
+        >>> _ = f(1)
+        >>> f.table(frame=False)
+        [{'x': 1, 'result': 2}]
+        """
+        from .table import function_table
+
+        return function_table(self, details=details, frame=frame, **criteria)
+
+    def where(self, **criteria: Any) -> list[StoredCall]:
+        """The stored calls (current version) whose parameters match ``criteria`` (values
+        or predicates); see :func:`archived.table.where`.
+
+        >>> import tempfile, os
+        >>> f = archived(os.path.join(tempfile.mkdtemp(), "s"))(lambda mu: 2 * mu)
+        >>> _ = f(1.2), f(3.0)
+        >>> [c.load() for c in f.where(mu=1.2)]
+        [2.4]
+        """
+        from .table import where
+
+        return where(self, **criteria)
 
     def prune_stale(self) -> int:
         """Delete the entries of other code versions; return how many were deleted."""
