@@ -1,0 +1,428 @@
+"""Parameter sweeps over an ``@archived`` function: run what is missing, in parallel.
+
+:func:`sweep` calls a cached function at every point of a grid with joblib, skipping the
+points already stored, and returns the results in grid order.  Each point commits its
+entry the moment it finishes, so interrupting a sweep (Ctrl-C, a killed job) loses no
+completed point, and running the same sweep again computes only what is missing.
+
+A grid is a dict of lists, expanded to the cartesian product with the *last* key varying
+fastest (the order of :func:`itertools.product`, keys in the dict's order), or a list of
+dicts, taken as it is.  :func:`sweep_status` tells, point by point, what is done (and how
+long it took), what failed (with the recorded error) and what is missing.
+
+Every sweep leaves a small *sweep record* in the store, the entry
+``<function>_sweep_<8 hex>`` listing its points, so ``python -m archived ls --status``
+can show the same view without the function at hand.
+
+>>> import tempfile, os
+>>> from archived import archived
+>>> @archived(os.path.join(tempfile.mkdtemp(), "runs"))
+... def power(x, p=2):
+...     return x ** p
+>>> sweep(power, {"x": [1, 2], "p": [2, 3]}, progress=False)
+[1, 1, 4, 8]
+>>> status = sweep_status(power, {"x": [1, 2, 3]})
+>>> [s.state for s in status]
+['done', 'done', 'missing']
+"""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .hashing import hash_call, hash_value, readable
+
+__all__ = ["sweep", "sweep_status", "grid_points", "SweepStatus", "PointStatus"]
+
+Grid = Mapping[str, Iterable[Any]] | Sequence[Mapping[str, Any]]
+
+_STATES = ("done", "failed", "missing")
+_ERRORS = ("raise", "return")
+
+
+def sweep(
+    func: Any,
+    grid: Grid,
+    *,
+    n_jobs: int = 1,
+    backend: str | None = None,
+    progress: bool = True,
+    errors: str = "raise",
+) -> list[Any]:
+    """Call the ``@archived`` function ``func`` at every point of ``grid``; return the
+    results in grid order.
+
+    Args:
+        func: a function decorated with ``@archived``.
+        grid: a dict of lists (cartesian product, last key fastest) or a list of dicts.
+        n_jobs: joblib workers (``-1``: one per core; ``1``: run here, one by one).
+        backend: a joblib backend (``"loky"``, ``"threading"``, ``"multiprocessing"``,
+            ``"dask"``, ...); ``None`` is joblib's default.
+        progress: show a progress bar on stderr (tqdm when installed, a plain counter
+            otherwise); ``False`` is quiet.
+        errors: ``"raise"`` stops at the first failing point (points already finished
+            stay stored); ``"return"`` puts the exception in that point's place and goes
+            on.  Either way the failure is recorded in the store.
+
+    Points already stored are loaded, not run.  Each computed point is committed as soon
+    as it finishes, so an interrupted sweep loses no finished point.
+
+    >>> import tempfile, os
+    >>> from archived import archived
+    >>> @archived(os.path.join(tempfile.mkdtemp(), "s"))
+    ... def inverse(x):
+    ...     return 1 / x
+    >>> sweep(inverse, [{"x": 2}, {"x": 0}, {"x": 4}], progress=False, errors="return")
+    [0.5, ZeroDivisionError('division by zero'), 0.25]
+    """
+    _check_function(func)
+    if errors not in _ERRORS:
+        raise ValueError(f"errors must be one of {_ERRORS}, not {errors!r}")
+    points = grid_points(grid)
+    keyed = [_keyed_point(func, point) for point in points]
+    _write_record(func, keyed)
+    stored = [func.is_cached(**point) for point in points]
+    todo = [i for i, done in enumerate(stored) if not done]
+    results: list[Any] = [None] * len(points)
+    bar = _progress_bar(progress, len(points), sum(stored), _short_name(func))
+    finished = 0
+    try:
+        for index, result in _run(func, points, todo, n_jobs, backend, errors == "return"):
+            results[index] = result
+            finished += 1
+            bar.update(1)
+    except BaseException as err:
+        if hasattr(err, "add_note"):
+            left = len(todo) - finished
+            err.add_note(
+                f"archived.sweep: {len(points) - left} of {len(points)} points are stored or "
+                f"finished; run the sweep again to compute the {left} left"
+            )
+        raise
+    finally:
+        bar.close()
+    for i, done in enumerate(stored):
+        if done:
+            results[i] = func(**points[i])
+    return results
+
+
+def grid_points(grid: Grid) -> list[dict[str, Any]]:
+    """The points of a grid, in sweep order, as keyword-argument dicts.
+
+    A dict of lists gives the cartesian product with the last key varying fastest; a
+    list of dicts is taken as it is.
+
+    >>> grid_points({"a": [1, 2], "b": ["x", "y"]})
+    [{'a': 1, 'b': 'x'}, {'a': 1, 'b': 'y'}, {'a': 2, 'b': 'x'}, {'a': 2, 'b': 'y'}]
+    >>> grid_points([{"a": 1}, {"a": 5, "b": 0}])
+    [{'a': 1}, {'a': 5, 'b': 0}]
+    >>> grid_points({"a": 3})
+    Traceback (most recent call last):
+        ...
+    TypeError: grid value of 'a' must be a list of values to sweep over, not int; write [3]
+    """
+    if isinstance(grid, Mapping):
+        names = list(grid)
+        axes = []
+        for name in names:
+            if not isinstance(name, str):
+                raise TypeError(f"grid keys are parameter names (str), not {name!r}")
+            values = grid[name]
+            if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
+                raise TypeError(
+                    f"grid value of {name!r} must be a list of values to sweep over, not "
+                    f"{type(values).__name__}; write [{values!r}]"
+                )
+            axes.append(list(values))
+        return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*axes)]
+    if isinstance(grid, (str, bytes)) or not isinstance(grid, Iterable):
+        raise TypeError(f"a grid is a dict of lists or a list of dicts, not {type(grid).__name__}")
+    points = []
+    for i, point in enumerate(grid):
+        if not isinstance(point, Mapping):
+            raise TypeError(f"grid point {i} must be a dict of parameters, not {point!r}")
+        points.append(dict(point))
+    return points
+
+
+@dataclass(frozen=True)
+class PointStatus:
+    """The state of one grid point: ``"done"``, ``"failed"`` or ``"missing"``.
+
+    ``parameters`` are the point's parameters as recorded (readable values); ``entry``
+    names the store entry holding its result or failure record; ``duration`` (seconds)
+    and ``started`` (ISO time) come from that record; ``error`` is ``"Type: message"``
+    for a failed point.
+
+    >>> PointStatus({"x": 1}, "missing").error is None
+    True
+    """
+
+    parameters: dict[str, Any]
+    state: str
+    entry: str | None = None
+    duration: float | None = None
+    started: str | None = None
+    error: str | None = None
+
+
+class SweepStatus(Sequence[PointStatus]):
+    """The status of every point of a sweep, in grid order; ``str()`` prints a table.
+
+    >>> import tempfile, os
+    >>> from archived import archived
+    >>> f = archived(os.path.join(tempfile.mkdtemp(), "s"))(lambda n: n)
+    >>> _ = f(1)
+    >>> status = sweep_status(f, {"n": [1, 2]})
+    >>> status.counts(), [p.parameters for p in status.missing]
+    ({'done': 1, 'failed': 0, 'missing': 1}, [{'n': 2}])
+    """
+
+    def __init__(self, function: str, points: list[PointStatus]) -> None:
+        self.function = function
+        self.points = points
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.points[index]
+
+    def __len__(self) -> int:
+        return len(self.points)
+
+    @property
+    def done(self) -> list[PointStatus]:
+        """The points whose result is stored."""
+        return [p for p in self.points if p.state == "done"]
+
+    @property
+    def failed(self) -> list[PointStatus]:
+        """The points whose last attempt failed (and that have no result)."""
+        return [p for p in self.points if p.state == "failed"]
+
+    @property
+    def missing(self) -> list[PointStatus]:
+        """The points never run, or interrupted before they finished."""
+        return [p for p in self.points if p.state == "missing"]
+
+    def counts(self) -> dict[str, int]:
+        """How many points are in each state."""
+        return {state: sum(p.state == state for p in self.points) for state in _STATES}
+
+    def __str__(self) -> str:
+        from .cli_format import format_duration, format_params, format_table
+
+        rows = [
+            [
+                format_params(p.parameters),
+                p.state,
+                format_duration(p.duration),
+                p.error or "",
+            ]
+            for p in self.points
+        ]
+        counts = ", ".join(f"{n} {state}" for state, n in self.counts().items())
+        table = format_table(["PARAMETERS", "STATE", "TIME", "ERROR"], rows)
+        return f"sweep of {self.function}: {counts}\n{table}"
+
+    def __repr__(self) -> str:
+        return f"<SweepStatus of {self.function}: {self.counts()}>"
+
+
+def sweep_status(func: Any, grid: Grid) -> SweepStatus:
+    """Which points of ``grid`` are done, failed or missing for the ``@archived`` ``func``
+    (current code version); nothing is run or loaded but info records.
+
+    >>> import tempfile, os
+    >>> from archived import archived
+    >>> f = archived(os.path.join(tempfile.mkdtemp(), "s"))(lambda x: 1 / x)
+    >>> _ = sweep(f, {"x": [1, 0]}, progress=False, errors="return")
+    >>> [(p.state, p.error) for p in sweep_status(f, {"x": [1, 0]})]
+    [('done', None), ('failed', 'ZeroDivisionError: division by zero')]
+    """
+    _check_function(func)
+    keyed = [_keyed_point(func, point) for point in grid_points(grid)]
+    dataset = func.store.dataset
+    return SweepStatus(
+        func.identity,
+        [point_status(dataset, func.prefix, key, shown) for key, shown in keyed],
+    )
+
+
+def point_status(dataset: Any, prefix: str, key: str, parameters: dict[str, Any]) -> PointStatus:
+    """The status of the call with full ``key`` among the entries ``<prefix>_...`` of a
+    DataSet (opened for reading or writing).
+
+    >>> import tempfile
+    >>> from archived.dataset import DataSet
+    >>> ds = DataSet("s", "w", path=tempfile.mkdtemp())
+    >>> point_status(ds, "f", "0" * 32, {"x": 1}).state
+    'missing'
+    """
+    base = f"{prefix}_{key[:16]}"
+    for name in (base, f"{base}_{key[16:]}"):
+        info = _info_or_none(dataset, name)
+        if info is None:
+            failure = _info_or_none(dataset, name + "_failed")
+            if failure is not None and failure.get("key") == key:
+                error = f"{failure.get('error', 'Exception')}: {failure.get('message', '')}"
+                return PointStatus(
+                    parameters,
+                    "failed",
+                    name + "_failed",
+                    failure.get("duration"),
+                    failure.get("started"),
+                    error.rstrip(": "),
+                )
+            break
+        if info.get("key") == key:
+            return PointStatus(parameters, "done", name, info.get("duration"), info.get("started"))
+    return PointStatus(parameters, "missing")
+
+
+def recorded_sweeps(dataset: Any) -> Iterator[SweepStatus]:
+    """The status of every sweep recorded in a DataSet (what ``ls --status`` shows).
+
+    >>> import tempfile, os
+    >>> from archived import archived
+    >>> from archived.dataset import DataSet
+    >>> folder = tempfile.mkdtemp()
+    >>> f = archived(os.path.join(folder, "s"))(lambda n: n)
+    >>> _ = sweep(f, {"n": [1, 2]}, progress=False)
+    >>> [s.counts() for s in recorded_sweeps(DataSet("s", path=folder))]
+    [{'done': 2, 'failed': 0, 'missing': 0}]
+    """
+    for name, info in dataset._info_items():
+        if not (isinstance(info, dict) and info.get("status") == "sweep"):
+            continue
+        points = getattr(dataset, name)
+        prefix = info.get("prefix", "")
+        label = f"{info.get('function')} (version {info.get('version')}, record {name})"
+        yield SweepStatus(
+            label, [point_status(dataset, prefix, key, shown) for key, shown in points]
+        )
+
+
+# ---- helpers ---------------------------------------------------------------------------
+
+
+def _info_or_none(dataset: Any, name: str) -> dict[str, Any] | None:
+    try:
+        info = dataset[name]
+    except KeyError:
+        return None
+    return info if isinstance(info, dict) else None
+
+
+def _check_function(func: Any) -> None:
+    from .cache import CachedFunction
+
+    if not isinstance(func, CachedFunction):
+        raise TypeError(
+            f"sweep needs a function decorated with @archived, not {func!r}; decorate it "
+            "so each point's result is stored"
+        )
+
+
+def _keyed_point(func: Any, point: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    try:
+        parameters = func.bind(**point)
+    except TypeError as err:
+        raise TypeError(f"grid point {point!r} does not fit {func.identity}: {err}") from None
+    array_keys: dict[int, str] = {}
+    key = hash_call(func.identity, func.version, parameters, array_keys=array_keys)
+    return key, readable(parameters, array_keys=array_keys)
+
+
+def _write_record(func: Any, keyed: list[tuple[str, dict[str, Any]]]) -> None:
+    """Store the sweep's points once, so its status can be shown from the store alone."""
+    digest = hash_value([key for key, _ in keyed])[:8]
+    name = f"{func.prefix}_sweep_{digest}"
+    dataset = func.store.dataset
+    if name in dataset:
+        return
+    info = {
+        "status": "sweep",
+        "function": func.identity,
+        "version": func.version,
+        "prefix": func.prefix,
+        "points": len(keyed),
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+    }
+    dataset._insert([[key, shown] for key, shown in keyed], info, name=name)
+
+
+def _run(
+    func: Any,
+    points: list[dict[str, Any]],
+    todo: list[int],
+    n_jobs: int,
+    backend: str | None,
+    catch: bool,
+) -> Iterator[tuple[int, Any]]:
+    """Yield ``(index, result)`` for the points ``todo`` as they finish."""
+    if not todo:
+        return
+    if n_jobs == 1 and backend is None:
+        for i in todo:
+            yield _run_point(func, i, points[i], catch)
+        return
+    from joblib import Parallel, delayed
+
+    parallel = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator_unordered")
+    yield from parallel(delayed(_run_point)(func, i, points[i], catch) for i in todo)
+
+
+def _run_point(func: Any, index: int, point: dict[str, Any], catch: bool) -> tuple[int, Any]:
+    if not catch:
+        return index, func(**point)
+    try:
+        return index, func(**point)
+    except Exception as err:
+        return index, err
+
+
+def _short_name(func: Any) -> str:
+    return str(getattr(func, "__qualname__", None) or func.identity)
+
+
+def _progress_bar(show: bool, total: int, initial: int, name: str) -> Any:
+    if not show:
+        return _NoBar()
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return _CounterBar(total, initial, name)
+    return tqdm(total=total, initial=initial, desc=name, unit="point", file=sys.stderr)
+
+
+class _NoBar:
+    def update(self, n: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class _CounterBar:
+    """A plain ``name: done/total`` counter on stderr, for when tqdm is not installed."""
+
+    def __init__(self, total: int, initial: int, name: str) -> None:
+        self.total, self.count, self.name = total, initial, name
+        self._show()
+
+    def update(self, n: int) -> None:
+        self.count += n
+        self._show()
+
+    def close(self) -> None:
+        sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    def _show(self) -> None:
+        sys.stderr.write(f"\r{self.name}: {self.count}/{self.total} points")
+        sys.stderr.flush()

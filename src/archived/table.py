@@ -1,0 +1,213 @@
+"""Stored calls as a table: one row per call, its parameters and its scalar results.
+
+``func.table()`` (an ``@archived`` function) and ``DataSet.table()`` return a pandas
+``DataFrame`` when pandas is installed (``pip install archived[pandas]``), else a list of
+dicts with the same columns (``frame=False`` asks for the list either way).  Results
+become columns when they are scalars (column ``result``) or dicts of scalars (a column per
+key, prefixed ``result_`` if it clashes with a parameter); other results are left out of
+the table (load them with ``func.where(...)``).  Rows are in the order the calls ran.
+
+``func.where(mu=1.2)`` lists the stored calls whose parameters match; a criterion may be
+a value or a predicate (``n=lambda n: n > 10``).
+
+>>> import tempfile, os
+>>> from archived import archived
+>>> @archived(os.path.join(tempfile.mkdtemp(), "runs"))
+... def stats(n, scale=1.0):
+...     return {"mean": scale * (n - 1) / 2, "n_items": n}
+>>> _ = stats(3), stats(5), stats(5, scale=2.0)
+>>> for row in function_table(stats, frame=False):
+...     print(row)
+{'n': 3, 'scale': 1.0, 'mean': 1.0, 'n_items': 3}
+{'n': 5, 'scale': 1.0, 'mean': 2.0, 'n_items': 5}
+{'n': 5, 'scale': 2.0, 'mean': 4.0, 'n_items': 5}
+>>> [call.load()["mean"] for call in where(stats, n=5, scale=lambda s: s > 1)]
+[4.0]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+__all__ = ["function_table", "dataset_table", "where", "to_table", "is_scalar"]
+
+_DETAILS = ("entry", "version", "started", "duration")
+
+
+def function_table(
+    func: Any, *, details: bool = False, frame: bool | None = None, **criteria: Any
+) -> Any:
+    """The stored calls of the ``@archived`` ``func`` (current code version) as a table.
+
+    Args:
+        details: add the columns ``entry``, ``version``, ``started`` and ``duration``.
+        frame: ``None`` gives a DataFrame if pandas is installed, else a list of dicts;
+            ``False`` always the list; ``True`` a DataFrame (pandas required).
+        criteria: keep only calls whose parameters match, as in :func:`where`.
+
+    >>> import tempfile, os
+    >>> from archived import archived
+    >>> f = archived(os.path.join(tempfile.mkdtemp(), "s"))(lambda x: x / 2)
+    >>> _ = f(1), f(3)
+    >>> function_table(f, frame=False, x=3)
+    [{'x': 3, 'result': 1.5}]
+    """
+    calls = where(func, **criteria)
+    rows = [_call_row(c.name, c.info, c.load, details) for c in calls]
+    return to_table(rows, frame=frame)
+
+
+def dataset_table(
+    dataset: Any, *, details: bool = False, results: bool = True, frame: bool | None = None
+) -> Any:
+    """Every entry of a DataSet as a table row (sweep records and failures left out).
+
+    A stored call gives ``entry``, ``function``, its parameters and its scalar results;
+    another entry gives ``entry``, its info (a dict's items as columns, anything else in
+    column ``info``) and its value if scalar.  ``results=False`` loads no value at all.
+
+    >>> import tempfile
+    >>> from archived.dataset import DataSet
+    >>> ds = DataSet("d", "w", path=tempfile.mkdtemp())
+    >>> ds._insert(0.5, info={"mu": 1.2})
+    ['x_0']
+    >>> ds.labels = ["a", "b"]
+    >>> for row in dataset_table(ds, frame=False):
+    ...     print(row)
+    {'entry': 'labels', 'function': None, 'info': None, 'mu': None, 'result': None}
+    {'entry': 'x_0', 'function': None, 'info': None, 'mu': 1.2, 'result': 0.5}
+    """
+    rows = []
+    for name, info in dataset._info_items():
+
+        def load(name: str = name) -> Any:
+            return getattr(dataset, name) if results else None
+
+        if isinstance(info, dict) and "function" in info:
+            if info.get("status", "ok") != "ok" or "parameters" not in info:
+                continue  # a failure or sweep record: not a result
+            row = _call_row(name, info, load, details)
+            row = {"entry": name, "function": info["function"], **row}
+        else:
+            fields = info if _is_record(info) else {"info": info}
+            row = {"entry": name, "function": None, **fields, **_results(load(), fields)}
+        rows.append(row)
+    return to_table(rows, frame=frame)
+
+
+def where(func: Any, **criteria: Any) -> list[Any]:
+    """The stored calls of ``func`` (current version) whose parameters match ``criteria``.
+
+    A criterion is a value (compared with ``==``) or a one-argument predicate.  Each call
+    has ``.parameters``, ``.info`` and ``.load()``.  Naming a parameter ``func`` does not
+    have raises ``TypeError``.
+
+    >>> import tempfile, os
+    >>> from archived import archived
+    >>> f = archived(os.path.join(tempfile.mkdtemp(), "s"))(lambda mu, n=1: mu * n)
+    >>> _ = f(1.2), f(1.2, n=3), f(2.0)
+    >>> sorted(c.load() for c in where(f, mu=1.2))
+    [1.2, 3.5999999999999996]
+    >>> where(f, nu=1)
+    Traceback (most recent call last):
+        ...
+    TypeError: where(): 'nu' is not a parameter of ...; its parameters are mu, n
+    """
+    names = [n for n in func.signature.parameters if n not in func.ignore]
+    takes_kwargs = any(p.kind is p.VAR_KEYWORD for p in func.signature.parameters.values())
+    for name in criteria:
+        if name not in names and not takes_kwargs:
+            raise TypeError(
+                f"where(): {name!r} is not a parameter of {func.identity}; its parameters "
+                f"are {', '.join(names)}"
+            )
+    calls = [c for c in func.calls() if _matches(c.parameters, criteria)]
+    return sorted(calls, key=lambda c: (str(c.info.get("started", "")), c.name))
+
+
+def to_table(rows: list[dict[str, Any]], *, frame: bool | None = None) -> Any:
+    """Rows (dicts) as a DataFrame, or as a list of dicts all having every column.
+
+    Columns come in the order they first appear.
+
+    >>> to_table([{"a": 1}, {"b": 2}], frame=False)
+    [{'a': 1, 'b': None}, {'a': None, 'b': 2}]
+    """
+    columns: dict[str, None] = {}
+    for row in rows:
+        columns.update(dict.fromkeys(row))
+    if frame is not False:
+        try:
+            import pandas
+        except ImportError:
+            if frame:
+                raise ImportError(
+                    "frame=True needs pandas: pip install 'archived[pandas]'"
+                ) from None
+        else:
+            return pandas.DataFrame(rows, columns=list(columns))
+    return [{c: row.get(c) for c in columns} for row in rows]
+
+
+def is_scalar(value: Any) -> bool:
+    """Whether ``value`` fits in one table cell: a number, string, bool or None
+    (numpy scalars and 0-d arrays included).
+
+    >>> import numpy as np
+    >>> [is_scalar(v) for v in (1, "a", None, np.float32(2), np.array(3.0), [1], np.ones(2))]
+    [True, True, True, True, True, False, False]
+    """
+    if value is None or isinstance(value, (bool, int, float, complex, str, bytes)):
+        return True
+    shape = getattr(value, "shape", None)
+    return shape == () and hasattr(value, "item")
+
+
+# ---- helpers ---------------------------------------------------------------------------
+
+
+def _call_row(
+    name: str, info: dict[str, Any], load: Callable[[], Any], details: bool
+) -> dict[str, Any]:
+    parameters = dict(info.get("parameters", {}))
+    row = {**parameters, **_results(load(), parameters)}
+    if details:
+        row = {"entry": name, **row, **{k: info.get(k) for k in _DETAILS[1:]}}
+    return row
+
+
+def _results(value: Any, taken: Iterable[str]) -> dict[str, Any]:
+    if is_scalar(value):
+        return {"result": _plain(value)}
+    if isinstance(value, dict):
+        taken = set(taken)
+        out = {}
+        for key, item in value.items():
+            if is_scalar(item):
+                column = str(key)
+                out["result_" + column if column in taken else column] = _plain(item)
+        return out
+    return {}
+
+
+def _plain(value: Any) -> Any:
+    is_numpy = hasattr(value, "item") and getattr(value, "shape", None) == ()
+    return value.item() if is_numpy else value
+
+
+def _is_record(info: Any) -> bool:
+    return isinstance(info, dict) and all(isinstance(k, str) for k in info)
+
+
+def _matches(parameters: dict[str, Any], criteria: dict[str, Any]) -> bool:
+    for name, wanted in criteria.items():
+        if name not in parameters:
+            return False
+        value = parameters[name]
+        if callable(wanted):
+            if not wanted(value):
+                return False
+        elif not bool(value == wanted):
+            return False
+    return True
