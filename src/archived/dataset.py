@@ -293,6 +293,23 @@ class DataSet:
             f"{os.path.dirname(self._path)!r})"
         )
 
+    def table(
+        self, *, details: bool = False, results: bool = True, frame: bool | None = None
+    ) -> Any:
+        """Every entry as a row (parameters or info, scalar results) of a pandas DataFrame,
+        or a list of dicts without pandas; see :func:`archived.table.dataset_table`.
+
+        >>> import tempfile
+        >>> ds = DataSet('t', 'w', path=tempfile.mkdtemp())
+        >>> ds._insert(2.5, info={'mu': 1.2})
+        ['x_0']
+        >>> ds.table(frame=False)
+        [{'entry': 'x_0', 'function': None, 'mu': 1.2, 'result': 2.5}]
+        """
+        from .table import dataset_table
+
+        return dataset_table(self, details=details, results=results, frame=frame)
+
     # ---- the API the caching layer uses ---------------------------------------------
 
     def _insert(

@@ -1,0 +1,184 @@
+"""Stored calls as tables: func.table(), DataSet.table(), func.where(), with and without
+pandas."""
+
+import sys
+
+import numpy as np
+import pytest
+
+from archived import archived
+from archived.dataset import DataSet
+from archived.table import dataset_table, is_scalar, to_table
+
+
+@pytest.fixture
+def energy(tmp_path):
+    @archived(tmp_path / "runs")
+    def energy(mu, n=10, label="a"):
+        return {"e": mu * n, "spectrum": np.arange(n) * mu, "n_sq": np.int64(n * n)}
+
+    return energy
+
+
+@pytest.fixture
+def no_pandas(monkeypatch):
+    # a None entry in sys.modules makes `import pandas` raise ImportError
+    monkeypatch.setitem(sys.modules, "pandas", None)
+
+
+def test_table_has_parameters_and_scalar_results_in_call_order_without_pandas(energy, no_pandas):
+    energy(1.5)
+    energy(0.5, n=4)
+    rows = energy.table()
+    assert rows == [
+        {"mu": 1.5, "n": 10, "label": "a", "e": 15.0, "n_sq": 100},
+        {"mu": 0.5, "n": 4, "label": "a", "e": 2.0, "n_sq": 16},
+    ]
+    assert type(rows[0]["n_sq"]) is int  # numpy scalars become plain cells
+
+
+def test_table_is_a_dataframe_when_pandas_is_installed(energy):
+    pandas = pytest.importorskip("pandas")
+    energy(1.5)
+    energy(0.5, n=4)
+    frame = energy.table()
+    assert isinstance(frame, pandas.DataFrame)
+    assert list(frame.columns) == ["mu", "n", "label", "e", "n_sq"]
+    assert frame["e"].tolist() == [15.0, 2.0]
+    assert frame.loc[frame.mu == 0.5, "n"].item() == 4
+
+
+def test_frame_false_gives_the_list_even_with_pandas(energy):
+    energy(1.0)
+    assert energy.table(frame=False) == [
+        {"mu": 1.0, "n": 10, "label": "a", "e": 10.0, "n_sq": 100}
+    ]
+
+
+def test_frame_true_without_pandas_says_how_to_install_it(energy, no_pandas):
+    energy(1.0)
+    with pytest.raises(ImportError, match=r"archived\[pandas\]"):
+        energy.table(frame=True)
+
+
+def test_table_details_add_entry_version_start_and_duration(energy):
+    energy(2.0)
+    (row,) = energy.table(details=True, frame=False)
+    assert row["entry"].startswith("energy_")
+    assert row["version"] == energy.version
+    assert row["started"].startswith("20")
+    assert row["duration"] >= 0
+    assert list(row)[0] == "entry"
+
+
+def test_scalar_result_is_column_result_and_clashing_dict_keys_are_prefixed(tmp_path):
+    @archived(tmp_path / "s")
+    def scalar(x):
+        return x * 2
+
+    @archived(tmp_path / "s")
+    def clash(x):
+        return {"x": x + 1, "y": [1, 2]}
+
+    scalar(3)
+    clash(3)
+    assert scalar.table(frame=False) == [{"x": 3, "result": 6}]
+    assert clash.table(frame=False) == [{"x": 3, "result_x": 4}]
+
+
+def test_table_criteria_and_where_filter_by_value_and_predicate(energy):
+    for mu in (1.2, 2.0):
+        for n in (1, 5):
+            energy(mu, n=n)
+    assert [r["n"] for r in energy.table(frame=False, mu=1.2)] == [1, 5]
+    calls = energy.where(mu=1.2, n=lambda n: n > 2)
+    assert [c.parameters for c in calls] == [{"mu": 1.2, "n": 5, "label": "a"}]
+    assert calls[0].load()["e"] == 6.0
+    assert energy.where(mu=3.0) == []
+
+
+def test_where_names_an_unknown_parameter_and_lists_the_real_ones(energy):
+    with pytest.raises(TypeError, match=r"'nu' is not a parameter.*mu, n, label"):
+        energy.where(nu=1)
+
+
+def test_table_of_a_function_never_called_is_empty(energy, no_pandas):
+    assert energy.table() == []
+
+
+def test_table_leaves_out_failures_and_other_code_versions(tmp_path):
+    store = tmp_path / "v"
+
+    @archived(store, version="1")
+    def f(x):
+        return 1 / x
+
+    f(1)
+    with pytest.raises(ZeroDivisionError):
+        f(0)
+
+    @archived(store, version="2")
+    def f(x):  # noqa: F811 - a new version of the same function
+        return 2 / x
+
+    f(4)
+    assert f.table(frame=False) == [{"x": 4, "result": 0.5}]
+
+
+def test_dataset_table_lists_calls_and_plain_entries_without_failures_or_sweeps(tmp_path, energy):
+    from archived.sweep import sweep
+
+    sweep(energy, {"mu": [1.0]}, progress=False)
+    with pytest.raises(TypeError):
+        energy("not a number", n=None)  # a failure record
+    ds = DataSet("runs", "w", path=str(tmp_path))
+    ds.note = "hello"
+    ds._insert(7, info={"temperature": 300})
+    rows = ds.table(frame=False)
+    assert [(r["entry"][:7], r["function"]) for r in rows] == [
+        ("energy_", energy.identity),
+        ("note", None),
+        ("x_0", None),
+    ]
+    assert rows[0]["mu"] == 1.0 and rows[0]["e"] == 10.0
+    assert rows[1]["result"] == "hello"
+    assert rows[2]["temperature"] == 300 and rows[2]["result"] == 7
+
+
+def test_dataset_table_without_results_loads_no_value(tmp_path, monkeypatch):
+    ds = DataSet("d", "w", path=str(tmp_path))
+    ds._insert(np.ones(5), info={"a": 1})
+    import archived.entries
+
+    def refuse(*args):
+        raise AssertionError("a value was loaded")
+
+    monkeypatch.setattr(archived.entries, "read_value", refuse)
+    assert dataset_table(ds, results=False, frame=False) == [
+        {"entry": "x_0", "function": None, "a": 1, "result": None}
+    ]
+
+
+def test_to_table_fills_missing_columns_in_first_seen_order():
+    assert to_table([{"b": 1}, {"a": 2, "b": 3}], frame=False) == [
+        {"b": 1, "a": None},
+        {"b": 3, "a": 2},
+    ]
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (1, True),
+        (2.5, True),
+        ("s", True),
+        (None, True),
+        (np.float64(1), True),
+        (np.array(2), True),
+        ([1], False),
+        ({"a": 1}, False),
+        (np.zeros(2), False),
+    ],
+)
+def test_is_scalar_accepts_only_what_fits_a_cell(value, expected):
+    assert is_scalar(value) is expected
