@@ -346,6 +346,7 @@ def test_leftovers_of_a_dead_writer_are_removed_by_the_next_writer(ds):
     for name in leftovers:
         with open(os.path.join(ds._path, name), "w") as f:
             f.write(token if name.endswith("claim") else "")
+    os.symlink(token, os.path.join(ds._path, ".x_8.claim"))
     # an orphaned old data file recorded by a drop marker of the dead writer
     with open(os.path.join(ds._path, "old.aaaaaa-1-00000000.h5"), "w"):
         pass
@@ -361,8 +362,23 @@ def test_leftovers_of_a_live_writer_are_kept(ds):
     token = entries.new_token()
     tmp = os.path.join(ds._path, f".x.{token}.tmp")
     open(tmp, "w").close()
+    claim = os.path.join(ds._path, ".x_3.claim")
+    os.symlink(token, claim)
     DataSet("store", "w", path=os.path.dirname(ds._path))
-    assert os.path.exists(tmp)
+    assert os.path.exists(tmp) and os.path.islink(claim)
+    assert ds._insert(1) == ["x_0"] and ds._insert(2) == ["x_1"]
+    assert ds._insert(3) == ["x_2"] and ds._insert(4) == ["x_4"]  # x_3 is claimed
+
+
+def test_claims_fall_back_to_hard_links_without_symbolic_links(tmp_path, monkeypatch):
+    def no_symlinks(*args, **kwargs):
+        raise PermissionError("symbolic links are not supported here")
+
+    monkeypatch.setattr(entries.os, "symlink", no_symlinks)
+    assert entries.claim_name(str(tmp_path), "x_", 0) == ("x_0", 0)
+    assert entries.claim_name(str(tmp_path), "x_", 0) == ("x_1", 1)
+    assert (tmp_path / ".x_0.claim").read_text() != ""
+    assert sorted(os.listdir(tmp_path)) == [".x_0.claim", ".x_1.claim"]
 
 
 # ---- locking modes -------------------------------------------------------------------------

@@ -339,12 +339,21 @@ def claim_name(folder: str, prefix: str, start: int) -> tuple[str, int]:
 
 
 def _create_with_content(folder: str, name: str, path: str) -> bool:
-    """Create ``path`` holding this writer's token, atomically; False if it exists.
+    """Create ``path`` naming this writer's token, atomically; False if it exists.
 
-    The file is written under a temporary name and hard-linked into place, so a writer
-    killed halfway never leaves an empty claim that nobody could attribute.
+    The claim is a symbolic link whose target is the token: one system call creates
+    it exclusively *with* its content, so a writer killed halfway never leaves an empty
+    claim nobody could attribute.  Where symbolic links are not supported, a file is
+    written under a temporary name and hard-linked into place instead.
     """
     token = new_token()
+    try:
+        os.symlink(token, path)
+        return True
+    except FileExistsError:
+        return False
+    except OSError:
+        pass
     tmp = os.path.join(folder, f".{name}.{token}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
@@ -378,7 +387,11 @@ def sweep_leftovers(folder: str) -> list[str]:
     removed: list[str] = []
     now = time.time()
     with os.scandir(folder) as it:
-        hidden = [item for item in it if item.name.startswith(".") and item.is_file()]
+        hidden = [
+            item
+            for item in it
+            if item.name.startswith(".") and (item.is_symlink() or item.is_file())
+        ]
     for item in hidden:
         parts = item.name[1:].split(".")
         if len(parts) == 3 and parts[2] in ("tmp", "drop"):
@@ -386,8 +399,7 @@ def sweep_leftovers(folder: str) -> list[str]:
         elif len(parts) == 2 and parts[1] == "claim":
             name, kind = parts
             try:
-                with open(item.path) as f:
-                    token = f.read().strip()
+                token = _claim_token(item)
             except OSError:
                 continue
         else:
@@ -417,9 +429,16 @@ def new_token() -> str:
     return f"{_HOST}-{os.getpid()}-{secrets.token_hex(4)}"
 
 
+def _claim_token(item: os.DirEntry[str]) -> str:
+    if item.is_symlink():
+        return os.readlink(item.path)
+    with open(item.path) as f:
+        return f.read().strip()
+
+
 def _writer_gone(token: str, item: os.DirEntry[str], now: float) -> bool:
     try:
-        if now - item.stat().st_mtime > GRACE_SECONDS:
+        if now - item.stat(follow_symlinks=False).st_mtime > GRACE_SECONDS:
             return True
     except OSError:
         return False
