@@ -578,3 +578,28 @@ def test_persist_store_entries_copy_into_a_new_store(tmp_path):
         new._insert(getattr(old, name), info=info, name=name)
     assert dict(new._info_items()) == dict(old._info_items())
     np.testing.assert_array_equal(new.x_0, old.x_0)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc to name fds")
+@pytest.mark.parametrize("durable", [True, False])
+def test_durable_commits_fsync_the_entry_and_the_directory(tmp_path, monkeypatch, durable):
+    ds = DataSet("s", "w", path=str(tmp_path), durable=durable)
+    synced = []
+    real_fsync, real_fdatasync = os.fsync, getattr(os, "fdatasync", os.fsync)
+
+    def spy(real):
+        def call(fd):
+            synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+            return real(fd)
+
+        return call
+
+    monkeypatch.setattr(os, "fsync", spy(real_fsync))
+    monkeypatch.setattr(os, "fdatasync", spy(real_fdatasync), raising=False)
+    ds._insert([1, 2], info="small", name="a")
+    if durable:
+        assert len(synced) == 2 and synced[1] == ds._path
+        assert os.path.basename(synced[0]).startswith(".a.")  # the entry, before its rename
+    else:
+        assert synced == []
+    assert DataSet("s", path=str(tmp_path)).a == [1, 2]

@@ -71,6 +71,8 @@ class DataSet:
         timeout: seconds to wait for the store lock before ``LockTimeout``.
         locking: ``'fcntl'`` (default) or ``'soft'`` (lock files, for shared
             filesystems where ``fcntl`` locks are unreliable).
+        durable: fsync every commit (entry file and directory) before returning;
+            ``False`` keeps commits atomic but lets the last ones vanish on power loss.
 
     Entries are written on assignment, not on mutation: change a loaded value, then
     assign it again.
@@ -101,6 +103,7 @@ class DataSet:
         timeout: float = 60,
         *,
         locking: str = "fcntl",
+        durable: bool = True,
     ) -> None:
         if mode not in ("r", "w"):
             raise InvalidNameError(mode, "mode must be 'r' (read only) or 'w' (read/write)")
@@ -123,6 +126,7 @@ class DataSet:
         d["_backup_data"] = backup_data
         d["_name_prefix"] = name_prefix
         d["_timeout"] = timeout
+        d["_durable"] = durable
         d["_lock"] = StoreLock(os.path.join(folder, ".lock"), timeout, soft=locking == "soft")
         d["_closed"] = False
         d["_next_index"] = None
@@ -233,7 +237,11 @@ class DataSet:
         self._check_writable()
         entries.validate_name(name)
         if not entries.delete_entry(
-            self._path, name, lock=self._lock, backup_data=self._backup_data
+            self._path,
+            name,
+            lock=self._lock,
+            backup_data=self._backup_data,
+            durable=self._durable,
         ):
             raise AttributeError(f"DataSet {self._path!r} has no entry {name!r}")
         self._report("deleted %r", name)
@@ -253,6 +261,7 @@ class DataSet:
             array_threshold=self._array_threshold,
             lock=self._lock,
             backup_data=self._backup_data,
+            durable=self._durable,
         )
         self._report("wrote info of %r", name)
 
@@ -350,6 +359,7 @@ class DataSet:
                 array_threshold=self._array_threshold,
                 lock=self._lock,
                 backup_data=self._backup_data,
+                durable=self._durable,
             )
         finally:
             if claimed:

@@ -569,7 +569,8 @@ def _write_all(fd: int, data: bytes, durable: bool) -> None:
     while view:
         view = view[os.write(fd, view) :]
     if durable:
-        os.fsync(fd)
+        # the data and the size it needs; mtime and the like may follow later
+        getattr(os, "fdatasync", os.fsync)(fd)
 
 
 def _swap_in(
