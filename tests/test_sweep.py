@@ -1,0 +1,227 @@
+"""Sweeps: grid order, skipping stored points, interruption, failures, status, progress.
+
+Each computation appends its point to a counter file (an ignored parameter), so the file
+shows exactly what was computed, across threads and processes.
+"""
+
+import re
+import sys
+
+import pytest
+
+from archived import archived
+from archived.dataset import DataSet
+from archived.sweep import grid_points, recorded_sweeps, sweep, sweep_status
+
+
+def work(x, y=0, counter=None, stop_at=None, fail_at=None):
+    """The experiment: log the computation, maybe stop like Ctrl-C or fail, return x*10+y."""
+    if x == stop_at:
+        raise KeyboardInterrupt
+    if x == fail_at:
+        raise ValueError(f"bad point {x}")
+    with open(counter, "a") as f:
+        f.write(f"{x},{y}\n")
+    return x * 10 + y
+
+
+def computed(counter):
+    try:
+        with open(counter) as f:
+            return [tuple(int(v) for v in line.split(",")) for line in f]
+    except FileNotFoundError:
+        return []
+
+
+@pytest.fixture
+def cached(tmp_path):
+    return archived(tmp_path / "runs", ignore=("counter", "stop_at", "fail_at"))(work)
+
+
+@pytest.fixture
+def counter(tmp_path):
+    return str(tmp_path / "counter.txt")
+
+
+def test_dict_grid_is_the_cartesian_product_with_the_last_key_fastest():
+    assert grid_points({"x": [1, 2], "y": [0, 5, 7]}) == [
+        {"x": 1, "y": 0}, {"x": 1, "y": 5}, {"x": 1, "y": 7},
+        {"x": 2, "y": 0}, {"x": 2, "y": 5}, {"x": 2, "y": 7},
+    ]  # fmt: skip
+
+
+def test_list_grid_is_taken_in_its_own_order():
+    assert grid_points([{"x": 3}, {"x": 1, "y": 2}]) == [{"x": 3}, {"x": 1, "y": 2}]
+
+
+@pytest.mark.parametrize(
+    "grid, message",
+    [
+        ({"x": 3}, r"grid value of 'x' must be a list.*write \[3\]"),
+        ({"x": "abc"}, "grid value of 'x'"),
+        (5, "a grid is a dict of lists or a list of dicts"),
+        ([{"x": 1}, 2], "grid point 1 must be a dict"),
+    ],
+)
+def test_bad_grids_raise_type_errors_naming_the_problem(grid, message):
+    with pytest.raises(TypeError, match=message):
+        grid_points(grid)
+
+
+def test_sweep_returns_results_in_grid_order_and_computes_each_point_once(cached, counter):
+    grid = {"x": [3, 1, 2], "y": [1, 0], "counter": [counter]}
+    assert sweep(cached, grid, progress=False) == [31, 30, 11, 10, 21, 20]
+    assert sorted(computed(counter)) == [(1, 0), (1, 1), (2, 0), (2, 1), (3, 0), (3, 1)]
+
+
+def test_threads_finishing_out_of_order_still_give_grid_order(cached, counter):
+    grid = [{"x": x, "counter": counter} for x in range(12, 0, -1)]
+    results = sweep(cached, grid, n_jobs=3, backend="threading", progress=False)
+    assert results == [x * 10 for x in range(12, 0, -1)]
+    assert sorted(computed(counter)) == [(x, 0) for x in range(1, 13)]
+
+
+def test_loky_workers_store_every_point_once(cached, counter):
+    grid = {"x": [1, 2, 3, 4], "counter": [counter]}
+    assert sweep(cached, grid, n_jobs=2, backend="loky", progress=False) == [10, 20, 30, 40]
+    assert sweep(cached, grid, n_jobs=2, backend="loky", progress=False) == [10, 20, 30, 40]
+    assert sorted(computed(counter)) == [(1, 0), (2, 0), (3, 0), (4, 0)]
+
+
+def test_running_again_computes_only_the_new_points(cached, counter):
+    sweep(cached, {"x": [1, 2], "counter": [counter]}, progress=False)
+    results = sweep(cached, {"x": [0, 1, 2, 3], "counter": [counter]}, progress=False)
+    assert results == [0, 10, 20, 30]
+    assert computed(counter) == [(1, 0), (2, 0), (0, 0), (3, 0)]
+
+
+@pytest.mark.parametrize("n_jobs, backend", [(1, None), (2, "threading")])
+def test_interrupted_sweep_keeps_finished_points_and_rerun_computes_only_the_rest(
+    cached, counter, n_jobs, backend
+):
+    xs = list(range(8))
+    grid = {"x": xs, "counter": [counter], "stop_at": [5]}
+    with pytest.raises(KeyboardInterrupt) as info:
+        sweep(cached, grid, n_jobs=n_jobs, backend=backend, progress=False)
+    if hasattr(info.value, "__notes__"):
+        assert "run the sweep again" in info.value.__notes__[0]
+    status = sweep_status(cached, {"x": xs, "counter": [counter]})
+    # threads already running may still finish (and commit) after the interrupt: read
+    # the counter after the status, every point done then was computed before
+    first = computed(counter)
+    assert {tuple(p.parameters.values()) for p in status.done} <= set(first)
+    if n_jobs == 1:
+        assert first == [(x, 0) for x in range(5)]
+    assert all(x != 5 for x, _ in first)
+    # the interrupted point left no failure record: it is missing, not failed
+    assert status.counts()["failed"] == 0
+    assert status[5].state == "missing"
+
+    results = sweep(cached, {"x": xs, "counter": [counter]}, progress=False)
+    assert results == [x * 10 for x in xs]
+    assert sorted(computed(counter)) == [(x, 0) for x in xs]  # no point computed twice
+
+
+def test_sequential_interrupt_at_point_k_stored_exactly_the_points_before_it(cached, counter):
+    with pytest.raises(KeyboardInterrupt):
+        sweep(cached, {"x": range(6), "counter": [counter], "stop_at": [3]}, progress=False)
+    assert computed(counter) == [(0, 0), (1, 0), (2, 0)]
+    assert [p.state for p in sweep_status(cached, {"x": range(6)})] == [
+        "done", "done", "done", "missing", "missing", "missing",
+    ]  # fmt: skip
+
+
+def test_first_failure_stops_the_sweep_with_its_error_and_keeps_earlier_points(cached, counter):
+    with pytest.raises(ValueError, match="bad point 2"):
+        sweep(cached, {"x": range(5), "counter": [counter], "fail_at": [2]}, progress=False)
+    assert computed(counter) == [(0, 0), (1, 0)]
+
+
+def test_errors_return_puts_exceptions_in_place_and_goes_on(cached, counter):
+    grid = {"x": range(4), "counter": [counter], "fail_at": [1]}
+    results = sweep(cached, grid, progress=False, errors="return")
+    assert results[0] == 0 and results[2:] == [20, 30]
+    assert isinstance(results[1], ValueError) and str(results[1]) == "bad point 1"
+
+
+def test_status_shows_done_failed_and_missing_with_times_and_the_recorded_error(cached, counter):
+    sweep(cached, {"x": [1, 2], "counter": [counter], "fail_at": [2]}, errors="return",
+          progress=False)  # fmt: skip
+    status = sweep_status(cached, {"x": [1, 2, 3]})
+    assert [p.state for p in status] == ["done", "failed", "missing"]
+    done, failed, missing = status
+    assert done.parameters == {"x": 1, "y": 0}
+    assert done.duration is not None and done.duration >= 0 and done.started
+    assert done.entry.startswith("work_")
+    assert failed.error == "ValueError: bad point 2" and failed.duration is not None
+    assert failed.entry.endswith("_failed")
+    assert missing.entry is None and missing.duration is None
+    assert status.counts() == {"done": 1, "failed": 1, "missing": 1}
+    text = str(status)
+    assert "1 done, 1 failed, 1 missing" in text
+    assert re.search(r"x=2 y=0 +failed +\S+ ms +ValueError: bad point 2\n", text)
+    assert re.search(r"x=3 y=0 +missing$", text)
+
+
+def test_a_point_that_failed_and_then_succeeded_is_done(cached, counter):
+    sweep(cached, {"x": [2], "counter": [counter], "fail_at": [2]}, errors="return",
+          progress=False)  # fmt: skip
+    sweep(cached, {"x": [2], "counter": [counter]}, progress=False)
+    assert [p.state for p in sweep_status(cached, {"x": [2]})] == ["done"]
+
+
+def test_recorded_sweeps_give_the_status_from_the_store_alone(tmp_path, cached, counter):
+    sweep(cached, {"x": [1, 2, 3], "counter": [counter], "fail_at": [3]}, errors="return",
+          progress=False)  # fmt: skip
+    cached.dataset.__delattr__(cached.store.find(cached.prefix, *_key(cached, x=2)).name)
+    (status,) = recorded_sweeps(DataSet("runs", path=str(tmp_path)))
+    assert [p.state for p in status] == ["done", "missing", "failed"]
+    assert cached.identity in status.function
+
+
+def test_the_same_grid_twice_records_one_sweep(tmp_path, cached, counter):
+    grid = {"x": [1], "counter": [counter]}
+    sweep(cached, grid, progress=False)
+    sweep(cached, grid, progress=False)
+    sweep(cached, {"x": [1, 2], "counter": [counter]}, progress=False)
+    assert len(list(recorded_sweeps(DataSet("runs", path=str(tmp_path))))) == 2
+
+
+def test_progress_bar_is_drawn_on_stderr_and_quiet_mode_prints_nothing(cached, counter, capsys):
+    pytest.importorskip("tqdm")
+    sweep(cached, {"x": [1, 2], "counter": [counter]}, progress=True)
+    err = capsys.readouterr().err
+    assert "2/2" in err and "work" in err
+    sweep(cached, {"x": [1, 2, 3], "counter": [counter]}, progress=False)
+    assert capsys.readouterr() == ("", "")
+
+
+def test_without_tqdm_a_plain_counter_shows_progress(cached, counter, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    sweep(cached, {"x": [1, 2], "counter": [counter]}, progress=True)
+    err = capsys.readouterr().err
+    assert "work: 0/2 points" in err and "work: 2/2 points" in err
+
+
+def test_sweep_refuses_an_undecorated_function():
+    with pytest.raises(TypeError, match="decorated with @archived"):
+        sweep(work, {"x": [1]})
+
+
+def test_a_point_that_does_not_fit_the_signature_is_named_before_anything_runs(cached, counter):
+    with pytest.raises(TypeError, match=r"grid point \{'x': 1, 'z': 2.*does not fit"):
+        sweep(cached, [{"x": 1, "counter": counter}, {"x": 1, "z": 2}], progress=False)
+    assert computed(counter) == []
+
+
+def test_unknown_errors_mode_is_refused(cached):
+    with pytest.raises(ValueError, match="errors must be one of"):
+        sweep(cached, {"x": [1]}, errors="ignore")
+
+
+def _key(func, **kwargs):
+    from archived.hashing import hash_call, readable
+
+    parameters = func.bind(**kwargs)
+    return hash_call(func.identity, func.version, parameters), readable(parameters)
