@@ -488,3 +488,38 @@ def test_bad_calls_raise_pythons_own_binding_errors_before_running(store, args, 
     with pytest.raises(TypeError, match=message):
         f(*args, **kwargs)
     assert not os.path.exists(store)
+
+
+def test_a_hit_reads_only_its_own_entry(store):
+    f, runs = counted(store)
+    f(1)
+    f(2)
+    [mine, other] = sorted(f.dataset, key=lambda n: f.dataset[n]["parameters"]["x"])
+    with open(os.path.join(store, other + ".py"), "w") as damaged:
+        damaged.write("this is not an entry")
+    assert f(1) == 3.0 and len(runs) == 2
+
+
+def test_when_both_names_of_a_key_are_taken_the_call_runs_and_stores_nothing(store):
+    f, runs = counted(store)
+    f(1)
+    [name] = list(f.dataset)
+    info = f.dataset[name]
+    alias = name + "_" + info["key"][16:]
+    other_key = info["key"][:16] + "0" * 16
+    f.dataset._insert(-1.0, dict(info, key=other_key), name=name)
+    f.dataset._insert(-2.0, dict(info, key=other_key[:16] + "1" * 16), name=alias)
+    assert f(1) == 3.0 and f(1) == 3.0
+    assert len(runs) == 3 and len(f.dataset) == 2
+
+
+def test_stale_lists_failures_of_old_versions_too(store):
+    def boom(x):
+        raise RuntimeError("old code")
+
+    old = archived(store, version="1")(boom)
+    with pytest.raises(RuntimeError):
+        old(1)
+    new = archived(store, version="2")(boom)
+    assert [c.info["status"] for c in new.stale()] == ["failed"]
+    assert new.failures() == [] and new.prune_stale() == 1 and len(new.dataset) == 0

@@ -24,6 +24,7 @@ call's readable parameters, so a collision can never return another call's resul
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import platform
@@ -303,12 +304,17 @@ def call_info(
         "status": "ok",
         "started": datetime.datetime.fromtimestamp(started, datetime.timezone.utc).isoformat(),
         "duration": duration,
-        "host": socket.gethostname(),
+        "host": _host(),
         "pid": os.getpid(),
         "python": platform.python_version(),
         "numpy": numpy.__version__,
         "archived": __version__,
     }
+
+
+@functools.lru_cache(maxsize=1)
+def _host() -> str:
+    return socket.gethostname()
 
 
 def _same(stored: Any, current: Any) -> bool:
