@@ -267,12 +267,20 @@ def restore(
     env: dict[str, Any] | None = None,
     *,
     datadir: str | os.PathLike[str] | None = None,
+    safe: bool = False,
+    allow: Iterable[str] = (),
+    allow_pickle: bool = False,
 ) -> dict[str, Any]:
     """Execute archive source and return the dict of the names it defines.
 
     ``env`` (default: a new dict) receives the names; a ``__builtins__`` it did not hold
     before is removed again, one it held is kept.  Big arrays are read from ``datadir``,
     else from the directory of ``env['__file__']``, else from the current directory.
+
+    ``safe=True`` loads untrusted source without executing it (see :mod:`archived.safe`):
+    only the grammar archives use, imports from builtins, numpy and the modules listed in
+    ``allow``, no pickle payloads unless ``allow_pickle``; anything else raises
+    :class:`~archived.errors.UnsafeArchiveError` before any statement runs.
 
     >>> a = Archive()
     >>> a.insert(a=1, b=2)
@@ -285,6 +293,12 @@ def restore(
         raise TypeError(f"restore() needs archive source as str, not {type(archive).__name__}")
     if env is not None and not isinstance(env, dict):
         raise TypeError(f"restore() needs env= to be a dict, not {type(env).__name__}")
+    if safe:
+        from .safe import evaluate
+
+        return evaluate(
+            archive, env, datadir=datadir, allowed_modules=allow, allow_pickle=allow_pickle
+        )
     d: dict[str, Any] = {} if env is None else env
     saved = d.get("__builtins__", _ABSENT)
     if datadir is None and isinstance(d.get("__file__"), str):
