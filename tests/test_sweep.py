@@ -11,7 +11,7 @@ import pytest
 
 from archived import archived
 from archived.dataset import DataSet
-from archived.sweep import grid_points, recorded_sweeps, sweep, sweep_status
+from archived.sweeps import grid_points, recorded_sweeps, sweep, sweep_status
 
 
 def work(x, y=0, counter=None, stop_at=None, fail_at=None):

@@ -126,7 +126,7 @@ def test_table_leaves_out_failures_and_other_code_versions(tmp_path):
 
 
 def test_dataset_table_lists_calls_and_plain_entries_without_failures_or_sweeps(tmp_path, energy):
-    from archived.sweep import sweep
+    from archived.sweeps import sweep
 
     sweep(energy, {"mu": [1.0]}, progress=False)
     with pytest.raises(TypeError):

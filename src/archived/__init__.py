@@ -36,6 +36,8 @@ _LAZY: dict[str, str] = {
     "repr_": "archive",
     "get_imports": "archive",
     "archived": "cache",
+    "sweep": "sweeps",
+    "sweep_status": "sweeps",
 }
 
 __all__ = [
