@@ -269,3 +269,11 @@ def test_readable_reuses_array_keys_computed_while_hashing_the_call():
     assert list(keys) == [id(a)]
     assert readable([a], array_keys=keys) == [readable(a)]
     assert keys[id(a)][:16] in readable(a)
+
+
+def test_a_memory_mapped_array_keys_like_the_array_it_holds(tmp_path):
+    a = np.arange(100.0)
+    m = np.memmap(tmp_path / "a.dat", dtype=a.dtype, mode="w+", shape=a.shape)
+    m[:] = a
+    assert hash_value(m) == hash_value(a)
+    assert readable(m) == readable(a)

@@ -16,9 +16,10 @@ What can be keyed, and how:
   unorderable types are fine: items are ordered by their own digests);
   ``collections.OrderedDict`` in insertion order, again like its ``==``.
 * ``set`` and ``frozenset`` regardless of order.
-* numpy arrays by dtype (with byte order), shape and content.  The content of a C-contiguous
-  array is hashed in place, without a copy; object arrays are keyed item by item.
-  Numpy scalars by dtype and bits.
+* numpy arrays (and memory maps) by dtype (with byte order), shape and content.  The
+  content of a C-contiguous array is hashed in place, without a copy; object arrays are
+  keyed item by item.  Numpy scalars by dtype and bits.  Other ndarray subclasses (masked
+  arrays, matrices) carry more than their content and are refused.
 * ``enum.Enum`` members by class and name, ``pathlib`` paths, ``range`` and ``slice``.
 * Objects with an ``archive_1()`` method by their class and the ``(rep, args, imports)`` it
   returns, so two objects that would be archived identically share a key.
@@ -151,7 +152,7 @@ def readable(
         return bytes(value)
     if isinstance(value, np.generic):
         return value.item() if value.dtype.kind in "biufc" else repr(value)
-    if kind is np.ndarray:
+    if kind is np.ndarray or kind is np.memmap:
         if value.size <= array_items and value.dtype.kind != "O":
             return repr(value)
         key = (array_keys or {}).get(id(value)) or _content_key(value)
@@ -250,7 +251,7 @@ class _Encoder:
         import numpy as np
 
         kind = type(value)
-        if kind is np.ndarray:
+        if kind is np.ndarray or kind is np.memmap:
             self._array(hasher, value, path)
         elif isinstance(value, np.generic):
             hasher.update(_text(b"g", value.dtype.str) + np.asarray(value).tobytes())
