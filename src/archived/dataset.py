@@ -38,12 +38,12 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from types import TracebackType
 from typing import Any
 
 from . import entries
-from .errors import InvalidNameError, ReadOnlyError, StoreNotFoundError
+from .errors import InvalidNameError, ReadOnlyError, StoreNotFoundError, UnsafeArchiveError
 from .locking import StoreLock
 
 __all__ = ["DataSet"]
@@ -73,6 +73,9 @@ class DataSet:
             filesystems where ``fcntl`` locks are unreliable).
         durable: fsync every commit (entry file and directory) before returning;
             ``False`` keeps commits atomic but lets the last ones vanish on power loss.
+        safe: load entries without executing them (:mod:`archived.safe`), for stores
+            you do not trust; ``allow`` names extra modules whose classes may be
+            rebuilt, ``allow_pickle`` lets pickle payloads load.
 
     Entries are written on assignment, not on mutation: change a loaded value, then
     assign it again.
@@ -104,6 +107,9 @@ class DataSet:
         *,
         locking: str = "fcntl",
         durable: bool = True,
+        safe: bool = False,
+        allow: Iterable[str] = (),
+        allow_pickle: bool = False,
     ) -> None:
         if mode not in ("r", "w"):
             raise InvalidNameError(mode, "mode must be 'r' (read only) or 'w' (read/write)")
@@ -127,6 +133,9 @@ class DataSet:
         d["_name_prefix"] = name_prefix
         d["_timeout"] = timeout
         d["_durable"] = durable
+        d["_load"] = (
+            {"safe": True, "allow": tuple(allow), "allow_pickle": allow_pickle} if safe else None
+        )
         d["_lock"] = StoreLock(os.path.join(folder, ".lock"), timeout, soft=locking == "soft")
         d["_closed"] = False
         d["_next_index"] = None
@@ -145,6 +154,10 @@ class DataSet:
                 raise ReadOnlyError(
                     f"{folder!r} is a persist DataSet: it opens read-only; copy its entries "
                     "into a new archived store to change them"
+                )
+            if self._load is not None:
+                raise UnsafeArchiveError(
+                    None, f"opening the persist store {folder!r} (persist entries are executed)"
                 )
             self.__dict__["_persist"] = PersistStore(folder)
             return
@@ -381,7 +394,7 @@ class DataSet:
             for name in self._persist.names():
                 yield name, self._persist.info(name)
             return
-        yield from entries.iter_infos(self._path, self._names())
+        yield from entries.iter_infos(self._path, self._names(), safe=self._load)
 
     # ---- helpers --------------------------------------------------------------------
 
@@ -401,8 +414,8 @@ class DataSet:
         except InvalidNameError:
             raise KeyError(name) from None
         if value:
-            return entries.read_value(self._path, name)
-        return entries.read_info(self._path, name)
+            return entries.read_value(self._path, name, safe=self._load)
+        return entries.read_info(self._path, name, safe=self._load)
 
     def _check_writable(self) -> None:
         if self._mode != "w":

@@ -270,8 +270,11 @@ def delete_entry(
     return True
 
 
-def read_info(folder: str, name: str) -> Any:
+def read_info(folder: str, name: str, *, safe: dict[str, Any] | None = None) -> Any:
     """Load the info record of entry ``name`` (its value is not loaded).
+
+    ``safe``: keyword arguments of :func:`~archived.archive.restore` for a safe load
+    (``{'safe': True, 'allow': [...]}``), or None to execute the entry.
 
     A missing entry raises ``KeyError``; a damaged one ``DamagedEntryError``.
 
@@ -285,11 +288,11 @@ def read_info(folder: str, name: str) -> Any:
     if text is None:
         raise KeyError(name)
     src, _ = _info_part(name, text)
-    return _decode(name, src, "info", folder)
+    return _decode(name, src, "info", folder, safe)
 
 
-def read_value(folder: str, name: str) -> Any:
-    """Load the value of entry ``name`` (``KeyError`` if missing).
+def read_value(folder: str, name: str, *, safe: dict[str, Any] | None = None) -> Any:
+    """Load the value of entry ``name`` (``KeyError`` if missing); ``safe`` as in read_info.
 
     A value whose data file vanished because the entry was overwritten meanwhile is
     read again from the new version.
@@ -306,7 +309,7 @@ def read_value(folder: str, name: str) -> Any:
             raise KeyError(name)
         src, _ = _value_part(name, text)
         try:
-            return _decode(name, src, name, folder)
+            return _decode(name, src, name, folder, safe)
         except DamagedEntryError:
             if _read_text(folder, name) == text:
                 raise
@@ -478,11 +481,13 @@ def _encode(name: str, value: Any, threshold: int, datafile: str) -> str:
     return str(arch)
 
 
-def _decode(entry: str, src: str, var: str, folder: str) -> Any:
+def _decode(
+    entry: str, src: str, var: str, folder: str, safe: dict[str, Any] | None = None
+) -> Any:
     from .archive import restore
 
     try:
-        return restore(src, datadir=folder)[var]
+        return restore(src, datadir=folder, **(safe or {}))[var]
     except DamagedEntryError as err:
         if err.name == entry:
             raise
@@ -649,7 +654,9 @@ def _remove_quietly(*paths: str) -> bool:
     return done
 
 
-def iter_infos(folder: str, names: Iterator[str] | list[str]) -> Iterator[tuple[str, Any]]:
+def iter_infos(
+    folder: str, names: Iterator[str] | list[str], *, safe: dict[str, Any] | None = None
+) -> Iterator[tuple[str, Any]]:
     """Yield ``(name, info)`` for the given entries that still exist, loading only info.
 
     >>> import tempfile
@@ -660,6 +667,6 @@ def iter_infos(folder: str, names: Iterator[str] | list[str]) -> Iterator[tuple[
     """
     for name in names:
         try:
-            yield name, read_info(folder, name)
+            yield name, read_info(folder, name, safe=safe)
         except KeyError:
             continue
