@@ -69,14 +69,19 @@ def shares(d: dict[str, Any], n: int) -> bool:
     return n < 2 * half or all(d[f"k{i}"] is d[f"k{i + half}"] for i in range(0, half, 3))
 
 
-def median_time(fn: Callable[[Any], Any], data: Any, repeats: int) -> tuple[float, Any]:
-    times = []
-    out = None
+def median_times(
+    methods: dict[str, Callable[[Any], Any]], data: Any, repeats: int
+) -> dict[str, tuple[float, Any]]:
+    """Median time of each method; the methods take turns in every round, so a change in
+    the machine's load affects all of them alike."""
+    times: dict[str, list[float]] = {name: [] for name in methods}
+    outs: dict[str, Any] = {}
     for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn(data)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
+        for name, fn in methods.items():
+            t0 = time.perf_counter()
+            outs[name] = fn(data)
+            times[name].append(time.perf_counter() - t0)
+    return {name: (statistics.median(ts), outs[name]) for name, ts in times.items()}
 
 
 def exponent(sizes: list[int], times: list[float]) -> float:
@@ -91,7 +96,7 @@ def exponent(sizes: list[int], times: list[float]) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=5, help="rounds at N >= 10000 (more below)")
     args = parser.parse_args(argv)
     methods: dict[str, Callable[[Any], Any]] = {
         "archived": via_archived,
@@ -105,17 +110,15 @@ def main(argv: list[str] | None = None) -> int:
         print("persist not installed: its column is skipped", file=sys.stderr)
         del methods["persist"]
     results: dict[str, list[float]] = {m: [] for m in methods}
-    print(f"python {sys.version.split()[0]}, median of {args.repeats} runs, str+restore")
+    print(f"python {sys.version.split()[0]}, str + restore, median of interleaved rounds")
     header = f"{'N':>8} " + " ".join(f"{m + ' [s]':>14}" for m in methods)
     header += f" {'persist/arch':>13} {'arch/repr':>10}"
     print(header)
     for n in args.sizes:
         data = make_data(n)
+        repeats = max(1, args.repeats * 10**4 // max(n, 10**3) // 2) if n < 10**4 else args.repeats
         row = []
-        for name, fn in methods.items():
-            t, out = median_time(
-                fn, data, args.repeats if n < 10**5 else max(args.repeats // 2, 1)
-            )
+        for name, (t, out) in median_times(methods, data, repeats).items():
             if out != data:
                 raise SystemExit(f"{name} did not restore the data at N={n}")
             if name in ("archived", "pickle") and not shares(out, n):

@@ -78,15 +78,14 @@ class _Writer:
 
     def _node(self, node: Node) -> None:
         rep = node.rep
-        exprs: list[str] = []
         depth = 0
-        for kid in node.kids:
-            if isinstance(kid, str):
-                exprs.append(kid)
-            else:
-                exprs.append(kid.expr)
-                if kid.depth > depth:
-                    depth = kid.depth
+        if node.has_nodes:
+            exprs = [kid if kid.__class__ is str else kid.expr for kid in node.kids]  # type: ignore[union-attr]
+            for kid in node.kids:
+                if kid.__class__ is not str and kid.depth > depth:  # type: ignore[union-attr]
+                    depth = kid.depth  # type: ignore[union-attr]
+        else:
+            exprs = node.kids  # type: ignore[assignment]
         aliases = [self._alias(imp) for imp in rep.imports] if rep.imports else []
         if self.scoped and isinstance(rep, UserRep):
             expr = self._scoped_call(rep, exprs, aliases)

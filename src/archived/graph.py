@@ -23,12 +23,24 @@ from .reps import ATOMS, Context, Rep, rep_for
 __all__ = ["Node", "Graph"]
 
 NEW, ACTIVE, DONE = 0, 1, 2
+_BIG = 1 << 4000  # ints beyond this are written in hex by builtin_reps
 
 
 class Node:
     """One object of the graph: its rep, its children's entries and its reference count."""
 
-    __slots__ = ("obj", "rep", "kids", "refs", "names", "state", "pos", "expr", "depth")
+    __slots__ = (
+        "obj",
+        "rep",
+        "kids",
+        "refs",
+        "names",
+        "state",
+        "pos",
+        "expr",
+        "depth",
+        "has_nodes",
+    )
 
     def __init__(self, obj: Any, rep: Rep) -> None:
         self.obj = obj  # keeps the object alive, so its id() stays unique during the walk
@@ -40,6 +52,7 @@ class Node:
         self.pos = 0
         self.expr = ""
         self.depth = 0
+        self.has_nodes = False  # some kid is a Node, not atom text
 
 
 class Graph:
@@ -96,7 +109,14 @@ class Graph:
             while i < n:
                 child = children[i]
                 i += 1
-                f = atoms.get(type(child))
+                tp = type(child)
+                if tp is str:  # the commonest atoms, inlined for speed
+                    kids.append(repr(child))
+                    continue
+                if (tp is float and child - child == 0.0) or (tp is int and -_BIG < child < _BIG):
+                    kids.append(repr(child))
+                    continue
+                f = atoms.get(tp)
                 if f is not None:
                     text = f(child)
                     if text is not None:
@@ -107,6 +127,7 @@ class Graph:
                 if kid is None:
                     kid = self._new(child, stack, name)
                 kids.append(kid)
+                node.has_nodes = True
                 kid.refs += 1
                 if kid.state == NEW:
                     kid.state = ACTIVE
