@@ -266,7 +266,13 @@ class CachedFunction:
 
     @property
     def dataset(self) -> Any:
-        """The DataSet holding this function's results (opened for writing)."""
+        """The DataSet holding this function's results (opened for writing).
+
+        >>> import tempfile, os
+        >>> f = archived(os.path.join(tempfile.mkdtemp(), "s"))(lambda x: x)
+        >>> f(2), [f.dataset[name]["parameters"] for name in f.dataset]
+        (2, [{'x': 2}])
+        """
         return self.store.dataset
 
     def is_cached(self, *args: Any, **kwargs: Any) -> bool:
@@ -287,12 +293,26 @@ class CachedFunction:
     def __iter__(self) -> Iterator[tuple[dict[str, Any], StoredCall]]:
         """Yield ``(parameters, result)`` for every stored call of the current version;
         ``result`` is a :class:`~archived.callstore.StoredCall`: call it (or its ``load()``)
-        to load the value."""
+        to load the value.
+
+        >>> import tempfile, os
+        >>> f = archived(os.path.join(tempfile.mkdtemp(), "s"))(lambda x: x * 10)
+        >>> _ = f(1), f(2)
+        >>> sorted((p["x"], result()) for p, result in f)
+        [(1, 10), (2, 20)]
+        """
         for call in self.calls():
             yield call.parameters, call
 
     def calls(self) -> list[StoredCall]:
-        """The stored calls of the current code version."""
+        """The stored calls of the current code version.
+
+        >>> import tempfile, os
+        >>> f = archived(os.path.join(tempfile.mkdtemp(), "s"))(lambda x: [x])
+        >>> _ = f(1)
+        >>> [(c.parameters, c.load(), c.info["status"]) for c in f.calls()]
+        [({'x': 1}, [1], 'ok')]
+        """
         return [
             c
             for c in self.store.calls(self.identity, self.prefix)
@@ -319,7 +339,18 @@ class CachedFunction:
         ]
 
     def stale(self) -> list[StoredCall]:
-        """Stored calls (results and failures) made by other versions of the code."""
+        """Stored calls (results and failures) made by other versions of the code.
+
+        >>> import tempfile, os
+        >>> store = os.path.join(tempfile.mkdtemp(), "s")
+        >>> def f(x):
+        ...     return x
+        >>> archived(store, version="1")(f)(5)
+        5
+        >>> new = archived(store, version="2")(f)
+        >>> [(c.parameters, c.info["version"]) for c in new.stale()]
+        [({'x': 5}, '1')]
+        """
         return [
             c
             for status in ("ok", "failed")
@@ -356,7 +387,18 @@ class CachedFunction:
         return where(self, **criteria)
 
     def prune_stale(self) -> int:
-        """Delete the entries of other code versions; return how many were deleted."""
+        """Delete the entries of other code versions; return how many were deleted.
+
+        >>> import tempfile, os
+        >>> store = os.path.join(tempfile.mkdtemp(), "s")
+        >>> def f(x):
+        ...     return x
+        >>> archived(store, version="1")(f)(5)
+        5
+        >>> new = archived(store, version="2")(f)
+        >>> new.prune_stale(), new.stale()
+        (1, [])
+        """
         stale = self.stale()
         for call in stale:
             self.store.remove(call.name)
@@ -364,7 +406,14 @@ class CachedFunction:
 
     def clear(self) -> int:
         """Delete every stored call of this function (all versions, failures too); other
-        entries of the store are kept.  Returns how many entries were deleted."""
+        entries of the store are kept.  Returns how many entries were deleted.
+
+        >>> import tempfile, os
+        >>> f = archived(os.path.join(tempfile.mkdtemp(), "s"))(lambda x: x)
+        >>> _ = f(1), f(2)
+        >>> f.clear(), f.is_cached(1)
+        (2, False)
+        """
         calls = [
             c
             for status in ("ok", "failed")

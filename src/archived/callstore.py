@@ -52,6 +52,9 @@ class Found:
 
     ``name`` is ``None`` when the key's names are all taken by other calls (a 128-bit key
     collision): the call is then computed and not stored.
+
+    >>> Found("f_0123456789abcdef", hit=False)
+    Found(name='f_0123456789abcdef', hit=False)
     """
 
     name: str | None
@@ -99,6 +102,21 @@ class CallStore:
         timeout: seconds to wait for the store's own lock when committing an entry.
         lock_timeout: seconds to wait while another worker computes the same key
             (``None``: as long as it runs; a killed worker's ``fcntl`` lock is freed at once).
+
+    The cycle of one call, as ``@archived`` runs it:
+
+    >>> import tempfile, os
+    >>> store = CallStore(os.path.join(tempfile.mkdtemp(), "runs"))
+    >>> key, params = "ab" * 16, {"n": 3}
+    >>> found = store.find("f", key, params)
+    >>> with store.key_lock(found.name):
+    ...     store.commit(found.name, [0, 1, 2], call_info("m.f", "v", key, params, 0.0, 0.1))
+    >>> found = store.find("f", key, params)
+    >>> found.hit, store.load(found.name), store.info(found.name)["parameters"]
+    (True, [0, 1, 2], {'n': 3})
+    >>> store.record_failure("f_other", {"function": "m.f"}, ValueError("bad n"))
+    >>> [(c.name, c.info["error"]) for c in store.calls("m.f", "f", status="failed")]
+    [('f_other_failed', 'ValueError')]
     """
 
     def __init__(
