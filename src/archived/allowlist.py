@@ -22,7 +22,8 @@ module                 callable constructors (other public names import as value
 ``decimal``            ``Decimal``
 ``archived.arrays``    ``from_bytes scalar_from_bytes load_array`` (in-store files only)
 ``archived.reps``      ``object_array``
-``pickle``             ``loads``, only with ``allow_pickle=True``
+``pickle``             ``loads`` of data-only payloads (no class or function named in
+                       them); any payload with ``allow_pickle=True``
 =====================  ==============================================================
 
 >>> policy = Policy(allowed_modules=["mypkg.models"])
@@ -126,7 +127,7 @@ class Policy:
 
     def module_allowed(self, module: str) -> bool:
         """Whether ``import module`` / ``from module import ...`` may run."""
-        if module in DEFAULT_MODULES or (module == "pickle" and self.allow_pickle):
+        if module in DEFAULT_MODULES or module == "pickle":
             return True
         return self.user_module(module)
 
@@ -139,7 +140,7 @@ class Policy:
         if name.startswith("__"):
             return False
         if module == "pickle":
-            return self.allow_pickle and name == "loads"
+            return name == "loads"
         if module in DEFAULT_MODULES:
             names = DEFAULT_MODULES[module]
             if names is not None:
@@ -159,7 +160,7 @@ class Policy:
         if len(path) != 1:
             return False
         if module == "pickle":
-            return self.allow_pickle and path[0] == "loads"
+            return path[0] == "loads"  # the payload is checked by pickle_refusal()
         if path[0] in CALLABLE_NAMES.get(module, ()):
             return True
         if module == "numpy":
@@ -242,11 +243,56 @@ def _default_callables(policy: Policy) -> dict[int, tuple[Any, Callable[..., Any
         (hdf5.load_array, lambda f, k: safe_load_array(f, k, policy)),
         (reps.object_array, _object_array),
     ]
-    if policy.allow_pickle:
-        import pickle
+    import pickle
 
-        table.append((pickle.loads, pickle.loads))
+    table.append((pickle.loads, pickle.loads if policy.allow_pickle else _data_only_loads))
     return {id(f): (f, g) for f, g in table}
+
+
+# Opcodes that name a global (class or function) or call one: all a pickle needs to run
+# code.  A payload without them only builds numbers, strings, bytes and containers.
+_CODE_OPCODES = frozenset(
+    "GLOBAL STACK_GLOBAL REDUCE BUILD INST OBJ NEWOBJ NEWOBJ_EX EXT1 EXT2 EXT4 PERSID "
+    "BINPERSID".split()
+)
+
+
+def pickle_refusal(payload: object) -> str | None:
+    """Why the ``pickle.loads`` payload may not load without ``allow_pickle``, or None.
+
+    Payloads of plain data (such as the pickled float the engine writes for a NaN with
+    a payload) load; any payload naming a class or function is refused.
+
+    >>> import pickle
+    >>> pickle_refusal(pickle.dumps([1.5, "a"])) is None
+    True
+    >>> pickle_refusal(pickle.dumps(print))
+    "a pickle payload naming 'builtins print' (pickle can run any code; ..."
+    """
+    import pickletools
+
+    tail = "(pickle can run any code; pass allow_pickle=True only for archives you trust)"
+    if not isinstance(payload, bytes):
+        return f"a pickle payload that is not a bytes literal {tail}"
+    try:
+        ops = list(pickletools.genops(payload))
+    except Exception as err:  # a malformed payload: refuse rather than let pickle try
+        return f"a malformed pickle payload ({err}) {tail}"
+    for i, (op, _arg, _pos) in enumerate(ops):
+        if op.name in _CODE_OPCODES:
+            named = [a for _, a, _ in ops[:i] if isinstance(a, str)][-2:]
+            what = " ".join(named) if op.name == "STACK_GLOBAL" else str(_arg or op.name)
+            return f"a pickle payload naming {what!r} {tail}"
+    return None
+
+
+def _data_only_loads(payload: bytes) -> Any:
+    import pickle
+
+    refusal = pickle_refusal(payload)
+    if refusal is not None:
+        raise _refuse(refusal)
+    return pickle.loads(payload)
 
 
 def _refuse(construct: str) -> UnsafeArchiveError:

@@ -31,11 +31,12 @@ from __future__ import annotations
 import ast
 import importlib
 import os
+import struct
 import types
 from collections.abc import Iterable
 from typing import Any
 
-from .allowlist import DEFAULT_MAX_BYTES, DEFAULT_MODULES, Policy, describe
+from .allowlist import DEFAULT_MAX_BYTES, DEFAULT_MODULES, Policy, describe, pickle_refusal
 from .errors import UnsafeArchiveError
 
 __all__ = ["evaluate", "check", "MAX_NESTING"]
@@ -398,6 +399,12 @@ class _Checker:
         if not self.policy.static_callable(bound.module, path):
             dotted = ".".join([bound.module, *path])
             raise _refuse(node, f"call of {dotted!r} (not an allow-listed constructor)")
+        if (bound.module, path) == ("pickle", ("loads",)) and not self.policy.allow_pickle:
+            arg = node.args[0] if isinstance(node, ast.Call) and node.args else None
+            payload = arg.value if isinstance(arg, ast.Constant) else None
+            refusal = pickle_refusal(payload)
+            if refusal is not None:
+                raise _refuse(node, refusal)
 
     def complex_literal(self, node: ast.BinOp) -> None:
         left, right = node.left, node.right
@@ -439,14 +446,9 @@ def _chain(node: ast.expr) -> tuple[tuple[str, ...], ast.Name | None]:
 
 
 def _import_refusal(module: str, name: str | None) -> str:
-    if module == "pickle":
-        return (
-            "a pickle payload (pickle can run any code; pass allow_pickle=True "
-            "only for archives you trust)"
-        )
-    if name is None or module not in DEFAULT_MODULES and module != "pickle":
+    if name is None and module not in DEFAULT_MODULES:
         return f"import of module {module!r} (not in the allow-list; pass allow=[{module!r}])"
-    return f"import of {module}.{name}"
+    return f"import of {module}.{name}" if name else f"import of module {module!r}"
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -466,6 +468,7 @@ class _Evaluator:
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
         self.ns: dict[str, Any] = {}
+        self.constants: dict[Any, tuple[Any, ...]] = {}
 
     def module(self, tree: ast.Module) -> None:
         for stmt in tree.body:
@@ -536,7 +539,10 @@ class _Evaluator:
         if isinstance(node, ast.List):
             return [self.expr(e, ns) for e in node.elts]
         if isinstance(node, ast.Tuple):
-            return tuple(self.expr(e, ns) for e in node.elts)
+            value = tuple(self.expr(e, ns) for e in node.elts)
+            if _is_literal(node):  # share it as the compiler shares constant tuples
+                value = self.constants.setdefault(_constant_key(value), value)
+            return value
         if isinstance(node, ast.Set):
             return {self.expr(e, ns) for e in node.elts}
         if isinstance(node, ast.Dict):
@@ -576,6 +582,30 @@ class _Evaluator:
 
 
 _MISSING = object()
+
+
+def _is_literal(node: ast.expr) -> bool:
+    """Whether the compiler folds ``node`` into one constant (numbers, strings, tuples)."""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.UnaryOp):
+        return isinstance(node.operand, ast.Constant)
+    if isinstance(node, ast.BinOp):
+        return True  # the checker allows only complex literals such as 1+2j
+    if isinstance(node, ast.Tuple):
+        return all(_is_literal(e) for e in node.elts)
+    return False
+
+
+def _constant_key(value: Any) -> Any:
+    """A key telling literal values apart as the compiler does (-0.0 from 0.0, 1 from 1.0)."""
+    if isinstance(value, tuple):
+        return tuple, tuple(_constant_key(v) for v in value)
+    if isinstance(value, float):
+        return float, struct.pack(">d", value)
+    if isinstance(value, complex):
+        return complex, struct.pack(">dd", value.real, value.imag)
+    return type(value), value
 
 
 def _is_number(x: Any) -> bool:

@@ -1,0 +1,316 @@
+"""Safe loading: everything archived writes loads under safe=True exactly as a normal
+load does, and the allow-list, the grammar and the size guards hold."""
+
+import collections
+import datetime
+import decimal
+import enum
+import fractions
+import os
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from archived import UnsafeArchiveError
+from archived.archive import Archive, restore
+from archived.dataset import DataSet
+from archived.safe import check, evaluate
+
+EXAMPLES = int(os.environ.get("ARCHIVED_PROPERTY_EXAMPLES", "60"))
+HERE = __name__
+
+
+class Point:
+    """A user class archived through archive_1()."""
+
+    built = 0
+
+    def __init__(self, x, y):
+        Point.built += 1
+        self.x, self.y = x, y
+
+    def archive_1(self):
+        return ("Point(x=x, y=y)", {"x": self.x, "y": self.y}, [(HERE, "Point", "Point")])
+
+    def __eq__(self, other):
+        return type(other) is Point and (self.x, self.y) == (other.x, other.y)
+
+
+class Color(enum.Enum):
+    RED = 1
+
+
+Pair = collections.namedtuple("Pair", "a b")
+
+
+def source_of(value):
+    """The archive source of ``value``: equal sources mean bit-identical values."""
+    a = Archive()
+    a.insert(v=value)
+    return str(a)
+
+
+def both(src, **kw):
+    """Load ``src`` normally and safely; return both dicts."""
+    return restore(src, datadir=kw.get("datadir")), restore(src, safe=True, **kw)
+
+
+SAMPLE = {
+    "ints": [0, -1, 2**70, -(2**5000)],
+    "floats": [1.5, -0.0, float("inf"), float("-inf"), float("nan"), 5e-324],
+    "complex": [1 + 2j, complex(-0.0, -1.0), complex("nan+infj")],
+    "text": ["é", b"\x00\xff", bytearray(b"ab"), None, True, ...],
+    "containers": ({1: (2, 3)}, {frozenset({1, 2}), 3}, set(), frozenset()),
+    "ranges": [range(0, 10, 2), slice(1, None, 3)],
+    "collections": [
+        collections.OrderedDict(a=1, b=2),
+        collections.Counter("aab"),
+        collections.defaultdict(list, {1: [2]}),
+    ],
+    "stdlib": [
+        datetime.date(2020, 1, 2),
+        datetime.datetime(2020, 1, 2, 3, 4, 5),
+        datetime.timedelta(days=3),
+        fractions.Fraction(1, 3),
+        decimal.Decimal("1.25"),
+    ],
+    "numpy": [
+        np.float32(1.5),
+        np.int64(-3),
+        np.datetime64("2020-01-02"),
+        np.array([[1, 2], [3, 4]], dtype=">i2", order="F"),
+        np.array([1 + 2j, 3 - 4j]),
+        np.array([np.inf, -np.inf, np.nan]),
+        np.zeros((0, 3)),
+        np.zeros(2, dtype=[("a", "<f8"), ("b", "<i4")]),
+        np.array([1, None, [2]], dtype=object),
+        np.frombuffer(np.array([0x7FF8000000000001], dtype="<u8").tobytes(), "<f8").copy(),
+        np.sin,
+        np.float64,
+    ],
+}
+
+
+def test_everything_the_library_writes_for_builtins_and_numpy_loads_safely_unchanged():
+    a = Archive()
+    a.insert(**SAMPLE)
+    normal, safe = both(str(a))
+    assert sorted(safe) == sorted(SAMPLE)
+    for name in SAMPLE:
+        assert source_of(safe[name]) == source_of(normal[name]), name
+
+
+@pytest.mark.parametrize("scoped", [True, False])
+def test_archive_1_objects_of_allowed_classes_load_safely_in_both_forms(scoped):
+    shared = [1, 2]
+    a = Archive(scoped=scoped)
+    a.insert(p=Point(shared, Point(2.5, shared)), e=Color.RED, n=Pair(1, [3]))
+    normal, safe = both(str(a), allow=[HERE])
+    assert safe == normal
+    assert safe["p"].x is safe["p"].y.y  # shared references survive the safe load
+
+
+def test_classes_of_modules_outside_the_allow_list_are_refused_before_any_runs():
+    a = Archive()
+    a.insert(p=Point(1, 2))
+    before = Point.built
+    with pytest.raises(UnsafeArchiveError, match=rf"import of module '{HERE}'"):
+        restore(str(a), safe=True)
+    assert Point.built == before
+
+
+def test_big_arrays_in_hdf5_files_load_safely(tmp_path):
+    a = Archive(array_threshold=10, datafile=tmp_path / "data.h5")
+    big = np.arange(1000.0).reshape(10, 100)
+    a.insert(big=big, small=np.arange(3))
+    normal, safe = both(str(a), datadir=tmp_path)
+    assert source_of(safe["big"]) == source_of(big)
+    np.testing.assert_array_equal(safe["small"], normal["small"])
+
+
+def test_a_refused_statement_late_in_the_archive_stops_everything_before_line_one_runs():
+    src = f"from {HERE} import Point as _P\np = _P(x=1, y=2)\nq = [1, 2]\nr = (lambda: 0)()\n"
+    before = Point.built
+    with pytest.raises(UnsafeArchiveError) as info:
+        restore(src, safe=True, allow=[HERE])
+    assert info.value.line == 4 and info.value.construct == "lambda"
+    assert Point.built == before
+
+
+def test_a_module_outside_the_allow_list_is_never_imported(tmp_path, monkeypatch):
+    (tmp_path / "trap_module_xyz.py").write_text(
+        f"open({str(tmp_path / 'imported')!r}, 'w').close()\nclass T: pass\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(UnsafeArchiveError, match="import of module 'trap_module_xyz'"):
+        evaluate("from trap_module_xyz import T as _T\nx = _T()\n")
+    assert "trap_module_xyz" not in sys.modules
+    assert not (tmp_path / "imported").exists()
+
+
+def test_allow_list_lets_a_trusted_module_be_imported_and_its_classes_called(
+    tmp_path, monkeypatch
+):
+    (tmp_path / "trusted_models_xyz.py").write_text(
+        "class M:\n    def __init__(self, v):\n        self.v = v\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    d = evaluate(
+        "from trusted_models_xyz import M as _M\nm = _M([1])\ndel _M\n",
+        allowed_modules=["trusted_models_xyz"],
+    )
+    assert d["m"].v == [1] and list(d) == ["m"]
+
+
+def test_data_only_pickle_payloads_load_safely_as_the_engine_writes_nan_payloads():
+    import struct
+
+    odd_nan = struct.unpack("<d", struct.pack("<Q", 0x7FF8000000000001))[0]
+    a = Archive()
+    a.insert(v=[odd_nan])
+    assert "_loads(" in str(a)
+    out = restore(str(a), safe=True)["v"][0]
+    assert struct.pack("<d", out) == struct.pack("<d", odd_nan)
+
+
+def test_pickle_payloads_naming_a_class_are_refused_unless_allowed():
+    a = Archive()
+    a.insert(v=np.ma.masked_array([1, 2], mask=[0, 1]))  # no source form: pickled
+    src = str(a)
+    assert "_loads(" in src
+    with pytest.raises(UnsafeArchiveError, match="pickle payload"):
+        restore(src, safe=True)
+    out = restore(src, safe=True, allow_pickle=True)["v"]
+    assert out.mask.tolist() == [False, True]
+
+
+def test_calls_of_numpy_functions_other_than_constructors_are_refused_statically():
+    with pytest.raises(UnsafeArchiveError, match=r"line 2: call of 'numpy\.ones'"):
+        check("import numpy as _np\nx = _np.ones(3)\n")
+
+
+def test_numpy_io_functions_cannot_even_be_imported():
+    for name in ("save", "load", "fromfile", "memmap"):
+        with pytest.raises(UnsafeArchiveError, match=f"import of numpy.{name}"):
+            check(f"from numpy import {name} as _f\n")
+
+
+def test_a_zeros_call_allocating_more_than_max_bytes_is_refused_before_allocating():
+    src = "from numpy import zeros as _z\nx = _z((1000000, 1000000), dtype='float64')\n"
+    with pytest.raises(UnsafeArchiveError, match="numpy.zeros.. of 8000000000000 bytes"):
+        evaluate(src)
+    assert evaluate(src.replace("1000000, 1000000", "2, 3"))["x"].shape == (2, 3)
+
+
+def test_operators_other_than_complex_literals_are_refused():
+    with pytest.raises(UnsafeArchiveError, match="operator Pow"):
+        check("x = 10**6\n")
+
+
+def test_big_hdf5_arrays_above_max_bytes_are_refused_before_reading(tmp_path):
+    a = Archive(array_threshold=10, datafile=tmp_path / "data.h5")
+    a.insert(big=np.arange(1000.0))
+    with pytest.raises(UnsafeArchiveError, match="array 'a0' in 'data.h5' of 8000 bytes"):
+        evaluate(str(a), datadir=tmp_path, max_bytes=4000)
+    assert evaluate(str(a), datadir=tmp_path, max_bytes=8000)["big"].size == 1000
+
+
+@pytest.mark.parametrize("name", ["../data.h5", "/etc/passwd", "sub/data.h5", ".", ".."])
+def test_array_references_outside_the_data_directory_are_refused(tmp_path, name):
+    src = f"from archived.arrays import load_array as _l\nx = _l({name!r}, 'a0')\n"
+    with pytest.raises(UnsafeArchiveError, match="not a plain file name inside the store"):
+        evaluate(src, datadir=tmp_path)
+
+
+def test_an_array_file_that_is_a_symlink_is_refused(tmp_path):
+    outside = tmp_path / "outside.h5"
+    outside.write_bytes(b"secret")
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / "data.h5").symlink_to(outside)
+    src = "from archived.arrays import load_array as _l\nx = _l('data.h5', 'a0')\n"
+    with pytest.raises(UnsafeArchiveError, match="symbolic link"):
+        evaluate(src, datadir=store)
+
+
+def test_names_in_env_are_not_visible_to_the_archive():
+    with pytest.raises(UnsafeArchiveError, match="name 'secret' .not bound earlier"):
+        evaluate("x = secret\n", {"secret": 1})
+
+
+def test_datadir_defaults_to_the_directory_of_env_file(tmp_path):
+    a = Archive(array_threshold=2, datafile=tmp_path / "d.h5")
+    a.insert(x=np.arange(5))
+    env = {"__file__": str(tmp_path / "arch.py")}
+    assert restore(str(a), env, safe=True)["x"].tolist() == [0, 1, 2, 3, 4]
+    assert "__builtins__" not in env
+
+
+def test_source_that_does_not_parse_raises_syntax_error_as_a_normal_load_does():
+    with pytest.raises(SyntaxError):
+        restore("x = [1,\n", safe=True)
+
+
+def test_a_safe_dataset_loads_values_and_infos_and_refuses_planted_code(tmp_path):
+    ds = DataSet("s", "w", path=tmp_path)
+    ds.a = {"x": np.arange(300.0)}
+    ds["a"] = {"n": 3}
+    safe = DataSet("s", path=tmp_path, safe=True)
+    assert safe.a["x"][-1] == 299.0 and safe["a"] == {"n": 3}
+    text = (tmp_path / "s" / "a.py").read_text()
+    (tmp_path / "s" / "b.py").write_text(
+        text.replace("'a'", "'b'").replace("\na = ", "\nimport os as _os\nb = ")
+    )
+    with pytest.raises(UnsafeArchiveError, match="import of module 'os'"):
+        _ = safe.b
+    assert "_os" not in DataSet("s", path=tmp_path, safe=True).a
+
+
+def test_a_safe_dataset_with_allow_rebuilds_user_classes(tmp_path):
+    ds = DataSet("s", "w", path=tmp_path)
+    ds.p = Point(1, [2])
+    with pytest.raises(UnsafeArchiveError):
+        _ = DataSet("s", path=tmp_path, safe=True).p
+    assert DataSet("s", path=tmp_path, safe=True, allow=[HERE]).p == Point(1, [2])
+
+
+# --------------------------------------------------------------------------- property
+
+leaves = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**80), max_value=2**80),
+    st.floats(),
+    st.complex_numbers(),
+    st.text(max_size=5),
+    st.binary(max_size=5),
+)
+arrays = hnp.arrays(
+    dtype=st.sampled_from(["?", "i1", ">u2", "<i8", "f4", ">f8", "c16", "S3", "U2", "M8[s]"]),
+    shape=hnp.array_shapes(min_dims=0, max_dims=2, min_side=0, max_side=3),
+)
+values = st.recursive(
+    st.one_of(leaves, arrays),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.tuples(inner, inner),
+        st.dictionaries(st.text(max_size=3), inner, max_size=3),
+        st.frozensets(st.integers(-5, 5), max_size=3),
+        st.builds(Point, inner, inner),
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value=values, scoped=st.booleans())
+def test_safe_and_normal_loading_agree_on_generated_data(value, scoped):
+    a = Archive(scoped=scoped)
+    a.insert(v=value, w=[value, value])
+    normal, safe = both(str(a), allow=[HERE])
+    assert source_of(safe["v"]) == source_of(normal["v"])
+    assert source_of(safe["w"]) == source_of(normal["w"])  # sharing included
