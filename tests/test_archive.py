@@ -202,6 +202,35 @@ def test_flat_form_substitutes_arguments_through_the_ast():
     assert "p = _Pair(a='a + b', b=[1])" in str(a)
 
 
+class Twice:
+    """Its rep names its argument twice."""
+
+    def __init__(self, x):
+        self.x = x
+
+    def archive_1(self):
+        return ("Twice((x, x))", dict(x=self.x[0]), [(__name__, "Twice", "Twice")])
+
+
+@pytest.mark.parametrize("scoped", [True, False])
+def test_argument_written_twice_by_a_rep_stays_one_object(scoped):
+    d = roundtrip(scoped, t=Twice(([1], [1])))
+    assert d["t"].x[0] is d["t"].x[1]
+
+
+def test_exec_at_the_interactive_prompt_keeps_builtins():
+    import subprocess
+    import sys
+
+    a = Archive()
+    a.insert(x=[1, 2])
+    script = f"exec({str(a)!r})\nprint(len(x), sum(x))\n"
+    out = subprocess.run(
+        [sys.executable, "-i", "-q"], input=script, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["2", "3"] and "Error" not in out.stderr
+
+
 def test_make_persistent_detaches_from_live_objects():
     l0 = ["a", "b"]
     a = Archive()

@@ -140,6 +140,10 @@ class Graph:
                 node.state = DONE
                 stack.pop()
                 order.append(node)
+                for j in node.rep.repeated:
+                    kid = node.kids[j]
+                    if kid.__class__ is Node:
+                        kid.refs += 1  # type: ignore[union-attr]
 
 
 def _path(root: str, stack: list[Node]) -> str:

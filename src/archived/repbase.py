@@ -52,7 +52,7 @@ class Rep:
     '[1, 2]'
     """
 
-    __slots__ = ("build", "children", "imports", "_labels")
+    __slots__ = ("build", "children", "imports", "_labels", "repeated")
 
     def __init__(
         self,
@@ -65,6 +65,9 @@ class Rep:
         self.children = children
         self.imports = imports
         self._labels = labels
+        # indices of children whose expression ``build`` writes more than once: the archive
+        # gives those children a variable so they stay one object
+        self.repeated: tuple[int, ...] = ()
 
     def label(self, i: int) -> str:
         """Name child ``i`` for an error path, e.g. ``[2]``."""
@@ -136,8 +139,11 @@ class UserRep(Rep):
             )
         imports_ = [(m, n) for m, n, _ in imports]
         known = set(argnames) | set(import_names)
+        uses = dict.fromkeys(argnames, 0)
         for node in ast.walk(tree):
-            if isinstance(node, ast.Name) and node.id not in known:
+            if isinstance(node, ast.Name) and node.id in uses:
+                uses[node.id] += 1
+            elif isinstance(node, ast.Name) and node.id not in known:
                 if not hasattr(builtins, node.id):
                     raise UnarchivableError(
                         type_name,
@@ -152,6 +158,7 @@ class UserRep(Rep):
         self.argnames = argnames
         self.import_names = import_names
         super().__init__(self._build, list(args.values()), imports_, lambda i: f".{argnames[i]}")
+        self.repeated = tuple(i for i, name in enumerate(argnames) if uses[name] > 1)
 
     def _build(self, kids: list[str], aliases: list[str]) -> str:
         names: dict[str, ast.expr] = {}
