@@ -141,9 +141,9 @@ class Graph:
                 stack.pop()
                 order.append(node)
                 for j in node.rep.repeated:
-                    kid = node.kids[j]
-                    if kid.__class__ is Node:
-                        kid.refs += 1  # type: ignore[union-attr]
+                    again = node.kids[j]
+                    if isinstance(again, Node):
+                        again.refs += 1
 
 
 def _path(root: str, stack: list[Node]) -> str:
