@@ -384,3 +384,39 @@ def test_get_imports_names_the_constructor():
     ]
     assert get_imports(math.sin) == [("math", "sin", "sin")]
     assert get_imports(Pair(1, 2), env={"Pair": 0}) == [(__name__, "Pair", "Pair_1")]
+
+
+def test_options_kept_for_compatibility_are_accepted_and_change_nothing():
+    shared = [1.5]
+    value = {"a": shared, "b": (shared, "s")}
+    outs = set()
+    for options in [
+        {},
+        dict(flat=False),
+        dict(tostring=False),
+        dict(pytables=False),
+        dict(robust_replace=False),
+    ]:
+        a = Archive(**options)
+        a.insert(v=value)
+        outs.add(str(a))
+    assert len(outs) == 1
+
+
+def test_gname_prefix_names_the_helper_variables():
+    shared = [1]
+    a = Archive(gname_prefix="_tmp")
+    a.insert(v=[shared, shared])
+    src = str(a)
+    d = restore(src)
+    assert "_tmp1 = [1]" in src and d["v"][0] is d["v"][1]
+
+
+def test_later_insert_of_an_object_already_made_persistent_gets_its_own_copy():
+    x = [1]
+    a = Archive()
+    a.insert(p=[x])
+    a.make_persistent()
+    a.insert(q=[x])
+    d = restore(str(a))
+    assert d["p"][0] == d["q"][0] == [1] and d["p"][0] is not d["q"][0]

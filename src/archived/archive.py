@@ -24,11 +24,12 @@ The grammar of generated source
 Archives stay inside this small grammar, so a safe loader can check them with ``ast``:
 
 * ``from <module> import <name> as <alias>`` and ``import <module> as <alias>``;
-* ``<name> = <expr>`` where ``<expr>`` is built from literals (numbers, strings, bytes,
-  ``True``/``False``/``None``, ``...``), list/tuple/dict/set displays, names bound earlier
-  in the archive, attribute access on them (``_A.B``, ``(x).method``) and calls of them
-  with positional and keyword arguments (``_float('nan')``, ``_loads(b'...')``,
-  ``_load_array('data.h5', 'a0')``, numpy constructors from :mod:`archived.arrays`);
+* ``<name> = <expr>`` where ``<expr>`` is built from literals (numbers, also negated,
+  strings, bytes, ``True``/``False``/``None``, ``...``), list/tuple/dict/set displays,
+  names bound earlier in the archive, attribute access on them (``_A.B``,
+  ``(x).method``) and calls of them with positional and keyword arguments
+  (``_float('nan')``, ``_loads(b'...')``, ``_load_array('data.h5', 'a0')``, the numpy
+  constructors of :mod:`archived.arrays`);
 * the scoped form of an ``archive_1()`` object (``scoped=True``)::
 
       def _d(<arg>, ..., <import name>, ...):
@@ -162,8 +163,10 @@ class Archive:
         """Write the source of the objects inserted since the last call and drop them.
 
         From then on the archive no longer depends on those objects: mutating them does
-        not change it.  Big arrays are written to ``datafile`` now.  Returns the new
-        source (``str(archive)`` calls this implicitly).
+        not change it, and an object inserted later that refers to one of them gets its
+        own copy.  Big arrays are written to ``datafile`` now (under a temporary name,
+        renamed into place only if the whole call succeeds; a datafile is written once
+        per archive).  Returns the new source (``str(archive)`` calls this implicitly).
 
         >>> a = Archive()
         >>> l = [1]
