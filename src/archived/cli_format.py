@@ -59,11 +59,13 @@ def format_params(parameters: Any, width: int = 60) -> str:
 def format_duration(seconds: float | None) -> str:
     """A duration for people: ``850 ms``, ``12.3 s``, ``4 min 05 s``, ``2 h 03 min``.
 
-    >>> [format_duration(s) for s in (None, 0.00042, 0.85, 12.34, 245, 7380)]
-    ['', '0.4 ms', '850 ms', '12.3 s', '4 min 05 s', '2 h 03 min']
+    >>> [format_duration(s) for s in (None, 0.00002, 0.00042, 0.85, 12.34, 245, 7380)]
+    ['', '20 us', '0.4 ms', '850 ms', '12.3 s', '4 min 05 s', '2 h 03 min']
     """
     if seconds is None:
         return ""
+    if seconds < 0.0001:
+        return f"{seconds * 1e6:.0f} us"
     if seconds < 0.01:
         return f"{seconds * 1000:.1f} ms"
     if seconds < 1:
@@ -124,6 +126,8 @@ def summarize_value(value: Any, *, items: int = 5, depth: int = 0) -> str:
         if len(lines) > 6:
             lines = [*lines[:5], "..."]
         return "\n".join([head, *(pad + _cut(line, 100) for line in lines)])
+    if isinstance(value, np.generic) and value.dtype.kind in "biufc":
+        return f"{value.item()!r} ({value.dtype})"
     if isinstance(value, Mapping):
         lines = [f"{type(value).__name__} with {len(value)} items"]
         for k, v in list(value.items())[:items]:

@@ -27,7 +27,7 @@ a value or a predicate (``n=lambda n: n > 10``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 __all__ = ["function_table", "dataset_table", "where", "to_table", "is_scalar"]
@@ -59,13 +59,19 @@ def function_table(
 
 
 def dataset_table(
-    dataset: Any, *, details: bool = False, results: bool = True, frame: bool | None = None
+    dataset: Any,
+    *,
+    details: bool = False,
+    results: bool = True,
+    frame: bool | None = None,
+    entries: Collection[str] | None = None,
 ) -> Any:
     """Every entry of a DataSet as a table row (sweep records and failures left out).
 
     A stored call gives ``entry``, ``function``, its parameters and its scalar results;
     another entry gives ``entry``, its info (a dict's items as columns, anything else in
-    column ``info``) and its value if scalar.  ``results=False`` loads no value at all.
+    column ``info``) and its value if scalar.  ``results=False`` loads no value at all;
+    ``entries`` limits the table to those entry names.
 
     >>> import tempfile
     >>> from archived.dataset import DataSet
@@ -80,6 +86,8 @@ def dataset_table(
     """
     rows = []
     for name, info in dataset._info_items():
+        if entries is not None and name not in entries:
+            continue
 
         def load(name: str = name) -> Any:
             return getattr(dataset, name) if results else None

@@ -1,0 +1,534 @@
+"""The command line: ``python -m archived COMMAND PATH ...`` (or the ``archived`` script).
+
+Commands: ``ls`` (entries as an aligned table, ``--status`` for sweeps), ``show`` (one
+entry's info and a summary of its value), ``verify`` / ``repair`` (check a store, clean
+what killed writers left), ``prune`` (delete stale, old, failed or matching entries; a
+dry run unless ``--yes``) and ``export`` (parameters and scalar results as CSV).
+
+Exit codes: 0 success; 1 a failed operation (no store at PATH, no such entry, damage
+found by ``verify``); 2 bad arguments.  Errors go to stderr as ``archived: error: ...``.
+
+>>> import tempfile, os
+>>> from archived import archived
+>>> store = os.path.join(tempfile.mkdtemp(), "runs")
+>>> @archived(store)
+... def energy(mu):
+...     return 2 * mu
+>>> energy(1.5)
+3.0
+>>> main(["ls", store])
+NAME                     KIND    FUNCTION             PARAMETERS  SIZE   DATE
+energy_...  result  archived.cli.energy  mu=1.5  ...
+1 entry, ... B
+0
+>>> main(["ls", "/no/such/store"])  # the message goes to stderr
+1
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import csv
+import datetime
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TextIO
+
+from . import __version__
+from .cli_format import (
+    format_duration,
+    format_params,
+    format_size,
+    format_table,
+    format_time,
+    summarize_value,
+)
+from .errors import ArchiveError
+
+__all__ = ["main", "build_parser", "open_store"]
+
+_PROG = "archived"
+
+
+class UsageError(Exception):
+    """Bad arguments found after parsing (exit code 2)."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return its exit code (0 ok, 1 failed, 2 bad arguments).
+
+    >>> main(["--version"])
+    archived ...
+    0
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as done:  # --help, --version, or an argparse error (already printed)
+        return done.code if isinstance(done.code, int) else 0
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(args.run(args) or 0)
+    except UsageError as err:
+        print(f"{_PROG} {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except (ArchiveError, OSError) as err:
+        print(f"{_PROG}: error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command (``--help`` on each).
+
+    >>> sorted(build_parser()._subparsers._group_actions[0].choices)
+    ['export', 'ls', 'prune', 'repair', 'show', 'verify']
+    """
+    parser = argparse.ArgumentParser(
+        prog=_PROG,
+        description="Look into, check and tidy stores written by archived (DataSets).",
+        epilog="Run 'archived COMMAND --help' for the options of a command.",
+    )
+    parser.add_argument("--version", action="version", version=f"{_PROG} {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, run: Callable[[argparse.Namespace], int], text: str) -> Any:
+        p = sub.add_parser(name, help=text, description=text)
+        p.add_argument("path", metavar="PATH", help="the store directory")
+        p.set_defaults(run=run)
+        return p
+
+    p = command("ls", _ls, "List the entries of a store with key parameters, size and date.")
+    p.add_argument(
+        "--status",
+        action="store_true",
+        help="show the recorded sweeps: which points are done, failed or missing",
+    )
+    p = command("show", _show, "Show one entry: its info record and a summary of its value.")
+    p.add_argument("name", metavar="NAME", help="the entry name (as listed by ls)")
+    p.add_argument("--no-value", action="store_true", help="show the info only")
+    p = command("verify", _verify, "Check every entry and data file of a store.")
+    p.add_argument(
+        "--safe",
+        action="store_true",
+        help="check entries without executing them (for stores you did not write)",
+    )
+    command("repair", _repair, "Repair what verify reports (see archived.verify.repair).")
+    p = command(
+        "prune",
+        _prune,
+        "Delete entries: of stale code versions, older than a date, failed, or matching "
+        "parameters (criteria combine with AND). A dry run unless --yes.",
+    )
+    p.add_argument(
+        "--stale",
+        action="store_true",
+        help="results of code versions other than each function's newest recorded one",
+    )
+    p.add_argument("--failed", action="store_true", help="records of failed calls")
+    p.add_argument(
+        "--before", metavar="DATE", type=_date, help="entries made before DATE (ISO, local time)"
+    )
+    _selection_options(p)
+    p.add_argument("--yes", action="store_true", help="really delete (default: dry run)")
+    p = command("export", _export, "Write parameters and scalar results as CSV.")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    p.add_argument(
+        "--details", action="store_true", help="add version, start time and duration columns"
+    )
+    _selection_options(p)
+    return parser
+
+
+def open_store(path: str) -> Any:
+    """Open the store at ``path`` read-only (``StoreNotFoundError`` if there is none).
+
+    >>> open_store("/no/such/store")
+    Traceback (most recent call last):
+        ...
+    archived.errors.StoreNotFoundError: no DataSet at '/no/such/store' (open it ...)
+    """
+    from .dataset import DataSet
+    from .errors import StoreNotFoundError
+
+    folder = os.path.abspath(path)
+    name = os.path.basename(folder)
+    if not os.path.isfile(os.path.join(folder, "__init__.py")):
+        inside = _stores_in(folder)
+        if inside:
+            raise ArchiveError(
+                f"{path!r} is not a store but holds the stores {', '.join(inside[:5])}"
+                f"{' ...' if len(inside) > 5 else ''}; "
+                f"give one of them, e.g. {os.path.join(path, inside[0])!r}"
+            )
+        raise StoreNotFoundError(path)
+    return DataSet(name, "r", path=os.path.dirname(folder))
+
+
+def _stores_in(folder: str) -> list[str]:
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return []
+    from .dataset import _is_ours
+
+    return [n for n in names if _is_ours(os.path.join(folder, n, "__init__.py"))]
+
+
+# ---- commands ---------------------------------------------------------------------------
+
+
+def _ls(args: argparse.Namespace) -> int:
+    ds = open_store(args.path)
+    if args.status:
+        return _ls_status(ds, args.path)
+    rows, total = [], 0
+    for entry in _entries(ds):
+        total += entry.size
+        rows.append(
+            [
+                entry.name,
+                entry.kind,
+                entry.function,
+                entry.summary,
+                format_size(entry.size),
+                format_time(entry.time),
+            ]  # fmt: skip
+        )
+    if not rows:
+        print(f"{args.path}: empty store")
+        return 0
+    print(format_table(["NAME", "KIND", "FUNCTION", "PARAMETERS", "SIZE", "DATE"], rows))
+    print(f"{_count(len(rows), 'entry', 'entries')}, {format_size(total)}")
+    return 0
+
+
+def _ls_status(ds: Any, path: str) -> int:
+    from .sweeps import recorded_sweeps
+
+    sweeps = list(recorded_sweeps(ds))
+    for status in sweeps:
+        print(status)
+        print()
+    if not sweeps:
+        print(f"{path}: no sweep recorded (archived.sweep() records its grid)")
+    failures = [e for e in _entries(ds) if e.kind == "failed"]
+    if failures and not sweeps:
+        print(
+            format_table(
+                ["FAILED CALL", "PARAMETERS", "TIME", "ERROR"],
+                [
+                    [e.name, e.summary, format_duration(e.info.get("duration")), e.error]
+                    for e in failures
+                ],  # fmt: skip
+            )
+        )
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    ds = open_store(args.path)
+    name = args.name
+    if name not in ds:
+        names = list(ds)
+        hint = f"; entries: {', '.join(names[:10])}{' ...' if len(names) > 10 else ''}"
+        raise ArchiveError(f"no entry {name!r} in {args.path!r}{hint if names else ''}")
+    entry = _Entry.read(ds, name)
+    print(f"entry     {name} ({entry.kind})")
+    print(f"file      {entry.file} ({format_size(entry.size)} with its data files)")
+    print(f"modified  {format_time(entry.time)}")
+    print("info:")
+    _print_info(entry.info)
+    if not args.no_value and entry.kind not in ("failed", "damaged"):
+        print("value:")
+        print("  " + summarize_value(getattr(ds, name)).replace("\n", "\n  "))
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    verify = _trust("verify")
+    report = verify(_existing_store(args.path), safe=args.safe)
+    print(report)
+    return 0 if report.ok else 1
+
+
+def _repair(args: argparse.Namespace) -> int:
+    repair = _trust("repair")
+    result = repair(_existing_store(args.path))
+    if result is not None:
+        print(result)
+    return 0
+
+
+def _prune(args: argparse.Namespace) -> int:
+    if not (args.stale or args.failed or args.before or args.where or args.function):
+        raise UsageError("choose what to delete: --stale, --failed, --before, --where, --function")
+    ds = open_store(args.path)
+    entries = list(_entries(ds))
+    newest = _newest_versions(entries) if args.stale else {}
+    chosen = []
+    for e in entries:
+        if args.stale and not (
+            e.function and e.version and e.version != newest.get(e.function, e.version)
+        ):
+            continue
+        if args.failed and e.kind != "failed":
+            continue
+        if args.before and not e.time < args.before:
+            continue
+        if not _selected(e, args):
+            continue
+        chosen.append(e)
+    if not chosen:
+        print("nothing to delete")
+        return 0
+    print(
+        format_table(
+            ["NAME", "KIND", "FUNCTION", "PARAMETERS", "DATE"],
+            [[e.name, e.kind, e.function, e.summary, format_time(e.time)] for e in chosen],
+        )
+    )
+    size = format_size(sum(e.size for e in chosen))
+    if not args.yes:
+        count = _count(len(chosen), "entry", "entries")
+        print(f"dry run: {count} ({size}) would be deleted; add --yes to delete")
+        return 0
+    from .dataset import DataSet
+
+    writable = DataSet(ds._module_name, "w", path=os.path.dirname(ds._path))
+    for e in chosen:
+        try:
+            delattr(writable, e.name)
+        except AttributeError:  # deleted by someone else meanwhile
+            pass
+    print(f"deleted {_count(len(chosen), 'entry', 'entries')} ({size})")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from .table import dataset_table
+
+    ds = open_store(args.path)
+    keep = {e.name for e in _entries(ds) if _selected(e, args)}
+    rows = dataset_table(ds, details=args.details, frame=False, entries=keep)
+    if args.output:
+        with open(args.output, "w", newline="", encoding="utf-8") as f:
+            _write_csv(rows, f)
+        print(f"wrote {len(rows)} rows to {args.output}", file=sys.stderr)
+    else:
+        _write_csv(rows, sys.stdout)
+    return 0
+
+
+# ---- what ls, prune and export know about an entry --------------------------------------
+
+
+class _Entry:
+    """One entry as the commands see it: kind, function, parameters, size, time."""
+
+    def __init__(self, ds: Any, name: str, info: Any, error: str = "") -> None:
+        self.name = name
+        self.info = info if isinstance(info, dict) else {}
+        self.raw_info = info
+        self.file = os.path.join(ds._path, name + ".py")
+        self.size, self.time = _size_and_mtime(ds._path, name)
+        self.function = ""
+        self.version = ""
+        self.error = error
+        self.parameters: dict[str, Any] | None = None
+        record = self.info
+        if error:
+            self.kind, self.summary = "damaged", error
+            return
+        if "function" in record and record.get("status", "ok") in ("ok", "failed", "sweep"):
+            self.function = str(record["function"])
+            self.version = str(record.get("version", ""))
+            self.kind = {"ok": "result", "failed": "failed", "sweep": "sweep"}[
+                record.get("status", "ok")
+            ]
+            self.time = _iso_time(record.get("started") or record.get("created")) or self.time
+            if self.kind == "sweep":
+                self.summary = f"{record.get('points')} points"
+            else:
+                self.parameters = dict(record.get("parameters") or {})
+                self.summary = format_params(self.parameters)
+            if self.kind == "failed":
+                self.error = f"{record.get('error')}: {record.get('message')}".rstrip(": ")
+        else:
+            self.kind = "entry"
+            if isinstance(info, dict) and all(isinstance(k, str) for k in info):
+                self.parameters = info
+            self.summary = format_params(info) if info is not None else ""
+
+    @classmethod
+    def read(cls, ds: Any, name: str) -> _Entry:
+        try:
+            return cls(ds, name, ds[name])
+        except KeyError:
+            raise
+        except Exception as err:  # a damaged entry is listed, not fatal
+            return cls(ds, name, None, error=f"{type(err).__name__}: {err}")
+
+
+def _entries(ds: Any) -> Iterator[_Entry]:
+    for name in ds:
+        try:
+            yield _Entry.read(ds, name)
+        except KeyError:  # deleted while listing
+            continue
+
+
+def _size_and_mtime(folder: str, name: str) -> tuple[int, float]:
+    from .entries import _header_files
+
+    path = os.path.join(folder, name + ".py")
+    try:
+        st = os.stat(path)
+        with open(path, encoding="utf-8") as f:
+            files = _header_files(name, f.readline())
+    except (OSError, ArchiveError, UnicodeDecodeError):
+        return 0, 0.0
+    size = st.st_size
+    for file in files:
+        try:
+            size += os.path.getsize(os.path.join(folder, file))
+        except OSError:
+            pass
+    return size, st.st_mtime
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _iso_time(text: Any) -> float | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        return datetime.datetime.fromisoformat(text).timestamp()
+    except ValueError:
+        return None
+
+
+def _newest_versions(entries: list[_Entry]) -> dict[str, str]:
+    newest: dict[str, tuple[float, str]] = {}
+    for e in entries:
+        if e.function and e.version and e.kind in ("result", "failed"):
+            if e.function not in newest or e.time > newest[e.function][0]:
+                newest[e.function] = (e.time, e.version)
+    return {f: v for f, (_, v) in newest.items()}
+
+
+def _selected(entry: _Entry, args: argparse.Namespace) -> bool:
+    if args.function:
+        name = args.function
+        full = entry.function
+        if not full or not (full == name or full.endswith("." + name)):
+            return False
+    for key, wanted in args.where or ():
+        parameters = entry.parameters or {}
+        if key not in parameters or not _equal(parameters[key], wanted):
+            return False
+    return True
+
+
+def _equal(value: Any, wanted: Any) -> bool:
+    try:
+        return bool(value == wanted)
+    except Exception:
+        return False
+
+
+def _write_csv(rows: list[dict[str, Any]], out: TextIO) -> None:
+    columns: dict[str, None] = {}
+    for row in rows:
+        columns.update(dict.fromkeys(row))
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(list(columns))
+    for row in rows:
+        writer.writerow([_cell(row.get(c)) for c in columns])
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (str, int, float, bool)):
+        return str(value)
+    return repr(value)
+
+
+def _print_info(info: Any) -> None:
+    if not isinstance(info, dict):
+        print("  " + summarize_value(info).replace("\n", "\n  "))
+        return
+    width = max((len(str(k)) for k in info), default=0)
+    for key, value in info.items():
+        if isinstance(value, str) and "\n" in value:
+            print(f"  {str(key):<{width}}")
+            print("    " + value.rstrip("\n").replace("\n", "\n    "))
+        elif isinstance(value, str):
+            print(f"  {str(key):<{width}}  {value}")
+        elif key == "duration" and isinstance(value, float):
+            print(f"  {str(key):<{width}}  {format_duration(value)}")
+        else:
+            print(f"  {str(key):<{width}}  {format_params(value, width=200)}")
+
+
+# ---- arguments ----------------------------------------------------------------------------
+
+
+def _selection_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--function", metavar="NAME", help="only calls of this function (name or module.name)"
+    )
+    p.add_argument(
+        "--where",
+        metavar="KEY=VALUE",
+        action="append",
+        type=_criterion,
+        help="only entries whose parameter KEY equals VALUE (a Python literal; repeatable)",
+    )
+
+
+def _criterion(text: str) -> tuple[str, Any]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip().isidentifier():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    try:
+        parsed = ast.literal_eval(value.strip())
+    except (ValueError, SyntaxError):
+        parsed = value.strip()  # a bare word is a string
+    return key.strip(), parsed
+
+
+def _date(text: str) -> float:
+    try:
+        when = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected an ISO date like 2026-01-31 or 2026-01-31T12:00, got {text!r}"
+        ) from None
+    return when.timestamp()
+
+
+def _existing_store(path: str) -> str:
+    return str(open_store(path)._path)
+
+
+def _trust(name: str) -> Callable[..., Any]:
+    import importlib
+
+    try:
+        trust = importlib.import_module(f"{__package__}.verify")
+    except ModuleNotFoundError as err:
+        if err.name != f"{__package__}.verify":
+            raise
+        raise ArchiveError(
+            f"'{name}' is not available: this installation has no archived.verify module"
+        ) from None
+    return getattr(trust, name)  # type: ignore[no-any-return]

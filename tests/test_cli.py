@@ -1,0 +1,323 @@
+"""The command line: every command's output, exit codes and --help."""
+
+import csv
+import importlib.util
+import io
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from archived import archived
+from archived.__main__ import main
+from archived.dataset import DataSet
+from archived.sweeps import sweep
+
+HAS_VERIFY = importlib.util.find_spec("archived.verify") is not None
+
+
+def simulate(mu, n=3):
+    if mu > 2:
+        raise ValueError(f"mu={mu} is unstable")
+    return {"mean": mu * n, "samples": np.arange(n) * mu}
+
+
+@pytest.fixture
+def store(tmp_path):
+    """A store with 4 results of a sweep, 1 failure, a sweep record and 2 plain entries."""
+    path = tmp_path / "runs"
+    f = archived(path)(simulate)
+    sweep(f, {"mu": [0.5, 1.0, 3.0], "n": [3, 200]}, progress=False, errors="return")
+    ds = DataSet("runs", "w", path=str(tmp_path))
+    ds.notes = "first try"
+    ds._insert(np.linspace(0, 1, 500), info={"temperature": 300})
+    return str(path)
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def names_by_kind(ds_path, kind):
+    from archived.cli import _entries, open_store
+
+    return sorted(e.name for e in _entries(open_store(ds_path)) if e.kind == kind)
+
+
+# ---- ls ---------------------------------------------------------------------------------
+
+
+def test_ls_prints_an_aligned_table_of_every_entry_with_parameters_size_and_date(store, capsys):
+    code, out, err = run(capsys, "ls", store)
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    header, rows, footer = lines[0], lines[1:-1], lines[-1]
+    assert header.split() == ["NAME", "KIND", "FUNCTION", "PARAMETERS", "SIZE", "DATE"]
+    assert len(rows) == 9 and footer.startswith("9 entries, ")
+    kind_column = header.index("KIND")
+    assert all(row[kind_column - 2 : kind_column] == "  " for row in rows)  # aligned
+    kinds = sorted(row[kind_column:].split()[0] for row in rows)
+    assert kinds == ["entry", "entry", "failed", "failed", "result", "result", "result",
+                     "result", "sweep"]  # fmt: skip
+    result_rows = [r for r in rows if " result " in r]
+    assert any("mu=1.0 n=200" in r and "kB" in r for r in result_rows)  # its array file
+    assert all("test_cli.simulate" in r for r in result_rows)
+    assert any(r.startswith("x_0 ") and "temperature=300" in r for r in rows)
+    assert any(r.startswith("simulate_sweep_") and "6 points" in r for r in rows)
+
+
+def test_ls_of_an_empty_store_says_so(tmp_path, capsys):
+    DataSet("empty", "w", path=str(tmp_path))
+    assert run(capsys, "ls", str(tmp_path / "empty")) == (
+        0,
+        f"{tmp_path / 'empty'}: empty store\n",
+        "",
+    )
+
+
+def test_ls_status_shows_done_failed_and_missing_points_with_errors(store, capsys):
+    from archived.cli import open_store
+
+    ds = DataSet("runs", "w", path=os.path.dirname(store))
+    done = names_by_kind(store, "result")
+    delattr(ds, done[0])  # one point goes missing
+    del ds
+    code, out, err = run(capsys, "ls", "--status", store)
+    assert code == 0 and err == ""
+    assert "sweep of test_cli.simulate" in out and "3 done, 2 failed, 1 missing" in out
+    assert out.count("ValueError: mu=3.0 is unstable") == 2
+    assert len(re.findall(r" done +\d+ (?:us|ms)\n", out)) == 3
+    assert len(re.findall(r"n=\d+ +missing\n", out)) == 1
+    assert open_store(store) is not None
+
+
+def test_ls_status_without_sweeps_lists_failed_calls(tmp_path, capsys):
+    f = archived(tmp_path / "s")(simulate)
+    with pytest.raises(ValueError):
+        f(5.0)
+    code, out, _ = run(capsys, "ls", "--status", str(tmp_path / "s"))
+    assert code == 0
+    assert "no sweep recorded" in out and "ValueError: mu=5.0 is unstable" in out
+
+
+def test_ls_lists_a_damaged_entry_instead_of_failing(store, capsys):
+    with open(os.path.join(store, "broken.py"), "w") as f:
+        f.write("this is not an entry\n")
+    code, out, _ = run(capsys, "ls", store)
+    assert code == 0
+    assert any(line.startswith("broken ") and "damaged" in line for line in out.splitlines())
+
+
+@pytest.mark.parametrize("command", ["ls", "show", "verify", "repair", "prune", "export"])
+def test_a_path_that_is_no_store_exits_1_with_a_message(tmp_path, capsys, command):
+    extra = ["x"] if command == "show" else ["--failed"] if command == "prune" else []
+    if command in ("verify", "repair") and not HAS_VERIFY:
+        pytest.skip("archived.verify is not in this tree yet")
+    code, out, err = run(capsys, command, str(tmp_path / "nowhere"), *extra)
+    assert code == 1 and out == ""
+    assert err.startswith("archived: error: no DataSet at ") and "nowhere" in err
+
+
+def test_a_folder_holding_stores_names_them(store, capsys):
+    code, _, err = run(capsys, "ls", os.path.dirname(store))
+    assert code == 1 and "holds the stores runs" in err
+
+
+# ---- show -------------------------------------------------------------------------------
+
+
+def test_show_prints_info_and_summarizes_arrays_by_shape_dtype_and_values(store, capsys):
+    ds = DataSet("runs", path=os.path.dirname(store))
+    big = [
+        n for n in names_by_kind(store, "result") if ds[n]["parameters"] == {"mu": 1.0, "n": 200}
+    ]
+    code, out, err = run(capsys, "show", store, big[0])
+    assert code == 0 and err == ""
+    assert f"entry     {big[0]} (result)" in out
+    assert "function    test_cli.simulate" in out and "parameters  mu=1.0 n=200" in out
+    assert "'mean': 200.0" in out
+    assert "'samples': ndarray shape=(200,) dtype=float64 min=0 max=199" in out
+    assert "[  0.   1. ... 198. 199.]" in out
+
+
+def test_show_of_a_failure_prints_its_traceback(store, capsys):
+    failed = names_by_kind(store, "failed")[0]
+    code, out, _ = run(capsys, "show", store, failed)
+    assert code == 0
+    assert "error       ValueError" in out and "Traceback (most recent call last):" in out
+    assert "value:" not in out
+
+
+def test_show_no_value_loads_nothing(store, capsys, monkeypatch):
+    import archived.entries
+
+    monkeypatch.setattr(archived.entries, "read_value", lambda *a: pytest.fail("loaded"))
+    code, out, _ = run(capsys, "show", store, "x_0", "--no-value")
+    assert code == 0 and "temperature  300" in out and "value:" not in out
+
+
+def test_show_plain_entry_value(store, capsys):
+    code, out, _ = run(capsys, "show", store, "notes")
+    assert code == 0 and out.endswith("value:\n  'first try'\n")
+
+
+def test_show_of_a_missing_entry_exits_1_and_lists_entries(store, capsys):
+    code, out, err = run(capsys, "show", store, "nope")
+    assert code == 1 and out == ""
+    assert "no entry 'nope'" in err and "notes" in err
+
+
+# ---- prune ------------------------------------------------------------------------------
+
+
+def test_prune_is_a_dry_run_unless_yes(store, capsys):
+    before = sorted(os.listdir(store))
+    code, out, _ = run(capsys, "prune", store, "--failed")
+    assert code == 0
+    assert "dry run: 2 entries" in out and "add --yes" in out
+    assert sorted(os.listdir(store)) == before
+    code, out, _ = run(capsys, "prune", store, "--failed", "--yes")
+    assert code == 0 and "deleted 2 entries" in out
+    assert names_by_kind(store, "failed") == []
+    assert len(names_by_kind(store, "result")) == 4
+
+
+def test_prune_where_matches_parameters_and_combines_criteria(store, capsys):
+    code, out, _ = run(capsys, "prune", store, "--where", "mu=0.5", "--where", "n=3", "--yes")
+    assert code == 0 and "deleted 1 entry" in out
+    left = [DataSet("runs", path=os.path.dirname(store))[n]["parameters"]
+            for n in names_by_kind(store, "result")]  # fmt: skip
+    assert {"mu": 0.5, "n": 3} not in left and {"mu": 0.5, "n": 200} in left
+
+
+def test_prune_stale_keeps_only_each_functions_newest_version(tmp_path, capsys):
+    path = tmp_path / "v"
+    old = archived(path, version="1")(simulate)
+    old(1.0)
+    old(0.5)
+    new = archived(path, version="2")(simulate)
+    new(1.0)
+    code, out, _ = run(capsys, "prune", str(path), "--stale", "--yes")
+    assert code == 0 and "deleted 2 entries" in out
+    assert [c.info["version"] for c in new.calls()] == ["2"]
+    assert new.stale() == []
+
+
+def test_prune_before_a_date(store, capsys):
+    assert run(capsys, "prune", store, "--before", "2000-01-01")[1] == "nothing to delete\n"
+    code, out, _ = run(capsys, "prune", store, "--before", "2999-01-01T00:00")
+    assert code == 0 and "dry run: 9 entries" in out
+
+
+def test_prune_without_a_criterion_is_a_usage_error(store, capsys):
+    code, out, err = run(capsys, "prune", store)
+    assert code == 2 and out == "" and "choose what to delete" in err
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["prune", "S", "--before", "yesterday"], "expected an ISO date"),
+        (["prune", "S", "--where", "mu"], "expected KEY=VALUE"),
+        (["show", "S"], "required: NAME"),
+        (["ls"], "required: PATH"),
+        (["frobnicate", "S"], "invalid choice"),
+    ],
+)
+def test_bad_arguments_exit_2_with_argparse_messages(store, capsys, argv, message):
+    code, out, err = run(capsys, *[store if a == "S" else a for a in argv])
+    assert code == 2 and out == "" and message in err
+
+
+def test_no_command_prints_help_and_exits_2(capsys):
+    code, out, err = run(capsys)
+    assert code == 2 and "COMMAND" in err
+
+
+# ---- export -----------------------------------------------------------------------------
+
+
+def test_export_writes_parameters_and_scalar_results_as_csv(store, capsys):
+    code, out, _ = run(capsys, "export", store, "--function", "simulate")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert list(rows[0]) == ["entry", "function", "mu", "n", "mean"]
+    got = sorted((float(r["mu"]), int(r["n"]), float(r["mean"])) for r in rows)
+    assert got == [(0.5, 3, 1.5), (0.5, 200, 100.0), (1.0, 3, 3.0), (1.0, 200, 200.0)]
+
+
+def test_export_to_a_file_with_details_and_where(store, tmp_path, capsys):
+    target = tmp_path / "out.csv"
+    code, out, err = run(capsys, "export", store, "-o", str(target), "--details",
+                         "--where", "n=200")  # fmt: skip
+    assert code == 0 and out == "" and "wrote 2 rows" in err
+    rows = list(csv.DictReader(target.open()))
+    assert sorted(r["mu"] for r in rows) == ["0.5", "1.0"]
+    assert {"version", "started", "duration"} <= set(rows[0])
+
+
+def test_export_of_the_whole_store_includes_plain_entries(store, capsys):
+    _, out, _ = run(capsys, "export", store)
+    rows = list(csv.DictReader(io.StringIO(out)))
+    by_entry = {r["entry"]: r for r in rows}
+    assert by_entry["notes"]["result"] == "first try"
+    assert by_entry["x_0"]["temperature"] == "300"
+    assert len(rows) == 6  # 4 results, 2 plain entries; no failures, no sweep record
+
+
+def test_export_to_a_missing_directory_exits_1(store, tmp_path, capsys):
+    code, _, err = run(capsys, "export", store, "-o", str(tmp_path / "no" / "out.csv"))
+    assert code == 1 and "archived: error:" in err and "No such file" in err
+
+
+# ---- verify / repair --------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not HAS_VERIFY, reason="archived.verify is not in this tree yet")
+def test_verify_of_a_sound_store_exits_0_and_of_a_damaged_one_1(store, capsys):
+    code, out, _ = run(capsys, "verify", store)
+    assert code == 0 and out
+    h5 = next(f for f in os.listdir(store) if f.startswith("x_0.") and f.endswith(".h5"))
+    with open(os.path.join(store, h5), "r+b") as f:
+        f.truncate(100)
+    code, out, _ = run(capsys, "verify", store)
+    assert code == 1 and "x_0" in out
+    assert run(capsys, "repair", store)[0] == 0
+
+
+def test_verify_without_the_trust_module_says_it_is_unavailable(store, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "archived.verify", None)
+    code, _, err = run(capsys, "verify", store)
+    assert code == 1 and "'verify' is not available" in err
+
+
+# ---- help, version, entry points ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["ls", "show", "verify", "repair", "prune", "export"])
+def test_every_command_has_help(capsys, command):
+    code, out, _ = run(capsys, command, "--help")
+    assert code == 0 and out.startswith(f"usage: archived {command}") and "PATH" in out
+
+
+def test_top_level_help_lists_every_command(capsys):
+    code, out, _ = run(capsys, "--help")
+    assert code == 0
+    for command in ("ls", "show", "verify", "repair", "prune", "export"):
+        assert f"    {command} " in out
+
+
+def test_python_dash_m_archived_runs_the_command_line(store):
+    done = subprocess.run(
+        [sys.executable, "-m", "archived", "ls", store], capture_output=True, text=True
+    )
+    assert done.returncode == 0 and "9 entries" in done.stdout
+    done = subprocess.run(
+        [sys.executable, "-m", "archived", "show", store, "nope"], capture_output=True, text=True
+    )
+    assert done.returncode == 1 and "no entry 'nope'" in done.stderr
