@@ -247,3 +247,31 @@ def test_array_import_alias_is_renamed_through_the_ast_when_its_name_is_taken():
 
 def test_rep_for_a_dict_lists_keys_and_values_as_children():
     assert rep_for({"k": 1, 2: "v"}, Context()).children == ["k", 1, 2, "v"]
+
+
+class SlotList(list):
+    __slots__ = ("meta",)
+
+    def __reduce__(self):
+        return (_make_slot_list, (list(self), self.meta))
+
+
+def _make_slot_list(items, meta):
+    out = SlotList(items)
+    out.meta = meta
+    return out
+
+
+class AttrDict(dict):
+    pass
+
+
+def test_container_subclass_with_slot_or_instance_state_keeps_it():
+    s = SlotList([1])
+    s.meta = "m"
+    d = AttrDict(a=1)
+    d.note = "n"
+    got = back([s, d, AttrDict(b=2)])
+    assert type(got[0]) is SlotList and got[0] == [1] and got[0].meta == "m"
+    assert type(got[1]) is AttrDict and got[1] == {"a": 1} and got[1].note == "n"
+    assert type(got[2]) is AttrDict and got[2] == {"b": 2}

@@ -222,6 +222,7 @@ def _plain_subclass(obj: Any, base: type) -> bool:
         t.__init__ is base.__init__  # type: ignore[misc]
         and t.__new__ is base.__new__
         and not getattr(obj, "__dict__", None)
+        and not any(c.__dict__.get("__slots__") for c in t.__mro__[: t.__mro__.index(base)])
     )
 
 

@@ -208,7 +208,9 @@ def _subclass(obj: Any, ctx: Context) -> Rep | None:
     for base in type(obj).__mro__[1:]:
         handler = SUBCLASS_REGISTRY.get(base)
         if handler is not None:
-            return handler(obj, ctx)
+            rep = handler(obj, ctx)
+            if rep is not None:
+                return rep
     return None
 
 
