@@ -179,10 +179,22 @@ def contiguous(a: np.ndarray) -> np.ndarray:
     array([[0., 2.],
            [3., 5.]])
     """
-    if a.flags.c_contiguous or a.flags.f_contiguous:
+    if a.strides in (_strides(a, "C"), _strides(a, "F")):
         return a
+    # a copy also when numpy calls ``a`` contiguous but its strides are odd (length-1
+    # axes with any stride): code handing the buffer to C may trust the strides
     raw = a.view(np.dtype((np.void, a.dtype.itemsize)))
     return raw.copy(order="K").view(a.dtype)
+
+
+def _strides(a: np.ndarray, order: str) -> tuple[int, ...]:
+    """The strides of a contiguous array of ``a``'s shape and dtype in ``order``."""
+    step = a.dtype.itemsize
+    out = []
+    for n in a.shape if order == "F" else reversed(a.shape):
+        out.append(step)
+        step *= n
+    return tuple(out) if order == "F" else tuple(reversed(out))
 
 
 def dtype_literal(dt: np.dtype) -> Any:
@@ -314,8 +326,12 @@ def _readable_complex(b: np.ndarray) -> tuple[str, list[Import]] | None:
     parts = np.ravel(b, order="K").view(b.dtype.byteorder + f"f{b.dtype.itemsize // 2}")
     if not np.isfinite(parts).all():
         return None
-    # repr turns complex(-0.0, 1) into (-0+1j), which evaluates to +0.0: keep bytes then
+    # repr turns complex(-0.0, 1) into (-0+1j), which evaluates to +0.0, and
+    # complex(0.0, -1) into -1j, which evaluates to complex(-0.0, -1): keep bytes then
     if (np.signbit(parts) & (parts == 0)).any():
+        return None
+    pairs = parts.reshape(-1, 2)
+    if ((pairs[:, 0] == 0) & np.signbit(pairs[:, 1])).any():
         return None
     return repr(b.tolist()), []
 
@@ -398,7 +414,7 @@ def _readable_scalar(x: np.generic) -> tuple[str, list[Import]] | None:
         re, im = float(x.real), float(x.imag)
         return f"{alias}({re!r}, {im!r})", [ctor, *_special_imports(re, im)]
     if kind == "S":
-        return f"{alias}({x.tobytes()!r})", [ctor]
+        return f"{alias}({bytes(cast(bytes, x))!r})", [ctor]
     if kind == "U":
         return f"{alias}({str(x)!r})", [ctor]
     if kind in "mM":
