@@ -260,7 +260,8 @@ def test_set_of_strings_is_written_sorted_whatever_the_hash_seed():
     import sys
 
     code = (
-        "from archived import Archive; a = Archive(); a.insert(s={'pear', 'apple', 'fig'});"
+        "from archived import Archive; a = Archive(); a.insert(s={'pear', 'apple', 'fig'},"
+        " f={frozenset({'a', 'b'}), frozenset({'c'}), ('x', 1), 2.5});"
         "print(str(a))"
     )
     outs = {
@@ -273,9 +274,8 @@ def test_set_of_strings_is_written_sorted_whatever_the_hash_seed():
         ).stdout
         for seed in (1, 2, 3)
     }
-    assert outs == {
-        "s = {'apple', 'fig', 'pear'}\nif __name__ == 'builtins':\n    del __builtins__\n\n"
-    }
+    assert len(outs) == 1
+    assert "s = {'apple', 'fig', 'pear'}\n" in outs.pop()
 
 
 def test_deep_nesting_does_not_hit_parser_or_recursion_limits():

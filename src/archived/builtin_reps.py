@@ -112,11 +112,29 @@ def _build_dict(kids: list[str], aliases: list[str]) -> str:
 
 
 def _sorted_elements(obj: set[Any] | frozenset[Any]) -> list[Any]:
-    # sets iterate in hash order, which varies between runs for str: sort for determinism
-    try:
-        return sorted(obj)
-    except TypeError:
-        return sorted(obj, key=lambda x: (type(x).__module__, type(x).__qualname__, repr(x)))
+    """The elements in an order that does not depend on hashing (str hashes vary between
+    runs), so equal sets give the same source."""
+    kinds = {type(x) for x in obj}
+    if (
+        len(kinds) == 1
+        and kinds <= {int, str, bytes}
+        or kinds <= {int, float, bool}
+        and all(x == x for x in obj)
+    ):
+        return sorted(obj)  # totally ordered: the natural order reads best
+    return sorted(obj, key=_canonical)
+
+
+def _canonical(x: Any) -> tuple[Any, ...]:
+    t = type(x)
+    name = f"{t.__module__}.{t.__qualname__}"
+    if isinstance(x, (frozenset, set)):
+        return (name, sorted(_canonical(e) for e in x))
+    if isinstance(x, tuple):
+        return (name, [_canonical(e) for e in x])
+    if t in (int, float, bool):
+        return (name, float(x) if x == x else math.inf, repr(x))
+    return (name, repr(x))
 
 
 def _set(obj: set[Any], ctx: Context) -> Rep:
