@@ -1,0 +1,289 @@
+"""Check a store and clean up after crashed writers: :func:`verify` and :func:`repair`.
+
+:func:`verify` reads every entry (info and value) and lists what is wrong; it changes
+nothing on disk.  :func:`repair` removes the leftovers of writers that are gone
+(``.tmp``/``.drop``/``.claim`` files and their data files) and orphaned data files
+that no entry refers to, under the store lock.  Neither ever removes or rewrites a
+committed entry: a damaged entry is reported for a person to decide about.
+
+What counts as what (see :mod:`archived.entries` for the file layout):
+
+* *damaged*: an entry whose file, header, data files, info or value cannot be read
+  back (with ``safe=True``, also one that a safe load refuses);
+* *orphan*: a data file ``<entry>.<token>[-info].h5`` that no entry's header lists and
+  that no live writer is about to commit;
+* *leftover*: a hidden file of a writer that is gone (killed mid-commit), and the
+  data files written under its token;
+* *in progress*: files of a writer that is still running; reported, never touched.
+
+>>> import tempfile
+>>> from archived.dataset import DataSet
+>>> folder = tempfile.mkdtemp()
+>>> ds = DataSet('s', 'w', path=folder)
+>>> ds.x = [1, 2]
+>>> report = verify(ds._path)
+>>> report.ok, report.entries
+(True, ['x'])
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import entries
+from .errors import StoreNotFoundError
+from .locking import StoreLock
+
+__all__ = ["VerifyReport", "verify", "repair"]
+
+_DATA_FILE = re.compile(
+    r"(?P<name>[A-Za-z_]\w*)\.(?P<token>[0-9a-f]{6}-\d+-[0-9a-f]{8})(?:-info)?\.h5"
+)
+_HIDDEN = re.compile(
+    r"\.(?P<name>\w+)\.(?:(?P<token>[0-9a-f]{6}-\d+-[0-9a-f]{8})\.(?P<kind>tmp|drop)|claim)"
+)
+
+
+@dataclass
+class VerifyReport:
+    """What :func:`verify` found in a store (and what :func:`repair` removed).
+
+    Attributes:
+        path: the store directory.
+        entries: the committed entries that were read.
+        damaged: entry name -> why it cannot be read back.
+        orphans: data files no entry refers to.
+        leftovers: files of writers that are gone.
+        in_progress: files of writers still running (left alone).
+        removed: files :func:`repair` deleted (empty for :func:`verify`).
+
+    >>> r = VerifyReport('/s', ['a'], damaged={'b': 'truncated'})
+    >>> r.ok
+    False
+    >>> print(r)
+    store '/s': 1 entry checked, 1 problem
+      damaged entry b: truncated
+    """
+
+    path: str
+    entries: list[str] = field(default_factory=list)
+    damaged: dict[str, str] = field(default_factory=dict)
+    orphans: list[str] = field(default_factory=list)
+    leftovers: list[str] = field(default_factory=list)
+    in_progress: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when no entry is damaged and no orphan or leftover remains."""
+        return not (self.damaged or self.orphans or self.leftovers)
+
+    def __str__(self) -> str:
+        problems = len(self.damaged) + len(self.orphans) + len(self.leftovers)
+        n = len(self.entries)
+        status = "OK" if self.ok else f"{problems} problem{'s' * (problems != 1)}"
+        lines = [f"store {self.path!r}: {n} entr{'y' if n == 1 else 'ies'} checked, {status}"]
+        lines += [f"  damaged entry {name}: {why}" for name, why in sorted(self.damaged.items())]
+        lines += [f"  orphaned data file {f} (no entry refers to it)" for f in self.orphans]
+        lines += [f"  leftover of a crashed writer: {f}" for f in self.leftovers]
+        lines += [f"  in progress (a live writer): {f}" for f in self.in_progress]
+        lines += [f"  removed {f}" for f in self.removed]
+        if self.orphans or self.leftovers:
+            lines.append("  run `python -m archived repair PATH` to remove orphans and leftovers")
+        return "\n".join(lines)
+
+
+def verify(
+    path: str | os.PathLike[str],
+    *,
+    safe: bool = False,
+    allow: Iterable[str] = (),
+) -> VerifyReport:
+    """Read every entry of the store at ``path`` and report what is wrong; change nothing.
+
+    ``safe=True`` loads entries with the safe evaluator (:mod:`archived.safe`, extra
+    trusted modules in ``allow``), so verifying a store you did not write runs none of
+    its code; entries it refuses are reported as damaged.
+
+    >>> import os, tempfile
+    >>> from archived.dataset import DataSet
+    >>> ds = DataSet('s', 'w', path=tempfile.mkdtemp())
+    >>> ds.x = 1
+    >>> open(os.path.join(ds._path, 'y.py'), 'w').write('garbage')
+    7
+    >>> verify(ds._path).damaged
+    {'y': "entry 'y' is damaged: the entry file has no archived header line"}
+    """
+    folder = _store_folder(path)
+    listing = _listing(folder)  # before reading entries: see _classify
+    report = VerifyReport(folder)
+    options = {"safe": True, "allow": tuple(allow)} if safe else None
+    referenced: set[str] = set()
+    for name in entries.entry_names(folder):
+        report.entries.append(name)
+        problem = _check_entry(folder, name, options, referenced)
+        if problem is not None:
+            report.damaged[name] = problem
+    _classify(folder, listing, referenced, report)
+    return report
+
+
+def repair(path: str | os.PathLike[str], *, timeout: float = 60) -> VerifyReport:
+    """Remove leftovers of crashed writers and orphaned data files; never an entry.
+
+    Runs under the store lock (waiting up to ``timeout`` seconds, then
+    :class:`~archived.errors.LockTimeout`).  Returns the report of what it found, with
+    ``removed`` listing the deleted files; damaged entries are only reported.
+
+    >>> import os, tempfile
+    >>> from archived.dataset import DataSet
+    >>> ds = DataSet('s', 'w', path=tempfile.mkdtemp())
+    >>> ds.x = 1
+    >>> open(os.path.join(ds._path, 'x.0a1b2c-1-0a1b2c3d.h5'), 'wb').close()
+    >>> repair(ds._path).removed
+    ['x.0a1b2c-1-0a1b2c3d.h5']
+    >>> verify(ds._path).ok
+    True
+    """
+    folder = _store_folder(path)
+    with StoreLock(os.path.join(folder, ".lock"), timeout):
+        swept = entries.sweep_leftovers(folder)
+        listing = _listing(folder)
+        referenced: set[str] = set()
+        report = VerifyReport(folder)
+        for name in entries.entry_names(folder):
+            report.entries.append(name)
+            referenced.update(_header_files(folder, name))
+        _classify(folder, listing, referenced, report)
+        removed = [f for f in report.orphans if _remove(folder, f)]
+        removed += [f for f in report.leftovers if _remove(folder, f)]
+    final = verify(folder)
+    final.removed = sorted(set(swept) | set(removed))
+    return final
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _store_folder(path: str | os.PathLike[str]) -> str:
+    folder = os.fspath(path)
+    if not os.path.isfile(os.path.join(folder, "__init__.py")):
+        raise StoreNotFoundError(folder)
+    return folder
+
+
+def _listing(folder: str) -> list[os.DirEntry[str]]:
+    with os.scandir(folder) as it:
+        return [item for item in it if item.is_file(follow_symlinks=False) or item.is_symlink()]
+
+
+def _check_entry(
+    folder: str, name: str, options: dict[str, Any] | None, referenced: set[str]
+) -> str | None:
+    """Why entry ``name`` cannot be read back, or None; adds its data files to referenced."""
+    try:
+        files = _header_files(folder, name)
+    except Exception as err:
+        return str(err)
+    referenced.update(files)
+    for f in files:
+        if not _plain_name(f):
+            return f"its header lists {f!r}, which is not a file inside the store"
+        if not os.path.isfile(os.path.join(folder, f)):
+            return f"its data file {f!r} is missing"
+    for what, read in (("info", entries.read_info), ("value", entries.read_value)):
+        try:
+            read(folder, name, safe=options)
+        except KeyError:
+            return None  # deleted while we looked: not damaged
+        except Exception as err:
+            return f"its {what} does not load: {err}"
+    return None
+
+
+def _header_files(folder: str, name: str) -> list[str]:
+    text = entries._read_text(folder, name)
+    return [] if text is None else entries._header_files(name, text)
+
+
+def _plain_name(name: str) -> bool:
+    return bool(name) and os.path.basename(name) == name and name not in (".", "..")
+
+
+def _classify(
+    folder: str, listing: list[os.DirEntry[str]], referenced: set[str], report: VerifyReport
+) -> None:
+    """Sort the files listed *before* the entries were read into orphans and leftovers.
+
+    A data file committed after the listing is referenced by an entry read after it; a
+    data file being written has its writer's ``.tmp`` in the listing.  So a data file
+    counts as an orphan only if no entry refers to it and no live writer owns it.
+    """
+    now = time.time()
+    live: set[str] = set()
+    gone: set[str] = set()
+    pending: set[str] = set()
+    for item in listing:
+        m = _HIDDEN.fullmatch(item.name)
+        if m is None:
+            continue
+        token = m["token"] or _claim_token(item)
+        if token is None:
+            continue
+        if entries._writer_gone(token, item, now):
+            gone.add(token)
+            report.leftovers.append(item.name)
+        else:
+            live.add(token)
+            report.in_progress.append(item.name)
+            if m["kind"] == "drop":  # old data files the writer is about to delete or back up
+                pending.update(_listed(item.path))
+    for item in listing:
+        m = _DATA_FILE.fullmatch(item.name)
+        if m is None or item.name in referenced:
+            continue
+        if m["token"] in live or item.name in pending:
+            report.in_progress.append(item.name)
+        elif m["token"] in gone:
+            report.leftovers.append(item.name)
+        else:
+            report.orphans.append(item.name)
+    report.orphans.sort()
+    report.leftovers.sort()
+    report.in_progress.sort()
+
+
+def _listed(drop_path: str) -> list[str]:
+    try:
+        with open(drop_path, encoding="utf-8") as f:
+            files = json.load(f)
+    except (OSError, ValueError):
+        return []
+    return [f for f in files if isinstance(f, str)] if isinstance(files, list) else []
+
+
+def _claim_token(item: os.DirEntry[str]) -> str | None:
+    try:
+        if item.is_symlink():
+            return os.readlink(item.path)
+        with open(item.path, encoding="utf-8") as f:
+            return f.read().strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _remove(folder: str, name: str) -> bool:
+    path = os.path.join(folder, name)
+    if name.endswith(".py") and not name.startswith("."):
+        return False  # never an entry
+    try:
+        os.unlink(path)
+        return True
+    except FileNotFoundError:
+        return False
