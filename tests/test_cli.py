@@ -16,7 +16,7 @@ from archived.__main__ import main
 from archived.dataset import DataSet
 from archived.sweeps import sweep
 
-HAS_VERIFY = importlib.util.find_spec("archived.verify") is not None
+HAS_VERIFY = importlib.util.find_spec("archived.integrity") is not None
 
 
 def simulate(mu, n=3):
@@ -117,7 +117,7 @@ def test_ls_lists_a_damaged_entry_instead_of_failing(store, capsys):
 def test_a_path_that_is_no_store_exits_1_with_a_message(tmp_path, capsys, command):
     extra = ["x"] if command == "show" else ["--failed"] if command == "prune" else []
     if command in ("verify", "repair") and not HAS_VERIFY:
-        pytest.skip("archived.verify is not in this tree yet")
+        pytest.skip("archived.integrity is not in this tree yet")
     code, out, err = run(capsys, command, str(tmp_path / "nowhere"), *extra)
     assert code == 1 and out == ""
     assert err.startswith("archived: error: no DataSet at ") and "nowhere" in err
@@ -278,7 +278,7 @@ def test_export_to_a_missing_directory_exits_1(store, tmp_path, capsys):
 # ---- verify / repair --------------------------------------------------------------------
 
 
-@pytest.mark.skipif(not HAS_VERIFY, reason="archived.verify is not in this tree yet")
+@pytest.mark.skipif(not HAS_VERIFY, reason="archived.integrity is not in this tree yet")
 def test_verify_of_a_sound_store_exits_0_and_of_a_damaged_one_1(store, capsys):
     code, out, _ = run(capsys, "verify", store)
     assert code == 0 and out
@@ -291,7 +291,7 @@ def test_verify_of_a_sound_store_exits_0_and_of_a_damaged_one_1(store, capsys):
 
 
 def test_verify_without_the_trust_module_says_it_is_unavailable(store, capsys, monkeypatch):
-    monkeypatch.setitem(sys.modules, "archived.verify", None)
+    monkeypatch.setitem(sys.modules, "archived.integrity", None)
     code, _, err = run(capsys, "verify", store)
     assert code == 1 and "'verify' is not available" in err
 

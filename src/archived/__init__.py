@@ -38,6 +38,8 @@ _LAZY: dict[str, str] = {
     "archived": "cache",
     "sweep": "sweeps",
     "sweep_status": "sweeps",
+    "verify": "integrity",
+    "repair": "integrity",
 }
 
 __all__ = [

@@ -118,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="check entries without executing them (for stores you did not write)",
     )
-    command("repair", _repair, "Repair what verify reports (see archived.verify.repair).")
+    command("repair", _repair, "Repair what verify reports (see archived.integrity.repair).")
     p = command(
         "prune",
         _prune,
@@ -524,11 +524,11 @@ def _trust(name: str) -> Callable[..., Any]:
     import importlib
 
     try:
-        trust = importlib.import_module(f"{__package__}.verify")
+        trust = importlib.import_module(f"{__package__}.integrity")
     except ModuleNotFoundError as err:
-        if err.name != f"{__package__}.verify":
+        if err.name != f"{__package__}.integrity":
             raise
         raise ArchiveError(
-            f"'{name}' is not available: this installation has no archived.verify module"
+            f"'{name}' is not available: this installation has no archived.integrity module"
         ) from None
     return getattr(trust, name)  # type: ignore[no-any-return]
