@@ -523,3 +523,60 @@ def test_stale_lists_failures_of_old_versions_too(store):
     new = archived(store, version="2")(boom)
     assert [c.info["status"] for c in new.stale()] == ["failed"]
     assert new.failures() == [] and new.prune_stale() == 1 and len(new.dataset) == 0
+
+
+class _Color(__import__("enum").Enum):
+    RED = 1
+
+
+class _Point:
+    def __init__(self, x):
+        self.x = x
+
+    def archive_1(self):
+        return ("_Point(x=x)", {"x": self.x}, [])
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        True,
+        -(2**80),
+        -0.0,
+        math.inf,
+        1e-310,
+        complex(1, -0.0),
+        "é\n'\"",
+        b"\x00\xff",
+        bytearray(b"ab"),
+        (1, [2, (3,)]),
+        {"b": 1, 2: "a", None: (1.5,)},
+        {1, 2, 3},
+        frozenset({(1, 2), "x"}),
+        __import__("collections").OrderedDict(b=1, a=2),
+        np.float32(0.1),
+        np.int8(-3),
+        np.bool_(True),
+        np.datetime64("2020-01-01"),
+        np.arange(5, dtype=np.int16),
+        np.zeros((50, 3)),
+        np.array([1, "a", None], dtype=object),
+        _Color.RED,
+        __import__("pathlib").PurePosixPath("/data/run"),
+        range(2, 9, 3),
+        slice(1, None, 2),
+        _Point([1, 2]),
+    ],
+    ids=lambda v: type(v).__name__,
+)
+def test_every_keyable_kind_of_argument_hits_on_the_second_call(store, value):
+    runs = []
+
+    @archived(store)
+    def f(v):
+        runs.append(1)
+        return 7
+
+    assert f(value) == 7 and f(value) == 7
+    assert len(runs) == 1

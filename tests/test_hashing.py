@@ -147,6 +147,11 @@ def test_arrays_of_every_plain_dtype_are_keyed_and_copies_agree(array):
     assert hash_value(array) == hash_value(array.copy())
 
 
+def test_object_arrays_are_summarized_by_their_key_in_readable_form():
+    a = np.array([1, "x"], dtype=object)
+    assert readable(a) == f"ndarray(dtype=object, shape=(2,), key={hash_value(a)[:16]})"
+
+
 def test_object_arrays_are_keyed_item_by_item():
     a = np.array([1, "x", None], dtype=object)
     assert hash_value(a) == hash_value(np.array([1, "x", None], dtype=object))

@@ -155,7 +155,10 @@ def readable(
     if kind is np.ndarray or kind is np.memmap:
         if value.size <= array_items and value.dtype.kind != "O":
             return repr(value)
-        key = (array_keys or {}).get(id(value)) or _content_key(value)
+        if value.dtype.hasobject:
+            key = hash_value(value)
+        else:
+            key = (array_keys or {}).get(id(value)) or _content_key(value)
         return f"ndarray(dtype={value.dtype}, shape={value.shape}, key={key[:16]})"
     if isinstance(value, enum.Enum):
         return f"{kind.__qualname__}.{value.name}"
