@@ -79,39 +79,35 @@ def read_times(reader, size: int, n: int) -> tuple[list[float], list[float]]:
 
 
 def archived_growth(root: str, sizes: list[int], repeat: int) -> dict[int, dict[str, float]]:
-    ds = DataSet("grow", "w", path=root)
-    results = {}
-    filled = 0
-    for size in sizes:
-        while filled < size:
-            ds._insert(small_value(filled), info=small_info(filled))
-            filled += 1
-        probe = DataSet("grow", "w", path=root)  # a fresh writer at this size
-        times = time_calls(inserter(probe), repeat)
-        fast = DataSet("grow", "w", path=root, durable=False)
-        fast.__dict__["_next_index"] = filled + repeat
-        quick = time_calls(inserter(fast), repeat)
-        for _ in range(2 * repeat):  # keep the store at `size` for the next measurement
-            del probe[f"x_{filled}"]
-            filled += 1
-        filled -= 2 * repeat
-        probe.close()
-        opens = time_calls(opener(DataSet, "grow", root), repeat)
-        reads, infos = read_times(DataSet("grow", path=root), size, repeat)
-        results[size] = {
-            "insert": median_ms(times),
-            "nosync": median_ms(quick),
-            "open": median_ms(opens),
-            "read": median_ms(reads),
-            "info": median_ms(infos),
-        }
-        _refill_names(ds, filled)
-    return results
+    """Time inserts, opens and reads in stores of each size, interleaving the sizes.
 
-
-def _refill_names(ds: DataSet, filled: int) -> None:
-    # deleted probe entries left gaps above `filled`; new inserts continue after them
-    ds.__dict__["_next_index"] = filled
+    The disk's speed drifts by several times within a minute when other programs write,
+    so every round measures a few operations on each store in turn: drift then affects
+    all sizes alike and the medians compare the stores, not the moments.
+    """
+    names = {size: f"grow{size}" for size in sizes}
+    for size, name in names.items():
+        filler = DataSet(name, "w", path=root, durable=False)  # the files are the same
+        for i in range(size):
+            filler._insert(small_value(i), info=small_info(i))
+    samples = {
+        size: {k: [] for k in ("insert", "nosync", "open", "read", "info")} for size in sizes
+    }
+    batch = 5
+    for _ in range(max(1, repeat // batch)):
+        for size, name in names.items():
+            got = samples[size]
+            for durable, key in ((True, "insert"), (False, "nosync")):
+                ds = DataSet(name, "w", path=root, durable=durable)
+                ds.__dict__["_next_index"] = size
+                got[key] += time_calls(inserter(ds), batch)
+                for n in range(size, size + batch):  # back to `size` entries
+                    del ds[f"x_{n}"]
+            got["open"] += time_calls(opener(DataSet, name, root), batch)
+            reads, infos = read_times(DataSet(name, path=root), size, batch)
+            got["read"] += reads
+            got["info"] += infos
+    return {size: {k: median_ms(v) for k, v in got.items()} for size, got in samples.items()}
 
 
 # ---- persist ------------------------------------------------------------------------------
@@ -214,8 +210,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100,1000,5000")
     parser.add_argument("--mb", default="8,80,400")
-    parser.add_argument("--repeat", type=int, default=40)
-    parser.add_argument("--big-repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=60)
+    parser.add_argument("--big-repeat", type=int, default=5)
     parser.add_argument("--dir", default=None, help="where to put the stores (a temp dir)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]

@@ -118,7 +118,13 @@ def entry_names(folder: str) -> list[str]:
     with os.scandir(folder) as it:
         for item in it:
             stem, dot, ext = item.name.rpartition(".")
-            if ext == "py" and dot and stem.isidentifier() and not stem.startswith("_"):
+            if (
+                ext == "py"
+                and dot
+                and stem.isidentifier()
+                and not stem.startswith("_")
+                and not keyword.iskeyword(stem)
+            ):
                 names.append(stem)
     return sorted(names)
 
