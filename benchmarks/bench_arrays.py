@@ -1,9 +1,10 @@
 """Big-array throughput: archived's HDF5 storage against np.save / np.load.
 
 Writes and reads float64 arrays of 8, 80 and 400 MB on the same disk with both, taking
-the median of several repeats.  Both writers fsync before the clock stops, so the
-comparison is durable write against durable write.  Reads come from the page cache for
-both sides (the file was just written), which is what a user re-reading results sees.
+the median of several repeats (each the mean of enough runs to move 80 MB), the two
+sides taking turns.  Both writers fsync before the clock stops, so the comparison is
+durable write against durable write.  Reads come from the page cache for both sides
+(the file was just written), which is what a user re-reading results sees.
 
 Run:  python benchmarks/bench_arrays.py [--dir DIR] [--repeats 3] [--sizes 8,80,400]
 Ratios are numpy time / archived time: >= 1 means archived is as fast or faster.
@@ -38,20 +39,26 @@ def archived_save(path: str, a: np.ndarray) -> None:
 def interleaved(
     actions: dict[str, Callable[[], object]],
     repeats: int,
+    inner: int = 1,
     before: Callable[[], None] = lambda: None,
 ) -> dict[str, float]:
     """Median time of each action, the actions taking turns so disk noise hits all alike.
 
-    ``before`` runs untimed before each action.
+    Each of the ``repeats`` samples is the mean of ``inner`` runs (small arrays take
+    well under a millisecond, below the timer's and the scheduler's noise);
+    ``before`` runs untimed before each run.
     """
     times: dict[str, list[float]] = {name: [] for name in actions}
     for turn in range(repeats):
         # alternate who goes first, so neither always meets the other's after-effects
         for name, action in sorted(actions.items(), reverse=bool(turn % 2)):
-            before()
-            start = time.perf_counter()
-            action()
-            times[name].append(time.perf_counter() - start)
+            total = 0.0
+            for _ in range(inner):
+                before()
+                start = time.perf_counter()
+                action()
+                total += time.perf_counter() - start
+            times[name].append(total / inner)
     return {name: statistics.median(t) for name, t in times.items()}
 
 
@@ -59,6 +66,7 @@ def measure(folder: str, megabytes: int, repeats: int) -> dict[str, float]:
     a = np.random.default_rng(megabytes).random(megabytes * 1_000_000 // 8)
     npy = os.path.join(folder, "a.npy")
     h5 = os.path.join(folder, "a.h5")
+    inner = max(1, round(80 / megabytes))
 
     def remove_old() -> None:
         for old in os.listdir(folder):
@@ -70,6 +78,7 @@ def measure(folder: str, megabytes: int, repeats: int) -> dict[str, float]:
             "archived write": lambda: archived_save(h5, a),
         },
         repeats,
+        inner,
         before=remove_old,
     )
     np_save_durable(npy, a)
@@ -78,6 +87,7 @@ def measure(folder: str, megabytes: int, repeats: int) -> dict[str, float]:
     reads = interleaved(
         {"np.load": lambda: np.load(npy), "archived read": lambda: load_array(h5, "a0")},
         repeats,
+        inner,
     )
     assert np.array_equal(load_array(h5, "a0"), a) and np.array_equal(np.load(npy), a)
     os.remove(npy)
