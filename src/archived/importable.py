@@ -47,6 +47,13 @@ _IMPORTABLE = (
 
 
 def import_rule(obj: Any, ctx: Context) -> Rep | None:
+    """Write functions, classes, modules and methods as imports (methods as an attribute
+    of their owner, which stays a shared child); ``None`` for other objects.
+
+    >>> import math
+    >>> import_rule(math.sin, Context()).imports
+    [('math', 'sin')]
+    """
     if isinstance(obj, types.ModuleType):
         return Rep(lambda kids, al: al[0], (), [(obj.__name__, None)])
     owner = getattr(obj, "__self__", None)
@@ -84,9 +91,9 @@ def find_import(obj: Any) -> tuple[str, str]:
     Raises ``LookupError`` naming the object when it is not importable (a lambda, a class
     defined inside a function, ...).
 
-    >>> import os.path
-    >>> find_import(os.path.join)[1], find_import(dict.fromkeys.__func__ if False else dict)
-    ('join', ('builtins', 'dict'))
+    >>> import collections
+    >>> find_import(collections.OrderedDict), find_import(dict)
+    (('collections', 'OrderedDict'), ('builtins', 'dict'))
     """
     module = getattr(obj, "__module__", None)
     if module is None and hasattr(obj, "__objclass__"):
@@ -109,6 +116,11 @@ _MISSING = object()
 
 
 def resolve(module: str, qualname: str, load: bool = True) -> Any:
+    """The object at ``module.qualname`` (importing the module if ``load``), or a sentinel.
+
+    >>> resolve("math", "pi")
+    3.141592653589793
+    """
     mod = sys.modules.get(module)
     if mod is None and load:
         try:
@@ -162,6 +174,7 @@ class _ReprNames(ast.NodeTransformer):
         self.t = t
         self.env: dict[str, Any] = {}
         self.imports: list[tuple[str, str | None, str]] = []
+        self.aliases: dict[tuple[str, str | None], str] = {}
 
     def visit_Attribute(self, node: ast.Attribute) -> ast.expr:
         dotted = _dotted(node)
@@ -182,7 +195,15 @@ class _ReprNames(ast.NodeTransformer):
             module, qualname = find_import(target)
             first, *rest = qualname.split(".")
             alias = "_" + first
-        if alias not in self.env:
+        key = (module, first)
+        if key in self.aliases:
+            alias = self.aliases[key]
+        else:
+            base, k = alias, 0
+            while alias in self.env:  # e.g. the module datetime and its class datetime
+                k += 1
+                alias = f"{base}_{k}"
+            self.aliases[key] = alias
             self.env[alias] = resolve(module, first) if first else target
             self.imports.append((module, first, alias))
         return ast.parse(".".join([alias, *rest]), mode="eval").body
@@ -218,6 +239,11 @@ def pickle_rule(obj: Any, ctx: Context) -> Rep:
 
 
 def pickle_rep(obj: Any) -> ExprRep:
+    """The last resort: ``_loads(b'...')``, raising UnarchivableError if pickle fails.
+
+    >>> pickle_rep(3).imports
+    [('pickle', 'loads')]
+    """
     try:
         data = pickle.dumps(obj, protocol=4)
     except Exception as err:
