@@ -152,3 +152,21 @@ def test_stress_many_processes_many_inserts(tmp_path):
     writers, count = 8, 100 * SCALE
     names, _ = run_writers(str(tmp_path), writers, count)
     check_store(str(tmp_path), names, writers, count)
+
+
+def test_threads_sharing_one_dataset_insert_distinct_exact_entries(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    ds = DataSet("store", "w", path=str(tmp_path))
+
+    def work(worker):
+        return [ds._insert(value_for(worker, i), info=(worker, i))[0] for i in range(25)]
+
+    with ThreadPoolExecutor(4) as pool:
+        names = list(pool.map(work, range(4)))
+    flat = [n for ns in names for n in ns]
+    assert len(set(flat)) == 100 and sorted(ds) == sorted(flat)
+    for worker, ns in enumerate(names):
+        for i, name in enumerate(ns):
+            assert ds[name] == (worker, i)
+            assert _same(getattr(ds, name), value_for(worker, i))
