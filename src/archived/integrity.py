@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import entries
-from .errors import StoreNotFoundError
+from .errors import DamagedEntryError, StoreNotFoundError
 from .locking import StoreLock
 
 __all__ = ["VerifyReport", "verify", "repair"]
@@ -48,6 +48,9 @@ _DATA_FILE = re.compile(
 _HIDDEN = re.compile(
     r"\.(?P<name>\w+)\.(?:(?P<token>[0-9a-f]{6}-\d+-[0-9a-f]{8})\.(?P<kind>tmp|drop)|claim)"
 )
+
+
+_HEADER_PROBLEM = "unreadable entry file or header"
 
 
 @dataclass
@@ -117,8 +120,8 @@ def verify(
     >>> ds.x = 1
     >>> open(os.path.join(ds._path, 'y.py'), 'w').write('garbage')
     7
-    >>> verify(ds._path).damaged
-    {'y': "entry 'y' is damaged: the entry file has no archived header line"}
+    >>> print(verify(ds._path).damaged['y'])
+    unreadable entry file or header: entry 'y' is damaged: the entry file has no archived ...
     """
     folder = _store_folder(path)
     listing = _listing(folder)  # before reading entries: see _classify
@@ -130,7 +133,8 @@ def verify(
         problem = _check_entry(folder, name, options, referenced)
         if problem is not None:
             report.damaged[name] = problem
-    _classify(folder, listing, referenced, report)
+    unreadable = {name for name, why in report.damaged.items() if _HEADER_PROBLEM in why}
+    _classify(folder, listing, referenced, unreadable, report)
     return report
 
 
@@ -156,11 +160,15 @@ def repair(path: str | os.PathLike[str], *, timeout: float = 60) -> VerifyReport
         swept = entries.sweep_leftovers(folder)
         listing = _listing(folder)
         referenced: set[str] = set()
+        unreadable: set[str] = set()
         report = VerifyReport(folder)
         for name in entries.entry_names(folder):
             report.entries.append(name)
-            referenced.update(_header_files(folder, name))
-        _classify(folder, listing, referenced, report)
+            try:
+                referenced.update(_header_files(folder, name))
+            except DamagedEntryError:
+                unreadable.add(name)  # reported by the verify below
+        _classify(folder, listing, referenced, unreadable, report)
         removed = [f for f in report.orphans if _remove(folder, f)]
         removed += [f for f in report.leftovers if _remove(folder, f)]
     final = verify(folder)
@@ -190,7 +198,7 @@ def _check_entry(
     try:
         files = _header_files(folder, name)
     except Exception as err:
-        return str(err)
+        return f"{_HEADER_PROBLEM}: {err}"
     referenced.update(files)
     for f in files:
         if not _plain_name(f):
@@ -217,13 +225,18 @@ def _plain_name(name: str) -> bool:
 
 
 def _classify(
-    folder: str, listing: list[os.DirEntry[str]], referenced: set[str], report: VerifyReport
+    folder: str,
+    listing: list[os.DirEntry[str]],
+    referenced: set[str],
+    unreadable: set[str],
+    report: VerifyReport,
 ) -> None:
     """Sort the files listed *before* the entries were read into orphans and leftovers.
 
     A data file committed after the listing is referenced by an entry read after it; a
     data file being written has its writer's ``.tmp`` in the listing.  So a data file
-    counts as an orphan only if no entry refers to it and no live writer owns it.
+    counts as an orphan only if no entry refers to it and no live writer owns it.  Data
+    files named after an entry whose header is unreadable are kept: they may be its own.
     """
     now = time.time()
     live: set[str] = set()
@@ -246,7 +259,7 @@ def _classify(
                 pending.update(_listed(item.path))
     for item in listing:
         m = _DATA_FILE.fullmatch(item.name)
-        if m is None or item.name in referenced:
+        if m is None or item.name in referenced or m["name"] in unreadable:
             continue
         if m["token"] in live or item.name in pending:
             report.in_progress.append(item.name)

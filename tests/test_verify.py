@@ -1,0 +1,198 @@
+"""verify() reports damaged entries, orphans and leftovers of killed writers and changes
+nothing; repair() removes leftovers and orphans, never a committed entry."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+from archived.dataset import DataSet
+from archived.entries import new_token
+from archived.errors import LockTimeout, StoreNotFoundError
+from archived.integrity import VerifyReport, repair, verify
+from archived.locking import StoreLock
+
+
+def snapshot(folder):
+    return {
+        os.path.relpath(os.path.join(root, f), folder): open(os.path.join(root, f), "rb").read()
+        for root, _, files in os.walk(folder)
+        for f in files
+    }
+
+
+def entry_files(folder):
+    return {k: v for k, v in snapshot(folder).items() if k.endswith(".py")}
+
+
+@pytest.fixture
+def store(tmp_path):
+    ds = DataSet("s", "w", path=tmp_path, array_threshold=10)
+    ds.small = [1, 2.5, "x"]
+    ds.big = np.arange(100.0)
+    ds["big"] = {"n": np.arange(50)}
+    return ds._path
+
+
+def data_file(store, entry):
+    return next(f for f in os.listdir(store) if f.startswith(entry + ".") and f.endswith(".h5"))
+
+
+def test_a_sound_store_verifies_ok_and_verify_changes_nothing(store):
+    before = snapshot(store)
+    report = verify(store)
+    assert report.ok and report.entries == ["big", "small"]
+    assert not (report.damaged or report.orphans or report.leftovers or report.removed)
+    assert "2 entries checked, OK" in str(report)
+    assert snapshot(store) == before
+
+
+def test_a_truncated_data_file_is_reported_as_a_damaged_entry(store):
+    with open(os.path.join(store, data_file(store, "big")), "r+b") as f:
+        f.truncate(100)
+    report = verify(store)
+    assert not report.ok and list(report.damaged) == ["big"]
+    assert "damaged entry big" in str(report)
+
+
+def test_a_missing_data_file_is_reported_by_name(store):
+    name = data_file(store, "big")
+    os.unlink(os.path.join(store, name))
+    assert f"its data file '{name}' is missing" in verify(store).damaged["big"]
+
+
+def test_an_entry_file_that_is_not_an_archive_is_damaged_and_repair_keeps_it(store):
+    path = os.path.join(store, "junk.py")
+    with open(path, "w") as f:
+        f.write("not an entry")
+    assert "no archived header line" in verify(store).damaged["junk"]
+    report = repair(store)
+    assert os.path.exists(path) and "junk" in report.damaged and report.removed == []
+
+
+def test_data_files_of_an_entry_whose_header_is_unreadable_are_kept(store):
+    name = data_file(store, "big")
+    with open(os.path.join(store, "big.py"), "w") as f:
+        f.write("garbage")
+    report = repair(store)
+    assert "big" in report.damaged and name not in report.orphans
+    assert os.path.exists(os.path.join(store, name))
+
+
+def test_an_orphaned_data_file_is_reported_and_repair_removes_only_it(store):
+    orphan = f"small.{new_token().replace(str(os.getpid()), '999999999')}.h5"
+    with open(os.path.join(store, orphan), "wb") as f:
+        f.write(b"stale")
+    entries_before = entry_files(store)
+    assert verify(store).orphans == [orphan]
+    report = repair(store)
+    assert report.removed == [orphan] and report.ok
+    assert not os.path.exists(os.path.join(store, orphan))
+    assert entry_files(store) == entries_before
+    assert DataSet("s", path=os.path.dirname(store)).big[-1] == 99.0
+
+
+_KILLED_WRITER = textwrap.dedent(
+    """
+    import os, sys, time
+    import numpy as np
+    from archived import entries
+    from archived.dataset import DataSet
+
+    def stall(*args, **kwargs):
+        print("committing", flush=True)
+        time.sleep(60)
+
+    entries._swap_in = stall   # die between writing the data and swapping the entry in
+    ds = DataSet("s", "w", path=sys.argv[1], array_threshold=10)
+    ds.big = np.zeros(1000)
+    """
+)
+
+
+def kill_a_writer_mid_commit(store):
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_WRITER, os.path.dirname(store)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout.readline().strip() == "committing"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+
+
+def test_leftovers_of_a_sigkilled_writer_are_reported_and_repaired_keeping_the_old_entry(store):
+    before = entry_files(store)
+    kill_a_writer_mid_commit(store)
+    report = verify(store)
+    assert report.entries == ["big", "small"] and not report.damaged
+    kinds = sorted(f.rsplit(".", 1)[-1] for f in report.leftovers)
+    assert kinds == ["h5", "tmp"], report.leftovers
+    assert "leftover of a crashed writer" in str(report)
+    repaired = repair(store)
+    assert sorted(repaired.removed) == sorted(report.leftovers) and repaired.ok
+    assert entry_files(store) == before
+    assert DataSet("s", path=os.path.dirname(store)).big.tolist() == list(np.arange(100.0))
+
+
+def test_files_of_a_live_writer_are_in_progress_and_never_removed(store):
+    token = new_token()  # this process: alive
+    tmp = f".big.{token}.tmp"
+    data = f"big.{token}.h5"
+    for name in (tmp, data):
+        open(os.path.join(store, name), "wb").close()
+    report = verify(store)
+    assert report.ok and sorted(report.in_progress) == sorted([tmp, data])
+    repair(store)
+    assert os.path.exists(os.path.join(store, tmp)) and os.path.exists(os.path.join(store, data))
+
+
+def test_old_data_files_a_live_writer_is_dropping_are_not_orphans(store):
+    old = data_file(store, "big")
+    with open(os.path.join(store, "big.py")) as f:
+        text = f.read()
+    with open(os.path.join(store, "big.py"), "w") as f:  # as if a new version was swapped in
+        f.write(text.replace(old, "gone.h5").replace("'big'", "'big'"))
+    with open(os.path.join(store, f".big.{new_token()}.drop"), "w") as f:
+        f.write(f'["{old}"]')
+    report = verify(store)
+    assert old in report.in_progress and old not in report.orphans
+
+
+def test_a_safe_verify_reports_a_planted_entry_as_damaged_without_running_it(store, tmp_path):
+    text = open(os.path.join(store, "small.py")).read()
+    evil = text.replace("'small'", "'evil'").replace(
+        "small = ", f"import os as _os\n_os.system('touch {tmp_path / 'pwned'}')\nevil = "
+    )
+    with open(os.path.join(store, "evil.py"), "w") as f:
+        f.write(evil)
+    report = verify(store, safe=True)
+    assert "import of module 'os'" in report.damaged["evil"]
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_verify_and_repair_of_a_folder_that_is_no_store_raise_store_not_found(tmp_path):
+    for func in (verify, repair):
+        with pytest.raises(StoreNotFoundError, match="no DataSet at"):
+            func(tmp_path)
+
+
+def test_repair_waits_for_the_store_lock_and_times_out_naming_it(store):
+    with StoreLock(os.path.join(store, ".lock")):
+        start = time.perf_counter()
+        with pytest.raises(LockTimeout, match=r"\.lock"):
+            repair(store, timeout=0.2)
+        assert time.perf_counter() - start < 5
+
+
+def test_report_text_lists_every_problem():
+    r = VerifyReport("/s", ["a"], damaged={"b": "bad"}, orphans=["o.h5"], leftovers=[".t.tmp"])
+    text = str(r)
+    assert "3 problems" in text and "o.h5" in text and ".t.tmp" in text and "repair" in text
