@@ -580,3 +580,20 @@ def test_every_keyable_kind_of_argument_hits_on_the_second_call(store, value):
 
     assert f(value) == 7 and f(value) == 7
     assert len(runs) == 1
+
+
+def test_a_damaged_entry_is_recomputed_and_rewritten_with_a_warning(store):
+    runs = []
+
+    @archived(store)
+    def f(n):
+        runs.append(n)
+        return np.arange(n, dtype=float)
+
+    f(500)
+    [h5] = [name for name in os.listdir(store) if name.endswith(".h5")]
+    os.remove(os.path.join(store, h5))
+    with pytest.warns(RuntimeWarning, match="damaged"):
+        np.testing.assert_array_equal(f(500), np.arange(500.0))
+    np.testing.assert_array_equal(f(500), np.arange(500.0))
+    assert runs == [500, 500]

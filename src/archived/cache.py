@@ -18,10 +18,11 @@ A call is keyed by the function's identity (module and qualified name), its code
 (a digest of its source, or ``version=``) and its arguments bound to the signature with
 defaults applied, so ``f(1)``, ``f(x=1)`` and ``f(1, 2)`` with default ``y=2`` are one key.
 A hit loads only that entry; a miss runs the function, then commits result and info in one
-atomic write.  An exception is never stored as a result; the failed attempt is recorded
-(entry ``<name>_failed``) and the next call retries.  When several workers miss the same key
-together, one computes it and the others wait for its entry (a per-key lock the operating
-system frees if the holder dies).
+atomic write.  An entry that cannot be read back (a data file deleted by hand, say) is
+recomputed and rewritten, with a ``RuntimeWarning``.  An exception is never stored as a
+result; the failed attempt is recorded (entry ``<name>_failed``) and the next call retries.
+When several workers miss the same key together, one computes it and the others wait for
+its entry (a per-key lock the operating system frees if the holder dies).
 
 Editing the function gives new keys; the old results stay, listed by :meth:`stale` and
 removed only by :meth:`prune_stale`.
@@ -214,13 +215,17 @@ class CachedFunction:
         store = self.store
         found = store.find(self.prefix, key, shown)
         if found.hit:
-            return store.load(found.name)  # type: ignore[arg-type]
+            intact, result = store.load_intact(found.name)  # type: ignore[arg-type]
+            if intact:
+                return result
         if found.name is None:  # a key collision: compute, never mix up results
             return self.func(*args, **kwargs)
         with store.key_lock(found.name):
             found = store.find(self.prefix, key, shown)
             if found.hit:  # another worker computed it while this one waited
-                return store.load(found.name)  # type: ignore[arg-type]
+                intact, result = store.load_intact(found.name)  # type: ignore[arg-type]
+                if intact:
+                    return result
             if found.name is None:
                 return self.func(*args, **kwargs)
             started = time.time()

@@ -37,7 +37,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import InvalidNameError
+from .errors import DamagedEntryError, InvalidNameError
 from .locking import StoreLock
 
 __all__ = ["CallStore", "Found", "StoredCall", "call_info"]
@@ -235,6 +235,22 @@ class CallStore:
     def load(self, name: str) -> Any:
         """Load the value of entry ``name``."""
         return getattr(self.dataset, name)
+
+    def load_intact(self, name: str) -> tuple[bool, Any]:
+        """``(True, value)`` of entry ``name``, or ``(False, None)`` with a warning if the
+        entry is damaged or vanished, so the caller recomputes it.
+
+        >>> import tempfile, os
+        >>> CallStore(os.path.join(tempfile.mkdtemp(), "runs")).load_intact("f_1")
+        (False, None)
+        """
+        try:
+            return True, self.load(name)
+        except AttributeError:  # deleted since it was found
+            return False, None
+        except DamagedEntryError as err:
+            warnings.warn(f"{err}; computing it again", RuntimeWarning, stacklevel=3)
+            return False, None
 
     def key_lock(self, name: str) -> StoreLock:
         """The compute-once lock of entry ``name`` (not yet acquired)."""
