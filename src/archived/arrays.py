@@ -55,9 +55,6 @@ _SCALAR_FROM_BYTES: Import = ("archived.arrays", "scalar_from_bytes", "_scalar_f
 _NAN: Import = ("math", "nan", "nan")
 _INF: Import = ("math", "inf", "inf")
 
-# Readable forms that can only be proven exact by evaluating them are tried up to this
-# many elements; bigger arrays of those dtypes go straight to the bytes form.
-_VERIFY_LIMIT = 100_000
 # Above this many elements the bytes form is used (see the module docstring).
 READABLE_LIMIT = 10_000
 # Raw data longer than this many bytes is written as base64 text, not a bytes literal
@@ -374,8 +371,6 @@ def _leaf_spans(dt: np.dtype, offset: int) -> Iterator[tuple[int, int]]:
 
 def _verified(b: np.ndarray, values: Any) -> tuple[str, list[Import]] | None:
     """The readable text from ``values()`` if evaluating it gives back ``b``'s bytes."""
-    if b.size > _VERIFY_LIMIT:
-        return None
     try:
         text = values()
     except (TypeError, ValueError, UnicodeError, OverflowError):
