@@ -270,6 +270,14 @@ def test_export_of_the_whole_store_includes_plain_entries(store, capsys):
     assert len(rows) == 6  # 4 results, 2 plain entries; no failures, no sweep record
 
 
+def test_export_skips_a_damaged_entry_with_a_warning(store, capsys):
+    with open(os.path.join(store, "broken.py"), "w") as f:
+        f.write("this is not an entry\n")
+    code, out, err = run(capsys, "export", store)
+    assert code == 0 and "skipping damaged entry broken" in err
+    assert len(list(csv.DictReader(io.StringIO(out)))) == 6
+
+
 def test_export_to_a_missing_directory_exits_1(store, tmp_path, capsys):
     code, _, err = run(capsys, "export", store, "-o", str(tmp_path / "no" / "out.csv"))
     assert code == 1 and "archived: error:" in err and "No such file" in err
@@ -287,7 +295,54 @@ def test_verify_of_a_sound_store_exits_0_and_of_a_damaged_one_1(store, capsys):
         f.truncate(100)
     code, out, _ = run(capsys, "verify", store)
     assert code == 1 and "x_0" in out
-    assert run(capsys, "repair", store)[0] == 0
+    code, out, _ = run(capsys, "repair", store)
+    assert code == 1 and "damaged entry x_0" in out  # entries are never deleted by repair
+
+
+@pytest.mark.skipif(not HAS_VERIFY, reason="archived.integrity is not in this tree yet")
+def test_repair_removes_an_orphaned_data_file_and_exits_0(store, capsys):
+    orphan = os.path.join(store, "x_0.0a1b2c-1-0a1b2c3d.h5")
+    open(orphan, "wb").close()
+    assert run(capsys, "verify", store)[0] == 1
+    code, out, _ = run(capsys, "repair", store)
+    assert code == 0 and "removed x_0.0a1b2c-1-0a1b2c3d.h5" in out
+    assert not os.path.exists(orphan)
+    assert run(capsys, "verify", "--safe", store)[0] == 0
+
+
+# ---- --safe -------------------------------------------------------------------------------
+
+
+def write_hostile_entry(store, marker):
+    text = (
+        "# archived entry 'evil', format 1, data files: []\n"
+        "# ---- info ----\n"
+        f"info = open({marker!r}, 'w')\n"
+        "# ---- value ----\n"
+        f"evil = open({marker!r}, 'w')\n"
+    )
+    with open(os.path.join(store, "evil.py"), "w") as f:
+        f.write(text)
+
+
+def test_safe_ls_and_show_refuse_hostile_entries_without_running_them(store, tmp_path, capsys):
+    marker = str(tmp_path / "pwned")
+    write_hostile_entry(store, marker)
+    code, out, _ = run(capsys, "ls", "--safe", store)
+    assert code == 0
+    (line,) = [row for row in out.splitlines() if row.startswith("evil ")]
+    assert "damaged" in line and "UnsafeArchiveError" in line
+    assert any(row.startswith("notes ") and "entry" in row for row in out.splitlines())
+    code, out, err = run(capsys, "show", "--safe", store, "evil")
+    assert code == 0 and "damaged" in out
+    assert run(capsys, "ls", "--safe", "--status", store)[0] == 0
+    assert not os.path.exists(marker)
+
+
+def test_safe_show_reads_entries_archived_wrote(store, capsys):
+    code, out, _ = run(capsys, "show", "--safe", store, "x_0")
+    assert code == 0
+    assert "temperature  300" in out and "ndarray shape=(500,) dtype=float64" in out
 
 
 def test_verify_without_the_trust_module_says_it_is_unavailable(store, capsys, monkeypatch):

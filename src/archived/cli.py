@@ -109,16 +109,23 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="show the recorded sweeps: which points are done, failed or missing",
     )
+    _safe_option(p)
     p = command("show", _show, "Show one entry: its info record and a summary of its value.")
     p.add_argument("name", metavar="NAME", help="the entry name (as listed by ls)")
     p.add_argument("--no-value", action="store_true", help="show the info only")
+    _safe_option(p)
     p = command("verify", _verify, "Check every entry and data file of a store.")
     p.add_argument(
         "--safe",
         action="store_true",
         help="check entries without executing them (for stores you did not write)",
     )
-    command("repair", _repair, "Repair what verify reports (see archived.integrity.repair).")
+    command(
+        "repair",
+        _repair,
+        "Remove leftovers of crashed writers and orphaned data files (never an entry); "
+        "exit 1 if problems remain (damaged entries are only reported).",
+    )
     p = command(
         "prune",
         _prune,
@@ -170,6 +177,11 @@ def open_store(path: str) -> Any:
     return DataSet(name, "r", path=os.path.dirname(folder))
 
 
+def _open(args: argparse.Namespace) -> Any:
+    ds = open_store(args.path)
+    return _SafeView(ds) if getattr(args, "safe", False) else ds
+
+
 def _stores_in(folder: str) -> list[str]:
     try:
         names = sorted(os.listdir(folder))
@@ -184,7 +196,7 @@ def _stores_in(folder: str) -> list[str]:
 
 
 def _ls(args: argparse.Namespace) -> int:
-    ds = open_store(args.path)
+    ds = _open(args)
     if args.status:
         return _ls_status(ds, args.path)
     rows, total = [], 0
@@ -232,7 +244,7 @@ def _ls_status(ds: Any, path: str) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    ds = open_store(args.path)
+    ds = _open(args)
     name = args.name
     if name not in ds:
         names = list(ds)
@@ -246,7 +258,8 @@ def _show(args: argparse.Namespace) -> int:
     _print_info(entry.info)
     if not args.no_value and entry.kind not in ("failed", "damaged"):
         print("value:")
-        print("  " + summarize_value(getattr(ds, name)).replace("\n", "\n  "))
+        value = getattr(ds, name)
+        print("  " + summarize_value(value).replace("\n", "\n  "))
     return 0
 
 
@@ -259,10 +272,9 @@ def _verify(args: argparse.Namespace) -> int:
 
 def _repair(args: argparse.Namespace) -> int:
     repair = _trust("repair")
-    result = repair(_existing_store(args.path))
-    if result is not None:
-        print(result)
-    return 0
+    report = repair(_existing_store(args.path))
+    print(report)
+    return 0 if report.ok else 1
 
 
 def _prune(args: argparse.Namespace) -> int:
@@ -314,7 +326,11 @@ def _export(args: argparse.Namespace) -> int:
     from .table import dataset_table
 
     ds = open_store(args.path)
-    keep = {e.name for e in _entries(ds) if _selected(e, args)}
+    listed = list(_entries(ds))
+    for e in listed:
+        if e.kind == "damaged":
+            print(f"{_PROG} export: skipping damaged entry {e.name}: {e.error}", file=sys.stderr)
+    keep = {e.name for e in listed if e.kind != "damaged" and _selected(e, args)}
     rows = dataset_table(ds, details=args.details, frame=False, entries=keep)
     if args.output:
         with open(args.output, "w", newline="", encoding="utf-8") as f:
@@ -381,6 +397,48 @@ def _entries(ds: Any) -> Iterator[_Entry]:
             yield _Entry.read(ds, name)
         except KeyError:  # deleted while listing
             continue
+
+
+class _SafeView:
+    """A read-only DataSet whose entries are read by the safe evaluator: their source is
+    checked against the grammar archived writes and none of it is executed."""
+
+    def __init__(self, ds: Any) -> None:
+        self._ds = ds
+        self._path = ds._path
+        self._module_name = ds._module_name
+        self._persist = ds._persist
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ds)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._ds
+
+    def __getitem__(self, name: str) -> Any:
+        return self._read("read_info", name)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self._read("read_value", name)
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def _info_items(self) -> Iterator[tuple[str, Any]]:
+        for name in self:
+            try:
+                yield name, self[name]
+            except KeyError:
+                continue
+
+    def _read(self, reader: str, name: str) -> Any:
+        if self._persist is not None:
+            raise ArchiveError("--safe reads stores written by archived, not persist stores")
+        from . import entries
+
+        return getattr(entries, reader)(self._path, name, safe={"safe": True})
 
 
 def _size_and_mtime(folder: str, name: str) -> tuple[int, float]:
@@ -480,6 +538,15 @@ def _print_info(info: Any) -> None:
 
 
 # ---- arguments ----------------------------------------------------------------------------
+
+
+def _safe_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--safe",
+        action="store_true",
+        help="read entries without executing them: refuse any source archived does not "
+        "write (for stores you did not write)",
+    )
 
 
 def _selection_options(p: argparse.ArgumentParser) -> None:

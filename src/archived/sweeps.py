@@ -30,11 +30,13 @@ from __future__ import annotations
 
 import datetime
 import itertools
+import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .errors import ArchiveError
 from .hashing import hash_call, hash_value, readable
 
 __all__ = ["sweep", "sweep_status", "grid_points", "SweepStatus", "PointStatus"]
@@ -42,6 +44,7 @@ __all__ = ["sweep", "sweep_status", "grid_points", "SweepStatus", "PointStatus"]
 Grid = Mapping[str, Iterable[Any]] | Sequence[Mapping[str, Any]]
 
 _STATES = ("done", "failed", "missing")
+_SWEEP_NAME = re.compile(r"_sweep_[0-9a-f]{8}$")
 _ERRORS = ("raise", "return")
 
 
@@ -296,10 +299,16 @@ def recorded_sweeps(dataset: Any) -> Iterator[SweepStatus]:
     >>> [s.counts() for s in recorded_sweeps(DataSet("s", path=folder))]
     [{'done': 2, 'failed': 0, 'missing': 0}]
     """
-    for name, info in dataset._info_items():
-        if not (isinstance(info, dict) and info.get("status") == "sweep"):
-            continue
-        points = getattr(dataset, name)
+    for name in dataset:
+        if not _SWEEP_NAME.search(name):
+            continue  # only sweep records are read; the other entries are not touched
+        try:
+            info = dataset[name]
+            if not (isinstance(info, dict) and info.get("status") == "sweep"):
+                continue
+            points = getattr(dataset, name)
+        except (KeyError, AttributeError, ArchiveError):
+            continue  # deleted meanwhile, or damaged: verify reports it
         prefix = info.get("prefix", "")
         label = f"{info.get('function')} (version {info.get('version')}, record {name})"
         yield SweepStatus(

@@ -85,9 +85,11 @@ def dataset_table(
     {'entry': 'x_0', 'function': None, 'info': None, 'mu': 1.2, 'result': 0.5}
     """
     rows = []
-    for name, info in dataset._info_items():
-        if entries is not None and name not in entries:
-            continue
+    if entries is None:
+        items = dataset._info_items()
+    else:
+        items = ((n, dataset[n]) for n in dataset if n in entries)
+    for name, info in items:
 
         def load(name: str = name) -> Any:
             return getattr(dataset, name) if results else None
