@@ -35,6 +35,7 @@ _LAZY: dict[str, str] = {
     "restore": "archive",
     "repr_": "archive",
     "get_imports": "archive",
+    "DataSet": "dataset",
     "archived": "cache",
     "sweep": "sweeps",
     "sweep_status": "sweeps",
