@@ -516,11 +516,21 @@ def _ends_line(src: str) -> str:
 
 
 def _read_text(folder: str, name: str) -> str | None:
+    path = os.path.join(folder, name + ".py")
     try:
-        with open(os.path.join(folder, name + ".py"), encoding="utf-8") as f:
-            return f.read()
+        # never through a symbolic link: one planted in the store may point outside it
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except FileNotFoundError:
         return None
+    except OSError as err:
+        if os.path.islink(path):
+            raise DamagedEntryError(
+                name, "the entry file is a symbolic link (it may point outside the store)"
+            ) from None
+        raise DamagedEntryError(name, f"unreadable entry file ({err})") from err
+    try:
+        with open(fd, encoding="utf-8") as f:
+            return f.read()
     except (OSError, UnicodeDecodeError) as err:
         raise DamagedEntryError(name, f"unreadable entry file ({err})") from err
 
