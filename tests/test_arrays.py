@@ -506,6 +506,19 @@ def test_dtype_literal_rebuilds_the_same_layout_from_its_text(dt):
 # --- HDF5 files ---------------------------------------------------------------------------
 
 
+def test_the_same_arrays_give_byte_identical_files(tmp_path):
+    import time
+
+    contents = []
+    for name in ("one.h5", "two.h5"):
+        with ArrayWriter(tmp_path / name) as writer:
+            for a in ALL.values():
+                writer.add(a)
+        contents.append((tmp_path / name).read_bytes())
+        time.sleep(1.1)  # HDF5 timestamps have one-second resolution
+    assert contents[0] == contents[1]
+
+
 def test_native_dtypes_are_stored_as_real_hdf5_types_other_tools_can_read(tmp_path):
     import tables
 

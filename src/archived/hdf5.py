@@ -131,7 +131,10 @@ class ArrayWriter:
             "dtype": repr(_dtype_literal(b.dtype)),
         }
         with _HDF5_LOCK:
-            node = self._file.create_array("/", key, obj=data if native else raw)
+            # no modification times: the same arrays give a byte-identical file
+            node = self._file.create_array(
+                "/", key, obj=data if native else raw, track_times=False
+            )
             for name, value in entry.items():
                 setattr(
                     node._v_attrs,
