@@ -447,10 +447,13 @@ def _size_and_mtime(folder: str, name: str) -> tuple[int, float]:
     path = os.path.join(folder, name + ".py")
     try:
         st = os.stat(path)
+    except OSError:  # deleted meanwhile, or a persist store's other layout
+        return 0, 0.0
+    try:
         with open(path, encoding="utf-8") as f:
             files = _header_files(name, f.readline())
     except (OSError, ArchiveError, UnicodeDecodeError):
-        return 0, 0.0
+        files = []  # a damaged header: count the entry file alone
     size = st.st_size
     for file in files:
         try:

@@ -382,7 +382,10 @@ def _run(
         return
     from joblib import Parallel, delayed
 
-    parallel = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator_unordered")
+    try:
+        parallel = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator_unordered")
+    except ValueError:  # joblib < 1.4: results in order, which only delays the bar
+        parallel = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator")
     yield from parallel(delayed(_run_point)(func, i, points[i], catch) for i in todo)
 
 
