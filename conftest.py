@@ -1,0 +1,15 @@
+"""Doctests (README and modules) run in a fresh temporary working directory.
+
+The README's examples write stores under relative paths such as ``results/``; running
+them in ``tmp_path`` keeps the working tree clean and every run independent.
+"""
+
+import pytest
+from _pytest.doctest import DoctestItem
+
+
+@pytest.fixture(autouse=True)
+def _doctests_in_a_temporary_directory(request, tmp_path, monkeypatch):
+    if isinstance(request.node, DoctestItem):
+        monkeypatch.chdir(tmp_path)
+    yield

@@ -1,0 +1,64 @@
+"""The README's set-up commands and shell examples stay true.
+
+Its Python examples run as doctests (``--doctest-glob=README.md``); this file checks what
+doctest cannot: the two set-up commands near the top, and the ``$ python -m archived``
+lines of its console blocks, run against the stores its examples create.
+"""
+
+import doctest
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+
+
+def _blocks(kind: str) -> list[str]:
+    return re.findall(rf"```{kind}\n(.*?)```", README.read_text(), flags=re.S)
+
+
+def test_readme_opens_with_exactly_two_setup_commands_example_then_tests():
+    first = _blocks("bash")[0].strip().splitlines()
+    assert len(first) == 2
+    assert first[0].endswith("python examples/quickstart.py")
+    assert first[1].endswith("python -m pytest")
+
+
+def test_ci_runs_the_readme_test_command():
+    test_command = _blocks("bash")[0].strip().splitlines()[1]
+    ci_lines = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert test_command in ci_lines
+
+
+def test_readme_console_commands_run_against_the_stores_its_examples_create(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    try:
+        result = doctest.testfile(
+            str(README), module_relative=False, optionflags=flags, verbose=False
+        )
+    finally:
+        sys.modules.pop("runs", None)  # the store the README imports, from this tmp_path
+    assert result.failed == 0
+    sessions = [block for block in _blocks("console") if block.startswith("$ ")]
+    assert sessions, "the README shows at least one command-line session"
+    for block in sessions:
+        command, *expected = block.rstrip("\n").splitlines()
+        argv = command[2:].split()
+        assert argv[:3] == ["python", "-m", "archived"]
+        run = subprocess.run(
+            [sys.executable, *argv[1:]], capture_output=True, text=True, cwd=tmp_path
+        )
+        assert run.returncode == 0, run.stderr
+        got = run.stdout.splitlines()
+        assert len(got) >= len(expected)
+        for want, line in zip(expected, got, strict=False):
+            # "..." in the README stands for text that varies (hashes, sizes, dates)
+            pieces = re.sub(r"\s+", " ", want.strip()).split("...")
+            pattern = ".*".join(map(re.escape, pieces))
+            assert re.fullmatch(pattern, re.sub(r"\s+", " ", line.strip())), (
+                want,
+                line,
+            )
