@@ -4,8 +4,12 @@ Each computation appends its point to a counter file (an ignored parameter), so 
 shows exactly what was computed, across threads and processes.
 """
 
+import os
 import re
+import signal
+import subprocess
 import sys
+import time
 
 import pytest
 
@@ -225,3 +229,58 @@ def _key(func, **kwargs):
 
     parameters = func.bind(**kwargs)
     return hash_call(func.identity, func.version, parameters), readable(parameters)
+
+
+SCRIPT = """
+import sys, time
+from archived import archived, sweep
+
+def slow(x, counter=None):
+    with open(counter, "a") as f:
+        f.write(f"start {x}\\n")
+    time.sleep(0.15)
+    return x * x
+
+f = archived(sys.argv[1], ignore=("counter",))(slow)
+print(sweep(f, {"x": range(12), "counter": [sys.argv[2]]}, n_jobs=2, backend="loky",
+            progress=False))
+"""
+
+
+def _done_points(store):
+    statuses = list(recorded_sweeps(DataSet(os.path.basename(store), path=os.path.dirname(store))))
+    return {p.parameters["x"] for s in statuses for p in s.done}
+
+
+def test_ctrl_c_on_a_loky_sweep_loses_no_finished_point_and_the_rerun_does_the_rest(tmp_path):
+    script = tmp_path / "sweep_script.py"
+    script.write_text(SCRIPT)
+    store, counter = str(tmp_path / "squares"), str(tmp_path / "counter.txt")
+    command = [sys.executable, str(script), store, counter]
+    child = subprocess.Popen(command, start_new_session=True, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)  # fmt: skip
+    deadline = time.monotonic() + 60
+    done_before: set[int] = set()
+    while len(done_before) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+        if os.path.isdir(store):
+            done_before = _done_points(store)
+    os.killpg(child.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends: the whole group
+    _, err = child.communicate(timeout=60)
+    assert child.returncode != 0 and "KeyboardInterrupt" in err
+    done_after = _done_points(store)
+    assert done_before <= done_after and len(done_after) < 12
+    starts_before = len(computed_lines(counter))
+
+    rerun = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stderr
+    assert rerun.stdout.strip() == str([x * x for x in range(12)])
+    recomputed = computed_lines(counter)[starts_before:]
+    assert sorted(int(line.split()[1]) for line in recomputed) == sorted(
+        set(range(12)) - done_after
+    )
+
+
+def computed_lines(counter):
+    with open(counter) as f:
+        return f.read().splitlines()
