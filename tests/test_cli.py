@@ -376,3 +376,18 @@ def test_python_dash_m_archived_runs_the_command_line(store):
         [sys.executable, "-m", "archived", "show", store, "nope"], capture_output=True, text=True
     )
     assert done.returncode == 1 and "no entry 'nope'" in done.stderr
+
+
+def test_a_persist_store_lists_shows_and_exports_but_refuses_safe_reads(tmp_path, capsys):
+    from test_dataset import _persist_layout  # the files persist 3.2.1 writes
+
+    old = str(tmp_path / "old")
+    _persist_layout(old)
+    code, out, _ = run(capsys, "ls", old)
+    assert code == 0 and "'info of a'" in out and "(10, 1.2)" in out and "2 entries" in out
+    code, out, _ = run(capsys, "show", old, "x_0")
+    assert code == 0 and "(10, 1.2)" in out and "ndarray shape=(20,)" in out
+    code, out, _ = run(capsys, "export", old)
+    assert code == 0 and out.splitlines()[1:] == ["a,,info of a", 'x_0,,"(10, 1.2)"']
+    code, _, err = run(capsys, "ls", "--safe", old)
+    assert code == 1 and "is a persist store" in err

@@ -179,7 +179,14 @@ def open_store(path: str) -> Any:
 
 def _open(args: argparse.Namespace) -> Any:
     ds = open_store(args.path)
-    return _SafeView(ds) if getattr(args, "safe", False) else ds
+    if not getattr(args, "safe", False):
+        return ds
+    if ds._persist is not None:
+        raise ArchiveError(
+            f"{args.path!r} is a persist store: its entries are programs that only run "
+            "unchecked; --safe reads stores written by archived"
+        )
+    return _SafeView(ds)
 
 
 def _stores_in(folder: str) -> list[str]:
@@ -255,7 +262,7 @@ def _show(args: argparse.Namespace) -> int:
     print(f"file      {entry.file} ({format_size(entry.size)} with its data files)")
     print(f"modified  {format_time(entry.time)}")
     print("info:")
-    _print_info(entry.info)
+    _print_info(entry.raw_info)
     if not args.no_value and entry.kind not in ("failed", "damaged"):
         print("value:")
         value = getattr(ds, name)
@@ -434,8 +441,6 @@ class _SafeView:
                 continue
 
     def _read(self, reader: str, name: str) -> Any:
-        if self._persist is not None:
-            raise ArchiveError("--safe reads stores written by archived, not persist stores")
         from . import entries
 
         return getattr(entries, reader)(self._path, name, safe={"safe": True})
