@@ -86,6 +86,15 @@ def test_scalar_result_is_column_result_and_clashing_dict_keys_are_prefixed(tmp_
     assert clash.table(frame=False) == [{"x": 3, "result_x": 4}]
 
 
+def test_tuple_results_give_numbered_columns_with_their_scalar_items(tmp_path):
+    @archived(tmp_path / "t")
+    def pair(x):
+        return x + 1, [x], np.float64(x / 2)
+
+    pair(4)
+    assert pair.table(frame=False) == [{"x": 4, "result_0": 5, "result_2": 2.0}]
+
+
 def test_table_criteria_and_where_filter_by_value_and_predicate(energy):
     for mu in (1.2, 2.0):
         for n in (1, 5):

@@ -3,9 +3,10 @@
 ``func.table()`` (an ``@archived`` function) and ``DataSet.table()`` return a pandas
 ``DataFrame`` when pandas is installed (``pip install archived[pandas]``), else a list of
 dicts with the same columns (``frame=False`` asks for the list either way).  Results
-become columns when they are scalars (column ``result``) or dicts of scalars (a column per
-key, prefixed ``result_`` if it clashes with a parameter); other results are left out of
-the table (load them with ``func.where(...)``).  Rows are in the order the calls ran.
+become columns when they are scalars (column ``result``), dicts of scalars (a column per
+key, prefixed ``result_`` if it clashes with a parameter) or tuples (``result_0``,
+``result_1``, ...; a namedtuple's field names); other results are left out of the table
+(load them with ``func.where(...)``).  Rows are in the order the calls ran.
 
 ``func.where(mu=1.2)`` lists the stored calls whose parameters match; a criterion may be
 a value or a predicate (``n=lambda n: n > 10``).
@@ -190,6 +191,9 @@ def _call_row(
 def _results(value: Any, taken: Iterable[str]) -> dict[str, Any]:
     if is_scalar(value):
         return {"result": _plain(value)}
+    if isinstance(value, tuple):  # return a, b -> result_0, result_1 (a namedtuple: its fields)
+        fields = getattr(value, "_fields", None) or [f"result_{i}" for i in range(len(value))]
+        value = dict(zip(fields, value, strict=True))
     if isinstance(value, dict):
         taken = set(taken)
         out = {}
