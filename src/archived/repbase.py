@@ -242,12 +242,14 @@ class Context:
         writer, self.writer = self.writer, None
         if writer is None:
             return
+        placed = False
         try:
             writer.close()
-        finally:
             if ok:
                 os.replace(writer.path, str(self.datafile))
-            else:
+                placed = True
+        finally:
+            if not placed:  # failed, or flushing or renaming it failed: no partial file
                 with contextlib.suppress(OSError):
                     os.remove(writer.path)
 
