@@ -191,6 +191,7 @@ def commit_entry(
                 if keep_info and _read_text(folder, name) != base:
                     continue  # the info changed under us: rebuild on the new one
                 _swap_in(folder, name, tmp, files, token, backup_data)
+            written = []  # committed: the entry refers to them now, keep them on any error
             break
         if durable:
             _fsync_dir(folder)
@@ -225,6 +226,7 @@ def set_info(
     tmp = os.path.join(folder, f".{name}.{token}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     info_file = f"{name}.{token}-info.h5"
+    doomed = [tmp, os.path.join(folder, info_file)]
     try:
         info_src, info_files = _encode_into(folder, "info", info, array_threshold, info_file)
         # Holding the lock while reading the value keeps a concurrent value write from
@@ -239,11 +241,12 @@ def set_info(
             files = value_files + info_files
             _write_all(fd, _entry_text(name, info_src, value_src, files).encode(), durable)
             _swap_in(folder, name, tmp, files, token, backup_data)
+            doomed = []  # committed: the entry refers to its info file now
         if durable:
             _fsync_dir(folder)
     except BaseException:
         os.close(fd)
-        _remove_quietly(tmp, os.path.join(folder, info_file))
+        _remove_quietly(*doomed)
         raise
     os.close(fd)
     _finish_drop(folder, name, token, backup_data)
@@ -416,9 +419,12 @@ def sweep_leftovers(folder: str) -> list[str]:
         if not _writer_gone(token, item, now):
             continue
         if kind == "tmp":
+            pid = token.split("-")[1] if token.count("-") == 2 else ""
             for data in (f"{name}.{token}.h5", f"{name}.{token}-info.h5"):
-                if _remove_quietly(os.path.join(folder, data)):
-                    removed.append(data)
+                # and the array writer's temporary file, if it died before renaming it
+                for leftover in (data, f"{data}.tmp{pid}"):
+                    if _remove_quietly(os.path.join(folder, leftover)):
+                        removed.append(leftover)
         elif kind == "drop":
             removed.extend(_drop_unreferenced(folder, name, item.path))
         if _remove_quietly(item.path):
@@ -616,10 +622,14 @@ def _swap_in(
             os.makedirs(backup, exist_ok=True)
             stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{token}"
             os.link(final, os.path.join(backup, f"{name}.{stamp}.py"))
-    if tmp is None:
-        os.unlink(final)
-    else:
-        os.replace(tmp, final)
+    try:
+        if tmp is None:
+            os.unlink(final)
+        else:
+            os.replace(tmp, final)
+    except BaseException:
+        _remove_quietly(os.path.join(folder, f".{name}.{token}.drop"))  # nothing to drop
+        raise
 
 
 def _finish_drop(folder: str, name: str, token: str, backup_data: bool) -> None:
