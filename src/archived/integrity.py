@@ -43,7 +43,7 @@ from .locking import StoreLock
 __all__ = ["VerifyReport", "verify", "repair"]
 
 _DATA_FILE = re.compile(
-    r"(?P<name>[A-Za-z_]\w*)\.(?P<token>[0-9a-f]{6}-\d+-[0-9a-f]{8})(?:-info)?\.h5"
+    r"(?P<name>[A-Za-z_]\w*)\.(?P<token>[0-9a-f]{6}-\d+-[0-9a-f]{8})(?:-info)?\.h5(?:\.tmp\d+)?"
 )
 _HIDDEN = re.compile(
     r"\.(?P<name>\w+)\.(?:(?P<token>[0-9a-f]{6}-\d+-[0-9a-f]{8})\.(?P<kind>tmp|drop)|claim)"
