@@ -101,23 +101,26 @@ _KILLED_WRITER = textwrap.dedent(
     """
     import os, sys, time
     import numpy as np
-    from archived import entries
+    from archived import entries, hdf5
     from archived.dataset import DataSet
 
     def stall(*args, **kwargs):
         print("committing", flush=True)
         time.sleep(60)
 
-    entries._swap_in = stall   # die between writing the data and swapping the entry in
+    if sys.argv[2] == "swap":
+        entries._swap_in = stall   # die between writing the data and swapping the entry in
+    else:
+        hdf5.ArrayWriter.close = stall  # die before the data file is renamed into place
     ds = DataSet("s", "w", path=sys.argv[1], array_threshold=10)
     ds.big = np.zeros(1000)
     """
 )
 
 
-def kill_a_writer_mid_commit(store):
+def kill_a_writer_mid_commit(store, when="swap"):
     proc = subprocess.Popen(
-        [sys.executable, "-c", _KILLED_WRITER, os.path.dirname(store)],
+        [sys.executable, "-c", _KILLED_WRITER, os.path.dirname(store), when],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -140,6 +143,18 @@ def test_leftovers_of_a_sigkilled_writer_are_reported_and_repaired_keeping_the_o
     assert sorted(repaired.removed) == sorted(report.leftovers) and repaired.ok
     assert entry_files(store) == before
     assert DataSet("s", path=os.path.dirname(store)).big.tolist() == list(np.arange(100.0))
+
+
+def test_a_writer_killed_while_writing_arrays_leaves_leftovers_the_next_writer_sweeps(store):
+    before = entry_files(store)
+    kill_a_writer_mid_commit(store, when="arrays")
+    report = verify(store)
+    assert any(".h5.tmp" in f for f in report.leftovers), report.leftovers
+    assert any(f.endswith(".tmp") and f.startswith(".") for f in report.leftovers)
+    DataSet("s", "w", path=os.path.dirname(store))  # a writer opening the store sweeps
+    after = verify(store)
+    assert after.ok and not after.leftovers
+    assert entry_files(store) == before
 
 
 def test_files_of_a_live_writer_are_in_progress_and_never_removed(store):
