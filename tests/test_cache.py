@@ -597,3 +597,33 @@ def test_a_damaged_entry_is_recomputed_and_rewritten_with_a_warning(store):
         np.testing.assert_array_equal(f(500), np.arange(500.0))
     np.testing.assert_array_equal(f(500), np.arange(500.0))
     assert runs == [500, 500]
+
+
+def test_a_script_run_as_main_and_imported_as_a_module_shares_its_results(tmp_path):
+    import subprocess
+
+    (tmp_path / "exp_script.py").write_text(
+        textwrap.dedent(
+            """
+            import os
+            from archived import archived
+
+            @archived()
+            def run(x):
+                with open(os.environ["COUNTER"], "a") as f:
+                    f.write("ran\\n")
+                return x * 2
+
+            if __name__ == "__main__":
+                print(run(21))
+            """
+        )
+    )
+    env = dict(os.environ, COUNTER=str(tmp_path / "count"), ARCHIVED_DIR=str(tmp_path / "r"))
+    run = [sys.executable, "exp_script.py"]
+    imported = [sys.executable, "-c", "import exp_script; print(exp_script.run(21))"]
+    for command in (run, imported, run):
+        out = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True)
+        assert out.stdout.strip() == "42", out.stderr
+    assert (tmp_path / "count").read_text() == "ran\n"
+    assert os.listdir(tmp_path / "r") == ["exp_script"]
