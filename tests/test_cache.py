@@ -627,3 +627,13 @@ def test_a_script_run_as_main_and_imported_as_a_module_shares_its_results(tmp_pa
         assert out.stdout.strip() == "42", out.stderr
     assert (tmp_path / "count").read_text() == "ran\n"
     assert os.listdir(tmp_path / "r") == ["exp_script"]
+
+
+def test_a_pandas_frame_argument_hits_on_the_second_call(store):
+    pd = pytest.importorskip("pandas")
+    f, runs = counted(store)
+    frame = pd.DataFrame({"a": [1.0, 2.0]})
+    f(frame, y=frame)
+    f(frame.copy(), y=frame.copy())
+    assert len(runs) == 1
+    assert f.calls()[0].parameters["x"].startswith("DataFrame(shape=(2, 1), key=")

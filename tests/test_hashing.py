@@ -282,3 +282,28 @@ def test_a_memory_mapped_array_keys_like_the_array_it_holds(tmp_path):
     m[:] = a
     assert hash_value(m) == hash_value(a)
     assert readable(m) == readable(a)
+
+
+def test_pandas_frames_and_series_are_keyed_by_labels_dtypes_and_values():
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"a": [1, 2], "b": [0.5, np.nan]}, index=["x", "y"])
+    assert hash_value(frame) == hash_value(frame.copy())
+    changed = frame.copy()
+    changed.loc["y", "a"] = 3
+    assert hash_value(frame) != hash_value(changed)
+    assert hash_value(frame) != hash_value(frame.rename(columns={"a": "c"}))
+    assert hash_value(frame) != hash_value(frame.astype({"a": "float64"}))
+    assert hash_value(frame) != hash_value(frame.set_axis(["x", "z"]))
+    assert hash_value(frame["a"]) == hash_value(frame["a"].copy())
+    assert hash_value(frame["a"]) != hash_value(frame["a"].rename("other"))
+    assert hash_value(frame.index) != hash_value(list(frame.index))
+    assert readable(frame).startswith("DataFrame(shape=(2, 2), key=")
+    multi = frame.set_index(pd.MultiIndex.from_tuples([(1, "p"), (2, "q")], names=["n", "s"]))
+    assert hash_value(multi) == hash_value(multi.copy())
+
+
+def test_pandas_values_that_are_python_objects_without_a_key_are_refused():
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"when": [pd.Timestamp("2020-01-01"), None]}, dtype=object)
+    with pytest.raises(UnkeyableArgumentError, match=r"df\.iloc\[:, 0\]"):
+        hash_value(frame, parameter="df")

@@ -21,6 +21,9 @@ What can be keyed, and how:
   keyed item by item.  Numpy scalars by dtype and bits.  Other ndarray subclasses (masked
   arrays, matrices) carry more than their content and are refused.
 * ``enum.Enum`` members by class and name, ``pathlib`` paths, ``range`` and ``slice``.
+* pandas ``Index``, ``Series`` and ``DataFrame`` by class, labels, dtypes and values
+  (values pandas can only give as Python objects, such as ``Timestamp`` or ``NA`` in
+  object columns, are refused).
 * Objects with an ``archive_1()`` method by their class and the ``(rep, args, imports)`` it
   returns, so two objects that would be archived identically share a key.
 
@@ -169,7 +172,22 @@ def readable(
     if callable(getattr(value, "archive_1", None)):
         rep, args, _ = value.archive_1()
         return f"{rep} with {inner(_as_mapping(args))!r}"
+    if _pandas_kind(value) is not None:
+        return f"{kind.__name__}(shape={value.shape}, key={hash_value(value)[:16]})"
     return f"<{kind.__module__}.{kind.__qualname__}>"
+
+
+def _pandas_kind(value: Any) -> str | None:
+    """'Index', 'Series' or 'DataFrame' for pandas objects (pandas is never imported here)."""
+    if type(value).__module__.partition(".")[0] != "pandas":
+        return None
+    for klass in type(value).__mro__:
+        if klass.__module__.partition(".")[0] == "pandas" and klass.__name__ in _PANDAS_KINDS:
+            return klass.__name__
+    return None
+
+
+_PANDAS_KINDS = ("Index", "Series", "DataFrame")
 
 
 def _is_hashable(value: Any) -> bool:
@@ -274,8 +292,31 @@ class _Encoder:
                 self.feed(hasher, part, f"{path} slice bound")
         elif callable(getattr(value, "archive_1", None)):
             self._archivable(hasher, value, path)
+        elif _pandas_kind(value) is not None:
+            self._pandas(hasher, value, path)
         else:
             self._refuse(value, path, "")
+
+    def _pandas(self, hasher: Any, value: Any, path: str) -> None:
+        """A pandas Index, Series or DataFrame: its class, labels, dtypes and values."""
+        kind = _pandas_kind(value)
+        hasher.update(_text(b"D", f"{type(value).__module__}.{type(value).__qualname__}"))
+        if kind == "Index":
+            self.feed(hasher, list(value.names), f"{path}.names")
+            hasher.update(_text(b"s", str(value.dtype)))
+            self._array(hasher, value.to_numpy(), path)
+        elif kind == "Series":
+            self.feed(hasher, value.name, f"{path}.name")
+            self._pandas(hasher, value.index, f"{path}.index")
+            hasher.update(_text(b"s", str(value.dtype)))
+            self._array(hasher, value.to_numpy(), path)
+        else:
+            self._pandas(hasher, value.columns, f"{path}.columns")
+            self._pandas(hasher, value.index, f"{path}.index")
+            for i in range(value.shape[1]):
+                column = value.iloc[:, i]
+                hasher.update(_text(b"s", str(column.dtype)))
+                self._array(hasher, column.to_numpy(), f"{path}.iloc[:, {i}]")
 
     def _array(self, hasher: Any, value: Any, path: str) -> None:
 
