@@ -603,3 +603,49 @@ def test_durable_commits_fsync_the_entry_and_the_directory(tmp_path, monkeypatch
     else:
         assert synced == []
     assert DataSet("s", path=str(tmp_path)).a == [1, 2]
+
+
+def test_a_store_being_created_is_never_visible_half_made(tmp_path):
+    import threading
+
+    done = threading.Event()
+    seen_bare = []
+
+    def create():
+        for n in range(40):
+            DataSet(f"s{n}", "w", path=str(tmp_path))
+        done.set()
+
+    thread = threading.Thread(target=create)
+    thread.start()
+    while not done.is_set():
+        for n in range(40):
+            if os.path.isdir(tmp_path / f"s{n}"):
+                try:
+                    DataSet(f"s{n}", path=str(tmp_path))
+                except StoreNotFoundError:
+                    seen_bare.append(n)
+    thread.join()
+    assert seen_bare == []
+    assert sorted(os.listdir(tmp_path)) == sorted(f"s{n}" for n in range(40))
+
+
+def test_writers_creating_one_store_at_once_all_write_into_it(tmp_path):
+    script = (
+        "import sys\nfrom archived.dataset import DataSet\n"
+        "ds = DataSet('s', 'w', path=sys.argv[1])\n"
+        "setattr(ds, 'w' + sys.argv[2], int(sys.argv[2]))\n"
+    )
+    procs = [
+        subprocess.Popen([sys.executable, "-c", script, str(tmp_path), str(i)]) for i in range(4)
+    ]
+    assert [p.wait(timeout=60) for p in procs] == [0] * 4
+    assert os.listdir(tmp_path) == ["s"]
+    ds = DataSet("s", path=str(tmp_path))
+    assert {name: getattr(ds, name) for name in ds} == {f"w{i}": i for i in range(4)}
+
+
+def test_an_existing_empty_directory_becomes_a_store(tmp_path):
+    (tmp_path / "s").mkdir()
+    DataSet("s", "w", path=str(tmp_path)).a = 1
+    assert DataSet("s", path=str(tmp_path)).a == 1

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 from collections.abc import Iterable, Iterator
 from types import TracebackType
 from typing import Any
@@ -175,22 +176,34 @@ class DataSet:
                 self._report("removed leftovers of killed writers: %s", removed)
 
     def _create(self, folder: str, init: str) -> None:
+        """Make the store; readers see no store or a complete one, never a bare directory."""
         from .storemodule import loader_source
 
-        if os.path.isdir(folder) and any(not n.startswith(".") for n in os.listdir(folder)):
-            raise InvalidNameError(
-                self._module_name,
-                f"{folder!r} exists and is not an archived DataSet; "
-                "choose another name or an empty directory",
-            )
-        os.makedirs(folder, exist_ok=True)
-        tmp = os.path.join(folder, f".__init__.{entries.new_token()}.tmp")
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(loader_source(self._module_name))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, init)
-        entries._fsync_dir(folder)
+        not_a_store = InvalidNameError(
+            self._module_name,
+            f"{folder!r} exists and is not an archived DataSet; "
+            "choose another name or an empty directory",
+        )
+        if os.path.isdir(folder):
+            if any(not n.startswith(".") for n in os.listdir(folder)):
+                raise not_a_store
+            _write_durably(folder, init, loader_source(self._module_name))
+        else:
+            parent = os.path.dirname(folder) or "."
+            os.makedirs(parent, exist_ok=True)
+            staging = os.path.join(parent, f".{self._module_name}.{entries.new_token()}.new")
+            os.mkdir(staging)
+            try:
+                _write_durably(
+                    staging, os.path.join(staging, "__init__.py"), loader_source(self._module_name)
+                )
+                os.rename(staging, folder)
+            except OSError:
+                shutil.rmtree(staging, ignore_errors=True)
+                if not (os.path.isfile(init) and _is_ours(init)):
+                    raise not_a_store from None
+                return  # another writer created it first
+            entries._fsync_dir(parent)
         self._report("created DataSet %r", folder)
 
     def close(self) -> None:
@@ -438,6 +451,16 @@ class DataSet:
 
 
 _RESERVED = frozenset(n for n in dir(DataSet) if not n.startswith("_"))
+
+
+def _write_durably(folder: str, path: str, text: str) -> None:
+    tmp = os.path.join(folder, f".__init__.{entries.new_token()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    entries._fsync_dir(folder)
 
 
 def _is_ours(init: str) -> bool:
