@@ -420,3 +420,28 @@ def test_later_insert_of_an_object_already_made_persistent_gets_its_own_copy():
     a.insert(q=[x])
     d = restore(str(a))
     assert d["p"][0] == d["q"][0] == [1] and d["p"][0] is not d["q"][0]
+
+
+def test_archiving_and_restoring_leave_the_garbage_collector_as_they_found_it():
+    import gc
+
+    a = Archive()
+    a.insert(x=[1])
+    assert gc.isenabled()
+    restore(str(a))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        b = Archive()
+        b.insert(y=[2])
+        restore(str(b))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    bad = Archive()
+    bad.insert(g=(i for i in []))
+    with pytest.raises(UnarchivableError):
+        str(bad)
+    with pytest.raises(ZeroDivisionError):
+        restore("x = 1 / 0")
+    assert gc.isenabled()

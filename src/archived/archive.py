@@ -43,10 +43,13 @@ Archives stay inside this small grammar, so a safe loader can check them with ``
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import keyword
 import math
 import os
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from .codegen import CLEANUP, generate
@@ -182,9 +185,11 @@ class Archive:
             return ""
         ctx = self._context()
         try:
-            graph = Graph(ctx)
-            roots = [(name, *graph.add_root(name, obj)) for name, obj in self._pending]
-            chunk = generate(roots, self._names, self.scoped, self.gname_prefix)
+            with _gc_paused():
+                graph = Graph(ctx)
+                roots = [(name, *graph.add_root(name, obj)) for name, obj in self._pending]
+                chunk = generate(roots, self._names, self.scoped, self.gname_prefix)
+                del graph, roots
         except BaseException:
             ctx.close(ok=False)
             raise
@@ -306,15 +311,17 @@ def restore(
     saved = d.get("__builtins__", _ABSENT)
     if datadir is None and isinstance(d.get("__file__"), str):
         datadir = os.path.dirname(os.path.abspath(d["__file__"]))
-    code = compile(archive, d.get("__file__", "<archive>"), "exec")
+    with _gc_paused():
+        code = compile(archive, d.get("__file__", "<archive>"), "exec")
     try:
-        if datadir is None:
-            exec(code, d)
-        else:
-            from .arrays import using_datadir
-
-            with using_datadir(datadir):
+        with _gc_paused():
+            if datadir is None:
                 exec(code, d)
+            else:
+                from .arrays import using_datadir
+
+                with using_datadir(datadir):
+                    exec(code, d)
     finally:
         if saved is _ABSENT:
             d.pop("__builtins__", None)
@@ -324,6 +331,33 @@ def restore(
 
 
 _ABSENT = object()
+_gc_lock = threading.Lock()
+_gc_depth = 0
+_gc_was_enabled = False
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while archiving or restoring.
+
+    Both build many objects and no cycles (an archive cannot contain one), so the
+    collector's passes over them are pure cost, growing with the number of live objects.
+    Nested and concurrent uses share one pause; the collector is re-enabled only if it
+    was enabled when the first of them started.
+    """
+    global _gc_depth, _gc_was_enabled
+    with _gc_lock:
+        if _gc_depth == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_depth += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_depth -= 1
+            if _gc_depth == 0 and _gc_was_enabled:
+                gc.enable()
 
 
 def repr_(obj: Any, robust: bool = True) -> str:

@@ -77,6 +77,15 @@ class _Writer:
         return "".join(line + "\n" for line in (*self.import_lines, *lines))
 
     def _node(self, node: Node) -> None:
+        if node.text is not None:
+            if node.refs > 1 or node.names:
+                name = node.names[0] if node.names else self._helper()
+                self.lines.append(f"{name} = {node.text}")
+                node.expr = name
+            else:
+                node.expr = node.text
+                node.depth = 1
+            return
         rep = node.rep
         depth = 0
         if node.has_nodes:

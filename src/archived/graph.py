@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .builtin_reps import PLAIN_TYPES, plain_text
 from .errors import CycleError, UnarchivableError
-from .reps import ATOMS, Context, Rep, rep_for
+from .reps import ATOMS, REGISTRY, Context, Rep, rep_for
 
 __all__ = ["Node", "Graph"]
 
@@ -40,6 +41,7 @@ class Node:
         "expr",
         "depth",
         "has_nodes",
+        "text",
     )
 
     def __init__(self, obj: Any, rep: Rep) -> None:
@@ -53,6 +55,7 @@ class Node:
         self.expr = ""
         self.depth = 0
         self.has_nodes = False  # some kid is a Node, not atom text
+        self.text: str | None = None  # the finished expression of an atoms-only leaf
 
 
 class Graph:
@@ -65,10 +68,14 @@ class Graph:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.nodes: dict[int, Node] = {}
+        self.order: list[Node] = []
+        # atoms-only lists/tuples/dicts skip the per-element walk, unless re-registered
+        self.plain = {t for t, handler in PLAIN_TYPES.items() if REGISTRY.get(t) is handler}
 
     def add_root(self, name: str, obj: Any) -> tuple[str | Node, list[Node]]:
         """Walk ``obj`` inserted as ``name``; return its entry and the new nodes."""
         order: list[Node] = []
+        self.order = order
         entry = self._atom(obj)
         if entry is not None:
             return entry, order
@@ -87,6 +94,15 @@ class Graph:
         return None if f is None else f(obj)
 
     def _new(self, obj: Any, stack: list[Node], root: str) -> Node:
+        if type(obj) in self.plain:
+            text = plain_text(obj)
+            if text is not None:
+                node = Node(obj, _LEAF)
+                node.text = text
+                node.state = DONE
+                self.nodes[id(obj)] = node
+                self.order.append(node)
+                return node
         try:
             rep = rep_for(obj, self.ctx)
         except UnarchivableError as err:
@@ -144,6 +160,9 @@ class Graph:
                     again = node.kids[j]
                     if isinstance(again, Node):
                         again.refs += 1
+
+
+_LEAF = Rep(lambda kids, aliases: "")  # the rep of atoms-only leaves: their text is ready
 
 
 def _path(root: str, stack: list[Node]) -> str:
