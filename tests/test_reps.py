@@ -275,3 +275,10 @@ def test_container_subclass_with_slot_or_instance_state_keeps_it():
     assert type(got[0]) is SlotList and got[0] == [1] and got[0].meta == "m"
     assert type(got[1]) is AttrDict and got[1] == {"a": 1} and got[1].note == "n"
     assert type(got[2]) is AttrDict and got[2] == {"b": 2}
+
+
+def test_array_threshold_accepts_numpy_integers(tmp_path):
+    arch = Archive(array_threshold=np.int64(2), datafile=str(tmp_path / "d.h5"))
+    arch.insert(a=np.arange(5), b=np.arange(2))
+    src = str(arch)
+    assert "_load_array('d.h5', 'a0')" in src and "b = _array([0, 1]" in src

@@ -47,6 +47,7 @@ import contextlib
 import gc
 import keyword
 import math
+import numbers
 import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping
@@ -245,7 +246,7 @@ class Archive:
 
 
 def _check_threshold(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"option array_threshold= must be a number, not {value!r}")
     if math.isnan(value) or value < 0:
         raise ValueError(f"option array_threshold={value!r} must be >= 0 (inf keeps all inline)")
