@@ -62,6 +62,12 @@ def _values(dtype: np.dtype, n: int) -> np.ndarray:
     return out
 
 
+def _inf_minus_inf() -> np.ndarray:
+    """The nan a computation makes (negative on x86, positive on ARM), next to others."""
+    with np.errstate(invalid="ignore"):
+        return np.array([np.inf, 1.0, np.nan]) - np.array([np.inf, 0, 0])
+
+
 def _floaty(dtype: str) -> np.ndarray:
     out = np.array(
         [0.0, -0.0, 1.5, -np.inf, np.inf, np.nan, 1e-310, 2.0**-1074, 1 / 3], dtype=dtype
@@ -80,6 +86,11 @@ CASES: dict[str, np.ndarray] = {
     "uint64_extremes": np.array([2**64 - 1, 0], dtype=">u8"),
     **{f"float_{t}": _floaty(t) for t in ["<f2", "<f4", "<f8", ">f2", ">f4", ">f8"]},
     "float64_random_bits": _values(np.dtype("<f8"), 50),
+    "float_computed_nan": _inf_minus_inf(),
+    **{
+        f"float_negative_nan_{t}": np.array([-np.nan, np.nan, 2.5], dtype=t)
+        for t in ["<f2", ">f4", "<f8"]
+    },
     "float32_random_bits": _values(np.dtype(">f4"), 50),
     "float64_nan_payloads": np.array(
         [0x7FF8000000000001, 0xFFF8000000000000, 0x7FF0000000000001], dtype="<u8"
@@ -302,6 +313,7 @@ def test_all_table_arrays_share_one_file_and_keep_their_keys(tmp_path):
         (np.array([b"ab"], dtype="S3"), "_array([b'ab'], dtype='|S3')"),
         (np.array(1.5, dtype=">f4"), "_array(1.5, dtype='>f4')"),
         (np.array([np.nan, -np.inf]), "_array([nan, -inf], dtype='float64')"),
+        (np.array([[-np.nan], [-np.inf]]), "_array([[-nan], [-inf]], dtype='float64')"),
         (np.array([1 + 2j]), "_array([(1+2j)], dtype='complex128')"),
         (
             np.array(["2020-01-01", "NaT"], dtype="M8[D]"),
@@ -410,6 +422,8 @@ SCALARS = {
     "float16": np.float16(-0.0),
     "float64_nan": np.float64(np.nan),
     "float64_neg_inf": np.float64(-np.inf),
+    "float64_negative_nan": np.float64(-np.nan),
+    "complex_negative_nan": np.complex128(complex(-np.nan, np.nan)),
     "float64_nan_payload": np.array(0x7FF8000000000001, "<u8").view("<f8")[()],
     "float32_nan_payload": np.array(0x7FC00001, "<u4").view("<f4")[()],
     "longdouble": np.longdouble(1) / np.longdouble(3),
@@ -465,6 +479,7 @@ def test_inline_scalar_rebuilds_same_type_dtype_and_bits(name):
         (np.datetime64("2020-01-02T03:04", "m"), "_datetime64('2020-01-02T03:04', 'm')"),
         (np.timedelta64(5, "s"), "_timedelta64(5, 's')"),
         (np.float64(np.nan), "_float64(nan)"),
+        (np.float32(-np.nan), "_float32(-nan)"),
     ],
 )
 def test_inline_scalar_is_readable_when_exact(x, expected):

@@ -310,13 +310,35 @@ def _readable_floats(b: np.ndarray) -> tuple[str, list[Import]] | None:
     if np.isinf(b).any():
         extra.append(_INF)
     nans = np.isnan(b)
-    if nans.any():
-        # python's nan converted to this dtype must reproduce every nan's bits
-        reference = np.array(math.nan, dtype=b.dtype).tobytes()
-        if b[nans].tobytes() != reference * int(nans.sum()):
-            return None
-        extra.append(_NAN)
-    return repr(b.tolist()), extra
+    if not nans.any():
+        return repr(b.tolist()), extra
+    extra.append(_NAN)
+    # every nan must be what python's nan or -nan (x86's result of inf - inf) becomes
+    # in this dtype; other payloads need the bytes form
+    bits = np.frombuffer(b[nans].tobytes(), dtype=f"u{b.dtype.itemsize}")
+    positive, negative = (
+        np.frombuffer(np.array(v, dtype=b.dtype).tobytes(), dtype=bits.dtype)[0]
+        for v in (math.nan, -math.nan)
+    )
+    is_negative = bits == negative
+    if not ((bits == positive) | is_negative).all():
+        return None
+    if not is_negative.any():
+        return repr(b.tolist()), extra
+    return _nested_text(b.tolist()), extra
+
+
+def _nested_text(values: Any) -> str:
+    """Like ``repr`` of nested lists of floats, but writing a negative nan as ``-nan``."""
+    if isinstance(values, list):
+        return "[" + ", ".join(_nested_text(v) for v in values) + "]"
+    return _float_text(values)
+
+
+def _float_text(x: float) -> str:
+    if math.isnan(x):
+        return "-nan" if math.copysign(1.0, x) < 0 else "nan"
+    return repr(x)
 
 
 def _readable_complex(b: np.ndarray) -> tuple[str, list[Import]] | None:
@@ -404,10 +426,11 @@ def _readable_scalar(x: np.generic) -> tuple[str, list[Import]] | None:
         return f"{alias}({int(x)!r})", [ctor]
     if kind == "f" and x.dtype.itemsize <= 8:
         value = float(x)
-        return f"{alias}({value!r})", [ctor, *_special_imports(value)]
+        return f"{alias}({_float_text(value)})", [ctor, *_special_imports(value)]
     if kind == "c" and x.dtype.itemsize <= 16:
         re, im = float(x.real), float(x.imag)
-        return f"{alias}({re!r}, {im!r})", [ctor, *_special_imports(re, im)]
+        text = f"{alias}({_float_text(re)}, {_float_text(im)})"
+        return text, [ctor, *_special_imports(re, im)]
     if kind == "S":
         return f"{alias}({bytes(cast(bytes, x))!r})", [ctor]
     if kind == "U":
