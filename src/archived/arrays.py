@@ -37,6 +37,7 @@ __all__ = [
     "from_bytes",
     "scalar_from_bytes",
     "contiguous",
+    "is_plain_string_dtype",
     "READABLE_LIMIT",
     "dtype_literal",
     "dtype_from_literal",
@@ -82,7 +83,9 @@ def inline_array(a: np.ndarray) -> tuple[str, list[Import]] | None:
     """
     if not isinstance(a, np.ndarray):
         raise TypeError(f"inline_array() needs a numpy.ndarray, not {type(a).__name__!r}")
-    if a.dtype.hasobject or (type(a) is not np.ndarray and not isinstance(a, np.memmap)):
+    if type(a) is not np.ndarray and not isinstance(a, np.memmap):
+        return None
+    if a.dtype.hasobject and not is_plain_string_dtype(a.dtype):
         return None
     b = contiguous(a)
     order: Order = "F" if b.flags.f_contiguous and not b.flags.c_contiguous else "C"
@@ -90,6 +93,8 @@ def inline_array(a: np.ndarray) -> tuple[str, list[Import]] | None:
     order_kw = ", order='F'" if order == "F" else ""
     if b.size == 0:
         return f"_zeros({b.shape!r}, dtype={dtype_text}{order_kw})", [_ZEROS]
+    if b.dtype.kind == "T":  # no bytes form: its items point into an arena
+        return f"_array({b.tolist()!r}, dtype={dtype_text}{order_kw})", [_ARRAY]
     readable = _readable_values(b) if b.size <= READABLE_LIMIT else None
     if readable is not None:
         values, extra = readable
@@ -178,6 +183,8 @@ def contiguous(a: np.ndarray) -> np.ndarray:
     """
     if a.strides in (_strides(a, "C"), _strides(a, "F")):
         return a
+    if a.dtype.hasobject:  # items are references: no raw view, and no padding either
+        return a.copy(order="K")
     # a copy also when numpy calls ``a`` contiguous but its strides are odd (length-1
     # axes with any stride): code handing the buffer to C may trust the strides
     raw = a.view(np.dtype((np.void, a.dtype.itemsize)))
@@ -192,6 +199,19 @@ def _strides(a: np.ndarray, order: str) -> tuple[int, ...]:
         out.append(step)
         step *= n
     return tuple(out) if order == "F" else tuple(reversed(out))
+
+
+def is_plain_string_dtype(dt: np.dtype) -> bool:
+    """Whether ``dt`` is numpy 2's variable-width ``StringDType()`` with default options.
+
+    Such arrays are archived by value, as ``dtype='T'``; a ``StringDType`` with an
+    ``na_object`` has no literal form and is left to the caller, like object arrays.
+
+    >>> import numpy as np
+    >>> is_plain_string_dtype(np.dtype('T')), is_plain_string_dtype(np.dtype('U3'))
+    (True, False)
+    """
+    return dt.kind == "T" and repr(dt) == "StringDType()"
 
 
 def dtype_literal(dt: np.dtype) -> Any:
@@ -233,6 +253,8 @@ def dtype_from_literal(literal: Any) -> np.dtype:
 
 
 def _simple_dtype_literal(dt: np.dtype) -> str:
+    if dt.kind == "T":
+        return "T"
     if dt.isnative and dt.kind in "biufcmM":
         if _is_exact_name(dt.name, dt):
             return dt.name

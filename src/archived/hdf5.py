@@ -114,12 +114,18 @@ class ArrayWriter:
         if self._file is None:
             raise ValueError(f"ArrayWriter for {self.path!r} is closed")
         key = f"a{len(self.keys)}"
-        if not isinstance(a, np.ndarray) or a.dtype.hasobject:
-            what = type(a).__name__ if not isinstance(a, np.ndarray) else "object array"
-            raise UnarchivableError(what, key, "only numpy arrays without objects go to HDF5")
-        from .arrays import contiguous
+        from .arrays import contiguous, is_plain_string_dtype
 
+        if not isinstance(a, np.ndarray):
+            raise UnarchivableError(type(a).__name__, key, "only numpy arrays go to HDF5")
+        text = is_plain_string_dtype(a.dtype)
+        if a.dtype.hasobject and not text:
+            what = "StringDType array" if a.dtype.kind == "T" else "object array"
+            raise UnarchivableError(what, key, "only arrays of values go to HDF5")
         b = contiguous(a)
+        if text:  # variable-width strings: stored fixed-width, restored as StringDType
+            width = max(1, int(np.strings.str_len(b).max(initial=0)))
+            b = b.astype(f"U{width}")
         fortran = b.flags.f_contiguous and not b.flags.c_contiguous
         data = b.T if fortran else b  # C-contiguous in both cases, no copy
         native = b.dtype.isnative and b.dtype.kind in _NATIVE_KINDS and _hdf5_exact(b.dtype)
@@ -130,6 +136,8 @@ class ArrayWriter:
             "shape": list(b.shape),
             "dtype": repr(_dtype_literal(b.dtype)),
         }
+        if text:
+            entry["as"] = "T"
         with _HDF5_LOCK:
             # no modification times: the same arrays give a byte-identical file
             node = self._file.create_array(
@@ -253,7 +261,7 @@ def _rebuild(data: np.ndarray, attrs: dict[str, Any]) -> np.ndarray:
         raise ValueError(f"stored {data.shape} {data.dtype}, expected {stored_shape} {dtype}")
     elif data.dtype.type is not dtype.type:
         data = data.view(dtype)  # e.g. longlong, which HDF5 reads back as int64
-    return data.T if fortran else data
+    return _restore_kind(data.T if fortran else data, attrs.get(_ATTR_PREFIX + "as"))
 
 
 def _layout(dtype_text: Any, shape: Any, order: Any) -> tuple[np.dtype, tuple[int, ...], bool]:
@@ -325,7 +333,16 @@ def _read_indexed(f: BinaryIO, entry: dict[str, Any], data_end: int) -> np.ndarr
     else:
         raw = np.zeros(0, dtype=np.uint8)
     data = _from_raw(raw, dtype, stored_shape)
-    return data.T if fortran else data
+    return _restore_kind(data.T if fortran else data, entry.get("as"))
+
+
+def _restore_kind(data: np.ndarray, kind: Any) -> np.ndarray:
+    """Turn stored fixed-width strings back into ``StringDType`` when they were that."""
+    if kind is None:
+        return data
+    if str(kind) != "T":
+        raise ValueError(f"unknown stored kind {kind!r}")
+    return data.astype(np.dtypes.StringDType())
 
 
 def _read_exactly(f: BinaryIO, n: int) -> bytes:
