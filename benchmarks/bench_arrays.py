@@ -123,7 +123,7 @@ def main() -> None:
             )
         verdict = "meets" if min(worst) >= 0.8 else "MISSES"
         print(
-            f"worst ratio {min(worst):.2f}x: {verdict} the >= 0.8x target (ratio = numpy/archived)"
+            f"worst ratio {min(worst):.3f}x: {verdict} the >= 0.8x target (ratio = numpy/archived)"
         )
 
 
