@@ -783,3 +783,20 @@ def test_inline_scalar_is_exact_for_arbitrary_scalars(data):
     assert type(got) is type(x)
     assert got.dtype == x.dtype and got.dtype.str == x.dtype.str
     assert got.tobytes() == x.tobytes()
+
+
+def test_benchmark_script_runs_and_prints_a_ratio_table(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).parent.parent / "benchmarks" / "bench_arrays.py"
+    out = subprocess.run(
+        [sys.executable, str(script), "--sizes", "1", "--repeats", "1", "--dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "write ratio" in out and "read ratio" in out
+    assert out.splitlines()[-1].startswith("worst ratio")
+    assert not list(tmp_path.iterdir())  # its files are cleaned up
