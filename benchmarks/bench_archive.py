@@ -71,17 +71,23 @@ def shares(d: dict[str, Any], n: int) -> bool:
 
 def median_times(
     methods: dict[str, Callable[[Any], Any]], data: Any, repeats: int
-) -> dict[str, tuple[float, Any]]:
-    """Median time of each method; the methods take turns in every round, so a change in
-    the machine's load affects all of them alike."""
-    times: dict[str, list[float]] = {name: [] for name in methods}
+) -> dict[str, tuple[float, float, Any]]:
+    """Median wall and CPU time of each method.  The methods take turns in every round, so
+    a change in the machine's load affects all of them alike; CPU time (of this process)
+    is the figure that other processes on a busy machine disturb least."""
+    wall: dict[str, list[float]] = {name: [] for name in methods}
+    cpu: dict[str, list[float]] = {name: [] for name in methods}
     outs: dict[str, Any] = {}
     for _ in range(repeats):
         for name, fn in methods.items():
-            t0 = time.perf_counter()
+            c0, t0 = time.process_time(), time.perf_counter()
             outs[name] = fn(data)
-            times[name].append(time.perf_counter() - t0)
-    return {name: (statistics.median(ts), outs[name]) for name, ts in times.items()}
+            wall[name].append(time.perf_counter() - t0)
+            cpu[name].append(time.process_time() - c0)
+    return {
+        name: (statistics.median(wall[name]), statistics.median(cpu[name]), outs[name])
+        for name in methods
+    }
 
 
 def exponent(sizes: list[int], times: list[float]) -> float:
@@ -109,31 +115,43 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         print("persist not installed: its column is skipped", file=sys.stderr)
         del methods["persist"]
-    results: dict[str, list[float]] = {m: [] for m in methods}
-    print(f"python {sys.version.split()[0]}, str + restore, median of interleaved rounds")
-    header = f"{'N':>8} " + " ".join(f"{m + ' [s]':>14}" for m in methods)
-    header += f" {'persist/arch':>13} {'arch/repr':>10}"
-    print(header)
+    results: dict[str, dict[str, list[float]]] = {
+        clock: {m: [] for m in methods} for clock in ("wall", "cpu")
+    }
+    rows: dict[str, list[str]] = {"wall": [], "cpu": []}
     for n in args.sizes:
         data = make_data(n)
         repeats = max(1, args.repeats * 10**4 // max(n, 10**3) // 2) if n < 10**4 else args.repeats
-        row = []
-        for name, (t, out) in median_times(methods, data, repeats).items():
+        for name, (wall, cpu, out) in median_times(methods, data, repeats).items():
             if out != data:
                 raise SystemExit(f"{name} did not restore the data at N={n}")
             if name in ("archived", "pickle") and not shares(out, n):
                 raise SystemExit(f"{name} lost shared references at N={n}")
-            results[name].append(t)
-            row.append(t)
-        line = f"{n:>8} " + " ".join(f"{t:>14.4f}" for t in row)
-        arch = results["archived"][-1]
-        ratio = results["persist"][-1] / arch if "persist" in results else float("nan")
-        line += f" {ratio:>13.1f} {arch / results['repr+exec'][-1]:>10.2f}"
-        print(line, flush=True)
-    if len(args.sizes) > 1:
-        print("scaling exponent (log-log fit of time vs N):")
-        for name, times in results.items():
-            print(f"  {name:>10}: {exponent(args.sizes, times):.2f}")
+            results["wall"][name].append(wall)
+            results["cpu"][name].append(cpu)
+        for clock, table in results.items():
+            arch = table["archived"][-1]
+            ratio = table["persist"][-1] / arch if "persist" in table else float("nan")
+            line = f"{n:>8} " + " ".join(f"{table[m][-1]:>14.4f}" for m in methods)
+            rows[clock].append(line + f" {ratio:>13.1f} {arch / table['repr+exec'][-1]:>10.2f}")
+        print(f"N={n} done", file=sys.stderr, flush=True)
+    header = f"{'N':>8} " + " ".join(f"{m + ' [s]':>14}" for m in methods)
+    header += f" {'persist/arch':>13} {'arch/repr':>10}"
+    for clock, title in (("wall", "wall-clock"), ("cpu", "CPU (this process)")):
+        print(
+            f"\npython {sys.version.split()[0]}, str + restore, {title} seconds, "
+            "median of interleaved rounds"
+        )
+        print(header)
+        print("\n".join(rows[clock]))
+        if len(args.sizes) > 1:
+            print(
+                "scaling exponent (log-log fit of time vs N): "
+                + ", ".join(
+                    f"{name} {exponent(args.sizes, times):.2f}"
+                    for name, times in results[clock].items()
+                )
+            )
     return 0
 
 
