@@ -68,6 +68,32 @@ HOSTILE = [
         "from pickle import loads as _l\nx = _l({payload!r})\n",
         "pickle payload naming '",
     ),
+    (
+        "unpickles_os_system_through_the_memo",
+        "from pickle import loads as _l\nx = _l({memo_payload!r})\n",
+        "naming 'os.system'",
+    ),
+    (
+        "unpickles_a_global_named_indirectly",
+        "from pickle import loads as _l\nx = _l({dup_payload!r})\n",
+        "naming a global indirectly",
+    ),
+    (
+        "unpickles_through_the_extension_registry",
+        "from pickle import loads as _l\nx = _l(b'\\x80\\x02\\x82\\x01.')\n",
+        "EXT1",
+    ),
+    (
+        "unpickles_builtins_print",
+        "from pickle import loads as _l\nx = _l({print_payload!r})\n",
+        "naming 'builtins.print'",
+    ),
+    (
+        "unpickles_a_100_gb_bytearray",
+        "from pickle import loads as _l\n"
+        "x = _l(b'cbuiltins\\nbytearray\\n(I100000000000\\ntR.')\n",
+        "bytearray() of a int",
+    ),
     ("loads_with_numpy_load", "from numpy import load as _l\nx = _l({victim!r})\n", "numpy.load"),
     ("saves_with_numpy_save", "import numpy as _np\nx = _np.save({out!r}, 1)\n", "numpy.save"),
     (
@@ -143,7 +169,14 @@ def test_hostile_archive_is_refused_without_side_effects(tmp_path, src, expected
     victim.write_text("precious")
     store = tmp_path / "store"
     store.mkdir()
-    text = src.format(out=str(tmp_path / "pwned"), victim=str(victim), payload=_payload())
+    text = src.format(
+        out=str(tmp_path / "pwned"),
+        victim=str(victim),
+        payload=_payload(),
+        memo_payload=b"\x80\x04\x8c\x02os\x94\x8c\x06system\x94h\x00h\x01\x93\x8c\x04true\x85R.",
+        dup_payload=b"\x80\x02\x8c\x02os\x8c\x06system2\x93.",
+        print_payload=pickle.dumps(print),
+    )
     files, environ, modules = _snapshot(tmp_path), dict(os.environ), set(sys.modules)
     start = time.perf_counter()
     with pytest.raises(UnsafeArchiveError, match="unsafe archive: ") as info:

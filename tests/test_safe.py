@@ -8,6 +8,8 @@ import enum
 import fractions
 import os
 import sys
+import types
+import uuid
 
 import numpy as np
 import pytest
@@ -92,12 +94,22 @@ SAMPLE = {
         np.sin,
         np.float64,
     ],
+    "pickled_by_the_engine": [
+        np.dtype(">f4"),
+        np.dtype([("a", "<f8"), ("b", "<i4", (2,))]),
+        datetime.timezone.utc,
+        datetime.datetime(2020, 1, 2, tzinfo=datetime.timezone(datetime.timedelta(hours=2))),
+        NotImplemented,
+        types.SimpleNamespace(a=1),
+    ],
+    "more_types": [type(None), uuid.UUID(int=5), collections.ChainMap({1: 2})],
 }
 
 
 def test_everything_the_library_writes_for_builtins_and_numpy_loads_safely_unchanged():
     a = Archive()
     a.insert(**SAMPLE)
+    assert "_loads(" in str(a)  # pickles of allow-listed classes included
     normal, safe = both(str(a))
     assert sorted(safe) == sorted(SAMPLE)
     for name in SAMPLE:

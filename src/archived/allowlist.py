@@ -16,14 +16,16 @@ module                 callable constructors (other public names import as value
 ``numpy``              ``array dtype zeros`` and the scalar types (``float32``, ...);
                        never ``save``, ``load``, ``fromfile``, ``memmap``, ...
 ``math``               none (``nan``, ``inf`` are values)
-``collections``        ``OrderedDict Counter defaultdict deque``
+``collections``        ``OrderedDict Counter defaultdict deque ChainMap``
 ``datetime``           ``date datetime time timedelta timezone``
 ``fractions``          ``Fraction``
 ``decimal``            ``Decimal``
 ``archived.arrays``    ``from_bytes scalar_from_bytes load_array`` (in-store files only)
 ``archived.reps``      ``object_array``
-``pickle``             ``loads`` of data-only payloads (no class or function named in
-                       them); any payload with ``allow_pickle=True``
+``types``              ``SimpleNamespace`` (``NoneType`` and the like are values)
+``uuid``               ``UUID``
+``pickle``             ``loads``, of payloads naming only the constructors above
+                       (:mod:`archived.safepickle`); any payload with ``allow_pickle``
 =====================  ==============================================================
 
 >>> policy = Policy(allowed_modules=["mypkg.models"])
@@ -58,6 +60,8 @@ DEFAULT_MODULES: dict[str, frozenset[str] | None] = {
     "archived.arrays": frozenset({"from_bytes", "scalar_from_bytes", "load_array"}),
     "archived.hdf5": frozenset({"load_array"}),
     "archived.reps": frozenset({"object_array"}),
+    "types": frozenset({"NoneType", "EllipsisType", "NotImplementedType", "SimpleNamespace"}),
+    "uuid": frozenset({"UUID"}),
 }
 
 # module -> the constructors a safe load may call (numpy's scalar types are added)
@@ -67,13 +71,15 @@ CALLABLE_NAMES: dict[str, frozenset[str]] = {
         "range slice".split()
     ),
     "numpy": frozenset({"array", "dtype", "zeros"}),
-    "collections": frozenset({"OrderedDict", "Counter", "defaultdict", "deque"}),
+    "collections": frozenset({"OrderedDict", "Counter", "defaultdict", "deque", "ChainMap"}),
     "datetime": frozenset({"date", "datetime", "time", "timedelta", "timezone"}),
     "fractions": frozenset({"Fraction"}),
     "decimal": frozenset({"Decimal"}),
     "archived.arrays": frozenset({"from_bytes", "scalar_from_bytes", "load_array"}),
     "archived.hdf5": frozenset({"load_array"}),
     "archived.reps": frozenset({"object_array"}),
+    "types": frozenset({"SimpleNamespace"}),
+    "uuid": frozenset({"UUID"}),
 }
 
 # Names never imported, even as plain values: they run code, touch files or the process.
@@ -160,7 +166,7 @@ class Policy:
         if len(path) != 1:
             return False
         if module == "pickle":
-            return path[0] == "loads"  # the payload is checked by pickle_refusal()
+            return path[0] == "loads"  # the payload is checked by archived.safepickle
         if path[0] in CALLABLE_NAMES.get(module, ()):
             return True
         if module == "numpy":
@@ -202,6 +208,7 @@ def _default_callables(policy: Policy) -> dict[int, tuple[Any, Callable[..., Any
     import datetime
     import decimal
     import fractions
+    import uuid
 
     import numpy as np
 
@@ -227,6 +234,9 @@ def _default_callables(policy: Policy) -> dict[int, tuple[Any, Callable[..., Any
         (collections.Counter, finite(collections.Counter)),
         (collections.defaultdict, _defaultdict),
         (collections.deque, finite(collections.deque)),
+        (collections.ChainMap, finite(collections.ChainMap)),
+        (types.SimpleNamespace, types.SimpleNamespace),
+        (uuid.UUID, uuid.UUID),
         (datetime.date, datetime.date),
         (datetime.datetime, datetime.datetime),
         (datetime.time, datetime.time),
@@ -245,54 +255,11 @@ def _default_callables(policy: Policy) -> dict[int, tuple[Any, Callable[..., Any
     ]
     import pickle
 
-    table.append((pickle.loads, pickle.loads if policy.allow_pickle else _data_only_loads))
+    from .safepickle import restricted_loads
+
+    safe_loads = lambda payload: restricted_loads(payload, policy)  # noqa: E731
+    table.append((pickle.loads, pickle.loads if policy.allow_pickle else safe_loads))
     return {id(f): (f, g) for f, g in table}
-
-
-# Opcodes that name a global (class or function) or call one: all a pickle needs to run
-# code.  A payload without them only builds numbers, strings, bytes and containers.
-_CODE_OPCODES = frozenset(
-    "GLOBAL STACK_GLOBAL REDUCE BUILD INST OBJ NEWOBJ NEWOBJ_EX EXT1 EXT2 EXT4 PERSID "
-    "BINPERSID".split()
-)
-
-
-def pickle_refusal(payload: object) -> str | None:
-    """Why the ``pickle.loads`` payload may not load without ``allow_pickle``, or None.
-
-    Payloads of plain data (such as the pickled float the engine writes for a NaN with
-    a payload) load; any payload naming a class or function is refused.
-
-    >>> import pickle
-    >>> pickle_refusal(pickle.dumps([1.5, "a"])) is None
-    True
-    >>> pickle_refusal(pickle.dumps(print))
-    "a pickle payload naming 'builtins print' (pickle can run any code; ..."
-    """
-    import pickletools
-
-    tail = "(pickle can run any code; pass allow_pickle=True only for archives you trust)"
-    if not isinstance(payload, bytes):
-        return f"a pickle payload that is not a bytes literal {tail}"
-    try:
-        ops = list(pickletools.genops(payload))
-    except Exception as err:  # a malformed payload: refuse rather than let pickle try
-        return f"a malformed pickle payload ({err}) {tail}"
-    for i, (op, _arg, _pos) in enumerate(ops):
-        if op.name in _CODE_OPCODES:
-            named = [a for _, a, _ in ops[:i] if isinstance(a, str)][-2:]
-            what = " ".join(named) if op.name == "STACK_GLOBAL" else str(_arg or op.name)
-            return f"a pickle payload naming {what!r} {tail}"
-    return None
-
-
-def _data_only_loads(payload: bytes) -> Any:
-    import pickle
-
-    refusal = pickle_refusal(payload)
-    if refusal is not None:
-        raise _refuse(refusal)
-    return pickle.loads(payload)
 
 
 def _refuse(construct: str) -> UnsafeArchiveError:

@@ -36,8 +36,9 @@ import types
 from collections.abc import Iterable
 from typing import Any
 
-from .allowlist import DEFAULT_MAX_BYTES, DEFAULT_MODULES, Policy, describe, pickle_refusal
+from .allowlist import DEFAULT_MAX_BYTES, DEFAULT_MODULES, Policy, describe
 from .errors import UnsafeArchiveError
+from .safepickle import pickle_refusal
 
 __all__ = ["evaluate", "check", "MAX_NESTING"]
 
@@ -402,7 +403,7 @@ class _Checker:
         if (bound.module, path) == ("pickle", ("loads",)) and not self.policy.allow_pickle:
             arg = node.args[0] if isinstance(node, ast.Call) and node.args else None
             payload = arg.value if isinstance(arg, ast.Constant) else None
-            refusal = pickle_refusal(payload)
+            refusal = pickle_refusal(payload, self.policy)
             if refusal is not None:
                 raise _refuse(node, refusal)
 
