@@ -58,6 +58,11 @@ HOSTILE = [
         "x = _a(_r(100000000000))\n",
         "numpy.array",
     ),
+    (
+        "computes_a_huge_power_in_a_fraction",
+        "from fractions import Fraction as _F\nx = _F('1e999999999')\n",
+        "Fraction() of anything but ints",
+    ),
     ("multiplies_a_string", "x = 'a' * 100000000000\n", "operator Mult"),
     ("raises_to_a_power", "x = 10 ** 10 ** 10\n", "operator Pow"),
     ("hides_code_in_a_lambda", "x = (lambda: 1)()\n", "lambda"),

@@ -218,6 +218,15 @@ def test_a_zeros_call_allocating_more_than_max_bytes_is_refused_before_allocatin
     assert evaluate(src.replace("1000000, 1000000", "2, 3"))["x"].shape == (2, 3)
 
 
+def test_max_bytes_is_a_budget_for_the_whole_load_not_per_array():
+    src = "from numpy import zeros as _z\n" + "".join(
+        f"x{i} = _z((50,), dtype='float64')\n" for i in range(3)
+    )
+    assert [k for k in evaluate(src, max_bytes=1200) if k[0] == "x"] == ["x0", "x1", "x2"]
+    with pytest.raises(UnsafeArchiveError, match="line 4: .*800 already spent"):
+        evaluate(src, max_bytes=1000)
+
+
 def test_operators_other_than_complex_literals_are_refused():
     with pytest.raises(UnsafeArchiveError, match="operator Pow"):
         check("x = 10**6\n")

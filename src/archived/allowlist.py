@@ -45,7 +45,7 @@ from .errors import UnsafeArchiveError
 
 __all__ = ["Policy", "DEFAULT_MAX_BYTES", "DEFAULT_MODULES", "safe_load_array"]
 
-# Refuse any single array, buffer or container a safe load would allocate above this.
+# The bytes of arrays and buffers one safe load may allocate, all together.
 DEFAULT_MAX_BYTES = 16 * 2**30
 
 # module -> names that may be imported from it (None: any public name not denied)
@@ -106,7 +106,8 @@ class Policy:
         allowed_modules: modules (and their submodules) whose names may be imported and
             whose own classes and functions may be called, e.g. ``["mypkg.models"]``.
         allow_pickle: let ``pickle.loads`` payloads load (they can run any code).
-        max_bytes: refuse arrays, buffers and containers above this size.
+        max_bytes: the budget of one load: refuse arrays and buffers once their
+            bytes would add up to more.
 
     >>> Policy().allowed_import("builtins", "open")
     False
@@ -129,6 +130,7 @@ class Policy:
         self.user_modules = mods
         self.allow_pickle = bool(allow_pickle)
         self.max_bytes = max_bytes
+        self.spent = 0  # bytes of arrays and buffers allocated so far by this load
         self._callables: dict[int, tuple[Any, Callable[..., Any]]] | None = None
 
     def module_allowed(self, module: str) -> bool:
@@ -242,7 +244,7 @@ def _default_callables(policy: Policy) -> dict[int, tuple[Any, Callable[..., Any
         (datetime.time, datetime.time),
         (datetime.timedelta, datetime.timedelta),
         (datetime.timezone, datetime.timezone),
-        (fractions.Fraction, fractions.Fraction),
+        (fractions.Fraction, _fraction),
         (decimal.Decimal, decimal.Decimal),
         (np.dtype, np.dtype),
         (np.array, _np_array(policy)),
@@ -314,11 +316,14 @@ def _buffer(ctor: type) -> Callable[..., Any]:
 
 
 def _check_size(nbytes: int, what: str, policy: Policy) -> None:
-    if nbytes > policy.max_bytes:
+    """Refuse ``nbytes`` more if the load would then exceed its budget of max_bytes."""
+    if nbytes > policy.max_bytes - policy.spent:
+        spent = f", {policy.spent} already spent" if policy.spent else ""
         raise _refuse(
-            f"{what} of {nbytes} bytes (more than max_bytes={policy.max_bytes}; "
+            f"{what} of {nbytes} bytes (more than max_bytes={policy.max_bytes}{spent}; "
             "raise max_bytes= if you trust it)"
         )
+    policy.spent += nbytes
 
 
 def _leaves(data: Any, depth: int = 0) -> int:
@@ -370,6 +375,15 @@ def _from_bytes(policy: Policy) -> Callable[..., Any]:
         return from_bytes(data, dtype, shape, order)
 
     return call
+
+
+def _fraction(*args: Any) -> Any:
+    import fractions
+
+    # Fraction('1e999999999') or Fraction(Decimal(...)) computes a power of ten that size
+    if not all(isinstance(a, int) for a in args):
+        raise _refuse("Fraction() of anything but ints (as archives write it)")
+    return fractions.Fraction(*args)
 
 
 def _object_array(items: Any, shape: Any) -> Any:
