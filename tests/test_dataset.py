@@ -649,3 +649,18 @@ def test_an_existing_empty_directory_becomes_a_store(tmp_path):
     (tmp_path / "s").mkdir()
     DataSet("s", "w", path=str(tmp_path)).a = 1
     assert DataSet("s", path=str(tmp_path)).a == 1
+
+
+def test_a_pickled_dataset_reopens_the_same_store_with_the_same_settings(tmp_path):
+    import pickle
+
+    ds = DataSet("s", "w", path=str(tmp_path), array_threshold=5, name_prefix="r", durable=False)
+    ds._insert(np.arange(10.0), info="i")
+    copy = pickle.loads(pickle.dumps(ds))
+    assert (copy._path, copy._array_threshold, copy._name_prefix) == (ds._path, 5, "r")
+    assert copy._durable is False and copy._mode == "w"
+    assert copy._insert(np.arange(6.0)) == ["r1"]
+    assert len(data_files(ds)) == 2  # the copy's threshold sent the array to HDF5
+    ro = pickle.loads(pickle.dumps(DataSet("s", path=str(tmp_path))))
+    with pytest.raises(ReadOnlyError):
+        ro.x = 1

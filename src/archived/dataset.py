@@ -322,6 +322,35 @@ class DataSet:
     def __str__(self) -> str:
         return f"DataSet {self._path!r} containing {self._names()!r}"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as "open the same store with the same settings" (for worker processes).
+
+        >>> import pickle, tempfile
+        >>> ds = DataSet('p', 'w', path=tempfile.mkdtemp())
+        >>> ds.a = 1
+        >>> again = pickle.loads(pickle.dumps(ds))
+        >>> again.a, again._path == ds._path
+        (1, True)
+        """
+        load = self._load or {}
+        settings = {
+            "module_name": self._module_name,
+            "mode": self._mode,
+            "path": os.path.dirname(self._path),
+            "synchronize": self._synchronize,
+            "verbose": self._verbose,
+            "array_threshold": self._array_threshold,
+            "backup_data": self._backup_data,
+            "name_prefix": self._name_prefix,
+            "timeout": self._timeout,
+            "locking": "soft" if self._lock.soft else "fcntl",
+            "durable": self._durable,
+            "safe": bool(load),
+            "allow": tuple(load.get("allow", ())),
+            "allow_pickle": bool(load.get("allow_pickle", False)),
+        }
+        return (_reopen, (settings,))
+
     def __repr__(self) -> str:
         return (
             f"DataSet({self._module_name!r}, mode={self._mode!r}, path="
@@ -451,6 +480,10 @@ class DataSet:
 
 
 _RESERVED = frozenset(n for n in dir(DataSet) if not n.startswith("_"))
+
+
+def _reopen(settings: dict[str, Any]) -> DataSet:
+    return DataSet(**settings)
 
 
 def _write_durably(folder: str, path: str, text: str) -> None:
