@@ -157,6 +157,45 @@ def test_a_writer_killed_while_writing_arrays_leaves_leftovers_the_next_writer_s
     assert entry_files(store) == before
 
 
+_BUSY_WRITER = textwrap.dedent(
+    """
+    import sys
+    import numpy as np
+    from archived.dataset import DataSet
+
+    ds = DataSet("s", "w", path=sys.argv[1], array_threshold=10, durable=False)
+    print("writing", flush=True)
+    for i in range(int(sys.argv[2])):
+        ds.big = np.full(50, float(i))   # a new data file each time, the old one dropped
+        ds["big"] = {"i": i}
+        if i % 5 == 0:
+            ds._insert(np.arange(20.0), info=i)
+    """
+)
+
+
+def test_verify_and_repair_during_concurrent_writes_report_no_false_problems(store):
+    rounds = 40 * int(os.environ.get("ARCHIVED_STRESS_SCALE", "1"))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _BUSY_WRITER, os.path.dirname(store), str(rounds)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout.readline().strip() == "writing"
+    checks = 0
+    while proc.poll() is None or checks == 0:
+        report = verify(store)
+        assert not report.damaged and not report.orphans and not report.leftovers, report
+        repaired = repair(store, timeout=30)
+        assert not repaired.removed, repaired
+        checks += 1
+    assert proc.wait() == 0 and checks > 0
+    final = verify(store)
+    assert final.ok and not final.in_progress
+    ds = DataSet("s", path=os.path.dirname(store))
+    assert ds.big.tolist() == [rounds - 1.0] * 50 and ds["big"] == {"i": rounds - 1}
+
+
 def test_files_of_a_live_writer_are_in_progress_and_never_removed(store):
     token = new_token()  # this process: alive
     tmp = f".big.{token}.tmp"

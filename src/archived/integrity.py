@@ -234,10 +234,43 @@ def _classify(
     """Sort the files listed *before* the entries were read into orphans and leftovers.
 
     A data file committed after the listing is referenced by an entry read after it; a
-    data file being written has its writer's ``.tmp`` in the listing.  So a data file
-    counts as an orphan only if no entry refers to it and no live writer owns it.  Data
-    files named after an entry whose header is unreadable are kept: they may be its own.
+    data file being written has its writer's ``.tmp`` in the listing.  The old data files
+    of an entry replaced while the entries were read are listed in its writer's ``.drop``
+    file until they are deleted, so a second look at the directory (after the entries
+    were read) tells them apart.  A data file is an orphan only if no entry refers to it,
+    no writer owns or is dropping it, and it still exists.  Data files named after an
+    entry whose header is unreadable are kept: they may be its own.
     """
+    live, gone, pending = _writers(listing, report)
+    candidates = []
+    for item in listing:
+        m = _DATA_FILE.fullmatch(item.name)
+        if m is None or item.name in referenced or m["name"] in unreadable:
+            continue
+        if m["token"] in live or item.name in pending:
+            report.in_progress.append(item.name)
+        elif m["token"] in gone:
+            report.leftovers.append(item.name)
+        else:
+            candidates.append(item.name)
+    if candidates:
+        live2, _, pending2 = _writers(_listing(folder), None)
+        for name in candidates:
+            m = _DATA_FILE.fullmatch(name)
+            assert m is not None
+            if name in pending2 or m["token"] in live2:
+                report.in_progress.append(name)
+            elif os.path.lexists(os.path.join(folder, name)):  # not dropped meanwhile
+                report.orphans.append(name)
+    report.orphans.sort()
+    report.leftovers.sort()
+    report.in_progress.sort()
+
+
+def _writers(
+    listing: list[os.DirEntry[str]], report: VerifyReport | None
+) -> tuple[set[str], set[str], set[str]]:
+    """Tokens of live and gone writers, and the data files live writers are dropping."""
     now = time.time()
     live: set[str] = set()
     gone: set[str] = set()
@@ -251,25 +284,15 @@ def _classify(
             continue
         if entries._writer_gone(token, item, now):
             gone.add(token)
-            report.leftovers.append(item.name)
-        else:
-            live.add(token)
-            report.in_progress.append(item.name)
-            if m["kind"] == "drop":  # old data files the writer is about to delete or back up
-                pending.update(_listed(item.path))
-    for item in listing:
-        m = _DATA_FILE.fullmatch(item.name)
-        if m is None or item.name in referenced or m["name"] in unreadable:
+            if report is not None:
+                report.leftovers.append(item.name)
             continue
-        if m["token"] in live or item.name in pending:
+        live.add(token)
+        if report is not None:
             report.in_progress.append(item.name)
-        elif m["token"] in gone:
-            report.leftovers.append(item.name)
-        else:
-            report.orphans.append(item.name)
-    report.orphans.sort()
-    report.leftovers.sort()
-    report.in_progress.sort()
+        if m["kind"] == "drop":  # old data files the writer is about to delete or back up
+            pending.update(_listed(item.path))
+    return live, gone, pending
 
 
 def _listed(drop_path: str) -> list[str]:
