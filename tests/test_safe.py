@@ -309,6 +309,20 @@ leaves = st.one_of(
     st.complex_numbers(),
     st.text(max_size=5),
     st.binary(max_size=5),
+    st.sampled_from(
+        [
+            np.dtype(">f4"),
+            np.float32(2.5),
+            np.datetime64("2020-01-02"),
+            datetime.timezone.utc,
+            datetime.date(2020, 1, 2),
+            collections.OrderedDict(a=1),
+            decimal.Decimal("1.5"),
+            fractions.Fraction(1, 3),
+            range(3),
+            Color.RED,
+        ]
+    ),
 )
 arrays = hnp.arrays(
     dtype=st.sampled_from(["?", "i1", ">u2", "<i8", "f4", ">f8", "c16", "S3", "U2", "M8[s]"]),
