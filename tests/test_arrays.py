@@ -228,14 +228,19 @@ def test_hdf5_round_trip_rebuilds_identical_bytes_dtype_shape_and_order(name, tm
     assert_identical(load_array(str(path), key), a)
 
 
+def _index_parts(data: bytes) -> tuple[int, bytes]:
+    """Where the fast-read index of a file's bytes starts, and its JSON text."""
+    assert data[-8:] == b"ARCHVD01"
+    length = int.from_bytes(data[-16:-8], "little")
+    start = len(data) - 20 - length
+    return start, data[start : start + length]
+
+
 def _strip_index(path) -> None:
     """Cut the fast-read index off a file written by ArrayWriter: a plain HDF5 file remains."""
     with open(path, "r+b") as f:
-        size = f.seek(0, os.SEEK_END)
-        f.seek(size - 16)
-        tail = f.read(16)
-        assert tail[8:] == b"ARCHVD01"
-        f.truncate(size - 16 - int.from_bytes(tail[:8], "little"))
+        start, _ = _index_parts(f.read())
+        f.truncate(start)
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -267,15 +272,17 @@ def test_reading_an_indexed_file_does_not_import_pytables(tmp_path):
 
 def _rewrite_index(path, change) -> None:
     import json
+    import zlib
 
     with open(path, "rb") as f:
         data = f.read()
-    length = int.from_bytes(data[-16:-8], "little")
-    index = json.loads(data[-16 - length : -16])
+    start, text = _index_parts(data)
+    index = json.loads(text)
     change(index)
     text = json.dumps(index).encode()
+    tail = zlib.crc32(text).to_bytes(4, "little") + len(text).to_bytes(8, "little")
     with open(path, "wb") as f:
-        f.write(data[: -16 - length] + text + len(text).to_bytes(8, "little") + b"ARCHVD01")
+        f.write(data[:start] + text + tail + b"ARCHVD01")
 
 
 @pytest.mark.parametrize(
@@ -285,7 +292,8 @@ def _rewrite_index(path, change) -> None:
         (lambda i: i["arrays"]["a0"].update(nbytes=3), "raw bytes do not hold"),
         (lambda i: i["arrays"]["a0"].update(dtype="'not a dtype'"), "inconsistent data"),
         (lambda i: i["arrays"]["a0"].update(order="X"), "bad layout"),
-        (lambda i: i.pop("arrays"), "inconsistent data"),
+        (lambda i: i["arrays"]["a0"].update(shape=[-1]), "bad layout"),
+        (lambda i: i["arrays"]["a0"].update({"as": "Q"}), "unknown stored kind"),
     ],
 )
 def test_damaged_index_raises_damaged_array_error(tmp_path, change, message):
@@ -295,13 +303,31 @@ def test_damaged_index_raises_damaged_array_error(tmp_path, change, message):
         load_array(path, "a0")
 
 
-def test_index_with_garbled_json_raises_damaged_array_error(tmp_path):
+@pytest.mark.parametrize("where", [-30, -19, -10, -1])
+def test_a_damaged_index_is_ignored_and_pytables_reads_the_file(tmp_path, where):
+    import subprocess
+    import sys
+
     path = _written(tmp_path)
     with open(path, "r+b") as f:
-        f.seek(-20, os.SEEK_END)
-        f.write(b"\xff\xff\xff\xff")
-    with pytest.raises(DamagedArrayError, match="inconsistent data"):
-        load_array(path, "a0")
+        f.seek(where, os.SEEK_END)
+        f.write(b"\xff")
+    code = (
+        "import sys; from archived.arrays import load_array; "
+        f"a = load_array({str(path)!r}, 'a0'); print(a[-1], 'tables' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["199999.0", "True"]  # right data, through PyTables
+
+
+def test_hdf5_appending_to_the_file_later_leaves_every_array_readable(tmp_path):
+    import tables
+
+    path = _written(tmp_path)
+    with tables.open_file(path, "a") as h5:
+        h5.create_array("/", "extra", obj=np.arange(3))
+    assert load_array(path, "a0")[-1] == 199_999
+    assert load_array(path, "extra").tolist() == [0, 1, 2]
 
 
 def test_key_missing_from_the_index_falls_back_to_the_clear_no_such_key_error(tmp_path):
@@ -646,9 +672,10 @@ def test_corrupted_dtype_attribute_raises_damaged_array_error(tmp_path):
     path = tmp_path / "d.h5"
     with ArrayWriter(path) as writer:
         writer.add(np.array(["abc"]))
+    _strip_index(path)
     with tables.open_file(path, "a") as h5:
-        h5.root.a0._v_attrs.archived_shape = "(5,)"
-    with pytest.raises(DamagedArrayError, match="inconsistent data"):
+        h5.root.a0._v_attrs.archived = h5.root.a0._v_attrs.archived.replace("[1]", "[5]")
+    with pytest.raises(DamagedArrayError, match="raw bytes do not hold"):
         load_array(path, "a0")
 
 

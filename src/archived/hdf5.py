@@ -28,12 +28,12 @@ PyTables is imported only when a file is first written, or read without an index
 
 from __future__ import annotations
 
-import ast
 import contextvars
 import functools
 import json
 import os
 import threading
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, BinaryIO
@@ -52,7 +52,9 @@ _DATADIR: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 _HDF5_LOCK = threading.RLock()
 
 _NATIVE_KINDS = "biufcS"
-_ATTR_PREFIX = "archived_"  # attributes archived_layout, _order, _shape, _dtype
+# One attribute per array, JSON: layout ('native'/'raw'), order, shape, dtype literal and,
+# for StringDType arrays, "as": "T".  One attribute, because each costs a write.
+_ATTR = "archived"
 
 
 @contextmanager
@@ -143,12 +145,7 @@ class ArrayWriter:
             node = self._file.create_array(
                 "/", key, obj=data if native else raw, track_times=False
             )
-            for name, value in entry.items():
-                setattr(
-                    node._v_attrs,
-                    _ATTR_PREFIX + name,
-                    repr(tuple(value)) if name == "shape" else value,
-                )
+            setattr(node._v_attrs, _ATTR, json.dumps(entry, sort_keys=True))
             offset = _data_offset(node) if raw.size else None
         self.keys.append(key)
         if offset is not None or not raw.size:
@@ -234,34 +231,31 @@ def _load_with_pytables(path: str, key: str) -> np.ndarray:
             except tables.NoSuchNodeError as err:
                 raise DamagedArrayError(path, key, "no such key in the file") from err
             try:
-                attrs = {name: node._v_attrs[name] for name in node._v_attrs._v_attrnamesuser}
+                attrs = node._v_attrs
+                text = attrs[_ATTR] if _ATTR in attrs._v_attrnamesuser else None
                 data = node.read()
             except Exception as err:
                 raise DamagedArrayError(path, key, f"unreadable data ({err})") from err
         finally:
             h5.close()
     try:
-        return _rebuild(data, attrs)
-    except (ValueError, TypeError, SyntaxError) as err:
+        return _rebuild(data, None if text is None else json.loads(str(text)))
+    except (ValueError, TypeError, SyntaxError, KeyError) as err:
         raise DamagedArrayError(path, key, f"inconsistent data ({err})") from err
 
 
-def _rebuild(data: np.ndarray, attrs: dict[str, Any]) -> np.ndarray:
-    if _ATTR_PREFIX + "layout" not in attrs:
+def _rebuild(data: np.ndarray, entry: dict[str, Any] | None) -> np.ndarray:
+    if entry is None:
         return data  # written by another tool: return what HDF5 holds
-    dtype, shape, fortran = _layout(
-        attrs[_ATTR_PREFIX + "dtype"],
-        ast.literal_eval(str(attrs[_ATTR_PREFIX + "shape"])),
-        attrs[_ATTR_PREFIX + "order"],
-    )
+    dtype, shape, fortran = _layout(entry["dtype"], entry["shape"], entry["order"])
     stored_shape = shape[::-1] if fortran else shape
-    if str(attrs[_ATTR_PREFIX + "layout"]) == "raw":
+    if entry["layout"] == "raw":
         data = _from_raw(data, dtype, stored_shape)
     elif data.dtype != dtype or data.shape != stored_shape:
         raise ValueError(f"stored {data.shape} {data.dtype}, expected {stored_shape} {dtype}")
     elif data.dtype.type is not dtype.type:
         data = data.view(dtype)  # e.g. longlong, which HDF5 reads back as int64
-    return _restore_kind(data.T if fortran else data, attrs.get(_ATTR_PREFIX + "as"))
+    return _restore_kind(data.T if fortran else data, entry.get("as"))
 
 
 def _layout(dtype_text: Any, shape: Any, order: Any) -> tuple[np.dtype, tuple[int, ...], bool]:
@@ -291,32 +285,43 @@ def _from_raw(raw: np.ndarray, dtype: np.dtype, stored_shape: tuple[int, ...]) -
 # location the HDF5 library reported (H5Dget_offset) and whose bytes were checked there.
 
 _TRAILER_MAGIC = b"ARCHVD01"
-_TRAILER_TAIL = 16  # 8-byte little-endian index length, then the magic
+_TRAILER_TAIL = 20  # the index's crc32 (4 bytes), its length (8 bytes), the magic
 _SAMPLE = 4096
 
 
 def _append_trailer(f: BinaryIO, index: dict[str, dict[str, Any]]) -> None:
     text = json.dumps({"format": 1, "arrays": index}, sort_keys=True).encode()
+    tail = zlib.crc32(text).to_bytes(4, "little") + len(text).to_bytes(8, "little")
     f.seek(0, os.SEEK_END)
-    f.write(text + len(text).to_bytes(8, "little") + _TRAILER_MAGIC)
+    f.write(text + tail + _TRAILER_MAGIC)
 
 
 def _read_trailer(f: BinaryIO) -> tuple[dict[str, Any], int]:
-    """The index of ``f`` (empty without one) and where the HDF5 part of the file ends."""
+    """The index of ``f`` and where the HDF5 part of the file ends.
+
+    A file without a valid index (another writer's HDF5 file, or one that HDF5 extended
+    over the index after it was written) gives an empty index: PyTables reads it then.
+    """
     size = f.seek(0, os.SEEK_END)
     if size < _TRAILER_TAIL:
         return {}, size
     f.seek(size - _TRAILER_TAIL)
     tail = f.read(_TRAILER_TAIL)
-    if tail[8:] != _TRAILER_MAGIC:
+    if tail[12:] != _TRAILER_MAGIC:
         return {}, size
-    length = int.from_bytes(tail[:8], "little")
+    length = int.from_bytes(tail[4:12], "little")
     start = size - _TRAILER_TAIL - length
     if start < 0:
-        raise ValueError("index length beyond the start of the file")
+        return {}, size
     f.seek(start)
-    index = json.loads(_read_exactly(f, length))
-    return dict(index["arrays"]), start
+    text = f.read(length)
+    if zlib.crc32(text) != int.from_bytes(tail[:4], "little"):
+        return {}, size
+    try:
+        index = json.loads(text)["arrays"]
+    except (ValueError, KeyError, TypeError):
+        return {}, size
+    return dict(index), start
 
 
 def _read_indexed(f: BinaryIO, entry: dict[str, Any], data_end: int) -> np.ndarray:
@@ -343,13 +348,6 @@ def _restore_kind(data: np.ndarray, kind: Any) -> np.ndarray:
     if str(kind) != "T":
         raise ValueError(f"unknown stored kind {kind!r}")
     return data.astype(np.dtypes.StringDType())
-
-
-def _read_exactly(f: BinaryIO, n: int) -> bytes:
-    data = f.read(n)
-    if len(data) != n:
-        raise ValueError(f"file ends {n - len(data)} bytes early")
-    return data
 
 
 def _read_into(f: BinaryIO, buffer: np.ndarray) -> None:
