@@ -71,6 +71,9 @@ def measure(folder: str, megabytes: int, repeats: int) -> dict[str, float]:
     def remove_old() -> None:
         for old in os.listdir(folder):
             os.remove(os.path.join(folder, old))
+        # commit the removal now: otherwise the next fsync pays for freeing (and, on a
+        # disk mounted with `discard`, trimming) the other side's file
+        os.sync()
 
     writes = interleaved(
         {
