@@ -31,6 +31,16 @@ HOSTILE = [
         "x = ().__class__.__base__.__subclasses__()\n",
         "attribute '__",
     ),
+    (
+        "reaches_open_through_the_builtins_module",
+        "import builtins as _b\nx = _b.open\n",
+        "import of builtins.open",
+    ),
+    (
+        "runs_a_property_of_data",
+        "from numpy import array as _a\nx = _a([1]).ctypes\n",
+        "attribute 'ctypes' of a ndarray",
+    ),
     ("loops_forever", "while True:\n    pass\n", "while loop"),
     ("loops_a_trillion_times", "for i in [1]:\n    x = i\n", "for loop"),
     ("recurses_through_the_scoped_form", "def _d(f):\n    return f(f)\nx = _d(f=_d)\n", "_d"),

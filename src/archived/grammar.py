@@ -271,6 +271,10 @@ class Checker:
         elif isinstance(node, ast.Attribute):
             if node.attr.startswith("__"):
                 raise refuse(node, f"attribute {node.attr!r}")
+            root = names.get(node.value.id) if isinstance(node.value, ast.Name) else None
+            if root is not None and root.kind == "import" and not root.path:
+                if not self.policy.allowed_import(root.module, node.attr):  # a module's name
+                    raise refuse(node, import_refusal(root.module, node.attr))
             self.expr(node.value, names, depth)
         elif isinstance(node, ast.Call):
             self.call(node, names, depth)

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import inspect
 import os
 import struct
 import types
@@ -180,6 +181,8 @@ class _Evaluator:
         return importlib.import_module(name)
 
     def member(self, node: ast.AST, module: types.ModuleType, name: str) -> Any:
+        if not self.policy.allowed_import(module.__name__, name):
+            raise refuse(node, import_refusal(module.__name__, name))
         if self.policy.user_module(module.__name__):
             value = getattr(module, name)
         else:
@@ -240,6 +243,12 @@ class _Evaluator:
             raise refuse(node, "attribute of a scoped function")
         if isinstance(base, types.ModuleType):
             return self.member(node, base, node.attr)
+        if not isinstance(base, type):
+            # of a value, archives refer only to methods (``(x).append``): never run a
+            # property or __getattr__ of data to find out what it is
+            found = inspect.getattr_static(base, node.attr, _MISSING)
+            if not isinstance(found, _METHODS):
+                raise refuse(node, f"attribute {node.attr!r} of a {type(base).__qualname__}")
         return getattr(base, node.attr)
 
     def call(self, node: ast.Call, ns: dict[str, Any]) -> Any:
@@ -253,6 +262,15 @@ class _Evaluator:
 
 
 _MISSING = object()
+_METHODS = (
+    types.FunctionType,
+    types.BuiltinFunctionType,
+    types.MethodDescriptorType,
+    types.WrapperDescriptorType,
+    types.ClassMethodDescriptorType,
+    classmethod,
+    staticmethod,
+)
 
 
 def _is_literal(node: ast.expr) -> bool:
