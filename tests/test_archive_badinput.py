@@ -94,6 +94,12 @@ CASES = [
         UnarchivableError,
         ["['A']", "both as argument and import"],
     ),
+    (
+        "hook-bad-import",
+        archive_of(h=BadHook(result=("B()", {}, [("m", "A.B", "B")]))),
+        UnarchivableError,
+        ["('m', 'A.B', 'B')", "(module, name or None, alias)"],
+    ),
     ("flat-type", lambda: Archive(flat="yes"), TypeError, ["flat="]),
     ("scoped-type", lambda: Archive(scoped=1), TypeError, ["scoped="]),
     ("threshold-type", lambda: Archive(array_threshold="big"), TypeError, ["array_threshold="]),

@@ -131,6 +131,17 @@ class UserRep(Rep):
                 type_name, "?", f"its rep {text!r} is not an expression: {err.msg}"
             ) from None
         argnames = list(args)
+        for imp in imports:
+            module, name, alias = imp
+            if not (
+                isinstance(module, str)
+                and (name is None or isinstance(name, str) and name.isidentifier())
+                and isinstance(alias, str)
+                and alias.isidentifier()
+            ):
+                raise UnarchivableError(
+                    type_name, "?", f"its import {imp!r} is not (module, name or None, alias)"
+                )
         import_names = [alias for _, _, alias in imports]
         clash = set(argnames) & set(import_names)
         if clash:
