@@ -664,3 +664,13 @@ def test_a_pickled_dataset_reopens_the_same_store_with_the_same_settings(tmp_pat
     ro = pickle.loads(pickle.dumps(DataSet("s", path=str(tmp_path))))
     with pytest.raises(ReadOnlyError):
         ro.x = 1
+
+
+def test_creating_a_store_removes_staging_left_by_a_killed_creator(tmp_path):
+    dead = tmp_path / f".s.{entries._HOST}-{_dead_pid()}-0123abcd.new"
+    dead.mkdir()
+    (dead / "__init__.py").write_text("# half made\n")
+    live = tmp_path / f".s.{entries.new_token()}.new"
+    live.mkdir()
+    DataSet("s", "w", path=str(tmp_path))
+    assert sorted(os.listdir(tmp_path)) == [live.name, "s"]

@@ -39,6 +39,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import time
 from collections.abc import Iterable, Iterator
 from types import TracebackType
 from typing import Any
@@ -204,6 +205,7 @@ class DataSet:
                     raise not_a_store from None
                 return  # another writer created it first
             entries._fsync_dir(parent)
+            _sweep_staging(parent, self._module_name)
         self._report("created DataSet %r", folder)
 
     def close(self) -> None:
@@ -484,6 +486,21 @@ _RESERVED = frozenset(n for n in dir(DataSet) if not n.startswith("_"))
 
 def _reopen(settings: dict[str, Any]) -> DataSet:
     return DataSet(**settings)
+
+
+def _sweep_staging(parent: str, module_name: str) -> None:
+    """Remove staging directories of this store left by creators that were killed."""
+    prefix, now = f".{module_name}.", time.time()
+    with os.scandir(parent) as it:
+        for item in it:
+            token = item.name[len(prefix) : -len(".new")]
+            if (
+                item.name.startswith(prefix)
+                and item.name.endswith(".new")
+                and item.is_dir(follow_symlinks=False)
+                and entries._writer_gone(token, item, now)
+            ):
+                shutil.rmtree(item.path, ignore_errors=True)
 
 
 def _write_durably(folder: str, path: str, text: str) -> None:
