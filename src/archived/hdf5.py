@@ -6,7 +6,8 @@ with :func:`load_array`.  Each array is an uncompressed contiguous ``tables.Arra
 writing and reading run at disk speed.  Dtypes HDF5 stores faithfully (native-order
 bool, integers, float16/32/64, complex64/128, bytes) are stored as themselves, readable
 by any HDF5 tool; every other dtype (unicode, datetimes, structured, long double,
-non-native byte order, ...) is stored as its raw bytes with the dtype as an attribute.
+non-native byte order, ...) is stored as its raw bytes with the dtype as an attribute;
+numpy 2's variable-width ``StringDType`` is stored as fixed-width unicode.
 Fortran-ordered arrays are stored transposed, so neither side copies them.
 
 After the HDF5 part the writer appends a small index (HDF5 ignores bytes past its end):
