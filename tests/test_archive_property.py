@@ -49,7 +49,7 @@ def graphs(draw):
     are shared between containers (and within one, like ``[x, x]``) but never cyclic."""
     pool = []
     for _ in range(draw(st.integers(1, 10))):
-        kind = draw(st.sampled_from(["leaf", "array", "list", "tuple", "dict", "set"]))
+        kind = draw(st.sampled_from(["leaf", "array", "list", "tuple", "dict", "set", "user"]))
         if kind == "leaf" or not pool:
             pool.append(draw(leaves))
             continue
@@ -58,7 +58,10 @@ def graphs(draw):
             continue
         picks = draw(st.lists(st.integers(0, len(pool) - 1), max_size=4))
         members = [pool[i] for i in picks]
-        if kind == "list":
+        if kind == "user":
+            a, b = (pool[draw(st.integers(0, len(pool) - 1))] for _ in range(2))
+            pool.append(Pair(a, b))
+        elif kind == "list":
             pool.append(members)
         elif kind == "tuple":
             pool.append(tuple(members))
@@ -78,6 +81,20 @@ def graphs(draw):
     return {f"v{n}": pool[i] for n, i in enumerate(roots)}
 
 
+class Pair:
+    """A user object archived through archive_1(); its rep names ``a`` twice."""
+
+    def __init__(self, a, b):
+        self.a, self.b = a, b
+
+    def archive_1(self):
+        return (
+            "Pair(a, b) if (a, a) else None",
+            dict(a=self.a, b=self.b),
+            [(__name__, "Pair", "Pair")],
+        )
+
+
 def _key_identity(k):
     return (type(k), repr(k))
 
@@ -86,7 +103,7 @@ def same(a, b, pairs, back):
     """Deep equality that compares float bits, array bytes and types, and records which
     restored object each original mutable object became."""
     assert type(a) is type(b), (a, b)
-    if isinstance(a, (list, dict, set, np.ndarray)):
+    if isinstance(a, (list, dict, set, np.ndarray, Pair)):
         seen = pairs.setdefault(id(a), id(b))
         assert seen == id(b), "one object became two"
         assert back.setdefault(id(b), id(a)) == id(a), "two objects became one"
@@ -95,6 +112,9 @@ def same(a, b, pairs, back):
     elif isinstance(a, complex):
         same(a.real, b.real, pairs, back)
         same(a.imag, b.imag, pairs, back)
+    elif isinstance(a, Pair):
+        same(a.a, b.a, pairs, back)
+        same(a.b, b.b, pairs, back)
     elif isinstance(a, np.ndarray):
         assert a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
     elif isinstance(a, (list, tuple)):
