@@ -36,7 +36,9 @@ Archives stay inside this small grammar, so a safe loader can check them with ``
           return <rep expression>
       <name> = _d(<arg>=<expr>, ..., <import name>=<alias>, ...)
 
-  where the rep expression is the user's own text, evaluated over its parameters only;
+  where the rep expression is the user's own text, evaluated over its parameters only
+  (in the flat form, ``scoped=False``, that text appears inline instead, its argument
+  and import names replaced through the ``ast`` by the children's expressions);
 * ``del <name>, ...`` of the aliases and helper names;
 * the cleanup ``if __name__ == 'builtins':\\n    del __builtins__``.
 """
