@@ -25,8 +25,9 @@ EXAMPLES = [
 
 
 def test_every_public_exception_class_has_an_example_here():
-    classes = {c for _, c in inspect.getmembers(errors, inspect.isclass)
-               if issubclass(c, ArchiveError)}
+    classes = {
+        c for _, c in inspect.getmembers(errors, inspect.isclass) if issubclass(c, ArchiveError)
+    }
     assert classes == {type(e) for e in EXAMPLES}
 
 
@@ -57,6 +58,7 @@ def test_import_archived_does_not_import_pytables_or_joblib():
     import sys
 
     code = "import sys, archived; print('tables' in sys.modules, 'joblib' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
     assert out == ["False", "False"]
