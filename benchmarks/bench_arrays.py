@@ -3,8 +3,9 @@
 Writes and reads float64 arrays of 8, 80 and 400 MB on the same disk with both, taking
 the median of several repeats (each the mean of enough runs to move 80 MB written or
 400 MB read), the two sides taking turns.  Both writers fsync before the clock stops,
-so the comparison is durable write against durable write.  Reads come from the page cache for both sides
-(the file was just written), which is what a user re-reading results sees.
+so the comparison is durable write against durable write.  Reads come from the page
+cache for both sides (the file was just written), which is what a user re-reading
+results sees.
 
 Run:  python benchmarks/bench_arrays.py [--dir DIR] [--repeats 3] [--sizes 8,80,400]
 Ratios are numpy time / archived time: >= 1 means archived is as fast or faster.
