@@ -445,3 +445,58 @@ def test_archiving_and_restoring_leave_the_garbage_collector_as_they_found_it():
     with pytest.raises(ZeroDivisionError):
         restore("x = 1 / 0")
     assert gc.isenabled()
+
+
+TRICKY_SOURCE = """\
+a = 1
+s = \"\"\"first
+b = 2
+\"\"\"
+t = (1,
+b2)
+if a:
+    c = 3
+else:
+    c = 4
+def f(x):
+    return x + a
+@staticmethod
+def g():
+    return 5
+e = 1 + \\
+    2
+h = f(1)
+"""
+
+
+def test_long_source_is_compiled_in_pieces_with_the_same_effect(monkeypatch):
+    import archived.archive as archive_module
+
+    expected = {"b2": 7}
+    exec(TRICKY_SOURCE, expected)
+    del expected["__builtins__"]
+    for size in (1, 2, 3, 5):
+        monkeypatch.setattr(archive_module, "_CHUNK_LINES", size)
+        got = restore(TRICKY_SOURCE, {"b2": 7})
+        assert {k: v for k, v in got.items() if k not in ("f", "g")} == {
+            k: v for k, v in expected.items() if k not in ("f", "g")
+        }
+        assert got["f"](1) == 2
+
+
+def test_errors_in_a_later_piece_report_the_right_line(monkeypatch):
+    import traceback
+
+    import archived.archive as archive_module
+
+    monkeypatch.setattr(archive_module, "_CHUNK_LINES", 2)
+    source = "a = 1\nb = 2\nc = 3\ndef f():\n    return 1 / 0\nd = f()\n"
+    assert len(archive_module._compile(source, "<archive>")) == 3
+    with pytest.raises(ZeroDivisionError) as info:
+        restore(source)
+    lines = [
+        fr.lineno
+        for fr in traceback.extract_tb(info.value.__traceback__)
+        if fr.filename == "<archive>"
+    ]
+    assert lines == [6, 5]

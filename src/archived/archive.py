@@ -52,6 +52,7 @@ import math
 import numbers
 import os
 import threading
+import types
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -315,16 +316,18 @@ def restore(
     if datadir is None and isinstance(d.get("__file__"), str):
         datadir = os.path.dirname(os.path.abspath(d["__file__"]))
     with _gc_paused():
-        code = compile(archive, d.get("__file__", "<archive>"), "exec")
+        codes = _compile(archive, str(d.get("__file__", "<archive>")))
     try:
         with _gc_paused():
             if datadir is None:
-                exec(code, d)
+                for code in codes:
+                    exec(code, d)
             else:
                 from .arrays import using_datadir
 
                 with using_datadir(datadir):
-                    exec(code, d)
+                    for code in codes:
+                        exec(code, d)
     finally:
         if saved is _ABSENT:
             d.pop("__builtins__", None)
@@ -334,6 +337,43 @@ def restore(
 
 
 _ABSENT = object()
+_CHUNK_LINES = 2000
+
+
+def _compile(source: str, filename: str) -> list[types.CodeType]:
+    """Compile module source, in pieces of about ``_CHUNK_LINES`` lines when it is long.
+
+    CPython compiles one huge module in more than linear time; run one after the other in
+    the same namespace, pieces of straight-line module code do exactly what the whole
+    does.  A cut inside a bracket, string, continued line or compound statement leaves a
+    piece that does not compile, and then the whole source is compiled as one.
+    """
+    lines = source.split("\n")
+    if len(lines) <= _CHUNK_LINES:
+        return [compile(source, filename, "exec", dont_inherit=True)]
+    codes = []
+    start = 0
+    try:
+        while start < len(lines):
+            end = min(start + _CHUNK_LINES, len(lines))
+            while end < len(lines) and not lines[end][:1].isidentifier():
+                end += 1  # cut only before a line that can start a statement
+            piece = "\n".join(lines[start:end])
+            codes.append(_shifted(compile(piece, filename, "exec", dont_inherit=True), start))
+            start = end
+    except SyntaxError:
+        return [compile(source, filename, "exec", dont_inherit=True)]
+    return codes
+
+
+def _shifted(code: types.CodeType, lines: int) -> types.CodeType:
+    """``code`` with its line numbers (and those of functions in it) moved down."""
+    consts = tuple(
+        _shifted(c, lines) if isinstance(c, types.CodeType) else c for c in code.co_consts
+    )
+    return code.replace(co_firstlineno=code.co_firstlineno + lines, co_consts=consts)
+
+
 _gc_lock = threading.Lock()
 _gc_depth = 0
 _gc_was_enabled = False
