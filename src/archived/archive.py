@@ -54,7 +54,7 @@ import os
 import threading
 import types
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, cast
 
 from .codegen import CLEANUP, generate
 from .errors import DuplicateError, InvalidNameError
@@ -253,7 +253,7 @@ def _check_threshold(value: Any) -> float:
         raise TypeError(f"option array_threshold= must be a number, not {value!r}")
     if math.isnan(value) or value < 0:
         raise ValueError(f"option array_threshold={value!r} must be >= 0 (inf keeps all inline)")
-    return value
+    return cast(float, value)  # kept as given (an int stays an int in messages)
 
 
 def _check_datafile(value: Any) -> str | os.PathLike[str] | None:
