@@ -42,6 +42,7 @@ import os
 import re
 import secrets
 import socket
+import stat
 import time
 import tokenize
 import zlib
@@ -524,8 +525,9 @@ def _ends_line(src: str) -> str:
 def _read_text(folder: str, name: str) -> str | None:
     path = os.path.join(folder, name + ".py")
     try:
-        # never through a symbolic link: one planted in the store may point outside it
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        # never through a symbolic link: one planted in the store may point outside it;
+        # non-blocking, so a FIFO planted as an entry cannot hang the reader
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK)
     except FileNotFoundError:
         return None
     except OSError as err:
@@ -534,6 +536,9 @@ def _read_text(folder: str, name: str) -> str | None:
                 name, "the entry file is a symbolic link (it may point outside the store)"
             ) from None
         raise DamagedEntryError(name, f"unreadable entry file ({err})") from err
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise DamagedEntryError(name, "the entry file is not a regular file")
     try:
         with open(fd, encoding="utf-8") as f:
             return f.read()
