@@ -359,6 +359,17 @@ def test_an_entry_file_symlinked_outside_the_store_is_never_read_or_written_thro
     assert "y" in verify(ds._path).damaged
 
 
+def test_a_fifo_planted_as_an_entry_is_refused_without_hanging_the_reader(ds):
+    os.mkfifo(os.path.join(ds._path, "pipe.py"))
+    signal.alarm(10)  # a blocking open would hang forever: fail instead
+    try:
+        with pytest.raises(DamagedEntryError, match="'pipe' is damaged: .*not a regular file"):
+            ds.pipe  # noqa: B018
+        assert "not a regular file" in verify(ds._path).damaged["pipe"]
+    finally:
+        signal.alarm(0)
+
+
 def test_a_data_file_symlinked_outside_the_store_is_refused_by_a_safe_load(ds, tmp_path):
     h5 = next(f for f in os.listdir(ds._path) if f.startswith("x.") and f.endswith(".h5"))
     real = os.path.join(ds._path, h5)

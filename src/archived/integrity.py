@@ -51,6 +51,7 @@ _HIDDEN = re.compile(
 
 
 _HEADER_PROBLEM = "unreadable entry file or header"
+_RETRIES = 5
 
 
 @dataclass
@@ -194,7 +195,30 @@ def _listing(folder: str) -> list[os.DirEntry[str]]:
 def _check_entry(
     folder: str, name: str, options: dict[str, Any] | None, referenced: set[str]
 ) -> str | None:
-    """Why entry ``name`` cannot be read back, or None; adds its data files to referenced."""
+    """Why entry ``name`` cannot be read back, or None; adds its data files to referenced.
+
+    A problem seen while a writer replaced the entry (its old data files deleted under
+    the reader) is no damage: the entry is checked again, up to a few times.
+    """
+    problem = None
+    for _ in range(_RETRIES):
+        before = _raw_text(folder, name)
+        problem = _entry_problem(folder, name, options, referenced)
+        if problem is None or _raw_text(folder, name) == before:
+            return problem
+    return problem
+
+
+def _raw_text(folder: str, name: str) -> str | None:
+    try:
+        return entries._read_text(folder, name)  # no links, no FIFOs
+    except DamagedEntryError as err:
+        return str(err)
+
+
+def _entry_problem(
+    folder: str, name: str, options: dict[str, Any] | None, referenced: set[str]
+) -> str | None:
     try:
         files = _header_files(folder, name)
     except Exception as err:
