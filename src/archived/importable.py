@@ -142,12 +142,21 @@ def resolve(module: str, qualname: str, load: bool = True) -> Any:
 
 
 def repr_rule(obj: Any, ctx: Context) -> Rep | None:
-    """The rule form of :func:`repr_rep`."""
+    """The rule form of :func:`repr_rep`.
+
+    >>> repr_rule(object(), Context()) is None
+    True
+    """
     return repr_rep(obj)
 
 
 def repr_rep(obj: Any) -> ExprRep | None:
-    """Use ``repr(obj)`` when it names importable things and evaluates back equal."""
+    """Use ``repr(obj)`` when it names importable things and evaluates back equal.
+
+    >>> import decimal
+    >>> repr_rep(decimal.Decimal("1.5")).text, repr_rep(object())
+    ("_Decimal('1.5')", None)
+    """
     try:
         text = repr(obj)
         tree = ast.parse(text, mode="eval") if text and not text.startswith("<") else None
@@ -234,7 +243,11 @@ def _dotted(node: ast.expr) -> str | None:
 
 
 def pickle_rule(obj: Any, ctx: Context) -> Rep:
-    """The rule form of :func:`pickle_rep`."""
+    """The rule form of :func:`pickle_rep`.
+
+    >>> pickle_rule(object(), Context()).text.startswith("_loads(b'")
+    True
+    """
     return pickle_rep(obj)
 
 
