@@ -194,12 +194,16 @@ class Policy:
 
 
 def describe(obj: Any) -> str:
-    """A short name of ``obj`` for error messages: ``'os.system'``, ``'list.append'``."""
+    """A short name of ``obj`` for error messages.
+
+    >>> describe(print), describe([].append), describe(3)
+    ('builtins.print', 'list.append', "an object of type 'int'")
+    """
     module = getattr(obj, "__module__", None)
     name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
     if isinstance(name, str):
         return f"{module}.{name}" if isinstance(module, str) else name
-    return f"a {type(obj).__qualname__} object"
+    return f"an object of type {type(obj).__qualname__!r}"
 
 
 # --------------------------------------------------------------------------- guards

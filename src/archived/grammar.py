@@ -67,6 +67,11 @@ _CONSTRUCTS: dict[type, str] = {
 
 
 def construct(node: ast.AST) -> str:
+    """What ``node`` is, in words for an error message.
+
+    >>> construct(ast.parse("while x: pass").body[0])
+    'while loop'
+    """
     return _CONSTRUCTS.get(type(node), f"{type(node).__name__} node")
 
 
@@ -92,6 +97,11 @@ def _is_cleanup(stmt: ast.stmt) -> bool:
 
 
 def refuse(node: ast.AST | None, construct: str) -> UnsafeArchiveError:
+    """The error refusing ``construct`` at the line of ``node`` (raise it).
+
+    >>> str(refuse(ast.parse("\\nx = y").body[0], "name 'y'"))
+    "unsafe archive: line 2: name 'y' is not allowed in a safe load"
+    """
     return UnsafeArchiveError(getattr(node, "lineno", None), construct)
 
 
@@ -125,6 +135,12 @@ class Checker:
     Calls are checked statically: a callee must be an import (or an attribute of one)
     naming an allow-listed constructor; inside a scoped function a callee may be a
     parameter, and the call site must then pass such an import for it.
+
+    >>> from archived.allowlist import Policy
+    >>> Checker(Policy()).module(ast.parse("import numpy as _np\\nx = _np.load('f')"))
+    Traceback (most recent call last):
+        ...
+    archived.errors.UnsafeArchiveError: unsafe archive: line 2: import of numpy.load ...
     """
 
     def __init__(self, policy: Policy) -> None:
@@ -358,6 +374,11 @@ def _chain(node: ast.expr) -> tuple[tuple[str, ...], ast.Name | None]:
 
 
 def import_refusal(module: str, name: str | None) -> str:
+    """Words refusing ``import module`` (``name`` None) or ``from module import name``.
+
+    >>> import_refusal("os", None)
+    "import of module 'os' (not in the allow-list; pass allow=['os'])"
+    """
     if name is None and module not in DEFAULT_MODULES:
         return f"import of module {module!r} (not in the allow-list; pass allow=[{module!r}])"
     return f"import of {module}.{name}" if name else f"import of module {module!r}"
