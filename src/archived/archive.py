@@ -282,6 +282,7 @@ def restore(
     safe: bool = False,
     allow: Iterable[str] = (),
     allow_pickle: bool = False,
+    max_bytes: int | None = None,
 ) -> dict[str, Any]:
     """Execute archive source and return the dict of the names it defines.
 
@@ -291,7 +292,8 @@ def restore(
 
     ``safe=True`` loads untrusted source without executing it (see :mod:`archived.safe`):
     only the grammar archives use, imports from builtins, numpy and the modules listed in
-    ``allow``, no pickle payloads unless ``allow_pickle``; anything else raises
+    ``allow``, no pickle payloads unless ``allow_pickle``, no more than ``max_bytes`` of
+    arrays (default 16 GiB); anything else raises
     :class:`~archived.errors.UnsafeArchiveError` before any statement runs.
 
     >>> a = Archive()
@@ -309,7 +311,12 @@ def restore(
         from .safe import evaluate
 
         return evaluate(
-            archive, env, datadir=datadir, allowed_modules=allow, allow_pickle=allow_pickle
+            archive,
+            env,
+            datadir=datadir,
+            allowed_modules=allow,
+            allow_pickle=allow_pickle,
+            max_bytes=max_bytes,
         )
     d: dict[str, Any] = {} if env is None else env
     saved = d.get("__builtins__", _ABSENT)

@@ -77,7 +77,8 @@ class DataSet:
             ``False`` keeps commits atomic but lets the last ones vanish on power loss.
         safe: load entries without executing them (:mod:`archived.safe`), for stores
             you do not trust; ``allow`` names extra modules whose classes may be
-            rebuilt, ``allow_pickle`` lets pickle payloads load.
+            rebuilt, ``allow_pickle`` lets pickle payloads load, ``max_bytes`` caps
+            the bytes of arrays one entry may allocate (default 16 GiB).
 
     Entries are written on assignment, not on mutation: change a loaded value, then
     assign it again.
@@ -112,6 +113,7 @@ class DataSet:
         safe: bool = False,
         allow: Iterable[str] = (),
         allow_pickle: bool = False,
+        max_bytes: int | None = None,
     ) -> None:
         if mode not in ("r", "w"):
             raise InvalidNameError(mode, "mode must be 'r' (read only) or 'w' (read/write)")
@@ -135,9 +137,10 @@ class DataSet:
         d["_name_prefix"] = name_prefix
         d["_timeout"] = timeout
         d["_durable"] = durable
-        d["_load"] = (
-            {"safe": True, "allow": tuple(allow), "allow_pickle": allow_pickle} if safe else None
-        )
+        load = {"safe": True, "allow": tuple(allow), "allow_pickle": allow_pickle}
+        if max_bytes is not None:
+            load["max_bytes"] = max_bytes
+        d["_load"] = load if safe else None
         d["_lock"] = StoreLock(os.path.join(folder, ".lock"), timeout, soft=locking == "soft")
         d["_closed"] = False
         d["_next_index"] = None
@@ -350,6 +353,7 @@ class DataSet:
             "safe": bool(load),
             "allow": tuple(load.get("allow", ())),
             "allow_pickle": bool(load.get("allow_pickle", False)),
+            "max_bytes": load.get("max_bytes"),
         }
         return (_reopen, (settings,))
 
