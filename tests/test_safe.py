@@ -291,6 +291,19 @@ def test_a_safe_dataset_loads_values_and_infos_and_refuses_planted_code(tmp_path
     assert "_os" not in DataSet("s", path=tmp_path, safe=True).a
 
 
+def test_max_bytes_passes_through_restore_and_a_safe_dataset(tmp_path):
+    ds = DataSet("s", "w", path=tmp_path, array_threshold=10)
+    ds.big = np.arange(1000.0)
+    capped = DataSet("s", path=tmp_path, safe=True, max_bytes=4000)
+    with pytest.raises(UnsafeArchiveError, match="8000 bytes .more than max_bytes=4000"):
+        _ = capped.big
+    assert DataSet("s", path=tmp_path, safe=True, max_bytes=8000).big.size == 1000
+    src = "from numpy import zeros as _z\nx = _z((10,))\n"
+    with pytest.raises(UnsafeArchiveError, match="max_bytes=79"):
+        restore(src, safe=True, max_bytes=79)
+    assert restore(src, safe=True, max_bytes=80)["x"].size == 10
+
+
 def test_a_safe_dataset_with_allow_rebuilds_user_classes(tmp_path):
     ds = DataSet("s", "w", path=tmp_path)
     ds.p = Point(1, [2])

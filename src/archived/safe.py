@@ -56,7 +56,7 @@ def evaluate(
     datadir: str | os.PathLike[str] | None = None,
     allowed_modules: Iterable[str] = (),
     allow_pickle: bool = False,
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_bytes: int | None = None,
 ) -> dict[str, Any]:
     """Check archive source against the safe grammar, then evaluate it into ``env``.
 
@@ -68,7 +68,8 @@ def evaluate(
             ``env['__file__']``, else the current directory).
         allowed_modules: extra trusted modules, e.g. ``["mypkg.models"]``.
         allow_pickle: let ``pickle.loads`` payloads load (only for trusted archives).
-        max_bytes: refuse any array or buffer bigger than this.
+        max_bytes: the bytes of arrays and buffers the load may allocate in all
+            (default :data:`~archived.allowlist.DEFAULT_MAX_BYTES`, 16 GiB).
 
     Raises :class:`~archived.errors.UnsafeArchiveError` for anything outside the grammar
     or the allow-list, ``SyntaxError`` for source that does not parse.
@@ -80,7 +81,8 @@ def evaluate(
         ...
     archived.errors.UnsafeArchiveError: unsafe archive: line 1: lambda is not allowed ...
     """
-    policy = Policy(allowed_modules, allow_pickle, max_bytes)
+    limit = DEFAULT_MAX_BYTES if max_bytes is None else max_bytes
+    policy = Policy(allowed_modules, allow_pickle, limit)
     tree = _parse(src)
     Checker(policy).module(tree)
     d: dict[str, Any] = {} if env is None else env
