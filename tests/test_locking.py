@@ -155,3 +155,22 @@ def test_zero_timeout_tries_once(tmp_path):
         with pytest.raises(LockTimeout):
             StoreLock(path, timeout=0).acquire()
         assert time.monotonic() - start < 0.5
+
+
+def test_soft_lock_is_free_on_a_lock_file_left_by_fcntl_locking(tmp_path):
+    path = str(tmp_path / ".lock")
+    with StoreLock(path, timeout=1):
+        pass
+    assert os.path.exists(path)  # fcntl lock files are never deleted
+    with StoreLock(path, timeout=0.2, soft=True) as lock:
+        assert lock.is_locked
+
+
+def test_store_written_with_fcntl_locking_can_be_written_with_soft_locking(tmp_path):
+    from archived import DataSet
+
+    DataSet("s", "w", path=str(tmp_path)).x = 1
+    soft = DataSet("s", "w", path=str(tmp_path), locking="soft", timeout=1)
+    soft.y = 2
+    assert (DataSet("s", path=str(tmp_path)).x, soft.y) == (1, 2)
+    assert not os.path.exists(tmp_path / "s" / ".lock.soft")

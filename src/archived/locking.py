@@ -49,7 +49,10 @@ class StoreLock:
             file under ``fcntl`` locking would let two writers lock two different files).
         timeout: seconds to wait for the lock; ``0`` tries once, ``None`` waits forever.
         soft: use a lock file instead of ``fcntl`` (for NFS and other shared
-            filesystems where ``fcntl`` locks are unreliable).
+            filesystems where ``fcntl`` locks are unreliable).  The soft lock is the
+            file ``lock_path + ".soft"``, present only while held: ``lock_path`` itself
+            outlives every ``fcntl`` holder, so taking it as a soft lock would make a
+            store once written with ``fcntl`` locking look locked forever.
 
     Use it as a context manager, or call :meth:`acquire` / :meth:`release`:
 
@@ -175,11 +178,12 @@ class StoreLock:
     def _acquire_soft(self) -> None:
         import filelock
 
+        soft_path = self.lock_path + ".soft"
         lock = filelock.SoftFileLock(
-            self.lock_path, timeout=-1 if self.timeout is None else self.timeout
+            soft_path, timeout=-1 if self.timeout is None else self.timeout
         )
         try:
             lock.acquire()
         except filelock.Timeout:
-            raise LockTimeout(self.lock_path, self.timeout or 0) from None
+            raise LockTimeout(soft_path, self.timeout or 0) from None
         self._soft_lock = lock
