@@ -81,7 +81,7 @@ class World:
         self.ro = DataSet("s", path=self.tmp)
         self.safe = DataSet("s", path=self.tmp, safe=True)
         self.closed = DataSet("s", "w", path=self.tmp, synchronize=False)
-        self.closed.close()
+        self.closed._close()
         os.makedirs(os.path.join(self.tmp, "other"))
         with open(os.path.join(self.tmp, "other", "notes.txt"), "w") as f:
             f.write("mine")
@@ -302,7 +302,7 @@ CASES = [
         ["'/etc/passwd'"],
     ),
     ("ds-name-not-str", lambda w: w.ds._insert(1, name=3), InvalidNameError, ["int"]),
-    ("ds-name-hides-method", lambda w: w.ds._insert(1, name="close"), InvalidNameError, ["close"]),
+    ("ds-name-dunder", lambda w: w.ds._insert(1, name="__init__"), InvalidNameError, ["__init__"]),
     (
         "ds-unarchivable-value",
         lambda w: setattr(w.ds, "x", generator()),

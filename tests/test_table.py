@@ -143,7 +143,7 @@ def test_dataset_table_lists_calls_and_plain_entries_without_failures_or_sweeps(
     ds = DataSet("runs", "w", path=str(tmp_path))
     ds.note = "hello"
     ds._insert(7, info={"temperature": 300})
-    rows = ds.table(frame=False)
+    rows = ds._table(frame=False)
     assert [(r["entry"][:7], r["function"]) for r in rows] == [
         ("energy_", energy.identity),
         ("note", None),

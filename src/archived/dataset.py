@@ -22,7 +22,7 @@ The API the caching layer relies on:
   under concurrent writers.
 - ``ds._path``: the store directory; ``ds._info_items()``: ``(name, info)`` pairs,
   reading only the info records; ``ds._lock``: the store's :class:`StoreLock`.
-- ``close()`` and ``with DataSet(...) as ds:`` release the store lock that a writable
+- ``_close()`` and ``with DataSet(...) as ds:`` release the store lock that a writable
   ``synchronize=False`` instance holds for its lifetime.
 
 On disk (see :mod:`archived.entries` for the entry format and the commit protocol)::
@@ -211,7 +211,7 @@ class DataSet:
             _sweep_staging(parent, self._module_name)
         self._report("created DataSet %r", folder)
 
-    def close(self) -> None:
+    def _close(self) -> None:
         """Release the store lock (if held) and refuse further writes.
 
         >>> import tempfile
@@ -237,11 +237,11 @@ class DataSet:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.close()
+        self._close()
 
     def __del__(self) -> None:
         try:
-            self.close()
+            self._close()
         except Exception:  # interpreter shutdown: the OS drops the lock anyway
             pass
 
@@ -363,7 +363,7 @@ class DataSet:
             f"{os.path.dirname(self._path)!r})"
         )
 
-    def table(
+    def _table(
         self, *, details: bool = False, results: bool = True, frame: bool | None = None
     ) -> Any:
         """Every entry as a row (parameters or info, scalar results) of a pandas DataFrame,
@@ -373,7 +373,7 @@ class DataSet:
         >>> ds = DataSet('t', 'w', path=tempfile.mkdtemp())
         >>> ds._insert(2.5, info={'mu': 1.2})
         ['x_0']
-        >>> ds.table(frame=False)
+        >>> ds._table(frame=False)
         [{'entry': 'x_0', 'function': None, 'mu': 1.2, 'result': 2.5}]
         """
         from .table import dataset_table
@@ -408,8 +408,6 @@ class DataSet:
             self.__dict__["_next_index"] = n + 1
         else:
             entries.validate_name(name)
-            if name in _RESERVED:
-                raise InvalidNameError(name, f"it would hide DataSet.{name}()")
         try:
             entries.commit_entry(
                 self._path,
@@ -483,9 +481,6 @@ class DataSet:
     def _report(self, message: str, *args: Any) -> None:
         if self._verbose:
             log.info("DataSet %s: " + message, self._path, *args)
-
-
-_RESERVED = frozenset(n for n in dir(DataSet) if not n.startswith("_"))
 
 
 def _reopen(settings: dict[str, Any]) -> DataSet:
