@@ -11,11 +11,13 @@ or, as the last resort, as a pickle.
 from __future__ import annotations
 
 import ast
+import contextlib
 import importlib
 import pickle
 import sys
 import types
-from typing import Any
+import weakref
+from typing import Any, cast
 
 from .errors import UnarchivableError
 from .repbase import Context, ExprRep, Rep
@@ -105,11 +107,31 @@ def find_import(obj: Any) -> tuple[str, str]:
         raise LookupError(f"{qualname} is defined inside a function and cannot be imported")
     if isinstance(module, str) and resolve(module, qualname) is obj:
         return module, qualname
-    # the declared module may be private (e.g. numpy's): look where it is re-exported
+    try:
+        cached = _FOUND.get(obj, _MISSING)
+    except TypeError:  # not weakly referenceable: not cached
+        cached = _MISSING
+    if cached is _MISSING:
+        found = _search(obj, module, qualname)
+        with contextlib.suppress(TypeError):
+            _FOUND[obj] = found
+    else:
+        found = cast("tuple[str, str] | None", cached)
+    if found is None:
+        raise LookupError(f"{module}.{qualname} cannot be imported back as the same object")
+    return found
+
+
+# the results of the slow search below, so many objects of one such type search once
+_FOUND: weakref.WeakKeyDictionary[Any, tuple[str, str] | None] = weakref.WeakKeyDictionary()
+
+
+def _search(obj: Any, module: Any, qualname: str) -> tuple[str, str] | None:
+    """Find a loaded module that re-exports ``obj`` (its declared module may be private)."""
     for name in sorted(sys.modules):
         if name != module and resolve(name, qualname, load=False) is obj:
             return name, qualname
-    raise LookupError(f"{module}.{qualname} cannot be imported back as the same object")
+    return None
 
 
 _MISSING = object()
