@@ -214,6 +214,12 @@ def test_object_array_elements_are_archived_as_a_graph():
     assert got.dtype == object and got.shape == (3, 1) and got[0, 0] is got[1, 0]
 
 
+def test_fortran_ordered_object_array_keeps_its_order():
+    a = np.asfortranarray(np.array([[1, "a"], [None, 2.5]], dtype=object))
+    got = back(a)
+    assert got.flags.f_contiguous and got.tolist() == a.tolist() and got.dtype == object
+
+
 def test_big_arrays_go_to_the_datafile_and_are_read_back(tmp_path):
     datafile = tmp_path / "data.h5"
     arch = Archive(array_threshold=4, datafile=str(datafile))

@@ -144,20 +144,23 @@ def _call_hook(
 # --------------------------------------------------------------------------- numpy
 
 
-def object_array(items: list[Any], shape: tuple[int, ...]) -> Any:
-    """Rebuild a numpy array of dtype object from its elements (C order) and shape.
+def object_array(items: list[Any], shape: tuple[int, ...], order: str = "C") -> Any:
+    """Rebuild a numpy array of dtype object from its elements, shape and memory order.
 
     Archives of object arrays call this, so the elements are archived as a graph.
+    ``items`` are in the array's own memory order (``'C'`` or ``'F'``).
 
     >>> object_array([1, [2], None], (3,))
     array([1, list([2]), None], dtype=object)
+    >>> object_array([1, 2, 3, 4], (2, 2), "F").flags.f_contiguous
+    True
     """
     import numpy as np
 
     a = np.empty(len(items), dtype=object)
     for i, x in enumerate(items):
         a[i] = x  # element-wise: a slice assignment would broadcast nested lists
-    return a.reshape(shape)
+    return a.reshape(shape, order="F" if order == "F" else "C")
 
 
 def _numpy(obj: Any, ctx: Context) -> Rep | None:
@@ -177,13 +180,15 @@ def _numpy(obj: Any, ctx: Context) -> Rep | None:
 def _ndarray(a: Any, ctx: Context, np: Any) -> Rep:
     if a.dtype == object:
         shape = a.shape
+        order = "F" if a.flags.f_contiguous and not a.flags.c_contiguous else "C"
+        tail = ", 'F')" if order == "F" else ")"
 
         def build(kids: list[str], aliases: list[str]) -> str:
-            return f"{aliases[0]}([{', '.join(kids)}], {shape!r})"
+            return f"{aliases[0]}([{', '.join(kids)}], {shape!r}{tail}"
 
         return Rep(
             build,
-            list(a.ravel(order="C")),
+            list(a.ravel(order=order)),
             [("archived.reps", "object_array")],
             lambda i: f"[{np.unravel_index(i, shape) if shape else ()}]",
         )
