@@ -288,3 +288,14 @@ def test_array_threshold_accepts_numpy_integers(tmp_path):
     arch.insert(a=np.arange(5), b=np.arange(2))
     src = str(arch)
     assert "_load_array('d.h5', 'a0')" in src and "b = _array([0, 1]" in src
+
+
+def test_a_long_string_referenced_many_times_is_written_once():
+    text = "x" * 10_000
+    blob = b"y" * 10_000
+    arch = Archive()
+    arch.insert(v=[text] * 50 + [blob] * 50 + [[text, 1]] * 2, k={text: blob})
+    src = str(arch)
+    assert len(src) < 25_000
+    d = restore(src)
+    assert d["v"] == [text] * 50 + [blob] * 50 + [[text, 1]] * 2 and d["k"] == {text: blob}

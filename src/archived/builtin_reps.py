@@ -22,7 +22,7 @@ from .errors import UnarchivableError
 from .importable import find_import, pickle_rep
 from .repbase import REGISTRY, SUBCLASS_REGISTRY, Build, Context, Import, Rep
 
-__all__ = ["ATOMS", "atom_text", "plain_text", "PLAIN_TYPES"]
+__all__ = ["ATOMS", "LONG_TEXT", "atom_text", "plain_text", "PLAIN_TYPES"]
 
 
 # --------------------------------------------------------------------------- atoms
@@ -41,11 +41,20 @@ def _int_text(i: int) -> str:
         return hex(i)
 
 
+# Strings and bytes at least this long become graph nodes, so one referenced many times
+# is written once (under a variable) instead of once per reference.
+LONG_TEXT = 256
+
+
+def _text_text(s: str | bytes) -> str | None:
+    return repr(s) if len(s) < LONG_TEXT else None
+
+
 _ATOMS: dict[type, Callable[[Any], str | None]] = {
     int: _int_text,
     float: _float_text,
-    str: repr,
-    bytes: repr,
+    str: _text_text,
+    bytes: _text_text,
     bool: repr,
     type(None): repr,
 }
@@ -70,6 +79,8 @@ def plain_text(obj: list[Any] | tuple[Any, ...] | dict[Any, Any]) -> str | None:
     try:
         text = repr(obj)
     except ValueError:  # an int beyond the digit limit
+        return None
+    if len(text) >= LONG_TEXT * (len(obj) or 1):  # maybe a long, possibly shared string
         return None
     if "inf" in text or "nan" in text:  # maybe a non-finite float: take the slow path
         return None
@@ -235,6 +246,11 @@ def _bytearray(obj: bytearray, ctx: Context) -> Rep:
     return Rep(lambda kids, al: f"{al[0]}({text})", (), [("builtins", "bytearray")])
 
 
+def _long_text(obj: str | bytes, ctx: Context) -> Rep:
+    text = repr(obj)
+    return Rep(lambda kids, al: text)
+
+
 def _ellipsis(obj: Any, ctx: Context) -> Rep:
     return Rep(lambda kids, al: "...")
 
@@ -255,6 +271,8 @@ REGISTRY.update(
         slice: _slice,
         bytearray: _bytearray,
         type(Ellipsis): _ellipsis,
+        str: _long_text,
+        bytes: _long_text,
     }
 )
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .builtin_reps import PLAIN_TYPES, plain_text
+from .builtin_reps import LONG_TEXT, PLAIN_TYPES, plain_text
 from .errors import CycleError, UnarchivableError
 from .reps import ATOMS, REGISTRY, Context, Rep, rep_for
 
@@ -126,7 +126,7 @@ class Graph:
                 child = children[i]
                 i += 1
                 tp = type(child)
-                if tp is str:  # the commonest atoms, inlined for speed
+                if tp is str and len(child) < LONG_TEXT:  # the commonest atoms, inlined
                     kids.append(repr(child))
                     continue
                 if (tp is float and child - child == 0.0) or (tp is int and -_BIG < child < _BIG):
