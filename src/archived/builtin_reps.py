@@ -1,7 +1,9 @@
 """Representations of builtin values: atoms, containers and their subclasses.
 
-Immutable atoms (``None``, ``bool``, finite ``float``, ``int``, ``str``, ``bytes``) are
-written directly by :func:`atom_text` without becoming graph nodes.  Everything else here
+Immutable atoms (``None``, ``bool``, finite ``float``, ``int``, and ``str``/``bytes``
+shorter than :data:`LONG_TEXT`) are written directly by :func:`atom_text` without
+becoming graph nodes; their identity is not kept (it is not observable for equal
+immutable values, and the compiler merges equal constants anyway).  Everything else here
 registers a handler in :data:`~archived.repbase.REGISTRY` (exact types) or
 :data:`~archived.repbase.SUBCLASS_REGISTRY` (dict/list/tuple/set subclasses, namedtuple,
 enum members).
