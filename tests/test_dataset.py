@@ -600,6 +600,31 @@ def test_durable_commits_fsync_the_entry_and_the_directory(tmp_path, monkeypatch
     assert DataSet("s", path=str(tmp_path)).a == [1, 2]
 
 
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc to name fds")
+@pytest.mark.parametrize("durable", [True, False])
+def test_durable_commits_of_big_arrays_fsync_the_data_file_first(tmp_path, monkeypatch, durable):
+    ds = DataSet("s", "w", path=str(tmp_path), array_threshold=10, durable=durable)
+    synced = []
+    real_fsync, real_fdatasync = os.fsync, getattr(os, "fdatasync", os.fsync)
+
+    def spy(real):
+        def call(fd):
+            synced.append(os.path.basename(os.readlink(f"/proc/self/fd/{fd}")))
+            return real(fd)
+
+        return call
+
+    monkeypatch.setattr(os, "fsync", spy(real_fsync))
+    monkeypatch.setattr(os, "fdatasync", spy(real_fdatasync), raising=False)
+    ds.big = np.arange(50.0)
+    if durable:
+        assert len(synced) == 3
+        assert ".h5" in synced[0] and synced[1].startswith(".big.") and synced[2] == "s"
+    else:
+        assert synced == []  # not even the HDF5 file: durable=False means no fsync at all
+    np.testing.assert_array_equal(DataSet("s", path=str(tmp_path)).big, np.arange(50.0))
+
+
 def test_a_store_being_created_is_never_visible_half_made(tmp_path):
     import threading
 

@@ -80,6 +80,9 @@ class Archive:
         scoped: write ``archive_1()`` objects as small functions (the spec's scoped form)
             instead of substituting their arguments into their expression (flat form).
         robust_replace: accepted and ignored: no text is ever replaced.
+        durable: fsync ``datafile`` before ``str()`` returns (the default); ``False``
+            leaves the write-back to the operating system, which is faster and survives
+            a killed process, but not a power cut.
 
     >>> a = Archive(scoped=False)
     >>> a.insert(x=4)
@@ -100,6 +103,8 @@ class Archive:
         gname_prefix: str = "_g",
         scoped: bool = True,
         robust_replace: bool = True,
+        *,
+        durable: bool = True,
     ) -> None:
         for option, value in (
             ("flat", flat),
@@ -108,6 +113,7 @@ class Archive:
             ("pytables", pytables),
             ("scoped", scoped),
             ("robust_replace", robust_replace),
+            ("durable", durable),
         ):
             if not isinstance(value, bool):
                 raise TypeError(f"option {option}= must be True or False, not {value!r}")
@@ -115,6 +121,7 @@ class Archive:
         self.tostring = tostring
         self.pytables = pytables
         self.robust_replace = robust_replace
+        self.durable = durable
         self.check_on_insert = check_on_insert
         self.scoped = scoped
         self.array_threshold = _check_threshold(array_threshold)
@@ -245,7 +252,9 @@ class Archive:
 
     def _context(self, dry: bool = False) -> Context:
         datafile = None if self.datafile is None else os.fspath(self.datafile)
-        return Context(self.array_threshold, datafile, dry, self._datafile_closed)
+        return Context(
+            self.array_threshold, datafile, dry, self._datafile_closed, durable=self.durable
+        )
 
 
 def _check_threshold(value: Any) -> float:

@@ -73,8 +73,9 @@ class DataSet:
         timeout: seconds to wait for the store lock before ``LockTimeout``.
         locking: ``'fcntl'`` (default) or ``'soft'`` (lock files, for shared
             filesystems where ``fcntl`` locks are unreliable).
-        durable: fsync every commit (entry file and directory) before returning;
-            ``False`` keeps commits atomic but lets the last ones vanish on power loss.
+        durable: fsync every commit (data files, entry file and directory) before
+            returning; ``False`` keeps commits atomic and safe from killed processes,
+            but lets the last ones vanish on power loss (as ``np.save`` or a pickle).
         safe: load entries without executing them (:mod:`archived.safe`), for stores
             you do not trust; ``allow`` names extra modules whose classes may be
             rebuilt, ``allow_pickle`` lets pickle payloads load, ``max_bytes`` caps

@@ -172,12 +172,12 @@ def commit_entry(
     written: list[str] = []
     try:
         value_src, value_files = _encode_into(
-            folder, name, value, array_threshold, f"{name}.{token}.h5"
+            folder, name, value, array_threshold, f"{name}.{token}.h5", durable
         )
         written += value_files
         if not keep_info:
             info_src, info_files = _encode_into(
-                folder, "info", info, array_threshold, f"{name}.{token}-info.h5"
+                folder, "info", info, array_threshold, f"{name}.{token}-info.h5", durable
             )
             written += info_files
         while True:
@@ -229,7 +229,9 @@ def set_info(
     info_file = f"{name}.{token}-info.h5"
     doomed = [tmp, os.path.join(folder, info_file)]
     try:
-        info_src, info_files = _encode_into(folder, "info", info, array_threshold, info_file)
+        info_src, info_files = _encode_into(
+            folder, "info", info, array_threshold, info_file, durable
+        )
         # Holding the lock while reading the value keeps a concurrent value write from
         # being undone; no data is written inside it.
         with lock or nullcontext():
@@ -474,22 +476,22 @@ def _writer_gone(token: str, item: os.DirEntry[str], now: float) -> bool:
 
 
 def _encode_into(
-    folder: str, var: str, value: Any, threshold: int, datafile: str
+    folder: str, var: str, value: Any, threshold: int, datafile: str, durable: bool
 ) -> tuple[str, list[str]]:
     """Archive ``value`` as ``var``; return the source and the data files written."""
     path = os.path.join(folder, datafile)
     try:
-        src = _encode(var, value, threshold, path)
+        src = _encode(var, value, threshold, path, durable)
     except BaseException:
         _remove_quietly(path)
         raise
     return src, [datafile] if os.path.exists(path) else []
 
 
-def _encode(name: str, value: Any, threshold: int, datafile: str) -> str:
+def _encode(name: str, value: Any, threshold: int, datafile: str, durable: bool) -> str:
     from .archive import Archive
 
-    arch = Archive(array_threshold=threshold, datafile=datafile)
+    arch = Archive(array_threshold=threshold, datafile=datafile, durable=durable)
     arch.insert(**{name: value})
     return str(arch)
 

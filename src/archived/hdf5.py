@@ -80,7 +80,9 @@ class ArrayWriter:
     """Write arrays to a new HDF5 file at ``path``; ``add`` returns each array's key.
 
     Keys are ``'a0', 'a1', ...`` in the order of :meth:`add`.  :meth:`close` (or leaving
-    the ``with`` block) flushes the file and fsyncs it to disk before returning.  An
+    the ``with`` block) flushes the file and, unless ``durable=False``, fsyncs it to disk
+    before returning (``False`` leaves the write-back to the operating system: the file
+    survives a killed process but not a power cut).  An
     existing file at ``path`` is overwritten: callers write to a fresh temporary name
     and rename it into place afterwards.
 
@@ -93,10 +95,11 @@ class ArrayWriter:
     array(['a', 'bc'], dtype='<U2')
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, durable: bool = True) -> None:
         import tables
 
         self.path = os.fspath(path)
+        self.durable = durable
         self.keys: list[str] = []
         self._index: dict[str, dict[str, Any]] = {}
         self._samples: dict[str, tuple[bytes, bytes]] = {}
@@ -155,7 +158,7 @@ class ArrayWriter:
         return key
 
     def close(self) -> None:
-        """Flush and close the file, append the fast-read index, fsync; idempotent."""
+        """Flush and close the file, append the fast-read index, fsync if durable; idempotent."""
         if self._file is None:
             return
         with _HDF5_LOCK:
@@ -171,7 +174,8 @@ class ArrayWriter:
             if index:
                 _append_trailer(f, index)
             f.flush()
-            os.fsync(f.fileno())
+            if self.durable:
+                os.fsync(f.fileno())
 
     def __enter__(self) -> ArrayWriter:
         return self

@@ -216,8 +216,10 @@ class Context:
         datafile: str | None = None,
         dry: bool = False,
         datafile_closed: bool = False,
+        durable: bool = True,
     ) -> None:
         self.datafile_closed = datafile_closed
+        self.durable = durable
         self.array_threshold = array_threshold
         self.datafile = datafile
         self.dry = dry
@@ -241,7 +243,7 @@ class Context:
             from .arrays import ArrayWriter
 
             # written under a temporary name, renamed into place by close(ok=True) only
-            self.writer = ArrayWriter(f"{self.datafile}.tmp{os.getpid()}")
+            self.writer = ArrayWriter(f"{self.datafile}.tmp{os.getpid()}", durable=self.durable)
         return str(self.writer.add(a))
 
     def close(self, ok: bool = True) -> None:
