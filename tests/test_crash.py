@@ -173,10 +173,9 @@ def test_twenty_sigkills_of_a_writer_leave_every_committed_entry_intact(tmp_path
 
 
 @pytest.mark.stress
-@pytest.mark.skipif(
-    SCALE < 2, reason="the default run above covers scale 1; set ARCHIVED_STRESS_SCALE>=2"
-)
 def test_stress_many_sigkills(tmp_path):
-    state, seen_partial = run_kills(tmp_path, 40 * SCALE)
-    assert len(state) > 10
-    assert seen_partial > 0  # some kills did land inside a commit
+    # small at scale 1 so CI runs it; ARCHIVED_STRESS_SCALE=10 gives 100 kills
+    state, seen_partial = run_kills(tmp_path, 10 * SCALE)
+    assert len(state) > 2
+    if SCALE >= 4:
+        assert seen_partial > 0  # among many kills, some do land inside a commit
