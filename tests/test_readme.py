@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 
@@ -62,3 +64,23 @@ def test_readme_console_commands_run_against_the_stores_its_examples_create(tmp_
                 want,
                 line,
             )
+
+
+def test_readme_recipe_moves_a_store_written_by_persist_into_a_new_store(tmp_path, monkeypatch):
+    persist = pytest.importorskip("persist.archive", reason="persist 3.x is not installed")
+    import numpy as np
+
+    (recipe,) = [b for b in _blocks("python") if ">>>" not in b]
+    monkeypatch.chdir(tmp_path)
+    old = persist.DataSet("old_store", "w", path="legacy", array_threshold=10)
+    old.a = [1, 2.5, "x"]
+    old["a"] = "info of a"
+    old._insert(np.arange(20.0), info=(10, 1.2))
+    del old
+    exec(recipe, {"DataSet": __import__("archived").DataSet})
+    from archived import DataSet
+
+    moved = DataSet("moved", path="results")
+    assert sorted(moved) == ["a", "x_0"]
+    assert (moved.a, moved["a"], moved["x_0"]) == ([1, 2.5, "x"], "info of a", (10, 1.2))
+    np.testing.assert_array_equal(moved.x_0, np.arange(20.0))
