@@ -1,0 +1,37 @@
+"""The benchmark scripts the README quotes still run and print their tables.
+
+Each runs at tiny sizes (the figures are meaningless here; the full runs are in the
+README) so a change that breaks a benchmark is caught by the test suite, not by the
+next person who tries to reproduce the published numbers.
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+SMOKE_RUNS = [
+    ("bench_archive.py", ["--sizes", "100", "300", "--repeats", "1"], "scaling exponent"),
+    (
+        "bench_dataset.py",
+        ["--sizes", "10,20", "--mb", "1", "--repeat", "2", "--big-repeat", "1"],
+        "per-insert at 20 / at 10",
+    ),
+    ("bench_safe.py", ["--n", "50", "--repeats", "1"], "safe/exec"),
+]
+
+
+@pytest.mark.parametrize("script, args, marker", SMOKE_RUNS, ids=[s for s, _, _ in SMOKE_RUNS])
+def test_benchmark_runs_at_small_size_and_prints_its_table(tmp_path, script, args, marker):
+    run = subprocess.run(
+        [sys.executable, str(BENCHMARKS / script), *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert marker in run.stdout
