@@ -637,3 +637,22 @@ def test_a_pandas_frame_argument_hits_on_the_second_call(store):
     f(frame.copy(), y=frame.copy())
     assert len(runs) == 1
     assert f.calls()[0].parameters["x"].startswith("DataFrame(shape=(2, 1), key=")
+
+
+@pytest.mark.parametrize("durable", [True, False])
+def test_durable_option_decides_whether_misses_fsync_and_survives_pickling(
+    tmp_path, monkeypatch, durable
+):
+    f = archived(str(tmp_path / "s"), durable=durable)(lambda n: np.arange(float(n)))
+    f(1)  # creates the store, which is always synced once
+    synced = []
+    real_fsync, real_fdatasync = os.fsync, getattr(os, "fdatasync", os.fsync)
+    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd) or real_fsync(fd))
+    monkeypatch.setattr(
+        os, "fdatasync", lambda fd: synced.append(fd) or real_fdatasync(fd), raising=False
+    )
+    np.testing.assert_array_equal(f(500), np.arange(500.0))  # an HDF5-sized result
+    assert (len(synced) >= 3) is durable and (synced == []) is (not durable)
+    again = pickle.loads(pickle.dumps(f.store))
+    assert again.durable is durable
+    np.testing.assert_array_equal(f(500), np.arange(500.0))  # the hit reads it back

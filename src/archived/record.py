@@ -51,6 +51,7 @@ def record(
     locking: str = "fcntl",
     timeout: float = 60,
     lock_timeout: float | None = None,
+    durable: bool = True,
 ) -> Record:
     """Record a block under ``name`` with ``parameters``; options as for ``@archived``.
 
@@ -72,6 +73,7 @@ def record(
         locking=locking,
         timeout=timeout,
         lock_timeout=lock_timeout,
+        durable=durable,
     )
 
 
@@ -100,13 +102,16 @@ class Record:
         locking: str = "fcntl",
         timeout: float = 60,
         lock_timeout: float | None = None,
+        durable: bool = True,
     ) -> None:
         if not name.isidentifier() or name.startswith("_"):
             raise InvalidNameError(name, "a block name must be an identifier not starting with _")
         self.parameters = dict(parameters)
         self.name = name
         self.version = version
-        self.store = CallStore(path, locking=locking, timeout=timeout, lock_timeout=lock_timeout)
+        self.store = CallStore(
+            path, locking=locking, timeout=timeout, lock_timeout=lock_timeout, durable=durable
+        )
         self.cached = False
         self.entry: str | None = None
         self._result: Any = _UNSET
