@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import ast
 import base64
+import functools
 import math
 from collections.abc import Iterator
 from typing import Any, Literal, cast
@@ -247,9 +248,15 @@ def dtype_from_literal(literal: Any) -> np.dtype:
     >>> dtype_from_literal("{'names': ['a'], 'formats': ['<u2'], 'offsets': [2], 'itemsize': 4}")
     dtype({'names': ['a'], 'formats': ['<u2'], 'offsets': [2], 'itemsize': 4})
     """
-    if isinstance(literal, str) and literal[:1] in "[{(\"'":
-        literal = ast.literal_eval(literal)
+    if isinstance(literal, str):
+        return _dtype_from_text(literal)
     return np.dtype(literal)
+
+
+@functools.lru_cache(maxsize=256)
+def _dtype_from_text(text: str) -> np.dtype:
+    # every array read parses its dtype; dtypes are immutable, so parse each text once
+    return np.dtype(ast.literal_eval(text) if text[:1] in "[{(\"'" else text)
 
 
 def _simple_dtype_literal(dt: np.dtype) -> str:
