@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from archived import entries
+from archived import claims, entries, writers
 from archived.dataset import DataSet
 from archived.errors import (
     DamagedEntryError,
@@ -336,7 +336,7 @@ def _dead_pid():
 def test_leftovers_of_a_dead_writer_are_removed_by_the_next_writer(ds):
     ds.kept = np.arange(300.0)
     before = files(ds)
-    token = f"{entries._HOST}-{_dead_pid()}-0123abcd"
+    token = f"{writers.HOST}-{_dead_pid()}-0123abcd"
     leftovers = [f".x.{token}.tmp", f"x.{token}.h5", f"x.{token}-info.h5", ".x_7.claim"]
     for name in leftovers:
         with open(os.path.join(ds._path, name), "w") as f:
@@ -354,7 +354,7 @@ def test_leftovers_of_a_dead_writer_are_removed_by_the_next_writer(ds):
 
 
 def test_leftovers_of_a_live_writer_are_kept(ds):
-    token = entries.new_token()
+    token = writers.new_token()
     tmp = os.path.join(ds._path, f".x.{token}.tmp")
     open(tmp, "w").close()
     claim = os.path.join(ds._path, ".x_3.claim")
@@ -369,9 +369,9 @@ def test_claims_fall_back_to_hard_links_without_symbolic_links(tmp_path, monkeyp
     def no_symlinks(*args, **kwargs):
         raise PermissionError("symbolic links are not supported here")
 
-    monkeypatch.setattr(entries.os, "symlink", no_symlinks)
-    assert entries.claim_name(str(tmp_path), "x_", 0) == ("x_0", 0)
-    assert entries.claim_name(str(tmp_path), "x_", 0) == ("x_1", 1)
+    monkeypatch.setattr(claims.os, "symlink", no_symlinks)
+    assert claims.claim_name(str(tmp_path), "x_", 0) == ("x_0", 0)
+    assert claims.claim_name(str(tmp_path), "x_", 0) == ("x_1", 1)
     assert (tmp_path / ".x_0.claim").read_text() != ""
     assert sorted(os.listdir(tmp_path)) == [".x_0.claim", ".x_1.claim"]
 
@@ -687,10 +687,10 @@ def test_a_pickled_dataset_reopens_the_same_store_with_the_same_settings(tmp_pat
 
 
 def test_creating_a_store_removes_staging_left_by_a_killed_creator(tmp_path):
-    dead = tmp_path / f".s.{entries._HOST}-{_dead_pid()}-0123abcd.new"
+    dead = tmp_path / f".s.{writers.HOST}-{_dead_pid()}-0123abcd.new"
     dead.mkdir()
     (dead / "__init__.py").write_text("# half made\n")
-    live = tmp_path / f".s.{entries.new_token()}.new"
+    live = tmp_path / f".s.{writers.new_token()}.new"
     live.mkdir()
     DataSet("s", "w", path=str(tmp_path))
     assert sorted(os.listdir(tmp_path)) == [live.name, "s"]

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 from archived.dataset import DataSet
-from archived.entries import new_token
 from archived.errors import LockTimeout, StoreNotFoundError
 from archived.integrity import VerifyReport, repair, verify
 from archived.locking import StoreLock
+from archived.writers import new_token
 
 
 def snapshot(folder):

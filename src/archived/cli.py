@@ -447,7 +447,7 @@ class _SafeView:
 
 
 def _size_and_mtime(folder: str, name: str) -> tuple[int, float]:
-    from .entries import _header_files
+    from .entries import header_files
 
     path = os.path.join(folder, name + ".py")
     try:
@@ -456,7 +456,7 @@ def _size_and_mtime(folder: str, name: str) -> tuple[int, float]:
         return 0, 0.0
     try:
         with open(path, encoding="utf-8") as f:
-            files = _header_files(name, f.readline())
+            files = header_files(name, f.readline())
     except (OSError, ArchiveError, UnicodeDecodeError):
         files = []  # a damaged header: count the entry file alone
     size = st.st_size

@@ -45,8 +45,11 @@ from types import TracebackType
 from typing import Any
 
 from . import entries
+from .claims import claim_name, release_claim
 from .errors import InvalidNameError, ReadOnlyError, StoreNotFoundError, UnsafeArchiveError
+from .leftovers import sweep_leftovers
 from .locking import StoreLock
+from .writers import new_token, writer_gone
 
 __all__ = ["DataSet"]
 
@@ -176,7 +179,7 @@ class DataSet:
         if self._mode == "w":
             if not self._synchronize:
                 self._lock.acquire()
-            removed = entries.sweep_leftovers(folder)
+            removed = sweep_leftovers(folder)
             if removed:
                 self._report("removed leftovers of killed writers: %s", removed)
 
@@ -196,7 +199,7 @@ class DataSet:
         else:
             parent = os.path.dirname(folder) or "."
             os.makedirs(parent, exist_ok=True)
-            staging = os.path.join(parent, f".{self._module_name}.{entries.new_token()}.new")
+            staging = os.path.join(parent, f".{self._module_name}.{new_token()}.new")
             os.mkdir(staging)
             try:
                 _write_durably(
@@ -208,7 +211,7 @@ class DataSet:
                 if not (os.path.isfile(init) and _is_ours(init)):
                     raise not_a_store from None
                 return  # another writer created it first
-            entries._fsync_dir(parent)
+            entries.fsync_dir(parent)
             _sweep_staging(parent, self._module_name)
         self._report("created DataSet %r", folder)
 
@@ -405,7 +408,7 @@ class DataSet:
             start = self._next_index
             if start is None:
                 start = self._first_free_index()
-            name, n = entries.claim_name(self._path, self._name_prefix, start)
+            name, n = claim_name(self._path, self._name_prefix, start)
             self.__dict__["_next_index"] = n + 1
         else:
             entries.validate_name(name)
@@ -423,7 +426,7 @@ class DataSet:
             )
         finally:
             if claimed:
-                entries.release_claim(self._path, name)
+                release_claim(self._path, name)
         self._report("wrote %r", name)
         return [name]
 
@@ -498,19 +501,19 @@ def _sweep_staging(parent: str, module_name: str) -> None:
                 item.name.startswith(prefix)
                 and item.name.endswith(".new")
                 and item.is_dir(follow_symlinks=False)
-                and entries._writer_gone(token, item, now)
+                and writer_gone(token, item, now)
             ):
                 shutil.rmtree(item.path, ignore_errors=True)
 
 
 def _write_durably(folder: str, path: str, text: str) -> None:
-    tmp = os.path.join(folder, f".__init__.{entries.new_token()}.tmp")
+    tmp = os.path.join(folder, f".__init__.{new_token()}.tmp")
     with open(tmp, "w", encoding="utf-8") as f:
         f.write(text)
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
-    entries._fsync_dir(folder)
+    entries.fsync_dir(folder)
 
 
 def _is_ours(init: str) -> bool:

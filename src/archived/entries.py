@@ -23,7 +23,9 @@ onto ``x_0.py``; fsync the directory; then delete (or, with ``backup_data``, mov
 ``.backup/``) the data files only the replaced version used.  A reader sees the old
 entry or the new one, never a mix.  A writer killed at any instant leaves at most
 hidden files (``.tmp``, ``.claim``, ``.drop``) naming it, and data files sharing their
-token; :func:`sweep_leftovers` removes those of writers that are gone.
+token (:mod:`archived.writers`); :func:`~archived.leftovers.sweep_leftovers` removes
+those of writers that are gone.  ``_insert`` reserves fresh names with
+:mod:`archived.claims`.
 
 >>> import tempfile
 >>> folder = tempfile.mkdtemp()
@@ -40,17 +42,15 @@ import json
 import keyword
 import os
 import re
-import secrets
-import socket
 import stat
 import time
 import tokenize
-import zlib
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from .errors import ArchiveError, DamagedEntryError, InvalidNameError
+from .writers import new_token
 
 __all__ = [
     "validate_name",
@@ -61,9 +61,11 @@ __all__ = [
     "delete_entry",
     "read_info",
     "read_value",
-    "claim_name",
-    "release_claim",
-    "sweep_leftovers",
+    "iter_infos",
+    "read_entry_text",
+    "header_files",
+    "fsync_dir",
+    "remove_quietly",
 ]
 
 FORMAT = 1
@@ -75,13 +77,7 @@ _HEADER = re.compile(
     r"# archived entry '(?P<name>[^']*)', format (?P<format>\d+), "
     r"data files: (?P<files>\[.*\])$"
 )
-_TOKEN = re.compile(r"(?P<host>[0-9a-f]{6})-(?P<pid>\d+)-[0-9a-f]{8}")
-# A writer's leftovers younger than this are kept even if its liveness cannot be proved
-# (another host on a shared filesystem): it may still be writing a big array.
-GRACE_SECONDS = 3600.0
 _READ_RETRIES = 5
-
-_HOST = format(zlib.crc32(socket.gethostname().encode()) & 0xFFFFFF, "06x")
 
 
 def validate_name(name: object) -> str:
@@ -182,23 +178,23 @@ def commit_entry(
             written += info_files
         while True:
             if keep_info:
-                base = _read_text(folder, name)
+                base = read_entry_text(folder, name)
                 info_src, info_files = (
                     _info_part(name, base) if base is not None else ("info = None\n", [])
                 )
             files = value_files + info_files
             _write_all(fd, _entry_text(name, info_src, value_src, files).encode(), durable)
             with lock or nullcontext():
-                if keep_info and _read_text(folder, name) != base:
+                if keep_info and read_entry_text(folder, name) != base:
                     continue  # the info changed under us: rebuild on the new one
                 _swap_in(folder, name, tmp, files, token, backup_data)
             written = []  # committed: the entry refers to them now, keep them on any error
             break
         if durable:
-            _fsync_dir(folder)
+            fsync_dir(folder)
     except BaseException:
         os.close(fd)
-        _remove_quietly(tmp, *(os.path.join(folder, f) for f in written))
+        remove_quietly(tmp, *(os.path.join(folder, f) for f in written))
         raise
     os.close(fd)
     _finish_drop(folder, name, token, backup_data)
@@ -235,7 +231,7 @@ def set_info(
         # Holding the lock while reading the value keeps a concurrent value write from
         # being undone; no data is written inside it.
         with lock or nullcontext():
-            base = _read_text(folder, name)
+            base = read_entry_text(folder, name)
             value_files: list[str] = []
             if base is None:
                 value_src = f"{name} = None\n"
@@ -246,10 +242,10 @@ def set_info(
             _swap_in(folder, name, tmp, files, token, backup_data)
             doomed = []  # committed: the entry refers to its info file now
         if durable:
-            _fsync_dir(folder)
+            fsync_dir(folder)
     except BaseException:
         os.close(fd)
-        _remove_quietly(*doomed)
+        remove_quietly(*doomed)
         raise
     os.close(fd)
     _finish_drop(folder, name, token, backup_data)
@@ -277,7 +273,7 @@ def delete_entry(
             return False
         _swap_in(folder, name, None, [], token, backup_data)
     if durable:
-        _fsync_dir(folder)
+        fsync_dir(folder)
     _finish_drop(folder, name, token, backup_data)
     return True
 
@@ -296,7 +292,7 @@ def read_info(folder: str, name: str, *, safe: dict[str, Any] | None = None) -> 
         ...
     KeyError: 'nothing'
     """
-    text = _read_text(folder, name)
+    text = read_entry_text(folder, name)
     if text is None:
         raise KeyError(name)
     src, _ = _info_part(name, text)
@@ -316,163 +312,123 @@ def read_value(folder: str, name: str, *, safe: dict[str, Any] | None = None) ->
     {'b': 2}
     """
     for _ in range(_READ_RETRIES):
-        text = _read_text(folder, name)
+        text = read_entry_text(folder, name)
         if text is None:
             raise KeyError(name)
         src, _ = _value_part(name, text)
         try:
             return _decode(name, src, name, folder, safe)
         except DamagedEntryError:
-            if _read_text(folder, name) == text:
+            if read_entry_text(folder, name) == text:
                 raise
     raise DamagedEntryError(name, "the entry kept changing while it was read")
 
 
-def claim_name(folder: str, prefix: str, start: int) -> tuple[str, int]:
-    """Reserve the first free name ``<prefix>N`` with ``N >= start``; return it and ``N``.
-
-    A claim is a hidden file created exclusively, so concurrent writers never get the
-    same name.  Release it with :func:`release_claim` once the entry is committed.
+def iter_infos(
+    folder: str, names: Iterator[str] | list[str], *, safe: dict[str, Any] | None = None
+) -> Iterator[tuple[str, Any]]:
+    """Yield ``(name, info)`` for the given entries that still exist, loading only info.
 
     >>> import tempfile
     >>> folder = tempfile.mkdtemp()
-    >>> claim_name(folder, 'x_', 0), claim_name(folder, 'x_', 0)
-    (('x_0', 0), ('x_1', 1))
+    >>> commit_entry(folder, 'a', 1, info='i')
+    >>> list(iter_infos(folder, ['a', 'gone']))
+    [('a', 'i')]
     """
-    n = start
-    while True:
-        name = f"{prefix}{n}"
-        if not entry_exists(folder, name):
-            claim = os.path.join(folder, f".{name}.claim")
-            if not _create_with_content(folder, name, claim):
-                n += 1
-                continue
-            if not entry_exists(folder, name):
-                return name, n
-            os.unlink(claim)  # committed by someone between our two looks
-        n += 1
+    for name in names:
+        try:
+            yield name, read_info(folder, name, safe=safe)
+        except KeyError:
+            continue
 
 
-def _create_with_content(folder: str, name: str, path: str) -> bool:
-    """Create ``path`` naming this writer's token, atomically; False if it exists.
+def read_entry_text(folder: str, name: str) -> str | None:
+    """The text of entry ``name``'s file, or None if there is no such entry.
 
-    The claim is a symbolic link whose target is the token: one system call creates
-    it exclusively *with* its content, so a writer killed halfway never leaves an empty
-    claim nobody could attribute.  Where symbolic links are not supported, a file is
-    written under a temporary name and hard-linked into place instead.
-    """
-    token = new_token()
-    try:
-        os.symlink(token, path)
-        return True
-    except FileExistsError:
-        return False
-    except OSError:
-        pass
-    tmp = os.path.join(folder, f".{name}.{token}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        os.write(fd, token.encode())
-    finally:
-        os.close(fd)
-    try:
-        os.link(tmp, path)
-        return True
-    except FileExistsError:
-        return False
-    finally:
-        os.unlink(tmp)
-
-
-def release_claim(folder: str, name: str) -> None:
-    """Drop the claim on ``name`` taken by :func:`claim_name`."""
-    _remove_quietly(os.path.join(folder, f".{name}.claim"))
-
-
-def sweep_leftovers(folder: str) -> list[str]:
-    """Remove what killed writers left in ``folder``; return the removed file names.
-
-    Only leftovers of writers that are gone are touched: a writer on this host whose
-    process no longer exists, or any writer whose file is older than ``GRACE_SECONDS``.
+    Never read through a symbolic link or from anything but a regular file: either is
+    ``DamagedEntryError``, as is a file that is not UTF-8.
 
     >>> import tempfile
-    >>> sweep_leftovers(tempfile.mkdtemp())
-    []
+    >>> folder = tempfile.mkdtemp()
+    >>> commit_entry(folder, 'a', 1, info='i')
+    >>> read_entry_text(folder, 'a').splitlines()[:3]
+    ["# archived entry 'a', format 1, data files: []", '# ---- info ----', "info = 'i'"]
+    >>> read_entry_text(folder, 'b') is None
+    True
     """
-    removed: list[str] = []
-    now = time.time()
-    with os.scandir(folder) as it:
-        hidden = [
-            item
-            for item in it
-            if item.name.startswith(".") and (item.is_symlink() or item.is_file())
-        ]
-    for item in hidden:
-        parts = item.name[1:].split(".")
-        if len(parts) == 3 and parts[2] in ("tmp", "drop"):
-            name, token, kind = parts
-        elif len(parts) == 2 and parts[1] == "claim":
-            name, kind = parts
-            try:
-                token = _claim_token(item)
-            except OSError:
-                continue
-        else:
-            continue
-        if not _writer_gone(token, item, now):
-            continue
-        if kind == "tmp":
-            pid = token.split("-")[1] if token.count("-") == 2 else ""
-            for data in (f"{name}.{token}.h5", f"{name}.{token}-info.h5"):
-                # and the array writer's temporary file, if it died before renaming it
-                for leftover in (data, f"{data}.tmp{pid}"):
-                    if _remove_quietly(os.path.join(folder, leftover)):
-                        removed.append(leftover)
-        elif kind == "drop":
-            removed.extend(_drop_unreferenced(folder, name, item.path))
-        if _remove_quietly(item.path):
-            removed.append(item.name)
-    return removed
+    path = os.path.join(folder, name + ".py")
+    try:
+        # never through a symbolic link: one planted in the store may point outside it;
+        # non-blocking, so a FIFO planted as an entry cannot hang the reader
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        if os.path.islink(path):
+            raise DamagedEntryError(
+                name, "the entry file is a symbolic link (it may point outside the store)"
+            ) from None
+        raise DamagedEntryError(name, f"unreadable entry file ({err})") from err
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise DamagedEntryError(name, "the entry file is not a regular file")
+    try:
+        with open(fd, encoding="utf-8") as f:
+            return f.read()
+    except (OSError, UnicodeDecodeError) as err:
+        raise DamagedEntryError(name, f"unreadable entry file ({err})") from err
+
+
+def header_files(name: str, text: str) -> list[str]:
+    """The data files listed in the header line of entry ``name``'s ``text``.
+
+    >>> header_files('a', "# archived entry 'a', format 1, data files: ['a.t.h5']")
+    ['a.t.h5']
+    """
+    first = text.partition("\n")[0]
+    m = _HEADER.match(first)
+    if m is None:
+        raise DamagedEntryError(name, "the entry file has no archived header line")
+    try:
+        files = ast.literal_eval(m["files"])
+    except (ValueError, SyntaxError) as err:
+        raise DamagedEntryError(name, "unreadable data file list in the header") from err
+    return [f for f in files if isinstance(f, str)]
+
+
+def fsync_dir(folder: str) -> None:
+    """Make the renames and removals in directory ``folder`` durable.
+
+    >>> import tempfile
+    >>> fsync_dir(tempfile.mkdtemp())
+    """
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def remove_quietly(*paths: str) -> bool:
+    """Remove the files at ``paths`` that exist; return whether any was removed.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), 'f')
+    >>> open(path, 'w').close()
+    >>> remove_quietly(path), remove_quietly(path)
+    (True, False)
+    """
+    done = False
+    for path in paths:
+        try:
+            os.unlink(path)
+            done = True
+        except FileNotFoundError:
+            pass
+    return done
 
 
 # ---- helpers -------------------------------------------------------------------------
-
-
-def new_token() -> str:
-    """A fresh ``<host>-<pid>-<random>`` token naming this writer.
-
-    >>> _TOKEN.fullmatch(new_token()) is not None
-    True
-    """
-    return f"{_HOST}-{os.getpid()}-{secrets.token_hex(4)}"
-
-
-def _claim_token(item: os.DirEntry[str]) -> str:
-    if item.is_symlink():
-        return os.readlink(item.path)
-    with open(item.path) as f:
-        return f.read().strip()
-
-
-def _writer_gone(token: str, item: os.DirEntry[str], now: float) -> bool:
-    try:
-        if now - item.stat(follow_symlinks=False).st_mtime > GRACE_SECONDS:
-            return True
-    except OSError:
-        return False
-    m = _TOKEN.fullmatch(token)
-    if m is None or m["host"] != _HOST:
-        return False
-    pid = int(m["pid"])
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
 
 
 def _encode_into(
@@ -483,7 +439,7 @@ def _encode_into(
     try:
         src = _encode(var, value, threshold, path, durable)
     except BaseException:
-        _remove_quietly(path)
+        remove_quietly(path)
         raise
     return src, [datafile] if os.path.exists(path) else []
 
@@ -524,44 +480,8 @@ def _ends_line(src: str) -> str:
     return src if src.endswith("\n") or not src else src + "\n"
 
 
-def _read_text(folder: str, name: str) -> str | None:
-    path = os.path.join(folder, name + ".py")
-    try:
-        # never through a symbolic link: one planted in the store may point outside it;
-        # non-blocking, so a FIFO planted as an entry cannot hang the reader
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK)
-    except FileNotFoundError:
-        return None
-    except OSError as err:
-        if os.path.islink(path):
-            raise DamagedEntryError(
-                name, "the entry file is a symbolic link (it may point outside the store)"
-            ) from None
-        raise DamagedEntryError(name, f"unreadable entry file ({err})") from err
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise DamagedEntryError(name, "the entry file is not a regular file")
-    try:
-        with open(fd, encoding="utf-8") as f:
-            return f.read()
-    except (OSError, UnicodeDecodeError) as err:
-        raise DamagedEntryError(name, f"unreadable entry file ({err})") from err
-
-
-def _header_files(name: str, text: str) -> list[str]:
-    first = text.partition("\n")[0]
-    m = _HEADER.match(first)
-    if m is None:
-        raise DamagedEntryError(name, "the entry file has no archived header line")
-    try:
-        files = ast.literal_eval(m["files"])
-    except (ValueError, SyntaxError) as err:
-        raise DamagedEntryError(name, "unreadable data file list in the header") from err
-    return [f for f in files if isinstance(f, str)]
-
-
 def _sections(name: str, text: str) -> tuple[str, str]:
-    _header_files(name, text)
+    header_files(name, text)
     head, mark, rest = text.partition(f"\n{INFO_MARK}\n")
     if not mark:
         raise DamagedEntryError(name, "the entry file has no info section")
@@ -588,12 +508,12 @@ def _split_by_tokens(name: str, rest: str) -> tuple[str, str]:
 
 def _info_part(name: str, text: str) -> tuple[str, list[str]]:
     info, _ = _sections(name, text)
-    return info, [f for f in _header_files(name, text) if f.endswith("-info.h5")]
+    return info, [f for f in header_files(name, text) if f.endswith("-info.h5")]
 
 
 def _value_part(name: str, text: str) -> tuple[str, list[str]]:
     _, value = _sections(name, text)
-    return value, [f for f in _header_files(name, text) if not f.endswith("-info.h5")]
+    return value, [f for f in header_files(name, text) if not f.endswith("-info.h5")]
 
 
 def _write_all(fd: int, data: bytes, durable: bool) -> None:
@@ -612,11 +532,11 @@ def _swap_in(
 ) -> None:
     """Replace (or with ``tmp=None`` remove) the entry file; call with the lock held."""
     final = os.path.join(folder, name + ".py")
-    old = _read_text(folder, name)
+    old = read_entry_text(folder, name)
     old_files: list[str] = []
     if old is not None:
         try:
-            old_files = _header_files(name, old)
+            old_files = header_files(name, old)
         except DamagedEntryError:
             old_files = []
         old_files = [f for f in old_files if f not in new_files]
@@ -635,7 +555,7 @@ def _swap_in(
         else:
             os.replace(tmp, final)
     except BaseException:
-        _remove_quietly(os.path.join(folder, f".{name}.{token}.drop"))  # nothing to drop
+        remove_quietly(os.path.join(folder, f".{name}.{token}.drop"))  # nothing to drop
         raise
 
 
@@ -653,53 +573,5 @@ def _finish_drop(folder: str, name: str, token: str, backup_data: bool) -> None:
             except FileNotFoundError:
                 pass
         else:
-            _remove_quietly(src)
-    _remove_quietly(drop)
-
-
-def _drop_unreferenced(folder: str, name: str, drop_path: str) -> list[str]:
-    try:
-        with open(drop_path) as f:
-            files = json.load(f)
-        text = _read_text(folder, name)
-        current = set(_header_files(name, text)) if text is not None else set()
-    except (OSError, ValueError, DamagedEntryError):
-        return []
-    return [f for f in files if f not in current and _remove_quietly(os.path.join(folder, f))]
-
-
-def _fsync_dir(folder: str) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _remove_quietly(*paths: str) -> bool:
-    done = False
-    for path in paths:
-        try:
-            os.unlink(path)
-            done = True
-        except FileNotFoundError:
-            pass
-    return done
-
-
-def iter_infos(
-    folder: str, names: Iterator[str] | list[str], *, safe: dict[str, Any] | None = None
-) -> Iterator[tuple[str, Any]]:
-    """Yield ``(name, info)`` for the given entries that still exist, loading only info.
-
-    >>> import tempfile
-    >>> folder = tempfile.mkdtemp()
-    >>> commit_entry(folder, 'a', 1, info='i')
-    >>> list(iter_infos(folder, ['a', 'gone']))
-    [('a', 'i')]
-    """
-    for name in names:
-        try:
-            yield name, read_info(folder, name, safe=safe)
-        except KeyError:
-            continue
+            remove_quietly(src)
+    remove_quietly(drop)

@@ -28,25 +28,22 @@ What counts as what (see :mod:`archived.entries` for the file layout):
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import entries
 from .errors import DamagedEntryError, StoreNotFoundError
+from .leftovers import sweep_leftovers
 from .locking import StoreLock
+from .writers import read_drop_list, store_files, writer_files
 
 __all__ = ["VerifyReport", "verify", "repair"]
 
 _DATA_FILE = re.compile(
     r"(?P<name>[A-Za-z_]\w*)\.(?P<token>[0-9a-f]{6}-\d+-[0-9a-f]{8})(?:-info)?\.h5(?:\.tmp\d+)?"
-)
-_HIDDEN = re.compile(
-    r"\.(?P<name>\w+)\.(?:(?P<token>[0-9a-f]{6}-\d+-[0-9a-f]{8})\.(?P<kind>tmp|drop)|claim)"
 )
 
 
@@ -125,7 +122,7 @@ def verify(
     unreadable entry file or header: entry 'y' is damaged: the entry file has no archived ...
     """
     folder = _store_folder(path)
-    listing = _listing(folder)  # before reading entries: see _classify
+    listing = store_files(folder)  # before reading entries: see _classify
     report = VerifyReport(folder)
     options = {"safe": True, "allow": tuple(allow)} if safe else None
     referenced: set[str] = set()
@@ -158,8 +155,8 @@ def repair(path: str | os.PathLike[str], *, timeout: float = 60) -> VerifyReport
     """
     folder = _store_folder(path)
     with StoreLock(os.path.join(folder, ".lock"), timeout):
-        swept = entries.sweep_leftovers(folder)
-        listing = _listing(folder)
+        swept = sweep_leftovers(folder)
+        listing = store_files(folder)
         referenced: set[str] = set()
         unreadable: set[str] = set()
         report = VerifyReport(folder)
@@ -187,11 +184,6 @@ def _store_folder(path: str | os.PathLike[str]) -> str:
     return folder
 
 
-def _listing(folder: str) -> list[os.DirEntry[str]]:
-    with os.scandir(folder) as it:
-        return [item for item in it if item.is_file(follow_symlinks=False) or item.is_symlink()]
-
-
 def _check_entry(
     folder: str, name: str, options: dict[str, Any] | None, referenced: set[str]
 ) -> str | None:
@@ -211,7 +203,7 @@ def _check_entry(
 
 def _raw_text(folder: str, name: str) -> str | None:
     try:
-        return entries._read_text(folder, name)  # no links, no FIFOs
+        return entries.read_entry_text(folder, name)  # no links, no FIFOs
     except DamagedEntryError as err:
         return str(err)
 
@@ -240,8 +232,8 @@ def _entry_problem(
 
 
 def _header_files(folder: str, name: str) -> list[str]:
-    text = entries._read_text(folder, name)
-    return [] if text is None else entries._header_files(name, text)
+    text = entries.read_entry_text(folder, name)
+    return [] if text is None else entries.header_files(name, text)
 
 
 def _plain_name(name: str) -> bool:
@@ -278,7 +270,7 @@ def _classify(
         else:
             candidates.append(item.name)
     if candidates:
-        live2, _, pending2 = _writers(_listing(folder), None)
+        live2, _, pending2 = _writers(store_files(folder), None)
         for name in candidates:
             m = _DATA_FILE.fullmatch(name)
             assert m is not None
@@ -295,47 +287,21 @@ def _writers(
     listing: list[os.DirEntry[str]], report: VerifyReport | None
 ) -> tuple[set[str], set[str], set[str]]:
     """Tokens of live and gone writers, and the data files live writers are dropping."""
-    now = time.time()
     live: set[str] = set()
     gone: set[str] = set()
     pending: set[str] = set()
-    for item in listing:
-        m = _HIDDEN.fullmatch(item.name)
-        if m is None:
-            continue
-        token = m["token"] or _claim_token(item)
-        if token is None:
-            continue
-        if entries._writer_gone(token, item, now):
-            gone.add(token)
+    for writer in writer_files(listing):
+        if writer.gone:
+            gone.add(writer.token)
             if report is not None:
-                report.leftovers.append(item.name)
+                report.leftovers.append(writer.item.name)
             continue
-        live.add(token)
+        live.add(writer.token)
         if report is not None:
-            report.in_progress.append(item.name)
-        if m["kind"] == "drop":  # old data files the writer is about to delete or back up
-            pending.update(_listed(item.path))
+            report.in_progress.append(writer.item.name)
+        if writer.kind == "drop":  # old data files the writer is about to delete or back up
+            pending.update(read_drop_list(writer.item.path))
     return live, gone, pending
-
-
-def _listed(drop_path: str) -> list[str]:
-    try:
-        with open(drop_path, encoding="utf-8") as f:
-            files = json.load(f)
-    except (OSError, ValueError):
-        return []
-    return [f for f in files if isinstance(f, str)] if isinstance(files, list) else []
-
-
-def _claim_token(item: os.DirEntry[str]) -> str | None:
-    try:
-        if item.is_symlink():
-            return os.readlink(item.path)
-        with open(item.path, encoding="utf-8") as f:
-            return f.read().strip()
-    except (OSError, UnicodeDecodeError):
-        return None
 
 
 def _remove(folder: str, name: str) -> bool:

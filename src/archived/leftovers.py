@@ -1,0 +1,66 @@
+"""Clean up after writers that were killed mid-write: :func:`sweep_leftovers`.
+
+A writer killed at any instant leaves at most its hidden files (``.tmp``, ``.drop``,
+``.claim``, see :mod:`archived.writers`) and the data files sharing its token.  Opening
+a store for writing, and :func:`~archived.integrity.repair`, sweep those of writers
+that are gone; files of live writers are never touched.
+
+>>> import tempfile
+>>> sweep_leftovers(tempfile.mkdtemp())
+[]
+"""
+
+from __future__ import annotations
+
+import os
+
+from .entries import header_files, read_entry_text, remove_quietly
+from .errors import DamagedEntryError
+from .writers import read_drop_list, store_files, writer_files
+
+__all__ = ["sweep_leftovers"]
+
+
+def sweep_leftovers(folder: str) -> list[str]:
+    """Remove what killed writers left in ``folder``; return the removed file names.
+
+    Only leftovers of writers that are gone are touched: a writer on this host whose
+    process no longer exists, or any writer whose file is older than
+    :data:`~archived.writers.GRACE_SECONDS`.
+
+    >>> import os, tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> stale = os.path.join(folder, '.x.0a1b2c-1-0a1b2c3d.tmp')
+    >>> open(stale, 'w').close()
+    >>> os.utime(stale, (0, 0))  # written long ago by a writer on another host
+    >>> sweep_leftovers(folder)
+    ['.x.0a1b2c-1-0a1b2c3d.tmp']
+    """
+    removed: list[str] = []
+    for writer in writer_files(store_files(folder)):
+        if not writer.gone:
+            continue
+        name, token, kind = writer.entry, writer.token, writer.kind
+        if kind == "tmp":
+            pid = token.split("-")[1] if token.count("-") == 2 else ""
+            for data in (f"{name}.{token}.h5", f"{name}.{token}-info.h5"):
+                # and the array writer's temporary file, if it died before renaming it
+                for leftover in (data, f"{data}.tmp{pid}"):
+                    if remove_quietly(os.path.join(folder, leftover)):
+                        removed.append(leftover)
+        elif kind == "drop":
+            removed.extend(_drop_unreferenced(folder, name, writer.item.path))
+        if remove_quietly(writer.item.path):
+            removed.append(writer.item.name)
+    return removed
+
+
+def _drop_unreferenced(folder: str, name: str, drop_path: str) -> list[str]:
+    """Remove the files a dead writer meant to drop that the entry does not use now."""
+    files = read_drop_list(drop_path)
+    try:
+        text = read_entry_text(folder, name)
+        current = set(header_files(name, text)) if text is not None else set()
+    except DamagedEntryError:
+        return []
+    return [f for f in files if f not in current and remove_quietly(os.path.join(folder, f))]
