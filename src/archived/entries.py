@@ -47,6 +47,7 @@ import time
 import tokenize
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
+from types import TracebackType
 from typing import Any
 
 from .errors import ArchiveError, DamagedEntryError, InvalidNameError
@@ -162,20 +163,10 @@ def commit_entry(
     >>> read_info(folder, 'a'), read_value(folder, 'a')
     ('first', 2)
     """
-    token = new_token()
-    tmp = os.path.join(folder, f".{name}.{token}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    written: list[str] = []
-    try:
-        value_src, value_files = _encode_into(
-            folder, name, value, array_threshold, f"{name}.{token}.h5", durable
-        )
-        written += value_files
+    with _Write(folder, name, backup_data, durable) as write:
+        value_src, value_files = write.encode(name, value, array_threshold, ".h5")
         if not keep_info:
-            info_src, info_files = _encode_into(
-                folder, "info", info, array_threshold, f"{name}.{token}-info.h5", durable
-            )
-            written += info_files
+            info_src, info_files = write.encode("info", info, array_threshold, "-info.h5")
         while True:
             if keep_info:
                 base = read_entry_text(folder, name)
@@ -183,21 +174,12 @@ def commit_entry(
                     _info_part(name, base) if base is not None else ("info = None\n", [])
                 )
             files = value_files + info_files
-            _write_all(fd, _entry_text(name, info_src, value_src, files).encode(), durable)
+            write.text(info_src, value_src, files)
             with lock or nullcontext():
                 if keep_info and read_entry_text(folder, name) != base:
                     continue  # the info changed under us: rebuild on the new one
-                _swap_in(folder, name, tmp, files, token, backup_data)
-            written = []  # committed: the entry refers to them now, keep them on any error
+                write.swap_in(files)
             break
-        if durable:
-            fsync_dir(folder)
-    except BaseException:
-        os.close(fd)
-        remove_quietly(tmp, *(os.path.join(folder, f) for f in written))
-        raise
-    os.close(fd)
-    _finish_drop(folder, name, token, backup_data)
 
 
 def set_info(
@@ -219,15 +201,8 @@ def set_info(
     >>> read_info(folder, 'a'), read_value(folder, 'a')
     ('new', [1])
     """
-    token = new_token()
-    tmp = os.path.join(folder, f".{name}.{token}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    info_file = f"{name}.{token}-info.h5"
-    doomed = [tmp, os.path.join(folder, info_file)]
-    try:
-        info_src, info_files = _encode_into(
-            folder, "info", info, array_threshold, info_file, durable
-        )
+    with _Write(folder, name, backup_data, durable) as write:
+        info_src, info_files = write.encode("info", info, array_threshold, "-info.h5")
         # Holding the lock while reading the value keeps a concurrent value write from
         # being undone; no data is written inside it.
         with lock or nullcontext():
@@ -238,17 +213,8 @@ def set_info(
             else:
                 value_src, value_files = _value_part(name, base)
             files = value_files + info_files
-            _write_all(fd, _entry_text(name, info_src, value_src, files).encode(), durable)
-            _swap_in(folder, name, tmp, files, token, backup_data)
-            doomed = []  # committed: the entry refers to its info file now
-        if durable:
-            fsync_dir(folder)
-    except BaseException:
-        os.close(fd)
-        remove_quietly(*doomed)
-        raise
-    os.close(fd)
-    _finish_drop(folder, name, token, backup_data)
+            write.text(info_src, value_src, files)
+            write.swap_in(files)
 
 
 def delete_entry(
@@ -429,6 +395,64 @@ def remove_quietly(*paths: str) -> bool:
 
 
 # ---- helpers -------------------------------------------------------------------------
+
+
+class _Write:
+    """One write of entry ``name``: its token, temporary entry file and data files.
+
+    Used as a context manager around the write: when it fails before the entry file is
+    swapped in, the temporary file and the data files written are removed; once it is
+    swapped in, the directory is fsynced and the replaced version's data files dropped.
+    """
+
+    def __init__(self, folder: str, name: str, backup_data: bool, durable: bool) -> None:
+        self.folder, self.name = folder, name
+        self.backup_data, self.durable = backup_data, durable
+        self.token = new_token()
+        self.tmp = os.path.join(folder, f".{name}.{self.token}.tmp")
+        self.written: list[str] = []  # data files to remove if the write fails
+        self._fd = -1
+
+    def __enter__(self) -> _Write:
+        self._fd = os.open(self.tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        return self
+
+    def encode(self, var: str, value: Any, threshold: int, suffix: str) -> tuple[str, list[str]]:
+        """Archive ``value`` as ``var`` into ``<entry>.<token><suffix>`` if it has arrays."""
+        datafile = f"{self.name}.{self.token}{suffix}"
+        src, files = _encode_into(self.folder, var, value, threshold, datafile, self.durable)
+        self.written += files
+        return src, files
+
+    def text(self, info_src: str, value_src: str, files: list[str]) -> None:
+        """(Re)write the temporary entry file."""
+        text = _entry_text(self.name, info_src, value_src, files)
+        _write_all(self._fd, text.encode(), self.durable)
+
+    def swap_in(self, files: list[str]) -> None:
+        """Commit the temporary entry file; call with the lock held."""
+        _swap_in(self.folder, self.name, self.tmp, files, self.token, self.backup_data)
+        self.written = []  # committed: the entry refers to them now, keep them on any error
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        ok = exc_type is None
+        try:
+            if ok and self.durable:
+                fsync_dir(self.folder)
+        except BaseException:
+            ok = False
+            raise
+        finally:
+            os.close(self._fd)
+            if not ok:
+                remove_quietly(self.tmp, *(os.path.join(self.folder, f) for f in self.written))
+        if ok:
+            _finish_drop(self.folder, self.name, self.token, self.backup_data)
 
 
 def _encode_into(
