@@ -52,6 +52,20 @@ def fail(code):
     return OSError(code, os.strerror(code))
 
 
+def fill_the_disk(monkeypatch, store, only_tmp=False):
+    """Make every os.write to a file in ``store`` (only to its .tmp files) fail: ENOSPC."""
+    real = os.write
+
+    def write(fd, data):
+        if in_store(fd, store) and (
+            not only_tmp or os.readlink(f"/proc/self/fd/{fd}").endswith(".tmp")
+        ):
+            raise fail(errno.ENOSPC)
+        return real(fd, data)
+
+    monkeypatch.setattr(os, "write", write)
+
+
 def assert_previous_version_intact(ds, before):
     assert snapshot(ds._path) == before  # byte for byte: nothing left, nothing changed
     assert ds.x.tolist() == list(np.arange(50.0)) and ds["x"] == {"version": 1}
@@ -64,14 +78,7 @@ def assert_previous_version_intact(ds, before):
 
 def test_disk_full_while_writing_the_entry_file(ds, monkeypatch):
     before = snapshot(ds._path)
-    real = os.write
-    monkeypatch.setattr(
-        os,
-        "write",
-        lambda fd, b: (
-            (_ for _ in ()).throw(fail(errno.ENOSPC)) if in_store(fd, ds._path) else real(fd, b)
-        ),
-    )
+    fill_the_disk(monkeypatch, ds._path)
     with pytest.raises(OSError) as info:
         ds.x = np.arange(60.0)
     assert info.value.errno == errno.ENOSPC
@@ -149,14 +156,7 @@ def test_io_error_when_renaming_into_place(ds, monkeypatch, target):
 
 def test_disk_full_while_writing_only_the_info(ds, monkeypatch):
     before = snapshot(ds._path)
-    real = os.write
-    monkeypatch.setattr(
-        os,
-        "write",
-        lambda fd, b: (
-            (_ for _ in ()).throw(fail(errno.ENOSPC)) if in_store(fd, ds._path) else real(fd, b)
-        ),
-    )
+    fill_the_disk(monkeypatch, ds._path)
     with pytest.raises(OSError, match="No space left"):
         ds["x"] = {"version": 2}
     monkeypatch.undo()
@@ -165,14 +165,7 @@ def test_disk_full_while_writing_only_the_info(ds, monkeypatch):
 
 def test_disk_full_on_a_new_insert_leaves_no_entry_and_no_claim(ds, monkeypatch):
     before = snapshot(ds._path)
-    real = os.write
-    monkeypatch.setattr(
-        os,
-        "write",
-        lambda fd, b: (
-            (_ for _ in ()).throw(fail(errno.ENOSPC)) if in_store(fd, ds._path) else real(fd, b)
-        ),
-    )
+    fill_the_disk(monkeypatch, ds._path)
     with pytest.raises(OSError, match="No space left"):
         ds._insert(np.arange(20.0), info="new")
     monkeypatch.undo()
@@ -209,16 +202,7 @@ def test_a_cached_call_whose_commit_hits_a_full_disk_raises_and_caches_nothing(
         calls.append(x)
         return np.arange(x * 20.0)
 
-    real = os.write
-    monkeypatch.setattr(
-        os,
-        "write",
-        lambda fd, b: (
-            (_ for _ in ()).throw(fail(errno.ENOSPC))
-            if in_store(fd, store) and os.readlink(f"/proc/self/fd/{fd}").endswith(".tmp")
-            else real(fd, b)
-        ),
-    )
+    fill_the_disk(monkeypatch, store, only_tmp=True)
     with pytest.raises(OSError, match="No space left"):
         square(3)
     monkeypatch.undo()
