@@ -22,9 +22,10 @@ from typing import Any
 
 from .errors import UnarchivableError
 from .importable import find_import, pickle_rep
-from .repbase import REGISTRY, SUBCLASS_REGISTRY, Build, Context, Import, Rep
+from .layout import Cat, Group, flat
+from .repbase import REGISTRY, SUBCLASS_REGISTRY, Build, Context, Import, Layout, Rep
 
-__all__ = ["ATOMS", "LONG_TEXT", "atom_text", "plain_text", "PLAIN_TYPES"]
+__all__ = ["ATOMS", "LONG_TEXT", "atom_text", "plain_text", "plain_layout", "PLAIN_TYPES"]
 
 
 # --------------------------------------------------------------------------- atoms
@@ -89,6 +90,20 @@ def plain_text(obj: list[Any] | tuple[Any, ...] | dict[Any, Any]) -> str | None:
     return text
 
 
+def plain_layout(obj: list[Any] | tuple[Any, ...] | dict[Any, Any], text: str) -> Group:
+    """The layout of a leaf whose :func:`plain_text` is ``text``: its items, each whole.
+
+    >>> plain_layout({"a": 1}, "{'a': 1}").items
+    ["'a': 1"]
+    """
+    if type(obj) is dict:
+        return Group("{", [f"{k!r}: {v!r}" for k, v in obj.items()], "}", text)
+    items = [repr(x) for x in obj]
+    if type(obj) is tuple:
+        return Group("(", items, ")", text, one=True)
+    return Group("[", items, "]", text)
+
+
 def atom_text(obj: Any) -> str | None:
     """The literal text of an immutable atom, or ``None`` if ``obj`` is not one.
 
@@ -110,7 +125,11 @@ def _seq_label(i: int) -> str:
 
 
 def _list(obj: list[Any], ctx: Context) -> Rep:
-    return Rep(_build_list, obj, (), _seq_label)
+    return Rep(_build_list, obj, (), _seq_label, _layout_list)
+
+
+def _layout_list(parts: list[Any], aliases: list[str]) -> Group:
+    return Group("[", parts, "]")
 
 
 def _build_list(kids: list[str], aliases: list[str]) -> str:
@@ -118,7 +137,11 @@ def _build_list(kids: list[str], aliases: list[str]) -> str:
 
 
 def _tuple(obj: tuple[Any, ...], ctx: Context) -> Rep:
-    return Rep(_build_tuple, obj, (), _seq_label)
+    return Rep(_build_tuple, obj, (), _seq_label, _layout_tuple)
+
+
+def _layout_tuple(parts: list[Any], aliases: list[str]) -> Group:
+    return Group("(", parts, ")", one=True)
 
 
 def _build_tuple(kids: list[str], aliases: list[str]) -> str:
@@ -143,11 +166,29 @@ def _dict_children(obj: dict[Any, Any]) -> tuple[list[Any], Callable[[int], str]
 
 def _dict(obj: dict[Any, Any], ctx: Context) -> Rep:
     children, label = _dict_children(obj)
-    return Rep(_build_dict, children, (), label)
+    return Rep(_build_dict, children, (), label, _layout_dict)
 
 
 def _build_dict(kids: list[str], aliases: list[str]) -> str:
-    return "{" + ", ".join(kids[i] + ": " + kids[i + 1] for i in range(0, len(kids), 2)) + "}"
+    return "{" + ", ".join(map(": ".join, zip(kids[0::2], kids[1::2], strict=True))) + "}"
+
+
+def _layout_dict(parts: list[Any], aliases: list[str]) -> Group:
+    keys, values = parts[0::2], parts[1::2]
+    if set(map(type, parts)) <= {str}:  # the commonest case, at C speed
+        return Group("{", list(map(": ".join, zip(keys, values, strict=True))), "}")
+    return Group(
+        "{",
+        [
+            flat(k) + ": " + v if v.__class__ is str else Cat(flat(k) + ": ", v)
+            for k, v in zip(keys, values, strict=True)
+        ],
+        "}",
+    )
+
+
+def _layout_set(parts: list[Any], aliases: list[str]) -> Group:
+    return Group("{", parts, "}")
 
 
 def _sorted_elements(obj: set[Any] | frozenset[Any]) -> list[Any]:
@@ -184,6 +225,7 @@ def _set(obj: set[Any], ctx: Context) -> Rep:
         _sorted_elements(obj),
         (),
         lambda i: f"<element {i}>",
+        _layout_set,
     )
 
 
@@ -195,11 +237,16 @@ def _frozenset(obj: frozenset[Any], ctx: Context) -> Rep:
         _sorted_elements(obj),
         [("builtins", "frozenset")],
         lambda i: f"<element {i}>",
+        lambda parts, al: Group(al[0] + "(", [_layout_set(parts, al)], ")"),
     )
 
 
 def _build_call(kids: list[str], aliases: list[str]) -> str:
     return aliases[0] + "(" + ", ".join(kids) + ")"
+
+
+def _layout_call(parts: list[Any], aliases: list[str]) -> Group:
+    return Group(aliases[0] + "(", parts, ")")
 
 
 def _float(obj: float, ctx: Context) -> Rep:
@@ -222,6 +269,7 @@ def _complex(obj: complex, ctx: Context) -> Rep:
         [obj.real, obj.imag],
         [("builtins", "complex")],
         lambda i: (".real", ".imag")[i],
+        _layout_call,
     )
 
 
@@ -231,6 +279,7 @@ def _range(obj: range, ctx: Context) -> Rep:
         [obj.start, obj.stop, obj.step],
         [("builtins", "range")],
         lambda i: (".start", ".stop", ".step")[i],
+        _layout_call,
     )
 
 
@@ -240,6 +289,7 @@ def _slice(obj: slice, ctx: Context) -> Rep:
         [obj.start, obj.stop, obj.step],
         [("builtins", "slice")],
         lambda i: (".start", ".stop", ".step")[i],
+        _layout_call,
     )
 
 
@@ -302,6 +352,16 @@ def _wrap(inner: Build, t: type) -> Build:
     return build
 
 
+def _wrap_layout(args: Callable[[list[Any], list[str]], list[Any]], t: type) -> Layout:
+    """The layout of ``_wrap``: the class call, its arguments given by ``args``."""
+    rest = "".join("." + part for part in _class_path(t)[1])
+
+    def layout(parts: list[Any], aliases: list[str]) -> Group:
+        return Group(aliases[0] + rest + "(", args(parts, aliases), ")")
+
+    return layout
+
+
 def _dict_subclass(obj: dict[Any, Any], ctx: Context) -> Rep | None:
     import collections
 
@@ -314,16 +374,29 @@ def _dict_subclass(obj: dict[Any, Any], ctx: Context) -> Rep | None:
             [factory, *children],
             [_type_import(t)],
             lambda i: ".default_factory" if i == 0 else label(i - 1),
+            _wrap_layout(lambda parts, al: [parts[0], _layout_dict(parts[1:], al)], t),
         )
     if t in (collections.OrderedDict, collections.Counter) or _plain_subclass(obj, dict):
-        return Rep(_wrap(_build_dict, t), children, [_type_import(t)], label)
+        return Rep(
+            _wrap(_build_dict, t),
+            children,
+            [_type_import(t)],
+            label,
+            _wrap_layout(lambda parts, al: [_layout_dict(parts, al)], t),
+        )
     return None
 
 
 def _list_subclass(obj: list[Any], ctx: Context) -> Rep | None:
     if not _plain_subclass(obj, list):
         return None
-    return Rep(_wrap(_build_list, type(obj)), list(obj), [_type_import(type(obj))], _seq_label)
+    return Rep(
+        _wrap(_build_list, type(obj)),
+        list(obj),
+        [_type_import(type(obj))],
+        _seq_label,
+        _wrap_layout(lambda parts, al: [_layout_list(parts, al)], type(obj)),
+    )
 
 
 def _tuple_subclass(obj: tuple[Any, ...], ctx: Context) -> Rep | None:
@@ -336,10 +409,17 @@ def _tuple_subclass(obj: tuple[Any, ...], ctx: Context) -> Rep | None:
             tuple(obj),
             [_type_import(t)],
             lambda i: f".{fields[i]}",
+            _wrap_layout(lambda parts, al: parts, t),
         )
     if not _plain_subclass(obj, tuple):
         return None
-    return Rep(_wrap(_build_tuple, t), tuple(obj), [_type_import(t)], _seq_label)
+    return Rep(
+        _wrap(_build_tuple, t),
+        tuple(obj),
+        [_type_import(t)],
+        _seq_label,
+        _wrap_layout(lambda parts, al: [_layout_tuple(parts, al)], t),
+    )
 
 
 def _set_subclass(obj: set[Any] | frozenset[Any], ctx: Context) -> Rep | None:
@@ -351,6 +431,7 @@ def _set_subclass(obj: set[Any] | frozenset[Any], ctx: Context) -> Rep | None:
         _sorted_elements(obj),
         [_type_import(type(obj))],
         lambda i: f"<element {i}>",
+        _wrap_layout(lambda parts, al: [_layout_set(parts, al)] if parts else [], type(obj)),
     )
 
 

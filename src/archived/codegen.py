@@ -24,8 +24,11 @@ del _g1
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
+from .builtin_reps import plain_layout
 from .graph import Node
+from .layout import LINE_LIMIT, Cat, Group, render
 from .reps import Import, UserRep
 
 __all__ = ["generate", "MAX_DEPTH", "CLEANUP"]
@@ -80,7 +83,7 @@ class _Writer:
         if node.text is not None:
             if node.refs > 1 or node.names:
                 name = node.names[0] if node.names else self._helper()
-                self.lines.append(f"{name} = {node.text}")
+                self._assign(name, node.text, node)
                 node.expr = name
             else:
                 node.expr = node.text
@@ -104,7 +107,8 @@ class _Writer:
             var = node.refs > 1 or bool(node.names) or depth >= MAX_DEPTH
         if var:
             name = node.names[0] if node.names else self._helper()
-            self.lines.append(f"{name} = {expr}")
+            # no kid inline (depth 0): the layout's parts are the kids' expressions
+            self._assign(name, expr, node, exprs if depth == 0 else None)
             node.expr = name
             node.depth = 0
         else:
@@ -115,10 +119,59 @@ class _Writer:
         if not self.def_name:
             self.def_name = self._fresh("_d")
         params = [*rep.argnames, *rep.import_names]
-        self.lines.append(f"def {self.def_name}({', '.join(params)}):")
-        self.lines.append(f"    return {rep.text.strip()}")
+        line = f"def {self.def_name}({', '.join(params)}):"
+        if len(line) > LINE_LIMIT:
+            line = render(Group(f"def {self.def_name}(", params, "):", line), "")
+        self.lines.append(line)
+        text = rep.text.strip()
+        line = f"    return {text}"
+        if len(line) > LINE_LIMIT and "\n" not in text and rep.layout is not None:
+            # the rep over its own parameter names: calls and displays break, names stay
+            part = rep.layout(list(rep.argnames), list(rep.import_names))
+            if part.__class__ is Group:
+                part.flat = text
+            line = render(part, "    return ", indent="    ")
+        self.lines.append(line)
         args = ", ".join(f"{p}={e}" for p, e in zip(params, [*exprs, *aliases], strict=True))
         return f"{self.def_name}({args})"
+
+    def _assign(self, name: str, expr: str, node: Node, parts: list[Any] | None = None) -> None:
+        """Write ``name = expr``, broken over lines (see :mod:`archived.layout`) if long."""
+        if len(name) + len(expr) + 3 <= LINE_LIMIT:
+            self.lines.append(f"{name} = {expr}")
+        else:
+            part = self._layout(node, expr, parts)
+            self.lines.append(render(part, name + " = ", self._expand))
+
+    def _expand(self, node: Node) -> Any:
+        return self._layout(node, node.expr)
+
+    def _layout(self, node: Node, expr: str, parts: list[Any] | None = None) -> Any:
+        """The layout part of ``node``, whose one-line text is ``expr``.
+
+        Children with a variable are their name; inline children stay nodes, expanded
+        only if they too must be broken.
+        """
+        if node.text is not None:
+            return plain_layout(node.obj, node.text)
+        rep = node.rep
+        if parts is None:
+            parts = (
+                [kid if kid.__class__ is str or kid.depth else kid.expr for kid in node.kids]  # type: ignore[union-attr]
+                if node.has_nodes
+                else node.kids
+            )
+        aliases = [self.aliases[imp] for imp in rep.imports]
+        if self.scoped and isinstance(rep, UserRep):
+            params = [*rep.argnames, *rep.import_names]
+            args = [Cat(p + "=", part) for p, part in zip(params, [*parts, *aliases], strict=True)]
+            return Group(self.def_name + "(", args, ")", expr)
+        if rep.layout is None:
+            return expr
+        part = rep.layout(parts, aliases)
+        if part.__class__ is Group:
+            part.flat = expr
+        return part
 
     def _alias(self, imp: Import) -> str:
         alias = self.aliases.get(imp)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import builtins
 import contextlib
+import copy
 import math
 import os
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from .errors import ArchiveError, UnarchivableError
 __all__ = [
     "Import",
     "Build",
+    "Layout",
     "Rep",
     "ExprRep",
     "UserRep",
@@ -39,6 +41,7 @@ __all__ = [
 
 Import = tuple[str, "str | None"]  # (module, name); name None means ``import module``
 Build = Callable[[list[str], list[str]], str]
+Layout = Callable[[list[Any], list[str]], Any]  # (child parts, aliases) -> layout part
 
 
 class Rep:
@@ -47,12 +50,15 @@ class Rep:
     ``children`` are the objects the expression refers to (in the order of ``child_exprs``),
     ``imports`` the ``(module, name)`` pairs whose chosen aliases arrive in ``aliases``.
     ``label(i)`` names child ``i`` in error paths (``[2]``, ``['k']``, ``.x``).
+    ``layout(child_parts, aliases)``, if given, describes the same expression as a
+    :class:`~archived.layout.Group` so a long one can be broken over lines (see
+    :mod:`archived.layout`); without it the expression is never broken.
 
     >>> Rep(lambda kids, al: "[" + ", ".join(kids) + "]", [1, 2]).build(["1", "2"], [])
     '[1, 2]'
     """
 
-    __slots__ = ("build", "children", "imports", "_labels", "repeated")
+    __slots__ = ("build", "children", "imports", "_labels", "repeated", "layout")
 
     def __init__(
         self,
@@ -60,11 +66,13 @@ class Rep:
         children: list[Any] | tuple[Any, ...] = (),
         imports: list[Import] | tuple[Import, ...] = (),
         labels: Callable[[int], str] | None = None,
+        layout: Layout | None = None,
     ) -> None:
         self.build = build
         self.children = children
         self.imports = imports
         self._labels = labels
+        self.layout = layout
         # indices of children whose expression ``build`` writes more than once: the archive
         # gives those children a variable so they stay one object
         self.repeated: tuple[int, ...] = ()
@@ -170,6 +178,61 @@ class UserRep(Rep):
         self.import_names = import_names
         super().__init__(self._build, list(args.values()), imports_, lambda i: f".{argnames[i]}")
         self.repeated = tuple(i for i, name in enumerate(argnames) if uses[name] > 1)
+        self.layout = self._layout
+
+    def _layout(self, parts: list[Any], aliases: list[str]) -> Any:
+        """The flat form as a layout: the rep's own calls and displays become groups,
+        its argument names the children's parts, anything else one-line text."""
+        from .layout import Cat, Group, flat
+
+        names = dict(zip(self.argnames, parts, strict=True))
+        names.update(zip(self.import_names, aliases, strict=True))
+        exprs: dict[str, ast.expr] = {}
+
+        def leaf(node: ast.expr) -> str:
+            if not exprs:
+                exprs.update({n: ast.parse(flat(p), mode="eval").body for n, p in names.items()})
+            return ast.unparse(_Substitute(exprs).visit(copy.deepcopy(node)))
+
+        def conv(node: ast.expr) -> Any:
+            if isinstance(node, ast.Name) and node.id in names:
+                return names[node.id]
+            if isinstance(node, ast.Starred):
+                return Cat("*", conv(node.value))
+            if isinstance(node, ast.List):
+                return Group("[", _elts(node), "]")
+            if isinstance(node, ast.Set):
+                return Group("{", _elts(node), "}")
+            if isinstance(node, ast.Tuple):
+                return Group("(", _elts(node), ")", one=True)
+            if isinstance(node, ast.Dict):
+                return Group(
+                    "{",
+                    [
+                        Cat("**", conv(v)) if k is None else Cat(flat(conv(k)) + ": ", conv(v))
+                        for k, v in zip(node.keys, node.values, strict=True)
+                    ],
+                    "}",
+                )
+            if isinstance(node, ast.Call) and not (
+                len(node.args) == 1
+                and isinstance(node.args[0], ast.GeneratorExp)
+                and not node.keywords
+            ):
+                args: list[ast.expr | ast.keyword] = [*node.args, *node.keywords]
+                args.sort(key=lambda a: (a.lineno, a.col_offset))
+                return Group(leaf(node.func) + "(", [_arg(a) for a in args], ")")
+            return leaf(node)
+
+        def _elts(node: ast.List | ast.Set | ast.Tuple) -> list[Any]:
+            return [conv(e) for e in node.elts]
+
+        def _arg(arg: ast.expr | ast.keyword) -> Any:
+            if isinstance(arg, ast.keyword):
+                return Cat(f"{arg.arg}=" if arg.arg else "**", conv(arg.value))
+            return conv(arg)
+
+        return conv(ast.parse(self.text, mode="eval").body)
 
     def _build(self, kids: list[str], aliases: list[str]) -> str:
         names: dict[str, ast.expr] = {}
