@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 from archived.dataset import DataSet
+from helpers import same
 
 SCALE = int(os.environ.get("ARCHIVED_STRESS_SCALE", "1"))
 
@@ -84,16 +85,6 @@ def shared_value_for(worker: int, i: int):
     return np.full(500, worker * 1000.0 + i)
 
 
-def _same(a, b):
-    if isinstance(a, np.ndarray):
-        return isinstance(b, np.ndarray) and a.dtype == b.dtype and np.array_equal(a, b)
-    if isinstance(a, (list, tuple)):
-        return type(a) is type(b) and len(a) == len(b) and all(map(_same, a, b))
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    return a == b
-
-
 def run_writers(path, writers: int, count: int):
     here = os.path.dirname(os.path.abspath(__file__))
     DataSet("store", "w", path=path)
@@ -125,10 +116,10 @@ def check_store(path, names_by_worker, writers, count):
     for worker, names in enumerate(names_by_worker):
         for i, name in enumerate(names):
             assert ds[name] == {"worker": worker, "i": i}
-            assert _same(getattr(ds, name), value_for(worker, i)), name
+            assert same(getattr(ds, name), value_for(worker, i)), name
     shared = ds.shared
     writer, step = divmod(int(shared[0]), 1000)
-    assert _same(shared, shared_value_for(writer, step))
+    assert same(shared, shared_value_for(writer, step))
     files = os.listdir(ds._path)
     leftovers = [f for f in files if f.startswith(".") and f != ".lock"]
     assert leftovers == []
@@ -167,4 +158,4 @@ def test_threads_sharing_one_dataset_insert_distinct_exact_entries(tmp_path):
     for worker, ns in enumerate(names):
         for i, name in enumerate(ns):
             assert ds[name] == (worker, i)
-            assert _same(getattr(ds, name), value_for(worker, i))
+            assert same(getattr(ds, name), value_for(worker, i))

@@ -24,6 +24,7 @@ import numpy as np
 import pytest
 
 from archived.dataset import DataSet
+from helpers import same
 
 SCALE = int(os.environ.get("ARCHIVED_STRESS_SCALE", "1"))
 
@@ -73,16 +74,6 @@ def value_for(seed: int):
     return [rng.integers(0, 100, 300), "text", seed]
 
 
-def _same(a, b):
-    if isinstance(a, np.ndarray):
-        return isinstance(b, np.ndarray) and a.dtype == b.dtype and np.array_equal(a, b)
-    if isinstance(a, (list, tuple)):
-        return type(a) is type(b) and len(a) == len(b) and all(map(_same, a, b))
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    return a == b
-
-
 def _replay(log_lines, state):
     """Apply completed operations to ``state``; return the operation left in flight."""
     inflight = None
@@ -105,7 +96,7 @@ def _check(path, state, inflight):
     present = {}
     for name in ds:
         seed = ds[name]["seed"]
-        assert _same(getattr(ds, name), value_for(seed)), f"{name} does not load exactly"
+        assert same(getattr(ds, name), value_for(seed)), f"{name} does not load exactly"
         present[name] = seed
     extra = {n: s for n, s in present.items() if state.get(n) != s}
     missing = {n for n in state if n not in present}

@@ -18,16 +18,9 @@ from archived.cache import archived
 from archived.dataset import DataSet
 from archived.errors import DamagedEntryError, InvalidNameError, LockTimeout
 from archived.integrity import verify
+from helpers import snapshot
 
 ROOT = os.geteuid() == 0
-
-
-def snapshot(folder):
-    return {
-        os.path.relpath(os.path.join(root, f), folder): open(os.path.join(root, f), "rb").read()
-        for root, _, files in os.walk(folder)
-        for f in files
-    }
 
 
 @pytest.fixture

@@ -16,14 +16,7 @@ from archived.errors import LockTimeout, StoreNotFoundError
 from archived.integrity import VerifyReport, repair, verify
 from archived.locking import StoreLock
 from archived.writers import new_token
-
-
-def snapshot(folder):
-    return {
-        os.path.relpath(os.path.join(root, f), folder): open(os.path.join(root, f), "rb").read()
-        for root, _, files in os.walk(folder)
-        for f in files
-    }
+from helpers import snapshot
 
 
 def entry_files(folder):
