@@ -3,6 +3,7 @@
 import ast
 import collections
 import os
+import re
 import subprocess
 import sys
 
@@ -23,27 +24,40 @@ def source(scoped=True, **objs):
 
 
 def unbreakable(line):
-    """True if an over-long line holds one literal no layout may break: a string or
-    bytes literal, or a numpy array expression, alone or as a dict item / argument."""
+    """True if an over-long line has no bracket a layout could break: one literal (or a
+    numpy array expression, whose data is never broken), alone, assigned, as a keyword
+    argument or as a dict item with a literal key."""
     text = line.strip().removesuffix(",")
-    for cut in (": ", "="):
-        head, sep, rest = text.partition(cut)
-        if sep and head.isidentifier() or sep and cut == ": " and _is_literal(head):
-            text = rest
-            break
-    if text.startswith(("_array(", "_from_bytes(")):
-        return True
+    if text[-1:] in ("[", "(", "{"):  # the opening line of a broken item: its key is long
+        key = re.sub(r"[\w.]*$", "", text[:-1]).removesuffix(": ").removesuffix("=")
+        return key.isidentifier() or unbreakable(key)
     head, sep, rest = text.partition(" = ")
     if sep and head.isidentifier():
         text = rest
-    return _is_literal(text) and isinstance(ast.literal_eval(text), (str, bytes))
+    for wrap in ("{%s}", "_f(%s)", "%s"):
+        try:
+            expr = ast.parse(wrap % text, mode="eval").body
+        except SyntaxError:
+            continue
+        if isinstance(expr, ast.Dict) and len(expr.keys) == 1:
+            return _atom(expr.keys[0]) and _atom(expr.values[0])
+        if isinstance(expr, ast.Set) and len(expr.elts) == 1:
+            return _atom(expr.elts[0])
+        if isinstance(expr, ast.Call) and wrap != "%s":
+            args = [*expr.args, *(k.value for k in expr.keywords)]
+            return len(args) == 1 and _atom(args[0])
+        return _atom(expr)
+    return False
 
 
-def _is_literal(text):
-    try:
-        return isinstance(ast.parse(text, mode="eval").body, ast.Constant)
-    except SyntaxError:
-        return False
+def _atom(expr):
+    if isinstance(expr, ast.UnaryOp):
+        expr = expr.operand
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name):
+        return expr.func.id in ("_array", "_from_bytes")
+    if isinstance(expr, (ast.List, ast.Tuple, ast.Set, ast.Dict)):
+        return not (getattr(expr, "elts", None) or getattr(expr, "keys", None))  # empty
+    return isinstance(expr, ast.Constant)
 
 
 def assert_lines_fit(src):

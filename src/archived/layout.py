@@ -134,21 +134,21 @@ def _render(
     limit: int,
 ) -> None:
     while True:
+        tp = part.__class__
+        if tp is Cat:  # measured, not joined: a prefix is copied only when written
+            first += part.prefix
+            part = part.part
+            continue
         text = flat(part)
         if len(first) + len(text) + len(trail) <= limit:
             out.append(first + text + trail)
             return
-        tp = part.__class__
-        if tp is Cat:
-            first += part.prefix
-            part = part.part
-        elif tp is Group:
+        if tp is Group:
             break
-        elif tp is str or expand is None:
+        if tp is str or expand is None:
             out.append(first + text + trail)  # unbreakable: written whole
             return
-        else:
-            part = expand(part)
+        part = expand(part)
     items = part.items
     if not items:
         out.append(first + text + trail)
