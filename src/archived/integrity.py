@@ -29,7 +29,6 @@ What counts as what (see :mod:`archived.entries` for the file layout):
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,13 +37,9 @@ from . import entries
 from .errors import DamagedEntryError, StoreNotFoundError
 from .leftovers import sweep_leftovers
 from .locking import StoreLock
-from .writers import read_drop_list, store_files, writer_files
+from .writers import DATA_FILE, read_drop_list, store_files, writer_files
 
 __all__ = ["VerifyReport", "verify", "repair"]
-
-_DATA_FILE = re.compile(
-    r"(?P<name>[A-Za-z_]\w*)\.(?P<token>[0-9a-f]{6}-\d+-[0-9a-f]{8})(?:-info)?\.h5(?:\.tmp\d+)?"
-)
 
 
 _HEADER_PROBLEM = "unreadable entry file or header"
@@ -260,7 +255,7 @@ def _classify(
     live, gone, pending = _writers(listing, report)
     candidates = []
     for item in listing:
-        m = _DATA_FILE.fullmatch(item.name)
+        m = DATA_FILE.fullmatch(item.name)
         if m is None or item.name in referenced or m["name"] in unreadable:
             continue
         if m["token"] in live or item.name in pending:
@@ -272,7 +267,7 @@ def _classify(
     if candidates:
         live2, _, pending2 = _writers(store_files(folder), None)
         for name in candidates:
-            m = _DATA_FILE.fullmatch(name)
+            m = DATA_FILE.fullmatch(name)
             assert m is not None
             if name in pending2 or m["token"] in live2:
                 report.in_progress.append(name)

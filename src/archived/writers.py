@@ -30,6 +30,7 @@ from typing import NamedTuple
 
 __all__ = [
     "GRACE_SECONDS",
+    "DATA_FILE",
     "new_token",
     "writer_file",
     "WriterFile",
@@ -43,7 +44,13 @@ __all__ = [
 # (another host on a shared filesystem): it may still be writing a big array.
 GRACE_SECONDS = 3600.0
 
-TOKEN = re.compile(r"(?P<host>[0-9a-f]{6})-(?P<pid>\d+)-[0-9a-f]{8}")
+_TOKEN_SHAPE = r"(?P<host>[0-9a-f]{6})-(?P<pid>\d+)-[0-9a-f]{8}"
+TOKEN = re.compile(_TOKEN_SHAPE)
+# The data files a writer writes under its token: ``<entry>.<token>[-info].h5``, and the
+# array writer's temporary ``.h5.tmp<pid>`` before it is renamed into place.
+DATA_FILE = re.compile(
+    rf"(?P<name>[A-Za-z_]\w*)\.(?P<token>{_TOKEN_SHAPE})(?:-info)?\.h5(?:\.tmp\d+)?"
+)
 HOST = format(zlib.crc32(socket.gethostname().encode()) & 0xFFFFFF, "06x")
 
 
