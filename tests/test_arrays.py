@@ -222,10 +222,16 @@ def test_inline_array_rebuilds_identical_bytes_dtype_shape_and_order(name):
 @pytest.mark.parametrize("name", ALL)
 def test_hdf5_round_trip_rebuilds_identical_bytes_dtype_shape_and_order(name, tmp_path):
     a = ALL[name]
+    path, key = _one_array_file(tmp_path, a)
+    assert_identical(load_array(str(path), key), a)
+
+
+def _one_array_file(tmp_path, a):
+    """Write ``a`` alone to an HDF5 file with ArrayWriter; return the path and its key."""
     path = tmp_path / "data.h5"
     with ArrayWriter(path) as writer:
         key = writer.add(a)
-    assert_identical(load_array(str(path), key), a)
+    return path, key
 
 
 def _index_parts(data: bytes) -> tuple[int, bytes]:
@@ -246,9 +252,7 @@ def _strip_index(path) -> None:
 @pytest.mark.parametrize("name", ALL)
 def test_hdf5_files_without_the_index_read_back_identically_through_pytables(name, tmp_path):
     a = ALL[name]
-    path = tmp_path / "data.h5"
-    with ArrayWriter(path) as writer:
-        key = writer.add(a)
+    path, key = _one_array_file(tmp_path, a)
     _strip_index(path)
     assert_identical(load_array(str(path), key), a)
 
