@@ -703,3 +703,14 @@ def test_every_public_identifier_is_a_valid_entry_name(tmp_path):
     ds.close = 1
     ds.table = [2]
     assert (ds.close, ds.table, sorted(ds)) == (1, [2], ["close", "table"])
+
+
+def test_creator_that_loses_the_race_to_another_creator_opens_its_store(tmp_path):
+    # the race: this writer looked, found no store, then another writer renamed its
+    # complete store into place before this one created its own
+    first = DataSet("s", "w", path=str(tmp_path))
+    first.a = 1
+    late = DataSet("s", "w", path=str(tmp_path))
+    late._create(first._path, os.path.join(first._path, "__init__.py"))
+    late.b = 2
+    assert sorted(DataSet("s", path=str(tmp_path))) == ["a", "b"]

@@ -30,7 +30,6 @@ import os
 import platform
 import socket
 import threading
-import time
 import traceback
 import warnings
 from collections.abc import Iterator
@@ -172,23 +171,14 @@ class CallStore:
     def _open(self) -> Any:
         from .dataset import DataSet
 
-        for attempt in range(3):
-            try:
-                return DataSet(
-                    os.path.basename(self.path),
-                    mode="w",
-                    path=os.path.dirname(self.path),
-                    timeout=self.timeout,
-                    locking=self.locking,
-                    durable=self.durable,
-                )
-            except InvalidNameError:
-                # two workers creating the store at once: the other one's loader landed
-                # between our look and our check; the store exists now, open it
-                if attempt == 2 or not os.path.isfile(os.path.join(self.path, "__init__.py")):
-                    raise
-                time.sleep(0.01)
-        raise AssertionError("unreachable")
+        return DataSet(
+            os.path.basename(self.path),
+            mode="w",
+            path=os.path.dirname(self.path),
+            timeout=self.timeout,
+            locking=self.locking,
+            durable=self.durable,
+        )
 
     def find(self, prefix: str, key: str, parameters: dict[str, Any]) -> Found:
         """Look up the call with full ``key`` and readable ``parameters``."""

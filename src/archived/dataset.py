@@ -193,6 +193,8 @@ class DataSet:
             "choose another name or an empty directory",
         )
         if os.path.isdir(folder):
+            if os.path.isfile(init) and _is_ours(init):
+                return  # another writer renamed its new store into place since we looked
             if any(not n.startswith(".") for n in os.listdir(folder)):
                 raise not_a_store
             _write_durably(folder, init, loader_source(self._module_name))
