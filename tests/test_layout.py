@@ -170,6 +170,14 @@ def test_output_is_byte_identical_across_runs_and_hash_seeds():
     assert source(v=INFO) == source(v=dict(INFO))
 
 
+def test_a_value_broken_over_thousands_of_lines_loads_in_pieces_and_safely():
+    value = {f"key{i}": [i, f"label {i}", (i,)] for i in range(2500)}
+    src = source(v=value)
+    assert src.count("\n") > 2500  # more than archive._CHUNK_LINES: compiled in pieces
+    assert restore(src)["v"] == value
+    assert restore(src, safe=True)["v"] == value
+
+
 def test_one_tuple_keeps_its_comma_when_broken():
     t = ("a" * 100,)
     src = source(t=t)

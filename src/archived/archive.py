@@ -41,6 +41,10 @@ Archives stay inside this small grammar, so a safe loader can check them with ``
   and import names replaced through the ``ast`` by the children's expressions);
 * ``del <name>, ...`` of the aliases and helper names;
 * the cleanup ``if __name__ == 'builtins':\\n    del __builtins__``.
+
+A statement longer than 88 characters has its displays and argument lists broken one
+item per line, as a code formatter would (see :mod:`archived.layout`); that changes the
+lines, not the grammar.
 """
 
 from __future__ import annotations
