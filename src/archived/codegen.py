@@ -34,6 +34,7 @@ from .reps import Import, UserRep
 __all__ = ["generate", "MAX_DEPTH", "CLEANUP"]
 
 MAX_DEPTH = 40
+_FITS = LINE_LIMIT - len(" = ")  # the longest name + expression of a one-line statement
 
 # Removes the ``__builtins__`` that ``exec(src, {})`` adds, so a fresh dict ends up holding
 # only the archived names.  ``__name__`` is then found in the builtins module and is
@@ -83,7 +84,10 @@ class _Writer:
         if node.text is not None:
             if node.refs > 1 or node.names:
                 name = node.names[0] if node.names else self._helper()
-                self._assign(name, node.text, node)
+                if len(name) + len(node.text) <= _FITS:
+                    self.lines.append(f"{name} = {node.text}")
+                else:
+                    self._assign_long(name, node.text, node)
                 node.expr = name
             else:
                 node.expr = node.text
@@ -108,7 +112,10 @@ class _Writer:
         if var:
             name = node.names[0] if node.names else self._helper()
             # no kid inline (depth 0): the layout's parts are the kids' expressions
-            self._assign(name, expr, node, exprs if depth == 0 else None)
+            if len(name) + len(expr) <= _FITS:
+                self.lines.append(f"{name} = {expr}")
+            else:
+                self._assign_long(name, expr, node, exprs if depth == 0 else None)
             node.expr = name
             node.depth = 0
         else:
@@ -135,13 +142,12 @@ class _Writer:
         args = ", ".join(f"{p}={e}" for p, e in zip(params, [*exprs, *aliases], strict=True))
         return f"{self.def_name}({args})"
 
-    def _assign(self, name: str, expr: str, node: Node, parts: list[Any] | None = None) -> None:
-        """Write ``name = expr``, broken over lines (see :mod:`archived.layout`) if long."""
-        if len(name) + len(expr) + 3 <= LINE_LIMIT:
-            self.lines.append(f"{name} = {expr}")
-        else:
-            part = self._layout(node, expr, parts)
-            self.lines.append(render(part, name + " = ", self._expand))
+    def _assign_long(
+        self, name: str, expr: str, node: Node, parts: list[Any] | None = None
+    ) -> None:
+        """Write ``name = expr``, too long for one line, broken (see :mod:`archived.layout`)."""
+        part = self._layout(node, expr, parts)
+        self.lines.append(render(part, name + " = ", self._expand))
 
     def _expand(self, node: Node) -> Any:
         return self._layout(node, node.expr)

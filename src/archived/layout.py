@@ -155,11 +155,13 @@ def _render(
         return
     out.append(first + part.head)
     inner = indent + INDENT
-    if (
-        set(map(type, items)) == {str}
-        and len(inner) + max(map(len, items)) < limit  # ends with a comma
-    ):
-        # the commonest case (a long dict or list of short items) in one join
+    try:
+        # only text has a len() among parts: the commonest case (a long dict or list of
+        # short items) is checked and written at C speed
+        fits = len(inner) + max(map(len, items)) < limit  # each line ends with a comma
+    except TypeError:
+        fits = False
+    if fits:
         out.append(inner + (",\n" + inner).join(items) + ",")
     else:
         for item in items:
