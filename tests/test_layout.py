@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from archived.archive import Archive, restore
 from archived.cache import archived
+from archived.codegen import _del_lines
 from archived.layout import LINE_LIMIT, Cat, Group, render
 
 
@@ -54,7 +55,7 @@ def _atom(expr):
     if isinstance(expr, ast.UnaryOp):
         expr = expr.operand
     if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name):
-        return expr.func.id in ("_array", "_from_bytes")
+        return expr.func.id in ("_array", "_from_bytes", "_loads")  # opaque payloads
     if isinstance(expr, (ast.List, ast.Tuple, ast.Set, ast.Dict)):
         return not (getattr(expr, "elts", None) or getattr(expr, "keys", None))  # empty
     return isinstance(expr, ast.Constant)
@@ -99,6 +100,10 @@ class Wide:
 
     def __eq__(self, other):
         return type(other) is Wide and self.values == other.values
+
+
+class VeryLongClassNameOfAnObjectToImport:
+    """A class whose import line and alias are long."""
 
 
 INFO = {
@@ -176,6 +181,26 @@ def test_a_value_broken_over_thousands_of_lines_loads_in_pieces_and_safely():
     assert src.count("\n") > 2500  # more than archive._CHUNK_LINES: compiled in pieces
     assert restore(src)["v"] == value
     assert restore(src, safe=True)["v"] == value
+
+
+def test_del_lines_keep_eight_short_names_and_split_long_ones():
+    short = [f"_g{i}" for i in range(1, 11)]
+    assert _del_lines(short) == ["del " + ", ".join(short[:8]), "del _g9, _g10"]
+    long = [f"_a_rather_long_alias_name_{i}" for i in range(8)]
+    lines = _del_lines(long)
+    assert all(len(line) <= LINE_LIMIT for line in lines) and len(lines) == 4
+    assert ", ".join(lines).replace("del ", "") == ", ".join(long)
+
+
+def test_long_import_lines_are_parenthesized_and_still_load_safely():
+    shared = [0]
+    arch = Archive()
+    objs = {f"v{i}": [shared, VeryLongClassNameOfAnObjectToImport] for i in range(3)}
+    arch.insert(**objs)
+    src = str(arch)
+    assert_lines_fit(src)
+    assert "from test_layout import (\n    VeryLongClassNameOfAnObjectToImport as _" in src
+    assert restore(src, safe=True, allow=[__name__]) == objs
 
 
 def test_one_tuple_keeps_its_comma_when_broken():

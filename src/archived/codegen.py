@@ -28,7 +28,7 @@ from typing import Any
 
 from .builtin_reps import plain_layout
 from .graph import Node
-from .layout import LINE_LIMIT, Cat, Group, render
+from .layout import INDENT, LINE_LIMIT, Cat, Group, render
 from .reps import Import, UserRep
 
 __all__ = ["generate", "MAX_DEPTH", "CLEANUP"]
@@ -76,8 +76,7 @@ class _Writer:
         doomed = [*self.aliases.values(), *self.helpers]
         if self.def_name:
             doomed.append(self.def_name)
-        for i in range(0, len(doomed), 8):
-            lines.append("del " + ", ".join(doomed[i : i + 8]))
+        lines.extend(_del_lines(doomed))
         return "".join(line + "\n" for line in (*self.import_lines, *lines))
 
     def _node(self, node: Node) -> None:
@@ -188,7 +187,10 @@ class _Writer:
                 self.import_lines.append(f"import {module} as {alias}")
             else:
                 alias = self._fresh("_" + name.lstrip("_"))
-                self.import_lines.append(f"from {module} import {name} as {alias}")
+                line = f"from {module} import {name} as {alias}"
+                if len(line) > LINE_LIMIT:
+                    line = f"from {module} import (\n{INDENT}{name} as {alias},\n)"
+                self.import_lines.append(line)
             self.aliases[imp] = alias
         return alias
 
@@ -208,3 +210,23 @@ class _Writer:
             name = f"{base}_{k}"
         self.taken.add(name)
         return name
+
+
+def _del_lines(names: list[str]) -> list[str]:
+    """``del`` statements of up to 8 names each, a new one before a line grows too long
+    (``del`` takes no brackets that could break it: the safe loader wants plain names)."""
+    lines: list[str] = []
+    line = ""
+    count = 0
+    for name in names:
+        if line and (count == 8 or len(line) + 2 + len(name) > LINE_LIMIT):
+            lines.append(line)
+            line = ""
+        if line:
+            line += ", " + name
+            count += 1
+        else:
+            line, count = "del " + name, 1
+    if line:
+        lines.append(line)
+    return lines
