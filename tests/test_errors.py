@@ -62,3 +62,11 @@ def test_import_archived_does_not_import_pytables_or_joblib():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.split()
     assert out == ["False", "False"]
+
+
+def test_every_lazily_loaded_public_name_is_listed_in_all_and_resolves():
+    import archived
+
+    assert set(archived._LAZY) <= set(archived.__all__)
+    for name in archived.__all__:
+        assert getattr(archived, name) is not None

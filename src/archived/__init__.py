@@ -11,11 +11,12 @@ True
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import (
     ArchiveError,
     CycleError,
+    DamagedArrayError,
     DamagedEntryError,
     DuplicateError,
     InvalidNameError,
@@ -26,6 +27,13 @@ from .errors import (
     UnkeyableArgumentError,
     UnsafeArchiveError,
 )
+
+if TYPE_CHECKING:  # what type checkers see; at run time these load on first use
+    from .archive import Archive, get_imports, repr_, restore
+    from .cache import archived
+    from .dataset import DataSet
+    from .integrity import repair, verify
+    from .sweeps import sweep, sweep_status
 
 __version__ = "0.1.0"
 
@@ -46,6 +54,7 @@ _LAZY: dict[str, str] = {
 __all__ = [
     "ArchiveError",
     "CycleError",
+    "DamagedArrayError",
     "DamagedEntryError",
     "DuplicateError",
     "InvalidNameError",
@@ -56,7 +65,17 @@ __all__ = [
     "UnkeyableArgumentError",
     "UnsafeArchiveError",
     "__version__",
-    *_LAZY,
+    # the lazily loaded names of _LAZY, spelled out so linters and type checkers see them
+    "Archive",
+    "restore",
+    "repr_",
+    "get_imports",
+    "DataSet",
+    "archived",
+    "sweep",
+    "sweep_status",
+    "verify",
+    "repair",
 ]
 
 
