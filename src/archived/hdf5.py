@@ -56,6 +56,7 @@ _NATIVE_KINDS = "biufcS"
 # One attribute per array, JSON: layout ('native'/'raw'), order, shape, dtype literal and,
 # for StringDType arrays, "as": "T".  One attribute, because each costs a write.
 _ATTR = "archived"
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 
 
 @contextmanager
@@ -107,6 +108,15 @@ class ArrayWriter:
             # PyTables' own CLASS/VERSION/TITLE attributes are not needed to read the
             # arrays back (by PyTables, h5py or our index) and cost time per file
             self._file: Any = tables.open_file(self.path, mode="w", pytables_sys_attrs=False)
+        # Our own descriptor of the file HDF5 just created, kept until close: it reserves
+        # disk space, reads the samples back and appends the index, with no reopening.
+        # (Created by HDF5, not by us first: PyTables checks an existing file at length.)
+        try:
+            self._fd = os.open(self.path, os.O_RDWR | _CLOEXEC)
+        except BaseException:
+            with _HDF5_LOCK:
+                self._file.close()
+            raise
 
     def add(self, a: np.ndarray) -> str:
         """Store the array ``a`` and return its key.
@@ -145,7 +155,7 @@ class ArrayWriter:
         if text:
             entry["as"] = "T"
         if raw.size >= _PREALLOCATE_FROM:
-            _preallocate(self.path, os.path.getsize(self.path) + raw.size + 2**16)
+            _preallocate(self._fd, os.fstat(self._fd).st_size + raw.size + 2**16)
         with _HDF5_LOCK:
             # no modification times: the same arrays give a byte-identical file
             node = self._file.create_array(
@@ -160,24 +170,25 @@ class ArrayWriter:
         return key
 
     def close(self) -> None:
-        """Flush and close the file, append the fast-read index, fsync if durable; idempotent."""
+        """Close the file, append the fast-read index, fsync if durable; idempotent."""
         if self._file is None:
             return
-        with _HDF5_LOCK:
-            try:
-                self._file.flush()
-            finally:
-                self._file.close()
-                self._file = None
-        with open(self.path, "r+b") as f:
+        fd, self._fd = self._fd, -1
+        try:
+            with _HDF5_LOCK:
+                try:
+                    self._file.close()  # writes all HDF5 holds: data, then metadata
+                finally:
+                    self._file = None
             index = {
-                k: e for k, e in self._index.items() if _sample_matches(f, e, self._samples[k])
+                k: e for k, e in self._index.items() if _sample_matches(fd, e, self._samples[k])
             }
             if index:
-                _append_trailer(f, index)
-            f.flush()
+                _append_trailer(fd, index)
             if self.durable:
-                os.fsync(f.fileno())
+                os.fsync(fd)
+        finally:
+            os.close(fd)
 
     def __enter__(self) -> ArrayWriter:
         return self
@@ -296,11 +307,14 @@ _TRAILER_TAIL = 20  # the index's crc32 (4 bytes), its length (8 bytes), the mag
 _SAMPLE = 4096
 
 
-def _append_trailer(f: BinaryIO, index: dict[str, dict[str, Any]]) -> None:
+def _append_trailer(fd: int, index: dict[str, dict[str, Any]]) -> None:
     text = json.dumps({"format": 1, "arrays": index}, sort_keys=True).encode()
     tail = zlib.crc32(text).to_bytes(4, "little") + len(text).to_bytes(8, "little")
-    f.seek(0, os.SEEK_END)
-    f.write(text + tail + _TRAILER_MAGIC)
+    data = memoryview(text + tail + _TRAILER_MAGIC)
+    end = os.fstat(fd).st_size
+    while data:
+        n = os.pwrite(fd, data, end)
+        data, end = data[n:], end + n
 
 
 def _read_trailer(f: BinaryIO) -> tuple[dict[str, Any], int]:
@@ -367,23 +381,25 @@ def _read_into(f: BinaryIO, buffer: np.ndarray) -> None:
         done += n
 
 
-def _sample_matches(f: BinaryIO, entry: dict[str, Any], sample: tuple[bytes, bytes]) -> bool:
-    """Whether the file holds the array's first and last bytes where the index says."""
+def _sample_matches(fd: int, entry: dict[str, Any], sample: tuple[bytes, bytes]) -> bool:
+    """Whether the file holds the array's first and last bytes where the index says.
+
+    Read back from the file HDF5 has closed, so an offset the library misreported (or
+    bytes it moved) leaves the array out of the index rather than misreading it.
+    """
     if not entry["nbytes"]:
         return True
     head, tail = sample
-    f.seek(entry["offset"])
-    if f.read(len(head)) != head:
+    if os.pread(fd, len(head), entry["offset"]) != head:
         return False
-    f.seek(entry["offset"] + entry["nbytes"] - len(tail))
-    return f.read(len(tail)) == tail
+    return os.pread(fd, len(tail), entry["offset"] + entry["nbytes"] - len(tail)) == tail
 
 
 _PREALLOCATE_FROM = 2**20  # bytes; below this the extent bookkeeping is not worth it
 
 
-def _preallocate(path: str, nbytes: int) -> None:
-    """Reserve disk space for ``nbytes`` of ``path`` without changing its size.
+def _preallocate(fd: int, nbytes: int) -> None:
+    """Reserve disk space for ``nbytes`` of the file ``fd`` without changing its size.
 
     This is what ``np.save`` does (``fallocate`` with ``FALLOC_FL_KEEP_SIZE``): one big
     write into reserved extents runs about 25% faster than one that allocates as it
@@ -391,13 +407,8 @@ def _preallocate(path: str, nbytes: int) -> None:
     optimisation: where the call is missing or refused, nothing happens.
     """
     fallocate = _libc_fallocate()
-    if fallocate is None:
-        return
-    fd = os.open(path, os.O_WRONLY)
-    try:
+    if fallocate is not None:
         fallocate(fd, 1, 0, nbytes)  # 1 = FALLOC_FL_KEEP_SIZE; a failure is harmless
-    finally:
-        os.close(fd)
 
 
 @functools.cache
