@@ -24,6 +24,11 @@ such files with one ``open`` and one ``read`` straight into the result, as fast 
 ...     load_array('data.h5', 'a0')
 array([0., 1., 2.])
 
+A file holding one array is, apart from the array's bytes, the same for every array of
+that layout (dtype, shape, order).  Once PyTables has written such a file, the writer
+keeps the metadata HDF5 put around the bytes and writes later files of that layout
+itself, byte for byte the file PyTables would write, without PyTables' fixed cost.
+
 PyTables is imported only when a file is first written, or read without an index.
 """
 
@@ -57,6 +62,14 @@ _NATIVE_KINDS = "biufcS"
 # for StringDType arrays, "as": "T".  One attribute, because each costs a write.
 _ATTR = "archived"
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+
+# The metadata HDF5 writes around the bytes of a file holding one array, by the array's
+# layout (attribute text, stored dtype and shape): the same for every such array, as
+# nothing in it depends on the values (no fill value, no times).  Learnt from each file
+# PyTables writes; a file of a known layout is then written without PyTables, byte for
+# byte as PyTables would write it.
+_HEADERS: dict[tuple[Any, ...], tuple[bytes, bytes]] = {}
+_HEADERS_KEPT = 64
 
 
 @contextmanager
@@ -97,26 +110,19 @@ class ArrayWriter:
     """
 
     def __init__(self, path: str | os.PathLike[str], *, durable: bool = True) -> None:
-        import tables
-
         self.path = os.fspath(path)
         self.durable = durable
         self.keys: list[str] = []
         self._index: dict[str, dict[str, Any]] = {}
         self._samples: dict[str, tuple[bytes, bytes]] = {}
-        with _HDF5_LOCK:
-            # PyTables' own CLASS/VERSION/TITLE attributes are not needed to read the
-            # arrays back (by PyTables, h5py or our index) and cost time per file
-            self._file: Any = tables.open_file(self.path, mode="w", pytables_sys_attrs=False)
-        # Our own descriptor of the file HDF5 just created, kept until close: it reserves
-        # disk space, reads the samples back and appends the index, with no reopening.
-        # (Created by HDF5, not by us first: PyTables checks an existing file at length.)
-        try:
-            self._fd = os.open(self.path, os.O_RDWR | _CLOEXEC)
-        except BaseException:
-            with _HDF5_LOCK:
-                self._file.close()
-            raise
+        self._closed = False
+        self._file: Any = None  # the PyTables file, once one is open
+        # Our own descriptor of the file, kept until close: it reserves disk space, reads
+        # the samples back and appends the index, with no reopening.
+        self._fd = -1
+        # the array written without PyTables: key, stored dtype, shape, native?, attribute
+        self._direct: tuple[str, np.dtype, tuple[int, ...], bool, str] | None = None
+        self._first_layout: tuple[Any, ...] | None = None
 
     def add(self, a: np.ndarray) -> str:
         """Store the array ``a`` and return its key.
@@ -127,7 +133,7 @@ class ArrayWriter:
         ('a0', 'a1')
         >>> writer.close()
         """
-        if self._file is None:
+        if self._closed:
             raise ValueError(f"ArrayWriter for {self.path!r} is closed")
         key = f"a{len(self.keys)}"
         from .arrays import contiguous, is_plain_string_dtype
@@ -154,15 +160,16 @@ class ArrayWriter:
         }
         if text:
             entry["as"] = "T"
-        if raw.size >= _PREALLOCATE_FROM:
-            _preallocate(self._fd, os.fstat(self._fd).st_size + raw.size + 2**16)
-        with _HDF5_LOCK:
-            # no modification times: the same arrays give a byte-identical file
-            node = self._file.create_array(
-                "/", key, obj=data if native else raw, track_times=False
-            )
-            setattr(node._v_attrs, _ATTR, json.dumps(entry, sort_keys=True))
-            offset = _data_offset(node) if raw.size else None
+        attr = json.dumps(entry, sort_keys=True)
+        layout = (attr, data.dtype.str, data.shape, native, raw.size)
+        header = _HEADERS.get(layout) if not self.keys else None
+        if header is not None:
+            offset = self._write_direct(header, raw)
+            self._direct = (key, data.dtype, data.shape, native, attr)
+        else:
+            offset = self._write_with_tables(key, data if native else raw, raw, attr)
+        if not self.keys:
+            self._first_layout = layout
         self.keys.append(key)
         if offset is not None or not raw.size:
             self._index[key] = {**entry, "offset": offset, "nbytes": raw.size}
@@ -171,24 +178,112 @@ class ArrayWriter:
 
     def close(self) -> None:
         """Close the file, append the fast-read index, fsync if durable; idempotent."""
-        if self._file is None:
+        if self._closed:
             return
-        fd, self._fd = self._fd, -1
+        self._closed = True
         try:
-            with _HDF5_LOCK:
-                try:
-                    self._file.close()  # writes all HDF5 holds: data, then metadata
-                finally:
-                    self._file = None
+            if self._fd < 0:  # nothing added: still an (empty) HDF5 file
+                self._open_tables()
+            if self._file is not None:
+                with _HDF5_LOCK:
+                    try:
+                        self._file.close()  # writes all HDF5 holds: data, then metadata
+                    finally:
+                        self._file = None
+            fd = self._fd
             index = {
                 k: e for k, e in self._index.items() if _sample_matches(fd, e, self._samples[k])
             }
+            if self._direct is None and len(index) == 1 == len(self.keys):
+                # learnt only from a file whose offset the sample check confirmed
+                self._learn_header(fd, index["a0"])
             if index:
                 _append_trailer(fd, index)
             if self.durable:
                 os.fsync(fd)
         finally:
-            os.close(fd)
+            if self._file is not None:  # closing it failed above
+                self._file = None
+            if self._fd >= 0:
+                os.close(self._fd)
+                self._fd = -1
+
+    def _open_tables(self) -> None:
+        """Create the file with PyTables and open our own descriptor of it."""
+        import tables
+
+        with _HDF5_LOCK:
+            # PyTables' own CLASS/VERSION/TITLE attributes are not needed to read the
+            # arrays back (by PyTables, h5py or our index) and cost time per file
+            self._file = tables.open_file(self.path, mode="w", pytables_sys_attrs=False)
+        # (HDF5 creates the file, not we: PyTables checks an existing file at length)
+        try:
+            self._fd = os.open(self.path, os.O_RDWR | _CLOEXEC)
+        except BaseException:
+            with _HDF5_LOCK:
+                self._file.close()
+                self._file = None
+            raise
+
+    def _write_with_tables(self, key: str, obj: np.ndarray, raw: np.ndarray, attr: str) -> Any:
+        """Write ``obj`` under ``key`` through PyTables; return its data's offset or None."""
+        if self._file is None:
+            first = self._take_back_direct()
+            self._open_tables()
+            if first is not None:  # the file had one array written directly: redo it
+                self._write_with_tables(*first)
+        if raw.size >= _PREALLOCATE_FROM:
+            _preallocate(self._fd, os.fstat(self._fd).st_size + raw.size + 2**16)
+        with _HDF5_LOCK:
+            # no modification times: the same arrays give a byte-identical file
+            node = self._file.create_array("/", key, obj=obj, track_times=False)
+            setattr(node._v_attrs, _ATTR, attr)
+            return _data_offset(node) if raw.size else None
+
+    def _write_direct(self, header: tuple[bytes, bytes], raw: np.ndarray) -> int:
+        """Write the one-array file as HDF5 would: its known metadata around the bytes."""
+        prefix, suffix = header
+        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_TRUNC | _CLOEXEC, 0o666)
+        if raw.size >= _PREALLOCATE_FROM:
+            _preallocate(self._fd, len(prefix) + raw.size + len(suffix) + 2**16)
+        _pwrite_all(self._fd, memoryview(prefix), 0)
+        _pwrite_all(self._fd, raw.data.cast("B"), len(prefix))
+        _pwrite_all(self._fd, memoryview(suffix), len(prefix) + raw.size)
+        return len(prefix)
+
+    def _take_back_direct(self) -> tuple[str, np.ndarray, np.ndarray, str] | None:
+        """Read back the array written directly (a second one needs PyTables); close it."""
+        if self._direct is None:
+            return None
+        key, dtype, shape, native, attr = self._direct
+        entry = self._index[key]
+        raw = np.empty(entry["nbytes"], dtype=np.uint8)
+        view = raw.data.cast("B")
+        done = 0
+        while done < len(view):
+            n = os.preadv(self._fd, [view[done:]], entry["offset"] + done)
+            if not n:
+                raise OSError(f"{self.path!r} ends before its first array")
+            done += n
+        os.close(self._fd)
+        self._fd, self._direct = -1, None
+        obj = raw.view(dtype).reshape(shape) if native else raw
+        return key, obj, raw, attr
+
+    def _learn_header(self, fd: int, entry: dict[str, Any]) -> None:
+        """Remember the metadata HDF5 wrote around a one-array file's bytes."""
+        offset, nbytes = entry["offset"], entry["nbytes"]
+        if offset is None or self._first_layout is None:
+            return
+        end = os.fstat(fd).st_size
+        prefix = os.pread(fd, offset, 0)
+        suffix = os.pread(fd, end - offset - nbytes, offset + nbytes)
+        if len(prefix) != offset or len(suffix) != end - offset - nbytes:
+            return
+        with _HDF5_LOCK:
+            if len(_HEADERS) >= _HEADERS_KEPT:
+                del _HEADERS[next(iter(_HEADERS))]
+            _HEADERS[self._first_layout] = (prefix, suffix)
 
     def __enter__(self) -> ArrayWriter:
         return self
@@ -197,7 +292,7 @@ class ArrayWriter:
         self.close()
 
     def __repr__(self) -> str:
-        state = "closed" if self._file is None else "open"
+        state = "closed" if self._closed else "open"
         return f"<ArrayWriter {self.path!r} ({state}, {len(self.keys)} arrays)>"
 
 
@@ -310,11 +405,13 @@ _SAMPLE = 4096
 def _append_trailer(fd: int, index: dict[str, dict[str, Any]]) -> None:
     text = json.dumps({"format": 1, "arrays": index}, sort_keys=True).encode()
     tail = zlib.crc32(text).to_bytes(4, "little") + len(text).to_bytes(8, "little")
-    data = memoryview(text + tail + _TRAILER_MAGIC)
-    end = os.fstat(fd).st_size
+    _pwrite_all(fd, memoryview(text + tail + _TRAILER_MAGIC), os.fstat(fd).st_size)
+
+
+def _pwrite_all(fd: int, data: memoryview, at: int) -> None:
     while data:
-        n = os.pwrite(fd, data, end)
-        data, end = data[n:], end + n
+        n = os.pwrite(fd, data, at)
+        data, at = data[n:], at + n
 
 
 def _read_trailer(f: BinaryIO) -> tuple[dict[str, Any], int]:
