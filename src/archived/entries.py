@@ -504,17 +504,18 @@ def _ends_line(src: str) -> str:
     return src if src.endswith("\n") or not src else src + "\n"
 
 
-def _sections(name: str, text: str) -> tuple[str, str]:
-    header_files(name, text)
+def _sections(name: str, text: str) -> tuple[str, str, list[str]]:
+    """The info and value sources of the entry ``text``, and its data files."""
+    files = header_files(name, text)
     head, mark, rest = text.partition(f"\n{INFO_MARK}\n")
     if not mark:
         raise DamagedEntryError(name, "the entry file has no info section")
     pieces = rest.split(f"{VALUE_MARK}\n")
     if len(pieces) == 2 and (pieces[0] == "" or pieces[0].endswith("\n")):
-        return pieces[0], pieces[1]
+        return pieces[0], pieces[1], files
     if len(pieces) < 2:
         raise DamagedEntryError(name, "the entry file has no value section")
-    return _split_by_tokens(name, rest)
+    return (*_split_by_tokens(name, rest), files)
 
 
 def _split_by_tokens(name: str, rest: str) -> tuple[str, str]:
@@ -531,13 +532,13 @@ def _split_by_tokens(name: str, rest: str) -> tuple[str, str]:
 
 
 def _info_part(name: str, text: str) -> tuple[str, list[str]]:
-    info, _ = _sections(name, text)
-    return info, [f for f in header_files(name, text) if f.endswith("-info.h5")]
+    info, _, files = _sections(name, text)
+    return info, [f for f in files if f.endswith("-info.h5")]
 
 
 def _value_part(name: str, text: str) -> tuple[str, list[str]]:
-    _, value = _sections(name, text)
-    return value, [f for f in header_files(name, text) if not f.endswith("-info.h5")]
+    _, value, files = _sections(name, text)
+    return value, [f for f in files if not f.endswith("-info.h5")]
 
 
 def _write_all(fd: int, data: bytes, durable: bool) -> None:
