@@ -120,8 +120,11 @@ class ArrayWriter:
         # Our own descriptor of the file, kept until close: it reserves disk space, reads
         # the samples back and appends the index, with no reopening.
         self._fd = -1
-        # the array written without PyTables: key, stored dtype, shape, native?, attribute
-        self._direct: tuple[str, np.dtype, tuple[int, ...], bool, str] | None = None
+        # A first array of a known layout, written at close without PyTables unless a
+        # second array comes: key, index entry, what HDF5 stores, its bytes, attribute,
+        # and the metadata around them
+        self._deferred: tuple[str, dict[str, Any], np.ndarray, np.ndarray, str, Any] | None
+        self._deferred = None
         self._first_layout: tuple[Any, ...] | None = None
 
     def add(self, a: np.ndarray) -> str:
@@ -162,18 +165,17 @@ class ArrayWriter:
             entry["as"] = "T"
         attr = json.dumps(entry, sort_keys=True)
         layout = (attr, data.dtype.str, data.shape, native, raw.size)
+        obj = data if native else raw
+        if self._deferred is not None:  # a second array: the file is PyTables' after all
+            self._write_deferred_with_tables()
         header = _HEADERS.get(layout) if not self.keys else None
         if header is not None:
-            offset = self._write_direct(header, raw)
-            self._direct = (key, data.dtype, data.shape, native, attr)
+            self._deferred = (key, entry, obj, raw, attr, header)
         else:
-            offset = self._write_with_tables(key, data if native else raw, raw, attr)
+            self._record(key, entry, raw, self._write_with_tables(key, obj, raw, attr))
         if not self.keys:
             self._first_layout = layout
         self.keys.append(key)
-        if offset is not None or not raw.size:
-            self._index[key] = {**entry, "offset": offset, "nbytes": raw.size}
-            self._samples[key] = (bytes(raw[:_SAMPLE]), bytes(raw[-_SAMPLE:]))
         return key
 
     def close(self) -> None:
@@ -181,8 +183,13 @@ class ArrayWriter:
         if self._closed:
             return
         self._closed = True
+        direct = self._deferred is not None
         try:
-            if self._fd < 0:  # nothing added: still an (empty) HDF5 file
+            if self._deferred is not None:
+                key, entry, _, raw, _, header = self._deferred
+                self._deferred = None
+                self._record(key, entry, raw, self._write_direct(header, raw))
+            elif self._fd < 0:  # nothing added: still an (empty) HDF5 file
                 self._open_tables()
             if self._file is not None:
                 with _HDF5_LOCK:
@@ -194,7 +201,7 @@ class ArrayWriter:
             index = {
                 k: e for k, e in self._index.items() if _sample_matches(fd, e, self._samples[k])
             }
-            if self._direct is None and len(index) == 1 == len(self.keys):
+            if not direct and len(index) == 1 == len(self.keys):
                 # learnt only from a file whose offset the sample check confirmed
                 self._learn_header(fd, index["a0"])
             if index:
@@ -228,10 +235,7 @@ class ArrayWriter:
     def _write_with_tables(self, key: str, obj: np.ndarray, raw: np.ndarray, attr: str) -> Any:
         """Write ``obj`` under ``key`` through PyTables; return its data's offset or None."""
         if self._file is None:
-            first = self._take_back_direct()
             self._open_tables()
-            if first is not None:  # the file had one array written directly: redo it
-                self._write_with_tables(*first)
         if raw.size >= _PREALLOCATE_FROM:
             _preallocate(self._fd, os.fstat(self._fd).st_size + raw.size + 2**16)
         with _HDF5_LOCK:
@@ -251,24 +255,17 @@ class ArrayWriter:
         _pwrite_all(self._fd, memoryview(suffix), len(prefix) + raw.size)
         return len(prefix)
 
-    def _take_back_direct(self) -> tuple[str, np.ndarray, np.ndarray, str] | None:
-        """Read back the array written directly (a second one needs PyTables); close it."""
-        if self._direct is None:
-            return None
-        key, dtype, shape, native, attr = self._direct
-        entry = self._index[key]
-        raw = np.empty(entry["nbytes"], dtype=np.uint8)
-        view = raw.data.cast("B")
-        done = 0
-        while done < len(view):
-            n = os.preadv(self._fd, [view[done:]], entry["offset"] + done)
-            if not n:
-                raise OSError(f"{self.path!r} ends before its first array")
-            done += n
-        os.close(self._fd)
-        self._fd, self._direct = -1, None
-        obj = raw.view(dtype).reshape(shape) if native else raw
-        return key, obj, raw, attr
+    def _write_deferred_with_tables(self) -> None:
+        assert self._deferred is not None
+        key, entry, obj, raw, attr, _ = self._deferred
+        self._deferred = None
+        self._record(key, entry, raw, self._write_with_tables(key, obj, raw, attr))
+
+    def _record(self, key: str, entry: dict[str, Any], raw: np.ndarray, offset: Any) -> None:
+        """Index the array ``key`` whose bytes ``raw`` lie at ``offset`` (None: unknown)."""
+        if offset is not None or not raw.size:
+            self._index[key] = {**entry, "offset": offset, "nbytes": raw.size}
+            self._samples[key] = (bytes(raw[:_SAMPLE]), bytes(raw[-_SAMPLE:]))
 
     def _learn_header(self, fd: int, entry: dict[str, Any]) -> None:
         """Remember the metadata HDF5 wrote around a one-array file's bytes."""
