@@ -187,7 +187,9 @@ def big_arrays(root: str, sizes_mb: list[int], repeat: int) -> list[dict[str, fl
     for mb in sizes_mb:
         a = np.random.default_rng(mb).random(mb * 2**20 // 8)
         w_np, w_npf, w_ar, w_ns, r_np, r_ar = [], [], [], [], [], []
-        for r in range(repeat):
+        # small arrays take well under a millisecond to read: repeat them until each size
+        # has moved about 400 MB, so one noisy sample cannot decide the median
+        for r in range(max(repeat, -(-400 // mb))):
             npy = os.path.join(root, f"a{mb}_{r}.npy")
             t = time.perf_counter()
             np.save(npy, a)
