@@ -116,14 +116,25 @@ def archived_growth(root: str, sizes: list[int], repeat: int) -> dict[int, dict[
     }
     batch = 5
     for _ in range(max(1, repeat // batch)):
-        for size, name in names.items():
-            got = samples[size]
-            for durable, key in ((True, "insert"), (False, "nosync")):
-                ds = DataSet(name, "w", path=root, durable=durable)
+        for durable, key in ((True, "insert"), (False, "nosync")):
+            # inserts alternate between the stores one by one, so a drift of the disk
+            # within a batch hits every size alike
+            stores = {
+                size: DataSet(name, "w", path=root, durable=durable)
+                for size, name in names.items()
+            }
+            for size, ds in stores.items():
                 ds.__dict__["_next_index"] = size
-                got[key] += time_calls(inserter(ds), batch)
+            for i in range(batch):
+                for size, ds in stores.items():
+                    t = time.perf_counter()
+                    ds._insert(small_value(i), info=small_info(i))
+                    samples[size][key].append(time.perf_counter() - t)
+            for size, ds in stores.items():
                 for n in range(size, size + batch):  # back to `size` entries
                     del ds[f"x_{n}"]
+        for size, name in names.items():
+            got = samples[size]
             got["floor"] += time_calls(durable_floor(os.path.join(root, name)), batch)
             got["open"] += time_calls(opener(DataSet, name, root), batch)
             reads, infos = read_times(DataSet(name, path=root), size, batch)
