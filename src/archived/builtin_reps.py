@@ -273,21 +273,12 @@ def _complex(obj: complex, ctx: Context) -> Rep:
     )
 
 
-def _range(obj: range, ctx: Context) -> Rep:
+def _start_stop_step(obj: range | slice, ctx: Context) -> Rep:
+    """``range`` and ``slice``: a call of the builtin with start, stop and step."""
     return Rep(
         _build_call,
         [obj.start, obj.stop, obj.step],
-        [("builtins", "range")],
-        lambda i: (".start", ".stop", ".step")[i],
-        _layout_call,
-    )
-
-
-def _slice(obj: slice, ctx: Context) -> Rep:
-    return Rep(
-        _build_call,
-        [obj.start, obj.stop, obj.step],
-        [("builtins", "slice")],
+        [("builtins", type(obj).__name__)],
         lambda i: (".start", ".stop", ".step")[i],
         _layout_call,
     )
@@ -319,8 +310,8 @@ REGISTRY.update(
         frozenset: _frozenset,
         float: _float,
         complex: _complex,
-        range: _range,
-        slice: _slice,
+        range: _start_stop_step,
+        slice: _start_stop_step,
         bytearray: _bytearray,
         type(Ellipsis): _ellipsis,
         str: _long_text,
