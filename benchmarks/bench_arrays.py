@@ -22,7 +22,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from archived.arrays import ArrayWriter, load_array
+from archived.engine.hdf5 import ArrayWriter, load_array
 
 
 def np_save_durable(path: str, a: np.ndarray) -> None:

@@ -33,7 +33,7 @@ import time
 
 import numpy as np
 
-from archived.dataset import DataSet
+from archived import DataSet
 
 try:
     from persist.archive import DataSet as PersistDataSet

@@ -23,9 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from archived import Archive, restore
-from archived.dataset import DataSet
-from archived.integrity import verify
+from archived import Archive, DataSet, restore, verify
 
 
 class Point:

@@ -18,8 +18,7 @@ import tempfile
 
 import numpy as np
 
-from archived import Archive
-from archived.dataset import DataSet
+from archived import Archive, DataSet
 
 
 class Lattice:

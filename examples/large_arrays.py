@@ -14,8 +14,7 @@ import time
 
 import numpy as np
 
-from archived import archived
-from archived.dataset import DataSet
+from archived import DataSet, archived
 
 with tempfile.TemporaryDirectory() as workdir:
     ds = DataSet("fields", "w", path=workdir)

@@ -41,7 +41,7 @@ with tempfile.TemporaryDirectory() as workdir:
                   f"shape {value.shape}, peak {value.max():.3f}")
 
         # or open it as a DataSet (read-only here) to list and load entries
-        from archived.dataset import DataSet
+        from archived import DataSet
         import os
         ds = DataSet("spectra", path=os.getcwd())
         print("entries:", len(ds), "read-only DataSet:", ds)

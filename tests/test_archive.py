@@ -8,8 +8,7 @@ import types
 
 import pytest
 
-from archived import CycleError, DuplicateError
-from archived.archive import Archive, get_imports, repr_, restore
+from archived import Archive, CycleError, DuplicateError, get_imports, repr_, restore
 from archived.errors import InvalidNameError, UnarchivableError
 
 
@@ -470,7 +469,7 @@ h = f(1)
 
 
 def test_long_source_is_compiled_in_pieces_with_the_same_effect(monkeypatch):
-    import archived.archive as archive_module
+    import archived.load.restore as archive_module
 
     expected = {"b2": 7}
     exec(TRICKY_SOURCE, expected)
@@ -487,7 +486,7 @@ def test_long_source_is_compiled_in_pieces_with_the_same_effect(monkeypatch):
 def test_errors_in_a_later_piece_report_the_right_line(monkeypatch):
     import traceback
 
-    import archived.archive as archive_module
+    import archived.load.restore as archive_module
 
     monkeypatch.setattr(archive_module, "_CHUNK_LINES", 2)
     source = "a = 1\nb = 2\nc = 3\ndef f():\n    return 1 / 0\nd = f()\n"

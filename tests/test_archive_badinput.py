@@ -4,8 +4,7 @@ and leaves the archive (and the disk) unchanged."""
 import numpy as np
 import pytest
 
-from archived import ArchiveError, CycleError, DuplicateError
-from archived.archive import Archive, restore
+from archived import Archive, ArchiveError, CycleError, DuplicateError, restore
 from archived.errors import InvalidNameError, UnarchivableError
 
 

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from archived.archive import Archive, restore
+from archived import Archive, restore
 
 EXAMPLES = int(os.environ.get("ARCHIVED_PROPERTY_EXAMPLES", "100"))
 

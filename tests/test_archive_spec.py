@@ -6,8 +6,7 @@ import types
 import numpy as np
 import pytest
 
-from archived import ArchiveError, CycleError, DuplicateError
-from archived.archive import Archive, get_imports, repr_, restore
+from archived import Archive, ArchiveError, CycleError, DuplicateError, get_imports, repr_, restore
 
 # ------------------------------------------------------------------ module overview
 
@@ -263,7 +262,9 @@ def test_archive_class_example():
     _tmp = arch.make_persistent()
     l0.append("d")  # persistent now: no effect
     s = str(arch)
-    assert "from numpy import sin as _sin" in s and "from archived.archive import restore" in s
+    assert (
+        "from numpy import sin as _sin" in s and "from archived.load.restore import restore" in s
+    )
     assert "l = [1, 2, 3, _g1]" in s and "_g1 = ['a', 'b', 'c']" in s
     assert s.endswith("if __name__ == 'builtins':\n    del __builtins__\n")
     res = {}

@@ -15,16 +15,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from archived.arrays import (
-    ArrayWriter,
+from archived.engine.arrays import (
     contiguous,
     dtype_from_literal,
     dtype_literal,
     inline_array,
     inline_scalar,
-    load_array,
-    using_datadir,
 )
+from archived.engine.hdf5 import ArrayWriter, load_array, using_datadir
 from archived.errors import ArchiveError, DamagedArrayError, DamagedEntryError
 
 SCALE = int(os.environ.get("ARCHIVED_STRESS_SCALE", "1"))
@@ -417,7 +415,7 @@ def test_a_million_elements_are_written_out_in_full_never_summarised():
 
 
 def test_arrays_up_to_the_readable_limit_are_written_as_numbers_and_bigger_as_base64():
-    from archived.arrays import READABLE_LIMIT
+    from archived.engine.arrays import READABLE_LIMIT
 
     small = np.arange(READABLE_LIMIT, dtype=np.int64)
     text = inline_array(small)[0]

@@ -9,10 +9,10 @@ import textwrap
 import numpy as np
 import pytest
 
-from archived.cache import CachedFunction, archived, default_store_path
-from archived.dataset import DataSet
+from archived.cache.decorator import CachedFunction, archived, default_store_path
+from archived.cache.record import record
 from archived.errors import InvalidNameError, UnkeyableArgumentError
-from archived.record import record
+from archived.store.dataset import DataSet
 
 
 @pytest.fixture
@@ -191,8 +191,8 @@ def test_editing_the_source_makes_new_keys_and_keeps_old_results_as_stale(tmp_pa
     module = tmp_path / "experiment_mod.py"
     template = textwrap.dedent(
         """
-        from archived import cache
-        @cache.archived({store!r})
+        import archived
+        @archived.archived({store!r})
         def run(x):
             return x * {factor}
         """
@@ -466,7 +466,7 @@ def _variadic(a, /, b=2, *args, c, **kw):
 def test_fast_binding_agrees_with_inspect(func, args, kwargs):
     import inspect
 
-    from archived.funcinfo import ArgumentBinder
+    from archived.cache.funcinfo import ArgumentBinder
 
     sig = inspect.signature(func)
     expected = sig.bind(*args, **kwargs)

@@ -14,7 +14,7 @@ distributed = pytest.importorskip("distributed")
 
 from joblib import Parallel, delayed, parallel_config  # noqa: E402
 
-from archived.cache import archived  # noqa: E402
+from archived.cache.decorator import archived  # noqa: E402
 
 
 def work(x, counter, pause=0.0):

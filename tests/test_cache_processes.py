@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from joblib import Parallel, delayed
 
-from archived.cache import archived
+from archived.cache.decorator import archived
 from archived.errors import LockTimeout
 
 SCALE = int(os.environ.get("ARCHIVED_STRESS_SCALE", "1"))

@@ -13,9 +13,8 @@ import pickle
 import numpy as np
 import pytest
 
-from archived.archive import Archive, restore
-from archived.cache import archived
-from archived.dataset import DataSet
+from archived import Archive, restore
+from archived.cache.decorator import archived
 from archived.errors import (
     ArchiveError,
     CycleError,
@@ -30,8 +29,9 @@ from archived.errors import (
     UnkeyableArgumentError,
     UnsafeArchiveError,
 )
-from archived.integrity import repair, verify
-from archived.locking import StoreLock
+from archived.store.dataset import DataSet
+from archived.store.integrity import repair, verify
+from archived.store.locking import StoreLock
 
 HERE = __name__
 

@@ -13,10 +13,10 @@ import pytest
 
 from archived import archived
 from archived.__main__ import main
-from archived.dataset import DataSet
-from archived.sweeps import sweep
+from archived.cache.sweeps import sweep
+from archived.store.dataset import DataSet
 
-HAS_VERIFY = importlib.util.find_spec("archived.integrity") is not None
+HAS_VERIFY = importlib.util.find_spec("archived.store.integrity") is not None
 
 
 def simulate(mu, n=3):
@@ -117,7 +117,7 @@ def test_ls_lists_a_damaged_entry_instead_of_failing(store, capsys):
 def test_a_path_that_is_no_store_exits_1_with_a_message(tmp_path, capsys, command):
     extra = ["x"] if command == "show" else ["--failed"] if command == "prune" else []
     if command in ("verify", "repair") and not HAS_VERIFY:
-        pytest.skip("archived.integrity is not in this tree yet")
+        pytest.skip("archived.store.integrity is not in this tree yet")
     code, out, err = run(capsys, command, str(tmp_path / "nowhere"), *extra)
     assert code == 1 and out == ""
     assert err.startswith("archived: error: no DataSet at ") and "nowhere" in err
@@ -154,9 +154,9 @@ def test_show_of_a_failure_prints_its_traceback(store, capsys):
 
 
 def test_show_no_value_loads_nothing(store, capsys, monkeypatch):
-    import archived.entries
+    import archived.store.entries
 
-    monkeypatch.setattr(archived.entries, "read_value", lambda *a: pytest.fail("loaded"))
+    monkeypatch.setattr(archived.store.entries, "read_value", lambda *a: pytest.fail("loaded"))
     code, out, _ = run(capsys, "show", store, "x_0", "--no-value")
     assert code == 0 and "temperature  300" in out and "value:" not in out
 
@@ -286,7 +286,7 @@ def test_export_to_a_missing_directory_exits_1(store, tmp_path, capsys):
 # ---- verify / repair --------------------------------------------------------------------
 
 
-@pytest.mark.skipif(not HAS_VERIFY, reason="archived.integrity is not in this tree yet")
+@pytest.mark.skipif(not HAS_VERIFY, reason="archived.store.integrity is not in this tree yet")
 def test_verify_of_a_sound_store_exits_0_and_of_a_damaged_one_1(store, capsys):
     code, out, _ = run(capsys, "verify", store)
     assert code == 0 and out
@@ -299,7 +299,7 @@ def test_verify_of_a_sound_store_exits_0_and_of_a_damaged_one_1(store, capsys):
     assert code == 1 and "damaged entry x_0" in out  # entries are never deleted by repair
 
 
-@pytest.mark.skipif(not HAS_VERIFY, reason="archived.integrity is not in this tree yet")
+@pytest.mark.skipif(not HAS_VERIFY, reason="archived.store.integrity is not in this tree yet")
 def test_repair_removes_an_orphaned_data_file_and_exits_0(store, capsys):
     orphan = os.path.join(store, "x_0.0a1b2c-1-0a1b2c3d.h5")
     open(orphan, "wb").close()
@@ -346,7 +346,7 @@ def test_safe_show_reads_entries_archived_wrote(store, capsys):
 
 
 def test_verify_without_the_trust_module_says_it_is_unavailable(store, capsys, monkeypatch):
-    monkeypatch.setitem(sys.modules, "archived.integrity", None)
+    monkeypatch.setitem(sys.modules, "archived.store.integrity", None)
     code, _, err = run(capsys, "verify", store)
     assert code == 1 and "'verify' is not available" in err
 

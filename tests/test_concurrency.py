@@ -19,7 +19,7 @@ import time
 import numpy as np
 import pytest
 
-from archived.dataset import DataSet
+from archived.store.dataset import DataSet
 from helpers import same
 
 SCALE = int(os.environ.get("ARCHIVED_STRESS_SCALE", "1"))
@@ -27,7 +27,7 @@ SCALE = int(os.environ.get("ARCHIVED_STRESS_SCALE", "1"))
 WORKER = r"""
 import json, sys
 import numpy as np
-from archived.dataset import DataSet
+from archived.store.dataset import DataSet
 
 path, worker, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 sys.path.insert(0, sys.argv[4])
@@ -51,7 +51,7 @@ print(json.dumps(names))
 READER = r"""
 import sys, time
 import numpy as np
-from archived.dataset import DataSet
+from archived.store.dataset import DataSet
 
 path, seconds = sys.argv[1], float(sys.argv[2])
 ds = DataSet("store", path=path)

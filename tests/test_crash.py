@@ -23,7 +23,7 @@ import time
 import numpy as np
 import pytest
 
-from archived.dataset import DataSet
+from archived.store.dataset import DataSet
 from helpers import same
 
 SCALE = int(os.environ.get("ARCHIVED_STRESS_SCALE", "1"))
@@ -32,7 +32,7 @@ WRITER = r"""
 import json, os, random, sys
 import tables  # loaded before 'ready' so the kill lands among writes, not imports
 sys.path.insert(0, sys.argv[4])
-from archived.dataset import DataSet
+from archived.store.dataset import DataSet
 from test_crash import value_for
 
 path, log, round_ = sys.argv[1], sys.argv[2], int(sys.argv[3])

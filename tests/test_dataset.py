@@ -10,8 +10,6 @@ import sys
 import numpy as np
 import pytest
 
-from archived import claims, entries, writers
-from archived.dataset import DataSet
 from archived.errors import (
     DamagedEntryError,
     InvalidNameError,
@@ -20,6 +18,8 @@ from archived.errors import (
     StoreNotFoundError,
     UnarchivableError,
 )
+from archived.store import claims, entries, writers
+from archived.store.dataset import DataSet
 
 
 @pytest.fixture
@@ -231,7 +231,7 @@ def test_backup_data_keeps_overwritten_and_deleted_entries_loadable(tmp_path):
     assert len(sources) == 2
     assert data_files(ds) == []
     # each backup is an entry file whose data sits beside it
-    from archived.archive import restore
+    from archived import restore
 
     loaded = []
     for src in sources:
@@ -652,7 +652,7 @@ def test_a_store_being_created_is_never_visible_half_made(tmp_path):
 
 def test_writers_creating_one_store_at_once_all_write_into_it(tmp_path):
     script = (
-        "import sys\nfrom archived.dataset import DataSet\n"
+        "import sys\nfrom archived.store.dataset import DataSet\n"
         "ds = DataSet('s', 'w', path=sys.argv[1])\n"
         "setattr(ds, 'w' + sys.argv[2], int(sys.argv[2]))\n"
     )

@@ -9,7 +9,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from archived.dataset import DataSet
+from archived.store.dataset import DataSet
 
 
 @pytest.fixture

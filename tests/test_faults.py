@@ -13,11 +13,12 @@ import time
 import numpy as np
 import pytest
 
-from archived import entries, hdf5
-from archived.cache import archived
-from archived.dataset import DataSet
+from archived.cache.decorator import archived
+from archived.engine import hdf5
 from archived.errors import DamagedEntryError, InvalidNameError, LockTimeout
-from archived.integrity import verify
+from archived.store import entries
+from archived.store.dataset import DataSet
+from archived.store.integrity import verify
 from helpers import snapshot
 
 ROOT = os.geteuid() == 0
@@ -254,7 +255,7 @@ def test_an_entry_file_that_cannot_be_read_raises_damaged_entry_naming_it(ds, mo
 _HOLDER = textwrap.dedent(
     """
     import sys, time
-    from archived.dataset import DataSet
+    from archived.store.dataset import DataSet
     ds = DataSet("s", "w", path=sys.argv[1], synchronize=False, locking=sys.argv[2])
     print("locked", flush=True)
     time.sleep(60)

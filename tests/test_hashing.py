@@ -12,8 +12,8 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 
+from archived.cache.hashing import hash_call, hash_value, readable
 from archived.errors import UnkeyableArgumentError
-from archived.hashing import hash_call, hash_value, readable
 
 SAMPLE = {
     "ints": [0, 1, -1, 2**70, -(2**70)],
@@ -57,7 +57,7 @@ def test_keys_are_identical_in_another_process_with_another_hash_seed():
     code = (
         f"import sys; sys.path.insert(0, {os.path.dirname(__file__)!r})\n"
         "from test_hashing import SAMPLE\n"
-        "from archived.hashing import hash_value\n"
+        "from archived.cache.hashing import hash_value\n"
         "print(hash_value(SAMPLE))\n"
     )
     env = dict(os.environ, PYTHONHASHSEED="12345")

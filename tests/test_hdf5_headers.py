@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from archived import hdf5
-from archived.hdf5 import ArrayWriter, load_array
+from archived.engine import hdf5
+from archived.engine.hdf5 import ArrayWriter, load_array
 
 LAYOUTS = {
     "float64_2d": lambda k: np.random.default_rng(k).random((300, 7)),

@@ -10,10 +10,9 @@ import time
 import numpy as np
 import pytest
 
-from archived import UnsafeArchiveError
-from archived.archive import Archive, restore
-from archived.dataset import DataSet
-from archived.safe import evaluate
+from archived import Archive, UnsafeArchiveError, restore
+from archived.load.safe import evaluate
+from archived.store.dataset import DataSet
 
 # {out}: a file the archive tries to create; {victim}: a file it tries to change or delete
 HOSTILE = [

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archived.archive import Archive, restore
-from archived.cache import archived
-from archived.codegen import _del_lines
-from archived.layout import LINE_LIMIT, Cat, Group, render
+from archived import Archive, restore
+from archived.cache.decorator import archived
+from archived.engine.codegen import _del_lines
+from archived.engine.layout import LINE_LIMIT, Cat, Group, render
 
 
 def source(scoped=True, **objs):
@@ -153,7 +153,7 @@ def test_nested_parts_that_fit_stay_on_one_line_and_long_ones_break_recursively(
 
 def test_output_is_byte_identical_across_runs_and_hash_seeds():
     code = (
-        "from archived.archive import Archive\n"
+        "from archived import Archive\n"
         "a = Archive()\n"
         "a.insert(v={'tags': {'alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta',"
         " 'theta', 'iota', 'kappa'}, 'n': list(range(30))})\n"

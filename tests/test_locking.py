@@ -12,13 +12,13 @@ import time
 import pytest
 
 from archived.errors import LockTimeout
-from archived.locking import StoreLock
+from archived.store.locking import StoreLock
 
 KINDS = [pytest.param(False, id="fcntl"), pytest.param(True, id="soft")]
 
 HOLDER = """
 import sys, time
-from archived.locking import StoreLock
+from archived.store.locking import StoreLock
 lock = StoreLock(sys.argv[1], timeout=5, soft=sys.argv[2] == "1")
 lock.acquire()
 print("held", flush=True)
@@ -27,7 +27,7 @@ time.sleep(60)
 
 COUNTER = """
 import sys
-from archived.locking import StoreLock
+from archived.store.locking import StoreLock
 path, soft, n = sys.argv[1], sys.argv[2] == "1", int(sys.argv[3])
 lock = StoreLock(path + ".lock", timeout=60, soft=soft)
 for _ in range(n):

@@ -7,9 +7,9 @@ import struct
 import numpy as np
 import pytest
 
-from archived.archive import Archive, restore
+from archived import Archive, restore
+from archived.engine.reps import REGISTRY, Context, Rep, atom_text, register, rep_for
 from archived.errors import ArchiveError
-from archived.reps import REGISTRY, Context, Rep, atom_text, register, rep_for
 
 
 def back(value, **options):

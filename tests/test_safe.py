@@ -17,10 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from archived import UnsafeArchiveError
-from archived.archive import Archive, restore
-from archived.dataset import DataSet
-from archived.safe import check, evaluate
+from archived import Archive, UnsafeArchiveError, restore
+from archived.load.safe import check, evaluate
+from archived.store.dataset import DataSet
 
 EXAMPLES = int(os.environ.get("ARCHIVED_PROPERTY_EXAMPLES", "60"))
 HERE = __name__

@@ -14,8 +14,8 @@ import time
 import pytest
 
 from archived import archived
-from archived.dataset import DataSet
-from archived.sweeps import grid_points, recorded_sweeps, sweep, sweep_status
+from archived.cache.sweeps import grid_points, recorded_sweeps, sweep, sweep_status
+from archived.store.dataset import DataSet
 
 
 def work(x, y=0, counter=None, stop_at=None, fail_at=None):
@@ -225,7 +225,7 @@ def test_unknown_errors_mode_is_refused(cached):
 
 
 def _key(func, **kwargs):
-    from archived.hashing import hash_call, readable
+    from archived.cache.hashing import hash_call, readable
 
     parameters = func.bind(**kwargs)
     return hash_call(func.identity, func.version, parameters), readable(parameters)

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from archived import archived
-from archived.dataset import DataSet
-from archived.table import dataset_table, is_scalar, to_table
+from archived.store.dataset import DataSet
+from archived.store.table import dataset_table, is_scalar, to_table
 
 
 @pytest.fixture
@@ -135,7 +135,7 @@ def test_table_leaves_out_failures_and_other_code_versions(tmp_path):
 
 
 def test_dataset_table_lists_calls_and_plain_entries_without_failures_or_sweeps(tmp_path, energy):
-    from archived.sweeps import sweep
+    from archived.cache.sweeps import sweep
 
     sweep(energy, {"mu": [1.0]}, progress=False)
     with pytest.raises(TypeError):
@@ -157,12 +157,12 @@ def test_dataset_table_lists_calls_and_plain_entries_without_failures_or_sweeps(
 def test_dataset_table_without_results_loads_no_value(tmp_path, monkeypatch):
     ds = DataSet("d", "w", path=str(tmp_path))
     ds._insert(np.ones(5), info={"a": 1})
-    import archived.entries
+    import archived.store.entries
 
     def refuse(*args):
         raise AssertionError("a value was loaded")
 
-    monkeypatch.setattr(archived.entries, "read_value", refuse)
+    monkeypatch.setattr(archived.store.entries, "read_value", refuse)
     assert dataset_table(ds, results=False, frame=False) == [
         {"entry": "x_0", "function": None, "a": 1, "result": None}
     ]

@@ -11,11 +11,11 @@ import time
 import numpy as np
 import pytest
 
-from archived.dataset import DataSet
 from archived.errors import LockTimeout, StoreNotFoundError
-from archived.integrity import VerifyReport, repair, verify
-from archived.locking import StoreLock
-from archived.writers import new_token
+from archived.store.dataset import DataSet
+from archived.store.integrity import VerifyReport, repair, verify
+from archived.store.locking import StoreLock
+from archived.store.writers import new_token
 from helpers import snapshot
 
 
@@ -94,8 +94,9 @@ _KILLED_WRITER = textwrap.dedent(
     """
     import os, sys, time
     import numpy as np
-    from archived import entries, hdf5
-    from archived.dataset import DataSet
+    from archived.engine import hdf5
+    from archived.store import entries
+    from archived.store.dataset import DataSet
 
     def stall(*args, **kwargs):
         print("committing", flush=True)
@@ -154,7 +155,7 @@ _BUSY_WRITER = textwrap.dedent(
     """
     import sys
     import numpy as np
-    from archived.dataset import DataSet
+    from archived.store.dataset import DataSet
 
     ds = DataSet("s", "w", path=sys.argv[1], array_threshold=10, durable=False)
     print("writing", flush=True)

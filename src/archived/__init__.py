@@ -29,26 +29,27 @@ from .errors import (
 )
 
 if TYPE_CHECKING:  # what type checkers see; at run time these load on first use
-    from .archive import Archive, get_imports, repr_, restore
-    from .cache import archived
-    from .dataset import DataSet
-    from .integrity import repair, verify
-    from .sweeps import sweep, sweep_status
+    from .cache.decorator import archived
+    from .cache.sweeps import sweep, sweep_status
+    from .engine.archive import Archive, get_imports, repr_
+    from .load.restore import restore
+    from .store.dataset import DataSet
+    from .store.integrity import repair, verify
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 # public name -> module that defines it; resolved on first attribute access (PEP 562)
 _LAZY: dict[str, str] = {
-    "Archive": "archive",
-    "restore": "archive",
-    "repr_": "archive",
-    "get_imports": "archive",
-    "DataSet": "dataset",
-    "archived": "cache",
-    "sweep": "sweeps",
-    "sweep_status": "sweeps",
-    "verify": "integrity",
-    "repair": "integrity",
+    "Archive": "engine.archive",
+    "restore": "load.restore",
+    "repr_": "engine.archive",
+    "get_imports": "engine.archive",
+    "DataSet": "store.dataset",
+    "archived": "cache.decorator",
+    "sweep": "cache.sweeps",
+    "sweep_status": "cache.sweeps",
+    "verify": "store.integrity",
+    "repair": "store.integrity",
 }
 
 __all__ = [

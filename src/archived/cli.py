@@ -36,8 +36,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TextIO
 
-from . import __version__
-from .cli_format import (
+from ._format import (
     format_duration,
     format_params,
     format_size,
@@ -45,6 +44,7 @@ from .cli_format import (
     format_time,
     summarize_value,
 )
+from ._version import __version__
 from .errors import ArchiveError
 
 __all__ = ["main", "build_parser", "open_store"]
@@ -160,8 +160,8 @@ def open_store(path: str) -> Any:
         ...
     archived.errors.StoreNotFoundError: no DataSet at '/no/such/store' (open it ...)
     """
-    from .dataset import DataSet
     from .errors import StoreNotFoundError
+    from .store.dataset import DataSet
 
     folder = os.path.abspath(path)
     name = os.path.basename(folder)
@@ -194,7 +194,7 @@ def _stores_in(folder: str) -> list[str]:
         names = sorted(os.listdir(folder))
     except OSError:
         return []
-    from .dataset import _is_ours
+    from .store.dataset import _is_ours
 
     return [n for n in names if _is_ours(os.path.join(folder, n, "__init__.py"))]
 
@@ -228,7 +228,7 @@ def _ls(args: argparse.Namespace) -> int:
 
 
 def _ls_status(ds: Any, path: str) -> int:
-    from .sweeps import recorded_sweeps
+    from .cache.sweeps import recorded_sweeps
 
     sweeps = list(recorded_sweeps(ds))
     for status in sweeps:
@@ -317,7 +317,7 @@ def _prune(args: argparse.Namespace) -> int:
         count = _count(len(chosen), "entry", "entries")
         print(f"dry run: {count} ({size}) would be deleted; add --yes to delete")
         return 0
-    from .dataset import DataSet
+    from .store.dataset import DataSet
 
     writable = DataSet(ds._module_name, "w", path=os.path.dirname(ds._path))
     for e in chosen:
@@ -330,7 +330,7 @@ def _prune(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from .table import dataset_table
+    from .store.table import dataset_table
 
     ds = open_store(args.path)
     listed = list(_entries(ds))
@@ -441,13 +441,13 @@ class _SafeView:
                 continue
 
     def _read(self, reader: str, name: str) -> Any:
-        from . import entries
+        from .store import entries
 
         return getattr(entries, reader)(self._path, name, safe={"safe": True})
 
 
 def _size_and_mtime(folder: str, name: str) -> tuple[int, float]:
-    from .entries import header_files
+    from .store.entries import header_files
 
     path = os.path.join(folder, name + ".py")
     try:
@@ -599,11 +599,11 @@ def _trust(name: str) -> Callable[..., Any]:
     import importlib
 
     try:
-        trust = importlib.import_module(f"{__package__}.integrity")
+        trust = importlib.import_module(f"{__package__}.store.integrity")
     except ModuleNotFoundError as err:
-        if err.name != f"{__package__}.integrity":
+        if err.name != f"{__package__}.store.integrity":
             raise
         raise ArchiveError(
-            f"'{name}' is not available: this installation has no archived.integrity module"
+            f"'{name}' is not available: this installation has no archived.store.integrity module"
         ) from None
     return getattr(trust, name)  # type: ignore[no-any-return]

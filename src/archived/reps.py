@@ -1,243 +1,46 @@
-"""How each kind of object is represented in an archive: one registry, easy to extend.
+"""``archived.reps``: a module path written into archives; it never moves.
 
-A representation (:class:`Rep`) says how to write one object as a Python expression *given
-the expressions of its children*: ``build(child_exprs, aliases)`` returns the text, where
-``aliases`` are the names the archive chose for the imports the representation asked for.
-Children are objects; the archive walks them, shares them by identity and gives them
-variables when needed, so a handler never deals with names, sharing or order.
+Archive source names ``from archived.reps import object_array`` (numpy object arrays),
+and user code registers representations through ``register``.  The code lives in
+:mod:`archived.engine.reps`; this module only re-exports it.
 
-The pieces live in :mod:`archived.repbase` (the classes and the registry),
-:mod:`archived.builtin_reps` (builtins) and :mod:`archived.importable` (imports, repr,
-pickle); this module holds the lookup, user classes and numpy, and re-exports the API.
-
-Lookup order for an object ``obj`` of type ``t`` (:func:`rep_for`):
-
-1. ``REGISTRY[t]`` (exact type: builtins);
-2. an ``archive_1()`` or ``get_persistent_rep(env)`` method (user classes);
-3. numpy arrays and scalars (through :mod:`archived.arrays`);
-4. functions, classes, modules and methods, written as imports;
-5. ``SUBCLASS_REGISTRY`` along ``t.__mro__`` (dict/list/tuple/set subclasses, namedtuple);
-6. ``repr(obj)`` when it evaluates back to an equal object of the same type;
-7. ``pickle`` as the last resort, written as ``_loads(b'...')``.
-
-Extend it with :func:`register`:
-
->>> class Point:
-...     def __init__(self, x, y):
-...         self.x, self.y = x, y
->>> register(Point, lambda p, ctx: Rep(
-...     lambda kids, al: f"{al[0]}({kids[0]}, {kids[1]})",
-...     [p.x, p.y], [("builtins", "complex")]))
->>> rep = rep_for(Point(1, 2), Context())
->>> rep.build(["1", "2"], ["_complex"])
-'_complex(1, 2)'
->>> del REGISTRY[Point]
+>>> from archived.reps import object_array
+>>> object_array([1, 'a'], (2,))
+array([1, 'a'], dtype=object)
 """
 
-from __future__ import annotations
-
-import inspect
-import sys
-from collections.abc import Callable
-from typing import Any
-
-from .builtin_reps import ATOMS, atom_text
-from .errors import UnarchivableError
-from .importable import find_import, import_rule, pickle_rep, pickle_rule, repr_rule
-from .repbase import (
+from .engine.reps import (
+    ATOMS,
     REGISTRY,
     SUBCLASS_REGISTRY,
     Context,
     ExprRep,
-    Handler,
     Import,
     Rep,
     UserRep,
+    atom_text,
+    find_import,
+    object_array,
     register,
+    rep_for,
     substitute,
+    user_hook,
 )
 
 __all__ = [
-    "Rep",
-    "ExprRep",
-    "UserRep",
-    "Context",
-    "Import",
+    "ATOMS",
     "REGISTRY",
     "SUBCLASS_REGISTRY",
-    "ATOMS",
-    "register",
-    "rep_for",
+    "Context",
+    "ExprRep",
+    "Import",
+    "Rep",
+    "UserRep",
     "atom_text",
     "find_import",
     "object_array",
-    "user_hook",
+    "register",
+    "rep_for",
     "substitute",
+    "user_hook",
 ]
-
-
-# --------------------------------------------------------------------------- user classes
-
-
-def _user(obj: Any, ctx: Context) -> Rep | None:
-    found = user_hook(obj)
-    if found is None:
-        return None
-    rep, args, imports = found
-    return UserRep(rep, args, imports, type(obj).__qualname__)
-
-
-def user_hook(obj: Any) -> tuple[str, dict[str, Any], list[tuple[str, str | None, str]]] | None:
-    """Call ``obj.archive_1()`` (or ``get_persistent_rep(env)``); ``None`` if it has neither.
-
-    Raises :class:`~archived.errors.UnarchivableError` when the hook fails or returns
-    something other than ``(rep, args, imports)``.
-
-    >>> class A:
-    ...     def archive_1(self):
-    ...         return ("A()", {}, [("m", "A", "A")])
-    >>> user_hook(A())
-    ('A()', {}, [('m', 'A', 'A')])
-    """
-    if isinstance(obj, type):
-        return None  # a class with an archive_1 method is itself archived by import
-    for hook in ("archive_1", "get_persistent_rep"):
-        method = getattr(obj, hook, None)
-        if callable(method):
-            return _call_hook(obj, hook, method)
-    return None
-
-
-def _call_hook(
-    obj: Any, hook: str, method: Callable[..., Any]
-) -> tuple[str, dict[str, Any], list[tuple[str, str | None, str]]]:
-    type_name = type(obj).__qualname__
-    try:
-        required = [
-            p
-            for p in inspect.signature(method).parameters.values()
-            if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-        ]
-    except (TypeError, ValueError):
-        required = []
-    try:
-        result = method({}) if required else method()
-    except Exception as err:
-        raise UnarchivableError(type_name, "?", f"its {hook}() raised {err!r}") from err
-    ok = (
-        isinstance(result, tuple)
-        and len(result) == 3
-        and isinstance(result[0], str)
-        and isinstance(result[1], dict)
-        and all(isinstance(k, str) and k.isidentifier() for k in result[1])
-        and isinstance(result[2], (list, tuple))
-        and all(isinstance(i, tuple) and len(i) == 3 for i in result[2])
-    )
-    if not ok:
-        raise UnarchivableError(
-            type_name, "?", f"its {hook}() returned {result!r:.80}, expected (rep, args, imports)"
-        )
-    rep, args, imports = result
-    return rep, args, [tuple(i) for i in imports]
-
-
-# --------------------------------------------------------------------------- numpy
-
-
-def object_array(items: list[Any], shape: tuple[int, ...], order: str = "C") -> Any:
-    """Rebuild a numpy array of dtype object from its elements, shape and memory order.
-
-    Archives of object arrays call this, so the elements are archived as a graph.
-    ``items`` are in the array's own memory order (``'C'`` or ``'F'``).
-
-    >>> object_array([1, [2], None], (3,))
-    array([1, list([2]), None], dtype=object)
-    >>> object_array([1, 2, 3, 4], (2, 2), "F").flags.f_contiguous
-    True
-    """
-    import numpy as np
-
-    a = np.empty(len(items), dtype=object)
-    for i, x in enumerate(items):
-        a[i] = x  # element-wise: a slice assignment would broadcast nested lists
-    return a.reshape(shape, order="F" if order == "F" else "C")
-
-
-def _numpy(obj: Any, ctx: Context) -> Rep | None:
-    np = sys.modules.get("numpy")
-    if np is None:
-        return None
-    if type(obj) is np.ndarray:
-        return _ndarray(obj, ctx, np)
-    if isinstance(obj, np.generic):
-        from .arrays import inline_scalar
-
-        text, imports = inline_scalar(obj)
-        return ExprRep(text, list(imports))
-    return None
-
-
-def _ndarray(a: Any, ctx: Context, np: Any) -> Rep:
-    if a.dtype == object:
-        shape = a.shape
-        order = "F" if a.flags.f_contiguous and not a.flags.c_contiguous else "C"
-        tail = ", 'F')" if order == "F" else ")"
-
-        def build(kids: list[str], aliases: list[str]) -> str:
-            return f"{aliases[0]}([{', '.join(kids)}], {shape!r}{tail}"
-
-        return Rep(
-            build,
-            list(a.ravel(order=order)),
-            [("archived.reps", "object_array")],
-            lambda i: f"[{np.unravel_index(i, shape) if shape else ()}]",
-        )
-    if a.size > ctx.array_threshold:
-        import os
-
-        key = ctx.store_array(a)
-        name = os.path.basename(os.fspath(ctx.datafile or ""))
-        return ExprRep(
-            f"_load_array({name!r}, {key!r})", [("archived.arrays", "load_array", "_load_array")]
-        )
-    from .arrays import inline_array
-
-    found = inline_array(a)
-    if found is None:  # pragma: no cover - inline_array only declines object arrays
-        return pickle_rep(a)
-    text, imports = found
-    return ExprRep(text, list(imports))
-
-
-def _subclass(obj: Any, ctx: Context) -> Rep | None:
-    for base in type(obj).__mro__[1:]:
-        handler = SUBCLASS_REGISTRY.get(base)
-        if handler is not None:
-            rep = handler(obj, ctx)
-            if rep is not None:
-                return rep
-    return None
-
-
-_RULES: list[Handler] = [_user, _numpy, import_rule, _subclass, repr_rule, pickle_rule]
-
-
-def rep_for(obj: Any, ctx: Context) -> Rep:
-    """The representation of ``obj`` (see the module docstring for the lookup order).
-
-    Raises :class:`~archived.errors.UnarchivableError` (path ``?``, filled in by the
-    archive) when nothing can represent it.
-
-    >>> rep_for({1: "a"}, Context()).children
-    [1, 'a']
-    """
-    handler = REGISTRY.get(type(obj))
-    if handler is not None:
-        rep = handler(obj, ctx)
-        if rep is not None:
-            return rep
-    for rule in _RULES:
-        rep = rule(obj, ctx)
-        if rep is not None:
-            return rep
-    raise UnarchivableError(type(obj).__qualname__, "?")  # pragma: no cover - pickle raises

@@ -10,8 +10,8 @@ Names are chosen deterministically (counters in walk order, never ``id()``) and 
 clash with inserted names: import aliases are ``_<name>``, helper variables
 ``<gname_prefix><n>``, the scoped helper function ``_d``; each gets a suffix if taken.
 
->>> from archived.graph import Graph
->>> from archived.reps import Context
+>>> from archived.engine.graph import Graph
+>>> from archived.engine.reps import Context
 >>> g = Graph(Context())
 >>> shared = [1.5]
 >>> roots = [("x", *g.add_root("x", {"a": shared, "b": shared}))]
@@ -144,7 +144,7 @@ class _Writer:
     def _assign_long(
         self, name: str, expr: str, node: Node, parts: list[Any] | None = None
     ) -> None:
-        """Write ``name = expr``, too long for one line, broken (see :mod:`archived.layout`)."""
+        """Write ``name = expr``, too long for one line, broken (see :mod:`.layout`)."""
         part = self._layout(node, expr, parts)
         self.lines.append(render(part, name + " = ", self._expand))
 

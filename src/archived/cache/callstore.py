@@ -36,8 +36,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import DamagedEntryError, InvalidNameError
-from .locking import StoreLock
+from ..errors import DamagedEntryError, InvalidNameError
+from ..store.locking import StoreLock
 
 __all__ = ["CallStore", "Found", "StoredCall", "call_info"]
 
@@ -169,7 +169,7 @@ class CallStore:
         return local.dataset
 
     def _open(self) -> Any:
-        from .dataset import DataSet
+        from ..store.dataset import DataSet
 
         return DataSet(
             os.path.basename(self.path),
@@ -324,7 +324,7 @@ def call_info(
 
     import numpy
 
-    from . import __version__
+    from .._version import __version__
 
     return {
         "function": identity,

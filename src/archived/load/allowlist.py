@@ -1,6 +1,6 @@
 """What a safe load may import and call: the allow-list, its guards, and safe array reads.
 
-A safe load (:mod:`archived.safe`) imports names only from the modules listed here (or
+A safe load (:mod:`archived.load.safe`) imports names only from the modules listed here (or
 from modules the caller names with ``allow=``), and calls only the constructors listed
 here (or classes and plain functions *defined* in the caller's modules).  Every listed
 constructor is wrapped by a guard that refuses arguments able to exhaust memory or time
@@ -25,7 +25,7 @@ module                 callable constructors (other public names import as value
 ``types``              ``SimpleNamespace`` (``NoneType`` and the like are values)
 ``uuid``               ``UUID``
 ``pickle``             ``loads``, of payloads naming only the constructors above
-                       (:mod:`archived.safepickle`); any payload with ``allow_pickle``
+                       (:mod:`archived.load.safepickle`); any payload with ``allow_pickle``
 =====================  ==============================================================
 
 >>> policy = Policy(allowed_modules=["mypkg.models"])
@@ -41,7 +41,7 @@ import types
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .errors import UnsafeArchiveError
+from ..errors import UnsafeArchiveError
 
 __all__ = ["Policy", "DEFAULT_MAX_BYTES", "DEFAULT_MODULES", "safe_load_array"]
 
@@ -168,7 +168,7 @@ class Policy:
         if len(path) != 1:
             return False
         if module == "pickle":
-            return path[0] == "loads"  # the payload is checked by archived.safepickle
+            return path[0] == "loads"  # the payload is checked by archived.load.safepickle
         if path[0] in CALLABLE_NAMES.get(module, ()):
             return True
         if module == "numpy":
@@ -218,7 +218,7 @@ def _default_callables(policy: Policy) -> dict[int, tuple[Any, Callable[..., Any
 
     import numpy as np
 
-    from . import arrays, hdf5, reps
+    from ..engine import arrays, hdf5, reps
 
     finite = _finite
     table: list[tuple[Any, Callable[..., Any]]] = [
@@ -255,7 +255,6 @@ def _default_callables(policy: Policy) -> dict[int, tuple[Any, Callable[..., Any
         (np.zeros, _np_zeros(policy)),
         (arrays.from_bytes, _from_bytes(policy)),
         (arrays.scalar_from_bytes, arrays.scalar_from_bytes),
-        (arrays.load_array, lambda f, k: safe_load_array(f, k, policy)),
         (hdf5.load_array, lambda f, k: safe_load_array(f, k, policy)),
         (reps.object_array, _object_array),
     ]
@@ -372,7 +371,7 @@ def _np_zeros(policy: Policy) -> Callable[..., Any]:
 
 
 def _from_bytes(policy: Policy) -> Callable[..., Any]:
-    from .arrays import dtype_from_literal, from_bytes
+    from ..engine.arrays import dtype_from_literal, from_bytes
 
     def call(data: Any, dtype: Any, shape: Any, order: Any = "C") -> Any:
         _check_size(_shape_bytes(shape, dtype_from_literal(dtype)), "from_bytes()", policy)
@@ -391,7 +390,7 @@ def _fraction(*args: Any) -> Any:
 
 
 def _object_array(items: Any, shape: Any) -> Any:
-    from .reps import object_array
+    from ..engine.reps import object_array
 
     if not isinstance(items, list):
         raise _refuse(f"object_array() of a {type(items).__qualname__} (only a list)")
@@ -447,7 +446,7 @@ def safe_load_array(filename: Any, key: Any, policy: Policy | None = None) -> An
         ...
     archived.errors.UnsafeArchiveError: unsafe archive: array file '../etc/passwd' ...
     """
-    from .hdf5 import _DATADIR, load_array
+    from ..engine.hdf5 import _DATADIR, load_array
 
     policy = policy or Policy()
     if not isinstance(filename, str) or not isinstance(key, str):
@@ -479,7 +478,7 @@ def safe_load_array(filename: Any, key: Any, policy: Policy | None = None) -> An
 
 def _stored_nbytes(path: str, key: str) -> int | None:
     """The bytes the array ``key`` of ``path`` would occupy once read, or None if unknown."""
-    from .hdf5 import _read_trailer
+    from ..engine.hdf5 import _read_trailer
 
     try:
         with open(path, "rb", buffering=0) as f:
@@ -497,7 +496,7 @@ def _stored_nbytes(path: str, key: str) -> int | None:
 def _hdf5_node_nbytes(path: str, key: str) -> int | None:
     import tables
 
-    from .hdf5 import _HDF5_LOCK
+    from ..engine.hdf5 import _HDF5_LOCK
 
     with _HDF5_LOCK:
         try:

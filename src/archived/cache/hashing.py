@@ -52,7 +52,7 @@ from typing import Any
 
 import xxhash
 
-from .errors import UnkeyableArgumentError
+from ..errors import UnkeyableArgumentError
 
 __all__ = ["hash_value", "hash_call", "readable"]
 

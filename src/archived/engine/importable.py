@@ -19,7 +19,7 @@ import types
 import weakref
 from typing import Any, cast
 
-from .errors import UnarchivableError
+from ..errors import UnarchivableError
 from .repbase import Context, ExprRep, Rep
 
 __all__ = [

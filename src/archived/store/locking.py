@@ -31,7 +31,7 @@ import time
 from types import TracebackType
 from typing import Any
 
-from .errors import LockTimeout
+from ..errors import LockTimeout
 
 __all__ = ["StoreLock"]
 

@@ -1,14 +1,14 @@
 """Writers of a store: the token naming each one, its hidden files, and whether it is gone.
 
 Every write gets a fresh token ``<host>-<pid>-<random>``.  While it works, a writer
-leaves hidden files named after it in the store directory (see :mod:`archived.entries`):
+leaves hidden files named after it in the store directory (see :mod:`archived.store.entries`):
 ``.x_0.<token>.tmp`` (the entry text being written), ``.x_0.<token>.drop`` (the data
 files the replaced version used, to delete) and ``.x_0.claim`` (a name reserved by
 ``_insert``, holding the token).  A writer is *gone* when it ran on this host and its
 process no longer exists, or when its file is older than :data:`GRACE_SECONDS`.
 
 This is the one place that tells a writer's files and its liveness: the sweep on open
-(:mod:`archived.leftovers`) and :func:`~archived.integrity.verify` both ask it.
+(:mod:`archived.store.leftovers`) and :func:`~archived.store.integrity.verify` both ask it.
 
 >>> writer_file('.x_0.0a1b2c-1-0a1b2c3d.tmp')
 ('x_0', '0a1b2c-1-0a1b2c3d', 'tmp')

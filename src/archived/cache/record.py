@@ -31,11 +31,11 @@ import time
 from types import TracebackType
 from typing import Any
 
+from ..errors import InvalidNameError
+from ..store.locking import StoreLock
 from .callstore import CallStore, call_info
-from .errors import InvalidNameError
 from .funcinfo import entry_prefix
 from .hashing import hash_call, readable
-from .locking import StoreLock
 
 __all__ = ["record", "Record"]
 

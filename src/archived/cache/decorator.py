@@ -12,7 +12,7 @@ Three spellings, one name:
   ``archived(path, ...)`` is applied to a function.
 * ``with archived(path, **parameters) as rec:`` records a block: keyword arguments are the
   block's *parameters* when ``archived(path, ...)`` is used in a ``with`` statement (see
-  :mod:`archived.record`; :func:`archived.record.record` takes options too).
+  :mod:`archived.cache.record`; :func:`archived.cache.record.record` takes options too).
 
 A call is keyed by the function's identity (module and qualified name), its code version
 (a digest of its source, or ``version=``) and its arguments bound to the signature with
@@ -162,7 +162,7 @@ class CachedFunction:
     """A function whose calls are stored in a DataSet; made by ``@archived``.
 
     Attributes:
-        dataset: the :class:`~archived.dataset.DataSet` holding the results.
+        dataset: the :class:`~archived.store.dataset.DataSet` holding the results.
         identity: ``"<module>.<qualname>"``; version: the code version in the keys.
 
     It pickles by reference (module and name) when it is reachable that way, so joblib
@@ -304,7 +304,7 @@ class CachedFunction:
 
     def __iter__(self) -> Iterator[tuple[dict[str, Any], StoredCall]]:
         """Yield ``(parameters, result)`` for every stored call of the current version;
-        ``result`` is a :class:`~archived.callstore.StoredCall`: call it (or its ``load()``)
+        ``result`` is a :class:`~archived.cache.callstore.StoredCall`: call it (or its ``load()``)
         to load the value.
 
         >>> import tempfile, os
@@ -372,7 +372,7 @@ class CachedFunction:
 
     def table(self, *, details: bool = False, frame: bool | None = None, **criteria: Any) -> Any:
         """Parameters and scalar results of the stored calls (current version) as a pandas
-        DataFrame, or a list of dicts without pandas; see :mod:`archived.table`.
+        DataFrame, or a list of dicts without pandas; see :mod:`archived.store.table`.
 
         >>> import tempfile, os
         >>> f = archived(os.path.join(tempfile.mkdtemp(), "s"))(lambda x: x + 1)
@@ -380,13 +380,13 @@ class CachedFunction:
         >>> f.table(frame=False)
         [{'x': 1, 'result': 2}]
         """
-        from .table import function_table
+        from ..store.table import function_table
 
         return function_table(self, details=details, frame=frame, **criteria)
 
     def where(self, **criteria: Any) -> list[StoredCall]:
         """The stored calls (current version) whose parameters match ``criteria`` (values
-        or predicates); see :func:`archived.table.where`.
+        or predicates); see :func:`archived.store.table.where`.
 
         >>> import tempfile, os
         >>> f = archived(os.path.join(tempfile.mkdtemp(), "s"))(lambda mu: 2 * mu)
@@ -394,7 +394,7 @@ class CachedFunction:
         >>> [c.load() for c in f.where(mu=1.2)]
         [2.4]
         """
-        from .table import where
+        from ..store.table import where
 
         return where(self, **criteria)
 

@@ -1,23 +1,23 @@
 """Safe loading: evaluate archive source without executing it.
 
 :func:`evaluate` parses archive source with :mod:`ast`, checks *every* statement
-against the grammar :mod:`archived.archive` writes (see its module docstring), and only
+against the grammar :mod:`archived.engine.archive` writes (see its module docstring), and only
 then evaluates it, node by node, without ``exec``, ``eval`` or ``compile``:
 
 * literals, list/tuple/set/dict displays, ``-x`` on numbers, ``1+2j``-style complex
   literals, and names bound earlier in the archive;
 * ``from M import N as A`` / ``import M as A`` of allow-listed modules only (see
-  :mod:`archived.allowlist`; a module outside the list is never imported);
+  :mod:`archived.load.allowlist`; a module outside the list is never imported);
 * calls of allow-listed constructors, guarded against memory bombs; attribute access
   (no dunders; a module's attribute only if that module has already bound it);
 * the scoped form ``def _d(a, ...): return <expr>`` followed by ``x = _d(a=...)``: the
   body is evaluated over its parameters, no function is ever created;
 * ``del`` of bound names and the ``if __name__ == 'builtins': del __builtins__`` cleanup;
 * ``pickle.loads`` of payloads naming only allow-listed constructors and constants (see
-  :mod:`archived.safepickle`; any payload with ``allow_pickle=True``).
+  :mod:`archived.load.safepickle`; any payload with ``allow_pickle=True``).
 
-The grammar check lives in :mod:`archived.grammar`, the allow-list in
-:mod:`archived.allowlist`.
+The grammar check lives in :mod:`archived.load.grammar`, the allow-list in
+:mod:`archived.load.allowlist`.
 
 Anything else raises :class:`~archived.errors.UnsafeArchiveError` naming the line and the
 construct *before any statement runs*.  Checks that need values (which callable a name
@@ -42,8 +42,8 @@ import types
 from collections.abc import Iterable
 from typing import Any
 
+from ..errors import UnsafeArchiveError
 from .allowlist import DEFAULT_MAX_BYTES, Policy, describe
-from .errors import UnsafeArchiveError
 from .grammar import MAX_NESTING, Checker, construct, import_refusal, refuse
 
 __all__ = ["evaluate", "check", "MAX_NESTING"]
@@ -61,7 +61,7 @@ def evaluate(
     """Check archive source against the safe grammar, then evaluate it into ``env``.
 
     Args:
-        src: archive source, as :func:`archived.restore` takes it.
+        src: archive source, as :func:`archived.load.restore` takes it.
         env: the dict receiving the names (default: a new one).  Its existing contents
             are not visible to the archive.
         datadir: directory of the archive's HDF5 data files (default: the directory of
@@ -69,7 +69,7 @@ def evaluate(
         allowed_modules: extra trusted modules, e.g. ``["mypkg.models"]``.
         allow_pickle: let ``pickle.loads`` payloads load (only for trusted archives).
         max_bytes: the bytes of arrays and buffers the load may allocate in all
-            (default :data:`~archived.allowlist.DEFAULT_MAX_BYTES`, 16 GiB).
+            (default :data:`~archived.load.allowlist.DEFAULT_MAX_BYTES`, 16 GiB).
 
     Raises :class:`~archived.errors.UnsafeArchiveError` for anything outside the grammar
     or the allow-list, ``SyntaxError`` for source that does not parse.
@@ -92,7 +92,7 @@ def evaluate(
     if datadir is None:
         evaluator.module(tree)
     else:
-        from .hdf5 import using_datadir
+        from ..engine.hdf5 import using_datadir
 
         with using_datadir(datadir):
             evaluator.module(tree)

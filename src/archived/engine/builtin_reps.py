@@ -4,8 +4,8 @@ Immutable atoms (``None``, ``bool``, finite ``float``, ``int``, and ``str``/``by
 shorter than :data:`LONG_TEXT`) are written directly by :func:`atom_text` without
 becoming graph nodes; their identity is not kept (it is not observable for equal
 immutable values, and the compiler merges equal constants anyway).  Everything else here
-registers a handler in :data:`~archived.repbase.REGISTRY` (exact types) or
-:data:`~archived.repbase.SUBCLASS_REGISTRY` (dict/list/tuple/set subclasses, namedtuple,
+registers a handler in :data:`~archived.engine.repbase.REGISTRY` (exact types) or
+:data:`~archived.engine.repbase.SUBCLASS_REGISTRY` (dict/list/tuple/set subclasses, namedtuple,
 enum members).
 
 >>> REGISTRY[list]([1, [2]], Context()).build(["1", "[2]"], [])
@@ -21,7 +21,7 @@ from collections.abc import Callable
 from itertools import chain
 from typing import Any
 
-from .errors import UnarchivableError
+from ..errors import UnarchivableError
 from .importable import find_import, pickle_rep
 from .layout import Cat, Group, flat
 from .repbase import REGISTRY, SUBCLASS_REGISTRY, Build, Context, Import, Layout, Rep

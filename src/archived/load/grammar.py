@@ -2,13 +2,13 @@
 
 :class:`Checker` walks a parsed archive statement by statement and refuses, with
 :class:`~archived.errors.UnsafeArchiveError` naming the line and the construct, anything
-outside what :mod:`archived.archive` writes (see its module docstring).  It imports and
+outside what :mod:`archived.engine.archive` writes (see its module docstring).  It imports and
 evaluates nothing: it knows which names are bound when, and to what kind of thing (data,
 an import of ``module.name``, a parameter, a scoped function), which is enough to check
-every call against the allow-list of :class:`~archived.allowlist.Policy`.
+every call against the allow-list of :class:`~archived.load.allowlist.Policy`.
 
 >>> import ast
->>> from archived.allowlist import Policy
+>>> from archived.load.allowlist import Policy
 >>> Checker(Policy()).module(ast.parse("from builtins import set as _s\\nx = _s()\\n"))
 >>> Checker(Policy()).module(ast.parse("x = [i for i in y]"))
 Traceback (most recent call last):
@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import ast
 
+from ..errors import UnsafeArchiveError
 from .allowlist import DEFAULT_MODULES, Policy
-from .errors import UnsafeArchiveError
 from .safepickle import pickle_refusal
 
 __all__ = ["Checker", "MAX_NESTING", "construct", "refuse", "import_refusal"]
@@ -136,7 +136,7 @@ class Checker:
     naming an allow-listed constructor; inside a scoped function a callee may be a
     parameter, and the call site must then pass such an import for it.
 
-    >>> from archived.allowlist import Policy
+    >>> from archived.load.allowlist import Policy
     >>> Checker(Policy()).module(ast.parse("import numpy as _np\\nx = _np.load('f')"))
     Traceback (most recent call last):
         ...

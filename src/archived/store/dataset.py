@@ -25,7 +25,7 @@ The API the caching layer relies on:
 - ``_close()`` and ``with DataSet(...) as ds:`` release the store lock that a writable
   ``synchronize=False`` instance holds for its lifetime.
 
-On disk (see :mod:`archived.entries` for the entry format and the commit protocol)::
+On disk (see :mod:`archived.store.entries` for the entry format and the commit protocol)::
 
     results/sweep/
       __init__.py        the loader, written once when the store is created
@@ -44,9 +44,9 @@ from collections.abc import Iterable, Iterator
 from types import TracebackType
 from typing import Any
 
+from ..errors import InvalidNameError, ReadOnlyError, StoreNotFoundError, UnsafeArchiveError
 from . import entries
 from .claims import claim_name, release_claim
-from .errors import InvalidNameError, ReadOnlyError, StoreNotFoundError, UnsafeArchiveError
 from .leftovers import sweep_leftovers
 from .locking import StoreLock
 from .writers import new_token, writer_gone
@@ -79,7 +79,7 @@ class DataSet:
         durable: fsync every commit (data files, entry file and directory) before
             returning; ``False`` keeps commits atomic and safe from killed processes,
             but lets the last ones vanish on power loss (as ``np.save`` or a pickle).
-        safe: load entries without executing them (:mod:`archived.safe`), for stores
+        safe: load entries without executing them (:mod:`archived.load.safe`), for stores
             you do not trust; ``allow`` names extra modules whose classes may be
             rebuilt, ``allow_pickle`` lets pickle payloads load, ``max_bytes`` caps
             the bytes of arrays one entry may allocate (default 16 GiB).
@@ -185,7 +185,7 @@ class DataSet:
 
     def _create(self, folder: str, init: str) -> None:
         """Make the store; readers see no store or a complete one, never a bare directory."""
-        from .storemodule import loader_source
+        from .module import loader_source
 
         not_a_store = InvalidNameError(
             self._module_name,
@@ -373,7 +373,7 @@ class DataSet:
         self, *, details: bool = False, results: bool = True, frame: bool | None = None
     ) -> Any:
         """Every entry as a row (parameters or info, scalar results) of a pandas DataFrame,
-        or a list of dicts without pandas; see :func:`archived.table.dataset_table`.
+        or a list of dicts without pandas; see :func:`archived.store.table.dataset_table`.
 
         >>> import tempfile
         >>> ds = DataSet('t', 'w', path=tempfile.mkdtemp())

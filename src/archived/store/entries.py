@@ -8,10 +8,10 @@ info record loads without touching the value::
     # ---- info ----
     info = (10, 1.2)
     # ---- value ----
-    from archived.hdf5 import load_array as _load_array
+    from archived.engine.hdf5 import load_array as _load_array
     x_0 = _load_array('x_0.5f3a1c-4211-9e0b77d2.h5', 'a0')
 
-Each section is the source an :class:`~archived.archive.Archive` writes; the info
+Each section is the source an :class:`~archived.engine.archive.Archive` writes; the info
 section defines ``info``, the value section defines the entry's name.  Data file names
 are ``<entry>.<token>.h5`` (value) and ``<entry>.<token>-info.h5`` (info), where the
 token ``<host>-<pid>-<random>`` is fresh for every write and names the writer.
@@ -23,9 +23,9 @@ onto ``x_0.py``; fsync the directory; then delete (or, with ``backup_data``, mov
 ``.backup/``) the data files only the replaced version used.  A reader sees the old
 entry or the new one, never a mix.  A writer killed at any instant leaves at most
 hidden files (``.tmp``, ``.claim``, ``.drop``) naming it, and data files sharing their
-token (:mod:`archived.writers`); :func:`~archived.leftovers.sweep_leftovers` removes
+token (:mod:`archived.store.writers`); :func:`~archived.store.leftovers.sweep_leftovers` removes
 those of writers that are gone.  ``_insert`` reserves fresh names with
-:mod:`archived.claims`.
+:mod:`archived.store.claims`.
 
 >>> import tempfile
 >>> folder = tempfile.mkdtemp()
@@ -50,7 +50,7 @@ from contextlib import AbstractContextManager, nullcontext
 from types import TracebackType
 from typing import Any
 
-from .errors import ArchiveError, DamagedEntryError, InvalidNameError
+from ..errors import ArchiveError, DamagedEntryError, InvalidNameError
 from .writers import new_token
 
 __all__ = [
@@ -247,7 +247,7 @@ def delete_entry(
 def read_info(folder: str, name: str, *, safe: dict[str, Any] | None = None) -> Any:
     """Load the info record of entry ``name`` (its value is not loaded).
 
-    ``safe``: keyword arguments of :func:`~archived.archive.restore` for a safe load
+    ``safe``: keyword arguments of :func:`~archived.engine.archive.restore` for a safe load
     (``{'safe': True, 'allow': [...]}``), or None to execute the entry.
 
     A missing entry raises ``KeyError``; a damaged one ``DamagedEntryError``.
@@ -469,7 +469,7 @@ def _encode_into(
 
 
 def _encode(name: str, value: Any, threshold: int, datafile: str, durable: bool) -> str:
-    from .archive import Archive
+    from ..engine.archive import Archive
 
     arch = Archive(array_threshold=threshold, datafile=datafile, durable=durable)
     arch.insert(**{name: value})
@@ -479,7 +479,7 @@ def _encode(name: str, value: Any, threshold: int, datafile: str, durable: bool)
 def _decode(
     entry: str, src: str, var: str, folder: str, safe: dict[str, Any] | None = None
 ) -> Any:
-    from .archive import restore
+    from ..load.restore import restore
 
     try:
         return restore(src, datadir=folder, **(safe or {}))[var]

@@ -1,5 +1,6 @@
 """Archive: Python objects become importable Python source, and back.
 
+>>> from archived import restore
 >>> arch = Archive()
 >>> shared = [1, 2]
 >>> arch.insert(x=3, l=[shared, shared])
@@ -43,7 +44,7 @@ Archives stay inside this small grammar, so a safe loader can check them with ``
 * the cleanup ``if __name__ == 'builtins':\\n    del __builtins__``.
 
 A statement longer than 88 characters has its displays and argument lists broken one
-item per line, as a code formatter would (see :mod:`archived.layout`); that changes the
+item per line, as a code formatter would (see :mod:`archived.engine.layout`); that changes the
 lines, not the grammar.
 """
 
@@ -56,16 +57,15 @@ import math
 import numbers
 import os
 import threading
-import types
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, cast
 
+from ..errors import DuplicateError, InvalidNameError
 from .codegen import CLEANUP, generate
-from .errors import DuplicateError, InvalidNameError
 from .graph import Graph
 from .reps import Context, find_import, substitute, user_hook
 
-__all__ = ["Archive", "restore", "repr_", "get_imports"]
+__all__ = ["Archive", "repr_", "get_imports"]
 
 
 class Archive:
@@ -88,6 +88,7 @@ class Archive:
             leaves the write-back to the operating system, which is faster and survives
             a killed process, but not a power cut.
 
+    >>> from archived import restore
     >>> a = Archive(scoped=False)
     >>> a.insert(x=4)
     'x'
@@ -186,6 +187,7 @@ class Archive:
         renamed into place only if the whole call succeeds; a datafile is written once
         per archive).  Returns the new source (``str(archive)`` calls this implicitly).
 
+        >>> from archived import restore
         >>> a = Archive()
         >>> l = [1]
         >>> a.insert(l=l)
@@ -285,113 +287,6 @@ def _check_allowed(value: Any) -> set[str]:
     if bad:
         raise TypeError(f"option allowed_names= must hold str names, not {bad[0]!r}")
     return names
-
-
-def restore(
-    archive: str,
-    env: dict[str, Any] | None = None,
-    *,
-    datadir: str | os.PathLike[str] | None = None,
-    safe: bool = False,
-    allow: Iterable[str] = (),
-    allow_pickle: bool = False,
-    max_bytes: int | None = None,
-) -> dict[str, Any]:
-    """Execute archive source and return the dict of the names it defines.
-
-    ``env`` (default: a new dict) receives the names; a ``__builtins__`` it did not hold
-    before is removed again, one it held is kept.  Big arrays are read from ``datadir``,
-    else from the directory of ``env['__file__']``, else from the current directory.
-
-    ``safe=True`` loads untrusted source without executing it (see :mod:`archived.safe`):
-    only the grammar archives use, imports from builtins, numpy and the modules listed in
-    ``allow``, no pickle payloads unless ``allow_pickle``, no more than ``max_bytes`` of
-    arrays (default 16 GiB); anything else raises
-    :class:`~archived.errors.UnsafeArchiveError` before any statement runs.
-
-    >>> a = Archive()
-    >>> a.insert(a=1, b=2)
-    ['a', 'b']
-    >>> d = restore(str(a))
-    >>> print("%(a)i, %(b)i" % d)
-    1, 2
-    """
-    if not isinstance(archive, str):
-        raise TypeError(f"restore() needs archive source as str, not {type(archive).__name__}")
-    if env is not None and not isinstance(env, dict):
-        raise TypeError(f"restore() needs env= to be a dict, not {type(env).__name__}")
-    if safe:
-        from .safe import evaluate
-
-        return evaluate(
-            archive,
-            env,
-            datadir=datadir,
-            allowed_modules=allow,
-            allow_pickle=allow_pickle,
-            max_bytes=max_bytes,
-        )
-    d: dict[str, Any] = {} if env is None else env
-    saved = d.get("__builtins__", _ABSENT)
-    if datadir is None and isinstance(d.get("__file__"), str):
-        datadir = os.path.dirname(os.path.abspath(d["__file__"]))
-    with _gc_paused():
-        codes = _compile(archive, str(d.get("__file__", "<archive>")))
-    try:
-        with _gc_paused():
-            if datadir is None:
-                for code in codes:
-                    exec(code, d)
-            else:
-                from .arrays import using_datadir
-
-                with using_datadir(datadir):
-                    for code in codes:
-                        exec(code, d)
-    finally:
-        if saved is _ABSENT:
-            d.pop("__builtins__", None)
-        else:
-            d["__builtins__"] = saved
-    return d
-
-
-_ABSENT = object()
-_CHUNK_LINES = 2000
-
-
-def _compile(source: str, filename: str) -> list[types.CodeType]:
-    """Compile module source, in pieces of about ``_CHUNK_LINES`` lines when it is long.
-
-    CPython compiles one huge module in more than linear time; run one after the other in
-    the same namespace, pieces of straight-line module code do exactly what the whole
-    does.  A cut inside a bracket, string, continued line or compound statement leaves a
-    piece that does not compile, and then the whole source is compiled as one.
-    """
-    lines = source.split("\n")
-    if len(lines) <= _CHUNK_LINES:
-        return [compile(source, filename, "exec", dont_inherit=True)]
-    codes = []
-    start = 0
-    try:
-        while start < len(lines):
-            end = min(start + _CHUNK_LINES, len(lines))
-            while end < len(lines) and not lines[end][:1].isidentifier():
-                end += 1  # cut only before a line that can start a statement
-            piece = "\n".join(lines[start:end])
-            codes.append(_shifted(compile(piece, filename, "exec", dont_inherit=True), start))
-            start = end
-    except SyntaxError:
-        return [compile(source, filename, "exec", dont_inherit=True)]
-    return codes
-
-
-def _shifted(code: types.CodeType, lines: int) -> types.CodeType:
-    """``code`` with its line numbers (and those of functions in it) moved down."""
-    consts = tuple(
-        _shifted(c, lines) if isinstance(c, types.CodeType) else c for c in code.co_consts
-    )
-    return code.replace(co_firstlineno=code.co_firstlineno + lines, co_consts=consts)
 
 
 _gc_lock = threading.Lock()

@@ -1,8 +1,8 @@
 """Name claims: how concurrent ``_insert`` calls each get a distinct free entry name.
 
 A claim on ``x_0`` is a hidden file ``.x_0.claim`` created exclusively and holding the
-claiming writer's token (:mod:`archived.writers`), so a claim left by a killed writer
-can be attributed and swept (:mod:`archived.leftovers`).
+claiming writer's token (:mod:`archived.store.writers`), so a claim left by a killed writer
+can be attributed and swept (:mod:`archived.store.leftovers`).
 
 >>> import tempfile
 >>> folder = tempfile.mkdtemp()

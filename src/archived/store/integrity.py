@@ -6,7 +6,7 @@ nothing on disk.  :func:`repair` removes the leftovers of writers that are gone
 that no entry refers to, under the store lock.  Neither ever removes or rewrites a
 committed entry: a damaged entry is reported for a person to decide about.
 
-What counts as what (see :mod:`archived.entries` for the file layout):
+What counts as what (see :mod:`archived.store.entries` for the file layout):
 
 * *damaged*: an entry whose file, header, data files, info or value cannot be read
   back (with ``safe=True``, also one that a safe load refuses);
@@ -17,7 +17,7 @@ What counts as what (see :mod:`archived.entries` for the file layout):
 * *in progress*: files of a writer that is still running; reported, never touched.
 
 >>> import tempfile
->>> from archived.dataset import DataSet
+>>> from archived.store.dataset import DataSet
 >>> folder = tempfile.mkdtemp()
 >>> ds = DataSet('s', 'w', path=folder)
 >>> ds.x = [1, 2]
@@ -33,8 +33,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import DamagedEntryError, StoreNotFoundError
 from . import entries
-from .errors import DamagedEntryError, StoreNotFoundError
 from .leftovers import sweep_leftovers
 from .locking import StoreLock
 from .writers import DATA_FILE, read_drop_list, store_files, writer_files
@@ -103,12 +103,12 @@ def verify(
 ) -> VerifyReport:
     """Read every entry of the store at ``path`` and report what is wrong; change nothing.
 
-    ``safe=True`` loads entries with the safe evaluator (:mod:`archived.safe`, extra
+    ``safe=True`` loads entries with the safe evaluator (:mod:`archived.load.safe`, extra
     trusted modules in ``allow``), so verifying a store you did not write runs none of
     its code; entries it refuses are reported as damaged.
 
     >>> import os, tempfile
-    >>> from archived.dataset import DataSet
+    >>> from archived.store.dataset import DataSet
     >>> ds = DataSet('s', 'w', path=tempfile.mkdtemp())
     >>> ds.x = 1
     >>> open(os.path.join(ds._path, 'y.py'), 'w').write('garbage')
@@ -139,7 +139,7 @@ def repair(path: str | os.PathLike[str], *, timeout: float = 60) -> VerifyReport
     ``removed`` listing the deleted files; damaged entries are only reported.
 
     >>> import os, tempfile
-    >>> from archived.dataset import DataSet
+    >>> from archived.store.dataset import DataSet
     >>> ds = DataSet('s', 'w', path=tempfile.mkdtemp())
     >>> ds.x = 1
     >>> open(os.path.join(ds._path, 'x.0a1b2c-1-0a1b2c3d.h5'), 'wb').close()

@@ -36,7 +36,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import ArchiveError
+from ..errors import ArchiveError
 from .hashing import hash_call, hash_value, readable
 
 __all__ = ["sweep", "sweep_status", "grid_points", "SweepStatus", "PointStatus"]
@@ -217,7 +217,7 @@ class SweepStatus(Sequence[PointStatus]):
         return {state: sum(p.state == state for p in self.points) for state in _STATES}
 
     def __str__(self) -> str:
-        from .cli_format import format_duration, format_params, format_table
+        from .._format import format_duration, format_params, format_table
 
         rows = [
             [
@@ -261,7 +261,7 @@ def point_status(dataset: Any, prefix: str, key: str, parameters: dict[str, Any]
     DataSet (opened for reading or writing).
 
     >>> import tempfile
-    >>> from archived.dataset import DataSet
+    >>> from archived.store.dataset import DataSet
     >>> ds = DataSet("s", "w", path=tempfile.mkdtemp())
     >>> point_status(ds, "f", "0" * 32, {"x": 1}).state
     'missing'
@@ -292,7 +292,7 @@ def recorded_sweeps(dataset: Any) -> Iterator[SweepStatus]:
 
     >>> import tempfile, os
     >>> from archived import archived
-    >>> from archived.dataset import DataSet
+    >>> from archived.store.dataset import DataSet
     >>> folder = tempfile.mkdtemp()
     >>> f = archived(os.path.join(folder, "s"))(lambda n: n)
     >>> _ = sweep(f, {"n": [1, 2]}, progress=False)
@@ -328,7 +328,7 @@ def _info_or_none(dataset: Any, name: str) -> dict[str, Any] | None:
 
 
 def _check_function(func: Any) -> None:
-    from .cache import CachedFunction
+    from .decorator import CachedFunction
 
     if not isinstance(func, CachedFunction):
         raise TypeError(

@@ -75,7 +75,7 @@ def dataset_table(
     ``entries`` limits the table to those entry names.
 
     >>> import tempfile
-    >>> from archived.dataset import DataSet
+    >>> from archived.store.dataset import DataSet
     >>> ds = DataSet("d", "w", path=tempfile.mkdtemp())
     >>> ds._insert(0.5, info={"mu": 1.2})
     ['x_0']

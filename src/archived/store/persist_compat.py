@@ -40,7 +40,7 @@ import sys
 import threading
 from typing import Any
 
-from .errors import DamagedEntryError
+from ..errors import DamagedEntryError
 
 __all__ = ["PersistStore"]
 

@@ -12,7 +12,7 @@ is evaluated, and :func:`restricted_loads` refuses again in ``find_class`` while
 unpickling, so a payload that hides a name from the first check still cannot load it.
 
 >>> import pickle, numpy as np
->>> from archived.allowlist import Policy
+>>> from archived.load.allowlist import Policy
 >>> restricted_loads(pickle.dumps(np.dtype('>f4')), Policy())
 dtype('>f4')
 >>> pickle_refusal(pickle.dumps(print), Policy())
@@ -27,7 +27,7 @@ import pickle
 import pickletools
 from typing import TYPE_CHECKING, Any
 
-from .errors import UnsafeArchiveError
+from ..errors import UnsafeArchiveError
 
 if TYPE_CHECKING:
     from .allowlist import Policy
@@ -47,7 +47,7 @@ def pickle_refusal(payload: object, policy: Policy) -> str | None:
     """Why ``payload`` may not be unpickled under ``policy``, or None if it may.
 
     >>> import pickle, datetime
-    >>> from archived.allowlist import Policy
+    >>> from archived.load.allowlist import Policy
     >>> pickle_refusal(pickle.dumps(datetime.timezone.utc), Policy()) is None
     True
     """
@@ -91,7 +91,7 @@ def pickle_refusal(payload: object, policy: Policy) -> str | None:
 def restricted_loads(payload: bytes, policy: Policy) -> Any:
     """Unpickle ``payload``, resolving only the globals :func:`pickle_refusal` allows.
 
-    >>> from archived.allowlist import Policy
+    >>> from archived.load.allowlist import Policy
     >>> restricted_loads(b'cos\\nsystem\\n(S"true"\\ntR.', Policy())
     Traceback (most recent call last):
         ...

@@ -1,8 +1,8 @@
 """Clean up after writers that were killed mid-write: :func:`sweep_leftovers`.
 
 A writer killed at any instant leaves at most its hidden files (``.tmp``, ``.drop``,
-``.claim``, see :mod:`archived.writers`) and the data files sharing its token.  Opening
-a store for writing, and :func:`~archived.integrity.repair`, sweep those of writers
+``.claim``, see :mod:`archived.store.writers`) and the data files sharing its token.  Opening
+a store for writing, and :func:`~archived.store.integrity.repair`, sweep those of writers
 that are gone; files of live writers are never touched.
 
 >>> import tempfile
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import os
 
+from ..errors import DamagedEntryError
 from .entries import header_files, read_entry_text, remove_quietly
-from .errors import DamagedEntryError
 from .writers import read_drop_list, store_files, writer_files
 
 __all__ = ["sweep_leftovers"]
@@ -26,7 +26,7 @@ def sweep_leftovers(folder: str) -> list[str]:
 
     Only leftovers of writers that are gone are touched: a writer on this host whose
     process no longer exists, or any writer whose file is older than
-    :data:`~archived.writers.GRACE_SECONDS`.
+    :data:`~archived.store.writers.GRACE_SECONDS`.
 
     >>> import os, tempfile
     >>> folder = tempfile.mkdtemp()

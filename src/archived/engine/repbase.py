@@ -22,7 +22,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from .errors import ArchiveError, UnarchivableError
+from ..errors import ArchiveError, UnarchivableError
 
 __all__ = [
     "Import",
@@ -51,8 +51,8 @@ class Rep:
     ``imports`` the ``(module, name)`` pairs whose chosen aliases arrive in ``aliases``.
     ``label(i)`` names child ``i`` in error paths (``[2]``, ``['k']``, ``.x``).
     ``layout(child_parts, aliases)``, if given, describes the same expression as a
-    :class:`~archived.layout.Group` so a long one can be broken over lines (see
-    :mod:`archived.layout`); without it the expression is never broken.
+    :class:`~archived.engine.layout.Group` so a long one can be broken over lines (see
+    :mod:`archived.engine.layout`); without it the expression is never broken.
 
     >>> Rep(lambda kids, al: "[" + ", ".join(kids) + "]", [1, 2]).build(["1", "2"], [])
     '[1, 2]'
@@ -303,7 +303,7 @@ class Context:
                     f"datafile {self.datafile!r} was already written by an earlier "
                     "make_persistent(); archive further big arrays with a new Archive"
                 )
-            from .arrays import ArrayWriter
+            from .hdf5 import ArrayWriter
 
             # written under a temporary name, renamed into place by close(ok=True) only
             self.writer = ArrayWriter(f"{self.datafile}.tmp{os.getpid()}", durable=self.durable)

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import CycleError, UnarchivableError
 from .builtin_reps import LONG_TEXT, PLAIN_TYPES, plain_text
-from .errors import CycleError, UnarchivableError
 from .reps import ATOMS, REGISTRY, Context, Rep, rep_for
 
 __all__ = ["Node", "Graph"]

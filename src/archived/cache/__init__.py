@@ -1,0 +1,7 @@
+"""The caching layer: ``@archived`` functions, ``with archived(...)`` blocks and sweeps.
+
+Argument keys (:mod:`.hashing`), function identity and versions (:mod:`.funcinfo`),
+the store of calls (:mod:`.callstore`), the decorator (:mod:`.decorator`), recorded
+blocks (:mod:`.record`) and parameter sweeps (:mod:`.sweeps`).  This layer builds on
+:mod:`archived.store` and the layers below it.
+"""

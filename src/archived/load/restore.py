@@ -1,0 +1,132 @@
+"""Restore: archive source becomes Python objects again, executed or checked safely.
+
+:func:`restore` executes trusted source (compiled in pieces, the cyclic collector paused)
+or, with ``safe=True``, hands it to :mod:`archived.load.safe`, which checks and evaluates
+it without executing anything.
+
+>>> from archived import Archive
+>>> a = Archive()
+>>> a.insert(x=[1, 2])
+'x'
+>>> restore(str(a))
+{'x': [1, 2]}
+"""
+
+from __future__ import annotations
+
+import os
+import types
+from collections.abc import Iterable
+from typing import Any
+
+from ..engine.archive import _gc_paused
+
+__all__ = ["restore"]
+
+
+def restore(
+    archive: str,
+    env: dict[str, Any] | None = None,
+    *,
+    datadir: str | os.PathLike[str] | None = None,
+    safe: bool = False,
+    allow: Iterable[str] = (),
+    allow_pickle: bool = False,
+    max_bytes: int | None = None,
+) -> dict[str, Any]:
+    """Execute archive source and return the dict of the names it defines.
+
+    ``env`` (default: a new dict) receives the names; a ``__builtins__`` it did not hold
+    before is removed again, one it held is kept.  Big arrays are read from ``datadir``,
+    else from the directory of ``env['__file__']``, else from the current directory.
+
+    ``safe=True`` loads untrusted source without executing it (see :mod:`archived.load.safe`):
+    only the grammar archives use, imports from builtins, numpy and the modules listed in
+    ``allow``, no pickle payloads unless ``allow_pickle``, no more than ``max_bytes`` of
+    arrays (default 16 GiB); anything else raises
+    :class:`~archived.errors.UnsafeArchiveError` before any statement runs.
+
+    >>> from archived import Archive
+    >>> a = Archive()
+    >>> a.insert(a=1, b=2)
+    ['a', 'b']
+    >>> d = restore(str(a))
+    >>> print("%(a)i, %(b)i" % d)
+    1, 2
+    """
+    if not isinstance(archive, str):
+        raise TypeError(f"restore() needs archive source as str, not {type(archive).__name__}")
+    if env is not None and not isinstance(env, dict):
+        raise TypeError(f"restore() needs env= to be a dict, not {type(env).__name__}")
+    if safe:
+        from .safe import evaluate
+
+        return evaluate(
+            archive,
+            env,
+            datadir=datadir,
+            allowed_modules=allow,
+            allow_pickle=allow_pickle,
+            max_bytes=max_bytes,
+        )
+    d: dict[str, Any] = {} if env is None else env
+    saved = d.get("__builtins__", _ABSENT)
+    if datadir is None and isinstance(d.get("__file__"), str):
+        datadir = os.path.dirname(os.path.abspath(d["__file__"]))
+    with _gc_paused():
+        codes = _compile(archive, str(d.get("__file__", "<archive>")))
+    try:
+        with _gc_paused():
+            if datadir is None:
+                for code in codes:
+                    exec(code, d)
+            else:
+                from ..engine.hdf5 import using_datadir
+
+                with using_datadir(datadir):
+                    for code in codes:
+                        exec(code, d)
+    finally:
+        if saved is _ABSENT:
+            d.pop("__builtins__", None)
+        else:
+            d["__builtins__"] = saved
+    return d
+
+
+_ABSENT = object()
+_CHUNK_LINES = 2000
+
+
+def _compile(source: str, filename: str) -> list[types.CodeType]:
+    """Compile module source, in pieces of about ``_CHUNK_LINES`` lines when it is long.
+
+    CPython compiles one huge module in more than linear time; run one after the other in
+    the same namespace, pieces of straight-line module code do exactly what the whole
+    does.  A cut inside a bracket, string, continued line or compound statement leaves a
+    piece that does not compile, and then the whole source is compiled as one.
+    """
+    lines = source.split("\n")
+    if len(lines) <= _CHUNK_LINES:
+        return [compile(source, filename, "exec", dont_inherit=True)]
+    codes = []
+    start = 0
+    try:
+        while start < len(lines):
+            end = min(start + _CHUNK_LINES, len(lines))
+            while end < len(lines) and not lines[end][:1].isidentifier():
+                end += 1  # cut only before a line that can start a statement
+            piece = "\n".join(lines[start:end])
+            codes.append(_shifted(compile(piece, filename, "exec", dont_inherit=True), start))
+            start = end
+    except SyntaxError:
+        return [compile(source, filename, "exec", dont_inherit=True)]
+    return codes
+
+
+def _shifted(code: types.CodeType, lines: int) -> types.CodeType:
+    """``code`` with its line numbers (and those of functions in it) moved down."""
+    consts = tuple(
+        _shifted(c, lines) if isinstance(c, types.CodeType) else c for c in code.co_consts
+    )
+    return code.replace(co_firstlineno=code.co_firstlineno + lines, co_consts=consts)
