@@ -13,3 +13,7 @@ def _doctests_in_a_temporary_directory(request, tmp_path, monkeypatch):
     if isinstance(request.node, DoctestItem):
         monkeypatch.chdir(tmp_path)
     yield
+
+
+# stores and archives kept byte for byte (tests/test_golden.py): data, not test modules
+collect_ignore_glob = ["tests/data/*_0_1_0*"]

@@ -1,0 +1,145 @@
+"""Files users keep on disk stay readable, and the source the engine writes stays the same.
+
+``tests/data`` holds an archive, a DataSet and a cache store written by archived 0.1.0
+(``tests/data/make_golden.py``).  Archives and store loaders name the module paths
+``archived.arrays``, ``archived.hdf5``, ``archived.reps`` and ``archived.storemodule``; a
+refactor may move code anywhere, but these paths and the bytes written for the same
+objects must not change.
+"""
+
+import importlib
+import math
+import shutil
+import struct
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from archived import Archive, DataSet, archived, restore
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="module")
+def golden():
+    sys.path.insert(0, str(DATA))
+    try:
+        yield importlib.import_module("golden_values")
+    finally:
+        sys.path.remove(str(DATA))
+
+
+def identical(a, b):
+    """``a`` and ``b`` are the same value bit for bit: types, dtypes, memory order, nan bits."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, np.ndarray):
+        return (
+            a.dtype == b.dtype
+            and a.dtype.str == b.dtype.str
+            and a.shape == b.shape
+            and a.flags.f_contiguous == b.flags.f_contiguous
+            and a.tobytes("A") == b.tobytes("A")
+        )
+    if isinstance(a, np.generic):
+        return a.dtype == b.dtype and a.tobytes() == b.tobytes()
+    if isinstance(a, float):
+        return struct.pack("<d", a) == struct.pack("<d", b)
+    if isinstance(a, complex):
+        return identical(a.real, b.real) and identical(a.imag, b.imag)
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(map(identical, a, b))
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(identical(a[k], b[k]) for k in a)
+    return bool(a == b)
+
+
+def test_archive_written_by_0_1_0_restores_to_the_same_values(golden):
+    source = (DATA / "archive_0_1_0.py").read_text()
+    restored = restore(source, datadir=str(DATA))
+    expected = golden.archive_values()
+    assert list(restored) == list(expected)
+    for name, value in expected.items():
+        assert identical(restored[name], value), name
+    assert math.isnan(restored["nan"])
+    shared = restored["shared"]
+    assert shared[0] is shared[1] is shared[2]["again"]
+
+
+def test_archive_written_by_0_1_0_loads_safely_too(golden):
+    source = (DATA / "archive_0_1_0.py").read_text()
+    restored = restore(source, datadir=str(DATA), safe=True)
+    for name, value in golden.archive_values().items():
+        assert identical(restored[name], value), name
+
+
+def test_the_engine_writes_byte_identical_source_for_the_kept_objects(golden, tmp_path):
+    arch = Archive(array_threshold=100, datafile=str(tmp_path / "archive_0_1_0.h5"))
+    arch.insert(**golden.archive_values())
+    assert str(arch) == (DATA / "archive_0_1_0.py").read_text()
+
+
+def copy_of(tmp_path, name):
+    shutil.copytree(DATA / name, tmp_path / name)
+    return tmp_path
+
+
+@pytest.mark.parametrize("safe", [False, True])
+def test_store_written_by_0_1_0_reads_every_entry_and_info(golden, tmp_path, safe):
+    folder = copy_of(tmp_path, "store_0_1_0")
+    ds = DataSet("store_0_1_0", path=str(folder), safe=safe)
+    expected = golden.store_values()
+    assert sorted(ds) == sorted([*expected, "x_0"])
+    for name, (value, info) in expected.items():
+        assert identical(getattr(ds, name), value), name
+        assert ds[name] == info
+    assert ds.x_0 == [1, 2, 3] and ds["x_0"] == {"inserted": True}
+
+
+def test_store_written_by_0_1_0_imports_as_a_module_through_archived_storemodule(tmp_path):
+    folder = copy_of(tmp_path, "store_0_1_0")
+    assert (
+        "from archived.storemodule import" in (folder / "store_0_1_0" / "__init__.py").read_text()
+    )
+    sys.path.insert(0, str(folder))
+    try:
+        module = importlib.import_module("store_0_1_0")
+        assert module.x == 42
+        assert module._info_dict["curve"].info == {"unit": "m"}
+        assert identical(module._info_dict["curve"].load(), np.linspace(0.0, 1.0, 2000))
+    finally:
+        sys.path.remove(str(folder))
+        sys.modules.pop("store_0_1_0", None)
+
+
+def test_cache_store_written_by_0_1_0_answers_the_same_calls_without_computing(golden, tmp_path):
+    folder = copy_of(tmp_path, "cache_0_1_0")
+    store = folder / "cache_0_1_0"
+    before = sorted(p.name for p in store.iterdir())
+    cached = archived(str(store))(golden.square)
+    for args, kwargs, result in [
+        ((1,), {}, 1),
+        ((2,), {}, 4),
+        ((3,), {}, 9),
+        ((2,), {"power": 3}, 8),
+    ]:
+        assert cached.is_cached(*args, **kwargs), (args, kwargs)
+        assert cached(*args, **kwargs) == result
+    assert sorted(p.name for p in store.iterdir()) == before  # nothing was computed again
+
+
+@pytest.mark.parametrize(
+    "module, names",
+    [
+        ("archived.arrays", ["from_bytes", "scalar_from_bytes", "load_array"]),
+        ("archived.hdf5", ["load_array"]),
+        ("archived.reps", ["object_array"]),
+        ("archived.storemodule", ["attach"]),
+    ],
+)
+def test_module_paths_written_into_users_files_stay_importable(module, names):
+    imported = importlib.import_module(module)
+    for name in names:
+        assert callable(getattr(imported, name)), f"{module}.{name}"
