@@ -22,6 +22,7 @@ from archived.errors import (
     DamagedEntryError,
     DuplicateError,
     InvalidNameError,
+    InvalidOptionError,
     LockTimeout,
     ReadOnlyError,
     StoreNotFoundError,
@@ -217,12 +218,17 @@ CASES = [
         ["numpy.zeros", "max_bytes"],
     ),
     # ---- DataSet: opening
-    ("ds-bad-mode", lambda w: DataSet("s", "x", path=w.tmp), InvalidNameError, ["mode"]),
+    (
+        "ds-bad-mode",
+        lambda w: DataSet("s", "x", path=w.tmp),
+        InvalidOptionError,
+        ["mode='x'", "'r', 'w'"],
+    ),
     (
         "ds-bad-locking",
         lambda w: DataSet("s", "w", path=w.tmp, locking="nfs"),
-        InvalidNameError,
-        ["locking"],
+        InvalidOptionError,
+        ["locking='nfs'", "'fcntl', 'soft'"],
     ),
     (
         "ds-store-name-is-a-path",

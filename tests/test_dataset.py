@@ -13,12 +13,13 @@ import pytest
 from archived.errors import (
     DamagedEntryError,
     InvalidNameError,
+    InvalidOptionError,
     LockTimeout,
     ReadOnlyError,
     StoreNotFoundError,
     UnarchivableError,
 )
-from archived.store import claims, entries, writers
+from archived.store import claims, entries, native, writers
 from archived.store.dataset import DataSet
 
 
@@ -189,8 +190,13 @@ def test_directory_that_is_not_a_store_is_refused(tmp_path):
 
 
 def test_bad_mode_and_store_name_are_refused(tmp_path):
-    with pytest.raises(InvalidNameError):
+    with pytest.raises(InvalidOptionError, match=r"invalid mode='a': expected one of 'r', 'w'"):
         DataSet("s", "a", path=str(tmp_path))
+    with pytest.raises(InvalidOptionError) as info:
+        DataSet("s", "w", path=str(tmp_path), locking="nfs")
+    assert isinstance(info.value, ValueError) and not isinstance(info.value, InvalidNameError)
+    assert (info.value.option, info.value.value) == ("locking", "nfs")
+    assert "expected one of 'fcntl', 'soft'" in str(info.value)
     with pytest.raises(InvalidNameError):
         DataSet("not-a-module", "w", path=str(tmp_path))
     assert os.listdir(tmp_path) == []
@@ -711,6 +717,6 @@ def test_creator_that_loses_the_race_to_another_creator_opens_its_store(tmp_path
     first = DataSet("s", "w", path=str(tmp_path))
     first.a = 1
     late = DataSet("s", "w", path=str(tmp_path))
-    late._create(first._path, os.path.join(first._path, "__init__.py"))
+    native._create(first._path, lambda *args: None)
     late.b = 2
     assert sorted(DataSet("s", path=str(tmp_path))) == ["a", "b"]

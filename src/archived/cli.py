@@ -152,8 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def open_store(path: str) -> Any:
-    """Open the store at ``path`` read-only (``StoreNotFoundError`` if there is none).
+def open_store(path: str, *, safe: bool = False) -> Any:
+    """Open the store at ``path`` read-only (``StoreNotFoundError`` if there is none);
+    ``safe=True`` reads its entries with the safe evaluator, executing none of them.
 
     >>> open_store("/no/such/store")
     Traceback (most recent call last):
@@ -174,19 +175,11 @@ def open_store(path: str) -> Any:
                 f"give one of them, e.g. {os.path.join(path, inside[0])!r}"
             )
         raise StoreNotFoundError(path)
-    return DataSet(name, "r", path=os.path.dirname(folder))
+    return DataSet(name, "r", path=os.path.dirname(folder), safe=safe)
 
 
 def _open(args: argparse.Namespace) -> Any:
-    ds = open_store(args.path)
-    if not getattr(args, "safe", False):
-        return ds
-    if ds._persist is not None:
-        raise ArchiveError(
-            f"{args.path!r} is a persist store: its entries are programs that only run "
-            "unchecked; --safe reads stores written by archived"
-        )
-    return _SafeView(ds)
+    return open_store(args.path, safe=getattr(args, "safe", False))
 
 
 def _stores_in(folder: str) -> list[str]:
@@ -194,9 +187,9 @@ def _stores_in(folder: str) -> list[str]:
         names = sorted(os.listdir(folder))
     except OSError:
         return []
-    from .store.dataset import _is_ours
+    from .store.native import is_native_store
 
-    return [n for n in names if _is_ours(os.path.join(folder, n, "__init__.py"))]
+    return [n for n in names if is_native_store(os.path.join(folder, n))]
 
 
 # ---- commands ---------------------------------------------------------------------------
@@ -404,46 +397,6 @@ def _entries(ds: Any) -> Iterator[_Entry]:
             yield _Entry.read(ds, name)
         except KeyError:  # deleted while listing
             continue
-
-
-class _SafeView:
-    """A read-only DataSet whose entries are read by the safe evaluator: their source is
-    checked against the grammar archived writes and none of it is executed."""
-
-    def __init__(self, ds: Any) -> None:
-        self._ds = ds
-        self._path = ds._path
-        self._module_name = ds._module_name
-        self._persist = ds._persist
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._ds)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._ds
-
-    def __getitem__(self, name: str) -> Any:
-        return self._read("read_info", name)
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        try:
-            return self._read("read_value", name)
-        except KeyError:
-            raise AttributeError(name) from None
-
-    def _info_items(self) -> Iterator[tuple[str, Any]]:
-        for name in self:
-            try:
-                yield name, self[name]
-            except KeyError:
-                continue
-
-    def _read(self, reader: str, name: str) -> Any:
-        from .store import entries
-
-        return getattr(entries, reader)(self._path, name, safe={"safe": True})
 
 
 def _size_and_mtime(folder: str, name: str) -> tuple[int, float]:

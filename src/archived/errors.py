@@ -25,6 +25,7 @@ __all__ = [
     "CycleError",
     "UnarchivableError",
     "InvalidNameError",
+    "InvalidOptionError",
     "UnsafeArchiveError",
     "ReadOnlyError",
     "StoreNotFoundError",
@@ -110,6 +111,21 @@ class InvalidNameError(ArchiveError, ValueError):
         self.name = name
         self.reason = reason
         super().__init__(f"invalid name {name!r}: {reason}")
+
+
+class InvalidOptionError(ArchiveError, ValueError):
+    """An option was given a value it does not take (``mode='a'``, ``locking='nfs'``).
+
+    >>> str(InvalidOptionError("mode", "a", ("r", "w")))
+    "invalid mode='a': expected one of 'r', 'w'"
+    """
+
+    def __init__(self, option: str, value: object, allowed: tuple[object, ...]) -> None:
+        self.option = option
+        self.value = value
+        self.allowed = tuple(allowed)
+        choices = ", ".join(repr(a) for a in self.allowed)
+        super().__init__(f"invalid {option}={value!r}: expected one of {choices}")
 
 
 class UnsafeArchiveError(ArchiveError, ValueError):

@@ -38,25 +38,41 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
-import time
 from collections.abc import Iterable, Iterator
 from types import TracebackType
 from typing import Any
 
-from ..errors import InvalidNameError, ReadOnlyError, StoreNotFoundError, UnsafeArchiveError
+from ..errors import InvalidNameError, InvalidOptionError, ReadOnlyError
 from . import entries
-from .claims import claim_name, release_claim
-from .leftovers import sweep_leftovers
+from .backend import Store
 from .locking import StoreLock
-from .writers import new_token, writer_gone
 
-__all__ = ["DataSet"]
+__all__ = ["DataSet", "open_store"]
 
 log = logging.getLogger("archived.dataset")
 
-_LOADER_MARK = "archived.storemodule"
-_PERSIST_MARK = "_this_dir_is_a_DataSet"
+MODES = ("r", "w")
+LOCKINGS = ("fcntl", "soft")
+
+
+def open_store(folder: str, *, writable: bool = False, **options: Any) -> Store:
+    """Open the store in ``folder`` with the implementation of its kind.
+
+    A store persist wrote (its marker file) opens as a read-only
+    :class:`~archived.store.persist_compat.PersistStore`; anything else as an
+    ``archived`` :class:`~archived.store.native.NativeStore` (created when ``writable``).
+    ``options`` are those of :meth:`NativeStore.open <archived.store.native.NativeStore.open>`.
+
+    >>> import tempfile
+    >>> type(open_store(tempfile.mkdtemp() + '/s', writable=True)).__name__
+    'NativeStore'
+    """
+    from .native import NativeStore
+    from .persist_compat import PersistStore, is_persist_store
+
+    if is_persist_store(folder):
+        return PersistStore.open(folder, writable=writable, load=options.get("load"))
+    return NativeStore.open(folder, writable=writable, **options)
 
 
 class DataSet:
@@ -119,10 +135,10 @@ class DataSet:
         allow_pickle: bool = False,
         max_bytes: int | None = None,
     ) -> None:
-        if mode not in ("r", "w"):
-            raise InvalidNameError(mode, "mode must be 'r' (read only) or 'w' (read/write)")
-        if locking not in ("fcntl", "soft"):
-            raise InvalidNameError(locking, "locking must be 'fcntl' or 'soft'")
+        if mode not in MODES:
+            raise InvalidOptionError("mode", mode, MODES)
+        if locking not in LOCKINGS:
+            raise InvalidOptionError("locking", locking, LOCKINGS)
         if not isinstance(module_name, str) or not module_name.isidentifier():
             raise InvalidNameError(
                 module_name,
@@ -140,82 +156,35 @@ class DataSet:
         d["_backup_data"] = backup_data
         d["_name_prefix"] = name_prefix
         d["_timeout"] = timeout
+        d["_locking"] = locking
         d["_durable"] = durable
         load = {"safe": True, "allow": tuple(allow), "allow_pickle": allow_pickle}
         if max_bytes is not None:
             load["max_bytes"] = max_bytes
         d["_load"] = load if safe else None
-        d["_lock"] = StoreLock(os.path.join(folder, ".lock"), timeout, soft=locking == "soft")
         d["_closed"] = False
         d["_next_index"] = None
-        d["_persist"] = None
-        self._open()
+        d["_store"] = None
+        d["_store"] = open_store(
+            folder,
+            writable=mode == "w",
+            synchronize=synchronize,
+            timeout=timeout,
+            locking=locking,
+            array_threshold=array_threshold,
+            backup_data=backup_data,
+            durable=durable,
+            load=d["_load"],
+            report=self._report,
+        )
+
+    @property
+    def _lock(self) -> StoreLock | None:
+        """The store's lock (None for a store kind that is never written)."""
+        lock = getattr(self._store, "lock", None)
+        return lock if isinstance(lock, StoreLock) else None
 
     # ---- opening and closing -----------------------------------------------------
-
-    def _open(self) -> None:
-        folder = self._path
-        init = os.path.join(folder, "__init__.py")
-        if os.path.exists(os.path.join(folder, _PERSIST_MARK)):
-            from .persist_compat import PersistStore
-
-            if self._mode == "w":
-                raise ReadOnlyError(
-                    f"{folder!r} is a persist DataSet: it opens read-only; copy its entries "
-                    "into a new archived store to change them"
-                )
-            if self._load is not None:
-                raise UnsafeArchiveError(
-                    None, f"opening the persist store {folder!r} (persist entries are executed)"
-                )
-            self.__dict__["_persist"] = PersistStore(folder)
-            return
-        if os.path.isfile(init) and _is_ours(init):
-            pass
-        elif self._mode == "r":
-            raise StoreNotFoundError(folder)
-        else:
-            self._create(folder, init)
-        if self._mode == "w":
-            if not self._synchronize:
-                self._lock.acquire()
-            removed = sweep_leftovers(folder)
-            if removed:
-                self._report("removed leftovers of killed writers: %s", removed)
-
-    def _create(self, folder: str, init: str) -> None:
-        """Make the store; readers see no store or a complete one, never a bare directory."""
-        from .module import loader_source
-
-        not_a_store = InvalidNameError(
-            self._module_name,
-            f"{folder!r} exists and is not an archived DataSet; "
-            "choose another name or an empty directory",
-        )
-        if os.path.isdir(folder):
-            if os.path.isfile(init) and _is_ours(init):
-                return  # another writer renamed its new store into place since we looked
-            if any(not n.startswith(".") for n in os.listdir(folder)):
-                raise not_a_store
-            _write_durably(folder, init, loader_source(self._module_name))
-        else:
-            parent = os.path.dirname(folder) or "."
-            os.makedirs(parent, exist_ok=True)
-            staging = os.path.join(parent, f".{self._module_name}.{new_token()}.new")
-            os.mkdir(staging)
-            try:
-                _write_durably(
-                    staging, os.path.join(staging, "__init__.py"), loader_source(self._module_name)
-                )
-                os.rename(staging, folder)
-            except OSError:
-                shutil.rmtree(staging, ignore_errors=True)
-                if not (os.path.isfile(init) and _is_ours(init)):
-                    raise not_a_store from None
-                return  # another writer created it first
-            entries.fsync_dir(parent)
-            _sweep_staging(parent, self._module_name)
-        self._report("created DataSet %r", folder)
 
     def _close(self) -> None:
         """Release the store lock (if held) and refuse further writes.
@@ -231,8 +200,8 @@ class DataSet:
         if self._closed:
             return
         self.__dict__["_closed"] = True
-        if self._lock.is_locked:
-            self._lock.release()
+        if self._store is not None:
+            self._store.close()
 
     def __enter__(self) -> DataSet:
         return self
@@ -272,14 +241,7 @@ class DataSet:
             object.__delattr__(self, name)
             return
         self._check_writable()
-        entries.validate_name(name)
-        if not entries.delete_entry(
-            self._path,
-            name,
-            lock=self._lock,
-            backup_data=self._backup_data,
-            durable=self._durable,
-        ):
+        if not self._store.delete(name):
             raise AttributeError(f"DataSet {self._path!r} has no entry {name!r}")
         self._report("deleted %r", name)
 
@@ -290,16 +252,7 @@ class DataSet:
 
     def __setitem__(self, name: str, info: Any) -> None:
         self._check_writable()
-        entries.validate_name(name)
-        entries.set_info(
-            self._path,
-            name,
-            info,
-            array_threshold=self._array_threshold,
-            lock=self._lock,
-            backup_data=self._backup_data,
-            durable=self._durable,
-        )
+        self._store.set_info(name, info)
         self._report("wrote info of %r", name)
 
     def __delitem__(self, name: str) -> None:
@@ -317,15 +270,7 @@ class DataSet:
         return len(self._names())
 
     def __contains__(self, name: object) -> bool:
-        if not isinstance(name, str):
-            return False
-        if self._persist is not None:
-            return name in self._persist.names()
-        try:
-            entries.validate_name(name)
-        except InvalidNameError:
-            return False
-        return entries.entry_exists(self._path, name)
+        return isinstance(name, str) and self._store.contains(name)
 
     def __dir__(self) -> list[str]:
         return sorted(set(super().__dir__()) | set(self._names()))
@@ -354,7 +299,7 @@ class DataSet:
             "backup_data": self._backup_data,
             "name_prefix": self._name_prefix,
             "timeout": self._timeout,
-            "locking": "soft" if self._lock.soft else "fcntl",
+            "locking": self._locking,
             "durable": self._durable,
             "safe": bool(load),
             "allow": tuple(load.get("allow", ())),
@@ -405,30 +350,19 @@ class DataSet:
         ('b', 2.5)
         """
         self._check_writable()
+        store = self._store
         claimed = name is None
         if name is None:
             start = self._next_index
             if start is None:
                 start = self._first_free_index()
-            name, n = claim_name(self._path, self._name_prefix, start)
+            name, n = store.new_name(self._name_prefix, start)
             self.__dict__["_next_index"] = n + 1
-        else:
-            entries.validate_name(name)
         try:
-            entries.commit_entry(
-                self._path,
-                name,
-                data,
-                info,
-                keep_info=keep_info,
-                array_threshold=self._array_threshold,
-                lock=self._lock,
-                backup_data=self._backup_data,
-                durable=self._durable,
-            )
+            store.commit(name, data, info, keep_info=keep_info)
         finally:
             if claimed:
-                release_claim(self._path, name)
+                store.release_name(name)
         self._report("wrote %r", name)
         return [name]
 
@@ -442,32 +376,15 @@ class DataSet:
         >>> list(ds._info_items())
         [('x_0', {'n': 1})]
         """
-        if self._persist is not None:
-            for name in self._persist.names():
-                yield name, self._persist.info(name)
-            return
-        yield from entries.iter_infos(self._path, self._names(), safe=self._load)
+        yield from self._store.info_items()
 
     # ---- helpers --------------------------------------------------------------------
 
     def _names(self) -> list[str]:
-        if self._persist is not None:
-            return self._persist.names()
-        try:
-            return entries.entry_names(self._path)
-        except FileNotFoundError:
-            raise StoreNotFoundError(self._path) from None
+        return self._store.names()
 
     def _read(self, name: str, value: bool) -> Any:
-        if self._persist is not None:
-            return self._persist.value(name) if value else self._persist.info(name)
-        try:
-            entries.validate_name(name)
-        except InvalidNameError:
-            raise KeyError(name) from None
-        if value:
-            return entries.read_value(self._path, name, safe=self._load)
-        return entries.read_info(self._path, name, safe=self._load)
+        return self._store.value(name) if value else self._store.info(name)
 
     def _check_writable(self) -> None:
         if self._mode != "w":
@@ -491,36 +408,3 @@ class DataSet:
 
 def _reopen(settings: dict[str, Any]) -> DataSet:
     return DataSet(**settings)
-
-
-def _sweep_staging(parent: str, module_name: str) -> None:
-    """Remove staging directories of this store left by creators that were killed."""
-    prefix, now = f".{module_name}.", time.time()
-    with os.scandir(parent) as it:
-        for item in it:
-            token = item.name[len(prefix) : -len(".new")]
-            if (
-                item.name.startswith(prefix)
-                and item.name.endswith(".new")
-                and item.is_dir(follow_symlinks=False)
-                and writer_gone(token, item, now)
-            ):
-                shutil.rmtree(item.path, ignore_errors=True)
-
-
-def _write_durably(folder: str, path: str, text: str) -> None:
-    tmp = os.path.join(folder, f".__init__.{new_token()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    entries.fsync_dir(folder)
-
-
-def _is_ours(init: str) -> bool:
-    try:
-        with open(init, encoding="utf-8") as f:
-            return _LOADER_MARK in f.read(4096)
-    except (OSError, UnicodeDecodeError):
-        return False

@@ -40,28 +40,66 @@ import sys
 import threading
 from typing import Any
 
-from ..errors import DamagedEntryError
+from ..errors import DamagedEntryError, ReadOnlyError, UnsafeArchiveError
+from .backend import ReadOnlyStore
 
-__all__ = ["PersistStore"]
+__all__ = ["PersistStore", "is_persist_store"]
 
+MARK = "_this_dir_is_a_DataSet"
 _counter = itertools.count()
 _import_lock = threading.Lock()
 
 
-class PersistStore:
-    """A persist 3.x store in ``folder``, read fresh from disk on every call.
+def is_persist_store(folder: str) -> bool:
+    """Whether ``folder`` is a store written by persist (it holds persist's marker file).
+
+    >>> import tempfile
+    >>> is_persist_store(tempfile.mkdtemp())
+    False
+    """
+    return os.path.exists(os.path.join(folder, MARK))
+
+
+class PersistStore(ReadOnlyStore):
+    """A persist 3.x store in ``folder``, read fresh from disk on every call; every
+    write raises :class:`~archived.errors.ReadOnlyError`.
 
     >>> import tempfile
     >>> PersistStore(tempfile.mkdtemp()).names()
     []
     """
 
+    kind = "persist"
+
     def __init__(self, folder: str) -> None:
         self.folder = folder
+
+    @classmethod
+    def open(
+        cls, folder: str, *, writable: bool = False, load: dict[str, Any] | None = None
+    ) -> PersistStore:
+        """Open the persist store in ``folder``: read-only, and never for a safe load
+        (persist entries are programs; they load only by running them)."""
+        if writable:
+            raise ReadOnlyError(
+                f"{folder!r} is a persist DataSet: it opens read-only; copy its entries "
+                "into a new archived store to change them"
+            )
+        if load is not None and load.get("safe"):
+            raise UnsafeArchiveError(
+                None,
+                f"reading {folder!r}, which is a persist store (its entries are programs "
+                "that only run unchecked),",
+            )
+        return cls(folder)
 
     def names(self) -> list[str]:
         """The entry names, sorted."""
         return sorted(self._info_dict())
+
+    def contains(self, name: str) -> bool:
+        """Whether the store has an entry ``name``."""
+        return isinstance(name, str) and name in self._info_dict()
 
     def info(self, name: str) -> Any:
         """The info record of ``name`` (``KeyError`` if there is no such entry)."""

@@ -1,0 +1,131 @@
+"""The store interface: the primitives a :class:`~archived.store.dataset.DataSet` is built on.
+
+A *store* is one directory of named entries, each with a value and an info record.
+:class:`Store` lists what every kind of store does; :class:`~archived.store.native.NativeStore`
+(the stores ``archived`` writes) and :class:`~archived.store.persist_compat.PersistStore`
+(stores written by persist 3.x, read-only) implement it.  ``DataSet`` keeps the user's
+surface (attributes, items, ``_insert``) and delegates every disk operation here, so
+there is one place per kind that knows its files, and no branch on the kind elsewhere.
+
+The contract, checked over every kind by ``tests/test_store_conformance.py``:
+
+* ``names()`` is the sorted list of committed entries; ``contains(name)`` agrees with
+  it and is False for anything that cannot name an entry;
+* ``info(name)`` / ``value(name)`` read fresh from disk every time and raise
+  ``KeyError`` for a missing (or impossible) name, ``DamagedEntryError`` for one that
+  cannot be read back;
+* writes (``commit``, ``set_info``, ``delete``, ``new_name``) are atomic and raise
+  :class:`~archived.errors.ReadOnlyError` on a store kind that cannot be written;
+* ``close()`` releases what the store holds (a lock held for its lifetime).
+
+>>> import tempfile
+>>> from archived.store.native import NativeStore
+>>> store = NativeStore.open(tempfile.mkdtemp() + '/s', writable=True)
+>>> store.commit('a', [1, 2], 'two numbers')
+>>> store.names(), store.info('a'), store.value('a')
+(['a'], 'two numbers', [1, 2])
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+from ..errors import ReadOnlyError
+
+__all__ = ["Store"]
+
+
+class Store(abc.ABC):
+    """One store directory of named entries (value + info record each).
+
+    Attributes:
+        folder: the store directory.
+        kind: what wrote the store (``"archived"``, ``"persist"``), for messages.
+        writable: whether this store object accepts writes.
+    """
+
+    kind: ClassVar[str]
+    folder: str
+    writable: bool
+
+    # ---- reading ---------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def names(self) -> list[str]:
+        """The committed entries, sorted (``StoreNotFoundError`` if the store vanished)."""
+
+    @abc.abstractmethod
+    def contains(self, name: str) -> bool:
+        """Whether entry ``name`` exists (False for a name no entry can have)."""
+
+    @abc.abstractmethod
+    def info(self, name: str) -> Any:
+        """The info record of entry ``name`` (``KeyError`` if there is none)."""
+
+    @abc.abstractmethod
+    def value(self, name: str) -> Any:
+        """The value of entry ``name`` (``KeyError`` if there is none)."""
+
+    def info_items(self) -> Iterator[tuple[str, Any]]:
+        """``(name, info)`` of every entry, loading no value; entries deleted meanwhile
+        are skipped."""
+        for name in self.names():
+            try:
+                yield name, self.info(name)
+            except KeyError:
+                continue
+
+    # ---- writing ---------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def commit(self, name: str, value: Any, info: Any = None, *, keep_info: bool = False) -> None:
+        """Write entry ``name`` (value and info) in one atomic commit; ``keep_info`` keeps
+        the info already stored."""
+
+    @abc.abstractmethod
+    def set_info(self, name: str, info: Any) -> None:
+        """Replace the info record of entry ``name``, keeping its value (None if new)."""
+
+    @abc.abstractmethod
+    def delete(self, name: str) -> bool:
+        """Remove entry ``name`` atomically; return whether it existed."""
+
+    @abc.abstractmethod
+    def new_name(self, prefix: str, start: int) -> tuple[str, int]:
+        """Reserve the first free name ``<prefix>N`` with ``N >= start`` against
+        concurrent writers; return it and ``N``.  Release it with :meth:`release_name`."""
+
+    @abc.abstractmethod
+    def release_name(self, name: str) -> None:
+        """Drop the reservation :meth:`new_name` made."""
+
+    # ---- lifetime --------------------------------------------------------------------
+
+    def close(self) -> None:  # noqa: B027 - most kinds hold nothing
+        """Release what the store holds (a lock held for its lifetime); idempotent."""
+
+
+class ReadOnlyStore(Store):
+    """A store kind that cannot be written: every write raises ``ReadOnlyError``."""
+
+    writable = False
+
+    def _refuse(self) -> ReadOnlyError:
+        return ReadOnlyError(f"{self.folder!r} is a {self.kind} store: it opens read-only")
+
+    def commit(self, name: str, value: Any, info: Any = None, *, keep_info: bool = False) -> None:
+        raise self._refuse()
+
+    def set_info(self, name: str, info: Any) -> None:
+        raise self._refuse()
+
+    def delete(self, name: str) -> bool:
+        raise self._refuse()
+
+    def new_name(self, prefix: str, start: int) -> tuple[str, int]:
+        raise self._refuse()
+
+    def release_name(self, name: str) -> None:
+        raise self._refuse()

@@ -1,0 +1,288 @@
+"""The stores ``archived`` writes: :class:`NativeStore`, one directory of entry files.
+
+It implements :class:`~archived.store.backend.Store` over the entry format and atomic
+commit of :mod:`archived.store.entries`, the name claims of :mod:`archived.store.claims`
+and the store lock of :mod:`archived.store.locking`; opening it for writing creates the
+store (atomically: readers see no store or a complete one) and sweeps what killed
+writers left (:mod:`archived.store.leftovers`).
+
+>>> import tempfile
+>>> folder = tempfile.mkdtemp() + '/runs'
+>>> store = NativeStore.open(folder, writable=True)
+>>> name, _ = store.new_name('x_', 0)
+>>> store.commit(name, 2.5, {'mu': 1})
+>>> store.release_name(name)
+>>> NativeStore.open(folder).info_items().__next__()
+('x_0', {'mu': 1})
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from ..errors import InvalidNameError, ReadOnlyError, StoreNotFoundError
+from . import entries
+from .backend import Store
+from .claims import claim_name, release_claim
+from .leftovers import sweep_leftovers
+from .locking import StoreLock
+from .writers import new_token, writer_gone
+
+__all__ = ["NativeStore", "is_native_store", "LOADER_MARK"]
+
+LOADER_MARK = "archived.storemodule"
+
+
+def is_native_store(folder: str) -> bool:
+    """Whether ``folder`` holds a store written by ``archived`` (its loader ``__init__.py``).
+
+    >>> import tempfile
+    >>> is_native_store(tempfile.mkdtemp())
+    False
+    """
+    return _is_ours(os.path.join(folder, "__init__.py"))
+
+
+class NativeStore(Store):
+    """An ``archived`` store in ``folder``; open it with :meth:`open`.
+
+    Args (of :meth:`open`):
+        folder: the store directory; its name is the module name of the store.
+        writable: open for writing (creating the store if needed); else read-only
+            (``StoreNotFoundError`` if there is no store).
+        synchronize: ``False`` holds the store lock from opening to :meth:`close`.
+        timeout, locking: of the store lock (:class:`~archived.store.locking.StoreLock`).
+        array_threshold, backup_data, durable: of every commit (see ``DataSet``).
+        load: keyword arguments of :func:`~archived.load.restore.restore` for reading
+            entries (``{'safe': True, ...}``), or None to execute them.
+        report: called as ``report(message, *args)`` for what the store did.
+    """
+
+    kind = "archived"
+
+    def __init__(
+        self,
+        folder: str,
+        *,
+        writable: bool = False,
+        lock: StoreLock | None = None,
+        array_threshold: int = 100,
+        backup_data: bool = False,
+        durable: bool = True,
+        load: dict[str, Any] | None = None,
+    ) -> None:
+        self.folder = folder
+        self.writable = writable
+        self.lock = lock if lock is not None else StoreLock(os.path.join(folder, ".lock"))
+        self.array_threshold = array_threshold
+        self.backup_data = backup_data
+        self.durable = durable
+        self.load = load
+        self._holds_lock = False
+
+    @classmethod
+    def open(
+        cls,
+        folder: str,
+        *,
+        writable: bool = False,
+        synchronize: bool = True,
+        timeout: float = 60,
+        locking: str = "fcntl",
+        array_threshold: int = 100,
+        backup_data: bool = False,
+        durable: bool = True,
+        load: dict[str, Any] | None = None,
+        report: Callable[..., None] | None = None,
+    ) -> NativeStore:
+        """Open (with ``writable``, create) the store in ``folder``."""
+        report = report or (lambda *args: None)
+        lock = StoreLock(os.path.join(folder, ".lock"), timeout, soft=locking == "soft")
+        store = cls(
+            folder,
+            writable=writable,
+            lock=lock,
+            array_threshold=array_threshold,
+            backup_data=backup_data,
+            durable=durable,
+            load=load,
+        )
+        if not is_native_store(folder):
+            if not writable:
+                raise StoreNotFoundError(folder)
+            _create(folder, report)
+        if writable:
+            if not synchronize:
+                lock.acquire()
+                store._holds_lock = True
+            removed = sweep_leftovers(folder)
+            if removed:
+                report("removed leftovers of killed writers: %s", removed)
+        return store
+
+    # ---- reading ---------------------------------------------------------------------
+
+    def names(self) -> list[str]:
+        try:
+            return entries.entry_names(self.folder)
+        except FileNotFoundError:
+            raise StoreNotFoundError(self.folder) from None
+
+    def contains(self, name: str) -> bool:
+        try:
+            entries.validate_name(name)
+        except InvalidNameError:
+            return False
+        return entries.entry_exists(self.folder, name)
+
+    def info(self, name: str) -> Any:
+        return entries.read_info(self.folder, _key(name), safe=self.load)
+
+    def value(self, name: str) -> Any:
+        return entries.read_value(self.folder, _key(name), safe=self.load)
+
+    def info_items(self) -> Iterator[tuple[str, Any]]:
+        return entries.iter_infos(self.folder, self.names(), safe=self.load)
+
+    # ---- writing ---------------------------------------------------------------------
+
+    def commit(self, name: str, value: Any, info: Any = None, *, keep_info: bool = False) -> None:
+        self._check_writable()
+        entries.validate_name(name)
+        entries.commit_entry(
+            self.folder,
+            name,
+            value,
+            info,
+            keep_info=keep_info,
+            array_threshold=self.array_threshold,
+            lock=self.lock,
+            backup_data=self.backup_data,
+            durable=self.durable,
+        )
+
+    def set_info(self, name: str, info: Any) -> None:
+        self._check_writable()
+        entries.validate_name(name)
+        entries.set_info(
+            self.folder,
+            name,
+            info,
+            array_threshold=self.array_threshold,
+            lock=self.lock,
+            backup_data=self.backup_data,
+            durable=self.durable,
+        )
+
+    def delete(self, name: str) -> bool:
+        self._check_writable()
+        entries.validate_name(name)
+        return entries.delete_entry(
+            self.folder,
+            name,
+            lock=self.lock,
+            backup_data=self.backup_data,
+            durable=self.durable,
+        )
+
+    def new_name(self, prefix: str, start: int) -> tuple[str, int]:
+        self._check_writable()
+        return claim_name(self.folder, prefix, start)
+
+    def release_name(self, name: str) -> None:
+        release_claim(self.folder, name)
+
+    def close(self) -> None:
+        if self._holds_lock:
+            self._holds_lock = False
+            self.lock.release()
+
+    def _check_writable(self) -> None:
+        if not self.writable:
+            raise ReadOnlyError(f"the store {self.folder!r} was opened read-only")
+
+
+def _key(name: str) -> str:
+    """``name`` if it can name an entry; ``KeyError`` (as for a missing one) if not."""
+    try:
+        return entries.validate_name(name)
+    except InvalidNameError:
+        raise KeyError(name) from None
+
+
+# ---- creating a store ---------------------------------------------------------------
+
+
+def _create(folder: str, report: Callable[..., None]) -> None:
+    """Make the store; readers see no store or a complete one, never a bare directory."""
+    from .module import loader_source
+
+    module_name = os.path.basename(folder)
+    init = os.path.join(folder, "__init__.py")
+    not_a_store = InvalidNameError(
+        module_name,
+        f"{folder!r} exists and is not an archived DataSet; "
+        "choose another name or an empty directory",
+    )
+    if os.path.isdir(folder):
+        if _is_ours(init):
+            return  # another writer renamed its new store into place since we looked
+        if any(not n.startswith(".") for n in os.listdir(folder)):
+            raise not_a_store
+        _write_durably(folder, init, loader_source(module_name))
+    else:
+        parent = os.path.dirname(folder) or "."
+        os.makedirs(parent, exist_ok=True)
+        staging = os.path.join(parent, f".{module_name}.{new_token()}.new")
+        os.mkdir(staging)
+        try:
+            loader = loader_source(module_name)
+            _write_durably(staging, os.path.join(staging, "__init__.py"), loader)
+            os.rename(staging, folder)
+        except OSError:
+            shutil.rmtree(staging, ignore_errors=True)
+            if not _is_ours(init):
+                raise not_a_store from None
+            return  # another writer created it first
+        entries.fsync_dir(parent)
+        _sweep_staging(parent, module_name)
+    report("created DataSet %r", folder)
+
+
+def _sweep_staging(parent: str, module_name: str) -> None:
+    """Remove staging directories of this store left by creators that were killed."""
+    prefix, now = f".{module_name}.", time.time()
+    with os.scandir(parent) as it:
+        for item in it:
+            token = item.name[len(prefix) : -len(".new")]
+            if (
+                item.name.startswith(prefix)
+                and item.name.endswith(".new")
+                and item.is_dir(follow_symlinks=False)
+                and writer_gone(token, item, now)
+            ):
+                shutil.rmtree(item.path, ignore_errors=True)
+
+
+def _write_durably(folder: str, path: str, text: str) -> None:
+    tmp = os.path.join(folder, f".__init__.{new_token()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    entries.fsync_dir(folder)
+
+
+def _is_ours(init: str) -> bool:
+    try:
+        if not os.path.isfile(init):
+            return False
+        with open(init, encoding="utf-8") as f:
+            return LOADER_MARK in f.read(4096)
+    except (OSError, UnicodeDecodeError):
+        return False
