@@ -428,17 +428,13 @@ def test_record_takes_options_and_names_separate_blocks(store):
     assert a.entry.startswith("first_") and b.entry.startswith("second_")
 
 
-def test_a_cached_blocks_result_loads_only_when_asked(store):
+def test_a_cached_blocks_result_is_loaded_on_entry_so_cached_means_it_is_at_hand(store):
     with archived(store, n=5) as rec:
         rec.result = list(range(5))
     with archived(store, n=5) as rec:
         assert rec.cached
-    with archived(store, n=5) as lazy:
-        assert lazy.cached
+    delattr(rec.store.dataset, rec.entry)
     assert rec.result == [0, 1, 2, 3, 4]
-    delattr(lazy.store.dataset, lazy.entry)
-    with pytest.raises(AttributeError):  # it was never loaded, so it is gone now
-        print(lazy.result)
 
 
 # ---- binding arguments -------------------------------------------------------------------
@@ -582,7 +578,14 @@ def test_every_keyable_kind_of_argument_hits_on_the_second_call(store, value):
     assert len(runs) == 1
 
 
-def test_a_damaged_entry_is_recomputed_and_rewritten_with_a_warning(store):
+def _damage_data_file(store):
+    [h5] = [name for name in os.listdir(store) if name.endswith(".h5")]
+    os.remove(os.path.join(store, h5))
+
+
+def test_a_damaged_entry_is_recomputed_and_rewritten_with_one_warning(store):
+    import warnings
+
     runs = []
 
     @archived(store)
@@ -591,12 +594,30 @@ def test_a_damaged_entry_is_recomputed_and_rewritten_with_a_warning(store):
         return np.arange(n, dtype=float)
 
     f(500)
-    [h5] = [name for name in os.listdir(store) if name.endswith(".h5")]
-    os.remove(os.path.join(store, h5))
-    with pytest.warns(RuntimeWarning, match="damaged"):
+    _damage_data_file(store)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         np.testing.assert_array_equal(f(500), np.arange(500.0))
+    [warning] = [w for w in caught if issubclass(w.category, RuntimeWarning)]
+    assert "damaged" in str(warning.message)
     np.testing.assert_array_equal(f(500), np.arange(500.0))
     assert runs == [500, 500]
+
+
+def test_a_block_whose_entry_is_damaged_computes_again_like_a_function(store):
+    for expected_cached in (False, True):
+        with archived(store, n=500) as rec:
+            assert rec.cached is expected_cached
+            if not rec.cached:
+                rec.result = np.arange(500.0)
+    _damage_data_file(store)
+    with pytest.warns(RuntimeWarning, match="damaged"):
+        with archived(store, n=500) as rec:
+            assert not rec.cached
+            rec.result = np.arange(500.0)
+    with archived(store, n=500) as rec:
+        assert rec.cached
+        np.testing.assert_array_equal(rec.result, np.arange(500.0))
 
 
 def test_a_script_run_as_main_and_imported_as_a_module_shares_its_results(tmp_path):

@@ -225,10 +225,8 @@ def test_unknown_errors_mode_is_refused(cached):
 
 
 def _key(func, **kwargs):
-    from archived.cache.hashing import hash_call, readable
-
-    parameters = func.bind(**kwargs)
-    return hash_call(func.identity, func.version, parameters), readable(parameters)
+    call = func.call_key(**kwargs)
+    return call.key, call.parameters
 
 
 SCRIPT = """

@@ -1,9 +1,9 @@
 """Where cached calls live: one DataSet, an entry per call, a lock per key.
 
-:class:`CallStore` is the machinery shared by ``@archived`` functions and
-``with archived(...)`` blocks.  It holds only a path and options, never an open file or
-lock, so objects holding it pickle; the DataSet is opened on first use in each thread of
-each process.
+:class:`CallStore` is the machinery under the call protocol (:mod:`archived.cache.calls`)
+shared by ``@archived`` functions, ``with archived(...)`` blocks and sweeps.  It holds only
+a path and options, never an open file or lock, so objects holding it pickle; the DataSet
+is opened on first use in each thread of each process.
 
 Layout inside the store directory (the DataSet's own files aside)::
 
@@ -36,7 +36,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import DamagedEntryError, InvalidNameError
+from ..errors import InvalidNameError
 from ..store.locking import StoreLock
 
 __all__ = ["CallStore", "Found", "StoredCall", "call_info"]
@@ -231,22 +231,6 @@ class CallStore:
     def load(self, name: str) -> Any:
         """Load the value of entry ``name``."""
         return getattr(self.dataset, name)
-
-    def load_intact(self, name: str) -> tuple[bool, Any]:
-        """``(True, value)`` of entry ``name``, or ``(False, None)`` with a warning if the
-        entry is damaged or vanished, so the caller recomputes it.
-
-        >>> import tempfile, os
-        >>> CallStore(os.path.join(tempfile.mkdtemp(), "runs")).load_intact("f_1")
-        (False, None)
-        """
-        try:
-            return True, self.load(name)
-        except AttributeError:  # deleted since it was found
-            return False, None
-        except DamagedEntryError as err:
-            warnings.warn(f"{err}; computing it again", RuntimeWarning, stacklevel=3)
-            return False, None
 
     def key_lock(self, name: str) -> StoreLock:
         """The compute-once lock of entry ``name`` (not yet acquired)."""

@@ -18,7 +18,8 @@ A call is keyed by the function's identity (module and qualified name), its code
 (a digest of its source, or ``version=``) and its arguments bound to the signature with
 defaults applied, so ``f(1)``, ``f(x=1)`` and ``f(1, 2)`` with default ``y=2`` are one key.
 A hit loads only that entry; a miss runs the function, then commits result and info in one
-atomic write.  An entry that cannot be read back (a data file deleted by hand, say) is
+atomic write (the call protocol of :mod:`archived.cache.calls`, shared with blocks and
+sweeps).  An entry that cannot be read back (a data file deleted by hand, say) is
 recomputed and rewritten, with a ``RuntimeWarning``.  An exception is never stored as a
 result; the failed attempt is recorded (entry ``<name>_failed``) and the next call retries.
 When several workers miss the same key together, one computes it and the others wait for
@@ -58,14 +59,13 @@ import functools
 import inspect
 import os
 import sys
-import time
 import types
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar, overload
 
-from .callstore import CallStore, StoredCall, call_info
+from .calls import CallKey, cached_call, is_stored, key_call
+from .callstore import CallStore, StoredCall
 from .funcinfo import ArgumentBinder, code_version, entry_prefix, function_identity
-from .hashing import hash_call, readable
 
 __all__ = ["archived", "CachedFunction", "default_store_path"]
 
@@ -215,41 +215,19 @@ class CachedFunction:
     # ---- calling --------------------------------------------------------------------
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        parameters = self.bind(*args, **kwargs)
-        array_keys: dict[int, str] = {}
-        key = hash_call(self.identity, self.version, parameters, array_keys=array_keys)
-        shown = readable(parameters, array_keys=array_keys)
-        store = self.store
-        found = store.find(self.prefix, key, shown)
-        if found.hit:
-            intact, result = store.load_intact(found.name)  # type: ignore[arg-type]
-            if intact:
-                return result
-        if found.name is None:  # a key collision: compute, never mix up results
-            return self.func(*args, **kwargs)
-        with store.key_lock(found.name):
-            found = store.find(self.prefix, key, shown)
-            if found.hit:  # another worker computed it while this one waited
-                intact, result = store.load_intact(found.name)  # type: ignore[arg-type]
-                if intact:
-                    return result
-            if found.name is None:
-                return self.func(*args, **kwargs)
-            started = time.time()
-            start = time.perf_counter()
-            try:
-                result = self.func(*args, **kwargs)
-            except Exception as err:
-                info = call_info(
-                    self.identity, self.version, key, shown, started, time.perf_counter() - start
-                )
-                store.record_failure(found.name, info, err)
-                raise
-            info = call_info(
-                self.identity, self.version, key, shown, started, time.perf_counter() - start
-            )
-            store.commit(found.name, result, info)
-        return result
+        call = self.call_key(*args, **kwargs)
+        return cached_call(self.store, call, lambda: self.func(*args, **kwargs))
+
+    def call_key(self, *args: Any, **kwargs: Any) -> CallKey:
+        """The key of a call and its parameters as recorded (nothing is run or read).
+
+        >>> import tempfile, os
+        >>> f = archived(os.path.join(tempfile.mkdtemp(), "s"))(lambda x, y=2: x)
+        >>> call = f.call_key(1)
+        >>> call.parameters, len(call.key), call.key == f.call_key(x=1, y=2).key
+        ({'x': 1, 'y': 2}, 32, True)
+        """
+        return key_call(self.identity, self.version, self.prefix, self.bind(*args, **kwargs))
 
     def bind(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
         """The call's parameters: arguments bound to the signature, defaults applied,
@@ -295,10 +273,7 @@ class CachedFunction:
         >>> f.is_cached(1), f(1), f.is_cached(1)
         (False, 1, True)
         """
-        parameters = self.bind(*args, **kwargs)
-        array_keys: dict[int, str] = {}
-        key = hash_call(self.identity, self.version, parameters, array_keys=array_keys)
-        return self.store.find(self.prefix, key, readable(parameters, array_keys=array_keys)).hit
+        return is_stored(self.store, self.call_key(*args, **kwargs))
 
     check_call_in_cache = is_cached
 

@@ -3,9 +3,11 @@
 ``rec.cached`` tells whether a result for these parameters is stored.  If it is not, the
 block computes it and sets ``rec.result``; the result is committed (with an info record
 like a cached function's) only when the block ends without an exception, and a block that
-raises leaves a failure record instead.  If it is stored, ``rec.result`` loads it on first
-access.  While a block computes, other processes entering a block with the same
-parameters wait for it and then find the result cached.
+raises leaves a failure record instead.  If it is stored, it is loaded on entering the
+block (a stored result that cannot be read back is reported and computed again, as for a
+cached function: both go through :mod:`archived.cache.calls`).  While a block computes,
+other processes entering a block with the same parameters wait for it and then find the
+result cached.
 
 ``archived(path, **parameters)`` treats every keyword as a parameter; to give options
 (a block name, a version, soft locking, ...) call :func:`record` instead.
@@ -27,15 +29,13 @@ True 3
 from __future__ import annotations
 
 import os
-import time
 from types import TracebackType
 from typing import Any
 
 from ..errors import InvalidNameError
-from ..store.locking import StoreLock
-from .callstore import CallStore, call_info
+from .calls import Attempt, begin, key_call
+from .callstore import CallStore
 from .funcinfo import entry_prefix
-from .hashing import hash_call, readable
 
 __all__ = ["record", "Record"]
 
@@ -115,20 +115,13 @@ class Record:
         self.cached = False
         self.entry: str | None = None
         self._result: Any = _UNSET
-        self._lock: StoreLock | None = None
-        self._key = ""
-        self._shown: Any = None
-        self._started = 0.0
-        self._start = 0.0
+        self._attempt: Attempt | None = None
 
     @property
     def result(self) -> Any:
-        """The block's result: loaded from the store if cached, else what the block set."""
+        """The block's result: the stored one if cached, else what the block set."""
         if self._result is _UNSET:
-            if self.cached and self.entry is not None:
-                self._result = self.store.load(self.entry)
-            else:
-                raise AttributeError("rec.result has not been set by the block")
+            raise AttributeError("rec.result has not been set by the block")
         return self._result
 
     @result.setter
@@ -136,22 +129,13 @@ class Record:
         self._result = value
 
     def __enter__(self) -> Record:
-        array_keys: dict[int, str] = {}
-        identity = f"block:{self.name}"
-        self._key = hash_call(identity, self.version, self.parameters, array_keys=array_keys)
-        self._shown = readable(self.parameters, array_keys=array_keys)
-        prefix = entry_prefix(self.name)
-        found = self.store.find(prefix, self._key, self._shown)
-        if not found.hit and found.name is not None:
-            self._lock = self.store.key_lock(found.name)
-            self._lock.acquire()
-            found = self.store.find(prefix, self._key, self._shown)
-            if found.hit:
-                self._release()
-        self.entry = found.name
-        self.cached = found.hit
-        self._started = time.time()
-        self._start = time.perf_counter()
+        identity, prefix = f"block:{self.name}", entry_prefix(self.name)
+        call = key_call(identity, self.version, prefix, self.parameters)
+        self._attempt = attempt = begin(self.store, call)
+        self.entry = attempt.entry
+        self.cached = attempt.cached
+        if attempt.cached:
+            self._result = attempt.value
         return self
 
     def __exit__(
@@ -160,31 +144,13 @@ class Record:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        try:
-            if self.cached or self.entry is None:
-                return
-            info = call_info(
-                f"block:{self.name}",
-                self.version,
-                self._key,
-                self._shown,
-                self._started,
-                time.perf_counter() - self._start,
-            )
-            if exc is not None:
-                if isinstance(exc, Exception):
-                    self.store.record_failure(self.entry, info, exc)
-                return
-            if self._result is _UNSET:
-                raise ValueError(
-                    "the block ended without setting rec.result: nothing was recorded"
-                )
-            self.store.commit(self.entry, self._result, info)
+        attempt, self._attempt = self._attempt, None
+        if attempt is None:
             return
-        finally:
-            self._release()
-
-    def _release(self) -> None:
-        if self._lock is not None:
-            self._lock.release()
-            self._lock = None
+        if exc is not None:
+            attempt.fail(exc)
+        elif self._result is _UNSET:
+            attempt.release()
+            raise ValueError("the block ended without setting rec.result: nothing was recorded")
+        else:
+            attempt.succeed(self._result)

@@ -37,7 +37,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ArchiveError
-from .hashing import hash_call, hash_value, readable
+from .calls import CallKey, is_stored
+from .hashing import hash_value
 
 __all__ = ["sweep", "sweep_status", "grid_points", "SweepStatus", "PointStatus"]
 
@@ -89,7 +90,7 @@ def sweep(
     points = grid_points(grid)
     keyed = [_keyed_point(func, point) for point in points]
     _write_record(func, keyed)
-    stored = [func.is_cached(**point) for point in points]
+    stored = [is_stored(func.store, call) for call in keyed]
     todo = [i for i, done in enumerate(stored) if not done]
     results: list[Any] = [None] * len(points)
     bar = _progress_bar(progress, len(points), sum(stored), _short_name(func))
@@ -252,7 +253,7 @@ def sweep_status(func: Any, grid: Grid) -> SweepStatus:
     dataset = func.store.dataset
     return SweepStatus(
         func.identity,
-        [point_status(dataset, func.prefix, key, shown) for key, shown in keyed],
+        [point_status(dataset, func.prefix, call.key, call.parameters) for call in keyed],
     )
 
 
@@ -337,19 +338,18 @@ def _check_function(func: Any) -> None:
         )
 
 
-def _keyed_point(func: Any, point: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+def _keyed_point(func: Any, point: dict[str, Any]) -> CallKey:
     try:
-        parameters = func.bind(**point)
+        return func.call_key(**point)  # type: ignore[no-any-return]
     except TypeError as err:
+        if isinstance(err, ArchiveError):  # an unkeyable value: its own message says which
+            raise
         raise TypeError(f"grid point {point!r} does not fit {func.identity}: {err}") from None
-    array_keys: dict[int, str] = {}
-    key = hash_call(func.identity, func.version, parameters, array_keys=array_keys)
-    return key, readable(parameters, array_keys=array_keys)
 
 
-def _write_record(func: Any, keyed: list[tuple[str, dict[str, Any]]]) -> None:
+def _write_record(func: Any, keyed: list[CallKey]) -> None:
     """Store the sweep's points once, so its status can be shown from the store alone."""
-    digest = hash_value([key for key, _ in keyed])[:8]
+    digest = hash_value([call.key for call in keyed])[:8]
     name = f"{func.prefix}_sweep_{digest}"
     dataset = func.store.dataset
     if name in dataset:
@@ -362,7 +362,7 @@ def _write_record(func: Any, keyed: list[tuple[str, dict[str, Any]]]) -> None:
         "points": len(keyed),
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(),
     }
-    dataset._insert([[key, shown] for key, shown in keyed], info, name=name)
+    dataset._insert([[call.key, call.parameters] for call in keyed], info, name=name)
 
 
 def _run(
