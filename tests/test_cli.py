@@ -18,6 +18,18 @@ from archived.store.dataset import DataSet
 
 HAS_VERIFY = importlib.util.find_spec("archived.store.integrity") is not None
 
+# every shape format_duration prints (a measured duration varies from run to run:
+# "20 us", "0.4 ms", "850 ms", "12.3 s", "4 min 05 s", "2 h 03 min")
+DURATION = r"(?:\d+(?:\.\d)? (?:us|ms|s)|\d+ min \d\d s|\d+ h \d\d min)"
+
+
+def test_the_duration_pattern_matches_every_duration_the_cli_can_print():
+    from archived._format import format_duration
+
+    for exponent in range(-70, 50):
+        text = format_duration(10 ** (exponent / 10))
+        assert re.fullmatch(DURATION, text), text
+
 
 def simulate(mu, n=3):
     if mu > 2:
@@ -91,7 +103,7 @@ def test_ls_status_shows_done_failed_and_missing_points_with_errors(store, capsy
     assert code == 0 and err == ""
     assert "sweep of test_cli.simulate" in out and "3 done, 2 failed, 1 missing" in out
     assert out.count("ValueError: mu=3.0 is unstable") == 2
-    assert len(re.findall(r" done +\d+ (?:us|ms)\n", out)) == 3
+    assert len(re.findall(rf" done +{DURATION}\n", out)) == 3
     assert len(re.findall(r"n=\d+ +missing\n", out)) == 1
     assert open_store(store) is not None
 
