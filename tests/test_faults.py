@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 
 import numpy as np
 import pytest
@@ -258,7 +257,7 @@ _HOLDER = textwrap.dedent(
     from archived.store.dataset import DataSet
     ds = DataSet("s", "w", path=sys.argv[1], synchronize=False, locking=sys.argv[2])
     print("locked", flush=True)
-    time.sleep(60)
+    time.sleep(600)  # killed by the test
     """
 )
 
@@ -277,10 +276,9 @@ def test_a_lock_left_by_a_sigkilled_writer_does_not_block_the_next_one(tmp_path,
     proc = hold_the_lock(tmp_path, locking)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    start = time.perf_counter()
-    with DataSet("s", "w", path=tmp_path, synchronize=False, timeout=10, locking=locking) as ds:
+    # timeout=0: the lock is free at the first try, no waiting for anything to expire
+    with DataSet("s", "w", path=tmp_path, synchronize=False, timeout=0, locking=locking) as ds:
         ds.x = 2
-    assert time.perf_counter() - start < 5
     assert DataSet("s", path=tmp_path).x == 2
 
 
@@ -289,10 +287,8 @@ def test_a_lock_held_past_the_timeout_raises_lock_timeout_naming_the_lock_file(t
     before = snapshot(tmp_path / "s")
     proc = hold_the_lock(tmp_path, "fcntl")
     try:
-        start = time.perf_counter()
         with pytest.raises(LockTimeout, match=r"could not lock '.*s/\.lock' within 0\.3 s"):
             DataSet("s", "w", path=tmp_path, synchronize=False, timeout=0.3)
-        assert time.perf_counter() - start < 5
         ds = DataSet("s", "w", path=tmp_path, timeout=0.3)
         with pytest.raises(LockTimeout):
             ds.x = 3

@@ -22,14 +22,14 @@ from archived.store.locking import StoreLock
 lock = StoreLock(sys.argv[1], timeout=5, soft=sys.argv[2] == "1")
 lock.acquire()
 print("held", flush=True)
-time.sleep(60)
+time.sleep(600)  # killed by the test
 """
 
 COUNTER = """
 import sys
 from archived.store.locking import StoreLock
 path, soft, n = sys.argv[1], sys.argv[2] == "1", int(sys.argv[3])
-lock = StoreLock(path + ".lock", timeout=60, soft=soft)
+lock = StoreLock(path + ".lock", timeout=600, soft=soft)
 for _ in range(n):
     with lock:
         with open(path) as f:
@@ -47,7 +47,7 @@ def test_second_lock_on_same_file_times_out_with_lock_timeout_naming_the_file(tm
         with pytest.raises(LockTimeout) as info:
             StoreLock(path, timeout=0.2, soft=soft).acquire()
         waited = time.monotonic() - start
-    assert 0.2 <= waited < 2
+    assert waited >= 0.2  # how much longer depends on how busy the machine is
     assert path in str(info.value)
     assert isinstance(info.value, TimeoutError)
 
@@ -76,7 +76,7 @@ def test_release_of_unheld_lock_raises(tmp_path):
 
 
 def test_one_lock_object_shared_by_threads_excludes_the_other_thread(tmp_path):
-    lock = StoreLock(tmp_path / ".lock", timeout=10)
+    lock = StoreLock(tmp_path / ".lock", timeout=600)
     inside = []
     overlaps = []
 
@@ -122,7 +122,7 @@ def test_processes_incrementing_a_counter_under_the_lock_lose_no_update(tmp_path
         for _ in range(4)
     ]
     for p in procs:
-        assert p.wait(timeout=120) == 0
+        assert p.wait(timeout=600) == 0
     assert counter.read_text() == "200"
 
 
@@ -139,8 +139,8 @@ def test_lock_of_a_sigkilled_holder_is_released(tmp_path, soft):
         with pytest.raises(LockTimeout):
             StoreLock(path, timeout=0.1, soft=soft).acquire()
         os.kill(holder.pid, signal.SIGKILL)
-        holder.wait(timeout=10)
-        with StoreLock(path, timeout=5, soft=soft) as lock:
+        holder.wait()
+        with StoreLock(path, timeout=0, soft=soft) as lock:  # free at the first try
             assert lock.is_locked
     finally:
         if holder.poll() is None:
@@ -148,13 +148,13 @@ def test_lock_of_a_sigkilled_holder_is_released(tmp_path, soft):
             holder.wait()
 
 
-def test_zero_timeout_tries_once(tmp_path):
+@pytest.mark.parametrize("soft", KINDS)
+def test_zero_timeout_tries_once_and_never_sleeps(tmp_path, monkeypatch, soft):
     path = tmp_path / ".lock"
-    with StoreLock(path, timeout=1):
-        start = time.monotonic()
+    with StoreLock(path, timeout=1, soft=soft):
+        monkeypatch.setattr(time, "sleep", lambda seconds: pytest.fail("slept while waiting"))
         with pytest.raises(LockTimeout):
-            StoreLock(path, timeout=0).acquire()
-        assert time.monotonic() - start < 0.5
+            StoreLock(path, timeout=0, soft=soft).acquire()
 
 
 def test_soft_lock_is_free_on_a_lock_file_left_by_fcntl_locking(tmp_path):
