@@ -91,13 +91,13 @@ def _call_in_child(store, counter, x, hang, locking):
     cached_work(store, locking=locking)(x, counter, hang=hang)
 
 
-def _wait_for_line(counter, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if os.path.exists(counter) and open(counter).read().strip():
-            return
+def _wait_for_line(counter, child):
+    """Wait until ``child`` has started computing, however slowly a busy machine starts it."""
+    deadline = time.monotonic() + 600  # only against a hang
+    while not (os.path.exists(counter) and open(counter).read().strip()):
+        assert child.is_alive(), "the child died before it started computing"
+        assert time.monotonic() < deadline, "the child never started computing"
         time.sleep(0.01)
-    raise AssertionError("the child never started computing")
 
 
 @pytest.mark.parametrize("locking", ["fcntl", "soft"])
@@ -107,13 +107,13 @@ def test_a_killed_worker_frees_its_key_and_the_next_call_computes(tmp_path, lock
     child = ctx.Process(target=_call_in_child, args=(store, counter, 5, True, locking))
     child.start()
     try:
-        _wait_for_line(counter)
+        _wait_for_line(counter, child)
         # the child holds the key: a caller waits for it (here: gives up quickly)
         with pytest.raises(LockTimeout):
             cached_work(store, lock_timeout=0.3, locking=locking)(5, counter)
         os.kill(child.pid, signal.SIGKILL)
-        child.join(10)
-        f = cached_work(store, lock_timeout=10, locking=locking)
+        child.join()
+        f = cached_work(store, lock_timeout=600, locking=locking)
         assert int(f(5, counter)[0]) == 5
         assert computed(counter) == [5, 5]
         assert f.failures() == [] and len(f.calls()) == 1
@@ -129,12 +129,12 @@ def test_a_waiting_worker_loads_the_result_the_holder_commits(tmp_path):
     child = ctx.Process(target=_slow_child, args=(store, counter))
     child.start()
     try:
-        _wait_for_line(counter)
-        f = cached_work(store, lock_timeout=30)
+        _wait_for_line(counter, child)
+        f = cached_work(store, lock_timeout=600)
         assert int(f(9, counter)[0]) == 9  # waits for the child, then loads its entry
         assert computed(counter) == [9]
     finally:
-        child.join(30)
+        child.join(600)
 
 
 def _slow_child(store, counter):

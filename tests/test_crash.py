@@ -136,7 +136,10 @@ def run_kills(tmp_path, kills):
             while True:
                 with open(log) if os.path.exists(log) else open(os.devnull) as f:
                     f.seek(offset)
-                    if '"ready"' in f.read():
+                    # one operation done first, so every round commits something however
+                    # slowly a busy machine runs the writer; the kill still lands anywhere
+                    # after it
+                    if '"done"' in f.read():
                         break
                 assert proc.poll() is None, "the writer died before it started"
                 time.sleep(0.005)
@@ -160,7 +163,9 @@ def run_kills(tmp_path, kills):
 
 def test_twenty_sigkills_of_a_writer_leave_every_committed_entry_intact(tmp_path):
     state, _ = run_kills(tmp_path, 20)
-    assert len(state) > 5  # the writers did commit work between the kills
+    # every round finishes its first operation before the kill, and in 9 of the 20 seeded
+    # rounds that is an insert under a fresh name, which no later round deletes
+    assert len(state) >= 9
 
 
 @pytest.mark.stress
