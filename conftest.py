@@ -7,6 +7,19 @@ them in ``tmp_path`` keeps the working tree clean and every run independent.
 import pytest
 from _pytest.doctest import DoctestItem
 
+try:
+    from hypothesis import HealthCheck, settings
+except ImportError:  # only the property tests need it
+    pass
+else:
+    # Hypothesis's deadline and its too_slow health check time each example on the wall
+    # clock: on a busy machine they fail tests that are right.  Tests that set their own
+    # settings inherit these.
+    settings.register_profile(
+        "archived", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    )
+    settings.load_profile("archived")
+
 
 @pytest.fixture(autouse=True)
 def _doctests_in_a_temporary_directory(request, tmp_path, monkeypatch):

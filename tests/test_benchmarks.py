@@ -31,7 +31,7 @@ def test_benchmark_runs_at_small_size_and_prints_its_table(tmp_path, script, arg
         capture_output=True,
         text=True,
         cwd=tmp_path,
-        timeout=300,
+        timeout=600,
     )
     assert run.returncode == 0, run.stderr[-2000:]
     assert marker in run.stdout

@@ -665,7 +665,7 @@ def test_writers_creating_one_store_at_once_all_write_into_it(tmp_path):
     procs = [
         subprocess.Popen([sys.executable, "-c", script, str(tmp_path), str(i)]) for i in range(4)
     ]
-    assert [p.wait(timeout=60) for p in procs] == [0] * 4
+    assert [p.wait(timeout=600) for p in procs] == [0] * 4
     assert os.listdir(tmp_path) == ["s"]
     ds = DataSet("s", path=str(tmp_path))
     assert {name: getattr(ds, name) for name in ds} == {f"w{i}": i for i in range(4)}

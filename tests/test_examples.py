@@ -78,7 +78,7 @@ def test_example_runs_prints_what_it_promises_and_cleans_up(name, tmp_path):
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
     )
     assert done.returncode == 0, done.stderr
     for pattern in EXPECTED[name]:
