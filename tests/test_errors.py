@@ -20,6 +20,10 @@ EXAMPLES = [
     errors.DamagedEntryError("x_1", "truncated HDF5 file"),
     errors.DamagedArrayError("/s/x_1.h5", "a0", "no such file"),
     errors.LockTimeout("/s/.lock", 1.5),
+    errors.CommitError("/s", "x", "io", "[Errno 5] Input/output error", 5),
+    errors.DiskFullError("/s", "x", "the disk is full"),
+    errors.CommitPermissionError("/s", "x", "lock", "the lock file cannot be opened", 13),
+    errors.CommitTimeout("/s", "x", "/s/.lock", 1.5),
     errors.UnkeyableArgumentError("rng", "generator"),
     ArchiveError("plain"),
 ]
@@ -38,6 +42,7 @@ def test_exception_pickles_with_type_message_and_attributes(err):
     assert type(again) is type(err)
     assert str(again) == str(err)
     assert again.__dict__ == err.__dict__
+    assert getattr(again, "errno", None) == getattr(err, "errno", None)
 
 
 @pytest.mark.parametrize(
@@ -49,6 +54,10 @@ def test_exception_pickles_with_type_message_and_attributes(err):
         (errors.InvalidOptionError, ValueError),
         (errors.UnkeyableArgumentError, TypeError),
         (errors.StoreNotFoundError, FileNotFoundError),
+        (errors.CommitError, OSError),
+        (errors.CommitPermissionError, PermissionError),
+        (errors.CommitTimeout, TimeoutError),
+        (errors.CommitTimeout, errors.LockTimeout),
     ],
 )
 def test_leaf_errors_are_also_the_builtin_a_user_expects(cls, builtin):

@@ -15,9 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import (
     ArchiveError,
+    CommitError,
+    CommitPermissionError,
+    CommitTimeout,
     CycleError,
     DamagedArrayError,
     DamagedEntryError,
+    DiskFullError,
     DuplicateError,
     InvalidNameError,
     InvalidOptionError,
@@ -55,6 +59,10 @@ _LAZY: dict[str, str] = {
 
 __all__ = [
     "ArchiveError",
+    "CommitError",
+    "CommitPermissionError",
+    "CommitTimeout",
+    "DiskFullError",
     "CycleError",
     "DamagedArrayError",
     "DamagedEntryError",

@@ -32,14 +32,22 @@ __all__ = [
     "DamagedEntryError",
     "DamagedArrayError",
     "LockTimeout",
+    "CommitError",
+    "DiskFullError",
+    "CommitPermissionError",
+    "CommitTimeout",
     "UnkeyableArgumentError",
 ]
 
 
-def _rebuild(cls: type[ArchiveError], message: str, attrs: dict[str, Any]) -> ArchiveError:
+def _rebuild(
+    cls: type[ArchiveError], message: str, attrs: dict[str, Any], code: int | None = None
+) -> ArchiveError:
     err = cls.__new__(cls)
     Exception.__init__(err, message)
     err.__dict__.update(attrs)
+    if code is not None:
+        err.errno = code  # type: ignore[attr-defined]  # an OSError's, not in __dict__
     return err
 
 
@@ -54,7 +62,8 @@ class ArchiveError(Exception):
 
     def __reduce__(self) -> tuple[Any, ...]:
         message = self.args[0] if self.args else ""
-        return (_rebuild, (type(self), message, dict(self.__dict__)))
+        code = getattr(self, "errno", None) if isinstance(self, OSError) else None
+        return (_rebuild, (type(self), message, dict(self.__dict__), code))
 
 
 class DuplicateError(ArchiveError, ValueError):
@@ -206,6 +215,67 @@ class LockTimeout(ArchiveError, TimeoutError):
         super().__init__(
             f"could not lock {lock_file!r} within {timeout:g} s: another writer holds it"
         )
+
+
+class CommitError(ArchiveError, OSError):
+    """Writing to a store failed for a reason outside ``archived``; the write left nothing
+    behind and the entry's previous version (if any) is intact.
+
+    Attributes: ``store`` (the directory), ``entry``, ``resource`` (what failed:
+    ``'disk'`` full, ``'permission'``, ``'lock'``, or ``'io'`` for any other I/O error),
+    ``reason``; ``errno`` is the operating system's error number, as on any ``OSError``.
+    The subclasses are also the built-in error a user expects.
+
+    >>> import errno
+    >>> err = CommitError("/s", "x", "io", "[Errno 5] Input/output error", errno.EIO)
+    >>> str(err), err.errno == errno.EIO
+    ("could not write entry 'x' to the store '/s': [Errno 5] Input/output error", True)
+    """
+
+    def __init__(
+        self, store: str, entry: str, resource: str, reason: str, code: int | None = None
+    ) -> None:
+        self.store = store
+        self.entry = entry
+        self.resource = resource
+        self.reason = reason
+        ArchiveError.__init__(
+            self, f"could not write entry {entry!r} to the store {store!r}: {reason}"
+        )
+        self.errno = code
+
+
+class DiskFullError(CommitError):
+    """The disk (or the user's quota) holding a store is full.
+
+    >>> str(DiskFullError("/s", "x", "the disk is full ([Errno 28] No space left on device)"))
+    "could not write entry 'x' to the store '/s': the disk is full ([Errno 28] No space ..."
+    """
+
+    def __init__(self, store: str, entry: str, reason: str, code: int | None = 28) -> None:
+        super().__init__(store, entry, "disk", reason, code)
+
+
+class CommitPermissionError(CommitError, PermissionError):
+    """The operating system denied a write to a store (a file, the directory, its lock).
+
+    >>> str(CommitPermissionError("/s", "x", "permission", "no write permission"))
+    "could not write entry 'x' to the store '/s': no write permission"
+    """
+
+
+class CommitTimeout(CommitError, LockTimeout):
+    """A write could not take the store's lock within the timeout.
+
+    >>> str(CommitTimeout("/s", "x", "/s/.lock", 60))
+    "could not write entry 'x' to the store '/s': could not lock '/s/.lock' within 60 s: ..."
+    """
+
+    def __init__(self, store: str, entry: str, lock_file: str, timeout: float) -> None:
+        self.lock_file = lock_file
+        self.timeout = timeout
+        reason = f"could not lock {lock_file!r} within {timeout:g} s: another writer holds it"
+        super().__init__(store, entry, "lock", reason)
 
 
 class UnkeyableArgumentError(ArchiveError, TypeError):

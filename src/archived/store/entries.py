@@ -37,6 +37,7 @@ those of writers that are gone.  ``_insert`` reserves fresh names with
 from __future__ import annotations
 
 import ast
+import errno
 import io
 import json
 import keyword
@@ -51,6 +52,7 @@ from types import TracebackType
 from typing import Any
 
 from ..errors import ArchiveError, DamagedEntryError, InvalidNameError
+from .failures import disk_is_full
 from .writers import new_token
 
 __all__ = [
@@ -462,8 +464,12 @@ def _encode_into(
     path = os.path.join(folder, datafile)
     try:
         src = _encode(var, value, threshold, path, durable)
-    except BaseException:
+    except BaseException as err:
+        # asked before the partial file goes: it is what filled the disk
+        full = type(err).__module__.startswith("tables") and disk_is_full(folder)
         remove_quietly(path)
+        if full:
+            raise OSError(errno.ENOSPC, f"{os.strerror(errno.ENOSPC)} ({err})", path) from err
         raise
     return src, [datafile] if os.path.exists(path) else []
 

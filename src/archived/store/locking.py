@@ -9,8 +9,14 @@ the lock of a holder that died on the same host).
 
 A lock is reentrant in the thread that holds it, and two :class:`StoreLock` objects
 on the same file exclude each other even inside one process, so one object per
-writer is all a caller needs.  A lock not acquired within ``timeout`` seconds raises
+writer is all a caller needs.  :meth:`StoreLock.pin` holds the file lock for the whole
+process (a ``synchronize=False`` DataSet, for its lifetime): then every thread of the
+process may take the lock (threads still exclude each other), and any thread may
+:meth:`~StoreLock.unpin` it.  A lock not acquired within ``timeout`` seconds raises
 :class:`~archived.errors.LockTimeout` naming the lock file.
+
+A lock file is opened read-only when this user may not write it (one left ``0644`` by
+another user of a shared store): ``flock`` needs only a descriptor, not write access.
 
 >>> import os, tempfile
 >>> path = os.path.join(tempfile.mkdtemp(), ".lock")
@@ -74,6 +80,7 @@ class StoreLock:
         self.soft = soft
         self._thread_lock = threading.RLock()
         self._depth = 0
+        self._pinned = False
         self._fd: int | None = None
         self._soft_lock: Any = None
 
@@ -85,7 +92,7 @@ class StoreLock:
         >>> StoreLock(os.path.join(tempfile.mkdtemp(), "l"), 1).is_locked
         False
         """
-        return self._depth > 0
+        return self._depth > 0 or self._pinned
 
     def acquire(self) -> StoreLock:
         """Take the lock, waiting up to ``timeout`` seconds; raise ``LockTimeout`` after.
@@ -99,11 +106,8 @@ class StoreLock:
         if not self._thread_lock.acquire(timeout=wait):
             raise LockTimeout(self.lock_path, self.timeout or 0)
         try:
-            if self._depth == 0:
-                if self.soft:
-                    self._acquire_soft()
-                else:
-                    self._acquire_fcntl(deadline)
+            if self._depth == 0 and not self._pinned:
+                self._acquire_file(deadline)
             self._depth += 1
         except BaseException:
             self._thread_lock.release()
@@ -125,17 +129,38 @@ class StoreLock:
             raise RuntimeError(f"release of an unheld lock {self.lock_path!r}")
         self._depth -= 1
         try:
-            if self._depth == 0:
-                if self.soft:
-                    self._soft_lock.release()
-                    self._soft_lock = None
-                else:
-                    assert self._fd is not None
-                    # closing the descriptor drops the flock
-                    os.close(self._fd)
-                    self._fd = None
+            if self._depth == 0 and not self._pinned:
+                self._release_file()
         finally:
             self._thread_lock.release()
+
+    def pin(self) -> None:
+        """Hold the file lock for this process until :meth:`unpin`, from any thread.
+
+        Waits up to ``timeout`` like :meth:`acquire`.  While pinned, threads still take
+        the lock one at a time, but none of them waits for the file.
+
+        >>> import os, tempfile, threading
+        >>> lock = StoreLock(os.path.join(tempfile.mkdtemp(), "l"), 1)
+        >>> lock.pin()
+        >>> other = threading.Thread(target=lock.unpin)
+        >>> other.start(); other.join()
+        >>> lock.is_locked
+        False
+        """
+        with self:
+            self._pinned = True
+
+    def unpin(self) -> None:
+        """Give back the hold :meth:`pin` took (a no-op if there is none); any thread may.
+
+        Waits for a thread inside the lock to leave it first.
+        """
+        with self._thread_lock:
+            if self._pinned:
+                self._pinned = False
+                if self._depth == 0:
+                    self._release_file()
 
     def __enter__(self) -> StoreLock:
         return self.acquire()
@@ -153,10 +178,25 @@ class StoreLock:
         state = "locked" if self.is_locked else "unlocked"
         return f"StoreLock({self.lock_path!r}, {kind}, {state})"
 
+    def _acquire_file(self, deadline: float | None) -> None:
+        if self.soft:
+            self._acquire_soft()
+        else:
+            self._acquire_fcntl(deadline)
+
+    def _release_file(self) -> None:
+        if self.soft:
+            self._soft_lock.release()
+            self._soft_lock = None
+        else:
+            assert self._fd is not None
+            os.close(self._fd)  # closing the descriptor drops the flock
+            self._fd = None
+
     def _acquire_fcntl(self, deadline: float | None) -> None:
         import fcntl
 
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o666)
+        fd = _open_lock_file(self.lock_path)
         poll = _FIRST_POLL
         try:
             while True:
@@ -179,11 +219,27 @@ class StoreLock:
         import filelock
 
         soft_path = self.lock_path + ".soft"
+        # not thread-local: a pinned lock is released by whichever thread unpins it
         lock = filelock.SoftFileLock(
-            soft_path, timeout=-1 if self.timeout is None else self.timeout
+            soft_path, timeout=-1 if self.timeout is None else self.timeout, thread_local=False
         )
         try:
             lock.acquire()
         except filelock.Timeout:
             raise LockTimeout(soft_path, self.timeout or 0) from None
         self._soft_lock = lock
+
+
+def _open_lock_file(path: str) -> int:
+    """A descriptor of the lock file to ``flock``, creating the file if it is missing.
+
+    Read-write if this user may write it, else read-only: a lock file another user
+    left ``0644`` must not lock everyone else out of a shared store.
+    """
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    except PermissionError as denied:
+        try:
+            return os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            raise denied from None

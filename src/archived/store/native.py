@@ -22,12 +22,14 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from typing import Any
 
 from ..errors import InvalidNameError, ReadOnlyError, StoreNotFoundError
 from . import entries
 from .backend import Store
 from .claims import claim_name, release_claim
+from .failures import explained
 from .leftovers import sweep_leftovers
 from .locking import StoreLock
 from .writers import new_token, writer_gone
@@ -117,7 +119,7 @@ class NativeStore(Store):
             _create(folder, report)
         if writable:
             if not synchronize:
-                lock.acquire()
+                lock.pin()  # for the store's lifetime, in whichever thread uses it
                 store._holds_lock = True
             removed = sweep_leftovers(folder)
             if removed:
@@ -153,45 +155,49 @@ class NativeStore(Store):
     def commit(self, name: str, value: Any, info: Any = None, *, keep_info: bool = False) -> None:
         self._check_writable()
         entries.validate_name(name)
-        entries.commit_entry(
-            self.folder,
-            name,
-            value,
-            info,
-            keep_info=keep_info,
-            array_threshold=self.array_threshold,
-            lock=self.lock,
-            backup_data=self.backup_data,
-            durable=self.durable,
-        )
+        with self._explained(name):
+            entries.commit_entry(
+                self.folder,
+                name,
+                value,
+                info,
+                keep_info=keep_info,
+                array_threshold=self.array_threshold,
+                lock=self.lock,
+                backup_data=self.backup_data,
+                durable=self.durable,
+            )
 
     def set_info(self, name: str, info: Any) -> None:
         self._check_writable()
         entries.validate_name(name)
-        entries.set_info(
-            self.folder,
-            name,
-            info,
-            array_threshold=self.array_threshold,
-            lock=self.lock,
-            backup_data=self.backup_data,
-            durable=self.durable,
-        )
+        with self._explained(name):
+            entries.set_info(
+                self.folder,
+                name,
+                info,
+                array_threshold=self.array_threshold,
+                lock=self.lock,
+                backup_data=self.backup_data,
+                durable=self.durable,
+            )
 
     def delete(self, name: str) -> bool:
         self._check_writable()
         entries.validate_name(name)
-        return entries.delete_entry(
-            self.folder,
-            name,
-            lock=self.lock,
-            backup_data=self.backup_data,
-            durable=self.durable,
-        )
+        with self._explained(name):
+            return entries.delete_entry(
+                self.folder,
+                name,
+                lock=self.lock,
+                backup_data=self.backup_data,
+                durable=self.durable,
+            )
 
     def new_name(self, prefix: str, start: int) -> tuple[str, int]:
         self._check_writable()
-        return claim_name(self.folder, prefix, start)
+        with self._explained(f"{prefix}{start}"):
+            return claim_name(self.folder, prefix, start)
 
     def release_name(self, name: str) -> None:
         release_claim(self.folder, name)
@@ -199,7 +205,11 @@ class NativeStore(Store):
     def close(self) -> None:
         if self._holds_lock:
             self._holds_lock = False
-            self.lock.release()
+            self.lock.unpin()
+
+    def _explained(self, name: str) -> AbstractContextManager[None]:
+        lock = self.lock.lock_path
+        return explained(self.folder, name, (lock, lock + ".soft"))
 
     def _check_writable(self) -> None:
         if not self.writable:

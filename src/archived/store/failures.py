@@ -1,0 +1,93 @@
+"""Why a write to a store failed, in the user's words: :func:`explained`.
+
+A commit can fail because the disk is full, because the system denies a file, the
+directory or the lock file, because the store's lock is held past the timeout, or on
+any other I/O error.  The low-level error says so badly or not at all (PyTables reports
+a full disk as ``HDF5ExtError: Problems creating the Array.``).  :func:`explained` turns
+each into a :class:`~archived.errors.CommitError` subclass naming the store, the entry
+and the resource that failed, with the original error chained; everything else
+(a value that cannot be archived, an invalid name, the user's own exception from an
+``archive_1`` hook) passes through unchanged.
+
+>>> import errno
+>>> try:
+...     with explained('/s', 'x', ('/s/.lock',)):
+...         raise OSError(errno.ENOSPC, 'No space left on device')
+... except DiskFullError as err:
+...     print(err.resource, '|', err)
+disk | could not write entry 'x' to the store '/s': the disk is full ([Errno 28] No ...
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from ..errors import (
+    ArchiveError,
+    CommitError,
+    CommitPermissionError,
+    CommitTimeout,
+    DiskFullError,
+    LockTimeout,
+)
+
+__all__ = ["explained", "disk_is_full"]
+
+_FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
+_DENIED = (errno.EACCES, errno.EPERM, errno.EROFS)
+# Free space below this after a failed HDF5 write means the write ran the disk full
+# (HDF5 writes until the system refuses, so a full disk is left with next to nothing).
+_NEARLY_FULL = 1 << 20
+
+
+@contextmanager
+def explained(store: str, entry: str, lock_files: Sequence[str] = ()) -> Iterator[None]:
+    """Raise a write's failure of a resource as a ``CommitError`` saying which one.
+
+    ``lock_files``: the lock files the write may take, so that a denied lock file is
+    reported as the lock (``resource='lock'``) rather than as the store's files.
+    """
+    try:
+        yield
+    except LockTimeout as err:
+        if isinstance(err, CommitError):
+            raise
+        raise CommitTimeout(store, entry, err.lock_file, err.timeout) from err
+    except ArchiveError:
+        raise
+    except OSError as err:
+        raise _explain(store, entry, err, lock_files) from err
+
+
+def disk_is_full(folder: str) -> bool:
+    """Whether the filesystem holding ``folder`` has (next to) no space left for us.
+
+    >>> import tempfile
+    >>> disk_is_full(tempfile.gettempdir())
+    False
+    """
+    try:
+        st = os.statvfs(folder)
+    except (OSError, AttributeError):
+        return False
+    return st.f_bavail * st.f_frsize < _NEARLY_FULL
+
+
+def _explain(store: str, entry: str, err: OSError, lock_files: Sequence[str]) -> CommitError:
+    code = err.errno
+    filename = err.filename if isinstance(err.filename, str) else None
+    if code in _FULL:
+        return DiskFullError(store, entry, f"the disk is full ({err})", code)
+    if code in _DENIED:
+        if filename is not None and filename in lock_files:
+            what = f"the lock file {filename!r} cannot be opened"
+            return CommitPermissionError(store, entry, "lock", f"{what} ({err})", code)
+        if code == errno.EROFS:
+            what = "the store is on a read-only filesystem"
+        else:
+            what = "permission denied"
+        return CommitPermissionError(store, entry, "permission", f"{what} ({err})", code)
+    return CommitError(store, entry, "io", str(err), code)
