@@ -87,6 +87,19 @@ def test_workers_missing_the_same_keys_together_compute_each_once(tmp_path, back
     assert computed(counter) == [0, 1, 2, 3]
 
 
+@pytest.mark.parametrize("locking", ["fcntl", "soft"])
+def test_racing_workers_leave_no_key_lock_file_once_entries_are_committed(tmp_path, locking):
+    store, counter = str(tmp_path / "s"), str(tmp_path / "count")
+    f = cached_work(store, locking=locking)
+    keys = list(range(6)) * 3
+    Parallel(n_jobs=2, backend="loky")(delayed(f)(x, counter, pause=0.05) for x in keys)
+    assert computed(counter) == list(range(6)) and len(f.dataset) == 6
+    assert os.listdir(os.path.join(store, ".keys")) == []
+    with pytest.raises(TypeError):  # a failing call leaves no lock file either
+        f(None, counter, pause="not a number")
+    assert os.listdir(os.path.join(store, ".keys")) == []
+
+
 def _call_in_child(store, counter, x, hang, locking):
     cached_work(store, locking=locking)(x, counter, hang=hang)
 

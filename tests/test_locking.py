@@ -174,3 +174,85 @@ def test_store_written_with_fcntl_locking_can_be_written_with_soft_locking(tmp_p
     soft.y = 2
     assert (DataSet("s", path=str(tmp_path)).x, soft.y) == (1, 2)
     assert not os.path.exists(tmp_path / "s" / ".lock.soft")
+
+
+# ---- lock files removed on release (per-key locks) -----------------------------------------
+
+REMOVING_COUNTER = """
+import os, sys
+from archived.store.locking import StoreLock
+path, log, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+for _ in range(n):
+    with StoreLock(path + ".lock", timeout=60, remove=True):
+        with open(path) as f:
+            value = int(f.read())
+        with open(log, "a") as f:
+            f.write(f"in {os.getpid()}\\n")
+        with open(path, "w") as f:
+            f.write(str(value + 1))
+        with open(log, "a") as f:
+            f.write(f"out {os.getpid()}\\n")
+"""
+
+
+def test_a_removing_lock_deletes_its_file_on_release_and_the_next_holder_makes_a_new_one(
+    tmp_path,
+):
+    path = str(tmp_path / "k.lock")
+    for _ in range(2):
+        with StoreLock(path, timeout=1, remove=True):
+            assert os.path.exists(path)
+        assert not os.path.exists(path)
+
+
+def _open_fds_on(path):
+    found = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            if os.readlink(f"/proc/self/fd/{fd}") in (path, path + " (deleted)"):
+                found.append(fd)
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc to see open files")
+def test_a_waiter_on_a_deleted_lock_file_never_holds_it_while_another_holds_the_new_file(
+    tmp_path,
+):
+    path = str(tmp_path / "k.lock")
+    first = StoreLock(path, timeout=5).acquire()
+    got = threading.Event()
+
+    def wait_for_it():
+        with StoreLock(path, timeout=None):
+            got.set()
+
+    waiter = threading.Thread(target=wait_for_it)
+    waiter.start()
+    while len(_open_fds_on(path)) < 2:  # the waiter has opened the file `first` holds
+        time.sleep(0.001)
+    os.unlink(path)  # what a removing holder does before it unlocks
+    with StoreLock(path, timeout=0):  # a new file of the same name, locked at once
+        first.release()  # the waiter can now lock the deleted file, and must let it go
+        time.sleep(0.3)
+        assert not got.is_set()
+    waiter.join(timeout=30)
+    assert got.is_set()
+
+
+def test_processes_with_removing_locks_never_overlap_and_leave_no_lock_file(tmp_path):
+    counter, log = tmp_path / "counter", tmp_path / "log"
+    counter.write_text("0")
+    procs = [
+        subprocess.Popen([sys.executable, "-c", REMOVING_COUNTER, str(counter), str(log), "60"])
+        for _ in range(4)
+    ]
+    for p in procs:
+        assert p.wait(timeout=120) == 0
+    assert counter.read_text() == "240"
+    lines = log.read_text().split("\n")[:-1]
+    assert len(lines) == 480
+    for enter, leave in zip(lines[::2], lines[1::2], strict=True):  # never interleaved
+        assert enter.split()[0] == "in" and leave == "out " + enter.split()[1]
+    assert not os.path.exists(str(counter) + ".lock")

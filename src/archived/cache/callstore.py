@@ -9,7 +9,7 @@ Layout inside the store directory (the DataSet's own files aside)::
 
     <prefix>_<16 hex>          the entry of one call: value = result, info = call record
     <prefix>_<16 hex>_failed   the record of the last failed attempt, removed on success
-    .keys/<entry>.lock         the compute-once lock of that entry (kept: see StoreLock)
+    .keys/<entry>.lock         the compute-once lock of that entry, there while it is held
 
 If two different keys share the 16 hex digits of an entry name, the second gets the name
 ``<prefix>_<16 hex>_<next 16 hex>``; a hit always compares the full 128-bit key and the
@@ -233,13 +233,15 @@ class CallStore:
         return getattr(self.dataset, name)
 
     def key_lock(self, name: str) -> StoreLock:
-        """The compute-once lock of entry ``name`` (not yet acquired)."""
+        """The compute-once lock of entry ``name`` (not yet acquired); its lock file is
+        deleted when it is released, so a store keeps no file per key it ever computed."""
         directory = os.path.join(self.dataset._path, ".keys")
         os.makedirs(directory, exist_ok=True)
         return StoreLock(
             os.path.join(directory, name + ".lock"),
             timeout=self.lock_timeout,
             soft=self.locking == "soft",
+            remove=True,
         )
 
     def commit(self, name: str, result: Any, info: dict[str, Any]) -> None:

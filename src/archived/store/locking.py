@@ -51,14 +51,18 @@ class StoreLock:
     """An exclusive, reentrant inter-process lock on the file ``lock_path``.
 
     Args:
-        lock_path: the lock file; created if missing, never deleted (deleting a lock
-            file under ``fcntl`` locking would let two writers lock two different files).
+        lock_path: the lock file; created if missing.
         timeout: seconds to wait for the lock; ``0`` tries once, ``None`` waits forever.
         soft: use a lock file instead of ``fcntl`` (for NFS and other shared
             filesystems where ``fcntl`` locks are unreliable).  The soft lock is the
             file ``lock_path + ".soft"``, present only while held: ``lock_path`` itself
             outlives every ``fcntl`` holder, so taking it as a soft lock would make a
             store once written with ``fcntl`` locking look locked forever.
+        remove: delete the lock file when the lock is released (for the many short-lived
+            per-key locks).  The holder deletes it while it still holds the lock, and every
+            acquirer checks, once it holds a lock, that the file it locked is still the
+            one at ``lock_path`` (else it locked a deleted file and tries again), so two
+            holders never lock two different files of one name.
 
     Use it as a context manager, or call :meth:`acquire` / :meth:`release`:
 
@@ -73,11 +77,17 @@ class StoreLock:
     """
 
     def __init__(
-        self, lock_path: str | os.PathLike[str], timeout: float | None = 60, *, soft: bool = False
+        self,
+        lock_path: str | os.PathLike[str],
+        timeout: float | None = 60,
+        *,
+        soft: bool = False,
+        remove: bool = False,
     ) -> None:
         self.lock_path = os.fspath(lock_path)
         self.timeout = timeout
         self.soft = soft
+        self.remove = remove
         self._thread_lock = threading.RLock()
         self._depth = 0
         self._pinned = False
@@ -190,30 +200,41 @@ class StoreLock:
             self._soft_lock = None
         else:
             assert self._fd is not None
+            if self.remove:
+                # while still held: a waiter that then locks this deleted file sees that
+                # it is no longer at lock_path and tries again
+                _unlink_quietly(self.lock_path)
             os.close(self._fd)  # closing the descriptor drops the flock
             self._fd = None
 
     def _acquire_fcntl(self, deadline: float | None) -> None:
         import fcntl
 
-        fd = _open_lock_file(self.lock_path)
         poll = _FIRST_POLL
-        try:
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    now = time.monotonic()
-                    if deadline is not None and now >= deadline:
-                        raise LockTimeout(self.lock_path, self.timeout or 0) from None
-                    pause = poll if deadline is None else min(poll, deadline - now)
-                    time.sleep(pause)
-                    poll = min(poll * 2, _LAST_POLL)
-        except BaseException:
+        while True:
+            fd = _open_lock_file(self.lock_path)
+            try:
+                while True:
+                    try:
+                        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        break
+                    except BlockingIOError:
+                        now = time.monotonic()
+                        if deadline is not None and now >= deadline:
+                            raise LockTimeout(self.lock_path, self.timeout or 0) from None
+                        pause = poll if deadline is None else min(poll, deadline - now)
+                        time.sleep(pause)
+                        poll = min(poll * 2, _LAST_POLL)
+                # lock, then verify: a holder that deletes the file (remove=True) does so
+                # while holding it, so the file locked here may be one already deleted
+                # while another process locks a new file of that name
+                if _same_file(fd, self.lock_path):
+                    self._fd = fd
+                    return
+            except BaseException:
+                os.close(fd)
+                raise
             os.close(fd)
-            raise
-        self._fd = fd
 
     def _acquire_soft(self) -> None:
         import filelock
@@ -243,3 +264,20 @@ def _open_lock_file(path: str) -> int:
             return os.open(path, os.O_RDONLY)
         except FileNotFoundError:
             raise denied from None
+
+
+def _same_file(fd: int, path: str) -> bool:
+    """Whether the open file ``fd`` is the file now at ``path``."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return False
+    own = os.fstat(fd)
+    return (st.st_dev, st.st_ino) == (own.st_dev, own.st_ino)
+
+
+def _unlink_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:  # gone already, or in a directory this user may not change: harmless
+        pass
