@@ -7,6 +7,9 @@ dry run unless ``--yes``) and ``export`` (parameters and scalar results as CSV).
 
 Exit codes: 0 success; 1 a failed operation (no store at PATH, no such entry, damage
 found by ``verify``); 2 bad arguments.  Errors go to stderr as ``archived: error: ...``.
+A reader that closes the pipe early (``archived ls | head``) ends the command quietly,
+with exit code 0.  ``--json`` (``ls``, ``ls --status``, ``show``, ``verify``, ``repair``)
+prints one JSON document instead of a table: see :mod:`archived.cli_json`.
 
 >>> import tempfile, os
 >>> from archived import archived
@@ -36,6 +39,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TextIO
 
+from . import cli_json
 from ._format import (
     format_duration,
     format_params,
@@ -72,7 +76,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        return int(args.run(args) or 0)
+        code = int(args.run(args) or 0)
+        sys.stdout.flush()  # a reader that went away shows here, not at interpreter exit
+        return code
+    except BrokenPipeError:  # `archived ls | head`: the reader has all it wanted
+        _drop_stdout()
+        return 0
     except UsageError as err:
         print(f"{_PROG} {args.command}: error: {err}", file=sys.stderr)
         return 2
@@ -81,6 +90,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _drop_stdout() -> None:
+    """Send what is left of stdout to /dev/null, so the flush at exit raises nothing."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real stdout (embedded, captured): nothing to flush
+        pass
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -110,22 +129,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="show the recorded sweeps: which points are done, failed or missing",
     )
     _safe_option(p)
+    _json_option(p)
     p = command("show", _show, "Show one entry: its info record and a summary of its value.")
     p.add_argument("name", metavar="NAME", help="the entry name (as listed by ls)")
     p.add_argument("--no-value", action="store_true", help="show the info only")
     _safe_option(p)
+    _json_option(p)
     p = command("verify", _verify, "Check every entry and data file of a store.")
     p.add_argument(
         "--safe",
         action="store_true",
         help="check entries without executing them (for stores you did not write)",
     )
-    command(
+    _json_option(p)
+    p = command(
         "repair",
         _repair,
         "Remove leftovers of crashed writers and orphaned data files (never an entry); "
         "exit 1 if problems remain (damaged entries are only reported).",
     )
+    _json_option(p)
     p = command(
         "prune",
         _prune,
@@ -198,7 +221,9 @@ def _stores_in(folder: str) -> list[str]:
 def _ls(args: argparse.Namespace) -> int:
     ds = _open(args)
     if args.status:
-        return _ls_status(ds, args.path)
+        return _ls_status(ds, args.path, args.json)
+    if args.json:
+        return _print_json(cli_json.ls_document(ds._path, _entries(ds)))
     rows, total = [], 0
     for entry in _entries(ds):
         total += entry.size
@@ -220,10 +245,13 @@ def _ls(args: argparse.Namespace) -> int:
     return 0
 
 
-def _ls_status(ds: Any, path: str) -> int:
+def _ls_status(ds: Any, path: str, as_json: bool = False) -> int:
     from .cache.sweeps import recorded_sweeps
 
     sweeps = list(recorded_sweeps(ds))
+    if as_json:
+        failed = [e for e in _entries(ds) if e.kind == "failed"]
+        return _print_json(cli_json.sweeps_document(ds._path, sweeps, failed))
     for status in sweeps:
         print(status)
         print()
@@ -251,6 +279,10 @@ def _show(args: argparse.Namespace) -> int:
         hint = f"; entries: {', '.join(names[:10])}{' ...' if len(names) > 10 else ''}"
         raise ArchiveError(f"no entry {name!r} in {args.path!r}{hint if names else ''}")
     entry = _Entry.read(ds, name)
+    if args.json:
+        with_value = not args.no_value and entry.kind not in ("failed", "damaged")
+        value = getattr(ds, name) if with_value else None
+        return _print_json(cli_json.show_document(ds._path, entry, value, with_value=with_value))
     print(f"entry     {name} ({entry.kind})")
     print(f"file      {entry.file} ({format_size(entry.size)} with its data files)")
     print(f"modified  {format_time(entry.time)}")
@@ -266,6 +298,9 @@ def _show(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     verify = _trust("verify")
     report = verify(_existing_store(args.path), safe=args.safe)
+    if args.json:
+        _print_json(cli_json.report_document("verify", report))
+        return 0 if report.ok else 1
     print(report)
     return 0 if report.ok else 1
 
@@ -273,6 +308,9 @@ def _verify(args: argparse.Namespace) -> int:
 def _repair(args: argparse.Namespace) -> int:
     repair = _trust("repair")
     report = repair(_existing_store(args.path))
+    if args.json:
+        _print_json(cli_json.report_document("repair", report))
+        return 0 if report.ok else 1
     print(report)
     return 0 if report.ok else 1
 
@@ -508,6 +546,19 @@ def _safe_option(p: argparse.ArgumentParser) -> None:
         help="read entries without executing them: refuse any source archived does not "
         "write (for stores you did not write)",
     )
+
+
+def _json_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON document instead of a table (schema: archived.cli_json)",
+    )
+
+
+def _print_json(document: dict[str, Any]) -> int:
+    print(cli_json.dumps(document))
+    return 0
 
 
 def _selection_options(p: argparse.ArgumentParser) -> None:

@@ -179,6 +179,9 @@ class PointStatus:
 class SweepStatus(Sequence[PointStatus]):
     """The status of every point of a sweep, in grid order; ``str()`` prints a table.
 
+    ``function`` is the function's identity, ``version`` the code version of the keys,
+    ``record`` the sweep record's entry name (for a sweep read from the store).
+
     >>> import tempfile, os
     >>> from archived import archived
     >>> f = archived(os.path.join(tempfile.mkdtemp(), "s"))(lambda n: n)
@@ -188,9 +191,18 @@ class SweepStatus(Sequence[PointStatus]):
     ({'done': 1, 'failed': 0, 'missing': 1}, [{'n': 2}])
     """
 
-    def __init__(self, function: str, points: list[PointStatus]) -> None:
+    def __init__(
+        self,
+        function: str,
+        points: list[PointStatus],
+        *,
+        version: str | None = None,
+        record: str | None = None,
+    ) -> None:
         self.function = function
         self.points = points
+        self.version = version
+        self.record = record
 
     def __getitem__(self, index: Any) -> Any:
         return self.points[index]
@@ -231,7 +243,10 @@ class SweepStatus(Sequence[PointStatus]):
         ]
         counts = ", ".join(f"{n} {state}" for state, n in self.counts().items())
         table = format_table(["PARAMETERS", "STATE", "TIME", "ERROR"], rows)
-        return f"sweep of {self.function}: {counts}\n{table}"
+        label = self.function
+        if self.record is not None:
+            label += f" (version {self.version}, record {self.record})"
+        return f"sweep of {label}: {counts}\n{table}"
 
     def __repr__(self) -> str:
         return f"<SweepStatus of {self.function}: {self.counts()}>"
@@ -254,6 +269,7 @@ def sweep_status(func: Any, grid: Grid) -> SweepStatus:
     return SweepStatus(
         func.identity,
         [point_status(dataset, func.prefix, call.key, call.parameters) for call in keyed],
+        version=func.version,
     )
 
 
@@ -311,9 +327,11 @@ def recorded_sweeps(dataset: Any) -> Iterator[SweepStatus]:
         except (KeyError, AttributeError, ArchiveError):
             continue  # deleted meanwhile, or damaged: verify reports it
         prefix = info.get("prefix", "")
-        label = f"{info.get('function')} (version {info.get('version')}, record {name})"
         yield SweepStatus(
-            label, [point_status(dataset, prefix, key, shown) for key, shown in points]
+            str(info.get("function")),
+            [point_status(dataset, prefix, key, shown) for key, shown in points],
+            version=None if info.get("version") is None else str(info.get("version")),
+            record=name,
         )
 
 
