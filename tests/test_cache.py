@@ -57,7 +57,7 @@ def test_each_call_is_one_entry_whose_info_records_the_call(store):
     [name] = list(ds)
     assert name.startswith("counted_f_")
     info = ds[name]
-    assert info["function"].endswith("counted.<locals>.f")
+    assert info["function"].startswith("test_cache.counted.<locals>.f@")
     assert info["parameters"] == {"x": 1, "y": 2, "scale": 0.5}
     assert info["version"] == f.version and info["status"] == "ok"
     assert info["host"] and info["pid"] == os.getpid()
@@ -220,14 +220,24 @@ def test_editing_the_source_makes_new_keys_and_keeps_old_results_as_stale(tmp_pa
         sys.modules.pop("experiment_mod", None)
 
 
-def test_version_pins_keys_across_edits(store):
-    first = archived(store, version="v1")(lambda x: x + 1)
+def test_version_pins_keys_across_edits(store, tmp_path, monkeypatch):
+    import importlib
+
+    module = tmp_path / "edited_experiment.py"
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    def load(body):
+        module.write_text(f"def run(x):\n    return {body}\n")
+        sys.modules.pop("edited_experiment", None)
+        importlib.invalidate_caches()
+        return importlib.import_module("edited_experiment").run
+
+    first = archived(store, version="v1")(load("x + 1"))
     assert first(1) == 2
-    second = archived(store, version="v1")(lambda x: x + 100)
-    # same qualname '<lambda>' and the same pinned version: the stored result is reused
-    assert second(1) == 2
-    third = archived(store, version="v2")(lambda x: x + 100)
-    assert third(1) == 101
+    # the same function edited, with the same pinned version: the stored result is reused
+    assert archived(store, version="v1")(load("x + 100"))(1) == 2
+    assert archived(store, version="v2")(load("x + 100"))(1) == 101
+    sys.modules.pop("edited_experiment", None)
 
 
 def test_exceptions_are_recorded_not_cached_and_the_next_call_retries(store):

@@ -58,10 +58,22 @@ def test_exception_pickles_with_type_message_and_attributes(err):
         (errors.CommitPermissionError, PermissionError),
         (errors.CommitTimeout, TimeoutError),
         (errors.CommitTimeout, errors.LockTimeout),
+        (errors.StoreNotFoundError, ValueError),  # what persist raised
     ],
 )
 def test_leaf_errors_are_also_the_builtin_a_user_expects(cls, builtin):
     assert issubclass(cls, ArchiveError) and issubclass(cls, builtin)
+
+
+def test_code_written_for_persist_catches_a_missing_store_as_value_error(tmp_path):
+    from archived import DataSet
+
+    try:
+        DataSet("missing", path=str(tmp_path))
+    except ValueError as err:
+        assert isinstance(err, FileNotFoundError) and "missing" in str(err)
+    else:
+        raise AssertionError("opening a missing store read-only must raise")
 
 
 def test_import_archived_does_not_import_pytables_or_joblib():

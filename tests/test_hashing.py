@@ -12,7 +12,8 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 
-from archived.cache.hashing import hash_call, hash_value, readable
+from archived.cache.hashing import hash_call, hash_value
+from archived.cache.recorded import readable
 from archived.errors import UnkeyableArgumentError
 
 SAMPLE = {
@@ -207,11 +208,12 @@ def test_archive_1_args_given_as_pairs_are_keyed_like_a_dict():
     "value, where",
     [
         (object(), "type 'object'"),
-        (lambda: 1, "type 'function'"),
         ({"a": [1, iter([])]}, "at cfg['a'][1]"),
-        ({"k": {1: {open}}}, "at cfg['k'][1] item"),
-        (np.ma.masked_array([1, 2]), "numpy.ma.MaskedArray"),
+        ({"k": {1: {__import__("threading").Lock()}}}, "at cfg['k'][1] item"),
+        ((i for i in []), "used up when read"),
+        (__import__("io").StringIO("x"), "open file"),
     ],
+    ids=["object", "iterator", "lock", "generator", "file"],
 )
 def test_unkeyable_values_raise_naming_the_parameter_and_where(value, where):
     with pytest.raises(UnkeyableArgumentError) as info:
@@ -259,7 +261,7 @@ def test_call_key_names_the_parameter_that_cannot_be_keyed():
 
 def test_readable_keeps_builtins_and_summarizes_large_arrays():
     assert readable({"a": [1, (2.5, None)], "b": {1, 2}}) == {"a": [1, (2.5, None)], "b": {1, 2}}
-    assert readable(np.int16(7)) == 7 and type(readable(np.int16(7))) is int
+    assert readable(np.int16(7)) == 7 and type(readable(np.int16(7))) is np.int16
     big = readable(np.zeros((30, 2), dtype=np.float32))
     assert big.startswith("ndarray(dtype=float32, shape=(30, 2), key=")
     assert readable(Color.BLUE) == "Color.BLUE"
@@ -302,8 +304,18 @@ def test_pandas_frames_and_series_are_keyed_by_labels_dtypes_and_values():
     assert hash_value(multi) == hash_value(multi.copy())
 
 
-def test_pandas_values_that_are_python_objects_without_a_key_are_refused():
+def test_pandas_object_columns_holding_timestamps_are_keyed_by_value():
     pd = pytest.importorskip("pandas")
-    frame = pd.DataFrame({"when": [pd.Timestamp("2020-01-01"), None]}, dtype=object)
-    with pytest.raises(UnkeyableArgumentError, match=r"df\.iloc\[:, 0\]"):
-        hash_value(frame, parameter="df")
+
+    def frame(day):
+        return pd.DataFrame({"when": [pd.Timestamp(day), None]}, dtype=object)
+
+    assert hash_value(frame("2020-01-01")) == hash_value(frame("2020-01-01"))
+    assert hash_value(frame("2020-01-01")) != hash_value(frame("2020-01-02"))
+
+
+def test_pandas_categories_are_part_of_the_key():
+    pd = pytest.importorskip("pandas")
+    a = pd.Series(["x", "y"], dtype=pd.CategoricalDtype(["x", "y"]))
+    b = pd.Series(["x", "y"], dtype=pd.CategoricalDtype(["x", "y", "z"]))
+    assert hash_value(a) != hash_value(b)

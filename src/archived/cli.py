@@ -21,7 +21,7 @@ prints one JSON document instead of a table: see :mod:`archived.cli_json`.
 3.0
 >>> main(["ls", store])
 NAME                     KIND    FUNCTION             PARAMETERS  SIZE   DATE
-energy_...  result  archived.cli.energy  mu=1.5  ...
+energy_...  result  archived.cli.energy...  mu=1.5  ...
 1 entry, ... B
 0
 >>> main(["ls", "/no/such/store"])  # the message goes to stderr

@@ -162,11 +162,16 @@ class ReadOnlyError(ArchiveError, ValueError):
         super().__init__(message)
 
 
-class StoreNotFoundError(ArchiveError, FileNotFoundError):
+class StoreNotFoundError(ArchiveError, FileNotFoundError, ValueError):
     """A store that does not exist was opened for reading.
+
+    It is a ``FileNotFoundError``, and a ``ValueError`` as persist raised, so code
+    written for either catches it.
 
     >>> str(StoreNotFoundError("/tmp/nowhere"))
     "no DataSet at '/tmp/nowhere' (open it with mode='w' to create it)"
+    >>> issubclass(StoreNotFoundError, ValueError), issubclass(StoreNotFoundError, OSError)
+    (True, True)
     """
 
     def __init__(self, path: str) -> None:
@@ -279,18 +284,36 @@ class CommitTimeout(CommitError, LockTimeout):
 
 
 class UnkeyableArgumentError(ArchiveError, TypeError):
-    """An argument of a cached call cannot be turned into a deterministic key.
+    """An argument of a cached call cannot be turned into a faithful key.
 
-    >>> str(UnkeyableArgumentError("rng", "generator"))
-    "cannot key parameter 'rng' of type 'generator'; pass ignore=('rng',) to leave it out"
+    The message says why and what to do; it never suggests leaving out a parameter that
+    may change the result.
+
+    >>> print(UnkeyableArgumentError("rng", "generator", "it is an iterator, used up when read"))
+    cannot key parameter 'rng' of type 'generator' (it is an iterator, used up when read).
+    Pass a value archived can key, or give the class an __archived_key__() method returning
+    what decides its results.  Only if 'rng' cannot change the result (a logger, a progress
+    bar) may it be left out of the key, with ignore=('rng',).
     """
 
-    def __init__(self, parameter: str, type_name: str, reason: str = "") -> None:
+    def __init__(
+        self,
+        parameter: str,
+        type_name: str,
+        reason: str = "",
+        *,
+        advice: str = "",
+        what: str = "parameter",
+    ) -> None:
         self.parameter = parameter
         self.type_name = type_name
         self.reason = reason
         tail = f" ({reason})" if reason else ""
-        super().__init__(
-            f"cannot key parameter {parameter!r} of type {type_name!r}{tail}; "
-            f"pass ignore=({parameter!r},) to leave it out"
+        advice = advice or (
+            "Pass a value archived can key, or give the class an __archived_key__() method "
+            "returning\nwhat decides its results.  "
+            f"Only if {parameter!r} cannot change the result (a logger, a progress\n"
+            f"bar) may it be left out of the key, with ignore=({parameter!r},)"
         )
+        head = f"cannot key {what} {parameter!r} of type {type_name!r}{tail}"
+        super().__init__(f"{head}.\n{advice}.")

@@ -39,7 +39,8 @@ from typing import Any, TypeVar
 
 from ..errors import DamagedEntryError
 from .callstore import CallStore, call_info
-from .hashing import hash_call, readable
+from .hashing import hash_call
+from .recorded import readable
 
 __all__ = ["CallKey", "key_call", "Attempt", "begin", "cached_call", "is_stored"]
 

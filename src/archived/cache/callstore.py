@@ -25,7 +25,6 @@ call's readable parameters, so a collision can never return another call's resul
 from __future__ import annotations
 
 import functools
-import math
 import os
 import platform
 import socket
@@ -38,6 +37,7 @@ from typing import Any
 
 from ..errors import InvalidNameError
 from ..store.locking import StoreLock
+from .recorded import legacy_view, same_parameters
 
 __all__ = ["CallStore", "Found", "StoredCall", "call_info"]
 
@@ -189,7 +189,9 @@ class CallStore:
                 return Found(name, False)
             stored_key, stored_parameters = recorded
             if stored_key == key:
-                if _same(stored_parameters, parameters):
+                if same_parameters(stored_parameters, parameters) or same_parameters(
+                    stored_parameters, legacy_view(parameters)
+                ):
                     return Found(name, True)
                 warnings.warn(
                     f"entry {name!r} has the key of this call but other parameters "
@@ -331,28 +333,3 @@ def call_info(
 @functools.lru_cache(maxsize=1)
 def _host() -> str:
     return socket.gethostname()
-
-
-def _same(stored: Any, current: Any) -> bool:
-    """Whether recorded parameters equal the call's: same types, floats by value with
-    ``0.0`` and ``-0.0`` apart and NaN equal to NaN.
-
-    >>> _same({"x": [1, 0.0]}, {"x": [1, -0.0]}), _same(float("nan"), float("nan"))
-    (False, True)
-    """
-    kind = type(stored)
-    if kind is not type(current):
-        return False
-    if kind is float:
-        if stored != stored:
-            return bool(current != current)
-        return bool(stored == current and math.copysign(1, stored) == math.copysign(1, current))
-    if kind is complex:
-        return _same(stored.real, current.real) and _same(stored.imag, current.imag)
-    if kind in (list, tuple):
-        return len(stored) == len(current) and all(map(_same, stored, current))
-    if kind is dict:
-        return stored.keys() == current.keys() and all(
-            _same(stored[k], current[k]) for k in stored
-        )
-    return bool(stored == current)

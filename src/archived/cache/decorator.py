@@ -14,9 +14,16 @@ Three spellings, one name:
   block's *parameters* when ``archived(path, ...)`` is used in a ``with`` statement (see
   :mod:`archived.cache.record`; :func:`archived.cache.record.record` takes options too).
 
-A call is keyed by the function's identity (module and qualified name), its code version
-(a digest of its source, or ``version=``) and its arguments bound to the signature with
-defaults applied, so ``f(1)``, ``f(x=1)`` and ``f(1, 2)`` with default ``y=2`` are one key.
+A call is keyed by the function's identity (module and qualified name, made unique for
+lambdas, nested and interactively defined functions: see :mod:`archived.cache.funcinfo`),
+its code version (a digest of its source, or ``version=``) and its arguments bound to the
+signature with defaults applied, so
+``f(1)``, ``f(x=1)`` and ``f(1, 2)`` with default ``y=2`` are one key.  Arguments are keyed
+by content (:mod:`archived.cache.hashing`); a method's ``self`` too, so ``Model(3).run(2)``
+and ``Model(5).run(2)`` are two calls.  A nested function's identity includes the values
+of the variables it closes over, as they are when it is decorated: ``make(2)`` and
+``make(3)`` of a factory ``make(p)`` returning a decorated ``lambda x: x**p`` are two
+functions.
 A hit loads only that entry; a miss runs the function, then commits result and info in one
 atomic write (the call protocol of :mod:`archived.cache.calls`, shared with blocks and
 sweeps).  An entry that cannot be read back (a data file deleted by hand, say) is
@@ -66,6 +73,7 @@ from typing import Any, TypeVar, overload
 from .calls import CallKey, cached_call, is_stored, key_call
 from .callstore import CallStore, StoredCall
 from .funcinfo import ArgumentBinder, code_version, entry_prefix, function_identity
+from .hashing import closure_digest
 
 __all__ = ["archived", "CachedFunction", "default_store_path"]
 
@@ -200,7 +208,7 @@ class CachedFunction:
         self._binder = ArgumentBinder(self.signature)
         self.ignore = tuple(ignore)
         self._check_ignore()
-        self.identity = function_identity(func)
+        self.identity = function_identity(func) + closure_digest(func)
         self.version = str(version) if version is not None else code_version(func)
         self.prefix = entry_prefix(getattr(func, "__qualname__", "function"))
         self.store = CallStore(
@@ -228,6 +236,10 @@ class CachedFunction:
         ({'x': 1, 'y': 2}, 32, True)
         """
         return key_call(self.identity, self.version, self.prefix, self.bind(*args, **kwargs))
+
+    def __archived_key__(self) -> tuple[str, str]:
+        """A cached function passed as an argument is keyed by identity and version."""
+        return (self.identity, self.version)
 
     def bind(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
         """The call's parameters: arguments bound to the signature, defaults applied,

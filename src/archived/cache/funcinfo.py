@@ -1,20 +1,28 @@
 """Who a cached function is and which version of its code made a result.
 
-* :func:`function_identity` names a function the same way in every process: its module and
-  qualified name.  A function defined in a script run as ``__main__`` is named after the
-  script's file, so running the script and importing it give the same keys.
+* :func:`function_identity` names a function the same way in every process and run: its
+  module and qualified name.  A function defined in a script run as ``__main__`` is named
+  after the script's file, so running the script and importing it give the same keys.
+  Where a module and qualified name do not tell functions apart, more is added: a
+  nested function (``outer.<locals>.f``) gets the line of its ``def`` (two nested
+  ``f`` of one function are two functions), and a lambda, or a function defined
+  interactively (a REPL, a notebook cell, ``exec``), gets its :func:`code_fingerprint`:
+  two lambdas of one module, or two notebook cells defining ``f``, are two functions.
+  Neither depends on a process id, a temporary file name or a memory address, so the
+  identity stays the same from one run of a script (or a notebook) to the next.
 * :func:`code_version` is a short digest of the function's source text from its ``def`` line
   on (the decorator lines above it do not count, so moving a function to another store
   keeps its keys).  Any edit of the body, even of a comment, is a new version: nothing is
   normalized, so two versions are never confused.  Functions without source (built in a
-  REPL or by ``exec``) are versioned by their compiled code instead.
+  REPL or by ``exec``) are versioned by their :func:`code_fingerprint` instead.
 * :func:`entry_prefix` turns a qualified name into the leading part of the store's entry
   names (an identifier that does not start with ``_``).
 
+>>> import json
+>>> function_identity(json.dumps)
+'json.dumps'
 >>> def f(x):
 ...     return x + 1
->>> function_identity(f).endswith(".f")
-True
 >>> len(code_version(f))
 16
 """
@@ -22,30 +30,105 @@ True
 from __future__ import annotations
 
 import inspect
-import marshal
 import os
 import re
 import sys
+import types
 from collections.abc import Callable
 from typing import Any
 
 import xxhash
 
-__all__ = ["function_identity", "code_version", "entry_prefix", "ArgumentBinder"]
+__all__ = [
+    "function_identity",
+    "code_version",
+    "code_fingerprint",
+    "entry_prefix",
+    "ArgumentBinder",
+]
 
 
 def function_identity(func: Callable[..., Any]) -> str:
-    """Return ``"<module>.<qualname>"`` for ``func``, with ``__main__`` named after its file.
+    """Return ``"<module>.<qualname>"`` for ``func``, with ``__main__`` named after its file,
+    plus ``@<line>`` for a nested function and ``#<fingerprint>`` for a lambda or a
+    function defined interactively.
 
     >>> import json
     >>> function_identity(json.dumps)
     'json.dumps'
+    >>> square, cube = (lambda x: x * x), (lambda x: x**3)
+    >>> function_identity(square) != function_identity(cube)
+    True
+    >>> function_identity(square).split("#")[0]
+    '...<lambda>'
     """
     module = getattr(func, "__module__", None) or "unknown"
     if module == "__main__":
         module = _script_name(func)
-    qualname = getattr(func, "__qualname__", None) or getattr(func, "__name__", "function")
-    return f"{module}.{qualname}"
+    qualname: str = (
+        getattr(func, "__qualname__", None) or getattr(func, "__name__", None) or "function"
+    )
+    base = f"{module}.{qualname}"
+    code = getattr(inspect.unwrap(func), "__code__", None)
+    if code is None:
+        return base
+    if "<lambda>" in qualname or _interactive(func, code):
+        return f"{base}#{code_fingerprint(code)[:12]}"
+    if "<locals>" in qualname:
+        return f"{base}@{code.co_firstlineno}"
+    return base
+
+
+def code_fingerprint(code: types.CodeType) -> str:
+    """16 hex digits of what a code object does: its bytecode, constants (nested code
+    included), names and argument layout; not its file name or line numbers, so the
+    same code defined anywhere, in any run, has the same fingerprint (within one Python
+    version: bytecode changes between versions).
+
+    >>> f = lambda x: x + 1  # noqa: E731
+    >>> g = lambda x: x + 1  # noqa: E731
+    >>> code_fingerprint(f.__code__) == code_fingerprint(g.__code__)
+    True
+    >>> code_fingerprint(f.__code__) == code_fingerprint((lambda x: x + 2).__code__)
+    False
+    """
+    hasher = xxhash.xxh3_64()
+    _feed_code(hasher, code)
+    return hasher.hexdigest()
+
+
+def _feed_code(hasher: Any, code: types.CodeType) -> None:
+    parts = (
+        code.co_argcount,
+        code.co_posonlyargcount,
+        code.co_kwonlyargcount,
+        code.co_flags,
+        code.co_names,
+        code.co_varnames,
+        code.co_freevars,
+        code.co_cellvars,
+    )
+    hasher.update(repr(parts).encode("utf-8", "surrogatepass"))
+    hasher.update(len(code.co_code).to_bytes(8, "little") + code.co_code)
+    for const in code.co_consts:
+        _feed_const(hasher, const)
+
+
+def _feed_const(hasher: Any, const: Any) -> None:
+    if isinstance(const, types.CodeType):
+        hasher.update(b"<code>")
+        _feed_code(hasher, const)
+    elif isinstance(const, (tuple, frozenset)):
+        items = list(const)
+        if isinstance(const, frozenset):  # its iteration order depends on the hash seed
+            items.sort(key=repr)
+        hasher.update(f"<{type(const).__name__} {len(items)}>".encode())
+        for item in items:
+            _feed_const(hasher, item)
+    else:
+        text = repr(const) if not isinstance(const, float) else const.hex()
+        data = f"{type(const).__name__}:{text}".encode("utf-8", "surrogatepass")
+        hasher.update(len(data).to_bytes(8, "little") + data)
 
 
 def code_version(func: Callable[..., Any]) -> str:
@@ -66,7 +149,7 @@ def code_version(func: Callable[..., Any]) -> str:
                 f"cannot read the source of {function_identity(func)!r} to version its "
                 "results; pass version='...' to pin one"
             ) from None
-        data = b"code:" + marshal.dumps(code)
+        data = b"code:" + code_fingerprint(code).encode()  # never its file name: see there
     else:
         data = b"source:" + "".join(_without_decorators(lines)).encode("utf-8")
     return xxhash.xxh3_64_hexdigest(data)
@@ -139,6 +222,24 @@ def _without_decorators(lines: list[str]) -> list[str]:
         if stripped.startswith(("def ", "async def ", "class ")):
             return lines[i:]
     return lines
+
+
+def _interactive(func: Callable[..., Any], code: types.CodeType) -> bool:
+    """Whether ``func`` was defined with no file to name it by: at a REPL prompt, in a
+    notebook cell (its code names a temporary file that is not ``__main__``'s), by
+    ``exec`` or ``compile`` of a string."""
+    filename = code.co_filename
+    if filename.startswith("<"):
+        return True
+    if getattr(func, "__module__", None) != "__main__":
+        return False
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    if not main_file:
+        return True
+    try:
+        return not os.path.samefile(filename, main_file)
+    except OSError:
+        return True
 
 
 def _script_name(func: Callable[..., Any]) -> str:

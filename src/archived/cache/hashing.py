@@ -18,17 +18,22 @@ What can be keyed, and how:
 * ``set`` and ``frozenset`` regardless of order.
 * numpy arrays (and memory maps) by dtype (with byte order), shape and content.  The
   content of a C-contiguous array is hashed in place, without a copy; object arrays are
-  keyed item by item.  Numpy scalars by dtype and bits.  Other ndarray subclasses (masked
-  arrays, matrices) carry more than their content and are refused.
+  keyed item by item.  Numpy scalars by dtype and bits: ``np.float64(1.0)`` and ``1.0``
+  are two keys (they can compute different results: ``np.float64(1.0) / 0`` is ``inf``,
+  ``1.0 / 0`` raises).
 * ``enum.Enum`` members by class and name, ``pathlib`` paths, ``range`` and ``slice``.
-* pandas ``Index``, ``Series`` and ``DataFrame`` by class, labels, dtypes and values
-  (values pandas can only give as Python objects, such as ``Timestamp`` or ``NA`` in
-  object columns, are refused).
+* pandas ``Index``, ``Series`` and ``DataFrame`` by class, labels, dtypes (a categorical's
+  categories too) and values.
 * Objects with an ``archive_1()`` method by their class and the ``(rep, args, imports)`` it
   returns, so two objects that would be archived identically share a key.
+* Everything else through :mod:`archived.cache.objectkeys`: a class's own
+  ``__archived_key__()``, dates and times, ``Decimal``, ``Fraction``, masked arrays, xarray
+  objects, functions, and any other object by its class and state (dataclasses, attrs
+  classes, NamedTuples, the ``self`` of a method).
 
-Anything else raises :class:`~archived.errors.UnkeyableArgumentError` naming the parameter
-and where in it the value sits; a wrong key is never made up from an address.
+What cannot be keyed faithfully raises :class:`~archived.errors.UnkeyableArgumentError`
+naming the parameter and where in it the value sits; a wrong key is never made up from
+an address.
 
 >>> hash_value((1, 2.5, "a")) == hash_value((1, 2.5, "a"))
 True
@@ -42,19 +47,21 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import math
 import pathlib
 import struct
 from collections import OrderedDict
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import Any, NoReturn
 
 import xxhash
 
 from ..errors import UnkeyableArgumentError
+from .objectkeys import KEY_METHOD, closure_values, feed_object
 
-__all__ = ["hash_value", "hash_call", "readable"]
+__all__ = ["hash_value", "hash_call", "closure_digest", "loose_key", "content_key"]
 
 _CANONICAL_NAN = struct.pack("<d", math.nan)
 
@@ -96,8 +103,8 @@ def hash_call(
 
     ``parameters`` maps parameter names to values (the bound arguments, defaults applied);
     the order of the names does not matter.  If ``array_keys`` is a dict, the key of every
-    numpy array met is stored in it under the array's ``id()``, so :func:`readable` can
-    name arrays without hashing them a second time.
+    numpy array met is stored in it under the array's ``id()``, so
+    :func:`~archived.cache.recorded.readable` can name arrays without hashing them again.
 
     >>> k = hash_call("mod.f", "v1", {"x": 1, "y": 2})
     >>> k == hash_call("mod.f", "v1", {"y": 2, "x": 1})
@@ -117,64 +124,56 @@ def hash_call(
     return hasher.hexdigest()
 
 
-def readable(
-    value: Any, *, array_items: int = 20, array_keys: dict[int, str] | None = None
-) -> Any:
-    """Return ``value`` as plain builtins a person can read in an entry's info record.
+def closure_digest(func: Any) -> str:
+    """``""``, or ``"/<12 hex>"`` keying the variables a nested function closes over, as
+    they are now: appended to its identity, so functions made by one factory with other
+    values are other functions.  A variable not assigned yet (the function's own name,
+    for recursion) is left out.
 
-    Builtin containers and scalars are kept as they are (recursively); numpy scalars become
-    their Python value; arrays with at most ``array_items`` items become their ``repr``,
-    larger ones a summary with dtype, shape and content key (taken from ``array_keys``, as
-    filled by :func:`hash_call`, when there); other keyable objects a descriptive string.
-    The result is for reading and comparing, not for rebuilding.
-
-    >>> readable({"n": 3, "xs": (1.5, None)})
-    {'n': 3, 'xs': (1.5, None)}
-    >>> import numpy as np
-    >>> readable(np.float32(0.5)), readable(np.arange(3))
-    (0.5, 'array([0, 1, 2])')
-    >>> readable(np.zeros((100, 100)))
-    'ndarray(dtype=float64, shape=(100, 100), key=...)'
+    >>> def make(p):
+    ...     return lambda x: x**p
+    >>> closure_digest(make(2)) != closure_digest(make(3)), closure_digest(len)
+    (True, '')
     """
-    import numpy as np
+    values = closure_values(func)
+    if not values:
+        return ""
+    hasher = xxhash.xxh3_128()
+    encoder = _Encoder("")
+    for name in sorted(values):
+        hasher.update(_text(b"Y", name))
+        encoder.parameter = name
+        try:
+            encoder.feed(hasher, values[name], name)
+        except UnkeyableArgumentError as err:
+            where = getattr(func, "__qualname__", "the function")
+            raise UnkeyableArgumentError(
+                name,
+                err.type_name,
+                err.reason,
+                advice=(
+                    f"{where} reads {name!r} from its enclosing function, so its value is part "
+                    f"of {where}'s identity; pass it as an argument instead"
+                ),
+                what="variable",
+            ) from None
+    return "/" + hasher.hexdigest()[:12]
 
-    def inner(item: Any) -> Any:
-        return readable(item, array_items=array_items, array_keys=array_keys)
 
-    kind = type(value)
-    if value is None or kind in (bool, int, float, complex, str, bytes):
-        return value
-    if kind in (list, tuple):
-        return kind(inner(item) for item in value)
-    if kind in (set, frozenset):
-        items = [inner(item) for item in value]
-        return kind(items) if all(_is_hashable(item) for item in items) else items
-    if kind is dict or kind is OrderedDict:
-        return {(k if _is_hashable(k) else repr(k)): inner(v) for k, v in value.items()}
-    if kind is bytearray:
-        return bytes(value)
-    if isinstance(value, np.generic):
-        return value.item() if value.dtype.kind in "biufc" else repr(value)
-    if kind is np.ndarray or kind is np.memmap:
-        if value.size <= array_items and value.dtype.kind != "O":
-            return repr(value)
-        if value.dtype.hasobject:
-            key = hash_value(value)
-        else:
-            key = (array_keys or {}).get(id(value)) or _content_key(value)
-        return f"ndarray(dtype={value.dtype}, shape={value.shape}, key={key[:16]})"
-    if isinstance(value, enum.Enum):
-        return f"{kind.__qualname__}.{value.name}"
-    if isinstance(value, pathlib.PurePath):
-        return str(value)
-    if kind in (range, slice):
-        return repr(value)
-    if callable(getattr(value, "archive_1", None)):
-        rep, args, _ = value.archive_1()
-        return f"{rep} with {inner(_as_mapping(args))!r}"
-    if _pandas_kind(value) is not None:
-        return f"{kind.__name__}(shape={value.shape}, key={hash_value(value)[:16]})"
-    return f"<{kind.__module__}.{kind.__qualname__}>"
+def loose_key(value: Any) -> str:
+    """A key under which numbers of different types but equal values meet (``1``,
+    ``1.0``, ``True``, ``np.float64(1.0)``); for telling a user about near misses, never
+    for finding results.
+
+    >>> import numpy as np
+    >>> loose_key({"x": 1.0, "n": [2]}) == loose_key({"x": np.float64(1), "n": [2.0]})
+    True
+    >>> loose_key({"x": 1.0}) == loose_key({"x": 1.5})
+    False
+    """
+    hasher = xxhash.xxh3_128()
+    _Encoder("value", loose=True).feed(hasher, value, "value")
+    return hasher.hexdigest()
 
 
 def _pandas_kind(value: Any) -> str | None:
@@ -188,14 +187,6 @@ def _pandas_kind(value: Any) -> str | None:
 
 
 _PANDAS_KINDS = ("Index", "Series", "DataFrame")
-
-
-def _is_hashable(value: Any) -> bool:
-    try:
-        hash(value)
-    except TypeError:
-        return False
-    return True
 
 
 def _length(n: int) -> bytes:
@@ -218,15 +209,24 @@ class _Encoder:
     ``path`` strings say where in the parameter a value sits (``cfg['a'][2]``) for errors.
     """
 
-    def __init__(self, parameter: str, array_keys: dict[int, str] | None = None) -> None:
+    def __init__(
+        self, parameter: str, array_keys: dict[int, str] | None = None, *, loose: bool = False
+    ) -> None:
         self.parameter = parameter
         self.array_keys = array_keys
+        self.loose = loose
         self.active: set[int] = set()  # ids of the containers being encoded, for cycles
+        # objects being encoded -> their depth: an object met inside itself is keyed as a
+        # reference back to that depth (objects may refer to each other; data may not)
+        self.objects: dict[int, int] = {}
 
     def feed(self, hasher: Any, value: Any, path: str) -> None:
         kind = type(value)
         simple = _SIMPLE.get(kind)
         if simple is not None:
+            if self.loose and kind in _NUMBERS:
+                hasher.update(_loose_number(value))
+                return
             hasher.update(simple(value))
             return
         if value is None:
@@ -242,9 +242,26 @@ class _Encoder:
         self.feed(hasher, value, path)
         return hasher.digest()
 
+    def seen(self, value: Any, hasher: Any) -> bool:
+        """Feed a reference back if ``value`` is an object being encoded already."""
+        depth = self.objects.get(id(value))
+        if depth is None:
+            return False
+        hasher.update(b"R" + _length(depth))
+        return True
+
+    @contextlib.contextmanager
+    def inside(self, value: Any, hasher: Any) -> Iterator[None]:
+        """Encode the parts of the object ``value`` (for :meth:`seen`)."""
+        self.objects[id(value)] = len(self.objects)
+        try:
+            yield
+        finally:
+            del self.objects[id(value)]
+
     def _container(self, hasher: Any, value: Any, path: str) -> None:
         if id(value) in self.active:
-            self._refuse(value, path, "it contains itself (a reference cycle)")
+            self.refuse(value, path, "it contains itself (a reference cycle)")
         self.active.add(id(value))
         try:
             kind = type(value)
@@ -275,7 +292,10 @@ class _Encoder:
         if kind is np.ndarray or kind is np.memmap:
             self._array(hasher, value, path)
         elif isinstance(value, np.generic):
-            hasher.update(_text(b"g", value.dtype.str) + np.asarray(value).tobytes())
+            if self.loose and value.dtype.kind in "biufc":
+                hasher.update(_loose_number(value))
+            else:
+                hasher.update(_text(b"g", value.dtype.str) + np.asarray(value).tobytes())
         elif isinstance(value, enum.Enum):
             hasher.update(_text(b"E", f"{kind.__module__}.{kind.__qualname__}"))
             hasher.update(_text(b"e", value.name))
@@ -290,12 +310,14 @@ class _Encoder:
             hasher.update(b"/")
             for part in (value.start, value.stop, value.step):
                 self.feed(hasher, part, f"{path} slice bound")
+        elif hasattr(kind, KEY_METHOD) or isinstance(value, type):
+            feed_object(self, hasher, value, path)
         elif callable(getattr(value, "archive_1", None)):
             self._archivable(hasher, value, path)
         elif _pandas_kind(value) is not None:
             self._pandas(hasher, value, path)
         else:
-            self._refuse(value, path, "")
+            feed_object(self, hasher, value, path)
 
     def _pandas(self, hasher: Any, value: Any, path: str) -> None:
         """A pandas Index, Series or DataFrame: its class, labels, dtypes and values."""
@@ -303,29 +325,42 @@ class _Encoder:
         hasher.update(_text(b"D", f"{type(value).__module__}.{type(value).__qualname__}"))
         if kind == "Index":
             self.feed(hasher, list(value.names), f"{path}.names")
-            hasher.update(_text(b"s", str(value.dtype)))
+            self._pandas_dtype(hasher, value.dtype, path)
             self._array(hasher, value.to_numpy(), path)
         elif kind == "Series":
             self.feed(hasher, value.name, f"{path}.name")
             self._pandas(hasher, value.index, f"{path}.index")
-            hasher.update(_text(b"s", str(value.dtype)))
+            self._pandas_dtype(hasher, value.dtype, path)
             self._array(hasher, value.to_numpy(), path)
         else:
             self._pandas(hasher, value.columns, f"{path}.columns")
             self._pandas(hasher, value.index, f"{path}.index")
             for i in range(value.shape[1]):
                 column = value.iloc[:, i]
-                hasher.update(_text(b"s", str(column.dtype)))
+                self._pandas_dtype(hasher, column.dtype, path)
                 self._array(hasher, column.to_numpy(), f"{path}.iloc[:, {i}]")
 
-    def _array(self, hasher: Any, value: Any, path: str) -> None:
+    def _pandas_dtype(self, hasher: Any, dtype: Any, path: str) -> None:
+        hasher.update(_text(b"s", str(dtype)))
+        categories = getattr(dtype, "categories", None)
+        if categories is not None:  # str() says only "category"
+            self._pandas(hasher, categories, f"{path} categories")
+            self.feed(hasher, bool(dtype.ordered), f"{path} categories")
 
+    def _array(self, hasher: Any, value: Any, path: str) -> None:
         dtype = value.dtype
+        if self.loose and dtype.kind in "biufc":
+            import numpy as np
+
+            value = np.asarray(value, dtype=complex)
+            hasher.update(b"n" + _length(value.ndim) + b"".join(_length(n) for n in value.shape))
+            hasher.update(bytes.fromhex(content_key(value)))
+            return
         hasher.update(_text(b"a", dtype.str if dtype.fields is None else repr(dtype.descr)))
         hasher.update(_length(value.ndim) + b"".join(_length(n) for n in value.shape))
         if dtype.hasobject:
             if id(value) in self.active:
-                self._refuse(value, path, "it contains itself (a reference cycle)")
+                self.refuse(value, path, "it contains itself (a reference cycle)")
             self.active.add(id(value))
             try:
                 for i, item in enumerate(value.flat):
@@ -333,7 +368,7 @@ class _Encoder:
             finally:
                 self.active.discard(id(value))
             return
-        content = _content_key(value)
+        content = content_key(value)
         hasher.update(bytes.fromhex(content))
         if self.array_keys is not None:
             self.array_keys[id(value)] = content
@@ -342,14 +377,15 @@ class _Encoder:
         try:
             rep, args, imports = value.archive_1()
         except Exception as err:  # the object's own method failed: not our key to guess
-            self._refuse(value, path, f"its archive_1() raised {err!r}")
+            self.refuse(value, path, f"its archive_1() raised {err!r}")
         kind = type(value)
         hasher.update(_text(b"A", f"{kind.__module__}.{kind.__qualname__}"))
         self.feed(hasher, str(rep), f"{path} archive_1 rep")
         self.feed(hasher, _as_mapping(args), f"{path} archive_1 args")
         self.feed(hasher, [tuple(i) for i in imports], f"{path} archive_1 imports")
 
-    def _refuse(self, value: Any, path: str, reason: str) -> None:
+    def refuse(self, value: Any, path: str, reason: str) -> NoReturn:
+        """Raise :class:`UnkeyableArgumentError` for ``value`` at ``path``, with ``reason``."""
         where = "" if path == self.parameter else f"at {path}"
         detail = "; ".join(part for part in (where, reason) if part)
         kind = type(value)
@@ -361,7 +397,7 @@ class _Encoder:
         raise UnkeyableArgumentError(self.parameter, name, detail)
 
 
-def _content_key(array: Any) -> str:
+def content_key(array: Any) -> str:
     """The xxh3_128 hex digest of a plain (not object) array's bytes in C order."""
     import numpy as np
 
@@ -384,6 +420,17 @@ def _complex_bytes(value: complex) -> bytes:
 def _int_bytes(value: int) -> bytes:
     data = value.to_bytes((value.bit_length() + 8) // 8 or 1, "little", signed=True)
     return b"i" + _length(len(data)) + data
+
+
+def _loose_number(value: Any) -> bytes:
+    try:
+        number = complex(value)
+    except OverflowError:  # an int too big for a float: equal to no float anyway
+        return _int_bytes(int(value))
+    return b"n" + _complex_bytes(number)
+
+
+_NUMBERS = (bool, int, float, complex)
 
 
 def _bytes_bytes(value: bytes) -> bytes:

@@ -91,8 +91,9 @@ def _user(obj: Any, ctx: Context) -> Rep | None:
 def user_hook(obj: Any) -> tuple[str, dict[str, Any], list[tuple[str, str | None, str]]] | None:
     """Call ``obj.archive_1()`` (or ``get_persistent_rep(env)``); ``None`` if it has neither.
 
-    Raises :class:`~archived.errors.UnarchivableError` when the hook fails or returns
-    something other than ``(rep, args, imports)``.
+    Raises :class:`~archived.errors.UnarchivableError` when the hook returns something
+    other than ``(rep, args, imports)``; an exception the hook raises reaches the caller
+    as it is, with its traceback.
 
     >>> class A:
     ...     def archive_1(self):
@@ -123,8 +124,10 @@ def _call_hook(
         required = []
     try:
         result = method({}) if required else method()
-    except Exception as err:
-        raise UnarchivableError(type_name, "?", f"its {hook}() raised {err!r}") from err
+    except Exception as err:  # the user's own error, with its traceback, reaches them
+        if hasattr(err, "add_note"):
+            err.add_note(f"archived: raised by {type_name}.{hook}() while archiving it")
+        raise
     ok = (
         isinstance(result, tuple)
         and len(result) == 3

@@ -1,0 +1,162 @@
+"""A function's identity is unique, and stays the same from one run to the next."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from archived.cache.decorator import archived
+from archived.cache.funcinfo import code_fingerprint, function_identity
+from archived.errors import UnkeyableArgumentError
+
+
+@pytest.fixture
+def store(tmp_path):
+    return str(tmp_path / "results")
+
+
+def test_two_lambdas_of_one_module_are_two_functions_and_prune_keeps_the_other(store):
+    square = archived(store)(lambda x: x * x)
+    cube = archived(store)(lambda x: x**3)
+    assert (square(3), cube(3)) == (9, 27)
+    assert cube.prune_stale() == 0 and square.prune_stale() == 0
+    assert square.is_cached(3) and cube.is_cached(3)
+    assert (square(3), cube(3)) == (9, 27)
+
+
+def test_two_nested_functions_of_the_same_name_are_two_functions(store):
+    def make(kind):
+        if kind == "add":
+
+            def f(x):
+                return x + 1
+        else:
+
+            def f(x):
+                return x - 1
+
+        return archived(store)(f)
+
+    plus, minus = make("add"), make("sub")
+    assert plus.identity != minus.identity
+    assert (plus(5), minus(5)) == (6, 4)
+    assert minus.prune_stale() == 0 and plus.is_cached(5)
+
+
+def test_functions_made_by_one_factory_with_other_values_are_other_functions(store):
+    def power(p):
+        @archived(store)
+        def f(x):
+            return x**p
+
+        return f
+
+    assert (power(2)(3), power(3)(3), power(2)(3)) == (9, 27, 9)
+    assert power(2).identity != power(3).identity
+    assert power(3).prune_stale() == 0 and power(2).is_cached(3)
+
+
+def test_a_nested_function_closing_over_an_unkeyable_value_is_refused_naming_it(store):
+    import threading
+
+    lock = threading.Lock()
+
+    def f(x):
+        with lock:
+            return x
+
+    expected = "(?s)variable 'lock'.*pass it as an argument"
+    with pytest.raises(UnkeyableArgumentError, match=expected):
+        archived(store)(f)
+
+
+def test_a_recursive_nested_function_can_be_cached(store):
+    @archived(store)
+    def fib(n):
+        return n if n < 2 else fib(n - 1) + fib(n - 2)
+
+    assert fib(10) == 55 and fib.is_cached(9)
+
+
+def test_the_fingerprint_ignores_where_the_code_is_but_not_what_it_does():
+    source = "def f(x):\n    return x + 1\n"
+    here, there = {}, {}
+    exec(compile(source, "/tmp/ipykernel_1/a.py", "exec"), here)
+    exec(compile("\n\n" + source, "/tmp/ipykernel_2/b.py", "exec"), there)
+    assert code_fingerprint(here["f"].__code__) == code_fingerprint(there["f"].__code__)
+    exec(compile(source.replace("1", "2"), "/tmp/ipykernel_1/a.py", "exec"), there)
+    assert code_fingerprint(here["f"].__code__) != code_fingerprint(there["f"].__code__)
+
+
+def test_a_module_level_function_keeps_its_plain_identity():
+    assert function_identity(textwrap.dedent) == "textwrap.dedent"
+
+
+# Two "cells" defining f, then a third run of the first cell in a new kernel: each cell's
+# code is compiled under a file name holding the kernel's process id, as ipykernel does.
+NOTEBOOK = """
+import os, sys
+from archived import archived
+store = sys.argv[1]
+cells = [
+    "@archived(store)\\ndef f(x):\\n    return x + 1\\n",
+    "@archived(store)\\ndef f(x):\\n    return x * 100\\n",
+]
+namespace = {"archived": archived, "store": store, "__name__": "__main__"}
+results = []
+for i in map(int, sys.argv[2:]):
+    exec(compile(cells[i], f"/tmp/ipykernel_{os.getpid()}/{i}.py", "exec"), namespace)
+    results.append((namespace["f"](2), namespace["f"].prune_stale()))
+print(results)
+"""
+
+
+def run_notebook(tmp_path, *cells):
+    out = subprocess.run(
+        [sys.executable, "-c", NOTEBOOK, str(tmp_path / "nb"), *map(str, cells)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)),
+    )
+    return eval(out.stdout)
+
+
+def test_two_notebook_cells_defining_f_are_two_functions_and_keep_their_identity(tmp_path):
+    # cell 0 then cell 1 (a redefinition of f): two functions, nothing pruned as stale
+    assert run_notebook(tmp_path, 0, 1) == [(3, 0), (200, 0)]
+    # a new kernel (another process id) running cell 0 again finds its result
+    assert run_notebook(tmp_path, 0) == [(3, 0)]
+    from archived.store.dataset import DataSet
+
+    assert len(DataSet("nb", path=str(tmp_path))) == 2
+
+
+REPL = """
+@archived(store)
+def f(x):
+    return x + 1
+
+f(1)
+@archived(store)
+def f(x):
+    return x - 1
+
+f(1)
+print(sorted(c.load() for g in (f,) for c in g.calls()), f.prune_stale())
+"""
+
+
+def test_functions_typed_at_a_repl_prompt_under_one_name_are_two_functions(tmp_path):
+    lines = [f"from archived import archived; store = {str(tmp_path / 'repl')!r}"]
+    lines += REPL.strip("\n").split("\n")
+    out = subprocess.run(
+        [sys.executable, "-i", "-q"],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)),
+    )
+    assert "[0] 0" in out.stdout, out.stderr
