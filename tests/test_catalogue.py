@@ -25,6 +25,7 @@ from archived.errors import (
     InvalidOptionError,
     LockTimeout,
     ReadOnlyError,
+    ResultNotStoredWarning,
     StoreNotFoundError,
     UnarchivableError,
     UnkeyableArgumentError,
@@ -53,6 +54,15 @@ def cyclic():
     d = {"k": []}
     d["k"].append(d)
     return d
+
+
+def strict(func, *args):
+    """Call ``func`` with archived's warnings turned into errors."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ResultNotStoredWarning)
+        return func(*args)
 
 
 class World:
@@ -399,8 +409,19 @@ CASES = [
         ["locking", "'nfs'"],
     ),
     ("cache-missing-argument", lambda w: w.square(), TypeError, ["'x'"]),
-    ("cache-unarchivable-result", lambda w: w.unarchivable(1), UnarchivableError, ["'generator'"]),
-    ("cache-disk-full", lambda w: (w.disk_full(), w.square(4)), OSError, ["No space left"]),
+    # a result that cannot be stored is returned with a warning (here made an error)
+    (
+        "cache-unarchivable-result",
+        lambda w: strict(w.unarchivable, 1),
+        ResultNotStoredWarning,
+        ["'generator'", "not stored"],
+    ),
+    (
+        "cache-disk-full",
+        lambda w: (w.disk_full(), strict(w.square, 4)),
+        ResultNotStoredWarning,
+        ["No space left", "disk is full"],
+    ),
     # ---- verify / repair
     (
         "verify-not-a-store",

@@ -184,9 +184,11 @@ def test_io_error_syncing_the_directory_after_the_swap_leaves_a_whole_entry(ds, 
     assert verify(ds._path).ok
 
 
-def test_a_cached_call_whose_commit_hits_a_full_disk_raises_and_caches_nothing(
+def test_a_cached_call_whose_commit_hits_a_full_disk_returns_its_result_and_stores_nothing(
     tmp_path, monkeypatch
 ):
+    from archived.errors import DiskFullError, ResultNotStoredWarning
+
     store = str(tmp_path / "cache")
     calls = []
 
@@ -196,8 +198,10 @@ def test_a_cached_call_whose_commit_hits_a_full_disk_raises_and_caches_nothing(
         return np.arange(x * 20.0)
 
     fill_the_disk(monkeypatch, store, only_tmp=True)
-    with pytest.raises(OSError, match="No space left"):
-        square(3)
+    expected = r"square\(x=3\).*not stored.*disk is full"
+    with pytest.warns(ResultNotStoredWarning, match=expected) as w:
+        assert square(3).size == 60
+    assert isinstance(w[0].message.error, DiskFullError) and w[0].filename == __file__
     monkeypatch.undo()
     assert not square.is_cached(x=3)
     assert square(3).size == 60 and calls == [3, 3]

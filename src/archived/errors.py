@@ -37,6 +37,8 @@ __all__ = [
     "CommitPermissionError",
     "CommitTimeout",
     "UnkeyableArgumentError",
+    "ResultNotStoredWarning",
+    "DamagedEntryWarning",
 ]
 
 
@@ -317,3 +319,35 @@ class UnkeyableArgumentError(ArchiveError, TypeError):
         )
         head = f"cannot key {what} {parameter!r} of type {type_name!r}{tail}"
         super().__init__(f"{head}.\n{advice}.")
+
+
+class ResultNotStoredWarning(RuntimeWarning):
+    """A cached call computed its result but could not store it; the result is returned.
+
+    ``error`` is what failed: usually a :class:`CommitError` whose ``resource`` says
+    which (``'disk'`` full, ``'permission'``, ``'lock'``, ``'io'``).
+
+    >>> w = ResultNotStoredWarning("f(x=1) was computed but not stored", OSError(28, "full"))
+    >>> str(w), w.error.errno
+    ('f(x=1) was computed but not stored', 28)
+    """
+
+    def __init__(self, message: str, error: BaseException | None = None) -> None:
+        super().__init__(message)
+        self.error = error
+
+
+class DamagedEntryWarning(RuntimeWarning):
+    """A stored result could not be read back; it was kept aside and computed again.
+
+    ``entry`` names it; ``kept`` is the folder it was moved to (``None`` if it could not
+    be moved: then it stays in place, and the new result is not stored over it).
+
+    >>> str(DamagedEntryWarning("entry 'x' is damaged", "x", "/s/.damaged/x.T"))
+    "entry 'x' is damaged"
+    """
+
+    def __init__(self, message: str, entry: str, kept: str | None) -> None:
+        super().__init__(message)
+        self.entry = entry
+        self.kept = kept

@@ -8,12 +8,17 @@ call is handled the same way whichever spelling made it:
 2. :func:`begin` looks the key up.  A *hit* loads the stored result at once, so "cached"
    always means "here is the result".  Otherwise the entry's compute-once lock is taken
    and the key looked up again (another worker may have stored it meanwhile).  An entry
-   that is there but cannot be read back is *damaged*: it is reported once, with a
-   ``RuntimeWarning``, and the call computes its result again.  A key whose entry names
-   are all taken by other calls (a 128-bit collision) is computed and never stored.
+   that is there but cannot be read back is *damaged*: it is never overwritten, but moved
+   to the store's ``.damaged/`` folder (:mod:`archived.store.damaged`), reported once
+   with a :class:`~archived.errors.DamagedEntryWarning` saying where, and the call
+   computes its result again.  A key whose entry names are all taken by other calls (a
+   128-bit collision) is computed and never stored.
 3. The caller computes, then calls :meth:`Attempt.succeed` (commit the result) or
    :meth:`Attempt.fail` (record the failure; an exception is never stored as a result).
    :meth:`Attempt.release` frees the lock when neither applies (a ``KeyboardInterrupt``).
+   A result that cannot be stored (disk full, no permission, a lock that cannot be
+   taken) is still returned, with a :class:`~archived.errors.ResultNotStoredWarning`
+   naming the resource: a computed result is never thrown away.
 
 :func:`cached_call` runs the whole cycle for a function; a block runs steps 2 and 3 around
 its own body.
@@ -31,14 +36,24 @@ its own body.
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from ..errors import DamagedEntryError
-from .callstore import CallStore, call_info
+from ..errors import (
+    CommitError,
+    DamagedEntryError,
+    DamagedEntryWarning,
+    LockTimeout,
+    ResultNotStoredWarning,
+)
+from ..store.failures import explained
+from .callstore import CallStore, Found, call_info
+from .funcinfo import short_name
 from .hashing import hash_call
 from .recorded import readable
 
@@ -126,31 +141,98 @@ def begin(store: CallStore, call: CallKey) -> Attempt:
     >>> attempt.succeed("one")
     'one'
     """
-    found = store.find(call.prefix, call.key, call.parameters)
-    if found.hit:
-        value = _load(store, found.name)  # type: ignore[arg-type]
-        if not isinstance(value, DamagedEntryError) and value is not _MISSING:
-            return Attempt(store, call, found.name, cached=True, value=value)
-    if found.name is None:  # a key collision: compute, never mix up results
-        return Attempt(store, call, None)
-    lock = store.key_lock(found.name)
-    lock.acquire()
     try:
         found = store.find(call.prefix, call.key, call.parameters)
-        if found.hit:  # stored by another worker while this one waited, or damaged
+    except DamagedEntryError as err:  # its info cannot be read: decided under the lock
+        found = Found(err.name, False)
+    else:
+        if found.hit:
             value = _load(store, found.name)  # type: ignore[arg-type]
-            if isinstance(value, DamagedEntryError):
-                warnings.warn(f"{value}; computing it again", RuntimeWarning, stacklevel=3)
-            elif value is not _MISSING:
-                lock.release()
+            if not isinstance(value, DamagedEntryError) and value is not _MISSING:
                 return Attempt(store, call, found.name, cached=True, value=value)
-        if found.name is None:
-            lock.release()
+        if found.name is None:  # a key collision: compute, never mix up results
             return Attempt(store, call, None)
+    name = found.name
+    assert name is not None
+    lock, failure = _acquire(store, name)
+    if lock is None:
+        return Attempt(store, call, None, not_stored=failure)
+    try:
+        while True:  # a damaged entry is set aside, then its name is looked up again
+            try:
+                found = store.find(call.prefix, call.key, call.parameters)
+                damaged = None
+                if found.hit:  # stored by another worker while this one waited?
+                    value = _load(store, found.name)  # type: ignore[arg-type]
+                    if isinstance(value, DamagedEntryError):
+                        damaged = value
+                    elif value is not _MISSING:
+                        lock.release()
+                        return Attempt(store, call, found.name, cached=True, value=value)
+            except DamagedEntryError as err:
+                damaged = err
+            if damaged is None:
+                break
+            moved, failure = _set_aside(store, damaged)
+            if not moved:
+                lock.release()
+                return Attempt(store, call, None, not_stored=failure)
+        if found.name != name:  # the key's entry name changed meanwhile: start again
+            lock.release()
+            return begin(store, call) if found.name is not None else Attempt(store, call, None)
     except BaseException:
         lock.release()
         raise
-    return Attempt(store, call, found.name, lock=lock)
+    return Attempt(store, call, name, lock=lock)
+
+
+def _acquire(store: CallStore, name: str) -> tuple[Any, CommitError | None]:
+    """The compute-once lock of entry ``name``, acquired; or None and why it cannot be
+    (a lock that cannot even be created: the call is computed, its result not stored).
+    A lock another worker holds past ``lock_timeout`` raises ``LockTimeout``."""
+    try:
+        lock = store.key_lock(name)
+        lock.acquire()
+    except LockTimeout:
+        raise
+    except OSError as err:
+        try:
+            lock_files = (os.path.join(store.path, ".keys"), getattr(err, "filename", None))
+            with explained(store.path, name, [f for f in lock_files if f]):
+                raise
+        except CommitError as failure:
+            return None, failure
+    return lock, None
+
+
+def _set_aside(store: CallStore, damaged: DamagedEntryError) -> tuple[bool, CommitError | None]:
+    """Keep a damaged entry aside (never overwrite it) and say so; ``(False, why)`` if it
+    could not be moved: then the call's result must not be stored over it."""
+    name = damaged.name
+    try:
+        kept = store.set_aside(name)
+    except CommitError as err:
+        warnings.warn(
+            DamagedEntryWarning(
+                f"{damaged}; it could not be moved aside ({err}), so it stays in place and "
+                "the result computed now is not stored over it",
+                name,
+                None,
+            ),
+            stacklevel=_user_level(),
+        )
+        return False, err
+    if kept is not None:
+        warnings.warn(
+            DamagedEntryWarning(
+                f"{damaged}; it was moved to {kept} (kept for you: delete it when you no "
+                "longer need it) and its result is computed again",
+                name,
+                kept,
+            ),
+            stacklevel=_user_level(),
+        )
+    return True, None
 
 
 def _load(store: CallStore, name: str) -> Any:
@@ -175,7 +257,17 @@ class Attempt:
     :meth:`succeed`, :meth:`fail` or :meth:`release`; only that first one counts.
     """
 
-    __slots__ = ("store", "call", "entry", "cached", "value", "_lock", "_started", "_start")
+    __slots__ = (
+        "store",
+        "call",
+        "entry",
+        "cached",
+        "value",
+        "_lock",
+        "_not_stored",
+        "_started",
+        "_start",
+    )
 
     def __init__(
         self,
@@ -186,6 +278,7 @@ class Attempt:
         cached: bool = False,
         value: Any = None,
         lock: Any = None,
+        not_stored: CommitError | None = None,
     ) -> None:
         self.store = store
         self.call = call
@@ -193,17 +286,29 @@ class Attempt:
         self.cached = cached
         self.value = value
         self._lock = lock
+        self._not_stored = not_stored
         self._started = time.time() if lock is not None else 0.0  # a hit needs no clock
         self._start = time.perf_counter() if lock is not None else 0.0
 
     def succeed(self, result: T) -> T:
-        """Commit ``result`` as the call's entry (unless it cannot be stored); return it."""
-        if self._lock is None:  # a hit, a call that cannot be stored, or already ended
-            return result
-        try:
-            self.store.commit(self.entry, result, self._info())  # type: ignore[arg-type]
-        finally:
-            self.release()
+        """Commit ``result`` as the call's entry (unless it cannot be stored); return it.
+
+        A result that cannot be stored (a full disk, a store this user may not write, a
+        lock that cannot be taken, a value that cannot be archived) is returned all the
+        same, with a :class:`~archived.errors.ResultNotStoredWarning` saying what failed:
+        a computed result is never thrown away.
+        """
+        failure: BaseException | None = self._not_stored
+        self._not_stored = None
+        if self._lock is not None:
+            try:
+                self.store.commit(self.entry, result, self._info())  # type: ignore[arg-type]
+            except Exception as err:
+                failure = err
+            finally:
+                self.release()
+        if failure is not None:
+            _warn_not_stored(self.call, failure)
         return result
 
     def fail(self, error: BaseException) -> None:
@@ -232,3 +337,37 @@ class Attempt:
     def __repr__(self) -> str:
         state = "hit" if self.cached else "computing" if self.entry else "unstored"
         return f"<call of {self.call.identity} ({state}) in {self.store.path!r}>"
+
+
+def _warn_not_stored(call: CallKey, failure: BaseException) -> None:
+    from .._format import format_params
+
+    if isinstance(failure, CommitError):
+        what = {
+            "disk": "the disk is full",
+            "permission": "no permission to write the store",
+            "lock": "its lock cannot be taken",
+        }.get(failure.resource, "the write failed")
+    else:
+        what = f"it cannot be stored: {type(failure).__name__}"
+    name = short_name(call.identity)
+    warnings.warn(
+        ResultNotStoredWarning(
+            f"{name}({format_params(call.parameters, width=80)}) was computed but not stored "
+            f"({what}): the result is returned, and the next call computes it again. "
+            f"{failure}",
+            failure,
+        ),
+        stacklevel=_user_level(),
+    )
+
+
+def _user_level() -> int:
+    """The ``stacklevel`` of the first caller outside ``archived``, for a warning raised
+    by the caller of this function: it points at the user's call or ``with`` line."""
+    frame = sys._getframe(2)
+    level = 2
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith("archived."):
+        frame = frame.f_back
+        level += 1
+    return level

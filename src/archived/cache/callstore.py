@@ -246,6 +246,11 @@ class CallStore:
             remove=True,
         )
 
+    def set_aside(self, name: str) -> str | None:
+        """Move the damaged entry ``name`` to the store's ``.damaged/`` folder (see
+        :mod:`archived.store.damaged`); return where it is kept."""
+        return self.dataset._set_aside(name)  # type: ignore[no-any-return]
+
     def commit(self, name: str, result: Any, info: dict[str, Any]) -> None:
         """Store ``result`` with ``info`` as entry ``name`` and drop its failure record."""
         dataset = self.dataset

@@ -26,9 +26,12 @@ of the variables it closes over, as they are when it is decorated: ``make(2)`` a
 functions.
 A hit loads only that entry; a miss runs the function, then commits result and info in one
 atomic write (the call protocol of :mod:`archived.cache.calls`, shared with blocks and
-sweeps).  An entry that cannot be read back (a data file deleted by hand, say) is
-recomputed and rewritten, with a ``RuntimeWarning``.  An exception is never stored as a
-result; the failed attempt is recorded (entry ``<name>_failed``) and the next call retries.
+sweeps).  An entry that cannot be read back (a hand edit with a typo, a data file deleted)
+is moved to the store's ``.damaged/`` folder, never overwritten, and computed again, with a
+``DamagedEntryWarning`` saying where it went.  A result that cannot be stored (disk full,
+no permission) is returned with a ``ResultNotStoredWarning`` naming what failed.  An
+exception is never stored as a result; the failed attempt is recorded (entry
+``<name>_failed``) and the next call retries.
 When several workers miss the same key together, one computes it and the others wait for
 its entry (a per-key lock the operating system frees if the holder dies).
 

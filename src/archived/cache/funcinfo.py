@@ -43,6 +43,7 @@ __all__ = [
     "function_identity",
     "code_version",
     "code_fingerprint",
+    "short_name",
     "entry_prefix",
     "ArgumentBinder",
 ]
@@ -77,6 +78,15 @@ def function_identity(func: Callable[..., Any]) -> str:
     if "<locals>" in qualname:
         return f"{base}@{code.co_firstlineno}"
     return base
+
+
+def short_name(identity: str) -> str:
+    """The function's own name in an identity, for messages.
+
+    >>> short_name("exp.make.<locals>.f@12/0a1b2c3d4e5f"), short_name("m.<lambda>#abc")
+    ('f', '<lambda>')
+    """
+    return re.split(r"[@#/]", identity)[0].rpartition(".")[2]
 
 
 def code_fingerprint(code: types.CodeType) -> str:

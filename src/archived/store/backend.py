@@ -92,6 +92,11 @@ class Store(abc.ABC):
     def delete(self, name: str) -> bool:
         """Remove entry ``name`` atomically; return whether it existed."""
 
+    def set_aside(self, name: str) -> str | None:
+        """Move the damaged entry ``name`` out of the store, keeping it (see
+        :mod:`archived.store.damaged`); return where it is kept, None if it is gone."""
+        raise NotImplementedError(f"a {self.kind} store cannot keep damaged entries aside")
+
     @abc.abstractmethod
     def new_name(self, prefix: str, start: int) -> tuple[str, int]:
         """Reserve the first free name ``<prefix>N`` with ``N >= start`` against
@@ -122,6 +127,9 @@ class ReadOnlyStore(Store):
         raise self._refuse()
 
     def delete(self, name: str) -> bool:
+        raise self._refuse()
+
+    def set_aside(self, name: str) -> str | None:
         raise self._refuse()
 
     def new_name(self, prefix: str, start: int) -> tuple[str, int]:

@@ -245,6 +245,21 @@ class DataSet:
             raise AttributeError(f"DataSet {self._path!r} has no entry {name!r}")
         self._report("deleted %r", name)
 
+    def _set_aside(self, name: str) -> str | None:
+        """Move the damaged entry ``name`` into the store's ``.damaged/`` folder instead of
+        deleting it; return where it is kept (None if there is no such entry).
+
+        >>> import tempfile
+        >>> ds = DataSet('d', 'w', path=tempfile.mkdtemp())
+        >>> ds.x = 1
+        >>> ds._set_aside('x').split('/')[-2:-1], list(ds)
+        (['.damaged'], [])
+        """
+        self._check_writable()
+        kept = self._store.set_aside(name)
+        self._report("set the damaged entry %r aside in %s", name, kept)
+        return kept
+
     # ---- info records as items ------------------------------------------------------
 
     def __getitem__(self, name: str) -> Any:

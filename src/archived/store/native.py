@@ -29,6 +29,7 @@ from ..errors import InvalidNameError, ReadOnlyError, StoreNotFoundError
 from . import entries
 from .backend import Store
 from .claims import claim_name, release_claim
+from .damaged import set_aside
 from .failures import explained
 from .leftovers import sweep_leftovers
 from .locking import StoreLock
@@ -193,6 +194,12 @@ class NativeStore(Store):
                 backup_data=self.backup_data,
                 durable=self.durable,
             )
+
+    def set_aside(self, name: str) -> str | None:
+        self._check_writable()
+        entries.validate_name(name)
+        with self._explained(name):
+            return set_aside(self.folder, name, lock=self.lock, durable=self.durable)
 
     def new_name(self, prefix: str, start: int) -> tuple[str, int]:
         self._check_writable()

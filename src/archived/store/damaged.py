@@ -1,0 +1,89 @@
+"""Keeping a damaged entry aside instead of overwriting it: :func:`set_aside`.
+
+An entry that cannot be read back (a hand edit with a typo, a data file deleted) may
+still hold what someone needs: its source, its arrays.  Before its name is used again,
+the entry file and its data files move to a folder of their own::
+
+    <store>/.damaged/<entry>.<UTC time>-<random>/<entry>.py, <entry>.<token>.h5, ...
+
+The folder's name starts with a dot, so the store's module never imports it, and
+``verify``/``repair`` and the sweep of killed writers' leftovers look only at the files
+directly in the store: nothing there is ever removed by ``archived``.  Delete it by hand
+once it is no longer needed.
+
+>>> import os, tempfile
+>>> from archived.store.entries import commit_entry, entry_names
+>>> folder = tempfile.mkdtemp()
+>>> commit_entry(folder, 'x', 1)
+>>> with open(os.path.join(folder, 'x.py'), 'a') as f:
+...     _ = f.write('x = (\\n')  # a typo
+>>> kept = set_aside(folder, 'x')
+>>> entry_names(folder), os.listdir(kept)
+([], ['x.py'])
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any
+
+from ..errors import DamagedEntryError
+from .entries import fsync_dir, header_files, read_entry_text
+from .writers import DATA_FILE
+
+__all__ = ["set_aside", "DAMAGED_DIR"]
+
+DAMAGED_DIR = ".damaged"
+
+
+def set_aside(
+    folder: str,
+    name: str,
+    *,
+    lock: AbstractContextManager[Any] | None = None,
+    durable: bool = True,
+) -> str | None:
+    """Move entry ``name`` of the store ``folder`` (its file and data files) into a new
+    folder under ``.damaged/``; return that folder, or None if there is no such entry.
+
+    The data files move first and the entry file last, so a crash in between leaves the
+    entry where it was (still damaged) rather than data files that belong to no entry.
+    """
+    with lock or nullcontext():
+        entry = os.path.join(folder, name + ".py")
+        if not os.path.lexists(entry):
+            return None
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        kept = os.path.join(folder, DAMAGED_DIR, f"{name}.{stamp}-{secrets.token_hex(4)}")
+        os.makedirs(kept)
+        for file in _data_files(folder, name):
+            try:
+                os.replace(os.path.join(folder, file), os.path.join(kept, file))
+            except FileNotFoundError:
+                pass
+        os.replace(entry, os.path.join(kept, name + ".py"))
+    if durable:
+        fsync_dir(kept)
+        fsync_dir(folder)
+    return kept
+
+
+def _data_files(folder: str, name: str) -> list[str]:
+    """The data files of entry ``name``: those its header lists (if it can be read) and
+    every finished data file named after it (a broken header lists none)."""
+    files: set[str] = set()
+    try:
+        text = read_entry_text(folder, name)
+        if text is not None:
+            files.update(header_files(name, text))
+    except DamagedEntryError:
+        pass
+    with os.scandir(folder) as it:
+        for item in it:
+            m = DATA_FILE.fullmatch(item.name)
+            if m and m["name"] == name and not item.name.partition(".h5")[2]:
+                files.add(item.name)
+    return sorted(f for f in files if os.path.basename(f) == f)
