@@ -1,7 +1,8 @@
 """Restore: archive source becomes Python objects again, executed or checked safely.
 
-:func:`restore` executes trusted source (compiled in pieces, the cyclic collector paused)
-or, with ``safe=True``, hands it to :mod:`archived.load.safe`, which checks and evaluates
+:func:`restore` executes trusted source (compiled in pieces, the cyclic collector paused;
+the code of a source loaded again is reused, see :mod:`archived.load.codecache`) or, with
+``safe=True``, hands it to :mod:`archived.load.safe`, which checks and evaluates
 it without executing anything.
 
 >>> from archived import Archive
@@ -20,6 +21,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..engine.archive import _gc_paused
+from .codecache import compiled
 
 __all__ = ["restore"]
 
@@ -74,7 +76,8 @@ def restore(
     if datadir is None and isinstance(d.get("__file__"), str):
         datadir = os.path.dirname(os.path.abspath(d["__file__"]))
     with _gc_paused():
-        codes = _compile(archive, str(d.get("__file__", "<archive>")))
+        # compiled once per process and source (an unchanged entry loaded again)
+        codes = compiled(archive, str(d.get("__file__", "<archive>")), _compile)
     try:
         with _gc_paused():
             if datadir is None:

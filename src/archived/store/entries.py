@@ -36,7 +36,6 @@ those of writers that are gone.  ``_insert`` reserves fresh names with
 
 from __future__ import annotations
 
-import ast
 import errno
 import io
 import json
@@ -52,6 +51,8 @@ from types import TracebackType
 from typing import Any
 
 from ..errors import ArchiveError, DamagedEntryError, InvalidNameError
+from ..load import codecache
+from ..load.literal import NotLiteral, literal_value
 from .failures import disk_is_full
 from .writers import new_token
 
@@ -66,6 +67,9 @@ __all__ = [
     "read_value",
     "iter_infos",
     "read_entry_text",
+    "read_entry_bytes",
+    "entry_text",
+    "entry_sections",
     "header_files",
     "fsync_dir",
     "remove_quietly",
@@ -246,11 +250,14 @@ def delete_entry(
     return True
 
 
-def read_info(folder: str, name: str, *, safe: dict[str, Any] | None = None) -> Any:
+def read_info(
+    folder: str, name: str, *, safe: dict[str, Any] | None = None, once: bool = False
+) -> Any:
     """Load the info record of entry ``name`` (its value is not loaded).
 
     ``safe``: keyword arguments of :func:`~archived.engine.archive.restore` for a safe load
-    (``{'safe': True, 'allow': [...]}``), or None to execute the entry.
+    (``{'safe': True, 'allow': [...]}``), or None to execute the entry.  ``once=True``:
+    one of many entries read in bulk, not worth compiling for reuse.
 
     A missing entry raises ``KeyError``; a damaged one ``DamagedEntryError``.
 
@@ -264,7 +271,7 @@ def read_info(folder: str, name: str, *, safe: dict[str, Any] | None = None) -> 
     if text is None:
         raise KeyError(name)
     src, _ = _info_part(name, text)
-    return _decode(name, src, "info", folder, safe)
+    return _decode(name, src, "info", folder, safe, once=once)
 
 
 def read_value(folder: str, name: str, *, safe: dict[str, Any] | None = None) -> Any:
@@ -305,7 +312,7 @@ def iter_infos(
     """
     for name in names:
         try:
-            yield name, read_info(folder, name, safe=safe)
+            yield name, read_info(folder, name, safe=safe, once=True)
         except KeyError:
             continue
 
@@ -314,7 +321,8 @@ def read_entry_text(folder: str, name: str) -> str | None:
     """The text of entry ``name``'s file, or None if there is no such entry.
 
     Never read through a symbolic link or from anything but a regular file: either is
-    ``DamagedEntryError``, as is a file that is not UTF-8.
+    ``DamagedEntryError``, as is a file that is not UTF-8.  Line ends are read as Python
+    reads source (``\\r\\n`` and ``\\r`` become ``\\n``).
 
     >>> import tempfile
     >>> folder = tempfile.mkdtemp()
@@ -323,6 +331,24 @@ def read_entry_text(folder: str, name: str) -> str | None:
     ["# archived entry 'a', format 1, data files: []", '# ---- info ----', "info = 'i'"]
     >>> read_entry_text(folder, 'b') is None
     True
+    """
+    read = read_entry_bytes(folder, name)
+    return None if read is None else entry_text(name, read[0])
+
+
+def read_entry_bytes(folder: str, name: str) -> tuple[bytes, os.stat_result] | None:
+    """The bytes of entry ``name``'s file and the status of the file they were read from
+    (taken before reading), or None if there is no such entry.
+
+    One open, one ``fstat`` and as few reads as the file's size allows.  Never through a
+    symbolic link or from anything but a regular file (``DamagedEntryError``).
+
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> commit_entry(folder, 'a', 1)
+    >>> data, status = read_entry_bytes(folder, 'a')
+    >>> data.startswith(b"# archived entry 'a'"), status.st_size == len(data)
+    (True, True)
     """
     path = os.path.join(folder, name + ".py")
     try:
@@ -337,14 +363,39 @@ def read_entry_text(folder: str, name: str) -> str | None:
                 name, "the entry file is a symbolic link (it may point outside the store)"
             ) from None
         raise DamagedEntryError(name, f"unreadable entry file ({err})") from err
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise DamagedEntryError(name, "the entry file is not a regular file")
     try:
-        with open(fd, encoding="utf-8") as f:
-            return f.read()
-    except (OSError, UnicodeDecodeError) as err:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):
+            raise DamagedEntryError(name, "the entry file is not a regular file")
+        chunks = []
+        size = status.st_size + 1  # one more, to see the end of a file that grew meanwhile
+        while True:
+            chunk = os.read(fd, size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size = max(size, 65536)
+        return b"".join(chunks) if len(chunks) != 1 else chunks[0], status
+    except OSError as err:
         raise DamagedEntryError(name, f"unreadable entry file ({err})") from err
+    finally:
+        os.close(fd)
+
+
+def entry_text(name: str, data: bytes) -> str:
+    """The text of entry ``name`` from its file's bytes (UTF-8; line ends as Python reads
+    them), or ``DamagedEntryError``.
+
+    >>> entry_text('a', b'x = 1\\r\\n')
+    'x = 1\\n'
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise DamagedEntryError(name, f"unreadable entry file ({err})") from err
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
 
 
 def header_files(name: str, text: str) -> list[str]:
@@ -357,10 +408,15 @@ def header_files(name: str, text: str) -> list[str]:
     m = _HEADER.match(first)
     if m is None:
         raise DamagedEntryError(name, "the entry file has no archived header line")
+    listed = m["files"]
+    if listed == "[]":
+        return []
     try:
-        files = ast.literal_eval(m["files"])
-    except (ValueError, SyntaxError) as err:
-        raise DamagedEntryError(name, "unreadable data file list in the header") from err
+        files = literal_value(f"files = {listed}\n", "files")
+    except NotLiteral:
+        raise DamagedEntryError(name, "unreadable data file list in the header") from None
+    if not isinstance(files, list):
+        raise DamagedEntryError(name, "unreadable data file list in the header")
     return [f for f in files if isinstance(f, str)]
 
 
@@ -483,10 +539,36 @@ def _encode(name: str, value: Any, threshold: int, datafile: str, durable: bool)
 
 
 def _decode(
-    entry: str, src: str, var: str, folder: str, safe: dict[str, Any] | None = None
+    entry: str,
+    src: str,
+    var: str,
+    folder: str,
+    safe: dict[str, Any] | None = None,
+    *,
+    once: bool = False,
 ) -> Any:
+    """The value ``src`` binds to ``var``: read by the literal fast path when it only
+    builds data, else loaded (safely or not, per ``safe``).
+
+    A trusted load compiles a source it sees again (and reuses that code while the
+    source is unchanged); ``once=True`` says the source will not be loaded again soon
+    (one of many entries read in bulk), so it is never compiled for reuse.
+    """
     from ..load.restore import restore
 
+    if safe is None:
+        fast = once or (
+            codecache.cached(src, "<archive>") is None and not codecache.seen_before(src)
+        )
+    else:
+        # a safe load builds only what the source spells out; a caller's own max_bytes
+        # budget is left to the safe loader to count
+        fast = safe.get("max_bytes") is None
+    if fast:
+        try:
+            return literal_value(src, var)
+        except NotLiteral:
+            pass
     try:
         return restore(src, datadir=folder, **(safe or {}))[var]
     except DamagedEntryError as err:
@@ -510,8 +592,14 @@ def _ends_line(src: str) -> str:
     return src if src.endswith("\n") or not src else src + "\n"
 
 
-def _sections(name: str, text: str) -> tuple[str, str, list[str]]:
-    """The info and value sources of the entry ``text``, and its data files."""
+def entry_sections(name: str, text: str) -> tuple[str, str, list[str]]:
+    """The info and value sources of entry ``name``'s ``text``, and its data files
+    (``DamagedEntryError`` if it is not an entry's text).
+
+    >>> entry_sections('a', "# archived entry 'a', format 1, data files: []\\n"
+    ...                "# ---- info ----\\ninfo = 1\\n# ---- value ----\\na = 2\\n")
+    ('info = 1\\n', 'a = 2\\n', [])
+    """
     files = header_files(name, text)
     head, mark, rest = text.partition(f"\n{INFO_MARK}\n")
     if not mark:
@@ -538,12 +626,12 @@ def _split_by_tokens(name: str, rest: str) -> tuple[str, str]:
 
 
 def _info_part(name: str, text: str) -> tuple[str, list[str]]:
-    info, _, files = _sections(name, text)
+    info, _, files = entry_sections(name, text)
     return info, [f for f in files if f.endswith("-info.h5")]
 
 
 def _value_part(name: str, text: str) -> tuple[str, list[str]]:
-    _, value, files = _sections(name, text)
+    _, value, files = entry_sections(name, text)
     return value, [f for f in files if not f.endswith("-info.h5")]
 
 
