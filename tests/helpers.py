@@ -1,5 +1,6 @@
 """Helpers shared by several test modules (plain functions; pytest does not collect them)."""
 
+import math
 import os
 
 import numpy as np
@@ -13,6 +14,29 @@ def same(a, b):
         return type(a) is type(b) and len(a) == len(b) and all(map(same, a, b))
     if isinstance(a, dict):
         return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    return a == b
+
+
+def exact(a, b):
+    """Whether ``b`` is ``a``'s exact copy: same types all the way down, arrays by dtype,
+    shape, memory order and bytes, floats by bits (nan equals nan)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, np.ndarray):
+        return (
+            a.dtype == b.dtype
+            and a.shape == b.shape
+            and a.tobytes() == b.tobytes()
+            and a.flags.f_contiguous == b.flags.f_contiguous
+        )
+    if isinstance(a, np.generic):
+        return a.dtype == b.dtype and a.tobytes() == b.tobytes()
+    if isinstance(a, float):
+        return a == b and math.copysign(1, a) == math.copysign(1, b) or a != a and b != b
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(map(exact, a, b))
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(exact(a[k], b[k]) for k in a)
     return a == b
 
 

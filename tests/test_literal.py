@@ -14,28 +14,7 @@ from archived import Archive
 from archived.load import codecache
 from archived.load.literal import NotLiteral, literal_names, literal_value
 from archived.load.restore import restore
-
-
-def exact(a, b):
-    """Same types, same values, float bits included (nan equals nan)."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, np.ndarray):
-        return (
-            a.dtype == b.dtype
-            and a.shape == b.shape
-            and a.tobytes() == b.tobytes()
-            and a.flags.f_contiguous == b.flags.f_contiguous
-        )
-    if isinstance(a, np.generic):
-        return a.dtype == b.dtype and a.tobytes() == b.tobytes()
-    if isinstance(a, float):
-        return a == b and math.copysign(1, a) == math.copysign(1, b) or a != a and b != b
-    if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(map(exact, a, b))
-    if isinstance(a, dict):
-        return list(a) == list(b) and all(exact(a[k], b[k]) for k in a)
-    return a == b
+from helpers import exact
 
 
 def executed(src):
@@ -82,7 +61,7 @@ def _archive(value):
 PIECES = list("()[]{},:-'\"\\b_=j.e0x ") + ["\n", "\n    ", "1", "==", "lambda", ";"]
 
 
-@pytest.mark.filterwarnings("ignore::SyntaxWarning")
+@pytest.mark.filterwarnings("ignore::SyntaxWarning", "ignore::DeprecationWarning")
 @settings(max_examples=300, deadline=None)
 @given(values, st.lists(st.tuples(st.integers(0, 10**6), st.sampled_from(PIECES)), max_size=3))
 def test_edited_source_reads_the_same_as_executing_it_or_falls_back(value, edits):

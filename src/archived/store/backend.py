@@ -29,12 +29,39 @@ The contract, checked over every kind by ``tests/test_store_conformance.py``:
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar
 
 from ..errors import ReadOnlyError
 
-__all__ = ["Store"]
+__all__ = ["Store", "EntryView"]
+
+
+class EntryView:
+    """One entry of a store as :meth:`Store.view` saw it: its info and value on request.
+
+    ``info()`` and ``value()`` read fresh from disk here; a store kind with a read-side
+    index (:class:`~archived.store.native.NativeStore`) serves them from the index when it
+    holds them (the version of the entry the view saw).  ``KeyError`` if the entry was
+    deleted meanwhile, ``DamagedEntryError`` if it cannot be read back.
+    """
+
+    __slots__ = ("store", "name")
+
+    def __init__(self, store: Store, name: str) -> None:
+        self.store = store
+        self.name = name
+
+    def info(self) -> Any:
+        """The entry's info record (a fresh object)."""
+        return self.store.info(self.name)
+
+    def value(self) -> Any:
+        """The entry's value (a fresh object)."""
+        return self.store.value(self.name)
+
+    def __repr__(self) -> str:
+        return f"<entry {self.name!r} of {self.store.folder!r}>"
 
 
 class Store(abc.ABC):
@@ -71,11 +98,18 @@ class Store(abc.ABC):
     def info_items(self) -> Iterator[tuple[str, Any]]:
         """``(name, info)`` of every entry, loading no value; entries deleted meanwhile
         are skipped."""
-        for name in self.names():
+        for name, entry in self.view().items():
             try:
-                yield name, self.info(name)
+                yield name, entry.info()
             except KeyError:
                 continue
+
+    def view(self, names: Iterable[str] | None = None) -> dict[str, EntryView]:
+        """Every entry (or those of ``names`` that exist) as an :class:`EntryView`, by
+        name in sorted order: the way to read many entries' info or values at once."""
+        if names is None:
+            return {name: EntryView(self, name) for name in self.names()}
+        return {n: EntryView(self, n) for n in sorted(set(names)) if self.contains(n)}
 
     # ---- writing ---------------------------------------------------------------------
 

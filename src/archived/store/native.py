@@ -21,13 +21,13 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any
 
 from ..errors import InvalidNameError, ReadOnlyError, StoreNotFoundError
-from . import entries
-from .backend import Store
+from . import entries, index
+from .backend import EntryView, Store
 from .claims import claim_name, release_claim
 from .damaged import set_aside
 from .failures import explained
@@ -35,7 +35,7 @@ from .leftovers import sweep_leftovers
 from .locking import StoreLock
 from .writers import new_token, writer_gone
 
-__all__ = ["NativeStore", "is_native_store", "LOADER_MARK"]
+__all__ = ["NativeStore", "IndexedEntry", "is_native_store", "LOADER_MARK"]
 
 LOADER_MARK = "archived.storemodule"
 
@@ -148,8 +148,14 @@ class NativeStore(Store):
     def value(self, name: str) -> Any:
         return entries.read_value(self.folder, _key(name), safe=self.load)
 
-    def info_items(self) -> Iterator[tuple[str, Any]]:
-        return entries.iter_infos(self.folder, self.names(), safe=self.load)
+    def view(self, names: Iterable[str] | None = None) -> dict[str, EntryView]:
+        """Entries as the read-side index sees them (:mod:`archived.store.index`): one
+        ``stat`` per entry, info and small values read only from changed entries."""
+        try:
+            found = index.rows(self.folder, names)
+        except FileNotFoundError:
+            raise StoreNotFoundError(self.folder) from None
+        return {name: IndexedEntry(self, name, found[name]) for name in sorted(found)}
 
     # ---- writing ---------------------------------------------------------------------
 
@@ -221,6 +227,55 @@ class NativeStore(Store):
     def _check_writable(self) -> None:
         if not self.writable:
             raise ReadOnlyError(f"the store {self.folder!r} was opened read-only")
+
+
+class IndexedEntry(EntryView):
+    """An entry of a native store as the read-side index saw it.
+
+    Its info and value come from the index row when the row keeps them (they are those
+    of the entry file the row was read from); otherwise, or if the row does not decode,
+    from the entry file.  ``size``, ``mtime`` and ``files`` describe the entry file.
+    """
+
+    __slots__ = ("row",)
+    store: NativeStore
+
+    def __init__(self, store: NativeStore, name: str, row: index.Row) -> None:
+        super().__init__(store, name)
+        self.row = row
+
+    def info(self) -> Any:
+        row = self.row
+        if row.info_text is not None:
+            try:
+                return row.info()
+            except ValueError:
+                pass  # a tampered index file: the entry tells
+        return entries.read_info(self.store.folder, self.name, safe=self.store.load, once=True)
+
+    def value(self) -> Any:
+        try:
+            kept, value = self.row.value()
+        except ValueError:
+            kept = False
+        if kept:
+            return value
+        return entries.read_value(self.store.folder, self.name, safe=self.store.load)
+
+    @property
+    def size(self) -> int:
+        """The entry file's size in bytes (data files not included)."""
+        return self.row.size
+
+    @property
+    def mtime(self) -> float:
+        """The entry file's modification time."""
+        return self.row.mtime
+
+    @property
+    def files(self) -> list[str]:
+        """The data files the entry's header lists."""
+        return list(self.row.files)
 
 
 def _key(name: str) -> str:

@@ -55,7 +55,8 @@ def function_table(
     [{'x': 3, 'result': 1.5}]
     """
     calls = where(func, **criteria)
-    rows = [_call_row(c.name, c.info, c.load, details) for c in calls]
+    # each call's result as listed with its info: small ones come from the store's index
+    rows = [_call_row(c.name, c.info, c.listed_value, details) for c in calls]
     return to_table(rows, frame=frame)
 
 
@@ -86,14 +87,15 @@ def dataset_table(
     {'entry': 'x_0', 'function': None, 'info': None, 'mu': 1.2, 'result': 0.5}
     """
     rows = []
-    if entries is None:
-        items = dataset._info_items()
-    else:
-        items = ((n, dataset[n]) for n in dataset if n in entries)
-    for name, info in items:
+    view = dataset._view(entries)  # the store's index: small values need no file read
+    for name, entry in view.items():
+        try:
+            info = entry.info()
+        except KeyError:  # deleted meanwhile
+            continue
 
-        def load(name: str = name) -> Any:
-            return getattr(dataset, name) if results else None
+        def load(entry: Any = entry) -> Any:
+            return entry.value() if results else None
 
         if isinstance(info, dict) and "function" in info:
             if info.get("status", "ok") != "ok" or "parameters" not in info:

@@ -1,0 +1,447 @@
+"""The read-side index of a store: every entry's info record at the cost of one stat.
+
+Reading the info records of many entries (a table, a sweep's status, ``ls``) used to
+compile and execute one file per entry.  :func:`rows` instead keeps, per store, what it
+learnt from each entry file: its info record (and its value, when small) as JSON text
+(:mod:`archived.store.indexcodec`), the data files its header lists, and the file's
+signature.  Asked again, it checks every entry file's signature with one ``stat`` and
+reads again only the entries whose file changed.
+
+The entries stay the only source of truth:
+
+* **Signature.**  Every commit ``os.replace``-s a new file onto the entry, so its inode
+  and ctime change (and a hand edit in place changes its mtime and ctime).  A row is
+  used only while the file's ``(inode, size, mtime_ns, ctime_ns)`` equals the row's.
+* **Racy rows.**  A file rewritten within one tick of the filesystem's clock (same size,
+  a reused inode) could keep all four.  So a row whose file changed less than
+  :data:`RACY_SECONDS` before it was read is checked by content (an xxh3 digest of the
+  file's bytes) every time, until it is older than that (git's "racily clean" rule).
+* **Built by readers, never by writers.**  Inserts stay O(1): no writer touches the
+  index, and a writer killed at any instant leaves at most an entry whose signature
+  no row has, i.e. a stale row that is detected and read again.  Readers save the rows
+  in the store's ``.index.json`` (atomically: a temporary file renamed into place) when
+  many changed, so the next process starts from them; a store that is not writable is
+  indexed in memory only.  The file can be deleted at any time.
+* **Hostile input.**  The file is read by ``json.loads`` only after its checksum
+  matched, every field is checked, and on any doubt the whole file is ignored (the
+  rows are then rebuilt from the entries).  A row's info or value that does not decode
+  falls back to reading that entry.  Nothing in it is ever executed.
+
+Only what the literal fast path (:mod:`archived.load.literal`) reads goes into a row, so
+a row serves trusted and safe loads alike; an entry whose info is not plain data (or
+that is damaged) has a row without info, and callers read that entry itself.
+
+>>> import tempfile
+>>> from archived.store.entries import commit_entry
+>>> folder = tempfile.mkdtemp()
+>>> commit_entry(folder, 'a', 2.5, info={'mu': 1})
+>>> row = rows(folder)['a']
+>>> row.info(), row.value()
+({'mu': 1}, (True, 2.5))
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+import threading
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import xxhash
+
+from ..errors import DamagedEntryError
+from ..load.literal import NotLiteral, literal_value
+from . import indexcodec
+from .entries import entry_sections, entry_text, read_entry_bytes, validate_name
+from .writers import new_token
+
+__all__ = ["rows", "Row", "forget", "INDEX_FILE", "RACY_SECONDS"]
+
+#: The file of the index in a store directory (hidden: it is not an entry).
+INDEX_FILE = ".index.json"
+#: A file changed less than this long before it was read is checked by content.
+RACY_SECONDS = 3.0
+_FORMAT = 1
+_RACY_NS = int(RACY_SECONDS * 1e9)
+_INFO_CHARS = 64 * 1024  # longer info records are read from their entry
+_VALUE_SOURCE_CHARS = 2048  # values of longer source are not kept
+_VALUE_CHARS = 4096
+_ROW_CHARS = 2 * _INFO_CHARS + _VALUE_CHARS + 4096  # the most a row of the file may hold
+_HEX16 = re.compile(r"[0-9a-f]{16}")
+
+
+class Row:
+    """What the index knows about one entry file (read-only for callers).
+
+    ``files``: the data files its header lists; ``info()``: its info record, decoded
+    afresh on each call (or ``KeyError`` when the row has none: read the entry);
+    ``value()``: ``(True, value)`` when the row keeps the value, else ``(False, None)``.
+    """
+
+    __slots__ = ("signature", "seen", "digest", "files", "info_text", "value_text", "memo")
+
+    def __init__(
+        self,
+        signature: tuple[int, int, int, int],
+        seen: int,
+        digest: str,
+        files: list[str],
+        info_text: str | None,
+        value_text: str | None,
+    ) -> None:
+        self.signature = signature
+        self.seen = seen
+        self.digest = digest
+        self.files = files
+        self.info_text = info_text
+        self.value_text = value_text
+        # what a caller derived from this version of the file (in this process only)
+        self.memo: Any = None
+
+    @property
+    def size(self) -> int:
+        """The entry file's size in bytes."""
+        return self.signature[1]
+
+    @property
+    def mtime(self) -> float:
+        """The entry file's modification time (seconds since the epoch)."""
+        return self.signature[2] / 1e9
+
+    @property
+    def has_info(self) -> bool:
+        """Whether the row keeps the info record (else the entry must be read)."""
+        return self.info_text is not None
+
+    def info(self) -> Any:
+        """The entry's info record, a fresh object on each call.
+
+        ``KeyError`` if the row does not keep it; ``ValueError`` if the kept text does
+        not decode (a tampered index file): read the entry then.
+        """
+        if self.info_text is None:
+            raise KeyError("info not in the index")
+        return indexcodec.decode(self.info_text)
+
+    def value(self) -> tuple[bool, Any]:
+        """``(True, value)`` (a fresh object) if the row keeps the value, else
+        ``(False, None)``; ``ValueError`` as :meth:`info`."""
+        if self.value_text is None:
+            return False, None
+        return True, indexcodec.decode(self.value_text)
+
+    def racy(self) -> bool:
+        """Whether the file changed too shortly before it was read to trust its signature."""
+        _, _, mtime, ctime = self.signature
+        return max(mtime, ctime) >= self.seen - _RACY_NS
+
+    def dump(self) -> list[Any]:
+        """The row as the index file keeps it."""
+        return [
+            *self.signature,
+            self.seen,
+            self.digest,
+            self.files,
+            self.info_text,
+            self.value_text,
+        ]
+
+
+def rows(folder: str, names: Iterable[str] | None = None) -> dict[str, Row]:
+    """The index rows of the entries of the store ``folder`` as they are now, by name.
+
+    Every entry file is checked (one ``stat``); only the changed ones are read again.
+    With ``names``, only those entries are checked and returned (missing ones left
+    out, and the index file is read only if many of them are new to this process).
+    An entry that cannot be read (a symbolic link, a FIFO) has a row without info or
+    value: callers read it themselves and get the error.
+
+    >>> import tempfile
+    >>> rows(tempfile.mkdtemp())
+    {}
+    """
+    state = _state(folder)
+    with state.lock:
+        return state.refresh(names)
+
+
+def forget(folder: str | None = None) -> None:
+    """Drop what this process keeps in memory about ``folder`` (or about every store);
+    the index file on disk is left as it is.
+
+    >>> forget()
+    """
+    with _states_lock:
+        if folder is None:
+            _states.clear()
+        else:
+            _states.pop(os.path.realpath(folder), None)
+
+
+# ---- one store's index ------------------------------------------------------------------
+
+
+class _State:
+    """The rows of one store in this process, and how they relate to its index file."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+        self.lock = threading.Lock()
+        self.rows: dict[str, Row] = {}
+        self.loaded: tuple[int, int, int] | None = None  # signature of the file read
+        self.unsaved = 0  # rows read from entries since the file was last read or written
+
+    def refresh(self, names: Iterable[str] | None) -> dict[str, Row]:
+        now = time.time_ns()  # before any entry is read: the racy rule's reference
+        full = names is None
+        listing = _listing(self.folder, names)
+        current: dict[str, Row] = {}
+        todo = self._known(listing, current)
+        # another process may have read these entries already (a single lookup reads
+        # its entry rather than a whole index file)
+        if todo and (full or len(todo) > 64) and self._file_changed():
+            self._load()
+            todo = self._known(todo, current)
+        for name, _ in todo:
+            row = self._fresh(name, now)
+            if row is not None:
+                current[name] = row
+        if not full:
+            self.rows.update(current)
+            return current
+        removed = len(self.rows.keys() - current.keys())
+        self.rows = current
+        if self.unsaved + removed and (
+            self.loaded is None or (self.unsaved + removed) * 64 > len(current)
+        ):
+            self._save()  # only a full view is saved, and only when enough changed
+        return current
+
+    def _known(
+        self, listing: list[tuple[str, Signature]], current: dict[str, Row]
+    ) -> list[tuple[str, Signature]]:
+        """Put the rows still valid for ``listing`` in ``current``; return the others."""
+        todo = []
+        for name, signature in listing:
+            row = self.rows.get(name)
+            if row is not None and row.signature == signature and not row.racy():
+                current[name] = row
+            else:
+                todo.append((name, signature))
+        return todo
+
+    def _fresh(self, name: str, now: int) -> Row | None:
+        """The row of entry ``name``: the known one if its content is unchanged, else a
+        new one read from the file (None if it is gone)."""
+        known = self.rows.get(name)
+        try:
+            read = read_entry_bytes(self.folder, name)
+        except DamagedEntryError:
+            # a link or a FIFO: no info, so whoever needs it reads it and gets the error
+            try:
+                st = os.lstat(os.path.join(self.folder, name + ".py"))
+            except OSError:
+                return None
+            return Row(_signature(st), now, "0" * 16, [], None, None)
+        if read is None:
+            return None  # deleted meanwhile
+        data, status = read
+        signature = _signature(status)
+        digest = xxhash.xxh3_64_hexdigest(data)
+        if known is not None and known.signature == signature and known.digest == digest:
+            known.seen = now  # unchanged: no longer racy once it is old enough
+            return known
+        self.unsaved += 1
+        return _parse(name, data, signature, digest, now)
+
+    # ---- the index file ----------------------------------------------------------------
+
+    def _path(self) -> str:
+        return os.path.join(self.folder, INDEX_FILE)
+
+    def _file_changed(self) -> bool:
+        try:
+            st = os.stat(self._path())
+        except OSError:
+            return False
+        return (st.st_ino, st.st_size, st.st_mtime_ns) != self.loaded
+
+    def _load(self) -> None:
+        """Take the rows of the index file that this process does not know yet."""
+        loaded = _read_file(self._path())
+        if loaded is None:
+            return
+        signature, found = loaded
+        self.loaded = signature
+        for name, row in found.items():
+            known = self.rows.get(name)
+            if known is None or known.signature != row.signature:
+                self.rows[name] = row
+        self.unsaved = 0
+
+    def _save(self) -> None:
+        body = json.dumps(
+            {name: row.dump() for name, row in sorted(self.rows.items())},
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
+        head = json.dumps({"format": _FORMAT, "check": xxhash.xxh3_64_hexdigest(body.encode())})
+        tmp = os.path.join(self.folder, f".index.{new_token()}.tmp")
+        try:
+            with open(tmp, "x", encoding="utf-8") as f:
+                f.write(head + "\n" + body)
+            os.replace(tmp, self._path())
+            st = os.stat(self._path())
+        except OSError:  # a store we may not write (read-only, full disk): memory only
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            return
+        self.loaded = (st.st_ino, st.st_size, st.st_mtime_ns)
+        self.unsaved = 0
+
+
+_states: dict[str, _State] = {}
+_states_lock = threading.Lock()
+
+
+def _state(folder: str) -> _State:
+    key = os.path.realpath(folder)
+    with _states_lock:
+        state = _states.get(key)
+        if state is None:
+            state = _states[key] = _State(folder)
+        return state
+
+
+def _signature(st: os.stat_result) -> Signature:
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+Signature = tuple[int, int, int, int]
+
+
+def _listing(folder: str, names: Iterable[str] | None) -> list[tuple[str, Signature]]:
+    """``(name, signature)`` of the entry files of ``folder`` (all, or those ``names``)."""
+    found = []
+    if names is None:
+        with os.scandir(folder) as it:
+            items = [(item.name[:-3], item) for item in it if _is_entry_file(item.name)]
+        for name, item in items:
+            try:
+                found.append((name, _signature(item.stat(follow_symlinks=False))))
+            except FileNotFoundError:
+                continue
+        return found
+    for name in names:
+        if not _is_entry_file(name + ".py"):
+            continue
+        try:
+            found.append((name, _signature(os.lstat(os.path.join(folder, name + ".py")))))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+    return found
+
+
+def _is_entry_file(filename: str) -> bool:
+    stem, dot, ext = filename.rpartition(".")
+    if ext != "py" or not dot or stem.startswith("_"):
+        return False
+    try:
+        validate_name(stem)
+    except ValueError:
+        return False
+    return True
+
+
+def _parse(
+    name: str, data: bytes, signature: tuple[int, int, int, int], digest: str, now: int
+) -> Row:
+    """A row from an entry file's bytes: what the literal fast path reads of it."""
+    files: list[str] = []
+    info_text = value_text = None
+    try:
+        info_src, value_src, files = entry_sections(name, entry_text(name, data))
+    except DamagedEntryError:
+        return Row(signature, now, digest, [], None, None)
+    try:
+        info = literal_value(info_src, "info")
+    except NotLiteral:
+        pass
+    else:
+        info_text = indexcodec.encode(info, max_chars=_INFO_CHARS)
+    if len(value_src) <= _VALUE_SOURCE_CHARS and all(f.endswith("-info.h5") for f in files):
+        try:
+            value = literal_value(value_src, name)
+        except NotLiteral:
+            pass
+        else:
+            value_text = indexcodec.encode(value, max_chars=_VALUE_CHARS)
+    return Row(signature, now, digest, files, info_text, value_text)
+
+
+def _read_file(path: str) -> tuple[tuple[int, int, int], dict[str, Row]] | None:
+    """The rows of the index file at ``path``, or None if it is missing or in any doubt."""
+    try:
+        with open(path, "rb") as f:
+            st = os.fstat(f.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                return None
+            head = f.readline(256)
+            body = f.read()
+    except OSError:
+        return None
+    try:
+        meta = json.loads(head)
+        if (
+            not isinstance(meta, dict)
+            or meta.get("format") != _FORMAT
+            or meta.get("check") != xxhash.xxh3_64_hexdigest(body)
+        ):
+            return None
+        found = json.loads(body)
+        if not isinstance(found, dict):
+            return None
+        result = {name: _checked_row(name, fields) for name, fields in found.items()}
+    except (ValueError, TypeError, RecursionError):
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns), result
+
+
+def _checked_row(name: Any, fields: Any) -> Row:
+    """A row of the index file, every field checked (``ValueError`` at the first doubt)."""
+    if not isinstance(name, str) or not _is_entry_file(name + ".py"):
+        raise ValueError("index: not an entry name")
+    if not isinstance(fields, list) or len(fields) != 9:
+        raise ValueError("index: malformed row")
+    *numbers, digest, files, info_text, value_text = fields
+    if not all(type(n) is int and n >= 0 for n in numbers):
+        raise ValueError("index: malformed signature")
+    if not isinstance(digest, str) or _HEX16.fullmatch(digest) is None:
+        raise ValueError("index: malformed digest")
+    if not isinstance(files, list) or not all(_data_file_of(name, f) for f in files):
+        raise ValueError("index: malformed data files")
+    for text, limit in ((info_text, _INFO_CHARS), (value_text, _VALUE_CHARS)):
+        if text is not None and (not isinstance(text, str) or len(text) > limit):
+            raise ValueError("index: malformed info or value")
+    ino, size, mtime, ctime, seen = numbers
+    return Row((ino, size, mtime, ctime), seen, digest, files, info_text, value_text)
+
+
+def _data_file_of(name: str, filename: Any) -> bool:
+    """Whether ``filename`` can be a data file of entry ``name`` (a plain file name in
+    the store, named after the entry)."""
+    return (
+        isinstance(filename, str)
+        and filename.startswith(name + ".")
+        and filename.endswith(".h5")
+        and "/" not in filename
+        and "\\" not in filename
+        and "\x00" not in filename
+        and len(filename) < 256
+    )

@@ -1,0 +1,298 @@
+"""Values of the read-side index as JSON text: exact, and decoded without running anything.
+
+The index (:mod:`archived.store.index`) keeps each entry's info record, and its value when
+small, as JSON text, so reading thousands of them costs one C-speed ``json.loads`` each.
+JSON has no tuples, sets, bytes, complex numbers or numpy values, so those are written as
+a JSON object with a single *tag* key starting with a NUL character (``{"\\u0000t": [1,
+2]}`` is the tuple ``(1, 2)``); a dict whose keys are not all strings, or that has a key
+starting with NUL, is written as a tagged list of pairs.  Everything else is plain JSON.
+Floats keep every bit (``repr``), ``nan``/``inf`` included.
+
+:func:`encode` takes exactly the values the literal fast path builds
+(:mod:`archived.load.literal`) and returns None for anything else or anything too big;
+:func:`decode` rebuilds them, refusing with ``ValueError`` any text :func:`encode` could
+not have written (the index is read from disk: it may have been tampered with).
+
+>>> import numpy as np
+>>> text = encode({"x": (1, 2.5), "y": np.float32(0.5), "z": {1: "a"}})
+>>> text
+'{"x":{"\\\\u0000t":[1,2.5]},"y":{"\\\\u0000n":["float32",0.5]},"z":{"\\\\u0000d":[[1,"a"]]}}'
+>>> decode(text)
+{'x': (1, 2.5), 'y': np.float32(0.5), 'z': {1: 'a'}}
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+import struct
+from typing import Any
+
+import numpy as np
+
+__all__ = ["encode", "decode", "MAX_NODES"]
+
+#: Values of more nodes than this are not encoded (shared references would expand).
+MAX_NODES = 100_000
+
+_TAG = "\x00"
+_ESCAPED_TAG = "\\u0000"  # how json.dumps writes the tag character
+_DTYPE = re.compile(
+    r"[<>=|]?(?:bool|int(?:8|16|32|64)|uint(?:8|16|32|64)|float(?:16|32|64)|[biuf][1248])"
+)
+_SCALARS = {
+    name: getattr(np, name)
+    for name in (
+        "bool float16 float32 float64 int8 int16 int32 int64 uint8 uint16 uint32 uint64 "
+        "complex64 complex128"
+    ).split()
+    if hasattr(np, name)
+}
+_SCALAR_NAMES = {kind: name for name, kind in _SCALARS.items()}
+_TIMES: dict[str, type] = {
+    "datetime": datetime.datetime,
+    "date": datetime.date,
+    "time": datetime.time,
+    "timedelta": datetime.timedelta,
+}
+_NAN_BITS = struct.pack("<d", float("nan"))
+_DUMPS = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False).encode
+
+
+def encode(value: Any, *, max_chars: int | None = None) -> str | None:
+    """JSON text for ``value``, or None if it holds something else than the fast path's
+    values, more than :data:`MAX_NODES` nodes, or (with ``max_chars``) a longer text.
+
+    >>> encode([1, "a", None, True, float("nan")])
+    '[1,"a",null,true,NaN]'
+    >>> encode(object()) is None
+    True
+    """
+    budget = [MAX_NODES]
+    try:
+        plain = _plain(value, budget, 0)
+    except _Refused:
+        return None
+    text = _DUMPS(plain)
+    if max_chars is not None and len(text) > max_chars:
+        return None
+    return text
+
+
+def decode(text: str) -> Any:
+    """The value :func:`encode` wrote as ``text``; ``ValueError`` for any other text.
+
+    >>> decode('{"\\\\u0000c":[1.0,-2.0]}')
+    (1-2j)
+    >>> decode('{"\\\\u0000x":1}')
+    Traceback (most recent call last):
+        ...
+    ValueError: index value: unknown tag '\\x00x'
+    """
+    try:
+        if _ESCAPED_TAG not in text and _TAG not in text:
+            return json.loads(text)
+        return json.loads(text, object_hook=_untag)
+    except RecursionError:
+        raise ValueError("index value: nested too deeply") from None
+    except (TypeError, KeyError, IndexError, OverflowError) as err:
+        raise ValueError(f"index value: {err}") from None
+
+
+# ---- encoding ---------------------------------------------------------------------------
+
+
+class _Refused(Exception):
+    pass
+
+
+def _plain(value: Any, budget: list[int], depth: int) -> Any:
+    budget[0] -= 1
+    if budget[0] < 0 or depth > 100:
+        raise _Refused
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return value
+    if kind is float:
+        if value != value and _bits(value) != _NAN_BITS:
+            raise _Refused  # a nan with a sign or payload: JSON's NaN would lose it
+        return value
+    if kind is int:
+        if value.bit_length() > 10_000:
+            raise _Refused  # json.loads refuses integers of more than 4300 digits
+        return value
+    if kind is list:
+        return [_plain(v, budget, depth + 1) for v in value]
+    if kind is dict:
+        if all(type(k) is str and not k.startswith(_TAG) for k in value):
+            return {k: _plain(v, budget, depth + 1) for k, v in value.items()}
+        pairs = [
+            [_plain(k, budget, depth + 1), _plain(v, budget, depth + 1)] for k, v in value.items()
+        ]
+        return {_TAG + "d": pairs}
+    if kind is tuple:
+        return {_TAG + "t": [_plain(v, budget, depth + 1) for v in value]}
+    if kind is set or kind is frozenset:
+        items = [_plain(v, budget, depth + 1) for v in value]
+        return {_TAG + ("s" if kind is set else "f"): items}
+    if kind is complex:
+        return {_TAG + "c": [_plain(value.real, budget, depth), _plain(value.imag, budget, depth)]}
+    if kind is bytes or kind is bytearray:
+        return {_TAG + ("b" if kind is bytes else "B"): value.hex()}
+    if kind is range:
+        return {_TAG + "r": [value.start, value.stop, value.step]}
+    if kind is slice:
+        parts = (value.start, value.stop, value.step)
+        if not all(p is None or type(p) is int for p in parts):
+            raise _Refused
+        return {_TAG + "l": list(parts)}
+    if kind in _SCALAR_NAMES:
+        item = value.item()
+        if isinstance(item, complex):
+            item = [item.real, item.imag]
+        elif item != item and value.tobytes() != value.dtype.type(np.nan).tobytes():
+            raise _Refused  # a nan with a sign or payload
+        return {_TAG + "n": [_SCALAR_NAMES[kind], item]}
+    if kind is np.ndarray:
+        return _array(value, budget)
+    for name, time_kind in _TIMES.items():
+        if kind is time_kind:
+            return {_TAG + "T": [name, _time_fields(value)]}
+    raise _Refused
+
+
+def _array(value: np.ndarray, budget: list[int]) -> Any:
+    dtype = value.dtype.str if value.dtype.byteorder not in "=|" else value.dtype.name
+    budget[0] -= value.size
+    if budget[0] < 0 or _DTYPE.fullmatch(dtype) is None or value.size == 0:
+        raise _Refused
+    if value.dtype.kind == "f" and np.isnan(value).any():
+        raise _Refused  # nan bits (sign, payload) would not survive
+    order = "F" if value.flags.f_contiguous and not value.flags.c_contiguous else "C"
+    return {_TAG + "a": [dtype, order, value.tolist()]}
+
+
+def _time_fields(value: Any) -> list[int]:
+    if isinstance(value, datetime.timedelta):
+        return [value.days, value.seconds, value.microseconds]
+    if getattr(value, "tzinfo", None) is not None or getattr(value, "fold", False):
+        raise _Refused
+    fields: tuple[str, ...] = ("hour", "minute", "second", "microsecond")
+    if isinstance(value, datetime.datetime):
+        fields = ("year", "month", "day", *fields)
+    elif isinstance(value, datetime.date):
+        fields = ("year", "month", "day")
+    return [getattr(value, f) for f in fields]
+
+
+def _bits(value: float) -> bytes:
+    return struct.pack("<d", value)
+
+
+# ---- decoding ---------------------------------------------------------------------------
+
+
+def _untag(obj: dict[str, Any]) -> Any:
+    if len(obj) != 1:
+        if any(k.startswith(_TAG) for k in obj):
+            raise ValueError("index value: a tag among other keys")
+        return obj
+    ((tag, payload),) = obj.items()
+    if not tag.startswith(_TAG):
+        return obj
+    build = _BUILDERS.get(tag)
+    if build is None:
+        raise ValueError(f"index value: unknown tag {tag!r}")
+    return build(payload)
+
+
+def _need(ok: bool, what: str) -> None:
+    if not ok:
+        raise ValueError(f"index value: malformed {what}")
+
+
+def _list(payload: Any, what: str) -> list[Any]:
+    _need(type(payload) is list, what)
+    return payload  # type: ignore[no-any-return]
+
+
+def _pairs(payload: Any) -> dict[Any, Any]:
+    items = _list(payload, "dict")
+    _need(all(type(p) is list and len(p) == 2 for p in items), "dict")
+    return {k: v for k, v in items}
+
+
+def _complex(payload: Any) -> complex:
+    parts = _list(payload, "complex")
+    _need(len(parts) == 2 and all(type(p) in (int, float) for p in parts), "complex")
+    return complex(parts[0], parts[1])
+
+
+def _bytes(kind: type) -> Any:
+    def build(payload: Any) -> Any:
+        _need(type(payload) is str, "bytes")
+        return kind(bytes.fromhex(payload))
+
+    return build
+
+
+def _ints(payload: Any, count: int, none: bool, what: str) -> list[Any]:
+    parts = _list(payload, what)
+    ok = len(parts) == count and all(type(p) is int or none and p is None for p in parts)
+    _need(ok, what)
+    return parts
+
+
+def _scalar(payload: Any) -> Any:
+    parts = _list(payload, "numpy scalar")
+    _need(len(parts) == 2 and parts[0] in _SCALARS, "numpy scalar")
+    kind, item = _SCALARS[parts[0]], parts[1]
+    if type(item) is list:
+        return kind(_complex(item))
+    _need(type(item) in (int, float, bool), "numpy scalar")
+    return kind(item)
+
+
+def _array_of(payload: Any) -> np.ndarray:
+    parts = _list(payload, "array")
+    _need(len(parts) == 3 and type(parts[0]) is str and parts[1] in ("C", "F"), "array")
+    _need(_DTYPE.fullmatch(parts[0]) is not None and _numbers(parts[2], 0), "array")
+    dtype = np.dtype(parts[0])
+    result = np.array(parts[2], dtype=dtype, order=parts[1])
+    _need(result.size > 0, "array")
+    return result
+
+
+def _numbers(value: Any, depth: int) -> bool:
+    if type(value) is list:
+        return depth < 32 and all(_numbers(v, depth + 1) for v in value)
+    return type(value) in (int, float, bool)
+
+
+def _time(payload: Any) -> Any:
+    parts = _list(payload, "time")
+    _need(len(parts) == 2 and parts[0] in _TIMES, "time")
+    kind = _TIMES[parts[0]]
+    fields = _list(parts[1], "time")
+    _need(len(fields) <= 7 and all(type(f) is int for f in fields), "time")
+    if kind is datetime.timedelta:
+        _need(len(fields) == 3, "time")
+        return datetime.timedelta(days=fields[0], seconds=fields[1], microseconds=fields[2])
+    return kind(*fields)
+
+
+_BUILDERS: dict[str, Any] = {
+    _TAG + "t": lambda p: tuple(_list(p, "tuple")),
+    _TAG + "s": lambda p: set(_list(p, "set")),
+    _TAG + "f": lambda p: frozenset(_list(p, "frozenset")),
+    _TAG + "d": _pairs,
+    _TAG + "c": _complex,
+    _TAG + "b": _bytes(bytes),
+    _TAG + "B": _bytes(bytearray),
+    _TAG + "r": lambda p: range(*_ints(p, 3, False, "range")),
+    _TAG + "l": lambda p: slice(*_ints(p, 3, True, "slice")),
+    _TAG + "n": _scalar,
+    _TAG + "a": _array_of,
+    _TAG + "T": _time,
+}

@@ -1,0 +1,289 @@
+"""The read-side index: correct or detectably stale, never wrong; an accelerator only.
+
+It can be deleted at any time, reads again only the entries whose file changed (a
+same-size rewrite within one tick of the clock included), is never required (a store it
+cannot write is indexed in memory), and its file is hostile input: anything in doubt is
+ignored and the entries say what is true.
+"""
+
+import datetime
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from archived.store import entries, index, indexcodec
+from archived.store.dataset import DataSet
+from helpers import exact
+
+
+@pytest.fixture(autouse=True)
+def fresh_process():
+    index.forget()
+    yield
+    index.forget()
+
+
+def infos(folder):
+    return {name: row.info() for name, row in index.rows(folder).items()}
+
+
+def truth(folder):
+    return {name: entries.read_info(folder, name) for name in entries.entry_names(folder)}
+
+
+def store_with(tmp_path, n=5):
+    ds = DataSet("s", "w", path=str(tmp_path))
+    for i in range(n):
+        ds._insert(i * 0.5, info={"i": i, "label": f"p{i}"})
+    return ds._path
+
+
+def counting_reads(monkeypatch):
+    reads = []
+    real = index.read_entry_bytes
+
+    def read(folder, name):
+        reads.append(name)
+        return real(folder, name)
+
+    monkeypatch.setattr(index, "read_entry_bytes", read)
+    return reads
+
+
+def test_rows_hold_every_entrys_info_and_small_value(tmp_path):
+    folder = store_with(tmp_path)
+    found = index.rows(folder)
+    assert infos(folder) == truth(folder)
+    assert found["x_3"].value() == (True, 1.5)
+    assert os.path.isfile(os.path.join(folder, index.INDEX_FILE))
+
+
+def test_a_deleted_index_is_rebuilt_from_the_entries(tmp_path):
+    folder = store_with(tmp_path)
+    index.rows(folder)
+    os.remove(os.path.join(folder, index.INDEX_FILE))
+    index.forget()
+    assert infos(folder) == truth(folder)
+
+
+def test_only_changed_entries_are_read_again(tmp_path, monkeypatch):
+    # files changed less than RACY_SECONDS before a look are checked by content at every
+    # look (see the next test); with that window closed, nothing else is read again
+    monkeypatch.setattr(index, "_RACY_NS", 0)
+    folder = store_with(tmp_path, 8)
+    index.rows(folder)
+    index.forget()  # a new process: starts from the index file
+    reads = counting_reads(monkeypatch)
+    entries.commit_entry(folder, "x_2", "changed", info={"i": 2, "label": "new"})
+    entries.delete_entry(folder, "x_5")
+    now = infos(folder)
+    assert now == truth(folder) and now["x_2"]["label"] == "new" and "x_5" not in now
+    assert reads == ["x_2"]
+    reads.clear()
+    entries.commit_entry(folder, "x_8", 7.5, info={"i": 8, "label": "again"})
+    assert infos(folder) == truth(folder)
+    assert reads == ["x_8"]
+
+
+def test_a_same_size_rewrite_within_one_clock_tick_is_seen(tmp_path, monkeypatch):
+    # a filesystem with one-second timestamps and no inode or ctime to tell: the
+    # signature cannot see the rewrite, the content check must
+    monkeypatch.setattr(
+        index, "_signature", lambda st: (0, st.st_size, st.st_mtime_ns // 10**9 * 10**9, 0)
+    )
+    folder = str(tmp_path)
+    entries.commit_entry(folder, "a", 1, info={"v": 1})
+    assert index.rows(folder)["a"].info() == {"v": 1}
+    entries.commit_entry(folder, "a", 2, info={"v": 2})
+    row = index.rows(folder)["a"]
+    assert (row.info(), row.value()) == ({"v": 2}, (True, 2))
+
+
+def test_a_hand_edit_in_place_keeping_size_and_mtime_is_seen(tmp_path):
+    folder = str(tmp_path)
+    entries.commit_entry(folder, "a", 1, info={"v": "one"})
+    path = os.path.join(folder, "a.py")
+    before = os.stat(path)
+    index.rows(folder)
+    with open(path, "r+") as f:  # same inode, same size
+        text = f.read()
+        f.seek(0)
+        f.write(text.replace("'one'", "'two'"))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert index.rows(folder)["a"].info() == {"v": "two"}
+
+
+def test_a_store_the_index_cannot_be_written_to_is_indexed_in_memory(tmp_path):
+    folder = store_with(tmp_path)
+    os.mkdir(os.path.join(folder, index.INDEX_FILE))  # no file can take its place
+    assert infos(folder) == truth(folder)
+    assert os.path.isdir(os.path.join(folder, index.INDEX_FILE))
+    assert not [f for f in os.listdir(folder) if f.startswith(".index.") and f.endswith(".tmp")]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda text: "garbage",
+        lambda text: text[: len(text) // 2],
+        lambda text: text.replace('"i":1', '"i":666'),  # checksum no longer matches
+        lambda text: _resigned(text, lambda rows: {**rows, "../x": rows["x_1"]}),
+        lambda text: _resigned(text, lambda rows: {k: v[:8] for k, v in rows.items()}),
+        lambda text: _resigned(
+            text, lambda rows: {k: [*v[:6], ["/etc/passwd"], *v[7:]] for k, v in rows.items()}
+        ),
+        lambda text: _resigned(text, lambda rows: {k: [-1, *v[1:]] for k, v in rows.items()}),
+        lambda text: "[" * 100_000 + "\n" + "]" * 100_000,
+    ],
+)
+def test_a_damaged_or_tampered_index_file_is_ignored(tmp_path, damage):
+    folder = store_with(tmp_path)
+    index.rows(folder)
+    path = os.path.join(folder, index.INDEX_FILE)
+    with open(path) as f:
+        text = f.read()
+    with open(path, "w") as f:
+        f.write(damage(text))
+    index.forget()
+    assert infos(folder) == truth(folder)
+
+
+def test_a_row_whose_info_does_not_decode_falls_back_to_the_entry(tmp_path):
+    folder = store_with(tmp_path)
+    index.rows(folder)
+    path = os.path.join(folder, index.INDEX_FILE)
+    with open(path) as f:
+        text = f.read()
+    bad = '{"\\u0000x": 1}'
+    with open(path, "w") as f:
+        f.write(_resigned(text, lambda rows: {k: [*v[:7], bad, bad] for k, v in rows.items()}))
+    index.forget()
+    ds = DataSet("s", path=str(tmp_path))
+    assert dict(ds._info_items()) == truth(folder)
+    assert {n: e.value() for n, e in ds._view().items()} == {f"x_{i}": i * 0.5 for i in range(5)}
+
+
+def _resigned(text, change):
+    """The index file with its rows changed and a checksum that matches again."""
+    import xxhash
+
+    head, _, body = text.partition("\n")
+    rows = change(json.loads(body))
+    body = json.dumps(rows, separators=(",", ":"))
+    meta = json.loads(head)
+    meta["check"] = xxhash.xxh3_64_hexdigest(body.encode())
+    return json.dumps(meta) + "\n" + body
+
+
+WRITER = r"""
+import sys
+from archived.store.dataset import DataSet
+ds = DataSet("s", "w", path=sys.argv[1], durable=False)
+i = 0
+while True:
+    value, info = {"i": i, "pad": "x" * (i % 50)}, {"i": i, "pad": "y" * (i % 7)}
+    ds._insert(value, info=info, name=f"e{i % 40}")
+    i += 1
+"""
+
+
+def test_a_writer_killed_at_any_instant_leaves_the_index_correct(tmp_path):
+    DataSet("s", "w", path=str(tmp_path))
+    folder = os.path.join(str(tmp_path), "s")
+    for round_ in range(4):
+        writer = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path)])
+        try:
+            # read while it writes, until it has written a good many entries
+            while len(entries.entry_names(folder)) < 40 or round_ and not index.rows(folder):
+                index.rows(folder)
+                time.sleep(0.01)
+            for _ in range(round_ + 1):
+                index.rows(folder)
+        finally:
+            writer.send_signal(signal.SIGKILL)
+            writer.wait()
+        assert infos(folder) == truth(folder)
+        view = DataSet("s", path=str(tmp_path))._view()
+        assert {n: e.value() for n, e in view.items()} == {
+            n: entries.read_value(folder, n) for n in entries.entry_names(folder)
+        }
+
+
+# ---- the codec -----------------------------------------------------------------------------
+
+KEPT = [
+    {"a": [1, -0.0, math.inf, math.nan, 10**40, True, None, "é"]},
+    (1, (2,), ()),
+    {1: "a", (1, 2): "b", None: 0, "\x00t": "tag-like key"},
+    {"\x00t": [1]},
+    {1, "a", (1,)},
+    frozenset({2}),
+    1 - 2j,
+    b"\x00\xff",
+    bytearray(b"x"),
+    range(1, 9, 2),
+    slice(None, 3, None),
+    np.float32(0.5),
+    np.int8(-3),
+    np.uint64(2**63),
+    np.bool_(True),
+    np.complex64(1 + 1j),
+    np.float64("nan"),
+    np.array([[1, 2], [3, 4]], dtype=">i4", order="F"),
+    np.array(2.5),
+    np.array([True, False]),
+    datetime.datetime(2020, 1, 2, 3, 4, 5, 6),
+    datetime.date(2020, 1, 1),
+    datetime.time(1, 2),
+    datetime.timedelta(days=-1, seconds=5),
+]
+
+
+@pytest.mark.parametrize("value", KEPT, ids=lambda v: type(v).__name__)
+def test_the_codec_keeps_every_value_of_the_fast_path_exactly(value):
+    text = indexcodec.encode(value)
+    assert text is not None
+    assert exact(value, indexcodec.decode(text))
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        object(),
+        np.array([1.0, np.nan]),
+        np.zeros(0),
+        datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc),
+        [0] * (indexcodec.MAX_NODES + 1),
+        -math.nan,
+    ],
+    ids=["object", "nan array", "empty", "tz", "huge", "signed nan"],
+)
+def test_the_codec_refuses_what_it_cannot_keep_exactly(value):
+    assert indexcodec.encode(value) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"\\u0000x":1}',
+        '{"\\u0000t":1}',
+        '{"\\u0000t":[1],"a":2}',
+        '{"\\u0000s":[[1]]}',
+        '{"\\u0000a":["object","C",[1]]}',
+        '{"\\u0000a":["float64","C",[]]}',
+        '{"\\u0000n":["float64","1"]}',
+        '{"\\u0000T":["datetime",[2020,1,1,0,0,0,0,9]]}',
+        '{"\\u0000b":"zz"}',
+        "[" * 10_000 + "]" * 10_000,
+    ],
+)
+def test_the_codec_refuses_text_it_could_not_have_written(text):
+    with pytest.raises(ValueError):
+        indexcodec.decode(text)
