@@ -385,12 +385,12 @@ def _export(args: argparse.Namespace) -> int:
 class _Entry:
     """One entry as the commands see it: kind, function, parameters, size, time."""
 
-    def __init__(self, ds: Any, name: str, info: Any, error: str = "") -> None:
+    def __init__(self, ds: Any, name: str, info: Any, error: str = "", listed: Any = None) -> None:
         self.name = name
         self.info = info if isinstance(info, dict) else {}
         self.raw_info = info
         self.file = os.path.join(ds._path, name + ".py")
-        self.size, self.time = _size_and_mtime(ds._path, name)
+        self.size, self.time = _size_and_mtime(ds._path, name, listed)
         self.function = ""
         self.version = ""
         self.error = error
@@ -420,26 +420,37 @@ class _Entry:
             self.summary = format_params(info) if info is not None else ""
 
     @classmethod
-    def read(cls, ds: Any, name: str) -> _Entry:
+    def read(cls, ds: Any, name: str, listed: Any = None) -> _Entry:
+        """The entry ``name`` (``listed``: as a view of the store saw it)."""
         try:
-            return cls(ds, name, ds[name])
+            info = listed.info() if listed is not None else ds[name]
         except KeyError:
             raise
         except Exception as err:  # a damaged entry is listed, not fatal
-            return cls(ds, name, None, error=f"{type(err).__name__}: {err}")
+            return cls(ds, name, None, error=f"{type(err).__name__}: {err}", listed=listed)
+        return cls(ds, name, info, listed=listed)
 
 
 def _entries(ds: Any) -> Iterator[_Entry]:
-    for name in ds:
+    # one look at the store's index: info records without reading unchanged entries
+    for name, listed in ds._view().items():
         try:
-            yield _Entry.read(ds, name)
+            yield _Entry.read(ds, name, listed)
         except KeyError:  # deleted while listing
             continue
 
 
-def _size_and_mtime(folder: str, name: str) -> tuple[int, float]:
+def _size_and_mtime(folder: str, name: str, listed: Any = None) -> tuple[int, float]:
     from .store.entries import header_files
 
+    if hasattr(listed, "files"):  # listed by the store's index: no file to open
+        size = listed.size
+        for file in listed.files:
+            try:
+                size += os.path.getsize(os.path.join(folder, file))
+            except OSError:
+                pass
+        return size, listed.mtime
     path = os.path.join(folder, name + ".py")
     try:
         st = os.stat(path)

@@ -31,7 +31,7 @@ import socket
 import threading
 import traceback
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,7 +42,6 @@ from .recorded import legacy_view, same_parameters
 __all__ = ["CallStore", "Found", "StoredCall", "call_info"]
 
 _LOCKINGS = ("fcntl", "soft")
-_VERIFIED_MAX = 100_000
 
 
 @dataclass(frozen=True)
@@ -70,10 +69,13 @@ class StoredCall:
     [({'n': 2}, [1, 2])]
     """
 
-    def __init__(self, store: CallStore, name: str, info: dict[str, Any]) -> None:
+    def __init__(
+        self, store: CallStore, name: str, info: dict[str, Any], entry: Any = None
+    ) -> None:
         self.store = store
         self.name = name
         self.info = info
+        self._entry = entry  # the entry as listed, when it came from a view of the store
 
     @property
     def parameters(self) -> dict[str, Any]:
@@ -81,10 +83,20 @@ class StoredCall:
         return dict(self.info.get("parameters", {}))
 
     def load(self) -> Any:
-        """Load and return the stored result."""
+        """Load and return the stored result (as stored now)."""
         return self.store.load(self.name)
 
     __call__ = load
+
+    def listed_value(self) -> Any:
+        """The result of the entry version that was listed with this call's info (from
+        the store's index when it keeps it), for reading many calls at once."""
+        if self._entry is None:
+            return self.load()
+        try:
+            return self._entry.value()
+        except KeyError:
+            raise AttributeError(f"entry {self.name!r} was deleted") from None
 
     def __repr__(self) -> str:
         return f"<stored call {self.name} of {self.info.get('function')}>"
@@ -145,19 +157,15 @@ class CallStore:
         self.lock_timeout = lock_timeout
         self.durable = durable
         self._local = threading.local()
-        # entry name -> (file signature, key, parameters) of info records already read:
-        # a hit on an unchanged entry file then costs a stat, not a second decode
-        self._verified: dict[str, tuple[tuple[int, int, int], Any, Any]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        del state["_local"], state["_verified"]
+        del state["_local"]
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._local = threading.local()
-        self._verified = {}
 
     @property
     def dataset(self) -> Any:
@@ -182,9 +190,38 @@ class CallStore:
 
     def find(self, prefix: str, key: str, parameters: dict[str, Any]) -> Found:
         """Look up the call with full ``key`` and readable ``parameters``."""
+        return self._find(prefix, key, parameters, self._recorded)
+
+    def find_many(self, lookups: list[tuple[str, str, dict[str, Any]]]) -> list[Found]:
+        """:meth:`find` for many ``(prefix, key, parameters)`` at once (one look at the
+        store's index for all of them).
+
+        >>> import tempfile, os
+        >>> store = CallStore(os.path.join(tempfile.mkdtemp(), "runs"))
+        >>> store.commit("f_" + "1" * 16, 1, {"key": "1" * 32, "parameters": {}})
+        >>> [f.hit for f in store.find_many([("f", "1" * 32, {}), ("f", "2" * 32, {})])]
+        [True, False]
+        """
+        names: set[str] = set()
+        for prefix, key, _ in lookups:
+            base = f"{prefix}_{key[:16]}"
+            names.update((base, f"{base}_{key[16:]}"))
+        view = self.dataset._view(names)
+        return [
+            self._find(prefix, key, parameters, lambda n: _recorded_in(view.get(n)))
+            for prefix, key, parameters in lookups
+        ]
+
+    def _find(
+        self,
+        prefix: str,
+        key: str,
+        parameters: dict[str, Any],
+        recorded_in: Callable[[str], tuple[Any, Any] | None],
+    ) -> Found:
         base = f"{prefix}_{key[:16]}"
         for name in (base, f"{base}_{key[16:]}"):
-            recorded = self._recorded(name)
+            recorded = recorded_in(name)
             if recorded is None:
                 return Found(name, False)
             stored_key, stored_parameters = recorded
@@ -197,30 +234,18 @@ class CallStore:
                     f"entry {name!r} has the key of this call but other parameters "
                     f"({stored_parameters!r}); computing without storing",
                     RuntimeWarning,
-                    stacklevel=3,
+                    stacklevel=4,
                 )
                 return Found(None, False)
         return Found(None, False)
 
     def _recorded(self, name: str) -> tuple[Any, Any] | None:
-        """The (key, parameters) recorded in entry ``name``'s info; ``None`` if no entry."""
-        try:
-            st = os.stat(os.path.join(self.path, name + ".py"))
-        except FileNotFoundError:
-            return None
-        signature = (st.st_ino, st.st_mtime_ns, st.st_size)
-        known = self._verified.get(name)
-        if known is not None and known[0] == signature:
-            return known[1], known[2]
-        info = self.info(name)
-        if info is None:
-            return None
-        recorded = (info.get("key"), info.get("parameters"))
-        if len(self._verified) >= _VERIFIED_MAX:
-            self._verified.clear()
-        # an entry replaced meanwhile has another signature, so this can only under-trust
-        self._verified[name] = (signature, *recorded)
-        return recorded
+        """The (key, parameters) recorded in entry ``name``'s info; ``None`` if no entry.
+
+        The store's index checks that the entry file is the one it read (one ``stat``), so
+        a hit on an unchanged entry decodes nothing.
+        """
+        return _recorded_in(self.dataset._view([name]).get(name))
 
     def info(self, name: str) -> dict[str, Any] | None:
         """The info record of entry ``name``, or ``None`` if there is no such entry."""
@@ -231,8 +256,18 @@ class CallStore:
         return info if isinstance(info, dict) else {}
 
     def load(self, name: str) -> Any:
-        """Load the value of entry ``name``."""
-        return getattr(self.dataset, name)
+        """Load the value of entry ``name`` (``AttributeError`` if there is none).
+
+        A small value comes from the store's index when the entry file is the one it
+        read (one ``stat``, no file opened); any other is read from the entry.
+        """
+        entry = self.dataset._view([name]).get(name)
+        if entry is None:
+            raise AttributeError(f"no entry {name!r} in {self.path!r}")
+        try:
+            return entry.value()
+        except KeyError:  # deleted since it was seen
+            raise AttributeError(f"no entry {name!r} in {self.path!r}") from None
 
     def key_lock(self, name: str) -> StoreLock:
         """The compute-once lock of entry ``name`` (not yet acquired); its lock file is
@@ -280,16 +315,20 @@ class CallStore:
             )
 
     def calls(self, identity: str, prefix: str, *, status: str = "ok") -> Iterator[StoredCall]:
-        """Every stored call of the function ``identity`` with the given status."""
-        dataset = self.dataset
-        for name in sorted(dataset):
-            if not name.startswith(prefix + "_"):
+        """Every stored call of the function ``identity`` with the given status (read
+        from the store's index: one ``stat`` per entry, changed entries read again)."""
+        start = prefix + "_"
+        for name, entry in self.dataset._view().items():
+            if not name.startswith(start):
                 continue
-            info = self.info(name)
-            if info is None or info.get("function") != identity:
+            try:
+                info = entry.info()
+            except KeyError:  # deleted meanwhile
+                continue
+            if not isinstance(info, dict) or info.get("function") != identity:
                 continue
             if info.get("status", "ok") == status:
-                yield StoredCall(self, name, info)
+                yield StoredCall(self, name, info, entry)
 
     def remove(self, name: str) -> None:
         """Delete entry ``name`` (a no-op if it is already gone)."""
@@ -338,3 +377,24 @@ def call_info(
 @functools.lru_cache(maxsize=1)
 def _host() -> str:
     return socket.gethostname()
+
+
+def _recorded_in(entry: Any) -> tuple[Any, Any] | None:
+    """The (key, parameters) recorded in the info of a viewed entry (None: no entry),
+    remembered with the entry file's index row so an unchanged entry is decoded once."""
+    if entry is None:
+        return None
+    row = getattr(entry, "row", None)
+    memo = row.memo if row is not None else None
+    if memo is not None:
+        return memo  # type: ignore[no-any-return]
+    try:
+        info = entry.info()
+    except KeyError:
+        return None
+    recorded = (
+        (info.get("key"), info.get("parameters")) if isinstance(info, dict) else (None, None)
+    )
+    if row is not None:
+        row.memo = recorded
+    return recorded

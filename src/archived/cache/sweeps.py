@@ -32,12 +32,12 @@ import datetime
 import itertools
 import re
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ArchiveError
-from .calls import CallKey, is_stored
+from .calls import CallKey
 from .hashing import hash_value
 
 __all__ = ["sweep", "sweep_status", "grid_points", "SweepStatus", "PointStatus"]
@@ -90,7 +90,9 @@ def sweep(
     points = grid_points(grid)
     keyed = [_keyed_point(func, point) for point in points]
     _write_record(func, keyed)
-    stored = [is_stored(func.store, call) for call in keyed]
+    # what is left: one look at the store's index for every point
+    found = func.store.find_many([(c.prefix, c.key, c.parameters) for c in keyed])
+    stored = [f.hit for f in found]
     todo = [i for i, done in enumerate(stored) if not done]
     results: list[Any] = [None] * len(points)
     bar = _progress_bar(progress, len(points), sum(stored), _short_name(func))
@@ -110,9 +112,7 @@ def sweep(
         raise
     finally:
         bar.close()
-    for i, done in enumerate(stored):
-        if done:
-            results[i] = func(**points[i])
+    _load_stored(func, points, found, results)
     return results
 
 
@@ -265,17 +265,28 @@ def sweep_status(func: Any, grid: Grid) -> SweepStatus:
     """
     _check_function(func)
     keyed = [_keyed_point(func, point) for point in grid_points(grid)]
-    dataset = func.store.dataset
+    infos = _infos_of(func.store.dataset, func.prefix, [call.key for call in keyed])
     return SweepStatus(
         func.identity,
-        [point_status(dataset, func.prefix, call.key, call.parameters) for call in keyed],
+        [
+            point_status(None, func.prefix, call.key, call.parameters, infos=infos)
+            for call in keyed
+        ],
         version=func.version,
     )
 
 
-def point_status(dataset: Any, prefix: str, key: str, parameters: dict[str, Any]) -> PointStatus:
+def point_status(
+    dataset: Any,
+    prefix: str,
+    key: str,
+    parameters: dict[str, Any],
+    *,
+    infos: Callable[[str], dict[str, Any] | None] | None = None,
+) -> PointStatus:
     """The status of the call with full ``key`` among the entries ``<prefix>_...`` of a
-    DataSet (opened for reading or writing).
+    DataSet (opened for reading or writing); ``infos`` (an entry name's info record or
+    None, as :func:`_infos_of` gives it) replaces the DataSet for many points at once.
 
     >>> import tempfile
     >>> from archived.store.dataset import DataSet
@@ -283,11 +294,13 @@ def point_status(dataset: Any, prefix: str, key: str, parameters: dict[str, Any]
     >>> point_status(ds, "f", "0" * 32, {"x": 1}).state
     'missing'
     """
+    if infos is None:
+        infos = lambda name: _info_or_none(dataset, name)  # noqa: E731
     base = f"{prefix}_{key[:16]}"
     for name in (base, f"{base}_{key[16:]}"):
-        info = _info_or_none(dataset, name)
+        info = infos(name)
         if info is None:
-            failure = _info_or_none(dataset, name + "_failed")
+            failure = infos(name + "_failed")
             if failure is not None and failure.get("key") == key:
                 error = f"{failure.get('error', 'Exception')}: {failure.get('message', '')}"
                 return PointStatus(
@@ -327,9 +340,10 @@ def recorded_sweeps(dataset: Any) -> Iterator[SweepStatus]:
         except (KeyError, AttributeError, ArchiveError):
             continue  # deleted meanwhile, or damaged: verify reports it
         prefix = info.get("prefix", "")
+        infos = _infos_of(dataset, prefix, [key for key, _ in points])
         yield SweepStatus(
             str(info.get("function")),
-            [point_status(dataset, prefix, key, shown) for key, shown in points],
+            [point_status(None, prefix, key, shown, infos=infos) for key, shown in points],
             version=None if info.get("version") is None else str(info.get("version")),
             record=name,
         )
@@ -338,12 +352,58 @@ def recorded_sweeps(dataset: Any) -> Iterator[SweepStatus]:
 # ---- helpers ---------------------------------------------------------------------------
 
 
+def _infos_of(
+    dataset: Any, prefix: str, keys: list[str]
+) -> Callable[[str], dict[str, Any] | None]:
+    """The info record (or None) of every entry the calls with ``keys`` may be stored
+    under, from one look at the store's index."""
+    names: set[str] = set()
+    for key in keys:
+        base = f"{prefix}_{key[:16]}"
+        full = f"{base}_{key[16:]}"
+        names.update((base, full, base + "_failed", full + "_failed"))
+    view = dataset._view(names)
+
+    def info_of(name: str) -> dict[str, Any] | None:
+        entry = view.get(name)
+        if entry is None:
+            return None
+        try:
+            info = entry.info()
+        except KeyError:
+            return None
+        return info if isinstance(info, dict) else None
+
+    return info_of
+
+
 def _info_or_none(dataset: Any, name: str) -> dict[str, Any] | None:
     try:
         info = dataset[name]
     except KeyError:
         return None
     return info if isinstance(info, dict) else None
+
+
+def _load_stored(
+    func: Any, points: list[dict[str, Any]], found: list[Any], results: list[Any]
+) -> None:
+    """Put the results of the points found stored in ``results``: small ones straight from
+    the store's index, others read from their entries; a point whose entry vanished or
+    cannot be read back goes through the call protocol (which recomputes it)."""
+    names = [f.name for f in found if f.hit]
+    view = func.store.dataset._view(names)
+    for i, hit in enumerate(found):
+        if not hit.hit:
+            continue
+        entry = view.get(hit.name)
+        try:
+            if entry is not None:
+                results[i] = entry.value()
+                continue
+        except (KeyError, ArchiveError):
+            pass
+        results[i] = func(**points[i])
 
 
 def _check_function(func: Any) -> None:
