@@ -21,6 +21,7 @@ SMOKE_RUNS = [
         "per-insert at 20 / at 10",
     ),
     ("bench_safe.py", ["--n", "50", "--repeats", "1"], "safe/exec"),
+    ("bench_many.py", ["--sizes", "20,40", "--repeats", "1"], "growth exponents"),
 ]
 
 
