@@ -29,4 +29,5 @@ def _doctests_in_a_temporary_directory(request, tmp_path, monkeypatch):
 
 
 # stores and archives kept byte for byte (tests/test_golden.py): data, not test modules
-collect_ignore_glob = ["tests/data/*_0_1_0*"]
+# and the golden sources of representations (tests/golden_reps.py): data as well
+collect_ignore_glob = ["tests/data/*_0_1_0*", "tests/data/reps/*"]

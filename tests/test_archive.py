@@ -317,13 +317,16 @@ class UserList(list):
 
 
 class Opaque:
-    """No repr that evaluates back: pickled."""
+    """No repr that evaluates back, and a __reduce__ of its own: pickled."""
 
     def __init__(self, v):
         self.v = v
 
     def __eq__(self, other):
         return type(other) is Opaque and other.v == self.v
+
+    def __reduce__(self):
+        return (Opaque, (self.v,))
 
 
 def test_objects_without_source_rep_fall_back_to_pickle():

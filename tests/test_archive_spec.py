@@ -81,7 +81,8 @@ def test_note_exec_without_a_context_does_not_render_the_interpreter_unusable():
 
 
 class Opaque:
-    pass
+    def __reduce__(self):  # a pickling of its own: only pickle can rebuild it
+        return (Opaque, ())
 
 
 class ReprBack:

@@ -39,6 +39,7 @@ __all__ = [
     "UnkeyableArgumentError",
     "ResultNotStoredWarning",
     "DamagedEntryWarning",
+    "PickleWarning",
 ]
 
 
@@ -351,3 +352,12 @@ class DamagedEntryWarning(RuntimeWarning):
         super().__init__(message)
         self.entry = entry
         self.kept = kept
+
+
+class PickleWarning(UserWarning):
+    """An object was stored as a pickle: opaque, tied to its class's module, refused by safe
+    loads.  Issued once per type and process, naming the type and the two ways out.
+
+    >>> issubclass(PickleWarning, UserWarning)
+    True
+    """

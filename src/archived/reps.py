@@ -1,8 +1,10 @@
 """``archived.reps``: a module path written into archives; it never moves.
 
 Archive source names ``from archived.reps import object_array`` (numpy object arrays),
-and user code registers representations through ``register``.  The code lives in
-:mod:`archived.engine.reps`; this module only re-exports it.
+``from_state`` (instances rebuilt from their attributes) and the rebuilding functions
+of the optional libraries (pandas, xarray, scipy, numpy's masked and record arrays), and
+user code registers representations through ``register_call`` or ``register``.  The
+code lives in :mod:`archived.engine`; this module only re-exports it.
 
 >>> from archived.reps import object_array
 >>> object_array([1, 'a'], (2,))
@@ -20,8 +22,10 @@ from .engine.reps import (
     UserRep,
     atom_text,
     find_import,
+    from_state,
     object_array,
     register,
+    register_call,
     rep_for,
     substitute,
     user_hook,
@@ -38,8 +42,10 @@ __all__ = [
     "UserRep",
     "atom_text",
     "find_import",
+    "from_state",
     "object_array",
     "register",
+    "register_call",
     "rep_for",
     "substitute",
     "user_hook",

@@ -87,6 +87,9 @@ class Archive:
         durable: fsync ``datafile`` before ``str()`` returns (the default); ``False``
             leaves the write-back to the operating system, which is faster and survives
             a killed process, but not a power cut.
+        refuse_main: refuse objects whose class or function is defined in ``__main__``
+            (the script being run), which no other program can import back; stores set
+            it, so such an entry is refused before anything is written.
 
     >>> from archived import restore
     >>> a = Archive(scoped=False)
@@ -110,6 +113,7 @@ class Archive:
         robust_replace: bool = True,
         *,
         durable: bool = True,
+        refuse_main: bool = False,
     ) -> None:
         for option, value in (
             ("flat", flat),
@@ -119,6 +123,7 @@ class Archive:
             ("scoped", scoped),
             ("robust_replace", robust_replace),
             ("durable", durable),
+            ("refuse_main", refuse_main),
         ):
             if not isinstance(value, bool):
                 raise TypeError(f"option {option}= must be True or False, not {value!r}")
@@ -127,6 +132,7 @@ class Archive:
         self.pytables = pytables
         self.robust_replace = robust_replace
         self.durable = durable
+        self.refuse_main = refuse_main
         self.check_on_insert = check_on_insert
         self.scoped = scoped
         self.array_threshold = _check_threshold(array_threshold)
@@ -259,7 +265,12 @@ class Archive:
     def _context(self, dry: bool = False) -> Context:
         datafile = None if self.datafile is None else os.fspath(self.datafile)
         return Context(
-            self.array_threshold, datafile, dry, self._datafile_closed, durable=self.durable
+            self.array_threshold,
+            datafile,
+            dry,
+            self._datafile_closed,
+            durable=self.durable,
+            refuse_main=self.refuse_main,
         )
 
 

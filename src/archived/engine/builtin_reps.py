@@ -428,8 +428,20 @@ def _set_subclass(obj: set[Any] | frozenset[Any], ctx: Context) -> Rep | None:
 
 def _enum_member(obj: enum.Enum, ctx: Context) -> Rep | None:
     t = type(obj)
-    if getattr(t, obj.name, None) is not obj:
-        return None
+    if getattr(t, str(obj.name), None) is not obj:
+        try:  # a combination of flags (RED|BLUE) has no name: the class called with its value
+            again = t(obj.value)
+        except Exception:
+            return None
+        if again is not obj and not (type(again) is t and again == obj):
+            return None
+        return Rep(
+            _wrap(lambda kids, al: kids[0], t),
+            [obj.value],
+            [_type_import(t)],
+            lambda i: ".value",
+            _wrap_layout(lambda parts, al: parts, t),
+        )
     imp, rest = _class_path(t)
     rest = [*rest, obj.name]
     return Rep(lambda kids, al: ".".join([al[0], *rest]), (), [imp])

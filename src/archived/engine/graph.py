@@ -19,6 +19,7 @@ from typing import Any
 
 from ..errors import CycleError, UnarchivableError
 from .builtin_reps import LONG_TEXT, PLAIN_TYPES, plain_text
+from .importable import main_reason
 from .reps import ATOMS, REGISTRY, Context, Rep, rep_for
 
 __all__ = ["Node", "Graph"]
@@ -105,6 +106,8 @@ class Graph:
                 return node
         try:
             rep = rep_for(obj, self.ctx)
+            if self.ctx.refuse_main:
+                _refuse_main(obj, rep)
         except UnarchivableError as err:
             raise UnarchivableError(err.type_name, _path(root, stack), err.reason) from None
         node = Node(obj, rep)
@@ -160,6 +163,13 @@ class Graph:
                     again = node.kids[j]
                     if isinstance(again, Node):
                         again.refs += 1
+
+
+def _refuse_main(obj: Any, rep: Rep) -> None:
+    for module, _ in rep.imports:
+        if module == "__main__":
+            what = obj if isinstance(obj, type) or callable(obj) else type(obj)
+            raise UnarchivableError(type(obj).__qualname__, "?", main_reason(what))
 
 
 _LEAF = Rep(lambda kids, aliases: "")  # the rep of atoms-only leaves: their text is ready

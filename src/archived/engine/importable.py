@@ -15,11 +15,13 @@ import contextlib
 import importlib
 import pickle
 import sys
+import threading
 import types
+import warnings
 import weakref
 from typing import Any, cast
 
-from ..errors import UnarchivableError
+from ..errors import PickleWarning, UnarchivableError
 from .repbase import Context, ExprRep, Rep
 
 __all__ = [
@@ -30,6 +32,7 @@ __all__ = [
     "pickle_rep",
     "repr_rep",
     "pickle_rule",
+    "main_reason",
 ]
 
 
@@ -127,14 +130,23 @@ _FOUND: weakref.WeakKeyDictionary[Any, tuple[str, str] | None] = weakref.WeakKey
 
 
 def _search(obj: Any, module: Any, qualname: str) -> tuple[str, str] | None:
-    """Find a loaded module that re-exports ``obj`` (its declared module may be private)."""
-    for name in sorted(sys.modules):
+    """Find a loaded module that re-exports ``obj`` (its declared module may be private).
+
+    Public modules are tried first, shallow ones before deep ones, so ``NoneType`` is
+    found in ``types``, not in some library's private helpers that happen to be loaded.
+    """
+    for name in sorted(sys.modules, key=_public_first):
         if name != module and resolve(name, qualname, load=False) is obj:
             return name, qualname
     return None
 
 
 _MISSING = object()
+
+
+def _public_first(module: str) -> tuple[bool, int, str]:
+    parts = module.split(".")
+    return (any(p.startswith("_") for p in parts), len(parts), module)
 
 
 def resolve(module: str, qualname: str, load: bool = True) -> Any:
@@ -265,12 +277,69 @@ def _dotted(node: ast.expr) -> str | None:
 
 
 def pickle_rule(obj: Any, ctx: Context) -> Rep:
-    """The rule form of :func:`pickle_rep`.
+    """The last resort, :func:`pickle_rep`, made visible: a :class:`PickleWarning` once
+    per type names the type and the ways out.  With ``ctx.refuse_main`` a payload that
+    names anything in ``__main__`` is refused (no other program can load it).
 
     >>> pickle_rule(object(), Context()).text.startswith("_loads(b'")
     True
     """
-    return pickle_rep(obj)
+    rep = pickle_rep(obj)
+    if ctx.refuse_main and _names_main(rep.text):
+        raise UnarchivableError(type(obj).__qualname__, "?", main_reason(type(obj)))
+    _warn_pickled(type(obj))
+    return rep
+
+
+def main_reason(what: Any) -> str:
+    """Why an object of ``__main__`` cannot be stored, and what to do.
+
+    >>> main_reason(type("Result", (), {}))
+    'Result is defined in __main__ (the script being run)...'
+    """
+    name = getattr(what, "__qualname__", None) or type(what).__qualname__
+    return (
+        f"{name} is defined in __main__ (the script being run), which no other program "
+        "can import; move it into a module and import it from there"
+    )
+
+
+_WARNED: weakref.WeakSet[type] = weakref.WeakSet()
+_WARN_LOCK = threading.Lock()
+
+
+def _warn_pickled(t: type) -> None:
+    with _WARN_LOCK:
+        if t in _WARNED:
+            return
+        _WARNED.add(t)
+    name = f"{t.__module__}.{t.__qualname__}"
+    warnings.warn(
+        PickleWarning(
+            f"{name} has no readable representation and is stored as a pickle (opaque, "
+            "breaks when the class moves, refused by safe loads); give it one with "
+            f"archived.reps.register_call({t.__qualname__}, ...) or an archive_1() method"
+        ),
+        stacklevel=2,
+    )
+
+
+def _names_main(text: str) -> bool:
+    """Whether the pickle payload in ``_loads(b'...')`` imports from ``__main__``."""
+    if "__main__" not in text:
+        return False
+    import pickletools
+
+    data = ast.literal_eval(text[len("_loads(") : -1])
+    try:
+        for op, arg, _ in pickletools.genops(data):
+            if op.name in ("GLOBAL", "INST") and str(arg).startswith("__main__ "):
+                return True
+            if isinstance(arg, str) and arg == "__main__":
+                return True  # the module of a STACK_GLOBAL
+    except Exception:  # not parsable: pickle wrote it, so this cannot happen
+        return True
+    return False
 
 
 def pickle_rep(obj: Any) -> ExprRep:

@@ -268,6 +268,8 @@ class Context:
 
     ``store_array(a)`` returns the key of ``a`` in the data file, opening the writer on
     first use; ``dry=True`` (used by ``check_on_insert``) writes nothing.
+    ``refuse_main=True`` refuses anything that imports from ``__main__`` (a store's
+    entries must load in any program, not only in the script that wrote them).
 
     >>> Context().array_threshold
     inf
@@ -280,7 +282,9 @@ class Context:
         dry: bool = False,
         datafile_closed: bool = False,
         durable: bool = True,
+        refuse_main: bool = False,
     ) -> None:
+        self.refuse_main = refuse_main
         self.datafile_closed = datafile_closed
         self.durable = durable
         self.array_threshold = array_threshold

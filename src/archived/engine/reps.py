@@ -16,12 +16,21 @@ Lookup order for an object ``obj`` of type ``t`` (:func:`rep_for`):
 1. ``REGISTRY[t]`` (exact type: builtins);
 2. an ``archive_1()`` or ``get_persistent_rep(env)`` method (user classes);
 3. numpy arrays and scalars (through :mod:`archived.arrays`);
-4. functions, classes, modules and methods, written as imports;
-5. ``SUBCLASS_REGISTRY`` along ``t.__mro__`` (dict/list/tuple/set subclasses, namedtuple);
-6. ``repr(obj)`` when it evaluates back to an equal object of the same type;
-7. ``pickle`` as the last resort, written as ``_loads(b'...')``.
+4. the representations of an optional library (pandas, xarray, scipy, numpy's masked,
+   record and matrix arrays), loaded the first time an object of that library is met
+   (:data:`FAMILIES`; the library itself is never imported by the archive);
+5. functions, classes, modules and methods, written as imports;
+6. ``SUBCLASS_REGISTRY`` along ``t.__mro__`` (dict/list/tuple/set subclasses, namedtuple);
+7. dataclasses and attrs classes, as a call with their fields by name
+   (:mod:`archived.engine.reps_objects`);
+8. ``repr(obj)`` when it evaluates back to an equal object of the same type;
+9. other instances of user classes: a call of the class with its ``__init__`` arguments,
+   or their plain state (:mod:`archived.engine.reps_objects`);
+10. ``pickle`` as the last resort, written as ``_loads(b'...')``, with a
+    :class:`~archived.errors.PickleWarning` once per type.
 
-Extend it with :func:`register`:
+Extend it with :func:`register_call` (a constructor and its arguments) or, for full
+control of the text, :func:`register`:
 
 >>> class Point:
 ...     def __init__(self, x, y):
@@ -37,13 +46,17 @@ Extend it with :func:`register`:
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import sys
+import weakref
 from collections.abc import Callable
 from typing import Any
 
 from ..errors import UnarchivableError
+from . import reps_stdlib  # noqa: F401  (registers its handlers)
 from .builtin_reps import ATOMS, atom_text
+from .callrep import register_call
 from .importable import find_import, import_rule, pickle_rep, pickle_rule, repr_rule
 from .repbase import (
     REGISTRY,
@@ -57,6 +70,7 @@ from .repbase import (
     register,
     substitute,
 )
+from .reps_objects import declared_rule, from_state, object_rule
 
 __all__ = [
     "Rep",
@@ -68,6 +82,9 @@ __all__ = [
     "SUBCLASS_REGISTRY",
     "ATOMS",
     "register",
+    "register_call",
+    "from_state",
+    "FAMILIES",
     "rep_for",
     "atom_text",
     "find_import",
@@ -223,7 +240,36 @@ def _subclass(obj: Any, ctx: Context) -> Rep | None:
     return None
 
 
-_RULES: list[Handler] = [_user, _numpy, import_rule, _subclass, repr_rule, pickle_rule]
+# top-level module of a library -> the engine module holding its representations
+FAMILIES: dict[str, str] = {}
+_FAMILY_CHECKED: weakref.WeakSet[type] = weakref.WeakSet()
+
+
+def _family(obj: Any, ctx: Context) -> Rep | None:
+    """Load the representations of the library ``obj``'s class comes from, once."""
+    t = type(obj)
+    if t in _FAMILY_CHECKED:
+        return None
+    _FAMILY_CHECKED.add(t)
+    for cls in t.__mro__:
+        module = FAMILIES.get(str(getattr(cls, "__module__", "")).partition(".")[0])
+        if module is not None:
+            importlib.import_module(f"{__package__}.{module}")
+    handler = REGISTRY.get(t)
+    return None if handler is None else handler(obj, ctx)
+
+
+_RULES: list[Handler] = [
+    _user,
+    _numpy,
+    _family,
+    import_rule,
+    _subclass,
+    declared_rule,
+    repr_rule,
+    object_rule,
+    pickle_rule,
+]
 
 
 def rep_for(obj: Any, ctx: Context) -> Rep:

@@ -24,6 +24,10 @@ module                 callable constructors (other public names import as value
 ``archived.reps``      ``object_array``
 ``types``              ``SimpleNamespace`` (``NoneType`` and the like are values)
 ``uuid``               ``UUID``
+``pathlib``            the path classes; ``zoneinfo``: ``ZoneInfo`` (a checked key)
+``archived.reps``      also ``from_state`` and the rebuilding functions of pandas,
+                       xarray, scipy.sparse and numpy's masked/record arrays
+                       (:mod:`archived.load.rep_guards`)
 ``pickle``             ``loads``, of payloads naming only the constructors above
                        (:mod:`archived.load.safepickle`); any payload with ``allow_pickle``
 =====================  ==============================================================
@@ -42,6 +46,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..errors import UnsafeArchiveError
+from .rep_guards import REP_HELPERS, REP_MODULES, rep_callables
 
 __all__ = ["Policy", "DEFAULT_MAX_BYTES", "DEFAULT_MODULES", "safe_load_array"]
 
@@ -59,9 +64,10 @@ DEFAULT_MODULES: dict[str, frozenset[str] | None] = {
     "decimal": None,
     "archived.arrays": frozenset({"from_bytes", "scalar_from_bytes", "load_array"}),
     "archived.hdf5": frozenset({"load_array"}),
-    "archived.reps": frozenset({"object_array"}),
+    "archived.reps": frozenset({"object_array"}) | REP_HELPERS,
     "types": frozenset({"NoneType", "EllipsisType", "NotImplementedType", "SimpleNamespace"}),
     "uuid": frozenset({"UUID"}),
+    **REP_MODULES,
 }
 
 # module -> the constructors a safe load may call (numpy's scalar types are added)
@@ -77,9 +83,10 @@ CALLABLE_NAMES: dict[str, frozenset[str]] = {
     "decimal": frozenset({"Decimal"}),
     "archived.arrays": frozenset({"from_bytes", "scalar_from_bytes", "load_array"}),
     "archived.hdf5": frozenset({"load_array"}),
-    "archived.reps": frozenset({"object_array"}),
+    "archived.reps": frozenset({"object_array"}) | REP_HELPERS,
     "types": frozenset({"SimpleNamespace"}),
     "uuid": frozenset({"UUID"}),
+    **REP_MODULES,
 }
 
 # Names never imported, even as plain values: they run code, touch files or the process.
@@ -257,6 +264,7 @@ def _default_callables(policy: Policy) -> dict[int, tuple[Any, Callable[..., Any
         (arrays.scalar_from_bytes, arrays.scalar_from_bytes),
         (hdf5.load_array, lambda f, k: safe_load_array(f, k, policy)),
         (reps.object_array, _object_array),
+        *rep_callables(policy),  # the engine's representations (archived.load.rep_guards)
     ]
     import pickle
 

@@ -533,7 +533,7 @@ def _encode_into(
 def _encode(name: str, value: Any, threshold: int, datafile: str, durable: bool) -> str:
     from ..engine.archive import Archive
 
-    arch = Archive(array_threshold=threshold, datafile=datafile, durable=durable)
+    arch = Archive(array_threshold=threshold, datafile=datafile, durable=durable, refuse_main=True)
     arch.insert(**{name: value})
     return str(arch)
 

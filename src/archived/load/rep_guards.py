@@ -1,0 +1,103 @@
+"""Guards of the representations' rebuilding functions for a safe load.
+
+The engine writes some values as calls of its own functions (``archived.reps.from_state``,
+``archived.reps.dataframe``, ...) or of standard-library classes (``pathlib``,
+``zoneinfo``).  :func:`rep_callables` lists them for the allow-list
+(:mod:`archived.load.allowlist`), each wrapped by a guard that checks every argument's
+type before anything is built: only the values a safe load can itself produce
+(literals, arrays, the results of other guarded calls) get through, and nothing of a
+class's own code runs.
+
+>>> from archived.load.allowlist import Policy
+>>> guards = dict((f.__name__, g) for f, g in rep_callables(Policy()))
+>>> guards["PurePosixPath"]("/a/b")
+PurePosixPath('/a/b')
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..errors import UnsafeArchiveError
+
+if TYPE_CHECKING:
+    from .allowlist import Policy
+
+__all__ = ["rep_callables", "REP_MODULES", "REP_HELPERS"]
+
+# the library's own rebuilding functions, imported by archives from archived.reps
+REP_HELPERS = frozenset({"from_state"})
+
+# standard-library modules whose named classes a safe load may import and call
+REP_MODULES: dict[str, frozenset[str]] = {
+    "pathlib": frozenset(
+        {"PurePath", "PurePosixPath", "PureWindowsPath", "Path", "PosixPath", "WindowsPath"}
+    ),
+    "zoneinfo": frozenset({"ZoneInfo"}),
+}
+
+# an IANA time zone key: names separated by '/', no '..', no leading '/'
+_ZONE_KEY = re.compile(r"[A-Za-z0-9_+\-]+(/[A-Za-z0-9_+\-]+)*")
+
+
+def _refuse(construct: str) -> UnsafeArchiveError:
+    return UnsafeArchiveError(None, construct)
+
+
+def rep_callables(policy: Policy) -> list[tuple[Any, Callable[..., Any]]]:
+    """``(function, guarded function)`` pairs for the allow-list's table of callables."""
+    import pathlib
+
+    from ..engine import reps_objects
+
+    table: list[tuple[Any, Callable[..., Any]]] = [
+        (reps_objects.from_state, _from_state(policy)),
+    ]
+    for name in sorted(REP_MODULES["pathlib"]):
+        cls = getattr(pathlib, name)
+        table.append((cls, _path(cls)))
+    try:
+        import zoneinfo
+    except ImportError:  # pragma: no cover - Python without zoneinfo
+        return table
+    table.append((zoneinfo.ZoneInfo, _zone_info))
+    return table
+
+
+def _from_state(policy: Policy) -> Callable[..., Any]:
+    from ..engine.reps_objects import from_state
+
+    def call(cls: Any, state: Any) -> Any:
+        module = getattr(cls, "__module__", None)
+        if not (isinstance(cls, type) and isinstance(module, str) and policy.user_module(module)):
+            raise _refuse(
+                f"from_state() of {cls!r:.80} (only classes of the modules given in allow=)"
+            )
+        if type(state) is not dict:
+            raise _refuse(f"from_state() with a {type(state).__qualname__} (only a dict)")
+        try:
+            return from_state(cls, state)
+        except TypeError as err:
+            raise _refuse(f"from_state() of {cls.__qualname__}: {err}") from None
+
+    return call
+
+
+def _path(cls: type) -> Callable[..., Any]:
+    def call(*parts: Any) -> Any:
+        if not all(type(p) is str for p in parts):
+            raise _refuse(f"{cls.__name__}() of anything but str")
+        return cls(*parts)
+
+    call.__name__ = cls.__name__
+    return call
+
+
+def _zone_info(key: Any) -> Any:
+    import zoneinfo
+
+    if type(key) is not str or len(key) > 255 or not _ZONE_KEY.fullmatch(key):
+        raise _refuse(f"ZoneInfo({key!r:.80}) (not a time zone name)")
+    return zoneinfo.ZoneInfo(key)

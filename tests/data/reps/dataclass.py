@@ -1,0 +1,6 @@
+from archived.arrays import load_array as _load_array
+from reps_models import Result as _Result
+value = _Result(energy=-1.25, field=_load_array('value.h5', 'a0'), tags=['a', 'b'])
+del _load_array, _Result
+if __name__ == 'builtins':
+    del __builtins__

@@ -1,0 +1,6 @@
+from archived.arrays import load_array as _load_array
+from collections import OrderedDict as _OrderedDict
+value = _OrderedDict({'b': 1, 'a': _load_array('value.h5', 'a0')})
+del _load_array, _OrderedDict
+if __name__ == 'builtins':
+    del __builtins__

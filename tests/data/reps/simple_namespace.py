@@ -1,0 +1,6 @@
+from archived.arrays import load_array as _load_array
+from types import SimpleNamespace as _SimpleNamespace
+value = _SimpleNamespace(mu=1.5, grid=_load_array('value.h5', 'a0'))
+del _load_array, _SimpleNamespace
+if __name__ == 'builtins':
+    del __builtins__
