@@ -30,8 +30,13 @@ from .engine.reps import (
     substitute,
     user_hook,
 )
+from .engine.reps_numpy import masked, masked_array, matrix, record_array
 
 __all__ = [
+    "masked",
+    "masked_array",
+    "matrix",
+    "record_array",
     "ATOMS",
     "REGISTRY",
     "SUBCLASS_REGISTRY",

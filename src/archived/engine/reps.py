@@ -241,7 +241,9 @@ def _subclass(obj: Any, ctx: Context) -> Rep | None:
 
 
 # top-level module of a library -> the engine module holding its representations
-FAMILIES: dict[str, str] = {}
+FAMILIES: dict[str, str] = {
+    "numpy": "reps_numpy",
+}
 _FAMILY_CHECKED: weakref.WeakSet[type] = weakref.WeakSet()
 
 
@@ -254,7 +256,10 @@ def _family(obj: Any, ctx: Context) -> Rep | None:
     for cls in t.__mro__:
         module = FAMILIES.get(str(getattr(cls, "__module__", "")).partition(".")[0])
         if module is not None:
-            importlib.import_module(f"{__package__}.{module}")
+            found = importlib.import_module(f"{__package__}.{module}")
+            register = getattr(found, "register", None)
+            if register is not None:  # a library loaded after the module was imported
+                register()
     handler = REGISTRY.get(t)
     return None if handler is None else handler(obj, ctx)
 

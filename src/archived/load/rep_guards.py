@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["rep_callables", "REP_MODULES", "REP_HELPERS"]
 
 # the library's own rebuilding functions, imported by archives from archived.reps
-REP_HELPERS = frozenset({"from_state"})
+REP_HELPERS = frozenset({"from_state", "masked_array", "record_array", "matrix", "masked"})
 
 # standard-library modules whose named classes a safe load may import and call
 REP_MODULES: dict[str, frozenset[str]] = {
@@ -50,10 +50,14 @@ def rep_callables(policy: Policy) -> list[tuple[Any, Callable[..., Any]]]:
     """``(function, guarded function)`` pairs for the allow-list's table of callables."""
     import pathlib
 
-    from ..engine import reps_objects
+    from ..engine import reps_numpy, reps_objects
 
     table: list[tuple[Any, Callable[..., Any]]] = [
         (reps_objects.from_state, _from_state(policy)),
+        # these check every argument's type themselves, and only make views of arrays
+        *_self_checking(
+            reps_numpy.masked_array, reps_numpy.record_array, reps_numpy.matrix, reps_numpy.masked
+        ),
     ]
     for name in sorted(REP_MODULES["pathlib"]):
         cls = getattr(pathlib, name)
@@ -64,6 +68,22 @@ def rep_callables(policy: Policy) -> list[tuple[Any, Callable[..., Any]]]:
         return table
     table.append((zoneinfo.ZoneInfo, _zone_info))
     return table
+
+
+def _self_checking(*functions: Any) -> list[tuple[Any, Callable[..., Any]]]:
+    """Rebuilding functions that check their arguments themselves: their TypeError or
+    ValueError becomes the safe load's refusal."""
+
+    def guard(func: Any) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return func(*args, **kwargs)
+            except (TypeError, ValueError) as err:
+                raise _refuse(f"{func.__name__}() of these arguments ({err})") from None
+
+        return call
+
+    return [(f, guard(f)) for f in functions]
 
 
 def _from_state(policy: Policy) -> Callable[..., Any]:
