@@ -31,8 +31,39 @@ from .engine.reps import (
     user_hook,
 )
 from .engine.reps_numpy import masked, masked_array, matrix, record_array
+from .engine.reps_pandas import (
+    categorical,
+    dataframe,
+    datetime_array,
+    index,
+    masked_extension_array,
+    multi_index,
+    not_a_time,
+    range_index,
+    series,
+    string_array,
+    timedelta,
+    timestamp,
+)
+from .engine.reps_scipy import sparse
+from .engine.reps_xarray import data_array, dataset
 
 __all__ = [
+    "categorical",
+    "dataframe",
+    "datetime_array",
+    "index",
+    "masked_extension_array",
+    "multi_index",
+    "not_a_time",
+    "range_index",
+    "series",
+    "string_array",
+    "timedelta",
+    "timestamp",
+    "sparse",
+    "data_array",
+    "dataset",
     "masked",
     "masked_array",
     "matrix",

@@ -243,6 +243,9 @@ def _subclass(obj: Any, ctx: Context) -> Rep | None:
 # top-level module of a library -> the engine module holding its representations
 FAMILIES: dict[str, str] = {
     "numpy": "reps_numpy",
+    "pandas": "reps_pandas",
+    "xarray": "reps_xarray",
+    "scipy": "reps_scipy",
 }
 _FAMILY_CHECKED: weakref.WeakSet[type] = weakref.WeakSet()
 

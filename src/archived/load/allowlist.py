@@ -264,7 +264,8 @@ def _default_callables(policy: Policy) -> dict[int, tuple[Any, Callable[..., Any
         (arrays.scalar_from_bytes, arrays.scalar_from_bytes),
         (hdf5.load_array, lambda f, k: safe_load_array(f, k, policy)),
         (reps.object_array, _object_array),
-        *rep_callables(policy),  # the engine's representations (archived.load.rep_guards)
+        # the engine's representations (archived.load.rep_guards)
+        *rep_callables(policy, _check_size),
     ]
     import pickle
 

@@ -9,7 +9,7 @@ type before anything is built: only the values a safe load can itself produce
 class's own code runs.
 
 >>> from archived.load.allowlist import Policy
->>> guards = dict((f.__name__, g) for f, g in rep_callables(Policy()))
+>>> guards = dict((f.__name__, g) for f, g in rep_callables(Policy(), lambda *a: None))
 >>> guards["PurePosixPath"]("/a/b")
 PurePosixPath('/a/b')
 """
@@ -28,7 +28,12 @@ if TYPE_CHECKING:
 __all__ = ["rep_callables", "REP_MODULES", "REP_HELPERS"]
 
 # the library's own rebuilding functions, imported by archives from archived.reps
-REP_HELPERS = frozenset({"from_state", "masked_array", "record_array", "matrix", "masked"})
+REP_HELPERS = frozenset(
+    {"from_state", "masked_array", "record_array", "matrix", "masked", "range_index"}
+    | {"dataframe", "series", "index", "multi_index", "categorical", "string_array"}
+    | {"masked_extension_array", "datetime_array", "timestamp", "timedelta", "not_a_time"}
+    | {"data_array", "dataset", "sparse"}
+)
 
 # standard-library modules whose named classes a safe load may import and call
 REP_MODULES: dict[str, frozenset[str]] = {
@@ -46,17 +51,40 @@ def _refuse(construct: str) -> UnsafeArchiveError:
     return UnsafeArchiveError(None, construct)
 
 
-def rep_callables(policy: Policy) -> list[tuple[Any, Callable[..., Any]]]:
-    """``(function, guarded function)`` pairs for the allow-list's table of callables."""
+def rep_callables(
+    policy: Policy, check_size: Callable[[int, str, Policy], None]
+) -> list[tuple[Any, Callable[..., Any]]]:
+    """``(function, guarded function)`` pairs for the allow-list's table of callables;
+    ``check_size(nbytes, what, policy)`` charges the load's byte budget."""
     import pathlib
 
-    from ..engine import reps_numpy, reps_objects
+    from ..engine import reps_numpy, reps_objects, reps_pandas, reps_scipy, reps_xarray
 
+    pd = reps_pandas
     table: list[tuple[Any, Callable[..., Any]]] = [
         (reps_objects.from_state, _from_state(policy)),
-        # these check every argument's type themselves, and only make views of arrays
+        (pd.range_index, _range_index(policy, check_size)),
+        # these check every argument's type themselves and build from arrays the load
+        # already made (and paid for), in memory linear in them
         *_self_checking(
-            reps_numpy.masked_array, reps_numpy.record_array, reps_numpy.matrix, reps_numpy.masked
+            reps_numpy.masked_array,
+            reps_numpy.record_array,
+            reps_numpy.matrix,
+            reps_numpy.masked,
+            pd.dataframe,
+            pd.series,
+            pd.index,
+            pd.multi_index,
+            pd.categorical,
+            pd.string_array,
+            pd.masked_extension_array,
+            pd.datetime_array,
+            pd.timestamp,
+            pd.timedelta,
+            pd.not_a_time,
+            reps_xarray.data_array,
+            reps_xarray.dataset,
+            reps_scipy.sparse,  # also checks the index bounds in full
         ),
     ]
     for name in sorted(REP_MODULES["pathlib"]):
@@ -84,6 +112,21 @@ def _self_checking(*functions: Any) -> list[tuple[Any, Callable[..., Any]]]:
         return call
 
     return [(f, guard(f)) for f in functions]
+
+
+def _range_index(
+    policy: Policy, check_size: Callable[[int, str, Policy], None]
+) -> Callable[..., Any]:
+    from ..engine.reps_pandas import range_index
+
+    def call(start: Any, stop: Any, step: Any, name: Any = None) -> Any:
+        if not all(type(v) is int for v in (start, stop, step)) or step == 0:
+            raise _refuse("range_index() of anything but ints with a step")
+        # lazy in pandas, but any use of its values makes them: count them like an array
+        check_size(8 * len(range(start, stop, step)), "range_index()", policy)
+        return range_index(start, stop, step, name=name)
+
+    return call
 
 
 def _from_state(policy: Policy) -> Callable[..., Any]:
