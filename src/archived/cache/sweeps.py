@@ -39,6 +39,7 @@ from typing import Any
 from ..errors import ArchiveError
 from .calls import CallKey
 from .hashing import hash_value
+from .sweeprun import RESULTS, StoredResult, run_points, stored_result
 
 __all__ = ["sweep", "sweep_status", "grid_points", "SweepStatus", "PointStatus"]
 
@@ -53,28 +54,42 @@ def sweep(
     func: Any,
     grid: Grid,
     *,
-    n_jobs: int = 1,
-    backend: str | None = None,
+    n_jobs: int | None = None,
+    backend: Any = None,
     progress: bool = True,
     errors: str = "raise",
+    results: str = "values",
 ) -> list[Any]:
-    """Call the ``@archived`` function ``func`` at every point of ``grid``; return the
-    results in grid order.
+    """Call the ``@archived`` function ``func`` at every point of ``grid``; return what
+    each point gives, in grid order.
 
     Args:
         func: a function decorated with ``@archived``.
         grid: a dict of lists (cartesian product, last key fastest) or a list of dicts.
         n_jobs: joblib workers (``-1``: one per core; ``1``: run here, one by one).
+            ``None`` (default) takes the active ``joblib.parallel_config`` (so a sweep
+            inside ``parallel_config(backend="dask")`` runs on the cluster), and runs
+            here when there is none.
         backend: a joblib backend (``"loky"``, ``"threading"``, ``"multiprocessing"``,
-            ``"dask"``, ...); ``None`` is joblib's default.
+            ``"dask"``, ``"ray"`` once registered, ...); ``None`` is the active
+            configuration's, else joblib's default (loky).
         progress: show a progress bar on stderr (tqdm when installed, a plain counter
             otherwise); ``False`` is quiet.
         errors: ``"raise"`` stops at the first failing point (points already finished
             stay stored); ``"return"`` puts the exception in that point's place and goes
             on.  Either way the failure is recorded in the store.
+        results: what comes back for each point.  ``"values"``: its result.
+            ``"lazy"``: a :class:`~archived.cache.sweeprun.StoredResult` handle that
+            loads the result from the store when asked (workers send back only the
+            entry name, and nothing is held in memory).  ``"summary"``: a dict of the
+            point's parameters and scalar results, as ``func.table()`` shows them.
 
-    Points already stored are loaded, not run.  Each computed point is committed as soon
-    as it finishes, so an interrupted sweep loses no finished point.
+    Points already stored are not run: the driver finds them (one key computation per
+    point, one look at the store's index) and starts no worker for them; it loads their
+    results only in ``"values"`` and ``"summary"`` mode.  Each computed point is
+    committed as soon as it finishes, so an interrupted sweep loses no finished point.
+    Backends that cannot stream results (multiprocessing, Ray, dask under joblib < 1.4)
+    return them all at the end.
 
     >>> import tempfile, os
     >>> from archived import archived
@@ -83,28 +98,37 @@ def sweep(
     ...     return 1 / x
     >>> sweep(inverse, [{"x": 2}, {"x": 0}, {"x": 4}], progress=False, errors="return")
     [0.5, ZeroDivisionError('division by zero'), 0.25]
+    >>> sweep(inverse, {"x": [2, 4]}, progress=False, results="summary")
+    [{'x': 2, 'result': 0.5}, {'x': 4, 'result': 0.25}]
     """
     _check_function(func)
     if errors not in _ERRORS:
         raise ValueError(f"errors must be one of {_ERRORS}, not {errors!r}")
+    if results not in RESULTS:
+        raise ValueError(f"results must be one of {RESULTS}, not {results!r}")
+    catch = errors == "return"
     points = grid_points(grid)
     keyed = [_keyed_point(func, point) for point in points]
     _write_record(func, keyed)
     # what is left: one look at the store's index for every point
     found = func.store.find_many([(c.prefix, c.key, c.parameters) for c in keyed])
-    stored = [f.hit for f in found]
-    todo = [i for i, done in enumerate(stored) if not done]
-    results: list[Any] = [None] * len(points)
-    bar = _progress_bar(progress, len(points), sum(stored), _short_name(func))
+    entries = [f.name if f.hit else None for f in found]
+    tasks = [(i, keyed[i], points[i]) for i, entry in enumerate(entries) if entry is None]
+    out: list[Any] = [None] * len(points)
+    bar = _progress_bar(progress, len(points), len(points) - len(tasks), _short_name(func))
     finished = 0
     try:
-        for index, result in _run(func, points, todo, n_jobs, backend, errors == "return"):
-            results[index] = result
+        for index, result in run_points(
+            func, tasks, n_jobs=n_jobs, backend=backend, catch=catch, results=results
+        ):
+            if isinstance(result, StoredResult) and result.store is None:
+                result.store = func.store  # handles travel back from workers without it
+            out[index] = result
             finished += 1
             bar.update(1)
     except BaseException as err:
         if hasattr(err, "add_note"):
-            left = len(todo) - finished
+            left = len(tasks) - finished
             err.add_note(
                 f"archived.sweep: {len(points) - left} of {len(points)} points are stored or "
                 f"finished; run the sweep again to compute the {left} left"
@@ -112,8 +136,8 @@ def sweep(
         raise
     finally:
         bar.close()
-    _load_stored(func, points, found, results)
-    return results
+    _fill_stored(func, keyed, points, entries, out, results, catch)
+    return out
 
 
 def grid_points(grid: Grid) -> list[dict[str, Any]]:
@@ -385,25 +409,24 @@ def _info_or_none(dataset: Any, name: str) -> dict[str, Any] | None:
     return info if isinstance(info, dict) else None
 
 
-def _load_stored(
-    func: Any, points: list[dict[str, Any]], found: list[Any], results: list[Any]
+def _fill_stored(
+    func: Any,
+    keyed: list[CallKey],
+    points: list[dict[str, Any]],
+    entries: list[str | None],
+    out: list[Any],
+    results: str,
+    catch: bool,
 ) -> None:
-    """Put the results of the points found stored in ``results``: small ones straight from
-    the store's index, others read from their entries; a point whose entry vanished or
-    cannot be read back goes through the call protocol (which recomputes it)."""
-    names = [f.name for f in found if f.hit]
-    view = func.store.dataset._view(names)
-    for i, hit in enumerate(found):
-        if not hit.hit:
-            continue
-        entry = view.get(hit.name)
-        try:
-            if entry is not None:
-                results[i] = entry.value()
-                continue
-        except (KeyError, ArchiveError):
-            pass
-        results[i] = func(**points[i])
+    """Put what the points found stored give in ``out``: handles (``"lazy"``), or their
+    results (small ones straight from the store's index, others read from their entries,
+    one at a time); a point whose entry vanished or cannot be read back goes through the
+    call protocol (which recomputes it)."""
+    stored = [name for name in entries if name is not None]
+    view = func.store.dataset._view(stored) if results != "lazy" and stored else {}
+    for i, name in enumerate(entries):
+        if name is not None:
+            out[i] = stored_result(func, keyed[i], points[i], name, view.get(name), results, catch)
 
 
 def _check_function(func: Any) -> None:

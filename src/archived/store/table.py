@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
-__all__ = ["function_table", "dataset_table", "where", "to_table", "is_scalar"]
+__all__ = ["function_table", "dataset_table", "where", "to_table", "is_scalar", "result_columns"]
 
 _DETAILS = ("entry", "version", "started", "duration")
 
@@ -175,6 +175,16 @@ def is_scalar(value: Any) -> bool:
         return True
     shape = getattr(value, "shape", None)
     return shape == () and hasattr(value, "item")
+
+
+def result_columns(value: Any, parameters: Iterable[str] = ()) -> dict[str, Any]:
+    """The table columns a result gives (its scalar parts), named apart from the
+    ``parameters``.
+
+    >>> result_columns({"mean": 1.5, "xs": [1, 2], "n": 2}, ["n"])
+    {'mean': 1.5, 'result_n': 2}
+    """
+    return _results(value, parameters)
 
 
 # ---- helpers ---------------------------------------------------------------------------

@@ -1,0 +1,215 @@
+"""Running a sweep's missing points on any joblib backend, and what each point returns.
+
+:func:`run_points` computes the points a sweep still needs, here or on joblib workers
+(loky, threading, multiprocessing, dask, Ray, or any registered backend), and yields each
+result as it finishes.  A backend that cannot stream results (joblib's ``return_as``
+generators) is asked for the whole list instead: the sweep is the same, only the
+progress bar moves at the end.
+
+Each point goes through the call protocol (:mod:`archived.cache.calls`) with the key the
+driver already computed, so a worker never hashes the arguments again.  What travels
+back from a worker is chosen by the sweep's ``results=`` mode:
+
+* ``"values"``: the result itself;
+* ``"lazy"``: only the entry name; the driver gives a :class:`StoredResult` that loads
+  the result from the store when asked;
+* ``"summary"``: the point's parameters and its scalar results, as ``func.table()``
+  shows them (a dict), never the big arrays.
+
+>>> import tempfile, os
+>>> from archived import archived
+>>> @archived(os.path.join(tempfile.mkdtemp(), "runs"))
+... def stats(n):
+...     return {"mean": (n - 1) / 2, "values": list(range(n))}
+>>> call = stats.call_key(n=3)
+>>> list(run_points(stats, [(0, call, {"n": 3})], n_jobs=1, backend=None, catch=False,
+...                 results="summary"))
+[(0, {'n': 3, 'mean': 1.0})]
+>>> entry = stats.store.find(call.prefix, call.key, call.parameters).name
+>>> stored_result(stats, call, {"n": 3}, entry, None, "lazy", False).load()["values"]
+[0, 1, 2]
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+from ..errors import ArchiveError
+from .calls import CallKey, cached_call
+
+__all__ = ["RESULTS", "StoredResult", "run_points", "stored_result"]
+
+RESULTS = ("values", "lazy", "summary")
+
+Task = tuple[int, CallKey, dict[str, Any]]
+
+
+class StoredResult:
+    """One point's result, kept in the store and loaded when asked (``results="lazy"``).
+
+    ``entry`` names the store entry, ``parameters`` are the point's parameters as
+    recorded; :meth:`load` (or calling the handle) reads the result from disk each time,
+    so a list of handles holds no result in memory.
+
+    >>> import tempfile, os
+    >>> from archived import archived, sweep
+    >>> f = archived(os.path.join(tempfile.mkdtemp(), "s"))(lambda x: [x] * 3)
+    >>> handles = sweep(f, {"x": [1, 2]}, results="lazy", progress=False)
+    >>> handles[1].parameters, handles[1].load()
+    ({'x': 2}, [2, 2, 2])
+    """
+
+    __slots__ = ("store", "entry", "parameters", "_value")
+
+    def __init__(
+        self, store: Any, entry: str | None, parameters: dict[str, Any], value: Any = None
+    ) -> None:
+        self.store = store
+        self.entry = entry
+        self.parameters = parameters
+        self._value = value  # only for a result that could not be stored (a key collision)
+
+    def load(self) -> Any:
+        """Load the result from the store."""
+        if self.entry is None:
+            return self._value
+        return self.store.load(self.entry)
+
+    __call__ = load
+
+    def __repr__(self) -> str:
+        return f"<stored result {self.entry} {self.parameters!r}>"
+
+
+def run_points(
+    func: Any,
+    tasks: list[Task],
+    *,
+    n_jobs: int | None,
+    backend: Any,
+    catch: bool,
+    results: str,
+) -> Iterator[tuple[int, Any]]:
+    """Yield ``(index, what the point returns)`` for each task as it finishes.
+
+    ``n_jobs=1`` without a backend runs the points here, one by one; anything else goes
+    to joblib, whose active configuration (``joblib.parallel_config``) fills in what is
+    ``None``.  ``catch`` puts a point's exception in its place instead of raising it.
+    """
+    if not tasks:
+        return
+    if n_jobs == 1 and backend is None:
+        for index, call, point in tasks:
+            yield _run_point(func, index, call, point, catch, results)
+        return
+    from joblib import delayed
+
+    parallel = _parallel(n_jobs, backend)
+    sent = _MainReference(func) if _plain_pickle(parallel, func) else func
+    yield from parallel(
+        delayed(_run_point)(sent, index, call, point, catch, results)
+        for index, call, point in tasks
+    )
+
+
+def stored_result(
+    func: Any,
+    call: CallKey,
+    point: dict[str, Any],
+    entry: str,
+    view: Any,
+    results: str,
+    catch: bool,
+) -> Any:
+    """What a point whose result is stored as ``entry`` gives, read here in the driver
+    through ``view`` (the entry's :class:`~archived.store.backend.EntryView`, or None).
+    A damaged or vanished entry is computed again through the call protocol."""
+    if results == "lazy":
+        return StoredResult(func.store, entry, call.parameters)
+    try:
+        if view is None:
+            raise KeyError(entry)
+        value = view.value()
+    except (KeyError, ArchiveError):  # gone or damaged: the protocol handles it
+        return _run_point(func, -1, call, point, catch, results)[1]
+    return _summary(call, value) if results == "summary" else value
+
+
+# ---- helpers ---------------------------------------------------------------------------
+
+
+def _parallel(n_jobs: int | None, backend: Any) -> Any:
+    """A joblib ``Parallel`` that streams results if the backend can, else returns a list.
+
+    Unordered streaming (joblib >= 1.4) lets the progress bar follow the workers;
+    multiprocessing, dask with joblib < 1.4 and Ray stream nothing, and get the list.
+    """
+    from joblib import Parallel
+
+    for return_as in ("generator_unordered", "generator"):
+        try:
+            return Parallel(n_jobs=n_jobs, backend=backend, return_as=return_as)
+        except (ValueError, TypeError):  # this backend or joblib cannot stream
+            continue
+    return Parallel(n_jobs=n_jobs, backend=backend)
+
+
+def _plain_pickle(parallel: Any, func: Any) -> bool:
+    """Whether ``func`` comes from a script (``__main__``) and goes to workers through
+    plain ``pickle`` (joblib's multiprocessing backend), which cannot send the script's
+    function by value as cloudpickle (loky, dask, Ray) does."""
+    try:
+        from joblib._parallel_backends import MultiprocessingBackend
+    except ImportError:  # a joblib without it has no such backend to worry about
+        return False
+    module = getattr(func.func, "__module__", None)
+    backend = getattr(parallel, "_backend", None)
+    return module == "__main__" and isinstance(backend, MultiprocessingBackend)
+
+
+class _MainReference:
+    """A script's decorated function sent by name: multiprocessing workers run (fork) or
+    import (spawn, as ``__mp_main__``) the script, so they find it there."""
+
+    def __init__(self, target: Any) -> None:
+        self._target = target
+
+    def __reduce__(self) -> Any:
+        return (_main_attribute, (self._target.__qualname__,))
+
+    def __getattr__(self, name: str) -> Any:  # run here when joblib falls back to sequential
+        return getattr(self._target, name)
+
+
+def _main_attribute(qualname: str) -> Any:
+    obj: Any = sys.modules["__main__"]
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _run_point(
+    func: Any, index: int, call: CallKey, point: dict[str, Any], catch: bool, results: str
+) -> tuple[int, Any]:
+    try:
+        value = cached_call(func.store, call, lambda: func.func(**point))
+    except Exception as err:
+        if not catch:
+            raise
+        return index, err
+    if results == "summary":
+        return index, _summary(call, value)
+    if results == "lazy":
+        found = func.store.find(call.prefix, call.key, call.parameters)
+        if found.hit:
+            return index, StoredResult(None, found.name, call.parameters)
+        return index, StoredResult(None, None, call.parameters, value)
+    return index, value
+
+
+def _summary(call: CallKey, value: Any) -> dict[str, Any]:
+    from ..store.table import result_columns
+
+    return {**call.parameters, **result_columns(value, call.parameters)}
