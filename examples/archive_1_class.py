@@ -66,4 +66,5 @@ with tempfile.TemporaryDirectory() as workdir:
         ds.small = lattice
     except UnarchivableError as err:
         print(f"--- refused by the DataSet: {err.reason}")
-    print(f"entries: {list(ds)}, files: {sorted(os.listdir(ds._path))}")
+    visible = sorted(f for f in os.listdir(ds._path) if not f.startswith("."))
+    print(f"entries: {list(ds)}, files: {visible}")

@@ -130,7 +130,7 @@ def check_store(path, names_by_worker, writers, count):
     writer, step = divmod(int(shared[0]), 1000)
     assert same(shared, shared_value_for(writer, step))
     files = os.listdir(ds._path)
-    leftovers = [f for f in files if f.startswith(".") and f != ".lock"]
+    leftovers = [f for f in files if f.startswith(".") and f not in (".lock", ".locking")]
     assert leftovers == []
     h5 = [f for f in files if f.endswith(".h5")]
     # kinds 2 and 3 hold an array above the threshold: one data file each, plus shared

@@ -152,11 +152,14 @@ def run_kills(tmp_path, kills):
             lines = [line for line in f.read().splitlines() if line.strip()]
         inflight = _replay(lines, state)
         folder = os.path.join(path, "store")
-        seen_partial += any(n.startswith(".") and n != ".lock" for n in os.listdir(folder))
+        seen_partial += any(
+            n.startswith(".") and n not in (".lock", ".locking") for n in os.listdir(folder)
+        )
         state = _check(path, state, inflight)
         DataSet("store", "w", path=path)  # the next writer sweeps the leftovers
         names = os.listdir(folder)
-        assert [n for n in names if n.startswith(".") and n != ".lock"] == [], names
+        hidden = [n for n in names if n.startswith(".") and n not in (".lock", ".locking")]
+        assert hidden == [], names
         assert {n for n in names if n.endswith(".h5")} == _referenced_data_files(folder)
     return state, seen_partial
 

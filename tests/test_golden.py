@@ -127,7 +127,8 @@ def test_cache_store_written_by_0_1_0_answers_the_same_calls_without_computing(g
     ]:
         assert cached.is_cached(*args, **kwargs), (args, kwargs)
         assert cached(*args, **kwargs) == result
-    assert sorted(p.name for p in store.iterdir()) == before  # nothing was computed again
+    # nothing was computed again (the first writer only recorded the store's locking kind)
+    assert sorted(p.name for p in store.iterdir() if p.name != ".locking") == before
 
 
 @pytest.mark.parametrize(

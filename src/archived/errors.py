@@ -32,6 +32,7 @@ __all__ = [
     "DamagedEntryError",
     "DamagedArrayError",
     "LockTimeout",
+    "LockingKindError",
     "CommitError",
     "DiskFullError",
     "CommitPermissionError",
@@ -222,6 +223,27 @@ class LockTimeout(ArchiveError, TimeoutError):
         self.timeout = timeout
         super().__init__(
             f"could not lock {lock_file!r} within {timeout:g} s: another writer holds it"
+        )
+
+
+class LockingKindError(ArchiveError, ValueError):
+    """A store was opened for writing with another kind of locking than it records.
+
+    Writers holding ``fcntl`` locks and writers holding soft locks do not exclude each
+    other, so a store keeps the one kind it was created with.
+
+    >>> str(LockingKindError("/s", "fcntl", "soft"))
+    "the store '/s' uses locking='fcntl', not 'soft': writers of the two kinds would ..."
+    """
+
+    def __init__(self, store: str, recorded: str, wanted: str) -> None:
+        self.store = store
+        self.recorded = recorded
+        self.wanted = wanted
+        super().__init__(
+            f"the store {store!r} uses locking={recorded!r}, not {wanted!r}: writers of the "
+            "two kinds would not exclude each other and could undo each other's writes; "
+            f"open it with locking={recorded!r} (or leave locking out to use the store's kind)"
         )
 
 

@@ -46,13 +46,13 @@ from ..errors import InvalidNameError, InvalidOptionError, ReadOnlyError
 from . import entries
 from .backend import EntryView, Store
 from .locking import StoreLock
+from .native import LOCKINGS
 
 __all__ = ["DataSet", "open_store"]
 
 log = logging.getLogger("archived.dataset")
 
 MODES = ("r", "w")
-LOCKINGS = ("fcntl", "soft")
 
 
 def open_store(folder: str, *, writable: bool = False, **options: Any) -> Store:
@@ -90,8 +90,11 @@ class DataSet:
         backup_data: keep overwritten and deleted entries in ``.backup/``.
         name_prefix: prefix of the names :meth:`_insert` makes.
         timeout: seconds to wait for the store lock before ``LockTimeout``.
-        locking: ``'fcntl'`` (default) or ``'soft'`` (lock files, for shared
-            filesystems where ``fcntl`` locks are unreliable).
+        locking: ``'fcntl'`` or ``'soft'`` (lock files, for shared filesystems where
+            ``fcntl`` locks are unreliable).  A store records the kind it was created
+            with (default ``'fcntl'``) and refuses writers of the other kind with
+            ``LockingKindError`` (the two kinds do not exclude each other); ``None``
+            (default) uses the store's kind.
         durable: fsync every commit (data files, entry file and directory) before
             returning; ``False`` keeps commits atomic and safe from killed processes,
             but lets the last ones vanish on power loss (as ``np.save`` or a pickle).
@@ -128,7 +131,7 @@ class DataSet:
         name_prefix: str = "x_",
         timeout: float = 60,
         *,
-        locking: str = "fcntl",
+        locking: str | None = None,
         durable: bool = True,
         safe: bool = False,
         allow: Iterable[str] = (),
@@ -137,8 +140,8 @@ class DataSet:
     ) -> None:
         if mode not in MODES:
             raise InvalidOptionError("mode", mode, MODES)
-        if locking not in LOCKINGS:
-            raise InvalidOptionError("locking", locking, LOCKINGS)
+        if locking is not None and locking not in LOCKINGS:
+            raise InvalidOptionError("locking", locking, (*LOCKINGS, None))
         if not isinstance(module_name, str) or not module_name.isidentifier():
             raise InvalidNameError(
                 module_name,
@@ -165,7 +168,7 @@ class DataSet:
         d["_closed"] = False
         d["_next_index"] = None
         d["_store"] = None
-        d["_store"] = open_store(
+        store = d["_store"] = open_store(
             folder,
             writable=mode == "w",
             synchronize=synchronize,
@@ -177,6 +180,7 @@ class DataSet:
             load=d["_load"],
             report=self._report,
         )
+        d["_locking"] = getattr(store, "locking", locking)
 
     @property
     def _lock(self) -> StoreLock | None:

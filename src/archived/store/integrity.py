@@ -37,6 +37,7 @@ from ..errors import DamagedEntryError, StoreNotFoundError
 from . import entries
 from .leftovers import sweep_leftovers
 from .locking import StoreLock
+from .native import recorded_locking
 from .writers import DATA_FILE, read_drop_list, store_files, writer_files
 
 __all__ = ["VerifyReport", "verify", "repair"]
@@ -149,7 +150,9 @@ def repair(path: str | os.PathLike[str], *, timeout: float = 60) -> VerifyReport
     True
     """
     folder = _store_folder(path)
-    with StoreLock(os.path.join(folder, ".lock"), timeout):
+    # the store's own kind of lock: writers of the other kind would not be excluded
+    soft = recorded_locking(folder) == "soft"
+    with StoreLock(os.path.join(folder, ".lock"), timeout, soft=soft):
         swept = sweep_leftovers(folder)
         listing = store_files(folder)
         referenced: set[str] = set()

@@ -20,12 +20,19 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import time
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from typing import Any
 
-from ..errors import InvalidNameError, ReadOnlyError, StoreNotFoundError
+from ..errors import (
+    ArchiveError,
+    InvalidNameError,
+    LockingKindError,
+    ReadOnlyError,
+    StoreNotFoundError,
+)
 from . import entries, index
 from .backend import EntryView, Store
 from .claims import claim_name, release_claim
@@ -35,9 +42,21 @@ from .leftovers import sweep_leftovers
 from .locking import StoreLock
 from .writers import new_token, writer_gone
 
-__all__ = ["NativeStore", "IndexedEntry", "is_native_store", "LOADER_MARK"]
+__all__ = [
+    "NativeStore",
+    "IndexedEntry",
+    "is_native_store",
+    "recorded_locking",
+    "LOADER_MARK",
+    "LOCKINGS",
+]
 
 LOADER_MARK = "archived.storemodule"
+LOCKINGS = ("fcntl", "soft")
+# The store's locking kind, recorded when it is created (or, for a store made before the
+# record existed, by its first writer): writers holding fcntl locks and writers holding
+# soft locks do not exclude each other, so one store must never see both.
+LOCKING_FILE = ".locking"
 
 
 def is_native_store(folder: str) -> bool:
@@ -58,7 +77,10 @@ class NativeStore(Store):
         writable: open for writing (creating the store if needed); else read-only
             (``StoreNotFoundError`` if there is no store).
         synchronize: ``False`` holds the store lock from opening to :meth:`close`.
-        timeout, locking: of the store lock (:class:`~archived.store.locking.StoreLock`).
+        timeout: of the store lock (:class:`~archived.store.locking.StoreLock`).
+        locking: ``'fcntl'`` or ``'soft'``; a store records its kind when it is created
+            and a writer of the other kind is refused (``LockingKindError``).  ``None``:
+            the store's kind (``'fcntl'`` for a new store).
         array_threshold, backup_data, durable: of every commit (see ``DataSet``).
         load: keyword arguments of :func:`~archived.load.restore.restore` for reading
             entries (``{'safe': True, ...}``), or None to execute them.
@@ -81,6 +103,7 @@ class NativeStore(Store):
         self.folder = folder
         self.writable = writable
         self.lock = lock if lock is not None else StoreLock(os.path.join(folder, ".lock"))
+        self.locking = "soft" if self.lock.soft else "fcntl"
         self.array_threshold = array_threshold
         self.backup_data = backup_data
         self.durable = durable
@@ -95,7 +118,7 @@ class NativeStore(Store):
         writable: bool = False,
         synchronize: bool = True,
         timeout: float = 60,
-        locking: str = "fcntl",
+        locking: str | None = None,
         array_threshold: int = 100,
         backup_data: bool = False,
         durable: bool = True,
@@ -104,6 +127,14 @@ class NativeStore(Store):
     ) -> NativeStore:
         """Open (with ``writable``, create) the store in ``folder``."""
         report = report or (lambda *args: None)
+        if not is_native_store(folder):
+            if not writable:
+                raise StoreNotFoundError(folder)
+            _create(folder, locking or "fcntl", report)
+        if writable:
+            locking = _settle_locking(folder, locking)
+        else:  # readers take no lock: any kind reads
+            locking = locking or recorded_locking(folder) or "fcntl"
         lock = StoreLock(os.path.join(folder, ".lock"), timeout, soft=locking == "soft")
         store = cls(
             folder,
@@ -114,10 +145,6 @@ class NativeStore(Store):
             durable=durable,
             load=load,
         )
-        if not is_native_store(folder):
-            if not writable:
-                raise StoreNotFoundError(folder)
-            _create(folder, report)
         if writable:
             if not synchronize:
                 lock.pin()  # for the store's lifetime, in whichever thread uses it
@@ -289,7 +316,64 @@ def _key(name: str) -> str:
 # ---- creating a store ---------------------------------------------------------------
 
 
-def _create(folder: str, report: Callable[..., None]) -> None:
+def recorded_locking(folder: str) -> str | None:
+    """The locking kind the store in ``folder`` records; None for a store made before
+    stores recorded it.  A record that is not ``fcntl`` or ``soft`` raises ArchiveError.
+
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp() + '/s'
+    >>> recorded_locking(NativeStore.open(folder, writable=True, locking='soft').folder)
+    'soft'
+    """
+    path = os.path.join(folder, LOCKING_FILE)
+    try:
+        # never through a link, never blocking on a FIFO: the store may be hostile
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        raise ArchiveError(f"cannot read the store's locking record {path!r} ({err})") from err
+    try:
+        text = os.read(fd, 64) if stat.S_ISREG(os.fstat(fd).st_mode) else b"?"
+    finally:
+        os.close(fd)
+    kind = text.decode("ascii", "replace").strip()
+    if kind not in LOCKINGS:
+        raise ArchiveError(
+            f"the store's locking record {path!r} holds {kind[:20]!r}, not 'fcntl' or 'soft'; "
+            "write the kind all its writers use into it"
+        )
+    return kind
+
+
+def _settle_locking(folder: str, wanted: str | None) -> str:
+    """The store's locking kind, recorded now if it is not yet; refuse another one."""
+    recorded = recorded_locking(folder)
+    if recorded is None:
+        recorded = _record_locking(folder, wanted or "fcntl")
+    if wanted is not None and wanted != recorded:
+        raise LockingKindError(folder, recorded, wanted)
+    return recorded
+
+
+def _record_locking(folder: str, kind: str) -> str:
+    """Record ``kind`` unless another writer recorded one first; return the recorded one."""
+    tmp = os.path.join(folder, f".locking.{new_token()}.tmp")
+    with open(tmp, "w", encoding="ascii") as f:
+        f.write(kind + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    try:
+        os.link(tmp, os.path.join(folder, LOCKING_FILE))  # exclusive, with its content
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(tmp)
+    entries.fsync_dir(folder)
+    return recorded_locking(folder) or kind
+
+
+def _create(folder: str, locking: str, report: Callable[..., None]) -> None:
     """Make the store; readers see no store or a complete one, never a bare directory."""
     from .module import loader_source
 
@@ -313,6 +397,7 @@ def _create(folder: str, report: Callable[..., None]) -> None:
         os.mkdir(staging)
         try:
             loader = loader_source(module_name)
+            _write_durably(staging, os.path.join(staging, LOCKING_FILE), locking + "\n")
             _write_durably(staging, os.path.join(staging, "__init__.py"), loader)
             os.rename(staging, folder)
         except OSError:
