@@ -104,9 +104,12 @@ def test_floats_are_keyed_exactly_and_nan_hits(store):
 
 
 def test_true_and_1_are_different_calls(store):
+    from archived.errors import NumericTypeWarning
+
     f, runs = counted(store)
     f(1)
-    f(True)
+    with pytest.warns(NumericTypeWarning, match=r"f\(x=True\) is not stored, but f\(x=1\)"):
+        f(True)
     assert len(runs) == 2
 
 

@@ -16,6 +16,7 @@ from typing import Any
 __all__ = [
     "format_table",
     "format_params",
+    "format_value",
     "format_duration",
     "format_size",
     "format_time",
@@ -48,12 +49,33 @@ def format_params(parameters: Any, width: int = 60) -> str:
     'xs=[0, 1, 2, 3, 4...'
     """
     if isinstance(parameters, Mapping):
-        text = " ".join(f"{k}={v!r}" for k, v in parameters.items())
+        text = " ".join(f"{k}={format_value(v)}" for k, v in parameters.items())
     elif parameters is None:
         text = ""
     else:
         text = repr(parameters)
     return _cut(text.replace("\n", " "), width)
+
+
+def format_value(value: Any) -> str:
+    """``repr`` of a recorded value, with numpy scalars shown with their type whatever
+    numpy's version (``float64(1.0)``, never a bare ``1.0`` that reads as a float).
+
+    >>> import numpy as np
+    >>> format_value(np.float64(1.0)), format_value([1, np.int8(2)]), format_value(1.0)
+    ('float64(1.0)', '[1, int8(2)]', '1.0')
+    """
+    kind = type(value)
+    if kind.__module__ == "numpy" and getattr(value, "shape", None) == ():
+        return f"{kind.__name__}({value.item()!r})"
+    if kind in (list, tuple):
+        items = ", ".join(map(format_value, value))
+        if kind is tuple:
+            return f"({items},)" if len(value) == 1 else f"({items})"
+        return f"[{items}]"
+    if kind is dict:
+        return "{" + ", ".join(f"{k!r}: {format_value(v)}" for k, v in value.items()) + "}"
+    return repr(value)
 
 
 def format_duration(seconds: float | None) -> str:

@@ -41,6 +41,7 @@ __all__ = [
     "ResultNotStoredWarning",
     "DamagedEntryWarning",
     "PickleWarning",
+    "NumericTypeWarning",
 ]
 
 
@@ -383,3 +384,18 @@ class PickleWarning(UserWarning):
     >>> issubclass(PickleWarning, UserWarning)
     True
     """
+
+
+class NumericTypeWarning(UserWarning):
+    """A call missed, but a stored call differs from it only by the type of a number
+    (``np.float64(1.0)`` against ``1.0``): the two are different calls.
+
+    ``entry`` names the stored call.
+
+    >>> NumericTypeWarning("f(x=1.0) is not stored, but f(x=1) is", "f_1").entry
+    'f_1'
+    """
+
+    def __init__(self, message: str, entry: str | None) -> None:
+        super().__init__(message)
+        self.entry = entry

@@ -37,11 +37,10 @@ its own body.
 from __future__ import annotations
 
 import os
-import sys
 import time
 import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from ..errors import (
@@ -55,9 +54,18 @@ from ..store.failures import explained
 from .callstore import CallStore, Found, call_info
 from .funcinfo import short_name
 from .hashing import hash_call
+from .nearmiss import warn_near_misses
 from .recorded import readable
+from .usercode import user_stacklevel
 
-__all__ = ["CallKey", "key_call", "Attempt", "begin", "cached_call", "is_stored"]
+__all__ = [
+    "CallKey",
+    "key_call",
+    "Attempt",
+    "begin",
+    "cached_call",
+    "is_stored",
+]
 
 T = TypeVar("T")
 
@@ -65,7 +73,9 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class CallKey:
     """Who is called with what: the function (or block) identity, its code version, the
-    prefix of its entry names, the call's full key and its parameters as recorded.
+    prefix of its entry names, the call's full key and its parameters as recorded
+    (``arguments`` are the bound values themselves, ``array_keys`` the content keys of
+    the arrays among them).
 
     >>> key_call("m.f", "v", "f", {"x": 1}).parameters
     {'x': 1}
@@ -76,6 +86,8 @@ class CallKey:
     prefix: str
     key: str
     parameters: dict[str, Any]
+    arguments: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    array_keys: dict[int, str] = field(default_factory=dict, compare=False, repr=False)
 
 
 def key_call(identity: str, version: str, prefix: str, parameters: Mapping[str, Any]) -> CallKey:
@@ -90,7 +102,8 @@ def key_call(identity: str, version: str, prefix: str, parameters: Mapping[str, 
     """
     array_keys: dict[int, str] = {}
     key = hash_call(identity, version, parameters, array_keys=array_keys)
-    return CallKey(identity, version, prefix, key, readable(parameters, array_keys=array_keys))
+    shown = readable(parameters, array_keys=array_keys)
+    return CallKey(identity, version, prefix, key, shown, parameters, array_keys)
 
 
 def is_stored(store: CallStore, call: CallKey) -> bool:
@@ -180,6 +193,7 @@ def begin(store: CallStore, call: CallKey) -> Attempt:
         if found.name != name:  # the key's entry name changed meanwhile: start again
             lock.release()
             return begin(store, call) if found.name is not None else Attempt(store, call, None)
+        warn_near_misses(store, call)
     except BaseException:
         lock.release()
         raise
@@ -219,7 +233,7 @@ def _set_aside(store: CallStore, damaged: DamagedEntryError) -> tuple[bool, Comm
                 name,
                 None,
             ),
-            stacklevel=_user_level(),
+            stacklevel=user_stacklevel(),
         )
         return False, err
     if kept is not None:
@@ -230,7 +244,7 @@ def _set_aside(store: CallStore, damaged: DamagedEntryError) -> tuple[bool, Comm
                 name,
                 kept,
             ),
-            stacklevel=_user_level(),
+            stacklevel=user_stacklevel(),
         )
     return True, None
 
@@ -358,16 +372,5 @@ def _warn_not_stored(call: CallKey, failure: BaseException) -> None:
             f"{failure}",
             failure,
         ),
-        stacklevel=_user_level(),
+        stacklevel=user_stacklevel(),
     )
-
-
-def _user_level() -> int:
-    """The ``stacklevel`` of the first caller outside ``archived``, for a warning raised
-    by the caller of this function: it points at the user's call or ``with`` line."""
-    frame = sys._getframe(2)
-    level = 2
-    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith("archived."):
-        frame = frame.f_back
-        level += 1
-    return level

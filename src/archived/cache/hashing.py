@@ -61,7 +61,7 @@ import xxhash
 from ..errors import UnkeyableArgumentError
 from .objectkeys import KEY_METHOD, closure_values, feed_object
 
-__all__ = ["hash_value", "hash_call", "closure_digest", "loose_key", "content_key"]
+__all__ = ["hash_value", "hash_call", "closure_digest", "content_key"]
 
 _CANONICAL_NAN = struct.pack("<d", math.nan)
 
@@ -160,22 +160,6 @@ def closure_digest(func: Any) -> str:
     return "/" + hasher.hexdigest()[:12]
 
 
-def loose_key(value: Any) -> str:
-    """A key under which numbers of different types but equal values meet (``1``,
-    ``1.0``, ``True``, ``np.float64(1.0)``); for telling a user about near misses, never
-    for finding results.
-
-    >>> import numpy as np
-    >>> loose_key({"x": 1.0, "n": [2]}) == loose_key({"x": np.float64(1), "n": [2.0]})
-    True
-    >>> loose_key({"x": 1.0}) == loose_key({"x": 1.5})
-    False
-    """
-    hasher = xxhash.xxh3_128()
-    _Encoder("value", loose=True).feed(hasher, value, "value")
-    return hasher.hexdigest()
-
-
 def _pandas_kind(value: Any) -> str | None:
     """'Index', 'Series' or 'DataFrame' for pandas objects (pandas is never imported here)."""
     if type(value).__module__.partition(".")[0] != "pandas":
@@ -209,12 +193,9 @@ class _Encoder:
     ``path`` strings say where in the parameter a value sits (``cfg['a'][2]``) for errors.
     """
 
-    def __init__(
-        self, parameter: str, array_keys: dict[int, str] | None = None, *, loose: bool = False
-    ) -> None:
+    def __init__(self, parameter: str, array_keys: dict[int, str] | None = None) -> None:
         self.parameter = parameter
         self.array_keys = array_keys
-        self.loose = loose
         self.active: set[int] = set()  # ids of the containers being encoded, for cycles
         # objects being encoded -> their depth: an object met inside itself is keyed as a
         # reference back to that depth (objects may refer to each other; data may not)
@@ -224,9 +205,6 @@ class _Encoder:
         kind = type(value)
         simple = _SIMPLE.get(kind)
         if simple is not None:
-            if self.loose and kind in _NUMBERS:
-                hasher.update(_loose_number(value))
-                return
             hasher.update(simple(value))
             return
         if value is None:
@@ -292,10 +270,7 @@ class _Encoder:
         if kind is np.ndarray or kind is np.memmap:
             self._array(hasher, value, path)
         elif isinstance(value, np.generic):
-            if self.loose and value.dtype.kind in "biufc":
-                hasher.update(_loose_number(value))
-            else:
-                hasher.update(_text(b"g", value.dtype.str) + np.asarray(value).tobytes())
+            hasher.update(_text(b"g", value.dtype.str) + np.asarray(value).tobytes())
         elif isinstance(value, enum.Enum):
             hasher.update(_text(b"E", f"{kind.__module__}.{kind.__qualname__}"))
             hasher.update(_text(b"e", value.name))
@@ -349,13 +324,6 @@ class _Encoder:
 
     def _array(self, hasher: Any, value: Any, path: str) -> None:
         dtype = value.dtype
-        if self.loose and dtype.kind in "biufc":
-            import numpy as np
-
-            value = np.asarray(value, dtype=complex)
-            hasher.update(b"n" + _length(value.ndim) + b"".join(_length(n) for n in value.shape))
-            hasher.update(bytes.fromhex(content_key(value)))
-            return
         hasher.update(_text(b"a", dtype.str if dtype.fields is None else repr(dtype.descr)))
         hasher.update(_length(value.ndim) + b"".join(_length(n) for n in value.shape))
         if dtype.hasobject:
@@ -368,7 +336,8 @@ class _Encoder:
             finally:
                 self.active.discard(id(value))
             return
-        content = content_key(value)
+        # an array met again in one call (or in the variants of a call) is hashed once
+        content = (self.array_keys or {}).get(id(value)) or content_key(value)
         hasher.update(bytes.fromhex(content))
         if self.array_keys is not None:
             self.array_keys[id(value)] = content
@@ -420,17 +389,6 @@ def _complex_bytes(value: complex) -> bytes:
 def _int_bytes(value: int) -> bytes:
     data = value.to_bytes((value.bit_length() + 8) // 8 or 1, "little", signed=True)
     return b"i" + _length(len(data)) + data
-
-
-def _loose_number(value: Any) -> bytes:
-    try:
-        number = complex(value)
-    except OverflowError:  # an int too big for a float: equal to no float anyway
-        return _int_bytes(int(value))
-    return b"n" + _complex_bytes(number)
-
-
-_NUMBERS = (bool, int, float, complex)
 
 
 def _bytes_bytes(value: bytes) -> bytes:

@@ -31,7 +31,15 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
-__all__ = ["function_table", "dataset_table", "where", "to_table", "is_scalar", "result_columns"]
+__all__ = [
+    "function_table",
+    "dataset_table",
+    "where",
+    "to_table",
+    "with_types",
+    "is_scalar",
+    "result_columns",
+]
 
 _DETAILS = ("entry", "version", "started", "duration")
 
@@ -57,7 +65,8 @@ def function_table(
     calls = where(func, **criteria)
     # each call's result as listed with its info: small ones come from the store's index
     rows = [_call_row(c.name, c.info, c.listed_value, details) for c in calls]
-    return to_table(rows, frame=frame)
+    names = {name: None for c in calls for name in c.parameters}
+    return to_table(with_types(rows, names), frame=frame)
 
 
 def dataset_table(
@@ -87,6 +96,7 @@ def dataset_table(
     {'entry': 'x_0', 'function': None, 'info': None, 'mu': 1.2, 'result': 0.5}
     """
     rows = []
+    parameters: dict[str, None] = {}
     view = dataset._view(entries)  # the store's index: small values need no file read
     for name, entry in view.items():
         try:
@@ -102,11 +112,12 @@ def dataset_table(
                 continue  # a failure or sweep record: not a result
             row = _call_row(name, info, load, details)
             row = {"entry": name, "function": info["function"], **row}
+            parameters.update(dict.fromkeys(info["parameters"]))
         else:
             fields = info if _is_record(info) else {"info": info}
             row = {"entry": name, "function": None, **fields, **_results(load(), fields)}
         rows.append(row)
-    return to_table(rows, frame=frame)
+    return to_table(with_types(rows, parameters), frame=frame)
 
 
 def where(func: Any, **criteria: Any) -> list[Any]:
@@ -161,6 +172,42 @@ def to_table(rows: list[dict[str, Any]], *, frame: bool | None = None) -> Any:
         else:
             return pandas.DataFrame(rows, columns=list(columns))
     return [{c: row.get(c) for c in columns} for row in rows]
+
+
+def with_types(rows: list[dict[str, Any]], names: Iterable[str]) -> list[dict[str, Any]]:
+    """Rows with a column ``type(<name>)`` after each parameter ``<name>`` that holds a
+    value of a type other than a plain builtin in some row: ``np.float64(1.0)`` and
+    ``1.0`` are different calls, and a table must not show them as the same.
+
+    >>> import numpy as np
+    >>> for row in with_types([{"x": np.float64(1.0)}, {"x": 1.0}, {"x": 2}], ["x"]):
+    ...     print(row["type(x)"])
+    numpy.float64
+    float
+    int
+    >>> with_types([{"x": 1.0}], ["x"])
+    [{'x': 1.0}]
+    """
+    typed = [n for n in names if any(_type_label(row.get(n)) for row in rows if n in row)]
+    if not typed:
+        return rows
+    out = []
+    for row in rows:
+        new: dict[str, Any] = {}
+        for key, value in row.items():
+            new[key] = value
+            if key in typed:
+                new[f"type({key})"] = _type_label(value) or type(value).__name__
+        out.append(new)
+    return out
+
+
+def _type_label(value: Any) -> str | None:
+    """The type of a recorded value, None for plain builtins (containers included)."""
+    kind = type(value)
+    if value is None or kind in (bool, int, float, complex, str, bytes, list, tuple, dict):
+        return None
+    return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
 
 
 def is_scalar(value: Any) -> bool:

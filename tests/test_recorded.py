@@ -1,0 +1,127 @@
+"""Parameters are shown as they were keyed: 1, 1.0, True and np.float64(1.0) are four
+calls, and the store, ``ls``, ``show`` and ``table()`` tell them apart."""
+
+import os
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+from archived import sweep
+from archived.cache.decorator import archived
+from archived.cache.recorded import readable, same_parameters
+from archived.errors import NumericTypeWarning
+from archived.store.dataset import DataSet
+
+FOUR_ONES = [1, 1.0, True, np.float64(1.0)]
+
+
+@pytest.fixture
+def store(tmp_path):
+    return str(tmp_path / "runs")
+
+
+def identity_of(store):
+    @archived(store)
+    def echo(x):
+        return x
+
+    return echo
+
+
+def test_four_equal_numbers_of_four_types_are_four_calls_each_giving_back_its_own(store):
+    echo = identity_of(store)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NumericTypeWarning)
+        for value in FOUR_ONES:
+            assert type(echo(value)) is type(value)
+    for value in FOUR_ONES:  # hits now: each still gives back its own type
+        assert type(echo(value)) is type(value)
+    assert len(echo.calls()) == 4
+
+
+def test_stored_parameters_keep_their_exact_type(store):
+    echo = identity_of(store)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NumericTypeWarning)
+        for value in FOUR_ONES:
+            echo(value)
+    ds = DataSet("runs", path=os.path.dirname(store))
+    stored = sorted((type(ds[n]["parameters"]["x"]).__name__ for n in ds), key=str)
+    assert stored == ["bool", "float", "float64", "int"]
+    safe = DataSet("runs", path=os.path.dirname(store), safe=True)
+    assert sorted(type(safe[n]["parameters"]["x"]).__name__ for n in safe) == stored
+
+
+def test_ls_and_show_print_the_type_of_a_number_that_is_not_a_builtin(store):
+    echo = identity_of(store)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NumericTypeWarning)
+        for value in FOUR_ONES:
+            echo(value)
+    ls = subprocess.run(
+        [sys.executable, "-m", "archived", "ls", store], capture_output=True, text=True
+    )
+    shown = sorted(line.split()[3] for line in ls.stdout.splitlines()[1:-1])
+    assert shown == ["x=1", "x=1.0", "x=True", "x=float64(1.0)"], ls.stdout
+    [numpy_entry] = [line.split()[0] for line in ls.stdout.splitlines() if "float64" in line]
+    show = subprocess.run(
+        [sys.executable, "-m", "archived", "show", store, numpy_entry],
+        capture_output=True,
+        text=True,
+    )
+    assert "x=float64(1.0)" in show.stdout, show.stdout
+
+
+def test_a_sweep_over_linspace_then_floats_warns_and_its_table_tells_the_pairs_apart(store):
+    @archived(store)
+    def energy(mu):
+        return 2 * mu
+
+    sweep(energy, {"mu": np.linspace(0.0, 1.0, 3)}, progress=False)
+    with pytest.warns(NumericTypeWarning) as caught:
+        sweep(energy, {"mu": [0.0, 0.5, 1.0]}, progress=False)
+    messages = sorted(str(w.message) for w in caught if w.category is NumericTypeWarning)
+    assert len(messages) == 3
+    assert messages[1].startswith("energy(mu=0.5) is not stored, but energy(mu=float64(0.5)) is")
+    rows = energy.table(frame=False)
+    assert len(rows) == 6
+    pairs = {(row["mu"], row["type(mu)"]) for row in rows}
+    assert len(pairs) == 6 and ("numpy.float64" in {t for _, t in pairs})
+    frame = energy.table()
+    assert list(frame.columns) == ["mu", "type(mu)", "result"]
+    assert sorted(frame["type(mu)"]) == ["float"] * 3 + ["numpy.float64"] * 3
+
+
+def test_a_hit_warns_nothing_and_a_table_of_builtins_has_no_type_column(store):
+    @archived(store)
+    def twice(n, scale=1.0):
+        return n * scale
+
+    twice(2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        twice(2)
+        twice(3)
+    assert list(twice.table(frame=False)[0]) == ["n", "scale", "result"]
+
+
+def test_entries_written_before_numpy_scalars_kept_their_type_still_hit(store):
+    @archived(store)
+    def half(x):
+        return x / 2
+
+    half(np.float32(3.0))
+    [name] = list(half.dataset)
+    info = half.dataset[name]
+    half.dataset[name] = dict(info, parameters={"x": 3.0})  # as archived 0.1 recorded it
+    assert half.is_cached(np.float32(3.0))
+
+
+def test_same_parameters_compares_numpy_scalars_by_type_and_bits():
+    assert same_parameters(np.float64("nan"), np.float64("nan"))
+    assert not same_parameters(np.float64(0.0), np.float64(-0.0))
+    assert not same_parameters(np.float32(1.0), np.float64(1.0))
+    assert readable({"x": np.int8(3)}) == {"x": np.int8(3)}
