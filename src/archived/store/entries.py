@@ -54,7 +54,7 @@ from ..errors import ArchiveError, DamagedEntryError, InvalidNameError
 from ..load import codecache
 from ..load.literal import NotLiteral, literal_value
 from .failures import disk_is_full
-from .writers import new_token
+from .writers import create_locked, new_token
 
 __all__ = [
     "validate_name",
@@ -472,7 +472,8 @@ class _Write:
         self._fd = -1
 
     def __enter__(self) -> _Write:
-        self._fd = os.open(self.tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        # locked until closed: proves this writer alive to sweepers in any pid namespace
+        self._fd = create_locked(self.tmp)
         return self
 
     def encode(self, var: str, value: Any, threshold: int, suffix: str) -> tuple[str, list[str]]:

@@ -16,17 +16,25 @@ import os
 
 from ..errors import DamagedEntryError
 from .entries import header_files, read_entry_text, remove_quietly
-from .writers import read_drop_list, store_files, writer_files
+from .writers import (
+    from_elsewhere_here,
+    read_drop_list,
+    remove_if_unlocked,
+    store_files,
+    writer_files,
+)
 
 __all__ = ["sweep_leftovers"]
 
 
-def sweep_leftovers(folder: str) -> list[str]:
+def sweep_leftovers(folder: str, *, lock_proof: bool = False) -> list[str]:
     """Remove what killed writers left in ``folder``; return the removed file names.
 
-    Only leftovers of writers that are gone are touched: a writer on this host whose
-    process no longer exists, or any writer whose file is older than
-    :data:`~archived.store.writers.GRACE_SECONDS`.
+    Only leftovers of writers that are gone are touched: a writer here whose process no
+    longer exists, or any writer whose file is older than
+    :data:`~archived.store.writers.GRACE_SECONDS`.  With ``lock_proof`` (a store whose
+    filesystem honours ``flock``), a writer of this host in another pid namespace is
+    gone when no one holds its ``.tmp`` file's lock, and is swept while the lock is held.
 
     >>> import os, tempfile
     >>> folder = tempfile.mkdtemp()
@@ -38,21 +46,28 @@ def sweep_leftovers(folder: str) -> list[str]:
     """
     removed: list[str] = []
     for writer in writer_files(store_files(folder)):
-        if not writer.gone:
-            continue
         name, token, kind = writer.entry, writer.token, writer.kind
+        if not writer.gone:
+            if lock_proof and kind == "tmp" and from_elsewhere_here(token):
+                removed.extend(remove_if_unlocked(writer.item.path, _data_of(name, token)) or [])
+            continue
         if kind == "tmp":
-            pid = token.split("-")[1] if token.count("-") == 2 else ""
-            for data in (f"{name}.{token}.h5", f"{name}.{token}-info.h5"):
-                # and the array writer's temporary file, if it died before renaming it
-                for leftover in (data, f"{data}.tmp{pid}"):
-                    if remove_quietly(os.path.join(folder, leftover)):
-                        removed.append(leftover)
+            for leftover in _data_of(name, token):
+                if remove_quietly(os.path.join(folder, leftover)):
+                    removed.append(leftover)
         elif kind == "drop":
             removed.extend(_drop_unreferenced(folder, name, writer.item.path))
         if remove_quietly(writer.item.path):
             removed.append(writer.item.name)
     return removed
+
+
+def _data_of(name: str, token: str) -> list[str]:
+    """The data files writer ``token`` writes for entry ``name``, and the array writer's
+    temporary files of them, had it died before renaming them."""
+    pid = token.split("-")[1] if token.count("-") == 2 else ""
+    data = (f"{name}.{token}.h5", f"{name}.{token}-info.h5")
+    return [f for d in data for f in (d, f"{d}.tmp{pid}")]
 
 
 def _drop_unreferenced(folder: str, name: str, drop_path: str) -> list[str]:

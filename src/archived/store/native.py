@@ -40,7 +40,7 @@ from .damaged import set_aside
 from .failures import explained
 from .leftovers import sweep_leftovers
 from .locking import StoreLock
-from .writers import new_token, writer_gone
+from .writers import create_locked, new_token, writer_gone
 
 __all__ = [
     "NativeStore",
@@ -149,7 +149,8 @@ class NativeStore(Store):
             if not synchronize:
                 lock.pin()  # for the store's lifetime, in whichever thread uses it
                 store._holds_lock = True
-            removed = sweep_leftovers(folder)
+            # a store locked with flock can trust flock to tell a writer alive
+            removed = sweep_leftovers(folder, lock_proof=locking == "fcntl")
             if removed:
                 report("removed leftovers of killed writers: %s", removed)
         return store
@@ -359,7 +360,7 @@ def _settle_locking(folder: str, wanted: str | None) -> str:
 def _record_locking(folder: str, kind: str) -> str:
     """Record ``kind`` unless another writer recorded one first; return the recorded one."""
     tmp = os.path.join(folder, f".locking.{new_token()}.tmp")
-    with open(tmp, "w", encoding="ascii") as f:
+    with open(create_locked(tmp), "w", encoding="ascii") as f:
         f.write(kind + "\n")
         f.flush()
         os.fsync(f.fileno())
@@ -427,7 +428,7 @@ def _sweep_staging(parent: str, module_name: str) -> None:
 
 def _write_durably(folder: str, path: str, text: str) -> None:
     tmp = os.path.join(folder, f".__init__.{new_token()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
+    with open(create_locked(tmp), "w", encoding="utf-8") as f:
         f.write(text)
         f.flush()
         os.fsync(f.fileno())

@@ -4,8 +4,23 @@ Every write gets a fresh token ``<host>-<pid>-<random>``.  While it works, a wri
 leaves hidden files named after it in the store directory (see :mod:`archived.store.entries`):
 ``.x_0.<token>.tmp`` (the entry text being written), ``.x_0.<token>.drop`` (the data
 files the replaced version used, to delete) and ``.x_0.claim`` (a name reserved by
-``_insert``, holding the token).  A writer is *gone* when it ran on this host and its
-process no longer exists, or when its file is older than :data:`GRACE_SECONDS`.
+``_insert``, holding the token).
+
+``<host>`` names where the writer's pid means something: six hex digits of the host
+name, then six of the kernel's boot id and the writer's pid namespace, so two containers
+that share a host name but not their pids have different hosts.  A writer is *gone* when
+
+* its file is older than :data:`GRACE_SECONDS`, or
+* it ran here (same host name, boot and pid namespace) and its process no longer
+  exists, or
+* it ran under this host name in another pid namespace (or boot) and its ``.tmp`` file
+  is not locked: every writer holds an ``flock`` on its ``.tmp`` from creating it to
+  committing it (:func:`create_locked`), which the kernel drops when the writer dies,
+  whatever pid namespace it ran in.  Only a sweeper of a store that trusts ``flock``
+  acts on that proof, and only while it holds the lock itself (:func:`remove_if_unlocked`).
+
+A writer on another host is alive until the grace period is over, and so is one whose
+token predates the pid namespace in it (six hex digits of host name only).
 
 This is the one place that tells a writer's files and its liveness: the sweep on open
 (:mod:`archived.store.leftovers`) and :func:`~archived.store.integrity.verify` both ask it.
@@ -23,6 +38,7 @@ import os
 import re
 import secrets
 import socket
+import stat
 import time
 import zlib
 from collections.abc import Iterable, Iterator
@@ -37,6 +53,9 @@ __all__ = [
     "store_files",
     "writer_files",
     "writer_gone",
+    "create_locked",
+    "remove_if_unlocked",
+    "from_elsewhere_here",
     "read_drop_list",
 ]
 
@@ -44,18 +63,39 @@ __all__ = [
 # (another host on a shared filesystem): it may still be writing a big array.
 GRACE_SECONDS = 3600.0
 
-_TOKEN_SHAPE = r"(?P<host>[0-9a-f]{6})-(?P<pid>\d+)-[0-9a-f]{8}"
+# twelve hex digits of host (name, then boot and pid namespace); six (the name only) in
+# tokens written before the host named its pid namespace
+_TOKEN_SHAPE = r"(?P<host>[0-9a-f]{12}|[0-9a-f]{6})-(?P<pid>\d+)-[0-9a-f]{8}"
 TOKEN = re.compile(_TOKEN_SHAPE)
 # The data files a writer writes under its token: ``<entry>.<token>[-info].h5``, and the
 # array writer's temporary ``.h5.tmp<pid>`` before it is renamed into place.
 DATA_FILE = re.compile(
     rf"(?P<name>[A-Za-z_]\w*)\.(?P<token>{_TOKEN_SHAPE})(?:-info)?\.h5(?:\.tmp\d+)?"
 )
-HOST = format(zlib.crc32(socket.gethostname().encode()) & 0xFFFFFF, "06x")
+
+
+def _this_host() -> str:
+    """Where this process's pid means something: host name, then boot and pid namespace."""
+    name = format(zlib.crc32(socket.gethostname().encode()) & 0xFFFFFF, "06x")
+    parts = []
+    try:
+        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as f:
+            parts.append(f.read().strip())
+    except OSError:
+        pass
+    try:
+        ns = os.stat("/proc/self/ns/pid")
+        parts.append(f"{ns.st_dev}:{ns.st_ino}")
+    except OSError:  # no /proc (macOS): one pid namespace per host name
+        pass
+    return name + format(zlib.crc32("\0".join(parts).encode()) & 0xFFFFFF, "06x")
+
+
+HOST = _this_host()
 
 
 def new_token() -> str:
-    """A fresh ``<host>-<pid>-<random>`` token naming this writer.
+    """A fresh ``<host>-<pid>-<random>`` token naming this writer (see :func:`_this_host`).
 
     >>> TOKEN.fullmatch(new_token()) is not None
     True
@@ -131,8 +171,10 @@ def writer_files(items: Iterable[os.DirEntry[str]]) -> Iterator[WriterFile]:
 def writer_gone(token: str, item: os.DirEntry[str], now: float) -> bool:
     """Whether the writer ``token`` whose file is ``item`` is gone (as of time ``now``).
 
-    Gone: ``item`` is older than :data:`GRACE_SECONDS`, or the writer ran on this host
-    and its process no longer exists.  A writer on another host is alive until then.
+    Gone: ``item`` is older than :data:`GRACE_SECONDS`, or the writer ran here (this
+    host, boot and pid namespace) and its process no longer exists.  Any other writer
+    is alive until then, unless a sweeper proves it dead by its lock
+    (:func:`remove_if_unlocked`).
 
     >>> import os, tempfile, time
     >>> folder = tempfile.mkdtemp()
@@ -159,6 +201,90 @@ def writer_gone(token: str, item: os.DirEntry[str], now: float) -> bool:
     except PermissionError:
         return False
     return False
+
+
+def from_elsewhere_here(token: str) -> bool:
+    """Whether ``token`` names a writer of this host name whose pid is not ours to look
+    up (another pid namespace or boot), which holds its ``.tmp`` locked while it lives.
+
+    >>> other_namespace = HOST[:6] + '000000-1-0a1b2c3d'
+    >>> from_elsewhere_here(new_token()), from_elsewhere_here(other_namespace)
+    (False, True)
+    """
+    m = TOKEN.fullmatch(token)
+    host = m["host"] if m is not None else ""
+    return len(host) == 12 and host != HOST and host[:6] == HOST[:6]
+
+
+def create_locked(path: str) -> int:
+    """Create ``path`` exclusively and hold an ``flock`` on it; return the descriptor.
+
+    The lock proves this writer alive to sweepers in any pid namespace until the
+    descriptor is closed (or the process dies).  A sweeper that took the file for a
+    dead writer's between its creation and its locking removed it: it is made again.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), '.x.t.tmp')
+    >>> fd = create_locked(path)
+    >>> remove_if_unlocked(path, [])  # held: not removed
+    >>> os.close(fd)
+    >>> remove_if_unlocked(path, [])
+    ['.x.t.tmp']
+    """
+    while True:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        try:
+            if _lock_and_check(fd, path, blocking=True):
+                return fd
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)
+
+
+def remove_if_unlocked(path: str, also: Iterable[str]) -> list[str] | None:
+    """Remove the writer file ``path`` and the files ``also`` (beside it) if no writer
+    holds its lock, holding the lock while removing; return the names removed, or None
+    if a writer holds it (or it cannot be told: no ``flock`` here)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode) or not _lock_and_check(fd, path):
+            return None
+        folder = os.path.dirname(path)
+        removed = [f for f in also if _unlink(os.path.join(folder, f))]
+        if _unlink(path):
+            removed.append(os.path.basename(path))
+        return removed
+    finally:
+        os.close(fd)
+
+
+def _lock_and_check(fd: int, path: str, *, blocking: bool = False) -> bool:
+    """Lock ``fd`` and check it is still the file at ``path``; False if it is not, or
+    if the lock is held by another (not ``blocking``) or not supported here."""
+    try:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_EX if blocking else fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except (ImportError, OSError):
+        return blocking  # a writer goes on unlocked; a sweeper proves nothing
+    try:
+        here = os.stat(path, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    held = os.fstat(fd)
+    return (here.st_dev, here.st_ino) == (held.st_dev, held.st_ino)
+
+
+def _unlink(path: str) -> bool:
+    try:
+        os.unlink(path)
+        return True
+    except FileNotFoundError:
+        return False
 
 
 def read_drop_list(path: str) -> list[str]:
