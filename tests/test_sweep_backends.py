@@ -261,7 +261,9 @@ TESTS = os.path.dirname(os.path.abspath(__file__))
 
 
 @pytest.fixture(scope="module")
-def dask_client(tmp_path_factory):
+def dask_cluster(tmp_path_factory):
+    """A scheduler and two workers started with the ``dask`` command; yields the
+    scheduler file."""
     distributed = pytest.importorskip(
         "distributed", reason="the dask extra (dask[distributed]) is not installed"
     )
@@ -284,10 +286,9 @@ def dask_client(tmp_path_factory):
         for name in ("w1", "w2")
     ]
     try:
-        client = _connect(distributed, scheduler_file, scheduler)
-        client.wait_for_workers(2, timeout=600)
-        yield client
-        client.close()
+        with _connect(distributed, scheduler_file, scheduler) as client:
+            client.wait_for_workers(2, timeout=600)
+        yield scheduler_file
     finally:
         for process in [*workers, scheduler]:
             process.terminate()
@@ -297,6 +298,34 @@ def dask_client(tmp_path_factory):
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@pytest.fixture(scope="module")
+def dask_client(dask_cluster):
+    import distributed
+
+    with distributed.Client(scheduler_file=dask_cluster, timeout=600) as client:
+        yield client
+
+
+def test_the_readme_cluster_recipe_runs_on_command_line_workers(dask_cluster, tmp_path):
+    import re
+
+    readme = os.path.join(os.path.dirname(TESTS), "README.md")
+    with open(readme, encoding="utf-8") as f:
+        (recipe,) = re.findall(r"```py\n(.*?)```", f.read(), flags=re.S)
+    store = str(tmp_path / "results" / "runs")
+    recipe = recipe.replace("/shared/scheduler.json", dask_cluster)
+    recipe = recipe.replace("/shared/results/runs", store) + "\nprint(rows)\n"
+    done = subprocess.run(
+        [sys.executable, "-c", recipe], capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr
+    assert "{'mu': 1.5, 'n': 1000, 'energy': 1500.0}]" in done.stdout
+    from archived import DataSet
+
+    results = [n for n in DataSet("runs", path=str(tmp_path / "results")) if "sweep" not in n]
+    assert len(results) == 6
 
 
 def _dask(*arguments):

@@ -46,11 +46,11 @@ Workers: decorated functions run under joblib's loky, multiprocessing and thread
 backends, and under its dask backend on a ``dask.distributed`` cluster, all writing one
 store.  ``locking="fcntl"`` (the default) is right for a local disk and for shared
 filesystems that honour ``fcntl``/``flock`` locks; a lock is freed by the kernel the moment
-its holder dies.  Use ``locking="soft"`` (lock *files*) when workers on several machines
-share a store over NFS or another network filesystem whose ``flock`` is a no-op or local to
-each client: a lock file left by a killed worker is reclaimed when its process is gone on
-the same host; one left by a dead *remote* worker must be deleted by hand (it names the
-entry it guards, in ``<store>/.keys/``), or give ``lock_timeout`` to stop waiting.
+its holder dies.  Use ``locking="soft"`` (leases, :mod:`archived.store.lease`) when workers
+on several machines share a store over NFS or another network filesystem whose ``flock``
+is a no-op or local to each client: a lock left by a worker killed on the same host is
+reclaimed at once, one left by a dead *remote* worker once its lease (60 s, or
+``ARCHIVED_LOCK_LEASE``) has run out unrenewed.
 
 >>> import tempfile, os
 >>> store = os.path.join(tempfile.mkdtemp(), "squares")

@@ -3,9 +3,10 @@
 :class:`StoreLock` is the one interface.  By default it takes an exclusive ``fcntl.flock``
 on a lock file: the operating system releases it when the holder exits or is killed
 (even by ``SIGKILL``), so a crashed writer never leaves a store locked.  Network
-filesystems do not always honour ``fcntl`` locks; there ``soft=True`` uses a lock
-*file* whose existence is the lock (:class:`filelock.SoftFileLock`, which reclaims
-the lock of a holder that died on the same host).
+filesystems do not always honour ``fcntl`` locks; there ``soft=True`` takes a *lease*
+(:mod:`archived.store.lease`): a lock directory whose holder keeps renewing it, reclaimed
+by the others once it has not been renewed for its lease (a holder gone on this host is
+reclaimed at once), and never while it is renewed.
 
 A lock is reentrant in the thread that holds it, and two :class:`StoreLock` objects
 on the same file exclude each other even inside one process, so one object per
@@ -53,11 +54,14 @@ class StoreLock:
     Args:
         lock_path: the lock file; created if missing.
         timeout: seconds to wait for the lock; ``0`` tries once, ``None`` waits forever.
-        soft: use a lock file instead of ``fcntl`` (for NFS and other shared
-            filesystems where ``fcntl`` locks are unreliable).  The soft lock is the
-            file ``lock_path + ".soft"``, present only while held: ``lock_path`` itself
-            outlives every ``fcntl`` holder, so taking it as a soft lock would make a
-            store once written with ``fcntl`` locking look locked forever.
+        soft: take a lease instead of an ``fcntl`` lock (for NFS and other shared
+            filesystems where ``fcntl`` locks are unreliable).  The lease is the
+            directory ``lock_path + ".lease"``, present only while held: ``lock_path``
+            itself outlives every ``fcntl`` holder, so taking it as a soft lock would make
+            a store once written with ``fcntl`` locking look locked forever.
+        lease: seconds a soft lock's holder promises to renew it within, so the longest
+            a lock of a dead holder on another machine blocks the others (``None``:
+            ``ARCHIVED_LOCK_LEASE``, else 60 s; see :mod:`archived.store.lease`).
         remove: delete the lock file when the lock is released (for the many short-lived
             per-key locks).  The holder deletes it while it still holds the lock, and every
             acquirer checks, once it holds a lock, that the file it locked is still the
@@ -83,11 +87,13 @@ class StoreLock:
         *,
         soft: bool = False,
         remove: bool = False,
+        lease: float | None = None,
     ) -> None:
         self.lock_path = os.fspath(lock_path)
         self.timeout = timeout
         self.soft = soft
         self.remove = remove
+        self.lease = lease
         self._thread_lock = threading.RLock()
         self._depth = 0
         self._pinned = False
@@ -190,7 +196,7 @@ class StoreLock:
 
     def _acquire_file(self, deadline: float | None) -> None:
         if self.soft:
-            self._acquire_soft()
+            self._acquire_soft(deadline)
         else:
             self._acquire_fcntl(deadline)
 
@@ -236,19 +242,14 @@ class StoreLock:
                 raise
             os.close(fd)
 
-    def _acquire_soft(self) -> None:
-        import filelock
+    def _acquire_soft(self, deadline: float | None) -> None:
+        from .lease import SoftLease, default_lease
 
-        soft_path = self.lock_path + ".soft"
-        # not thread-local: a pinned lock is released by whichever thread unpins it
-        lock = filelock.SoftFileLock(
-            soft_path, timeout=-1 if self.timeout is None else self.timeout, thread_local=False
+        lease = SoftLease(
+            self.lock_path + ".lease", self.lease if self.lease is not None else default_lease()
         )
-        try:
-            lock.acquire()
-        except filelock.Timeout:
-            raise LockTimeout(soft_path, self.timeout or 0) from None
-        self._soft_lock = lock
+        lease.acquire(deadline, self.timeout)
+        self._soft_lock = lease
 
 
 def _open_lock_file(path: str) -> int:

@@ -250,7 +250,7 @@ class NativeStore(Store):
 
     def _explained(self, name: str) -> AbstractContextManager[None]:
         lock = self.lock.lock_path
-        return explained(self.folder, name, (lock, lock + ".soft"))
+        return explained(self.folder, name, (lock, lock + ".lease"))
 
     def _check_writable(self) -> None:
         if not self.writable:
