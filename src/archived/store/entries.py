@@ -70,6 +70,7 @@ __all__ = [
     "read_entry_bytes",
     "entry_text",
     "entry_sections",
+    "decode_section",
     "header_files",
     "fsync_dir",
     "remove_quietly",
@@ -271,7 +272,7 @@ def read_info(
     if text is None:
         raise KeyError(name)
     src, _ = _info_part(name, text)
-    return _decode(name, src, "info", folder, safe, once=once)
+    return decode_section(name, src, "info", folder, safe, once=once)
 
 
 def read_value(folder: str, name: str, *, safe: dict[str, Any] | None = None) -> Any:
@@ -292,7 +293,7 @@ def read_value(folder: str, name: str, *, safe: dict[str, Any] | None = None) ->
             raise KeyError(name)
         src, _ = _value_part(name, text)
         try:
-            return _decode(name, src, name, folder, safe)
+            return decode_section(name, src, name, folder, safe)
         except DamagedEntryError:
             if read_entry_text(folder, name) == text:
                 raise
@@ -539,7 +540,7 @@ def _encode(name: str, value: Any, threshold: int, datafile: str, durable: bool)
     return str(arch)
 
 
-def _decode(
+def decode_section(
     entry: str,
     src: str,
     var: str,
@@ -548,8 +549,10 @@ def _decode(
     *,
     once: bool = False,
 ) -> Any:
-    """The value ``src`` binds to ``var``: read by the literal fast path when it only
-    builds data, else loaded (safely or not, per ``safe``).
+    """The value the section source ``src`` of entry ``entry`` binds to ``var``: read by
+    the literal fast path when it only builds data, else loaded (safely or not, per
+    ``safe``: keyword arguments of :func:`~archived.load.restore.restore`); a source that
+    does not load is ``DamagedEntryError``.
 
     A trusted load compiles a source it sees again (and reuses that code while the
     source is unchanged); ``once=True`` says the source will not be loaded again soon

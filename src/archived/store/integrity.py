@@ -187,46 +187,58 @@ def _check_entry(
 ) -> str | None:
     """Why entry ``name`` cannot be read back, or None; adds its data files to referenced.
 
-    A problem seen while a writer replaced the entry (its old data files deleted under
+    The entry file is read once and both its sections decoded from that text.  A
+    problem seen while a writer replaced the entry (its old data files deleted under
     the reader) is no damage: the entry is checked again, up to a few times.
     """
     problem = None
     for _ in range(_RETRIES):
-        before = _raw_text(folder, name)
-        problem = _entry_problem(folder, name, options, referenced)
-        if problem is None or _raw_text(folder, name) == before:
+        problem, before = _entry_problem(folder, name, options, referenced)
+        if problem is None or _raw_bytes(folder, name) == before:
             return problem
     return problem
 
 
-def _raw_text(folder: str, name: str) -> str | None:
+def _raw_bytes(folder: str, name: str) -> bytes | str | None:
     try:
-        return entries.read_entry_text(folder, name)  # no links, no FIFOs
+        read = entries.read_entry_bytes(folder, name)  # no links, no FIFOs
     except DamagedEntryError as err:
         return str(err)
+    return None if read is None else read[0]
 
 
 def _entry_problem(
     folder: str, name: str, options: dict[str, Any] | None, referenced: set[str]
-) -> str | None:
+) -> tuple[str | None, bytes | str | None]:
+    """Why entry ``name`` cannot be read back (or None), and the bytes it was read from."""
     try:
-        files = _header_files(folder, name)
+        read = entries.read_entry_bytes(folder, name)
+    except DamagedEntryError as err:
+        return f"{_HEADER_PROBLEM}: {err}", str(err)
+    if read is None:
+        return None, None  # deleted while we looked: not damaged
+    data = read[0]
+    try:
+        text = entries.entry_text(name, data)
+        files = entries.header_files(name, text)
     except Exception as err:
-        return f"{_HEADER_PROBLEM}: {err}"
+        return f"{_HEADER_PROBLEM}: {err}", data
     referenced.update(files)
     for f in files:
         if not _plain_name(f):
-            return f"its header lists {f!r}, which is not a file inside the store"
+            return f"its header lists {f!r}, which is not a file inside the store", data
         if not os.path.isfile(os.path.join(folder, f)):
-            return f"its data file {f!r} is missing"
-    for what, read in (("info", entries.read_info), ("value", entries.read_value)):
+            return f"its data file {f!r} is missing", data
+    try:
+        info_src, value_src, _ = entries.entry_sections(name, text)
+    except Exception as err:
+        return f"its info does not load: {err}", data
+    for what, src, var in (("info", info_src, "info"), ("value", value_src, name)):
         try:
-            read(folder, name, safe=options)
-        except KeyError:
-            return None  # deleted while we looked: not damaged
+            entries.decode_section(name, src, var, folder, options, once=True)
         except Exception as err:
-            return f"its {what} does not load: {err}"
-    return None
+            return f"its {what} does not load: {err}", data
+    return None, data
 
 
 def _header_files(folder: str, name: str) -> list[str]:
