@@ -243,9 +243,12 @@ class CallStore:
         """The (key, parameters) recorded in entry ``name``'s info; ``None`` if no entry.
 
         The store's index checks that the entry file is the one it read (one ``stat``), so
-        a hit on an unchanged entry decodes nothing.
+        a hit on an unchanged entry decodes nothing.  The entry as seen is kept for this
+        thread's next :meth:`load` of it: a hit loads the very version whose key matched.
         """
-        return _recorded_in(self.dataset._view([name]).get(name))
+        entry = self.dataset._view([name]).get(name)
+        self._local.seen = (name, entry)
+        return _recorded_in(entry)
 
     def info(self, name: str) -> dict[str, Any] | None:
         """The info record of entry ``name``, or ``None`` if there is no such entry."""
@@ -261,7 +264,12 @@ class CallStore:
         A small value comes from the store's index when the entry file is the one it
         read (one ``stat``, no file opened); any other is read from the entry.
         """
-        entry = self.dataset._view([name]).get(name)
+        seen = getattr(self._local, "seen", None)
+        self._local.seen = None
+        if seen is not None and seen[0] == name and seen[1] is not None:
+            entry = seen[1]  # just found by find(): its key matched this version
+        else:
+            entry = self.dataset._view([name]).get(name)
         if entry is None:
             raise AttributeError(f"no entry {name!r} in {self.path!r}")
         try:

@@ -49,6 +49,7 @@ import stat
 import threading
 import time
 from collections.abc import Iterable
+from keyword import iskeyword
 from typing import Any
 
 import xxhash
@@ -56,7 +57,7 @@ import xxhash
 from ..errors import DamagedEntryError
 from ..load.literal import NotLiteral, literal_value
 from . import indexcodec
-from .entries import entry_sections, entry_text, read_entry_bytes, validate_name
+from .entries import entry_sections, entry_text, read_entry_bytes
 from .writers import new_token
 
 __all__ = ["rows", "Row", "forget", "INDEX_FILE", "RACY_SECONDS"]
@@ -180,6 +181,7 @@ def forget(folder: str | None = None) -> None:
             _states.clear()
         else:
             _states.pop(os.path.realpath(folder), None)
+        _by_path.clear()
 
 
 # ---- one store's index ------------------------------------------------------------------
@@ -307,15 +309,20 @@ class _State:
 
 
 _states: dict[str, _State] = {}
+_by_path: dict[str, _State] = {}  # the path as callers spell it -> its store's state
 _states_lock = threading.Lock()
 
 
 def _state(folder: str) -> _State:
-    key = os.path.realpath(folder)
+    state = _by_path.get(folder)
+    if state is not None:
+        return state
+    key = os.path.realpath(folder)  # one state per store, however it is spelled
     with _states_lock:
         state = _states.get(key)
         if state is None:
             state = _states[key] = _State(folder)
+        _by_path[folder] = state
         return state
 
 
@@ -349,14 +356,11 @@ def _listing(folder: str, names: Iterable[str] | None) -> list[tuple[str, Signat
 
 
 def _is_entry_file(filename: str) -> bool:
-    stem, dot, ext = filename.rpartition(".")
-    if ext != "py" or not dot or stem.startswith("_"):
+    """Whether ``filename`` is an entry's file (what :func:`entries.entry_names` lists)."""
+    if filename[-3:] != ".py":
         return False
-    try:
-        validate_name(stem)
-    except ValueError:
-        return False
-    return True
+    stem = filename[:-3]
+    return stem.isidentifier() and stem[:1] != "_" and not iskeyword(stem)
 
 
 def _parse(
@@ -415,21 +419,22 @@ def _read_file(path: str) -> tuple[tuple[int, int, int], dict[str, Row]] | None:
 
 def _checked_row(name: Any, fields: Any) -> Row:
     """A row of the index file, every field checked (``ValueError`` at the first doubt)."""
-    if not isinstance(name, str) or not _is_entry_file(name + ".py"):
+    if type(name) is not str or not _is_entry_file(name + ".py"):
         raise ValueError("index: not an entry name")
-    if not isinstance(fields, list) or len(fields) != 9:
+    if type(fields) is not list or len(fields) != 9:
         raise ValueError("index: malformed row")
-    *numbers, digest, files, info_text, value_text = fields
-    if not all(type(n) is int and n >= 0 for n in numbers):
+    ino, size, mtime, ctime, seen, digest, files, info_text, value_text = fields
+    numbers = (ino, size, mtime, ctime, seen)
+    if not all(type(n) is int for n in numbers) or min(numbers) < 0:
         raise ValueError("index: malformed signature")
-    if not isinstance(digest, str) or _HEX16.fullmatch(digest) is None:
+    if type(digest) is not str or _HEX16.fullmatch(digest) is None:
         raise ValueError("index: malformed digest")
-    if not isinstance(files, list) or not all(_data_file_of(name, f) for f in files):
+    if type(files) is not list or (files and not all(_data_file_of(name, f) for f in files)):
         raise ValueError("index: malformed data files")
-    for text, limit in ((info_text, _INFO_CHARS), (value_text, _VALUE_CHARS)):
-        if text is not None and (not isinstance(text, str) or len(text) > limit):
-            raise ValueError("index: malformed info or value")
-    ino, size, mtime, ctime, seen = numbers
+    if info_text is not None and (type(info_text) is not str or len(info_text) > _INFO_CHARS):
+        raise ValueError("index: malformed info")
+    if value_text is not None and (type(value_text) is not str or len(value_text) > _VALUE_CHARS):
+        raise ValueError("index: malformed value")
     return Row((ino, size, mtime, ctime), seen, digest, files, info_text, value_text)
 
 
