@@ -9,6 +9,7 @@ long_name  3 B
 from __future__ import annotations
 
 import datetime
+import functools
 import pprint
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -30,6 +31,18 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     >>> format_table(["A", "B"], [])
     'A  B'
     """
+    widths = [len(h) for h in headers]
+    if any(len(row) != len(widths) for row in rows):
+        return _ragged_table(headers, rows)
+    for column, cells in enumerate(zip(*rows, strict=False)):
+        widths[column] = max(widths[column], *map(len, cells))
+    # one format string for every line (a store may list 100,000 entries)
+    line = "  ".join(f"{{:<{w}}}" for w in widths[:-1]) + ("  {}" if len(widths) > 1 else "{}")
+    form = line.format
+    return "\n".join([form(*cells).rstrip() for cells in [list(headers), *rows]])
+
+
+def _ragged_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     widths = [len(h) for h in headers]
     for row in rows:
         widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=False)]
@@ -119,7 +132,13 @@ def format_time(timestamp: float) -> str:
     >>> len(format_time(0.0))
     16
     """
-    return datetime.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
+    return _minute(int(timestamp // 60))
+
+
+@functools.lru_cache(maxsize=4096)
+def _minute(minute: int) -> str:
+    # entries of one sweep share a few minutes: each is formatted once
+    return datetime.datetime.fromtimestamp(minute * 60).strftime("%Y-%m-%d %H:%M")
 
 
 def summarize_value(value: Any, *, items: int = 5, depth: int = 0) -> str:

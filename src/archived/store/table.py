@@ -159,8 +159,12 @@ def to_table(rows: list[dict[str, Any]], *, frame: bool | None = None) -> Any:
     [{'a': 1, 'b': None}, {'a': None, 'b': 2}]
     """
     columns: dict[str, None] = {}
+    shapes: set[tuple[str, ...]] = set()
     for row in rows:
-        columns.update(dict.fromkeys(row))
+        shape = tuple(row)
+        if shape not in shapes:  # most rows have the same columns: look at each kind once
+            shapes.add(shape)
+            columns.update(dict.fromkeys(shape))
     if frame is not False:
         try:
             import pandas
@@ -171,6 +175,8 @@ def to_table(rows: list[dict[str, Any]], *, frame: bool | None = None) -> Any:
                 ) from None
         else:
             return pandas.DataFrame(rows, columns=list(columns))
+    if shapes == {tuple(columns)}:
+        return rows  # every row has every column, in order
     return [{c: row.get(c) for c in columns} for row in rows]
 
 
