@@ -160,7 +160,7 @@ def begin(store: CallStore, call: CallKey) -> Attempt:
         found = Found(err.name, False)
     else:
         if found.hit:
-            value = _load(store, found.name)  # type: ignore[arg-type]
+            value = _load(store, found)
             if not isinstance(value, DamagedEntryError) and value is not _MISSING:
                 return Attempt(store, call, found.name, cached=True, value=value)
         if found.name is None:  # a key collision: compute, never mix up results
@@ -176,7 +176,7 @@ def begin(store: CallStore, call: CallKey) -> Attempt:
                 found = store.find(call.prefix, call.key, call.parameters)
                 damaged = None
                 if found.hit:  # stored by another worker while this one waited?
-                    value = _load(store, found.name)  # type: ignore[arg-type]
+                    value = _load(store, found)
                     if isinstance(value, DamagedEntryError):
                         damaged = value
                     elif value is not _MISSING:
@@ -249,10 +249,11 @@ def _set_aside(store: CallStore, damaged: DamagedEntryError) -> tuple[bool, Comm
     return True, None
 
 
-def _load(store: CallStore, name: str) -> Any:
-    """The value of entry ``name``; the error if it is damaged, ``_MISSING`` if it is gone."""
+def _load(store: CallStore, found: Found) -> Any:
+    """The value of the entry ``found`` (the version whose key matched); the error if it
+    is damaged, ``_MISSING`` if it is gone."""
     try:
-        return store.load(name)
+        return store.load(found.name, found)  # type: ignore[arg-type]
     except AttributeError:  # deleted since it was found
         return _MISSING
     except DamagedEntryError as err:

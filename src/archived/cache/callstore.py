@@ -32,7 +32,7 @@ import threading
 import traceback
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InvalidNameError
@@ -51,12 +51,16 @@ class Found:
     ``name`` is ``None`` when the key's names are all taken by other calls (a 128-bit key
     collision): the call is then computed and not stored.
 
+    ``entry`` is the entry as the look-up saw it (for a hit: the version whose key
+    matched), so loading the hit reads that very version.
+
     >>> Found("f_0123456789abcdef", hit=False)
     Found(name='f_0123456789abcdef', hit=False)
     """
 
     name: str | None
     hit: bool
+    entry: Any = field(default=None, compare=False, repr=False)
 
 
 class StoredCall:
@@ -190,7 +194,7 @@ class CallStore:
 
     def find(self, prefix: str, key: str, parameters: dict[str, Any]) -> Found:
         """Look up the call with full ``key`` and readable ``parameters``."""
-        return self._find(prefix, key, parameters, self._recorded)
+        return self._find(prefix, key, parameters, self._entry)
 
     def find_many(self, lookups: list[tuple[str, str, dict[str, Any]]]) -> list[Found]:
         """:meth:`find` for many ``(prefix, key, parameters)`` at once (one look at the
@@ -208,8 +212,7 @@ class CallStore:
             names.update((base, f"{base}_{key[16:]}"))
         view = self.dataset._view(names)
         return [
-            self._find(prefix, key, parameters, lambda n: _recorded_in(view.get(n)))
-            for prefix, key, parameters in lookups
+            self._find(prefix, key, parameters, view.get) for prefix, key, parameters in lookups
         ]
 
     def _find(
@@ -217,11 +220,12 @@ class CallStore:
         prefix: str,
         key: str,
         parameters: dict[str, Any],
-        recorded_in: Callable[[str], tuple[Any, Any] | None],
+        entry_of: Callable[[str], Any],
     ) -> Found:
         base = f"{prefix}_{key[:16]}"
         for name in (base, f"{base}_{key[16:]}"):
-            recorded = recorded_in(name)
+            entry = entry_of(name)
+            recorded = _recorded_in(entry)
             if recorded is None:
                 return Found(name, False)
             stored_key, stored_parameters = recorded
@@ -229,7 +233,7 @@ class CallStore:
                 if same_parameters(stored_parameters, parameters) or same_parameters(
                     stored_parameters, legacy_view(parameters)
                 ):
-                    return Found(name, True)
+                    return Found(name, True, entry)
                 warnings.warn(
                     f"entry {name!r} has the key of this call but other parameters "
                     f"({stored_parameters!r}); computing without storing",
@@ -239,16 +243,10 @@ class CallStore:
                 return Found(None, False)
         return Found(None, False)
 
-    def _recorded(self, name: str) -> tuple[Any, Any] | None:
-        """The (key, parameters) recorded in entry ``name``'s info; ``None`` if no entry.
-
-        The store's index checks that the entry file is the one it read (one ``stat``), so
-        a hit on an unchanged entry decodes nothing.  The entry as seen is kept for this
-        thread's next :meth:`load` of it: a hit loads the very version whose key matched.
-        """
-        entry = self.dataset._view([name]).get(name)
-        self._local.seen = (name, entry)
-        return _recorded_in(entry)
+    def _entry(self, name: str) -> Any:
+        """Entry ``name`` as the store's index sees it now (None if there is none): one
+        ``stat``, and for an unchanged entry nothing decoded again (see _recorded_in)."""
+        return self.dataset._view([name]).get(name)
 
     def info(self, name: str) -> dict[str, Any] | None:
         """The info record of entry ``name``, or ``None`` if there is no such entry."""
@@ -258,18 +256,17 @@ class CallStore:
             return None
         return info if isinstance(info, dict) else {}
 
-    def load(self, name: str) -> Any:
-        """Load the value of entry ``name`` (``AttributeError`` if there is none).
+    def load(self, name: str, found: Found | None = None) -> Any:
+        """Load the value of entry ``name`` (``AttributeError`` if there is none); with
+        the ``found`` hit of :meth:`find`, the version whose key matched.
 
         A small value comes from the store's index when the entry file is the one it
         read (one ``stat``, no file opened); any other is read from the entry.
         """
-        seen = getattr(self._local, "seen", None)
-        self._local.seen = None
-        if seen is not None and seen[0] == name and seen[1] is not None:
-            entry = seen[1]  # just found by find(): its key matched this version
+        if found is not None and found.name == name and found.entry is not None:
+            entry = found.entry
         else:
-            entry = self.dataset._view([name]).get(name)
+            entry = self._entry(name)
         if entry is None:
             raise AttributeError(f"no entry {name!r} in {self.path!r}")
         try:
