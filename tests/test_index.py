@@ -134,12 +134,15 @@ def test_a_store_the_index_cannot_be_written_to_is_indexed_in_memory(tmp_path):
         lambda text: "garbage",
         lambda text: text[: len(text) // 2],
         lambda text: text.replace('"i":1', '"i":666'),  # checksum no longer matches
-        lambda text: _resigned(text, lambda rows: {**rows, "../x": rows["x_1"]}),
-        lambda text: _resigned(text, lambda rows: {k: v[:8] for k, v in rows.items()}),
+        lambda text: _resigned(text, lambda cols: {**cols, "name": ["../x", *cols["name"][1:]]}),
+        lambda text: _resigned(text, lambda cols: {**cols, "name": ["x_1"] * len(cols["name"])}),
+        lambda text: _resigned(text, lambda cols: {k: v for k, v in cols.items() if k != "seen"}),
+        lambda text: _resigned(text, lambda cols: {**cols, "ino": cols["ino"][1:]}),
         lambda text: _resigned(
-            text, lambda rows: {k: [*v[:6], ["/etc/passwd"], *v[7:]] for k, v in rows.items()}
+            text, lambda cols: {**cols, "files": [["/etc/passwd"]] * len(cols["files"])}
         ),
-        lambda text: _resigned(text, lambda rows: {k: [-1, *v[1:]] for k, v in rows.items()}),
+        lambda text: _resigned(text, lambda cols: {**cols, "ino": [-1] * len(cols["ino"])}),
+        lambda text: _resigned(text, lambda cols: {**cols, "size": [True] * len(cols["size"])}),
         lambda text: "[" * 100_000 + "\n" + "]" * 100_000,
     ],
 )
@@ -162,8 +165,12 @@ def test_a_row_whose_info_does_not_decode_falls_back_to_the_entry(tmp_path):
     with open(path) as f:
         text = f.read()
     bad = '{"\\u0000x": 1}'
+
+    def spoil(cols):
+        return {**cols, "info": [bad] * len(cols["info"]), "value": [bad] * len(cols["value"])}
+
     with open(path, "w") as f:
-        f.write(_resigned(text, lambda rows: {k: [*v[:7], bad, bad] for k, v in rows.items()}))
+        f.write(_resigned(text, spoil))
     index.forget()
     ds = DataSet("s", path=str(tmp_path))
     assert dict(ds._info_items()) == truth(folder)
@@ -175,8 +182,8 @@ def _resigned(text, change):
     import xxhash
 
     head, _, body = text.partition("\n")
-    rows = change(json.loads(body))
-    body = json.dumps(rows, separators=(",", ":"))
+    columns = change(json.loads(body))
+    body = json.dumps(columns, separators=(",", ":"))
     meta = json.loads(head)
     meta["check"] = xxhash.xxh3_64_hexdigest(body.encode())
     return json.dumps(meta) + "\n" + body

@@ -43,13 +43,13 @@ that is damaged) has a row without info, and callers read that entry itself.
 from __future__ import annotations
 
 import json
+import keyword
 import os
 import re
 import stat
 import threading
 import time
 from collections.abc import Iterable
-from keyword import iskeyword
 from typing import Any
 
 import xxhash
@@ -66,13 +66,17 @@ __all__ = ["rows", "Row", "forget", "INDEX_FILE", "RACY_SECONDS"]
 INDEX_FILE = ".index.json"
 #: A file changed less than this long before it was read is checked by content.
 RACY_SECONDS = 3.0
-_FORMAT = 1
+_FORMAT = 2
 _RACY_NS = int(RACY_SECONDS * 1e9)
 _INFO_CHARS = 64 * 1024  # longer info records are read from their entry
 _VALUE_SOURCE_CHARS = 2048  # values of longer source are not kept
 _VALUE_CHARS = 4096
 _ROW_CHARS = 2 * _INFO_CHARS + _VALUE_CHARS + 4096  # the most a row of the file may hold
 _HEX16 = re.compile(r"[0-9a-f]{16}")
+_MAX_FILE_BYTES = 2**31  # a bigger index file is not read (a store of ~30 million entries)
+# the index file's columns, one list each, a row per entry
+_COLUMNS = ("name", "ino", "size", "mtime", "ctime", "seen", "digest", "files", "info", "value")
+_KEYWORDS = frozenset(keyword.kwlist)
 
 
 class Row:
@@ -141,7 +145,7 @@ class Row:
         return max(mtime, ctime) >= self.seen - _RACY_NS
 
     def dump(self) -> list[Any]:
-        """The row as the index file keeps it."""
+        """The row's fields as the index file keeps them (its name aside)."""
         return [
             *self.signature,
             self.seen,
@@ -267,7 +271,7 @@ class _State:
 
     def _file_changed(self) -> bool:
         try:
-            st = os.stat(self._path())
+            st = os.lstat(self._path())
         except OSError:
             return False
         return (st.st_ino, st.st_size, st.st_mtime_ns) != self.loaded
@@ -286,18 +290,20 @@ class _State:
         self.unsaved = 0
 
     def _save(self) -> None:
-        body = json.dumps(
-            {name: row.dump() for name, row in sorted(self.rows.items())},
-            separators=(",", ":"),
-            ensure_ascii=False,
-        )
-        head = json.dumps({"format": _FORMAT, "check": xxhash.xxh3_64_hexdigest(body.encode())})
+        names = sorted(self.rows)
+        rows = [self.rows[name] for name in names]
+        columns = {"name": names, **{field: [] for field in _COLUMNS[1:]}}
+        for row in rows:
+            for field, value in zip(_COLUMNS[1:], row.dump(), strict=True):
+                columns[field].append(value)
+        body = json.dumps(columns, separators=(",", ":"), ensure_ascii=False).encode()
+        head = json.dumps({"format": _FORMAT, "check": xxhash.xxh3_64_hexdigest(body)})
         tmp = os.path.join(self.folder, f".index.{new_token()}.tmp")
         try:
-            with open(tmp, "x", encoding="utf-8") as f:
-                f.write(head + "\n" + body)
+            with open(tmp, "xb") as f:
+                f.write(head.encode() + b"\n" + body)
             os.replace(tmp, self._path())
-            st = os.stat(self._path())
+            st = os.lstat(self._path())
         except OSError:  # a store we may not write (read-only, full disk): memory only
             try:
                 os.unlink(tmp)
@@ -360,7 +366,7 @@ def _is_entry_file(filename: str) -> bool:
     if filename[-3:] != ".py":
         return False
     stem = filename[:-3]
-    return stem.isidentifier() and stem[:1] != "_" and not iskeyword(stem)
+    return stem.isidentifier() and stem[:1] != "_" and stem not in _KEYWORDS
 
 
 def _parse(
@@ -392,50 +398,76 @@ def _parse(
 def _read_file(path: str) -> tuple[tuple[int, int, int], dict[str, Row]] | None:
     """The rows of the index file at ``path``, or None if it is missing or in any doubt."""
     try:
-        with open(path, "rb") as f:
-            st = os.fstat(f.fileno())
-            if not stat.S_ISREG(st.st_mode):
-                return None
+        # never through a link, never blocking on a FIFO planted in its place
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > _MAX_FILE_BYTES:
+            return None
+        with open(fd, "rb", closefd=False) as f:
             head = f.readline(256)
             body = f.read()
     except OSError:
         return None
+    finally:
+        os.close(fd)
     try:
         meta = json.loads(head)
         if (
-            not isinstance(meta, dict)
+            type(meta) is not dict
             or meta.get("format") != _FORMAT
             or meta.get("check") != xxhash.xxh3_64_hexdigest(body)
         ):
             return None
-        found = json.loads(body)
-        if not isinstance(found, dict):
-            return None
-        result = {name: _checked_row(name, fields) for name, fields in found.items()}
+        result = _checked_rows(json.loads(body))
     except (ValueError, TypeError, RecursionError):
         return None
     return (st.st_ino, st.st_size, st.st_mtime_ns), result
 
 
-def _checked_row(name: Any, fields: Any) -> Row:
-    """A row of the index file, every field checked (``ValueError`` at the first doubt)."""
-    if type(name) is not str or not _is_entry_file(name + ".py"):
+def _checked_rows(columns: Any) -> dict[str, Row]:
+    """The rows of an index file's columns, every field checked (``ValueError`` at the
+    first doubt).  Checks run over whole columns at a time (the file of a big store holds
+    a hundred thousand rows)."""
+    if type(columns) is not dict or list(columns) != list(_COLUMNS):
+        raise ValueError("index: unexpected columns")
+    cols = [columns[field] for field in _COLUMNS]
+    if not all(type(c) is list for c in cols) or len({len(c) for c in cols}) != 1:
+        raise ValueError("index: columns of different lengths")
+    names, ino, size, mtime, ctime, seen, digest, files, info, value = cols
+    if (
+        not set(map(type, names)) <= {str}
+        or not all(map(str.isidentifier, names))
+        or any(map(_private, names))
+        or not _KEYWORDS.isdisjoint(names)
+        or len(set(names)) != len(names)
+    ):
         raise ValueError("index: not an entry name")
-    if type(fields) is not list or len(fields) != 9:
-        raise ValueError("index: malformed row")
-    ino, size, mtime, ctime, seen, digest, files, info_text, value_text = fields
-    numbers = (ino, size, mtime, ctime, seen)
-    if not all(type(n) is int for n in numbers) or min(numbers) < 0:
-        raise ValueError("index: malformed signature")
-    if type(digest) is not str or _HEX16.fullmatch(digest) is None:
+    for numbers in (ino, size, mtime, ctime, seen):
+        if not set(map(type, numbers)) <= {int} or min(numbers, default=0) < 0:
+            raise ValueError("index: malformed signature")
+    if not set(map(type, digest)) <= {str} or not all(map(_HEX16.fullmatch, digest)):
         raise ValueError("index: malformed digest")
-    if type(files) is not list or (files and not all(_data_file_of(name, f) for f in files)):
+    if not set(map(type, files)) <= {list} or not all(
+        _data_file_of(name, f)
+        for name, listed in zip(names, files, strict=True)
+        if listed
+        for f in listed
+    ):
         raise ValueError("index: malformed data files")
-    if info_text is not None and (type(info_text) is not str or len(info_text) > _INFO_CHARS):
-        raise ValueError("index: malformed info")
-    if value_text is not None and (type(value_text) is not str or len(value_text) > _VALUE_CHARS):
-        raise ValueError("index: malformed value")
-    return Row((ino, size, mtime, ctime), seen, digest, files, info_text, value_text)
+    for texts, limit in ((info, _INFO_CHARS), (value, _VALUE_CHARS)):
+        if not set(map(type, texts)) <= {str, type(None)}:
+            raise ValueError("index: malformed info or value")
+        if max(map(len, filter(None, texts)), default=0) > limit:
+            raise ValueError("index: info or value too long")
+    signatures = zip(ino, size, mtime, ctime, strict=True)
+    return dict(zip(names, map(Row, signatures, seen, digest, files, info, value), strict=True))
+
+
+def _private(name: str) -> bool:
+    return name[:1] == "_"
 
 
 def _data_file_of(name: str, filename: Any) -> bool:
