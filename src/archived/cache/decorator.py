@@ -149,7 +149,9 @@ class Archived:
 
         if self.path is None:
             raise TypeError("with archived(path, **parameters): give the store path")
-        self._record = Record(self.path, self.kwargs)
+        parameters = dict(self.kwargs)
+        name = parameters.pop("name", None)
+        self._record = Record(self.path, parameters, name=name)
         return self._record.__enter__()
 
     def __exit__(self, *exc: Any) -> None:

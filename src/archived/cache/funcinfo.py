@@ -44,6 +44,7 @@ __all__ = [
     "code_version",
     "code_fingerprint",
     "short_name",
+    "interactive_code",
     "entry_prefix",
     "ArgumentBinder",
 ]
@@ -235,13 +236,20 @@ def _without_decorators(lines: list[str]) -> list[str]:
 
 
 def _interactive(func: Callable[..., Any], code: types.CodeType) -> bool:
-    """Whether ``func`` was defined with no file to name it by: at a REPL prompt, in a
-    notebook cell (its code names a temporary file that is not ``__main__``'s), by
-    ``exec`` or ``compile`` of a string."""
-    filename = code.co_filename
+    return interactive_code(code.co_filename, getattr(func, "__module__", None))
+
+
+def interactive_code(filename: str, module: str | None) -> bool:
+    """Whether code compiled from ``filename`` in module ``module`` was typed where no
+    file names it: at a REPL prompt, in a notebook cell (its code names a temporary file
+    that is not ``__main__``'s), by ``exec`` or ``compile`` of a string.
+
+    >>> interactive_code("<stdin>", "__main__"), interactive_code(__file__, "json")
+    (True, False)
+    """
     if filename.startswith("<"):
         return True
-    if getattr(func, "__module__", None) != "__main__":
+    if module != "__main__":
         return False
     main_file = getattr(sys.modules.get("__main__"), "__file__", None)
     if not main_file:

@@ -9,8 +9,14 @@ cached function: both go through :mod:`archived.cache.calls`).  While a block co
 other processes entering a block with the same parameters wait for it and then find the
 result cached.
 
-``archived(path, **parameters)`` treats every keyword as a parameter; to give options
-(a block name, a version, soft locking, ...) call :func:`record` instead.
+A block is named by its place in the code (module, enclosing function, line of the
+``with``) and versioned by a digest of its source, so two blocks with the same
+parameters never share results and editing a block gives new keys
+(:mod:`archived.cache.blockinfo`).  ``archived(path, name="fib", **parameters)`` names it
+instead (``name`` is never a parameter): its results then survive moving the code.
+
+``archived(path, **parameters)`` treats every other keyword as a parameter; to give
+options (a pinned version, soft locking, ...) call :func:`record` instead.
 
 >>> import tempfile, os
 >>> store = os.path.join(tempfile.mkdtemp(), "blocks")
@@ -29,13 +35,14 @@ True 3
 from __future__ import annotations
 
 import os
-from types import TracebackType
+import sys
+from types import FrameType, TracebackType
 from typing import Any
 
 from ..errors import InvalidNameError
+from .blockinfo import block_place
 from .calls import Attempt, begin, key_call
 from .callstore import CallStore
-from .funcinfo import entry_prefix
 
 __all__ = ["record", "Record"]
 
@@ -46,18 +53,19 @@ def record(
     path: str | os.PathLike[str],
     parameters: dict[str, Any] | None = None,
     *,
-    name: str = "block",
-    version: str = "",
+    name: str | None = None,
+    version: str | None = None,
     locking: str = "fcntl",
     timeout: float = 60,
     lock_timeout: float | None = None,
     durable: bool = True,
 ) -> Record:
-    """Record a block under ``name`` with ``parameters``; options as for ``@archived``.
+    """Record a block with ``parameters``; options as for ``@archived``.
 
-    ``name`` plays the part of a function's identity: blocks with different names never
-    share results; ``version`` distinguishes revisions of the block's code (blocks have no
-    source to digest, so bump it by hand when the block changes).
+    ``name`` plays the part of a function's identity (by default the block's place in
+    the code): blocks with different names never share results.  ``version`` pins the
+    code version (by default a digest of the ``with`` statement's source, so an edit of
+    the block gives new keys).
 
     >>> import tempfile, os
     >>> with record(os.path.join(tempfile.mkdtemp(), "s"), {"x": 2}, name="sq") as rec:
@@ -83,6 +91,7 @@ class Record:
     Attributes:
         parameters: the block's parameters.  cached: whether the result was stored on entry.
         entry: the store entry holding the result.  result: the result (see the module).
+        identity: the block's identity in the store (set on entry).
 
     >>> import tempfile, os
     >>> rec = Record(os.path.join(tempfile.mkdtemp(), "s"), {"a": 1})
@@ -97,14 +106,16 @@ class Record:
         path: str | os.PathLike[str],
         parameters: dict[str, Any],
         *,
-        name: str = "block",
-        version: str = "",
+        name: str | None = None,
+        version: str | None = None,
         locking: str = "fcntl",
         timeout: float = 60,
         lock_timeout: float | None = None,
         durable: bool = True,
     ) -> None:
-        if not name.isidentifier() or name.startswith("_"):
+        if name is not None and (
+            not isinstance(name, str) or not name.isidentifier() or name.startswith("_")
+        ):
             raise InvalidNameError(name, "a block name must be an identifier not starting with _")
         self.parameters = dict(parameters)
         self.name = name
@@ -113,6 +124,7 @@ class Record:
             path, locking=locking, timeout=timeout, lock_timeout=lock_timeout, durable=durable
         )
         self.cached = False
+        self.identity: str | None = None
         self.entry: str | None = None
         self._result: Any = _UNSET
         self._attempt: Attempt | None = None
@@ -129,8 +141,10 @@ class Record:
         self._result = value
 
     def __enter__(self) -> Record:
-        identity, prefix = f"block:{self.name}", entry_prefix(self.name)
-        call = key_call(identity, self.version, prefix, self.parameters)
+        place = block_place(_user_frame(), self.name)
+        version = place.version if self.version is None else str(self.version)
+        call = key_call(place.identity, version, place.prefix, self.parameters)
+        self.identity = place.identity
         self._attempt = attempt = begin(self.store, call)
         self.entry = attempt.entry
         self.cached = attempt.cached
@@ -154,3 +168,11 @@ class Record:
             raise ValueError("the block ended without setting rec.result: nothing was recorded")
         else:
             attempt.succeed(self._result)
+
+
+def _user_frame() -> FrameType:
+    """The frame of the ``with`` statement: the first caller outside ``archived``."""
+    frame = sys._getframe(1)
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith("archived."):
+        frame = frame.f_back
+    return frame

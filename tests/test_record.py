@@ -1,0 +1,105 @@
+"""A recorded block is its place in the code and its code, plus its parameters."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from archived.cache.decorator import archived
+from archived.cache.record import record
+from archived.errors import InvalidNameError
+
+
+@pytest.fixture
+def store(tmp_path):
+    return str(tmp_path / "nb")
+
+
+def test_two_blocks_with_the_same_parameters_doing_different_work_are_two_blocks(store):
+    with archived(store, L=16) as first:
+        if not first.cached:
+            first.result = "energy"
+    with archived(store, L=16) as second:
+        if not second.cached:
+            second.result = "magnetisation"
+    assert (first.result, second.result) == ("energy", "magnetisation")
+    assert first.identity != second.identity and not second.cached
+
+
+def test_name_is_an_option_of_a_block_not_one_of_its_parameters(store):
+    def block(name):
+        with archived(store, name=name, L=16) as rec:
+            if not rec.cached:
+                rec.result = name
+        return rec
+
+    a, b, again = block("energy"), block("spin"), block("energy")
+    assert a.parameters == {"L": 16} and a.identity == "block:energy"
+    assert (a.result, b.result, again.result) == ("energy", "spin", "energy")
+    assert again.cached and a.entry.startswith("energy_") and b.entry.startswith("spin_")
+
+
+def test_a_block_name_must_be_an_identifier(store):
+    with pytest.raises(InvalidNameError, match="identifier"):
+        with archived(store, name="no good", L=1):
+            pass
+
+
+def test_record_gives_a_block_a_pinned_version(store):
+    def block(version, value):
+        with record(store, {"n": 1}, name="pinned", version=version) as rec:
+            if not rec.cached:
+                rec.result = value
+        return rec.result
+
+    assert block("1", "first") == "first"
+    assert block("1", "second") == "first"  # same pinned version: the stored result
+    assert block("2", "third") == "third"
+
+
+SCRIPT = """
+import os, sys
+from archived import archived
+
+with archived(sys.argv[1], L=16) as rec:
+    if not rec.cached:
+        rec.result = RESULT
+print(rec.cached, rec.result)
+"""
+
+
+def run_script(tmp_path, result, above="", name=""):
+    script = tmp_path / "experiment.py"
+    body = SCRIPT.replace("RESULT", result)
+    if name:
+        body = body.replace("L=16", f"name={name!r}, L=16")
+    script.write_text(above + textwrap.dedent(body))
+    out = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "nb")],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+        env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)),
+    )
+    return out.stdout.split()
+
+
+def test_a_blocks_result_is_found_again_by_the_next_run_of_its_script(tmp_path):
+    assert run_script(tmp_path, "16 * 2") == ["False", "32"]
+    assert run_script(tmp_path, "16 * 2") == ["True", "32"]
+
+
+def test_editing_a_blocks_code_gives_a_new_version(tmp_path):
+    assert run_script(tmp_path, "16 * 2") == ["False", "32"]
+    assert run_script(tmp_path, "16 * 3") == ["False", "48"]  # edited: computed again
+    assert run_script(tmp_path, "16 * 2") == ["True", "32"]  # reverted: found again
+
+
+def test_a_named_block_keeps_its_results_when_the_code_around_it_moves(tmp_path):
+    assert run_script(tmp_path, "1", name="fit") == ["False", "1"]
+    moved = "# a comment\n# and another, above the block\n"
+    assert run_script(tmp_path, "1", above=moved, name="fit") == ["True", "1"]
+    assert run_script(tmp_path, "1", above=moved) == ["False", "1"]  # unnamed: its place
