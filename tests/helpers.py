@@ -4,6 +4,11 @@ import math
 import os
 
 import numpy as np
+import pytest
+
+# numpy 2's variable-width strings (numpy 1.x has no StringDType)
+StringDType = getattr(getattr(np, "dtypes", None), "StringDType", None)
+needs_stringdtype = pytest.mark.skipif(StringDType is None, reason="numpy 2's StringDType")
 
 
 def same(a, b):

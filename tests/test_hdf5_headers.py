@@ -14,6 +14,7 @@ import pytest
 
 from archived.engine import hdf5
 from archived.engine.hdf5 import ArrayWriter, load_array
+from helpers import StringDType
 
 LAYOUTS = {
     "float64_2d": lambda k: np.random.default_rng(k).random((300, 7)),
@@ -25,10 +26,11 @@ LAYOUTS = {
     "unicode_raw": lambda k: np.array(["x", "yz"] * 300) if k % 2 else np.array(["q"] * 600, "U2"),
     "big_endian_raw": lambda k: np.arange(k, k + 4000, dtype=">i4"),
     "datetime_raw": lambda k: np.arange(k, k + 400).astype("datetime64[D]"),
-    "stringdtype": lambda k: np.array(
-        ["ab", "c" * (k % 2 + 1)] * 50, dtype=np.dtypes.StringDType()
-    ),
 }
+if StringDType is not None:
+    LAYOUTS["stringdtype"] = lambda k: np.array(
+        ["ab", "c" * (k % 2 + 1)] * 50, dtype=StringDType()
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,8 @@
     PYTHONPATH=<archived 0.1.0>/src:tests/data python tests/data/make_golden.py tests/data
 
 The files it wrote are committed; tests read them, and never run this script.
+``archive_0_1_0_numpy1.py`` is the archive 0.1.0 wrote the same way under numpy 1.26.0
+(Python 3.10), saved under that name.
 """
 
 import os

@@ -74,8 +74,10 @@ def import_rule(obj: Any, ctx: Context) -> Rep | None:
             return f"{base}.{name}"
 
         return Rep(build, [owner], (), lambda i: ".__self__")
-    if not isinstance(obj, _IMPORTABLE) and not isinstance(
-        getattr(obj, "__qualname__", None), str
+    if (
+        not isinstance(obj, _IMPORTABLE)
+        and not isinstance(getattr(obj, "__qualname__", None), str)
+        and not _is_numpy_ufunc(obj)
     ):
         return None
     try:
@@ -103,6 +105,8 @@ def find_import(obj: Any) -> tuple[str, str]:
     module = getattr(obj, "__module__", None)
     if module is None and hasattr(obj, "__objclass__"):
         module = obj.__objclass__.__module__
+    if module is None and _is_numpy_ufunc(obj):
+        module = "numpy"  # numpy < 2.2 gives ufuncs no __module__; np.sin is numpy.sin
     qualname = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
     if not isinstance(qualname, str):
         raise LookupError(f"{obj!r:.60} has no name to import it by")
@@ -123,6 +127,11 @@ def find_import(obj: Any) -> tuple[str, str]:
     if found is None:
         raise LookupError(f"{module}.{qualname} cannot be imported back as the same object")
     return found
+
+
+def _is_numpy_ufunc(obj: Any) -> bool:
+    t = type(obj)
+    return t.__name__ == "ufunc" and t.__module__ == "numpy"
 
 
 # the results of the slow search below, so many objects of one such type search once

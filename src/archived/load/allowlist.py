@@ -46,6 +46,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..errors import UnsafeArchiveError
+from .numpy_names import numpy_name, numpy_scalar_args
 from .rep_guards import REP_HELPERS, REP_MODULES, rep_callables
 
 __all__ = ["Policy", "DEFAULT_MAX_BYTES", "DEFAULT_MODULES", "safe_load_array"]
@@ -181,7 +182,7 @@ class Policy:
         if module == "numpy":
             import numpy as np  # numpy is allow-listed: importing it to look is fine
 
-            return _is_numpy_scalar_type(vars(np).get(path[0]))
+            return _is_numpy_scalar_type(vars(np).get(numpy_name(path[0])))
         return False
 
     def guarded(self, func: Any) -> Callable[..., Any] | None:
@@ -413,7 +414,7 @@ def _numpy_scalar(cls: type, policy: Policy) -> Callable[..., Any]:
                 raise _refuse(f"numpy.{cls.__name__}() of a {type(a).__qualname__}")
             if isinstance(a, int) and not isinstance(a, bool) and cls.__name__ == "void":
                 _check_size(a, "numpy.void()", policy)
-        return cls(*args)
+        return cls(*numpy_scalar_args(cls, args))
 
     return call
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from ..engine.archive import _gc_paused
 from .codecache import compiled
+from .numpy_names import compile_for_installed_numpy
 
 __all__ = ["restore"]
 
@@ -109,6 +110,9 @@ def _compile(source: str, filename: str) -> list[types.CodeType]:
     does.  A cut inside a bracket, string, continued line or compound statement leaves a
     piece that does not compile, and then the whole source is compiled as one.
     """
+    adapted = compile_for_installed_numpy(source, filename)  # numpy 2's forms on numpy 1
+    if adapted is not None:
+        return [adapted]
     lines = source.split("\n")
     if len(lines) <= _CHUNK_LINES:
         return [compile(source, filename, "exec", dont_inherit=True)]

@@ -45,6 +45,7 @@ from typing import Any
 from ..errors import UnsafeArchiveError
 from .allowlist import DEFAULT_MAX_BYTES, Policy, describe
 from .grammar import MAX_NESTING, Checker, construct, import_refusal, refuse
+from .numpy_names import numpy_name
 
 __all__ = ["evaluate", "check", "MAX_NESTING"]
 
@@ -188,6 +189,8 @@ class _Evaluator:
         if self.policy.user_module(module.__name__):
             value = getattr(module, name)
         else:
+            if module.__name__ == "numpy":
+                name = numpy_name(name)  # numpy 2's numpy.bool is bool_ in numpy 1.x
             value = vars(module).get(name, _MISSING)
             if value is _MISSING:
                 raise refuse(node, f"import of {module.__name__}.{name} (not defined there)")
