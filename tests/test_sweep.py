@@ -232,8 +232,12 @@ def _key(func, **kwargs):
 # Points 0-2 finish; points from 3 on wait for the gate file, which exists only for the
 # rerun: Ctrl-C then always lands with exactly 0-2 done, however busy the machine is.
 SCRIPT = """
-import os, sys, time
+import os, signal, sys, time
 from archived import archived, sweep
+
+# Ctrl-C raises KeyboardInterrupt, as in a terminal, even when this test runs with SIGINT
+# ignored (as background jobs and some CI runners start it), which children inherit
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 def slow(x, counter=None, gate=None):
     with open(counter, "a") as f:
