@@ -52,6 +52,7 @@ from typing import Any
 import numpy as np
 
 from .grammar import MAX_NESTING
+from .numpy_names import numpy_name, numpy_scalar_args
 
 __all__ = ["NotLiteral", "literal_names", "literal_value", "CONSTRUCTORS", "CONSTANTS"]
 
@@ -188,12 +189,12 @@ def _datetime_of(kind: type, keywords: str = "") -> _Builder:
 
 
 def _numpy_scalar(name: str) -> _Builder:
-    kind = getattr(np, name)
+    kind = getattr(np, numpy_name(name))  # numpy 2's numpy.bool is bool_ in numpy 1.x
     count = 2 if name.startswith("complex") else 1
 
     def build(args: list[Any], kwargs: dict[str, Any]) -> Any:
         _check(len(args) == count and not kwargs and all(map(_is_real, args)), name)
-        return kind(*args)
+        return kind(*numpy_scalar_args(kind, tuple(args)))
 
     return build
 
@@ -248,9 +249,9 @@ def _plain_numbers(value: Any, depth: int) -> bool:
 
 
 _NUMPY_SCALARS = (
-    "bool float16 float32 float64 int8 int16 int32 int64 uint8 uint16 uint32 uint64 "
+    "bool bool_ float16 float32 float64 int8 int16 int32 int64 uint8 uint16 uint32 uint64 "
     "complex64 complex128"
-).split()
+).split()  # bool_: the name archives written under numpy 1.x use
 
 #: (module, name) -> builder of the constructors the fast path calls itself.
 CONSTRUCTORS: dict[tuple[str, str], _Builder] = {
@@ -267,7 +268,7 @@ CONSTRUCTORS: dict[tuple[str, str], _Builder] = {
     ("datetime", "timedelta"): _datetime_of(datetime.timedelta, "days seconds microseconds"),
     ("numpy", "array"): _array,
     ("numpy", "zeros"): _zeros,
-    **{("numpy", name): _numpy_scalar(name) for name in _NUMPY_SCALARS if hasattr(np, name)},
+    **{("numpy", name): _numpy_scalar(name) for name in _NUMPY_SCALARS},
 }
 #: (module, name) -> value of the constants the fast path binds itself.
 CONSTANTS: dict[tuple[str, str], Any] = {("math", "nan"): math.nan, ("math", "inf"): math.inf}

@@ -32,6 +32,8 @@ from typing import Any
 
 import numpy as np
 
+from ..load.numpy_names import numpy_name
+
 __all__ = ["encode", "decode", "MAX_NODES"]
 
 #: Values of more nodes than this are not encoded (shared references would expand).
@@ -42,13 +44,12 @@ _ESCAPED_TAG = "\\u0000"  # how json.dumps writes the tag character
 _DTYPE = re.compile(
     r"[<>=|]?(?:bool|int(?:8|16|32|64)|uint(?:8|16|32|64)|float(?:16|32|64)|[biuf][1248])"
 )
-_SCALARS = {
-    name: getattr(np, name)
+_SCALARS = {  # numpy 2's names, under numpy 1.x too (its bool_ is written "bool")
+    name: getattr(np, numpy_name(name))
     for name in (
         "bool float16 float32 float64 int8 int16 int32 int64 uint8 uint16 uint32 uint64 "
         "complex64 complex128"
     ).split()
-    if hasattr(np, name)
 }
 _SCALAR_NAMES = {kind: name for name, kind in _SCALARS.items()}
 _TIMES: dict[str, type] = {
