@@ -6,6 +6,8 @@ import os
 import numpy as np
 import pytest
 
+NUMPY_1 = int(np.__version__.split(".")[0]) < 2
+
 # numpy 2's variable-width strings (numpy 1.x has no StringDType)
 StringDType = getattr(getattr(np, "dtypes", None), "StringDType", None)
 needs_stringdtype = pytest.mark.skipif(StringDType is None, reason="numpy 2's StringDType")

@@ -24,7 +24,7 @@ from archived.engine.arrays import (
 )
 from archived.engine.hdf5 import ArrayWriter, load_array, using_datadir
 from archived.errors import ArchiveError, DamagedArrayError, DamagedEntryError
-from helpers import StringDType
+from helpers import NUMPY_1, StringDType
 
 SCALE = int(os.environ.get("ARCHIVED_STRESS_SCALE", "1"))
 
@@ -531,8 +531,9 @@ def test_inline_scalar_rebuilds_same_type_dtype_and_bits(name):
     [
         (np.float32(1.5), "_float32(1.5)"),
         (np.int16(-3), "_int16(-3)"),
-        (np.bool_(True), "_bool(True)"),
-        (np.complex128(1 + 2j), "_complex128(1.0, 2.0)"),
+        # numpy 1.x calls its bool type bool_, and its complex types take one argument
+        (np.bool_(True), "_bool_(True)" if NUMPY_1 else "_bool(True)"),
+        *([] if NUMPY_1 else [(np.complex128(1 + 2j), "_complex128(1.0, 2.0)")]),
         (np.str_("a"), "_str_('a')"),
         (np.datetime64("2020-01-02T03:04", "m"), "_datetime64('2020-01-02T03:04', 'm')"),
         (np.timedelta64(5, "s"), "_timedelta64(5, 's')"),

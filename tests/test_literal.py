@@ -14,7 +14,7 @@ from archived import Archive
 from archived.load import codecache
 from archived.load.literal import NotLiteral, literal_names, literal_value
 from archived.load.restore import restore
-from helpers import exact
+from helpers import NUMPY_1, exact
 
 
 def executed(src):
@@ -26,7 +26,10 @@ def executed(src):
 SCALARS = [
     0, -1, 10**30, 1.5, -0.0, math.inf, -math.inf, math.nan, 1e-300, True, None, "it's",
     'say "hi"', "é\n\t", b"\x00\xff", 1 + 2j, np.float64(2.5), np.float32(-0.0),
-    np.int8(-3), np.uint64(2**63), np.bool_(True), np.complex128(1 - 2j),
+    np.int8(-3), np.uint64(2**63), np.bool_(True),
+    # numpy 1.x's complex types take one argument: the engine writes their scalars from
+    # bytes there, which the fast path leaves to the full loader
+    *([] if NUMPY_1 else [np.complex128(1 - 2j)]),
     np.float64("nan"), datetime.datetime(2020, 1, 2, 3, 4, 5, 6), datetime.date(2020, 1, 1),
     datetime.timedelta(days=1, seconds=3), range(1, 5, 2), slice(None, 3), bytearray(b"ab"),
     np.arange(3.0), np.zeros((0, 2), dtype=">i4"), np.array([[1, 2], [3, 4]], "u2", order="F"),
