@@ -121,7 +121,9 @@ def fill(root, n):
 def joblib_walk(theirs):
     """Every stored call of a joblib.Memory function: its arguments and its output."""
     folder = theirs.store_backend.location
-    func_dir = os.path.join(folder, *theirs.func_id.split("/"))
+    # func_id is joblib >= 1.4; older joblib names the folder with the same function
+    func_id = getattr(theirs, "func_id", None) or joblib.memory._build_func_identifier(theirs.func)
+    func_dir = os.path.join(folder, *func_id.split("/"))
     rows = []
     for item in os.scandir(func_dir):
         if not item.is_dir():
