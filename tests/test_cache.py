@@ -189,7 +189,10 @@ def test_a_store_name_that_is_not_an_identifier_is_refused(tmp_path):
         archived(str(tmp_path / "my-results"))(lambda x: x)
 
 
-def test_editing_the_source_makes_new_keys_and_keeps_old_results_as_stale(tmp_path):
+def test_editing_the_source_makes_new_keys_and_keeps_old_results_as_stale(tmp_path, monkeypatch):
+    # no bytecode cache: the edit has the same size and may land in the same second as the
+    # first version, and a .pyc is trusted on size and whole-second mtime
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
     store = str(tmp_path / "s")
     module = tmp_path / "experiment_mod.py"
     template = textwrap.dedent(
