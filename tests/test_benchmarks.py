@@ -22,6 +22,7 @@ SMOKE_RUNS = [
     ),
     ("bench_safe.py", ["--n", "50", "--repeats", "1"], "safe/exec"),
     ("bench_many.py", ["--sizes", "20,40", "--repeats", "1"], "growth exponents"),
+    ("bench_sweep_results.py", ["4", "1"], "x joblib.Memory's time"),
 ]
 
 

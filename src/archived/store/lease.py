@@ -40,15 +40,14 @@ import errno
 import json
 import os
 import re
-import secrets
 import socket
 import threading
 import time
 import warnings
-import zlib
 from typing import Any
 
 from ..errors import LockTimeout
+from .writers import HOST, TOKEN, new_token
 
 __all__ = ["DEFAULT_LEASE", "SoftLease", "default_lease", "holder_of", "HERE"]
 
@@ -56,25 +55,11 @@ DEFAULT_LEASE = 60.0
 _FIRST_POLL = 0.0002
 _LAST_POLL = 0.05
 _HELD = (errno.EEXIST, errno.ENOTEMPTY)
-_FILE = re.compile(r"(?P<here>[0-9a-f]{8})-(?P<pid>\d+)-[0-9a-f]{8}\.(?P<ms>\d+)\.(?P<n>\d+)")
+_FILE = re.compile(rf"(?P<token>{TOKEN.pattern})\.(?P<ms>\d+)\.(?P<n>\d+)")
 
 
-def _here() -> str:
-    """This host, boot and pid namespace: where a pid means the same process."""
-    parts = [socket.gethostname()]
-    for path in ("/proc/sys/kernel/random/boot_id", "/proc/self/ns/pid"):
-        try:
-            if path.endswith("pid"):
-                parts.append(str(os.stat(path).st_ino))
-            else:
-                with open(path) as f:
-                    parts.append(f.read().strip())
-        except OSError:
-            parts.append("")
-    return format(zlib.crc32("\0".join(parts).encode()), "08x")
-
-
-HERE = _here()
+# where a pid means the same process: host name, boot and pid namespace (as writers' tokens)
+HERE = HOST
 
 
 def default_lease() -> float:
@@ -99,13 +84,13 @@ def default_lease() -> float:
 def holder_of(name: str) -> tuple[str, int, float] | None:
     """``(place, pid, lease seconds)`` of a lease file name, or ``None`` if it is not one.
 
-    >>> holder_of("0a1b2c3d-42-0123abcd.1500.7")
-    ('0a1b2c3d', 42, 1.5)
+    >>> holder_of("0a1b2c3d4e5f-42-0123abcd.1500.7")
+    ('0a1b2c3d4e5f', 42, 1.5)
     """
     m = _FILE.fullmatch(name)
     if m is None:
         return None
-    return m["here"], int(m["pid"]), int(m["ms"]) / 1000
+    return m["host"], int(m["pid"]), int(m["ms"]) / 1000
 
 
 class SoftLease:
@@ -118,7 +103,7 @@ class SoftLease:
         self.path = path
         self.lease = float(lease)
         self.lost = False
-        self._holder = f"{HERE}-{os.getpid()}-{secrets.token_hex(4)}"
+        self._holder = new_token()
         self._prefix = f"{self._holder}.{max(1, round(self.lease * 1000))}."
         self._n = 0
         self._owner = 0  # the pid holding it
