@@ -212,14 +212,16 @@ def test_prune_where_matches_parameters_and_combines_criteria(store, capsys):
     assert {"mu": 0.5, "n": 3} not in left and {"mu": 0.5, "n": 200} in left
 
 
-def test_prune_stale_keeps_only_each_functions_newest_version(tmp_path, capsys):
+def test_prune_stale_deletes_the_versions_other_than_the_one_named_current(tmp_path, capsys):
     path = tmp_path / "v"
     old = archived(path, version="1")(simulate)
     old(1.0)
     old(0.5)
     new = archived(path, version="2")(simulate)
     new(1.0)
-    code, out, _ = run(capsys, "prune", str(path), "--stale", "--yes")
+    code, _, err = run(capsys, "prune", str(path), "--stale", "--yes")
+    assert code == 2 and "--stale needs the current code version" in err  # never guessed
+    code, out, _ = run(capsys, "prune", str(path), "--stale", "--version", "2", "--yes")
     assert code == 0 and "deleted 2 entries" in out
     assert [c.info["version"] for c in new.calls()] == ["2"]
     assert new.stale() == []

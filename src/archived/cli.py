@@ -158,7 +158,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--stale",
         action="store_true",
-        help="results of code versions other than each function's newest recorded one",
+        help="results and failures of code versions other than the current one, which "
+        "--function MODULE:NAME (imported) or --version V says; never guessed",
+    )
+    p.add_argument(
+        "--version",
+        dest="current_version",
+        metavar="V",
+        help="with --stale: V is the current code version (of the one function selected)",
     )
     p.add_argument("--failed", action="store_true", help="records of failed calls")
     p.add_argument(
@@ -318,13 +325,20 @@ def _repair(args: argparse.Namespace) -> int:
 def _prune(args: argparse.Namespace) -> int:
     if not (args.stale or args.failed or args.before or args.where or args.function):
         raise UsageError("choose what to delete: --stale, --failed, --before, --where, --function")
+    if args.current_version is not None and not args.stale:
+        raise UsageError("--version says which version is current, for --stale")
+    imported = _imported_function(args.function) if args.function else None
+    if imported is not None:
+        args.function = imported.identity  # select exactly its calls
     ds = open_store(args.path)
     entries = list(_entries(ds))
-    newest = _newest_versions(entries) if args.stale else {}
+    current = _current_versions(args, imported, entries) if args.stale else {}
     chosen = []
     for e in entries:
         if args.stale and not (
-            e.function and e.version and e.version != newest.get(e.function, e.version)
+            e.function in current
+            and e.kind in ("result", "failed")
+            and e.version != current[e.function]
         ):
             continue
         if args.failed and e.kind != "failed":
@@ -483,13 +497,64 @@ def _iso_time(text: Any) -> float | None:
         return None
 
 
-def _newest_versions(entries: list[_Entry]) -> dict[str, str]:
-    newest: dict[str, tuple[float, str]] = {}
-    for e in entries:
-        if e.function and e.version and e.kind in ("result", "failed"):
-            if e.function not in newest or e.time > newest[e.function][0]:
-                newest[e.function] = (e.time, e.version)
-    return {f: v for f, (_, v) in newest.items()}
+def _current_versions(
+    args: argparse.Namespace, imported: Any, entries: list[_Entry]
+) -> dict[str, str]:
+    """function identity -> its current version, as the user said it; never guessed.
+
+    The newest *written* version is not the current code's: after an edit and a revert
+    (a git checkout) it is the edit's, and pruning by it deletes the current results.
+    """
+    if imported is not None:
+        if args.current_version is not None and args.current_version != imported.version:
+            raise UsageError(
+                f"--version {args.current_version!r} contradicts the imported function, "
+                f"whose current version is {imported.version!r}"
+            )
+        return {imported.identity: imported.version}
+    if args.current_version is None:
+        raise UsageError(
+            "--stale needs the current code version, and the newest version in the store "
+            "is not necessarily it (after an edit and a revert it is not): give "
+            "--function MODULE:NAME to import the function and read its version, or "
+            "--function NAME --version V"
+        )
+    functions = sorted(
+        {e.function for e in entries if e.function and e.kind in ("result", "failed")}
+        & {e.function for e in entries if _selected(e, args)}
+    )
+    if len(functions) > 1:
+        raise UsageError(
+            f"--version names one function's current version, but the selection holds "
+            f"calls of {len(functions)} functions ({', '.join(functions[:5])}); "
+            "choose one with --function"
+        )
+    return {f: args.current_version for f in functions}
+
+
+def _imported_function(spec: str) -> Any:
+    """The ``@archived`` function ``module:name`` names, imported; None for a bare name."""
+    module_name, colon, name = spec.partition(":")
+    if not colon:
+        return None
+    import importlib
+
+    from .cache.decorator import CachedFunction
+
+    if os.getcwd() not in sys.path and "" not in sys.path:
+        sys.path.insert(0, os.getcwd())  # as `python -m` would find the user's module
+    try:
+        found: Any = importlib.import_module(module_name)
+        for part in name.split("."):
+            found = getattr(found, part)
+    except (ImportError, AttributeError) as err:
+        raise ArchiveError(f"cannot import the function {spec!r}: {err}") from err
+    if not isinstance(found, CachedFunction):
+        raise ArchiveError(
+            f"{spec!r} is a {type(found).__name__}, not an @archived function: "
+            "its version is unknown"
+        )
+    return found
 
 
 def _selected(entry: _Entry, args: argparse.Namespace) -> bool:
@@ -574,7 +639,10 @@ def _print_json(document: dict[str, Any]) -> int:
 
 def _selection_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--function", metavar="NAME", help="only calls of this function (name or module.name)"
+        "--function",
+        metavar="NAME",
+        help="only calls of this function (name or module.name); MODULE:NAME imports it "
+        "(from the current directory too) to read its current version",
     )
     p.add_argument(
         "--where",
