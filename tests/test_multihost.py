@@ -89,13 +89,13 @@ def _cmdline(pid):
 @pytest.mark.parametrize("host", MACHINES)
 def test_a_remote_holder_that_renews_its_lease_is_never_broken(tmp_path, host):
     path, stop = str(tmp_path / ".lock"), str(tmp_path / "stop")
-    holder = on_machine(host, HOLDER, path, "1.0", stop, stdout=subprocess.PIPE)
+    holder = on_machine(host, HOLDER, path, "2.0", stop, stdout=subprocess.PIPE)
     try:
         held, pid, place = holder.stdout.readline().split()
         assert held == "held" and int(pid) == FOREIGN_PID and place != HERE
-        # a waiter on this machine waits five of the holder's leases and never gets it
+        # a waiter on this machine waits three of the holder's leases and never gets it
         with pytest.raises(LockTimeout):
-            StoreLock(path, timeout=5, soft=True, lease=1.0).acquire()
+            StoreLock(path, timeout=6, soft=True, lease=0.5).acquire()
         open(stop, "w").close()
         assert holder.stdout.readline().strip() == "kept"
         assert holder.wait() == 0
