@@ -320,14 +320,15 @@ def test_bare_decorator_stores_under_the_documented_default_directory(tmp_path, 
     assert cached(4) == 4 and cached.is_cached(4)
 
 
-def test_default_directory_is_archived_results_in_the_working_directory(tmp_path, monkeypatch):
+def test_default_directory_is_archived_results_next_to_the_defining_file(tmp_path, monkeypatch):
     monkeypatch.delenv("ARCHIVED_DIR", raising=False)
     monkeypatch.chdir(tmp_path)
 
     def h(x):
         return x
 
-    assert default_store_path(h) == str(tmp_path / "archived_results" / "test_cache")
+    here = os.path.dirname(os.path.abspath(__file__))
+    assert default_store_path(h) == os.path.join(here, "archived_results", "test_cache")
 
 
 def test_methods_can_be_cached_with_self_ignored(store):

@@ -42,6 +42,7 @@ __all__ = [
     "DamagedEntryWarning",
     "PickleWarning",
     "NumericTypeWarning",
+    "StorePathWarning",
 ]
 
 
@@ -399,3 +400,19 @@ class NumericTypeWarning(UserWarning):
     def __init__(self, message: str, entry: str | None) -> None:
         super().__init__(message)
         self.entry = entry
+
+
+class StorePathWarning(UserWarning):
+    """A relative store path names a store next to the code, while a store made by
+    archived 0.1 for the same path exists relative to the working directory.
+
+    ``store`` is the store used; ``other`` the one found where 0.1 put it.
+
+    >>> StorePathWarning("two stores", "/p/results", "/home/results").other
+    '/home/results'
+    """
+
+    def __init__(self, message: str, store: str, other: str) -> None:
+        super().__init__(message)
+        self.store = store
+        self.other = other

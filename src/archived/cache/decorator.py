@@ -77,6 +77,7 @@ from .calls import CallKey, cached_call, is_stored, key_call
 from .callstore import CallStore, StoredCall
 from .funcinfo import ArgumentBinder, code_version, entry_prefix, function_identity
 from .hashing import closure_digest
+from .storepath import code_file, resolve_store_path
 
 __all__ = ["archived", "CachedFunction", "default_store_path"]
 
@@ -159,16 +160,20 @@ class Archived:
 
 
 def default_store_path(func: Callable[..., Any]) -> str:
-    """The store of a function decorated with bare ``@archived``.
+    """The store of a function decorated with bare ``@archived``: ``archived_results/<module>``
+    next to the file defining it (see :mod:`archived.cache.storepath`), or
+    ``$ARCHIVED_DIR/<module>``.
 
     >>> import json
-    >>> default_store_path(json.dumps).endswith(os.path.join("archived_results", "json"))
+    >>> default_store_path(json.dumps).endswith(os.path.join("json", "archived_results", "json"))
     True
     """
     module = function_identity(func).rsplit(".", len(func.__qualname__.split(".")))[0]
     name = module.replace(".", "_").strip("_") or "main"
-    root = os.environ.get("ARCHIVED_DIR") or "archived_results"
-    return os.path.abspath(os.path.join(root, name))
+    root = os.environ.get("ARCHIVED_DIR")
+    if root:  # a path in an environment variable: relative to the working directory
+        return os.path.abspath(os.path.join(os.path.expanduser(root), name))
+    return resolve_store_path(os.path.join("archived_results", name), code_file(func))
 
 
 class CachedFunction:
@@ -217,7 +222,9 @@ class CachedFunction:
         self.version = str(version) if version is not None else code_version(func)
         self.prefix = entry_prefix(getattr(func, "__qualname__", "function"))
         self.store = CallStore(
-            default_store_path(func) if path is None else path,
+            default_store_path(func)
+            if path is None
+            else resolve_store_path(path, code_file(func)),
             locking=locking,
             timeout=timeout,
             lock_timeout=lock_timeout,

@@ -43,6 +43,8 @@ from ..errors import InvalidNameError
 from .blockinfo import block_place
 from .calls import Attempt, begin, key_call
 from .callstore import CallStore
+from .funcinfo import interactive_code
+from .storepath import resolve_store_path
 
 __all__ = ["record", "Record"]
 
@@ -120,8 +122,18 @@ class Record:
         self.parameters = dict(parameters)
         self.name = name
         self.version = version
+        frame = _user_frame()  # where the block is: a relative path is relative to its file
+        code = frame.f_code
+        anchor = None
+        if not interactive_code(code.co_filename, frame.f_globals.get("__name__")):
+            anchor = code.co_filename
+        del frame
         self.store = CallStore(
-            path, locking=locking, timeout=timeout, lock_timeout=lock_timeout, durable=durable
+            resolve_store_path(path, anchor),
+            locking=locking,
+            timeout=timeout,
+            lock_timeout=lock_timeout,
+            durable=durable,
         )
         self.cached = False
         self.identity: str | None = None

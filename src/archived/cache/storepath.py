@@ -1,0 +1,85 @@
+"""Where a relative store path points: next to the code, not wherever the script runs.
+
+``@archived("results/runs")`` in ``~/project/experiment.py`` stores in
+``~/project/results/runs`` whether the script is started from ``~/project``, from ``~``
+or by a job scheduler in some other directory: a relative store path is taken relative
+to the folder of the file that holds the code (the decorated function, or the ``with``
+block), as an import would be.  Absolute paths and ``~`` are taken as they are.
+
+Code with no file (typed at a prompt, in a notebook cell, by ``exec``) has nothing to
+be relative to but the working directory, which is what a notebook's folder is.  A
+relative ``ARCHIVED_DIR`` is taken from the working directory too, like any path in an
+environment variable.  :class:`~archived.store.dataset.DataSet` paths are plain paths,
+relative to the working directory, as ``open()``'s.
+
+archived 0.1 took relative store paths from the working directory.  When the store a
+relative path names next to the code does not exist yet but one exists where 0.1 put it
+(from the working directory), a :class:`~archived.errors.StorePathWarning` says so,
+naming both, so no one recomputes a finished sweep without knowing why.
+
+>>> import os
+>>> resolve_store_path("results/runs", "/home/ada/project/experiment.py")
+'/home/ada/project/results/runs'
+>>> resolve_store_path("/data/runs", "/home/ada/project/experiment.py")
+'/data/runs'
+>>> resolve_store_path("runs", None) == os.path.abspath("runs")
+True
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import StorePathWarning
+from ..store.native import is_native_store
+from .funcinfo import interactive_code
+from .usercode import user_stacklevel
+
+__all__ = ["resolve_store_path", "code_file"]
+
+
+def resolve_store_path(path: str | os.PathLike[str], anchor: str | None) -> str:
+    """The absolute store path for ``path`` given in the file ``anchor`` (None: code with
+    no file, so the working directory)."""
+    given = os.path.expanduser(os.fspath(path))
+    if os.path.isabs(given):
+        return os.path.normpath(given)
+    here = os.path.abspath(given)
+    if anchor is None:
+        return here
+    folder = os.path.dirname(os.path.abspath(anchor))
+    resolved = os.path.normpath(os.path.join(folder, given))
+    if resolved != here and not os.path.exists(resolved) and is_native_store(here):
+        warnings.warn(
+            StorePathWarning(
+                f"the store path {os.fspath(path)!r} is relative to {folder} (the folder of "
+                f"{os.path.basename(anchor)}), so the store is {resolved}; a store exists at "
+                f"{here}, where archived 0.1 put it (relative to the working directory). "
+                "Move it, or give an absolute path, to use its results",
+                resolved,
+                here,
+            ),
+            stacklevel=user_stacklevel(),
+        )
+    return resolved
+
+
+def code_file(func: Callable[..., Any]) -> str | None:
+    """The file holding ``func``'s code, or None if it has none (typed at a prompt, in a
+    notebook cell, by ``exec``; a builtin).
+
+    >>> import json
+    >>> code_file(json.dumps).endswith("json/__init__.py"), code_file(len)
+    (True, None)
+    """
+    target = inspect.unwrap(func)
+    code = getattr(target, "__code__", None)
+    if code is None:
+        return None
+    if interactive_code(code.co_filename, getattr(target, "__module__", None)):
+        return None
+    return code.co_filename

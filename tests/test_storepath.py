@@ -1,0 +1,100 @@
+"""A relative store path is relative to the code, not to where the script is run from."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+from archived.cache.decorator import archived
+from archived.errors import StorePathWarning
+
+SCRIPT = """
+import os
+from archived import archived
+
+@archived("results/runs")
+def simulate(mu):
+    with open(os.environ["COUNTER"], "a") as f:
+        f.write("ran\\n")
+    return 2 * mu
+
+with archived("results/blocks", n=3) as rec:
+    if not rec.cached:
+        rec.result = list(range(3))
+
+print(simulate(1.5), rec.cached, simulate.store.path)
+"""
+
+
+def run(script, cwd, counter):
+    env = dict(os.environ, COUNTER=str(counter), PYTHONPATH=os.pathsep.join(sys.path))
+    env.pop("ARCHIVED_DIR", None)
+    done = subprocess.run(
+        [sys.executable, str(script)], cwd=cwd, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split(), done.stderr
+
+
+def test_a_script_run_from_another_directory_finds_its_store(tmp_path):
+    project = tmp_path / "project"
+    elsewhere = tmp_path / "elsewhere"
+    project.mkdir()
+    elsewhere.mkdir()
+    script = project / "experiment.py"
+    script.write_text(textwrap.dedent(SCRIPT))
+    counter = tmp_path / "count"
+    first, _ = run(script, project, counter)
+    second, _ = run(script, elsewhere, counter)
+    third, _ = run("project/experiment.py", tmp_path, counter)
+    assert first == ["3.0", "False", str(project / "results" / "runs")]
+    assert second == third == ["3.0", "True", str(project / "results" / "runs")]
+    assert counter.read_text() == "ran\n"
+    assert os.listdir(elsewhere) == [] and sorted(os.listdir(project)) == [
+        "experiment.py",
+        "results",
+    ]
+
+
+def test_a_store_left_where_0_1_put_it_is_named_in_a_loud_warning(tmp_path):
+    project = tmp_path / "project"
+    project.mkdir()
+    script = project / "experiment.py"
+    script.write_text(textwrap.dedent(SCRIPT))
+    # archived 0.1 put the store relative to the working directory: make one there
+    from archived.store.dataset import DataSet
+
+    DataSet("runs", "w", path=str(tmp_path / "results"))
+    _, stderr = run(script, tmp_path, tmp_path / "count")
+    assert "StorePathWarning" in stderr and str(tmp_path / "results" / "runs") in stderr
+    assert str(project / "results" / "runs") in stderr
+
+
+def test_a_function_with_no_file_keeps_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    namespace = {"archived": archived}
+    exec("f = archived('results/cell')(lambda x: x)", namespace)
+    assert namespace["f"].store.path == str(tmp_path / "results" / "cell")
+
+
+def test_absolute_and_home_paths_are_taken_as_they_are(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert archived("~/runs", version="1")(abs).store.path == str(tmp_path / "runs")
+    assert archived(str(tmp_path / "abs"), version="1")(abs).store.path == str(tmp_path / "abs")
+
+
+def test_no_warning_when_the_store_next_to_the_code_exists(tmp_path, monkeypatch):
+    import warnings
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    monkeypatch.chdir(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", StorePathWarning)
+
+        def f(x):
+            return x
+
+        assert archived("results_not_created")(f).store.path == os.path.join(
+            here, "results_not_created"
+        )
+    assert not os.path.exists(os.path.join(here, "results_not_created"))
