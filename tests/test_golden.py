@@ -4,11 +4,14 @@
 (``tests/data/make_golden.py``), and the same archive as 0.1.0 wrote it under numpy 1.26
 (numpy 1.x names ``numpy.bool`` ``bool_`` and cannot call ``complex64(re, im)``, so the
 engine writes those two differently there); both archives load under either numpy.
+It also holds the source the engine writes today (numpy 2) for plain values 0.1.0 wrote
+as pickles (``plain_values.py``, pinned in ``plain_source.txt``).
 Archives and store loaders name the module paths ``archived.arrays``, ``archived.hdf5``,
 ``archived.reps`` and ``archived.storemodule``; a refactor may move code anywhere, but
 these paths and the bytes written for the same objects must not change.
 """
 
+import datetime
 import importlib
 import math
 import shutil
@@ -85,6 +88,45 @@ def test_the_engine_writes_byte_identical_source_for_the_kept_objects(golden, tm
     arch = Archive(array_threshold=100, datafile=str(tmp_path / "archive_0_1_0.h5"))
     arch.insert(**golden.archive_values())
     assert str(arch) == (DATA / KEPT_ARCHIVES[NUMPY_1]).read_text()
+
+
+@pytest.fixture(scope="module")
+def plain():
+    sys.path.insert(0, str(DATA))
+    try:
+        yield importlib.import_module("plain_values").plain_values()
+    finally:
+        sys.path.remove(str(DATA))
+
+
+def source_of(value):
+    """Archive source of ``value``: the same text means the same types, dtypes and bits."""
+    arch = Archive()
+    arch.insert(v=value)
+    return str(arch)
+
+
+@pytest.mark.skipif(NUMPY_1, reason="pinned for numpy 2 (StringDType, numpy.bool)")
+def test_plain_values_0_1_0_pickled_are_written_as_the_pinned_source_without_pickle(plain):
+    arch = Archive()
+    arch.insert(**plain)
+    assert str(arch) == (DATA / "plain_source.txt").read_text()
+    assert "pickle" not in str(arch)
+
+
+@pytest.mark.skipif(NUMPY_1, reason="pinned for numpy 2 (StringDType, numpy.bool)")
+@pytest.mark.parametrize("safe", [False])
+def test_the_pinned_plain_source_loads_to_the_same_values(plain, safe):
+    restored = restore((DATA / "plain_source.txt").read_text(), safe=safe)
+    assert list(restored) == list(plain)
+    for name, values in plain.items():
+        for got, value in zip(restored[name], values, strict=True):
+            assert type(got) is type(value) and source_of(got) == source_of(value), (name, value)
+    assert restored["dtypes"][-3].metadata == {"unit": "m"}
+    assert [struct.pack("<d", x) for x in restored["odd_nans"][:2]] == [
+        struct.pack("<d", x) for x in plain["odd_nans"][:2]
+    ]
+    assert restored["times"][3] is datetime.timezone.utc
 
 
 def copy_of(tmp_path, name):

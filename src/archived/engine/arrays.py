@@ -42,6 +42,7 @@ __all__ = [
     "READABLE_LIMIT",
     "dtype_literal",
     "dtype_from_literal",
+    "raw_dtype",
 ]
 
 Import = tuple[str, str, str]
@@ -137,7 +138,7 @@ def from_bytes(
     """
     if order not in ("C", "F"):
         raise ValueError(f"order must be 'C' or 'F', not {order!r}")
-    dt = dtype_from_literal(dtype)
+    dt = raw_dtype(dtype_from_literal(dtype))
     if math.prod(shape) == 0:
         return np.zeros(shape, dtype=dt, order=order)
     # copying the bytearray, not the array: numpy's copy of a structured array
@@ -153,7 +154,7 @@ def scalar_from_bytes(data: bytes | str, dtype: Any) -> np.generic:
     >>> type(x).__name__, x.tobytes()
     ('float32', b'\\x00\\x00\\xc0\\x7f')
     """
-    dt = dtype_from_literal(dtype)
+    dt = raw_dtype(dtype_from_literal(dtype))
     return cast(np.generic, np.frombuffer(bytearray(_decode(data)), dtype=dt).reshape(())[()])
 
 
@@ -249,6 +250,38 @@ def dtype_from_literal(literal: Any) -> np.dtype:
     if isinstance(literal, str):
         return _dtype_from_text(literal)
     return np.dtype(literal)
+
+
+def raw_dtype(dt: np.dtype) -> np.dtype:
+    """``dt`` if raw bytes may be read as it: no field or item holds a reference.
+
+    Items of object fields (and of ``StringDType``) are pointers: bytes read from a file
+    would become pointers to anywhere.  Numpy refuses such dtypes itself, unless their
+    flags were tampered with (a pickled dtype can say it holds no objects while a field
+    does), so the fields are checked here, not the flags alone.  Raises ``TypeError``.
+
+    >>> raw_dtype(np.dtype([('a', '<f8')]))
+    dtype([('a', '<f8')])
+    >>> raw_dtype(np.dtype([('a', 'O')]))
+    Traceback (most recent call last):
+        ...
+    TypeError: raw bytes cannot be read as dtype [('a', 'O')]: its items hold references
+    """
+    if dt.hasobject or _holds_references(dt, 0):
+        raise TypeError(f"raw bytes cannot be read as dtype {dt}: its items hold references")
+    return dt
+
+
+def _holds_references(dt: np.dtype, depth: int) -> bool:
+    if depth > 64:
+        return True  # nested deeper than any dtype written: do not trust it
+    if dt.kind in "OT":
+        return True
+    if dt.subdtype is not None:
+        return _holds_references(dt.subdtype[0], depth + 1)
+    if dt.fields is not None:
+        return any(_holds_references(f[0], depth + 1) for f in dt.fields.values())
+    return False
 
 
 @functools.lru_cache(maxsize=256)

@@ -22,8 +22,9 @@ from itertools import chain
 from typing import Any
 
 from ..errors import UnarchivableError
-from .importable import find_import, pickle_rep
+from .importable import find_import
 from .layout import Cat, Group, flat
+from .plain_reps import payload_nan_rep
 from .repbase import REGISTRY, SUBCLASS_REGISTRY, Build, Context, Import, Layout, Rep
 
 __all__ = ["ATOMS", "LONG_TEXT", "atom_text", "plain_text", "plain_layout", "PLAIN_TYPES"]
@@ -257,8 +258,8 @@ def _float(obj: float, ctx: Context) -> Rep:
         text = "'nan'"
     elif bits == struct.pack(">d", float("-nan")):
         text = "'-nan'"
-    else:  # a NaN with a payload: only pickle keeps every bit
-        return pickle_rep(obj)
+    else:  # a NaN with a payload: rebuilt from its bytes
+        return payload_nan_rep(obj)
     return Rep(lambda kids, al: f"{al[0]}({text})", (), [("builtins", "float")])
 
 

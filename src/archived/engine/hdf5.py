@@ -369,12 +369,12 @@ def _rebuild(data: np.ndarray, entry: dict[str, Any] | None) -> np.ndarray:
 
 
 def _layout(dtype_text: Any, shape: Any, order: Any) -> tuple[np.dtype, tuple[int, ...], bool]:
-    from .arrays import dtype_from_literal
+    from .arrays import dtype_from_literal, raw_dtype
 
     dims = tuple(int(n) for n in shape)
     if str(order) not in ("C", "F") or any(n < 0 for n in dims):
         raise ValueError(f"bad layout {order!r} {dims!r}")
-    return dtype_from_literal(str(dtype_text)), dims, str(order) == "F"
+    return raw_dtype(dtype_from_literal(str(dtype_text))), dims, str(order) == "F"
 
 
 def _from_raw(raw: np.ndarray, dtype: np.dtype, stored_shape: tuple[int, ...]) -> np.ndarray:

@@ -58,6 +58,7 @@ from . import reps_stdlib  # noqa: F401  (registers its handlers)
 from .builtin_reps import ATOMS, atom_text
 from .callrep import register_call
 from .importable import find_import, import_rule, pickle_rep, pickle_rule, repr_rule
+from .plain_reps import dtype_rep
 from .repbase import (
     REGISTRY,
     SUBCLASS_REGISTRY,
@@ -190,6 +191,10 @@ def _numpy(obj: Any, ctx: Context) -> Rep | None:
         return None
     if type(obj) is np.ndarray:
         return _ndarray(obj, ctx, np)
+    if isinstance(obj, np.dtype):
+        return dtype_rep(obj)
+    if isinstance(obj, np.generic) and obj.dtype.hasobject:
+        return None  # a structured scalar holding objects: its bytes are pointers
     if isinstance(obj, np.generic):
         from .arrays import inline_scalar
 

@@ -1,0 +1,239 @@
+"""Source for plain values that have no exact ``repr``: dtypes, odd NaNs, time zones.
+
+Earlier releases fell back to pickle for these.  A pickle cannot be checked without
+running it, so a safe load could not read them; here each becomes a call of a
+constructor a safe load allows (:mod:`archived.load.allowlist`):
+
+* numpy dtypes: ``_dtype('>i8')``, ``_dtype([('x', '<f8'), ('n', '<i4')])``, with
+  ``metadata={...}`` when they carry some, and ``_StringDType(na_object=...)``;
+* a float NaN with a payload: ``_float(_scalar_from_bytes(b'...', '<f8'))``, every bit kept;
+* datetimes and times with a fixed-offset time zone, and the zones themselves:
+  ``_datetime(2020, 1, 2, 0, 0, tzinfo=_timezone(_timedelta(0)))``;
+* ``Decimal`` (also NaN and sNaN, with their payload): ``_Decimal('NaN123')``;
+* ``types.SimpleNamespace(a=1)`` and ``NotImplemented``.
+
+>>> import numpy as np
+>>> dtype_rep(np.dtype('>i8')).build([], ["_dtype"])
+"_dtype('>i8')"
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import math
+import struct
+import types
+from typing import Any
+
+from .importable import pickle_rep
+from .layout import Cat, Group
+from .repbase import REGISTRY, Context, ExprRep, Rep
+
+__all__ = ["dtype_rep", "payload_nan_rep"]
+
+_DTYPE = ("numpy", "dtype")
+
+
+def dtype_rep(dt: Any) -> Rep:
+    """``_dtype(<literal>)`` rebuilding the numpy dtype ``dt`` exactly (pickle if none does).
+
+    >>> import numpy as np
+    >>> dtype_rep(np.dtype([('x', '<f8')])).build([], ["_dtype"])
+    "_dtype([('x', '<f8')])"
+    """
+    import numpy as np
+
+    from .arrays import dtype_literal, is_plain_string_dtype
+
+    if dt.kind == "T" and not is_plain_string_dtype(dt):
+        return _string_dtype_rep(dt)
+    literal = dtype_literal(dt)
+    metadata = dt.metadata
+    try:
+        built = np.dtype(literal, metadata=dict(metadata)) if metadata else np.dtype(literal)
+    except (TypeError, ValueError):  # pragma: no cover - dtype_literal round-trips
+        return pickle_rep(dt)
+    if not _identical_dtypes(built, dt):
+        return pickle_rep(dt)  # e.g. metadata on a field: no literal says it
+    text = repr(literal)
+    if not metadata:
+        return Rep(
+            lambda kids, al: f"{al[0]}({text})",
+            (),
+            [_DTYPE],
+            layout=lambda parts, al: Group(f"{al[0]}(", [_literal_layout(literal)], ")"),
+        )
+    return Rep(
+        lambda kids, al: f"{al[0]}({text}, metadata={kids[0]})",
+        [dict(metadata)],
+        [_DTYPE],
+        lambda i: ".metadata",
+        lambda parts, al: Group(
+            f"{al[0]}(", [_literal_layout(literal), Cat("metadata=", parts[0])], ")"
+        ),
+    )
+
+
+def _literal_layout(value: Any) -> Any:
+    """The layout of a literal of lists, tuples, dicts and atoms: displays may break."""
+    if isinstance(value, list):
+        return Group("[", [_literal_layout(v) for v in value], "]")
+    if isinstance(value, tuple):
+        return Group("(", [_literal_layout(v) for v in value], ")", one=True)
+    if isinstance(value, dict):
+        return Group("{", [Cat(f"{k!r}: ", _literal_layout(v)) for k, v in value.items()], "}")
+    return repr(value)
+
+
+def _identical_dtypes(x: Any, y: Any, depth: int = 0) -> bool:
+    """Same dtype in every respect numpy keeps: type, layout, byte order, metadata."""
+    if (
+        type(x) is not type(y)
+        or x != y
+        or x.str != y.str
+        or x.itemsize != y.itemsize
+        or x.isalignedstruct != y.isalignedstruct
+        or x.fields != y.fields
+        or x.metadata != y.metadata
+        or depth > 64
+    ):
+        return False
+    if x.subdtype is not None:
+        return _identical_dtypes(x.subdtype[0], y.subdtype[0], depth + 1)
+    if x.fields is not None:
+        return all(
+            _identical_dtypes(x.fields[name][0], y.fields[name][0], depth + 1) for name in x.names
+        )
+    return True
+
+
+def _string_dtype_rep(dt: Any) -> Rep:
+    """``StringDType`` with a missing-value object or ``coerce=False``."""
+    has_na = hasattr(dt, "na_object")
+    coerce = "" if dt.coerce else ", coerce=False"
+
+    def build(kids: list[str], aliases: list[str]) -> str:
+        args = f"na_object={kids[0]}{coerce}" if has_na else coerce[2:]
+        return f"{aliases[0]}({args})"
+
+    return Rep(
+        build,
+        [dt.na_object] if has_na else [],
+        [("numpy.dtypes", "StringDType")],
+        lambda i: ".na_object",
+    )
+
+
+def payload_nan_rep(x: float) -> Rep:
+    """A NaN whose bits Python's ``float('nan')`` does not give: rebuilt from its bytes.
+
+    >>> import struct
+    >>> odd = struct.unpack('<d', struct.pack('<Q', 0x7FF8000000000001))[0]
+    >>> print(payload_nan_rep(odd).build([], ["_float", "_scalar_from_bytes"]))
+    _float(_scalar_from_bytes(b'\\x01\\x00\\x00\\x00\\x00\\x00\\xf8\\x7f', '<f8'))
+    """
+    text = repr(struct.pack("<d", x))
+    return Rep(
+        lambda kids, al: f"{al[0]}({al[1]}({text}, '<f8'))",
+        (),
+        [("builtins", "float"), ("archived.arrays", "scalar_from_bytes")],
+    )
+
+
+# --------------------------------------------------------------------------- datetime
+
+
+def _timezone(tz: datetime.timezone, ctx: Context) -> Rep:
+    offset = tz.utcoffset(None)
+    name = tz.tzname(None)
+    # a zone created without a name reports one made from its offset ('UTC+01:00')
+    named = name != datetime.timezone(offset).tzname(None)
+    children: list[Any] = [offset, name] if named else [offset]
+    return Rep(
+        lambda kids, al: f"{al[0]}({', '.join(kids)})",
+        children,
+        [("datetime", "timezone")],
+        lambda i: (".utcoffset()", ".tzname()")[i],
+    )
+
+
+def _aware(fields: str, obj: datetime.datetime | datetime.time) -> Rep:
+    fold = ", fold=1" if obj.fold else ""
+    return Rep(
+        lambda kids, al: f"{al[0]}({fields}, tzinfo={kids[0]}{fold})",
+        [obj.tzinfo],
+        [(type(obj).__module__, type(obj).__name__)],
+        lambda i: ".tzinfo",
+    )
+
+
+def _datetime(obj: datetime.datetime, ctx: Context) -> Rep | None:
+    if obj.tzinfo is None:
+        return None  # its repr is exact
+    fields = [obj.year, obj.month, obj.day, obj.hour, obj.minute]
+    return _aware(", ".join(map(str, fields + _seconds(obj))), obj)
+
+
+def _time(obj: datetime.time, ctx: Context) -> Rep | None:
+    if obj.tzinfo is None:
+        return None
+    return _aware(", ".join(map(str, [obj.hour, obj.minute, *_seconds(obj)])), obj)
+
+
+def _seconds(obj: datetime.datetime | datetime.time) -> list[int]:
+    """Seconds and microseconds as ``repr`` writes them: trailing zeros left out."""
+    if obj.microsecond:
+        return [obj.second, obj.microsecond]
+    return [obj.second] if obj.second else []
+
+
+# --------------------------------------------------------------------------- others
+
+
+def _decimal(obj: decimal.Decimal, ctx: Context) -> Rep:
+    # str() is exact for every Decimal, NaN and sNaN payloads included; repr would be
+    # the same text, but a NaN never equals itself, so the repr rule refuses it
+    return ExprRep(f"_Decimal({str(obj)!r})", [("decimal", "Decimal", "_Decimal")])
+
+
+def _namespace(obj: types.SimpleNamespace, ctx: Context) -> Rep | None:
+    names = list(vars(obj))
+    if not all(isinstance(n, str) and n.isidentifier() for n in names):
+        return None
+    return Rep(
+        lambda kids, al: (
+            f"{al[0]}({', '.join(f'{n}={k}' for n, k in zip(names, kids, strict=True))})"
+        ),
+        [vars(obj)[n] for n in names],
+        [("types", "SimpleNamespace")],
+        lambda i: f".{names[i]}",
+    )
+
+
+def _not_implemented(obj: Any, ctx: Context) -> Rep:
+    return Rep(lambda kids, al: al[0], (), [("builtins", "NotImplemented")])
+
+
+def is_payload_nan(x: float) -> bool:
+    """Whether ``x`` is a NaN other than the two Python writes as ``nan`` and ``-nan``.
+
+    >>> is_payload_nan(float('nan')), is_payload_nan(1.0)
+    (False, False)
+    """
+    if not math.isnan(x):
+        return False
+    bits = struct.pack(">d", x)
+    return bits not in (struct.pack(">d", math.nan), struct.pack(">d", -math.nan))
+
+
+REGISTRY.update(
+    {
+        datetime.timezone: _timezone,
+        datetime.datetime: _datetime,
+        datetime.time: _time,
+        decimal.Decimal: _decimal,
+        types.SimpleNamespace: _namespace,
+        type(NotImplemented): _not_implemented,
+    }
+)
