@@ -15,6 +15,9 @@ EXAMPLES = [
     errors.InvalidNameError("1x", "not a Python identifier"),
     errors.InvalidOptionError("mode", "a", ("r", "w")),
     errors.UnsafeArchiveError(4, "call of 'open'"),
+    errors.BudgetExceededError(
+        2, "a list of 9 elements, more than max_elements=8", "max_elements"
+    ),
     errors.ReadOnlyError(),
     errors.StoreNotFoundError("/nowhere"),
     errors.DamagedEntryError("x_1", "truncated HDF5 file"),

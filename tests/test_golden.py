@@ -115,7 +115,7 @@ def test_plain_values_0_1_0_pickled_are_written_as_the_pinned_source_without_pic
 
 
 @pytest.mark.skipif(NUMPY_1, reason="pinned for numpy 2 (StringDType, numpy.bool)")
-@pytest.mark.parametrize("safe", [False])
+@pytest.mark.parametrize("safe", [False, True])
 def test_the_pinned_plain_source_loads_to_the_same_values(plain, safe):
     restored = restore((DATA / "plain_source.txt").read_text(), safe=safe)
     assert list(restored) == list(plain)

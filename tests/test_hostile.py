@@ -80,33 +80,33 @@ HOSTILE = [
     (
         "unpickles_os_system",
         "from pickle import loads as _l\nx = _l({payload!r})\n",
-        "pickle payload naming '",
+        "a pickle payload (unpickling can run any code",
     ),
     (
         "unpickles_os_system_through_the_memo",
         "from pickle import loads as _l\nx = _l({memo_payload!r})\n",
-        "naming 'os.system'",
+        "a pickle payload",
     ),
     (
         "unpickles_a_global_named_indirectly",
         "from pickle import loads as _l\nx = _l({dup_payload!r})\n",
-        "naming a global indirectly",
+        "a pickle payload",
     ),
     (
         "unpickles_through_the_extension_registry",
         "from pickle import loads as _l\nx = _l(b'\\x80\\x02\\x82\\x01.')\n",
-        "EXT1",
+        "a pickle payload",
     ),
     (
         "unpickles_builtins_print",
         "from pickle import loads as _l\nx = _l({print_payload!r})\n",
-        "naming 'builtins.print'",
+        "a pickle payload",
     ),
     (
         "unpickles_a_100_gb_bytearray",
         "from pickle import loads as _l\n"
         "x = _l(b'cbuiltins\\nbytearray\\n(I100000000000\\ntR.')\n",
-        "bytearray() of a int",
+        "a pickle payload",
     ),
     ("loads_with_numpy_load", "from numpy import load as _l\nx = _l({victim!r})\n", "numpy.load"),
     ("saves_with_numpy_save", "import numpy as _np\nx = _np.save({out!r}, 1)\n", "numpy.save"),
@@ -223,16 +223,18 @@ def test_a_compressed_hdf5_bomb_is_refused_before_its_data_is_read(tmp_path):
         )
     assert bomb.stat().st_size < 1_000_000  # 800 GB of zeros in a small file
     src = "from archived.arrays import load_array as _l\nx = _l('bomb.h5', 'a0')\n"
-    with pytest.raises(UnsafeArchiveError, match="array 'a0' in 'bomb.h5' of 800000000000 bytes"):
+    with pytest.raises(UnsafeArchiveError, match="which the file's index does not describe"):
         restore(src, safe=True, datadir=tmp_path)
 
 
 def test_an_indexed_array_above_max_bytes_is_refused_before_reading(tmp_path):
     a = Archive(array_threshold=10, datafile=tmp_path / "d.h5")
-    a.insert(x=np.arange(100.0))
+    a.insert(x=np.arange(1e6))
     src = str(a)
-    with pytest.raises(UnsafeArchiveError, match="of 800 bytes .more than max_bytes=100"):
-        evaluate(src, datadir=tmp_path, max_bytes=100)
+    with pytest.raises(
+        UnsafeArchiveError, match=r"of 8000000 bytes.* more than max_bytes=100000\b"
+    ):
+        evaluate(src, datadir=tmp_path, max_bytes=100_000)
 
 
 @pytest.mark.parametrize("section", ["info", "value"])

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import (
     ArchiveError,
+    BudgetExceededError,
     CommitError,
     CommitPermissionError,
     CommitTimeout,
@@ -42,6 +43,7 @@ if TYPE_CHECKING:  # what type checkers see; at run time these load on first use
     from .cache.decorator import archived
     from .cache.sweeps import sweep, sweep_status
     from .engine.archive import Archive, get_imports, repr_
+    from .load.budget import Limits
     from .load.restore import restore
     from .store.dataset import DataSet
     from .store.integrity import repair, verify
@@ -52,6 +54,7 @@ from ._version import __version__
 _LAZY: dict[str, str] = {
     "Archive": "engine.archive",
     "restore": "load.restore",
+    "Limits": "load.budget",
     "repr_": "engine.archive",
     "get_imports": "engine.archive",
     "DataSet": "store.dataset",
@@ -64,6 +67,7 @@ _LAZY: dict[str, str] = {
 
 __all__ = [
     "ArchiveError",
+    "BudgetExceededError",
     "CommitError",
     "CommitPermissionError",
     "CommitTimeout",
@@ -89,6 +93,7 @@ __all__ = [
     # the lazily loaded names of _LAZY, spelled out so linters and type checkers see them
     "Archive",
     "restore",
+    "Limits",
     "repr_",
     "get_imports",
     "DataSet",

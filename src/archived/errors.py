@@ -27,6 +27,7 @@ __all__ = [
     "InvalidNameError",
     "InvalidOptionError",
     "UnsafeArchiveError",
+    "BudgetExceededError",
     "ReadOnlyError",
     "StoreNotFoundError",
     "DamagedEntryError",
@@ -155,6 +156,34 @@ class UnsafeArchiveError(ArchiveError, ValueError):
         self.construct = construct
         where = f"line {line}: " if line is not None else ""
         super().__init__(f"unsafe archive: {where}{construct} is not allowed in a safe load")
+
+    def at_line(self, line: int) -> UnsafeArchiveError:
+        """The same refusal, naming ``line`` of the source.
+
+        >>> str(UnsafeArchiveError(None, "call of 'open'").at_line(2))
+        "unsafe archive: line 2: call of 'open' is not allowed in a safe load"
+        """
+        return UnsafeArchiveError(line, self.construct)
+
+
+class BudgetExceededError(UnsafeArchiveError):
+    """A safe load would do more work than one of its budgets allows.
+
+    ``budget`` names it (``'max_bytes'``, ``'max_elements'``, ``'max_depth'`` or
+    ``'max_digits'``); the message says how to raise it.
+
+    >>> err = BudgetExceededError(None, "a list of 9 elements (more than max_elements=8)",
+    ...     "max_elements")
+    >>> err.budget, isinstance(err, UnsafeArchiveError)
+    ('max_elements', True)
+    """
+
+    def __init__(self, line: int | None, construct: str, budget: str) -> None:
+        self.budget = budget
+        super().__init__(line, construct)
+
+    def at_line(self, line: int) -> BudgetExceededError:
+        return BudgetExceededError(line, self.construct, self.budget)
 
 
 class ReadOnlyError(ArchiveError, ValueError):

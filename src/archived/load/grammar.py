@@ -1,13 +1,23 @@
-"""The grammar of archive source, checked statically for a safe load.
+"""The grammar of archive source, checked before a safe load evaluates anything.
 
 :class:`Checker` walks a parsed archive statement by statement and refuses, with
 :class:`~archived.errors.UnsafeArchiveError` naming the line and the construct, anything
-outside what :mod:`archived.engine.archive` writes (see its module docstring).  It imports and
-evaluates nothing: it knows which names are bound when, and to what kind of thing (data,
-an import of ``module.name``, a parameter, a scoped function), which is enough to check
-every call against the allow-list of :class:`~archived.load.allowlist.Policy`.
+outside what :mod:`archived.engine.archive` writes (see its module docstring).  It imports
+nothing but modules of the allow-list, and evaluates nothing: it knows which names are
+bound when, and to what kind of thing (data, an import of ``module.name``, a parameter, a
+scoped function), which is enough to check every call against the allow-list of
+:class:`~archived.load.allowlist.Policy`.
 
->>> import ast
+The checker also leaves the tree in the few shapes the evaluator
+(:mod:`archived.load.evaluator`) knows:
+
+* signed numbers and complex literals (``-1.5``, ``1+2j``) become constants;
+* displays holding only short constants become :class:`LiteralList`,
+  :class:`LiteralTuple`, :class:`LiteralSet` or :class:`LiteralDict`, and calls of an
+  imported name with such arguments :class:`LiteralCall`, built in one step;
+* strings and bytes longer than :data:`~archived.load.guards.SMALL_TEXT` become
+  :class:`LongText`, whose size the evaluator charges to the budget.
+
 >>> from archived.load.allowlist import Policy
 >>> Checker(Policy()).module(ast.parse("from builtins import set as _s\\nx = _s()\\n"))
 >>> Checker(Policy()).module(ast.parse("x = [i for i in y]"))
@@ -19,15 +29,54 @@ archived.errors.UnsafeArchiveError: unsafe archive: line 1: list comprehension i
 from __future__ import annotations
 
 import ast
+import functools
+from typing import Any
 
 from ..errors import UnsafeArchiveError
-from .allowlist import DEFAULT_MODULES, Policy
-from .safepickle import pickle_refusal
+from .allowlist import Policy
+from .budget import Budget, Limits
+from .guards import SMALL_TEXT
 
-__all__ = ["Checker", "MAX_NESTING", "construct", "refuse", "import_refusal"]
+__all__ = [
+    "Checker",
+    "MAX_NESTING",
+    "construct",
+    "refuse",
+    "LiteralList",
+    "LiteralTuple",
+    "LiteralSet",
+    "LiteralDict",
+    "LiteralCall",
+    "LongText",
+]
 
 # Generated source nests at most codegen.MAX_DEPTH (40) levels; refuse anything far deeper.
 MAX_NESTING = 100
+
+
+class LiteralList(ast.List):
+    """A list display of short constants only."""
+
+
+class LiteralTuple(ast.Tuple):
+    """A tuple display of constants and such tuples only: the compiler folds it."""
+
+
+class LiteralSet(ast.Set):
+    """A set display of short constants only."""
+
+
+class LiteralDict(ast.Dict):
+    """A dict display whose keys and values are short constants only."""
+
+
+class LiteralCall(ast.Call):
+    """A call of an imported constructor with short constants as arguments only."""
+
+
+class LongText(ast.Constant):
+    """A str or bytes constant longer than ``SMALL_TEXT``: its size is charged."""
+
 
 _CONSTRUCTS: dict[type, str] = {
     ast.Lambda: "lambda",
@@ -75,7 +124,16 @@ def construct(node: ast.AST) -> str:
     return _CONSTRUCTS.get(type(node), f"{type(node).__name__} node")
 
 
-def _is_cleanup(stmt: ast.stmt) -> bool:
+def refuse(node: ast.AST | None, construct: str) -> UnsafeArchiveError:
+    """The error refusing ``construct`` at the line of ``node`` (raise it).
+
+    >>> str(refuse(ast.parse("\\nx = y").body[0], "name 'y'"))
+    "unsafe archive: line 2: name 'y' is not allowed in a safe load"
+    """
+    return UnsafeArchiveError(getattr(node, "lineno", None), construct)
+
+
+def is_cleanup(stmt: ast.stmt) -> bool:
     """``if __name__ == 'builtins': del __builtins__`` exactly, as codegen writes it."""
     return (
         isinstance(stmt, ast.If)
@@ -96,19 +154,10 @@ def _is_cleanup(stmt: ast.stmt) -> bool:
     )
 
 
-def refuse(node: ast.AST | None, construct: str) -> UnsafeArchiveError:
-    """The error refusing ``construct`` at the line of ``node`` (raise it).
-
-    >>> str(refuse(ast.parse("\\nx = y").body[0], "name 'y'"))
-    "unsafe archive: line 2: name 'y' is not allowed in a safe load"
-    """
-    return UnsafeArchiveError(getattr(node, "lineno", None), construct)
-
-
 class _Bound:
     """What a name holds, as far as the check knows: data, an import, a scoped function."""
 
-    __slots__ = ("kind", "module", "path", "params", "calls")
+    __slots__ = ("kind", "module", "path", "params", "calls", "callable")
 
     def __init__(
         self,
@@ -122,11 +171,14 @@ class _Bound:
         self.path = path
         self.params = params or []
         self.calls: list[tuple[str, tuple[str, ...], ast.AST]] = []  # def: callee params
+        self.callable = False  # an import found to be an allow-listed constructor
 
 
+_Constant = ast.Constant
 _VALUE = _Bound("value")
 _PARAM = _Bound("param")
 Names = dict[str, _Bound]
+_NUMBER = (int, float, complex)
 
 
 class Checker:
@@ -134,7 +186,8 @@ class Checker:
 
     Calls are checked statically: a callee must be an import (or an attribute of one)
     naming an allow-listed constructor; inside a scoped function a callee may be a
-    parameter, and the call site must then pass such an import for it.
+    parameter, and the call site must then pass such an import for it.  Int literals
+    may have at most ``budget.max_digits`` digits.
 
     >>> from archived.load.allowlist import Policy
     >>> Checker(Policy()).module(ast.parse("import numpy as _np\\nx = _np.load('f')"))
@@ -143,34 +196,53 @@ class Checker:
     archived.errors.UnsafeArchiveError: unsafe archive: line 2: import of numpy.load ...
     """
 
-    def __init__(self, policy: Policy) -> None:
+    def __init__(self, policy: Policy, budget: Budget | None = None) -> None:
         self.policy = policy
+        self.budget = budget if budget is not None else Limits().budget(0)
         self.bound: Names = {}
         self.current: _Bound | None = None  # the scoped function being checked
+        self.int_bound = _int_bound(self.budget.max_digits)  # int literals lie strictly inside
+        self.checks: dict[type, Any] = {
+            ast.Name: self.name_use,
+            ast.List: self.sequence,
+            ast.Tuple: self.sequence,
+            ast.Set: self.sequence,
+            ast.Dict: self.dict_,
+            ast.Attribute: self.attribute,
+            ast.Call: self.call,
+            ast.UnaryOp: self.unary,
+            ast.BinOp: self.binary,
+        }
 
     def module(self, tree: ast.Module) -> None:
+        """Check every statement of ``tree`` (and leave it in the evaluator's shapes)."""
         for stmt in tree.body:
-            self.statement(stmt)
+            try:
+                self.statement(stmt)
+            except UnsafeArchiveError as err:
+                if err.line is None:
+                    raise err.at_line(stmt.lineno) from None
+                raise
 
     def statement(self, stmt: ast.stmt) -> None:
-        if isinstance(stmt, ast.ImportFrom):
+        if isinstance(stmt, ast.Assign):
+            self.assign(stmt)
+        elif isinstance(stmt, ast.ImportFrom):
             self.import_from(stmt)
         elif isinstance(stmt, ast.Import):
             self.import_(stmt)
-        elif isinstance(stmt, ast.Assign):
-            self.assign(stmt)
         elif isinstance(stmt, ast.FunctionDef):
             self.function(stmt)
         elif isinstance(stmt, ast.Delete):
             for target in stmt.targets:
                 if not isinstance(target, ast.Name):
                     raise refuse(stmt, f"del of {construct(target)}")
-                self.name(target, target.id, self.bound)
+                self.lookup(target, target.id, self.bound)
                 del self.bound[target.id]
-        elif _is_cleanup(stmt):
-            pass
-        else:
+        elif not is_cleanup(stmt):
             raise refuse(stmt, construct(stmt))
+
+    # ----------------------------------------------------------------- statements
 
     def import_from(self, stmt: ast.ImportFrom) -> None:
         module = stmt.module or ""
@@ -181,7 +253,7 @@ class Checker:
             if alias.name == "*":
                 raise refuse(stmt, f"star import from {module!r}")
             if not self.policy.allowed_import(module, alias.name):
-                raise refuse(stmt, import_refusal(module, alias.name))
+                raise refuse(stmt, f"import of {module}.{alias.name}")
             self.bind(stmt, alias.asname or alias.name, _Bound("import", module, (alias.name,)))
 
     def import_(self, stmt: ast.Import) -> None:
@@ -193,7 +265,7 @@ class Checker:
 
     def check_module(self, stmt: ast.stmt, module: str) -> None:
         if not self.policy.module_allowed(module):
-            raise refuse(stmt, import_refusal(module, None))
+            raise refuse(stmt, self.policy.refusal_of_module(module))
 
     def assign(self, stmt: ast.Assign) -> None:
         if len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name):
@@ -201,10 +273,10 @@ class Checker:
         value = stmt.value
         func = value.func if isinstance(value, ast.Call) else None
         scoped = self.bound.get(func.id) if isinstance(func, ast.Name) else None
-        if isinstance(value, ast.Call) and scoped is not None and scoped.kind == "def":
-            self.scoped_call(value, scoped)
+        if scoped is not None and scoped.kind == "def":
+            self.scoped_call(value, scoped)  # type: ignore[arg-type]
         else:
-            self.expr(value, self.bound, 0)
+            stmt.value = self.expr(value, self.bound, 0)
         self.bind(stmt, stmt.targets[0].id, _VALUE)
 
     def function(self, stmt: ast.FunctionDef) -> None:
@@ -225,17 +297,19 @@ class Checker:
             raise refuse(stmt, f"function {stmt.name!r} beyond the scoped form (def f(a): ...)")
         if len(stmt.body) != 1 or not isinstance(stmt.body[0], ast.Return):
             raise refuse(stmt, f"function {stmt.name!r} whose body is not one return")
-        body = stmt.body[0].value
-        if body is None:
+        ret = stmt.body[0]
+        if ret.value is None:
             raise refuse(stmt, f"function {stmt.name!r} returning nothing")
         params = [arg.arg for arg in a.args]
+        if len(set(params)) != len(params):
+            raise refuse(stmt, f"function {stmt.name!r} with a parameter named twice")
         local: Names = {}
         for p in params:
             self.bind(stmt, p, _PARAM, local)
         scoped = _Bound("def", params=params)
         self.current = scoped
         try:
-            self.expr(body, local, 0)
+            ret.value = self.expr(ret.value, local, 0)
         finally:
             self.current = None
         self.bind(stmt, stmt.name, scoped)
@@ -253,91 +327,102 @@ class Checker:
             given[kw.arg] = kw.value
         if sorted(given) != sorted(params):
             raise refuse(call, f"call of a scoped function with arguments {list(given)}")
-        for arg in given.values():
-            self.expr(arg, self.bound, 1)
+        call.args = [self.expr(a, self.bound, 1) for a in call.args]
+        for kw in call.keywords:
+            kw.value = given[kw.arg] = self.expr(kw.value, self.bound, 1)  # type: ignore[index]
+        given.update(zip(params, call.args, strict=False))
         for param, attrs, node in scoped.calls:
             self.callee(node, given[param], attrs)
 
-    def expr(self, node: ast.expr, names: Names, depth: int) -> None:
+    # ----------------------------------------------------------------- expressions
+
+    def expr(self, node: ast.expr, names: Names, depth: int) -> ast.expr:
+        """Check ``node``; return it, or the constant it folds into."""
+        if node.__class__ is ast.Constant:
+            self.constant(node)
+            return node
         if depth > MAX_NESTING:
             raise refuse(node, f"expression nested deeper than {MAX_NESTING} levels")
-        depth += 1
-        if isinstance(node, ast.Constant):
-            return
-        if isinstance(node, ast.Name):
-            if self.name(node, node.id, names).kind == "def":
-                raise refuse(node, f"use of the scoped function {node.id!r} as a value")
-        elif isinstance(node, ast.UnaryOp):
-            if not isinstance(node.op, (ast.USub, ast.UAdd)):
-                raise refuse(node, f"operator {type(node.op).__name__}")
-            if not isinstance(node.operand, (ast.Constant, ast.Name)):
-                raise refuse(node, "sign of anything but a number or a name")
-            self.expr(node.operand, names, depth)
-        elif isinstance(node, ast.BinOp):
-            self.complex_literal(node)
-        elif isinstance(node, (ast.List, ast.Tuple, ast.Set)):
-            for elt in node.elts:
-                self.expr(elt, names, depth)
-        elif isinstance(node, ast.Dict):
-            for key, value in zip(node.keys, node.values, strict=True):
-                if key is None:
-                    raise refuse(node, "'**' unpacking in a dict")
-                self.expr(key, names, depth)
-                self.expr(value, names, depth)
-        elif isinstance(node, ast.Attribute):
-            if node.attr.startswith("__"):
-                raise refuse(node, f"attribute {node.attr!r}")
-            root = names.get(node.value.id) if isinstance(node.value, ast.Name) else None
-            if root is not None and root.kind == "import" and not root.path:
-                if not self.policy.allowed_import(root.module, node.attr):  # a module's name
-                    raise refuse(node, import_refusal(root.module, node.attr))
-            self.expr(node.value, names, depth)
-        elif isinstance(node, ast.Call):
-            self.call(node, names, depth)
-        else:
+        check = self.checks.get(node.__class__)
+        if check is None:
             raise refuse(node, construct(node))
+        return check(node, names, depth + 1)  # type: ignore[no-any-return]
 
-    def call(self, node: ast.Call, names: Names, depth: int) -> None:
-        self.expr(node.func, names, depth)  # names what it is: a lambda, a subscript, ...
-        attrs, root = _chain(node.func)
-        if root is None:
-            raise refuse(node, f"call of a computed value ({ast.unparse(node.func)[:40]})")
-        bound = names[root.id]
-        if bound.kind == "param" and self.current is not None:
-            self.current.calls.append((root.id, attrs, node))
-        else:
-            self.callee(node, root, attrs, names)
-        for arg in node.args:
-            self.expr(arg, names, depth)
-        for kw in node.keywords:
-            if kw.arg is None:
-                raise refuse(node, "'**' argument")
-            self.expr(kw.value, names, depth)
+    def constant(self, node: ast.Constant) -> bool:
+        """Check a constant; mark long text; True if it is a short one."""
+        value: Any = node.value
+        tp = value.__class__
+        if tp is int:
+            if not -self.int_bound < value < self.int_bound:
+                self.budget.check_int(value, "an int literal")
+        elif tp is str or tp is bytes:
+            if len(value) > SMALL_TEXT:
+                node.__class__ = LongText
+                return False
+        return True
 
-    def callee(
-        self, node: ast.AST, func: ast.expr, attrs: tuple[str, ...], names: Names | None = None
-    ) -> None:
-        """Refuse unless ``func`` plus ``attrs`` names an allow-listed constructor."""
-        more, root = _chain(func)
-        bound = (names or self.bound).get(root.id) if root is not None else None
-        text = ".".join([ast.unparse(func), *attrs])[:60]
-        if bound is None or bound.kind != "import":
-            raise refuse(node, f"call of {text!r} (a value, not an imported constructor)")
-        path = (*bound.path, *more, *attrs)
-        if not self.policy.static_callable(bound.module, path):
-            dotted = ".".join([bound.module, *path])
-            raise refuse(node, f"call of {dotted!r} (not an allow-listed constructor)")
-        if (bound.module, path) == ("pickle", ("loads",)) and not self.policy.allow_pickle:
-            arg = node.args[0] if isinstance(node, ast.Call) and node.args else None
-            payload = arg.value if isinstance(arg, ast.Constant) else None
-            refusal = pickle_refusal(payload, self.policy)
-            if refusal is not None:
-                raise refuse(node, refusal)
+    def name_use(self, node: ast.Name, names: Names, depth: int) -> ast.expr:
+        if self.lookup(node, node.id, names).kind == "def":
+            raise refuse(node, f"use of the scoped function {node.id!r} as a value")
+        return node
 
-    def complex_literal(self, node: ast.BinOp) -> None:
+    def sequence(self, node: ast.List | ast.Tuple | ast.Set, names: Names, depth: int) -> ast.expr:
+        elts = node.elts
+        literal = self.exprs(elts, names, depth)
+        if node.__class__ is ast.Tuple:
+            # the compiler makes one object of equal constant tuples, nested ones too
+            if all(e.__class__ in _TUPLE_PARTS for e in elts):
+                node.__class__ = LiteralTuple
+        elif literal:
+            node.__class__ = _LITERAL[node.__class__]
+        return node
+
+    def exprs(self, elts: list[ast.expr], names: Names, depth: int) -> bool:
+        """Check the items of a display or call in place; True if all are short constants."""
+        literal = True
+        bound = self.int_bound
+        for i, elt in enumerate(elts):
+            if elt.__class__ is _Constant:
+                value: Any = elt.value  # type: ignore[attr-defined]
+                tp = value.__class__
+                if tp is float or (tp is int and -bound < value < bound):
+                    continue  # the commonest items, checked inline
+                literal = self.constant(elt) and literal  # type: ignore[arg-type]
+            else:
+                elts[i] = elt = self.expr(elt, names, depth)
+                literal = literal and elt.__class__ is _Constant
+        return literal
+
+    def dict_(self, node: ast.Dict, names: Names, depth: int) -> ast.expr:
+        if None in node.keys:
+            raise refuse(node, "'**' unpacking in a dict")
+        literal = self.exprs(node.keys, names, depth)  # type: ignore[arg-type]
+        literal = self.exprs(node.values, names, depth) and literal
+        if literal:
+            node.__class__ = LiteralDict
+        return node
+
+    def unary(self, node: ast.UnaryOp, names: Names, depth: int) -> ast.expr:
+        if not isinstance(node.op, (ast.USub, ast.UAdd)):
+            raise refuse(node, f"operator {type(node.op).__name__}")
+        operand = node.operand
+        if operand.__class__ is ast.Name:
+            self.name_use(operand, names, depth)  # its value is checked when evaluated
+            return node
+        if operand.__class__ is not ast.Constant:
+            raise refuse(node, "sign of anything but a number or a name")
+        value = operand.value
+        if value.__class__ not in _NUMBER:
+            raise refuse(node, f"sign of a {type(value).__qualname__}")
+        self.constant(operand)
+        return _folded(node, -value if isinstance(node.op, ast.USub) else +value)
+
+    def binary(self, node: ast.BinOp, names: Names, depth: int) -> ast.expr:
+        """Only complex literals (``1+2j``, ``-0.5-1j``), folded into their value."""
         left, right = node.left, node.right
+        sign = 1
         if isinstance(left, ast.UnaryOp) and isinstance(left.op, ast.USub):
-            left = left.operand
+            left, sign = left.operand, -1
         ok = (
             isinstance(node.op, (ast.Add, ast.Sub))
             and isinstance(left, ast.Constant)
@@ -347,8 +432,69 @@ class Checker:
         )
         if not ok:
             raise refuse(node, f"operator {type(node.op).__name__} (only complex literals a+bj)")
+        self.constant(left)  # type: ignore[arg-type]
+        real: Any = left.value  # type: ignore[attr-defined]
+        imag: Any = right.value  # type: ignore[attr-defined]
+        return _folded(node, sign * real + (imag if isinstance(node.op, ast.Add) else -imag))
 
-    def name(self, node: ast.AST, name: str, names: Names) -> _Bound:
+    def attribute(self, node: ast.Attribute, names: Names, depth: int) -> ast.expr:
+        if node.attr.startswith("__"):
+            raise refuse(node, f"attribute {node.attr!r}")
+        root = names.get(node.value.id) if isinstance(node.value, ast.Name) else None
+        if root is not None and root.kind == "import" and not root.path:
+            if not self.policy.allowed_import(root.module, node.attr):  # a module's name
+                raise refuse(node, f"import of {root.module}.{node.attr}")
+        node.value = self.expr(node.value, names, depth)
+        return node
+
+    def call(self, node: ast.Call, names: Names, depth: int) -> ast.expr:
+        func = node.func
+        bound = names.get(func.id) if func.__class__ is ast.Name else None  # type: ignore[attr-defined]
+        if bound is not None and bound.kind == "import" and bound.callable:
+            pass  # a constructor this check allowed already (the common case)
+        else:
+            node.func = self.expr(func, names, depth)  # names what it is: a lambda, ...
+            attrs, root = _chain(node.func)
+            if root is None:
+                raise refuse(node, f"call of a computed value ({ast.unparse(node.func)[:40]})")
+            bound = names[root.id]
+            if bound.kind == "param" and self.current is not None:
+                self.current.calls.append((root.id, attrs, node))
+            else:
+                self.callee(node, root, attrs, names)
+        literal = self.exprs(node.args, names, depth) if node.args else True
+        for kw in node.keywords:
+            if kw.arg is None:
+                raise refuse(node, "'**' argument")
+            value = kw.value
+            if value.__class__ is _Constant:
+                literal = self.constant(value) and literal  # type: ignore[arg-type]
+            else:
+                kw.value = value = self.expr(value, names, depth)
+                literal = literal and value.__class__ is _Constant
+        if literal and node.func.__class__ is ast.Name:
+            node.__class__ = LiteralCall
+        return node
+
+    def callee(
+        self, node: ast.AST, func: ast.expr, attrs: tuple[str, ...], names: Names | None = None
+    ) -> None:
+        """Refuse unless ``func`` plus ``attrs`` names an allow-listed constructor."""
+        more, root = _chain(func)
+        bound = (names or self.bound).get(root.id) if root is not None else None
+        if bound is None or bound.kind != "import":
+            text = ".".join([ast.unparse(func), *attrs])[:60]
+            raise refuse(node, f"call of {text!r} (a value, not an imported constructor)")
+        path = (*bound.path, *more, *attrs)
+        if not self.policy.static_callable(bound.module, path):
+            dotted = ".".join([bound.module, *path])
+            raise refuse(node, f"call of {dotted!r} (not an allow-listed constructor)")
+        if not more and not attrs:
+            bound.callable = True
+
+    # ----------------------------------------------------------------- names
+
+    def lookup(self, node: ast.AST, name: str, names: Names) -> _Bound:
         if name.startswith("__"):
             raise refuse(node, f"dunder name {name!r}")
         bound = names.get(name)
@@ -362,6 +508,19 @@ class Checker:
         (self.bound if names is None else names)[name] = bound
 
 
+_LITERAL: dict[type, type] = {ast.List: LiteralList, ast.Set: LiteralSet}
+_TUPLE_PARTS = (ast.Constant, LongText, LiteralTuple)
+
+
+@functools.lru_cache(maxsize=8)
+def _int_bound(digits: int) -> int:
+    return 10**digits
+
+
+def _folded(node: ast.expr, value: Any) -> ast.Constant:
+    return ast.copy_location(ast.Constant(value), node)
+
+
 def _chain(node: ast.expr) -> tuple[tuple[str, ...], ast.Name | None]:
     """``a.b.c`` -> (('b', 'c'), Name a); anything not rooted at a name -> ((), None)."""
     attrs: list[str] = []
@@ -371,14 +530,3 @@ def _chain(node: ast.expr) -> tuple[tuple[str, ...], ast.Name | None]:
     if not isinstance(node, ast.Name):
         return (), None
     return tuple(reversed(attrs)), node
-
-
-def import_refusal(module: str, name: str | None) -> str:
-    """Words refusing ``import module`` (``name`` None) or ``from module import name``.
-
-    >>> import_refusal("os", None)
-    "import of module 'os' (not in the allow-list; pass allow=['os'])"
-    """
-    if name is None and module not in DEFAULT_MODULES:
-        return f"import of module {module!r} (not in the allow-list; pass allow=[{module!r}])"
-    return f"import of {module}.{name}" if name else f"import of module {module!r}"

@@ -18,11 +18,14 @@ from __future__ import annotations
 import os
 import types
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..engine.archive import _gc_paused
 from .codecache import compiled
 from .numpy_names import compile_for_installed_numpy
+
+if TYPE_CHECKING:
+    from .budget import Limits
 
 __all__ = ["restore"]
 
@@ -36,6 +39,7 @@ def restore(
     allow: Iterable[str] = (),
     allow_pickle: bool = False,
     max_bytes: int | None = None,
+    limits: Limits | None = None,
 ) -> dict[str, Any]:
     """Execute archive source and return the dict of the names it defines.
 
@@ -45,9 +49,11 @@ def restore(
 
     ``safe=True`` loads untrusted source without executing it (see :mod:`archived.load.safe`):
     only the grammar archives use, imports from builtins, numpy and the modules listed in
-    ``allow``, no pickle payloads unless ``allow_pickle``, no more than ``max_bytes`` of
-    arrays (default 16 GiB); anything else raises
-    :class:`~archived.errors.UnsafeArchiveError` before any statement runs.
+    ``allow``, and work bounded by ``limits`` (an :class:`~archived.load.budget.Limits`;
+    by default proportional to the size of the source; ``max_bytes`` sets its memory
+    budget alone); anything else raises :class:`~archived.errors.UnsafeArchiveError`
+    before any statement runs.  ``allow_pickle=True`` lets pickle payloads load, which
+    trusts the source completely: unpickling runs any code a payload names.
 
     >>> from archived import Archive
     >>> a = Archive()
@@ -71,6 +77,7 @@ def restore(
             allowed_modules=allow,
             allow_pickle=allow_pickle,
             max_bytes=max_bytes,
+            limits=limits,
         )
     d: dict[str, Any] = {} if env is None else env
     saved = d.get("__builtins__", _ABSENT)

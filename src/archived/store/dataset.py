@@ -40,13 +40,16 @@ import logging
 import os
 from collections.abc import Iterable, Iterator
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidNameError, InvalidOptionError, ReadOnlyError
 from . import entries
 from .backend import EntryView, Store
 from .locking import StoreLock
 from .native import LOCKINGS
+
+if TYPE_CHECKING:
+    from ..load.budget import Limits
 
 __all__ = ["DataSet", "open_store"]
 
@@ -100,8 +103,10 @@ class DataSet:
             but lets the last ones vanish on power loss (as ``np.save`` or a pickle).
         safe: load entries without executing them (:mod:`archived.load.safe`), for stores
             you do not trust; ``allow`` names extra modules whose classes may be
-            rebuilt, ``allow_pickle`` lets pickle payloads load, ``max_bytes`` caps
-            the bytes of arrays one entry may allocate (default 16 GiB).
+            rebuilt, ``allow_pickle`` lets pickle payloads load (trusting the store
+            completely: unpickling runs any code), ``limits`` (an
+            :class:`~archived.load.budget.Limits`) sets the budgets of each entry's load,
+            by default proportional to its size; ``max_bytes`` sets its memory alone.
 
     Entries are written on assignment, not on mutation: change a loaded value, then
     assign it again.
@@ -137,6 +142,7 @@ class DataSet:
         allow: Iterable[str] = (),
         allow_pickle: bool = False,
         max_bytes: int | None = None,
+        limits: Limits | None = None,
     ) -> None:
         if mode not in MODES:
             raise InvalidOptionError("mode", mode, MODES)
@@ -164,6 +170,8 @@ class DataSet:
         load = {"safe": True, "allow": tuple(allow), "allow_pickle": allow_pickle}
         if max_bytes is not None:
             load["max_bytes"] = max_bytes
+        if limits is not None:
+            load["limits"] = limits
         d["_load"] = load if safe else None
         d["_closed"] = False
         d["_next_index"] = None
@@ -324,6 +332,7 @@ class DataSet:
             "allow": tuple(load.get("allow", ())),
             "allow_pickle": bool(load.get("allow_pickle", False)),
             "max_bytes": load.get("max_bytes"),
+            "limits": load.get("limits"),
         }
         return (_reopen, (settings,))
 

@@ -565,9 +565,9 @@ def decode_section(
             codecache.cached(src, "<archive>") is None and not codecache.seen_before(src)
         )
     else:
-        # a safe load builds only what the source spells out; a caller's own max_bytes
-        # budget is left to the safe loader to count
-        fast = safe.get("max_bytes") is None
+        # a safe load builds only what the source spells out; a caller's own budgets
+        # are left to the safe loader to count
+        fast = safe.get("max_bytes") is None and safe.get("limits") is None
     if fast:
         try:
             return literal_value(src, var)

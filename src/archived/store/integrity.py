@@ -31,7 +31,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import DamagedEntryError, StoreNotFoundError
 from . import entries
@@ -39,6 +39,9 @@ from .leftovers import sweep_leftovers
 from .locking import StoreLock
 from .native import recorded_locking
 from .writers import DATA_FILE, read_drop_list, store_files, writer_files
+
+if TYPE_CHECKING:
+    from ..load.budget import Limits
 
 __all__ = ["VerifyReport", "verify", "repair"]
 
@@ -101,12 +104,13 @@ def verify(
     *,
     safe: bool = False,
     allow: Iterable[str] = (),
+    limits: Limits | None = None,
 ) -> VerifyReport:
     """Read every entry of the store at ``path`` and report what is wrong; change nothing.
 
     ``safe=True`` loads entries with the safe evaluator (:mod:`archived.load.safe`, extra
-    trusted modules in ``allow``), so verifying a store you did not write runs none of
-    its code; entries it refuses are reported as damaged.
+    trusted modules in ``allow``, budgets in ``limits``), so verifying a store you did
+    not write runs none of its code; entries it refuses are reported as damaged.
 
     >>> import os, tempfile
     >>> from archived.store.dataset import DataSet
@@ -120,7 +124,9 @@ def verify(
     folder = _store_folder(path)
     listing = store_files(folder)  # before reading entries: see _classify
     report = VerifyReport(folder)
-    options = {"safe": True, "allow": tuple(allow)} if safe else None
+    options: dict[str, Any] | None = {"safe": True, "allow": tuple(allow)} if safe else None
+    if options is not None and limits is not None:
+        options["limits"] = limits
     referenced: set[str] = set()
     for name in entries.entry_names(folder):
         report.entries.append(name)

@@ -1,0 +1,241 @@
+"""The budgets of a safe load: work bounded by the size of what is on disk.
+
+A safe load counts what it builds *after* shared references are expanded: a list that
+names one big string a thousand times costs a thousand strings, because that is what a
+``repr``, a copy or a hash of it will cost later.  Four budgets are kept:
+
+``max_bytes``     memory: the syntax tree of the source (estimated before parsing),
+                  strings and bytes (at their real width), arrays and buffers;
+``max_elements``  container slots built (list items, dict entries, arguments);
+``max_depth``     nesting of containers, through names too (``a = (b,)``, ``b = (c,)``);
+``max_digits``    digits of one number, in a literal or given to a constructor
+                  (``Decimal``, ``Fraction``, ``float``, numpy scalars).
+
+Unless the caller sets them, the budgets are proportional to the size of the source on
+disk, with a floor for small files and a cap, and each data file a load reads adds
+:data:`FILE_FACTOR` times its own size to ``max_bytes`` (arrays are read from what is on
+disk, so reading them is linear too).  A load that would exceed a budget raises
+:class:`~archived.errors.BudgetExceededError`, naming the budget and how to raise it.
+
+>>> limits = Limits()
+>>> budget = limits.budget(12_500)
+>>> budget.max_elements, budget.max_bytes // 2**20
+(500000, 88)
+>>> Limits(max_elements=10).budget(12_500).charge_elements(11, "a list")
+Traceback (most recent call last):
+    ...
+archived.errors.BudgetExceededError: unsafe archive: a list of 11 elements, more than ...
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from ..errors import BudgetExceededError
+
+__all__ = ["Limits", "Budget", "parse_cost", "FILE_FACTOR"]
+
+# Defaults: floor + per byte of source, capped.  Parsing alone takes up to ~1,000 bytes
+# per byte of source (see parse_cost); a literal element costs at least two bytes.
+BYTES_FLOOR = 64 * 2**20
+BYTES_PER_SOURCE_BYTE = 2048
+BYTES_CAP = 4 * 2**30
+ELEMENTS_FLOOR = 100_000
+ELEMENTS_PER_SOURCE_BYTE = 32
+ELEMENTS_CAP = 200_000_000
+# Generated source nests any depth through names; repr, hashing and copying recurse
+DEPTH = 200
+# Python's own limit on int <-> str conversions is 4300 digits; one more in hex literals
+DIGITS = 5000
+# Each data file read allows its size this many times over (a shared array counts once
+# per reference, as everything else does)
+FILE_FACTOR = 4
+# The syntax tree ast.parse builds (CPython 3.10-3.13, measured with tracemalloc, with
+# room): a statement up to ~1,800 bytes, a node beside a separator or an operator up to
+# ~1,450, an attribute ~800, a keyword (set apart by blanks) ~700, and a few bytes per
+# character of names, numbers and strings.
+PARSE_BYTES_PER_STATEMENT = 2000
+PARSE_BYTES_PER_NODE = 1500
+PARSE_BYTES_PER_DOT = 900
+PARSE_BYTES_PER_BLANK = 700
+PARSE_BYTES_PER_CHAR = 16
+PARSE_BYTES_PER_WIDE_CHAR = 48  # source beyond ASCII: up to 4 bytes a character, copied
+
+
+@dataclasses.dataclass(frozen=True)
+class Limits:
+    """The budgets of safe loads; ``None`` means proportional to the size on disk.
+
+    Pass it as ``limits=`` to :func:`archived.restore`, ``DataSet(..., safe=True)`` and
+    :func:`archived.verify` to raise (or lower) a budget.
+
+    >>> Limits(max_bytes=2**30).budget(100).max_bytes
+    1073741824
+    """
+
+    max_bytes: int | None = None
+    max_elements: int | None = None
+    max_depth: int | None = None
+    max_digits: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in _NAMES:
+            value = getattr(self, name)
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or value < 0
+            ):
+                raise TypeError(f"{name}= must be a non-negative int or None, not {value!r}")
+
+    def budget(self, size: int) -> Budget:
+        """A fresh budget for loading ``size`` bytes of source.
+
+        >>> Limits().budget(0).max_depth
+        200
+        """
+        return Budget(
+            _given(self.max_bytes, BYTES_FLOOR + BYTES_PER_SOURCE_BYTE * size, BYTES_CAP),
+            _given(
+                self.max_elements, ELEMENTS_FLOOR + ELEMENTS_PER_SOURCE_BYTE * size, ELEMENTS_CAP
+            ),
+            DEPTH if self.max_depth is None else self.max_depth,
+            DIGITS if self.max_digits is None else self.max_digits,
+            size,
+            defaults=frozenset(name for name in _NAMES if getattr(self, name) is None),
+        )
+
+
+_NAMES = ("max_bytes", "max_elements", "max_depth", "max_digits")
+
+
+def _given(value: int | None, proportional: int, cap: int) -> int:
+    return min(proportional, cap) if value is None else value
+
+
+class Budget:
+    """What one safe load may still spend; guards charge it before they allocate.
+
+    ``bytes`` and ``elements`` are what was spent so far.
+
+    >>> b = Limits(max_bytes=100).budget(10)
+    >>> b.charge_bytes(60, "a bytes literal"); b.bytes
+    60
+    """
+
+    __slots__ = (
+        "max_bytes",
+        "max_elements",
+        "max_depth",
+        "max_digits",
+        "size",
+        "defaults",
+        "bytes",
+        "elements",
+        "files",
+        "policy",
+    )
+
+    def __init__(
+        self,
+        max_bytes: int,
+        max_elements: int,
+        max_depth: int,
+        max_digits: int,
+        size: int,
+        defaults: frozenset[str] = frozenset(),
+    ) -> None:
+        self.max_bytes = max_bytes
+        self.max_elements = max_elements
+        self.max_depth = max_depth
+        self.max_digits = max_digits
+        self.size = size  # bytes of source on disk, for messages
+        self.defaults = defaults  # the budgets the caller left to their default
+        self.bytes = 0
+        self.elements = 0
+        self.files: set[str] = set()
+        # the load's Policy: a guard calling a class's own code checks the caller trusts
+        # its module (policy.user_module), as from_state() does
+        self.policy: Any = None
+
+    def charge_bytes(self, n: int, what: str) -> None:
+        """Spend ``n`` bytes for ``what``, or raise if that is more than is left."""
+        self.bytes += n
+        if self.bytes > self.max_bytes:
+            raise self.exceeded("max_bytes", what, n, self.bytes, "bytes")
+
+    def charge_elements(self, n: int, what: str) -> None:
+        """Spend ``n`` elements for ``what``, or raise if that is more than is left."""
+        self.elements += n
+        if self.elements > self.max_elements:
+            raise self.exceeded("max_elements", what, n, self.elements, "elements")
+
+    def check_depth(self, depth: int, what: str) -> None:
+        """Refuse ``what`` if it nests ``depth`` levels deep, more than ``max_depth``."""
+        if depth > self.max_depth:
+            raise self.exceeded("max_depth", what, depth, depth, "levels")
+
+    def check_digits(self, digits: int, what: str) -> None:
+        """Refuse ``what`` if one of its numbers has more than ``max_digits`` digits."""
+        if digits > self.max_digits:
+            raise self.exceeded("max_digits", what, digits, digits, "digits")
+
+    def check_int(self, value: int, what: str) -> None:
+        """Refuse ``what`` if the int ``value`` has more than ``max_digits`` digits."""
+        if value.bit_length() > 3.33 * self.max_digits:
+            self.check_digits(int(value.bit_length() * 0.30103) + 1, what)
+
+    def allow_file(self, path: str, size: int) -> None:
+        """A data file of ``size`` bytes is read: with default budgets, allow its size."""
+        if "max_bytes" in self.defaults and path not in self.files:
+            self.files.add(path)
+            self.max_bytes += FILE_FACTOR * size
+
+    def exceeded(self, name: str, what: str, n: int, total: int, unit: str) -> BudgetExceededError:
+        """The error refusing ``what`` (``n`` units, ``total`` spent) over budget ``name``."""
+        limit = getattr(self, name)
+        so_far = "" if total == n else f" ({total} in all)"
+        where = (
+            f"; the default for {_size(self.size)} of source"
+            if name in ("max_bytes", "max_elements") and name in self.defaults
+            else ""
+        )
+        return BudgetExceededError(
+            None,
+            f"{what} of {n} {unit}{so_far}, more than {name}={limit}{where} "
+            f"(pass limits=Limits({name}=...) if you trust the store)",
+            name,
+        )
+
+
+def parse_cost(src: str) -> int:
+    """An upper estimate of the memory ``ast.parse(src)`` takes, counted without parsing.
+
+    Every node of a syntax tree sits next to an operator, a separator or a line break,
+    or spends several characters of names and keywords: counting those characters (at
+    C speed) bounds the nodes, whatever the source.
+
+    >>> parse_cost("x = [1, 2, 3]") < parse_cost("x = [1, 2, 3, 4, 5, 6]")
+    True
+    """
+    statements = src.count("\n") + src.count(";")
+    separators = sum(map(src.count, _SEPARATORS))
+    blanks = sum(map(src.count, _BLANKS))
+    return (
+        PARSE_BYTES_PER_STATEMENT * (statements + 1)
+        + PARSE_BYTES_PER_NODE * separators
+        + PARSE_BYTES_PER_DOT * src.count(".")
+        + PARSE_BYTES_PER_BLANK * blanks
+        + (PARSE_BYTES_PER_CHAR if src.isascii() else PARSE_BYTES_PER_WIDE_CHAR) * len(src)
+    )
+
+
+_SEPARATORS = ",([]{}=:<>-+~*/%&|^@!"
+_BLANKS = " \t\x0c\r"
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "kB", "MB"):
+        if n < 1000:
+            return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000  # type: ignore[assignment]
+    return f"{n:.1f} GB"

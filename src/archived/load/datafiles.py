@@ -1,0 +1,127 @@
+"""Arrays of data files, read by a safe load only as the store wrote them.
+
+The engine writes each big array as contiguous bytes inside an HDF5 file and appends an
+index saying where they lie (:mod:`archived.engine.hdf5`).  A safe load reads an array
+only through that index: the bytes must lie inside the file itself, and HDF5 (PyTables)
+never sees the file.  So nothing HDF5 could be told to do -- external storage, virtual
+datasets, external links, filters that inflate a small file into terabytes -- can happen
+in a safe load; an array the index does not describe is refused.
+
+The file name must be a plain name inside the data directory, and the file a regular
+file (opened without following a symbolic link).  The array's size is charged to the
+budget before a byte of it is read.
+
+>>> from archived.load.budget import Limits
+>>> safe_load_array(Limits().budget(100), '../etc/passwd', 'a0')
+Traceback (most recent call last):
+    ...
+archived.errors.UnsafeArchiveError: unsafe archive: array file '../etc/passwd' ...
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import stat
+from typing import Any
+
+import numpy as np
+
+from ..errors import DamagedArrayError, UnsafeArchiveError
+from .budget import Budget
+
+__all__ = ["safe_load_array"]
+
+_MAX_DTYPE_TEXT = 2**16  # longer dtype texts in an index are not the engine's
+_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+_FLAGS |= getattr(os, "O_CLOEXEC", 0)
+
+
+def safe_load_array(budget: Budget, filename: Any, key: Any) -> np.ndarray:
+    """The array ``key`` of the data file ``filename``, read through the file's index.
+
+    ``filename`` is relative to the data directory of the load (see
+    :func:`archived.engine.hdf5.using_datadir`), else the current directory.
+    """
+    from ..engine.hdf5 import _DATADIR
+
+    if not isinstance(filename, str) or not isinstance(key, str):
+        raise _refuse(f"load_array({filename!r:.60}, {key!r:.60}) (file and key must be str)")
+    if not _plain_name(filename):
+        raise _refuse(
+            f"array file {filename!r:.80} (not a plain file name inside the store directory)"
+        )
+    if len(key) > 64 or not key.isprintable():
+        raise _refuse(f"array key {key!r:.80} (not a key the store writes)")
+    folder = os.path.abspath(_DATADIR.get() or os.getcwd())
+    path = os.path.join(folder, filename)
+    try:
+        fd = os.open(path, _FLAGS)
+    except FileNotFoundError:
+        raise DamagedArrayError(path, key, "no such file") from None
+    except OSError as err:
+        if os.path.islink(path):
+            raise _refuse(
+                f"array file {filename!r} (a symbolic link; it may point outside)"
+            ) from None
+        raise DamagedArrayError(path, key, f"cannot open the file ({err})") from err
+    with open(fd, "rb", buffering=0) as f:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise _refuse(f"array file {filename!r} (not a regular file)")
+        return _read(budget, f, path, filename, key, info.st_size)
+
+
+def _read(budget: Budget, f: Any, path: str, filename: str, key: str, size: int) -> np.ndarray:
+    from ..engine.hdf5 import _layout, _read_indexed, _read_trailer
+
+    try:
+        index, data_end = _read_trailer(f)
+    except (OSError, ValueError, TypeError, KeyError, RecursionError) as err:
+        raise DamagedArrayError(path, key, f"unreadable index ({err!r:.80})") from None
+    entry = index.get(key)
+    if not isinstance(entry, dict):
+        raise _refuse(
+            f"array {key!r:.60} of {filename!r}, which the file's index does not describe "
+            "(a safe load reads arrays only as the store writes them, never through HDF5)"
+        )
+    try:
+        text = entry["dtype"]
+        if not isinstance(text, str) or len(text) > _MAX_DTYPE_TEXT:
+            raise ValueError("a dtype that is not the engine's")
+        dtype, shape, _ = _layout(text, entry["shape"], entry["order"])
+        nbytes = int(entry["nbytes"])
+        expected = math.prod(shape) * dtype.itemsize
+        if nbytes != expected:
+            raise ValueError(f"{nbytes} bytes for {expected} bytes of data")
+        offset = int(entry.get("offset") or 0)
+        if nbytes and not 0 <= offset <= offset + nbytes <= data_end:
+            raise ValueError(f"bytes {offset}..{offset + nbytes} lie outside the data")
+    except TypeError as err:  # a dtype holding references
+        raise _refuse(f"array {key!r} of {filename!r}: {err}") from None
+    except (ValueError, KeyError, SyntaxError, RecursionError, MemoryError) as err:
+        raise DamagedArrayError(path, key, f"inconsistent index ({err!r:.80})") from None
+    budget.allow_file(path, size)
+    copies = 2 if entry.get("as") is not None else 1  # StringDType: converted once more
+    budget.charge_bytes(copies * nbytes, f"array {key!r} in {filename!r}")
+    try:
+        return _read_indexed(f, entry, data_end)
+    except (ValueError, TypeError, KeyError, OSError) as err:
+        raise DamagedArrayError(path, key, f"inconsistent data ({err})") from err
+
+
+def _plain_name(name: str) -> bool:
+    return (
+        bool(name)
+        and name not in (".", "..")
+        and "/" not in name
+        and "\\" not in name
+        and os.sep not in name
+        and "\0" not in name
+        and not os.path.isabs(name)
+        and name.isprintable()
+    )
+
+
+def _refuse(construct: str) -> UnsafeArchiveError:
+    return UnsafeArchiveError(None, construct)

@@ -1,0 +1,430 @@
+"""Evaluation of checked archive source: values built node by node, within a budget.
+
+:class:`Evaluator` runs only on a tree :class:`~archived.load.grammar.Checker` accepted
+whole, so it meets the shapes the checker leaves and nothing else.  It never runs
+``exec``, ``eval`` or ``compile``.  It creates every value itself, imports only modules
+of the allow-list, binds from them only classes, functions and constants
+(:meth:`~archived.load.allowlist.Policy.value_refusal`), reads attributes only through
+static lookups of methods, and calls only guarded constructors
+(:mod:`archived.load.guards`).
+
+Every name is bound with its cost: the elements and bytes its value holds and how deep
+it nests, shared references expanded.  The first use of a name hands its value on (it
+was paid for when it was built); every further use charges its whole cost again, and so
+does a name left bound at the end that was also used (it is one more root to walk).  A
+list naming one big value a thousand times costs a thousand values, and what the load
+charges bounds what walking, copying or hashing its results will cost
+(:mod:`archived.load.budget`).
+
+>>> import ast
+>>> from archived.load.allowlist import Policy
+>>> from archived.load.budget import Limits
+>>> from archived.load.grammar import Checker
+>>> tree = ast.parse("_g1 = [1, 2]\\nx = [_g1, _g1]\\ndel _g1\\n")
+>>> Checker(Policy()).module(tree)
+>>> evaluator = Evaluator(Policy(), Limits().budget(30))
+>>> evaluator.module(tree)
+>>> evaluator.values(), evaluator.budget.elements
+({'x': [[1, 2], [1, 2]]}, 6)
+"""
+
+from __future__ import annotations
+
+import ast
+import enum
+import importlib
+import inspect
+import struct
+import types
+from typing import Any
+
+from ..errors import UnsafeArchiveError
+from .allowlist import Policy, describe
+from .budget import Budget
+from .grammar import (
+    LiteralCall,
+    LiteralDict,
+    LiteralList,
+    LiteralSet,
+    LiteralTuple,
+    LongText,
+    is_cleanup,
+    refuse,
+)
+from .numpy_names import numpy_name
+
+__all__ = ["Evaluator"]
+
+# A bound name: [value, elements, bytes, depth, used] -- its value, what it holds (shared
+# references expanded) and whether it was used already (its first use is free).
+Entry = list[Any]
+Scope = dict[str, Entry]
+
+_Constant = ast.Constant
+_Name = ast.Name
+
+
+class ScopedFunction:
+    """A checked ``def _d(...): return <expr>``: its parameters and body, never a function."""
+
+    __slots__ = ("params", "body")
+
+    def __init__(self, params: list[str], body: ast.expr) -> None:
+        self.params = params
+        self.body = body
+
+
+class Evaluator:
+    """Evaluates a checked module into :meth:`values`, charging ``budget`` as it goes."""
+
+    def __init__(self, policy: Policy, budget: Budget) -> None:
+        self.policy = policy
+        self.budget = budget
+        self.scope: Scope = {}
+        self.deepest = 0  # the deepest nesting reached by the statement being evaluated
+        # the costs of first uses, not charged but part of what the values built hold
+        self.free_elements = 0
+        self.free_bytes = 0
+        self.constants: dict[Any, tuple[Any, ...]] = {}  # literal tuples, shared
+        self.guards: dict[int, tuple[Any, Any]] = {}
+        self.dispatch: dict[type, Any] = {
+            _Constant: self.constant,
+            LongText: self.long_text,
+            _Name: self.name,
+            ast.List: self.list_,
+            LiteralList: self.literal_list,
+            ast.Tuple: self.tuple_,
+            LiteralTuple: self.literal_tuple,
+            ast.Set: self.set_,
+            LiteralSet: self.literal_set,
+            ast.Dict: self.dict_,
+            LiteralDict: self.literal_dict,
+            ast.Attribute: self.attribute,
+            ast.Call: self.call,
+            LiteralCall: self.literal_call,
+            ast.UnaryOp: self.sign,
+        }
+
+    def values(self) -> dict[str, Any]:
+        """The names the module left bound, and their values."""
+        return {name: entry[0] for name, entry in self.scope.items()}
+
+    def module(self, tree: ast.Module) -> None:
+        """Evaluate every statement of the checked ``tree`` in order."""
+        for stmt in tree.body:
+            try:
+                self.statement(stmt)
+            except UnsafeArchiveError as err:
+                if err.line is None:
+                    raise err.at_line(stmt.lineno) from None
+                raise
+        budget = self.budget
+        for name, (_, elements, nbytes, _, used) in self.scope.items():
+            if used and (elements or nbytes):  # a result that is also part of another
+                budget.elements += elements
+                budget.bytes += nbytes
+                if budget.elements > budget.max_elements or budget.bytes > budget.max_bytes:
+                    self.over(
+                        budget, f"the result {name!r}, also used in another", elements, nbytes
+                    )
+
+    def statement(self, stmt: ast.stmt) -> None:
+        scope = self.scope
+        if stmt.__class__ is ast.Assign:
+            target = stmt.targets[0]  # type: ignore[attr-defined]
+            scope[target.id] = self.assigned(stmt.value)  # type: ignore[attr-defined]
+        elif isinstance(stmt, ast.ImportFrom):
+            module = self.import_module(stmt, stmt.module or "")
+            for alias in stmt.names:
+                value = self.member(stmt, module, alias.name)
+                scope[alias.asname or alias.name] = [value, 0, 0, 0, False]
+        elif isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                module = self.import_module(stmt, alias.name)
+                scope[alias.asname or alias.name] = [module, 0, 0, 0, False]
+        elif isinstance(stmt, ast.FunctionDef):
+            body = stmt.body[0].value  # type: ignore[attr-defined]
+            function = ScopedFunction([a.arg for a in stmt.args.args], body)
+            scope[stmt.name] = [function, 0, 0, 0, False]
+        elif isinstance(stmt, ast.Delete):
+            for target in stmt.targets:
+                del scope[target.id]  # type: ignore[attr-defined]
+        elif not is_cleanup(stmt):  # the builtins cleanup: a safe load adds no __builtins__
+            raise refuse(stmt, "a statement the check did not pass")  # pragma: no cover
+
+    def assigned(self, node: ast.expr) -> Entry:
+        """Evaluate the value of an assignment; return it with what one use of it costs."""
+        budget = self.budget
+        self.deepest = 0
+        if node.__class__ is ast.Call:
+            func = node.func  # type: ignore[attr-defined]
+            entry = self.scope.get(func.id) if func.__class__ is _Name else None
+            if entry is not None and entry[0].__class__ is ScopedFunction:
+                return self.scoped_call(node, entry[0])  # type: ignore[arg-type]
+        elements = budget.elements + self.free_elements
+        nbytes = budget.bytes + self.free_bytes
+        value = self.dispatch[node.__class__](node, self.scope, 0)
+        return [
+            value,
+            budget.elements + self.free_elements - elements,
+            budget.bytes + self.free_bytes - nbytes,
+            self.deepest,
+            False,
+        ]
+
+    def scoped_call(self, node: ast.Call, function: ScopedFunction) -> Entry:
+        """``_d(a=..., b=...)``: the body evaluated over its arguments, no function made."""
+        params: Scope = {}
+        for param, arg in zip(function.params, node.args, strict=False):
+            params[param] = self.assigned(arg)
+        for kw in node.keywords:
+            params[kw.arg] = self.assigned(kw.value)  # type: ignore[index]
+        budget = self.budget
+        self.deepest = 0
+        # the arguments were paid for; the result holds what the body takes of them
+        elements = budget.elements + self.free_elements
+        nbytes = budget.bytes + self.free_bytes
+        value = self.dispatch[function.body.__class__](function.body, params, 0)
+        return [
+            value,
+            budget.elements + self.free_elements - elements,
+            budget.bytes + self.free_bytes - nbytes,
+            self.deepest,
+            False,
+        ]
+
+    # ----------------------------------------------------------------- imports
+
+    def import_module(self, node: ast.AST, name: str) -> types.ModuleType:
+        if not self.policy.module_allowed(name):  # checked already; never import otherwise
+            raise refuse(node, self.policy.refusal_of_module(name))
+        return importlib.import_module(name)
+
+    def member(self, node: ast.AST, module: types.ModuleType, name: str) -> Any:
+        """``module.name`` as a safe load may bind it: allow-listed, and no mutable object."""
+        policy = self.policy
+        if not policy.allowed_import(module.__name__, name):
+            raise refuse(node, f"import of {module.__name__}.{name}")
+        if policy.user_module(module.__name__):
+            value = getattr(module, name, _MISSING)
+        else:
+            if module.__name__ == "numpy":
+                name = numpy_name(name)  # numpy 2's numpy.bool is bool_ in numpy 1.x
+            value = vars(module).get(name, _MISSING)  # never a module __getattr__
+        if value is _MISSING:
+            raise refuse(node, f"import of {module.__name__}.{name} (not defined there)")
+        refusal = policy.value_refusal(value)
+        if refusal is not None:
+            raise refuse(node, f"import of {module.__name__}.{name}: {refusal}")
+        return value
+
+    # ----------------------------------------------------------------- expressions
+
+    def constant(self, node: ast.Constant, scope: Scope, depth: int) -> Any:
+        return node.value
+
+    def long_text(self, node: ast.Constant, scope: Scope, depth: int) -> Any:
+        value: Any = node.value
+        size = len(value) if value.__class__ is bytes or value.isascii() else 4 * len(value)
+        self.budget.charge_bytes(size, "a string")
+        return value
+
+    def name(self, node: ast.Name, scope: Scope, depth: int) -> Any:
+        entry = scope[node.id]
+        value, elements, nbytes, deep, used = entry
+        if not (elements or nbytes):
+            pass
+        elif used:
+            budget = self.budget
+            budget.elements += elements
+            budget.bytes += nbytes
+            if budget.elements > budget.max_elements or budget.bytes > budget.max_bytes:
+                self.over(budget, f"a use of {node.id!r}", elements, nbytes)
+        else:
+            entry[4] = True
+            self.free_elements += elements
+            self.free_bytes += nbytes
+        if deep + depth > self.deepest:
+            self.deeper(deep + depth, node.id)
+        return value
+
+    def items(self, elts: list[ast.expr], scope: Scope, depth: int) -> list[Any]:
+        """The values of ``elts`` one level deeper than ``depth``, their slots charged."""
+        depth += 1
+        if depth > self.deepest:
+            self.deeper(depth, "a display")
+        out: list[Any] = []
+        append = out.append
+        dispatch = self.dispatch
+        for e in elts:
+            tp = e.__class__
+            if tp is _Constant:
+                append(e.value)  # type: ignore[attr-defined]
+            elif tp is _Name:
+                append(self.name(e, scope, depth))  # type: ignore[arg-type]
+            else:
+                append(dispatch[tp](e, scope, depth))
+        self.charge(len(out), "a display")
+        return out
+
+    def literal_items(self, elts: list[ast.expr], depth: int) -> list[Any]:
+        if depth + 1 > self.deepest:
+            self.deeper(depth + 1, "a display")
+        self.charge(len(elts), "a display")
+        return [e.value for e in elts]  # type: ignore[attr-defined]
+
+    def list_(self, node: ast.List, scope: Scope, depth: int) -> Any:
+        return self.items(node.elts, scope, depth)
+
+    def literal_list(self, node: ast.List, scope: Scope, depth: int) -> Any:
+        return self.literal_items(node.elts, depth)
+
+    def tuple_(self, node: ast.Tuple, scope: Scope, depth: int) -> Any:
+        return tuple(self.items(node.elts, scope, depth))
+
+    def literal_tuple(self, node: ast.Tuple, scope: Scope, depth: int) -> Any:
+        # one object for equal literal tuples, as the compiler makes them
+        value = tuple(self.items(node.elts, scope, depth))
+        return self.constants.setdefault(_constant_key(value), value)
+
+    def set_(self, node: ast.Set, scope: Scope, depth: int) -> Any:
+        return set(self.items(node.elts, scope, depth))
+
+    def literal_set(self, node: ast.Set, scope: Scope, depth: int) -> Any:
+        return set(self.literal_items(node.elts, depth))
+
+    def dict_(self, node: ast.Dict, scope: Scope, depth: int) -> Any:
+        keys = self.items(node.keys, scope, depth)  # type: ignore[arg-type]
+        return dict(zip(keys, self.items(node.values, scope, depth), strict=True))
+
+    def literal_dict(self, node: ast.Dict, scope: Scope, depth: int) -> Any:
+        if depth + 1 > self.deepest:
+            self.deeper(depth + 1, "a display")
+        keys = node.keys
+        self.charge(2 * len(keys), "a display")
+        return {k.value: v.value for k, v in zip(keys, node.values, strict=True)}  # type: ignore[union-attr, attr-defined]
+
+    def sign(self, node: ast.UnaryOp, scope: Scope, depth: int) -> Any:
+        operand = self.name(node.operand, scope, depth)  # type: ignore[arg-type]
+        if isinstance(operand, bool) or not _is_number(operand):
+            raise refuse(node, f"sign of a {type(operand).__qualname__}")
+        return -operand if isinstance(node.op, ast.USub) else +operand
+
+    def attribute(self, node: ast.Attribute, scope: Scope, depth: int) -> Any:
+        value = node.value
+        base = self.dispatch[value.__class__](value, scope, depth)
+        attr = node.attr
+        if isinstance(base, types.ModuleType):
+            return self.member(node, base, attr)
+        if isinstance(base, ScopedFunction):
+            raise refuse(node, "attribute of a scoped function")
+        found = inspect.getattr_static(base, attr, _MISSING)  # runs no code of base
+        if isinstance(base, type):
+            if isinstance(found, type):
+                return found  # a nested class
+            if isinstance(base, enum.EnumMeta) and type(found) is base:
+                return found  # an enum member
+            if isinstance(found, _METHODS) and type(base).__getattribute__ is _TYPE_GETATTR:
+                return getattr(base, attr)  # binds a classmethod; runs no code of base
+            raise refuse(node, f"attribute {attr!r} of class {describe(base)!r}")
+        # of a value, archives refer only to methods (``(x).append``): never run a
+        # property or __getattr__ of data to find out what it is
+        if not isinstance(found, _METHODS) or type(base).__getattribute__ is not _GETATTR:
+            raise refuse(node, f"attribute {attr!r} of a {type(base).__qualname__}")
+        return getattr(base, attr)
+
+    def literal_call(self, node: ast.Call, scope: Scope, depth: int) -> Any:
+        func = scope[node.func.id][0]  # type: ignore[attr-defined]  # an import
+        found = self.guards.get(id(func))
+        if found is None or found[0] is not func:
+            found = self.guard(node, func)
+        args = node.args
+        keywords = node.keywords
+        self.charge(len(args) + len(keywords), "a call")
+        if keywords:
+            kwargs: dict[str, Any] = {kw.arg: kw.value.value for kw in keywords}  # type: ignore[attr-defined, misc]
+            return found[1](self.budget, *[a.value for a in args], **kwargs)  # type: ignore[attr-defined]
+        return found[1](self.budget, *[a.value for a in args])  # type: ignore[attr-defined]
+
+    def guard(self, node: ast.Call, func: Any) -> tuple[Any, Any]:
+        """The guard of ``func``, remembered by its identity, or refuse to call it."""
+        guard = None if isinstance(func, ScopedFunction) else self.policy.guard(func)
+        if guard is None:
+            raise refuse(node, f"call of {describe(func)!r} (not an allow-listed constructor)")
+        self.guards[id(func)] = found = (func, guard)
+        return found
+
+    def call(self, node: ast.Call, scope: Scope, depth: int) -> Any:
+        func = node.func
+        if func.__class__ is _Name:
+            func = scope[func.id][0]  # type: ignore[attr-defined]  # an import: costs nothing
+        else:
+            func = self.dispatch[func.__class__](func, scope, depth)
+        found = self.guards.get(id(func))
+        if found is None or found[0] is not func:
+            found = self.guard(node, func)
+        args = self.items(node.args, scope, depth) if node.args else ()
+        if node.keywords:
+            values = self.items([kw.value for kw in node.keywords], scope, depth)
+            names: list[Any] = [kw.arg for kw in node.keywords]
+            kwargs: dict[str, Any] = dict(zip(names, values, strict=True))
+            return found[1](self.budget, *args, **kwargs)
+        return found[1](self.budget, *args)
+
+    # ----------------------------------------------------------------- budget
+
+    def charge(self, n: int, what: str) -> None:
+        budget = self.budget
+        budget.elements += n
+        if budget.elements > budget.max_elements:
+            raise budget.exceeded("max_elements", what, n, budget.elements, "elements")
+
+    def deeper(self, depth: int, what: str) -> None:
+        self.deepest = depth
+        if depth > self.budget.max_depth:
+            what = f"a use of {what!r}" if what != "a display" else what
+            self.budget.check_depth(depth, f"{what} nesting")
+
+    def over(self, budget: Budget, what: str, elements: int, nbytes: int) -> None:
+        if budget.elements > budget.max_elements:
+            raise budget.exceeded("max_elements", what, elements, budget.elements, "elements")
+        raise budget.exceeded("max_bytes", what, nbytes, budget.bytes, "bytes")
+
+
+_MISSING = object()
+_METHODS = (
+    types.FunctionType,
+    types.BuiltinFunctionType,
+    types.MethodDescriptorType,
+    types.WrapperDescriptorType,
+    types.ClassMethodDescriptorType,
+    classmethod,
+    staticmethod,
+)
+_SIMPLE = frozenset({int, str, bytes, bool, type(None)})
+_GETATTR = object.__getattribute__
+_TYPE_GETATTR = type.__getattribute__
+
+
+def _constant_key(value: Any) -> Any:
+    """A key telling literal values apart as the compiler does (-0.0 from 0.0, 1 from 1.0)."""
+    if value.__class__ is tuple:
+        kinds = tuple(map(type, value))
+        if _SIMPLE.issuperset(kinds):
+            return value, kinds  # equal values of the same types are the same constant
+    if isinstance(value, tuple):
+        return tuple, tuple(_constant_key(v) for v in value)
+    if isinstance(value, float):
+        return float, struct.pack(">d", value)
+    if isinstance(value, complex):
+        return complex, struct.pack(">dd", value.real, value.imag)
+    return type(value), value
+
+
+def _is_number(x: Any) -> bool:
+    if isinstance(x, (int, float, complex)):
+        return True
+    import sys
+
+    np = sys.modules.get("numpy")
+    return np is not None and isinstance(x, np.generic) and isinstance(x, np.number)

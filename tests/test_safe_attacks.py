@@ -1,0 +1,228 @@
+"""The attacks that broke earlier safe loads, reproduced: each is refused now, and the
+process (numpy's type table, sys.path, modules) and the files outside the store are
+left exactly as they were."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from archived import Archive, DataSet, UnsafeArchiveError, restore
+from archived.arrays import from_bytes, scalar_from_bytes
+from archived.load.safe import evaluate
+
+# A pickle that loads numpy's type table as a "constant" and maps 'float64' to int
+# (SETITEM), and one that loads the module sys through datetime and rewrites sys.path
+# (BUILD): an opcode checker that lets non-callable names of allowed modules through
+# accepted both.  Never unpickled here.
+SCTYPEDICT_TO_INT = b"\x80\x04cnumpy\nsctypeDict\n\x8c\x07float64cbuiltins\nint\ns."
+SYS_PATH_TO_STORE = b"\x80\x04cdatetime\nsys\n}\x8c\x04path]\x8c\x06/storeas\x86b."
+
+
+@pytest.mark.parametrize("payload", [SCTYPEDICT_TO_INT, SYS_PATH_TO_STORE])
+def test_a_pickle_payload_is_refused_whatever_it_names_and_changes_nothing(payload):
+    path, table = list(sys.path), dict(np.sctypeDict)
+    src = f"from pickle import loads as _loads\nx = _loads({payload!r})\n"
+    with pytest.raises(UnsafeArchiveError, match=r"line 1: a pickle payload .*allow_pickle"):
+        restore(src, safe=True)
+    assert sys.path == path and np.sctypeDict == table
+    assert np.sctypeDict["float64"] is np.float64
+
+
+def test_pickle_loads_cannot_be_reached_another_way():
+    for src in [
+        "import pickle as _p\nx = _p.loads(b'.')\n",
+        "from numpy import load as _l\nx = _l('f', allow_pickle=True)\n",
+        "from pickle import Unpickler as _U\n",
+        "import builtins as _b\nx = _b.__import__('pickle')\n",
+    ]:
+        with pytest.raises(UnsafeArchiveError):
+            restore(src, safe=True)
+
+
+@pytest.mark.parametrize(
+    "src, refused",
+    [
+        ("from numpy import sctypeDict as _d\n", "a value of type 'dict'"),
+        ("from numpy import typecodes as _d\n", "a value of type 'dict'"),
+        ("from decimal import DefaultContext as _c\n", "a value of type 'Context'"),
+        ("from datetime import sys as _s\n", "module 'sys'"),
+        ("from fractions import re as _re\n", "module 're'"),
+        ("import numpy as _np\nx = _np.sctypeDict\n", "a value of type 'dict'"),
+        ("import numpy as _np\nx = _np.random\n", "numpy.random"),
+        ("from builtins import float as _f\nx = _f.__dict__\n", "attribute '__dict__'"),
+        ("from datetime import date as _d\nx = _d.max\n", "attribute 'max' of class"),
+    ],
+)
+def test_a_safe_load_binds_no_object_it_could_change_and_did_not_create(src, refused):
+    with pytest.raises(UnsafeArchiveError, match=refused):
+        evaluate(src)
+
+
+def test_a_trusted_store_read_after_a_refused_safe_load_has_its_floats(tmp_path):
+    ds = DataSet("s", "w", path=tmp_path)
+    ds.x = np.array([1.5, 2.25, -0.75])
+    planted = (
+        (tmp_path / "s" / "x.py")
+        .read_text()
+        .replace(
+            "x = _array",
+            f"from pickle import loads as _l\n_g = _l({SCTYPEDICT_TO_INT!r})\nx = _array",
+        )
+    )
+    (tmp_path / "s" / "y.py").write_text(planted.replace("'x'", "'y'").replace("\nx = ", "\ny = "))
+    with pytest.raises(UnsafeArchiveError):
+        _ = DataSet("s", path=tmp_path, safe=True).y
+    assert DataSet("s", path=tmp_path).x.tolist() == [1.5, 2.25, -0.75]
+
+
+def test_allow_pickle_trusts_the_store_and_loads_what_the_engine_still_pickles():
+    a = Archive()
+    a.insert(v=np.ma.masked_array([1, 2], mask=[0, 1]))
+    assert "_loads(" in str(a)
+    assert restore(str(a), safe=True, allow_pickle=True)["v"].mask.tolist() == [False, True]
+
+
+# --------------------------------------------------------------------------- raw bytes
+
+TAMPERED = """
+import numpy as np
+from archived.arrays import from_bytes, scalar_from_bytes
+dt = np.dtype([("a", "O")])
+state = list(dt.__reduce__()[2])
+state[-1] = 0  # the flags: "holds no objects"
+dt.__setstate__(tuple(state))
+assert not dt.hasobject
+data = b"AAAAAAAA"
+for call in (lambda: from_bytes(data, dt, (1,)), lambda: scalar_from_bytes(data, dt)):
+    try:
+        value = call()
+    except TypeError as err:
+        assert "hold references" in str(err)
+    else:
+        print(repr(value))  # an object array from attacker bytes: this dereferences them
+        raise SystemExit("built")
+print("refused")
+"""
+
+
+def test_raw_bytes_never_become_object_pointers_even_through_a_tampered_dtype():
+    run = subprocess.run([sys.executable, "-c", TAMPERED], capture_output=True, text=True)
+    assert run.returncode == 0 and run.stdout.strip() == "refused", run.stderr[-500:]
+
+
+@pytest.mark.parametrize("dtype", ["O", [("a", "<f8"), ("b", "O")], ("O", (2,)), "T"])
+def test_from_bytes_refuses_dtypes_holding_references_trusted_or_safe(dtype):
+    with pytest.raises(TypeError, match="hold references"):
+        from_bytes(b"\x00" * 64, dtype, (1,))
+    with pytest.raises(TypeError, match="hold references"):
+        scalar_from_bytes(b"\x00" * 64, dtype)
+    src = f"from archived.arrays import from_bytes as _f\nx = _f(b'{'A' * 64}', {dtype!r}, (1,))\n"
+    with pytest.raises(UnsafeArchiveError, match="hold references"):
+        restore(src, safe=True)
+
+
+def test_an_index_describing_an_object_dtype_is_refused(tmp_path):
+    a = Archive(array_threshold=1, datafile=tmp_path / "d.h5")
+    a.insert(x=np.zeros(4, dtype=[("a", "<f8")]))
+    src = str(a)
+    data = (tmp_path / "d.h5").read_bytes()
+    (tmp_path / "d.h5").write_bytes(_with_index_dtype(data, "[('a', '|O')]"))
+    with pytest.raises(UnsafeArchiveError, match="hold references"):
+        restore(src, safe=True, datadir=tmp_path)
+
+
+def _with_index_dtype(data: bytes, dtype_text: str) -> bytes:
+    """``data`` with the dtype of its index's array 'a0' replaced (crc recomputed)."""
+    import json
+    import zlib
+
+    length = int.from_bytes(data[-16:-8], "little")
+    start = len(data) - 20 - length
+    index = json.loads(data[start : start + length])
+    index["arrays"]["a0"]["dtype"] = dtype_text
+    text = json.dumps(index).encode()
+    tail = zlib.crc32(text).to_bytes(4, "little") + len(text).to_bytes(8, "little")
+    return data[:start] + text + tail + data[-8:]
+
+
+# --------------------------------------------------------------------------- HDF5 reach
+
+# h5py is used in a child process only: two HDF5 libraries in one process must not meet
+HOSTILE_H5 = """
+import sys, h5py, numpy as np
+kind, path, outside = sys.argv[1:4]
+with h5py.File(path, "w") as f:
+    if kind == "external":
+        f.create_dataset("a0", shape=(16,), dtype="u1", external=[(outside, 0, 16)])
+    elif kind == "virtual":
+        layout = h5py.VirtualLayout(shape=(4,), dtype="f8")
+        layout[:] = h5py.VirtualSource(outside, "secret", shape=(4,))
+        f.create_virtual_dataset("a0", layout)
+    else:
+        f["a0"] = h5py.ExternalLink(outside, "secret")
+"""
+
+
+@pytest.mark.parametrize("kind", ["external", "virtual", "link"])
+def test_hdf5_files_reaching_outside_the_store_are_refused_before_hdf5_opens_them(
+    tmp_path, kind, monkeypatch
+):
+    pytest.importorskip("h5py")  # only to know the child can make the file
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    store = tmp_path / "store"
+    store.mkdir()
+    if kind == "external":
+        target = outside / "passwd"
+        target.write_bytes(b"root:x:0:0:SECRET")
+    else:
+        import tables
+
+        target = outside / "other.h5"
+        with tables.open_file(target, "w") as h5:
+            h5.create_array("/", "secret", np.array([1.0, 2.0, 3.0, 4.0]))
+    made = subprocess.run(
+        [sys.executable, "-c", HOSTILE_H5, kind, str(store / "d.h5"), str(target)],
+        capture_output=True,
+        text=True,
+    )
+    assert made.returncode == 0, made.stderr[-500:]
+    src = "from archived.arrays import load_array as _l\nx = _l('d.h5', 'a0')\n"
+    if kind != "link":  # what HDF5 does with the file: the attack (PyTables leaves links)
+        read = restore(src, datadir=store)["x"]
+        expected = b"root:x:0:0:SECRE" if kind == "external" else np.arange(1.0, 5.0).tobytes()
+        assert read.tobytes() == expected
+    import tables
+
+    def no_hdf5(*args, **kwargs):
+        raise AssertionError("HDF5 opened a file in a safe load")
+
+    monkeypatch.setattr(tables, "open_file", no_hdf5)
+    before = os.stat(target).st_atime_ns
+    with pytest.raises(UnsafeArchiveError, match="index does not describe"):
+        restore(src, safe=True, datadir=store)
+    assert os.stat(target).st_atime_ns == before
+
+
+def test_a_relative_store_path_reads_its_arrays_in_a_safe_load(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    ds = DataSet("s", "w", path="results")
+    ds.big = np.arange(1000.0)
+    assert DataSet("s", path="results", safe=True).big[-1] == 999.0
+
+
+def test_a_data_file_that_is_not_a_regular_file_is_refused(tmp_path):
+    os.mkfifo(tmp_path / "d.h5")
+    src = "from archived.arrays import load_array as _l\nx = _l('d.h5', 'a0')\n"
+    with pytest.raises(UnsafeArchiveError, match="not a regular file"):
+        restore(src, safe=True, datadir=tmp_path)
+
+
+def test_an_array_key_the_store_never_writes_is_refused(tmp_path):
+    (tmp_path / "d.h5").write_bytes(b"x")
+    src = f"from archived.arrays import load_array as _l\nx = _l('d.h5', {'a0' * 100!r})\n"
+    with pytest.raises(UnsafeArchiveError, match="array key"):
+        restore(src, safe=True, datadir=tmp_path)
