@@ -1,5 +1,10 @@
 """Text formatting for the command line: aligned tables and short summaries of values.
 
+Summaries never call ``repr`` on a container or on a value of unknown size: a value may
+hold one list a million times over (a safe load counts it, a ``repr`` would write it
+out), so :func:`short_repr` walks it and stops after a fixed number of characters,
+items and levels.  Their cost is bounded whatever the value.
+
 >>> print(format_table(["NAME", "SIZE"], [["x_0", "1.2 kB"], ["long_name", "3 B"]]))
 NAME       SIZE
 x_0        1.2 kB
@@ -10,7 +15,6 @@ from __future__ import annotations
 
 import datetime
 import functools
-import pprint
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -22,6 +26,7 @@ __all__ = [
     "format_size",
     "format_time",
     "summarize_value",
+    "short_repr",
 ]
 
 
@@ -62,33 +67,31 @@ def format_params(parameters: Any, width: int = 60) -> str:
     'xs=[0, 1, 2, 3, 4...'
     """
     if isinstance(parameters, Mapping):
-        text = " ".join(f"{k}={format_value(v)}" for k, v in parameters.items())
+        parts = []
+        used = 0
+        for k, v in _first(parameters.items(), width):
+            parts.append(f"{_cut(str(k), width)}={short_repr(v, width)}")
+            used += len(parts[-1]) + 1
+            if used > width:
+                break
+        text = " ".join(parts)
     elif parameters is None:
         text = ""
     else:
-        text = repr(parameters)
+        text = short_repr(parameters, width)
     return _cut(text.replace("\n", " "), width)
 
 
-def format_value(value: Any) -> str:
+def format_value(value: Any, width: int = 1000) -> str:
     """``repr`` of a recorded value, with numpy scalars shown with their type whatever
-    numpy's version (``float64(1.0)``, never a bare ``1.0`` that reads as a float).
+    numpy's version (``float64(1.0)``, never a bare ``1.0`` that reads as a float), cut
+    to ``width`` characters (see :func:`short_repr`).
 
     >>> import numpy as np
     >>> format_value(np.float64(1.0)), format_value([1, np.int8(2)]), format_value(1.0)
     ('float64(1.0)', '[1, int8(2)]', '1.0')
     """
-    kind = type(value)
-    if kind.__module__ == "numpy" and getattr(value, "shape", None) == ():
-        return f"{kind.__name__}({value.item()!r})"
-    if kind in (list, tuple):
-        items = ", ".join(map(format_value, value))
-        if kind is tuple:
-            return f"({items},)" if len(value) == 1 else f"({items})"
-        return f"[{items}]"
-    if kind is dict:
-        return "{" + ", ".join(f"{k!r}: {format_value(v)}" for k, v in value.items()) + "}"
-    return repr(value)
+    return short_repr(value, width)
 
 
 def format_duration(seconds: float | None) -> str:
@@ -159,7 +162,7 @@ def summarize_value(value: Any, *, items: int = 5, depth: int = 0) -> str:
     import numpy as np
 
     pad = "  " * (depth + 1)
-    if isinstance(value, np.ndarray):
+    if isinstance(value, np.ndarray) and not value.dtype.hasobject:
         head = f"ndarray shape={value.shape} dtype={value.dtype}"
         if value.size and value.dtype.kind in "biuf":
             head += f" min={value.min():g} max={value.max():g}"
@@ -171,24 +174,175 @@ def summarize_value(value: Any, *, items: int = 5, depth: int = 0) -> str:
         return f"{value.item()!r} ({value.dtype})"
     if isinstance(value, Mapping):
         lines = [f"{type(value).__name__} with {len(value)} items"]
-        for k, v in list(value.items())[:items]:
-            lines.append(f"{pad}{k!r}: {_nested(v, items, depth)}")
+        for k, v in _first(value.items(), items):
+            lines.append(f"{pad}{short_repr(k, 40)}: {_nested(v, items, depth)}")
         if len(value) > items:
             lines.append(f"{pad}... ({len(value) - items} more)")
         return "\n".join(lines)
-    if isinstance(value, (list, tuple)) and len(repr(value)) > 80:
+    if isinstance(value, (list, tuple)) and len(short_repr(value, 81)) > 80:
         lines = [f"{type(value).__name__} of length {len(value)}"]
-        for i, v in enumerate(value[:items]):
+        for i, v in enumerate(_first(value, items)):
             lines.append(f"{pad}[{i}] {_nested(v, items, depth)}")
         if len(value) > items:
             lines.append(f"{pad}... ({len(value) - items} more)")
         return "\n".join(lines)
-    return _cut(pprint.pformat(value, width=100, compact=True), 400)
+    return short_repr(value, 400)
+
+
+def short_repr(value: Any, width: int = 80) -> str:
+    """``repr(value)`` cut to ``width`` characters, in time bounded by ``width``.
+
+    Containers are walked (their first items only, a few levels deep), long strings and
+    numbers are cut before they are written, and nothing is written that would be cut.
+
+    >>> shared = [1] * 1000
+    >>> short_repr([shared] * 1000, 30)
+    '[[1, 1, 1, 1, 1, 1, 1, 1, 1...'
+    >>> short_repr({"a": (1, 2.5, "x")}), short_repr(2**20000)[:22]
+    ("{'a': (1, 2.5, 'x')}", '<int of 6021 digits>')
+    """
+    out = _Writer(width)
+    out.value(value, 0)
+    text = "".join(out.parts)
+    return _cut(text, width)
+
+
+class _Writer:
+    """Writes a value's repr piece by piece until ``width`` characters are out."""
+
+    __slots__ = ("parts", "left")
+
+    def __init__(self, width: int) -> None:
+        self.parts: list[str] = []
+        self.left = width + 1  # one more, so a cut text shows it was cut
+
+    def write(self, text: str) -> None:
+        if self.left > 0:
+            text = text[: self.left]
+            self.parts.append(text)
+            self.left -= len(text)
+
+    def value(self, value: Any, depth: int) -> None:
+        import numpy as np
+
+        if self.left <= 0:
+            return
+        if isinstance(value, (str, bytes, bytearray)):
+            head = value[: self.left]
+            text = repr(head)
+            if len(head) < len(value) and text[-1:] in "'\"":
+                text = text[:-1]  # cut: no closing quote
+            self.write(text)
+        elif isinstance(value, bool) or value is None:
+            self.write(repr(value))
+        elif isinstance(value, int):
+            digits = int(value.bit_length() * 0.30103) + 1
+            self.write(repr(value) if digits < 1000 else f"<int of {digits} digits>")
+        elif isinstance(value, np.generic) and type(value).__module__ == "numpy":
+            self.write(f"{type(value).__name__}({value.item()!r})")  # the type, always
+        elif isinstance(value, (float, complex, np.generic)):
+            self.write(repr(value))
+        elif isinstance(value, np.ndarray):
+            self.array(value, depth)
+        elif isinstance(value, (list, tuple, set, frozenset, dict)) or _is_plain_mapping(value):
+            self.container(value, depth)
+        else:
+            self.other(value)
+
+    def container(self, value: Any, depth: int) -> None:
+        import collections
+
+        t = type(value)
+        if isinstance(value, collections.ChainMap):
+            value, (opening, closing) = value.maps, ("ChainMap(*[", "])")
+        elif t in _BRACKETS:
+            opening, closing = _BRACKETS[t]
+        else:  # a subclass, a deque, another mapping: Name([...]) or Name({...})
+            base = next((b for b in _BRACKETS if isinstance(value, b)), None)
+            if base is None:
+                base = list if isinstance(value, collections.deque) else dict
+            opening, closing = _BRACKETS[base]
+            opening, closing = f"{t.__name__}({opening}", closing + ")"
+        if isinstance(value, (set, frozenset)) and not value:
+            self.write(f"{t.__name__}()")
+            return
+        if depth >= _DEPTH:
+            self.write(opening + "..." + closing)
+            return
+        self.write(opening)
+        is_map = isinstance(value, (dict, Mapping))
+        for i, item in enumerate(value.items() if is_map else value):
+            if self.left <= 0:
+                return
+            if i:
+                self.write(", ")
+            if is_map:
+                self.value(item[0], depth + 1)
+                self.write(": ")
+                self.value(item[1], depth + 1)
+            else:
+                self.value(item, depth + 1)
+        if t is tuple and len(value) == 1:
+            self.write(",")
+        self.write(closing)
+
+    def array(self, value: Any, depth: int) -> None:
+        if not value.dtype.hasobject:
+            import numpy as np
+
+            text = np.array2string(value, threshold=20, edgeitems=3, separator=", ")
+            self.write(f"array({text}, dtype={value.dtype})")
+            return
+        self.write(f"array(shape={value.shape}, dtype=object, [")
+        for i, item in enumerate(_first(value.flat, 5)):
+            if i:
+                self.write(", ")
+            self.value(item, depth + 1)
+        self.write("])")
+
+    def other(self, value: Any) -> None:
+        import types
+
+        if isinstance(value, types.SimpleNamespace):  # its repr walks its values
+            self.write("namespace(")
+            for i, (k, v) in enumerate(_first(vars(value).items(), 20)):
+                self.write((", " if i else "") + f"{k}=")
+                self.value(v, _DEPTH - 1)
+            self.write(")")
+            return
+        try:
+            text = repr(value)
+        except Exception as err:  # a summary must not fail: say what it is instead
+            text = f"<{type(value).__qualname__} ({type(err).__name__} in repr)>"
+        self.write(text)
+
+
+_BRACKETS: dict[type, tuple[str, str]] = {
+    list: ("[", "]"),
+    tuple: ("(", ")"),
+    set: ("{", "}"),
+    frozenset: ("frozenset({", "})"),
+    dict: ("{", "}"),
+}
+_DEPTH = 6
+
+
+def _is_plain_mapping(value: Any) -> bool:
+    """A mapping or deque of the standard library, walked like the builtin containers."""
+    import collections
+
+    return isinstance(value, (collections.ChainMap, collections.deque, Mapping))
+
+
+def _first(items: Any, n: int) -> list[Any]:
+    import itertools
+
+    return list(itertools.islice(items, n))
 
 
 def _nested(value: Any, items: int, depth: int) -> str:
     if depth >= 1:
-        return _cut(repr(value).replace("\n", " "), 80)
+        return short_repr(value, 80)
     return summarize_value(value, items=items, depth=depth + 1)
 
 
