@@ -7,10 +7,10 @@ constructor a safe load allows (:mod:`archived.load.allowlist`):
 * numpy dtypes: ``_dtype('>i8')``, ``_dtype([('x', '<f8'), ('n', '<i4')])``, with
   ``metadata={...}`` when they carry some, and ``_StringDType(na_object=...)``;
 * a float NaN with a payload: ``_float(_scalar_from_bytes(b'...', '<f8'))``, every bit kept;
-* datetimes and times with a fixed-offset time zone, and the zones themselves:
-  ``_datetime(2020, 1, 2, 0, 0, tzinfo=_timezone(_timedelta(0)))``;
-* ``Decimal`` (also NaN and sNaN, with their payload): ``_Decimal('NaN123')``;
-* ``types.SimpleNamespace(a=1)`` and ``NotImplemented``.
+* ``NotImplemented``.
+
+(Datetimes with time zones, ``Decimal`` NaNs and ``SimpleNamespace`` are written by
+:mod:`archived.engine.reps_stdlib`.)
 
 >>> import numpy as np
 >>> dtype_rep(np.dtype('>i8')).build([], ["_dtype"])
@@ -19,16 +19,12 @@ constructor a safe load allows (:mod:`archived.load.allowlist`):
 
 from __future__ import annotations
 
-import datetime
-import decimal
-import math
 import struct
-import types
 from typing import Any
 
 from .importable import pickle_rep
 from .layout import Cat, Group
-from .repbase import REGISTRY, Context, ExprRep, Rep
+from .repbase import REGISTRY, Context, Rep
 
 __all__ = ["dtype_rep", "payload_nan_rep"]
 
@@ -141,99 +137,11 @@ def payload_nan_rep(x: float) -> Rep:
     )
 
 
-# --------------------------------------------------------------------------- datetime
-
-
-def _timezone(tz: datetime.timezone, ctx: Context) -> Rep:
-    offset = tz.utcoffset(None)
-    name = tz.tzname(None)
-    # a zone created without a name reports one made from its offset ('UTC+01:00')
-    named = name != datetime.timezone(offset).tzname(None)
-    children: list[Any] = [offset, name] if named else [offset]
-    return Rep(
-        lambda kids, al: f"{al[0]}({', '.join(kids)})",
-        children,
-        [("datetime", "timezone")],
-        lambda i: (".utcoffset()", ".tzname()")[i],
-    )
-
-
-def _aware(fields: str, obj: datetime.datetime | datetime.time) -> Rep:
-    fold = ", fold=1" if obj.fold else ""
-    return Rep(
-        lambda kids, al: f"{al[0]}({fields}, tzinfo={kids[0]}{fold})",
-        [obj.tzinfo],
-        [(type(obj).__module__, type(obj).__name__)],
-        lambda i: ".tzinfo",
-    )
-
-
-def _datetime(obj: datetime.datetime, ctx: Context) -> Rep | None:
-    if obj.tzinfo is None:
-        return None  # its repr is exact
-    fields = [obj.year, obj.month, obj.day, obj.hour, obj.minute]
-    return _aware(", ".join(map(str, fields + _seconds(obj))), obj)
-
-
-def _time(obj: datetime.time, ctx: Context) -> Rep | None:
-    if obj.tzinfo is None:
-        return None
-    return _aware(", ".join(map(str, [obj.hour, obj.minute, *_seconds(obj)])), obj)
-
-
-def _seconds(obj: datetime.datetime | datetime.time) -> list[int]:
-    """Seconds and microseconds as ``repr`` writes them: trailing zeros left out."""
-    if obj.microsecond:
-        return [obj.second, obj.microsecond]
-    return [obj.second] if obj.second else []
-
-
 # --------------------------------------------------------------------------- others
-
-
-def _decimal(obj: decimal.Decimal, ctx: Context) -> Rep:
-    # str() is exact for every Decimal, NaN and sNaN payloads included; repr would be
-    # the same text, but a NaN never equals itself, so the repr rule refuses it
-    return ExprRep(f"_Decimal({str(obj)!r})", [("decimal", "Decimal", "_Decimal")])
-
-
-def _namespace(obj: types.SimpleNamespace, ctx: Context) -> Rep | None:
-    names = list(vars(obj))
-    if not all(isinstance(n, str) and n.isidentifier() for n in names):
-        return None
-    return Rep(
-        lambda kids, al: (
-            f"{al[0]}({', '.join(f'{n}={k}' for n, k in zip(names, kids, strict=True))})"
-        ),
-        [vars(obj)[n] for n in names],
-        [("types", "SimpleNamespace")],
-        lambda i: f".{names[i]}",
-    )
 
 
 def _not_implemented(obj: Any, ctx: Context) -> Rep:
     return Rep(lambda kids, al: al[0], (), [("builtins", "NotImplemented")])
 
 
-def is_payload_nan(x: float) -> bool:
-    """Whether ``x`` is a NaN other than the two Python writes as ``nan`` and ``-nan``.
-
-    >>> is_payload_nan(float('nan')), is_payload_nan(1.0)
-    (False, False)
-    """
-    if not math.isnan(x):
-        return False
-    bits = struct.pack(">d", x)
-    return bits not in (struct.pack(">d", math.nan), struct.pack(">d", -math.nan))
-
-
-REGISTRY.update(
-    {
-        datetime.timezone: _timezone,
-        datetime.datetime: _datetime,
-        datetime.time: _time,
-        decimal.Decimal: _decimal,
-        types.SimpleNamespace: _namespace,
-        type(NotImplemented): _not_implemented,
-    }
-)
+REGISTRY[type(NotImplemented)] = _not_implemented

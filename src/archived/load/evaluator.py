@@ -31,7 +31,10 @@ charges bounds what walking, copying or hashing its results will cost
 from __future__ import annotations
 
 import ast
+import datetime
+import decimal
 import enum
+import fractions
 import importlib
 import inspect
 import struct
@@ -322,8 +325,8 @@ class Evaluator:
         if isinstance(base, type):
             if isinstance(found, type):
                 return found  # a nested class
-            if isinstance(base, enum.EnumMeta) and type(found) is base:
-                return found  # an enum member
+            if type(found) is base and (isinstance(base, enum.EnumMeta) or base in _VALUES):
+                return found  # an enum member, or a constant such as timezone.utc
             if isinstance(found, _METHODS) and type(base).__getattribute__ is _TYPE_GETATTR:
                 return getattr(base, attr)  # binds a classmethod; runs no code of base
             raise refuse(node, f"attribute {attr!r} of class {describe(base)!r}")
@@ -402,6 +405,18 @@ _METHODS = (
     staticmethod,
 )
 _SIMPLE = frozenset({int, str, bytes, bool, type(None)})
+# classes of immutable values whose constants a safe load may read (timezone.utc, ...)
+_VALUES = frozenset(
+    {
+        datetime.date,
+        datetime.datetime,
+        datetime.time,
+        datetime.timedelta,
+        datetime.timezone,
+        decimal.Decimal,
+        fractions.Fraction,
+    }
+)
 _GETATTR = object.__getattribute__
 _TYPE_GETATTR = type.__getattribute__
 
