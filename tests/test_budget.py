@@ -180,3 +180,14 @@ def test_budgets_are_counted_per_load_and_reported_with_the_entry(tmp_path):
 def test_limits_must_be_non_negative_ints(bad):
     with pytest.raises(TypeError, match="max_bytes="):
         Limits(max_bytes=bad)
+
+
+def test_a_safe_dataset_read_counts_shared_strings_on_every_path(tmp_path):
+    ds = DataSet("s", "w", path=tmp_path)
+    ds.x = [1]
+    entry = tmp_path / "s" / "x.py"
+    shared = f"_g1 = {'x' * 1_000_000!r}\nx = [{', '.join(['_g1'] * 1000)}]\ndel _g1\n"
+    entry.write_text(entry.read_text().replace("x = [1]\n", shared))
+    assert len(DataSet("s", path=tmp_path).x) == 1000  # what the store says, trusted
+    with pytest.raises(BudgetExceededError, match="max_bytes"):
+        _ = DataSet("s", path=tmp_path, safe=True).x  # 1 GB of text from a 6 MB file

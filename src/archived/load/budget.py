@@ -12,15 +12,17 @@ names one big string a thousand times costs a thousand strings, because that is 
                   (``Decimal``, ``Fraction``, ``float``, numpy scalars).
 
 Unless the caller sets them, the budgets are proportional to the size of the source on
-disk, with a floor for small files and a cap, and each data file a load reads adds
-:data:`FILE_FACTOR` times its own size to ``max_bytes`` (arrays are read from what is on
-disk, so reading them is linear too).  A load that would exceed a budget raises
+disk, with a floor for small files and a cap: ``max_bytes`` allows the syntax tree of
+the source (up to ~1,500 bytes per byte of source, :func:`parse_cost`) and 64 bytes of
+values per byte of source, and each data file a load reads adds :data:`FILE_FACTOR`
+times its own size (arrays are read from what is on disk, so reading them is linear
+too).  A load that would exceed a budget raises
 :class:`~archived.errors.BudgetExceededError`, naming the budget and how to raise it.
 
 >>> limits = Limits()
 >>> budget = limits.budget(12_500)
 >>> budget.max_elements, budget.max_bytes // 2**20
-(500000, 88)
+(500000, 64)
 >>> Limits(max_elements=10).budget(12_500).charge_elements(11, "a list")
 Traceback (most recent call last):
     ...
@@ -36,10 +38,11 @@ from ..errors import BudgetExceededError
 
 __all__ = ["Limits", "Budget", "parse_cost", "FILE_FACTOR"]
 
-# Defaults: floor + per byte of source, capped.  Parsing alone takes up to ~1,000 bytes
-# per byte of source (see parse_cost); a literal element costs at least two bytes.
+# Defaults: floor + per byte of source (+ the syntax tree, for max_bytes), capped.  A
+# literal element costs at least two bytes of source; values may hold 64 bytes of strings
+# and arrays per byte of source (shared references expanded), the syntax tree apart.
 BYTES_FLOOR = 64 * 2**20
-BYTES_PER_SOURCE_BYTE = 2048
+BYTES_PER_SOURCE_BYTE = 64
 BYTES_CAP = 4 * 2**30
 ELEMENTS_FLOOR = 100_000
 ELEMENTS_PER_SOURCE_BYTE = 32
@@ -87,14 +90,15 @@ class Limits:
             ):
                 raise TypeError(f"{name}= must be a non-negative int or None, not {value!r}")
 
-    def budget(self, size: int) -> Budget:
-        """A fresh budget for loading ``size`` bytes of source.
+    def budget(self, size: int, parse: int = 0) -> Budget:
+        """A fresh budget for loading ``size`` bytes of source, whose syntax tree takes
+        ``parse`` bytes (:func:`parse_cost`; the default ``max_bytes`` allows it).
 
         >>> Limits().budget(0).max_depth
         200
         """
         return Budget(
-            _given(self.max_bytes, BYTES_FLOOR + BYTES_PER_SOURCE_BYTE * size, BYTES_CAP),
+            _given(self.max_bytes, BYTES_FLOOR + BYTES_PER_SOURCE_BYTE * size + parse, BYTES_CAP),
             _given(
                 self.max_elements, ELEMENTS_FLOOR + ELEMENTS_PER_SOURCE_BYTE * size, ELEMENTS_CAP
             ),

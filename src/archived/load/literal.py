@@ -398,6 +398,8 @@ class _Parser:
             first = token[0]
             if (first == "'" or first == '"') and len(token) > 1:
                 value = token[1:-1] if "\\" not in token else _string(token)
+                budget -= len(token) >> 2  # a long string is worth its length: a name
+                # of it used many times would expand to far more text than the source
             elif first in "0123456789":
                 value = _number(token)
             elif first in "[({":
@@ -437,6 +439,7 @@ class _Parser:
                 value = _CONSTANT_NAMES[token]
             elif first == "b" and len(token) > 1 and token[1] in "'\"":
                 value = _string(token)
+                budget -= len(token) >> 2
             elif token in names:
                 value = names[token]
                 if type(value) is _Call:

@@ -131,14 +131,14 @@ def _budget(src: Any, limits: Limits | None, max_bytes: int | None) -> Budget:
         raise TypeError(f"limits= must be an archived.Limits, not {limits!r:.60}")
     if max_bytes is not None:
         limits = Limits(max_bytes, limits.max_elements, limits.max_depth, limits.max_digits)
-    return limits.budget(len(src))
+    return limits.budget(len(src), parse_cost(src))
 
 
 _DEFAULT = Limits()
 
 
 def _parse(src: str, budget: Budget) -> ast.Module:
-    # the syntax tree takes ~100-600 times the source's size: charged before it is built
+    # the syntax tree takes up to ~1,500 times the source's size: charged before it is built
     budget.charge_bytes(parse_cost(src), "parsing the source")
     try:
         return ast.parse(src, "<archive>")
