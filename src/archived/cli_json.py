@@ -30,8 +30,9 @@ plus ``"file"`` (its path), ``"info"`` (the whole info record) and ``"value"``
 failed or damaged entries).
 
 ``archived verify PATH --json`` (``archived.verify/1``) and ``repair`` (``archived.repair/1``):
-``{"store", "ok", "entries", "damaged": {name: why}, "orphans", "leftovers",
-"in_progress", "removed"}``, the fields of :class:`~archived.store.integrity.VerifyReport`.
+``{"store", "ok", "entries", "damaged": {name: why}, "unimportable": {name: why},
+"orphans", "leftovers", "in_progress", "removed"}``, the fields of
+:class:`~archived.store.integrity.VerifyReport`.
 
 Values (parameters, info records) are written as JSON where JSON holds them exactly:
 ``None``, ``bool``, ``int``, ``str``, finite ``float``, lists, and dicts with ``str``
@@ -185,6 +186,7 @@ def report_document(command: str, report: Any) -> dict[str, Any]:
         "ok": report.ok,
         "entries": list(report.entries),
         "damaged": dict(report.damaged),
+        "unimportable": dict(report.unimportable),
         "orphans": list(report.orphans),
         "leftovers": list(report.leftovers),
         "in_progress": list(report.in_progress),

@@ -44,6 +44,7 @@ __all__ = [
     "PickleWarning",
     "NumericTypeWarning",
     "StorePathWarning",
+    "MissingImportError",
 ]
 
 
@@ -225,6 +226,27 @@ class DamagedEntryError(ArchiveError, OSError):
         self.name = name
         self.reason = reason
         super().__init__(f"entry {name!r} is damaged: {reason}")
+
+
+class MissingImportError(DamagedEntryError):
+    """An intact entry names a module or class that cannot be imported in this program.
+
+    The entry is not damaged: install (or restore) that module, or edit the import line
+    of the entry file.  Still a :class:`DamagedEntryError`, since its value cannot be
+    read back here; ``verify`` lists it apart from damage.
+
+    >>> str(MissingImportError("x", "mymod", "No module named 'mymod'"))
+    "entry 'x' cannot be loaded here: it needs mymod (No module named 'mymod'); install ..."
+    """
+
+    def __init__(self, name: str, module: str | None, error: str) -> None:
+        self.name = name
+        self.module = module
+        self.reason = (
+            f"it needs {module or 'a module or class'} ({error}); install or restore it, "
+            "or edit the import line of the entry file"
+        )
+        ArchiveError.__init__(self, f"entry {name!r} cannot be loaded here: {self.reason}")
 
 
 class DamagedArrayError(DamagedEntryError):

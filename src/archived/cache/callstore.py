@@ -120,6 +120,8 @@ class CallStore:
         durable: fsync every committed entry (default).  ``False`` keeps commits atomic
             and safe from killed workers but not from a power cut, and makes a miss
             cheaper (as joblib.Memory, which never syncs).
+        compress, mmap_mode: write big arrays through an HDF5 filter; return them on
+            a hit as read-only memory maps (see ``DataSet``).
 
     The cycle of one call, as ``@archived`` runs it:
 
@@ -145,8 +147,12 @@ class CallStore:
         timeout: float = 60,
         lock_timeout: float | None = None,
         durable: bool = True,
+        compress: Any = None,
+        mmap_mode: str | None = None,
     ) -> None:
         self.path = os.path.abspath(os.fspath(path))
+        self.compress = compress
+        self.mmap_mode = mmap_mode
         module = os.path.basename(self.path)
         if not module.isidentifier() or module.startswith("_"):
             raise InvalidNameError(
@@ -190,6 +196,8 @@ class CallStore:
             timeout=self.timeout,
             locking=self.locking,
             durable=self.durable,
+            compress=self.compress,
+            mmap_mode=self.mmap_mode,
         )
 
     def find(self, prefix: str, key: str, parameters: dict[str, Any]) -> Found:

@@ -8,8 +8,8 @@ Three spellings, one name:
   module's name with dots turned into underscores (a script run as ``__main__`` is named
   after its file).
 * ``@archived(path, ignore=(), version=None, locking="fcntl", timeout=60,
-  lock_timeout=None, durable=True)``: keyword arguments are *options* when the result of
-  ``archived(path, ...)`` is applied to a function.
+  lock_timeout=None, durable=True, compress=None, mmap_mode=None)``: keyword arguments
+  are *options* when the result of ``archived(path, ...)`` is applied to a function.
 * ``with archived(path, **parameters) as rec:`` records a block: keyword arguments are the
   block's *parameters* when ``archived(path, ...)`` is used in a ``with`` statement (see
   :mod:`archived.cache.record`; :func:`archived.cache.record.record` takes options too).
@@ -41,6 +41,8 @@ removed only by :meth:`prune_stale`.
 Every entry is fsynced before the call returns, so a result survives a power cut too.
 For many cheap calls, ``durable=False`` skips the syncs: commits stay atomic and survive
 killed workers, and a miss costs about half as much (joblib.Memory never syncs).
+``compress=True`` writes big arrays through HDF5's zlib filter, and ``mmap_mode="r"``
+returns them on a hit as read-only memory maps of the stored bytes (see ``DataSet``).
 
 Workers: decorated functions run under joblib's loky, multiprocessing and threading
 backends, and under its dask backend on a ``dask.distributed`` cluster, all writing one
@@ -83,7 +85,16 @@ __all__ = ["archived", "CachedFunction", "default_store_path"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-_OPTIONS = ("ignore", "version", "locking", "timeout", "lock_timeout", "durable")
+_OPTIONS = (
+    "ignore",
+    "version",
+    "locking",
+    "timeout",
+    "lock_timeout",
+    "durable",
+    "compress",
+    "mmap_mode",
+)
 
 
 @overload
@@ -119,8 +130,8 @@ class Archived:
     """What ``archived(path, **kwargs)`` returns: a decorator, or a context manager.
 
     Applied to a function, ``kwargs`` are options (``ignore``, ``version``, ``locking``,
-    ``timeout``, ``lock_timeout``, ``durable``); entered with ``with``, they are the block's
-    parameters.
+    ``timeout``, ``lock_timeout``, ``durable``, ``compress``, ``mmap_mode``); entered
+    with ``with``, they are the block's parameters.
 
     >>> import tempfile, os
     >>> deco = archived(os.path.join(tempfile.mkdtemp(), "s"), version="1")
@@ -205,6 +216,8 @@ class CachedFunction:
         timeout: float = 60,
         lock_timeout: float | None = None,
         durable: bool = True,
+        compress: Any = None,
+        mmap_mode: str | None = None,
     ) -> None:
         if inspect.isgeneratorfunction(func) or inspect.iscoroutinefunction(func):
             raise TypeError(
@@ -229,6 +242,8 @@ class CachedFunction:
             timeout=timeout,
             lock_timeout=lock_timeout,
             durable=durable,
+            compress=compress,
+            mmap_mode=mmap_mode,
         )
         functools.update_wrapper(self, func)
 

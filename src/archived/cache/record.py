@@ -61,6 +61,8 @@ def record(
     timeout: float = 60,
     lock_timeout: float | None = None,
     durable: bool = True,
+    compress: Any = None,
+    mmap_mode: str | None = None,
 ) -> Record:
     """Record a block with ``parameters``; options as for ``@archived``.
 
@@ -84,6 +86,8 @@ def record(
         timeout=timeout,
         lock_timeout=lock_timeout,
         durable=durable,
+        compress=compress,
+        mmap_mode=mmap_mode,
     )
 
 
@@ -114,6 +118,8 @@ class Record:
         timeout: float = 60,
         lock_timeout: float | None = None,
         durable: bool = True,
+        compress: Any = None,
+        mmap_mode: str | None = None,
     ) -> None:
         if name is not None and (
             not isinstance(name, str) or not name.isidentifier() or name.startswith("_")
@@ -134,6 +140,8 @@ class Record:
             timeout=timeout,
             lock_timeout=lock_timeout,
             durable=durable,
+            compress=compress,
+            mmap_mode=mmap_mode,
         )
         self.cached = False
         self.identity: str | None = None

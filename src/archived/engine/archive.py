@@ -87,6 +87,10 @@ class Archive:
         durable: fsync ``datafile`` before ``str()`` returns (the default); ``False``
             leaves the write-back to the operating system, which is faster and survives
             a killed process, but not a power cut.
+        compress: write the arrays of ``datafile`` through a standard HDF5 filter:
+            ``True`` or ``'zlib'`` (deflate, readable by any HDF5 tool), ``('zlib', level)``
+            or a PyTables library such as ``'blosc:lz4'`` (see
+            :mod:`archived.engine.compression`); reading needs no option.
         refuse_main: refuse objects whose class or function is defined in ``__main__``
             (the script being run), which no other program can import back; stores set
             it, so such an entry is refused before anything is written.
@@ -114,7 +118,10 @@ class Archive:
         *,
         durable: bool = True,
         refuse_main: bool = False,
+        compress: Any = None,
     ) -> None:
+        from .compression import codec_of
+
         for option, value in (
             ("flat", flat),
             ("tostring", tostring),
@@ -133,6 +140,8 @@ class Archive:
         self.robust_replace = robust_replace
         self.durable = durable
         self.refuse_main = refuse_main
+        self.compress = compress
+        codec_of(compress)  # a bad compress= is refused now, not at the first big array
         self.check_on_insert = check_on_insert
         self.scoped = scoped
         self.array_threshold = _check_threshold(array_threshold)
@@ -271,6 +280,7 @@ class Archive:
             self._datafile_closed,
             durable=self.durable,
             refuse_main=self.refuse_main,
+            compress=self.compress,
         )
 
 

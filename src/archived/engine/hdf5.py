@@ -48,11 +48,14 @@ import numpy as np
 
 from ..errors import DamagedArrayError, UnarchivableError
 
-__all__ = ["ArrayWriter", "load_array", "using_datadir"]
+__all__ = ["ArrayWriter", "load_array", "using_datadir", "using_mmap_mode", "MMAP_MODES"]
+
+MMAP_MODES = ("r", "c")
 
 _DATADIR: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "archived_datadir", default=None
 )
+_MMAP: contextvars.ContextVar[str | None] = contextvars.ContextVar("archived_mmap", default=None)
 
 # The HDF5 library PyTables links is usually built without thread safety.
 _HDF5_LOCK = threading.RLock()
@@ -90,13 +93,52 @@ def using_datadir(directory: str | os.PathLike[str]) -> Iterator[str]:
         _DATADIR.reset(token)
 
 
+@contextmanager
+def using_mmap_mode(mode: str | None) -> Iterator[str | None]:
+    """Have :func:`load_array` return big arrays as memory maps of the stored bytes.
+
+    ``mode`` is ``'r'`` (read-only maps), ``'c'`` (copy-on-write: changes stay in
+    memory) or None (read into memory, the default).  Arrays the file holds compressed,
+    empty or as variable-width strings are read into memory all the same.  A map stays
+    valid while it is alive, even once its entry is overwritten or deleted: the store
+    writes new data files under new names and only unlinks the old ones.
+
+    >>> with using_mmap_mode('r') as mode:
+    ...     mode
+    'r'
+    """
+    check_mmap_mode(mode)
+    token = _MMAP.set(mode)
+    try:
+        yield mode
+    finally:
+        _MMAP.reset(token)
+
+
+def check_mmap_mode(mode: Any) -> str | None:
+    """``mode`` if it is a memory-map mode a store allows (``'r'``, ``'c'``) or None.
+
+    >>> check_mmap_mode('w+')
+    Traceback (most recent call last):
+        ...
+    ValueError: mmap_mode='w+' must be 'r' (read-only), 'c' (copy-on-write) or None
+    """
+    if mode is not None and mode not in MMAP_MODES:
+        raise ValueError(
+            f"mmap_mode={mode!r} must be 'r' (read-only), 'c' (copy-on-write) or None"
+        )
+    return mode
+
+
 class ArrayWriter:
     """Write arrays to a new HDF5 file at ``path``; ``add`` returns each array's key.
 
     Keys are ``'a0', 'a1', ...`` in the order of :meth:`add`.  :meth:`close` (or leaving
     the ``with`` block) flushes the file and, unless ``durable=False``, fsyncs it to disk
     before returning (``False`` leaves the write-back to the operating system: the file
-    survives a killed process but not a power cut).  An
+    survives a killed process but not a power cut).  ``compress`` (see
+    :func:`~archived.engine.compression.codec_of`) writes the arrays chunked through a
+    standard HDF5 filter.  An
     existing file at ``path`` is overwritten: callers write to a fresh temporary name
     and rename it into place afterwards.
 
@@ -109,9 +151,14 @@ class ArrayWriter:
     array(['a', 'bc'], dtype='<U2')
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, durable: bool = True) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], *, durable: bool = True, compress: Any = None
+    ) -> None:
+        from .compression import codec_of
+
         self.path = os.fspath(path)
         self.durable = durable
+        self.codec = codec_of(compress)
         self.keys: list[str] = []
         self._index: dict[str, dict[str, Any]] = {}
         self._samples: dict[str, tuple[bytes, bytes]] = {}
@@ -168,8 +215,11 @@ class ArrayWriter:
         obj = data if native else raw
         if self._deferred is not None:  # a second array: the file is PyTables' after all
             self._write_deferred_with_tables()
-        header = _HEADERS.get(layout) if not self.keys else None
-        if header is not None:
+        # the replayed header describes an uncompressed file: never with compression
+        header = _HEADERS.get(layout) if not self.keys and self.codec is None else None
+        if self.codec is not None and _compressible(obj):
+            self._write_compressed(key, entry, obj, raw, attr)
+        elif header is not None:
             self._deferred = (key, entry, obj, raw, attr, header)
         else:
             self._record(key, entry, raw, self._write_with_tables(key, obj, raw, attr))
@@ -243,6 +293,24 @@ class ArrayWriter:
             node = self._file.create_array("/", key, obj=obj, track_times=False)
             setattr(node._v_attrs, _ATTR, attr)
             return _data_offset(node) if raw.size else None
+
+    def _write_compressed(
+        self, key: str, entry: dict[str, Any], obj: np.ndarray, raw: np.ndarray, attr: str
+    ) -> None:
+        """Write ``obj`` chunked through the codec's filter; index its chunks if zlib's."""
+        from .compression import chunk_index, write_compressed
+
+        assert self.codec is not None
+        if self._file is None:
+            self._open_tables()
+        with _HDF5_LOCK:
+            node = write_compressed(self._file, key, obj, self.codec)
+            setattr(node._v_attrs, _ATTR, attr)
+            self._file.flush()  # the chunks get their addresses
+            chunks = chunk_index(node, node._v_objectid)
+        if chunks is not None:
+            self._index[key] = {**entry, **chunks, "offset": None, "nbytes": raw.size}
+            self._samples[key] = (bytes(raw[: min(raw.size, _SAMPLE)]), b"")
 
     def _write_direct(self, header: tuple[bytes, bytes], raw: np.ndarray) -> int:
         """Write the one-array file as HDF5 would: its known metadata around the bytes."""
@@ -321,8 +389,8 @@ def load_array(filename: str | os.PathLike[str], key: str) -> np.ndarray:
         with f:
             index, data_end = _read_trailer(f)
             if key in index:
-                return _read_indexed(f, index[key], data_end)
-    except (ValueError, TypeError, SyntaxError, KeyError, OSError) as err:
+                return _read_indexed(f, index[key], data_end, _MMAP.get())
+    except (ValueError, TypeError, SyntaxError, KeyError, OSError, zlib.error) as err:
         raise DamagedArrayError(path, key, f"inconsistent data ({err})") from err
     return _load_with_pytables(path, key)
 
@@ -439,11 +507,22 @@ def _read_trailer(f: BinaryIO) -> tuple[dict[str, Any], int]:
     return dict(index), start
 
 
-def _read_indexed(f: BinaryIO, entry: dict[str, Any], data_end: int) -> np.ndarray:
+def _read_indexed(
+    f: BinaryIO, entry: dict[str, Any], data_end: int, mmap_mode: str | None = None
+) -> np.ndarray:
     dtype, shape, fortran = _layout(entry["dtype"], entry["shape"], entry["order"])
     stored_shape = shape[::-1] if fortran else shape
     nbytes = int(entry["nbytes"])
-    if nbytes:
+    if "chunks" in entry:
+        from .compression import read_chunked
+
+        native = entry["layout"] == "native"
+        chunked_shape = stored_shape if native else (nbytes,)
+        itemsize = dtype.itemsize if native else 1
+        raw = read_chunked(f.fileno(), entry, data_end, chunked_shape, itemsize)
+    elif nbytes and mmap_mode is not None and entry.get("as") is None:
+        return _mapped(f, entry, data_end, dtype, stored_shape, fortran, mmap_mode)
+    elif nbytes:
         offset = int(entry["offset"])
         if offset < 0 or offset + nbytes > data_end:
             raise ValueError(f"array bytes {offset}..{offset + nbytes} lie beyond the data")
@@ -454,6 +533,27 @@ def _read_indexed(f: BinaryIO, entry: dict[str, Any], data_end: int) -> np.ndarr
         raw = np.zeros(0, dtype=np.uint8)
     data = _from_raw(raw, dtype, stored_shape)
     return _restore_kind(data.T if fortran else data, entry.get("as"))
+
+
+def _mapped(
+    f: BinaryIO,
+    entry: dict[str, Any],
+    data_end: int,
+    dtype: np.dtype,
+    stored_shape: tuple[int, ...],
+    fortran: bool,
+    mode: str,
+) -> np.ndarray:
+    """A memory map of the array's bytes in ``f`` (no byte is read until touched)."""
+    offset, nbytes = int(entry["offset"]), int(entry["nbytes"])
+    if offset < 0 or offset + nbytes > data_end:
+        raise ValueError(f"array bytes {offset}..{offset + nbytes} lie beyond the data")
+    if nbytes != dtype.itemsize * int(np.prod(stored_shape)):
+        raise ValueError(f"{nbytes} bytes do not hold {stored_shape} of {dtype}")
+    # mapped through the descriptor already open: the file that was checked, even if
+    # the entry is replaced meanwhile
+    mapped = np.memmap(f, dtype=dtype, mode=mode, offset=offset, shape=stored_shape)  # type: ignore[call-overload]
+    return mapped.T if fortran else mapped
 
 
 def _restore_kind(data: np.ndarray, kind: Any) -> np.ndarray:
@@ -479,10 +579,19 @@ def _sample_matches(fd: int, entry: dict[str, Any], sample: tuple[bytes, bytes])
     """Whether the file holds the array's first and last bytes where the index says.
 
     Read back from the file HDF5 has closed, so an offset the library misreported (or
-    bytes it moved) leaves the array out of the index rather than misreading it.
+    bytes it moved) leaves the array out of the index rather than misreading it.  For a
+    compressed array, its first chunk must inflate to the array's first bytes.
     """
     if not entry["nbytes"]:
         return True
+    if "chunks" in entry:
+        from .compression import first_chunk_bytes
+
+        head = sample[0]
+        try:
+            return first_chunk_bytes(fd, entry, os.fstat(fd).st_size)[: len(head)] == head
+        except (ValueError, zlib.error, OSError):
+            return False
     head, tail = sample
     if os.pread(fd, len(head), entry["offset"]) != head:
         return False
@@ -532,53 +641,29 @@ def _data_offset(node: Any) -> int | None:
 
 @functools.cache
 def _h5dget_offset() -> Any:
-    """``H5Dget_offset`` of the HDF5 library PyTables has loaded, if it can be found.
-
-    Only a library already loaded in this process is used (``RTLD_NOLOAD``): dataset ids
-    mean nothing to another copy of HDF5.
-    """
+    """``H5Dget_offset`` of the HDF5 library PyTables has loaded, if it can be found."""
     import ctypes
 
-    noload = getattr(os, "RTLD_NOLOAD", None)
-    if noload is None:
+    from .h5lib import loaded_hdf5
+
+    lib = loaded_hdf5()
+    if lib is None:
         return None
-    for candidate in _hdf5_library_candidates():
-        if "hdf5_hl" in os.path.basename(candidate):
-            continue
-        try:
-            lib = ctypes.CDLL(candidate, mode=noload | os.RTLD_LAZY)
-            function = lib.H5Dget_offset
-        except (OSError, AttributeError):
-            continue
-        function.restype = ctypes.c_uint64
-        function.argtypes = [ctypes.c_int64]
-        return function
-    return None
-
-
-def _hdf5_library_candidates() -> Iterator[str]:
-    """Paths where the loaded HDF5 library may be, most reliable (and cheapest) first."""
-    import ctypes.util
-    import glob
-
-    import tables
-
-    try:
-        with open("/proc/self/maps") as maps:  # Linux: the libraries actually mapped
-            yield from dict.fromkeys(line.split()[-1] for line in maps if "libhdf5" in line)
-    except OSError:
-        pass
-    package = os.path.dirname(tables.__file__)
-    for pattern in ("../tables.libs/libhdf5*", ".dylibs/libhdf5*", "libhdf5*"):
-        yield from glob.glob(os.path.join(package, pattern))
-    found = ctypes.util.find_library("hdf5")
-    if found:
-        yield found
+    function = lib.H5Dget_offset
+    function.restype = ctypes.c_uint64
+    function.argtypes = [ctypes.c_int64]
+    return function
 
 
 def _hdf5_exact(dtype: np.dtype) -> bool:
     """Whether HDF5 stores this native dtype as itself (long doubles lose padding bytes)."""
     return not (dtype.kind in "fc" and dtype.itemsize > (8 if dtype.kind == "f" else 16))
+
+
+def _compressible(obj: np.ndarray) -> bool:
+    from .compression import compressible
+
+    return compressible(obj)
 
 
 def _raw_bytes(data: np.ndarray) -> np.ndarray:

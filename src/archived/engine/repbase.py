@@ -283,8 +283,10 @@ class Context:
         datafile_closed: bool = False,
         durable: bool = True,
         refuse_main: bool = False,
+        compress: Any = None,
     ) -> None:
         self.refuse_main = refuse_main
+        self.compress = compress
         self.datafile_closed = datafile_closed
         self.durable = durable
         self.array_threshold = array_threshold
@@ -310,7 +312,9 @@ class Context:
             from .hdf5 import ArrayWriter
 
             # written under a temporary name, renamed into place by close(ok=True) only
-            self.writer = ArrayWriter(f"{self.datafile}.tmp{os.getpid()}", durable=self.durable)
+            self.writer = ArrayWriter(
+                f"{self.datafile}.tmp{os.getpid()}", durable=self.durable, compress=self.compress
+            )
         return str(self.writer.add(a))
 
     def close(self, ok: bool = True) -> None:

@@ -1,7 +1,8 @@
 """Arrays of data files, read by a safe load only as the store wrote them.
 
-The engine writes each big array as contiguous bytes inside an HDF5 file and appends an
-index saying where they lie (:mod:`archived.engine.hdf5`).  A safe load reads an array
+The engine writes each big array as contiguous bytes inside an HDF5 file (or, with
+``compress=``, as zlib chunks) and appends an index saying where they lie
+(:mod:`archived.engine.hdf5`).  A safe load reads an array
 only through that index: the bytes must lie inside the file itself, and HDF5 (PyTables)
 never sees the file.  So nothing HDF5 could be told to do -- external storage, virtual
 datasets, external links, filters that inflate a small file into terabytes -- can happen
@@ -23,6 +24,7 @@ from __future__ import annotations
 import math
 import os
 import stat
+import zlib
 from typing import Any
 
 import numpy as np
@@ -73,7 +75,7 @@ def safe_load_array(budget: Budget, filename: Any, key: Any) -> np.ndarray:
 
 
 def _read(budget: Budget, f: Any, path: str, filename: str, key: str, size: int) -> np.ndarray:
-    from ..engine.hdf5 import _layout, _read_indexed, _read_trailer
+    from ..engine.hdf5 import _MMAP, _layout, _read_indexed, _read_trailer
 
     try:
         index, data_end = _read_trailer(f)
@@ -95,7 +97,9 @@ def _read(budget: Budget, f: Any, path: str, filename: str, key: str, size: int)
         if nbytes != expected:
             raise ValueError(f"{nbytes} bytes for {expected} bytes of data")
         offset = int(entry.get("offset") or 0)
-        if nbytes and not 0 <= offset <= offset + nbytes <= data_end:
+        # a compressed array's chunks are each checked to lie inside the data, and to
+        # inflate to exactly their size, as they are read (engine.compression)
+        if nbytes and "chunks" not in entry and not 0 <= offset <= offset + nbytes <= data_end:
             raise ValueError(f"bytes {offset}..{offset + nbytes} lie outside the data")
     except TypeError as err:  # a dtype holding references
         raise _refuse(f"array {key!r} of {filename!r}: {err}") from None
@@ -105,8 +109,8 @@ def _read(budget: Budget, f: Any, path: str, filename: str, key: str, size: int)
     copies = 2 if entry.get("as") is not None else 1  # StringDType: converted once more
     budget.charge_bytes(copies * nbytes, f"array {key!r} in {filename!r}")
     try:
-        return _read_indexed(f, entry, data_end)
-    except (ValueError, TypeError, KeyError, OSError) as err:
+        return _read_indexed(f, entry, data_end, _MMAP.get())
+    except (ValueError, TypeError, KeyError, OSError, zlib.error) as err:
         raise DamagedArrayError(path, key, f"inconsistent data ({err})") from err
 
 

@@ -107,6 +107,12 @@ class DataSet:
             completely: unpickling runs any code), ``limits`` (an
             :class:`~archived.load.budget.Limits`) sets the budgets of each entry's load,
             by default proportional to its size; ``max_bytes`` sets its memory alone.
+        compress: write big arrays through a standard HDF5 filter: ``True`` (zlib, which
+            any HDF5 tool reads), ``('zlib', level)`` or a PyTables library such as
+            ``'blosc:lz4'`` (see :mod:`archived.engine.compression`); reads need nothing.
+        mmap_mode: ``'r'`` returns big uncompressed arrays as read-only memory maps of
+            the stored bytes (``'c'``: copy-on-write), as ``joblib.Memory`` does; a map
+            stays valid after its entry is overwritten or deleted.
 
     Entries are written on assignment, not on mutation: change a loaded value, then
     assign it again.
@@ -143,7 +149,14 @@ class DataSet:
         allow_pickle: bool = False,
         max_bytes: int | None = None,
         limits: Limits | None = None,
+        compress: Any = None,
+        mmap_mode: str | None = None,
     ) -> None:
+        from ..engine.compression import codec_of
+        from ..engine.hdf5 import check_mmap_mode
+
+        codec_of(compress)
+        check_mmap_mode(mmap_mode)
         if mode not in MODES:
             raise InvalidOptionError("mode", mode, MODES)
         if locking is not None and locking not in LOCKINGS:
@@ -167,6 +180,8 @@ class DataSet:
         d["_timeout"] = timeout
         d["_locking"] = locking
         d["_durable"] = durable
+        d["_compress"] = compress
+        d["_mmap_mode"] = mmap_mode
         load = {"safe": True, "allow": tuple(allow), "allow_pickle": allow_pickle}
         if max_bytes is not None:
             load["max_bytes"] = max_bytes
@@ -187,6 +202,8 @@ class DataSet:
             durable=durable,
             load=d["_load"],
             report=self._report,
+            compress=compress,
+            mmap_mode=mmap_mode,
         )
         d["_locking"] = getattr(store, "locking", locking)
 
@@ -333,6 +350,8 @@ class DataSet:
             "allow_pickle": bool(load.get("allow_pickle", False)),
             "max_bytes": load.get("max_bytes"),
             "limits": load.get("limits"),
+            "compress": self._compress,
+            "mmap_mode": self._mmap_mode,
         }
         return (_reopen, (settings,))
 

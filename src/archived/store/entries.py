@@ -50,7 +50,7 @@ from contextlib import AbstractContextManager, nullcontext
 from types import TracebackType
 from typing import Any
 
-from ..errors import ArchiveError, DamagedEntryError, InvalidNameError
+from ..errors import ArchiveError, DamagedEntryError, InvalidNameError, MissingImportError
 from ..load import codecache
 from ..load.literal import NotLiteral, literal_value
 from .failures import disk_is_full
@@ -155,13 +155,15 @@ def commit_entry(
     lock: AbstractContextManager[Any] | None = None,
     backup_data: bool = False,
     durable: bool = True,
+    compress: Any = None,
 ) -> None:
     """Write entry ``name`` (value and info) and commit it atomically.
 
     With ``keep_info=True`` the info of the entry already on disk is kept (``info`` is
     ignored), which is what assigning a value to an existing entry does.  ``lock`` is
     held only while the entry file is swapped in.  Nothing is changed on disk when
-    archiving the value fails.
+    archiving the value fails.  ``compress`` writes big arrays through an HDF5 filter
+    (see :func:`~archived.engine.compression.codec_of`).
 
     >>> import tempfile
     >>> folder = tempfile.mkdtemp()
@@ -170,7 +172,7 @@ def commit_entry(
     >>> read_info(folder, 'a'), read_value(folder, 'a')
     ('first', 2)
     """
-    with _Write(folder, name, backup_data, durable) as write:
+    with _Write(folder, name, backup_data, durable, compress) as write:
         value_src, value_files = write.encode(name, value, array_threshold, ".h5")
         if not keep_info:
             info_src, info_files = write.encode("info", info, array_threshold, "-info.h5")
@@ -198,6 +200,7 @@ def set_info(
     lock: AbstractContextManager[Any] | None = None,
     backup_data: bool = False,
     durable: bool = True,
+    compress: Any = None,
 ) -> None:
     """Replace the info record of entry ``name``, keeping its value (None if new).
 
@@ -208,7 +211,7 @@ def set_info(
     >>> read_info(folder, 'a'), read_value(folder, 'a')
     ('new', [1])
     """
-    with _Write(folder, name, backup_data, durable) as write:
+    with _Write(folder, name, backup_data, durable, compress) as write:
         info_src, info_files = write.encode("info", info, array_threshold, "-info.h5")
         # Holding the lock while reading the value keeps a concurrent value write from
         # being undone; no data is written inside it.
@@ -275,11 +278,19 @@ def read_info(
     return decode_section(name, src, "info", folder, safe, once=once)
 
 
-def read_value(folder: str, name: str, *, safe: dict[str, Any] | None = None) -> Any:
+def read_value(
+    folder: str,
+    name: str,
+    *,
+    safe: dict[str, Any] | None = None,
+    mmap_mode: str | None = None,
+) -> Any:
     """Load the value of entry ``name`` (``KeyError`` if missing); ``safe`` as in read_info.
 
     A value whose data file vanished because the entry was overwritten meanwhile is
-    read again from the new version.
+    read again from the new version.  ``mmap_mode='r'`` returns big uncompressed arrays
+    as read-only memory maps of the data files (see
+    :func:`~archived.engine.hdf5.using_mmap_mode`).
 
     >>> import tempfile
     >>> folder = tempfile.mkdtemp()
@@ -293,7 +304,12 @@ def read_value(folder: str, name: str, *, safe: dict[str, Any] | None = None) ->
             raise KeyError(name)
         src, _ = _value_part(name, text)
         try:
-            return decode_section(name, src, name, folder, safe)
+            if mmap_mode is None:
+                return decode_section(name, src, name, folder, safe)
+            from ..engine.hdf5 import using_mmap_mode
+
+            with using_mmap_mode(mmap_mode):
+                return decode_section(name, src, name, folder, safe)
         except DamagedEntryError:
             if read_entry_text(folder, name) == text:
                 raise
@@ -464,9 +480,12 @@ class _Write:
     swapped in, the directory is fsynced and the replaced version's data files dropped.
     """
 
-    def __init__(self, folder: str, name: str, backup_data: bool, durable: bool) -> None:
+    def __init__(
+        self, folder: str, name: str, backup_data: bool, durable: bool, compress: Any = None
+    ) -> None:
         self.folder, self.name = folder, name
         self.backup_data, self.durable = backup_data, durable
+        self.compress = compress
         self.token = new_token()
         self.tmp = os.path.join(folder, f".{name}.{self.token}.tmp")
         self.written: list[str] = []  # data files to remove if the write fails
@@ -480,7 +499,9 @@ class _Write:
     def encode(self, var: str, value: Any, threshold: int, suffix: str) -> tuple[str, list[str]]:
         """Archive ``value`` as ``var`` into ``<entry>.<token><suffix>`` if it has arrays."""
         datafile = f"{self.name}.{self.token}{suffix}"
-        src, files = _encode_into(self.folder, var, value, threshold, datafile, self.durable)
+        src, files = _encode_into(
+            self.folder, var, value, threshold, datafile, self.durable, self.compress
+        )
         self.written += files
         return src, files
 
@@ -516,12 +537,18 @@ class _Write:
 
 
 def _encode_into(
-    folder: str, var: str, value: Any, threshold: int, datafile: str, durable: bool
+    folder: str,
+    var: str,
+    value: Any,
+    threshold: int,
+    datafile: str,
+    durable: bool,
+    compress: Any = None,
 ) -> tuple[str, list[str]]:
     """Archive ``value`` as ``var``; return the source and the data files written."""
     path = os.path.join(folder, datafile)
     try:
-        src = _encode(var, value, threshold, path, durable)
+        src = _encode(var, value, threshold, path, durable, compress)
     except BaseException as err:
         # asked before the partial file goes: it is what filled the disk
         full = type(err).__module__.startswith("tables") and disk_is_full(folder)
@@ -532,10 +559,18 @@ def _encode_into(
     return src, [datafile] if os.path.exists(path) else []
 
 
-def _encode(name: str, value: Any, threshold: int, datafile: str, durable: bool) -> str:
+def _encode(
+    name: str, value: Any, threshold: int, datafile: str, durable: bool, compress: Any = None
+) -> str:
     from ..engine.archive import Archive
 
-    arch = Archive(array_threshold=threshold, datafile=datafile, durable=durable, refuse_main=True)
+    arch = Archive(
+        array_threshold=threshold,
+        datafile=datafile,
+        durable=durable,
+        refuse_main=True,
+        compress=compress,
+    )
     arch.insert(**{name: value})
     return str(arch)
 
@@ -581,6 +616,12 @@ def decode_section(
         raise DamagedEntryError(entry, str(err)) from err
     except (ArchiveError, MemoryError, RecursionError):
         raise
+    except ImportError as err:  # the entry is fine; this program lacks what it names
+        raise MissingImportError(entry, err.name, str(err)) from err
+    except AttributeError as err:
+        if str(err).startswith("Can't get attribute"):  # pickle's missing class
+            raise MissingImportError(entry, None, str(err)) from err
+        raise DamagedEntryError(entry, f"its {var} does not load ({err!r})") from err
     except Exception as err:
         raise DamagedEntryError(entry, f"its {var} does not load ({err!r})") from err
 

@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..errors import DamagedEntryError, StoreNotFoundError
+from ..errors import DamagedEntryError, MissingImportError, StoreNotFoundError
 from . import entries
 from .leftovers import sweep_leftovers
 from .locking import StoreLock
@@ -47,6 +47,7 @@ __all__ = ["VerifyReport", "verify", "repair"]
 
 
 _HEADER_PROBLEM = "unreadable entry file or header"
+_MISSING_IMPORT = "\0missing import: "  # marks an intact entry this program cannot load
 _RETRIES = 5
 
 
@@ -58,6 +59,8 @@ class VerifyReport:
         path: the store directory.
         entries: the committed entries that were read.
         damaged: entry name -> why it cannot be read back.
+        unimportable: entry name -> the module or class it needs that cannot be imported
+            in this program; the entry itself is intact (not counted as a problem).
         orphans: data files no entry refers to.
         leftovers: files of writers that are gone.
         in_progress: files of writers still running (left alone).
@@ -74,6 +77,7 @@ class VerifyReport:
     path: str
     entries: list[str] = field(default_factory=list)
     damaged: dict[str, str] = field(default_factory=dict)
+    unimportable: dict[str, str] = field(default_factory=dict)
     orphans: list[str] = field(default_factory=list)
     leftovers: list[str] = field(default_factory=list)
     in_progress: list[str] = field(default_factory=list)
@@ -90,6 +94,10 @@ class VerifyReport:
         status = "OK" if self.ok else f"{problems} problem{'s' * (problems != 1)}"
         lines = [f"store {self.path!r}: {n} entr{'y' if n == 1 else 'ies'} checked, {status}"]
         lines += [f"  damaged entry {name}: {why}" for name, why in sorted(self.damaged.items())]
+        lines += [
+            f"  intact entry {name} cannot be loaded here: {why}"
+            for name, why in sorted(self.unimportable.items())
+        ]
         lines += [f"  orphaned data file {f} (no entry refers to it)" for f in self.orphans]
         lines += [f"  leftover of a crashed writer: {f}" for f in self.leftovers]
         lines += [f"  in progress (a live writer): {f}" for f in self.in_progress]
@@ -131,7 +139,9 @@ def verify(
     for name in entries.entry_names(folder):
         report.entries.append(name)
         problem = _check_entry(folder, name, options, referenced)
-        if problem is not None:
+        if problem is not None and problem.startswith(_MISSING_IMPORT):
+            report.unimportable[name] = problem[len(_MISSING_IMPORT) :]
+        elif problem is not None:
             report.damaged[name] = problem
     unreadable = {name for name, why in report.damaged.items() if _HEADER_PROBLEM in why}
     _classify(folder, listing, referenced, unreadable, report)
@@ -242,6 +252,8 @@ def _entry_problem(
     for what, src, var in (("info", info_src, "info"), ("value", value_src, name)):
         try:
             entries.decode_section(name, src, var, folder, options, once=True)
+        except MissingImportError as err:
+            return f"{_MISSING_IMPORT}{err.reason}", data
         except Exception as err:
             return f"its {what} does not load: {err}", data
     return None, data

@@ -81,7 +81,8 @@ class NativeStore(Store):
         locking: ``'fcntl'`` or ``'soft'``; a store records its kind when it is created
             and a writer of the other kind is refused (``LockingKindError``).  ``None``:
             the store's kind (``'fcntl'`` for a new store).
-        array_threshold, backup_data, durable: of every commit (see ``DataSet``).
+        array_threshold, backup_data, durable, compress: of every commit (see
+            ``DataSet``); mmap_mode: of every value read.
         load: keyword arguments of :func:`~archived.load.restore.restore` for reading
             entries (``{'safe': True, ...}``), or None to execute them.
         report: called as ``report(message, *args)`` for what the store did.
@@ -99,8 +100,12 @@ class NativeStore(Store):
         backup_data: bool = False,
         durable: bool = True,
         load: dict[str, Any] | None = None,
+        compress: Any = None,
+        mmap_mode: str | None = None,
     ) -> None:
         self.folder = folder
+        self.compress = compress
+        self.mmap_mode = mmap_mode
         self.writable = writable
         self.lock = lock if lock is not None else StoreLock(os.path.join(folder, ".lock"))
         self.locking = "soft" if self.lock.soft else "fcntl"
@@ -124,6 +129,8 @@ class NativeStore(Store):
         durable: bool = True,
         load: dict[str, Any] | None = None,
         report: Callable[..., None] | None = None,
+        compress: Any = None,
+        mmap_mode: str | None = None,
     ) -> NativeStore:
         """Open (with ``writable``, create) the store in ``folder``."""
         report = report or (lambda *args: None)
@@ -144,6 +151,8 @@ class NativeStore(Store):
             backup_data=backup_data,
             durable=durable,
             load=load,
+            compress=compress,
+            mmap_mode=mmap_mode,
         )
         if writable:
             if not synchronize:
@@ -174,7 +183,9 @@ class NativeStore(Store):
         return entries.read_info(self.folder, _key(name), safe=self.load)
 
     def value(self, name: str) -> Any:
-        return entries.read_value(self.folder, _key(name), safe=self.load)
+        return entries.read_value(
+            self.folder, _key(name), safe=self.load, mmap_mode=self.mmap_mode
+        )
 
     def view(self, names: Iterable[str] | None = None) -> dict[str, EntryView]:
         """Entries as the read-side index sees them (:mod:`archived.store.index`): one
@@ -201,6 +212,7 @@ class NativeStore(Store):
                 lock=self.lock,
                 backup_data=self.backup_data,
                 durable=self.durable,
+                compress=self.compress,
             )
 
     def set_info(self, name: str, info: Any) -> None:
@@ -215,6 +227,7 @@ class NativeStore(Store):
                 lock=self.lock,
                 backup_data=self.backup_data,
                 durable=self.durable,
+                compress=self.compress,
             )
 
     def delete(self, name: str) -> bool:
@@ -288,7 +301,9 @@ class IndexedEntry(EntryView):
             kept = False
         if kept:
             return value
-        return entries.read_value(self.store.folder, self.name, safe=self.store.load)
+        return entries.read_value(
+            self.store.folder, self.name, safe=self.store.load, mmap_mode=self.store.mmap_mode
+        )
 
     @property
     def size(self) -> int:
