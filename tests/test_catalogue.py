@@ -458,7 +458,7 @@ def world(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("action, error, words", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_bad_input_or_fault_raises_a_clear_error_and_changes_nothing_on_disk(
-    world, action, error, words
+    world, action, error, words, request
 ):
     before = snapshot(world.tmp)
     with pytest.raises(error) as info:
@@ -467,7 +467,17 @@ def test_bad_input_or_fault_raises_a_clear_error_and_changes_nothing_on_disk(
     message = str(info.value)
     for word in words:
         assert word in message, f"{word!r} not in {message!r}"
-    assert snapshot(world.tmp) == before
+    after = snapshot(world.tmp)
+    if request.node.callspec.id in RECORDS_THE_FAILURE:
+        # a call whose result cannot be stored is recorded as failed, with the reason,
+        # like a call that raised; nothing else changes
+        recorded = [f for f in set(after) - set(before) if f.endswith("_failed.py")]
+        assert len(recorded) == 1 and "cannot pickle" in after[recorded[0]].decode()
+        after = {f: data for f, data in after.items() if f not in recorded}
+    assert after == before
+
+
+RECORDS_THE_FAILURE = {"cache-unarchivable-result"}
 
 
 def test_the_catalogue_has_at_least_forty_cases_across_engine_dataset_and_cache():

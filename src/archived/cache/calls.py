@@ -49,6 +49,7 @@ from ..errors import (
     DamagedEntryWarning,
     LockTimeout,
     ResultNotStoredWarning,
+    UnarchivableError,
 )
 from ..store.failures import explained
 from .callstore import CallStore, Found, call_info
@@ -318,6 +319,9 @@ class Attempt:
         if self._lock is not None:
             try:
                 self.store.commit(self.entry, result, self._info())  # type: ignore[arg-type]
+            except UnarchivableError as err:  # refused before anything was written
+                failure = err
+                self.store.record_failure(self.entry, self._info(), err)  # type: ignore[arg-type]
             except Exception as err:
                 failure = err
             finally:

@@ -75,6 +75,8 @@ import types
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar, overload
 
+from ..engine.storable import unstorable_annotation
+from ..errors import UnarchivableError
 from .calls import CallKey, cached_call, is_stored, key_call
 from .callstore import CallStore, StoredCall
 from .funcinfo import ArgumentBinder, code_version, entry_prefix, function_identity
@@ -223,6 +225,14 @@ class CachedFunction:
             raise TypeError(
                 f"@archived cannot cache {function_identity(func)!r}: it returns a "
                 "generator or coroutine, not a result; return a list or the awaited value"
+            )
+        declared = unstorable_annotation(func)
+        if declared is not None:  # refused now, not after every computation
+            annotation = inspect.signature(func).return_annotation
+            raise UnarchivableError(
+                str(getattr(annotation, "__qualname__", annotation)),
+                f"the result of {function_identity(func)}",
+                declared,
             )
         if isinstance(ignore, str):
             ignore = (ignore,)

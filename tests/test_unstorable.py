@@ -1,0 +1,96 @@
+"""What cannot be stored is refused early, and a computed result is never lost: an
+unstorable return annotation is refused when the function is decorated; an unstorable
+result is returned with the reason, and the failed call record keeps it."""
+
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from archived import UnarchivableError, archived
+from archived.errors import ResultNotStoredWarning
+
+
+def test_a_function_declared_to_return_an_iterator_is_refused_when_decorated(tmp_path):
+    runs = []
+
+    def numbers(n) -> Iterator[int]:
+        runs.append(n)
+        return iter(range(n))
+
+    with pytest.raises(UnarchivableError, match="iterator, which can only be consumed once"):
+        archived(str(tmp_path / "s"))(numbers)
+    assert runs == []  # nothing ran
+
+
+def test_a_function_declared_to_return_a_class_of_main_is_refused_when_decorated(tmp_path):
+    main = sys.modules["__main__"]
+    cls = type("ScriptOnly", (), {"__module__": "__main__"})
+    main.ScriptOnly = cls
+    try:
+
+        def make() -> cls:  # type: ignore[valid-type]
+            return cls()
+
+        with pytest.raises(UnarchivableError, match="defined in __main__"):
+            archived(str(tmp_path / "s"))(make)
+    finally:
+        del main.ScriptOnly
+
+
+def test_plain_and_unresolvable_annotations_pass(tmp_path):
+    def fine(n) -> list[int]:
+        return list(range(n))
+
+    def forward(n) -> "NotDefinedYet":  # noqa: F821
+        return n
+
+    assert archived(str(tmp_path / "a"))(fine)(3) == [0, 1, 2]
+    assert archived(str(tmp_path / "b"))(forward)(3) == 3
+
+
+def test_an_unstorable_result_is_returned_with_the_reason_and_recorded(tmp_path):
+    @archived(str(tmp_path / "s"))
+    def closure(k):
+        return lambda x: x + k
+
+    with pytest.warns(ResultNotStoredWarning, match="defined inside a function"):
+        f = closure(2)
+    assert f(1) == 3  # the computed result, not lost
+    [failed] = closure.failures()
+    assert failed.info["error"] == "UnarchivableError"
+    assert "defined inside a function" in failed.info["message"]
+    assert not closure.is_cached(2)
+
+
+def test_a_generator_object_result_is_returned_with_the_reason(tmp_path):
+    @archived(str(tmp_path / "s"))
+    def lazy(n):
+        return (i * i for i in range(n))
+
+    with pytest.warns(ResultNotStoredWarning, match="generator"):
+        assert list(lazy(3)) == [0, 1, 4]
+
+
+def test_a_result_of_a_class_of_main_is_refused_before_writing_and_the_record_says_why(
+    tmp_path,
+):
+    import dataclasses
+
+    main = sys.modules["__main__"]
+    cls = dataclasses.make_dataclass("ScriptResult", [("x", float)])
+    cls.__module__ = "__main__"
+    main.ScriptResult = cls
+    try:
+
+        @archived(str(tmp_path / "s"))
+        def run(x):
+            return cls(x)
+
+        with pytest.warns(ResultNotStoredWarning, match="defined in __main__"):
+            assert run(1.5).x == 1.5
+        [failed] = run.failures()
+        assert "ScriptResult is defined in __main__" in failed.info["message"]
+        assert [c.name for c in run.calls()] == []  # no result entry was written
+    finally:
+        del main.ScriptResult
