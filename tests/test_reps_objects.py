@@ -171,3 +171,13 @@ def test_register_call_refuses_a_reduce_that_returns_nonsense():
             str(a)
     finally:
         del REGISTRY[Bad]
+
+
+def test_from_state_in_a_safe_load_refuses_a_class_whose_del_would_run_on_stored_state():
+    forged = (
+        "from archived.reps import from_state as _f\n"
+        "from reps_models import WithFinalizer as _W\n"
+        "value = _f(_W, {'path': '/etc/passwd'})\n"
+    )
+    with pytest.raises(UnsafeArchiveError, match="__del__"):
+        restore(forged, safe=True, allow=["reps_models"])

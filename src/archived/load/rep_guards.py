@@ -109,6 +109,9 @@ def from_state_(budget: Budget, cls: Any, state: Any) -> Any:
         raise _refuse(f"from_state() of {cls!r:.80} (only classes of the modules given in allow=)")
     if type(state) is not dict:
         raise _refuse(f"from_state() with a {type(state).__qualname__} (only a dict)")
+    if any("__del__" in vars(c) for c in cls.__mro__[:-1]):
+        # its __del__ would later run on attributes the store chose, unchecked
+        raise _refuse(f"from_state() of {cls.__qualname__}, which has a __del__ method")
     budget.charge_elements(len(state), "from_state()")
     try:
         return _engine("reps_objects", "from_state")(cls, state)
