@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import math
 import os
 import zlib
 from typing import Any
@@ -266,7 +267,7 @@ def read_chunked(
     """
     nbytes = int(entry["nbytes"])
     rows = int(entry["chunkrows"])
-    row_bytes = itemsize * (int(np.prod(stored_shape[1:])) if stored_shape else 1)
+    row_bytes = itemsize * math.prod(stored_shape[1:])
     chunk_bytes = rows * row_bytes
     filters = [str(f) for f in entry["filters"]]
     if rows < 1 or not set(filters) <= {"shuffle", "deflate"} or "deflate" not in filters:
@@ -313,7 +314,7 @@ def first_chunk_bytes(fd: int, entry: dict[str, Any], data_end: int) -> bytes:
     shape = [int(n) for n in entry["shape"]]
     if entry["order"] == "F":
         shape.reverse()
-    row_bytes = (itemsize * int(np.prod(shape[1:]))) if native else 1
+    row_bytes = itemsize * math.prod(shape[1:]) if native else 1
     _, mask, addr, size = entry["chunks"][0]
     chunk_bytes = int(entry["chunkrows"]) * row_bytes
     filters = [str(f) for f in entry["filters"]]

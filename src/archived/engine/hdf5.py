@@ -37,6 +37,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import json
+import math
 import os
 import threading
 import zlib
@@ -387,7 +388,7 @@ def load_array(filename: str | os.PathLike[str], key: str) -> np.ndarray:
         raise DamagedArrayError(path, key, f"cannot open the file ({err})") from err
     try:
         with f:
-            index, data_end = _read_trailer(f)
+            index, data_end = _known_trailer(f)
             if key in index:
                 return _read_indexed(f, index[key], data_end, _MMAP.get())
     except (ValueError, TypeError, SyntaxError, KeyError, OSError, zlib.error) as err:
@@ -447,7 +448,7 @@ def _layout(dtype_text: Any, shape: Any, order: Any) -> tuple[np.dtype, tuple[in
 
 def _from_raw(raw: np.ndarray, dtype: np.dtype, stored_shape: tuple[int, ...]) -> np.ndarray:
     """View the flat uint8 ``raw`` as the array it holds (no copy)."""
-    count = int(np.prod(stored_shape))
+    count = math.prod(stored_shape)
     if raw.dtype != np.uint8 or raw.size != dtype.itemsize * count:
         raise ValueError(f"{raw.size} raw bytes do not hold {stored_shape} of {dtype}")
     flat = raw.view(dtype) if count else np.zeros(0, dtype=dtype)
@@ -477,6 +478,30 @@ def _pwrite_all(fd: int, data: memoryview, at: int) -> None:
     while data:
         n = os.pwrite(fd, data, at)
         data, at = data[n:], at + n
+
+
+# The index of data files read lately, by path: a file's bytes never change once it is
+# written (every write makes a fresh name), so (inode, size, mtime) tell whether it is
+# the same file.  Saves re-reading and re-parsing the index for each array of a file.
+_TRAILERS: dict[str, tuple[tuple[int, int, int], dict[str, Any], int]] = {}
+_TRAILERS_KEPT = 64
+
+
+def _known_trailer(f: BinaryIO) -> tuple[dict[str, Any], int]:
+    """:func:`_read_trailer` of the open file ``f``, remembered for the same file."""
+    st = os.fstat(f.fileno())
+    stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
+    name = str(getattr(f, "name", ""))
+    found = _TRAILERS.get(name)
+    if found is not None and found[0] == stamp:
+        return found[1], found[2]
+    index, data_end = _read_trailer(f)
+    if index:
+        with _HDF5_LOCK:
+            if len(_TRAILERS) >= _TRAILERS_KEPT:
+                del _TRAILERS[next(iter(_TRAILERS))]
+            _TRAILERS[name] = (stamp, index, data_end)
+    return index, data_end
 
 
 def _read_trailer(f: BinaryIO) -> tuple[dict[str, Any], int]:
@@ -548,7 +573,7 @@ def _mapped(
     offset, nbytes = int(entry["offset"]), int(entry["nbytes"])
     if offset < 0 or offset + nbytes > data_end:
         raise ValueError(f"array bytes {offset}..{offset + nbytes} lie beyond the data")
-    if nbytes != dtype.itemsize * int(np.prod(stored_shape)):
+    if nbytes != dtype.itemsize * math.prod(stored_shape):
         raise ValueError(f"{nbytes} bytes do not hold {stored_shape} of {dtype}")
     # mapped through the descriptor already open: the file that was checked, even if
     # the entry is replaced meanwhile
