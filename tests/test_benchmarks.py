@@ -21,6 +21,11 @@ SMOKE_RUNS = [
         "per-insert at 20 / at 10",
     ),
     ("bench_safe.py", ["--n", "50", "--repeats", "1"], "safe/exec"),
+    (
+        "bench_results.py",
+        ["--rows", "2000", "--mmap-gb", "0.01", "--compress-mb", "1", "--repeats", "1"],
+        "archived / peer",
+    ),
     ("bench_many.py", ["--sizes", "20,40", "--repeats", "1"], "growth exponents"),
     ("bench_sweep_results.py", ["4", "1"], "x joblib.Memory's time"),
 ]
