@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import subprocess
 import sys
 
@@ -720,3 +721,19 @@ def test_creator_that_loses_the_race_to_another_creator_opens_its_store(tmp_path
     native._create(first._path, "fcntl", lambda *args: None)
     late.b = 2
     assert sorted(DataSet("s", path=str(tmp_path))) == ["a", "b"]
+
+
+def test_a_relative_path_is_resolved_once_when_the_dataset_is_opened(tmp_path, monkeypatch):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    monkeypatch.chdir(tmp_path / "a")
+    ds = DataSet("s", "w", path="results")
+    assert ds._path == str(tmp_path / "a" / "results" / "s")
+    monkeypatch.chdir(tmp_path / "b")  # the script changes directory: the store stays
+    ds.x = 1
+    assert sorted(DataSet("s", path=str(tmp_path / "a" / "results"))) == ["x"]
+    assert not (tmp_path / "b" / "results").exists()
+    # a worker started in another directory reopens the same store
+    code = "import pickle, sys; ds = pickle.loads(sys.stdin.buffer.read()); ds.y = 2"
+    subprocess.run([sys.executable, "-c", code], input=pickle.dumps(ds), cwd="/", check=True)
+    assert sorted(DataSet("s", path=str(tmp_path / "a" / "results"))) == ["x", "y"]

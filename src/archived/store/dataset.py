@@ -84,7 +84,9 @@ class DataSet:
     Args:
         module_name: the store's directory name, an importable module name.
         mode: ``'r'`` (read only) or ``'w'`` (read and write; creates the store).
-        path: the directory holding the store (put it on ``sys.path`` to import it).
+        path: the directory holding the store (put it on ``sys.path`` to import it); a
+            relative path is taken relative to the working directory when the DataSet
+            is opened, once (``_path`` is absolute; ``str()`` shows the path as given).
         synchronize: ``True`` locks the store only while each write commits;
             ``False`` locks it for the lifetime of a writable instance, so only one
             such instance exists at a time (another one times out).
@@ -167,11 +169,15 @@ class DataSet:
                 "a store name must be a Python identifier so the store can be imported",
             )
         entries.validate_name(name_prefix + "0")
-        folder = os.path.join(os.fspath(path), module_name)
+        # resolved once: a later os.chdir() must not move the store under its writer,
+        # and a pickled DataSet must reopen this store in a worker with another cwd
+        given = os.path.join(os.fspath(path), module_name)
+        folder = os.path.abspath(given)
         d = self.__dict__
         d["_module_name"] = module_name
         d["_mode"] = mode
         d["_path"] = folder
+        d["_given_path"] = given  # as the user wrote it, for str() and repr()
         d["_synchronize"] = synchronize
         d["_verbose"] = verbose
         d["_array_threshold"] = array_threshold
@@ -320,7 +326,7 @@ class DataSet:
         return sorted(set(super().__dir__()) | set(self._names()))
 
     def __str__(self) -> str:
-        return f"DataSet {self._path!r} containing {self._names()!r}"
+        return f"DataSet {self._given_path!r} containing {self._names()!r}"
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickle as "open the same store with the same settings" (for worker processes).
@@ -358,7 +364,7 @@ class DataSet:
     def __repr__(self) -> str:
         return (
             f"DataSet({self._module_name!r}, mode={self._mode!r}, path="
-            f"{os.path.dirname(self._path)!r})"
+            f"{os.path.dirname(self._given_path)!r})"
         )
 
     def _table(
