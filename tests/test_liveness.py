@@ -38,7 +38,8 @@ _PAUSED_WRITER = textwrap.dedent(
     def text(self, *args):
         real(self, *args)
         print("paused", os.getpid(), self.token, flush=True)
-        sys.stdin.readline()
+        if sys.stdin.readline() != "go\\n":
+            os._exit(3)  # told nothing: die as killed, never commit
 
     entries._Write.text = text
     DataSet("s", "w", path=sys.argv[1]).x = np.arange(1000.0)
@@ -123,7 +124,6 @@ def test_a_killed_writer_in_another_pid_namespace_is_swept_once_its_lock_is_gone
     folder = str(tmp_path / "s")
     proc.send_signal(signal.SIGKILL)  # unshare --kill-child takes the namespace with it
     proc.wait()
-    proc.stdin.close()
     # the kernel drops the writer's lock when its namespace is torn down: wait for that
     # (a hang guard, not a time window), then the next writer sweeps what it left
     deadline = time.monotonic() + 600
@@ -131,6 +131,7 @@ def test_a_killed_writer_in_another_pid_namespace_is_swept_once_its_lock_is_gone
         assert time.monotonic() < deadline, _files_of(folder, token)
         DataSet("s", "w", path=tmp_path)
         time.sleep(0.01)
+    proc.stdin.close()
     store = DataSet("s", path=tmp_path)
     assert sorted(store) == ["y"] and verify(folder).ok
 
