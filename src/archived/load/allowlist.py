@@ -198,12 +198,26 @@ class Policy:
     def refusal_of_module(self, module: str) -> str:
         """Words refusing ``import module``.
 
-        >>> Policy().refusal_of_module("os")
-        "import of module 'os' (not in the allow-list of safe loads)"
+        A standard-library module is never suggested for ``allow=``: it is there to run
+        commands, touch files or load code, which a safe load never does.
+
+        >>> print(Policy().refusal_of_module("os"))
+        import of module 'os' (not in the allow-list; a standard-library module a safe load ...)
+        >>> print(Policy().refusal_of_module("mypkg.models"))
+        import of module 'mypkg.models' (... trust all of its code, pass allow=['mypkg.models'])
         """
         if module == "pickle":
             return f"a pickle payload {_PICKLE_TAIL}"
-        return f"import of module {module!r} (not in the allow-list of safe loads)"
+        top = module.partition(".")[0]
+        if top in getattr(sys, "stdlib_module_names", ()) or top in sys.builtin_module_names:
+            return (
+                f"import of module {module!r} (not in the allow-list; a standard-library "
+                "module a safe load never imports)"
+            )
+        return (
+            f"import of module {module!r} (not in the allow-list; if it is your own module "
+            f"of data classes and you trust all of its code, pass allow=[{module!r}])"
+        )
 
     def static_callable(self, module: str, path: tuple[str, ...]) -> bool:
         """Whether calling ``module.<path>`` may be attempted (checked before evaluation).
