@@ -160,3 +160,11 @@ def test_functions_typed_at_a_repl_prompt_under_one_name_are_two_functions(tmp_p
         env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)),
     )
     assert "[0] 0" in out.stdout, out.stderr
+
+
+def test_name_gives_a_function_an_identity_that_survives_redefinition(store):
+    first = archived(store, name="simulate")(lambda x: x + 1)
+    assert first(1) == 2 and first.identity == "simulate"
+    edited = archived(store, name="simulate")(lambda x: x + 10)
+    assert edited.identity == "simulate" and edited(1) == 11  # new code: a new version
+    assert [c.parameters for c in edited.stale()] == [{"x": 1}] and edited.prune_stale() == 1

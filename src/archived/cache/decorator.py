@@ -73,7 +73,7 @@ import os
 import sys
 import types
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, TypeVar, overload
+from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
 from ..engine.storable import unstorable_annotation
 from ..errors import UnarchivableError
@@ -81,13 +81,18 @@ from .calls import CallKey, cached_call, is_stored, key_call
 from .callstore import CallStore, StoredCall
 from .funcinfo import ArgumentBinder, code_version, entry_prefix, function_identity
 from .hashing import closure_digest
+from .record import Record
 from .storepath import code_file, resolve_store_path
 
 __all__ = ["archived", "CachedFunction", "default_store_path"]
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+P2 = ParamSpec("P2")
+R = TypeVar("R")
+S = TypeVar("S")
 
 _OPTIONS = (
+    "name",
     "ignore",
     "version",
     "locking",
@@ -100,13 +105,44 @@ _OPTIONS = (
 
 
 @overload
-def archived(target: Callable[..., Any], /) -> CachedFunction: ...
+def archived(target: Callable[P, R], /) -> CachedFunction[P, R]: ...
 @overload
-def archived(target: str | os.PathLike[str] | None = None, /, **kwargs: Any) -> Archived: ...
+def archived(
+    target: str | os.PathLike[str] | None = None,
+    /,
+    *,
+    name: str | None = None,
+    ignore: Iterable[str] = (),
+    version: str | None = None,
+    locking: str = "fcntl",
+    timeout: float = 60,
+    lock_timeout: float | None = None,
+    durable: bool = True,
+    compress: Any = None,
+    mmap_mode: str | None = None,
+    **parameters: Any,
+) -> Archived: ...
 
 
 def archived(target: Any = None, /, **kwargs: Any) -> Any:
     """Cache a function's calls in a DataSet, or record a block; see the module docs.
+
+    ``@archived`` (bare) or ``@archived(path, ...)`` decorates a function; the options:
+
+    * ``name``: the function's identity in the store (default: module and qualified
+      name), for a function that moves, or one redefined in notebook cells;
+    * ``ignore``: parameter names left out of the key (only those that cannot change
+      the result: a logger, a progress bar);
+    * ``version``: pin the code version (default: a digest of the source);
+    * ``locking``: ``"fcntl"`` or ``"soft"`` (lock files, for NFS and the like);
+    * ``timeout``: seconds to wait for the store's lock when committing;
+    * ``lock_timeout``: seconds to wait while another worker computes the same call;
+    * ``durable``: fsync every entry (``False``: atomic but not power-cut safe);
+    * ``compress``: write big arrays through HDF5's zlib filter (``True`` or a level);
+    * ``mmap_mode``: ``"r"`` returns big arrays on a hit as read-only memory maps.
+
+    ``with archived(path, **parameters) as rec:`` records a block: there every keyword
+    but ``name`` is a parameter of the block.
 
     >>> import tempfile, os
     >>> folder = tempfile.mkdtemp()
@@ -128,6 +164,30 @@ def archived(target: Any = None, /, **kwargs: Any) -> Any:
     return Archived(target, kwargs)
 
 
+# help() and inspect show the options (the implementation takes **kwargs so that, in a
+# with statement, every keyword but name can be a parameter of the block)
+archived.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+    [
+        inspect.Parameter("target", inspect.Parameter.POSITIONAL_ONLY, default=None),
+        *(
+            inspect.Parameter(option, inspect.Parameter.KEYWORD_ONLY, default=default)
+            for option, default in (
+                ("name", None),
+                ("ignore", ()),
+                ("version", None),
+                ("locking", "fcntl"),
+                ("timeout", 60),
+                ("lock_timeout", None),
+                ("durable", True),
+                ("compress", None),
+                ("mmap_mode", None),
+            )
+        ),
+        inspect.Parameter("parameters", inspect.Parameter.VAR_KEYWORD),
+    ]
+)
+
+
 class Archived:
     """What ``archived(path, **kwargs)`` returns: a decorator, or a context manager.
 
@@ -145,9 +205,9 @@ class Archived:
     def __init__(self, path: str | os.PathLike[str] | None, kwargs: dict[str, Any]) -> None:
         self.path = path
         self.kwargs = kwargs
-        self._record: Any = None
+        self._record: Record | None = None
 
-    def __call__(self, func: F) -> CachedFunction:
+    def __call__(self, func: Callable[P, R]) -> CachedFunction[P, R]:
         unknown = sorted(set(self.kwargs) - set(_OPTIONS))
         if unknown:
             raise TypeError(
@@ -158,9 +218,7 @@ class Archived:
             raise TypeError(f"@archived decorates a function, not {type(func).__name__}")
         return CachedFunction(func, self.path, **self.kwargs)
 
-    def __enter__(self) -> Any:
-        from .record import Record
-
+    def __enter__(self) -> Record:
         if self.path is None:
             raise TypeError("with archived(path, **parameters): give the store path")
         parameters = dict(self.kwargs)
@@ -169,7 +227,8 @@ class Archived:
         return self._record.__enter__()
 
     def __exit__(self, *exc: Any) -> None:
-        self._record.__exit__(*exc)
+        if self._record is not None:
+            self._record.__exit__(*exc)
 
 
 def default_store_path(func: Callable[..., Any]) -> str:
@@ -189,8 +248,11 @@ def default_store_path(func: Callable[..., Any]) -> str:
     return resolve_store_path(os.path.join("archived_results", name), code_file(func))
 
 
-class CachedFunction:
+class CachedFunction(Generic[P, R]):
     """A function whose calls are stored in a DataSet; made by ``@archived``.
+
+    It keeps the decorated function's parameters and return type for type checkers:
+    ``CachedFunction[P, R]`` is called as the function is, and returns what it does.
 
     Attributes:
         dataset: the :class:`~archived.store.dataset.DataSet` holding the results.
@@ -209,9 +271,10 @@ class CachedFunction:
 
     def __init__(
         self,
-        func: Callable[..., Any],
+        func: Callable[P, R],
         path: str | os.PathLike[str] | None = None,
         *,
+        name: str | None = None,
         ignore: Iterable[str] = (),
         version: str | None = None,
         locking: str = "fcntl",
@@ -241,9 +304,13 @@ class CachedFunction:
         self._binder = ArgumentBinder(self.signature)
         self.ignore = tuple(ignore)
         self._check_ignore()
-        self.identity = function_identity(func) + closure_digest(func)
+        if name is not None and (not isinstance(name, str) or not name.strip()):
+            raise TypeError(f"name= gives a function's identity: a non-empty str, not {name!r}")
+        self.identity = (function_identity(func) if name is None else name) + closure_digest(func)
         self.version = str(version) if version is not None else code_version(func)
-        self.prefix = entry_prefix(getattr(func, "__qualname__", "function"))
+        self.prefix = entry_prefix(
+            getattr(func, "__qualname__", "function") if name is None else name
+        )
         self.store = CallStore(
             default_store_path(func)
             if path is None
@@ -259,11 +326,11 @@ class CachedFunction:
 
     # ---- calling --------------------------------------------------------------------
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         call = self.call_key(*args, **kwargs)
         return cached_call(self.store, call, lambda: self.func(*args, **kwargs))
 
-    def call_key(self, *args: Any, **kwargs: Any) -> CallKey:
+    def call_key(self, *args: P.args, **kwargs: P.kwargs) -> CallKey:
         """The key of a call and its parameters as recorded (nothing is run or read).
 
         >>> import tempfile, os
@@ -278,7 +345,7 @@ class CachedFunction:
         """A cached function passed as an argument is keyed by identity and version."""
         return (self.identity, self.version)
 
-    def bind(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    def bind(self, *args: P.args, **kwargs: P.kwargs) -> dict[str, Any]:
         """The call's parameters: arguments bound to the signature, defaults applied,
         ignored names left out.
 
@@ -295,6 +362,13 @@ class CachedFunction:
         for name in self.ignore:
             parameters.pop(name, None)
         return parameters
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> CachedFunction[P, R]: ...
+    @overload
+    def __get__(
+        self: CachedFunction[Concatenate[S, P2], R], instance: S, owner: type | None = None
+    ) -> Callable[P2, R]: ...
 
     def __get__(self, instance: Any, owner: Any = None) -> Any:
         if instance is None:
@@ -314,7 +388,7 @@ class CachedFunction:
         """
         return self.store.dataset
 
-    def is_cached(self, *args: Any, **kwargs: Any) -> bool:
+    def is_cached(self, *args: P.args, **kwargs: P.kwargs) -> bool:
         """Whether the result of this call is stored (nothing is run or loaded).
 
         >>> import tempfile, os
@@ -501,7 +575,7 @@ def _rebuild(
     store: CallStore,
     ignore: tuple[str, ...],
     identity: tuple[str, str, str],
-) -> CachedFunction:
+) -> CachedFunction[..., Any]:
     # identity travels with the pickle: a worker that received ``func`` by value (from a
     # script's __main__) could not work out the same module name by itself
     cached = CachedFunction.__new__(CachedFunction)

@@ -34,7 +34,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from ..errors import ArchiveError
 from .calls import CallKey
@@ -43,11 +43,83 @@ from .sweeprun import RESULTS, StoredResult, run_points, stored_result
 
 __all__ = ["sweep", "sweep_status", "grid_points", "SweepStatus", "PointStatus"]
 
+if TYPE_CHECKING:
+    from .decorator import CachedFunction
+
 Grid = Mapping[str, Iterable[Any]] | Sequence[Mapping[str, Any]]
+R = TypeVar("R")
 
 _STATES = ("done", "failed", "missing")
 _SWEEP_NAME = re.compile(r"_sweep_[0-9a-f]{8}$")
 _ERRORS = ("raise", "return")
+
+
+@overload
+def sweep(
+    func: CachedFunction[..., R],
+    grid: Grid,
+    *,
+    n_jobs: int | None = None,
+    backend: Any = None,
+    progress: bool = True,
+    errors: Literal["raise"] = "raise",
+    results: Literal["values"] = "values",
+) -> list[R]: ...
+@overload
+def sweep(
+    func: CachedFunction[..., R],
+    grid: Grid,
+    *,
+    n_jobs: int | None = None,
+    backend: Any = None,
+    progress: bool = True,
+    errors: Literal["return"],
+    results: Literal["values"] = "values",
+) -> list[R | Exception]: ...
+@overload
+def sweep(
+    func: CachedFunction[..., Any],
+    grid: Grid,
+    *,
+    n_jobs: int | None = None,
+    backend: Any = None,
+    progress: bool = True,
+    errors: Literal["raise"] = "raise",
+    results: Literal["lazy"],
+) -> list[StoredResult]: ...
+@overload
+def sweep(
+    func: CachedFunction[..., Any],
+    grid: Grid,
+    *,
+    n_jobs: int | None = None,
+    backend: Any = None,
+    progress: bool = True,
+    errors: Literal["raise"] = "raise",
+    results: Literal["summary"],
+) -> list[dict[str, Any]]: ...
+@overload
+def sweep(  # errors or results not known before run time: what a point gives
+    func: CachedFunction[..., Any],
+    grid: Grid,
+    *,
+    n_jobs: int | None = None,
+    backend: Any = None,
+    progress: bool = True,
+    errors: str,
+    results: str = "values",
+) -> list[Any]: ...
+@overload
+def sweep(
+    func: CachedFunction[..., Any],
+    grid: Grid,
+    *,
+    n_jobs: int | None = None,
+    backend: Any = None,
+    progress: bool = True,
+    errors: str = "raise",
+    results: str,
+) -> list[Any]: ...
 
 
 def sweep(
