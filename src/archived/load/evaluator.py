@@ -45,6 +45,7 @@ from ..errors import UnsafeArchiveError
 from .allowlist import Policy, describe
 from .budget import Budget
 from .grammar import (
+    ConstantTuple,
     LiteralCall,
     LiteralDict,
     LiteralList,
@@ -98,6 +99,7 @@ class Evaluator:
             LiteralList: self.literal_list,
             ast.Tuple: self.tuple_,
             LiteralTuple: self.literal_tuple,
+            ConstantTuple: self.constant_tuple,
             ast.Set: self.set_,
             LiteralSet: self.literal_set,
             ast.Dict: self.dict_,
@@ -287,6 +289,10 @@ class Evaluator:
 
     def literal_tuple(self, node: ast.Tuple, scope: Scope, depth: int) -> Any:
         # one object for equal literal tuples, as the compiler makes them
+        value = tuple(self.literal_items(node.elts, depth))
+        return self.constants.setdefault(_constant_key(value), value)
+
+    def constant_tuple(self, node: ast.Tuple, scope: Scope, depth: int) -> Any:
         value = tuple(self.items(node.elts, scope, depth))
         return self.constants.setdefault(_constant_key(value), value)
 

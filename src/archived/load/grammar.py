@@ -44,6 +44,7 @@ __all__ = [
     "refuse",
     "LiteralList",
     "LiteralTuple",
+    "ConstantTuple",
     "LiteralSet",
     "LiteralDict",
     "LiteralCall",
@@ -59,7 +60,11 @@ class LiteralList(ast.List):
 
 
 class LiteralTuple(ast.Tuple):
-    """A tuple display of constants and such tuples only: the compiler folds it."""
+    """A tuple display of short constants only: the compiler folds it."""
+
+
+class ConstantTuple(ast.Tuple):
+    """A tuple display of constants and constant tuples: the compiler folds it too."""
 
 
 class LiteralSet(ast.Set):
@@ -371,8 +376,10 @@ class Checker:
         literal = self.exprs(elts, names, depth)
         if node.__class__ is ast.Tuple:
             # the compiler makes one object of equal constant tuples, nested ones too
-            if all(e.__class__ in _TUPLE_PARTS for e in elts):
+            if literal:
                 node.__class__ = LiteralTuple
+            elif all(e.__class__ in _TUPLE_PARTS for e in elts):
+                node.__class__ = ConstantTuple
         elif literal:
             node.__class__ = _LITERAL[node.__class__]
         return node
@@ -509,7 +516,7 @@ class Checker:
 
 
 _LITERAL: dict[type, type] = {ast.List: LiteralList, ast.Set: LiteralSet}
-_TUPLE_PARTS = (ast.Constant, LongText, LiteralTuple)
+_TUPLE_PARTS = (ast.Constant, LongText, LiteralTuple, ConstantTuple)
 
 
 @functools.lru_cache(maxsize=8)
