@@ -237,3 +237,27 @@ def test_an_array_key_the_store_never_writes_is_refused(tmp_path):
     src = f"from archived.arrays import load_array as _l\nx = _l('d.h5', {'a0' * 100!r})\n"
     with pytest.raises(UnsafeArchiveError, match="array key"):
         restore(src, safe=True, datadir=tmp_path)
+
+
+def test_methods_of_imported_functions_load_but_a_class_s_own_lookup_never_runs(tmp_path):
+    a = Archive()
+    a.insert(r=np.add.reduce, f=dict.fromkeys)
+    out = restore(str(a), safe=True)
+    assert out["r"](np.arange(4)) == 6 and out["f"]("ab") == {"a": None, "b": None}
+    (tmp_path / "lookup_mod_xyz.py").write_text(
+        "class L:\n"
+        "    def __getattribute__(self, name):\n"
+        "        open(__file__ + '.ran', 'w').close()\n"
+        "        return object.__getattribute__(self, name)\n"
+        "    def m(self):\n"
+        "        return 1\n"
+    )
+    sys.path.insert(0, str(tmp_path))
+    try:
+        src = "from lookup_mod_xyz import L as _L\n_g = _L()\nx = (_g).m\n"
+        with pytest.raises(UnsafeArchiveError, match="attribute 'm' of a L"):
+            evaluate(src, allowed_modules=["lookup_mod_xyz"])
+        assert not (tmp_path / "lookup_mod_xyz.py.ran").exists()
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("lookup_mod_xyz", None)

@@ -323,23 +323,26 @@ class Evaluator:
         value = node.value
         base = self.dispatch[value.__class__](value, scope, depth)
         attr = node.attr
-        if isinstance(base, types.ModuleType):
+        # type() only: isinstance() would read base.__class__, running a class's own
+        # __getattribute__ or property
+        kind = type(base)
+        if issubclass(kind, types.ModuleType):
             return self.member(node, base, attr)
-        if isinstance(base, ScopedFunction):
+        if kind is ScopedFunction:
             raise refuse(node, "attribute of a scoped function")
         found = inspect.getattr_static(base, attr, _MISSING)  # runs no code of base
-        if isinstance(base, type):
-            if isinstance(found, type):
+        if issubclass(kind, type):
+            if issubclass(type(found), type):
                 return found  # a nested class
-            if type(found) is base and (isinstance(base, enum.EnumMeta) or base in _VALUES):
+            if type(found) is base and (issubclass(kind, enum.EnumMeta) or base in _VALUES):
                 return found  # an enum member, or a constant such as timezone.utc
-            if isinstance(found, _METHODS) and type(base).__getattribute__ is _TYPE_GETATTR:
+            if issubclass(type(found), _METHODS) and kind.__getattribute__ is _TYPE_GETATTR:
                 return getattr(base, attr)  # binds a classmethod; runs no code of base
             raise refuse(node, f"attribute {attr!r} of class {describe(base)!r}")
         # of a value, archives refer only to methods (``(x).append``): never run a
         # property or __getattr__ of data to find out what it is
-        if not isinstance(found, _METHODS) or type(base).__getattribute__ is not _GETATTR:
-            raise refuse(node, f"attribute {attr!r} of a {type(base).__qualname__}")
+        if not issubclass(type(found), _METHODS) or not _plain_lookup(kind):
+            raise refuse(node, f"attribute {attr!r} of a {kind.__qualname__}")
         return getattr(base, attr)
 
     def literal_call(self, node: ast.Call, scope: Scope, depth: int) -> Any:
@@ -425,6 +428,18 @@ _VALUES = frozenset(
 )
 _GETATTR = object.__getattribute__
 _TYPE_GETATTR = type.__getattribute__
+
+
+def _plain_lookup(kind: type) -> bool:
+    """Whether reading an attribute of a ``kind`` runs no code but its library's own
+    (numpy's ufuncs look attributes up themselves, a user's class could do anything)."""
+    if kind.__getattribute__ is _GETATTR:
+        return True
+    return str(getattr(kind, "__module__", "")).partition(".")[0] in _LIBRARIES
+
+
+# libraries of the default allow-list, whose own types' attribute lookups are trusted
+_LIBRARIES = frozenset({"builtins", "numpy", "datetime", "decimal", "fractions", "collections"})
 
 
 def _constant_key(value: Any) -> Any:
