@@ -261,3 +261,23 @@ def test_methods_of_imported_functions_load_but_a_class_s_own_lookup_never_runs(
     finally:
         sys.path.remove(str(tmp_path))
         sys.modules.pop("lookup_mod_xyz", None)
+
+
+@needs_stringdtype
+@pytest.mark.parametrize("na", [None, float("nan"), ""])
+def test_string_arrays_with_a_missing_value_are_source_and_load_safely(na):
+    import math
+
+    dtype = np.dtypes.StringDType(na_object=na)
+    a = np.array([["a", na], ["ccc", "d"]], dtype=dtype, order="F")
+    arch = Archive(array_threshold=1)  # by value even above the threshold: no HDF5 form
+    arch.insert(a=a)
+    assert "_loads(" not in str(arch)
+    for safe in (False, True):
+        b = restore(str(arch), safe=safe)["a"]
+        assert b.dtype == a.dtype and b.flags.f_contiguous
+        missing = b[0, 1]
+        assert (
+            missing is None if na is None else (math.isnan(missing) if na != "" else missing == "")
+        )
+        assert b[1].tolist() == ["ccc", "d"]

@@ -6,6 +6,7 @@ constructor a safe load allows (:mod:`archived.load.allowlist`):
 
 * numpy dtypes: ``_dtype('>i8')``, ``_dtype([('x', '<f8'), ('n', '<i4')])``, with
   ``metadata={...}`` when they carry some, and ``_StringDType(na_object=...)``;
+* arrays of such a ``StringDType``: ``_array(['a', None], dtype=_StringDType(...))``;
 * a float NaN with a payload: ``_float(_scalar_from_bytes(b'...', '<f8'))``, every bit kept;
 * ``NotImplemented``.
 
@@ -26,7 +27,7 @@ from .importable import pickle_rep
 from .layout import Cat, Group
 from .repbase import REGISTRY, Context, Rep
 
-__all__ = ["dtype_rep", "payload_nan_rep"]
+__all__ = ["dtype_rep", "payload_nan_rep", "string_array_rep"]
 
 _DTYPE = ("numpy", "dtype")
 
@@ -118,6 +119,29 @@ def _string_dtype_rep(dt: Any) -> Rep:
         [dt.na_object] if has_na else [],
         [("numpy.dtypes", "StringDType")],
         lambda i: ".na_object",
+    )
+
+
+def string_array_rep(a: Any) -> Rep:
+    """An array of ``StringDType`` with a missing-value object: its values and its dtype.
+
+    >>> import numpy as np
+    >>> a = np.array(["a", None], dtype=np.dtypes.StringDType(na_object=None))
+    >>> string_array_rep(a).build(["['a', None]", "_S(na_object=None)"], ["_array"])
+    "_array(['a', None], dtype=_S(na_object=None))"
+    """
+    fortran = a.ndim > 1 and a.flags.f_contiguous and not a.flags.c_contiguous
+    tail = ", order='F')" if fortran else ")"
+    return Rep(
+        lambda kids, al: f"{al[0]}({kids[0]}, dtype={kids[1]}{tail}",
+        [a.tolist(), a.dtype],
+        [("numpy", "array")],
+        lambda i: (".tolist()", ".dtype")[i],
+        lambda parts, al: Group(
+            f"{al[0]}(",
+            [parts[0], Cat("dtype=", parts[1])] + (["order='F'"] if fortran else []),
+            ")",
+        ),
     )
 
 

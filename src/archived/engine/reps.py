@@ -58,7 +58,7 @@ from . import reps_stdlib  # noqa: F401  (registers its handlers)
 from .builtin_reps import ATOMS, atom_text
 from .callrep import register_call
 from .importable import find_import, import_rule, pickle_rep, pickle_rule, repr_rule
-from .plain_reps import dtype_rep
+from .plain_reps import dtype_rep, string_array_rep
 from .repbase import (
     REGISTRY,
     SUBCLASS_REGISTRY,
@@ -218,6 +218,10 @@ def _ndarray(a: Any, ctx: Context, np: Any) -> Rep:
             [("archived.reps", "object_array")],
             lambda i: f"[{np.unravel_index(i, shape) if shape else ()}]",
         )
+    from .arrays import inline_array, is_plain_string_dtype
+
+    if a.dtype.kind == "T" and a.dtype.hasobject and not is_plain_string_dtype(a.dtype):
+        return string_array_rep(a)  # a missing-value object: by value, never to HDF5
     if a.size > ctx.array_threshold:
         import os
 
@@ -226,8 +230,6 @@ def _ndarray(a: Any, ctx: Context, np: Any) -> Rep:
         return ExprRep(
             f"_load_array({name!r}, {key!r})", [("archived.arrays", "load_array", "_load_array")]
         )
-    from .arrays import inline_array
-
     found = inline_array(a)
     if found is None:  # pragma: no cover - inline_array only declines object arrays
         return pickle_rep(a)
