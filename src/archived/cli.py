@@ -36,7 +36,7 @@ import csv
 import datetime
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from . import cli_json
@@ -445,13 +445,19 @@ class _Entry:
         return cls(ds, name, info, listed=listed)
 
 
-def _entries(ds: Any) -> Iterator[_Entry]:
-    # one look at the store's index: info records without reading unchanged entries
-    for name, listed in ds._view().items():
-        try:
-            yield _Entry.read(ds, name, listed)
-        except KeyError:  # deleted while listing
-            continue
+def _entries(ds: Any) -> list[_Entry]:
+    from .engine.archive import _gc_paused
+
+    entries = []
+    # one look at the store's index: info records without reading unchanged entries;
+    # many objects and no cycles, so the collector's passes would be pure cost
+    with _gc_paused():
+        for name, listed in ds._view().items():
+            try:
+                entries.append(_Entry.read(ds, name, listed))
+            except KeyError:  # deleted while listing
+                continue
+    return entries
 
 
 def _size_and_mtime(folder: str, name: str, listed: Any = None) -> tuple[int, float]:

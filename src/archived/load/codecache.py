@@ -23,6 +23,7 @@ True
 
 from __future__ import annotations
 
+import os
 import threading
 import types
 from collections import OrderedDict
@@ -94,6 +95,16 @@ def clear() -> None:
         _codes.clear()
         _seen.clear()
         _chars = 0
+
+
+def _after_fork() -> None:
+    # a lock held by another thread at the fork would never be released in the child
+    global _lock
+    _lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 def _keep(key: tuple[str, str], codes: Codes) -> None:

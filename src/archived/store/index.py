@@ -54,6 +54,7 @@ from typing import Any
 
 import xxhash
 
+from ..engine.archive import _gc_paused
 from ..errors import DamagedEntryError
 from ..load.literal import NotLiteral, literal_value
 from . import indexcodec
@@ -87,7 +88,16 @@ class Row:
     ``value()``: ``(True, value)`` when the row keeps the value, else ``(False, None)``.
     """
 
-    __slots__ = ("signature", "seen", "digest", "files", "info_text", "value_text", "memo")
+    __slots__ = (
+        "signature",
+        "_seen",
+        "settled",
+        "digest",
+        "files",
+        "info_text",
+        "value_text",
+        "memo",
+    )
 
     def __init__(
         self,
@@ -99,7 +109,7 @@ class Row:
         value_text: str | None,
     ) -> None:
         self.signature = signature
-        self.seen = seen
+        self.seen = seen  # sets settled
         self.digest = digest
         self.files = files
         self.info_text = info_text
@@ -139,10 +149,20 @@ class Row:
             return False, None
         return True, indexcodec.decode(self.value_text)
 
+    @property
+    def seen(self) -> int:
+        """When (ns since the epoch) the file was last read, or checked by content."""
+        return self._seen
+
+    @seen.setter
+    def seen(self, when: int) -> None:
+        self._seen = when
+        self.settled = not self.racy()
+
     def racy(self) -> bool:
         """Whether the file changed too shortly before it was read to trust its signature."""
         _, _, mtime, ctime = self.signature
-        return max(mtime, ctime) >= self.seen - _RACY_NS
+        return max(mtime, ctime) >= self._seen - _RACY_NS
 
     def dump(self) -> list[Any]:
         """The row's fields as the index file keeps them (its name aside)."""
@@ -170,7 +190,7 @@ def rows(folder: str, names: Iterable[str] | None = None) -> dict[str, Row]:
     {}
     """
     state = _state(folder)
-    with state.lock:
+    with state.lock, _gc_paused():  # many rows, no cycles: the collector would only cost
         return state.refresh(names)
 
 
@@ -234,7 +254,7 @@ class _State:
         todo = []
         for name, signature in listing:
             row = self.rows.get(name)
-            if row is not None and row.signature == signature and not row.racy():
+            if row is not None and row.signature == signature and row.settled:
                 current[name] = row
             else:
                 todo.append((name, signature))
@@ -319,6 +339,18 @@ _by_path: dict[str, _State] = {}  # the path as callers spell it -> its store's 
 _states_lock = threading.Lock()
 
 
+def _after_fork() -> None:
+    # a lock held by another thread at the fork would never be released in the child
+    global _states_lock
+    _states_lock = threading.Lock()
+    _states.clear()
+    _by_path.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
+
+
 def _state(folder: str) -> _State:
     state = _by_path.get(folder)
     if state is not None:
@@ -341,15 +373,26 @@ Signature = tuple[int, int, int, int]
 
 def _listing(folder: str, names: Iterable[str] | None) -> list[tuple[str, Signature]]:
     """``(name, signature)`` of the entry files of ``folder`` (all, or those ``names``)."""
-    found = []
+    found: list[tuple[str, Signature]] = []
     if names is None:
+        keywords = _KEYWORDS
         with os.scandir(folder) as it:
-            items = [(item.name[:-3], item) for item in it if _is_entry_file(item.name)]
-        for name, item in items:
+            # what entries.entry_names lists, spelt out: this runs once per entry
+            items = [
+                item
+                for item in it
+                if item.name[-3:] == ".py"
+                and item.name[:1] != "_"
+                and item.name[:-3].isidentifier()
+                and item.name[:-3] not in keywords
+            ]
+        append = found.append
+        for item in items:
             try:
-                found.append((name, _signature(item.stat(follow_symlinks=False))))
+                st = item.stat(follow_symlinks=False)
             except FileNotFoundError:
                 continue
+            append((item.name[:-3], (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)))
         return found
     for name in names:
         if not _is_entry_file(name + ".py"):

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from typing import Any
 
+from ..engine.archive import _gc_paused
 from ..errors import (
     ArchiveError,
     InvalidNameError,
@@ -190,11 +191,12 @@ class NativeStore(Store):
     def view(self, names: Iterable[str] | None = None) -> dict[str, EntryView]:
         """Entries as the read-side index sees them (:mod:`archived.store.index`): one
         ``stat`` per entry, info and small values read only from changed entries."""
-        try:
-            found = index.rows(self.folder, names)
-        except FileNotFoundError:
-            raise StoreNotFoundError(self.folder) from None
-        return {name: IndexedEntry(self, name, found[name]) for name in sorted(found)}
+        with _gc_paused():  # one object per entry, no cycles: the collector would only cost
+            try:
+                found = index.rows(self.folder, names)
+            except FileNotFoundError:
+                raise StoreNotFoundError(self.folder) from None
+            return {name: IndexedEntry(self, name, row) for name, row in sorted(found.items())}
 
     # ---- writing ---------------------------------------------------------------------
 
@@ -282,7 +284,9 @@ class IndexedEntry(EntryView):
     store: NativeStore
 
     def __init__(self, store: NativeStore, name: str, row: index.Row) -> None:
-        super().__init__(store, name)
+        # no super().__init__ call: a view of a big store makes one per entry
+        self.store = store
+        self.name = name
         self.row = row
 
     def info(self) -> Any:

@@ -31,6 +31,8 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
+from ..engine.archive import _gc_paused
+
 __all__ = [
     "function_table",
     "dataset_table",
@@ -62,11 +64,12 @@ def function_table(
     >>> function_table(f, frame=False, x=3)
     [{'x': 3, 'result': 1.5}]
     """
-    calls = where(func, **criteria)
-    # each call's result as listed with its info: small ones come from the store's index
-    rows = [_call_row(c.name, c.info, c.listed_value, details) for c in calls]
-    names = {name: None for c in calls for name in c.parameters}
-    return to_table(with_types(rows, names), frame=frame)
+    with _gc_paused():  # many objects, no cycles: the collector's passes are pure cost
+        calls = where(func, **criteria)
+        # each call's result as listed with its info: small ones come from the index
+        rows = [_call_row(c.name, c.info, c.listed_value, details) for c in calls]
+        names = {name: None for c in calls for name in c.info.get("parameters", ())}
+        return to_table(with_types(rows, names), frame=frame)
 
 
 def dataset_table(
@@ -95,6 +98,17 @@ def dataset_table(
     {'entry': 'labels', 'function': None, 'info': None, 'mu': None, 'result': None}
     {'entry': 'x_0', 'function': None, 'info': None, 'mu': 1.2, 'result': 0.5}
     """
+    with _gc_paused():  # many objects, no cycles: the collector's passes are pure cost
+        return _dataset_rows(dataset, details, results, frame, entries)
+
+
+def _dataset_rows(
+    dataset: Any,
+    details: bool,
+    results: bool,
+    frame: bool | None,
+    entries: Collection[str] | None,
+) -> Any:
     rows = []
     parameters: dict[str, None] = {}
     view = dataset._view(entries)  # the store's index: small values need no file read
@@ -146,8 +160,9 @@ def where(func: Any, **criteria: Any) -> list[Any]:
                 f"where(): {name!r} is not a parameter of {func.identity}; its parameters "
                 f"are {', '.join(names)}"
             )
-    calls = [c for c in func.calls() if _matches(c.parameters, criteria)]
-    return sorted(calls, key=lambda c: (str(c.info.get("started", "")), c.name))
+    with _gc_paused():
+        calls = [c for c in func.calls() if _matches(c.parameters, criteria)]
+        return sorted(calls, key=lambda c: (str(c.info.get("started", "")), c.name))
 
 
 def to_table(rows: list[dict[str, Any]], *, frame: bool | None = None) -> Any:
