@@ -31,6 +31,17 @@ def test_the_duration_pattern_matches_every_duration_the_cli_can_print():
         assert re.fullmatch(DURATION, text), text
 
 
+class Point:
+    def __init__(self, x):
+        self.x = x
+
+    def __repr__(self):
+        return f"Point({self.x})"
+
+    def archive_1(self):
+        return ("Point(x=x)", {"x": self.x}, [("test_cli", "Point", "Point")])
+
+
 def simulate(mu, n=3):
     if mu > 2:
         raise ValueError(f"mu={mu} is unstable")
@@ -326,10 +337,10 @@ def test_repair_removes_an_orphaned_data_file_and_exits_0(store, capsys):
     code, out, _ = run(capsys, "repair", store)
     assert code == 0 and "removed x_0.0a1b2c-1-0a1b2c3d.h5" in out
     assert not os.path.exists(orphan)
-    assert run(capsys, "verify", "--safe", store)[0] == 0
+    assert run(capsys, "verify", "--safe", store)[0] == 0  # --safe: the default, accepted
 
 
-# ---- --safe -------------------------------------------------------------------------------
+# ---- safe by default, --trust ------------------------------------------------------------
 
 
 def write_hostile_entry(store, marker):
@@ -358,6 +369,49 @@ def test_safe_ls_and_show_refuse_hostile_entries_without_running_them(store, tmp
     assert not os.path.exists(marker)
 
 
+HOSTILE_RUNS = [
+    ["ls"],
+    ["ls", "--status"],
+    ["show", "evil"],
+    ["verify"],
+    ["repair"],
+    ["export"],
+    ["prune", "--where", "x=1"],
+    ["prune", "--failed", "--yes"],
+]
+
+
+@pytest.mark.parametrize("argv", HOSTILE_RUNS, ids=[" ".join(a) for a in HOSTILE_RUNS])
+def test_every_command_reads_entries_safely_by_default(store, tmp_path, capsys, argv):
+    marker = str(tmp_path / "pwned")
+    write_hostile_entry(store, marker)
+    code, out, err = run(capsys, argv[0], store, *argv[1:])
+    assert code in (0, 1), err
+    assert not os.path.exists(marker)
+    if argv in (["ls"], ["show", "evil"], ["verify"], ["repair"]):  # they report it
+        assert "UnsafeArchiveError" in out or "unsafe archive" in out
+    assert os.path.exists(os.path.join(store, "evil.py"))  # reported, never deleted
+
+
+@pytest.mark.parametrize("command", ["ls", "verify", "export"])
+def test_trust_executes_the_entries(store, tmp_path, capsys, command):
+    marker = str(tmp_path / "pwned")
+    write_hostile_entry(store, marker)
+    run(capsys, command, "--trust", store)
+    assert os.path.exists(marker)
+
+
+def test_allow_lets_a_safe_load_rebuild_a_trusted_modules_classes(tmp_path, capsys):
+    ds = DataSet("s", "w", path=str(tmp_path))
+    ds.when = __import__("fractions").Fraction(1, 3)
+    ds.user = Point(2)
+    store = ds._path
+    code, out, err = run(capsys, "show", store, "user")
+    assert code == 1 and "import of module 'test_cli'" in err
+    code, out, _ = run(capsys, "show", "--allow", "test_cli", store, "user")
+    assert code == 0 and "damaged" not in out and "Point" in out
+
+
 def test_safe_show_reads_entries_archived_wrote(store, capsys):
     code, out, _ = run(capsys, "show", "--safe", store, "x_0")
     assert code == 0
@@ -374,9 +428,12 @@ def test_verify_without_the_trust_module_says_it_is_unavailable(store, capsys, m
 
 
 @pytest.mark.parametrize("command", ["ls", "show", "verify", "repair", "prune", "export"])
-def test_every_command_has_help(capsys, command):
+def test_every_command_has_help_saying_which_commands_execute_code_when_trusted(capsys, command):
     code, out, _ = run(capsys, command, "--help")
     assert code == 0 and out.startswith(f"usage: archived {command}") and "PATH" in out
+    text = " ".join(out.split())
+    assert "--trust" in text and "--safe" in text and "--allow MODULE" in text
+    assert "ls, show, verify, repair, export and prune execute" in text
 
 
 def test_top_level_help_lists_every_command(capsys):
@@ -397,16 +454,17 @@ def test_python_dash_m_archived_runs_the_command_line(store):
     assert done.returncode == 1 and "no entry 'nope'" in done.stderr
 
 
-def test_a_persist_store_lists_shows_and_exports_but_refuses_safe_reads(tmp_path, capsys):
+def test_a_persist_store_lists_shows_and_exports_only_when_trusted(tmp_path, capsys):
     from test_dataset import _persist_layout  # the files persist 3.2.1 writes
 
     old = str(tmp_path / "old")
     _persist_layout(old)
-    code, out, _ = run(capsys, "ls", old)
+    code, out, _ = run(capsys, "ls", "--trust", old)
     assert code == 0 and "'info of a'" in out and "(10, 1.2)" in out and "2 entries" in out
-    code, out, _ = run(capsys, "show", old, "x_0")
+    code, out, _ = run(capsys, "show", "--trust", old, "x_0")
     assert code == 0 and "(10, 1.2)" in out and "ndarray shape=(20,)" in out
-    code, out, _ = run(capsys, "export", old)
+    code, out, _ = run(capsys, "export", "--trust", old)
     assert code == 0 and out.splitlines()[1:] == ["a,,info of a", 'x_0,,"(10, 1.2)"']
-    code, _, err = run(capsys, "ls", "--safe", old)
-    assert code == 1 and "is a persist store" in err
+    for argv in (["ls"], ["ls", "--safe"], ["show", "x_0"], ["export"]):
+        code, _, err = run(capsys, argv[0], old, *argv[1:])
+        assert code == 1 and "is a persist store" in err and "--trust" in err

@@ -30,6 +30,7 @@ EXAMPLES = [
     errors.CommitPermissionError("/s", "x", "lock", "the lock file cannot be opened", 13),
     errors.CommitTimeout("/s", "x", "/s/.lock", 1.5),
     errors.UnkeyableArgumentError("rng", "generator"),
+    errors.UnsafeFileError("/s", "../etc/passwd", "not a plain name inside the store"),
     ArchiveError("plain"),
 ]
 
@@ -65,6 +66,7 @@ def test_exception_pickles_with_type_message_and_attributes(err):
         (errors.CommitTimeout, TimeoutError),
         (errors.CommitTimeout, errors.LockTimeout),
         (errors.StoreNotFoundError, ValueError),  # what persist raised
+        (errors.UnsafeFileError, ValueError),
     ],
 )
 def test_leaf_errors_are_also_the_builtin_a_user_expects(cls, builtin):

@@ -14,7 +14,7 @@ import pytest
 
 from archived.cache.decorator import archived
 from archived.engine import hdf5
-from archived.errors import DamagedEntryError, InvalidNameError, LockTimeout
+from archived.errors import DamagedEntryError, InvalidNameError, LockTimeout, UnsafeFileWarning
 from archived.store import entries
 from archived.store.dataset import DataSet
 from archived.store.integrity import verify
@@ -338,13 +338,17 @@ def test_an_entry_file_symlinked_outside_the_store_is_never_read_or_written_thro
     assert "y" in verify(ds._path).damaged
 
 
-def test_a_fifo_planted_as_an_entry_is_refused_without_hanging_the_reader(ds):
+def test_a_fifo_planted_as_an_entry_is_skipped_with_a_warning_and_never_opened(ds):
     os.mkfifo(os.path.join(ds._path, "pipe.py"))
     signal.alarm(10)  # a blocking open would hang forever: fail instead
     try:
         with pytest.raises(DamagedEntryError, match="'pipe' is damaged: .*not a regular file"):
             ds.pipe  # noqa: B018
-        assert "not a regular file" in verify(ds._path).damaged["pipe"]
+        with pytest.warns(UnsafeFileWarning, match="'pipe.py' .*a FIFO where an entry file"):
+            assert "pipe" not in list(ds)
+        with pytest.warns(UnsafeFileWarning):
+            report = verify(ds._path)
+        assert "a FIFO" in report.unsafe["pipe.py"] and not report.ok
     finally:
         signal.alarm(0)
 

@@ -37,6 +37,8 @@ from .errors import (
     UnarchivableError,
     UnkeyableArgumentError,
     UnsafeArchiveError,
+    UnsafeFileError,
+    UnsafeFileWarning,
 )
 
 if TYPE_CHECKING:  # what type checkers see; at run time these load on first use
@@ -89,6 +91,8 @@ __all__ = [
     "UnarchivableError",
     "UnkeyableArgumentError",
     "UnsafeArchiveError",
+    "UnsafeFileError",
+    "UnsafeFileWarning",
     "__version__",
     # the lazily loaded names of _LAZY, spelled out so linters and type checkers see them
     "Archive",

@@ -5,6 +5,13 @@ entry's info and a summary of its value), ``verify`` / ``repair`` (check a store
 what killed writers left), ``prune`` (delete stale, old, failed or matching entries; a
 dry run unless ``--yes``) and ``export`` (parameters and scalar results as CSV).
 
+Every command that reads entries loads them **safely** by default: their source is
+checked against the grammar archived writes and never executed, so looking into a store
+someone sent you runs none of its code.  ``--trust`` executes the entries instead (needed
+for entries holding pickles, or classes the safe loader does not know; ``--allow
+MODULE`` lets a safe load rebuild the classes of a module you trust).  ``--safe`` is
+accepted for compatibility: it is the default.
+
 Exit codes: 0 success; 1 a failed operation (no store at PATH, no such entry, damage
 found by ``verify``); 2 bad arguments.  Errors go to stderr as ``archived: error: ...``.
 A reader that closes the pipe early (``archived ls | head``) ends the command quietly,
@@ -111,15 +118,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=_PROG,
         description="Look into, check and tidy stores written by archived (DataSets).",
-        epilog="Run 'archived COMMAND --help' for the options of a command.",
+        epilog="Run 'archived COMMAND --help' for the options of a command. " + _TRUST_NOTE,
     )
     parser.add_argument("--version", action="version", version=f"{_PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, run: Callable[[argparse.Namespace], int], text: str) -> Any:
-        p = sub.add_parser(name, help=text, description=text)
+        p = sub.add_parser(name, help=text, description=text, epilog=_TRUST_NOTE)
         p.add_argument("path", metavar="PATH", help="the store directory")
         p.set_defaults(run=run)
+        _trust_options(p)
         return p
 
     p = command("ls", _ls, "List the entries of a store with key parameters, size and date.")
@@ -128,19 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="show the recorded sweeps: which points are done, failed or missing",
     )
-    _safe_option(p)
     _json_option(p)
     p = command("show", _show, "Show one entry: its info record and a summary of its value.")
     p.add_argument("name", metavar="NAME", help="the entry name (as listed by ls)")
     p.add_argument("--no-value", action="store_true", help="show the info only")
-    _safe_option(p)
     _json_option(p)
     p = command("verify", _verify, "Check every entry and data file of a store.")
-    p.add_argument(
-        "--safe",
-        action="store_true",
-        help="check entries without executing them (for stores you did not write)",
-    )
     _json_option(p)
     p = command(
         "repair",
@@ -182,9 +183,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def open_store(path: str, *, safe: bool = False) -> Any:
-    """Open the store at ``path`` read-only (``StoreNotFoundError`` if there is none);
-    ``safe=True`` reads its entries with the safe evaluator, executing none of them.
+_TRUST_NOTE = (
+    "Entries are loaded safely unless --trust is given: their source is checked and "
+    "never executed. With --trust, ls, show, verify, repair, export and prune execute "
+    "the Python source of every entry they read: use it only for stores you trust."
+)
+
+
+def open_store(path: str, *, safe: bool = False, allow: Sequence[str] = ()) -> Any:
+    """Open the store at ``path`` read-only (``StoreNotFoundError`` if there is none).
+
+    ``safe=True`` loads its entries without executing them (``allow``: extra trusted
+    modules), as every command does unless ``--trust`` is given.
 
     >>> open_store("/no/such/store")
     Traceback (most recent call last):
@@ -205,11 +215,16 @@ def open_store(path: str, *, safe: bool = False) -> Any:
                 f"give one of them, e.g. {os.path.join(path, inside[0])!r}"
             )
         raise StoreNotFoundError(path)
-    return DataSet(name, "r", path=os.path.dirname(folder), safe=safe)
+    if safe and os.path.exists(os.path.join(folder, "_this_dir_is_a_DataSet")):
+        raise ArchiveError(
+            f"{path!r} is a persist store: its entries are programs that only run "
+            "unchecked; pass --trust to run them (only if you trust the store)"
+        )
+    return DataSet(name, "r", path=os.path.dirname(folder), safe=safe, allow=tuple(allow))
 
 
 def _open(args: argparse.Namespace) -> Any:
-    return open_store(args.path, safe=getattr(args, "safe", False))
+    return open_store(args.path, safe=not args.trust, allow=args.allow or ())
 
 
 def _stores_in(folder: str) -> list[str]:
@@ -293,6 +308,8 @@ def _show(args: argparse.Namespace) -> int:
     print(f"entry     {name} ({entry.kind})")
     print(f"file      {entry.file} ({format_size(entry.size)} with its data files)")
     print(f"modified  {format_time(entry.time)}")
+    if entry.kind == "damaged":
+        print(f"error     {entry.error}")
     print("info:")
     _print_info(entry.raw_info)
     if not args.no_value and entry.kind not in ("failed", "damaged"):
@@ -304,7 +321,7 @@ def _show(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     verify = _trust("verify")
-    report = verify(_existing_store(args.path), safe=args.safe)
+    report = verify(_open(args)._path, safe=not args.trust, allow=args.allow or ())
     if args.json:
         _print_json(cli_json.report_document("verify", report))
         return 0 if report.ok else 1
@@ -314,7 +331,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 def _repair(args: argparse.Namespace) -> int:
     repair = _trust("repair")
-    report = repair(_existing_store(args.path))
+    report = repair(_open(args)._path, safe=not args.trust, allow=args.allow or ())
     if args.json:
         _print_json(cli_json.report_document("repair", report))
         return 0 if report.ok else 1
@@ -330,7 +347,7 @@ def _prune(args: argparse.Namespace) -> int:
     imported = _imported_function(args.function) if args.function else None
     if imported is not None:
         args.function = imported.identity  # select exactly its calls
-    ds = open_store(args.path)
+    ds = _open(args)
     entries = list(_entries(ds))
     current = _current_versions(args, imported, entries) if args.stale else {}
     chosen = []
@@ -377,7 +394,7 @@ def _prune(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from .store.table import dataset_table
 
-    ds = open_store(args.path)
+    ds = _open(args)
     listed = list(_entries(ds))
     for e in listed:
         if e.kind == "damaged":
@@ -461,33 +478,36 @@ def _entries(ds: Any) -> list[_Entry]:
 
 
 def _size_and_mtime(folder: str, name: str, listed: Any = None) -> tuple[int, float]:
-    from .store.entries import header_files
+    import stat
+
+    from .store.entries import header_files, read_entry_text
 
     if hasattr(listed, "files"):  # listed by the store's index: no file to open
-        size = listed.size
-        for file in listed.files:
-            try:
-                size += os.path.getsize(os.path.join(folder, file))
-            except OSError:
-                pass
-        return size, listed.mtime
+        return listed.size + sum(_data_size(folder, name, f) for f in listed.files), listed.mtime
     path = os.path.join(folder, name + ".py")
     try:
-        st = os.stat(path)
+        st = os.lstat(path)  # never a link followed, never a FIFO opened
     except OSError:  # deleted meanwhile, or a persist store's other layout
         return 0, 0.0
+    if not stat.S_ISREG(st.st_mode):
+        return 0, st.st_mtime
     try:
-        with open(path, encoding="utf-8") as f:
-            files = header_files(name, f.readline())
-    except (OSError, ArchiveError, UnicodeDecodeError):
+        text = read_entry_text(folder, name)
+        files = header_files(name, text) if text is not None else []
+    except ArchiveError:
         files = []  # a damaged header: count the entry file alone
-    size = st.st_size
-    for file in files:
-        try:
-            size += os.path.getsize(os.path.join(folder, file))
-        except OSError:
-            pass
-    return size, st.st_mtime
+    return st.st_size + sum(_data_size(folder, name, f) for f in files), st.st_mtime
+
+
+def _data_size(folder: str, name: str, file: object) -> int:
+    """The size of data file ``file`` of entry ``name``: 0 if missing or not a data file
+    of the store (a name read from a store is checked before it is even stat'ed)."""
+    from .store.storefiles import checked_path
+
+    try:
+        return os.lstat(checked_path(folder, file, "data", entry=name)).st_size
+    except (OSError, ArchiveError):
+        return 0
 
 
 def _count(n: int, one: str, many: str) -> str:
@@ -621,12 +641,23 @@ def _print_info(info: Any) -> None:
 # ---- arguments ----------------------------------------------------------------------------
 
 
-def _safe_option(p: argparse.ArgumentParser) -> None:
+def _trust_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--trust",
+        action="store_true",
+        help="execute the entries' Python source instead of checking it (only for stores "
+        "you trust: a store someone sent you can run any code this way)",
+    )
     p.add_argument(
         "--safe",
         action="store_true",
-        help="read entries without executing them: refuse any source archived does not "
-        "write (for stores you did not write)",
+        help="load entries without executing them (the default; kept for compatibility)",
+    )
+    p.add_argument(
+        "--allow",
+        metavar="MODULE",
+        action="append",
+        help="a module you trust whose classes a safe load may rebuild (repeatable)",
     )
 
 
@@ -678,10 +709,6 @@ def _date(text: str) -> float:
             f"expected an ISO date like 2026-01-31 or 2026-01-31T12:00, got {text!r}"
         ) from None
     return when.timestamp()
-
-
-def _existing_store(path: str) -> str:
-    return str(open_store(path)._path)
 
 
 def _trust(name: str) -> Callable[..., Any]:

@@ -45,6 +45,8 @@ __all__ = [
     "NumericTypeWarning",
     "StorePathWarning",
     "MissingImportError",
+    "UnsafeFileError",
+    "UnsafeFileWarning",
 ]
 
 
@@ -467,3 +469,28 @@ class StorePathWarning(UserWarning):
         super().__init__(message)
         self.store = store
         self.other = other
+
+
+class UnsafeFileError(ArchiveError, ValueError):
+    """A file name read from a store is not a plain file of the store: it was not touched.
+
+    A data file listed in an entry's header, a name in a writer's ``.drop`` list or a
+    file found in the store directory must be a plain name of the expected shape,
+    directly inside the store, and a regular file (never a symbolic link or a FIFO).
+
+    >>> print(UnsafeFileError("/s", "/etc/passwd", "not a plain name inside the store"))
+    unsafe file name '/etc/passwd' in store '/s': not a plain name inside the store (left ...)
+    """
+
+    def __init__(self, folder: str, name: object, reason: str) -> None:
+        self.folder = folder
+        self.name = name
+        self.reason = reason
+        super().__init__(
+            f"unsafe file name {name!r:.200} in store {folder!r}: {reason} (left untouched)"
+        )
+
+
+class UnsafeFileWarning(RuntimeWarning):
+    """A file of a store was skipped, not touched: it failed the checks of UnsafeFileError,
+    or it is a special file (a FIFO, a socket, a device) where an entry belongs."""

@@ -37,6 +37,7 @@ from typing import Any
 
 from ..errors import InvalidNameError
 from ..store.locking import StoreLock
+from ..store.storefiles import safe_subdir
 from .recorded import legacy_view, same_parameters
 
 __all__ = ["CallStore", "Found", "StoredCall", "call_info"]
@@ -285,8 +286,7 @@ class CallStore:
     def key_lock(self, name: str) -> StoreLock:
         """The compute-once lock of entry ``name`` (not yet acquired); its lock file is
         deleted when it is released, so a store keeps no file per key it ever computed."""
-        directory = os.path.join(self.dataset._path, ".keys")
-        os.makedirs(directory, exist_ok=True)
+        directory = safe_subdir(self.dataset._path, ".keys")  # never a link out of the store
         return StoreLock(
             os.path.join(directory, name + ".lock"),
             timeout=self.lock_timeout,

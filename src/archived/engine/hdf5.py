@@ -86,7 +86,9 @@ def using_datadir(directory: str | os.PathLike[str]) -> Iterator[str]:
     ...     folder
     '/data/run1'
     """
-    folder = os.fspath(directory)
+    # absolute: a relative directory would be joined twice by a reader that resolves a
+    # file against it and hands the result on (the safe loader does)
+    folder = os.path.abspath(os.fspath(directory))
     token = _DATADIR.set(folder)
     try:
         yield folder

@@ -32,7 +32,7 @@ from typing import Any
 
 from ..errors import DamagedEntryError
 from .entries import fsync_dir, header_files, read_entry_text
-from .writers import DATA_FILE
+from .storefiles import DATA_FILE, checked_data_files, safe_subdir
 
 __all__ = ["set_aside", "DAMAGED_DIR"]
 
@@ -57,8 +57,11 @@ def set_aside(
         if not os.path.lexists(entry):
             return None
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-        kept = os.path.join(folder, DAMAGED_DIR, f"{name}.{stamp}-{secrets.token_hex(4)}")
-        os.makedirs(kept)
+        # a real directory of the store: one planted as a link would move files out of it
+        kept = os.path.join(
+            safe_subdir(folder, DAMAGED_DIR), f"{name}.{stamp}-{secrets.token_hex(4)}"
+        )
+        os.mkdir(kept)
         for file in _data_files(folder, name):
             try:
                 os.replace(os.path.join(folder, file), os.path.join(kept, file))
@@ -77,13 +80,18 @@ def _data_files(folder: str, name: str) -> list[str]:
     files: set[str] = set()
     try:
         text = read_entry_text(folder, name)
-        if text is not None:
-            files.update(header_files(name, text))
+        if text is not None:  # every name the header lists passes the store's gate
+            files.update(checked_data_files(folder, name, header_files(name, text)))
     except DamagedEntryError:
         pass
     with os.scandir(folder) as it:
         for item in it:
             m = DATA_FILE.fullmatch(item.name)
-            if m and m["name"] == name and not item.name.partition(".h5")[2]:
+            if (
+                m
+                and m["name"] == name
+                and not item.name.partition(".h5")[2]
+                and item.is_file(follow_symlinks=False)
+            ):
                 files.add(item.name)
-    return sorted(f for f in files if os.path.basename(f) == f)
+    return sorted(files)

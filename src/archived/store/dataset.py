@@ -42,11 +42,11 @@ from collections.abc import Iterable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InvalidNameError, InvalidOptionError, ReadOnlyError
+from ..errors import InvalidOptionError, ReadOnlyError
 from . import entries
 from .backend import EntryView, Store
 from .locking import StoreLock
-from .native import LOCKINGS
+from .native import LOCKINGS, check_store_name
 
 if TYPE_CHECKING:
     from ..load.budget import Limits
@@ -115,6 +115,12 @@ class DataSet:
         mmap_mode: ``'r'`` returns big uncompressed arrays as read-only memory maps of
             the stored bytes (``'c'``: copy-on-write), as ``joblib.Memory`` does; a map
             stays valid after its entry is overwritten or deleted.
+        shadow_ok: let a new store take the name of a module Python can import
+            (``json``, ``tables``, ...); refused by default, since putting the store's
+            directory on ``sys.path`` would then shadow that module.
+
+    Store and entry names must be spelled as Python reads them (their NFKC form):
+    ``ﬁle`` is refused, as Python would read it as ``file``.
 
     Entries are written on assignment, not on mutation: change a loaded value, then
     assign it again.
@@ -153,6 +159,7 @@ class DataSet:
         limits: Limits | None = None,
         compress: Any = None,
         mmap_mode: str | None = None,
+        shadow_ok: bool = False,
     ) -> None:
         from ..engine.compression import codec_of
         from ..engine.hdf5 import check_mmap_mode
@@ -163,11 +170,7 @@ class DataSet:
             raise InvalidOptionError("mode", mode, MODES)
         if locking is not None and locking not in LOCKINGS:
             raise InvalidOptionError("locking", locking, (*LOCKINGS, None))
-        if not isinstance(module_name, str) or not module_name.isidentifier():
-            raise InvalidNameError(
-                module_name,
-                "a store name must be a Python identifier so the store can be imported",
-            )
+        check_store_name(module_name)
         entries.validate_name(name_prefix + "0")
         # resolved once: a later os.chdir() must not move the store under its writer,
         # and a pickled DataSet must reopen this store in a worker with another cwd
@@ -196,6 +199,7 @@ class DataSet:
         d["_load"] = load if safe else None
         d["_closed"] = False
         d["_next_index"] = None
+        d["_shadow_ok"] = shadow_ok
         d["_store"] = None
         store = d["_store"] = open_store(
             folder,
@@ -210,6 +214,7 @@ class DataSet:
             report=self._report,
             compress=compress,
             mmap_mode=mmap_mode,
+            shadow_ok=shadow_ok,
         )
         d["_locking"] = getattr(store, "locking", locking)
 
@@ -358,6 +363,7 @@ class DataSet:
             "limits": load.get("limits"),
             "compress": self._compress,
             "mmap_mode": self._mmap_mode,
+            "shadow_ok": self._shadow_ok,
         }
         return (_reopen, (settings,))
 

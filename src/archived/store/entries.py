@@ -45,15 +45,32 @@ import re
 import stat
 import time
 import tokenize
+import unicodedata
+import warnings
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
 from types import TracebackType
 from typing import Any
 
-from ..errors import ArchiveError, DamagedEntryError, InvalidNameError, MissingImportError
+from ..errors import (
+    ArchiveError,
+    DamagedEntryError,
+    InvalidNameError,
+    MissingImportError,
+    UnsafeFileError,
+    UnsafeFileWarning,
+)
 from ..load import codecache
 from ..load.literal import NotLiteral, literal_value
 from .failures import disk_is_full
+from .storefiles import (
+    checked_data_files,
+    checked_path,
+    file_kind,
+    read_small_file,
+    remove_file,
+    safe_subdir,
+)
 from .writers import create_locked, new_token
 
 __all__ = [
@@ -105,6 +122,12 @@ def validate_name(name: object) -> str:
         raise InvalidNameError(name, f"entry names are strings, not {type(name).__name__}")
     if not name.isidentifier():
         raise InvalidNameError(name, "not a Python identifier")
+    if not is_canonical(name):
+        raise InvalidNameError(
+            name,
+            f"Python reads this name as {unicodedata.normalize('NFKC', name)!r} "
+            "(its NFKC form); use that spelling",
+        )
     if keyword.iskeyword(name):
         raise InvalidNameError(name, "a Python keyword")
     if name.startswith("_"):
@@ -112,12 +135,35 @@ def validate_name(name: object) -> str:
     return name
 
 
+def is_canonical(name: str) -> bool:
+    """Whether ``name`` is spelled as Python reads it: equal to its NFKC form.
+
+    Python normalises identifiers in source code, so ``ds.ﬁle`` reads the entry
+    ``file``: an entry stored as ``ﬁle`` could never be read by its name.
+
+    >>> is_canonical('file'), is_canonical('\ufb01le'), is_canonical('\uff58')
+    (True, False, False)
+    """
+    return name.isascii() or unicodedata.is_normalized("NFKC", name)
+
+
 def entry_names(folder: str) -> list[str]:
     """The names of the committed entries in ``folder``, sorted.
 
-    >>> import tempfile
-    >>> entry_names(tempfile.mkdtemp())
+    A FIFO, socket, device or directory named like an entry is skipped with an
+    :class:`~archived.errors.UnsafeFileWarning` (never opened: a FIFO would block the
+    reader); a symbolic link is listed (reading it is refused as damage).
+
+    >>> import os, tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> os.mkfifo(os.path.join(folder, 'x.py'))
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter('always')
+    ...     entry_names(folder)
     []
+    >>> print(caught[0].message)
+    skipped 'x.py' in store ...: a FIFO where an entry file belongs (left untouched)
     """
     names = []
     with os.scandir(folder) as it:
@@ -129,19 +175,41 @@ def entry_names(folder: str) -> list[str]:
                 and stem.isidentifier()
                 and not stem.startswith("_")
                 and not keyword.iskeyword(stem)
+                and is_canonical(stem)
             ):
-                names.append(stem)
+                if item.is_file(follow_symlinks=False) or item.is_symlink():
+                    names.append(stem)
+                else:
+                    _warn_special(folder, item)
     return sorted(names)
 
 
+def _warn_special(folder: str, item: os.DirEntry[str]) -> None:
+    try:
+        what = file_kind(item.stat(follow_symlinks=False).st_mode)
+    except OSError:
+        return  # gone meanwhile
+    warnings.warn(
+        f"skipped {item.name!r} in store {folder!r}: {what} where an entry file belongs "
+        "(left untouched)",
+        UnsafeFileWarning,
+        stacklevel=3,
+    )
+
+
 def entry_exists(folder: str, name: str) -> bool:
-    """Whether ``folder`` holds a committed entry ``name``.
+    """Whether ``folder`` holds a committed entry ``name`` (a file or a link, seen with
+    ``lstat``: a link is never followed).
 
     >>> import tempfile
     >>> entry_exists(tempfile.mkdtemp(), 'x')
     False
     """
-    return os.path.isfile(os.path.join(folder, name + ".py"))
+    try:
+        mode = os.lstat(os.path.join(folder, name + ".py")).st_mode
+    except OSError:
+        return False
+    return stat.S_ISREG(mode) or stat.S_ISLNK(mode)
 
 
 def commit_entry(
@@ -182,6 +250,7 @@ def commit_entry(
                 info_src, info_files = (
                     _info_part(name, base) if base is not None else ("info = None\n", [])
                 )
+                info_files = checked_data_files(folder, name, info_files)
             files = value_files + info_files
             write.text(info_src, value_src, files)
             with lock or nullcontext():
@@ -222,6 +291,7 @@ def set_info(
                 value_src = f"{name} = None\n"
             else:
                 value_src, value_files = _value_part(name, base)
+                value_files = checked_data_files(folder, name, value_files)
             files = value_files + info_files
             write.text(info_src, value_src, files)
             write.swap_in(files)
@@ -274,7 +344,8 @@ def read_info(
     text = read_entry_text(folder, name)
     if text is None:
         raise KeyError(name)
-    src, _ = _info_part(name, text)
+    src, files = _info_part(name, text)
+    _check_data_files(folder, name, files)
     return decode_section(name, src, "info", folder, safe, once=once)
 
 
@@ -302,7 +373,8 @@ def read_value(
         text = read_entry_text(folder, name)
         if text is None:
             raise KeyError(name)
-        src, _ = _value_part(name, text)
+        src, files = _value_part(name, text)
+        _check_data_files(folder, name, files)
         try:
             if mmap_mode is None:
                 return decode_section(name, src, name, folder, safe)
@@ -694,23 +766,25 @@ def _write_all(fd: int, data: bytes, durable: bool) -> None:
 def _swap_in(
     folder: str, name: str, tmp: str | None, new_files: list[str], token: str, backup_data: bool
 ) -> None:
-    """Replace (or with ``tmp=None`` remove) the entry file; call with the lock held."""
+    """Replace (or with ``tmp=None`` remove) the entry file; call with the lock held.
+
+    The data files the old version lists are dropped afterwards (:func:`_finish_drop`);
+    a listed name that is not a data file of this entry inside the store is reported
+    and left alone.
+    """
     final = os.path.join(folder, name + ".py")
     old = read_entry_text(folder, name)
-    old_files: list[str] = []
+    drop = os.path.join(folder, f".{name}.{token}.drop")
     if old is not None:
         try:
             old_files = header_files(name, old)
         except DamagedEntryError:
             old_files = []
-        old_files = [f for f in old_files if f not in new_files]
+        old_files = [f for f in checked_data_files(folder, name, old_files) if f not in new_files]
+        backup = safe_subdir(folder, BACKUP_DIR) if backup_data else ""
         if old_files or backup_data:
-            drop = os.path.join(folder, f".{name}.{token}.drop")
-            with open(drop, "w") as f:
-                json.dump(old_files, f)
+            _create_new(drop, json.dumps(old_files))
         if backup_data:
-            backup = os.path.join(folder, BACKUP_DIR)
-            os.makedirs(backup, exist_ok=True)
             stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{token}"
             os.link(final, os.path.join(backup, f"{name}.{stamp}.py"))
     try:
@@ -719,23 +793,53 @@ def _swap_in(
         else:
             os.replace(tmp, final)
     except BaseException:
-        remove_quietly(os.path.join(folder, f".{name}.{token}.drop"))  # nothing to drop
+        remove_quietly(drop)  # nothing to drop
         raise
 
 
+def _create_new(path: str, text: str) -> None:
+    """Write ``text`` to a file that must not exist yet (never through a planted link)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
+    with open(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
 def _finish_drop(folder: str, name: str, token: str, backup_data: bool) -> None:
-    drop = os.path.join(folder, f".{name}.{token}.drop")
-    if not os.path.exists(drop):
+    """Delete (or move to ``.backup/``) the data files the replaced version used."""
+    drop = f".{name}.{token}.drop"
+    try:
+        files = json.loads(read_small_file(folder, drop, "drop"))
+    except FileNotFoundError:
         return
-    with open(drop) as f:
-        files = json.load(f)
-    for file in files:
-        src = os.path.join(folder, file)
+    except ArchiveError as err:  # swapped for something else: the commit itself is done
+        warnings.warn(str(err), UnsafeFileWarning, stacklevel=3)
+        return
+    except ValueError:
+        files = []
+    if not isinstance(files, list):
+        files = []
+    for file in checked_data_files(folder, name, files):
         if backup_data:
             try:
-                os.replace(src, os.path.join(folder, BACKUP_DIR, file))
+                target = os.path.join(safe_subdir(folder, BACKUP_DIR), file)
+                os.replace(os.path.join(folder, file), target)
             except FileNotFoundError:
                 pass
         else:
-            remove_quietly(src)
-    remove_quietly(drop)
+            remove_file(folder, file, "data", entry=name)
+    remove_file(folder, drop, "drop")
+
+
+def _check_data_files(folder: str, name: str, files: list[str]) -> None:
+    """Refuse to read entry ``name`` if its header lists a file that is not a plain data
+    file inside the store: the entry is damaged (``DamagedEntryError`` saying why), so
+    whoever reads it handles it as any damage (verify reports it, a cached call keeps it
+    aside and computes again).
+
+    Reading another entry's data file harms nothing; only deleting one would, so the
+    drop after an overwrite also checks that each file is the entry's own."""
+    for file in files:
+        try:
+            checked_path(folder, file, "data")
+        except UnsafeFileError as err:
+            raise DamagedEntryError(name, str(err)) from None

@@ -59,6 +59,7 @@ from ..errors import DamagedEntryError
 from ..load.literal import NotLiteral, literal_value
 from . import indexcodec
 from .entries import entry_sections, entry_text, read_entry_bytes
+from .storefiles import is_data_file_name
 from .writers import new_token
 
 __all__ = ["rows", "Row", "forget", "INDEX_FILE", "RACY_SECONDS"]
@@ -494,7 +495,7 @@ def _checked_rows(columns: Any) -> dict[str, Row]:
     if not set(map(type, digest)) <= {str} or not all(map(_HEX16.fullmatch, digest)):
         raise ValueError("index: malformed digest")
     if not set(map(type, files)) <= {list} or not all(
-        _data_file_of(name, f)
+        is_data_file_name(f, name)
         for name, listed in zip(names, files, strict=True)
         if listed
         for f in listed
@@ -511,17 +512,3 @@ def _checked_rows(columns: Any) -> dict[str, Row]:
 
 def _private(name: str) -> bool:
     return name[:1] == "_"
-
-
-def _data_file_of(name: str, filename: Any) -> bool:
-    """Whether ``filename`` can be a data file of entry ``name`` (a plain file name in
-    the store, named after the entry)."""
-    return (
-        isinstance(filename, str)
-        and filename.startswith(name + ".")
-        and filename.endswith(".h5")
-        and "/" not in filename
-        and "\\" not in filename
-        and "\x00" not in filename
-        and len(filename) < 256
-    )

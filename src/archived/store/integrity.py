@@ -14,7 +14,11 @@ What counts as what (see :mod:`archived.store.entries` for the file layout):
   that no live writer is about to commit;
 * *leftover*: a hidden file of a writer that is gone (killed mid-commit), and the
   data files written under its token;
-* *in progress*: files of a writer that is still running; reported, never touched.
+* *in progress*: files of a writer that is still running; reported, never touched;
+* *unsafe*: a file named like a store file that is not what such a file must be (a
+  symbolic link where a data file belongs, a FIFO named like an entry, a ``.backup``
+  that links elsewhere, ...): reported, never touched (see
+  :mod:`archived.store.storefiles`).
 
 >>> import tempfile
 >>> from archived.store.dataset import DataSet
@@ -29,16 +33,18 @@ What counts as what (see :mod:`archived.store.entries` for the file layout):
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..errors import DamagedEntryError, MissingImportError, StoreNotFoundError
+from ..errors import DamagedEntryError, MissingImportError, StoreNotFoundError, UnsafeFileError
 from . import entries
 from .leftovers import sweep_leftovers
 from .locking import StoreLock
 from .native import recorded_locking
-from .writers import DATA_FILE, read_drop_list, store_files, writer_files
+from .storefiles import DATA_FILE, SHAPES, SUBDIRS, checked_path, file_kind, remove_file
+from .writers import read_drop_list, store_files, writer_files
 
 if TYPE_CHECKING:
     from ..load.budget import Limits
@@ -64,6 +70,8 @@ class VerifyReport:
         orphans: data files no entry refers to.
         leftovers: files of writers that are gone.
         in_progress: files of writers still running (left alone).
+        unsafe: file name -> why it is not what a store file of its name must be
+            (a link, a FIFO, ...); never touched.
         removed: files :func:`repair` deleted (empty for :func:`verify`).
 
     >>> r = VerifyReport('/s', ['a'], damaged={'b': 'truncated'})
@@ -82,14 +90,15 @@ class VerifyReport:
     leftovers: list[str] = field(default_factory=list)
     in_progress: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    unsafe: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
-        """True when no entry is damaged and no orphan or leftover remains."""
-        return not (self.damaged or self.orphans or self.leftovers)
+        """True when no entry is damaged and no orphan, leftover or unsafe file remains."""
+        return not (self.damaged or self.orphans or self.leftovers or self.unsafe)
 
     def __str__(self) -> str:
-        problems = len(self.damaged) + len(self.orphans) + len(self.leftovers)
+        problems = len(self.damaged) + len(self.orphans) + len(self.leftovers) + len(self.unsafe)
         n = len(self.entries)
         status = "OK" if self.ok else f"{problems} problem{'s' * (problems != 1)}"
         lines = [f"store {self.path!r}: {n} entr{'y' if n == 1 else 'ies'} checked, {status}"]
@@ -101,6 +110,10 @@ class VerifyReport:
         lines += [f"  orphaned data file {f} (no entry refers to it)" for f in self.orphans]
         lines += [f"  leftover of a crashed writer: {f}" for f in self.leftovers]
         lines += [f"  in progress (a live writer): {f}" for f in self.in_progress]
+        lines += [
+            f"  unsafe file {f!r}: {why} (left untouched; remove it by hand if it is not yours)"
+            for f, why in sorted(self.unsafe.items())
+        ]
         lines += [f"  removed {f}" for f in self.removed]
         if self.orphans or self.leftovers:
             lines.append("  run `python -m archived repair PATH` to remove orphans and leftovers")
@@ -145,22 +158,31 @@ def verify(
             report.damaged[name] = problem
     unreadable = {name for name, why in report.damaged.items() if _HEADER_PROBLEM in why}
     _classify(folder, listing, referenced, unreadable, report)
+    report.unsafe.update(_unsafe_files(folder))
     return report
 
 
-def repair(path: str | os.PathLike[str], *, timeout: float = 60) -> VerifyReport:
+def repair(
+    path: str | os.PathLike[str],
+    *,
+    timeout: float = 60,
+    safe: bool = False,
+    allow: Iterable[str] = (),
+) -> VerifyReport:
     """Remove leftovers of crashed writers and orphaned data files; never an entry.
 
     Runs under the store lock (waiting up to ``timeout`` seconds, then
-    :class:`~archived.errors.LockTimeout`).  Returns the report of what it found, with
-    ``removed`` listing the deleted files; damaged entries are only reported.
+    :class:`~archived.errors.LockTimeout`).  Returns the report of a :func:`verify` run
+    afterwards (``safe`` and ``allow`` as there), with ``removed`` listing the deleted
+    files; damaged entries and unsafe files are only reported.  Every name is checked
+    before anything is deleted (:mod:`archived.store.storefiles`).
 
     >>> import os, tempfile
     >>> from archived.store.dataset import DataSet
     >>> ds = DataSet('s', 'w', path=tempfile.mkdtemp())
     >>> ds.x = 1
     >>> open(os.path.join(ds._path, 'x.0a1b2c-1-0a1b2c3d.h5'), 'wb').close()
-    >>> repair(ds._path).removed
+    >>> repair(ds._path, safe=True).removed
     ['x.0a1b2c-1-0a1b2c3d.h5']
     >>> verify(ds._path).ok
     True
@@ -181,9 +203,9 @@ def repair(path: str | os.PathLike[str], *, timeout: float = 60) -> VerifyReport
             except DamagedEntryError:
                 unreadable.add(name)  # reported by the verify below
         _classify(folder, listing, referenced, unreadable, report)
-        removed = [f for f in report.orphans if _remove(folder, f)]
-        removed += [f for f in report.leftovers if _remove(folder, f)]
-    final = verify(folder)
+        removed = [f for f in report.orphans if remove_file(folder, f, "data")]
+        removed += [f for f in report.leftovers if remove_file(folder, f, _kind(f))]
+    final = verify(folder, safe=safe, allow=allow)
     final.removed = sorted(set(swept) | set(removed))
     return final
 
@@ -239,11 +261,13 @@ def _entry_problem(
         files = entries.header_files(name, text)
     except Exception as err:
         return f"{_HEADER_PROBLEM}: {err}", data
-    referenced.update(files)
+    referenced.update(f for f in files if isinstance(f, str))
     for f in files:
-        if not _plain_name(f):
-            return f"its header lists {f!r}, which is not a file inside the store", data
-        if not os.path.isfile(os.path.join(folder, f)):
+        try:
+            path = checked_path(folder, f, "data", entry=name)
+        except UnsafeFileError as err:
+            return f"its header lists {f!r:.200}, which is not its data file: {err.reason}", data
+        if not os.path.lexists(path):
             return f"its data file {f!r} is missing", data
     try:
         info_src, value_src, _ = entries.entry_sections(name, text)
@@ -264,8 +288,36 @@ def _header_files(folder: str, name: str) -> list[str]:
     return [] if text is None else entries.header_files(name, text)
 
 
-def _plain_name(name: str) -> bool:
-    return bool(name) and os.path.basename(name) == name and name not in (".", "..")
+def _kind(name: str) -> str:
+    """The kind of store file ``name`` is (a key of SHAPES), ``'data'`` by default."""
+    for kind in ("tmp", "drop", "claim"):
+        if SHAPES[kind].fullmatch(name):
+            return kind
+    return "data"
+
+
+def _unsafe_files(folder: str) -> dict[str, str]:
+    """Files named like store files that are not what such a file must be, and why."""
+    found = {}
+    with os.scandir(folder) as it:
+        for item in it:
+            try:
+                mode = item.stat(follow_symlinks=False).st_mode
+            except OSError:
+                continue  # gone meanwhile
+            if item.name in SUBDIRS:
+                if not stat.S_ISDIR(mode):
+                    found[item.name] = f"{file_kind(mode)} where the store's directory belongs"
+                continue
+            if stat.S_ISREG(mode):
+                continue
+            kind = next((k for k, shape in SHAPES.items() if shape.fullmatch(item.name)), None)
+            if kind is None or (kind == "claim" and stat.S_ISLNK(mode)):
+                continue
+            if kind == "entry" and stat.S_ISLNK(mode):
+                continue  # reported as a damaged entry
+            found[item.name] = f"{file_kind(mode)} where a {kind} file belongs"
+    return found
 
 
 def _classify(
@@ -291,6 +343,8 @@ def _classify(
         m = DATA_FILE.fullmatch(item.name)
         if m is None or item.name in referenced or m["name"] in unreadable:
             continue
+        if not item.is_file(follow_symlinks=False):
+            continue  # a link named like a data file: reported as unsafe, never touched
         if m["token"] in live or item.name in pending:
             report.in_progress.append(item.name)
         elif m["token"] in gone:
@@ -328,16 +382,5 @@ def _writers(
         if report is not None:
             report.in_progress.append(writer.item.name)
         if writer.kind == "drop":  # old data files the writer is about to delete or back up
-            pending.update(read_drop_list(writer.item.path))
+            pending.update(read_drop_list(os.path.dirname(writer.item.path), writer.item.name))
     return live, gone, pending
-
-
-def _remove(folder: str, name: str) -> bool:
-    path = os.path.join(folder, name)
-    if name.endswith(".py") and not name.startswith("."):
-        return False  # never an entry
-    try:
-        os.unlink(path)
-        return True
-    except FileNotFoundError:
-        return False

@@ -12,10 +12,9 @@ that are gone; files of live writers are never touched.
 
 from __future__ import annotations
 
-import os
-
-from ..errors import DamagedEntryError
-from .entries import header_files, read_entry_text, remove_quietly
+from ..errors import DamagedEntryError, UnsafeFileError
+from .entries import header_files, read_entry_text
+from .storefiles import checked_path, remove_file, warn_unsafe
 from .writers import (
     from_elsewhere_here,
     read_drop_list,
@@ -35,6 +34,9 @@ def sweep_leftovers(folder: str, *, lock_proof: bool = False) -> list[str]:
     :data:`~archived.store.writers.GRACE_SECONDS`.  With ``lock_proof`` (a store whose
     filesystem honours ``flock``), a writer of this host in another pid namespace is
     gone when no one holds its ``.tmp`` file's lock, and is swept while the lock is held.
+    Every name is checked first (:mod:`archived.store.storefiles`): one that is not a
+    plain file of the expected shape inside the store is reported with a warning and
+    left alone.
 
     >>> import os, tempfile
     >>> folder = tempfile.mkdtemp()
@@ -49,15 +51,16 @@ def sweep_leftovers(folder: str, *, lock_proof: bool = False) -> list[str]:
         name, token, kind = writer.entry, writer.token, writer.kind
         if not writer.gone:
             if lock_proof and kind == "tmp" and from_elsewhere_here(token):
-                removed.extend(remove_if_unlocked(writer.item.path, _data_of(name, token)) or [])
+                also = [f for f in _data_of(name, token) if _passes(folder, f, name)]
+                removed.extend(remove_if_unlocked(writer.item.path, also) or [])
             continue
         if kind == "tmp":
             for leftover in _data_of(name, token):
-                if remove_quietly(os.path.join(folder, leftover)):
+                if remove_file(folder, leftover, "data", entry=name):
                     removed.append(leftover)
         elif kind == "drop":
-            removed.extend(_drop_unreferenced(folder, name, writer.item.path))
-        if remove_quietly(writer.item.path):
+            removed.extend(_drop_unreferenced(folder, name, writer.item.name))
+        if remove_file(folder, writer.item.name, kind):
             removed.append(writer.item.name)
     return removed
 
@@ -70,12 +73,22 @@ def _data_of(name: str, token: str) -> list[str]:
     return [f for d in data for f in (d, f"{d}.tmp{pid}")]
 
 
-def _drop_unreferenced(folder: str, name: str, drop_path: str) -> list[str]:
+def _passes(folder: str, file: str, entry: str) -> bool:
+    """Whether data file ``file`` of ``entry`` passes the store's gate (else: reported)."""
+    try:
+        checked_path(folder, file, "data", entry=entry)
+    except UnsafeFileError as err:
+        warn_unsafe(err)
+        return False
+    return True
+
+
+def _drop_unreferenced(folder: str, name: str, drop: str) -> list[str]:
     """Remove the files a dead writer meant to drop that the entry does not use now."""
-    files = read_drop_list(drop_path)
+    files = read_drop_list(folder, drop)
     try:
         text = read_entry_text(folder, name)
         current = set(header_files(name, text)) if text is not None else set()
     except DamagedEntryError:
         return []
-    return [f for f in files if f not in current and remove_quietly(os.path.join(folder, f))]
+    return [f for f in files if f not in current and remove_file(folder, f, "data", entry=name)]

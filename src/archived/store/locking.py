@@ -38,7 +38,8 @@ import time
 from types import TracebackType
 from typing import Any
 
-from ..errors import LockTimeout
+from ..errors import LockTimeout, UnsafeFileError
+from .storefiles import file_kind
 
 __all__ = ["StoreLock"]
 
@@ -256,15 +257,35 @@ def _open_lock_file(path: str) -> int:
     """A descriptor of the lock file to ``flock``, creating the file if it is missing.
 
     Read-write if this user may write it, else read-only: a lock file another user
-    left ``0644`` must not lock everyone else out of a shared store.
+    left ``0644`` must not lock everyone else out of a shared store.  Never opened
+    through a link, nor when it is not a regular file: a store someone sent could hold
+    a link that makes the lock create or lock a file outside the store.
     """
+    import stat
+
+    folder, name = os.path.split(path)
     try:
-        return os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
-    except PermissionError as denied:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        pass
+    else:
+        if not stat.S_ISREG(mode):
+            raise UnsafeFileError(folder, name, f"{file_kind(mode)} where the lock file belongs")
+    flags = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | os.O_NONBLOCK
+    try:
         try:
-            return os.open(path, os.O_RDONLY)
-        except FileNotFoundError:
-            raise denied from None
+            return os.open(path, os.O_RDWR | os.O_CREAT | flags, 0o666)
+        except PermissionError as denied:
+            try:
+                return os.open(path, os.O_RDONLY | flags)
+            except FileNotFoundError:
+                raise denied from None
+    except OSError:
+        if os.path.islink(path):
+            raise UnsafeFileError(
+                folder, name, "a symbolic link where the lock file belongs"
+            ) from None
+        raise
 
 
 def _same_file(fd: int, path: str) -> bool:

@@ -22,6 +22,7 @@ import os
 import shutil
 import stat
 import time
+import unicodedata
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from typing import Any
@@ -41,6 +42,7 @@ from .damaged import set_aside
 from .failures import explained
 from .leftovers import sweep_leftovers
 from .locking import StoreLock
+from .storefiles import read_small_file
 from .writers import create_locked, new_token, writer_gone
 
 __all__ = [
@@ -50,6 +52,8 @@ __all__ = [
     "recorded_locking",
     "LOADER_MARK",
     "LOCKINGS",
+    "check_store_name",
+    "check_no_shadowing",
 ]
 
 LOADER_MARK = "archived.storemodule"
@@ -132,12 +136,18 @@ class NativeStore(Store):
         report: Callable[..., None] | None = None,
         compress: Any = None,
         mmap_mode: str | None = None,
+        shadow_ok: bool = False,
     ) -> NativeStore:
-        """Open (with ``writable``, create) the store in ``folder``."""
+        """Open (with ``writable``, create) the store in ``folder``.
+
+        A new store may not take the name of a standard or installed module unless
+        ``shadow_ok`` (:func:`check_no_shadowing`)."""
         report = report or (lambda *args: None)
         if not is_native_store(folder):
             if not writable:
                 raise StoreNotFoundError(folder)
+            if not shadow_ok:
+                check_no_shadowing(folder)
             _create(folder, locking or "fcntl", report)
         if writable:
             locking = _settle_locking(folder, locking)
@@ -456,10 +466,89 @@ def _write_durably(folder: str, path: str, text: str) -> None:
 
 
 def _is_ours(init: str) -> bool:
+    """Whether ``init`` is the loader archived writes (read without following a link or
+    opening a FIFO: a store someone sent you may hold either under that name)."""
     try:
-        if not os.path.isfile(init):
-            return False
-        with open(init, encoding="utf-8") as f:
-            return LOADER_MARK in f.read(4096)
-    except (OSError, UnicodeDecodeError):
+        text = read_small_file(os.path.dirname(init), os.path.basename(init), "loader")
+    except (OSError, ValueError):  # missing, unreadable, or UnsafeFileError
         return False
+    return LOADER_MARK in text[:4096]
+
+
+# ---- store names ----------------------------------------------------------------------
+
+
+def check_store_name(module_name: object) -> str:
+    """``module_name`` if it can name a store, else ``InvalidNameError``.
+
+    A store is a module: its name must be an identifier spelled as Python reads it
+    (its NFKC form; ``import ｘ`` imports ``x``).
+
+    >>> check_store_name('runs')
+    'runs'
+    >>> check_store_name('\uff58')
+    Traceback (most recent call last):
+        ...
+    archived.errors.InvalidNameError: invalid name '\uff58': Python imports this name as 'x' ...
+    """
+    if not isinstance(module_name, str) or not module_name.isidentifier():
+        raise InvalidNameError(
+            module_name,
+            "a store name must be a Python identifier so the store can be imported",
+        )
+    if not entries.is_canonical(module_name):
+        raise InvalidNameError(
+            module_name,
+            f"Python imports this name as {unicodedata.normalize('NFKC', module_name)!r} "
+            "(its NFKC form); use that spelling",
+        )
+    return module_name
+
+
+def check_no_shadowing(folder: str) -> None:
+    """Refuse to create the store ``folder`` if it is named like a standard or installed
+    module (``json``, ``tables``): whoever puts its parent directory on ``sys.path`` (as
+    the README does to import a store) would get the store instead of that module, or
+    the module instead of the store.  A module of the user's own project is no conflict:
+    a bare ``@archived`` names its store after the function's module.
+
+    >>> check_no_shadowing('/tmp/results/json')
+    Traceback (most recent call last):
+        ...
+    archived.errors.InvalidNameError: invalid name 'json': a store named 'json' would shadow ...
+    """
+    import importlib.util
+    import sys
+
+    name = os.path.basename(folder)
+    shadowed = name in getattr(sys, "stdlib_module_names", ()) or name == "archived"
+    if not shadowed:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            spec = None
+        origin = getattr(spec, "origin", None)
+        shadowed = isinstance(origin, str) and _installed(origin)
+    if shadowed:
+        raise InvalidNameError(
+            name,
+            f"a store named {name!r} would shadow the importable module {name!r} when its "
+            "directory is on sys.path; choose another name (or pass shadow_ok=True if you "
+            "mean it)",
+        )
+
+
+def _installed(origin: str) -> bool:
+    """Whether the module file ``origin`` is part of Python or of an installed package."""
+    import site
+    import sysconfig
+
+    if origin in ("built-in", "frozen"):
+        return True
+    roots = {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+    roots.update(getattr(site, "getsitepackages", list)())
+    user = getattr(site, "getusersitepackages", lambda: None)()
+    if isinstance(user, str):
+        roots.add(user)
+    path = os.path.abspath(origin)
+    return any(path.startswith(os.path.join(os.path.abspath(r), "")) for r in roots if r)

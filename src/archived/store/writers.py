@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import secrets
 import socket
 import stat
@@ -43,6 +42,8 @@ import time
 import zlib
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
+
+from .storefiles import DATA_FILE, SHAPES, TOKEN, read_small_file
 
 __all__ = [
     "GRACE_SECONDS",
@@ -62,16 +63,6 @@ __all__ = [
 # A writer's leftovers younger than this are kept even if its liveness cannot be proved
 # (another host on a shared filesystem): it may still be writing a big array.
 GRACE_SECONDS = 3600.0
-
-# twelve hex digits of host (name, then boot and pid namespace); six (the name only) in
-# tokens written before the host named its pid namespace
-_TOKEN_SHAPE = r"(?P<host>[0-9a-f]{12}|[0-9a-f]{6})-(?P<pid>\d+)-[0-9a-f]{8}"
-TOKEN = re.compile(_TOKEN_SHAPE)
-# The data files a writer writes under its token: ``<entry>.<token>[-info].h5``, and the
-# array writer's temporary ``.h5.tmp<pid>`` before it is renamed into place.
-DATA_FILE = re.compile(
-    rf"(?P<name>[A-Za-z_]\w*)\.(?P<token>{_TOKEN_SHAPE})(?:-info)?\.h5(?:\.tmp\d+)?"
-)
 
 
 def _this_host() -> str:
@@ -112,13 +103,10 @@ def writer_file(filename: str) -> tuple[str, str | None, str] | None:
     >>> writer_file('.x_0.claim'), writer_file('.x_0.0a1b2c-1-0a1b2c3d.drop')
     (('x_0', None, 'claim'), ('x_0', '0a1b2c-1-0a1b2c3d', 'drop'))
     """
-    if not filename.startswith("."):
-        return None
-    parts = filename[1:].split(".")
-    if len(parts) == 3 and parts[2] in ("tmp", "drop"):
-        return parts[0], parts[1], parts[2]
-    if len(parts) == 2 and parts[1] == "claim":
-        return parts[0], None, "claim"
+    for kind in ("tmp", "drop", "claim"):
+        if SHAPES[kind].fullmatch(filename):
+            parts = filename[1:].split(".")
+            return parts[0], (parts[1] if kind != "claim" else None), kind
     return None
 
 
@@ -161,6 +149,8 @@ def writer_files(items: Iterable[os.DirEntry[str]]) -> Iterator[WriterFile]:
         if parsed is None:
             continue
         name, token, kind = parsed
+        if kind != "claim" and not item.is_file(follow_symlinks=False):
+            continue  # not a writer's file: verify reports it as unsafe
         if token is None:
             token = _claim_token(item)
             if token is None:
@@ -287,19 +277,23 @@ def _unlink(path: str) -> bool:
         return False
 
 
-def read_drop_list(path: str) -> list[str]:
-    """The data file names listed in the ``.drop`` file at ``path`` ([] if unreadable).
+def read_drop_list(folder: str, name: str) -> list[str]:
+    """The data file names listed in the ``.drop`` file ``name`` ([] if unreadable).
+
+    The drop file is read through :func:`~archived.store.storefiles.read_small_file`
+    (no link followed, no FIFO opened); the names it lists are *not* checked here:
+    every caller checks each name before touching the file it names.
 
     >>> import json, os, tempfile
-    >>> path = os.path.join(tempfile.mkdtemp(), '.x.0a1b2c-1-0a1b2c3d.drop')
-    >>> json.dump(['x.0a1b2c-1-00000000.h5'], open(path, 'w'))
-    >>> read_drop_list(path), read_drop_list(path + '-missing')
+    >>> folder = tempfile.mkdtemp()
+    >>> name = '.x.0a1b2c-1-0a1b2c3d.drop'
+    >>> json.dump(['x.0a1b2c-1-00000000.h5'], open(os.path.join(folder, name), 'w'))
+    >>> read_drop_list(folder, name), read_drop_list(folder, name + '-missing')
     (['x.0a1b2c-1-00000000.h5'], [])
     """
     try:
-        with open(path, encoding="utf-8") as f:
-            files = json.load(f)
-    except (OSError, ValueError):
+        files = json.loads(read_small_file(folder, name, "drop"))
+    except (OSError, ValueError):  # missing, unsafe (UnsafeFileError is a ValueError), bad
         return []
     return [f for f in files if isinstance(f, str)] if isinstance(files, list) else []
 
@@ -308,7 +302,7 @@ def _claim_token(item: os.DirEntry[str]) -> str | None:
     try:
         if item.is_symlink():
             return os.readlink(item.path)
-        with open(item.path, encoding="utf-8") as f:
-            return f.read().strip()
-    except (OSError, UnicodeDecodeError):
+        folder = os.path.dirname(item.path)
+        return read_small_file(folder, item.name, "claim").strip()
+    except (OSError, ValueError):
         return None
