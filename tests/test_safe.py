@@ -368,3 +368,36 @@ def test_safe_and_normal_loading_agree_on_generated_data(value, scoped):
     normal, safe = both(str(a), allow=[HERE])
     assert source_of(safe["v"]) == source_of(normal["v"])
     assert source_of(safe["w"]) == source_of(normal["w"])  # sharing included
+
+
+def test_a_library_makes_its_constructor_safe_to_load_with_allow_constructor(tmp_path):
+    from archived.reps import allow_constructor, register_call
+
+    (tmp_path / "units_lib_xyz.py").write_text(
+        "class Quantity:\n"
+        "    def __init__(self, value, unit):\n"
+        "        self.value, self.unit = value, unit\n"
+    )
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import units_lib_xyz
+
+        def guard(budget, value, unit):
+            if type(value) is not float or type(unit) is not str or len(unit) > 10:
+                raise UnsafeArchiveError(None, "Quantity() of anything but a float and a unit")
+            return units_lib_xyz.Quantity(value, unit)
+
+        register_call(
+            units_lib_xyz.Quantity, lambda q: (units_lib_xyz.Quantity, (q.value, q.unit))
+        )
+        a = Archive()
+        a.insert(q=units_lib_xyz.Quantity(1.5, "m"))
+        with pytest.raises(UnsafeArchiveError, match="import of module 'units_lib_xyz'"):
+            restore(str(a), safe=True)
+        allow_constructor("units_lib_xyz", "Quantity", guard)
+        q = restore(str(a), safe=True)["q"]  # no allow=: only the guarded constructor
+        assert (q.value, q.unit) == (1.5, "m")
+        with pytest.raises(UnsafeArchiveError, match="a float and a unit"):
+            restore(str(a).replace("1.5", "'x'"), safe=True)
+    finally:
+        sys.path.remove(str(tmp_path))

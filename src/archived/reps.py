@@ -3,8 +3,10 @@
 Archive source names ``from archived.reps import object_array`` (numpy object arrays),
 ``from_state`` (instances rebuilt from their attributes) and the rebuilding functions
 of the optional libraries (pandas, xarray, scipy, numpy's masked and record arrays), and
-user code registers representations through ``register_call`` or ``register``.  The
-code lives in :mod:`archived.engine`; this module only re-exports it.
+user code registers representations through ``register_call`` or ``register``, and
+lets safe loads call its constructors with ``allow_constructor(module, name, guard)``.
+The code lives in :mod:`archived.engine` and :mod:`archived.load`; this module only
+re-exports it.
 
 >>> from archived.reps import object_array
 >>> object_array([1, 'a'], (2,))
@@ -47,6 +49,7 @@ from .engine.reps_pandas import (
 )
 from .engine.reps_scipy import sparse
 from .engine.reps_xarray import data_array, dataset
+from .load.allowlist import allow_constructor
 
 __all__ = [
     "categorical",
@@ -76,6 +79,7 @@ __all__ = [
     "Import",
     "Rep",
     "UserRep",
+    "allow_constructor",
     "atom_text",
     "find_import",
     "from_state",

@@ -118,7 +118,9 @@ def allow_constructor(module: str, name: str, guard: Guard, *, importable: bool 
     the :class:`~archived.load.budget.Budget` (``charge_bytes``, ``charge_elements``,
     ``check_digits``) for what it will allocate, and returns the value; it raises
     :class:`~archived.errors.UnsafeArchiveError` to refuse.  ``module`` becomes
-    importable in safe loads (only ``name`` from it, unless the module is a default one).
+    importable in safe loads (only ``name`` from it, unless the module is a default one),
+    so its import-time code is trusted like the guard.  ``budget.policy`` is the load's
+    :class:`Policy`, for a guard that calls code of the caller's ``allow=`` modules.
 
     >>> from archived.errors import UnsafeArchiveError
     >>> def unit(budget, name):
