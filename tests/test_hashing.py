@@ -51,7 +51,9 @@ def test_known_values_keep_their_keys_so_stored_caches_stay_valid():
     assert hash_value(1) == "2dd69d280aaaa31a490dc2928633cd0e"
     assert hash_value((1, "a", 2.5)) == "af13ae3a0224917185c50c21cdb5a97b"
     assert hash_value(np.arange(4, dtype="<i8")) == "8db096b2eb4ab93f96b959dba8fee9cc"
-    assert hash_value({"b": [1.5], "a": {2}}) == "43eda05431c4dd3ed6f5a6cfbc5e0ca3"
+    # dicts are keyed in insertion order since 0.2 (a function may iterate them): this
+    # one key changed then, on purpose; a dict argument of a 0.1 store is computed again
+    assert hash_value({"b": [1.5], "a": {2}}) == "8b5669a31a939c256e574668812fe109"
 
 
 def test_keys_are_identical_in_another_process_with_another_hash_seed():
@@ -98,16 +100,17 @@ def test_values_that_may_act_differently_get_different_keys(a, b):
     assert hash_value(a) != hash_value(b)
 
 
-def test_float_keys_are_exact_bits_and_every_nan_is_one_key():
+def test_float_keys_are_exact_bits_nan_and_its_sign_included():
     assert hash_value(0.1 + 0.2) != hash_value(0.3)
-    assert hash_value(math.nan) == hash_value(float("nan")) == hash_value(-math.nan)
-    assert hash_value(complex(math.nan, 1)) == hash_value(complex(-math.nan, 1))
+    assert hash_value(math.nan) == hash_value(float("nan")) != hash_value(-math.nan)
+    assert hash_value(complex(math.nan, 1)) != hash_value(complex(-math.nan, 1))
 
 
-def test_dict_keys_ignore_insertion_order_even_with_unorderable_keys():
-    assert hash_value({"b": 1, "a": 2}) == hash_value({"a": 2, "b": 1})
-    assert hash_value({1: "x", "y": 2, None: 3}) == hash_value({None: 3, "y": 2, 1: "x"})
+def test_dict_keys_follow_insertion_order_since_a_function_may_iterate_them():
+    assert hash_value({"b": 1, "a": 2}) != hash_value({"a": 2, "b": 1})
+    assert hash_value({1: "x", "y": 2, None: 3}) == hash_value({1: "x", "y": 2, None: 3})
     assert hash_value({"a": 1, "b": 2}) != hash_value({"a": 2, "b": 1})
+    assert hash_value({"a": 1}) != hash_value(__import__("collections").OrderedDict(a=1))
 
 
 def test_ordered_dict_keys_follow_insertion_order_like_its_equality():

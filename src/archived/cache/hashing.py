@@ -9,13 +9,14 @@ apart (``True`` and ``1``, ``1`` and ``1.0``, a list and a tuple, a set and a fr
 What can be keyed, and how:
 
 * ``None``, ``bool``, ``int`` (any size), ``str``, ``bytes``, ``bytearray``.
-* ``float`` and ``complex`` exactly, by their IEEE bits: ``0.0`` and ``-0.0`` are two keys;
-  every NaN is one key (NaN payloads are not something a caller chooses).
+* ``float`` and ``complex`` exactly, by their IEEE bits: ``0.0`` and ``-0.0`` are two keys,
+  and so are ``nan`` and ``-nan`` (``math.copysign`` tells them apart).
 * ``list`` and ``tuple`` by their items in order.
-* ``dict`` by its items regardless of insertion order, like ``==`` on dicts (keys of mixed,
-  unorderable types are fine: items are ordered by their own digests);
-  ``collections.OrderedDict`` in insertion order, again like its ``==``.
-* ``set`` and ``frozenset`` regardless of order.
+* ``dict`` by its items *in insertion order*: ``{"a": 1, "b": 2}`` and ``{"b": 2, "a": 1}``
+  are equal, but a function that iterates them sees two orders and can compute two
+  results, so they are two keys (as ``collections.OrderedDict``, whose key differs).
+* ``set`` and ``frozenset`` regardless of order (their iteration order is not the
+  caller's to choose: for strings it changes from one process to the next).
 * numpy arrays (and memory maps) by dtype (with byte order), shape and content.  The
   content of a C-contiguous array is hashed in place, without a copy; object arrays are
   keyed item by item.  Numpy scalars by dtype and bits: ``np.float64(1.0)`` and ``1.0``
@@ -40,7 +41,7 @@ True
 >>> hash_value(True) == hash_value(1), hash_value(0.0) == hash_value(-0.0)
 (False, False)
 >>> hash_value({"a": 1, "b": 2}) == hash_value({"b": 2, "a": 1})
-True
+False
 >>> len(hash_value(None))
 32
 """
@@ -49,7 +50,6 @@ from __future__ import annotations
 
 import contextlib
 import enum
-import math
 import pathlib
 import struct
 from collections import OrderedDict
@@ -62,8 +62,6 @@ from ..errors import UnkeyableArgumentError
 from .objectkeys import KEY_METHOD, closure_values, feed_object
 
 __all__ = ["hash_value", "hash_call", "closure_digest", "content_key"]
-
-_CANONICAL_NAN = struct.pack("<d", math.nan)
 
 
 def hash_value(value: Any, *, parameter: str = "value") -> str:
@@ -183,8 +181,9 @@ def _text(tag: bytes, text: str) -> bytes:
 
 
 def _as_mapping(args: Any) -> dict[Any, Any]:
-    """``archive_1`` returns its args as a dict or as a sequence of (name, value) pairs."""
-    return dict(args)
+    """``archive_1`` returns its args as a dict or as a sequence of (name, value) pairs;
+    they are named values of a template, so their order means nothing: sorted by name."""
+    return dict(sorted(dict(args).items()))
 
 
 class _Encoder:
@@ -247,17 +246,10 @@ class _Encoder:
             if kind in (list, tuple):
                 for i, item in enumerate(value):
                     self.feed(hasher, item, f"{path}[{i}]")
-            elif kind is OrderedDict:
+            elif kind is OrderedDict or kind is dict:
                 for k, v in value.items():
                     self.feed(hasher, k, f"{path} key {k!r}")
                     self.feed(hasher, v, f"{path}[{k!r}]")
-            elif kind is dict:
-                # order-independent, like dict ==: items sorted by their own digests
-                items = sorted(
-                    self.digest(k, f"{path} key {k!r}") + self.digest(v, f"{path}[{k!r}]")
-                    for k, v in value.items()
-                )
-                hasher.update(b"".join(items))
             else:
                 hasher.update(b"".join(sorted(self.digest(x, f"{path} item") for x in value)))
         finally:
@@ -379,7 +371,7 @@ def content_key(array: Any) -> str:
 
 
 def _float_bytes(value: float) -> bytes:
-    return b"f" + (_CANONICAL_NAN if value != value else struct.pack("<d", value))
+    return b"f" + struct.pack("<d", value)
 
 
 def _complex_bytes(value: complex) -> bytes:
