@@ -1,8 +1,6 @@
 """Bad input: each kind raises a clear exception type whose message names the problem,
 and leaves the archive (and the disk) unchanged."""
 
-import sys
-
 import numpy as np
 import pytest
 
@@ -158,8 +156,7 @@ def test_a_raising_hook_gives_the_users_exception_with_the_hooks_frame(hooked):
         archive_of(h=[hooked])()
     frames = [frame.name for frame in traceback.extract_tb(info.value.__traceback__)]
     assert frames[-1] in ("archive_1", "get_persistent_rep")
-    if sys.version_info >= (3, 11):  # exception notes are new in Python 3.11
-        assert f"raised by {type(hooked).__qualname__}.{frames[-1]}()" in info.value.__notes__[0]
+    assert f"raised by {type(hooked).__qualname__}.{frames[-1]}()" in info.value.__notes__[0]
 
 
 def test_there_are_at_least_fifteen_kinds():
