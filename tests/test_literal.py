@@ -61,12 +61,25 @@ def _archive(value):
     return str(a)
 
 
-PIECES = list("()[]{},:-'\"\\b_=j.e0x ") + ["\n", "\n    ", "1", "==", "lambda", ";"]
+PIECES = list("()[]{},:-'\"\\b_=j.e0x+E\t ") + ["\n", "\n    ", "1", "==", "lambda", ";"]
+PIECES += ["True", "None", "1e5", "00", "- 1"]
+# what the JSON-like path reads (str-keyed dicts, lists, strings, numbers, True/False/None)
+json_like = st.recursive(
+    st.sampled_from([0, -1, 10**20, 1.5, -0.0, 1e-300, True, None, "a", "", "é", "1,]", "None"]),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.sampled_from(["a", "b", "", "True", "x y"]), inner, max_size=4),
+    ),
+    max_leaves=12,
+)
 
 
 @pytest.mark.filterwarnings("ignore::SyntaxWarning", "ignore::DeprecationWarning")
 @settings(max_examples=300, deadline=None)
-@given(values, st.lists(st.tuples(st.integers(0, 10**6), st.sampled_from(PIECES)), max_size=3))
+@given(
+    st.one_of(values, json_like),
+    st.lists(st.tuples(st.integers(0, 10**6), st.sampled_from(PIECES)), max_size=3),
+)
 def test_edited_source_reads_the_same_as_executing_it_or_falls_back(value, edits):
     src = list(_archive(value))
     for where, piece in edits:

@@ -44,6 +44,8 @@ import ast
 import builtins
 import datetime
 import functools
+import json
+import json.scanner
 import math
 import re
 from collections.abc import Callable
@@ -101,6 +103,9 @@ def literal_names(source: str) -> dict[str, Any]:
     if "\x00" in source or "\r" in source:
         # compile() refuses the one and rewrites the other: leave both to it
         raise NotLiteral("a NUL or carriage return character in the source")
+    plain = _json_like(source)
+    if plain is not None:
+        return plain
     tokens = _TOKEN.findall("\n" + source)
     parser = _Parser(tokens, len(source))
     try:
@@ -123,6 +128,62 @@ def literal_value(source: str, name: str) -> Any:
     if name not in names:
         raise NotLiteral(f"the source does not bind {name!r}")
     return names[name]
+
+
+# ---- the fastest path: one assignment of JSON-like data ---------------------------------
+
+_ASSIGNMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*) = (?=\S)", re.ASCII)
+_TRAILER_TEXT = "if __name__ == 'builtins':\n    del __builtins__\n"
+# what may stand between the strings of JSON-like data (\x01 marks where a string was)
+_BETWEEN_STRINGS = re.compile(r"(?:[ \n\d.eE+\-\[\]{}:,\x01]|True|False|None)*", re.ASCII)
+_TRAILING_COMMA = re.compile(r",(\s*[\]}])")
+_JSON_NAMES = {"True": "true", "False": "false", "None": "null"}
+_scan_json = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
+
+
+def _json_like(source: str) -> dict[str, Any] | None:
+    """``{name: value}`` for source that is one ``name = <data>`` whose data only JSON
+    can spell too (str-keyed dicts, lists, plain strings, numbers, True/False/None), read
+    by json's C scanner after a textual translation; None for anything else.
+
+    Anything doubtful (a backslash or double quote anywhere, a parenthesis, a name, a
+    comment outside the strings) returns None, and the tokenizer decides; JSON's own
+    strictness refuses what Python would read differently (leading zeros, ``1.``, a
+    raw tab in a string, ``- 1``).
+    """
+    m = _ASSIGNMENT.match(source)
+    if m is None or "\\" in source or '"' in source or "\x01" in source:
+        return None
+    name = m[1]
+    if name.startswith("__") or name in _KEYWORDS:
+        return None
+    body = source[m.end() :]
+    if (
+        body.endswith(_TRAILER_TEXT)
+        and body[-len(_TRAILER_TEXT) - 1 : -len(_TRAILER_TEXT)] == "\n"
+    ):
+        body = body[: -len(_TRAILER_TEXT)]
+    pieces = body.split("'")
+    if len(pieces) % 2 == 0:
+        return None
+    between = "\x01".join(pieces[0::2])  # outside the strings (no escapes: no backslash)
+    if _BETWEEN_STRINGS.fullmatch(between) is None:
+        return None
+    if "T" in between or "F" in between or "N" in between:
+        between = re.sub(r"True|False|None", lambda t: _JSON_NAMES[t[0]], between)
+    if "," in between:
+        between = _TRAILING_COMMA.sub(r"\1", between)
+    pieces[0::2] = between.split("\x01")
+    # a line break outside all brackets would end Python's statement, but JSON cannot
+    # hold one inside a value it reads to the end: a parse to the end is the same parse
+    text = '"'.join(pieces).rstrip("\n")
+    try:
+        value, end = _scan_json(text, 0)
+    except (StopIteration, ValueError, RecursionError):
+        return None
+    if end != len(text):
+        return None
+    return {name: value}
 
 
 # ---- constructors the fast path builds itself --------------------------------------------
