@@ -186,7 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
 _TRUST_NOTE = (
     "Entries are loaded safely unless --trust is given: their source is checked and "
     "never executed. With --trust, ls, show, verify, repair, export and prune execute "
-    "the Python source of every entry they read: use it only for stores you trust."
+    "the Python source of every entry they read: use it only for stores you trust. "
+    "(prune --function MODULE:NAME imports your module MODULE, trusted or not.)"
 )
 
 

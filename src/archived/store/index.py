@@ -46,7 +46,6 @@ import json
 import keyword
 import os
 import re
-import stat
 import threading
 import time
 from collections.abc import Iterable
@@ -59,7 +58,7 @@ from ..errors import DamagedEntryError
 from ..load.literal import NotLiteral, literal_value
 from . import indexcodec
 from .entries import entry_sections, entry_text, read_entry_bytes
-from .storefiles import is_data_file_name
+from .storefiles import is_data_file_name, open_regular
 from .writers import new_token
 
 __all__ = ["rows", "Row", "forget", "INDEX_FILE", "RACY_SECONDS"]
@@ -442,13 +441,13 @@ def _parse(
 def _read_file(path: str) -> tuple[tuple[int, int, int], dict[str, Row]] | None:
     """The rows of the index file at ``path``, or None if it is missing or in any doubt."""
     try:
-        # never through a link, never blocking on a FIFO planted in its place
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK)
-    except OSError:
+        # through the store's gate: never a link followed, never a FIFO opened
+        fd = open_regular(os.path.dirname(path), os.path.basename(path), "index")
+    except (OSError, ValueError):  # missing, or UnsafeFileError
         return None
     try:
         st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > _MAX_FILE_BYTES:
+        if st.st_size > _MAX_FILE_BYTES:
             return None
         with open(fd, "rb", closefd=False) as f:
             head = f.readline(256)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import stat
 import time
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -42,7 +41,7 @@ from .damaged import set_aside
 from .failures import explained
 from .leftovers import sweep_leftovers
 from .locking import StoreLock
-from .storefiles import read_small_file
+from .storefiles import open_regular, read_small_file
 from .writers import create_locked, new_token, writer_gone
 
 __all__ = [
@@ -357,14 +356,14 @@ def recorded_locking(folder: str) -> str | None:
     """
     path = os.path.join(folder, LOCKING_FILE)
     try:
-        # never through a link, never blocking on a FIFO: the store may be hostile
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK)
+        # through the store's gate: never a link followed, never a FIFO opened
+        fd = open_regular(folder, LOCKING_FILE, "locking")
     except FileNotFoundError:
         return None
-    except OSError as err:
+    except (OSError, ArchiveError) as err:
         raise ArchiveError(f"cannot read the store's locking record {path!r} ({err})") from err
     try:
-        text = os.read(fd, 64) if stat.S_ISREG(os.fstat(fd).st_mode) else b"?"
+        text = os.read(fd, 64)
     finally:
         os.close(fd)
     kind = text.decode("ascii", "replace").strip()
