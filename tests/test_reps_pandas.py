@@ -121,3 +121,52 @@ def test_rebuilding_functions_refuse_forged_arguments_in_a_safe_load():
         forged = f"import archived.reps as _f\nimport numpy as _np\nvalue = {call}\n"
         with pytest.raises(UnsafeArchiveError, match=why):
             restore(forged, safe=True, max_bytes=10**6)
+
+
+_RACE = """
+import importlib, sys, threading
+import numpy as np, pandas as pd
+import archived.engine.reps as reps
+from archived import Archive
+
+assert "archived.engine.reps_pandas" not in sys.modules
+importing, b_done = threading.Event(), threading.Event()
+real_import = importlib.import_module
+
+def slow_import(name, *args):
+    if name.endswith("reps_pandas") and not importing.is_set():
+        importing.set()
+        b_done.wait(2)  # let the second thread look while the first is still loading
+    return real_import(name, *args)
+
+reps.importlib = type(sys)("fake_importlib")
+reps.importlib.import_module = slow_import
+sources = {}
+
+def archive(label):
+    a = Archive()
+    a.insert(df=pd.DataFrame({"x": np.arange(3)}))
+    sources[label] = str(a)
+
+first = threading.Thread(target=archive, args=("first",))
+first.start()
+importing.wait()
+second = threading.Thread(target=lambda: (archive("second"), b_done.set()))
+second.start()
+first.join()
+second.join()
+print(sorted(label for label, text in sources.items() if "_loads(" in text))
+"""
+
+
+def test_a_dataframe_archived_while_another_thread_loads_the_pandas_reps_is_not_pickled():
+    # a threading sweep's first two DataFrame results arrive together: the second must
+    # not fall back to pickle while the first is still registering pandas' representations
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", _RACE], capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]"

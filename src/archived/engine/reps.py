@@ -49,6 +49,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import sys
+import threading
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -255,14 +256,27 @@ FAMILIES: dict[str, str] = {
     "scipy": "reps_scipy",
 }
 _FAMILY_CHECKED: weakref.WeakSet[type] = weakref.WeakSet()
+# a type is marked checked only once its library's representations are registered, and
+# other threads wait meanwhile: marked earlier, a second thread archiving the same type
+# (a threading sweep's first two results) found no representation and pickled it
+_FAMILY_LOCK = threading.RLock()
 
 
 def _family(obj: Any, ctx: Context) -> Rep | None:
     """Load the representations of the library ``obj``'s class comes from, once."""
     t = type(obj)
-    if t in _FAMILY_CHECKED:
-        return None
-    _FAMILY_CHECKED.add(t)
+    if t not in _FAMILY_CHECKED:
+        with _FAMILY_LOCK:
+            _register_family(t)
+    # looked up again even when checked: another thread may have registered it after
+    # rep_for's own look-up
+    handler = REGISTRY.get(t)
+    return None if handler is None else handler(obj, ctx)
+
+
+def _register_family(t: type) -> None:
+    if t in _FAMILY_CHECKED:  # registered by the thread that held the lock before us
+        return
     for cls in t.__mro__:
         module = FAMILIES.get(str(getattr(cls, "__module__", "")).partition(".")[0])
         if module is not None:
@@ -270,8 +284,7 @@ def _family(obj: Any, ctx: Context) -> Rep | None:
             register = getattr(found, "register", None)
             if register is not None:  # a library loaded after the module was imported
                 register()
-    handler = REGISTRY.get(t)
-    return None if handler is None else handler(obj, ctx)
+    _FAMILY_CHECKED.add(t)
 
 
 _RULES: list[Handler] = [
