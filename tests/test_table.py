@@ -1,6 +1,7 @@
 """Stored calls as tables: func.table(), DataSet.table(), func.where(), with and without
 pandas."""
 
+import dataclasses
 import sys
 
 import numpy as np
@@ -191,3 +192,32 @@ def test_to_table_fills_missing_columns_in_first_seen_order():
 )
 def test_is_scalar_accepts_only_what_fits_a_cell(value, expected):
     assert is_scalar(value) is expected
+
+
+@dataclasses.dataclass(frozen=True)
+class _Config:
+    L: int
+    T: float = 1.0
+
+
+def test_where_and_table_find_calls_by_an_object_argument_as_they_were_called(tmp_path):
+    @archived(tmp_path / "runs")
+    def run(cfg, scale=1):
+        return cfg.L * cfg.T * scale
+
+    run(_Config(8)), run(_Config(8, 0.5)), run(_Config(16))
+    assert [c.load() for c in run.where(cfg=_Config(8, 0.5))] == [4.0]
+    assert run.table(frame=False, cfg=_Config(16)) == [
+        {"cfg": "_Config(L=16, T=1.0)", "scale": 1, "result": 16.0}
+    ]
+
+
+@pytest.mark.parametrize("size", [3, 500])
+def test_where_finds_calls_by_an_array_argument_by_content_instead_of_raising(tmp_path, size):
+    @archived(tmp_path / "runs")
+    def total(weights):
+        return float(weights.sum())
+
+    total(np.arange(size)), total(np.ones(size))
+    assert [c.load() for c in total.where(weights=np.ones(size))] == [float(size)]
+    assert total.where(weights=np.zeros(size)) == []

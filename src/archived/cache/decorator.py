@@ -82,6 +82,7 @@ from .callstore import CallStore, StoredCall
 from .funcinfo import ArgumentBinder, code_version, entry_prefix, function_identity
 from .hashing import closure_digest
 from .record import Record
+from .recorded import readable
 from .storepath import code_file, resolve_store_path
 
 __all__ = ["archived", "CachedFunction", "default_store_path"]
@@ -480,7 +481,7 @@ class CachedFunction(Generic[P, R]):
         """
         from ..store.table import function_table
 
-        return function_table(self, details=details, frame=frame, **criteria)
+        return function_table(self, details=details, frame=frame, **_as_recorded(criteria))
 
     def where(self, **criteria: Any) -> list[StoredCall]:
         """The stored calls (current version) whose parameters match ``criteria`` (values
@@ -494,7 +495,7 @@ class CachedFunction(Generic[P, R]):
         """
         from ..store.table import where
 
-        return where(self, **criteria)
+        return where(self, **_as_recorded(criteria))
 
     def prune_stale(self) -> int:
         """Delete the entries of other code versions; return how many were deleted.
@@ -587,3 +588,12 @@ def _rebuild(
     cached.store = store
     functools.update_wrapper(cached, func)
     return cached
+
+
+def _as_recorded(criteria: dict[str, Any]) -> dict[str, Any]:
+    """Criteria of ``where``/``table`` as the parameters are recorded: an array or an
+    object is kept as its description (content key, ``Config(L=8)``), so a criterion
+    given as the value itself is compared by its description, not with ``==`` against a
+    string (never equal, or numpy's ambiguous-truth error).  Predicates stay as they are.
+    """
+    return {name: want if callable(want) else readable(want) for name, want in criteria.items()}
