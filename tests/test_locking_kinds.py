@@ -140,3 +140,33 @@ def test_writers_of_both_kinds_on_one_store_never_undo_a_committed_write(tmp_pat
     refused = [said for said in outcome.values() if said.startswith("refused")]
     assert len(done) == 1 and len(refused) == 1, outcome  # one kind per store, never both
     assert "uses locking=" in refused[0] and "undo each other's writes" in refused[0]
+
+
+def test_functions_and_blocks_that_leave_locking_out_use_a_soft_stores_kind(tmp_path):
+    # the cluster recipe decorates with locking="soft"; another function or a `with`
+    # block on that store that says nothing about locking must work, with soft locks
+    from archived import archived
+    from archived.cache.record import record
+
+    store = tmp_path / "runs"
+
+    @archived(store, locking="soft")
+    def first(x):
+        return x
+
+    @archived(store)
+    def second(x):
+        return 2 * x
+
+    assert first(1) == 1
+    assert second(1) == 2 and second(1) == 2
+    assert second.store.key_lock("second_x").soft
+    with archived(store, x=3) as rec:
+        if not rec.cached:
+            rec.result = 3
+    with record(store, {"x": 3}, name="named") as rec:
+        if not rec.cached:
+            rec.result = 4
+    assert rec.result == 4 and recorded_locking(str(store)) == "soft"
+    with pytest.raises(LockingKindError):
+        archived(store, locking="fcntl")(lambda x: x)(1)

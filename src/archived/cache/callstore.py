@@ -113,8 +113,9 @@ class CallStore:
     Args:
         path: the store directory; its last component is the DataSet's module name and
             must be an identifier.
-        locking: ``"fcntl"`` (default) or ``"soft"`` lock files, for filesystems such as
-            NFS where ``fcntl`` locks are not reliable.
+        locking: ``"fcntl"`` or ``"soft"`` lock files (for filesystems such as NFS where
+            ``fcntl`` locks are not reliable); ``None`` (default): the kind the store
+            records (``"fcntl"`` for a new store).
         timeout: seconds to wait for the store's own lock when committing an entry.
         lock_timeout: seconds to wait while another worker computes the same key
             (``None``: as long as it runs; a killed worker's ``fcntl`` lock is freed at once).
@@ -144,7 +145,7 @@ class CallStore:
         self,
         path: str | os.PathLike[str],
         *,
-        locking: str = "fcntl",
+        locking: str | None = None,
         timeout: float = 60,
         lock_timeout: float | None = None,
         durable: bool = True,
@@ -161,7 +162,7 @@ class CallStore:
                 "a store directory's name must be a Python identifier not starting with '_' "
                 "(it is imported as a module)",
             )
-        if locking not in _LOCKINGS:
+        if locking is not None and locking not in _LOCKINGS:
             raise ValueError(f"locking must be one of {_LOCKINGS}, not {locking!r}")
         self.locking = locking
         self.timeout = timeout
@@ -290,7 +291,7 @@ class CallStore:
         return StoreLock(
             os.path.join(directory, name + ".lock"),
             timeout=self.lock_timeout,
-            soft=self.locking == "soft",
+            soft=(self.locking or self.dataset._locking) == "soft",
             remove=True,
         )
 

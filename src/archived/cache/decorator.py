@@ -7,7 +7,7 @@ Three spellings, one name:
   ``ARCHIVED_DIR`` replaces ``./archived_results``).  ``<module>`` is the defining
   module's name with dots turned into underscores (a script run as ``__main__`` is named
   after its file).
-* ``@archived(path, ignore=(), version=None, locking="fcntl", timeout=60,
+* ``@archived(path, ignore=(), version=None, locking=None, timeout=60,
   lock_timeout=None, durable=True, compress=None, mmap_mode=None)``: keyword arguments
   are *options* when the result of ``archived(path, ...)`` is applied to a function.
 * ``with archived(path, **parameters) as rec:`` records a block: keyword arguments are the
@@ -46,7 +46,8 @@ returns them on a hit as read-only memory maps of the stored bytes (see ``DataSe
 
 Workers: decorated functions run under joblib's loky, multiprocessing and threading
 backends, and under its dask backend on a ``dask.distributed`` cluster, all writing one
-store.  ``locking="fcntl"`` (the default) is right for a local disk and for shared
+store.  ``locking="fcntl"`` (what a new store gets; ``locking=None``, the default, takes
+the kind the store records) is right for a local disk and for shared
 filesystems that honour ``fcntl``/``flock`` locks; a lock is freed by the kernel the moment
 its holder dies.  Use ``locking="soft"`` (leases, :mod:`archived.store.lease`) when workers
 on several machines share a store over NFS or another network filesystem whose ``flock``
@@ -278,7 +279,7 @@ class CachedFunction(Generic[P, R]):
         name: str | None = None,
         ignore: Iterable[str] = (),
         version: str | None = None,
-        locking: str = "fcntl",
+        locking: str | None = None,
         timeout: float = 60,
         lock_timeout: float | None = None,
         durable: bool = True,
