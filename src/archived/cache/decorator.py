@@ -2,9 +2,9 @@
 
 Three spellings, one name:
 
-* ``@archived`` (bare) stores under ``./archived_results/<module>`` (relative to the
-  working directory when the function is decorated; the environment variable
-  ``ARCHIVED_DIR`` replaces ``./archived_results``).  ``<module>`` is the defining
+* ``@archived`` (bare) stores under ``archived_results/<module>`` next to the file
+  defining the function (see :mod:`archived.cache.storepath`; the environment variable
+  ``ARCHIVED_DIR`` replaces ``archived_results``).  ``<module>`` is the defining
   module's name with dots turned into underscores (a script run as ``__main__`` is named
   after its file).
 * ``@archived(path, ignore=(), version=None, locking=None, timeout=60,
