@@ -223,6 +223,20 @@ def test_prune_where_matches_parameters_and_combines_criteria(store, capsys):
     assert {"mu": 0.5, "n": 3} not in left and {"mu": 0.5, "n": 200} in left
 
 
+def test_prune_where_deletes_only_the_calls_of_the_number_type_it_names(tmp_path, capsys):
+    # 1, 1.0, True and np.float64(1.0) are four calls (they can compute four results),
+    # shown as four by ls: --where x=1 names the int one, and must not delete the others
+    def kind(x):
+        return type(x).__name__
+
+    f = archived(tmp_path / "numbers_store")(kind)
+    for value in (1, 1.0, True, np.float64(1.0)):
+        f(value)
+    code, out, _ = run(capsys, "prune", str(tmp_path / "numbers_store"), "--where", "x=1", "--yes")
+    assert code == 0 and "deleted 1 entry" in out
+    assert sorted(c.load() for c in f.where()) == ["bool", "float", "float64"]
+
+
 def test_prune_stale_deletes_the_versions_other_than_the_one_named_current(tmp_path, capsys):
     path = tmp_path / "v"
     old = archived(path, version="1")(simulate)

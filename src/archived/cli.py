@@ -598,10 +598,21 @@ def _selected(entry: _Entry, args: argparse.Namespace) -> bool:
 
 
 def _equal(value: Any, wanted: Any) -> bool:
+    # 1, 1.0, True and numpy's 1.0 are different calls (ls shows them apart): a number
+    # selects only the calls of its own type, so prune --where x=1 never deletes x=True
+    if _is_number(value) or _is_number(wanted):
+        if type(value) is not type(wanted):
+            return False
     try:
         return bool(value == wanted)
     except Exception:
         return False
+
+
+def _is_number(value: Any) -> bool:
+    import numbers
+
+    return isinstance(value, numbers.Number)
 
 
 def _write_csv(rows: list[dict[str, Any]], out: TextIO) -> None:
@@ -687,7 +698,8 @@ def _selection_options(p: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         action="append",
         type=_criterion,
-        help="only entries whose parameter KEY equals VALUE (a Python literal; repeatable)",
+        help="only entries whose parameter KEY equals VALUE (a Python literal; a number "
+        "matches its own type only: 1 is not 1.0 or True, as for the cache; repeatable)",
     )
 
 
