@@ -116,7 +116,7 @@ def archived(
     name: str | None = None,
     ignore: Iterable[str] = (),
     version: str | None = None,
-    locking: str = "fcntl",
+    locking: str | None = None,
     timeout: float = 60,
     lock_timeout: float | None = None,
     durable: bool = True,
@@ -136,7 +136,8 @@ def archived(target: Any = None, /, **kwargs: Any) -> Any:
     * ``ignore``: parameter names left out of the key (only those that cannot change
       the result: a logger, a progress bar);
     * ``version``: pin the code version (default: a digest of the source);
-    * ``locking``: ``"fcntl"`` or ``"soft"`` (lock files, for NFS and the like);
+    * ``locking``: ``"fcntl"`` or ``"soft"`` (lock files, for NFS and the like;
+      default: the kind the store records, ``"fcntl"`` for a new one);
     * ``timeout``: seconds to wait for the store's lock when committing;
     * ``lock_timeout``: seconds to wait while another worker computes the same call;
     * ``durable``: fsync every entry (``False``: atomic but not power-cut safe);
@@ -177,7 +178,7 @@ archived.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
                 ("name", None),
                 ("ignore", ()),
                 ("version", None),
-                ("locking", "fcntl"),
+                ("locking", None),
                 ("timeout", 60),
                 ("lock_timeout", None),
                 ("durable", True),
