@@ -241,3 +241,25 @@ def test_report_text_lists_every_problem():
     r = VerifyReport("/s", ["a"], damaged={"b": "bad"}, orphans=["o.h5"], leftovers=[".t.tmp"])
     text = str(r)
     assert "3 problems" in text and "o.h5" in text and ".t.tmp" in text and "repair" in text
+
+
+def test_verify_and_repair_refuse_a_persist_store_instead_of_calling_it_damaged(tmp_path):
+    # the README opens persist stores read-only; verify called every entry of one damaged
+    # ("no archived header line") and repair wrote a lock file into it
+    pytest.importorskip("persist.archive", reason="persist 3.x is not installed")
+    from persist.archive import DataSet as PersistDataSet
+
+    from archived.__main__ import main
+    from archived.errors import ReadOnlyError
+
+    old = PersistDataSet("old", "w", path=str(tmp_path))
+    old.a = [1, 2.5]
+    old["a"] = "info of a"
+    del old
+    folder = str(tmp_path / "old")
+    before = snapshot(folder)
+    for check in (verify, repair):
+        with pytest.raises(ReadOnlyError, match="persist"):
+            check(folder)
+    assert main(["verify", folder]) == 1
+    assert snapshot(folder) == before

@@ -38,11 +38,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..errors import DamagedEntryError, MissingImportError, StoreNotFoundError, UnsafeFileError
+from ..errors import (
+    DamagedEntryError,
+    MissingImportError,
+    ReadOnlyError,
+    StoreNotFoundError,
+    UnsafeFileError,
+)
 from . import entries
 from .leftovers import sweep_leftovers
 from .locking import StoreLock
 from .native import recorded_locking
+from .persist_compat import is_persist_store
 from .storefiles import DATA_FILE, SHAPES, SUBDIRS, checked_path, file_kind, remove_file
 from .writers import read_drop_list, store_files, writer_files
 
@@ -217,6 +224,12 @@ def _store_folder(path: str | os.PathLike[str]) -> str:
     folder = os.fspath(path)
     if not os.path.isfile(os.path.join(folder, "__init__.py")):
         raise StoreNotFoundError(folder)
+    if is_persist_store(folder):  # its entries have no header: all would look damaged
+        raise ReadOnlyError(
+            f"{folder!r} is a persist DataSet: verify and repair check stores written by "
+            "archived; open it read-only with DataSet(name, path=...) and copy its entries "
+            "into an archived store to check them"
+        )
     return folder
 
 
