@@ -12,7 +12,7 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 
-from archived.cache.hashing import hash_call, hash_value
+from archived.cache.hashing import hash_call, hash_value, variant_keys
 from archived.cache.recorded import readable
 from archived.errors import UnkeyableArgumentError
 
@@ -255,6 +255,30 @@ def test_call_key_depends_on_identity_version_names_and_values():
     assert base != hash_call("m.f", "1", {"x": 2, "y": 1})
     assert base != hash_call("m.f", "1", {"x": 1, "z": 2})
     assert base != hash_call("m.f", "1", {"x": 1})
+
+
+@pytest.mark.parametrize("name", [*SAMPLE, "point", "color", "path", "shared"])
+def test_variant_keys_equal_hash_call_of_each_variant_whatever_the_other_values(name):
+    shared = [1, 2]
+    parameters = {
+        **SAMPLE,
+        "point": Point(1, [2.0]),
+        "color": Color.BLUE,
+        "path": pathlib.PurePosixPath("a/b"),
+        "shared": shared,
+        "shared_again": shared,
+        "big": np.arange(30_000.0),
+    }
+    alternatives = [1, 1.0, np.float64(1.0), np.float32(1.0), True, np.arange(3), None]
+    keys_seen: dict[int, str] = {}
+    keys = variant_keys("m.f", "v", parameters, name, alternatives, array_keys=keys_seen)
+    for other, key in zip(alternatives, keys, strict=True):
+        assert key == hash_call("m.f", "v", {**parameters, name: other})
+    assert len(set(keys)) == len(alternatives)
+    # the arrays' content keys are left for readable(), as hash_call leaves them
+    from_call: dict[int, str] = {}
+    hash_call("m.f", "v", parameters, array_keys=from_call)
+    assert keys_seen[id(parameters["big"])] == from_call[id(parameters["big"])]
 
 
 def test_call_key_names_the_parameter_that_cannot_be_keyed():

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from archived.cache.decorator import archived
-from archived.cache.hashing import hash_value
+from archived.cache.hashing import hash_call, hash_value, variant_keys
 
 
 class Mode(enum.Enum):
@@ -137,3 +137,15 @@ def test_a_hit_is_exactly_what_the_call_would_compute(tmp_path, a, how):
 
 def _observed(value):
     return repr(observe(value))
+
+
+@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.dictionaries(st.sampled_from(["a", "b", "n", "x", "zz"]), values, min_size=1, max_size=4),
+    st.data(),
+)
+def test_variant_keys_are_the_keys_hash_call_gives_each_variant(parameters, data):
+    name = data.draw(st.sampled_from(sorted(parameters)))
+    alternatives = data.draw(st.lists(values, max_size=3))
+    expected = [hash_call("m.f", "v1", {**parameters, name: other}) for other in alternatives]
+    assert variant_keys("m.f", "v1", parameters, name, alternatives) == expected

@@ -83,9 +83,10 @@ def test_a_sweep_over_linspace_then_floats_warns_and_its_table_tells_the_pairs_a
     sweep(energy, {"mu": np.linspace(0.0, 1.0, 3)}, progress=False)
     with pytest.warns(NumericTypeWarning) as caught:
         sweep(energy, {"mu": [0.0, 0.5, 1.0]}, progress=False)
-    messages = sorted(str(w.message) for w in caught if w.category is NumericTypeWarning)
-    assert len(messages) == 3
-    assert messages[1].startswith("energy(mu=0.5) is not stored, but energy(mu=float64(0.5)) is")
+    # once, naming both calls, not once per point
+    [message] = [str(w.message) for w in caught if w.category is NumericTypeWarning]
+    assert message.startswith("energy(mu=0.0) is not stored, but energy(mu=float64(0.0)) is")
+    assert "not reported again" in message
     rows = energy.table(frame=False)
     assert len(rows) == 6
     pairs = {(row["mu"], row["type(mu)"]) for row in rows}
@@ -93,6 +94,29 @@ def test_a_sweep_over_linspace_then_floats_warns_and_its_table_tells_the_pairs_a
     frame = energy.table()
     assert list(frame.columns) == ["mu", "type(mu)", "result"]
     assert sorted(frame["type(mu)"]) == ["float"] * 3 + ["numpy.float64"] * 3
+
+
+def test_a_miss_names_an_equal_float32_or_numpy_bool_call_but_never_a_merely_close_one(store):
+    echo = identity_of(store)
+    for value in (np.float32(0.5), np.float32(0.1), np.True_):
+        echo(value)
+    with pytest.warns(NumericTypeWarning, match=r"but echo\(x=float32\(0.5\)\) is"):
+        echo(0.5)
+    with pytest.warns(NumericTypeWarning, match=r"but echo\(x=bool_\(True\)\) is"):
+        echo(True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        echo(0.1)  # np.float32(0.1) == 0.1 in numpy, yet they are two numbers
+        echo(2**53 + 1)
+
+
+def test_equal_numbers_are_equal_exactly_not_after_rounding_to_one_type():
+    from archived.cache.nearmiss import equal_numbers
+
+    assert equal_numbers(0.1) == [np.float64(0.1)]
+    assert [type(v) for v in equal_numbers(2**53 + 1)] == [np.int64]
+    assert equal_numbers(np.float32(0.1)) == [0.10000000149011612, 0.10000000149011612]
+    assert equal_numbers(np.longdouble(1)) == []  # no exact Python number to compare
 
 
 def test_a_hit_warns_nothing_and_a_table_of_builtins_has_no_type_column(store):

@@ -90,6 +90,8 @@ def format_value(value: Any, width: int = 1000) -> str:
     >>> import numpy as np
     >>> format_value(np.float64(1.0)), format_value([1, np.int8(2)]), format_value(1.0)
     ('float64(1.0)', '[1, int8(2)]', '1.0')
+    >>> format_value(np.True_)
+    'bool_(True)'
     """
     return short_repr(value, width)
 
@@ -239,7 +241,9 @@ class _Writer:
             digits = int(value.bit_length() * 0.30103) + 1
             self.write(repr(value) if digits < 1000 else f"<int of {digits} digits>")
         elif isinstance(value, np.generic) and type(value).__module__ == "numpy":
-            self.write(f"{type(value).__name__}({value.item()!r})")  # the type, always
+            # the type, always; numpy 2 names its bool "bool", which would read as Python's
+            name = "bool_" if value.dtype.kind == "b" else type(value).__name__
+            self.write(f"{name}({value.item()!r})")
         elif isinstance(value, (float, complex, np.generic)):
             self.write(repr(value))
         elif isinstance(value, np.ndarray):

@@ -61,7 +61,7 @@ import xxhash
 from ..errors import UnkeyableArgumentError
 from .objectkeys import KEY_METHOD, closure_values, feed_object
 
-__all__ = ["hash_value", "hash_call", "closure_digest", "content_key"]
+__all__ = ["hash_value", "hash_call", "variant_keys", "closure_digest", "content_key"]
 
 
 def hash_value(value: Any, *, parameter: str = "value") -> str:
@@ -120,6 +120,63 @@ def hash_call(
         encoder.parameter = name
         encoder.feed(hasher, parameters[name], name)
     return hasher.hexdigest()
+
+
+def variant_keys(
+    identity: str,
+    version: str,
+    parameters: Mapping[str, Any],
+    name: str,
+    alternatives: list[Any],
+    *,
+    array_keys: dict[int, str] | None = None,
+) -> list[str]:
+    """The keys :func:`hash_call` gives ``parameters`` with the value of ``name`` replaced
+    by each of ``alternatives``; the other parameters are encoded once for all.
+
+    >>> keys = variant_keys("m.f", "v", {"x": 1, "y": 2}, "x", [1.0, 3])
+    >>> keys[1] == hash_call("m.f", "v", {"x": 3, "y": 2})
+    True
+    """
+    encoder = _Encoder("", array_keys)
+
+    def feed(hasher: Any, parameter: str) -> None:
+        hasher.update(_text(b"P", parameter))
+        encoder.parameter = parameter
+        encoder.feed(hasher, value_of[parameter], parameter)
+
+    value_of = dict(parameters)
+    names = sorted(parameters)
+    # as hash_call: the parameters before ``name`` go into one hasher whose state each
+    # variant copies; those after it are encoded once, kept, and fed again to each
+    before = xxhash.xxh3_128()
+    before.update(_text(b"C", identity))
+    before.update(_text(b"V", version))
+    before.update(_length(len(parameters)))
+    for n in names[: names.index(name)]:
+        feed(before, n)
+    after = _Recorder()
+    for n in names[names.index(name) + 1 :]:
+        feed(after, n)
+    keys = []
+    for alternative in alternatives:
+        hasher = before.copy()
+        value_of[name] = alternative
+        feed(hasher, name)
+        for part in after.parts:
+            hasher.update(part)
+        keys.append(hasher.hexdigest())
+    return keys
+
+
+class _Recorder:
+    """A stand-in hasher that keeps what is fed to it, to feed it again to others."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+
+    def update(self, data: Any) -> None:
+        self.parts.append(bytes(data))
 
 
 def closure_digest(func: Any) -> str:

@@ -4,9 +4,10 @@
 :mod:`archived.cache.hashing`: they can compute different results), and a sweep over
 ``np.linspace`` followed by the same values typed as floats computes everything twice.
 When a call misses, :func:`warn_near_misses` looks for stored calls whose scalar
-parameters have the same values as other numeric types, and warns once per such pair
-with a :class:`~archived.errors.NumericTypeWarning` naming both.  It probes the few
-entry names those calls would have (a stat each), never lists the store.
+parameters have the same values as other numeric types, and warns with a
+:class:`~archived.errors.NumericTypeWarning` naming both calls, once per function,
+parameter and type in a store and process.  It probes the few entry names those calls
+would have (a stat each), never lists the store.
 
 >>> import numpy as np
 >>> [type(v).__name__ for v in equal_numbers(np.float64(2.0))]
@@ -19,7 +20,7 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 from ..errors import NumericTypeWarning
-from .hashing import hash_call
+from .hashing import variant_keys
 from .recorded import readable
 from .usercode import user_stacklevel
 
@@ -29,42 +30,72 @@ if TYPE_CHECKING:
 
 __all__ = ["warn_near_misses", "equal_numbers"]
 
-_MAX_PROBES = 64
+_MAX_PROBES = 32
+# (store, function, parameter, type) already warned about in this process: a sweep of
+# 1,000 points typed the other way gets one warning, not 1,000 (and no more probes)
+_WARNED: set[tuple[str, str, str, type]] = set()
 
 
 def equal_numbers(value: Any) -> list[Any]:
-    """Numbers of other common types equal to ``value`` (bool, int, float and numpy's
-    bool, int64, float64, float32); empty if ``value`` is not a real number.
+    """Numbers of the other common types equal to ``value``: Python's ``bool``, ``int``
+    and ``float`` and numpy's ``bool_``, ``int64``, ``float64`` (what ``np.arange``,
+    ``np.linspace`` and indexing an array give) and ``float32``; empty if ``value`` is
+    not a real number.
 
+    >>> import numpy as np
     >>> equal_numbers(1)
     [True, 1.0, np.True_, np.int64(1), np.float64(1.0), np.float32(1.0)]
+    >>> equal_numbers(np.float32(0.5))
+    [0.5, np.float64(0.5)]
+    >>> equal_numbers(0.1)  # np.float32(0.1) is another number
+    [np.float64(0.1)]
     """
     import numpy as np
 
     kind = type(value)
-    if kind not in _REAL and not (isinstance(value, np.generic) and value.dtype.kind in "biuf"):
-        return []
+    if kind not in _REAL and not (
+        isinstance(value, np.generic) and value.dtype.kind in "biuf" and value.itemsize <= 8
+    ):
+        return []  # (a long double has no exact Python float to compare with)
+    exact = _exact(value)
     try:
         number = float(value)
     except (OverflowError, ValueError):
         return []
     if number != number:
         return []
+    # an integral value as an exact int (a float loses digits of an int beyond 2**53)
+    whole = exact if isinstance(exact, int) else int(number) if number.is_integer() else None
     candidates: list[Any] = []
-    if number in (0.0, 1.0):
-        candidates += [bool(number)]
-    if number.is_integer():
-        candidates += [int(number)]
-    candidates += [number]
-    if number in (0.0, 1.0):
-        candidates += [np.bool_(number)]
-    if number.is_integer() and abs(number) < 2**63:
-        candidates += [np.int64(number)]
-    candidates += [np.float64(number), np.float32(number)]
-    return [c for c in candidates if type(c) is not kind and bool(c == value)]
+    if whole in (0, 1):
+        candidates.append(bool(whole))
+    if whole is not None:
+        candidates.append(whole)
+    candidates.append(number)
+    if whole in (0, 1):
+        candidates.append(np.bool_(whole))
+    if whole is not None and -(2**63) <= whole < 2**63:
+        candidates.append(np.int64(whole))
+    candidates.append(np.float64(number))
+    if abs(number) <= _FLOAT32_MAX or number in (_INF, -_INF):  # no overflowing cast
+        candidates.append(np.float32(number))
+    return [c for c in candidates if type(c) is not kind and _exact(c) == exact]
+
+
+def _exact(number: Any) -> int | float:
+    """``number`` as a Python int or float, exactly: numpy compares a float32 with a
+    Python float, or a float64 with a Python int, after rounding the Python number to
+    its own type (``np.float32(0.1) == 0.1``), and those are not equal numbers."""
+    import numpy as np
+
+    if isinstance(number, (int, np.integer)):  # bool and np.bool_ are ints here
+        return int(number)
+    return float(number)
 
 
 _REAL = (bool, int, float)
+_FLOAT32_MAX = 3.4028234663852886e38
+_INF = float("inf")
 
 
 def _type_name(value: Any) -> str:
@@ -75,22 +106,35 @@ def _type_name(value: Any) -> str:
 def warn_near_misses(store: CallStore, call: CallKey) -> None:
     """Warn about stored calls equal to ``call`` but for the numeric types of one of its
     scalar parameters (called on a miss, before the call computes)."""
-    probes = 0
+    lookups: list[tuple[str, str, dict[str, Any]]] = []
+    variants: list[tuple[str, Any]] = []
     for name, value in call.arguments.items():
-        for other in equal_numbers(value):
-            probes += 1
-            if probes > _MAX_PROBES:
-                return
-            variant = dict(call.arguments)
-            variant[name] = other
-            key = hash_call(call.identity, call.version, variant, array_keys=call.array_keys)
-            shown = readable(variant, array_keys=call.array_keys)
-            try:
-                found = store.find(call.prefix, key, shown)
-            except Exception:  # a damaged neighbour is the call protocol's business
-                continue
-            if found.hit:
-                _warn(call, name, value, other, found.name)
+        if (store.path, call.identity, name, type(value)) in _WARNED:
+            continue  # said once for this store, function, parameter and type: enough
+        others = equal_numbers(value)[: _MAX_PROBES - len(lookups)]
+        if not others:
+            continue
+        # the other parameters are encoded once for all the variants of this one
+        keys = variant_keys(
+            call.identity, call.version, call.arguments, name, others, array_keys=call.array_keys
+        )
+        for other, key in zip(others, keys, strict=True):
+            # the recorded parameters differ from the call's in this one value only
+            shown = {**call.parameters, name: readable(other)}
+            lookups.append((call.prefix, key, shown))
+            variants.append((name, other))
+    if not lookups:
+        return
+    try:  # a stat per name; an entry is read only if it exists (almost never)
+        found = store.find_many(lookups)
+    except Exception:  # a damaged neighbour is the call protocol's business
+        return
+    warned: set[str] = set()
+    for (name, other), result in zip(variants, found, strict=True):
+        if result.hit and name not in warned:
+            warned.add(name)
+            _WARNED.add((store.path, call.identity, name, type(call.arguments[name])))
+            _warn(call, name, call.arguments[name], other, result.name)
 
 
 def _warn(call: CallKey, name: str, value: Any, other: Any, entry: str | None) -> None:
@@ -103,7 +147,8 @@ def _warn(call: CallKey, name: str, value: Any, other: Any, entry: str | None) -
             f"{function}({name}={format_value(value)}) is not stored, but "
             f"{function}({name}={format_value(other)}) is (entry {entry}): numbers of other "
             "types are other calls, since they can compute other results, so this one is "
-            f"computed; pass {name} as {_type_name(other)} to reuse the stored result",
+            f"computed; pass {name} as {_type_name(other)} to reuse the stored result (other "
+            f"calls of {function} missing only for this are not reported again)",
             entry,
         ),
         stacklevel=user_stacklevel(),
