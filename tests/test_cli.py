@@ -482,3 +482,44 @@ def test_a_persist_store_lists_shows_and_exports_only_when_trusted(tmp_path, cap
     for argv in (["ls"], ["ls", "--safe"], ["show", "x_0"], ["export"]):
         code, _, err = run(capsys, argv[0], old, *argv[1:])
         assert code == 1 and "is a persist store" in err and "--trust" in err
+
+
+# ---- parameters of numpy types (a sweep over np.linspace / np.array grids) ---------------
+
+
+@pytest.fixture
+def numpy_store(tmp_path):
+    """A sweep over numpy grids: every parameter is recorded as a numpy scalar."""
+    f = archived(tmp_path / "grid")(simulate)
+    sweep(f, {"mu": np.array([0.5, 1.0]), "n": np.array([3, 4])}, progress=False)
+    return str(tmp_path / "grid")
+
+
+def test_where_selects_numpy_parameters_by_the_spelling_ls_shows(numpy_store, capsys):
+    _, listing, _ = run(capsys, "ls", numpy_store)
+    assert "n=int64(3)" in listing and "mu=float64(0.5)" in listing
+    for criterion in ("n=int64(3)", "n=np.int64(3)", "n=numpy.int64(3)"):
+        _, out, _ = run(capsys, "export", numpy_store, "--where", criterion)
+        rows = list(csv.DictReader(io.StringIO(out)))
+        assert sorted(r["mu"] for r in rows) == ["0.5", "1.0"], criterion
+    code, out, _ = run(capsys, "prune", numpy_store, "--where", "mu=float64(0.5)",
+                       "--where", "n=int64(4)", "--yes")  # fmt: skip
+    assert code == 0 and "deleted 1 entry" in out
+
+
+def test_where_matching_only_another_number_type_says_how_to_name_it(numpy_store, capsys):
+    # n=3 names the int 3, which no call had: nothing is selected (a different call), but
+    # the user is told which spelling selects the numpy calls, instead of a silent empty CSV
+    code, out, err = run(capsys, "export", numpy_store, "--where", "n=3")
+    assert code == 0 and list(csv.reader(io.StringIO(out))) in ([], [[]])
+    assert "--where n=int64(3)" in err and "2 entries" in err
+    code, out, err = run(capsys, "prune", numpy_store, "--where", "n=3", "--yes")
+    assert "nothing to delete" in out and "--where n=int64(3)" in err
+    assert len(archived(numpy_store)(simulate).table(frame=False)) == 4
+
+
+def test_export_writes_numpy_integer_parameters_as_plain_numbers(numpy_store, capsys):
+    _, out, _ = run(capsys, "export", numpy_store)
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert sorted(r["n"] for r in rows) == ["3", "3", "4", "4"]
+    assert {r["type(n)"] for r in rows} == {"numpy.int64"}

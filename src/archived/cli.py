@@ -42,6 +42,7 @@ import ast
 import csv
 import datetime
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
@@ -53,6 +54,7 @@ from ._format import (
     format_size,
     format_table,
     format_time,
+    format_value,
     summarize_value,
 )
 from ._version import __version__
@@ -368,6 +370,7 @@ def _prune(args: argparse.Namespace) -> int:
         chosen.append(e)
     if not chosen:
         print("nothing to delete")
+        _hint_other_number_types(entries, args)
         return 0
     print(
         format_table(
@@ -401,6 +404,8 @@ def _export(args: argparse.Namespace) -> int:
         if e.kind == "damaged":
             print(f"{_PROG} export: skipping damaged entry {e.name}: {e.error}", file=sys.stderr)
     keep = {e.name for e in listed if e.kind != "damaged" and _selected(e, args)}
+    if not keep:
+        _hint_other_number_types(listed, args)
     rows = dataset_table(ds, details=args.details, frame=False, entries=keep)
     if args.output:
         with open(args.output, "w", newline="", encoding="utf-8") as f:
@@ -597,6 +602,50 @@ def _selected(entry: _Entry, args: argparse.Namespace) -> bool:
     return True
 
 
+def _hint_other_number_types(entries: list[_Entry], args: argparse.Namespace) -> None:
+    """Say on stderr which spelling selects the calls a ``--where`` number missed by type.
+
+    ``--where n=3`` selects no call of ``n=int64(3)`` (another call, which can compute
+    another result), but a sweep over a numpy grid records only those: name them exactly.
+    """
+    for key, wanted in args.where or ():
+        if not _is_number(wanted):
+            continue
+        values = [
+            e.parameters[key]
+            for e in entries
+            if isinstance(e.parameters, dict) and key in e.parameters
+        ]
+        if any(_equal(value, wanted) for value in values):
+            continue  # the criterion selects calls: another criterion excluded them
+        others: dict[str, int] = {}
+        for value in values:
+            if _equal_number(value, wanted):
+                spelled = format_value(value)
+                others[spelled] = others.get(spelled, 0) + 1
+        if others:
+            found = "; ".join(
+                f"{_count(n, 'entry', 'entries')} with {key}={spelled}: select them with "
+                f"--where {key}={spelled}"
+                for spelled, n in others.items()
+            )
+            print(
+                f"{_PROG} {args.command}: no entry has {key}={format_value(wanted)} "
+                f"({type(wanted).__name__}), a number of its own type; {found}",
+                file=sys.stderr,
+            )
+
+
+def _equal_number(value: Any, wanted: Any) -> bool:
+    """``value`` is a number of another type than ``wanted`` with the same value."""
+    if not _is_number(value) or type(value) is type(wanted):
+        return False
+    try:
+        return bool(value == wanted)
+    except Exception:
+        return False
+
+
 def _equal(value: Any, wanted: Any) -> bool:
     # 1, 1.0, True and numpy's 1.0 are different calls (ls shows them apart): a number
     # selects only the calls of its own type, so prune --where x=1 never deletes x=True
@@ -630,6 +679,8 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, (str, int, float, bool)):
         return str(value)
+    if type(value).__module__ == "numpy" and getattr(value, "ndim", None) == 0:
+        return str(value)  # int64(3) is the number 3: its type has a column of its own
     return repr(value)
 
 
@@ -698,8 +749,9 @@ def _selection_options(p: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         action="append",
         type=_criterion,
-        help="only entries whose parameter KEY equals VALUE (a Python literal; a number "
-        "matches its own type only: 1 is not 1.0 or True, as for the cache; repeatable)",
+        help="only entries whose parameter KEY equals VALUE (a Python literal, or a numpy "
+        "number as ls shows it: int64(3), float64(0.5); a number matches its own type only: "
+        "1 is not 1.0, True or int64(1), as for the cache; repeatable)",
     )
 
 
@@ -710,8 +762,38 @@ def _criterion(text: str) -> tuple[str, Any]:
     try:
         parsed = ast.literal_eval(value.strip())
     except (ValueError, SyntaxError):
-        parsed = value.strip()  # a bare word is a string
+        parsed = _numpy_scalar(value.strip())
     return key.strip(), parsed
+
+
+# numpy scalars as ls shows them (int64(3), float64(0.5), bool(True)), numpy's own repr
+# (np.int64(3)) or numpy.int64(3): a sweep over numpy grids records its parameters so
+_NUMPY_SCALAR = re.compile(
+    r"(?:np\.|numpy\.)?(bool_?|u?int(?:8|16|32|64)|float(?:16|32|64)|complex(?:64|128))"
+    r"\((.*)\)",
+    re.DOTALL,
+)
+
+
+def _numpy_scalar(text: str) -> Any:
+    """The numpy scalar ``text`` spells, or ``text`` itself (a bare word is a string)."""
+    match = _NUMPY_SCALAR.fullmatch(text)
+    if match is None:
+        return text
+    try:
+        inner = ast.literal_eval(match.group(2))
+    except (ValueError, SyntaxError):
+        return text
+    import numpy as np
+
+    kind = np.dtype("bool" if match.group(1) == "bool_" else match.group(1)).type
+    try:
+        scalar = kind(inner)
+    except (TypeError, ValueError, OverflowError):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a {match.group(1)}") from None
+    if scalar != inner and not (inner != inner and scalar != scalar):  # nan is nan
+        raise argparse.ArgumentTypeError(f"{inner!r} does not fit in a {match.group(1)}")
+    return scalar
 
 
 def _date(text: str) -> float:
