@@ -9,7 +9,7 @@ import sys
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from archived import Archive, restore
@@ -54,6 +54,8 @@ def unbreakable(line):
 def _atom(expr):
     if isinstance(expr, ast.UnaryOp):
         expr = expr.operand
+    if isinstance(expr, ast.Name):
+        return True  # a shared or imported value, referred to by its name
     if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name):
         return expr.func.id in ("_array", "_from_bytes", "_loads")  # opaque payloads
     if isinstance(expr, (ast.List, ast.Tuple, ast.Set, ast.Dict)):
@@ -321,6 +323,17 @@ def test_render_leaves_an_unknown_part_whole_without_expand():
     assert render(Group("[", [Opaque()], "]"), "x = ") == "x = [\n    " + Opaque.expr + ",\n]"
 
 
+@pytest.mark.parametrize("key", ["\U0001003e" * 7, "\U000e0001\U0001f600" * 4, "\ud800" * 20])
+def test_a_key_is_measured_as_written_so_escaped_characters_break_like_plain_ones(key):
+    plain = "k" * (len(repr(key)) - 2)  # a key written just as wide
+    for value in ({key: "x" * 40}, {key: [1, "b" * 40]}, [{key: {key: 1}}, "c" * 30]):
+        escaped = source(v=value)
+        assert_lines_fit(escaped)
+        as_plain = source(v=eval(repr(value).replace(repr(key), repr(plain))))
+        widths = [len(line) for line in escaped.splitlines()]
+        assert widths == [len(line) for line in as_plain.splitlines()]
+
+
 atoms = st.one_of(
     st.integers(),
     st.floats(allow_nan=False),
@@ -341,6 +354,10 @@ values = st.recursive(
 
 @settings(max_examples=60, deadline=None)
 @given(values)
+# a key whose characters repr() escapes (\U0001003e: ten columns each) before a shared
+# value's name: an item no bracket can break, as long as it would be with a plain key
+@example([(), {"00000" + "\U0001003e" * 7: ()}])
+@example({"\U000e0001" * 12: [1, "b" * 70]})
 def test_any_nested_value_round_trips_and_fits_after_layout(value):
     src = source(v=value)
     assert restore(src)["v"] == value
