@@ -117,3 +117,24 @@ def test_the_checker_sees_an_upward_import():
     assert rank("archived.engine.graph") < rank("archived.store.dataset")
     assert rank("archived.cli") == 5 and rank("archived.arrays") == 5
     assert "archived.store.dataset" in GRAPH["archived.cache.callstore"]
+
+
+def test_every_declared_dependency_is_imported_by_the_package():
+    # a dependency nothing imports (filelock, once locks became archived's own) is
+    # installed for nothing and pins a floor nothing needs
+    import re
+    import tomllib
+
+    project = tomllib.loads((PACKAGE.parent.parent / "pyproject.toml").read_text())["project"]
+    declared = {
+        re.match(r"[A-Za-z0-9_.\-]+", spec)[0].lower().replace("-", "_")
+        for spec in project["dependencies"]
+    }
+    imported = set()
+    for path in MODULES.values():
+        for node in _runtime_nodes(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                imported.update(a.name.split(".")[0] for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                imported.add(node.module.split(".")[0])
+    assert declared and declared <= imported, declared - imported
