@@ -41,9 +41,13 @@ def test_readme_console_commands_run_against_the_stores_its_examples_create(tmp_
         result = doctest.testfile(
             str(README), module_relative=False, optionflags=flags, verbose=False
         )
+        # the store it imports is forgotten again: a later import of another store named
+        # runs (module.py's doctest) would get this one, from this tmp_path
+        leaked = "runs" in sys.modules
     finally:
-        sys.modules.pop("runs", None)  # the store the README imports, from this tmp_path
+        sys.modules.pop("runs", None)
     assert result.failed == 0
+    assert not leaked
     sessions = [block for block in _blocks("console") if block.startswith("$ ")]
     assert sessions, "the README shows at least one command-line session"
     for block in sessions:
