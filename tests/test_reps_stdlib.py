@@ -76,13 +76,37 @@ def test_stdlib_value_round_trips_as_readable_source_and_loads_safely(case, tmp_
     assert _equal(loads(source, tmp_path, safe=True, allow=()), value)
 
 
-def test_a_zoneinfo_key_that_is_not_a_zone_name_is_refused_by_a_safe_load():
+@pytest.mark.parametrize(
+    "key", ["../../etc/passwd", "/etc/passwd", "Europe/../../etc/passwd", "UTC\\x00", "", "a.b"]
+)
+def test_a_zoneinfo_key_that_is_not_a_zone_name_is_refused_by_a_safe_load(key):
     from archived import restore
     from archived.errors import UnsafeArchiveError
 
-    forged = "from zoneinfo import ZoneInfo as _Z\nvalue = _Z('../../etc/passwd')\n"
-    with pytest.raises(UnsafeArchiveError, match="not a time zone name"):
+    forged = f"from zoneinfo import ZoneInfo as _Z\nvalue = _Z('{key}')\n"
+    with pytest.raises(
+        UnsafeArchiveError, match=r"line 2: ZoneInfo\(.*\) \(not a time zone name\)"
+    ):
         restore(forged, safe=True)
+
+
+@pytest.mark.parametrize("key", ["Nowhere/Zone", "Europe"])  # absent, a folder of zones
+def test_a_zone_name_missing_from_the_system_database_is_refused_by_name(key):
+    from archived import restore
+    from archived.errors import UnsafeArchiveError
+
+    forged = f"from zoneinfo import ZoneInfo as _Z\nvalue = _Z('{key}')\n"
+    with pytest.raises(UnsafeArchiveError, match=f"ZoneInfo\\('{key}'\\) \\(no time zone"):
+        restore(forged, safe=True)
+
+
+def test_a_safe_load_gives_the_zone_object_the_process_shares(tmp_path):
+    # zoneinfo's cache, not ZoneInfo.no_cache(): a datetime in a zone's spring-forward gap
+    # equals the stored one only if both hold the same zone object
+    stored = CASES["datetime_zoneinfo"]()
+    loaded = loads(source_of(stored, tmp_path), tmp_path, safe=True, allow=())
+    assert loaded.tzinfo is zoneinfo.ZoneInfo("Europe/Paris")
+    assert loaded == stored
 
 
 def test_a_type_missing_from_its_declared_module_is_imported_from_a_public_module(tmp_path):

@@ -131,11 +131,34 @@ def _path(name: str) -> Guard:
 
 
 def zone_info_(budget: Budget, key: Any) -> Any:
+    """``zoneinfo.ZoneInfo(key)`` for a ``key`` spelled as a time zone name: it reads the
+    zone from the system's time zone database (``zoneinfo.TZPATH``, else the ``tzdata``
+    package), read-only, outside the store.  The zone is the one the rest of the process
+    gets (zoneinfo's cache, not ``ZoneInfo.no_cache``): datetimes of one zone compare by
+    wall time only when they share its object (a loaded 02:30 in a spring-forward gap
+    would otherwise not equal the stored one), and each zone is read once however often
+    a store names it.
+
+    >>> from archived.load.budget import Limits
+    >>> zone_info_(Limits().budget(0), "UTC")
+    zoneinfo.ZoneInfo(key='UTC')
+    >>> zone_info_(Limits().budget(0), "../../etc/passwd")
+    Traceback (most recent call last):
+        ...
+    archived.errors.UnsafeArchiveError: unsafe archive: ZoneInfo('../../etc/passwd') (not a ...
+    """
     import zoneinfo
 
     if type(key) is not str or len(key) > 255 or not _ZONE_KEY.fullmatch(key):
         raise _refuse(f"ZoneInfo({key!r:.80}) (not a time zone name)")
-    return zoneinfo.ZoneInfo(key)
+    try:
+        return zoneinfo.ZoneInfo(key)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError) as err:
+        # not found, a directory ('Europe'), or a file of the database that is no zone
+        raise _refuse(
+            f"ZoneInfo({key!r}) (no time zone of that name in this system's time zone "
+            f"database: {err})"
+        ) from err
 
 
 REP_CONSTRUCTORS: list[tuple[str, str, Guard]] = [
