@@ -523,3 +523,14 @@ def test_export_writes_numpy_integer_parameters_as_plain_numbers(numpy_store, ca
     rows = list(csv.DictReader(io.StringIO(out)))
     assert sorted(r["n"] for r in rows) == ["3", "3", "4", "4"]
     assert {r["type(n)"] for r in rows} == {"numpy.int64"}
+
+
+def test_where_hint_names_only_exactly_equal_numbers(tmp_path, capsys):
+    # numpy's == rounds the int to a float64 first (np.float64(2**53) == 2**53 + 1): the
+    # hint must not send the user to a call of another number
+    f = archived(tmp_path / "big")(simulate)
+    f(np.float64(-(2**53)), n=1)
+    code, out, err = run(capsys, "export", str(tmp_path / "big"), "--where", f"mu={-(2**53) - 1}")
+    assert code == 0 and err == ""
+    code, out, err = run(capsys, "export", str(tmp_path / "big"), "--where", f"mu={-(2**53)}")
+    assert "--where mu=float64(-9007199254740992.0)" in err

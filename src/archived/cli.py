@@ -640,10 +640,23 @@ def _equal_number(value: Any, wanted: Any) -> bool:
     """``value`` is a number of another type than ``wanted`` with the same value."""
     if not _is_number(value) or type(value) is type(wanted):
         return False
-    try:
-        return bool(value == wanted)
+    try:  # exactly: numpy rounds 2**53 + 1 to a float64 before comparing it
+        return bool(_exact(value) == _exact(wanted))
     except Exception:
         return False
+
+
+def _exact(number: Any) -> Any:
+    """``number`` as the Python int, float or complex of exactly its value."""
+    import numpy as np
+
+    if isinstance(number, (int, np.integer)):
+        return int(number)
+    if isinstance(number, (float, np.floating)) and not isinstance(number, np.longdouble):
+        return float(number)
+    if isinstance(number, (complex, np.complexfloating)) and number.dtype.itemsize <= 16:
+        return complex(number)
+    return number
 
 
 def _equal(value: Any, wanted: Any) -> bool:
