@@ -168,3 +168,32 @@ def test_name_gives_a_function_an_identity_that_survives_redefinition(store):
     edited = archived(store, name="simulate")(lambda x: x + 10)
     assert edited.identity == "simulate" and edited(1) == 11  # new code: a new version
     assert [c.parameters for c in edited.stale()] == [{"x": 1}] and edited.prune_stale() == 1
+
+
+def test_a_function_defined_after_its_file_was_edited_is_not_versioned_by_the_new_source(
+    tmp_path,
+):
+    # a factory called after the user edited its module: the running code is the old
+    # one, so the new source must not version its results (the edited code would hit them)
+    module = tmp_path / "factory_mod.py"
+    module.write_text(
+        "from archived import archived\n\n"
+        "def make(store):\n"
+        "    @archived(store)\n"
+        "    def f(x):\n"
+        "        return 'OLD' + 'CODE'\n"
+        "    return f\n"
+    )
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import factory_mod
+    finally:
+        sys.path.remove(str(tmp_path))
+    module.write_text(module.read_text().replace("'OLD' + 'CODE'", "'NEW' + 'CODE'"))
+    old = factory_mod.make(str(tmp_path / "store"))
+    assert old(1) == "OLDCODE"
+    namespace: dict = {"__name__": "factory_mod"}  # the edited code, as a new run has it
+    exec(compile(module.read_text(), str(module), "exec"), namespace)
+    new = namespace["make"](str(tmp_path / "store"))
+    assert new.identity == old.identity
+    assert not new.is_cached(1) and new(1) == "NEWCODE"

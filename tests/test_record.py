@@ -103,3 +103,35 @@ def test_a_named_block_keeps_its_results_when_the_code_around_it_moves(tmp_path)
     moved = "# a comment\n# and another, above the block\n"
     assert run_script(tmp_path, "1", above=moved, name="fit") == ["True", "1"]
     assert run_script(tmp_path, "1", above=moved) == ["False", "1"]  # unnamed: its place
+
+
+EDITED_WHILE_RUNNING = """
+import sys
+from archived import archived
+
+if sys.argv[2:]:  # the user edits the script while it runs (done here at a known point)
+    text = open(__file__).read()
+    open(__file__, "w").write(text.replace("'OLD' + 'CODE'", "'NEW' + 'CODE'"))
+with archived(sys.argv[1], L=16) as rec:
+    if not rec.cached:
+        rec.result = 'OLD' + 'CODE'
+print(rec.cached, rec.result)
+"""
+
+
+def test_a_block_run_from_a_file_edited_meanwhile_is_not_found_by_the_edited_code(tmp_path):
+    # the block's source is read when it is entered: by then the file holds the next
+    # version's source, which must not become the version of the result the old code made
+    script = tmp_path / "experiment.py"
+    script.write_text(EDITED_WHILE_RUNNING)
+
+    def run(*extra):
+        command = [sys.executable, str(script), str(tmp_path / "nb"), *extra]
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+        done = subprocess.run(command, capture_output=True, text=True, check=True, env=env)
+        return done.stdout.split()
+
+    assert run("edit") == ["False", "OLDCODE"]
+    assert "'NEW' + 'CODE'" in script.read_text()
+    assert run() == ["False", "NEWCODE"]  # the edited code's own result, not the old one
+    assert run() == ["True", "NEWCODE"]

@@ -5,7 +5,9 @@ named by where it is: the module (a script run as ``__main__`` is named after it
 as for functions), the function around it and the line of its ``with``.  Two blocks with
 the same parameters in different places are different blocks, and never share results.
 Its code version is a digest of the source of the whole ``with`` statement, so editing
-the block gives new keys, as editing a function does.
+the block gives new keys, as editing a function does (a file edited while the program
+runs no longer holds the running code's source: the code is versioned by its compiled
+form then, which the edited code never shares).
 
 ``name=`` replaces the place: a named block keeps its results when the code around it
 moves (its code version still follows its source).  A block typed at a prompt or in a
@@ -29,7 +31,7 @@ from dataclasses import dataclass
 
 import xxhash
 
-from .funcinfo import code_fingerprint, entry_prefix, interactive_code
+from .funcinfo import code_fingerprint, entry_prefix, interactive_code, source_runs
 
 __all__ = ["BlockPlace", "block_place"]
 
@@ -58,6 +60,8 @@ def block_place(frame: types.FrameType, name: str | None) -> BlockPlace:
     code = frame.f_code
     line = frame.f_lineno
     source = with_statement_source(code.co_filename, line)
+    if source is not None and not _interactive(frame) and not source_runs(code.co_filename, code):
+        source = None  # the file was edited since it was loaded: not this code's source
     if source is not None:
         version = xxhash.xxh3_64_hexdigest(b"block:" + source.encode("utf-8", "surrogatepass"))
     else:  # no source to read (an exec'd string): the code that runs it

@@ -30,6 +30,7 @@
 from __future__ import annotations
 
 import inspect
+import linecache
 import os
 import re
 import sys
@@ -43,6 +44,7 @@ __all__ = [
     "function_identity",
     "code_version",
     "code_fingerprint",
+    "source_runs",
     "short_name",
     "interactive_code",
     "entry_prefix",
@@ -153,7 +155,11 @@ def code_version(func: Callable[..., Any]) -> str:
     target = inspect.unwrap(func)
     try:
         lines, _ = inspect.getsourcelines(target)
+        if not _source_runs(target):
+            lines = []  # the file was edited since it was loaded: not this code's source
     except (OSError, TypeError):
+        lines = []
+    if not lines:
         code = getattr(target, "__code__", None)
         if code is None:
             raise TypeError(
@@ -164,6 +170,56 @@ def code_version(func: Callable[..., Any]) -> str:
     else:
         data = b"source:" + "".join(_without_decorators(lines)).encode("utf-8")
     return xxhash.xxh3_64_hexdigest(data)
+
+
+def _source_runs(func: Callable[..., Any]) -> bool:
+    code = getattr(func, "__code__", None)
+    if code is None or interactive_code(code.co_filename, getattr(func, "__module__", None)):
+        return True  # no file that can change under it
+    return source_runs(code.co_filename, code)
+
+
+def source_runs(filename: str, code: types.CodeType) -> bool:
+    """Whether ``code`` (running now) was compiled from the text ``filename`` has now.
+
+    A file edited while a program runs holds the source of the next version, not of the
+    code that runs: a result versioned by that source would be returned to the edited
+    code, which was never run.  Compiled again, the file must give ``code`` exactly
+    (bytecode, constants and line numbers), else the source is not this code's.
+
+    >>> code = source_runs.__code__
+    >>> source_runs(code.co_filename, code), source_runs("<stdin>", code)
+    (True, False)
+    """
+    lines = linecache.getlines(filename)
+    if not lines:
+        return False
+    text = "".join(lines)
+    digest = xxhash.xxh3_64_hexdigest(text.encode("utf-8", "surrogatepass"))
+    return code in _compiled_codes(filename, digest, text)
+
+
+_COMPILED: dict[tuple[str, str], frozenset[types.CodeType]] = {}
+
+
+def _compiled_codes(filename: str, digest: str, text: str) -> frozenset[types.CodeType]:
+    """Every code object compiling ``text`` gives (cached by its file and digest)."""
+    key = (filename, digest)
+    found = _COMPILED.get(key)
+    if found is None:
+        codes: set[types.CodeType] = set()
+        try:
+            todo = [compile(text, filename, "exec", dont_inherit=True)]
+        except (SyntaxError, ValueError):
+            todo = []
+        while todo:
+            code = todo.pop()
+            codes.add(code)
+            todo.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
+        if len(_COMPILED) >= 64:
+            _COMPILED.pop(next(iter(_COMPILED)))
+        found = _COMPILED[key] = frozenset(codes)
+    return found
 
 
 def entry_prefix(qualname: str) -> str:
