@@ -654,7 +654,7 @@ def _exact(number: Any) -> Any:
         return int(number)
     if isinstance(number, (float, np.floating)) and not isinstance(number, np.longdouble):
         return float(number)
-    if isinstance(number, (complex, np.complexfloating)) and number.dtype.itemsize <= 16:
+    if isinstance(number, complex) or type(number) in (np.complex64, np.complex128):
         return complex(number)
     return number
 
