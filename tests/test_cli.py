@@ -14,6 +14,7 @@ import pytest
 from archived import archived
 from archived.__main__ import main
 from archived.cache.sweeps import sweep
+from archived.errors import PickleWarning
 from archived.store.dataset import DataSet
 
 HAS_VERIFY = importlib.util.find_spec("archived.store.integrity") is not None
@@ -340,7 +341,7 @@ def test_verify_of_a_sound_store_exits_0_and_of_a_damaged_one_1(store, capsys):
     code, out, _ = run(capsys, "verify", store)
     assert code == 1 and "x_0" in out
     code, out, _ = run(capsys, "repair", store)
-    assert code == 1 and "damaged entry x_0" in out  # entries are never deleted by repair
+    assert code == 1 and "entry x_0" in out  # entries are never deleted by repair
 
 
 @pytest.mark.skipif(not HAS_VERIFY, reason="archived.store.integrity is not in this tree yet")
@@ -534,3 +535,24 @@ def test_where_hint_names_only_exactly_equal_numbers(tmp_path, capsys):
     assert code == 0 and err == ""
     code, out, err = run(capsys, "export", str(tmp_path / "big"), "--where", f"mu={-(2**53)}")
     assert "--where mu=float64(-9007199254740992.0)" in err
+
+
+def test_show_of_a_pickled_entry_names_the_command_lines_trust_option(tmp_path, capsys):
+    # the safe loader's message speaks of allow_pickle=True, an argument of the Python API
+    ds = DataSet("own", "w", path=str(tmp_path))
+    with pytest.warns(PickleWarning):
+        ds.w = Opaque(3)
+    code, out, err = run(capsys, "show", ds._path, "w")
+    assert code == 1 and "pickle" in err and "archived show --trust" in err
+    code, out, err = run(capsys, "show", "--trust", ds._path, "w")
+    assert code == 0 and "Opaque" in out
+
+
+class Opaque:
+    __slots__ = ("a",)
+
+    def __init__(self, a):
+        self.a = a
+
+    def __reduce__(self):
+        return (Opaque, (self.a,))

@@ -10,7 +10,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from archived.errors import LockTimeout, StoreNotFoundError
+from archived.errors import LockTimeout, PickleWarning, StoreNotFoundError
 from archived.store.dataset import DataSet
 from archived.store.integrity import VerifyReport, repair, verify
 from archived.store.locking import StoreLock
@@ -263,3 +263,26 @@ def test_verify_and_repair_refuse_a_persist_store_instead_of_calling_it_damaged(
             check(folder)
     assert main(["verify", folder]) == 1
     assert snapshot(folder) == before
+
+
+def test_a_safe_verify_calls_a_pickled_entry_not_checked_and_says_how_to_check_it(tmp_path):
+    # a pickle is the visible exception of promise 3, not damage: a safe verify cannot
+    # check it, so it says so (still a problem: exit 1) and names --trust for own stores
+    ds = DataSet("own", "w", path=str(tmp_path))
+    with pytest.warns(PickleWarning):
+        ds.w = Unreadable(3)
+    text = str(verify(ds._path, safe=True))
+    assert "damaged" not in text and "1 problem" in text
+    assert "entry w not checked: its value is refused by a safe load" in text
+    assert "`verify --trust` checks it" in text
+    assert verify(ds._path).ok  # trusted, it loads: it was never damaged
+
+
+class Unreadable:
+    __slots__ = ("a",)
+
+    def __init__(self, a):
+        self.a = a
+
+    def __reduce__(self):
+        return (Unreadable, (self.a,))

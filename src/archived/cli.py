@@ -95,10 +95,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{_PROG} {args.command}: error: {err}", file=sys.stderr)
         return 2
     except (ArchiveError, OSError) as err:
-        print(f"{_PROG}: error: {err}", file=sys.stderr)
+        print(f"{_PROG}: error: {err}{_trust_hint(err, args)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _trust_hint(err: BaseException, args: argparse.Namespace) -> str:
+    """How the command line loads what a safe load refused (its own option, not the API's)."""
+    from .errors import UnsafeArchiveError
+
+    if not isinstance(err, UnsafeArchiveError) or getattr(args, "trust", True):
+        return ""
+    return (
+        f"\n(the entry was loaded safely: `{_PROG} {args.command} --trust` executes it "
+        "instead, which only a store you trust completely may be)"
+    )
 
 
 def _drop_stdout() -> None:

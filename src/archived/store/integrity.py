@@ -9,7 +9,8 @@ committed entry: a damaged entry is reported for a person to decide about.
 What counts as what (see :mod:`archived.store.entries` for the file layout):
 
 * *damaged*: an entry whose file, header, data files, info or value cannot be read
-  back (with ``safe=True``, also one that a safe load refuses);
+  back (with ``safe=True``, also one that a safe load refuses, reported as *not
+  checked*: a pickle of your own is no damage, a planted call may be);
 * *orphan*: a data file ``<entry>.<token>[-info].h5`` that no entry's header lists and
   that no live writer is about to commit;
 * *leftover*: a hidden file of a writer that is gone (killed mid-commit), and the
@@ -43,6 +44,7 @@ from ..errors import (
     MissingImportError,
     ReadOnlyError,
     StoreNotFoundError,
+    UnsafeArchiveError,
     UnsafeFileError,
 )
 from . import entries
@@ -61,6 +63,7 @@ __all__ = ["VerifyReport", "verify", "repair"]
 
 _HEADER_PROBLEM = "unreadable entry file or header"
 _MISSING_IMPORT = "\0missing import: "  # marks an intact entry this program cannot load
+_REFUSED = "not checked: "  # a safe load refused it: damaged or not, nobody knows
 _RETRIES = 5
 
 
@@ -109,7 +112,12 @@ class VerifyReport:
         n = len(self.entries)
         status = "OK" if self.ok else f"{problems} problem{'s' * (problems != 1)}"
         lines = [f"store {self.path!r}: {n} entr{'y' if n == 1 else 'ies'} checked, {status}"]
-        lines += [f"  damaged entry {name}: {why}" for name, why in sorted(self.damaged.items())]
+        lines += [
+            f"  entry {name} {why}; `verify --trust` checks it (only for a store you trust)"
+            if why.startswith(_REFUSED)
+            else f"  damaged entry {name}: {why}"
+            for name, why in sorted(self.damaged.items())
+        ]
         lines += [
             f"  intact entry {name} cannot be loaded here: {why}"
             for name, why in sorted(self.unimportable.items())
@@ -291,6 +299,8 @@ def _entry_problem(
             entries.decode_section(name, src, var, folder, options, once=True)
         except MissingImportError as err:
             return f"{_MISSING_IMPORT}{err.reason}", data
+        except UnsafeArchiveError as err:  # a pickle is no damage, a planted call may be
+            return f"{_REFUSED}its {what} is refused by a safe load: {err}", data
         except Exception as err:
             return f"its {what} does not load: {err}", data
     return None, data
