@@ -1,5 +1,6 @@
 """A function's identity is unique, and stays the same from one run to the next."""
 
+import functools
 import os
 import subprocess
 import sys
@@ -197,3 +198,50 @@ def test_a_function_defined_after_its_file_was_edited_is_not_versioned_by_the_ne
     new = namespace["make"](str(tmp_path / "store"))
     assert new.identity == old.identity
     assert not new.is_cached(1) and new(1) == "NEWCODE"
+
+
+class Scaled:
+    def __init__(self, k):
+        self.k = k
+
+    def __call__(self, x):
+        return x * self.k
+
+
+def scale(x, k):
+    return x * k
+
+
+def test_an_object_called_as_a_function_is_refused_naming_a_method_that_keys_it(store):
+    # its state is in no key: with version= pinned, as the old error advised, Scaled(5)(3)
+    # returned Scaled(2)(3)'s stored 6
+    with pytest.raises(TypeError, match=r"cannot cache a .*Scaled object.*its __call__ in"):
+        archived(store, version="1")(Scaled(2))
+
+
+def test_a_bound_method_is_refused_naming_the_decoration_in_its_class(store):
+    # its object is in no key: archived(store)(Scaled(5).__call__)(3) returned the 6
+    # stored by Scaled(2).__call__
+    with pytest.raises(TypeError, match=r"method bound to a .*Scaled object.*in its class"):
+        archived(store)(Scaled(2).__call__)
+
+    class Keyed(Scaled):
+        @archived(store)
+        def run(self, x):
+            return x * self.k
+
+    assert (Keyed(2).run(3), Keyed(5).run(3)) == (6, 15)
+
+
+def test_a_partial_is_refused_naming_the_function_it_wraps(store):
+    with pytest.raises(TypeError, match="functools.partial object.*the function it wraps"):
+        archived(store, version="1")(functools.partial(scale, k=2))
+
+
+def test_module_level_builtins_and_ufuncs_are_cached_with_a_pinned_version(store):
+    import math
+
+    import numpy as np
+
+    assert archived(store, version="1")(math.sqrt)(4.0) == 2.0
+    assert archived(store, version="1")(np.negative)(2) == -2

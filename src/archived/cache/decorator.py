@@ -80,7 +80,13 @@ from ..engine.storable import unstorable_annotation
 from ..errors import UnarchivableError
 from .calls import CallKey, cached_call, is_stored, key_call
 from .callstore import CallStore, StoredCall
-from .funcinfo import ArgumentBinder, code_version, entry_prefix, function_identity
+from .funcinfo import (
+    ArgumentBinder,
+    check_identifiable,
+    code_version,
+    entry_prefix,
+    function_identity,
+)
 from .hashing import closure_digest
 from .record import Record
 from .recorded import readable
@@ -287,6 +293,7 @@ class CachedFunction(Generic[P, R]):
         compress: Any = None,
         mmap_mode: str | None = None,
     ) -> None:
+        check_identifiable(func)
         if inspect.isgeneratorfunction(func) or inspect.iscoroutinefunction(func):
             raise TypeError(
                 f"@archived cannot cache {function_identity(func)!r}: it returns a "

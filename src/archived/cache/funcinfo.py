@@ -29,6 +29,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 import linecache
 import os
@@ -42,6 +43,7 @@ import xxhash
 
 __all__ = [
     "function_identity",
+    "check_identifiable",
     "code_version",
     "code_fingerprint",
     "source_runs",
@@ -81,6 +83,51 @@ def function_identity(func: Callable[..., Any]) -> str:
     if "<locals>" in qualname:
         return f"{base}@{code.co_firstlineno}"
     return base
+
+
+def check_identifiable(func: Callable[..., Any]) -> None:
+    """Refuse a callable whose calls' keys could not tell it from another of its kind.
+
+    A function, class or module-level builtin is named by its identity; a method
+    decorated in its class has ``self`` among its arguments, keyed by its state.  A
+    method already bound to an object (``model.run``), an object called as a function
+    (its class's ``__call__``) or a ``functools.partial`` carries state no key would hold:
+    ``Model(2).run`` and ``Model(5).run`` would share results.
+
+    >>> import functools
+    >>> check_identifiable(functools.partial(max, 0))
+    Traceback (most recent call last):
+        ...
+    TypeError: @archived cannot cache a functools.partial object: ...
+    """
+    target = inspect.unwrap(func)
+    if inspect.isfunction(target) or inspect.isclass(target):
+        return
+    if inspect.isbuiltin(target) and (
+        target.__self__ is None or isinstance(target.__self__, types.ModuleType)
+    ):
+        return  # abs, math.sqrt; a bound builtin method ([].append) has its own state
+    kind = type(target)
+    if kind.__name__ == "ufunc" and kind.__module__ == "numpy":
+        return
+    in_class = (
+        "decorate the method in its class (@archived(path) above its def: self is then "
+        "an argument, keyed by its state), or a function taking the object as an argument"
+    )
+    if inspect.ismethod(target) or inspect.isbuiltin(target):
+        owner = type(target.__self__)
+        what = f"method bound to a {owner.__module__}.{owner.__qualname__} object"
+        advice = in_class
+    elif isinstance(target, functools.partial):
+        what = "functools.partial object"
+        advice = "decorate the function it wraps and pass the arguments it binds"
+    else:
+        what = f"{kind.__module__}.{kind.__qualname__} object"
+        advice = in_class.replace("the method", "its __call__")
+    raise TypeError(
+        f"@archived cannot cache a {what}: that object is not part of its calls' keys, "
+        f"so two such objects would share results; {advice}"
+    )
 
 
 def short_name(identity: str) -> str:
