@@ -135,3 +135,17 @@ def test_a_block_run_from_a_file_edited_meanwhile_is_not_found_by_the_edited_cod
     assert "'NEW' + 'CODE'" in script.read_text()
     assert run() == ["False", "NEWCODE"]  # the edited code's own result, not the old one
     assert run() == ["True", "NEWCODE"]
+
+
+def test_an_option_given_to_a_with_block_warns_that_it_is_a_parameter(tmp_path):
+    # locking='soft' (the cluster recipe) in a block was silently keyed as a parameter:
+    # the block ran under the store's default locking
+    with pytest.warns(UserWarning, match=r"'locking' is keyed as one.*archived\.record"):
+        with archived(str(tmp_path / "s"), locking="soft", mu=1) as rec:
+            rec.result = 1
+    assert rec.parameters == {"locking": "soft", "mu": 1}
+    import archived as package
+
+    with package.record(str(tmp_path / "soft"), {"mu": 1}, locking="soft") as rec:
+        rec.result = 2
+    assert open(tmp_path / "soft" / ".locking").read().strip() == "soft"

@@ -43,6 +43,7 @@ from .errors import (
 
 if TYPE_CHECKING:  # what type checkers see; at run time these load on first use
     from .cache.decorator import archived
+    from .cache.record import record
     from .cache.sweeps import sweep, sweep_status
     from .engine.archive import Archive, get_imports, repr_
     from .load.budget import Limits
@@ -61,6 +62,7 @@ _LAZY: dict[str, str] = {
     "get_imports": "engine.archive",
     "DataSet": "store.dataset",
     "archived": "cache.decorator",
+    "record": "cache.record",
     "sweep": "cache.sweeps",
     "sweep_status": "cache.sweeps",
     "verify": "store.integrity",
@@ -102,6 +104,7 @@ __all__ = [
     "get_imports",
     "DataSet",
     "archived",
+    "record",
     "sweep",
     "sweep_status",
     "verify",

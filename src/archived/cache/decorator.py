@@ -73,6 +73,7 @@ import inspect
 import os
 import sys
 import types
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
@@ -232,6 +233,16 @@ class Archived:
             raise TypeError("with archived(path, **parameters): give the store path")
         parameters = dict(self.kwargs)
         name = parameters.pop("name", None)
+        options = [option for option in _OPTIONS if option in parameters]
+        if options:  # keyed, so never wrong, but the option the user meant is not applied
+            warnings.warn(
+                f"with archived(path, {options[0]}=...): in a with block every keyword but "
+                f"name is a parameter, so {', '.join(map(repr, options))} is keyed as one and "
+                "not used as an option; to give a block options, call "
+                "archived.record(path, {parameters...}, option=...)",
+                UserWarning,
+                stacklevel=2,
+            )
         self._record = Record(self.path, parameters, name=name)
         return self._record.__enter__()
 
