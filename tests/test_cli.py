@@ -556,3 +556,13 @@ class Opaque:
 
     def __reduce__(self):
         return (Opaque, (self.a,))
+
+
+def test_show_of_a_class_not_allowed_names_the_command_lines_allow_option(tmp_path, capsys):
+    # the safe loader advises allow=['module'], an argument of the Python API
+    ds = DataSet("own", "w", path=str(tmp_path))
+    ds.p = Point(1)
+    code, _, err = run(capsys, "show", ds._path, "p")
+    assert code == 1 and "archived show --allow test_cli`" in err
+    code, out, _ = run(capsys, "show", "--allow", "test_cli", ds._path, "p")
+    assert code == 0 and "Point" in out
