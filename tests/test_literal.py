@@ -122,6 +122,13 @@ def test_edited_source_reads_the_same_as_executing_it_or_falls_back(value, edits
         "from numpy import load as _l\nx = _l('f')\n",
         "from numpy import zeros as _z\nx = _z((10**9,), dtype='float64')\n",
         "from numpy import array as _a\nx = _a(['a'], dtype='<U1')\n",
+        # JSON-like, but Python refuses a comma with nothing before it
+        "x = [,]\n",
+        "x = {,}\n",
+        "x = {'a': [ ,]}\n",
+        # nested past the tokenizer's limit (and past Python's own 200 levels)
+        "x = " + "[" * 101 + "]" * 101 + "\n",
+        "x = [" + "{'a': " * 250 + "1" + "}" * 250 + "]\n",
     ],
 )
 def test_source_outside_the_subset_falls_back(src):
@@ -142,6 +149,11 @@ def test_shared_reference_bombs_and_deep_nesting_fall_back_at_once():
     with pytest.raises(NotLiteral, match="nested"):
         literal_names("x = " + "[" * 10_000 + "]" * 10_000 + "\n")
     assert time.process_time() - start < 5
+
+
+def test_json_like_nesting_reads_up_to_the_tokenizers_limit():
+    deepest = "x = " + "[" * 100 + "]" * 100 + "\n"
+    assert literal_names(deepest) == executed(deepest)
 
 
 def test_literal_value_names_the_missing_variable():

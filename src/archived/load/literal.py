@@ -137,6 +137,10 @@ _TRAILER_TEXT = "if __name__ == 'builtins':\n    del __builtins__\n"
 # what may stand between the strings of JSON-like data (\x01 marks where a string was)
 _BETWEEN_STRINGS = re.compile(r"(?:[ \n\d.eE+\-\[\]{}:,\x01]|True|False|None)*", re.ASCII)
 _TRAILING_COMMA = re.compile(r",(\s*[\]}])")
+_COMMA_FIRST = re.compile(r"[\[{]\s*,")  # `[,]`: Python refuses it, the comma rule would not
+# every byte but the brackets (what stands between strings is ASCII), and a pair of them
+_NOT_BRACKETS = bytes(b for b in range(128) if b not in b"[]{}")
+_INNERMOST = re.compile(rb"[\[{][\]}]")
 _JSON_NAMES = {"True": "true", "False": "false", "None": "null"}
 _scan_json = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
 
@@ -172,7 +176,13 @@ def _json_like(source: str) -> dict[str, Any] | None:
     if "T" in between or "F" in between or "N" in between:
         between = re.sub(r"True|False|None", lambda t: _JSON_NAMES[t[0]], between)
     if "," in between:
+        if _COMMA_FIRST.search(between) is not None:
+            return None
         between = _TRAILING_COMMA.sub(r"\1", between)
+    if between.count("[") + between.count("{") > MAX_NESTING and _deeper_than(
+        between, MAX_NESTING
+    ):
+        return None  # the tokenizer's limit (Python's own is 200: the scanner's is higher)
     pieces[0::2] = between.split("\x01")
     # a line break outside all brackets would end Python's statement, but JSON cannot
     # hold one inside a value it reads to the end: a parse to the end is the same parse
@@ -184,6 +194,17 @@ def _json_like(source: str) -> dict[str, Any] | None:
     if end != len(text):
         return None
     return {name: value}
+
+
+def _deeper_than(text: str, limit: int) -> bool:
+    """Whether the brackets of ``text`` (outside strings) nest more than ``limit`` deep:
+    each pass removes the innermost pairs, so a depth of d takes d passes."""
+    brackets = text.encode("ascii").translate(None, _NOT_BRACKETS)
+    for _ in range(limit):
+        brackets, removed = _INNERMOST.subn(b"", brackets)
+        if not brackets or not removed:
+            return False
+    return True
 
 
 # ---- constructors the fast path builds itself --------------------------------------------
