@@ -65,6 +65,20 @@ def test_rows_hold_every_entrys_info_and_small_value(tmp_path):
     assert os.path.isfile(os.path.join(folder, index.INDEX_FILE))
 
 
+def test_a_value_or_info_sharing_a_mutable_object_keeps_the_sharing(tmp_path):
+    # executing the entry gives one list seen twice; two equal copies are another value
+    # (appending to one would not show in the other)
+    ds = DataSet("s", "w", path=str(tmp_path))
+    x, arr = [1, 2], np.arange(3.0)
+    (name,) = ds._insert((x, x, [arr, arr]), info={"a": x, "b": x})
+    index.rows(ds._path)
+    index.forget()  # the next process: rows come from the index file
+    view = DataSet("s", path=str(tmp_path))._view()[name]
+    value, info = view.value(), view.info()
+    assert value[0] is value[1] and value[2][0] is value[2][1]
+    assert info["a"] is info["b"]
+
+
 def test_a_deleted_index_is_rebuilt_from_the_entries(tmp_path):
     folder = store_with(tmp_path)
     index.rows(folder)
@@ -269,8 +283,9 @@ def test_the_codec_keeps_every_value_of_the_fast_path_exactly(value):
         datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc),
         [0] * (indexcodec.MAX_NODES + 1),
         -math.nan,
+        (lambda shared: (shared, {"k": shared}))([1]),
     ],
-    ids=["object", "nan array", "empty", "tz", "huge", "signed nan"],
+    ids=["object", "nan array", "empty", "tz", "huge", "signed nan", "shared list"],
 )
 def test_the_codec_refuses_what_it_cannot_keep_exactly(value):
     assert indexcodec.encode(value) is None

@@ -73,7 +73,7 @@ def encode(value: Any, *, max_chars: int | None = None) -> str | None:
     """
     budget = [MAX_NODES]
     try:
-        plain = _plain(value, budget, 0)
+        plain = _plain(value, budget, 0, set())
     except _Refused:
         return None
     text = _DUMPS(plain)
@@ -124,11 +124,17 @@ class _Refused(Exception):
     pass
 
 
-def _plain(value: Any, budget: list[int], depth: int) -> Any:
+def _plain(value: Any, budget: list[int], depth: int, mutable: set[int]) -> Any:
     budget[0] -= 1
     if budget[0] < 0 or depth > 100:
         raise _Refused
     kind = type(value)
+    if kind in _MUTABLE:
+        # a mutable object met twice is one object shared (``(x, x)``): JSON would decode
+        # two copies, and a change to one would no longer show in the other
+        if id(value) in mutable:
+            raise _Refused
+        mutable.add(id(value))
     if kind is str or kind is bool or value is None:
         return value
     if kind is float:
@@ -140,21 +146,27 @@ def _plain(value: Any, budget: list[int], depth: int) -> Any:
             raise _Refused  # json.loads refuses integers of more than 4300 digits
         return value
     if kind is list:
-        return [_plain(v, budget, depth + 1) for v in value]
+        return [_plain(v, budget, depth + 1, mutable) for v in value]
     if kind is dict:
         if all(type(k) is str and not k.startswith(_TAG) for k in value):
-            return {k: _plain(v, budget, depth + 1) for k, v in value.items()}
+            return {k: _plain(v, budget, depth + 1, mutable) for k, v in value.items()}
         pairs = [
-            [_plain(k, budget, depth + 1), _plain(v, budget, depth + 1)] for k, v in value.items()
+            [_plain(k, budget, depth + 1, mutable), _plain(v, budget, depth + 1, mutable)]
+            for k, v in value.items()
         ]
         return {_TAG + "d": pairs}
     if kind is tuple:
-        return {_TAG + "t": [_plain(v, budget, depth + 1) for v in value]}
+        return {_TAG + "t": [_plain(v, budget, depth + 1, mutable) for v in value]}
     if kind is set or kind is frozenset:
-        items = [_plain(v, budget, depth + 1) for v in value]
+        items = [_plain(v, budget, depth + 1, mutable) for v in value]
         return {_TAG + ("s" if kind is set else "f"): items}
     if kind is complex:
-        return {_TAG + "c": [_plain(value.real, budget, depth), _plain(value.imag, budget, depth)]}
+        return {
+            _TAG + "c": [
+                _plain(value.real, budget, depth, mutable),
+                _plain(value.imag, budget, depth, mutable),
+            ]
+        }
     if kind is bytes or kind is bytearray:
         return {_TAG + ("b" if kind is bytes else "B"): value.hex()}
     if kind is range:
@@ -177,6 +189,9 @@ def _plain(value: Any, budget: list[int], depth: int) -> Any:
         if kind is time_kind:
             return {_TAG + "T": [name, _time_fields(value)]}
     raise _Refused
+
+
+_MUTABLE = frozenset({list, dict, set, bytearray, np.ndarray})
 
 
 def _array(value: np.ndarray, budget: list[int]) -> Any:
