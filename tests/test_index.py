@@ -79,6 +79,17 @@ def test_a_value_or_info_sharing_a_mutable_object_keeps_the_sharing(tmp_path):
     assert info["a"] is info["b"]
 
 
+def test_a_lone_surrogate_in_an_info_record_is_indexed_and_read_back(tmp_path):
+    # a file name of undecodable bytes, as os.fsdecode gives it: the index file could
+    # not be written, and every view of the store (table, ls) raised UnicodeEncodeError
+    ds = DataSet("s", "w", path=str(tmp_path))
+    (name,) = ds._insert(1.0, info={"file": "bad\udcff.txt"})
+    assert infos(ds._path) == {name: {"file": "bad\udcff.txt"}}
+    assert os.path.isfile(os.path.join(ds._path, index.INDEX_FILE))
+    index.forget()
+    assert infos(ds._path) == {name: {"file": "bad\udcff.txt"}}
+
+
 def test_a_deleted_index_is_rebuilt_from_the_entries(tmp_path):
     folder = store_with(tmp_path)
     index.rows(folder)

@@ -316,7 +316,10 @@ class _State:
         for row in rows:
             for field, value in zip(_COLUMNS[1:], row.dump(), strict=True):
                 columns[field].append(value)
-        body = json.dumps(columns, separators=(",", ":"), ensure_ascii=False).encode()
+        # surrogatepass: a str may hold a lone surrogate (a file name of undecodable bytes);
+        # json.loads reads bytes back with the same handler
+        text = json.dumps(columns, separators=(",", ":"), ensure_ascii=False)
+        body = text.encode("utf-8", "surrogatepass")
         head = json.dumps({"format": _FORMAT, "check": xxhash.xxh3_64_hexdigest(body)})
         tmp = os.path.join(self.folder, f".index.{new_token()}.tmp")
         try:
