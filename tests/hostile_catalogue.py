@@ -1403,6 +1403,78 @@ case(
 )
 
 
+# ---- 8. call records that are not what they claim ------------------------------------------
+
+
+def _square(x):
+    return x * x
+
+
+def _call_record_with(parameters: str) -> Callable[[Context], None]:
+    """A store holding a real call of ``_square`` whose record's parameters are then
+    rewritten to ``parameters`` (source), and an entry ``good``."""
+
+    def build(ctx: Context) -> None:
+        import re
+
+        from archived import archived
+
+        archived(ctx.store)(_square)(3)
+        ctx.dataset("w").good = 1.5
+        (name,) = [f for f in os.listdir(ctx.store) if f.startswith("square_")]
+        text = re.sub(r"'parameters': \{'x': 3\}", f"'parameters': {parameters}", ctx.read(name))
+        assert parameters in text
+        ctx.write(name, text)
+
+    return build
+
+
+def _square_where(ctx: Context) -> Any:
+    from archived import archived
+
+    return archived(ctx.store)(_square).where(x=3)
+
+
+_NOT_A_DICT = ("parameters are a list, not a dict",)
+for _argv, _expect in (
+    (("ls",), Cli(codes=(0,), words=("square_", "damaged", *_NOT_A_DICT))),
+    (("ls", "--json"), Cli(codes=(0,), words=_NOT_A_DICT)),
+    (("ls", "--status"), Cli(codes=(0,))),
+    (("export",), Cli(codes=(0,), words=("skipping damaged entry square_", *_NOT_A_DICT))),
+    (("prune", "--where", "x=3"), Cli(codes=(0,), words=("nothing to delete",))),
+):
+    case(
+        f"call-parameters-a-list-then-{'-'.join(a.strip('-') for a in _argv)}",
+        "work",
+        _call_record_with("[3]"),
+        cli(*_argv),
+        _expect,
+    )
+case(
+    "call-parameters-a-list-then-show",
+    "work",
+    _call_record_with("[3]"),
+    lambda ctx: cli("show", next(f[:-3] for f in os.listdir(ctx.store) if f[:7] == "square_"))(
+        ctx
+    ),
+    Cli(codes=(0,), words=_NOT_A_DICT),
+)
+case(
+    "call-parameters-a-string-then-table",
+    "work",
+    _call_record_with("'x3'"),
+    lambda ctx: ctx.dataset(safe=True)._table(frame=False),
+    Refused(("square_", "parameters are a str, not a dict")),
+)
+case(
+    "call-parameters-a-list-then-where",
+    "work",
+    _call_record_with("[3]"),
+    _square_where,
+    Refused(("square_", *_NOT_A_DICT)),
+)
+
+
 # ---- warming up a child: load what every case loads, so the state checks compare alike ----
 
 

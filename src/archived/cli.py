@@ -58,7 +58,7 @@ from ._format import (
     summarize_value,
 )
 from ._version import __version__
-from .errors import ArchiveError
+from .errors import ArchiveError, DamagedEntryError
 
 __all__ = ["main", "build_parser", "open_store"]
 
@@ -464,7 +464,14 @@ class _Entry:
             if self.kind == "sweep":
                 self.summary = f"{record.get('points')} points"
             else:
-                self.parameters = dict(record.get("parameters") or {})
+                from .store.table import call_parameters
+
+                try:
+                    self.parameters = call_parameters(name, record)
+                except DamagedEntryError as err:  # listed as damaged, like unreadable ones
+                    self.kind, self.summary = "damaged", err.reason
+                    self.error = err.reason
+                    return
                 self.summary = format_params(self.parameters)
             if self.kind == "failed":
                 self.error = f"{record.get('error')}: {record.get('message')}".rstrip(": ")

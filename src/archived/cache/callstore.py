@@ -38,6 +38,7 @@ from typing import Any
 from ..errors import InvalidNameError
 from ..store.locking import StoreLock
 from ..store.storefiles import safe_subdir
+from ..store.table import call_parameters
 from .recorded import legacy_view, same_parameters
 
 __all__ = ["CallStore", "Found", "StoredCall", "call_info"]
@@ -85,7 +86,7 @@ class StoredCall:
     @property
     def parameters(self) -> dict[str, Any]:
         """The call's parameters as recorded (readable values)."""
-        return dict(self.info.get("parameters", {}))
+        return call_parameters(self.name, self.info)
 
     def load(self) -> Any:
         """Load and return the stored result (as stored now)."""

@@ -32,6 +32,7 @@ from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 from ..engine.archive import _gc_paused
+from ..errors import DamagedEntryError
 
 __all__ = [
     "function_table",
@@ -126,7 +127,7 @@ def _dataset_rows(
                 continue  # a failure or sweep record: not a result
             row = _call_row(name, info, load, details)
             row = {"entry": name, "function": info["function"], **row}
-            parameters.update(dict.fromkeys(info["parameters"]))
+            parameters.update(dict.fromkeys(call_parameters(name, info)))
         else:
             fields = info if _is_record(info) else {"info": info}
             row = {"entry": name, "function": None, **fields, **_results(load(), fields)}
@@ -163,6 +164,26 @@ def where(func: Any, **criteria: Any) -> list[Any]:
     with _gc_paused():
         calls = [c for c in func.calls() if _matches(c.parameters, criteria)]
         return sorted(calls, key=lambda c: (str(c.info.get("started", "")), c.name))
+
+
+def call_parameters(name: str, info: dict[str, Any]) -> dict[str, Any]:
+    """The parameters the call record ``info`` of entry ``name`` holds (a new dict);
+    ``DamagedEntryError`` if they are not a dict (a store can hold any record).
+
+    >>> call_parameters("f_1", {"function": "m.f", "parameters": {"n": 2}})
+    {'n': 2}
+    >>> call_parameters("f_1", {"function": "m.f", "parameters": [1, 2]})
+    Traceback (most recent call last):
+        ...
+    archived.errors.DamagedEntryError: entry 'f_1' is damaged: its call record's parameters ...
+    """
+    parameters = info.get("parameters")
+    if parameters is None:
+        return {}
+    if type(parameters) is not dict:
+        kind = type(parameters).__name__
+        raise DamagedEntryError(name, f"its call record's parameters are a {kind}, not a dict")
+    return dict(parameters)
 
 
 def to_table(rows: list[dict[str, Any]], *, frame: bool | None = None) -> Any:
@@ -261,7 +282,7 @@ def result_columns(value: Any, parameters: Iterable[str] = ()) -> dict[str, Any]
 def _call_row(
     name: str, info: dict[str, Any], load: Callable[[], Any], details: bool
 ) -> dict[str, Any]:
-    parameters = dict(info.get("parameters", {}))
+    parameters = call_parameters(name, info)
     row = {**parameters, **_results(load(), parameters)}
     if details:
         row = {"entry": name, **row, **{k: info.get(k) for k in _DETAILS[1:]}}
