@@ -3,6 +3,7 @@
 import csv
 import importlib.util
 import io
+import json
 import os
 import re
 import subprocess
@@ -467,6 +468,31 @@ def test_python_dash_m_archived_runs_the_command_line(store):
         [sys.executable, "-m", "archived", "show", store, "nope"], capture_output=True, text=True
     )
     assert done.returncode == 1 and "no entry 'nope'" in done.stderr
+
+
+@pytest.mark.parametrize("errors", ["strict", "surrogateescape"])
+def test_lone_surrogates_read_from_a_store_are_printed_escaped(tmp_path, errors):
+    # a file name of undecodable bytes (os.fsdecode's '\udcff') and a lone surrogate no
+    # encoding can write: every command printed part of its output, then raised
+    ds = DataSet("s", "w", path=str(tmp_path))
+    ds._insert(1.5, info={"function": "m.f\udcff", "parameters": {"p": "a\ud800"}})
+    env = {**os.environ, "PYTHONIOENCODING": f"utf-8:{errors}"}
+
+    def command(*argv):
+        done = subprocess.run(
+            [sys.executable, "-m", "archived", *argv], capture_output=True, env=env
+        )
+        assert done.returncode == 0 and b"Traceback" not in done.stderr, done.stderr
+        return done.stdout
+
+    assert b"x_0" in command("ls", ds._path)
+    assert b"a\\ud800" in command("export", ds._path)
+    out = tmp_path / "out.csv"
+    command("export", "-o", str(out), ds._path)
+    assert "a\\ud800" in out.read_text()
+    document = json.loads(command("ls", "--json", ds._path))
+    assert document["entries"][0]["function"] == "m.f\udcff"
+    assert json.loads(command("show", "--json", ds._path, "x_0"))["name"] == "x_0"
 
 
 def test_a_persist_store_lists_shows_and_exports_only_when_trusted(tmp_path, capsys):

@@ -39,12 +39,14 @@ from __future__ import annotations
 
 import argparse
 import ast
+import codecs
+import contextlib
 import csv
 import datetime
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TextIO
 
 from . import cli_json
@@ -85,8 +87,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        code = int(args.run(args) or 0)
-        sys.stdout.flush()  # a reader that went away shows here, not at interpreter exit
+        with _printable_stdout():
+            code = int(args.run(args) or 0)
+            sys.stdout.flush()  # a reader that went away shows here, not at interpreter exit
         return code
     except BrokenPipeError:  # `archived ls | head`: the reader has all it wanted
         _drop_stdout()
@@ -117,6 +120,39 @@ def _trust_hint(err: BaseException, args: argparse.Namespace) -> str:
         f"\n(the entry was loaded safely: `{_PROG} {args.command} --trust` executes it "
         "instead, which only a store you trust completely may be)"
     )
+
+
+@contextlib.contextmanager
+def _printable_stdout() -> Iterator[None]:
+    """Text read from a store may hold what stdout cannot encode (a lone surrogate, as
+    in a file name of undecodable bytes): it is written escaped (``\\udcff``) for the
+    command, never raised half-way through a listing."""
+    stream = sys.stdout
+    errors = getattr(stream, "errors", None)
+    if errors not in ("strict", "surrogateescape") or not hasattr(stream, "reconfigure"):
+        yield
+        return
+    if errors == "surrogateescape":
+        codecs.register_error(_ESCAPE, _surrogate_or_backslash)
+    stream.reconfigure(errors=_ESCAPE if errors == "surrogateescape" else "backslashreplace")
+    try:
+        yield
+    finally:
+        try:
+            stream.reconfigure(errors=errors)
+        except (OSError, ValueError):  # a reader that went away
+            pass
+
+
+_ESCAPE = "archived.surrogateescape-or-backslashreplace"
+
+
+def _surrogate_or_backslash(err: UnicodeError) -> tuple[str | bytes, int]:
+    """The bytes surrogateescape stands for where it can, else backslash escapes."""
+    try:
+        return codecs.lookup_error("surrogateescape")(err)  # type: ignore[no-any-return]
+    except UnicodeError:
+        return codecs.lookup_error("backslashreplace")(err)  # type: ignore[no-any-return]
 
 
 def _drop_stdout() -> None:
@@ -426,7 +462,7 @@ def _export(args: argparse.Namespace) -> int:
         _hint_other_number_types(listed, args)
     rows = dataset_table(ds, details=args.details, frame=False, entries=keep)
     if args.output:
-        with open(args.output, "w", newline="", encoding="utf-8") as f:
+        with open(args.output, "w", newline="", encoding="utf-8", errors="backslashreplace") as f:
             _write_csv(rows, f)
         print(f"wrote {len(rows)} rows to {args.output}", file=sys.stderr)
     else:

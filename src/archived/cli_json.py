@@ -101,7 +101,12 @@ def dumps(document: Any) -> str:
     >>> dumps({"schema": "archived.ls/1", "count": 0})
     '{\\n  "schema": "archived.ls/1",\\n  "count": 0\\n}'
     """
-    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False)
+    text = json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate read from a store: escapes, as JSON has
+        text = json.dumps(document, indent=2, ensure_ascii=True, allow_nan=False)
+    return text
 
 
 def ls_document(store: str, entries: Iterable[Any]) -> dict[str, Any]:
