@@ -1243,11 +1243,11 @@ def _special(name: str, what: str = "fifo") -> Callable[[Context], None]:
 
 _SKIPPED = ("where an entry file belongs",)
 for _argv, _expect in (
-    (("ls",), Cli(codes=(0,), words=("good",))),
+    (("ls",), Cli(codes=(0,), words=("good", "1 entry"), absent=("damaged",))),
     (("show", "x"), Cli(codes=(1,), words=("no entry 'x'",))),
     (("verify",), Cli(codes=(1,), words=("unsafe file 'x.py'", "a FIFO"))),
     (("repair",), Cli(codes=(1,), words=("unsafe file 'x.py'",))),
-    (("export",), Cli(codes=(0,), words=("good",))),
+    (("export",), Cli(codes=(0,), words=("good",), absent=("damaged",))),
     (("prune", "--where", "n=1", "--yes"), Cli(codes=(0,), words=("deleted 1 entry",))),
 ):
     case(
@@ -1271,6 +1271,45 @@ case(
     _special("x.py"),
     safe_value(),
     Refused(("not a regular file",)),
+)
+case(
+    "fifo-named-x-py-then-table",
+    "special",
+    _special("x.py"),
+    lambda ctx: ctx.dataset(safe=True)._table(frame=False),
+    Warned(("'x.py'", "a FIFO") + _SKIPPED),
+)
+case(
+    "directory-named-x-py-then-table",
+    "special",
+    _special("x.py", "dir"),
+    lambda ctx: ctx.dataset(safe=True)._table(frame=False),
+    Warned(("a directory",) + _SKIPPED),
+)
+
+
+def _not_canonical_entry(ctx: Context) -> None:
+    """An entry file named 'ｘ' (NFKC 'x'), whose source binds what Python reads as x."""
+    ds = ctx.dataset("w")
+    ds.good = 1.5
+    ds["good"] = {"n": 1}
+    ctx.write("\uff58.py", entry_text("\uff58", "info = {'n': 1}", "\uff58 = 2.5"))
+
+
+for _argv in (("ls",), ("export",), ("prune", "--where", "n=1")):
+    case(
+        f"entry-name-python-reads-differently-then-{_argv[0]}",
+        "names",
+        _not_canonical_entry,
+        cli(*_argv),
+        Cli(codes=(0,), words=("good",), absent=("\uff58", "damaged")),
+    )
+case(
+    "entry-name-python-reads-differently-then-table",
+    "names",
+    _not_canonical_entry,
+    lambda ctx: [row["entry"] for row in ctx.dataset(safe=True)._table(frame=False)],
+    Done(),
 )
 case(
     "socket-named-x-py-then-list",

@@ -90,6 +90,30 @@ def test_a_lone_surrogate_in_an_info_record_is_indexed_and_read_back(tmp_path):
     assert infos(ds._path) == {name: {"file": "bad\udcff.txt"}}
 
 
+def test_the_index_lists_exactly_the_entries_of_the_store(tmp_path, monkeypatch):
+    # a FIFO, a directory or a name Python reads differently ('ｘ' is 'x' in source) is
+    # no entry: the index opened the FIFO (the README promises it never is) and listed
+    # all three, so ls, export, prune and table() showed entries the store does not have
+    from archived.errors import UnsafeFileWarning
+
+    folder = store_with(tmp_path, n=2)
+    os.mkfifo(os.path.join(folder, "y.py"))
+    os.mkdir(os.path.join(folder, "z.py"))
+    with open(os.path.join(folder, "x_0.py"), "rb") as f:
+        text = f.read()
+    with open(os.path.join(folder, "\uff58.py"), "wb") as f:
+        f.write(text.replace(b"x_0", "\uff58".encode()))
+    reads = counting_reads(monkeypatch)
+    with pytest.warns(UnsafeFileWarning) as caught:
+        listed = index.rows(folder)
+    assert sorted(listed) == ["x_0", "x_1"]
+    said = " ".join(str(w.message) for w in caught)
+    assert "'y.py'" in said and "a FIFO" in said and "'z.py'" in said
+    assert sorted(reads) == ["x_0", "x_1"]  # the FIFO never opened
+    with pytest.warns(UnsafeFileWarning, match="a FIFO"):
+        assert index.rows(folder, ["y", "\uff58", "x_1"]).keys() == {"x_1"}
+
+
 def test_a_deleted_index_is_rebuilt_from_the_entries(tmp_path):
     folder = store_with(tmp_path)
     index.rows(folder)

@@ -186,14 +186,19 @@ def entry_names(folder: str) -> list[str]:
 
 def _warn_special(folder: str, item: os.DirEntry[str]) -> None:
     try:
-        what = file_kind(item.stat(follow_symlinks=False).st_mode)
+        mode = item.stat(follow_symlinks=False).st_mode
     except OSError:
         return  # gone meanwhile
+    warn_special(folder, item.name, mode)
+
+
+def warn_special(folder: str, filename: str, mode: int) -> None:
+    """Warn that ``filename`` (of ``mode``), named like an entry file, is skipped."""
     warnings.warn(
-        f"skipped {item.name!r} in store {folder!r}: {what} where an entry file belongs "
-        "(left untouched)",
+        f"skipped {filename!r} in store {folder!r}: {file_kind(mode)} where an entry file "
+        "belongs (left untouched)",
         UnsafeFileWarning,
-        stacklevel=3,
+        stacklevel=4,
     )
 
 

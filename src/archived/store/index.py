@@ -46,6 +46,7 @@ import json
 import keyword
 import os
 import re
+import stat
 import threading
 import time
 from collections.abc import Iterable
@@ -57,7 +58,13 @@ from ..engine.archive import _gc_paused
 from ..errors import DamagedEntryError
 from ..load.literal import NotLiteral, literal_value
 from . import indexcodec
-from .entries import entry_sections, entry_text, read_entry_bytes
+from .entries import (
+    entry_sections,
+    entry_text,
+    is_canonical,
+    read_entry_bytes,
+    warn_special,
+)
 from .storefiles import is_data_file_name, open_regular
 from .writers import new_token
 
@@ -388,6 +395,7 @@ def _listing(folder: str, names: Iterable[str] | None) -> list[tuple[str, Signat
                 and item.name[:1] != "_"
                 and item.name[:-3].isidentifier()
                 and item.name[:-3] not in keywords
+                and is_canonical(item.name[:-3])
             ]
         append = found.append
         for item in items:
@@ -395,16 +403,28 @@ def _listing(folder: str, names: Iterable[str] | None) -> list[tuple[str, Signat
                 st = item.stat(follow_symlinks=False)
             except FileNotFoundError:
                 continue
+            if not _is_file_or_link(st.st_mode):
+                warn_special(folder, item.name, st.st_mode)  # never opened: a FIFO blocks
+                continue
             append((item.name[:-3], (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)))
         return found
     for name in names:
         if not _is_entry_file(name + ".py"):
             continue
         try:
-            found.append((name, _signature(os.lstat(os.path.join(folder, name + ".py")))))
+            st = os.lstat(os.path.join(folder, name + ".py"))
         except (FileNotFoundError, NotADirectoryError):
             continue
+        if not _is_file_or_link(st.st_mode):
+            warn_special(folder, name + ".py", st.st_mode)
+            continue
+        found.append((name, _signature(st)))
     return found
+
+
+def _is_file_or_link(mode: int) -> bool:
+    """What entries.entry_names lists: a regular file, or a link (read as damage)."""
+    return stat.S_ISREG(mode) or stat.S_ISLNK(mode)
 
 
 def _is_entry_file(filename: str) -> bool:
@@ -412,7 +432,7 @@ def _is_entry_file(filename: str) -> bool:
     if filename[-3:] != ".py":
         return False
     stem = filename[:-3]
-    return stem.isidentifier() and stem[:1] != "_" and stem not in _KEYWORDS
+    return stem.isidentifier() and stem[:1] != "_" and stem not in _KEYWORDS and is_canonical(stem)
 
 
 def _parse(
