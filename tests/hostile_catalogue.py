@@ -1449,9 +1449,9 @@ def _square(x):
     return x * x
 
 
-def _call_record_with(parameters: str) -> Callable[[Context], None]:
+def _call_record_with(parameters: str, imports: str = "") -> Callable[[Context], None]:
     """A store holding a real call of ``_square`` whose record's parameters are then
-    rewritten to ``parameters`` (source), and an entry ``good``."""
+    rewritten to ``parameters`` (source, needing ``imports``), and an entry ``good``."""
 
     def build(ctx: Context) -> None:
         import re
@@ -1463,7 +1463,7 @@ def _call_record_with(parameters: str) -> Callable[[Context], None]:
         (name,) = [f for f in os.listdir(ctx.store) if f.startswith("square_")]
         text = re.sub(r"'parameters': \{'x': 3\}", f"'parameters': {parameters}", ctx.read(name))
         assert parameters in text
-        ctx.write(name, text)
+        ctx.write(name, text.replace("\ninfo = ", f"\n{imports}info = ", 1))
 
     return build
 
@@ -1504,6 +1504,13 @@ case(
     _call_record_with("'x3'"),
     lambda ctx: ctx.dataset(safe=True)._table(frame=False),
     Refused(("square_", "parameters are a str, not a dict")),
+)
+case(
+    "call-parameter-an-array-then-where",
+    "work",
+    _call_record_with("{'x': _a([3, 3], dtype='int64')}", "from numpy import array as _a\n"),
+    lambda ctx: [c.parameters for c in _square_where(ctx)],
+    Done(),
 )
 case(
     "call-parameters-a-list-then-where",

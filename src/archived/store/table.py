@@ -323,6 +323,15 @@ def _matches(parameters: dict[str, Any], criteria: dict[str, Any]) -> bool:
         if callable(wanted):
             if not wanted(value):
                 return False
-        elif not bool(value == wanted):
+        elif not _equal(value, wanted):
             return False
     return True
+
+
+def _equal(value: Any, wanted: Any) -> bool:
+    """Whether a recorded ``value`` equals ``wanted``; one that compares element by element
+    (an array a store recorded) and cannot say is not equal."""
+    try:
+        return bool(value == wanted)
+    except Exception:  # noqa: BLE001 - numpy's ambiguous truth value, and the like
+        return False
