@@ -1505,6 +1505,32 @@ case(
     lambda ctx: ctx.dataset(safe=True)._table(frame=False),
     Refused(("square_", "parameters are a str, not a dict")),
 )
+
+
+def _sweep_record_of(value: str) -> Callable[[Context], None]:
+    """A store holding a real sweep of ``_square`` whose record then lists ``value``."""
+
+    def build(ctx: Context) -> None:
+        from archived import archived
+        from archived.cache.sweeps import sweep
+
+        sweep(archived(ctx.store)(_square), {"x": [1, 2]}, progress=False)
+        (name,) = [f for f in os.listdir(ctx.store) if "_sweep_" in f]
+        head, mark, _ = ctx.read(name).partition("# ---- value ----\n")
+        ctx.write(name, f"{head}{mark}{name[:-3]} = {value}\n")
+
+    return build
+
+
+for _i, _value in enumerate(("5", "[(5, 'x=1')]", "[[None, None]]", "[(1, 2, 3)]")):
+    for _argv in (("ls", "--status"), ("ls", "--status", "--json")):
+        case(
+            f"sweep-record-not-pairs-{_i}-then-{'-'.join(a.strip('-') for a in _argv)}",
+            "work",
+            _sweep_record_of(_value),
+            cli(*_argv),
+            Cli(codes=(0,)),
+        )
 case(
     "call-parameter-an-array-then-where",
     "work",

@@ -432,9 +432,11 @@ def recorded_sweeps(dataset: Any) -> Iterator[SweepStatus]:
             info = dataset[name]
             if not (isinstance(info, dict) and info.get("status") == "sweep"):
                 continue
-            points = getattr(dataset, name)
+            points = _sweep_points(getattr(dataset, name))
         except (KeyError, AttributeError, ArchiveError):
             continue  # deleted meanwhile, or damaged: verify reports it
+        if points is None:
+            continue  # not the list of (key, point) pairs a sweep records: not a sweep
         prefix = info.get("prefix", "")
         infos = _infos_of(dataset, prefix, [key for key, _ in points])
         yield SweepStatus(
@@ -446,6 +448,19 @@ def recorded_sweeps(dataset: Any) -> Iterator[SweepStatus]:
 
 
 # ---- helpers ---------------------------------------------------------------------------
+
+
+def _sweep_points(value: Any) -> list[tuple[str, Any]] | None:
+    """The ``(key, point)`` pairs a sweep record's value lists, or None if it is not
+    such a list (a store can hold anything under a sweep's name)."""
+    if type(value) not in (list, tuple):
+        return None
+    pairs = []
+    for item in value:
+        if type(item) not in (list, tuple) or len(item) != 2 or type(item[0]) is not str:
+            return None
+        pairs.append((item[0], item[1]))
+    return pairs
 
 
 def _infos_of(
