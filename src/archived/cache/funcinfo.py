@@ -241,11 +241,24 @@ def source_runs(filename: str, code: types.CodeType) -> bool:
     lines = linecache.getlines(filename)
     if not lines:
         return False
+    # a block in a loop asks again and again: linecache keeps the same list until it
+    # reads the file again, so (code, lines) answered once is answered for good (the
+    # objects are held, so their ids cannot be reused); hashing a big module's code
+    # and digesting its text cost milliseconds
+    key = (id(code), id(lines))
+    known = _ANSWERS.get(key)
+    if known is not None and known[0] is code and known[1] is lines:
+        return known[2]
     text = "".join(lines)
     digest = xxhash.xxh3_64_hexdigest(text.encode("utf-8", "surrogatepass"))
-    return code in _compiled_codes(filename, digest, text)
+    runs = code in _compiled_codes(filename, digest, text)
+    if len(_ANSWERS) >= 256:
+        _ANSWERS.pop(next(iter(_ANSWERS)))
+    _ANSWERS[key] = (code, lines, runs)
+    return runs
 
 
+_ANSWERS: dict[tuple[int, int], tuple[types.CodeType, list[str], bool]] = {}
 _COMPILED: dict[tuple[str, str], frozenset[types.CodeType]] = {}
 
 
