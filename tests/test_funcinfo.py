@@ -245,3 +245,27 @@ def test_module_level_builtins_and_ufuncs_are_cached_with_a_pinned_version(store
 
     assert archived(store, version="1")(math.sqrt)(4.0) == 2.0
     assert archived(store, version="1")(np.negative)(2) == -2
+
+
+def test_code_swapped_into_a_cached_function_is_keyed_by_its_own_version(tmp_path):
+    # IPython's %autoreload, after the user edits a module, copies the new code into the
+    # old function objects: archived(store)(physics.energy) then ran the new code yet
+    # still keyed it by the old version, returning the old code's results
+    module = tmp_path / "physics_mod.py"
+    module.write_text("def energy(x):\n    return x + 1\n")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import physics_mod
+
+        cached = archived(str(tmp_path / "store"))(physics_mod.energy)
+        assert cached(1) == 2
+        old_version = cached.version
+        module.write_text("def energy(x):\n    return x + 1000\n")
+        namespace: dict = {"__name__": "physics_mod"}
+        exec(compile(module.read_text(), str(module), "exec"), namespace)
+        physics_mod.energy.__code__ = namespace["energy"].__code__  # what autoreload does
+        assert cached(1) == 1001 and cached.version != old_version
+        assert [c.load() for c in cached.stale()] == [2]  # the old result is kept
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("physics_mod", None)

@@ -329,6 +329,11 @@ class CachedFunction(Generic[P, R]):
             raise TypeError(f"name= gives a function's identity: a non-empty str, not {name!r}")
         self.identity = (function_identity(func) if name is None else name) + closure_digest(func)
         self.version = str(version) if version is not None else code_version(func)
+        # the code the key was made for: a tool that swaps new code into this function
+        # object (IPython's %autoreload does, after an edit) makes it compute other results
+        self._target: Any = inspect.unwrap(func)
+        self._code = getattr(self._target, "__code__", None)
+        self._given = (name, version)
         self.prefix = entry_prefix(
             getattr(func, "__qualname__", "function") if name is None else name
         )
@@ -344,6 +349,37 @@ class CachedFunction(Generic[P, R]):
             mmap_mode=mmap_mode,
         )
         functools.update_wrapper(self, func)
+
+    @property
+    def identity(self) -> str:
+        """The function's identity in its calls' keys (see :func:`function_identity`)."""
+        self._follow_code()
+        return self._identity
+
+    @identity.setter
+    def identity(self, value: str) -> None:
+        self._identity = value
+
+    @property
+    def version(self) -> str:
+        """The code version in its calls' keys: of the code the function runs now."""
+        self._follow_code()
+        return self._version
+
+    @version.setter
+    def version(self, value: str) -> None:
+        self._version = value
+
+    def _follow_code(self) -> None:
+        target = self.__dict__.get("_target")
+        if target is None or getattr(target, "__code__", None) is self._code:
+            return
+        self._code = target.__code__  # swapped in place: key what runs now
+        name, version = self._given
+        if name is None:
+            self._identity = function_identity(self.func) + closure_digest(self.func)
+        if version is None:
+            self._version = code_version(self.func)
 
     # ---- calling --------------------------------------------------------------------
 
