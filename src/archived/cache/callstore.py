@@ -75,6 +75,8 @@ class StoredCall:
     [({'n': 2}, [1, 2])]
     """
 
+    __slots__ = ("store", "name", "info", "_entry")  # a table of a big store makes many
+
     def __init__(
         self, store: CallStore, name: str, info: dict[str, Any], entry: Any = None
     ) -> None:

@@ -49,7 +49,7 @@ import re
 import stat
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence, Sized
 from typing import Any
 
 import xxhash
@@ -68,7 +68,7 @@ from .entries import (
 from .storefiles import is_data_file_name, open_regular
 from .writers import new_token
 
-__all__ = ["rows", "Row", "forget", "INDEX_FILE", "RACY_SECONDS"]
+__all__ = ["rows", "Row", "forget", "is_many", "INDEX_FILE", "RACY_SECONDS"]
 
 #: The file of the index in a store directory (hidden: it is not an entry).
 INDEX_FILE = ".index.json"
@@ -85,6 +85,8 @@ _MAX_FILE_BYTES = 2**31  # a bigger index file is not read (a store of ~30 milli
 # the index file's columns, one list each, a row per entry
 _COLUMNS = ("name", "ino", "size", "mtime", "ctime", "seen", "digest", "files", "info", "value")
 _KEYWORDS = frozenset(keyword.kwlist)
+_NO_FILES: tuple[str, ...] = ()
+_FEW = 64  # views of more names than this pause the cyclic collector
 
 
 class Row:
@@ -111,14 +113,17 @@ class Row:
         signature: tuple[int, int, int, int],
         seen: int,
         digest: str,
-        files: list[str],
+        files: Sequence[str],
         info_text: str | None,
         value_text: str | None,
     ) -> None:
         self.signature = signature
         self.seen = seen  # sets settled
         self.digest = digest
-        self.files = files
+        # most entries have no data file: one shared empty tuple, not a list per row (a
+        # big store's rows outlive a table, and every container is one more for the
+        # cyclic collector to walk)
+        self.files: Sequence[str] = files if files else _NO_FILES
         self.info_text = info_text
         self.value_text = value_text
         # what a caller derived from this version of the file (in this process only)
@@ -197,8 +202,21 @@ def rows(folder: str, names: Iterable[str] | None = None) -> dict[str, Row]:
     {}
     """
     state = _state(folder)
+    if not is_many(names):  # a lookup of a few (a hit): pausing would cost more
+        with state.lock:
+            return state.refresh(names)
     with state.lock, _gc_paused():  # many rows, no cycles: the collector would only cost
         return state.refresh(names)
+
+
+def is_many(names: Iterable[str] | None) -> bool:
+    """Whether a view of ``names`` (None: every entry) reads many entries, so that
+    pausing the cyclic collector pays (a single lookup is cheaper without).
+
+    >>> is_many(None), is_many(["a"]), is_many(iter(["a"]))
+    (True, False, True)
+    """
+    return names is None or not isinstance(names, Sized) or len(names) > _FEW
 
 
 def forget(folder: str | None = None) -> None:

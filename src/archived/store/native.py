@@ -200,12 +200,17 @@ class NativeStore(Store):
     def view(self, names: Iterable[str] | None = None) -> dict[str, EntryView]:
         """Entries as the read-side index sees them (:mod:`archived.store.index`): one
         ``stat`` per entry, info and small values read only from changed entries."""
+        if not index.is_many(names):  # a lookup (a hit): pausing would cost more
+            return self._view(names)
         with _gc_paused():  # one object per entry, no cycles: the collector would only cost
-            try:
-                found = index.rows(self.folder, names)
-            except FileNotFoundError:
-                raise StoreNotFoundError(self.folder) from None
-            return {name: IndexedEntry(self, name, row) for name, row in sorted(found.items())}
+            return self._view(names)
+
+    def _view(self, names: Iterable[str] | None) -> dict[str, EntryView]:
+        try:
+            found = index.rows(self.folder, names)
+        except FileNotFoundError:
+            raise StoreNotFoundError(self.folder) from None
+        return {name: IndexedEntry(self, name, row) for name, row in sorted(found.items())}
 
     # ---- writing ---------------------------------------------------------------------
 

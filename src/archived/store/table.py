@@ -68,8 +68,15 @@ def function_table(
     with _gc_paused():  # many objects, no cycles: the collector's passes are pure cost
         calls = where(func, **criteria)
         # each call's result as listed with its info: small ones come from the index
-        rows = [_call_row(c.name, c.info, c.listed_value, details) for c in calls]
-        names = {name: None for c in calls for name in c.info.get("parameters", ())}
+        rows = []
+        names: dict[str, Any] = {}  # the parameters' names (their values do not matter)
+        for c in calls:
+            rows.append(_call_row(c.name, c.info, c.listed_value, details))
+            parameters = c.info.get("parameters", ())
+            names.update(parameters if type(parameters) is dict else dict.fromkeys(parameters))
+        # the calls (and the view of the store they hold) go before the collector is back:
+        # its first pass would otherwise walk every one of them once more
+        del calls
         return to_table(with_types(rows, names), frame=frame)
 
 
@@ -162,8 +169,10 @@ def where(func: Any, **criteria: Any) -> list[Any]:
                 f"are {', '.join(names)}"
             )
     with _gc_paused():
-        calls = [c for c in func.calls() if _matches(c.parameters, criteria)]
-        return sorted(calls, key=lambda c: (str(c.info.get("started", "")), c.name))
+        calls = func.calls()
+        if criteria:
+            calls = [c for c in calls if _matches(c.parameters, criteria)]
+        return sorted(calls, key=_call_order)
 
 
 def call_parameters(name: str, info: dict[str, Any]) -> dict[str, Any]:
@@ -290,20 +299,32 @@ def _call_row(
 
 
 def _results(value: Any, taken: Iterable[str]) -> dict[str, Any]:
+    if type(value) in _PLAIN:
+        return {"result": value}
     if is_scalar(value):
         return {"result": _plain(value)}
     if isinstance(value, tuple):  # return a, b -> result_0, result_1 (a namedtuple: its fields)
         fields = getattr(value, "_fields", None) or [f"result_{i}" for i in range(len(value))]
         value = dict(zip(fields, value, strict=True))
     if isinstance(value, dict):
-        taken = set(taken)
+        if not isinstance(taken, (dict, set, frozenset)):
+            taken = set(taken)
         out = {}
         for key, item in value.items():
-            if is_scalar(item):
-                column = str(key)
-                out["result_" + column if column in taken else column] = _plain(item)
+            if type(item) in _PLAIN:  # most results: builtin scalars, kept as they are
+                plain = item
+            elif is_scalar(item):
+                plain = _plain(item)
+            else:
+                continue
+            column = key if type(key) is str else str(key)
+            out["result_" + column if column in taken else column] = plain
         return out
     return {}
+
+
+# scalars that fit a cell as they are (exact types: a subclass goes through is_scalar)
+_PLAIN = frozenset({bool, int, float, complex, str, bytes, type(None)})
 
 
 def _plain(value: Any) -> Any:
@@ -313,6 +334,10 @@ def _plain(value: Any) -> Any:
 
 def _is_record(info: Any) -> bool:
     return isinstance(info, dict) and all(isinstance(k, str) for k in info)
+
+
+def _call_order(call: Any) -> tuple[str, str]:
+    return str(call.info.get("started", "")), call.name
 
 
 def _matches(parameters: dict[str, Any], criteria: dict[str, Any]) -> bool:
