@@ -64,6 +64,40 @@ def test_a_short_repr_that_is_cut_says_so_with_an_ellipsis():
     assert short_repr("a" * 100, 10) == "'aaaaaa..."
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        0,
+        -7,
+        10**299,
+        -(10**299),
+        10**300,
+        2**4000,
+        1.5,
+        -0.0,
+        float("nan"),
+        1e308,
+        True,
+        None,
+        "",
+        "abc",
+        "x" * 12,
+        "x" * 13,
+        'it\'s "q"\n',
+        "\u00e9\x00",
+    ],
+)
+@pytest.mark.parametrize("width", [3, 12, 80])
+def test_plain_scalars_are_summarised_as_the_general_writer_does(value, width):
+    # short_repr reads ints, floats, bools, None and short strings without its writer:
+    # the text must be the writer's, cut or not
+    from archived._format import _cut, _Writer
+
+    writer = _Writer(width)
+    writer.value(value, 0)
+    assert short_repr(value, width) == _cut("".join(writer.parts), width)
+
+
 def test_a_safely_loaded_shared_structure_is_summarised_quickly():
     src = "_g0 = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n" + "".join(
         f"_g{i} = [{', '.join([f'_g{i - 1}'] * 10)}]\n" for i in range(1, 5)

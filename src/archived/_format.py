@@ -117,6 +117,7 @@ def format_duration(seconds: float | None) -> str:
     return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60):02d} min"
 
 
+@functools.lru_cache(maxsize=4096)
 def format_size(size: int) -> str:
     """A byte count for people (powers of 1000).
 
@@ -203,10 +204,18 @@ def short_repr(value: Any, width: int = 80) -> str:
     >>> short_repr({"a": (1, 2.5, "x")}), short_repr(2**20000)[:22]
     ("{'a': (1, 2.5, 'x')}", '<int of 6021 digits>')
     """
+    kind = type(value)
+    if kind is float or kind is bool or value is None or (kind is int and -_BIG < value < _BIG):
+        return _cut(repr(value)[: width + 1], width)  # what the writer below writes
+    if kind is str and len(value) <= width:
+        return _cut(repr(value)[: width + 1], width)
     out = _Writer(width)
     out.value(value, 0)
     text = "".join(out.parts)
     return _cut(text, width)
+
+
+_BIG = 10**300  # smaller ints are written whole by the writer (it cuts at 1000 digits)
 
 
 class _Writer:

@@ -303,6 +303,15 @@ def _ls(args: argparse.Namespace) -> int:
         return _ls_status(ds, args.path, args.json)
     if args.json:
         return _print_json(cli_json.ls_document(ds._path, _entries(ds)))
+    from .engine.archive import _gc_paused
+
+    # many objects, no cycles; they are all gone before the collector is back, so its
+    # first pass has none of them to walk
+    with _gc_paused():
+        return _ls_table(ds, args.path)
+
+
+def _ls_table(ds: Any, path: str) -> int:
     rows, total = [], 0
     for entry in _entries(ds):
         total += entry.size
@@ -317,7 +326,7 @@ def _ls(args: argparse.Namespace) -> int:
             ]  # fmt: skip
         )
     if not rows:
-        print(f"{args.path}: empty store")
+        print(f"{path}: empty store")
         return 0
     print(format_table(["NAME", "KIND", "FUNCTION", "PARAMETERS", "SIZE", "DATE"], rows))
     print(f"{_count(len(rows), 'entry', 'entries')}, {format_size(total)}")
@@ -476,6 +485,21 @@ def _export(args: argparse.Namespace) -> int:
 class _Entry:
     """One entry as the commands see it: kind, function, parameters, size, time."""
 
+    __slots__ = (
+        "name",
+        "info",
+        "raw_info",
+        "file",
+        "size",
+        "time",
+        "function",
+        "version",
+        "error",
+        "parameters",
+        "kind",
+        "summary",
+    )
+
     def __init__(self, ds: Any, name: str, info: Any, error: str = "", listed: Any = None) -> None:
         self.name = name
         self.info = info if isinstance(info, dict) else {}
@@ -545,12 +569,17 @@ def _entries(ds: Any) -> list[_Entry]:
 
 
 def _size_and_mtime(folder: str, name: str, listed: Any = None) -> tuple[int, float]:
+    if hasattr(listed, "files"):  # listed by the store's index: no file to open
+        files = listed.files
+        size = listed.size
+        if files:
+            size += sum(_data_size(folder, name, f) for f in files)
+        return size, listed.mtime
+
     import stat
 
     from .store.entries import header_files, read_entry_text
 
-    if hasattr(listed, "files"):  # listed by the store's index: no file to open
-        return listed.size + sum(_data_size(folder, name, f) for f in listed.files), listed.mtime
     path = os.path.join(folder, name + ".py")
     try:
         st = os.lstat(path)  # never a link followed, never a FIFO opened
