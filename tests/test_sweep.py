@@ -294,3 +294,25 @@ def test_ctrl_c_on_a_loky_sweep_loses_no_finished_point_and_the_rerun_does_the_r
 def computed_lines(counter):
     with open(counter) as f:
         return f.read().splitlines()
+
+
+def test_copies_of_a_store_received_by_one_worker_open_it_once(tmp_path):
+    # every batch of a sweep brings its own copy of the function's store; opening the
+    # store lists its whole directory, so a worker opens it once per thread and options
+    import pickle
+    import threading
+
+    from archived.cache.callstore import CallStore
+
+    store = CallStore(tmp_path / "runs", durable=False)
+    first, second = (pickle.loads(pickle.dumps(store)) for _ in range(2))
+    assert first.dataset is second.dataset
+    other_options = pickle.loads(pickle.dumps(CallStore(tmp_path / "runs", durable=True)))
+    assert other_options.dataset is not first.dataset
+    in_thread = []
+    worker = threading.Thread(target=lambda: in_thread.append(second.dataset))
+    worker.start()
+    worker.join()
+    assert in_thread[0] is not first.dataset
+    first.commit("f_1", [1], {"function": "m.f", "parameters": {"n": 1}})
+    assert second.load("f_1") == [1]

@@ -181,15 +181,38 @@ class CallStore:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._local = threading.local()
+        # a copy sent to a worker (every batch of a sweep brings one): the worker opens
+        # the store once, not once per batch (each open sweeps the leftovers of killed
+        # writers, a listing of the whole directory: a 100,000-point sweep spent its
+        # time listing)
+        self._shared = True
 
     @property
     def dataset(self) -> Any:
         """The DataSet, opened for writing on first use in this thread and process."""
         local = self._local
         if getattr(local, "pid", None) != os.getpid():
-            local.dataset = self._open()
+            local.dataset = self._shared_open() if self.__dict__.get("_shared") else self._open()
             local.pid = os.getpid()
         return local.dataset
+
+    def _shared_open(self) -> Any:
+        """The DataSet this thread of this process opened for copies of this store with
+        the same options (opened now if none did)."""
+        key = (
+            os.getpid(),
+            threading.get_ident(),
+            self.path,
+            self.locking,
+            self.timeout,
+            self.durable,
+            repr(self.compress),
+            self.mmap_mode,
+        )
+        dataset = _opened.get(key)
+        if dataset is None:
+            dataset = _opened[key] = self._open()
+        return dataset
 
     def _open(self) -> Any:
         from ..store.dataset import DataSet
@@ -353,6 +376,10 @@ class CallStore:
             delattr(self.dataset, name)
         except (AttributeError, KeyError):
             pass
+
+
+# stores opened by copies of CallStores received by this process, by thread and options
+_opened: dict[tuple[Any, ...], Any] = {}
 
 
 def call_info(
