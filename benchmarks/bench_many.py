@@ -258,23 +258,27 @@ def seconds(value):
     return f"{value:.3f} s" if value < 10 else f"{value:.1f} s"
 
 
-def report(results):
-    for n, got in results.items():
-        print(f"\nN = {n:,}")
-        print(f"| {'operation':<30} | " + " | ".join(f"{p:>10}" for p in PEERS) + " |")
-        print(f"|{'-' * 32}|" + "|".join("-" * 12 for _ in PEERS) + "|")
-        for key, label in ROWS:
-            cells = [seconds(got.get((key, peer))) for peer in PEERS]
-            print(f"| {label:<30} | " + " | ".join(f"{c:>10}" for c in cells) + " |")
-        print("\ntargets (measured / against = ratio, limit):")
-        for what, measured, against, limit in TARGETS:
-            if measured in got and against in got:
-                ratio = got[measured] / got[against]
-                verdict = "ok" if ratio <= limit else "MISSED"
-                print(
-                    f"  {what:<34} {seconds(got[measured]):>9} / {seconds(got[against]):>9}"
-                    f" = {ratio:6.2f}  <= {limit:<4} {verdict}"
-                )
+def report_size(n, got):
+    """The table of one size and its targets (printed as soon as the size is measured)."""
+    print(f"\nN = {n:,}")
+    print(f"| {'operation':<30} | " + " | ".join(f"{p:>10}" for p in PEERS) + " |")
+    print(f"|{'-' * 32}|" + "|".join("-" * 12 for _ in PEERS) + "|")
+    for key, label in ROWS:
+        cells = [seconds(got.get((key, peer))) for peer in PEERS]
+        print(f"| {label:<30} | " + " | ".join(f"{c:>10}" for c in cells) + " |")
+    print("\ntargets (measured / against = ratio, limit):")
+    for what, measured, against, limit in TARGETS:
+        if measured in got and against in got:
+            ratio = got[measured] / got[against]
+            verdict = "ok" if ratio <= limit else "MISSED"
+            print(
+                f"  {what:<34} {seconds(got[measured]):>9} / {seconds(got[against]):>9}"
+                f" = {ratio:6.2f}  <= {limit:<4} {verdict}"
+            )
+    sys.stdout.flush()
+
+
+def report_growth(results):
     sizes = sorted(results)
     if len(sizes) >= 2:
         print("\ngrowth exponents of archived (time ~ N^k; target k <= 1.05):")
@@ -328,8 +332,8 @@ def main():
             results[n] = measure(root, n, repeats)
         finally:
             shutil.rmtree(root, ignore_errors=True)
-        print(f"measured N = {n:,}", file=sys.stderr)
-    report(results)
+        report_size(n, results[n])
+    report_growth(results)
 
 
 if __name__ == "__main__":
