@@ -172,6 +172,10 @@ def where(func: Any, **criteria: Any) -> list[Any]:
         calls = func.calls()
         if criteria:
             calls = [c for c in calls if _matches(c.parameters, criteria)]
+        else:  # no copy of each call's parameters, but a damaged record is still refused
+            for c in calls:
+                if type(c.info.get("parameters", {})) is not dict:
+                    call_parameters(c.name, c.info)
         return sorted(calls, key=_call_order)
 
 
