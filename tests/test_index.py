@@ -207,6 +207,43 @@ def test_a_damaged_or_tampered_index_file_is_ignored(tmp_path, damage):
     assert infos(folder) == truth(folder)
 
 
+def test_an_index_file_bigger_than_its_rows_can_be_is_not_read(tmp_path):
+    # a sparse file of gigabytes takes no room on disk, yet ls read it whole into memory
+    # (4 GB and 20 s for a 2 GB file of 4 kB); a file of rows for this store's entries,
+    # signed, with another info for x_0, shows whether the file was read
+    folder = store_with(tmp_path, n=3)
+    index.rows(folder)
+    path = os.path.join(folder, index.INDEX_FILE)
+    with open(path) as f:
+        text = f.read()
+
+    def lie(cols):
+        info = ['{"i":666}', *cols["info"][1:]]
+        return {**cols, "info": info, "seen": [2**62] * len(cols["seen"])}
+
+    forged = _resigned(text, lie)
+    with open(path, "w") as f:
+        f.write(forged)
+    index.forget()
+    assert infos(folder)["x_0"] == {"i": 666}  # a file of this size is read (and trusted)
+    padding = " " * (3 * 4 * index._ROW_CHARS + 8192)  # JSON whitespace: still a valid file
+    with open(path, "w") as f:
+        f.write(_resigned_padded(forged, padding))
+    index.forget()
+    assert infos(folder) == truth(folder)
+
+
+def _resigned_padded(text, padding):
+    """The index file ``text`` with ``padding`` after its rows, signed again."""
+    import xxhash
+
+    head, _, body = text.partition("\n")
+    body += padding
+    meta = json.loads(head)
+    meta["check"] = xxhash.xxh3_64_hexdigest(body.encode())
+    return json.dumps(meta) + "\n" + body
+
+
 def test_a_row_whose_info_does_not_decode_falls_back_to_the_entry(tmp_path):
     folder = store_with(tmp_path)
     index.rows(folder)

@@ -80,6 +80,7 @@ _INFO_CHARS = 64 * 1024  # longer info records are read from their entry
 _VALUE_SOURCE_CHARS = 2048  # values of longer source are not kept
 _VALUE_CHARS = 4096
 _ROW_CHARS = 2 * _INFO_CHARS + _VALUE_CHARS + 4096  # the most a row of the file may hold
+_ROW_BYTES = 4 * _ROW_CHARS  # in UTF-8
 _HEX16 = re.compile(r"[0-9a-f]{16}")
 _MAX_FILE_BYTES = 2**31  # a bigger index file is not read (a store of ~30 million entries)
 # the index file's columns, one list each, a row per entry
@@ -255,7 +256,7 @@ class _State:
         # another process may have read these entries already (a single lookup reads
         # its entry rather than a whole index file)
         if todo and (full or len(todo) > 64) and self._file_changed():
-            self._load()
+            self._load(len(listing) if full else len(todo))
             todo = self._known(todo, current)
         for name, _ in todo:
             row = self._fresh(name, now)
@@ -321,9 +322,10 @@ class _State:
             return False
         return (st.st_ino, st.st_size, st.st_mtime_ns) != self.loaded
 
-    def _load(self) -> None:
-        """Take the rows of the index file that this process does not know yet."""
-        loaded = _read_file(self._path())
+    def _load(self, wanted: int) -> None:
+        """Take the rows of the index file that this process does not know yet (read
+        only if it is no bigger than ``wanted`` rows can be: a file of more is ignored)."""
+        loaded = _read_file(self._path(), wanted * _ROW_BYTES + 4096)
         if loaded is None:
             return
         signature, found = loaded
@@ -479,8 +481,13 @@ def _parse(
     return Row(signature, now, digest, files, info_text, value_text)
 
 
-def _read_file(path: str) -> tuple[tuple[int, int, int], dict[str, Row]] | None:
-    """The rows of the index file at ``path``, or None if it is missing or in any doubt."""
+def _read_file(path: str, max_bytes: int) -> tuple[tuple[int, int, int], dict[str, Row]] | None:
+    """The rows of the index file at ``path``, or None if it is missing, bigger than
+    ``max_bytes`` or in any doubt.
+
+    The bound is what the rows wanted can take: a sparse file of gigabytes takes no
+    room on disk, yet was read whole into memory (and parsed) before any check.
+    """
     try:
         # through the store's gate: never a link followed, never a FIFO opened
         fd = open_regular(os.path.dirname(path), os.path.basename(path), "index")
@@ -488,7 +495,7 @@ def _read_file(path: str) -> tuple[tuple[int, int, int], dict[str, Row]] | None:
         return None
     try:
         st = os.fstat(fd)
-        if st.st_size > _MAX_FILE_BYTES:
+        if st.st_size > min(max_bytes, _MAX_FILE_BYTES):
             return None
         with open(fd, "rb", closefd=False) as f:
             head = f.readline(256)
