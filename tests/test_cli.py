@@ -1,7 +1,6 @@
 """The command line: every command's output, exit codes and --help."""
 
 import csv
-import importlib.util
 import io
 import json
 import os
@@ -17,8 +16,6 @@ from archived.__main__ import main
 from archived.cache.sweeps import sweep
 from archived.errors import PickleWarning
 from archived.store.dataset import DataSet
-
-HAS_VERIFY = importlib.util.find_spec("archived.store.integrity") is not None
 
 # every shape format_duration prints (a measured duration varies from run to run:
 # "20 us", "0.4 ms", "850 ms", "12.3 s", "4 min 05 s", "2 h 03 min")
@@ -141,8 +138,6 @@ def test_ls_lists_a_damaged_entry_instead_of_failing(store, capsys):
 @pytest.mark.parametrize("command", ["ls", "show", "verify", "repair", "prune", "export"])
 def test_a_path_that_is_no_store_exits_1_with_a_message(tmp_path, capsys, command):
     extra = ["x"] if command == "show" else ["--failed"] if command == "prune" else []
-    if command in ("verify", "repair") and not HAS_VERIFY:
-        pytest.skip("archived.store.integrity is not in this tree yet")
     code, out, err = run(capsys, command, str(tmp_path / "nowhere"), *extra)
     assert code == 1 and out == ""
     assert err.startswith("archived: error: no DataSet at ") and "nowhere" in err
@@ -332,7 +327,6 @@ def test_export_to_a_missing_directory_exits_1(store, tmp_path, capsys):
 # ---- verify / repair --------------------------------------------------------------------
 
 
-@pytest.mark.skipif(not HAS_VERIFY, reason="archived.store.integrity is not in this tree yet")
 def test_verify_of_a_sound_store_exits_0_and_of_a_damaged_one_1(store, capsys):
     code, out, _ = run(capsys, "verify", store)
     assert code == 0 and out
@@ -345,7 +339,6 @@ def test_verify_of_a_sound_store_exits_0_and_of_a_damaged_one_1(store, capsys):
     assert code == 1 and "entry x_0" in out  # entries are never deleted by repair
 
 
-@pytest.mark.skipif(not HAS_VERIFY, reason="archived.store.integrity is not in this tree yet")
 def test_repair_removes_an_orphaned_data_file_and_exits_0(store, capsys):
     orphan = os.path.join(store, "x_0.0a1b2c-1-0a1b2c3d.h5")
     open(orphan, "wb").close()
