@@ -12,6 +12,7 @@ import time
 import pytest
 
 from archived.errors import LockTimeout
+from archived.store import lease as lease_module
 from archived.store.locking import StoreLock
 
 KINDS = [pytest.param(False, id="fcntl"), pytest.param(True, id="soft")]
@@ -257,3 +258,34 @@ def test_processes_with_removing_locks_never_overlap_and_leave_no_lock_file(tmp_
     for enter, leave in zip(lines[::2], lines[1::2], strict=True):  # never interleaved
         assert enter.split()[0] == "in" and leave == "out " + enter.split()[1]
     assert not os.path.exists(str(counter) + ".lock")
+
+
+def _plant_lease(lock_path, seconds):
+    """A lease file of a holder on another machine, as a crafted store could hold one."""
+    folder = lock_path + ".lease"
+    os.mkdir(folder)
+    name = f"0a1b2c3d4e5f-42-0123abcd.{round(seconds * 1000)}.0"
+    assert lease_module.holder_of(name)[0] != lease_module.HERE
+    open(os.path.join(folder, name), "w").close()
+
+
+def test_a_planted_lease_of_centuries_holds_the_lock_no_longer_than_the_longest_lease(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(lease_module, "MAX_LEASE", 1.0)  # an hour, shortened for the test
+    path = str(tmp_path / ".lock")
+    _plant_lease(path, 1e12)  # ~31,000 years, named for a machine that is not this one
+    started = time.monotonic()
+    with StoreLock(path, timeout=600, soft=True, lease=0.5) as lock:  # a hang guard only
+        assert lock.is_locked
+    assert time.monotonic() - started >= 1.0  # honoured up to the longest lease
+
+
+@pytest.mark.parametrize("lease", [3600.001, 1e9])
+def test_a_lease_longer_than_the_longest_is_refused_naming_the_limit(tmp_path, lease, monkeypatch):
+    with pytest.raises(ValueError, match="at most 3600"):
+        StoreLock(str(tmp_path / ".lock"), timeout=1, soft=True, lease=lease).acquire()
+    assert os.listdir(tmp_path) == []  # nothing taken, nothing left
+    monkeypatch.setenv("ARCHIVED_LOCK_LEASE", str(lease))
+    with pytest.raises(ValueError, match="ARCHIVED_LOCK_LEASE .*at most 3600"):
+        lease_module.default_lease()

@@ -20,8 +20,12 @@ compared between machines.
 The lease (seconds) is the holder's promise, written in its file name; waiters honour
 the holder's.  It is the longest a lock of a dead remote holder blocks the others:
 ``StoreLock(lease=...)``, else the environment variable ``ARCHIVED_LOCK_LEASE``, else
-:data:`DEFAULT_LEASE`.  A holder stopped longer than its lease (``SIGSTOP``, a suspended
-machine) loses the lock, and is told with a ``RuntimeWarning`` when it releases it.
+:data:`DEFAULT_LEASE`.  No lease may be longer than :data:`MAX_LEASE`, and a waiter honours
+no more than that whatever a file name says: a lease file planted in a store (naming
+another machine and a lease of centuries) holds the lock for an hour at most, while a live
+holder, renewing every quarter of a lease within the limit, is still never broken.
+A holder stopped longer than its lease (``SIGSTOP``, a suspended machine) loses the
+lock, and is told with a ``RuntimeWarning`` when it releases it.
 
 >>> import os, tempfile
 >>> path = os.path.join(tempfile.mkdtemp(), ".lock.lease")
@@ -49,9 +53,10 @@ from typing import Any
 from ..errors import LockTimeout
 from .writers import HOST, TOKEN, new_token
 
-__all__ = ["DEFAULT_LEASE", "SoftLease", "default_lease", "holder_of", "HERE"]
+__all__ = ["DEFAULT_LEASE", "MAX_LEASE", "SoftLease", "default_lease", "holder_of", "HERE"]
 
 DEFAULT_LEASE = 60.0
+MAX_LEASE = 3600.0  # the longest lease taken, and the longest a waiter honours
 _FIRST_POLL = 0.0002
 _LAST_POLL = 0.05
 _HELD = (errno.EEXIST, errno.ENOTEMPTY)
@@ -76,8 +81,11 @@ def default_lease() -> float:
         lease = float(text)
     except ValueError:
         lease = 0.0
-    if not lease > 0:
-        raise ValueError(f"ARCHIVED_LOCK_LEASE must be a positive number of seconds, not {text!r}")
+    if not 0 < lease <= MAX_LEASE:
+        raise ValueError(
+            f"ARCHIVED_LOCK_LEASE must be a number of seconds above 0 and at most "
+            f"{MAX_LEASE:g}, not {text!r}"
+        )
     return lease
 
 
@@ -98,8 +106,11 @@ class SoftLease:
     a thread of this process while held (see the module docs)."""
 
     def __init__(self, path: str, lease: float) -> None:
-        if not lease > 0:
-            raise ValueError(f"a lock's lease must be a positive number of seconds, not {lease!r}")
+        if not 0 < lease <= MAX_LEASE:
+            raise ValueError(
+                f"a lock's lease must be a number of seconds above 0 and at most "
+                f"{MAX_LEASE:g}, not {lease!r}"
+            )
         self.path = path
         self.lease = float(lease)
         self.lost = False
@@ -199,7 +210,8 @@ class SoftLease:
             if holder is not None and holder[0] == HERE and not _process_exists(holder[1]):
                 over = True  # its process is gone, here: no need to wait for the lease
             else:
-                lease = holder[2] if holder is not None else self.lease
+                # the holder's promise, but never more than any holder may promise
+                lease = min(holder[2], MAX_LEASE) if holder is not None else self.lease
                 over = now - seen.setdefault(name, now) >= lease
             if over:
                 try:
