@@ -41,7 +41,6 @@ import struct
 import types
 from typing import Any
 
-from ..errors import UnsafeArchiveError
 from .allowlist import Policy, describe
 from .budget import Budget
 from .grammar import (
@@ -52,6 +51,7 @@ from .grammar import (
     LiteralSet,
     LiteralTuple,
     LongText,
+    each_statement,
     is_cleanup,
     refuse,
 )
@@ -116,13 +116,7 @@ class Evaluator:
 
     def module(self, tree: ast.Module) -> None:
         """Evaluate every statement of the checked ``tree`` in order."""
-        for stmt in tree.body:
-            try:
-                self.statement(stmt)
-            except UnsafeArchiveError as err:
-                if err.line is None:
-                    raise err.at_line(stmt.lineno) from None
-                raise
+        each_statement(tree, self.statement)
         budget = self.budget
         for name, (_, elements, nbytes, _, used) in self.scope.items():
             if used and (elements or nbytes):  # a result that is also part of another

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import ast
 import functools
+from collections.abc import Callable
 from typing import Any
 
 from ..errors import UnsafeArchiveError
@@ -41,6 +42,7 @@ __all__ = [
     "Checker",
     "MAX_NESTING",
     "construct",
+    "each_statement",
     "refuse",
     "LiteralList",
     "LiteralTuple",
@@ -127,6 +129,28 @@ def construct(node: ast.AST) -> str:
     'while loop'
     """
     return _CONSTRUCTS.get(type(node), f"{type(node).__name__} node")
+
+
+def each_statement(tree: ast.Module, visit: Callable[[ast.stmt], None]) -> None:
+    """``visit`` each statement of ``tree`` in order; a refusal that names no line is
+    raised again naming the statement's (the checker and the evaluator both read so).
+
+    >>> def visit(stmt):
+    ...     if isinstance(stmt.value, ast.Name):
+    ...         raise UnsafeArchiveError(None, "name 'y'")
+    >>> try:
+    ...     each_statement(ast.parse("x = 1\\nz = y"), visit)
+    ... except UnsafeArchiveError as err:
+    ...     print(err)
+    unsafe archive: line 2: name 'y' is not allowed in a safe load
+    """
+    for stmt in tree.body:
+        try:
+            visit(stmt)
+        except UnsafeArchiveError as err:
+            if err.line is None:
+                raise err.at_line(stmt.lineno) from None
+            raise
 
 
 def refuse(node: ast.AST | None, construct: str) -> UnsafeArchiveError:
@@ -221,13 +245,7 @@ class Checker:
 
     def module(self, tree: ast.Module) -> None:
         """Check every statement of ``tree`` (and leave it in the evaluator's shapes)."""
-        for stmt in tree.body:
-            try:
-                self.statement(stmt)
-            except UnsafeArchiveError as err:
-                if err.line is None:
-                    raise err.at_line(stmt.lineno) from None
-                raise
+        each_statement(tree, self.statement)
 
     def statement(self, stmt: ast.stmt) -> None:
         if isinstance(stmt, ast.Assign):
