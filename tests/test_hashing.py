@@ -12,7 +12,7 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 
-from archived.cache.hashing import hash_call, hash_value, variant_keys
+from archived.cache.hashing import content_key, hash_call, hash_value, variant_keys
 from archived.cache.recorded import readable
 from archived.errors import UnkeyableArgumentError
 
@@ -346,3 +346,15 @@ def test_pandas_categories_are_part_of_the_key():
     a = pd.Series(["x", "y"], dtype=pd.CategoricalDtype(["x", "y"]))
     b = pd.Series(["x", "y"], dtype=pd.CategoricalDtype(["x", "y", "z"]))
     assert hash_value(a) != hash_value(b)
+
+
+def test_arrays_made_while_keying_are_not_remembered_by_id_so_a_later_one_cannot_take_theirs():
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"a": [1.0, 2.0], "b": [3.0, 4.0]})
+    remembered: dict[int, str] = {}
+    hash_call("m.f", "v", {"x": frame, "y": frame}, array_keys=remembered)
+    # the columns' to_numpy() arrays died after use: none of their ids may be trusted later
+    assert remembered == {}
+    plain = np.arange(3.0)
+    hash_call("m.f", "v", {"x": plain}, array_keys=remembered)
+    assert remembered == {id(plain): content_key(plain)}

@@ -256,6 +256,10 @@ class _Encoder:
         # objects being encoded -> their depth: an object met inside itself is keyed as a
         # reference back to that depth (objects may refer to each other; data may not)
         self.objects: dict[int, int] = {}
+        # > 0 while encoding values made for the key (a pandas column's to_numpy(), an
+        # object's state, archive_1's arguments): such arrays die after use, and a later
+        # temporary may get their id, so they are never remembered in array_keys
+        self.derived = 0
 
     def feed(self, hasher: Any, value: Any, path: str) -> None:
         kind = type(value)
@@ -334,14 +338,19 @@ class _Encoder:
             hasher.update(b"/")
             for part in (value.start, value.stop, value.step):
                 self.feed(hasher, part, f"{path} slice bound")
-        elif hasattr(kind, KEY_METHOD) or isinstance(value, type):
-            feed_object(self, hasher, value, path)
-        elif callable(getattr(value, "archive_1", None)):
-            self._archivable(hasher, value, path)
-        elif _pandas_kind(value) is not None:
-            self._pandas(hasher, value, path)
         else:
-            feed_object(self, hasher, value, path)
+            self.derived += 1
+            try:
+                if hasattr(kind, KEY_METHOD) or isinstance(value, type):
+                    feed_object(self, hasher, value, path)
+                elif callable(getattr(value, "archive_1", None)):
+                    self._archivable(hasher, value, path)
+                elif _pandas_kind(value) is not None:
+                    self._pandas(hasher, value, path)
+                else:
+                    feed_object(self, hasher, value, path)
+            finally:
+                self.derived -= 1
 
     def _pandas(self, hasher: Any, value: Any, path: str) -> None:
         """A pandas Index, Series or DataFrame: its class, labels, dtypes and values."""
@@ -386,10 +395,12 @@ class _Encoder:
                 self.active.discard(id(value))
             return
         # an array met again in one call (or in the variants of a call) is hashed once
-        content = (self.array_keys or {}).get(id(value)) or content_key(value)
+        # (only arrays the arguments hold: they live as long as array_keys does)
+        kept = self.array_keys if self.derived == 0 else None
+        content = (kept or {}).get(id(value)) or content_key(value)
         hasher.update(bytes.fromhex(content))
-        if self.array_keys is not None:
-            self.array_keys[id(value)] = content
+        if kept is not None:
+            kept[id(value)] = content
 
     def _archivable(self, hasher: Any, value: Any, path: str) -> None:
         try:
