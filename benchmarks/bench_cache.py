@@ -1,20 +1,30 @@
 """@archived against joblib.Memory and diskcache in the same run: hits, misses, sweeps.
 
-Run: ``python benchmarks/bench_cache.py [--sweep-tasks 200] [--task-seconds 0.1]
-[--small-tasks 2000]``
+Run: ``python benchmarks/bench_cache.py [--hit-entries 1000] [--hit-rounds 31]
+[--sweep-tasks 200] [--task-seconds 0.1] [--small-tasks 2000]``
 
-1. Per-call overhead (time of a cached call minus the bare function's) for a function of
-   two scalars, of a 1 MB array and of a 100 MB array, on a hit (best of 5 rounds) and on
-   a miss (mean over fresh keys); diskcache's ``memoize`` beside them (not for the 100 MB
-   array: it pickles its arguments into the key).
-2. A repeated hit of a result that is a list of 10,000 small dicts (the first hit of a
-   process and the best of the next ones), and ``pickle.loads`` of the same list.
-3. A sweep of ``--sweep-tasks`` tasks on 2 loky workers, each returning a 100 KB array
+Every comparison of hits is made in one run, the peers taking turns: each round times a
+batch of every peer in an order that rotates from round to round, and the figure is the
+median over rounds (the machine is shared and noisy; timing one peer's repeats after
+the other's let a slow spell land on one peer only).
+
+1. Scalar hits of ``scalar_task(x, 2.5)``, stores of ``--hit-entries`` calls each: one
+   key again and again, keys spread over the store, the first hit of a peer made anew
+   (as in a new process), and a key stored just before.  Hits of settled entries are
+   timed once the entries are older than the index's RACY_SECONDS: a younger entry is
+   checked by content on every hit (see ``settle``), which the last case shows.
+2. Per-call overhead (time of a cached call minus the bare function's, interleaved) for
+   a function of two scalars, of a 1 MB array and of a 100 MB array, on a hit and on a
+   miss (medians over fresh keys); diskcache's ``memoize`` beside them (not for the
+   100 MB array: it pickles its arguments into the key).
+3. A hit of a result that is a list of 10,000 small dicts (the first hit of a process
+   and repeated hits), and ``pickle.loads`` of the same list.
+4. A sweep of ``--sweep-tasks`` tasks on 2 loky workers, each returning a 100 KB array
    after ``--task-seconds`` of work, uncached, under @archived and under joblib.Memory;
    then every stored entry is counted and checked.  A last, diagnostic run repeats the
    @archived sweep with ``os.fsync`` disabled in the workers, to show what the durable
    commits cost.
-4. ``--small-tasks`` tasks of 1 ms each (a small dict result) on 2 loky workers:
+5. ``--small-tasks`` tasks of 1 ms each (a small dict result) on 2 loky workers:
    ``archived.sweep`` (durable, and ``durable=False``) against ``Parallel`` over a
    joblib.Memory function, cold (nothing stored) and again (everything stored).
 
@@ -29,6 +39,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import tempfile
 import time
 import warnings
@@ -71,47 +82,184 @@ def sweep_task(i, seconds):
     return out
 
 
-def per_call(func, args_list, repeat=5):
-    """Seconds per call, the best of ``repeat`` rounds (other processes share the cores)."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        for args in args_list:
-            func(*args)
-        best = min(best, (time.perf_counter() - start) / len(args_list))
-    return best
+def interleaved(measures, rounds):
+    """Seconds per call of each measure, by label: the median over ``rounds`` rounds.
+
+    ``measures`` maps a label to a function returning seconds per call of one batch.
+    Each round runs every measure once, in an order that rotates from round to round,
+    so a slow spell of the shared machine hits every peer alike instead of all the
+    repeats of one peer (timing the peers one after the other made the scalar hit
+    swing from 0.33x to 3.5x diskcache's between runs).
+    """
+    labels = list(measures)
+    times = {label: [] for label in labels}
+    for r in range(rounds):
+        shift = r % len(labels)
+        for label in labels[shift:] + labels[:shift]:
+            times[label].append(measures[label]())
+    return {label: statistics.median(found) for label, found in times.items()}
 
 
-def overheads(name, func, make_args, hits, misses, root, with_diskcache=True):
-    """Hit and miss overhead (seconds per call) of @archived, joblib.Memory, diskcache."""
+def timed(func, args_list):
+    """Seconds per call of ``func`` over ``args_list`` (one batch)."""
+    start = time.perf_counter()
+    for args in args_list:
+        func(*args)
+    return (time.perf_counter() - start) / len(args_list)
+
+
+def settle(since):
+    """Wait until entries written before ``since`` (a time.time()) are settled: the
+    store's index trusts an entry file's signature (one stat per hit) only once it
+    changed RACY_SECONDS before it was read; a younger one is checked by content
+    (read and digested on every hit, as an entry rewritten within one tick of the
+    filesystem's clock would keep its signature)."""
+    from archived.store.index import RACY_SECONDS
+
+    time.sleep(max(0.0, since + RACY_SECONDS + 0.1 - time.time()))
+
+
+def scalar_peers(root, tag):
+    """``scalar_task`` cached by archived, joblib.Memory and (if installed) diskcache."""
     from joblib import Memory
 
     from archived import archived
 
-    bare = per_call(func, [make_args(0)] * hits)
-    ours = archived(os.path.join(root, f"ours_{name}"), version="1")(func)
-    theirs = Memory(os.path.join(root, f"joblib_{name}"), verbose=0).cache(func)
-    peers = [("archived", ours), ("joblib", theirs)]
-    if with_diskcache and diskcache is not None:
-        cache = diskcache.Cache(os.path.join(root, f"diskcache_{name}"))
-        peers.append(("diskcache", cache.memoize(name=name)(func)))
+    peers = {
+        "archived": archived(os.path.join(root, f"ours_{tag}"), version="1")(scalar_task),
+        "joblib": Memory(os.path.join(root, f"joblib_{tag}"), verbose=0).cache(scalar_task),
+    }
+    if diskcache is not None:
+        cache = diskcache.Cache(os.path.join(root, f"diskcache_{tag}"))
+        peers["diskcache"] = cache.memoize(name=tag)(scalar_task)
+    return peers
+
+
+def scalar_hits(root, entries, rounds, batch):
+    """Seconds per scalar hit of each peer, by (case, peer), all from one run: stores of
+    ``entries`` calls each, every case timed in ``rounds`` interleaved rounds of
+    ``batch`` hits (medians).
+
+    Cases: ``same`` (one key again and again), ``different`` (``batch`` keys spread over
+    the store), ``fresh`` (a peer made anew, as in a new process: archived's index and
+    compiled code forgotten, a new joblib.Memory, a new diskcache.Cache; one hit) and
+    ``young`` (a key stored just before, so younger than RACY_SECONDS).
+    """
+    from archived import archived
+
+    peers = scalar_peers(root, "scalars")
+    for cached in peers.values():
+        for i in range(entries):
+            cached(i, 2.5)
+    settle(time.time())
+    one = [(entries // 2, 2.5)] * batch
+    spread = [(i * entries // batch, 2.5) for i in range(batch)]
+    cases = {
+        "same": {label: _batch(cached, one) for label, cached in peers.items()},
+        "different": {label: _batch(cached, spread) for label, cached in peers.items()},
+    }
+    fresh = {}
+    for label in peers:
+        fresh[label] = _fresh_hit(label, root, entries, archived)
+    cases["fresh"] = fresh
+    young = {}
+    for label, cached in peers.items():
+        young[label] = _young_hits(cached, entries, batch)
+    cases["young"] = young
     row = {}
-    for label, cached in peers:
-        offset = {"archived": 1000, "joblib": 2000, "diskcache": 3000}[label]
-        row[label, "miss"] = _timed_misses(cached, make_args, offset, misses) - bare
-        cached(*make_args(0))
-        row[label, "hit"] = per_call(cached, [make_args(0)] * hits) - bare
+    for case, measures in cases.items():
+        for label, seconds in interleaved(measures, rounds).items():
+            row[case, label] = seconds
     return row
 
 
-def _timed_misses(cached, make_args, offset, misses):
-    total = 0.0
-    for i in range(misses):
-        args = make_args(offset + i)  # not timed: making a fresh argument
-        start = time.perf_counter()
-        cached(*args)
-        total += time.perf_counter() - start
-    return total / misses
+def _batch(cached, args_list):
+    return lambda: timed(cached, args_list)
+
+
+def _fresh_hit(label, root, entries, archived):
+    """One hit of a peer made anew (untimed): what a new process's first hit costs,
+    imports aside.  Every round hits another stored key."""
+    from joblib import Memory
+
+    keys = iter(range(entries * 1000))
+
+    def measure():
+        key = next(keys) % entries
+        if label == "archived":
+            _forget()
+            cached = archived(os.path.join(root, "ours_scalars"), version="1")(scalar_task)
+            _ = cached.store.dataset  # opened, as diskcache.Cache() connects at once
+        elif label == "joblib":
+            cached = Memory(os.path.join(root, "joblib_scalars"), verbose=0).cache(scalar_task)
+        else:
+            cache = diskcache.Cache(os.path.join(root, "diskcache_scalars"))
+            cached = cache.memoize(name="scalars")(scalar_task)
+        seconds = timed(cached, [(key, 2.5)])
+        if label == "diskcache":
+            cache.close()
+        return seconds
+
+    return measure
+
+
+def _young_hits(cached, entries, batch):
+    """``batch`` hits of a key stored just before (each round stores a new one)."""
+    keys = iter(range(entries, entries * 1000))
+
+    def measure():
+        args = (next(keys), 2.5)
+        cached(*args)  # the miss, not timed
+        return timed(cached, [args] * batch)
+
+    return measure
+
+
+def overheads(cases, root, rounds):
+    """Hit and miss overhead (seconds per call over the bare function's) of @archived,
+    joblib.Memory and diskcache, by (argument, peer, "hit" or "miss").
+
+    ``cases`` are ``(name, func, make_args, hits, misses, with_diskcache)``.  Misses:
+    each peer its own fresh keys, the peers taking turns key by key (medians).  Hits:
+    ``hits`` calls of one stored key per round, the bare function among the peers, in
+    ``rounds`` interleaved rounds (medians), once the stored entries are settled.
+    """
+    from joblib import Memory
+
+    from archived import archived
+
+    row = {}
+    peers_of = {}
+    for name, func, make_args, _, misses, with_diskcache in cases:
+        tag = "a" + name.split()[0]  # a store's name is an identifier
+        peers = {
+            "archived": archived(os.path.join(root, f"ours_{tag}"), version="1")(func),
+            "joblib": Memory(os.path.join(root, f"joblib_{tag}"), verbose=0).cache(func),
+        }
+        if with_diskcache and diskcache is not None:
+            cache = diskcache.Cache(os.path.join(root, f"diskcache_{tag}"))
+            peers["diskcache"] = cache.memoize(name=tag)(func)
+        peers_of[name] = peers
+        labels = list(peers)
+        missed = {label: [] for label in labels}
+        for i in range(misses):
+            shift = i % len(labels)
+            for label in labels[shift:] + labels[:shift]:
+                args = make_args(1000 * (labels.index(label) + 1) + i)  # not timed
+                missed[label].append(timed(peers[label], [args]))
+        bare = statistics.median(timed(func, [make_args(i)]) for i in range(misses))
+        for label in labels:
+            row[name, label, "miss"] = statistics.median(missed[label]) - bare
+            peers[label](*make_args(0))
+    settle(time.time())
+    for name, func, make_args, hits, _, _ in cases:
+        args_list = [make_args(0)] * hits
+        measures = {"bare": _batch(func, args_list)}
+        measures.update({label: _batch(c, args_list) for label, c in peers_of[name].items()})
+        found = interleaved(measures, rounds)
+        for label in peers_of[name]:
+            row[name, label, "hit"] = found[label] - found["bare"]
+    return row
 
 
 def array_maker(nbytes):
@@ -155,39 +303,50 @@ def sweep(tasks, seconds, root):
     return times, stored
 
 
-def big_hit(root, n=10_000, repeat=5):
-    """First and repeated hit (seconds) of a list of ``n`` small dicts, and pickle.loads."""
+def big_hit(root, n, rounds):
+    """First and repeated hit (seconds) of a list of ``n`` small dicts, and pickle.loads,
+    by (peer, "first" or "again"): medians of ``rounds`` interleaved rounds, the stored
+    entries settled.  "first" is a hit after archived forgot what this process keeps
+    (index, compiled code), as in a new process; the peers keep nothing in memory."""
     import pickle
 
     from joblib import Memory
 
     from archived import archived
 
-    row = {}
     value = many_dicts(n)
     payload = pickle.dumps(value)
-    row["pickle", "again"] = per_call(pickle.loads, [(payload,)] * 3, repeat)
-    peers = [
-        ("archived", archived(os.path.join(root, "ours_big"), version="1")(many_dicts)),
-        ("joblib", Memory(os.path.join(root, "joblib_big"), verbose=0).cache(many_dicts)),
-    ]
+    peers = {
+        "archived": archived(os.path.join(root, "ours_big"), version="1")(many_dicts),
+        "joblib": Memory(os.path.join(root, "joblib_big"), verbose=0).cache(many_dicts),
+    }
     if diskcache is not None:
         cache = diskcache.Cache(os.path.join(root, "diskcache_big"))
-        peers.append(("diskcache", cache.memoize(name="big")(many_dicts)))
-    for label, cached in peers:
-        assert cached(n) == value
-        _forget()  # what a new process knows
-        start = time.perf_counter()
-        assert cached(n) == value
-        row[label, "first"] = time.perf_counter() - start
-        row[label, "again"] = per_call(cached, [(n,)] * 3, repeat)
+        peers["diskcache"] = cache.memoize(name="big")(many_dicts)
+    for cached in peers.values():
+        assert cached(n) == value  # stored
+        assert cached(n) == value  # and read back
+    settle(time.time())
+    again = {"pickle": _batch(pickle.loads, [(payload,)] * 2)}
+    again.update({label: _batch(cached, [(n,)] * 2) for label, cached in peers.items()})
+    first = {label: _first_big(label, cached, n) for label, cached in peers.items()}
+    row = {(label, "again"): s for label, s in interleaved(again, rounds).items()}
+    row.update({(label, "first"): s for label, s in interleaved(first, rounds).items()})
     return row
+
+
+def _first_big(label, cached, n):
+    def measure():
+        if label == "archived":
+            _forget()  # what a new process knows
+        return timed(cached, [(n,)])
+
+    return measure
 
 
 def small_tasks(tasks, root, rounds=1):
     """Seconds of a sweep of ``tasks`` 1 ms tasks, cold and with everything stored: the
     median of ``rounds`` rounds, each running every peer on fresh stores."""
-    import statistics
 
     runs = [_small_round(tasks, os.path.join(root, f"small{r}")) for r in range(rounds)]
     return {key: statistics.median(run[key] for run in runs) for key in runs[0]}
@@ -249,8 +408,19 @@ def _ms(seconds):
     return "" if seconds is None else f"{seconds * 1e3:.3f}"
 
 
+SCALAR_CASES = [
+    ("same", "same key"),
+    ("different", "different keys"),
+    ("fresh", "first hit, new peer object"),
+    ("young", "key stored < 3 s before *"),
+]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--hit-entries", type=int, default=1000, help="calls in each store")
+    parser.add_argument("--hit-rounds", type=int, default=31, help="interleaved rounds of hits")
+    parser.add_argument("--hit-batch", type=int, default=50, help="hits per round")
     parser.add_argument("--sweep-tasks", type=int, default=200)
     parser.add_argument("--task-seconds", type=float, default=0.1)
     parser.add_argument("--small-tasks", type=int, default=2000)
@@ -261,41 +431,64 @@ def main():
     warnings.simplefilter("ignore")
     root = tempfile.mkdtemp(prefix="bench_cache_", dir=options.dir)
     try:
+        rounds, batch = options.hit_rounds, options.hit_batch
+        scalars = scalar_hits(root, options.hit_entries, rounds, batch)
+        print(
+            f"Scalar hits: scalar_task(x, 2.5), stores of {options.hit_entries:,} calls each "
+            f"(us per hit, median of {rounds} interleaved rounds of {batch})"
+        )
+        print(
+            f"{'case':<34}{'archived':>10}{'joblib':>10}{'diskcache':>10}"
+            f"{'/diskcache':>12}{'/joblib':>9}"
+        )
+        for case, what in SCALAR_CASES:
+            ours, theirs = scalars[case, "archived"], scalars[case, "joblib"]
+            disk = scalars.get((case, "diskcache"))
+            print(
+                f"{what:<34}{ours * 1e6:>10.1f}{theirs * 1e6:>10.1f}"
+                f"{'' if disk is None else f'{disk * 1e6:.1f}':>10}"
+                f"{'' if disk is None else f'{ours / disk:.2f}x':>12}{ours / theirs:>8.2f}x"
+            )
+        print(
+            "  * an entry changed less than 3 s before it is read is checked by content on\n"
+            "    every hit (read and digested), not by its stat signature alone: a rewrite\n"
+            "    within one tick of the filesystem's clock could keep the signature"
+        )
         cases = [
-            ("scalars", scalar_task, lambda i: (i, 2.5), 300, 30),
-            ("1 MB array", array_task, array_maker(1_000_000), 100, 20),
-            ("100 MB array", array_task, array_maker(100_000_000), 5, 3),
+            ("scalars", scalar_task, lambda i: (i, 2.5), batch, 30, True),
+            ("1 MB array", array_task, array_maker(1_000_000), 20, 20, True),
+            ("100 MB array", array_task, array_maker(100_000_000), 2, 3, False),
         ]
-        print("Per-call overhead over the bare function (ms; lower is better)")
+        row = overheads(cases, root, max(5, rounds // 3))
+        print()
+        print(
+            "Per-call overhead over the bare function (ms; lower is better; hits: medians of "
+            "interleaved rounds, misses: medians over fresh keys)"
+        )
         print(
             f"{'argument':<14}{'case':<6}{'archived':>10}{'joblib':>10}{'diskcache':>10}"
             f"{'joblib/archived':>17}{'diskcache/archived':>20}"
         )
-        hit_rows = {}
-        for name, func, make, hits, misses in cases:
-            row = hit_rows[name.split()[0]] = overheads(
-                name.split()[0], func, make, hits, misses, root, not name.startswith("100")
-            )
+        for name, *_ in cases:
             for case in ("hit", "miss"):
-                ours, theirs = row["archived", case], row["joblib", case]
-                disk = row.get(("diskcache", case))
+                ours, theirs = row[name, "archived", case], row[name, "joblib", case]
+                disk = row.get((name, "diskcache", case))
                 print(
                     f"{name:<14}{case:<6}{ours * 1e3:>10.3f}{theirs * 1e3:>10.3f}"
                     f"{_ms(disk):>10}{theirs / ours:>16.1f}x"
                     f"{'' if disk is None else f'{disk / ours:.1f}x':>20}"
                 )
-        row = big_hit(root, options.big_items)
+        big = big_hit(root, options.big_items, rounds)
         print()
-        print(f"Hit of a list of {options.big_items:,} small dicts (ms)")
+        print(
+            f"Hit of a list of {options.big_items:,} small dicts (ms, median of {rounds} "
+            "interleaved rounds)"
+        )
         print(f"{'':<10}{'first hit':>10}{'again':>10}")
         for label in ("archived", "joblib", "diskcache"):
-            if (label, "first") in row:
-                print(f"{label:<10}{_ms(row[label, 'first']):>10}{_ms(row[label, 'again']):>10}")
-        print(f"{'pickle':<10}{'':>10}{_ms(row['pickle', 'again']):>10}  (pickle.loads alone)")
-        print(
-            f"again: joblib/archived {row['joblib', 'again'] / row['archived', 'again']:.2f}x"
-            f" (target >= 1)"
-        )
+            if (label, "first") in big:
+                print(f"{label:<10}{_ms(big[label, 'first']):>10}{_ms(big[label, 'again']):>10}")
+        print(f"{'pickle':<10}{'':>10}{_ms(big['pickle', 'again']):>10}  (pickle.loads alone)")
         tasks, seconds = options.sweep_tasks, options.task_seconds
         times, stored = sweep(tasks, seconds, root)
         print()
@@ -332,15 +525,25 @@ def main():
             shown = "" if stored is None else f"{stored:.2f}"
             print(f"{label:<16}{cold:>8.2f}{shown:>8}{ratios[0]:>13}{ratios[1]:>15}")
         print("targets: cold <= 1.3x joblib.Memory, stored <= 1x")
-        scalars, big = hit_rows["scalars"], row
         targets = [
             (
-                "scalar hit / diskcache's",
-                scalars["archived", "hit"],
-                scalars.get(("diskcache", "hit")),
+                "scalar hit, same key / diskcache's",
+                scalars["same", "archived"],
+                scalars.get(("same", "diskcache")),
                 1,
             ),
-            ("10k-dict hit again / joblib's", big["archived", "again"], big["joblib", "again"], 1),
+            (
+                "  different keys / diskcache's",
+                scalars["different", "archived"],
+                scalars.get(("different", "diskcache")),
+                1,
+            ),
+            (
+                f"{options.big_items:,}-dict hit again / joblib's",
+                big["archived", "again"],
+                big["joblib", "again"],
+                1,
+            ),
             (
                 "1 ms tasks cold / joblib.Memory",
                 small["archived", "cold"],

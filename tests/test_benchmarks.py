@@ -28,6 +28,15 @@ SMOKE_RUNS = [
     ),
     ("bench_many.py", ["--sizes", "20,40", "--repeats", "1"], "growth exponents"),
     ("bench_sweep_results.py", ["4", "1"], "x joblib.Memory's time"),
+    (
+        "bench_cache.py",
+        [
+            *("--hit-entries", "20", "--hit-rounds", "3", "--hit-batch", "5"),
+            *("--sweep-tasks", "4", "--task-seconds", "0.001", "--big-items", "100"),
+            *("--small-tasks", "10", "--small-rounds", "1"),
+        ],
+        "Targets of issue 13",
+    ),
 ]
 
 
