@@ -79,6 +79,29 @@ def test_a_value_or_info_sharing_a_mutable_object_keeps_the_sharing(tmp_path):
     assert info["a"] is info["b"]
 
 
+def test_a_hit_of_a_result_holding_nans_is_the_result_the_call_computed(tmp_path):
+    # a set tells nans apart by identity: json decoded every NaN as one object, so a hit
+    # served from the index gave {nan} for the call's set of three nans
+    from archived import archived
+
+    @archived(str(tmp_path / "s"))
+    def nans(n):
+        shared = float("nan")
+        return {float("nan") for _ in range(n)}, [shared] * n, {complex("nan"), complex("nan")}
+
+    computed, hit = nans(3), nans(3)
+    assert [len(part) for part in map(set, hit)] == [len(p) for p in map(set, computed)]
+    assert [len(part) for part in map(set, hit)] == [3, 1, 2]
+
+
+def test_a_nan_met_twice_is_not_kept_and_distinct_nans_decode_distinct():
+    one = float("nan")
+    for shared in ([one, one], (np.float64(one),) * 2, [complex(one, 0)] * 2):
+        assert indexcodec.encode(shared) is None
+    two = indexcodec.decode(indexcodec.encode({float("nan"), float("nan")}))
+    assert len(two) == 2 and len(set(indexcodec.decode("[NaN,NaN]"))) == 2
+
+
 def test_a_lone_surrogate_in_an_info_record_is_indexed_and_read_back(tmp_path):
     # a file name of undecodable bytes, as os.fsdecode gives it: the index file could
     # not be written, and every view of the store (table, ls) raised UnicodeEncodeError

@@ -109,12 +109,15 @@ def decode(text: str) -> Any:
 
 
 # The C scanner of the json module, without the Python layers of json.loads around it
-# (they cost more than the scan for the short texts of an index row).
-_scan_plain = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
+# (they cost more than the scan for the short texts of an index row).  Each NaN is a new
+# float, as each nan of the entry is: json's own is one object for all, so the set of
+# two nans {nan, nan} came back as {nan}
+_scan_plain = json.scanner.make_scanner(json.JSONDecoder(parse_constant=float))  # type: ignore[arg-type]
 
 
 def _make_tagged_scanner() -> Any:
-    return json.scanner.make_scanner(json.JSONDecoder(object_hook=_untag))  # type: ignore[arg-type]
+    decoder = json.JSONDecoder(object_hook=_untag, parse_constant=float)
+    return json.scanner.make_scanner(decoder)  # type: ignore[arg-type]
 
 
 # ---- encoding ---------------------------------------------------------------------------
@@ -129,9 +132,11 @@ def _plain(value: Any, budget: list[int], depth: int, mutable: set[int]) -> Any:
     if budget[0] < 0 or depth > 100:
         raise _Refused
     kind = type(value)
-    if kind in _MUTABLE:
+    if kind in _MUTABLE or kind in _INEXACT and value != value:
         # a mutable object met twice is one object shared (``(x, x)``): JSON would decode
-        # two copies, and a change to one would no longer show in the other
+        # two copies, and a change to one would no longer show in the other.  A nan too
+        # is itself only (a set or dict tells nans apart by identity): decoded, every nan
+        # is a new one, so one met twice is not kept
         if id(value) in mutable:
             raise _Refused
         mutable.add(id(value))
@@ -192,6 +197,7 @@ def _plain(value: Any, budget: list[int], depth: int, mutable: set[int]) -> Any:
 
 
 _MUTABLE = frozenset({list, dict, set, bytearray, np.ndarray})
+_INEXACT = frozenset({float, complex, *(_SCALARS[n] for n in _SCALARS if n[0] in "fc")})
 
 
 def _array(value: np.ndarray, budget: list[int]) -> Any:
