@@ -1547,6 +1547,36 @@ case(
 )
 
 
+def _sparse_entry(ctx: Context) -> None:
+    """Entry ``x``: its text, then 3 GiB of holes (a few kB on disk)."""
+    plant(ctx, "x", "x = 1")
+    with open(ctx.path("x.py"), "r+b") as f:
+        f.truncate(3 * 2**30)
+
+
+_NUL = ("'x'", "NUL")
+case(
+    "entry-file-of-3-GiB-of-holes-then-ls",
+    "work",
+    _sparse_entry,
+    cli("ls"),
+    Cli(words=("good", *_NUL)),
+)
+case(
+    "entry-file-of-3-GiB-of-holes-then-safe-read",
+    "work",
+    _sparse_entry,
+    safe_value(),
+    Refused(_NUL),
+)
+case(
+    "entry-file-of-3-GiB-of-holes-then-verify",
+    "work",
+    _sparse_entry,
+    cli("verify"),
+    Cli(codes=(1,), words=_NUL),
+)
+
 # ---- warming up a child: load what every case loads, so the state checks compare alike ----
 
 

@@ -430,6 +430,9 @@ def read_entry_text(folder: str, name: str) -> str | None:
     return None if read is None else entry_text(name, read[0])
 
 
+_CHUNK = 2**24  # bytes of an entry file read at once
+
+
 def read_entry_bytes(folder: str, name: str) -> tuple[bytes, os.stat_result] | None:
     """The bytes of entry ``name``'s file and the status of the file they were read from
     (taken before reading), or None if there is no such entry.
@@ -461,15 +464,26 @@ def read_entry_bytes(folder: str, name: str) -> tuple[bytes, os.stat_result] | N
         status = os.fstat(fd)
         if not stat.S_ISREG(status.st_mode):
             raise DamagedEntryError(name, "the entry file is not a regular file")
-        chunks = []
-        size = status.st_size + 1  # one more, to see the end of a file that grew meanwhile
+        chunks: list[bytes] = []
+        # one more byte, to see the end of a file that grew meanwhile; a big file is read
+        # a chunk at a time, each checked for NUL (never in the text archived writes, and
+        # what a hole of a sparse file reads as): a file of gigabytes that takes a few kB
+        # on disk is refused after its first hole, not read whole into memory
+        size = min(status.st_size + 1, _CHUNK)
         while True:
             chunk = os.read(fd, size)
             if not chunk:
                 break
+            if b"\0" in chunk:
+                at = sum(map(len, chunks)) + chunk.index(b"\0")
+                raise DamagedEntryError(
+                    name, f"the entry file holds a NUL byte (at byte {at}): it is not text"
+                )
             chunks.append(chunk)
             size = max(size, 65536)
         return b"".join(chunks) if len(chunks) != 1 else chunks[0], status
+    except DamagedEntryError:
+        raise
     except OSError as err:
         raise DamagedEntryError(name, f"unreadable entry file ({err})") from err
     finally:
