@@ -585,3 +585,50 @@ def test_show_of_a_class_not_allowed_names_the_command_lines_allow_option(tmp_pa
     assert code == 1 and "archived show --allow test_cli`" in err
     code, out, _ = run(capsys, "show", "--allow", "test_cli", ds._path, "p")
     assert code == 0 and "Point" in out
+
+
+# ---- text a terminal would act on --------------------------------------------------------
+
+# an escape sequence (window title, clear screen), a C1 CSI and a right-to-left override
+HOSTILE = "\x1b]0;owned\x07\x1b[2J\x9b31m\u202e"
+TERMINAL_ACTS_ON = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+@pytest.fixture
+def hostile_text_store(tmp_path):
+    ds = DataSet("s", "w", path=str(tmp_path))
+    ds._insert(HOSTILE, info={"note" + HOSTILE: HOSTILE, "n": 1})
+    return ds._path
+
+
+@pytest.mark.parametrize(
+    "argv", [["ls"], ["show", "x_0"], ["ls", "--json"], ["show", "--json", "x_0"]]
+)
+def test_escape_sequences_read_from_a_store_reach_no_terminal(hostile_text_store, capsys, argv):
+    # ls printed an info record's keys and show its values as they are: the terminal
+    # showing them set its title, cleared its screen, reversed the text
+    code, out, err = run(capsys, argv[0], hostile_text_store, *argv[1:])
+    assert code == 0 and not TERMINAL_ACTS_ON.search(out + err)
+    if "--json" in argv:  # JSON escapes read back as the very text
+        texts = []
+        json.loads(out, object_pairs_hook=lambda pairs: texts.extend(sum(pairs, ())))
+        assert any(HOSTILE in text for text in texts if isinstance(text, str))
+    else:
+        assert "\\x1b]0;owned\\x07" in out and "\\u202e" in out
+
+
+def test_export_keeps_the_exact_text_for_a_file_and_escapes_it_for_a_terminal(
+    hostile_text_store, capsys, monkeypatch
+):
+    code, out, _ = run(capsys, "export", hostile_text_store)
+    assert code == 0 and list(csv.reader(io.StringIO(out)))[1][2] == HOSTILE
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    code, out, _ = run(capsys, "export", hostile_text_store)
+    assert code == 0 and not TERMINAL_ACTS_ON.search(out) and "\\x1b[2J" in out
+
+
+def test_an_error_naming_text_from_a_store_is_printed_escaped(tmp_path, capsys):
+    ds = DataSet("s", "w", path=str(tmp_path))
+    ds.x = 1
+    code, _, err = run(capsys, "show", ds._path, "no\x1b[2J")
+    assert code == 1 and "\\x1b[2J" in err and not TERMINAL_ACTS_ON.search(err)

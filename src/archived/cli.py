@@ -60,6 +60,7 @@ from ._format import (
     summarize_value,
 )
 from ._version import __version__
+from .cli_escape import EscapingWriter, escaped
 from .errors import ArchiveError, DamagedEntryError
 
 __all__ = ["main", "build_parser", "open_store"]
@@ -87,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        with _printable_stdout():
+        with _printable_stdout(), _escaping_output(args):
             code = int(args.run(args) or 0)
             sys.stdout.flush()  # a reader that went away shows here, not at interpreter exit
         return code
@@ -95,10 +96,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         _drop_stdout()
         return 0
     except UsageError as err:
-        print(f"{_PROG} {args.command}: error: {err}", file=sys.stderr)
+        print(escaped(f"{_PROG} {args.command}: error: {err}"), file=sys.stderr)
         return 2
     except (ArchiveError, OSError) as err:
-        print(f"{_PROG}: error: {err}{_trust_hint(err, args)}", file=sys.stderr)
+        print(escaped(f"{_PROG}: error: {err}{_trust_hint(err, args)}"), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
@@ -120,6 +121,29 @@ def _trust_hint(err: BaseException, args: argparse.Namespace) -> str:
         f"\n(the entry was loaded safely: `{_PROG} {args.command} --trust` executes it "
         "instead, which only a store you trust completely may be)"
     )
+
+
+@contextlib.contextmanager
+def _escaping_output(args: argparse.Namespace) -> Iterator[None]:
+    """Text read from a store may hold escape sequences a terminal acts on: stdout and
+    stderr write them escaped (:mod:`archived.cli_escape`) while the command runs.  CSV
+    that ``export`` writes to a pipe or a file keeps its text exactly."""
+    stdout, stderr = sys.stdout, sys.stderr
+    exact = args.command == "export" and not _is_terminal(stdout)
+    if not exact:
+        sys.stdout = EscapingWriter(stdout)  # type: ignore[assignment]
+    sys.stderr = EscapingWriter(stderr)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = stdout, stderr
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # no stream, or a closed one
+        return False
 
 
 @contextlib.contextmanager

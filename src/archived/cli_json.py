@@ -63,6 +63,8 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+from .cli_escape import json_escaped
+
 __all__ = [
     "json_value",
     "dumps",
@@ -106,7 +108,9 @@ def dumps(document: Any) -> str:
         text.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate read from a store: escapes, as JSON has
         text = json.dumps(document, indent=2, ensure_ascii=True, allow_nan=False)
-    return text
+    # C1 and bidirectional controls read from a store, as JSON escapes (the terminal
+    # showing the document would act on them; JSON escapes only C0 itself)
+    return json_escaped(text)
 
 
 def ls_document(store: str, entries: Iterable[Any]) -> dict[str, Any]:
