@@ -87,6 +87,36 @@ def test_scalar_result_is_column_result_and_clashing_dict_keys_are_prefixed(tmp_
     assert clash.table(frame=False) == [{"x": 3, "result_x": 4}]
 
 
+def test_no_column_of_a_row_overwrites_another(tmp_path):
+    # a parameter named version (or entry, function, result) took the table's own column:
+    # with details every call showed the code version as its parameter, and two calls
+    # looked the same; an info record's key 'entry' renamed the entry
+    @archived(tmp_path / "s")
+    def model(version, entry=0, function="sin", result=7):
+        return {"entry": "R", "started": 5, 1: "one", "1": "uno"}
+
+    model(1), model(2)
+    rows = model.table(frame=False, details=True)
+    assert [r["parameter_version"] for r in rows] == [1, 2]
+    assert {r["version"] for r in rows} == {model.version}
+    assert [r["entry"] for r in rows] == [c.name for c in model.where()]
+    first = rows[0]
+    assert (first["parameter_entry"], first["function"], first["result"]) == (0, "sin", 7)
+    assert (first["result_entry"], first["result_started"]) == ("R", 5)
+    assert (first["1"], first["result_1"]) == ("one", "uno")
+    assert [r["version"] for r in model.table(frame=False)] == [1, 2]
+
+    ds = DataSet("s", "w", path=str(tmp_path))
+    ds.plain = 3.0
+    ds["plain"] = {"entry": "fake", "result": "r"}
+    rows = {r["entry"]: r for r in dataset_table(ds, details=True, frame=False)}
+    assert set(rows) == {"plain", *(c.name for c in model.where())}
+    assert (rows["plain"]["info_entry"], rows["plain"]["result"]) == ("fake", "r")
+    assert rows["plain"]["result_result"] == 3.0
+    call = rows[model.where()[0].name]
+    assert call["function"] == model.identity and call["parameter_function"] == "sin"
+
+
 def test_tuple_results_give_numbered_columns_with_their_scalar_items(tmp_path):
     @archived(tmp_path / "t")
     def pair(x):

@@ -132,12 +132,12 @@ def _dataset_rows(
         if isinstance(info, dict) and "function" in info:
             if info.get("status", "ok") != "ok" or "parameters" not in info:
                 continue  # a failure or sweep record: not a result
-            row = _call_row(name, info, load, details)
-            row = {"entry": name, "function": info["function"], **row}
+            row = _call_row(name, info, load, details, entry=name, function=info["function"])
             parameters.update(dict.fromkeys(call_parameters(name, info)))
         else:
-            fields = info if _is_record(info) else {"info": info}
-            row = {"entry": name, "function": None, **fields, **_results(load(), fields)}
+            row = {"entry": name, "function": None}
+            _add(row, info.items() if _is_record(info) else [("info", info)], "info_")
+            _add(row, _results(load(), row).items(), "result_")
         rows.append(row)
     return to_table(with_types(rows, parameters), frame=frame)
 
@@ -293,27 +293,57 @@ def result_columns(value: Any, parameters: Iterable[str] = ()) -> dict[str, Any]
 
 
 def _call_row(
-    name: str, info: dict[str, Any], load: Callable[[], Any], details: bool
+    name: str,
+    info: dict[str, Any],
+    load: Callable[[], Any],
+    details: bool,
+    **first: Any,
 ) -> dict[str, Any]:
+    """A stored call's row: its parameters, then its results, the ``first`` columns
+    before and the details after.  A column of the table's own (``entry``, ``function``,
+    ``version``, ...) keeps its name: a parameter named like it is prefixed
+    ``parameter_``, a result part ``result_`` (a parameter ``version`` overwrote, with
+    details, every call's parameter with the code version)."""
     parameters = call_parameters(name, info)
-    row = {**parameters, **_results(load(), parameters)}
-    if details:
-        row = {"entry": name, **row, **{k: info.get(k) for k in _DETAILS[1:]}}
+    if not details and not first and "result" not in parameters:
+        return {**parameters, **_results(load(), parameters)}  # the common row, at C speed
+    row = {"entry": name, **first} if details else first
+    after = {k: info.get(k) for k in _DETAILS[1:]} if details else {}
+    _add(row, parameters.items(), "parameter_", after)
+    _add(row, _results(load(), {**row, **after}).items(), "result_", after)
+    row.update(after)
     return row
 
 
+def _add(
+    row: dict[str, Any],
+    items: Iterable[tuple[Any, Any]],
+    prefix: str,
+    also: Collection[str] = (),
+) -> None:
+    """Put ``items`` in ``row``, each under a column no other one has (``prefix`` added
+    until it has none), so that no column overwrites another."""
+    for key, value in items:
+        column = key if type(key) is str else str(key)
+        while column in row or column in also:
+            column = prefix + column
+        row[column] = value
+
+
 def _results(value: Any, taken: Iterable[str]) -> dict[str, Any]:
-    if type(value) in _PLAIN:
-        return {"result": value}
-    if is_scalar(value):
-        return {"result": _plain(value)}
+    """The result columns of ``value``, named apart from the columns ``taken``."""
+    if type(value) in _PLAIN or is_scalar(value):
+        column = "result"
+        while column in taken:  # a parameter named result
+            column = "result_" + column
+        return {column: value if type(value) in _PLAIN else _plain(value)}
     if isinstance(value, tuple):  # return a, b -> result_0, result_1 (a namedtuple: its fields)
         fields = getattr(value, "_fields", None) or [f"result_{i}" for i in range(len(value))]
         value = dict(zip(fields, value, strict=True))
     if isinstance(value, dict):
         if not isinstance(taken, (dict, set, frozenset)):
             taken = set(taken)
-        out = {}
+        out: dict[str, Any] = {}
         for key, item in value.items():
             if type(item) in _PLAIN:  # most results: builtin scalars, kept as they are
                 plain = item
@@ -322,7 +352,9 @@ def _results(value: Any, taken: Iterable[str]) -> dict[str, Any]:
             else:
                 continue
             column = key if type(key) is str else str(key)
-            out["result_" + column if column in taken else column] = plain
+            while column in taken or column in out:  # {1: a, '1': b} are two columns
+                column = "result_" + column
+            out[column] = plain
         return out
     return {}
 
