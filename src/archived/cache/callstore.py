@@ -122,9 +122,11 @@ class CallStore:
         timeout: seconds to wait for the store's own lock when committing an entry.
         lock_timeout: seconds to wait while another worker computes the same key
             (``None``: as long as it runs; a killed worker's ``fcntl`` lock is freed at once).
-        durable: fsync every committed entry (default).  ``False`` keeps commits atomic
-            and safe from killed workers but not from a power cut, and makes a miss
-            cheaper (as joblib.Memory, which never syncs).
+        durable: fsync every committed entry (default) before the call returns; inside
+            :func:`~archived.store.groupsync.grouped` (each chunk of a sweep) the syncs of
+            new entries are made together, before the group ends.  ``False`` keeps
+            commits atomic and safe from killed workers but not from a power cut, and
+            makes a miss cheaper (as joblib.Memory, which never syncs).
         compress, mmap_mode: write big arrays through an HDF5 filter; return them on
             a hit as read-only memory maps (see ``DataSet``).
 

@@ -32,14 +32,17 @@ back from a worker is chosen by the sweep's ``results=`` mode:
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 from collections.abc import Iterator
 from typing import Any
 
 from ..errors import ArchiveError
+from ..store.groupsync import grouped
 from .calls import CallKey, cached_call
 
-__all__ = ["RESULTS", "StoredResult", "run_points", "stored_result"]
+__all__ = ["RESULTS", "Chunks", "StoredResult", "run_points", "stored_result"]
 
 RESULTS = ("values", "lazy", "summary")
 
@@ -101,17 +104,92 @@ def run_points(
     if not tasks:
         return
     if n_jobs == 1 and backend is None:
-        for index, call, point in tasks:
-            yield _run_point(func, index, call, point, catch, results)
+        chunks = Chunks(tasks, 1)
+        for chunk in chunks:
+            done, seconds = _run_chunk(func, chunk, catch, results)
+            chunks.finished(len(done), seconds)
+            yield from done
         return
     from joblib import delayed
 
     parallel = _parallel(n_jobs, backend)
     sent = _MainReference(func) if _plain_pickle(parallel, func) else func
-    yield from parallel(
-        delayed(_run_point)(sent, index, call, point, catch, results)
-        for index, call, point in tasks
-    )
+    chunks = Chunks(tasks, _workers(parallel))
+    for done, seconds in parallel(
+        delayed(_run_chunk)(sent, chunk, catch, results) for chunk in chunks
+    ):
+        chunks.finished(len(done), seconds)
+        yield from done
+
+
+class Chunks:
+    """The tasks of a sweep cut into chunks, each run by one worker as one joblib task.
+
+    A chunk shares one sync to disk among its points (:func:`_run_chunk`) and one trip to
+    and from the worker; its size follows the time a point takes, so that a chunk runs
+    for about ``target`` seconds (one point per chunk for points slower than that), yet
+    never more than a quarter of a worker's share of what is left, so the last chunks
+    still spread over every worker.  Before any chunk has finished (and on backends that
+    return nothing before the end) sizes double from one.
+
+    >>> chunks = Chunks([(i, None, {}) for i in range(100)], workers=2)
+    >>> [len(c) for c in chunks][:8]
+    [1, 2, 4, 8, 10, 9, 8, 7]
+    """
+
+    target = 0.2  # seconds of work per chunk, as joblib's batches aim for
+
+    def __init__(self, tasks: list[Task], workers: int) -> None:
+        self.tasks = tasks
+        self.workers = max(1, workers)
+        self.points = 0
+        self.seconds = 0.0
+
+    def finished(self, points: int, seconds: float) -> None:
+        """Record that a chunk of ``points`` points took ``seconds`` in its worker."""
+        self.points += points
+        self.seconds += seconds
+
+    def __iter__(self) -> Iterator[list[Task]]:
+        start, size = 0, 1
+        while start < len(self.tasks):
+            left = len(self.tasks) - start
+            fair = max(1, left // (4 * self.workers))
+            if self.points:
+                per_point = self.seconds / self.points
+                wanted = max(1, int(self.target / per_point)) if per_point > 0 else fair
+            else:
+                wanted = size
+            take = min(wanted, fair)
+            yield self.tasks[start : start + take]
+            start += take
+            size = min(2 * size, fair)
+
+
+def _workers(parallel: Any) -> int:
+    """How many workers ``parallel`` runs (what joblib's active configuration says)."""
+    try:
+        return int(parallel._effective_n_jobs())
+    except Exception:  # a backend that cannot tell before it starts
+        return os.cpu_count() or 1
+
+
+def _run_chunk(
+    func: Any, chunk: list[Task], catch: bool, results: str
+) -> tuple[list[tuple[int, Any]], float]:
+    """Run the points of ``chunk``; return what each gives and the seconds it took.
+
+    Each point commits its entry atomically as it finishes; the durable syncs of the
+    chunk's new entries are grouped (:func:`~archived.store.groupsync.grouped`), so the
+    chunk waits for the disk about once, and every entry is on disk before the chunk
+    returns (or raises).
+    """
+    start = time.perf_counter()
+    with grouped():
+        done = [
+            _run_point(func, index, call, point, catch, results) for index, call, point in chunk
+        ]
+    return done, time.perf_counter() - start
 
 
 def stored_result(

@@ -156,6 +156,11 @@ def sweep(
             entry name, and nothing is held in memory).  ``"summary"``: a dict of the
             point's parameters and scalar results, as ``func.table()`` shows them.
 
+    Points are sent to the workers in chunks sized to take about 0.2 s each; the new
+    entries of a chunk are synced to disk together (one sync of the store's filesystem,
+    :mod:`archived.store.groupsync`) before the chunk reports back, so with the default
+    ``durable=True`` every point is on disk when ``sweep`` returns.
+
     Points already stored are not run: the driver finds them (one key computation per
     point, one look at the store's index) and starts no worker for them; it loads their
     results only in ``"values"`` and ``"summary"`` mode.  Each computed point is

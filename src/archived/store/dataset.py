@@ -101,8 +101,10 @@ class DataSet:
             ``LockingKindError`` (the two kinds do not exclude each other); ``None``
             (default) uses the store's kind.
         durable: fsync every commit (data files, entry file and directory) before
-            returning; ``False`` keeps commits atomic and safe from killed processes,
-            but lets the last ones vanish on power loss (as ``np.save`` or a pickle).
+            returning (inside :func:`~archived.store.groupsync.grouped`, a new entry's
+            syncs are made together with the group's, before it ends); ``False`` keeps
+            commits atomic and safe from killed processes, but lets the last ones vanish
+            on power loss (as ``np.save`` or a pickle).
         safe: load entries without executing them (:mod:`archived.load.safe`), for stores
             you do not trust; ``allow`` names extra modules whose classes may be
             rebuilt, ``allow_pickle`` lets pickle payloads load (trusting the store

@@ -21,7 +21,10 @@ token ``<host>-<pid>-<random>`` is fresh for every write and names the writer.
 entry text to the temporary file and fsync it; under the store lock, ``os.replace`` it
 onto ``x_0.py``; fsync the directory; then delete (or, with ``backup_data``, move to
 ``.backup/``) the data files only the replaced version used.  A reader sees the old
-entry or the new one, never a mix.  A writer killed at any instant leaves at most
+entry or the new one, never a mix.  Inside :func:`~archived.store.groupsync.grouped`, a new
+entry of one page or less is neither synced before its rename nor followed by a directory
+sync: the group syncs them all at once (what a power cut can leave meanwhile is said
+there).  A writer killed at any instant leaves at most
 hidden files (``.tmp``, ``.claim``, ``.drop``) naming it, and data files sharing their
 token (:mod:`archived.store.writers`); :func:`~archived.store.leftovers.sweep_leftovers` removes
 those of writers that are gone.  ``_insert`` reserves fresh names with
@@ -62,7 +65,9 @@ from ..errors import (
 )
 from ..load import codecache
 from ..load.literal import NotLiteral, literal_value
+from . import groupsync
 from .failures import disk_is_full
+from .groupsync import PAGE
 from .storefiles import (
     checked_data_files,
     checked_path,
@@ -581,6 +586,7 @@ class _Write:
         self.tmp = os.path.join(folder, f".{name}.{self.token}.tmp")
         self.written: list[str] = []  # data files to remove if the write fails
         self._fd = -1
+        self._unsynced = False  # a new entry whose sync is left to the thread's group
 
     def __enter__(self) -> _Write:
         # locked until closed: proves this writer alive to sweepers in any pid namespace
@@ -597,13 +603,19 @@ class _Write:
         return src, files
 
     def text(self, info_src: str, value_src: str, files: list[str]) -> None:
-        """(Re)write the temporary entry file."""
-        text = _entry_text(self.name, info_src, value_src, files)
-        _write_all(self._fd, text.encode(), self.durable)
+        """(Re)write the temporary entry file (unsynced if a group will sync it: see
+        :mod:`archived.store.groupsync` for why only a file of one page)."""
+        data = _entry_text(self.name, info_src, value_src, files).encode()
+        self._unsynced = self.durable and len(data) <= PAGE and groupsync.active() is not None
+        _write_all(self._fd, data, self.durable and not self._unsynced)
 
     def swap_in(self, files: list[str]) -> None:
         """Commit the temporary entry file; call with the lock held."""
-        _swap_in(self.folder, self.name, self.tmp, files, self.token, self.backup_data)
+        sync_fd = self._fd if self._unsynced else None
+        if _swap_in(
+            self.folder, self.name, self.tmp, files, self.token, self.backup_data, sync_fd
+        ):
+            self._unsynced = False  # it replaced an entry: synced before, as outside a group
         self.written = []  # committed: the entry refers to them now, keep them on any error
 
     def __exit__(
@@ -614,7 +626,10 @@ class _Write:
     ) -> None:
         ok = exc_type is None
         try:
-            if ok and self.durable:
+            group = groupsync.active() if self._unsynced else None
+            if ok and group is not None:
+                group.note(self.folder, os.path.join(self.folder, self.name + ".py"))
+            elif ok and self.durable:
                 fsync_dir(self.folder)
         except BaseException:
             ok = False
@@ -783,9 +798,17 @@ def _write_all(fd: int, data: bytes, durable: bool) -> None:
 
 
 def _swap_in(
-    folder: str, name: str, tmp: str | None, new_files: list[str], token: str, backup_data: bool
-) -> None:
+    folder: str,
+    name: str,
+    tmp: str | None,
+    new_files: list[str],
+    token: str,
+    backup_data: bool,
+    sync_fd: int | None = None,
+) -> bool:
     """Replace (or with ``tmp=None`` remove) the entry file; call with the lock held.
+    Return whether there was an entry to replace; if so, ``sync_fd`` (the unsynced new
+    entry file) is synced before it takes the old one's place.
 
     The data files the old version lists are dropped afterwards (:func:`_finish_drop`);
     a listed name that is not a data file of this entry inside the store is reported
@@ -807,6 +830,8 @@ def _swap_in(
             stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{token}"
             os.link(final, os.path.join(backup, f"{name}.{stamp}.py"))
     try:
+        if old is not None and sync_fd is not None:
+            getattr(os, "fdatasync", os.fsync)(sync_fd)
         if tmp is None:
             os.unlink(final)
         else:
@@ -814,6 +839,7 @@ def _swap_in(
     except BaseException:
         remove_quietly(drop)  # nothing to drop
         raise
+    return old is not None
 
 
 def _create_new(path: str, text: str) -> None:
