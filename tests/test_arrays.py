@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 import os
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -840,3 +841,41 @@ def test_benchmark_script_runs_and_prints_a_ratio_table(tmp_path):
     assert "write ratio" in out and "read ratio" in out
     assert out.splitlines()[-1].startswith("worst ratio")
     assert not list(tmp_path.iterdir())  # its files are cleaned up
+
+
+@pytest.mark.parametrize("age", ["just written", "settled"])
+def test_a_data_file_rewritten_in_place_with_its_mtime_restored_loads_its_new_content(
+    tmp_path, monkeypatch, age
+):
+    # as many bytes of another dtype and shape, in a file of the same size: only the index
+    # at its end tells them apart, so an index remembered from the old content would
+    # read the new bytes as the old dtype
+    from archived.engine import hdf5
+
+    if age == "settled":  # the file counts as unchanged for long enough at once
+        monkeypatch.setattr(hdf5, "_SETTLED_NS", -(10**12))
+    old, new = np.arange(128, dtype="<i4") - 64, np.arange(256, dtype="<i2") * 3
+    path, other = tmp_path / "data.h5", tmp_path / "other.h5"
+    for where, a in ((path, old), (other, new)):
+        with ArrayWriter(where) as writer:
+            writer.add(a)
+    replacement = other.read_bytes()
+    assert len(replacement) == path.stat().st_size
+    assert_identical(load_array(str(path), "a0"), old)
+    if age == "settled":
+        assert str(path) in hdf5._TRAILERS  # its index is remembered: the case at stake
+    before = os.stat(path)
+    while True:  # same inode, size and mtime; only the ctime (which no one sets) moves
+        with open(path, "r+b") as f:
+            f.write(replacement)
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+        if os.stat(path).st_ctime_ns != before.st_ctime_ns:
+            break
+        time.sleep(0.005)  # the filesystem's clock has not ticked yet
+    after = os.stat(path)
+    assert (after.st_ino, after.st_size, after.st_mtime_ns) == (
+        before.st_ino,
+        before.st_size,
+        before.st_mtime_ns,
+    )
+    assert_identical(load_array(str(path), "a0"), new)

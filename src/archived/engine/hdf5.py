@@ -40,6 +40,7 @@ import json
 import math
 import os
 import threading
+import time
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -482,23 +483,32 @@ def _pwrite_all(fd: int, data: memoryview, at: int) -> None:
         data, at = data[n:], at + n
 
 
-# The index of data files read lately, by path: a file's bytes never change once it is
-# written (every write makes a fresh name), so (inode, size, mtime) tell whether it is
-# the same file.  Saves re-reading and re-parsing the index for each array of a file.
-_TRAILERS: dict[str, tuple[tuple[int, int, int], dict[str, Any], int]] = {}
+# The index of data files read lately, by path, so that each array of a file does not
+# re-read and re-parse it.  The library never rewrites a data file (every write makes a
+# fresh name), but a person or a tool may rewrite one in place, to other content of the
+# same size, and restore its mtime with os.utime.  So a remembered index is used only
+# while the file's (device, inode, size, mtime, ctime) are those it was read with -- the
+# ctime cannot be set back -- and only for a file that had not changed for _SETTLED_NS
+# before it was read: a rewrite within one tick of the filesystem's clock keeps all five,
+# so the index of a younger file is read again every time (the rule of the store's index,
+# archived.store.index).
+Stamp = tuple[int, int, int, int, int]
+_TRAILERS: dict[str, tuple[Stamp, dict[str, Any], int]] = {}
 _TRAILERS_KEPT = 64
+_SETTLED_NS = 3 * 10**9
 
 
 def _known_trailer(f: BinaryIO) -> tuple[dict[str, Any], int]:
     """:func:`_read_trailer` of the open file ``f``, remembered for the same file."""
+    now = time.time_ns()  # before the file is read: the reference of the settled rule
     st = os.fstat(f.fileno())
-    stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
+    stamp = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
     name = str(getattr(f, "name", ""))
     found = _TRAILERS.get(name)
     if found is not None and found[0] == stamp:
         return found[1], found[2]
     index, data_end = _read_trailer(f)
-    if index:
+    if index and max(st.st_mtime_ns, st.st_ctime_ns) < now - _SETTLED_NS:
         with _HDF5_LOCK:
             if len(_TRAILERS) >= _TRAILERS_KEPT:
                 del _TRAILERS[next(iter(_TRAILERS))]
