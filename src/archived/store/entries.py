@@ -55,6 +55,7 @@ from contextlib import AbstractContextManager, nullcontext
 from types import TracebackType
 from typing import Any
 
+from ..engine.plainsource import plain_source
 from ..errors import (
     ArchiveError,
     DamagedEntryError,
@@ -668,6 +669,9 @@ def _encode_into(
 def _encode(
     name: str, value: Any, threshold: int, datafile: str, durable: bool, compress: Any = None
 ) -> str:
+    src = plain_source(name, value)  # a record of plain data: the same text, no graph
+    if src is not None:
+        return src
     from ..engine.archive import Archive
 
     arch = Archive(
