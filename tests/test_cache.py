@@ -5,6 +5,7 @@ import os
 import pickle
 import sys
 import textwrap
+import warnings
 
 import numpy as np
 import pytest
@@ -476,6 +477,10 @@ def _variadic(a, /, b=2, *args, c, **kw):
     pass
 
 
+def _positional(a, b=2):
+    pass
+
+
 @pytest.mark.parametrize(
     "func, args, kwargs",
     [
@@ -485,6 +490,9 @@ def _variadic(a, /, b=2, *args, c, **kw):
         (_plain, (1,), {"b": 2}),
         (_variadic, (1, 2, 3), {"c": 4, "z": 5}),
         (_variadic, (1,), {"c": 4}),
+        (_positional, (1, 4), {}),
+        (_positional, (1,), {}),
+        (_positional, (1,), {"b": 5}),
     ],
 )
 def test_fast_binding_agrees_with_inspect(func, args, kwargs):
@@ -512,6 +520,28 @@ def test_bad_calls_raise_pythons_own_binding_errors_before_running(store, args, 
     with pytest.raises(TypeError, match=message):
         f(*args, **kwargs)
     assert not os.path.exists(store)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is POSIX only")
+def test_a_forked_child_opens_the_store_anew_and_computes_and_hits_there(store):
+    # the parent's open store holds its lock files: a child sharing them would share the
+    # parent's locks instead of waiting for them
+    f, runs = counted(store)
+    f(1)
+    parent = f.store.dataset
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # forking a threaded process
+        pid = os.fork()
+    if pid == 0:  # the child: any failure is its exit status
+        status = 1
+        try:
+            if f.store.dataset is not parent and f(1) == 3.0 and f(2) == 4.0 and len(runs) == 2:
+                status = 0
+        finally:
+            os._exit(status)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert f.store.dataset is parent and f(2) == 4.0 and len(runs) == 1  # the child's
 
 
 def test_a_hit_reads_only_its_own_entry(store):

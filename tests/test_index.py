@@ -192,6 +192,32 @@ def test_a_hand_edit_in_place_keeping_size_and_mtime_is_seen(tmp_path):
     assert index.rows(folder)["a"].info() == {"v": "two"}
 
 
+def test_a_lookup_of_one_entry_sees_every_change_a_full_look_sees(tmp_path, monkeypatch):
+    # rows settle at once, so a lookup trusts the stat of an unchanged file (a hit)
+    monkeypatch.setattr(index, "_RACY_NS", 0)
+    folder = str(tmp_path)
+    entries.commit_entry(folder, "a", 1, info={"v": 1})
+    assert index.row(folder, "a").value() == (True, 1)
+    assert index.row(folder, "a").settled
+    entries.commit_entry(folder, "a", 2, info={"v": 2})
+    assert index.row(folder, "a").value() == (True, 2)
+    path = os.path.join(folder, "a.py")
+    before = os.stat(path)
+    with open(path) as f:
+        text = f.read()
+    while True:  # same inode, size and mtime: only the ctime (no one sets it) moves
+        with open(path, "r+") as f:
+            f.write(text.replace("{'v': 2}", "{'v': 3}").replace("a = 2", "a = 3"))
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+        if os.stat(path).st_ctime_ns != before.st_ctime_ns:
+            break
+        time.sleep(0.005)  # the filesystem's clock has not ticked yet
+    assert index.row(folder, "a").info() == {"v": 3} == index.rows(folder)["a"].info()
+    assert index.row(folder, "a").value() == (True, 3)
+    os.remove(path)
+    assert index.row(folder, "a") is None and index.row(folder, "class") is None
+
+
 def test_a_store_the_index_cannot_be_written_to_is_indexed_in_memory(tmp_path):
     folder = store_with(tmp_path)
     os.mkdir(os.path.join(folder, index.INDEX_FILE))  # no file can take its place

@@ -193,9 +193,11 @@ class CallStore:
     def dataset(self) -> Any:
         """The DataSet, opened for writing on first use in this thread and process."""
         local = self._local
-        if getattr(local, "pid", None) != os.getpid():
+        # a forked child opens its own (the parent's may hold its lock); counted by a fork
+        # hook, since os.getpid() is a system call on every hit
+        if getattr(local, "forks", None) != _forks[0]:
             local.dataset = self._shared_open() if self.__dict__.get("_shared") else self._open()
-            local.pid = os.getpid()
+            local.forks = _forks[0]
         return local.dataset
 
     def _shared_open(self) -> Any:
@@ -284,7 +286,7 @@ class CallStore:
     def _entry(self, name: str) -> Any:
         """Entry ``name`` as the store's index sees it now (None if there is none): one
         ``stat``, and for an unchanged entry nothing decoded again (see _recorded_in)."""
-        return self.dataset._view([name]).get(name)
+        return self.dataset._entry(name)
 
     def info(self, name: str) -> dict[str, Any] | None:
         """The info record of entry ``name``, or ``None`` if there is no such entry."""
@@ -382,6 +384,16 @@ class CallStore:
 
 # stores opened by copies of CallStores received by this process, by thread and options
 _opened: dict[tuple[Any, ...], Any] = {}
+# how many times this process's line was forked (the child counts one more)
+_forks = [0]
+
+
+def _after_fork() -> None:
+    _forks[0] += 1
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 def call_info(

@@ -399,7 +399,8 @@ class CachedFunction(Generic[P, R]):
         >>> call.parameters, len(call.key), call.key == f.call_key(x=1, y=2).key
         ({'x': 1, 'y': 2}, 32, True)
         """
-        return key_call(self.identity, self.version, self.prefix, self.bind(*args, **kwargs))
+        self._follow_code()  # once: the two properties would each check the code
+        return key_call(self._identity, self._version, self.prefix, self.bind(*args, **kwargs))
 
     def __archived_key__(self) -> tuple[str, str]:
         """A cached function passed as an argument is keyed by identity and version."""

@@ -327,8 +327,13 @@ class ArgumentBinder:
         ]
         self.names = [p.name for p in params]
         self.defaults = {p.name: p.default for p in params if p.default is not p.empty}
+        # every parameter positional-or-keyword: a call giving them all by position
+        # (the common one) binds them in order
+        self.all_positional = self.plain and len(self.positional) == len(self.names)
 
     def __call__(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+        if not kwargs and self.all_positional and len(args) == len(self.names):
+            return dict(zip(self.names, args, strict=True))
         if self.plain and len(args) <= len(self.positional):
             given = dict(zip(self.positional, args, strict=False))
             if not any(k in given or k not in self.signature.parameters for k in kwargs):

@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import functools
 import pathlib
 import struct
 from collections import OrderedDict
@@ -110,10 +111,7 @@ def hash_call(
     >>> k != hash_call("mod.f", "v2", {"x": 1, "y": 2})
     True
     """
-    hasher = xxhash.xxh3_128()
-    hasher.update(_text(b"C", identity))
-    hasher.update(_text(b"V", version))
-    hasher.update(_length(len(parameters)))
+    hasher = xxhash.xxh3_128(_head(identity, version) + _length(len(parameters)))
     encoder = _Encoder("", array_keys)
     for name in sorted(parameters):
         hasher.update(_text(b"P", name))
@@ -230,6 +228,13 @@ _PANDAS_KINDS = ("Index", "Series", "DataFrame")
 
 def _length(n: int) -> bytes:
     return n.to_bytes(8, "little")
+
+
+@functools.lru_cache(maxsize=256)
+def _head(identity: str, version: str) -> bytes:
+    """The encoded identity and version that begin every key of a function's calls
+    (the same bytes whatever the call: encoded once, not on every hit)."""
+    return _text(b"C", identity) + _text(b"V", version)
 
 
 def _text(tag: bytes, text: str) -> bytes:

@@ -80,8 +80,6 @@ class _Reader:
         self.array_keys = array_keys
 
     def read(self, value: Any, inside: tuple[int, ...]) -> Any:
-        import numpy as np
-
         kind = type(value)
         if value is None or kind in _PLAIN:
             return value
@@ -96,6 +94,8 @@ class _Reader:
             }
         if kind is bytearray:
             return bytes(value)
+        import numpy as np  # here, not above: plain values (most parameters) need none
+
         if isinstance(value, np.generic):
             return value if value.dtype.kind in "biufc" else repr(value)
         if kind is np.ndarray or kind is np.memmap:

@@ -111,6 +111,11 @@ class Store(abc.ABC):
             return {name: EntryView(self, name) for name in self.names()}
         return {n: EntryView(self, n) for n in sorted(set(names)) if self.contains(n)}
 
+    def entry(self, name: str) -> EntryView | None:
+        """Entry ``name`` as :meth:`view` sees it, or None if there is none: the way to
+        look up one entry (a cache hit)."""
+        return self.view([name]).get(name)
+
     # ---- writing ---------------------------------------------------------------------
 
     @abc.abstractmethod

@@ -68,7 +68,7 @@ from .entries import (
 from .storefiles import is_data_file_name, open_regular
 from .writers import new_token
 
-__all__ = ["rows", "Row", "forget", "is_many", "INDEX_FILE", "RACY_SECONDS"]
+__all__ = ["rows", "row", "Row", "forget", "is_many", "INDEX_FILE", "RACY_SECONDS"]
 
 #: The file of the index in a store directory (hidden: it is not an entry).
 INDEX_FILE = ".index.json"
@@ -210,6 +210,23 @@ def rows(folder: str, names: Iterable[str] | None = None) -> dict[str, Row]:
         return state.refresh(names)
 
 
+def row(folder: str, name: str) -> Row | None:
+    """The index row of entry ``name`` of the store ``folder`` as it is now, or None if
+    there is no such entry: ``rows(folder, [name]).get(name)``, at the cost of one
+    ``lstat`` when the row this process holds is settled and its file unchanged.
+
+    >>> import tempfile
+    >>> from archived.store.entries import commit_entry
+    >>> folder = tempfile.mkdtemp()
+    >>> commit_entry(folder, 'a', 2.5)
+    >>> row(folder, 'a').value(), row(folder, 'b')
+    ((True, 2.5), None)
+    """
+    state = _state(folder)
+    with state.lock:
+        return state.lookup(name)
+
+
 def is_many(names: Iterable[str] | None) -> bool:
     """Whether a view of ``names`` (None: every entry) reads many entries, so that
     pausing the cyclic collector pays (a single lookup is cheaper without).
@@ -272,6 +289,23 @@ class _State:
         ):
             self._save()  # only a full view is saved, and only when enough changed
         return current
+
+    def lookup(self, name: str) -> Row | None:
+        """:meth:`refresh` of ``[name]``, without building a listing when the known row
+        of ``name`` is settled and its file's signature unchanged (a cache hit)."""
+        known = self.rows.get(name)
+        if known is not None and known.settled and _is_entry_file(name + ".py"):
+            try:
+                st = os.lstat(os.path.join(self.folder, name + ".py"))
+            except OSError:
+                st = None
+            if (
+                st is not None
+                and _is_file_or_link(st.st_mode)
+                and (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns) == known.signature
+            ):
+                return known
+        return self.refresh([name]).get(name)
 
     def _known(
         self, listing: list[tuple[str, Signature]], current: dict[str, Row]

@@ -205,6 +205,15 @@ class NativeStore(Store):
         with _gc_paused():  # one object per entry, no cycles: the collector would only cost
             return self._view(names)
 
+    def entry(self, name: str) -> EntryView | None:
+        """Entry ``name`` as the read-side index sees it now, or None: for an entry
+        whose row is settled, one ``lstat`` and nothing else (a cache hit)."""
+        try:
+            row = index.row(self.folder, name)
+        except FileNotFoundError:
+            raise StoreNotFoundError(self.folder) from None
+        return None if row is None else IndexedEntry(self, name, row)
+
     def _view(self, names: Iterable[str] | None) -> dict[str, EntryView]:
         try:
             found = index.rows(self.folder, names)
