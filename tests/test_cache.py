@@ -392,6 +392,21 @@ def test_two_keys_sharing_an_entry_name_get_two_entries(store):
     assert len(runs) == 2 and len(f.dataset) == 2
 
 
+def test_a_sweep_finds_a_call_stored_under_its_second_name(store):
+    from archived import sweep
+
+    f, runs = counted(store)
+    f(1)
+    [name] = list(f.dataset)
+    info = f.dataset[name]
+    f.dataset._insert(-1.0, dict(info, key=info["key"][:16] + "f" * 16), name=name)
+    assert f(1) == 3.0 and len(runs) == 2  # stored under the key's second name
+    # the driver's one look at the index probes the second name where the first is taken
+    assert sweep(f, {"x": [1, 5]}, n_jobs=1, progress=False) == [3.0, 7.0]
+    assert [run[0] for run in runs] == [1, 1, 5]
+    assert f"{name}_{info['key'][16:]}" in f.dataset
+
+
 # ---- the context-manager form ---------------------------------------------------------
 
 

@@ -246,11 +246,13 @@ class CallStore:
         >>> [f.hit for f in store.find_many([("f", "1" * 32, {}), ("f", "2" * 32, {})])]
         [True, False]
         """
-        names: set[str] = set()
-        for prefix, key, _ in lookups:
-            base = f"{prefix}_{key[:16]}"
-            names.update((base, f"{base}_{key[16:]}"))
-        view = self.dataset._view(names)
+        bases = {f"{prefix}_{key[:16]}" for prefix, key, _ in lookups}
+        view = self.dataset._view(bases)
+        # a key's second name is looked at only when its first holds another key (a
+        # collision): probed only where the first exists, not once per lookup
+        seconds = {f"{p}_{k[:16]}_{k[16:]}" for p, k, _ in lookups if f"{p}_{k[:16]}" in view}
+        if seconds:
+            view = {**view, **self.dataset._view(seconds)}
         return [
             self._find(prefix, key, parameters, view.get) for prefix, key, parameters in lookups
         ]

@@ -588,6 +588,7 @@ class _Write:
         self.written: list[str] = []  # data files to remove if the write fails
         self._fd = -1
         self._unsynced = False  # a new entry whose sync is left to the thread's group
+        self._replaced = True  # until swap_in says: an old version's data files to drop
 
     def __enter__(self) -> _Write:
         # locked until closed: proves this writer alive to sweepers in any pid namespace
@@ -613,9 +614,10 @@ class _Write:
     def swap_in(self, files: list[str]) -> None:
         """Commit the temporary entry file; call with the lock held."""
         sync_fd = self._fd if self._unsynced else None
-        if _swap_in(
+        self._replaced = _swap_in(
             self.folder, self.name, self.tmp, files, self.token, self.backup_data, sync_fd
-        ):
+        )
+        if self._replaced:
             self._unsynced = False  # it replaced an entry: synced before, as outside a group
         self.written = []  # committed: the entry refers to them now, keep them on any error
 
@@ -639,7 +641,7 @@ class _Write:
             os.close(self._fd)
             if not ok:
                 remove_quietly(self.tmp, *(os.path.join(self.folder, f) for f in self.written))
-        if ok:
+        if ok and self._replaced:  # a new entry replaced nothing: no drop list was made
             _finish_drop(self.folder, self.name, self.token, self.backup_data)
 
 
