@@ -149,3 +149,40 @@ def test_an_option_given_to_a_with_block_warns_that_it_is_a_parameter(tmp_path):
     with package.record(str(tmp_path / "soft"), {"mu": 1}, locking="soft") as rec:
         rec.result = 2
     assert open(tmp_path / "soft" / ".locking").read().strip() == "soft"
+
+
+CELL = """
+from archived import archived
+data = [1, 2, 3]
+with archived(STORE, L=16) as rec:
+    if not rec.cached:
+        rec.result = sum(data)
+first = rec.result
+data = [10, 20, 30]
+with archived(STORE, L=16) as rec:
+    if not rec.cached:
+        rec.result = sum(data)
+second = rec.result
+"""
+
+
+@pytest.mark.parametrize("where", ["notebook cell", "python -c"])
+def test_two_identical_blocks_of_one_cell_reading_different_data_are_two_blocks(tmp_path, where):
+    # no file names a cell's code (nor a -c string's): the two blocks have the same code
+    # and parameters, and only their line tells them apart
+    cell = CELL.replace("STORE", repr(str(tmp_path / "nb")))
+    if where == "python -c":
+        command = [sys.executable, "-c", cell + "print(first, second)"]
+    else:  # as ipykernel runs a cell: compiled from a temporary file name in __main__
+        runner = (
+            "import linecache, sys\n"
+            "cell, name = sys.argv[1], '/tmp/ipykernel_1/123.py'\n"
+            "linecache.cache[name] = (len(cell), None, cell.splitlines(True), name)\n"
+            "exec(compile(cell, name, 'exec'))\n"
+            "print(first, second)\n"
+        )
+        command = [sys.executable, "-c", runner, cell]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    for _ in range(2):  # computed, then found again by the next session
+        done = subprocess.run(command, capture_output=True, text=True, check=True, env=env)
+        assert done.stdout.split() == ["6", "60"]

@@ -11,7 +11,9 @@ form then, which the edited code never shares).
 
 ``name=`` replaces the place: a named block keeps its results when the code around it
 moves (its code version still follows its source).  A block typed at a prompt or in a
-notebook cell is named by a digest of its code, like a function defined there.
+notebook cell is named by its line there and a digest of its code: two blocks of one cell
+are two blocks, but the same block at the same line of two cells is one (no file tells
+the cells apart; ``name=`` does).
 
 >>> import sys
 >>> place = block_place(sys._getframe(), None)
@@ -71,7 +73,10 @@ def block_place(frame: types.FrameType, name: str | None) -> BlockPlace:
     module = _module_name(frame)
     where = getattr(code, "co_qualname", code.co_name)
     if _interactive(frame):
-        return BlockPlace(f"block:{module}.{where}#{version[:12]}", "block", version)
+        # no file names the code, so its digest does; the line still tells apart two
+        # blocks of one cell (or ``-c`` string) with the same code and parameters, which
+        # may read different data set above them
+        return BlockPlace(f"block:{module}.{where}@{line}#{version[:12]}", "block", version)
     return BlockPlace(f"block:{module}.{where}@{line}", "block", version)
 
 
