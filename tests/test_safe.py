@@ -295,6 +295,29 @@ def test_a_safe_dataset_loads_values_and_infos_and_refuses_planted_code(tmp_path
     assert "_os" not in DataSet("s", path=tmp_path, safe=True).a
 
 
+def test_a_safe_refusal_in_an_entry_names_the_line_of_the_entry_file(tmp_path):
+    # a person opens the entry file at the line named: the line in the file, not in the
+    # section the loader cut out of it
+    ds = DataSet("s", "w", path=tmp_path)
+    ds.a = 1
+    ds["a"] = {"n": 3}
+    path = tmp_path / "s" / "a.py"
+    text = path.read_text()
+    text = text.replace("info = {", "import os\ninfo = {").replace(
+        "\na = 1", "\nimport sys\na = 1"
+    )
+    path.write_text(text)
+    lines = text.splitlines()
+    safe = DataSet("s", path=tmp_path, safe=True)
+    for load, module in ((lambda: safe["a"], "os"), (lambda: safe.a, "sys")):
+        with pytest.raises(UnsafeArchiveError, match=f"import of module '{module}'") as err:
+            load()
+        assert lines[err.value.line - 1] == f"import {module}"
+    from archived.store.integrity import verify
+
+    assert "line 3: import of module 'os'" in str(verify(str(tmp_path / "s"), safe=True))
+
+
 def test_max_bytes_passes_through_restore_and_a_safe_dataset(tmp_path):
     ds = DataSet("s", "w", path=tmp_path, array_threshold=10)
     ds.big = np.arange(1e6)

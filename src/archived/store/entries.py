@@ -61,6 +61,7 @@ from ..errors import (
     DamagedEntryError,
     InvalidNameError,
     MissingImportError,
+    UnsafeArchiveError,
     UnsafeFileError,
     UnsafeFileWarning,
 )
@@ -357,7 +358,7 @@ def read_info(
         raise KeyError(name)
     src, files = _info_part(name, text)
     _check_data_files(folder, name, files)
-    return decode_section(name, src, "info", folder, safe, once=once)
+    return decode_section(name, src, "info", folder, safe, once=once, first_line=INFO_LINE)
 
 
 def read_value(
@@ -386,13 +387,14 @@ def read_value(
             raise KeyError(name)
         src, files = _value_part(name, text)
         _check_data_files(folder, name, files)
+        first = value_line(text, src)
         try:
             if mmap_mode is None:
-                return decode_section(name, src, name, folder, safe)
+                return decode_section(name, src, name, folder, safe, first_line=first)
             from ..engine.hdf5 import using_mmap_mode
 
             with using_mmap_mode(mmap_mode):
-                return decode_section(name, src, name, folder, safe)
+                return decode_section(name, src, name, folder, safe, first_line=first)
         except DamagedEntryError:
             if read_entry_text(folder, name) == text:
                 raise
@@ -695,11 +697,13 @@ def decode_section(
     safe: dict[str, Any] | None = None,
     *,
     once: bool = False,
+    first_line: int = 1,
 ) -> Any:
     """The value the section source ``src`` of entry ``entry`` binds to ``var``: read by
     the literal fast path when it only builds data, else loaded (safely or not, per
     ``safe``: keyword arguments of :func:`~archived.load.restore.restore`); a source that
-    does not load is ``DamagedEntryError``.
+    does not load is ``DamagedEntryError``.  ``src`` starts at line ``first_line`` of the
+    entry file, which a safe load's refusal names (the line a person opens).
 
     A trusted load compiles a source it sees again (and reuses that code while the
     source is unchanged); ``once=True`` says the source will not be loaded again soon
@@ -722,6 +726,10 @@ def decode_section(
             pass
     try:
         return restore(src, datadir=folder, **(safe or {}))[var]
+    except UnsafeArchiveError as err:
+        if err.line is None or first_line == 1:
+            raise
+        raise err.at_line(err.line + first_line - 1) from None
     except DamagedEntryError as err:
         if err.name == entry:
             raise
@@ -780,6 +788,19 @@ def _split_by_tokens(name: str, rest: str) -> tuple[str, str]:
     except (tokenize.TokenError, SyntaxError) as err:
         raise DamagedEntryError(name, f"the entry file does not tokenize ({err})") from err
     raise DamagedEntryError(name, "the entry file has no value section")
+
+
+INFO_LINE = 3  # the info section starts below the header and its mark
+
+
+def value_line(text: str, value_src: str) -> int:
+    """The line of entry ``text`` where its value section ``value_src`` (its tail) starts.
+
+    >>> text = "# header\\n# ---- info ----\\ninfo = 1\\n# ---- value ----\\na = 2\\n"
+    >>> value_line(text, "a = 2\\n")
+    5
+    """
+    return text.count("\n", 0, len(text) - len(value_src)) + 1
 
 
 def _info_part(name: str, text: str) -> tuple[str, list[str]]:

@@ -294,9 +294,12 @@ def _entry_problem(
         info_src, value_src, _ = entries.entry_sections(name, text)
     except Exception as err:
         return f"its info does not load: {err}", data
+    lines = {"info": entries.INFO_LINE, "value": entries.value_line(text, value_src)}
     for what, src, var in (("info", info_src, "info"), ("value", value_src, name)):
         try:
-            entries.decode_section(name, src, var, folder, options, once=True)
+            entries.decode_section(
+                name, src, var, folder, options, once=True, first_line=lines[what]
+            )
         except MissingImportError as err:
             return f"{_MISSING_IMPORT}{err.reason}", data
         except UnsafeArchiveError as err:  # a pickle is no damage, a planted call may be
