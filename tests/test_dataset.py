@@ -315,6 +315,26 @@ def test_broken_entry_source_raises_damaged_entry_naming_it(ds, text, value_fail
     assert sorted(ds) == ["bad", "good"]
 
 
+def test_an_entry_that_fails_to_load_names_the_failing_line_of_its_file(ds):
+    # a hand edit (or a class renamed since) breaks one line: the error and its traceback
+    # name that line of the entry file, not a line of the section the loader cut out
+    ds.bad = [1, 2]
+    ds["bad"] = {"n": 1}
+    path = os.path.join(ds._path, "bad.py")
+    with open(path) as f:
+        text = f.read()
+    with open(path, "w") as f:
+        f.write(text.replace("bad = [1, 2]", "bad = [1, 2,\n       1 // 0]"))
+    line = open(path).read().splitlines().index("       1 // 0]") + 1
+    with pytest.raises(DamagedEntryError) as info:
+        _ = ds.bad
+    assert str(info.value).endswith(f"at line {line} of {path}")
+    tb = info.value.__cause__.__traceback__
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    assert (tb.tb_frame.f_code.co_filename, tb.tb_lineno) == (path, line)
+
+
 def test_importing_a_store_with_a_damaged_entry_still_works(ds):
     ds.good = 1
     with open(os.path.join(ds._path, "bad.py"), "w") as f:

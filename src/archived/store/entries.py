@@ -711,10 +711,11 @@ def decode_section(
     """
     from ..load.restore import restore
 
+    filename = os.path.join(folder, entry + ".py")
     if safe is None:
-        fast = once or (
-            codecache.cached(src, "<archive>") is None and not codecache.seen_before(src)
-        )
+        # compiled as lines of the entry file: a traceback shows the line a person edits
+        src = "\n" * (first_line - 1) + src
+        fast = once or (codecache.cached(src, filename) is None and not codecache.seen_before(src))
     else:
         # a safe load builds only what the source spells out; a caller's own budgets
         # are left to the safe loader to count
@@ -725,7 +726,9 @@ def decode_section(
         except NotLiteral:
             pass
     try:
-        return restore(src, datadir=folder, **(safe or {}))[var]
+        if safe is None:
+            return restore(src, {"__file__": filename}, datadir=folder)[var]
+        return restore(src, datadir=folder, **safe)[var]
     except UnsafeArchiveError as err:
         if err.line is None or first_line == 1:
             raise
@@ -741,9 +744,22 @@ def decode_section(
     except AttributeError as err:
         if str(err).startswith("Can't get attribute"):  # pickle's missing class
             raise MissingImportError(entry, None, str(err)) from err
-        raise DamagedEntryError(entry, f"its {var} does not load ({err!r})") from err
+        raise DamagedEntryError(entry, _not_loading(var, err, filename)) from err
     except Exception as err:
-        raise DamagedEntryError(entry, f"its {var} does not load ({err!r})") from err
+        raise DamagedEntryError(entry, _not_loading(var, err, filename)) from err
+
+
+def _not_loading(var: str, err: BaseException, filename: str) -> str:
+    """Why section ``var`` of the entry file ``filename`` does not load, naming the line
+    of the file where it failed (a class renamed since: that line is the one to edit)."""
+    line = None
+    tb = err.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    where = f" at line {line} of {filename}" if line is not None else ""
+    return f"its {var} does not load ({err!r}){where}"
 
 
 def _entry_text(name: str, info_src: str, value_src: str, files: list[str]) -> str:
