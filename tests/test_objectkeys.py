@@ -9,6 +9,7 @@ import enum
 import fractions
 import functools
 import pathlib
+import re
 import threading
 import typing
 import uuid
@@ -81,6 +82,20 @@ def test_an_unkeyable_argument_is_refused_without_suggesting_to_leave_it_out(sto
     message = str(info.value)
     assert "at model.__dict__['lock']" in message and "__archived_key__()" in message
     assert "pass ignore" not in message and "Only if 'model' cannot change the result" in message
+
+
+def test_a_compiled_regex_is_keyed_by_its_pattern_and_flags(store):
+    # pickle takes a re.Pattern apart through copyreg: so does the key, so a regex
+    # argument is keyed, not refused as state that cannot be read
+    @archived(store)
+    def matches(pattern, text):
+        return bool(pattern.match(text))
+
+    assert matches(re.compile("a+"), "AAA") is False
+    assert matches(re.compile("a+", re.IGNORECASE), "AAA") is True  # another call
+    assert matches.is_cached(re.compile("a+"), "AAA")
+    assert not matches.is_cached(re.compile("b+"), "AAA")
+    assert len(matches.calls()) == 2
 
 
 # ---- equal values share a key, different values do not -----------------------------------

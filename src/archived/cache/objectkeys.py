@@ -21,7 +21,8 @@ what the value does:
   numpy ufuncs, classes and modules by their qualified names.
 * Any other object by its class's qualified name and its *state*, as pickle sees it
   (``__reduce_ex__``): ``__dict__``, ``__slots__``, ``__getstate__``,
-  ``__getnewargs__``... This covers dataclasses (frozen or not), attrs classes,
+  ``__getnewargs__``... (or the reducer :mod:`copyreg` holds for its class, as for
+  ``re.Pattern``). This covers dataclasses (frozen or not), attrs classes,
   NamedTuples, subclasses of builtin containers, ``numpy.random.Generator``, and the
   ``self`` of a method: ``Model(3).run(2)`` and ``Model(5).run(2)`` are two calls.
   Values of ``functools.cached_property`` are left out (they follow from the state).
@@ -47,6 +48,7 @@ True
 
 from __future__ import annotations
 
+import copyreg
 import datetime
 import decimal
 import fractions
@@ -256,14 +258,11 @@ def _state(encoder: _Encoder, hasher: Any, value: Any, path: str) -> None:
     if refusal:
         encoder.refuse(value, path, refusal)
     try:
-        reduced = value.__reduce_ex__(4)
+        # as pickle does: a reducer registered with copyreg first (re.Pattern has one)
+        reducer = copyreg.dispatch_table.get(kind)
+        reduced = reducer(value) if reducer is not None else value.__reduce_ex__(4)
     except Exception as err:
-        encoder.refuse(
-            value,
-            path,
-            f"its state cannot be read ({err}); give {kind.__qualname__} an "
-            f"{KEY_METHOD}() method returning what decides its results",
-        )
+        encoder.refuse(value, path, f"its state cannot be read ({err})")
     if isinstance(reduced, str):  # a module-level singleton, pickled by name
         hasher.update(_text(b"G", f"{kind.__module__}.{reduced}"))
         return
