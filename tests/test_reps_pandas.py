@@ -170,3 +170,13 @@ def test_a_dataframe_archived_while_another_thread_loads_the_pandas_reps_is_not_
     )
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "[]"
+
+
+def test_pandas_missing_marker_na_is_readable_source_not_a_pickle(tmp_path):
+    # pd.NA turns up as soon as a result reads one cell of a nullable column
+    value = {"score": pd.NA, "first": pd.Series([None, 2], dtype="Int64").iloc[0]}
+    source = source_of(value, tmp_path)
+    assert "_loads(" not in source and "_not_available()" in source
+    for safe in (False, True):
+        got = loads(source, tmp_path, safe=safe, allow=())
+        assert got["score"] is pd.NA and got["first"] is pd.NA

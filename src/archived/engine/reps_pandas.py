@@ -13,12 +13,12 @@ index and anything else that is not the default::
 The rebuilding functions live in ``archived.reps`` (:func:`dataframe`, :func:`series`,
 :func:`index`, :func:`range_index`, :func:`multi_index`, :func:`categorical`,
 :func:`masked_extension_array`, :func:`string_array`, :func:`datetime_array`,
-:func:`timestamp`, :func:`timedelta`, :func:`not_a_time`); each checks its arguments'
-types, so a safe load may call them.  Dtypes round-trip exactly: numpy dtypes as the
-arrays' own, pandas' nullable integers, floats and booleans, its string dtypes (storage
-and missing-value marker), categoricals (categories and order) and time-zone-aware
-datetimes; other extension arrays (periods, intervals, sparse, Arrow) are left to the
-next rule (pickle, with its warning).
+:func:`timestamp`, :func:`timedelta`, :func:`not_a_time`, :func:`not_available`); each
+checks its arguments' types, so a safe load may call them.  Dtypes round-trip exactly:
+numpy dtypes as the arrays' own, pandas' nullable integers, floats and booleans, its
+string dtypes (storage and missing-value marker), categoricals (categories and order)
+and time-zone-aware datetimes; other extension arrays (periods, intervals, sparse,
+Arrow) are left to the next rule (pickle, with its warning).
 
 pandas is never imported here: this module is loaded only once an object of pandas is
 met, and its functions find pandas in ``sys.modules`` or import it when a stored frame
@@ -50,6 +50,7 @@ __all__ = [
     "timestamp",
     "timedelta",
     "not_a_time",
+    "not_available",
 ]
 
 _MASKED_DTYPES = frozenset(
@@ -231,6 +232,10 @@ def _nat(t: Any, ctx: Context) -> Rep:
     return helper_call("not_a_time")
 
 
+def _na(t: Any, ctx: Context) -> Rep:
+    return helper_call("not_available")
+
+
 def register() -> None:
     """Register the handlers (pandas is loaded: an object of it was met).
 
@@ -258,6 +263,7 @@ def register() -> None:
             pd.Timestamp: _timestamp,
             pd.Timedelta: _timedelta,
             type(pd.NaT): _nat,
+            type(pd.NA): _na,
         }
     )
 
@@ -517,3 +523,12 @@ def not_a_time() -> Any:
     NaT
     """
     return _pd().NaT
+
+
+def not_available() -> Any:
+    """pandas' missing-value marker ``NA``.
+
+    >>> not_available()
+    <NA>
+    """
+    return _pd().NA

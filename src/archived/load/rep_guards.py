@@ -31,6 +31,7 @@ REP_HELPERS = frozenset(
     {"from_state", "masked_array", "record_array", "matrix", "masked", "range_index"}
     | {"dataframe", "series", "index", "multi_index", "categorical", "string_array"}
     | {"masked_extension_array", "datetime_array", "timestamp", "timedelta", "not_a_time"}
+    | {"not_available"}
     | {"data_array", "dataset", "sparse"}
 )
 
@@ -64,6 +65,7 @@ _SELF_CHECKING = {
     "timestamp": "reps_pandas",
     "timedelta": "reps_pandas",
     "not_a_time": "reps_pandas",
+    "not_available": "reps_pandas",
     "data_array": "reps_xarray",
     "dataset": "reps_xarray",
     "sparse": "reps_scipy",
