@@ -278,6 +278,27 @@ def test_a_safe_verify_calls_a_pickled_entry_not_checked_and_says_how_to_check_i
     assert verify(ds._path).ok  # trusted, it loads: it was never damaged
 
 
+def test_a_safe_verify_of_results_of_the_users_own_class_says_once_which_module_to_allow(
+    tmp_path, monkeypatch
+):
+    # a sweep's results hold the user's dataclass: one line naming the module to allow,
+    # not one long line per entry suggesting --trust
+    (tmp_path / "nu3_models.py").write_text(
+        "import dataclasses\n\n@dataclasses.dataclass\nclass Run:\n    energy: float\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    from nu3_models import Run
+
+    ds = DataSet("runs", "w", path=str(tmp_path))
+    for i in range(5):
+        setattr(ds, f"r{i}", Run(energy=float(i)))
+    text = str(verify(ds._path, safe=True))
+    assert text.count("\n") == 2 and "5 problems" in text
+    assert "5 entries not checked (r0, r1, r2 and 2 more)" in text
+    assert "`verify --allow nu3_models` checks them" in text and "--trust" not in text
+    assert verify(ds._path, safe=True, allow=["nu3_models"]).ok
+
+
 class Unreadable:
     __slots__ = ("a",)
 

@@ -34,6 +34,7 @@ What counts as what (see :mod:`archived.store.entries` for the file layout):
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -65,6 +66,7 @@ _HEADER_PROBLEM = "unreadable entry file or header"
 _MISSING_IMPORT = "\0missing import: "  # marks an intact entry this program cannot load
 _REFUSED = "not checked: "  # a safe load refused it: damaged or not, nobody knows
 _RETRIES = 5
+_ALLOW_ADVICE = re.compile(r"pass allow=\['([\w.]+)'\]")  # the safe loader's advice
 
 
 @dataclass
@@ -112,12 +114,33 @@ class VerifyReport:
         n = len(self.entries)
         status = "OK" if self.ok else f"{problems} problem{'s' * (problems != 1)}"
         lines = [f"store {self.path!r}: {n} entr{'y' if n == 1 else 'ies'} checked, {status}"]
-        lines += [
-            f"  entry {name} {why}; `verify --trust` checks it (only for a store you trust)"
-            if why.startswith(_REFUSED)
-            else f"  damaged entry {name}: {why}"
-            for name, why in sorted(self.damaged.items())
-        ]
+        needing: dict[str, list[str]] = {}  # module a safe load would not import -> entries
+        for name, why in sorted(self.damaged.items()):
+            advice = _ALLOW_ADVICE.search(why) if why.startswith(_REFUSED) else None
+            if advice is not None:
+                needing.setdefault(advice.group(1), []).append(name)
+            elif why.startswith(_REFUSED):
+                lines.append(
+                    f"  entry {name} {why}; `verify --trust` checks it (only for a store you "
+                    "trust)"
+                )
+            else:
+                lines.append(f"  damaged entry {name}: {why}")
+        for module, names in needing.items():
+            # a store of results holding the user's own classes: one line, not one per entry
+            if len(names) == 1:
+                lines.append(f"  entry {names[0]} {self.damaged[names[0]]}")
+            else:
+                shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if names[3:] else "")
+                lines.append(
+                    f"  {len(names)} entries not checked ({shown}): a safe load does not "
+                    f"import module {module!r}, which they need"
+                )
+            them = "them" if names[1:] else "it"
+            lines.append(
+                f"    `verify --allow {module}` checks {them}, if you trust all of that "
+                "module's code"
+            )
         lines += [
             f"  intact entry {name} cannot be loaded here: {why}"
             for name, why in sorted(self.unimportable.items())
