@@ -315,6 +315,15 @@ def test_broken_entry_source_raises_damaged_entry_naming_it(ds, text, value_fail
     assert sorted(ds) == ["bad", "good"]
 
 
+def test_a_store_path_given_as_its_name_is_refused_saying_how_to_open_it(tmp_path):
+    # a new user writes DataSet("results/runs") as they write `archived ls results/runs`
+    where = str(tmp_path / "results")
+    with pytest.raises(InvalidNameError) as info:
+        DataSet(os.path.join(where, "runs"), "w")
+    assert f"use DataSet('runs', path={where!r})" in str(info.value)
+    assert os.listdir(tmp_path) == []
+
+
 def test_an_entry_that_fails_to_load_names_the_failing_line_of_its_file(ds):
     # a hand edit (or a class renamed since) breaks one line: the error and its traceback
     # name that line of the entry file, not a line of the section the loader cut out

@@ -505,10 +505,12 @@ def check_store_name(module_name: object) -> str:
     archived.errors.InvalidNameError: invalid name '\uff58': Python imports this name as 'x' ...
     """
     if not isinstance(module_name, str) or not module_name.isidentifier():
-        raise InvalidNameError(
-            module_name,
-            "a store name must be a Python identifier so the store can be imported",
-        )
+        reason = "a store name must be a Python identifier so the store can be imported"
+        if isinstance(module_name, str) and os.path.basename(module_name).isidentifier():
+            # a path given as the name: say how to open the store it names
+            folder, name = os.path.split(module_name)
+            reason += f"; for the store at this path, use DataSet({name!r}, path={folder!r})"
+        raise InvalidNameError(module_name, reason)
     if not entries.is_canonical(module_name):
         raise InvalidNameError(
             module_name,
