@@ -186,3 +186,24 @@ def test_two_identical_blocks_of_one_cell_reading_different_data_are_two_blocks(
     for _ in range(2):  # computed, then found again by the next session
         done = subprocess.run(command, capture_output=True, text=True, check=True, env=env)
         assert done.stdout.split() == ["6", "60"]
+
+
+def test_a_cached_block_that_sets_another_result_warns_that_the_store_keeps_the_stored_one(store):
+    import warnings
+
+    from archived.errors import ResultNotStoredWarning
+
+    def block(value):
+        with archived(store, name="unguarded", L=16) as rec:
+            rec.result = value  # computed every time: no `if not rec.cached:`
+        return rec
+
+    assert block([1, 2]).result == [1, 2]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert block([1, 2]).cached  # the same result again: nothing to say
+    with pytest.warns(ResultNotStoredWarning, match="the store keeps the stored one") as w:
+        again = block([3])
+    assert w[0].filename == __file__
+    assert again.cached and again.result == [3]
+    assert again.store.load(again.entry) == [1, 2]

@@ -7,7 +7,9 @@ raises leaves a failure record instead.  If it is stored, it is loaded on enteri
 block (a stored result that cannot be read back is reported and computed again, as for a
 cached function: both go through :mod:`archived.cache.calls`).  While a block computes,
 other processes entering a block with the same parameters wait for it and then find the
-result cached.
+result cached.  A block that finds its result stored and sets ``rec.result`` anyway
+(computed without ``if not rec.cached:``) keeps the stored result in the store, with a
+:class:`~archived.errors.ResultNotStoredWarning`: the new value is in ``rec.result`` only.
 
 A block is named by its place in the code (module, enclosing function, line of the
 ``with``) and versioned by a digest of its source, so two blocks with the same
@@ -36,15 +38,17 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from types import FrameType, TracebackType
 from typing import Any
 
-from ..errors import InvalidNameError
+from ..errors import InvalidNameError, ResultNotStoredWarning
 from .blockinfo import block_place
 from .calls import Attempt, begin, key_call
 from .callstore import CallStore
 from .funcinfo import interactive_code
 from .storepath import resolve_store_path
+from .usercode import user_stacklevel
 
 __all__ = ["record", "Record"]
 
@@ -186,8 +190,34 @@ class Record:
         elif self._result is _UNSET:
             attempt.release()
             raise ValueError("the block ended without setting rec.result: nothing was recorded")
+        elif attempt.cached:
+            if not _same(self._result, attempt.value):
+                _warn_result_replaced(self)
         else:
             attempt.succeed(self._result)
+
+
+def _warn_result_replaced(rec: Record) -> None:
+    """A block found its result stored and set another: say which one the store keeps."""
+    warnings.warn(
+        ResultNotStoredWarning(
+            f"the block's result was already stored (entry {rec.entry}), yet the block set "
+            "rec.result again: rec.result holds the new value, the store keeps the stored "
+            "one; compute under `if not rec.cached:`, or delete the entry to store another"
+        ),
+        stacklevel=user_stacklevel(),
+    )
+
+
+def _same(new: Any, stored: Any) -> bool:
+    """Whether ``new`` is plainly the stored result (the same object, or an equal value
+    of its type whose ``==`` says True; an array's elementwise answer is no answer)."""
+    if new is stored:
+        return True
+    try:
+        return type(new) is type(stored) and (new == stored) is True
+    except Exception:
+        return False
 
 
 def _user_frame() -> FrameType:
