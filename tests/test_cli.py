@@ -311,6 +311,35 @@ def test_export_of_the_whole_store_includes_plain_entries(store, capsys):
     assert len(rows) == 6  # 4 results, 2 plain entries; no failures, no sweep record
 
 
+def test_ls_and_export_tell_apart_results_of_old_and_current_code(tmp_path, capsys):
+    # a bug fixed in the function: the old results stay beside the new ones, under the
+    # same parameters, and a listing or a CSV must not pass one off as the other
+    path = str(tmp_path / "fixed")
+    buggy = archived(path, name="energy", version="buggy")(lambda mu: {"E": mu * 2})
+    fixed = archived(path, name="energy", version="fixed")(lambda mu: {"E": mu * 3})
+    buggy(1), fixed(1), fixed(2)
+    code, out, _ = run(capsys, "ls", path)
+    header, *lines = out.splitlines()
+    assert code == 0 and header.split()[:5] == [
+        "NAME",
+        "KIND",
+        "FUNCTION",
+        "VERSION",
+        "PARAMETERS",
+    ]
+    assert sorted(line.split()[3] for line in lines[:3]) == ["buggy", "fixed", "fixed"]
+    assert "energy: results of 2 code versions side by side" in lines[-1]
+    code, out, err = run(capsys, "export", path)
+    rows = sorted((r["version"], r["mu"], r["E"]) for r in csv.DictReader(io.StringIO(out)))
+    assert rows == [("buggy", "1", "2"), ("fixed", "1", "3"), ("fixed", "2", "6")]
+    assert "energy: results of 2 code versions side by side (column version)" in err
+    fixed(3)  # one version only: the listing is as it always was
+    ds = DataSet("fixed", "w", path=str(tmp_path))
+    del ds[buggy.where(mu=1)[0].name]
+    _, out, _ = run(capsys, "ls", path)
+    assert "VERSION" not in out and "code versions" not in out
+
+
 def test_export_skips_a_damaged_entry_with_a_warning(store, capsys):
     with open(os.path.join(store, "broken.py"), "w") as f:
         f.write("this is not an entry\n")

@@ -337,13 +337,16 @@ def _ls(args: argparse.Namespace) -> int:
 
 def _ls_table(ds: Any, path: str) -> int:
     rows, total = [], 0
-    for entry in _entries(ds):
+    listed = list(_entries(ds))
+    mixed = _mixed_versions(listed)
+    for entry in listed:
         total += entry.size
         rows.append(
             [
                 entry.name,
                 entry.kind,
                 entry.function,
+                *([entry.version if entry.kind in _CALL_KINDS else ""] if mixed else []),
                 entry.summary,
                 format_size(entry.size),
                 format_time(entry.time),
@@ -352,9 +355,38 @@ def _ls_table(ds: Any, path: str) -> int:
     if not rows:
         print(f"{path}: empty store")
         return 0
-    print(format_table(["NAME", "KIND", "FUNCTION", "PARAMETERS", "SIZE", "DATE"], rows))
+    header = ["NAME", "KIND", "FUNCTION", *(["VERSION"] if mixed else []), "PARAMETERS"]
+    print(format_table([*header, "SIZE", "DATE"], rows))
     print(f"{_count(len(rows), 'entry', 'entries')}, {format_size(total)}")
+    _note_mixed_versions(mixed, "VERSION", sys.stdout)
     return 0
+
+
+_CALL_KINDS = ("result", "failed")
+
+
+def _mixed_versions(entries: list[_Entry]) -> dict[str, set[str]]:
+    """function -> its code versions, for the functions whose results come from several.
+
+    A store keeps the results of old code versions (until pruned) beside the current
+    ones, under the same parameters: a listing or export that does not tell them apart
+    passes an old version's result off as the current code's.
+    """
+    versions: dict[str, set[str]] = {}
+    for e in entries:
+        if e.kind == "result" and e.function:
+            versions.setdefault(e.function, set()).add(e.version)
+    return {f: v for f, v in versions.items() if len(v) > 1}
+
+
+def _note_mixed_versions(mixed: dict[str, set[str]], column: str, out: TextIO) -> None:
+    for function, versions in sorted(mixed.items()):
+        print(
+            f"{function}: results of {len(versions)} code versions side by side (column "
+            f"{column}), only one of them your current code's; `{_PROG} prune PATH --stale "
+            "--function MODULE:NAME` removes the others",
+            file=out,
+        )
 
 
 def _ls_status(ds: Any, path: str, as_json: bool = False) -> int:
@@ -494,6 +526,11 @@ def _export(args: argparse.Namespace) -> int:
     if not keep:
         _hint_other_number_types(listed, args)
     rows = dataset_table(ds, details=args.details, frame=False, entries=keep)
+    mixed = _mixed_versions([e for e in listed if e.name in keep])
+    if mixed and not args.details:  # say which code made each row (--details does)
+        versions = {e.name: e.version for e in listed}
+        rows = [_with_version(row, versions.get(row.get("entry", ""), "")) for row in rows]
+    _note_mixed_versions(mixed, "version", sys.stderr)
     if args.output:
         with open(args.output, "w", newline="", encoding="utf-8", errors="backslashreplace") as f:
             _write_csv(rows, f)
@@ -789,6 +826,20 @@ def _is_number(value: Any) -> bool:
     import numbers
 
     return isinstance(value, numbers.Number)
+
+
+def _with_version(row: dict[str, Any], version: str) -> dict[str, Any]:
+    """``row`` with the column ``version`` after ``function``; as in a table's details, a
+    parameter named ``version`` moves to ``parameter_version``."""
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        column = key
+        while column == "version" or (column != key and column in row):
+            column = "parameter_" + column
+        out[column] = value
+        if key == "function":
+            out["version"] = version if value else None
+    return out
 
 
 def _write_csv(rows: list[dict[str, Any]], out: TextIO) -> None:
