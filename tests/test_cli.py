@@ -348,6 +348,22 @@ def test_export_skips_a_damaged_entry_with_a_warning(store, capsys):
     assert len(list(csv.DictReader(io.StringIO(out)))) == 6
 
 
+def test_export_skips_an_entry_whose_value_no_longer_loads_and_writes_the_rest(store, capsys):
+    # its info reads (ls lists it), its value does not (a class changed since, a hand
+    # edit gone wrong): the export of every other entry must not be lost with it
+    texts = {
+        n: open(os.path.join(store, n + ".py")).read() for n in names_by_kind(store, "result")
+    }
+    [name] = [n for n, text in texts.items() if "'mean': 1.5," in text]
+    with open(os.path.join(store, name + ".py"), "w") as f:
+        f.write(texts[name].replace("'mean': 1.5,", "'mean': 1.5 / 0,"))
+    code, out, err = run(capsys, "export", "--trust", store)
+    assert code == 0 and f"skipping 1 entry whose value does not load ({name})" in err
+    assert "ZeroDivisionError" in err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == 5 and name not in {r["entry"] for r in rows}
+
+
 def test_export_to_a_missing_directory_exits_1(store, tmp_path, capsys):
     code, _, err = run(capsys, "export", store, "-o", str(tmp_path / "no" / "out.csv"))
     assert code == 1 and "archived: error:" in err and "No such file" in err

@@ -61,7 +61,7 @@ from ._format import (
 )
 from ._version import __version__
 from .cli_escape import EscapingWriter, escaped
-from .errors import ArchiveError, DamagedEntryError
+from .errors import ArchiveError, DamagedEntryError, MissingImportError
 
 __all__ = ["main", "build_parser", "open_store"]
 
@@ -525,8 +525,23 @@ def _export(args: argparse.Namespace) -> int:
     keep = {e.name for e in listed if e.kind != "damaged" and _selected(e, args)}
     if not keep:
         _hint_other_number_types(listed, args)
-    rows = dataset_table(ds, details=args.details, frame=False, entries=keep)
-    mixed = _mixed_versions([e for e in listed if e.name in keep])
+    unloadable: dict[str, DamagedEntryError] = {}
+
+    def skip(name: str, err: DamagedEntryError) -> None:
+        if isinstance(err, MissingImportError):
+            raise err  # this program lacks a module: the whole store needs it, say so
+        unloadable[name] = err
+
+    rows = dataset_table(ds, details=args.details, frame=False, entries=keep, skip=skip)
+    if unloadable:  # one broken (or outdated) entry must not cost the whole export
+        names = sorted(unloadable)
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if names[3:] else "")
+        print(
+            f"{_PROG} export: skipping {_count(len(names), 'entry', 'entries')} whose value "
+            f"does not load ({shown}); the first: {unloadable[names[0]]}",
+            file=sys.stderr,
+        )
+    mixed = _mixed_versions([e for e in listed if e.name in keep and e.name not in unloadable])
     if mixed and not args.details:  # say which code made each row (--details does)
         versions = {e.name: e.version for e in listed}
         rows = [_with_version(row, versions.get(row.get("entry", ""), "")) for row in rows]

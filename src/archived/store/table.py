@@ -87,13 +87,16 @@ def dataset_table(
     results: bool = True,
     frame: bool | None = None,
     entries: Collection[str] | None = None,
+    skip: Callable[[str, DamagedEntryError], None] | None = None,
 ) -> Any:
     """Every entry of a DataSet as a table row (sweep records and failures left out).
 
     A stored call gives ``entry``, ``function``, its parameters and its scalar results;
     another entry gives ``entry``, its info (a dict's items as columns, anything else in
     column ``info``) and its value if scalar.  ``results=False`` loads no value at all;
-    ``entries`` limits the table to those entry names.
+    ``entries`` limits the table to those entry names.  An entry whose value does not
+    load raises its :class:`~archived.errors.DamagedEntryError`, or with ``skip`` given
+    is passed to it (name, error) and left out.
 
     >>> import tempfile
     >>> from archived.store.dataset import DataSet
@@ -107,7 +110,7 @@ def dataset_table(
     {'entry': 'x_0', 'function': None, 'info': None, 'mu': 1.2, 'result': 0.5}
     """
     with _gc_paused():  # many objects, no cycles: the collector's passes are pure cost
-        return _dataset_rows(dataset, details, results, frame, entries)
+        return _dataset_rows(dataset, details, results, frame, entries, skip)
 
 
 def _dataset_rows(
@@ -116,6 +119,7 @@ def _dataset_rows(
     results: bool,
     frame: bool | None,
     entries: Collection[str] | None,
+    skip: Callable[[str, DamagedEntryError], None] | None = None,
 ) -> Any:
     rows = []
     parameters: dict[str, None] = {}
@@ -129,15 +133,21 @@ def _dataset_rows(
         def load(entry: Any = entry) -> Any:
             return entry.value() if results else None
 
-        if isinstance(info, dict) and "function" in info:
-            if info.get("status", "ok") != "ok" or "parameters" not in info:
-                continue  # a failure or sweep record: not a result
-            row = _call_row(name, info, load, details, entry=name, function=info["function"])
-            parameters.update(dict.fromkeys(call_parameters(name, info)))
-        else:
-            row = {"entry": name, "function": None}
-            _add(row, info.items() if _is_record(info) else [("info", info)], "info_")
-            _add(row, _results(load(), row).items(), "result_")
+        try:
+            if isinstance(info, dict) and "function" in info:
+                if info.get("status", "ok") != "ok" or "parameters" not in info:
+                    continue  # a failure or sweep record: not a result
+                row = _call_row(name, info, load, details, entry=name, function=info["function"])
+                parameters.update(dict.fromkeys(call_parameters(name, info)))
+            else:
+                row = {"entry": name, "function": None}
+                _add(row, info.items() if _is_record(info) else [("info", info)], "info_")
+                _add(row, _results(load(), row).items(), "result_")
+        except DamagedEntryError as err:
+            if skip is None:
+                raise
+            skip(name, err)
+            continue
         rows.append(row)
     return to_table(with_types(rows, parameters), frame=frame)
 
