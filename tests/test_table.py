@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from archived import archived
+from archived import archived, sweep
 from archived.store.dataset import DataSet
 from archived.store.table import dataset_table, is_scalar, to_table
 
@@ -124,6 +124,26 @@ def test_tuple_results_give_numbered_columns_with_their_scalar_items(tmp_path):
 
     pair(4)
     assert pair.table(frame=False) == [{"x": 4, "result_0": 5, "result_2": 2.0}]
+
+
+@dataclasses.dataclass
+class Run:
+    energy: float
+    field: np.ndarray
+    converged: bool
+    label: str
+
+
+def test_a_dataclass_result_gives_a_column_per_scalar_field(tmp_path):
+    # the typed result the README recommends: its numbers belong in the table
+    @archived(tmp_path / "d")
+    def relax(x):
+        return Run(energy=-x / 2, field=np.zeros(300), converged=True, label=f"x={x}")
+
+    relax(3)
+    row = {"x": 3, "energy": -1.5, "converged": True, "label": "x=3"}
+    assert relax.table(frame=False) == [row]
+    assert sweep(relax, {"x": [3]}, results="summary", progress=False) == [row]
 
 
 def test_table_criteria_and_where_filter_by_value_and_predicate(energy):

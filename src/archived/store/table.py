@@ -4,8 +4,9 @@
 ``DataFrame`` when pandas is installed (``pip install archived[pandas]``), else a list of
 dicts with the same columns (``frame=False`` asks for the list either way).  Results
 become columns when they are scalars (column ``result``), dicts of scalars (a column per
-key, prefixed ``result_`` if it clashes with a parameter) or tuples (``result_0``,
-``result_1``, ...; a namedtuple's field names); other results are left out of the table
+key, prefixed ``result_`` if it clashes with a parameter), dataclasses (a column per
+scalar field, likewise) or tuples (``result_0``, ``result_1``, ...; a namedtuple's field
+names); other results are left out of the table
 (load them with ``func.where(...)``).  Rows are in the order the calls ran.
 
 ``func.where(mu=1.2)`` lists the stored calls whose parameters match; a criterion may be
@@ -28,6 +29,7 @@ a value or a predicate (``n=lambda n: n > 10``).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
@@ -350,6 +352,9 @@ def _results(value: Any, taken: Iterable[str]) -> dict[str, Any]:
     if isinstance(value, tuple):  # return a, b -> result_0, result_1 (a namedtuple: its fields)
         fields = getattr(value, "_fields", None) or [f"result_{i}" for i in range(len(value))]
         value = dict(zip(fields, value, strict=True))
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        # the README's typed result: its scalar fields are its columns, as a dict's keys
+        value = {f.name: getattr(value, f.name, None) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
         if not isinstance(taken, (dict, set, frozenset)):
             taken = set(taken)
