@@ -133,6 +133,18 @@ def test_a_store_and_a_cached_function_compress_their_big_arrays(tmp_path):
     assert exact(counts(700), data)
 
 
+def test_a_safe_load_of_a_blosc_array_says_only_a_trusted_load_reads_it(tmp_path):
+    # a colleague opening the store safely: the refusal names the cause, not only the index
+    from archived import UnsafeArchiveError
+
+    data = ARRAYS["counts_2d_int16"]
+    ds = DataSet("s", "w", path=str(tmp_path), compress="blosc:lz4")
+    ds.counts = data
+    with pytest.raises(UnsafeArchiveError, match=r"compress='blosc:\.\.\.'.* loads only trusted"):
+        _ = DataSet("s", path=str(tmp_path), safe=True).counts
+    assert exact(DataSet("s", path=str(tmp_path)).counts, data)
+
+
 def test_a_compressed_archive_restores_like_any_other(tmp_path):
     a = Archive(array_threshold=100, datafile=str(tmp_path / "v.h5"), compress=True)
     a.insert(x={"field": ARRAYS["fortran_float32"], "n": 3})

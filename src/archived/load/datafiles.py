@@ -85,7 +85,9 @@ def _read(budget: Budget, f: Any, path: str, filename: str, key: str, size: int)
     if not isinstance(entry, dict):
         raise _refuse(
             f"array {key!r:.60} of {filename!r}, which the file's index does not describe "
-            "(a safe load reads arrays only as the store writes them, never through HDF5)"
+            "(a safe load reads arrays only as the store writes them, plain or zlib-compressed, "
+            "never through HDF5: one written with compress='blosc:...' or another PyTables "
+            "library loads only trusted)"
         )
     try:
         text = entry["dtype"]
