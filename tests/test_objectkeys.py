@@ -285,3 +285,23 @@ def test_readable_parameters_describe_objects_by_their_fields():
     assert readable(Point(1.0, 2.0)) == "Point(x=1.0, y=2.0)"
     assert readable(datetime.date(2020, 1, 2)) == datetime.date(2020, 1, 2)
     assert readable(Slotted(1, 2)).startswith("<test_objectkeys.Slotted key=")
+
+
+def test_a_path_argument_is_keyed_by_its_text_not_by_the_file_it_names(store, tmp_path):
+    # what the README says: the same path answers with the stored result after the file
+    # changed, and the file's contents as the argument are keyed by value
+    data = tmp_path / "input.csv"
+    data.write_text("1,2\n")
+
+    @archived(store)
+    def total(path):
+        return sum(int(v) for v in pathlib.Path(path).read_text().split(","))
+
+    @archived(store)
+    def total_of(text):
+        return sum(int(v) for v in text.split(","))
+
+    assert total(data) == 3 and total_of(data.read_text()) == 3
+    data.write_text("5,5\n")
+    assert total(data) == 3  # keyed by the path's text: the stored result
+    assert total_of(data.read_text()) == 10
