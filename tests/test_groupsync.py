@@ -3,13 +3,16 @@
 Syncs are counted by wrapping the functions that make them; what a power cut can leave of
 a renamed but unsynced entry (nothing, an empty file, a file of zero bytes, or the whole
 file) is written by hand, and a cached call must treat each such file as damaged: keep it
-aside, compute again, never return it as a result.  SIGKILL tests of grouped writers are
-in ``test_crash.py``.
+aside, compute again, never return it as a result.  A sweep SIGKILLed while its chunk's
+syncs are pending keeps every point that finished, whole; the random-instant SIGKILL test
+of a grouped writer is in ``test_crash.py``.
 """
 
 import os
 import subprocess
 import sys
+import time
+import warnings
 
 import numpy as np
 import pytest
@@ -192,3 +195,52 @@ def test_the_filesystem_sync_reaches_files_written_by_other_processes(tmp_path):
     subprocess.run([sys.executable, "-c", f"open({str(path)!r}, 'w').write('x')"], check=True)
     groupsync.sync_filesystem(str(tmp_path))
     assert path.read_text() == "x"
+
+
+# ---- a sweep killed while its chunk's syncs are pending -------------------------------------
+
+SWEEPER = r"""
+import os, sys
+sys.path.insert(0, sys.argv[3])
+from archived import archived, sweep
+from test_groupsync import logged_point
+
+f = archived(sys.argv[1], ignore=("log", "stop"))(logged_point)
+sweep(f, {"x": list(range(500)), "log": [sys.argv[2]], "stop": [int(sys.argv[4])]},
+      n_jobs=1, progress=False)
+"""
+
+
+def logged_point(x, log, stop):
+    with open(log, "a") as out:  # appended as the point computes, before its commit
+        out.write(f"{x}\n")
+    while x == stop:  # the sweep is killed here, its chunk's group not yet synced
+        time.sleep(0.01)
+    return {"x": x, "square": x * x}
+
+
+@pytest.mark.parametrize("stop", [3, 60])
+def test_a_sweep_killed_mid_chunk_keeps_every_finished_point_intact(tmp_path, stop):
+    store, log = str(tmp_path / "runs"), str(tmp_path / "log")
+    here = os.path.dirname(os.path.abspath(__file__))
+    proc = subprocess.Popen([sys.executable, "-c", SWEEPER, store, log, here, str(stop)])
+    try:
+        while not os.path.exists(log) or str(stop) not in open(log).read().split():
+            assert proc.poll() is None, "the sweep ended before it was killed"
+            time.sleep(0.01)
+    finally:
+        proc.kill()  # SIGKILL: the chunk never ends, its group never syncs
+        proc.wait()
+    f = archived(store, ignore=("log", "stop"))(logged_point)
+    stored = {p["x"]: stored for p, stored in f}
+    computed = len(open(log).read().split())
+    assert sorted(stored) == list(range(stop))  # every point that finished is there
+    assert all(stored[x]() == {"x": x, "square": x * x} for x in stored)  # whole, exact
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DamagedEntryWarning)  # nothing half-written
+        again = sweep(
+            f, {"x": list(range(stop + 2)), "log": [log], "stop": [-1]}, n_jobs=1, progress=False
+        )
+    assert again == [{"x": x, "square": x * x} for x in range(stop + 2)]
+    # only the point in flight and the one never reached were computed again
+    assert [int(x) for x in open(log).read().split()][computed:] == [stop, stop + 1]
