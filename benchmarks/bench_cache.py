@@ -83,29 +83,35 @@ def sweep_task(i, seconds):
 
 
 def interleaved(measures, rounds):
-    """Seconds per call of each measure, by label: the median over ``rounds`` rounds.
+    """Seconds per call of each measure, by label: the median of every call timed.
 
-    ``measures`` maps a label to a function returning seconds per call of one batch.
-    Each round runs every measure once, in an order that rotates from round to round,
-    so a slow spell of the shared machine hits every peer alike instead of all the
-    repeats of one peer (timing the peers one after the other made the scalar hit
-    swing from 0.33x to 3.5x diskcache's between runs).
+    ``measures`` maps a label to a function that times one batch of calls and returns
+    each call's seconds.  Each round runs every measure once, in an order that rotates
+    from round to round, so a slow spell of the shared machine hits every peer alike
+    instead of all the repeats of one peer (timing the peers one after the other made
+    the scalar hit swing from 0.33x to 3.5x diskcache's between runs).  Calls are timed
+    one by one, and the median taken over all of them: on the loaded machine a process
+    is stopped for 4-12 ms now and then, which a batch's mean takes in whole (a batch
+    of 50 hits of 20 us with one such stop reads as 100-260 us per hit).
     """
     labels = list(measures)
     times = {label: [] for label in labels}
     for r in range(rounds):
         shift = r % len(labels)
         for label in labels[shift:] + labels[:shift]:
-            times[label].append(measures[label]())
+            times[label].extend(measures[label]())
     return {label: statistics.median(found) for label, found in times.items()}
 
 
 def timed(func, args_list):
-    """Seconds per call of ``func`` over ``args_list`` (one batch)."""
-    start = time.perf_counter()
+    """Seconds of each call of ``func`` over ``args_list`` (one batch), in a list."""
+    clock = time.perf_counter
+    found = []
     for args in args_list:
+        start = clock()
         func(*args)
-    return (time.perf_counter() - start) / len(args_list)
+        found.append(clock() - start)
+    return found
 
 
 def settle(since):
@@ -246,8 +252,8 @@ def overheads(cases, root, rounds):
             shift = i % len(labels)
             for label in labels[shift:] + labels[:shift]:
                 args = make_args(1000 * (labels.index(label) + 1) + i)  # not timed
-                missed[label].append(timed(peers[label], [args]))
-        bare = statistics.median(timed(func, [make_args(i)]) for i in range(misses))
+                missed[label].extend(timed(peers[label], [args]))
+        bare = statistics.median(timed(func, [make_args(i) for i in range(misses)]))
         for label in labels:
             row[name, label, "miss"] = statistics.median(missed[label]) - bare
             peers[label](*make_args(0))
