@@ -137,6 +137,51 @@ def test_a_live_writer_in_another_pid_namespace_keeps_its_files(tmp_path):
     assert verify(folder).ok
 
 
+@pytest.mark.parametrize("namespace", ["here", "another pid namespace"])
+def test_a_live_writer_keeps_its_files_however_old_they_look(tmp_path, namespace):
+    # files older than the grace period were taken for a dead writer's, even when its
+    # process (or its lock) proved it alive: a write taking more than an hour, or a
+    # shared filesystem whose clock is behind this one, lost its data file under it
+    if namespace == "here":
+        DataSet("s", "w", path=tmp_path).y = 1
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _PAUSED_WRITER, str(tmp_path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        token = proc.stdout.readline().split()[2]
+    else:
+        proc, token = _paused_writer(tmp_path)
+    folder = str(tmp_path / "s")
+    try:
+        mine = _files_of(folder, token)
+        for file in mine:
+            os.utime(os.path.join(folder, file), (0, 0))
+        DataSet("s", "w", path=tmp_path)  # a writer opening the store sweeps leftovers
+        assert repair(folder).removed == [] and _files_of(folder, token) == mine
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+        assert proc.stdout.readline().strip() == "committed"
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=600)
+    assert proc.returncode == 0, proc.stderr.read()
+    np.testing.assert_array_equal(DataSet("s", path=tmp_path).x, np.arange(1000.0))
+
+
+def test_a_dead_writer_here_whose_pid_was_taken_again_is_swept_by_its_lock(tmp_path):
+    ds = DataSet("s", "w", path=tmp_path)
+    alive = os.getppid()  # a live process that is not the writer
+    leftover = os.path.join(ds._path, f".x.{writers.HOST}-{alive}-0123abcd.tmp")
+    data = os.path.join(ds._path, f"x.{writers.HOST}-{alive}-0123abcd.h5")
+    for path in (leftover, data):
+        open(path, "w").close()
+    DataSet("s", "w", path=tmp_path)  # unlocked: its writer is dead, whoever has its pid
+    assert not os.path.exists(leftover) and not os.path.exists(data)
+
+
 def test_a_killed_writer_in_another_pid_namespace_is_swept_once_its_lock_is_gone(tmp_path):
     proc, token = _paused_writer(tmp_path)
     folder = str(tmp_path / "s")

@@ -229,7 +229,7 @@ def repair(
     # the store's own kind of lock: writers of the other kind would not be excluded
     soft = recorded_locking(folder) == "soft"
     with StoreLock(os.path.join(folder, ".lock"), timeout, soft=soft):
-        swept = sweep_leftovers(folder)
+        swept = sweep_leftovers(folder, lock_proof=not soft)  # as a writer opening it
         listing = store_files(folder)
         referenced: set[str] = set()
         unreadable: set[str] = set()

@@ -10,14 +10,17 @@ files the replaced version used, to delete) and ``.x_0.claim`` (a name reserved 
 name, then six of the kernel's boot id and the writer's pid namespace, so two containers
 that share a host name but not their pids have different hosts.  A writer is *gone* when
 
-* its file is older than :data:`GRACE_SECONDS`, or
 * it ran here (same host name, boot and pid namespace) and its process no longer
-  exists, or
+  exists (however old its files: a live one may write for hours), or
 * it ran under this host name in another pid namespace (or boot) and its ``.tmp`` file
-  is not locked: every writer holds an ``flock`` on its ``.tmp`` from creating it to
-  committing it (:func:`create_locked`), which the kernel drops when the writer dies,
-  whatever pid namespace it ran in.  Only a sweeper of a store that trusts ``flock``
-  acts on that proof, and only while it holds the lock itself (:func:`remove_if_unlocked`).
+  is not locked (however old it is, in a store that trusts ``flock``), or
+* it ran elsewhere and its file is older than :data:`GRACE_SECONDS`.
+
+For the second: every writer holds an ``flock`` on its ``.tmp`` from creating it to
+committing it (:func:`create_locked`), which the kernel drops when the writer dies,
+whatever pid namespace it ran in.  Only a sweeper of a store that trusts ``flock`` acts
+on that proof (also for a writer here whose pid another process took after it died), and
+only while it holds the lock itself (:func:`remove_if_unlocked`).
 
 A writer on another host is alive until the grace period is over, and so is one whose
 token predates the pid namespace in it (six hex digits of host name only).
@@ -173,23 +176,48 @@ def writer_gone(token: str, item: os.DirEntry[str], now: float) -> bool:
     >>> [writer_gone(token, item, time.time()) for item in os.scandir(folder)]
     [False]
     """
-    try:
-        if now - item.stat(follow_symlinks=False).st_mtime > GRACE_SECONDS:
+    m = TOKEN.fullmatch(token)
+    if m is not None and m["host"] == HOST:
+        # its process tells, never its file's age: a write of a big array may take longer
+        # than the grace period, and a shared filesystem's clock is not this one (a live
+        # writer's files were deleted under it once they looked an hour old)
+        pid = int(m["pid"])
+        if pid == os.getpid():
+            return False
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
             return True
+        except (PermissionError, OverflowError):
+            return False
+        return False
+    try:
+        old = now - item.stat(follow_symlinks=False).st_mtime > GRACE_SECONDS
     except OSError:
         return False
-    m = TOKEN.fullmatch(token)
-    if m is None or m["host"] != HOST:
-        return False
-    pid = int(m["pid"])
-    if pid == os.getpid():
+    # a writer of this host name in another pid namespace holds its .tmp locked while it
+    # lives, however old the file looks
+    return old and not (
+        item.name.endswith(".tmp") and from_elsewhere_here(token) and _held(item.path)
+    )
+
+
+def _held(path: str) -> bool:
+    """Whether a writer holds the lock of its file ``path`` (False if it cannot be told)."""
+    try:
+        import fcntl
+
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK)
+    except (ImportError, OSError):
         return False
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
         return True
-    except PermissionError:
+    except OSError:
         return False
+    finally:
+        os.close(fd)
     return False
 
 
