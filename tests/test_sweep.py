@@ -183,6 +183,24 @@ def test_recorded_sweeps_give_the_status_from_the_store_alone(tmp_path, cached, 
     assert cached.identity in status.function
 
 
+def test_a_damaged_point_is_missing_from_the_status_not_an_error(tmp_path, cached, counter):
+    # one entry whose info does not load made sweep_status raise and ls --status fail
+    grid = {"x": [1, 2], "counter": [counter]}
+    sweep(cached, grid, progress=False)
+    path = os.path.join(
+        cached.store.path, cached.store.find(cached.prefix, *_key(cached, x=2)).name
+    )
+    with open(path + ".py") as f:
+        text = f.read()
+    with open(path + ".py", "w") as f:
+        f.write(text.replace("info = {", "info = {("))  # a typo
+    assert [p.state for p in sweep_status(cached, {"x": [1, 2]})] == ["done", "missing"]
+    (status,) = recorded_sweeps(DataSet("runs", path=str(tmp_path)))
+    assert [p.state for p in status] == ["done", "missing"]
+    assert sweep(cached, grid, progress=False) == [10, 20]  # set aside, computed again
+    assert [p.state for p in sweep_status(cached, {"x": [1, 2]})] == ["done", "done"]
+
+
 def test_the_same_grid_twice_records_one_sweep(tmp_path, cached, counter):
     grid = {"x": [1], "counter": [counter]}
     sweep(cached, grid, progress=False)

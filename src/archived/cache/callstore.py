@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import InvalidNameError
+from ..errors import DamagedEntryError, InvalidNameError
 from ..store.locking import StoreLock
 from ..store.storefiles import safe_subdir
 from ..store.table import call_parameters
@@ -254,8 +254,19 @@ class CallStore:
         if seconds:
             view = {**view, **self.dataset._view(seconds)}
         return [
-            self._find(prefix, key, parameters, view.get) for prefix, key, parameters in lookups
+            self._find_or_miss(prefix, key, parameters, view.get)
+            for prefix, key, parameters in lookups
         ]
+
+    def _find_or_miss(
+        self, prefix: str, key: str, parameters: dict[str, Any], entry_of: Callable[[str], Any]
+    ) -> Found:
+        # a damaged entry is a miss here: the call decides under its lock (it sets the
+        # entry aside), as find's caller does; one made a whole sweep raise
+        try:
+            return self._find(prefix, key, parameters, entry_of)
+        except DamagedEntryError as err:
+            return Found(err.name, False)
 
     def _find(
         self,
