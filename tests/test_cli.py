@@ -677,3 +677,19 @@ def test_an_error_naming_text_from_a_store_is_printed_escaped(tmp_path, capsys):
     ds.x = 1
     code, _, err = run(capsys, "show", ds._path, "no\x1b[2J")
     assert code == 1 and "\\x1b[2J" in err and not TERMINAL_ACTS_ON.search(err)
+
+
+def test_a_start_time_no_calendar_shows_is_listed_without_it(tmp_path, capsys):
+    # an info record's start is text from the store: year 1 at +14:00 is year 0 in UTC,
+    # and ls, ls --json, show and prune died with a ValueError traceback on it
+    ds = DataSet("s", "w", path=str(tmp_path))
+    for start in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"):
+        info = {"function": "m.f", "parameters": {"a": start[:4]}, "started": start}
+        ds._insert(1.0, info=info)
+    for argv in (["ls"], ["ls", "--json"], ["show", "x_0"], ["prune", "--function", "m.f"]):
+        code, out, err = run(capsys, argv[0], ds._path, *argv[1:])
+        assert code == 0 and "Traceback" not in err and "x_0" in out, (argv, err)
+    _, out, _ = run(capsys, "ls", ds._path)
+    assert re.search(r"x_0 .* \?\n", out)
+    _, out, _ = run(capsys, "ls", "--json", ds._path)
+    assert [e["date"] for e in json.loads(out)["entries"]] == [None, None]

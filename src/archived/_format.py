@@ -135,10 +135,13 @@ def format_size(size: int) -> str:
 def format_time(timestamp: float) -> str:
     """A POSIX timestamp as local ``YYYY-MM-DD HH:MM``.
 
-    >>> len(format_time(0.0))
-    16
+    >>> len(format_time(0.0)), format_time(1e20)
+    (16, '?')
     """
-    return _minute(int(timestamp // 60))
+    try:
+        return _minute(int(timestamp // 60))
+    except (ValueError, OverflowError, OSError):  # a time no calendar shows: a store can
+        return "?"  # say any (an info record's start, a file's mtime from a tarball)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -691,7 +691,7 @@ def _iso_time(text: Any) -> float | None:
         return None
     try:
         return datetime.datetime.fromisoformat(text).timestamp()
-    except ValueError:
+    except (ValueError, OverflowError, OSError):
         return None
 
 

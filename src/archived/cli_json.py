@@ -240,4 +240,7 @@ def _number(value: Any) -> float | None:
 def _iso(timestamp: float | None) -> str | None:
     if not timestamp:
         return None
-    return datetime.datetime.fromtimestamp(timestamp, datetime.timezone.utc).isoformat()
+    try:
+        return datetime.datetime.fromtimestamp(timestamp, datetime.timezone.utc).isoformat()
+    except (ValueError, OverflowError, OSError):  # a time no calendar shows (see format_time)
+        return None
