@@ -130,9 +130,10 @@ def _escaping_output(args: argparse.Namespace) -> Iterator[None]:
     that ``export`` writes to a pipe or a file keeps its text exactly."""
     stdout, stderr = sys.stdout, sys.stderr
     exact = args.command == "export" and not _is_terminal(stdout)
-    if not exact:
+    if not exact and stdout is not None:
         sys.stdout = EscapingWriter(stdout)  # type: ignore[assignment]
-    sys.stderr = EscapingWriter(stderr)  # type: ignore[assignment]
+    if stderr is not None:
+        sys.stderr = EscapingWriter(stderr)  # type: ignore[assignment]
     try:
         yield
     finally:
