@@ -282,6 +282,31 @@ def test_an_index_file_bigger_than_its_rows_can_be_is_not_read(tmp_path):
     assert infos(folder) == truth(folder)
 
 
+_SPARSE_INDEX = """
+import os, resource, sys
+from archived.store import index
+folder = sys.argv[1]
+index._ROW_BYTES = 2**30  # the bound a store of thousands of entries allows
+with open(os.path.join(folder, index.INDEX_FILE), "wb") as f:
+    f.write(b'{"format": 2, "check": "0000000000000000"}\\n')
+    f.truncate(3 * 2**29)  # 1.5 GiB of holes: a few bytes on disk
+resource.setrlimit(resource.RLIMIT_AS, (2**30, 2**30))
+print(sorted(index.rows(folder)))
+"""
+
+
+def test_a_sparse_index_file_within_the_bound_is_not_read_whole(tmp_path):
+    # a store of a few thousand entries allows an index file of two GiB: ls read a sparse
+    # one (a few kB on disk) whole into memory, 4 GB resident and 20 s on every ls of a
+    # store it could not rewrite; its first hole (NULs, never in JSON text) ends the read
+    folder = store_with(tmp_path, n=3)
+    done = subprocess.run(
+        [sys.executable, "-c", _SPARSE_INDEX, folder], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-500:]
+    assert done.stdout.strip() == "['x_0', 'x_1', 'x_2']"
+
+
 def _resigned_padded(text, padding):
     """The index file ``text`` with ``padding`` after its rows, signed again."""
     import xxhash

@@ -83,6 +83,7 @@ _ROW_CHARS = 2 * _INFO_CHARS + _VALUE_CHARS + 4096  # the most a row of the file
 _ROW_BYTES = 4 * _ROW_CHARS  # in UTF-8
 _HEX16 = re.compile(r"[0-9a-f]{16}")
 _MAX_FILE_BYTES = 2**31  # a bigger index file is not read (a store of ~30 million entries)
+_CHUNK = 2**22  # bytes of the index file read at once
 # the index file's columns, one list each, a row per entry
 _COLUMNS = ("name", "ino", "size", "mtime", "ctime", "seen", "digest", "files", "info", "value")
 _KEYWORDS = frozenset(keyword.kwlist)
@@ -533,7 +534,15 @@ def _read_file(path: str, max_bytes: int) -> tuple[tuple[int, int, int], dict[st
             return None
         with open(fd, "rb", closefd=False) as f:
             head = f.readline(256)
-            body = f.read()
+            chunks = []
+            # a chunk at a time: JSON text holds no NUL, the holes of a sparse file read as
+            # NULs, and a sparse file within the bound (a store of a few thousand entries
+            # allows two GiB) was read whole into memory before its checksum failed
+            while chunk := f.read(_CHUNK):
+                if b"\0" in chunk:
+                    return None
+                chunks.append(chunk)
+            body = b"".join(chunks)
     except OSError:
         return None
     finally:
