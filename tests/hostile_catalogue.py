@@ -1577,6 +1577,35 @@ case(
     Cli(codes=(1,), words=_NUL),
 )
 
+
+def _sparse_trailer(ctx: Context) -> None:
+    """Entry ``x`` with an array in its data file, the file then grown by 3 GiB of holes
+    and ended by a fast-read index tail claiming all of them as its index."""
+    ds = ctx.dataset("w", array_threshold=10)
+    ds.good = 1
+    ds.x = np.arange(100.0)
+    size = 3 * 2**30
+    with open(ctx.path(ctx.data_file("x")), "r+b") as f:
+        f.truncate(size - 20)
+        f.seek(size - 20)
+        f.write((0).to_bytes(4, "little") + (size - 4116).to_bytes(8, "little") + b"ARCHVD01")
+
+
+case(
+    "data-file-index-tail-claiming-3-GiB-of-holes-then-safe-read",
+    "work",
+    _sparse_trailer,
+    safe_value(),
+    Refused(("'a0'", "index does not describe")),
+)
+case(
+    "data-file-index-tail-claiming-3-GiB-of-holes-then-show",
+    "work",
+    _sparse_trailer,
+    cli("show", "x"),
+    Cli(codes=(1,), words=("index does not describe",)),
+)
+
 # ---- warming up a child: load what every case loads, so the state checks compare alike ----
 
 

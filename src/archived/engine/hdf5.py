@@ -469,6 +469,7 @@ def _from_raw(raw: np.ndarray, dtype: np.dtype, stored_shape: tuple[int, ...]) -
 _TRAILER_MAGIC = b"ARCHVD01"
 _TRAILER_TAIL = 20  # the index's crc32 (4 bytes), its length (8 bytes), the magic
 _SAMPLE = 4096
+_INDEX_CHUNK = 2**20  # bytes of a file's index read at once
 
 
 def _append_trailer(fd: int, index: dict[str, dict[str, Any]]) -> None:
@@ -534,7 +535,15 @@ def _read_trailer(f: BinaryIO) -> tuple[dict[str, Any], int]:
     if start < 0:
         return {}, size
     f.seek(start)
-    text = f.read(length)
+    pieces = []
+    while length > 0:  # a chunk at a time: the index's JSON holds no NUL, the holes of
+        # a sparse file do (a tail claiming gigabytes of index was read whole into memory)
+        piece = f.read(min(length, _INDEX_CHUNK))
+        if not piece or b"\0" in piece:
+            return {}, size
+        pieces.append(piece)
+        length -= len(piece)
+    text = b"".join(pieces)
     if zlib.crc32(text) != int.from_bytes(tail[:4], "little"):
         return {}, size
     try:
