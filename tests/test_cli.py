@@ -693,3 +693,21 @@ def test_a_start_time_no_calendar_shows_is_listed_without_it(tmp_path, capsys):
     assert re.search(r"x_0 .* \?\n", out)
     _, out, _ = run(capsys, "ls", "--json", ds._path)
     assert [e["date"] for e in json.loads(out)["entries"]] == [None, None]
+
+
+def test_one_long_text_in_a_store_does_not_pad_every_line_of_a_listing(tmp_path, capsys):
+    # every line was padded to the longest cell or key: a store of 300 kB listed in 200 MB
+    # (a function name of 100 kB, a damaged entry's long error), shown in 100 MB (a key)
+    ds = DataSet("s", "w", path=str(tmp_path))
+    for i in range(200):
+        ds._insert(i)
+    ds._insert(1, info={"function": "f" * 100_000, "parameters": {}})
+    ds._insert(1, info={"k" * 100_000: 1, **{f"a{i}": i for i in range(200)}})
+    (tmp_path / "s" / "bad.py").write_text(
+        "# archived entry 'bad', format 1, data files: []\n# ---- info ----\n"
+        "info = (" + "1," * 50_000 + "\n# ---- value ----\nbad = 1\n"
+    )
+    code, out, _ = run(capsys, "ls", ds._path)
+    assert code == 0 and len(out) < 1_000_000 and "x_199" in out
+    code, out, _ = run(capsys, "show", ds._path, "x_201")
+    assert code == 0 and len(out) < 200_000 and "a199" in out

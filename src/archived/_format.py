@@ -30,8 +30,16 @@ __all__ = [
 ]
 
 
+#: The widest a table's column is made (a longer cell is written whole, past it).
+MAX_COLUMN = 100
+
+
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """Left-aligned columns separated by two spaces, trailing blanks stripped.
+
+    A column is as wide as its widest cell up to :data:`MAX_COLUMN` characters; a longer
+    cell is written whole, past its column (every line padded to a cell of a megabyte
+    read from a store made a listing thousands of times the store's size).
 
     >>> format_table(["A", "B"], [])
     'A  B'
@@ -40,7 +48,7 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     if any(len(row) != len(widths) for row in rows):
         return _ragged_table(headers, rows)
     for column, cells in enumerate(zip(*rows, strict=False)):
-        widths[column] = max(widths[column], *map(len, cells))
+        widths[column] = min(max(widths[column], *map(len, cells)), MAX_COLUMN)
     # one format string for every line (a store may list 100,000 entries)
     line = "  ".join(f"{{:<{w}}}" for w in widths[:-1]) + ("  {}" if len(widths) > 1 else "{}")
     form = line.format
@@ -50,7 +58,7 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 def _ragged_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     widths = [len(h) for h in headers]
     for row in rows:
-        widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=False)]
+        widths = [min(max(w, len(cell)), MAX_COLUMN) for w, cell in zip(widths, row, strict=False)]
     lines = [
         "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=False)).rstrip()
         for line in [list(headers), *rows]

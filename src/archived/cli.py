@@ -878,11 +878,16 @@ def _cell(value: Any) -> str:
     return repr(value)
 
 
+_KEY_WIDTH = 24
+
+
 def _print_info(info: Any) -> None:
     if not isinstance(info, dict):
         print("  " + summarize_value(info).replace("\n", "\n  "))
         return
-    width = max((len(str(k)) for k in info), default=0)
+    # keys are aligned up to a width: each line padded to the longest key made a record of
+    # one 100 kB key and 1,000 short ones print 100 MB (work beyond the store's size)
+    width = min(max((len(str(k)) for k in info), default=0), _KEY_WIDTH)
     for key, value in info.items():
         if isinstance(value, str) and "\n" in value:
             print(f"  {str(key):<{width}}")
