@@ -711,3 +711,21 @@ def test_one_long_text_in_a_store_does_not_pad_every_line_of_a_listing(tmp_path,
     assert code == 0 and len(out) < 1_000_000 and "x_199" in out
     code, out, _ = run(capsys, "show", ds._path, "x_201")
     assert code == 0 and len(out) < 200_000 and "a199" in out
+
+
+def test_an_integer_too_long_for_decimal_is_exported_and_listed_as_hex(tmp_path, capsys):
+    # a call with an argument of 5001 digits: ls --json, show --json and export died with
+    # Python's ValueError (4300 digits at most in decimal); its hex literal is exact
+    big = 10**5000
+    f = archived(tmp_path / "s")(lambda n: n + 1)
+    f(big)
+    store = str(tmp_path / "s")
+    (name,) = [c.name for c in f.where()]
+    code, out, _ = run(capsys, "ls", "--json", store)
+    assert code == 0
+    (entry,) = json.loads(out)["entries"]
+    assert entry["parameters"]["n"] == {"type": "int", "repr": hex(big)}
+    code, out, _ = run(capsys, "show", "--json", store, name)
+    assert code == 0 and int(json.loads(out)["parameters"]["n"]["repr"], 16) == big
+    code, out, _ = run(capsys, "export", store)
+    assert code == 0 and int(list(csv.reader(io.StringIO(out)))[1][2], 16) == big

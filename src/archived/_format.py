@@ -27,7 +27,26 @@ __all__ = [
     "format_time",
     "summarize_value",
     "short_repr",
+    "int_text",
 ]
+
+
+def int_text(value: int) -> str:
+    """``str(value)``, or the exact hex literal of an integer too long for Python to
+    write in decimal (``sys.get_int_max_str_digits()``, 4300 digits by default).
+
+    >>> int_text(42), int_text(-(2**20000))[:8]
+    ('42', '-0x10000')
+    """
+    if value.bit_length() > _DECIMAL_BITS:  # may be past the limit: try
+        try:
+            return str(value)
+        except ValueError:
+            return hex(value)
+    return str(value)
+
+
+_DECIMAL_BITS = 14_000  # fewer bits are fewer than 4300 decimal digits
 
 
 #: The widest a table's column is made (a longer cell is written whole, past it).

@@ -57,6 +57,7 @@ from ._format import (
     format_table,
     format_time,
     format_value,
+    int_text,
     summarize_value,
 )
 from ._version import __version__
@@ -871,6 +872,8 @@ def _write_csv(rows: list[dict[str, Any]], out: TextIO) -> None:
 def _cell(value: Any) -> str:
     if value is None:
         return ""
+    if type(value) is int:  # too long for decimal: its exact hex literal
+        return int_text(value)
     if isinstance(value, (str, int, float, bool)):
         return str(value)
     if type(value).__module__ == "numpy" and getattr(value, "ndim", None) == 0:

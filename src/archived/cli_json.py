@@ -63,6 +63,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+from ._format import int_text
 from .cli_escape import json_escaped
 
 __all__ = [
@@ -85,8 +86,11 @@ def json_value(value: Any) -> Any:
     {'type': 'dict', 'repr': "{'type': 'x', 'repr': 'y'}"}
     """
     kind = type(value)
-    if value is None or kind in (bool, int, str):
+    if value is None or kind is bool or kind is str:
         return value
+    if kind is int:  # one too long to write in decimal is escaped as its hex literal
+        text = int_text(value)
+        return value if not text.startswith(("0x", "-0x")) else {"type": "int", "repr": text}
     if kind is float and math.isfinite(value):
         return value
     if kind is list:
