@@ -729,3 +729,35 @@ def test_an_integer_too_long_for_decimal_is_exported_and_listed_as_hex(tmp_path,
     assert code == 0 and int(json.loads(out)["parameters"]["n"]["repr"], 16) == big
     code, out, _ = run(capsys, "export", store)
     assert code == 0 and int(list(csv.reader(io.StringIO(out)))[1][2], 16) == big
+
+
+def test_records_holding_other_things_than_text_and_numbers_are_listed(tmp_path, capsys):
+    # a store's call records may hold anything where a name, message or duration belongs:
+    # str() of a 5001-digit int raises, a duration of text does not compare, and every
+    # command (ls, --json, --status, export, prune, show) died on one such record
+    ds = DataSet("s", "w", path=str(tmp_path))
+    big = 10**5000
+    calls = {"parameters": {}, "function": "m.f"}
+    ds._insert(1, info={**calls, "function": big, "version": big}, name="a")
+    failure = {**calls, "status": "failed", "error": big, "message": big, "duration": "abc"}
+    ds._insert(1, info=failure, name="b_failed")
+    ds._insert(1, info={**failure, "error": "E", "duration": 10**400}, name="c_failed")
+    sweep_record = {"function": big, "status": "sweep", "points": big, "version": big}
+    ds._insert([["k" * 32, {"x": 1}]], info={**sweep_record, "prefix": "c"}, name="c_sweep_1")
+    ds._insert(1, info={**calls, "duration": [1], "started": {1}}, name="d")
+    for argv in (
+        ["ls"],
+        ["ls", "--json"],
+        ["ls", "--status"],
+        ["ls", "--status", "--json"],
+        ["export"],
+        ["prune", "--failed"],
+        *(["show", name] for name in ("a", "b_failed", "c_failed", "d")),
+        *(["show", "--json", name] for name in ("a", "b_failed", "c_failed", "d")),
+    ):
+        code, out, err = run(capsys, argv[0], ds._path, *argv[1:])
+        assert code == 0, (argv, err)
+        if "--json" in argv:
+            json.loads(out)
+    _, out, _ = run(capsys, "ls", "--status", ds._path)
+    assert "<int of 5001 digits>: <int of 5001 digits>" in out

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -28,7 +29,34 @@ __all__ = [
     "summarize_value",
     "short_repr",
     "int_text",
+    "text_of",
+    "seconds_of",
 ]
+
+
+def text_of(value: Any, width: int = 200) -> str:
+    """A field a record should hold as text (a function's name, an error message): the
+    text itself, or a cut ``repr`` of what a store holds there instead, never an error.
+
+    >>> text_of("m.f"), text_of(None), text_of(10**5000)
+    ('m.f', 'None', '<int of 5001 digits>')
+    """
+    return value if type(value) is str else short_repr(value, width)
+
+
+def seconds_of(value: Any) -> float | None:
+    """A record's duration as a finite float, or None if it holds something else.
+
+    >>> seconds_of(1.5), seconds_of("abc"), seconds_of(10**400), seconds_of(True)
+    (1.5, None, None, None)
+    """
+    if type(value) not in (int, float):
+        return None
+    try:
+        seconds = float(value)
+    except OverflowError:
+        return None
+    return seconds if math.isfinite(seconds) else None
 
 
 def int_text(value: int) -> str:
@@ -129,6 +157,7 @@ def format_duration(seconds: float | None) -> str:
     >>> [format_duration(s) for s in (None, 0.00002, 0.00042, 0.85, 12.34, 245, 7380)]
     ['', '20 us', '0.4 ms', '850 ms', '12.3 s', '4 min 05 s', '2 h 03 min']
     """
+    seconds = seconds_of(seconds)  # a store's record may hold anything there
     if seconds is None:
         return ""
     if seconds < 0.0001:

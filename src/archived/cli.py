@@ -59,6 +59,7 @@ from ._format import (
     format_value,
     int_text,
     summarize_value,
+    text_of,
 )
 from ._version import __version__
 from .cli_escape import EscapingWriter, escaped
@@ -593,14 +594,16 @@ class _Entry:
             self.kind, self.summary = "damaged", error
             return
         if "function" in record and record.get("status", "ok") in ("ok", "failed", "sweep"):
-            self.function = str(record["function"])
-            self.version = str(record.get("version", ""))
+            # fields of a record as text, whatever a store holds there (str() of a
+            # 5001-digit int raises, so every command died on such a record)
+            self.function = text_of(record["function"])
+            self.version = text_of(record.get("version", ""))
             self.kind = {"ok": "result", "failed": "failed", "sweep": "sweep"}[
                 record.get("status", "ok")
             ]
             self.time = _iso_time(record.get("started") or record.get("created")) or self.time
             if self.kind == "sweep":
-                self.summary = f"{record.get('points')} points"
+                self.summary = f"{text_of(record.get('points'))} points"
             else:
                 from .store.table import call_parameters
 
@@ -612,7 +615,8 @@ class _Entry:
                     return
                 self.summary = format_params(self.parameters)
             if self.kind == "failed":
-                self.error = f"{record.get('error')}: {record.get('message')}".rstrip(": ")
+                error, message = text_of(record.get("error")), text_of(record.get("message"))
+                self.error = f"{error}: {message}".rstrip(": ")
         else:
             self.kind = "entry"
             if isinstance(info, dict) and all(isinstance(k, str) for k in info):

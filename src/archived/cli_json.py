@@ -63,7 +63,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from ._format import int_text
+from ._format import int_text, seconds_of
 from .cli_escape import json_escaped
 
 __all__ = [
@@ -238,7 +238,7 @@ def _repr(value: Any) -> str:
 
 
 def _number(value: Any) -> float | None:
-    return value if isinstance(value, (int, float)) and math.isfinite(value) else None
+    return value if seconds_of(value) is not None else None
 
 
 def _iso(timestamp: float | None) -> str | None:

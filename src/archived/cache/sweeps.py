@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
+from .._format import seconds_of, text_of
 from ..errors import ArchiveError
 from .calls import CallKey
 from .hashing import hash_value
@@ -403,18 +404,14 @@ def point_status(
         if info is None:
             failure = infos(name + "_failed")
             if failure is not None and failure.get("key") == key:
-                error = f"{failure.get('error', 'Exception')}: {failure.get('message', '')}"
+                kind = text_of(failure.get("error", "Exception"))
+                error = f"{kind}: {text_of(failure.get('message', ''))}"
                 return PointStatus(
-                    parameters,
-                    "failed",
-                    name + "_failed",
-                    failure.get("duration"),
-                    failure.get("started"),
-                    error.rstrip(": "),
+                    parameters, "failed", name + "_failed", *_timing(failure), error.rstrip(": ")
                 )
             break
         if info.get("key") == key:
-            return PointStatus(parameters, "done", name, info.get("duration"), info.get("started"))
+            return PointStatus(parameters, "done", name, *_timing(info))
     return PointStatus(parameters, "missing")
 
 
@@ -445,14 +442,21 @@ def recorded_sweeps(dataset: Any) -> Iterator[SweepStatus]:
         prefix = info.get("prefix", "")
         infos = _infos_of(dataset, prefix, [key for key, _ in points])
         yield SweepStatus(
-            str(info.get("function")),
+            text_of(info.get("function")),
             [point_status(None, prefix, key, shown, infos=infos) for key, shown in points],
-            version=None if info.get("version") is None else str(info.get("version")),
+            version=None if info.get("version") is None else text_of(info.get("version")),
             record=name,
         )
 
 
 # ---- helpers ---------------------------------------------------------------------------
+
+
+def _timing(record: dict[str, Any]) -> tuple[float | None, str | None]:
+    """A call record's duration and start, or None for what a store holds there instead
+    of a number and a text (ls --status printed them, and died on a duration of text)."""
+    started = record.get("started")
+    return seconds_of(record.get("duration")), started if type(started) is str else None
 
 
 def _sweep_points(value: Any) -> list[tuple[str, Any]] | None:
