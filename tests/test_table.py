@@ -117,6 +117,19 @@ def test_no_column_of_a_row_overwrites_another(tmp_path):
     assert call["function"] == model.identity and call["parameter_function"] == "sin"
 
 
+def test_a_start_that_is_not_text_does_not_stop_where_or_table(tmp_path):
+    # calls are in the order they started: str() of a start of 5001 digits raised
+    @archived(tmp_path / "s")
+    def f(x):
+        return x
+
+    f(1), f(2)
+    first = f.where()[0]
+    f.dataset[first.name] = {**first.info, "started": 10**5000}
+    assert sorted(c.parameters["x"] for c in f.where()) == [1, 2]
+    assert len(f.table(frame=False)) == 2
+
+
 def test_tuple_results_give_numbered_columns_with_their_scalar_items(tmp_path):
     @archived(tmp_path / "t")
     def pair(x):

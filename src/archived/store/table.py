@@ -388,7 +388,8 @@ def _is_record(info: Any) -> bool:
 
 
 def _call_order(call: Any) -> tuple[str, str]:
-    return str(call.info.get("started", "")), call.name
+    started = call.info.get("started", "")  # a store may hold anything there: str() of a
+    return (started if type(started) is str else ""), call.name  # 5001-digit int raises
 
 
 def _matches(parameters: dict[str, Any], criteria: dict[str, Any]) -> bool:
