@@ -761,3 +761,21 @@ def test_records_holding_other_things_than_text_and_numbers_are_listed(tmp_path,
             json.loads(out)
     _, out, _ = run(capsys, "ls", "--status", ds._path)
     assert "<int of 5001 digits>: <int of 5001 digits>" in out
+
+
+@pytest.mark.parametrize("field", ["status", "function", "key", "version"])
+def test_an_array_where_a_record_holds_text_stops_nothing(tmp_path, capsys, field):
+    # comparing a record's status, function, key or version with == made numpy's
+    # ambiguous-truth ValueError escape from a cached call, where(), table(), stale(),
+    # sweep_status() and ls, ls --status and export
+    from archived.cache.sweeps import sweep_status
+
+    f = archived(tmp_path / "s")(simulate)
+    sweep(f, {"mu": [0.5, 1.0]}, progress=False)
+    call = f.where(mu=0.5)[0]
+    f.dataset[call.name] = {**call.info, field: np.array([1, 2])}
+    f(0.5), f(1.0)
+    f.where(), f.table(frame=False), f.stale(), sweep_status(f, {"mu": [0.5, 1.0]})
+    for argv in (["ls"], ["ls", "--status"], ["export"], ["ls", "--json"]):
+        code, _, err = run(capsys, argv[0], str(tmp_path / "s"), *argv[1:])
+        assert code == 0, (argv, err)

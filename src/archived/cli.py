@@ -593,14 +593,15 @@ class _Entry:
         if error:
             self.kind, self.summary = "damaged", error
             return
-        if "function" in record and record.get("status", "ok") in ("ok", "failed", "sweep"):
+        from .store.table import record_text
+
+        status = record_text(record, "status", "ok")
+        if "function" in record and status in ("ok", "failed", "sweep"):
             # fields of a record as text, whatever a store holds there (str() of a
             # 5001-digit int raises, so every command died on such a record)
             self.function = text_of(record["function"])
             self.version = text_of(record.get("version", ""))
-            self.kind = {"ok": "result", "failed": "failed", "sweep": "sweep"}[
-                record.get("status", "ok")
-            ]
+            self.kind = {"ok": "result", "failed": "failed", "sweep": "sweep"}[status]
             self.time = _iso_time(record.get("started") or record.get("created")) or self.time
             if self.kind == "sweep":
                 self.summary = f"{text_of(record.get('points'))} points"

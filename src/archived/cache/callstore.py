@@ -38,7 +38,7 @@ from typing import Any
 from ..errors import DamagedEntryError, InvalidNameError
 from ..store.locking import StoreLock
 from ..store.storefiles import safe_subdir
-from ..store.table import call_parameters
+from ..store.table import call_parameters, record_text
 from .recorded import legacy_view, same_parameters
 
 __all__ = ["CallStore", "Found", "StoredCall", "call_info"]
@@ -382,9 +382,9 @@ class CallStore:
                 info = entry.info()
             except KeyError:  # deleted meanwhile
                 continue
-            if not isinstance(info, dict) or info.get("function") != identity:
+            if not isinstance(info, dict) or record_text(info, "function") != identity:
                 continue
-            if info.get("status", "ok") == status:
+            if record_text(info, "status", "ok") == status:
                 yield StoredCall(self, name, info, entry)
 
     def remove(self, name: str) -> None:
@@ -464,7 +464,9 @@ def _recorded_in(entry: Any) -> tuple[Any, Any] | None:
     except KeyError:
         return None
     recorded = (
-        (info.get("key"), info.get("parameters")) if isinstance(info, dict) else (None, None)
+        (record_text(info, "key"), info.get("parameters"))
+        if isinstance(info, dict)
+        else (None, None)
     )
     if row is not None:
         row.memo = recorded

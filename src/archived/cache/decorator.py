@@ -81,6 +81,7 @@ from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
 from ..engine.storable import unstorable_annotation
 from ..errors import UnarchivableError
+from ..store.table import record_text
 from .calls import CallKey, cached_call, is_stored, key_call
 from .callstore import CallStore, StoredCall
 from .funcinfo import (
@@ -487,7 +488,7 @@ class CachedFunction(Generic[P, R]):
         return [
             c
             for c in self.store.calls(self.identity, self.prefix)
-            if c.info.get("version") == self.version
+            if record_text(c.info, "version") == self.version
         ]
 
     def failures(self) -> list[StoredCall]:
@@ -506,7 +507,7 @@ class CachedFunction(Generic[P, R]):
         return [
             c
             for c in self.store.calls(self.identity, self.prefix, status="failed")
-            if c.info.get("version") == self.version
+            if record_text(c.info, "version") == self.version
         ]
 
     def stale(self) -> list[StoredCall]:
@@ -526,7 +527,7 @@ class CachedFunction(Generic[P, R]):
             c
             for status in ("ok", "failed")
             for c in self.store.calls(self.identity, self.prefix, status=status)
-            if c.info.get("version") != self.version
+            if record_text(c.info, "version") != self.version
         ]
 
     def table(self, *, details: bool = False, frame: bool | None = None, **criteria: Any) -> Any:

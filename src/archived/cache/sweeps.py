@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from .._format import seconds_of, text_of
 from ..errors import ArchiveError
+from ..store.table import record_text
 from .calls import CallKey
 from .hashing import hash_value
 from .sweeprun import RESULTS, StoredResult, run_points, stored_result
@@ -403,14 +404,14 @@ def point_status(
         info = infos(name)
         if info is None:
             failure = infos(name + "_failed")
-            if failure is not None and failure.get("key") == key:
+            if failure is not None and record_text(failure, "key") == key:
                 kind = text_of(failure.get("error", "Exception"))
                 error = f"{kind}: {text_of(failure.get('message', ''))}"
                 return PointStatus(
                     parameters, "failed", name + "_failed", *_timing(failure), error.rstrip(": ")
                 )
             break
-        if info.get("key") == key:
+        if record_text(info, "key") == key:
             return PointStatus(parameters, "done", name, *_timing(info))
     return PointStatus(parameters, "missing")
 
@@ -432,14 +433,16 @@ def recorded_sweeps(dataset: Any) -> Iterator[SweepStatus]:
             continue  # only sweep records are read; the other entries are not touched
         try:
             info = dataset[name]
-            if not (isinstance(info, dict) and info.get("status") == "sweep"):
+            if not (isinstance(info, dict) and record_text(info, "status") == "sweep"):
                 continue
             points = _sweep_points(getattr(dataset, name))
         except (KeyError, AttributeError, ArchiveError):
             continue  # deleted meanwhile, or damaged: verify reports it
         if points is None:
             continue  # not the list of (key, point) pairs a sweep records: not a sweep
-        prefix = info.get("prefix", "")
+        prefix = record_text(info, "prefix", "")
+        if prefix is None:
+            continue  # not a sweep's record
         infos = _infos_of(dataset, prefix, [key for key, _ in points])
         yield SweepStatus(
             text_of(info.get("function")),

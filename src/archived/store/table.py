@@ -44,6 +44,7 @@ __all__ = [
     "with_types",
     "is_scalar",
     "result_columns",
+    "record_text",
 ]
 
 _DETAILS = ("entry", "version", "started", "duration")
@@ -137,7 +138,7 @@ def _dataset_rows(
 
         try:
             if isinstance(info, dict) and "function" in info:
-                if info.get("status", "ok") != "ok" or "parameters" not in info:
+                if record_text(info, "status", "ok") != "ok" or "parameters" not in info:
                     continue  # a failure or sweep record: not a result
                 row = _call_row(name, info, load, details, entry=name, function=info["function"])
                 parameters.update(dict.fromkeys(call_parameters(name, info)))
@@ -209,6 +210,19 @@ def call_parameters(name: str, info: dict[str, Any]) -> dict[str, Any]:
         kind = type(parameters).__name__
         raise DamagedEntryError(name, f"its call record's parameters are a {kind}, not a dict")
     return dict(parameters)
+
+
+def record_text(info: dict[str, Any], field: str, default: str | None = None) -> str | None:
+    """The text field ``field`` of a record (a call's function, status, key, version), or
+    None where a store holds something else (an array there made every ``==`` with it
+    raise numpy's ambiguous-truth ValueError, out of calls, tables and the commands).
+
+    >>> import numpy as np
+    >>> record_text({"status": "ok"}, "status"), record_text({"status": np.ones(2)}, "status")
+    ('ok', None)
+    """
+    value = info.get(field, default)
+    return value if type(value) is str else None
 
 
 def to_table(rows: list[dict[str, Any]], *, frame: bool | None = None) -> Any:
