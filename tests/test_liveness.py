@@ -171,17 +171,6 @@ def test_a_live_writer_keeps_its_files_however_old_they_look(tmp_path, namespace
     np.testing.assert_array_equal(DataSet("s", path=tmp_path).x, np.arange(1000.0))
 
 
-def test_a_dead_writer_here_whose_pid_was_taken_again_is_swept_by_its_lock(tmp_path):
-    ds = DataSet("s", "w", path=tmp_path)
-    alive = os.getppid()  # a live process that is not the writer
-    leftover = os.path.join(ds._path, f".x.{writers.HOST}-{alive}-0123abcd.tmp")
-    data = os.path.join(ds._path, f"x.{writers.HOST}-{alive}-0123abcd.h5")
-    for path in (leftover, data):
-        open(path, "w").close()
-    DataSet("s", "w", path=tmp_path)  # unlocked: its writer is dead, whoever has its pid
-    assert not os.path.exists(leftover) and not os.path.exists(data)
-
-
 def test_a_killed_writer_in_another_pid_namespace_is_swept_once_its_lock_is_gone(tmp_path):
     proc, token = _paused_writer(tmp_path)
     folder = str(tmp_path / "s")

@@ -12,14 +12,10 @@ that are gone; files of live writers are never touched.
 
 from __future__ import annotations
 
-import os
-
 from ..errors import DamagedEntryError, UnsafeFileError
 from .entries import header_files, read_entry_text
 from .storefiles import checked_path, remove_file, warn_unsafe
 from .writers import (
-    HOST,
-    TOKEN,
     from_elsewhere_here,
     read_drop_list,
     remove_if_unlocked,
@@ -53,13 +49,8 @@ def sweep_leftovers(folder: str, *, lock_proof: bool = False) -> list[str]:
     removed: list[str] = []
     for writer in writer_files(store_files(folder)):
         name, token, kind = writer.entry, writer.token, writer.kind
-        if (
-            lock_proof
-            and kind == "tmp"
-            and (from_elsewhere_here(token) or not writer.gone and _is_here(token))
-        ):
-            # its lock tells, whatever the age of its files (and here, whether the live
-            # process of its pid is it, or another one given the pid after it died)
+        if lock_proof and kind == "tmp" and from_elsewhere_here(token):
+            # its lock tells, whatever the age of its files
             also = [f for f in _data_of(name, token) if _passes(folder, f, name)]
             removed.extend(remove_if_unlocked(writer.item.path, also) or [])
             continue
@@ -74,12 +65,6 @@ def sweep_leftovers(folder: str, *, lock_proof: bool = False) -> list[str]:
         if remove_file(folder, writer.item.name, kind):
             removed.append(writer.item.name)
     return removed
-
-
-def _is_here(token: str) -> bool:
-    """Whether ``token`` names a writer of this host and pid namespace but another process."""
-    m = TOKEN.fullmatch(token)
-    return m is not None and m["host"] == HOST and int(m["pid"]) != os.getpid()
 
 
 def _data_of(name: str, token: str) -> list[str]:

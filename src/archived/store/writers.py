@@ -19,8 +19,9 @@ that share a host name but not their pids have different hosts.  A writer is *go
 For the second: every writer holds an ``flock`` on its ``.tmp`` from creating it to
 committing it (:func:`create_locked`), which the kernel drops when the writer dies,
 whatever pid namespace it ran in.  Only a sweeper of a store that trusts ``flock`` acts
-on that proof (also for a writer here whose pid another process took after it died), and
-only while it holds the lock itself (:func:`remove_if_unlocked`).
+on that proof, and only while it holds the lock itself (:func:`remove_if_unlocked`).
+A writer here is judged by its pid alone: its ``.tmp`` is unlocked for a moment after it
+is created, and the leftovers of a dead one whose pid another process took wait for it.
 
 A writer on another host is alive until the grace period is over, and so is one whose
 token predates the pid namespace in it (six hex digits of host name only).
