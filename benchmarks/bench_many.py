@@ -17,9 +17,11 @@ median of ``--repeats`` rounds, each round running every operation of every peer
 * rerun of a finished sweep (every point stored): archived ``sweep(func, grid,
   n_jobs=2)``; joblib ``Parallel(n_jobs=2)`` over the ``Memory``-cached function;
   diskcache a loop over the memoized function.
-* ``ls``: ``python -m archived ls STORE`` (in-process, output to /dev/null); diskcache:
-  iterate its keys and print each; floor: list the directory and print each name, and
-  (what any listing of sizes and dates costs) list, stat and print each file.
+* ``ls``: ``python -m archived ls STORE`` (in-process, output to /dev/null): the table
+  of every entry's kind, function, parameters, size and date; ``ls --names``: the names
+  alone; diskcache: iterate its keys and print each; floor: list the directory and print
+  each name, and (what any listing of sizes and dates costs) list, stat and print each
+  file.
 * ``verify``: ``python -m archived verify STORE`` (in-process); floor: read, compile and
   execute each entry file once.
 
@@ -198,6 +200,7 @@ def measure(root, n, repeats):
             None,
         ),
         (("ls", "archived"), quiet(lambda: cli_main(["ls", folder])), forget),
+        (("ls-names", "archived"), quiet(lambda: cli_main(["ls", folder, "--names"])), forget),
         (("ls", "floor"), lambda: list_and_print(folder, devnull), None),
         (("ls-l", "floor"), lambda: list_stat_and_print(folder, devnull), None),
         (("verify", "archived"), quiet(lambda: cli_main(["verify", folder])), forget),
@@ -235,6 +238,7 @@ ROWS = [
     ("where", "func.where(x=...)"),
     ("rerun", "rerun of a finished sweep"),
     ("ls", "archived ls STORE"),
+    ("ls-names", "archived ls --names STORE"),
     ("ls-l", "list + stat + print (ls -l)"),
     ("verify", "archived verify STORE"),
     ("fill", "filling the store (a sweep)"),
@@ -248,6 +252,7 @@ TARGETS = [
     ("sweep rerun / joblib.Memory", ("rerun", "archived"), ("rerun", "joblib"), 1.0),
     ("ls / (list + print)", ("ls", "archived"), ("ls", "floor"), 2.0),
     ("ls / (list + stat + print)", ("ls", "archived"), ("ls-l", "floor"), 2.0),
+    ("ls --names / (list + print)", ("ls-names", "archived"), ("ls", "floor"), 2.0),
     ("verify / (read + exec each file)", ("verify", "archived"), ("verify", "floor"), 1.5),
 ]
 

@@ -1,6 +1,7 @@
 """The command line: ``python -m archived COMMAND PATH ...`` (or the ``archived`` script).
 
-Commands: ``ls`` (entries as an aligned table, ``--status`` for sweeps), ``show`` (one
+Commands: ``ls`` (entries as an aligned table, ``--status`` for sweeps, ``--names`` for
+the names alone), ``show`` (one
 entry's info and a summary of its value), ``verify`` / ``repair`` (check a store, clean
 what killed writers left), ``prune`` (delete stale, old, failed or matching entries; a
 dry run unless ``--yes``) and ``export`` (parameters and scalar results as CSV).
@@ -46,7 +47,7 @@ import datetime
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TextIO
 
 from . import cli_json
@@ -59,7 +60,6 @@ from ._format import (
     format_value,
     int_text,
     summarize_value,
-    text_of,
 )
 from ._version import __version__
 from .cli_escape import EscapingWriter, escaped
@@ -219,6 +219,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="show the recorded sweeps: which points are done, failed or missing",
     )
+    p.add_argument(
+        "--names",
+        action="store_true",
+        help="print only the entry names, one a line (no entry file is read or stat'ed: "
+        "the fastest listing of a big store)",
+    )
     _json_option(p)
     p = command("show", _show, "Show one entry: its info record and a summary of its value.")
     p.add_argument("name", metavar="NAME", help="the entry name (as listed by ls)")
@@ -325,7 +331,14 @@ def _stores_in(folder: str) -> list[str]:
 
 
 def _ls(args: argparse.Namespace) -> int:
+    if args.names and (args.status or args.json):
+        raise UsageError("--names prints names only: it takes neither --status nor --json")
     ds = _open(args)
+    if args.names:
+        names = ds._names()
+        if names:
+            sys.stdout.write("\n".join(names) + "\n")
+        return 0
     if args.status:
         return _ls_status(ds, args.path, args.json)
     if args.json:
@@ -339,20 +352,47 @@ def _ls(args: argparse.Namespace) -> int:
 
 
 def _ls_table(ds: Any, path: str) -> int:
+    folder = ds._path
     rows, total = [], 0
-    listed = list(_entries(ds))
-    mixed = _mixed_versions(listed)
-    for entry in listed:
-        total += entry.size
+    listed = []
+    for name, columns, size, mtime, files, view in ds._listing():
+        if columns is None:  # not at hand in the store's index: read the entry
+            try:
+                entry = _Entry.read(ds, name, view)
+            except KeyError:  # deleted while listing
+                continue
+            listed.append(
+                (
+                    name,
+                    entry.kind,
+                    entry.function,
+                    entry.version,
+                    entry.summary,
+                    entry.size,
+                    entry.time,
+                )
+            )
+        else:
+            kind, function, version, summary, started = columns
+            if files:
+                size += sum(_data_size(folder, name, f) for f in files)
+            listed.append((name, kind, function, version, summary, size, started or mtime))
+    mixed = _mixed(row[1:4] for row in listed)
+    sizes: dict[int, str] = {}  # a store's entries share a few sizes: each formatted once
+    for name, kind, function, version, summary, size, when in listed:
+        total += size
+        size_text = sizes.get(size)
+        if size_text is None:
+            size_text = sizes[size] = format_size(size)
         rows.append(
             [
-                entry.name,
-                entry.kind,
-                entry.function,
-                *([entry.version if entry.kind in _CALL_KINDS else ""] if mixed else []),
-                entry.summary,
-                format_size(entry.size),
-                format_time(entry.time),
+                name,
+                kind,
+                function,
+                *([version if kind in _CALL_KINDS else ""] if mixed else []),
+                summary,
+                size_text,
+                format_time(when),
             ]  # fmt: skip
         )
     if not rows:
@@ -375,10 +415,15 @@ def _mixed_versions(entries: list[_Entry]) -> dict[str, set[str]]:
     ones, under the same parameters: a listing or export that does not tell them apart
     passes an old version's result off as the current code's.
     """
+    return _mixed((e.kind, e.function, e.version) for e in entries)
+
+
+def _mixed(calls: Iterable[Sequence[str]]) -> dict[str, set[str]]:
+    """:func:`_mixed_versions` of ``(kind, function, version)`` triples."""
     versions: dict[str, set[str]] = {}
-    for e in entries:
-        if e.kind == "result" and e.function:
-            versions.setdefault(e.function, set()).add(e.version)
+    for kind, function, version in calls:
+        if kind == "result" and function:
+            versions.setdefault(function, set()).add(version)
     return {f: v for f, v in versions.items() if len(v) > 1}
 
 
@@ -585,44 +630,23 @@ class _Entry:
         self.raw_info = info
         self.file = os.path.join(ds._path, name + ".py")
         self.size, self.time = _size_and_mtime(ds._path, name, listed)
-        self.function = ""
-        self.version = ""
         self.error = error
-        self.parameters: dict[str, Any] | None = None
-        record = self.info
         if error:
             self.kind, self.summary = "damaged", error
+            self.function = self.version = ""
+            self.parameters = None
             return
-        from .store.table import record_text
+        from .store.listing import describe
 
-        status = record_text(record, "status", "ok")
-        if "function" in record and status in ("ok", "failed", "sweep"):
-            # fields of a record as text, whatever a store holds there (str() of a
-            # 5001-digit int raises, so every command died on such a record)
-            self.function = text_of(record["function"])
-            self.version = text_of(record.get("version", ""))
-            self.kind = {"ok": "result", "failed": "failed", "sweep": "sweep"}[status]
-            self.time = _iso_time(record.get("started") or record.get("created")) or self.time
-            if self.kind == "sweep":
-                self.summary = f"{text_of(record.get('points'))} points"
-            else:
-                from .store.table import call_parameters
-
-                try:
-                    self.parameters = call_parameters(name, record)
-                except DamagedEntryError as err:  # listed as damaged, like unreadable ones
-                    self.kind, self.summary = "damaged", err.reason
-                    self.error = err.reason
-                    return
-                self.summary = format_params(self.parameters)
-            if self.kind == "failed":
-                error, message = text_of(record.get("error")), text_of(record.get("message"))
-                self.error = f"{error}: {message}".rstrip(": ")
-        else:
-            self.kind = "entry"
-            if isinstance(info, dict) and all(isinstance(k, str) for k in info):
-                self.parameters = info
-            self.summary = format_params(info) if info is not None else ""
+        d = describe(name, info)
+        self.kind, self.function, self.version, self.summary = (
+            d.kind,
+            d.function,
+            d.version,
+            d.summary,
+        )
+        self.error, self.parameters = d.error, d.parameters
+        self.time = d.started or self.time
 
     @classmethod
     def read(cls, ds: Any, name: str, listed: Any = None) -> _Entry:
@@ -691,15 +715,6 @@ def _data_size(folder: str, name: str, file: object) -> int:
 
 def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
-
-
-def _iso_time(text: Any) -> float | None:
-    if not isinstance(text, str):
-        return None
-    try:
-        return datetime.datetime.fromisoformat(text).timestamp()
-    except (ValueError, OverflowError, OSError):
-        return None
 
 
 def _current_versions(

@@ -29,12 +29,12 @@ The contract, checked over every kind by ``tests/test_store_conformance.py``:
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, ClassVar
 
 from ..errors import ReadOnlyError
 
-__all__ = ["Store", "EntryView"]
+__all__ = ["Store", "EntryView", "Listed"]
 
 
 class EntryView:
@@ -62,6 +62,18 @@ class EntryView:
 
     def __repr__(self) -> str:
         return f"<entry {self.name!r} of {self.store.folder!r}>"
+
+
+# (name, (kind, function, version, summary, started) or None, size, mtime, data files, entry view):
+# one per entry of Store.listing(); a plain tuple, as a big store lists 100,000 of them
+Listed = tuple[
+    str,
+    Sequence[Any] | None,
+    int,
+    float,
+    Sequence[str],
+    EntryView | None,
+]
 
 
 class Store(abc.ABC):
@@ -115,6 +127,15 @@ class Store(abc.ABC):
         """Entry ``name`` as :meth:`view` sees it, or None if there is none: the way to
         look up one entry (a cache hit)."""
         return self.view([name]).get(name)
+
+    def listing(self) -> list[Listed]:
+        """Every entry, sorted by name, as ``archived ls`` reads it: ``(name, columns,
+        size, mtime, files, entry)``.  ``columns`` is what ``ls`` prints from the info
+        record (``(kind, function, version, summary, started)``, see
+        :func:`archived.store.listing.columns`) when the store keeps it at hand, and
+        then ``size``, ``mtime`` and ``files`` describe the entry file; when ``columns``
+        is None, read ``entry`` (None: the store by name) instead."""
+        return [(name, None, 0, 0.0, (), entry) for name, entry in self.view().items()]
 
     # ---- writing ---------------------------------------------------------------------
 

@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidOptionError, ReadOnlyError
 from . import entries
-from .backend import EntryView, Store
+from .backend import EntryView, Listed, Store
 from .locking import StoreLock
 from .native import LOCKINGS, check_store_name
 
@@ -465,6 +465,20 @@ class DataSet:
         (0.5, None)
         """
         return self._store.entry(name)
+
+    def _listing(self) -> list[Listed]:
+        """Every entry as ``archived ls`` reads it (see
+        :meth:`~archived.store.backend.Store.listing`): ``(name, columns, size, mtime,
+        files, entry)``, the columns ``ls`` prints kept by the store's index.
+
+        >>> import tempfile
+        >>> ds = DataSet('l', 'w', path=tempfile.mkdtemp())
+        >>> ds._insert(0.5, info={'n': 1})
+        ['x_0']
+        >>> [(name, columns) for name, columns, *_ in ds._listing()]
+        [('x_0', ('entry', '', '', 'n=1', None))]
+        """
+        return self._store.listing()
 
     # ---- helpers --------------------------------------------------------------------
 

@@ -29,7 +29,10 @@ The entries stay the only source of truth:
 
 Only what the literal fast path (:mod:`archived.load.literal`) reads goes into a row, so
 a row serves trusted and safe loads alike; an entry whose info is not plain data (or
-that is damaged) has a row without info, and callers read that entry itself.
+that is damaged) has a row without info, and callers read that entry itself.  A row
+also keeps what ``archived ls`` prints of its entry (:func:`archived.store.listing.columns`,
+derived from the info when the row is made), and :func:`listings` lists a store for a
+new process straight from the file's columns, after the same check of every entry file.
 
 >>> import tempfile
 >>> from archived.store.entries import commit_entry
@@ -42,14 +45,18 @@ that is damaged) has a row without info, and callers read that entry itself.
 
 from __future__ import annotations
 
+import functools
 import json
 import keyword
+import math
+import operator
 import os
 import re
 import stat
 import threading
 import time
 from collections.abc import Iterable, Sequence, Sized
+from itertools import repeat
 from typing import Any
 
 import xxhash
@@ -57,7 +64,7 @@ import xxhash
 from ..engine.archive import _gc_paused
 from ..errors import DamagedEntryError
 from ..load.literal import NotLiteral, literal_value
-from . import indexcodec
+from . import indexcodec, listing
 from .entries import (
     entry_sections,
     entry_text,
@@ -74,7 +81,7 @@ __all__ = ["rows", "row", "Row", "forget", "is_many", "INDEX_FILE", "RACY_SECOND
 INDEX_FILE = ".index.json"
 #: A file changed less than this long before it was read is checked by content.
 RACY_SECONDS = 3.0
-_FORMAT = 2
+_FORMAT = 3  # 3 added the listing column; a file of format 2 is read, listing none
 _RACY_NS = int(RACY_SECONDS * 1e9)
 _INFO_CHARS = 64 * 1024  # longer info records are read from their entry
 _VALUE_SOURCE_CHARS = 2048  # values of longer source are not kept
@@ -85,7 +92,20 @@ _HEX16 = re.compile(r"[0-9a-f]{16}")
 _MAX_FILE_BYTES = 2**31  # a bigger index file is not read (a store of ~30 million entries)
 _CHUNK = 2**22  # bytes of the index file read at once
 # the index file's columns, one list each, a row per entry
-_COLUMNS = ("name", "ino", "size", "mtime", "ctime", "seen", "digest", "files", "info", "value")
+_COLUMNS = (
+    "name",
+    "ino",
+    "size",
+    "mtime",
+    "ctime",
+    "seen",
+    "digest",
+    "files",
+    "info",
+    "value",
+    "listing",
+)
+_KINDS = frozenset(listing.KINDS)
 _KEYWORDS = frozenset(keyword.kwlist)
 _NO_FILES: tuple[str, ...] = ()
 _FEW = 64  # views of more names than this pause the cyclic collector
@@ -96,7 +116,9 @@ class Row:
 
     ``files``: the data files its header lists; ``info()``: its info record, decoded
     afresh on each call (or ``KeyError`` when the row has none: read the entry);
-    ``value()``: ``(True, value)`` when the row keeps the value, else ``(False, None)``.
+    ``value()``: ``(True, value)`` when the row keeps the value, else ``(False, None)``;
+    ``listing``: what ``ls`` prints from the info record (:func:`listing.columns`), or
+    None when not known (see :func:`rows`' ``listing``).
     """
 
     __slots__ = (
@@ -107,6 +129,7 @@ class Row:
         "files",
         "info_text",
         "value_text",
+        "listing",
         "memo",
     )
 
@@ -118,9 +141,12 @@ class Row:
         files: Sequence[str],
         info_text: str | None,
         value_text: str | None,
+        listed: Listing | None = None,
     ) -> None:
         self.signature = signature
-        self.seen = seen  # sets settled
+        # the seen setter, spelt out: an index file of a big store makes many rows
+        self._seen = seen
+        self.settled = max(signature[2], signature[3]) < seen - _RACY_NS
         self.digest = digest
         # most entries have no data file: one shared empty tuple, not a list per row (a
         # big store's rows outlive a table, and every container is one more for the
@@ -128,6 +154,7 @@ class Row:
         self.files: Sequence[str] = files if files else _NO_FILES
         self.info_text = info_text
         self.value_text = value_text
+        self.listing = listed
         # what a caller derived from this version of the file (in this process only)
         self.memo: Any = None
 
@@ -187,17 +214,22 @@ class Row:
             self.files,
             self.info_text,
             self.value_text,
+            self.listing,
         ]
 
 
-def rows(folder: str, names: Iterable[str] | None = None) -> dict[str, Row]:
+def rows(
+    folder: str, names: Iterable[str] | None = None, *, listed: bool = False
+) -> dict[str, Row]:
     """The index rows of the entries of the store ``folder`` as they are now, by name.
 
     Every entry file is checked (one ``stat``); only the changed ones are read again.
     With ``names``, only those entries are checked and returned (missing ones left
     out, and the index file is read only if many of them are new to this process).
     An entry that cannot be read (a symbolic link, a FIFO) has a row without info or
-    value: callers read it themselves and get the error.
+    value: callers read it themselves and get the error.  ``listed``: fill each row's
+    ``listing`` where its info record gives it (kept in the index file, so the next
+    ``ls`` of unchanged entries decodes nothing).
 
     >>> import tempfile
     >>> rows(tempfile.mkdtemp())
@@ -206,9 +238,35 @@ def rows(folder: str, names: Iterable[str] | None = None) -> dict[str, Row]:
     state = _state(folder)
     if not is_many(names):  # a lookup of a few (a hit): pausing would cost more
         with state.lock:
-            return state.refresh(names)
+            return state.refresh(names, listed)
     with state.lock, _gc_paused():  # many rows, no cycles: the collector would only cost
-        return state.refresh(names)
+        return state.refresh(names, listed)
+
+
+def listings(folder: str) -> list[tuple[str, Listing | None, int, int, Sequence[str], Row | None]]:
+    """Every entry of the store ``folder``, sorted by name, as ``archived ls`` prints it:
+    ``(name, listing, size, mtime_ns, files, row)``, with the listing ``rows(folder,
+    listed=True)`` would give (None: read the entry; ``row`` is then its row).
+
+    A listing of a new process, straight from the index file: every entry file is
+    checked against its row there (one ``stat``, as :func:`rows` does), but no row is
+    made unless its file changed, and only the changed entries are read.  When many
+    changed, or this process already keeps rows of the store, :func:`rows` does it.
+
+    >>> import tempfile
+    >>> listings(tempfile.mkdtemp())
+    []
+    """
+    state = _state(folder)
+    with state.lock, _gc_paused():
+        fast = state.listings() if not state.rows else None
+        if fast is not None:
+            return fast
+        found = state.refresh(None, listed=True)
+    return [
+        (name, row.listing, row.signature[1], row.signature[2], row.files, row)
+        for name, row in sorted(found.items())
+    ]
 
 
 def row(folder: str, name: str) -> Row | None:
@@ -265,12 +323,12 @@ class _State:
         self.loaded: tuple[int, int, int] | None = None  # signature of the file read
         self.unsaved = 0  # rows read from entries since the file was last read or written
 
-    def refresh(self, names: Iterable[str] | None) -> dict[str, Row]:
+    def refresh(self, names: Iterable[str] | None, listed: bool = False) -> dict[str, Row]:
         now = time.time_ns()  # before any entry is read: the racy rule's reference
         full = names is None
         listing = _listing(self.folder, names)
         current: dict[str, Row] = {}
-        todo = self._known(listing, current)
+        todo = self._known(listing, current) if self.rows else listing
         # another process may have read these entries already (a single lookup reads
         # its entry rather than a whole index file)
         if todo and (full or len(todo) > 64) and self._file_changed():
@@ -280,6 +338,8 @@ class _State:
             row = self._fresh(name, now)
             if row is not None:
                 current[name] = row
+        if listed:
+            self.unsaved += _fill_listing(current)
         if not full:
             self.rows.update(current)
             return current
@@ -307,6 +367,54 @@ class _State:
             ):
                 return known
         return self.refresh([name]).get(name)
+
+    def listings(
+        self,
+    ) -> list[tuple[str, Listing | None, int, int, Sequence[str], Row | None]] | None:
+        """:func:`listings` from the index file and the entries changed since it was
+        written, or None to let :meth:`refresh` do it (no file, or many changed)."""
+        current = dict(_listing(self.folder, None))
+        read = _read_columns(self._path(), len(current) * _ROW_BYTES + 4096)
+        if read is None:
+            return None
+        names, ino, size, mtime, ctime, seen, _, files, info, _, kept = read[1]
+        # the rows that still describe their entry file: same signature, not racy (see
+        # Row.racy: a file changed within RACY_SECONDS of its reading is read again),
+        # and a listing kept if the info is (a row of format 2 has none); the others
+        # are read as refresh would read them
+        valid = dict(zip(names, zip(ino, size, mtime, ctime, strict=True), strict=True))
+        changed: set[str] = set()
+        if valid != current:  # one comparison in C when nothing changed
+            changed.update(name for name, sig in current.items() if valid.get(name) != sig)
+        changed.update(
+            name
+            for name, m, c, when, listed, text in zip(
+                names, mtime, ctime, seen, kept, info, strict=True
+            )
+            if m >= when - _RACY_NS
+            or c >= when - _RACY_NS
+            or (listed is None and text is not None)
+        )
+        changed &= current.keys()
+        if len(changed) > _FEW or len(changed) * 64 > len(current):
+            return None  # refresh reads them and saves the file (as it would for them)
+        if not changed and len(names) == len(current) and names == sorted(names):
+            # the file's rows are the store's entries, in order: no row to make
+            return list(zip(names, kept, size, mtime, files, repeat(None), strict=False))
+        # self.loaded stays: this process keeps none of the file's rows
+        fresh = self.refresh(sorted(changed), listed=True) if changed else {}
+        position = dict(zip(names, range(len(names)), strict=True))
+        found: list[tuple[str, Listing | None, int, int, Sequence[str], Row | None]] = []
+        append = found.append
+        for name in sorted(current):
+            if name in changed:
+                row = fresh.get(name)
+                if row is not None:  # else deleted meanwhile
+                    append((name, row.listing, row.signature[1], row.signature[2], row.files, row))
+                continue
+            i = position[name]
+            append((name, kept[i], size[i], mtime[i], files[i], None))
+        return found
 
     def _known(
         self, listing: list[tuple[str, Signature]], current: dict[str, Row]
@@ -341,6 +449,10 @@ class _State:
         digest = xxhash.xxh3_64_hexdigest(data)
         if known is not None and known.signature == signature and known.digest == digest:
             known.seen = now  # unchanged: no longer racy once it is old enough
+            # a row that settled is worth saving: in the file it stays racy, and every
+            # new process would read its entry again (the last entries of a sweep that
+            # was tabled at once were read again by every table() after it)
+            self.unsaved += known.settled
             return known
         self.unsaved += 1
         return _parse(name, data, signature, digest, now)
@@ -365,11 +477,14 @@ class _State:
             return
         signature, found = loaded
         self.loaded = signature
+        self.unsaved = 0
+        if not self.rows:  # a new process: every row of the file is news
+            self.rows = found
+            return
         for name, row in found.items():
             known = self.rows.get(name)
             if known is None or known.signature != row.signature:
                 self.rows[name] = row
-        self.unsaved = 0
 
     def _save(self) -> None:
         names = sorted(self.rows)
@@ -434,6 +549,7 @@ def _signature(st: os.stat_result) -> Signature:
 
 
 Signature = tuple[int, int, int, int]
+Listing = Sequence[Any]  # (kind, function, version, summary, started): a list if from a file
 
 
 def _listing(folder: str, names: Iterable[str] | None) -> list[tuple[str, Signature]]:
@@ -453,6 +569,7 @@ def _listing(folder: str, names: Iterable[str] | None) -> list[tuple[str, Signat
                 and is_canonical(item.name[:-3])
             ]
         append = found.append
+        signature = _signature  # looked up once (a test replaces it: coarse clocks)
         for item in items:
             try:
                 st = item.stat(follow_symlinks=False)
@@ -461,7 +578,7 @@ def _listing(folder: str, names: Iterable[str] | None) -> list[tuple[str, Signat
             if not _is_file_or_link(st.st_mode):
                 warn_special(folder, item.name, st.st_mode)  # never opened: a FIFO blocks
                 continue
-            append((item.name[:-3], (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)))
+            append((item.name[:-3], signature(st)))
         return found
     for name in names:
         if not _is_entry_file(name + ".py"):
@@ -496,6 +613,7 @@ def _parse(
     """A row from an entry file's bytes: what the literal fast path reads of it."""
     files: list[str] = []
     info_text = value_text = None
+    listed = None
     try:
         info_src, value_src, files = entry_sections(name, entry_text(name, data))
     except DamagedEntryError:
@@ -506,6 +624,10 @@ def _parse(
         pass
     else:
         info_text = indexcodec.encode(info, max_chars=_INFO_CHARS)
+        if info_text is not None:
+            # what ls prints, derived now that the info is at hand (a fraction of the
+            # parse), so that no listing ever decodes an unchanged entry's info again
+            listed = _listing_of(name, info)
     if len(value_src) <= _VALUE_SOURCE_CHARS and all(f.endswith("-info.h5") for f in files):
         try:
             value = literal_value(value_src, name)
@@ -513,12 +635,48 @@ def _parse(
             pass
         else:
             value_text = indexcodec.encode(value, max_chars=_VALUE_CHARS)
-    return Row(signature, now, digest, files, info_text, value_text)
+    return Row(signature, now, digest, files, info_text, value_text, listed)
+
+
+def _listing_of(name: str, info: Any) -> Listing | None:
+    """The listing of entry ``name`` from its info record, if the index can keep it."""
+    columns = listing.columns(name, info)
+    if columns is not None and max(map(len, columns[1:4])) <= _INFO_CHARS:
+        return columns
+    return None
+
+
+def _fill_listing(found: dict[str, Row]) -> int:
+    """Give every row of ``found`` that keeps its info record but no listing (a row of
+    an index file of format 2) its listing; how many rows got one."""
+    filled = 0
+    for name, row in found.items():
+        if row.listing is not None or row.info_text is None:
+            continue
+        try:
+            row.listing = _listing_of(name, row.info())
+        except ValueError:  # a tampered index file: ls reads the entry
+            continue
+        filled += row.listing is not None
+    return filled
 
 
 def _read_file(path: str, max_bytes: int) -> tuple[tuple[int, int, int], dict[str, Row]] | None:
     """The rows of the index file at ``path``, or None if it is missing, bigger than
-    ``max_bytes`` or in any doubt.
+    ``max_bytes`` or in any doubt (see :func:`_read_columns`)."""
+    read = _read_columns(path, max_bytes)
+    if read is None:
+        return None
+    signature, columns = read
+    names, ino, size, mtime, ctime, seen, digest, files, info, value, listings = columns
+    signatures = zip(ino, size, mtime, ctime, strict=True)
+    made = map(Row, signatures, seen, digest, files, info, value, listings)
+    return signature, dict(zip(names, made, strict=True))
+
+
+def _read_columns(path: str, max_bytes: int) -> tuple[tuple[int, int, int], list[Any]] | None:
+    """The columns of the index file at ``path`` (in the order of :data:`_COLUMNS`), every
+    field checked, or None if it is missing, bigger than ``max_bytes`` or in any doubt.
 
     The bound is what the rows wanted can take: a sparse file of gigabytes takes no
     room on disk, yet was read whole into memory (and parsed) before any check.
@@ -551,30 +709,33 @@ def _read_file(path: str, max_bytes: int) -> tuple[tuple[int, int, int], dict[st
         meta = json.loads(head)
         if (
             type(meta) is not dict
-            or meta.get("format") != _FORMAT
+            or meta.get("format") not in (2, _FORMAT)
             or meta.get("check") != xxhash.xxh3_64_hexdigest(body)
         ):
             return None
-        result = _checked_rows(json.loads(body))
+        result = _checked_columns(json.loads(body), meta["format"])
     except (ValueError, TypeError, RecursionError):
         return None
     return (st.st_ino, st.st_size, st.st_mtime_ns), result
 
 
-def _checked_rows(columns: Any) -> dict[str, Row]:
-    """The rows of an index file's columns, every field checked (``ValueError`` at the
-    first doubt).  Checks run over whole columns at a time (the file of a big store holds
-    a hundred thousand rows)."""
-    if type(columns) is not dict or list(columns) != list(_COLUMNS):
+def _checked_columns(columns: Any, version: int = _FORMAT) -> list[Any]:
+    """An index file's columns, every field checked (``ValueError`` at the first doubt).
+    Checks run over whole columns at a time (the file of a big store holds a hundred
+    thousand rows).  A file of format 2 has no listing column: it is read as all null."""
+    fields = _COLUMNS if version == _FORMAT else _COLUMNS[:-1]
+    if type(columns) is not dict or list(columns) != list(fields):
         raise ValueError("index: unexpected columns")
-    cols = [columns[field] for field in _COLUMNS]
+    cols = [columns[field] for field in fields]
     if not all(type(c) is list for c in cols) or len({len(c) for c in cols}) != 1:
         raise ValueError("index: columns of different lengths")
-    names, ino, size, mtime, ctime, seen, digest, files, info, value = cols
+    if version != _FORMAT:
+        cols.append([None] * len(cols[0]))
+    names, ino, size, mtime, ctime, seen, digest, files, info, value, listings = cols
     if (
         not set(map(type, names)) <= {str}
         or not all(map(str.isidentifier, names))
-        or any(map(_private, names))
+        or any(map(_startswith_underscore, names))
         or not _KEYWORDS.isdisjoint(names)
         or len(set(names)) != len(names)
     ):
@@ -596,9 +757,32 @@ def _checked_rows(columns: Any) -> dict[str, Row]:
             raise ValueError("index: malformed info or value")
         if max(map(len, filter(None, texts)), default=0) > limit:
             raise ValueError("index: info or value too long")
-    signatures = zip(ino, size, mtime, ctime, strict=True)
-    return dict(zip(names, map(Row, signatures, seen, digest, files, info, value), strict=True))
+    cols[-1] = _checked_listings(listings)
+    return cols
 
 
-def _private(name: str) -> bool:
-    return name[:1] == "_"
+def _checked_listings(listed: list[Any]) -> list[Listing | None]:
+    """The listing column of an index file (``[kind, function, version, summary,
+    started]`` or null per row), checked a column at a time; ``ValueError`` at the first
+    doubt."""
+    present = list(filter(_not_none, listed))
+    if not present:
+        return listed
+    if set(map(type, present)) != {list} or set(map(len, present)) != {5}:
+        raise ValueError("index: malformed listing")
+    kinds, functions, versions, summaries, started = zip(*present, strict=True)
+    texts = functions + versions + summaries
+    if (
+        not _KINDS.issuperset(kinds)
+        or set(map(type, texts)) != {str}
+        or max(map(len, texts)) > _INFO_CHARS
+        or not set(map(type, started)) <= {int, float, type(None)}
+        or not all(map(math.isfinite, filter(None, started)))
+    ):
+        raise ValueError("index: malformed listing")
+    return listed  # each a list of the four: unpacked, never changed
+
+
+_not_none = functools.partial(operator.is_not, None)  # a filter in C
+
+_startswith_underscore = operator.methodcaller("startswith", "_")  # a map in C

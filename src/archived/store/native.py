@@ -35,7 +35,7 @@ from ..errors import (
     StoreNotFoundError,
 )
 from . import entries, index
-from .backend import EntryView, Store
+from .backend import EntryView, Listed, Store
 from .claims import claim_name, release_claim
 from .damaged import set_aside
 from .failures import explained
@@ -213,6 +213,27 @@ class NativeStore(Store):
         except FileNotFoundError:
             raise StoreNotFoundError(self.folder) from None
         return None if row is None else IndexedEntry(self, name, row)
+
+    def listing(self) -> list[Listed]:
+        """Every entry with the columns ``ls`` prints, kept in the read-side index
+        (derived from its info record once per version of its file, by this or an
+        earlier listing): an unchanged entry costs one ``stat``."""
+        try:
+            found = index.listings(self.folder)
+        except FileNotFoundError:
+            raise StoreNotFoundError(self.folder) from None
+        with _gc_paused():  # one tuple per entry, no cycles: the collector would only cost
+            return [
+                (
+                    name,
+                    columns,
+                    size,
+                    mtime / 1e9,
+                    files,
+                    None if columns is not None or row is None else IndexedEntry(self, name, row),
+                )
+                for name, columns, size, mtime, files, row in found
+            ]
 
     def _view(self, names: Iterable[str] | None) -> dict[str, EntryView]:
         try:
