@@ -167,16 +167,21 @@ def test_only_changed_entries_are_read_again(tmp_path, monkeypatch):
 def test_a_row_saved_while_racy_is_read_again_only_until_it_settles(tmp_path, monkeypatch):
     # entries tabled right after a sweep wrote them are racy in the saved file; once
     # a look finds them unchanged and old enough, the file must say so, or every new
-    # process reads them again
-    monkeypatch.setattr(index, "_RACY_NS", 200_000_000)
+    # process reads them again.  The index's clock is set by hand: no wall-clock window
     folder = store_with(tmp_path, 8)
-    index.rows(folder)  # every row racy: the entries are younger than the window
-    time.sleep(0.3)
+    stamps = [os.stat(os.path.join(folder, f"x_{i}.py")) for i in range(8)]
+    oldest = min(max(st.st_mtime_ns, st.st_ctime_ns) for st in stamps)
+    newest = max(max(st.st_mtime_ns, st.st_ctime_ns) for st in stamps)
+    clock = [oldest + 1]  # every entry changed less than RACY_SECONDS ago
+    monkeypatch.setattr(index.time, "time_ns", lambda: clock[0])
+    index.rows(folder)  # saved with every row racy
+    clock[0] = newest + index._RACY_NS + 10**9  # now every entry is old enough
     index.forget()
     reads = counting_reads(monkeypatch)
     assert infos(folder) == truth(folder)
     assert sorted(reads) == [f"x_{i}" for i in range(8)]  # checked by content, once
     reads.clear()
+    clock[0] += 10**9
     index.forget()
     assert infos(folder) == truth(folder)
     assert reads == []
