@@ -49,6 +49,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from ..errors import DamagedArrayError, UnarchivableError
+from .textbytes import NulByteError, read_text_bytes
 
 __all__ = ["ArrayWriter", "load_array", "using_datadir", "using_mmap_mode", "MMAP_MODES"]
 
@@ -535,15 +536,10 @@ def _read_trailer(f: BinaryIO) -> tuple[dict[str, Any], int]:
     if start < 0:
         return {}, size
     f.seek(start)
-    pieces = []
-    while length > 0:  # a chunk at a time: the index's JSON holds no NUL, the holes of
-        # a sparse file do (a tail claiming gigabytes of index was read whole into memory)
-        piece = f.read(min(length, _INDEX_CHUNK))
-        if not piece or b"\0" in piece:
-            return {}, size
-        pieces.append(piece)
-        length -= len(piece)
-    text = b"".join(pieces)
+    try:  # a tail claiming gigabytes of index in a sparse file was read whole into memory
+        text = read_text_bytes(f.read, _INDEX_CHUNK, length)
+    except (NulByteError, EOFError):
+        return {}, size
     if zlib.crc32(text) != int.from_bytes(tail[:4], "little"):
         return {}, size
     try:

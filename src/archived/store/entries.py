@@ -56,6 +56,7 @@ from types import TracebackType
 from typing import Any
 
 from ..engine.plainsource import plain_source
+from ..engine.textbytes import NulByteError, read_text_bytes
 from ..errors import (
     ArchiveError,
     DamagedEntryError,
@@ -472,24 +473,15 @@ def read_entry_bytes(folder: str, name: str) -> tuple[bytes, os.stat_result] | N
         status = os.fstat(fd)
         if not stat.S_ISREG(status.st_mode):
             raise DamagedEntryError(name, "the entry file is not a regular file")
-        chunks: list[bytes] = []
-        # one more byte, to see the end of a file that grew meanwhile; a big file is read
-        # a chunk at a time, each checked for NUL (never in the text archived writes, and
-        # what a hole of a sparse file reads as): a file of gigabytes that takes a few kB
-        # on disk is refused after its first hole, not read whole into memory
-        size = min(status.st_size + 1, _CHUNK)
-        while True:
-            chunk = os.read(fd, size)
-            if not chunk:
-                break
-            if b"\0" in chunk:
-                at = sum(map(len, chunks)) + chunk.index(b"\0")
-                raise DamagedEntryError(
-                    name, f"the entry file holds a NUL byte (at byte {at}): it is not text"
-                )
-            chunks.append(chunk)
-            size = max(size, 65536)
-        return b"".join(chunks) if len(chunks) != 1 else chunks[0], status
+        # one more byte, to see the end of a file that grew meanwhile
+        first = min(status.st_size + 1, _CHUNK)
+        try:
+            data = read_text_bytes(lambda n: os.read(fd, n), max(first, 65536), first=first)
+        except NulByteError as err:
+            raise DamagedEntryError(
+                name, f"the entry file holds a NUL byte (at byte {err.offset}): it is not text"
+            ) from None
+        return data, status
     except DamagedEntryError:
         raise
     except OSError as err:

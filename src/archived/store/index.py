@@ -62,6 +62,7 @@ from typing import Any
 import xxhash
 
 from ..engine.archive import _gc_paused
+from ..engine.textbytes import NulByteError, read_text_bytes
 from ..errors import DamagedEntryError
 from ..load.literal import NotLiteral, literal_value
 from . import indexcodec, listing
@@ -692,16 +693,10 @@ def _read_columns(path: str, max_bytes: int) -> tuple[tuple[int, int, int], list
             return None
         with open(fd, "rb", closefd=False) as f:
             head = f.readline(256)
-            chunks = []
-            # a chunk at a time: JSON text holds no NUL, the holes of a sparse file read as
-            # NULs, and a sparse file within the bound (a store of a few thousand entries
-            # allows two GiB) was read whole into memory before its checksum failed
-            while chunk := f.read(_CHUNK):
-                if b"\0" in chunk:
-                    return None
-                chunks.append(chunk)
-            body = b"".join(chunks)
-    except OSError:
+            # a sparse file within the bound (a store of a few thousand entries allows two
+            # GiB) was read whole into memory before its checksum failed
+            body = read_text_bytes(f.read, _CHUNK)
+    except (OSError, NulByteError):
         return None
     finally:
         os.close(fd)
