@@ -12,7 +12,8 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 
-from archived.cache.hashing import content_key, hash_call, hash_value, variant_keys
+from archived.cache.calls import key_call
+from archived.cache.hashing import content_key, flat_key, hash_call, hash_value, variant_keys
 from archived.cache.recorded import readable
 from archived.errors import UnkeyableArgumentError
 
@@ -255,6 +256,51 @@ def test_call_key_depends_on_identity_version_names_and_values():
     assert base != hash_call("m.f", "1", {"x": 2, "y": 1})
     assert base != hash_call("m.f", "1", {"x": 1, "z": 2})
     assert base != hash_call("m.f", "1", {"x": 1})
+
+
+@pytest.mark.parametrize(
+    "parameters, key",
+    [
+        ({"x": 500, "y": 2.5}, "eb647b2b45c49dd85c91a90c577f4b85"),
+        (
+            {"n": -1, "big": 2**70, "flag": True, "off": False, "none": None},
+            "28d4f992f508937fd22fe0df091f400c",
+        ),
+        (
+            {"z": -0.0, "w": float("nan"), "i": float("-inf"), "c": complex(1, -0.0)},
+            "0a40591f5ebe63f9c5c5ed2484059a3a",
+        ),
+        ({"s": "\u00e9\udc80", "b": b"\x00\xff", "empty": ""}, "f9d236d463efe5a66a74879c22ac0706"),
+        ({}, "ad0c3b80b5fc15a20200a8c6cbe70358"),
+    ],
+)
+def test_calls_of_scalars_keep_the_keys_the_general_encoder_gave_them(parameters, key):
+    # keys of archived 0.1's encoder, one value at a time: the joined fast path of
+    # scalar calls must give them exactly, or every stored scalar call would miss
+    assert flat_key("m.f", "v1", parameters) == key
+    assert hash_call("m.f", "v1", parameters) == key
+    assert key_call("m.f", "v1", "f", parameters).key == key
+    assert key_call("m.f", "v1", "f", parameters).parameters == readable(parameters)
+
+
+@pytest.mark.parametrize(
+    "value", [[1], (1,), {"a": 1}, np.float64(1.0), np.int64(1), bytearray(b"x"), Color.BLUE]
+)
+def test_a_call_with_any_value_but_a_plain_scalar_takes_the_general_encoder(value):
+    assert flat_key("m.f", "v", {"x": 1, "y": value}) is None
+    assert key_call("m.f", "v", "f", {"x": 1, "y": value}).parameters == readable(
+        {"x": 1, "y": value}
+    )
+
+
+class Int(int):
+    pass
+
+
+def test_a_subclass_of_a_scalar_type_is_not_keyed_as_the_scalar():
+    # an int subclass may act differently (its own methods): never the key of a plain int
+    assert flat_key("m.f", "v", {"x": Int(1)}) is None
+    assert hash_call("m.f", "v", {"x": Int(1)}) != hash_call("m.f", "v", {"x": 1})
 
 
 @pytest.mark.parametrize("name", [*SAMPLE, "point", "color", "path", "shared"])

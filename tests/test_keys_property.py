@@ -16,6 +16,7 @@ import os
 import struct
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -149,3 +150,26 @@ def test_variant_keys_are_the_keys_hash_call_gives_each_variant(parameters, data
     alternatives = data.draw(st.lists(values, max_size=3))
     expected = [hash_call("m.f", "v1", {**parameters, name: other}) for other in alternatives]
     assert variant_keys("m.f", "v1", parameters, name, alternatives) == expected
+
+
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(min_value=-(2**200), max_value=2**200),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.complex_numbers(allow_nan=True, allow_infinity=True),
+    st.text(),
+    st.binary(),
+)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(st.text(min_size=1, max_size=6), scalars, max_size=5))
+def test_a_call_of_scalars_gets_the_key_the_general_encoder_gives_it(parameters):
+    from archived.cache import hashing
+
+    fast = hash_call("m.f", "v1", parameters)
+    with pytest.MonkeyPatch.context() as patch:  # the one-value-at-a-time encoder alone
+        patch.setattr(hashing, "flat_key", lambda *args: None)
+        assert hash_call("m.f", "v1", parameters) == fast

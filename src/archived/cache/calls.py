@@ -54,7 +54,7 @@ from ..errors import (
 from ..store.failures import explained
 from .callstore import CallStore, Found, call_info
 from .funcinfo import short_name
-from .hashing import hash_call
+from .hashing import flat_key, hash_call
 from .nearmiss import warn_near_misses
 from .recorded import readable
 from .usercode import user_stacklevel
@@ -101,6 +101,9 @@ def key_call(identity: str, version: str, prefix: str, parameters: Mapping[str, 
     >>> a.key == key_call("m.f", "v", "f", {"y": 2, "x": 1}).key, len(a.key)
     (True, 32)
     """
+    key = flat_key(identity, version, parameters)
+    if key is not None:  # scalars only (most calls): recorded as they are, no array to name
+        return CallKey(identity, version, prefix, key, dict(parameters), parameters, {})
     array_keys: dict[int, str] = {}
     key = hash_call(identity, version, parameters, array_keys=array_keys)
     shown = readable(parameters, array_keys=array_keys)
