@@ -381,6 +381,25 @@ def test_a_key_collision_never_returns_another_calls_result(store):
     assert len(runs) == 2 and getattr(f.dataset, name) == -1.0
 
 
+@pytest.mark.parametrize(
+    "recorded",
+    [True, 1.0, np.int64(1), "1", None],
+    ids=["bool", "float", "numpy int", "str", "None"],
+)
+def test_a_collision_recording_an_equal_value_of_another_type_is_no_hit(store, recorded):
+    # the call's x is the int 1; the forged entry holds its key but records x as a value
+    # that == 1 (or not), of another type: the call computes, the entry is left alone
+    f, runs = counted(store)
+    f(1)
+    [name] = list(f.dataset)
+    info = f.dataset[name]
+    forged = dict(info, parameters=dict(info["parameters"], x=recorded))
+    f.dataset._insert(-1.0, forged, name=name)
+    with pytest.warns(RuntimeWarning, match="other parameters"):
+        assert f(1) == 3.0
+    assert len(runs) == 2 and getattr(f.dataset, name) == -1.0
+
+
 def test_two_keys_sharing_an_entry_name_get_two_entries(store):
     f, runs = counted(store)
     f(1)

@@ -49,6 +49,8 @@ _KEPT = (
     uuid.UUID,
 )
 _DESCRIPTION_LIMIT = 200
+# types whose == is what same_parameters asks (no -0.0, NaN or numpy scalar to tell apart)
+_EXACT = frozenset((bool, int, str, bytes, type(None)))
 
 
 def readable(
@@ -189,9 +191,16 @@ def same_parameters(stored: Any, current: Any) -> bool:
     if kind in (list, tuple):
         return len(stored) == len(current) and all(map(same_parameters, stored, current))
     if kind is dict:
-        return stored.keys() == current.keys() and all(
-            same_parameters(stored[k], current[k]) for k in stored
-        )
+        if stored.keys() != current.keys():
+            return False
+        for k, value in stored.items():
+            other = current[k]
+            if type(value) in _EXACT and type(other) is type(value):  # == is exact here
+                if value != other:
+                    return False
+            elif not same_parameters(value, other):
+                return False
+        return True
     if _is_numpy_scalar(stored):
         if stored.tobytes() == current.tobytes():
             return True
