@@ -14,10 +14,12 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 
 import numpy as np
 import pytest
 
+from archived.errors import DamagedEntryError
 from archived.store import entries, index, indexcodec
 from archived.store.dataset import DataSet
 from helpers import exact
@@ -239,6 +241,66 @@ def test_a_lookup_of_one_entry_sees_every_change_a_full_look_sees(tmp_path, monk
     assert index.row(folder, "a").value() == (True, 3)
     os.remove(path)
     assert index.row(folder, "a") is None and index.row(folder, "class") is None
+
+
+def test_a_lookup_of_a_racy_entry_reads_it_once_and_sees_a_same_size_rewrite(
+    tmp_path, monkeypatch
+):
+    # a signature that never changes for a file of the same size (a coarse clock, no
+    # inode or ctime), and a clock that keeps every row racy: only the content tells
+    # the rewrite, and the lookup must check it on every call
+    monkeypatch.setattr(index, "_signature", lambda st: (0, st.st_size, 0, 0))
+    monkeypatch.setattr(index.time, "time_ns", lambda: 1)
+    folder = str(tmp_path)
+    entries.commit_entry(folder, "a", 1, info={"v": 1})
+    reads = counting_reads(monkeypatch)
+    first = index.row(folder, "a")
+    assert first.value() == (True, 1) and not first.settled
+    assert index.row(folder, "a") is first  # unchanged: the known row, the file read once
+    assert reads == ["a", "a"]
+    entries.commit_entry(folder, "a", 2, info={"v": 2})  # same size, same second
+    assert index._signature(os.stat(folder + "/a.py")) == first.signature
+    row = index.row(folder, "a")
+    assert (row.info(), row.value()) == ({"v": 2}, (True, 2))
+
+
+@pytest.mark.parametrize("kind", ["link", "fifo"])
+def test_a_racy_entry_replaced_by_a_link_or_a_fifo_looks_as_a_full_look_sees_it(
+    tmp_path, monkeypatch, kind
+):
+    monkeypatch.setattr(index, "_RACY_NS", 10**18)  # every row racy
+    folder = str(tmp_path)
+    entries.commit_entry(folder, "a", 1, info={"v": 1})
+    assert index.row(folder, "a").value() == (True, 1)
+    path = os.path.join(folder, "a.py")
+    os.remove(path)
+    if kind == "link":
+        entries.commit_entry(folder, "b", 2, info={"v": 2})
+        os.symlink(os.path.join(folder, "b.py"), path)
+    else:
+        os.mkfifo(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a FIFO is warned of, as every look does
+        row = index.row(folder, "a")
+        full = index.rows(folder).get("a")
+    if kind == "fifo":
+        assert row is None and full is None
+    else:
+        assert not row.has_info and row.value() == (False, None)
+        assert not full.has_info
+        with pytest.raises(DamagedEntryError, match="symbolic link"):
+            entries.read_value(folder, "a")
+
+
+def test_every_spelling_of_a_store_path_shares_one_index(tmp_path):
+    folder = store_with(tmp_path / "real", 2)
+    os.symlink(tmp_path / "real", tmp_path / "alias")
+    spellings = [folder, str(tmp_path / "alias" / "s"), str(tmp_path / "real" / "." / "s")]
+    assert len({id(index._state(path)) for path in spellings}) == 1
+    assert index.row(spellings[1], "x_1") is index.row(folder, "x_1")
+    # a store not there (yet) has no entries, and is no error
+    assert index.row(str(tmp_path / "later" / "s"), "x_0") is None
+    assert index.rows(str(tmp_path / "later" / "s"), ["x_0"]) == {}
 
 
 def test_a_store_the_index_cannot_be_written_to_is_indexed_in_memory(tmp_path):

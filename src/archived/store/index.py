@@ -307,7 +307,7 @@ def forget(folder: str | None = None) -> None:
         if folder is None:
             _states.clear()
         else:
-            _states.pop(os.path.realpath(folder), None)
+            _states.pop(_store_key(folder), None)
         _by_path.clear()
 
 
@@ -354,20 +354,46 @@ class _State:
 
     def lookup(self, name: str) -> Row | None:
         """:meth:`refresh` of ``[name]``, without building a listing when the known row
-        of ``name`` is settled and its file's signature unchanged (a cache hit)."""
+        of ``name`` is settled and its file's signature unchanged (a cache hit), or
+        racy and its file's content unchanged (read once: its ``fstat`` signature and
+        digest both equal the row's)."""
         known = self.rows.get(name)
-        if known is not None and known.settled and _is_entry_file(name + ".py"):
-            try:
-                st = os.lstat(os.path.join(self.folder, name + ".py"))
-            except OSError:
-                st = None
-            if (
-                st is not None
-                and _is_file_or_link(st.st_mode)
-                and (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns) == known.signature
-            ):
-                return known
+        if known is not None and _is_entry_file(name + ".py"):
+            if not known.settled:
+                now = time.time_ns()  # before the file is read, as in refresh
+                if self._same_content(name, known, now):
+                    return known
+            else:
+                try:
+                    st = os.lstat(os.path.join(self.folder, name + ".py"))
+                except OSError:
+                    st = None
+                if (
+                    st is not None
+                    and _is_file_or_link(st.st_mode)
+                    and (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns) == known.signature
+                ):
+                    return known
         return self.refresh([name]).get(name)
+
+    def _same_content(self, name: str, known: Row, now: int) -> bool:
+        """Whether the entry file of the racy row ``known`` still holds the bytes the row
+        was read from (then it is marked seen at ``now``); anything else, a link or a
+        special file included, is left to :meth:`refresh`."""
+        try:
+            read = read_entry_bytes(self.folder, name)
+        except DamagedEntryError:
+            return False
+        if read is None:
+            return False
+        data, status = read
+        if _signature(status) != known.signature or (
+            xxhash.xxh3_64_hexdigest(data) != known.digest
+        ):
+            return False
+        known.seen = now
+        self.unsaved += known.settled  # as _fresh: a row that settled is worth saving
+        return True
 
     def listings(
         self,
@@ -536,13 +562,24 @@ def _state(folder: str) -> _State:
     state = _by_path.get(folder)
     if state is not None:
         return state
-    key = os.path.realpath(folder)  # one state per store, however it is spelled
+    key = _store_key(folder)  # one state per store, however it is spelled
     with _states_lock:
         state = _states.get(key)
         if state is None:
             state = _states[key] = _State(folder)
         _by_path[folder] = state
         return state
+
+
+def _store_key(folder: str) -> Any:
+    """The same key for every spelling of the store directory ``folder``: its device
+    and inode (one ``stat``, where ``os.path.realpath`` stats every component of the
+    path), or its real path when it cannot be stat-ed (not there)."""
+    try:
+        st = os.stat(folder)
+    except OSError:
+        return os.path.realpath(folder)
+    return (st.st_dev, st.st_ino)
 
 
 def _signature(st: os.stat_result) -> Signature:
