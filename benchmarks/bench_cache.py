@@ -433,6 +433,11 @@ def main():
     parser.add_argument("--big-items", type=int, default=10_000)
     parser.add_argument("--small-rounds", type=int, default=3, help="rounds of the 1 ms sweeps")
     parser.add_argument("--dir", default=None, help="where the stores go (default: a temp dir)")
+    parser.add_argument(
+        "--scalars-only",
+        action="store_true",
+        help="time the scalar hits (part 1) alone, e.g. to compare two versions in turn",
+    )
     options = parser.parse_args()
     warnings.simplefilter("ignore")
     root = tempfile.mkdtemp(prefix="bench_cache_", dir=options.dir)
@@ -460,6 +465,8 @@ def main():
             "    every hit (read and digested), not by its stat signature alone: a rewrite\n"
             "    within one tick of the filesystem's clock could keep the signature"
         )
+        if options.scalars_only:
+            return
         cases = [
             ("scalars", scalar_task, lambda i: (i, 2.5), batch, 30, True),
             ("1 MB array", array_task, array_maker(1_000_000), 20, 20, True),
