@@ -4,6 +4,7 @@ The README's examples write stores under relative paths such as ``results/``; ru
 them in ``tmp_path`` keeps the working tree clean and every run independent.
 """
 
+import os
 import re
 
 import numpy as np
@@ -23,6 +24,14 @@ else:
     )
     settings.load_profile("archived")
 
+
+# Child processes (the fuzzer, the hostile runner, examples, python -m archived) run in
+# temporary directories: a relative PYTHONPATH (``PYTHONPATH=src``, as a worktree runs
+# the suite) would make them import another archived than the one under test.
+if os.environ.get("PYTHONPATH"):
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        os.path.abspath(p) if p else p for p in os.environ["PYTHONPATH"].split(os.pathsep)
+    )
 
 if int(np.__version__.split(".")[0]) < 2:
     # The doctests show numpy 2's reprs of numpy scalars (np.float32(0.5), np.True_).
