@@ -69,12 +69,13 @@ from ..errors import (
 from ..load import codecache
 from ..load.literal import NotLiteral, literal_value
 from . import groupsync
+from .entrynames import entry_names, is_canonical
+from .entrynames import warn_special as warn_special  # index.py's, from here
 from .failures import disk_is_full
 from .groupsync import PAGE
 from .storefiles import (
     checked_data_files,
     checked_path,
-    file_kind,
     read_small_file,
     remove_file,
     safe_subdir,
@@ -141,73 +142,6 @@ def validate_name(name: object) -> str:
     if name.startswith("_"):
         raise InvalidNameError(name, "names starting with '_' are reserved for the store")
     return name
-
-
-def is_canonical(name: str) -> bool:
-    """Whether ``name`` is spelled as Python reads it: equal to its NFKC form.
-
-    Python normalises identifiers in source code, so ``ds.ﬁle`` reads the entry
-    ``file``: an entry stored as ``ﬁle`` could never be read by its name.
-
-    >>> is_canonical('file'), is_canonical('\ufb01le'), is_canonical('\uff58')
-    (True, False, False)
-    """
-    return name.isascii() or unicodedata.is_normalized("NFKC", name)
-
-
-def entry_names(folder: str) -> list[str]:
-    """The names of the committed entries in ``folder``, sorted.
-
-    A FIFO, socket, device or directory named like an entry is skipped with an
-    :class:`~archived.errors.UnsafeFileWarning` (never opened: a FIFO would block the
-    reader); a symbolic link is listed (reading it is refused as damage).
-
-    >>> import os, tempfile
-    >>> folder = tempfile.mkdtemp()
-    >>> os.mkfifo(os.path.join(folder, 'x.py'))
-    >>> import warnings
-    >>> with warnings.catch_warnings(record=True) as caught:
-    ...     warnings.simplefilter('always')
-    ...     entry_names(folder)
-    []
-    >>> print(caught[0].message)
-    skipped 'x.py' in store ...: a FIFO where an entry file belongs (left untouched)
-    """
-    names = []
-    with os.scandir(folder) as it:
-        for item in it:
-            stem, dot, ext = item.name.rpartition(".")
-            if (
-                ext == "py"
-                and dot
-                and stem.isidentifier()
-                and not stem.startswith("_")
-                and not keyword.iskeyword(stem)
-                and is_canonical(stem)
-            ):
-                if item.is_file(follow_symlinks=False) or item.is_symlink():
-                    names.append(stem)
-                else:
-                    _warn_special(folder, item)
-    return sorted(names)
-
-
-def _warn_special(folder: str, item: os.DirEntry[str]) -> None:
-    try:
-        mode = item.stat(follow_symlinks=False).st_mode
-    except OSError:
-        return  # gone meanwhile
-    warn_special(folder, item.name, mode)
-
-
-def warn_special(folder: str, filename: str, mode: int) -> None:
-    """Warn that ``filename`` (of ``mode``), named like an entry file, is skipped."""
-    warnings.warn(
-        f"skipped {filename!r} in store {folder!r}: {file_kind(mode)} where an entry file "
-        "belongs (left untouched)",
-        UnsafeFileWarning,
-        stacklevel=4,
-    )
 
 
 def entry_exists(folder: str, name: str) -> bool:

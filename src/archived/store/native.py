@@ -38,10 +38,12 @@ from . import entries, index
 from .backend import EntryView, Listed, Store
 from .claims import claim_name, release_claim
 from .damaged import set_aside
+from .entrynames import LOADER_MARK, is_native_store
+from .entrynames import is_loader as _is_ours
 from .failures import explained
 from .leftovers import sweep_leftovers
 from .locking import StoreLock
-from .storefiles import open_regular, read_small_file
+from .storefiles import open_regular
 from .writers import create_locked, new_token, writer_gone
 
 __all__ = [
@@ -55,22 +57,11 @@ __all__ = [
     "check_no_shadowing",
 ]
 
-LOADER_MARK = "archived.storemodule"
 LOCKINGS = ("fcntl", "soft")
 # The store's locking kind, recorded when it is created (or, for a store made before the
 # record existed, by its first writer): writers holding fcntl locks and writers holding
 # soft locks do not exclude each other, so one store must never see both.
 LOCKING_FILE = ".locking"
-
-
-def is_native_store(folder: str) -> bool:
-    """Whether ``folder`` holds a store written by ``archived`` (its loader ``__init__.py``).
-
-    >>> import tempfile
-    >>> is_native_store(tempfile.mkdtemp())
-    False
-    """
-    return _is_ours(os.path.join(folder, "__init__.py"))
 
 
 class NativeStore(Store):
@@ -497,16 +488,6 @@ def _write_durably(folder: str, path: str, text: str) -> None:
         os.fsync(f.fileno())
     os.replace(tmp, path)
     entries.fsync_dir(folder)
-
-
-def _is_ours(init: str) -> bool:
-    """Whether ``init`` is the loader archived writes (read without following a link or
-    opening a FIFO: a store someone sent you may hold either under that name)."""
-    try:
-        text = read_small_file(os.path.dirname(init), os.path.basename(init), "loader")
-    except (OSError, ValueError):  # missing, unreadable, or UnsafeFileError
-        return False
-    return LOADER_MARK in text[:4096]
 
 
 # ---- store names ----------------------------------------------------------------------
