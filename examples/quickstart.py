@@ -53,6 +53,7 @@ with tempfile.TemporaryDirectory() as workdir:
     print(f"its info: parameters={results._info_dict[name].info['parameters']}")
     sys.path.remove(workdir)
 
-    # 6. The command line lists what is stored: python -m archived ls <store>
-    print(f"\n$ python -m archived ls {os.path.basename(store)}")
-    archived_command(["ls", store])
+    # 6. The command line lists what is stored: python -m archived ls -l <store>
+    #    (without -l: the entry names alone, one a line)
+    print(f"\n$ python -m archived ls -l {os.path.basename(store)}")
+    archived_command(["ls", "-l", store])

@@ -93,7 +93,7 @@ def build_seed(folder: str) -> str:
 
     square(3)
     with contextlib.redirect_stdout(io.StringIO()):
-        main(["ls", ds._path])  # writes the read-side index
+        main(["ls", "-l", ds._path])  # writes the read-side index
     return ds._path
 
 
@@ -288,7 +288,14 @@ def read_everything(store: str) -> str:
             clean(f"value of {entry}", lambda e=entry: getattr(ds, e))
         clean("the view", lambda: {k: (v.info(), v.value()) for k, v in ds._view().items()})
     clean("verify", lambda: str(verify(store, safe=True)))
-    for argv in (["ls"], ["ls", "--status"], ["show", "small"], ["show", "big"], ["verify"]):
+    for argv in (
+        ["ls"],
+        ["ls", "-l"],
+        ["ls", "--status"],
+        ["show", "small"],
+        ["show", "big"],
+        ["verify"],
+    ):
         out, err = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:

@@ -311,7 +311,7 @@ case(
     "pickle-in-info-ls-poisons-sys-path",
     "pickle",
     _pickle_build(PICKLES["datetime-sys-path"], "info"),
-    cli("ls"),
+    cli("ls", "-l"),
     Cli(words=("x",), any_of=("pickle",)),
 )
 case(
@@ -619,7 +619,7 @@ case(
     "entry-file-is-a-link-then-ls",
     "outside",
     _linked_entry,
-    cli("ls"),
+    cli("ls", "-l"),
     Cli(codes=(0,), words=("damaged", "symbolic link")),
 )
 
@@ -872,7 +872,7 @@ case(
     "index-file-links-outside-then-ls",
     "outside",
     _index_outside,
-    cli("ls"),
+    cli("ls", "-l"),
     Cli(codes=(0,), words=("x ",)),
 )
 case(
@@ -886,7 +886,7 @@ case(
     "index-row-lists-a-data-file-outside-then-ls",
     "outside",
     _index_listing,
-    cli("ls"),
+    cli("ls", "-l"),
     Cli(codes=(0,), words=("x ",)),
     changes_store=True,  # the reader replaces the index it refused
 )
@@ -954,7 +954,7 @@ case(
     "billion-laughs-list-info-ls",
     "work",
     lambda ctx: plant(ctx, "x", "x = 1", info=_laughs("info")),
-    cli("ls"),
+    cli("ls", "-l"),
     Cli(any_of=_BUDGET),
 )
 case(
@@ -986,7 +986,7 @@ case(
     "hex-literal-of-800-kB-in-an-info-record-then-ls",
     "work",
     lambda ctx: plant(ctx, "x", "x = 1", info=f"info = {{'n': 0x{'f' * 800_000}}}\n"),
-    cli("ls"),
+    cli("ls", "-l"),
     Cli(codes=(0,), any_of=("digits", *_BUDGET)),
 )
 
@@ -1010,7 +1010,7 @@ case(
     "list-nested-20k-deep-through-names-then-ls",
     "work",
     lambda ctx: plant(ctx, "x", "x = 1", info=_deep_names("info", 20_000, "list")),
-    cli("ls"),
+    cli("ls", "-l"),
     Cli(any_of=("deep", "nest", "depth", *_BUDGET)),
 )
 
@@ -1040,7 +1040,7 @@ case(
     lambda ctx: plant(
         ctx, "x", "x = 1", info="from numpy import zeros as _z\ninfo = _z(1073741824)\n"
     ),
-    cli("ls"),
+    cli("ls", "-l"),
     Cli(any_of=_BUDGET),
 )
 case(
@@ -1108,8 +1108,9 @@ def _code_entry(ctx: Context) -> None:
 
 _REFUSED = ("unsafe archive", "UnsafeArchiveError")
 for _argv, _expect in (
-    (("ls",), Cli(codes=(0,), words=("x ", "damaged"), any_of=_REFUSED)),
-    (("ls", "--safe"), Cli(codes=(0,), any_of=_REFUSED)),
+    (("ls",), Cli(codes=(0,), words=("good\nx\n",), absent=("damaged",))),
+    (("ls", "-l"), Cli(codes=(0,), words=("x ", "damaged"), any_of=_REFUSED)),
+    (("ls", "-l", "--safe"), Cli(codes=(0,), any_of=_REFUSED)),
     (("ls", "--status"), Cli(codes=(0,))),
     (("show", "x"), Cli(codes=(0,), words=("damaged",), any_of=_REFUSED)),
     (("show", "good"), Cli(codes=(0,), words=("1.5",))),
@@ -1158,9 +1159,9 @@ def _persist_store(ctx: Context) -> None:
     ctx.write("a.py", f"open({ctx.marker!r}, 'w')\na = 1\n")
 
 
-for _argv in (("ls",), ("show", "a"), ("export",), ("verify",)):
+for _argv in (("ls",), ("ls", "-l"), ("show", "a"), ("export",), ("verify",)):
     case(
-        f"persist-store-then-{_argv[0]}-without-trust",
+        f"persist-store-then-{'-'.join(a.strip('-') for a in _argv[:2])}-without-trust",
         "execute",
         _persist_store,
         cli(*_argv),
@@ -1243,7 +1244,8 @@ def _special(name: str, what: str = "fifo") -> Callable[[Context], None]:
 
 _SKIPPED = ("where an entry file belongs",)
 for _argv, _expect in (
-    (("ls",), Cli(codes=(0,), words=("good", "1 entry"), absent=("damaged",))),
+    (("ls",), Cli(codes=(0,), words=("good\n",), absent=("x\n", "damaged"))),
+    (("ls", "-l"), Cli(codes=(0,), words=("good", "1 entry"), absent=("damaged",))),
     (("show", "x"), Cli(codes=(1,), words=("no entry 'x'",))),
     (("verify",), Cli(codes=(1,), words=("unsafe file 'x.py'", "a FIFO"))),
     (("repair",), Cli(codes=(1,), words=("unsafe file 'x.py'",))),
@@ -1251,7 +1253,8 @@ for _argv, _expect in (
     (("prune", "--where", "n=1", "--yes"), Cli(codes=(0,), words=("deleted 1 entry",))),
 ):
     case(
-        f"fifo-named-x-py-then-{_argv[0]}{'-yes' if '--yes' in _argv else ''}",
+        f"fifo-named-x-py-then-{_argv[0]}{'-l' if '-l' in _argv else ''}"
+        f"{'-yes' if '--yes' in _argv else ''}",
         "special",
         _special("x.py"),
         cli(*_argv),
@@ -1296,9 +1299,9 @@ def _not_canonical_entry(ctx: Context) -> None:
     ctx.write("\uff58.py", entry_text("\uff58", "info = {'n': 1}", "\uff58 = 2.5"))
 
 
-for _argv in (("ls",), ("export",), ("prune", "--where", "n=1")):
+for _argv in (("ls",), ("ls", "-l"), ("export",), ("prune", "--where", "n=1")):
     case(
-        f"entry-name-python-reads-differently-then-{_argv[0]}",
+        f"entry-name-python-reads-differently-then-{_argv[0]}{'-l' if '-l' in _argv else ''}",
         "names",
         _not_canonical_entry,
         cli(*_argv),
@@ -1413,7 +1416,7 @@ case(
     "fifo-as-the-index-file-then-ls",
     "special",
     _special(".index.json"),
-    cli("ls"),
+    cli("ls", "-l"),
     Cli(codes=(0,), words=("good",)),
 )
 case(
@@ -1476,7 +1479,7 @@ def _square_where(ctx: Context) -> Any:
 
 _NOT_A_DICT = ("parameters are a list, not a dict",)
 for _argv, _expect in (
-    (("ls",), Cli(codes=(0,), words=("square_", "damaged", *_NOT_A_DICT))),
+    (("ls", "-l"), Cli(codes=(0,), words=("square_", "damaged", *_NOT_A_DICT))),
     (("ls", "--json"), Cli(codes=(0,), words=_NOT_A_DICT)),
     (("ls", "--status"), Cli(codes=(0,))),
     (("export",), Cli(codes=(0,), words=("skipping damaged entry square_", *_NOT_A_DICT))),
@@ -1559,7 +1562,7 @@ case(
     "entry-file-of-3-GiB-of-holes-then-ls",
     "work",
     _sparse_entry,
-    cli("ls"),
+    cli("ls", "-l"),
     Cli(words=("good", *_NUL)),
 )
 case(
@@ -1629,5 +1632,5 @@ def warm_up(folder: str) -> None:
     restore("from decimal import Decimal as _D\nx = _D('1.5')\n", safe=True)
     verify(ds._path, safe=True)
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        for argv in (["ls"], ["show", "x"], ["verify"], ["export"]):
+        for argv in (["ls", "-l"], ["show", "x"], ["verify"], ["export"]):
             main([argv[0], ds._path, *argv[1:]])

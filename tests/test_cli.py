@@ -74,8 +74,30 @@ def names_by_kind(ds_path, kind):
 # ---- ls ---------------------------------------------------------------------------------
 
 
-def test_ls_prints_an_aligned_table_of_every_entry_with_parameters_size_and_date(store, capsys):
+def test_ls_prints_the_entry_names_one_a_line_reading_no_entry(store, capsys):
+    with open(os.path.join(store, "broken.py"), "w") as f:
+        f.write("this is not an entry\n")  # a listing of names does not read it
     code, out, err = run(capsys, "ls", store)
+    assert code == 0 and err == ""
+    assert out.splitlines() == sorted(DataSet("runs", path=os.path.dirname(store)))
+    assert "broken" in out.splitlines() and "damaged" not in out and "notes" in out
+    assert run(capsys, "ls", "--names", store) == (0, out, "")  # the old spelling
+
+
+@pytest.mark.parametrize(
+    "options",
+    [["--names", "-l"], ["--names", "--json"], ["--names", "--status"], ["-l", "--status"]],
+)
+def test_ls_options_that_contradict_each_other_exit_2(store, capsys, options):
+    code, out, err = run(capsys, "ls", store, *options)
+    assert code == 2 and out == "" and err.startswith("archived ls: error: ")
+
+
+@pytest.mark.parametrize("long", ["-l", "--long"])
+def test_ls_long_prints_an_aligned_table_of_every_entry_with_parameters_size_and_date(
+    store, capsys, long
+):
+    code, out, err = run(capsys, "ls", long, store)
     assert code == 0 and err == ""
     lines = out.splitlines()
     header, rows, footer = lines[0], lines[1:-1], lines[-1]
@@ -93,9 +115,10 @@ def test_ls_prints_an_aligned_table_of_every_entry_with_parameters_size_and_date
     assert any(r.startswith("simulate_sweep_") and "6 points" in r for r in rows)
 
 
-def test_ls_of_an_empty_store_says_so(tmp_path, capsys):
+def test_ls_of_an_empty_store_prints_nothing_and_ls_long_says_so(tmp_path, capsys):
     DataSet("empty", "w", path=str(tmp_path))
-    assert run(capsys, "ls", str(tmp_path / "empty")) == (
+    assert run(capsys, "ls", str(tmp_path / "empty")) == (0, "", "")
+    assert run(capsys, "ls", "-l", str(tmp_path / "empty")) == (
         0,
         f"{tmp_path / 'empty'}: empty store\n",
         "",
@@ -127,10 +150,10 @@ def test_ls_status_without_sweeps_lists_failed_calls(tmp_path, capsys):
     assert "no sweep recorded" in out and "ValueError: mu=5.0 is unstable" in out
 
 
-def test_ls_lists_a_damaged_entry_instead_of_failing(store, capsys):
+def test_ls_long_lists_a_damaged_entry_instead_of_failing(store, capsys):
     with open(os.path.join(store, "broken.py"), "w") as f:
         f.write("this is not an entry\n")
-    code, out, _ = run(capsys, "ls", store)
+    code, out, _ = run(capsys, "ls", "-l", store)
     assert code == 0
     assert any(line.startswith("broken ") and "damaged" in line for line in out.splitlines())
 
@@ -143,8 +166,9 @@ def test_a_path_that_is_no_store_exits_1_with_a_message(tmp_path, capsys, comman
     assert err.startswith("archived: error: no DataSet at ") and "nowhere" in err
 
 
-def test_a_folder_holding_stores_names_them(store, capsys):
-    code, _, err = run(capsys, "ls", os.path.dirname(store))
+@pytest.mark.parametrize("options", [[], ["-l"]])
+def test_a_folder_holding_stores_names_them(store, capsys, options):
+    code, _, err = run(capsys, "ls", os.path.dirname(store), *options)
     assert code == 1 and "holds the stores runs" in err
 
 
@@ -318,7 +342,7 @@ def test_ls_and_export_tell_apart_results_of_old_and_current_code(tmp_path, caps
     buggy = archived(path, name="energy", version="buggy")(lambda mu: {"E": mu * 2})
     fixed = archived(path, name="energy", version="fixed")(lambda mu: {"E": mu * 3})
     buggy(1), fixed(1), fixed(2)
-    code, out, _ = run(capsys, "ls", path)
+    code, out, _ = run(capsys, "ls", "-l", path)
     header, *lines = out.splitlines()
     assert code == 0 and header.split()[:5] == [
         "NAME",
@@ -336,7 +360,7 @@ def test_ls_and_export_tell_apart_results_of_old_and_current_code(tmp_path, caps
     fixed(3)  # one version only: the listing is as it always was
     ds = DataSet("fixed", "w", path=str(tmp_path))
     del ds[buggy.where(mu=1)[0].name]
-    _, out, _ = run(capsys, "ls", path)
+    _, out, _ = run(capsys, "ls", "-l", path)
     assert "VERSION" not in out and "code versions" not in out
 
 
@@ -412,7 +436,7 @@ def write_hostile_entry(store, marker):
 def test_safe_ls_and_show_refuse_hostile_entries_without_running_them(store, tmp_path, capsys):
     marker = str(tmp_path / "pwned")
     write_hostile_entry(store, marker)
-    code, out, _ = run(capsys, "ls", "--safe", store)
+    code, out, _ = run(capsys, "ls", "-l", "--safe", store)
     assert code == 0
     (line,) = [row for row in out.splitlines() if row.startswith("evil ")]
     assert "damaged" in line and "UnsafeArchiveError" in line
@@ -425,6 +449,7 @@ def test_safe_ls_and_show_refuse_hostile_entries_without_running_them(store, tmp
 
 HOSTILE_RUNS = [
     ["ls"],
+    ["ls", "-l"],
     ["ls", "--status"],
     ["show", "evil"],
     ["verify"],
@@ -442,17 +467,24 @@ def test_every_command_reads_entries_safely_by_default(store, tmp_path, capsys, 
     code, out, err = run(capsys, argv[0], store, *argv[1:])
     assert code in (0, 1), err
     assert not os.path.exists(marker)
-    if argv in (["ls"], ["show", "evil"], ["verify"], ["repair"]):  # they report it
+    if argv in (["ls", "-l"], ["show", "evil"], ["verify"], ["repair"]):  # they report it
         assert "UnsafeArchiveError" in out or "unsafe archive" in out
     assert os.path.exists(os.path.join(store, "evil.py"))  # reported, never deleted
 
 
-@pytest.mark.parametrize("command", ["ls", "verify", "export"])
-def test_trust_executes_the_entries(store, tmp_path, capsys, command):
+@pytest.mark.parametrize("argv", [["ls", "-l"], ["verify"], ["export"]])
+def test_trust_executes_the_entries(store, tmp_path, capsys, argv):
     marker = str(tmp_path / "pwned")
     write_hostile_entry(store, marker)
-    run(capsys, command, "--trust", store)
+    run(capsys, argv[0], "--trust", store, *argv[1:])
     assert os.path.exists(marker)
+
+
+def test_ls_of_names_executes_nothing_even_when_trusted(store, tmp_path, capsys):
+    marker = str(tmp_path / "pwned")
+    write_hostile_entry(store, marker)
+    code, out, _ = run(capsys, "ls", "--trust", store)
+    assert code == 0 and "evil\n" in out and not os.path.exists(marker)
 
 
 def test_allow_lets_a_safe_load_rebuild_a_trusted_modules_classes(tmp_path, capsys):
@@ -499,7 +531,7 @@ def test_top_level_help_lists_every_command(capsys):
 
 def test_python_dash_m_archived_runs_the_command_line(store):
     done = subprocess.run(
-        [sys.executable, "-m", "archived", "ls", store], capture_output=True, text=True
+        [sys.executable, "-m", "archived", "ls", "-l", store], capture_output=True, text=True
     )
     assert done.returncode == 0 and "9 entries" in done.stdout
     done = subprocess.run(
@@ -524,6 +556,8 @@ def test_lone_surrogates_read_from_a_store_are_printed_escaped(tmp_path, errors)
         return done.stdout
 
     assert b"x_0" in command("ls", ds._path)
+    function = b"m.f\\udcff" if errors == "strict" else b"m.f\xff"
+    assert function in command("ls", "-l", ds._path)
     assert b"a\\ud800" in command("export", ds._path)
     out = tmp_path / "out.csv"
     command("export", "-o", str(out), ds._path)
@@ -538,13 +572,14 @@ def test_a_persist_store_lists_shows_and_exports_only_when_trusted(tmp_path, cap
 
     old = str(tmp_path / "old")
     _persist_layout(old)
-    code, out, _ = run(capsys, "ls", "--trust", old)
+    code, out, _ = run(capsys, "ls", "-l", "--trust", old)
     assert code == 0 and "'info of a'" in out and "(10, 1.2)" in out and "2 entries" in out
     code, out, _ = run(capsys, "show", "--trust", old, "x_0")
     assert code == 0 and "(10, 1.2)" in out and "ndarray shape=(20,)" in out
     code, out, _ = run(capsys, "export", "--trust", old)
     assert code == 0 and out.splitlines()[1:] == ["a,,info of a", 'x_0,,"(10, 1.2)"']
-    for argv in (["ls"], ["ls", "--safe"], ["show", "x_0"], ["export"]):
+    assert run(capsys, "ls", "--trust", old)[:2] == (0, "a\nx_0\n")
+    for argv in (["ls"], ["ls", "-l"], ["ls", "--safe"], ["show", "x_0"], ["export"]):
         code, _, err = run(capsys, argv[0], old, *argv[1:])
         assert code == 1 and "is a persist store" in err and "--trust" in err
 
@@ -561,7 +596,7 @@ def numpy_store(tmp_path):
 
 
 def test_where_selects_numpy_parameters_by_the_spelling_ls_shows(numpy_store, capsys):
-    _, listing, _ = run(capsys, "ls", numpy_store)
+    _, listing, _ = run(capsys, "ls", "-l", numpy_store)
     assert "n=int64(3)" in listing and "mu=float64(0.5)" in listing
     for criterion in ("n=int64(3)", "n=np.int64(3)", "n=numpy.int64(3)"):
         _, out, _ = run(capsys, "export", numpy_store, "--where", criterion)
@@ -647,7 +682,7 @@ def hostile_text_store(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "argv", [["ls"], ["show", "x_0"], ["ls", "--json"], ["show", "--json", "x_0"]]
+    "argv", [["ls", "-l"], ["show", "x_0"], ["ls", "--json"], ["show", "--json", "x_0"]]
 )
 def test_escape_sequences_read_from_a_store_reach_no_terminal(hostile_text_store, capsys, argv):
     # ls printed an info record's keys and show its values as they are: the terminal
@@ -686,10 +721,10 @@ def test_a_start_time_no_calendar_shows_is_listed_without_it(tmp_path, capsys):
     for start in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"):
         info = {"function": "m.f", "parameters": {"a": start[:4]}, "started": start}
         ds._insert(1.0, info=info)
-    for argv in (["ls"], ["ls", "--json"], ["show", "x_0"], ["prune", "--function", "m.f"]):
+    for argv in (["ls", "-l"], ["ls", "--json"], ["show", "x_0"], ["prune", "--function", "m.f"]):
         code, out, err = run(capsys, argv[0], ds._path, *argv[1:])
         assert code == 0 and "Traceback" not in err and "x_0" in out, (argv, err)
-    _, out, _ = run(capsys, "ls", ds._path)
+    _, out, _ = run(capsys, "ls", "-l", ds._path)
     assert re.search(r"x_0 .* \?\n", out)
     _, out, _ = run(capsys, "ls", "--json", ds._path)
     assert [e["date"] for e in json.loads(out)["entries"]] == [None, None]
@@ -707,7 +742,7 @@ def test_one_long_text_in_a_store_does_not_pad_every_line_of_a_listing(tmp_path,
         "# archived entry 'bad', format 1, data files: []\n# ---- info ----\n"
         "info = (" + "1," * 50_000 + "\n# ---- value ----\nbad = 1\n"
     )
-    code, out, _ = run(capsys, "ls", ds._path)
+    code, out, _ = run(capsys, "ls", "-l", ds._path)
     assert code == 0 and len(out) < 1_000_000 and "x_199" in out
     code, out, _ = run(capsys, "show", ds._path, "x_201")
     assert code == 0 and len(out) < 200_000 and "a199" in out
@@ -746,7 +781,7 @@ def test_records_holding_other_things_than_text_and_numbers_are_listed(tmp_path,
     ds._insert([["k" * 32, {"x": 1}]], info={**sweep_record, "prefix": "c"}, name="c_sweep_1")
     ds._insert(1, info={**calls, "duration": [1], "started": {1}}, name="d")
     for argv in (
-        ["ls"],
+        ["ls", "-l"],
         ["ls", "--json"],
         ["ls", "--status"],
         ["ls", "--status", "--json"],
@@ -776,6 +811,6 @@ def test_an_array_where_a_record_holds_text_stops_nothing(tmp_path, capsys, fiel
     f.dataset[call.name] = {**call.info, field: np.array([1, 2])}
     f(0.5), f(1.0)
     f.where(), f.table(frame=False), f.stale(), sweep_status(f, {"mu": [0.5, 1.0]})
-    for argv in (["ls"], ["ls", "--status"], ["export"], ["ls", "--json"]):
+    for argv in (["ls", "-l"], ["ls", "--status"], ["export"], ["ls", "--json"]):
         code, _, err = run(capsys, argv[0], str(tmp_path / "s"), *argv[1:])
         assert code == 0, (argv, err)

@@ -119,7 +119,7 @@ def test_repair_json_lists_what_it_removed(store, capsys):
     assert doc["removed"] == [os.path.basename(orphan)] and not os.path.exists(orphan)
 
 
-@pytest.mark.parametrize("argv", [["ls"], ["ls", "--json"], ["ls", "--status"]])
+@pytest.mark.parametrize("argv", [["ls"], ["ls", "-l"], ["ls", "--json"], ["ls", "--status"]])
 def test_a_reader_that_closes_the_pipe_ends_the_command_quietly(store, argv):
     read_end, write_end = os.pipe()
     os.close(read_end)  # the reader is gone before the first line is written

@@ -1,9 +1,10 @@
-"""``archived ls`` from the read-side index: never wrong about the store as it is now.
+"""``archived ls -l`` from the read-side index: never wrong about the store as it is now.
 
-ls prints the columns the index keeps per entry (kind, function, parameters, date) and
-checks every entry file against its row first, so an unchanged entry is never read
+ls -l prints the columns the index keeps per entry (kind, function, parameters, date)
+and checks every entry file against its row first, so an unchanged entry is never read
 again; an edit, a commit, a killed writer or a deleted index shows at once.  Each ls
-here runs as in a new process (``index.forget()``), the way the command runs.
+here runs as in a new process (``index.forget()``), the way the command runs.  ``ls``
+without ``-l`` prints the names from the directory listing alone.
 """
 
 import io
@@ -31,12 +32,13 @@ def fresh_process():
     index.forget()
 
 
-def ls(folder, *options):
-    """The output of ``archived ls FOLDER`` run as a new process would run it."""
+def ls(folder, *options, long=True):
+    """The output of ``archived ls -l FOLDER`` (``long=False``: ``archived ls FOLDER``)
+    run as a new process would run it."""
     index.forget()
     out = io.StringIO()
     with redirect_stdout(out):
-        assert main(["ls", folder, *options]) == 0
+        assert main(["ls", folder, *(["-l"] if long else []), *options]) == 0
     return out.getvalue()
 
 
@@ -150,10 +152,35 @@ def test_ls_lists_new_and_deleted_entries_at_once(store, monkeypatch):
     assert out == ls_from_entries(store)
 
 
-def test_ls_names_prints_exactly_the_entry_names(store):
+def test_ls_prints_exactly_the_entry_names_reading_no_entry_and_no_index(store, monkeypatch):
     names = sorted(DataSet("runs", path=os.path.dirname(store)))
-    assert ls(store, "--names").splitlines() == names
+    ls(store)  # an index exists
+    touched = []
+    monkeypatch.setattr(index, "read_entry_bytes", lambda *a: touched.append(a))
+    monkeypatch.setattr(index, "listings", lambda *a, **k: touched.append(a))
+    real_open = os.open
+    monkeypatch.setattr(os, "open", lambda p, *a, **k: touched.append(p) or real_open(p, *a, **k))
+    assert ls(store, long=False).splitlines() == names
+    assert ls(store, "--names", long=False).splitlines() == names
+    assert touched == [os.path.join(store, "__init__.py")] * 2  # the loader alone
     assert main(["ls", store, "--names", "--json"]) == 2
+
+
+def test_ls_of_names_imports_neither_numpy_nor_the_loaders():
+    # a new process listing a big store spends its time on the names, not on imports
+    code = (
+        "import sys, tempfile; from archived.__main__ import main; "
+        "from archived.store.dataset import DataSet; "
+        "d = tempfile.mkdtemp(); DataSet('s', 'w', path=d).x = 1; "
+        "[sys.modules.pop(m) for m in list(sys.modules) if m.startswith(('numpy', "
+        "'archived.load', 'archived.engine', 'archived.store.index'))]; "
+        "assert main(['ls', d + '/s']) == 0; "
+        "print(sorted(m for m in sys.modules if m.startswith(('numpy', 'archived.load', "
+        "'archived.engine', 'archived.store.index'))))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["x", "[]"]
 
 
 WRITER = r"""

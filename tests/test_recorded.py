@@ -62,7 +62,7 @@ def test_ls_and_show_print_the_type_of_a_number_that_is_not_a_builtin(store):
         for value in FOUR_ONES:
             echo(value)
     ls = subprocess.run(
-        [sys.executable, "-m", "archived", "ls", store], capture_output=True, text=True
+        [sys.executable, "-m", "archived", "ls", "-l", store], capture_output=True, text=True
     )
     shown = sorted(line.split()[3] for line in ls.stdout.splitlines()[1:-1])
     assert shown == ["x=1", "x=1.0", "x=True", "x=float64(1.0)"], ls.stdout

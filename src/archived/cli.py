@@ -1,10 +1,10 @@
 """The command line: ``python -m archived COMMAND PATH ...`` (or the ``archived`` script).
 
-Commands: ``ls`` (entries as an aligned table, ``--status`` for sweeps, ``--names`` for
-the names alone), ``show`` (one
-entry's info and a summary of its value), ``verify`` / ``repair`` (check a store, clean
-what killed writers left), ``prune`` (delete stale, old, failed or matching entries; a
-dry run unless ``--yes``) and ``export`` (parameters and scalar results as CSV).
+Commands: ``ls`` (the entry names, one a line, like Unix ``ls``; ``-l`` for a table of
+each entry's kind, function, parameters, size and date; ``--status`` for sweeps),
+``show`` (one entry's info and a summary of its value), ``verify`` / ``repair`` (check a
+store, clean what killed writers left), ``prune`` (delete stale, old, failed or matching
+entries; a dry run unless ``--yes``) and ``export`` (parameters and scalar results as CSV).
 
 Every command that reads entries loads them **safely** by default: their source is
 checked against the grammar archived writes and never executed, so looking into a store
@@ -17,7 +17,8 @@ Exit codes: 0 success; 1 a failed operation (no store at PATH, no such entry, da
 found by ``verify``); 2 bad arguments.  Errors go to stderr as ``archived: error: ...``.
 A reader that closes the pipe early (``archived ls | head``) ends the command quietly,
 with exit code 0.  ``--json`` (``ls``, ``ls --status``, ``show``, ``verify``, ``repair``)
-prints one JSON document instead of a table: see :mod:`archived.cli_json`.
+prints one JSON document instead of a table: see :mod:`archived.cli_json` (``ls --json``
+gives every entry's full record, what ``ls -l`` shows, with or without ``-l``).
 
 >>> import tempfile, os
 >>> from archived import archived
@@ -28,6 +29,9 @@ prints one JSON document instead of a table: see :mod:`archived.cli_json`.
 >>> energy(1.5)
 3.0
 >>> main(["ls", store])
+energy_...
+0
+>>> main(["ls", "-l", store])
 NAME                     KIND    FUNCTION             PARAMETERS  SIZE   DATE
 energy_...  result  archived.cli.energy...  mu=1.5  ...
 1 entry, ... B
@@ -44,6 +48,7 @@ import codecs
 import contextlib
 import csv
 import datetime
+import functools
 import os
 import re
 import sys
@@ -63,7 +68,7 @@ from ._format import (
 )
 from ._version import __version__
 from .cli_escape import EscapingWriter, escaped
-from .errors import ArchiveError, DamagedEntryError, MissingImportError
+from .errors import ArchiveError, DamagedEntryError, MissingImportError, StoreNotFoundError
 
 __all__ = ["main", "build_parser", "open_store"]
 
@@ -81,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     archived ...
     0
     """
-    parser = build_parser()
+    parser = _parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as done:  # --help, --version, or an argparse error (already printed)
@@ -192,6 +197,13 @@ def _drop_stdout() -> None:
         pass
 
 
+@functools.lru_cache(maxsize=1)
+def _parser() -> argparse.ArgumentParser:
+    """The parser :func:`main` uses, built once per process: building it costs more than
+    ``archived ls`` of a thousand names (parsing changes nothing in it)."""
+    return build_parser()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command (``--help`` on each).
 
@@ -213,7 +225,19 @@ def build_parser() -> argparse.ArgumentParser:
         _trust_options(p)
         return p
 
-    p = command("ls", _ls, "List the entries of a store with key parameters, size and date.")
+    p = command(
+        "ls",
+        _ls,
+        "List the entries of a store: their names, one a line (no entry file is read or "
+        "stat'ed); -l for each one's kind, function, parameters, size and date.",
+    )
+    p.add_argument(
+        "-l",
+        "--long",
+        action="store_true",
+        help="a table of each entry's kind, function, code version (where several), "
+        "parameters, size and date (one stat of each entry file, like ls -l)",
+    )
     p.add_argument(
         "--status",
         action="store_true",
@@ -222,10 +246,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--names",
         action="store_true",
-        help="print only the entry names, one a line (no entry file is read or stat'ed: "
-        "the fastest listing of a big store)",
+        help="the names only, one a line: the default (kept for compatibility)",
     )
-    _json_option(p)
+    _json_option(
+        p,
+        "print one JSON document of every entry's full record, as -l lists it "
+        "(schema: archived.cli_json)",
+    )
     p = command("show", _show, "Show one entry: its info record and a summary of its value.")
     p.add_argument("name", metavar="NAME", help="the entry name (as listed by ls)")
     p.add_argument("--no-value", action="store_true", help="show the info only")
@@ -331,14 +358,13 @@ def _stores_in(folder: str) -> list[str]:
 
 
 def _ls(args: argparse.Namespace) -> int:
-    if args.names and (args.status or args.json):
-        raise UsageError("--names prints names only: it takes neither --status nor --json")
+    if args.names and (args.long or args.status or args.json):
+        raise UsageError("--names prints names only: it takes none of --long, --status, --json")
+    if args.long and args.status:
+        raise UsageError("--long lists the entries, --status the sweeps: choose one")
+    if not (args.long or args.status or args.json):
+        return _ls_names(args)
     ds = _open(args)
-    if args.names:
-        names = ds._names()
-        if names:
-            sys.stdout.write("\n".join(names) + "\n")
-        return 0
     if args.status:
         return _ls_status(ds, args.path, args.json)
     if args.json:
@@ -349,6 +375,25 @@ def _ls(args: argparse.Namespace) -> int:
     # first pass has none of them to walk
     with _gc_paused():
         return _ls_table(ds, args.path)
+
+
+def _ls_names(args: argparse.Namespace) -> int:
+    """The entry names, one a line, from the directory listing alone: no entry file is
+    opened or stat'ed, and nothing beyond the listing's name checks is imported (numpy,
+    the loaders and the index are not needed to print names)."""
+    from .store.entrynames import entry_names, is_native_store
+
+    folder = os.path.abspath(args.path)
+    if not is_native_store(folder):  # a persist store, or no store: as every command says
+        names = _open(args)._names()
+    else:
+        try:
+            names = entry_names(folder)
+        except FileNotFoundError:  # removed since its loader was read
+            raise StoreNotFoundError(args.path) from None
+    if names:
+        sys.stdout.write("\n".join(names) + "\n")
+    return 0
 
 
 def _ls_table(ds: Any, path: str) -> int:
@@ -946,12 +991,11 @@ def _trust_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _json_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--json",
-        action="store_true",
-        help="print one JSON document instead of a table (schema: archived.cli_json)",
-    )
+def _json_option(
+    p: argparse.ArgumentParser,
+    text: str = "print one JSON document instead of a table (schema: archived.cli_json)",
+) -> None:
+    p.add_argument("--json", action="store_true", help=text)
 
 
 def _print_json(document: dict[str, Any]) -> int:

@@ -5,7 +5,8 @@ version (``"archived.ls/1"``, ...).  A version only ever gains keys; a change th
 removes or redefines a key gets a new version number.  Sizes are bytes, durations
 seconds, times ISO 8601 strings with their UTC offset (``null`` when unknown).
 
-``archived ls PATH --json`` (``archived.ls/1``)::
+``archived ls PATH --json`` (``archived.ls/1``; the same with ``-l``): every entry's full
+record, what ``ls -l`` shows (``ls`` without ``--json`` prints the names alone)::
 
     {"schema": "archived.ls/1", "store": "/abs/path", "count": 2, "size": 1234,
      "entries": [{"name": "f_0123abcd...", "kind": "result", "function": "m.f",
