@@ -21,6 +21,7 @@ from typing import Any
 
 __all__ = [
     "format_table",
+    "format_columns",
     "format_params",
     "format_value",
     "format_duration",
@@ -100,6 +101,26 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     line = "  ".join(f"{{:<{w}}}" for w in widths[:-1]) + ("  {}" if len(widths) > 1 else "{}")
     form = line.format
     return "\n".join([form(*cells).rstrip() for cells in [list(headers), *rows]])
+
+
+def format_columns(headers: Sequence[str], columns: Sequence[Sequence[str]]) -> str:
+    """:func:`format_table` of the table whose columns (not rows) are ``columns``, all of
+    one length: the same text, made without a list per row (``ls -l`` of 100,000 entries).
+
+    >>> print(format_columns(["NAME", "SIZE"], [["x_0", "long_name"], ["1.2 kB", ""]]))
+    NAME       SIZE
+    x_0        1.2 kB
+    long_name
+    >>> format_columns(["A", "B"], [["a"], ["b"]]) == format_table(["A", "B"], [["a", "b"]])
+    True
+    """
+    widths = [
+        min(max(len(header), max(map(len, cells), default=0)), MAX_COLUMN)
+        for header, cells in zip(headers, columns, strict=True)
+    ]
+    line = "  ".join(f"{{:<{w}}}" for w in widths[:-1]) + ("  {}" if len(widths) > 1 else "{}")
+    form = line.format
+    return "\n".join([text.rstrip() for text in [form(*headers), *map(form, *columns)]])
 
 
 def _ragged_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:

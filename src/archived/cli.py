@@ -57,6 +57,7 @@ from typing import Any, TextIO
 
 from . import cli_json
 from ._format import (
+    format_columns,
     format_duration,
     format_params,
     format_size,
@@ -397,55 +398,52 @@ def _ls_names(args: argparse.Namespace) -> int:
 
 
 def _ls_table(ds: Any, path: str) -> int:
+    # one pass gathering the columns, one formatting them: a store may list 100,000
+    # entries, and a list per row cost as much as the index's part of the work
     folder = ds._path
-    rows, total = [], 0
-    listed = []
+    names: list[str] = []
+    kinds: list[str] = []
+    functions: list[str] = []
+    versions: list[str] = []
+    summaries: list[str] = []
+    sizes: list[int] = []
+    times: list[float] = []
+    results: set[tuple[str, str]] = set()  # (function, version) of every result
     for name, columns, size, mtime, files, view in ds._listing():
         if columns is None:  # not at hand in the store's index: read the entry
             try:
                 entry = _Entry.read(ds, name, view)
             except KeyError:  # deleted while listing
                 continue
-            listed.append(
-                (
-                    name,
-                    entry.kind,
-                    entry.function,
-                    entry.version,
-                    entry.summary,
-                    entry.size,
-                    entry.time,
-                )
-            )
+            kind, function, version = entry.kind, entry.function, entry.version
+            summary, size, when = entry.summary, entry.size, entry.time
         else:
             kind, function, version, summary, started = columns
             if files:
                 size += sum(_data_size(folder, name, f) for f in files)
-            listed.append((name, kind, function, version, summary, size, started or mtime))
-    mixed = _mixed(row[1:4] for row in listed)
-    sizes: dict[int, str] = {}  # a store's entries share a few sizes: each formatted once
-    for name, kind, function, version, summary, size, when in listed:
-        total += size
-        size_text = sizes.get(size)
-        if size_text is None:
-            size_text = sizes[size] = format_size(size)
-        rows.append(
-            [
-                name,
-                kind,
-                function,
-                *([version if kind in _CALL_KINDS else ""] if mixed else []),
-                summary,
-                size_text,
-                format_time(when),
-            ]  # fmt: skip
-        )
-    if not rows:
+            when = started or mtime
+        if kind == "result" and function:
+            results.add((function, version))
+        names.append(name)
+        kinds.append(kind)
+        functions.append(function)
+        versions.append(version)
+        summaries.append(summary)
+        sizes.append(size)
+        times.append(when)
+    if not names:
         print(f"{path}: empty store")
         return 0
-    header = ["NAME", "KIND", "FUNCTION", *(["VERSION"] if mixed else []), "PARAMETERS"]
-    print(format_table([*header, "SIZE", "DATE"], rows))
-    print(f"{_count(len(rows), 'entry', 'entries')}, {format_size(total)}")
+    mixed = _mixed(("result", f, v) for f, v in results)
+    size_texts = {size: format_size(size) for size in set(sizes)}  # a few sizes, shared
+    table = [names, kinds, functions]
+    header = ["NAME", "KIND", "FUNCTION"]
+    if mixed:
+        table.append([v if k in _CALL_KINDS else "" for k, v in zip(kinds, versions, strict=True)])
+        header.append("VERSION")
+    table += [summaries, [size_texts[size] for size in sizes], list(map(format_time, times))]
+    print(format_columns([*header, "PARAMETERS", "SIZE", "DATE"], table))
+    print(f"{_count(len(names), 'entry', 'entries')}, {format_size(sum(sizes))}")
     _note_mixed_versions(mixed, "VERSION", sys.stdout)
     return 0
 
