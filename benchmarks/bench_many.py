@@ -5,9 +5,11 @@ Run:  python benchmarks/bench_many.py [--sizes 1000,20000] [--with-100k] [--repe
 
 For each size N, one function's store of N small results (a dict of three scalars per
 point) is filled the same way in all three caches (archived and joblib.Memory by a
-2-worker sweep, diskcache by ``memoize`` in a loop), then each operation is timed: the
-median of ``--repeats`` rounds, each round running every operation of every peer once
-(so a slow spell of a shared machine hits them alike):
+2-worker sweep, diskcache by ``memoize`` in a loop).  Every size's stores are built
+first; then each of ``--repeats`` rounds runs every operation of every peer once at
+every size, the sizes of one operation one after the other (in reverse order every
+other round), so a slow spell of the shared machine hits the peers and the sizes alike.
+Each operation's time is the median of its rounds:
 
 * ``table()``: archived ``func.table(frame=False)``; joblib.Memory: walk its cache folder
   and load every call's arguments and output; diskcache: iterate the cache and get every
@@ -17,18 +19,22 @@ median of ``--repeats`` rounds, each round running every operation of every peer
 * rerun of a finished sweep (every point stored): archived ``sweep(func, grid,
   n_jobs=2)``; joblib ``Parallel(n_jobs=2)`` over the ``Memory``-cached function;
   diskcache a loop over the memoized function.
-* ``ls``: ``python -m archived ls STORE`` (in-process, output to /dev/null): the table
-  of every entry's kind, function, parameters, size and date; ``ls --names``: the names
-  alone; diskcache: iterate its keys and print each; floor: list the directory and print
-  each name, and (what any listing of sizes and dates costs) list, stat and print each
-  file.
+* ``ls``: ``python -m archived ls STORE`` (in-process, output to /dev/null): the entry
+  names, one a line; diskcache: iterate its keys and print each; floor: list the
+  directory and print each name.
+* ``ls -l``: ``python -m archived ls -l STORE``: the table of every entry's kind,
+  function, parameters, size and date; floor (what any listing of sizes and dates
+  costs): list, stat and print each file.
 * ``verify``: ``python -m archived verify STORE`` (in-process); floor: read, compile and
   execute each entry file once.
 
 Before each archived measurement the process forgets what it learnt about the store
 (the in-memory index and code cache), as a new Python session would; what is on disk
 (the read-side index file) is kept, as it would be.  The table then lists the ratios
-against the targets of issue 13 and the growth exponents between the sizes.
+against the targets of issue 13 and the growth exponents between the sizes: time ~ N^k,
+k computed in each round from that round's pair of times (so a load phase that slows
+one round slows both sizes of its pair), and the median of the rounds' k printed with
+their range.
 """
 
 from __future__ import annotations
@@ -164,12 +170,12 @@ def list_stat_and_print(folder, sink):
         )
 
 
-def measure(root, n, repeats):
+def prepare(root, n):
+    """Fill the stores of size ``n``; return what the rounds run on them."""
     ours, theirs, cache, memo, filled = fill(root, n)
     folder = ours.store.path
     grid = {"x": list(range(n))}
     devnull = open(os.devnull, "w")
-    got = {("fill", k): v for k, v in filled.items()}
     rows = ours.table(frame=False)  # builds the index once, as the first table does
     by_x = {row["x"]: row for row in rows}
     assert len(rows) == n and by_x[7]["energy"] == 3.5, rows[:2]
@@ -200,8 +206,8 @@ def measure(root, n, repeats):
             None,
         ),
         (("ls", "archived"), quiet(lambda: cli_main(["ls", folder])), forget),
-        (("ls-names", "archived"), quiet(lambda: cli_main(["ls", folder, "--names"])), forget),
         (("ls", "floor"), lambda: list_and_print(folder, devnull), None),
+        (("ls-l", "archived"), quiet(lambda: cli_main(["ls", "-l", folder])), forget),
         (("ls-l", "floor"), lambda: list_stat_and_print(folder, devnull), None),
         (("verify", "archived"), quiet(lambda: cli_main(["verify", folder])), forget),
         (("verify", "floor"), lambda: exec_every_file(folder), None),
@@ -212,22 +218,42 @@ def measure(root, n, repeats):
             (("rerun", "diskcache"), lambda: [memo(x) for x in range(n)], None),
             (("ls", "diskcache"), lambda: [print(key, file=devnull) for key in cache], None),
         ]
-    # every operation once per round, rounds repeated: a slow spell of the shared machine
-    # hits all peers alike instead of one operation's every repeat
-    times = {key: [] for key, _, _ in ops}
-    for _ in range(repeats):
-        for key, fn, before in ops:
-            if before is not None:
-                before()
-            start = time.perf_counter()
-            fn()
-            times[key].append(time.perf_counter() - start)
+
+    def after_round():
         ours.table(frame=False)  # leave an index behind (the no-index run removed it)
-    got.update({key: statistics.median(values) for key, values in times.items()})
-    if cache is not None:
-        cache.close()
-    devnull.close()
-    return got
+
+    def close():
+        if cache is not None:
+            cache.close()
+        devnull.close()
+
+    got = {("fill", k): [v] for k, v in filled.items()}
+    return {"ops": ops, "after_round": after_round, "close": close, "times": got}
+
+
+def measure(prepared, repeats):
+    """Run the rounds; ``repeats``: size -> its rounds (a size takes part in the first
+    ``repeats[n]`` rounds).  Returns size -> {(row, peer): [seconds of each round]}."""
+    sizes = sorted(prepared)
+    times = {n: prepared[n]["times"] for n in sizes}
+    for n in sizes:
+        for key, _, _ in prepared[n]["ops"]:
+            times[n][key] = []
+    count = len(prepared[sizes[0]]["ops"])
+    for round_ in range(max(repeats.values())):
+        order = sizes if round_ % 2 == 0 else sizes[::-1]
+        active = [n for n in order if round_ < repeats[n]]
+        for i in range(count):  # one operation at every size, one after the other
+            for n in active:
+                key, fn, before = prepared[n]["ops"][i]
+                if before is not None:
+                    before()
+                start = time.perf_counter()
+                fn()
+                times[n][key].append(time.perf_counter() - start)
+        for n in active:
+            prepared[n]["after_round"]()
+    return times
 
 
 # ---- the report ---------------------------------------------------------------------------
@@ -238,8 +264,7 @@ ROWS = [
     ("where", "func.where(x=...)"),
     ("rerun", "rerun of a finished sweep"),
     ("ls", "archived ls STORE"),
-    ("ls-names", "archived ls --names STORE"),
-    ("ls-l", "list + stat + print (ls -l)"),
+    ("ls-l", "archived ls -l STORE"),
     ("verify", "archived verify STORE"),
     ("fill", "filling the store (a sweep)"),
 ]
@@ -251,8 +276,7 @@ TARGETS = [
     ("where() / diskcache iterate", ("where", "archived"), ("table", "diskcache"), 1.0),
     ("sweep rerun / joblib.Memory", ("rerun", "archived"), ("rerun", "joblib"), 1.0),
     ("ls / (list + print)", ("ls", "archived"), ("ls", "floor"), 2.0),
-    ("ls / (list + stat + print)", ("ls", "archived"), ("ls-l", "floor"), 2.0),
-    ("ls --names / (list + print)", ("ls-names", "archived"), ("ls", "floor"), 2.0),
+    ("ls -l / (list + stat + print)", ("ls-l", "archived"), ("ls-l", "floor"), 2.0),
     ("verify / (read + exec each file)", ("verify", "archived"), ("verify", "floor"), 1.5),
 ]
 
@@ -283,28 +307,37 @@ def report_size(n, got):
     sys.stdout.flush()
 
 
-def report_growth(results):
-    sizes = sorted(results)
-    if len(sizes) >= 2:
-        print("\ngrowth exponents of archived (time ~ N^k; target k <= 1.05):")
-        keys = [
-            (k, "archived")
-            for k, _ in ROWS
-            if k != "fill" and (k, "archived") in results[sizes[0]]
-        ]
-        pairs = list(zip(sizes, sizes[1:], strict=False))
-        if len(sizes) > 2:
-            pairs.append((sizes[0], sizes[-1]))
-        print(f"  {'':<8}" + "".join(f"{f'{a:,}->{b:,}':>16}" for a, b in pairs))
-        for key in keys:
-            cells = []
-            for a, b in pairs:
-                if key in results[a] and key in results[b]:
-                    k = math.log(results[b][key] / results[a][key]) / math.log(b / a)
-                    cells.append(f"{k:5.2f} {'ok' if k <= 1.05 else 'MISSED':>6}")
-                else:
-                    cells.append("")
-            print(f"  {key[0]:<8}" + "".join(f"{c:>16}" for c in cells))
+def growth(times, a, b, key):
+    """The exponents k (time ~ N^k) from size ``a`` to ``b`` of operation ``key``, one
+    per round both sizes ran in (paired: the same round's load phase)."""
+    pairs = zip(times[a].get(key, []), times[b].get(key, []), strict=False)
+    return [math.log(tb / ta) / math.log(b / a) for ta, tb in pairs if ta > 0 and tb > 0]
+
+
+def report_growth(times):
+    sizes = sorted(times)
+    if len(sizes) < 2:
+        return
+    print(
+        "\ngrowth exponents of archived (time ~ N^k, k of each round's pair of sizes; "
+        "median [min-max]; target k <= 1.05):"
+    )
+    keys = [(k, "archived") for k, _ in ROWS if k != "fill" and (k, "archived") in times[sizes[0]]]
+    pairs = list(zip(sizes, sizes[1:], strict=False))
+    if len(sizes) > 2:
+        pairs.append((sizes[0], sizes[-1]))
+    print(f"  {'':<8}" + "".join(f"{f'{a:,}->{b:,}':>26}" for a, b in pairs))
+    for key in keys:
+        cells = []
+        for a, b in pairs:
+            ks = growth(times, a, b, key)
+            if ks:
+                k = statistics.median(ks)
+                verdict = "ok" if k <= 1.05 else "MISSED"
+                cells.append(f"{k:5.2f} [{min(ks):4.2f}-{max(ks):4.2f}] {verdict:>6}")
+            else:
+                cells.append("")
+        print(f"  {key[0]:<8}" + "".join(f"{c:>26}" for c in cells))
 
 
 def main():
@@ -324,21 +357,29 @@ def main():
     print(
         f"archived {archived_pkg.__version__}, joblib {joblib.__version__}, diskcache "
         f"{diskcache.__version__ if diskcache else 'not installed'}; repeats "
-        f"{options.repeats} (medians of rounds; every operation once per round)"
+        f"{options.repeats} (medians of rounds; every operation at every size once per round)"
     )
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start")
-    results = {}
+    root = tempfile.mkdtemp(prefix="bench_many_", dir=options.dir)
+    prepared = {}
+    try:
+        for n in sizes:  # every store first: the rounds then visit every size
+            prepared[n] = prepare(root, n)
+        repeats = {
+            n: options.repeats_100k
+            if n >= 100_000 and options.repeats_100k is not None
+            else options.repeats
+            for n in sizes
+        }
+        times = measure(prepared, repeats)
+    finally:
+        for bench in prepared.values():
+            bench["close"]()
+        shutil.rmtree(root, ignore_errors=True)
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
     for n in sizes:
-        root = tempfile.mkdtemp(prefix="bench_many_", dir=options.dir)
-        try:
-            repeats = options.repeats
-            if n >= 100_000 and options.repeats_100k is not None:
-                repeats = options.repeats_100k
-            results[n] = measure(root, n, repeats)
-        finally:
-            shutil.rmtree(root, ignore_errors=True)
-        report_size(n, results[n])
-    report_growth(results)
+        report_size(n, {key: statistics.median(values) for key, values in times[n].items()})
+    report_growth(times)
 
 
 if __name__ == "__main__":
