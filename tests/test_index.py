@@ -10,6 +10,7 @@ import datetime
 import json
 import math
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -301,6 +302,19 @@ def test_every_spelling_of_a_store_path_shares_one_index(tmp_path):
     # a store not there (yet) has no entries, and is no error
     assert index.row(str(tmp_path / "later" / "s"), "x_0") is None
     assert index.rows(str(tmp_path / "later" / "s"), ["x_0"]) == {}
+
+
+def test_a_store_made_where_a_deleted_one_was_reads_its_own_entries(tmp_path):
+    # a new directory may take the inode of one just deleted: a store is never found by
+    # its inode alone (bench_many's second store was read at the deleted first one's path)
+    first = store_with(tmp_path / "one", 2)
+    assert sorted(index.rows(first)) == ["x_0", "x_1"]
+    shutil.rmtree(first)
+    second = str(tmp_path / "two")
+    os.makedirs(second)
+    entries.commit_entry(second, "y", 1.5)
+    assert index.row(second, "y").value() == (True, 1.5)
+    assert sorted(index.rows(second)) == ["y"]
 
 
 def test_a_store_the_index_cannot_be_written_to_is_indexed_in_memory(tmp_path):

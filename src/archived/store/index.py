@@ -307,7 +307,7 @@ def forget(folder: str | None = None) -> None:
         if folder is None:
             _states.clear()
         else:
-            _states.pop(_store_key(folder), None)
+            _states.pop(os.path.realpath(folder), None)
         _by_path.clear()
 
 
@@ -562,24 +562,13 @@ def _state(folder: str) -> _State:
     state = _by_path.get(folder)
     if state is not None:
         return state
-    key = _store_key(folder)  # one state per store, however it is spelled
+    key = os.path.realpath(folder)  # one state per store, however it is spelled
     with _states_lock:
         state = _states.get(key)
         if state is None:
             state = _states[key] = _State(folder)
         _by_path[folder] = state
         return state
-
-
-def _store_key(folder: str) -> Any:
-    """The same key for every spelling of the store directory ``folder``: its device
-    and inode (one ``stat``, where ``os.path.realpath`` stats every component of the
-    path), or its real path when it cannot be stat-ed (not there)."""
-    try:
-        st = os.stat(folder)
-    except OSError:
-        return os.path.realpath(folder)
-    return (st.st_dev, st.st_ino)
 
 
 def _signature(st: os.stat_result) -> Signature:
