@@ -144,13 +144,13 @@ def test_each_point_is_keyed_once_per_sweep(cached, log, monkeypatch):
     from archived.cache import calls
 
     keyed = []
-    original = calls.hash_call
+    original = calls.flat_key  # key_call asks it first, once per call keyed
 
     def counting(*args, **kwargs):
         keyed.append(1)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(calls, "hash_call", counting)
+    monkeypatch.setattr(calls, "flat_key", counting)
     grid = {"x": range(5), "log": [log]}
     sweep(cached, grid, n_jobs=2, backend="threading", progress=False)
     assert len(keyed) == 5
