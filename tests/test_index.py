@@ -341,6 +341,11 @@ def test_a_store_the_index_cannot_be_written_to_is_indexed_in_memory(tmp_path):
         lambda text: _resigned(text, lambda cols: {**cols, "ino": [-1] * len(cols["ino"])}),
         lambda text: _resigned(text, lambda cols: {**cols, "size": [True] * len(cols["size"])}),
         lambda text: "[" * 100_000 + "\n" + "]" * 100_000,
+        # a start no float holds: OverflowError out of ls, table() and cached calls
+        lambda text: _resigned(
+            text,
+            lambda cols: {**cols, "listing": [["entry", "", "", "", 10**400]] * len(cols["name"])},
+        ),
     ],
 )
 def test_a_damaged_or_tampered_index_file_is_ignored(tmp_path, damage):
@@ -379,6 +384,34 @@ def test_an_index_file_bigger_than_its_rows_can_be_is_not_read(tmp_path):
         f.write(_resigned_padded(forged, padding))
     index.forget()
     assert infos(folder) == truth(folder)
+
+
+@pytest.mark.parametrize("name", ["\ufb01le", "\uff58"])
+def test_an_index_file_naming_an_entry_not_as_python_reads_it_is_ignored(tmp_path, name):
+    # the lookup of one entry refuses such a name (Python reads ds.\ufb01le as ds.file);
+    # the index file's check let it through: both checks now agree.  The file also says
+    # another info for x_0, which shows whether it was read
+    folder = store_with(tmp_path, n=3)
+    index.rows(folder)
+    path = os.path.join(folder, index.INDEX_FILE)
+    with open(path) as f:
+        text = f.read()
+
+    def lie(cols):
+        forged = {**cols, "info": ['{"i":666}', *cols["info"][1:]], "seen": [2**62] * 3}
+        return {key: [*column, column[0]] for key, column in forged.items()} | {
+            "name": [*cols["name"], name]
+        }
+
+    with open(path, "w") as f:
+        f.write(_resigned(text, lie))
+    index.forget()
+    assert infos(folder) == truth(folder)
+    # the same file with an ASCII name is read (and trusted): the check is the name's
+    with open(path, "w") as f:
+        f.write(_resigned(text, lambda cols: {**lie(cols), "name": [*cols["name"], "file"]}))
+    index.forget()
+    assert infos(folder)["x_0"] == {"i": 666}
 
 
 _SPARSE_INDEX = """

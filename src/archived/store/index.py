@@ -735,7 +735,9 @@ def _read_columns(path: str, max_bytes: int) -> tuple[tuple[int, int, int], list
         ):
             return None
         result = _checked_columns(json.loads(body), meta["format"])
-    except (ValueError, TypeError, RecursionError):
+    except (ValueError, TypeError, RecursionError, OverflowError):
+        # OverflowError: a number no float holds where a float belongs (a listing's
+        # start of 10**400 made ls, table() and a cached call die with it)
         return None
     return (st.st_ino, st.st_size, st.st_mtime_ns), result
 
@@ -759,6 +761,9 @@ def _checked_columns(columns: Any, version: int = _FORMAT) -> list[Any]:
         or any(map(_startswith_underscore, names))
         or not _KEYWORDS.isdisjoint(names)
         or len(set(names)) != len(names)
+        # spelled as Python reads them, as a lookup of one entry checks (one C scan
+        # when every name is ASCII, as nearly always)
+        or not ("".join(names).isascii() or all(map(is_canonical, names)))
     ):
         raise ValueError("index: not an entry name")
     for numbers in (ino, size, mtime, ctime, seen):
