@@ -386,6 +386,32 @@ def test_an_index_file_bigger_than_its_rows_can_be_is_not_read(tmp_path):
     assert infos(folder) == truth(folder)
 
 
+def test_the_index_files_temporary_file_is_locked_against_sweepers_until_renamed(
+    tmp_path, monkeypatch
+):
+    # a sweeper of this host name in another pid namespace (a container sharing the
+    # store) removes a writer's .tmp that no one holds locked: the index's own was
+    # written unlocked, so such a sweep lost a reader's save of the index
+    from archived.store import writers
+
+    folder = store_with(tmp_path, n=3)
+    swept = []
+    replace = os.replace
+
+    def sweep_then_replace(src, dst):
+        if os.path.basename(src).startswith(".index."):
+            swept.append(writers.remove_if_unlocked(src, []))
+        replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", sweep_then_replace)
+    index.rows(folder)
+    assert swept == [None]  # held: the sweeper left it alone
+    monkeypatch.setattr(os, "replace", replace)
+    index.forget()
+    assert os.path.exists(os.path.join(folder, index.INDEX_FILE))
+    assert infos(folder) == truth(folder)
+
+
 @pytest.mark.parametrize("name", ["\ufb01le", "\uff58"])
 def test_an_index_file_naming_an_entry_not_as_python_reads_it_is_ignored(tmp_path, name):
     # the lookup of one entry refuses such a name (Python reads ds.\ufb01le as ds.file);

@@ -74,7 +74,7 @@ from .entries import (
     warn_special,
 )
 from .storefiles import is_data_file_name, open_regular
-from .writers import new_token
+from .writers import create_locked, new_token
 
 __all__ = ["rows", "row", "Row", "forget", "is_many", "INDEX_FILE", "RACY_SECONDS"]
 
@@ -527,16 +527,24 @@ class _State:
         head = json.dumps({"format": _FORMAT, "check": xxhash.xxh3_64_hexdigest(body)})
         tmp = os.path.join(self.folder, f".index.{new_token()}.tmp")
         try:
-            with open(tmp, "xb") as f:
+            # locked until renamed, as every writer's .tmp: a sweeper in another pid
+            # namespace takes an unlocked one for a dead writer's and removes it
+            fd = create_locked(tmp)
+        except OSError:  # a store we may not write (read-only, full disk): memory only
+            return
+        try:
+            with open(fd, "wb", closefd=False) as f:
                 f.write(head.encode() + b"\n" + body)
             os.replace(tmp, self._path())
             st = os.lstat(self._path())
-        except OSError:  # a store we may not write (read-only, full disk): memory only
+        except OSError:
             try:
                 os.unlink(tmp)
             except OSError:
                 pass
             return
+        finally:
+            os.close(fd)
         self.loaded = (st.st_ino, st.st_size, st.st_mtime_ns)
         self.unsaved = 0
 
