@@ -567,6 +567,22 @@ def test_lone_surrogates_read_from_a_store_are_printed_escaped(tmp_path, errors)
     assert json.loads(command("show", "--json", ds._path, "x_0"))["name"] == "x_0"
 
 
+def test_a_c1_byte_read_from_a_store_is_never_written_raw_where_stdout_escapes_surrogates(
+    tmp_path,
+):
+    # in the POSIX locale stdout writes a lone surrogate '\udc9b' as the byte 0x9b, a CSI
+    # to an 8-bit terminal: 'show' of an info record holding '\udc9b2J' cleared the screen
+    ds = DataSet("s", "w", path=str(tmp_path))
+    ds._insert(1.5, info={"function": "m.f\udc9b2J", "note": "\udc9b31m", "n": 1})
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8:surrogateescape"}
+    for argv in (["ls", ds._path], ["show", ds._path, "x_0"], ["ls", "--json", ds._path]):
+        done = subprocess.run(
+            [sys.executable, "-m", "archived", *argv], capture_output=True, env=env
+        )
+        assert done.returncode == 0 and b"\x9b" not in done.stdout + done.stderr, argv
+        assert b"\\udc9b" in done.stdout, (argv, done.stdout)
+
+
 def test_a_persist_store_lists_shows_and_exports_only_when_trusted(tmp_path, capsys):
     from test_dataset import _persist_layout  # the files persist 3.2.1 writes
 

@@ -23,8 +23,11 @@ from typing import Any, TextIO
 __all__ = ["escaped", "json_escaped", "EscapingWriter"]
 
 # C0 controls but \t and \n, DEL, C1 controls, bidirectional embeddings, overrides,
-# isolates and marks
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# isolates and marks; and the lone surrogates of C1 bytes (a stdout whose errors are
+# surrogateescape, as in the POSIX locale, writes '\udc9b' as the byte 0x9b: an 8-bit CSI)
+_CONTROLS = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\udc80-\udc9f]"
+)
 
 
 def escaped(text: str) -> str:
