@@ -835,23 +835,31 @@ case(
 
 
 def _index(ctx: Context, rows: dict[str, list]) -> bytes:
+    """An index file of the current format (3) holding ``rows``, signed."""
     import xxhash
 
-    body = json.dumps(rows, separators=(",", ":")).encode()
-    head = json.dumps({"format": 1, "check": xxhash.xxh3_64_hexdigest(body)}).encode()
+    from archived.store import index
+
+    names = sorted(rows)
+    columns = {"name": names}
+    for i, column in enumerate(index._COLUMNS[1:]):
+        columns[column] = [rows[name][i] for name in names]
+    body = json.dumps(columns, separators=(",", ":")).encode()
+    head = json.dumps({"format": 3, "check": xxhash.xxh3_64_hexdigest(body)}).encode()
     return head + b"\n" + body
 
 
-def _index_row(ctx: Context, name: str, files: list[str]) -> list:
+def _index_row(ctx: Context, name: str, files: list[str], started: Any = None) -> list:
     """A row of the read-side index that matches entry ``name``'s file, with an info
-    record holding the secret."""
+    record and a listing holding the secret (an ls that used the row would print it)."""
     from archived.store import indexcodec
 
     st = os.lstat(ctx.path(name + ".py"))
     seen = max(st.st_mtime_ns, st.st_ctime_ns) + 10**10
     info = indexcodec.encode({"leak": SECRET})
     signature = [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
-    return [*signature, seen, "0" * 16, files, info, None]
+    listing = ["entry", SECRET, "", SECRET, started]
+    return [*signature, seen, "0" * 16, files, info, None, listing]
 
 
 def _index_outside(ctx: Context) -> None:
@@ -868,6 +876,16 @@ def _index_listing(ctx: Context) -> None:
     ctx.write(".index.json", _index(ctx, {"x": row}))
 
 
+def _index_start(start: Any) -> Callable[[Context], None]:
+    """A store whose index file's listing of ``x`` gives the start ``start``."""
+
+    def build(ctx: Context) -> None:
+        ctx.dataset("w").x = 1
+        ctx.write(".index.json", _index(ctx, {"x": _index_row(ctx, "x", [], start)}))
+
+    return build
+
+
 case(
     "index-file-links-outside-then-ls",
     "outside",
@@ -875,6 +893,16 @@ case(
     cli("ls", "-l"),
     Cli(codes=(0,), words=("x ",)),
 )
+for _start in (10**400, float("inf"), "yesterday"):
+    for _command in ("ls", "ls --json"):
+        case(
+            f"index-listing-starting-at-{str(_start)[:8]}-then-{_command.replace(' ', '')}",
+            "work",
+            _index_start(_start),
+            cli(*_command.split()),
+            Cli(codes=(0,), words=("x",)),
+            changes_store=True,  # the reader replaces the index it refused
+        )
 case(
     "index-file-links-outside-then-table",
     "outside",
