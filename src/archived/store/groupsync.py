@@ -4,8 +4,10 @@ A durable commit (:func:`~archived.store.entries.commit_entry`) syncs the entry 
 before renaming it into place and syncs the directory after: two waits for the disk per
 entry (0.5-8 ms each on a busy disk), for results that may take a millisecond to compute.
 Inside :func:`grouped`, a commit of a *new* small entry skips both; the group syncs the
-store's filesystem once when it ends (and whenever its oldest unsynced commit is older
-than ``max_delay`` seconds), so many commits share one wait.
+store's filesystem once when it ends (and at a commit, once its oldest unsynced commit is
+older than ``max_delay`` seconds), so many commits share one wait.  Nothing syncs between
+commits: one followed by a long computation in the same block waits for the next commit,
+the block's end or the kernel's own write-back (about 30 s on Linux).
 
 What each commit still guarantees at once, group or not: it is atomic (written to a
 temporary file, renamed into place), so a process killed at any instant loses nothing
@@ -20,9 +22,12 @@ crash can leave an entry renamed but not synced in one of these states, never an
 
 No state in between (a file cut short that still parses) can arise, because a group
 defers only entry files that fit in one page (4096 bytes: written back whole or not at
-all) and that replace nothing.  Data files (HDF5) are synced before the entry naming
-them is renamed, and an entry that replaces another is synced before its rename, exactly
-as outside a group, so an existing result is never exposed to an unsynced replacement.
+all) and that replace nothing, on a filesystem that writes a file's data before the size
+naming it (ext4's default ``data=ordered``, XFS, btrfs); ext4 mounted ``data=writeback``
+may show what the block held before, as it may for any file not synced.  Data files
+(HDF5) are synced before the entry naming them is renamed, and an entry that replaces
+another is synced before its rename, exactly as outside a group, so an existing result is
+never exposed to an unsynced replacement.
 
 >>> import os, tempfile
 >>> from archived.store.entries import commit_entry, read_value
@@ -89,7 +94,8 @@ class Group:
 def grouped(max_delay: float = MAX_DELAY) -> Iterator[Group]:
     """Group the durable commits of new entries made in this thread inside the block:
     each stays atomic at once, and all are synced to disk together, by the end of the
-    block (also when it raises) and at least every ``max_delay`` seconds.
+    block (also when it raises) and at a commit once the oldest unsynced one is older
+    than ``max_delay`` seconds (nothing syncs between commits).
 
     Nested blocks join the outer group.
 
