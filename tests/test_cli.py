@@ -814,11 +814,12 @@ def test_records_holding_other_things_than_text_and_numbers_are_listed(tmp_path,
     assert "<int of 5001 digits>: <int of 5001 digits>" in out
 
 
-@pytest.mark.parametrize("field", ["status", "function", "key", "version"])
+@pytest.mark.parametrize("field", ["status", "function", "key", "version", "started"])
 def test_an_array_where_a_record_holds_text_stops_nothing(tmp_path, capsys, field):
     # comparing a record's status, function, key or version with == made numpy's
     # ambiguous-truth ValueError escape from a cached call, where(), table(), stale(),
-    # sweep_status() and ls, ls --status and export
+    # sweep_status() and ls, ls --status and export; taking the truth of its start
+    # ('started or created') did the same out of ls, show, export and table()
     from archived.cache.sweeps import sweep_status
 
     f = archived(tmp_path / "s")(simulate)
@@ -827,6 +828,12 @@ def test_an_array_where_a_record_holds_text_stops_nothing(tmp_path, capsys, fiel
     f.dataset[call.name] = {**call.info, field: np.array([1, 2])}
     f(0.5), f(1.0)
     f.where(), f.table(frame=False), f.stale(), sweep_status(f, {"mu": [0.5, 1.0]})
-    for argv in (["ls", "-l"], ["ls", "--status"], ["export"], ["ls", "--json"]):
+    for argv in (
+        ["ls", "-l"],
+        ["ls", "--status"],
+        ["export"],
+        ["ls", "--json"],
+        ["show", call.name],
+    ):
         code, _, err = run(capsys, argv[0], str(tmp_path / "s"), *argv[1:])
         assert code == 0, (argv, err)

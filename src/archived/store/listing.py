@@ -66,7 +66,11 @@ def describe(name: str, info: Any) -> Description:
     function = text_of(record["function"])
     version = text_of(record.get("version", ""))
     kind = _STATUS_KINDS[status]
-    started, local_time = _iso_time(record.get("started") or record.get("created"))
+    # a start as text only: 'or' took the truth of whatever a store holds there, and an
+    # array's raised numpy's ambiguous-truth ValueError out of ls, show, export, table()
+    started, local_time = _iso_time(
+        record_text(record, "started") or record_text(record, "created")
+    )
     if kind == "sweep":
         summary = f"{text_of(record.get('points'))} points"
         return Description(kind, function, version, summary, "", None, started, local_time)
