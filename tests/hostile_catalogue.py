@@ -893,6 +893,32 @@ case(
     cli("ls", "-l"),
     Cli(codes=(0,), words=("x ",)),
 )
+
+
+def _index_of_empty_lists(ctx: Context) -> None:
+    """160 small entries and an index file as big as rows of any 160 entries may be
+    (88 MB), of empty lists: 2.3 GB once parsed."""
+    import xxhash
+
+    from archived.store import index
+
+    ds = ctx.dataset("w")
+    for i in range(160):
+        ds._insert(i)
+    size = 160 * index._ROW_BYTES
+    body = b'{"name":[' + b"[]," * (size // 3 - 10) + b"[]]}"
+    head = json.dumps({"format": 3, "check": xxhash.xxh3_64_hexdigest(body)}).encode()
+    ctx.write(".index.json", head + b"\n" + body)
+
+
+case(
+    "index-file-of-empty-lists-then-ls",
+    "work",
+    _index_of_empty_lists,
+    cli("ls"),
+    Cli(codes=(0,), words=("x_159",)),
+    changes_store=True,  # the reader replaces the index it refused
+)
 for _start in (10**400, float("inf"), "yesterday"):
     for _command in ("ls", "ls --json"):
         case(

@@ -440,11 +440,41 @@ def test_an_index_file_naming_an_entry_not_as_python_reads_it_is_ignored(tmp_pat
     assert infos(folder)["x_0"] == {"i": 666}
 
 
+def test_an_index_file_many_times_bigger_than_its_entries_is_not_read(tmp_path):
+    # the bound was what rows of any entries can hold (560 kB each): a file of empty
+    # lists that size takes 20-25 times as much memory once parsed, so an index file of
+    # 1,000 tiny entries took 14 GB for each ls; a row's texts come from its entry file,
+    # so a file is read only if it is at most a few times the size of its entries
+    folder = store_with(tmp_path, n=3)
+    index.rows(folder)
+    path = os.path.join(folder, index.INDEX_FILE)
+    with open(path) as f:
+        text = f.read()
+
+    def lie(cols):
+        info = ['{"i":666}', *cols["info"][1:]]
+        return {**cols, "info": info, "seen": [2**62] * len(cols["seen"])}
+
+    forged = _resigned(text, lie)
+    sizes = sum(os.path.getsize(os.path.join(folder, f"x_{i}.py")) for i in range(3))
+    padding = " " * (index._ROW_PER_ENTRY_BYTE * sizes + 3 * index._ROW_FIXED + 4096)
+    assert len(padding) < 3 * index._ROW_BYTES  # within the bound of rows of any entries
+    with open(path, "w") as f:
+        f.write(_resigned_padded(forged, padding[: len(padding) // 2]))
+    index.forget()
+    assert infos(folder)["x_0"] == {"i": 666}  # a file of this size is read (and trusted)
+    with open(path, "w") as f:
+        f.write(_resigned_padded(forged, padding))
+    index.forget()
+    assert infos(folder) == truth(folder)
+
+
 _SPARSE_INDEX = """
 import os, resource, sys
 from archived.store import index
 folder = sys.argv[1]
 index._ROW_BYTES = 2**30  # the bound a store of thousands of entries allows
+index._ROW_PER_ENTRY_BYTE = 2**30  # of big entries
 with open(os.path.join(folder, index.INDEX_FILE), "wb") as f:
     f.write(b'{"format": 2, "check": "0000000000000000"}\\n')
     f.truncate(3 * 2**29)  # 1.5 GiB of holes: a few bytes on disk

@@ -89,6 +89,10 @@ _VALUE_SOURCE_CHARS = 2048  # values of longer source are not kept
 _VALUE_CHARS = 4096
 _ROW_CHARS = 2 * _INFO_CHARS + _VALUE_CHARS + 4096  # the most a row of the file may hold
 _ROW_BYTES = 4 * _ROW_CHARS  # in UTF-8
+# and at most this many times its entry file's bytes, plus _ROW_FIXED: a row's texts are
+# derived from its entry (a few times its bytes at most, as JSON in a JSON string)
+_ROW_PER_ENTRY_BYTE = 32
+_ROW_FIXED = 512  # a row's numbers, digest and name
 _HEX16 = re.compile(r"[0-9a-f]{16}")
 _MAX_FILE_BYTES = 2**31  # a bigger index file is not read (a store of ~30 million entries)
 _CHUNK = 2**22  # bytes of the index file read at once
@@ -333,7 +337,7 @@ class _State:
         # another process may have read these entries already (a single lookup reads
         # its entry rather than a whole index file)
         if todo and (full or len(todo) > 64) and self._file_changed():
-            self._load(len(listing) if full else len(todo))
+            self._load(listing if full else todo)
             todo = self._known(todo, current)
         for name, _ in todo:
             row = self._fresh(name, now)
@@ -401,7 +405,7 @@ class _State:
         """:func:`listings` from the index file and the entries changed since it was
         written, or None to let :meth:`refresh` do it (no file, or many changed)."""
         current = dict(_listing(self.folder, None))
-        read = _read_columns(self._path(), len(current) * _ROW_BYTES + 4096)
+        read = _read_columns(self._path(), _most_bytes(current.values()))
         if read is None:
             return None
         names, ino, size, mtime, ctime, seen, _, files, info, _, kept = read[1]
@@ -496,10 +500,11 @@ class _State:
             return False
         return (st.st_ino, st.st_size, st.st_mtime_ns) != self.loaded
 
-    def _load(self, wanted: int) -> None:
+    def _load(self, wanted: list[tuple[str, Signature]]) -> None:
         """Take the rows of the index file that this process does not know yet (read
-        only if it is no bigger than ``wanted`` rows can be: a file of more is ignored)."""
-        loaded = _read_file(self._path(), wanted * _ROW_BYTES + 4096)
+        only if it is no bigger than rows of the entries ``wanted`` can be: a file of
+        more is ignored)."""
+        loaded = _read_file(self._path(), _most_bytes(sig for _, sig in wanted))
         if loaded is None:
             return
         signature, found = loaded
@@ -577,6 +582,17 @@ def _state(folder: str) -> _State:
             state = _states[key] = _State(folder)
         _by_path[folder] = state
         return state
+
+
+def _most_bytes(signatures: Iterable[Signature]) -> int:
+    """The most an index file of rows for the entry files of ``signatures`` may hold:
+    each row at most :data:`_ROW_BYTES`, and at most a few times its entry file's bytes.
+    JSON of empty lists takes 20-25 times its bytes once parsed: 1,000 entries of 150
+    bytes let an index file of 560 MB of '[],' in (a few kB in a tarball), and each ls
+    of that store took 14 GB."""
+    sizes = [signature[1] for signature in signatures]
+    per_entry = _ROW_PER_ENTRY_BYTE * sum(sizes) + _ROW_FIXED * len(sizes)
+    return min(len(sizes) * _ROW_BYTES, per_entry) + 4096
 
 
 def _signature(st: os.stat_result) -> Signature:
