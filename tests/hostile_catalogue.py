@@ -915,12 +915,12 @@ case(
     "index-file-of-empty-lists-then-ls",
     "work",
     _index_of_empty_lists,
-    cli("ls"),
+    cli("ls", "-l"),
     Cli(codes=(0,), words=("x_159",)),
     changes_store=True,  # the reader replaces the index it refused
 )
 for _start in (10**400, float("inf"), "yesterday"):
-    for _command in ("ls", "ls --json"):
+    for _command in ("ls -l", "ls --json"):
         case(
             f"index-listing-starting-at-{str(_start)[:8]}-then-{_command.replace(' ', '')}",
             "work",

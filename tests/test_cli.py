@@ -575,7 +575,7 @@ def test_a_c1_byte_read_from_a_store_is_never_written_raw_where_stdout_escapes_s
     ds = DataSet("s", "w", path=str(tmp_path))
     ds._insert(1.5, info={"function": "m.f\udc9b2J", "note": "\udc9b31m", "n": 1})
     env = {**os.environ, "PYTHONIOENCODING": "utf-8:surrogateescape"}
-    for argv in (["ls", ds._path], ["show", ds._path, "x_0"], ["ls", "--json", ds._path]):
+    for argv in (["ls", "-l", ds._path], ["show", ds._path, "x_0"], ["ls", "--json", ds._path]):
         done = subprocess.run(
             [sys.executable, "-m", "archived", *argv], capture_output=True, env=env
         )
