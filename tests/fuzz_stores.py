@@ -128,9 +128,11 @@ def main(argv: list[str]) -> int:
         ),
         st.tuples(
             st.just("index"),
-            st.sampled_from(["files", "info", "value", "name", "numbers"]),
+            st.sampled_from(["files", "info", "value", "name", "numbers", "listing"]),
             st.sampled_from(
                 ['"../x.h5"', "[]", '"\\u0000t"', "1e400", '{"\\u0000n":["float64","x"]}', "-1"]
+                + ['"\\ufb01le"', '["result","m.f","","",1e400]']
+                + [f'["entry","","","",1{"0" * 400}]']
             ),
         ),
     )
@@ -224,30 +226,29 @@ def mutate(store: str, m: tuple) -> None:
 
 
 def _tamper_index(store: str, field: str, text: str) -> None:
-    """Rewrite one field of every row of the index, with a checksum that matches."""
+    """Rewrite one field of every row of the index (a file of columns, format 3), with a
+    checksum that matches."""
     import xxhash
 
     path = os.path.join(store, ".index.json")
     try:
         with open(path, "rb") as f:
             head, _, body = f.read().partition(b"\n")
-        rows = json.loads(body)
+        meta, columns = json.loads(head), json.loads(body)
     except (OSError, ValueError):
         return
+    if not isinstance(columns, dict) or not isinstance(columns.get("name"), list):
+        return
     value = json.loads(text)
-    slot = {"numbers": 1, "files": 6, "info": 7, "value": 8}.get(field)
-    new = {}
-    for name, row in rows.items():
-        if field == "name":
-            new[text.strip('"') or name] = row
-            continue
-        if isinstance(row, list) and slot is not None and slot < len(row):
-            row[slot] = [value] if field == "files" else value
-        new[name] = row
-    body = json.dumps(new, separators=(",", ":"), ensure_ascii=False).encode()
-    head = json.dumps({"format": 1, "check": xxhash.xxh3_64_hexdigest(body)}).encode()
+    column = {"numbers": "size"}.get(field, field)
+    if field == "name":
+        columns["name"] = [value if isinstance(value, str) else name for name in columns["name"]]
+    elif column in columns:
+        columns[column] = [[value] if field == "files" else value for _ in columns["name"]]
+    body = json.dumps(columns, separators=(",", ":"), ensure_ascii=False).encode()
+    meta = {"format": meta.get("format"), "check": xxhash.xxh3_64_hexdigest(body)}
     with open(path, "wb") as f:
-        f.write(head + b"\n" + body)
+        f.write(json.dumps(meta).encode() + b"\n" + body)
 
 
 def read_everything(store: str) -> str:
