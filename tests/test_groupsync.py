@@ -8,9 +8,12 @@ syncs are pending keeps every point that finished, whole; the random-instant SIG
 of a grouped writer is in ``test_crash.py``.
 """
 
+import errno
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 import warnings
 
@@ -18,6 +21,7 @@ import numpy as np
 import pytest
 
 from archived import archived, sweep
+from archived.cache.sweeprun import _run_chunk
 from archived.errors import DamagedEntryError, DamagedEntryWarning
 from archived.store import entries, groupsync
 from archived.store.entries import commit_entry, read_value
@@ -42,10 +46,18 @@ def syncs(monkeypatch):
         made.append(("fs", folder, entries.entry_names(folder)))
         real_fs(folder)
 
+    real_end = groupsync._sync_at_end
+
+    def sync_at_end(folder, fd):
+        made.append(("end", folder, entries.entry_names(folder)))
+        real_end(folder, fd)
+
     monkeypatch.setattr(os, "fsync", fsync)
     monkeypatch.setattr(os, "fdatasync", fdatasync)
     monkeypatch.setattr(groupsync, "sync_filesystem", sync_filesystem)
-    return made
+    monkeypatch.setattr(groupsync, "_sync_at_end", sync_at_end)
+    yield made
+    groupsync._background.wait()  # nothing of this test left running into the next
 
 
 def test_a_group_of_new_entries_waits_for_the_disk_once_after_the_last(tmp_path, syncs):
@@ -62,9 +74,101 @@ def test_a_group_syncs_when_its_oldest_commit_has_waited_max_delay(tmp_path, syn
     folder = str(tmp_path)
     with groupsync.grouped(max_delay=0):
         commit_entry(folder, "a", 1)
+        groupsync._background.wait()  # started at the commit, made in the background
         assert syncs == [("fs", folder, ["a"])]
         commit_entry(folder, "b", 2)
     assert syncs == [("fs", folder, ["a"]), ("fs", folder, ["a", "b"])]
+
+
+def test_a_group_goes_on_committing_while_its_sync_runs_and_its_end_waits_for_it(
+    tmp_path, monkeypatch
+):
+    folder = str(tmp_path)
+    running, release, log = threading.Event(), threading.Event(), []
+
+    def slow_sync(folder):
+        log.append(("sync starts", entries.entry_names(folder)))
+        running.set()
+        assert release.wait(60), "the group waited for its sync before its end"
+        log.append(("sync ends", entries.entry_names(folder)))
+
+    monkeypatch.setattr(groupsync, "sync_filesystem", slow_sync)
+    with groupsync.grouped(max_delay=0):
+        commit_entry(folder, "a", 1)  # starts a sync, which blocks until released
+        assert running.wait(60)
+        commit_entry(folder, "b", 2)  # committed while the sync of "a" runs
+        log.append(("committed", ["a", "b"]))
+        release.set()
+    # the end waited for both syncs: the one running, and the one of "b" after it
+    assert log == [
+        ("sync starts", ["a"]),
+        ("committed", ["a", "b"]),
+        ("sync ends", ["a", "b"]),
+        ("sync starts", ["a", "b"]),
+        ("sync ends", ["a", "b"]),
+    ]
+
+
+def _failing_sync(folder):
+    raise OSError(errno.EIO, "write-back failed", folder)
+
+
+def test_a_background_sync_that_fails_is_raised_at_the_end_of_its_group(tmp_path, monkeypatch):
+    folder = str(tmp_path)
+    monkeypatch.setattr(groupsync, "sync_filesystem", _failing_sync)
+    with pytest.raises(OSError, match="write-back failed"), groupsync.grouped(max_delay=0):
+        commit_entry(folder, "a", 1)
+        commit_entry(folder, "b", 2)
+    assert read_value(folder, "a") == 1  # committed all the same, as a failed fsync leaves it
+    monkeypatch.setattr(groupsync, "sync_filesystem", lambda folder: None)
+    with groupsync.grouped():  # said once: the next group is not blamed for it
+        commit_entry(folder, "c", 3)
+
+
+def test_a_failed_sync_a_group_did_not_wait_for_is_raised_by_the_next_group(tmp_path, monkeypatch):
+    folder = str(tmp_path)
+    monkeypatch.setattr(groupsync, "sync_filesystem", _failing_sync)
+    with groupsync.grouped(max_delay=3600, wait=False):  # a sweep's chunk: the driver syncs
+        commit_entry(folder, "a", 1)
+    groupsync._background.wait()  # failed after its group ended, raised by no one yet
+    with pytest.raises(OSError, match="write-back failed"), groupsync.grouped():
+        pass
+
+
+EXITING = r"""
+import os, sys
+from archived.store import groupsync
+from archived.store.entries import commit_entry
+
+folder, how = sys.argv[1], sys.argv[2]
+
+def sync(folder):
+    import time
+    time.sleep(0.3)  # still running when the main thread is done
+    if how == "fail":
+        raise OSError(5, "write-back failed", folder)
+    open(os.path.join(folder, "synced"), "w").close()
+
+groupsync.sync_filesystem = sync
+with groupsync.grouped(wait=False):
+    commit_entry(folder, "a", 1)
+"""
+
+
+def test_a_process_exits_only_once_its_background_sync_is_made(tmp_path):
+    folder = str(tmp_path)
+    subprocess.run([sys.executable, "-c", EXITING, folder, "ok"], check=True)
+    assert os.path.exists(os.path.join(folder, "synced"))
+
+
+def test_a_process_exiting_after_a_failed_background_sync_nobody_raised_warns(tmp_path):
+    folder = str(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", EXITING, folder, "fail"], capture_output=True, text=True
+    )
+    assert done.returncode == 0
+    assert "background sync of a store to disk failed" in done.stderr
+    assert "write-back failed" in done.stderr
 
 
 def test_a_group_left_by_an_exception_still_syncs_what_it_committed(tmp_path, syncs):
@@ -121,10 +225,31 @@ def test_a_sweep_has_every_entry_synced_before_it_returns(tmp_path, syncs):
     assert sweep(f, {"x": list(range(40))}, n_jobs=1, progress=False)[-1] == {"x": 39}
     names = [name for name in entries.entry_names(f.store.path) if "_sweep_" not in name]
     assert len(names) == 40
-    fs_syncs = [entry for kind, *entry in syncs if kind == "fs"]
-    assert fs_syncs and set(names) <= set(fs_syncs[-1][1])
-    # grouped: far fewer waits for the disk than the two per entry of single commits
+    # the chunks ran here, under the driver's kernel: none waited for its last sync, the
+    # driver synced the filesystem once at the end, after every point was committed
+    [(folder, present)] = [entry for kind, *entry in syncs if kind == "end"]
+    assert folder == f.store.path and set(names) <= set(present)
+    # grouped: far fewer syncs than the two per entry of single commits
     assert len(syncs) < 40
+
+
+def test_a_chunk_run_under_another_kernel_waits_for_its_sync_before_it_returns(tmp_path, syncs):
+    f = archived(str(tmp_path / "runs"))(point)
+    chunk = [(x, f.call_key(x=x), {"x": x}) for x in range(5)]
+    done, _, left = _run_chunk(f, chunk, False, "values", ("another-boot-id", 1))
+    assert [value for _, value in done] == [{"x": x} for x in range(5)] and not left
+    kind, _, present = syncs[-1]  # synced before the chunk returned
+    assert kind == "fs" and len(present) == 5
+    here = groupsync.disk_token(f.store.path)
+    chunk = [(x, f.call_key(x=x), {"x": x}) for x in range(5, 8)]
+    assert _run_chunk(f, chunk, False, "values", here)[2]  # its driver syncs at the end
+
+
+def test_a_failed_sync_at_the_end_of_a_sweep_is_raised(tmp_path, monkeypatch):
+    f = archived(str(tmp_path / "runs"))(point)
+    monkeypatch.setattr(groupsync, "_sync_at_end", lambda folder, fd: _failing_sync(folder))
+    with pytest.raises(OSError, match="write-back failed"):
+        sweep(f, {"x": [1, 2]}, n_jobs=1, progress=False)
 
 
 # ---- what a power cut can leave of an entry renamed but not synced --------------------------
@@ -244,3 +369,28 @@ def test_a_sweep_killed_mid_chunk_keeps_every_finished_point_intact(tmp_path, st
     assert again == [{"x": x, "square": x * x} for x in range(stop + 2)]
     # only the point in flight and the one never reached were computed again
     assert [int(x) for x in open(log).read().split()][computed:] == [stop, stop + 1]
+
+
+# ---- a loky worker killed while its group's syncs are pending or running ----------------
+
+
+def killing_point(x, stop):
+    if x == stop:
+        os.kill(os.getpid(), signal.SIGKILL)  # mid-chunk: its group neither ended nor synced
+    return {"x": x, "square": x * x}
+
+
+def test_a_loky_worker_killed_mid_group_leaves_every_committed_point_intact(tmp_path):
+    from joblib.externals.loky.process_executor import TerminatedWorkerError
+
+    f = archived(str(tmp_path / "runs"), ignore=("stop",))(killing_point)
+    grid = {"x": list(range(400)), "stop": [250]}
+    with pytest.raises(TerminatedWorkerError):
+        sweep(f, grid, n_jobs=2, backend="loky", progress=False)
+    stored = {p["x"]: stored for p, stored in f}
+    assert 250 not in stored and len(stored) > 0
+    assert all(stored[x]() == {"x": x, "square": x * x} for x in stored)  # whole, exact
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DamagedEntryWarning)  # nothing half-written
+        again = sweep(f, {"x": list(range(400)), "stop": [-1]}, n_jobs=2, progress=False)
+    assert again == [{"x": x, "square": x * x} for x in range(400)]

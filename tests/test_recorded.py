@@ -96,6 +96,33 @@ def test_a_sweep_over_linspace_then_floats_warns_and_its_table_tells_the_pairs_a
     assert sorted(frame["type(mu)"]) == ["float"] * 3 + ["numpy.float64"] * 3
 
 
+def test_a_first_sweep_whose_own_points_are_equal_numbers_of_two_types_warns(store):
+    @archived(store)
+    def energy(mu):
+        return 2 * mu
+
+    with pytest.warns(NumericTypeWarning, match=r"energy\(mu=float64\(0.5\)\) is not stored"):
+        sweep(energy, [{"mu": 0.5}, {"mu": np.float64(0.5)}], n_jobs=1, progress=False)
+
+
+def test_a_sweep_probes_for_near_misses_only_where_a_stored_call_could_be_one(store, monkeypatch):
+    import archived.cache.calls as calls
+
+    probed = []
+    monkeypatch.setattr(calls, "warn_near_misses", lambda store, call: probed.append(call))
+
+    @archived(store)
+    def energy(mu, n):
+        return mu * n
+
+    # nothing of energy stored, one type per parameter: no point can have a stored twin
+    sweep(energy, {"mu": np.linspace(0.0, 1.0, 3), "n": [1, 2]}, n_jobs=1, progress=False)
+    assert probed == []
+    # results of energy are stored now: every missing point is probed
+    sweep(energy, {"mu": [0.0, 0.5], "n": [3]}, n_jobs=1, progress=False)
+    assert len(probed) == 2
+
+
 def test_a_miss_names_an_equal_float32_or_numpy_bool_call_but_never_a_merely_close_one(store):
     echo = identity_of(store)
     for value in (np.float32(0.5), np.float32(0.1), np.True_):

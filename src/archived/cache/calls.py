@@ -121,8 +121,17 @@ def is_stored(store: CallStore, call: CallKey) -> bool:
     return store.find(call.prefix, call.key, call.parameters).hit
 
 
-def cached_call(store: CallStore, call: CallKey, compute: Callable[[], T]) -> T:
+def cached_call(
+    store: CallStore,
+    call: CallKey,
+    compute: Callable[[], T],
+    *,
+    looked_up: bool = False,
+    near_misses: bool = True,
+) -> T:
     """The stored result of ``call``, or ``compute()``'s, committed to ``store``.
+
+    ``looked_up`` and ``near_misses`` are what a sweep's driver knows: see :func:`begin`.
 
     >>> import tempfile, os
     >>> store = CallStore(os.path.join(tempfile.mkdtemp(), "runs"))
@@ -130,7 +139,7 @@ def cached_call(store: CallStore, call: CallKey, compute: Callable[[], T]) -> T:
     >>> cached_call(store, call, lambda: [1]), cached_call(store, call, lambda: [2])
     ([1], [1])
     """
-    attempt = begin(store, call)
+    attempt = begin(store, call, looked_up=looked_up, near_misses=near_misses)
     if attempt.cached:
         return attempt.value  # type: ignore[no-any-return]
     try:
@@ -147,8 +156,16 @@ def cached_call(store: CallStore, call: CallKey, compute: Callable[[], T]) -> T:
 _MISSING = object()
 
 
-def begin(store: CallStore, call: CallKey) -> Attempt:
+def begin(
+    store: CallStore, call: CallKey, *, looked_up: bool = False, near_misses: bool = True
+) -> Attempt:
     """Start ``call``: return a hit (result loaded) or an attempt that holds the key's lock.
+
+    ``looked_up=True`` says the caller has just found the call missing (a sweep's driver
+    looks up every point at once): the key's lock is taken without looking it up first,
+    since it is looked up again under the lock anyway.  ``near_misses=False`` says no
+    stored call can differ from this one only in a number's type, so none is probed for
+    (:func:`~archived.cache.nearmiss.warn_near_misses`).
 
     >>> import tempfile, os
     >>> store = CallStore(os.path.join(tempfile.mkdtemp(), "runs"))
@@ -158,17 +175,20 @@ def begin(store: CallStore, call: CallKey) -> Attempt:
     >>> attempt.succeed("one")
     'one'
     """
-    try:
-        found = store.find(call.prefix, call.key, call.parameters)
-    except DamagedEntryError as err:  # its info cannot be read: decided under the lock
-        found = Found(err.name, False)
+    if looked_up:  # the key's first name; a collision is found under the lock
+        found = Found(store.first_name(call.prefix, call.key), False)
     else:
-        if found.hit:
-            value = _load(store, found)
-            if not isinstance(value, DamagedEntryError) and value is not _MISSING:
-                return Attempt(store, call, found.name, cached=True, value=value)
-        if found.name is None:  # a key collision: compute, never mix up results
-            return Attempt(store, call, None)
+        try:
+            found = store.find(call.prefix, call.key, call.parameters)
+        except DamagedEntryError as err:  # its info cannot be read: decided under the lock
+            found = Found(err.name, False)
+        else:
+            if found.hit:
+                value = _load(store, found)
+                if not isinstance(value, DamagedEntryError) and value is not _MISSING:
+                    return Attempt(store, call, found.name, cached=True, value=value)
+            if found.name is None:  # a key collision: compute, never mix up results
+                return Attempt(store, call, None)
     name = found.name
     assert name is not None
     lock, failure = _acquire(store, name)
@@ -197,7 +217,8 @@ def begin(store: CallStore, call: CallKey) -> Attempt:
         if found.name != name:  # the key's entry name changed meanwhile: start again
             lock.release()
             return begin(store, call) if found.name is not None else Attempt(store, call, None)
-        warn_near_misses(store, call)
+        if near_misses:
+            warn_near_misses(store, call)
     except BaseException:
         lock.release()
         raise

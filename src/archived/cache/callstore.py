@@ -236,6 +236,16 @@ class CallStore:
         """Look up the call with full ``key`` and readable ``parameters``."""
         return self._find(prefix, key, parameters, self._entry)
 
+    @staticmethod
+    def first_name(prefix: str, key: str) -> str:
+        """The entry name of a call with full ``key``, unless another key holds it (then
+        the call's entry is ``<first name>_<rest of the key>``).
+
+        >>> CallStore.first_name("f", "0123456789abcdef" * 2)
+        'f_0123456789abcdef'
+        """
+        return f"{prefix}_{key[:16]}"
+
     def find_many(self, lookups: list[tuple[str, str, dict[str, Any]]]) -> list[Found]:
         """:meth:`find` for many ``(prefix, key, parameters)`` at once (one look at the
         store's index for all of them).
@@ -246,7 +256,7 @@ class CallStore:
         >>> [f.hit for f in store.find_many([("f", "1" * 32, {}), ("f", "2" * 32, {})])]
         [True, False]
         """
-        bases = {f"{prefix}_{key[:16]}" for prefix, key, _ in lookups}
+        bases = {self.first_name(prefix, key) for prefix, key, _ in lookups}
         view = self.dataset._view(bases)
         # a key's second name is looked at only when its first holds another key (a
         # collision): probed only where the first exists, not once per lookup
@@ -275,7 +285,7 @@ class CallStore:
         parameters: dict[str, Any],
         entry_of: Callable[[str], Any],
     ) -> Found:
-        base = f"{prefix}_{key[:16]}"
+        base = self.first_name(prefix, key)
         for name in (base, f"{base}_{key[16:]}"):
             entry = entry_of(name)
             recorded = _recorded_in(entry)

@@ -39,8 +39,9 @@ Editing the function gives new keys; the old results stay, listed by :meth:`stal
 removed only by :meth:`prune_stale`.
 
 Every entry is fsynced before the call returns, so a result survives a power cut too
-(``sweep`` groups the syncs of a chunk of points into one, made before the chunk reports
-back: see :mod:`archived.store.groupsync`).  For many cheap calls, ``durable=False``
+(``sweep`` groups the syncs of a worker's points, made in a background thread while the
+points compute, and every point is on disk when ``sweep`` returns: see
+:mod:`archived.store.groupsync`).  For many cheap calls, ``durable=False``
 skips the syncs: commits stay atomic and survive killed workers, and a miss costs about
 half as much (joblib.Memory never syncs).
 ``compress=True`` writes big arrays through HDF5's zlib filter, and ``mmap_mode="r"``
@@ -150,8 +151,8 @@ def archived(target: Any = None, /, **kwargs: Any) -> Any:
       default: the kind the store records, ``"fcntl"`` for a new one);
     * ``timeout``: seconds to wait for the store's lock when committing;
     * ``lock_timeout``: seconds to wait while another worker computes the same call;
-    * ``durable``: fsync every entry before the call returns (a sweep: before the
-      point's chunk reports back); ``False``: atomic but not power-cut safe;
+    * ``durable``: fsync every entry before the call returns (a sweep: before it
+      returns); ``False``: atomic but not power-cut safe;
     * ``compress``: write big arrays through HDF5's zlib filter (``True`` or a level);
     * ``mmap_mode``: ``"r"`` returns big arrays on a hit as read-only memory maps.
 

@@ -16,6 +16,7 @@ would have (a stat each), never lists the store.
 
 from __future__ import annotations
 
+import os
 import warnings
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from .calls import CallKey
     from .callstore import CallStore
 
-__all__ = ["warn_near_misses", "equal_numbers"]
+__all__ = ["warn_near_misses", "near_misses_possible", "equal_numbers"]
 
 _MAX_PROBES = 32
 # (store, function, parameter, type) already warned about in this process: a sweep of
@@ -101,6 +102,49 @@ _INF = float("inf")
 def _type_name(value: Any) -> str:
     kind = type(value)
     return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
+
+
+def near_misses_possible(store: CallStore, calls: list[CallKey]) -> bool:
+    """Whether any of ``calls`` (all of one function, found missing together, as a
+    sweep's driver does) could find a stored call equal to it but for the numeric type
+    of one parameter: only if the store holds a result of the function, or if the calls
+    themselves give a parameter numbers of more than one type (one may store another's
+    twin).  When neither holds, probing for near misses call by call is skipped, and
+    only a result that another process stores meanwhile goes unreported.
+
+    >>> import tempfile, os
+    >>> from archived.cache.callstore import CallStore
+    >>> from archived.cache.calls import key_call
+    >>> store = CallStore(os.path.join(tempfile.mkdtemp(), "runs"))
+    >>> calls = [key_call("m.f", "v", "f", {"x": x}) for x in (1, 2)]
+    >>> near_misses_possible(store, calls)
+    False
+    >>> near_misses_possible(store, calls + [key_call("m.f", "v", "f", {"x": 3.0})])
+    True
+    """
+    if not calls:
+        return False
+    kinds: dict[str, type] = {}
+    for call in calls:
+        for name, value in call.arguments.items():
+            kind = type(value)
+            if kinds.setdefault(name, kind) is not kind and equal_numbers(value):
+                return True
+    return _holds_results(store.path, {call.prefix for call in calls})
+
+
+def _holds_results(folder: str, prefixes: set[str]) -> bool:
+    """Whether ``folder`` holds an entry file named as a call result of one of
+    ``prefixes`` (``<prefix>_<16 hex>``, or ``..._<16 hex>`` more after a collision)."""
+    import re
+
+    alternatives = "|".join(re.escape(prefix) for prefix in sorted(prefixes))
+    result = re.compile(rf"(?:{alternatives})_[0-9a-f]{{16}}(?:_[0-9a-f]{{16}})?\.py")
+    try:
+        with os.scandir(folder) as found:
+            return any(result.fullmatch(item.name) for item in found)
+    except FileNotFoundError:
+        return False
 
 
 def warn_near_misses(store: CallStore, call: CallKey) -> None:

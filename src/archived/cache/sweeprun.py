@@ -39,7 +39,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..errors import ArchiveError
-from ..store.groupsync import grouped
+from ..store.groupsync import SyncAtEnd, disk_token, grouped
 from .calls import CallKey, cached_call
 
 __all__ = ["RESULTS", "Chunks", "StoredResult", "run_points", "stored_result"]
@@ -94,32 +94,50 @@ def run_points(
     backend: Any,
     catch: bool,
     results: str,
+    near_misses: bool = True,
 ) -> Iterator[tuple[int, Any]]:
     """Yield ``(index, what the point returns)`` for each task as it finishes.
 
     ``n_jobs=1`` without a backend runs the points here, one by one; anything else goes
     to joblib, whose active configuration (``joblib.parallel_config``) fills in what is
     ``None``.  ``catch`` puts a point's exception in its place instead of raising it.
+    The tasks are points the caller found missing: each is looked up again only under
+    its key's lock.  ``near_misses=False`` skips the probes for stored calls differing
+    only in a number's type (:func:`~archived.cache.nearmiss.near_misses_possible`
+    said there can be none).
     """
     if not tasks:
         return
-    if n_jobs == 1 and backend is None:
-        chunks = Chunks(tasks, 1)
-        for chunk in chunks:
-            done, seconds = _run_chunk(func, chunk, catch, results)
-            chunks.finished(len(done), seconds)
-            yield from done
-        return
-    from joblib import delayed
+    # the driver syncs once at the end for the chunks run under this kernel, so that no
+    # chunk waits for the disk (see _run_chunk)
+    later = SyncAtEnd(func.store.path) if func.store.durable else None
+    token = None if later is None else later.token
+    try:
+        if n_jobs == 1 and backend is None:
+            chunks = Chunks(tasks, 1)
+            for chunk in chunks:
+                done, seconds, left = _run_chunk(func, chunk, catch, results, token, near_misses)
+                chunks.finished(len(done), seconds)
+                if left and later is not None:
+                    later.needed = True
+                yield from done
+            return
+        from joblib import delayed
 
-    parallel = _parallel(n_jobs, backend)
-    sent = _MainReference(func) if _plain_pickle(parallel, func) else func
-    chunks = Chunks(tasks, _workers(parallel))
-    for done, seconds in parallel(
-        delayed(_run_chunk)(sent, chunk, catch, results) for chunk in chunks
-    ):
-        chunks.finished(len(done), seconds)
-        yield from done
+        parallel = _parallel(n_jobs, backend)
+        sent = _MainReference(func) if _plain_pickle(parallel, func) else func
+        chunks = Chunks(tasks, _workers(parallel))
+        for done, seconds, left in parallel(
+            delayed(_run_chunk)(sent, chunk, catch, results, token, near_misses)
+            for chunk in chunks
+        ):
+            chunks.finished(len(done), seconds)
+            if left and later is not None:
+                later.needed = True
+            yield from done
+    finally:
+        if later is not None:
+            later.close()
 
 
 class Chunks:
@@ -175,21 +193,32 @@ def _workers(parallel: Any) -> int:
 
 
 def _run_chunk(
-    func: Any, chunk: list[Task], catch: bool, results: str
-) -> tuple[list[tuple[int, Any]], float]:
-    """Run the points of ``chunk``; return what each gives and the seconds it took.
+    func: Any,
+    chunk: list[Task],
+    catch: bool,
+    results: str,
+    token: Any = None,
+    near_misses: bool = True,
+) -> tuple[list[tuple[int, Any]], float, bool]:
+    """Run the points of ``chunk``; return what each gives, the seconds it took and
+    whether its last sync was left to the driver.
 
     Each point commits its entry atomically as it finishes; the durable syncs of the
-    chunk's new entries are grouped (:func:`~archived.store.groupsync.grouped`), so the
-    chunk waits for the disk about once, and every entry is on disk before the chunk
-    returns (or raises).
+    chunk's new entries are grouped (:func:`~archived.store.groupsync.grouped`) and made
+    by a background thread while the points compute.  A chunk run under the driver's
+    kernel, on the driver's filesystem (``token``, of
+    :class:`~archived.store.groupsync.SyncAtEnd`), returns without waiting for its last
+    sync: the driver's one sync at the end covers it.  Any other chunk waits, so that
+    every entry is on disk before it returns (or raises).
     """
     start = time.perf_counter()
-    with grouped():
+    leave = token is not None and token == disk_token(func.store.path)
+    with grouped(wait=not leave):
         done = [
-            _run_point(func, index, call, point, catch, results) for index, call, point in chunk
+            _run_point(func, index, call, point, catch, results, True, near_misses)
+            for index, call, point in chunk
         ]
-    return done, time.perf_counter() - start
+    return done, time.perf_counter() - start, leave
 
 
 def stored_result(
@@ -269,10 +298,23 @@ def _main_attribute(qualname: str) -> Any:
 
 
 def _run_point(
-    func: Any, index: int, call: CallKey, point: dict[str, Any], catch: bool, results: str
+    func: Any,
+    index: int,
+    call: CallKey,
+    point: dict[str, Any],
+    catch: bool,
+    results: str,
+    looked_up: bool = False,
+    near_misses: bool = True,
 ) -> tuple[int, Any]:
     try:
-        value = cached_call(func.store, call, lambda: func.func(**point))
+        value = cached_call(
+            func.store,
+            call,
+            lambda: func.func(**point),
+            looked_up=looked_up,
+            near_misses=near_misses,
+        )
     except Exception as err:
         if not catch:
             raise

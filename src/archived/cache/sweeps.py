@@ -41,6 +41,7 @@ from ..errors import ArchiveError
 from ..store.table import record_text
 from .calls import CallKey
 from .hashing import hash_value
+from .nearmiss import near_misses_possible
 from .sweeprun import RESULTS, StoredResult, run_points, stored_result
 
 __all__ = ["sweep", "sweep_status", "grid_points", "SweepStatus", "PointStatus"]
@@ -159,9 +160,12 @@ def sweep(
             point's parameters and scalar results, as ``func.table()`` shows them.
 
     Points are sent to the workers in chunks sized to take about 0.2 s each; the new
-    entries of a chunk are synced to disk together (one sync of the store's filesystem,
-    :mod:`archived.store.groupsync`) before the chunk reports back, so with the default
-    ``durable=True`` every point is on disk when ``sweep`` returns.
+    entries a worker commits are synced to disk together (one sync of the store's
+    filesystem at least every half second, made by a background thread while the points
+    compute: :mod:`archived.store.groupsync`).  A chunk run on another machine waits for
+    its last sync before it reports back; the chunks run on this one leave it to the
+    driver, which syncs the filesystem once before ``sweep`` returns.  So with the
+    default ``durable=True`` every point is on disk when ``sweep`` returns.
 
     Points already stored are not run: the driver finds them (one key computation per
     point, one look at the store's index) and starts no worker for them; it loads their
@@ -198,7 +202,13 @@ def sweep(
     finished = 0
     try:
         for index, result in run_points(
-            func, tasks, n_jobs=n_jobs, backend=backend, catch=catch, results=results
+            func,
+            tasks,
+            n_jobs=n_jobs,
+            backend=backend,
+            catch=catch,
+            results=results,
+            near_misses=near_misses_possible(func.store, [call for _, call, _ in tasks]),
         ):
             if isinstance(result, StoredResult) and result.store is None:
                 result.store = func.store  # handles travel back from workers without it

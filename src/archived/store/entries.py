@@ -583,6 +583,9 @@ def _encode_into(
     compress: Any = None,
 ) -> tuple[str, list[str]]:
     """Archive ``value`` as ``var``; return the source and the data files written."""
+    src = plain_source(var, value)  # a record of plain data: the same text, no graph
+    if src is not None:
+        return src, []  # no data file, none to look for
     path = os.path.join(folder, datafile)
     try:
         src = _encode(var, value, threshold, path, durable, compress)
@@ -599,9 +602,6 @@ def _encode_into(
 def _encode(
     name: str, value: Any, threshold: int, datafile: str, durable: bool, compress: Any = None
 ) -> str:
-    src = plain_source(name, value)  # a record of plain data: the same text, no graph
-    if src is not None:
-        return src
     from ..engine.archive import Archive
 
     arch = Archive(
