@@ -355,6 +355,10 @@ def small_tasks(tasks, root, rounds=1):
     median of ``rounds`` rounds, each running every peer on fresh stores."""
 
     runs = [_small_round(tasks, os.path.join(root, f"small{r}")) for r in range(rounds)]
+    for run in runs:  # each round's ratios: a slow spell hits the peers of one round alike
+        for label in ("archived", "archived nosync"):
+            for case in ("cold", "stored"):
+                run[label, f"{case}/joblib"] = run[label, case] / run["joblib", case]
     return {key: statistics.median(run[key] for run in runs) for key in runs[0]}
 
 
@@ -422,6 +426,27 @@ SCALAR_CASES = [
 ]
 
 
+def print_small(small, options):
+    """The table of the 1 ms sweeps, ratios against joblib.Memory from the same rounds."""
+    print()
+    print(
+        f"Sweep: {options.small_tasks} tasks x 1 ms on 2 loky workers (seconds, median "
+        f"of {options.small_rounds}; ratios: median of each round's ratio)"
+    )
+    print(f"{'run':<16}{'cold':>8}{'stored':>8}{'cold/joblib':>13}{'stored/joblib':>15}")
+    for label in ("uncached", "joblib", "archived", "archived nosync"):
+        cold, stored = small[label, "cold"], small.get((label, "stored"))
+        ratios = ["", ""]
+        if label.startswith("archived"):
+            ratios = [
+                f"{small[label, 'cold/joblib']:.2f}x",
+                f"{small[label, 'stored/joblib']:.2f}x",
+            ]
+        shown = "" if stored is None else f"{stored:.2f}"
+        print(f"{label:<16}{cold:>8.2f}{shown:>8}{ratios[0]:>13}{ratios[1]:>15}")
+    print("targets: cold <= 1.3x joblib.Memory, stored <= 1x")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--hit-entries", type=int, default=1000, help="calls in each store")
@@ -438,9 +463,21 @@ def main():
         action="store_true",
         help="time the scalar hits (part 1) alone, e.g. to compare two versions in turn",
     )
+    parser.add_argument(
+        "--only-small",
+        action="store_true",
+        help="run only the 1 ms sweeps (section 5), with their targets",
+    )
     options = parser.parse_args()
     warnings.simplefilter("ignore")
     root = tempfile.mkdtemp(prefix="bench_cache_", dir=options.dir)
+    if options.only_small:
+        try:
+            small = small_tasks(options.small_tasks, root, options.small_rounds)
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+        print_small(small, options)
+        return
     try:
         rounds, batch = options.hit_rounds, options.hit_batch
         scalars = scalar_hits(root, options.hit_entries, rounds, batch)
@@ -521,23 +558,7 @@ def main():
             "  HDF5 file, the entry and the directory of every entry)"
         )
         small = small_tasks(options.small_tasks, root, options.small_rounds)
-        print()
-        print(
-            f"Sweep: {options.small_tasks} tasks x 1 ms on 2 loky workers (seconds, median "
-            f"of {options.small_rounds})"
-        )
-        print(f"{'run':<16}{'cold':>8}{'stored':>8}{'cold/joblib':>13}{'stored/joblib':>15}")
-        for label in ("uncached", "joblib", "archived", "archived nosync"):
-            cold, stored = small[label, "cold"], small.get((label, "stored"))
-            ratios = ["", ""]
-            if label.startswith("archived"):
-                ratios = [
-                    f"{cold / small['joblib', 'cold']:.2f}x",
-                    f"{stored / small['joblib', 'stored']:.2f}x",
-                ]
-            shown = "" if stored is None else f"{stored:.2f}"
-            print(f"{label:<16}{cold:>8.2f}{shown:>8}{ratios[0]:>13}{ratios[1]:>15}")
-        print("targets: cold <= 1.3x joblib.Memory, stored <= 1x")
+        print_small(small, options)
         targets = [
             (
                 "scalar hit, same key / diskcache's",

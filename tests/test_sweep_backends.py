@@ -258,6 +258,7 @@ def test_lazy_and_summary_sweeps_hold_no_result_in_memory(tmp_path):
 # ---- dask: a scheduler and workers started from the command line ---------------------------
 
 TESTS = os.path.dirname(os.path.abspath(__file__))
+SOURCE = os.path.dirname(os.path.dirname(os.path.abspath(sys.modules["archived"].__file__)))
 
 
 @pytest.fixture(scope="module")
@@ -376,7 +377,8 @@ def ray_backend():
         num_cpus=2,
         include_dashboard=False,
         log_to_driver=False,
-        runtime_env={"env_vars": {"PYTHONPATH": TESTS}},
+        # Ray's workers start elsewhere: they get this archived's source, not an installed one
+        runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join((TESTS, SOURCE))}},
     )
     register_ray()
     yield
