@@ -80,6 +80,18 @@ def test_a_group_syncs_when_its_oldest_commit_has_waited_max_delay(tmp_path, syn
     assert syncs == [("fs", folder, ["a"]), ("fs", folder, ["a", "b"])]
 
 
+def test_groups_that_leave_their_sync_to_a_driver_share_one_sync_when_it_falls_due(
+    tmp_path, syncs
+):
+    folder = str(tmp_path)
+    for i in range(5):  # five chunks of a sweep, in a row
+        with groupsync.grouped(max_delay=3600, wait=False):
+            commit_entry(folder, f"x{i}", i)
+    assert syncs == []  # none due yet: not one sync per chunk
+    groupsync._background.wait()  # what the end of the process, or a waiting group, does
+    assert syncs == [("fs", folder, [f"x{i}" for i in range(5)])]
+
+
 def test_a_group_goes_on_committing_while_its_sync_runs_and_its_end_waits_for_it(
     tmp_path, monkeypatch
 ):

@@ -71,39 +71,24 @@ _local = threading.local()
 
 
 class Group:
-    """The commits of one :func:`grouped` block not yet synced: their folders and files."""
+    """One :func:`grouped` block: its latest request to the background syncer, and how
+    many background syncs had failed before it (see :meth:`check`)."""
 
-    __slots__ = ("max_delay", "folders", "files", "since", "ticket", "failures")
+    __slots__ = ("max_delay", "ticket", "failures")
 
     def __init__(self, max_delay: float) -> None:
         self.max_delay = max_delay
-        self.folders: set[str] = set()
-        self.files: list[str] = []  # needed only where the filesystem cannot be synced whole
-        self.since = 0.0
         self.ticket = 0  # the group's latest request to the background syncer
         self.failures = _background.failures()  # background syncs failed before the group
 
     def note(self, folder: str, path: str) -> None:
-        """Record an entry file renamed into ``folder`` without a sync."""
-        if not self.folders:
-            self.since = time.monotonic()
-        self.folders.add(folder)
-        if _syncfs is None:
-            self.files.append(path)
-        if time.monotonic() - self.since >= self.max_delay:
-            self.start()
-
-    def start(self) -> None:
-        """Start syncing every commit of the group so far in the background; return at
-        once (the group goes on computing while the disk syncs)."""
-        if self.folders:
-            folders, files = self.folders, self.files
-            self.folders, self.files = set(), []
-            self.ticket = _background.start(folders, files)
+        """Record an entry file renamed into ``folder`` without a sync: the background
+        thread syncs it within ``max_delay`` seconds, with every other commit pending."""
+        files = [path] if _syncfs is None else []
+        self.ticket = _background.start({folder}, files, time.monotonic() + self.max_delay)
 
     def sync(self) -> None:
         """Make every commit of the group so far durable: wait for its syncs."""
-        self.start()
         _background.wait(self.ticket)
         self.check()
 
@@ -121,11 +106,12 @@ class Group:
 def grouped(max_delay: float = MAX_DELAY, *, wait: bool = True) -> Iterator[Group]:
     """Group the durable commits of new entries made in this thread inside the block:
     each stays atomic at once, and all are synced to disk together, in a background
-    thread, at least every ``max_delay`` seconds and when the block ends (also when it
-    raises).  The block's end waits for those syncs; with ``wait=False`` it only starts
-    the last one, for a caller that syncs the whole filesystem itself later (a sweep's
-    driver: :class:`SyncAtEnd`).  Either way the end raises the error of a background
-    sync that failed while the block was open.
+    thread, each within ``max_delay`` seconds of its commit (one sync for all those
+    pending), and when the block ends (also when it raises).  The block's end waits for
+    those syncs; with ``wait=False`` it leaves them to the thread, for a caller that
+    syncs the whole filesystem itself later (a sweep's driver: :class:`SyncAtEnd`).
+    Either way the end raises the error of a background sync that failed while the
+    block was open.
 
     Nested blocks join the outer group.
 
@@ -134,10 +120,8 @@ def grouped(max_delay: float = MAX_DELAY, *, wait: bool = True) -> Iterator[Grou
     >>> folder = tempfile.mkdtemp()
     >>> with grouped() as group:
     ...     commit_entry(folder, "a", 1)
-    ...     sorted(group.folders) == [folder]
-    True
-    >>> entry_names(folder), group.folders
-    (['a'], set())
+    >>> entry_names(folder)
+    ['a']
     """
     outer = getattr(_local, "group", None)
     if outer is not None:
@@ -151,7 +135,6 @@ def grouped(max_delay: float = MAX_DELAY, *, wait: bool = True) -> Iterator[Grou
         if wait:
             group.sync()
         else:
-            group.start()
             group.check()
 
 

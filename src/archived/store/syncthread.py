@@ -1,9 +1,10 @@
 """Syncs to disk made by one background thread while the process that asked goes on.
 
 A :class:`Syncer` takes requests (folders whose filesystems to sync, and files to sync
-one by one where a filesystem cannot be synced whole), merges those that arrive while a
-sync runs into the next one, and runs them in a daemon thread of its own, started when a
-request comes and ended when none is left.  Each request gets a ticket;
+one by one where a filesystem cannot be synced whole), each due by some time, and runs
+them in a daemon thread of its own, started when a request comes and ended when none is
+left: when the earliest pending request falls due, one sync covers every request pending
+then (those arriving while a sync runs go to the next).  Each request gets a ticket;
 :meth:`Syncer.wait` returns once every request up to a ticket has been synced.
 
 A sync that fails is never forgotten: it is counted, the caller that asks
@@ -26,11 +27,14 @@ from __future__ import annotations
 import atexit
 import os
 import threading
+import time
 import warnings
 import weakref
 from collections.abc import Callable
 
 __all__ = ["Syncer"]
+
+_NEVER = float("inf")
 
 SyncFunction = Callable[[set[str], list[str]], None]
 
@@ -47,19 +51,25 @@ class Syncer:
         self._cond = threading.Condition()
         self._folders: set[str] = set()
         self._files: list[str] = []
+        self._due = _NEVER  # when the pending requests are to be synced
         self._asked = 0  # tickets handed out
+        self._taken = 0  # every request up to this ticket is in a sync, running or done
         self._done = 0  # every request up to this ticket is synced (or its sync failed)
         self._failures: list[BaseException] = []
         self._reported = 0  # failures some caller was given to raise
         self._thread: threading.Thread | None = None
 
-    def start(self, folders: set[str], files: list[str]) -> int:
-        """Ask for ``folders`` (and ``files``) to be synced; return the request's ticket
-        at once, without waiting."""
+    def start(self, folders: set[str], files: list[str], due: float = 0.0) -> int:
+        """Ask for ``folders`` (and ``files``) to be synced by ``due`` (a
+        ``time.monotonic()``; at once by default), with every request pending then;
+        return the request's ticket at once, without waiting."""
         with self._cond:
             self._folders |= folders
             self._files += files
             self._asked += 1
+            if due < self._due:
+                self._due = due
+                self._cond.notify_all()
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name="archived-sync", daemon=True
@@ -68,10 +78,13 @@ class Syncer:
             return self._asked
 
     def wait(self, ticket: int | None = None) -> None:
-        """Wait until every request up to ``ticket`` (all so far: ``None``) is synced
-        or has failed."""
+        """Sync at once what is pending, and wait until every request up to ``ticket``
+        (all so far: ``None``) is synced or has failed."""
         with self._cond:
             wanted = self._asked if ticket is None else ticket
+            if self._taken < wanted:  # not all in the sync running (if any): due now
+                self._due = 0.0
+                self._cond.notify_all()
             while self._done < wanted:
                 self._cond.wait()
 
@@ -92,11 +105,18 @@ class Syncer:
     def _run(self) -> None:
         while True:
             with self._cond:
-                if self._done == self._asked:
-                    self._thread = None
-                    return
+                while True:
+                    if self._done == self._asked:
+                        self._thread = None
+                        return
+                    delay = self._due - time.monotonic()
+                    if delay <= 0:
+                        break
+                    self._cond.wait(delay)
                 folders, files, ticket = self._folders, self._files, self._asked
                 self._folders, self._files = set(), []
+                self._due = _NEVER
+                self._taken = ticket
             failure = None
             try:
                 self._sync(folders, files)
