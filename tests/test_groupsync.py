@@ -80,6 +80,21 @@ def test_a_group_syncs_when_its_oldest_commit_has_waited_max_delay(tmp_path, syn
     assert syncs == [("fs", folder, ["a"]), ("fs", folder, ["a", "b"])]
 
 
+def test_a_commit_followed_by_a_long_computation_is_synced_without_another_commit(
+    tmp_path, monkeypatch
+):
+    folder, synced = str(tmp_path), threading.Event()
+
+    def sync_filesystem(folder):
+        synced.set()
+
+    monkeypatch.setattr(groupsync, "sync_filesystem", sync_filesystem)
+    with groupsync.grouped(max_delay=0.05):
+        commit_entry(folder, "a", 1)
+        # the block computes for long: no commit, no end; the thread syncs when due
+        assert synced.wait(60), "the commit waited for another commit or the block's end"
+
+
 def test_groups_that_leave_their_sync_to_a_driver_share_one_sync_when_it_falls_due(
     tmp_path, syncs
 ):

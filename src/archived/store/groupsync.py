@@ -4,9 +4,11 @@ A durable commit (:func:`~archived.store.entries.commit_entry`) syncs the entry 
 before renaming it into place and syncs the directory after: two waits for the disk per
 entry (0.5-8 ms each on a busy disk), for results that may take a millisecond to compute.
 Inside :func:`grouped`, a commit of a *new* small entry skips both; the group syncs the
-store's filesystem once when it ends (and whenever its oldest unsynced commit is older
-than ``max_delay`` seconds), so many commits share one sync.  The syncs run in a
-background thread (:mod:`archived.store.syncthread`) while the group goes on computing:
+store's filesystem once when it ends, and a background thread
+(:mod:`archived.store.syncthread`) syncs it once the oldest unsynced commit is
+``max_delay`` seconds old, whether or not another commit comes (a commit followed by a
+long computation waits no longer), so many commits share one sync.  The group goes on
+computing while the disk syncs:
 ``syncfs`` on a shared disk takes 3-300 ms, since it writes back every process's data.
 Only the group's end waits for them, and a sweep's chunk does not even wait there when
 its driver runs under the same kernel: the driver syncs the filesystem once, at the end
@@ -34,9 +36,12 @@ it was):
 
 No state in between (a file cut short that still parses) can arise, because a group
 defers only entry files that fit in one page (4096 bytes: written back whole or not at
-all) and that replace nothing.  Data files (HDF5) are synced before the entry naming
-them is renamed, and an entry that replaces another is synced before its rename, exactly
-as outside a group, so an existing result is never exposed to an unsynced replacement.
+all) and that replace nothing, on a filesystem that writes a file's data before the size
+naming it (ext4's default ``data=ordered``, XFS, btrfs); ext4 mounted ``data=writeback``
+may show what the block held before, as it may for any file not synced.  Data files
+(HDF5) are synced before the entry naming them is renamed, and an entry that replaces
+another is synced before its rename, exactly as outside a group, so an existing result is
+never exposed to an unsynced replacement.
 
 >>> import os, tempfile
 >>> from archived.store.entries import commit_entry, read_value
