@@ -54,3 +54,46 @@ def snapshot(folder):
         for root, _, files in os.walk(folder)
         for f in files
     }
+
+
+INDEX_COLUMNS = (
+    "name",
+    "ino",
+    "size",
+    "mtime",
+    "ctime",
+    "seen",
+    "digest",
+    "files",
+    "info",
+    "value",
+    "listing",
+    "brief",
+)
+
+
+def index_columns(text):
+    """The columns of the read-side index file ``text`` (format 4: a line per column)."""
+    import json
+
+    head, _, body = text.partition("\n")
+    assert json.loads(head)["format"] == 4
+    lines = body.split("\n")
+    assert len(lines) == len(INDEX_COLUMNS)
+    return {field: json.loads(line) for field, line in zip(INDEX_COLUMNS, lines, strict=True)}
+
+
+def index_text(columns, fmt=4, padding=""):
+    """An index file of format ``fmt`` holding ``columns`` (a dict, in the file's order;
+    format 2 and 3 write them as one JSON object), signed: its checksum matches."""
+    import json
+
+    import xxhash
+
+    if fmt == 4:
+        body = "\n".join(json.dumps(c, separators=(",", ":")) for c in columns.values())
+    else:
+        body = json.dumps(columns, separators=(",", ":"))
+    body += padding
+    meta = {"format": fmt, "check": xxhash.xxh3_64_hexdigest(body.encode())}
+    return json.dumps(meta) + "\n" + body

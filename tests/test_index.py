@@ -7,7 +7,6 @@ ignored and the entries say what is true.
 """
 
 import datetime
-import json
 import math
 import os
 import shutil
@@ -23,7 +22,7 @@ import pytest
 from archived.errors import DamagedEntryError
 from archived.store import entries, index, indexcodec
 from archived.store.dataset import DataSet
-from helpers import exact
+from helpers import exact, index_columns, index_text
 
 
 @pytest.fixture(autouse=True)
@@ -497,13 +496,7 @@ def test_a_sparse_index_file_within_the_bound_is_not_read_whole(tmp_path):
 
 def _resigned_padded(text, padding):
     """The index file ``text`` with ``padding`` after its rows, signed again."""
-    import xxhash
-
-    head, _, body = text.partition("\n")
-    body += padding
-    meta = json.loads(head)
-    meta["check"] = xxhash.xxh3_64_hexdigest(body.encode())
-    return json.dumps(meta) + "\n" + body
+    return index_text(index_columns(text), padding=padding)
 
 
 def test_a_row_whose_info_does_not_decode_falls_back_to_the_entry(tmp_path):
@@ -527,14 +520,7 @@ def test_a_row_whose_info_does_not_decode_falls_back_to_the_entry(tmp_path):
 
 def _resigned(text, change):
     """The index file with its rows changed and a checksum that matches again."""
-    import xxhash
-
-    head, _, body = text.partition("\n")
-    columns = change(json.loads(body))
-    body = json.dumps(columns, separators=(",", ":"))
-    meta = json.loads(head)
-    meta["check"] = xxhash.xxh3_64_hexdigest(body.encode())
-    return json.dumps(meta) + "\n" + body
+    return index_text(change(index_columns(text)))
 
 
 WRITER = r"""

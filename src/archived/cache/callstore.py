@@ -68,6 +68,10 @@ class Found:
 class StoredCall:
     """One stored call: its parameters and info at hand, its result loaded on request.
 
+    ``brief`` holds the fields of the info record that a table of calls reads
+    (:func:`~archived.store.table.brief_of`); ``info``, the whole record, is read from
+    the listed entry when first asked for (a table of a big store never decodes it).
+
     >>> import tempfile, os
     >>> store = CallStore(os.path.join(tempfile.mkdtemp(), "runs"))
     >>> store.commit("f_1", [1, 2], {"function": "m.f", "parameters": {"n": 2}})
@@ -75,20 +79,37 @@ class StoredCall:
     [({'n': 2}, [1, 2])]
     """
 
-    __slots__ = ("store", "name", "info", "_entry")  # a table of a big store makes many
+    __slots__ = ("store", "name", "brief", "_info", "_entry")  # a table of a big store makes many
 
     def __init__(
-        self, store: CallStore, name: str, info: dict[str, Any], entry: Any = None
+        self,
+        store: CallStore,
+        name: str,
+        info: dict[str, Any] | None,
+        entry: Any = None,
+        brief: dict[str, Any] | None = None,
     ) -> None:
         self.store = store
         self.name = name
-        self.info = info
+        self._info = info  # None: read from the entry when first asked for
+        self.brief: dict[str, Any] = brief if brief is not None else info  # type: ignore[assignment]
         self._entry = entry  # the entry as listed, when it came from a view of the store
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """The call's info record (of the entry version listed, when it came from a view)."""
+        info = self._info
+        if info is None:
+            try:
+                info = self._info = self._entry.info()
+            except KeyError:
+                raise AttributeError(f"entry {self.name!r} was deleted") from None
+        return info
 
     @property
     def parameters(self) -> dict[str, Any]:
         """The call's parameters as recorded (readable values)."""
-        return call_parameters(self.name, self.info)
+        return call_parameters(self.name, self.brief)
 
     def load(self) -> Any:
         """Load and return the stored result (as stored now)."""
@@ -107,7 +128,7 @@ class StoredCall:
             raise AttributeError(f"entry {self.name!r} was deleted") from None
 
     def __repr__(self) -> str:
-        return f"<stored call {self.name} of {self.info.get('function')}>"
+        return f"<stored call {self.name} of {self.brief.get('function')}>"
 
 
 class CallStore:
@@ -389,13 +410,14 @@ class CallStore:
             if not name.startswith(start):
                 continue
             try:
-                info = entry.info()
+                # the fields a table reads: the index keeps them apart from the record
+                brief = entry.brief()
             except KeyError:  # deleted meanwhile
                 continue
-            if not isinstance(info, dict) or record_text(info, "function") != identity:
+            if brief is None or record_text(brief, "function") != identity:
                 continue
-            if record_text(info, "status", "ok") == status:
-                yield StoredCall(self, name, info, entry)
+            if record_text(brief, "status", "ok") == status:
+                yield StoredCall(self, name, None, entry, brief)
 
     def remove(self, name: str) -> None:
         """Delete entry ``name`` (a no-op if it is already gone)."""

@@ -486,10 +486,11 @@ class CachedFunction(Generic[P, R]):
         >>> [(c.parameters, c.load(), c.info["status"]) for c in f.calls()]
         [({'x': 1}, [1], 'ok')]
         """
+        version = self.version  # a property: looked up once, not once per call
         return [
             c
             for c in self.store.calls(self.identity, self.prefix)
-            if record_text(c.info, "version") == self.version
+            if record_text(c.brief, "version") == version
         ]
 
     def failures(self) -> list[StoredCall]:
@@ -508,7 +509,7 @@ class CachedFunction(Generic[P, R]):
         return [
             c
             for c in self.store.calls(self.identity, self.prefix, status="failed")
-            if record_text(c.info, "version") == self.version
+            if record_text(c.brief, "version") == self.version
         ]
 
     def stale(self) -> list[StoredCall]:
@@ -528,7 +529,7 @@ class CachedFunction(Generic[P, R]):
             c
             for status in ("ok", "failed")
             for c in self.store.calls(self.identity, self.prefix, status=status)
-            if record_text(c.info, "version") != self.version
+            if record_text(c.brief, "version") != self.version
         ]
 
     def table(self, *, details: bool = False, frame: bool | None = None, **criteria: Any) -> Any:

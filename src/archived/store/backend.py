@@ -33,8 +33,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, ClassVar
 
 from ..errors import ReadOnlyError
+from .table import BRIEF_KEYS, brief_of
 
-__all__ = ["Store", "EntryView", "Listed"]
+__all__ = ["Store", "EntryView", "Listed", "BRIEF_KEYS"]
 
 
 class EntryView:
@@ -59,6 +60,20 @@ class EntryView:
     def value(self) -> Any:
         """The entry's value (a fresh object)."""
         return self.store.value(self.name)
+
+    def brief(self) -> Any:
+        """The items of the entry's info record that a table of calls reads (its keys
+        among :data:`BRIEF_KEYS`), a new dict in the record's order; None if the
+        record is not a dict.  A store with a read-side index decodes no more of it.
+
+        >>> import tempfile
+        >>> from archived.store.native import NativeStore
+        >>> store = NativeStore.open(tempfile.mkdtemp() + "/s", writable=True)
+        >>> store.commit("f_1", 2, {"function": "m.f", "host": "h", "parameters": {"n": 1}})
+        >>> EntryView(store, "f_1").brief()
+        {'function': 'm.f', 'parameters': {'n': 1}}
+        """
+        return brief_of(self.info())
 
     def __repr__(self) -> str:
         return f"<entry {self.name!r} of {self.store.folder!r}>"

@@ -56,7 +56,7 @@ import stat
 import threading
 import time
 from collections.abc import Iterable, Sequence, Sized
-from itertools import repeat
+from itertools import count, repeat
 from typing import Any
 
 import xxhash
@@ -74,20 +74,30 @@ from .entries import (
     warn_special,
 )
 from .storefiles import is_data_file_name, open_regular
+from .table import brief_of
 from .writers import create_locked, new_token
 
-__all__ = ["rows", "row", "Row", "forget", "is_many", "INDEX_FILE", "RACY_SECONDS"]
+__all__ = [
+    "rows",
+    "row",
+    "Row",
+    "forget",
+    "is_many",
+    "INDEX_FILE",
+    "RACY_SECONDS",
+]
 
 #: The file of the index in a store directory (hidden: it is not an entry).
 INDEX_FILE = ".index.json"
 #: A file changed less than this long before it was read is checked by content.
 RACY_SECONDS = 3.0
-_FORMAT = 3  # 3 added the listing column; a file of format 2 is read, listing none
+_FORMAT = 4  # a line per column, each decoded when first needed; 4 added the brief column
+_OLD_FORMATS = (2, 3)  # one JSON object of columns (2: no listing column), read whole
 _RACY_NS = int(RACY_SECONDS * 1e9)
 _INFO_CHARS = 64 * 1024  # longer info records are read from their entry
 _VALUE_SOURCE_CHARS = 2048  # values of longer source are not kept
 _VALUE_CHARS = 4096
-_ROW_CHARS = 2 * _INFO_CHARS + _VALUE_CHARS + 4096  # the most a row of the file may hold
+_ROW_CHARS = 3 * _INFO_CHARS + _VALUE_CHARS + 4096  # the most a row of the file may hold
 _ROW_BYTES = 4 * _ROW_CHARS  # in UTF-8
 # and at most this many times its entry file's bytes, plus _ROW_FIXED: a row's texts are
 # derived from its entry (a few times its bytes at most, as JSON in a JSON string)
@@ -109,9 +119,14 @@ _COLUMNS = (
     "info",
     "value",
     "listing",
+    "brief",
 )
+_EAGER = 8  # the columns every reader needs (up to files); the others are read on demand
 _KINDS = frozenset(listing.KINDS)
 _KEYWORDS = frozenset(keyword.kwlist)
+_KEYWORD_FILES = frozenset(k + ".py" for k in keyword.kwlist)
+# an entry file of an ASCII name (an identifier not starting with _ is NFKC already)
+_PLAIN_ENTRY_FILE = re.compile(r"[A-Za-z][A-Za-z0-9_]*\.py").fullmatch
 _NO_FILES: tuple[str, ...] = ()
 _FEW = 64  # views of more names than this pause the cyclic collector
 
@@ -121,9 +136,13 @@ class Row:
 
     ``files``: the data files its header lists; ``info()``: its info record, decoded
     afresh on each call (or ``KeyError`` when the row has none: read the entry);
+    ``brief()``: the fields of it a table of calls reads (:func:`table.brief_of`);
     ``value()``: ``(True, value)`` when the row keeps the value, else ``(False, None)``;
     ``listing``: what ``ls`` prints from the info record (:func:`listing.columns`), or
     None when not known (see :func:`rows`' ``listing``).
+
+    A row read from an index file takes its texts from the file's columns when first
+    asked (:class:`_FileColumns`): a table of calls never decodes the full info records.
     """
 
     __slots__ = (
@@ -132,9 +151,12 @@ class Row:
         "settled",
         "digest",
         "files",
-        "info_text",
-        "value_text",
-        "listing",
+        "_info",
+        "_value",
+        "_listing",
+        "_brief",
+        "_file",
+        "_pos",
         "memo",
     )
 
@@ -144,9 +166,12 @@ class Row:
         seen: int,
         digest: str,
         files: Sequence[str],
-        info_text: str | None,
-        value_text: str | None,
-        listed: Listing | None = None,
+        info_text: str | None | _Lazy,
+        value_text: str | None | _Lazy,
+        listed: Listing | None | _Lazy = None,
+        brief_text: str | None | _Lazy = None,
+        file: _FileColumns | None = None,
+        pos: int = 0,
     ) -> None:
         self.signature = signature
         # the seen setter, spelt out: an index file of a big store makes many rows
@@ -157,11 +182,59 @@ class Row:
         # big store's rows outlive a table, and every container is one more for the
         # cyclic collector to walk)
         self.files: Sequence[str] = files if files else _NO_FILES
-        self.info_text = info_text
-        self.value_text = value_text
-        self.listing = listed
+        self._info = info_text
+        self._value = value_text
+        self._listing = listed
+        self._brief = brief_text
+        self._file = file  # the index file's columns the lazy fields come from
+        self._pos = pos
         # what a caller derived from this version of the file (in this process only)
         self.memo: Any = None
+
+    @property
+    def info_text(self) -> str | None:
+        """The info record as :mod:`indexcodec` text, or None if the row has none."""
+        text = self._info
+        if text is _LAZY:
+            text = self._info = self._from_file("info")
+        return text  # type: ignore[return-value]
+
+    @property
+    def value_text(self) -> str | None:
+        """The value as :mod:`indexcodec` text, or None if the row does not keep it."""
+        text = self._value
+        if text is _LAZY:
+            text = self._value = self._from_file("value")
+        return text  # type: ignore[return-value]
+
+    @property
+    def brief_text(self) -> str | None:
+        """The brief record (:meth:`brief`; ``"null"``: the info is not a dict) as
+        :mod:`indexcodec` text, or None if the row has no info."""
+        text = self._brief
+        if text is _LAZY:
+            if self._file is not None and self._file.has("brief"):
+                text = self._from_file("brief")
+            else:  # a row of an index file of format 2 or 3: from the info record
+                text = _brief_of_text(self.info_text)
+            self._brief = text
+        return text  # type: ignore[return-value]
+
+    @property
+    def listing(self) -> Listing | None:
+        """What ``ls`` prints of the entry (None: not known; read the entry)."""
+        listed = self._listing
+        if listed is _LAZY:
+            listed = self._listing = self._from_file("listing")
+        return listed  # type: ignore[return-value]
+
+    @listing.setter
+    def listing(self, listed: Listing | None) -> None:
+        self._listing = listed
+
+    def _from_file(self, field: str) -> Any:
+        assert self._file is not None
+        return self._file.column(field)[self._pos]
 
     @property
     def size(self) -> int:
@@ -184,16 +257,32 @@ class Row:
         ``KeyError`` if the row does not keep it; ``ValueError`` if the kept text does
         not decode (a tampered index file): read the entry then.
         """
-        if self.info_text is None:
+        text = self.info_text
+        if text is None:
             raise KeyError("info not in the index")
-        return indexcodec.decode(self.info_text)
+        return indexcodec.decode(text)
+
+    def brief(self) -> Any:
+        """The entry's brief record (:func:`archived.store.table.brief_of` its info
+        record): a fresh dict, or None if the record is not a dict.
+
+        ``KeyError`` and ``ValueError`` as :meth:`info`.
+        """
+        text = self.brief_text
+        if text is None:
+            raise KeyError("info not in the index")
+        brief = indexcodec.decode(text)
+        if brief is not None and type(brief) is not dict:
+            raise ValueError("index: a brief record that is not a dict")
+        return brief
 
     def value(self) -> tuple[bool, Any]:
         """``(True, value)`` (a fresh object) if the row keeps the value, else
         ``(False, None)``; ``ValueError`` as :meth:`info`."""
-        if self.value_text is None:
+        text = self.value_text
+        if text is None:
             return False, None
-        return True, indexcodec.decode(self.value_text)
+        return True, indexcodec.decode(text)
 
     @property
     def seen(self) -> int:
@@ -220,6 +309,7 @@ class Row:
             self.info_text,
             self.value_text,
             self.listing,
+            self.brief_text,
         ]
 
 
@@ -326,18 +416,28 @@ class _State:
         self.lock = threading.Lock()
         self.rows: dict[str, Row] = {}
         self.loaded: tuple[int, int, int] | None = None  # signature of the file read
+        self.file: _FileColumns | None = None  # the columns of that file (rows use them)
         self.unsaved = 0  # rows read from entries since the file was last read or written
 
     def refresh(self, names: Iterable[str] | None, listed: bool = False) -> dict[str, Row]:
         now = time.time_ns()  # before any entry is read: the racy rule's reference
         full = names is None
+        if self.file is not None and self.file.doubt:
+            # a column of the file read failed its checks: none of its rows is trusted
+            # (those in use read their entries), and a new file is saved
+            self.rows = {n: r for n, r in self.rows.items() if r._file is not self.file}
+            self.file = self.loaded = None
         listing = _listing(self.folder, names)
         current: dict[str, Row] = {}
-        todo = self._known(listing, current) if self.rows else listing
+        # the few rows of a new process's lookups are matched after the file is read
+        few = full and self.file is None and len(self.rows) * 4 < len(listing)
+        todo = self._known(listing, current) if self.rows and not few else listing
         # another process may have read these entries already (a single lookup reads
         # its entry rather than a whole index file)
         if todo and (full or len(todo) > 64) and self._file_changed():
             self._load(listing if full else todo)
+            todo = self._known(todo, current)
+        elif few and self.rows:
             todo = self._known(todo, current)
         for name, _ in todo:
             row = self._fresh(name, now)
@@ -408,7 +508,12 @@ class _State:
         read = _read_columns(self._path(), _most_bytes(current.values()))
         if read is None:
             return None
-        names, ino, size, mtime, ctime, seen, _, files, info, _, kept = read[1]
+        file = read[1]
+        names = file.names
+        ino, size, mtime, ctime, seen, _, files = map(file.column, _COLUMNS[1:_EAGER])
+        kept = file.column("listing")
+        # the info column is decoded only if some row has no listing (format 2)
+        info = file.column("info") if None in kept else kept
         # the rows that still describe their entry file: same signature, not racy (see
         # Row.racy: a file changed within RACY_SECONDS of its reading is read again),
         # and a listing kept if the info is (a row of format 2 has none); the others
@@ -427,7 +532,7 @@ class _State:
             or (listed is None and text is not None)
         )
         changed &= current.keys()
-        if len(changed) > _FEW or len(changed) * 64 > len(current):
+        if file.doubt or len(changed) > _FEW or len(changed) * 64 > len(current):
             return None  # refresh reads them and saves the file (as it would for them)
         if not changed and len(names) == len(current) and names == sorted(names):
             # the file's rows are the store's entries, in order: no row to make
@@ -451,6 +556,19 @@ class _State:
         self, listing: list[tuple[str, Signature]], current: dict[str, Row]
     ) -> list[tuple[str, Signature]]:
         """Put the rows still valid for ``listing`` in ``current``; return the others."""
+        file = self.file
+        if (
+            file is not None
+            and len(listing) == len(self.rows) == len(file.names)
+            and file.settled
+            and file.signatures() == dict(listing)
+            and all(row.settled for row in self.rows.values() if row._file is not file)
+        ):
+            # nothing changed since the file was written (a new process, mostly): the
+            # rows hold the file's names (each its row or a known one of the same
+            # signature), and every signature is compared in C rather than one by one
+            current.update(self.rows)
+            return []
         todo = []
         for name, signature in listing:
             row = self.rows.get(name)
@@ -509,7 +627,9 @@ class _State:
             return
         signature, found = loaded
         self.loaded = signature
-        self.unsaved = 0
+        self.file = next(iter(found.values()))._file if found else None
+        # a file of an older format is saved again in this one (with its brief column)
+        self.unsaved = 0 if self.file is None or self.file.has("brief") else len(found)
         if not self.rows:  # a new process: every row of the file is news
             self.rows = found
             return
@@ -521,14 +641,20 @@ class _State:
     def _save(self) -> None:
         names = sorted(self.rows)
         rows = [self.rows[name] for name in names]
-        columns = {"name": names, **{field: [] for field in _COLUMNS[1:]}}
+        columns: list[list[Any]] = [names, *([] for _ in _COLUMNS[1:])]
+        appends = [column.append for column in columns[1:]]
         for row in rows:
-            for field, value in zip(_COLUMNS[1:], row.dump(), strict=True):
-                columns[field].append(value)
-        # surrogatepass: a str may hold a lone surrogate (a file name of undecodable bytes);
-        # json.loads reads bytes back with the same handler
-        text = json.dumps(columns, separators=(",", ":"), ensure_ascii=False)
-        body = text.encode("utf-8", "surrogatepass")
+            for append, value in zip(appends, row.dump(), strict=True):
+                append(value)
+        # a line per column (JSON text has no raw line break), so that a reader decodes
+        # the columns it needs only.  surrogatepass: a str may hold a lone surrogate (a
+        # file name of undecodable bytes); json.loads reads bytes back with the same handler
+        body = b"\n".join(
+            json.dumps(column, separators=(",", ":"), ensure_ascii=False).encode(
+                "utf-8", "surrogatepass"
+            )
+            for column in columns
+        )
         head = json.dumps({"format": _FORMAT, "check": xxhash.xxh3_64_hexdigest(body)})
         tmp = os.path.join(self.folder, f".index.{new_token()}.tmp")
         try:
@@ -607,17 +733,15 @@ def _listing(folder: str, names: Iterable[str] | None) -> list[tuple[str, Signat
     """``(name, signature)`` of the entry files of ``folder`` (all, or those ``names``)."""
     found: list[tuple[str, Signature]] = []
     if names is None:
-        keywords = _KEYWORDS
+        plain, keyword_files = _PLAIN_ENTRY_FILE, _KEYWORD_FILES
         with os.scandir(folder) as it:
-            # what entries.entry_names lists, spelt out: this runs once per entry
+            # what entries.entry_names lists, spelt out: this runs once per entry (an
+            # ASCII name is checked by one match, any other one in full)
             items = [
                 item
                 for item in it
-                if item.name[-3:] == ".py"
-                and item.name[:1] != "_"
-                and item.name[:-3].isidentifier()
-                and item.name[:-3] not in keywords
-                and is_canonical(item.name[:-3])
+                if (plain(item.name) is not None and item.name not in keyword_files)
+                or (not item.name.isascii() and _is_entry_file(item.name))
             ]
         append = found.append
         signature = _signature  # looked up once (a test replaces it: coarse clocks)
@@ -663,7 +787,7 @@ def _parse(
 ) -> Row:
     """A row from an entry file's bytes: what the literal fast path reads of it."""
     files: list[str] = []
-    info_text = value_text = None
+    info_text = value_text = brief_text = None
     listed = None
     try:
         info_src, value_src, files = entry_sections(name, entry_text(name, data))
@@ -676,9 +800,11 @@ def _parse(
     else:
         info_text = indexcodec.encode(info, max_chars=_INFO_CHARS)
         if info_text is not None:
-            # what ls prints, derived now that the info is at hand (a fraction of the
-            # parse), so that no listing ever decodes an unchanged entry's info again
+            # what ls prints and what a table of calls reads, derived now that the info
+            # is at hand (a fraction of the parse), so that neither ever decodes an
+            # unchanged entry's info again
             listed = _listing_of(name, info)
+            brief_text = _brief_of(info)
     if len(value_src) <= _VALUE_SOURCE_CHARS and all(f.endswith("-info.h5") for f in files):
         try:
             value = literal_value(value_src, name)
@@ -686,7 +812,24 @@ def _parse(
             pass
         else:
             value_text = indexcodec.encode(value, max_chars=_VALUE_CHARS)
-    return Row(signature, now, digest, files, info_text, value_text, listed)
+    return Row(signature, now, digest, files, info_text, value_text, listed, brief_text)
+
+
+def _brief_of(info: Any) -> str | None:
+    """The brief record of an info record as :mod:`indexcodec` text (see
+    :meth:`Row.brief`), or None if it cannot be kept."""
+    return indexcodec.encode(brief_of(info))
+
+
+def _brief_of_text(info_text: str | None) -> str | None:
+    """:func:`_brief_of` the info record kept as ``info_text`` (a row of an index file
+    of format 2 or 3), or None if there is none or it does not decode."""
+    if info_text is None:
+        return None
+    try:
+        return _brief_of(indexcodec.decode(info_text))
+    except ValueError:
+        return None
 
 
 def _listing_of(name: str, info: Any) -> Listing | None:
@@ -714,20 +857,25 @@ def _fill_listing(found: dict[str, Row]) -> int:
 
 def _read_file(path: str, max_bytes: int) -> tuple[tuple[int, int, int], dict[str, Row]] | None:
     """The rows of the index file at ``path``, or None if it is missing, bigger than
-    ``max_bytes`` or in any doubt (see :func:`_read_columns`)."""
+    ``max_bytes`` or in any doubt (see :func:`_read_columns`).  Each row takes its
+    texts and listing from the file's columns when first asked (a table of calls
+    decodes its brief and value columns only)."""
     read = _read_columns(path, max_bytes)
     if read is None:
         return None
-    signature, columns = read
-    names, ino, size, mtime, ctime, seen, digest, files, info, value, listings = columns
+    signature, file = read
+    names = file.names
+    ino, size, mtime, ctime, seen, digest, files = map(file.column, _COLUMNS[1:_EAGER])
     signatures = zip(ino, size, mtime, ctime, strict=True)
-    made = map(Row, signatures, seen, digest, files, info, value, listings)
+    lazy = repeat(_LAZY)
+    made = map(Row, signatures, seen, digest, files, lazy, lazy, lazy, lazy, repeat(file), count())
     return signature, dict(zip(names, made, strict=True))
 
 
-def _read_columns(path: str, max_bytes: int) -> tuple[tuple[int, int, int], list[Any]] | None:
-    """The columns of the index file at ``path`` (in the order of :data:`_COLUMNS`), every
-    field checked, or None if it is missing, bigger than ``max_bytes`` or in any doubt.
+def _read_columns(path: str, max_bytes: int) -> tuple[tuple[int, int, int], _FileColumns] | None:
+    """The columns of the index file at ``path``, those every reader needs checked
+    (the others when first read: :class:`_FileColumns`), or None if it is missing,
+    bigger than ``max_bytes`` or in any doubt.
 
     The bound is what the rows wanted can take: a sparse file of gigabytes takes no
     room on disk, yet was read whole into memory (and parsed) before any check.
@@ -750,35 +898,169 @@ def _read_columns(path: str, max_bytes: int) -> tuple[tuple[int, int, int], list
         return None
     finally:
         os.close(fd)
+    signature = (st.st_ino, st.st_size, st.st_mtime_ns)
     try:
         meta = json.loads(head)
         if (
             type(meta) is not dict
-            or meta.get("format") not in (2, _FORMAT)
+            or meta.get("format") not in (*_OLD_FORMATS, _FORMAT)
             or meta.get("check") != xxhash.xxh3_64_hexdigest(body)
         ):
             return None
-        result = _checked_columns(json.loads(body), meta["format"])
+        if meta["format"] == _FORMAT:
+            lines = body.split(b"\n")
+            if len(lines) != len(_COLUMNS):
+                raise ValueError("index: unexpected columns")
+            file = _FileColumns(path, signature, dict(zip(_COLUMNS, lines, strict=True)))
+            for field in _COLUMNS[:_EAGER]:
+                file.column(field, strict=True)
+        else:
+            file = _FileColumns.whole(
+                path, signature, _checked_columns(json.loads(body), meta["format"])
+            )
     except (ValueError, TypeError, RecursionError, OverflowError):
         # OverflowError: a number no float holds where a float belongs (a listing's
         # start of 10**400 made ls, table() and a cached call die with it)
         return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns), result
+    return signature, file
 
 
-def _checked_columns(columns: Any, version: int = _FORMAT) -> list[Any]:
-    """An index file's columns, every field checked (``ValueError`` at the first doubt).
-    Checks run over whole columns at a time (the file of a big store holds a hundred
-    thousand rows).  A file of format 2 has no listing column: it is read as all null."""
-    fields = _COLUMNS if version == _FORMAT else _COLUMNS[:-1]
+class _Lazy:
+    """The type of :data:`_LAZY`: a row's field still in its index file's column."""
+
+    __slots__ = ()
+
+
+_LAZY = _Lazy()
+
+
+class _FileColumns:
+    """The columns of one index file, each decoded and checked when first asked for.
+
+    An index file of a big store holds mostly texts (info records, values) that a given
+    reader does not need: ``table()`` reads the brief records and the values, ``ls`` the
+    listings, neither the info records.  A column that does not pass its checks reads
+    as all null (callers read the entries), and the file is removed (if it is still the
+    one that was read) so that the next reader rebuilds it.
+    """
+
+    def __init__(self, path: str, signature: tuple[int, int, int], raw: dict[str, bytes]) -> None:
+        self.path = path
+        self.signature = signature
+        self.names: list[str] = []
+        self.doubt = False  # a column did not pass its checks
+        self._raw = raw  # each column's JSON text, until it is decoded
+        self._columns: dict[str, list[Any]] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def whole(
+        cls, path: str, signature: tuple[int, int, int], columns: dict[str, list[Any]]
+    ) -> _FileColumns:
+        """The columns of a file of an older format, decoded and checked already."""
+        file = cls(path, signature, {})
+        file._columns = columns
+        file.names = columns["name"]
+        return file
+
+    @property
+    def settled(self) -> bool:
+        """Whether every row of the file was read after its entry file had settled
+        (see :meth:`Row.racy`): then a row is valid while its signature is unchanged."""
+        _, _, mtime, ctime, seen = map(self.column, _COLUMNS[1:6])
+        changed = map(max, mtime, ctime)
+        trusted_before = map(operator.sub, seen, repeat(_RACY_NS))
+        return all(map(operator.lt, changed, trusted_before))
+
+    def signatures(self) -> dict[str, Signature]:
+        """Each row's entry file signature, by name."""
+        ino, size, mtime, ctime = map(self.column, _COLUMNS[1:5])
+        return dict(zip(self.names, zip(ino, size, mtime, ctime, strict=True), strict=True))
+
+    def has(self, field: str) -> bool:
+        """Whether the file has column ``field`` (a file of format 2 or 3 has no brief)."""
+        return field in self._columns or field in self._raw
+
+    def column(self, field: str, strict: bool = False) -> list[Any]:
+        """Column ``field``, a value per row; all None if it is in doubt (``strict``:
+        ``ValueError`` then)."""
+        found = self._columns.get(field)
+        if found is not None:
+            return found
+        with self._lock:
+            found = self._columns.get(field)
+            if found is None:
+                try:
+                    found = _check_column(field, json.loads(self._raw.pop(field)), self.names)
+                except (ValueError, TypeError, RecursionError, KeyError, OverflowError):
+                    if strict:
+                        raise
+                    found = [None] * len(self.names)
+                    self._in_doubt()
+                if field == "name":
+                    self.names = found
+                self._columns[field] = found
+        return found
+
+    def _in_doubt(self) -> None:
+        """A column failed its checks: remove the file if it is still the one read (the
+        next reader rebuilds it from the entries); the rows of it are dropped by the
+        next refresh of this process (:attr:`doubt`)."""
+        self.doubt = True
+        try:
+            st = os.lstat(self.path)
+            if (st.st_ino, st.st_size, st.st_mtime_ns) == self.signature:
+                os.unlink(self.path)
+        except OSError:  # gone already, or a store we may not write
+            pass
+
+
+def _check_column(field: str, column: Any, names: list[str]) -> list[Any]:
+    """Column ``field`` of an index file of format 4, checked (``ValueError`` at the
+    first doubt)."""
+    if type(column) is not list or (field != "name" and len(column) != len(names)):
+        raise ValueError("index: columns of different lengths")
+    if field == "name":
+        _check_names(column)
+    elif field in ("ino", "size", "mtime", "ctime", "seen"):
+        _check_numbers(column)
+    elif field == "digest":
+        _check_digests(column)
+    elif field == "files":
+        _check_files(column, names)
+    elif field == "listing":
+        return _checked_listings(column)
+    else:
+        _check_texts(column, _VALUE_CHARS if field == "value" else _INFO_CHARS)
+    return column
+
+
+def _checked_columns(columns: Any, version: int) -> dict[str, list[Any]]:
+    """The columns of an index file of format 2 or 3 (one JSON object), every field
+    checked (``ValueError`` at the first doubt).  Checks run over whole columns at a
+    time (the file of a big store holds a hundred thousand rows).  A file of format 2
+    has no listing column: it is read as all null."""
+    fields = _COLUMNS[:-1] if version == 3 else _COLUMNS[:-2]
     if type(columns) is not dict or list(columns) != list(fields):
         raise ValueError("index: unexpected columns")
     cols = [columns[field] for field in fields]
     if not all(type(c) is list for c in cols) or len({len(c) for c in cols}) != 1:
         raise ValueError("index: columns of different lengths")
-    if version != _FORMAT:
+    if version == 2:
         cols.append([None] * len(cols[0]))
     names, ino, size, mtime, ctime, seen, digest, files, info, value, listings = cols
+    _check_names(names)
+    for numbers in (ino, size, mtime, ctime, seen):
+        _check_numbers(numbers)
+    _check_digests(digest)
+    _check_files(files, names)
+    _check_texts(info, _INFO_CHARS)
+    _check_texts(value, _VALUE_CHARS)
+    cols[-1] = _checked_listings(listings)
+    return dict(zip(_COLUMNS, cols, strict=False))
+
+
+def _check_names(names: list[Any]) -> None:
     if (
         not set(map(type, names)) <= {str}
         or not all(map(str.isidentifier, names))
@@ -790,11 +1072,19 @@ def _checked_columns(columns: Any, version: int = _FORMAT) -> list[Any]:
         or not ("".join(names).isascii() or all(map(is_canonical, names)))
     ):
         raise ValueError("index: not an entry name")
-    for numbers in (ino, size, mtime, ctime, seen):
-        if not set(map(type, numbers)) <= {int} or min(numbers, default=0) < 0:
-            raise ValueError("index: malformed signature")
-    if not set(map(type, digest)) <= {str} or not all(map(_HEX16.fullmatch, digest)):
+
+
+def _check_numbers(numbers: list[Any]) -> None:
+    if not set(map(type, numbers)) <= {int} or min(numbers, default=0) < 0:
+        raise ValueError("index: malformed signature")
+
+
+def _check_digests(digests: list[Any]) -> None:
+    if not set(map(type, digests)) <= {str} or not all(map(_HEX16.fullmatch, digests)):
         raise ValueError("index: malformed digest")
+
+
+def _check_files(files: list[Any], names: list[str]) -> None:
     if not set(map(type, files)) <= {list} or not all(
         is_data_file_name(f, name)
         for name, listed in zip(names, files, strict=True)
@@ -802,13 +1092,13 @@ def _checked_columns(columns: Any, version: int = _FORMAT) -> list[Any]:
         for f in listed
     ):
         raise ValueError("index: malformed data files")
-    for texts, limit in ((info, _INFO_CHARS), (value, _VALUE_CHARS)):
-        if not set(map(type, texts)) <= {str, type(None)}:
-            raise ValueError("index: malformed info or value")
-        if max(map(len, filter(None, texts)), default=0) > limit:
-            raise ValueError("index: info or value too long")
-    cols[-1] = _checked_listings(listings)
-    return cols
+
+
+def _check_texts(texts: list[Any], limit: int) -> None:
+    if not set(map(type, texts)) <= {str, type(None)}:
+        raise ValueError("index: malformed info or value")
+    if max(map(len, filter(None, texts)), default=0) > limit:
+        raise ValueError("index: info or value too long")
 
 
 def _checked_listings(listed: list[Any]) -> list[Listing | None]:

@@ -44,6 +44,7 @@ from .failures import explained
 from .leftovers import sweep_leftovers
 from .locking import StoreLock
 from .storefiles import open_regular
+from .table import brief_of
 from .writers import create_locked, new_token, writer_gone
 
 __all__ = [
@@ -332,6 +333,12 @@ class IndexedEntry(EntryView):
             except ValueError:
                 pass  # a tampered index file: the entry tells
         return entries.read_info(self.store.folder, self.name, safe=self.store.load, once=True)
+
+    def brief(self) -> Any:
+        try:
+            return self.row.brief()
+        except (KeyError, ValueError):  # not kept, or a tampered index file: from the info
+            return brief_of(self.info())
 
     def value(self) -> Any:
         try:

@@ -45,7 +45,14 @@ __all__ = [
     "is_scalar",
     "result_columns",
     "record_text",
+    "brief_of",
+    "BRIEF_KEYS",
 ]
+
+#: The keys of a call record that a table of calls, ``where()`` and their order read
+#: (:func:`brief_of`): the read-side index keeps them apart, a fraction of the record.
+BRIEF_KEYS = ("function", "version", "status", "parameters", "started", "duration")
+_BRIEF = frozenset(BRIEF_KEYS)
 
 _DETAILS = ("entry", "version", "started", "duration")
 
@@ -74,8 +81,8 @@ def function_table(
         rows = []
         names: dict[str, Any] = {}  # the parameters' names (their values do not matter)
         for c in calls:
-            rows.append(_call_row(c.name, c.info, c.listed_value, details))
-            parameters = c.info.get("parameters", ())
+            rows.append(_call_row(c.name, c.brief, c.listed_value, details))
+            parameters = c.brief.get("parameters", ())
             names.update(parameters if type(parameters) is dict else dict.fromkeys(parameters))
         # the calls (and the view of the store they hold) go before the collector is back:
         # its first pass would otherwise walk every one of them once more
@@ -187,8 +194,8 @@ def where(func: Any, **criteria: Any) -> list[Any]:
             calls = [c for c in calls if _matches(c.parameters, criteria)]
         else:  # no copy of each call's parameters, but a damaged record is still refused
             for c in calls:
-                if type(c.info.get("parameters", {})) is not dict:
-                    call_parameters(c.name, c.info)
+                if type(c.brief.get("parameters", {})) is not dict:
+                    call_parameters(c.name, c.brief)
         return sorted(calls, key=_call_order)
 
 
@@ -210,6 +217,20 @@ def call_parameters(name: str, info: dict[str, Any]) -> dict[str, Any]:
         kind = type(parameters).__name__
         raise DamagedEntryError(name, f"its call record's parameters are a {kind}, not a dict")
     return dict(parameters)
+
+
+def brief_of(info: Any) -> dict[str, Any] | None:
+    """The items of the info record ``info`` whose keys are in :data:`BRIEF_KEYS` (a new
+    dict, in the record's order), or None if it is not a dict.
+
+    >>> brief_of({"function": "m.f", "host": "h", "parameters": {"n": 2}, "status": "ok"})
+    {'function': 'm.f', 'parameters': {'n': 2}, 'status': 'ok'}
+    >>> brief_of([1]) is None
+    True
+    """
+    if not isinstance(info, dict):
+        return None
+    return {k: v for k, v in info.items() if k in _BRIEF}
 
 
 def record_text(info: dict[str, Any], field: str, default: str | None = None) -> str | None:
@@ -402,7 +423,7 @@ def _is_record(info: Any) -> bool:
 
 
 def _call_order(call: Any) -> tuple[str, str]:
-    started = call.info.get("started", "")  # a store may hold anything there: str() of a
+    started = call.brief.get("started", "")  # a store may hold anything there: str() of a
     return (started if type(started) is str else ""), call.name  # 5001-digit int raises
 
 

@@ -107,6 +107,8 @@ def writer_file(filename: str) -> tuple[str, str | None, str] | None:
     >>> writer_file('.x_0.claim'), writer_file('.x_0.0a1b2c-1-0a1b2c3d.drop')
     (('x_0', None, 'claim'), ('x_0', '0a1b2c-1-0a1b2c3d', 'drop'))
     """
+    if filename[:1] != ".":  # every writer's file is hidden: an entry's is not
+        return None
     for kind in ("tmp", "drop", "claim"):
         if SHAPES[kind].fullmatch(filename):
             parts = filename[1:].split(".")
