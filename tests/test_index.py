@@ -7,6 +7,7 @@ ignored and the entries say what is true.
 """
 
 import datetime
+import json
 import math
 import os
 import shutil
@@ -18,10 +19,12 @@ import warnings
 
 import numpy as np
 import pytest
+import xxhash
 
 from archived.errors import DamagedEntryError
 from archived.store import entries, index, indexcodec
 from archived.store.dataset import DataSet
+from archived.store.table import BRIEF_KEYS
 from helpers import exact, index_columns, index_text
 
 
@@ -629,3 +632,128 @@ def test_the_codec_refuses_what_it_cannot_keep_exactly(value):
 def test_the_codec_refuses_text_it_could_not_have_written(text):
     with pytest.raises(ValueError):
         indexcodec.decode(text)
+
+
+# ---- format 4: columns read on demand ------------------------------------------------------
+
+
+def _point(x):
+    return {"energy": x / 2, "label": f"p{x}"}
+
+
+def _call_store(tmp_path, n=6, monkeypatch=None):
+    from archived import archived
+
+    if monkeypatch is not None:  # entries read 10 s after they were written: settled rows
+        later = time.time_ns() + 10**10
+        monkeypatch.setattr(index.time, "time_ns", lambda: later)
+
+    f = archived(str(tmp_path / "calls"), version="1")(_point)
+    for x in range(n):
+        f(x)
+    return f, f.store.path
+
+
+def _rewrite_index(folder, change, fmt=4):
+    path = os.path.join(folder, index.INDEX_FILE)
+    with open(path) as f:
+        columns = index_columns(f.read())
+    with open(path, "w") as f:
+        f.write(index_text(change(columns), fmt=fmt))
+
+
+def _table_and_listing(f, folder):
+    ds = DataSet("calls", path=os.path.dirname(folder))
+    return (
+        f.table(frame=False),
+        [c.name for c in f.where(x=3)],
+        dict(ds._info_items()),
+        [(n, listed and tuple(listed)) for n, listed, *_ in index.listings(folder)],
+    )
+
+
+@pytest.mark.parametrize(
+    "column, damage",
+    [
+        ("brief", lambda col: col[1:]),  # a column shorter than the names
+        ("brief", lambda col: [math.nan] * len(col)),  # json writes NaN: a float, not text
+        ("brief", lambda col: [None, 1, *col[2:]]),
+        ("value", lambda col: [10**400] * len(col)),  # a number where text belongs
+        ("info", lambda col: ["x" * (index._INFO_CHARS + 1)] * len(col)),
+        ("listing", lambda col: [["result", 1, "", "", None]] * len(col)),
+        ("listing", lambda col: [["spam", "", "", "", math.inf]] * len(col)),
+    ],
+)
+def test_a_tampered_column_read_on_demand_is_ignored_and_the_file_rebuilt(
+    tmp_path, monkeypatch, column, damage
+):
+    # a column that only some readers decode (table: brief and value; ls: listing) is
+    # checked when first read, after its rows are in use: they read their entries
+    # instead, and the file goes so that the next reader rebuilds it
+    f, folder = _call_store(tmp_path, monkeypatch=monkeypatch)
+    expected = _table_and_listing(f, folder)
+    index.forget()
+    _rewrite_index(folder, lambda cols: {**cols, column: damage(cols[column])})
+    index.forget()
+    assert _table_and_listing(f, folder) == expected  # the rows in use read their entries
+    assert _table_and_listing(f, folder) == expected  # the next refresh drops the file's rows
+    index.forget()
+    _table_and_listing(f, folder)  # a new process: rebuilds and saves a sound file
+    index.forget()
+    reads = counting_reads(monkeypatch)
+    assert _table_and_listing(f, folder) == expected
+    assert reads == []
+
+
+@pytest.mark.parametrize("column", ["mtime", "brief"])
+def test_a_number_of_thousands_of_digits_in_a_column_ignores_the_file(tmp_path, column):
+    # json refuses integers of more than 4300 digits: a signature column (read first)
+    # makes the whole file ignored, a column read on demand its rows
+    f, folder = _call_store(tmp_path)
+    expected = _table_and_listing(f, folder)
+    index.forget()
+    huge = "9" * 5000
+    _rewrite_index(folder, lambda cols: {**cols, column: [huge] * len(cols[column])})
+    path = os.path.join(folder, index.INDEX_FILE)
+    with open(path) as fh:
+        body = fh.read().partition("\n")[2].replace(f'"{huge}"', huge)  # a number now
+    with open(path, "w") as fh:
+        fh.write(json.dumps({"format": 4, "check": xxhash.xxh3_64_hexdigest(body.encode())}))
+        fh.write("\n" + body)
+    index.forget()
+    assert _table_and_listing(f, folder) == expected
+
+
+@pytest.mark.parametrize("fmt", [2, 3])
+def test_an_index_file_of_an_earlier_format_is_read_and_saved_again_in_this_one(
+    tmp_path, monkeypatch, fmt
+):
+    f, folder = _call_store(tmp_path, monkeypatch=monkeypatch)
+    expected = _table_and_listing(f, folder)
+    index.forget()
+
+    def earlier(cols):
+        cols = {k: v for k, v in cols.items() if k != "brief"}
+        return cols if fmt == 3 else {k: v for k, v in cols.items() if k != "listing"}
+
+    _rewrite_index(folder, earlier, fmt=fmt)
+    index.forget()
+    reads = counting_reads(monkeypatch)
+    assert _table_and_listing(f, folder) == expected
+    assert reads == []  # the earlier file's rows serve: no entry is read
+    with open(os.path.join(folder, index.INDEX_FILE)) as fh:
+        columns = index_columns(fh.read())  # saved again, in format 4
+    assert len(columns["brief"]) == len(columns["name"]) and None not in columns["brief"]
+    index.forget()
+    assert _table_and_listing(f, folder) == expected and reads == []
+
+
+def test_a_brief_record_holds_the_fields_a_table_reads_of_every_call_record(tmp_path):
+    f, folder = _call_store(tmp_path, n=2)
+    for row in index.rows(folder).values():
+        info = row.info()
+        if isinstance(info, dict):
+            assert row.brief() == {k: v for k, v in info.items() if k in BRIEF_KEYS}
+            assert list(row.brief()) == [k for k in info if k in BRIEF_KEYS]
+    call = f.where(x=1)[0]
+    assert call.info == entries.read_info(folder, call.name)  # read when asked for

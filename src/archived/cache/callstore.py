@@ -31,17 +31,18 @@ import socket
 import threading
 import traceback
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import DamagedEntryError, InvalidNameError
+from ..store.backend import EntryView
 from ..store.locking import StoreLock
 from ..store.storefiles import safe_subdir
 from ..store.table import call_parameters, record_text
 from .recorded import legacy_view, same_parameters
 
-__all__ = ["CallStore", "Found", "StoredCall", "call_info"]
+__all__ = ["CallStore", "Found", "StoredCall", "call_info", "listed_values"]
 
 _LOCKINGS = ("fcntl", "soft")
 
@@ -406,17 +407,20 @@ class CallStore:
         """Every stored call of the function ``identity`` with the given status (read
         from the store's index: one ``stat`` per entry, changed entries read again)."""
         start = prefix + "_"
-        for name, entry in self.dataset._view().items():
-            if not name.startswith(start):
+        view = self.dataset._view()
+        names = [name for name in view if name.startswith(start)]
+        entries = [view[name] for name in names]
+        # the fields a table reads (the index keeps them apart from the record), decoded
+        # at once for a store's entries of one kind
+        kinds: set[type[EntryView]] = set(map(type, entries))
+        kind = kinds.pop() if len(kinds) == 1 else EntryView
+        for name, entry, brief in zip(names, entries, kind.briefs(entries), strict=True):
+            if type(brief) is not dict:  # not a record, or deleted meanwhile
                 continue
-            try:
-                # the fields a table reads: the index keeps them apart from the record
-                brief = entry.brief()
-            except KeyError:  # deleted meanwhile
-                continue
-            if brief is None or record_text(brief, "function") != identity:
-                continue
-            if record_text(brief, "status", "ok") == status:
+            if (
+                record_text(brief, "function") == identity
+                and record_text(brief, "status", "ok") == status
+            ):
                 yield StoredCall(self, name, None, entry, brief)
 
     def remove(self, name: str) -> None:
@@ -425,6 +429,26 @@ class CallStore:
             delattr(self.dataset, name)
         except (AttributeError, KeyError):
             pass
+
+
+def listed_values(calls: Sequence[StoredCall]) -> list[Any]:
+    """``[c.listed_value() for c in calls]``, the values a store's index keeps decoded
+    at once (a table of a big store reads one per call).
+
+    >>> import tempfile, os
+    >>> store = CallStore(os.path.join(tempfile.mkdtemp(), "runs"))
+    >>> store.commit("f_1", [1, 2], {"function": "m.f", "parameters": {"n": 2}})
+    >>> listed_values(list(store.calls("m.f", "f")))
+    [[1, 2]]
+    """
+    entries = [c._entry for c in calls]
+    kinds: set[type[EntryView]] = set(map(type, entries))
+    if len(kinds) != 1 or None in entries:
+        return [c.listed_value() for c in calls]
+    try:
+        return kinds.pop().values(entries)
+    except KeyError:  # one was deleted meanwhile: listed_value says which
+        return [c.listed_value() for c in calls]
 
 
 # stores opened by copies of CallStores received by this process, by thread and options

@@ -75,6 +75,24 @@ class EntryView:
         """
         return brief_of(self.info())
 
+    @staticmethod
+    def briefs(entries: Sequence[EntryView]) -> list[Any]:
+        """``[e.brief() for e in entries]`` for entries of one kind, None for an entry
+        deleted meanwhile (a store with a read-side index decodes them at once)."""
+        found = []
+        for entry in entries:
+            try:
+                found.append(entry.brief())
+            except KeyError:
+                found.append(None)
+        return found
+
+    @staticmethod
+    def values(entries: Sequence[EntryView]) -> list[Any]:
+        """``[e.value() for e in entries]`` for entries of one kind (a store with a
+        read-side index decodes the values it keeps at once)."""
+        return [entry.value() for entry in entries]
+
     def __repr__(self) -> str:
         return f"<entry {self.name!r} of {self.store.folder!r}>"
 

@@ -85,6 +85,9 @@ __all__ = [
     "is_many",
     "INDEX_FILE",
     "RACY_SECONDS",
+    "NOT_KEPT",
+    "kept_values",
+    "kept_briefs",
 ]
 
 #: The file of the index in a store directory (hidden: it is not an entry).
@@ -195,16 +198,16 @@ class Row:
     def info_text(self) -> str | None:
         """The info record as :mod:`indexcodec` text, or None if the row has none."""
         text = self._info
-        if text is _LAZY:
-            text = self._info = self._from_file("info")
+        if text is _LAZY:  # (spelt out: a table reads one per row)
+            text = self._info = self._file.column("info")[self._pos]  # type: ignore[union-attr]
         return text  # type: ignore[return-value]
 
     @property
     def value_text(self) -> str | None:
         """The value as :mod:`indexcodec` text, or None if the row does not keep it."""
         text = self._value
-        if text is _LAZY:
-            text = self._value = self._from_file("value")
+        if text is _LAZY:  # (spelt out: a table reads one per row)
+            text = self._value = self._file.column("value")[self._pos]  # type: ignore[union-attr]
         return text  # type: ignore[return-value]
 
     @property
@@ -214,7 +217,7 @@ class Row:
         text = self._brief
         if text is _LAZY:
             if self._file is not None and self._file.has("brief"):
-                text = self._from_file("brief")
+                text = self._file.column("brief")[self._pos]
             else:  # a row of an index file of format 2 or 3: from the info record
                 text = _brief_of_text(self.info_text)
             self._brief = text
@@ -336,6 +339,74 @@ def rows(
             return state.refresh(names, listed)
     with state.lock, _gc_paused():  # many rows, no cycles: the collector would only cost
         return state.refresh(names, listed)
+
+
+#: What :func:`kept_values` and :func:`kept_briefs` give for a row that keeps none.
+class _NotKept:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NOT_KEPT"
+
+
+NOT_KEPT: Any = _NotKept()
+
+
+def kept_values(rows: Sequence[Row]) -> list[Any]:
+    """``[row.value()[1] for row in rows]`` decoded at once (a table of a big store
+    decodes a value per row), :data:`NOT_KEPT` for a row that keeps none or whose text
+    does not decode (a tampered index file): read those entries.
+
+    >>> import tempfile
+    >>> from archived.store.entries import commit_entry
+    >>> folder = tempfile.mkdtemp()
+    >>> commit_entry(folder, 'a', (1, 2.5))
+    >>> kept_values(list(rows(folder).values()))
+    [(1, 2.5)]
+    """
+    return _decoded([row.value_text for row in rows], indexcodec.decode)
+
+
+def kept_briefs(rows: Sequence[Row]) -> list[Any]:
+    """``[row.brief() for row in rows]`` decoded at once, :data:`NOT_KEPT` where
+    :meth:`Row.brief` raises (no info kept, or a tampered index file).
+
+    >>> import tempfile
+    >>> from archived.store.entries import commit_entry
+    >>> folder = tempfile.mkdtemp()
+    >>> commit_entry(folder, 'a', 0, info={'function': 'm.f', 'host': 'h'})
+    >>> kept_briefs(list(rows(folder).values()))
+    [{'function': 'm.f'}]
+    """
+    return _decoded([row.brief_text for row in rows], _decode_brief)
+
+
+def _decode_brief(text: str) -> Any:
+    brief = indexcodec.decode(text)
+    if brief is not None and type(brief) is not dict:
+        raise ValueError("index: a brief record that is not a dict")
+    return brief
+
+
+def _decoded(texts: list[str | None], decode: Any) -> list[Any]:
+    """The values of ``texts`` (each as ``decode`` reads it), :data:`NOT_KEPT` for None
+    and for a text that does not decode."""
+    kept = [text for text in texts if text is not None]
+    try:
+        values = indexcodec.decode_many(kept)
+        if decode is _decode_brief and not set(map(type, values)) <= {dict, type(None)}:
+            raise ValueError("index: a brief record that is not a dict")
+    except ValueError:  # one at a time: the others still count
+        values = []
+        for text in kept:
+            try:
+                values.append(decode(text))
+            except ValueError:
+                values.append(NOT_KEPT)
+    if len(kept) == len(texts):
+        return values
+    found = iter(values)
+    return [NOT_KEPT if text is None else next(found) for text in texts]
 
 
 def listings(folder: str) -> list[tuple[str, Listing | None, int, int, Sequence[str], Row | None]]:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime
 import json
 import json.scanner
+import operator
 import re
 import struct
 from typing import Any
@@ -34,7 +35,7 @@ import numpy as np
 
 from ..load.numpy_names import numpy_name
 
-__all__ = ["encode", "decode", "MAX_NODES"]
+__all__ = ["encode", "decode", "decode_many", "MAX_NODES"]
 
 #: Values of more nodes than this are not encoded (shared references would expand).
 MAX_NODES = 100_000
@@ -106,6 +107,33 @@ def decode(text: str) -> Any:
     if end != len(text):
         raise ValueError("index value: text after the value")
     return value
+
+
+def decode_many(texts: list[str]) -> list[Any]:
+    """``[decode(t) for t in texts]``, at a fraction of the cost for many short texts
+    (a table of a big store decodes a value per row); ``ValueError`` if any text is
+    not one :func:`encode` could have written.
+
+    >>> decode_many(['[1,2]', '{"\\\\u0000t":[1]}', 'NaN'])
+    [[1, 2], (1,), nan]
+    """
+    joined = "".join(texts)  # one look for a tag in all of them
+    scan = _scan_tagged if _ESCAPED_TAG in joined or _TAG in joined else _scan_plain
+    try:
+        decoded = [scan(text, 0) for text in texts]
+    except StopIteration:
+        raise ValueError("index value: not JSON") from None
+    except RecursionError:
+        raise ValueError("index value: nested too deeply") from None
+    except (TypeError, KeyError, IndexError, OverflowError) as err:
+        raise ValueError(f"index value: {err}") from None
+    if list(map(_second, decoded)) != list(map(len, texts)):
+        raise ValueError("index value: text after the value")
+    return list(map(_first, decoded))
+
+
+_first = operator.itemgetter(0)
+_second = operator.itemgetter(1)
 
 
 # The C scanner of the json module, without the Python layers of json.loads around it

@@ -22,7 +22,7 @@ import os
 import shutil
 import time
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -340,6 +340,25 @@ class IndexedEntry(EntryView):
         except (KeyError, ValueError):  # not kept, or a tampered index file: from the info
             return brief_of(self.info())
 
+    @staticmethod
+    def briefs(entries: Sequence[EntryView]) -> list[Any]:
+        """``[e.brief() for e in entries]`` of entries of this kind, the kept ones
+        decoded at once; None for an entry deleted meanwhile."""
+        found = index.kept_briefs([e.row for e in entries])  # type: ignore[attr-defined]
+        return [
+            _brief_or_none(e) if b is index.NOT_KEPT else b
+            for e, b in zip(entries, found, strict=True)
+        ]
+
+    @staticmethod
+    def values(entries: Sequence[EntryView]) -> list[Any]:
+        """``[e.value() for e in entries]`` of entries of this kind, the kept ones
+        decoded at once (``KeyError`` for an entry deleted meanwhile)."""
+        found = index.kept_values([e.row for e in entries])  # type: ignore[attr-defined]
+        return [
+            e.value() if v is index.NOT_KEPT else v for e, v in zip(entries, found, strict=True)
+        ]
+
     def value(self) -> Any:
         try:
             kept, value = self.row.value()
@@ -365,6 +384,13 @@ class IndexedEntry(EntryView):
     def files(self) -> list[str]:
         """The data files the entry's header lists."""
         return list(self.row.files)
+
+
+def _brief_or_none(entry: EntryView) -> Any:
+    try:
+        return entry.brief()
+    except KeyError:  # deleted meanwhile
+        return None
 
 
 def _key(name: str) -> str:

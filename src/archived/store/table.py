@@ -30,6 +30,8 @@ a value or a predicate (``n=lambda n: n > 10``).
 from __future__ import annotations
 
 import dataclasses
+import functools
+import operator
 from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
@@ -77,13 +79,22 @@ def function_table(
     """
     with _gc_paused():  # many objects, no cycles: the collector's passes are pure cost
         calls = where(func, **criteria)
-        # each call's result as listed with its info: small ones come from the index
+        # each call's result as listed with its info: small ones come from the index,
+        # decoded at once
+        from ..cache.callstore import listed_values
+
         rows = []
         names: dict[str, Any] = {}  # the parameters' names (their values do not matter)
-        for c in calls:
-            rows.append(_call_row(c.name, c.brief, c.listed_value, details))
-            parameters = c.brief.get("parameters", ())
-            names.update(parameters if type(parameters) is dict else dict.fromkeys(parameters))
+        for c, value in zip(calls, listed_values(calls), strict=True):
+            brief = c.brief
+            parameters = brief.get("parameters")
+            if not details and type(parameters) is dict and "result" not in parameters:
+                # the common row, at C speed (what _call_row makes of it)
+                rows.append({**parameters, **_results(value, parameters)})
+                names.update(parameters)
+                continue
+            rows.append(_call_row(c.name, brief, functools.partial(_same, value), details))
+            names.update(dict.fromkeys(call_parameters(c.name, brief)))
         # the calls (and the view of the store they hold) go before the collector is back:
         # its first pass would otherwise walk every one of them once more
         del calls
@@ -196,7 +207,9 @@ def where(func: Any, **criteria: Any) -> list[Any]:
             for c in calls:
                 if type(c.brief.get("parameters", {})) is not dict:
                     call_parameters(c.name, c.brief)
-        return sorted(calls, key=_call_order)
+        # in the order they ran, ties by name: sorted by name first (as they are listed,
+        # mostly: linear), then stably by start time, a key of one text per call
+        return sorted(sorted(calls, key=_name), key=_started)
 
 
 def call_parameters(name: str, info: dict[str, Any]) -> dict[str, Any]:
@@ -422,9 +435,16 @@ def _is_record(info: Any) -> bool:
     return isinstance(info, dict) and all(isinstance(k, str) for k in info)
 
 
-def _call_order(call: Any) -> tuple[str, str]:
+def _same(value: Any) -> Any:
+    return value
+
+
+def _started(call: Any) -> str:
     started = call.brief.get("started", "")  # a store may hold anything there: str() of a
-    return (started if type(started) is str else ""), call.name  # 5001-digit int raises
+    return started if type(started) is str else ""  # 5001-digit int raises
+
+
+_name = operator.attrgetter("name")
 
 
 def _matches(parameters: dict[str, Any], criteria: dict[str, Any]) -> bool:
