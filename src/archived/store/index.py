@@ -632,7 +632,8 @@ class _State:
             file is not None
             and len(listing) == len(self.rows) == len(file.names)
             and file.settled
-            and file.signatures() == dict(listing)
+            and file.signatures() == (wanted := dict(listing))
+            and self.rows.keys() == wanted.keys()
             and all(row.settled for row in self.rows.values() if row._file is not file)
         ):
             # nothing changed since the file was written (a new process, mostly): the
@@ -717,6 +718,8 @@ class _State:
         for row in rows:
             for append, value in zip(appends, row.dump(), strict=True):
                 append(value)
+        if any(file is not None and file.doubt for file in {row._file for row in rows}):
+            return  # rows of a file found in doubt (nulls now): the next refresh drops them
         # a line per column (JSON text has no raw line break), so that a reader decodes
         # the columns it needs only.  surrogatepass: a str may hold a lone surrogate (a
         # file name of undecodable bytes); json.loads reads bytes back with the same handler
