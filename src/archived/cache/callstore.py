@@ -31,7 +31,7 @@ import socket
 import threading
 import traceback
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,7 +42,7 @@ from ..store.storefiles import safe_subdir
 from ..store.table import call_parameters, record_text
 from .recorded import legacy_view, same_parameters
 
-__all__ = ["CallStore", "Found", "StoredCall", "call_info", "listed_values"]
+__all__ = ["CallStore", "Found", "StoredCall", "call_info"]
 
 _LOCKINGS = ("fcntl", "soft")
 
@@ -117,6 +117,11 @@ class StoredCall:
         return self.store.load(self.name)
 
     __call__ = load
+
+    @property
+    def listed_entry(self) -> Any:
+        """The entry as listed with this call's info (an ``EntryView``), or None."""
+        return self._entry
 
     def listed_value(self) -> Any:
         """The result of the entry version that was listed with this call's info (from
@@ -429,26 +434,6 @@ class CallStore:
             delattr(self.dataset, name)
         except (AttributeError, KeyError):
             pass
-
-
-def listed_values(calls: Sequence[StoredCall]) -> list[Any]:
-    """``[c.listed_value() for c in calls]``, the values a store's index keeps decoded
-    at once (a table of a big store reads one per call).
-
-    >>> import tempfile, os
-    >>> store = CallStore(os.path.join(tempfile.mkdtemp(), "runs"))
-    >>> store.commit("f_1", [1, 2], {"function": "m.f", "parameters": {"n": 2}})
-    >>> listed_values(list(store.calls("m.f", "f")))
-    [[1, 2]]
-    """
-    entries = [c._entry for c in calls]
-    kinds: set[type[EntryView]] = set(map(type, entries))
-    if len(kinds) != 1 or None in entries:
-        return [c.listed_value() for c in calls]
-    try:
-        return kinds.pop().values(entries)
-    except KeyError:  # one was deleted meanwhile: listed_value says which
-        return [c.listed_value() for c in calls]
 
 
 # stores opened by copies of CallStores received by this process, by thread and options

@@ -33,10 +33,13 @@ import dataclasses
 import functools
 import operator
 from collections.abc import Callable, Collection, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..engine.archive import _gc_paused
 from ..errors import DamagedEntryError
+
+if TYPE_CHECKING:
+    from .backend import EntryView
 
 __all__ = [
     "function_table",
@@ -81,11 +84,9 @@ def function_table(
         calls = where(func, **criteria)
         # each call's result as listed with its info: small ones come from the index,
         # decoded at once
-        from ..cache.callstore import listed_values
-
         rows = []
         names: dict[str, Any] = {}  # the parameters' names (their values do not matter)
-        for c, value in zip(calls, listed_values(calls), strict=True):
+        for c, value in zip(calls, _listed_values(calls), strict=True):
             brief = c.brief
             parameters = brief.get("parameters")
             if not details and type(parameters) is dict and "result" not in parameters:
@@ -433,6 +434,19 @@ def _plain(value: Any) -> Any:
 
 def _is_record(info: Any) -> bool:
     return isinstance(info, dict) and all(isinstance(k, str) for k in info)
+
+
+def _listed_values(calls: list[Any]) -> list[Any]:
+    """``[c.listed_value() for c in calls]``, the values a store's index keeps decoded
+    at once (a table of a big store reads one per call)."""
+    entries = [c.listed_entry for c in calls]
+    kinds: set[type[EntryView]] = set(map(type, entries))
+    if len(kinds) != 1 or None in entries:
+        return [c.listed_value() for c in calls]
+    try:
+        return kinds.pop().values(entries)
+    except KeyError:  # one was deleted meanwhile: listed_value says which
+        return [c.listed_value() for c in calls]
 
 
 def _same(value: Any) -> Any:
