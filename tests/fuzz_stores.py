@@ -128,7 +128,7 @@ def main(argv: list[str]) -> int:
         ),
         st.tuples(
             st.just("index"),
-            st.sampled_from(["files", "info", "value", "name", "numbers", "listing"]),
+            st.sampled_from(["files", "info", "value", "name", "numbers", "listing", "brief"]),
             st.sampled_from(
                 ['"../x.h5"', "[]", '"\\u0000t"', "1e400", '{"\\u0000n":["float64","x"]}', "-1"]
                 + ['"\\ufb01le"', '["result","m.f","","",1e400]']
@@ -226,16 +226,23 @@ def mutate(store: str, m: tuple) -> None:
 
 
 def _tamper_index(store: str, field: str, text: str) -> None:
-    """Rewrite one field of every row of the index (a file of columns, format 3), with a
-    checksum that matches."""
+    """Rewrite one field of every row of the index (a file of columns: format 4 a line
+    per column, formats 2 and 3 one JSON object), with a checksum that matches."""
     import xxhash
+
+    from helpers import INDEX_COLUMNS
 
     path = os.path.join(store, ".index.json")
     try:
         with open(path, "rb") as f:
             head, _, body = f.read().partition(b"\n")
-        meta, columns = json.loads(head), json.loads(body)
-    except (OSError, ValueError):
+        meta = json.loads(head)
+        lines = body.split(b"\n")
+        if meta.get("format") == 4 and len(lines) == len(INDEX_COLUMNS):
+            columns = {k: json.loads(line) for k, line in zip(INDEX_COLUMNS, lines, strict=True)}
+        else:
+            columns = json.loads(body)
+    except (OSError, ValueError, AttributeError):
         return
     if not isinstance(columns, dict) or not isinstance(columns.get("name"), list):
         return
@@ -245,7 +252,13 @@ def _tamper_index(store: str, field: str, text: str) -> None:
         columns["name"] = [value if isinstance(value, str) else name for name in columns["name"]]
     elif column in columns:
         columns[column] = [[value] if field == "files" else value for _ in columns["name"]]
-    body = json.dumps(columns, separators=(",", ":"), ensure_ascii=False).encode()
+    if meta.get("format") == 4:
+        body = b"\n".join(
+            json.dumps(c, separators=(",", ":"), ensure_ascii=False).encode()
+            for c in columns.values()
+        )
+    else:
+        body = json.dumps(columns, separators=(",", ":"), ensure_ascii=False).encode()
     meta = {"format": meta.get("format"), "check": xxhash.xxh3_64_hexdigest(body)}
     with open(path, "wb") as f:
         f.write(json.dumps(meta).encode() + b"\n" + body)

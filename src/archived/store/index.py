@@ -1056,12 +1056,18 @@ class _FileColumns:
         return field in self._columns or field in self._raw
 
     def column(self, field: str, strict: bool = False) -> list[Any]:
-        """Column ``field``, a value per row; all None if it is in doubt (``strict``:
-        ``ValueError`` then)."""
+        """Column ``field``, a value per row; all None once a column of the file is in
+        doubt (``strict``: ``ValueError`` then).  The info records, the whole truth of
+        each row, are read only after every other column passed its checks."""
         found = self._columns.get(field)
-        if found is not None:
-            return found
+        if found is not None and (not self.doubt or field in _COLUMNS[:_EAGER]):
+            return found  # (the columns every reader needs were checked before any use)
+        if field == "info" and not self.doubt:
+            for other in [f for f in self._raw if f != "info"]:
+                self.column(other)
         with self._lock:
+            if self.doubt:
+                return [None] * len(self.names)
             found = self._columns.get(field)
             if found is None:
                 try:
