@@ -16,6 +16,7 @@ devices) where a store file belongs.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import pickle
@@ -834,19 +835,23 @@ case(
 )
 
 
-def _index(ctx: Context, rows: dict[str, list]) -> bytes:
-    """An index file of the current format (4: a line per column) holding ``rows``,
-    signed."""
+def _index(ctx: Context, rows: dict[str, list], form: int = 4) -> bytes:
+    """An index file of format ``form`` holding ``rows``, signed: 3, one JSON object of
+    columns; 4, a line per column (a column a row has no field for is null)."""
     import xxhash
 
     from archived.store import index
 
     names = sorted(rows)
+    fields = index._COLUMNS if form >= 4 else index._COLUMNS[:11]
     columns = {"name": names}
-    for i, column in enumerate(index._COLUMNS[1:]):
-        columns[column] = [rows[name][i] for name in names]
-    body = b"\n".join(json.dumps(c, separators=(",", ":")).encode() for c in columns.values())
-    head = json.dumps({"format": 4, "check": xxhash.xxh3_64_hexdigest(body)}).encode()
+    for i, column in enumerate(fields[1:]):
+        columns[column] = [rows[name][i] if i < len(rows[name]) else None for name in names]
+    if form >= 4:
+        body = b"\n".join(json.dumps(columns[f], separators=(",", ":")).encode() for f in fields)
+    else:
+        body = json.dumps(columns, separators=(",", ":")).encode()
+    head = json.dumps({"format": form, "check": xxhash.xxh3_64_hexdigest(body)}).encode()
     return head + b"\n" + body
 
 
@@ -878,12 +883,13 @@ def _index_listing(ctx: Context) -> None:
     ctx.write(".index.json", _index(ctx, {"x": row}))
 
 
-def _index_start(start: Any) -> Callable[[Context], None]:
-    """A store whose index file's listing of ``x`` gives the start ``start``."""
+def _index_start(start: Any, form: int) -> Callable[[Context], None]:
+    """A store whose index file (of format ``form``) lists ``x`` as started at ``start``
+    (format 4 reads the listing column when ls -l first asks for it)."""
 
     def build(ctx: Context) -> None:
         ctx.dataset("w").x = 1
-        ctx.write(".index.json", _index(ctx, {"x": _index_row(ctx, "x", [], start)}))
+        ctx.write(".index.json", _index(ctx, {"x": _index_row(ctx, "x", [], start)}, form))
 
     return build
 
@@ -921,16 +927,17 @@ case(
     Cli(codes=(0,), words=("x_159",)),
     changes_store=True,  # the reader replaces the index it refused
 )
-for _start in (10**400, float("inf"), "yesterday"):
-    for _command in ("ls -l", "ls --json"):
-        case(
-            f"index-listing-starting-at-{str(_start)[:8]}-then-{_command.replace(' ', '')}",
-            "work",
-            _index_start(_start),
-            cli(*_command.split()),
-            Cli(codes=(0,), words=("x",)),
-            changes_store=True,  # the reader replaces the index it refused
-        )
+for _start, _form, _command in itertools.product(
+    (10**400, float("inf"), "yesterday"), (3, 4), ("ls -l", "ls --json")
+):
+    case(
+        f"index-{_form}-listing-starting-at-{str(_start)[:8]}-then-{_command.replace(' ', '')}",
+        "work",
+        _index_start(_start, _form),
+        cli(*_command.split()),
+        Cli(codes=(0,), words=("x",)),
+        changes_store=True,  # the reader replaces the index it refused
+    )
 case(
     "index-file-links-outside-then-table",
     "outside",
