@@ -475,6 +475,24 @@ def test_an_index_file_many_times_bigger_than_its_entries_is_not_read(tmp_path):
     assert infos(folder) == truth(folder)
 
 
+def test_an_index_file_of_rows_many_times_their_entry_is_still_read(tmp_path, monkeypatch):
+    # a tuple the entry writes once and refers to many times (_g8 = (_g7, _g7)) is written
+    # whole in the row each time: 512 bytes of entry, 18 kB of row (info and brief) in
+    # format 4, over a bound of 32 times the entry; such a store's index was never read
+    ds = DataSet("s", "w", path=str(tmp_path))
+    shared = ()
+    for _ in range(8):
+        shared = (shared, shared)
+    info = {"function": "m.f", "status": "ok", "parameters": {"p": shared}}
+    for i in range(3):
+        ds._insert(float(i), info=info)
+    index.rows(ds._path)
+    index.forget()
+    reads = counting_reads(monkeypatch)
+    monkeypatch.setattr(index, "_RACY_NS", 0)
+    assert infos(ds._path) == truth(ds._path) and reads == []
+
+
 _SPARSE_INDEX = """
 import os, resource, sys
 from archived.store import index

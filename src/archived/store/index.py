@@ -103,8 +103,11 @@ _VALUE_CHARS = 4096
 _ROW_CHARS = 3 * _INFO_CHARS + _VALUE_CHARS + 4096  # the most a row of the file may hold
 _ROW_BYTES = 4 * _ROW_CHARS  # in UTF-8
 # and at most this many times its entry file's bytes, plus _ROW_FIXED: a row's texts are
-# derived from its entry (a few times its bytes at most, as JSON in a JSON string)
-_ROW_PER_ENTRY_BYTE = 32
+# derived from its entry, mostly 2-8 times its bytes; a tuple the entry writes once and
+# refers to many times is written whole in the row each time (36x measured: a tuple of
+# 256 empty tuples built by doubling, in format 4's info and brief).  A row above the
+# bound only makes its file unread (the entries are read instead)
+_ROW_PER_ENTRY_BYTE = 128
 _ROW_FIXED = 512  # a row's numbers, digest and name
 _HEX16 = re.compile(r"[0-9a-f]{16}")
 _MAX_FILE_BYTES = 2**31  # a bigger index file is not read (a store of ~30 million entries)
