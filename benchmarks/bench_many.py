@@ -268,6 +268,7 @@ def measure(prepared, repeats):
                 times[n][key].append(timed(fn, before))
         for n in active:
             prepared[n]["after_round"]()
+        print(f"round {round_ + 1} done, load average {os.getloadavg()[0]:.1f}", file=sys.stderr)
     return times
 
 
