@@ -23,9 +23,15 @@ The entries stay the only source of truth:
   many changed, so the next process starts from them; a store that is not writable is
   indexed in memory only.  The file can be deleted at any time.
 * **Hostile input.**  The file is read by ``json.loads`` only after its checksum
-  matched, every field is checked, and on any doubt the whole file is ignored (the
-  rows are then rebuilt from the entries).  A row's info or value that does not decode
-  falls back to reading that entry.  Nothing in it is ever executed.
+  matched, and every field is checked.  The file (format 4) holds a line per column,
+  so that a reader decodes only the columns it needs (:class:`_FileColumns`): the
+  names and signatures every reader needs are checked before any row is made, and on
+  any doubt the whole file is ignored (the rows are then rebuilt from the entries); a
+  column read later (values, brief records, listings) is checked when first read, and
+  once one is in doubt nothing more of the file is served (its rows read their
+  entries), the file is removed and the next refresh rebuilds it.  The info records
+  are served only after every other column passed.  A row's info or value that does
+  not decode falls back to reading that entry.  Nothing in it is ever executed.
 
 Only what the literal fast path (:mod:`archived.load.literal`) reads goes into a row, so
 a row serves trusted and safe loads alike; an entry whose info is not plain data (or
@@ -33,6 +39,10 @@ that is damaged) has a row without info, and callers read that entry itself.  A 
 also keeps what ``archived ls`` prints of its entry (:func:`archived.store.listing.columns`,
 derived from the info when the row is made), and :func:`listings` lists a store for a
 new process straight from the file's columns, after the same check of every entry file.
+And it keeps the brief record of a call (:func:`archived.store.table.brief_of`: its
+function, version, status, parameters, start and duration), so that ``table()`` and
+``where()`` of a big store decode neither the full info records nor the file's column
+of them (:func:`kept_briefs` and :func:`kept_values` decode many rows at once).
 
 >>> import tempfile
 >>> from archived.store.entries import commit_entry
