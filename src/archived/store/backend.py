@@ -162,7 +162,7 @@ class Store(abc.ABC):
         return self.view([name]).get(name)
 
     def listing(self) -> list[Listed]:
-        """Every entry, sorted by name, as ``archived ls`` reads it: ``(name, columns,
+        """Every entry, sorted by name, as ``archived ls -l`` reads it: ``(name, columns,
         size, mtime, files, entry)``.  ``columns`` is what ``ls`` prints from the info
         record (``(kind, function, version, summary, started)``, see
         :func:`archived.store.listing.columns`) when the store keeps it at hand, and

@@ -467,7 +467,7 @@ class DataSet:
         return self._store.entry(name)
 
     def _listing(self) -> list[Listed]:
-        """Every entry as ``archived ls`` reads it (see
+        """Every entry as ``archived ls -l`` reads it (see
         :meth:`~archived.store.backend.Store.listing`): ``(name, columns, size, mtime,
         files, entry)``, the columns ``ls`` prints kept by the store's index.
 

@@ -36,7 +36,7 @@ The entries stay the only source of truth:
 Only what the literal fast path (:mod:`archived.load.literal`) reads goes into a row, so
 a row serves trusted and safe loads alike; an entry whose info is not plain data (or
 that is damaged) has a row without info, and callers read that entry itself.  A row
-also keeps what ``archived ls`` prints of its entry (:func:`archived.store.listing.columns`,
+also keeps what ``archived ls -l`` prints of its entry (:func:`archived.store.listing.columns`,
 derived from the info when the row is made), and :func:`listings` lists a store for a
 new process straight from the file's columns, after the same check of every entry file.
 And it keeps the brief record of a call (:func:`archived.store.table.brief_of`: its
@@ -423,7 +423,7 @@ def _decoded(texts: list[str | None], decode: Any) -> list[Any]:
 
 
 def listings(folder: str) -> list[tuple[str, Listing | None, int, int, Sequence[str], Row | None]]:
-    """Every entry of the store ``folder``, sorted by name, as ``archived ls`` prints it:
+    """Every entry of the store ``folder``, sorted by name, as ``archived ls -l`` prints it:
     ``(name, listing, size, mtime_ns, files, row)``, with the listing ``rows(folder,
     listed=True)`` would give (None: read the entry; ``row`` is then its row).
 

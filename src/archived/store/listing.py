@@ -1,4 +1,4 @@
-"""What a listing of a store (``archived ls``) says of an entry, from its info record.
+"""What a listing of a store (``archived ls -l``) says of an entry, from its info record.
 
 :func:`describe` reads an entry's kind (a stored call's ``result``, a ``failed`` call, a
 ``sweep`` record, a plain DataSet ``entry``), function, code version, a one-line summary
