@@ -98,12 +98,8 @@ def decode(text: str) -> Any:
             value, end = _scan_plain(text, 0)
         else:
             value, end = _scan_tagged(text, 0)
-    except StopIteration:
-        raise ValueError("index value: not JSON") from None
-    except RecursionError:
-        raise ValueError("index value: nested too deeply") from None
-    except (TypeError, KeyError, IndexError, OverflowError) as err:
-        raise ValueError(f"index value: {err}") from None
+    except _SCANNER_ERRORS as err:
+        raise _refusal(err) from None
     if end != len(text):
         raise ValueError("index value: text after the value")
     return value
@@ -121,15 +117,29 @@ def decode_many(texts: list[str]) -> list[Any]:
     scan = _scan_tagged if _ESCAPED_TAG in joined or _TAG in joined else _scan_plain
     try:
         decoded = [scan(text, 0) for text in texts]
-    except StopIteration:
-        raise ValueError("index value: not JSON") from None
-    except RecursionError:
-        raise ValueError("index value: nested too deeply") from None
-    except (TypeError, KeyError, IndexError, OverflowError) as err:
-        raise ValueError(f"index value: {err}") from None
+    except _SCANNER_ERRORS as err:
+        raise _refusal(err) from None
     if list(map(_second, decoded)) != list(map(len, texts)):
         raise ValueError("index value: text after the value")
     return list(map(_first, decoded))
+
+
+# what the scanner raises for a text encode() could not have written
+_SCANNER_ERRORS = (StopIteration, RecursionError, TypeError, KeyError, IndexError, OverflowError)
+
+
+def _refusal(err: BaseException) -> ValueError:
+    """The ``ValueError`` that :func:`decode` and :func:`decode_many` raise for a scanner
+    error ``err`` (a try/except costs nothing on the path of a good text).
+
+    >>> _refusal(StopIteration(0))
+    ValueError('index value: not JSON')
+    """
+    if isinstance(err, StopIteration):
+        return ValueError("index value: not JSON")
+    if isinstance(err, RecursionError):
+        return ValueError("index value: nested too deeply")
+    return ValueError(f"index value: {err}")
 
 
 _first = operator.itemgetter(0)
