@@ -366,10 +366,9 @@ def test_a_damaged_or_tampered_index_file_is_ignored(tmp_path, damage):
     assert infos(folder) == truth(folder)  # the next reader rebuilt the file
 
 
-def test_an_index_file_bigger_than_its_rows_can_be_is_not_read(tmp_path):
-    # a sparse file of gigabytes takes no room on disk, yet ls read it whole into memory
-    # (4 GB and 20 s for a 2 GB file of 4 kB); a file of rows for this store's entries,
-    # signed, with another info for x_0, shows whether the file was read
+def _signed_index_lying_about_x_0(tmp_path):
+    """A store of 3 entries, its index file's path, and a signed text of that file that
+    says another info for x_0 (``{"i": 666}``): a reader that serves it read the file."""
     folder = store_with(tmp_path, n=3)
     index.rows(folder)
     path = os.path.join(folder, index.INDEX_FILE)
@@ -380,7 +379,14 @@ def test_an_index_file_bigger_than_its_rows_can_be_is_not_read(tmp_path):
         info = ['{"i":666}', *cols["info"][1:]]
         return {**cols, "info": info, "seen": [2**62] * len(cols["seen"])}
 
-    forged = _resigned(text, lie)
+    return folder, path, _resigned(text, lie)
+
+
+def test_an_index_file_bigger_than_its_rows_can_be_is_not_read(tmp_path):
+    # a sparse file of gigabytes takes no room on disk, yet ls read it whole into memory
+    # (4 GB and 20 s for a 2 GB file of 4 kB); a file of rows for this store's entries,
+    # signed, with another info for x_0, shows whether the file was read
+    folder, path, forged = _signed_index_lying_about_x_0(tmp_path)
     with open(path, "w") as f:
         f.write(forged)
     index.forget()
@@ -451,17 +457,7 @@ def test_an_index_file_many_times_bigger_than_its_entries_is_not_read(tmp_path):
     # lists that size takes 20-25 times as much memory once parsed, so an index file of
     # 1,000 tiny entries took 14 GB for each ls; a row's texts come from its entry file,
     # so a file is read only if it is at most a few times the size of its entries
-    folder = store_with(tmp_path, n=3)
-    index.rows(folder)
-    path = os.path.join(folder, index.INDEX_FILE)
-    with open(path) as f:
-        text = f.read()
-
-    def lie(cols):
-        info = ['{"i":666}', *cols["info"][1:]]
-        return {**cols, "info": info, "seen": [2**62] * len(cols["seen"])}
-
-    forged = _resigned(text, lie)
+    folder, path, forged = _signed_index_lying_about_x_0(tmp_path)
     sizes = sum(os.path.getsize(os.path.join(folder, f"x_{i}.py")) for i in range(3))
     padding = " " * (index._ROW_PER_ENTRY_BYTE * sizes + 3 * index._ROW_FIXED + 4096)
     assert len(padding) < 3 * index._ROW_BYTES  # within the bound of rows of any entries
