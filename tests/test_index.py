@@ -539,6 +539,47 @@ def test_a_row_whose_info_does_not_decode_falls_back_to_the_entry(tmp_path):
     assert {n: e.value() for n, e in ds._view().items()} == {f"x_{i}": i * 0.5 for i in range(5)}
 
 
+def test_a_reader_finding_its_index_file_in_doubt_keeps_a_good_one_renamed_in_meanwhile(
+    tmp_path, monkeypatch
+):
+    # a reader that found a column of the file it read in doubt removed the file if it
+    # was still that one: checked, then removed, so a good file another process renamed
+    # in between the check and the removal was lost (the file is renamed aside first)
+    folder = store_with(tmp_path)
+    index.rows(folder)
+    path = os.path.join(folder, index.INDEX_FILE)
+    with open(path) as f:
+        good = f.read()
+    with open(path, "w") as f:
+        f.write(_resigned(good, lambda cols: {**cols, "value": [1] * len(cols["value"])}))
+    index.forget()
+    file = index._read_columns(path, 2**30)[1]
+    lstat, renamed_in = os.lstat, []
+
+    def lstat_then_another_reader_saves(p, *args, **kwargs):
+        st = lstat(p, *args, **kwargs)
+        if p == path and not renamed_in:
+            with open(path + ".other", "w") as f:
+                f.write(good)
+            os.replace(path + ".other", path)
+            renamed_in.append(p)
+        return st
+
+    monkeypatch.setattr(os, "lstat", lstat_then_another_reader_saves)
+    assert file.column("value") == [None] * 5 and file.doubt
+    monkeypatch.setattr(os, "lstat", lstat)
+    assert renamed_in
+    with open(path) as f:
+        assert f.read() == good
+    assert [f for f in os.listdir(folder) if f.startswith(".index")] == [index.INDEX_FILE]
+    # the file read, in doubt, is still removed when nothing came in between
+    with open(path, "w") as f:
+        f.write(_resigned(good, lambda cols: {**cols, "value": [1] * len(cols["value"])}))
+    file = index._read_columns(path, 2**30)[1]
+    assert file.column("value") == [None] * 5
+    assert [f for f in os.listdir(folder) if f.startswith(".index")] == []
+
+
 def _resigned(text, change):
     """The index file with its rows changed and a checksum that matches again."""
     return index_text(change(index_columns(text)))

@@ -1100,12 +1100,34 @@ class _FileColumns:
         next reader rebuilds it from the entries); the rows of it are dropped by the
         next refresh of this process (:attr:`doubt`)."""
         self.doubt = True
-        try:
-            st = os.lstat(self.path)
-            if (st.st_ino, st.st_size, st.st_mtime_ns) == self.signature:
-                os.unlink(self.path)
-        except OSError:  # gone already, or a store we may not write
-            pass
+        _remove_if_same(self.path, self.signature)
+
+
+def _remove_if_same(path: str, signature: tuple[int, int, int]) -> None:
+    """Remove the index file at ``path`` if it is still the one of ``signature``, never
+    one another process renamed in meanwhile: a removal after a check may remove a good
+    file renamed in between, so the file is renamed aside first (atomic), checked there,
+    and put back (unless a newer one took its place) if it is not the one read."""
+    try:
+        st = os.lstat(path)
+        if (st.st_ino, st.st_size, st.st_mtime_ns) != signature:
+            return  # another file already (the common case: nothing moved)
+        aside = os.path.join(os.path.dirname(path), f".index.{new_token()}.tmp")
+        os.rename(path, aside)
+    except OSError:  # gone already, or a store we may not write
+        return
+    try:
+        st = os.lstat(aside)
+        if (st.st_ino, st.st_size, st.st_mtime_ns) != signature:
+            # renamed in between the check and the rename: back in place, unless a still
+            # newer one is there (link never replaces a file)
+            os.link(aside, path)
+    except OSError:  # a newer file in place, or no hard links here: the index is rebuilt
+        pass
+    try:
+        os.unlink(aside)
+    except OSError:  # a sweeper took it for a dead writer's leftover
+        pass
 
 
 def _check_column(field: str, column: Any, names: list[str]) -> list[Any]:
