@@ -30,6 +30,7 @@ EXAMPLES = [
     errors.CommitPermissionError("/s", "x", "lock", "the lock file cannot be opened", 13),
     errors.CommitTimeout("/s", "x", "/s/.lock", 1.5),
     errors.UnkeyableArgumentError("rng", "generator"),
+    errors.CodeChangedError("m.f", "1a2b", "3c4d"),
     errors.UnsafeFileError("/s", "../etc/passwd", "not a plain name inside the store"),
     ArchiveError("plain"),
 ]

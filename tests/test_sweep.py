@@ -334,3 +334,47 @@ def test_copies_of_a_store_received_by_one_worker_open_it_once(tmp_path):
     assert in_thread[0] is not first.dataset
     first.commit("f_1", [1], {"function": "m.f", "parameters": {"n": 1}})
     assert second.load("f_1") == [1]
+
+
+# The driver imports the experiment, then the file is edited (the user starts on the next
+# run) before the loky workers, started afresh, import it: they would run the new code.
+EDITED_DURING_SWEEP = """
+import sys
+sys.dont_write_bytecode = True  # the edited file keeps its size class; no stale .pyc
+sys.path.insert(0, sys.argv[1])
+import experiment
+from archived import sweep
+from archived.errors import CodeChangedError
+
+with open(experiment.__file__) as f:
+    source = f.read()
+with open(experiment.__file__, "w") as f:
+    f.write(source.replace("x + 1000", "x + 20000"))
+try:
+    print(sweep(experiment.f, {"x": [1, 2, 3, 4]}, n_jobs=2, backend="loky", progress=False))
+except CodeChangedError as err:
+    print("refused:", err)
+"""
+
+EXPERIMENT = """
+from archived import archived
+
+@archived({store!r})
+def f(x):
+    return x + 1000
+"""
+
+
+def test_a_sweep_refuses_workers_running_other_code_than_the_driver_keyed(tmp_path):
+    store = tmp_path / "runs"
+    (tmp_path / "experiment.py").write_text(EXPERIMENT.format(store=str(store)))
+    script = tmp_path / "drive.py"
+    script.write_text(EDITED_DURING_SWEEP)
+    run = subprocess.run([sys.executable, str(script), str(tmp_path)], capture_output=True,
+                         text=True, timeout=600)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("refused:"), run.stdout
+    assert "experiment.f" in run.stdout
+    # nothing the new code computed is stored under the old code's keys
+    ds = DataSet("runs", path=str(tmp_path))
+    assert [getattr(ds, name) for name in ds if not name.startswith("f_sweep")] == []

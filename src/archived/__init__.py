@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import (
     ArchiveError,
     BudgetExceededError,
+    CodeChangedError,
     CommitError,
     CommitPermissionError,
     CommitTimeout,
@@ -72,6 +73,7 @@ _LAZY: dict[str, str] = {
 __all__ = [
     "ArchiveError",
     "BudgetExceededError",
+    "CodeChangedError",
     "CommitError",
     "CommitPermissionError",
     "CommitTimeout",

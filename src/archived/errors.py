@@ -39,6 +39,7 @@ __all__ = [
     "CommitPermissionError",
     "CommitTimeout",
     "UnkeyableArgumentError",
+    "CodeChangedError",
     "ResultNotStoredWarning",
     "DamagedEntryWarning",
     "PickleWarning",
@@ -397,6 +398,30 @@ class UnkeyableArgumentError(ArchiveError, TypeError):
         )
         head = f"cannot key {what} {parameter!r} of type {type_name!r}{tail}"
         super().__init__(f"{head}.\n{advice}.")
+
+
+class CodeChangedError(ArchiveError, RuntimeError):
+    """A worker of a sweep runs other code than the driver keyed the sweep's points with.
+
+    The driver keys every point with the code version of the function it imported; a
+    worker that imports the function later (its source file edited meanwhile, or another
+    checkout on another machine) would store its own code's results under those keys.
+
+    >>> print(CodeChangedError("m.f", "1a2b", "3c4d"))  # doctest: +ELLIPSIS
+    m.f: a sweep keyed its points with code version 1a2b, but this worker runs version 3c4d ...
+    """
+
+    def __init__(self, function: str, keyed: str, running: str) -> None:
+        self.function = function
+        self.keyed = keyed
+        self.running = running
+        super().__init__(
+            f"{function}: a sweep keyed its points with code version {keyed}, but this "
+            f"worker runs version {running} (the function's source changed between the "
+            "driver importing it and the worker importing it: a file edited during the "
+            "run, or workers with another checkout); nothing was computed here.  Run the "
+            "sweep again with one version of the code everywhere"
+        )
 
 
 class ResultNotStoredWarning(RuntimeWarning):

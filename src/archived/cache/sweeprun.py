@@ -38,7 +38,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from ..errors import ArchiveError
+from ..errors import ArchiveError, CodeChangedError
 from ..store.groupsync import SyncAtEnd, disk_token, grouped
 from .calls import CallKey, cached_call
 
@@ -212,6 +212,7 @@ def _run_chunk(
     every entry is on disk before it returns (or raises).
     """
     start = time.perf_counter()
+    _check_same_code(func, chunk)
     leave = token is not None and token == disk_token(func.store.path)
     with grouped(wait=not leave):
         done = [
@@ -219,6 +220,17 @@ def _run_chunk(
             for index, call, point in chunk
         ]
     return done, time.perf_counter() - start, leave
+
+
+def _check_same_code(func: Any, chunk: list[Task]) -> None:
+    """Refuse to run ``chunk`` if its points were keyed with another code version than
+    the function this process runs: a worker imports the function itself, and its source
+    may have changed since the driver keyed the sweep (``CodeChangedError``).  Its results
+    stored under the driver's keys would be hits for code that never computed them."""
+    if chunk:
+        keyed, running = chunk[0][1].version, func.version
+        if keyed != running:
+            raise CodeChangedError(func.identity, keyed, running)
 
 
 def stored_result(
