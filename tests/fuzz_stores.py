@@ -259,7 +259,7 @@ def _tamper_index(store: str, field: str, text: str) -> None:
         )
     else:
         body = json.dumps(columns, separators=(",", ":"), ensure_ascii=False).encode()
-    meta = {"format": meta.get("format"), "check": xxhash.xxh3_64_hexdigest(body)}
+    meta = {**meta, "check": xxhash.xxh3_64_hexdigest(body)}  # the same format and derivation
     with open(path, "wb") as f:
         f.write(json.dumps(meta).encode() + b"\n" + body)
 

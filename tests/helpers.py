@@ -83,9 +83,10 @@ def index_columns(text):
     return {field: json.loads(line) for field, line in zip(INDEX_COLUMNS, lines, strict=True)}
 
 
-def index_text(columns, fmt=4, padding=""):
+def index_text(columns, fmt=4, padding="", derived="this"):
     """An index file of format ``fmt`` holding ``columns`` (a dict, in the file's order;
-    format 2 and 3 write them as one JSON object), signed: its checksum matches."""
+    format 2 and 3 write them as one JSON object), signed: its checksum matches.  Format
+    4 says its listings and briefs were ``derived`` by this version (None: says nothing)."""
     import json
 
     import xxhash
@@ -96,4 +97,8 @@ def index_text(columns, fmt=4, padding=""):
         body = json.dumps(columns, separators=(",", ":"))
     body += padding
     meta = {"format": fmt, "check": xxhash.xxh3_64_hexdigest(body.encode())}
+    if fmt == 4 and derived is not None:
+        from archived.store import index
+
+        meta["derived"] = index._DERIVED if derived == "this" else derived
     return json.dumps(meta) + "\n" + body

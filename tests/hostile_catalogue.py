@@ -851,7 +851,10 @@ def _index(ctx: Context, rows: dict[str, list], form: int = 4) -> bytes:
         body = b"\n".join(json.dumps(columns[f], separators=(",", ":")).encode() for f in fields)
     else:
         body = json.dumps(columns, separators=(",", ":")).encode()
-    head = json.dumps({"format": form, "check": xxhash.xxh3_64_hexdigest(body)}).encode()
+    meta = {"format": form, "check": xxhash.xxh3_64_hexdigest(body)}
+    if form >= 4:  # derived by this version: its listings and briefs are read
+        meta["derived"] = index._DERIVED
+    head = json.dumps(meta).encode()
     return head + b"\n" + body
 
 

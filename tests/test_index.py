@@ -816,3 +816,78 @@ def test_a_brief_record_holds_the_fields_a_table_reads_of_every_call_record(tmp_
             assert list(row.brief()) == [k for k in info if k in BRIEF_KEYS]
     call = f.where(x=1)[0]
     assert call.info == entries.read_info(folder, call.name)  # read when asked for
+
+
+# ---- the columns derived from the info records ------------------------------------------
+
+
+@pytest.mark.parametrize("derived", [None, 0, "1"])
+def test_an_index_file_of_another_derivation_has_its_listings_and_briefs_derived_again(
+    tmp_path, monkeypatch, derived
+):
+    # ls -l's columns and the brief records a table reads are derived from each info
+    # record when its row is made, and kept in the file: one written by another version
+    # of that derivation (another archived) was trusted for them, so ls -l, table() and
+    # where() served what the older code derived, not what the info records say now
+    f, folder = _call_store(tmp_path, monkeypatch=monkeypatch)
+    expected = _table_and_listing(f, folder)
+    index.forget()
+    path = os.path.join(folder, index.INDEX_FILE)
+    with open(path) as file:
+        columns = index_columns(file.read())
+    stale = {
+        **columns,
+        "listing": [["result", "m.old", "", "x=-1", None]] * len(columns["name"]),
+        "brief": ['{"function":"m.old","parameters":{"x":-1}}'] * len(columns["name"]),
+    }
+    with open(path, "w") as file:
+        file.write(index_text(stale))  # of this derivation: trusted (the file is read)
+    assert _table_and_listing(f, folder)[3][0][1] == ("result", "m.old", "", "x=-1", None)
+    index.forget()
+    with open(path, "w") as file:
+        file.write(index_text(stale, derived=derived))
+    assert _table_and_listing(f, folder) == expected
+    index.forget()
+    with open(path) as file:  # saved again, derived by this version
+        assert json.loads(file.readline())["derived"] == index._DERIVED
+    assert _table_and_listing(f, folder) == expected
+
+
+# what listing.columns and table.brief_of give the records below, by index._DERIVED
+_DERIVATION_FINGERPRINTS = {1: "9bb23f7f6cf63ce4"}
+
+
+def test_the_derivation_of_listings_and_briefs_is_pinned_to_its_version():
+    # an index file is trusted for the listings and briefs it keeps only if they were
+    # derived as this version derives them (index._DERIVED): a change to listing.columns
+    # or table.brief_of that does not bump it would serve an older derivation's columns
+    from archived.store import listing, table
+
+    records = [
+        None,
+        1.5,
+        "text",
+        [1, 2],
+        {},
+        {"mu": 1.5, "label": "a, b", "n": [1, 2, 3]},
+        {1: "a", "b": (1, 2)},
+        {"function": "m.f", "version": "v2", "status": "ok", "parameters": {"x": 1, "y": 0.5}},
+        {"function": "m.f", "parameters": {"s": "t\u202e", "z": 1 + 2j, "b": b"x"}},
+        {"function": "m.f", "status": "failed", "error": "ValueError", "message": "bad"},
+        {"function": "m.f", "status": "sweep", "points": 12, "created": "2026-01-31T12:00:00Z"},
+        {"function": "m.f", "status": "ok", "parameters": [1]},
+        {"function": "m.f", "status": "odd", "parameters": {}},
+        {"function": 3, "version": None, "parameters": {"x": None}, "duration": 2.5},
+        {"function": "m.f", "started": "2026-01-31T12:00:00+01:00", "duration": 0.25},
+        {"function": "m.f", "started": "2026-01-31T12:00:00", "host": "h", "pid": 1},
+        {"function": "m.f", "started": "not a time", "parameters": {"x": {"k": [1]}}},
+        {"key": "0" * 32, "parameters": {"x": 1}, "status": "ok"},
+    ]
+    derived = repr(
+        [(listing.columns(f"f_{i}", r), table.brief_of(r)) for i, r in enumerate(records)]
+    )
+    fingerprint = xxhash.xxh3_64_hexdigest(derived.encode())
+    assert _DERIVATION_FINGERPRINTS.get(index._DERIVED) == fingerprint, (
+        "listing.columns or table.brief_of derive other columns than this version of the "
+        "index says: bump index._DERIVED and pin the new fingerprint"
+    )

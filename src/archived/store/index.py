@@ -42,7 +42,9 @@ new process straight from the file's columns, after the same check of every entr
 And it keeps the brief record of a call (:func:`archived.store.table.brief_of`: its
 function, version, status, parameters, start and duration), so that ``table()`` and
 ``where()`` of a big store decode neither the full info records nor the file's column
-of them (:func:`kept_briefs` and :func:`kept_values` decode many rows at once).
+of them (:func:`kept_briefs` and :func:`kept_values` decode many rows at once).  Both
+derived columns are read only from a file whose header names the derivation of this
+version (``derived``); any other file's rows derive them again from their info records.
 
 >>> import tempfile
 >>> from archived.store.entries import commit_entry
@@ -106,6 +108,12 @@ INDEX_FILE = ".index.json"
 RACY_SECONDS = 3.0
 _FORMAT = 4  # a line per column, each decoded when first needed; 4 added the brief column
 _OLD_FORMATS = (2, 3)  # one JSON object of columns (2: no listing column), read whole
+# how the listing and brief columns are derived from an info record (listing.columns,
+# table.brief_of): a file of another derivation (or none: formats 2 and 3) is read without
+# them, and they are derived again.  Bump it whenever either changes what it gives:
+# tests/test_index.py pins a fingerprint of their output to this number
+_DERIVED = 1
+_DERIVED_COLUMNS = ("listing", "brief")
 _RACY_NS = int(RACY_SECONDS * 1e9)
 _INFO_CHARS = 64 * 1024  # longer info records are read from their entry
 _VALUE_SOURCE_CHARS = 2048  # values of longer source are not kept
@@ -742,7 +750,8 @@ class _State:
             )
             for column in columns
         )
-        head = json.dumps({"format": _FORMAT, "check": xxhash.xxh3_64_hexdigest(body)})
+        check = xxhash.xxh3_64_hexdigest(body)
+        head = json.dumps({"format": _FORMAT, "derived": _DERIVED, "check": check})
         tmp = os.path.join(self.folder, f".index.{new_token()}.tmp")
         try:
             # locked until renamed, as every writer's .tmp: a sweeper in another pid
@@ -1005,6 +1014,10 @@ def _read_columns(path: str, max_bytes: int) -> tuple[tuple[int, int, int], _Fil
             file = _FileColumns.whole(
                 path, signature, _checked_columns(json.loads(body), meta["format"])
             )
+        if meta.get("derived") != _DERIVED:
+            # derived by another version of listing.columns or table.brief_of: what it
+            # kept there is not what this one derives (the info records are the truth)
+            file.drop_derived()
     except (ValueError, TypeError, RecursionError, OverflowError):
         # OverflowError: a number no float holds where a float belongs (a listing's
         # start of 10**400 made ls, table() and a cached call die with it)
@@ -1063,6 +1076,15 @@ class _FileColumns:
         """Each row's entry file signature, by name."""
         ino, size, mtime, ctime = map(self.column, _COLUMNS[1:5])
         return dict(zip(self.names, zip(ino, size, mtime, ctime, strict=True), strict=True))
+
+    def drop_derived(self) -> None:
+        """Read the file as one without the columns derived from its info records (a
+        row then derives its listing and brief record again, and the file is saved
+        again with them)."""
+        for field in _DERIVED_COLUMNS:
+            self._raw.pop(field, None)
+            self._columns.pop(field, None)
+        self._columns["listing"] = [None] * len(self.names)
 
     def has(self, field: str) -> bool:
         """Whether the file has column ``field`` (a file of format 2 or 3 has no brief)."""
