@@ -40,6 +40,7 @@ from .._format import seconds_of, text_of
 from ..errors import ArchiveError
 from ..store.table import record_text
 from .calls import CallKey
+from .callstore import Found
 from .hashing import hash_value
 from .nearmiss import near_misses_possible
 from .sweeprun import RESULTS, StoredResult, run_points, stored_result
@@ -195,8 +196,7 @@ def sweep(
     _write_record(func, keyed)
     # what is left: one look at the store's index for every point
     found = func.store.find_many([(c.prefix, c.key, c.parameters) for c in keyed])
-    entries = [f.name if f.hit else None for f in found]
-    tasks = [(i, keyed[i], points[i]) for i, entry in enumerate(entries) if entry is None]
+    tasks = [(i, keyed[i], points[i]) for i, lookup in enumerate(found) if not lookup.hit]
     out: list[Any] = [None] * len(points)
     bar = _progress_bar(progress, len(points), len(points) - len(tasks), _short_name(func))
     finished = 0
@@ -225,7 +225,7 @@ def sweep(
         raise
     finally:
         bar.close()
-    _fill_stored(func, keyed, points, entries, out, results, catch)
+    _fill_stored(func, keyed, points, found, out, results, catch)
     return out
 
 
@@ -527,20 +527,23 @@ def _fill_stored(
     func: Any,
     keyed: list[CallKey],
     points: list[dict[str, Any]],
-    entries: list[str | None],
+    found: list[Found],
     out: list[Any],
     results: str,
     catch: bool,
 ) -> None:
     """Put what the points found stored give in ``out``: handles (``"lazy"``), or their
-    results (small ones straight from the store's index, others read from their entries,
-    one at a time); a point whose entry vanished or cannot be read back goes through the
-    call protocol (which recomputes it)."""
-    stored = [name for name in entries if name is not None]
-    view = func.store.dataset._view(stored) if results != "lazy" and stored else {}
-    for i, name in enumerate(entries):
-        if name is not None:
-            out[i] = stored_result(func, keyed[i], points[i], name, view.get(name), results, catch)
+    results, read through the entry each lookup saw (the version whose key and
+    parameters matched: small results from the store's index, others from their entry
+    files), one at a time; a point whose entry vanished or cannot be read back goes
+    through the call protocol (which recomputes it).  The entries are not looked up a
+    second time: a rerun of a finished sweep read every entry file twice."""
+    for i, lookup in enumerate(found):
+        if lookup.hit:
+            assert lookup.name is not None
+            out[i] = stored_result(
+                func, keyed[i], points[i], lookup.name, lookup.entry, results, catch
+            )
 
 
 def _check_function(func: Any) -> None:
