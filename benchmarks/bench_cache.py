@@ -26,7 +26,9 @@ the other's let a slow spell land on one peer only).
    commits cost.
 5. ``--small-tasks`` tasks of 1 ms each (a small dict result) on 2 loky workers:
    ``archived.sweep`` (durable, and ``durable=False``) against ``Parallel`` over a
-   joblib.Memory function, cold (nothing stored) and again (everything stored).
+   joblib.Memory function, cold (nothing stored) and rerun (everything stored), in
+   ``--small-rounds`` rounds of fresh stores, each rerun ``--small-repeats`` times,
+   the peers taking turns (see ``small_tasks`` for what each side times).
 
 Targets (issues 4 and 13): scalar hit <= joblib's and <= diskcache's; 100 MB-argument hit
 >= 10x faster than joblib's; a repeated hit of 10k small dicts <= joblib's; sweep overhead
@@ -350,47 +352,103 @@ def _first_big(label, cached, n):
     return measure
 
 
-def small_tasks(tasks, root, rounds=1):
-    """Seconds of a sweep of ``tasks`` 1 ms tasks, cold and with everything stored: the
-    median of ``rounds`` rounds, each running every peer on fresh stores."""
-
-    runs = [_small_round(tasks, os.path.join(root, f"small{r}")) for r in range(rounds)]
-    for run in runs:  # each round's ratios: a slow spell hits the peers of one round alike
-        for label in ("archived", "archived nosync"):
-            for case in ("cold", "stored"):
-                run[label, f"{case}/joblib"] = run[label, case] / run["joblib", case]
-    return {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+SMALL_PEERS = ("joblib", "archived", "archived nosync")
 
 
-def _small_round(tasks, root):
+def small_tasks(tasks, root, rounds=1, repeats=3):
+    """Seconds of a sweep of ``tasks`` 1 ms tasks, cold and with everything stored, and
+    each round's ratios against joblib.Memory, by (peer, case).
+
+    Every round runs every peer on fresh stores: first each cold sweep once, then the
+    rerun of each finished sweep ``repeats`` times, the peers taking turns in an order
+    that rotates from round to round and from repeat to repeat, so a slow spell of the
+    shared machine hits every peer alike.  A round's figure for a peer is the median of
+    its repeats, and its ratio the peer's figure over joblib's from the same round.
+    ``(peer, case)`` gives the median over rounds; ``(peer, case + "/joblib")`` the
+    list of the rounds' ratios.
+
+    What is timed on each side (the fair comparison):
+
+    * joblib: ``Parallel(n_jobs=2, backend="loky")(delayed(f)(i) for i in ...)`` over a
+      ``joblib.Memory`` function, a new ``Parallel`` per sweep, as one writes it; each
+      worker looks up (and loads, or computes and stores) its calls.
+    * archived: ``sweep(f, grid, n_jobs=2, backend="loky")`` over an ``@archived``
+      function.  Its driver looks every point up and sends only the missing ones to
+      the workers; a rerun of a finished sweep starts no worker.  Before each of its
+      runs this process forgets what it keeps about stores (the index and compiled
+      code), so each is timed as in a new process; joblib keeps nothing in memory.
+    * Both use the same loky workers, started before anything is timed (the reusable
+      executor), each having imported what either peer runs there: neither pays for
+      starting them or for its imports.
+    """
+    runs = [
+        _small_round(tasks, os.path.join(root, f"small{r}"), r, repeats) for r in range(rounds)
+    ]
+    found = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+    for label in SMALL_PEERS[1:]:
+        for case in ("cold", "stored"):
+            found[label, f"{case}/joblib"] = [
+                run[label, case] / run["joblib", case] for run in runs
+            ]
+    return found
+
+
+def _small_round(tasks, root, shift, repeats):
     from joblib import Memory, Parallel, delayed
 
     from archived import archived, sweep
 
     grid = {"i": list(range(tasks))}
-    times = {}
-    with Parallel(n_jobs=2, backend="loky") as parallel:
-        parallel(delayed(small_task)(i) for i in range(4))  # start the workers
-        start = time.perf_counter()
-        parallel(delayed(small_task)(i) for i in range(tasks))
-        times["uncached", "cold"] = time.perf_counter() - start
-        theirs = Memory(os.path.join(root, "joblib_small"), verbose=0).cache(small_task)
-        for case in ("cold", "stored"):
-            start = time.perf_counter()
-            results = parallel(delayed(theirs)(i) for i in range(tasks))
-            times["joblib", case] = time.perf_counter() - start
-            assert results == [small_task(i) for i in range(tasks)]
-    for label, durable in (("archived", True), ("archived nosync", False)):
-        ours = archived(os.path.join(root, f"ours_small_{durable}"), version="1", durable=durable)(
+    expected = [small_task(i) for i in range(tasks)]
+    theirs = Memory(os.path.join(root, "joblib_small"), verbose=0).cache(small_task)
+    ours = {
+        label: archived(os.path.join(root, f"ours_small_{durable}"), version="1", durable=durable)(
             small_task
         )
-        for case in ("cold", "stored"):
+        for label, durable in (("archived", True), ("archived nosync", False))
+    }
+
+    def run(label):
+        if label == "joblib":
+            start = time.perf_counter()
+            results = Parallel(n_jobs=2, backend="loky")(delayed(theirs)(i) for i in range(tasks))
+        else:
             _forget()
             start = time.perf_counter()
-            results = sweep(ours, grid, n_jobs=2, backend="loky", progress=False)
-            times[label, case] = time.perf_counter() - start
-            assert results == [small_task(i) for i in range(tasks)]
+            results = sweep(ours[label], grid, n_jobs=2, backend="loky", progress=False)
+        seconds = time.perf_counter() - start
+        assert results == expected
+        return seconds
+
+    Parallel(n_jobs=2, backend="loky")(delayed(_warm_worker)() for _ in range(8))
+    times = {}
+    start = time.perf_counter()
+    Parallel(n_jobs=2, backend="loky")(delayed(small_task)(i) for i in range(tasks))
+    times["uncached", "cold"] = time.perf_counter() - start
+    for label in _rotated(SMALL_PEERS, shift):
+        times[label, "cold"] = run(label)
+    stored = {label: [] for label in SMALL_PEERS}
+    for k in range(repeats):
+        for label in _rotated(SMALL_PEERS, shift + k):
+            stored[label].append(run(label))
+    for label, seconds in stored.items():
+        times[label, "stored"] = statistics.median(seconds)
     return times
+
+
+def _warm_worker():
+    """Start a worker and import what either peer runs there (untimed): the first sweep
+    of archived paid for importing it in the workers, joblib's sweep for nothing."""
+    import joblib.memory  # noqa: F401
+
+    import archived.cache.sweeprun  # noqa: F401
+
+    time.sleep(0.02)  # long enough that every worker gets one
+
+
+def _rotated(labels, shift):
+    shift %= len(labels)
+    return labels[shift:] + labels[:shift]
 
 
 def _forget():
@@ -426,25 +484,34 @@ SCALAR_CASES = [
 ]
 
 
-def print_small(small, options):
-    """The table of the 1 ms sweeps, ratios against joblib.Memory from the same rounds."""
+def print_small(small, options, load):
+    """The table of the 1 ms sweeps, ratios against joblib.Memory from the same rounds:
+    the median of the rounds' ratios and their range."""
+    rounds = options.small_rounds
     print()
     print(
-        f"Sweep: {options.small_tasks} tasks x 1 ms on 2 loky workers (seconds, median "
-        f"of {options.small_rounds}; ratios: median of each round's ratio)"
+        f"Sweep: {options.small_tasks} tasks x 1 ms on 2 loky workers (seconds: median of "
+        f"{rounds} rounds, a stored figure the median of {options.small_repeats} reruns in "
+        f"its round; ratios: median of the rounds' ratios [lowest-highest]; load average "
+        f"{load[0]:.1f} at the start, {load[1]:.1f} at the end)"
     )
-    print(f"{'run':<16}{'cold':>8}{'stored':>8}{'cold/joblib':>13}{'stored/joblib':>15}")
-    for label in ("uncached", "joblib", "archived", "archived nosync"):
+    print(f"{'run':<16}{'cold':>8}{'stored':>8}{'cold/joblib':>22}{'stored/joblib':>22}")
+    for label in ("uncached", *SMALL_PEERS):
         cold, stored = small[label, "cold"], small.get((label, "stored"))
         ratios = ["", ""]
-        if label.startswith("archived"):
-            ratios = [
-                f"{small[label, 'cold/joblib']:.2f}x",
-                f"{small[label, 'stored/joblib']:.2f}x",
-            ]
-        shown = "" if stored is None else f"{stored:.2f}"
-        print(f"{label:<16}{cold:>8.2f}{shown:>8}{ratios[0]:>13}{ratios[1]:>15}")
+        if label in SMALL_PEERS[1:]:
+            ratios = [_ratio_range(small[label, f"{case}/joblib"]) for case in ("cold", "stored")]
+        shown = "" if stored is None else f"{stored:.3f}"
+        print(f"{label:<16}{cold:>8.2f}{shown:>8}{ratios[0]:>22}{ratios[1]:>22}")
+    for label in SMALL_PEERS[1:]:
+        for case in ("cold", "stored"):
+            each = " ".join(f"{r:.2f}" for r in small[label, f"{case}/joblib"])
+            print(f"  {label}, {case} / joblib by round: {each}")
     print("targets: cold <= 1.3x joblib.Memory, stored <= 1x")
+
+
+def _ratio_range(ratios):
+    return f"{statistics.median(ratios):.2f}x [{min(ratios):.2f}-{max(ratios):.2f}]"
 
 
 def main():
@@ -457,6 +524,9 @@ def main():
     parser.add_argument("--small-tasks", type=int, default=2000)
     parser.add_argument("--big-items", type=int, default=10_000)
     parser.add_argument("--small-rounds", type=int, default=3, help="rounds of the 1 ms sweeps")
+    parser.add_argument(
+        "--small-repeats", type=int, default=3, help="reruns of each finished 1 ms sweep a round"
+    )
     parser.add_argument("--dir", default=None, help="where the stores go (default: a temp dir)")
     parser.add_argument(
         "--scalars-only",
@@ -473,10 +543,14 @@ def main():
     root = tempfile.mkdtemp(prefix="bench_cache_", dir=options.dir)
     if options.only_small:
         try:
-            small = small_tasks(options.small_tasks, root, options.small_rounds)
+            load = os.getloadavg()[0]
+            small = small_tasks(
+                options.small_tasks, root, options.small_rounds, options.small_repeats
+            )
+            load = (load, os.getloadavg()[0])
         finally:
             shutil.rmtree(root, ignore_errors=True)
-        print_small(small, options)
+        print_small(small, options, load)
         return
     try:
         rounds, batch = options.hit_rounds, options.hit_batch
@@ -557,8 +631,9 @@ def main():
             "  without durable commits (joblib.Memory never fsyncs; the DataSet fsyncs the\n"
             "  HDF5 file, the entry and the directory of every entry)"
         )
-        small = small_tasks(options.small_tasks, root, options.small_rounds)
-        print_small(small, options)
+        load = os.getloadavg()[0]
+        small = small_tasks(options.small_tasks, root, options.small_rounds, options.small_repeats)
+        print_small(small, options, (load, os.getloadavg()[0]))
         targets = [
             (
                 "scalar hit, same key / diskcache's",
