@@ -95,6 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
+    _leave_store_off_sys_path(getattr(args, "path", None))
     try:
         with _printable_stdout(), _escaping_output(args):
             code = int(args.run(args) or 0)
@@ -111,6 +112,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _leave_store_off_sys_path(path: str | None) -> None:
+    """Take the working directory off ``sys.path`` when it is the store ``path`` or a
+    folder inside it: ``python -m archived`` puts it first, and a store someone sent may
+    hold a ``numpy.py`` that the first ``import numpy`` of a safe load would run.
+
+    >>> import os, sys, tempfile
+    >>> store, saved = tempfile.mkdtemp(), list(sys.path)
+    >>> here = os.getcwd()
+    >>> os.chdir(store); sys.path.insert(0, store)
+    >>> _leave_store_off_sys_path(".")
+    >>> store in sys.path
+    False
+    >>> os.chdir(here); sys.path[:] = saved
+    """
+    if not path:
+        return
+    store = os.path.realpath(path)
+    try:
+        here = os.path.realpath(os.getcwd())
+    except OSError:  # the working directory was removed
+        return
+    if here == store or here.startswith(store.rstrip(os.sep) + os.sep):
+        sys.path[:] = [p for p in sys.path if os.path.realpath(p or os.curdir) != here]
 
 
 def _trust_hint(err: BaseException, args: argparse.Namespace) -> str:
