@@ -4,10 +4,11 @@ Run as ``python fuzz_stores.py WORKDIR EXAMPLES SEED``.  It writes one store wit
 kind of file a store holds (entries with inline arrays, HDF5 data files for values and
 info records, nested info records, a cached call, the read-side index), then for each
 example copies it, applies 1-4 mutations (bytes flipped, set, inserted or cut in any file;
-a header's data-file list replaced by a hostile one; the index rewritten with a valid
-checksum) and reads the copy the ways a person who was sent it would: every entry's info
-and value through ``DataSet(safe=True)`` and its view, ``verify(safe=True)``, and the
-command line's ``ls``, ``show`` and ``verify`` (safe by default).
+a header's data-file list replaced by a hostile one; a field of every row of the index,
+or a column's whole line, rewritten with a valid checksum) and reads the copy the ways a
+person who was sent it would: every entry's info and value through
+``DataSet(safe=True)`` and its view, ``verify(safe=True)``, and the command line's
+``ls``, ``show`` and ``verify`` (safe by default).
 
 Each of these must end cleanly: a value, or an ``ArchiveError`` (the command line: exit
 code 0 or 1, no traceback).  Anything else (another exception, a hang past the alarm, a
@@ -58,6 +59,25 @@ TOKENS = [
     b"\xff\xfe",
     b"\r",
     b"del x\n",
+]
+# whole lines of a format-4 index file (a column), for the shape checked before parsing
+INDEX_FIELDS = ["name", "size", "digest", "files", "info", "value", "listing", "brief"]
+HOSTILE_LINES = [
+    "[" + "[]," * 30_000 + "[]]",
+    "[" + '"ab",' * 20_000 + '"ab"]',
+    "[" + "{}," * 30_000 + "{}]",
+    "[" + "null," * 20_000 + "null]",
+    "[]",
+    "[[]]",
+    '["\\\\"]',  # a string of one backslash: its quote ends it
+    '["\\"",null]',  # an escaped quote: the string goes on
+    '["\\\\\\"",1]',
+    '[["x.0a1b2c-1-0a1b2c3d.h5"],["x.0a1b2c-1-0a1b2c3d.h5",[]]]',
+    '[null,["entry","","","",1e999],["entry","","","",-0]]',
+    "[0,00,-1,1.5,1e5]",
+    '["0123456789abcdef","0123456789abcdeg"]',
+    "[" * 5000 + "]" * 5000,
+    ' ["a"]',
 ]
 HOSTILE_LISTS = [
     "['/etc/passwd']",
@@ -134,6 +154,11 @@ def main(argv: list[str]) -> int:
                 + ['"\\ufb01le"', '["result","m.f","","",1e400]']
                 + [f'["entry","","","",1{"0" * 400}]']
             ),
+        ),
+        st.tuples(
+            st.just("line"),
+            st.sampled_from(INDEX_FIELDS),
+            st.sampled_from(HOSTILE_LINES),
         ),
     )
     counter = iter(range(10**9))
@@ -223,6 +248,32 @@ def mutate(store: str, m: tuple) -> None:
     elif m[0] == "index":
         _, field, text = m
         _tamper_index(store, field, text)
+    elif m[0] == "line":
+        _, field, line = m
+        _replace_index_line(store, field, line)
+
+
+def _replace_index_line(store: str, field: str, line: str) -> None:
+    """Replace column ``field``'s line of a format-4 index with ``line``, signed again."""
+    import xxhash
+
+    from helpers import INDEX_COLUMNS
+
+    path = os.path.join(store, ".index.json")
+    try:
+        with open(path, "rb") as f:
+            head, _, body = f.read().partition(b"\n")
+        meta = json.loads(head)
+    except (OSError, ValueError):
+        return
+    lines = body.split(b"\n")
+    if not isinstance(meta, dict) or len(lines) != len(INDEX_COLUMNS):
+        return
+    lines[INDEX_COLUMNS.index(field)] = line.encode()
+    body = b"\n".join(lines)
+    meta = {**meta, "check": xxhash.xxh3_64_hexdigest(body)}
+    with open(path, "wb") as f:
+        f.write(json.dumps(meta).encode() + b"\n" + body)
 
 
 def _tamper_index(store: str, field: str, text: str) -> None:
@@ -242,7 +293,7 @@ def _tamper_index(store: str, field: str, text: str) -> None:
             columns = {k: json.loads(line) for k, line in zip(INDEX_COLUMNS, lines, strict=True)}
         else:
             columns = json.loads(body)
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, AttributeError, RecursionError):  # a line made by "line"
         return
     if not isinstance(columns, dict) or not isinstance(columns.get("name"), list):
         return

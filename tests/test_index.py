@@ -391,7 +391,7 @@ def test_an_index_file_bigger_than_its_rows_can_be_is_not_read(tmp_path):
         f.write(forged)
     index.forget()
     assert infos(folder)["x_0"] == {"i": 666}  # a file of this size is read (and trusted)
-    padding = " " * (3 * 4 * index._ROW_CHARS + 8192)  # JSON whitespace: still a valid file
+    padding = " " * (3 * 4 * index._ROW_CHARS + 8192)
     with open(path, "w") as f:
         f.write(_resigned_padded(forged, padding))
     index.forget()
@@ -516,8 +516,11 @@ def test_a_sparse_index_file_within_the_bound_is_not_read_whole(tmp_path):
 
 
 def _resigned_padded(text, padding):
-    """The index file ``text`` with ``padding`` after its rows, signed again."""
-    return index_text(index_columns(text), padding=padding)
+    """The index file ``text`` with ``padding`` in its last row's brief record, signed
+    again: a file of that size, of the shape of its columns (see index._check_shape)."""
+    columns = index_columns(text)
+    columns["brief"][-1] = indexcodec.encode({"padding": padding})
+    return index_text(columns)
 
 
 def test_a_row_whose_info_does_not_decode_falls_back_to_the_entry(tmp_path):
@@ -784,9 +787,11 @@ def test_a_number_of_thousands_of_digits_in_a_column_ignores_the_file(tmp_path, 
 
 
 @pytest.mark.parametrize("fmt", [2, 3])
-def test_an_index_file_of_an_earlier_format_is_read_and_saved_again_in_this_one(
+def test_an_index_file_of_an_earlier_format_is_rebuilt_from_the_entries_once(
     tmp_path, monkeypatch, fmt
 ):
+    # formats 2 and 3 were one JSON object parsed whole, before any check of its shape:
+    # a crafted file chose them to bypass the checks of format 4's lines (_check_shape)
     f, folder = _call_store(tmp_path, monkeypatch=monkeypatch)
     expected = _table_and_listing(f, folder)
     index.forget()
@@ -799,12 +804,60 @@ def test_an_index_file_of_an_earlier_format_is_read_and_saved_again_in_this_one(
     index.forget()
     reads = counting_reads(monkeypatch)
     assert _table_and_listing(f, folder) == expected
-    assert reads == []  # the earlier file's rows serve: no entry is read
+    assert len(reads) == 6  # each entry read once
     with open(os.path.join(folder, index.INDEX_FILE)) as fh:
         columns = index_columns(fh.read())  # saved again, in format 4
     assert len(columns["brief"]) == len(columns["name"]) and None not in columns["brief"]
     index.forget()
+    reads.clear()
     assert _table_and_listing(f, folder) == expected and reads == []
+
+
+def _items_filling_the_bound(folder, field, item, size):
+    """A signed index file of the store at ``folder`` as big as its bound allows, its
+    column ``field`` of copies of ``item`` (JSON of ``size`` bytes with its comma)."""
+    path = os.path.join(folder, index.INDEX_FILE)
+    with open(path) as f:
+        columns = index_columns(f.read())
+    bound = index._most_bytes(sig for _, sig in index._listing(folder, None))
+    room = bound - os.path.getsize(path) - 4096
+    return index_text({**columns, field: [item] * (room // size)}), room
+
+
+@pytest.mark.parametrize(
+    "field, item, size",
+    [
+        ("value", [], 3),  # '[],': a list made of each 3 bytes
+        ("info", {}, 3),
+        ("listing", [], 3),
+        ("files", [], 3),
+        ("brief", "ab", 5),  # a string of 50 bytes for each 5
+        ("name", "ab", 5),
+        ("size", 1000, 5),
+    ],
+)
+def test_a_column_of_many_small_items_within_the_bound_is_not_parsed(tmp_path, field, item, size):
+    # an index file may be 128 times its entries' bytes: one of a column of '[],' within
+    # that bound made 20-25 times its bytes of objects before the column's check refused
+    # them (0.5 GB for 1,000 entries of 150 bytes); a line is now parsed only if it is
+    # of the shape of its column, a list of one item of its kind per row
+    import tracemalloc
+
+    folder = store_with(tmp_path, n=200)
+    index.rows(folder)
+    forged, room = _items_filling_the_bound(folder, field, item, size)
+    with open(os.path.join(folder, index.INDEX_FILE), "w") as f:
+        f.write(forged)
+    index.forget()
+    tracemalloc.start()
+    try:
+        found = index.rows(folder)
+        index.kept_values(list(found.values()))  # the lazy columns too
+        assert dict(DataSet("s", path=str(tmp_path))._info_items()) == truth(folder)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 6 * room, (peak, room)
 
 
 def test_a_brief_record_holds_the_fields_a_table_reads_of_every_call_record(tmp_path):

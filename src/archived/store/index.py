@@ -23,7 +23,9 @@ The entries stay the only source of truth:
   many changed, so the next process starts from them; a store that is not writable is
   indexed in memory only.  The file can be deleted at any time.
 * **Hostile input.**  The file is read by ``json.loads`` only after its checksum
-  matched, and every field is checked.  The file (format 4) holds a line per column,
+  matched and each line has the shape of its column (:func:`_check_shape`: a list of
+  one item per row, of the kind the column holds, so that parsing builds no more than
+  that), and every field is checked.  The file (format 4) holds a line per column,
   so that a reader decodes only the columns it needs (:class:`_FileColumns`): the
   names and signatures every reader needs are checked before any row is made, and on
   any doubt the whole file is ignored (the rows are then rebuilt from the entries); a
@@ -107,10 +109,11 @@ INDEX_FILE = ".index.json"
 #: A file changed less than this long before it was read is checked by content.
 RACY_SECONDS = 3.0
 _FORMAT = 4  # a line per column, each decoded when first needed; 4 added the brief column
-_OLD_FORMATS = (2, 3)  # one JSON object of columns (2: no listing column), read whole
+# formats 2 and 3 (one JSON object of columns) are no longer read (the entries are, and
+# the file is saved again): a crafted file of them was parsed whole, shape unchecked
 # how the listing and brief columns are derived from an info record (listing.columns,
-# table.brief_of): a file of another derivation (or none: formats 2 and 3) is read without
-# them, and they are derived again.  Bump it whenever either changes what it gives:
+# table.brief_of): a file of another derivation (or none) is read without them, and they
+# are derived again.  Bump it whenever either changes what it gives:
 # tests/test_index.py pins a fingerprint of their output to this number
 _DERIVED = 1
 _DERIVED_COLUMNS = ("listing", "brief")
@@ -239,7 +242,7 @@ class Row:
         if text is _LAZY:
             if self._file is not None and self._file.has("brief"):
                 text = self._file.column("brief")[self._pos]
-            else:  # a row of an index file of format 2 or 3: from the info record
+            else:  # a row of an index file of another derivation: from the info
                 text = _brief_of_text(self.info_text)
             self._brief = text
         return text  # type: ignore[return-value]
@@ -604,11 +607,11 @@ class _State:
         names = file.names
         ino, size, mtime, ctime, seen, _, files = map(file.column, _COLUMNS[1:_EAGER])
         kept = file.column("listing")
-        # the info column is decoded only if some row has no listing (format 2)
+        # the info column is decoded only if some row has no listing (another derivation)
         info = file.column("info") if None in kept else kept
         # the rows that still describe their entry file: same signature, not racy (see
         # Row.racy: a file changed within RACY_SECONDS of its reading is read again),
-        # and a listing kept if the info is (a row of format 2 has none); the others
+        # and a listing kept if the info is (one of another derivation has none); the others
         # are read as refresh would read them
         valid = dict(zip(names, zip(ino, size, mtime, ctime, strict=True), strict=True))
         changed: set[str] = set()
@@ -919,7 +922,7 @@ def _brief_of(info: Any) -> str | None:
 
 def _brief_of_text(info_text: str | None) -> str | None:
     """:func:`_brief_of` the info record kept as ``info_text`` (a row of an index file
-    of format 2 or 3), or None if there is none or it does not decode."""
+    of another derivation), or None if there is none or it does not decode."""
     if info_text is None:
         return None
     try:
@@ -938,7 +941,7 @@ def _listing_of(name: str, info: Any) -> Listing | None:
 
 def _fill_listing(found: dict[str, Row]) -> int:
     """Give every row of ``found`` that keeps its info record but no listing (a row of
-    an index file of format 2) its listing; how many rows got one."""
+    an index file of another derivation) its listing; how many rows got one."""
     filled = 0
     for name, row in found.items():
         if row.listing is not None or row.info_text is None:
@@ -999,21 +1002,19 @@ def _read_columns(path: str, max_bytes: int) -> tuple[tuple[int, int, int], _Fil
         meta = json.loads(head)
         if (
             type(meta) is not dict
-            or meta.get("format") not in (*_OLD_FORMATS, _FORMAT)
+            or meta.get("format") != _FORMAT
             or meta.get("check") != xxhash.xxh3_64_hexdigest(body)
         ):
             return None
-        if meta["format"] == _FORMAT:
-            lines = body.split(b"\n")
-            if len(lines) != len(_COLUMNS):
-                raise ValueError("index: unexpected columns")
-            file = _FileColumns(path, signature, dict(zip(_COLUMNS, lines, strict=True)))
-            for field in _COLUMNS[:_EAGER]:
-                file.column(field, strict=True)
-        else:
-            file = _FileColumns.whole(
-                path, signature, _checked_columns(json.loads(body), meta["format"])
-            )
+        lines = body.split(b"\n")
+        if len(lines) != len(_COLUMNS):
+            raise ValueError("index: unexpected columns")
+        # rows of the entries wanted take at least _ROW_FIXED bytes of the bound each: a
+        # file of more rows (short ones: 20 MB of them is a million) is not read
+        most_rows = max_bytes // _ROW_FIXED
+        file = _FileColumns(path, signature, dict(zip(_COLUMNS, lines, strict=True)), most_rows)
+        for field in _COLUMNS[:_EAGER]:
+            file.column(field, strict=True)
         if meta.get("derived") != _DERIVED:
             # derived by another version of listing.columns or table.brief_of: what it
             # kept there is not what this one derives (the info records are the truth)
@@ -1044,24 +1045,21 @@ class _FileColumns:
     one that was read) so that the next reader rebuilds it.
     """
 
-    def __init__(self, path: str, signature: tuple[int, int, int], raw: dict[str, bytes]) -> None:
+    def __init__(
+        self,
+        path: str,
+        signature: tuple[int, int, int],
+        raw: dict[str, bytes],
+        most_rows: int,
+    ) -> None:
         self.path = path
         self.signature = signature
+        self.most_rows = most_rows  # a file of more rows is not read
         self.names: list[str] = []
         self.doubt = False  # a column did not pass its checks
         self._raw = raw  # each column's JSON text, until it is decoded
         self._columns: dict[str, list[Any]] = {}
         self._lock = threading.Lock()
-
-    @classmethod
-    def whole(
-        cls, path: str, signature: tuple[int, int, int], columns: dict[str, list[Any]]
-    ) -> _FileColumns:
-        """The columns of a file of an older format, decoded and checked already."""
-        file = cls(path, signature, {})
-        file._columns = columns
-        file.names = columns["name"]
-        return file
 
     @property
     def settled(self) -> bool:
@@ -1087,7 +1085,7 @@ class _FileColumns:
         self._columns["listing"] = [None] * len(self.names)
 
     def has(self, field: str) -> bool:
-        """Whether the file has column ``field`` (a file of format 2 or 3 has no brief)."""
+        """Whether the file has column ``field`` (one of another derivation has no brief)."""
         return field in self._columns or field in self._raw
 
     def column(self, field: str, strict: bool = False) -> list[Any]:
@@ -1106,7 +1104,10 @@ class _FileColumns:
             found = self._columns.get(field)
             if found is None:
                 try:
-                    found = _check_column(field, json.loads(self._raw.pop(field)), self.names)
+                    raw = self._raw.pop(field)
+                    rows = self.most_rows if field == "name" else len(self.names)
+                    _check_shape(field, raw, rows)  # before json.loads builds anything
+                    found = _check_column(field, json.loads(raw), self.names)
                 except (ValueError, TypeError, RecursionError, KeyError, OverflowError):
                     if strict:
                         raise
@@ -1172,29 +1173,73 @@ def _check_column(field: str, column: Any, names: list[str]) -> list[Any]:
     return column
 
 
-def _checked_columns(columns: Any, version: int) -> dict[str, list[Any]]:
-    """The columns of an index file of format 2 or 3 (one JSON object), every field
-    checked (``ValueError`` at the first doubt).  Checks run over whole columns at a
-    time (the file of a big store holds a hundred thousand rows).  A file of format 2
-    has no listing column: it is read as all null."""
-    fields = _COLUMNS[:-1] if version == 3 else _COLUMNS[:-2]
-    if type(columns) is not dict or list(columns) != list(fields):
-        raise ValueError("index: unexpected columns")
-    cols = [columns[field] for field in fields]
-    if not all(type(c) is list for c in cols) or len({len(c) for c in cols}) != 1:
-        raise ValueError("index: columns of different lengths")
-    if version == 2:
-        cols.append([None] * len(cols[0]))
-    names, ino, size, mtime, ctime, seen, digest, files, info, value, listings = cols
-    _check_names(names)
-    for numbers in (ino, size, mtime, ctime, seen):
-        _check_numbers(numbers)
-    _check_digests(digest)
-    _check_files(files, names)
-    _check_texts(info, _INFO_CHARS)
-    _check_texts(value, _VALUE_CHARS)
-    cols[-1] = _checked_listings(listings)
-    return dict(zip(_COLUMNS, cols, strict=False))
+# ---- the shape of a column's line, checked before it is parsed ---------------------------
+
+# JSON of a list of the items a column holds, as _save writes it (no whitespace), the
+# text of each string aside: every string is a quote, no quote, a quote (_check_shape
+# takes the escapes out of the strings first).  Possessive: the match keeps no state per
+# item, a line of a million items takes no more memory than one of ten
+_STRING = rb'"[^"]*+"'
+_TEXT = rb'(?:"[^"]*+"|null)'
+_DATA_FILE = rb'"[^"\[\]{}]*+"'  # a data file's name has no bracket (see storefiles)
+_LISTED = rb'(?:null|\[(?:"[^"]*+",){4}(?:null|-?[0-9][0-9.eE+-]*+)\])'
+
+
+def _list_of(item: bytes) -> Any:
+    return re.compile(rb"\[(?:" + item + rb"(?:," + item + rb")*+)?\]").fullmatch
+
+
+_SHAPES = {
+    "name": _list_of(_STRING),
+    "files": _list_of(rb"\[(?:" + _DATA_FILE + rb"(?:," + _DATA_FILE + rb")*+)?\]"),
+    "listing": _list_of(_LISTED),
+    "info": _list_of(_TEXT),
+    "value": _list_of(_TEXT),
+    "brief": _list_of(_TEXT),
+}
+_NUMBER_COLUMNS = frozenset(("ino", "size", "mtime", "ctime", "seen"))
+_QUOTES_PER_ROW = {"name": 2, "info": 2, "value": 2, "brief": 2, "listing": 8}
+
+
+def _check_shape(field: str, line: bytes, rows: int) -> None:
+    """``ValueError`` unless ``line`` has the shape of column ``field`` of ``rows`` rows
+    (of at most ``rows`` names for the name column) as :meth:`_State._save` writes it.
+
+    Checked before ``json.loads`` parses the line: what it builds is then a list of at
+    most ``rows`` items of the kind the column holds.  A line of anything else (20 MB
+    of ``[],``) made millions of objects, 20-25 times its bytes, before the column's
+    check refused it.
+
+    >>> _check_shape("size", b"[12,0]", 2), _check_shape("info", b'["{\\\\"a\\\\":1}",null]', 2)
+    (None, None)
+    >>> _check_shape("info", b"[[],[],[]]", 3)
+    Traceback (most recent call last):
+        ...
+    ValueError: index: not a column of info
+    """
+    if field in _NUMBER_COLUMNS or field == "digest":
+        # digits between commas (a digest: 16 hex digits in quotes), one item per row
+        kept = line.translate(None, _HEX_DIGITS if field == "digest" else _DIGITS)
+        item = b'""' if field == "digest" else b""
+        if kept != (b"[" + b",".join([item] * rows) + b"]"):
+            raise ValueError(f"index: not a column of {field}")
+        if field == "digest" and len(line) != max(2, rows * 19 + 1):
+            raise ValueError("index: not a column of digests")
+        return
+    if b"\\" in line:  # the escapes of the strings: what is left of them is no quote
+        line = line.replace(b"\\\\", b"").replace(b'\\"', b"")
+    if _SHAPES[field](line) is None:
+        raise ValueError(f"index: not a column of {field}")
+    if field == "files":
+        many = line.count(b"[") - 1 != rows
+    else:
+        many = line.count(b'"') > _QUOTES_PER_ROW[field] * rows
+    if many:
+        raise ValueError(f"index: more items in column {field} than rows")
+
+
+_DIGITS = b"0123456789"
+_HEX_DIGITS = b"0123456789abcdef"
 
 
 def _check_names(names: list[Any]) -> None:
