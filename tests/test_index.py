@@ -944,3 +944,103 @@ def test_the_derivation_of_listings_and_briefs_is_pinned_to_its_version():
         "listing.columns or table.brief_of derive other columns than this version of the "
         "index says: bump index._DERIVED and pin the new fingerprint"
     )
+
+
+def _varied_entries(folder):
+    """Entries of every kind a row keeps or leaves to its entry: plain and typed info
+    records, one that is not a dict, none, one too long to keep, one the literal reader
+    does not read; values kept, shared, too long, in a data file; a damaged entry."""
+    call = {
+        "function": "m.f",
+        "version": "1",
+        "key": "0123456789abcdef" * 2,
+        "parameters": {"x": 1, "y": 2.5},
+        "status": "ok",
+        "started": "2024-01-01T00:00:00+00:00",
+        "duration": 0.25,
+    }
+    shared = [1, 2]
+    typed = {
+        "x": np.float32(0.5),
+        "t": (1, -0.0),
+        "n": float("nan"),
+        "when": datetime.date(2024, 1, 2),
+    }
+    made = {
+        "plain": (2.5, call),
+        "typed": (np.int64(3), dict(call, parameters=typed)),
+        "listed": ([0.5, None, "s"], [1, 2]),
+        "bare": ({"a": (shared, shared)}, None),
+        "long_info": (1, {"blob": "a" * (index._INFO_CHARS + 10)}),
+        "long_value": (list(range(1000)), call),
+        "data_file": (np.arange(1000.0), call),
+    }
+    for name, (value, info) in made.items():
+        entries.commit_entry(folder, name, value, info=info)
+    # an info record the literal reader leaves to the full loader (a call in it)
+    path = os.path.join(folder, "plain.py")
+    with open(path) as f:
+        text = f.read()
+    with open(os.path.join(folder, "called.py"), "w") as f:
+        f.write(text.replace("plain", "called").replace("'duration': 0.25", "'duration': abs(-1)"))
+    with open(os.path.join(folder, "damaged.py"), "w") as f:
+        f.write("# archived entry 'damaged', format 1, data files: []\ninfo = {(\n")
+    return [*made, "called", "damaged"]
+
+
+def _what_a_reader_gets(folder, name, row):
+    from archived.store.native import IndexedEntry, NativeStore
+
+    entry = IndexedEntry(NativeStore(folder), name, row)
+    found = []
+    for read in (entry.info, entry.value):
+        try:
+            found.append(read())
+        except DamagedEntryError as err:
+            found.append(type(err))
+    return found
+
+
+def test_a_row_made_by_a_lookup_gives_what_a_row_of_a_full_look_gives(tmp_path):
+    # a lookup's row reads the entry's text when asked and derives the index text,
+    # listing and brief record only when listed, tabled or saved: what it gives, and
+    # what it saves, must be what a full look's row holds, for every kind of entry
+    folder = str(tmp_path)
+    names = _varied_entries(folder)
+    looked_up = {}
+    for name in names:
+        index.forget()  # a new process's first hit
+        looked_up[name] = index.row(folder, name)
+        assert looked_up[name]._info is index._PENDING or name == "damaged"
+    index.forget()
+    full = index.rows(folder)
+    assert sorted(full) == sorted(names)
+    for name in names:
+        lazy, eager = looked_up[name], full[name]
+        got, want = (
+            _what_a_reader_gets(folder, name, lazy),
+            _what_a_reader_gets(folder, name, eager),
+        )
+        assert exact(got, want), name
+        # the fields a listing, a table and the index file take, derived when asked
+        assert lazy.listing == eager.listing, name
+        assert lazy.brief_text == eager.brief_text, name
+        dumped, kept = lazy.dump(), eager.dump()
+        assert dumped[:4] + dumped[5:] == kept[:4] + kept[5:], name  # all but when read
+        assert lazy._source is None, name  # all derived: the entry's text is let go
+        assert exact(_what_a_reader_gets(folder, name, lazy), want), name
+
+
+def test_a_lookups_rows_saved_in_the_index_file_serve_the_next_process(tmp_path):
+    folder = str(tmp_path)
+    names = _varied_entries(folder)
+    looked_up = {name: index.row(folder, name) for name in names}
+    want = {name: _what_a_reader_gets(folder, name, row) for name, row in looked_up.items()}
+    assert all(row._info is index._PENDING for name, row in looked_up.items() if name != "damaged")
+    saved = index.rows(folder)  # the lookups' rows, unchanged, are saved as they are
+    assert all(saved[name] is looked_up[name] for name in names)
+    index.forget()
+    from_file = index.rows(folder)
+    assert from_file[names[0]]._file is not None  # read from the index file
+    for name in names:
+        assert exact(_what_a_reader_gets(folder, name, from_file[name]), want[name]), name

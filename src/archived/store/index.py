@@ -184,6 +184,7 @@ class Row:
         "_brief",
         "_file",
         "_pos",
+        "_source",
         "memo",
     )
 
@@ -199,6 +200,7 @@ class Row:
         brief_text: str | None | _Lazy = None,
         file: _FileColumns | None = None,
         pos: int = 0,
+        source: _Source | None = None,
     ) -> None:
         self.signature = signature
         # the seen setter, spelt out: an index file of a big store makes many rows
@@ -215,6 +217,7 @@ class Row:
         self._brief = brief_text
         self._file = file  # the index file's columns the lazy fields come from
         self._pos = pos
+        self._source = source  # the entry's sections the _PENDING fields come from
         # what a caller derived from this version of the file (in this process only)
         self.memo: Any = None
 
@@ -224,6 +227,8 @@ class Row:
         text = self._info
         if text is _LAZY:  # (spelt out: a table reads one per row)
             text = self._info = self._file.column("info")[self._pos]  # type: ignore[union-attr]
+        elif text is _PENDING:
+            text = self._derive_info()[0]
         return text  # type: ignore[return-value]
 
     @property
@@ -232,6 +237,8 @@ class Row:
         text = self._value
         if text is _LAZY:  # (spelt out: a table reads one per row)
             text = self._value = self._file.column("value")[self._pos]  # type: ignore[union-attr]
+        elif text is _PENDING:
+            text = self._derive_value()
         return text  # type: ignore[return-value]
 
     @property
@@ -245,6 +252,8 @@ class Row:
             else:  # a row of an index file of another derivation: from the info
                 text = _brief_of_text(self.info_text)
             self._brief = text
+        elif text is _PENDING:
+            text = self._derive_info()[2]
         return text  # type: ignore[return-value]
 
     @property
@@ -253,6 +262,8 @@ class Row:
         listed = self._listing
         if listed is _LAZY:
             listed = self._listing = self._from_file("listing")
+        elif listed is _PENDING:
+            listed = self._derive_info()[1]
         return listed  # type: ignore[return-value]
 
     @listing.setter
@@ -262,6 +273,30 @@ class Row:
     def _from_file(self, field: str) -> Any:
         assert self._file is not None
         return self._file.column(field)[self._pos]
+
+    def _derive_info(self) -> tuple[str | None, Listing | None, str | None]:
+        """Fill the fields derived from the info record of a row made by a lookup
+        (:func:`_parse` with ``lazy``): its text, listing and brief record, as an eager
+        row has them; returned as ``(info_text, listing, brief_text)``."""
+        source = self._source
+        if source is None:  # derived meanwhile, by another thread
+            return self._info, self._listing, self._brief  # type: ignore[return-value]
+        derived = _info_fields(source.name, source.info)
+        self._listing, self._brief = derived[1], derived[2]
+        self._info = derived[0]  # last: a reader that sees a text finds the others set
+        if self._value is not _PENDING:  # all derived: the sections are no longer needed
+            self._source = None  # (after the fields: see info())
+        return derived
+
+    def _derive_value(self) -> str | None:
+        """Fill the value text of a lookup's row (see :meth:`_derive_info`)."""
+        source = self._source
+        if source is None:  # derived meanwhile, by another thread
+            return self._value  # type: ignore[return-value]
+        self._value = text = _value_text(source.name, source.value)
+        if self._info is not _PENDING:
+            self._source = None
+        return text
 
     @property
     def size(self) -> int:
@@ -284,6 +319,14 @@ class Row:
         ``KeyError`` if the row does not keep it; ``ValueError`` if the kept text does
         not decode (a tampered index file): read the entry then.
         """
+        # the sections first: they are dropped only once every field is derived, so a
+        # field still pending after them finds them there (another thread may derive)
+        source = self._source
+        if self._info is _PENDING:  # a lookup's row: read from the entry's own text
+            try:
+                return literal_value(source.info, "info")  # type: ignore[union-attr]
+            except NotLiteral:
+                raise KeyError("info not in the index") from None
         text = self.info_text
         if text is None:
             raise KeyError("info not in the index")
@@ -306,6 +349,12 @@ class Row:
     def value(self) -> tuple[bool, Any]:
         """``(True, value)`` (a fresh object) if the row keeps the value, else
         ``(False, None)``; ``ValueError`` as :meth:`info`."""
+        source = self._source  # first, as in info()
+        if self._value is _PENDING:  # a lookup's row: read from the entry's own text
+            try:
+                return True, literal_value(source.value, source.name)  # type: ignore[union-attr, arg-type]
+            except NotLiteral:
+                return False, None
         text = self.value_text
         if text is None:
             return False, None
@@ -534,8 +583,11 @@ class _State:
             todo = self._known(todo, current)
         elif few and self.rows:
             todo = self._known(todo, current)
+        # the rows of a lookup of a few (a cache hit) derive the info's fields only when
+        # listed, tabled or saved: most are read once, by the hit
+        lazy = not full and not listed and len(todo) <= _FEW
         for name, _ in todo:
-            row = self._fresh(name, now)
+            row = self._fresh(name, now, lazy)
             if row is not None:
                 current[name] = row
         if listed:
@@ -674,7 +726,7 @@ class _State:
                 todo.append((name, signature))
         return todo
 
-    def _fresh(self, name: str, now: int) -> Row | None:
+    def _fresh(self, name: str, now: int, lazy: bool = False) -> Row | None:
         """The row of entry ``name``: the known one if its content is unchanged, else a
         new one read from the file (None if it is gone)."""
         known = self.rows.get(name)
@@ -700,7 +752,7 @@ class _State:
             self.unsaved += known.settled
             return known
         self.unsaved += 1
-        return _parse(name, data, signature, digest, now)
+        return _parse(name, data, signature, digest, now, lazy)
 
     # ---- the index file ----------------------------------------------------------------
 
@@ -882,36 +934,78 @@ def _is_entry_file(filename: str) -> bool:
 
 
 def _parse(
-    name: str, data: bytes, signature: tuple[int, int, int, int], digest: str, now: int
+    name: str,
+    data: bytes,
+    signature: tuple[int, int, int, int],
+    digest: str,
+    now: int,
+    lazy: bool = False,
 ) -> Row:
-    """A row from an entry file's bytes: what the literal fast path reads of it."""
-    files: list[str] = []
-    info_text = value_text = brief_text = None
-    listed = None
+    """A row from an entry file's bytes: what the literal fast path reads of it.
+
+    ``lazy`` (a lookup of a few entries, a cache hit): the row keeps the entry's info
+    and value sections as text and reads them when asked (a hit reads the key, the
+    parameters and the value once); the fields derived from the info record (its
+    index text, listing and brief record) are made only when something lists, tables
+    or saves the row.  A row from a lookup is mostly read once, and deriving them
+    cost a first hit two thirds of its time.
+    """
     try:
         info_src, value_src, files = entry_sections(name, entry_text(name, data))
     except DamagedEntryError:
         return Row(signature, now, digest, [], None, None)
+    keeps_value = len(value_src) <= _VALUE_SOURCE_CHARS and all(
+        f.endswith("-info.h5") for f in files
+    )
+    if lazy:
+        value = _PENDING if keeps_value else None
+        source = _Source(name, info_src, value_src if keeps_value else None)
+        return Row(
+            signature, now, digest, files, _PENDING, value, _PENDING, _PENDING, None, 0, source
+        )
+    info_text, listed, brief_text = _info_fields(name, info_src)
+    value_text = _value_text(name, value_src) if keeps_value else None
+    return Row(signature, now, digest, files, info_text, value_text, listed, brief_text)
+
+
+class _Source:
+    """The info and value sections of an entry file (the value's only when a row may
+    keep it), from which a lookup's row reads and derives its fields when asked."""
+
+    __slots__ = ("name", "info", "value")
+
+    def __init__(self, name: str, info: str, value: str | None) -> None:
+        self.name = name
+        self.info = info
+        self.value = value
+
+
+def _info_fields(name: str, info_src: str) -> tuple[str | None, Listing | None, str | None]:
+    """``(info_text, listing, brief_text)`` of a row from its entry's info section: all
+    None when the info record is not literal data, or too long to keep."""
     try:
         info = literal_value(info_src, "info")
     except NotLiteral:
-        pass
-    else:
-        info_text = indexcodec.encode(info, max_chars=_INFO_CHARS)
-        if info_text is not None:
-            # what ls prints and what a table of calls reads, derived now that the info
-            # is at hand (a fraction of the parse), so that neither ever decodes an
-            # unchanged entry's info again
-            listed = _listing_of(name, info)
-            brief_text = _brief_of(info)
-    if len(value_src) <= _VALUE_SOURCE_CHARS and all(f.endswith("-info.h5") for f in files):
-        try:
-            value = literal_value(value_src, name)
-        except NotLiteral:
-            pass
-        else:
-            value_text = indexcodec.encode(value, max_chars=_VALUE_CHARS)
-    return Row(signature, now, digest, files, info_text, value_text, listed, brief_text)
+        return None, None, None
+    info_text = indexcodec.encode(info, max_chars=_INFO_CHARS)
+    if info_text is None:
+        return None, None, None
+    # what ls prints and what a table of calls reads, derived now that the info is at
+    # hand (a fraction of the parse), so that neither ever decodes an unchanged
+    # entry's info again
+    return info_text, _listing_of(name, info), _brief_of(info)
+
+
+def _value_text(name: str, value_src: str | None) -> str | None:
+    """The value of a row from its entry's value section as :mod:`indexcodec` text, or
+    None when it is not literal data or too long to keep."""
+    if value_src is None:
+        return None
+    try:
+        value = literal_value(value_src, name)
+    except NotLiteral:
+        return None
+    return indexcodec.encode(value, max_chars=_VALUE_CHARS)
 
 
 def _brief_of(info: Any) -> str | None:
@@ -1033,6 +1127,16 @@ class _Lazy:
 
 
 _LAZY = _Lazy()
+
+
+class _Pending:
+    """The type of :data:`_PENDING`: a field of a lookup's row not derived yet from the
+    entry's sections the row keeps (see :func:`_parse`)."""
+
+    __slots__ = ()
+
+
+_PENDING = _Pending()
 
 
 class _FileColumns:

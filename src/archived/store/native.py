@@ -326,12 +326,12 @@ class IndexedEntry(EntryView):
         self.row = row
 
     def info(self) -> Any:
-        row = self.row
-        if row.info_text is not None:
-            try:
-                return row.info()
-            except ValueError:
-                pass  # a tampered index file: the entry tells
+        try:
+            return self.row.info()
+        except KeyError:  # not kept: the entry tells
+            pass
+        except ValueError:  # a tampered index file: the entry tells
+            pass
         return entries.read_info(self.store.folder, self.name, safe=self.store.load, once=True)
 
     def brief(self) -> Any:
