@@ -344,6 +344,26 @@ def test_an_entry_that_fails_to_load_names_the_failing_line_of_its_file(ds):
     assert (tb.tb_frame.f_code.co_filename, tb.tb_lineno) == (path, line)
 
 
+@pytest.mark.parametrize("safe", [True, False], ids=["safe", "trusted"])
+def test_a_hand_edit_with_a_syntax_error_is_reported_at_its_line_of_the_entry_file(tmp_path, safe):
+    # a safe load parses the value section alone: its SyntaxError named the line of the
+    # section ("<archive>", line 3), not the line of the file a person opens
+    ds = DataSet("s", "w", path=str(tmp_path))
+    ds.bad = {"a": 1.5, "b": 2.5}
+    ds["bad"] = {"n": 1}
+    path = os.path.join(ds._path, "bad.py")
+    with open(path) as f:
+        lines = f.read().splitlines(keepends=True)
+    lines.insert(len(lines) - 2, "garbage(\n")
+    with open(path, "w") as f:
+        f.write("".join(lines))
+    line = len(lines) - 2
+    with pytest.raises(DamagedEntryError) as info:
+        _ = DataSet("s", path=str(tmp_path), safe=safe).bad
+    assert f"at line {line} of {path}" in str(info.value)
+    assert "<archive>" not in str(info.value)
+
+
 def test_importing_a_store_with_a_damaged_entry_still_works(ds):
     ds.good = 1
     with open(os.path.join(ds._path, "bad.py"), "w") as f:

@@ -672,13 +672,20 @@ def decode_section(
             raise MissingImportError(entry, None, str(err)) from err
         raise DamagedEntryError(entry, _not_loading(var, err, filename)) from err
     except Exception as err:
-        raise DamagedEntryError(entry, _not_loading(var, err, filename)) from err
+        # a safe load parsed the section alone: its lines start at first_line of the file
+        shift = 0 if safe is None else first_line - 1
+        raise DamagedEntryError(entry, _not_loading(var, err, filename, shift)) from err
 
 
-def _not_loading(var: str, err: BaseException, filename: str) -> str:
+def _not_loading(var: str, err: BaseException, filename: str, shift: int = 0) -> str:
     """Why section ``var`` of the entry file ``filename`` does not load, naming the line
-    of the file where it failed (a class renamed since: that line is the one to edit)."""
+    of the file where it failed (a class renamed since, a typo of a hand edit: that line
+    is the one to edit).  A syntax error's line is its own, ``shift`` lines before the
+    line of the file when the section was parsed alone."""
     line = None
+    if isinstance(err, SyntaxError) and err.lineno is not None:
+        line = err.lineno + (shift if err.filename != filename else 0)
+        err = SyntaxError(err.msg)  # its own repr would name the section's line
     tb = err.__traceback__
     while tb is not None:
         if tb.tb_frame.f_code.co_filename == filename:
