@@ -1231,7 +1231,7 @@ for _argv in (("ls",), ("ls", "-l"), ("show", "a"), ("export",), ("verify",)):
         "execute",
         _persist_store,
         cli(*_argv),
-        Cli(codes=(1,), any_of=("persist", "no DataSet")),
+        Cli(codes=(1,), any_of=("persist", "no store at")),
     )
 case(
     "import-os-refusal-suggests-nothing-that-runs-code",
@@ -1460,7 +1460,7 @@ case(
     "special",
     _special("__init__.py"),
     cli("ls"),
-    Cli(codes=(1,), words=("no DataSet",)),
+    Cli(codes=(1,), words=("no store at",)),
 )
 case(
     "fifo-as-the-lock-file-then-write",

@@ -163,7 +163,30 @@ def test_a_path_that_is_no_store_exits_1_with_a_message(tmp_path, capsys, comman
     extra = ["x"] if command == "show" else ["--failed"] if command == "prune" else []
     code, out, err = run(capsys, command, str(tmp_path / "nowhere"), *extra)
     assert code == 1 and out == ""
-    assert err.startswith("archived: error: no DataSet at ") and "nowhere" in err
+    nowhere = str(tmp_path / "nowhere")
+    assert err == f"archived: error: no store at {nowhere!r}: no such directory\n"
+
+
+@pytest.mark.parametrize("command", ["ls", "ls -l", "verify", "export"])
+def test_a_path_to_something_else_than_a_store_says_what_it_is(store, tmp_path, capsys, command):
+    # the API's "open it with mode='w' to create it" was the advice for all of these
+    entry_file = os.path.join(store, sorted(os.listdir(store))[-1])
+    os.mkdir(tmp_path / "notes")
+    assert entry_file.endswith(".py")
+    for path, message in (
+        (str(tmp_path / "notes"), "the directory holds no store written by archived"),
+        (entry_file, f"is the file of entry {os.path.basename(entry_file)[:-3]!r}; give its "
+                     f"store: `archived show {store} "),
+    ):  # fmt: skip
+        code, out, err = run(capsys, *command.split(), path)
+        assert code == 1 and out == "" and message in err, err
+        assert "mode='w'" not in err
+
+
+def test_show_takes_an_entry_file_name_for_its_entry(store, capsys):
+    name = sorted(n for n in os.listdir(store) if n.endswith(".py"))[-1][: -len(".py")]
+    code, out, _ = run(capsys, "show", store, name + ".py")
+    assert code == 0 and out.startswith(f"entry     {name} ")
 
 
 @pytest.mark.parametrize("options", [[], ["-l"]])

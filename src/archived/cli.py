@@ -107,11 +107,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as err:
         print(escaped(f"{_PROG} {args.command}: error: {err}"), file=sys.stderr)
         return 2
+    except StoreNotFoundError as err:  # the API's advice (mode='w') means nothing here
+        print(escaped(f"{_PROG}: error: {_no_store(err.path)}"), file=sys.stderr)
+        return 1
     except (ArchiveError, OSError) as err:
         print(escaped(f"{_PROG}: error: {err}{_trust_hint(err, args)}"), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _no_store(path: str) -> str:
+    """Why ``path`` names no store, in the command line's words: no such directory, a
+    directory or file that is no store, or an entry file given for its store.
+
+    >>> _no_store("/no/such/dir")
+    "no store at '/no/such/dir': no such directory"
+    """
+    folder, file = os.path.split(os.path.abspath(path))
+    stem, ext = os.path.splitext(file)
+    in_store = os.path.isfile(os.path.join(folder, "__init__.py"))
+    if ext == ".py" and in_store and os.path.isfile(path):
+        return (
+            f"{path!r} is the file of entry {stem!r}; give its store: "
+            f"`{_PROG} show {os.path.dirname(path) or os.curdir} {stem}`"
+        )
+    if os.path.isdir(path):
+        return f"no store at {path!r}: the directory holds no store written by {_PROG}"
+    if os.path.lexists(path):
+        return f"no store at {path!r}: a store is a directory, and this is a file"
+    return f"no store at {path!r}: no such directory"
 
 
 def _leave_store_off_sys_path(path: str | None) -> None:
@@ -535,6 +560,8 @@ def _ls_status(ds: Any, path: str, as_json: bool = False) -> int:
 def _show(args: argparse.Namespace) -> int:
     ds = _open(args)
     name = args.name
+    if name.endswith(".py") and name not in ds:  # the entry's file name, tab-completed
+        name = name[: -len(".py")]
     if name not in ds:
         names = list(ds)
         hint = f"; entries: {', '.join(names[:10])}{' ...' if len(names) > 10 else ''}"
