@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pytest
 
+from archived import archived
 from archived.errors import InvalidNameError, UnsafeFileError, UnsafeFileWarning
 from archived.store.dataset import DataSet
 from archived.store.storefiles import checked_path, remove_file, safe_subdir
@@ -105,6 +106,16 @@ def test_a_new_store_may_not_shadow_a_standard_or_installed_module(tmp_path, nam
     ds = DataSet(name, "w", path=tmp_path, shadow_ok=True)
     ds.x = 1
     assert DataSet(name, path=tmp_path).x == 1  # an existing store opens as before
+
+
+@pytest.mark.parametrize("name", ["class", "None", "lambda"])
+def test_a_new_store_may_not_take_a_keyword_no_import_statement_can_name(tmp_path, name):
+    # `import class` is a syntax error: the store would never be importable as a module
+    with pytest.raises(InvalidNameError, match="a Python keyword"):
+        DataSet(name, "w", path=tmp_path)
+    with pytest.raises(InvalidNameError, match="a Python keyword"):
+        archived(tmp_path / name)(lambda x: x)
+    assert os.listdir(tmp_path) == []
 
 
 def test_a_store_named_after_the_users_own_module_is_fine(tmp_path, monkeypatch):

@@ -37,6 +37,7 @@ from typing import Any
 
 from ..errors import DamagedEntryError, InvalidNameError
 from ..store.backend import EntryView
+from ..store.entrynames import check_not_keyword
 from ..store.locking import StoreLock
 from ..store.storefiles import safe_subdir
 from ..store.table import call_parameters, record_text
@@ -194,6 +195,7 @@ class CallStore:
                 "a store directory's name must be a Python identifier not starting with '_' "
                 "(it is imported as a module)",
             )
+        check_not_keyword(module)
         if locking is not None and locking not in _LOCKINGS:
             raise ValueError(f"locking must be one of {_LOCKINGS}, not {locking!r}")
         self.locking = locking

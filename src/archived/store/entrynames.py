@@ -22,10 +22,17 @@ import os
 import unicodedata
 import warnings
 
-from ..errors import UnsafeFileWarning
+from ..errors import InvalidNameError, UnsafeFileWarning
 from .storefiles import file_kind, read_small_file
 
-__all__ = ["entry_names", "is_canonical", "warn_special", "is_native_store", "LOADER_MARK"]
+__all__ = [
+    "entry_names",
+    "is_canonical",
+    "warn_special",
+    "is_native_store",
+    "check_not_keyword",
+    "LOADER_MARK",
+]
 
 LOADER_MARK = "archived.storemodule"
 
@@ -118,3 +125,21 @@ def is_loader(init: str) -> bool:
     except (OSError, ValueError):  # missing, unreadable, or UnsafeFileError
         return False
     return LOADER_MARK in text[:4096]
+
+
+def check_not_keyword(module_name: str) -> None:
+    """Refuse a store named with a Python keyword (``class``, ``None``): no ``import``
+    statement can name it, so it could never be imported as the module it is.  Soft
+    keywords (``match``, ``type``) import as any name.
+
+    >>> check_not_keyword("class")
+    Traceback (most recent call last):
+        ...
+    archived.errors.InvalidNameError: invalid name 'class': a Python keyword ...
+    """
+    if keyword.iskeyword(module_name):
+        raise InvalidNameError(
+            module_name,
+            f"a Python keyword (`import {module_name}` is a syntax error, so the store could "
+            "never be imported); choose another name",
+        )

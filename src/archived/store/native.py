@@ -38,7 +38,7 @@ from . import entries, index
 from .backend import EntryView, Listed, Store
 from .claims import claim_name, release_claim
 from .damaged import set_aside
-from .entrynames import LOADER_MARK, is_native_store
+from .entrynames import LOADER_MARK, check_not_keyword, is_native_store
 from .entrynames import is_loader as _is_ours
 from .failures import explained
 from .leftovers import sweep_leftovers
@@ -137,6 +137,7 @@ class NativeStore(Store):
         if not is_native_store(folder):
             if not writable:
                 raise StoreNotFoundError(folder)
+            check_not_keyword(os.path.basename(folder))
             if not shadow_ok:
                 check_no_shadowing(folder)
             _create(folder, locking or "fcntl", report)
