@@ -98,3 +98,18 @@ def test_no_warning_when_the_store_next_to_the_code_exists(tmp_path, monkeypatch
             here, "results_not_created"
         )
     assert not os.path.exists(os.path.join(here, "results_not_created"))
+
+
+def test_an_empty_store_path_is_refused_by_name_before_anything_is_written(tmp_path):
+    # "" resolved to the folder of the code, and the error blamed that folder's name:
+    # "invalid name 'project': '/home/ada/project' exists and is not an archived DataSet"
+    import pytest
+
+    from archived.errors import InvalidNameError
+
+    for path in ("", " "):
+        with pytest.raises(InvalidNameError, match="the store path is empty"):
+            archived(path)(lambda x: x)
+        with pytest.raises(InvalidNameError, match="the store path is empty"):
+            with archived(path, n=1) as rec:
+                rec.result = 1

@@ -34,7 +34,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import StorePathWarning
+from ..errors import InvalidNameError, StorePathWarning
 from ..store.native import is_native_store
 from .funcinfo import interactive_code
 from .usercode import user_stacklevel
@@ -44,8 +44,13 @@ __all__ = ["resolve_store_path", "code_file"]
 
 def resolve_store_path(path: str | os.PathLike[str], anchor: str | None) -> str:
     """The absolute store path for ``path`` given in the file ``anchor`` (None: code with
-    no file, so the working directory)."""
+    no file, so the working directory); an empty ``path`` is ``InvalidNameError``."""
     given = os.path.expanduser(os.fspath(path))
+    if not given.strip():
+        raise InvalidNameError(
+            given,
+            "the store path is empty; give the store's directory, as in @archived('results/runs')",
+        )
     if os.path.isabs(given):
         return os.path.normpath(given)
     here = os.path.abspath(given)
