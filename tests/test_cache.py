@@ -769,3 +769,25 @@ def test_durable_option_decides_whether_misses_fsync_and_survives_pickling(
     again = pickle.loads(pickle.dumps(f.store))
     assert again.durable is durable
     np.testing.assert_array_equal(f(500), np.arange(500.0))  # the hit reads it back
+
+
+def test_a_store_deleted_while_its_function_is_held_is_made_again_at_the_next_miss(tmp_path):
+    # `rm -rf results` beside a running notebook: every later call computed, warned that
+    # its write failed, and stored nothing until the kernel restarted; table() raised
+    import shutil
+
+    f = archived(tmp_path / "runs")(lambda x: x * 2)
+    assert f(1) == 2
+    shutil.rmtree(tmp_path / "runs")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert f.table(frame=False) == []
+        assert f(2) == 4
+    assert f.is_cached(2) and not f.is_cached(1)
+    assert f.table(frame=False) == [{"x": 2, "result": 4}]
+    assert DataSet("runs", path=str(tmp_path))[f.calls()[0].name]["parameters"] == {"x": 2}
+    shutil.rmtree(tmp_path / "runs")
+    from archived import sweep
+
+    assert sweep(f, {"x": [2, 3]}, progress=False) == [4, 6]
+    assert sorted(row["x"] for row in f.table(frame=False)) == [2, 3]

@@ -232,7 +232,14 @@ class CallStore:
     def _shared_open(self) -> Any:
         """The DataSet this thread of this process opened for copies of this store with
         the same options (opened now if none did)."""
-        key = (
+        key = self._shared_key()
+        dataset = _opened.get(key)
+        if dataset is None:
+            dataset = _opened[key] = self._open()
+        return dataset
+
+    def _shared_key(self) -> tuple[Any, ...]:
+        return (
             os.getpid(),
             threading.get_ident(),
             self.path,
@@ -242,10 +249,16 @@ class CallStore:
             repr(self.compress),
             self.mmap_mode,
         )
-        dataset = _opened.get(key)
-        if dataset is None:
-            dataset = _opened[key] = self._open()
-        return dataset
+
+    def _reopen_if_deleted(self) -> None:
+        """Forget the DataSet this thread opened if the store's directory is gone (the
+        results folder deleted beside a running notebook), so that the next use opens
+        it again, making the store as the first call did.  One ``stat``: called where a
+        call misses and where calls are listed or looked up by a sweep, never on a hit."""
+        local = self._local
+        if getattr(local, "forks", None) == _forks[0] and not os.path.isdir(self.path):
+            _opened.pop(self._shared_key(), None)
+            local.forks = None
 
     def _open(self) -> Any:
         from ..store.dataset import DataSet
@@ -286,6 +299,7 @@ class CallStore:
         [True, False]
         """
         bases = {self.first_name(prefix, key) for prefix, key, _ in lookups}
+        self._reopen_if_deleted()
         view = self.dataset._view(bases)
         # a key's second name is looked at only when its first holds another key (a
         # collision): probed only where the first exists, not once per lookup
@@ -369,6 +383,7 @@ class CallStore:
     def key_lock(self, name: str) -> StoreLock:
         """The compute-once lock of entry ``name`` (not yet acquired); its lock file is
         deleted when it is released, so a store keeps no file per key it ever computed."""
+        self._reopen_if_deleted()
         directory = safe_subdir(self.dataset._path, ".keys")  # never a link out of the store
         return StoreLock(
             os.path.join(directory, name + ".lock"),
@@ -414,6 +429,7 @@ class CallStore:
         """Every stored call of the function ``identity`` with the given status (read
         from the store's index: one ``stat`` per entry, changed entries read again)."""
         start = prefix + "_"
+        self._reopen_if_deleted()
         view = self.dataset._view()
         names = [name for name in view if name.startswith(start)]
         entries = [view[name] for name in names]

@@ -569,6 +569,7 @@ def _write_record(func: Any, keyed: list[CallKey]) -> None:
     """Store the sweep's points once, so its status can be shown from the store alone."""
     digest = hash_value([call.key for call in keyed])[:8]
     name = f"{func.prefix}_sweep_{digest}"
+    func.store._reopen_if_deleted()
     dataset = func.store.dataset
     if name in dataset:
         return
