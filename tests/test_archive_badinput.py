@@ -1,6 +1,8 @@
 """Bad input: each kind raises a clear exception type whose message names the problem,
 and leaves the archive (and the disk) unchanged."""
 
+import pathlib
+
 import numpy as np
 import pytest
 
@@ -127,6 +129,9 @@ CASES = [
     ),
     ("restore-bytes", lambda: restore(b"x = 1"), TypeError, ["str", "bytes"]),
     ("restore-env-type", lambda: restore("x = 1", env=[1]), TypeError, ["env=", "list"]),
+    # an entry file's name, not its source: executed, 'tests/x.py' was a NameError ('tests')
+    ("restore-file-name", lambda: restore(__file__), TypeError, ["file name", "open("]),
+    ("restore-path", lambda: restore(pathlib.Path(__file__)), TypeError, ["PosixPath", "open("]),
 ]
 
 

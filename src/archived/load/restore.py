@@ -64,7 +64,20 @@ def restore(
     1, 2
     """
     if not isinstance(archive, str):
-        raise TypeError(f"restore() needs archive source as str, not {type(archive).__name__}")
+        read = (
+            " (read the file: restore(open(path).read()))"
+            if isinstance(archive, os.PathLike)
+            else ""
+        )
+        raise TypeError(
+            f"restore() needs archive source as str, not {type(archive).__name__}{read}"
+        )
+    # (a safe load stats no path: its source may come from a store someone sent)
+    if not safe and archive.endswith(".py") and "\n" not in archive and os.path.isfile(archive):
+        raise TypeError(
+            f"restore() takes archive source, not a file name ({archive!r}): "
+            "restore(open(path).read()), or open its store with DataSet"
+        )
     if env is not None and not isinstance(env, dict):
         raise TypeError(f"restore() needs env= to be a dict, not {type(env).__name__}")
     if safe:
