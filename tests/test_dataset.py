@@ -786,3 +786,12 @@ def test_a_relative_path_is_resolved_once_when_the_dataset_is_opened(tmp_path, m
     code = "import pickle, sys; ds = pickle.loads(sys.stdin.buffer.read()); ds.y = 2"
     subprocess.run([sys.executable, "-c", code], input=pickle.dumps(ds), cwd="/", check=True)
     assert sorted(DataSet("s", path=str(tmp_path / "a" / "results"))) == ["x", "y"]
+
+
+def test_assigning_a_name_starting_with_underscore_is_refused_not_silently_kept_in_memory(ds):
+    # `ds._scratch = x` set a plain attribute: nothing written, gone with the object
+    with pytest.raises(InvalidNameError, match="reserved for the store"):
+        ds._scratch = [1, 2]
+    assert list(ds) == [] and "_scratch" not in vars(ds)
+    ds.scratch = [1, 2]
+    assert DataSet("store", path=os.path.dirname(ds._path)).scratch == [1, 2]

@@ -42,7 +42,7 @@ from collections.abc import Iterable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InvalidOptionError, ReadOnlyError
+from ..errors import InvalidNameError, InvalidOptionError, ReadOnlyError
 from . import entries
 from .backend import EntryView, Listed, Store
 from .locking import StoreLock
@@ -274,6 +274,13 @@ class DataSet:
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name.startswith("_"):
+            if name not in self.__dict__ and not hasattr(type(self), name):
+                # `ds._scratch = x` wrote nothing, silently, and was gone with the object
+                raise InvalidNameError(
+                    name,
+                    "names starting with '_' are reserved for the store, so this would "
+                    "write no entry; choose a name without the leading '_'",
+                )
             object.__setattr__(self, name, value)
             return
         self._insert(value, name=name, keep_info=True)
