@@ -378,3 +378,42 @@ def test_a_sweep_refuses_workers_running_other_code_than_the_driver_keyed(tmp_pa
     # nothing the new code computed is stored under the old code's keys
     ds = DataSet("runs", path=str(tmp_path))
     assert [getattr(ds, name) for name in ds if not name.startswith("f_sweep")] == []
+
+
+# A notebook: a sweep, then the experiment edited and reloaded in the driver, then another
+# sweep; loky keeps its workers, which imported the old code for the first sweep.
+RELOADED_BETWEEN_SWEEPS = """
+import importlib, sys
+sys.dont_write_bytecode = True
+sys.path.insert(0, sys.argv[1])
+import experiment
+from archived import sweep
+from archived.errors import CodeChangedError
+
+print(sweep(experiment.f, {"x": [1, 2]}, n_jobs=2, backend="loky", progress=False))
+with open(experiment.__file__) as f:
+    source = f.read()
+with open(experiment.__file__, "w") as f:
+    f.write(source.replace("x + 1000", "x + 20000"))
+importlib.reload(experiment)
+try:
+    print(sweep(experiment.f, {"x": [3, 4]}, n_jobs=2, backend="loky", progress=False))
+except CodeChangedError as err:
+    print("refused:", err)
+"""
+
+
+def test_a_sweep_after_a_reload_refuses_the_workers_loky_kept_with_the_old_code(tmp_path):
+    store = tmp_path / "runs"
+    (tmp_path / "experiment.py").write_text(EXPERIMENT.format(store=str(store)))
+    script = tmp_path / "notebook.py"
+    script.write_text(RELOADED_BETWEEN_SWEEPS)
+    run = subprocess.run([sys.executable, str(script), str(tmp_path)], capture_output=True,
+                         text=True, timeout=600)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    first, second = run.stdout.splitlines()
+    assert first == "[1001, 1002]"
+    assert second.startswith("refused:") and "get_reusable_executor().shutdown" in second
+    ds = DataSet("runs", path=str(tmp_path))
+    values = sorted(getattr(ds, name) for name in ds if not name.startswith("f_sweep"))
+    assert values == [1001, 1002]  # the old code's results only, under the old code's keys

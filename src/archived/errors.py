@@ -408,7 +408,7 @@ class CodeChangedError(ArchiveError, RuntimeError):
     checkout on another machine) would store its own code's results under those keys.
 
     >>> print(CodeChangedError("m.f", "1a2b", "3c4d"))  # doctest: +ELLIPSIS
-    m.f: a sweep keyed its points with code version 1a2b, but this worker runs version 3c4d ...
+    m.f: a sweep keyed its points with code version 1a2b, but this worker runs version 3c4d: ...
     """
 
     def __init__(self, function: str, keyed: str, running: str) -> None:
@@ -417,10 +417,13 @@ class CodeChangedError(ArchiveError, RuntimeError):
         self.running = running
         super().__init__(
             f"{function}: a sweep keyed its points with code version {keyed}, but this "
-            f"worker runs version {running} (the function's source changed between the "
-            "driver importing it and the worker importing it: a file edited during the "
-            "run, or workers with another checkout); nothing was computed here.  Run the "
-            "sweep again with one version of the code everywhere"
+            f"worker runs version {running}: the function's source differs where the "
+            "worker imported it (a file edited during the run, an importlib.reload in the "
+            "driver while loky kept workers that imported the old code, or workers with "
+            "another checkout); nothing was computed here.  Restart the workers so that "
+            "they import the current code (for loky: joblib.externals.loky."
+            "get_reusable_executor().shutdown(wait=True); or restart the kernel, or the "
+            "cluster's workers), then run the sweep again"
         )
 
 
