@@ -2,10 +2,15 @@
 file once, and gives each point exactly the result stored for its call.
 """
 
+import datetime
+import warnings
+
+import numpy as np
 import pytest
 
 from archived import archived, sweep
 from archived.store import index
+from helpers import exact
 
 
 def energy(i, scale=1.0):
@@ -47,3 +52,72 @@ def test_a_rerun_of_a_finished_sweep_reads_each_entry_file_once(cached, reads, r
     summaries = [{"i": i, "scale": 1.0, "result_i": i, "energy": 0.5 * i} for i in range(12)]
     assert again == (EXPECTED if results == "values" else summaries)
     assert sorted(reads) == sorted(entries)
+
+
+def varied(i, scale=1):
+    """A result of a kind chosen by ``i``: plain data, numpy and typed scalars, shared
+    references, a list too long for the index to keep, an array in a data file."""
+    kind = i % 6
+    if kind == 0:
+        return {"i": i, "energy": 0.5 * i * scale}
+    if kind == 1:
+        return (np.float32(i * scale), -0.0, float("nan"), np.int64(i))
+    if kind == 2:
+        shared = [i, "s"]
+        return {"a": shared, "b": (shared, shared)}
+    if kind == 3:
+        return list(range(300 + i))
+    if kind == 4:
+        return np.arange(2000.0) * scale + i
+    return datetime.date(2024, 1, 1 + i % 28)
+
+
+MANY = {"i": list(range(90))}  # more points than a lookup of a few (index._FEW)
+
+
+@pytest.mark.parametrize("results", ["values", "lazy"])
+def test_a_rerun_gives_each_point_exactly_its_stored_result(tmp_path, results):
+    f = archived(tmp_path / "runs")(varied)
+    first = sweep(f, MANY, progress=False)
+    index.forget()  # as a new process
+    again = sweep(f, MANY, progress=False, results=results)
+    if results == "lazy":
+        again = [handle.load() for handle in again]
+    assert all(exact(a, b) for a, b in zip(first, again, strict=True))
+
+
+def test_a_rerun_with_other_types_of_parameters_hits_none_of_the_stored_points(tmp_path):
+    computed = []
+
+    def scaled(i, scale):
+        computed.append((i, scale))
+        return varied(i, scale)
+
+    f = archived(tmp_path / "runs")(scaled)
+    sweep(f, {"i": MANY["i"], "scale": [1]}, progress=False)
+    index.forget()
+    computed.clear()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the near-miss warnings (int stored, float asked)
+        again = sweep(f, {"i": MANY["i"], "scale": [1.0]}, progress=False)
+    assert computed == [(i, 1.0) for i in MANY["i"]]
+    assert type(again[0]["energy"]) is float and type(again[1][0]) is np.float32
+
+
+def test_a_rerun_in_a_new_process_derives_no_index_field(tmp_path, monkeypatch):
+    # the rows of a rerun's lookup read key, parameters and value from the entry's own
+    # text; its index text, listing and brief record are made only if listed or saved
+    f = archived(tmp_path / "runs")(varied)
+    first = sweep(f, MANY, progress=False)
+    index.forget()
+    derived = []
+    for name in ("_info_fields", "_value_text"):
+        real = getattr(index, name)
+        monkeypatch.setattr(
+            index, name, lambda *args, real=real: derived.append(args) or real(*args)
+        )
+    again = sweep(f, MANY, progress=False)
+    assert all(exact(a, b) for a, b in zip(first, again, strict=True))
+    assert derived == []
+    f.table()  # a table of the calls derives what it reads, and is the same
+    assert derived

@@ -583,9 +583,11 @@ class _State:
             todo = self._known(todo, current)
         elif few and self.rows:
             todo = self._known(todo, current)
-        # the rows of a lookup of a few (a cache hit) derive the info's fields only when
-        # listed, tabled or saved: most are read once, by the hit
-        lazy = not full and not listed and len(todo) <= _FEW
+        # the rows of a lookup (a cache hit, or a sweep's driver looking up every point)
+        # derive the info's fields only when listed, tabled or saved: most are read
+        # once, by the hit (a rerun of a finished sweep of 2,000 points spent half its
+        # time deriving fields it never read)
+        lazy = not full and not listed
         for name, _ in todo:
             row = self._fresh(name, now, lazy)
             if row is not None:
@@ -943,12 +945,12 @@ def _parse(
 ) -> Row:
     """A row from an entry file's bytes: what the literal fast path reads of it.
 
-    ``lazy`` (a lookup of a few entries, a cache hit): the row keeps the entry's info
-    and value sections as text and reads them when asked (a hit reads the key, the
-    parameters and the value once); the fields derived from the info record (its
-    index text, listing and brief record) are made only when something lists, tables
-    or saves the row.  A row from a lookup is mostly read once, and deriving them
-    cost a first hit two thirds of its time.
+    ``lazy`` (a lookup of named entries: a cache hit, a sweep's lookup of its points):
+    the row keeps the entry's info and value sections as text and reads them when
+    asked (a hit reads the key, the parameters and the value once); the fields derived
+    from the info record (its index text, listing and brief record) are made only when
+    something lists, tables or saves the row.  A row from a lookup is mostly read
+    once, and deriving them cost a first hit two thirds of its time.
     """
     try:
         info_src, value_src, files = entry_sections(name, entry_text(name, data))
