@@ -297,13 +297,33 @@ def test_a_racy_entry_replaced_by_a_link_or_a_fifo_looks_as_a_full_look_sees_it(
 
 def test_every_spelling_of_a_store_path_shares_one_index(tmp_path):
     folder = store_with(tmp_path / "real", 2)
-    os.symlink(tmp_path / "real", tmp_path / "alias")
-    spellings = [folder, str(tmp_path / "alias" / "s"), str(tmp_path / "real" / "." / "s")]
+    spellings = [folder, str(tmp_path / "real" / "." / "s"), str(tmp_path / "real" / "s") + "/"]
     assert len({id(index._state(path)) for path in spellings}) == 1
     assert index.row(spellings[1], "x_1") is index.row(folder, "x_1")
     # a store not there (yet) has no entries, and is no error
     assert index.row(str(tmp_path / "later" / "s"), "x_0") is None
     assert index.rows(str(tmp_path / "later" / "s"), ["x_0"]) == {}
+
+
+def test_a_path_through_a_link_reads_the_store_the_link_names_now(tmp_path):
+    # a store's index state was shared by its real path and read through the path it was
+    # first asked by: once a link (latest) went from run1 to run2, the state of run1 read
+    # run2's entries through the link, for run1's own path too (ls -l run1 listed run2)
+    def values(folder):
+        return {name: row.value()[1] for name, row in index.rows(folder).items()}
+
+    run1, run2 = DataSet("run1", "w", path=str(tmp_path)), DataSet("run2", "w", path=str(tmp_path))
+    run1.x = "one"
+    run2.x, run2.y = "two", "only in run2"
+    latest = str(tmp_path / "latest")
+    os.symlink("run1", latest)
+    assert values(latest) == {"x": "one"}
+    os.remove(latest)
+    os.symlink("run2", latest)
+    assert values(run1._path) == {"x": "one"}
+    assert values(latest) == {"x": "two", "y": "only in run2"}
+    assert values(run1._path) == {"x": "one"}
+    assert index.row(run1._path, "x").value() == (True, "one")
 
 
 def test_a_store_made_where_a_deleted_one_was_reads_its_own_entries(tmp_path):

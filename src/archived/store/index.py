@@ -545,7 +545,7 @@ def forget(folder: str | None = None) -> None:
         if folder is None:
             _states.clear()
         else:
-            _states.pop(os.path.realpath(folder), None)
+            _states.pop(_key(folder), None)
         _by_path.clear()
 
 
@@ -834,7 +834,7 @@ class _State:
 
 
 _states: dict[str, _State] = {}
-_by_path: dict[str, _State] = {}  # the path as callers spell it -> its store's state
+_by_path: dict[str, _State] = {}  # an absolute path as callers spell it -> its state
 _states_lock = threading.Lock()
 
 
@@ -851,16 +851,31 @@ if hasattr(os, "register_at_fork"):
 
 
 def _state(folder: str) -> _State:
+    """The state of the store at path ``folder``: one per path (its spellings share it),
+    reading through that path, so that it reads what the path names now.
+
+    Not one per real path: a path through a symbolic link names another store once the
+    link is re-pointed, and a state shared with the real path of the store it named
+    before read that one through it, and through the real path the new one (``ls -l
+    run1`` listed run2's entries once ``latest`` went from run1 to run2).
+    """
     state = _by_path.get(folder)
     if state is not None:
         return state
-    key = os.path.realpath(folder)  # one state per store, however it is spelled
+    key = _key(folder)
     with _states_lock:
         state = _states.get(key)
         if state is None:
-            state = _states[key] = _State(folder)
-        _by_path[folder] = state
+            state = _states[key] = _State(key)
+        if os.path.isabs(folder):  # a relative one names another store after a chdir
+            _by_path[folder] = state
         return state
+
+
+def _key(folder: str) -> str:
+    """The path of store ``folder`` as its state reads through it: absolute, and
+    normalised (as every store path of the library is: ``os.path.abspath``)."""
+    return os.path.abspath(folder)
 
 
 def _most_bytes(signatures: Iterable[Signature]) -> int:
