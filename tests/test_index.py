@@ -20,6 +20,8 @@ import warnings
 import numpy as np
 import pytest
 import xxhash
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from archived.errors import DamagedEntryError
 from archived.store import entries, index, indexcodec
@@ -1064,3 +1066,34 @@ def test_a_lookups_rows_saved_in_the_index_file_serve_the_next_process(tmp_path)
     assert from_file[names[0]]._file is not None  # read from the index file
     for name in names:
         assert exact(_what_a_reader_gets(folder, name, from_file[name]), want[name]), name
+
+
+_AWKWARD = st.lists(
+    st.sampled_from(['"', "\\", "a", ",", "[", "]", "{", "}", ":", "null", "\n", "\x00"])
+    | st.sampled_from(["\udcff", "é", " ", "\u2028", '\\"', "1e5", "-"]),
+    max_size=8,
+).map("".join)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@given(texts=st.lists(_AWKWARD, min_size=1, max_size=3), data=st.booleans())
+def test_every_index_file_a_reader_saves_has_the_shape_its_reader_checks(
+    tmp_path_factory, texts, data
+):
+    # the shape of each line is checked before it is parsed (index._check_shape): a line
+    # _save writes that the check refused would make every reader read every entry
+    root = tmp_path_factory.mktemp("s")
+    ds = DataSet("s", "w", path=str(root), array_threshold=4)
+    for i, text in enumerate(texts):
+        info = {"function": "m.f", "status": "ok", "parameters": {text: text}, "t": text}
+        value = np.arange(8.0) if data and i == 0 else {text: [text, None, 1.5]}
+        ds._insert(value, info=info, name=["x", "\u00e9", "\u00df"][i])
+    index.forget()
+    index.rows(ds._path, listed=True)  # read from the entries, and saved
+    index.forget()
+    read = index._read_columns(os.path.join(ds._path, index.INDEX_FILE), 2**30)
+    assert read is not None
+    file = read[1]
+    assert all(file.column(field) is not None for field in index._COLUMNS)
+    assert not file.doubt
+    assert infos(ds._path) == truth(ds._path)
