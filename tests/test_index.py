@@ -1068,6 +1068,29 @@ def test_a_lookups_rows_saved_in_the_index_file_serve_the_next_process(tmp_path)
         assert exact(_what_a_reader_gets(folder, name, from_file[name]), want[name]), name
 
 
+def test_an_index_file_of_many_short_lines_within_the_bound_is_not_split(tmp_path):
+    # a file of a line per column was split into its lines before their number was
+    # checked: within the bound, 'ab\n' over and over made 14 times its bytes of lines
+    import tracemalloc
+
+    folder = store_with(tmp_path, n=200)
+    index.rows(folder)
+    path = os.path.join(folder, index.INDEX_FILE)
+    bound = index._most_bytes(sig for _, sig in index._listing(folder, None))
+    body = b"ab\n" * ((bound - 4096) // 3)
+    head = json.dumps({"format": 4, "check": xxhash.xxh3_64_hexdigest(body)}).encode()
+    with open(path, "wb") as f:
+        f.write(head + b"\n" + body)
+    index.forget()
+    tracemalloc.start()
+    try:
+        assert infos(folder) == truth(folder)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * len(body), (peak, len(body))
+
+
 _AWKWARD = st.lists(
     st.sampled_from(['"', "\\", "a", ",", "[", "]", "{", "}", ":", "null", "\n", "\x00"])
     | st.sampled_from(["\udcff", "é", " ", "\u2028", '\\"', "1e5", "-"]),
