@@ -83,10 +83,11 @@ def index_columns(text):
     return {field: json.loads(line) for field, line in zip(INDEX_COLUMNS, lines, strict=True)}
 
 
-def index_text(columns, fmt=4, padding="", derived="this"):
+def index_text(columns, fmt=4, padding="", derived="this", read="this"):
     """An index file of format ``fmt`` holding ``columns`` (a dict, in the file's order;
     format 2 and 3 write them as one JSON object), signed: its checksum matches.  Format
-    4 says its listings and briefs were ``derived`` by this version (None: says nothing)."""
+    4 says its rows were ``read`` and its listings and briefs ``derived`` by this version
+    (None: says nothing)."""
     import json
 
     import xxhash
@@ -97,8 +98,13 @@ def index_text(columns, fmt=4, padding="", derived="this"):
         body = json.dumps(columns, separators=(",", ":"))
     body += padding
     meta = {"format": fmt, "check": xxhash.xxh3_64_hexdigest(body.encode())}
-    if fmt == 4 and derived is not None:
+    if fmt == 4:
         from archived.store import index
 
-        meta["derived"] = index._DERIVED if derived == "this" else derived
+        for key, given, this in (
+            ("read", read, index._READ),
+            ("derived", derived, index._DERIVED),
+        ):
+            if given is not None:
+                meta[key] = this if given == "this" else given
     return json.dumps(meta) + "\n" + body

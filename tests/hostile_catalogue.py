@@ -852,8 +852,8 @@ def _index(ctx: Context, rows: dict[str, list], form: int = 4) -> bytes:
     else:
         body = json.dumps(columns, separators=(",", ":")).encode()
     meta = {"format": form, "check": xxhash.xxh3_64_hexdigest(body)}
-    if form >= 4:  # derived by this version: its listings and briefs are read
-        meta["derived"] = index._DERIVED
+    if form >= 4:  # read and derived by this version: its rows are read
+        meta.update(read=index._READ, derived=index._DERIVED)
     head = json.dumps(meta).encode()
     return head + b"\n" + body
 

@@ -404,6 +404,22 @@ def _signed_index_lying_about_x_0(tmp_path):
     return folder, path, _resigned(text, lie)
 
 
+@pytest.mark.parametrize("read", [None, 0, 2])
+def test_an_index_file_whose_rows_another_version_read_is_not_read(tmp_path, read):
+    # a row's info and value texts are what the literal fast path and the codec made of
+    # its entry file when the row was read: a file written by a version that read entries
+    # otherwise (a fix of the fast path) served its texts while the entries were unchanged
+    folder, path, forged = _signed_index_lying_about_x_0(tmp_path)
+    with open(path, "w") as f:
+        f.write(forged)
+    index.forget()
+    assert infos(folder)["x_0"] == {"i": 666}  # read by this version: read (and trusted)
+    with open(path, "w") as f:
+        f.write(index_text(index_columns(forged), read=read))
+    index.forget()
+    assert infos(folder) == truth(folder)
+
+
 def test_an_index_file_bigger_than_its_rows_can_be_is_not_read(tmp_path):
     # a sparse file of gigabytes takes no room on disk, yet ls read it whole into memory
     # (4 GB and 20 s for a 2 GB file of 4 kB); a file of rows for this store's entries,
@@ -1120,3 +1136,47 @@ def test_every_index_file_a_reader_saves_has_the_shape_its_reader_checks(
     assert all(file.column(field) is not None for field in index._COLUMNS)
     assert not file.doubt
     assert infos(ds._path) == truth(ds._path)
+
+
+# what load.literal's fast path and indexcodec.encode make of the sources below (as the
+# writer writes them), by index._READ
+_READING_FINGERPRINTS = {1: "9ec52540380c1e00"}
+_SOURCES = [
+    "x = {'mu': 1.5, 'n': [1, 2], 't': (3, 'x'), 's': {1, 2}, 'z': -0.0, 'u': None}\n",
+    'x = {"k": [1, 2.5e-3, -4, 1e-300, 1180591620717411303424], "t": True, "q": \'it\\\'s\'}\n',
+    "from builtins import frozenset as _frozenset\nfrom builtins import complex as _complex\n"
+    "x = {'f': _frozenset({'a'}), 'b': b'\\x00\\xff', 'c': _complex(1.0, -2.0)}\n"
+    "del _frozenset, _complex\nif __name__ == 'builtins':\n    del __builtins__\n",
+    "from numpy import float32 as _float32\nx = _float32(0.5)\ndel _float32\n",
+    "from numpy import int8 as _int8\nx = _int8(-3)\ndel _int8\n",
+    "from numpy import array as _array\nx = _array([0, 1, 2, 3], dtype='>u2')\ndel _array\n",
+    "from numpy import array as _array\nx = _array([[1.5, -0.0], [2.0, 3.0]], dtype='float64')\n",
+    "from datetime import datetime as _datetime\nfrom datetime import date as _date\n"
+    "from datetime import timedelta as _timedelta\nx = [_datetime(2024, 1, 2, 3, 4, 5, 6), "
+    "_date(2024, 1, 2), _timedelta(days=1, seconds=2, microseconds=3)]\n",
+    "x = {1: 'a', (1, 2): [], 'x': {}}\n",
+    "from builtins import range as _range\nx = _range(0, 10, 3)\n",
+    "from builtins import bytearray as _bytearray\nx = _bytearray(b'ab')\n",
+    "from builtins import float as _float\nx = [_float('inf'), _float('-inf'), _float('nan')]\n",
+    "a = [1, 2]\nx = (a, a, {'k': a})\ndel a\n",
+    "x = 'a' * 3\n",
+]
+
+
+def test_the_reading_of_rows_is_pinned_to_its_version():
+    # an index file is read only if its rows' texts were read from their entries as this
+    # version reads them (index._READ): a change to the literal fast path or the codec
+    # that does not bump it would serve an older reading's values for unchanged entries
+    from archived.load.literal import NotLiteral, literal_value
+
+    read = []
+    for source in _SOURCES:
+        try:
+            read.append(indexcodec.encode(literal_value(source, "x")))
+        except NotLiteral as err:
+            read.append(f"not literal: {err}")
+    fingerprint = xxhash.xxh3_64_hexdigest(repr(read).encode())
+    assert _READING_FINGERPRINTS.get(index._READ) == fingerprint, (
+        "the literal fast path or indexcodec read other texts than this version of the "
+        "index says: bump index._READ and pin the new fingerprint"
+    )

@@ -116,6 +116,11 @@ _FORMAT = 4  # a line per column, each decoded when first needed; 4 added the br
 # are derived again.  Bump it whenever either changes what it gives:
 # tests/test_index.py pins a fingerprint of their output to this number
 _DERIVED = 1
+# how a row's info and value texts are read from its entry file (load.literal's fast path,
+# then indexcodec.encode): a file whose header names another reading (or none) is not
+# read at all, its texts may not be what this version reads from the same entry.  Bump it
+# whenever either changes what it gives: tests/test_index.py pins a fingerprint of them
+_READ = 1
 _DERIVED_COLUMNS = ("listing", "brief")
 _RACY_NS = int(RACY_SECONDS * 1e9)
 _INFO_CHARS = 64 * 1024  # longer info records are read from their entry
@@ -808,7 +813,8 @@ class _State:
             for column in columns
         )
         check = xxhash.xxh3_64_hexdigest(body)
-        head = json.dumps({"format": _FORMAT, "derived": _DERIVED, "check": check})
+        meta = {"format": _FORMAT, "read": _READ, "derived": _DERIVED, "check": check}
+        head = json.dumps(meta)
         tmp = os.path.join(self.folder, f".index.{new_token()}.tmp")
         try:
             # locked until renamed, as every writer's .tmp: a sweeper in another pid
@@ -1114,6 +1120,7 @@ def _read_columns(path: str, max_bytes: int) -> tuple[tuple[int, int, int], _Fil
         if (
             type(meta) is not dict
             or meta.get("format") != _FORMAT
+            or meta.get("read") != _READ
             or meta.get("check") != xxhash.xxh3_64_hexdigest(body)
         ):
             return None
