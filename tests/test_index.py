@@ -818,7 +818,9 @@ def test_a_number_of_thousands_of_digits_in_a_column_ignores_the_file(tmp_path, 
     with open(path) as fh:
         body = fh.read().partition("\n")[2].replace(f'"{huge}"', huge)  # a number now
     with open(path, "w") as fh:
-        fh.write(json.dumps({"format": 4, "check": xxhash.xxh3_64_hexdigest(body.encode())}))
+        check = xxhash.xxh3_64_hexdigest(body.encode())
+        meta = {"format": 4, "read": index._READ, "derived": index._DERIVED, "check": check}
+        fh.write(json.dumps(meta))
         fh.write("\n" + body)
     index.forget()
     assert _table_and_listing(f, folder) == expected
@@ -1094,7 +1096,8 @@ def test_an_index_file_of_many_short_lines_within_the_bound_is_not_split(tmp_pat
     path = os.path.join(folder, index.INDEX_FILE)
     bound = index._most_bytes(sig for _, sig in index._listing(folder, None))
     body = b"ab\n" * ((bound - 4096) // 3)
-    head = json.dumps({"format": 4, "check": xxhash.xxh3_64_hexdigest(body)}).encode()
+    check = xxhash.xxh3_64_hexdigest(body)
+    head = json.dumps({"format": 4, "read": index._READ, "check": check}).encode()
     with open(path, "wb") as f:
         f.write(head + b"\n" + body)
     index.forget()
