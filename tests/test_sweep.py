@@ -417,3 +417,20 @@ def test_a_sweep_after_a_reload_refuses_the_workers_loky_kept_with_the_old_code(
     ds = DataSet("runs", path=str(tmp_path))
     values = sorted(getattr(ds, name) for name in ds if not name.startswith("f_sweep"))
     assert values == [1001, 1002]  # the old code's results only, under the old code's keys
+
+
+def test_a_warning_of_a_point_run_in_the_driver_points_at_the_sweep_call(cached, counter):
+    # joblib runs the points of n_jobs=None in the driver: the NumericTypeWarning of a
+    # point typed otherwise than its stored twin pointed at joblib/parallel.py
+    import warnings
+
+    import numpy as np
+
+    from archived.errors import NumericTypeWarning
+
+    cached(1, counter=counter)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sweep(cached, {"x": [np.int64(1)], "counter": [counter]}, progress=False)
+    [warning] = [w for w in caught if issubclass(w.category, NumericTypeWarning)]
+    assert warning.filename == __file__
