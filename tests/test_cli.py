@@ -416,6 +416,18 @@ def test_export_to_a_missing_directory_exits_1(store, tmp_path, capsys):
     assert code == 1 and "archived: error:" in err and "No such file" in err
 
 
+def test_export_refuses_to_write_its_csv_inside_the_store(store, capsys):
+    # `-o STORE/x_0.py` (a tab-completed path) replaced the entry x_0 with the CSV
+    before = {n: open(os.path.join(store, n), "rb").read() for n in os.listdir(store)
+              if os.path.isfile(os.path.join(store, n))}  # fmt: skip
+    for target in ("x_0.py", "table.csv", os.path.join(".damaged", "t.csv")):
+        code, out, err = run(capsys, "export", store, "-o", os.path.join(store, target))
+        assert code == 2 and out == "" and "inside the store" in err
+    after = {n: open(os.path.join(store, n), "rb").read() for n in os.listdir(store)
+             if os.path.isfile(os.path.join(store, n))}  # fmt: skip
+    assert after == before
+
+
 # ---- verify / repair --------------------------------------------------------------------
 
 

@@ -139,6 +139,17 @@ def _no_store(path: str) -> str:
     return f"no store at {path!r}: no such directory"
 
 
+def _inside(path: str, folder: str) -> bool:
+    """Whether ``path`` is in the directory ``folder`` or below it (links resolved).
+
+    >>> _inside("/data/runs/x_0.py", "/data/runs"), _inside("/data/runs.csv", "/data/runs")
+    (True, False)
+    """
+    where = os.path.realpath(os.path.dirname(os.path.abspath(path)))
+    top = os.path.realpath(folder).rstrip(os.sep)
+    return where == top or where.startswith(top + os.sep)
+
+
 def _leave_store_off_sys_path(path: str | None) -> None:
     """Take the working directory off ``sys.path`` when it is the store ``path`` or a
     folder inside it: ``python -m archived`` puts it first, and a store someone sent may
@@ -661,6 +672,12 @@ def _prune(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from .store.table import dataset_table
 
+    if args.output and _inside(args.output, args.path):
+        # `-o STORE/x_0.py` (a tab-completed path) replaced that entry with the CSV
+        raise UsageError(
+            f"-o {args.output!r} is inside the store {args.path!r}, where the CSV would "
+            "replace or sit among its entries; write it outside the store"
+        )
     ds = _open(args)
     listed = list(_entries(ds))
     for e in listed:
