@@ -1071,6 +1071,31 @@ def test_a_row_made_by_a_lookup_gives_what_a_row_of_a_full_look_gives(tmp_path):
         assert exact(_what_a_reader_gets(folder, name, lazy), want), name
 
 
+def test_a_lookups_row_of_an_entry_with_a_long_info_record_keeps_no_copy_of_it(tmp_path):
+    # a lookup's row kept its entry's info section as text until something listed,
+    # tabled or saved the row: a hit of each of 20 entries of 256 kB info records kept
+    # 5 MB for the life of the process (a full look's row keeps none above _INFO_CHARS)
+    import gc
+    import tracemalloc
+
+    ds = DataSet("s", "w", path=str(tmp_path))
+    blob = "a" * (4 * index._INFO_CHARS)
+    names = [ds._insert(i, info={"blob": blob, "i": i})[0] for i in range(20)]
+    index.forget()
+    tracemalloc.start()
+    try:
+        kept = [index.row(ds._path, name) for name in names]
+        assert [row.value() for row in kept] == [(True, i) for i in range(20)]
+        view = DataSet("s", path=str(tmp_path))
+        assert [view._entry(name).info()["i"] for name in names] == list(range(20))
+        gc.collect()
+        retained = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert retained < 4 * len(blob), retained
+    assert all(row._source is None and row.info_text is None for row in kept)
+
+
 def test_a_lookups_rows_saved_in_the_index_file_serve_the_next_process(tmp_path):
     folder = str(tmp_path)
     names = _varied_entries(folder)

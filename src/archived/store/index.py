@@ -125,6 +125,9 @@ _DERIVED_COLUMNS = ("listing", "brief")
 _RACY_NS = int(RACY_SECONDS * 1e9)
 _INFO_CHARS = 64 * 1024  # longer info records are read from their entry
 _VALUE_SOURCE_CHARS = 2048  # values of longer source are not kept
+# a lookup's row keeps the info section of at most this many characters to read later (a
+# longer one is read now, as a full look reads it: its text is kept only if it is short)
+_INFO_SOURCE_CHARS = 2 * _INFO_CHARS
 _VALUE_CHARS = 4096
 _ROW_CHARS = 3 * _INFO_CHARS + _VALUE_CHARS + 4096  # the most a row of the file may hold
 _ROW_BYTES = 4 * _ROW_CHARS  # in UTF-8
@@ -980,7 +983,7 @@ def _parse(
     keeps_value = len(value_src) <= _VALUE_SOURCE_CHARS and all(
         f.endswith("-info.h5") for f in files
     )
-    if lazy:
+    if lazy and len(info_src) <= _INFO_SOURCE_CHARS:
         value = _PENDING if keeps_value else None
         source = _Source(name, info_src, value_src if keeps_value else None)
         return Row(
