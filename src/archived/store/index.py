@@ -357,12 +357,8 @@ class Row:
     def value(self) -> tuple[bool, Any]:
         """``(True, value)`` (a fresh object) if the row keeps the value, else
         ``(False, None)``; ``ValueError`` as :meth:`info`."""
-        source = self._source  # first, as in info()
-        if self._value is _PENDING:  # a lookup's row: read from the entry's own text
-            try:
-                return True, literal_value(source.value, source.name)  # type: ignore[union-attr, arg-type]
-            except NotLiteral:
-                return False, None
+        # (a lookup's row makes its text at the first call: every hit of a key reads the
+        # value, and decoding the text costs a third of reading the entry's source)
         text = self.value_text
         if text is None:
             return False, None
