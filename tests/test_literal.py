@@ -3,6 +3,7 @@ and hands everything else to the full loader (it never returns another value).""
 
 import datetime
 import math
+import re
 import time
 
 import numpy as np
@@ -177,3 +178,25 @@ def test_an_unchanged_source_is_compiled_once_and_a_changed_one_again():
     codecache.clear()
     codecache.compiled("x = [1]\n", "<archive>", compile_source)
     assert len(calls) == 3
+
+
+# the checks of the JSON-like path as they were before they were made possessive (one
+# character at a time) and the trailing-comma rule a lookahead (a group copied back)
+_REFERENCE_BETWEEN = re.compile(r"(?:[ \n\d.eE+\-\[\]{}:,\x01]|True|False|None)*", re.ASCII)
+_REFERENCE_TRAILING_COMMA = re.compile(r",(\s*[\]}])")
+_PIECES = [" ", "\n", "1", ".", "e", "E", "+", "-", "[", "]", "{", "}", ":", ","]
+_PIECES += ["\x01", "True", "False", "None", "Tru", "N", "x", "'", "\t"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join))
+def test_the_json_like_checks_between_strings_accept_what_the_reference_ones_do(text):
+    from archived.load import literal
+
+    assert (literal._BETWEEN_STRINGS.fullmatch(text) is None) == (
+        _REFERENCE_BETWEEN.fullmatch(text) is None
+    )
+    assert literal._TRAILING_COMMA.sub("", text) == _REFERENCE_TRAILING_COMMA.sub(r"\1", text)
+    # a long run of allowed characters before one that is not: a pattern that gave the
+    # run back piece by piece would try every split of it before failing
+    assert literal._BETWEEN_STRINGS.fullmatch("1" * 64 + text + "x") is None
