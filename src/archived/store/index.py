@@ -245,7 +245,7 @@ class Row:
         text = self._value
         if text is _LAZY:  # (spelt out: a table reads one per row)
             text = self._value = self._file.column("value")[self._pos]  # type: ignore[union-attr]
-        elif text is _PENDING:
+        elif text is _PENDING or text is _PENDING_READ:
             text = self._derive_value()
         return text  # type: ignore[return-value]
 
@@ -292,7 +292,7 @@ class Row:
         derived = _info_fields(source.name, source.info)
         self._listing, self._brief = derived[1], derived[2]
         self._info = derived[0]  # last: a reader that sees a text finds the others set
-        if self._value is not _PENDING:  # all derived: the sections are no longer needed
+        if type(self._value) is not _Pending:  # all derived: the sections are no longer needed
             self._source = None  # (after the fields: see info())
         return derived
 
@@ -357,8 +357,16 @@ class Row:
     def value(self) -> tuple[bool, Any]:
         """``(True, value)`` (a fresh object) if the row keeps the value, else
         ``(False, None)``; ``ValueError`` as :meth:`info`."""
-        # (a lookup's row makes its text at the first call: every hit of a key reads the
-        # value, and decoding the text costs a third of reading the entry's source)
+        source = self._source  # first, as in info()
+        if self._value is _PENDING:
+            # a lookup's row reads its first value from the entry's own text, and makes
+            # the value's text at the next call (a key hit again reads it again, and
+            # decoding the text costs a third of reading the source)
+            self._value = _PENDING_READ
+            try:
+                return True, literal_value(source.value, source.name)  # type: ignore[union-attr, arg-type]
+            except NotLiteral:
+                return False, None
         text = self.value_text
         if text is None:
             return False, None
@@ -1161,6 +1169,7 @@ class _Pending:
 
 
 _PENDING = _Pending()
+_PENDING_READ = _Pending()  # a lookup's row's value not derived yet, read once
 
 
 class _FileColumns:
