@@ -31,12 +31,12 @@ import socket
 import threading
 import traceback
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import DamagedEntryError, InvalidNameError
-from ..store.backend import EntryView
+from ..store.backend import Entries
 from ..store.entrynames import check_not_keyword
 from ..store.locking import StoreLock
 from ..store.storefiles import safe_subdir
@@ -119,23 +119,74 @@ class StoredCall:
 
     __call__ = load
 
-    @property
-    def listed_entry(self) -> Any:
-        """The entry as listed with this call's info (an ``EntryView``), or None."""
-        return self._entry
-
-    def listed_value(self) -> Any:
-        """The result of the entry version that was listed with this call's info (from
-        the store's index when it keeps it), for reading many calls at once."""
-        if self._entry is None:
-            return self.load()
-        try:
-            return self._entry.value()
-        except KeyError:
-            raise AttributeError(f"entry {self.name!r} was deleted") from None
-
     def __repr__(self) -> str:
         return f"<stored call {self.name} of {self.brief.get('function')}>"
+
+
+class Calls:
+    """Stored calls of one function, in the order of their names, as columns: ``names``,
+    ``briefs`` (each call's brief record, :func:`~archived.store.table.brief_of`), the
+    results decoded at once by :meth:`values`, and a :class:`StoredCall` made only for
+    a call that is asked for (a table of a big store makes none).
+
+    >>> import tempfile, os
+    >>> store = CallStore(os.path.join(tempfile.mkdtemp(), "runs"))
+    >>> store.commit("f_1", [1], {"function": "m.f", "parameters": {"n": 1}})
+    >>> store.commit("f_2", [2], {"function": "m.f", "parameters": {"n": 2}})
+    >>> calls = store.call_columns("m.f", "f").take([1, 0])
+    >>> calls.names, calls.values(), calls.call(0).parameters
+    (['f_2', 'f_1'], [[2], [1]], {'n': 2})
+    """
+
+    __slots__ = ("store", "names", "briefs", "_entries", "_positions")
+
+    def __init__(
+        self,
+        store: CallStore,
+        entries: Entries,
+        positions: list[int],
+        briefs: list[dict[str, Any]],
+    ) -> None:
+        self.store = store
+        self._entries = entries  # the entries of the store the calls were listed from
+        self._positions = positions  # each call's position among them
+        self.names: list[str] = list(map(entries.names.__getitem__, positions))
+        self.briefs = briefs
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    def take(self, order: Iterable[int]) -> Calls:
+        """The calls at the positions ``order`` (of these calls), in that order."""
+        order = list(order)
+        positions = list(map(self._positions.__getitem__, order))
+        return Calls(
+            self.store, self._entries, positions, list(map(self.briefs.__getitem__, order))
+        )
+
+    def values(self) -> list[Any]:
+        """Each call's result, of the entry version it was listed with (decoded at once
+        from the store's index where it keeps them); ``AttributeError`` naming a call's
+        entry deleted since it was listed."""
+        try:
+            return self._entries.values(self._positions)
+        except KeyError:
+            pass
+        for name, position in zip(self.names, self._positions, strict=True):
+            try:
+                self._entries.values([position])
+            except KeyError:
+                raise AttributeError(f"entry {name!r} was deleted") from None
+        return self._entries.values(self._positions)  # (one came back meanwhile)
+
+    def call(self, i: int) -> StoredCall:
+        """The ``i``-th call as a :class:`StoredCall`."""
+        entry = self._entries.entry(self._positions[i])
+        return StoredCall(self.store, self.names[i], None, entry, self.briefs[i])
+
+    def calls(self) -> list[StoredCall]:
+        """Every call as a :class:`StoredCall`."""
+        return [self.call(i) for i in range(len(self._positions))]
 
 
 class CallStore:
@@ -428,23 +479,35 @@ class CallStore:
     def calls(self, identity: str, prefix: str, *, status: str = "ok") -> Iterator[StoredCall]:
         """Every stored call of the function ``identity`` with the given status (read
         from the store's index: one ``stat`` per entry, changed entries read again)."""
-        start = prefix + "_"
+        yield from self.call_columns(identity, prefix, status=status).calls()
+
+    def call_columns(
+        self, identity: str, prefix: str, *, status: str = "ok", version: str | None = None
+    ) -> Calls:
+        """The stored calls of the function ``identity`` with the given status (and code
+        ``version``, if given) as :class:`Calls`, in the order of their names: their
+        brief records decoded at once, no object made per call."""
         self._reopen_if_deleted()
-        view = self.dataset._view()
-        names = [name for name in view if name.startswith(start)]
-        entries = [view[name] for name in names]
-        # the fields a table reads (the index keeps them apart from the record), decoded
-        # at once for a store's entries of one kind
-        kinds: set[type[EntryView]] = set(map(type, entries))
-        kind = kinds.pop() if len(kinds) == 1 else EntryView
-        for name, entry, brief in zip(names, entries, kind.briefs(entries), strict=True):
+        entries = self.dataset._entries()
+        span = entries.span(prefix + "_")
+        positions: list[int] = []
+        briefs: list[dict[str, Any]] = []
+        for position, brief in zip(span, entries.briefs(span), strict=True):
             if type(brief) is not dict:  # not a record, or deleted meanwhile
                 continue
+            # record_text spelt out (once per call of a big store): compared only as text
+            function = brief.get("function")
+            state = brief.get("status", "ok")
             if (
-                record_text(brief, "function") == identity
-                and record_text(brief, "status", "ok") == status
+                type(function) is str
+                and function == identity
+                and type(state) is str
+                and state == status
+                and (version is None or record_text(brief, "version") == version)
             ):
-                yield StoredCall(self, name, None, entry, brief)
+                positions.append(position)
+                briefs.append(brief)
+        return Calls(self, entries, positions, briefs)
 
     def remove(self, name: str) -> None:
         """Delete entry ``name`` (a no-op if it is already gone)."""

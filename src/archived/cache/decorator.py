@@ -486,12 +486,7 @@ class CachedFunction(Generic[P, R]):
         >>> [(c.parameters, c.load(), c.info["status"]) for c in f.calls()]
         [({'x': 1}, [1], 'ok')]
         """
-        version = self.version  # a property: looked up once, not once per call
-        return [
-            c
-            for c in self.store.calls(self.identity, self.prefix)
-            if record_text(c.brief, "version") == version
-        ]
+        return self.store.call_columns(self.identity, self.prefix, version=self.version).calls()
 
     def failures(self) -> list[StoredCall]:
         """The recorded failed calls of the current version (their info has ``error``,

@@ -29,13 +29,15 @@ The contract, checked over every kind by ``tests/test_store_conformance.py``:
 from __future__ import annotations
 
 import abc
+import bisect
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, ClassVar
 
 from ..errors import ReadOnlyError
 from .table import BRIEF_KEYS, brief_of
 
-__all__ = ["Store", "EntryView", "Listed", "BRIEF_KEYS"]
+__all__ = ["Store", "EntryView", "Entries", "Listed", "BRIEF_KEYS"]
 
 
 class EntryView:
@@ -75,26 +77,65 @@ class EntryView:
         """
         return brief_of(self.info())
 
-    @staticmethod
-    def briefs(entries: Sequence[EntryView]) -> list[Any]:
-        """``[e.brief() for e in entries]`` for entries of one kind, None for an entry
-        deleted meanwhile (a store with a read-side index decodes them at once)."""
+    def __repr__(self) -> str:
+        return f"<entry {self.name!r} of {self.store.folder!r}>"
+
+
+class Entries:
+    """Every entry of a store, by position in name order, read many at a time: what a
+    table of calls reads (:meth:`Store.entries`).  ``names``: the entries, sorted.
+
+    A store with a read-side index decodes the brief records and values it keeps at
+    once, and makes no object per entry (:class:`~archived.store.native.NativeStore`);
+    here, each comes from the entry's :class:`EntryView`.
+
+    >>> import tempfile
+    >>> from archived.store.native import NativeStore
+    >>> store = NativeStore.open(tempfile.mkdtemp() + "/s", writable=True)
+    >>> store.commit("f_1", 2, {"function": "m.f", "host": "h"})
+    >>> store.commit("g_1", 3)
+    >>> found = Entries(Store.view(store))
+    >>> span = found.span("f_")
+    >>> list(span), found.briefs(span), found.values(span)
+    ([0], [{'function': 'm.f'}], [2])
+    """
+
+    def __init__(self, view: dict[str, EntryView]) -> None:
+        self.names = list(view)
+        self._entries = list(view.values())
+
+    def span(self, prefix: str) -> range:
+        """The positions of the entries whose names start with ``prefix`` (one range:
+        the names are sorted)."""
+        names = self.names
+        lo = bisect.bisect_left(names, prefix)
+        if prefix and prefix[-1] < chr(sys.maxunicode):
+            after = prefix[:-1] + chr(ord(prefix[-1]) + 1)  # the first text past them all
+            return range(lo, bisect.bisect_left(names, after, lo))
+        hi = lo
+        while hi < len(names) and names[hi].startswith(prefix):
+            hi += 1
+        return range(lo, hi)
+
+    def entry(self, i: int) -> EntryView:
+        """The entry at position ``i``."""
+        return self._entries[i]
+
+    def briefs(self, positions: Iterable[int]) -> list[Any]:
+        """The brief records (:meth:`EntryView.brief`) of the entries at ``positions``,
+        None for an entry deleted meanwhile."""
         found = []
-        for entry in entries:
+        for i in positions:
             try:
-                found.append(entry.brief())
+                found.append(self.entry(i).brief())
             except KeyError:
                 found.append(None)
         return found
 
-    @staticmethod
-    def values(entries: Sequence[EntryView]) -> list[Any]:
-        """``[e.value() for e in entries]`` for entries of one kind (a store with a
-        read-side index decodes the values it keeps at once)."""
-        return [entry.value() for entry in entries]
-
-    def __repr__(self) -> str:
-        return f"<entry {self.name!r} of {self.store.folder!r}>"
+    def values(self, positions: Iterable[int]) -> list[Any]:
+        """The values of the entries at ``positions`` (``KeyError`` for an entry deleted
+        meanwhile)."""
+        return [self.entry(i).value() for i in positions]
 
 
 # (name, (kind, function, version, summary, started) or None, size, mtime, data files, entry view):
@@ -155,6 +196,11 @@ class Store(abc.ABC):
         if names is None:
             return {name: EntryView(self, name) for name in self.names()}
         return {n: EntryView(self, n) for n in sorted(set(names)) if self.contains(n)}
+
+    def entries(self) -> Entries:
+        """Every entry as :meth:`view` sees it, by position in name order: the way to
+        read the brief records and values of many entries at once."""
+        return Entries(self.view())
 
     def entry(self, name: str) -> EntryView | None:
         """Entry ``name`` as :meth:`view` sees it, or None if there is none: the way to

@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidNameError, InvalidOptionError, ReadOnlyError
 from . import entries
-from .backend import EntryView, Listed, Store
+from .backend import Entries, EntryView, Listed, Store
 from .locking import StoreLock
 from .native import LOCKINGS, check_store_name
 
@@ -459,6 +459,21 @@ class DataSet:
         [('x_0', {'n': 1}, 0.5)]
         """
         return self._store.view(names)
+
+    def _entries(self) -> Entries:
+        """Every entry by position in name order (see
+        :meth:`~archived.store.backend.Store.entries`): the fast way to read the brief
+        records and values of many.
+
+        >>> import tempfile
+        >>> ds = DataSet('v', 'w', path=tempfile.mkdtemp())
+        >>> ds._insert(0.5, info={'function': 'm.f'})
+        ['x_0']
+        >>> found = ds._entries()
+        >>> found.names, found.briefs(range(1)), found.values(range(1))
+        (['x_0'], [{'function': 'm.f'}], [0.5])
+        """
+        return self._store.entries()
 
     def _entry(self, name: str) -> EntryView | None:
         """Entry ``name`` as :meth:`_view` would give it, or None if there is none: the

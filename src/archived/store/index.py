@@ -70,7 +70,7 @@ import stat
 import threading
 import time
 from collections.abc import Iterable, Sequence, Sized
-from itertools import count, repeat
+from itertools import compress, count, repeat
 from typing import Any
 
 import xxhash
@@ -437,33 +437,35 @@ class _NotKept:
 NOT_KEPT: Any = _NotKept()
 
 
-def kept_values(rows: Sequence[Row]) -> list[Any]:
-    """``[row.value()[1] for row in rows]`` decoded at once (a table of a big store
-    decodes a value per row), :data:`NOT_KEPT` for a row that keeps none or whose text
-    does not decode (a tampered index file): read those entries.
+def kept_values(texts: list[str | None]) -> list[Any]:
+    """The values kept as ``texts`` (:attr:`Row.value_text` of many rows, or
+    :meth:`Kept.texts` of ``"value"``) decoded at once (a table of a big store decodes a
+    value per row), :data:`NOT_KEPT` for None and for a text that does not decode (a
+    tampered index file): read those entries.
 
     >>> import tempfile
     >>> from archived.store.entries import commit_entry
     >>> folder = tempfile.mkdtemp()
     >>> commit_entry(folder, 'a', (1, 2.5))
-    >>> kept_values(list(rows(folder).values()))
-    [(1, 2.5)]
+    >>> kept_values([row.value_text for row in rows(folder).values()] + [None])
+    [(1, 2.5), NOT_KEPT]
     """
-    return _decoded([row.value_text for row in rows], indexcodec.decode)
+    return _decoded(texts, indexcodec.decode)
 
 
-def kept_briefs(rows: Sequence[Row]) -> list[Any]:
-    """``[row.brief() for row in rows]`` decoded at once, :data:`NOT_KEPT` where
+def kept_briefs(texts: list[str | None]) -> list[Any]:
+    """The brief records kept as ``texts`` (:attr:`Row.brief_text` of many rows, or
+    :meth:`Kept.texts` of ``"brief"``) decoded at once, :data:`NOT_KEPT` where
     :meth:`Row.brief` raises (no info kept, or a tampered index file).
 
     >>> import tempfile
     >>> from archived.store.entries import commit_entry
     >>> folder = tempfile.mkdtemp()
     >>> commit_entry(folder, 'a', 0, info={'function': 'm.f', 'host': 'h'})
-    >>> kept_briefs(list(rows(folder).values()))
+    >>> kept_briefs([row.brief_text for row in rows(folder).values()])
     [{'function': 'm.f'}]
     """
-    return _decoded([row.brief_text for row in rows], _decode_brief)
+    return _decoded(texts, _decode_brief)
 
 
 def _decode_brief(text: str) -> Any:
@@ -520,6 +522,29 @@ def listings(folder: str) -> list[tuple[str, Listing | None, int, int, Sequence[
     ]
 
 
+def kept(folder: str) -> Kept:
+    """Every entry of the store ``folder`` as :func:`rows` gives it now, as columns
+    (:class:`Kept`): straight from the index file when its rows still describe the
+    entry files (every one checked by one ``stat``, the changed ones read again), with
+    no :class:`Row` made per entry; else from :func:`rows`.
+
+    >>> import tempfile
+    >>> from archived.store.entries import commit_entry
+    >>> folder = tempfile.mkdtemp()
+    >>> commit_entry(folder, 'b', 2.5)
+    >>> commit_entry(folder, 'a', [1])
+    >>> found = kept(folder)
+    >>> found.names, found.texts("value", range(2)), found.row(1).value()
+    (['a', 'b'], ['[1]', '2.5'], (True, 2.5))
+    """
+    state = _state(folder)
+    with state.lock, _gc_paused():
+        found = state.kept()
+        if found is None:
+            found = Kept.of_rows(state.refresh(None))
+    return found
+
+
 def row(folder: str, name: str) -> Row | None:
     """The index row of entry ``name`` of the store ``folder`` as it is now, or None if
     there is no such entry: ``rows(folder, [name]).get(name)``, at the cost of one
@@ -559,6 +584,70 @@ def forget(folder: str | None = None) -> None:
         else:
             _states.pop(_key(folder), None)
         _by_path.clear()
+
+
+class Kept:
+    """Every entry of a store as the read-side index keeps it, by position in name order,
+    without an object per entry (what :func:`kept` gives).
+
+    ``names``: the entries, sorted; :meth:`texts`: a field's kept texts (None: not kept,
+    read the entry); :meth:`row`: an entry's :class:`Row`, made when asked for.
+    """
+
+    __slots__ = ("names", "_file", "_at", "_rows")
+
+    def __init__(
+        self,
+        names: list[str],
+        file: _FileColumns | None,
+        at: list[int] | None = None,
+        rows: dict[str, Row] | None = None,
+    ) -> None:
+        self.names = names
+        self._file = file  # the index file's columns the rows come from (None: all in _rows)
+        # each entry's row in the file's columns (None: the same position), -1: in _rows
+        self._at = at
+        self._rows = rows if rows is not None else {}  # the entries' rows not in the file
+
+    @classmethod
+    def of_rows(cls, found: dict[str, Row]) -> Kept:
+        """The entries of ``found`` (:func:`rows`), their texts taken from each row."""
+        return cls(sorted(found), None, None, found)
+
+    def texts(self, field: str, positions: Iterable[int]) -> list[str | None]:
+        """The kept text of ``field`` (``"brief"``: :attr:`Row.brief_text`, ``"value"``:
+        :attr:`Row.value_text`) of the entries at ``positions``."""
+        text_of = _TEXT_OF[field]
+        file, at, names = self._file, self._at, self.names
+        if file is None:
+            return list(
+                map(text_of, map(self._rows.__getitem__, map(names.__getitem__, positions)))
+            )
+        column = file.column(field)
+        if at is None:  # every entry's row is the file's, at the same position
+            if type(positions) is range and positions.step == 1:
+                return column[positions.start : positions.stop]
+            return list(map(column.__getitem__, positions))
+        rows = self._rows
+        return [
+            column[at[i]] if at[i] >= 0 else text_of(rows[names[i]])  # type: ignore[misc]
+            for i in positions
+        ]
+
+    def row(self, i: int) -> Row:
+        """The :class:`Row` of the entry at position ``i``."""
+        name = self.names[i]
+        found = self._rows.get(name)
+        if found is not None:
+            return found
+        assert self._file is not None
+        return self._file.row(i if self._at is None else self._at[i])
+
+
+_TEXT_OF = {
+    "brief": operator.attrgetter("brief_text"),
+    "value": operator.attrgetter("value_text"),
+}
 
 
 # ---- one store's index ------------------------------------------------------------------
@@ -712,6 +801,49 @@ class _State:
             i = position[name]
             append((name, kept[i], size[i], mtime[i], files[i], None))
         return found
+
+    def kept(self) -> Kept | None:
+        """:func:`kept` from the index file and the entries changed since it was written
+        (read as :meth:`refresh` reads them), or None to let :meth:`refresh` do it (no
+        file, a file of an earlier format, or so many changed that it saves a new one)."""
+        current = dict(_listing(self.folder, None))
+        read = _read_columns(self._path(), _most_bytes(current.values()))
+        if read is None:
+            return None
+        file = read[1]
+        names = file.names
+        if not file.has("brief") or names != sorted(names):
+            return None  # (refresh saves it again, sorted, in this format)
+        ino, size, mtime, ctime, seen = map(file.column, _COLUMNS[1:6])
+        # the rows that still describe their entry file: same signature, and not racy
+        # (see Row.racy); the others are read as refresh reads them
+        valid = dict(zip(names, zip(ino, size, mtime, ctime, strict=True), strict=True))
+        changed: set[str] = set()
+        removed = 0
+        if valid != current:  # one comparison in C when nothing changed
+            changed.update(name for name, sig in current.items() if valid.get(name) != sig)
+            removed = len(valid.keys() - current.keys())
+        if not file.settled:
+            racy = map(
+                operator.ge, map(max, mtime, ctime), map(operator.sub, seen, repeat(_RACY_NS))
+            )
+            changed.update(compress(names, racy))
+            changed &= current.keys()
+        if (len(changed) + removed) * 64 > len(current):
+            return None  # refresh reads them and saves the file (as it would for them)
+        if not changed and not removed:
+            return Kept(names, file)  # the file's rows are the store's entries, in order
+        now = time.time_ns()  # before any entry is read: the racy rule's reference
+        fresh: dict[str, Row] = {}
+        for name in sorted(changed):
+            row = self._fresh(name, now)
+            if row is not None:  # else deleted meanwhile
+                fresh[name] = row
+        self.rows.update(fresh)
+        position = dict(zip(names, count()))
+        listed = sorted(current.keys() - changed | fresh.keys())
+        at = [-1 if name in fresh else position[name] for name in listed]
+        return Kept(listed, file, at, fresh)
 
     def _known(
         self, listing: list[tuple[str, Signature]], current: dict[str, Row]
@@ -924,8 +1056,16 @@ def _listing(folder: str, names: Iterable[str] | None) -> list[tuple[str, Signat
                 if (plain(item.name) is not None and item.name not in keyword_files)
                 or (not item.name.isascii() and _is_entry_file(item.name))
             ]
-        append = found.append
         signature = _signature  # looked up once (a test replaces it: coarse clocks)
+        try:  # every file's stat at once (a store of 100,000 entries: as many stats)
+            stats = list(map(_LSTAT, items))
+        except FileNotFoundError:  # one deleted meanwhile: one at a time below
+            stats = []
+        if len(stats) == len(items) and all(map(stat.S_ISREG, map(_MODE, stats))):
+            return list(
+                zip([item.name[:-3] for item in items], map(signature, stats), strict=True)
+            )
+        append = found.append
         for item in items:
             try:
                 st = item.stat(follow_symlinks=False)
@@ -948,6 +1088,10 @@ def _listing(folder: str, names: Iterable[str] | None) -> list[tuple[str, Signat
             continue
         found.append((name, _signature(st)))
     return found
+
+
+_LSTAT = operator.methodcaller("stat", follow_symlinks=False)
+_MODE = operator.attrgetter("st_mode")
 
 
 def _is_file_or_link(mode: int) -> bool:
@@ -1220,6 +1364,16 @@ class _FileColumns:
             self._raw.pop(field, None)
             self._columns.pop(field, None)
         self._columns["listing"] = [None] * len(self.names)
+
+    def row(self, pos: int) -> Row:
+        """The row at position ``pos`` (as :func:`_read_file` makes it)."""
+        ino, size, mtime, ctime, seen, digest, files = (
+            self.column(field)[pos] for field in _COLUMNS[1:_EAGER]
+        )
+        lazy = _LAZY
+        return Row(
+            (ino, size, mtime, ctime), seen, digest, files, lazy, lazy, lazy, lazy, self, pos
+        )
 
     def has(self, field: str) -> bool:
         """Whether the file has column ``field`` (one of another derivation has no brief)."""

@@ -22,7 +22,7 @@ import os
 import shutil
 import time
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -35,7 +35,7 @@ from ..errors import (
     StoreNotFoundError,
 )
 from . import entries, index
-from .backend import EntryView, Listed, Store
+from .backend import Entries, EntryView, Listed, Store
 from .claims import claim_name, release_claim
 from .damaged import set_aside
 from .entrynames import LOADER_MARK, check_not_keyword, is_native_store
@@ -207,6 +207,14 @@ class NativeStore(Store):
             raise StoreNotFoundError(self.folder) from None
         return None if row is None else IndexedEntry(self, name, row)
 
+    def entries(self) -> Entries:
+        """Every entry as the read-side index keeps it (:func:`index.kept`): one ``stat``
+        per entry, and no object per entry when the index file is up to date."""
+        try:
+            return IndexedEntries(self, index.kept(self.folder))
+        except FileNotFoundError:
+            raise StoreNotFoundError(self.folder) from None
+
     def listing(self) -> list[Listed]:
         """Every entry with the columns ``ls`` prints, kept in the read-side index
         (derived from its info record once per version of its file, by this or an
@@ -341,25 +349,6 @@ class IndexedEntry(EntryView):
         except (KeyError, ValueError):  # not kept, or a tampered index file: from the info
             return brief_of(self.info())
 
-    @staticmethod
-    def briefs(entries: Sequence[EntryView]) -> list[Any]:
-        """``[e.brief() for e in entries]`` of entries of this kind, the kept ones
-        decoded at once; None for an entry deleted meanwhile."""
-        found = index.kept_briefs([e.row for e in entries])  # type: ignore[attr-defined]
-        return [
-            _brief_or_none(e) if b is index.NOT_KEPT else b
-            for e, b in zip(entries, found, strict=True)
-        ]
-
-    @staticmethod
-    def values(entries: Sequence[EntryView]) -> list[Any]:
-        """``[e.value() for e in entries]`` of entries of this kind, the kept ones
-        decoded at once (``KeyError`` for an entry deleted meanwhile)."""
-        found = index.kept_values([e.row for e in entries])  # type: ignore[attr-defined]
-        return [
-            e.value() if v is index.NOT_KEPT else v for e, v in zip(entries, found, strict=True)
-        ]
-
     def value(self) -> Any:
         try:
             kept, value = self.row.value()
@@ -385,6 +374,42 @@ class IndexedEntry(EntryView):
     def files(self) -> list[str]:
         """The data files the entry's header lists."""
         return list(self.row.files)
+
+
+class IndexedEntries(Entries):
+    """Every entry of a native store as the read-side index keeps it now
+    (:func:`index.kept`): the brief records and values it keeps decoded at once, an
+    :class:`IndexedEntry` made only for an entry that is asked for or whose row keeps
+    no text (read from its file then, as :class:`IndexedEntry` reads it)."""
+
+    def __init__(self, store: NativeStore, found: index.Kept) -> None:
+        # no super().__init__ call: no view of the store is made
+        self.store = store
+        self.names = found.names
+        self._kept = found
+
+    def entry(self, i: int) -> IndexedEntry:
+        return IndexedEntry(self.store, self.names[i], self._kept.row(i))
+
+    def briefs(self, positions: Iterable[int]) -> list[Any]:
+        positions = positions if isinstance(positions, range) else list(positions)
+        found = index.kept_briefs(self._kept.texts("brief", positions))
+        if index.NOT_KEPT not in found:  # (a brief is a dict or None: == is identity)
+            return found
+        return [
+            _brief_or_none(self.entry(i)) if b is index.NOT_KEPT else b
+            for i, b in zip(positions, found, strict=True)
+        ]
+
+    def values(self, positions: Iterable[int]) -> list[Any]:
+        positions = positions if isinstance(positions, range) else list(positions)
+        found = index.kept_values(self._kept.texts("value", positions))
+        if not any(v is index.NOT_KEPT for v in found):
+            return found
+        return [
+            self.entry(i).value() if v is index.NOT_KEPT else v
+            for i, v in zip(positions, found, strict=True)
+        ]
 
 
 def _brief_or_none(entry: EntryView) -> Any:

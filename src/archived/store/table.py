@@ -31,15 +31,11 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import operator
 from collections.abc import Callable, Collection, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..engine.archive import _gc_paused
 from ..errors import DamagedEntryError
-
-if TYPE_CHECKING:
-    from .backend import EntryView
 
 __all__ = [
     "function_table",
@@ -80,24 +76,34 @@ def function_table(
     >>> function_table(f, frame=False, x=3)
     [{'x': 3, 'result': 1.5}]
     """
+    _check_criteria(func, criteria)
     with _gc_paused():  # many objects, no cycles: the collector's passes are pure cost
-        calls = where(func, **criteria)
+        calls = _stored_calls(func, criteria)
         # each call's result as listed with its info: small ones come from the index,
         # decoded at once
         rows = []
         names: dict[str, Any] = {}  # the parameters' names (their values do not matter)
-        for c, value in zip(calls, _listed_values(calls), strict=True):
-            brief = c.brief
+        for name, brief, value in zip(calls.names, calls.briefs, calls.values(), strict=True):
             parameters = brief.get("parameters")
             if not details and type(parameters) is dict and "result" not in parameters:
-                # the common row, at C speed (what _call_row makes of it)
-                rows.append({**parameters, **_results(value, parameters)})
+                # the common row, at C speed (what _call_row makes of it); the commonest
+                # result, a dict of builtin scalars under text keys no parameter has, is
+                # its own columns (what _results makes of it)
+                if (
+                    type(value) is dict
+                    and _PLAIN.issuperset(map(type, value.values()))
+                    and _TEXT.issuperset(map(type, value))
+                    and parameters.keys().isdisjoint(value)
+                ):
+                    rows.append({**parameters, **value})
+                else:
+                    rows.append({**parameters, **_results(value, parameters)})
                 names.update(parameters)
                 continue
-            rows.append(_call_row(c.name, brief, functools.partial(_same, value), details))
-            names.update(dict.fromkeys(call_parameters(c.name, brief)))
-        # the calls (and the view of the store they hold) go before the collector is back:
-        # its first pass would otherwise walk every one of them once more
+            rows.append(_call_row(name, brief, functools.partial(_same, value), details))
+            names.update(dict.fromkeys(call_parameters(name, brief)))
+        # the calls go before the collector is back: its first pass would otherwise walk
+        # every one of them once more
         del calls
         return to_table(with_types(rows, names), frame=frame)
 
@@ -192,6 +198,12 @@ def where(func: Any, **criteria: Any) -> list[Any]:
         ...
     TypeError: where(): 'nu' is not a parameter of ...; its parameters are mu, n
     """
+    _check_criteria(func, criteria)
+    with _gc_paused():
+        return _stored_calls(func, criteria).calls()  # type: ignore[no-any-return]
+
+
+def _check_criteria(func: Any, criteria: dict[str, Any]) -> None:
     names = [n for n in func.signature.parameters if n not in func.ignore]
     takes_kwargs = any(p.kind is p.VAR_KEYWORD for p in func.signature.parameters.values())
     for name in criteria:
@@ -200,17 +212,28 @@ def where(func: Any, **criteria: Any) -> list[Any]:
                 f"where(): {name!r} is not a parameter of {func.identity}; its parameters "
                 f"are {', '.join(names)}"
             )
-    with _gc_paused():
-        calls = func.calls()
-        if criteria:
-            calls = [c for c in calls if _matches(c.parameters, criteria)]
-        else:  # no copy of each call's parameters, but a damaged record is still refused
-            for c in calls:
-                if type(c.brief.get("parameters", {})) is not dict:
-                    call_parameters(c.name, c.brief)
-        # in the order they ran, ties by name: sorted by name first (as they are listed,
-        # mostly: linear), then stably by start time, a key of one text per call
-        return sorted(sorted(calls, key=_name), key=_started)
+
+
+def _stored_calls(func: Any, criteria: dict[str, Any]) -> Any:
+    """The stored calls of ``func`` (current version) matching ``criteria``, in the
+    order they ran (ties by name), as :class:`~archived.cache.callstore.Calls`."""
+    calls = func.store.call_columns(func.identity, func.prefix, version=func.version)
+    names, briefs = calls.names, calls.briefs
+    if criteria:
+        keep: Iterable[int] = [
+            i
+            for i, (name, brief) in enumerate(zip(names, briefs, strict=True))
+            if _matches(call_parameters(name, brief), criteria)
+        ]
+    else:  # no copy of each call's parameters, but a damaged record is still refused
+        keep = range(len(names))
+        for name, brief in zip(names, briefs, strict=True):
+            if type(brief.get("parameters", {})) is not dict:
+                call_parameters(name, brief)
+    # in the order they ran, ties by name: the calls come in the order of their names,
+    # sorted stably by start time, a key of one text per call
+    started = list(map(_started, briefs))
+    return calls.take(sorted(keep, key=started.__getitem__))
 
 
 def call_parameters(name: str, info: dict[str, Any]) -> dict[str, Any]:
@@ -304,7 +327,8 @@ def with_types(rows: list[dict[str, Any]], names: Iterable[str]) -> list[dict[st
     >>> with_types([{"x": 1.0}], ["x"])
     [{'x': 1.0}]
     """
-    typed = [n for n in names if any(_type_label(row.get(n)) for row in rows if n in row)]
+    # the types each column holds, a set per column (most hold one or two)
+    typed = [n for n in names if not _BUILTINS.issuperset({type(r[n]) for r in rows if n in r})]
     if not typed:
         return rows
     out = []
@@ -318,10 +342,14 @@ def with_types(rows: list[dict[str, Any]], names: Iterable[str]) -> list[dict[st
     return out
 
 
+# the types with_types shows no type of (plain builtins, containers included)
+_BUILTINS = frozenset({type(None), bool, int, float, complex, str, bytes, list, tuple, dict})
+
+
 def _type_label(value: Any) -> str | None:
     """The type of a recorded value, None for plain builtins (containers included)."""
     kind = type(value)
-    if value is None or kind in (bool, int, float, complex, str, bytes, list, tuple, dict):
+    if kind in _BUILTINS:
         return None
     return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
 
@@ -425,6 +453,7 @@ def _results(value: Any, taken: Iterable[str]) -> dict[str, Any]:
 
 # scalars that fit a cell as they are (exact types: a subclass goes through is_scalar)
 _PLAIN = frozenset({bool, int, float, complex, str, bytes, type(None)})
+_TEXT = frozenset({str})
 
 
 def _plain(value: Any) -> Any:
@@ -436,29 +465,13 @@ def _is_record(info: Any) -> bool:
     return isinstance(info, dict) and all(isinstance(k, str) for k in info)
 
 
-def _listed_values(calls: list[Any]) -> list[Any]:
-    """``[c.listed_value() for c in calls]``, the values a store's index keeps decoded
-    at once (a table of a big store reads one per call)."""
-    entries = [c.listed_entry for c in calls]
-    kinds: set[type[EntryView]] = set(map(type, entries))
-    if len(kinds) != 1 or None in entries:
-        return [c.listed_value() for c in calls]
-    try:
-        return kinds.pop().values(entries)
-    except KeyError:  # one was deleted meanwhile: listed_value says which
-        return [c.listed_value() for c in calls]
-
-
 def _same(value: Any) -> Any:
     return value
 
 
-def _started(call: Any) -> str:
-    started = call.brief.get("started", "")  # a store may hold anything there: str() of a
+def _started(brief: dict[str, Any]) -> str:
+    started = brief.get("started", "")  # a store may hold anything there: str() of a
     return started if type(started) is str else ""  # 5001-digit int raises
-
-
-_name = operator.attrgetter("name")
 
 
 def _matches(parameters: dict[str, Any], criteria: dict[str, Any]) -> bool:

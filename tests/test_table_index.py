@@ -1,0 +1,166 @@
+"""A table of calls served from the index file's columns (no row object per entry) is
+exactly the table that reading every entry gives: an entry changed, added, deleted or
+racy since the file was written is read again, and a file in any doubt is not served."""
+
+import os
+import time
+
+import pytest
+
+from archived import archived
+from archived.store import index
+from helpers import index_columns, index_text
+
+N = 200  # enough entries that a few changed ones are read alone, the others from the file
+
+
+@pytest.fixture(autouse=True)
+def fresh_process():
+    index.forget()
+    yield
+    index.forget()
+
+
+def _point(x):
+    return {"energy": x / 2, "label": f"p{x}"}
+
+
+@pytest.fixture
+def settled(monkeypatch):
+    """Entries read 10 s after they were written: their rows are settled (not racy)."""
+    later = time.time_ns() + 10**10
+    monkeypatch.setattr(index.time, "time_ns", lambda: later)
+
+
+@pytest.fixture
+def served(monkeypatch):
+    """What each table's look at the index file's columns gave (None: not served)."""
+    found = []
+    real = index._State.kept
+
+    def kept(self):
+        result = real(self)
+        found.append(result)
+        return result
+
+    monkeypatch.setattr(index._State, "kept", kept)
+    return found
+
+
+def _calls(tmp_path):
+    f = archived(str(tmp_path / "calls"), version="1")(_point)
+    for x in range(N):
+        f(x)
+    f.table(frame=False)  # saves the index file
+    index.forget()
+    return f, f.store.path
+
+
+def _name(f, x):
+    return f.where(x=x)[0].name
+
+
+def _seen(f):
+    return f.table(frame=False), [(c.name, c.load()) for c in f.where(x=3)]
+
+
+def _truth(f, folder):
+    """What reading every entry gives: no index file, a new process."""
+    os.remove(os.path.join(folder, index.INDEX_FILE))
+    index.forget()
+    return _seen(f)
+
+
+def test_a_table_of_an_unchanged_store_reads_no_entry_and_makes_no_row(
+    tmp_path, monkeypatch, settled, served
+):
+    f, folder = _calls(tmp_path)
+    made = []
+    real_init = index.Row.__init__
+
+    def init(self, *args, **kwargs):
+        made.append(1)
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(index.Row, "__init__", init)
+    reads = []
+    real_read = index.read_entry_bytes
+    monkeypatch.setattr(
+        index,
+        "read_entry_bytes",
+        lambda folder, name: reads.append(name) or real_read(folder, name),
+    )
+    rows = f.table(frame=False)
+    assert sorted(row["energy"] for row in rows) == [x / 2 for x in range(N)]
+    assert served[-1] is not None and reads == [] and made == []
+    calls = f.where(x=7)
+    assert len(made) == 1  # where() makes the row of the call it returns only
+    assert [c.load() for c in calls] == [_point(7)]
+
+
+def test_entries_changed_added_or_deleted_since_the_index_file_are_read_again(
+    tmp_path, settled, served
+):
+    f, folder = _calls(tmp_path)
+    index_path = os.path.join(folder, index.INDEX_FILE)
+    with open(index_path, "rb") as fh:
+        written = fh.read()
+    store = f.store
+    changed, deleted = _name(f, 3), _name(f, 5)
+    store.commit(changed, {"energy": -1.0, "label": "changed"}, store.info(changed))
+    store.remove(deleted)
+    f(N + 7)
+    with open(index_path, "wb") as fh:  # as it was before the changes (a look may save it)
+        fh.write(written)
+    index.forget()
+    got = _seen(f)
+    assert served[-1] is not None  # the file's columns served the others
+    table, where3 = got
+    assert where3 == [(changed, {"energy": -1.0, "label": "changed"})]
+    assert {row["x"] for row in table} == (set(range(N)) - {5}) | {N + 7}
+    assert got == _truth(f, folder)
+
+
+def test_a_racy_row_of_the_index_file_is_read_again_though_its_signature_is_unchanged(
+    tmp_path, monkeypatch, settled, served
+):
+    # a clock of one-second ticks, and no inode or ctime: a same-size rewrite within the
+    # tick keeps the signature, and only the row's racy mark says to read it again
+    monkeypatch.setattr(
+        index, "_signature", lambda st: (0, st.st_size, st.st_mtime_ns // 10**9 * 10**9, 0)
+    )
+    f, folder = _calls(tmp_path)
+    name = _name(f, 3)
+    path = os.path.join(folder, name + ".py")
+    before = os.stat(path)
+    index_path = os.path.join(folder, index.INDEX_FILE)
+    with open(index_path) as fh:
+        columns = index_columns(fh.read())
+    i = columns["name"].index(name)
+    columns["seen"][i] = columns["mtime"][i]  # read as it was written: racy
+    with open(index_path, "w") as fh:
+        fh.write(index_text(columns))
+    f.store.commit(name, {"energy": 9.5, "label": "p3"}, f.store.info(name))  # same size
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert index._signature(os.stat(path)) == index._signature(before)
+    index.forget()
+    table, where3 = _seen(f)
+    assert served[-1] is not None
+    assert where3 == [(name, {"energy": 9.5, "label": "p3"})]
+    assert {"x": 3, "energy": 9.5, "label": "p3"} in table
+
+
+def test_an_index_file_of_rows_out_of_name_order_is_not_served(tmp_path, settled, served):
+    # a table finds a function's calls among the names by bisection: a file whose names
+    # are not sorted (no reader writes one) would hide some
+    f, folder = _calls(tmp_path)
+    expected = _seen(f)
+    index.forget()
+    index_path = os.path.join(folder, index.INDEX_FILE)
+    with open(index_path) as fh:
+        columns = index_columns(fh.read())
+    with open(index_path, "w") as fh:
+        fh.write(index_text({field: column[::-1] for field, column in columns.items()}))
+    got = _seen(f)
+    assert served[-1] is None
+    assert got == expected
