@@ -3,6 +3,8 @@ exactly the table that reading every entry gives: an entry changed, added, delet
 racy since the file was written is read again, and a file in any doubt is not served."""
 
 import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -164,3 +166,62 @@ def test_an_index_file_of_rows_out_of_name_order_is_not_served(tmp_path, settled
     got = _seen(f)
     assert served[-1] is None
     assert got == expected
+
+
+def test_an_index_file_read_in_chunks_shorter_than_its_lines_is_served(
+    tmp_path, monkeypatch, settled, served
+):
+    # each line of the file is decoded from the pieces of the chunks it spans
+    f, folder = _calls(tmp_path)
+    expected = _seen(f)
+    index.forget()
+    monkeypatch.setattr(index, "_CHUNK", 7)
+    reads = _counting_reads(monkeypatch)
+    assert f.table(frame=False) == expected[0]
+    assert served[-1] is not None and reads == []
+
+
+def test_a_table_reads_the_index_file_again_once_another_process_replaced_it(
+    tmp_path, monkeypatch, settled, served
+):
+    # a process keeps the index file's columns it read for its next table, as long as
+    # the file is the one it read
+    f, folder = _calls(tmp_path)
+    f.table(frame=False)
+    name = _name(f, 3)
+    f.store.commit(name, {"energy": -1.0, "label": "changed"}, f.store.info(name))
+    path = os.path.join(folder, index.INDEX_FILE)
+    before = _file_signature(path)
+    subprocess.run([sys.executable, "-c", _REBUILDS_INDEX, folder], check=True)
+    assert _file_signature(path) != before  # another process saved a new file
+    reads = _counting_reads(monkeypatch)
+    table = f.table(frame=False)
+    assert served[-1] is not None and reads == []  # its row of the entry is current
+    assert {"x": 3, "energy": -1.0, "label": "changed"} in table
+
+
+_REBUILDS_INDEX = """
+import os, sys, time
+from archived.store import index
+later = time.time_ns() + 10**10  # entries read 10 s after they were written: settled
+index.time.time_ns = lambda: later
+os.remove(os.path.join(sys.argv[1], index.INDEX_FILE))
+index.rows(sys.argv[1])
+"""
+
+
+def _file_signature(path):
+    st = os.stat(path)
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def _counting_reads(monkeypatch):
+    reads = []
+    real = index.read_entry_bytes
+
+    def read(folder, name):
+        reads.append(name)
+        return real(folder, name)
+
+    monkeypatch.setattr(index, "read_entry_bytes", read)
+    return reads

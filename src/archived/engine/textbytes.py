@@ -41,6 +41,20 @@ def read_text_bytes(
     ...
     EOFError: 2 of 4 bytes
     """
+    chunks = read_text_chunks(read, chunk, length, first)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def read_text_chunks(
+    read: Callable[[int], bytes], chunk: int, length: int | None = None, first: int | None = None
+) -> list[bytes]:
+    """:func:`read_text_bytes` as the chunks read, not joined (a file of many megabytes
+    is not copied once more).
+
+    >>> import io
+    >>> read_text_chunks(io.BytesIO(b"abcde").read, 2)
+    [b'ab', b'cd', b'e']
+    """
     chunks: list[bytes] = []
     done = 0
     size = chunk if first is None else first
@@ -55,4 +69,4 @@ def read_text_bytes(
         chunks.append(piece)
         done += len(piece)
         size = chunk
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    return chunks

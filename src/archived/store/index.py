@@ -76,7 +76,7 @@ from typing import Any
 import xxhash
 
 from ..engine.archive import _gc_paused
-from ..engine.textbytes import NulByteError, read_text_bytes
+from ..engine.textbytes import NulByteError, read_text_chunks
 from ..errors import DamagedEntryError
 from ..load.literal import NotLiteral, literal_value
 from . import indexcodec, listing
@@ -102,6 +102,10 @@ __all__ = [
     "NOT_KEPT",
     "kept_values",
     "kept_briefs",
+    "decode_values",
+    "decode_briefs",
+    "kept",
+    "Kept",
 ]
 
 #: The file of the index in a store directory (hidden: it is not an entry).
@@ -437,33 +441,52 @@ class _NotKept:
 NOT_KEPT: Any = _NotKept()
 
 
-def kept_values(texts: list[str | None]) -> list[Any]:
-    """The values kept as ``texts`` (:attr:`Row.value_text` of many rows, or
-    :meth:`Kept.texts` of ``"value"``) decoded at once (a table of a big store decodes a
-    value per row), :data:`NOT_KEPT` for None and for a text that does not decode (a
-    tampered index file): read those entries.
+def kept_values(rows: Sequence[Row]) -> list[Any]:
+    """``[row.value()[1] for row in rows]`` decoded at once (a table of a big store
+    decodes a value per row), :data:`NOT_KEPT` for a row that keeps none or whose text
+    does not decode (a tampered index file): read those entries.
 
     >>> import tempfile
     >>> from archived.store.entries import commit_entry
     >>> folder = tempfile.mkdtemp()
     >>> commit_entry(folder, 'a', (1, 2.5))
-    >>> kept_values([row.value_text for row in rows(folder).values()] + [None])
-    [(1, 2.5), NOT_KEPT]
+    >>> kept_values(list(rows(folder).values()))
+    [(1, 2.5)]
     """
-    return _decoded(texts, indexcodec.decode)
+    return decode_values([row.value_text for row in rows])
 
 
-def kept_briefs(texts: list[str | None]) -> list[Any]:
-    """The brief records kept as ``texts`` (:attr:`Row.brief_text` of many rows, or
-    :meth:`Kept.texts` of ``"brief"``) decoded at once, :data:`NOT_KEPT` where
+def kept_briefs(rows: Sequence[Row]) -> list[Any]:
+    """``[row.brief() for row in rows]`` decoded at once, :data:`NOT_KEPT` where
     :meth:`Row.brief` raises (no info kept, or a tampered index file).
 
     >>> import tempfile
     >>> from archived.store.entries import commit_entry
     >>> folder = tempfile.mkdtemp()
     >>> commit_entry(folder, 'a', 0, info={'function': 'm.f', 'host': 'h'})
-    >>> kept_briefs([row.brief_text for row in rows(folder).values()])
+    >>> kept_briefs(list(rows(folder).values()))
     [{'function': 'm.f'}]
+    """
+    return decode_briefs([row.brief_text for row in rows])
+
+
+def decode_values(texts: list[str | None]) -> list[Any]:
+    """The values kept as ``texts`` (:attr:`Row.value_text`, or :meth:`Kept.texts` of
+    ``"value"``) decoded at once, :data:`NOT_KEPT` for None and for a text that does not
+    decode.
+
+    >>> decode_values(['[1,2.5]', None, '[1'])
+    [[1, 2.5], NOT_KEPT, NOT_KEPT]
+    """
+    return _decoded(texts, indexcodec.decode)
+
+
+def decode_briefs(texts: list[str | None]) -> list[Any]:
+    """The brief records kept as ``texts`` (:attr:`Row.brief_text`, or :meth:`Kept.texts`
+    of ``"brief"``) decoded at once, :data:`NOT_KEPT` where :meth:`Row.brief` would raise.
+
+    >>> decode_briefs(['{"function":"m.f"}', None, '[1]'])
+    [{'function': 'm.f'}, NOT_KEPT, NOT_KEPT]
     """
     return _decoded(texts, _decode_brief)
 
@@ -663,6 +686,7 @@ class _State:
         self.loaded: tuple[int, int, int] | None = None  # signature of the file read
         self.file: _FileColumns | None = None  # the columns of that file (rows use them)
         self.unsaved = 0  # rows read from entries since the file was last read or written
+        self.columns: _FileColumns | None = None  # the file kept() read last (no rows made)
 
     def refresh(self, names: Iterable[str] | None, listed: bool = False) -> dict[str, Row]:
         now = time.time_ns()  # before any entry is read: the racy rule's reference
@@ -807,10 +831,9 @@ class _State:
         (read as :meth:`refresh` reads them), or None to let :meth:`refresh` do it (no
         file, a file of an earlier format, or so many changed that it saves a new one)."""
         current = dict(_listing(self.folder, None))
-        read = _read_columns(self._path(), _most_bytes(current.values()))
-        if read is None:
+        file = self._columns(current)
+        if file is None:
             return None
-        file = read[1]
         names = file.names
         if not file.has("brief") or names != sorted(names):
             return None  # (refresh saves it again, sorted, in this format)
@@ -844,6 +867,24 @@ class _State:
         listed = sorted(current.keys() - changed | fresh.keys())
         at = [-1 if name in fresh else position[name] for name in listed]
         return Kept(listed, file, at, fresh)
+
+    def _columns(self, current: dict[str, Signature]) -> _FileColumns | None:
+        """The columns of the index file for :meth:`kept`: those read last if the file
+        is still the one read (and no column of it in doubt), else read now."""
+        file = self.columns
+        if file is not None and not file.doubt:
+            try:
+                st = os.lstat(self._path())
+            except OSError:
+                st = None
+            if st is not None and (st.st_ino, st.st_size, st.st_mtime_ns) == file.signature:
+                return file
+        self.columns = None
+        read = _read_columns(self._path(), _most_bytes(current.values()))
+        if read is None:
+            return None
+        self.columns = read[1]
+        return read[1]
 
     def _known(
         self, listing: list[tuple[str, Signature]], current: dict[str, Row]
@@ -1044,38 +1085,17 @@ Listing = Sequence[Any]  # (kind, function, version, summary, started): a list i
 
 def _listing(folder: str, names: Iterable[str] | None) -> list[tuple[str, Signature]]:
     """``(name, signature)`` of the entry files of ``folder`` (all, or those ``names``)."""
-    found: list[tuple[str, Signature]] = []
     if names is None:
-        plain, keyword_files = _PLAIN_ENTRY_FILE, _KEYWORD_FILES
-        with os.scandir(folder) as it:
-            # what entries.entry_names lists, spelt out: this runs once per entry (an
-            # ASCII name is checked by one match, any other one in full)
-            items = [
-                item
-                for item in it
-                if (plain(item.name) is not None and item.name not in keyword_files)
-                or (not item.name.isascii() and _is_entry_file(item.name))
-            ]
-        signature = _signature  # looked up once (a test replaces it: coarse clocks)
-        try:  # every file's stat at once (a store of 100,000 entries: as many stats)
-            stats = list(map(_LSTAT, items))
-        except FileNotFoundError:  # one deleted meanwhile: one at a time below
-            stats = []
-        if len(stats) == len(items) and all(map(stat.S_ISREG, map(_MODE, stats))):
-            return list(
-                zip([item.name[:-3] for item in items], map(signature, stats), strict=True)
-            )
-        append = found.append
-        for item in items:
-            try:
-                st = item.stat(follow_symlinks=False)
-            except FileNotFoundError:
-                continue
-            if not _is_file_or_link(st.st_mode):
-                warn_special(folder, item.name, st.st_mode)  # never opened: a FIFO blocks
-                continue
-            append((item.name[:-3], signature(st)))
-        return found
+        if not _SCAN_FD:
+            return _listing_all(folder, folder)
+        # listed through a descriptor of the directory: each entry's stat then looks up
+        # its name in the directory alone, not the whole path again (100,000 of them)
+        fd = os.open(folder, os.O_RDONLY | _O_DIRECTORY)
+        try:
+            return _listing_all(folder, fd)
+        finally:
+            os.close(fd)
+    found: list[tuple[str, Signature]] = []
     for name in names:
         if not _is_entry_file(name + ".py"):
             continue
@@ -1090,6 +1110,42 @@ def _listing(folder: str, names: Iterable[str] | None) -> list[tuple[str, Signat
     return found
 
 
+def _listing_all(folder: str, directory: str | int) -> list[tuple[str, Signature]]:
+    """:func:`_listing` of every entry file of ``folder``, listing ``directory`` (the
+    folder's path, or a descriptor of it)."""
+    plain, keyword_files = _PLAIN_ENTRY_FILE, _KEYWORD_FILES
+    with os.scandir(directory) as it:
+        # what entries.entry_names lists, spelt out: this runs once per entry (an
+        # ASCII name is checked by one match, any other one in full)
+        items = [
+            item
+            for item in it
+            if (plain(item.name) is not None and item.name not in keyword_files)
+            or (not item.name.isascii() and _is_entry_file(item.name))
+        ]
+    signature = _signature  # looked up once (a test replaces it: coarse clocks)
+    try:  # every file's stat at once (a store of 100,000 entries: as many stats)
+        stats = list(map(_LSTAT, items))
+    except FileNotFoundError:  # one deleted meanwhile: one at a time below
+        stats = []
+    if len(stats) == len(items) and all(map(stat.S_ISREG, map(_MODE, stats))):
+        return list(zip([item.name[:-3] for item in items], map(signature, stats), strict=True))
+    found: list[tuple[str, Signature]] = []
+    append = found.append
+    for item in items:
+        try:
+            st = item.stat(follow_symlinks=False)
+        except FileNotFoundError:
+            continue
+        if not _is_file_or_link(st.st_mode):
+            warn_special(folder, item.name, st.st_mode)  # never opened: a FIFO blocks
+            continue
+        append((item.name[:-3], signature(st)))
+    return found
+
+
+_SCAN_FD = os.scandir in os.supports_fd  # (not on Windows)
+_O_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 _LSTAT = operator.methodcaller("stat", follow_symlinks=False)
 _MODE = operator.attrgetter("st_mode")
 
@@ -1260,25 +1316,28 @@ def _read_columns(path: str, max_bytes: int) -> tuple[tuple[int, int, int], _Fil
             head = f.readline(256)
             # a sparse file within the bound (a store of a few thousand entries allows two
             # GiB) was read whole into memory before its checksum failed
-            body = read_text_bytes(f.read, _CHUNK)
+            chunks = read_text_chunks(f.read, _CHUNK)
     except (OSError, NulByteError):
         return None
     finally:
         os.close(fd)
     signature = (st.st_ino, st.st_size, st.st_mtime_ns)
+    digest = xxhash.xxh3_64()
+    for chunk in chunks:
+        digest.update(chunk)
     try:
         meta = json.loads(head)
         if (
             type(meta) is not dict
             or meta.get("format") != _FORMAT
             or meta.get("read") != _READ
-            or meta.get("check") != xxhash.xxh3_64_hexdigest(body)
+            or meta.get("check") != digest.hexdigest()
         ):
             return None
-        if body.count(b"\n") != len(_COLUMNS) - 1:
-            # counted before the split: 20 MB of 'ab\n' split into 14 times their bytes
-            raise ValueError("index: unexpected columns")
-        lines = body.split(b"\n")
+        # each line stays in the chunks read until its column is decoded (the info
+        # records, half the file, are never copied for a reader that needs none); one
+        # line too many stops the count (20 MB of 'ab\n' made 14 times their bytes)
+        lines = _lines(chunks, len(_COLUMNS))
         # rows of the entries wanted take at least _ROW_FIXED bytes of the bound each: a
         # file of more rows (short ones: 20 MB of them is a million) is not read
         most_rows = max_bytes // _ROW_FIXED
@@ -1294,6 +1353,25 @@ def _read_columns(path: str, max_bytes: int) -> tuple[tuple[int, int, int], _Fil
         # start of 10**400 made ls, table() and a cached call die with it)
         return None
     return signature, file
+
+
+def _lines(chunks: list[bytes], expected: int) -> list[list[memoryview]]:
+    """The ``expected`` lines of the text read as ``chunks``, each as the pieces of the
+    chunks it spans (``ValueError`` if there are more or fewer)."""
+    lines: list[list[memoryview]] = [[]]
+    for chunk in chunks:
+        view = memoryview(chunk)
+        start = 0
+        while (end := chunk.find(b"\n", start)) >= 0:
+            lines[-1].append(view[start:end])
+            if len(lines) == expected:
+                raise ValueError("index: unexpected columns")
+            lines.append([])
+            start = end + 1
+        lines[-1].append(view[start:])
+    if len(lines) != expected:
+        raise ValueError("index: unexpected columns")
+    return lines
 
 
 class _Lazy:
@@ -1330,7 +1408,7 @@ class _FileColumns:
         self,
         path: str,
         signature: tuple[int, int, int],
-        raw: dict[str, bytes],
+        raw: dict[str, list[memoryview]],
         most_rows: int,
     ) -> None:
         self.path = path
@@ -1338,7 +1416,7 @@ class _FileColumns:
         self.most_rows = most_rows  # a file of more rows is not read
         self.names: list[str] = []
         self.doubt = False  # a column did not pass its checks
-        self._raw = raw  # each column's JSON text, until it is decoded
+        self._raw = raw  # each column's JSON text (in pieces), until it is decoded
         self._columns: dict[str, list[Any]] = {}
         self._lock = threading.Lock()
 
@@ -1395,7 +1473,7 @@ class _FileColumns:
             found = self._columns.get(field)
             if found is None:
                 try:
-                    raw = self._raw.pop(field)
+                    raw = b"".join(self._raw.pop(field))
                     rows = self.most_rows if field == "name" else len(self.names)
                     _check_shape(field, raw, rows)  # before json.loads builds anything
                     found = _check_column(field, json.loads(raw), self.names)

@@ -393,7 +393,7 @@ class IndexedEntries(Entries):
 
     def briefs(self, positions: Iterable[int]) -> list[Any]:
         positions = positions if isinstance(positions, range) else list(positions)
-        found = index.kept_briefs(self._kept.texts("brief", positions))
+        found = index.decode_briefs(self._kept.texts("brief", positions))
         if index.NOT_KEPT not in found:  # (a brief is a dict or None: == is identity)
             return found
         return [
@@ -403,7 +403,7 @@ class IndexedEntries(Entries):
 
     def values(self, positions: Iterable[int]) -> list[Any]:
         positions = positions if isinstance(positions, range) else list(positions)
-        found = index.kept_values(self._kept.texts("value", positions))
+        found = index.decode_values(self._kept.texts("value", positions))
         if not any(v is index.NOT_KEPT for v in found):
             return found
         return [
