@@ -227,8 +227,9 @@ def test_a_safe_verify_reports_a_planted_entry_as_damaged_without_running_it(sto
 
 def test_verify_and_repair_of_a_folder_that_is_no_store_raise_store_not_found(tmp_path):
     for func in (verify, repair):
-        with pytest.raises(StoreNotFoundError, match="no DataSet at"):
+        with pytest.raises(StoreNotFoundError, match="no DataSet at") as info:
             func(tmp_path)
+        assert "mode='w'" not in str(info.value)  # verify makes no store: no such advice
 
 
 def test_repair_waits_for_the_store_lock_and_times_out_naming_it(store):

@@ -213,9 +213,9 @@ class StoreNotFoundError(ArchiveError, FileNotFoundError, ValueError):
     (True, True)
     """
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, advice: str = "open it with mode='w' to create it") -> None:
         self.path = path
-        super().__init__(f"no DataSet at {path!r} (open it with mode='w' to create it)")
+        super().__init__(f"no DataSet at {path!r}" + (f" ({advice})" if advice else ""))
 
 
 class DamagedEntryError(ArchiveError, OSError):

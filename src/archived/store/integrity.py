@@ -254,7 +254,7 @@ def repair(
 def _store_folder(path: str | os.PathLike[str]) -> str:
     folder = os.fspath(path)
     if not os.path.isfile(os.path.join(folder, "__init__.py")):
-        raise StoreNotFoundError(folder)
+        raise StoreNotFoundError(folder, advice="")  # (mode='w' is no option of verify)
     if is_persist_store(folder):  # its entries have no header: all would look damaged
         raise ReadOnlyError(
             f"{folder!r} is a persist DataSet: verify and repair check stores written by "
