@@ -428,6 +428,16 @@ def test_export_refuses_to_write_its_csv_inside_the_store(store, capsys):
     assert after == before
 
 
+@pytest.mark.parametrize("command", [["prune", "--failed"], ["export"]])
+def test_a_function_name_matching_nothing_names_the_functions_of_the_store(store, capsys, command):
+    # a typo in --function selected nothing: "nothing to delete", and no word of why
+    code, _, err = run(capsys, command[0], store, *command[1:], "--function", "simulat")
+    assert code == 0
+    assert "no entry is of a function named 'simulat'" in err and "test_cli.simulate" in err
+    code, _, err = run(capsys, command[0], store, *command[1:], "--function", "simulate")
+    assert "no entry is of a function" not in err
+
+
 # ---- verify / repair --------------------------------------------------------------------
 
 

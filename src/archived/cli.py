@@ -644,6 +644,7 @@ def _prune(args: argparse.Namespace) -> int:
         chosen.append(e)
     if not chosen:
         print("nothing to delete")
+        _hint_unknown_function(entries, args)
         _hint_other_number_types(entries, args)
         return 0
     print(
@@ -685,6 +686,7 @@ def _export(args: argparse.Namespace) -> int:
             print(f"{_PROG} export: skipping damaged entry {e.name}: {e.error}", file=sys.stderr)
     keep = {e.name for e in listed if e.kind != "damaged" and _selected(e, args)}
     if not keep:
+        _hint_unknown_function(listed, args)
         _hint_other_number_types(listed, args)
     unloadable: dict[str, DamagedEntryError] = {}
 
@@ -901,6 +903,23 @@ def _selected(entry: _Entry, args: argparse.Namespace) -> bool:
         if key not in parameters or not _equal(parameters[key], wanted):
             return False
     return True
+
+
+def _hint_unknown_function(entries: list[_Entry], args: argparse.Namespace) -> None:
+    """Say on stderr that ``--function`` named no function of the store (a typo selected
+    nothing, silently), and which functions it holds."""
+    name = args.function
+    if not name:
+        return
+    functions = sorted({e.function for e in entries if e.function})
+    if any(f == name or f.endswith("." + name) for f in functions):
+        return
+    known = ", ".join(functions[:10]) + (" ..." if len(functions) > 10 else "")
+    print(
+        f"{_PROG} {args.command}: no entry is of a function named {name!r}"
+        + (f"; the store's functions: {known}" if known else ""),
+        file=sys.stderr,
+    )
 
 
 def _hint_other_number_types(entries: list[_Entry], args: argparse.Namespace) -> None:
