@@ -425,12 +425,16 @@ def read_entry_bytes(folder: str, name: str) -> tuple[bytes, os.stat_result] | N
 
 
 def entry_text(name: str, data: bytes) -> str:
-    """The text of entry ``name`` from its file's bytes (UTF-8; line ends as Python reads
-    them), or ``DamagedEntryError``.
+    """The text of entry ``name`` from its file's bytes (UTF-8, a leading byte order mark
+    dropped; line ends as Python reads them), or ``DamagedEntryError``.
 
     >>> entry_text('a', b'x = 1\\r\\n')
     'x = 1\\n'
+    >>> entry_text('a', b'\\xef\\xbb\\xbfx = 1\\n')  # a byte order mark
+    'x = 1\\n'
     """
+    if data.startswith(b"\xef\xbb\xbf"):  # saved "UTF-8 with BOM" by a hand edit
+        data = data[3:]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
