@@ -325,6 +325,21 @@ def test_a_store_path_given_as_its_name_is_refused_saying_how_to_open_it(tmp_pat
     assert os.listdir(tmp_path) == []
 
 
+def test_a_pathlib_path_given_as_the_name_is_refused_saying_how_to_open_its_store(tmp_path):
+    # DataSet(Path("results") / "runs") or DataSet(Path("runs"), path=...): the message
+    # named PosixPath('runs') and said nothing of what to write instead
+    import pathlib
+
+    where = tmp_path / "results"
+    with pytest.raises(InvalidNameError) as info:
+        DataSet(where / "runs", "w")
+    assert f"use DataSet('runs', path={str(where)!r})" in str(info.value)
+    with pytest.raises(InvalidNameError) as info:
+        DataSet(pathlib.Path("runs"), "w", path=str(where))
+    assert "give the name as a str: DataSet('runs', ...)" in str(info.value)
+    assert os.listdir(tmp_path) == []
+
+
 def test_an_entry_that_fails_to_load_names_the_failing_line_of_its_file(ds):
     # a hand edit (or a class renamed since) breaks one line: the error and its traceback
     # name that line of the entry file, not a line of the section the loader cut out

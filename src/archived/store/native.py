@@ -567,10 +567,14 @@ def check_store_name(module_name: object) -> str:
     """
     if not isinstance(module_name, str) or not module_name.isidentifier():
         reason = "a store name must be a Python identifier so the store can be imported"
-        if isinstance(module_name, str) and os.path.basename(module_name).isidentifier():
-            # a path given as the name: say how to open the store it names
-            folder, name = os.path.split(module_name)
-            reason += f"; for the store at this path, use DataSet({name!r}, path={folder!r})"
+        given = os.fspath(module_name) if isinstance(module_name, os.PathLike) else module_name
+        if isinstance(given, str) and os.path.basename(given).isidentifier():
+            # a path given as the name (a str or a pathlib.Path): say how to open its store
+            folder, name = os.path.split(given)
+            if folder:
+                reason += f"; for the store at this path, use DataSet({name!r}, path={folder!r})"
+            else:
+                reason += f"; give the name as a str: DataSet({name!r}, ...)"
         raise InvalidNameError(module_name, reason)
     if not entries.is_canonical(module_name):
         raise InvalidNameError(
