@@ -59,6 +59,7 @@ import ctypes
 import ctypes.util
 import errno
 import os
+import stat
 import threading
 import time
 from collections.abc import Iterator
@@ -252,11 +253,15 @@ def _sync_group(folders: set[str], files: list[str]) -> None:
 
 def _fsync_path(path: str, flags: int) -> None:
     try:
-        fd = os.open(path, flags)
+        # never blocking: a FIFO put in place of an entry since (a store shared with
+        # others) blocked the background sync in open(), and the process's exit with it
+        fd = os.open(path, flags | os.O_NONBLOCK)
     except FileNotFoundError:  # replaced or deleted since: its successor was synced
         return
     try:
-        os.fsync(fd)
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISREG(mode) or stat.S_ISDIR(mode):  # anything else was not written here
+            os.fsync(fd)
     finally:
         os.close(fd)
 
