@@ -791,3 +791,29 @@ def test_a_store_deleted_while_its_function_is_held_is_made_again_at_the_next_mi
 
     assert sweep(f, {"x": [2, 3]}, progress=False) == [4, 6]
     assert sorted(row["x"] for row in f.table(frame=False)) == [2, 3]
+
+
+def test_an_entry_with_the_key_but_other_parameters_is_no_hit_is_kept_and_is_reported(
+    tmp_path,
+):
+    # a hand edit of an entry's parameters: is_cached() warned "computing without storing"
+    # (it computes nothing), and every warning pointed inside archived
+    f = archived(tmp_path / "runs")(_triple)
+    assert f(1) == 3
+    [name] = f.dataset
+    path = tmp_path / "runs" / f"{name}.py"
+    path.write_text(path.read_text().replace("'parameters': {'x': 1}", "'parameters': {'x': 2}"))
+    edited = path.read_bytes()
+    for call in (lambda: f.is_cached(1), lambda: f(1)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            assert call() in (False, 3)
+        [warning] = caught
+        assert warning.filename == __file__
+        assert "other parameters ({'x': 2})" in str(warning.message)
+        assert "is not this call's result" in str(warning.message)
+    assert path.read_bytes() == edited  # kept as the person left it
+
+
+def _triple(x):
+    return 3 * x

@@ -42,6 +42,7 @@ from ..store.locking import StoreLock
 from ..store.storefiles import safe_subdir
 from ..store.table import call_parameters, record_text
 from .recorded import legacy_view, same_parameters
+from .usercode import user_stacklevel
 
 __all__ = ["CallStore", "Found", "StoredCall", "call_info"]
 
@@ -393,9 +394,10 @@ class CallStore:
                     return Found(name, True, entry)
                 warnings.warn(
                     f"entry {name!r} has the key of this call but other parameters "
-                    f"({stored_parameters!r}); computing without storing",
+                    f"({stored_parameters!r}): it is not this call's result and is left as "
+                    "it is (a call computes its result without storing it)",
                     RuntimeWarning,
-                    stacklevel=4,
+                    stacklevel=user_stacklevel(),
                 )
                 return Found(None, False)
         return Found(None, False)
