@@ -108,3 +108,23 @@ def index_text(columns, fmt=4, padding="", derived="this", read="this"):
             if given is not None:
                 meta[key] = this if given == "this" else given
     return json.dumps(meta) + "\n" + body
+
+
+def count_entry_reads(monkeypatch, racy_ns=None):
+    """The names of the entry files the store's index reads from now on (a list that
+    grows as they are read).  ``racy_ns`` replaces the index's racy window: 0 closes it
+    (only what changed is read again), 10**18 makes every row racy (a second look at an
+    entry reads its file again, however old it is)."""
+    from archived.store import index
+
+    if racy_ns is not None:
+        monkeypatch.setattr(index, "_RACY_NS", racy_ns)
+    found = []
+    real = index.read_entry_bytes
+
+    def counting(folder, name):
+        found.append(name)
+        return real(folder, name)
+
+    monkeypatch.setattr(index, "read_entry_bytes", counting)
+    return found

@@ -27,7 +27,7 @@ from archived.errors import DamagedEntryError
 from archived.store import entries, index, indexcodec
 from archived.store.dataset import DataSet
 from archived.store.table import BRIEF_KEYS
-from helpers import exact, index_columns, index_text
+from helpers import count_entry_reads, exact, index_columns, index_text
 
 
 @pytest.fixture(autouse=True)
@@ -50,18 +50,6 @@ def store_with(tmp_path, n=5):
     for i in range(n):
         ds._insert(i * 0.5, info={"i": i, "label": f"p{i}"})
     return ds._path
-
-
-def counting_reads(monkeypatch):
-    reads = []
-    real = index.read_entry_bytes
-
-    def read(folder, name):
-        reads.append(name)
-        return real(folder, name)
-
-    monkeypatch.setattr(index, "read_entry_bytes", read)
-    return reads
 
 
 def test_rows_hold_every_entrys_info_and_small_value(tmp_path):
@@ -133,7 +121,7 @@ def test_the_index_lists_exactly_the_entries_of_the_store(tmp_path, monkeypatch)
         text = f.read()
     with open(os.path.join(folder, "\uff58.py"), "wb") as f:
         f.write(text.replace(b"x_0", "\uff58".encode()))
-    reads = counting_reads(monkeypatch)
+    reads = count_entry_reads(monkeypatch)
     with pytest.warns(UnsafeFileWarning) as caught:
         listed = index.rows(folder)
     assert sorted(listed) == ["x_0", "x_1"]
@@ -159,7 +147,7 @@ def test_only_changed_entries_are_read_again(tmp_path, monkeypatch):
     folder = store_with(tmp_path, 8)
     index.rows(folder)
     index.forget()  # a new process: starts from the index file
-    reads = counting_reads(monkeypatch)
+    reads = count_entry_reads(monkeypatch)
     entries.commit_entry(folder, "x_2", "changed", info={"i": 2, "label": "new"})
     entries.delete_entry(folder, "x_5")
     now = infos(folder)
@@ -184,7 +172,7 @@ def test_a_row_saved_while_racy_is_read_again_only_until_it_settles(tmp_path, mo
     index.rows(folder)  # saved with every row racy
     clock[0] = newest + index._RACY_NS + 10**9  # now every entry is old enough
     index.forget()
-    reads = counting_reads(monkeypatch)
+    reads = count_entry_reads(monkeypatch)
     assert infos(folder) == truth(folder)
     assert sorted(reads) == [f"x_{i}" for i in range(8)]  # checked by content, once
     reads.clear()
@@ -258,7 +246,7 @@ def test_a_lookup_of_a_racy_entry_reads_it_once_and_sees_a_same_size_rewrite(
     monkeypatch.setattr(index.time, "time_ns", lambda: 1)
     folder = str(tmp_path)
     entries.commit_entry(folder, "a", 1, info={"v": 1})
-    reads = counting_reads(monkeypatch)
+    reads = count_entry_reads(monkeypatch)
     first = index.row(folder, "a")
     assert first.value() == (True, 1) and not first.settled
     assert index.row(folder, "a") is first  # unchanged: the known row, the file read once
@@ -522,7 +510,7 @@ def test_an_index_file_of_rows_many_times_their_entry_is_still_read(tmp_path, mo
         ds._insert(float(i), info=info)
     index.rows(ds._path)
     index.forget()
-    reads = counting_reads(monkeypatch)
+    reads = count_entry_reads(monkeypatch)
     monkeypatch.setattr(index, "_RACY_NS", 0)
     assert infos(ds._path) == truth(ds._path) and reads == []
 
@@ -800,7 +788,7 @@ def test_a_tampered_column_read_on_demand_is_ignored_and_the_file_rebuilt(
     index.forget()
     _table_and_listing(f, folder)  # a new process: rebuilds and saves a sound file
     index.forget()
-    reads = counting_reads(monkeypatch)
+    reads = count_entry_reads(monkeypatch)
     assert _table_and_listing(f, folder) == expected
     assert reads == []
 
@@ -842,7 +830,7 @@ def test_an_index_file_of_an_earlier_format_is_rebuilt_from_the_entries_once(
 
     _rewrite_index(folder, earlier, fmt=fmt)
     index.forget()
-    reads = counting_reads(monkeypatch)
+    reads = count_entry_reads(monkeypatch)
     assert _table_and_listing(f, folder) == expected
     assert len(reads) == 6  # each entry read once
     with open(os.path.join(folder, index.INDEX_FILE)) as fh:

@@ -21,7 +21,7 @@ from archived import archived
 from archived.__main__ import main
 from archived.store import entries, index
 from archived.store.dataset import DataSet
-from helpers import index_columns, index_text
+from helpers import count_entry_reads, index_columns, index_text
 
 
 @pytest.fixture(autouse=True)
@@ -53,16 +53,7 @@ def counting_reads(monkeypatch):
     # a file changed less than RACY_SECONDS before a look is read again at every look
     # (test_ls_sees_a_same_size_rewrite_within_one_clock_tick); with that window closed,
     # only what changed is read
-    monkeypatch.setattr(index, "_RACY_NS", 0)
-    reads = []
-    real = index.read_entry_bytes
-
-    def read(folder, name):
-        reads.append(name)
-        return real(folder, name)
-
-    monkeypatch.setattr(index, "read_entry_bytes", read)
-    return reads
+    return count_entry_reads(monkeypatch, racy_ns=0)
 
 
 def energy(mu, n=2):

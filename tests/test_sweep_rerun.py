@@ -10,7 +10,7 @@ import pytest
 
 from archived import archived, sweep
 from archived.store import index
-from helpers import exact
+from helpers import count_entry_reads, exact
 
 
 def energy(i, scale=1.0):
@@ -26,16 +26,7 @@ def cached(tmp_path):
 def reads(monkeypatch):
     """The names of the entry files read by the store's index from now on, every row
     racy (so a second look at an entry reads its file again, however old it is)."""
-    monkeypatch.setattr(index, "_RACY_NS", 10**18)
-    found = []
-    real = index.read_entry_bytes
-
-    def counting(folder, name):
-        found.append(name)
-        return real(folder, name)
-
-    monkeypatch.setattr(index, "read_entry_bytes", counting)
-    return found
+    return count_entry_reads(monkeypatch, racy_ns=10**18)
 
 
 GRID = {"i": list(range(12))}

@@ -11,7 +11,7 @@ import pytest
 
 from archived import archived
 from archived.store import index
-from helpers import index_columns, index_text
+from helpers import count_entry_reads, index_columns, index_text
 
 N = 200  # enough entries that a few changed ones are read alone, the others from the file
 
@@ -176,7 +176,7 @@ def test_an_index_file_read_in_chunks_shorter_than_its_lines_is_served(
     expected = _seen(f)
     index.forget()
     monkeypatch.setattr(index, "_CHUNK", 7)
-    reads = _counting_reads(monkeypatch)
+    reads = count_entry_reads(monkeypatch)
     assert f.table(frame=False) == expected[0]
     assert served[-1] is not None and reads == []
 
@@ -194,7 +194,7 @@ def test_a_table_reads_the_index_file_again_once_another_process_replaced_it(
     before = _file_signature(path)
     subprocess.run([sys.executable, "-c", _REBUILDS_INDEX, folder], check=True)
     assert _file_signature(path) != before  # another process saved a new file
-    reads = _counting_reads(monkeypatch)
+    reads = count_entry_reads(monkeypatch)
     table = f.table(frame=False)
     assert served[-1] is not None and reads == []  # its row of the entry is current
     assert {"x": 3, "energy": -1.0, "label": "changed"} in table
@@ -213,15 +213,3 @@ index.rows(sys.argv[1])
 def _file_signature(path):
     st = os.stat(path)
     return st.st_ino, st.st_size, st.st_mtime_ns
-
-
-def _counting_reads(monkeypatch):
-    reads = []
-    real = index.read_entry_bytes
-
-    def read(folder, name):
-        reads.append(name)
-        return real(folder, name)
-
-    monkeypatch.setattr(index, "read_entry_bytes", read)
-    return reads
