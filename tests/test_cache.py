@@ -92,6 +92,25 @@ def test_arrays_are_keyed_by_content_and_summarized_in_the_info(store):
     assert small == 3.0 and "array([0, 1, 2])" in [c.parameters["a"] for c in total.calls()]
 
 
+def test_a_fortran_ordered_argument_never_hits_the_result_of_its_c_ordered_copy(store):
+    # ravel('K') walks memory: the two calls compute different values, and a ufunc's
+    # result keeps the argument's layout
+    @archived(store)
+    def walk(a):
+        return a.ravel("K"), 2 * a
+
+    c = np.arange(6.0).reshape(2, 3)
+    f = np.asfortranarray(c)
+    assert walk(c)[0].tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+    flat, doubled = walk(f)
+    assert flat.tolist() == [0.0, 3.0, 1.0, 4.0, 2.0, 5.0]
+    assert doubled.flags.f_contiguous and not doubled.flags.c_contiguous
+    flat, doubled = walk(f)  # a hit: as the call computed it
+    assert flat.tolist() == [0.0, 3.0, 1.0, 4.0, 2.0, 5.0]
+    assert doubled.flags.f_contiguous and not doubled.flags.c_contiguous
+    assert len(walk.calls()) == 2
+
+
 def test_floats_are_keyed_exactly_and_nan_hits(store):
     f, runs = counted(store)
     f(0.0)

@@ -17,11 +17,13 @@ What can be keyed, and how:
   results, so they are two keys (as ``collections.OrderedDict``, whose key differs).
 * ``set`` and ``frozenset`` regardless of order (their iteration order is not the
   caller's to choose: for strings it changes from one process to the next).
-* numpy arrays (and memory maps) by dtype (with byte order), shape and content.  The
-  content of a C-contiguous array is hashed in place, without a copy; object arrays are
-  keyed item by item.  Numpy scalars by dtype and bits: ``np.float64(1.0)`` and ``1.0``
-  are two keys (they can compute different results: ``np.float64(1.0) / 0`` is ``inf``,
-  ``1.0 / 0`` raises).
+* numpy arrays (and memory maps) by dtype (with byte order), shape and content, and by
+  the order numpy walks them when it is not C order: a Fortran-ordered array and its
+  C-ordered copy are two keys (``ravel('K')`` and the layout of ``2 * a`` differ), a
+  C-ordered view and its copy are one.  The content of a C-contiguous array is hashed in
+  place, without a copy; object arrays are keyed item by item.  Numpy scalars by dtype
+  and bits: ``np.float64(1.0)`` and ``1.0`` are two keys (they can compute different
+  results: ``np.float64(1.0) / 0`` is ``inf``, ``1.0 / 0`` raises).
 * ``enum.Enum`` members by class and name, ``pathlib`` paths, ``range`` and ``slice``.
 * pandas ``Index``, ``Series`` and ``DataFrame`` by class, labels, dtypes (a categorical's
   categories too) and values.
@@ -432,6 +434,7 @@ class _Encoder:
         dtype = value.dtype
         hasher.update(_text(b"a", dtype.str if dtype.fields is None else repr(dtype.descr)))
         hasher.update(_length(value.ndim) + b"".join(_length(n) for n in value.shape))
+        hasher.update(_walk_order(value))
         if dtype.hasobject:
             if id(value) in self.active:
                 self.refuse(value, path, "it contains itself (a reference cycle)")
@@ -472,6 +475,30 @@ class _Encoder:
             else (f"{kind.__module__}.{kind.__qualname__}")
         )
         raise UnkeyableArgumentError(self.parameter, name, detail)
+
+
+def _walk_order(array: Any) -> bytes:
+    """Nothing for an array numpy walks in C order, else the order of its axes.
+
+    numpy's ``'K'`` order (``ravel('K')``, ``np.copy``, every ufunc's result) follows the
+    memory layout: a Fortran-ordered array gives other values to ``ravel('K')`` and
+    Fortran-ordered results to ``2 * a`` than its C-ordered copy, so the two are two
+    keys.  The axes of length 1 and of stride 0 (broadcast) take no part in that order;
+    a view in C order (``a[:, ::2]``, ``a[::-1]``) keys as its C-contiguous copy.
+
+    >>> import numpy as np
+    >>> a = np.zeros((2, 3))
+    >>> _walk_order(a), _walk_order(a[:, ::2]), _walk_order(np.asfortranarray(a)) == b''
+    (b'', b'', False)
+    """
+    if array.ndim < 2 or array.flags.c_contiguous:
+        return b""
+    shape, strides = array.shape, array.strides
+    axes = [i for i in range(array.ndim) if shape[i] > 1 and strides[i] != 0]
+    walk = sorted(axes, key=lambda i: -abs(strides[i]))  # stable: ties keep C order
+    if walk == axes:
+        return b""
+    return b"o" + _length(len(walk)) + b"".join(_length(i) for i in walk)
 
 
 def content_key(array: Any) -> str:
