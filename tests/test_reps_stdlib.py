@@ -1,12 +1,16 @@
 """Standard-library values are calls of their own constructors: exact, readable, safe."""
 
 import collections
+import copy
 import datetime
 import decimal
 import fractions
+import functools
 import pathlib
+import random
 import types
 import uuid
+import warnings
 import zoneinfo
 
 import numpy as np
@@ -123,3 +127,109 @@ def test_a_type_missing_from_its_declared_module_is_imported_from_a_public_modul
     finally:
         del sys.modules[private.__name__]
     assert "from types import NoneType as _NoneType" in source
+
+
+# ---- functools.partial and random.Random: no pickle, the same calls and the same stream
+
+
+def _written_without_pickle(value, folder):
+    from archived.errors import PickleWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PickleWarning)
+        source = source_of(value, folder)
+    assert "_loads(" not in source and "pickle" not in source
+    return source
+
+
+def test_a_partial_is_a_call_of_functools_partial_that_calls_the_same_function(tmp_path):
+    stored = functools.partial(int, "ff", base=16)
+    source = _written_without_pickle(stored, tmp_path)
+    check_golden("functools_partial", source)
+    for safe in (False, True):
+        got = loads(source, tmp_path, safe=safe, allow=())
+        assert type(got) is functools.partial and got.func is int
+        assert got.args == ("ff",) and got.keywords == {"base": 16}
+        assert got() == 255
+
+
+def test_a_partial_of_your_own_function_loads_safely_only_with_its_module_allowed(tmp_path):
+    from archived.errors import UnsafeArchiveError
+    from reps_models import Point
+
+    stored = functools.partial(Point, np.arange(3.0), y=[1, 2])
+    source = _written_without_pickle(stored, tmp_path)
+    with pytest.raises(UnsafeArchiveError, match=r"import of module 'reps_models'.*allow="):
+        loads(source, tmp_path, safe=True, allow=())
+    for safe in (False, True):
+        got = loads(source, tmp_path, safe=safe)
+        assert got.func is Point and identical(got.args, stored.args)
+        assert got.keywords == {"y": [1, 2]} and identical(got(), stored())
+
+
+def test_a_partial_with_attributes_or_keywords_no_call_can_spell_is_pickled(tmp_path):
+    odd = functools.partial(max, **{"not a name": 1})
+    tagged = functools.partial(max, 1)
+    tagged.note = "kept"
+    for stored in (odd, tagged):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a PickleWarning, once per type and process
+            source = source_of(stored, tmp_path)
+        assert "_loads(" in source
+        got = loads(source, tmp_path)
+        assert got.keywords == stored.keywords and vars(got) == vars(stored)
+
+
+def test_a_safe_load_refuses_a_partial_of_a_method_bound_to_a_loaded_value():
+    from archived import restore
+    from archived.errors import UnsafeArchiveError
+
+    forged = (
+        "from pathlib import PurePosixPath as _P\nfrom functools import partial as _p\n"
+        "value = _p(_P('/a').joinpath, 'b')\n"
+    )
+    with pytest.raises(UnsafeArchiveError, match=r"line 3: partial\(\) of a method"):
+        restore(forged, safe=True)
+
+
+@pytest.mark.parametrize("gauss", [False, True])
+def test_a_random_generator_continues_with_the_same_numbers_after_a_round_trip(gauss, tmp_path):
+    stored = random.Random(20261202)
+    stored.random()
+    if gauss:
+        stored.gauss(0.0, 1.0)  # leaves the second normal of a pair in gauss_next
+    source = _written_without_pickle(stored, tmp_path)
+    check_golden("random_generator" + ("_gauss" if gauss else ""), source)
+    for safe in (False, True):
+        got = loads(source, tmp_path, safe=safe, allow=())
+        want = copy.deepcopy(stored)
+        assert type(got) is random.Random and got.getstate() == want.getstate()
+        assert [got.gauss(0.0, 1.0) for _ in range(3)] == [want.gauss(0.0, 1.0) for _ in range(3)]
+        assert [got.random() for _ in range(700)] == [want.random() for _ in range(700)]
+
+
+_WORDS = f"_a({[0] * 624}, dtype='uint32')"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        f"{_WORDS}, 625",  # a position past the words: an out-of-bounds read in C
+        f"{_WORDS}, -1",
+        f"_a({[0] * 624}, dtype='uint64'), 0",
+        f"_a({[0] * 623}, dtype='uint32'), 0",
+        f"{_WORDS}, 0, gauss_next='x'",
+        f"(3, {(0,) * 625}, None)",  # getstate()'s tuple: the engine writes an array
+    ],
+    ids=["past-the-end", "negative", "uint64", "short", "gauss-str", "tuple"],
+)
+def test_a_safe_load_refuses_a_random_state_the_engine_never_writes(args):
+    from archived import restore
+    from archived.errors import UnsafeArchiveError
+
+    forged = (
+        "from numpy import array as _a\nfrom archived.reps import python_random as _r\n"
+        f"value = _r({args})\n"
+    )
+    with pytest.raises(UnsafeArchiveError, match=r"python_random\(\) of these arguments"):
+        restore(forged, safe=True)

@@ -49,6 +49,7 @@ from .engine.reps_pandas import (
     timestamp,
 )
 from .engine.reps_scipy import sparse
+from .engine.reps_stdlib import python_random
 from .engine.reps_xarray import data_array, dataset
 from .load.allowlist import allow_constructor
 
@@ -67,6 +68,7 @@ __all__ = [
     "timedelta",
     "timestamp",
     "sparse",
+    "python_random",
     "data_array",
     "dataset",
     "masked",

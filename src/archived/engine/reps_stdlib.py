@@ -2,10 +2,12 @@
 
 ``datetime`` (``date``, ``datetime``, ``time``, ``timedelta``, ``timezone``, and
 ``zoneinfo.ZoneInfo`` time zones), ``Decimal``, ``Fraction``, ``UUID``, ``pathlib``
-paths, ``collections.deque`` and ``types.SimpleNamespace``.  Each is written the way
-its ``repr`` reads, but built from its parts (no ``eval`` of a repr), so a time zone or
-the items of a deque are archived like any other child: shared, and their arrays in the
-data file.
+paths, ``collections.deque``, ``types.SimpleNamespace`` and ``functools.partial``.  Each
+is written the way its ``repr`` reads, but built from its parts (no ``eval`` of a repr),
+so a time zone or the items of a deque are archived like any other child: shared, and
+their arrays in the data file.  A ``random.Random`` is written as its state
+(``getstate()``) given to :func:`python_random`, so the restored generator continues
+with the same numbers.
 
 >>> import datetime
 >>> from archived import Archive, restore
@@ -22,15 +24,17 @@ import collections
 import datetime
 import decimal
 import fractions
+import functools
 import pathlib
+import random
 import types
 import uuid
 from typing import Any
 
-from .callrep import call_rep
+from .callrep import call_rep, helper_call
 from .repbase import REGISTRY, Context, Rep
 
-__all__: list[str] = []
+__all__ = ["python_random"]
 
 
 def _date(d: datetime.date, ctx: Context) -> Rep:
@@ -106,6 +110,66 @@ def _namespace(ns: types.SimpleNamespace, ctx: Context) -> Rep | None:
     return call_rep(types.SimpleNamespace, (), state)
 
 
+def _partial(p: functools.partial[Any], ctx: Context) -> Rep | None:
+    """``partial(func, *args, **keywords)``; the function is archived like any (an import)."""
+    keywords = p.keywords
+    if getattr(p, "__dict__", None) or not all(
+        type(k) is str and k.isidentifier() for k in keywords
+    ):
+        return None  # attributes set on it, or keywords no call can spell: the next rule
+    return call_rep(functools.partial, (p.func, *p.args), keywords)
+
+
+def _random(r: random.Random, ctx: Context) -> Rep | None:
+    if set(vars(r)) - {"gauss_next"}:  # gauss_next is part of getstate()
+        return None  # attributes set on it: the next rule keeps them
+    version, internal, gauss_next = r.getstate()
+    if version != 3:  # pragma: no cover - the only version CPython has written since 2.4
+        return None
+    import numpy as np
+
+    words = np.array(internal[:-1], dtype=np.uint32)  # one line, or to the data file
+    kwargs = {} if gauss_next is None else {"gauss_next": gauss_next}
+    return helper_call("python_random", [words, internal[-1]], kwargs)
+
+
+_MT_WORDS = 624  # the Mersenne Twister's state: 624 32-bit words and a position
+
+
+def python_random(words: Any, position: int, gauss_next: float | None = None) -> random.Random:
+    """A ``random.Random`` in the state its ``getstate()`` gave as ``(3, (*words,
+    position), gauss_next)``: it continues with the numbers the saved one would draw.
+
+    >>> import numpy as np
+    >>> r = random.Random(7)
+    >>> _, internal, _ = r.getstate()
+    >>> again = python_random(np.array(internal[:-1], dtype=np.uint32), internal[-1])
+    >>> again.random() == r.random()
+    True
+    """
+    import numpy as np
+
+    ok = (
+        type(words) is np.ndarray
+        and words.dtype == np.uint32
+        and words.shape == (_MT_WORDS,)
+        and type(position) is int
+        and 0 <= position <= _MT_WORDS
+        and (gauss_next is None or type(gauss_next) is float)
+    )
+    if not ok:
+        raise TypeError(
+            f"python_random() needs the {_MT_WORDS} words of the state as a uint32 array, "
+            f"a position from 0 to {_MT_WORDS} and gauss_next None or a float"
+        )
+    r = random.Random(0)  # seeded: no draw from the system's entropy
+    try:
+        r.setstate((3, (*words.tolist(), position), gauss_next))
+    except (ValueError, OverflowError) as err:  # pragma: no cover - all checked above
+        raise TypeError(f"python_random() of an invalid state ({err})") from None
+    return r
+
+
 def _register() -> None:
     REGISTRY.update(
         {
@@ -119,6 +183,8 @@ def _register() -> None:
             fractions.Fraction: _fraction,
             collections.deque: _deque,
             types.SimpleNamespace: _namespace,
+            functools.partial: _partial,
+            random.Random: _random,
         }
     )
     for cls in (

@@ -26,11 +26,12 @@ module                 constructors (other public names import as values)
 ``archived.arrays``    ``from_bytes scalar_from_bytes load_array`` (in-store files only)
 ``archived.reps``      ``object_array``, ``from_state`` (of classes of ``allow=``
                        modules only) and the rebuilding functions of pandas, xarray,
-                       scipy.sparse and numpy's masked/record arrays
-                       (:mod:`archived.load.rep_guards`)
+                       scipy.sparse, numpy's masked/record arrays and
+                       random generators (:mod:`archived.load.rep_guards`)
 ``types``              ``SimpleNamespace`` (``NoneType`` and the like are values)
 ``uuid``               ``UUID``
 ``pathlib``            the path classes; ``zoneinfo``: ``ZoneInfo`` (a checked key)
+``functools``          ``partial`` (of a function or class the load imported)
 =====================  ==============================================================
 
 Other libraries make their constructors safe to load with :func:`allow_constructor`.

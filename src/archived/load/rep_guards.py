@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import sys
 from typing import Any
 
 from ..errors import UnsafeArchiveError
@@ -33,6 +34,7 @@ REP_HELPERS = frozenset(
     | {"masked_extension_array", "datetime_array", "timestamp", "timedelta", "not_a_time"}
     | {"not_available"}
     | {"data_array", "dataset", "sparse"}
+    | {"python_random"}
 )
 
 # standard-library modules whose named classes a safe load may import and call
@@ -41,6 +43,7 @@ REP_MODULES: dict[str, frozenset[str]] = {
         {"PurePath", "PurePosixPath", "PureWindowsPath", "Path", "PosixPath", "WindowsPath"}
     ),
     "zoneinfo": frozenset({"ZoneInfo"}),
+    "functools": frozenset({"partial"}),
 }
 
 # an IANA time zone key: names separated by '/', no '..', no leading '/'
@@ -69,6 +72,7 @@ _SELF_CHECKING = {
     "data_array": "reps_xarray",
     "dataset": "reps_xarray",
     "sparse": "reps_scipy",
+    "python_random": "reps_stdlib",
 }
 
 
@@ -163,10 +167,53 @@ def zone_info_(budget: Budget, key: Any) -> Any:
         ) from err
 
 
+def partial_(budget: Budget, func: Any, *args: Any, **keywords: Any) -> Any:
+    """``functools.partial(func, *args, **keywords)`` of a function or class the load
+    imported (through the allow-list: a function of your own modules only with
+    ``allow=``), or of another partial; never of a method bound to a loaded value
+    (``Path('~/.bashrc').write_text``), whose arguments the store would choose.  Making
+    the partial runs nothing; calling it later runs ``func``.
+
+    >>> from archived.load.budget import Limits
+    >>> partial_(Limits().budget(0), int, "ff", base=16)()
+    255
+    >>> partial_(Limits().budget(0), [].append, 1)
+    Traceback (most recent call last):
+        ...
+    archived.errors.UnsafeArchiveError: unsafe archive: partial() of a builtin_function_or_...
+    """
+    import functools
+
+    if not _imported_callable(func):
+        raise _refuse(
+            f"partial() of a {type(func).__qualname__} (only a function or class imported "
+            "by the archive)"
+        )
+    budget.charge_elements(len(args) + len(keywords), "partial()")
+    return functools.partial(func, *args, **keywords)
+
+
+def _imported_callable(func: Any) -> bool:
+    """A function, class, ufunc or partial, or a method bound to a class or module (the
+    things a safe load binds by import); not a method bound to a loaded value."""
+    import functools
+    import types
+
+    kind = type(func)
+    if kind in (types.FunctionType, functools.partial) or isinstance(func, type):
+        return True
+    if kind in (types.BuiltinFunctionType, types.MethodType):
+        owner = func.__self__
+        return owner is None or isinstance(owner, (type, types.ModuleType))
+    np = sys.modules.get("numpy")
+    return np is not None and kind is np.ufunc
+
+
 REP_CONSTRUCTORS: list[tuple[str, str, Guard]] = [
     ("archived.reps", "from_state", from_state_),
     ("archived.reps", "range_index", range_index_),
     *[("archived.reps", name, _self_checking(name, mod)) for name, mod in _SELF_CHECKING.items()],
     *[("pathlib", name, _path(name)) for name in sorted(REP_MODULES["pathlib"])],
     ("zoneinfo", "ZoneInfo", zone_info_),
+    ("functools", "partial", partial_),
 ]
