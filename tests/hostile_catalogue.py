@@ -1157,6 +1157,86 @@ case(
 )
 
 
+# random generators: states numpy itself would take, and then read past their buffers
+_MT_KEY = f"_a({[1] * 624}, dtype='uint32')"
+_FAR = 2**31 - 1  # numpy takes this position and then reads 8 GiB past the key
+_GENERATOR_OF = (
+    "from numpy import array as _a\n"
+    "from archived.reps import bit_generator as _bg\n"
+    "from archived.reps import seed_sequence as _ss\n"
+    "from archived.reps import numpy_generator as _gen\n"
+    "x = _gen({})\n"
+)
+case(
+    "numpy-generator-whose-state-points-far-past-its-key-then-draw",
+    "work",
+    lambda ctx: plant(
+        ctx,
+        "x",
+        _GENERATOR_OF.format(
+            f"_bg({{'bit_generator': 'MT19937', 'state': {{'key': {_MT_KEY}, 'pos': {_FAR}}}}})"
+        ),
+    ),
+    lambda ctx: safe_value()(ctx).random(10),  # unchecked: a segfault (numpy 2.4)
+    Refused(("bit_generator()", "MT19937")),
+)
+case(
+    "numpy-generator-naming-a-class-that-is-not-a-bit-generator",
+    "work",
+    lambda ctx: plant(
+        ctx,
+        "x",
+        _GENERATOR_OF.format("_bg({'bit_generator': 'Generator', 'state': {}}, _ss(1))"),
+    ),
+    safe_value(),
+    Refused(("bit_generator()", "'Generator'")),
+)
+case(
+    "seed-sequence-with-a-pool-of-a-billion-words",
+    "work",
+    lambda ctx: plant(
+        ctx,
+        "x",
+        _GENERATOR_OF.format(
+            "_bg({'bit_generator': 'PCG64', 'state': {'state': 1, 'inc': 3}, 'has_uint32': 0, "
+            f"'uinteger': 0}}, _ss(1, pool_size={10**9}))"
+        ),
+    ),
+    safe_value(),
+    Refused(("seed_sequence()",), any_of=_BUDGET),
+)
+case(
+    "python-random-whose-position-is-past-its-words-then-draw",
+    "work",
+    lambda ctx: plant(
+        ctx,
+        "x",
+        "from numpy import array as _a\nfrom archived.reps import python_random as _r\n"
+        f"x = _r({_MT_KEY}, {2**31})\n",
+    ),
+    lambda ctx: safe_value()(ctx).random(),
+    Refused(("python_random()",)),
+)
+
+
+def _partial_writing_outside(ctx: Context) -> None:
+    """A partial that, once called, would write a file outside the store."""
+    plant(
+        ctx,
+        "x",
+        "from pathlib import Path as _P\nfrom functools import partial as _p\n"
+        f"x = _p(_P({ctx.marker!r}).write_text, 'pwned')\n",
+    )
+
+
+case(
+    "partial-of-a-loaded-paths-write-method-then-call",
+    "outside",
+    _partial_writing_outside,
+    lambda ctx: safe_value()(ctx)(),  # a user calling what they loaded as a function
+    Refused(("partial()", "method")),
+)
+
 # ---- 5. commands that execute entries -----------------------------------------------------
 
 
@@ -1696,6 +1776,14 @@ def warm_up(folder: str) -> None:
     _ = safe.x, safe["x"], safe._table(frame=False)
     restore("from fractions import Fraction as _F\nx = _F(1, 3)\n", safe=True)
     restore("from decimal import Decimal as _D\nx = _D('1.5')\n", safe=True)
+    import functools
+    import random
+
+    from archived import Archive
+
+    rngs = Archive()  # the rebuilding functions of archived.reps, resolved once
+    rngs.insert(g=np.random.default_rng(1), r=random.Random(1), p=functools.partial(int, base=2))
+    restore(str(rngs), safe=True)
     verify(ds._path, safe=True)
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         for argv in (["ls", "-l"], ["show", "x"], ["verify"], ["export"]):

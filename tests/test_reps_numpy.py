@@ -77,3 +77,123 @@ def test_the_rebuilding_functions_refuse_anything_but_plain_arrays():
     )
     with pytest.raises(UnsafeArchiveError, match="array of values"):
         restore(forged, safe=True)
+
+
+# ---- random generators: their state as source, the same stream after a round trip
+
+
+def _drawn_generator():
+    rng = np.random.default_rng(20261202)
+    rng.spawn(2)  # counted in its seed sequence: the next spawn() makes other children
+    rng.random(5)
+    return rng
+
+
+def _drawn_random_state():
+    rs = np.random.RandomState(11)
+    rs.standard_normal()  # holds back the second normal of the pair
+    return rs
+
+
+GENERATORS = {
+    "numpy_generator_pcg64": _drawn_generator,
+    "numpy_generator_mt19937": lambda: np.random.Generator(np.random.MT19937(3)),
+    "numpy_generator_philox_key": lambda: np.random.Generator(np.random.Philox(key=5)),
+    "numpy_generator_sfc64_spawned": lambda: np.random.default_rng(
+        np.random.SeedSequence([1, 2**70], spawn_key=(4,), pool_size=8)
+    ),
+    "numpy_random_state": _drawn_random_state,
+    "numpy_random_state_pcg64dxsm": lambda: np.random.RandomState(np.random.PCG64DXSM(8)),
+}
+
+
+def _same_stream(got, want):
+    """``got`` draws what ``want`` would, now and from the children they spawn."""
+    import copy
+
+    want = copy.deepcopy(want)
+    assert type(got) is type(want)
+    if isinstance(want, np.random.RandomState):
+        assert got.standard_normal() == want.standard_normal()  # the held-back normal
+        assert np.array_equal(got.randint(0, 2**31, 2000), want.randint(0, 2**31, 2000))
+        return
+    mine, theirs = got.bit_generator, want.bit_generator
+    assert type(mine) is type(theirs) and repr(mine.state) == repr(theirs.state)
+    assert np.array_equal(got.random(2000), want.random(2000))
+    assert np.array_equal(got.integers(0, 2**63, 100), want.integers(0, 2**63, 100))
+    if theirs.seed_seq is None:
+        assert mine.seed_seq is None
+    else:
+        assert mine.seed_seq.state == theirs.seed_seq.state
+        for a, b in zip(got.spawn(2), want.spawn(2), strict=True):
+            assert np.array_equal(a.random(10), b.random(10))
+
+
+@pytest.mark.parametrize("case", sorted(GENERATORS))
+def test_a_random_generator_continues_with_the_same_numbers_after_a_round_trip(case, tmp_path):
+    import warnings
+
+    from archived.errors import PickleWarning
+
+    stored = GENERATORS[case]()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PickleWarning)
+        source = source_of(stored, tmp_path)
+    check_golden(case, source)
+    assert "_loads(" not in source and "pickle" not in source
+    _same_stream(loads(source, tmp_path), stored)
+    _same_stream(loads(source, tmp_path, safe=True, allow=()), stored)
+
+
+def test_a_generator_and_its_bit_generator_stay_one_object(tmp_path):
+    rng = np.random.default_rng(1)
+    got = loads(source_of([rng, rng.bit_generator], tmp_path), tmp_path, safe=True, allow=())
+    assert got[0].bit_generator is got[1]
+
+
+def _mt(pos=0, dtype="uint32", n=624):
+    key = f"_a({[1] * n}, dtype={dtype!r})"
+    return f"_bg({{'bit_generator': 'MT19937', 'state': {{'key': {key}, 'pos': {pos}}}}})"
+
+
+def _pcg(name="PCG64", seeds="_ss(1)", inc=3, last="'uinteger': 0"):
+    state = f"'state': {{'state': 1, 'inc': {inc}}}, 'has_uint32': 0, {last}"
+    return f"_bg({{'bit_generator': {name!r}, {state}}}{seeds and ', ' + seeds})"
+
+
+FORGED_GENERATORS = {
+    "mt19937-position-past-the-key": _mt(pos=625),  # numpy would read past the key
+    "mt19937-negative-position": _mt(pos=-1),
+    "mt19937-huge-position": _mt(pos=10**40),
+    "mt19937-uint64-key": _mt(dtype="uint64"),
+    "mt19937-short-key": _mt(n=3),
+    "base-class-name": _pcg(name="BitGenerator"),
+    "random-state-name": _pcg(name="RandomState"),
+    "pcg64-without-seed-sequence": _pcg(seeds=""),  # only legacy MT19937 and Philox keys
+    "pcg64-increment-over-128-bits": _pcg(inc=2**129),
+    "pcg64-other-field": _pcg(last="'x': 0"),
+    "pcg64-seeded-from-an-int": _pcg(seeds="7"),
+    "philox-state-not-a-dict": "_bg({'bit_generator': 'Philox', 'state': 0})",
+    "seed-sequence-huge-pool": f"_ss(1, pool_size={10**9})",
+    "seed-sequence-negative": "_ss(-1)",
+    "seed-sequence-of-text": "_ss('entropy')",
+    "generator-of-a-seed-sequence": "_gen(_ss(1))",
+    "random-state-gauss-text": f"_rs({_pcg()}, gauss='x')",
+}
+
+
+@pytest.mark.parametrize("case", sorted(FORGED_GENERATORS))
+def test_a_safe_load_refuses_a_random_generator_the_engine_never_writes(case):
+    from archived import restore
+    from archived.errors import ArchiveError
+
+    forged = (
+        "from numpy import array as _a\n"
+        "from archived.reps import bit_generator as _bg\n"
+        "from archived.reps import seed_sequence as _ss\n"
+        "from archived.reps import numpy_generator as _gen\n"
+        "from archived.reps import numpy_random_state as _rs\n"
+        f"value = {FORGED_GENERATORS[case]}\n"
+    )
+    with pytest.raises(ArchiveError, match=r"line 6: .*\(\) of"):
+        restore(forged, safe=True)

@@ -32,7 +32,16 @@ from .engine.reps import (
     substitute,
     user_hook,
 )
-from .engine.reps_numpy import masked, masked_array, matrix, record_array
+from .engine.reps_numpy import (
+    bit_generator,
+    masked,
+    masked_array,
+    matrix,
+    numpy_generator,
+    numpy_random_state,
+    record_array,
+    seed_sequence,
+)
 from .engine.reps_pandas import (
     categorical,
     dataframe,
@@ -69,6 +78,10 @@ __all__ = [
     "timestamp",
     "sparse",
     "python_random",
+    "bit_generator",
+    "seed_sequence",
+    "numpy_generator",
+    "numpy_random_state",
     "data_array",
     "dataset",
     "masked",

@@ -34,7 +34,8 @@ REP_HELPERS = frozenset(
     | {"masked_extension_array", "datetime_array", "timestamp", "timedelta", "not_a_time"}
     | {"not_available"}
     | {"data_array", "dataset", "sparse"}
-    | {"python_random"}
+    | {"python_random", "bit_generator", "seed_sequence", "numpy_generator"}
+    | {"numpy_random_state"}
 )
 
 # standard-library modules whose named classes a safe load may import and call
@@ -73,6 +74,9 @@ _SELF_CHECKING = {
     "dataset": "reps_xarray",
     "sparse": "reps_scipy",
     "python_random": "reps_stdlib",
+    "bit_generator": "reps_numpy",
+    "numpy_generator": "reps_numpy",
+    "numpy_random_state": "reps_numpy",
 }
 
 
@@ -209,9 +213,24 @@ def _imported_callable(func: Any) -> bool:
     return np is not None and kind is np.ufunc
 
 
+def seed_sequence_(budget: Budget, entropy: Any, *args: Any, **kwargs: Any) -> Any:
+    """``seed_sequence()``, its entropy's digits and its pool charged first: numpy mixes
+    every word of both."""
+    pool = kwargs.get("pool_size", args[1] if len(args) > 1 else 4)
+    for word in entropy if type(entropy) is list else [entropy]:
+        if type(word) is int:
+            budget.check_int(word, "seed_sequence()")
+    if type(entropy) is list:
+        budget.charge_elements(len(entropy), "seed_sequence()")
+    if type(pool) is int:
+        budget.charge_elements(pool, "seed_sequence()")
+    return _self_checking("seed_sequence", "reps_numpy")(budget, entropy, *args, **kwargs)
+
+
 REP_CONSTRUCTORS: list[tuple[str, str, Guard]] = [
     ("archived.reps", "from_state", from_state_),
     ("archived.reps", "range_index", range_index_),
+    ("archived.reps", "seed_sequence", seed_sequence_),
     *[("archived.reps", name, _self_checking(name, mod)) for name, mod in _SELF_CHECKING.items()],
     *[("pathlib", name, _path(name)) for name in sorted(REP_MODULES["pathlib"])],
     ("zoneinfo", "ZoneInfo", zone_info_),

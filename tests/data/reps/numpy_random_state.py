@@ -1,0 +1,15 @@
+from archived.arrays import load_array as _load_array
+from archived.reps import bit_generator as _bit_generator
+from archived.reps import numpy_random_state as _numpy_random_state
+value = _numpy_random_state(
+    _bit_generator(
+        {
+            'bit_generator': 'MT19937',
+            'state': {'key': _load_array('value.h5', 'a0'), 'pos': 8},
+        },
+    ),
+    gauss=-0.28607299681629417,
+)
+del _load_array, _bit_generator, _numpy_random_state
+if __name__ == 'builtins':
+    del __builtins__
