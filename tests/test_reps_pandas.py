@@ -180,3 +180,47 @@ def test_pandas_missing_marker_na_is_readable_source_not_a_pickle(tmp_path):
     for safe in (False, True):
         got = loads(source, tmp_path, safe=safe, allow=())
         assert got["score"] is pd.NA and got["first"] is pd.NA
+
+
+CATEGORICAL_DTYPES = {
+    "pandas_categorical_dtype_ordered": lambda: pd.CategoricalDtype(["hi", "lo"], ordered=True),
+    "pandas_categorical_dtype_unknown_categories": lambda: pd.CategoricalDtype(),
+    "pandas_categorical_dtype_ints_unsaid": lambda: pd.CategoricalDtype([3, 1], ordered=None),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CATEGORICAL_DTYPES))
+def test_a_categorical_dtype_round_trips_as_readable_source_and_loads_safely(case, tmp_path):
+    import warnings
+
+    from archived.errors import PickleWarning
+
+    stored = CATEGORICAL_DTYPES[case]()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PickleWarning)
+        source = source_of(stored, tmp_path)
+    check_golden(case, source)
+    assert "_loads(" not in source
+    for got in (loads(source, tmp_path), loads(source, tmp_path, safe=True, allow=())):
+        assert type(got) is pd.CategoricalDtype and got == stored
+        assert got.ordered is stored.ordered
+        if stored.categories is not None:
+            pd.testing.assert_index_equal(got.categories, stored.categories, exact=True)
+        values = pd.Series([*(stored.categories if stored.categories is not None else "xy")])
+        assert values.astype(got).equals(values.astype(stored))
+
+
+@pytest.mark.parametrize(
+    "call", ["_cd(['a', 'b'])", "_cd(None, ordered='yes')", "_cd(_array([1, 2]))"]
+)
+def test_a_safe_load_refuses_a_categorical_dtype_of_anything_but_an_index(call):
+    from archived import restore
+    from archived.errors import UnsafeArchiveError
+
+    forged = (
+        "from archived.reps import categorical_dtype as _cd\n"
+        "from numpy import array as _array\n"
+        f"value = {call}\n"
+    )
+    with pytest.raises(UnsafeArchiveError, match=r"line 3: categorical_dtype\(\) of these"):
+        restore(forged, safe=True)

@@ -44,6 +44,7 @@ from .engine.reps_numpy import (
 )
 from .engine.reps_pandas import (
     categorical,
+    categorical_dtype,
     dataframe,
     datetime_array,
     index,
@@ -64,6 +65,7 @@ from .load.allowlist import allow_constructor
 
 __all__ = [
     "categorical",
+    "categorical_dtype",
     "dataframe",
     "datetime_array",
     "index",

@@ -12,6 +12,7 @@ index and anything else that is not the default::
 
 The rebuilding functions live in ``archived.reps`` (:func:`dataframe`, :func:`series`,
 :func:`index`, :func:`range_index`, :func:`multi_index`, :func:`categorical`,
+:func:`categorical_dtype`,
 :func:`masked_extension_array`, :func:`string_array`, :func:`datetime_array`,
 :func:`timestamp`, :func:`timedelta`, :func:`not_a_time`, :func:`not_available`); each
 checks its arguments' types, so a safe load may call them.  Dtypes round-trip exactly:
@@ -44,6 +45,7 @@ __all__ = [
     "range_index",
     "multi_index",
     "categorical",
+    "categorical_dtype",
     "masked_extension_array",
     "string_array",
     "datetime_array",
@@ -175,6 +177,11 @@ def _categorical(c: Any, ctx: Context) -> Rep:
     return helper_call("categorical", [np.asarray(c.codes), c.categories], kwargs)
 
 
+def _categorical_dtype(d: Any, ctx: Context) -> Rep:
+    kwargs = {} if d.ordered is False else {"ordered": d.ordered}
+    return helper_call("categorical_dtype", [d.categories], kwargs)
+
+
 def _masked_ea(a: Any, ctx: Context) -> Rep | None:
     if not _masked_kind(a):
         return None
@@ -255,6 +262,7 @@ def register() -> None:
             pd.CategoricalIndex: _index,
             pd.MultiIndex: _multi,
             pd.Categorical: _categorical,
+            pd.CategoricalDtype: _categorical_dtype,
             pd.arrays.IntegerArray: _masked_ea,
             pd.arrays.FloatingArray: _masked_ea,
             pd.arrays.BooleanArray: _masked_ea,
@@ -399,6 +407,22 @@ def categorical(codes: np.ndarray, categories: Any, ordered: bool = False) -> An
     _check(type(ordered) is bool, "categorical() ordered must be True or False")
     dtype = pd.CategoricalDtype(categories, ordered=ordered)
     return pd.Categorical.from_codes(codes, dtype=dtype)
+
+
+def categorical_dtype(categories: Any, ordered: bool | None = False) -> Any:
+    """``pd.CategoricalDtype`` of ``categories`` (an Index, or None: not yet known) and
+    ``ordered`` (True, False, or None: pandas' "not said").
+
+    >>> categorical_dtype(index(np.array(["lo", "hi"], dtype=object)), ordered=True)
+    CategoricalDtype(categories=['lo', 'hi'], ordered=True, categories_dtype=object)
+    """
+    pd = _pd()
+    _check(
+        categories is None or isinstance(categories, pd.Index),
+        "categorical_dtype() categories must be an Index or None",
+    )
+    _check(ordered is None or type(ordered) is bool, "categorical_dtype() ordered: a bool")
+    return pd.CategoricalDtype(categories, ordered=ordered)
 
 
 def masked_extension_array(values: np.ndarray, mask: np.ndarray, dtype: str) -> Any:

@@ -35,7 +35,7 @@ REP_HELPERS = frozenset(
     | {"not_available"}
     | {"data_array", "dataset", "sparse"}
     | {"python_random", "bit_generator", "seed_sequence", "numpy_generator"}
-    | {"numpy_random_state"}
+    | {"numpy_random_state", "categorical_dtype"}
 )
 
 # standard-library modules whose named classes a safe load may import and call
@@ -63,6 +63,7 @@ _SELF_CHECKING = {
     "index": "reps_pandas",
     "multi_index": "reps_pandas",
     "categorical": "reps_pandas",
+    "categorical_dtype": "reps_pandas",
     "string_array": "reps_pandas",
     "masked_extension_array": "reps_pandas",
     "datetime_array": "reps_pandas",
