@@ -1219,23 +1219,34 @@ case(
 )
 
 
-def _partial_writing_outside(ctx: Context) -> None:
+def _partial_writing_outside(through_class: bool) -> Callable[[Context], None]:
     """A partial that, once called, would write a file outside the store."""
-    plant(
-        ctx,
-        "x",
-        "from pathlib import Path as _P\nfrom functools import partial as _p\n"
-        f"x = _p(_P({ctx.marker!r}).write_text, 'pwned')\n",
+
+    def build(ctx: Context) -> None:
+        target = (
+            f"_P.write_text, _P({ctx.marker!r})"
+            if through_class
+            else f"_P({ctx.marker!r}).write_text"
+        )
+        plant(
+            ctx,
+            "x",
+            "from pathlib import Path as _P\nfrom functools import partial as _p\n"
+            f"x = _p({target}, 'pwned')\n",
+        )
+
+    return build
+
+
+for _through_class in (False, True):
+    case(
+        f"partial-of-{'Path.write_text' if _through_class else 'a-loaded-paths-write_text'}"
+        "-then-call",
+        "outside",
+        _partial_writing_outside(_through_class),
+        lambda ctx: safe_value()(ctx)(),  # a user calling what they loaded as a function
+        Refused(("partial()", "method")),
     )
-
-
-case(
-    "partial-of-a-loaded-paths-write-method-then-call",
-    "outside",
-    _partial_writing_outside,
-    lambda ctx: safe_value()(ctx)(),  # a user calling what they loaded as a function
-    Refused(("partial()", "method")),
-)
 
 # ---- 5. commands that execute entries -----------------------------------------------------
 

@@ -180,7 +180,7 @@ def test_a_partial_with_attributes_or_keywords_no_call_can_spell_is_pickled(tmp_
         assert got.keywords == stored.keywords and vars(got) == vars(stored)
 
 
-def test_a_safe_load_refuses_a_partial_of_a_method_bound_to_a_loaded_value():
+def test_a_safe_load_refuses_a_partial_of_a_method_whose_self_the_store_chooses():
     from archived import restore
     from archived.errors import UnsafeArchiveError
 
@@ -188,8 +188,22 @@ def test_a_safe_load_refuses_a_partial_of_a_method_bound_to_a_loaded_value():
         "from pathlib import PurePosixPath as _P\nfrom functools import partial as _p\n"
         "value = _p(_P('/a').joinpath, 'b')\n"
     )
-    with pytest.raises(UnsafeArchiveError, match=r"line 3: partial\(\) of a method"):
+    with pytest.raises(UnsafeArchiveError, match=r"line 3: partial\(\) of a .*method"):
         restore(forged, safe=True)
+    through_class = forged.replace("_P('/a').joinpath, 'b'", "_P.joinpath, _P('/a'), 'b'")
+    with pytest.raises(UnsafeArchiveError, match=r"line 3: partial\(\) of a function that"):
+        restore(through_class, safe=True)
+
+
+def test_a_safe_load_makes_a_partial_of_a_numpy_function_or_ufunc():
+    from archived import restore
+
+    source = (
+        "from numpy import add as _add\nfrom numpy import percentile as _pc\n"
+        "from functools import partial as _p\nvalue = [_p(_add, 1), _p(_pc, q=50)]\n"
+    )
+    add, median = restore(source, safe=True)["value"]
+    assert add(2) == 3 and median([1.0, 2.0, 9.0]) == 2.0
 
 
 @pytest.mark.parametrize("gauss", [False, True])

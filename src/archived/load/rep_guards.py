@@ -173,11 +173,12 @@ def zone_info_(budget: Budget, key: Any) -> Any:
 
 
 def partial_(budget: Budget, func: Any, *args: Any, **keywords: Any) -> Any:
-    """``functools.partial(func, *args, **keywords)`` of a function or class the load
-    imported (through the allow-list: a function of your own modules only with
-    ``allow=``), or of another partial; never of a method bound to a loaded value
-    (``Path('~/.bashrc').write_text``), whose arguments the store would choose.  Making
-    the partial runs nothing; calling it later runs ``func``.
+    """``functools.partial(func, *args, **keywords)`` of a class, another partial, or a
+    function the load imported by its name from a module (through the allow-list: a
+    function of your own modules only with ``allow=``); never of a method reached through
+    a class or a loaded value (``Path.write_text``, ``Path('~/.bashrc').write_text``),
+    whose ``self`` the store would choose.  Making the partial runs nothing; calling it
+    later runs ``func``.
 
     >>> from archived.load.budget import Limits
     >>> partial_(Limits().budget(0), int, "ff", base=16)()
@@ -189,29 +190,33 @@ def partial_(budget: Budget, func: Any, *args: Any, **keywords: Any) -> Any:
     """
     import functools
 
-    if not _imported_callable(func):
+    if not _module_level(func):
         raise _refuse(
-            f"partial() of a {type(func).__qualname__} (only a function or class imported "
-            "by the archive)"
+            f"partial() of a {type(func).__qualname__} that is not a module's function or "
+            "class (a method: only a function or class imported by its name)"
         )
     budget.charge_elements(len(args) + len(keywords), "partial()")
     return functools.partial(func, *args, **keywords)
 
 
-def _imported_callable(func: Any) -> bool:
-    """A function, class, ufunc or partial, or a method bound to a class or module (the
-    things a safe load binds by import); not a method bound to a loaded value."""
+def _module_level(func: Any) -> bool:
+    """Whether ``func`` is a class, a partial, or a function (Python's, a builtin, a numpy
+    ufunc or array function) bound to its own name in its module: what a safe load can
+    import by name.  Only types whose ``__module__`` and ``__name__`` run no code are read."""
     import functools
     import types
 
     kind = type(func)
-    if kind in (types.FunctionType, functools.partial) or isinstance(func, type):
+    if isinstance(func, type) or kind is functools.partial:
         return True
-    if kind in (types.BuiltinFunctionType, types.MethodType):
-        owner = func.__self__
-        return owner is None or isinstance(owner, (type, types.ModuleType))
     np = sys.modules.get("numpy")
-    return np is not None and kind is np.ufunc
+    kinds: tuple[Any, ...] = (types.FunctionType, types.BuiltinFunctionType)
+    if np is not None:
+        kinds += (np.ufunc, type(np.sum))
+    if kind not in kinds:
+        return False
+    module = sys.modules.get(func.__module__) if type(func.__module__) is str else None
+    return module is not None and vars(module).get(func.__name__) is func
 
 
 def seed_sequence_(budget: Budget, entropy: Any, *args: Any, **kwargs: Any) -> Any:
