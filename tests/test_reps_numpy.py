@@ -99,7 +99,8 @@ GENERATORS = {
     "numpy_generator_pcg64": _drawn_generator,
     "numpy_generator_mt19937": lambda: np.random.Generator(np.random.MT19937(3)),
     "numpy_generator_philox_key": lambda: np.random.Generator(np.random.Philox(key=5)),
-    "numpy_generator_sfc64_spawned": lambda: np.random.default_rng(
+    "numpy_generator_sfc64": lambda: np.random.Generator(np.random.SFC64(3)),
+    "numpy_generator_seed_sequence_spawned": lambda: np.random.default_rng(
         np.random.SeedSequence([1, 2**70], spawn_key=(4,), pool_size=8)
     ),
     "numpy_random_state": _drawn_random_state,
