@@ -668,12 +668,9 @@ def test_where_selects_numpy_parameters_by_the_spelling_ls_shows(numpy_store, ca
     assert code == 0 and "deleted 1 entry" in out
 
 
-def test_where_matching_only_another_number_type_says_how_to_name_it(numpy_store, capsys):
-    # n=3 names the int 3, which no call had: nothing is selected (a different call), but
-    # the user is told which spelling selects the numpy calls, instead of a silent empty CSV
-    code, out, err = run(capsys, "export", numpy_store, "--where", "n=3")
-    assert code == 0 and list(csv.reader(io.StringIO(out))) in ([], [[]])
-    assert "--where n=int64(3)" in err and "2 entries" in err
+def test_prune_where_matching_only_another_number_type_says_how_to_name_it(numpy_store, capsys):
+    # n=3 names the int 3, which no call had: nothing is deleted (a different call), but
+    # the user is told which spelling selects the numpy calls
     code, out, err = run(capsys, "prune", numpy_store, "--where", "n=3", "--yes")
     assert "nothing to delete" in out and "--where n=int64(3)" in err
     assert len(archived(numpy_store)(simulate).table(frame=False)) == 4
@@ -691,10 +688,31 @@ def test_where_hint_names_only_exactly_equal_numbers(tmp_path, capsys):
     # hint must not send the user to a call of another number
     f = archived(tmp_path / "big")(simulate)
     f(np.float64(-(2**53)), n=1)
-    code, out, err = run(capsys, "export", str(tmp_path / "big"), "--where", f"mu={-(2**53) - 1}")
+    code, out, err = run(capsys, "prune", str(tmp_path / "big"), "--where", f"mu={-(2**53) - 1}")
     assert code == 0 and err == ""
-    code, out, err = run(capsys, "export", str(tmp_path / "big"), "--where", f"mu={-(2**53)}")
+    code, out, err = run(capsys, "prune", str(tmp_path / "big"), "--where", f"mu={-(2**53)}")
     assert "--where mu=float64(-9007199254740992.0)" in err
+
+
+def test_export_where_selects_the_calls_func_where_selects_numbers_by_exact_value(
+    tmp_path, capsys
+):
+    # func.where(k=1) selects k=1.0 (==, as documented): export --where k=1 selects the
+    # same calls, and neither selects a float64 that numpy's == rounds to the int
+    def kind(mu):
+        return type(mu).__name__
+
+    f = archived(tmp_path / "k")(kind)
+    for k in (1, 1.0, True, np.int64(1), np.float64(2**53), 2.0):
+        f(k)
+    path = str(tmp_path / "k")
+    for k in (1, 1.0, 2**53 + 1, 2**53):
+        wanted = sorted(repr(c.parameters["mu"]) for c in f.where(mu=k))
+        code, out, _ = run(capsys, "export", path, "--where", f"mu={k}", "--details")
+        entries = {r["entry"] for r in csv.DictReader(io.StringIO(out))}
+        assert code == 0
+        assert sorted(repr(c.parameters["mu"]) for c in f.where() if c.name in entries) == wanted
+    assert len(f.where(mu=1)) == 4 and len(f.where(mu=2**53 + 1)) == 0
 
 
 def test_show_of_a_pickled_entry_names_the_command_lines_trust_option(tmp_path, capsys):

@@ -687,7 +687,6 @@ def _export(args: argparse.Namespace) -> int:
     keep = {e.name for e in listed if e.kind != "damaged" and _selected(e, args)}
     if not keep:
         _hint_unknown_function(listed, args)
-        _hint_other_number_types(listed, args)
     unloadable: dict[str, DamagedEntryError] = {}
 
     def skip(name: str, err: DamagedEntryError) -> None:
@@ -898,9 +897,16 @@ def _selected(entry: _Entry, args: argparse.Namespace) -> bool:
         full = entry.function
         if not full or not (full == name or full.endswith("." + name)):
             return False
-    for key, wanted in args.where or ():
-        parameters = entry.parameters or {}
-        if key not in parameters or not _equal(parameters[key], wanted):
+    if not args.where:
+        return True
+    # export selects as func.where() does (1 selects 1.0); prune deletes only the calls
+    # of the number type named (see _equal)
+    from .store.table import equal_parameter
+
+    equal = _equal if args.command == "prune" else equal_parameter
+    parameters = entry.parameters or {}
+    for key, wanted in args.where:
+        if key not in parameters or not equal(parameters[key], wanted):
             return False
     return True
 
@@ -923,9 +929,10 @@ def _hint_unknown_function(entries: list[_Entry], args: argparse.Namespace) -> N
 
 
 def _hint_other_number_types(entries: list[_Entry], args: argparse.Namespace) -> None:
-    """Say on stderr which spelling selects the calls a ``--where`` number missed by type.
+    """Say on stderr which spelling selects the calls a prune ``--where`` number missed by
+    type.
 
-    ``--where n=3`` selects no call of ``n=int64(3)`` (another call, which can compute
+    ``prune --where n=3`` deletes no call of ``n=int64(3)`` (another call, which can compute
     another result), but a sweep over a numpy grid records only those: name them exactly.
     """
     for key, wanted in args.where or ():
@@ -958,30 +965,20 @@ def _hint_other_number_types(entries: list[_Entry], args: argparse.Namespace) ->
 
 def _equal_number(value: Any, wanted: Any) -> bool:
     """``value`` is a number of another type than ``wanted`` with the same value."""
+    from .store.table import exact_number
+
     if not _is_number(value) or type(value) is type(wanted):
         return False
     try:  # exactly: numpy rounds 2**53 + 1 to a float64 before comparing it
-        return bool(_exact(value) == _exact(wanted))
+        return bool(exact_number(value) == exact_number(wanted))
     except Exception:
         return False
 
 
-def _exact(number: Any) -> Any:
-    """``number`` as the Python int, float or complex of exactly its value."""
-    import numpy as np
-
-    if isinstance(number, (int, np.integer)):
-        return int(number)
-    if isinstance(number, (float, np.floating)) and not isinstance(number, np.longdouble):
-        return float(number)
-    if isinstance(number, complex) or type(number) in (np.complex64, np.complex128):
-        return complex(number)
-    return number
-
-
 def _equal(value: Any, wanted: Any) -> bool:
-    # 1, 1.0, True and numpy's 1.0 are different calls (ls shows them apart): a number
-    # selects only the calls of its own type, so prune --where x=1 never deletes x=True
+    # 1, 1.0, True and numpy's 1.0 are different calls (ls shows them apart): prune
+    # deletes only the calls of the number type named, so prune --where x=1 never deletes
+    # x=True; func.where() and export, which delete nothing, select them all (==)
     if _is_number(value) or _is_number(wanted):
         if type(value) is not type(wanted):
             return False
@@ -1103,8 +1100,9 @@ def _selection_options(p: argparse.ArgumentParser) -> None:
         action="append",
         type=_criterion,
         help="only entries whose parameter KEY equals VALUE (a Python literal, or a numpy "
-        "number as ls shows it: int64(3), float64(0.5); a number matches its own type only: "
-        "1 is not 1.0, True or int64(1), as for the cache; repeatable)",
+        "number as ls shows it: int64(3), float64(0.5); repeatable). export compares with "
+        "== as func.where() does: 1 selects 1.0, True and int64(1) too; prune deletes only "
+        "the calls of the number type given (1, 1.0, True and int64(1) are four calls)",
     )
 
 

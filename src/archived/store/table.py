@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import numbers
+import sys
 from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
@@ -41,6 +43,8 @@ __all__ = [
     "function_table",
     "dataset_table",
     "where",
+    "equal_parameter",
+    "exact_number",
     "to_table",
     "with_types",
     "is_scalar",
@@ -183,9 +187,10 @@ def _dataset_rows(
 def where(func: Any, **criteria: Any) -> list[Any]:
     """The stored calls of ``func`` (current version) whose parameters match ``criteria``.
 
-    A criterion is a value (compared with ``==``) or a one-argument predicate.  Each call
-    has ``.parameters``, ``.info`` and ``.load()``.  Naming a parameter ``func`` does not
-    have raises ``TypeError``.
+    A criterion is a value (compared with ``==``: ``n=1`` selects ``1.0``, ``True`` and
+    ``np.int64(1)`` too, numbers by their exact values; see :func:`equal_parameter`) or a
+    one-argument predicate.  Each call has ``.parameters``, ``.info`` and ``.load()``.
+    Naming a parameter ``func`` does not have raises ``TypeError``.
 
     >>> import tempfile, os
     >>> from archived import archived
@@ -482,15 +487,58 @@ def _matches(parameters: dict[str, Any], criteria: dict[str, Any]) -> bool:
         if callable(wanted):
             if not wanted(value):
                 return False
-        elif not _equal(value, wanted):
+        elif not equal_parameter(value, wanted):
             return False
     return True
 
 
-def _equal(value: Any, wanted: Any) -> bool:
-    """Whether a recorded ``value`` equals ``wanted``; one that compares element by element
-    (an array a store recorded) and cannot say is not equal."""
+def equal_parameter(value: Any, wanted: Any) -> bool:
+    """Whether a recorded parameter ``value`` equals the criterion ``wanted``, as
+    ``where()`` and the command line's ``--where`` select calls: with ``==``, so ``1``
+    selects ``1.0``, ``True`` and ``np.int64(1)`` too, but numbers of different types by
+    their exact values (numpy rounds ``2**53 + 1`` to a float64 before comparing it).  A
+    value that compares element by element (an array a store recorded) and cannot say is
+    not equal.
+
+    >>> import numpy as np
+    >>> equal_parameter(1.0, 1), equal_parameter(np.int64(3), 3)
+    (True, True)
+    >>> equal_parameter(np.float64(2**53), 2**53 + 1), equal_parameter([1, 2], [1, 2])
+    (False, True)
+    """
+    if type(value) is not type(wanted) and _is_number(value) and _is_number(wanted):
+        value, wanted = exact_number(value), exact_number(wanted)
     try:
         return bool(value == wanted)
     except Exception:  # noqa: BLE001 - numpy's ambiguous truth value, and the like
         return False
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, numbers.Number)
+
+
+def exact_number(number: Any) -> Any:
+    """``number`` as the Python int, float or complex of exactly its value (a numpy
+    scalar converted), else as it is.
+
+    >>> import numpy as np
+    >>> exact_number(np.int64(2**53 + 1)), exact_number(np.float32(0.5))
+    (9007199254740993, 0.5)
+    """
+    if isinstance(number, int):
+        return int(number)
+    if isinstance(number, float):
+        return float(number)
+    if isinstance(number, complex):
+        return complex(number)
+    np = sys.modules.get("numpy")  # without numpy loaded, no value is a numpy scalar
+    if np is None:
+        return number
+    if isinstance(number, np.integer):
+        return int(number)
+    if isinstance(number, np.floating) and not isinstance(number, np.longdouble):
+        return float(number)
+    if type(number) in (np.complex64, np.complex128):
+        return complex(number)
+    return number
