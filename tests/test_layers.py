@@ -1,7 +1,7 @@
 """The package's folders are its layers, and imports only point down.
 
-Layers, bottom to top: ``errors``/``_version``/``_format`` (used by all), ``engine``
-(objects -> source), ``load`` (source -> objects), ``store`` (one DataSet directory),
+Layers, bottom to top: ``errors``/``_version``/``_format``/``_usercode`` (used by all),
+``engine`` (objects -> source), ``load`` (source -> objects), ``store`` (one DataSet directory),
 ``cache`` (``@archived``, blocks, sweeps), then the command line, the public
 ``__init__`` and the module paths written into users' files.  Each module imports only
 from its own layer and the layers below, and no modules import each other in a circle.
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).parent.parent / "src" / "archived"
-BOTTOM = {"archived.errors", "archived._version", "archived._format"}
+BOTTOM = {"archived.errors", "archived._version", "archived._format", "archived._usercode"}
 LAYERS = ["engine", "load", "store", "cache"]
 
 

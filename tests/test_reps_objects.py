@@ -112,6 +112,44 @@ def test_pickle_fallback_warns_once_per_type_naming_the_type_and_the_ways_out():
 
 
 @pytest.fixture
+def fresh_pickled_class():
+    """A class only pickle can store, new to this test (the warning is once per type)."""
+    class_ = type("PickledHere", (OwnPickling,), {"__module__": __name__})
+    globals()["PickledHere"] = class_
+    yield class_
+    del globals()["PickledHere"]
+
+
+def _pickle_warnings(caught):
+    return [w for w in caught if issubclass(w.category, PickleWarning)]
+
+
+def test_pickle_warning_of_a_dataset_assignment_points_at_the_users_line(
+    tmp_path, fresh_pickled_class
+):
+    ds = DataSet("own", "w", path=str(tmp_path))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ds.x = fresh_pickled_class(1)
+    [warning] = _pickle_warnings(caught)
+    assert warning.filename == __file__, warning.filename
+
+
+def test_pickle_warning_of_a_cached_result_points_at_the_users_call(tmp_path, fresh_pickled_class):
+    from archived import archived
+
+    @archived(tmp_path / "store")
+    def make(v):
+        return fresh_pickled_class(v)
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        make(1)
+    [warning] = _pickle_warnings(caught)
+    assert warning.filename == __file__, warning.filename
+
+
+@pytest.fixture
 def main_class():
     """A dataclass living in ``__main__``, as in a script."""
     import dataclasses

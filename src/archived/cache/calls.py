@@ -43,6 +43,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from .._usercode import user_stacklevel
 from ..errors import (
     CommitError,
     DamagedEntryError,
@@ -57,7 +58,6 @@ from .funcinfo import short_name
 from .hashing import flat_key, hash_call
 from .nearmiss import warn_near_misses
 from .recorded import readable
-from .usercode import user_stacklevel
 
 __all__ = [
     "CallKey",

@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._usercode import user_stacklevel
 from ..errors import DamagedEntryError, InvalidNameError
 from ..store.backend import Entries
 from ..store.entrynames import check_not_keyword
@@ -42,7 +43,6 @@ from ..store.locking import StoreLock
 from ..store.storefiles import safe_subdir
 from ..store.table import call_parameters, record_text
 from .recorded import legacy_view, same_parameters
-from .usercode import user_stacklevel
 
 __all__ = ["CallStore", "Found", "StoredCall", "call_info"]
 

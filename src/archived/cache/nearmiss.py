@@ -20,10 +20,10 @@ import os
 import warnings
 from typing import TYPE_CHECKING, Any
 
+from .._usercode import user_stacklevel
 from ..errors import NumericTypeWarning
 from .hashing import variant_keys
 from .recorded import readable
-from .usercode import user_stacklevel
 
 if TYPE_CHECKING:
     from .calls import CallKey

@@ -42,13 +42,13 @@ import warnings
 from types import FrameType, TracebackType
 from typing import Any
 
+from .._usercode import user_stacklevel
 from ..errors import InvalidNameError, ResultNotStoredWarning
 from .blockinfo import block_place
 from .calls import Attempt, begin, key_call
 from .callstore import CallStore
 from .funcinfo import interactive_code
 from .storepath import resolve_store_path
-from .usercode import user_stacklevel
 
 __all__ = ["record", "Record"]
 

@@ -34,10 +34,10 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+from .._usercode import user_stacklevel
 from ..errors import InvalidNameError, StorePathWarning
 from ..store.native import is_native_store
 from .funcinfo import interactive_code
-from .usercode import user_stacklevel
 
 __all__ = ["resolve_store_path", "code_file"]
 

@@ -21,6 +21,7 @@ import warnings
 import weakref
 from typing import Any, cast
 
+from .._usercode import user_stacklevel
 from ..errors import PickleWarning, UnarchivableError
 from .repbase import Context, ExprRep, Rep
 
@@ -329,7 +330,7 @@ def _warn_pickled(t: type) -> None:
             "breaks when the class moves, refused by safe loads); give it one with "
             f"archived.reps.register_call({t.__qualname__}, ...) or an archive_1() method"
         ),
-        stacklevel=2,
+        stacklevel=user_stacklevel(),  # the user's line that stored it, at any depth
     )
 
 
