@@ -642,6 +642,7 @@ def _prune(args: argparse.Namespace) -> int:
         if not _selected(e, args):
             continue
         chosen.append(e)
+    chosen = _with_emptied_sweeps(ds, entries, chosen)
     if not chosen:
         print("nothing to delete")
         _hint_unknown_function(entries, args)
@@ -668,6 +669,19 @@ def _prune(args: argparse.Namespace) -> int:
             pass
     print(f"deleted {_count(len(chosen), 'entry', 'entries')} ({size})")
     return 0
+
+
+def _with_emptied_sweeps(ds: Any, entries: list[_Entry], chosen: list[_Entry]) -> list[_Entry]:
+    """``chosen`` with the sweep records it selected or emptied deleted only when none of
+    their points stays stored: ``--before`` may select a record made before some of its
+    results, and ``--stale`` or ``--where`` the last results of a grid, whose record
+    ``ls --status`` then showed as all missing."""
+    from .cache.sweeprecords import sweeps_emptied_by
+
+    calls = [e for e in chosen if e.kind != "sweep"]
+    selected = [e.name for e in chosen if e.kind == "sweep"]
+    emptied = set(sweeps_emptied_by(ds, [e.name for e in calls], selected))
+    return calls + [e for e in entries if e.name in emptied]
 
 
 def _export(args: argparse.Namespace) -> int:

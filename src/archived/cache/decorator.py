@@ -557,6 +557,8 @@ class CachedFunction(Generic[P, R]):
 
     def prune_stale(self) -> int:
         """Delete the entries of other code versions; return how many were deleted.
+        The records of their sweeps go with them once none of a sweep's points is
+        stored (``ls --status`` showed such a grid as all missing).
 
         >>> import tempfile, os
         >>> store = os.path.join(tempfile.mkdtemp(), "s")
@@ -569,13 +571,13 @@ class CachedFunction(Generic[P, R]):
         (1, [])
         """
         stale = self.stale()
-        for call in stale:
-            self.store.remove(call.name)
+        self._remove([call.name for call in stale])
         return len(stale)
 
     def clear(self) -> int:
-        """Delete every stored call of this function (all versions, failures too); other
-        entries of the store are kept.  Returns how many entries were deleted.
+        """Delete every stored call of this function (all versions, failures too) and
+        the records of its sweeps left with no point stored; other entries of the store
+        are kept.  Returns how many calls were deleted.
 
         >>> import tempfile, os
         >>> f = archived(os.path.join(tempfile.mkdtemp(), "s"))(lambda x: x)
@@ -588,9 +590,19 @@ class CachedFunction(Generic[P, R]):
             for status in ("ok", "failed")
             for c in self.store.calls(self.identity, self.prefix, status=status)
         ]
-        for call in calls:
-            self.store.remove(call.name)
+        self._remove([call.name for call in calls])
         return len(calls)
+
+    def _remove(self, names: list[str]) -> None:
+        """Delete the entries ``names``, then the sweep records none of whose points is
+        stored any more (one with a point stored meanwhile stays)."""
+        from .sweeprecords import sweeps_emptied_by
+
+        for name in names:
+            self.store.remove(name)
+        if names:
+            for record in sweeps_emptied_by(self.store.dataset, names):
+                self.store.remove(record)
 
     # ---- pickling ------------------------------------------------------------------
 

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import datetime
 import itertools
-import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -43,6 +42,7 @@ from .calls import CallKey
 from .callstore import Found
 from .hashing import hash_value
 from .nearmiss import near_misses_possible
+from .sweeprecords import point_names, sweep_records
 from .sweeprun import RESULTS, StoredResult, run_points, stored_result
 
 __all__ = ["sweep", "sweep_status", "grid_points", "SweepStatus", "PointStatus"]
@@ -54,7 +54,6 @@ Grid = Mapping[str, Iterable[Any]] | Sequence[Mapping[str, Any]]
 R = TypeVar("R")
 
 _STATES = ("done", "failed", "missing")
-_SWEEP_NAME = re.compile(r"_sweep_[0-9a-f]{8}$")
 _ERRORS = ("raise", "return")
 
 
@@ -438,21 +437,7 @@ def recorded_sweeps(dataset: Any) -> Iterator[SweepStatus]:
     >>> [s.counts() for s in recorded_sweeps(DataSet("s", path=folder))]
     [{'done': 2, 'failed': 0, 'missing': 0}]
     """
-    for name in dataset:
-        if not _SWEEP_NAME.search(name):
-            continue  # only sweep records are read; the other entries are not touched
-        try:
-            info = dataset[name]
-            if not (isinstance(info, dict) and record_text(info, "status") == "sweep"):
-                continue
-            points = _sweep_points(getattr(dataset, name))
-        except (KeyError, AttributeError, ArchiveError):
-            continue  # deleted meanwhile, or damaged: verify reports it
-        if points is None:
-            continue  # not the list of (key, point) pairs a sweep records: not a sweep
-        prefix = record_text(info, "prefix", "")
-        if prefix is None:
-            continue  # not a sweep's record
+    for name, info, prefix, points in sweep_records(dataset):
         infos = _infos_of(dataset, prefix, [key for key, _ in points])
         yield SweepStatus(
             text_of(info.get("function")),
@@ -472,30 +457,12 @@ def _timing(record: dict[str, Any]) -> tuple[float | None, str | None]:
     return seconds_of(record.get("duration")), started if type(started) is str else None
 
 
-def _sweep_points(value: Any) -> list[tuple[str, Any]] | None:
-    """The ``(key, point)`` pairs a sweep record's value lists, or None if it is not
-    such a list (a store can hold anything under a sweep's name)."""
-    if type(value) not in (list, tuple):
-        return None
-    pairs = []
-    for item in value:
-        if type(item) not in (list, tuple) or len(item) != 2 or type(item[0]) is not str:
-            return None
-        pairs.append((item[0], item[1]))
-    return pairs
-
-
 def _infos_of(
     dataset: Any, prefix: str, keys: list[str]
 ) -> Callable[[str], dict[str, Any] | None]:
     """The info record (or None) of every entry the calls with ``keys`` may be stored
     under, from one look at the store's index."""
-    names: set[str] = set()
-    for key in keys:
-        base = f"{prefix}_{key[:16]}"
-        full = f"{base}_{key[16:]}"
-        names.update((base, full, base + "_failed", full + "_failed"))
-    view = dataset._view(names)
+    view = dataset._view(point_names(prefix, keys))
 
     def info_of(name: str) -> dict[str, Any] | None:
         entry = view.get(name)

@@ -1,0 +1,120 @@
+"""A sweep's record goes with its results, never before them.
+
+``prune --stale``, ``prune_stale()`` and ``clear()`` deleted a version's entries but kept
+the sweep records of its grids, so ``ls --status`` showed the old grid as all missing
+(inviting a rerun of something the current code cannot rerun).  A prune or clear that
+deletes the last entry of a sweep's points now deletes its record too; a record with any
+of its points still stored is kept, whatever the prune selected.
+"""
+
+from __future__ import annotations
+
+import io
+from contextlib import redirect_stdout
+
+from archived import archived, sweep
+from archived.cache.sweeps import recorded_sweeps
+from archived.cli import main
+from archived.store.dataset import DataSet
+
+
+def square(x):
+    return x * x
+
+
+def twice(x):
+    return 2 * x
+
+
+def cli(*argv):
+    out = io.StringIO()
+    with redirect_stdout(out):
+        code = main([str(a) for a in argv])
+    return code, out.getvalue()
+
+
+def sweeps_of(path):
+    """(function, version, counts) of every sweep record ``ls --status`` shows."""
+    ds = DataSet(path.name, path=str(path.parent))
+    return sorted(
+        (s.function.rpartition(".")[2], s.version, tuple(s.counts().values()))
+        for s in recorded_sweeps(ds)
+    )
+
+
+def two_versions(path):
+    old = archived(path, version="1")(square)
+    sweep(old, {"x": [1, 2, 3]}, progress=False)
+    new = archived(path, version="2")(square)
+    sweep(new, {"x": [1, 2]}, progress=False)
+    return old, new
+
+
+def test_prune_stale_deletes_the_old_versions_sweep_records_with_its_entries(tmp_path):
+    path = tmp_path / "runs"
+    _, new = two_versions(path)
+    assert new.prune_stale() == 3
+    assert sweeps_of(path) == [("square", "2", (2, 0, 0))]
+
+
+def test_clear_deletes_the_functions_sweep_records_and_no_others(tmp_path):
+    path = tmp_path / "runs"
+    _, new = two_versions(path)
+    other = archived(path)(twice)
+    sweep(other, {"x": [1]}, progress=False)
+    assert new.clear() == 5
+    assert [f for f, _, _ in sweeps_of(path)] == ["twice"]
+
+
+def test_cli_prune_stale_lists_and_deletes_the_old_sweep_record(tmp_path):
+    path = tmp_path / "runs"
+    two_versions(path)
+    code, out = cli("prune", path, "--stale", "--function", "square", "--version", "2")
+    assert code == 0 and "dry run: 4 entries" in out and "square_sweep_" in out
+    assert len(sweeps_of(path)) == 2  # a dry run deletes nothing
+    code, out = cli("prune", path, "--stale", "--function", "square", "--version", "2", "--yes")
+    assert code == 0 and "deleted 4 entries" in out
+    assert sweeps_of(path) == [("square", "2", (2, 0, 0))]
+    _, status = cli("ls", path, "--status")
+    assert "3 missing" not in status and "version 1" not in status
+
+
+def test_a_sweep_record_stays_while_any_of_its_points_is_stored(tmp_path):
+    path = tmp_path / "runs"
+    f = archived(path)(square)
+    sweep(f, {"x": [1, 2]}, progress=False)
+    code, out = cli("prune", path, "--where", "x=1", "--yes")
+    assert code == 0 and "deleted 1 entry" in out and "square_sweep_" not in out
+    assert sweeps_of(path) == [("square", f.version, (1, 0, 1))]
+    # a date selects the record (made first) but not the result stored after it
+    code, out = cli("prune", path, "--function", "square", "--before", "2999-01-01", "--yes")
+    assert code == 0 and "deleted 2 entries" in out  # the point and, then, its record
+    assert sweeps_of(path) == []
+
+
+def test_a_date_selecting_the_sweep_record_but_not_all_its_results_keeps_it(tmp_path):
+    path = tmp_path / "runs"
+    f = archived(path)(square)
+    sweep(f, {"x": [1, 2]}, progress=False)
+    [again] = [c.name for c in f.where(x=1)]
+    delattr(DataSet("runs", "w", path=str(tmp_path)), again)
+    f(1)  # stored again, after the record was made
+    [started] = [c.info["started"] for c in f.where(x=1)]
+    code, out = cli("prune", path, "--function", "square", "--before", started, "--yes")
+    assert code == 0 and "deleted 1 entry" in out and "square_sweep_" not in out
+    assert sweeps_of(path) == [("square", f.version, (1, 0, 1))]
+
+
+def test_a_sweep_record_of_a_killed_sweep_with_no_point_stored_is_kept_by_prune_stale(
+    tmp_path,
+):
+    # nothing of it was deleted: the record still says which grid to run
+    path = tmp_path / "runs"
+    old = archived(path, version="1")(square)
+    sweep(old, {"x": [1]}, progress=False)
+    ds = DataSet("runs", "w", path=str(tmp_path))
+    for name in [n for n in ds if "_sweep_" not in n]:
+        delattr(ds, name)
+    new = archived(path, version="2")(square)
+    assert new.prune_stale() == 0
+    assert sweeps_of(path) == [("square", "1", (0, 0, 1))]
