@@ -365,16 +365,22 @@ def f(x):
 """
 
 
-def test_a_sweep_refuses_workers_running_other_code_than_the_driver_keyed(tmp_path):
-    store = tmp_path / "runs"
-    (tmp_path / "experiment.py").write_text(EXPERIMENT.format(store=str(store)))
-    script = tmp_path / "drive.py"
-    script.write_text(EDITED_DURING_SWEEP)
-    run = subprocess.run([sys.executable, str(script), str(tmp_path)], capture_output=True,
+def _run_experiment(tmp_path, script):
+    """Run ``script`` (a driver of ``experiment.f``, whose store is ``tmp_path/runs``) in
+    a new process; its standard output."""
+    (tmp_path / "experiment.py").write_text(EXPERIMENT.format(store=str(tmp_path / "runs")))
+    path = tmp_path / "drive.py"
+    path.write_text(script)
+    run = subprocess.run([sys.executable, str(path), str(tmp_path)], capture_output=True,
                          text=True, timeout=600)  # fmt: skip
     assert run.returncode == 0, run.stderr
-    assert run.stdout.startswith("refused:"), run.stdout
-    assert "experiment.f" in run.stdout
+    return run.stdout
+
+
+def test_a_sweep_refuses_workers_running_other_code_than_the_driver_keyed(tmp_path):
+    stdout = _run_experiment(tmp_path, EDITED_DURING_SWEEP)
+    assert stdout.startswith("refused:"), stdout
+    assert "experiment.f" in stdout
     # nothing the new code computed is stored under the old code's keys
     ds = DataSet("runs", path=str(tmp_path))
     assert [getattr(ds, name) for name in ds if not name.startswith("f_sweep")] == []
@@ -404,14 +410,7 @@ except CodeChangedError as err:
 
 
 def test_a_sweep_after_a_reload_refuses_the_workers_loky_kept_with_the_old_code(tmp_path):
-    store = tmp_path / "runs"
-    (tmp_path / "experiment.py").write_text(EXPERIMENT.format(store=str(store)))
-    script = tmp_path / "notebook.py"
-    script.write_text(RELOADED_BETWEEN_SWEEPS)
-    run = subprocess.run([sys.executable, str(script), str(tmp_path)], capture_output=True,
-                         text=True, timeout=600)  # fmt: skip
-    assert run.returncode == 0, run.stderr
-    first, second = run.stdout.splitlines()
+    first, second = _run_experiment(tmp_path, RELOADED_BETWEEN_SWEEPS).splitlines()
     assert first == "[1001, 1002]"
     assert second.startswith("refused:") and "get_reusable_executor().shutdown" in second
     ds = DataSet("runs", path=str(tmp_path))
