@@ -4,6 +4,7 @@ Each computation appends its point to a counter file (an ignored parameter), so 
 shows exactly what was computed, across threads and processes.
 """
 
+import gc
 import os
 import re
 import signal
@@ -76,6 +77,27 @@ def test_sweep_returns_results_in_grid_order_and_computes_each_point_once(cached
     grid = {"x": [3, 1, 2], "y": [1, 0], "counter": [counter]}
     assert sweep(cached, grid, progress=False) == [31, 30, 11, 10, 21, 20]
     assert sorted(computed(counter)) == [(1, 0), (1, 1), (2, 0), (2, 1), (3, 0), (3, 1)]
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_points_computed_in_the_driver_run_with_the_collector_as_the_caller_had_it(
+    tmp_path, enabled
+):
+    # the sweep pauses the collector while it keys, looks up and reads back its points;
+    # the user's function runs with it as it was, and it is as it was after the sweep
+    @archived(str(tmp_path / "runs"))
+    def collector_on(x):
+        return gc.isenabled()
+
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        assert sweep(collector_on, {"x": [1, 2]}, progress=False) == [enabled, enabled]
+        assert gc.isenabled() is enabled
+        assert sweep(collector_on, {"x": [1, 2, 3]}, progress=False) == [enabled] * 3
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
 
 
 def test_threads_finishing_out_of_order_still_give_grid_order(cached, counter):

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from .._format import seconds_of, text_of
+from ..engine.archive import _gc_paused
 from ..errors import ArchiveError
 from ..store.table import record_text
 from .calls import CallKey
@@ -190,11 +191,16 @@ def sweep(
     if results not in RESULTS:
         raise ValueError(f"results must be one of {RESULTS}, not {results!r}")
     catch = errors == "return"
-    points = grid_points(grid)
-    keyed = [_keyed_point(func, point) for point in points]
-    _write_record(func, keyed)
-    # what is left: one look at the store's index for every point
-    found = func.store.find_many([(c.prefix, c.key, c.parameters) for c in keyed])
+    # keying the points and looking them up, then reading what was stored, build many
+    # objects and no cycles: the collector's passes over them are pure cost, growing with
+    # the size of the sweep (a finished 20k-point rerun: 11% of its time).  The points
+    # computed in this process run with the collector as the caller had it.
+    with _gc_paused():
+        points = grid_points(grid)
+        keyed = [_keyed_point(func, point) for point in points]
+        _write_record(func, keyed)
+        # what is left: one look at the store's index for every point
+        found = func.store.find_many([(c.prefix, c.key, c.parameters) for c in keyed])
     tasks = [(i, keyed[i], points[i]) for i, lookup in enumerate(found) if not lookup.hit]
     out: list[Any] = [None] * len(points)
     bar = _progress_bar(progress, len(points), len(points) - len(tasks), _short_name(func))
@@ -224,7 +230,8 @@ def sweep(
         raise
     finally:
         bar.close()
-    _fill_stored(func, keyed, points, found, out, results, catch)
+    with _gc_paused():
+        _fill_stored(func, keyed, points, found, out, results, catch)
     return out
 
 
