@@ -20,6 +20,20 @@ def source_of(value, folder, threshold=100):
     return str(arch)
 
 
+def readable_source_of(value, folder):
+    """:func:`source_of` ``value``, asserting that no part of it was pickled (a
+    ``PickleWarning`` raised, or a pickle in the source)."""
+    import warnings
+
+    from archived.errors import PickleWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PickleWarning)
+        source = source_of(value, folder)
+    assert "_loads(" not in source and "pickle" not in source
+    return source
+
+
 def check_golden(case, source):
     """``source`` is byte for byte the kept golden file of ``case``."""
     path = GOLDEN / f"{case}.py"

@@ -16,7 +16,7 @@ import zoneinfo
 import numpy as np
 import pytest
 
-from golden_reps import check_golden, identical, loads, source_of
+from golden_reps import check_golden, identical, loads, readable_source_of, source_of
 
 UTC_PLUS_1 = datetime.timezone(datetime.timedelta(hours=1), "CET")
 
@@ -132,19 +132,9 @@ def test_a_type_missing_from_its_declared_module_is_imported_from_a_public_modul
 # ---- functools.partial and random.Random: no pickle, the same calls and the same stream
 
 
-def _written_without_pickle(value, folder):
-    from archived.errors import PickleWarning
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", PickleWarning)
-        source = source_of(value, folder)
-    assert "_loads(" not in source and "pickle" not in source
-    return source
-
-
 def test_a_partial_is_a_call_of_functools_partial_that_calls_the_same_function(tmp_path):
     stored = functools.partial(int, "ff", base=16)
-    source = _written_without_pickle(stored, tmp_path)
+    source = readable_source_of(stored, tmp_path)
     check_golden("functools_partial", source)
     for safe in (False, True):
         got = loads(source, tmp_path, safe=safe, allow=())
@@ -158,7 +148,7 @@ def test_a_partial_of_your_own_function_loads_safely_only_with_its_module_allowe
     from reps_models import Point
 
     stored = functools.partial(Point, np.arange(3.0), y=[1, 2])
-    source = _written_without_pickle(stored, tmp_path)
+    source = readable_source_of(stored, tmp_path)
     with pytest.raises(UnsafeArchiveError, match=r"import of module 'reps_models'.*allow="):
         loads(source, tmp_path, safe=True, allow=())
     for safe in (False, True):
@@ -212,7 +202,7 @@ def test_a_random_generator_continues_with_the_same_numbers_after_a_round_trip(g
     stored.random()
     if gauss:
         stored.gauss(0.0, 1.0)  # leaves the second normal of a pair in gauss_next
-    source = _written_without_pickle(stored, tmp_path)
+    source = readable_source_of(stored, tmp_path)
     check_golden("random_generator" + ("_gauss" if gauss else ""), source)
     for safe in (False, True):
         got = loads(source, tmp_path, safe=safe, allow=())
