@@ -121,6 +121,24 @@ def test_running_again_computes_only_the_new_points(cached, counter):
     assert computed(counter) == [(1, 0), (2, 0), (0, 0), (3, 0)]
 
 
+@pytest.mark.parametrize("stop_at", [5, 30])
+def test_interrupted_sweep_says_how_many_points_are_stored_counting_its_unreported_chunk(
+    cached, counter, stop_at
+):
+    # points run in chunks, and the driver hears of a chunk's points only when the whole
+    # chunk returns: the note counted only those, though the interrupted chunk had
+    # committed the points before the interrupt ('1 of 40 stored', 5 were)
+    xs = list(range(40))
+    with pytest.raises(KeyboardInterrupt) as info:
+        sweep(cached, {"x": xs, "counter": [counter], "stop_at": [stop_at]}, progress=False)
+    stored = len(sweep_status(cached, {"x": xs, "counter": [counter]}).done)
+    assert stored == stop_at
+    assert info.value.__notes__ == [
+        f"archived.sweep: {stored} of 40 points are stored or finished; run the sweep "
+        f"again to compute the {40 - stored} left"
+    ]
+
+
 @pytest.mark.parametrize("n_jobs, backend", [(1, None), (2, "threading")])
 def test_interrupted_sweep_keeps_finished_points_and_rerun_computes_only_the_rest(
     cached, counter, n_jobs, backend

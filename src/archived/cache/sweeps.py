@@ -204,7 +204,7 @@ def sweep(
     tasks = [(i, keyed[i], points[i]) for i, lookup in enumerate(found) if not lookup.hit]
     out: list[Any] = [None] * len(points)
     bar = _progress_bar(progress, len(points), len(points) - len(tasks), _short_name(func))
-    finished = 0
+    finished: set[int] = set()
     try:
         for index, result in run_points(
             func,
@@ -218,11 +218,11 @@ def sweep(
             if isinstance(result, StoredResult) and result.store is None:
                 result.store = func.store  # handles travel back from workers without it
             out[index] = result
-            finished += 1
+            finished.add(index)
             bar.update(1)
     except BaseException as err:
         if hasattr(err, "add_note"):
-            left = len(tasks) - finished
+            left = _left_to_compute(func, tasks, finished)
             err.add_note(
                 f"archived.sweep: {len(points) - left} of {len(points)} points are stored or "
                 f"finished; run the sweep again to compute the {left} left"
@@ -233,6 +233,21 @@ def sweep(
     with _gc_paused():
         _fill_stored(func, keyed, points, found, out, results, catch)
     return out
+
+
+def _left_to_compute(func: Any, tasks: list[Any], finished: set[int]) -> int:
+    """How many of a stopped sweep's ``tasks`` neither came back nor are stored now.
+
+    The driver hears of a chunk's points only when the whole chunk returns, so the
+    points an interrupted chunk committed are counted by looking them up.  Should the
+    look-up fail too (the disk that broke the sweep), the driver's own count stands.
+    """
+    pending = [call for index, call, _ in tasks if index not in finished]
+    try:
+        found = func.store.find_many([(c.prefix, c.key, c.parameters) for c in pending])
+    except BaseException:  # a second Ctrl-C, or the failure that stopped the sweep
+        return len(pending)
+    return sum(not lookup.hit for lookup in found)
 
 
 def grid_points(grid: Grid) -> list[dict[str, Any]]:
