@@ -1248,6 +1248,27 @@ for _through_class in (False, True):
         Refused(("partial()", "method")),
     )
 
+
+def _partial_reading_outside(ctx: Context) -> None:
+    """A partial of the library's own array reader (importable from archived.hdf5, but
+    defined in a module a safe load never imports from) that, once called, would read a
+    file outside the store: the reader checks a path only inside a load."""
+    plant(
+        ctx,
+        "x",
+        "from archived.hdf5 import load_array as _L\nfrom functools import partial as _p\n"
+        f"x = _p(_L, {ctx.victim!r}, 'a0')\n",
+    )
+
+
+case(
+    "partial-of-load_array-of-a-file-outside-then-call",
+    "outside",
+    _partial_reading_outside,
+    lambda ctx: safe_value()(ctx)(),  # a user calling what they loaded as a function
+    Refused(("partial()", "load_array")),
+)
+
 # ---- 5. commands that execute entries -----------------------------------------------------
 
 

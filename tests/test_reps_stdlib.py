@@ -185,6 +185,28 @@ def test_a_safe_load_refuses_a_partial_of_a_method_whose_self_the_store_chooses(
         restore(through_class, safe=True)
 
 
+def test_a_safe_load_refuses_a_partial_of_the_librarys_own_reader_of_any_path(tmp_path):
+    # archived.hdf5 lets a load import load_array, which a load calls only through its
+    # guard (in-store files): a partial of it read any file once the user called it
+    from archived import restore
+    from archived.engine.hdf5 import ArrayWriter
+    from archived.errors import UnsafeArchiveError
+
+    outside = tmp_path / "outside.h5"
+    with ArrayWriter(str(outside)) as w:
+        w.add(np.arange(3))
+    for module in ("archived.hdf5", "archived.arrays"):
+        forged = (
+            f"from {module} import load_array as _L\nfrom functools import partial as _p\n"
+            f"value = _p(_L, {str(outside)!r}, 'a0')\n"
+        )
+        with pytest.raises(UnsafeArchiveError, match=r"line 3: partial\(\) of .*load_array"):
+            restore(forged, safe=True)
+    # a function of a module given in allow= still makes a partial
+    source = "from json import dumps as _d\nfrom functools import partial as _p\nvalue = _p(_d)\n"
+    assert restore(source, safe=True, allow=["json"])["value"]([1]) == "[1]"
+
+
 def test_a_safe_load_makes_a_partial_of_a_numpy_function_or_ufunc():
     from archived import restore
 

@@ -195,6 +195,18 @@ def partial_(budget: Budget, func: Any, *args: Any, **keywords: Any) -> Any:
             f"partial() of a {type(func).__qualname__} that is not a module's function or "
             "class (a method: only a function or class imported by its name)"
         )
+    if not (isinstance(func, type) or type(func) is functools.partial):
+        # the module that defines it must be one a load imports that name from: the
+        # library's own readers and rebuilders (archived.hdf5's load_array is
+        # archived.engine.hdf5's) check their arguments only when a load calls them,
+        # through their guards, and a partial calls them later, unguarded
+        policy = budget.policy  # (every safe load sets it; none: nothing is allowed)
+        if policy is None or not policy.allowed_import(func.__module__, func.__name__):
+            raise _refuse(
+                f"partial() of {func.__module__}.{func.__name__} (only a function a safe "
+                "load may import from the module defining it; the library's own loaders "
+                "check their arguments only inside a load)"
+            )
     budget.charge_elements(len(args) + len(keywords), "partial()")
     return functools.partial(func, *args, **keywords)
 
