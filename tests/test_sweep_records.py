@@ -118,3 +118,49 @@ def test_a_sweep_record_of_a_killed_sweep_with_no_point_stored_is_kept_by_prune_
     new = archived(path, version="2")(square)
     assert new.prune_stale() == 0
     assert sweeps_of(path) == [("square", "1", (0, 0, 1))]
+
+
+def test_clear_keeps_a_sweep_record_whose_deleted_point_was_stored_again_meanwhile(
+    tmp_path, monkeypatch
+):
+    # a sweep running beside the clear stores x=1 again right after the clear deleted it:
+    # the record has a point stored when the clear decides, and stays
+    path = tmp_path / "runs"
+    f = archived(path)(square)
+    sweep(f, {"x": [1, 2]}, progress=False)
+    [point] = [c.name for c in f.where(x=1)]
+    remove = type(f.store).remove
+
+    def remove_then_stored_again(store, name):
+        remove(store, name)
+        if name == point:
+            f(1)  # what the other process's sweep stores meanwhile
+
+    monkeypatch.setattr(type(f.store), "remove", remove_then_stored_again)
+    assert f.clear() == 2
+    assert [c.name for c in f.where(x=1)] == [point]
+    assert sweeps_of(path) == [("square", f.version, (1, 0, 1))]
+
+
+def test_cli_prune_keeps_a_sweep_record_one_of_whose_points_was_stored_while_it_deleted(
+    tmp_path, monkeypatch
+):
+    # the dry run's plan found no other point of the grid stored; a sweep stored x=2
+    # while the prune deleted x=1: the record has a point stored, and stays
+    path = tmp_path / "runs"
+    f = archived(path)(square)
+    sweep(f, {"x": [1, 2]}, progress=False)
+    [other] = [c.name for c in f.where(x=2)]
+    delattr(DataSet("runs", "w", path=str(tmp_path)), other)
+    delete = DataSet.__delattr__
+
+    def delete_while_a_sweep_stores(ds, name):
+        delete(ds, name)
+        if name.startswith("square_") and "_sweep_" not in name:
+            f(2)  # what the other process's sweep stores meanwhile
+
+    monkeypatch.setattr(DataSet, "__delattr__", delete_while_a_sweep_stores)
+    code, out = cli("prune", path, "--where", "x=1", "--yes")
+    assert code == 0
+    assert sweeps_of(path) == [("square", f.version, (1, 0, 1))]
+    assert "kept" in out and "square_sweep_" in out and "deleted 1 entry" in out

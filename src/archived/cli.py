@@ -662,11 +662,31 @@ def _prune(args: argparse.Namespace) -> int:
     from .store.dataset import DataSet
 
     writable = DataSet(ds._module_name, "w", path=os.path.dirname(ds._path))
-    for e in chosen:
+    calls = [e for e in chosen if e.kind != "sweep"]
+    records = [e for e in chosen if e.kind == "sweep"]
+    for e in calls:
         try:
             delattr(writable, e.name)
         except AttributeError:  # deleted by someone else meanwhile
             pass
+    if records:
+        # decided again now that the calls are gone: a sweep running beside the prune
+        # may have stored one of a record's points since the plan (read safely, as the
+        # plan was: the writable DataSet would execute the records)
+        from .cache.sweeprecords import sweeps_emptied_by
+
+        planned = [e.name for e in records]
+        still = set(sweeps_emptied_by(ds, [e.name for e in calls], planned, deleted=True))
+        for e in records:
+            if e.name not in still:
+                print(f"kept {e.name}: a point of its sweep was stored meanwhile")
+                continue
+            try:
+                delattr(writable, e.name)
+            except AttributeError:
+                pass
+        chosen = calls + [e for e in records if e.name in still]
+        size = format_size(sum(e.size for e in chosen))
     print(f"deleted {_count(len(chosen), 'entry', 'entries')} ({size})")
     return 0
 

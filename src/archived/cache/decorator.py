@@ -601,7 +601,9 @@ class CachedFunction(Generic[P, R]):
         for name in names:
             self.store.remove(name)
         if names:
-            for record in sweeps_emptied_by(self.store.dataset, names):
+            # decided after the deletion: a point stored again meanwhile (a sweep
+            # running beside this) keeps its record
+            for record in sweeps_emptied_by(self.store.dataset, names, deleted=True):
                 self.store.remove(record)
 
     # ---- pickling ------------------------------------------------------------------

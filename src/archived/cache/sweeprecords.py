@@ -68,7 +68,11 @@ def _sweep_points(value: Any) -> list[tuple[str, Any]] | None:
 
 
 def sweeps_emptied_by(
-    dataset: Any, removed: Collection[str], records: Collection[str] = ()
+    dataset: Any,
+    removed: Collection[str],
+    records: Collection[str] = (),
+    *,
+    deleted: bool = False,
 ) -> list[str]:
     """The sweep records a deletion of the entries ``removed`` leaves with none of their
     points stored (no result, no failure record): those that have a point among
@@ -77,6 +81,10 @@ def sweeps_emptied_by(
     --status`` does not show a deleted grid as all missing; a record with any point
     still stored is never among them.  A name in ``records`` that is no sweep record
     this can read (no list of points says what it holds) is returned as it is.
+
+    ``deleted``: the entries ``removed`` are deleted already, so any of them stored
+    now was stored again meanwhile (a sweep running beside the prune) and counts as a
+    point stored; else (a plan, before the deletion) they count as gone.
 
     >>> import tempfile, os
     >>> from archived import archived, sweep
@@ -95,6 +103,6 @@ def sweeps_emptied_by(
         names = point_names(prefix, [key for key, _ in points])
         if name not in records and names.isdisjoint(removed):
             continue  # the deletion takes none of its points: not for it to delete
-        if not dataset._view(names - removed):  # no point of it stays stored
+        if not dataset._view(names if deleted else names - removed):  # no point stored
             emptied.append(name)
     return emptied + sorted(unread)
