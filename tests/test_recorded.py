@@ -176,3 +176,32 @@ def test_same_parameters_compares_numpy_scalars_by_type_and_bits():
     assert not same_parameters(np.float64(0.0), np.float64(-0.0))
     assert not same_parameters(np.float32(1.0), np.float64(1.0))
     assert readable({"x": np.int8(3)}) == {"x": np.int8(3)}
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"precision": 3},
+        {"suppress": True, "floatmode": "fixed"},
+        {"sign": "+", "linewidth": 20},
+        {"legacy": "1.21"},
+    ],
+)
+def test_small_array_and_datetime64_arguments_hit_whatever_numpys_print_options(store, options):
+    # a small array argument is recorded as its repr, which followed the process's print
+    # options: after np.set_printoptions(precision=3) in a notebook every stored call
+    # missed ('has the key of this call but other parameters'), computing each time
+    # without storing, and a call stored then missed in every default session
+    echo = identity_of(store)
+    calls = [np.array([0.123456789, 1e-9, -2.0]), np.datetime64("2020-01-01T10:00")]
+    for value in calls:
+        echo(value)
+    with np.printoptions(**options), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert [echo.is_cached(value) for value in calls] == [True, True]
+        echo(np.arange(3.5))  # stored under the options: a hit without them
+        under_options = sorted(str(p["x"]) for p, _ in echo)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert echo.is_cached(np.arange(3.5))
+    assert under_options == sorted(str(p["x"]) for p, _ in echo)

@@ -99,7 +99,7 @@ class _Reader:
         import numpy as np  # here, not above: plain values (most parameters) need none
 
         if isinstance(value, np.generic):
-            return value if value.dtype.kind in "biufc" else repr(value)
+            return value if value.dtype.kind in "biufc" else _numpy_repr(value)
         if kind is np.ndarray or kind is np.memmap:
             return self._array(value)
         if kind in _KEPT:
@@ -122,7 +122,7 @@ class _Reader:
 
     def _array(self, value: Any) -> str:
         if value.size <= self.array_items and value.dtype.kind != "O":
-            return repr(value)
+            return _numpy_repr(value)
         if value.dtype.hasobject:
             key = hash_value(value)
         else:
@@ -149,6 +149,44 @@ class _Reader:
                 if len(text) <= _DESCRIPTION_LIMIT:
                     return text
         return f"<{qualified_name(kind)} key={hash_value(value)[:16]}>"
+
+
+# numpy's own defaults: the recorded text of a call must not depend on the print options
+# of the process making it (a hit compares it with what was recorded)
+_PRINT_DEFAULTS = {
+    "precision": 8,
+    "threshold": 1000,
+    "edgeitems": 3,
+    "linewidth": 75,
+    "suppress": False,
+    "nanstr": "nan",
+    "infstr": "inf",
+    "formatter": None,
+    "sign": "-",
+    "floatmode": "maxprec",
+    "legacy": False,
+}
+
+
+def _numpy_repr(value: Any) -> str:
+    """``repr(value)`` of a numpy array or scalar under numpy's default print options,
+    whatever ``np.set_printoptions`` the process made (a notebook's ``precision=3``).
+
+    >>> import numpy as np
+    >>> with np.printoptions(precision=2):
+    ...     _numpy_repr(np.array([0.123456789]))
+    'array([0.12345679])'
+    """
+    import numpy as np
+
+    current = np.get_printoptions()
+    defaults = dict(_PRINT_DEFAULTS)
+    if "override_repr" in current:  # numpy >= 2.1
+        defaults["override_repr"] = None
+    if all(current.get(name) == default for name, default in defaults.items()):
+        return repr(value)
+    with np.printoptions(**defaults):
+        return repr(value)
 
 
 def _fields(value: Any) -> list[tuple[str, Any]] | None:
