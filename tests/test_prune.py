@@ -135,3 +135,45 @@ def test_a_function_that_cannot_tell_its_version_is_refused(project, spec, messa
     done = cli(project, "prune", "results/runs", "--stale", "--function", spec, "--yes")
     assert done.returncode == 1 and message in done.stderr
     assert names(project) == before
+
+
+BLOCK = textwrap.dedent(
+    """
+    import json, sys
+    from archived import archived
+
+    for mu in json.loads(sys.argv[1]):
+        with archived("results/runs", mu=mu) as rec:
+            if not rec.cached:
+                rec.result = 2 * mu
+    print(rec.identity)
+    """
+)
+
+
+def test_stale_results_of_an_edited_with_block_are_pruned_by_its_identity_and_version(tmp_path):
+    # a block's identity is 'block:<module>.<where>@<line>': --function took its colon for
+    # MODULE:NAME and tried to import a module 'block', so no stale block could be pruned
+    # by function, and the hint after ls -l offered only that MODULE:NAME form
+    project = str(tmp_path)
+    (tmp_path / "exp.py").write_text(BLOCK)
+    run = [sys.executable, "exp.py"]
+    subprocess.run([*run, "[1, 2]"], cwd=project, check=True, capture_output=True)
+    (tmp_path / "exp.py").write_text(BLOCK.replace("2 * mu", "3 * mu"))
+    done = subprocess.run([*run, "[1]"], cwd=project, check=True, capture_output=True, text=True)
+    identity = done.stdout.strip()
+    listing = cli(project, "ls", "--json", "results/runs")
+    versions = {e["name"]: e["version"] for e in json.loads(listing.stdout)["entries"]}
+    newest = cli(project, "ls", "-l", "results/runs")
+    assert f"--stale --function '{identity}' --version V" in newest.stdout + newest.stderr
+    current = [v for v in versions.values() if list(versions.values()).count(v) == 1]
+    assert len(current) == 1 and len(versions) == 3
+    before = names(project)
+    pruned = cli(
+        project, "prune", "results/runs", "--stale", "--function", identity,
+        "--version", current[0], "--yes",
+    )  # fmt: skip
+    assert pruned.returncode == 0 and "deleted 2 entries" in pruned.stdout, pruned.stderr
+    left = names(project)
+    assert len(left) == 1 and set(left) < set(before)
+    assert versions[left[0]] == current[0]

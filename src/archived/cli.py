@@ -534,12 +534,22 @@ def _mixed(calls: Iterable[Sequence[str]]) -> dict[str, set[str]]:
 
 def _note_mixed_versions(mixed: dict[str, set[str]], column: str, out: TextIO) -> None:
     for function, versions in sorted(mixed.items()):
+        if _is_block(function):  # nothing to import: its version is the user's to say
+            how = f"--function '{function}' --version V` (V: your current block's version)"
+        else:
+            how = "--function MODULE:NAME`"
         print(
             f"{function}: results of {len(versions)} code versions side by side (column "
             f"{column}), only one of them your current code's; `{_PROG} prune PATH --stale "
-            "--function MODULE:NAME` removes the others",
+            f"{how} removes the others",
             file=out,
         )
+
+
+def _is_block(function: str) -> bool:
+    """Whether ``function`` is a recorded ``with`` block's identity (``block:...``), not
+    a function's (:mod:`archived.cache.blockinfo`)."""
+    return function.startswith("block:")
 
 
 def _ls_status(ds: Any, path: str, as_json: bool = False) -> int:
@@ -903,7 +913,7 @@ def _current_versions(
 def _imported_function(spec: str) -> Any:
     """The ``@archived`` function ``module:name`` names, imported; None for a bare name."""
     module_name, colon, name = spec.partition(":")
-    if not colon:
+    if not colon or _is_block(spec):  # a block's identity has a colon, and no module
         return None
     import importlib
 
@@ -1126,7 +1136,8 @@ def _selection_options(p: argparse.ArgumentParser) -> None:
         "--function",
         metavar="NAME",
         help="only calls of this function (name or module.name); MODULE:NAME imports it "
-        "(from the current directory too) to read its current version",
+        "(from the current directory too) to read its current version; a with block is "
+        "named as ls -l shows it ('block:exp.<module>@12', or 'block:NAME')",
     )
     p.add_argument(
         "--where",
