@@ -1196,3 +1196,42 @@ def test_the_reading_of_rows_is_pinned_to_its_version():
         "the literal fast path or indexcodec read other texts than this version of the "
         "index says: bump index._READ and pin the new fingerprint"
     )
+
+
+def test_a_first_lookup_opens_the_entry_without_an_lstat_and_gives_the_row_refresh_gives(
+    tmp_path, monkeypatch
+):
+    # a name this process has no row of (a new process's first hit) is read by one open
+    # and its fstat, not an lstat first: the row must be the one refresh() makes, and a
+    # link, a FIFO, a missing entry or a name that is no entry's must look as before
+    folder = str(tmp_path)
+    names = _varied_entries(folder)
+    os.symlink(os.path.join(folder, "plain.py"), os.path.join(folder, "link.py"))
+    os.mkfifo(os.path.join(folder, "fifo.py"))
+    lstats = []
+    real_lstat = os.lstat
+    monkeypatch.setattr(index.os, "lstat", lambda *a, **k: lstats.append(a) or real_lstat(*a, **k))
+    for name in [*names, "link", "fifo", "missing", "class", "_private"]:
+        index.forget()
+        del lstats[:]
+        with warnings.catch_warnings(record=True) as first_warned:
+            warnings.simplefilter("always")
+            first = index.row(folder, name)
+        if name in names and name != "damaged":
+            assert lstats == [], name  # one open and its fstat only
+        index.forget()
+        with warnings.catch_warnings(record=True) as old_warned:
+            warnings.simplefilter("always")
+            old = index._state(folder).refresh([name]).get(name)
+        assert [str(w.message) for w in first_warned] == [str(w.message) for w in old_warned]
+        assert (first is None) == (old is None), name
+        if first is None:
+            continue
+        assert first.signature == old.signature and first.digest == old.digest, name
+        assert list(first.files) == list(old.files), name
+        got, want = (
+            _what_a_reader_gets(folder, name, first),
+            _what_a_reader_gets(folder, name, old),
+        )
+        assert exact(got, want), name
+        assert first.dump()[5:] == old.dump()[5:], name

@@ -752,7 +752,33 @@ class _State:
                     and (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns) == known.signature
                 ):
                     return known
+        elif known is None and (self.file is None or not self.file.doubt):
+            first = self._first_read(name)
+            if first is not _UNSURE:
+                return first  # type: ignore[return-value]
         return self.refresh([name]).get(name)
+
+    def _first_read(self, name: str) -> Row | None | object:
+        """The row of entry ``name`` that this process has no row of (its first hit),
+        read as :meth:`refresh` of ``[name]`` reads it, without its ``lstat``: the open
+        (never through a link) and its ``fstat`` tell what the ``lstat`` told, and give
+        the signature.  None if there is no such entry; ``_UNSURE`` for anything but a
+        regular entry file read whole (a link, a special file, an unreadable one, a
+        name that is no entry's), which :meth:`refresh` then handles as ever."""
+        if not _is_entry_file(name + ".py"):
+            return _UNSURE
+        now = time.time_ns()  # before the file is read, as in refresh
+        try:
+            read = read_entry_bytes(self.folder, name)
+        except DamagedEntryError:
+            return _UNSURE
+        if read is None:
+            return None  # as refresh: no file of that name (or no folder)
+        data, status = read
+        row = _parse(name, data, _signature(status), xxhash.xxh3_64_hexdigest(data), now, True)
+        self.unsaved += 1
+        self.rows[name] = row
+        return row
 
     def _same_content(self, name: str, known: Row, now: int) -> bool:
         """Whether the entry file of the racy row ``known`` still holds the bytes the row
@@ -1392,6 +1418,7 @@ class _Pending:
 
 _PENDING = _Pending()
 _PENDING_READ = _Pending()  # a lookup's row's value not derived yet, read once
+_UNSURE = object()  # a first lookup that leaves the entry to refresh (see _first_read)
 
 
 class _FileColumns:
