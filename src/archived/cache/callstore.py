@@ -583,6 +583,11 @@ def _recorded_in(entry: Any) -> tuple[Any, Any] | None:
     memo = row.memo if row is not None else None
     if memo is not None:
         return memo  # type: ignore[no-any-return]
+    # a lookup's row of a record of scalars: its two fields read alone (a first hit)
+    recorded = row.call_fields() if row is not None else None
+    if recorded is not None:
+        row.memo = recorded
+        return recorded
     try:
         info = entry.info()
     except KeyError:

@@ -103,6 +103,10 @@ def literal_names(source: str) -> dict[str, Any]:
     if "\x00" in source or "\r" in source:
         # compile() refuses the one and rewrites the other: leave both to it
         raise NotLiteral("a NUL or carriage return character in the source")
+    number = _NUMBER_ASSIGNMENT.fullmatch(source)
+    if number is not None and not number[1].startswith("__") and number[1] not in _KEYWORDS:
+        text = number[2]  # (a scalar result: what most calls return)
+        return {number[1]: float(text) if "." in text or "e" in text or "E" in text else int(text)}
     plain = _json_like(source)
     if plain is not None:
         return plain
@@ -130,7 +134,15 @@ def literal_value(source: str, name: str) -> Any:
     return names[name]
 
 
-# ---- the fastest path: one assignment of JSON-like data ---------------------------------
+# ---- the fastest paths: one assignment of a number, or of JSON-like data ------------------
+
+# ``name = <number>``, the number as JSON spells it (then Python reads it as int() or
+# float() of its text; bounded, as int() refuses a few thousand digits and so does compile())
+_NUMBER_ASSIGNMENT = re.compile(
+    r"([A-Za-z_][A-Za-z0-9_]*) = (-?(?:0|[1-9]\d{0,300})(?:\.\d{1,300})?(?:[eE][-+]?\d{1,4})?)\n"
+    r"(?:if __name__ == 'builtins':\n    del __builtins__\n)?",
+    re.ASCII,
+)
 
 _ASSIGNMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*) = (?=\S)", re.ASCII)
 _TRAILER_TEXT = "if __name__ == 'builtins':\n    del __builtins__\n"

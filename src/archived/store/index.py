@@ -79,6 +79,7 @@ from ..engine.archive import _gc_paused
 from ..engine.textbytes import NulByteError, read_text_chunks
 from ..errors import DamagedEntryError
 from ..load.literal import NotLiteral, literal_value
+from ..load.recordfields import call_fields
 from . import indexcodec, listing
 from .entries import (
     entry_sections,
@@ -343,6 +344,16 @@ class Row:
         if text is None:
             raise KeyError("info not in the index")
         return indexcodec.decode(text)
+
+    def call_fields(self) -> tuple[str, dict[str, Any]] | None:
+        """``(key, parameters)`` of the entry's info record when the row was made by a
+        lookup and the record is in archived's layout of a call of scalars
+        (:func:`~archived.load.recordfields.call_fields`: the two fields, as
+        ``info()`` gives them, without reading the rest); None: read ``info()``."""
+        source = self._source
+        if self._info is not _PENDING or source is None:
+            return None
+        return call_fields(source.info)
 
     def brief(self) -> Any:
         """The entry's brief record (:func:`archived.store.table.brief_of` its info
