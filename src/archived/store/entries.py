@@ -380,7 +380,8 @@ def read_entry_bytes(folder: str, name: str) -> tuple[bytes, os.stat_result] | N
     """The bytes of entry ``name``'s file and the status of the file they were read from
     (taken before reading), or None if there is no such entry.
 
-    One open, one ``fstat`` and as few reads as the file's size allows.  Never through a
+    One open, one ``fstat`` and as few reads as the file's size allows (one, for a file
+    of the size its ``fstat`` gave).  Never through a
     symbolic link or from anything but a regular file (``DamagedEntryError``).
 
     >>> import tempfile
@@ -410,7 +411,9 @@ def read_entry_bytes(folder: str, name: str) -> tuple[bytes, os.stat_result] | N
         # one more byte, to see the end of a file that grew meanwhile
         first = min(status.st_size + 1, _CHUNK)
         try:
-            data = read_text_bytes(lambda n: os.read(fd, n), max(first, 65536), first=first)
+            data = read_text_bytes(
+                lambda n: os.read(fd, n), max(first, 65536), first=first, whole=status.st_size
+            )
         except NulByteError as err:
             raise DamagedEntryError(
                 name, f"the entry file holds a NUL byte (at byte {err.offset}): it is not text"
