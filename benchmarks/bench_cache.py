@@ -10,7 +10,10 @@ the other's let a slow spell land on one peer only).
 
 1. Scalar hits of ``scalar_task(x, 2.5)``, stores of ``--hit-entries`` calls each: one
    key again and again, keys spread over the store, the first hit of a peer made anew
-   (as in a new process), and a key stored just before.  Hits of settled entries are
+   in this process (what it keeps forgotten: a new process's state, but code this
+   process has run warm), the first hit of a new process (``--process-rounds`` new
+   Python processes per peer, imports and set-up untimed: what a user's first call
+   pays), and a key stored just before.  Hits of settled entries are
    timed once the entries are older than the index's RACY_SECONDS: a younger entry is
    checked by content on every hit (see ``settle``), which the last case shows.
 2. Per-call overhead (time of a cached call minus the bare function's, interleaved) for
@@ -42,6 +45,8 @@ import argparse
 import os
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import warnings
@@ -127,23 +132,25 @@ def settle(since):
     time.sleep(max(0.0, since + RACY_SECONDS + 0.1 - time.time()))
 
 
-def scalar_peers(root, tag):
-    """``scalar_task`` cached by archived, joblib.Memory and (if installed) diskcache."""
-    from joblib import Memory
+def scalar_peers(root, tag, only=None):
+    """``scalar_task`` cached by archived, joblib.Memory and (if installed) diskcache
+    (``only``: that peer alone, the others not even imported)."""
+    peers = {}
+    if only in (None, "archived"):
+        from archived import archived
 
-    from archived import archived
+        peers["archived"] = archived(os.path.join(root, f"ours_{tag}"), version="1")(scalar_task)
+    if only in (None, "joblib"):
+        from joblib import Memory
 
-    peers = {
-        "archived": archived(os.path.join(root, f"ours_{tag}"), version="1")(scalar_task),
-        "joblib": Memory(os.path.join(root, f"joblib_{tag}"), verbose=0).cache(scalar_task),
-    }
-    if diskcache is not None:
+        peers["joblib"] = Memory(os.path.join(root, f"joblib_{tag}"), verbose=0).cache(scalar_task)
+    if only in (None, "diskcache") and diskcache is not None:
         cache = diskcache.Cache(os.path.join(root, f"diskcache_{tag}"))
         peers["diskcache"] = cache.memoize(name=tag)(scalar_task)
     return peers
 
 
-def scalar_hits(root, entries, rounds, batch):
+def scalar_hits(root, entries, rounds, batch, process_rounds=0):
     """Seconds per scalar hit of each peer, by (case, peer), all from one run: stores of
     ``entries`` calls each, every case timed in ``rounds`` interleaved rounds of
     ``batch`` hits (medians).
@@ -151,7 +158,9 @@ def scalar_hits(root, entries, rounds, batch):
     Cases: ``same`` (one key again and again), ``different`` (``batch`` keys spread over
     the store), ``fresh`` (a peer made anew, as in a new process: archived's index and
     compiled code forgotten, a new joblib.Memory, a new diskcache.Cache; one hit) and
-    ``young`` (a key stored just before, so younger than RACY_SECONDS).
+    ``young`` (a key stored just before, so younger than RACY_SECONDS); then
+    ``process`` (the first hit of a new process: see ``new_process_hits``) in
+    ``process_rounds`` rounds.
     """
     from archived import archived
 
@@ -178,7 +187,62 @@ def scalar_hits(root, entries, rounds, batch):
     for case, measures in cases.items():
         for label, seconds in interleaved(measures, rounds).items():
             row[case, label] = seconds
+    if process_rounds:
+        for label, seconds in new_process_hits(root, list(peers), entries, process_rounds).items():
+            row["process", label] = seconds
     return row
+
+
+# What a new process runs for one peer: import it and make it (untimed, as a user's
+# import and set-up; diskcache.Cache() connects, archived's store is opened), then time
+# its first call of a stored key, and check it was a hit (no entry was added).
+_FIRST_CALL = """
+import os, sys, time, warnings
+warnings.simplefilter("ignore")
+bench_dir, label, root, key = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+sys.path.insert(0, bench_dir)
+from bench_cache import scalar_task, scalar_peers
+cached = scalar_peers(root, "scalars", only=label)[label]
+if label == "archived":
+    _ = cached.store.dataset
+clock = time.perf_counter
+start = clock()
+result = cached(key, 2.5)
+seconds = clock() - start
+assert result == scalar_task(key, 2.5)
+print(seconds)
+"""
+
+
+def new_process_hits(root, labels, entries, rounds):
+    """Seconds of the first hit of a new process, by peer: the median of ``rounds``
+    rounds, each starting one new Python process per peer (in an order that rotates)
+    that imports and makes the peer, untimed, and times its first call of a stored
+    key (another key each round).  Unlike the in-process ``fresh`` case, nothing the
+    process ran before has warmed the code the hit runs (for either peer)."""
+    times = {label: [] for label in labels}
+    bench_dir = os.path.dirname(os.path.abspath(__file__))
+    for r in range(rounds):
+        shift = r % len(labels)
+        key = (r * 7919) % entries
+        for label in labels[shift:] + labels[:shift]:
+            before = _entry_count(root)
+            run = subprocess.run(
+                [sys.executable, "-c", _FIRST_CALL, bench_dir, label, root, str(key)],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if run.returncode != 0:
+                raise RuntimeError(f"the new process of {label} failed: {run.stderr[-2000:]}")
+            if _entry_count(root) != before:
+                raise RuntimeError(f"the first call of {label} in a new process was no hit")
+            times[label].append(float(run.stdout))
+    return {label: statistics.median(found) for label, found in times.items()}
+
+
+def _entry_count(root):
+    return len(os.listdir(os.path.join(root, "ours_scalars")))
 
 
 def _batch(cached, args_list):
@@ -480,6 +544,7 @@ SCALAR_CASES = [
     ("same", "same key"),
     ("different", "different keys"),
     ("fresh", "first hit, new peer object"),
+    ("process", "first hit, new process"),
     ("young", "key stored < 3 s before *"),
 ]
 
@@ -519,6 +584,9 @@ def main():
     parser.add_argument("--hit-entries", type=int, default=1000, help="calls in each store")
     parser.add_argument("--hit-rounds", type=int, default=31, help="interleaved rounds of hits")
     parser.add_argument("--hit-batch", type=int, default=50, help="hits per round")
+    parser.add_argument(
+        "--process-rounds", type=int, default=9, help="new processes per peer (first hits)"
+    )
     parser.add_argument("--sweep-tasks", type=int, default=200)
     parser.add_argument("--task-seconds", type=float, default=0.1)
     parser.add_argument("--small-tasks", type=int, default=2000)
@@ -554,7 +622,7 @@ def main():
         return
     try:
         rounds, batch = options.hit_rounds, options.hit_batch
-        scalars = scalar_hits(root, options.hit_entries, rounds, batch)
+        scalars = scalar_hits(root, options.hit_entries, rounds, batch, options.process_rounds)
         print(
             f"Scalar hits: scalar_task(x, 2.5), stores of {options.hit_entries:,} calls each "
             f"(us per hit, median of {rounds} interleaved rounds of {batch})"
@@ -564,12 +632,19 @@ def main():
             f"{'/diskcache':>12}{'/joblib':>9}"
         )
         for case, what in SCALAR_CASES:
+            if (case, "archived") not in scalars:
+                continue  # (no new processes asked for)
             ours, theirs = scalars[case, "archived"], scalars[case, "joblib"]
             disk = scalars.get((case, "diskcache"))
             print(
                 f"{what:<34}{ours * 1e6:>10.1f}{theirs * 1e6:>10.1f}"
                 f"{'' if disk is None else f'{disk * 1e6:.1f}':>10}"
                 f"{'' if disk is None else f'{ours / disk:.2f}x':>12}{ours / theirs:>8.2f}x"
+            )
+        if ("process", "archived") in scalars:
+            print(
+                f"  new process: median of {options.process_rounds} processes per peer, each "
+                "timing its first call\n  (imports and set-up untimed, for every peer alike)"
             )
         print(
             "  * an entry changed less than 3 s before it is read is checked by content on\n"

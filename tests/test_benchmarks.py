@@ -32,6 +32,7 @@ SMOKE_RUNS = [
         "bench_cache.py",
         [
             *("--hit-entries", "20", "--hit-rounds", "3", "--hit-batch", "5"),
+            *("--process-rounds", "1"),
             *("--sweep-tasks", "4", "--task-seconds", "0.001", "--big-items", "100"),
             *("--small-tasks", "10", "--small-rounds", "1"),
         ],
