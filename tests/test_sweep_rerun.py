@@ -112,3 +112,19 @@ def test_a_rerun_in_a_new_process_derives_no_index_field(tmp_path, monkeypatch):
     assert derived == []
     f.table()  # a table of the calls derives what it reads, and is the same
     assert derived
+
+
+def test_a_rerun_of_a_finished_sweep_looks_at_no_second_entry_name(cached, monkeypatch):
+    # a key's second name (<first name>_<rest of the key>) holds a call only when its
+    # first name holds another key: where the first holds this key, nothing else is
+    # looked at (a rerun stat-ed a missing second name for every point)
+    sweep(cached, GRID, progress=False)
+    first_names = sorted(c.name for c in cached.calls())
+    index.forget()  # as a new process
+    asked = []
+    real = index._listing
+    monkeypatch.setattr(
+        index, "_listing", lambda folder, names: real(folder, asked.append(names) or names)
+    )
+    assert sweep(cached, GRID, progress=False) == EXPECTED
+    assert [sorted(names) for names in asked if names is not None] == [first_names]

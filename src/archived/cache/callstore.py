@@ -354,22 +354,34 @@ class CallStore:
         self._reopen_if_deleted()
         view = self.dataset._view(bases)
         # a key's second name is looked at only when its first holds another key (a
-        # collision): probed only where the first exists, not once per lookup
-        seconds = {f"{p}_{k[:16]}_{k[16:]}" for p, k, _ in lookups if f"{p}_{k[:16]}" in view}
+        # collision): probed only there, not where the first holds this key (a rerun
+        # of a finished sweep stat-ed a missing second name for every point).  What
+        # each first records is read once, here, and _find takes it from `recorded`
+        recorded: dict[str, Any] = {}
+        seconds = {
+            f"{p}_{k[:16]}_{k[16:]}"
+            for p, k, _ in lookups
+            if _holds_other_key(view, self.first_name(p, k), k, recorded)
+        }
         if seconds:
             view = {**view, **self.dataset._view(seconds)}
         return [
-            self._find_or_miss(prefix, key, parameters, view.get)
+            self._find_or_miss(prefix, key, parameters, view.get, recorded)
             for prefix, key, parameters in lookups
         ]
 
     def _find_or_miss(
-        self, prefix: str, key: str, parameters: dict[str, Any], entry_of: Callable[[str], Any]
+        self,
+        prefix: str,
+        key: str,
+        parameters: dict[str, Any],
+        entry_of: Callable[[str], Any],
+        recorded: dict[str, Any],
     ) -> Found:
         # a damaged entry is a miss here: the call decides under its lock (it sets the
         # entry aside), as find's caller does; one made a whole sweep raise
         try:
-            return self._find(prefix, key, parameters, entry_of)
+            return self._find(prefix, key, parameters, entry_of, recorded)
         except DamagedEntryError as err:
             return Found(err.name, False)
 
@@ -379,11 +391,14 @@ class CallStore:
         key: str,
         parameters: dict[str, Any],
         entry_of: Callable[[str], Any],
+        known: dict[str, Any] | None = None,
     ) -> Found:
+        """The call's entry among those ``entry_of`` gives; ``known``: what some of them
+        record (:func:`_recorded_in`, read already), by name."""
         base = self.first_name(prefix, key)
         for name in (base, f"{base}_{key[16:]}"):
             entry = entry_of(name)
-            recorded = _recorded_in(entry)
+            recorded = known[name] if known and name in known else _recorded_in(entry)
             if recorded is None:
                 return Found(name, False)
             stored_key, stored_parameters = recorded
@@ -572,6 +587,20 @@ def call_info(
 @functools.lru_cache(maxsize=1)
 def _host() -> str:
     return socket.gethostname()
+
+
+def _holds_other_key(view: dict[str, Any], first: str, key: str, recorded: dict[str, Any]) -> bool:
+    """Whether the entry ``first`` of ``view`` records a key other than ``key`` (then a
+    call of ``key`` is stored under its second name, if at all); what it records is put
+    in ``recorded``.  A damaged entry is a miss at its first name (see _find_or_miss)."""
+    entry = view.get(first)
+    if entry is None:
+        return False
+    try:
+        found = recorded[first] = _recorded_in(entry)
+    except DamagedEntryError:
+        return False
+    return found is not None and found[0] != key
 
 
 def _recorded_in(entry: Any) -> tuple[Any, Any] | None:
