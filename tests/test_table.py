@@ -232,6 +232,26 @@ def test_dataset_table_without_results_loads_no_value(tmp_path, monkeypatch):
     ]
 
 
+def test_a_table_lists_calls_in_run_order_and_their_columns_as_first_seen_in_it(tmp_path):
+    # each call's result is a column of its own; the calls run in the reverse order of
+    # their entries' names (the order the index keeps them in)
+    @archived(tmp_path / "runs")
+    def shaped(x):
+        return {f"r{x}": x}
+
+    def entry_name(x):
+        call = shaped.call_key(x=x)
+        return f"{call.prefix}_{call.key[:16]}"
+
+    xs = sorted(range(6), key=entry_name, reverse=True)
+    for x in xs:
+        shaped(x)
+    rows = shaped.table(frame=False)
+    assert [row["x"] for row in rows] == xs
+    assert [list(row) for row in rows] == [["x"] + [f"r{x}" for x in xs]] * len(xs)
+    assert all(row[f"r{x}"] == x for x, row in zip(xs, rows, strict=True))
+
+
 def test_to_table_fills_missing_columns_in_first_seen_order():
     assert to_table([{"b": 1}, {"a": 2, "b": 3}], frame=False) == [
         {"b": 1, "a": None},
