@@ -145,8 +145,8 @@ def test_a_generator_and_its_bit_generator_stay_one_object(tmp_path):
     assert got[0].bit_generator is got[1]
 
 
-def _mt(pos=0, dtype="uint32", n=624):
-    key = f"_a({[1] * n}, dtype={dtype!r})"
+def _mt(pos=0, dtype="uint32", n=624, word=1):
+    key = f"_a({[word] * n}, dtype={dtype!r})"
     return f"_bg({{'bit_generator': 'MT19937', 'state': {{'key': {key}, 'pos': {pos}}}}})"
 
 
@@ -165,6 +165,11 @@ FORGED_GENERATORS = {
     "random-state-name": _pcg(name="RandomState"),
     "pcg64-without-seed-sequence": _pcg(seeds=""),  # only legacy MT19937 and Philox keys
     "pcg64-increment-over-128-bits": _pcg(inc=2**129),
+    # states numpy never makes, whose streams are all zeros forever: integers(0, 3) and
+    # every other sampler that rejects a draw looped for ever in C (no Ctrl-C)
+    "mt19937-all-zero-key": _mt(word=0),
+    "pcg64-even-increment": _pcg(inc=0),
+    "pcg64dxsm-even-increment": _pcg(name="PCG64DXSM", inc=2),
     "pcg64-other-field": _pcg(last="'x': 0"),
     "pcg64-seeded-from-an-int": _pcg(seeds="7"),
     "philox-state-not-a-dict": "_bg({'bit_generator': 'Philox', 'state': 0})",

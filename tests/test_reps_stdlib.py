@@ -246,8 +246,10 @@ _WORDS = f"_a({[0] * 624}, dtype='uint32')"
         f"_a({[0] * 623}, dtype='uint32'), 0",
         f"{_WORDS}, 0, gauss_next='x'",
         f"(3, {(0,) * 625}, None)",  # getstate()'s tuple: the engine writes an array
+        # no bit of the state set: every draw is 0.0, and normalvariate() loops for ever
+        f"{_WORDS}, 624",
     ],
-    ids=["past-the-end", "negative", "uint64", "short", "gauss-str", "tuple"],
+    ids=["past-the-end", "negative", "uint64", "short", "gauss-str", "tuple", "all-zero"],
 )
 def test_a_safe_load_refuses_a_random_state_the_engine_never_writes(args):
     from archived import restore
@@ -259,3 +261,14 @@ def test_a_safe_load_refuses_a_random_state_the_engine_never_writes(args):
     )
     with pytest.raises(UnsafeArchiveError, match=r"python_random\(\) of these arguments"):
         restore(forged, safe=True)
+
+
+def test_a_random_set_by_hand_to_the_all_zero_state_is_pickled_and_loads_back(tmp_path):
+    # python_random() refuses that state (its draws are 0.0 for ever): written as its
+    # call, the stored value would never load again
+    stored = random.Random()
+    stored.setstate((3, (0,) * 624 + (624,), None))
+    with pytest.warns(UserWarning, match="pickle"):
+        source = source_of(stored, tmp_path)
+    got = loads(source, tmp_path)
+    assert got.getstate() == stored.getstate()

@@ -85,6 +85,8 @@ def _bit_generator(bg: Any, ctx: Context) -> Rep | None:
     seeds = bg.seed_seq
     if not (name in _SEEDLESS if seeds is None else type(seeds) is np.random.SeedSequence):
         return None  # seeded from a sequence of another kind: the next rule
+    if _stuck(name, bg.state["state"]):
+        return None  # set by hand to a state bit_generator() refuses: the next rule
     return helper_call("bit_generator", [bg.state] if seeds is None else [bg.state, seeds])
 
 
@@ -260,8 +262,36 @@ def bit_generator(state: dict[str, Any], seed_sequence: Any = None) -> Any:
         raise TypeError("bit_generator() seed_sequence must be a SeedSequence or None")
     if not _same_layout(state, bg.state):
         raise TypeError(f"bit_generator() of a state no {name} has (its fields, types or bounds)")
+    if _stuck(name, state["state"]):
+        raise TypeError(
+            f"bit_generator() of a {name} state numpy never makes, whose stream is constant "
+            "(every sampler that rejects a draw, such as integers(0, 3), loops for ever)"
+        )
     bg.state = state
     return bg
+
+
+def mt_state_is_zero(words: np.ndarray) -> bool:
+    """Whether the Mersenne Twister state ``words`` (624 uint32) has none of its 19,937
+    bits set (the top bit of the first word, all of the others): then it draws 0 for
+    ever, a state no seeding makes.
+
+    >>> mt_state_is_zero(np.zeros(624, np.uint32)), mt_state_is_zero(np.ones(624, np.uint32))
+    (True, False)
+    """
+    return not (int(words[0]) & 0x80000000 or words[1:].any())
+
+
+def _stuck(name: str, state: dict[str, Any]) -> bool:
+    """Whether a bit generator's ``state`` (of the layout numpy makes) can reach a
+    constant stream: an all-zero Mersenne Twister, or a PCG whose increment is even
+    (numpy's is always odd, which makes its period full; an even one has fixed points,
+    0 with an increment of 0).  SFC64 and Philox count, and never repeat a draw for ever."""
+    if name == "MT19937":
+        return mt_state_is_zero(state["key"])
+    if name in ("PCG64", "PCG64DXSM"):
+        return state["inc"] % 2 == 0
+    return False
 
 
 # a seed sequence's pool: numpy's default is 4 words; more is allowed, within reason

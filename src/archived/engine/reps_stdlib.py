@@ -128,7 +128,11 @@ def _random(r: random.Random, ctx: Context) -> Rep | None:
         return None
     import numpy as np
 
+    from .reps_numpy import mt_state_is_zero
+
     words = np.array(internal[:-1], dtype=np.uint32)  # one line, or to the data file
+    if mt_state_is_zero(words):
+        return None  # set by hand to a state python_random() refuses: the next rule
     kwargs = {} if gauss_next is None else {"gauss_next": gauss_next}
     return helper_call("python_random", [words, internal[-1]], kwargs)
 
@@ -157,10 +161,15 @@ def python_random(words: Any, position: int, gauss_next: float | None = None) ->
         and 0 <= position <= _MT_WORDS
         and (gauss_next is None or type(gauss_next) is float)
     )
+    if ok:
+        from .reps_numpy import mt_state_is_zero
+
+        ok = not mt_state_is_zero(words)  # 0.0 for ever: normalvariate() never returns
     if not ok:
         raise TypeError(
-            f"python_random() needs the {_MT_WORDS} words of the state as a uint32 array, "
-            f"a position from 0 to {_MT_WORDS} and gauss_next None or a float"
+            f"python_random() needs the {_MT_WORDS} words of the state as a uint32 array "
+            f"(some bit of the state set), a position from 0 to {_MT_WORDS} and gauss_next "
+            "None or a float"
         )
     r = random.Random(0)  # seeded: no draw from the system's entropy
     try:
