@@ -164,3 +164,24 @@ def test_cli_prune_keeps_a_sweep_record_one_of_whose_points_was_stored_while_it_
     assert code == 0
     assert sweeps_of(path) == [("square", f.version, (1, 0, 1))]
     assert "kept" in out and "square_sweep_" in out and "deleted 1 entry" in out
+
+
+_deleting_record_of = {}
+
+
+def square_dropping_records(x):
+    # a prune or clear in another process deletes the record while the sweep computes
+    # (it found no point of it stored yet)
+    path = _deleting_record_of["path"]
+    ds = DataSet(path.name, "w", path=str(path.parent))
+    for name in [n for n in ds if n.startswith("square_dropping_records_sweep_")]:
+        delattr(ds, name)
+    return x * x
+
+
+def test_a_sweep_whose_record_was_deleted_while_it_ran_writes_it_again(tmp_path):
+    path = tmp_path / "runs"
+    _deleting_record_of["path"] = path
+    f = archived(path)(square_dropping_records)
+    assert sweep(f, {"x": [1, 2]}, progress=False) == [1, 4]
+    assert sweeps_of(path) == [("square_dropping_records", f.version, (2, 0, 0))]

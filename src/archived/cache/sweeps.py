@@ -230,6 +230,8 @@ def sweep(
         raise
     finally:
         bar.close()
+        if tasks:
+            _record_again(func, keyed)
     with _gc_paused():
         _fill_stored(func, keyed, points, found, out, results, catch)
     return out
@@ -571,6 +573,17 @@ def _write_record(func: Any, keyed: list[CallKey]) -> None:
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(),
     }
     dataset._insert([[call.key, call.parameters] for call in keyed], info, name=name)
+
+
+def _record_again(func: Any, keyed: list[CallKey]) -> None:
+    """Write the sweep's record again if a prune or clear deleted it while the sweep
+    ran (it saw none of the points stored then): the points computed since are stored,
+    and their record goes with them.  One look when it is there; a failure to write it
+    never hides the sweep's own outcome (its exception, or its results)."""
+    try:
+        _write_record(func, keyed)
+    except (OSError, ArchiveError):
+        pass
 
 
 def _run(
