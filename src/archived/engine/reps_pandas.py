@@ -391,6 +391,13 @@ def multi_index(levels: list[Any], codes: list[Any], names: list[Any]) -> Any:
     return pd.MultiIndex(levels=levels, codes=codes, names=names, verify_integrity=True)
 
 
+def _categories(categories: Any) -> bool:
+    """Whether ``categories`` is an Index pandas makes categories of: not a MultiIndex,
+    whose check raises NotImplementedError (pandas writes tuples in an object Index)."""
+    pd = _pd()
+    return isinstance(categories, pd.Index) and not isinstance(categories, pd.MultiIndex)
+
+
 def categorical(codes: np.ndarray, categories: Any, ordered: bool = False) -> Any:
     """A Categorical from its codes (-1 for missing) and categories (an Index).
 
@@ -403,7 +410,7 @@ def categorical(codes: np.ndarray, categories: Any, ordered: bool = False) -> An
         type(codes) is np.ndarray and codes.dtype.kind in "iu",
         "categorical() codes must be an int array",
     )
-    _check(isinstance(categories, pd.Index), "categorical() categories must be an Index")
+    _check(_categories(categories), "categorical() categories must be an Index (not a MultiIndex)")
     _check(type(ordered) is bool, "categorical() ordered must be True or False")
     dtype = pd.CategoricalDtype(categories, ordered=ordered)
     return pd.Categorical.from_codes(codes, dtype=dtype)
@@ -418,8 +425,8 @@ def categorical_dtype(categories: Any, ordered: bool | None = False) -> Any:
     """
     pd = _pd()
     _check(
-        categories is None or isinstance(categories, pd.Index),
-        "categorical_dtype() categories must be an Index or None",
+        categories is None or _categories(categories),
+        "categorical_dtype() categories must be an Index (not a MultiIndex) or None",
     )
     _check(ordered is None or type(ordered) is bool, "categorical_dtype() ordered: a bool")
     return pd.CategoricalDtype(categories, ordered=ordered)

@@ -89,15 +89,20 @@ def _engine(module: str, name: str) -> Any:
     return getattr(importlib.import_module(f"archived.engine.{module}"), name)
 
 
+# what a rebuilding function, or the library under it, raises for arguments it does not
+# take: pandas raises NotImplementedError for a MultiIndex where it takes other indexes
+_ARGUMENT_ERRORS = (TypeError, ValueError, NotImplementedError)
+
+
 def _self_checking(name: str, module: str) -> Guard:
-    """A guard calling the rebuilding function ``name``: its TypeError or ValueError
-    becomes the safe load's refusal."""
+    """A guard calling the rebuilding function ``name``: its TypeError, ValueError or
+    NotImplementedError becomes the safe load's refusal."""
 
     def guard(budget: Budget, *args: Any, **kwargs: Any) -> Any:
         func = _engine(module, name)
         try:
             return func(*args, **kwargs)
-        except (TypeError, ValueError) as err:
+        except _ARGUMENT_ERRORS as err:
             raise _refuse(f"{name}() of these arguments ({err})") from None
 
     guard.__qualname__ = f"guard of {name}"
@@ -109,7 +114,10 @@ def range_index_(budget: Budget, start: Any, stop: Any, step: Any, name: Any = N
         raise _refuse("range_index() of anything but ints with a step")
     # lazy in pandas, but any use of its values makes them: count them like an array
     budget.charge_bytes(8 * len(range(start, stop, step)), "range_index()")
-    return _engine("reps_pandas", "range_index")(start, stop, step, name=name)
+    try:
+        return _engine("reps_pandas", "range_index")(start, stop, step, name=name)
+    except _ARGUMENT_ERRORS as err:  # a name pandas does not take (unhashable)
+        raise _refuse(f"range_index() of these arguments ({err})") from None
 
 
 def from_state_(budget: Budget, cls: Any, state: Any) -> Any:
