@@ -438,6 +438,19 @@ def test_a_function_name_matching_nothing_names_the_functions_of_the_store(store
     assert "no entry is of a function" not in err
 
 
+@pytest.mark.parametrize("command", [["prune"], ["export"]])
+def test_a_where_key_that_is_no_parameter_names_the_parameters_of_the_store(
+    store, capsys, command
+):
+    # a typo in --where's key (Mu=0.5) selected nothing: an empty CSV, or "nothing to
+    # delete", and no word of why, where func.where(Mu=0.5) names the parameters
+    code, _, err = run(capsys, command[0], store, "--where", "Mu=0.5")
+    assert code == 0
+    assert "no entry has a parameter 'Mu'; the parameters of its calls: mu, n" in err
+    code, _, err = run(capsys, command[0], store, "--where", "mu=0.5", "--where", "n=7")
+    assert "no entry has a parameter" not in err
+
+
 # ---- verify / repair --------------------------------------------------------------------
 
 

@@ -656,6 +656,7 @@ def _prune(args: argparse.Namespace) -> int:
     if not chosen:
         print("nothing to delete")
         _hint_unknown_function(entries, args)
+        _hint_unknown_parameter(entries, args)
         _hint_other_number_types(entries, args)
         return 0
     print(
@@ -731,6 +732,7 @@ def _export(args: argparse.Namespace) -> int:
     keep = {e.name for e in listed if e.kind != "damaged" and _selected(e, args)}
     if not keep:
         _hint_unknown_function(listed, args)
+        _hint_unknown_parameter(listed, args)
     unloadable: dict[str, DamagedEntryError] = {}
 
     def skip(name: str, err: DamagedEntryError) -> None:
@@ -970,6 +972,24 @@ def _hint_unknown_function(entries: list[_Entry], args: argparse.Namespace) -> N
         + (f"; the store's functions: {known}" if known else ""),
         file=sys.stderr,
     )
+
+
+def _hint_unknown_parameter(entries: list[_Entry], args: argparse.Namespace) -> None:
+    """Say on stderr that a ``--where`` key is no parameter of any call (a typo selected
+    nothing, silently), and which parameters the calls have."""
+    names: dict[str, None] = {}
+    for e in entries:
+        if e.kind in ("result", "failed") and isinstance(e.parameters, dict):
+            names.update(dict.fromkeys(e.parameters))
+    for key, _ in args.where or ():
+        if key in names:
+            continue
+        known = ", ".join(list(names)[:20]) + (" ..." if len(names) > 20 else "")
+        print(
+            f"{_PROG} {args.command}: no entry has a parameter {key!r}"
+            + (f"; the parameters of its calls: {known}" if known else ""),
+            file=sys.stderr,
+        )
 
 
 def _hint_other_number_types(entries: list[_Entry], args: argparse.Namespace) -> None:
