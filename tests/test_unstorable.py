@@ -94,3 +94,23 @@ def test_a_result_of_a_class_of_main_is_refused_before_writing_and_the_record_sa
         assert [c.name for c in run.calls()] == []  # no result entry was written
     finally:
         del main.ScriptResult
+
+
+def test_a_result_of_a_script_class_in_a_worker_says_it_is_defined_in_main(tmp_path):
+    # a loky worker runs a script's function rebuilt by cloudpickle: the result's class
+    # says __main__ but is not in the worker's __main__, and the reason was pickle's
+    # "attribute lookup ScriptResult on __main__ failed", not what to do about it
+    import dataclasses
+
+    cls = dataclasses.make_dataclass("WorkerResult", [("x", float)])
+    cls.__module__ = "__main__"
+    assert not hasattr(sys.modules["__main__"], "WorkerResult")
+
+    @archived(str(tmp_path / "s"))
+    def run(x):
+        return cls(x)
+
+    with pytest.warns(ResultNotStoredWarning, match="WorkerResult is defined in __main__"):
+        assert run(1.5).x == 1.5
+    [failed] = run.failures()
+    assert "move it into a module" in failed.info["message"]

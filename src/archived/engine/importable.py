@@ -361,5 +361,13 @@ def pickle_rep(obj: Any) -> ExprRep:
     try:
         data = pickle.dumps(obj, protocol=4)
     except Exception as err:
-        raise UnarchivableError(type(obj).__qualname__, "?", f"cannot pickle it: {err}") from None
+        # a script's class rebuilt in a worker (cloudpickle) says __main__ but is not in
+        # the worker's __main__: say what the script's own process says, not pickle's
+        what = obj if isinstance(obj, type) or callable(obj) else type(obj)
+        reason = (
+            main_reason(what)
+            if getattr(what, "__module__", None) == "__main__"
+            else f"cannot pickle it: {err}"
+        )
+        raise UnarchivableError(type(obj).__qualname__, "?", reason) from None
     return ExprRep(f"_loads({data!r})", [("pickle", "loads", "_loads")])
