@@ -1,7 +1,7 @@
 """Reading many entries: @archived against joblib.Memory and diskcache, side by side.
 
 Run:  python benchmarks/bench_many.py [--sizes 1000,20000] [--with-100k] [--repeats 3]
-          [--repeats-100k 3]
+          [--repeats-100k 3] [--only table,rerun]
 
 For each size N, one function's store of N small results (a dict of three scalars per
 point) is filled the same way in all three caches (archived and joblib.Memory by a
@@ -31,17 +31,20 @@ run up to 9 times in its round, the round keeping their median):
 
 Before each archived measurement the process forgets what it learnt about the store
 (the in-memory index and code cache), as a new Python session would; what is on disk
-(the read-side index file) is kept, as it would be.  The table then lists the ratios
-against the targets of issue 13 and the growth exponents between the sizes: time ~ N^k,
-k computed in each round from that round's pair of times (so a load phase that slows
-one round slows both sizes of its pair), and the median of the rounds' k printed with
-their range.
+(the read-side index file) is kept, as it would be.  Before every timed run, of every
+peer, the CPU's caches are emptied (a buffer twice the biggest is written), as a new
+session finds them.  ``--only table,rerun`` times only those operations.  The table then
+lists the ratios against the targets of issue 13 and the growth exponents between the
+sizes: time ~ N^k, k computed in each round from that round's pair of times (so a load
+phase that slows one round slows both sizes of its pair), and the median of the rounds'
+k printed with their range.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import glob
 import json
 import math
 import os
@@ -238,12 +241,42 @@ def prepare(root, n):
 QUICK, QUICK_RUNS, QUICK_SPENT = 0.1, 9, 0.3
 
 
+def cache_bytes():
+    """The size of the CPU's biggest cache (from Linux's sysfs; 32 MiB where unknown)."""
+    sizes = []
+    for folder in glob.glob("/sys/devices/system/cpu/cpu0/cache/index*"):
+        with contextlib.suppress(OSError, ValueError):
+            with open(os.path.join(folder, "size")) as f:
+                text = f.read().strip()
+            unit = {"K": 2**10, "M": 2**20}.get(text[-1:], 1)
+            sizes.append(int(text.rstrip("KM")) * unit)
+    return max(sizes, default=32 * 2**20)
+
+
+# every timed run starts with the CPU's caches holding nothing of the store, as the first
+# call of a new session finds them, and as every run at 20,000 entries finds them anyway
+# (its data outgrows the caches, and the other size ran in between).  Without it the
+# runs of a quick operation, timed one after the other, each found the previous run's
+# data in the caches: at 1,000 entries table() took 11.6 us of CPU per entry right after
+# itself, 13.9 after the caches were emptied (medians of 8), which alone raised its
+# 1k->20k exponent by 0.06, and the rerun of a finished sweep 25.2 and 28.7
+_EVICT = bytearray(2 * cache_bytes())
+_LINE = 64
+
+
+def evict_caches():
+    """Write a buffer twice the CPU's biggest cache, a byte per cache line."""
+    _EVICT[::_LINE] = bytes([_EVICT[0] ^ 1]) * len(range(0, len(_EVICT), _LINE))
+
+
 def timed(fn, before):
-    """Seconds one run of ``fn`` takes (``before`` runs untimed before each run)."""
+    """Seconds one run of ``fn`` takes (``before`` runs untimed before each run, and
+    then the CPU's caches are emptied of what it and earlier runs left)."""
     runs = []
     while not runs or (runs[0] < QUICK and len(runs) < QUICK_RUNS and sum(runs) < QUICK_SPENT):
         if before is not None:
             before()
+        evict_caches()
         start = time.perf_counter()
         fn()
         runs.append(time.perf_counter() - start)
@@ -378,9 +411,19 @@ def main():
         "--repeats-100k", type=int, default=None, help="rounds at 100,000 (default: --repeats)"
     )
     parser.add_argument("--dir", default=None, help="where the stores go (default: a temp dir)")
+    parser.add_argument(
+        "--only",
+        default=None,
+        help="comma-separated operations to time (of "
+        + ",".join(k for k, _ in ROWS[:-1])
+        + "; default: all); every store is filled all the same",
+    )
     options = parser.parse_args()
     warnings.simplefilter("ignore")
     sizes = [int(s) for s in options.sizes.split(",")]
+    only = None if options.only is None else set(options.only.split(","))
+    if only is not None and not only <= {k for k, _ in ROWS[:-1]}:
+        parser.error(f"--only: no operation {', '.join(sorted(only - {k for k, _ in ROWS[:-1]}))}")
     if options.with_100k:
         sizes.append(100_000)
     print(
@@ -394,6 +437,8 @@ def main():
     try:
         for n in sizes:  # every store first: the rounds then visit every size
             prepared[n] = prepare(root, n)
+            if only is not None:
+                prepared[n]["ops"] = [op for op in prepared[n]["ops"] if op[0][0] in only]
         repeats = {
             n: options.repeats_100k
             if n >= 100_000 and options.repeats_100k is not None
