@@ -27,20 +27,11 @@ class NulByteError(ValueError):
 
 
 def read_text_bytes(
-    read: Callable[[int], bytes],
-    chunk: int,
-    length: int | None = None,
-    first: int | None = None,
-    whole: int | None = None,
+    read: Callable[[int], bytes], chunk: int, length: int | None = None, first: int | None = None
 ) -> bytes:
     """Read ``length`` bytes (None: to the end) by calls of ``read``, ``first`` bytes
     (default ``chunk``) and then ``chunk`` bytes at a time, each checked for NUL
     (``NulByteError``).  Fewer bytes than ``length`` is ``EOFError``.
-
-    ``whole``: the size of the file as its ``fstat`` gave it before the first read.  A
-    read that asked for more and brought the bytes read to exactly that size has read
-    the file the size describes: no read is made only to see its end (a file that grew
-    meanwhile gave the byte more that the first read asks for, and is read on).
 
     >>> import io
     >>> read_text_bytes(io.BytesIO(b"abcdef").read, 2, length=4)
@@ -50,16 +41,12 @@ def read_text_bytes(
     ...
     EOFError: 2 of 4 bytes
     """
-    chunks = read_text_chunks(read, chunk, length, first, whole)
+    chunks = read_text_chunks(read, chunk, length, first)
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def read_text_chunks(
-    read: Callable[[int], bytes],
-    chunk: int,
-    length: int | None = None,
-    first: int | None = None,
-    whole: int | None = None,
+    read: Callable[[int], bytes], chunk: int, length: int | None = None, first: int | None = None
 ) -> list[bytes]:
     """:func:`read_text_bytes` as the chunks read, not joined (a file of many megabytes
     is not copied once more).
@@ -72,8 +59,7 @@ def read_text_chunks(
     done = 0
     size = chunk if first is None else first
     while length is None or done < length:
-        asked = size if length is None else min(size, length - done)
-        piece = read(asked)
+        piece = read(size if length is None else min(size, length - done))
         if not piece:
             if length is not None:
                 raise EOFError(f"{done} of {length} bytes")
@@ -82,7 +68,5 @@ def read_text_chunks(
             raise NulByteError(done + piece.index(b"\0"))
         chunks.append(piece)
         done += len(piece)
-        if done == whole and len(piece) < asked:
-            break  # the whole file its fstat described (see read_text_bytes)
         size = chunk
     return chunks

@@ -408,12 +408,18 @@ def read_entry_bytes(folder: str, name: str) -> tuple[bytes, os.stat_result] | N
         status = os.fstat(fd)
         if not stat.S_ISREG(status.st_mode):
             raise DamagedEntryError(name, "the entry file is not a regular file")
+        size = status.st_size
+        if size < _CHUNK:
+            # one byte more than its fstat gave: getting exactly the size is the whole
+            # file that size describes (most entries: one read, not a second to see the end)
+            data = os.read(fd, size + 1)
+            if len(data) == size and b"\0" not in data:
+                return data, status
+            os.lseek(fd, 0, os.SEEK_SET)  # it grew, a short read or a NUL: read as below
         # one more byte, to see the end of a file that grew meanwhile
-        first = min(status.st_size + 1, _CHUNK)
+        first = min(size + 1, _CHUNK)
         try:
-            data = read_text_bytes(
-                lambda n: os.read(fd, n), max(first, 65536), first=first, whole=status.st_size
-            )
+            data = read_text_bytes(lambda n: os.read(fd, n), max(first, 65536), first=first)
         except NulByteError as err:
             raise DamagedEntryError(
                 name, f"the entry file holds a NUL byte (at byte {err.offset}): it is not text"
