@@ -513,8 +513,11 @@ def content_key(array: Any) -> str:
     return content.hexdigest()
 
 
+_PACK_DOUBLE = struct.Struct("<d").pack  # (struct.pack parses its format on a first call)
+
+
 def _float_bytes(value: float) -> bytes:
-    return b"f" + struct.pack("<d", value)
+    return b"f" + _PACK_DOUBLE(value)
 
 
 def _complex_bytes(value: complex) -> bytes:
