@@ -185,3 +185,21 @@ def test_a_sweep_whose_record_was_deleted_while_it_ran_writes_it_again(tmp_path)
     f = archived(path)(square_dropping_records)
     assert sweep(f, {"x": [1, 2]}, progress=False) == [1, 4]
     assert sweeps_of(path) == [("square_dropping_records", f.version, (2, 0, 0))]
+
+
+def test_a_date_selecting_a_sweep_record_whose_points_cannot_be_read_keeps_it(tmp_path):
+    # whether a point of it is still stored is unknown: the record stays (and prune says
+    # why), as a readable one with a point stored does
+    path = tmp_path / "runs"
+    f = archived(path)(square)
+    sweep(f, {"x": [1, 2]}, progress=False)
+    [again] = [c.name for c in f.where(x=1)]
+    delattr(DataSet("runs", "w", path=str(tmp_path)), again)
+    f(1)  # stored again, after the record was made
+    [started] = [c.info["started"] for c in f.where(x=1)]
+    [record] = [p for p in path.glob("square_sweep_*.py")]
+    head, _, _ = record.read_text().partition("# ---- value ----")
+    record.write_text(head + f"# ---- value ----\n{record.stem} = [\n")
+    code, out = cli("prune", path, "--function", "square", "--before", started, "--yes")
+    assert code == 0 and "deleted 1 entry" in out
+    assert record.exists() and f"kept {record.stem}" in out

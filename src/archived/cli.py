@@ -711,7 +711,13 @@ def _with_emptied_sweeps(ds: Any, entries: list[_Entry], chosen: list[_Entry]) -
 
     calls = [e for e in chosen if e.kind != "sweep"]
     selected = [e.name for e in chosen if e.kind == "sweep"]
-    emptied = set(sweeps_emptied_by(ds, [e.name for e in calls], selected))
+    unread: list[str] = []
+    emptied = set(sweeps_emptied_by(ds, [e.name for e in calls], selected, unread=unread))
+    for name in unread:
+        print(
+            f"kept {name}: its list of points cannot be read, so whether one is still stored "
+            "is unknown (archived verify says what is wrong with it)"
+        )
     return calls + [e for e in entries if e.name in emptied]
 
 

@@ -73,14 +73,17 @@ def sweeps_emptied_by(
     records: Collection[str] = (),
     *,
     deleted: bool = False,
+    unread: list[str] | None = None,
 ) -> list[str]:
     """The sweep records a deletion of the entries ``removed`` leaves with none of their
     points stored (no result, no failure record): those that have a point among
     ``removed``, or are named in ``records`` (selected themselves), and no point stored
     outside ``removed``.  A prune or clear deletes them with their entries, so ``ls
     --status`` does not show a deleted grid as all missing; a record with any point
-    still stored is never among them.  A name in ``records`` that is no sweep record
-    this can read (no list of points says what it holds) is returned as it is.
+    still stored is never among them.  Nor is a name in ``records`` that is no sweep
+    record this can read (damaged, or no list of points): whether a point of it is
+    stored is unknown, and a deletion needs certain knowledge; such names are appended
+    to ``unread`` when it is given.
 
     ``deleted``: the entries ``removed`` are deleted already, so any of them stored
     now was stored again meanwhile (a sweep running beside the prune) and counts as a
@@ -97,12 +100,14 @@ def sweeps_emptied_by(
     removed = set(removed)
     records = set(records)
     emptied = []
-    unread = set(records)
+    not_read = set(records)
     for name, _, prefix, points in sweep_records(dataset):
-        unread.discard(name)
+        not_read.discard(name)
         names = point_names(prefix, [key for key, _ in points])
         if name not in records and names.isdisjoint(removed):
             continue  # the deletion takes none of its points: not for it to delete
         if not dataset._view(names if deleted else names - removed):  # no point stored
             emptied.append(name)
-    return emptied + sorted(unread)
+    if unread is not None:
+        unread.extend(sorted(not_read))
+    return emptied
