@@ -28,6 +28,7 @@ SMOKE_RUNS = [
     ),
     ("bench_many.py", ["--sizes", "20,40", "--repeats", "1"], "growth exponents"),
     ("bench_sweep_results.py", ["4", "1"], "x joblib.Memory's time"),
+    ("bench_cold_sweep.py", ["--pairs", "2", "--tasks", "10"], "over 2 pairs"),
     (
         "bench_cache.py",
         [
