@@ -128,3 +128,11 @@ def count_entry_reads(monkeypatch, racy_ns=None):
 
     monkeypatch.setattr(index, "read_entry_bytes", counting)
     return found
+
+
+def per_key_lock_files(store):
+    """The files and folders in ``store``'s ``.keys/`` other than the one file of byte-range
+    key locks (``ranges.lock``, which stays): a lock file or lease left per key."""
+    from archived.store.keylocks import RANGES
+
+    return [name for name in os.listdir(os.path.join(store, ".keys")) if name != RANGES]

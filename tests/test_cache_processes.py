@@ -16,6 +16,7 @@ from joblib import Parallel, delayed
 
 from archived.cache.decorator import archived
 from archived.errors import LockTimeout
+from helpers import per_key_lock_files
 
 SCALE = int(os.environ.get("ARCHIVED_STRESS_SCALE", "1"))
 
@@ -94,10 +95,10 @@ def test_racing_workers_leave_no_key_lock_file_once_entries_are_committed(tmp_pa
     keys = list(range(6)) * 3
     Parallel(n_jobs=2, backend="loky")(delayed(f)(x, counter, pause=0.05) for x in keys)
     assert computed(counter) == list(range(6)) and len(f.dataset) == 6
-    assert os.listdir(os.path.join(store, ".keys")) == []
+    assert per_key_lock_files(store) == []
     with pytest.raises(TypeError):  # a failing call leaves no lock file either
         f(None, counter, pause="not a number")
-    assert os.listdir(os.path.join(store, ".keys")) == []
+    assert per_key_lock_files(store) == []
 
 
 def _call_in_child(store, counter, x, hang, locking):

@@ -9,7 +9,8 @@ Layout inside the store directory (the DataSet's own files aside)::
 
     <prefix>_<16 hex>          the entry of one call: value = result, info = call record
     <prefix>_<16 hex>_failed   the record of the last failed attempt, removed on success
-    .keys/<entry>.lock         the compute-once lock of that entry, there while it is held
+    .keys/ranges.lock          the compute-once locks of the entries, a byte each
+                               (soft locking: .keys/<entry>.lock.lease, while held)
 
 If two different keys share the 16 hex digits of an entry name, the second gets the name
 ``<prefix>_<16 hex>_<next 16 hex>``; a hit always compares the full 128-bit key and the
@@ -39,6 +40,7 @@ from .._usercode import user_stacklevel
 from ..errors import DamagedEntryError, InvalidNameError
 from ..store.backend import Entries
 from ..store.entrynames import check_not_keyword
+from ..store.keylocks import KeyLock, key_lock
 from ..store.locking import StoreLock
 from ..store.storefiles import safe_subdir
 from ..store.table import call_parameters, record_text
@@ -450,15 +452,19 @@ class CallStore:
         except KeyError:  # deleted since it was seen
             raise AttributeError(f"no entry {name!r} in {self.path!r}") from None
 
-    def key_lock(self, name: str) -> StoreLock:
-        """The compute-once lock of entry ``name`` (not yet acquired); its lock file is
-        deleted when it is released, so a store keeps no file per key it ever computed."""
+    def key_lock(self, name: str) -> KeyLock | StoreLock:
+        """The compute-once lock of entry ``name`` (not yet acquired): a byte of the one
+        file ``.keys/ranges.lock`` (:mod:`archived.store.keylocks`: a miss creates no
+        file for its lock), or with soft locking a lease removed when it is released, so
+        a store keeps no file per key it ever computed."""
         self._reopen_if_deleted()
         directory = safe_subdir(self.dataset._path, ".keys")  # never a link out of the store
+        if (self.locking or self.dataset._locking) != "soft":
+            return key_lock(directory, name, self.lock_timeout)
         return StoreLock(
             os.path.join(directory, name + ".lock"),
             timeout=self.lock_timeout,
-            soft=(self.locking or self.dataset._locking) == "soft",
+            soft=True,
             remove=True,
         )
 
