@@ -136,3 +136,13 @@ def per_key_lock_files(store):
     from archived.store.keylocks import RANGES
 
     return [name for name in os.listdir(os.path.join(store, ".keys")) if name != RANGES]
+
+
+class RunLog(list):
+    """A list a cached nested function appends its runs to.  The values a nested function
+    closes over are part of its calls' keys, so a plain list it appends to would make every
+    call another call; this one gives its own key (``__archived_key__``), as a user's
+    log or counter would."""
+
+    def __archived_key__(self):
+        return "run log"

@@ -14,6 +14,7 @@ from archived.cache.decorator import CachedFunction, archived, default_store_pat
 from archived.cache.record import record
 from archived.errors import InvalidNameError, UnkeyableArgumentError
 from archived.store.dataset import DataSet
+from helpers import RunLog
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def store(tmp_path):
 
 def counted(store, **options):
     """A cached function that counts how often its body runs."""
-    runs = []
+    runs = RunLog()
 
     @archived(store, **options)
     def f(x, y=2, *, scale=1.0):
@@ -69,7 +70,7 @@ def test_each_call_is_one_entry_whose_info_records_the_call(store):
 
 
 def test_arrays_are_keyed_by_content_and_summarized_in_the_info(store):
-    calls = []
+    calls = RunLog()
 
     @archived(store)
     def total(a):
@@ -141,7 +142,7 @@ def test_containers_sets_none_and_archive_1_objects_are_keyed(store):
         def archive_1(self):
             return ("Point(x=x)", {"x": self.x}, [])
 
-    seen = []
+    seen = RunLog()
 
     @archived(store)
     def g(obj):
@@ -168,7 +169,7 @@ def test_an_unkeyable_argument_raises_naming_the_parameter_and_runs_nothing(stor
 
 
 def test_ignored_parameters_are_left_out_of_the_key(store):
-    runs = []
+    runs = RunLog()
 
     @archived(store, ignore=("log",))
     def f(x, log=None):
@@ -269,7 +270,7 @@ def test_version_pins_keys_across_edits(store, tmp_path, monkeypatch):
 
 
 def test_exceptions_are_recorded_not_cached_and_the_next_call_retries(store):
-    attempts = []
+    attempts = RunLog()
 
     @archived(store)
     def flaky(x):
@@ -678,7 +679,7 @@ class _Point:
     ids=lambda v: type(v).__name__,
 )
 def test_every_keyable_kind_of_argument_hits_on_the_second_call(store, value):
-    runs = []
+    runs = RunLog()
 
     @archived(store)
     def f(v):
@@ -697,7 +698,7 @@ def _damage_data_file(store):
 def test_a_damaged_entry_is_recomputed_and_rewritten_with_one_warning(store):
     import warnings
 
-    runs = []
+    runs = RunLog()
 
     @archived(store)
     def f(n):

@@ -20,6 +20,7 @@ from archived.errors import (
 )
 from archived.store.dataset import DataSet
 from archived.store.integrity import repair, verify
+from helpers import RunLog
 
 
 @pytest.fixture
@@ -28,7 +29,7 @@ def store(tmp_path):
 
 
 def counted(store):
-    runs = []
+    runs = RunLog()
 
     @archived(store)
     def f(n):

@@ -25,6 +25,7 @@ from archived.cache.sweeprun import _run_chunk
 from archived.errors import DamagedEntryError, DamagedEntryWarning
 from archived.store import entries, groupsync
 from archived.store.entries import commit_entry, read_value
+from helpers import RunLog
 
 
 @pytest.fixture
@@ -283,7 +284,7 @@ def test_a_failed_sync_at_the_end_of_a_sweep_is_raised(tmp_path, monkeypatch):
 
 
 def _cached(store):
-    runs = []
+    runs = RunLog()
 
     @archived(store)
     def f(n):

@@ -22,6 +22,7 @@ from archived.cache.decorator import archived
 from archived.cache.hashing import hash_value
 from archived.cache.recorded import readable
 from archived.errors import UnkeyableArgumentError
+from helpers import RunLog
 
 
 @pytest.fixture
@@ -55,7 +56,7 @@ class Config:
 
 
 def test_a_frozen_dataclass_config_and_a_datetime_are_keyed_by_value(store):
-    runs = []
+    runs = RunLog()
 
     @archived(store)
     def simulate(config, when):

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import (
     ArchiveError,
     BudgetExceededError,
+    ClosureChangedWarning,
     CodeChangedError,
     CommitError,
     CommitPermissionError,
@@ -87,6 +88,7 @@ __all__ = [
     "InvalidOptionError",
     "LockingKindError",
     "LockTimeout",
+    "ClosureChangedWarning",
     "NumericTypeWarning",
     "ReadOnlyError",
     "ResultNotStoredWarning",

@@ -483,6 +483,17 @@ class NumericTypeWarning(UserWarning):
         self.entry = entry
 
 
+class ClosureChangedWarning(UserWarning):
+    """A cached nested function changed a variable it closes over while it ran (a list
+    it appends to, a ``nonlocal`` counter): those values are part of its calls' keys, so
+    the next call is another call and will not find this result.  Issued once per
+    function.
+
+    >>> issubclass(ClosureChangedWarning, UserWarning)
+    True
+    """
+
+
 class StorePathWarning(UserWarning):
     """A relative store path names a store next to the code, while a store made by
     archived 0.1 for the same path exists relative to the working directory.

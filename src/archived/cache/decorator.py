@@ -75,13 +75,15 @@ import functools
 import inspect
 import os
 import sys
+import threading
 import types
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
+from .._usercode import user_stacklevel
 from ..engine.storable import unstorable_annotation
-from ..errors import UnarchivableError
+from ..errors import ClosureChangedWarning, UnarchivableError
 from ..store.table import record_text
 from .calls import CallKey, cached_call, is_stored, key_call
 from .callstore import CallStore, StoredCall
@@ -96,6 +98,9 @@ from .hashing import closure_digest
 from .record import Record
 from .recorded import readable
 from .storepath import code_file, resolve_store_path
+
+# the wrappers whose closure each thread is keying now (see archived._closure_identity)
+_KEYING = threading.local()
 
 __all__ = ["archived", "CachedFunction", "default_store_path"]
 
@@ -332,7 +337,12 @@ class CachedFunction(Generic[P, R]):
         self._check_ignore()
         if name is not None and (not isinstance(name, str) or not name.strip()):
             raise TypeError(f"name= gives a function's identity: a non-empty str, not {name!r}")
-        self.identity = (function_identity(func) if name is None else name) + closure_digest(func)
+        # a nested function's closure is keyed as it is at each call (see identity)
+        self._closed = bool(getattr(func, "__closure__", None))
+        self._closure_names = tuple(getattr(getattr(func, "__code__", None), "co_freevars", ()))
+        self._warned_closure = False
+        self._base = function_identity(func) if name is None else name
+        self.identity = self._base + closure_digest(func, self)
         self.version = str(version) if version is not None else code_version(func)
         # the code the key was made for: a tool that swaps new code into this function
         # object (IPython's %autoreload does, after an edit) makes it compute other results
@@ -357,9 +367,10 @@ class CachedFunction(Generic[P, R]):
 
     @property
     def identity(self) -> str:
-        """The function's identity in its calls' keys (see :func:`function_identity`)."""
+        """The function's identity in its calls' keys (see :func:`function_identity`),
+        with the values of the variables a nested function closes over as they are now."""
         self._follow_code()
-        return self._identity
+        return self._closure_identity() if self._closed else self._identity
 
     @identity.setter
     def identity(self, value: str) -> None:
@@ -382,15 +393,51 @@ class CachedFunction(Generic[P, R]):
         self._code = target.__code__  # swapped in place: key what runs now
         name, version = self._given
         if name is None:
-            self._identity = function_identity(self.func) + closure_digest(self.func)
+            self._base = function_identity(self.func)
+            self._identity = self._base + closure_digest(self.func, self)
         if version is None:
             self._version = code_version(self.func)
+
+    def _closure_identity(self) -> str:
+        """The identity with the closure's values as they are now: ``s = 5`` in the
+        enclosing function, or a change to a list it closes over, after a call makes the
+        nested function compute other results, so its calls are other calls."""
+        base = self._base
+        keying = _KEYING.__dict__.setdefault("wrappers", set())
+        if id(self) in keying:  # nested functions closing over each other: no cycle
+            return base
+        keying.add(id(self))
+        try:
+            return base + closure_digest(self.func, self)
+        finally:
+            keying.discard(id(self))
 
     # ---- calling --------------------------------------------------------------------
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         call = self.call_key(*args, **kwargs)
-        return cached_call(self.store, call, lambda: self.func(*args, **kwargs))
+        if not self._closed:
+            return cached_call(self.store, call, lambda: self.func(*args, **kwargs))
+        return cached_call(self.store, call, lambda: self._run_closed(call, args, kwargs))
+
+    def _run_closed(self, call: CallKey, args: Any, kwargs: Any) -> Any:
+        """Run a nested function, and warn once if it changed what it closes over: its
+        result is stored under the key of the values it started with, which the next call
+        no longer has."""
+        result = self.func(*args, **kwargs)
+        if not self._warned_closure and self._closure_identity() != call.identity:
+            self._warned_closure = True
+            changed = ", ".join(self._closure_names) or "its closure"
+            warnings.warn(
+                ClosureChangedWarning(
+                    f"{self._base} changed a variable it closes over ({changed}) while it "
+                    "ran; their values are part of its calls' keys, so the next call is "
+                    "another call and will not find this result. Keep state such as a "
+                    "list of calls or a counter outside the function (a module global)."
+                ),
+                stacklevel=user_stacklevel(),
+            )
+        return result
 
     def call_key(self, *args: P.args, **kwargs: P.kwargs) -> CallKey:
         """The key of a call and its parameters as recorded (nothing is run or read).
@@ -402,7 +449,8 @@ class CachedFunction(Generic[P, R]):
         ({'x': 1, 'y': 2}, 32, True)
         """
         self._follow_code()  # once: the two properties would each check the code
-        return key_call(self._identity, self._version, self.prefix, self.bind(*args, **kwargs))
+        identity = self._closure_identity() if self._closed else self._identity
+        return key_call(identity, self._version, self.prefix, self.bind(*args, **kwargs))
 
     def __archived_key__(self) -> tuple[str, str]:
         """A cached function passed as an argument is keyed by identity and version."""
@@ -657,6 +705,7 @@ def _rebuild(
     cached._binder = ArgumentBinder(cached.signature)
     cached.ignore = ignore
     cached.identity, cached.version, cached.prefix = identity
+    cached._closed = False  # the closure's values travelled with func, keyed as sent
     cached.store = store
     functools.update_wrapper(cached, func)
     return cached

@@ -222,7 +222,7 @@ class _Recorder:
         self.parts.append(bytes(data))
 
 
-def closure_digest(func: Any) -> str:
+def closure_digest(func: Any, wrapper: Any = None) -> str:
     """``""``, or ``"/<12 hex>"`` keying the variables a nested function closes over, as
     they are now: appended to its identity, so functions made by one factory with other
     values are other functions.  A variable not assigned yet (the function's own name,
@@ -234,6 +234,9 @@ def closure_digest(func: Any) -> str:
     (True, '')
     """
     values = closure_values(func)
+    if wrapper is not None:
+        # a decorated nested function that calls itself by name closes over its wrapper
+        values = {name: value for name, value in values.items() if value is not wrapper}
     if not values:
         return ""
     hasher = xxhash.xxh3_128()
