@@ -18,7 +18,7 @@ from archived.errors import DamagedEntryError, InvalidNameError, LockTimeout, Un
 from archived.store import entries
 from archived.store.dataset import DataSet
 from archived.store.integrity import verify
-from helpers import snapshot
+from helpers import RunLog, snapshot
 
 ROOT = os.geteuid() == 0
 
@@ -190,7 +190,7 @@ def test_a_cached_call_whose_commit_hits_a_full_disk_returns_its_result_and_stor
     from archived.errors import DiskFullError, ResultNotStoredWarning
 
     store = str(tmp_path / "cache")
-    calls = []
+    calls = RunLog()
 
     @archived(store)
     def square(x):

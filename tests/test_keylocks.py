@@ -16,6 +16,7 @@ from archived.errors import LockTimeout, UnsafeFileError
 from archived.store import keylocks
 from archived.store.keylocks import RANGES, KeyLock, key_lock, offset_of, ranges_supported
 from archived.store.locking import StoreLock
+from helpers import RunLog
 
 needs_ranges = pytest.mark.skipif(
     not ranges_supported(), reason="open file description locks (64-bit Linux) only"
@@ -115,7 +116,7 @@ def test_the_key_of_a_sigkilled_holder_is_free_at_once(tmp_path):
 @needs_ranges
 def test_a_computing_miss_holds_its_key_with_no_file_of_its_own(tmp_path):
     store = str(tmp_path / "runs")
-    seen = []
+    seen = RunLog()
 
     @archived(store)
     def f(x):
