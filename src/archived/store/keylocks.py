@@ -43,15 +43,12 @@ import time
 from types import TracebackType
 from typing import Any
 
-from ..errors import LockTimeout
-from .locking import StoreLock, _open_lock_file
+from .locking import _FIRST_POLL, StoreLock, _open_lock_file, wait_to_retry
 
 __all__ = ["KeyLock", "key_lock", "ranges_supported", "RANGES"]
 
 RANGES = "ranges.lock"  # the shared file, in the store's .keys/ folder
 
-_FIRST_POLL = 0.0002
-_LAST_POLL = 0.02
 # struct flock of 64-bit Linux: l_type, l_whence, (pad), l_start, l_len, l_pid, (pad)
 _FLOCK = "hhqqi4x"
 
@@ -177,11 +174,7 @@ class KeyLock:
                         return
                     if err.errno not in (errno.EAGAIN, errno.EACCES):
                         raise
-                now = time.monotonic()
-                if deadline is not None and now >= deadline:
-                    raise LockTimeout(self.lock_path, self.timeout or 0) from None
-                time.sleep(poll if deadline is None else min(poll, deadline - now))
-                poll = min(poll * 2, _LAST_POLL)
+                poll = wait_to_retry(poll, deadline, self.lock_path, self.timeout)
         except BaseException:
             os.close(fd)
             raise

@@ -49,6 +49,27 @@ _FIRST_POLL = 0.0002
 _LAST_POLL = 0.02
 
 
+def wait_to_retry(
+    poll: float, deadline: float | None, lock_path: str, timeout: float | None
+) -> float:
+    """Sleep ``poll`` seconds (at most until ``deadline``, a ``time.monotonic()`` time;
+    None: no limit) before the next try of the held lock ``lock_path``, and return the
+    next, longer pause; ``LockTimeout`` once the deadline has passed.
+
+    >>> wait_to_retry(0.0001, None, "x.lock", None)
+    0.0002
+    >>> wait_to_retry(0.0001, 0.0, "x.lock", 0.0)
+    Traceback (most recent call last):
+    ...
+    archived.errors.LockTimeout: ...
+    """
+    now = time.monotonic()
+    if deadline is not None and now >= deadline:
+        raise LockTimeout(lock_path, timeout or 0) from None
+    time.sleep(poll if deadline is None else min(poll, deadline - now))
+    return min(poll * 2, _LAST_POLL)
+
+
 class StoreLock:
     """An exclusive, reentrant inter-process lock on the file ``lock_path``.
 
@@ -226,12 +247,7 @@ class StoreLock:
                         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                         break
                     except BlockingIOError:
-                        now = time.monotonic()
-                        if deadline is not None and now >= deadline:
-                            raise LockTimeout(self.lock_path, self.timeout or 0) from None
-                        pause = poll if deadline is None else min(poll, deadline - now)
-                        time.sleep(pause)
-                        poll = min(poll * 2, _LAST_POLL)
+                        poll = wait_to_retry(poll, deadline, self.lock_path, self.timeout)
                 # lock, then verify: a holder that deletes the file (remove=True) does so
                 # while holding it, so the file locked here may be one already deleted
                 # while another process locks a new file of that name
