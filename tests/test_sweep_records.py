@@ -92,7 +92,10 @@ def test_a_sweep_record_stays_while_any_of_its_points_is_stored(tmp_path):
     assert sweeps_of(path) == []
 
 
-def test_a_date_selecting_the_sweep_record_but_not_all_its_results_keeps_it(tmp_path):
+def _sweep_with_a_point_stored_after_its_record(tmp_path):
+    """A store ``runs`` of a sweep of ``square`` over x = 1, 2 whose point x=1 was deleted
+    and stored again after the sweep's record was made: its path, the function and the
+    time x=1 started (a ``--before`` date that selects the record and x=2, not x=1)."""
     path = tmp_path / "runs"
     f = archived(path)(square)
     sweep(f, {"x": [1, 2]}, progress=False)
@@ -100,6 +103,11 @@ def test_a_date_selecting_the_sweep_record_but_not_all_its_results_keeps_it(tmp_
     delattr(DataSet("runs", "w", path=str(tmp_path)), again)
     f(1)  # stored again, after the record was made
     [started] = [c.info["started"] for c in f.where(x=1)]
+    return path, f, started
+
+
+def test_a_date_selecting_the_sweep_record_but_not_all_its_results_keeps_it(tmp_path):
+    path, f, started = _sweep_with_a_point_stored_after_its_record(tmp_path)
     code, out = cli("prune", path, "--function", "square", "--before", started, "--yes")
     assert code == 0 and "deleted 1 entry" in out and "square_sweep_" not in out
     assert sweeps_of(path) == [("square", f.version, (1, 0, 1))]
@@ -190,13 +198,7 @@ def test_a_sweep_whose_record_was_deleted_while_it_ran_writes_it_again(tmp_path)
 def test_a_date_selecting_a_sweep_record_whose_points_cannot_be_read_keeps_it(tmp_path):
     # whether a point of it is still stored is unknown: the record stays (and prune says
     # why), as a readable one with a point stored does
-    path = tmp_path / "runs"
-    f = archived(path)(square)
-    sweep(f, {"x": [1, 2]}, progress=False)
-    [again] = [c.name for c in f.where(x=1)]
-    delattr(DataSet("runs", "w", path=str(tmp_path)), again)
-    f(1)  # stored again, after the record was made
-    [started] = [c.info["started"] for c in f.where(x=1)]
+    path, f, started = _sweep_with_a_point_stored_after_its_record(tmp_path)
     [record] = [p for p in path.glob("square_sweep_*.py")]
     head, _, _ = record.read_text().partition("# ---- value ----")
     record.write_text(head + f"# ---- value ----\n{record.stem} = [\n")
