@@ -114,10 +114,8 @@ def range_index_(budget: Budget, start: Any, stop: Any, step: Any, name: Any = N
         raise _refuse("range_index() of anything but ints with a step")
     # lazy in pandas, but any use of its values makes them: count them like an array
     budget.charge_bytes(8 * len(range(start, stop, step)), "range_index()")
-    try:
-        return _engine("reps_pandas", "range_index")(start, stop, step, name=name)
-    except _ARGUMENT_ERRORS as err:  # a name pandas does not take (unhashable)
-        raise _refuse(f"range_index() of these arguments ({err})") from None
+    # then refused as the other rebuilders are (a name pandas does not take: unhashable)
+    return _self_checking("range_index", "reps_pandas")(budget, start, stop, step, name=name)
 
 
 def from_state_(budget: Budget, cls: Any, state: Any) -> Any:
