@@ -32,6 +32,7 @@ __all__ = [
     "StoreNotFoundError",
     "DamagedEntryError",
     "DamagedArrayError",
+    "EntryDeletedError",
     "LockTimeout",
     "LockingKindError",
     "CommitError",
@@ -229,6 +230,33 @@ class DamagedEntryError(ArchiveError, OSError):
         self.name = name
         self.reason = reason
         super().__init__(f"entry {name!r} is damaged: {reason}")
+
+
+class EntryDeletedError(ArchiveError, KeyError, AttributeError):
+    """A handle of an entry (a lazy sweep result, a stored call, an imported store's
+    ``_info_dict`` record) was used after its entry was deleted from the store.
+
+    It is a ``KeyError`` and an ``AttributeError``, which the handles raised before, so
+    code catching either keeps working; unlike them it says what happened.
+
+    >>> str(EntryDeletedError("f_3", "/data/runs"))
+    "entry 'f_3' was deleted from '/data/runs' after this handle was made (a prune, a \
+clear() or another program removed it); a cached call computes it again when called"
+    >>> issubclass(EntryDeletedError, KeyError), issubclass(EntryDeletedError, AttributeError)
+    (True, True)
+    """
+
+    def __init__(self, name: str, path: str) -> None:
+        self.entry = name  # not .name: AttributeError keeps that out of __dict__ (pickling)
+        self.path = path
+        super().__init__(
+            f"entry {name!r} was deleted from {path!r} after this handle was made (a prune, "
+            "a clear() or another program removed it); a cached call computes it again when "
+            "called"
+        )
+
+    def __str__(self) -> str:  # KeyError's would quote the message as a key
+        return str(self.args[0]) if self.args else ""
 
 
 class MissingImportError(DamagedEntryError):

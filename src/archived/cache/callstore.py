@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._usercode import user_stacklevel
-from ..errors import DamagedEntryError, InvalidNameError
+from ..errors import DamagedEntryError, EntryDeletedError, InvalidNameError
 from ..store.backend import Entries
 from ..store.entrynames import check_not_keyword
 from ..store.keylocks import KeyLock, key_lock
@@ -108,7 +108,7 @@ class StoredCall:
             try:
                 info = self._info = self._entry.info()
             except KeyError:
-                raise AttributeError(f"entry {self.name!r} was deleted") from None
+                raise EntryDeletedError(self.name, self.store.path) from None
         return info
 
     @property
@@ -169,8 +169,8 @@ class Calls:
 
     def values(self) -> list[Any]:
         """Each call's result, of the entry version it was listed with (decoded at once
-        from the store's index where it keeps them); ``AttributeError`` naming a call's
-        entry deleted since it was listed."""
+        from the store's index where it keeps them); :class:`EntryDeletedError` (an
+        ``AttributeError``) naming a call's entry deleted since it was listed."""
         try:
             return self._entries.values(self._positions)
         except KeyError:
@@ -179,7 +179,7 @@ class Calls:
             try:
                 self._entries.values([position])
             except KeyError:
-                raise AttributeError(f"entry {name!r} was deleted") from None
+                raise EntryDeletedError(name, self.store.path) from None
         return self._entries.values(self._positions)  # (one came back meanwhile)
 
     def call(self, i: int) -> StoredCall:
@@ -435,7 +435,8 @@ class CallStore:
         return info if isinstance(info, dict) else {}
 
     def load(self, name: str, found: Found | None = None) -> Any:
-        """Load the value of entry ``name`` (``AttributeError`` if there is none); with
+        """Load the value of entry ``name`` (:class:`EntryDeletedError`, an
+        ``AttributeError``, if there is none: a handle's entry deleted since); with
         the ``found`` hit of :meth:`find`, the version whose key matched.
 
         A small value comes from the store's index when the entry file is the one it
@@ -446,11 +447,11 @@ class CallStore:
         else:
             entry = self._entry(name)
         if entry is None:
-            raise AttributeError(f"no entry {name!r} in {self.path!r}")
+            raise EntryDeletedError(name, self.path)
         try:
             return entry.value()
         except KeyError:  # deleted since it was seen
-            raise AttributeError(f"no entry {name!r} in {self.path!r}") from None
+            raise EntryDeletedError(name, self.path) from None
 
     def key_lock(self, name: str) -> KeyLock | StoreLock:
         """The compute-once lock of entry ``name`` (not yet acquired): a byte of the one

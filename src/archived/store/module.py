@@ -30,6 +30,7 @@ import os
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from ..errors import EntryDeletedError
 from . import entries
 
 __all__ = ["loader_source", "attach", "EntryRecord"]
@@ -77,12 +78,20 @@ class EntryRecord:
 
     @property
     def info(self) -> Any:
-        """The entry's info record, read from disk."""
-        return entries.read_info(self.folder, self.name)
+        """The entry's info record, read from disk (:class:`EntryDeletedError`, a
+        ``KeyError``, if the entry was deleted since)."""
+        try:
+            return entries.read_info(self.folder, self.name)
+        except KeyError:
+            raise EntryDeletedError(self.name, self.folder) from None
 
     def load(self) -> Any:
-        """The entry's value, read from disk."""
-        return entries.read_value(self.folder, self.name)
+        """The entry's value, read from disk (:class:`EntryDeletedError`, a ``KeyError``,
+        if the entry was deleted since)."""
+        try:
+            return entries.read_value(self.folder, self.name)
+        except KeyError:
+            raise EntryDeletedError(self.name, self.folder) from None
 
     def __repr__(self) -> str:
         return f"<entry {self.name!r} of {self.folder!r}>"
