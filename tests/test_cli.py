@@ -451,6 +451,25 @@ def test_a_where_key_that_is_no_parameter_names_the_parameters_of_the_store(
     assert "no entry has a parameter" not in err
 
 
+def test_an_export_of_no_row_writes_nothing_and_says_why_the_where_matched_nothing(
+    store, capsys
+):
+    # it printed one blank line (a header of no columns) and no word of why
+    code, out, err = run(capsys, "export", store, "--where", "mu=0.7")
+    assert code == 0 and out == ""
+    assert "no entry matches --where mu=0.7 (in this store mu takes 0.5, 1.0, 3.0)" in err
+
+
+def test_an_export_of_an_empty_store_to_a_file_writes_an_empty_file_and_says_so(
+    tmp_path, capsys
+):
+    DataSet("empty", "w", path=str(tmp_path))
+    target = tmp_path / "out.csv"
+    code, out, err = run(capsys, "export", str(tmp_path / "empty"), "-o", str(target))
+    assert code == 0 and out == "" and target.read_text() == ""
+    assert "the store holds no entry to export" in err
+
+
 # ---- verify / repair --------------------------------------------------------------------
 
 

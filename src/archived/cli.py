@@ -760,6 +760,8 @@ def _export(args: argparse.Namespace) -> int:
         versions = {e.name: e.version for e in listed}
         rows = [_with_version(row, versions.get(row.get("entry", ""), "")) for row in rows]
     _note_mixed_versions(mixed, "version", sys.stderr)
+    if not rows:  # no columns are known without a row: write nothing, and say why
+        _say_why_no_rows(listed, keep, args)
     if args.output:
         with open(args.output, "w", newline="", encoding="utf-8", errors="backslashreplace") as f:
             _write_csv(rows, f)
@@ -767,6 +769,38 @@ def _export(args: argparse.Namespace) -> int:
     else:
         _write_csv(rows, sys.stdout)
     return 0
+
+
+def _say_why_no_rows(listed: list[_Entry], keep: set[str], args: argparse.Namespace) -> None:
+    """Say on stderr why an export has no row: an empty store, criteria that match no
+    entry (with the values each ``--where`` parameter takes in the store), or entries
+    that all failed to load (said already)."""
+    if keep:
+        return  # every selected entry was skipped, each with its reason
+    if not any(e.kind != "damaged" for e in listed):
+        print(f"{_PROG} export: the store holds no entry to export", file=sys.stderr)
+        return
+    criteria = ([f"--function {args.function}"] if args.function else []) + [
+        f"--where {key}={format_value(wanted)}" for key, wanted in args.where or ()
+    ]
+    takes = []
+    for key, _ in args.where or ():
+        found = [
+            e.parameters[key]
+            for e in listed
+            if isinstance(e.parameters, dict) and key in e.parameters
+        ]
+        with contextlib.suppress(Exception):  # values that do not compare stay as listed
+            found.sort()
+        values = list(dict.fromkeys(format_value(value, 40) for value in found))
+        if values:
+            shown = ", ".join(values[:10]) + (" ..." if len(values) > 10 else "")
+            takes.append(f"{key} takes {shown}")
+    print(
+        f"{_PROG} export: no entry matches {' '.join(criteria)}"
+        + (f" (in this store {'; '.join(takes)})" if takes else ""),
+        file=sys.stderr,
+    )
 
 
 # ---- what ls, prune and export know about an entry --------------------------------------
@@ -1079,6 +1113,8 @@ def _with_version(row: dict[str, Any], version: str) -> dict[str, Any]:
 
 
 def _write_csv(rows: list[dict[str, Any]], out: TextIO) -> None:
+    if not rows:
+        return  # nothing at all, not the blank line of a header without columns
     columns: dict[str, None] = {}
     for row in rows:
         columns.update(dict.fromkeys(row))
