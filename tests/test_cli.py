@@ -189,6 +189,20 @@ def test_show_takes_an_entry_file_name_for_its_entry(store, capsys):
     assert code == 0 and out.startswith(f"entry     {name} ")
 
 
+def test_show_takes_the_path_of_an_entry_file_alone(store, capsys):
+    # a user tab-completes STORE/NAME.py: it was a usage error naming a missing NAME
+    name = sorted(n for n in os.listdir(store) if n.endswith(".py"))[-1][: -len(".py")]
+    for path in (os.path.join(store, name + ".py"), os.path.join(store, name)):
+        code, out, _ = run(capsys, "show", path)
+        assert code == 0 and out.startswith(f"entry     {name} "), path
+
+
+def test_show_of_a_store_without_an_entry_name_says_what_to_type(store, capsys):
+    code, out, err = run(capsys, "show", store)
+    assert code == 2 and out == ""
+    assert f"archived show {store} NAME (archived ls {store} lists the names)" in err
+
+
 @pytest.mark.parametrize("options", [[], ["-l"]])
 def test_a_folder_holding_stores_names_them(store, capsys, options):
     code, _, err = run(capsys, "ls", os.path.dirname(store), *options)
@@ -312,7 +326,7 @@ def test_prune_without_a_criterion_is_a_usage_error(store, capsys):
     [
         (["prune", "S", "--before", "yesterday"], "expected an ISO date"),
         (["prune", "S", "--where", "mu"], "expected KEY=VALUE"),
-        (["show", "S"], "required: NAME"),
+        (["show", "S"], "show needs an entry"),
         (["ls"], "required: PATH"),
         (["frobnicate", "S"], "invalid choice"),
     ],
@@ -451,18 +465,14 @@ def test_a_where_key_that_is_no_parameter_names_the_parameters_of_the_store(
     assert "no entry has a parameter" not in err
 
 
-def test_an_export_of_no_row_writes_nothing_and_says_why_the_where_matched_nothing(
-    store, capsys
-):
+def test_an_export_of_no_row_writes_nothing_and_says_why_the_where_matched_nothing(store, capsys):
     # it printed one blank line (a header of no columns) and no word of why
     code, out, err = run(capsys, "export", store, "--where", "mu=0.7")
     assert code == 0 and out == ""
     assert "no entry matches --where mu=0.7 (in this store mu takes 0.5, 1.0, 3.0)" in err
 
 
-def test_an_export_of_an_empty_store_to_a_file_writes_an_empty_file_and_says_so(
-    tmp_path, capsys
-):
+def test_an_export_of_an_empty_store_to_a_file_writes_an_empty_file_and_says_so(tmp_path, capsys):
     DataSet("empty", "w", path=str(tmp_path))
     target = tmp_path / "out.csv"
     code, out, err = run(capsys, "export", str(tmp_path / "empty"), "-o", str(target))

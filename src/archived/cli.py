@@ -51,6 +51,7 @@ import datetime
 import functools
 import os
 import re
+import shlex
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TextIO
@@ -89,7 +90,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = _parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if getattr(args, "name", "") is None and len(extra) == 1 and extra[0][:1] != "-":
+            args.name = extra[0]  # show PATH --json NAME: argparse took NAME as absent
+        elif extra:
+            parser.parse_args(argv)  # its usage error, exactly as it words it
     except SystemExit as done:  # --help, --version, or an argparse error (already printed)
         return done.code if isinstance(done.code, int) else 0
     if args.command is None:
@@ -317,7 +322,12 @@ def build_parser() -> argparse.ArgumentParser:
         "(schema: archived.cli_json)",
     )
     p = command("show", _show, "Show one entry: its info record and a summary of its value.")
-    p.add_argument("name", metavar="NAME", help="the entry name (as listed by ls)")
+    p.add_argument(
+        "name",
+        metavar="NAME",
+        nargs="?",
+        help="the entry name (as listed by ls); show STORE/NAME.py, the entry's file, works too",
+    )
     p.add_argument("--no-value", action="store_true", help="show the info only")
     _json_option(p)
     p = command("verify", _verify, "Check every entry and data file of a store.")
@@ -418,6 +428,34 @@ def _stores_in(folder: str) -> list[str]:
 
 
 # ---- commands ---------------------------------------------------------------------------
+
+
+def _store_and_entry(path: str) -> tuple[str, str]:
+    """The store and entry named by ``path``, an entry's file (``STORE/NAME.py``, as a
+    shell completes it) or ``STORE/NAME``; a usage error saying what to type otherwise.
+
+    >>> _store_and_entry("runs")
+    Traceback (most recent call last):
+        ...
+    archived.cli.UsageError: 'runs' is no entry of a store: archived show STORE NAME, ...
+    """
+    from .store.native import is_native_store
+
+    store, name = os.path.split(os.path.normpath(path))
+    if name.endswith(".py"):
+        name = name[: -len(".py")]
+    if name.isidentifier() and not os.path.isdir(path) and is_native_store(store or "."):
+        return store or ".", name
+    if os.path.isdir(path):
+        quoted = shlex.quote(path)
+        raise UsageError(
+            f"show needs an entry: archived show {quoted} NAME (archived ls {quoted} lists "
+            "the names), or archived show STORE/NAME.py"
+        )
+    raise UsageError(
+        f"{path!r} is no entry of a store: archived show STORE NAME, or archived show "
+        "STORE/NAME.py"
+    )
 
 
 def _ls(args: argparse.Namespace) -> int:
@@ -579,6 +617,8 @@ def _ls_status(ds: Any, path: str, as_json: bool = False) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
+    if args.name is None:
+        args.path, args.name = _store_and_entry(args.path)
     ds = _open(args)
     name = args.name
     if name.endswith(".py") and name not in ds:  # the entry's file name, tab-completed
