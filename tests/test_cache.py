@@ -12,7 +12,12 @@ import pytest
 
 from archived.cache.decorator import CachedFunction, archived, default_store_path
 from archived.cache.record import record
-from archived.errors import InvalidNameError, UnkeyableArgumentError
+from archived.errors import (
+    ArchiveError,
+    InvalidNameError,
+    ResultNotSetError,
+    UnkeyableArgumentError,
+)
 from archived.store.dataset import DataSet
 from helpers import RunLog
 
@@ -490,6 +495,16 @@ def test_a_block_that_sets_no_result_is_an_error_and_commits_nothing(store):
     assert not rec.cached
     rec = run_block(store, 2, lambda rec: None)
     assert rec.cached and rec.result is None
+
+
+def test_a_block_that_sets_no_result_names_itself_and_says_to_set_rec_result(store):
+    # it was a plain ValueError, outside archived's hierarchy, naming no block
+    with pytest.raises(
+        ResultNotSetError, match=r"block:.*ended without setting rec.result"
+    ) as err:
+        run_block(store, 3, lambda rec: None)
+    assert isinstance(err.value, ArchiveError) and isinstance(err.value, ValueError)
+    assert "rec.result = value" in str(err.value)
 
 
 def test_block_keywords_are_parameters_even_when_named_like_options(store):

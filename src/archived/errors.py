@@ -33,6 +33,7 @@ __all__ = [
     "DamagedEntryError",
     "DamagedArrayError",
     "EntryDeletedError",
+    "ResultNotSetError",
     "LockTimeout",
     "LockingKindError",
     "CommitError",
@@ -257,6 +258,26 @@ clear() or another program removed it); a cached call computes it again when cal
 
     def __str__(self) -> str:  # KeyError's would quote the message as a key
         return str(self.args[0]) if self.args else ""
+
+
+class ResultNotSetError(ArchiveError, ValueError):
+    """A ``with archived(path, **parameters) as rec:`` block that computed (its result was
+    not stored) ended without setting ``rec.result``: nothing was recorded.
+
+    >>> print(ResultNotSetError("block:exp.<module>@12"))
+    the block block:exp.<module>@12 ended without setting rec.result, so nothing was \
+recorded: assign what it computed to rec.result inside the block, under 'if not rec.cached:' \
+(rec.result = value; a block whose result is None sets rec.result = None)
+    """
+
+    def __init__(self, block: str) -> None:
+        self.block = block
+        super().__init__(
+            f"the block {block} ended without setting rec.result, so nothing was recorded: "
+            "assign what it computed to rec.result inside the block, under 'if not "
+            "rec.cached:' (rec.result = value; a block whose result is None sets "
+            "rec.result = None)"
+        )
 
 
 class MissingImportError(DamagedEntryError):

@@ -43,7 +43,7 @@ from types import FrameType, TracebackType
 from typing import Any
 
 from .._usercode import user_stacklevel
-from ..errors import InvalidNameError, ResultNotStoredWarning
+from ..errors import InvalidNameError, ResultNotSetError, ResultNotStoredWarning
 from .blockinfo import block_place
 from .calls import Attempt, begin, key_call
 from .callstore import CallStore
@@ -157,7 +157,10 @@ class Record:
     def result(self) -> Any:
         """The block's result: the stored one if cached, else what the block set."""
         if self._result is _UNSET:
-            raise AttributeError("rec.result has not been set by the block")
+            raise AttributeError(
+                "rec.result has not been set: the block sets it (rec.result = value) "
+                "when rec.cached is False"
+            )
         return self._result
 
     @result.setter
@@ -189,7 +192,7 @@ class Record:
             attempt.fail(exc)
         elif self._result is _UNSET:
             attempt.release()
-            raise ValueError("the block ended without setting rec.result: nothing was recorded")
+            raise ResultNotSetError(self.identity)
         elif attempt.cached:
             if not _same(self._result, attempt.value):
                 _warn_result_replaced(self)
