@@ -205,3 +205,27 @@ def test_a_date_selecting_a_sweep_record_whose_points_cannot_be_read_keeps_it(tm
     code, out = cli("prune", path, "--function", "square", "--before", started, "--yes")
     assert code == 0 and "deleted 1 entry" in out
     assert record.exists() and f"kept {record.stem}" in out
+
+
+def test_cli_prune_keeps_a_sweep_record_damaged_while_it_deleted_and_says_so(
+    tmp_path, monkeypatch
+):
+    # the plan read the record; it became unreadable while the prune deleted its points:
+    # it stays (right), and the reason given was "a point of its sweep was stored
+    # meanwhile", which no point was
+    path = tmp_path / "runs"
+    f = archived(path)(square)
+    sweep(f, {"x": [1, 2]}, progress=False)
+    [record] = [p for p in path.glob("square_sweep_*.py")]
+    delete = DataSet.__delattr__
+
+    def delete_while_the_record_is_damaged(ds, name):
+        delete(ds, name)
+        head, _, _ = record.read_text().partition("# ---- value ----")
+        record.write_text(head + f"# ---- value ----\n{record.stem} = [\n")
+
+    monkeypatch.setattr(DataSet, "__delattr__", delete_while_the_record_is_damaged)
+    code, out = cli("prune", path, "--function", "square", "--yes")
+    assert code == 0 and record.exists() and "deleted 2 entries" in out
+    assert f"kept {record.stem}: its list of points can no longer be read" in out
+    assert "stored meanwhile" not in out

@@ -727,8 +727,20 @@ def _prune(args: argparse.Namespace) -> int:
         from .cache.sweeprecords import sweeps_emptied_by
 
         planned = [e.name for e in records]
-        still = set(sweeps_emptied_by(ds, [e.name for e in calls], planned, deleted=True))
+        unread: list[str] = []
+        still = set(
+            sweeps_emptied_by(ds, [e.name for e in calls], planned, deleted=True, unread=unread)
+        )
         for e in records:
+            if e.name in unread and e.name in ds:  # damaged since the plan
+                print(
+                    f"kept {e.name}: its list of points can no longer be read, so whether "
+                    "one is still stored is unknown (archived verify says what is wrong "
+                    "with it)"
+                )
+                continue
+            if e.name in unread:
+                continue  # deleted by someone else meanwhile
             if e.name not in still:
                 print(f"kept {e.name}: a point of its sweep was stored meanwhile")
                 continue
