@@ -20,6 +20,7 @@ EXAMPLES = [
     ),
     errors.ReadOnlyError(),
     errors.StoreNotFoundError("/nowhere"),
+    errors.StorePathError("/data/out.csv/runs", "/data/out.csv"),
     errors.DamagedEntryError("x_1", "truncated HDF5 file"),
     errors.DamagedArrayError("/s/x_1.h5", "a0", "no such file"),
     errors.MissingImportError("x", "mymod", "No module named 'mymod'"),

@@ -5,8 +5,11 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from archived.cache.decorator import archived
-from archived.errors import StorePathWarning
+from archived.errors import ArchiveError, StorePathError, StorePathWarning
+from archived.store.dataset import DataSet
 
 SCRIPT = """
 import os
@@ -113,3 +116,18 @@ def test_an_empty_store_path_is_refused_by_name_before_anything_is_written(tmp_p
         with pytest.raises(InvalidNameError, match="the store path is empty"):
             with archived(path, n=1) as rec:
                 rec.result = 1
+
+
+def test_a_store_path_under_a_regular_file_is_refused_naming_the_file(tmp_path):
+    # makedirs' raw FileExistsError / NotADirectoryError named the file alone, not why
+    (tmp_path / "results.csv").write_text("a,b\n")
+    blocker = str(tmp_path / "results.csv")
+    for path in ("results.csv/runs", "results.csv/sub/runs"):
+        with pytest.raises(StorePathError) as err:
+            archived(tmp_path / path)(lambda x: x)(1)
+        assert isinstance(err.value, ArchiveError) and isinstance(err.value, NotADirectoryError)
+        assert f"{blocker!r} is a file, not a folder" in str(err.value)
+        assert str(tmp_path / path) in str(err.value)
+    with pytest.raises(StorePathError, match="is a file, not a folder"):
+        DataSet("runs", "w", path=blocker)
+    assert os.listdir(tmp_path) == ["results.csv"]

@@ -17,6 +17,7 @@ errors raised in joblib workers cross process boundaries:
 
 from __future__ import annotations
 
+import errno
 from typing import Any
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "BudgetExceededError",
     "ReadOnlyError",
     "StoreNotFoundError",
+    "StorePathError",
     "DamagedEntryError",
     "DamagedArrayError",
     "EntryDeletedError",
@@ -218,6 +220,27 @@ class StoreNotFoundError(ArchiveError, FileNotFoundError, ValueError):
     def __init__(self, path: str, advice: str = "open it with mode='w' to create it") -> None:
         self.path = path
         super().__init__(f"no DataSet at {path!r}" + (f" ({advice})" if advice else ""))
+
+
+class StorePathError(ArchiveError, NotADirectoryError):
+    """A store cannot be made at a path because one of its folders is a file.
+
+    >>> print(StorePathError("/data/results.csv/runs", "/data/results.csv"))
+    cannot make the store '/data/results.csv/runs': '/data/results.csv' is a file, not a \
+folder; give a store path whose folders are folders (or none yet)
+    """
+
+    def __init__(self, path: str, blocker: str) -> None:
+        self.path = path
+        self.blocker = blocker
+        super().__init__(
+            f"cannot make the store {path!r}: {blocker!r} is a file, not a folder; give a "
+            "store path whose folders are folders (or none yet)"
+        )
+        self.errno = errno.ENOTDIR
+
+    def __str__(self) -> str:  # OSError's would show an errno and no message
+        return str(self.args[0]) if self.args else ""
 
 
 class DamagedEntryError(ArchiveError, OSError):

@@ -33,6 +33,7 @@ from ..errors import (
     LockingKindError,
     ReadOnlyError,
     StoreNotFoundError,
+    StorePathError,
 )
 from . import entries, index
 from .backend import Entries, EntryView, Listed, Store
@@ -506,7 +507,13 @@ def _create(folder: str, locking: str, report: Callable[..., None]) -> None:
         _write_durably(folder, init, loader_source(module_name))
     else:
         parent = os.path.dirname(folder) or "."
-        os.makedirs(parent, exist_ok=True)
+        try:
+            os.makedirs(parent, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            blocker = _deepest_existing(parent)
+            if os.path.isdir(blocker):
+                raise  # not a file in the way (a folder removed meanwhile): as it was
+            raise StorePathError(folder, blocker) from None
         staging = os.path.join(parent, f".{module_name}.{new_token()}.new")
         os.mkdir(staging)
         try:
@@ -522,6 +529,18 @@ def _create(folder: str, locking: str, report: Callable[..., None]) -> None:
         entries.fsync_dir(parent)
         _sweep_staging(parent, module_name)
     report("created DataSet %r", folder)
+
+
+def _deepest_existing(path: str) -> str:
+    """The longest leading part of ``path`` that exists: where a folder that ``makedirs``
+    could not make or enter is a file (or a link to one).
+
+    >>> _deepest_existing(os.path.join(os.path.dirname(__file__), "no", "such"))[-5:]
+    'store'
+    """
+    while path and not os.path.lexists(path):
+        path = os.path.dirname(path)
+    return path
 
 
 def _sweep_staging(parent: str, module_name: str) -> None:
