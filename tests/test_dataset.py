@@ -521,6 +521,25 @@ def test_imported_store_lists_and_loads_entries_live(ds, monkeypatch):
         sys.modules.pop("store", None)
 
 
+def test_a_renamed_store_imports_and_its_docstring_names_no_other_store(tmp_path, monkeypatch):
+    # the loader's docstring said "The DataSet 'runs'" and "archived.DataSet('runs', ...)"
+    # after `mv runs moved`: import worked (the module takes its folder's name), but the
+    # help it printed named a store that is not there
+    import importlib
+
+    runs = DataSet("runs", "w", path=str(tmp_path))
+    runs.x = [1, 2]
+    os.rename(tmp_path / "runs", tmp_path / "moved")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        moved = importlib.import_module("moved")
+        assert moved.x == [1, 2] and list(moved._info_dict) == ["x"]
+        assert "runs" not in moved.__doc__ and "<this folder's name>" in moved.__doc__
+        assert DataSet("moved", path=str(tmp_path)).x == [1, 2]
+    finally:
+        sys.modules.pop("moved", None)
+
+
 # ---- stores written by persist 3.x --------------------------------------------------------
 
 PERSIST_INIT = """\

@@ -36,14 +36,15 @@ from . import entries
 __all__ = ["loader_source", "attach", "EntryRecord"]
 
 _TEMPLATE = '''\
-"""The DataSet {name!r}, a store written by archived.
+"""A store written by archived (a DataSet): this folder, imported as a module.
 
 Each entry is a file <name>.py beside this one (its info record, then its value, as
 Python source); big arrays are in <name>.<token>.h5 files.  Importing this module loads
-no entry: `{name}.x_0` loads entry x_0 when accessed, `_info_dict['x_0'].info` its info
+no entry: `<module>.x_0` loads entry x_0 when accessed, `_info_dict['x_0'].info` its info
 record and `_info_dict['x_0'].load()` its value.  This file is written once, when the
-store is created; writing entries never changes it.  Open the store for writing with
-archived.DataSet({name!r}, 'w', path=<the directory holding this one>).
+store is created; writing entries never changes it, and nothing in the folder names the
+folder, which can be renamed or moved.  Open the store for writing with
+archived.DataSet('<this folder's name>', 'w', path=<the folder holding this one>).
 """
 
 from archived.storemodule import attach as _attach
@@ -53,12 +54,14 @@ _info_dict, __getattr__, __dir__ = _attach(__name__, __file__, globals())
 
 
 def loader_source(module_name: str) -> str:
-    """The text of the ``__init__.py`` of a new store named ``module_name``.
+    """The text of the ``__init__.py`` of a new store named ``module_name``.  The text
+    does not name the store (the module takes the name of its folder when imported), so
+    a store renamed or moved with ``mv`` says nothing false about itself.
 
     >>> 'archived.storemodule' in loader_source('sweep')
     True
     """
-    return _TEMPLATE.format(name=module_name)
+    return _TEMPLATE
 
 
 class EntryRecord:
