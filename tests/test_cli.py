@@ -480,6 +480,20 @@ def test_an_export_of_an_empty_store_to_a_file_writes_an_empty_file_and_says_so(
     assert "the store holds no entry to export" in err
 
 
+def test_export_keeps_a_formula_like_text_exactly_and_its_help_says_what_it_is(tmp_path, capsys):
+    # a decision, not an accident: the CSV is data (pandas reads '=1+1' back), so a text
+    # a spreadsheet would run as a formula is written as it is, and --help says so
+    ds = DataSet("runs", "w", path=str(tmp_path))
+    ds._insert("=HYPERLINK(1)", info={"function": "m.f", "parameters": {"label": "@sum"}})
+    code, out, _ = run(capsys, "export", str(tmp_path / "runs"))
+    [row] = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and row["label"] == "@sum" and "=HYPERLINK(1)" in row.values()
+    code, out, _ = run(capsys, "export", "--help")
+    text = " ".join(out.split())
+    assert code == 0 and "beginning with =, +, - or @" in text
+    assert "is a formula to a spreadsheet" in text
+
+
 # ---- verify / repair --------------------------------------------------------------------
 
 

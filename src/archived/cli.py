@@ -364,6 +364,12 @@ def build_parser() -> argparse.ArgumentParser:
     _selection_options(p)
     p.add_argument("--yes", action="store_true", help="really delete (default: dry run)")
     p = command("export", _export, "Write parameters and scalar results as CSV.")
+    p.description = (
+        "Write parameters and scalar results as CSV. Each cell holds its value's text "
+        "exactly, for pandas, R or csv readers: a text beginning with =, +, - or @ (a "
+        "string parameter or result, say of a store someone sent you) is a formula to a "
+        "spreadsheet program that opens the file, so import such a file there as text."
+    )
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     p.add_argument(
         "--details", action="store_true", help="add version, start time and duration columns"
