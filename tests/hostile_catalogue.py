@@ -1269,6 +1269,40 @@ case(
     Refused(("partial()", "load_array")),
 )
 
+
+def _partial_importing_a_module(ctx: Context) -> None:
+    """A partial of numpy.info (a public numpy function: importable) that, once called,
+    imports the module its ``toplevel`` names (numpy's _makenamedict: ``__import__``), so
+    runs that module's code: here a module anywhere on the path, as the store's own
+    package is when its folder is importable."""
+    with open(os.path.join(ctx.outside, "pwn_module.py"), "w") as f:
+        f.write(f"open({ctx.marker!r}, 'w').close()\n")
+    plant(
+        ctx,
+        "x",
+        "from numpy import info as _i\nfrom functools import partial as _p\n"
+        "x = _p(_i, 'x', toplevel='pwn_module')\n",
+    )
+
+
+def _call_with_outside_on_path(ctx: Context) -> Any:
+    import sys
+
+    sys.path.insert(0, ctx.outside)
+    try:
+        return safe_value()(ctx)()  # a user calling what they loaded as a function
+    finally:
+        sys.path.remove(ctx.outside)
+
+
+case(
+    "partial-of-numpy.info-importing-a-module-then-call",
+    "execute",
+    _partial_importing_a_module,
+    _call_with_outside_on_path,
+    Refused(("numpy.info",)),
+)
+
 # ---- 5. commands that execute entries -----------------------------------------------------
 
 

@@ -64,6 +64,34 @@ def test_a_safe_load_binds_no_object_it_could_change_and_did_not_create(src, ref
         evaluate(src)
 
 
+@pytest.mark.parametrize(
+    "module, name",
+    [
+        ("numpy", "info"),  # info('x', toplevel=M) imports module M: runs its code
+        ("numpy", "test"),  # runs pytest with the arguments given (plugins, paths, -o)
+        ("numpy", "set_printoptions"),  # the process's print options, a formatter to call
+        ("numpy", "printoptions"),
+        ("numpy", "seterr"),  # the process's floating-point error handling
+        ("numpy", "seterrcall"),  # installs a function numpy calls on every error
+        ("numpy", "setbufsize"),
+        ("decimal", "setcontext"),  # the thread's decimal precision and rounding
+    ],
+)
+def test_a_safe_load_imports_no_function_that_imports_modules_or_changes_the_process(
+    module, name
+):
+    # a partial of any function a load may import is allowed, to be called by the user:
+    # partial(numpy.info, 'x', toplevel='mod') would import (run) any module once called,
+    # and numpy.apply_along_axis forwards keywords to numpy.test (pytest's argv)
+    for src in [
+        f"from {module} import {name} as _f\n",
+        f"from {module} import {name} as _f\nfrom functools import partial as _p\nx = _p(_f)\n",
+        f"import {module} as _m\nx = _m.{name}\n",
+    ]:
+        with pytest.raises(UnsafeArchiveError, match=f"{module}.{name}"):
+            evaluate(src)
+
+
 def test_a_trusted_store_read_after_a_refused_safe_load_has_its_floats(tmp_path):
     ds = DataSet("s", "w", path=tmp_path)
     ds.x = np.array([1.5, 2.25, -0.75])

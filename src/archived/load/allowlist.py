@@ -16,7 +16,8 @@ module                 constructors (other public names import as values)
 ``builtins``           ``complex float int bool str bytes bytearray set frozenset``
                        ``list tuple dict range slice``; never ``open``, ``eval``, ...
 ``numpy``              ``array dtype zeros`` and the scalar types (``float32``, ...);
-                       never ``save``, ``load``, ``fromfile``, ``memmap``, ...
+                       never ``save``, ``load``, ``fromfile``, ``memmap``, ``info``,
+                       ``test``, ``seterr``, ...
 ``numpy.dtypes``       ``StringDType``
 ``math``               none (``nan``, ``inf`` are values)
 ``collections``        ``OrderedDict Counter defaultdict deque ChainMap``
@@ -82,7 +83,14 @@ DENIED_NAMES: dict[str, frozenset[str]] = {
         "load save savez savez_compressed savetxt loadtxt genfromtxt fromfile fromregex "
         "memmap DataSource ctypeslib lib testing f2py distutils show_config show_runtime "
         "frompyfunc vectorize".split()
+        # info(x, toplevel=M) imports module M, test() runs pytest on the arguments it is
+        # given: a partial of either (importable, so allowed) runs code once called
+        + ["info", "test"]
+        # they change the whole process's numbers or printing (seterrcall: a function
+        # numpy calls on every floating-point error): a partial would, once called
+        + "set_printoptions printoptions seterr seterrcall setbufsize".split()
     ),
+    "decimal": frozenset({"setcontext"}),  # the thread's precision and rounding, as numpy's
 }
 
 # (module, name) -> guard; see allow_constructor
