@@ -924,12 +924,17 @@ def _entries(ds: Any) -> list[_Entry]:
     entries = []
     # one look at the store's index: info records without reading unchanged entries;
     # many objects and no cycles, so the collector's passes would be pure cost
+    from .store.backend import read_one_version
+
     with _gc_paused():
         for name, listed in ds._view().items():
             try:
-                entries.append(_Entry.read(ds, name, listed))
-            except KeyError:  # deleted while listing
-                continue
+                # rewritten since the view saw it: read again whole, as it is now
+                found, entry = read_one_version(listed, lambda e, n=name: _Entry.read(ds, n, e))
+            except DamagedEntryError as err:  # it kept changing while it was read
+                found, entry = True, _Entry(ds, name, None, error=f"{type(err).__name__}: {err}")
+            if found:  # else deleted while listing
+                entries.append(entry)
     return entries
 
 

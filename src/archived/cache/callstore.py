@@ -38,7 +38,8 @@ from typing import Any
 
 from .._usercode import user_stacklevel
 from ..errors import DamagedEntryError, EntryDeletedError, InvalidNameError
-from ..store.backend import Entries
+from ..store.backend import Entries, read_one_version
+from ..store.entries import EntryChangedError
 from ..store.entrynames import check_not_keyword
 from ..store.keylocks import KeyLock, key_lock
 from ..store.locking import StoreLock
@@ -49,6 +50,8 @@ from .recorded import legacy_view, same_parameters
 __all__ = ["CallStore", "Found", "StoredCall", "call_info"]
 
 _LOCKINGS = ("fcntl", "soft")
+_OTHER_CALL = object()  # a call's entry rewritten with another call's record
+_RENEWALS = 5  # an entry rewritten this many times while it is looked up is damaged
 
 
 @dataclass(frozen=True)
@@ -102,11 +105,17 @@ class StoredCall:
 
     @property
     def info(self) -> dict[str, Any]:
-        """The call's info record (of the entry version listed, when it came from a view)."""
+        """The call's info record (of the entry version listed, when it came from a view;
+        ``AttributeError`` if that version was deleted or rewritten since)."""
         info = self._info
         if info is None:
             try:
                 info = self._info = self._entry.info()
+            except EntryChangedError:
+                raise AttributeError(
+                    f"entry {self.name!r} was rewritten since it was listed: list the calls "
+                    "again to read its new record"
+                ) from None
             except KeyError:
                 raise EntryDeletedError(self.name, self.store.path) from None
         return info
@@ -117,8 +126,37 @@ class StoredCall:
         return call_parameters(self.name, self.brief)
 
     def load(self) -> Any:
-        """Load and return the stored result (as stored now)."""
-        return self.store.load(self.name)
+        """Load and return the stored result: of the entry version listed, or if that was
+        rewritten since, of the version there now when it records this very call (same
+        function, version and parameters); ``AttributeError`` if the entry was deleted,
+        or rewritten with another call's result (never that result with these
+        parameters)."""
+        if self._entry is None:
+            return self.store.load(self.name)
+        found, value = read_one_version(self._entry, self._value_of_this_call)
+        if not found:
+            raise AttributeError(f"entry {self.name!r} was deleted")
+        if value is _OTHER_CALL:
+            raise AttributeError(
+                f"entry {self.name!r} was rewritten since it was listed, with another call's "
+                "result: list the calls again"
+            )
+        return value
+
+    def _value_of_this_call(self, entry: Any) -> Any:
+        """The value of ``entry`` (a version of this call's entry) if it records this
+        call, else ``_OTHER_CALL``."""
+        if entry is not self._entry:
+            brief = entry.brief()
+            if not (
+                type(brief) is dict
+                and all(
+                    same_parameters(brief.get(k), self.brief.get(k))
+                    for k in ("function", "version", "status", "parameters")
+                )
+            ):
+                return _OTHER_CALL
+        return entry.value()
 
     __call__ = load
 
@@ -141,7 +179,7 @@ class Calls:
     (['f_2', 'f_1'], [[2], [1]], {'n': 2})
     """
 
-    __slots__ = ("store", "names", "briefs", "_entries", "_positions")
+    __slots__ = ("store", "names", "briefs", "_entries", "_positions", "_listed")
 
     def __init__(
         self,
@@ -149,12 +187,16 @@ class Calls:
         entries: Entries,
         positions: list[int],
         briefs: list[dict[str, Any]],
+        listed: Callable[[dict[str, Any]], bool] | None = None,
     ) -> None:
         self.store = store
         self._entries = entries  # the entries of the store the calls were listed from
         self._positions = positions  # each call's position among them
         self.names: list[str] = list(map(entries.names.__getitem__, positions))
         self.briefs = briefs
+        # whether a brief record is of a call these are (the function, status and version
+        # listed): the new record of an entry rewritten since is checked again
+        self._listed = listed
 
     def __len__(self) -> int:
         return len(self._positions)
@@ -163,14 +205,15 @@ class Calls:
         """The calls at the positions ``order`` (of these calls), in that order."""
         order = list(order)
         positions = list(map(self._positions.__getitem__, order))
-        return Calls(
-            self.store, self._entries, positions, list(map(self.briefs.__getitem__, order))
-        )
+        briefs = list(map(self.briefs.__getitem__, order))
+        return Calls(self.store, self._entries, positions, briefs, self._listed)
 
     def values(self) -> list[Any]:
         """Each call's result, of the entry version it was listed with (decoded at once
         from the store's index where it keeps them); :class:`EntryDeletedError` (an
-        ``AttributeError``) naming a call's entry deleted since it was listed."""
+        ``AttributeError``) naming a call's entry deleted since it was listed,
+        :class:`EntryChangedError` (one too) one rewritten since (:meth:`read` reads the
+        calls as they are now)."""
         try:
             return self._entries.values(self._positions)
         except KeyError:
@@ -181,6 +224,53 @@ class Calls:
             except KeyError:
                 raise EntryDeletedError(name, self.store.path) from None
         return self._entries.values(self._positions)  # (one came back meanwhile)
+
+    def read(
+        self, keep: Callable[[dict[str, Any]], bool] | None = None
+    ) -> tuple[list[str], list[dict[str, Any]], list[Any]]:
+        """Each call's name, brief record and result, the record and the result of one
+        version of its entry (what a table shows as one row): the version listed, whose
+        results are decoded at once from the store's index where it keeps them.  A call
+        whose entry was deleted since it was listed is left out; one whose entry was
+        rewritten since is read again whole, its new record and result, and kept if the
+        record is still of a call listed here (and ``keep`` it).
+
+        >>> import tempfile, os
+        >>> store = CallStore(os.path.join(tempfile.mkdtemp(), "runs"))
+        >>> store.commit("f_1", list(range(900)), {"function": "m.f", "parameters": {"n": 1}})
+        >>> calls = store.call_columns("m.f", "f")
+        >>> store.commit("f_1", list(range(800)), {"function": "m.f", "parameters": {"n": 2}})
+        >>> names, briefs, values = calls.read()
+        >>> briefs[0]["parameters"], len(values[0])
+        ({'n': 2}, 800)
+        """
+        try:
+            return self.names, self.briefs, self._entries.values(self._positions)
+        except KeyError:  # one deleted or rewritten since it was listed
+            pass
+        names: list[str] = []
+        briefs: list[dict[str, Any]] = []
+        values: list[Any] = []
+        for name, brief, position in zip(self.names, self.briefs, self._positions, strict=True):
+            listed = self._entries.entry(position)
+
+            def read(entry: Any, listed: Any = listed, brief: Any = brief) -> Any:
+                return (brief if entry is listed else entry.brief()), entry.value()
+
+            found, pair = read_one_version(listed, read)
+            if not found:
+                continue  # deleted since it was listed
+            now, value = pair  # type: ignore[misc]
+            if now is not brief and not (
+                type(now) is dict
+                and (self._listed is None or self._listed(now))
+                and (keep is None or keep(now))
+            ):
+                continue  # rewritten with a record of no call listed here
+            names.append(name)
+            briefs.append(now)
+            values.append(value)
+        return names, briefs, values
 
     def call(self, i: int) -> StoredCall:
         """The ``i``-th call as a :class:`StoredCall`."""
@@ -402,7 +492,10 @@ class CallStore:
         base = self.first_name(prefix, key)
         for name in (base, f"{base}_{key[16:]}"):
             entry = entry_of(name)
-            recorded = known[name] if known and name in known else _recorded_in(entry)
+            if known and name in known:
+                recorded = known[name]
+            else:
+                entry, recorded = _current_record(entry, self._entry, name)
             if recorded is None:
                 return Found(name, False)
             stored_key, stored_parameters = recorded
@@ -533,7 +626,15 @@ class CallStore:
             ):
                 positions.append(position)
                 briefs.append(brief)
-        return Calls(self, entries, positions, briefs)
+
+        def listed(brief: dict[str, Any]) -> bool:
+            return (
+                record_text(brief, "function") == identity
+                and record_text(brief, "status", "ok") == status
+                and (version is None or record_text(brief, "version") == version)
+            )
+
+        return Calls(self, entries, positions, briefs, listed)
 
     def remove(self, name: str) -> None:
         """Delete entry ``name`` (a no-op if it is already gone)."""
@@ -601,15 +702,31 @@ def _host() -> str:
 def _holds_other_key(view: dict[str, Any], first: str, key: str, recorded: dict[str, Any]) -> bool:
     """Whether the entry ``first`` of ``view`` records a key other than ``key`` (then a
     call of ``key`` is stored under its second name, if at all); what it records is put
-    in ``recorded``.  A damaged entry is a miss at its first name (see _find_or_miss)."""
+    in ``recorded``.  A damaged entry is a miss at its first name (see _find_or_miss).
+    An entry rewritten since the view saw it is left to _find, which reads it again."""
     entry = view.get(first)
     if entry is None:
         return False
     try:
         found = recorded[first] = _recorded_in(entry)
-    except DamagedEntryError:
+    except (DamagedEntryError, EntryChangedError):
         return False
     return found is not None and found[0] != key
+
+
+def _current_record(
+    entry: Any, entry_of: Callable[[str], Any], name: str
+) -> tuple[Any, tuple[Any, Any] | None]:
+    """``(entry, what it records)`` (:func:`_recorded_in`) of one version of entry
+    ``name``: of ``entry`` (as a view saw it), or if that version was rewritten since,
+    of the version ``entry_of(name)`` gives now, so that a hit's record and the value it
+    loads are of one version; ``(None, None)`` if it is gone."""
+    for _ in range(_RENEWALS):
+        try:
+            return entry, _recorded_in(entry)
+        except EntryChangedError:
+            entry = entry_of(name)
+    raise DamagedEntryError(name, "the entry kept changing while it was read")
 
 
 def _recorded_in(entry: Any) -> tuple[Any, Any] | None:
@@ -628,6 +745,11 @@ def _recorded_in(entry: Any) -> tuple[Any, Any] | None:
         return recorded
     try:
         info = entry.info()
+    except EntryChangedError:
+        # the entry file was rewritten since the row was read: what it records now is
+        # not the row's version, and must not be remembered with it (the caller reads
+        # the version there now)
+        raise
     except KeyError:
         return None
     recorded = (

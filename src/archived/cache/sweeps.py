@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 from .._format import seconds_of, text_of
 from ..engine.archive import _gc_paused
 from ..errors import ArchiveError
+from ..store.entries import EntryChangedError
 from ..store.table import record_text
 from .calls import CallKey
 from .callstore import Found
@@ -494,6 +495,8 @@ def _infos_of(
             return None
         try:
             info = entry.info()
+        except EntryChangedError:  # rewritten since the view saw it: as it is now
+            return _info_or_none(dataset, name)
         except KeyError:
             return None
         except ArchiveError:

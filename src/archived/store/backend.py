@@ -31,13 +31,17 @@ from __future__ import annotations
 import abc
 import bisect
 import sys
-from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, ClassVar
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, ClassVar, TypeVar
 
-from ..errors import ReadOnlyError
+from ..errors import DamagedEntryError, ReadOnlyError
+from .entries import EntryChangedError
 from .table import BRIEF_KEYS, brief_of
 
-__all__ = ["Store", "EntryView", "Entries", "Listed", "BRIEF_KEYS"]
+__all__ = ["Store", "EntryView", "Entries", "Listed", "BRIEF_KEYS", "read_one_version"]
+
+T = TypeVar("T")
+_RENEWALS = 5  # an entry rewritten this many times while it is read is reported damaged
 
 
 class EntryView:
@@ -63,6 +67,21 @@ class EntryView:
         """The entry's value (a fresh object)."""
         return self.store.value(self.name)
 
+    def renewed(self) -> EntryView | None:
+        """The entry as it is now (None if it was deleted): for a view whose ``info()``
+        or ``value()`` raised :class:`~archived.store.entries.EntryChangedError` (its
+        version was rewritten since it was seen).  Here the view reads the entry fresh
+        every time, so it is its own renewal.
+
+        >>> import tempfile
+        >>> from archived.store.native import NativeStore
+        >>> store = NativeStore.open(tempfile.mkdtemp() + "/s", writable=True)
+        >>> store.commit("a", 1)
+        >>> EntryView(store, "a").renewed().value()
+        1
+        """
+        return self if self.store.contains(self.name) else None
+
     def brief(self) -> Any:
         """The items of the entry's info record that a table of calls reads (its keys
         among :data:`BRIEF_KEYS`), a new dict in the record's order; None if the
@@ -79,6 +98,35 @@ class EntryView:
 
     def __repr__(self) -> str:
         return f"<entry {self.name!r} of {self.store.folder!r}>"
+
+
+def read_one_version(entry: EntryView, read: Callable[[EntryView], T]) -> tuple[bool, T | None]:
+    """``(True, read(entry))``, everything ``read`` takes from the entry (its record, its
+    value) of one version of it: of the version the view saw, or if that was rewritten
+    since (:class:`~archived.store.entries.EntryChangedError`), read again whole from the
+    version there now.  ``(False, None)`` if the entry was deleted;
+    ``DamagedEntryError`` if it kept changing while it was read.
+
+    >>> import tempfile
+    >>> from archived.store.native import NativeStore
+    >>> store = NativeStore.open(tempfile.mkdtemp() + "/s", writable=True)
+    >>> store.commit("a", list(range(1000)), {"n": 1})  # a value the index does not keep
+    >>> entry = store.entry("a")
+    >>> store.commit("a", list(range(2000)), {"n": 2})
+    >>> read_one_version(entry, lambda e: (e.info(), len(e.value())))
+    (True, ({'n': 2}, 2000))
+    """
+    for _ in range(_RENEWALS):
+        try:
+            return True, read(entry)
+        except EntryChangedError:
+            renewed = entry.renewed()
+            if renewed is None:
+                return False, None
+            entry = renewed
+        except KeyError:  # deleted since it was seen
+            return False, None
+    raise DamagedEntryError(entry.name, "the entry kept changing while it was read")
 
 
 class Entries:

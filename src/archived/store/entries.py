@@ -55,6 +55,8 @@ from contextlib import AbstractContextManager, nullcontext
 from types import TracebackType
 from typing import Any
 
+import xxhash
+
 from ..engine.plainsource import plain_source
 from ..engine.textbytes import NulByteError, read_text_bytes
 from ..errors import (
@@ -91,6 +93,7 @@ __all__ = [
     "delete_entry",
     "read_info",
     "read_value",
+    "EntryChangedError",
     "iter_infos",
     "read_entry_text",
     "read_entry_bytes",
@@ -112,6 +115,17 @@ _HEADER = re.compile(
     r"data files: (?P<files>\[.*\])$"
 )
 _READ_RETRIES = 5
+
+
+class EntryChangedError(KeyError):
+    """The entry file is no longer the version asked for: it was rewritten (or replaced
+    by a hand edit) since it was seen.  A ``KeyError``, as for an entry deleted since
+    it was seen: whoever does not read the new version takes it for gone, and never
+    pairs what it kept of the old version with what the new one holds.
+
+    >>> isinstance(EntryChangedError("x_0"), KeyError)
+    True
+    """
 
 
 def validate_name(name: object) -> str:
@@ -272,13 +286,20 @@ def delete_entry(
 
 
 def read_info(
-    folder: str, name: str, *, safe: dict[str, Any] | None = None, once: bool = False
+    folder: str,
+    name: str,
+    *,
+    safe: dict[str, Any] | None = None,
+    once: bool = False,
+    digest: str | None = None,
 ) -> Any:
     """Load the info record of entry ``name`` (its value is not loaded).
 
     ``safe``: keyword arguments of :func:`~archived.engine.archive.restore` for a safe load
     (``{'safe': True, 'allow': [...]}``), or None to execute the entry.  ``once=True``:
-    one of many entries read in bulk, not worth compiling for reuse.
+    one of many entries read in bulk, not worth compiling for reuse.  ``digest``: read
+    only the version of the entry file whose bytes have this xxh3 digest (what the
+    store's index saw), :class:`EntryChangedError` if the file holds another one.
 
     A missing entry raises ``KeyError``; a damaged one ``DamagedEntryError``.
 
@@ -288,12 +309,16 @@ def read_info(
         ...
     KeyError: 'nothing'
     """
-    text = read_entry_text(folder, name)
-    if text is None:
-        raise KeyError(name)
+    text = _version_text(folder, name, digest)
     src, files = _info_part(name, text)
-    _check_data_files(folder, name, files)
-    return decode_section(name, src, "info", folder, safe, once=once, first_line=INFO_LINE)
+    try:
+        _check_data_files(folder, name, files)
+        return decode_section(name, src, "info", folder, safe, once=once, first_line=INFO_LINE)
+    except DamagedEntryError:
+        # a data file of the version read gone: rewritten since, if asked for that version
+        if digest is not None and read_entry_text(folder, name) != text:
+            raise EntryChangedError(name) from None
+        raise
 
 
 def read_value(
@@ -302,13 +327,15 @@ def read_value(
     *,
     safe: dict[str, Any] | None = None,
     mmap_mode: str | None = None,
+    digest: str | None = None,
 ) -> Any:
-    """Load the value of entry ``name`` (``KeyError`` if missing); ``safe`` as in read_info.
+    """Load the value of entry ``name`` (``KeyError`` if missing); ``safe`` and
+    ``digest`` as in read_info.
 
     A value whose data file vanished because the entry was overwritten meanwhile is
-    read again from the new version.  ``mmap_mode='r'`` returns big uncompressed arrays
-    as read-only memory maps of the data files (see
-    :func:`~archived.engine.hdf5.using_mmap_mode`).
+    read again from the new version (with ``digest``: :class:`EntryChangedError`).
+    ``mmap_mode='r'`` returns big uncompressed arrays as read-only memory maps of the
+    data files (see :func:`~archived.engine.hdf5.using_mmap_mode`).
 
     >>> import tempfile
     >>> folder = tempfile.mkdtemp()
@@ -317,9 +344,7 @@ def read_value(
     {'b': 2}
     """
     for _ in range(_READ_RETRIES):
-        text = read_entry_text(folder, name)
-        if text is None:
-            raise KeyError(name)
+        text = _version_text(folder, name, digest)
         src, files = _value_part(name, text)
         _check_data_files(folder, name, files)
         first = value_line(text, src)
@@ -333,7 +358,22 @@ def read_value(
         except DamagedEntryError:
             if read_entry_text(folder, name) == text:
                 raise
+            if digest is not None:  # rewritten since: not the version asked for
+                raise EntryChangedError(name) from None
     raise DamagedEntryError(name, "the entry kept changing while it was read")
+
+
+def _version_text(folder: str, name: str, digest: str | None) -> str:
+    """The text of entry ``name``'s file (``KeyError`` if there is none); with
+    ``digest``, only of the version whose bytes have that xxh3 digest
+    (:class:`EntryChangedError` for any other)."""
+    read = read_entry_bytes(folder, name)
+    if read is None:
+        raise KeyError(name)
+    data = read[0]
+    if digest is not None and xxhash.xxh3_64_hexdigest(data) != digest:
+        raise EntryChangedError(name)
+    return entry_text(name, data)
 
 
 def iter_infos(

@@ -323,7 +323,11 @@ class IndexedEntry(EntryView):
 
     Its info and value come from the index row when the row keeps them (they are those
     of the entry file the row was read from); otherwise, or if the row does not decode,
-    from the entry file.  ``size``, ``mtime`` and ``files`` describe the entry file.
+    from the entry file, as long as it is still the version the row was read from (the
+    same bytes): a file rewritten since raises
+    :class:`~archived.store.entries.EntryChangedError` (a ``KeyError``), never pairs the
+    row's record with another version's value (:meth:`renewed` sees the new one).
+    ``size``, ``mtime`` and ``files`` describe the entry file.
     """
 
     __slots__ = ("row",)
@@ -342,7 +346,9 @@ class IndexedEntry(EntryView):
             pass
         except ValueError:  # a tampered index file: the entry tells
             pass
-        return entries.read_info(self.store.folder, self.name, safe=self.store.load, once=True)
+        return entries.read_info(
+            self.store.folder, self.name, safe=self.store.load, once=True, digest=self.row.digest
+        )
 
     def brief(self) -> Any:
         try:
@@ -358,8 +364,17 @@ class IndexedEntry(EntryView):
         if kept:
             return value
         return entries.read_value(
-            self.store.folder, self.name, safe=self.store.load, mmap_mode=self.store.mmap_mode
+            self.store.folder,
+            self.name,
+            safe=self.store.load,
+            mmap_mode=self.store.mmap_mode,
+            digest=self.row.digest,
         )
+
+    def renewed(self) -> IndexedEntry | None:
+        """The entry as the store's index sees it now (None if it was deleted): after an
+        :class:`~archived.store.entries.EntryChangedError`, the version to read whole."""
+        return self.store.entry(self.name)  # type: ignore[return-value]
 
     @property
     def size(self) -> int:

@@ -88,10 +88,16 @@ def function_table(
         # parameters and a value from all over memory (13% of a table of 20,000 calls,
         # none of one of 1,000, whose records all fit in the CPU's cache)
         calls = _matching_calls(func, criteria)
-        order = _run_order(calls)
+        # each row's record and result of one version of its entry: a call deleted since
+        # it was listed is left out, one rewritten since is read again whole
+        entries, briefs, values = calls.read(
+            (lambda brief: _matches(call_parameters("", brief), criteria)) if criteria else None
+        )
+        del calls
+        order = _run_order(briefs)
         rows = []
         names: dict[str, Any] = {}  # the parameters' names (their values do not matter)
-        for name, brief, value in zip(calls.names, calls.briefs, calls.values(), strict=True):
+        for name, brief, value in zip(entries, briefs, values, strict=True):
             parameters = brief.get("parameters")
             if not details and type(parameters) is dict and "result" not in parameters:
                 # the common row, at C speed (what _call_row makes of it); the commonest
@@ -112,7 +118,7 @@ def function_table(
             names.update(dict.fromkeys(call_parameters(name, brief)))
         # the calls go before the collector is back: its first pass would otherwise walk
         # every one of them once more
-        del calls
+        del entries, briefs, values
         return _ordered_table(with_types(rows, names), order, frame)
 
 
@@ -157,34 +163,41 @@ def _dataset_rows(
     entries: Collection[str] | None,
     skip: Callable[[str, DamagedEntryError], None] | None = None,
 ) -> Any:
+    from .backend import read_one_version
+
     rows = []
     parameters: dict[str, None] = {}
     view = dataset._view(entries)  # the store's index: small values need no file read
     for name, entry in view.items():
-        try:
+
+        def row_of(entry: Any, name: str = name) -> dict[str, Any] | None:
             info = entry.info()
-        except KeyError:  # deleted meanwhile
-            continue
 
-        def load(entry: Any = entry) -> Any:
-            return entry.value() if results else None
+            def load() -> Any:
+                return entry.value() if results else None
 
-        try:
             if isinstance(info, dict) and "function" in info:
                 if record_text(info, "status", "ok") != "ok" or "parameters" not in info:
-                    continue  # a failure or sweep record: not a result
+                    return None  # a failure or sweep record: not a result
                 row = _call_row(name, info, load, details, entry=name, function=info["function"])
                 parameters.update(dict.fromkeys(call_parameters(name, info)))
             else:
                 row = {"entry": name, "function": None}
                 _add(row, info.items() if _is_record(info) else [("info", info)], "info_")
                 _add(row, _results(load(), row).items(), "result_")
+            return row
+
+        try:
+            # its info and value of one version of the entry: one rewritten since the
+            # view saw it is read again whole, one deleted meanwhile left out
+            found, row = read_one_version(entry, row_of)
         except DamagedEntryError as err:
             if skip is None:
                 raise
             skip(name, err)
             continue
-        rows.append(row)
+        if found and row is not None:
+            rows.append(row)
     return to_table(with_types(rows, parameters), frame=frame)
 
 
@@ -227,7 +240,7 @@ def _stored_calls(func: Any, criteria: dict[str, Any]) -> Any:
     """The stored calls of ``func`` (current version) matching ``criteria``, in the
     order they ran (ties by name), as :class:`~archived.cache.callstore.Calls`."""
     calls = _matching_calls(func, criteria)
-    return calls.take(_run_order(calls))
+    return calls.take(_run_order(calls.briefs))
 
 
 def _matching_calls(func: Any, criteria: dict[str, Any]) -> Any:
@@ -250,10 +263,10 @@ def _matching_calls(func: Any, criteria: dict[str, Any]) -> Any:
     return calls
 
 
-def _run_order(calls: Any) -> list[int]:
-    """The positions of ``calls`` (in the order of their names) in the order the calls
-    ran, ties by name: sorted stably by start time, a key of one text per call."""
-    started = list(map(_started, calls.briefs))
+def _run_order(briefs: list[dict[str, Any]]) -> list[int]:
+    """The positions of calls' ``briefs`` (in the order of their names) in the order the
+    calls ran, ties by name: sorted stably by start time, a key of one text per call."""
+    started = list(map(_started, briefs))
     return sorted(range(len(started)), key=started.__getitem__)
 
 
