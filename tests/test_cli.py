@@ -977,3 +977,14 @@ def test_python_dash_m_archived_run_inside_a_store_imports_none_of_its_files(tmp
         # (verify reports the planted files, named like entries, as damaged)
         assert done.returncode in (0, 1) and "Traceback" not in done.stderr, (argv, done)
         assert not marker.exists(), (argv, marker.read_text())
+
+
+def test_prune_before_keeps_an_entry_whose_info_cannot_be_read_and_says_why(store, capsys):
+    # selected by its file's time alone: when it was made, and what it holds, is unknown
+    with open(os.path.join(store, "broken.py"), "w") as f:
+        f.write("# archived entry 'broken', format 1, data files: []\n# ---- info ----\n(")
+    code, out, _ = run(capsys, "prune", store, "--before", "2999-01-01T00:00", "--yes")
+    assert code == 0
+    assert "kept broken: its info cannot be read, so when it was made is unknown" in out
+    assert "deleted 9 entries" in out
+    assert os.listdir(store).count("broken.py") == 1

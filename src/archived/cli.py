@@ -359,7 +359,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--failed", action="store_true", help="records of failed calls")
     p.add_argument(
-        "--before", metavar="DATE", type=_date, help="entries made before DATE (ISO, local time)"
+        "--before",
+        metavar="DATE",
+        type=_date,
+        help="entries made before DATE (ISO, local time); one whose info cannot be read "
+        "is kept",
     )
     _selection_options(p)
     p.add_argument("--yes", action="store_true", help="really delete (default: dry run)")
@@ -696,6 +700,15 @@ def _prune(args: argparse.Namespace) -> int:
         if args.before and not e.time < args.before:
             continue
         if not _selected(e, args):
+            continue
+        if e.kind == "damaged":
+            # only --before selects it, by its file's time: whether it is as old as its
+            # record says, and what it holds, is unknown (promise 2: deleted only on
+            # certain knowledge), as for a sweep record whose points cannot be read
+            print(
+                f"kept {e.name}: its info cannot be read, so when it was made is unknown "
+                f"({_PROG} verify says what is wrong with it)"
+            )
             continue
         chosen.append(e)
     chosen = _with_emptied_sweeps(ds, entries, chosen)
