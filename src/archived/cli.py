@@ -362,8 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--before",
         metavar="DATE",
         type=_date,
-        help="entries made before DATE (ISO, local time); one whose info cannot be read "
-        "is kept",
+        help="entries made before DATE (ISO, local time); one whose info cannot be read is kept",
     )
     _selection_options(p)
     p.add_argument("--yes", action="store_true", help="really delete (default: dry run)")
@@ -937,7 +936,7 @@ def _entries(ds: Any) -> list[_Entry]:
     entries = []
     # one look at the store's index: info records without reading unchanged entries;
     # many objects and no cycles, so the collector's passes would be pure cost
-    from .store.backend import read_one_version
+    from .store.versions import read_one_version
 
     with _gc_paused():
         for name, listed in ds._view().items():

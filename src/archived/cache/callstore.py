@@ -38,13 +38,14 @@ from typing import Any
 
 from .._usercode import user_stacklevel
 from ..errors import DamagedEntryError, EntryDeletedError, InvalidNameError
-from ..store.backend import Entries, read_one_version
+from ..store.backend import Entries
 from ..store.entries import EntryChangedError
 from ..store.entrynames import check_not_keyword
 from ..store.keylocks import KeyLock, key_lock
 from ..store.locking import StoreLock
 from ..store.storefiles import safe_subdir
 from ..store.table import call_parameters, record_text
+from ..store.versions import read_one_version
 from .recorded import legacy_view, same_parameters
 
 __all__ = ["CallStore", "Found", "StoredCall", "call_info"]

@@ -31,17 +31,13 @@ from __future__ import annotations
 import abc
 import bisect
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, ClassVar, TypeVar
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, ClassVar
 
-from ..errors import DamagedEntryError, ReadOnlyError
-from .entries import EntryChangedError
+from ..errors import ReadOnlyError
 from .table import BRIEF_KEYS, brief_of
 
-__all__ = ["Store", "EntryView", "Entries", "Listed", "BRIEF_KEYS", "read_one_version"]
-
-T = TypeVar("T")
-_RENEWALS = 5  # an entry rewritten this many times while it is read is reported damaged
+__all__ = ["Store", "EntryView", "Entries", "Listed", "BRIEF_KEYS"]
 
 
 class EntryView:
@@ -98,35 +94,6 @@ class EntryView:
 
     def __repr__(self) -> str:
         return f"<entry {self.name!r} of {self.store.folder!r}>"
-
-
-def read_one_version(entry: EntryView, read: Callable[[EntryView], T]) -> tuple[bool, T | None]:
-    """``(True, read(entry))``, everything ``read`` takes from the entry (its record, its
-    value) of one version of it: of the version the view saw, or if that was rewritten
-    since (:class:`~archived.store.entries.EntryChangedError`), read again whole from the
-    version there now.  ``(False, None)`` if the entry was deleted;
-    ``DamagedEntryError`` if it kept changing while it was read.
-
-    >>> import tempfile
-    >>> from archived.store.native import NativeStore
-    >>> store = NativeStore.open(tempfile.mkdtemp() + "/s", writable=True)
-    >>> store.commit("a", list(range(1000)), {"n": 1})  # a value the index does not keep
-    >>> entry = store.entry("a")
-    >>> store.commit("a", list(range(2000)), {"n": 2})
-    >>> read_one_version(entry, lambda e: (e.info(), len(e.value())))
-    (True, ({'n': 2}, 2000))
-    """
-    for _ in range(_RENEWALS):
-        try:
-            return True, read(entry)
-        except EntryChangedError:
-            renewed = entry.renewed()
-            if renewed is None:
-                return False, None
-            entry = renewed
-        except KeyError:  # deleted since it was seen
-            return False, None
-    raise DamagedEntryError(entry.name, "the entry kept changing while it was read")
 
 
 class Entries:

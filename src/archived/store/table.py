@@ -38,6 +38,7 @@ from typing import Any
 
 from ..engine.archive import _gc_paused
 from ..errors import DamagedEntryError
+from .versions import read_one_version
 
 __all__ = [
     "function_table",
@@ -163,8 +164,6 @@ def _dataset_rows(
     entries: Collection[str] | None,
     skip: Callable[[str, DamagedEntryError], None] | None = None,
 ) -> Any:
-    from .backend import read_one_version
-
     rows = []
     parameters: dict[str, None] = {}
     view = dataset._view(entries)  # the store's index: small values need no file read
