@@ -25,6 +25,7 @@ EXAMPLES = [
     errors.DamagedArrayError("/s/x_1.h5", "a0", "no such file"),
     errors.MissingImportError("x", "mymod", "No module named 'mymod'"),
     errors.EntryDeletedError("f_1", "/s"),
+    errors.EntryChangedError("f_1", "/s"),
     errors.ResultNotSetError("block:m.<module>@3"),
     errors.LockTimeout("/s/.lock", 1.5),
     errors.LockingKindError("/s", "fcntl", "soft"),

@@ -35,6 +35,7 @@ __all__ = [
     "DamagedEntryError",
     "DamagedArrayError",
     "EntryDeletedError",
+    "EntryChangedError",
     "ResultNotSetError",
     "LockTimeout",
     "LockingKindError",
@@ -277,6 +278,35 @@ clear() or another program removed it); a cached call computes it again when cal
             f"entry {name!r} was deleted from {path!r} after this handle was made (a prune, "
             "a clear() or another program removed it); a cached call computes it again when "
             "called"
+        )
+
+    def __str__(self) -> str:  # KeyError's would quote the message as a key
+        return str(self.args[0]) if self.args else ""
+
+
+class EntryChangedError(ArchiveError, KeyError, AttributeError):
+    """An entry was rewritten after a view of it was made (a listed call, a row of the
+    store's index): what the view kept of the old version (its parameters, its record)
+    must not be paired with what the new version holds, so the new one is not read
+    through it.  Tables and hits read the new version again whole; a stored call of
+    ``where()`` raises this when its entry now holds another call.
+
+    A ``KeyError`` and an ``AttributeError``, as :class:`EntryDeletedError`: code that
+    takes the entry for gone never mixes two versions.
+
+    >>> str(EntryChangedError("f_3", "/data/runs"))
+    "entry 'f_3' of '/data/runs' was rewritten after this handle was made: list the \
+calls again to read its new version"
+    >>> issubclass(EntryChangedError, KeyError), issubclass(EntryChangedError, AttributeError)
+    (True, True)
+    """
+
+    def __init__(self, name: str, path: str) -> None:
+        self.entry = name  # not .name: AttributeError keeps that out of __dict__ (pickling)
+        self.path = path
+        super().__init__(
+            f"entry {name!r} of {path!r} was rewritten after this handle was made: list the "
+            "calls again to read its new version"
         )
 
     def __str__(self) -> str:  # KeyError's would quote the message as a key

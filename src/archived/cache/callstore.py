@@ -37,9 +37,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._usercode import user_stacklevel
-from ..errors import DamagedEntryError, EntryDeletedError, InvalidNameError
+from ..errors import DamagedEntryError, EntryChangedError, EntryDeletedError, InvalidNameError
 from ..store.backend import Entries
-from ..store.entries import EntryChangedError
 from ..store.entrynames import check_not_keyword
 from ..store.keylocks import KeyLock, key_lock
 from ..store.locking import StoreLock
@@ -107,16 +106,14 @@ class StoredCall:
     @property
     def info(self) -> dict[str, Any]:
         """The call's info record (of the entry version listed, when it came from a view;
-        ``AttributeError`` if that version was deleted or rewritten since)."""
+        :class:`EntryDeletedError` or :class:`EntryChangedError` if that version was
+        deleted or rewritten since)."""
         info = self._info
         if info is None:
             try:
                 info = self._info = self._entry.info()
             except EntryChangedError:
-                raise AttributeError(
-                    f"entry {self.name!r} was rewritten since it was listed: list the calls "
-                    "again to read its new record"
-                ) from None
+                raise
             except KeyError:
                 raise EntryDeletedError(self.name, self.store.path) from None
         return info
@@ -129,25 +126,27 @@ class StoredCall:
     def load(self) -> Any:
         """Load and return the stored result: of the entry version listed, or if that was
         rewritten since, of the version there now when it records this very call (same
-        function, version and parameters); ``AttributeError`` if the entry was deleted,
-        or rewritten with another call's result (never that result with these
-        parameters)."""
+        function, version and parameters); :class:`EntryDeletedError` if the entry was
+        deleted, :class:`EntryChangedError` if it was rewritten with another call's
+        result (never that result with these parameters)."""
         if self._entry is None:
             return self.store.load(self.name)
-        found, value = read_one_version(self._entry, self._value_of_this_call)
+        # the entry as it is now (one stat): a deleted one is not loaded from the index
+        current = self.store._entry(self.name)
+        found, value = (
+            read_one_version(current, self._value_of_this_call) if current else (False, None)
+        )
         if not found:
-            raise AttributeError(f"entry {self.name!r} was deleted")
+            raise EntryDeletedError(self.name, self.store.path)
         if value is _OTHER_CALL:
-            raise AttributeError(
-                f"entry {self.name!r} was rewritten since it was listed, with another call's "
-                "result: list the calls again"
-            )
+            raise EntryChangedError(self.name, self.store.path)
         return value
 
     def _value_of_this_call(self, entry: Any) -> Any:
-        """The value of ``entry`` (a version of this call's entry) if it records this
-        call, else ``_OTHER_CALL``."""
-        if entry is not self._entry:
+        """The value of ``entry`` (a version of this call's entry) if it is the version
+        listed or records this call, else ``_OTHER_CALL``."""
+        listed, now = getattr(self._entry, "row", None), getattr(entry, "row", None)
+        if listed is None or now is None or now.digest != listed.digest:
             brief = entry.brief()
             if not (
                 type(brief) is dict
@@ -222,6 +221,8 @@ class Calls:
         for name, position in zip(self.names, self._positions, strict=True):
             try:
                 self._entries.values([position])
+            except EntryChangedError:
+                raise EntryChangedError(name, self.store.path) from None
             except KeyError:
                 raise EntryDeletedError(name, self.store.path) from None
         return self._entries.values(self._positions)  # (one came back meanwhile)
@@ -531,7 +532,8 @@ class CallStore:
     def load(self, name: str, found: Found | None = None) -> Any:
         """Load the value of entry ``name`` (:class:`EntryDeletedError`, an
         ``AttributeError``, if there is none: a handle's entry deleted since); with
-        the ``found`` hit of :meth:`find`, the version whose key matched.
+        the ``found`` hit of :meth:`find`, the version whose key matched
+        (:class:`EntryChangedError`, an ``AttributeError`` too, if it was rewritten since).
 
         A small value comes from the store's index when the entry file is the one it
         read (one ``stat``, no file opened); any other is read from the entry.
@@ -544,6 +546,8 @@ class CallStore:
             raise EntryDeletedError(name, self.path)
         try:
             return entry.value()
+        except EntryChangedError:  # rewritten since the hit: not the version found
+            raise
         except KeyError:  # deleted since it was seen
             raise EntryDeletedError(name, self.path) from None
 

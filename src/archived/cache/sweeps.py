@@ -37,8 +37,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from .._format import seconds_of, text_of
 from ..engine.archive import _gc_paused
-from ..errors import ArchiveError
-from ..store.entries import EntryChangedError
+from ..errors import ArchiveError, EntryChangedError
 from ..store.table import record_text
 from .calls import CallKey
 from .callstore import Found

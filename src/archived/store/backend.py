@@ -65,7 +65,7 @@ class EntryView:
 
     def renewed(self) -> EntryView | None:
         """The entry as it is now (None if it was deleted): for a view whose ``info()``
-        or ``value()`` raised :class:`~archived.store.entries.EntryChangedError` (its
+        or ``value()`` raised :class:`~archived.errors.EntryChangedError` (its
         version was rewritten since it was seen).  Here the view reads the entry fresh
         every time, so it is its own renewal.
 

@@ -62,6 +62,7 @@ from ..engine.textbytes import NulByteError, read_text_bytes
 from ..errors import (
     ArchiveError,
     DamagedEntryError,
+    EntryChangedError,
     InvalidNameError,
     MissingImportError,
     UnsafeArchiveError,
@@ -93,7 +94,6 @@ __all__ = [
     "delete_entry",
     "read_info",
     "read_value",
-    "EntryChangedError",
     "iter_infos",
     "read_entry_text",
     "read_entry_bytes",
@@ -115,17 +115,6 @@ _HEADER = re.compile(
     r"data files: (?P<files>\[.*\])$"
 )
 _READ_RETRIES = 5
-
-
-class EntryChangedError(KeyError):
-    """The entry file is no longer the version asked for: it was rewritten (or replaced
-    by a hand edit) since it was seen.  A ``KeyError``, as for an entry deleted since
-    it was seen: whoever does not read the new version takes it for gone, and never
-    pairs what it kept of the old version with what the new one holds.
-
-    >>> isinstance(EntryChangedError("x_0"), KeyError)
-    True
-    """
 
 
 def validate_name(name: object) -> str:
@@ -299,7 +288,7 @@ def read_info(
     (``{'safe': True, 'allow': [...]}``), or None to execute the entry.  ``once=True``:
     one of many entries read in bulk, not worth compiling for reuse.  ``digest``: read
     only the version of the entry file whose bytes have this xxh3 digest (what the
-    store's index saw), :class:`EntryChangedError` if the file holds another one.
+    store's index saw), :class:`~archived.errors.EntryChangedError` if the file holds another one.
 
     A missing entry raises ``KeyError``; a damaged one ``DamagedEntryError``.
 
@@ -317,7 +306,7 @@ def read_info(
     except DamagedEntryError:
         # a data file of the version read gone: rewritten since, if asked for that version
         if digest is not None and read_entry_text(folder, name) != text:
-            raise EntryChangedError(name) from None
+            raise EntryChangedError(name, folder) from None
         raise
 
 
@@ -333,7 +322,7 @@ def read_value(
     ``digest`` as in read_info.
 
     A value whose data file vanished because the entry was overwritten meanwhile is
-    read again from the new version (with ``digest``: :class:`EntryChangedError`).
+    read again from the new version (with ``digest``: :class:`~archived.errors.EntryChangedError`).
     ``mmap_mode='r'`` returns big uncompressed arrays as read-only memory maps of the
     data files (see :func:`~archived.engine.hdf5.using_mmap_mode`).
 
@@ -359,20 +348,20 @@ def read_value(
             if read_entry_text(folder, name) == text:
                 raise
             if digest is not None:  # rewritten since: not the version asked for
-                raise EntryChangedError(name) from None
+                raise EntryChangedError(name, folder) from None
     raise DamagedEntryError(name, "the entry kept changing while it was read")
 
 
 def _version_text(folder: str, name: str, digest: str | None) -> str:
     """The text of entry ``name``'s file (``KeyError`` if there is none); with
     ``digest``, only of the version whose bytes have that xxh3 digest
-    (:class:`EntryChangedError` for any other)."""
+    (:class:`~archived.errors.EntryChangedError` for any other)."""
     read = read_entry_bytes(folder, name)
     if read is None:
         raise KeyError(name)
     data = read[0]
     if digest is not None and xxhash.xxh3_64_hexdigest(data) != digest:
-        raise EntryChangedError(name)
+        raise EntryChangedError(name, folder)
     return entry_text(name, data)
 
 

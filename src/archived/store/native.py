@@ -325,7 +325,7 @@ class IndexedEntry(EntryView):
     of the entry file the row was read from); otherwise, or if the row does not decode,
     from the entry file, as long as it is still the version the row was read from (the
     same bytes): a file rewritten since raises
-    :class:`~archived.store.entries.EntryChangedError` (a ``KeyError``), never pairs the
+    :class:`~archived.errors.EntryChangedError` (a ``KeyError``), never pairs the
     row's record with another version's value (:meth:`renewed` sees the new one).
     ``size``, ``mtime`` and ``files`` describe the entry file.
     """
@@ -373,7 +373,7 @@ class IndexedEntry(EntryView):
 
     def renewed(self) -> IndexedEntry | None:
         """The entry as the store's index sees it now (None if it was deleted): after an
-        :class:`~archived.store.entries.EntryChangedError`, the version to read whole."""
+        :class:`~archived.errors.EntryChangedError`, the version to read whole."""
         return self.store.entry(self.name)  # type: ignore[return-value]
 
     @property

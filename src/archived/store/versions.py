@@ -3,7 +3,7 @@
 A view of a store (:class:`~archived.store.backend.EntryView`) sees each entry as one
 version of its file; a native store's view serves what its read-side index keeps of that
 version and reads the rest from the file only while it still holds that version
-(:class:`~archived.store.entries.EntryChangedError` otherwise).  :func:`read_one_version`
+(:class:`~archived.errors.EntryChangedError` otherwise).  :func:`read_one_version`
 reads an entry so, and reads a rewritten one again whole.
 """
 
@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from ..errors import DamagedEntryError
-from .entries import EntryChangedError
+from ..errors import DamagedEntryError, EntryChangedError
 
 __all__ = ["read_one_version"]
 
@@ -24,7 +23,7 @@ _RENEWALS = 5  # an entry rewritten this many times while it is read is reported
 def read_one_version(entry: Any, read: Callable[[Any], T]) -> tuple[bool, T | None]:
     """``(True, read(entry))``, everything ``read`` takes from the entry (its record, its
     value) of one version of it: of the version the view saw, or if that was rewritten
-    since (:class:`~archived.store.entries.EntryChangedError`), read again whole from the
+    since (:class:`~archived.errors.EntryChangedError`), read again whole from the
     version there now.  ``(False, None)`` if the entry was deleted;
     ``DamagedEntryError`` if it kept changing while it was read.
 
