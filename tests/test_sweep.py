@@ -473,3 +473,19 @@ def test_a_warning_of_a_point_run_in_the_driver_points_at_the_sweep_call(cached,
         sweep(cached, {"x": [np.int64(1)], "counter": [counter]}, progress=False)
     [warning] = [w for w in caught if issubclass(w.category, NumericTypeWarning)]
     assert warning.filename == __file__
+
+
+@pytest.mark.parametrize("n_jobs, backend", [(1, None), (2, "threading")])
+def test_a_point_that_stops_a_sweep_is_named_in_a_note_of_its_error(tmp_path, n_jobs, backend):
+    # the error raised in a worker named no argument: 'ValueError: math domain error',
+    # and which of 64 points raised it was left to guess
+    def root(x):
+        if x < 0:
+            raise ValueError("math domain error")
+        return x**0.5
+
+    f = archived(str(tmp_path / "roots"))(root)
+    with pytest.raises(ValueError) as err:
+        sweep(f, {"x": [4, -1, 9]}, n_jobs=n_jobs, backend=backend, progress=False)
+    assert any("raised at the point x=-1" in note for note in err.value.__notes__)
+    assert any("errors='return'" in note for note in err.value.__notes__)

@@ -329,6 +329,7 @@ def _run_point(
         )
     except Exception as err:
         if not catch:
+            _name_the_point(err, call)
             raise
         return index, err
     if results == "summary":
@@ -339,6 +340,18 @@ def _run_point(
             return index, StoredResult(None, found.name, call.parameters)
         return index, StoredResult(None, None, call.parameters, value)
     return index, value
+
+
+def _name_the_point(err: Exception, call: CallKey) -> None:
+    """Say which point raised ``err`` (a note, which travels back from a worker with the
+    exception): the traceback of an error raised in a worker names no argument."""
+    from .._format import format_params
+
+    if hasattr(err, "add_note"):
+        err.add_note(
+            f"archived.sweep: raised at the point {format_params(call.parameters, 200)} "
+            "(errors='return' puts a failing point's exception in its place and goes on)"
+        )
 
 
 def _summary(call: CallKey, value: Any) -> dict[str, Any]:
