@@ -2,12 +2,15 @@
 
 import functools
 import os
+import shlex
 import subprocess
 import sys
 import textwrap
+import warnings
 
 import pytest
 
+from archived.__main__ import main
 from archived.cache.decorator import archived
 from archived.cache.funcinfo import code_fingerprint, function_identity
 from archived.errors import UnkeyableArgumentError
@@ -269,3 +272,26 @@ def test_code_swapped_into_a_cached_function_is_keyed_by_its_own_version(tmp_pat
     finally:
         sys.path.remove(str(tmp_path))
         sys.modules.pop("physics_mod", None)
+
+
+def test_prune_stale_of_an_edited_cell_says_how_to_delete_its_earlier_definitions(tmp_path):
+    # a function typed in a notebook cell is keyed by its code: after an edit of the cell,
+    # prune_stale() returned 0 and said nothing, and the old cell's calls stayed for good
+    store = str(tmp_path / "nb")
+    namespace = {"archived": archived, "store": store, "__name__": "__main__"}
+    cell = "@archived(store)\ndef f(x):\n    return x + 1\n"
+    exec(compile(cell, "<stdin>", "exec"), namespace)
+    old = namespace["f"]
+    old(1), old(2)
+    exec(compile(cell.replace("+ 1", "* 100"), "<stdin>", "exec"), namespace)
+    new = namespace["f"]
+    new(1)
+    with pytest.warns(UserWarning, match="keeps 2 calls of 1 other definition") as caught:
+        assert new.prune_stale() == 0
+    [warning] = caught
+    command = str(warning.message).split("delete them with: ")[1].split(", or define")[0]
+    assert command == f"archived prune {store} --function '{old.identity}' --yes"
+    assert main(shlex.split(command)[1:]) == 0  # the command given deletes them
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert new.prune_stale() == 0 and [p for p, _ in new] == [{"x": 1}]

@@ -641,6 +641,17 @@ class CallStore:
 
         return Calls(self, entries, positions, briefs, listed)
 
+    def functions(self, prefix: str) -> Iterator[str]:
+        """The function of each stored call (result or failure) whose entry name has
+        ``prefix``, as its record names it, one per call (read from the store's index)."""
+        self._reopen_if_deleted()
+        entries = self.dataset._entries()
+        span = entries.span(prefix + "_")
+        for brief in entries.briefs(span):
+            if type(brief) is dict and type(brief.get("function")) is str:
+                if brief.get("status", "ok") in ("ok", "failed"):
+                    yield brief["function"]
+
     def remove(self, name: str) -> None:
         """Delete entry ``name`` (a no-op if it is already gone)."""
         try:

@@ -74,6 +74,7 @@ from __future__ import annotations
 import functools
 import inspect
 import os
+import shlex
 import sys
 import threading
 import types
@@ -606,7 +607,10 @@ class CachedFunction(Generic[P, R]):
     def prune_stale(self) -> int:
         """Delete the entries of other code versions; return how many were deleted.
         The records of their sweeps go with them once none of a sweep's points is
-        stored (``ls --status`` showed such a grid as all missing).
+        stored (``ls --status`` showed such a grid as all missing).  A function typed
+        at a prompt or in a notebook cell is keyed by its code, so an edited cell's
+        earlier calls are another function's: a ``UserWarning`` names the command that
+        deletes them.
 
         >>> import tempfile, os
         >>> store = os.path.join(tempfile.mkdtemp(), "s")
@@ -620,6 +624,7 @@ class CachedFunction(Generic[P, R]):
         """
         stale = self.stale()
         self._remove([call.name for call in stale])
+        _note_other_definitions(self)
         return len(stale)
 
     def clear(self) -> int:
@@ -673,6 +678,34 @@ class CachedFunction(Generic[P, R]):
         for name in self.ignore:
             if name not in params and not takes_kwargs:
                 raise TypeError(f"ignore={self.ignore!r}: {name!r} is not a parameter")
+
+
+def _note_other_definitions(func: CachedFunction[..., Any]) -> None:
+    """Warn when the store holds calls of other definitions of a function typed at a
+    prompt or in a notebook cell: each is keyed by its code, so an edited cell is another
+    function, whose calls ``prune_stale()`` leaves (a module's function has versions)."""
+    base, mark, _ = func.identity.partition("#")
+    if not mark or "<lambda>" in base:
+        return
+    others: dict[str, int] = {}
+    for identity in func.store.functions(func.prefix):
+        if identity != func.identity and identity.partition("#")[0] == base:
+            others[identity] = others.get(identity, 0) + 1
+    if not others:
+        return
+    calls, first = sum(others.values()), sorted(others)[0]
+    more = len(others) - 1
+    warnings.warn(
+        f"prune_stale() deletes only older versions of this definition of {base}: the "
+        f"store keeps {calls} call{'s' * (calls > 1)} of {len(others)} other "
+        f"definition{'s' * (len(others) > 1)} typed at a prompt or in a notebook cell (an "
+        "edited cell is another function, keyed by its code); delete them with: archived "
+        f"prune {shlex.quote(func.store.path)} --function {shlex.quote(first)} --yes"
+        + (f" (and so for the {more} other{'s' * (more > 1)} ls -l lists)" if more else "")
+        + ", or define the function in a module, whose edits are versions",
+        UserWarning,
+        stacklevel=user_stacklevel(),
+    )
 
 
 def _lookup_or_none(module: str, qualname: str) -> Any:
