@@ -127,6 +127,7 @@ def test_prune_stale_with_an_explicit_version_of_one_function(project):
     [
         ("exp:missing", "cannot import the function 'exp:missing'"),
         ("nomodule:f", "cannot import the function 'nomodule:f'"),
+        ("nomodule:f", "run archived from the folder holding nomodule.py"),
         ("json:dumps", "is a function, not an @archived function"),
     ],
 )

@@ -1043,7 +1043,14 @@ def _imported_function(spec: str) -> Any:
         for part in name.split("."):
             found = getattr(found, part)
     except (ImportError, AttributeError) as err:
-        raise ArchiveError(f"cannot import the function {spec!r}: {err}") from err
+        hint = ""
+        if isinstance(err, ModuleNotFoundError) and err.name == module_name.split(".")[0]:
+            hint = (
+                f" (looked for in the current folder {os.getcwd()!r} and on PYTHONPATH: "
+                f"run archived from the folder holding {err.name}.py, or add that folder "
+                "to PYTHONPATH)"
+            )
+        raise ArchiveError(f"cannot import the function {spec!r}: {err}{hint}") from err
     if not isinstance(found, CachedFunction):
         raise ArchiveError(
             f"{spec!r} is a {type(found).__name__}, not an @archived function: "
