@@ -507,6 +507,16 @@ def test_a_block_that_sets_no_result_names_itself_and_says_to_set_rec_result(sto
     assert "rec.result = value" in str(err.value)
 
 
+def test_a_block_tells_its_code_version_which_prune_stale_takes(store):
+    # rec.version stayed None (the option, unpinned): a user pruning an edited block's
+    # old results had to guess which VERSION that ls -l lists was the current one
+    rec = run_block(store, 4, lambda rec: setattr(rec, "result", 4))
+    assert rec.version == rec.store.info(rec.entry)["version"] and len(rec.version) == 16
+    with record(store, {"n": 4}, version=7) as pinned:
+        pinned.result = 4
+    assert pinned.version == "7" == pinned.store.info(pinned.entry)["version"]
+
+
 def test_block_keywords_are_parameters_even_when_named_like_options(store):
     with archived(store, version="x", ignore=1) as rec:
         rec.result = 1

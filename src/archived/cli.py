@@ -582,7 +582,10 @@ def _mixed(calls: Iterable[Sequence[str]]) -> dict[str, set[str]]:
 def _note_mixed_versions(mixed: dict[str, set[str]], column: str, out: TextIO) -> None:
     for function, versions in sorted(mixed.items()):
         if _is_block(function):  # nothing to import: its version is the user's to say
-            how = f"--function '{function}' --version V` (V: your current block's version)"
+            how = (
+                f"--function '{function}' --version V` (V: your current block's version, "
+                "rec.version after it ran)"
+            )
         else:
             how = "--function MODULE:NAME`"
         print(

@@ -102,6 +102,8 @@ class Record:
         parameters: the block's parameters.  cached: whether the result was stored on entry.
         entry: the store entry holding the result.  result: the result (see the module).
         identity: the block's identity in the store (set on entry).
+        version: its code version (set on entry; the pinned one if given), what ``ls -l``
+            shows and ``archived prune --stale --function IDENTITY --version V`` takes.
 
     >>> import tempfile, os
     >>> rec = Record(os.path.join(tempfile.mkdtemp(), "s"), {"a": 1})
@@ -131,7 +133,8 @@ class Record:
             raise InvalidNameError(name, "a block name must be an identifier not starting with _")
         self.parameters = dict(parameters)
         self.name = name
-        self.version = version
+        self._pinned = version
+        self.version = None if version is None else str(version)
         frame = _user_frame()  # where the block is: a relative path is relative to its file
         code = frame.f_code
         anchor = None
@@ -169,9 +172,9 @@ class Record:
 
     def __enter__(self) -> Record:
         place = block_place(_user_frame(), self.name)
-        version = place.version if self.version is None else str(self.version)
+        version = place.version if self._pinned is None else str(self._pinned)
         call = key_call(place.identity, version, place.prefix, self.parameters)
-        self.identity = place.identity
+        self.identity, self.version = place.identity, version
         self._attempt = attempt = begin(self.store, call)
         self.entry = attempt.entry
         self.cached = attempt.cached
