@@ -1245,7 +1245,8 @@ for _through_class in (False, True):
         "outside",
         _partial_writing_outside(_through_class),
         lambda ctx: safe_value()(ctx)(),  # a user calling what they loaded as a function
-        Refused(("partial()", "method")),
+        # through a loaded path, refused at the method already (a-paths-unlink-method...)
+        Refused(("partial()", "method") if _through_class else ("'write_text'", "method")),
     )
 
 
@@ -1294,6 +1295,62 @@ def _call_with_outside_on_path(ctx: Context) -> Any:
     finally:
         sys.path.remove(ctx.outside)
 
+
+def _partial_passing_a_loader(ctx: Context) -> None:
+    """numpy.fromfunction(f, (), **kw) calls f(**kw): a partial of it (a numpy function:
+    allowed) calls the library's own array reader, unguarded, on a file outside."""
+    plant(
+        ctx,
+        "x",
+        "from archived.hdf5 import load_array as _L\nfrom numpy import fromfunction as _f\n"
+        "from functools import partial as _p\n"
+        f"x = _p(_f, _L, (), filename={ctx.victim!r}, key='a0')\n",
+    )
+
+
+def _partial_passing_a_method(ctx: Context) -> None:
+    """sorted(..., key=k) calls k: a partial of it (a builtin: allowed) calls a loaded
+    array's tofile, which writes the array to the file named by sorted's item."""
+    plant(
+        ctx,
+        "x",
+        "from numpy import array as _a\nfrom builtins import sorted as _s\n"
+        "from functools import partial as _p\n"
+        f"x = _p(_s, [{ctx.marker!r}], key=_a([1]).tofile)\n",
+    )
+
+
+for _what, _build in (
+    ("load_array", _partial_passing_a_loader),
+    ("an-arrays-tofile", _partial_passing_a_method),
+):
+    case(
+        f"partial-of-a-function-calling-{_what}-outside-then-call",
+        "outside",
+        _build,
+        lambda ctx: safe_value()(ctx)(),  # a user calling what they loaded as a function
+        Refused(("partial()",)),
+    )
+
+
+def _method_of_a_path(method: str) -> Callable[[Context], None]:
+    """A loaded path's bound method: calling it, with no argument, deletes a file
+    outside the store (unlink) or reads one (read_text)."""
+
+    def build(ctx: Context) -> None:
+        plant(ctx, "x", f"from pathlib import Path as _P\nx = _P({ctx.secret!r}).{method}\n")
+
+    return build
+
+
+for _method in ("unlink", "read_text"):
+    case(
+        f"a-paths-{_method}-method-then-call",
+        "outside",
+        _method_of_a_path(_method),
+        lambda ctx: safe_value()(ctx)(),  # a user calling what they loaded as a function
+        Refused((f"attribute '{_method}' of a PosixPath",)),
+    )
 
 case(
     "partial-of-numpy.info-importing-a-module-then-call",

@@ -92,6 +92,70 @@ def test_a_safe_load_imports_no_function_that_imports_modules_or_changes_the_pro
             evaluate(src)
 
 
+_LOADER = "from archived.hdf5 import load_array as _L\nfrom functools import partial as _p\n"
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "from numpy import piecewise as _f\nx = _p(_f, 1.0, [True], [_L])\n",  # in a list
+        "from builtins import iter as _f\nx = _p(_f, _L, 1)\n",  # iter(f, end) calls f()
+        "x = _p(_p, _L, '/outside/x.h5')\n",  # a partial making a partial of it
+        "from builtins import sorted as _f\nx = _p(_f, {'k': (1, [_L])})\n",  # in a dict
+        "from numpy import array as _a\nfrom builtins import sorted as _f\n"
+        "x = _p(_f, ['/outside/f'], key=_a([1]).tofile)\n",  # a loaded value's method
+        "from archived.reps import object_array as _o\nfrom numpy import piecewise as _f\n"
+        "x = _p(_f, 1.0, [True], _o([_L], (1,)))\n",  # in an object array
+    ],
+)
+def test_a_partial_carries_no_function_it_could_not_be_made_of(call):
+    # the library's readers check their arguments only inside a load; a partial of a
+    # function that calls its arguments would call them with the store's arguments
+    with pytest.raises(UnsafeArchiveError, match=r"partial\(\) carrying"):
+        evaluate(_LOADER + call)
+
+
+def test_a_partial_carries_the_functions_and_classes_it_could_be_made_of():
+    src = (
+        "from functools import partial as _p\nfrom builtins import sorted as _s\n"
+        "from builtins import abs as _abs\nfrom pathlib import PurePosixPath as _P\n"
+        "x = _p(_s, [-3, 1, -2], key=_abs)\ny = _p(_s, ['b', 'a'], key=_P)\n"
+        "z = _p(_s, [[2], [1]], key=_p(_s))\n"
+    )
+    out = evaluate(src)
+    assert out["x"]() == [1, -2, -3] and out["y"]() == ["a", "b"] and out["z"]() == [[1], [2]]
+
+
+def test_a_partial_carries_a_callable_object_of_a_module_the_caller_trusts(tmp_path):
+    (tmp_path / "carried_mod_xyz.py").write_text(
+        "class Neg:\n    def __call__(self, x):\n        return -x\n"
+    )
+    sys.path.insert(0, str(tmp_path))
+    try:
+        src = (
+            "from carried_mod_xyz import Neg as _N\nfrom archived.reps import from_state as _fs\n"
+            "from builtins import sorted as _s\nfrom functools import partial as _p\n"
+            "x = _p(_s, [1, 3, 2], key=_fs(_N, {}))\n"
+        )
+        assert evaluate(src, allowed_modules=["carried_mod_xyz"])["x"]() == [3, 2, 1]
+        with pytest.raises(UnsafeArchiveError, match="import of module 'carried_mod_xyz'"):
+            evaluate(src)
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("carried_mod_xyz", None)
+
+
+def test_a_loaded_path_gives_its_pure_methods_and_none_that_touch_files(tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text("s")
+    head = f"from pathlib import Path as _P\n_q = _P({str(secret)!r})\n"
+    assert evaluate(head + "x = _q.with_suffix\n")["x"](".txt").name == "secret.txt"
+    for method in ("unlink", "read_text", "write_text", "touch", "open", "resolve", "exists"):
+        with pytest.raises(UnsafeArchiveError, match=f"attribute '{method}' of a PosixPath"):
+            evaluate(head + f"x = _q.{method}\n")
+    assert secret.read_text() == "s"
+
+
 def test_a_trusted_store_read_after_a_refused_safe_load_has_its_floats(tmp_path):
     ds = DataSet("s", "w", path=tmp_path)
     ds.x = np.array([1.5, 2.25, -0.75])

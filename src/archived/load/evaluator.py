@@ -337,6 +337,15 @@ class Evaluator:
         # property or __getattr__ of data to find out what it is
         if not issubclass(type(found), _METHODS) or not _plain_lookup(kind):
             raise refuse(node, f"attribute {attr!r} of a {kind.__qualname__}")
+        if not (_touchless_method(kind, attr, found) or self.policy.user_module(kind.__module__)):
+            # the method, once the user calls what they loaded, would act with the
+            # store's receiver: Path('~/.bashrc').unlink, DataFrame.to_clipboard (runs
+            # a command), Path(...).read_text
+            raise refuse(
+                node,
+                f"attribute {attr!r} of a {kind.__qualname__} (a method that can touch "
+                "files or run commands once called)",
+            )
         return getattr(base, attr)
 
     def literal_call(self, node: ast.Call, scope: Scope, depth: int) -> Any:
@@ -434,6 +443,22 @@ def _plain_lookup(kind: type) -> bool:
 
 # libraries of the default allow-list, whose own types' attribute lookups are trusted
 _LIBRARIES = frozenset({"builtins", "numpy", "datetime", "decimal", "fractions", "collections"})
+# ... and whose values' methods touch nothing outside the value (numpy's tofile and dump
+# write only to a file the caller names), with the other default modules' value types
+_TOUCHLESS = _LIBRARIES | {"uuid", "zoneinfo", "random", "types", "functools"}
+
+
+def _touchless_method(kind: type, attr: str, found: Any) -> bool:
+    """Whether the method ``attr`` (``found`` statically) of a value of class ``kind``
+    touches nothing outside the value when called: not a concrete path's (``unlink``,
+    ``read_text``, ``write_text``: a pure path's own methods are), nor a pandas,
+    xarray or scipy object's (``to_clipboard`` runs a command, ``plot`` imports)."""
+    import pathlib
+
+    if issubclass(kind, pathlib.PurePath):
+        return inspect.getattr_static(pathlib.PurePath, attr, None) is found
+    module = getattr(kind, "__module__", None)
+    return type(module) is str and module.partition(".")[0] in _TOUCHLESS
 
 
 def _constant_key(value: Any) -> Any:

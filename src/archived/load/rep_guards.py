@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib
 import re
 import sys
+import types
 from typing import Any
 
 from ..errors import UnsafeArchiveError
@@ -214,7 +215,67 @@ def partial_(budget: Budget, func: Any, *args: Any, **keywords: Any) -> Any:
                 "check their arguments only inside a load)"
             )
     budget.charge_elements(len(args) + len(keywords), "partial()")
+    # nor may its arguments carry another function: numpy.fromfunction(f, (), **kw),
+    # sorted(key=f), map(f, ...) and iter(f, end) call f with the store's arguments
+    carried = _callable_in(budget, [*args, *keywords.values()])
+    if carried is not None:
+        raise _refuse(
+            f"partial() carrying {_described(carried)} (a partial's arguments may hold "
+            "only the functions a partial may be made of: numpy.fromfunction, sorted or "
+            "map would call it with the store's arguments)"
+        )
     return functools.partial(func, *args, **keywords)
+
+
+def _callable_in(budget: Budget, values: list[Any]) -> Any:
+    """The first callable reachable from ``values`` (what they hold, as the collector
+    sees it: containers, instances' attributes, object arrays' items) that a safe load
+    could not make a partial of, or None.  Reads no attribute and runs no code of them."""
+    import functools
+    import gc
+    import weakref
+
+    np = sys.modules.get("numpy")
+    seen: set[int] = set()
+    todo = list(values)
+    while todo:
+        value = todo.pop()
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        kind = type(value)
+        if issubclass(kind, (type, types.ModuleType, weakref.ReferenceType)):
+            continue  # a class (what a partial may be made of); a weak reference holds none
+        if kind is functools.partial:
+            continue  # checked when it was made
+        if np is not None and issubclass(kind, np.ndarray):
+            if value.dtype.hasobject:  # the collector does not see an array's items
+                budget.charge_elements(value.size, "partial()")
+                todo.append(value.view(np.ndarray).tolist())
+            continue
+        policy = budget.policy
+        owner = getattr(kind, "__module__", None)
+        trusted = type(owner) is str and policy is not None and policy.user_module(owner)
+        if callable(value) and not trusted:
+            # (an instance of a class of allow= modules is trusted to be called: its
+            # attributes are still looked through)
+            if not (
+                _module_level(value)
+                and policy is not None
+                and policy.allowed_import(value.__module__, value.__name__)
+            ):
+                return value
+            continue
+        todo.extend(gc.get_referents(value))
+    return None
+
+
+def _described(value: Any) -> str:
+    module = getattr(type(value), "__module__", "?")
+    name = getattr(value, "__qualname__", None)
+    if type(name) is str and type(getattr(value, "__module__", None)) is str:
+        return f"{value.__module__}.{name}"
+    return f"a {module}.{type(value).__qualname__}"
 
 
 def _module_level(func: Any) -> bool:
