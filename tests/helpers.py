@@ -122,9 +122,9 @@ def count_entry_reads(monkeypatch, racy_ns=None):
     found = []
     real = index.read_entry_bytes
 
-    def counting(folder, name):
+    def counting(folder, name, **options):
         found.append(name)
-        return real(folder, name)
+        return real(folder, name, **options)
 
     monkeypatch.setattr(index, "read_entry_bytes", counting)
     return found

@@ -146,7 +146,7 @@ def test_ls_prints_exactly_the_entry_names_reading_no_entry_and_no_index(store, 
     names = sorted(DataSet("runs", path=os.path.dirname(store)))
     ls(store)  # an index exists
     touched = []
-    monkeypatch.setattr(index, "read_entry_bytes", lambda *a: touched.append(a))
+    monkeypatch.setattr(index, "read_entry_bytes", lambda *a, **k: touched.append(a))
     monkeypatch.setattr(index, "listings", lambda *a, **k: touched.append(a))
     real_open = os.open
     monkeypatch.setattr(os, "open", lambda p, *a, **k: touched.append(p) or real_open(p, *a, **k))

@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 import pytest
 
-from archived import Archive, DataSet, UnsafeArchiveError, restore
+from archived import Archive, ArchiveError, DataSet, UnsafeArchiveError, restore
 from archived.arrays import from_bytes, scalar_from_bytes
 from archived.load.safe import evaluate
 from helpers import needs_stringdtype
@@ -372,3 +372,44 @@ def test_string_arrays_with_a_missing_value_are_source_and_load_safely(na):
             missing is None if na is None else (math.isnan(missing) if na != "" else missing == "")
         )
         assert b[1].tolist() == ["ccc", "d"]
+
+
+def _device_node(path):
+    """A character device (1, 3: what /dev/null is) at ``path``, or skip: only a
+    privileged user can make one (a store unpacked by root keeps those it holds)."""
+    import stat
+
+    os.unlink(path)
+    try:
+        os.mknod(path, 0o600 | stat.S_IFCHR, os.makedev(1, 3))
+    except (PermissionError, OSError) as err:
+        pytest.skip(f"cannot make a device node here ({err})")
+
+
+def test_a_device_node_planted_as_an_entry_or_a_data_file_is_never_opened(tmp_path, monkeypatch):
+    # opening a device runs its driver (a tape rewinds, a watchdog arms, a serial line
+    # resets what it drives): a safe load must refuse it without opening it
+    ds = DataSet("s", "w", path=tmp_path, array_threshold=10)
+    ds.good, ds.x, ds.y = 1.5, 2.5, np.arange(20.0)
+    _device_node(str(tmp_path / "s" / "x.py"))
+    data = next(f for f in os.listdir(tmp_path / "s") if f.startswith("y.") and f != "y.py")
+    _device_node(str(tmp_path / "s" / data))
+    devices = {str(tmp_path / "s" / "x.py"), str(tmp_path / "s" / data)}
+    opened = []
+    real_open = os.open
+
+    def spying_open(path, *args, **kwargs):
+        opened.append(os.fspath(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", spying_open)
+    safe = DataSet("s", path=tmp_path, safe=True)
+    for name in ("x", "y"):
+        with pytest.raises(ArchiveError):
+            getattr(safe, name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (each warns of the device it skips)
+        assert sorted(safe) == ["good", "y"]
+        with pytest.raises(ArchiveError, match="a character device"):
+            safe._table(frame=False)  # y's data file is refused by name
+    assert opened and not devices & set(opened), sorted(devices & set(opened))

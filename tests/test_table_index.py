@@ -90,7 +90,7 @@ def test_a_table_of_an_unchanged_store_reads_no_entry_and_makes_no_row(
     monkeypatch.setattr(
         index,
         "read_entry_bytes",
-        lambda folder, name: reads.append(name) or real_read(folder, name),
+        lambda folder, name, **options: reads.append(name) or real_read(folder, name, **options),
     )
     rows = f.table(frame=False)
     assert sorted(row["energy"] for row in rows) == [x / 2 for x in range(N)]

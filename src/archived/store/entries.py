@@ -405,13 +405,18 @@ def read_entry_text(folder: str, name: str) -> str | None:
 _CHUNK = 2**24  # bytes of an entry file read at once
 
 
-def read_entry_bytes(folder: str, name: str) -> tuple[bytes, os.stat_result] | None:
+def read_entry_bytes(
+    folder: str, name: str, *, lstat: bool = True
+) -> tuple[bytes, os.stat_result] | None:
     """The bytes of entry ``name``'s file and the status of the file they were read from
     (taken before reading), or None if there is no such entry.
 
-    One open, one ``fstat`` and as few reads as the file's size allows (one, for a file
-    of the size its ``fstat`` gave).  Never through a
-    symbolic link or from anything but a regular file (``DamagedEntryError``).
+    One ``lstat``, one open, one ``fstat`` and as few reads as the file's size allows
+    (one, for a file of the size its ``fstat`` gave).  Never through a symbolic link or
+    from anything but a regular file (``DamagedEntryError``), and nothing else is ever
+    opened: opening a device node planted as an entry runs its driver.  ``lstat=False``
+    where the caller just found a regular file of that name (the index's listing), or
+    for a cache hit in the user's own store: the open's ``fstat`` alone checks it.
 
     >>> import tempfile
     >>> folder = tempfile.mkdtemp()
@@ -421,6 +426,17 @@ def read_entry_bytes(folder: str, name: str) -> tuple[bytes, os.stat_result] | N
     (True, True)
     """
     path = os.path.join(folder, name + ".py")
+    if lstat:
+        try:
+            # never opened unless a regular file: opening a device node planted as an
+            # entry runs its driver (a tape rewinds, a watchdog arms); fstat checks again
+            mode = os.lstat(path).st_mode
+        except FileNotFoundError:
+            return None
+        except OSError as err:
+            raise DamagedEntryError(name, f"unreadable entry file ({err})") from err
+        if not stat.S_ISREG(mode):
+            raise DamagedEntryError(name, _not_regular(mode))
     try:
         # never through a symbolic link: one planted in the store may point outside it;
         # non-blocking, so a FIFO planted as an entry cannot hang the reader
@@ -429,9 +445,7 @@ def read_entry_bytes(folder: str, name: str) -> tuple[bytes, os.stat_result] | N
         return None
     except OSError as err:
         if os.path.islink(path):
-            raise DamagedEntryError(
-                name, "the entry file is a symbolic link (it may point outside the store)"
-            ) from None
+            raise DamagedEntryError(name, _not_regular(stat.S_IFLNK)) from None
         raise DamagedEntryError(name, f"unreadable entry file ({err})") from err
     try:
         status = os.fstat(fd)
@@ -460,6 +474,12 @@ def read_entry_bytes(folder: str, name: str) -> tuple[bytes, os.stat_result] | N
         raise DamagedEntryError(name, f"unreadable entry file ({err})") from err
     finally:
         os.close(fd)
+
+
+def _not_regular(mode: int) -> str:
+    if stat.S_ISLNK(mode):
+        return "the entry file is a symbolic link (it may point outside the store)"
+    return "the entry file is not a regular file"
 
 
 def entry_text(name: str, data: bytes) -> str:

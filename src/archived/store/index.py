@@ -773,14 +773,16 @@ class _State:
         """The row of entry ``name`` that this process has no row of (its first hit),
         read as :meth:`refresh` of ``[name]`` reads it, without its ``lstat``: the open
         (never through a link) and its ``fstat`` tell what the ``lstat`` told, and give
-        the signature.  None if there is no such entry; ``_UNSURE`` for anything but a
+        the signature (a cache hit in the user's own store: a safe load's reader
+        ``lstat``-s first, so that a device node planted there is never opened).  None if
+        there is no such entry; ``_UNSURE`` for anything but a
         regular entry file read whole (a link, a special file, an unreadable one, a
         name that is no entry's), which :meth:`refresh` then handles as ever."""
         if not _is_entry_file(name + ".py"):
             return _UNSURE
         now = time.time_ns()  # before the file is read, as in refresh
         try:
-            read = read_entry_bytes(self.folder, name)
+            read = read_entry_bytes(self.folder, name, lstat=False)
         except DamagedEntryError:
             return _UNSURE
         if read is None:
@@ -955,7 +957,7 @@ class _State:
         new one read from the file (None if it is gone)."""
         known = self.rows.get(name)
         try:
-            read = read_entry_bytes(self.folder, name)
+            read = read_entry_bytes(self.folder, name, lstat=False)  # (by _listing)
         except DamagedEntryError:
             # a link or a FIFO: no info, so whoever needs it reads it and gets the error
             try:
