@@ -213,3 +213,34 @@ index.rows(sys.argv[1])
 def _file_signature(path):
     st = os.stat(path)
     return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def test_entries_tables_read_again_once_settled_are_saved_once_the_reads_add_up(
+    tmp_path, monkeypatch, served
+):
+    # a few entries rewritten after the index file was saved are read by the next
+    # table() as changed; once they settled, every later table() read them again, as
+    # the file was never saved (only when more than 1/64 of the store changed)
+    clock = [time.time_ns() + 10**10]
+    monkeypatch.setattr(index.time, "time_ns", lambda: clock[0])
+    f, folder = _calls(tmp_path)
+    store = f.store
+    changed = [_name(f, 3), _name(f, 8)]
+    for name in changed:
+        store.commit(name, {"energy": -1.0, "label": "changed"}, store.info(name))
+    clock[0] = time.time_ns()  # read just after they were written: racy
+    index.forget()
+    f.table(frame=False)
+    assert served[-1] is not None
+    clock[0] = time.time_ns() + 10**10  # then, once they settled
+    index.forget()
+    reads = count_entry_reads(monkeypatch)
+    for _ in range(N // 64 // len(changed) + 1):  # read again until they add up to N/64
+        f.table(frame=False)
+    assert sorted(reads) == sorted(changed * (N // 64 // len(changed) + 1))
+    reads.clear()
+    f.table(frame=False)
+    index.forget()  # and a new process
+    table = f.table(frame=False)
+    assert served[-1] is not None and reads == []
+    assert table == _truth(f, folder)[0]
