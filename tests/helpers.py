@@ -69,6 +69,8 @@ INDEX_COLUMNS = (
     "value",
     "listing",
     "brief",
+    "key",
+    "parameters",
 )
 
 

@@ -955,14 +955,16 @@ def test_an_index_file_of_another_derivation_has_its_listings_and_briefs_derived
     assert _table_and_listing(f, folder) == expected
 
 
-# what listing.columns and table.brief_of give the records below, by index._DERIVED
-_DERIVATION_FINGERPRINTS = {1: "9bb23f7f6cf63ce4"}
+# what listing.columns, table.brief_of and (from 2) index._call_of give the records
+# below, by index._DERIVED
+_DERIVATION_FINGERPRINTS = {1: "9bb23f7f6cf63ce4", 2: "53a2a79169a82ba8"}
 
 
 def test_the_derivation_of_listings_and_briefs_is_pinned_to_its_version():
     # an index file is trusted for the listings and briefs it keeps only if they were
     # derived as this version derives them (index._DERIVED): a change to listing.columns
-    # or table.brief_of that does not bump it would serve an older derivation's columns
+    # or table.brief_of (or index._call_of) that does not bump it would serve an older
+    # derivation's columns
     from archived.store import listing, table
 
     records = [
@@ -988,6 +990,8 @@ def test_the_derivation_of_listings_and_briefs_is_pinned_to_its_version():
     derived = repr(
         [(listing.columns(f"f_{i}", r), table.brief_of(r)) for i, r in enumerate(records)]
     )
+    if index._DERIVED >= 2:  # and the key and parameters columns a sweep's lookup reads
+        derived += repr([index._call_of(r) for r in records])
     fingerprint = xxhash.xxh3_64_hexdigest(derived.encode())
     assert _DERIVATION_FINGERPRINTS.get(index._DERIVED) == fingerprint, (
         "listing.columns or table.brief_of derive other columns than this version of the "
@@ -1118,6 +1122,91 @@ def test_a_lookups_rows_saved_in_the_index_file_serve_the_next_process(tmp_path)
     assert from_file[names[0]]._file is not None  # read from the index file
     for name in names:
         assert exact(_what_a_reader_gets(folder, name, from_file[name]), want[name]), name
+
+
+def _recorded(row):
+    """What a sweep's lookup compares of a row's info record, read in full."""
+    from archived.store.table import record_text
+
+    info = row.info()
+    if not isinstance(info, dict):
+        return None, None
+    return record_text(info, "key"), info.get("parameters")
+
+
+def test_the_key_and_parameters_of_a_row_are_those_of_its_info_record(tmp_path):
+    # a sweep's lookup reads a call's key and parameters from the index's columns of
+    # them, not from the full info record: for every kind of entry they must be the
+    # record's (or None, then the record is read), from a full look's row and from a
+    # row of the index file
+    folder = str(tmp_path)
+    names = _varied_entries(folder)
+    eager = index.rows(folder)
+    index.forget()
+    from_file = index.rows(folder)
+    assert from_file[names[0]]._file is not None and from_file[names[0]]._file.has("key")
+    for rows in (eager, from_file):
+        for name in names:
+            row, got = rows[name], rows[name].call_fields()
+            if row.info_text is None:
+                assert got is None, name
+            else:
+                assert got is not None and exact(got, _recorded(row)), name
+    assert exact(from_file["typed"].call_fields()[1], _recorded(eager["typed"])[1])
+
+
+def test_a_rerun_of_a_finished_sweep_decodes_no_info_record_of_the_index_file(
+    tmp_path, monkeypatch
+):
+    # the rerun read each point's key and parameters from its full info record: the
+    # index file's whole column of them decoded, then each record (a quarter of the
+    # rerun's time), for two of their twelve fields
+    from archived import archived, sweep
+
+    f = archived(str(tmp_path / "calls"), version="1")(_point)
+    grid = {"x": list(range(2 * index._FEW))}  # a look at many entries
+    first = sweep(f, grid, progress=False)
+    f.table(frame=False)  # the index file, saved
+    folder = f.store.path
+    stored = {name: os.lstat(os.path.join(folder, name)).st_ino for name in os.listdir(folder)}
+    index.forget()  # a new process
+    decoded = []
+    real = indexcodec.decode
+    monkeypatch.setattr(indexcodec, "decode", lambda text: decoded.append(text) or real(text))
+    assert sweep(f, grid, progress=False) == first
+    assert {n: os.lstat(os.path.join(folder, n)).st_ino for n in os.listdir(folder)} == stored
+    file = index._state(folder).file
+    assert file is not None and "info" not in file._columns  # the column is never decoded
+    assert decoded and not [text for text in decoded if '"key"' in text]
+
+
+def test_an_index_file_without_key_and_parameters_columns_is_read_and_saved_with_them(
+    tmp_path, monkeypatch
+):
+    # a file of the first derivation (12 columns, no key and parameters) is read as any
+    # file of another derivation: its derived columns made again from its info records,
+    # no entry read, and the file saved again with them
+    f, folder = _call_store(tmp_path, monkeypatch=monkeypatch)
+    expected = _table_and_listing(f, folder)
+    index.forget()
+    path = os.path.join(folder, index.INDEX_FILE)
+    with open(path) as file:
+        columns = index_columns(file.read())
+    first = {k: v for k, v in columns.items() if k not in ("key", "parameters")}
+    with open(path, "w") as file:
+        file.write(index_text(first, derived=1))
+    reads = count_entry_reads(monkeypatch)
+    found = index.rows(folder)
+    assert {name: row.call_fields() for name, row in found.items()} == {
+        name: _recorded(row) for name, row in found.items()
+    }
+    index.forget()
+    assert _table_and_listing(f, folder) == expected
+    assert reads == []
+    with open(path) as file:
+        text = file.read()
+    assert json.loads(text.partition("\n")[0])["derived"] == index._DERIVED
+    assert index_columns(text)["key"] == columns["key"]
 
 
 def test_an_index_file_of_many_short_lines_within_the_bound_is_not_split(tmp_path):

@@ -44,9 +44,12 @@ new process straight from the file's columns, after the same check of every entr
 And it keeps the brief record of a call (:func:`archived.store.table.brief_of`: its
 function, version, status, parameters, start and duration), so that ``table()`` and
 ``where()`` of a big store decode neither the full info records nor the file's column
-of them (:func:`kept_briefs` and :func:`kept_values` decode many rows at once).  Both
-derived columns are read only from a file whose header names the derivation of this
-version (``derived``); any other file's rows derive them again from their info records.
+of them (:func:`kept_briefs` and :func:`kept_values` decode many rows at once).  And
+the key and parameters of a call (:func:`_call_of`), which a sweep's lookup of its points
+compares (:meth:`Row.call_fields`): a rerun of a finished sweep decodes neither the full
+info records nor their column.  The derived columns are read only from a file whose
+header names the derivation of this version (``derived``); any other file's rows derive
+them again from their info records.
 
 >>> import tempfile
 >>> from archived.store.entries import commit_entry
@@ -114,19 +117,21 @@ INDEX_FILE = ".index.json"
 #: A file changed less than this long before it was read is checked by content.
 RACY_SECONDS = 3.0
 _FORMAT = 4  # a line per column, each decoded when first needed; 4 added the brief column
+# (a file of derivation 2 has two more lines, the key and parameters columns; one of 12
+# lines is read as a file of another derivation: its derived columns are derived again)
 # formats 2 and 3 (one JSON object of columns) are no longer read (the entries are, and
 # the file is saved again): a crafted file of them was parsed whole, shape unchecked
 # how the listing and brief columns are derived from an info record (listing.columns,
 # table.brief_of): a file of another derivation (or none) is read without them, and they
 # are derived again.  Bump it whenever either changes what it gives:
 # tests/test_index.py pins a fingerprint of their output to this number
-_DERIVED = 1
+_DERIVED = 2  # 2 added the key and parameters columns (_call_of)
 # how a row's info and value texts are read from its entry file (load.literal's fast path,
 # then indexcodec.encode): a file whose header names another reading (or none) is not
 # read at all, its texts may not be what this version reads from the same entry.  Bump it
 # whenever either changes what it gives: tests/test_index.py pins a fingerprint of them
 _READ = 1
-_DERIVED_COLUMNS = ("listing", "brief")
+_DERIVED_COLUMNS = ("listing", "brief", "key", "parameters")
 _RACY_NS = int(RACY_SECONDS * 1e9)
 _INFO_CHARS = 64 * 1024  # longer info records are read from their entry
 _VALUE_SOURCE_CHARS = 2048  # values of longer source are not kept
@@ -134,7 +139,7 @@ _VALUE_SOURCE_CHARS = 2048  # values of longer source are not kept
 # longer one is read now, as a full look reads it: its text is kept only if it is short)
 _INFO_SOURCE_CHARS = 2 * _INFO_CHARS
 _VALUE_CHARS = 4096
-_ROW_CHARS = 3 * _INFO_CHARS + _VALUE_CHARS + 4096  # the most a row of the file may hold
+_ROW_CHARS = 4 * _INFO_CHARS + _VALUE_CHARS + 4096  # the most a row of the file may hold
 _ROW_BYTES = 4 * _ROW_CHARS  # in UTF-8
 # and at most this many times its entry file's bytes, plus _ROW_FIXED: a row's texts are
 # derived from its entry, mostly 2-8 times its bytes; a tuple the entry writes once and
@@ -160,7 +165,10 @@ _COLUMNS = (
     "value",
     "listing",
     "brief",
+    "key",
+    "parameters",
 )
+_COLUMNS_OF_DERIVATION_1 = _COLUMNS[:12]  # (no key and parameters columns)
 _EAGER = 8  # the columns every reader needs (up to files); the others are read on demand
 _KINDS = frozenset(listing.KINDS)
 _KEYWORDS = frozenset(keyword.kwlist)
@@ -168,6 +176,7 @@ _KEYWORD_FILES = frozenset(k + ".py" for k in keyword.kwlist)
 # an entry file of an ASCII name (an identifier not starting with _ is NFKC already)
 _PLAIN_ENTRY_FILE = re.compile(r"[A-Za-z][A-Za-z0-9_]*\.py").fullmatch
 _NO_FILES: tuple[str, ...] = ()
+_NO_CALL: tuple[None, None] = (None, None)  # the call fields of a row without info
 _FEW = 64  # views of more names than this pause the cyclic collector
 
 
@@ -198,6 +207,7 @@ class Row:
         "_file",
         "_pos",
         "_source",
+        "_call",
         "memo",
     )
 
@@ -214,6 +224,7 @@ class Row:
         file: _FileColumns | None = None,
         pos: int = 0,
         source: _Source | None = None,
+        call: tuple[str | None, str | None] | _Lazy | _Pending = _NO_CALL,
     ) -> None:
         self.signature = signature
         # the seen setter, spelt out: an index file of a big store makes many rows
@@ -231,6 +242,7 @@ class Row:
         self._file = file  # the index file's columns the lazy fields come from
         self._pos = pos
         self._source = source  # the entry's sections the _PENDING fields come from
+        self._call = call  # (key, parameters text) of the info record: see _call_of
         # what a caller derived from this version of the file (in this process only)
         self.memo: Any = None
 
@@ -270,6 +282,24 @@ class Row:
         return text  # type: ignore[return-value]
 
     @property
+    def call_texts(self) -> tuple[str | None, str | None]:
+        """``(key, parameters)`` of the info record (:func:`_call_of`: the key if it is a
+        text, the parameters as :mod:`indexcodec` text), or ``(None, None)`` if the row
+        has no info."""
+        call = self._call
+        if call is _LAZY:
+            file = self._file
+            if file is not None and file.has("parameters"):
+                # not kept in the row: a rerun of a big sweep reads it once per row
+                pos = self._pos
+                key, shown = file.column("key")[pos], file.column("parameters")[pos]
+                return (None, None) if file.doubt else (key, shown)
+            call = self._call = _call_of_text(self.info_text)  # another derivation's
+        elif call is _PENDING:
+            call = self._derive_info()[3]
+        return call  # type: ignore[return-value]
+
+    @property
     def listing(self) -> Listing | None:
         """What ``ls`` prints of the entry (None: not known; read the entry)."""
         listed = self._listing
@@ -287,15 +317,15 @@ class Row:
         assert self._file is not None
         return self._file.column(field)[self._pos]
 
-    def _derive_info(self) -> tuple[str | None, Listing | None, str | None]:
+    def _derive_info(self) -> _InfoFields:
         """Fill the fields derived from the info record of a row made by a lookup
-        (:func:`_parse` with ``lazy``): its text, listing and brief record, as an eager
-        row has them; returned as ``(info_text, listing, brief_text)``."""
+        (:func:`_parse` with ``lazy``): its text, listing, brief record and call fields,
+        as an eager row has them; returned as ``(info_text, listing, brief_text, call)``."""
         source = self._source
         if source is None:  # derived meanwhile, by another thread
-            return self._info, self._listing, self._brief  # type: ignore[return-value]
+            return self._info, self._listing, self._brief, self._call  # type: ignore[return-value]
         derived = _info_fields(source.name, source.info)
-        self._listing, self._brief = derived[1], derived[2]
+        self._listing, self._brief, self._call = derived[1], derived[2], derived[3]
         self._info = derived[0]  # last: a reader that sees a text finds the others set
         if type(self._value) is not _Pending:  # all derived: the sections are no longer needed
             self._source = None  # (after the fields: see info())
@@ -345,15 +375,28 @@ class Row:
             raise KeyError("info not in the index")
         return indexcodec.decode(text)
 
-    def call_fields(self) -> tuple[str, dict[str, Any]] | None:
-        """``(key, parameters)`` of the entry's info record when the row was made by a
-        lookup and the record is in archived's layout of a call of scalars
-        (:func:`~archived.load.recordfields.call_fields`: the two fields, as
-        ``info()`` gives them, without reading the rest); None: read ``info()``."""
+    def call_fields(self) -> tuple[str | None, Any] | None:
+        """``(key, parameters)`` of the entry's info record as a sweep's lookup reads
+        them (``info()["key"]`` if it is a text, else None, and ``info().get("parameters")``;
+        ``(None, None)`` if the record is not a dict), without decoding the rest of the
+        record; None: read ``info()``.
+
+        A row made by a lookup reads them from the entry's text when the record is in
+        archived's layout of a call of scalars
+        (:func:`~archived.load.recordfields.call_fields`); any other row from its key
+        and parameters columns (a rerun of a finished sweep of 20,000 points decoded
+        every full info record, and the index file's whole column of them, for these two
+        fields: a quarter of its time)."""
         source = self._source
-        if self._info is not _PENDING or source is None:
+        if self._info is _PENDING and source is not None:
+            return call_fields(source.info)
+        key, shown = self.call_texts
+        if shown is None:
             return None
-        return call_fields(source.info)
+        try:
+            return key, indexcodec.decode(shown)
+        except ValueError:  # a tampered index file: info() reads the entry
+            return None
 
     def brief(self) -> Any:
         """The entry's brief record (:func:`archived.store.table.brief_of` its info
@@ -413,6 +456,7 @@ class Row:
             self.value_text,
             self.listing,
             self.brief_text,
+            *self.call_texts,
         ]
 
 
@@ -1159,6 +1203,8 @@ def _signature(st: os.stat_result) -> Signature:
 
 Signature = tuple[int, int, int, int]
 Listing = Sequence[Any]  # (kind, function, version, summary, started): a list if from a file
+# (info_text, listing, brief_text, (key, parameters)) of a row (see _info_fields)
+_InfoFields = tuple["str | None", "Listing | None", "str | None", "tuple[str | None, str | None]"]
 
 
 def _listing(folder: str, names: Iterable[str] | None) -> list[tuple[str, Signature]]:
@@ -1269,11 +1315,22 @@ def _parse(
         value = _PENDING if keeps_value else None
         source = _Source(name, info_src, value_src if keeps_value else None)
         return Row(
-            signature, now, digest, files, _PENDING, value, _PENDING, _PENDING, None, 0, source
+            signature,
+            now,
+            digest,
+            files,
+            _PENDING,
+            value,
+            _PENDING,
+            _PENDING,
+            None,
+            0,
+            source,
+            _PENDING,
         )
-    info_text, listed, brief_text = _info_fields(name, info_src)
+    info_text, listed, brief_text, call = _info_fields(name, info_src)
     value_text = _value_text(name, value_src) if keeps_value else None
-    return Row(signature, now, digest, files, info_text, value_text, listed, brief_text)
+    return Row(signature, now, digest, files, info_text, value_text, listed, brief_text, call=call)
 
 
 class _Source:
@@ -1288,20 +1345,47 @@ class _Source:
         self.value = value
 
 
-def _info_fields(name: str, info_src: str) -> tuple[str | None, Listing | None, str | None]:
-    """``(info_text, listing, brief_text)`` of a row from its entry's info section: all
-    None when the info record is not literal data, or too long to keep."""
+def _info_fields(name: str, info_src: str) -> _InfoFields:
+    """``(info_text, listing, brief_text, call)`` of a row from its entry's info section
+    (``call``: :func:`_call_of`): all None (the call ``(None, None)``) when the info
+    record is not literal data, or too long to keep."""
     try:
         info = literal_value(info_src, "info")
     except NotLiteral:
-        return None, None, None
+        return None, None, None, _NO_CALL
     info_text = indexcodec.encode(info, max_chars=_INFO_CHARS)
     if info_text is None:
-        return None, None, None
-    # what ls prints and what a table of calls reads, derived now that the info is at
-    # hand (a fraction of the parse), so that neither ever decodes an unchanged
-    # entry's info again
-    return info_text, _listing_of(name, info), _brief_of(info)
+        return None, None, None, _NO_CALL
+    # what ls prints, what a table of calls reads and what a sweep's lookup compares,
+    # derived now that the info is at hand (a fraction of the parse), so that none of
+    # them ever decodes an unchanged entry's info again
+    return info_text, _listing_of(name, info), _brief_of(info), _call_of(info)
+
+
+def _call_of(info: Any) -> tuple[str | None, str | None]:
+    """``(key, parameters)`` of an info record as a sweep's lookup reads them (see
+    :meth:`Row.call_fields`): its key if it is a text, else None, and its parameters
+    (None if it has none) as :mod:`indexcodec` text; ``(None, "null")`` for a record
+    that is not a dict.
+
+    >>> _call_of({"key": "ab", "parameters": {"x": 1}, "host": "h"}), _call_of([1])
+    (('ab', '{"x":1}'), (None, 'null'))
+    """
+    if not isinstance(info, dict):
+        return None, "null"
+    key = info.get("key")
+    return key if type(key) is str else None, indexcodec.encode(info.get("parameters"))
+
+
+def _call_of_text(info_text: str | None) -> tuple[str | None, str | None]:
+    """:func:`_call_of` the info record kept as ``info_text`` (a row of an index file
+    of another derivation), ``(None, None)`` if there is none or it does not decode."""
+    if info_text is None:
+        return _NO_CALL
+    try:
+        return _call_of(indexcodec.decode(info_text))
+    except ValueError:
+        return _NO_CALL
 
 
 def _value_text(name: str, value_src: str | None) -> str | None:
@@ -1369,7 +1453,21 @@ def _read_file(path: str, max_bytes: int) -> tuple[tuple[int, int, int], dict[st
     ino, size, mtime, ctime, seen, digest, files = map(file.column, _COLUMNS[1:_EAGER])
     signatures = zip(ino, size, mtime, ctime, strict=True)
     lazy = repeat(_LAZY)
-    made = map(Row, signatures, seen, digest, files, lazy, lazy, lazy, lazy, repeat(file), count())
+    made = map(
+        Row,
+        signatures,
+        seen,
+        digest,
+        files,
+        lazy,
+        lazy,
+        lazy,
+        lazy,
+        repeat(file),
+        count(),
+        repeat(None),
+        lazy,
+    )
     return signature, dict(zip(names, made, strict=True))
 
 
@@ -1415,14 +1513,15 @@ def _read_columns(path: str, max_bytes: int) -> tuple[tuple[int, int, int], _Fil
         # each line stays in the chunks read until its column is decoded (the info
         # records, half the file, are never copied for a reader that needs none); one
         # line too many stops the count (20 MB of 'ab\n' made 14 times their bytes)
-        lines = _lines(chunks, len(_COLUMNS))
+        lines = _lines(chunks, (len(_COLUMNS), len(_COLUMNS_OF_DERIVATION_1)))
+        fields = _COLUMNS if len(lines) == len(_COLUMNS) else _COLUMNS_OF_DERIVATION_1
         # rows of the entries wanted take at least _ROW_FIXED bytes of the bound each: a
         # file of more rows (short ones: 20 MB of them is a million) is not read
         most_rows = max_bytes // _ROW_FIXED
-        file = _FileColumns(path, signature, dict(zip(_COLUMNS, lines, strict=True)), most_rows)
+        file = _FileColumns(path, signature, dict(zip(fields, lines, strict=True)), most_rows)
         for field in _COLUMNS[:_EAGER]:
             file.column(field, strict=True)
-        if meta.get("derived") != _DERIVED:
+        if meta.get("derived") != _DERIVED or fields is not _COLUMNS:
             # derived by another version of listing.columns or table.brief_of: what it
             # kept there is not what this one derives (the info records are the truth)
             file.drop_derived()
@@ -1433,21 +1532,22 @@ def _read_columns(path: str, max_bytes: int) -> tuple[tuple[int, int, int], _Fil
     return signature, file
 
 
-def _lines(chunks: list[bytes], expected: int) -> list[list[memoryview]]:
-    """The ``expected`` lines of the text read as ``chunks``, each as the pieces of the
-    chunks it spans (``ValueError`` if there are more or fewer)."""
+def _lines(chunks: list[bytes], expected: tuple[int, ...]) -> list[list[memoryview]]:
+    """The lines of the text read as ``chunks``, as many as one of ``expected`` (the
+    most first), each as the pieces of the chunks it spans (``ValueError`` if there
+    are more or another number)."""
     lines: list[list[memoryview]] = [[]]
     for chunk in chunks:
         view = memoryview(chunk)
         start = 0
         while (end := chunk.find(b"\n", start)) >= 0:
             lines[-1].append(view[start:end])
-            if len(lines) == expected:
+            if len(lines) == expected[0]:
                 raise ValueError("index: unexpected columns")
             lines.append([])
             start = end + 1
         lines[-1].append(view[start:])
-    if len(lines) != expected:
+    if len(lines) not in expected:
         raise ValueError("index: unexpected columns")
     return lines
 
@@ -1529,7 +1629,18 @@ class _FileColumns:
         )
         lazy = _LAZY
         return Row(
-            (ino, size, mtime, ctime), seen, digest, files, lazy, lazy, lazy, lazy, self, pos
+            (ino, size, mtime, ctime),
+            seen,
+            digest,
+            files,
+            lazy,
+            lazy,
+            lazy,
+            lazy,
+            self,
+            pos,
+            None,
+            lazy,
         )
 
     def has(self, field: str) -> bool:
@@ -1660,9 +1771,19 @@ _SHAPES = {
     "info": _list_of(_TEXT),
     "value": _list_of(_TEXT),
     "brief": _list_of(_TEXT),
+    "key": _list_of(_TEXT),
+    "parameters": _list_of(_TEXT),
 }
 _NUMBER_COLUMNS = frozenset(("ino", "size", "mtime", "ctime", "seen"))
-_QUOTES_PER_ROW = {"name": 2, "info": 2, "value": 2, "brief": 2, "listing": 8}
+_QUOTES_PER_ROW = {
+    "name": 2,
+    "info": 2,
+    "value": 2,
+    "brief": 2,
+    "listing": 8,
+    "key": 2,
+    "parameters": 2,
+}
 
 
 def _check_shape(field: str, line: bytes, rows: int) -> None:
