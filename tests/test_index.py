@@ -1209,6 +1209,28 @@ def test_an_index_file_without_key_and_parameters_columns_is_read_and_saved_with
     assert index_columns(text)["key"] == columns["key"]
 
 
+def test_a_lookup_of_many_names_finds_what_a_lookup_of_each_path_finds(tmp_path):
+    # many names are looked up through a descriptor of the store's directory: the same
+    # entries, links and special files as an lstat of each one's path
+    folder = str(tmp_path)
+    names = _varied_entries(folder)
+    os.symlink(os.path.join(folder, "plain.py"), os.path.join(folder, "linked.py"))
+    os.mkfifo(os.path.join(folder, "fifo.py"))
+    others = ["linked", "fifo", "missing", "_hidden", "class", *(f"n{i}" for i in range(80))]
+    asked = [*names, *others]
+    with warnings.catch_warnings(record=True) as through_fd:
+        warnings.simplefilter("always")
+        many = index._listing(folder, asked)
+    with warnings.catch_warnings(record=True) as by_path:
+        warnings.simplefilter("always")
+        each = [found for name in asked for found in index._listing(folder, [name])]
+    assert many == each and sorted(n for n, _ in many) == sorted([*names, "linked"])
+    assert [str(w.message) for w in through_fd] == [str(w.message) for w in by_path]
+    assert len(through_fd) == 1  # the FIFO, never opened
+    assert index.rows(str(tmp_path / "gone"), asked) == {}
+    assert index.rows(os.path.join(folder, "plain.py"), asked) == {}  # not a directory
+
+
 def test_an_index_file_of_many_short_lines_within_the_bound_is_not_split(tmp_path):
     # a file of a line per column was split into its lines before their number was
     # checked: within the bound, 'ab\n' over and over made 14 times its bytes of lines
