@@ -360,6 +360,9 @@ def test_export_to_a_file_with_details_and_where(store, tmp_path, capsys):
     assert code == 0 and out == "" and "wrote 2 rows" in err
     rows = list(csv.DictReader(target.open()))
     assert sorted(r["mu"] for r in rows) == ["0.5", "1.0"]
+    code, _, err = run(capsys, "export", store, "-o", str(target), "--where", "mu=0.5",
+                       "--where", "n=200")  # fmt: skip
+    assert code == 0 and "wrote 1 row to" in err  # not "1 rows"
     assert {"version", "started", "duration"} <= set(rows[0])
 
 

@@ -838,7 +838,7 @@ def _export(args: argparse.Namespace) -> int:
     if args.output:
         with open(args.output, "w", newline="", encoding="utf-8", errors="backslashreplace") as f:
             _write_csv(rows, f)
-        print(f"wrote {len(rows)} rows to {args.output}", file=sys.stderr)
+        print(f"wrote {_count(len(rows), 'row', 'rows')} to {args.output}", file=sys.stderr)
     else:
         _write_csv(rows, sys.stdout)
     return 0
