@@ -173,3 +173,29 @@ def test_a_link_planted_as_the_ranges_file_is_refused(tmp_path):
     os.symlink(outside, keys / RANGES)
     with pytest.raises(UnsafeFileError, match="symbolic link"):
         key_lock(str(keys), "f_1", timeout=0).acquire()
+
+
+@needs_ranges
+def test_a_read_lock_over_the_ranges_file_stalls_no_key_it_takes_a_lock_file_of_its_own(
+    tmp_path,
+):
+    # archived takes no read lock; anyone who may read ranges.lock (every reader of a
+    # shared store) can take one over every byte: each miss waited for it, forever
+    # with lock_timeout=None
+    import fcntl
+    import struct
+
+    folder = str(tmp_path)
+    with key_lock(folder, "f_1", timeout=5):
+        pass  # the ranges file exists
+    reader = os.open(os.path.join(folder, RANGES), os.O_RDONLY)
+    try:
+        whole = struct.pack(keylocks._FLOCK, fcntl.F_RDLCK, os.SEEK_SET, 0, 0, 0)
+        fcntl.fcntl(reader, fcntl.F_OFD_SETLK, whole)
+        with key_lock(folder, "f_1", timeout=0) as lock:
+            assert lock.is_locked and os.path.exists(os.path.join(folder, "f_1.lock"))
+            with pytest.raises(LockTimeout, match="f_1.lock"):  # still exclusive
+                key_lock(folder, "f_1", timeout=0.05).acquire()
+        assert not os.path.exists(os.path.join(folder, "f_1.lock"))
+    finally:
+        os.close(reader)

@@ -19,6 +19,9 @@ each other.  Where open file description locks are missing (not Linux, a kernel 
 by another user), :func:`key_lock` gives the lock file per key of
 :class:`~archived.store.locking.StoreLock` (``remove=True``) instead; the two kinds do
 not exclude each other, so every writer of a store must be able to use the same one.
+So does a key found read-locked: archived takes no read lock, and anybody who may read
+the file can take one over every byte (it stalled every miss, forever without a
+``lock_timeout``).
 
 >>> import os, tempfile
 >>> folder = tempfile.mkdtemp()
@@ -174,6 +177,13 @@ class KeyLock:
                         return
                     if err.errno not in (errno.EAGAIN, errno.EACCES):
                         raise
+                    if _read_locked(fd, self.offset):
+                        # archived takes no read lock: one is anybody's who may read
+                        # the file (a reader of a shared store), over every byte it would
+                        # stall every miss; a lock file of this key alone, as above
+                        self._fallback = self._file_lock(err)
+                        os.close(fd)
+                        return
                 poll = wait_to_retry(poll, deadline, self.lock_path, self.timeout)
         except BaseException:
             os.close(fd)
@@ -194,6 +204,18 @@ def offset_of(name: str) -> int:
     """
     digest = hashlib.blake2b(name.encode("utf-8", "surrogatepass"), digest_size=8).digest()
     return int.from_bytes(digest, "big") >> 2
+
+
+def _read_locked(fd: int, offset: int) -> bool:
+    """Whether the lock in the way of a write lock on byte ``offset`` is a read lock."""
+    import fcntl
+
+    query = struct.pack(_FLOCK, fcntl.F_WRLCK, os.SEEK_SET, offset, 1, 0)
+    try:
+        found = fcntl.fcntl(fd, fcntl.F_OFD_GETLK, query)
+    except OSError:
+        return False
+    return struct.unpack(_FLOCK, found)[0] == fcntl.F_RDLCK
 
 
 def _write_lock() -> int:
