@@ -126,6 +126,9 @@ def test_rebuilding_functions_refuse_forged_arguments_in_a_safe_load():
         # pandas' own errors other than TypeError and ValueError came out as they were
         (f"_f.multi_index([{_MI}], [_np.zeros(2, 'int8')], names=[None])", "multi_index"),
         ("_f.range_index(0, 10, 1, name=[1])", "range_index"),
+        # more items than a C size: len(range) raised OverflowError through the load
+        (f"_f.range_index(0, {10**30}, 1)", "max_bytes"),
+        (f"_f.range_index({10**30}, 0, -7)", "max_bytes"),
     ):
         forged = f"import archived.reps as _f\nimport numpy as _np\nvalue = {call}\n"
         with pytest.raises(UnsafeArchiveError, match=why):

@@ -114,7 +114,9 @@ def range_index_(budget: Budget, start: Any, stop: Any, step: Any, name: Any = N
     if not all(type(v) is int for v in (start, stop, step)) or step == 0:
         raise _refuse("range_index() of anything but ints with a step")
     # lazy in pandas, but any use of its values makes them: count them like an array
-    budget.charge_bytes(8 * len(range(start, stop, step)), "range_index()")
+    # (len(range) as ints: len() of more than a C size is an OverflowError)
+    items = (stop - start + step - 1) // step if step > 0 else (start - stop - step - 1) // -step
+    budget.charge_bytes(8 * max(items, 0), "range_index()")
     # then refused as the other rebuilders are (a name pandas does not take: unhashable)
     return _self_checking("range_index", "reps_pandas")(budget, start, stop, step, name=name)
 
