@@ -413,3 +413,21 @@ def test_a_device_node_planted_as_an_entry_or_a_data_file_is_never_opened(tmp_pa
         with pytest.raises(ArchiveError, match="a character device"):
             safe._table(frame=False)  # y's data file is refused by name
     assert opened and not devices & set(opened), sorted(devices & set(opened))
+
+
+_HUGE = 10**30
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        f"from datetime import date as _d\nx = _d({_HUGE}, 1, 1)\n",  # OverflowError
+        f"from datetime import timedelta as _t\nx = _t(days={_HUGE})\n",
+        f"from decimal import Decimal as _D\nx = _D('1e{_HUGE}')\n",  # InvalidOperation
+        f"from numpy import zeros as _z\nx = _z(({_HUGE}, 0))\n",  # ValueError
+        f"from numpy import dtype as _d\nx = _d(('f8', ({_HUGE},)))\n",
+    ],
+)
+def test_a_constructor_refusing_crafted_arguments_is_a_refusal_not_its_raw_error(src):
+    with pytest.raises(UnsafeArchiveError, match="with these arguments"):
+        evaluate(src)

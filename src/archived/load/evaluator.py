@@ -41,6 +41,7 @@ import struct
 import types
 from typing import Any
 
+from ..errors import ArchiveError
 from .allowlist import Policy, describe
 from .budget import Budget
 from .grammar import (
@@ -356,10 +357,15 @@ class Evaluator:
         args = node.args
         keywords = node.keywords
         self.charge(len(args) + len(keywords), "a call")
-        if keywords:
-            kwargs: dict[str, Any] = {kw.arg: kw.value.value for kw in keywords}  # type: ignore[attr-defined, misc]
-            return found[1](self.budget, *[a.value for a in args], **kwargs)  # type: ignore[attr-defined]
-        return found[1](self.budget, *[a.value for a in args])  # type: ignore[attr-defined]
+        try:
+            if keywords:
+                kwargs: dict[str, Any] = {kw.arg: kw.value.value for kw in keywords}  # type: ignore[attr-defined, misc]
+                return found[1](self.budget, *[a.value for a in args], **kwargs)  # type: ignore[attr-defined]
+            return found[1](self.budget, *[a.value for a in args])  # type: ignore[attr-defined]
+        except ArchiveError:
+            raise
+        except _ARGUMENT_ERRORS as err:
+            raise _refused_arguments(node, func, err) from None
 
     def guard(self, node: ast.Call, func: Any) -> tuple[Any, Any]:
         """The guard of ``func``, remembered by its identity, or refuse to call it."""
@@ -379,12 +385,17 @@ class Evaluator:
         if found is None or found[0] is not func:
             found = self.guard(node, func)
         args = self.items(node.args, scope, depth) if node.args else ()
-        if node.keywords:
-            values = self.items([kw.value for kw in node.keywords], scope, depth)
-            names: list[Any] = [kw.arg for kw in node.keywords]
-            kwargs: dict[str, Any] = dict(zip(names, values, strict=True))
-            return found[1](self.budget, *args, **kwargs)
-        return found[1](self.budget, *args)
+        try:
+            if node.keywords:
+                values = self.items([kw.value for kw in node.keywords], scope, depth)
+                names: list[Any] = [kw.arg for kw in node.keywords]
+                kwargs: dict[str, Any] = dict(zip(names, values, strict=True))
+                return found[1](self.budget, *args, **kwargs)
+            return found[1](self.budget, *args)
+        except ArchiveError:
+            raise
+        except _ARGUMENT_ERRORS as err:
+            raise _refused_arguments(node, func, err) from None
 
     # ----------------------------------------------------------------- budget
 
@@ -407,6 +418,19 @@ class Evaluator:
 
 
 _MISSING = object()
+# what a constructor raises for arguments it does not take (datetime's OverflowError for a
+# year of 31 digits, decimal's InvalidOperation, numpy's ValueError for a dimension past
+# its limit): a crafted archive's call, refused as such rather than let out raw
+_ARGUMENT_ERRORS = (TypeError, ValueError, ArithmeticError, LookupError)
+
+
+def _refused_arguments(node: ast.AST, func: Any, err: BaseException) -> Exception:
+    return refuse(
+        node,
+        f"call of {describe(func)!r} with these arguments ({type(err).__name__}: {err!s:.200})",
+    )
+
+
 _METHODS = (
     types.FunctionType,
     types.BuiltinFunctionType,
