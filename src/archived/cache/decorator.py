@@ -416,7 +416,7 @@ class CachedFunction(Generic[P, R]):
     # ---- calling --------------------------------------------------------------------
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
-        call = self.call_key(*args, **kwargs)
+        call = self._call_key(args, kwargs)
         if not self._closed:
             return cached_call(self.store, call, lambda: self.func(*args, **kwargs))
         return cached_call(self.store, call, lambda: self._run_closed(call, args, kwargs))
@@ -449,9 +449,13 @@ class CachedFunction(Generic[P, R]):
         >>> call.parameters, len(call.key), call.key == f.call_key(x=1, y=2).key
         ({'x': 1, 'y': 2}, 32, True)
         """
+        return self._call_key(args, kwargs)
+
+    def _call_key(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> CallKey:
+        # (the arguments as the call packed them: not packed again on every call)
         self._follow_code()  # once: the two properties would each check the code
         identity = self._closure_identity() if self._closed else self._identity
-        return key_call(identity, self._version, self.prefix, self.bind(*args, **kwargs))
+        return key_call(identity, self._version, self.prefix, self._bind(args, kwargs))
 
     def __archived_key__(self) -> tuple[str, str]:
         """A cached function passed as an argument is keyed by identity and version."""
@@ -470,6 +474,9 @@ class CachedFunction(Generic[P, R]):
         >>> f.bind(x=1, y=3, z=4)
         {'x': 1, 'y': 3, 'rest': (), 'options': {'z': 4}}
         """
+        return self._bind(args, kwargs)
+
+    def _bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
         parameters = self._binder(args, kwargs)
         for name in self.ignore:
             parameters.pop(name, None)

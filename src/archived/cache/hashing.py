@@ -147,7 +147,9 @@ def flat_key(identity: str, version: str, parameters: Mapping[str, Any]) -> str 
     >>> flat_key("m.f", "v1", {"x": [1]}) is None
     True
     """
-    parts = [_head(identity, version), _length(len(parameters))]
+    # (_length spelt out here and in the encoders of scalars: a call of a Python
+    # function costs more than the encoding, and a process's first hit pays it most)
+    parts = [_head(identity, version), len(parameters).to_bytes(8, "little")]
     append = parts.append
     for name in sorted(parameters):
         value = parameters[name]
@@ -287,7 +289,7 @@ def _head(identity: str, version: str) -> bytes:
 
 def _text(tag: bytes, text: str) -> bytes:
     data = text.encode("utf-8", "surrogatepass")
-    return tag + _length(len(data)) + data
+    return tag + len(data).to_bytes(8, "little") + data
 
 
 def _as_mapping(args: Any) -> dict[Any, Any]:
@@ -529,7 +531,7 @@ def _complex_bytes(value: complex) -> bytes:
 
 def _int_bytes(value: int) -> bytes:
     data = value.to_bytes((value.bit_length() + 8) // 8 or 1, "little", signed=True)
-    return b"i" + _length(len(data)) + data
+    return b"i" + len(data).to_bytes(8, "little") + data
 
 
 def _bytes_bytes(value: bytes) -> bytes:
