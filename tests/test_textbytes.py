@@ -61,3 +61,13 @@ def test_an_entry_file_holding_a_nul_is_damaged_at_its_offset(entry):
         f.write(text[:10] + b"\0" + text[11:])
     with pytest.raises(DamagedEntryError, match=r"NUL byte \(at byte 10\)"):
         entries.read_entry_bytes(folder, "a")
+
+
+def test_an_entry_is_read_alike_through_its_folder_with_or_without_a_closing_separator(entry):
+    folder, text = entry
+    for spelt in (folder, folder + os.sep, folder + os.sep + os.sep):
+        data, status = entries.read_entry_bytes(spelt, "a")
+        assert data == text and status.st_ino == os.stat(os.path.join(folder, "a.py")).st_ino
+    relative = os.path.relpath(folder)
+    assert entries.read_entry_bytes(relative, "a")[0] == text
+    assert entries.read_entry_bytes(folder, "b") is None

@@ -108,6 +108,8 @@ __all__ = [
 FORMAT = 1
 INFO_MARK = "# ---- info ----"
 VALUE_MARK = "# ---- value ----"
+_INFO_LINE = f"\n{INFO_MARK}\n"  # (the marks' lines, as entry_sections splits at them)
+_VALUE_LINE = f"{VALUE_MARK}\n"
 BACKUP_DIR = ".backup"
 
 _HEADER = re.compile(
@@ -403,6 +405,8 @@ def read_entry_text(folder: str, name: str) -> str | None:
 
 
 _CHUNK = 2**24  # bytes of an entry file read at once
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK
+_NO_SEP_NEEDED = ("", os.sep, os.altsep)  # a folder's last character before a name
 
 
 def read_entry_bytes(
@@ -425,7 +429,9 @@ def read_entry_bytes(
     >>> data.startswith(b"# archived entry 'a'"), status.st_size == len(data)
     (True, True)
     """
-    path = os.path.join(folder, name + ".py")
+    # (joined as os.path.join joins a name without a separator: a process's first hit
+    # pays for every Python function it calls)
+    path = f"{folder}{name}.py" if folder[-1:] in _NO_SEP_NEEDED else f"{folder}{os.sep}{name}.py"
     if lstat:
         try:
             # never opened unless a regular file: opening a device node planted as an
@@ -440,7 +446,7 @@ def read_entry_bytes(
     try:
         # never through a symbolic link: one planted in the store may point outside it;
         # non-blocking, so a FIFO planted as an entry cannot hang the reader
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK)
+        fd = os.open(path, _READ_FLAGS)
     except FileNotFoundError:
         return None
     except OSError as err:
@@ -777,10 +783,10 @@ def entry_sections(name: str, text: str) -> tuple[str, str, list[str]]:
     ('info = 1\\n', 'a = 2\\n', [])
     """
     files = header_files(name, text)
-    head, mark, rest = text.partition(f"\n{INFO_MARK}\n")
+    head, mark, rest = text.partition(_INFO_LINE)
     if not mark:
         raise DamagedEntryError(name, "the entry file has no info section")
-    pieces = rest.split(f"{VALUE_MARK}\n")
+    pieces = rest.split(_VALUE_LINE)
     if len(pieces) == 2 and (pieces[0] == "" or pieces[0].endswith("\n")):
         return pieces[0], pieces[1], files
     if len(pieces) < 2:

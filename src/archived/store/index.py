@@ -793,8 +793,10 @@ class _State:
         of ``name`` is settled and its file's signature unchanged (a cache hit), or
         racy and its file's content unchanged (read once: its ``fstat`` signature and
         digest both equal the row's)."""
+        if not _is_entry_file(name + ".py"):  # (checked once here for the paths below)
+            return self.refresh([name]).get(name)
         known = self.rows.get(name)
-        if known is not None and _is_entry_file(name + ".py"):
+        if known is not None:
             if not known.settled:
                 now = time.time_ns()  # before the file is read, as in refresh
                 if self._same_content(name, known, now):
@@ -810,7 +812,7 @@ class _State:
                     and (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns) == known.signature
                 ):
                     return known
-        elif known is None and (self.file is None or not self.file.doubt):
+        elif self.file is None or not self.file.doubt:
             first = self._first_read(name)
             if first is not _UNSURE:
                 return first  # type: ignore[return-value]
@@ -822,11 +824,9 @@ class _State:
         (never through a link) and its ``fstat`` tell what the ``lstat`` told, and give
         the signature (a cache hit in the user's own store: a safe load's reader
         ``lstat``-s first, so that a device node planted there is never opened).  None if
-        there is no such entry; ``_UNSURE`` for anything but a
-        regular entry file read whole (a link, a special file, an unreadable one, a
-        name that is no entry's), which :meth:`refresh` then handles as ever."""
-        if not _is_entry_file(name + ".py"):
-            return _UNSURE
+        there is no such entry; ``_UNSURE`` for anything but a regular entry file read
+        whole (a link, a special file, an unreadable one), which :meth:`refresh` then
+        handles as ever.  ``name`` is an entry's name (:meth:`lookup` checked it)."""
         now = time.time_ns()  # before the file is read, as in refresh
         try:
             read = read_entry_bytes(self.folder, name, lstat=False)
@@ -1308,7 +1308,12 @@ def _is_entry_file(filename: str) -> bool:
     if filename[-3:] != ".py":
         return False
     stem = filename[:-3]
-    return stem.isidentifier() and stem[:1] != "_" and stem not in _KEYWORDS and is_canonical(stem)
+    return (
+        stem.isidentifier()
+        and stem[:1] != "_"
+        and stem not in _KEYWORDS
+        and (stem.isascii() or is_canonical(stem))  # (is_canonical's own first test)
+    )
 
 
 def _parse(
@@ -1332,8 +1337,8 @@ def _parse(
         info_src, value_src, files = entry_sections(name, entry_text(name, data))
     except DamagedEntryError:
         return Row(signature, now, digest, [], None, None)
-    keeps_value = len(value_src) <= _VALUE_SOURCE_CHARS and all(
-        f.endswith("-info.h5") for f in files
+    keeps_value = len(value_src) <= _VALUE_SOURCE_CHARS and (
+        not files or all(f.endswith("-info.h5") for f in files)
     )
     if lazy and len(info_src) <= _INFO_SOURCE_CHARS:
         value = _PENDING if keeps_value else None
