@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archived.cache.recorded import readable
-from archived.load import literal
+from archived.load import literal, recordfields
 from archived.load.literal import literal_names, literal_value
 from archived.load.recordfields import call_fields
 from archived.store import entries
@@ -161,3 +161,88 @@ def test_a_source_of_one_number_reads_as_the_general_reader_reads_it_or_is_left_
         except literal.NotLiteral:
             got = literal.NotLiteral
         assert exact(got, general(source)), source
+
+
+# The record's layout as call_fields first checked it: the same pattern with every
+# repetition free to give characters back and every value open to another split.  The
+# module's pattern keeps no way back (possessive repetitions, atomic values), which is
+# only right if no text is matched by one and not by the other.
+_STRING_BACKTRACKING = r"'[^'\"\\\x00-\x1f\x7f]*'"
+_SCALAR_BACKTRACKING = rf"(?:{_STRING_BACKTRACKING}|{recordfields._NUMBER}|True|False|None)"
+_FLAT_DICT_BACKTRACKING = (
+    rf"\{{(?:{_STRING_BACKTRACKING}: {_SCALAR_BACKTRACKING}"
+    rf"(?:, {_STRING_BACKTRACKING}: {_SCALAR_BACKTRACKING})*)?\}}"
+    rf"|\{{\n(?:        {_STRING_BACKTRACKING}: {_SCALAR_BACKTRACKING},\n)*    \}}"
+)
+_RECORD_BACKTRACKING = re.compile(
+    rf"info = \{{\n(?:    {_STRING_BACKTRACKING}: "
+    rf"(?:{_SCALAR_BACKTRACKING}|{_FLAT_DICT_BACKTRACKING}),\n)*\}}\n"
+    r"(?:if __name__ == 'builtins':\n    del __builtins__\n)?",
+    re.ASCII,
+)
+
+# values that end where another kind of value, or a longer one, could go on
+_NEAR_VALUES = [
+    "1",
+    "-0",
+    "01",
+    "1.",
+    "1.5",
+    "1.5e3",
+    "1e",
+    "1e+",
+    "2.5x",
+    "-",
+    "1_0",
+    "1 ",
+    "True",
+    "Truex",
+    "False",
+    "None",
+    "Non",
+    "'s'",
+    "'s'x",
+    "''",
+    "'it''s'",
+    "'a\\'",
+    "'",
+    "{}",
+    "{'a': 1}",
+    "{'a': 1,}",
+    "{'a': 1, 'b': 'x'}",
+    "{'a': 1 }",
+    "{\n        'a': 1,\n    }",
+    "{\n    }",
+    "{\n        'a': 1\n    }",
+    "{\n        'a': {},\n    }",
+    "[1]",
+    "1,",
+]
+_NAMES = ["'key'", "'parameters'", "'a b'", "''", "'x'y'", '"key"']
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    lines=st.lists(st.tuples(st.sampled_from(_NAMES), st.sampled_from(_NEAR_VALUES)), max_size=4),
+    end=st.sampled_from(["}\n", "}\nif __name__ == 'builtins':\n    del __builtins__\n", "}", ""]),
+    indent=st.sampled_from(["    ", "   ", "     "]),
+)
+def test_the_record_layout_kept_without_a_way_back_matches_what_it_matched_with_one(
+    lines, end, indent
+):
+    source = "info = {\n" + "".join(f"{indent}{k}: {v},\n" for k, v in lines) + end
+    assert (recordfields._RECORD.fullmatch(source) is None) == (
+        _RECORD_BACKTRACKING.fullmatch(source) is None
+    ), source
+
+
+def test_records_of_every_near_value_are_matched_alike_by_both_layouts():
+    for value in _NEAR_VALUES:
+        for name in _NAMES:
+            source = f"info = {{\n    'key': 'k',\n    {name}: {value},\n}}\n"
+            assert (recordfields._RECORD.fullmatch(source) is None) == (
+                _RECORD_BACKTRACKING.fullmatch(source) is None
+            ), source
+    # and the records archived writes, as the property test above makes them
+    source = f"info = {{\n    'key': '{KEY}',\n    'parameters': {{'x': 1, 'y': 2.5}},\n}}\n"
+    assert recordfields._RECORD.fullmatch(source) is not None

@@ -39,7 +39,9 @@ from typing import Any
 __all__ = ["call_fields"]
 
 # a string with nothing to unescape and nothing Python reads otherwise than its text
-_STRING = r"'[^'\"\\\x00-\x1f\x7f]*'"
+# (possessive: the closing quote is no character of the run, so giving none back
+# matches the same texts, without the engine keeping a way back for every character)
+_STRING = r"'[^'\"\\\x00-\x1f\x7f]*+'"
 # a number as JSON spells it (bounded: int() refuses a few thousand digits, as compile())
 _NUMBER = r"-?(?:0|[1-9]\d{0,300})(?:\.\d{1,300})?(?:[eE][-+]?\d{1,4})?"
 _SCALAR = rf"(?:{_STRING}|{_NUMBER}|True|False|None)"
@@ -48,8 +50,11 @@ _FLAT_DICT = (
     rf"\{{(?:{_STRING}: {_SCALAR}(?:, {_STRING}: {_SCALAR})*)?\}}"
     rf"|\{{\n(?:        {_STRING}: {_SCALAR},\n)*    \}}"
 )
+# (atomic values and possessive lines: each value's kinds begin with different
+# characters and a value is followed by ",\n", so no other split matches; the engine
+# then keeps no way back into what matched, a tenth of a first hit's instructions)
 _RECORD = re.compile(
-    rf"info = \{{\n(?:    {_STRING}: (?:{_SCALAR}|{_FLAT_DICT}),\n)*\}}\n"
+    rf"info = \{{\n(?:    {_STRING}: (?>{_SCALAR}|{_FLAT_DICT}),\n)*+\}}\n"
     r"(?:if __name__ == 'builtins':\n    del __builtins__\n)?",
     re.ASCII,
 )
