@@ -57,7 +57,7 @@ from .callstore import CallStore, Found, call_info
 from .funcinfo import short_name
 from .hashing import flat_key, hash_call
 from .nearmiss import warn_near_misses
-from .recorded import readable
+from .recorded import readable, recorded_before
 
 __all__ = [
     "CallKey",
@@ -90,6 +90,19 @@ class CallKey:
     arguments: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     array_keys: dict[int, str] = field(default_factory=dict, compare=False, repr=False)
 
+    def recorded_before(self) -> dict[str, Any]:
+        """The parameters as archived recorded them before small float arrays were
+        recorded exactly (:func:`~archived.cache.recorded.recorded_before`): what an
+        entry of this call written then holds.
+
+        >>> import numpy as np
+        >>> key_call("m.f", "v", "f", {"a": np.array([1 / 3])}).recorded_before()
+        {'a': 'array([0.33333333])'}
+        """
+        if not self.arguments:  # (a key made without the arguments themselves)
+            return self.parameters
+        return recorded_before(dict(self.arguments), array_keys=self.array_keys)  # type: ignore[no-any-return]
+
 
 def key_call(identity: str, version: str, prefix: str, parameters: Mapping[str, Any]) -> CallKey:
     """The :class:`CallKey` of one call: ``parameters`` are the bound arguments.
@@ -118,7 +131,7 @@ def is_stored(store: CallStore, call: CallKey) -> bool:
     >>> is_stored(store, key_call("m.f", "v", "f", {"x": 1}))
     False
     """
-    return store.find(call.prefix, call.key, call.parameters).hit
+    return store.find(call.prefix, call.key, call.parameters, call.recorded_before).hit
 
 
 def cached_call(
@@ -194,7 +207,7 @@ def _look_up(store: CallStore, call: CallKey) -> tuple[Any, Found]:
     """``(value, found)``: the stored result of ``call`` and where it was found (a hit),
     or ``_MISSING`` and the lookup :func:`_after_miss` goes on from."""
     try:
-        found = store.find(call.prefix, call.key, call.parameters)
+        found = store.find(call.prefix, call.key, call.parameters, call.recorded_before)
     except DamagedEntryError as err:  # its info cannot be read: decided under the lock
         return _MISSING, Found(err.name, False)
     if found.hit:
@@ -216,7 +229,7 @@ def _after_miss(store: CallStore, call: CallKey, found: Found, near_misses: bool
     try:
         while True:  # a damaged entry is set aside, then its name is looked up again
             try:
-                found = store.find(call.prefix, call.key, call.parameters)
+                found = store.find(call.prefix, call.key, call.parameters, call.recorded_before)
                 damaged = None
                 if found.hit:  # stored by another worker while this one waited?
                     value = _load(store, found)

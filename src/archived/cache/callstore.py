@@ -420,9 +420,17 @@ class CallStore:
             mmap_mode=self.mmap_mode,
         )
 
-    def find(self, prefix: str, key: str, parameters: dict[str, Any]) -> Found:
-        """Look up the call with full ``key`` and readable ``parameters``."""
-        return self._find(prefix, key, parameters, self._entry)
+    def find(
+        self,
+        prefix: str,
+        key: str,
+        parameters: dict[str, Any],
+        before: Callable[[], dict[str, Any]] | None = None,
+    ) -> Found:
+        """Look up the call with full ``key`` and readable ``parameters``; ``before``
+        gives them as older versions of archived recorded them
+        (:meth:`~archived.cache.calls.CallKey.recorded_before`), for an entry they wrote."""
+        return self._find(prefix, key, parameters, self._entry, before=before)
 
     @staticmethod
     def first_name(prefix: str, key: str) -> str:
@@ -434,9 +442,13 @@ class CallStore:
         """
         return f"{prefix}_{key[:16]}"
 
-    def find_many(self, lookups: list[tuple[str, str, dict[str, Any]]]) -> list[Found]:
+    def find_many(
+        self,
+        lookups: list[tuple[str, str, dict[str, Any]]],
+        before: list[Callable[[], dict[str, Any]]] | None = None,
+    ) -> list[Found]:
         """:meth:`find` for many ``(prefix, key, parameters)`` at once (one look at the
-        store's index for all of them).
+        store's index for all of them); ``before``: each one's, as :meth:`find` takes it.
 
         >>> import tempfile, os
         >>> store = CallStore(os.path.join(tempfile.mkdtemp(), "runs"))
@@ -461,9 +473,10 @@ class CallStore:
         }
         if seconds:
             view = {**view, **self.dataset._view(seconds)}
+        befores = before if before is not None else [None] * len(lookups)
         return [
-            self._find_or_miss(prefix, key, parameters, view.get, recorded)
-            for prefix, key, parameters in lookups
+            self._find_or_miss(prefix, key, parameters, view.get, recorded, earlier)
+            for (prefix, key, parameters), earlier in zip(lookups, befores, strict=True)
         ]
 
     def _find_or_miss(
@@ -473,11 +486,12 @@ class CallStore:
         parameters: dict[str, Any],
         entry_of: Callable[[str], Any],
         recorded: dict[str, Any],
+        before: Callable[[], dict[str, Any]] | None = None,
     ) -> Found:
         # a damaged entry is a miss here: the call decides under its lock (it sets the
         # entry aside), as find's caller does; one made a whole sweep raise
         try:
-            return self._find(prefix, key, parameters, entry_of, recorded)
+            return self._find(prefix, key, parameters, entry_of, recorded, before)
         except DamagedEntryError as err:
             return Found(err.name, False)
 
@@ -488,9 +502,10 @@ class CallStore:
         parameters: dict[str, Any],
         entry_of: Callable[[str], Any],
         known: dict[str, Any] | None = None,
+        before: Callable[[], dict[str, Any]] | None = None,
     ) -> Found:
         """The call's entry among those ``entry_of`` gives; ``known``: what some of them
-        record (:func:`_recorded_in`, read already), by name."""
+        record (:func:`_recorded_in`, read already), by name; ``before``: as in find."""
         name = self.first_name(prefix, key)
         for second in (False, True):
             if second:  # the first name holds another key: this key's second name
@@ -504,8 +519,10 @@ class CallStore:
                 return Found(name, False)
             stored_key, stored_parameters = recorded
             if stored_key == key:
-                if same_parameters(stored_parameters, parameters) or same_parameters(
-                    stored_parameters, legacy_view(parameters)
+                if (
+                    same_parameters(stored_parameters, parameters)
+                    or same_parameters(stored_parameters, legacy_view(parameters))
+                    or (before is not None and _recorded_so_before(stored_parameters, before()))
                 ):
                     return Found(name, True, entry)
                 warnings.warn(
@@ -715,6 +732,12 @@ def call_info(
 @functools.lru_cache(maxsize=1)
 def _host() -> str:
     return socket.gethostname()
+
+
+def _recorded_so_before(stored: Any, before: dict[str, Any]) -> bool:
+    """Whether ``stored`` parameters are a call's as an older archived recorded them
+    (``before``; numpy scalars as Python numbers before that)."""
+    return same_parameters(stored, before) or same_parameters(stored, legacy_view(before))
 
 
 def _holds_other_key(view: dict[str, Any], first: str, key: str, recorded: dict[str, Any]) -> bool:

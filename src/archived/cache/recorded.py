@@ -35,7 +35,7 @@ from typing import Any
 from .hashing import _pandas_kind, content_key, hash_value
 from .objectkeys import KEY_METHOD, qualified_name
 
-__all__ = ["readable", "same_parameters", "legacy_view", "type_label"]
+__all__ = ["readable", "recorded_before", "same_parameters", "legacy_view", "type_label"]
 
 _PLAIN = (bool, int, float, complex, str, bytes)
 # kept as themselves: a safe load rebuilds them (see archived.load.allowlist)
@@ -54,16 +54,24 @@ _EXACT = frozenset((bool, int, str, bytes, type(None)))
 
 
 def readable(
-    value: Any, *, array_items: int = 20, array_keys: dict[int, str] | None = None
+    value: Any,
+    *,
+    array_items: int = 20,
+    array_keys: dict[int, str] | None = None,
+    exact_arrays: bool = True,
 ) -> Any:
     """Return ``value`` as a person reads it in an entry's info record.
 
     Builtin containers and scalars are kept as they are (recursively), numpy scalars and
     the standard library's dates, decimals and fractions too; arrays with at most
-    ``array_items`` items become their ``repr``, larger ones a summary with dtype, shape
-    and content key (taken from ``array_keys``, as filled by
+    ``array_items`` items become their ``repr`` (every float with as many digits as
+    tell it apart: two arrays of different values never read the same, and
+    ``where(init=a)`` selects by it), larger ones a summary with dtype, shape and
+    content key (taken from ``array_keys``, as filled by
     :func:`~archived.cache.hashing.hash_call`, when there); other objects a descriptive
     string.  The result is for reading and comparing, not for rebuilding the arguments.
+    ``exact_arrays=False``: small arrays as archived recorded them before, to numpy's
+    default 8 digits (:func:`recorded_before`).
 
     >>> readable({"n": 3, "xs": (1.5, None)})
     {'n': 3, 'xs': (1.5, None)}
@@ -73,13 +81,26 @@ def readable(
     >>> readable(np.zeros((100, 100)))
     'ndarray(dtype=float64, shape=(100, 100), key=...)'
     """
-    return _Reader(array_items, array_keys or {}).read(value, ())
+    return _Reader(array_items, array_keys or {}, exact_arrays).read(value, ())
+
+
+def recorded_before(value: Any, *, array_keys: dict[int, str] | None = None) -> Any:
+    """``readable(value)`` as archived recorded it before small float arrays were
+    recorded exactly (to numpy's default 8 digits): a hit of an entry written then
+    compares its parameters with these (its 128-bit key matched already).
+
+    >>> import numpy as np
+    >>> readable(np.array([1 / 3])), recorded_before(np.array([1 / 3]))
+    ('array([0.3333333333333333])', 'array([0.33333333])')
+    """
+    return readable(value, array_keys=array_keys, exact_arrays=False)
 
 
 class _Reader:
-    def __init__(self, array_items: int, array_keys: dict[int, str]) -> None:
+    def __init__(self, array_items: int, array_keys: dict[int, str], exact: bool = True) -> None:
         self.array_items = array_items
         self.array_keys = array_keys
+        self.exact = exact
 
     def read(self, value: Any, inside: tuple[int, ...]) -> Any:
         kind = type(value)
@@ -122,7 +143,12 @@ class _Reader:
 
     def _array(self, value: Any) -> str:
         if value.size <= self.array_items and value.dtype.kind != "O":
-            return _numpy_repr(value)
+            # numpy's repr rounds floats to 8 digits: two arrays that differ beyond them
+            # read the same, and where() selected one for the other.  Printed "unique",
+            # each float has the digits that tell it apart; an array whose floats need
+            # no more than 8 reads as it always did (entries written before still match)
+            exact = self.exact and value.dtype.kind in "fc"
+            return _numpy_repr(value, floatmode="unique" if exact else None)
         if value.dtype.hasobject:
             key = hash_value(value)
         else:
@@ -168,14 +194,15 @@ _PRINT_DEFAULTS = {
 }
 
 
-def _numpy_repr(value: Any) -> str:
+def _numpy_repr(value: Any, floatmode: str | None = None) -> str:
     """``repr(value)`` of a numpy array or scalar under numpy's default print options,
-    whatever ``np.set_printoptions`` the process made (a notebook's ``precision=3``).
+    whatever ``np.set_printoptions`` the process made (a notebook's ``precision=3``),
+    but for ``floatmode`` if given.
 
     >>> import numpy as np
     >>> with np.printoptions(precision=2):
-    ...     _numpy_repr(np.array([0.123456789]))
-    'array([0.12345679])'
+    ...     _numpy_repr(np.array([0.123456789])), _numpy_repr(np.array([0.1234567891]), "unique")
+    ('array([0.12345679])', 'array([0.1234567891])')
     """
     import numpy as np
 
@@ -183,6 +210,8 @@ def _numpy_repr(value: Any) -> str:
     defaults = dict(_PRINT_DEFAULTS)
     if "override_repr" in current:  # numpy >= 2.1
         defaults["override_repr"] = None
+    if floatmode is not None:
+        defaults["floatmode"] = floatmode
     if all(current.get(name) == default for name, default in defaults.items()):
         return repr(value)
     with np.printoptions(**defaults):

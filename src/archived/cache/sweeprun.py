@@ -335,7 +335,7 @@ def _run_point(
     if results == "summary":
         return index, _summary(call, value)
     if results == "lazy":
-        found = func.store.find(call.prefix, call.key, call.parameters)
+        found = func.store.find(call.prefix, call.key, call.parameters, call.recorded_before)
         if found.hit:
             return index, StoredResult(None, found.name, call.parameters)
         return index, StoredResult(None, None, call.parameters, value)

@@ -200,7 +200,10 @@ def sweep(
         keyed = [_keyed_point(func, point) for point in points]
         _write_record(func, keyed)
         # what is left: one look at the store's index for every point
-        found = func.store.find_many([(c.prefix, c.key, c.parameters) for c in keyed])
+        found = func.store.find_many(
+            [(c.prefix, c.key, c.parameters) for c in keyed],
+            [c.recorded_before for c in keyed],
+        )
     tasks = [(i, keyed[i], points[i]) for i, lookup in enumerate(found) if not lookup.hit]
     out: list[Any] = [None] * len(points)
     bar = _progress_bar(progress, len(points), len(points) - len(tasks), _short_name(func))
