@@ -415,6 +415,36 @@ def test_a_device_node_planted_as_an_entry_or_a_data_file_is_never_opened(tmp_pa
     assert opened and not devices & set(opened), sorted(devices & set(opened))
 
 
+def test_a_device_node_named_only_by_an_entrys_value_is_never_opened(tmp_path, monkeypatch):
+    # the header's data files are checked by name and lstat before the value loads, but
+    # the value source may name any plain file of the store in its load_array call: a
+    # device node named there alone (not in the header) was opened before its fstat
+    # refused it, running its driver
+    ds = DataSet("s", "w", path=tmp_path, array_threshold=10)
+    ds.y = np.arange(20.0)
+    folder = tmp_path / "s"
+    data = next(f for f in os.listdir(folder) if f.startswith("y.") and f != "y.py")
+    device = str(folder / ("z." + data.partition(".")[2]))
+    open(device, "w").close()
+    _device_node(device)
+    (folder / "z.py").write_text(
+        "# archived entry 'z', format 1, data files: []\n# ---- info ----\ninfo = None\n"
+        "# ---- value ----\nfrom archived.arrays import load_array as _l\n"
+        f"z = _l({os.path.basename(device)!r}, 'a0')\ndel _l\n"
+    )
+    opened = []
+    real_open = os.open
+
+    def spying_open(path, *args, **kwargs):
+        opened.append(os.fspath(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", spying_open)
+    with pytest.raises(UnsafeArchiveError, match="a character device"):
+        _ = DataSet("s", path=tmp_path, safe=True).z
+    assert device not in opened
+
+
 _HUGE = 10**30
 
 

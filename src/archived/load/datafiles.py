@@ -58,6 +58,19 @@ def safe_load_array(budget: Budget, filename: Any, key: Any) -> np.ndarray:
     folder = os.path.abspath(_DATADIR.get() or os.getcwd())
     path = os.path.join(folder, filename)
     try:
+        # never opened unless a regular file: the source may name any file of the store,
+        # not only those its header lists (which were checked so), and opening a device
+        # node runs its driver; the fstat below checks again (a swap since)
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        raise DamagedArrayError(path, key, "no such file") from None
+    except OSError as err:
+        raise DamagedArrayError(path, key, f"cannot examine the file ({err})") from err
+    if stat.S_ISLNK(mode):
+        raise _refuse(f"array file {filename!r} (a symbolic link; it may point outside)")
+    if not stat.S_ISREG(mode):
+        raise _refuse(f"array file {filename!r} (not a regular file: {_kind(mode)})")
+    try:
         fd = os.open(path, _FLAGS)
     except FileNotFoundError:
         raise DamagedArrayError(path, key, "no such file") from None
@@ -127,6 +140,20 @@ def _plain_name(name: str) -> bool:
         and not os.path.isabs(name)
         and name.isprintable()
     )
+
+
+def _kind(mode: int) -> str:
+    """Why a file of ``mode`` (from ``lstat``) is no array file."""
+    for test, word in (
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISDIR, "a directory"),
+    ):
+        if test(mode):
+            return word
+    return "a special file"
 
 
 def _refuse(construct: str) -> UnsafeArchiveError:
