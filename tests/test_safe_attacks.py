@@ -126,6 +126,27 @@ def test_a_partial_carries_the_functions_and_classes_it_could_be_made_of():
     assert out["x"]() == [1, -2, -3] and out["y"]() == ["a", "b"] and out["z"]() == [[1], [2]]
 
 
+@pytest.mark.parametrize(
+    "src",
+    [
+        # once called: numpy.dtypes.StringDType = PurePosixPath, for the whole process
+        "from numpy.dtypes import _add_dtype_helper as _h\n"
+        "from pathlib import PurePosixPath as _c\nx = _p(_h, _c, 'StringDType')\n",
+        "import numpy.dtypes as _d\nx = _p(_d._add_dtype_helper, _p, 'StringDType')\n",
+        "from collections import _count_elements as _f\n",
+        "from numpy import _pyinstaller_hooks_dir as _f\n",
+    ],
+)
+def test_a_private_name_of_an_allowed_module_is_never_imported(src):
+    # the modules whose every public name may be imported (numpy, numpy.dtypes,
+    # collections, ...) let a name beginning with '_' through too: their internals,
+    # such as the helper that rebinds numpy.dtypes' names
+    before = np.dtypes.StringDType
+    with pytest.raises(UnsafeArchiveError, match=r"import of (numpy|collections)"):
+        evaluate("from functools import partial as _p\n" + src)
+    assert np.dtypes.StringDType is before
+
+
 def test_a_partial_carries_a_callable_object_of_a_module_the_caller_trusts(tmp_path):
     (tmp_path / "carried_mod_xyz.py").write_text(
         "class Neg:\n    def __call__(self, x):\n        return -x\n"

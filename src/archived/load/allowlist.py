@@ -201,7 +201,9 @@ class Policy:
             names = DEFAULT_MODULES[module]
             if names is not None:
                 return name in names
-            return name not in DENIED_NAMES.get(module, ())
+            # public names only: a module's internals are not its data types
+            # (numpy.dtypes._add_dtype_helper rebinds the module's names once called)
+            return name[:1] != "_" and name not in DENIED_NAMES.get(module, ())
         if module in _EXTRA_IMPORTS and name in _EXTRA_IMPORTS[module]:
             return True
         return self.user_module(module)
