@@ -47,6 +47,22 @@ def test_a_stored_call_of_a_deleted_entry_says_it_was_deleted(tmp_path):
         call.load()
 
 
+def test_a_stored_calls_info_of_a_deleted_entry_says_it_was_deleted_as_its_load_does(tmp_path):
+    # a short record is kept in the store's index: it was returned as if the entry were
+    # still there, read before the deletion or not
+    square = _square_store(tmp_path)
+    square(3), square(4)
+    first, second = square.where()
+    assert first.info["status"] == "ok"
+    _delete_every_entry(square)
+    for call in (first, second):
+        with pytest.raises(EntryDeletedError, match=f"entry '{call.name}' was deleted"):
+            call.info  # noqa: B018
+        with pytest.raises(KeyError):  # an ArchiveError that is a KeyError too
+            call.info  # noqa: B018
+    assert first.parameters in ({"x": 3}, {"x": 4})  # as listed: no file read
+
+
 def test_an_imported_store_record_of_a_deleted_entry_says_it_was_deleted(tmp_path):
     square = _square_store(tmp_path)
     square(4)

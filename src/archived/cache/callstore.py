@@ -105,22 +105,24 @@ class StoredCall:
 
     @property
     def info(self) -> dict[str, Any]:
-        """The call's info record (of the entry version listed, when it came from a view;
-        :class:`EntryDeletedError` or :class:`EntryChangedError` if that version was
-        deleted or rewritten since)."""
-        info = self._info
-        if info is None:
-            try:
-                info = self._info = self._entry.info()
-            except EntryChangedError:
-                raise
-            except KeyError:
-                raise EntryDeletedError(self.name, self.store.path) from None
-        return info
+        """The call's info record, read as :meth:`load` reads the result: of the entry
+        version listed, or if that was rewritten since, of the version there now when it
+        records this very call; :class:`EntryDeletedError` if the entry was deleted,
+        :class:`EntryChangedError` if it was rewritten with another call (never the
+        record of a call that is gone, whether or not the store's index kept it)."""
+        if self._entry is None:
+            if self._info is not None:
+                return self._info
+            info = self.store.info(self.name)
+            if info is None:
+                raise EntryDeletedError(self.name, self.store.path)
+            return info
+        return self._read_this_call(lambda entry: entry.info())  # type: ignore[no-any-return]
 
     @property
     def parameters(self) -> dict[str, Any]:
-        """The call's parameters as recorded (readable values)."""
+        """The call's parameters as recorded (readable values), as the call was listed:
+        no file is read (:attr:`info` and :meth:`load` say if the entry is gone)."""
         return call_parameters(self.name, self.brief)
 
     def load(self) -> Any:
@@ -131,20 +133,26 @@ class StoredCall:
         result (never that result with these parameters)."""
         if self._entry is None:
             return self.store.load(self.name)
-        # the entry as it is now (one stat): a deleted one is not loaded from the index
+        return self._read_this_call(lambda entry: entry.value())
+
+    def _read_this_call(self, read: Callable[[Any], Any]) -> Any:
+        """``read(entry)`` of the entry as it is now (one stat: a deleted one is not read
+        from the index) when it is the version listed or records this call."""
         current = self.store._entry(self.name)
-        found, value = (
-            read_one_version(current, self._value_of_this_call) if current else (False, None)
+        found, got = (
+            read_one_version(current, functools.partial(self._of_this_call, read))
+            if current
+            else (False, None)
         )
         if not found:
             raise EntryDeletedError(self.name, self.store.path)
-        if value is _OTHER_CALL:
+        if got is _OTHER_CALL:
             raise EntryChangedError(self.name, self.store.path)
-        return value
+        return got
 
-    def _value_of_this_call(self, entry: Any) -> Any:
-        """The value of ``entry`` (a version of this call's entry) if it is the version
-        listed or records this call, else ``_OTHER_CALL``."""
+    def _of_this_call(self, read: Callable[[Any], Any], entry: Any) -> Any:
+        """``read(entry)`` of ``entry`` (a version of this call's entry) if it is the
+        version listed or records this call, else ``_OTHER_CALL``."""
         listed, now = getattr(self._entry, "row", None), getattr(entry, "row", None)
         if listed is None or now is None or now.digest != listed.digest:
             brief = entry.brief()
@@ -156,7 +164,7 @@ class StoredCall:
                 )
             ):
                 return _OTHER_CALL
-        return entry.value()
+        return read(entry)
 
     __call__ = load
 
