@@ -784,14 +784,15 @@ def _recorded_in(entry: Any) -> tuple[Any, Any] | None:
     if entry is None:
         return None
     row = getattr(entry, "row", None)
-    memo = row.memo if row is not None else None
-    if memo is not None:
-        return memo  # type: ignore[no-any-return]
-    # a lookup's row of a record of scalars: its two fields read alone (a first hit)
-    recorded = row.call_fields() if row is not None else None
-    if recorded is not None:
-        row.memo = recorded
-        return recorded
+    if row is not None:
+        memo = row.memo
+        if memo is not None:
+            return memo  # type: ignore[no-any-return]
+        # a lookup's row of a record of scalars: its two fields read alone (a first hit)
+        recorded = row.call_fields()
+        if recorded is not None:
+            row.memo = recorded
+            return recorded
     try:
         info = entry.info()
     except EntryChangedError:
