@@ -100,4 +100,3 @@ def test_nested_functions_closing_over_each_other_are_keyed_without_endless_recu
     assert even(6) is True and odd(3) is True
     assert even.is_cached(6) and odd.is_cached(3)
     assert even.call_key(6).key == even.call_key(6).key
-

@@ -60,7 +60,6 @@ def test_rows_hold_every_entrys_info_and_small_value(tmp_path):
     assert os.path.isfile(os.path.join(folder, index.INDEX_FILE))
 
 
-
 @pytest.mark.parametrize("with_data_file", [False, True])
 def test_rows_read_from_the_index_file_list_each_entrys_data_files(tmp_path, with_data_file):
     # a store where no entry has a data file reads its files column as one shared empty
@@ -74,12 +73,12 @@ def test_rows_read_from_the_index_file_list_each_entrys_data_files(tmp_path, wit
     index.forget()  # a new process reads the index file
     found = index.rows(ds._path)
     assert {name: list(row.files) for name, row in found.items()} == {
-        name: entries.header_files(name, entries.read_entry_text(ds._path, name))
-        for name in found
+        name: entries.header_files(name, entries.read_entry_text(ds._path, name)) for name in found
     }
     assert all(found[f"x_{i}"].files == () for i in range(5))
     assert any(row.files for row in found.values()) is with_data_file
     assert infos(ds._path) == truth(ds._path)
+
 
 def test_a_value_or_info_sharing_a_mutable_object_keeps_the_sharing(tmp_path):
     # executing the entry gives one list seen twice; two equal copies are another value

@@ -77,9 +77,7 @@ def test_a_safe_load_binds_no_object_it_could_change_and_did_not_create(src, ref
         ("decimal", "setcontext"),  # the thread's decimal precision and rounding
     ],
 )
-def test_a_safe_load_imports_no_function_that_imports_modules_or_changes_the_process(
-    module, name
-):
+def test_a_safe_load_imports_no_function_that_imports_modules_or_changes_the_process(module, name):
     # a partial of any function a load may import is allowed, to be called by the user:
     # partial(numpy.info, 'x', toplevel='mod') would import (run) any module once called,
     # and numpy.apply_along_axis forwards keywords to numpy.test (pytest's argv)
