@@ -3,11 +3,12 @@ pandas."""
 
 import dataclasses
 import sys
+import warnings
 
 import numpy as np
 import pytest
 
-from archived import archived, sweep
+from archived import NumericTypeWarning, archived, sweep
 from archived.store.dataset import DataSet
 from archived.store.table import dataset_table, is_scalar, to_table
 
@@ -27,13 +28,15 @@ def no_pandas(monkeypatch):
     monkeypatch.setitem(sys.modules, "pandas", None)
 
 
-def test_table_has_parameters_and_scalar_results_in_call_order_without_pandas(energy, no_pandas):
+def test_table_has_parameters_and_scalar_results_in_parameter_order_without_pandas(
+    energy, no_pandas
+):
     energy(1.5)
     energy(0.5, n=4)
     rows = energy.table()
     assert rows == [
-        {"mu": 1.5, "n": 10, "label": "a", "e": 15.0, "n_sq": 100},
         {"mu": 0.5, "n": 4, "label": "a", "e": 2.0, "n_sq": 16},
+        {"mu": 1.5, "n": 10, "label": "a", "e": 15.0, "n_sq": 100},
     ]
     assert type(rows[0]["n_sq"]) is int  # numpy scalars become plain cells
 
@@ -45,7 +48,7 @@ def test_table_is_a_dataframe_when_pandas_is_installed(energy):
     frame = energy.table()
     assert isinstance(frame, pandas.DataFrame)
     assert list(frame.columns) == ["mu", "n", "label", "e", "n_sq"]
-    assert frame["e"].tolist() == [15.0, 2.0]
+    assert frame["e"].tolist() == [2.0, 15.0]
     assert frame.loc[frame.mu == 0.5, "n"].item() == 4
 
 
@@ -232,9 +235,12 @@ def test_dataset_table_without_results_loads_no_value(tmp_path, monkeypatch):
     ]
 
 
-def test_a_table_lists_calls_in_run_order_and_their_columns_as_first_seen_in_it(tmp_path):
+def test_a_table_lists_calls_by_parameter_and_their_columns_as_first_seen_in_that_order(
+    tmp_path,
+):
     # each call's result is a column of its own; the calls run in the reverse order of
-    # their entries' names (the order the index keeps them in)
+    # their entries' names (the order the index keeps them in), and in neither the order
+    # of their parameters
     @archived(tmp_path / "runs")
     def shaped(x):
         return {f"r{x}": x}
@@ -243,13 +249,57 @@ def test_a_table_lists_calls_in_run_order_and_their_columns_as_first_seen_in_it(
         call = shaped.call_key(x=x)
         return f"{call.prefix}_{call.key[:16]}"
 
-    xs = sorted(range(6), key=entry_name, reverse=True)
-    for x in xs:
+    ran = sorted(range(6), key=entry_name, reverse=True)
+    assert ran != sorted(ran)
+    for x in ran:
         shaped(x)
     rows = shaped.table(frame=False)
-    assert [row["x"] for row in rows] == xs
-    assert [list(row) for row in rows] == [["x"] + [f"r{x}" for x in xs]] * len(xs)
-    assert all(row[f"r{x}"] == x for x, row in zip(xs, rows, strict=True))
+    assert [row["x"] for row in rows] == list(range(6))
+    assert [list(row) for row in rows] == [["x"] + [f"r{x}" for x in range(6)]] * 6
+    assert all(row[f"r{x}"] == x for x, row in zip(range(6), rows, strict=True))
+
+
+def test_table_and_where_list_calls_by_their_parameters_in_signature_order_not_run_order(
+    tmp_path,
+):
+    # a sweep on several workers finishes its points in an order of its own: listed in
+    # that order, its table read as shuffled
+    @archived(tmp_path / "runs")
+    def energy(L, T, init):
+        return float(L * T + init.sum())
+
+    grid = [(L, T, init) for L in (10, 200) for T in (0.5, 2.0) for init in (0.0, 0.25)]
+    for L, T, init in [grid[i] for i in (5, 0, 7, 2, 6, 1, 4, 3)]:  # finished in this order
+        energy(L, T, np.full(3, init))
+    expected = [(L, T, repr(np.full(3, init))) for L, T, init in grid]
+    assert [(r["L"], r["T"], r["init"]) for r in energy.table(frame=False)] == expected
+    frame = energy.table()
+    assert list(zip(frame["L"], frame["T"], frame["init"], strict=True)) == expected
+    listed = [tuple(c.parameters.values()) for c in energy.where(T=lambda t: t > 0)]
+    assert listed == expected
+    assert [c.parameters["T"] for c in energy.where(L=200)] == [0.5, 0.5, 2.0, 2.0]
+
+
+def test_a_table_orders_a_column_of_mixed_kinds_by_kind_and_equal_values_by_entry_name(
+    tmp_path,
+):
+    @archived(tmp_path / "runs")
+    def echo(x):
+        return 0
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NumericTypeWarning)  # 1, 1.0 and True: three calls
+        for x in ("b", 2, float("nan"), None, 1.0, "a", 1, (1, 2), -3.5, True):
+            echo(x)
+    calls = echo.where()
+    xs = [row["x"] for row in echo.table(frame=False)]
+    assert list(map(repr, xs)) == [repr(c.parameters["x"]) for c in calls]  # where()'s order
+    assert xs[:2] == [None, -3.5] and xs[5] == 2
+    # 1.0, 1 and True are equal numbers: listed by entry name, whatever order they ran in
+    ones = [c for c in calls if c.parameters["x"] == 1 and type(c.parameters["x"]) is not tuple]
+    assert [c.name for c in ones] == sorted(c.name for c in ones)
+    assert [(type(x), x) for x in xs[2:5]] == [(type(c.parameters["x"]), 1) for c in ones]
+    assert xs[6] != xs[6] and xs[7:] == ["a", "b", (1, 2)]
 
 
 def test_to_table_fills_missing_columns_in_first_seen_order():

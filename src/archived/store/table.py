@@ -7,7 +7,9 @@ become columns when they are scalars (column ``result``), dicts of scalars (a co
 key, prefixed ``result_`` if it clashes with a parameter), dataclasses (a column per
 scalar field, likewise) or tuples (``result_0``, ``result_1``, ...; a namedtuple's field
 names); other results are left out of the table
-(load them with ``func.where(...)``).  Rows are in the order the calls ran.
+(load them with ``func.where(...)``).  Rows are ordered by the calls' parameters, in the
+order of the function's signature (see :mod:`archived.store.callorder`), whatever order
+the calls ran in: the table of a sweep run on several workers reads as its grid.
 
 ``func.where(mu=1.2)`` lists the stored calls whose parameters match; a criterion may be
 a value or a predicate (``n=lambda n: n > 10``).
@@ -38,6 +40,7 @@ from typing import Any
 
 from ..engine.archive import _gc_paused
 from ..errors import DamagedEntryError
+from .callorder import call_order, parameter_names
 from .versions import read_one_version
 
 __all__ = [
@@ -85,7 +88,7 @@ def function_table(
     with _gc_paused():  # many objects, no cycles: the collector's passes are pure cost
         # the rows are made in the order of the entries' names, the order their brief
         # records and values were decoded in (and lie in memory), and listed in the
-        # order the calls ran: made in that order, every row read a brief record, its
+        # order of their parameters: made in that order, every row read a brief record, its
         # parameters and a value from all over memory (13% of a table of 20,000 calls,
         # none of one of 1,000, whose records all fit in the CPU's cache)
         calls = _matching_calls(func, criteria)
@@ -95,7 +98,7 @@ def function_table(
             (lambda brief: _matches(call_parameters("", brief), criteria)) if criteria else None
         )
         del calls
-        order = _run_order(briefs)
+        order = call_order(briefs, parameter_names(func))
         rows = []
         names: dict[str, Any] = {}  # the parameters' names (their values do not matter)
         for name, brief, value in zip(entries, briefs, values, strict=True):
@@ -205,7 +208,8 @@ def where(func: Any, **criteria: Any) -> list[Any]:
 
     A criterion is a value (compared with ``==``: ``n=1`` selects ``1.0``, ``True`` and
     ``np.int64(1)`` too, numbers by their exact values; see :func:`equal_parameter`) or a
-    one-argument predicate.  Each call has ``.parameters``, ``.info`` and ``.load()``.
+    one-argument predicate.  Each call has ``.parameters``, ``.info`` and ``.load()``;
+    they are listed by their parameters, as :func:`function_table` lists its rows.
     Naming a parameter ``func`` does not have raises ``TypeError``.
 
     >>> import tempfile, os
@@ -237,9 +241,10 @@ def _check_criteria(func: Any, criteria: dict[str, Any]) -> None:
 
 def _stored_calls(func: Any, criteria: dict[str, Any]) -> Any:
     """The stored calls of ``func`` (current version) matching ``criteria``, in the
-    order they ran (ties by name), as :class:`~archived.cache.callstore.Calls`."""
+    order of their parameters (:func:`~archived.store.callorder.call_order`), as
+    :class:`~archived.cache.callstore.Calls`."""
     calls = _matching_calls(func, criteria)
-    return calls.take(_run_order(calls.briefs))
+    return calls.take(call_order(calls.briefs, parameter_names(func)))
 
 
 def _matching_calls(func: Any, criteria: dict[str, Any]) -> Any:
@@ -260,13 +265,6 @@ def _matching_calls(func: Any, criteria: dict[str, Any]) -> Any:
         if type(brief.get("parameters", {})) is not dict:
             call_parameters(name, brief)
     return calls
-
-
-def _run_order(briefs: list[dict[str, Any]]) -> list[int]:
-    """The positions of calls' ``briefs`` (in the order of their names) in the order the
-    calls ran, ties by name: sorted stably by start time, a key of one text per call."""
-    started = list(map(_started, briefs))
-    return sorted(range(len(started)), key=started.__getitem__)
 
 
 def call_parameters(name: str, info: dict[str, Any]) -> dict[str, Any]:
@@ -521,11 +519,6 @@ def _is_record(info: Any) -> bool:
 
 def _same(value: Any) -> Any:
     return value
-
-
-def _started(brief: dict[str, Any]) -> str:
-    started = brief.get("started", "")  # a store may hold anything there: str() of a
-    return started if type(started) is str else ""  # 5001-digit int raises
 
 
 def _matches(parameters: dict[str, Any], criteria: dict[str, Any]) -> bool:
