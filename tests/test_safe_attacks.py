@@ -464,6 +464,27 @@ def test_a_device_node_named_only_by_an_entrys_value_is_never_opened(tmp_path, m
     assert device not in opened
 
 
+@pytest.mark.parametrize(
+    "attrs",
+    [
+        # numpy reads both from the instance: an array over any address of the process
+        "__array_interface__={'shape': (8,), 'typestr': '|u1', 'data': (8, False), 'version': 3}",
+        "__array__=_sum",
+        "__class__=_sum",
+    ],
+)
+def test_a_namespace_never_gets_a_dunder_attribute(attrs):
+    # SimpleNamespace(__array_interface__=...) loaded as data, and np.asarray(value)
+    # then made a writable array over whatever address the store wrote: the user's
+    # ordinary use of a loaded value read and wrote the process's memory
+    src = (
+        "from types import SimpleNamespace as _n\nfrom numpy import sum as _sum\n"
+        f"x = _n({attrs})\n"
+    )
+    with pytest.raises(UnsafeArchiveError, match="dunder keyword"):
+        evaluate(src)
+
+
 _HUGE = 10**30
 
 

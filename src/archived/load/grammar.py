@@ -491,6 +491,11 @@ class Checker:
         for kw in node.keywords:
             if kw.arg is None:
                 raise refuse(node, "'**' argument")
+            if kw.arg.startswith("__"):
+                # SimpleNamespace(__array_interface__=...) is an attribute of an instance,
+                # where numpy looks for it: np.asarray() of such a value made an array
+                # over any address of the process the store wrote
+                raise refuse(node, f"dunder keyword {kw.arg!r}")
             value = kw.value
             if value.__class__ is _Constant:
                 literal = self.constant(value) and literal  # type: ignore[arg-type]
