@@ -210,3 +210,103 @@ def test_a_live_writer_on_another_machine_keeps_its_files_while_this_one_repairs
             _gone(writer)
     ds = DataSet("shared", path=str(tmp_path))
     assert (ds.x_0, ds["x_0"], ds.first, ds.second) == ([1, 2, 3], {"from": "host-b"}, 0, 1)
+
+
+STUCK_SWEEP = """
+import os, sys, time
+from archived import archived, sweep
+
+def work(x, log=None):
+    if x == 3 and os.environ.get("STUCK_AT_3"):
+        open(log + ".stuck", "w").close()
+        while True:  # computing the point, holding its key's lease, until killed
+            time.sleep(0.01)
+    if x == 3 and os.environ.get("SLOW_AT_3"):
+        open(log + ".stuck", "w").close()
+        while not os.path.exists(log + ".go"):
+            time.sleep(0.01)
+    with open(log, "a") as f:
+        f.write(f"{x} {os.uname().nodename} {time.monotonic()}\\n")
+    return x * x
+
+f = archived(sys.argv[1], ignore=("log",), locking="soft")(work)
+print(sweep(f, {"x": range(6), "log": [sys.argv[2]]}, n_jobs=1, progress=False), flush=True)
+"""
+
+
+def _sweep_on(host, store, log, **env):
+    """STUCK_SWEEP on machine ``host`` (see on_machine), or here for ``host=HERE``."""
+    env = {**os.environ, **env}
+    if host == HERE:  # this machine: a pid namespace where the remote worker's pid is no one's
+        argv = [sys.executable, "-c", STUCK_SWEEP, store, log]
+        return subprocess.Popen(argv, text=True, env=env, stdout=subprocess.PIPE)
+    return on_machine(host, STUCK_SWEEP, store, log, env=env, stdout=subprocess.PIPE)
+
+
+def _wait_for(path, process):
+    while not os.path.exists(path):
+        assert process.poll() is None, "the sweep exited before it got there"
+        time.sleep(0.01)
+
+
+def _lease_of_point(store):
+    """The lease (seconds) written in the one key lock held in ``store``'s ``.keys``."""
+    from archived.store.lease import holder_of
+
+    (held,) = os.listdir(os.path.join(store, ".keys"))
+    (name,) = os.listdir(os.path.join(store, ".keys", held))
+    return holder_of(name)[2]
+
+
+def _computed(log):
+    """``{x: (machine, monotonic time)}`` of each point computed, failing on a point
+    computed twice."""
+    with open(log) as f:
+        lines = [line.split() for line in f]
+    points = {int(x): (node, float(t)) for x, node, t in lines}
+    assert len(points) == len(lines), lines
+    return points
+
+
+def test_a_sweep_point_of_a_killed_remote_worker_is_computed_here_after_its_set_lease(tmp_path):
+    store, log = str(tmp_path / "shared"), str(tmp_path / "log")
+    remote = _sweep_on("host-b", store, log, ARCHIVED_LOCK_LEASE="2", STUCK_AT_3="1")
+    try:
+        _wait_for(log + ".stuck", remote)
+        assert _lease_of_point(store) == 2.0  # the lease the user set on that machine
+    finally:
+        _gone(remote)  # killed while computing x=3, its lease left in .keys
+    killed = time.monotonic()
+    here = _sweep_on(HERE, store, log)
+    assert here.communicate(timeout=600)[0].strip() == str([x * x for x in range(6)])
+    computed = _computed(log)
+    assert sorted(computed) == list(range(6))
+    assert [computed[x][0] for x in range(6)] == ["host-b"] * 3 + [os.uname().nodename] * 3
+    # no pid tells across machines: x=3 waited for the dead holder's lease to run out
+    assert computed[3][1] - killed >= 2.0
+    assert os.listdir(os.path.join(store, ".keys")) == []
+
+
+def test_a_live_remote_worker_computing_a_point_for_many_leases_keeps_it(tmp_path):
+    store, log = str(tmp_path / "shared"), str(tmp_path / "log")
+    remote = _sweep_on("host-b", store, log, ARCHIVED_LOCK_LEASE="0.5", SLOW_AT_3="1")
+    here = None
+    try:
+        _wait_for(log + ".stuck", remote)
+        here = _sweep_on(HERE, store, log)
+        while len(os.listdir(os.path.join(store, ".keys"))) < 2:  # its bid for x=3
+            assert here.poll() is None, "the sweep here exited without waiting for x=3"
+            time.sleep(0.01)
+        time.sleep(4)  # eight of the remote worker's leases, renewed, while this one waits
+        open(log + ".go", "w").close()
+        expected = str([x * x for x in range(6)])
+        assert remote.communicate(timeout=600)[0].strip() == expected
+        assert here.communicate(timeout=600)[0].strip() == expected
+    finally:
+        for machine in (remote, here):
+            if machine is not None and machine.poll() is None:
+                _gone(machine)
+    computed = _computed(log)  # each point once, on either machine
+    assert sorted(computed) == list(range(6))
+    assert computed[3][0] == "host-b"  # this machine waited, then loaded the remote result
+    assert os.listdir(os.path.join(store, ".keys")) == []
