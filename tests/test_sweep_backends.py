@@ -394,3 +394,40 @@ def test_ray_sweep_computes_each_point_once_on_ray_workers(ray_backend, cached, 
     lines = computed(log)
     assert sorted(x for *_, x in lines) == list(range(12))
     assert os.getpid() not in {pid for pid, *_ in lines}
+
+
+RAY_SCRIPT = """
+import os, sys
+import ray
+from joblib import parallel_config
+from ray.util.joblib import register_ray
+from archived import archived, sweep
+
+@archived(sys.argv[1])
+def square(x):
+    return (x * x, os.getpid())
+
+if __name__ == "__main__":
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+             runtime_env={"env_vars": {"PYTHONPATH": sys.argv[2]}})
+    register_ray()
+    with parallel_config(backend="ray", n_jobs=2):
+        out = sweep(square, {"x": range(6)}, progress=False)
+    print([value for value, _ in out])
+    print(os.getpid() not in {pid for _, pid in out})
+    ray.shutdown()
+"""
+
+
+def test_a_script_sweeps_its_own_function_on_ray_workers(tmp_path):
+    pytest.importorskip("ray", reason="Ray is not installed (pip install 'archived[ray]')")
+    script = tmp_path / "script.py"
+    script.write_text(RAY_SCRIPT)
+    done = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "squares"), SOURCE],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split("\n")[:2] == [str([x * x for x in range(6)]), "True"]

@@ -277,8 +277,9 @@ def _parallel(n_jobs: int | None, backend: Any) -> Any:
 
 def _plain_pickle(parallel: Any, func: Any) -> bool:
     """Whether ``func`` comes from a script (``__main__``) and goes to workers through
-    plain ``pickle`` (joblib's multiprocessing backend), which cannot send the script's
-    function by value as cloudpickle (loky, dask, Ray) does."""
+    plain ``pickle`` (joblib's multiprocessing backend, and backends built on it such as
+    Ray's), which cannot send the script's function by value as cloudpickle (loky, dask)
+    does."""
     try:
         from joblib._parallel_backends import MultiprocessingBackend
     except ImportError:  # a joblib without it has no such backend to worry about
@@ -289,24 +290,42 @@ def _plain_pickle(parallel: Any, func: Any) -> bool:
 
 
 class _MainReference:
-    """A script's decorated function sent by name: multiprocessing workers run (fork) or
-    import (spawn, as ``__mp_main__``) the script, so they find it there."""
+    """A script's decorated function sent through plain pickle: by name, for workers that
+    ran (fork) or imported (spawn, as ``__mp_main__``) the script and so have it there,
+    and by value (cloudpickle, as loky and dask send it) for the others: Ray's backend
+    is joblib's multiprocessing one on Ray's pool, whose workers never run the script."""
 
     def __init__(self, target: Any) -> None:
         self._target = target
+        self._value: bytes | None = None
 
     def __reduce__(self) -> Any:
-        return (_main_attribute, (self._target.__qualname__,))
+        if self._value is None:  # once per sweep, not per chunk
+            try:
+                import cloudpickle  # joblib's own dependency since 1.5
+            except ImportError:
+                from joblib.externals import cloudpickle  # type: ignore[no-redef]
+
+            self._value = cloudpickle.dumps(self._target)
+        return (_main_attribute, (self._target.__qualname__, self._value))
 
     def __getattr__(self, name: str) -> Any:  # run here when joblib falls back to sequential
         return getattr(self._target, name)
 
 
-def _main_attribute(qualname: str) -> Any:
-    obj: Any = sys.modules["__main__"]
+def _main_attribute(qualname: str, value: bytes) -> Any:
+    """The script's function ``qualname`` in this worker's ``__main__``, or (a worker
+    that never ran the script) the function sent by value."""
+    from .decorator import CachedFunction
+
+    obj: Any = sys.modules.get("__main__")
     for part in qualname.split("."):
-        obj = getattr(obj, part)
-    return obj
+        obj = getattr(obj, part, None)
+    if isinstance(obj, CachedFunction):
+        return obj
+    import pickle
+
+    return pickle.loads(value)  # noqa: S301 - made by the driver of this sweep
 
 
 def _run_point(
