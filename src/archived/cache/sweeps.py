@@ -591,39 +591,6 @@ def _record_again(func: Any, keyed: list[CallKey]) -> None:
         pass
 
 
-def _run(
-    func: Any,
-    points: list[dict[str, Any]],
-    todo: list[int],
-    n_jobs: int,
-    backend: str | None,
-    catch: bool,
-) -> Iterator[tuple[int, Any]]:
-    """Yield ``(index, result)`` for the points ``todo`` as they finish."""
-    if not todo:
-        return
-    if n_jobs == 1 and backend is None:
-        for i in todo:
-            yield _run_point(func, i, points[i], catch)
-        return
-    from joblib import Parallel, delayed
-
-    try:
-        parallel = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator_unordered")
-    except ValueError:  # joblib < 1.4: results in order, which only delays the bar
-        parallel = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator")
-    yield from parallel(delayed(_run_point)(func, i, points[i], catch) for i in todo)
-
-
-def _run_point(func: Any, index: int, point: dict[str, Any], catch: bool) -> tuple[int, Any]:
-    if not catch:
-        return index, func(**point)
-    try:
-        return index, func(**point)
-    except Exception as err:
-        return index, err
-
-
 def _short_name(func: Any) -> str:
     return str(getattr(func, "__qualname__", None) or func.identity)
 
