@@ -273,7 +273,7 @@ def test_a_safe_verify_calls_a_pickled_entry_not_checked_and_says_how_to_check_i
     with pytest.warns(PickleWarning):
         ds.w = Unreadable(3)
     text = str(verify(ds._path, safe=True))
-    assert "damaged" not in text and "1 problem" in text
+    assert "damaged" not in text and "1 entry read, 1 not checked, no problem" in text
     assert "entry w not checked: its value is refused by a safe load" in text
     assert "`verify --trust` checks it" in text
     assert verify(ds._path).ok  # trusted, it loads: it was never damaged
@@ -294,10 +294,35 @@ def test_a_safe_verify_of_results_of_the_users_own_class_says_once_which_module_
     for i in range(5):
         setattr(ds, f"r{i}", Run(energy=float(i)))
     text = str(verify(ds._path, safe=True))
-    assert text.count("\n") == 2 and "5 problems" in text
+    assert text.count("\n") == 2 and "5 entries read, 5 not checked, no problem" in text
     assert "5 entries not checked (r0, r1, r2 and 2 more)" in text
     assert "`verify --allow nu3_models` checks them" in text and "--trust" not in text
     assert verify(ds._path, safe=True, allow=["nu3_models"]).ok
+
+
+def test_a_safe_verify_counts_entries_it_could_not_check_apart_from_the_problems_it_found(
+    tmp_path, monkeypatch
+):
+    # '3 entries checked, 3 problems' said of two intact entries of the user's own class
+    # (refused by a safe load, so never checked) and one damaged entry
+    (tmp_path / "nu4_models.py").write_text(
+        "import dataclasses\n\n@dataclasses.dataclass\nclass Run:\n    energy: float\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    from nu4_models import Run
+
+    ds = DataSet("runs", "w", path=str(tmp_path))
+    ds.r0, ds.r1, ds.broken = Run(energy=0.0), Run(energy=1.0), 2
+    with open(os.path.join(ds._path, "broken.py"), "a") as f:
+        f.write("broken = (\n")
+    report = verify(ds._path, safe=True)
+    header = str(report).splitlines()[0]
+    assert header.endswith(": 3 entries read, 2 not checked, 1 problem")
+    from archived.__main__ import main
+
+    assert not report.ok and main(["verify", ds._path]) == 1  # (nothing vouches for r0, r1)
+    allowed = str(verify(ds._path, safe=True, allow=["nu4_models"]))
+    assert allowed.splitlines()[0].endswith(": 3 entries checked, 1 problem")
 
 
 class Unreadable:

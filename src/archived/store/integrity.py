@@ -110,10 +110,19 @@ class VerifyReport:
         return not (self.damaged or self.orphans or self.leftovers or self.unsafe)
 
     def __str__(self) -> str:
-        problems = len(self.damaged) + len(self.orphans) + len(self.leftovers) + len(self.unsafe)
+        # an entry a safe load refused is not a problem found, and was not checked
+        refused = sum(why.startswith(_REFUSED) for why in self.damaged.values())
+        problems = len(self.damaged) - refused
+        problems += len(self.orphans) + len(self.leftovers) + len(self.unsafe)
         n = len(self.entries)
-        status = "OK" if self.ok else f"{problems} problem{'s' * (problems != 1)}"
-        lines = [f"store {self.path!r}: {n} entr{'y' if n == 1 else 'ies'} checked, {status}"]
+        entries = f"{n} entr{'y' if n == 1 else 'ies'}"
+        found = f"{problems} problem{'s' * (problems != 1)}"
+        if refused:
+            found = found if problems else "no problem"
+            status = f"{entries} read, {refused} not checked, {found}"
+        else:
+            status = f"{entries} checked, {found if problems else 'OK'}"
+        lines = [f"store {self.path!r}: {status}"]
         needing: dict[str, list[str]] = {}  # module a safe load would not import -> entries
         for name, why in sorted(self.damaged.items()):
             advice = _ALLOW_ADVICE.search(why) if why.startswith(_REFUSED) else None
