@@ -1,6 +1,6 @@
 """Stored calls as a table: one row per call, its parameters and its scalar results.
 
-``func.table()`` (an ``@archived`` function) and ``DataSet.table()`` return a pandas
+``func.table()`` (an ``@archived`` function) and ``DataSet._table()`` return a pandas
 ``DataFrame`` when pandas is installed (``pip install archived[pandas]``), else a list of
 dicts with the same columns (``frame=False`` asks for the list either way).  Results
 become columns when they are scalars (column ``result``), dicts of scalars (a column per
