@@ -353,6 +353,21 @@ def test_export_writes_parameters_and_scalar_results_as_csv(store, capsys):
     assert got == [(0.5, 3, 1.5), (0.5, 200, 100.0), (1.0, 3, 3.0), (1.0, 200, 200.0)]
 
 
+def test_export_lists_each_functions_calls_by_their_parameters_then_the_plain_entries(
+    store, capsys
+):
+    # in the order of the entries' names (hashes of the calls' keys) a CSV of a sweep
+    # read as shuffled; rows come as func.table() lists them
+    code, out, _ = run(capsys, "export", store)
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0
+    calls = [(r["mu"], r["n"]) for r in rows if r["function"]]
+    assert calls == [("0.5", "3"), ("0.5", "200"), ("1.0", "3"), ("1.0", "200")]
+    assert [r["entry"] for r in rows[4:]] == ["notes", "x_0"]
+    f = archived(store)(simulate)
+    assert [r["entry"] for r in rows[:4]] == [c.name for c in f.where()]
+
+
 def test_export_to_a_file_with_details_and_where(store, tmp_path, capsys):
     target = tmp_path / "out.csv"
     code, out, err = run(capsys, "export", store, "-o", str(target), "--details",

@@ -368,7 +368,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--yes", action="store_true", help="really delete (default: dry run)")
     p = command("export", _export, "Write parameters and scalar results as CSV.")
     p.description = (
-        "Write parameters and scalar results as CSV. Each cell holds its value's text "
+        "Write parameters and scalar results as CSV, a row per call: each function's "
+        "calls together, ordered by their parameters as func.table() orders them, then "
+        "the store's other entries. Each cell holds its value's text "
         "exactly, for pandas, R or csv readers: a text beginning with =, +, - or @ (a "
         "string parameter or result, say of a store someone sent you) is a formula to a "
         "spreadsheet program that opens the file, so import such a file there as text."
@@ -795,6 +797,7 @@ def _with_emptied_sweeps(ds: Any, entries: list[_Entry], chosen: list[_Entry]) -
 
 
 def _export(args: argparse.Namespace) -> int:
+    from .store.callorder import rows_in_call_order
     from .store.table import dataset_table
 
     if args.output and _inside(args.output, args.path):
@@ -820,6 +823,8 @@ def _export(args: argparse.Namespace) -> int:
         unloadable[name] = err
 
     rows = dataset_table(ds, details=args.details, frame=False, entries=keep, skip=skip)
+    recorded = {e.name: e.parameters for e in listed}
+    rows = rows_in_call_order(rows, recorded.get)  # as func.table() lists them
     if unloadable:  # one broken (or outdated) entry must not cost the whole export
         names = sorted(unloadable)
         shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if names[3:] else "")

@@ -25,10 +25,10 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-__all__ = ["call_order", "sort_key", "parameter_names"]
+__all__ = ["call_order", "sort_key", "parameter_names", "rows_in_call_order"]
 
 # the kinds of values, in the order a column lists them
 _NONE, _NUMBER, _NAN, _TEXT, _BYTES, _SEQUENCE, _OTHER, _ABSENT = range(8)
@@ -71,6 +71,40 @@ def call_order(briefs: Sequence[dict[str, Any]], names: Iterable[str]) -> list[i
             keys = list(map(sort_key, column))
             order.sort(key=keys.__getitem__)
     return order
+
+
+def rows_in_call_order(
+    rows: list[dict[str, Any]], parameters_of: Callable[[str], Any]
+) -> list[dict[str, Any]]:
+    """A store's table ``rows`` (each with its ``entry`` and ``function``) with each
+    function's calls together, the functions by name, and each function's calls in
+    :func:`call_order` of their parameters (``parameters_of(entry)``, in the order they
+    are recorded: the function's signature); rows of no function (plain entries) last,
+    as given.
+
+    >>> rows = [
+    ...     {"entry": "f_2", "function": "m.f", "x": 2},
+    ...     {"entry": "notes", "function": None},
+    ...     {"entry": "f_1", "function": "m.f", "x": 1},
+    ... ]
+    >>> [row["entry"] for row in rows_in_call_order(rows, lambda e: {"x": int(e[-1])})]
+    ['f_1', 'f_2', 'notes']
+    """
+    groups: dict[str | None, list[int]] = {}
+    for i, row in enumerate(rows):
+        function = row.get("function")
+        groups.setdefault(function if type(function) is str else None, []).append(i)
+    order: list[int] = []
+    for function in sorted(groups, key=lambda f: (f is None, f or "")):
+        members = groups[function]
+        if function is None:
+            order += members
+            continue
+        briefs = [{"parameters": parameters_of(rows[i].get("entry"))} for i in members]
+        first = briefs[0]["parameters"]
+        names = list(first) if type(first) is dict else []
+        order += map(members.__getitem__, call_order(briefs, names))
+    return list(map(rows.__getitem__, order))
 
 
 def parameter_names(func: Any) -> list[str]:
