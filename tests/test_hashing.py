@@ -297,6 +297,22 @@ def test_a_call_with_any_value_but_a_plain_scalar_takes_the_general_encoder(valu
     )
 
 
+def test_calls_keep_their_keys_once_the_kept_names_and_heads_are_dropped():
+    # the encoded names and heads are kept in bounded dicts, emptied when full: a name
+    # encoded again after that gives the same key
+    from archived.cache import hashing
+
+    key = flat_key("m.f", "v1", {"x": 1, "y": 2.5})
+    for i in range(hashing._KEPT_TAGS + 1):
+        flat_key("m.f", "v1", {f"p{i}": i})
+    for i in range(hashing._KEPT_HEADS + 1):
+        flat_key(f"m.f{i}", "v1", {})
+    assert len(hashing._TAGS) <= hashing._KEPT_TAGS
+    assert len(hashing._HEADS) <= hashing._KEPT_HEADS
+    assert flat_key("m.f", "v1", {"x": 1, "y": 2.5}) == key
+    assert hash_call("m.f", "v1", {"x": 1, "y": 2.5}) == key
+
+
 class Int(int):
     pass
 

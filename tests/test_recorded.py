@@ -171,6 +171,27 @@ def test_entries_written_before_numpy_scalars_kept_their_type_still_hit(store):
     assert half.is_cached(np.float32(3.0))
 
 
+@pytest.mark.parametrize(
+    ("stored", "current", "same"),
+    [
+        ({"x": 0.0}, {"x": -0.0}, False),
+        ({"x": -0.0}, {"x": -0.0}, True),
+        ({"x": float("nan")}, {"x": float("nan")}, True),
+        ({"x": float("nan")}, {"x": 1.0}, False),
+        ({"x": 1.0}, {"x": float("nan")}, False),
+        ({"x": 2.5}, {"x": 2.5}, True),
+        ({"x": 1.0}, {"x": 1}, False),
+        ({"x": 1}, {"x": True}, False),
+        ({"x": 1, "y": 2.5}, {"x": 1, "z": 2.5}, False),
+        ({"x": 1}, {"x": 1, "y": 2}, False),
+        ({"x": None}, {}, False),
+    ],
+)
+def test_same_parameters_of_dicts_tells_zeros_nans_types_and_names_apart(stored, current, same):
+    assert same_parameters(stored, current) is same
+    assert same_parameters(current, stored) is same
+
+
 def test_same_parameters_compares_numpy_scalars_by_type_and_bits():
     assert same_parameters(np.float64("nan"), np.float64("nan"))
     assert not same_parameters(np.float64(0.0), np.float64(-0.0))

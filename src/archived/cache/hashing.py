@@ -52,7 +52,6 @@ from __future__ import annotations
 
 import contextlib
 import enum
-import functools
 import pathlib
 import struct
 from collections import OrderedDict
@@ -149,22 +148,42 @@ def flat_key(identity: str, version: str, parameters: Mapping[str, Any]) -> str 
     """
     # (_length spelt out here and in the encoders of scalars: a call of a Python
     # function costs more than the encoding, and a process's first hit pays it most)
-    parts = [_head(identity, version), len(parameters).to_bytes(8, "little")]
-    append = parts.append
-    for name in sorted(parameters):
+    # (the encoded head and names kept in plain dicts: an lru_cache's first calls ran
+    # more code than the encoding, and floats and ints spelt out: see _float_bytes and
+    # _int_bytes)
+    head = _HEADS.get((identity, version)) or _head(identity, version)
+    encoded = head + len(parameters).to_bytes(8, "little")
+    tags = _TAGS
+    for name in sorted(parameters):  # (a few short parts: added up, no list to join)
         value = parameters[name]
         kind = type(value)
-        if kind not in _FLAT:
+        tag = tags.get(name) or _parameter_tag(name)
+        if kind is float:
+            encoded += tag + b"f" + _PACK_DOUBLE(value)
+        elif kind is int:
+            data = value.to_bytes((value.bit_length() + 8) // 8 or 1, "little", signed=True)
+            encoded += tag + b"i" + len(data).to_bytes(8, "little") + data
+        elif kind in _FLAT:
+            encoded += tag + (b"N" if value is None else _SIMPLE[kind](value))
+        else:
             return None
-        append(_parameter_tag(name))
-        append(b"N" if value is None else _SIMPLE[kind](value))
-    return xxhash.xxh3_128_hexdigest(b"".join(parts))
+    return xxhash.xxh3_128_hexdigest(encoded)
 
 
-@functools.lru_cache(maxsize=1024)
 def _parameter_tag(name: str) -> bytes:
-    """The encoded name of a parameter (the same few names in every call)."""
-    return _text(b"P", name)
+    """The encoded name of a parameter, kept in ``_TAGS`` (the same few names in every
+    call)."""
+    tag = _TAGS.get(name)
+    if tag is None:
+        if len(_TAGS) >= _KEPT_TAGS:  # (names made on the fly: keep memory bounded)
+            _TAGS.clear()
+        data = name.encode("utf-8", "surrogatepass")  # (_text spelt out: a first call)
+        tag = _TAGS[name] = b"P" + len(data).to_bytes(8, "little") + data
+    return tag
+
+
+_TAGS: dict[str, bytes] = {}
+_KEPT_TAGS = 1024
 
 
 def variant_keys(
@@ -280,11 +299,22 @@ def _length(n: int) -> bytes:
     return n.to_bytes(8, "little")
 
 
-@functools.lru_cache(maxsize=256)
 def _head(identity: str, version: str) -> bytes:
-    """The encoded identity and version that begin every key of a function's calls
-    (the same bytes whatever the call: encoded once, not on every hit)."""
-    return _text(b"C", identity) + _text(b"V", version)
+    """The encoded identity and version that begin every key of a function's calls,
+    kept in ``_HEADS`` (the same bytes whatever the call: encoded once, not on every hit)."""
+    head = _HEADS.get((identity, version))
+    if head is None:
+        if len(_HEADS) >= _KEPT_HEADS:
+            _HEADS.clear()
+        name = identity.encode("utf-8", "surrogatepass")  # (_text spelt out, as above)
+        code = version.encode("utf-8", "surrogatepass")
+        head = b"C" + len(name).to_bytes(8, "little") + name
+        head = _HEADS[identity, version] = head + b"V" + len(code).to_bytes(8, "little") + code
+    return head
+
+
+_HEADS: dict[tuple[str, str], bytes] = {}
+_KEPT_HEADS = 256
 
 
 def _text(tag: bytes, text: str) -> bytes:

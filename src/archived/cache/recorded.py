@@ -51,6 +51,7 @@ _KEPT = (
 _DESCRIPTION_LIMIT = 200
 # types whose == is what same_parameters asks (no -0.0, NaN or numpy scalar to tell apart)
 _EXACT = frozenset((bool, int, str, bytes, type(None)))
+_ABSENT = type("_Absent", (), {"__slots__": ()})()  # a dict's missing key (no value is one)
 
 
 def readable(
@@ -258,12 +259,23 @@ def same_parameters(stored: Any, current: Any) -> bool:
     if kind in (list, tuple):
         return len(stored) == len(current) and all(map(same_parameters, stored, current))
     if kind is dict:
-        if stored.keys() != current.keys():
+        # (the keys compared by count and lookup, and a float compared here: no key views
+        # and no call per value, which a process's first hit pays most)
+        if len(stored) != len(current):
             return False
         for k, value in stored.items():
-            other = current[k]
-            if type(value) in _EXACT and type(other) is type(value):  # == is exact here
+            other = current.get(k, _ABSENT)
+            kind = type(value)
+            if kind is not type(other):
+                return False  # (an absent key too: _ABSENT is of no recorded type)
+            if kind in _EXACT:  # == is exact here
                 if value != other:
+                    return False
+            elif kind is float:  # as above: equal and of one sign, or both NaN
+                if value != other:
+                    if value == value or other == other:
+                        return False
+                elif value == 0.0 and math.copysign(1, value) != math.copysign(1, other):
                     return False
             elif not same_parameters(value, other):
                 return False

@@ -86,15 +86,16 @@ def call_fields(source: str) -> tuple[str, dict[str, Any]] | None:
         shown = source[start : source.index(",\n", start)]
     else:
         return None
-    parameters = {name[1:-1]: _scalar(value) for name, value in _ITEM.findall(shown)}
+    # each value as _SCALAR matched it: a string, a name, else a number (a loop, not a
+    # comprehension calling a function per value: a process's first hit pays each call)
+    parameters: dict[str, Any] = {}
+    for name, text in _ITEM.findall(shown):
+        if text[0] == "'":
+            parameters[name[1:-1]] = text[1:-1]
+        elif text in _NAMED:
+            parameters[name[1:-1]] = _NAMED[text]
+        elif "." in text or "e" in text or "E" in text:
+            parameters[name[1:-1]] = float(text)
+        else:
+            parameters[name[1:-1]] = int(text)
     return key[1:-1], parameters
-
-
-def _scalar(text: str) -> Any:
-    """The value of a scalar's text as :data:`_SCALAR` matched it."""
-    first = text[0]
-    if first == "'":
-        return text[1:-1]
-    if first == "-" or first.isdigit():
-        return float(text) if "." in text or "e" in text or "E" in text else int(text)
-    return _NAMED[text]

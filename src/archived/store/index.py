@@ -1175,7 +1175,9 @@ def _state(folder: str) -> _State:
         state = _states.get(key)
         if state is None:
             state = _states[key] = _State(key)
-        if os.path.isabs(folder):  # a relative one names another store after a chdir
+        # a relative one names another store after a chdir (a store's own path, absolute
+        # and normal, is its key: told apart without another call)
+        if key == folder or os.path.isabs(folder):
             _by_path[folder] = state
         return state
 
