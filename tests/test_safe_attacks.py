@@ -485,6 +485,28 @@ def test_a_namespace_never_gets_a_dunder_attribute(attrs):
         evaluate(src)
 
 
+@pytest.mark.parametrize(
+    "call",
+    [
+        "x = _p(_a, (1,), 'O', b'\\x08\\x00\\x00\\x00\\x00\\x00\\x00\\x00')\n",
+        "x = _p(_r, (1,), 'O', b'\\x08\\x00\\x00\\x00\\x00\\x00\\x00\\x00')\n",
+        # carried: map calls it with the store's shape, dtype and buffer
+        "from builtins import map as _m\n"
+        "x = _p(_m, _a, [(1,)], ['O'], [b'\\x08\\x00\\x00\\x00\\x00\\x00\\x00\\x00'])\n",
+    ],
+)
+def test_a_partial_never_makes_an_array_over_a_raw_buffer(call):
+    # ndarray(shape, 'O', buffer) reads the buffer's bytes as object pointers: calling
+    # the loaded partial made an array whose item was the object at address 8 (its
+    # repr crashed the process; a pointer to bytes the store wrote is a fake object)
+    src = (
+        "from functools import partial as _p\nfrom numpy import ndarray as _a\n"
+        "from numpy import recarray as _r\n" + call
+    )
+    with pytest.raises(UnsafeArchiveError, match="numpy.ndarray"):
+        evaluate(src)
+
+
 _HUGE = 10**30
 
 

@@ -204,6 +204,8 @@ def partial_(budget: Budget, func: Any, *args: Any, **keywords: Any) -> Any:
             f"partial() of a {type(func).__qualname__} that is not a module's function or "
             "class (a method: only a function or class imported by its name)"
         )
+    if _raw_buffer_array(func):
+        raise _refuse(_RAW_BUFFER)
     if not (isinstance(func, type) or type(func) is functools.partial):
         # the module that defines it must be one a load imports that name from: the
         # library's own readers and rebuilders (archived.hdf5's load_array is
@@ -246,6 +248,8 @@ def _callable_in(budget: Budget, values: list[Any]) -> Any:
             continue
         seen.add(id(value))
         kind = type(value)
+        if issubclass(kind, type) and _raw_buffer_array(value):
+            return value
         if issubclass(kind, (type, types.ModuleType, weakref.ReferenceType)):
             continue  # a class (what a partial may be made of); a weak reference holds none
         if kind is functools.partial:
@@ -270,6 +274,20 @@ def _callable_in(budget: Budget, values: list[Any]) -> Any:
             continue
         todo.extend(gc.get_referents(value))
     return None
+
+
+_RAW_BUFFER = (
+    "partial() of numpy.ndarray or a subclass, or carrying one (ndarray(shape, 'O', "
+    "buffer) reads a raw buffer's bytes as object pointers: a crash, or a fake object)"
+)
+
+
+def _raw_buffer_array(func: Any) -> bool:
+    """Whether ``func`` is numpy's array class or a subclass: its constructor makes an
+    array over a raw buffer in any dtype, object pointers included (numpy.frombuffer
+    refuses those; ``ndarray(shape, dtype, buffer)`` and ``recarray`` do not)."""
+    np = sys.modules.get("numpy")
+    return np is not None and isinstance(func, type) and issubclass(func, np.ndarray)
 
 
 def _described(value: Any) -> str:
