@@ -6,6 +6,7 @@ shows exactly what was computed, and where.
 """
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -17,7 +18,7 @@ from joblib._parallel_backends import ThreadingBackend
 
 from archived import archived
 from archived.cache.sweeprun import StoredResult
-from archived.cache.sweeps import sweep
+from archived.cache.sweeps import sweep, sweep_status
 
 
 def work(x, log=None, size=0):
@@ -431,3 +432,46 @@ def test_a_script_sweeps_its_own_function_on_ray_workers(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.split("\n")[:2] == [str([x * x for x in range(6)]), "True"]
+
+
+# ---- a worker that dies mid-sweep (killed, out of memory) ------------------------------------
+
+
+def work_or_die(x, log=None, died=None):
+    """``work``, but the first worker to reach x=5 is SIGKILLed there."""
+    if x == 5 and not os.path.exists(died):
+        open(died, "w").close()
+        os.kill(os.getpid(), signal.SIGKILL)
+    return work(x, log)
+
+
+def test_a_loky_worker_killed_mid_sweep_stops_it_with_every_finished_point_kept(tmp_path, log):
+    from joblib.externals.loky.process_executor import TerminatedWorkerError
+
+    f = archived(tmp_path / "runs", ignore=("log", "died"))(work_or_die)
+    grid = {"x": range(12), "log": [log], "died": [str(tmp_path / "died")]}
+    with pytest.raises(TerminatedWorkerError) as info:
+        sweep(f, grid, n_jobs=2, backend="loky", progress=False)
+    stored = {p.parameters["x"] for p in sweep_status(f, grid).done}
+    assert 5 not in stored
+    (note,) = [n for n in info.value.__notes__ if "points are stored" in n]
+    # counted as the sweep stopped: the other worker may still have committed one since
+    assert 0 <= int(note.split()[1]) <= len(stored), note
+    before = [x for *_, x in computed(log)]  # (the other worker, stopped, may be mid-point)
+    assert stored <= set(before)
+    assert sweep(f, grid, n_jobs=2, backend="loky", progress=False) == [x * x for x in range(12)]
+    rerun = [x for *_, x in computed(log)][len(before) :]
+    assert not set(rerun) & stored and len(rerun) == len(set(rerun))  # the rest, each once
+    assert set(before) | set(rerun) == set(range(12))
+
+
+def test_a_dask_worker_killed_mid_sweep_has_its_points_run_on_another(dask_client, tmp_path, log):
+    f = archived(tmp_path / "runs", ignore=("log", "died"))(work_or_die)
+    grid = {"x": range(12), "log": [log], "died": [str(tmp_path / "died")]}
+    try:
+        with parallel_config(backend="dask"):
+            assert sweep(f, grid, progress=False) == [x * x for x in range(12)]
+    finally:
+        dask_client.wait_for_workers(2, timeout=600)  # the nanny restarts the killed one
+    assert os.path.exists(tmp_path / "died")
+    assert sorted(x for *_, x in computed(log)) == list(range(12))
