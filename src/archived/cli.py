@@ -950,10 +950,10 @@ def _entries(ds: Any) -> list[_Entry]:
         for name, listed in ds._view().items():
             try:
                 # rewritten since the view saw it: read again whole, as it is now
-                found, entry = read_one_version(listed, lambda e, n=name: _Entry.read(ds, n, e))
+                found, entry = read_one_version(listed, functools.partial(_Entry.read, ds, name))
             except DamagedEntryError as err:  # it kept changing while it was read
                 found, entry = True, _Entry(ds, name, None, error=f"{type(err).__name__}: {err}")
-            if found:  # else deleted while listing
+            if found and entry is not None:  # else deleted while listing
                 entries.append(entry)
     return entries
 

@@ -195,7 +195,7 @@ class Record:
             attempt.fail(exc)
         elif self._result is _UNSET:
             attempt.release()
-            raise ResultNotSetError(self.identity)
+            raise ResultNotSetError(attempt.call.identity)
         elif attempt.cached:
             if not _same(self._result, attempt.value):
                 _warn_result_replaced(self)

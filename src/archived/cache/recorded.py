@@ -208,7 +208,7 @@ def _numpy_repr(value: Any, floatmode: str | None = None) -> str:
     import numpy as np
 
     current = np.get_printoptions()
-    defaults = dict(_PRINT_DEFAULTS)
+    defaults: dict[str, Any] = dict(_PRINT_DEFAULTS)
     if "override_repr" in current:  # numpy >= 2.1
         defaults["override_repr"] = None
     if floatmode is not None:

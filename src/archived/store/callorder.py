@@ -74,7 +74,7 @@ def call_order(briefs: Sequence[dict[str, Any]], names: Iterable[str]) -> list[i
 
 
 def rows_in_call_order(
-    rows: list[dict[str, Any]], parameters_of: Callable[[str], Any]
+    rows: list[dict[str, Any]], parameters_of: Callable[[Any], Any]
 ) -> list[dict[str, Any]]:
     """A store's table ``rows`` (each with its ``entry`` and ``function``) with each
     function's calls together, the functions by name, and each function's calls in
