@@ -820,6 +820,21 @@ def test_show_of_a_class_not_allowed_names_the_command_lines_allow_option(tmp_pa
     assert code == 0 and "Point" in out
 
 
+def test_show_json_of_a_value_a_safe_load_refuses_names_no_value_which_gives_the_record(
+    tmp_path, capsys
+):
+    # show --json wrote no document at all, and its error named only --allow and --trust
+    ds = DataSet("own", "w", path=str(tmp_path))
+    ds._insert(Point(1), info={"mu": 0.5})
+    for argv in (["show", "--json", ds._path, "x_0"], ["show", ds._path, "x_0"]):
+        code, _, err = run(capsys, *argv)
+        assert code == 1 and "--no-value shows its info alone" in err
+    code, out, _ = run(capsys, "show", "--json", "--no-value", ds._path, "x_0")
+    assert code == 0 and json.loads(out)["info"] == {"mu": 0.5}
+    code, _, err = run(capsys, "export", ds._path)
+    assert code == 1 and "--no-value" not in err  # show's option only
+
+
 # ---- text a terminal would act on --------------------------------------------------------
 
 # an escape sequence (window title, clear screen), a C1 CSI and a right-to-left override

@@ -186,15 +186,19 @@ def _trust_hint(err: BaseException, args: argparse.Namespace) -> str:
 
     if not isinstance(err, UnsafeArchiveError) or getattr(args, "trust", True):
         return ""
+    # show prints (or with --json, writes) nothing of an entry whose value it refused:
+    # its record alone needs no value
+    alone = "; --no-value shows its info alone" if args.command == "show" else ""
     allow = re.search(r"allow=\['([\w.]+)'\]", str(err))
     if allow is not None:  # the safe loader's advice, in the command line's words
         return (
             f"\n(the entry was loaded safely: `{_PROG} {args.command} --allow "
-            f"{allow.group(1)}` lets it rebuild that module's classes, if you trust its code)"
+            f"{allow.group(1)}` lets it rebuild that module's classes, if you trust its "
+            f"code{alone})"
         )
     return (
         f"\n(the entry was loaded safely: `{_PROG} {args.command} --trust` executes it "
-        "instead, which only a store you trust completely may be)"
+        f"instead, which only a store you trust completely may be{alone})"
     )
 
 
