@@ -835,6 +835,26 @@ def test_show_json_of_a_value_a_safe_load_refuses_names_no_value_which_gives_the
     assert code == 1 and "--no-value" not in err  # show's option only
 
 
+def test_ls_long_shows_every_parameter_of_a_call_whose_first_is_a_long_description(
+    tmp_path, capsys
+):
+    # cut at the end of the line, the description of a big array hid the parameters
+    # after it: two calls differing only in s read alike
+    @archived(tmp_path / "runs")
+    def scaled(a, s=1.0):
+        return float(a.sum() * s)
+
+    field = np.linspace(0, 1, 500)
+    scaled(field), scaled(field, s=2.0)
+    code, out, _ = run(capsys, "ls", "-l", str(tmp_path / "runs"))
+    lines = [line for line in out.splitlines() if " result " in line]
+    assert code == 0 and len(lines) == 2
+    assert sorted(re.search(r" s=\S+", line).group() for line in lines) == [" s=1.0", " s=2.0"]
+    assert all("a='ndarray(dtype=float64, shape=(500,), key=" in line for line in lines)
+    code, out, _ = run(capsys, "ls", "--status", str(tmp_path / "runs"))
+    assert code == 0
+
+
 # ---- text a terminal would act on --------------------------------------------------------
 
 # an escape sequence (window title, clear screen), a C1 CSI and a right-to-left override

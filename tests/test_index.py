@@ -956,7 +956,7 @@ def test_an_index_file_of_another_derivation_has_its_listings_and_briefs_derived
 
 # what listing.columns, table.brief_of and (from 2) index._call_of give the records
 # below, by index._DERIVED
-_DERIVATION_FINGERPRINTS = {1: "9bb23f7f6cf63ce4", 2: "53a2a79169a82ba8"}
+_DERIVATION_FINGERPRINTS = {1: "9bb23f7f6cf63ce4", 2: "53a2a79169a82ba8", 3: "4ffb978167bb43ba"}
 
 
 def test_the_derivation_of_listings_and_briefs_is_pinned_to_its_version():
@@ -985,6 +985,7 @@ def test_the_derivation_of_listings_and_briefs_is_pinned_to_its_version():
         {"function": "m.f", "started": "2026-01-31T12:00:00", "host": "h", "pid": 1},
         {"function": "m.f", "started": "not a time", "parameters": {"x": {"k": [1]}}},
         {"key": "0" * 32, "parameters": {"x": 1}, "status": "ok"},
+        {"function": "m.f", "parameters": {"a": "ndarray(" + "x" * 70 + ")", "s": 2.0}},
     ]
     derived = repr(
         [(listing.columns(f"f_{i}", r), table.brief_of(r)) for i, r in enumerate(records)]

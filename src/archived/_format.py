@@ -135,27 +135,53 @@ def _ragged_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 def format_params(parameters: Any, width: int = 60) -> str:
-    """``name=value`` pairs of a parameter dict, cut to ``width`` characters.
+    """``name=value`` pairs of a parameter dict, cut to ``width`` characters.  When they
+    do not fit, the longest values are cut first (each to as many characters as leaves
+    room for the others), so that every parameter shows: cut at the end, an array's
+    description hid the parameters after it, and calls that differ in them read alike.
 
     >>> format_params({"mu": 1.2, "n": 10, "label": "a"})
     "mu=1.2 n=10 label='a'"
     >>> format_params({"xs": list(range(50))}, width=20)
     'xs=[0, 1, 2, 3, 4...'
+    >>> format_params({"a": "ndarray(dtype=float64, shape=(500,), key=cf09a7caee44fa70)",
+    ...                "s": 2.0})
+    "a='ndarray(dtype=float64, shape=(500,), key=cf09a7c... s=2.0"
     """
     if isinstance(parameters, Mapping):
-        parts = []
-        used = 0
+        pairs = []
+        used = -1
         for k, v in _first(parameters.items(), width):
-            parts.append(f"{_cut(str(k), width)}={short_repr(v, width)}")
-            used += len(parts[-1]) + 1
-            if used > width:
+            pair = (_cut(str(k), width), short_repr(v, width))
+            pairs.append(pair)
+            used += len(pair[0]) + len(pair[1]) + 2
+            if used > 2 * width:  # enough to fill the line when cut
                 break
-        text = " ".join(parts)
+        if used > width:
+            pairs = _fitted(pairs, width)
+        text = " ".join([k + "=" + v for k, v in pairs])
     elif parameters is None:
         text = ""
     else:
         text = short_repr(parameters, width)
     return _cut(text.replace("\n", " "), width)
+
+
+_SHORTEST_CUT = 8  # a value is never cut shorter than this (then the line's end is cut)
+
+
+def _fitted(pairs: list[tuple[str, str]], width: int) -> list[tuple[str, str]]:
+    """``pairs`` (name, value text) with the longest values cut to the longest length
+    that fits every pair in ``width`` characters (not under ``_SHORTEST_CUT``)."""
+    room = width - sum(len(name) + 2 for name, _ in pairs) + 1  # '=' and ' ' each
+    lengths = sorted(len(value) for _, value in pairs)
+    for i, length in enumerate(lengths):  # the shortest values keep their room whole
+        share = room // (len(lengths) - i)
+        if length > share:  # this one and the longer ones are cut to the share
+            cut = max(share, _SHORTEST_CUT)
+            return [(name, _cut(value, cut)) for name, value in pairs]
+        room -= length
+    return pairs
 
 
 def format_value(value: Any, width: int = 1000) -> str:

@@ -125,7 +125,8 @@ _FORMAT = 4  # a line per column, each decoded when first needed; 4 added the br
 # table.brief_of): a file of another derivation (or none) is read without them, and they
 # are derived again.  Bump it whenever either changes what it gives:
 # tests/test_index.py pins a fingerprint of their output to this number
-_DERIVED = 2  # 2 added the key and parameters columns (_call_of)
+_DERIVED = 3  # 2 added the key and parameters columns (_call_of); 3 cut the longest
+# parameters of a listing first, so that every parameter shows (_format.format_params)
 # how a row's info and value texts are read from its entry file (load.literal's fast path,
 # then indexcodec.encode): a file whose header names another reading (or none) is not
 # read at all, its texts may not be what this version reads from the same entry.  Bump it
