@@ -119,13 +119,26 @@ def test_repair_json_lists_what_it_removed(store, capsys):
     assert doc["removed"] == [os.path.basename(orphan)] and not os.path.exists(orphan)
 
 
-@pytest.mark.parametrize("argv", [["ls"], ["ls", "-l"], ["ls", "--json"], ["ls", "--status"]])
-def test_a_reader_that_closes_the_pipe_ends_the_command_quietly(store, argv):
+@pytest.mark.parametrize(
+    "argv, after",
+    [
+        (["ls"], []),
+        (["ls", "-l"], []),
+        (["ls", "--json"], []),
+        (["ls", "--status"], []),
+        (["ls", "--status", "--json"], []),
+        (["show"], ["notes"]),
+        (["show", "--json"], ["notes"]),
+        (["verify", "--json"], []),
+        (["export"], []),
+    ],
+)
+def test_a_reader_that_closes_the_pipe_ends_the_command_quietly(store, argv, after):
     read_end, write_end = os.pipe()
     os.close(read_end)  # the reader is gone before the first line is written
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "archived", *argv, store],
+            [sys.executable, "-m", "archived", *argv, store, *after],
             stdout=write_end,
             stderr=subprocess.PIPE,
             text=True,
