@@ -333,7 +333,7 @@ class ArgumentBinder:
 
     def __call__(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
         if not kwargs and self.all_positional and len(args) == len(self.names):
-            return dict(zip(self.names, args, strict=True))
+            return dict(zip(self.names, args))  # noqa: B905 (one length: checked just above)
         if self.plain and len(args) <= len(self.positional):
             given = dict(zip(self.positional, args, strict=False))
             if not any(k in given or k not in self.signature.parameters for k in kwargs):

@@ -735,6 +735,9 @@ _TEXT_OF = {
 class _State:
     """The rows of one store in this process, and how they relate to its index file."""
 
+    # (slots: no attribute dict made and filled by a process's first lookup)
+    __slots__ = ("folder", "lock", "rows", "loaded", "file", "unsaved", "columns", "kept_reads")
+
     def __init__(self, folder: str) -> None:
         self.folder = folder
         self.lock = threading.Lock()
