@@ -1,7 +1,7 @@
 """Reading many entries: @archived against joblib.Memory and diskcache, side by side.
 
 Run:  python benchmarks/bench_many.py [--sizes 1000,20000] [--with-100k] [--repeats 3]
-          [--repeats-100k 3] [--only table,rerun]
+          [--repeats-100k 3] [--only table,rerun] [--quick-runs 9] [--dir DIR]
 
 For each size N, one function's store of N small results (a dict of three scalars per
 point) is filled the same way in all three caches (archived and joblib.Memory by a
@@ -10,7 +10,25 @@ first; then each of ``--repeats`` rounds runs every operation of every peer once
 every size, the sizes of one operation one after the other (in reverse order every
 other round), so a slow spell of the shared machine hits the peers and the sizes alike.
 Each operation's time is the median of its rounds (an operation of less than 0.1 s is
-run up to 9 times in its round, the round keeping their median):
+run up to ``--quick-runs`` times in its round, 9 by default, the round keeping their
+median).
+
+Every timed run, of every peer, is read back as a new session would: in a Python
+process of its own, started for that run alone.  Untimed, that process imports the
+libraries (archived, joblib, diskcache: the same modules whichever peer it times, as a
+user's session would have imported theirs), makes its peer's cache object as the
+user's script would (the decorated function, the ``Memory``, the ``Cache``), does what
+its row asks before the operation (removes archived's index file for "no index yet";
+starts the 2 loky workers of a parallel rerun, for every peer's rerun alike), and
+empties the CPU's caches (a buffer twice the biggest is written); then only the
+operation is timed, and its result checked after the clock stops.  So no run reuses
+memory, pages, caches or in-memory state that an earlier run left in the process: a
+run of 1,000 entries takes its memory from the kernel as a run of 100,000 does, which
+is what a new session finds (timed one after the other in one long-lived process, the
+1,000 entries' runs reused pages the process already held, 0.01 page faults per entry
+against 0.8-1.2 at 20,000 entries).  What is on disk is kept, as it would be: the
+stores, archived's read-side index file, the page cache.  Modules are imported from
+their byte code, as an installed package's are (see ``session_env``).  The operations:
 
 * ``table()``: archived ``func.table(frame=False)``; joblib.Memory: walk its cache folder
   and load every call's arguments and output; diskcache: iterate the cache and get every
@@ -20,23 +38,19 @@ run up to 9 times in its round, the round keeping their median):
 * rerun of a finished sweep (every point stored): archived ``sweep(func, grid,
   n_jobs=2)``; joblib ``Parallel(n_jobs=2)`` over the ``Memory``-cached function;
   diskcache a loop over the memoized function.
-* ``ls``: ``python -m archived ls STORE`` (in-process, output to /dev/null): the entry
+* ``ls``: ``archived ls STORE`` (its ``main()``, output to /dev/null): the entry
   names, one a line; diskcache: iterate its keys and print each; floor: list the
   directory and print each name.
-* ``ls -l``: ``python -m archived ls -l STORE``: the table of every entry's kind,
+* ``ls -l``: ``archived ls -l STORE``: the table of every entry's kind,
   function, parameters, size and date; floor (what any listing of sizes and dates
   costs): list, stat and print each file.
-* ``verify``: ``python -m archived verify STORE`` (in-process); floor: read, compile and
+* ``verify``: ``archived verify STORE`` (its ``main()``); floor: read, compile and
   execute each entry file once.
 
-Before each archived measurement the process forgets what it learnt about the store
-(the in-memory index and code cache), as a new Python session would; what is on disk
-(the read-side index file) is kept, as it would be.  Before every timed run, of every
-peer, the CPU's caches are emptied (a buffer twice the biggest is written), as a new
-session finds them.  ``--only table,rerun`` times only those operations.  The table then
-lists the ratios against the targets of issue 13 and the growth exponents between the
-sizes: time ~ N^k, k computed in each round from that round's pair of times (so a load
-phase that slows one round slows both sizes of its pair), and the median of the rounds'
+``--only table,rerun`` times only those operations.  The table then lists the ratios
+against the targets of issue 13 and the growth exponents between the sizes: time ~ N^k,
+k computed in each round from that round's pair of times (so a load phase that slows one
+round slows both sizes of its pair), and the median of the rounds'
 k printed with their range.
 """
 
@@ -48,8 +62,10 @@ import glob
 import json
 import math
 import os
+import resource
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -143,28 +159,37 @@ def diskcache_items(cache):
 
 
 def read_every_file(folder):
+    count = 0
     for item in os.scandir(folder):
         if item.name.endswith(".py") and not item.name.startswith("_"):
             with open(item.path, "rb") as f:
                 f.read()
+            count += 1
+    return count
 
 
 def exec_every_file(folder):
+    count = 0
     for item in os.scandir(folder):
         if item.name.endswith(".py") and not item.name.startswith("_"):
             with open(item.path, "rb") as f:
                 code = compile(f.read(), item.path, "exec")
             exec(code, {"__name__": "entry"})
+            count += 1
+    return count
 
 
 def list_and_print(folder, sink):
-    for name in sorted(os.listdir(folder)):
+    names = sorted(os.listdir(folder))
+    for name in names:
         print(name, file=sink)
+    return len(names)
 
 
 def list_stat_and_print(folder, sink):
     """What ``ls -l`` does: list, stat each file, print its name, size and date."""
-    for item in sorted(os.scandir(folder), key=lambda item: item.name):
+    items = sorted(os.scandir(folder), key=lambda item: item.name)
+    for item in items:
         st = item.stat(follow_symlinks=False)
         print(
             item.name,
@@ -172,72 +197,195 @@ def list_stat_and_print(folder, sink):
             time.strftime("%Y-%m-%d %H:%M", time.localtime(st.st_mtime)),
             file=sink,
         )
+    return len(items)
 
 
 def prepare(root, n):
     """Fill the stores of size ``n``; return what the rounds run on them."""
     ours, theirs, cache, memo, filled = fill(root, n)
-    folder = ours.store.path
-    grid = {"x": list(range(n))}
-    devnull = open(os.devnull, "w")
     rows = ours.table(frame=False)  # builds the index once, as the first table does
     by_x = {row["x"]: row for row in rows}
     assert len(rows) == n and by_x[7]["energy"] == 3.5, rows[:2]
-
-    def no_index():
-        forget()
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(os.path.join(folder, INDEX_FILE))
-
-    def quiet(fn):
-        def run():
-            with output_to(devnull):
-                fn()
-
-        return run
-
-    # (row, peer, operation, what runs before it untimed)
-    ops = [
-        (("table", "archived"), lambda: ours.table(frame=False), forget),
-        (("table0", "archived"), lambda: ours.table(frame=False), no_index),
-        (("table", "joblib"), lambda: joblib_walk(theirs), None),
-        (("table", "floor"), lambda: read_every_file(folder), None),
-        (("where", "archived"), lambda: ours.where(x=n // 2), forget),
-        (("rerun", "archived"), lambda: sweep(ours, grid, n_jobs=2, progress=False), forget),
-        (
-            ("rerun", "joblib"),
-            lambda: Parallel(n_jobs=2)(delayed(theirs)(x) for x in range(n)),
-            None,
-        ),
-        (("ls", "archived"), quiet(lambda: cli_main(["ls", folder])), forget),
-        (("ls", "floor"), lambda: list_and_print(folder, devnull), None),
-        (("ls-l", "archived"), quiet(lambda: cli_main(["ls", "-l", folder])), forget),
-        (("ls-l", "floor"), lambda: list_stat_and_print(folder, devnull), None),
-        (("verify", "archived"), quiet(lambda: cli_main(["verify", folder])), forget),
-        (("verify", "floor"), lambda: exec_every_file(folder), None),
-    ]
     if cache is not None:
-        ops += [
-            (("table", "diskcache"), lambda: diskcache_items(cache), None),
-            (("rerun", "diskcache"), lambda: [memo(x) for x in range(n)], None),
-            (("ls", "diskcache"), lambda: [print(key, file=devnull) for key in cache], None),
-        ]
+        cache.close()
+    paths = {
+        "root": root,
+        "archived": os.path.join(root, f"ours{n}"),
+        "folder": ours.store.path,
+        "joblib": os.path.join(root, f"joblib{n}"),
+        "diskcache": os.path.join(root, f"diskcache{n}"),
+    }
+    keys = [key for key in OPS if diskcache is not None or key[1] != "diskcache"]
 
     def after_round():
+        forget()
         ours.table(frame=False)  # leave an index behind (the no-index run removed it)
 
-    def close():
-        if cache is not None:
-            cache.close()
-        devnull.close()
-
     got = {("fill", k): [v] for k, v in filled.items()}
-    return {"ops": ops, "after_round": after_round, "close": close, "times": got}
+    return {"n": n, "paths": paths, "ops": keys, "after_round": after_round, "times": got}
+
+
+# ---- one timed run, in a new process --------------------------------------------------
+#
+# Every timed run of every peer is a Python process of its own (this script, run with
+# --one), as a user's new session is: it imports the same modules (archived, joblib,
+# diskcache, whichever peer it times), makes its peer's cache object as a session's
+# script would (the decorated function, the Memory, the Cache), does what the row asks
+# before the operation (removes archived's index file for "no index yet"; starts the 2
+# loky workers of a rerun, for every peer alike), empties the CPU's caches, and only then
+# starts the clock.  The time is exactly the operation's; its result is checked after the
+# clock stops.  So no run finds memory, pages or data that an earlier run left in the
+# process: every run, at every size, takes its memory from the kernel as a new session
+# does (a long-lived process timing the operations one after the other handed the 1,000
+# entries' runs pages the process already held, 0.01 page faults per entry against
+# 0.8-1.2 at 20,000 and 100,000).
+
+
+def _quiet(fn):
+    def run():
+        with open(os.devnull, "w") as sink, output_to(sink):
+            return fn(sink)
+
+    return run
+
+
+def _session(key, n, paths):
+    """What a new session does before the timed operation: returns (operation, check),
+    ``check`` telling from the operation's result that it did the whole job."""
+    row, peer = key
+    folder = paths["folder"]
+    if row == "rerun":  # the workers of a parallel run, started before the clock
+        Parallel(n_jobs=2)(delayed(point)(x) for x in range(4))
+    if peer == "archived":
+        ours = archived(paths["archived"], version="1", durable=False)(point)
+        if row == "table0":
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(os.path.join(folder, INDEX_FILE))
+        grid = {"x": list(range(n))}
+        return {
+            "table": (lambda: ours.table(frame=False), lambda r: len(r) == n),
+            "table0": (lambda: ours.table(frame=False), lambda r: len(r) == n),
+            "where": (lambda: ours.where(x=n // 2), lambda r: len(r) == 1),
+            "rerun": (lambda: sweep(ours, grid, n_jobs=2, progress=False), lambda r: len(r) == n),
+            "ls": (_quiet(lambda sink: cli_main(["ls", folder])), lambda r: r == 0),
+            "ls-l": (_quiet(lambda sink: cli_main(["ls", "-l", folder])), lambda r: r == 0),
+            "verify": (_quiet(lambda sink: cli_main(["verify", folder])), lambda r: r == 0),
+        }[row]
+    if peer == "joblib":
+        theirs = Memory(paths["joblib"], verbose=0).cache(point)
+        return {
+            "table": (lambda: joblib_walk(theirs), lambda r: len(r) == n),
+            "rerun": (
+                lambda: Parallel(n_jobs=2)(delayed(theirs)(x) for x in range(n)),
+                lambda r: len(r) == n and r[7]["energy"] == 3.5,
+            ),
+        }[row]
+    if peer == "diskcache":
+        cache = diskcache.Cache(paths["diskcache"])
+        memo = cache.memoize(name="point")(point)
+        return {
+            "table": (lambda: diskcache_items(cache), lambda r: len(r) == n),
+            "rerun": (
+                lambda: [memo(x) for x in range(n)],
+                lambda r: len(r) == n and r[7]["energy"] == 3.5,
+            ),
+            "ls": (
+                _quiet(lambda sink: sum(1 for key in cache if print(key, file=sink) is None)),
+                lambda r: r == n,
+            ),
+        }[row]
+    return {  # the floors: what reading, listing or executing the entry files costs
+        "table": (lambda: read_every_file(folder), lambda r: r >= n),
+        "ls": (_quiet(lambda sink: list_and_print(folder, sink)), lambda r: r >= n),
+        "ls-l": (_quiet(lambda sink: list_stat_and_print(folder, sink)), lambda r: r >= n),
+        "verify": (lambda: exec_every_file(folder), lambda r: r >= n),
+    }[row]
+
+
+def run_one(spec):
+    """The body of a timed process: set up untimed, time the operation, print seconds."""
+    warnings.simplefilter("ignore")
+    key, n = tuple(spec["key"]), spec["n"]
+    operation, check = _session(key, n, spec["paths"])
+    evict_caches()  # once untimed: the buffer's pages are the process's before the clock
+    evict_caches()
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    start = time.perf_counter()
+    result = operation()
+    elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    if not check(result):
+        raise SystemExit(f"{key} at {n}: the operation did not do the whole job: {result!r:.200}")
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    faults = after.ru_minflt - before.ru_minflt
+    print(RESULT + json.dumps({"seconds": elapsed, "cpu": cpu, "faults": faults}), flush=True)
+
+
+RESULT = "bench_many run: "
+RAW = None  # the file of --raw
+
+# the operations, in the order a round runs them: (row, peer)
+OPS = [
+    ("table", "archived"),
+    ("table0", "archived"),
+    ("table", "joblib"),
+    ("table", "floor"),
+    ("table", "diskcache"),
+    ("where", "archived"),
+    ("rerun", "archived"),
+    ("rerun", "joblib"),
+    ("rerun", "diskcache"),
+    ("ls", "archived"),
+    ("ls", "floor"),
+    ("ls", "diskcache"),
+    ("ls-l", "archived"),
+    ("ls-l", "floor"),
+    ("verify", "archived"),
+    ("verify", "floor"),
+]
+
+
+def session_env(root):
+    """The environment of the timed processes: this one's, with byte-code caches.
+
+    An installed package's modules are imported from their compiled byte code; where
+    the environment says not to write it (PYTHONDONTWRITEBYTECODE, as this project's
+    machines do), every module a timed operation imports the first time (archived's
+    and the peers' lazily imported ones) would be compiled from source inside the
+    timed part, 8 ms of a new session's table() of 5 entries.  So the timed processes
+    keep their byte code under the benchmark's own folder (PYTHONPYCACHEPREFIX; nothing
+    is written beside the sources), filled by one untimed run of every operation
+    (:func:`warm_up`) before the rounds.
+    """
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = os.path.join(root, "pycache")
+    return env
+
+
+def in_new_process(key, n, paths, tag="warm-up"):
+    """Seconds of one run of operation ``key`` at size ``n``, timed in a new process."""
+    spec = json.dumps({"key": key, "n": n, "paths": paths})
+    done = subprocess.run(
+        [sys.executable, os.path.abspath(__file__), "--one", spec],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=session_env(paths["root"]),
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith(RESULT)]
+    if done.returncode != 0 or not lines:
+        raise RuntimeError(f"{key} at {n} failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
+    run = json.loads(lines[-1][len(RESULT) :])
+    if RAW is not None:  # --raw FILE: every timed run, with its CPU time and page faults
+        print(json.dumps({"key": key, "n": n, "round": tag, **run}), file=RAW, flush=True)
+    return run["seconds"]
 
 
 # an operation quicker than QUICK seconds is timed several times in its round (up to
-# QUICK_RUNS times or QUICK_SPENT seconds) and the round keeps their median: one run of a
-# few milliseconds is at the mercy of the scheduler of a shared machine
+# --quick-runs times, each in its own process, or QUICK_SPENT seconds) and the round
+# keeps their median: one run of a few milliseconds is at the mercy of the scheduler of
+# a shared machine
 QUICK, QUICK_RUNS, QUICK_SPENT = 0.1, 9, 0.3
 
 
@@ -255,50 +403,58 @@ def cache_bytes():
 
 # every timed run starts with the CPU's caches holding nothing of the store, as the first
 # call of a new session finds them, and as every run at 20,000 entries finds them anyway
-# (its data outgrows the caches, and the other size ran in between).  Without it the
-# runs of a quick operation, timed one after the other, each found the previous run's
-# data in the caches: at 1,000 entries table() took 11.6 us of CPU per entry right after
-# itself, 13.9 after the caches were emptied (medians of 8), which alone raised its
-# 1k->20k exponent by 0.06, and the rerun of a finished sweep 25.2 and 28.7
-_EVICT = bytearray(2 * cache_bytes())
+# (its data outgrows the caches, and the other size ran in between).  When the runs of a
+# quick operation were timed one after the other in one process, each found the previous
+# run's data in the caches: at 1,000 entries table() took 11.6 us of CPU per entry right
+# after itself, 13.9 after the caches were emptied (medians of 8), which alone raised its
+# 1k->20k exponent by 0.06, and the rerun of a finished sweep 25.2 and 28.7.  (Made in
+# the timed process only: the parent, which times nothing, keeps no such buffer.)
+_EVICT = None
 _LINE = 64
 
 
 def evict_caches():
     """Write a buffer twice the CPU's biggest cache, a byte per cache line."""
+    global _EVICT
+    if _EVICT is None:
+        _EVICT = bytearray(2 * cache_bytes())
     _EVICT[::_LINE] = bytes([_EVICT[0] ^ 1]) * len(range(0, len(_EVICT), _LINE))
 
 
-def timed(fn, before):
-    """Seconds one run of ``fn`` takes (``before`` runs untimed before each run, and
-    then the CPU's caches are emptied of what it and earlier runs left)."""
+def timed(key, n, paths, quick_runs, tag):
+    """Seconds of operation ``key`` at size ``n`` in this round: one new process's run,
+    or the median of several for a quick operation."""
     runs = []
-    while not runs or (runs[0] < QUICK and len(runs) < QUICK_RUNS and sum(runs) < QUICK_SPENT):
-        if before is not None:
-            before()
-        evict_caches()
-        start = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - start)
+    while not runs or (runs[0] < QUICK and len(runs) < quick_runs and sum(runs) < QUICK_SPENT):
+        runs.append(in_new_process(key, n, paths, tag))
     return statistics.median(runs)
 
 
-def measure(prepared, repeats):
+def warm_up(bench):
+    """One untimed run of every operation, in a new process each, at one size: writes
+    the byte code of every module the operations import (see :func:`session_env`)."""
+    for key in bench["ops"]:
+        in_new_process(key, bench["n"], bench["paths"])
+    bench["after_round"]()
+
+
+def measure(prepared, repeats, quick_runs):
     """Run the rounds; ``repeats``: size -> its rounds (a size takes part in the first
     ``repeats[n]`` rounds).  Returns size -> {(row, peer): [seconds of each round]}."""
     sizes = sorted(prepared)
     times = {n: prepared[n]["times"] for n in sizes}
     for n in sizes:
-        for key, _, _ in prepared[n]["ops"]:
+        for key in prepared[n]["ops"]:
             times[n][key] = []
     count = len(prepared[sizes[0]]["ops"])
+    warm_up(prepared[sizes[0]])
     for round_ in range(max(repeats.values())):
         order = sizes if round_ % 2 == 0 else sizes[::-1]
         active = [n for n in order if round_ < repeats[n]]
         for i in range(count):  # one operation at every size, one after the other
             for n in active:
-                key, fn, before = prepared[n]["ops"][i]
-                times[n][key].append(timed(fn, before))
+                key = prepared[n]["ops"][i]
+                times[n][key].append(timed(key, n, prepared[n]["paths"], quick_runs, round_ + 1))
         for n in active:
             prepared[n]["after_round"]()
         print(f"round {round_ + 1} done, load average {os.getloadavg()[0]:.1f}", file=sys.stderr)
@@ -418,7 +574,24 @@ def main():
         + ",".join(k for k, _ in ROWS[:-1])
         + "; default: all); every store is filled all the same",
     )
+    parser.add_argument(
+        "--quick-runs",
+        type=int,
+        default=QUICK_RUNS,
+        help=f"most new processes timing an operation of under {QUICK} s in a round, the"
+        f" round keeping their median (default {QUICK_RUNS})",
+    )
+    parser.add_argument(
+        "--raw", default=None, help="write every timed run (seconds, CPU, page faults) to FILE"
+    )
+    parser.add_argument("--one", default=None, help=argparse.SUPPRESS)  # a timed process
     options = parser.parse_args()
+    if options.one is not None:
+        run_one(json.loads(options.one))
+        return
+    global RAW
+    if options.raw is not None:
+        RAW = open(options.raw, "w")  # noqa: SIM115 (open for the whole run)
     warnings.simplefilter("ignore")
     sizes = [int(s) for s in options.sizes.split(",")]
     only = None if options.only is None else set(options.only.split(","))
@@ -438,17 +611,15 @@ def main():
         for n in sizes:  # every store first: the rounds then visit every size
             prepared[n] = prepare(root, n)
             if only is not None:
-                prepared[n]["ops"] = [op for op in prepared[n]["ops"] if op[0][0] in only]
+                prepared[n]["ops"] = [key for key in prepared[n]["ops"] if key[0] in only]
         repeats = {
             n: options.repeats_100k
             if n >= 100_000 and options.repeats_100k is not None
             else options.repeats
             for n in sizes
         }
-        times = measure(prepared, repeats)
+        times = measure(prepared, repeats, max(1, options.quick_runs))
     finally:
-        for bench in prepared.values():
-            bench["close"]()
         shutil.rmtree(root, ignore_errors=True)
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
     for n in sizes:

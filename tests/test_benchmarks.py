@@ -26,7 +26,11 @@ SMOKE_RUNS = [
         ["--rows", "2000", "--mmap-gb", "0.01", "--compress-mb", "1", "--repeats", "1"],
         "archived / peer",
     ),
-    ("bench_many.py", ["--sizes", "20,40", "--repeats", "1"], "growth exponents"),
+    (
+        "bench_many.py",
+        ["--sizes", "20,40", "--repeats", "1", "--quick-runs", "1"],
+        "growth exponents",
+    ),
     ("bench_sweep_results.py", ["4", "1"], "x joblib.Memory's time"),
     ("bench_cold_sweep.py", ["--pairs", "2", "--tasks", "10"], "over 2 pairs"),
     (
