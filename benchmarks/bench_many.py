@@ -619,12 +619,12 @@ def main():
             for n in sizes
         }
         times = measure(prepared, repeats, max(1, options.quick_runs))
-    finally:
+        print(f"load average {os.getloadavg()[0]:.1f} at the end")
+        for n in sizes:
+            report_size(n, {key: statistics.median(values) for key, values in times[n].items()})
+        report_growth(times)
+    finally:  # (minutes for 100,000 entries of joblib's: a folder each)
         shutil.rmtree(root, ignore_errors=True)
-    print(f"load average {os.getloadavg()[0]:.1f} at the end")
-    for n in sizes:
-        report_size(n, {key: statistics.median(values) for key, values in times[n].items()})
-    report_growth(times)
 
 
 if __name__ == "__main__":
