@@ -1106,13 +1106,20 @@ class _State:
         # a line per column (JSON text has no raw line break), so that a reader decodes
         # the columns it needs only.  surrogatepass: a str may hold a lone surrogate (a
         # file name of undecodable bytes); json.loads reads bytes back with the same handler
-        body = b"\n".join(
+        lines = [
             json.dumps(column, separators=(",", ":"), ensure_ascii=False).encode(
                 "utf-8", "surrogatepass"
             )
             for column in columns
-        )
-        check = xxhash.xxh3_64_hexdigest(body)
+        ]
+        # the body is the lines joined by line breaks, checked and written line by line:
+        # joined (and the head put before it) it was copied twice more, 800 bytes an
+        # entry each time, into memory a store of 20,000 entries or more takes fresh
+        digest = xxhash.xxh3_64()
+        for i, line in enumerate(lines):
+            digest.update(b"\n" if i else b"")
+            digest.update(line)
+        check = digest.hexdigest()
         meta = {"format": _FORMAT, "read": _READ, "derived": _DERIVED, "check": check}
         head = json.dumps(meta)
         tmp = os.path.join(self.folder, f".index.{new_token()}.tmp")
@@ -1124,7 +1131,10 @@ class _State:
             return None
         try:
             with open(fd, "wb", closefd=False) as f:
-                f.write(head.encode() + b"\n" + body)
+                f.write(head.encode())
+                for line in lines:
+                    f.write(b"\n")
+                    f.write(line)
             os.replace(tmp, self._path())
             return os.lstat(self._path())
         except OSError:
