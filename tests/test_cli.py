@@ -353,6 +353,16 @@ def test_export_writes_parameters_and_scalar_results_as_csv(store, capsys):
     assert got == [(0.5, 3, 1.5), (0.5, 200, 100.0), (1.0, 3, 3.0), (1.0, 200, 200.0)]
 
 
+def test_export_to_dash_writes_the_csv_to_stdout_and_no_file_named_dash(
+    store, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capsys, "export", store, "--function", "simulate")
+    code_dash, out_dash, _ = run(capsys, "export", store, "--function", "simulate", "-o", "-")
+    assert (code_dash, out_dash) == (code, out)
+    assert not (tmp_path / "-").exists()
+
+
 def test_export_lists_each_functions_calls_by_their_parameters_then_the_plain_entries(
     store, capsys
 ):

@@ -379,7 +379,9 @@ def build_parser() -> argparse.ArgumentParser:
         "string parameter or result, say of a store someone sent you) is a formula to a "
         "spreadsheet program that opens the file, so import such a file there as text."
     )
-    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    p.add_argument(
+        "-o", "--output", metavar="FILE", help="write to FILE instead of stdout ('-': stdout)"
+    )
     p.add_argument(
         "--details", action="store_true", help="add version, start time and duration columns"
     )
@@ -804,6 +806,8 @@ def _export(args: argparse.Namespace) -> int:
     from .store.callorder import rows_in_call_order
     from .store.table import dataset_table
 
+    if args.output == "-":  # the usual spelling of stdout, not a file named '-'
+        args.output = None
     if args.output and _inside(args.output, args.path):
         # `-o STORE/x_0.py` (a tab-completed path) replaced that entry with the CSV
         raise UsageError(
