@@ -101,15 +101,33 @@ def index_text(columns, fmt=4, padding="", derived="this", read="this"):
     body += padding
     meta = {"format": fmt, "check": xxhash.xxh3_64_hexdigest(body.encode())}
     if fmt == 4:
-        from archived.store import index
+        from archived.store import indexfile
 
         for key, given, this in (
-            ("read", read, index._READ),
-            ("derived", derived, index._DERIVED),
+            ("read", read, indexfile._READ),
+            ("derived", derived, indexfile._DERIVED),
         ):
             if given is not None:
                 meta[key] = this if given == "this" else given
     return json.dumps(meta) + "\n" + body
+
+
+def set_racy_ns(monkeypatch, racy_ns):
+    """Replace the read-side index's racy window (ns) in every module that reads it:
+    0 closes it, 10**18 makes every row racy."""
+    from archived.store import index, indexfile, indexrow
+
+    for module in (index, indexfile, indexrow):
+        monkeypatch.setattr(module, "RACY_NS", racy_ns)
+
+
+def set_stat_signature(monkeypatch, signature):
+    """Replace how the read-side index makes an entry file's signature from its status
+    (a coarse clock, no inode or ctime), in every module that makes one."""
+    from archived.store import index, indexscan
+
+    for module in (index, indexscan):
+        monkeypatch.setattr(module, "stat_signature", signature)
 
 
 def count_entry_reads(monkeypatch, racy_ns=None):
@@ -120,7 +138,7 @@ def count_entry_reads(monkeypatch, racy_ns=None):
     from archived.store import index
 
     if racy_ns is not None:
-        monkeypatch.setattr(index, "_RACY_NS", racy_ns)
+        set_racy_ns(monkeypatch, racy_ns)
     found = []
     real = index.read_entry_bytes
 

@@ -840,10 +840,10 @@ def _index(ctx: Context, rows: dict[str, list], form: int = 4) -> bytes:
     columns; 4, a line per column (a column a row has no field for is null)."""
     import xxhash
 
-    from archived.store import index
+    from archived.store import indexfile
 
     names = sorted(rows)
-    fields = index._COLUMNS if form >= 4 else index._COLUMNS[:11]
+    fields = indexfile.COLUMNS if form >= 4 else indexfile.COLUMNS[:11]
     columns = {"name": names}
     for i, column in enumerate(fields[1:]):
         columns[column] = [rows[name][i] if i < len(rows[name]) else None for name in names]
@@ -853,7 +853,7 @@ def _index(ctx: Context, rows: dict[str, list], form: int = 4) -> bytes:
         body = json.dumps(columns, separators=(",", ":")).encode()
     meta = {"format": form, "check": xxhash.xxh3_64_hexdigest(body)}
     if form >= 4:  # read and derived by this version: its rows are read
-        meta.update(read=index._READ, derived=index._DERIVED)
+        meta.update(read=indexfile._READ, derived=indexfile._DERIVED)
     head = json.dumps(meta).encode()
     return head + b"\n" + body
 
@@ -911,12 +911,12 @@ def _index_of_empty_lists(ctx: Context) -> None:
     (over 100 MB), of empty lists: gigabytes once parsed."""
     import xxhash
 
-    from archived.store import index
+    from archived.store import indexfile
 
     ds = ctx.dataset("w")
     for i in range(160):
         ds._insert(i)
-    size = 160 * index._ROW_BYTES
+    size = 160 * indexfile._ROW_BYTES
     body = b'{"name":[' + b"[]," * (size // 3 - 10) + b"[]]}"
     head = json.dumps({"format": 3, "check": xxhash.xxh3_64_hexdigest(body)}).encode()
     ctx.write(".index.json", head + b"\n" + body)

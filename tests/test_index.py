@@ -24,10 +24,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from archived.errors import DamagedEntryError
-from archived.store import entries, index, indexcodec
+from archived.store import entries, index, indexcodec, indexfile, indexrow, indexscan
 from archived.store.dataset import DataSet
 from archived.store.table import BRIEF_KEYS
-from helpers import count_entry_reads, exact, index_columns, index_text
+from helpers import (
+    count_entry_reads,
+    exact,
+    index_columns,
+    index_text,
+    set_racy_ns,
+    set_stat_signature,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -163,7 +170,7 @@ def test_a_deleted_index_is_rebuilt_from_the_entries(tmp_path):
 def test_only_changed_entries_are_read_again(tmp_path, monkeypatch):
     # files changed less than RACY_SECONDS before a look are checked by content at every
     # look (see the next test); with that window closed, nothing else is read again
-    monkeypatch.setattr(index, "_RACY_NS", 0)
+    set_racy_ns(monkeypatch, 0)
     folder = store_with(tmp_path, 8)
     index.rows(folder)
     index.forget()  # a new process: starts from the index file
@@ -190,7 +197,7 @@ def test_a_row_saved_while_racy_is_read_again_only_until_it_settles(tmp_path, mo
     clock = [oldest + 1]  # every entry changed less than RACY_SECONDS ago
     monkeypatch.setattr(index.time, "time_ns", lambda: clock[0])
     index.rows(folder)  # saved with every row racy
-    clock[0] = newest + index._RACY_NS + 10**9  # now every entry is old enough
+    clock[0] = newest + indexrow.RACY_NS + 10**9  # now every entry is old enough
     index.forget()
     reads = count_entry_reads(monkeypatch)
     assert infos(folder) == truth(folder)
@@ -205,9 +212,7 @@ def test_a_row_saved_while_racy_is_read_again_only_until_it_settles(tmp_path, mo
 def test_a_same_size_rewrite_within_one_clock_tick_is_seen(tmp_path, monkeypatch):
     # a filesystem with one-second timestamps and no inode or ctime to tell: the
     # signature cannot see the rewrite, the content check must
-    monkeypatch.setattr(
-        index, "_signature", lambda st: (0, st.st_size, st.st_mtime_ns // 10**9 * 10**9, 0)
-    )
+    set_stat_signature(monkeypatch, lambda st: (0, st.st_size, st.st_mtime_ns // 10**9 * 10**9, 0))
     folder = str(tmp_path)
     entries.commit_entry(folder, "a", 1, info={"v": 1})
     assert index.rows(folder)["a"].info() == {"v": 1}
@@ -232,7 +237,7 @@ def test_a_hand_edit_in_place_keeping_size_and_mtime_is_seen(tmp_path):
 
 def test_a_lookup_of_one_entry_sees_every_change_a_full_look_sees(tmp_path, monkeypatch):
     # rows settle at once, so a lookup trusts the stat of an unchanged file (a hit)
-    monkeypatch.setattr(index, "_RACY_NS", 0)
+    set_racy_ns(monkeypatch, 0)
     folder = str(tmp_path)
     entries.commit_entry(folder, "a", 1, info={"v": 1})
     assert index.row(folder, "a").value() == (True, 1)
@@ -262,7 +267,7 @@ def test_a_lookup_of_a_racy_entry_reads_it_once_and_sees_a_same_size_rewrite(
     # a signature that never changes for a file of the same size (a coarse clock, no
     # inode or ctime), and a clock that keeps every row racy: only the content tells
     # the rewrite, and the lookup must check it on every call
-    monkeypatch.setattr(index, "_signature", lambda st: (0, st.st_size, 0, 0))
+    set_stat_signature(monkeypatch, lambda st: (0, st.st_size, 0, 0))
     monkeypatch.setattr(index.time, "time_ns", lambda: 1)
     folder = str(tmp_path)
     entries.commit_entry(folder, "a", 1, info={"v": 1})
@@ -272,7 +277,7 @@ def test_a_lookup_of_a_racy_entry_reads_it_once_and_sees_a_same_size_rewrite(
     assert index.row(folder, "a") is first  # unchanged: the known row, the file read once
     assert reads == ["a", "a"]
     entries.commit_entry(folder, "a", 2, info={"v": 2})  # same size, same second
-    assert index._signature(os.stat(folder + "/a.py")) == first.signature
+    assert indexscan.stat_signature(os.stat(folder + "/a.py")) == first.signature
     row = index.row(folder, "a")
     assert (row.info(), row.value()) == ({"v": 2}, (True, 2))
 
@@ -281,7 +286,7 @@ def test_a_lookup_of_a_racy_entry_reads_it_once_and_sees_a_same_size_rewrite(
 def test_a_racy_entry_replaced_by_a_link_or_a_fifo_looks_as_a_full_look_sees_it(
     tmp_path, monkeypatch, kind
 ):
-    monkeypatch.setattr(index, "_RACY_NS", 10**18)  # every row racy
+    set_racy_ns(monkeypatch, 10**18)  # every row racy
     folder = str(tmp_path)
     entries.commit_entry(folder, "a", 1, info={"v": 1})
     assert index.row(folder, "a").value() == (True, 1)
@@ -437,7 +442,7 @@ def test_an_index_file_bigger_than_its_rows_can_be_is_not_read(tmp_path):
         f.write(forged)
     index.forget()
     assert infos(folder)["x_0"] == {"i": 666}  # a file of this size is read (and trusted)
-    padding = " " * (3 * 4 * index._ROW_CHARS + 8192)
+    padding = " " * (3 * 4 * indexfile._ROW_CHARS + 8192)
     with open(path, "w") as f:
         f.write(_resigned_padded(forged, padding))
     index.forget()
@@ -505,8 +510,8 @@ def test_an_index_file_many_times_bigger_than_its_entries_is_not_read(tmp_path):
     # so a file is read only if it is at most a few times the size of its entries
     folder, path, forged = _signed_index_lying_about_x_0(tmp_path)
     sizes = sum(os.path.getsize(os.path.join(folder, f"x_{i}.py")) for i in range(3))
-    padding = " " * (index._ROW_PER_ENTRY_BYTE * sizes + 3 * index._ROW_FIXED + 4096)
-    assert len(padding) < 3 * index._ROW_BYTES  # within the bound of rows of any entries
+    padding = " " * (indexfile._ROW_PER_ENTRY_BYTE * sizes + 3 * indexfile._ROW_FIXED + 4096)
+    assert len(padding) < 3 * indexfile._ROW_BYTES  # within the bound of rows of any entries
     with open(path, "w") as f:
         f.write(_resigned_padded(forged, padding[: len(padding) // 2]))
     index.forget()
@@ -531,16 +536,16 @@ def test_an_index_file_of_rows_many_times_their_entry_is_still_read(tmp_path, mo
     index.rows(ds._path)
     index.forget()
     reads = count_entry_reads(monkeypatch)
-    monkeypatch.setattr(index, "_RACY_NS", 0)
+    set_racy_ns(monkeypatch, 0)
     assert infos(ds._path) == truth(ds._path) and reads == []
 
 
 _SPARSE_INDEX = """
 import os, resource, sys
-from archived.store import index
+from archived.store import index, indexfile
 folder = sys.argv[1]
-index._ROW_BYTES = 2**30  # the bound a store of thousands of entries allows
-index._ROW_PER_ENTRY_BYTE = 2**30  # of big entries
+indexfile._ROW_BYTES = 2**30  # the bound a store of thousands of entries allows
+indexfile._ROW_PER_ENTRY_BYTE = 2**30  # of big entries
 with open(os.path.join(folder, index.INDEX_FILE), "wb") as f:
     f.write(b'{"format": 2, "check": "0000000000000000"}\\n')
     f.truncate(3 * 2**29)  # 1.5 GiB of holes: a few bytes on disk
@@ -563,7 +568,7 @@ def test_a_sparse_index_file_within_the_bound_is_not_read_whole(tmp_path):
 
 def _resigned_padded(text, padding):
     """The index file ``text`` with ``padding`` in its last row's brief record, signed
-    again: a file of that size, of the shape of its columns (see index._check_shape)."""
+    again: a file of that size, of the shape of its columns (see indexfile.check_shape)."""
     columns = index_columns(text)
     columns["brief"][-1] = indexcodec.encode({"padding": padding})
     return index_text(columns)
@@ -602,7 +607,7 @@ def test_a_reader_finding_its_index_file_in_doubt_keeps_a_good_one_renamed_in_me
     with open(path, "w") as f:
         f.write(_resigned(good, lambda cols: {**cols, "value": [1] * len(cols["value"])}))
     index.forget()
-    file = index._read_columns(path, 2**30)[1]
+    file = indexfile.read_columns(path, 2**30)[1]
     lstat, renamed_in = os.lstat, []
 
     def lstat_then_another_reader_saves(p, *args, **kwargs):
@@ -624,7 +629,7 @@ def test_a_reader_finding_its_index_file_in_doubt_keeps_a_good_one_renamed_in_me
     # the file read, in doubt, is still removed when nothing came in between
     with open(path, "w") as f:
         f.write(_resigned(good, lambda cols: {**cols, "value": [1] * len(cols["value"])}))
-    file = index._read_columns(path, 2**30)[1]
+    file = indexfile.read_columns(path, 2**30)[1]
     assert file.column("value") == [None] * 5
     assert [f for f in os.listdir(folder) if f.startswith(".index")] == []
 
@@ -787,7 +792,7 @@ def _table_and_listing(f, folder):
         ("brief", lambda col: [math.nan] * len(col)),  # json writes NaN: a float, not text
         ("brief", lambda col: [None, 1, *col[2:]]),
         ("value", lambda col: [10**400] * len(col)),  # a number where text belongs
-        ("info", lambda col: ["x" * (index._INFO_CHARS + 1)] * len(col)),
+        ("info", lambda col: ["x" * (indexrow.INFO_CHARS + 1)] * len(col)),
         ("listing", lambda col: [["result", 1, "", "", None]] * len(col)),
         ("listing", lambda col: [["spam", "", "", "", math.inf]] * len(col)),
     ],
@@ -827,7 +832,12 @@ def test_a_number_of_thousands_of_digits_in_a_column_ignores_the_file(tmp_path, 
         body = fh.read().partition("\n")[2].replace(f'"{huge}"', huge)  # a number now
     with open(path, "w") as fh:
         check = xxhash.xxh3_64_hexdigest(body.encode())
-        meta = {"format": 4, "read": index._READ, "derived": index._DERIVED, "check": check}
+        meta = {
+            "format": 4,
+            "read": indexfile._READ,
+            "derived": indexfile._DERIVED,
+            "check": check,
+        }
         fh.write(json.dumps(meta))
         fh.write("\n" + body)
     index.forget()
@@ -867,7 +877,7 @@ def _items_filling_the_bound(folder, field, item, size):
     path = os.path.join(folder, index.INDEX_FILE)
     with open(path) as f:
         columns = index_columns(f.read())
-    bound = index._most_bytes(sig for _, sig in index._listing(folder, None))
+    bound = indexfile.most_bytes(sig for _, sig in indexscan.entry_signatures(folder, None))
     room = bound - os.path.getsize(path) - 4096
     return index_text({**columns, field: [item] * (room // size)}), room
 
@@ -950,19 +960,19 @@ def test_an_index_file_of_another_derivation_has_its_listings_and_briefs_derived
     assert _table_and_listing(f, folder) == expected
     index.forget()
     with open(path) as file:  # saved again, derived by this version
-        assert json.loads(file.readline())["derived"] == index._DERIVED
+        assert json.loads(file.readline())["derived"] == indexfile._DERIVED
     assert _table_and_listing(f, folder) == expected
 
 
-# what listing.columns, table.brief_of and (from 2) index._call_of give the records
-# below, by index._DERIVED
+# what listing.columns, table.brief_of and (from 2) indexrow.call_of give the records
+# below, by indexfile._DERIVED
 _DERIVATION_FINGERPRINTS = {1: "9bb23f7f6cf63ce4", 2: "53a2a79169a82ba8", 3: "4ffb978167bb43ba"}
 
 
 def test_the_derivation_of_listings_and_briefs_is_pinned_to_its_version():
     # an index file is trusted for the listings and briefs it keeps only if they were
-    # derived as this version derives them (index._DERIVED): a change to listing.columns
-    # or table.brief_of (or index._call_of) that does not bump it would serve an older
+    # derived as this version derives them (indexfile._DERIVED): a change to listing.columns
+    # or table.brief_of (or indexrow.call_of) that does not bump it would serve an older
     # derivation's columns
     from archived.store import listing, table
 
@@ -990,12 +1000,12 @@ def test_the_derivation_of_listings_and_briefs_is_pinned_to_its_version():
     derived = repr(
         [(listing.columns(f"f_{i}", r), table.brief_of(r)) for i, r in enumerate(records)]
     )
-    if index._DERIVED >= 2:  # and the key and parameters columns a sweep's lookup reads
-        derived += repr([index._call_of(r) for r in records])
+    if indexfile._DERIVED >= 2:  # and the key and parameters columns a sweep's lookup reads
+        derived += repr([indexrow.call_of(r) for r in records])
     fingerprint = xxhash.xxh3_64_hexdigest(derived.encode())
-    assert _DERIVATION_FINGERPRINTS.get(index._DERIVED) == fingerprint, (
+    assert _DERIVATION_FINGERPRINTS.get(indexfile._DERIVED) == fingerprint, (
         "listing.columns or table.brief_of derive other columns than this version of the "
-        "index says: bump index._DERIVED and pin the new fingerprint"
+        "index says: bump indexfile._DERIVED and pin the new fingerprint"
     )
 
 
@@ -1024,7 +1034,7 @@ def _varied_entries(folder):
         "typed": (np.int64(3), dict(call, parameters=typed)),
         "listed": ([0.5, None, "s"], [1, 2]),
         "bare": ({"a": (shared, shared)}, None),
-        "long_info": (1, {"blob": "a" * (index._INFO_CHARS + 10)}),
+        "long_info": (1, {"blob": "a" * (indexrow.INFO_CHARS + 10)}),
         "long_value": (list(range(1000)), call),
         "data_file": (np.arange(1000.0), call),
     }
@@ -1064,7 +1074,7 @@ def test_a_row_made_by_a_lookup_gives_what_a_row_of_a_full_look_gives(tmp_path):
     for name in names:
         index.forget()  # a new process's first hit
         looked_up[name] = index.row(folder, name)
-        assert looked_up[name]._info is index._PENDING or name == "damaged"
+        assert looked_up[name]._info is indexrow.PENDING or name == "damaged"
     index.forget()
     full = index.rows(folder)
     assert sorted(full) == sorted(names)
@@ -1092,7 +1102,7 @@ def test_a_lookups_row_of_an_entry_with_a_long_info_record_keeps_no_copy_of_it(t
     import tracemalloc
 
     ds = DataSet("s", "w", path=str(tmp_path))
-    blob = "a" * (4 * index._INFO_CHARS)
+    blob = "a" * (4 * indexrow.INFO_CHARS)
     names = [ds._insert(i, info={"blob": blob, "i": i})[0] for i in range(20)]
     index.forget()
     tracemalloc.start()
@@ -1114,7 +1124,9 @@ def test_a_lookups_rows_saved_in_the_index_file_serve_the_next_process(tmp_path)
     names = _varied_entries(folder)
     looked_up = {name: index.row(folder, name) for name in names}
     want = {name: _what_a_reader_gets(folder, name, row) for name, row in looked_up.items()}
-    assert all(row._info is index._PENDING for name, row in looked_up.items() if name != "damaged")
+    assert all(
+        row._info is indexrow.PENDING for name, row in looked_up.items() if name != "damaged"
+    )
     saved = index.rows(folder)  # the lookups' rows, unchanged, are saved as they are
     assert all(saved[name] is looked_up[name] for name in names)
     index.forget()
@@ -1164,7 +1176,7 @@ def test_a_rerun_of_a_finished_sweep_decodes_no_info_record_of_the_index_file(
     from archived import archived, sweep
 
     f = archived(str(tmp_path / "calls"), version="1")(_point)
-    grid = {"x": list(range(2 * index._FEW))}  # a look at many entries
+    grid = {"x": list(range(2 * indexscan.FEW))}  # a look at many entries
     first = sweep(f, grid, progress=False)
     f.table(frame=False)  # the index file, saved
     folder = f.store.path
@@ -1205,7 +1217,7 @@ def test_an_index_file_without_key_and_parameters_columns_is_read_and_saved_with
     assert reads == []
     with open(path) as file:
         text = file.read()
-    assert json.loads(text.partition("\n")[0])["derived"] == index._DERIVED
+    assert json.loads(text.partition("\n")[0])["derived"] == indexfile._DERIVED
     assert index_columns(text)["key"] == columns["key"]
 
 
@@ -1220,10 +1232,10 @@ def test_a_lookup_of_many_names_finds_what_a_lookup_of_each_path_finds(tmp_path)
     asked = [*names, *others]
     with warnings.catch_warnings(record=True) as through_fd:
         warnings.simplefilter("always")
-        many = index._listing(folder, asked)
+        many = indexscan.entry_signatures(folder, asked)
     with warnings.catch_warnings(record=True) as by_path:
         warnings.simplefilter("always")
-        each = [found for name in asked for found in index._listing(folder, [name])]
+        each = [found for name in asked for found in indexscan.entry_signatures(folder, [name])]
     assert many == each and sorted(n for n, _ in many) == sorted([*names, "linked"])
     assert [str(w.message) for w in through_fd] == [str(w.message) for w in by_path]
     assert len(through_fd) == 1  # the FIFO, never opened
@@ -1239,10 +1251,10 @@ def test_an_index_file_of_many_short_lines_within_the_bound_is_not_split(tmp_pat
     folder = store_with(tmp_path, n=200)
     index.rows(folder)
     path = os.path.join(folder, index.INDEX_FILE)
-    bound = index._most_bytes(sig for _, sig in index._listing(folder, None))
+    bound = indexfile.most_bytes(sig for _, sig in indexscan.entry_signatures(folder, None))
     body = b"ab\n" * ((bound - 4096) // 3)
     check = xxhash.xxh3_64_hexdigest(body)
-    head = json.dumps({"format": 4, "read": index._READ, "check": check}).encode()
+    head = json.dumps({"format": 4, "read": indexfile._READ, "check": check}).encode()
     with open(path, "wb") as f:
         f.write(head + b"\n" + body)
     index.forget()
@@ -1267,7 +1279,7 @@ _AWKWARD = st.lists(
 def test_every_index_file_a_reader_saves_has_the_shape_its_reader_checks(
     tmp_path_factory, texts, data
 ):
-    # the shape of each line is checked before it is parsed (index._check_shape): a line
+    # the shape of each line is checked before it is parsed (indexfile.check_shape): a line
     # _save writes that the check refused would make every reader read every entry
     root = tmp_path_factory.mktemp("s")
     ds = DataSet("s", "w", path=str(root), array_threshold=4)
@@ -1278,16 +1290,16 @@ def test_every_index_file_a_reader_saves_has_the_shape_its_reader_checks(
     index.forget()
     index.rows(ds._path, listed=True)  # read from the entries, and saved
     index.forget()
-    read = index._read_columns(os.path.join(ds._path, index.INDEX_FILE), 2**30)
+    read = indexfile.read_columns(os.path.join(ds._path, index.INDEX_FILE), 2**30)
     assert read is not None
     file = read[1]
-    assert all(file.column(field) is not None for field in index._COLUMNS)
+    assert all(file.column(field) is not None for field in indexfile.COLUMNS)
     assert not file.doubt
     assert infos(ds._path) == truth(ds._path)
 
 
 # what load.literal's fast path and indexcodec.encode make of the sources below (as the
-# writer writes them), by index._READ
+# writer writes them), by indexfile._READ
 _READING_FINGERPRINTS = {1: "9ec52540380c1e00"}
 _SOURCES = [
     "x = {'mu': 1.5, 'n': [1, 2], 't': (3, 'x'), 's': {1, 2}, 'z': -0.0, 'u': None}\n",
@@ -1313,7 +1325,7 @@ _SOURCES = [
 
 def test_the_reading_of_rows_is_pinned_to_its_version():
     # an index file is read only if its rows' texts were read from their entries as this
-    # version reads them (index._READ): a change to the literal fast path or the codec
+    # version reads them (indexfile._READ): a change to the literal fast path or the codec
     # that does not bump it would serve an older reading's values for unchanged entries
     from archived.load.literal import NotLiteral, literal_value
 
@@ -1324,9 +1336,9 @@ def test_the_reading_of_rows_is_pinned_to_its_version():
         except NotLiteral as err:
             read.append(f"not literal: {err}")
     fingerprint = xxhash.xxh3_64_hexdigest(repr(read).encode())
-    assert _READING_FINGERPRINTS.get(index._READ) == fingerprint, (
+    assert _READING_FINGERPRINTS.get(indexfile._READ) == fingerprint, (
         "the literal fast path or indexcodec read other texts than this version of the "
-        "index says: bump index._READ and pin the new fingerprint"
+        "index says: bump indexfile._READ and pin the new fingerprint"
     )
 
 

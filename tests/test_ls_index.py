@@ -21,7 +21,7 @@ from archived import archived
 from archived.__main__ import main
 from archived.store import entries, index
 from archived.store.dataset import DataSet
-from helpers import count_entry_reads, index_columns, index_text
+from helpers import count_entry_reads, index_columns, index_text, set_stat_signature
 
 
 @pytest.fixture(autouse=True)
@@ -106,9 +106,7 @@ def test_ls_after_a_hand_edit_in_place_of_same_size_and_mtime_shows_the_edit(sto
 def test_ls_sees_a_same_size_rewrite_within_one_clock_tick(tmp_path, monkeypatch):
     # a filesystem with one-second timestamps and no inode or ctime to tell: the
     # signature cannot see the rewrite, the racy rule (content check) must
-    monkeypatch.setattr(
-        index, "_signature", lambda st: (0, st.st_size, st.st_mtime_ns // 10**9 * 10**9, 0)
-    )
+    set_stat_signature(monkeypatch, lambda st: (0, st.st_size, st.st_mtime_ns // 10**9 * 10**9, 0))
     ds = DataSet("s", "w", path=str(tmp_path))
     ds._insert(1, info={"v": 1}, name="a")
     assert "v=1" in ls(ds._path)

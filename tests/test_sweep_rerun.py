@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from archived import archived, sweep
-from archived.store import index
+from archived.store import index, indexrow
 from helpers import count_entry_reads, exact
 
 
@@ -63,7 +63,7 @@ def varied(i, scale=1):
     return datetime.date(2024, 1, 1 + i % 28)
 
 
-MANY = {"i": list(range(90))}  # more points than a lookup of a few (index._FEW)
+MANY = {"i": list(range(90))}  # more points than a lookup of a few (indexscan.FEW)
 
 
 @pytest.mark.parametrize("results", ["values", "lazy"])
@@ -103,9 +103,9 @@ def test_a_rerun_in_a_new_process_derives_no_index_field(tmp_path, monkeypatch):
     index.forget()
     derived = []
     for name in ("_info_fields", "_value_text"):
-        real = getattr(index, name)
+        real = getattr(indexrow, name)
         monkeypatch.setattr(
-            index, name, lambda *args, real=real: derived.append(args) or real(*args)
+            indexrow, name, lambda *args, real=real: derived.append(args) or real(*args)
         )
     again = sweep(f, MANY, progress=False)
     assert all(exact(a, b) for a, b in zip(first, again, strict=True))
@@ -122,9 +122,9 @@ def test_a_rerun_of_a_finished_sweep_looks_at_no_second_entry_name(cached, monke
     first_names = sorted(c.name for c in cached.calls())
     index.forget()  # as a new process
     asked = []
-    real = index._listing
+    real = index.entry_signatures
     monkeypatch.setattr(
-        index, "_listing", lambda folder, names: real(folder, asked.append(names) or names)
+        index, "entry_signatures", lambda folder, names: real(folder, asked.append(names) or names)
     )
     assert sweep(cached, GRID, progress=False) == EXPECTED
     assert [sorted(names) for names in asked if names is not None] == [first_names]

@@ -10,8 +10,8 @@ import time
 import pytest
 
 from archived import archived
-from archived.store import index
-from helpers import count_entry_reads, index_columns, index_text
+from archived.store import index, indexfile, indexscan
+from helpers import count_entry_reads, index_columns, index_text, set_stat_signature
 
 N = 200  # enough entries that a few changed ones are read alone, the others from the file
 
@@ -128,9 +128,7 @@ def test_a_racy_row_of_the_index_file_is_read_again_though_its_signature_is_unch
 ):
     # a clock of one-second ticks, and no inode or ctime: a same-size rewrite within the
     # tick keeps the signature, and only the row's racy mark says to read it again
-    monkeypatch.setattr(
-        index, "_signature", lambda st: (0, st.st_size, st.st_mtime_ns // 10**9 * 10**9, 0)
-    )
+    set_stat_signature(monkeypatch, lambda st: (0, st.st_size, st.st_mtime_ns // 10**9 * 10**9, 0))
     f, folder = _calls(tmp_path)
     name = _name(f, 3)
     path = os.path.join(folder, name + ".py")
@@ -144,7 +142,7 @@ def test_a_racy_row_of_the_index_file_is_read_again_though_its_signature_is_unch
         fh.write(index_text(columns))
     f.store.commit(name, {"energy": 9.5, "label": "p3"}, f.store.info(name))  # same size
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
-    assert index._signature(os.stat(path)) == index._signature(before)
+    assert indexscan.stat_signature(os.stat(path)) == indexscan.stat_signature(before)
     index.forget()
     table, where3 = _seen(f)
     assert served[-1] is not None
@@ -175,7 +173,7 @@ def test_an_index_file_read_in_chunks_shorter_than_its_lines_is_served(
     f, folder = _calls(tmp_path)
     expected = _seen(f)
     index.forget()
-    monkeypatch.setattr(index, "_CHUNK", 7)
+    monkeypatch.setattr(indexfile, "_CHUNK", 7)
     reads = count_entry_reads(monkeypatch)
     assert f.table(frame=False) == expected[0]
     assert served[-1] is not None and reads == []

@@ -1,0 +1,609 @@
+"""The index file of a store (``.index.json``): its format, the checks a read of it
+passes, and its atomic writing (part of the read-side index, :mod:`archived.store.index`).
+
+The file holds a line per column (:data:`COLUMNS`), a value per row, after a head line
+naming its format and a checksum of the rest.  It is hostile input: it is read only if
+it is no bigger than rows of the store's entries can be, after its checksum matched and
+each line has the shape of its column (:func:`check_shape`: a list of one item per row,
+of the kind the column holds, so that parsing builds no more than that), and every
+field is checked.  The names and signatures every reader needs are checked before any
+row is made; a column read later is checked when first read, and once one is in doubt
+nothing more of the file is served and the file is removed (:class:`FileColumns`).
+Nothing in it is ever executed.
+
+>>> import tempfile
+>>> folder = tempfile.mkdtemp()
+>>> read_columns(os.path.join(folder, INDEX_FILE), 2**20) is None  # no file yet
+True
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import keyword
+import math
+import operator
+import os
+import re
+import threading
+from collections.abc import Iterable
+from itertools import count, repeat
+from typing import Any
+
+import xxhash
+
+from ..engine.textbytes import NulByteError, read_text_chunks
+from . import listing
+from .entries import is_canonical
+from .indexrow import INFO_CHARS, LAZY, NO_FILES, RACY_NS, VALUE_CHARS, Listing, Row
+from .indexscan import Signature
+from .storefiles import is_data_file_name, open_regular
+from .writers import create_locked, new_token
+
+__all__ = [
+    "INDEX_FILE",
+    "COLUMNS",
+    "EAGER",
+    "FileColumns",
+    "check_shape",
+    "most_bytes",
+    "read_columns",
+    "read_file",
+    "write_columns",
+]
+
+#: The file of the index in a store directory (hidden: it is not an entry).
+INDEX_FILE = ".index.json"
+_FORMAT = 4  # a line per column, each decoded when first needed; 4 added the brief column
+# (a file of derivation 2 has two more lines, the key and parameters columns; one of 12
+# lines is read as a file of another derivation: its derived columns are derived again)
+# formats 2 and 3 (one JSON object of columns) are no longer read (the entries are, and
+# the file is saved again): a crafted file of them was parsed whole, shape unchecked
+# how the listing and brief columns are derived from an info record (listing.columns,
+# table.brief_of): a file of another derivation (or none) is read without them, and they
+# are derived again.  Bump it whenever either changes what it gives:
+# tests/test_index.py pins a fingerprint of their output to this number
+_DERIVED = 3  # 2 added the key and parameters columns (call_of); 3 cut the longest
+# parameters of a listing first, so that every parameter shows (_format.format_params)
+# how a row's info and value texts are read from its entry file (load.literal's fast path,
+# then indexcodec.encode): a file whose header names another reading (or none) is not
+# read at all, its texts may not be what this version reads from the same entry.  Bump it
+# whenever either changes what it gives: tests/test_index.py pins a fingerprint of them
+_READ = 1
+_DERIVED_COLUMNS = ("listing", "brief", "key", "parameters")
+_ROW_CHARS = 4 * INFO_CHARS + VALUE_CHARS + 4096  # the most a row of the file may hold
+_ROW_BYTES = 4 * _ROW_CHARS  # in UTF-8
+# and at most this many times its entry file's bytes, plus _ROW_FIXED: a row's texts are
+# derived from its entry, mostly 2-8 times its bytes; a tuple the entry writes once and
+# refers to many times is written whole in the row each time (36x measured: a tuple of
+# 256 empty tuples built by doubling, in format 4's info and brief).  A row above the
+# bound only makes its file unread (the entries are read instead)
+_ROW_PER_ENTRY_BYTE = 128
+_ROW_FIXED = 512  # a row's numbers, digest and name
+_HEX16 = re.compile(r"[0-9a-f]{16}")
+_MAX_FILE_BYTES = 2**31  # a bigger index file is not read (a store of ~30 million entries)
+_CHUNK = 2**22  # bytes of the index file read at once
+# the index file's columns, one list each, a row per entry
+COLUMNS = (
+    "name",
+    "ino",
+    "size",
+    "mtime",
+    "ctime",
+    "seen",
+    "digest",
+    "files",
+    "info",
+    "value",
+    "listing",
+    "brief",
+    "key",
+    "parameters",
+)
+_COLUMNS_OF_DERIVATION_1 = COLUMNS[:12]  # (no key and parameters columns)
+EAGER = 8  # the columns every reader needs (up to files); the others are read on demand
+_KINDS = frozenset(listing.KINDS)
+_KEYWORDS = frozenset(keyword.kwlist)
+
+
+def most_bytes(signatures: Iterable[Signature]) -> int:
+    """The most an index file of rows for the entry files of ``signatures`` may hold:
+    each row at most :data:`_ROW_BYTES`, and at most a few times its entry file's bytes.
+    JSON of empty lists takes 20-25 times its bytes once parsed: 1,000 entries of 150
+    bytes let an index file of 560 MB of '[],' in (a few kB in a tarball), and each ls
+    of that store took 14 GB."""
+    sizes = [signature[1] for signature in signatures]
+    per_entry = _ROW_PER_ENTRY_BYTE * sum(sizes) + _ROW_FIXED * len(sizes)
+    return min(len(sizes) * _ROW_BYTES, per_entry) + 4096
+
+
+def read_file(path: str, max_bytes: int) -> tuple[tuple[int, int, int], dict[str, Row]] | None:
+    """The rows of the index file at ``path``, or None if it is missing, bigger than
+    ``max_bytes`` or in any doubt (see :func:`read_columns`).  Each row takes its
+    texts and listing from the file's columns when first asked (a table of calls
+    decodes its brief and value columns only)."""
+    read = read_columns(path, max_bytes)
+    if read is None:
+        return None
+    signature, file = read
+    names = file.names
+    ino, size, mtime, ctime, seen, digest, files = map(file.column, COLUMNS[1:EAGER])
+    signatures = zip(ino, size, mtime, ctime, strict=True)
+    lazy = repeat(LAZY)
+    made = map(
+        Row,
+        signatures,
+        seen,
+        digest,
+        files,
+        lazy,
+        lazy,
+        lazy,
+        lazy,
+        repeat(file),
+        count(),
+        repeat(None),
+        lazy,
+    )
+    return signature, dict(zip(names, made, strict=True))
+
+
+def read_columns(path: str, max_bytes: int) -> tuple[tuple[int, int, int], FileColumns] | None:
+    """The columns of the index file at ``path``, those every reader needs checked
+    (the others when first read: :class:`FileColumns`), or None if it is missing,
+    bigger than ``max_bytes`` or in any doubt.
+
+    The bound is what the rows wanted can take: a sparse file of gigabytes takes no
+    room on disk, yet was read whole into memory (and parsed) before any check.
+    """
+    try:
+        # through the store's gate: never a link followed, never a FIFO opened
+        fd = open_regular(os.path.dirname(path), os.path.basename(path), "index")
+    except (OSError, ValueError):  # missing, or UnsafeFileError
+        return None
+    try:
+        st = os.fstat(fd)
+        if st.st_size > min(max_bytes, _MAX_FILE_BYTES):
+            return None
+        with open(fd, "rb", closefd=False) as f:
+            head = f.readline(256)
+            # a sparse file within the bound (a store of a few thousand entries allows two
+            # GiB) was read whole into memory before its checksum failed
+            chunks = read_text_chunks(f.read, _CHUNK)
+    except (OSError, NulByteError):
+        return None
+    finally:
+        os.close(fd)
+    signature = (st.st_ino, st.st_size, st.st_mtime_ns)
+    digest = xxhash.xxh3_64()
+    for chunk in chunks:
+        digest.update(chunk)
+    try:
+        meta = json.loads(head)
+        if (
+            type(meta) is not dict
+            or meta.get("format") != _FORMAT
+            or meta.get("read") != _READ
+            or meta.get("check") != digest.hexdigest()
+        ):
+            return None
+        # each line stays in the chunks read until its column is decoded (the info
+        # records, half the file, are never copied for a reader that needs none); one
+        # line too many stops the count (20 MB of 'ab\n' made 14 times their bytes)
+        lines = _lines(chunks, (len(COLUMNS), len(_COLUMNS_OF_DERIVATION_1)))
+        fields = COLUMNS if len(lines) == len(COLUMNS) else _COLUMNS_OF_DERIVATION_1
+        # rows of the entries wanted take at least _ROW_FIXED bytes of the bound each: a
+        # file of more rows (short ones: 20 MB of them is a million) is not read
+        most_rows = max_bytes // _ROW_FIXED
+        file = FileColumns(path, signature, dict(zip(fields, lines, strict=True)), most_rows)
+        for field in COLUMNS[:EAGER]:
+            file.column(field, strict=True)
+        if meta.get("derived") != _DERIVED or fields is not COLUMNS:
+            # derived by another version of listing.columns or table.brief_of: what it
+            # kept there is not what this one derives (the info records are the truth)
+            file.drop_derived()
+    except (ValueError, TypeError, RecursionError, OverflowError):
+        # OverflowError: a number no float holds where a float belongs (a listing's
+        # start of 10**400 made ls, table() and a cached call die with it)
+        return None
+    return signature, file
+
+
+def _lines(chunks: list[bytes], expected: tuple[int, ...]) -> list[list[memoryview]]:
+    """The lines of the text read as ``chunks``, as many as one of ``expected`` (the
+    most first), each as the pieces of the chunks it spans (``ValueError`` if there
+    are more or another number)."""
+    lines: list[list[memoryview]] = [[]]
+    for chunk in chunks:
+        view = memoryview(chunk)
+        start = 0
+        while (end := chunk.find(b"\n", start)) >= 0:
+            lines[-1].append(view[start:end])
+            if len(lines) == expected[0]:
+                raise ValueError("index: unexpected columns")
+            lines.append([])
+            start = end + 1
+        lines[-1].append(view[start:])
+    if len(lines) not in expected:
+        raise ValueError("index: unexpected columns")
+    return lines
+
+
+class FileColumns:
+    """The columns of one index file, each decoded and checked when first asked for.
+
+    An index file of a big store holds mostly texts (info records, values) that a given
+    reader does not need: ``table()`` reads the brief records and the values, ``ls`` the
+    listings, neither the info records.  A column that does not pass its checks reads
+    as all null (callers read the entries), and the file is removed (if it is still the
+    one that was read) so that the next reader rebuilds it.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        signature: tuple[int, int, int],
+        raw: dict[str, list[memoryview]],
+        most_rows: int,
+    ) -> None:
+        self.path = path
+        self.signature = signature
+        self.most_rows = most_rows  # a file of more rows is not read
+        self.names: list[str] = []
+        self.doubt = False  # a column did not pass its checks
+        self._raw = raw  # each column's JSON text (in pieces), until it is decoded
+        self._columns: dict[str, list[Any]] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def settled(self) -> bool:
+        """Whether every row of the file was read after its entry file had settled
+        (see :meth:`indexrow.Row.racy`): then a row is valid while its signature is unchanged."""
+        _, _, mtime, ctime, seen = map(self.column, COLUMNS[1:6])
+        changed = map(max, mtime, ctime)
+        trusted_before = map(operator.sub, seen, repeat(RACY_NS))
+        return all(map(operator.lt, changed, trusted_before))
+
+    def signatures(self) -> dict[str, Signature]:
+        """Each row's entry file signature, by name."""
+        ino, size, mtime, ctime = map(self.column, COLUMNS[1:5])
+        return dict(zip(self.names, zip(ino, size, mtime, ctime, strict=True), strict=True))
+
+    def drop_derived(self) -> None:
+        """Read the file as one without the columns derived from its info records (a
+        row then derives its listing and brief record again, and the file is saved
+        again with them)."""
+        for field in _DERIVED_COLUMNS:
+            self._raw.pop(field, None)
+            self._columns.pop(field, None)
+        self._columns["listing"] = [None] * len(self.names)
+
+    def row(self, pos: int) -> Row:
+        """The row at position ``pos`` (as :func:`read_file` makes it)."""
+        ino, size, mtime, ctime, seen, digest, files = (
+            self.column(field)[pos] for field in COLUMNS[1:EAGER]
+        )
+        lazy = LAZY
+        return Row(
+            (ino, size, mtime, ctime),
+            seen,
+            digest,
+            files,
+            lazy,
+            lazy,
+            lazy,
+            lazy,
+            self,
+            pos,
+            None,
+            lazy,
+        )
+
+    def has(self, field: str) -> bool:
+        """Whether the file has column ``field`` (one of another derivation has no brief)."""
+        return field in self._columns or field in self._raw
+
+    def column(self, field: str, strict: bool = False) -> list[Any]:
+        """Column ``field``, a value per row; all None once a column of the file is in
+        doubt (``strict``: ``ValueError`` then).  The info records, the whole truth of
+        each row, are read only after every other column passed its checks."""
+        found = self._columns.get(field)
+        if found is not None and (not self.doubt or field in COLUMNS[:EAGER]):
+            return found  # (the columns every reader needs were checked before any use)
+        if field == "info" and not self.doubt:
+            for other in [f for f in self._raw if f != "info"]:
+                self.column(other)
+        with self._lock:
+            if self.doubt:
+                return [None] * len(self.names)
+            found = self._columns.get(field)
+            if found is None:
+                try:
+                    raw = b"".join(self._raw.pop(field))
+                    rows = self.most_rows if field == "name" else len(self.names)
+                    if field == "files" and raw == _no_files_line(rows):
+                        # no entry lists a data file (most stores): each row the one
+                        # shared empty tuple, as a row made from its entry has, not a
+                        # list each (20,000 more objects for the collector to walk)
+                        found = [NO_FILES] * rows
+                    else:
+                        check_shape(field, raw, rows)  # before json.loads builds anything
+                        found = _check_column(field, json.loads(raw), self.names)
+                except (ValueError, TypeError, RecursionError, KeyError, OverflowError):
+                    if strict:
+                        raise
+                    found = [None] * len(self.names)
+                    self._in_doubt()
+                if field == "name":
+                    self.names = found
+                self._columns[field] = found
+        return found
+
+    def _in_doubt(self) -> None:
+        """A column failed its checks: remove the file if it is still the one read (the
+        next reader rebuilds it from the entries); the rows of it are dropped by the
+        next refresh of this process (:attr:`doubt`)."""
+        self.doubt = True
+        _remove_if_same(self.path, self.signature)
+
+
+def _no_files_line(rows: int) -> bytes:
+    """The files column of ``rows`` rows none of which lists a data file, as
+    :meth:`index._State._save` writes it.
+
+    >>> _no_files_line(2), _no_files_line(0)
+    (b'[[],[]]', b'[]')
+    """
+    return b"[" + b",".join([b"[]"] * rows) + b"]"
+
+
+def _remove_if_same(path: str, signature: tuple[int, int, int]) -> None:
+    """Remove the index file at ``path`` if it is still the one of ``signature``, never
+    one another process renamed in meanwhile: a removal after a check may remove a good
+    file renamed in between, so the file is renamed aside first (atomic), checked there,
+    and put back (unless a newer one took its place) if it is not the one read."""
+    try:
+        st = os.lstat(path)
+        if (st.st_ino, st.st_size, st.st_mtime_ns) != signature:
+            return  # another file already (the common case: nothing moved)
+        aside = os.path.join(os.path.dirname(path), f".index.{new_token()}.tmp")
+        os.rename(path, aside)
+    except OSError:  # gone already, or a store we may not write
+        return
+    try:
+        st = os.lstat(aside)
+        if (st.st_ino, st.st_size, st.st_mtime_ns) != signature:
+            # renamed in between the check and the rename: back in place, unless a still
+            # newer one is there (link never replaces a file)
+            os.link(aside, path)
+    except OSError:  # a newer file in place, or no hard links here: the index is rebuilt
+        pass
+    try:
+        os.unlink(aside)
+    except OSError:  # a sweeper took it for a dead writer's leftover
+        pass
+
+
+def _check_column(field: str, column: Any, names: list[str]) -> list[Any]:
+    """Column ``field`` of an index file of format 4, checked (``ValueError`` at the
+    first doubt)."""
+    if type(column) is not list or (field != "name" and len(column) != len(names)):
+        raise ValueError("index: columns of different lengths")
+    if field == "name":
+        _check_names(column)
+    elif field in ("ino", "size", "mtime", "ctime", "seen"):
+        _check_numbers(column)
+    elif field == "digest":
+        _check_digests(column)
+    elif field == "files":
+        _check_files(column, names)
+    elif field == "listing":
+        return _checked_listings(column)
+    else:
+        _check_texts(column, VALUE_CHARS if field == "value" else INFO_CHARS)
+    return column
+
+
+# ---- the shape of a column's line, checked before it is parsed ---------------------------
+
+# JSON of a list of the items a column holds, as _save writes it (no whitespace), the
+# text of each string aside: every string is a quote, no quote, a quote (check_shape
+# takes the escapes out of the strings first).  Possessive: the match keeps no state per
+# item, a line of a million items takes no more memory than one of ten
+_STRING = rb'"[^"]*+"'
+_TEXT = rb'(?:"[^"]*+"|null)'
+_DATA_FILE = rb'"[^"\[\]{}]*+"'  # a data file's name has no bracket (see storefiles)
+_LISTED = rb'(?:null|\[(?:"[^"]*+",){4}(?:null|-?[0-9][0-9.eE+-]*+)\])'
+
+
+def _list_of(item: bytes) -> Any:
+    return re.compile(rb"\[(?:" + item + rb"(?:," + item + rb")*+)?\]").fullmatch
+
+
+_SHAPES = {
+    "name": _list_of(_STRING),
+    "files": _list_of(rb"\[(?:" + _DATA_FILE + rb"(?:," + _DATA_FILE + rb")*+)?\]"),
+    "listing": _list_of(_LISTED),
+    "info": _list_of(_TEXT),
+    "value": _list_of(_TEXT),
+    "brief": _list_of(_TEXT),
+    "key": _list_of(_TEXT),
+    "parameters": _list_of(_TEXT),
+}
+_NUMBER_COLUMNS = frozenset(("ino", "size", "mtime", "ctime", "seen"))
+_QUOTES_PER_ROW = {
+    "name": 2,
+    "info": 2,
+    "value": 2,
+    "brief": 2,
+    "listing": 8,
+    "key": 2,
+    "parameters": 2,
+}
+
+
+def check_shape(field: str, line: bytes, rows: int) -> None:
+    """``ValueError`` unless ``line`` has the shape of column ``field`` of ``rows`` rows
+    (of at most ``rows`` names for the name column) as :meth:`index._State._save` writes it.
+
+    Checked before ``json.loads`` parses the line: what it builds is then a list of at
+    most ``rows`` items of the kind the column holds.  A line of anything else (20 MB
+    of ``[],``) made millions of objects, 20-25 times its bytes, before the column's
+    check refused it.
+
+    >>> check_shape("size", b"[12,0]", 2), check_shape("info", b'["{\\\\"a\\\\":1}",null]', 2)
+    (None, None)
+    >>> check_shape("info", b"[[],[],[]]", 3)
+    Traceback (most recent call last):
+        ...
+    ValueError: index: not a column of info
+    """
+    if field in _NUMBER_COLUMNS or field == "digest":
+        # digits between commas (a digest: 16 hex digits in quotes), one item per row
+        kept = line.translate(None, _HEX_DIGITS if field == "digest" else _DIGITS)
+        item = b'""' if field == "digest" else b""
+        if kept != (b"[" + b",".join([item] * rows) + b"]"):
+            raise ValueError(f"index: not a column of {field}")
+        if field == "digest" and len(line) != max(2, rows * 19 + 1):
+            raise ValueError("index: not a column of digests")
+        return
+    if b"\\" in line:  # the escapes of the strings: what is left of them is no quote
+        line = line.replace(b"\\\\", b"").replace(b'\\"', b"")
+    if _SHAPES[field](line) is None:
+        raise ValueError(f"index: not a column of {field}")
+    if field == "files":
+        many = line.count(b"[") - 1 != rows
+    else:
+        many = line.count(b'"') > _QUOTES_PER_ROW[field] * rows
+    if many:
+        raise ValueError(f"index: more items in column {field} than rows")
+
+
+_DIGITS = b"0123456789"
+_HEX_DIGITS = b"0123456789abcdef"
+
+
+def _check_names(names: list[Any]) -> None:
+    if (
+        not set(map(type, names)) <= {str}
+        or not all(map(str.isidentifier, names))
+        or any(map(_startswith_underscore, names))
+        or not _KEYWORDS.isdisjoint(names)
+        or len(set(names)) != len(names)
+        # spelled as Python reads them, as a lookup of one entry checks (one C scan
+        # when every name is ASCII, as nearly always)
+        or not ("".join(names).isascii() or all(map(is_canonical, names)))
+    ):
+        raise ValueError("index: not an entry name")
+
+
+def _check_numbers(numbers: list[Any]) -> None:
+    if not set(map(type, numbers)) <= {int} or min(numbers, default=0) < 0:
+        raise ValueError("index: malformed signature")
+
+
+def _check_digests(digests: list[Any]) -> None:
+    if not set(map(type, digests)) <= {str} or not all(map(_HEX16.fullmatch, digests)):
+        raise ValueError("index: malformed digest")
+
+
+def _check_files(files: list[Any], names: list[str]) -> None:
+    if not set(map(type, files)) <= {list} or not all(
+        is_data_file_name(f, name)
+        for name, listed in zip(names, files, strict=True)
+        if listed
+        for f in listed
+    ):
+        raise ValueError("index: malformed data files")
+
+
+def _check_texts(texts: list[Any], limit: int) -> None:
+    if not set(map(type, texts)) <= {str, type(None)}:
+        raise ValueError("index: malformed info or value")
+    if max(map(len, filter(None, texts)), default=0) > limit:
+        raise ValueError("index: info or value too long")
+
+
+def _checked_listings(listed: list[Any]) -> list[Listing | None]:
+    """The listing column of an index file (``[kind, function, version, summary,
+    started]`` or null per row), checked a column at a time; ``ValueError`` at the first
+    doubt."""
+    present = list(filter(_not_none, listed))
+    if not present:
+        return listed
+    if set(map(type, present)) != {list} or set(map(len, present)) != {5}:
+        raise ValueError("index: malformed listing")
+    kinds, functions, versions, summaries, started = zip(*present, strict=True)
+    texts = functions + versions + summaries
+    if (
+        not _KINDS.issuperset(kinds)
+        or set(map(type, texts)) != {str}
+        or max(map(len, texts)) > INFO_CHARS
+        or not set(map(type, started)) <= {int, float, type(None)}
+        or not all(map(math.isfinite, filter(None, started)))
+    ):
+        raise ValueError("index: malformed listing")
+    return listed  # each a list of the four: unpacked, never changed
+
+
+_not_none = functools.partial(operator.is_not, None)  # a filter in C
+
+_startswith_underscore = operator.methodcaller("startswith", "_")  # a map in C
+
+
+def write_columns(folder: str, columns: list[list[Any]]) -> os.stat_result | None:
+    """Write the index file of the store ``folder`` holding ``columns`` (the name column,
+    then one per field of :data:`COLUMNS`, a value per row), atomically: a temporary file
+    renamed into place.  Its status, or None if it could not be written (a store we may
+    not write: the index is then kept in memory only).
+
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> st = write_columns(folder, [[], *([] for _ in COLUMNS[1:])])
+    >>> read_columns(os.path.join(folder, INDEX_FILE), 2**20)[1].names
+    []
+    """
+    # a line per column (JSON text has no raw line break), so that a reader decodes
+    # the columns it needs only.  surrogatepass: a str may hold a lone surrogate (a
+    # file name of undecodable bytes); json.loads reads bytes back with the same handler
+    lines = [
+        json.dumps(column, separators=(",", ":"), ensure_ascii=False).encode(
+            "utf-8", "surrogatepass"
+        )
+        for column in columns
+    ]
+    # the body is the lines joined by line breaks, checked and written line by line:
+    # joined (and the head put before it) it was copied twice more, 800 bytes an
+    # entry each time, into memory a store of 20,000 entries or more takes fresh
+    digest = xxhash.xxh3_64()
+    for i, line in enumerate(lines):
+        digest.update(b"\n" if i else b"")
+        digest.update(line)
+    check = digest.hexdigest()
+    meta = {"format": _FORMAT, "read": _READ, "derived": _DERIVED, "check": check}
+    head = json.dumps(meta)
+    path = os.path.join(folder, INDEX_FILE)
+    tmp = os.path.join(folder, f".index.{new_token()}.tmp")
+    try:
+        # locked until renamed, as every writer's .tmp: a sweeper in another pid
+        # namespace takes an unlocked one for a dead writer's and removes it
+        fd = create_locked(tmp)
+    except OSError:  # a store we may not write (read-only, full disk): memory only
+        return None
+    try:
+        with open(fd, "wb", closefd=False) as f:
+            f.write(head.encode())
+            for line in lines:
+                f.write(b"\n")
+                f.write(line)
+        os.replace(tmp, path)
+        return os.lstat(path)
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        return None
+    finally:
+        os.close(fd)
