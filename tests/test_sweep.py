@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 
 from archived import archived
@@ -71,6 +72,28 @@ def test_list_grid_is_taken_in_its_own_order():
 def test_bad_grids_raise_type_errors_naming_the_problem(grid, message):
     with pytest.raises(TypeError, match=message):
         grid_points(grid)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [np.zeros((4, 3)), np.zeros((2, 2, 2)), pytest.param("frame", id="DataFrame")],
+)
+def test_a_grid_value_of_several_dimensions_is_refused_not_split_into_rows(values):
+    # {"init": np.zeros((4, 3))} meant one fixed array, and gave four points of one row
+    # each (a DataFrame: a point per column name), computed and stored without a word
+    if isinstance(values, str):
+        pd = pytest.importorskip("pandas")
+        values = pd.DataFrame({"a": [1.0, 2.0], "b": [3.0, 4.0]})
+    with pytest.raises(TypeError, match=r"grid value of 'init' is a \d-dimensional.*\[init\]"):
+        grid_points({"x": [1, 2], "init": values})
+    assert grid_points({"init": [values]})[0]["init"] is values
+    assert len(grid_points({"init": list(values)})) == len(values)
+
+
+def test_a_one_dimensional_array_is_a_list_of_values_and_a_0d_array_is_refused():
+    assert grid_points({"x": np.array([0.5, 1.5])}) == [{"x": 0.5}, {"x": 1.5}]
+    with pytest.raises(TypeError, match=r"grid value of 'x' must be a list.*write \["):
+        grid_points({"x": np.array(2.0)})
 
 
 def test_sweep_returns_results_in_grid_order_and_computes_each_point_once(cached, counter):

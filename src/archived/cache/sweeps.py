@@ -269,6 +269,17 @@ def grid_points(grid: Grid) -> list[dict[str, Any]]:
     Traceback (most recent call last):
         ...
     TypeError: grid value of 'a' must be a list of values to sweep over, not int; write [3]
+
+    A 1-D array is a list of values; an array of more dimensions is refused, since
+    splitting it into rows is rarely what a fixed argument meant:
+
+    >>> import numpy as np
+    >>> len(grid_points({"x": np.linspace(0, 1, 5)}))
+    5
+    >>> grid_points({"init": np.zeros((4, 3))})
+    Traceback (most recent call last):
+        ...
+    TypeError: grid value of 'init' is a 2-dimensional ndarray, ... write [init] ...
     """
     if isinstance(grid, Mapping):
         names = list(grid)
@@ -277,10 +288,24 @@ def grid_points(grid: Grid) -> list[dict[str, Any]]:
             if not isinstance(name, str):
                 raise TypeError(f"grid keys are parameter names (str), not {name!r}")
             values = grid[name]
-            if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
+            ndim = getattr(values, "ndim", 1)  # arrays, DataFrames: iterated by their rows
+            if (
+                isinstance(values, (str, bytes, Mapping))
+                or not isinstance(values, Iterable)
+                or ndim == 0
+            ):
                 raise TypeError(
                     f"grid value of {name!r} must be a list of values to sweep over, not "
                     f"{type(values).__name__}; write [{values!r}]"
+                )
+            if isinstance(ndim, int) and ndim > 1:
+                # a 2-D array given for a fixed argument would silently become a point
+                # per row (a DataFrame, a point per column name)
+                raise TypeError(
+                    f"grid value of {name!r} is a {ndim}-dimensional "
+                    f"{type(values).__name__}, which would be split into a point per row; "
+                    f"write [{name}] to give every point the whole of it, or list({name}) "
+                    "to sweep over its rows"
                 )
             axes.append(list(values))
         return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*axes)]
