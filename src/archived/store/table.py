@@ -175,9 +175,9 @@ def _dataset_rows(
         def row_of(entry: Any, name: str = name) -> dict[str, Any] | None:
             info = entry.info()
 
-            def load() -> Any:
-                return entry.value() if results else None
-
+            # results=False: no value is loaded, and no result column is made (a column
+            # of None would read as results that are None)
+            load = entry.value if results else None
             if isinstance(info, dict) and "function" in info:
                 if record_text(info, "status", "ok") != "ok" or "parameters" not in info:
                     return None  # a failure or sweep record: not a result
@@ -186,7 +186,8 @@ def _dataset_rows(
             else:
                 row = {"entry": name, "function": None}
                 _add(row, info.items() if _is_record(info) else [("info", info)], "info_")
-                _add(row, _results(load(), row).items(), "result_")
+                if load is not None:
+                    _add(row, _results(load(), row).items(), "result_")
             return row
 
         try:
@@ -436,22 +437,24 @@ def result_columns(value: Any, parameters: Iterable[str] = ()) -> dict[str, Any]
 def _call_row(
     name: str,
     info: dict[str, Any],
-    load: Callable[[], Any],
+    load: Callable[[], Any] | None,
     details: bool,
     **first: Any,
 ) -> dict[str, Any]:
-    """A stored call's row: its parameters, then its results, the ``first`` columns
-    before and the details after.  A column of the table's own (``entry``, ``function``,
-    ``version``, ...) keeps its name: a parameter named like it is prefixed
-    ``parameter_``, a result part ``result_`` (a parameter ``version`` overwrote, with
-    details, every call's parameter with the code version)."""
+    """A stored call's row: its parameters, then its results (none if ``load`` is
+    None), the ``first`` columns before and the details after.  A column of the
+    table's own (``entry``, ``function``, ``version``, ...) keeps its name: a
+    parameter named like it is prefixed ``parameter_``, a result part ``result_`` (a
+    parameter ``version`` overwrote, with details, every call's parameter with the
+    code version)."""
     parameters = call_parameters(name, info)
-    if not details and not first and "result" not in parameters:
+    if load is not None and not details and not first and "result" not in parameters:
         return {**parameters, **_results(load(), parameters)}  # the common row, at C speed
     row = {"entry": name, **first} if details else first
     after = {k: info.get(k) for k in _DETAILS[1:]} if details else {}
     _add(row, parameters.items(), "parameter_", after)
-    _add(row, _results(load(), {**row, **after}).items(), "result_", after)
+    if load is not None:
+        _add(row, _results(load(), {**row, **after}).items(), "result_", after)
     row.update(after)
     return row
 
