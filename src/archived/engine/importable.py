@@ -111,8 +111,13 @@ def find_import(obj: Any) -> tuple[str, str]:
     qualname = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
     if not isinstance(qualname, str):
         raise LookupError(f"{obj!r:.60} has no name to import it by")
-    if "<" in qualname:
+    if "<locals>" in qualname:
         raise LookupError(f"{qualname} is defined inside a function and cannot be imported")
+    if "<" in qualname:  # a lambda (or a comprehension's code) has no name to import
+        raise LookupError(
+            f"{qualname} has no name to import it by: define it with def at the top "
+            "level of a module and use that function"
+        )
     if isinstance(module, str) and resolve(module, qualname) is obj:
         return module, qualname
     try:
