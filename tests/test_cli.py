@@ -253,6 +253,15 @@ def test_show_of_a_missing_entry_exits_1_and_lists_entries(store, capsys):
     assert "no entry 'nope'" in err and "notes" in err
 
 
+def test_show_of_the_start_of_an_entry_name_names_the_entries_it_begins(store, capsys):
+    # a hashed name copied from ls in part: the entries it begins, not the first ten
+    full = names_by_kind(store, "result")[-1]
+    code, out, err = run(capsys, "show", store, full[:-4])
+    assert code == 1 and out == ""
+    assert f"no entry {full[:-4]!r}" in err and f"did you mean {full}" in err
+    assert "notes" not in err
+
+
 # ---- prune ------------------------------------------------------------------------------
 
 

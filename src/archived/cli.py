@@ -645,7 +645,11 @@ def _show(args: argparse.Namespace) -> int:
         name = name[: -len(".py")]
     if name not in ds:
         names = list(ds)
-        hint = f"; entries: {', '.join(names[:10])}{' ...' if len(names) > 10 else ''}"
+        # the start of a hashed name, as a user types it from ls: the names it begins
+        starting = [n for n in names if n.startswith(name)] if name else []
+        shown = starting or names
+        hint = f"; {'did you mean' if starting else 'entries:'} {', '.join(shown[:10])}"
+        hint += " ..." if len(shown) > 10 else ""
         raise ArchiveError(f"no entry {name!r} in {args.path!r}{hint if names else ''}")
     entry = _Entry.read(ds, name)
     if args.json:
