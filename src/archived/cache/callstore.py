@@ -26,6 +26,7 @@ call's readable parameters, so a collision can never return another call's resul
 from __future__ import annotations
 
 import functools
+import operator
 import os
 import platform
 import socket
@@ -641,9 +642,16 @@ class CallStore:
         self._reopen_if_deleted()
         entries = self.dataset._entries()
         span = entries.span(prefix + "_")
+        found = entries.briefs(span)
+        if _all_of_call(found, identity, status, version):
+            # every entry of the span a call of this function, status and version (a
+            # function's store, mostly): checked a field at a time, at C speed, with no
+            # loop over the calls here (a third of a microsecond each, and the briefs
+            # read again from all over memory at 100,000 calls)
+            return Calls(self, entries, list(span), found, _listed(identity, status, version))
         positions: list[int] = []
         briefs: list[dict[str, Any]] = []
-        for position, brief in zip(span, entries.briefs(span), strict=True):
+        for position, brief in zip(span, found, strict=True):
             if type(brief) is not dict:  # not a record, or deleted meanwhile
                 continue
             # record_text spelt out (once per call of a big store): compared only as text
@@ -659,14 +667,7 @@ class CallStore:
                 positions.append(position)
                 briefs.append(brief)
 
-        def listed(brief: dict[str, Any]) -> bool:
-            return (
-                record_text(brief, "function") == identity
-                and record_text(brief, "status", "ok") == status
-                and (version is None or record_text(brief, "version") == version)
-            )
-
-        return Calls(self, entries, positions, briefs, listed)
+        return Calls(self, entries, positions, briefs, _listed(identity, status, version))
 
     def functions(self, prefix: str) -> Iterator[str]:
         """The function of each stored call (result or failure) whose entry name has
@@ -685,6 +686,47 @@ class CallStore:
             delattr(self.dataset, name)
         except (AttributeError, KeyError):
             pass
+
+
+def _listed(identity: str, status: str, version: str | None) -> Callable[[dict[str, Any]], bool]:
+    """Whether a brief record is of a call of ``identity`` with ``status`` (and code
+    ``version``, if given)."""
+
+    def listed(brief: dict[str, Any]) -> bool:
+        return (
+            record_text(brief, "function") == identity
+            and record_text(brief, "status", "ok") == status
+            and (version is None or record_text(brief, "version") == version)
+        )
+
+    return listed
+
+
+_FUNCTION = operator.methodcaller("get", "function")
+_STATUS = operator.methodcaller("get", "status", "ok")
+_VERSION = operator.methodcaller("get", "version")
+
+
+def _all_of_call(briefs: list[Any], identity: str, status: str, version: str | None) -> bool:
+    """Whether every one of ``briefs`` is a record (a dict) of a call of ``identity``
+    with ``status`` (and ``version``, if given), each field a text: what
+    :meth:`CallStore.call_columns` checks of each, a field of them all at a time.
+
+    >>> b = {"function": "m.f", "version": "1"}
+    >>> _all_of_call([b, b], "m.f", "ok", "1"), _all_of_call([b, {}], "m.f", "ok", None)
+    (True, False)
+    """
+    if not briefs or set(map(type, briefs)) != {dict}:
+        return False
+    fields = [(_FUNCTION, identity), (_STATUS, status)]
+    if version is not None:
+        fields.append((_VERSION, version))
+    for read, wanted in fields:
+        texts = list(map(read, briefs))
+        # types first: == of a text with an array a store holds there is no truth value
+        if set(map(type, texts)) != {str} or texts.count(wanted) != len(texts):
+            return False
+    return True
 
 
 # stores opened by copies of CallStores received by this process, by thread and options
