@@ -369,3 +369,26 @@ def test_where_finds_calls_by_an_array_argument_by_content_instead_of_raising(tm
     total(np.arange(size)), total(np.ones(size))
     assert [c.load() for c in total.where(weights=np.ones(size))] == [float(size)]
     assert total.where(weights=np.zeros(size)) == []
+
+
+def test_a_table_of_plain_dict_results_and_one_other_result_makes_every_row_as_alone(tmp_path):
+    # most tables are all plain dict results (rows made at once); one call of another
+    # kind must not change any row: the clashing key is renamed in its row alone
+    @archived(tmp_path / "s")
+    def model(x):
+        if x == 2:
+            return {"x": -1, "e": 0.5}
+        if x == 3:
+            return 7
+        return {"e": x / 2, "label": f"p{x}"}
+
+    for x in range(5):
+        model(x)
+    assert model.table(frame=False) == [
+        {"x": 0, "e": 0.0, "label": "p0", "result_x": None, "result": None},
+        {"x": 1, "e": 0.5, "label": "p1", "result_x": None, "result": None},
+        {"x": 2, "e": 0.5, "label": None, "result_x": -1, "result": None},
+        {"x": 3, "e": None, "label": None, "result_x": None, "result": 7},
+        {"x": 4, "e": 2.0, "label": "p4", "result_x": None, "result": None},
+    ]
+    assert model.table(frame=False, x=4) == [{"x": 4, "e": 2.0, "label": "p4"}]

@@ -34,8 +34,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 import numbers
+import operator
 import sys
 from collections.abc import Callable, Collection, Iterable
+from itertools import chain
 from typing import Any
 
 from ..engine.archive import _gc_paused
@@ -99,6 +101,11 @@ def function_table(
         )
         del calls
         order = call_order(briefs, parameter_names(func))
+        found = None if details else _plain_rows(briefs, values)
+        if found is not None:
+            rows, names = found
+            del entries, briefs, values
+            return _ordered_table(with_types(rows, names), order, frame)
         rows = []
         names: dict[str, Any] = {}  # the parameters' names (their values do not matter)
         for name, brief, value in zip(entries, briefs, values, strict=True):
@@ -124,6 +131,43 @@ def function_table(
         # every one of them once more
         del entries, briefs, values
         return _ordered_table(with_types(rows, names), order, frame)
+
+
+def _plain_rows(
+    briefs: list[dict[str, Any]], values: list[Any]
+) -> tuple[list[dict[str, Any]], dict[str, None]] | None:
+    """The rows of a table of calls without details (and the parameters' names), when
+    every call is the common one: its parameters a dict, none named ``result``, and its
+    result a dict of builtin scalars under text keys that no parameter of any call has,
+    so that each row is its parameters, then its result's items (what the row loop of
+    :func:`function_table` makes of each); else None (each row is made there).
+
+    Checked a field of every call at a time and the rows made in C: at 100,000 calls,
+    the loop's checks read every call's records from all over memory once more.
+
+    >>> _plain_rows([{"parameters": {"n": 1}}], [{"mean": 0.5}])
+    ([{'n': 1, 'mean': 0.5}], {'n': None})
+    >>> _plain_rows([{"parameters": {"n": 1}}], [{"n": 0.5}]) is None  # a clash: renamed
+    True
+    """
+    try:
+        parameters = list(map(_PARAMETERS, briefs))
+    except KeyError:  # a call without parameters: no column of them
+        return None
+    if not parameters or set(map(type, parameters)) != {dict} or set(map(type, values)) != {dict}:
+        return None
+    if not _PLAIN.issuperset(map(type, chain.from_iterable(map(dict.values, values)))):
+        return None
+    keys = set(chain.from_iterable(values))
+    names = dict.fromkeys(chain.from_iterable(parameters))
+    if not _TEXT.issuperset(map(type, keys)) or "result" in names or not keys.isdisjoint(names):
+        return None
+    rows = list(map(dict, parameters))  # copies: the records are not the table's to change
+    any(map(dict.update, rows, values))  # (update gives None: any() runs them all)
+    return rows, names
+
+
+_PARAMETERS = operator.itemgetter("parameters")
 
 
 def dataset_table(
