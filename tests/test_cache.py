@@ -425,6 +425,45 @@ def test_a_collision_recording_an_equal_value_of_another_type_is_no_hit(store, r
     assert len(runs) == 2 and getattr(f.dataset, name) == -1.0
 
 
+@pytest.mark.parametrize(
+    "recorded",
+    [
+        {"x": 99, "y": 2},
+        {"x": True, "y": 2},
+        {"x": 1.0, "y": 2},
+        {"x": 1},
+        {"x": 1, "y": 2, "z": 3},
+    ],
+    ids=["other value", "bool", "float", "fewer", "more"],
+)
+def test_a_call_by_position_recording_other_parameters_under_its_key_is_no_hit(store, recorded):
+    # a call giving every parameter by position, of a function closing over nothing, is
+    # looked up straight (its own path): an entry with its key but other parameters is
+    # still no hit (the call computes 3, not the forged -1.0), and is left alone
+    g = archived(store)(_add)
+    assert g(1, 2) == 3
+    [name] = list(g.dataset)
+    g.dataset._insert(-1.0, dict(g.dataset[name], parameters=recorded), name=name)
+    with pytest.warns(RuntimeWarning, match="other parameters"):
+        assert g(1, 2) == 3
+    assert getattr(g.dataset, name) == -1.0
+
+
+def _add(x, y):
+    return x + y
+
+
+def test_a_call_by_position_and_by_keyword_are_one_call(store):
+    g = archived(store)(_add)
+    assert g._positional is not None  # (the straight path is taken)
+    assert g(1, 2) == 3 and len(g.dataset) == 1
+    [name] = list(g.dataset)
+    g.dataset._insert(-1, dict(g.dataset[name]), name=name)  # (a hit tells itself)
+    assert g(1, 2) == -1 and g(x=1, y=2) == -1 and g(1, y=2) == -1
+    assert g(1.0, 2) == 3.0  # (another call: a float; with a near-miss warning)
+    assert len(g.dataset) == 2
+
+
 def test_two_keys_sharing_an_entry_name_get_two_entries(store):
     f, runs = counted(store)
     f(1)

@@ -13,7 +13,15 @@ import numpy as np
 import pytest
 
 from archived.cache.calls import key_call
-from archived.cache.hashing import content_key, flat_key, hash_call, hash_value, variant_keys
+from archived.cache.hashing import (
+    content_key,
+    flat_key,
+    hash_call,
+    hash_value,
+    positional_key,
+    positional_plan,
+    variant_keys,
+)
 from archived.cache.recorded import readable
 from archived.errors import UnkeyableArgumentError
 
@@ -285,6 +293,19 @@ def test_calls_of_scalars_keep_the_keys_the_general_encoder_gave_them(parameters
     assert hash_call("m.f", "v1", parameters) == key
     assert key_call("m.f", "v1", "f", parameters).key == key
     assert key_call("m.f", "v1", "f", parameters).parameters == readable(parameters)
+    # a call giving the parameters by position (in the signature's order, not sorted)
+    names = list(parameters)
+    plan = positional_plan(names)
+    assert positional_key("m.f", "v1", plan, tuple(parameters.values())) == key
+    assert (
+        positional_key(
+            "m.f",
+            "v1",
+            positional_plan(names[::-1]),
+            tuple(parameters[name] for name in names[::-1]),
+        )
+        == key
+    )
 
 
 @pytest.mark.parametrize(
@@ -292,6 +313,7 @@ def test_calls_of_scalars_keep_the_keys_the_general_encoder_gave_them(parameters
 )
 def test_a_call_with_any_value_but_a_plain_scalar_takes_the_general_encoder(value):
     assert flat_key("m.f", "v", {"x": 1, "y": value}) is None
+    assert positional_key("m.f", "v", positional_plan(["x", "y"]), (1, value)) is None
     assert key_call("m.f", "v", "f", {"x": 1, "y": value}).parameters == readable(
         {"x": 1, "y": value}
     )

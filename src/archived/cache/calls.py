@@ -141,10 +141,13 @@ def cached_call(
     *,
     looked_up: bool = False,
     near_misses: bool = True,
+    missing: Found | None = None,
 ) -> T:
     """The stored result of ``call``, or ``compute()``'s, committed to ``store``.
 
-    ``looked_up`` and ``near_misses`` are what a sweep's driver knows: see :func:`begin`.
+    ``looked_up`` and ``near_misses`` are what a sweep's driver knows: see :func:`begin`;
+    ``missing``: the lookup that just found no entry at the key's first name
+    (:meth:`~archived.cache.callstore.CallStore.plain_hit`), not looked up again.
 
     >>> import tempfile, os
     >>> store = CallStore(os.path.join(tempfile.mkdtemp(), "runs"))
@@ -154,6 +157,8 @@ def cached_call(
     """
     if looked_up:
         attempt = begin(store, call, looked_up=True, near_misses=near_misses)
+    elif missing is not None:
+        attempt = _after_miss(store, call, missing, near_misses)
     else:
         value, found = _look_up(store, call)
         if value is not _MISSING:  # a hit: its value, and no Attempt made for it

@@ -39,10 +39,12 @@ from typing import Any
 
 from .._usercode import user_stacklevel
 from ..errors import DamagedEntryError, EntryChangedError, EntryDeletedError, InvalidNameError
+from ..store import index
 from ..store.backend import Entries
 from ..store.entrynames import check_not_keyword
 from ..store.keylocks import KeyLock, key_lock
 from ..store.locking import StoreLock
+from ..store.native import NativeStore
 from ..store.storefiles import safe_subdir
 from ..store.table import call_parameters, record_text
 from ..store.versions import read_one_version
@@ -440,6 +442,46 @@ class CallStore:
         gives them as older versions of archived recorded them
         (:meth:`~archived.cache.calls.CallKey.recorded_before`), for an entry they wrote."""
         return self._find(prefix, key, parameters, self._entry, before=before)
+
+    def plain_hit(self, prefix: str, key: str, parameters: dict[str, Any]) -> tuple[bool, Any]:
+        """:meth:`find` and :meth:`load` of a call of plain scalars (``parameters``, as
+        recorded) in one go, for the commonest hit: ``(True, value)`` when the entry of
+        the key's first name records this key and these parameters and keeps a literal
+        value; ``(False, Found(name, False))`` when there is no such entry (a miss);
+        ``(False, None)`` for anything else (another key there, other parameters, a
+        record or value read otherwise, a damaged entry), which :meth:`find` decides.
+
+        The same index row, record and comparison as :meth:`find`, without its layers:
+        a process's first hit pays for every Python function it runs.
+
+        >>> import tempfile, os
+        >>> store = CallStore(os.path.join(tempfile.mkdtemp(), "runs"))
+        >>> store.plain_hit("f", "1" * 32, {})
+        (False, Found(name='f_1111111111111111', hit=False))
+        """
+        store = self.dataset._store
+        if type(store) is not NativeStore:
+            return False, None
+        name = f"{prefix}_{key[:16]}"
+        try:
+            row = index.row(store.folder, name)
+        except (DamagedEntryError, OSError):  # find says what it is
+            return False, None
+        if row is None:
+            return False, Found(name, False)
+        recorded = row.memo  # as _recorded_in remembers it with the row
+        if recorded is None:
+            recorded = row.call_fields()
+            if recorded is None:
+                return False, None
+            row.memo = recorded
+        if recorded[0] != key or not same_parameters(recorded[1], parameters):
+            return False, None
+        try:
+            kept, value = row.value()
+        except ValueError:  # a tampered index file: the entry tells
+            return False, None
+        return (True, value) if kept else (False, None)
 
     @staticmethod
     def first_name(prefix: str, key: str) -> str:

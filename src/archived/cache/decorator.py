@@ -95,7 +95,7 @@ from .funcinfo import (
     entry_prefix,
     function_identity,
 )
-from .hashing import closure_digest
+from .hashing import closure_digest, positional_key, positional_plan, prime_head
 from .record import Record
 from .recorded import readable
 from .storepath import code_file, resolve_store_path
@@ -300,6 +300,9 @@ class CachedFunction(Generic[P, R]):
     (3, 3, 1)
     """
 
+    # (names, positional_plan) when a call may give every parameter by position
+    _positional: tuple[tuple[str, ...], Any] | None = None
+
     def __init__(
         self,
         func: Callable[P, R],
@@ -350,6 +353,11 @@ class CachedFunction(Generic[P, R]):
         self._target: Any = inspect.unwrap(func)
         self._code = getattr(self._target, "__code__", None)
         self._given = (name, version)
+        # a call giving every parameter by position is keyed straight (see __call__)
+        binder = self._binder
+        if binder.all_positional and not self.ignore and not self._closed:
+            self._positional = (tuple(binder.names), positional_plan(binder.names))
+            prime_head(self._identity, self._version)  # (what every key begins with)
         self.prefix = entry_prefix(
             getattr(func, "__qualname__", "function") if name is None else name
         )
@@ -416,6 +424,27 @@ class CachedFunction(Generic[P, R]):
     # ---- calling --------------------------------------------------------------------
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        plan = self._positional
+        if (
+            plan is not None
+            and not kwargs
+            and len(args) == len(plan[0])
+            and getattr(self._target, "__code__", None) is self._code
+        ):
+            # every parameter given by position, none ignored, no closure, the code the
+            # same: keyed and looked up straight (the same key, record and comparison
+            # as below; a process's first hit pays for every Python function it runs)
+            identity, version = self._identity, self._version
+            key = positional_key(identity, version, plan[1], args)
+            if key is not None:  # scalars only: recorded as they are (see key_call)
+                parameters = dict(zip(plan[0], args))  # noqa: B905 (one length: checked)
+                hit, found = self.store.plain_hit(self.prefix, key, parameters)
+                if hit:
+                    return found  # type: ignore[no-any-return]
+                call = CallKey(identity, version, self.prefix, key, dict(parameters), parameters)
+                return cached_call(
+                    self.store, call, lambda: self.func(*args, **kwargs), missing=found
+                )
         call = self._call_key(args, kwargs)
         if not self._closed:
             return cached_call(self.store, call, lambda: self.func(*args, **kwargs))

@@ -55,7 +55,7 @@ import enum
 import pathlib
 import struct
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, NoReturn
 
 import xxhash
@@ -67,6 +67,9 @@ __all__ = [
     "hash_value",
     "hash_call",
     "flat_key",
+    "positional_plan",
+    "positional_key",
+    "prime_head",
     "variant_keys",
     "closure_digest",
     "content_key",
@@ -168,6 +171,67 @@ def flat_key(identity: str, version: str, parameters: Mapping[str, Any]) -> str 
         else:
             return None
     return xxhash.xxh3_128_hexdigest(encoded)
+
+
+def positional_plan(names: Sequence[str]) -> tuple[bytes, tuple[tuple[int, bytes], ...]]:
+    """What :func:`positional_key` needs of a signature's parameter ``names`` (in their
+    order): their count and each one's encoded name with its position, sorted by name
+    (as :func:`flat_key` feeds them).  It depends on the names alone, so a decorated
+    function makes it once.
+
+    >>> count, tags = positional_plan(["y", "x"])
+    >>> [position for position, _ in tags]
+    [1, 0]
+    """
+    tags = []
+    for position, name in sorted(enumerate(names), key=lambda pair: pair[1]):
+        data = name.encode("utf-8", "surrogatepass")
+        tags.append((position, b"P" + len(data).to_bytes(8, "little") + data))
+    return len(names).to_bytes(8, "little"), tuple(tags)
+
+
+def positional_key(
+    identity: str,
+    version: str,
+    plan: tuple[bytes, tuple[tuple[int, bytes], ...]],
+    args: tuple[Any, ...],
+) -> str | None:
+    """:func:`flat_key` of the call binding ``args`` to the parameters of ``plan``
+    (:func:`positional_plan` of their names) one by one, or None as it gives: the key of
+    the commonest call, every parameter given by position, without binding them first.
+
+    >>> plan = positional_plan(["x", "y"])
+    >>> positional_key("m.f", "v1", plan, (1, 2.5)) == flat_key("m.f", "v1", {"x": 1, "y": 2.5})
+    True
+    >>> positional_key("m.f", "v1", plan, (1, [2])) is None
+    True
+    """
+    # (flat_key's loop over the values in their order, without a dict of them: a
+    # process's first hit pays for every Python function it runs, so a call of scalars
+    # is keyed here in one; tests/test_hashing.py checks the two give one key)
+    encoded = (_HEADS.get((identity, version)) or _head(identity, version)) + plan[0]
+    for position, tag in plan[1]:
+        value = args[position]
+        kind = type(value)
+        if kind is float:
+            encoded += tag + b"f" + _PACK_DOUBLE(value)
+        elif kind is int:
+            data = value.to_bytes((value.bit_length() + 8) // 8 or 1, "little", signed=True)
+            encoded += tag + b"i" + len(data).to_bytes(8, "little") + data
+        elif kind in _FLAT:
+            encoded += tag + (b"N" if value is None else _SIMPLE[kind](value))
+        else:
+            return None
+    return xxhash.xxh3_128_hexdigest(encoded)
+
+
+def prime_head(identity: str, version: str) -> None:
+    """Encode the head of the keys of a function's calls now (when it is decorated),
+    not in its first call: the bytes depend on ``identity`` and ``version`` alone.
+
+    >>> prime_head("m.f", "v1")
+    """
+    _head(identity, version)
 
 
 def _parameter_tag(name: str) -> bytes:
