@@ -191,3 +191,93 @@ def test_a_safe_dataset_read_counts_shared_strings_on_every_path(tmp_path):
     assert len(DataSet("s", path=tmp_path).x) == 1000  # what the store says, trusted
     with pytest.raises(BudgetExceededError, match="max_bytes"):
         _ = DataSet("s", path=tmp_path, safe=True).x  # 1 GB of text from a 6 MB file
+
+
+def _sparse_copy(path, target):
+    """Rewrite the data file ``path`` with its bytes where they were and holes between."""
+    import os
+
+    data = path.read_bytes()
+    path.unlink()
+    with open(path, "wb") as f:
+        for start in range(0, len(data), 4096):
+            block = data[start : start + 4096]
+            if block.count(0) == len(block):
+                f.seek(len(block), os.SEEK_CUR)  # a hole, as `cp --sparse=always` leaves
+            else:
+                f.write(block)
+        f.truncate(len(data))
+    st = os.stat(path)
+    if st.st_blocks * 512 >= target:
+        pytest.skip("this filesystem keeps no holes")
+
+
+def test_an_array_of_zeros_held_as_holes_loads_within_the_allowance_for_them(tmp_path):
+    # a store copied with rsync -S, or kept on ZFS, holds zeros as holes: safe loads read
+    # them up to UNHELD_BYTES a load (and four times what the disk holds besides)
+    import numpy as np
+
+    ds = DataSet("s", "w", path=tmp_path)
+    ds.x = np.zeros(6_000_000)  # 48 MB
+    (data,) = (tmp_path / "s").glob("x.*.h5")
+    _sparse_copy(data, 2**20)
+    assert DataSet("s", path=tmp_path, safe=True).x.sum() == 0
+
+
+def test_an_array_over_holes_beyond_the_allowance_is_refused_naming_its_file_and_the_way_out(
+    tmp_path, monkeypatch
+):
+    import numpy as np
+
+    from archived.load import budget
+
+    ds = DataSet("s", "w", path=tmp_path)
+    ds.x = np.zeros(9_000_000)  # 72 MB of zeros, more than the floor
+    (data,) = (tmp_path / "s").glob("x.*.h5")
+    _sparse_copy(data, 2**20)
+    monkeypatch.setattr(budget, "UNHELD_BYTES", 2**20)  # not 64 MiB: the test stays small
+    with pytest.raises(BudgetExceededError) as info:
+        _ = DataSet("s", path=tmp_path, safe=True).x
+    message = str(info.value)
+    assert f"'a0' in {data.name!r}" in message and "of 72000000 bytes" in message
+    assert "holds" in message and "on disk" in message and "sparse" in message
+    assert "limits=Limits(max_bytes=...)" in message and "ARCHIVED_MAX_BYTES=" in message
+    monkeypatch.setenv("ARCHIVED_MAX_BYTES", "100M")
+    assert DataSet("s", path=tmp_path, safe=True).x.sum() == 0
+
+
+def test_ARCHIVED_MAX_BYTES_sets_the_memory_budget_unless_the_caller_does(tmp_path, monkeypatch):
+    import numpy as np
+
+    ds = DataSet("s", "w", path=tmp_path)
+    ds.x = np.ones(250_000)  # 2 MB
+    monkeypatch.setenv("ARCHIVED_MAX_BYTES", "1M")
+    assert Limits().budget(10**9).max_bytes == 2**20
+    with pytest.raises(BudgetExceededError, match="ARCHIVED_MAX_BYTES=3M"):
+        _ = DataSet("s", path=tmp_path, safe=True).x
+    assert DataSet("s", path=tmp_path, safe=True, max_bytes=10**7).x.sum() == 250_000
+    monkeypatch.delenv("ARCHIVED_MAX_BYTES")
+    assert DataSet("s", path=tmp_path, safe=True).x.sum() == 250_000
+
+
+@pytest.mark.parametrize("bad", ["lots", "1.5G", "-1", "8GB", "\u0661"])
+def test_an_ARCHIVED_MAX_BYTES_that_is_no_size_is_refused_naming_it(monkeypatch, bad):
+    monkeypatch.setenv("ARCHIVED_MAX_BYTES", bad)
+    with pytest.raises(ValueError, match="ARCHIVED_MAX_BYTES must be a number"):
+        restore("x = 1", safe=True)
+
+
+def test_a_safe_load_of_many_arrays_of_one_data_file_parses_its_index_once(tmp_path, monkeypatch):
+    # it was parsed again for every array: a source naming one array of a file thousands
+    # of times took the product of their sizes in time (3,000 arrays: 10 s, now 0.1 s)
+    import numpy as np
+
+    from archived.engine import hdf5
+
+    ds = DataSet("s", "w", path=tmp_path, array_threshold=10)
+    ds.x = [np.arange(20.0) + i for i in range(50)]
+    parsed = []
+    read_trailer = hdf5._read_trailer
+    monkeypatch.setattr(hdf5, "_read_trailer", lambda f: parsed.append(1) or read_trailer(f))
+    value = DataSet("s", path=tmp_path, safe=True).x
+    assert [a[0] for a in value] == list(range(50)) and len(parsed) == 1

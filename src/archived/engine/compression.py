@@ -279,6 +279,10 @@ def read_chunked(
             raise ValueError(f"chunk {i} starts at row {first}, not {i * rows}")
     if len(chunks) * chunk_bytes < nbytes or (len(chunks) - 1) * chunk_bytes >= max(nbytes, 1):
         raise ValueError(f"{len(chunks)} chunks of {chunk_bytes} bytes do not hold {nbytes}")
+    if chunk_bytes > max(nbytes, row_bytes):
+        # the writer's chunks are never longer than the array (bar one row of an empty
+        # one): a longer one would be inflated whole, whatever the array's size charged
+        raise ValueError(f"chunks of {chunk_bytes} bytes for an array of {nbytes}")
 
     def one(i: int) -> None:
         _, mask, addr, size = chunks[i]
@@ -334,6 +338,10 @@ def _chunk(
     mask, addr, size = (int(v) for v in where)
     if addr < 0 or size < 0 or addr + size > data_end:
         raise ValueError(f"a chunk ({addr}+{size}) lies beyond the data")
+    if size > _deflate_bound(chunk_bytes):
+        # read whole before inflating: a chunk is never longer than zlib makes its bytes
+        # (or than they are, stored unfiltered), so the reads add up to the array's size
+        raise ValueError(f"a chunk of {size} bytes for {chunk_bytes} bytes of data")
     chunk = os.pread(fd, size, addr)
     for bit, name in reversed(list(enumerate(filters))):
         if mask >> bit & 1:
@@ -342,6 +350,16 @@ def _chunk(
     if len(chunk) != chunk_bytes:
         raise ValueError(f"a chunk holds {len(chunk)} bytes, not {chunk_bytes}")
     return chunk
+
+
+def _deflate_bound(n: int) -> int:
+    """The longest zlib stream of ``n`` bytes, from zlib or HDF5's deflate filter (whose
+    output buffer is ``1.001 n + 12`` bytes; a chunk that does not fit is stored raw).
+
+    >>> _deflate_bound(2**20) - 2**20
+    1112
+    """
+    return n + n // 1000 + 64
 
 
 def _inflate(data: bytes, expected: int) -> bytes:

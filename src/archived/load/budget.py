@@ -16,8 +16,17 @@ disk, with a floor for small files and a cap: ``max_bytes`` allows the syntax tr
 the source (up to ~1,500 bytes per byte of source, :func:`parse_cost`) and 64 bytes of
 values per byte of source, and each data file a load reads adds :data:`FILE_FACTOR`
 times its own size (arrays are read from what is on disk, so reading them is linear
-too).  A load that would exceed a budget raises
-:class:`~archived.errors.BudgetExceededError`, naming the budget and how to raise it.
+too).  A data file counts for the bytes the disk holds for it (its allocated blocks), and
+for the rest of its size -- the holes of a sparse file, which read as zeros, or what a
+compressing filesystem saved -- for at most :data:`UNHELD_BYTES` in one load: a crafted
+store of a few kB on disk, whose data file claims terabytes, can make a safe load allocate
+no more than ``BYTES_FLOOR + FILE_FACTOR * UNHELD_BYTES`` (320 MiB) beyond what its files
+really hold.  A load that would exceed a budget raises
+:class:`~archived.errors.BudgetExceededError`, naming the budget and how to raise it:
+``limits=Limits(max_bytes=...)``, or for every safe load of the process (the command line
+included) the environment variable ``ARCHIVED_MAX_BYTES`` (bytes, or with a suffix ``K``,
+``M``, ``G`` or ``T``: ``ARCHIVED_MAX_BYTES=8G``), which sets ``max_bytes`` where the
+caller left it to its default.
 
 >>> limits = Limits()
 >>> budget = limits.budget(12_500)
@@ -32,11 +41,12 @@ archived.errors.BudgetExceededError: unsafe archive: a list of 11 elements, more
 from __future__ import annotations
 
 import dataclasses
+import os
 from typing import Any
 
 from ..errors import BudgetExceededError
 
-__all__ = ["Limits", "Budget", "parse_cost", "FILE_FACTOR"]
+__all__ = ["Limits", "Budget", "parse_cost", "FILE_FACTOR", "UNHELD_BYTES", "ENV_MAX_BYTES"]
 
 # Defaults: floor + per byte of source (+ the syntax tree, for max_bytes), capped.  A
 # literal element costs at least two bytes of source; values may hold 64 bytes of strings
@@ -54,6 +64,12 @@ DIGITS = 5000
 # Each data file read allows its size this many times over (a shared array counts once
 # per reference, as everything else does)
 FILE_FACTOR = 4
+# Bytes of data files' sizes the disk does not hold (st_blocks), counted per load at most:
+# a sparse file's holes are free to make, a compressing filesystem (ZFS, btrfs) holds an
+# array of zeros in a few blocks.  Beyond it, only bytes really on disk raise the budget
+UNHELD_BYTES = 64 * 2**20
+# The environment variable setting max_bytes where the caller left it to its default
+ENV_MAX_BYTES = "ARCHIVED_MAX_BYTES"
 # The syntax tree ast.parse builds (CPython 3.10-3.13, measured with tracemalloc, with
 # room): a statement up to ~1,800 bytes, a node beside a separator or an operator up to
 # ~1,450, an attribute ~800, a keyword (set apart by blanks) ~700, and a few bytes per
@@ -71,7 +87,8 @@ class Limits:
     """The budgets of safe loads; ``None`` means proportional to the size on disk.
 
     Pass it as ``limits=`` to :func:`archived.restore`, ``DataSet(..., safe=True)`` and
-    :func:`archived.verify` to raise (or lower) a budget.
+    :func:`archived.verify` to raise (or lower) a budget.  ``max_bytes=None`` takes the
+    environment variable ``ARCHIVED_MAX_BYTES`` when it is set (as ``8G`` or ``500M``).
 
     >>> Limits(max_bytes=2**30).budget(100).max_bytes
     1073741824
@@ -97,16 +114,46 @@ class Limits:
         >>> Limits().budget(0).max_depth
         200
         """
+        max_bytes = self.max_bytes if self.max_bytes is not None else env_max_bytes()
         return Budget(
-            _given(self.max_bytes, BYTES_FLOOR + BYTES_PER_SOURCE_BYTE * size + parse, BYTES_CAP),
+            _given(max_bytes, BYTES_FLOOR + BYTES_PER_SOURCE_BYTE * size + parse, BYTES_CAP),
             _given(
                 self.max_elements, ELEMENTS_FLOOR + ELEMENTS_PER_SOURCE_BYTE * size, ELEMENTS_CAP
             ),
             DEPTH if self.max_depth is None else self.max_depth,
             DIGITS if self.max_digits is None else self.max_digits,
             size,
-            defaults=frozenset(name for name in _NAMES if getattr(self, name) is None),
+            defaults=frozenset(
+                name
+                for name in _NAMES
+                if getattr(self, name) is None and (name != "max_bytes" or max_bytes is None)
+            ),
         )
+
+
+def env_max_bytes() -> int | None:
+    """``ARCHIVED_MAX_BYTES`` as a number of bytes, or ``None`` when it is not set.
+
+    >>> os.environ["ARCHIVED_MAX_BYTES"] = "2G"
+    >>> env_max_bytes()
+    2147483648
+    >>> del os.environ["ARCHIVED_MAX_BYTES"]
+    """
+    text = os.environ.get(ENV_MAX_BYTES)
+    if not text:
+        return None
+    number, unit = text.strip(), 1
+    if number[-1:].upper() in _UNITS:
+        number, unit = number[:-1], _UNITS[number[-1].upper()]
+    if number.isdigit() and number.isascii():
+        return int(number) * unit
+    raise ValueError(
+        f"{ENV_MAX_BYTES} must be a number of bytes, optionally followed by K, M, G or T "
+        f"(as 8G), not {text!r:.40}"
+    )
+
+
+_UNITS = {"K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
 
 
 _NAMES = ("max_bytes", "max_elements", "max_depth", "max_digits")
@@ -136,6 +183,9 @@ class Budget:
         "bytes",
         "elements",
         "files",
+        "unheld",
+        "uncounted",
+        "indexes",
         "policy",
     )
 
@@ -157,6 +207,10 @@ class Budget:
         self.bytes = 0
         self.elements = 0
         self.files: set[str] = set()
+        self.unheld = UNHELD_BYTES  # bytes of data files the disk does not hold, still counted
+        self.uncounted = 0  # bytes of data files' sizes that raised no budget
+        # data file -> (its stat, its parsed index, where its data ends), read once a load
+        self.indexes: dict[str, tuple[Any, Any, int]] = {}
         # the load's Policy: a guard calling a class's own code checks the caller trusts
         # its module (policy.user_module), as from_state() does
         self.policy: Any = None
@@ -188,11 +242,23 @@ class Budget:
         if value.bit_length() > 3.33 * self.max_digits:
             self.check_digits(int(value.bit_length() * 0.30103) + 1, what)
 
-    def allow_file(self, path: str, size: int) -> None:
-        """A data file of ``size`` bytes is read: with default budgets, allow its size."""
+    def allow_file(self, path: str, size: int, held: int | None = None) -> None:
+        """A data file of ``size`` bytes, of which the disk holds ``held`` (its blocks;
+        ``None``: all), is read: with default budgets, allow :data:`FILE_FACTOR` times
+        what it holds, and the rest of its size while :data:`UNHELD_BYTES` lasts.
+
+        >>> b = Limits().budget(0)
+        >>> b.allow_file("a.h5", 2**40, held=4096)  # a sparse terabyte
+        >>> (b.max_bytes - BYTES_FLOOR) // 2**20, b.uncounted // 2**30
+        (256, 1023)
+        """
         if "max_bytes" in self.defaults and path not in self.files:
             self.files.add(path)
-            self.max_bytes += FILE_FACTOR * size
+            held = size if held is None else max(0, min(held, size))
+            counted = min(size - held, self.unheld)
+            self.unheld -= counted
+            self.uncounted += size - held - counted
+            self.max_bytes += FILE_FACTOR * (held + counted)
 
     def exceeded(self, name: str, what: str, n: int, total: int, unit: str) -> BudgetExceededError:
         """The error refusing ``what`` (``n`` units, ``total`` spent) over budget ``name``."""
@@ -203,10 +269,20 @@ class Budget:
             if name in ("max_bytes", "max_elements") and name in self.defaults
             else ""
         )
+        if where and name == "max_bytes" and self.files:
+            where += " and the data files read"
+            if self.uncounted:
+                where += (
+                    f", whose {_size(self.uncounted)} of holes or filesystem compression count "
+                    f"for {_size(UNHELD_BYTES)} at most (a sparse file reads as zeros)"
+                )
+        how = f"pass limits=Limits({name}=...)"
+        if name == "max_bytes":
+            how += f" or set {ENV_MAX_BYTES}={_suggest(total)}"
         return BudgetExceededError(
             None,
             f"{what} of {n} {unit}{so_far}, more than {name}={limit}{where} "
-            f"(pass limits=Limits({name}=...) if you trust the store)",
+            f"({how} if you trust the store)",
             name,
         )
 
@@ -235,6 +311,15 @@ def parse_cost(src: str) -> int:
 
 _SEPARATORS = ",([]{}=:<>-+~*/%&|^@!"
 _BLANKS = " \t\x0c\r"
+
+
+def _suggest(n: int) -> str:
+    """A value of ``ARCHIVED_MAX_BYTES`` a quarter above ``n`` bytes, in MiB.
+
+    >>> _suggest(2**30)
+    '1280M'
+    """
+    return f"{-(-n * 5 // 4 // 2**20)}M"
 
 
 def _size(n: int) -> str:

@@ -10,7 +10,11 @@ in a safe load; an array the index does not describe is refused.
 
 The file name must be a plain name inside the data directory, and the file a regular
 file (opened without following a symbolic link).  The array's size is charged to the
-budget before a byte of it is read.
+budget before a byte of it is read, and so is the memory its index takes once parsed.
+A file raises the budget by what the disk holds of it (its blocks), not by its size
+alone: the holes of a sparse file, and what a compressing filesystem saved, count for
+at most :data:`~archived.load.budget.UNHELD_BYTES` in one load
+(:meth:`~archived.load.budget.Budget.allow_file`).
 
 >>> from archived.load.budget import Limits
 >>> safe_load_array(Limits().budget(100), '../etc/passwd', 'a0')
@@ -35,6 +39,8 @@ from .budget import Budget
 __all__ = ["safe_load_array"]
 
 _MAX_DTYPE_TEXT = 2**16  # longer dtype texts in an index are not the engine's
+# json.loads takes up to ~24 bytes of objects per byte of text ('[{},{},...]'), with room
+_INDEX_BYTES_PER_BYTE = 32
 _FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 _FLAGS |= getattr(os, "O_CLOEXEC", 0)
 
@@ -84,16 +90,17 @@ def safe_load_array(budget: Budget, filename: Any, key: Any) -> np.ndarray:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise _refuse(f"array file {filename!r} (not a regular file)")
-        return _read(budget, f, path, filename, key, info.st_size)
+        # st_blocks counts 512-byte units on Linux and macOS; without it nothing is held
+        held = getattr(info, "st_blocks", 0) * 512
+        budget.allow_file(path, info.st_size, held)
+        note = "" if held >= info.st_size else _held_note(filename, held, info.st_size)
+        return _read(budget, f, path, filename, key, note)
 
 
-def _read(budget: Budget, f: Any, path: str, filename: str, key: str, size: int) -> np.ndarray:
-    from ..engine.hdf5 import _MMAP, _layout, _read_indexed, _read_trailer
+def _read(budget: Budget, f: Any, path: str, filename: str, key: str, note: str) -> np.ndarray:
+    from ..engine.hdf5 import _MMAP, _layout, _read_indexed
 
-    try:
-        index, data_end = _read_trailer(f)
-    except (OSError, ValueError, TypeError, KeyError, RecursionError) as err:
-        raise DamagedArrayError(path, key, f"unreadable index ({err!r:.80})") from None
+    index, data_end = _index(budget, f, path, key, filename, note)
     entry = index.get(key)
     if not isinstance(entry, dict):
         raise _refuse(
@@ -120,13 +127,66 @@ def _read(budget: Budget, f: Any, path: str, filename: str, key: str, size: int)
         raise _refuse(f"array {key!r} of {filename!r}: {err}") from None
     except (ValueError, KeyError, SyntaxError, RecursionError, MemoryError) as err:
         raise DamagedArrayError(path, key, f"inconsistent index ({err!r:.80})") from None
-    budget.allow_file(path, size)
     copies = 2 if entry.get("as") is not None else 1  # StringDType: converted once more
-    budget.charge_bytes(copies * nbytes, f"array {key!r} in {filename!r}")
+    _charge(budget, copies * nbytes, f"array {key!r} in {filename!r}", note)
     try:
         return _read_indexed(f, entry, data_end, _MMAP.get())
     except (ValueError, TypeError, KeyError, OSError, zlib.error) as err:
         raise DamagedArrayError(path, key, f"inconsistent data ({err})") from err
+
+
+def _index(
+    budget: Budget, f: Any, path: str, key: str, filename: str, note: str
+) -> tuple[dict[str, Any], int]:
+    """The index of the open data file ``f`` and where its data ends, parsed once a load.
+
+    What the parse takes is charged first, and kept while the load lasts: an entry of a
+    thousand arrays of one file parsed its index a thousand times, a time as long as the
+    product of the source's size and the file's.
+    """
+    from ..engine.hdf5 import _read_trailer
+
+    st = os.fstat(f.fileno())
+    stamp = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    known = budget.indexes.get(path)
+    if known is not None and known[0] == stamp:
+        return known[1], known[2]
+    cost = _INDEX_BYTES_PER_BYTE * _index_length(f)
+    _charge(budget, cost, f"the index of {filename!r}", note)
+    try:
+        index, data_end = _read_trailer(f)
+    except (OSError, ValueError, TypeError, KeyError, RecursionError) as err:
+        raise DamagedArrayError(path, key, f"unreadable index ({err!r:.80})") from None
+    budget.indexes[path] = (stamp, index, data_end)
+    return index, data_end
+
+
+def _index_length(f: Any) -> int:
+    """The length of the index that the tail of the open data file ``f`` claims (0: none)."""
+    from ..engine.hdf5 import _TRAILER_MAGIC, _TRAILER_TAIL
+
+    size = f.seek(0, os.SEEK_END)
+    if size < _TRAILER_TAIL:
+        return 0
+    f.seek(size - _TRAILER_TAIL)
+    tail = f.read(_TRAILER_TAIL)
+    if tail[12:] != _TRAILER_MAGIC:
+        return 0
+    return min(int.from_bytes(tail[4:12], "little"), size)
+
+
+def _charge(budget: Budget, n: int, what: str, note: str) -> None:
+    """Charge ``n`` bytes for ``what``; a refusal says how little of the file is on disk."""
+    budget.charge_bytes(n, f"{what} ({note})" if note else what)
+
+
+def _held_note(filename: str, held: int, size: int) -> str:
+    """Why a data file whose disk holds ``held`` of its ``size`` bytes raised the budget
+    by less than its size."""
+    return (
+        f"its file holds {held} bytes on disk for a size of {size}: the rest are the holes "
+        "of a sparse file or a compressing filesystem's savings"
+    )
 
 
 def _plain_name(name: str) -> bool:
