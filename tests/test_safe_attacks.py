@@ -523,3 +523,69 @@ _HUGE = 10**30
 def test_a_constructor_refusing_crafted_arguments_is_a_refusal_not_its_raw_error(src):
     with pytest.raises(UnsafeArchiveError, match="with these arguments"):
         evaluate(src)
+
+
+# a value a safe load builds (types.SimpleNamespace and functools.partial are allowed):
+# an attribute 'item' that is a function the store chose, with the look of a numpy scalar
+_BAIT = (
+    "from types import SimpleNamespace as _N\nfrom functools import partial as _p\n"
+    "from builtins import print as _pr\n"
+)
+_CALLED = "_N(item=_p(_pr, 'STORE CODE RAN'), dtype=_N(kind='f'), shape=())"
+
+
+def _store_with_bait(tmp_path, *, parameter, result):
+    from archived import archived
+
+    @archived(tmp_path / "st")
+    def f(x):
+        return x
+
+    for x in (1, 2):
+        f(x)
+    entry = sorted(p for p in (tmp_path / "st").glob("*.py") if p.name != "__init__.py")[0]
+    text = entry.read_text().replace("info = {", _BAIT + "info = {", 1)
+    if parameter:
+        text = text.replace("'parameters': {'x': 1}", f"'parameters': {{'x': {_CALLED}}}")
+    if result:
+        name = entry.stem
+        text = text.replace(f"\n{name} = 1\n", f"\n{_BAIT}{name} = {{'r': {_CALLED}}}\n")
+    entry.write_text(text)
+    return tmp_path / "st"
+
+
+@pytest.mark.parametrize("where", ["parameter", "result"])
+def test_listing_a_store_never_calls_a_function_a_value_of_it_carries(tmp_path, capfd, where):
+    # export and table() took a namespace with item= and dtype= for a numpy scalar and
+    # called its item(): a store read safely printed, or allocated what it asked for
+    store = _store_with_bait(tmp_path, parameter=where == "parameter", result=where == "result")
+    from archived.cli import main
+
+    assert main(["export", "-o", "-", str(store)]) == 0
+    assert main(["ls", "-l", str(store)]) == 0
+    rows = DataSet("st", path=tmp_path, safe=True)._table(frame=False)
+    assert len(rows) == 2
+    out, err = capfd.readouterr()
+    assert "STORE CODE RAN" not in out.replace("'STORE CODE RAN'", "")
+    assert "STORE CODE RAN" not in err.replace("'STORE CODE RAN'", "")
+
+
+def test_a_loaded_value_given_to_a_cached_function_never_has_its_own_attributes_called(
+    tmp_path, capfd
+):
+    # keying and recording the argument called its archive_1 attribute, a partial the
+    # store made, as if the value's class had that method
+    from archived import archived
+
+    value = restore(
+        _BAIT + "x = _N(archive_1=_p(_pr, 'STORE CODE RAN'), item=_p(_pr, 'STORE CODE RAN'),"
+        " shape=(), dtype=_N(kind='f'))\n",
+        safe=True,
+    )["x"]
+
+    @archived(tmp_path / "st")
+    def f(a):
+        return 1
+
+    assert f(value) == 1
+    assert "STORE CODE RAN" not in capfd.readouterr().out

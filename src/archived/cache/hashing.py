@@ -492,7 +492,7 @@ class _Encoder:
             try:
                 if hasattr(kind, KEY_METHOD) or isinstance(value, type):
                     feed_object(self, hasher, value, path)
-                elif callable(getattr(value, "archive_1", None)):
+                elif callable(getattr(kind, "archive_1", None)):  # the class's, not the value's
                     self._archivable(hasher, value, path)
                 elif _pandas_kind(value) is not None:
                     self._pandas(hasher, value, path)

@@ -135,7 +135,7 @@ class _Reader:
         if kind in (range, slice):
             return repr(value)
         if not isinstance(value, type) and not hasattr(kind, KEY_METHOD):
-            if callable(getattr(value, "archive_1", None)):
+            if callable(getattr(kind, "archive_1", None)):  # never a value's own attribute
                 rep, args, _ = value.archive_1()
                 return f"{rep} with {self.read(dict(args), inside)!r}"
             if _pandas_kind(value) is not None:

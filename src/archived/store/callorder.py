@@ -155,14 +155,23 @@ def sort_key(value: Any) -> tuple[Any, ...]:
 
 
 def _real(value: Any) -> int | float | None:
-    """``value`` as a Python int or float if it is a real number (numpy's too)."""
+    """``value`` as a Python int or float if it is a real number (numpy's too).
+
+    Only the ``item`` method of the value's class is called, never an attribute of the
+    value itself: a store read safely may record ``SimpleNamespace(item=partial(print,
+    ...), dtype=...)`` as a parameter, and listing a call must not call what it made.
+
+    >>> from types import SimpleNamespace as N
+    >>> _real(N(item=lambda: 1 / 0, dtype=N(kind="f"))) is None
+    True
+    """
     if isinstance(value, (bool, int, float)):
         return value
-    item = getattr(value, "item", None)
+    item = getattr(type(value), "item", None)
     dtype = getattr(value, "dtype", None)
-    if item is not None and getattr(dtype, "kind", None) in ("b", "i", "u", "f"):
+    if callable(item) and getattr(dtype, "kind", None) in ("b", "i", "u", "f"):
         try:
-            number = item()
+            number = item(value)
         except Exception:
             return None
         return number if isinstance(number, (bool, int, float)) else None

@@ -462,7 +462,9 @@ def is_scalar(value: Any) -> bool:
     if value is None or isinstance(value, (bool, int, float, complex, str, bytes)):
         return True
     shape = getattr(value, "shape", None)
-    return shape == () and hasattr(value, "item")
+    # the class's item method, never the value's own attribute: a store read safely may
+    # hold SimpleNamespace(shape=(), item=partial(...)), which _plain would call
+    return shape == () and callable(getattr(type(value), "item", None))
 
 
 def result_columns(value: Any, parameters: Iterable[str] = ()) -> dict[str, Any]:
@@ -556,8 +558,9 @@ _TEXT = frozenset({str})
 
 
 def _plain(value: Any) -> Any:
-    is_numpy = hasattr(value, "item") and getattr(value, "shape", None) == ()
-    return value.item() if is_numpy else value
+    item = getattr(type(value), "item", None)  # see is_scalar: the class's, never the value's
+    is_numpy = callable(item) and getattr(value, "shape", None) == ()
+    return item(value) if is_numpy else value
 
 
 def _is_record(info: Any) -> bool:
