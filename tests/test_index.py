@@ -639,6 +639,54 @@ def _resigned(text, change):
     return index_text(change(index_columns(text)))
 
 
+def test_columns_a_reader_left_in_the_index_file_are_read_from_it_when_first_asked(tmp_path):
+    # a table keeps the brief and value columns in memory, ls -l the listings: the
+    # others stay in the file until asked for, then are read from it, as a whole read has them
+    folder = store_with(tmp_path)
+    index.rows(folder)
+    path = os.path.join(folder, index.INDEX_FILE)
+    whole = indexfile.read_columns(path, 2**30)[1]
+    for keep in [("brief", "value"), ("listing",), ()]:
+        file = indexfile.read_columns(path, 2**30, keep)[1]
+        for field in reversed(indexfile.COLUMNS):  # those left are read at the first
+            assert file.column(field) == whole.column(field), (keep, field)
+        assert not file.lost and not file.doubt
+
+
+def test_a_column_left_in_an_index_file_changed_since_reads_as_null_and_the_file_stays(
+    tmp_path,
+):
+    # the column is not read from another file than the one whose columns were checked:
+    # one renamed in its place, or one rewritten in place with its size and modification
+    # time put back; callers read the entries, and the file (not in doubt) is kept
+    folder = store_with(tmp_path)
+    index.rows(folder)
+    path = os.path.join(folder, index.INDEX_FILE)
+    with open(path) as f:
+        good = f.read()
+    other = _resigned(
+        good, lambda cols: {**cols, "info": [t.replace("p", "q") for t in cols["info"]]}
+    )
+    assert len(other) == len(good)
+
+    file = indexfile.read_columns(path, 2**30, ("brief",))[1]
+    with open(path + ".new", "w") as f:
+        f.write(good)
+    os.replace(path + ".new", path)
+    assert file.column("info") == [None] * 5 and file.lost and not file.doubt
+    assert file.column("brief") != [None] * 5  # what it kept is still served
+    assert os.path.isfile(path)
+
+    file = indexfile.read_columns(path, 2**30, ("brief",))[1]
+    st = os.stat(path)
+    with open(path, "w") as f:
+        f.write(other)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert file.column("info") == [None] * 5 and file.lost and not file.doubt
+    with open(path) as f:
+        assert f.read() == other
+
+
 WRITER = r"""
 import sys
 from archived.store.dataset import DataSet

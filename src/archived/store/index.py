@@ -444,7 +444,8 @@ class _State:
         """:func:`listings` from the index file and the entries changed since it was
         written, or None to let :meth:`refresh` do it (no file, or many changed)."""
         current = dict(entry_signatures(self.folder, None))
-        read = read_columns(self._path(), most_bytes(current.values()))
+        # the listing column kept in memory (the others left in the file until asked for)
+        read = read_columns(self._path(), most_bytes(current.values()), ("listing",))
         if read is None:
             return None
         file = read[1]
@@ -541,8 +542,10 @@ class _State:
         if not os.access(self.folder, os.W_OK):
             return  # (a store we may not write: not every columns decoded for nothing)
         kept_columns = [file.column(field) for field in COLUMNS[1:]]
-        if file.doubt:
-            return  # a column failed its checks: the next refresh rebuilds the file
+        if file.doubt or file.lost:
+            # a column failed its checks (the next refresh rebuilds the file), or could
+            # not be read again from a file replaced since (nulls: not worth saving)
+            return
         columns: list[list[Any]] = [names, *([] for _ in COLUMNS[1:])]
         for name, i in zip(names, at, strict=True):
             fields = fresh[name].dump() if i < 0 else [column[i] for column in kept_columns]
@@ -565,7 +568,9 @@ class _State:
                 return file
         self.columns = None
         self.kept_reads = 0  # (another file, whose rows are not those read again)
-        read = read_columns(self._path(), most_bytes(current.values()))
+        # the columns a table of calls reads kept in memory (the info records, listings
+        # and keys left in the file until asked for: a call's info, a save)
+        read = read_columns(self._path(), most_bytes(current.values()), ("brief", "value"))
         if read is None:
             return None
         self.columns = read[1]
@@ -666,8 +671,12 @@ class _State:
         for row in rows:
             for append, value in zip(appends, row.dump(), strict=True):
                 append(value)
-        if any(file is not None and file.doubt for file in {row._file for row in rows}):
-            return  # rows of a file found in doubt (nulls now): the next refresh drops them
+        if any(
+            file is not None and (file.doubt or file.lost) for file in {row._file for row in rows}
+        ):
+            # rows of a file found in doubt (nulls now): the next refresh drops them; or
+            # whose columns could not be read again from it (nulls: not worth saving)
+            return
         st = write_columns(self.folder, columns)
         if st is not None:
             self.loaded = (st.st_ino, st.st_size, st.st_mtime_ns)

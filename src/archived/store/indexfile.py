@@ -27,13 +27,12 @@ import operator
 import os
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from itertools import count, repeat
 from typing import Any
 
 import xxhash
 
-from ..engine.textbytes import NulByteError, read_text_chunks
 from . import listing
 from .entries import is_canonical
 from .indexrow import INFO_CHARS, LAZY, NO_FILES, RACY_NS, VALUE_CHARS, Listing, Row
@@ -149,54 +148,41 @@ def read_file(path: str, max_bytes: int) -> tuple[tuple[int, int, int], dict[str
     return signature, dict(zip(names, made, strict=True))
 
 
-def read_columns(path: str, max_bytes: int) -> tuple[tuple[int, int, int], FileColumns] | None:
+def read_columns(
+    path: str, max_bytes: int, keep: Collection[str] | None = None
+) -> tuple[tuple[int, int, int], FileColumns] | None:
     """The columns of the index file at ``path``, those every reader needs checked
     (the others when first read: :class:`FileColumns`), or None if it is missing,
-    bigger than ``max_bytes`` or in any doubt.
+    bigger than ``max_bytes`` or in any doubt.  ``keep``: the columns held in memory
+    besides those (None: all); any other is read from the file again when first asked
+    for, if it is still the file read (:meth:`FileColumns.column`).
 
     The bound is what the rows wanted can take: a sparse file of gigabytes takes no
     room on disk, yet was read whole into memory (and parsed) before any check.
     """
-    try:
-        # through the store's gate: never a link followed, never a FIFO opened
-        fd = open_regular(os.path.dirname(path), os.path.basename(path), "index")
-    except (OSError, ValueError):  # missing, or UnsafeFileError
+    kept = None if keep is None else {*COLUMNS[:EAGER], *keep}
+    read = _read_lines(path, max_bytes, kept)
+    if read is None:
         return None
-    try:
-        st = os.fstat(fd)
-        if st.st_size > min(max_bytes, _MAX_FILE_BYTES):
-            return None
-        with open(fd, "rb", closefd=False) as f:
-            head = f.readline(256)
-            # a sparse file within the bound (a store of a few thousand entries allows two
-            # GiB) was read whole into memory before its checksum failed
-            chunks = read_text_chunks(f.read, _CHUNK)
-    except (OSError, NulByteError):
-        return None
-    finally:
-        os.close(fd)
-    signature = (st.st_ino, st.st_size, st.st_mtime_ns)
-    digest = xxhash.xxh3_64()
-    for chunk in chunks:
-        digest.update(chunk)
+    status, head, check, lines = read
+    signature = (status.st_ino, status.st_size, status.st_mtime_ns)
     try:
         meta = json.loads(head)
         if (
             type(meta) is not dict
             or meta.get("format") != _FORMAT
             or meta.get("read") != _READ
-            or meta.get("check") != digest.hexdigest()
+            or meta.get("check") != check
         ):
             return None
-        # each line stays in the chunks read until its column is decoded (the info
-        # records, half the file, are never copied for a reader that needs none); one
-        # line too many stops the count (20 MB of 'ab\n' made 14 times their bytes)
-        lines = _lines(chunks, (len(COLUMNS), len(_COLUMNS_OF_DERIVATION_1)))
+        if len(lines) not in (len(COLUMNS), len(_COLUMNS_OF_DERIVATION_1)):
+            raise ValueError("index: unexpected columns")
         fields = COLUMNS if len(lines) == len(COLUMNS) else _COLUMNS_OF_DERIVATION_1
         # rows of the entries wanted take at least _ROW_FIXED bytes of the bound each: a
         # file of more rows (short ones: 20 MB of them is a million) is not read
         most_rows = max_bytes // _ROW_FIXED
-        file = FileColumns(path, signature, dict(zip(fields, lines, strict=True)), most_rows)
+        raw = dict(zip(fields, lines, strict=True))
+        file = FileColumns(path, signature, raw, most_rows, (status.st_ctime_ns, head, check))
         for field in COLUMNS[:EAGER]:
             file.column(field, strict=True)
         if meta.get("derived") != _DERIVED or fields is not COLUMNS:
@@ -210,24 +196,74 @@ def read_columns(path: str, max_bytes: int) -> tuple[tuple[int, int, int], FileC
     return signature, file
 
 
-def _lines(chunks: list[bytes], expected: tuple[int, ...]) -> list[list[memoryview]]:
-    """The lines of the text read as ``chunks``, as many as one of ``expected`` (the
-    most first), each as the pieces of the chunks it spans (``ValueError`` if there
-    are more or another number)."""
-    lines: list[list[memoryview]] = [[]]
-    for chunk in chunks:
-        view = memoryview(chunk)
-        start = 0
-        while (end := chunk.find(b"\n", start)) >= 0:
-            lines[-1].append(view[start:end])
-            if len(lines) == expected[0]:
-                raise ValueError("index: unexpected columns")
-            lines.append([])
-            start = end + 1
-        lines[-1].append(view[start:])
-    if len(lines) not in expected:
-        raise ValueError("index: unexpected columns")
-    return lines
+def _read_lines(
+    path: str, max_bytes: int, kept: Collection[str] | None
+) -> tuple[os.stat_result, bytes, str, list[Any]] | None:
+    """The index file at ``path`` as ``(status, head line, checksum of the rest, a
+    line per column)``, each line of a column in ``kept`` (None: every column) as the
+    pieces of its bytes, any other as :data:`ON_DISK`; None if it is missing, bigger
+    than ``max_bytes``, holds a NUL byte or cannot be read.  ``ValueError`` if it holds
+    more lines than columns.
+
+    The file is read a chunk at a time into one buffer, and only the lines kept are
+    copied out of it: a table of calls keeps about 360 of the 800 bytes a row takes,
+    ``ls -l`` about 180, and the file's bytes are no longer held in memory whole until
+    the columns asked for are decoded (every read of a big store took fresh pages for
+    all of them).
+    """
+    try:
+        # through the store's gate: never a link followed, never a FIFO opened
+        fd = open_regular(os.path.dirname(path), os.path.basename(path), "index")
+    except (OSError, ValueError):  # missing, or UnsafeFileError
+        return None
+    try:
+        st = os.fstat(fd)
+        if st.st_size > min(max_bytes, _MAX_FILE_BYTES):
+            return None
+        with open(fd, "rb", closefd=False) as f:
+            head = f.readline(256)
+            buffer = bytearray(min(_CHUNK, st.st_size + 1))
+            view = memoryview(buffer)
+            digest = xxhash.xxh3_64()
+            lines: list[Any] = []
+            pieces: list[bytes] | None = [] if kept is None or COLUMNS[0] in kept else None
+            while size := f.readinto(buffer):
+                # a sparse file within the bound (a store of a few thousand entries
+                # allows two GiB) was read whole before its checksum failed: now no line
+                # outlives its chunk unless it is kept, and a NUL byte ends the read
+                if buffer.find(b"\0", 0, size) >= 0:
+                    return None
+                digest.update(view[:size])
+                start = 0
+                while (end := buffer.find(b"\n", start, size)) >= 0:
+                    if pieces is not None:
+                        pieces.append(bytes(view[start:end]))
+                    lines.append(ON_DISK if pieces is None else pieces)
+                    # one line too many stops the count (20 MB of 'ab\n' made 14 times
+                    # their bytes)
+                    if len(lines) == len(COLUMNS):
+                        raise ValueError("index: unexpected columns")
+                    field = COLUMNS[len(lines)]
+                    pieces = [] if kept is None or field in kept else None
+                    start = end + 1
+                if pieces is not None and start < size:
+                    pieces.append(bytes(view[start:size]))
+            lines.append(ON_DISK if pieces is None else pieces)
+    except (OSError, ValueError):
+        return None
+    finally:
+        os.close(fd)
+    return st, head, digest.hexdigest(), lines
+
+
+class _OnDisk:
+    """The type of :data:`ON_DISK`: a column's line left in the index file (read again
+    when the column is first asked for)."""
+
+    __slots__ = ()
+
+
+ON_DISK = _OnDisk()
 
 
 class FileColumns:
@@ -244,15 +280,23 @@ class FileColumns:
         self,
         path: str,
         signature: tuple[int, int, int],
-        raw: dict[str, list[memoryview]],
+        raw: dict[str, Any],
         most_rows: int,
+        read: tuple[int, bytes, str] | None = None,
     ) -> None:
         self.path = path
         self.signature = signature
         self.most_rows = most_rows  # a file of more rows is not read
         self.names: list[str] = []
         self.doubt = False  # a column did not pass its checks
-        self._raw = raw  # each column's JSON text (in pieces), until it is decoded
+        # a column left in the file could not be read again (the file was replaced or
+        # changed since): it reads as all null, and these columns are not saved again
+        self.lost = False
+        # each column's JSON text (in pieces), until it is decoded; ON_DISK: in the file
+        self._raw = raw
+        # (ctime, head line, checksum) of the file read: what a read of a column left
+        # in it checks the file against
+        self._read = read
         self._columns: dict[str, list[Any]] = {}
         self._lock = threading.Lock()
 
@@ -318,6 +362,9 @@ class FileColumns:
             if self.doubt:
                 return [None] * len(self.names)
             found = self._columns.get(field)
+            if found is None and self._raw.get(field) is ON_DISK:
+                self._read_again()
+            found = self._columns.get(field)
             if found is None:
                 try:
                     raw = b"".join(self._raw.pop(field))
@@ -339,6 +386,30 @@ class FileColumns:
                     self.names = found
                 self._columns[field] = found
         return found
+
+    def _read_again(self) -> None:
+        """Read the columns left in the file (:data:`ON_DISK`) from it again, all at
+        once, if it is still the file read: the same inode, size, modification and
+        change times, head line and checksum.  Else they read as all null (callers
+        read the entries) and :attr:`lost` is set."""
+        left = [field for field, raw in self._raw.items() if raw is ON_DISK]
+        read = _read_lines(self.path, self.signature[1], left)
+        if read is not None and self._read is not None:
+            st, head, check, lines = read
+            same = (st.st_ino, st.st_size, st.st_mtime_ns) == self.signature and (
+                st.st_ctime_ns,
+                head,
+                check,
+            ) == self._read
+            if same:  # the same bytes: the same lines
+                for field, line in zip(COLUMNS, lines, strict=False):
+                    if field in left:
+                        self._raw[field] = line
+                return
+        for field in left:
+            del self._raw[field]
+            self._columns[field] = [None] * len(self.names)
+        self.lost = True
 
     def _in_doubt(self) -> None:
         """A column failed its checks: remove the file if it is still the one read (the
