@@ -459,13 +459,16 @@ class _State:
         # and a listing kept if the info is (one of another derivation has none); the others
         # are read as refresh would read them
         changed = changed_entries(names, (ino, size, mtime, ctime), current)[0]
-        changed.update(
-            name
-            for name, m, c, when, listed, text in zip(
-                names, mtime, ctime, seen, kept, info, strict=True
+        if info is not kept or not file.settled:  # (settled: every row checked at C speed)
+            changed.update(
+                name
+                for name, m, c, when, listed, text in zip(
+                    names, mtime, ctime, seen, kept, info, strict=True
+                )
+                if m >= when - RACY_NS
+                or c >= when - RACY_NS
+                or (listed is None and text is not None)
             )
-            if m >= when - RACY_NS or c >= when - RACY_NS or (listed is None and text is not None)
-        )
         changed &= current.keys()
         if file.doubt or len(changed) > FEW or len(changed) * 64 > len(current):
             return None  # refresh reads them and saves the file (as it would for them)
