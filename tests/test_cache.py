@@ -274,6 +274,57 @@ def test_version_pins_keys_across_edits(store, tmp_path, monkeypatch):
     sys.modules.pop("edited_experiment", None)
 
 
+def test_a_function_moved_to_another_module_and_named_as_before_finds_its_results(
+    store, tmp_path, monkeypatch
+):
+    # experiment.simulate moved to sim.py, given its old identity as ls -l shows it: the
+    # same keys, but looked up under the prefix of name= (experiment_simulate_...), its
+    # entries (simulate_...) were never found and every call was computed again
+    import importlib
+
+    monkeypatch.syspath_prepend(str(tmp_path))
+    body = "def simulate(mu, n=2):\n    CALLS.append(mu)\n    return mu * n\n"
+
+    def load(module, decorator):
+        (tmp_path / f"{module}.py").write_text(
+            f"from archived import archived\nCALLS = []\n\n{decorator}\n{body}"
+        )
+        sys.modules.pop(module, None)
+        importlib.invalidate_caches()
+        return importlib.import_module(module)
+
+    try:
+        before = load("moved_experiment", f"@archived({store!r})")
+        assert before.simulate(1.5) == 3.0 and before.simulate(2.5) == 5.0
+        moved = load("moved_sim", f"@archived({store!r}, name='moved_experiment.simulate')")
+        assert moved.simulate.identity == before.simulate.identity
+        assert moved.simulate(1.5) == 3.0 and moved.CALLS == []
+        assert sorted(c.parameters["mu"] for c in moved.simulate.calls()) == [1.5, 2.5]
+        assert len(moved.simulate.table(frame=False)) == 2
+        # a call the moved function makes is stored beside them, and found again
+        assert moved.simulate(4.0) == 8.0 and moved.CALLS == [4.0]
+        again = load("moved_sim", f"@archived({store!r}, name='moved_experiment.simulate')")
+        assert again.simulate(4.0) == 8.0 and again.simulate(1.5) == 3.0
+        assert again.CALLS == []
+    finally:
+        for module in ("moved_experiment", "moved_sim"):
+            sys.modules.pop(module, None)
+
+
+def test_a_named_function_keeps_the_prefix_of_its_name_where_it_has_entries(store):
+    # a store written with name= before: its entries are under the name's prefix, and
+    # stay found though entries under the function's own prefix appear beside them
+    def fit(x):
+        return x + 1
+
+    named = archived(store, name="lab.fit")(fit)
+    assert named(1) == 2 and named.prefix == "lab_fit"
+    plain = archived(store)(fit)  # the same code under its own identity and prefix
+    assert plain(5) == 6 and plain.prefix != "lab_fit"
+    again = archived(store, name="lab.fit")(fit)
+    assert again.prefix == "lab_fit" and again.is_cached(1)
+
+
 def test_exceptions_are_recorded_not_cached_and_the_next_call_retries(store):
     attempts = RunLog()
 

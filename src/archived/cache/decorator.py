@@ -96,6 +96,7 @@ from .funcinfo import (
     function_identity,
 )
 from .hashing import closure_digest, positional_key, positional_plan, prime_head
+from .namedprefix import named_prefix
 from .record import Record
 from .recorded import readable
 from .storepath import code_file, resolve_store_path
@@ -149,7 +150,9 @@ def archived(target: Any = None, /, **kwargs: Any) -> Any:
     ``@archived`` (bare) or ``@archived(path, ...)`` decorates a function; the options:
 
     * ``name``: the function's identity in the store (default: module and qualified
-      name), for a function that moves, or one redefined in notebook cells;
+      name), for a function redefined in notebook cells, or one that moved: given its
+      old identity (``name="experiment.simulate"``, as ``ls -l`` shows it) it finds the
+      results it made before (:mod:`archived.cache.namedprefix`);
     * ``ignore``: parameter names left out of the key (only those that cannot change
       the result: a logger, a progress bar);
     * ``version``: pin the code version (default: a digest of the source);
@@ -358,9 +361,6 @@ class CachedFunction(Generic[P, R]):
         if binder.all_positional and not self.ignore and not self._closed:
             self._positional = (tuple(binder.names), positional_plan(binder.names))
             prime_head(self._identity, self._version)  # (what every key begins with)
-        self.prefix = entry_prefix(
-            getattr(func, "__qualname__", "function") if name is None else name
-        )
         self.store = CallStore(
             default_store_path(func)
             if path is None
@@ -372,6 +372,9 @@ class CachedFunction(Generic[P, R]):
             compress=compress,
             mmap_mode=mmap_mode,
         )
+        self.prefix = entry_prefix(getattr(func, "__qualname__", "function"))
+        if name is not None:  # a moved function named as before finds its old entries
+            self.prefix = named_prefix(self.store.path, name, self.prefix)
         functools.update_wrapper(self, func)
 
     @property

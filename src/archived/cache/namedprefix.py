@@ -1,0 +1,65 @@
+"""The entry-name prefix of a function given ``name=``: what lets a moved function keep
+its results.
+
+A call's entry is named ``<prefix>_<16 hex of its key>``.  A function's prefix is made
+from its qualified name (``simulate`` for ``experiment.simulate``), and one given
+``@archived(path, name=...)`` from that name (``experiment_simulate``).  A function
+moved to another module (``sim.simulate``) and given its old identity,
+``name="experiment.simulate"`` as ``ls -l`` shows it, has the same keys as before, but
+its entries were made under the old prefix: looked up under the name's, they were never
+found, and every call was computed again.
+
+So a function given ``name=`` uses its name's prefix, unless the store holds no entry of
+that prefix and some of the function's own (its qualified name's): then it uses that
+one, and finds the results it made before it moved.  A store that already holds entries
+under the name's prefix keeps using it.  Sharing a prefix with another function is safe
+(two modules' ``simulate`` do by default): every key holds the function's identity and
+version, and a hit compares the whole key.
+
+>>> import os, tempfile
+>>> store = tempfile.mkdtemp()
+>>> named_prefix(store, "experiment.simulate", "simulate")  # no entries yet
+'experiment_simulate'
+>>> open(os.path.join(store, "simulate_0fd56e2a713b316a.py"), "w").close()
+>>> named_prefix(store, "experiment.simulate", "simulate")  # made before the move
+'simulate'
+>>> open(os.path.join(store, "experiment_simulate_1a2b3c4d5e6f7a8b.py"), "w").close()
+>>> named_prefix(store, "experiment.simulate", "simulate")
+'experiment_simulate'
+"""
+
+from __future__ import annotations
+
+import os
+
+from .funcinfo import entry_prefix
+
+__all__ = ["named_prefix"]
+
+
+def named_prefix(store: str, name: str, own: str) -> str:
+    """The prefix of the entries of a function named ``name`` whose own prefix (from its
+    qualified name) is ``own``, in the store directory ``store``: ``name``'s, unless the
+    store holds entries of ``own`` and none of ``name``'s (see the module docs).  Reads
+    the directory listing only; no entry file is opened.
+
+    >>> named_prefix("/nonexistent/store", "pkg.Model.fit", "Model_fit")
+    'pkg_Model_fit'
+    """
+    named = entry_prefix(name)
+    if named == own:
+        return named
+    mine, theirs = named + "_", own + "_"
+    found_own = False
+    try:
+        with os.scandir(store) as listing:
+            for item in listing:
+                file = item.name
+                if not file.endswith(".py"):
+                    continue
+                if file.startswith(mine):
+                    return named
+                found_own = found_own or file.startswith(theirs)
+    except OSError:  # no store yet (or unreadable: the store reports that itself)
+        return named
+    return own if found_own else named
