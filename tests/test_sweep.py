@@ -15,7 +15,7 @@ import time
 import numpy as np
 import pytest
 
-from archived import archived
+from archived import NumericTypeWarning, archived
 from archived.cache.sweeps import grid_points, recorded_sweeps, sweep, sweep_status
 from archived.store.dataset import DataSet
 
@@ -512,3 +512,46 @@ def test_a_point_that_stops_a_sweep_is_named_in_a_note_of_its_error(tmp_path, n_
         sweep(f, {"x": [4, -1, 9]}, n_jobs=n_jobs, backend=backend, progress=False)
     assert any("raised at the point x=-1" in note for note in err.value.__notes__)
     assert any("errors='return'" in note for note in err.value.__notes__)
+
+
+def test_a_sweep_after_an_edit_warns_once_that_it_computes_points_of_the_old_version(
+    tmp_path,
+):
+    # an edit gives new keys: the sweep run after it computes every point again, which
+    # joblib.Memory says (as it clears the cache) and archived did not
+    import warnings
+
+    from archived import StaleVersionWarning
+
+    def square(x):
+        return x * x
+
+    store = str(tmp_path / "runs")
+    assert sweep(archived(store, version="1")(square), {"x": [1, 2]}, progress=False) == [1, 4]
+    edited = archived(store, version="2")(square)
+    with pytest.warns(StaleVersionWarning) as caught:
+        assert sweep(edited, {"x": [1, 2, 3]}, progress=False) == [1, 4, 9]
+    [warning] = caught
+    assert warning.message.version == "1"
+    assert str(warning.message).startswith("2 of the 3 points to compute are stored as calls")
+    assert "version='1'" in str(warning.message) and "prune_stale()" in str(warning.message)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # once per store, function and version
+        assert sweep(edited, {"x": [4, 1]}, progress=False) == [16, 1]
+        # pinned back to the old version, its results answer again: nothing to compute
+        assert sweep(archived(store, version="1")(square), {"x": [1, 2]}, progress=False)
+
+
+def test_a_sweep_of_new_points_or_new_numeric_types_gives_no_stale_version_warning(tmp_path):
+    import warnings
+
+    def cube(x):
+        return x**3
+
+    store = str(tmp_path / "runs")
+    sweep(archived(store, version="1")(cube), {"x": [1, 2]}, progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        # x=1.0 is another call than x=1 (a NumericTypeWarning's business, not this one's)
+        warnings.filterwarnings("ignore", category=NumericTypeWarning)
+        assert sweep(archived(store, version="2")(cube), {"x": [3, 1.0]}, progress=False)

@@ -49,6 +49,7 @@ __all__ = [
     "DamagedEntryWarning",
     "PickleWarning",
     "NumericTypeWarning",
+    "StaleVersionWarning",
     "StorePathWarning",
     "MissingImportError",
     "UnsafeFileError",
@@ -583,6 +584,22 @@ class NumericTypeWarning(UserWarning):
     def __init__(self, message: str, entry: str | None) -> None:
         super().__init__(message)
         self.entry = entry
+
+
+class StaleVersionWarning(UserWarning):
+    """A sweep is about to compute points that the store holds as calls of another
+    version of the function (its code was edited since): they are computed again.
+
+    ``version`` names the stored version (pin it with ``version=`` if the edit cannot
+    change a result).
+
+    >>> StaleVersionWarning("2 of the 3 points ...", "3cc867b4015e04e6").version
+    '3cc867b4015e04e6'
+    """
+
+    def __init__(self, message: str, version: str) -> None:
+        super().__init__(message)
+        self.version = version
 
 
 class ClosureChangedWarning(UserWarning):

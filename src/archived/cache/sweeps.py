@@ -43,6 +43,7 @@ from .calls import CallKey
 from .callstore import Found
 from .hashing import hash_value
 from .nearmiss import near_misses_possible
+from .stalemiss import warn_stale_points
 from .sweeprecords import point_names, sweep_records
 from .sweeprun import RESULTS, StoredResult, run_points, stored_result
 
@@ -205,6 +206,9 @@ def sweep(
             [c.recorded_before for c in keyed],
         )
     tasks = [(i, keyed[i], points[i]) for i, lookup in enumerate(found) if not lookup.hit]
+    near_misses = near_misses_possible(func.store, [call for _, call, _ in tasks])
+    if near_misses:  # the store holds calls of the function: of an earlier version?
+        warn_stale_points(func.store, [call for _, call, _ in tasks])
     out: list[Any] = [None] * len(points)
     bar = _progress_bar(progress, len(points), len(points) - len(tasks), _short_name(func))
     finished: set[int] = set()
@@ -216,7 +220,7 @@ def sweep(
             backend=backend,
             catch=catch,
             results=results,
-            near_misses=near_misses_possible(func.store, [call for _, call, _ in tasks]),
+            near_misses=near_misses,
         ):
             if isinstance(result, StoredResult) and result.store is None:
                 result.store = func.store  # handles travel back from workers without it

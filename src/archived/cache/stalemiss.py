@@ -1,0 +1,97 @@
+"""Telling a user that a sweep computes again points stored by other code versions.
+
+Editing an ``@archived`` function gives its calls new keys (see
+:mod:`archived.cache.funcinfo`): a sweep run after the edit computes every point again,
+however small the edit (a comment, a speed-up).  joblib.Memory says so when it clears a
+function's cache; archived keeps the old results, and said nothing.  So before a sweep
+computes its missing points, :func:`warn_stale_points` looks for those among them stored
+as calls of another version of the function, and warns with a
+:class:`~archived.errors.StaleVersionWarning` naming the version and the two ways on:
+pin ``version=`` if the edit cannot change a result, or let the points compute and
+``prune_stale()`` the old ones.  Once per store, function and version in a process.
+
+>>> import tempfile, os, warnings
+>>> from archived import archived, sweep
+>>> store = os.path.join(tempfile.mkdtemp(), "runs")
+>>> def f(x):
+...     return x + 1
+>>> sweep(archived(store, version="1")(f), {"x": [1, 2]}, progress=False)
+[2, 3]
+>>> with warnings.catch_warnings(record=True) as caught:
+...     warnings.simplefilter("always")
+...     sweep(archived(store, version="2")(f), {"x": [1, 2, 3]}, progress=False)
+[2, 3, 4]
+>>> print(caught[0].message)  # doctest: +ELLIPSIS
+2 of the 3 points to compute are stored as calls of f's version 1, ... version='1') ...
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from .._usercode import user_stacklevel
+from ..errors import StaleVersionWarning
+from ..store.table import record_text
+
+if TYPE_CHECKING:
+    from .calls import CallKey
+    from .callstore import CallStore
+
+__all__ = ["warn_stale_points"]
+
+# (store, function, version) already looked at in this process: a sweep run again and
+# again after an edit warns once, and reads the function's calls once
+_CHECKED: set[tuple[str, str, str]] = set()
+
+
+def warn_stale_points(store: CallStore, calls: Sequence[CallKey]) -> None:
+    """Warn if some of ``calls`` (all of one function and version, about to be
+    computed) are stored as calls of another version of that function: the same
+    parameters, recorded alike.  Reads the function's calls from the store's index
+    once per store, function and version in a process."""
+    if not calls:
+        return
+    first = calls[0]
+    mark = (store.path, first.identity, first.version)
+    if mark in _CHECKED:
+        return
+    _CHECKED.add(mark)
+    stale: dict[str, str] = {}  # the parameters as recorded -> a version holding them
+    try:
+        for stored in store.calls(first.identity, first.prefix):
+            version = record_text(stored.brief, "version")
+            if version is not None and version != first.version:
+                stale.setdefault(_recorded(stored.parameters), version)
+    except Exception:  # a damaged store is the call protocol's business, not a warning's
+        return
+    if not stale:
+        return
+    twins = [stale[text] for call in calls if (text := _recorded(call.parameters)) in stale]
+    if twins:
+        _warn(first, len(twins), len(calls), max(set(twins), key=twins.count))
+
+
+def _recorded(parameters: object) -> str:
+    # repr tells 1, 1.0 and np.float64(1.0) apart, as keys do: two calls recorded with
+    # the same text have the same parameters (a mismatch only leaves a warning out)
+    return repr(parameters)
+
+
+def _warn(call: CallKey, twins: int, total: int, version: str) -> None:
+    from .funcinfo import short_name
+
+    function = short_name(call.identity)
+    warnings.warn(
+        StaleVersionWarning(
+            f"{twins} of the {total} points to compute are stored as calls of {function}'s "
+            f"version {version}, and its code has changed since (version {call.version}), "
+            "so they are computed again. If the edit cannot change a result (a comment, a "
+            f"speed-up), pin the old version with @archived(..., version={version!r}) and "
+            f"they answer again; else {function}.prune_stale() deletes the old results "
+            "once you no longer need them",
+            version,
+        ),
+        stacklevel=user_stacklevel(),
+    )
