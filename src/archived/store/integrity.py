@@ -150,10 +150,19 @@ class VerifyReport:
                 f"    `verify --allow {module}` checks {them}, if you trust all of that "
                 "module's code"
             )
-        lines += [
-            f"  intact entry {name} cannot be loaded here: {why}"
-            for name, why in sorted(self.unimportable.items())
-        ]
+        alike: dict[str, list[str]] = {}  # what is missing -> the entries needing it
+        for name, why in sorted(self.unimportable.items()):
+            alike.setdefault(why, []).append(name)
+        for why, names in alike.items():
+            # a store of results of the user's own classes, read where their module is
+            # missing: one line, not one per entry (hundreds, all alike)
+            if len(names) == 1:
+                lines.append(f"  intact entry {names[0]} cannot be loaded here: {why}")
+            else:
+                shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if names[3:] else "")
+                lines.append(
+                    f"  {len(names)} intact entries cannot be loaded here ({shown}): {why}"
+                )
         lines += [f"  orphaned data file {f} (no entry refers to it)" for f in self.orphans]
         lines += [f"  leftover of a crashed writer: {f}" for f in self.leftovers]
         lines += [f"  in progress (a live writer): {f}" for f in self.in_progress]
