@@ -1060,3 +1060,48 @@ def test_prune_before_keeps_an_entry_whose_info_cannot_be_read_and_says_why(stor
     assert "kept broken: its info cannot be read, so when it was made is unknown" in out
     assert "deleted 9 entries" in out
     assert os.listdir(store).count("broken.py") == 1
+
+
+_HUGE = "0x" + "f" * 3700  # an int of 4,456 digits: more than str() converts (4,300)
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ("'parameters': {'x': 1}", f"'parameters': {{{_HUGE}: 1, 'x': 1}}"),
+        ("'status': 'ok',", f"'status': 'ok', {_HUGE}: 2,"),
+        ("\nRESULT = 1\n", f"\nRESULT = {{{_HUGE}: 3}}\n"),
+    ],
+    ids=["parameter", "record", "result"],
+)
+def test_a_key_of_thousands_of_digits_never_stops_a_listing(tmp_path, capsys, old, new):
+    # a store may hold such a key (a hex literal of 3,700 digits loads safely): str(key)
+    # raised ValueError in ls -l, ls --status, ls --json, show, export, prune and
+    # _table(), whose tracebacks hid every other entry of the store
+    @archived(tmp_path / "st")
+    def f(x):
+        return x
+
+    f(1), f(2)
+    entry = next(
+        p for p in (tmp_path / "st").glob("*.py") if "'parameters': {'x': 1}" in p.read_text()
+    )
+    text = entry.read_text().replace("RESULT", entry.stem)
+    entry.write_text(
+        text.replace(old.replace("RESULT", entry.stem), new.replace("RESULT", entry.stem))
+    )
+    assert _HUGE in entry.read_text()
+    store = str(tmp_path / "st")
+    for argv in (
+        ["ls", "-l", store],
+        ["ls", "--status", store],
+        ["ls", "--json", store],
+        ["show", store, entry.stem],
+        ["export", "-o", "-", store],
+    ):
+        assert main(argv) == 0, argv
+        out = capsys.readouterr().out
+        if argv[1] == "-l":  # both entries listed, a parameter key cut
+            assert "2 entries" in out
+            assert "<int of 4456 digits>=1" in out or "parameters" not in old
+    assert len(DataSet("st", path=tmp_path, safe=True)._table(frame=False)) == 2

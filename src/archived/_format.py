@@ -137,6 +137,22 @@ def _ragged_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
+def key_text(key: Any) -> str:
+    """The text of a dict key as a column or a parameter name: ``str(key)``, or for a
+    key no ``str`` gives (an int of more than 4,300 digits, which a store can hold as a
+    hex literal) its cut ``repr``, so one such key never stops a listing.
+
+    >>> key_text("mu"), key_text(5), key_text(int("f" * 4000, 16))
+    ('mu', '5', '<int of 4817 digits>')
+    """
+    if type(key) is str:
+        return key
+    try:
+        return str(key)
+    except ValueError:
+        return short_repr(key, 80)
+
+
 def format_params(parameters: Any, width: int = 60) -> str:
     """``name=value`` pairs of a parameter dict, cut to ``width`` characters.  When they
     do not fit, the longest values are cut first (each to as many characters as leaves
@@ -155,7 +171,7 @@ def format_params(parameters: Any, width: int = 60) -> str:
         pairs = []
         used = -1
         for k, v in _first(parameters.items(), width):
-            pair = (_cut(str(k), width), short_repr(v, width))
+            pair = (_cut(key_text(k), width), short_repr(v, width))
             pairs.append(pair)
             used += len(pair[0]) + len(pair[1]) + 2
             if used > 2 * width:  # enough to fill the line when cut

@@ -66,6 +66,7 @@ from ._format import (
     format_time,
     format_value,
     int_text,
+    key_text,
     summarize_value,
 )
 from ._version import __version__
@@ -1247,17 +1248,18 @@ def _print_info(info: Any) -> None:
         return
     # keys are aligned up to a width: each line padded to the longest key made a record of
     # one 100 kB key and 1,000 short ones print 100 MB (work beyond the store's size)
-    width = min(max((len(str(k)) for k in info), default=0), _KEY_WIDTH)
+    width = min(max((len(key_text(k)) for k in info), default=0), _KEY_WIDTH)
     for key, value in info.items():
+        key = key_text(key)
         if isinstance(value, str) and "\n" in value:
-            print(f"  {str(key):<{width}}")
+            print(f"  {key:<{width}}")
             print("    " + value.rstrip("\n").replace("\n", "\n    "))
         elif isinstance(value, str):
-            print(f"  {str(key):<{width}}  {value}")
+            print(f"  {key:<{width}}  {value}")
         elif key == "duration" and isinstance(value, float):
-            print(f"  {str(key):<{width}}  {format_duration(value)}")
+            print(f"  {key:<{width}}  {format_duration(value)}")
         else:
-            print(f"  {str(key):<{width}}  {format_params(value, width=200)}")
+            print(f"  {key:<{width}}  {format_params(value, width=200)}")
 
 
 # ---- arguments ----------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from collections.abc import Callable, Collection, Iterable
 from itertools import chain
 from typing import Any
 
+from .._format import key_text
 from ..engine.archive import _gc_paused
 from ..errors import DamagedEntryError
 from .callorder import call_order, parameter_names
@@ -514,7 +515,7 @@ def _add(
     """Put ``items`` in ``row``, each under a column no other one has (``prefix`` added
     until it has none), so that no column overwrites another."""
     for key, value in items:
-        column = key if type(key) is str else str(key)
+        column = key_text(key)
         while column in row or column in also:
             column = prefix + column
         row[column] = value
@@ -544,7 +545,7 @@ def _results(value: Any, taken: Iterable[str]) -> dict[str, Any]:
                 plain = _plain(item)
             else:
                 continue
-            column = key if type(key) is str else str(key)
+            column = key_text(key)
             while column in taken or column in out:  # {1: a, '1': b} are two columns
                 column = "result_" + column
             out[column] = plain
