@@ -589,3 +589,31 @@ def test_a_loaded_value_given_to_a_cached_function_never_has_its_own_attributes_
 
     assert f(value) == 1
     assert "STORE CODE RAN" not in capfd.readouterr().out
+
+
+def test_a_safe_stores_entry_lookup_never_opens_a_device_node_planted_as_an_entry(
+    tmp_path, monkeypatch
+):
+    # DataSet._entry (a cache hit's lookup, and StoredCall.info/load) opened an entry it
+    # held no row of without an lstat first: the open's fstat refused a device after its
+    # driver ran. A safe store lstat-s first, as its other reads do
+    from archived.store import index
+
+    ds = DataSet("s", "w", path=tmp_path)
+    ds.good, ds.x = 1.5, 2.5
+    device = str(tmp_path / "s" / "x.py")
+    _device_node(device)
+    index.forget()  # a new process: no row of x held
+    opened = []
+    real_open = os.open
+
+    def spying_open(path, *args, **kwargs):
+        opened.append(os.fspath(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", spying_open)
+    safe = DataSet("s", path=tmp_path, safe=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (the listing warns of the device it skips)
+        assert safe._entry("x") is None and safe._entry("good").value() == 1.5
+    assert device not in opened

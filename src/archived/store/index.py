@@ -208,10 +208,12 @@ def kept(folder: str) -> Kept:
     return found
 
 
-def row(folder: str, name: str) -> Row | None:
+def row(folder: str, name: str, trusted: bool = True) -> Row | None:
     """The index row of entry ``name`` of the store ``folder`` as it is now, or None if
     there is no such entry: ``rows(folder, [name]).get(name)``, at the cost of one
     ``lstat`` when the row this process holds is settled and its file unchanged.
+    ``trusted=False`` (a store read safely): the first read of an entry ``lstat``-s it
+    before opening it, as every safe read does (opening a device node runs its driver).
 
     >>> import tempfile
     >>> from archived.store.entries import commit_entry
@@ -222,7 +224,7 @@ def row(folder: str, name: str) -> Row | None:
     """
     state = _state(folder)
     with state.lock:
-        return state.lookup(name)
+        return state.lookup(name, trusted)
 
 
 def forget(folder: str | None = None) -> None:
@@ -366,7 +368,7 @@ class _State:
             self._save()  # only a full view is saved, and only when enough changed
         return current
 
-    def lookup(self, name: str) -> Row | None:
+    def lookup(self, name: str, trusted: bool = True) -> Row | None:
         """:meth:`refresh` of ``[name]``, without building a listing when the known row
         of ``name`` is settled and its file's signature unchanged (a cache hit), or
         racy and its file's content unchanged (read once: its ``fstat`` signature and
@@ -390,7 +392,7 @@ class _State:
                     and (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns) == known.signature
                 ):
                     return known
-        elif self.file is None or not self.file.doubt:
+        elif trusted and (self.file is None or not self.file.doubt):
             first = self._first_read(name)
             if first is not _UNSURE:
                 return first  # type: ignore[return-value]

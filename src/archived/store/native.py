@@ -201,9 +201,10 @@ class NativeStore(Store):
 
     def entry(self, name: str) -> EntryView | None:
         """Entry ``name`` as the read-side index sees it now, or None: for an entry
-        whose row is settled, one ``lstat`` and nothing else (a cache hit)."""
+        whose row is settled, one ``lstat`` and nothing else (a cache hit); in a store
+        read safely, never an open before an ``lstat``."""
         try:
-            row = index.row(self.folder, name)
+            row = index.row(self.folder, name, self.load is None)
         except FileNotFoundError:
             raise StoreNotFoundError(self.folder) from None
         return None if row is None else IndexedEntry(self, name, row)
