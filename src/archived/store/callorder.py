@@ -31,7 +31,7 @@ from typing import Any
 __all__ = ["call_order", "sort_key", "parameter_names", "rows_in_call_order"]
 
 # the kinds of values, in the order a column lists them
-_NONE, _NUMBER, _NAN, _TEXT, _BYTES, _SEQUENCE, _OTHER, _ABSENT = range(8)
+_NONE, _NUMBER, _NAN, _TEXT, _BYTES, _SEQUENCE, _OTHER = range(7)
 # kinds a column of one type sorts by as they are (a total order, no key to make)
 _PLAIN = frozenset((int, str))
 _PARAMETERS = operator.itemgetter("parameters")
@@ -52,16 +52,22 @@ def call_order(briefs: Sequence[dict[str, Any]], names: Iterable[str]) -> list[i
     if set(map(type, parameters)) != {dict}:
         parameters = [each if type(each) is dict else {} for each in parameters]
     names = list(names)
-    # a parameter the signature lacks (**kwargs): after the others, by name
-    names += sorted(set().union(*parameters).difference(names))
+    # a parameter the signature lacks (**kwargs): after the others, by name (a store's
+    # names may be of any kind: sort_key orders them all)
+    names += sorted(set().union(*parameters).difference(names), key=sort_key)
     # stable sorts by each parameter, from the last to the first (each faster than one
-    # sort by tuples of them); the calls come in the order of their entries' names
+    # sort by tuples of them); the calls come in the order of their entries' names.  A
+    # run of parameters some calls lack is sorted in one pass, by what each call records
+    # of them: a store's calls may each record names of their own (the first call's
+    # names are the export's), and a pass per name over every call took the cube of the
+    # store's size (400 calls of 400 names each, 1.6 MB: 22 s)
     order = list(range(len(parameters)))
-    for name in reversed(names):
-        try:
-            column = list(map(operator.itemgetter(name), parameters))
-        except KeyError:  # a call records no such parameter
-            column = [each.get(name, _Absent) for each in parameters]
+    for segment in reversed(_segments(names, parameters)):
+        if isinstance(segment, dict):
+            keys = _sparse_keys(parameters, segment)
+            order.sort(key=keys.__getitem__)
+            continue
+        column = list(map(operator.itemgetter(segment), parameters))
         kinds = set(map(type, column))
         if (len(kinds) == 1 and kinds <= _PLAIN) or (
             kinds == {float} and not any(map(math.isnan, column))
@@ -71,6 +77,47 @@ def call_order(briefs: Sequence[dict[str, Any]], names: Iterable[str]) -> list[i
             keys = list(map(sort_key, column))
             order.sort(key=keys.__getitem__)
     return order
+
+
+def _segments(names: list[str], parameters: list[dict[str, Any]]) -> list[str | dict[str, int]]:
+    """``names`` in order, each one every call records as itself, and each run of those
+    some calls lack as one dict (name -> its position in ``names``)."""
+    if set(map(len, parameters)) <= {len(names)}:  # (names hold each call's: all record all)
+        return list(names)
+    present: dict[str, int] = dict.fromkeys(names, 0)
+    for each in parameters:
+        for name in each:
+            present[name] += 1
+    everywhere = len(parameters)
+    segments: list[str | dict[str, int]] = []
+    for i, name in enumerate(names):
+        if present[name] == everywhere:
+            segments.append(name)
+        elif segments and isinstance(segments[-1], dict):
+            segments[-1][name] = i
+        else:
+            segments.append({name: i})
+    return segments
+
+
+def _sparse_keys(parameters: list[dict[str, Any]], segment: dict[str, int]) -> list[list[Any]]:
+    """Each call's key over the parameters of ``segment``, some of which it lacks: what
+    it records of them by their positions, then an end mark.  A call recording a name
+    that another lacks sorts first there, as a value sorts before an absent one."""
+    keys = []
+    for each in parameters:
+        if len(each) <= len(segment):
+            found = [(segment[name], sort_key(v)) for name, v in each.items() if name in segment]
+        else:
+            found = [(i, sort_key(each[name])) for name, i in segment.items() if name in each]
+        found.sort(key=_FIRST)
+        found.append(_END)
+        keys.append(found)
+    return keys
+
+
+_FIRST = operator.itemgetter(0)
+_END = (math.inf,)
 
 
 def rows_in_call_order(
@@ -121,10 +168,6 @@ def parameter_names(func: Any) -> list[str]:
     return [name for name in func.signature.parameters if name not in func.ignore]
 
 
-class _Absent:
-    """A parameter a call does not record (listed after every value)."""
-
-
 def sort_key(value: Any) -> tuple[Any, ...]:
     """A key that orders recorded parameter values of any kinds (a store may hold any),
     never raising: numbers by value, then texts, bytes, sequences item by item, and
@@ -136,8 +179,6 @@ def sort_key(value: Any) -> tuple[Any, ...]:
     kind = type(value)
     if value is None:
         return (_NONE,)
-    if value is _Absent:
-        return (_ABSENT,)
     if kind is str:
         return (_TEXT, value)
     if kind is bytes:
