@@ -281,3 +281,21 @@ def test_a_safe_load_of_many_arrays_of_one_data_file_parses_its_index_once(tmp_p
     monkeypatch.setattr(hdf5, "_read_trailer", lambda f: parsed.append(1) or read_trailer(f))
     value = DataSet("s", path=tmp_path, safe=True).x
     assert [a[0] for a in value] == list(range(50)) and len(parsed) == 1
+
+
+def test_a_memory_map_of_an_array_over_holes_is_not_charged_as_memory(tmp_path, monkeypatch):
+    # a map allocates nothing (its pages are the file's, read when touched): an array a
+    # sparse file holds maps whatever the allowance for holes, and reads as zeros
+    import numpy as np
+
+    from archived.load import budget
+
+    ds = DataSet("s", "w", path=tmp_path)
+    ds.x = np.zeros(9_000_000)
+    (data,) = (tmp_path / "s").glob("x.*.h5")
+    _sparse_copy(data, 2**20)
+    monkeypatch.setattr(budget, "UNHELD_BYTES", 2**20)
+    with pytest.raises(BudgetExceededError):
+        _ = DataSet("s", path=tmp_path, safe=True).x
+    mapped = DataSet("s", path=tmp_path, safe=True, mmap_mode="r").x
+    assert type(mapped).__name__ == "memmap" and mapped[-1] == 0

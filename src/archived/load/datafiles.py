@@ -127,10 +127,14 @@ def _read(budget: Budget, f: Any, path: str, filename: str, key: str, note: str)
         raise _refuse(f"array {key!r} of {filename!r}: {err}") from None
     except (ValueError, KeyError, SyntaxError, RecursionError, MemoryError) as err:
         raise DamagedArrayError(path, key, f"inconsistent index ({err!r:.80})") from None
-    copies = 2 if entry.get("as") is not None else 1  # StringDType: converted once more
-    _charge(budget, copies * nbytes, f"array {key!r} in {filename!r}", note)
+    mmap_mode = _MMAP.get()
+    if mmap_mode is None or "chunks" in entry or entry.get("as") is not None:
+        # read into memory (a memory map, as _read_indexed makes one, allocates nothing:
+        # its pages are the file's, read when touched)
+        copies = 2 if entry.get("as") is not None else 1  # StringDType: converted once more
+        _charge(budget, copies * nbytes, f"array {key!r} in {filename!r}", note)
     try:
-        return _read_indexed(f, entry, data_end, _MMAP.get())
+        return _read_indexed(f, entry, data_end, mmap_mode)
     except (ValueError, TypeError, KeyError, OSError, zlib.error) as err:
         raise DamagedArrayError(path, key, f"inconsistent data ({err})") from err
 
