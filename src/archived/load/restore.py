@@ -50,9 +50,10 @@ def restore(
     ``safe=True`` loads untrusted source without executing it (see :mod:`archived.load.safe`):
     only the grammar archives use, imports from builtins, numpy and the modules listed in
     ``allow``, and work bounded by ``limits`` (an :class:`~archived.load.budget.Limits`;
-    by default proportional to the size of the source; ``max_bytes`` sets its memory
-    budget alone); anything else raises :class:`~archived.errors.UnsafeArchiveError`
-    before any statement runs.  ``allow_pickle=True`` lets pickle payloads load, which
+    by default proportional to the size of the source; ``max_bytes``, else the
+    environment variable ``ARCHIVED_MAX_BYTES``, sets its memory budget alone);
+    anything else raises :class:`~archived.errors.UnsafeArchiveError` before any
+    statement runs.  ``allow_pickle=True`` lets pickle payloads load, which
     trusts the source completely: unpickling runs any code a payload names.
 
     >>> from archived import Archive

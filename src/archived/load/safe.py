@@ -63,7 +63,8 @@ def evaluate(
         allowed_modules: extra trusted modules, e.g. ``["mypkg.models"]``.
         allow_pickle: let ``pickle.loads`` payloads load: this trusts the store
             completely, as unpickling runs any code a payload names.
-        max_bytes: the memory budget (same as ``limits=Limits(max_bytes=...)``).
+        max_bytes: the memory budget (same as ``limits=Limits(max_bytes=...)``; when
+            neither is given, ``ARCHIVED_MAX_BYTES`` if set).
         limits: the budgets of the load (default: proportional to ``len(src)``).
 
     Raises :class:`~archived.errors.UnsafeArchiveError` for anything outside the grammar

@@ -110,7 +110,8 @@ class DataSet:
             rebuilt, ``allow_pickle`` lets pickle payloads load (trusting the store
             completely: unpickling runs any code), ``limits`` (an
             :class:`~archived.load.budget.Limits`) sets the budgets of each entry's load,
-            by default proportional to its size; ``max_bytes`` sets its memory alone.
+            by default proportional to its size; ``max_bytes`` sets its memory alone
+            (else the environment variable ``ARCHIVED_MAX_BYTES``, as ``8G``, if set).
         compress: write big arrays through a standard HDF5 filter: ``True`` (zlib, which
             any HDF5 tool reads), ``('zlib', level)`` or a PyTables library such as
             ``'blosc:lz4'`` (see :mod:`archived.engine.compression`); reads need nothing.
