@@ -261,10 +261,21 @@ def test_ARCHIVED_MAX_BYTES_sets_the_memory_budget_unless_the_caller_does(tmp_pa
 
 
 @pytest.mark.parametrize("bad", ["lots", "1.5G", "-1", "8GB", "\u0661"])
-def test_an_ARCHIVED_MAX_BYTES_that_is_no_size_is_refused_naming_it(monkeypatch, bad):
+def test_an_ARCHIVED_MAX_BYTES_that_is_no_size_is_refused_naming_it(
+    monkeypatch, bad, tmp_path, capsys
+):
+    # said once, where the load begins: a store's entries read as damaged (verify found
+    # 'problems', show 'entry is damaged') when each load raised it
+    from archived.cli import main
+
     monkeypatch.setenv("ARCHIVED_MAX_BYTES", bad)
     with pytest.raises(ValueError, match="ARCHIVED_MAX_BYTES must be a number"):
         restore("x = 1", safe=True)
+    with pytest.raises(ValueError, match="ARCHIVED_MAX_BYTES must be a number"):
+        DataSet("s", "w", path=tmp_path, safe=True)
+    DataSet("s", "w", path=tmp_path, safe=True, max_bytes=10**6).x = 1
+    assert main(["verify", str(tmp_path / "s")]) == 2
+    assert "ARCHIVED_MAX_BYTES must be a number" in capsys.readouterr().err
 
 
 def test_a_safe_load_of_many_arrays_of_one_data_file_parses_its_index_once(tmp_path, monkeypatch):

@@ -102,6 +102,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     _leave_store_off_sys_path(getattr(args, "path", None))
+    if os.environ.get("ARCHIVED_MAX_BYTES"):  # (ls imports no loader without it)
+        from .load.budget import env_max_bytes
+
+        try:
+            env_max_bytes()  # a bad value said once, not as every entry's load failing
+        except ValueError as err:
+            print(escaped(f"{_PROG}: error: {err}"), file=sys.stderr)
+            return 2
     try:
         with _printable_stdout(), _escaping_output(args):
             code = int(args.run(args) or 0)

@@ -199,6 +199,15 @@ class DataSet:
             load["max_bytes"] = max_bytes
         if limits is not None:
             load["limits"] = limits
+        if (
+            safe
+            and os.environ.get("ARCHIVED_MAX_BYTES")
+            and max_bytes is None
+            and (limits is None or limits.max_bytes is None)
+        ):
+            from ..load.budget import env_max_bytes
+
+            env_max_bytes()  # a bad ARCHIVED_MAX_BYTES: said here, not as damaged entries
         d["_load"] = load if safe else None
         d["_closed"] = False
         d["_next_index"] = None
