@@ -333,3 +333,22 @@ class Unreadable:
 
     def __reduce__(self):
         return (Unreadable, (self.a,))
+
+
+@pytest.mark.parametrize("kind", ["fifo", "directory"])
+def test_repair_keeps_the_data_files_of_an_entry_whose_file_is_not_a_regular_file(store, kind):
+    # a FIFO or a directory where big.py belongs is reported as unsafe and "left
+    # untouched", but repair removed big's data files as orphans: data nobody knew to be
+    # dead (the entry may come back once the file is sorted out by hand) was destroyed
+    data = [f for f in os.listdir(store) if f.startswith("big.") and f.endswith(".h5")]
+    assert data
+    os.remove(os.path.join(store, "big.py"))
+    if kind == "fifo":
+        os.mkfifo(os.path.join(store, "big.py"))
+    else:
+        os.mkdir(os.path.join(store, "big.py"))
+    with pytest.warns(Warning):
+        report = repair(store, safe=True)
+    assert not report.removed and not report.orphans
+    assert "big.py" in report.unsafe
+    assert set(data) <= set(os.listdir(store))

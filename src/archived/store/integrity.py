@@ -402,7 +402,9 @@ def _classify(
     file until they are deleted, so a second look at the directory (after the entries
     were read) tells them apart.  A data file is an orphan only if no entry refers to it,
     no writer owns or is dropping it, and it still exists.  Data files named after an
-    entry whose header is unreadable are kept: they may be its own.
+    entry whose header is unreadable are kept: they may be its own; so are those of an
+    entry whose file is not a regular file (a FIFO or a directory where it belongs,
+    reported as unsafe and left untouched: what it holds is not known).
     """
     live, gone, pending = _writers(listing, report)
     candidates = []
@@ -425,11 +427,23 @@ def _classify(
             assert m is not None
             if name in pending2 or m["token"] in live2:
                 report.in_progress.append(name)
+            elif _special_entry(folder, m["name"]):
+                continue  # its entry's file is a FIFO or a directory: it may be its own
             elif os.path.lexists(os.path.join(folder, name)):  # not dropped meanwhile
                 report.orphans.append(name)
     report.orphans.sort()
     report.leftovers.sort()
     report.in_progress.sort()
+
+
+def _special_entry(folder: str, name: str) -> bool:
+    """Whether entry ``name``'s file is there but not a regular file (nor a link, which
+    is read as a damaged entry)."""
+    try:
+        mode = os.lstat(os.path.join(folder, name + ".py")).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISLNK(mode))
 
 
 def _writers(
