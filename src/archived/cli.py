@@ -836,11 +836,13 @@ def _export(args: argparse.Namespace) -> int:
     if not keep:
         _hint_unknown_function(listed, args)
         _hint_unknown_parameter(listed, args)
-    unloadable: dict[str, DamagedEntryError] = {}
+    unloadable: dict[str, ArchiveError] = {}
 
-    def skip(name: str, err: DamagedEntryError) -> None:
+    def skip(name: str, err: ArchiveError) -> None:
         if isinstance(err, MissingImportError):
             raise err  # this program lacks a module: the whole store needs it, say so
+        # refused by a safe load too: one entry of a store someone sent (a pickle, a
+        # planted call) stopped the whole export, and its error advised --trust
         unloadable[name] = err
 
     rows = dataset_table(ds, details=args.details, frame=False, entries=keep, skip=skip)
@@ -849,9 +851,10 @@ def _export(args: argparse.Namespace) -> int:
     if unloadable:  # one broken (or outdated) entry must not cost the whole export
         names = sorted(unloadable)
         shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if names[3:] else "")
+        first = unloadable[names[0]]
         print(
             f"{_PROG} export: skipping {_count(len(names), 'entry', 'entries')} whose value "
-            f"does not load ({shown}); the first: {unloadable[names[0]]}",
+            f"does not load ({shown}); the first: {first}{_trust_hint(first, args)}",
             file=sys.stderr,
         )
     mixed = _mixed_versions([e for e in listed if e.name in keep and e.name not in unloadable])

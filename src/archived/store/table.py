@@ -42,7 +42,7 @@ from typing import Any
 
 from .._format import key_text
 from ..engine.archive import _gc_paused
-from ..errors import DamagedEntryError
+from ..errors import ArchiveError, DamagedEntryError, UnsafeArchiveError
 from .callorder import call_order, parameter_names
 from .versions import read_one_version
 
@@ -178,7 +178,7 @@ def dataset_table(
     results: bool = True,
     frame: bool | None = None,
     entries: Collection[str] | None = None,
-    skip: Callable[[str, DamagedEntryError], None] | None = None,
+    skip: Callable[[str, ArchiveError], None] | None = None,
 ) -> Any:
     """Every entry of a DataSet as a table row (sweep records and failures left out).
 
@@ -186,8 +186,9 @@ def dataset_table(
     another entry gives ``entry``, its info (a dict's items as columns, anything else in
     column ``info``) and its value if scalar.  ``results=False`` loads no value at all;
     ``entries`` limits the table to those entry names.  An entry whose value does not
-    load raises its :class:`~archived.errors.DamagedEntryError`, or with ``skip`` given
-    is passed to it (name, error) and left out.
+    load raises its :class:`~archived.errors.DamagedEntryError` (or a safe load's
+    :class:`~archived.errors.UnsafeArchiveError`), or with ``skip`` given is passed to it
+    (name, error) and left out.
 
     >>> import tempfile
     >>> from archived.store.dataset import DataSet
@@ -210,7 +211,7 @@ def _dataset_rows(
     results: bool,
     frame: bool | None,
     entries: Collection[str] | None,
-    skip: Callable[[str, DamagedEntryError], None] | None = None,
+    skip: Callable[[str, ArchiveError], None] | None = None,
 ) -> Any:
     rows = []
     parameters: dict[str, None] = {}
@@ -239,7 +240,7 @@ def _dataset_rows(
             # its info and value of one version of the entry: one rewritten since the
             # view saw it is read again whole, one deleted meanwhile left out
             found, row = read_one_version(entry, row_of)
-        except DamagedEntryError as err:
+        except (DamagedEntryError, UnsafeArchiveError) as err:
             if skip is None:
                 raise
             skip(name, err)
