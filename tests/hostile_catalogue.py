@@ -1956,6 +1956,19 @@ def _chunk_over_holes(entry: dict) -> None:
     entry["chunks"] = [[0, 0, 0, 2**30]]
 
 
+def _deflate_many_times(entry: dict) -> None:
+    # each chunk inflated 100,000 times over: with a zlib stream that inflates to
+    # itself, as much work as that many arrays
+    entry["filters"] = ["deflate"] * 100_000
+
+
+case(
+    "compressed-array-whose-index-lists-deflate-100000-times-then-safe-read",
+    "work",
+    _compressed_array(_deflate_many_times),
+    safe_value(),
+    Refused(("unknown chunk layout",)),
+)
 case(
     "compressed-array-of-8-bytes-in-a-chunk-of-a-MiB-then-safe-read",
     "work",

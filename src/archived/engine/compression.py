@@ -257,6 +257,9 @@ def _chunk_functions() -> tuple[Any, Any] | None:
     return get_count, get_info
 
 
+_PIPELINES = (["deflate"], ["shuffle", "deflate"])  # the filter lists chunk_index writes
+
+
 def read_chunked(
     fd: int, entry: dict[str, Any], data_end: int, stored_shape: tuple[int, ...], itemsize: int
 ) -> np.ndarray:
@@ -270,8 +273,10 @@ def read_chunked(
     row_bytes = itemsize * math.prod(stored_shape[1:])
     chunk_bytes = rows * row_bytes
     filters = [str(f) for f in entry["filters"]]
-    if rows < 1 or not set(filters) <= {"shuffle", "deflate"} or "deflate" not in filters:
-        raise ValueError(f"unknown chunk layout {rows} rows, filters {filters}")
+    # the two pipelines chunk_index writes: a list of deflate 100,000 times over had each
+    # chunk inflated as many times (a zlib stream that inflates to itself exists)
+    if rows < 1 or filters not in _PIPELINES:
+        raise ValueError(f"unknown chunk layout {rows} rows, filters {filters!r:.80}")
     out = np.empty(nbytes, dtype=np.uint8)
     chunks = entry["chunks"]
     for i, (first, *_) in enumerate(chunks):
@@ -322,6 +327,8 @@ def first_chunk_bytes(fd: int, entry: dict[str, Any], data_end: int) -> bytes:
     _, mask, addr, size = entry["chunks"][0]
     chunk_bytes = int(entry["chunkrows"]) * row_bytes
     filters = [str(f) for f in entry["filters"]]
+    if filters not in _PIPELINES:
+        raise ValueError(f"unknown filters {filters!r:.80}")
     itemsize = itemsize if native else 1
     return _chunk(fd, (mask, addr, size), filters, chunk_bytes, itemsize, data_end)
 
