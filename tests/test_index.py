@@ -1427,3 +1427,56 @@ def test_a_first_lookup_opens_the_entry_without_an_lstat_and_gives_the_row_refre
         )
         assert exact(got, want), name
         assert first.dump()[5:] == old.dump()[5:], name
+
+
+_HEAD = "# archived entry 'a', format 1, data files: []\n# ---- info ----\n"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        (_HEAD + "info = {'n': 1}\n# ---- value ----\na = 2.5\n").encode(),
+        (_HEAD + "# ---- value ----\na = 2.5\n").encode(),  # no info source
+        (_HEAD + "info = 1# ---- value ----\na = 2\n").encode(),  # the mark not on its line
+        (_HEAD + "info = '# ---- value ----\n'\n# ---- value ----\na = 2\n").encode(),
+        (_HEAD + "info = 1\n# ---- value ----\na = 2\n# ---- value ----\n").encode(),
+        (_HEAD + "info = 1\na = 2\n").encode(),  # no value section
+        (_HEAD + "info = 1\r\n# ---- value ----\r\na = 2\r\n").encode(),
+        (_HEAD + "info = 1\r\n# ---- value ----\na = 2\n").encode(),
+        b"\xef\xbb\xbf" + (_HEAD + "info = 1\n# ---- value ----\na = 2\n").encode(),
+        (_HEAD + "info = 'caf\u00e9'\n# ---- value ----\na = 2\n").encode(),
+        (_HEAD + "info = 1\n# ---- value ----\na = 2\n").encode()[:-3] + b"\xff\n",
+        (_HEAD.replace("'a'", "'b'") + "info = 1\n# ---- value ----\na = 2\n").encode(),
+        (_HEAD.replace("format 1", "format 2") + "info = 1\n# ---- value ----\na = 2\n").encode(),
+        (_HEAD.replace("[]", "['a.t.h5']") + "info = 1\n# ---- value ----\na = 2\n").encode(),
+        (_HEAD.replace("[]", "[] ") + "info = 1\n# ---- value ----\na = 2\n").encode(),
+        (b"# archived entry 'a', format 1, data files: []\ninfo = 1\n"),
+        b"",
+    ],
+)
+@pytest.mark.parametrize("lazy", [True, False])
+def test_a_row_holds_the_sections_entry_sections_reads_whatever_the_file(data, lazy):
+    # an entry in archived's own layout without data files is split by plain string
+    # tests (a first hit's shortcut): its row is the one of the general reading
+    try:
+        want = entries.entry_sections("a", entries.entry_text("a", data))
+    except DamagedEntryError:
+        want = None
+    row = indexrow.parse_entry("a", data, (1, len(data), 2, 3), "d", 10**19, lazy)
+    if want is None:
+        assert row.dump()[7:] == [None, None, None, None, None, None], data
+        return
+    info, value, files = want
+    assert list(row.files) == files
+    if lazy and row._source is not None:
+        kept = value if not files or all(f.endswith("-info.h5") for f in files) else None
+        assert (row._source.info, row._source.value) == (info, kept)
+    general = indexrow.Row((1, len(data), 2, 3), 10**19, "d", files, *_fields(info, value, files))
+    assert row.dump() == general.dump(), data
+
+
+def _fields(info, value, files):
+    info_text, listed, brief_text, call = indexrow._info_fields("a", info)
+    keeps = not files or all(f.endswith("-info.h5") for f in files)
+    value_text = indexrow._value_text("a", value) if keeps else None
+    return info_text, value_text, listed, brief_text, None, 0, None, call

@@ -29,10 +29,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DamagedEntryError
-from ..load.literal import NotLiteral, literal_value
+from ..load.literal import NotLiteral, literal_names, literal_value
 from ..load.recordfields import call_fields
 from . import indexcodec, listing
-from .entries import entry_sections, entry_text
+from .entries import FORMAT, INFO_MARK, VALUE_MARK, entry_sections, entry_text
 from .table import brief_of
 
 if TYPE_CHECKING:
@@ -329,10 +329,12 @@ class Row:
             # the value's text at the next call (a key hit again reads it again, and
             # decoding the text costs a third of reading the source)
             self._value = PENDING_READ
-            try:
-                return True, literal_value(source.value, source.name)  # type: ignore[union-attr, arg-type]
+            try:  # (literal_value spelt out: a process's first hit pays every call)
+                names = literal_names(source.value)  # type: ignore[union-attr, arg-type]
             except NotLiteral:
                 return False, None
+            name = source.name  # type: ignore[union-attr]
+            return (True, names[name]) if name in names else (False, None)
         text = self.value_text
         if text is None:
             return False, None
@@ -476,10 +478,25 @@ def parse_entry(
     something lists, tables or saves the row.  A row from a lookup is mostly read
     once, and deriving them cost a first hit two thirds of its time.
     """
+    # the layout archived writes for an entry without data files, split by two plain
+    # string tests (what entry_sections makes of it, without the header's regular
+    # expression and three more calls: a process's first hit pays for every one)
     try:
-        info_src, value_src, files = entry_sections(name, entry_text(name, data))
-    except DamagedEntryError:
-        return Row(signature, now, digest, [], None, None)
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = ""  # (entry_text says what is wrong)
+    pieces = (
+        text.split(_VALUE_LINE)
+        if text.startswith(_PLAIN_HEAD + name + _PLAIN_TAIL) and "\r" not in text
+        else ()
+    )
+    if len(pieces) == 2 and pieces[0].endswith("\n"):  # (the head's "\n" if no info)
+        info_src, value_src, files = pieces[0][len(name) + _PLAIN_CHARS :], pieces[1], []
+    else:
+        try:
+            info_src, value_src, files = entry_sections(name, entry_text(name, data))
+        except DamagedEntryError:
+            return Row(signature, now, digest, [], None, None)
     keeps_value = len(value_src) <= _VALUE_SOURCE_CHARS and (
         not files or all(f.endswith("-info.h5") for f in files)
     )
@@ -503,6 +520,14 @@ def parse_entry(
     info_text, listed, brief_text, call = _info_fields(name, info_src)
     value_text = _value_text(name, value_src) if keeps_value else None
     return Row(signature, now, digest, files, info_text, value_text, listed, brief_text, call=call)
+
+
+# the first two lines of an entry without data files, its name between the two, as
+# entries.entry_sections reads them: ending where the info section starts
+_PLAIN_HEAD = "# archived entry '"
+_PLAIN_TAIL = f"', format {FORMAT}, data files: []\n{INFO_MARK}\n"
+_PLAIN_CHARS = len(_PLAIN_HEAD) + len(_PLAIN_TAIL)
+_VALUE_LINE = f"{VALUE_MARK}\n"
 
 
 class Source:
