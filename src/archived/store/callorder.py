@@ -64,8 +64,8 @@ def call_order(briefs: Sequence[dict[str, Any]], names: Iterable[str]) -> list[i
     order = list(range(len(parameters)))
     for segment in reversed(_segments(names, parameters)):
         if isinstance(segment, dict):
-            keys = _sparse_keys(parameters, segment)
-            order.sort(key=keys.__getitem__)
+            sparse = _sparse_keys(parameters, segment)
+            order.sort(key=sparse.__getitem__)
             continue
         column = list(map(operator.itemgetter(segment), parameters))
         kinds = set(map(type, column))
@@ -104,10 +104,12 @@ def _sparse_keys(parameters: list[dict[str, Any]], segment: dict[str, int]) -> l
     """Each call's key over the parameters of ``segment``, some of which it lacks: what
     it records of them by their positions, then an end mark.  A call recording a name
     that another lacks sorts first there, as a value sorts before an absent one."""
-    keys = []
+    keys: list[list[Any]] = []
     for each in parameters:
         if len(each) <= len(segment):
-            found = [(segment[name], sort_key(v)) for name, v in each.items() if name in segment]
+            found: list[Any] = [
+                (segment[name], sort_key(v)) for name, v in each.items() if name in segment
+            ]
         else:
             found = [(i, sort_key(each[name])) for name, i in segment.items() if name in each]
         found.sort(key=_FIRST)

@@ -491,7 +491,8 @@ def parse_entry(
         else ()
     )
     if len(pieces) == 2 and pieces[0].endswith("\n"):  # (the head's "\n" if no info)
-        info_src, value_src, files = pieces[0][len(name) + _PLAIN_CHARS :], pieces[1], []
+        info_src, value_src = pieces[0][len(name) + _PLAIN_CHARS :], pieces[1]
+        files: list[str] = []
     else:
         try:
             info_src, value_src, files = entry_sections(name, entry_text(name, data))

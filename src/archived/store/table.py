@@ -104,9 +104,8 @@ def function_table(
         order = call_order(briefs, parameter_names(func))
         found = None if details else _plain_rows(briefs, values)
         if found is not None:
-            rows, names = found
             del entries, briefs, values
-            return _ordered_table(with_types(rows, names), order, frame)
+            return _ordered_table(with_types(*found), order, frame)
         rows = []
         names: dict[str, Any] = {}  # the parameters' names (their values do not matter)
         for name, brief, value in zip(entries, briefs, values, strict=True):
@@ -561,8 +560,9 @@ _TEXT = frozenset({str})
 
 def _plain(value: Any) -> Any:
     item = getattr(type(value), "item", None)  # see is_scalar: the class's, never the value's
-    is_numpy = callable(item) and getattr(value, "shape", None) == ()
-    return item(value) if is_numpy else value
+    if callable(item) and getattr(value, "shape", None) == ():
+        return item(value)
+    return value
 
 
 def _is_record(info: Any) -> bool:
