@@ -182,6 +182,29 @@ def test_table_of_a_function_never_called_is_empty(energy, no_pandas):
     assert energy.table() == []
 
 
+def test_an_empty_dataframe_table_still_has_the_parameters_as_columns(tmp_path):
+    # after an edit (a new version) the table is empty: selecting on a parameter must
+    # select nothing, not raise KeyError
+    pytest.importorskip("pandas")
+
+    def energy(mu, n=10):
+        return {"e": mu * n}
+
+    archived(tmp_path / "runs", version="1")(energy)(1.5)
+    edited = archived(tmp_path / "runs", version="2")(energy)
+    table = edited.table()
+    assert list(table.columns) == ["mu", "n"] and len(table[table.mu > 1]) == 0
+    assert list(edited.table(mu=3.0).columns) == ["mu", "n"]
+    assert list(edited.table(details=True).columns) == [
+        "entry",
+        "mu",
+        "n",
+        "version",
+        "started",
+        "duration",
+    ]
+
+
 def test_table_leaves_out_failures_and_other_code_versions(tmp_path):
     store = tmp_path / "v"
 

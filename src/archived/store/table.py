@@ -101,6 +101,12 @@ def function_table(
             (lambda brief: _matches(call_parameters("", brief), criteria)) if criteria else None
         )
         del calls
+        if not entries:
+            # no call yet (or none of this version, after an edit): the parameters are
+            # still the table's columns, so that t[t.mu > 1] selects nothing rather than
+            # raising KeyError (its results' columns are not known before a call)
+            empty = {"parameters": dict.fromkeys(parameter_names(func))}
+            return _ordered_table([], None, frame, list(_call_row("", empty, None, details)))
         order = call_order(briefs, parameter_names(func))
         found = None if details else _plain_rows(briefs, values)
         if found is not None:
@@ -371,9 +377,15 @@ def to_table(rows: list[dict[str, Any]], *, frame: bool | None = None) -> Any:
     return _ordered_table(rows, None, frame)
 
 
-def _ordered_table(rows: list[dict[str, Any]], order: list[int] | None, frame: bool | None) -> Any:
+def _ordered_table(
+    rows: list[dict[str, Any]],
+    order: list[int] | None,
+    frame: bool | None,
+    empty: list[str] | None = None,
+) -> Any:
     """:func:`to_table` of ``rows`` listed in the ``order`` of their positions (None: as
-    they are), each looked at in the order given, the order they were made in.
+    they are), each looked at in the order given, the order they were made in; a
+    DataFrame of no rows has the columns ``empty``.
 
     >>> _ordered_table([{"a": 1}, {"b": 2}, {"a": 3}], [1, 2, 0], False)
     [{'b': 2, 'a': None}, {'b': None, 'a': 3}, {'b': None, 'a': 1}]
@@ -386,7 +398,7 @@ def _ordered_table(rows: list[dict[str, Any]], order: list[int] | None, frame: b
         if kind is None:
             kind = shapes[shape] = len(shapes)
         kinds.append(kind)
-    columns: dict[str, None] = {}
+    columns: dict[str, None] = dict.fromkeys(empty or ())
     if len(shapes) == 1:
         columns = dict.fromkeys(next(iter(shapes)))
     elif shapes:  # in the order they first appear in the rows as listed
