@@ -405,6 +405,19 @@ def _device_node(path):
         pytest.skip(f"cannot make a device node here ({err})")
 
 
+def _opened_paths(monkeypatch):
+    """The paths ``os.open`` is called with from now on (a list that grows as it is)."""
+    opened = []
+    real_open = os.open
+
+    def spying_open(path, *args, **kwargs):
+        opened.append(os.fspath(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", spying_open)
+    return opened
+
+
 def test_a_device_node_planted_as_an_entry_or_a_data_file_is_never_opened(tmp_path, monkeypatch):
     # opening a device runs its driver (a tape rewinds, a watchdog arms, a serial line
     # resets what it drives): a safe load must refuse it without opening it
@@ -414,14 +427,7 @@ def test_a_device_node_planted_as_an_entry_or_a_data_file_is_never_opened(tmp_pa
     data = next(f for f in os.listdir(tmp_path / "s") if f.startswith("y.") and f != "y.py")
     _device_node(str(tmp_path / "s" / data))
     devices = {str(tmp_path / "s" / "x.py"), str(tmp_path / "s" / data)}
-    opened = []
-    real_open = os.open
-
-    def spying_open(path, *args, **kwargs):
-        opened.append(os.fspath(path))
-        return real_open(path, *args, **kwargs)
-
-    monkeypatch.setattr(os, "open", spying_open)
+    opened = _opened_paths(monkeypatch)
     safe = DataSet("s", path=tmp_path, safe=True)
     for name in ("x", "y"):
         with pytest.raises(ArchiveError):
@@ -451,14 +457,7 @@ def test_a_device_node_named_only_by_an_entrys_value_is_never_opened(tmp_path, m
         "# ---- value ----\nfrom archived.arrays import load_array as _l\n"
         f"z = _l({os.path.basename(device)!r}, 'a0')\ndel _l\n"
     )
-    opened = []
-    real_open = os.open
-
-    def spying_open(path, *args, **kwargs):
-        opened.append(os.fspath(path))
-        return real_open(path, *args, **kwargs)
-
-    monkeypatch.setattr(os, "open", spying_open)
+    opened = _opened_paths(monkeypatch)
     with pytest.raises(UnsafeArchiveError, match="a character device"):
         _ = DataSet("s", path=tmp_path, safe=True).z
     assert device not in opened
@@ -604,14 +603,7 @@ def test_a_safe_stores_entry_lookup_never_opens_a_device_node_planted_as_an_entr
     device = str(tmp_path / "s" / "x.py")
     _device_node(device)
     index.forget()  # a new process: no row of x held
-    opened = []
-    real_open = os.open
-
-    def spying_open(path, *args, **kwargs):
-        opened.append(os.fspath(path))
-        return real_open(path, *args, **kwargs)
-
-    monkeypatch.setattr(os, "open", spying_open)
+    opened = _opened_paths(monkeypatch)
     safe = DataSet("s", path=tmp_path, safe=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # (the listing warns of the device it skips)
