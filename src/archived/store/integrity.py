@@ -49,6 +49,7 @@ from ..errors import (
     UnsafeFileError,
 )
 from . import entries
+from .indexscan import is_file_or_link
 from .leftovers import sweep_leftovers
 from .locking import StoreLock
 from .native import recorded_locking
@@ -140,9 +141,8 @@ class VerifyReport:
             if len(names) == 1:
                 lines.append(f"  entry {names[0]} {self.damaged[names[0]]}")
             else:
-                shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if names[3:] else "")
                 lines.append(
-                    f"  {len(names)} entries not checked ({shown}): a safe load does not "
+                    f"  {len(names)} entries not checked ({_some(names)}): a safe load does not "
                     f"import module {module!r}, which they need"
                 )
             them = "them" if names[1:] else "it"
@@ -159,9 +159,8 @@ class VerifyReport:
             if len(names) == 1:
                 lines.append(f"  intact entry {names[0]} cannot be loaded here: {why}")
             else:
-                shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if names[3:] else "")
                 lines.append(
-                    f"  {len(names)} intact entries cannot be loaded here ({shown}): {why}"
+                    f"  {len(names)} intact entries cannot be loaded here ({_some(names)}): {why}"
                 )
         lines += [f"  orphaned data file {f} (no entry refers to it)" for f in self.orphans]
         lines += [f"  leftover of a crashed writer: {f}" for f in self.leftovers]
@@ -443,7 +442,16 @@ def _special_entry(folder: str, name: str) -> bool:
         mode = os.lstat(os.path.join(folder, name + ".py")).st_mode
     except OSError:
         return False
-    return not (stat.S_ISREG(mode) or stat.S_ISLNK(mode))
+    return not is_file_or_link(mode)
+
+
+def _some(names: list[str]) -> str:
+    """The first three of ``names`` and how many more, for a line of many alike.
+
+    >>> _some(["a", "b"]), _some(["a", "b", "c", "d", "e"])
+    ('a, b', 'a, b, c and 2 more')
+    """
+    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if names[3:] else "")
 
 
 def _writers(
