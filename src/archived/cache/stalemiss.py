@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 
 from .._usercode import user_stacklevel
 from ..errors import StaleVersionWarning
-from ..store.table import record_text
+from ..store.table import call_parameters, record_text
 
 if TYPE_CHECKING:
     from .calls import CallKey
@@ -60,10 +60,13 @@ def warn_stale_points(store: CallStore, calls: Sequence[CallKey]) -> None:
     _CHECKED.add(mark)
     stale: dict[str, str] = {}  # the parameters as recorded -> a version holding them
     try:
-        for stored in store.calls(first.identity, first.prefix):
-            version = record_text(stored.brief, "version")
+        # the brief records of the function's calls, as a table reads them (no object
+        # made per call: a sweep adding points to a store of 100,000 calls reads them all)
+        found = store.call_columns(first.identity, first.prefix)
+        for name, brief in zip(found.names, found.briefs, strict=True):
+            version = record_text(brief, "version")
             if version is not None and version != first.version:
-                stale.setdefault(_recorded(stored.parameters), version)
+                stale.setdefault(_recorded(call_parameters(name, brief)), version)
     except Exception:  # a damaged store is the call protocol's business, not a warning's
         return
     if not stale:

@@ -206,9 +206,10 @@ def sweep(
             [c.recorded_before for c in keyed],
         )
     tasks = [(i, keyed[i], points[i]) for i, lookup in enumerate(found) if not lookup.hit]
-    near_misses = near_misses_possible(func.store, [call for _, call, _ in tasks])
+    missing = [call for _, call, _ in tasks]
+    near_misses = near_misses_possible(func.store, missing)
     if near_misses:  # the store holds calls of the function: of an earlier version?
-        warn_stale_points(func.store, [call for _, call, _ in tasks])
+        warn_stale_points(func.store, missing)
     out: list[Any] = [None] * len(points)
     bar = _progress_bar(progress, len(points), len(points) - len(tasks), _short_name(func))
     finished: set[int] = set()
