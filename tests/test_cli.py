@@ -66,7 +66,8 @@ def run(capsys, *argv):
 
 
 def names_by_kind(ds_path, kind):
-    from archived.cli import _entries, open_store
+    from archived.cli import open_store
+    from archived.cli.entries import list_entries as _entries
 
     return sorted(e.name for e in _entries(open_store(ds_path)) if e.kind == kind)
 

@@ -64,8 +64,8 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from ._format import int_text, seconds_of
-from .cli_escape import json_escaped
+from .._format import int_text, seconds_of
+from .escape import json_escaped
 
 __all__ = [
     "json_value",
@@ -119,8 +119,8 @@ def dumps(document: Any) -> str:
 
 
 def ls_document(store: str, entries: Iterable[Any]) -> dict[str, Any]:
-    """The ``archived.ls/1`` document of a store's listed entries (``_Entry`` objects of
-    :mod:`archived.cli`).
+    """The ``archived.ls/1`` document of a store's listed entries (``Entry`` objects of
+    :mod:`archived.cli.entries`).
 
     >>> ls_document("/s", [])
     {'schema': 'archived.ls/1', 'store': '/s', 'count': 0, 'size': 0, 'entries': []}
@@ -172,9 +172,9 @@ def sweeps_document(store: str, sweeps: Iterable[Any], failed: Iterable[Any]) ->
 def show_document(
     store: str, entry: Any, value: Any = None, *, with_value: bool
 ) -> dict[str, Any]:
-    """The ``archived.show/1`` document of one entry (an ``_Entry`` of :mod:`archived.cli`)
-    and, if ``with_value``, a summary of its loaded ``value``."""
-    from ._format import summarize_value
+    """The ``archived.show/1`` document of one entry (an ``Entry`` of
+    :mod:`archived.cli.entries`) and, if ``with_value``, a summary of its loaded ``value``."""
+    from .._format import summarize_value
 
     document = {"schema": "archived.show/1", "store": store, **entry_fields(entry)}
     document["file"] = entry.file
@@ -209,7 +209,8 @@ def report_document(command: str, report: Any) -> dict[str, Any]:
 
 
 def entry_fields(entry: Any) -> dict[str, Any]:
-    """The fields every document gives of a listed entry (``_Entry`` of :mod:`archived.cli`)."""
+    """The fields every document gives of a listed entry (an ``Entry`` of
+    :mod:`archived.cli.entries`)."""
     return {
         "name": entry.name,
         "kind": entry.kind,

@@ -1,0 +1,104 @@
+"""The command line: ``python -m archived COMMAND PATH ...`` (or the ``archived`` script).
+
+Commands: ``ls`` (the entry names, one a line, like Unix ``ls``; ``-l`` for a table of
+each entry's kind, function, parameters, size and date; ``--status`` for sweeps),
+``show`` (one entry's info and a summary of its value), ``verify`` / ``repair`` (check a
+store, clean what killed writers left), ``prune`` (delete stale, old, failed or matching
+entries; a dry run unless ``--yes``) and ``export`` (parameters and scalar results as CSV).
+
+Every command that reads entries loads them **safely** by default: their source is
+checked against the grammar archived writes and never executed, so looking into a store
+someone sent you runs none of its code.  ``--trust`` executes the entries instead (needed
+for entries holding pickles, or classes the safe loader does not know; ``--allow
+MODULE`` lets a safe load rebuild the classes of a module you trust).  ``--safe`` is
+accepted for compatibility: it is the default.
+
+Exit codes: 0 success; 1 a failed operation (no store at PATH, no such entry, damage
+found by ``verify``); 2 bad arguments.  Errors go to stderr as ``archived: error: ...``.
+A reader that closes the pipe early (``archived ls | head``) ends the command quietly,
+with exit code 0.  ``--json`` (``ls``, ``ls --status``, ``show``, ``verify``, ``repair``)
+prints one JSON document instead of a table: see :mod:`archived.cli.jsondoc` (``ls --json``
+gives every entry's full record, what ``ls -l`` shows, with or without ``-l``).
+
+>>> import tempfile, os
+>>> from archived import archived
+>>> store = os.path.join(tempfile.mkdtemp(), "runs")
+>>> @archived(store)
+... def energy(mu):
+...     return 2 * mu
+>>> energy(1.5)
+3.0
+>>> main(["ls", store])
+energy_...
+0
+>>> main(["ls", "-l", store])
+NAME                     KIND    FUNCTION             PARAMETERS  SIZE   DATE
+energy_...  result  archived.cli.energy...  mu=1.5  ...
+1 entry, ... B
+0
+>>> main(["ls", "/no/such/store"])  # the message goes to stderr
+1
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+from ..errors import ArchiveError, StoreNotFoundError
+from .base import PROG, UsageError, leave_store_off_sys_path, no_store, open_store, trust_hint
+from .escape import escaped
+from .parser import build_parser, cached_parser
+from .streams import drop_stdout, escaping_output, printable_stdout
+
+__all__ = ["main", "build_parser", "open_store"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return its exit code (0 ok, 1 failed, 2 bad arguments).
+
+    >>> main(["--version"])
+    archived ...
+    0
+    """
+    parser = cached_parser()
+    try:
+        args, extra = parser.parse_known_args(argv)
+        if getattr(args, "name", "") is None and len(extra) == 1 and extra[0][:1] != "-":
+            args.name = extra[0]  # show PATH --json NAME: argparse took NAME as absent
+        elif extra:
+            parser.parse_args(argv)  # its usage error, exactly as it words it
+    except SystemExit as done:  # --help, --version, or an argparse error (already printed)
+        return done.code if isinstance(done.code, int) else 0
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    leave_store_off_sys_path(getattr(args, "path", None))
+    if os.environ.get("ARCHIVED_MAX_BYTES"):  # (ls imports no loader without it)
+        from ..load.budget import env_max_bytes
+
+        try:
+            env_max_bytes()  # a bad value said once, not as every entry's load failing
+        except ValueError as err:
+            print(escaped(f"{PROG}: error: {err}"), file=sys.stderr)
+            return 2
+    try:
+        with printable_stdout(), escaping_output(args):
+            code = int(args.run(args) or 0)
+            sys.stdout.flush()  # a reader that went away shows here, not at interpreter exit
+        return code
+    except BrokenPipeError:  # `archived ls | head`: the reader has all it wanted
+        drop_stdout()
+        return 0
+    except UsageError as err:
+        print(escaped(f"{PROG} {args.command}: error: {err}"), file=sys.stderr)
+        return 2
+    except StoreNotFoundError as err:  # the API's advice (mode='w') means nothing here
+        print(escaped(f"{PROG}: error: {no_store(err.path)}"), file=sys.stderr)
+        return 1
+    except (ArchiveError, OSError) as err:
+        print(escaped(f"{PROG}: error: {err}{trust_hint(err, args)}"), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

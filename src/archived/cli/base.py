@@ -1,0 +1,184 @@
+"""What every command shares: the program's name, usage errors, opening the store a
+command names, and the hints that say how to load what a safe load refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..errors import ArchiveError, StoreNotFoundError
+from . import jsondoc
+
+PROG = "archived"
+
+
+class UsageError(Exception):
+    """Bad arguments found after parsing (exit code 2)."""
+
+
+TRUST_NOTE = (
+    "Entries are loaded safely unless --trust is given: their source is checked and "
+    "never executed. With --trust, ls, show, verify, repair, export and prune execute "
+    "the Python source of every entry they read: use it only for stores you trust. "
+    "(prune --function MODULE:NAME imports your module MODULE, trusted or not.)"
+)
+
+
+def open_store(path: str, *, safe: bool = False, allow: Sequence[str] = ()) -> Any:
+    """Open the store at ``path`` read-only (``StoreNotFoundError`` if there is none).
+
+    ``safe=True`` loads its entries without executing them (``allow``: extra trusted
+    modules), as every command does unless ``--trust`` is given.
+
+    >>> open_store("/no/such/store")
+    Traceback (most recent call last):
+        ...
+    archived.errors.StoreNotFoundError: no DataSet at '/no/such/store' (open it ...)
+    """
+    from ..store.dataset import DataSet
+
+    folder = os.path.abspath(path)
+    name = os.path.basename(folder)
+    if not os.path.isfile(os.path.join(folder, "__init__.py")):
+        inside = _stores_in(folder)
+        if inside:
+            raise ArchiveError(
+                f"{path!r} is not a store but holds the stores {', '.join(inside[:5])}"
+                f"{' ...' if len(inside) > 5 else ''}; "
+                f"give one of them, e.g. {os.path.join(path, inside[0])!r}"
+            )
+        raise StoreNotFoundError(path)
+    if safe and os.path.exists(os.path.join(folder, "_this_dir_is_a_DataSet")):
+        raise ArchiveError(
+            f"{path!r} is a persist store: its entries are programs that only run "
+            "unchecked; pass --trust to run them (only if you trust the store)"
+        )
+    return DataSet(name, "r", path=os.path.dirname(folder), safe=safe, allow=tuple(allow))
+
+
+def open_args(args: argparse.Namespace) -> Any:
+    return open_store(args.path, safe=not args.trust, allow=args.allow or ())
+
+
+def _stores_in(folder: str) -> list[str]:
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return []
+    from ..store.native import is_native_store
+
+    return [n for n in names if is_native_store(os.path.join(folder, n))]
+
+
+def no_store(path: str) -> str:
+    """Why ``path`` names no store, in the command line's words: no such directory, a
+    directory or file that is no store, or an entry file given for its store.
+
+    >>> no_store("/no/such/dir")
+    "no store at '/no/such/dir': no such directory"
+    """
+    folder, file = os.path.split(os.path.abspath(path))
+    stem, ext = os.path.splitext(file)
+    in_store = os.path.isfile(os.path.join(folder, "__init__.py"))
+    if ext == ".py" and in_store and os.path.isfile(path):
+        return (
+            f"{path!r} is the file of entry {stem!r}; give its store: "
+            f"`{PROG} show {os.path.dirname(path) or os.curdir} {stem}`"
+        )
+    if os.path.isdir(path):
+        return f"no store at {path!r}: the directory holds no store written by {PROG}"
+    if os.path.lexists(path):
+        return f"no store at {path!r}: a store is a directory, and this is a file"
+    return f"no store at {path!r}: no such directory"
+
+
+def inside(path: str, folder: str) -> bool:
+    """Whether ``path`` is in the directory ``folder`` or below it (links resolved).
+
+    >>> inside("/data/runs/x_0.py", "/data/runs"), inside("/data/runs.csv", "/data/runs")
+    (True, False)
+    """
+    where = os.path.realpath(os.path.dirname(os.path.abspath(path)))
+    top = os.path.realpath(folder).rstrip(os.sep)
+    return where == top or where.startswith(top + os.sep)
+
+
+def leave_store_off_sys_path(path: str | None) -> None:
+    """Take the working directory off ``sys.path`` when it is the store ``path`` or a
+    folder inside it: ``python -m archived`` puts it first, and a store someone sent may
+    hold a ``numpy.py`` that the first ``import numpy`` of a safe load would run.
+
+    >>> import os, sys, tempfile
+    >>> store, saved = tempfile.mkdtemp(), list(sys.path)
+    >>> here = os.getcwd()
+    >>> os.chdir(store); sys.path.insert(0, store)
+    >>> leave_store_off_sys_path(".")
+    >>> store in sys.path
+    False
+    >>> os.chdir(here); sys.path[:] = saved
+    """
+    if not path:
+        return
+    store = os.path.realpath(path)
+    try:
+        here = os.path.realpath(os.getcwd())
+    except OSError:  # the working directory was removed
+        return
+    if here == store or here.startswith(store.rstrip(os.sep) + os.sep):
+        sys.path[:] = [p for p in sys.path if os.path.realpath(p or os.curdir) != here]
+
+
+def trust_hint(err: BaseException, args: argparse.Namespace) -> str:
+    """How the command line loads what a safe load refused (its own option, not the API's)."""
+    from ..errors import UnsafeArchiveError
+
+    if not isinstance(err, UnsafeArchiveError) or getattr(args, "trust", True):
+        return ""
+    # show prints (or with --json, writes) nothing of an entry whose value it refused:
+    # its record alone needs no value
+    alone = "; --no-value shows its info alone" if args.command == "show" else ""
+    allow = re.search(r"allow=\['([\w.]+)'\]", str(err))
+    if allow is not None:  # the safe loader's advice, in the command line's words
+        return (
+            f"\n(the entry was loaded safely: `{PROG} {args.command} --allow "
+            f"{allow.group(1)}` lets it rebuild that module's classes, if you trust its "
+            f"code{alone})"
+        )
+    return (
+        f"\n(the entry was loaded safely: `{PROG} {args.command} --trust` executes it "
+        f"instead, which only a store you trust completely may be{alone})"
+    )
+
+
+def print_json(document: dict[str, Any]) -> int:
+    print(jsondoc.dumps(document))
+    return 0
+
+
+def integrity_function(name: str) -> Callable[..., Any]:
+    import importlib
+
+    try:
+        trust = importlib.import_module("archived.store.integrity")
+    except ModuleNotFoundError as err:
+        if err.name != "archived.store.integrity":
+            raise
+        raise ArchiveError(
+            f"'{name}' is not available: this installation has no archived.store.integrity module"
+        ) from None
+    return getattr(trust, name)  # type: ignore[no-any-return]
+
+
+def counted(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def is_block(function: str) -> bool:
+    """Whether ``function`` is a recorded ``with`` block's identity (``block:...``), not
+    a function's (:mod:`archived.cache.blockinfo`)."""
+    return function.startswith("block:")

@@ -1,0 +1,164 @@
+"""What ``ls -l``, ``prune`` and ``export`` know about an entry: its kind, function,
+code version, parameters, size and time, read from the store's index where it can be.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Iterable, Sequence
+from typing import Any, TextIO
+
+from ..errors import ArchiveError, DamagedEntryError
+from .base import PROG, is_block
+
+
+class Entry:
+    """One entry as the commands see it: kind, function, parameters, size, time."""
+
+    __slots__ = (
+        "name",
+        "info",
+        "raw_info",
+        "file",
+        "size",
+        "time",
+        "function",
+        "version",
+        "error",
+        "parameters",
+        "kind",
+        "summary",
+    )
+
+    def __init__(self, ds: Any, name: str, info: Any, error: str = "", listed: Any = None) -> None:
+        self.name = name
+        self.info = info if isinstance(info, dict) else {}
+        self.raw_info = info
+        self.file = os.path.join(ds._path, name + ".py")
+        self.size, self.time = _size_and_mtime(ds._path, name, listed)
+        self.error = error
+        if error:
+            self.kind, self.summary = "damaged", error
+            self.function = self.version = ""
+            self.parameters = None
+            return
+        from ..store.listing import describe
+
+        d = describe(name, info)
+        self.kind, self.function, self.version, self.summary = (
+            d.kind,
+            d.function,
+            d.version,
+            d.summary,
+        )
+        self.error, self.parameters = d.error, d.parameters
+        self.time = d.started or self.time
+
+    @classmethod
+    def read(cls, ds: Any, name: str, listed: Any = None) -> Entry:
+        """The entry ``name`` (``listed``: as a view of the store saw it)."""
+        try:
+            info = listed.info() if listed is not None else ds[name]
+        except KeyError:
+            raise
+        except Exception as err:  # a damaged entry is listed, not fatal
+            return cls(ds, name, None, error=f"{type(err).__name__}: {err}", listed=listed)
+        return cls(ds, name, info, listed=listed)
+
+
+def list_entries(ds: Any) -> list[Entry]:
+    from ..engine.archive import _gc_paused
+
+    entries = []
+    # one look at the store's index: info records without reading unchanged entries;
+    # many objects and no cycles, so the collector's passes would be pure cost
+    from ..store.versions import read_one_version
+
+    with _gc_paused():
+        for name, listed in ds._view().items():
+            try:
+                # rewritten since the view saw it: read again whole, as it is now
+                found, entry = read_one_version(listed, functools.partial(Entry.read, ds, name))
+            except DamagedEntryError as err:  # it kept changing while it was read
+                found, entry = True, Entry(ds, name, None, error=f"{type(err).__name__}: {err}")
+            if found and entry is not None:  # else deleted while listing
+                entries.append(entry)
+    return entries
+
+
+def _size_and_mtime(folder: str, name: str, listed: Any = None) -> tuple[int, float]:
+    if hasattr(listed, "files"):  # listed by the store's index: no file to open
+        files = listed.files
+        size = listed.size
+        if files:
+            size += sum(data_size(folder, name, f) for f in files)
+        return size, listed.mtime
+
+    import stat
+
+    from ..store.entries import header_files, read_entry_text
+
+    path = os.path.join(folder, name + ".py")
+    try:
+        st = os.lstat(path)  # never a link followed, never a FIFO opened
+    except OSError:  # deleted meanwhile, or a persist store's other layout
+        return 0, 0.0
+    if not stat.S_ISREG(st.st_mode):
+        return 0, st.st_mtime
+    try:
+        text = read_entry_text(folder, name)
+        files = header_files(name, text) if text is not None else []
+    except ArchiveError:
+        files = []  # a damaged header: count the entry file alone
+    return st.st_size + sum(data_size(folder, name, f) for f in files), st.st_mtime
+
+
+def data_size(folder: str, name: str, file: object) -> int:
+    """The size of data file ``file`` of entry ``name``: 0 if missing or not a data file
+    of the store (a name read from a store is checked before it is even stat'ed)."""
+    from ..store.storefiles import checked_path
+
+    try:
+        return os.lstat(checked_path(folder, file, "data", entry=name)).st_size
+    except (OSError, ArchiveError):
+        return 0
+
+
+CALL_KINDS = ("result", "failed")
+
+
+def mixed_versions(entries: list[Entry]) -> dict[str, set[str]]:
+    """function -> its code versions, for the functions whose results come from several.
+
+    A store keeps the results of old code versions (until pruned) beside the current
+    ones, under the same parameters: a listing or export that does not tell them apart
+    passes an old version's result off as the current code's.
+    """
+    return mixed_of((e.kind, e.function, e.version) for e in entries)
+
+
+def mixed_of(calls: Iterable[Sequence[str]]) -> dict[str, set[str]]:
+    """:func:`mixed_versions` of ``(kind, function, version)`` triples."""
+    versions: dict[str, set[str]] = {}
+    for kind, function, version in calls:
+        if kind == "result" and function:
+            versions.setdefault(function, set()).add(version)
+    return {f: v for f, v in versions.items() if len(v) > 1}
+
+
+def note_mixed_versions(mixed: dict[str, set[str]], column: str, out: TextIO) -> None:
+    for function, versions in sorted(mixed.items()):
+        if is_block(function):  # nothing to import: its version is the user's to say
+            how = (
+                f"--function '{function}' --version V` (V: your current block's version, "
+                "rec.version after it ran)"
+            )
+        else:
+            how = "--function MODULE:NAME`"
+        print(
+            f"{function}: results of {len(versions)} code versions side by side (column "
+            f"{column}), only one of them your current code's; `{PROG} prune PATH --stale "
+            f"{how} removes the others",
+            file=out,
+        )

@@ -1,0 +1,146 @@
+"""``archived export``: parameters and scalar results as CSV, a row per call."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import sys
+from typing import Any, TextIO
+
+from .._format import (
+    format_value,
+    int_text,
+)
+from ..errors import ArchiveError, MissingImportError
+from .base import PROG, UsageError, counted, inside, open_args, trust_hint
+from .entries import Entry, list_entries, mixed_versions, note_mixed_versions
+from .selection import hint_unknown_function, hint_unknown_parameter, selected
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from ..store.callorder import rows_in_call_order
+    from ..store.table import dataset_table
+
+    if args.output == "-":  # the usual spelling of stdout, not a file named '-'
+        args.output = None
+    if args.output and inside(args.output, args.path):
+        # `-o STORE/x_0.py` (a tab-completed path) replaced that entry with the CSV
+        raise UsageError(
+            f"-o {args.output!r} is inside the store {args.path!r}, where the CSV would "
+            "replace or sit among its entries; write it outside the store"
+        )
+    ds = open_args(args)
+    listed = list(list_entries(ds))
+    for e in listed:
+        if e.kind == "damaged":
+            print(f"{PROG} export: skipping damaged entry {e.name}: {e.error}", file=sys.stderr)
+    keep = {e.name for e in listed if e.kind != "damaged" and selected(e, args)}
+    if not keep:
+        hint_unknown_function(listed, args)
+        hint_unknown_parameter(listed, args)
+    unloadable: dict[str, ArchiveError] = {}
+
+    def skip(name: str, err: ArchiveError) -> None:
+        if isinstance(err, MissingImportError):
+            raise err  # this program lacks a module: the whole store needs it, say so
+        # refused by a safe load too: one entry of a store someone sent (a pickle, a
+        # planted call) stopped the whole export, and its error advised --trust
+        unloadable[name] = err
+
+    rows = dataset_table(ds, details=args.details, frame=False, entries=keep, skip=skip)
+    recorded = {e.name: e.parameters for e in listed}
+    rows = rows_in_call_order(rows, recorded.get)  # as func.table() lists them
+    if unloadable:  # one broken (or outdated) entry must not cost the whole export
+        names = sorted(unloadable)
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if names[3:] else "")
+        first = unloadable[names[0]]
+        print(
+            f"{PROG} export: skipping {counted(len(names), 'entry', 'entries')} whose value "
+            f"does not load ({shown}); the first: {first}{trust_hint(first, args)}",
+            file=sys.stderr,
+        )
+    mixed = mixed_versions([e for e in listed if e.name in keep and e.name not in unloadable])
+    if mixed and not args.details:  # say which code made each row (--details does)
+        versions = {e.name: e.version for e in listed}
+        rows = [_with_version(row, versions.get(row.get("entry", ""), "")) for row in rows]
+    note_mixed_versions(mixed, "version", sys.stderr)
+    if not rows:  # no columns are known without a row: write nothing, and say why
+        _say_why_no_rows(listed, keep, args)
+    if args.output:
+        with open(args.output, "w", newline="", encoding="utf-8", errors="backslashreplace") as f:
+            _write_csv(rows, f)
+        print(f"wrote {counted(len(rows), 'row', 'rows')} to {args.output}", file=sys.stderr)
+    else:
+        _write_csv(rows, sys.stdout)
+    return 0
+
+
+def _say_why_no_rows(listed: list[Entry], keep: set[str], args: argparse.Namespace) -> None:
+    """Say on stderr why an export has no row: an empty store, criteria that match no
+    entry (with the values each ``--where`` parameter takes in the store), or entries
+    that all failed to load (said already)."""
+    if keep:
+        return  # every selected entry was skipped, each with its reason
+    if not any(e.kind != "damaged" for e in listed):
+        print(f"{PROG} export: the store holds no entry to export", file=sys.stderr)
+        return
+    criteria = ([f"--function {args.function}"] if args.function else []) + [
+        f"--where {key}={format_value(wanted)}" for key, wanted in args.where or ()
+    ]
+    takes = []
+    for key, _ in args.where or ():
+        found = [
+            e.parameters[key]
+            for e in listed
+            if isinstance(e.parameters, dict) and key in e.parameters
+        ]
+        with contextlib.suppress(Exception):  # values that do not compare stay as listed
+            found.sort()
+        values = list(dict.fromkeys(format_value(value, 40) for value in found))
+        if values:
+            shown = ", ".join(values[:10]) + (" ..." if len(values) > 10 else "")
+            takes.append(f"{key} takes {shown}")
+    print(
+        f"{PROG} export: no entry matches {' '.join(criteria)}"
+        + (f" (in this store {'; '.join(takes)})" if takes else ""),
+        file=sys.stderr,
+    )
+
+
+def _with_version(row: dict[str, Any], version: str) -> dict[str, Any]:
+    """``row`` with the column ``version`` after ``function``; as in a table's details, a
+    parameter named ``version`` moves to ``parameter_version``."""
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        column = key
+        while column == "version" or (column != key and column in row):
+            column = "parameter_" + column
+        out[column] = value
+        if key == "function":
+            out["version"] = version if value else None
+    return out
+
+
+def _write_csv(rows: list[dict[str, Any]], out: TextIO) -> None:
+    if not rows:
+        return  # nothing at all, not the blank line of a header without columns
+    columns: dict[str, None] = {}
+    for row in rows:
+        columns.update(dict.fromkeys(row))
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(list(columns))
+    for row in rows:
+        writer.writerow([_cell(row.get(c)) for c in columns])
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if type(value) is int:  # too long for decimal: its exact hex literal
+        return int_text(value)
+    if isinstance(value, (str, int, float, bool)):
+        return str(value)
+    if type(value).__module__ == "numpy" and getattr(value, "ndim", None) == 0:
+        return str(value)  # int64(3) is the number 3: its type has a column of its own
+    return repr(value)

@@ -1,0 +1,229 @@
+"""``archived verify``, ``repair`` and ``prune``: check a store, clean what killed writers
+left, delete the entries the user chose (a dry run unless ``--yes``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from .._format import (
+    format_size,
+    format_table,
+    format_time,
+)
+from ..errors import ArchiveError
+from . import jsondoc
+from .base import PROG, UsageError, counted, integrity_function, is_block, open_args, print_json
+from .entries import Entry, list_entries
+from .selection import (
+    hint_other_number_types,
+    hint_unknown_function,
+    hint_unknown_parameter,
+    selected,
+)
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    verify = integrity_function("verify")
+    report = verify(open_args(args)._path, safe=not args.trust, allow=args.allow or ())
+    if args.json:
+        print_json(jsondoc.report_document("verify", report))
+        return 0 if report.ok else 1
+    print(report)
+    return 0 if report.ok else 1
+
+
+def run_repair(args: argparse.Namespace) -> int:
+    repair = integrity_function("repair")
+    report = repair(open_args(args)._path, safe=not args.trust, allow=args.allow or ())
+    if args.json:
+        print_json(jsondoc.report_document("repair", report))
+        return 0 if report.ok else 1
+    print(report)
+    return 0 if report.ok else 1
+
+
+def run_prune(args: argparse.Namespace) -> int:
+    if not (args.stale or args.failed or args.before or args.where or args.function):
+        raise UsageError("choose what to delete: --stale, --failed, --before, --where, --function")
+    if args.current_version is not None and not args.stale:
+        raise UsageError("--version says which version is current, for --stale")
+    imported = _imported_function(args.function) if args.function else None
+    if imported is not None:
+        args.function = imported.identity  # select exactly its calls
+    ds = open_args(args)
+    entries = list(list_entries(ds))
+    current = _current_versions(args, imported, entries) if args.stale else {}
+    chosen = []
+    for e in entries:
+        if args.stale and not (
+            e.function in current
+            and e.kind in ("result", "failed")
+            and e.version != current[e.function]
+        ):
+            continue
+        if args.failed and e.kind != "failed":
+            continue
+        if args.before and not e.time < args.before:
+            continue
+        if not selected(e, args):
+            continue
+        if e.kind == "damaged":
+            # only --before selects it, by its file's time: whether it is as old as its
+            # record says, and what it holds, is unknown (promise 2: deleted only on
+            # certain knowledge), as for a sweep record whose points cannot be read
+            print(
+                f"kept {e.name}: its info cannot be read, so when it was made is unknown "
+                f"({PROG} verify says what is wrong with it)"
+            )
+            continue
+        chosen.append(e)
+    chosen = _with_emptied_sweeps(ds, entries, chosen)
+    if not chosen:
+        print("nothing to delete")
+        hint_unknown_function(entries, args)
+        hint_unknown_parameter(entries, args)
+        hint_other_number_types(entries, args)
+        return 0
+    print(
+        format_table(
+            ["NAME", "KIND", "FUNCTION", "PARAMETERS", "DATE"],
+            [[e.name, e.kind, e.function, e.summary, format_time(e.time)] for e in chosen],
+        )
+    )
+    size = format_size(sum(e.size for e in chosen))
+    if not args.yes:
+        count = counted(len(chosen), "entry", "entries")
+        print(f"dry run: {count} ({size}) would be deleted; add --yes to delete")
+        return 0
+    from ..store.dataset import DataSet
+
+    writable = DataSet(ds._module_name, "w", path=os.path.dirname(ds._path))
+    calls = [e for e in chosen if e.kind != "sweep"]
+    records = [e for e in chosen if e.kind == "sweep"]
+    for e in calls:
+        try:
+            delattr(writable, e.name)
+        except AttributeError:  # deleted by someone else meanwhile
+            pass
+    if records:
+        # decided again now that the calls are gone: a sweep running beside the prune
+        # may have stored one of a record's points since the plan (read safely, as the
+        # plan was: the writable DataSet would execute the records)
+        from ..cache.sweeprecords import sweeps_emptied_by
+
+        planned = [e.name for e in records]
+        unread: list[str] = []
+        still = set(
+            sweeps_emptied_by(ds, [e.name for e in calls], planned, deleted=True, unread=unread)
+        )
+        for e in records:
+            if e.name in unread and e.name in ds:  # damaged since the plan
+                print(
+                    f"kept {e.name}: its list of points can no longer be read, so whether "
+                    "one is still stored is unknown (archived verify says what is wrong "
+                    "with it)"
+                )
+                continue
+            if e.name in unread:
+                continue  # deleted by someone else meanwhile
+            if e.name not in still:
+                print(f"kept {e.name}: a point of its sweep was stored meanwhile")
+                continue
+            try:
+                delattr(writable, e.name)
+            except AttributeError:
+                pass
+        chosen = calls + [e for e in records if e.name in still]
+        size = format_size(sum(e.size for e in chosen))
+    print(f"deleted {counted(len(chosen), 'entry', 'entries')} ({size})")
+    return 0
+
+
+def _with_emptied_sweeps(ds: Any, entries: list[Entry], chosen: list[Entry]) -> list[Entry]:
+    """``chosen`` with the sweep records it selected or emptied deleted only when none of
+    their points stays stored: ``--before`` may select a record made before some of its
+    results, and ``--stale`` or ``--where`` the last results of a grid, whose record
+    ``ls --status`` then showed as all missing."""
+    from ..cache.sweeprecords import sweeps_emptied_by
+
+    calls = [e for e in chosen if e.kind != "sweep"]
+    selected = [e.name for e in chosen if e.kind == "sweep"]
+    unread: list[str] = []
+    emptied = set(sweeps_emptied_by(ds, [e.name for e in calls], selected, unread=unread))
+    for name in unread:
+        print(
+            f"kept {name}: its list of points cannot be read, so whether one is still stored "
+            "is unknown (archived verify says what is wrong with it)"
+        )
+    return calls + [e for e in entries if e.name in emptied]
+
+
+def _current_versions(
+    args: argparse.Namespace, imported: Any, entries: list[Entry]
+) -> dict[str, str]:
+    """function identity -> its current version, as the user said it; never guessed.
+
+    The newest *written* version is not the current code's: after an edit and a revert
+    (a git checkout) it is the edit's, and pruning by it deletes the current results.
+    """
+    if imported is not None:
+        if args.current_version is not None and args.current_version != imported.version:
+            raise UsageError(
+                f"--version {args.current_version!r} contradicts the imported function, "
+                f"whose current version is {imported.version!r}"
+            )
+        return {imported.identity: imported.version}
+    if args.current_version is None:
+        raise UsageError(
+            "--stale needs the current code version, and the newest version in the store "
+            "is not necessarily it (after an edit and a revert it is not): give "
+            "--function MODULE:NAME to import the function and read its version, or "
+            "--function NAME --version V"
+        )
+    functions = sorted(
+        {e.function for e in entries if e.function and e.kind in ("result", "failed")}
+        & {e.function for e in entries if selected(e, args)}
+    )
+    if len(functions) > 1:
+        raise UsageError(
+            f"--version names one function's current version, but the selection holds "
+            f"calls of {len(functions)} functions ({', '.join(functions[:5])}); "
+            "choose one with --function"
+        )
+    return {f: args.current_version for f in functions}
+
+
+def _imported_function(spec: str) -> Any:
+    """The ``@archived`` function ``module:name`` names, imported; None for a bare name."""
+    module_name, colon, name = spec.partition(":")
+    if not colon or is_block(spec):  # a block's identity has a colon, and no module
+        return None
+    import importlib
+
+    from ..cache.decorator import CachedFunction
+
+    if os.getcwd() not in sys.path and "" not in sys.path:
+        sys.path.insert(0, os.getcwd())  # as `python -m` would find the user's module
+    try:
+        found: Any = importlib.import_module(module_name)
+        for part in name.split("."):
+            found = getattr(found, part)
+    except (ImportError, AttributeError) as err:
+        hint = ""
+        if isinstance(err, ModuleNotFoundError) and err.name == module_name.split(".")[0]:
+            hint = (
+                f" (looked for in the current folder {os.getcwd()!r} and on PYTHONPATH: "
+                f"run archived from the folder holding {err.name}.py, or add that folder "
+                "to PYTHONPATH)"
+            )
+        raise ArchiveError(f"cannot import the function {spec!r}: {err}{hint}") from err
+    if not isinstance(found, CachedFunction):
+        raise ArchiveError(
+            f"{spec!r} is a {type(found).__name__}, not an @archived function: "
+            "its version is unknown"
+        )
+    return found
