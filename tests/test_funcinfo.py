@@ -274,6 +274,61 @@ def test_code_swapped_into_a_cached_function_is_keyed_by_its_own_version(tmp_pat
         sys.modules.pop("physics_mod", None)
 
 
+def _swap_in(module, function, source):
+    """Edit ``module`` to ``source`` and copy the new ``function`` into the old function
+    object, as IPython's %autoreload does (code, defaults and keyword defaults)."""
+    module_file = sys.modules[module].__file__
+    with open(module_file, "w") as out:
+        out.write(source)
+    namespace: dict = {"__name__": module}
+    exec(compile(source, module_file, "exec"), namespace)
+    old, new = getattr(sys.modules[module], function), namespace[function]
+    for attribute in ("__code__", "__defaults__", "__kwdefaults__"):
+        setattr(old, attribute, getattr(new, attribute))
+
+
+@pytest.fixture
+def swap_module(tmp_path):
+    module = tmp_path / "swapped_mod.py"
+    sys.path.insert(0, str(tmp_path))
+    yield module
+    sys.path.remove(str(tmp_path))
+    sys.modules.pop("swapped_mod", None)
+
+
+def test_defaults_swapped_into_a_cached_function_key_its_calls_by_the_new_defaults(
+    tmp_path, swap_module
+):
+    # after an edit of a default that %autoreload copied in, f(1) ran with n=20 but was
+    # bound (and stored) with the old n=10, so f(1, 10) then returned f(1, 20)'s result
+    swap_module.write_text("def energy(x, n=10):\n    return x * n\n")
+    import swapped_mod
+
+    cached = archived(str(tmp_path / "store"))(swapped_mod.energy)
+    assert cached(1) == 10
+    _swap_in("swapped_mod", "energy", "def energy(x, n=20):\n    return x * n\n")
+    assert cached(1) == 20 and cached.bind(1) == {"x": 1, "n": 20}
+    assert cached(1, 10) == 10 and cached(1, n=10) == 10
+
+
+def test_a_signature_swapped_into_a_cached_function_binds_its_calls_by_the_new_names(
+    tmp_path, swap_module
+):
+    # after an edit swapping the order of two parameters that %autoreload copied in,
+    # f(2, 3) ran as n=2, x=3 but was bound (and stored) as x=2, n=3 by the old
+    # signature, so f(x=2, n=3) returned f(n=2, x=3)'s result
+    swap_module.write_text("def energy(x, n):\n    return x * n\n")
+    import swapped_mod
+
+    cached = archived(str(tmp_path / "store"))(swapped_mod.energy)
+    assert cached(2, 3) == 6
+    _swap_in("swapped_mod", "energy", "def energy(n, x):\n    return x + 1000 * n\n")
+    assert cached(2, 3) == 2003  # every parameter by position (the straight line)
+    assert cached(x=2, n=3) == 3002
+    assert cached(2, 3) == 2003 and cached(n=2, x=3) == 2003
+    assert sorted(c.parameters["n"] for c in cached.calls()) == [2, 3]
+
+
 def test_prune_stale_of_an_edited_cell_says_how_to_delete_its_earlier_definitions(tmp_path):
     # a function typed in a notebook cell is keyed by its code: after an edit of the cell,
     # prune_stale() returned 0 and said nothing, and the old cell's calls stayed for good

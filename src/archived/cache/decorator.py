@@ -338,28 +338,21 @@ class CachedFunction(Generic[P, R]):
         if isinstance(ignore, str):
             ignore = (ignore,)
         self.func = func
-        self.signature = inspect.signature(func)
-        self._binder = ArgumentBinder(self.signature)
         self.ignore = tuple(ignore)
+        self._target: Any = inspect.unwrap(func)
+        self._bind_signature()
         self._check_ignore()
         if name is not None and (not isinstance(name, str) or not name.strip()):
             raise TypeError(f"name= gives a function's identity: a non-empty str, not {name!r}")
-        # a nested function's closure is keyed as it is at each call (see identity)
-        self._closed = bool(getattr(func, "__closure__", None))
-        self._closure_names = tuple(getattr(getattr(func, "__code__", None), "co_freevars", ()))
         self._warned_closure = False
         self._base = function_identity(func) if name is None else name
         self.identity = self._base + closure_digest(func, self)
         self.version = str(version) if version is not None else code_version(func)
         # the code the key was made for: a tool that swaps new code into this function
         # object (IPython's %autoreload does, after an edit) makes it compute other results
-        self._target: Any = inspect.unwrap(func)
         self._code = getattr(self._target, "__code__", None)
         self._given = (name, version)
-        # a call giving every parameter by position is keyed straight (see __call__)
-        binder = self._binder
-        if binder.all_positional and not self.ignore and not self._closed:
-            self._positional = (tuple(binder.names), positional_plan(binder.names))
+        if self._positional is not None:
             prime_head(self._identity, self._version)  # (what every key begins with)
         self.store = CallStore(
             default_store_path(func)
@@ -398,11 +391,35 @@ class CachedFunction(Generic[P, R]):
     def version(self, value: str) -> None:
         self._version = value
 
+    def _bind_signature(self) -> None:
+        """Bind calls by the signature the function has now, and remember its defaults
+        (see :meth:`_follow_code`)."""
+        func, target = self.func, self._target
+        self.signature = inspect.signature(func)
+        self._binder = binder = ArgumentBinder(self.signature)
+        # (the defaults as they are: a new tuple, or a keyword default set, is a change)
+        self._defaults = _defaults_of(target)
+        # a nested function's closure is keyed as it is at each call (see identity)
+        self._closed = bool(getattr(func, "__closure__", None))
+        self._closure_names = tuple(getattr(getattr(func, "__code__", None), "co_freevars", ()))
+        # a call giving every parameter by position is keyed straight (see __call__)
+        self._positional = None
+        if binder.all_positional and not self.ignore and not self._closed:
+            self._positional = (tuple(binder.names), positional_plan(binder.names))
+
     def _follow_code(self) -> None:
         target = self.__dict__.get("_target")
-        if target is None or getattr(target, "__code__", None) is self._code:
+        if target is None:
+            return
+        if not _same_defaults(self._defaults, _defaults_of(target)):
+            # new defaults (%autoreload copies them in with the code, or set by hand):
+            # a call leaving a parameter out runs with the new value, so it binds it
+            self._bind_signature()
+        if getattr(target, "__code__", None) is self._code:
             return
         self._code = target.__code__  # swapped in place: key what runs now
+        # (its parameters may be others: bound, and keyed straight, by their names now)
+        self._bind_signature()
         name, version = self._given
         if name is None:
             self._base = function_identity(self.func)
@@ -717,6 +734,23 @@ class CachedFunction(Generic[P, R]):
         for name in self.ignore:
             if name not in params and not takes_kwargs:
                 raise TypeError(f"ignore={self.ignore!r}: {name!r} is not a parameter")
+
+
+def _defaults_of(target: Any) -> tuple[Any, dict[str, Any] | None, tuple[Any, ...]]:
+    """The default values of ``target``'s parameters as it has them now: its tuple of
+    positional defaults, and its dict of keyword-only ones with their values (a dict
+    that may change in place)."""
+    keyword = getattr(target, "__kwdefaults__", None)
+    return getattr(target, "__defaults__", None), keyword, tuple((keyword or {}).items())
+
+
+def _same_defaults(before: tuple[Any, Any, tuple[Any, ...]], now: tuple[Any, ...]) -> bool:
+    """Whether two :func:`_defaults_of` hold the same objects under the same names (never
+    compared with ``==``: a default's own comparison may be anything, a numpy array's
+    raises)."""
+    if before[0] is not now[0] or before[1] is not now[1] or len(before[2]) != len(now[2]):
+        return False
+    return all(a[0] == b[0] and a[1] is b[1] for a, b in zip(before[2], now[2], strict=True))
 
 
 def _note_other_definitions(func: CachedFunction[..., Any]) -> None:
