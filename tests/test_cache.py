@@ -325,6 +325,28 @@ def test_a_named_function_keeps_the_prefix_of_its_name_where_it_has_entries(stor
     assert again.prefix == "lab_fit" and again.is_cached(1)
 
 
+def test_a_moved_function_finds_its_results_beside_a_function_whose_prefix_extends_its_name(
+    store,
+):
+    # lab.fit moved and named as before: its entries are fit_<16 hex>; an unrelated
+    # function lab_fit_fast's entries (lab_fit_fast_<16 hex>) begin with the name's
+    # prefix lab_fit_, which made the moved function take that prefix and miss them all
+    from archived.cache.funcinfo import entry_prefix
+
+    def fit(x):
+        return x + 1
+
+    def fast(x):
+        return x + 2
+
+    before = archived(store, version="1")(fit)
+    assert before(1) == 2
+    fast.__qualname__ = entry_prefix(before.identity) + "_fast"  # lab_fit_fast
+    assert archived(store)(fast)(1) == 3
+    moved = archived(store, name=before.identity, version="1")(fit)
+    assert moved.prefix == before.prefix and moved.is_cached(1)
+
+
 def test_exceptions_are_recorded_not_cached_and_the_next_call_retries(store):
     attempts = RunLog()
 

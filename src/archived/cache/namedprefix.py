@@ -12,7 +12,9 @@ found, and every call was computed again.
 So a function given ``name=`` uses its name's prefix, unless the store holds no entry of
 that prefix and some of the function's own (its qualified name's): then it uses that
 one, and finds the results it made before it moved.  A store that already holds entries
-under the name's prefix keeps using it.  Sharing a prefix with another function is safe
+under the name's prefix keeps using it.  An entry of a prefix is ``<prefix>_<16 hex>``
+(and what a collision or a failure adds): ``lab_fit_fast_...``, another function's, is
+none of the prefix ``lab_fit``'s.  Sharing a prefix with another function is safe
 (two modules' ``simulate`` do by default): every key holds the function's identity and
 version, and a hit compares the whole key.
 
@@ -31,6 +33,7 @@ version, and a hit compares the whole key.
 from __future__ import annotations
 
 import os
+import re
 
 from .funcinfo import entry_prefix
 
@@ -49,7 +52,6 @@ def named_prefix(store: str, name: str, own: str) -> str:
     named = entry_prefix(name)
     if named == own:
         return named
-    mine, theirs = named + "_", own + "_"
     found_own = False
     try:
         with os.scandir(store) as listing:
@@ -57,9 +59,26 @@ def named_prefix(store: str, name: str, own: str) -> str:
                 file = item.name
                 if not file.endswith(".py"):
                     continue
-                if file.startswith(mine):
+                if _of_prefix(file, named):
                     return named
-                found_own = found_own or file.startswith(theirs)
+                found_own = found_own or _of_prefix(file, own)
     except OSError:  # no store yet (or unreadable: the store reports that itself)
         return named
     return own if found_own else named
+
+
+def _of_prefix(file: str, prefix: str) -> bool:
+    """Whether ``file`` is the entry file of a call (or failure) named with ``prefix``:
+    ``<prefix>_<16 hex>``, a collision's ``_<16 hex>`` more, ``_failed``, then ``.py``.
+    Only the prefix and an underscore was not enough: ``lab_fit_fast_...``, another
+    function's, is not an entry of the prefix ``lab_fit``.
+
+    >>> _of_prefix("lab_fit_0123456789abcdef.py", "lab_fit")
+    True
+    >>> _of_prefix("lab_fit_fast_0123456789abcdef.py", "lab_fit")
+    False
+    """
+    return file.startswith(prefix) and _CALL_SUFFIX(file, len(prefix)) is not None
+
+
+_CALL_SUFFIX = re.compile(r"_[0-9a-f]{16}(?:_[0-9a-f]{16})?(?:_failed)?\.py").fullmatch
