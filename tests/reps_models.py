@@ -108,3 +108,81 @@ if attr is not None:
         value: float
         _unit: str = "m"
         samples: list = attr.field(factory=list)
+
+
+class Interval:
+    """A __reduce__ that calls the class with its arguments: stored as that call."""
+
+    def __init__(self, lo, hi):
+        self.lo, self.hi = lo, hi
+
+    def __reduce__(self):
+        return (Interval, (self.lo, self.hi))
+
+
+class Grid:
+    """A __reduce__ with a state dict beside the constructor's argument."""
+
+    def __init__(self, n):
+        self.n = n
+        self.cells = [0] * n
+
+    def __reduce__(self):
+        return (Grid, (self.n,), {"cells": self.cells, "label": getattr(self, "label", None)})
+
+
+class Tagged:
+    """A __reduce__ whose state is a tuple that its own __setstate__ takes."""
+
+    __slots__ = ("name", "tags")
+
+    def __init__(self, name):
+        self.name = name
+        self.tags = ()
+
+    def __reduce__(self):
+        return (Tagged, (self.name,), tuple(self.tags))
+
+    def __setstate__(self, state):
+        self.tags = tuple(sorted(state))
+
+
+def make_pair(a, b):
+    """A plain function a __reduce__ may name."""
+    return Pair(a, b)
+
+
+class Pair:
+    """A __reduce__ calling a module-level function, not the class."""
+
+    def __init__(self, a, b):
+        self.a, self.b = a, b
+
+    def __reduce__(self):
+        return (make_pair, (self.a, self.b))
+
+
+class Bag:
+    """A __reduce__ with list items to append: only pickle rebuilds it."""
+
+    def __init__(self):
+        self.items = []
+
+    def extend(self, items):
+        self.items.extend(items)
+
+    def __reduce__(self):
+        return (Bag, (), None, iter(self.items))
+
+
+class Counted:
+    """Counts its constructions: a safe load that runs nothing leaves the count alone."""
+
+    made = 0
+
+    def __init__(self, v):
+        Counted.made += 1
+        self.v = v
+
+    def __reduce__(self):
+        return (Counted, (self.v,))

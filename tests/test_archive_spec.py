@@ -1,6 +1,7 @@
 """Every example of the mmf.archive spec for Archive, restore, repr_, get_imports, the
 errors and the developer's note on formats, read as Python 3."""
 
+import functools
 import types
 
 import numpy as np
@@ -82,7 +83,7 @@ def test_note_exec_without_a_context_does_not_render_the_interpreter_unusable():
 
 class Opaque:
     def __reduce__(self):  # a pickling of its own: only pickle can rebuild it
-        return (Opaque, ())
+        return (functools.partial(Opaque), ())
 
 
 class ReprBack:

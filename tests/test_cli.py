@@ -1,6 +1,7 @@
 """The command line: every command's output, exit codes and --help."""
 
 import csv
+import functools
 import io
 import json
 import os
@@ -826,8 +827,8 @@ class Opaque:
     def __init__(self, a):
         self.a = a
 
-    def __reduce__(self):
-        return (Opaque, (self.a,))
+    def __reduce__(self):  # a callable that is no class or function: only pickle calls it
+        return (functools.partial(Opaque), (self.a,))
 
 
 def test_show_of_a_class_not_allowed_names_the_command_lines_allow_option(tmp_path, capsys):

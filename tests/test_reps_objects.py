@@ -1,6 +1,7 @@
 """Instances of user classes are stored as readable calls of their class, or as their
 state, never silently as a pickle; classes of ``__main__`` are refused by stores."""
 
+import functools
 import sys
 import types
 import warnings
@@ -88,8 +89,8 @@ class OwnPickling:
     def __init__(self, v):
         self.v = v
 
-    def __reduce__(self):
-        return (type(self), (self.v,))
+    def __reduce__(self):  # a callable that is no class or function: only pickle calls it
+        return (functools.partial(type(self)), (self.v,))
 
 
 def test_pickle_fallback_warns_once_per_type_naming_the_type_and_the_ways_out():

@@ -6,6 +6,7 @@ import datetime
 import decimal
 import enum
 import fractions
+import functools
 import os
 import sys
 import types
@@ -190,15 +191,35 @@ def test_a_nan_with_a_payload_is_written_as_source_and_loads_safely_bit_for_bit(
     assert struct.pack("<d", out[1].real) == struct.pack("<d", odd_nan)
 
 
+class OnlyPickled:
+    def __init__(self, prec):
+        self.prec = prec
+
+    def __reduce__(self):  # a callable that is no class or function: only pickle calls it
+        return (functools.partial(OnlyPickled), (self.prec,))
+
+
 def test_pickle_payloads_naming_a_class_are_refused_unless_allowed():
     a = Archive()
-    a.insert(v=decimal.Context(prec=5))  # a pickling of its own, no source form: pickled
+    a.insert(v=OnlyPickled(prec=5))  # a pickling of its own, no source form: pickled
     src = str(a)
     assert "_loads(" in src
     with pytest.raises(UnsafeArchiveError, match="pickle payload"):
         restore(src, safe=True)
     out = restore(src, safe=True, allow_pickle=True)["v"]
-    assert type(out) is decimal.Context and out.prec == 5
+    assert type(out) is OnlyPickled and out.prec == 5
+
+
+def test_a_decimal_context_is_readable_source_a_safe_load_refuses_to_call():
+    # its __reduce__ calls decimal.Context: written as that call, not a pickle; the
+    # class is not a constructor a safe load calls
+    a = Archive()
+    a.insert(v=decimal.Context(prec=5))
+    src = str(a)
+    assert "_loads(" not in src and "v = _Context(" in src
+    assert restore(src)["v"].prec == 5
+    with pytest.raises(UnsafeArchiveError, match="decimal.Context"):
+        restore(src, safe=True)
 
 
 def test_calls_of_numpy_functions_other_than_constructors_are_refused_statically():

@@ -1,6 +1,7 @@
 """verify() reports damaged entries, orphans and leftovers of killed writers and changes
 nothing; repair() removes leftovers and orphans, never a committed entry."""
 
+import functools
 import os
 import signal
 import subprocess
@@ -331,8 +332,8 @@ class Unreadable:
     def __init__(self, a):
         self.a = a
 
-    def __reduce__(self):
-        return (Unreadable, (self.a,))
+    def __reduce__(self):  # a callable that is no class or function: only pickle calls it
+        return (functools.partial(Unreadable), (self.a,))
 
 
 @pytest.mark.parametrize("kind", ["fifo", "directory"])

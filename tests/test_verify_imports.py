@@ -19,6 +19,7 @@ def store_needing_a_module(tmp_path, monkeypatch):
         textwrap.dedent(
             """
             import dataclasses
+            import functools
 
             @dataclasses.dataclass
             class Run:
@@ -28,8 +29,8 @@ def store_needing_a_module(tmp_path, monkeypatch):
                 def __init__(self, n):
                     self.n = n
 
-                def __reduce__(self):
-                    return (Pickled, (self.n,))
+                def __reduce__(self):  # no class or function: only pickle calls it
+                    return (functools.partial(Pickled), (self.n,))
             """
         )
     )

@@ -1,7 +1,8 @@
 """``archived.reps``: a module path written into archives; it never moves.
 
 Archive source names ``from archived.reps import object_array`` (numpy object arrays),
-``from_state`` (instances rebuilt from their attributes) and the rebuilding functions
+``from_state`` (instances rebuilt from their attributes), ``set_state`` (the state of
+an instance whose ``__reduce__`` calls its class) and the rebuilding functions
 of the optional libraries (pandas, xarray, scipy, numpy's masked and record arrays), and
 user code registers representations through ``register_call`` or ``register``, and
 lets safe loads call its constructors with ``allow_constructor(module, name, guard)``.
@@ -29,6 +30,7 @@ from .engine.reps import (
     register,
     register_call,
     rep_for,
+    set_state,
     substitute,
     user_hook,
 )
@@ -106,6 +108,7 @@ __all__ = [
     "register",
     "register_call",
     "rep_for",
+    "set_state",
     "substitute",
     "user_hook",
 ]

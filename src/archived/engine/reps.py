@@ -26,7 +26,9 @@ Lookup order for an object ``obj`` of type ``t`` (:func:`rep_for`):
 8. ``repr(obj)`` when it evaluates back to an equal object of the same type;
 9. other instances of user classes: a call of the class with its ``__init__`` arguments,
    or their plain state (:mod:`archived.engine.reps_objects`);
-10. ``pickle`` as the last resort, written as ``_loads(b'...')``, with a
+10. instances whose ``__reduce__`` is a plain call of their class (or of a function),
+    maybe with a state: that call, and :func:`set_state` (:mod:`archived.engine.reps_reduce`);
+11. ``pickle`` as the last resort, written as ``_loads(b'...')``, with a
     :class:`~archived.errors.PickleWarning` once per type.
 
 Extend it with :func:`register_call` (a constructor and its arguments) or, for full
@@ -73,6 +75,7 @@ from .repbase import (
     substitute,
 )
 from .reps_objects import declared_rule, from_state, object_rule
+from .reps_reduce import reduce_rule, set_state
 
 __all__ = [
     "Rep",
@@ -86,6 +89,7 @@ __all__ = [
     "register",
     "register_call",
     "from_state",
+    "set_state",
     "FAMILIES",
     "rep_for",
     "atom_text",
@@ -296,6 +300,7 @@ _RULES: list[Handler] = [
     declared_rule,
     repr_rule,
     object_rule,
+    reduce_rule,
     pickle_rule,
 ]
 

@@ -25,8 +25,8 @@ module                 constructors (other public names import as values)
 ``fractions``          ``Fraction``
 ``decimal``            ``Decimal``
 ``archived.arrays``    ``from_bytes scalar_from_bytes load_array`` (in-store files only)
-``archived.reps``      ``object_array``, ``from_state`` (of classes of ``allow=``
-                       modules only) and the rebuilding functions of pandas, xarray,
+``archived.reps``      ``object_array``, ``from_state`` and ``set_state`` (of classes
+                       of ``allow=`` modules only) and the rebuilding functions of pandas, xarray,
                        scipy.sparse, numpy's masked/record arrays and
                        random generators (:mod:`archived.load.rep_guards`)
 ``types``              ``SimpleNamespace`` (``NoneType`` and the like are values)

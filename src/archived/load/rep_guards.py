@@ -30,7 +30,7 @@ __all__ = ["REP_CONSTRUCTORS", "REP_MODULES", "REP_HELPERS"]
 
 # the library's own rebuilding functions, imported by archives from archived.reps
 REP_HELPERS = frozenset(
-    {"from_state", "masked_array", "record_array", "matrix", "masked", "range_index"}
+    {"from_state", "set_state", "masked_array", "record_array", "matrix", "masked", "range_index"}
     | {"dataframe", "series", "index", "multi_index", "categorical", "string_array"}
     | {"masked_extension_array", "datetime_array", "timestamp", "timedelta", "not_a_time"}
     | {"not_available"}
@@ -137,6 +137,31 @@ def from_state_(budget: Budget, cls: Any, state: Any) -> Any:
         return _engine("reps_objects", "from_state")(cls, state)
     except TypeError as err:
         raise _refuse(f"from_state() of {cls.__qualname__}: {err}") from None
+
+
+def set_state_(budget: Budget, obj: Any, state: Any) -> Any:
+    """``set_state`` of an instance of a class of the caller's ``allow=`` modules only:
+    its ``__setstate__`` (or ``__setattr__`` of slots) is that class's own code."""
+    cls = type(obj)
+    module = getattr(cls, "__module__", None)
+    policy = budget.policy
+    trusted = policy is not None and isinstance(module, str) and policy.user_module(module)
+    if not trusted:
+        raise _refuse(
+            f"set_state() of an object of type {cls.__qualname__!r} (only instances of "
+            "classes of the modules given in allow=)"
+        )
+    if any("__del__" in vars(c) for c in cls.__mro__[:-1]):
+        raise _refuse(f"set_state() of {cls.__qualname__}, which has a __del__ method")
+    parts = state if type(state) is tuple and len(state) == 2 else (state,)
+    for part in parts:
+        if type(part) is dict and any(
+            type(k) is not str or k.startswith("__") and k.endswith("__") for k in part
+        ):
+            raise _refuse("set_state() needs attribute names that are not dunders")
+        if type(part) is dict:
+            budget.charge_elements(len(part), "set_state()")
+    return _engine("reps_reduce", "set_state")(obj, state)
 
 
 def _path(name: str) -> Guard:
@@ -345,6 +370,7 @@ def seed_sequence_(budget: Budget, entropy: Any, *args: Any, **kwargs: Any) -> A
 
 REP_CONSTRUCTORS: list[tuple[str, str, Guard]] = [
     ("archived.reps", "from_state", from_state_),
+    ("archived.reps", "set_state", set_state_),
     ("archived.reps", "range_index", range_index_),
     ("archived.reps", "seed_sequence", seed_sequence_),
     *[("archived.reps", name, _self_checking(name, mod)) for name, mod in _SELF_CHECKING.items()],
