@@ -10,7 +10,6 @@ import pathlib
 import random
 import types
 import uuid
-import warnings
 import zoneinfo
 
 import numpy as np
@@ -157,17 +156,24 @@ def test_a_partial_of_your_own_function_loads_safely_only_with_its_module_allowe
         assert got.keywords == {"y": [1, 2]} and identical(got(), stored())
 
 
-def test_a_partial_with_attributes_or_keywords_no_call_can_spell_is_pickled(tmp_path):
+def test_a_partial_with_attributes_or_keywords_no_call_can_spell_is_rebuilt_as_pickle_does(
+    tmp_path,
+):
+    # partial's __reduce__ is a call of partial and a state for its __setstate__: the
+    # archive writes those two steps as source, and a safe load refuses the second
+    from archived.errors import UnsafeArchiveError
+
     odd = functools.partial(max, **{"not a name": 1})
     tagged = functools.partial(max, 1)
     tagged.note = "kept"
     for stored in (odd, tagged):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # a PickleWarning, once per type and process
-            source = source_of(stored, tmp_path)
-        assert "_loads(" in source
+        source = readable_source_of(stored, tmp_path)
+        assert "_set_state(_partial(" in source
         got = loads(source, tmp_path)
         assert got.keywords == stored.keywords and vars(got) == vars(stored)
+        assert got.func is max and got.args == stored.args
+        with pytest.raises(UnsafeArchiveError, match="set_state"):
+            loads(source, tmp_path, safe=True)
 
 
 def test_a_safe_load_refuses_a_partial_of_a_method_whose_self_the_store_chooses():
@@ -263,12 +269,15 @@ def test_a_safe_load_refuses_a_random_state_the_engine_never_writes(args):
         restore(forged, safe=True)
 
 
-def test_a_random_set_by_hand_to_the_all_zero_state_is_pickled_and_loads_back(tmp_path):
+def test_a_random_set_by_hand_to_the_all_zero_state_is_written_as_pickle_does_and_loads_back(
+    tmp_path,
+):
     # python_random() refuses that state (its draws are 0.0 for ever): written as its
-    # call, the stored value would never load again
+    # call, the stored value would never load again; Random's own __reduce__ (the class
+    # called, then its __setstate__) rebuilds it
     stored = random.Random()
     stored.setstate((3, (0,) * 624 + (624,), None))
-    with pytest.warns(UserWarning, match="pickle"):
-        source = source_of(stored, tmp_path)
+    source = readable_source_of(stored, tmp_path)
+    assert "value = _set_state(\n    _Random(),\n" in source
     got = loads(source, tmp_path)
     assert got.getstate() == stored.getstate()
