@@ -329,6 +329,36 @@ def test_a_signature_swapped_into_a_cached_function_binds_its_calls_by_the_new_n
     assert sorted(c.parameters["n"] for c in cached.calls()) == [2, 3]
 
 
+def test_a_call_made_while_swapped_code_is_taken_in_is_keyed_by_the_new_version(
+    tmp_path, swap_module, monkeypatch
+):
+    # another thread's call arriving while a cached function takes in swapped code (its
+    # version being read from the source) took the straight line with the new code but
+    # the old version: the new code's result was stored as the old version's, and the
+    # old code pinned to that version would be handed it
+    from archived.cache import decorator
+
+    swap_module.write_text("def energy(x):\n    return x + 1\n")
+    import swapped_mod
+
+    cached = archived(str(tmp_path / "store"))(swapped_mod.energy)
+    assert cached(1) == 2
+    old_version, during = cached.version, []
+    real = decorator.code_version
+
+    def code_version(func):
+        if not during:  # (a call arriving now, as from another thread)
+            during.append(None)
+            during[0] = cached(5)
+        return real(func)
+
+    monkeypatch.setattr(decorator, "code_version", code_version)
+    _swap_in("swapped_mod", "energy", "def energy(x):\n    return x + 1000\n")
+    assert cached(1) == 1001 and during == [1005]
+    assert [c.parameters for c in cached.stale()] == [{"x": 1}]
+    assert old_version != cached.version
+
+
 def test_prune_stale_of_an_edited_cell_says_how_to_delete_its_earlier_definitions(tmp_path):
     # a function typed in a notebook cell is keyed by its code: after an edit of the cell,
     # prune_stale() returned 0 and said nothing, and the old cell's calls stayed for good

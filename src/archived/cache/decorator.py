@@ -415,10 +415,10 @@ class CachedFunction(Generic[P, R]):
             # new defaults (%autoreload copies them in with the code, or set by hand):
             # a call leaving a parameter out runs with the new value, so it binds it
             self._bind_signature()
-        if getattr(target, "__code__", None) is self._code:
+        code = getattr(target, "__code__", None)
+        if code is self._code:
             return
-        self._code = target.__code__  # swapped in place: key what runs now
-        # (its parameters may be others: bound, and keyed straight, by their names now)
+        # swapped in place: key what runs now, by its parameters (they may be others)
         self._bind_signature()
         name, version = self._given
         if name is None:
@@ -426,6 +426,10 @@ class CachedFunction(Generic[P, R]):
             self._identity = self._base + closure_digest(self.func, self)
         if version is None:
             self._version = code_version(self.func)
+        # last: a call in another thread takes the straight line (see __call__) only once
+        # the code is this one, and then keys it by all of the above, never by the
+        # version or parameters of the code before
+        self._code = code
 
     def _closure_identity(self) -> str:
         """The identity with the closure's values as they are now: ``s = 5`` in the
