@@ -114,3 +114,45 @@ def test_a_result_of_a_script_class_in_a_worker_says_it_is_defined_in_main(tmp_p
         assert run(1.5).x == 1.5
     [failed] = run.failures()
     assert "move it into a module" in failed.info["message"]
+
+
+class BrokenHook:
+    """A result whose own archive_1() raises: the value, not the store, is at fault."""
+
+    def __init__(self, v):
+        self.v = v
+
+    def archive_1(self):
+        raise RuntimeError("the hook broke")
+
+
+_RUNS: list = []
+
+
+def adder(k):
+    """A result no store can hold: a function defined inside a function."""
+    _RUNS.append(k)
+    return lambda x: x + k
+
+
+def hooked(k):
+    _RUNS.append(k)
+    return BrokenHook(k)
+
+
+@pytest.mark.parametrize("kind", ["unarchivable", "hook_raises"])
+def test_a_result_that_cannot_be_stored_is_returned_recorded_as_computed_and_computed_again(
+    tmp_path, kind
+):
+    make = archived(str(tmp_path / "s"))(adder if kind == "unarchivable" else hooked)
+    _RUNS.clear()
+    for _ in range(2):
+        with pytest.warns(ResultNotStoredWarning, match="computed but not stored"):
+            got = make(2)
+        assert (got(1) == 3) if kind == "unarchivable" else (got.v == 2)  # not lost
+    assert _RUNS == [2, 2]  # the failure is no hit: the second call computed again
+    [failed] = make.failures()
+    message = failed.info["message"]
+    assert message.startswith("the result was computed and returned, but it cannot be stored: ")
+    assert ("defined inside a function" if kind == "unarchivable" else "the hook broke") in message
+    assert not make.is_cached(2)

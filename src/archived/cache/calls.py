@@ -45,6 +45,7 @@ from typing import Any, TypeVar
 
 from .._usercode import user_stacklevel
 from ..errors import (
+    ArchiveError,
     CommitError,
     DamagedEntryError,
     DamagedEntryWarning,
@@ -373,18 +374,27 @@ class Attempt:
         A result that cannot be stored (a full disk, a store this user may not write, a
         lock that cannot be taken, a value that cannot be archived) is returned all the
         same, with a :class:`~archived.errors.ResultNotStoredWarning` saying what failed:
-        a computed result is never thrown away.
+        a computed result is never thrown away.  When the value is at fault, the store
+        keeps a failure record saying that the result was computed but cannot be
+        stored; the next call is a miss and computes it again.
         """
         failure: BaseException | None = self._not_stored
         self._not_stored = None
         if self._lock is not None:
             try:
                 self.store.commit(self.entry, result, self._info())  # type: ignore[arg-type]
-            except UnarchivableError as err:  # refused before anything was written
-                failure = err
-                self.store.record_failure(self.entry, self._info(), err)  # type: ignore[arg-type]
             except Exception as err:
                 failure = err
+                # the value is at fault (it cannot be archived, or its own archive_1 or
+                # __reduce__ raised), not the store: say so in the store, where a status
+                # or ls shows it; a store that cannot be written takes no record either
+                if isinstance(err, UnarchivableError) or not isinstance(err, ArchiveError):
+                    self.store.record_failure(
+                        self.entry,  # type: ignore[arg-type]
+                        self._info(),
+                        err,
+                        computed=True,
+                    )
             finally:
                 self.release()
         if failure is not None:

@@ -653,11 +653,21 @@ class CallStore:
             except (AttributeError, KeyError):  # another worker removed it first
                 pass
 
-    def record_failure(self, name: str, info: dict[str, Any], error: BaseException) -> None:
-        """Record a failed attempt of entry ``name`` (never its result: there is none)."""
+    def record_failure(
+        self, name: str, info: dict[str, Any], error: BaseException, *, computed: bool = False
+    ) -> None:
+        """Record a failed attempt of entry ``name`` (never its result).
+
+        ``computed=True``: the call returned a result, which ``error`` kept from being
+        stored (the caller has it); the record's message says so, so that a status or
+        ``ls`` does not read as if the function had failed.
+        """
+        message = str(error)
+        if computed:
+            message = f"the result was computed and returned, but it cannot be stored: {message}"
         failure = {
             "error": type(error).__qualname__,
-            "message": str(error),
+            "message": message,
             "traceback": "".join(
                 traceback.format_exception(type(error), error, error.__traceback__)
             ),
