@@ -5,6 +5,7 @@ shows exactly what was computed, across threads and processes.
 """
 
 import gc
+import io
 import os
 import re
 import signal
@@ -272,21 +273,48 @@ def test_the_same_grid_twice_records_one_sweep(tmp_path, cached, counter):
     assert len(list(recorded_sweeps(DataSet("runs", path=str(tmp_path))))) == 2
 
 
-def test_progress_bar_is_drawn_on_stderr_and_quiet_mode_prints_nothing(cached, counter, capsys):
+class Terminal(io.StringIO):
+    """stderr as a terminal: progress bars are drawn on it."""
+
+    def isatty(self):
+        return True
+
+
+def test_progress_bar_is_drawn_on_a_terminal_and_quiet_mode_prints_nothing(
+    cached, counter, monkeypatch
+):
     pytest.importorskip("tqdm")
+    monkeypatch.setattr(sys, "stderr", Terminal())
     sweep(cached, {"x": [1, 2], "counter": [counter]}, progress=True)
-    err = capsys.readouterr().err
-    assert "2/2" in err and "work" in err
+    err = sys.stderr.getvalue()
+    assert "2/2" in err and "work" in err and "\r" in err
+    monkeypatch.setattr(sys, "stderr", Terminal())
     sweep(cached, {"x": [1, 2, 3], "counter": [counter]}, progress=False)
-    assert capsys.readouterr() == ("", "")
+    assert sys.stderr.getvalue() == ""
 
 
-def test_without_tqdm_a_plain_counter_shows_progress(cached, counter, capsys, monkeypatch):
+def test_without_tqdm_a_plain_counter_shows_progress(cached, counter, monkeypatch):
     monkeypatch.setitem(sys.modules, "tqdm", None)
     monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    monkeypatch.setattr(sys, "stderr", Terminal())
     sweep(cached, {"x": [1, 2], "counter": [counter]}, progress=True)
-    err = capsys.readouterr().err
+    err = sys.stderr.getvalue()
     assert "work: 0/2 points" in err and "work: 2/2 points" in err
+
+
+def test_progress_in_a_log_file_is_a_few_plain_lines_not_bar_redraws(cached, counter, capsys):
+    # stderr of a cluster job is a file: each redraw of a bar stayed in it, a line per
+    # point or more; a log gets the start, each tenth of the points and the end
+    sweep(cached, {"x": range(30), "counter": [counter]}, progress=True)
+    sweep(cached, {"x": range(60), "counter": [counter]}, progress=True)
+    err = capsys.readouterr().err
+    assert "\r" not in err
+    lines = err.splitlines()
+    assert lines[0] == "work: 0/30 points" and "work: 30/30 points" in lines
+    assert lines[lines.index("work: 30/60 points") :] == [
+        f"work: {n}/60 points" for n in [30, *range(36, 61, 6)]
+    ]
+    assert len(lines) <= 2 * 12
 
 
 def test_sweep_refuses_an_undecorated_function():

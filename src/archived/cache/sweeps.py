@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import datetime
 import itertools
-import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
@@ -43,6 +42,7 @@ from .calls import CallKey
 from .callstore import Found
 from .hashing import hash_value
 from .nearmiss import near_misses_possible
+from .progress import progress_bar
 from .stalemiss import warn_stale_points
 from .sweeprecords import point_names, sweep_records
 from .sweeprun import RESULTS, StoredResult, run_points, stored_result
@@ -150,8 +150,11 @@ def sweep(
         backend: a joblib backend (``"loky"``, ``"threading"``, ``"multiprocessing"``,
             ``"dask"``, ``"ray"`` once registered, ...); ``None`` is the active
             configuration's, else joblib's default (loky).
-        progress: show a progress bar on stderr (tqdm when installed, a plain counter
-            otherwise); ``False`` is quiet.
+        progress: show the progress on stderr: a bar on a terminal or in a notebook
+            (tqdm when installed, a plain counter otherwise), and plain lines
+            elsewhere (a log file, a cluster job's output): ``name: done/total
+            points`` at the start, at each tenth of the points and at the end.
+            ``False`` is quiet.
         errors: ``"raise"`` stops at the first failing point (points already finished
             stay stored); ``"return"`` puts the exception in that point's place and goes
             on.  Either way the failure is recorded in the store.
@@ -211,7 +214,7 @@ def sweep(
     if near_misses:  # the store holds calls of the function: of an earlier version?
         warn_stale_points(func.store, missing)
     out: list[Any] = [None] * len(points)
-    bar = _progress_bar(progress, len(points), len(points) - len(tasks), _short_name(func))
+    bar = progress_bar(progress, len(points), len(points) - len(tasks), _short_name(func))
     finished: set[int] = set()
     try:
         for index, result in run_points(
@@ -623,41 +626,3 @@ def _record_again(func: Any, keyed: list[CallKey]) -> None:
 
 def _short_name(func: Any) -> str:
     return str(getattr(func, "__qualname__", None) or func.identity)
-
-
-def _progress_bar(show: bool, total: int, initial: int, name: str) -> Any:
-    if not show:
-        return _NoBar()
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        return _CounterBar(total, initial, name)
-    return tqdm(total=total, initial=initial, desc=name, unit="point", file=sys.stderr)
-
-
-class _NoBar:
-    def update(self, n: int) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-class _CounterBar:
-    """A plain ``name: done/total`` counter on stderr, for when tqdm is not installed."""
-
-    def __init__(self, total: int, initial: int, name: str) -> None:
-        self.total, self.count, self.name = total, initial, name
-        self._show()
-
-    def update(self, n: int) -> None:
-        self.count += n
-        self._show()
-
-    def close(self) -> None:
-        sys.stderr.write("\n")
-        sys.stderr.flush()
-
-    def _show(self) -> None:
-        sys.stderr.write(f"\r{self.name}: {self.count}/{self.total} points")
-        sys.stderr.flush()
