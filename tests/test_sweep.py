@@ -11,6 +11,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import numpy as np
@@ -161,6 +162,45 @@ def test_interrupted_sweep_says_how_many_points_are_stored_counting_its_unreport
         f"archived.sweep: {stored} of 40 points are stored or finished; run the sweep "
         f"again to compute the {40 - stored} left"
     ]
+
+
+_RELEASE = threading.Event()
+_STARTED = threading.Event()
+
+
+def held_or_stop(x):
+    """x=0 runs until the test releases it; x=1 stops the sweep once x=0 is running."""
+    if x == 0:
+        _STARTED.set()
+        _RELEASE.wait(120)
+        return 0
+    _STARTED.wait(120)
+    raise KeyboardInterrupt
+
+
+def test_a_point_still_running_on_a_worker_when_the_sweep_stops_is_not_counted_as_left(tmp_path):
+    # the note counted the points stored as the sweep stopped and said how many were
+    # left, exactly: a thread (or a dask task) still running then stored its point after
+    # the note was printed, and the note undercounted
+    f = archived(tmp_path / "runs")(held_or_stop)
+    _STARTED.clear()
+    _RELEASE.clear()
+    try:
+        with pytest.raises(KeyboardInterrupt) as info:
+            sweep(f, {"x": [0, 1]}, n_jobs=2, backend="threading", progress=False)
+    finally:
+        _RELEASE.set()
+    [note] = info.value.__notes__
+    assert note == (
+        "archived.sweep: 0 of 2 points were stored or finished when the sweep stopped, and "
+        "points the workers were still running may be stored after this note; run the "
+        "sweep again to compute the rest (at most 2)"
+    )
+    deadline = time.monotonic() + 120  # not a timing condition: only a bound on a hang
+    while sweep_status(f, {"x": [0, 1]})[0].state != "done":
+        assert time.monotonic() < deadline, "the released point was never stored"
+        time.sleep(0.01)
+    assert [p.state for p in sweep_status(f, {"x": [0, 1]})] == ["done", "missing"]
 
 
 @pytest.mark.parametrize("n_jobs, backend", [(1, None), (2, "threading")])

@@ -454,9 +454,12 @@ def test_a_loky_worker_killed_mid_sweep_stops_it_with_every_finished_point_kept(
         sweep(f, grid, n_jobs=2, backend="loky", progress=False)
     stored = {p.parameters["x"] for p in sweep_status(f, grid).done}
     assert 5 not in stored
-    (note,) = [n for n in info.value.__notes__ if "points are stored" in n]
-    # counted as the sweep stopped: the other worker may still have committed one since
+    (note,) = [n for n in info.value.__notes__ if "points were stored" in n]
+    # counted as the sweep stopped: the other worker may still have committed one since,
+    # which the note says
+    assert "may be stored after this note" in note
     assert 0 <= int(note.split()[1]) <= len(stored), note
+    assert 12 - len(stored) <= int(note.rstrip(")").split()[-1]), note  # "at most N" left
     before = [x for *_, x in computed(log)]  # (the other worker, stopped, may be mid-point)
     assert stored <= set(before)
     assert sweep(f, grid, n_jobs=2, backend="loky", progress=False) == [x * x for x in range(12)]

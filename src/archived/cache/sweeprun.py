@@ -42,7 +42,7 @@ from ..errors import ArchiveError, CodeChangedError
 from ..store.groupsync import SyncAtEnd, disk_token, grouped
 from .calls import CallKey, cached_call
 
-__all__ = ["RESULTS", "Chunks", "StoredResult", "run_points", "stored_result"]
+__all__ = ["RESULTS", "Chunks", "StoredResult", "run_points", "runs_here", "stored_result"]
 
 RESULTS = ("values", "lazy", "summary")
 
@@ -182,6 +182,22 @@ class Chunks:
             yield self.tasks[start : start + take]
             start += take
             size = min(2 * size, fair)
+
+
+def runs_here(n_jobs: int | None, backend: Any) -> bool:
+    """Whether :func:`run_points` runs the points in this thread, one by one: itself,
+    or through joblib when the configuration comes to one job (joblib then runs them
+    sequentially in the caller).
+
+    >>> runs_here(1, None)
+    True
+    """
+    if n_jobs == 1 and backend is None:
+        return True
+    try:
+        return _workers(_parallel(n_jobs, backend)) == 1
+    except Exception:  # a backend that cannot even be configured now: not here
+        return False
 
 
 def _workers(parallel: Any) -> int:

@@ -45,7 +45,7 @@ from .nearmiss import near_misses_possible
 from .progress import progress_bar
 from .stalemiss import warn_stale_points
 from .sweeprecords import point_names, sweep_records
-from .sweeprun import RESULTS, StoredResult, run_points, stored_result
+from .sweeprun import RESULTS, StoredResult, run_points, runs_here, stored_result
 
 __all__ = ["sweep", "sweep_status", "grid_points", "SweepStatus", "PointStatus"]
 
@@ -216,16 +216,17 @@ def sweep(
     out: list[Any] = [None] * len(points)
     bar = progress_bar(progress, len(points), len(points) - len(tasks), _short_name(func))
     finished: set[int] = set()
+    running = run_points(
+        func,
+        tasks,
+        n_jobs=n_jobs,
+        backend=backend,
+        catch=catch,
+        results=results,
+        near_misses=near_misses,
+    )
     try:
-        for index, result in run_points(
-            func,
-            tasks,
-            n_jobs=n_jobs,
-            backend=backend,
-            catch=catch,
-            results=results,
-            near_misses=near_misses,
-        ):
+        for index, result in running:
             if isinstance(result, StoredResult) and result.store is None:
                 result.store = func.store  # handles travel back from workers without it
             out[index] = result
@@ -233,10 +234,8 @@ def sweep(
             bar.update(1)
     except BaseException as err:
         if hasattr(err, "add_note"):
-            left = _left_to_compute(func, tasks, finished)
             err.add_note(
-                f"archived.sweep: {len(points) - left} of {len(points)} points are stored or "
-                f"finished; run the sweep again to compute the {left} left"
+                _stopped_note(func, tasks, finished, len(points), running, n_jobs, backend)
             )
         raise
     finally:
@@ -246,6 +245,40 @@ def sweep(
     with _gc_paused():
         _fill_stored(func, keyed, points, found, out, results, catch)
     return out
+
+
+def _stopped_note(
+    func: Any,
+    tasks: list[Any],
+    finished: set[int],
+    total: int,
+    running: Iterator[Any],
+    n_jobs: int | None,
+    backend: Any,
+) -> str:
+    """What a stopped sweep has stored, in words true after the note is read.
+
+    The workers are told to stop first (no new chunk starts), but a point a worker is
+    running then may still finish and be stored afterwards (a thread cannot be stopped,
+    a dask task runs on): counted now, it would be missing from the note, which says
+    so.  Points run here, one by one, stop with the sweep: that count is exact.
+    """
+    try:
+        getattr(running, "close", lambda: None)()
+    except BaseException:  # a second Ctrl-C, or the backend's own failure to stop
+        pass
+    left = _left_to_compute(func, tasks, finished)
+    done = total - left
+    if runs_here(n_jobs, backend):
+        return (
+            f"archived.sweep: {done} of {total} points are stored or finished; run the "
+            f"sweep again to compute the {left} left"
+        )
+    return (
+        f"archived.sweep: {done} of {total} points were stored or finished when the sweep "
+        "stopped, and points the workers were still running may be stored after this "
+        f"note; run the sweep again to compute the rest (at most {left})"
+    )
 
 
 def _left_to_compute(func: Any, tasks: list[Any], finished: set[int]) -> int:
