@@ -240,7 +240,10 @@ def tree(folder: str, skip: str | None = None) -> dict[str, tuple]:
 def _compare(where: str, before: dict, after: dict) -> list[str]:
     problems = []
     for name in sorted(set(before) | set(after)):
-        if name.endswith((".lock", ".lock.soft")) or os.path.basename(name) == ".index.json":
+        if name.endswith((".lock", ".lock.soft")) or os.path.basename(name) in (
+            ".index.json",
+            ".index.names",
+        ):
             continue  # created on first use (locks) and by readers (the index), by design
         if name not in after:
             problems.append(f"{where}: {name!r} was deleted or moved")

@@ -140,7 +140,9 @@ def test_ls_lists_new_and_deleted_entries_at_once(store, monkeypatch):
     assert out == ls_from_entries(store)
 
 
-def test_ls_prints_exactly_the_entry_names_reading_no_entry_and_no_index(store, monkeypatch):
+def test_ls_prints_exactly_the_entry_names_reading_no_entry_and_no_index_column(
+    store, monkeypatch
+):
     names = sorted(DataSet("runs", path=os.path.dirname(store)))
     ls(store)  # an index exists
     touched = []
@@ -150,7 +152,8 @@ def test_ls_prints_exactly_the_entry_names_reading_no_entry_and_no_index(store, 
     monkeypatch.setattr(os, "open", lambda p, *a, **k: touched.append(p) or real_open(p, *a, **k))
     assert ls(store, long=False).splitlines() == names
     assert ls(store, "--names", long=False).splitlines() == names
-    assert touched == [os.path.join(store, "__init__.py")] * 2  # the loader alone
+    # the loader, and the names kept sorted beside the index (never the index itself)
+    assert touched == [os.path.join(store, "__init__.py"), os.path.join(store, ".index.names")] * 2
     assert main(["ls", store, "--names", "--json"]) == 2
 
 

@@ -75,17 +75,27 @@ def run_ls(args: argparse.Namespace) -> int:
 def _ls_names(args: argparse.Namespace) -> int:
     """The entry names, one a line, from the directory listing alone: no entry file is
     opened or stat'ed, and nothing beyond the listing's name checks is imported (numpy,
-    the loaders and the index are not needed to print names)."""
+    the loaders and the index are not needed to print names).  When the directory lists
+    exactly the names the index last kept, in the same order, they are printed in the
+    sorted order kept with them (:mod:`archived.store.sortednames`) rather than sorted
+    again."""
     from ..store.entrynames import entry_names, is_native_store
 
     folder = os.path.abspath(args.path)
     if not is_native_store(folder):  # a persist store, or no store: as every command says
         names = open_args(args)._names()
     else:
+        from ..store.sortednames import sorted_text
+
         try:
-            names = entry_names(folder)
+            names = entry_names(folder, ordered=False)
         except FileNotFoundError:  # removed since its loader was read
             raise StoreNotFoundError(args.path) from None
+        text = sorted_text(folder, names)
+        if text is not None:
+            sys.stdout.write(text)
+            return 0
+        names.sort()
     if names:
         sys.stdout.write("\n".join(names) + "\n")
     return 0

@@ -49,8 +49,9 @@ def is_canonical(name: str) -> bool:
     return name.isascii() or unicodedata.is_normalized("NFKC", name)
 
 
-def entry_names(folder: str) -> list[str]:
-    """The names of the committed entries in ``folder``, sorted.
+def entry_names(folder: str, *, ordered: bool = True) -> list[str]:
+    """The names of the committed entries in ``folder``, sorted (``ordered=False``: in
+    the order the directory lists them).
 
     A FIFO, socket, device or directory named like an entry is skipped with an
     :class:`~archived.errors.UnsafeFileWarning` (never opened: a FIFO would block the
@@ -85,7 +86,8 @@ def entry_names(folder: str) -> list[str]:
                     names.append(stem)
                 else:
                     _warn_special(folder, item)
-    names.sort()
+    if ordered:
+        names.sort()
     return names
 
 

@@ -21,7 +21,8 @@ The entries stay the only source of truth:
   no row has, i.e. a stale row that is detected and read again.  Readers save the rows
   in the store's ``.index.json`` (atomically: a temporary file renamed into place) when
   many changed, so the next process starts from them; a store that is not writable is
-  indexed in memory only.  The file can be deleted at any time.
+  indexed in memory only.  The file can be deleted at any time.  Beside it, a save keeps
+  the entry names sorted for ``archived ls`` (:mod:`archived.store.sortednames`).
 * **Hostile input.**  The file is read by ``json.loads`` only after its checksum
   matched and each line has the shape of its column (:func:`indexfile.check_shape`: a list of
   one item per row, of the kind the column holds, so that parsing builds no more than
@@ -113,6 +114,7 @@ from .indexscan import (
     is_many,
     stat_signature,
 )
+from .sortednames import save as save_names
 
 __all__ = [
     "rows",
@@ -365,7 +367,9 @@ class _State:
         if self.unsaved + removed and (
             self.loaded is None or (self.unsaved + removed) * 64 > len(current)
         ):
-            self._save()  # only a full view is saved, and only when enough changed
+            # only a full view is saved, and only when enough changed; with the names as
+            # the directory listed them (for ls) when every one has its row
+            self._save([name for name, _ in listing] if len(listing) == len(current) else None)
         return current
 
     def lookup(self, name: str, trusted: bool = True) -> Row | None:
@@ -534,14 +538,20 @@ class _State:
         # the table took 0.29 s), reading a few entries again costs a fraction of that
         self.kept_reads += sum(row.settled for row in fresh.values())
         if self.kept_reads * 64 > len(current):
-            self._save_kept(listed, file, at, fresh)
+            self._save_kept(listed, file, at, fresh, list(current))
         return Kept(listed, file, at, fresh)
 
     def _save_kept(
-        self, names: list[str], file: FileColumns, at: list[int], fresh: dict[str, Row]
+        self,
+        names: list[str],
+        file: FileColumns,
+        at: list[int],
+        fresh: dict[str, Row],
+        listed: list[str],
     ) -> None:
         """Save the index file :meth:`kept` served: the rows of ``file`` at positions
-        ``at`` (each checked against its entry file by then), the ``fresh`` rows at -1.
+        ``at`` (each checked against its entry file by then), the ``fresh`` rows at -1;
+        ``listed``: the entries as the directory listed them (kept for ``ls``).
         The rows this process keeps (``self.rows``, what :meth:`refresh` compares with
         the file it loaded) are left as they are."""
         if not os.access(self.folder, os.W_OK):
@@ -559,6 +569,8 @@ class _State:
         if write_columns(self.folder, columns) is not None:
             self.columns = None  # the next kept() reads the file saved now
             self.kept_reads = 0
+            if len(listed) == len(names):  # (else some entry went meanwhile)
+                save_names(self.folder, listed, names)
 
     def _columns(self, current: dict[str, Signature]) -> FileColumns | None:
         """The columns of the index file for :meth:`kept`: those read last if the file
@@ -668,7 +680,9 @@ class _State:
             if known is None or known.signature != row.signature:
                 self.rows[name] = row
 
-    def _save(self) -> None:
+    def _save(self, listed: list[str] | None = None) -> None:
+        """Save the index file of this process's rows; ``listed``: their names as the
+        directory listed them, kept sorted beside the file for ``ls``."""
         names = sorted(self.rows)
         rows = [self.rows[name] for name in names]
         columns: list[list[Any]] = [names, *([] for _ in COLUMNS[1:])]
@@ -686,6 +700,8 @@ class _State:
         if st is not None:
             self.loaded = (st.st_ino, st.st_size, st.st_mtime_ns)
             self.unsaved = 0
+            if listed is not None:
+                save_names(self.folder, listed, names)
 
 
 _states: dict[str, _State] = {}

@@ -76,6 +76,7 @@ SHAPES: dict[str, re.Pattern[str]] = {
     "claim": re.compile(r"\.[^\W\d]\w*\.claim"),
     "loader": re.compile(r"__init__\.py"),
     "index": re.compile(r"\.index\.json"),
+    "names": re.compile(r"\.index\.names"),
     "locking": re.compile(r"\.locking"),
 }
 # the store's own subdirectories: real directories, never links out of the store
