@@ -440,3 +440,49 @@ def test_with_types_looks_at_the_cells_rows_have_not_every_name_in_every_row():
     assert typed[7]["type(p7_3)"] == "numpy.float64" and "type(p7_3)" not in typed[8]
     assert [len(row) for row in typed] == [51 if i == 7 else 50 for i in range(50)]
     assert len(lookups) <= 2 * 50 * 50  # at most a few per cell a row has
+
+
+# ---- a safe DataSet's table is kept to a safe load's budget ---------------------------
+
+
+def _entries_with_names_of_their_own(folder, n):
+    """A store of ``n`` entries whose info records each hold ``n`` names no other has:
+    a table of them has n x (n*n + 3) cells, from n*n recorded values."""
+    ds = DataSet("wide", "w", path=str(folder))
+    for i in range(n):
+        ds._insert(i, info={f"k{i}_{j}": j for j in range(n)}, name=f"e{i}")
+
+
+def test_a_safe_table_whose_cells_exceed_the_load_budget_is_refused_naming_its_shape(tmp_path):
+    from archived.errors import BudgetExceededError
+
+    _entries_with_names_of_their_own(tmp_path, 40)
+    ds = DataSet("wide", "r", path=str(tmp_path), safe=True, max_bytes=1_000_000)
+    for frame in (None, False):
+        with pytest.raises(BudgetExceededError, match=r"a table of 40 rows x 1,603 columns") as e:
+            ds._table(frame=frame)
+        assert "ARCHIVED_MAX_BYTES" in str(e.value)
+
+
+def test_a_safe_table_within_its_budget_and_a_trusted_one_have_every_column(tmp_path):
+    _entries_with_names_of_their_own(tmp_path, 40)
+    safe = DataSet("wide", "r", path=str(tmp_path), safe=True, max_bytes=10**9)
+    trusted = DataSet("wide", "r", path=str(tmp_path))
+    for ds in (safe, trusted):
+        rows = ds._table(frame=False)
+        assert len(rows) == 40 and all(len(row) == 40 * 40 + 3 for row in rows)
+        row = next(r for r in rows if r["entry"] == "e7")
+        assert row["k7_39"] == 39 and row["k8_0"] is None and row["result"] == 7
+
+
+def test_a_safe_export_is_charged_a_byte_a_cell_and_refused_over_its_budget(tmp_path, capsys):
+    from archived.cli import main
+
+    _entries_with_names_of_their_own(tmp_path, 40)
+    store = str(tmp_path / "wide")
+    assert main(["export", store]) == 0  # 64,120 cells: far inside the default budget
+    assert capsys.readouterr().out.count("\n") == 41
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ARCHIVED_MAX_BYTES", "60K")  # fewer bytes than cells
+        assert main(["export", store]) == 1
+    assert "a table of 40 rows x 1,603 columns" in capsys.readouterr().err

@@ -49,6 +49,8 @@ from .versions import read_one_version
 __all__ = [
     "function_table",
     "dataset_table",
+    "check_table_size",
+    "TABLE_CELL_BYTES",
     "where",
     "equal_parameter",
     "exact_number",
@@ -68,6 +70,10 @@ BRIEF_KEYS = ("function", "version", "status", "parameters", "started", "duratio
 _BRIEF = frozenset(BRIEF_KEYS)
 
 _DETAILS = ("entry", "version", "started", "duration")
+
+#: What one cell of a table costs to build as a DataFrame from rows (measured: ~25 bytes,
+#: the frame's own 8 and the arrays pandas makes on the way), charged to a safe table.
+TABLE_CELL_BYTES = 32
 
 
 def function_table(
@@ -194,7 +200,8 @@ def dataset_table(
     ``entries`` limits the table to those entry names.  An entry whose value does not
     load raises its :class:`~archived.errors.DamagedEntryError` (or a safe load's
     :class:`~archived.errors.UnsafeArchiveError`), or with ``skip`` given is passed to it
-    (name, error) and left out.
+    (name, error) and left out.  A safe DataSet's table must fit in the memory budget
+    of a safe load of its entries (:func:`check_table_size`).
 
     >>> import tempfile
     >>> from archived.store.dataset import DataSet
@@ -208,7 +215,7 @@ def dataset_table(
     {'entry': 'x_0', 'function': None, 'info': None, 'mu': 1.2, 'result': 0.5}
     """
     with _gc_paused():  # many objects, no cycles: the collector's passes are pure cost
-        rows = _dataset_rows(dataset, details, results, entries, skip)
+        rows = _dataset_rows(dataset, details, results, entries, skip, TABLE_CELL_BYTES)
         return to_table(rows, frame=frame)
 
 
@@ -223,7 +230,9 @@ def dataset_rows(
     """:func:`dataset_table`'s rows as ``(rows, columns)``: each row holds only the
     columns it has a value in, and ``columns`` are the table's, in its order.  What a
     table of every column would make costs the product of rows and columns: a store
-    whose calls each record names of their own made it the square of the store.
+    whose calls each record names of their own made it the square of the store.  Of a
+    safe DataSet, rows x columns must still fit in a safe load's budget at a byte a
+    cell, what a writer of every cell (a CSV file) spends at least.
 
     >>> import tempfile
     >>> from archived.store.dataset import DataSet
@@ -237,7 +246,7 @@ def dataset_rows(
 ['entry', 'function', 'info', 'mu', 'result'])
     """
     with _gc_paused():
-        rows = _dataset_rows(dataset, details, results, entries, skip)
+        rows = _dataset_rows(dataset, details, results, entries, skip, 1)
         return rows, list(_table_columns(rows, None)[0])
 
 
@@ -246,10 +255,12 @@ def _dataset_rows(
     details: bool,
     results: bool,
     entries: Collection[str] | None,
-    skip: Callable[[str, ArchiveError], None] | None = None,
+    skip: Callable[[str, ArchiveError], None] | None,
+    cell_bytes: int,
 ) -> list[dict[str, Any]]:
     rows = []
     parameters: dict[str, None] = {}
+    source = 0  # bytes of the entry files read: a safe table's budget
     view = dataset._view(entries)  # the store's index: small values need no file read
     for name, entry in view.items():
 
@@ -282,7 +293,52 @@ def _dataset_rows(
             continue
         if found and row is not None:
             rows.append(row)
-    return with_types(rows, parameters)
+            source += getattr(entry, "size", 0)
+    rows = with_types(rows, parameters)
+    if getattr(dataset, "_load", None):
+        check_table_size(
+            dataset, len(rows), len(_table_columns(rows, None)[0]), source, cell_bytes
+        )
+    return rows
+
+
+def check_table_size(
+    dataset: Any, rows: int, columns: int, source: int, cell_bytes: int = TABLE_CELL_BYTES
+) -> None:
+    """Refuse a table of ``rows`` x ``columns`` cells of a safe DataSet whose entries
+    (``source`` bytes on disk) allow a safe load less memory than its cells take
+    (``cell_bytes`` each; a DataFrame's by default).
+
+    Every row has every column: a store whose N calls each record N parameter names of
+    their own makes N**3 cells of N**2 bytes (300 calls of a 2.4 MB store: 27 million
+    cells, 0.75 GB as a DataFrame).  A table of a DataSet opened with ``safe=True`` (a
+    store someone sent) is kept to the budget of a safe load of its entries, raised as
+    theirs is (``limits=``, ``max_bytes=``, ``ARCHIVED_MAX_BYTES``), which a store of
+    many functions, and so many columns, stays far inside (100,000 calls x 500 columns
+    of a 60 MB store: 1.6 GB of a 3.9 GB budget); a trusted DataSet's is not limited.
+
+    >>> from types import SimpleNamespace
+    >>> check_table_size(SimpleNamespace(_load={"safe": True}), 300, 90_003, 2_400_000)
+    Traceback (most recent call last):
+        ...
+    archived.errors.BudgetExceededError: unsafe archive: a table of 300 rows x 90,003 \
+columns ...
+    >>> check_table_size(SimpleNamespace(_load=None), 300, 90_003, 2_400_000)
+    """
+    load = getattr(dataset, "_load", None)
+    if not load:
+        return
+    from ..load.budget import Limits
+
+    limits = load.get("limits") or Limits()
+    if load.get("max_bytes") is not None:
+        limits = dataclasses.replace(limits, max_bytes=load["max_bytes"])
+    cells = rows * columns
+    limits.budget(source).charge_bytes(
+        cells * cell_bytes,
+        f"a table of {rows:,} rows x {columns:,} columns (every row has every column "
+        f"its entries record: {cells:,} cells)",
+    )
 
 
 def where(func: Any, **criteria: Any) -> list[Any]:
