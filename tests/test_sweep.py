@@ -637,6 +637,34 @@ def test_the_stale_version_warning_names_the_commonest_version_a_tie_the_first_m
     assert caught[0].message.version == "v50"  # three points, the others two
 
 
+def test_after_two_edits_the_stale_version_warning_names_the_version_run_last(tmp_path):
+    # it named the first other version in the store's name order: after two edits, as
+    # likely the first code as the one run last, whose version is the one to pin
+    import warnings
+
+    from archived import StaleVersionWarning
+
+    def square(x):
+        return x * x
+
+    store = str(tmp_path / "runs")
+    entries = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StaleVersionWarning)  # of 'a', while making 'b'
+        for version in ("a", "b"):
+            f = archived(store, version=version)(square)
+            assert sweep(f, {"x": [1]}, progress=False) == [1]
+            [entries[version]] = [c.name for c in f.calls()]
+        first, second = sorted(entries, key=entries.get)  # by entry name: the store's order
+        # make the version whose entry comes first the older one: computed again, after
+        os.remove(os.path.join(store, entries[second] + ".py"))
+        assert sweep(archived(store, version=second)(square), {"x": [1]}, progress=False) == [1]
+    with pytest.warns(StaleVersionWarning) as caught:
+        sweep(archived(store, version="c")(square), {"x": [1]}, progress=False)
+    [warning] = caught
+    assert warning.message.version == second, str(warning.message)
+
+
 def test_a_sweep_of_new_points_or_new_numeric_types_gives_no_stale_version_warning(tmp_path):
     import warnings
 

@@ -59,7 +59,10 @@ def warn_stale_points(store: CallStore, calls: Sequence[CallKey]) -> None:
     if mark in _CHECKED:
         return
     _CHECKED.add(mark)
-    stale: dict[str, str] = {}  # the parameters as recorded -> a version holding them
+    # the parameters as recorded -> (when, version) of the latest other version holding
+    # them: after several edits, the one to pin is the code run last, not the first
+    # version the store's name order happens to show
+    stale: dict[str, tuple[str, str]] = {}
     try:
         # the brief records of the function's calls, as a table reads them (no object
         # made per call: a sweep adding points to a store of 100,000 calls reads them all)
@@ -67,12 +70,17 @@ def warn_stale_points(store: CallStore, calls: Sequence[CallKey]) -> None:
         for name, brief in zip(found.names, found.briefs, strict=True):
             version = record_text(brief, "version")
             if version is not None and version != first.version:
-                stale.setdefault(_recorded(call_parameters(name, brief)), version)
+                when = (record_text(brief, "started") or "", version)
+                text = _recorded(call_parameters(name, brief))
+                if text not in stale or stale[text] < when:
+                    stale[text] = when
     except Exception:  # a damaged store is the call protocol's business, not a warning's
         return
     if not stale:
         return
-    twins = Counter(stale[text] for call in calls if (text := _recorded(call.parameters)) in stale)
+    twins = Counter(
+        stale[text][1] for call in calls if (text := _recorded(call.parameters)) in stale
+    )
     if twins:
         # the commonest, in one pass (a count of the points per version took the product
         # of points and versions: 52 s for 50,000 points each stored by a version of its
