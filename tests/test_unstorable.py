@@ -156,3 +156,19 @@ def test_a_result_that_cannot_be_stored_is_returned_recorded_as_computed_and_com
     assert message.startswith("the result was computed and returned, but it cannot be stored: ")
     assert ("defined inside a function" if kind == "unarchivable" else "the hook broke") in message
     assert not make.is_cached(2)
+
+
+def test_a_block_whose_result_cannot_be_stored_is_named_as_the_block_it_is(tmp_path):
+    # the warning named '<module>(L=8 beta=0.4)', a call of a function that does not
+    # exist, and told of 'the next call'
+    with pytest.warns(ResultNotStoredWarning) as caught:
+        with archived(str(tmp_path / "s"), L=8) as rec:
+            if not rec.cached:
+                rec.result = (i for i in range(3))
+    assert list(rec.result) == [0, 1, 2]  # not lost
+    [warning] = caught
+    message = str(warning.message)
+    assert message.startswith("the block test_unstorable.")
+    assert " with L=8 was computed but not stored (it cannot be stored: " in message
+    assert "rec.result holds it, and the block computes it again when run next" in message
+    assert "<module>(" not in message and "next call" not in message

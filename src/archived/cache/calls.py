@@ -440,12 +440,17 @@ def _warn_not_stored(call: CallKey, failure: BaseException) -> None:
         }.get(failure.resource, "the write failed")
     else:
         what = f"it cannot be stored: {type(failure).__name__}"
-    name = short_name(call.identity)
+    params = format_params(call.parameters, width=80)
+    if call.identity.startswith("block:"):  # a with block: no call, no name of its own
+        block = call.identity.removeprefix("block:").partition("#")[0]
+        who = f"the block {block} with {params}" if params else f"the block {block}"
+        then = "rec.result holds it, and the block computes it again when run next"
+    else:
+        who = f"{short_name(call.identity)}({params})"
+        then = "the result is returned, and the next call computes it again"
     warnings.warn(
         ResultNotStoredWarning(
-            f"{name}({format_params(call.parameters, width=80)}) was computed but not stored "
-            f"({what}): the result is returned, and the next call computes it again. "
-            f"{failure}",
+            f"{who} was computed but not stored ({what}): {then}. {failure}",
             failure,
         ),
         stacklevel=user_stacklevel(),
