@@ -362,6 +362,16 @@ def test_sweep_refuses_an_undecorated_function():
         sweep(work, {"x": [1]})
 
 
+def test_a_misspelt_grid_key_is_named_as_no_parameter_not_only_as_a_missing_one(cached):
+    # 'missing a required argument: x' alone left the misspelling to be found by eye
+    with pytest.raises(TypeError) as info:
+        sweep(cached, {"xx": [1, 2]}, progress=False)
+    assert str(info.value).endswith(
+        "missing a required argument: 'x'; 'xx' is not among its parameters "
+        "(x, y, counter, stop_at, fail_at)"
+    )
+
+
 def test_a_point_that_does_not_fit_the_signature_is_named_before_anything_runs(cached, counter):
     with pytest.raises(TypeError, match=r"grid point \{'x': 1, 'z': 2.*does not fit"):
         sweep(cached, [{"x": 1, "counter": counter}, {"x": 1, "z": 2}], progress=False)

@@ -624,7 +624,27 @@ def _keyed_point(func: Any, point: dict[str, Any]) -> CallKey:
     except TypeError as err:
         if isinstance(err, ArchiveError):  # an unkeyable value: its own message says which
             raise
-        raise TypeError(f"grid point {point!r} does not fit {func.identity}: {err}") from None
+        raise TypeError(
+            f"grid point {point!r} does not fit {func.identity}: {err}{_unknown(func, point)}"
+        ) from None
+
+
+def _unknown(func: Any, point: dict[str, Any]) -> str:
+    """Words naming the keys of ``point`` that are no parameter of ``func`` (a misspelt
+    grid key reads as a missing argument), or nothing."""
+    try:
+        params = func.signature.parameters
+    except AttributeError:
+        return ""
+    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        return ""
+    names = [p.name for p in params.values() if p.kind not in (p.VAR_POSITIONAL,)]
+    unknown = [key for key in point if key not in params]
+    if not unknown:
+        return ""
+    which = ", ".join(repr(key) for key in unknown)
+    verb = "is" if len(unknown) == 1 else "are"
+    return f"; {which} {verb} not among its parameters ({', '.join(names)})"
 
 
 def _write_record(func: Any, keyed: list[CallKey]) -> None:
