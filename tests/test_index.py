@@ -354,6 +354,27 @@ def test_a_store_made_where_a_deleted_one_was_reads_its_own_entries(tmp_path):
     assert sorted(index.rows(second)) == ["y"]
 
 
+@pytest.mark.parametrize("rows", [0, 1, 1023, 1024, 1025, 3000])
+def test_an_index_file_written_a_piece_at_a_time_holds_each_column_as_one_json_line(
+    tmp_path, rows
+):
+    # the writer encodes a column _PIECE_ROWS rows at a time: the file must be what one
+    # json.dumps of each whole column gives, and checksummed as such
+    names = [f"x{i}" for i in range(rows)]
+    texts = [["\u00e9t\u00e9", "a\udcff", None, '"', 1.5][i % 5] for i in range(rows)]
+    fields = indexfile.COLUMNS[1:]
+    columns = [names] + [texts if f == "info" else list(range(rows)) for f in fields]
+    assert indexfile.write_columns(str(tmp_path), columns) is not None
+    with open(os.path.join(str(tmp_path), index.INDEX_FILE), "rb") as f:
+        head, *lines = f.read().split(b"\n")
+    whole = [
+        json.dumps(c, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass")
+        for c in columns
+    ]
+    assert lines == whole
+    assert json.loads(head)["check"] == xxhash.xxh3_64_hexdigest(b"\n".join(whole))
+
+
 def test_a_store_the_index_cannot_be_written_to_is_indexed_in_memory(tmp_path):
     folder = store_with(tmp_path)
     os.mkdir(os.path.join(folder, index.INDEX_FILE))  # no file can take its place

@@ -110,8 +110,14 @@ def damage(path, how):
 
 
 @pytest.mark.parametrize(
-    "how", ["flip a byte of the sorted names", "truncated", "another version", "one more byte",
-            "empty"]  # fmt: skip
+    "how",
+    [
+        "flip a byte of the sorted names",
+        "truncated",
+        "another version",
+        "one more byte",
+        "empty",
+    ],
 )
 def test_a_damaged_names_file_is_not_served(tmp_path, served, how):
     folder = indexed_store(tmp_path)
