@@ -347,6 +347,26 @@ def test_a_moved_function_finds_its_results_beside_a_function_whose_prefix_exten
     assert moved.prefix == before.prefix and moved.is_cached(1)
 
 
+def test_a_moved_function_finds_its_results_beside_a_function_whose_prefix_is_its_names(store):
+    # lab.fit moved and named as before: its entries are fit_<16 hex>; an unrelated
+    # function whose qualified name is lab_fit has the name's very prefix, and its
+    # entries made the moved function take that prefix and miss its own results
+    from archived.cache.funcinfo import entry_prefix
+
+    def fit(x):
+        return x + 1
+
+    def other(x):
+        return x + 2
+
+    before = archived(store, version="1")(fit)
+    assert before(1) == 2
+    other.__qualname__ = entry_prefix(before.identity)  # lab_fit
+    assert archived(store)(other)(1) == 3
+    moved = archived(store, name=before.identity, version="1")(fit)
+    assert moved.prefix == before.prefix and moved.is_cached(1)
+
+
 def test_exceptions_are_recorded_not_cached_and_the_next_call_retries(store):
     attempts = RunLog()
 

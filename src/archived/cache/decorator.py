@@ -84,7 +84,7 @@ from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
 from .._usercode import user_stacklevel
 from ..engine.storable import unstorable_annotation
-from ..errors import ClosureChangedWarning, UnarchivableError
+from ..errors import ArchiveError, ClosureChangedWarning, UnarchivableError
 from ..store.table import record_text
 from .calls import CallKey, cached_call, is_stored, key_call
 from .callstore import CallStore, StoredCall
@@ -367,8 +367,17 @@ class CachedFunction(Generic[P, R]):
         )
         self.prefix = entry_prefix(getattr(func, "__qualname__", "function"))
         if name is not None:  # a moved function named as before finds its old entries
-            self.prefix = named_prefix(self.store.path, name, self.prefix)
+            self.prefix = named_prefix(self.store.path, name, self.prefix, self._holds_calls)
         functools.update_wrapper(self, func)
+
+    def _holds_calls(self, prefix: str) -> bool:
+        """Whether the store holds calls of this function under the entry-name ``prefix``
+        (read from its index: see :func:`~archived.cache.namedprefix.named_prefix`)."""
+        identity = self.identity
+        try:
+            return any(function == identity for function in self.store.functions(prefix))
+        except (OSError, ArchiveError):  # unreadable: the name's prefix, as before
+            return False
 
     @property
     def identity(self) -> str:
