@@ -359,6 +359,41 @@ def test_a_call_made_while_swapped_code_is_taken_in_is_keyed_by_the_new_version(
     assert old_version != cached.version
 
 
+def test_a_straight_call_meeting_swapped_code_taken_in_meanwhile_goes_the_general_way(
+    tmp_path, swap_module
+):
+    # a call of every parameter by position read the parameter names of the code before,
+    # then (another thread having taken in swapped code meanwhile) found the code the
+    # same and keyed the new code's run by the old names and the new version: f(2, 3)
+    # ran as n=2, x=3 but was stored as x=2, n=3, and f(x=2, n=3) returned it
+    from archived.cache.decorator import CachedFunction
+
+    swap_module.write_text("def energy(x, n):\n    return x * n\n")
+    import swapped_mod
+
+    cached = archived(str(tmp_path / "store"))(swapped_mod.energy)
+    assert cached(1, 1) == 1
+    swapped = []
+
+    def local(frame, event, arg):
+        if event == "line" and not swapped and frame.f_locals.keys() - {"self", "args", "kwargs"}:
+            # the call read the function's state: another thread takes in the edit now
+            swapped.append(True)
+            _swap_in("swapped_mod", "energy", "def energy(n, x):\n    return x + 1000 * n\n")
+            assert cached.version  # (taken in: the version of the new code)
+        return local
+
+    def tracer(frame, event, arg):
+        return local if frame.f_code is CachedFunction.__call__.__code__ else None
+
+    sys.settrace(tracer)
+    try:
+        assert cached(2, 3) == 2003
+    finally:
+        sys.settrace(None)
+    assert swapped and cached(x=2, n=3) == 3002 and cached(n=2, x=3) == 2003
+
+
 def test_prune_stale_of_an_edited_cell_says_how_to_delete_its_earlier_definitions(tmp_path):
     # a function typed in a notebook cell is keyed by its code: after an edit of the cell,
     # prune_stale() returned 0 and said nothing, and the old cell's calls stayed for good

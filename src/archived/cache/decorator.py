@@ -305,6 +305,10 @@ class CachedFunction(Generic[P, R]):
 
     # (names, positional_plan) when a call may give every parameter by position
     _positional: tuple[tuple[str, ...], Any] | None = None
+    # (code, names, positional_plan, identity, version) of the straight line (see
+    # __call__), one tuple replaced whole: a call in another thread reads all of them
+    # of one code, never the parameters of one and the version of another
+    _straight: tuple[Any, tuple[str, ...], Any, str, str] | None = None
 
     def __init__(
         self,
@@ -352,6 +356,7 @@ class CachedFunction(Generic[P, R]):
         # object (IPython's %autoreload does, after an edit) makes it compute other results
         self._code = getattr(self._target, "__code__", None)
         self._given = (name, version)
+        self._publish()
         if self._positional is not None:
             prime_head(self._identity, self._version)  # (what every key begins with)
         self.store = CallStore(
@@ -389,6 +394,7 @@ class CachedFunction(Generic[P, R]):
     @identity.setter
     def identity(self, value: str) -> None:
         self._identity = value
+        self._publish()
 
     @property
     def version(self) -> str:
@@ -399,6 +405,7 @@ class CachedFunction(Generic[P, R]):
     @version.setter
     def version(self, value: str) -> None:
         self._version = value
+        self._publish()
 
     def _bind_signature(self) -> None:
         """Bind calls by the signature the function has now, and remember its defaults
@@ -424,6 +431,7 @@ class CachedFunction(Generic[P, R]):
             # new defaults (%autoreload copies them in with the code, or set by hand):
             # a call leaving a parameter out runs with the new value, so it binds it
             self._bind_signature()
+            self._publish()
         code = getattr(target, "__code__", None)
         if code is self._code:
             return
@@ -439,6 +447,17 @@ class CachedFunction(Generic[P, R]):
         # the code is this one, and then keys it by all of the above, never by the
         # version or parameters of the code before
         self._code = code
+        self._publish()
+
+    def _publish(self) -> None:
+        """Give the straight line (see __call__) the code, parameters, identity and
+        version the function has now, in one tuple."""
+        positional = self._positional
+        if positional is None or "_code" not in self.__dict__:
+            self._straight = None
+        else:
+            names, plan = positional
+            self._straight = (self._code, names, plan, self._identity, self._version)
 
     def _closure_identity(self) -> str:
         """The identity with the closure's values as they are now: ``s = 5`` in the
@@ -457,20 +476,20 @@ class CachedFunction(Generic[P, R]):
     # ---- calling --------------------------------------------------------------------
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
-        plan = self._positional
+        straight = self._straight  # (read once: see _publish)
         if (
-            plan is not None
+            straight is not None
             and not kwargs
-            and len(args) == len(plan[0])
-            and getattr(self._target, "__code__", None) is self._code
+            and len(args) == len(straight[1])
+            and getattr(self._target, "__code__", None) is straight[0]
         ):
             # every parameter given by position, none ignored, no closure, the code the
             # same: keyed and looked up straight (the same key, record and comparison
             # as below; a process's first hit pays for every Python function it runs)
-            identity, version = self._identity, self._version
-            key = positional_key(identity, version, plan[1], args)
+            _, names, plan, identity, version = straight
+            key = positional_key(identity, version, plan, args)
             if key is not None:  # scalars only: recorded as they are (see key_call)
-                parameters = dict(zip(plan[0], args))  # noqa: B905 (one length: checked)
+                parameters = dict(zip(names, args))  # noqa: B905 (one length: checked)
                 hit, found = self.store.plain_hit(self.prefix, key, parameters)
                 if hit:
                     return found  # type: ignore[no-any-return]
