@@ -448,6 +448,21 @@ def test_export_skips_a_damaged_entry_with_a_warning(store, capsys):
     assert len(list(csv.DictReader(io.StringIO(out)))) == 6
 
 
+def test_an_export_of_which_every_entry_is_skipped_fails_and_keeps_the_earlier_csv(
+    tmp_path, capsys
+):
+    # it wrote an empty CSV over the table exported before, said 'wrote 0 rows' and
+    # exited 0: a script's `archived export STORE -o t.csv && plot t.csv` went on
+    ds = DataSet("own", "w", path=str(tmp_path / "s"))
+    ds._insert(Point(1), info={"mu": 0.5})
+    earlier = tmp_path / "t.csv"
+    earlier.write_text("entry,mu\nx_0,0.5\n")
+    code, out, err = run(capsys, "export", ds._path, "-o", str(earlier))
+    assert code == 1 and "skipping 1 entry" in err
+    assert f"no entry could be exported (nothing written to {earlier})" in err
+    assert earlier.read_text() == "entry,mu\nx_0,0.5\n"
+
+
 def test_export_skips_an_entry_whose_value_no_longer_loads_and_writes_the_rest(store, capsys):
     # its info reads (ls lists it), its value does not (a class changed since, a hand
     # edit gone wrong): the export of every other entry must not be lost with it
@@ -852,8 +867,9 @@ def test_show_json_of_a_value_a_safe_load_refuses_names_no_value_which_gives_the
         assert code == 1 and "--no-value shows its info alone" in err
     code, out, _ = run(capsys, "show", "--json", "--no-value", ds._path, "x_0")
     assert code == 0 and json.loads(out)["info"] == {"mu": 0.5}
-    code, _, err = run(capsys, "export", ds._path)  # the entry left out, said why
-    assert code == 0 and "skipping 1 entry" in err and "--allow test_cli" in err
+    code, out, err = run(capsys, "export", ds._path)  # the entry left out, said why
+    assert code == 1 and "skipping 1 entry" in err and "--allow test_cli" in err
+    assert out == "" and "no entry could be exported" in err
     assert "--no-value" not in err  # show's option only
 
 

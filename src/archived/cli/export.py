@@ -70,6 +70,12 @@ def run_export(args: argparse.Namespace) -> int:
     note_mixed_versions(mixed, "version", sys.stderr)
     if not rows:  # no columns are known without a row: write nothing, and say why
         _say_why_no_rows(listed, keep, args)
+        if keep and keep <= set(unloadable):
+            # every entry asked for was skipped: an empty CSV and exit 0 read as a
+            # successful export to a script (and -o replaced the table written before)
+            where = f" (nothing written to {args.output})" if args.output else ""
+            print(f"{PROG} export: no entry could be exported{where}", file=sys.stderr)
+            return 1
     if args.output:
         with open(args.output, "w", newline="", encoding="utf-8", errors="backslashreplace") as f:
             _write_csv(rows, columns, f)

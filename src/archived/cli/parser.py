@@ -123,7 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
         "the store's other entries. Each cell holds its value's text "
         "exactly, for pandas, R or csv readers: a text beginning with =, +, - or @ (a "
         "string parameter or result, say of a store someone sent you) is a formula to a "
-        "spreadsheet program that opens the file, so import such a file there as text."
+        "spreadsheet program that opens the file, so import such a file there as text. "
+        "An entry whose value does not load is left out, and said so; when every entry "
+        "is left out, nothing is written and the exit status is 1."
     )
     p.add_argument(
         "-o", "--output", metavar="FILE", help="write to FILE instead of stdout ('-': stdout)"
