@@ -342,6 +342,11 @@ def test_without_tqdm_a_plain_counter_shows_progress(cached, counter, monkeypatc
     assert "work: 0/2 points" in err and "work: 2/2 points" in err
 
 
+def test_a_sweep_without_stderr_shows_no_progress_and_runs(cached, counter, monkeypatch):
+    monkeypatch.setattr(sys, "stderr", None)  # pythonw, a daemon
+    assert sweep(cached, {"x": [1, 2], "counter": [counter]}, progress=True) == [10, 20]
+
+
 def test_progress_in_a_log_file_is_a_few_plain_lines_not_bar_redraws(cached, counter, capsys):
     # stderr of a cluster job is a file: each redraw of a bar stayed in it, a line per
     # point or more; a log gets the start, each tenth of the points and the end

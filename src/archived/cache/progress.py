@@ -41,9 +41,9 @@ def progress_bar(
 
     >>> progress_bar(False, 10, 0, "f").update(1)
     """
-    if not show:
-        return _NoBar()
     out = sys.stderr if stream is None else stream
+    if not show or out is None:  # no stderr at all (pythonw, a daemon): nowhere to show
+        return _NoBar()
     if not is_interactive(out):
         return _LogLines(total, initial, name, out)
     try:
