@@ -154,3 +154,38 @@ def test_saving_the_names_of_a_store_that_cannot_be_written_leaves_nothing(tmp_p
         ".index.names",
     ]
     assert ls(folder) == sorted_listing(folder)
+
+
+def _forge(path, replace):
+    """The names file with its sorted names edited by ``replace`` and its head made
+    valid again (a checksum is no secret: whoever crafts a store can compute it)."""
+    import zlib
+
+    with open(path, "rb") as f:
+        data = f.read()
+    end = data.index(b"\n")
+    head = data[:end].split(b" ")
+    size = int(head[4])
+    listed, kept = data[end + 1 : end + 1 + size], replace(data[end + 1 + size :])
+    assert len(kept) == size
+    head[5] = b"%08x" % zlib.crc32(kept)
+    with open(path, "wb") as f:
+        f.write(b" ".join(head) + b"\n" + listed + kept)
+
+
+@pytest.mark.parametrize(
+    "forgery",
+    [
+        pytest.param(lambda kept: kept.replace(b"x_003\n", b"x_zzz\n"), id="a name swapped"),
+        pytest.param(lambda kept: kept.replace(b"x_000\n", b"x_003\n"), id="a name twice"),
+        pytest.param(lambda kept: b"\n".join(kept.split(b"\n")[::-1])[1:] + b"\n", id="unsorted"),
+    ],
+)
+def test_ls_never_prints_kept_names_that_are_not_the_directory_s_sorted(
+    tmp_path, served, forgery
+):
+    # a crafted store could otherwise list entries it does not hold and hide those it does
+    folder = indexed_store(tmp_path)
+    assert "x_003\n" in ls(folder)
+    _forge(NAMES.format(folder), forgery)
+    assert ls(folder) == sorted_listing(folder) and served[-1] is None

@@ -27,6 +27,8 @@ True
 
 from __future__ import annotations
 
+import itertools
+import operator
 import os
 import zlib
 from collections.abc import Sequence
@@ -123,6 +125,19 @@ def sorted_text(folder: str, listed: list[str]) -> str | None:
     if head[5] != b"%08x" % zlib.crc32(body):
         return None  # damaged
     try:
-        return str(body, "utf-8", "surrogatepass")
+        text = str(body, "utf-8", "surrogatepass")
     except UnicodeDecodeError:
         return None
+    # a checksum is no secret: a crafted file could keep this listing beside other
+    # names, listing entries the store does not hold and hiding some it does.  Printed
+    # only if they are these names (the sums of their hashes, keyed by this process's
+    # secret seed, agree) in strictly increasing order: one pass over each, in the order
+    # they lie in memory, not the sort's visit of the names all over it
+    kept = text[:-1].split("\n")
+    if (
+        len(kept) != len(listed)
+        or sum(map(hash, kept)) != sum(map(hash, listed))
+        or not all(map(operator.lt, kept, itertools.islice(kept, 1, None)))
+    ):
+        return None
+    return text
