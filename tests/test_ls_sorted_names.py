@@ -181,9 +181,7 @@ def _forge(path, replace):
         pytest.param(lambda kept: b"\n".join(kept.split(b"\n")[::-1])[1:] + b"\n", id="unsorted"),
     ],
 )
-def test_ls_never_prints_kept_names_that_are_not_the_directory_s_sorted(
-    tmp_path, served, forgery
-):
+def test_ls_never_prints_kept_names_that_are_not_the_directory_s_sorted(tmp_path, served, forgery):
     # a crafted store could otherwise list entries it does not hold and hide those it does
     folder = indexed_store(tmp_path)
     assert "x_003\n" in ls(folder)
