@@ -27,22 +27,22 @@ from .selection import (
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    verify = integrity_function("verify")
-    report = verify(open_args(args)._path, safe=not args.trust, allow=args.allow or ())
-    if args.json:
-        print_json(jsondoc.report_document("verify", report))
-        return 0 if report.ok else 1
-    print(report)
-    return 0 if report.ok else 1
+    return _check("verify", args)
 
 
 def run_repair(args: argparse.Namespace) -> int:
-    repair = integrity_function("repair")
-    report = repair(open_args(args)._path, safe=not args.trust, allow=args.allow or ())
+    return _check("repair", args)
+
+
+def _check(command: str, args: argparse.Namespace) -> int:
+    """Run ``verify`` or ``repair`` on the store, print its report (or its JSON
+    document); exit 1 when problems remain."""
+    run = integrity_function(command)
+    report = run(open_args(args)._path, safe=not args.trust, allow=args.allow or ())
     if args.json:
-        print_json(jsondoc.report_document("repair", report))
-        return 0 if report.ok else 1
-    print(report)
+        print_json(jsondoc.report_document(command, report))
+    else:
+        print(report)
     return 0 if report.ok else 1
 
 
