@@ -186,3 +186,18 @@ class Counted:
 
     def __reduce__(self):
         return (Counted, (self.v,))
+
+
+class Tally:
+    """A callable object the module keeps one of: importable as a value, never the
+    store's to change."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self):
+        self.count += 1
+        return self.count
+
+
+TALLY = Tally()

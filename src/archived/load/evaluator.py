@@ -57,6 +57,7 @@ from .grammar import (
     refuse,
 )
 from .numpy_names import numpy_name
+from .rep_guards import set_state_
 
 __all__ = ["Evaluator"]
 
@@ -92,6 +93,7 @@ class Evaluator:
         self.free_bytes = 0
         self.constants: dict[Any, tuple[Any, ...]] = {}  # literal tuples, shared
         self.guards: dict[int, tuple[Any, Any]] = {}
+        self.states_set: dict[int, list[Any]] = {}  # what set_state() returned, by id
         self.dispatch: dict[type, Any] = {
             _Constant: self.constant,
             LongText: self.long_text,
@@ -386,6 +388,8 @@ class Evaluator:
             found = self.guard(node, func)
         args = self.items(node.args, scope, depth) if node.args else ()
         try:
+            if found[1] is set_state_:
+                return self.set_state(node, args)
             if node.keywords:
                 values = self.items([kw.value for kw in node.keywords], scope, depth)
                 names: list[Any] = [kw.arg for kw in node.keywords]
@@ -396,6 +400,25 @@ class Evaluator:
             raise
         except _ARGUMENT_ERRORS as err:
             raise _refused_arguments(node, func, err) from None
+
+    def set_state(self, node: ast.Call, args: Any) -> Any:
+        """``set_state(Cls(...), state)``: its object must be the one the call written
+        as its first argument has just made, and not one ``set_state`` returned already.
+        A name, an attribute (an enum member) or an import (a module's object) would
+        let the store change an object the process holds, or one of its own twice."""
+        first = node.args[0] if len(node.args) == 2 and not node.keywords else None
+        fresh = isinstance(first, ast.Call) and not any(
+            obj is args[0] for obj in self.states_set.get(id(args[0]), ())
+        )
+        if not fresh:
+            raise refuse(
+                node,
+                "set_state() of anything but the object a call written as its first "
+                "argument has just made",
+            )
+        value = set_state_(self.budget, *args)
+        self.states_set.setdefault(id(value), []).append(value)  # kept alive: ids stay
+        return value
 
     # ----------------------------------------------------------------- budget
 

@@ -16,7 +16,9 @@ PurePosixPath('/a/b')
 
 from __future__ import annotations
 
+import enum
 import importlib
+import inspect
 import re
 import sys
 import types
@@ -141,7 +143,15 @@ def from_state_(budget: Budget, cls: Any, state: Any) -> Any:
 
 def set_state_(budget: Budget, obj: Any, state: Any) -> Any:
     """``set_state`` of an instance of a class of the caller's ``allow=`` modules only:
-    its ``__setstate__`` (or ``__setattr__`` of slots) is that class's own code."""
+    its ``__setstate__`` (or ``__setattr__`` of slots) is that class's own code.
+
+    The evaluator passes only an object a class call of the same expression has just
+    made (:meth:`~archived.load.evaluator.Evaluator.call`): never one the process holds
+    already.  An enum's call returns its existing member, so no enum is taken.  Without
+    a ``__setstate__`` of its class, the state is what unpickling could set: a dict, or
+    a ``(dict or None, dict or None)`` pair, of attribute names that are not dunders
+    (any other mapping would let ``__setstate__`` itself in, for a later call).
+    """
     cls = type(obj)
     module = getattr(cls, "__module__", None)
     policy = budget.policy
@@ -151,17 +161,26 @@ def set_state_(budget: Budget, obj: Any, state: Any) -> Any:
             f"set_state() of an object of type {cls.__qualname__!r} (only instances of "
             "classes of the modules given in allow=)"
         )
+    if issubclass(cls, enum.Enum):
+        raise _refuse(f"set_state() of {cls.__qualname__} member (shared by the whole process)")
     if any("__del__" in vars(c) for c in cls.__mro__[:-1]):
         raise _refuse(f"set_state() of {cls.__qualname__}, which has a __del__ method")
+    own = inspect.getattr_static(cls, "__setstate__", None) is not None
     parts = state if type(state) is tuple and len(state) == 2 else (state,)
     for part in parts:
-        if type(part) is dict and any(
-            type(k) is not str or k.startswith("__") and k.endswith("__") for k in part
-        ):
-            raise _refuse("set_state() needs attribute names that are not dunders")
         if type(part) is dict:
+            if any(type(k) is not str or k.startswith("__") and k.endswith("__") for k in part):
+                raise _refuse("set_state() needs attribute names that are not dunders")
             budget.charge_elements(len(part), "set_state()")
-    return _engine("reps_reduce", "set_state")(obj, state)
+        elif not (own or part is None and len(parts) == 2):
+            raise _refuse(
+                f"set_state() of {cls.__qualname__} with a {type(part).__qualname__} "
+                "(only a dict, or a pair of a dict and a dict of slots)"
+            )
+    try:
+        return _engine("reps_reduce", "set_state")(obj, state)
+    except AttributeError as err:  # a slot the class does not have, a read-only one
+        raise _refuse(f"set_state() of {cls.__qualname__}: {err}") from None
 
 
 def _path(name: str) -> Guard:
