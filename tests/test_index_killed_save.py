@@ -1,0 +1,83 @@
+"""A process killed (SIGKILL) while it saves the read-side index leaves the index file
+before it or the one it was saving, whole: never a file whose rows are wrong."""
+
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from archived.store import entries, index, indexfile, indexrow
+from archived.store.dataset import DataSet
+
+# kills itself at its k-th step of saving: a piece of a column written, or just before
+# and just after the index file and the sorted names are renamed into place
+SAVER = r"""
+import os, signal, sys
+from archived.store import index, indexfile, indexrow
+for module in (index, indexfile, indexrow):
+    module.RACY_NS = 0
+folder, k = sys.argv[1], int(sys.argv[2])
+steps = [0]
+real_pieces, real_replace = indexfile._line_pieces, os.replace
+def step():
+    if steps[0] == k:
+        os.kill(os.getpid(), signal.SIGKILL)
+    steps[0] += 1
+def pieces(column):
+    for piece in real_pieces(column):
+        step()
+        yield piece
+def replace(src, dst):
+    step()
+    real_replace(src, dst)
+    step()
+indexfile._line_pieces = pieces
+os.replace = replace
+index.rows(folder)
+print(steps[0])
+"""
+
+
+def _save(folder, k):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    return subprocess.run(
+        [sys.executable, "-c", SAVER, folder, str(k)], capture_output=True, text=True, env=env
+    )
+
+
+def _file(folder):
+    with open(os.path.join(folder, index.INDEX_FILE), "rb") as f:
+        return f.read()
+
+
+def test_a_reader_killed_at_any_step_of_saving_the_index_leaves_a_whole_one(tmp_path, monkeypatch):
+    for module in (index, indexfile, indexrow):
+        monkeypatch.setattr(module, "RACY_NS", 0)
+    ds = DataSet("s", "w", path=str(tmp_path))
+    folder = ds._path
+    for i in range(6):
+        ds._insert({"i": i}, info={"i": i}, name=f"e{i}")
+    index.rows(folder)
+    # the number of steps of one whole save, counted by a saver that is not killed
+    ds._insert({"i": -1}, info={"i": -1}, name="e0")
+    done = _save(folder, -1)
+    assert done.returncode == 0
+    total = int(done.stdout)
+    assert total > len(indexfile.COLUMNS) + 2  # every piece and both renames were seen
+    for k in range(total):
+        for i in range(6):  # every row changes: the next reader saves the index again
+            ds._insert({"i": k}, info={"i": k, "k": k}, name=f"e{i}")
+        before = _file(folder)
+        killed = _save(folder, k)
+        assert killed.returncode == -signal.SIGKILL, killed.stderr
+        after = _file(folder)
+        assert after == before or indexfile.read_columns(
+            os.path.join(folder, index.INDEX_FILE), 2**30
+        ), k
+        rows = {name: row.info() for name, row in index.rows(folder).items()}
+        assert rows == {n: entries.read_info(folder, n) for n in entries.entry_names(folder)}
+
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
