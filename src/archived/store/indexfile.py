@@ -662,11 +662,16 @@ def write_columns(folder: str, columns: list[list[Any]]) -> os.stat_result | Non
             f.write(_head(digest.hexdigest()))
         os.replace(tmp, path)
         return os.lstat(path)
-    except OSError:
+    except BaseException as err:
+        # a write that failed (a full disk) or was interrupted (Ctrl-C of a table()
+        # saving the index): its temporary file goes now, as only a writer or repair
+        # would remove it later, and a store that is only read may never see either
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if not isinstance(err, OSError):
+            raise
         return None
     finally:
         os.close(fd)

@@ -78,11 +78,13 @@ def save(folder: str, listed: Sequence[str], ordered: Sequence[str]) -> None:
             f.write(first)
             f.write(second)
         os.replace(tmp, os.path.join(folder, NAMES_FILE))
-    except OSError:
+    except BaseException as err:  # (an interrupt too: see indexfile.write_columns)
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if not isinstance(err, OSError):
+            raise
     finally:
         os.close(fd)
 
