@@ -38,7 +38,7 @@ from .entries import is_canonical
 from .indexrow import INFO_CHARS, LAZY, NO_FILES, RACY_NS, VALUE_CHARS, Listing, Row
 from .indexscan import Signature
 from .storefiles import is_data_file_name, open_regular
-from .writers import create_locked, new_token
+from .writers import create_locked, discard_temporary, new_token
 
 __all__ = [
     "INDEX_FILE",
@@ -662,16 +662,8 @@ def write_columns(folder: str, columns: list[list[Any]]) -> os.stat_result | Non
             f.write(_head(digest.hexdigest()))
         os.replace(tmp, path)
         return os.lstat(path)
-    except BaseException as err:
-        # a write that failed (a full disk) or was interrupted (Ctrl-C of a table()
-        # saving the index): its temporary file goes now, as only a writer or repair
-        # would remove it later, and a store that is only read may never see either
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if not isinstance(err, OSError):
-            raise
+    except BaseException as err:  # a full disk, or Ctrl-C of a table() saving the index
+        discard_temporary(tmp, err)
         return None
     finally:
         os.close(fd)

@@ -35,7 +35,7 @@ from collections.abc import Sequence
 
 from ..errors import UnsafeFileError
 from .storefiles import open_regular
-from .writers import create_locked, new_token
+from .writers import create_locked, discard_temporary, new_token
 
 __all__ = ["NAMES_FILE", "save", "sorted_text"]
 
@@ -78,13 +78,8 @@ def save(folder: str, listed: Sequence[str], ordered: Sequence[str]) -> None:
             f.write(first)
             f.write(second)
         os.replace(tmp, os.path.join(folder, NAMES_FILE))
-    except BaseException as err:  # (an interrupt too: see indexfile.write_columns)
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if not isinstance(err, OSError):
-            raise
+    except BaseException as err:  # (an interrupt too)
+        discard_temporary(tmp, err)
     finally:
         os.close(fd)
 

@@ -60,6 +60,7 @@ __all__ = [
     "writer_gone",
     "create_locked",
     "remove_if_unlocked",
+    "discard_temporary",
     "from_elsewhere_here",
     "read_drop_list",
 ]
@@ -298,6 +299,27 @@ def _lock_and_check(fd: int, path: str, *, blocking: bool = False) -> bool:
         return False
     held = os.fstat(fd)
     return (here.st_dev, here.st_ino) == (held.st_dev, held.st_ino)
+
+
+def discard_temporary(tmp: str, err: BaseException) -> None:
+    """After ``err`` stopped the write of the temporary file ``tmp`` (a reader saving
+    the index, say): remove ``tmp``, and raise ``err`` again unless it is an ``OSError``
+    (a failed write, that the caller takes for "not saved").  An interrupt (Ctrl-C)
+    removes it too: only a writer opening the store or repair would remove it later, and
+    a store that is only read may never see either.
+
+    >>> import os, tempfile
+    >>> tmp = os.path.join(tempfile.mkdtemp(), ".x.tmp")
+    >>> open(tmp, "w").close()
+    >>> discard_temporary(tmp, OSError("disk full")); os.path.exists(tmp)
+    False
+    """
+    try:
+        os.unlink(tmp)
+    except OSError:
+        pass
+    if not isinstance(err, OSError):
+        raise err
 
 
 def _unlink(path: str) -> bool:
