@@ -215,8 +215,8 @@ def dataset_table(
     {'entry': 'x_0', 'function': None, 'info': None, 'mu': 1.2, 'result': 0.5}
     """
     with _gc_paused():  # many objects, no cycles: the collector's passes are pure cost
-        rows = _dataset_rows(dataset, details, results, entries, skip, TABLE_CELL_BYTES)
-        return to_table(rows, frame=frame)
+        rows, columns = _dataset_rows(dataset, details, results, entries, skip, TABLE_CELL_BYTES)
+        return _ordered_table(rows, None, frame, columns=columns)
 
 
 def dataset_rows(
@@ -246,8 +246,8 @@ def dataset_rows(
 ['entry', 'function', 'info', 'mu', 'result'])
     """
     with _gc_paused():
-        rows = _dataset_rows(dataset, details, results, entries, skip, 1)
-        return rows, list(_table_columns(rows, None)[0])
+        rows, (columns, _) = _dataset_rows(dataset, details, results, entries, skip, 1)
+        return rows, list(columns)
 
 
 def _dataset_rows(
@@ -257,7 +257,9 @@ def _dataset_rows(
     entries: Collection[str] | None,
     skip: Callable[[str, ArchiveError], None] | None,
     cell_bytes: int,
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], tuple[dict[str, None], bool]]:
+    """The table's rows, each with only its own cells, and their :func:`_table_columns`
+    (found once, for the size check of a safe DataSet and for the table)."""
     rows = []
     parameters: dict[str, None] = {}
     source = 0  # bytes of the entry files read: a safe table's budget
@@ -295,11 +297,10 @@ def _dataset_rows(
             rows.append(row)
             source += getattr(entry, "size", 0)
     rows = with_types(rows, parameters)
-    if getattr(dataset, "_load", None):
-        check_table_size(
-            dataset, len(rows), len(_table_columns(rows, None)[0]), source, cell_bytes
-        )
-    return rows
+    columns = _table_columns(rows, None)
+    if getattr(dataset, "_load", None):  # a safe DataSet: a store someone sent
+        check_table_size(dataset, len(rows), len(columns[0]), source, cell_bytes)
+    return rows, columns
 
 
 def check_table_size(
@@ -468,15 +469,17 @@ def _ordered_table(
     order: list[int] | None,
     frame: bool | None,
     empty: list[str] | None = None,
+    columns: tuple[dict[str, None], bool] | None = None,
 ) -> Any:
     """:func:`to_table` of ``rows`` listed in the ``order`` of their positions (None: as
     they are), each looked at in the order given, the order they were made in; a
-    DataFrame of no rows has the columns ``empty``.
+    DataFrame of no rows has the columns ``empty``.  ``columns``: the rows'
+    :func:`_table_columns` when the caller found them already.
 
     >>> _ordered_table([{"a": 1}, {"b": 2}, {"a": 3}], [1, 2, 0], False)
     [{'b': 2, 'a': None}, {'b': None, 'a': 3}, {'b': None, 'a': 1}]
     """
-    columns, alike = _table_columns(rows, order, empty)
+    names, alike = _table_columns(rows, order, empty) if columns is None else columns
     if order is not None:
         rows = list(map(rows.__getitem__, order))
     if frame is not False:
@@ -488,13 +491,13 @@ def _ordered_table(
                     "frame=True needs pandas: pip install 'archived[pandas]'"
                 ) from None
         else:
-            return pandas.DataFrame(rows, columns=list(columns))
+            return pandas.DataFrame(rows, columns=list(names))
     if alike:
         return rows  # every row has every column, in order
     # (each row a copy of a row of None, then its own cells: at C speed; a lookup of
     # every column in every row took 15 of the 24 s of a table of 300 calls each
     # recording 300 names of their own)
-    blank = dict.fromkeys(columns)
+    blank = dict.fromkeys(names)
     return [{**blank, **row} for row in rows]
 
 
