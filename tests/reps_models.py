@@ -201,3 +201,48 @@ class Tally:
 
 
 TALLY = Tally()
+
+
+class Unit:
+    """Interned: its class call returns the one instance the class keeps of each name,
+    shared by the whole process (as an enum member is)."""
+
+    _made: typing.ClassVar[dict] = {}
+
+    def __new__(cls, name):
+        unit = cls._made.get(name)
+        if unit is None:
+            unit = cls._made[name] = super().__new__(cls)
+            unit.name, unit.factor = name, 1.0
+        return unit
+
+    def __reduce__(self):
+        return (Unit, (self.name,), {"factor": self.factor})
+
+
+METRE = Unit("m")
+
+
+class _Single(type):
+    """A metaclass whose call returns the class's one instance."""
+
+    def __call__(cls, *args):
+        if "one" not in vars(cls):
+            cls.one = super().__call__(*args)
+        return cls.one
+
+
+class Settings(metaclass=_Single):
+    """One per process, made by its metaclass."""
+
+    def __init__(self):
+        self.level = 1
+
+
+SETTINGS = Settings()
+DEFAULT_GRID = Grid(4)
+
+
+def default_grid():
+    """A function returning the module's own Grid."""
+    return DEFAULT_GRID

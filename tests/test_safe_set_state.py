@@ -106,3 +106,32 @@ def test_set_state_of_a_fresh_object_still_loads_as_unpickling_would():
     grid, tagged = _safe(source)
     assert vars(grid) == {"n": 2, "cells": [0, 7], "label": "x"}
     assert tagged.tags == ("a", "b")
+
+
+def test_set_state_of_an_instance_a_class_new_hands_out_again_is_refused_and_unchanged():
+    # Unit.__new__ returns the instance it keeps for each name: the process's METRE
+    source = (
+        "from reps_models import Unit as _Unit\n"
+        "value = _set_state(_Unit('m'), {'factor': 1000.0})\n"
+    )
+    with pytest.raises(UnsafeArchiveError, match="set_state"):
+        _safe(source)
+    assert m.Unit("m") is m.METRE and m.METRE.factor == 1.0
+
+
+def test_set_state_of_the_instance_a_metaclass_call_hands_out_is_refused_and_unchanged():
+    source = "from reps_models import Settings as _S\nvalue = _set_state(_S(), {'level': 99})\n"
+    with pytest.raises(UnsafeArchiveError, match="set_state"):
+        _safe(source)
+    assert m.Settings() is m.SETTINGS and m.SETTINGS.level == 1
+
+
+def test_set_state_of_what_a_function_returns_is_refused_and_the_module_object_unchanged():
+    # the function is the module's own code, but the state would be the store's
+    source = (
+        "from reps_models import default_grid as _d\n"
+        "value = _set_state(_d(), {'label': 'the store'})\n"
+    )
+    with pytest.raises(UnsafeArchiveError, match="set_state"):
+        _safe(source)
+    assert not hasattr(m.DEFAULT_GRID, "label")

@@ -57,7 +57,7 @@ from .grammar import (
     refuse,
 )
 from .numpy_names import numpy_name
-from .rep_guards import set_state_
+from .rep_guards import makes_new, set_state_
 
 __all__ = ["Evaluator"]
 
@@ -389,7 +389,7 @@ class Evaluator:
         args = self.items(node.args, scope, depth) if node.args else ()
         try:
             if found[1] is set_state_:
-                return self.set_state(node, args)
+                return self.set_state(node, args, scope, depth)
             if node.keywords:
                 values = self.items([kw.value for kw in node.keywords], scope, depth)
                 names: list[Any] = [kw.arg for kw in node.keywords]
@@ -401,14 +401,18 @@ class Evaluator:
         except _ARGUMENT_ERRORS as err:
             raise _refused_arguments(node, func, err) from None
 
-    def set_state(self, node: ast.Call, args: Any) -> Any:
+    def set_state(self, node: ast.Call, args: Any, scope: Scope, depth: int) -> Any:
         """``set_state(Cls(...), state)``: its object must be the one the call written
         as its first argument has just made, and not one ``set_state`` returned already.
         A name, an attribute (an enum member) or an import (a module's object) would
-        let the store change an object the process holds, or one of its own twice."""
+        let the store change an object the process holds, or one of its own twice; so
+        would a function's result or a class whose ``__new__`` or metaclass hands out
+        an instance it keeps (:func:`~archived.load.rep_guards.makes_new`)."""
         first = node.args[0] if len(node.args) == 2 and not node.keywords else None
-        fresh = isinstance(first, ast.Call) and not any(
-            obj is args[0] for obj in self.states_set.get(id(args[0]), ())
+        fresh = (
+            isinstance(first, ast.Call)
+            and not any(obj is args[0] for obj in self.states_set.get(id(args[0]), ()))
+            and makes_new(self.callee(first, scope, depth), args[0])
         )
         if not fresh:
             raise refuse(
@@ -419,6 +423,13 @@ class Evaluator:
         value = set_state_(self.budget, *args)
         self.states_set.setdefault(id(value), []).append(value)  # kept alive: ids stay
         return value
+
+    def callee(self, node: ast.Call, scope: Scope, depth: int) -> Any:
+        """What ``node`` called (evaluated already: an import, or an attribute of one)."""
+        func = node.func
+        if func.__class__ is _Name:
+            return scope[func.id][0]  # type: ignore[attr-defined]
+        return self.dispatch[func.__class__](func, scope, depth)
 
     # ----------------------------------------------------------------- budget
 

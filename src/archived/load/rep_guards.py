@@ -28,7 +28,7 @@ from ..errors import UnsafeArchiveError
 from .budget import Budget
 from .guards import Guard
 
-__all__ = ["REP_CONSTRUCTORS", "REP_MODULES", "REP_HELPERS"]
+__all__ = ["REP_CONSTRUCTORS", "REP_MODULES", "REP_HELPERS", "makes_new"]
 
 # the library's own rebuilding functions, imported by archives from archived.reps
 REP_HELPERS = frozenset(
@@ -139,6 +139,28 @@ def from_state_(budget: Budget, cls: Any, state: Any) -> Any:
         return _engine("reps_objects", "from_state")(cls, state)
     except TypeError as err:
         raise _refuse(f"from_state() of {cls.__qualname__}: {err}") from None
+
+
+def makes_new(func: Any, obj: Any) -> bool:
+    """Whether ``obj``, what calling ``func`` returned, is an object that call made: ``func``
+    is ``obj``'s class, and no Python code of its ``__new__`` or metaclass ``__call__``
+    chose the instance (an interned or singleton class hands out one it keeps, as an
+    enum does; a function can return anything).  Read statically: runs no code.
+
+    >>> class Grid:
+    ...     pass
+    >>> makes_new(Grid, Grid()), makes_new(Grid, object())
+    (True, False)
+    """
+    if not isinstance(func, type) or type(obj) is not func:
+        return False
+    if inspect.getattr_static(type(func), "__call__", None) is not _TYPE_CALL:
+        return False
+    new = inspect.getattr_static(func, "__new__", None)
+    return type(new) is types.BuiltinFunctionType  # a C type's own, not a staticmethod
+
+
+_TYPE_CALL = vars(type)["__call__"]
 
 
 def set_state_(budget: Budget, obj: Any, state: Any) -> Any:
