@@ -1199,3 +1199,21 @@ def test_export_of_calls_recording_names_of_their_own_keeps_no_row_of_every_colu
     # the rows of all columns alone took 40 dicts of 1,600 keys (about 3 MB); a row of its
     # own cells is a few kB, and the cells of one line written at a time 13 kB
     assert peak < 4_000_000, peak
+
+
+def test_an_export_of_a_store_whose_every_entry_is_damaged_fails_and_keeps_the_earlier_csv(
+    tmp_path, capsys
+):
+    # it skipped each damaged entry, then said 'the store holds no entry to export', wrote
+    # an empty file over the table exported before and exited 0
+    ds = DataSet("broken", "w", path=str(tmp_path))
+    for name in ("a", "b"):
+        with open(os.path.join(ds._path, name + ".py"), "w") as f:
+            f.write("this is not an entry\n")
+    earlier = tmp_path / "t.csv"
+    earlier.write_text("entry,mu\nx_0,0.5\n")
+    code, out, err = run(capsys, "export", ds._path, "-o", str(earlier))
+    assert code == 1 and "skipping damaged entry a" in err and "skipping damaged entry b" in err
+    assert f"no entry could be exported (nothing written to {earlier})" in err
+    assert "holds no entry" not in err
+    assert earlier.read_text() == "entry,mu\nx_0,0.5\n"

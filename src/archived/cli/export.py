@@ -8,10 +8,7 @@ import csv
 import sys
 from typing import Any, TextIO
 
-from .._format import (
-    format_value,
-    int_text,
-)
+from .._format import format_value, int_text
 from ..errors import ArchiveError, MissingImportError
 from .base import PROG, UsageError, counted, inside, open_args, trust_hint
 from .entries import Entry, list_entries, mixed_versions, note_mixed_versions
@@ -70,9 +67,11 @@ def run_export(args: argparse.Namespace) -> int:
     note_mixed_versions(mixed, "version", sys.stderr)
     if not rows:  # no columns are known without a row: write nothing, and say why
         _say_why_no_rows(listed, keep, args)
-        if keep and keep <= set(unloadable):
-            # every entry asked for was skipped: an empty CSV and exit 0 read as a
-            # successful export to a script (and -o replaced the table written before)
+        damaged_only = bool(listed) and all(e.kind == "damaged" for e in listed)
+        if (keep and keep <= set(unloadable)) or damaged_only:
+            # every entry asked for (or the store holds) was skipped: an empty CSV and
+            # exit 0 read as a successful export to a script (and -o replaced the table
+            # written before)
             where = f" (nothing written to {args.output})" if args.output else ""
             print(f"{PROG} export: no entry could be exported{where}", file=sys.stderr)
             return 1
@@ -91,9 +90,11 @@ def _say_why_no_rows(listed: list[Entry], keep: set[str], args: argparse.Namespa
     that all failed to load (said already)."""
     if keep:
         return  # every selected entry was skipped, each with its reason
-    if not any(e.kind != "damaged" for e in listed):
+    if not listed:
         print(f"{PROG} export: the store holds no entry to export", file=sys.stderr)
         return
+    if not any(e.kind != "damaged" for e in listed):
+        return  # every entry is damaged, each skipped with its reason
     criteria = ([f"--function {args.function}"] if args.function else []) + [
         f"--where {key}={format_value(wanted)}" for key, wanted in args.where or ()
     ]
