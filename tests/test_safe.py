@@ -210,15 +210,39 @@ def test_pickle_payloads_naming_a_class_are_refused_unless_allowed():
     assert type(out) is OnlyPickled and out.prec == 5
 
 
-def test_a_decimal_context_is_readable_source_a_safe_load_refuses_to_call():
-    # its __reduce__ calls decimal.Context: written as that call, not a pickle; the
-    # class is not a constructor a safe load calls
+def test_a_decimal_context_is_readable_source_a_safe_load_rebuilds_without_allow():
+    # its __reduce__ calls decimal.Context: written as that call, not a pickle; a safe
+    # load refused it ('not an allow-listed constructor') with no way out but --trust
     a = Archive()
-    a.insert(v=decimal.Context(prec=5))
+    ctx = decimal.Context(prec=5, rounding=decimal.ROUND_DOWN, traps=[decimal.Overflow])
+    ctx.flags[decimal.Inexact] = True
+    a.insert(v=ctx)
     src = str(a)
     assert "_loads(" not in src and "v = _Context(" in src
-    assert restore(src)["v"].prec == 5
-    with pytest.raises(UnsafeArchiveError, match="decimal.Context"):
+    for out in (restore(src)["v"], restore(src, safe=True)["v"]):
+        assert type(out) is decimal.Context and repr(out) == repr(ctx)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        "5, 'ROUND_SIDEWAYS'",  # a rounding mode decimal does not have
+        "5, None, None, None, None, None, [_np.ones]",  # a flag that is not a signal
+        "5, None, None, None, None, None, None, [ValueError]",
+        "5, None, None, None, None, None, {}",  # flags as a dict: archives write lists
+        "'5'",
+        "True",
+        str(10**80),
+        "0",  # out of the Context's own range: its ValueError is a refusal
+        "5, None, None, None, None, None, None, None, 1",
+    ],
+)
+def test_a_safe_load_refuses_a_decimal_context_of_arguments_archives_never_write(args):
+    src = (
+        "import numpy as _np\nfrom decimal import Context as _Context\n"
+        f"from builtins import ValueError\nv = _Context({args})\n"
+    )
+    with pytest.raises(UnsafeArchiveError, match="Context"):
         restore(src, safe=True)
 
 

@@ -23,7 +23,7 @@ module                 constructors (other public names import as values)
 ``collections``        ``OrderedDict Counter defaultdict deque ChainMap``
 ``datetime``           ``date datetime time timedelta timezone``
 ``fractions``          ``Fraction``
-``decimal``            ``Decimal``
+``decimal``            ``Decimal Context``
 ``archived.arrays``    ``from_bytes scalar_from_bytes load_array`` (in-store files only)
 ``archived.reps``      ``object_array``, ``from_state`` and ``set_state`` (of classes
                        of ``allow=`` modules only) and the rebuilding functions of pandas, xarray,

@@ -111,6 +111,37 @@ def decimal_(budget: Budget, value: Any = "0", context: Any = None) -> decimal.D
     return decimal.Decimal(value)
 
 
+# the signals a Context's flags and traps list, and its rounding modes: nothing else
+_SIGNALS = frozenset(
+    getattr(decimal, name)
+    for name in (
+        "Clamped DivisionByZero Inexact InvalidOperation Overflow Rounded Subnormal "
+        "Underflow FloatOperation"
+    ).split()
+)
+_ROUNDINGS = frozenset(name for name in dir(decimal) if name.startswith("ROUND_"))
+
+
+def context_(budget: Budget, *args: Any) -> decimal.Context:
+    """``decimal.Context(prec, rounding, Emin, Emax, capitals, clamp, flags, traps)``
+    as archives write it: numbers, a rounding mode's name and lists of signal classes.
+    The Context checks the numbers' ranges itself (its ValueError is a refusal)."""
+    if len(args) > 8:
+        raise refuse_value("Context() of more than 8 arguments")
+    for i, a in enumerate(args):
+        if a is None:
+            continue
+        if i == 1:
+            ok = type(a) is str and a in _ROUNDINGS
+        elif i >= 6:
+            ok = type(a) is list and len(a) <= len(_SIGNALS) and all(s in _SIGNALS for s in a)
+        else:
+            ok = type(a) is int and -_SMALL_INT < a < _SMALL_INT
+        if not ok:
+            raise refuse_value(f"Context() with argument {i + 1} a {_kind(a)}")
+    return decimal.Context(*args)
+
+
 def fraction_(budget: Budget, *args: Any) -> fractions.Fraction:
     # Fraction('1e999999999') or Fraction(Decimal(...)) computes a power of ten that size
     if not all(type(a) is int for a in args) or len(args) > 2:
@@ -480,6 +511,7 @@ DEFAULT_CONSTRUCTORS: list[tuple[str, str, Guard]] = [
     ("datetime", "timezone", _plain(datetime.timezone, (datetime.timedelta,))),
     ("fractions", "Fraction", fraction_),
     ("decimal", "Decimal", decimal_),
+    ("decimal", "Context", context_),
     ("numpy", "dtype", dtype_),
     ("numpy", "array", array_),
     ("numpy", "zeros", zeros_),
