@@ -9,6 +9,8 @@ file, ``ls`` prints what sorting the listing prints.
 
 import io
 import os
+import subprocess
+import sys
 from contextlib import redirect_stdout
 
 import pytest
@@ -187,3 +189,30 @@ def test_ls_never_prints_kept_names_that_are_not_the_directory_s_sorted(tmp_path
     assert "x_003\n" in ls(folder)
     _forge(NAMES.format(folder), forgery)
     assert ls(folder) == sorted_listing(folder) and served[-1] is None
+
+
+# four names whose str hashes sum, under PYTHONHASHSEED=0, to those of a0000000..a0000003
+# (found offline in seconds by a generalized birthday search over 4 x 2**22 names)
+_REAL = ["a0000000", "a0000001", "a0000002", "a0000003"]
+_SAME_SUM = ["p00ce0f9", "q016e6d7", "r00e6a64", "s022f20e"]
+
+
+def test_ls_of_a_process_whose_hash_seed_is_known_never_serves_forged_kept_names(tmp_path):
+    # PYTHONHASHSEED set (0, or a number a job script or container fixes): the hashes
+    # ls compares the kept names by are no secret, and names summing the same are found
+    folder = str(tmp_path / "s")
+    os.makedirs(folder)
+    with open(os.path.join(folder, "__init__.py"), "w") as f:
+        f.write("import archived.storemodule\n")
+    for name in [*_REAL, "b0000000"]:
+        entries.commit_entry(folder, name, 1)
+    listed = entry_names(folder, ordered=False)
+    sortednames.save(folder, listed, sorted([*_SAME_SUM, "b0000000"]))
+    out = subprocess.run(
+        [sys.executable, "-m", "archived", "ls", folder],
+        env=dict(os.environ, PYTHONHASHSEED="0"),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout == sorted_listing(folder)

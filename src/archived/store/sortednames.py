@@ -12,9 +12,10 @@ sorted names are served only when the directory gave exactly the names kept, in 
 same order (one comparison of two texts, no name looked up or hashed); anything else
 (an entry added, removed or renamed, another size, a damaged, truncated or foreign
 file, a link, FIFO or device at its name, never opened) gives None, and ``ls`` sorts
-the names itself.  The file is an accelerator like the index: deleting it changes only
-the time, a writer killed while saving it leaves the one before (a temporary file
-renamed into place), and nothing in it is executed.
+the names itself; so does a process whose hash seed is fixed (``PYTHONHASHSEED``),
+which cannot tell forged names from the listing's.  The file is an accelerator like
+the index: deleting it changes only the time, a writer killed while saving it leaves
+the one before (a temporary file renamed into place), and nothing in it is executed.
 
 >>> import tempfile
 >>> folder = tempfile.mkdtemp()
@@ -30,6 +31,7 @@ from __future__ import annotations
 import itertools
 import operator
 import os
+import sys
 import zlib
 from collections.abc import Sequence
 
@@ -43,6 +45,12 @@ __all__ = ["NAMES_FILE", "save", "sorted_text"]
 NAMES_FILE = ".index.names"
 _MAGIC = b"archived names 1"
 _HEAD_MOST = 100  # bytes of the head line at most (the magic and three numbers)
+# whether this process's str hashes are keyed by a secret seed: not when PYTHONHASHSEED
+# fixed it (0, or a number a job script or container sets), where names whose hashes
+# sum as the listing's are found in seconds; sorted_text then serves nothing
+_SECRET_SEED = bool(sys.flags.hash_randomization) and os.environ.get(
+    "PYTHONHASHSEED", "random"
+) in ("", "random")
 
 
 def _text(names: Sequence[str]) -> bytes:
@@ -93,7 +101,7 @@ def sorted_text(folder: str, listed: list[str]) -> str | None:
     >>> sorted_text(tempfile.mkdtemp(), ["a"]) is None  # no file
     True
     """
-    if not listed:
+    if not listed or not _SECRET_SEED:
         return None
     expected = _text(listed)
     size = len(expected)
@@ -128,8 +136,8 @@ def sorted_text(folder: str, listed: list[str]) -> str | None:
     # a checksum is no secret: a crafted file could keep this listing beside other
     # names, listing entries the store does not hold and hiding some it does.  Printed
     # only if they are these names (the sums of their hashes, keyed by this process's
-    # secret seed, agree) in strictly increasing order: one pass over each, in the order
-    # they lie in memory, not the sort's visit of the names all over it
+    # secret seed: _SECRET_SEED, agree) in strictly increasing order: one pass over
+    # each, in the order they lie in memory, not the sort's visit of the names all over it
     kept = text[:-1].split("\n")
     if (
         len(kept) != len(listed)
