@@ -202,7 +202,7 @@ def sweep(
     with _gc_paused():
         points = grid_points(grid)
         keyed = [_keyed_point(func, point) for point in points]
-        _write_record(func, keyed)
+        _record_if_possible(func, keyed)
         # what is left: one look at the store's index for every point
         found = func.store.find_many(
             [(c.prefix, c.key, c.parameters) for c in keyed],
@@ -666,15 +666,23 @@ def _write_record(func: Any, keyed: list[CallKey]) -> None:
     dataset._insert([[call.key, call.parameters] for call in keyed], info, name=name)
 
 
+def _record_if_possible(func: Any, keyed: list[CallKey]) -> None:
+    """Write the sweep's record unless the store cannot take it: a store the user may
+    only read (a read-only copy, a colleague's folder) still answers the points stored
+    there, as a call does, and a point computed there is returned with the call's
+    ``ResultNotStoredWarning``; only ``ls --status`` lacks the sweep."""
+    try:
+        _write_record(func, keyed)
+    except (OSError, ArchiveError):
+        pass
+
+
 def _record_again(func: Any, keyed: list[CallKey]) -> None:
     """Write the sweep's record again if a prune or clear deleted it while the sweep
     ran (it saw none of the points stored then): the points computed since are stored,
     and their record goes with them.  One look when it is there; a failure to write it
     never hides the sweep's own outcome (its exception, or its results)."""
-    try:
-        _write_record(func, keyed)
-    except (OSError, ArchiveError):
-        pass
+    _record_if_possible(func, keyed)
 
 
 def _short_name(func: Any) -> str:
