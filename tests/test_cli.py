@@ -1217,3 +1217,54 @@ def test_an_export_of_a_store_whose_every_entry_is_damaged_fails_and_keeps_the_e
     assert f"no entry could be exported (nothing written to {earlier})" in err
     assert "holds no entry" not in err
     assert earlier.read_text() == "entry,mu\nx_0,0.5\n"
+
+
+def _store_of_a_labmodels_class(tmp_path):
+    """A project folder holding labmodels.py and a store 'runs' whose entry 'run' is an
+    object of its class; the environment to run this archived in a child process."""
+    import archived as package
+
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "labmodels.py").write_text(
+        "import dataclasses\n\n@dataclasses.dataclass\nclass Run:\n    energy: float\n"
+    )
+    sys.path.insert(0, str(project))
+    try:
+        ds = DataSet("runs", "w", path=str(project))
+        ds.run = __import__("labmodels").Run(energy=-1.5)
+    finally:
+        sys.path.remove(str(project))
+        sys.modules.pop("labmodels", None)
+    src = os.path.dirname(os.path.dirname(os.path.abspath(package.__file__)))
+    return project, {**os.environ, "PYTHONPATH": src}
+
+
+@pytest.mark.parametrize("option", [["--allow", "labmodels"], ["--trust"]])
+def test_the_archived_command_finds_an_allowed_module_in_the_working_directory(tmp_path, option):
+    # the `archived` script, unlike `python -m archived`, has no working directory on
+    # sys.path: `archived show --allow labmodels STORE run` beside labmodels.py said
+    # "No module named 'labmodels'"; -P runs python -m as the script runs
+    project, env = _store_of_a_labmodels_class(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-P", "-m", "archived", "show", *option, "runs", "run"],
+        cwd=project, capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Run(energy=-1.5)" in done.stdout
+
+
+def test_the_archived_command_run_inside_a_store_imports_no_allowed_module_from_it(tmp_path):
+    # the working directory is put on sys.path for --allow, but never a store's own
+    # folder: a store someone sent may hold the module its entries import
+    project, env = _store_of_a_labmodels_class(tmp_path)
+    store = project / "runs"
+    marker = tmp_path / "ran"
+    (store / "labmodels.py").write_text(f"open({str(marker)!r}, 'a').write('ran')\n")
+    (project / "labmodels.py").unlink()
+    done = subprocess.run(
+        [sys.executable, "-P", "-m", "archived", "show", "--allow", "labmodels", ".", "run"],
+        cwd=store, capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    assert done.returncode == 1 and "No module named 'labmodels'" in done.stderr, done
+    assert not marker.exists()

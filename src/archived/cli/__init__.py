@@ -47,7 +47,15 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import ArchiveError, StoreNotFoundError
-from .base import PROG, UsageError, leave_store_off_sys_path, no_store, open_store, trust_hint
+from .base import (
+    PROG,
+    UsageError,
+    find_user_modules_here,
+    leave_store_off_sys_path,
+    no_store,
+    open_store,
+    trust_hint,
+)
 from .escape import escaped
 from .parser import build_parser, cached_parser
 from .streams import drop_stdout, escaping_output, printable_stdout
@@ -75,6 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     leave_store_off_sys_path(getattr(args, "path", None))
+    find_user_modules_here(args)
     if os.environ.get("ARCHIVED_MAX_BYTES"):  # (ls imports no loader without it)
         from ..load.budget import env_max_bytes
 

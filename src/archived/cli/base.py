@@ -133,6 +133,39 @@ def leave_store_off_sys_path(path: str | None) -> None:
         sys.path[:] = [p for p in sys.path if os.path.realpath(p or os.curdir) != here]
 
 
+def find_user_modules_here(args: argparse.Namespace) -> None:
+    """Let ``--allow MODULE`` and ``--trust`` import the user's own modules from the
+    working directory, as ``python -m archived`` and ``prune --function`` do: the
+    ``archived`` command (a script) leaves the working directory off ``sys.path``, so
+    ``archived show --allow models STORE NAME`` run beside ``models.py`` said
+    ``No module named 'models'``.  The directory goes last (an installed ``numpy``
+    comes first), and never when it is the store or inside it (see
+    :func:`leave_store_off_sys_path`).
+
+    >>> import argparse, os, sys, tempfile
+    >>> here, saved = os.getcwd(), list(sys.path)
+    >>> os.chdir(tempfile.mkdtemp())
+    >>> find_user_modules_here(argparse.Namespace(path="store", allow=["models"]))
+    >>> sys.path[-1] == os.path.realpath(os.getcwd())
+    True
+    >>> os.chdir(here); sys.path[:] = saved
+    """
+    if not (getattr(args, "allow", None) or getattr(args, "trust", False)):
+        return
+    try:
+        here = os.path.realpath(os.getcwd())
+    except OSError:  # the working directory was removed
+        return
+    path = getattr(args, "path", None)
+    if path:
+        store = os.path.realpath(path)
+        if here == store or here.startswith(store.rstrip(os.sep) + os.sep):
+            return
+    if any(os.path.realpath(p or os.curdir) == here for p in sys.path):
+        return
+    sys.path.append(here)
+
+
 def trust_hint(err: BaseException, args: argparse.Namespace) -> str:
     """How the command line loads what a safe load refused (its own option, not the API's)."""
     from ..errors import UnsafeArchiveError
