@@ -144,6 +144,7 @@ def find_user_modules_here(args: argparse.Namespace) -> None:
 
     >>> import argparse, os, sys, tempfile
     >>> here, saved = os.getcwd(), list(sys.path)
+    >>> sys.path[:] = [p for p in saved if p not in ("", ".")]  # no working directory
     >>> os.chdir(tempfile.mkdtemp())
     >>> find_user_modules_here(argparse.Namespace(path="store", allow=["models"]))
     >>> sys.path[-1] == os.path.realpath(os.getcwd())
