@@ -19,7 +19,7 @@ import pytest
 
 from archived import archived
 from archived.__main__ import main
-from archived.store import entries, index
+from archived.store import entries, index, sortednames
 from archived.store.dataset import DataSet
 from helpers import count_entry_reads, index_columns, index_text, set_stat_signature
 
@@ -153,7 +153,10 @@ def test_ls_prints_exactly_the_entry_names_reading_no_entry_and_no_index_column(
     assert ls(store, long=False).splitlines() == names
     assert ls(store, "--names", long=False).splitlines() == names
     # the loader, and the names kept sorted beside the index (never the index itself)
-    assert touched == [os.path.join(store, "__init__.py"), os.path.join(store, ".index.names")] * 2
+    opened = [os.path.join(store, "__init__.py"), os.path.join(store, ".index.names")]
+    if not sortednames._SECRET_SEED:  # PYTHONHASHSEED fixed: the kept names are not read
+        opened.pop()
+    assert touched == opened * 2
     assert main(["ls", store, "--names", "--json"]) == 2
 
 
