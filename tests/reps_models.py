@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
+import random
 import typing
 
 import numpy as np
@@ -246,3 +248,21 @@ DEFAULT_GRID = Grid(4)
 def default_grid():
     """A function returning the module's own Grid."""
     return DEFAULT_GRID
+
+
+def scale(x, k=2):
+    """A plain function, for the partials below."""
+    return x * k
+
+
+class Step(functools.partial):
+    """A partial of a user's module: pickle (and archived) store it by partial's own
+    reduction, ``set_state(Step(func), (func, args, keywords, attributes))``."""
+
+
+class Field(np.ndarray):
+    """An array subclass (stored as a pickle: no safe load ever calls it)."""
+
+
+class Dice(random.Random):
+    """A Random subclass: stored as ``set_state(Dice(), <Random's state>)``."""

@@ -8,6 +8,7 @@ import enum
 import fractions
 import functools
 import os
+import subprocess
 import sys
 import types
 import uuid
@@ -469,3 +470,22 @@ def test_a_library_makes_its_constructor_safe_to_load_with_allow_constructor(tmp
             restore(str(a).replace("1.5", "'x'"), safe=True)
     finally:
         sys.path.remove(str(tmp_path))
+
+
+def test_a_safe_load_never_calls_an_array_subclass_of_an_allowed_module(tmp_path):
+    # numpy's constructor, inherited: ndarray(shape, 'O', buffer) reads the bytes as
+    # object pointers (a crash, or a forged object); memmap opens a file anywhere
+    code = (
+        "import sys\n"
+        f"sys.path.insert(0, {os.path.dirname(__file__)!r})\n"
+        "from archived import restore\n"
+        "from archived.errors import UnsafeArchiveError\n"
+        'src = \'from reps_models import Field as _F\\nvalue = _F((1,), "O", b"AAAAAAAA")\\n\'\n'
+        "try:\n"
+        "    print(restore(src, safe=True, allow=['reps_models'])['value'])\n"
+        "except UnsafeArchiveError as err:\n"
+        "    print('refused:', err)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-500:]
+    assert out.stdout.startswith("refused:") and "ndarray" in out.stdout

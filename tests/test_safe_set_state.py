@@ -135,3 +135,50 @@ def test_set_state_of_what_a_function_returns_is_refused_and_the_module_object_u
     with pytest.raises(UnsafeArchiveError, match="set_state"):
         _safe(source)
     assert not hasattr(m.DEFAULT_GRID, "label")
+
+
+def test_set_state_of_a_partial_subclass_never_makes_it_call_a_method_the_store_chose(tmp_path):
+    # partial's own __setstate__ (inherited, no code of the allowed module) took any
+    # function: the loaded Step, once called, wrote a file a partial() could never name
+    target = tmp_path / "written"
+    source = (
+        "from reps_models import Step as _Step, scale as _scale\n"
+        "from pathlib import Path as _Path\n"
+        f"value = _set_state(_Step(_scale), (_Path.write_text, (_Path({str(target)!r}), 'x'),"
+        " None, None))\n"
+    )
+    with pytest.raises(UnsafeArchiveError, match="set_state"):
+        _safe(source)
+    assert not target.exists()
+
+
+def test_set_state_of_a_partial_subclass_takes_what_a_partial_may_hold():
+    source = (
+        "from reps_models import Step as _Step, scale as _scale\n"
+        "value = _set_state(_Step(_scale), (_scale, (3,), {'k': 4}, None))\n"
+    )
+    step = _safe(source)
+    assert type(step) is m.Step and step() == 12
+
+
+def test_set_state_whose_setstate_is_a_class_of_a_module_not_allowed_is_refused():
+    # Step's __setstate__ is functools.partial's: only a partial's state goes through
+    source = (
+        "from reps_models import Step as _Step, scale as _scale\n"
+        "value = _set_state(_Step(_scale), (_scale, (), {}, {'__call__': 1}))\n"
+    )
+    with pytest.raises(UnsafeArchiveError, match="set_state"):
+        _safe(source)
+
+
+def test_set_state_of_a_random_subclass_loads_safely_and_continues_the_same_numbers():
+    from archived import Archive
+
+    dice = m.Dice(5)
+    dice.random()
+    archive = Archive()
+    archive.insert(value=dice)
+    loaded = restore(str(archive), safe=True, allow=["reps_models"])["value"]
+    assert type(loaded) is m.Dice and [loaded.random() for _ in range(3)] == [
+        dice.random() for _ in range(3)
+    ]

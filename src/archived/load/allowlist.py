@@ -51,7 +51,7 @@ from typing import Any
 
 from .guards import DEFAULT_CONSTRUCTORS, Guard, numpy_scalar
 from .numpy_names import numpy_name
-from .rep_guards import REP_CONSTRUCTORS, REP_HELPERS, REP_MODULES
+from .rep_guards import REP_CONSTRUCTORS, REP_HELPERS, REP_MODULES, array_subclass_
 
 __all__ = ["Policy", "DEFAULT_MODULES", "allow_constructor", "describe"]
 
@@ -273,6 +273,8 @@ class Policy:
         if isinstance(func, (type, types.FunctionType)):
             module = getattr(func, "__module__", None)
             if isinstance(module, str) and self.user_module(module):
+                if np is not None and isinstance(func, type) and issubclass(func, np.ndarray):
+                    return array_subclass_  # numpy's constructor, not the module's code
                 return self._trust(func)
         if func is _pickle_loads() and self.allow_pickle:
             return self._trust(func)

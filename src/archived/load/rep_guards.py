@@ -28,7 +28,7 @@ from ..errors import UnsafeArchiveError
 from .budget import Budget
 from .guards import Guard
 
-__all__ = ["REP_CONSTRUCTORS", "REP_MODULES", "REP_HELPERS", "makes_new"]
+__all__ = ["REP_CONSTRUCTORS", "REP_MODULES", "REP_HELPERS", "makes_new", "array_subclass_"]
 
 # the library's own rebuilding functions, imported by archives from archived.reps
 REP_HELPERS = frozenset(
@@ -187,7 +187,12 @@ def set_state_(budget: Budget, obj: Any, state: Any) -> Any:
         raise _refuse(f"set_state() of {cls.__qualname__} member (shared by the whole process)")
     if any("__del__" in vars(c) for c in cls.__mro__[:-1]):
         raise _refuse(f"set_state() of {cls.__qualname__}, which has a __del__ method")
-    own = inspect.getattr_static(cls, "__setstate__", None) is not None
+    owner = next((c for c in cls.__mro__ if "__setstate__" in vars(c)), None)
+    if owner is not None and not policy.user_module(str(owner.__module__)):
+        # inherited from a class outside allow=: not the trusted module's code, and it
+        # takes what the store chose (partial's would make the object call any function)
+        _library_state(budget, cls, owner, state)
+    own = owner is not None
     parts = state if type(state) is tuple and len(state) == 2 else (state,)
     for part in parts:
         if type(part) is dict:
@@ -203,6 +208,55 @@ def set_state_(budget: Budget, obj: Any, state: Any) -> Any:
         return _engine("reps_reduce", "set_state")(obj, state)
     except AttributeError as err:  # a slot the class does not have, a read-only one
         raise _refuse(f"set_state() of {cls.__qualname__}: {err}") from None
+
+
+def _library_state(budget: Budget, cls: type, owner: type, state: Any) -> None:
+    """Refuse ``state`` for the ``__setstate__`` that ``cls`` inherits from ``owner``, a
+    class of a module outside ``allow=``, unless it is one whose checks are known:
+    ``functools.partial``'s (a state of what :func:`partial_` could make) or
+    ``random.Random``'s (its own version and state checks)."""
+    import functools
+    import random
+
+    if owner is random.Random:
+        return
+    if owner is not functools.partial:
+        raise _refuse(
+            f"set_state() of {cls.__qualname__}, whose __setstate__ is "
+            f"{owner.__module__}.{owner.__qualname__}'s (a module not given in allow=)"
+        )
+    func, args, keywords, attributes = (
+        state if type(state) is tuple and len(state) == 4 else (None, None, None, None)
+    )
+    if (
+        type(args) is not tuple
+        or not (keywords is None or type(keywords) is dict)
+        or not (attributes is None or type(attributes) is dict)
+        or any(type(k) is not str or k.startswith("__") for k in (attributes or ()))
+    ):
+        raise _refuse(
+            f"set_state() of {cls.__qualname__} with anything but a partial's state "
+            "(function, arguments, keywords, attributes)"
+        )
+    try:
+        partial_(budget, func, *args, **(keywords or {}))  # what a partial of them may be
+    except UnsafeArchiveError as err:
+        raise _refuse(f"set_state() of {cls.__qualname__} as a {err.construct}") from None
+    carried = _callable_in(budget, list((attributes or {}).values()))
+    if carried is not None:
+        raise _refuse(f"set_state() of {cls.__qualname__} carrying {_described(carried)}")
+
+
+def array_subclass_(budget: Budget, *args: Any, **kwargs: Any) -> Any:
+    """What a safe load does for a call of a ``numpy.ndarray`` subclass of an ``allow=``
+    module: refuse it.  Its constructor is numpy's, not the module's own code:
+    ``ndarray(shape, 'O', buffer)`` reads the buffer's bytes as object pointers (a crash,
+    or a forged object) and ``memmap`` opens any file.  archived never writes such a
+    call (an array subclass is stored as a pickle)."""
+    raise _refuse(
+        "call of a numpy.ndarray subclass (its constructor, numpy's, makes an array over "
+        "a raw buffer in any dtype, object pointers included)"
+    )
 
 
 def _path(name: str) -> Guard:
