@@ -361,6 +361,11 @@ class _State:
             self.unsaved += fill_listing(current)
         if not full:
             self.rows.update(current)
+            if self.unsaved > FEW and self.unsaved * 64 > len(self.rows) and self._extends_file():
+                # a bulk lookup that read many entries (a rerun of a finished sweep in a
+                # store never tabled: it read every entry again, in every new process,
+                # 1.0 s at 20,000 points against 0.5 s with the rows saved) saves them
+                self._save()
             return current
         removed = len(self.rows.keys() - current.keys())
         self.rows = current
@@ -652,6 +657,19 @@ class _State:
 
     def _path(self) -> str:
         return os.path.join(self.folder, INDEX_FILE)
+
+    def _extends_file(self) -> bool:
+        """Whether this process's rows hold every row of the index file there now: the
+        file is the one it read or wrote last, or there is none.  Only then is saving
+        rows of some entries alone (a lookup's) no loss: the file keeps rows of entries
+        a lookup did not check, and a save never drops what another process saved."""
+        try:
+            st = os.lstat(self._path())
+        except FileNotFoundError:
+            return True
+        except OSError:
+            return False
+        return (st.st_ino, st.st_size, st.st_mtime_ns) == self.loaded
 
     def _file_changed(self) -> bool:
         try:
