@@ -50,6 +50,7 @@ __all__ = [
     "PickleWarning",
     "NumericTypeWarning",
     "StaleVersionWarning",
+    "MovedFunctionWarning",
     "StorePathWarning",
     "MissingImportError",
     "UnsafeFileError",
@@ -600,6 +601,21 @@ class StaleVersionWarning(UserWarning):
     def __init__(self, message: str, version: str) -> None:
         super().__init__(message)
         self.version = version
+
+
+class MovedFunctionWarning(UserWarning):
+    """A sweep is about to compute points that the store holds as calls of another
+    function with the same code (a function moved to another module): they are computed
+    again.  ``identity`` names the stored function (``@archived(..., name=identity)``
+    finds its results).
+
+    >>> MovedFunctionWarning("2 of the 3 points ...", "experiment.simulate").identity
+    'experiment.simulate'
+    """
+
+    def __init__(self, message: str, identity: str) -> None:
+        super().__init__(message)
+        self.identity = identity
 
 
 class ClosureChangedWarning(UserWarning):

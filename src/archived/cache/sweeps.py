@@ -41,6 +41,7 @@ from ..store.table import record_text
 from .calls import CallKey
 from .callstore import Found
 from .hashing import hash_value
+from .movedmiss import warn_moved_points
 from .nearmiss import near_misses_possible
 from .progress import progress_bar
 from .stalemiss import warn_stale_points
@@ -211,8 +212,9 @@ def sweep(
     tasks = [(i, keyed[i], points[i]) for i, lookup in enumerate(found) if not lookup.hit]
     missing = [call for _, call, _ in tasks]
     near_misses = near_misses_possible(func.store, missing)
-    if near_misses:  # the store holds calls of the function: of an earlier version?
-        warn_stale_points(func.store, missing)
+    if near_misses:  # the store holds calls of the function's name: of an earlier
+        warn_stale_points(func.store, missing)  # version, or of the same code under
+        warn_moved_points(func.store, missing)  # the name it had in another module?
     out: list[Any] = [None] * len(points)
     bar = progress_bar(progress, len(points), len(points) - len(tasks), _short_name(func))
     finished: set[int] = set()
