@@ -489,3 +489,35 @@ def test_a_safe_load_never_calls_an_array_subclass_of_an_allowed_module(tmp_path
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-500:]
     assert out.stdout.startswith("refused:") and "ndarray" in out.stdout
+
+
+def test_a_safe_load_never_runs_a_file_opening_constructor_a_class_of_an_allowed_module_inherits(
+    tmp_path,
+):
+    # Log(io.FileIO) is the module's class, but calling it runs io's code: 'w' truncated
+    # a file outside the store
+    victim = tmp_path / "notes.txt"
+    victim.write_text("keep")
+    for source in [
+        f"from reps_models import Log as _L\nvalue = _L({str(victim)!r}, 'w')\n",
+        "from functools import partial as _p\nfrom reps_models import Log as _L\n"
+        f"value = _p(_L, {str(victim)!r}, 'w')\n",
+    ]:
+        with pytest.raises(UnsafeArchiveError, match="io.FileIO"):
+            restore(source, safe=True, allow=["reps_models"])
+    assert victim.read_text() == "keep"
+
+
+def test_a_partial_subclass_of_an_allowed_module_is_made_only_of_what_a_partial_may_hold(
+    tmp_path,
+):
+    target = tmp_path / "written"
+    source = (
+        "from reps_models import Step as _Step\nfrom pathlib import Path as _Path\n"
+        f"value = _Step(_Path.write_text, _Path({str(target)!r}), 'x')\n"
+    )
+    with pytest.raises(UnsafeArchiveError, match="partial"):
+        restore(source, safe=True, allow=["reps_models"])
+    assert not target.exists()
+    source = "from reps_models import Step as _Step, scale as _s\nvalue = _Step(_s, 3, k=5)\n"
+    assert restore(source, safe=True, allow=["reps_models"])["value"]() == 15

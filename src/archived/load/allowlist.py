@@ -5,8 +5,9 @@ names with ``allow=``), binds only classes, functions and immutable constants fr
 (never a module outside the list, a dict, a list or any other object it could mutate),
 and calls only the constructors registered here, each through its guard
 (:mod:`archived.load.guards`), or classes and plain functions *defined* in the caller's
-modules.  Pickle payloads load only with ``allow_pickle=True``, which trusts the store
-completely.
+modules (a class only when its construction is that module's code, or a plain one of the
+standard library's: :func:`~archived.load.rep_guards.inherited_construction`).  Pickle
+payloads load only with ``allow_pickle=True``, which trusts the store completely.
 
 Default modules and the constructors a safe load may call from them:
 
@@ -51,7 +52,7 @@ from typing import Any
 
 from .guards import DEFAULT_CONSTRUCTORS, Guard, numpy_scalar
 from .numpy_names import numpy_name
-from .rep_guards import REP_CONSTRUCTORS, REP_HELPERS, REP_MODULES, array_subclass_
+from .rep_guards import REP_CONSTRUCTORS, REP_HELPERS, REP_MODULES, inherited_construction
 
 __all__ = ["Policy", "DEFAULT_MODULES", "allow_constructor", "describe"]
 
@@ -273,8 +274,13 @@ class Policy:
         if isinstance(func, (type, types.FunctionType)):
             module = getattr(func, "__module__", None)
             if isinstance(module, str) and self.user_module(module):
-                if np is not None and isinstance(func, type) and issubclass(func, np.ndarray):
-                    return array_subclass_  # numpy's constructor, not the module's code
+                if isinstance(func, type):
+                    # its __new__ or __init__ inherited from another library: not the
+                    # module's code (numpy's array over a raw buffer, io's open)
+                    checked = inherited_construction(self, func)
+                    if checked is not None:
+                        self._trusted[id(func)] = (func, checked)
+                        return checked
                 return self._trust(func)
         if func is _pickle_loads() and self.allow_pickle:
             return self._trust(func)

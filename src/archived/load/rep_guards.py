@@ -28,7 +28,14 @@ from ..errors import UnsafeArchiveError
 from .budget import Budget
 from .guards import Guard
 
-__all__ = ["REP_CONSTRUCTORS", "REP_MODULES", "REP_HELPERS", "makes_new", "array_subclass_"]
+__all__ = [
+    "REP_CONSTRUCTORS",
+    "REP_MODULES",
+    "REP_HELPERS",
+    "makes_new",
+    "array_subclass_",
+    "inherited_construction",
+]
 
 # the library's own rebuilding functions, imported by archives from archived.reps
 REP_HELPERS = frozenset(
@@ -247,6 +254,78 @@ def _library_state(budget: Budget, cls: type, owner: type, state: Any) -> None:
         raise _refuse(f"set_state() of {cls.__qualname__} carrying {_described(carried)}")
 
 
+# modules whose classes' __new__, __init__ and metaclass __call__, inherited by a class of
+# an allow= module, only make a value of their arguments: open no file, call none of them
+_PLAIN_CONSTRUCTION = frozenset(
+    {"builtins", "abc", "typing", "enum", "numbers", "collections", "datetime", "decimal"}
+    | {"fractions", "uuid", "pathlib", "random", "_random"}
+)
+
+
+def inherited_construction(policy: Any, cls: type) -> Guard | None:
+    """None when calling ``cls``, a class of an ``allow=`` module, runs only code of the
+    caller's modules or a plain construction (:data:`_PLAIN_CONSTRUCTION`); else the
+    guard to call it through: ``functools.partial``'s arguments checked as
+    :func:`partial_` checks them, or a refusal (a numpy array subclass, a file class of
+    ``io``, a base of another library: its code is not the module's, and it takes what
+    the store chose).
+
+    >>> import io
+    >>> class Log(io.FileIO):
+    ...     pass
+    >>> inherited_construction(None, Log).__qualname__
+    'guard of Log'
+    """
+    np = sys.modules.get("numpy")
+    if np is not None and issubclass(cls, np.ndarray):
+        return array_subclass_
+    import functools
+
+    owner = _foreign_construction(policy, cls)
+    if owner is None:
+        return None
+    if owner is not functools.partial:
+        return _refusing(cls, f"{owner.__module__}.{owner.__qualname__}")
+
+    def guard(budget: Budget, *args: Any, **kwargs: Any) -> Any:
+        partial_(budget, *args, **kwargs)  # refuses what a partial may not hold
+        return cls(*args, **kwargs)
+
+    guard.__qualname__ = f"guard of {cls.__qualname__}"
+    return guard
+
+
+def _foreign_construction(policy: Any, cls: type) -> type | None:
+    """The class outside ``allow=`` and :data:`_PLAIN_CONSTRUCTION` whose ``__new__``,
+    ``__init__`` or metaclass ``__call__`` a call of ``cls`` runs, or None
+    (``functools.partial`` only when no other is).  Read statically: runs no code."""
+    import functools
+
+    found = None
+    for kind, name in ((cls, "__new__"), (cls, "__init__"), (type(cls), "__call__")):
+        owner = next(c for c in kind.__mro__ if name in vars(c))
+        module = str(getattr(owner, "__module__", ""))
+        if module.partition(".")[0] in _PLAIN_CONSTRUCTION:
+            continue
+        if policy is not None and policy.user_module(module):
+            continue
+        if owner is not functools.partial:
+            return owner
+        found = owner
+    return found
+
+
+def _refusing(cls: type, owner: str) -> Guard:
+    def guard(budget: Budget, *args: Any, **kwargs: Any) -> Any:
+        raise _refuse(
+            f"call of {cls.__module__}.{cls.__qualname__}, whose construction is {owner}'s "
+            "code, not its module's (a class of a module not given in allow=)"
+        )
+
+    guard.__qualname__ = f"guard of {cls.__qualname__}"
+    return guard
+
+
 def array_subclass_(budget: Budget, *args: Any, **kwargs: Any) -> Any:
     """What a safe load does for a call of a ``numpy.ndarray`` subclass of an ``allow=``
     module: refuse it.  Its constructor is numpy's, not the module's own code:
@@ -326,12 +405,21 @@ def partial_(budget: Budget, func: Any, *args: Any, **keywords: Any) -> Any:
         )
     if _raw_buffer_array(func):
         raise _refuse(_RAW_BUFFER)
+    policy = budget.policy
+    if isinstance(func, type) and policy is not None and policy.user_module(func.__module__):
+        # what a call of it in the load would refuse or check, the partial would call
+        # later, unchecked
+        owner = _foreign_construction(policy, func)
+        if owner is not None:
+            raise _refuse(
+                f"partial() of {func.__qualname__}, whose construction is "
+                f"{owner.__module__}.{owner.__qualname__}'s code, not its module's"
+            )
     if not (isinstance(func, type) or type(func) is functools.partial):
         # the module that defines it must be one a load imports that name from: the
         # library's own readers and rebuilders (archived.hdf5's load_array is
         # archived.engine.hdf5's) check their arguments only when a load calls them,
         # through their guards, and a partial calls them later, unguarded
-        policy = budget.policy  # (every safe load sets it; none: nothing is allowed)
         if policy is None or not policy.allowed_import(func.__module__, func.__name__):
             raise _refuse(
                 f"partial() of {func.__module__}.{func.__name__} (only a function a safe "
