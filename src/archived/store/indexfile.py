@@ -37,6 +37,7 @@ from . import listing
 from .entries import is_canonical
 from .indexrow import INFO_CHARS, LAZY, NO_FILES, RACY_NS, VALUE_CHARS, Listing, Row
 from .indexscan import Signature
+from .leftovers import sweep_index_leftovers
 from .storefiles import is_data_file_name, open_regular
 from .writers import create_locked, discard_temporary, new_token
 
@@ -661,12 +662,14 @@ def write_columns(folder: str, columns: list[list[Any]]) -> os.stat_result | Non
             f.seek(0)
             f.write(_head(digest.hexdigest()))
         os.replace(tmp, path)
-        return os.lstat(path)
+        st = os.lstat(path)
     except BaseException as err:  # a full disk, or Ctrl-C of a table() saving the index
         discard_temporary(tmp, err)
         return None
     finally:
         os.close(fd)
+    sweep_index_leftovers(folder)  # what readers killed while saving it left
+    return st
 
 
 def _head(check: str) -> bytes:

@@ -12,6 +12,8 @@ that are gone; files of live writers are never touched.
 
 from __future__ import annotations
 
+import os
+
 from ..errors import DamagedEntryError, UnsafeFileError
 from .entries import header_files, read_entry_text
 from .storefiles import checked_path, remove_file, warn_unsafe
@@ -23,7 +25,7 @@ from .writers import (
     writer_files,
 )
 
-__all__ = ["sweep_leftovers"]
+__all__ = ["sweep_leftovers", "sweep_index_leftovers"]
 
 
 def sweep_leftovers(folder: str, *, lock_proof: bool = False) -> list[str]:
@@ -63,6 +65,40 @@ def sweep_leftovers(folder: str, *, lock_proof: bool = False) -> list[str]:
         elif kind == "drop":
             removed.extend(_drop_unreferenced(folder, name, writer.item.name))
         if remove_file(folder, writer.item.name, kind):
+            removed.append(writer.item.name)
+    return removed
+
+
+def sweep_index_leftovers(folder: str) -> list[str]:
+    """Remove the temporary files of the read-side index (``.index.<token>.tmp``) that
+    readers killed while saving it left in ``folder``; return their names.
+
+    A reader saves the index as a writer commits, through a temporary file renamed into
+    place; killed (SIGKILL) in between, it leaves a file the size of the index (80 MB at
+    100,000 entries) that only a writer opening the store or ``repair`` removed, so a
+    store that is only read kept one per killed reader.  Whoever saves the index now
+    removes those of readers that are gone (:func:`~archived.store.writers.writer_gone`:
+    a process of this host that no longer exists, or a file older than the grace
+    period), never a live one's.
+
+    >>> import os, tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> stale = os.path.join(folder, '.index.0a1b2c-1-0a1b2c3d.tmp')
+    >>> open(stale, 'w').close()
+    >>> os.utime(stale, (0, 0))  # left long ago by a reader on another host
+    >>> sweep_index_leftovers(folder)
+    ['.index.0a1b2c-1-0a1b2c3d.tmp']
+    """
+    try:
+        with os.scandir(folder) as it:
+            found = [i for i in it if i.name.startswith(".index.") and i.name.endswith(".tmp")]
+    except OSError:
+        return []
+    removed: list[str] = []
+    for writer in writer_files(found):
+        if writer.entry != "index" or writer.kind != "tmp" or not writer.gone:
+            continue
+        if remove_file(folder, writer.item.name, "tmp"):
             removed.append(writer.item.name)
     return removed
 
