@@ -271,3 +271,11 @@ class Dice(random.Random):
 
 class Log(io.FileIO):
     """A file class of a user's module: its constructor, io's, opens any path."""
+
+
+class Blob(bytes):
+    """A bytes subclass: its constructor is bytes'."""
+
+
+class Tags(list):
+    """A list subclass: its constructor is list's."""

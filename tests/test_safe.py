@@ -521,3 +521,26 @@ def test_a_partial_subclass_of_an_allowed_module_is_made_only_of_what_a_partial_
     assert not target.exists()
     source = "from reps_models import Step as _Step, scale as _s\nvalue = _Step(_s, 3, k=5)\n"
     assert restore(source, safe=True, allow=["reps_models"])["value"]() == 15
+
+
+_BUILT = "from reps_models import Blob as _B, Tags as _T\nfrom builtins import range as _r\n"
+
+
+@pytest.mark.parametrize(
+    "call, error",
+    [
+        ("_B(100000000)", BudgetExceededError),  # bytes(10**8) is refused, as is this
+        ("_T(_r(1000000000000))", UnsafeArchiveError),  # list(range(...)) too
+    ],
+)
+def test_a_class_of_an_allowed_module_built_by_a_builtin_constructor_is_held_to_its_checks(
+    call, error
+):
+    import reps_models
+
+    with pytest.raises(error):
+        restore(f"{_BUILT}value = {call}\n", safe=True, allow=["reps_models"])
+    fine = f"{_BUILT}value = [_B(b'ab'), _T([1, 2])]\n"
+    blob, tags = restore(fine, safe=True, allow=["reps_models"])["value"]
+    assert (type(blob), blob) == (reps_models.Blob, b"ab")
+    assert (type(tags), tags) == (reps_models.Tags, [1, 2])

@@ -17,6 +17,7 @@ PurePosixPath('/a/b')
 from __future__ import annotations
 
 import enum
+import functools
 import importlib
 import inspect
 import re
@@ -26,7 +27,7 @@ from typing import Any
 
 from ..errors import UnsafeArchiveError
 from .budget import Budget
-from .guards import Guard
+from .guards import DEFAULT_CONSTRUCTORS, Guard
 
 __all__ = [
     "REP_CONSTRUCTORS",
@@ -283,7 +284,7 @@ def inherited_construction(policy: Any, cls: type) -> Guard | None:
 
     owner = _foreign_construction(policy, cls)
     if owner is None:
-        return None
+        return _builtin_construction(policy, cls)
     if owner is not functools.partial:
         return _refusing(cls, f"{owner.__module__}.{owner.__qualname__}")
 
@@ -312,6 +313,42 @@ def _foreign_construction(policy: Any, cls: type) -> type | None:
         if owner is not functools.partial:
             return owner
         found = owner
+    return found
+
+
+def _builtin_construction(policy: Any, cls: type) -> Guard | None:
+    """The guard of a call of ``cls`` whose arguments go straight to the constructor of a
+    type a safe load guards (``bytes``, ``list``, ``datetime``, ...: its ``__init__``, else
+    its ``__new__``, inherited), which checks and charges them as for that type, or None.
+    ``Blob(10**12)`` of a ``bytes`` subclass allocated what ``bytes(10**12)`` refuses."""
+    worker = next(c for c in cls.__mro__ if "__init__" in vars(c))
+    if worker is object:
+        worker = next(c for c in cls.__mro__ if "__new__" in vars(c))
+    if policy is not None and policy.user_module(str(worker.__module__)):
+        return None  # the module's own code takes the arguments
+    checked = _guarded_types().get(worker)
+    if checked is None:
+        return None
+
+    def guard(budget: Budget, *args: Any, **kwargs: Any) -> Any:
+        # its checks and charges (the value it makes is dropped: twice the memory of
+        # what the budget allowed, for a moment)
+        checked(budget, *args, **kwargs)
+        return cls(*args, **kwargs)
+
+    guard.__qualname__ = f"guard of {cls.__qualname__}"
+    return guard
+
+
+@functools.cache
+def _guarded_types() -> dict[type, Guard]:
+    """The types whose constructors :data:`guards.DEFAULT_CONSTRUCTORS` guards, and their
+    guards (the modules named there are imported by guards itself)."""
+    found = {}
+    for module, name, guard in DEFAULT_CONSTRUCTORS:
+        value = getattr(sys.modules.get(module), name, None)
+        if isinstance(value, type):
+            found[value] = guard
     return found
 
 
