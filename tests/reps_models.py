@@ -10,6 +10,7 @@ import enum
 import functools
 import io
 import random
+import types
 import typing
 
 import numpy as np
@@ -279,3 +280,7 @@ class Blob(bytes):
 
 class Tags(list):
     """A list subclass: its constructor is list's."""
+
+
+class Options(types.SimpleNamespace):
+    """A SimpleNamespace subclass: stored as a call of it with its attributes."""

@@ -544,3 +544,12 @@ def test_a_class_of_an_allowed_module_built_by_a_builtin_constructor_is_held_to_
     blob, tags = restore(fine, safe=True, allow=["reps_models"])["value"]
     assert (type(blob), blob) == (reps_models.Blob, b"ab")
     assert (type(tags), tags) == (reps_models.Tags, [1, 2])
+
+
+def test_a_simple_namespace_subclass_of_an_allowed_module_still_loads_safely():
+    import reps_models
+
+    archive = Archive()
+    archive.insert(value=reps_models.Options(a=1, b=[2]))
+    loaded = restore(str(archive), safe=True, allow=["reps_models"])["value"]
+    assert type(loaded) is reps_models.Options and vars(loaded) == {"a": 1, "b": [2]}

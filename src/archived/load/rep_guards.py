@@ -306,8 +306,8 @@ def _foreign_construction(policy: Any, cls: type) -> type | None:
     for kind, name in ((cls, "__new__"), (cls, "__init__"), (type(cls), "__call__")):
         owner = next(c for c in kind.__mro__ if name in vars(c))
         module = str(getattr(owner, "__module__", ""))
-        if module.partition(".")[0] in _PLAIN_CONSTRUCTION:
-            continue
+        if module.partition(".")[0] in _PLAIN_CONSTRUCTION or owner in _guarded_types():
+            continue  # (a guarded type's, SimpleNamespace's: its arguments checked below)
         if policy is not None and policy.user_module(module):
             continue
         if owner is not functools.partial:
