@@ -204,6 +204,6 @@ def test_a_cached_block_that_sets_another_result_warns_that_the_store_keeps_the_
         assert block([1, 2]).cached  # the same result again: nothing to say
     with pytest.warns(ResultNotStoredWarning, match="the store keeps the stored one") as w:
         again = block([3])
-    assert w[0].filename == __file__
+    assert w.pop(ResultNotStoredWarning).filename == __file__
     assert again.cached and again.result == [3]
     assert again.store.load(again.entry) == [1, 2]

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import (
     ArchiveError,
+    BlockInputWarning,
     BudgetExceededError,
     ClosureChangedWarning,
     CodeChangedError,
@@ -100,6 +101,7 @@ __all__ = [
     "NumericTypeWarning",
     "StaleVersionWarning",
     "MovedFunctionWarning",
+    "BlockInputWarning",
     "ReadOnlyError",
     "ResultNotSetError",
     "ResultNotStoredWarning",

@@ -51,6 +51,7 @@ __all__ = [
     "NumericTypeWarning",
     "StaleVersionWarning",
     "MovedFunctionWarning",
+    "BlockInputWarning",
     "StorePathWarning",
     "MissingImportError",
     "UnsafeFileError",
@@ -616,6 +617,21 @@ class MovedFunctionWarning(UserWarning):
     def __init__(self, message: str, identity: str) -> None:
         super().__init__(message)
         self.identity = identity
+
+
+class BlockInputWarning(UserWarning):
+    """A ``with archived(...)`` block found its result stored, but a variable it reads
+    that is not a parameter (a loop variable) changed since it last entered with these
+    parameters in this program: the stored result may be of the earlier value.
+    ``names`` lists those variables.
+
+    >>> BlockInputWarning("the block ...", ["mu"]).names
+    ['mu']
+    """
+
+    def __init__(self, message: str, names: list[str]) -> None:
+        super().__init__(message)
+        self.names = names
 
 
 class ClosureChangedWarning(UserWarning):

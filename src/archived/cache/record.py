@@ -45,6 +45,7 @@ from typing import Any
 from .._usercode import user_stacklevel
 from ..errors import InvalidNameError, ResultNotSetError, ResultNotStoredWarning
 from .blockinfo import block_place
+from .blockinputs import check_inputs
 from .calls import Attempt, begin, key_call
 from .callstore import CallStore
 from .funcinfo import interactive_code
@@ -171,7 +172,8 @@ class Record:
         self._result = value
 
     def __enter__(self) -> Record:
-        place = block_place(_user_frame(), self.name)
+        frame = _user_frame()
+        place = block_place(frame, self.name)
         version = place.version if self._pinned is None else str(self._pinned)
         call = key_call(place.identity, version, place.prefix, self.parameters)
         self.identity, self.version = place.identity, version
@@ -180,6 +182,7 @@ class Record:
         self.cached = attempt.cached
         if attempt.cached:
             self._result = attempt.value
+        check_inputs(frame, self.store.path, place.identity, call.key, attempt.entry, self.cached)
         return self
 
     def __exit__(

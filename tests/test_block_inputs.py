@@ -1,0 +1,72 @@
+"""A block whose stored result answers while a variable it reads (not a parameter)
+changed since its last entry in the program says so: ``for mu in mus: with
+archived(path, n=10) as rec:`` answered every ``mu`` with the first one's result
+without a word."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from archived import BlockInputWarning, archived
+
+
+def test_a_loop_variable_left_out_of_the_parameters_is_named_when_the_block_hits(tmp_path):
+    store = str(tmp_path / "blocks")
+    results = []
+    with pytest.warns(BlockInputWarning) as caught:
+        for mu in (1.0, 2.0, 3.0):
+            with archived(store, n=10) as rec:
+                if not rec.cached:
+                    rec.result = mu * rec.parameters["n"]
+            results.append(rec.result)
+    assert results == [10.0, 10.0, 10.0]  # the key holds n alone: what the warning says
+    [warning] = [w for w in caught if w.category is BlockInputWarning]  # once per block
+    assert warning.message.names == ["mu"]
+    assert "mu has changed since" in str(warning.message)
+    assert "archived(path, mu=mu, ...)" in str(warning.message)
+
+
+def test_a_loop_variable_given_as_a_parameter_computes_each_value_without_a_warning(tmp_path):
+    store = str(tmp_path / "blocks")
+    results = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for mu in (1.0, 2.0):
+            with archived(store, mu=mu, n=10) as rec:
+                if not rec.cached:
+                    rec.result = rec.parameters["mu"] * rec.parameters["n"]
+            results.append(rec.result)
+    assert results == [10.0, 20.0]
+
+
+def test_unchanged_inputs_and_the_blocks_own_variables_give_no_warning(tmp_path):
+    store = str(tmp_path / "blocks")
+    data = np.arange(500.0)  # read by the block, the same on every pass
+    scale = 2.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for attempt in range(3):
+            with archived(store, n=4) as rec:
+                if not rec.cached:
+                    total = 0.0  # set by the block itself: its own variable
+                    for i in range(rec.parameters["n"]):
+                        total += data[i] * scale
+                    rec.result = total
+            assert rec.cached == (attempt > 0)
+            data = data.copy()  # another object, the same values
+    assert rec.result == 12.0
+
+
+def test_a_changed_array_read_by_the_block_is_named(tmp_path):
+    store = str(tmp_path / "blocks")
+    data = np.zeros(300)
+    with pytest.warns(BlockInputWarning, match="data has changed since"):
+        for _ in range(2):
+            with archived(store, n=1) as rec:
+                if not rec.cached:
+                    rec.result = float(data.sum())
+            data = data + 1.0
+    assert rec.result == 0.0
