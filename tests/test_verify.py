@@ -77,6 +77,25 @@ def test_data_files_of_an_entry_whose_header_is_unreadable_are_kept(store):
     assert os.path.exists(os.path.join(store, name))
 
 
+@pytest.mark.parametrize("listed", ["a name one character off", "a name outside the store"])
+def test_data_files_of_an_entry_whose_header_lists_a_file_it_cannot_read_are_kept(store, listed):
+    # its header damaged in the file's name (a flipped character, a hand edit): the data
+    # file named after it may be its own, the array only it holds; repair deleted it
+    name = data_file(store, "big")
+    wrong = name[:-4] + ("0" if name[-4] != "0" else "1") + ".h5"
+    if listed == "a name outside the store":
+        wrong = "../" + name
+    path = os.path.join(store, "big.py")
+    with open(path) as f:
+        text = f.read()
+    with open(path, "w") as f:
+        f.write(text.replace(name, wrong))
+    assert "big" in verify(store).damaged and name not in verify(store).orphans
+    report = repair(store)
+    assert "big" in report.damaged and name not in report.removed
+    assert os.path.exists(os.path.join(store, name))
+
+
 def test_an_orphaned_data_file_is_reported_and_repair_removes_only_it(store):
     orphan = f"small.{new_token().replace(str(os.getpid()), '999999999')}.h5"
     with open(os.path.join(store, orphan), "wb") as f:

@@ -64,6 +64,9 @@ __all__ = ["VerifyReport", "verify", "repair"]
 
 
 _HEADER_PROBLEM = "unreadable entry file or header"
+# how the problems of a header listing a data file that is not there begin: the data
+# files named after such an entry may be its own (see _classify)
+_FILE_PROBLEMS = ("its header lists ", "its data file ")
 _MISSING_IMPORT = "\0missing import: "  # marks an intact entry this program cannot load
 _REFUSED = "not checked: "  # a safe load refused it: damaged or not, nobody knows
 _RETRIES = 5
@@ -211,7 +214,11 @@ def verify(
             report.unimportable[name] = problem[len(_MISSING_IMPORT) :]
         elif problem is not None:
             report.damaged[name] = problem
-    unreadable = {name for name, why in report.damaged.items() if _HEADER_PROBLEM in why}
+    unreadable = {
+        name
+        for name, why in report.damaged.items()
+        if _HEADER_PROBLEM in why or why.startswith(_FILE_PROBLEMS)
+    }
     _classify(folder, listing, referenced, unreadable, report)
     report.unsafe.update(_unsafe_files(folder))
     return report
@@ -254,9 +261,13 @@ def repair(
         for name in entries.entry_names(folder):
             report.entries.append(name)
             try:
-                referenced.update(_header_files(folder, name))
+                files = _header_files(folder, name)
             except DamagedEntryError:
                 unreadable.add(name)  # reported by the verify below
+                continue
+            referenced.update(files)
+            if not all(_is_data_file_of(folder, name, f) for f in files):
+                unreadable.add(name)  # damaged in a file's name: its own may be among ours
         _classify(folder, listing, referenced, unreadable, report)
         removed = [f for f in report.orphans if remove_file(folder, f, "data")]
         removed += [f for f in report.leftovers if remove_file(folder, f, _kind(f))]
@@ -327,9 +338,9 @@ def _entry_problem(
         try:
             path = checked_path(folder, f, "data", entry=name)
         except UnsafeFileError as err:
-            return f"its header lists {f!r:.200}, which is not its data file: {err.reason}", data
+            return f"{_FILE_PROBLEMS[0]}{f!r:.200}, which is not its data file: {err.reason}", data
         if not os.path.lexists(path):
-            return f"its data file {f!r} is missing", data
+            return f"{_FILE_PROBLEMS[1]}{f!r} is missing", data
     try:
         info_src, value_src, _ = entries.entry_sections(name, text)
     except Exception as err:
@@ -352,6 +363,15 @@ def _entry_problem(
 def _header_files(folder: str, name: str) -> list[str]:
     text = entries.read_entry_text(folder, name)
     return [] if text is None else entries.header_files(name, text)
+
+
+def _is_data_file_of(folder: str, name: str, file: str) -> bool:
+    """Whether ``file``, listed by entry ``name``'s header, is a data file of the store
+    that exists (else the entry is damaged: :func:`_entry_problem` says so)."""
+    try:
+        return os.path.lexists(checked_path(folder, file, "data", entry=name))
+    except UnsafeFileError:
+        return False
 
 
 def _kind(name: str) -> str:
@@ -401,20 +421,23 @@ def _classify(
     file until they are deleted, so a second look at the directory (after the entries
     were read) tells them apart.  A data file is an orphan only if no entry refers to it,
     no writer owns or is dropping it, and it still exists.  Data files named after an
-    entry whose header is unreadable are kept: they may be its own; so are those of an
-    entry whose file is not a regular file (a FIFO or a directory where it belongs,
-    reported as unsafe and left untouched: what it holds is not known).
+    entry whose header is unreadable, or lists a data file that is missing or is no plain
+    name of the store (its header damaged in that name), are kept: they may be its own;
+    so are those of an entry whose file is not a regular file (a FIFO or a directory where
+    it belongs, reported as unsafe and left untouched: what it holds is not known).
     """
     live, gone, pending = _writers(listing, report)
     candidates = []
     for item in listing:
         m = DATA_FILE.fullmatch(item.name)
-        if m is None or item.name in referenced or m["name"] in unreadable:
+        if m is None or item.name in referenced:
             continue
         if not item.is_file(follow_symlinks=False):
             continue  # a link named like a data file: reported as unsafe, never touched
         if m["token"] in live or item.name in pending:
             report.in_progress.append(item.name)
+        elif m["name"] in unreadable:
+            continue  # may be its damaged entry's own
         elif m["token"] in gone:
             report.leftovers.append(item.name)
         else:
