@@ -229,3 +229,13 @@ def test_cli_prune_keeps_a_sweep_record_damaged_while_it_deleted_and_says_so(
     assert code == 0 and record.exists() and "deleted 2 entries" in out
     assert f"kept {record.stem}: its list of points can no longer be read" in out
     assert "stored meanwhile" not in out
+
+
+def test_ls_long_says_1_point_of_a_one_point_sweeps_record(tmp_path):
+    path = tmp_path / "runs"
+    sweep(archived(str(path))(square), {"x": [4]}, progress=False)
+    sweep(archived(str(path))(square), {"x": [1, 2]}, progress=False)
+    code, out = cli("ls", "-l", path)
+    summaries = sorted(line.split()[3:5] for line in out.splitlines()
+                       if line.startswith("square_sweep_"))  # fmt: skip
+    assert code == 0 and summaries == [["1", "point"], ["2", "points"]], out

@@ -72,7 +72,8 @@ def describe(name: str, info: Any) -> Description:
         record_text(record, "started") or record_text(record, "created")
     )
     if kind == "sweep":
-        summary = f"{text_of(record.get('points'))} points"
+        points = text_of(record.get("points"))
+        summary = f"{points} point" if points == "1" else f"{points} points"
         return Description(kind, function, version, summary, "", None, started, local_time)
     from .table import call_parameters
 
