@@ -51,7 +51,8 @@ their byte code, as an installed package's are (see ``session_env``).  The opera
 against the targets of issue 13 and the growth exponents between the sizes: time ~ N^k,
 k computed in each round from that round's pair of times (so a load phase that slows one
 round slows both sizes of its pair), and the median of the rounds'
-k printed with their range.
+k printed with their range; then the same exponents in the timed processes' CPU time
+(what a busy machine adds to the wall time left out; no target, which is in time).
 """
 
 from __future__ import annotations
@@ -364,7 +365,8 @@ def session_env(root):
 
 
 def in_new_process(key, n, paths, tag="warm-up"):
-    """Seconds of one run of operation ``key`` at size ``n``, timed in a new process."""
+    """One run of operation ``key`` at size ``n``, timed in a new process: its
+    ``seconds``, ``cpu`` (seconds of CPU time) and page ``faults``."""
     spec = json.dumps({"key": key, "n": n, "paths": paths})
     done = subprocess.run(
         [sys.executable, os.path.abspath(__file__), "--one", spec],
@@ -379,7 +381,7 @@ def in_new_process(key, n, paths, tag="warm-up"):
     run = json.loads(lines[-1][len(RESULT) :])
     if RAW is not None:  # --raw FILE: every timed run, with its CPU time and page faults
         print(json.dumps({"key": key, "n": n, "round": tag, **run}), file=RAW, flush=True)
-    return run["seconds"]
+    return run
 
 
 # an operation quicker than QUICK seconds is timed several times in its round (up to
@@ -422,12 +424,14 @@ def evict_caches():
 
 
 def timed(key, n, paths, quick_runs, tag):
-    """Seconds of operation ``key`` at size ``n`` in this round: one new process's run,
-    or the median of several for a quick operation."""
-    runs = []
+    """Seconds and CPU seconds of operation ``key`` at size ``n`` in this round: one new
+    process's run, or the medians of several for a quick operation."""
+    runs, cpus = [], []
     while not runs or (runs[0] < QUICK and len(runs) < quick_runs and sum(runs) < QUICK_SPENT):
-        runs.append(in_new_process(key, n, paths, tag))
-    return statistics.median(runs)
+        run = in_new_process(key, n, paths, tag)
+        runs.append(run["seconds"])
+        cpus.append(run["cpu"])
+    return statistics.median(runs), statistics.median(cpus)
 
 
 def warm_up(bench):
@@ -440,12 +444,16 @@ def warm_up(bench):
 
 def measure(prepared, repeats, quick_runs):
     """Run the rounds; ``repeats``: size -> its rounds (a size takes part in the first
-    ``repeats[n]`` rounds).  Returns size -> {(row, peer): [seconds of each round]}."""
+    ``repeats[n]`` rounds).  Returns size -> {(row, peer): [seconds of each round]}, and
+    the same of CPU seconds (the timed process's own: a parallel run's workers are not in
+    it)."""
     sizes = sorted(prepared)
     times = {n: prepared[n]["times"] for n in sizes}
+    cpus: dict[int, dict] = {n: {} for n in sizes}
     for n in sizes:
         for key in prepared[n]["ops"]:
             times[n][key] = []
+            cpus[n][key] = []
     count = len(prepared[sizes[0]]["ops"])
     warm_up(prepared[sizes[0]])
     for round_ in range(max(repeats.values())):
@@ -454,11 +462,13 @@ def measure(prepared, repeats, quick_runs):
         for i in range(count):  # one operation at every size, one after the other
             for n in active:
                 key = prepared[n]["ops"][i]
-                times[n][key].append(timed(key, n, prepared[n]["paths"], quick_runs, round_ + 1))
+                seconds, cpu = timed(key, n, prepared[n]["paths"], quick_runs, round_ + 1)
+                times[n][key].append(seconds)
+                cpus[n][key].append(cpu)
         for n in active:
             prepared[n]["after_round"]()
         print(f"round {round_ + 1} done, load average {os.getloadavg()[0]:.1f}", file=sys.stderr)
-    return times
+    return times, cpus
 
 
 # ---- the report ---------------------------------------------------------------------------
@@ -519,7 +529,7 @@ def growth(times, a, b, key):
     return [math.log(tb / ta) / math.log(b / a) for ta, tb in pairs if ta > 0 and tb > 0]
 
 
-def report_growth(times):
+def report_growth(times, cpus=None):
     sizes = sorted(times)
     if len(sizes) < 2:
         return
@@ -536,6 +546,11 @@ def report_growth(times):
         "median [min-max]; target k <= 1.05):"
     )
     _growth_rows(times, pairs, ours, limit=1.05)
+    if cpus is not None:
+        # the same in CPU time: what a busy machine adds to the wall time (waiting for a
+        # core, for the disk) left out; no target, which is stated in time
+        print("\ngrowth exponents of archived in CPU time (same rounds; no target):")
+        _growth_rows(cpus, pairs, ours, limit=None)
     # the peers' exponents in the same rounds: what the machine, its file system and its
     # caches do as the stores grow (a floor that grows faster than linearly drags ours too)
     print("\ngrowth exponents of the peers, same rounds (no target; for comparison):")
@@ -618,11 +633,11 @@ def main():
             else options.repeats
             for n in sizes
         }
-        times = measure(prepared, repeats, max(1, options.quick_runs))
+        times, cpus = measure(prepared, repeats, max(1, options.quick_runs))
         print(f"load average {os.getloadavg()[0]:.1f} at the end")
         for n in sizes:
             report_size(n, {key: statistics.median(values) for key, values in times[n].items()})
-        report_growth(times)
+        report_growth(times, cpus)
     finally:  # (minutes for 100,000 entries of joblib's: a folder each)
         shutil.rmtree(root, ignore_errors=True)
 

@@ -29,7 +29,7 @@ SMOKE_RUNS = [
     (
         "bench_many.py",
         ["--sizes", "20,40", "--repeats", "1", "--quick-runs", "1"],
-        "growth exponents",
+        "growth exponents of archived in CPU time",
     ),
     ("bench_sweep_results.py", ["4", "1"], "x joblib.Memory's time"),
     ("bench_cold_sweep.py", ["--pairs", "2", "--tasks", "10"], "over 2 pairs"),
