@@ -168,6 +168,35 @@ def test_a_store_the_user_may_not_write_is_reported_as_a_permission(shared_dir):
     assert_unchanged(ds, before, [1, 2])
 
 
+_DELETE = """
+import sys
+from archived.errors import CommitError
+from archived.store.dataset import DataSet
+ds = DataSet("s", "w", path=sys.argv[1])
+try:
+    del ds.x
+except CommitError as err:
+    print(type(err).__name__, err.resource, err.operation, err, sep="|")
+else:
+    print("deleted")
+"""
+
+
+def test_a_deletion_the_user_may_not_make_says_it_could_not_delete_and_changes_nothing(
+    shared_dir,
+):
+    ds = DataSet("s", "w", path=shared_dir)
+    ds.x = [1, 2]
+    os.chmod(ds._path, 0o755)  # the owner's store, readable by all
+    before = snapshot(ds._path)
+    done = as_other_user(_DELETE, shared_dir)
+    kind, resource, operation, message = done.stdout.strip().split("|")
+    assert (kind, resource, operation) == ("CommitPermissionError", "permission", "delete")
+    assert message.startswith(f"could not delete entry 'x' from the store {ds._path!r}: ")
+    assert "permission denied" in message and "Permission denied" in message
+    assert_unchanged(ds, before, [1, 2])
+
+
 def test_a_lock_file_the_user_may_not_open_is_reported_as_the_lock(shared_dir):
     ds = DataSet("s", "w", path=shared_dir)
     ds.x = [1, 2]

@@ -409,29 +409,42 @@ class LockingKindError(ArchiveError, ValueError):
 
 
 class CommitError(ArchiveError, OSError):
-    """Writing to a store failed for a reason outside ``archived``; the write left nothing
-    behind and the entry's previous version (if any) is intact.
+    """Writing to a store (or deleting from it) failed for a reason outside
+    ``archived``; the change left nothing behind and the entry's previous version (if
+    any) is intact.
 
     Attributes: ``store`` (the directory), ``entry``, ``resource`` (what failed:
     ``'disk'`` full, ``'permission'``, ``'lock'``, or ``'io'`` for any other I/O error),
-    ``reason``; ``errno`` is the operating system's error number, as on any ``OSError``.
-    The subclasses are also the built-in error a user expects.
+    ``reason``, ``operation`` (``'write'``, or ``'delete'`` for a deletion: a prune, a
+    ``clear()``, ``del ds.x``); ``errno`` is the operating system's error number, as on
+    any ``OSError``.  The subclasses are also the built-in error a user expects.
 
     >>> import errno
     >>> err = CommitError("/s", "x", "io", "[Errno 5] Input/output error", errno.EIO)
     >>> str(err), err.errno == errno.EIO
     ("could not write entry 'x' to the store '/s': [Errno 5] Input/output error", True)
+    >>> str(CommitError("/s", "x", "permission", "permission denied", operation="delete"))
+    "could not delete entry 'x' from the store '/s': permission denied"
     """
 
     def __init__(
-        self, store: str, entry: str, resource: str, reason: str, code: int | None = None
+        self,
+        store: str,
+        entry: str,
+        resource: str,
+        reason: str,
+        code: int | None = None,
+        *,
+        operation: str = "write",
     ) -> None:
         self.store = store
         self.entry = entry
         self.resource = resource
         self.reason = reason
+        self.operation = operation
+        where = "from" if operation == "delete" else "to"
         ArchiveError.__init__(
-            self, f"could not write entry {entry!r} to the store {store!r}: {reason}"
+            self, f"could not {operation} entry {entry!r} {where} the store {store!r}: {reason}"
         )
         self.errno = code
 
@@ -443,8 +456,16 @@ class DiskFullError(CommitError):
     "could not write entry 'x' to the store '/s': the disk is full ([Errno 28] No space ..."
     """
 
-    def __init__(self, store: str, entry: str, reason: str, code: int | None = 28) -> None:
-        super().__init__(store, entry, "disk", reason, code)
+    def __init__(
+        self,
+        store: str,
+        entry: str,
+        reason: str,
+        code: int | None = 28,
+        *,
+        operation: str = "write",
+    ) -> None:
+        super().__init__(store, entry, "disk", reason, code, operation=operation)
 
 
 class CommitPermissionError(CommitError, PermissionError):
@@ -462,11 +483,13 @@ class CommitTimeout(CommitError, LockTimeout):
     "could not write entry 'x' to the store '/s': could not lock '/s/.lock' within 60 s: ..."
     """
 
-    def __init__(self, store: str, entry: str, lock_file: str, timeout: float) -> None:
+    def __init__(
+        self, store: str, entry: str, lock_file: str, timeout: float, *, operation: str = "write"
+    ) -> None:
         self.lock_file = lock_file
         self.timeout = timeout
         reason = f"could not lock {lock_file!r} within {timeout:g} s: another writer holds it"
-        super().__init__(store, entry, "lock", reason)
+        super().__init__(store, entry, "lock", reason, operation=operation)
 
 
 class UnkeyableArgumentError(ArchiveError, TypeError):

@@ -44,22 +44,26 @@ _NEARLY_FULL = 1 << 20
 
 
 @contextmanager
-def explained(store: str, entry: str, lock_files: Sequence[str] = ()) -> Iterator[None]:
+def explained(
+    store: str, entry: str, lock_files: Sequence[str] = (), *, operation: str = "write"
+) -> Iterator[None]:
     """Raise a write's failure of a resource as a ``CommitError`` saying which one.
 
     ``lock_files``: the lock files the write may take, so that a denied lock file is
     reported as the lock (``resource='lock'``) rather than as the store's files.
+    ``operation``: what the change does, as the message says it (``'write'``, or
+    ``'delete'`` for a deletion: "could not delete entry 'x' from the store ...").
     """
     try:
         yield
     except LockTimeout as err:
         if isinstance(err, CommitError):
             raise
-        raise CommitTimeout(store, entry, err.lock_file, err.timeout) from err
+        raise CommitTimeout(store, entry, err.lock_file, err.timeout, operation=operation) from err
     except ArchiveError:
         raise
     except OSError as err:
-        raise _explain(store, entry, err, lock_files) from err
+        raise _explain(store, entry, err, lock_files, operation) from err
 
 
 def disk_is_full(folder: str) -> bool:
@@ -76,18 +80,24 @@ def disk_is_full(folder: str) -> bool:
     return st.f_bavail * st.f_frsize < _NEARLY_FULL
 
 
-def _explain(store: str, entry: str, err: OSError, lock_files: Sequence[str]) -> CommitError:
+def _explain(
+    store: str, entry: str, err: OSError, lock_files: Sequence[str], operation: str
+) -> CommitError:
     code = err.errno
     filename = err.filename if isinstance(err.filename, str) else None
     if code in _FULL:
-        return DiskFullError(store, entry, f"the disk is full ({err})", code)
+        return DiskFullError(store, entry, f"the disk is full ({err})", code, operation=operation)
     if code in _DENIED:
         if filename is not None and filename in lock_files:
             what = f"the lock file {filename!r} cannot be opened"
-            return CommitPermissionError(store, entry, "lock", f"{what} ({err})", code)
+            return CommitPermissionError(
+                store, entry, "lock", f"{what} ({err})", code, operation=operation
+            )
         if code == errno.EROFS:
             what = "the store is on a read-only filesystem"
         else:
             what = "permission denied"
-        return CommitPermissionError(store, entry, "permission", f"{what} ({err})", code)
-    return CommitError(store, entry, "io", str(err), code)
+        return CommitPermissionError(
+            store, entry, "permission", f"{what} ({err})", code, operation=operation
+        )
+    return CommitError(store, entry, "io", str(err), code, operation=operation)

@@ -282,7 +282,7 @@ class NativeStore(Store):
     def delete(self, name: str) -> bool:
         self._check_writable()
         entries.validate_name(name)
-        with self._explained(name):
+        with self._explained(name, "delete"):
             return entries.delete_entry(
                 self.folder,
                 name,
@@ -310,9 +310,9 @@ class NativeStore(Store):
             self._holds_lock = False
             self.lock.unpin()
 
-    def _explained(self, name: str) -> AbstractContextManager[None]:
+    def _explained(self, name: str, operation: str = "write") -> AbstractContextManager[None]:
         lock = self.lock.lock_path
-        return explained(self.folder, name, (lock, lock + ".lease"))
+        return explained(self.folder, name, (lock, lock + ".lease"), operation=operation)
 
     def _check_writable(self) -> None:
         if not self.writable:
