@@ -64,13 +64,13 @@ def check_inputs(
             value = frame.f_globals[name]
         else:
             continue  # a builtin, or not set yet
-        if isinstance(value, (types.ModuleType, type)) or callable(value):
-            continue  # code, not data: its version is not this check's business
-        if _costly(value):
-            continue  # a digest on every entry would cost more than the hit
-        try:
+        try:  # never an error in the user's block: a value that cannot be told is skipped
+            if isinstance(value, (types.ModuleType, type)) or callable(value):
+                continue  # code, not data: its version is not this check's business
+            if _costly(value):
+                continue  # a digest on every entry would cost more than the hit
             now[name] = hash_value(value)
-        except Exception:  # a value with no key (an open file): not compared
+        except Exception:  # a value with no key (an open file), or no size: not compared
             continue
     mark = (store, identity, key)
     before = _SEEN.get(mark)
@@ -93,8 +93,15 @@ _MAX_ITEMS = 10_000  # a container walked in Python on each entry
 
 def _costly(value: Any) -> bool:
     """Whether digesting ``value`` on every entry of the block would be costly: a big
-    array (or pandas object), or a big container; such a value is not compared."""
-    nbytes = getattr(value, "nbytes", None)
+    array (or pandas object, a DataFrame included), string or bytes, or a big container;
+    such a value is not compared.  May raise (a user's property): the caller skips it."""
+    # asked of the class first: an instance's __getattr__ (a config read by attribute,
+    # dict.__getitem__) would run for a name the value does not have
+    nbytes = value.nbytes if hasattr(type(value), "nbytes") else None
+    if nbytes is None and hasattr(type(value), "memory_usage"):  # a pandas DataFrame
+        nbytes = int(value.memory_usage(index=True, deep=False).sum())
+    if isinstance(value, (str, bytes, bytearray)):
+        nbytes = len(value)
     if isinstance(nbytes, int) and nbytes > _MAX_BYTES:
         return True
     if isinstance(value, (list, tuple, dict, set, frozenset)) and len(value) > _MAX_ITEMS:
