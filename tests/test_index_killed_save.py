@@ -144,3 +144,22 @@ def test_the_next_save_of_the_index_removes_what_a_reader_killed_while_saving_it
     assert _temporaries(folder) == [os.path.basename(live)]
     with open(live, "rb") as f:
         assert f.read() == b"being written"
+
+
+def test_an_index_save_clears_a_dead_writer_of_entry_index_with_its_data_files(tmp_path):
+    # an entry may be named 'index': its writer's temporary file is .index.<token>.tmp,
+    # the shape of a reader's saving the index.  Removing that file alone left the data
+    # file the dead writer wrote under its token, which the sweep of a writer opening the
+    # store finds only through the .tmp: an orphan no sweep removed any more
+    ds = DataSet("st", path=str(tmp_path), mode="w")
+    ds["index"] = 5
+    folder = str(tmp_path / "st")
+    token = "0a1b2c0d0e0f-1-0a1b2c3d"  # a writer of another host, gone for hours
+    left = [f".index.{token}.tmp", f"index.{token}.h5"]
+    for name in left:
+        path = os.path.join(folder, name)
+        open(path, "w").close()
+        os.utime(path, (0, 0))
+    indexfile.write_columns(folder, [[], *([] for _ in indexfile.COLUMNS[1:])])
+    assert not set(left) & set(os.listdir(folder))
+    assert ds["index"] == 5

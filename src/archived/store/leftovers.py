@@ -98,6 +98,11 @@ def sweep_index_leftovers(folder: str) -> list[str]:
     for writer in writer_files(found):
         if writer.entry != "index" or writer.kind != "tmp" or not writer.gone:
             continue
+        # an entry may be named 'index': then this may be its dead writer's file, whose
+        # data files (found only through it) go with it, as sweep_leftovers removes them
+        for leftover in _data_of("index", writer.token):
+            if remove_file(folder, leftover, "data", entry="index"):
+                removed.append(leftover)
         if remove_file(folder, writer.item.name, "tmp"):
             removed.append(writer.item.name)
     return removed
