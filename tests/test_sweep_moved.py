@@ -43,9 +43,13 @@ def modules(tmp_path):
         sys.modules.pop(module, None)
 
 
-def test_a_sweep_of_a_moved_function_names_its_old_name_and_name_finds_the_results(modules):
+def test_a_sweep_of_a_moved_function_names_its_old_name_and_name_finds_the_results(
+    modules, tmp_path
+):
     old = modules("expt_before_move")
     sweep(old.simulate, {"mu": [1.0, 2.0]}, progress=False)
+    (tmp_path / "expt_before_move.py").unlink()  # the move: the function is defined
+    del sys.modules["expt_before_move"]  # in its new module only
     moved = modules("expt_after_move")
     with pytest.warns(MovedFunctionWarning) as caught:
         assert sweep(moved.simulate, {"mu": [1.0, 2.0, 3.0]}, progress=False) == [10, 20, 30]
@@ -104,3 +108,24 @@ def test_a_nested_function_is_never_named_as_moved(modules):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert sweep(second, {"mu": [1.0]}, progress=False) == [1.0]
+
+
+SCALED = CODE.replace("mu * n", "mu * n * SCALE").replace(
+    "RUNS = []", "SCALE = {scale}\nRUNS = []"
+)
+
+
+@pytest.mark.parametrize("loaded", [True, False])
+def test_a_twin_function_still_defined_elsewhere_is_never_named_as_the_old_name(modules, loaded):
+    # two experiments with the same code reading another global: following the advice,
+    # name='expt_scale_one.simulate' answered expt_scale_two's points with the other
+    # function's results (10, 20 for 20, 40).  The other is still defined, in a module
+    # loaded here or in a file on sys.path (a script run earlier): it did not move
+    one = modules("expt_scale_one", body=SCALED.replace("{scale}", "1"))
+    sweep(one.simulate, {"mu": [1.0, 2.0]}, progress=False)
+    if not loaded:
+        del sys.modules["expt_scale_one"]
+    two = modules("expt_scale_two", body=SCALED.replace("{scale}", "2"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert sweep(two.simulate, {"mu": [1.0, 2.0]}, progress=False) == [20, 40]

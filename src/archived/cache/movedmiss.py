@@ -7,7 +7,9 @@ a new key, and a sweep computes everything again, silently: the results of the o
 stay in the store, and ``@archived(path, name="experiment.simulate")`` finds them.  So
 before a sweep computes its missing points, :func:`warn_moved_points` looks for those
 among them stored as calls of another function of the same code version (a digest of
-its source from the ``def`` line on, the same wherever it lives) and warns with a
+its source from the ``def`` line on, the same wherever it lives), and no longer
+defined there (else it is another function of the same code, whose globals may differ:
+its results are not this one's), and warns with a
 :class:`~archived.errors.MovedFunctionWarning` naming the old name.  Once per store,
 function and version in a process.
 
@@ -21,18 +23,22 @@ function and version in a process.
 >>> sys.path.insert(0, folder)
 >>> sweep(importlib.import_module("_moved_from").f, {"x": [1, 2]}, progress=False)
 [2, 3]
+>>> os.remove(os.path.join(folder, "_moved_from.py")); del sys.modules["_moved_from"]
 >>> with warnings.catch_warnings(record=True) as caught:
 ...     warnings.simplefilter("always")
 ...     sweep(importlib.import_module("_moved_to").f, {"x": [1, 2, 3]}, progress=False)
 [2, 3, 4]
 >>> print(caught[0].message)  # doctest: +ELLIPSIS
 2 of the 3 points ... calls of _moved_from.f, ... name='_moved_from.f') and they answer again
->>> sys.path.remove(folder); del sys.modules["_moved_from"], sys.modules["_moved_to"]
+>>> sys.path.remove(folder); del sys.modules["_moved_to"]
 """
 
 from __future__ import annotations
 
+import ast
+import importlib.machinery
 import re
+import sys
 import warnings
 from collections import Counter
 from collections.abc import Sequence
@@ -81,7 +87,7 @@ def warn_moved_points(store: CallStore, calls: Sequence[CallKey]) -> None:
 
 def _stored_twins(store: CallStore, calls: Sequence[CallKey]) -> tuple[str, int] | None:
     """The first other function (by name) of ``calls``' prefix and version that holds
-    some of them, and how many; None if none does."""
+    some of them and is no longer defined (moved away), and how many; None if none does."""
     first = calls[0]
     others = sorted(
         other
@@ -98,9 +104,67 @@ def _stored_twins(store: CallStore, calls: Sequence[CallKey]) -> tuple[str, int]
             for name, brief in zip(found.names, found.briefs, strict=True)
         }
         twins = sum(count for text, count in wanted.items() if text in stored)
-        if twins:
+        if twins and not _still_defined(other):
             return other, twins
     return None
+
+
+def _still_defined(identity: str) -> bool:
+    """Whether the function ``identity`` (module, then qualified name) is still defined:
+    its module, loaded here, holds it, or the module's file on ``sys.path`` (found, never
+    imported: no code runs) defines it.  Then it did not move: it is another function
+    of the same code, whose globals may differ, and ``name=`` it would answer with its
+    results (two experiments' ``simulate`` of one body reading their own ``SCALE``)."""
+    parts = identity.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        module, qualname = ".".join(parts[:cut]), parts[cut:]
+        loaded = sys.modules.get(module)
+        if loaded is not None:
+            found: object = loaded
+            for part in qualname:  # (static: a module's or class's __getattr__ never runs)
+                found = vars(found).get(part) if hasattr(found, "__dict__") else None
+            return found is not None
+        origin = _module_file(module)
+        if origin is not None:
+            try:
+                with open(origin, "rb") as f:
+                    tree = ast.parse(f.read())
+            except (OSError, SyntaxError, ValueError):
+                return False
+            return _defines(tree.body, qualname)
+    return False
+
+
+def _module_file(module: str) -> str | None:
+    """The source file of ``module`` on ``sys.path``, found without importing it (nor
+    its packages), or None."""
+    path = None
+    spec = None
+    for part in module.split("."):
+        if spec is not None and path is None:
+            return None  # a module, not a package: it has no submodule
+        try:
+            spec = importlib.machinery.PathFinder.find_spec(part, path)
+        except (ImportError, ValueError, OSError):
+            return None
+        if spec is None:
+            return None
+        path = spec.submodule_search_locations
+    origin = spec.origin if spec is not None else None
+    return origin if origin is not None and origin.endswith(".py") else None
+
+
+def _defines(body: list[ast.stmt], qualname: list[str]) -> bool:
+    """Whether the statements ``body`` define ``qualname`` (a class's names within it)."""
+    for node in body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and (
+            node.name == qualname[0]
+        ):
+            if len(qualname) == 1:
+                return True
+            if isinstance(node, ast.ClassDef) and _defines(node.body, qualname[1:]):
+                return True
+    return False
 
 
 def _warn(identity: str, other: str, twins: int, total: int) -> None:
