@@ -10,6 +10,7 @@ from typing import Any, TextIO
 
 from .._format import format_value, int_text
 from ..errors import ArchiveError, MissingImportError
+from ..store.versioncolumn import version_column, with_version
 from .base import PROG, UsageError, counted, inside, open_args, trust_hint
 from .entries import Entry, list_entries, mixed_versions, note_mixed_versions
 from .selection import hint_unknown_function, hint_unknown_parameter, selected
@@ -62,8 +63,8 @@ def run_export(args: argparse.Namespace) -> int:
     mixed = mixed_versions([e for e in listed if e.name in keep and e.name not in unloadable])
     if mixed and not args.details:  # say which code made each row (--details does)
         versions = {e.name: e.version for e in listed}
-        named, columns = _version_column(columns)
-        rows = [_with_version(row, versions.get(row.get("entry", ""), ""), named) for row in rows]
+        named, columns = version_column(columns)
+        rows = [with_version(row, versions.get(row.get("entry", ""), ""), named) for row in rows]
     note_mixed_versions(mixed, "version", sys.stderr)
     if not rows:  # no columns are known without a row: write nothing, and say why
         _say_why_no_rows(listed, keep, args)
@@ -116,40 +117,6 @@ def _say_why_no_rows(listed: list[Entry], keep: set[str], args: argparse.Namespa
         + (f" (in this store {'; '.join(takes)})" if takes else ""),
         file=sys.stderr,
     )
-
-
-def _version_column(columns: list[str]) -> tuple[dict[str, str], list[str]]:
-    """The name of each of a table's ``columns`` once it has the column ``version`` after
-    ``function`` (as in a table's details, a parameter named ``version`` moves to
-    ``parameter_version``), and the columns then.  Decided from all the columns, never a
-    row's own: a row holds only the cells it has.
-
-    >>> _version_column(["entry", "function", "version", "x"])
-    ({'entry': 'entry', 'function': 'function', 'version': 'parameter_version', 'x': 'x'}, \
-['entry', 'function', 'version', 'parameter_version', 'x'])
-    """
-    named: dict[str, str] = {}
-    out: list[str] = []
-    for key in columns:
-        column = key
-        while column == "version" or (column != key and column in columns):
-            column = "parameter_" + column
-        named[key] = column
-        out.append(column)
-        if key == "function":
-            out.append("version")
-    return named, out
-
-
-def _with_version(row: dict[str, Any], version: str, named: dict[str, str]) -> dict[str, Any]:
-    """``row`` with its columns ``named`` (:func:`_version_column`) and, if it is a
-    call's, its ``version``."""
-    out: dict[str, Any] = {}
-    for key, value in row.items():
-        out[named[key]] = value
-        if key == "function" and value:
-            out["version"] = version
-    return out
 
 
 def _write_csv(rows: list[dict[str, Any]], columns: list[str], out: TextIO) -> None:

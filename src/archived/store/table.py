@@ -44,6 +44,7 @@ from .._format import key_text
 from ..engine.archive import _gc_paused
 from ..errors import ArchiveError, DamagedEntryError, UnsafeArchiveError
 from .callorder import call_order, parameter_names
+from .versioncolumn import with_version_column
 from .versions import read_one_version
 
 __all__ = [
@@ -195,6 +196,10 @@ def dataset_table(
     """Every entry of a DataSet as a table row (sweep records and failures left out).
 
     A stored call gives ``entry``, ``function``, its parameters and its scalar results;
+    while a function has results of several code versions (an edit, not yet pruned), a
+    ``version`` column after ``function`` tells a stale call from a current one of the
+    same parameters, as ``archived ls -l`` and ``export`` do (``details=True`` always
+    has it; see :mod:`archived.store.versioncolumn`);
     another entry gives ``entry``, its info (a dict's items as columns, anything else in
     column ``info``) and its value if scalar.  ``results=False`` loads no value at all;
     ``entries`` limits the table to those entry names.  An entry whose value does not
@@ -214,8 +219,16 @@ def dataset_table(
     {'entry': 'labels', 'function': None, 'info': None, 'mu': None, 'result': None}
     {'entry': 'x_0', 'function': None, 'info': None, 'mu': 1.2, 'result': 0.5}
     """
+    versions: dict[str, tuple[Any, Any]] = {}
     with _gc_paused():  # many objects, no cycles: the collector's passes are pure cost
-        rows, columns = _dataset_rows(dataset, details, results, entries, skip, TABLE_CELL_BYTES)
+        rows, columns = _dataset_rows(
+            dataset, details, results, entries, skip, TABLE_CELL_BYTES, versions
+        )
+        if not details:  # (details have it already, with every row's)
+            added = with_version_column(rows, columns[0], versions)
+            if added is not None:
+                rows, names = added
+                columns = (dict.fromkeys(names), False)
         return _ordered_table(rows, None, frame, columns=columns)
 
 
@@ -257,10 +270,13 @@ def _dataset_rows(
     entries: Collection[str] | None,
     skip: Callable[[str, ArchiveError], None] | None,
     cell_bytes: int,
+    versions: dict[str, tuple[Any, Any]] | None = None,
 ) -> tuple[list[dict[str, Any]], tuple[dict[str, None], bool]]:
     """The table's rows, each with only its own cells, and their :func:`_table_columns`
-    (found once, for the size check of a safe DataSet and for the table)."""
+    (found once, for the size check of a safe DataSet and for the table).  ``versions``
+    gets each call row's ``(function, code version)`` by entry name."""
     rows = []
+    seen: dict[str, tuple[Any, Any]] = {}  # the call's of the version a row was made of
     parameters: dict[str, None] = {}
     source = 0  # bytes of the entry files read: a safe table's budget
     view = dataset._view(entries)  # the store's index: small values need no file read
@@ -276,6 +292,7 @@ def _dataset_rows(
                 if record_text(info, "status", "ok") != "ok" or "parameters" not in info:
                     return None  # a failure or sweep record: not a result
                 row = _call_row(name, info, load, details, entry=name, function=info["function"])
+                seen[name] = (info["function"], record_text(info, "version") or "")
                 parameters.update(dict.fromkeys(call_parameters(name, info)))
             else:
                 row = {"entry": name, "function": None}
@@ -295,6 +312,8 @@ def _dataset_rows(
             continue
         if found and row is not None:
             rows.append(row)
+            if versions is not None and name in seen:
+                versions[name] = seen[name]
             source += getattr(entry, "size", 0)
     rows = with_types(rows, parameters)
     columns = _table_columns(rows, None)
