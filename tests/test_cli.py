@@ -1268,3 +1268,42 @@ def test_the_archived_command_run_inside_a_store_imports_no_allowed_module_from_
     )  # fmt: skip
     assert done.returncode == 1 and "No module named 'labmodels'" in done.stderr, done
     assert not marker.exists()
+
+
+# a child that runs the archived command as its script does (no working directory on
+# sys.path), in an environment where pandas is not installed
+ALLOW = ["--allow", "labmodels"]
+_NO_PANDAS_HERE = """
+import importlib.machinery, sys
+class NotInstalled:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] != "pandas":
+            return None
+        found = importlib.machinery.PathFinder.find_spec(
+            name, [p for p in (path or sys.path) if "-packages" not in p]
+        )
+        if found is None:
+            raise ModuleNotFoundError(name)
+        return found
+sys.meta_path.insert(0, NotInstalled())
+from archived.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_an_allowed_module_in_the_working_directory_lets_no_other_module_there_run(tmp_path):
+    # --allow labmodels put the whole folder on sys.path: showing a DataFrame where pandas
+    # is not installed imported the folder's pandas.py, code the user never allowed
+    pd = pytest.importorskip("pandas")
+    project, env = _store_of_a_labmodels_class(tmp_path)
+    ds = DataSet("runs", "w", path=str(project))
+    ds.frame = pd.DataFrame({"a": [1, 2]})
+    marker = tmp_path / "ran"
+    (project / "pandas.py").write_text(f"open({str(marker)!r}, 'a').write('ran')\n")
+    for name in ("frame", "run"):
+        done = subprocess.run(
+            [sys.executable, "-P", "-c", _NO_PANDAS_HERE, "show", *ALLOW, "runs", name],
+            cwd=project, capture_output=True, text=True, env=env,
+        )  # fmt: skip
+        assert not marker.exists(), done
+    assert done.returncode == 0 and "Run(energy=-1.5)" in done.stdout, done.stderr

@@ -140,13 +140,14 @@ def find_user_modules_here(args: argparse.Namespace) -> None:
     ``archived show --allow models STORE NAME`` run beside ``models.py`` said
     ``No module named 'models'``.  The directory goes last (an installed ``numpy``
     comes first), and never when it is the store or inside it (see
-    :func:`leave_store_off_sys_path`).
+    :func:`leave_store_off_sys_path`).  With ``--allow`` alone, only the allowed modules
+    are found there (any other module a safe load imports is an installed one).
 
     >>> import argparse, os, sys, tempfile
     >>> here, saved = os.getcwd(), list(sys.path)
     >>> sys.path[:] = [p for p in saved if p not in ("", ".")]  # no working directory
     >>> os.chdir(tempfile.mkdtemp())
-    >>> find_user_modules_here(argparse.Namespace(path="store", allow=["models"]))
+    >>> find_user_modules_here(argparse.Namespace(path="store", allow=["models"], trust=True))
     >>> sys.path[-1] == os.path.realpath(os.getcwd())
     True
     >>> os.chdir(here); sys.path[:] = saved
@@ -164,7 +165,39 @@ def find_user_modules_here(args: argparse.Namespace) -> None:
             return
     if any(os.path.realpath(p or os.curdir) == here for p in sys.path):
         return
-    sys.path.append(here)
+    if getattr(args, "trust", False):
+        sys.path.append(here)  # (a trusted load runs the store's imports, whichever)
+        return
+    # only the allowed modules: with the folder on sys.path, a safe load whose entry
+    # needs a library not installed here (pandas for a DataFrame) imported the folder's
+    # pandas.py, code the user never allowed
+    finder = _AllowedHere(here, {name.split(".")[0] for name in args.allow})
+    if finder not in sys.meta_path:  # (main run again in one process)
+        sys.meta_path.append(finder)
+
+
+class _AllowedHere:
+    """Finds the modules ``names`` (top-level names of ``--allow``) in the folder
+    ``here``, and no other: last on ``sys.meta_path``, after the installed ones."""
+
+    def __init__(self, here: str, names: set[str]) -> None:
+        self.here, self.names = here, frozenset(names)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _AllowedHere) and (other.here, other.names) == (
+            self.here,
+            self.names,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.here, self.names))
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if path is not None or fullname not in self.names:
+            return None  # (a submodule is found through its package's __path__)
+        import importlib.machinery
+
+        return importlib.machinery.PathFinder.find_spec(fullname, [self.here])
 
 
 def trust_hint(err: BaseException, args: argparse.Namespace) -> str:
