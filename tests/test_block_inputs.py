@@ -121,3 +121,17 @@ def test_a_big_dataframe_or_string_is_left_out_of_the_digest_as_a_big_array_is(k
         value = "x" * 2000 if kind == "str" else b"x" * 2000
     assert blockinputs._costly(value)
     assert not blockinputs._costly(value[:10] if kind != "dataframe" else value.head(10))
+
+
+def test_a_block_holding_a_string_at_the_margin_still_names_its_changed_variable(tmp_path):
+    # a triple-quoted string's lines at column 0 left the with statement indented after
+    # dedent: its source did not parse, and the loop variable was never checked
+    store = str(tmp_path / "blocks")
+    with pytest.warns(BlockInputWarning, match="mu has changed since"):
+        for mu in (1.0, 2.0):
+            with archived(store, n=10) as rec:
+                if not rec.cached:
+                    label = """
+a note at the margin"""
+                    rec.result = mu * rec.parameters["n"] + len(label) * 0
+    assert rec.result == 10.0

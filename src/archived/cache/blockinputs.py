@@ -116,9 +116,12 @@ def _read_names(filename: str, line: int) -> tuple[str, ...]:
     source = with_statement_source(filename, line)
     if source is None:
         return ()
+    if source[:1] in (" ", "\t"):
+        # still indented after dedent: a string's lines at the margin inside the block
+        source = "if 1:\n" + source
     try:
         tree = ast.parse(source)
-    except SyntaxError:
+    except (SyntaxError, ValueError):
         return ()
     read: set[str] = set()
     bound: set[str] = set()
