@@ -99,3 +99,25 @@ def test_a_bulk_lookup_never_saves_over_an_index_file_written_since_it_read_one(
     sweep(f, {"x": list(range(3 * N))}, progress=False)
     assert len(reads) >= 2 * N  # read the new entries itself...
     assert _signature(path) == theirs  # ...and left the other process's file as it was
+
+
+def test_a_store_this_process_may_not_write_derives_no_index_row_for_a_save(
+    tmp_path, monkeypatch
+):
+    # the save's columns (every row's fields derived) were built for a write that then
+    # failed, at every bulk lookup and table() of a read-only store (root writes anyway:
+    # the permission is what os.access says)
+    f = archived(str(tmp_path / "runs"), version="1")(_point)
+    grid = {"x": list(range(N))}
+    first = sweep(f, grid, progress=False)
+    index.forget()
+    real = os.access
+    monkeypatch.setattr(
+        index.os, "access", lambda path, mode, **kw: mode != os.W_OK and real(path, mode, **kw)
+    )
+    dumped = []
+    real_dump = index.Row.dump
+    monkeypatch.setattr(index.Row, "dump", lambda row: dumped.append(row) or real_dump(row))
+    assert sweep(f, grid, progress=False) == first
+    assert len(f.table(frame=False)) == N
+    assert dumped == [] and not os.path.exists(os.path.join(f.store.path, index.INDEX_FILE))
