@@ -101,9 +101,7 @@ def test_a_bulk_lookup_never_saves_over_an_index_file_written_since_it_read_one(
     assert _signature(path) == theirs  # ...and left the other process's file as it was
 
 
-def test_a_store_this_process_may_not_write_derives_no_index_row_for_a_save(
-    tmp_path, monkeypatch
-):
+def test_a_store_this_process_may_not_write_derives_no_index_row_for_a_save(tmp_path, monkeypatch):
     # the save's columns (every row's fields derived) were built for a write that then
     # failed, at every bulk lookup and table() of a read-only store (root writes anyway:
     # the permission is what os.access says)
