@@ -59,10 +59,9 @@ def sweep_leftovers(folder: str, *, lock_proof: bool = False) -> list[str]:
         if not writer.gone:
             continue
         if kind == "tmp":
-            for leftover in _data_of(name, token):
-                if remove_file(folder, leftover, "data", entry=name):
-                    removed.append(leftover)
-        elif kind == "drop":
+            removed.extend(_remove_dead_tmp(folder, name, token, writer.item.name))
+            continue
+        if kind == "drop":
             removed.extend(_drop_unreferenced(folder, name, writer.item.name))
         if remove_file(folder, writer.item.name, kind):
             removed.append(writer.item.name)
@@ -100,11 +99,16 @@ def sweep_index_leftovers(folder: str) -> list[str]:
             continue
         # an entry may be named 'index': then this may be its dead writer's file, whose
         # data files (found only through it) go with it, as sweep_leftovers removes them
-        for leftover in _data_of("index", writer.token):
-            if remove_file(folder, leftover, "data", entry="index"):
-                removed.append(leftover)
-        if remove_file(folder, writer.item.name, "tmp"):
-            removed.append(writer.item.name)
+        removed.extend(_remove_dead_tmp(folder, "index", writer.token, writer.item.name))
+    return removed
+
+
+def _remove_dead_tmp(folder: str, name: str, token: str, tmp: str) -> list[str]:
+    """Remove the ``.tmp`` file ``tmp`` of the gone writer ``token`` of entry ``name``,
+    its data files first (found only through it); return the names removed."""
+    removed = [f for f in _data_of(name, token) if remove_file(folder, f, "data", entry=name)]
+    if remove_file(folder, tmp, "tmp"):
+        removed.append(tmp)
     return removed
 
 
