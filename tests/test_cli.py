@@ -1307,3 +1307,27 @@ def test_an_allowed_module_in_the_working_directory_lets_no_other_module_there_r
         )  # fmt: skip
         assert not marker.exists(), done
     assert done.returncode == 0 and "Run(energy=-1.5)" in done.stdout, done.stderr
+
+
+def test_python_dash_m_archived_run_beside_a_store_named_like_a_module_never_imports_it(
+    tmp_path,
+):
+    # `python -m` puts the working directory first on sys.path: a store someone sent,
+    # named numpy (or pandas, tables) and listed from the folder holding it, was itself
+    # the numpy that the safe load imported, and its __init__.py ran
+    import archived as package
+
+    marker = tmp_path / "ran"
+    for module in ("numpy", "pandas"):
+        ds = DataSet("sent", "w", path=str(tmp_path))
+        ds.x = np.arange(3.0)
+        with open(os.path.join(ds._path, "__init__.py"), "a") as f:
+            f.write(f"open({str(marker)!r}, 'a').write({module!r})\n")
+        os.rename(ds._path, tmp_path / module)
+    src = os.path.dirname(os.path.dirname(os.path.abspath(package.__file__)))
+    env = {**os.environ, "PYTHONPATH": src}
+    for argv in (["ls", "-l", "numpy"], ["show", "numpy", "x"], ["export", "pandas"]):
+        done = subprocess.run([sys.executable, "-m", "archived", *argv], cwd=tmp_path,
+                              capture_output=True, text=True, env=env)  # fmt: skip
+        assert not marker.exists(), (argv, marker.read_text(), done.stderr)
+        assert done.returncode == 0, (argv, done.stderr)
