@@ -617,3 +617,41 @@ def test_a_safe_stores_entry_lookup_never_opens_a_device_node_planted_as_an_entr
         warnings.simplefilter("ignore")  # (the listing warns of the device it skips)
         assert safe._entry("x") is None and safe._entry("good").value() == 1.5
     assert device not in opened
+
+
+def test_a_store_inside_an_allowed_package_never_has_its_own_files_imported(tmp_path):
+    # a store written beside its experiment (@archived("results/runs") in mylab/run.py)
+    # lies inside the package mylab; with allow=['mylab'], a crafted entry imported
+    # mylab.results.runs.evil, a file of the store itself, and a safe load ran it
+    marker = tmp_path / "ran"
+    (tmp_path / "mylab").mkdir()
+    (tmp_path / "mylab" / "__init__.py").write_text("SCALE = 2\n")
+    ds = DataSet("runs", "w", path=str(tmp_path / "mylab" / "results"))
+    ds.x = 1
+    (tmp_path / "mylab" / "results" / "runs" / "sub").mkdir()
+    evil = f"open({str(marker)!r}, 'a').write('ran')\nx = 1\n"
+    for planted in ("evil.py", "sub/evil.py"):
+        (tmp_path / "mylab" / "results" / "runs" / planted).write_text(evil)
+    with open(os.path.join(ds._path, "__init__.py"), "a") as f:
+        f.write(evil)
+    modules = set(sys.modules)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        for module in ("runs.evil", "runs.sub.evil", "runs"):
+            src = f"from mylab.results.{module} import x as _x\nbait = _x\ndel _x\n"
+            with pytest.raises(UnsafeArchiveError, match="a file of the archived store"):
+                restore(src, safe=True, allow=["mylab"])
+            assert not marker.exists(), module
+        src = "from mylab import SCALE as _s\nx = _s\ndel _s\n"
+        assert restore(src, safe=True, allow=["mylab"])["x"] == 2  # the package itself loads
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in set(sys.modules) - modules:
+            del sys.modules[name]
+
+
+def test_the_safe_loaders_mark_of_a_store_is_what_every_store_s_loader_holds():
+    from archived.load.usermodules import STORE_LOADER
+    from archived.store.entrynames import LOADER_MARK
+
+    assert STORE_LOADER == LOADER_MARK.encode()

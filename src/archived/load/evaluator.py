@@ -38,6 +38,7 @@ import fractions
 import importlib
 import inspect
 import struct
+import sys
 import types
 from typing import Any
 
@@ -58,6 +59,7 @@ from .grammar import (
 )
 from .numpy_names import numpy_name
 from .rep_guards import makes_new, set_state_
+from .usermodules import import_outside_stores
 
 __all__ = ["Evaluator"]
 
@@ -200,6 +202,10 @@ class Evaluator:
     def import_module(self, node: ast.AST, name: str) -> types.ModuleType:
         if not self.policy.module_allowed(name):  # checked already; never import otherwise
             raise refuse(node, self.policy.refusal_of_module(name))
+        if name not in sys.modules and self.policy.user_module(name):
+            in_store = import_outside_stores(name)
+            if in_store is not None:
+                raise refuse(node, in_store)
         return importlib.import_module(name)
 
     def member(self, node: ast.AST, module: types.ModuleType, name: str) -> Any:

@@ -1,0 +1,68 @@
+"""Importing an ``allow=`` module without importing a file of an archived store.
+
+A store written beside its experiment (``@archived("results/runs")`` in ``mylab/run.py``)
+lies inside the package ``mylab``; with ``allow=["mylab"]`` every module below it is
+allowed, the store's own files too: a crafted entry's ``from mylab.results.runs.evil
+import x`` ran the store's ``evil.py`` (or its ``__init__.py``) in a safe load.  Each
+package on the way is found first and imported only when no file of it is in a store.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import stat
+import sys
+
+# what every store's __init__.py imports (the store layer's LOADER_MARK; this layer is
+# below it): a folder whose __init__.py names it is a store
+STORE_LOADER = b"archived.storemodule"
+
+__all__ = ["import_outside_stores"]
+
+
+def import_outside_stores(name: str) -> str | None:
+    """Import the packages above ``name`` one by one, each only if it is found outside
+    any archived store; return why not (the first found inside one), None if none is.
+    ``name`` itself is found but left for the caller to import.
+
+    >>> import_outside_stores("json.decoder") is None and "json" in sys.modules
+    True
+    """
+    parts = name.split(".")
+    for depth in range(1, len(parts) + 1):
+        prefix = ".".join(parts[:depth])
+        if prefix in sys.modules:
+            continue
+        try:
+            spec = importlib.util.find_spec(prefix)  # its parent imported (and checked)
+        except (ImportError, ValueError):
+            return None  # (the import itself then says what is wrong)
+        if spec is None:
+            return None
+        folders = list(spec.submodule_search_locations or ())
+        if spec.has_location and spec.origin:
+            folders.append(os.path.dirname(spec.origin))
+        for folder in folders:
+            if _is_store(folder):
+                return (
+                    f"import of module {prefix!r} (a file of the archived store "
+                    f"{folder!r}: its files are entries, never code to run)"
+                )
+        if depth < len(parts):
+            importlib.import_module(prefix)
+    return None
+
+
+def _is_store(folder: str) -> bool:
+    """Whether ``folder``'s ``__init__.py`` is a store's loader (read as the store layer
+    reads it: no link followed, no FIFO waited on, its first 4 kB)."""
+    try:
+        fd = os.open(
+            os.path.join(folder, "__init__.py"), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
+        )
+    except OSError:
+        return False
+    with open(fd, "rb") as f:
+        return stat.S_ISREG(os.fstat(fd).st_mode) and STORE_LOADER in f.read(4096)
