@@ -14,6 +14,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from .errors import (
+    AddedParameterWarning,
     ArchiveError,
     BlockInputWarning,
     BudgetExceededError,
@@ -101,6 +102,7 @@ __all__ = [
     "NumericTypeWarning",
     "StaleVersionWarning",
     "MovedFunctionWarning",
+    "AddedParameterWarning",
     "BlockInputWarning",
     "ReadOnlyError",
     "ResultNotSetError",

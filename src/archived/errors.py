@@ -51,6 +51,7 @@ __all__ = [
     "NumericTypeWarning",
     "StaleVersionWarning",
     "MovedFunctionWarning",
+    "AddedParameterWarning",
     "BlockInputWarning",
     "StorePathWarning",
     "MissingImportError",
@@ -640,6 +641,21 @@ class MovedFunctionWarning(UserWarning):
     def __init__(self, message: str, identity: str) -> None:
         super().__init__(message)
         self.identity = identity
+
+
+class AddedParameterWarning(UserWarning):
+    """A sweep is about to compute points that the store holds as calls of the same
+    function made before some of its parameters were added (each point gives them their
+    defaults): a call's key holds every parameter, so they are computed again.
+    ``names`` lists the added parameters.
+
+    >>> AddedParameterWarning("2 of the 3 points ...", ["seed"]).names
+    ['seed']
+    """
+
+    def __init__(self, message: str, names: list[str]) -> None:
+        super().__init__(message)
+        self.names = names
 
 
 class BlockInputWarning(UserWarning):

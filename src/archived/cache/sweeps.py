@@ -38,6 +38,7 @@ from .._format import seconds_of, text_of
 from ..engine.archive import _gc_paused
 from ..errors import ArchiveError, EntryChangedError
 from ..store.table import record_text
+from .addedmiss import defaults_of, warn_added_points
 from .calls import CallKey
 from .callstore import Found
 from .hashing import hash_value
@@ -215,6 +216,8 @@ def sweep(
     if near_misses:  # the store holds calls of the function's name: of an earlier
         warn_stale_points(func.store, missing)  # version, or of the same code under
         warn_moved_points(func.store, missing)  # the name it had in another module?
+        # or stored before a parameter it now has (at its default) was added?
+        warn_added_points(func.store, missing, defaults_of(getattr(func, "signature", None)))
     out: list[Any] = [None] * len(points)
     bar = progress_bar(progress, len(points), len(points) - len(tasks), _short_name(func))
     finished: set[int] = set()
