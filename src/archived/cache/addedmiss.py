@@ -96,8 +96,8 @@ def warn_added_points(
                     twins[tuple(name for name in call.parameters if name in added)] += 1
                     break
     if twins:
-        added, _ = twins.most_common(1)[0]
-        _warn(first, twins.total(), len(calls), added, defaults)
+        commonest, _ = twins.most_common(1)[0]
+        _warn(first, twins.total(), len(calls), commonest, defaults)
 
 
 def _stored_without(
