@@ -284,3 +284,10 @@ class Tags(list):
 
 class Options(types.SimpleNamespace):
     """A SimpleNamespace subclass: stored as a call of it with its attributes."""
+
+
+class Kind(enum.Enum):
+    """A member-less enum base of a user's module: its subclasses share its methods."""
+
+    def describe(self):
+        return self.name.lower()

@@ -553,3 +553,44 @@ def test_a_simple_namespace_subclass_of_an_allowed_module_still_loads_safely():
     archive.insert(value=reps_models.Options(a=1, b=[2]))
     loaded = restore(str(archive), safe=True, allow=["reps_models"])["value"]
     assert type(loaded) is reps_models.Options and vars(loaded) == {"a": 1, "b": [2]}
+
+
+_FORGED = (
+    "from reps_models import {cls} as _M\nfrom pathlib import Path as _P\n"
+    "from archived.reps import from_state as _fs\n"
+    "_X = _M('X', {bases}{{'__module__': 'reps_models', 'a': 1, '__hash__': _P.unlink, "
+    "'__fspath__': {target!r}.format}})\n"
+    "value = {{{member}}}\n"
+)
+
+
+@pytest.mark.parametrize(
+    "cls, bases, member",
+    [
+        ("_Single", "(), ", "_fs(_X, {})"),  # a metaclass of the module makes a class
+        ("Kind", "", "_X.a"),  # as does a member-less enum's functional call
+    ],
+)
+def test_a_safe_load_never_makes_a_class_of_what_the_store_chose(tmp_path, cls, bases, member):
+    # a class whose __hash__ was Path.unlink and whose __fspath__ named a file outside
+    # the store: the set display hashing its instance deleted that file in the load
+    target = tmp_path / "outside.txt"
+    target.write_text("kept")
+    source = _FORGED.format(cls=cls, bases=bases, member=member, target=str(target))
+    with pytest.raises(UnsafeArchiveError, match="makes a class"):
+        restore(source, safe=True, allow=["reps_models"])
+    assert target.read_text() == "kept"
+    later = f"from functools import partial as _p\nfrom reps_models import {cls} as _M\n"
+    with pytest.raises(UnsafeArchiveError, match="makes a class"):  # nor a partial of it
+        restore(f"{later}value = _p(_M, 'X', {{}})\n", safe=True, allow=["reps_models"])
+
+
+def test_an_enum_member_and_a_flag_of_an_allowed_module_still_load_by_their_value():
+    import reps_models
+
+    source = (
+        "from reps_models import Colour as _C, Access as _A\nvalue = [_C('red'), _A(3), _A(0)]\n"
+    )
+    loaded = restore(source, safe=True, allow=["reps_models"])["value"]
+    access = reps_models.Access
+    assert loaded == [reps_models.Colour.RED, access.READ | access.WRITE, access(0)]

@@ -277,6 +277,8 @@ def inherited_construction(policy: Any, cls: type) -> Guard | None:
     >>> inherited_construction(None, Log).__qualname__
     'guard of Log'
     """
+    if issubclass(cls, (type, enum.Enum)):
+        return _class_maker_guard(cls)
     np = sys.modules.get("numpy")
     if np is not None and issubclass(cls, np.ndarray):
         return array_subclass_
@@ -291,6 +293,38 @@ def inherited_construction(policy: Any, cls: type) -> Guard | None:
     def guard(budget: Budget, *args: Any, **kwargs: Any) -> Any:
         partial_(budget, *args, **kwargs)  # refuses what a partial may not hold
         return cls(*args, **kwargs)
+
+    guard.__qualname__ = f"guard of {cls.__qualname__}"
+    return guard
+
+
+def _makes_a_class(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str | None:
+    """Why calling ``cls`` with ``args`` and ``kwargs`` would make a class whose methods
+    and attributes the store chose, or None: a metaclass's call, or an enum's with more
+    than the value of a member (its functional API: ``Kind('X', {'__hash__':
+    Path.unlink, ...})``).  archived writes a class as its import, a member as
+    ``Kind(value)`` or ``Kind.NAME``."""
+    if issubclass(cls, type):
+        return f"call of the metaclass {cls.__module__}.{cls.__qualname__} (it makes a class"
+    if issubclass(cls, enum.Enum) and (len(args) != 1 or kwargs):
+        return (
+            f"call of {cls.__module__}.{cls.__qualname__} with more than a member's value "
+            "(enum's functional API: it makes a class"
+        )
+    return None
+
+
+def _class_maker_guard(cls: type) -> Guard:
+    """The guard of a metaclass or an enum of an ``allow=`` module: an enum's member
+    looked up by its value, nothing else.  A class made of the store's dict, its
+    ``__hash__`` ``Path.unlink`` and its ``__fspath__`` a path outside the store, had the
+    file deleted by the load's own set display of an instance."""
+
+    def guard(budget: Budget, *args: Any, **kwargs: Any) -> Any:
+        refusal = _makes_a_class(cls, args, kwargs)
+        if refusal is not None:
+            raise _refuse(f"{refusal} of the store's choosing)")
+        return cls(*args)
 
     guard.__qualname__ = f"guard of {cls.__qualname__}"
     return guard
@@ -446,6 +480,10 @@ def partial_(budget: Budget, func: Any, *args: Any, **keywords: Any) -> Any:
     if isinstance(func, type) and policy is not None and policy.user_module(func.__module__):
         # what a call of it in the load would refuse or check, the partial would call
         # later, unchecked
+        if issubclass(func, type) or (
+            issubclass(func, enum.Enum) and (len(args) > 1 or keywords)
+        ):  # (see _makes_a_class)
+            raise _refuse(f"partial() of {func.__qualname__}, a call that makes a class")
         owner = _foreign_construction(policy, func)
         if owner is not None:
             raise _refuse(
