@@ -5,6 +5,7 @@ Safe loads of them name this module in ``allow=["reps_models"]``.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import enum
 import functools
@@ -291,3 +292,11 @@ class Kind(enum.Enum):
 
     def describe(self):
         return self.name.lower()
+
+
+class Lines(collections.UserList):
+    """A list written in Python (collections'): its constructor is UserList's."""
+
+
+class Lazy(map):
+    """A map subclass: it holds a function it calls once iterated."""

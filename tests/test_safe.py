@@ -594,3 +594,30 @@ def test_an_enum_member_and_a_flag_of_an_allowed_module_still_load_by_their_valu
     loaded = restore(source, safe=True, allow=["reps_models"])["value"]
     access = reps_models.Access
     assert loaded == [reps_models.Colour.RED, access.READ | access.WRITE, access(0)]
+
+
+def test_a_user_list_subclass_of_an_allowed_module_is_held_to_list_s_checks():
+    # Lines(range(10**9)) of a collections.UserList subclass made a list of a billion
+    # ints (tens of GB) from a line of source: list() refuses to make one of a range
+    import reps_models
+
+    made = "from reps_models import Lines as _L\nfrom builtins import range as _r\n"
+    with pytest.raises(UnsafeArchiveError, match="range"):
+        restore(f"{made}value = _L(_r(1000000000))\n", safe=True, allow=["reps_models"])
+    lines = restore(f"{made}value = _L([1, 2])\n", safe=True, allow=["reps_models"])["value"]
+    assert (type(lines), lines) == (reps_models.Lines, [1, 2])
+
+
+def test_a_map_subclass_of_an_allowed_module_is_never_made_of_a_function_it_would_call(
+    tmp_path,
+):
+    # iterating the loaded Lazy(Path.write_text, [path], [text]) wrote a file outside the
+    # store, as a partial of Path.write_text would have (partial() refuses it)
+    target = tmp_path / "outside.txt"
+    source = (
+        "from reps_models import Lazy as _L\nfrom pathlib import Path as _P\n"
+        f"value = _L(_P.write_text, [_P({str(target)!r})], ['written'])\n"
+    )
+    with pytest.raises(UnsafeArchiveError, match="once iterated"):
+        list(restore(source, safe=True, allow=["reps_models"])["value"])
+    assert not target.exists()

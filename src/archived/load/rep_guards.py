@@ -16,6 +16,7 @@ PurePosixPath('/a/b')
 
 from __future__ import annotations
 
+import collections
 import enum
 import functools
 import importlib
@@ -360,7 +361,9 @@ def _builtin_construction(policy: Any, cls: type) -> Guard | None:
         worker = next(c for c in cls.__mro__ if "__new__" in vars(c))
     if policy is not None and policy.user_module(str(worker.__module__)):
         return None  # the module's own code takes the arguments
-    checked = _guarded_types().get(worker)
+    if worker is map or worker is filter:
+        return _refusing_deferred(cls, worker.__name__)
+    checked = _guarded_types().get(_BUILDS_AS.get(worker, worker))
     if checked is None:
         return None
 
@@ -369,6 +372,28 @@ def _builtin_construction(policy: Any, cls: type) -> Guard | None:
         # what the budget allowed, for a moment)
         checked(budget, *args, **kwargs)
         return cls(*args, **kwargs)
+
+    guard.__qualname__ = f"guard of {cls.__qualname__}"
+    return guard
+
+
+# collections' containers written in Python build what list(), dict() and str() build
+# of their arguments: those types' guards check them (Tags(range(10**9)) of a UserList
+# subclass made a list of a billion ints)
+_BUILDS_AS: dict[type, type] = {
+    collections.UserList: list,
+    collections.UserDict: dict,
+    collections.UserString: str,
+}
+
+
+def _refusing_deferred(cls: type, base: str) -> Guard:
+    def guard(budget: Budget, *args: Any, **kwargs: Any) -> Any:
+        raise _refuse(
+            f"call of {cls.__module__}.{cls.__qualname__}, a {base} (once iterated, it "
+            "calls the function the store gave it with the store's arguments: "
+            "Path.write_text of any path)"
+        )
 
     guard.__qualname__ = f"guard of {cls.__qualname__}"
     return guard
