@@ -131,3 +131,23 @@ def test_a_store_path_under_a_regular_file_is_refused_naming_the_file(tmp_path):
     with pytest.raises(StorePathError, match="is a file, not a folder"):
         DataSet("runs", "w", path=blocker)
     assert os.listdir(tmp_path) == ["results.csv"]
+
+
+def test_a_script_run_through_a_symbolic_link_finds_the_store_next_to_its_real_file(tmp_path):
+    # a script linked into a run folder (ln -s ~/project/experiment.py .) holds no code:
+    # its target does, and Python imports beside the target; the store was made beside
+    # the link, and every result computed again
+    project = tmp_path / "project"
+    runs = tmp_path / "runs_today"
+    project.mkdir()
+    runs.mkdir()
+    script = project / "experiment.py"
+    script.write_text(textwrap.dedent(SCRIPT))
+    (runs / "experiment.py").symlink_to(script)
+    counter = tmp_path / "count"
+    first, _ = run(script, project, counter)
+    linked, _ = run(runs / "experiment.py", runs, counter)
+    assert first == ["3.0", "False", str(project / "results" / "runs")]
+    assert linked == ["3.0", "True", str(project / "results" / "runs")]
+    assert counter.read_text() == "ran\n"
+    assert os.listdir(runs) == ["experiment.py"]

@@ -4,7 +4,9 @@
 ``~/project/results/runs`` whether the script is started from ``~/project``, from ``~``
 or by a job scheduler in some other directory: a relative store path is taken relative
 to the folder of the file that holds the code (the decorated function, or the ``with``
-block), as an import would be.  Absolute paths and ``~`` are taken as they are.
+block), as an import would be: a script run through a symbolic link (linked into a run
+folder) finds the store next to the file the link points to.  Absolute paths and ``~``
+are taken as they are.
 
 Code with no file (typed at a prompt, in a notebook cell, by ``exec``) has nothing to
 be relative to but the working directory, which is what a notebook's folder is.  A
@@ -56,7 +58,7 @@ def resolve_store_path(path: str | os.PathLike[str], anchor: str | None) -> str:
     here = os.path.abspath(given)
     if anchor is None:
         return here
-    folder = os.path.dirname(os.path.abspath(anchor))
+    folder = _code_folder(anchor)
     resolved = os.path.normpath(os.path.join(folder, given))
     if resolved != here and not os.path.exists(resolved) and is_native_store(here):
         warnings.warn(
@@ -71,6 +73,20 @@ def resolve_store_path(path: str | os.PathLike[str], anchor: str | None) -> str:
             stacklevel=user_stacklevel(),
         )
     return resolved
+
+
+def _code_folder(anchor: str) -> str:
+    """The folder of the code file ``anchor``: of the file a symbolic link named
+    ``anchor`` points to (a script linked into a run folder holds no code, and Python
+    imports beside its target), else of ``anchor`` as given (its folders' links kept, so
+    a store on a shared mount keeps the path every machine knows it by).
+
+    >>> _code_folder("/home/ada/project/experiment.py")
+    '/home/ada/project'
+    """
+    if os.path.islink(anchor):
+        return os.path.dirname(os.path.realpath(anchor))
+    return os.path.dirname(os.path.abspath(anchor))
 
 
 def code_file(func: Callable[..., Any]) -> str | None:
