@@ -721,8 +721,12 @@ def decode_section(
             pass
     try:
         if safe is None:
-            return restore(src, {"__file__": filename}, datadir=folder)[var]
-        return restore(src, datadir=folder, **safe)[var]
+            values = restore(src, {"__file__": filename}, datadir=folder)
+        else:
+            values = restore(src, datadir=folder, **safe)
+        if var not in values:
+            raise DamagedEntryError(entry, _unbound(var, values, filename))
+        return values[var]
     except UnsafeArchiveError as err:
         if err.line is None or first_line == 1:
             raise
@@ -743,6 +747,25 @@ def decode_section(
         # a safe load parsed the section alone: its lines start at first_line of the file
         shift = 0 if safe is None else first_line - 1
         raise DamagedEntryError(entry, _not_loading(var, err, filename, shift)) from err
+
+
+def _unbound(var: str, values: dict[str, Any], filename: str) -> str:
+    """Why a section that loads binds no ``var``: an entry file copied by hand to make
+    another entry still assigns the first entry's name, which it names.
+
+    >>> print(_unbound("calib_v2", {"calib": 1}, "/s/calib_v2.py"))  # doctest: +ELLIPSIS
+    its calib_v2 is not assigned in /s/calib_v2.py, which assigns calib instead ... there)
+    """
+    names = [name for name in values if not name.startswith("_")]
+    if var == "info" or len(names) != 1:
+        found = f" (it assigns {', '.join(names)})" if names else ""
+        return f"its {var} is not assigned in {filename}{found}"
+    [other] = names
+    return (
+        f"its {var} is not assigned in {filename}, which assigns {other} instead (an "
+        f"entry's file assigns its value to the entry's name: a copy of entry {other}'s "
+        f"file? rename {other} to {var} there)"
+    )
 
 
 def _not_loading(var: str, err: BaseException, filename: str, shift: int = 0) -> str:

@@ -1,0 +1,30 @@
+"""An entry file copied by hand to make another entry (a lab notebook's ``cp calib.py
+calib_v2.py``) still assigns the first entry's name: loading it said only
+``its calib_v2 does not load (KeyError('calib_v2'))``.  It now names the variable the
+file assigns and what to rename, in trusted and safe loads alike, and the renamed copy
+loads."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from archived import DamagedEntryError, DataSet
+
+
+@pytest.mark.parametrize("safe", [False, True])
+def test_a_copied_entry_file_names_the_variable_to_rename_and_loads_once_renamed(tmp_path, safe):
+    ds = DataSet("labbook", "w", path=str(tmp_path))
+    ds.calib = {"offset": 0.12, "lines": [532.0, 633.0]}
+    folder = tmp_path / "labbook"
+    shutil.copy(folder / "calib.py", folder / "calib_v2.py")
+    reader = DataSet("labbook", path=str(tmp_path), safe=safe)
+    with pytest.raises(DamagedEntryError) as caught:
+        _ = reader.calib_v2
+    message = str(caught.value)
+    assert "which assigns calib instead" in message
+    assert "rename calib to calib_v2" in message and "KeyError" not in message
+    copy = folder / "calib_v2.py"
+    copy.write_text(copy.read_text().replace("\ncalib = ", "\ncalib_v2 = "))
+    assert DataSet("labbook", path=str(tmp_path), safe=safe).calib_v2 == ds.calib
