@@ -5,6 +5,7 @@ without a word."""
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 
 import numpy as np
@@ -135,3 +136,36 @@ def test_a_block_holding_a_string_at_the_margin_still_names_its_changed_variable
 a note at the margin"""
                     rec.result = mu * rec.parameters["n"] + len(label) * 0
     assert rec.result == 10.0
+
+
+@dataclasses.dataclass
+class _Recording:
+    signal: np.ndarray
+    rate: float
+
+
+@pytest.mark.parametrize("holder", ["dict", "list", "dataclass", "nested"])
+def test_a_big_array_inside_a_container_or_object_is_left_out_of_the_digest(holder, monkeypatch):
+    # only the value itself was sized: data = {"signal": <256 MiB>} (or a dataclass or
+    # list holding it) was digested on every entry of a block reading it, 10 ms added
+    # to a hit of 0.4 ms (a bare array of that size is left out)
+    from archived.cache import blockinputs
+
+    monkeypatch.setattr(blockinputs, "_MAX_BYTES", 1000)
+    for signal, costly in ((np.zeros(200), True), (np.zeros(20), False)):
+        value = {
+            "dict": {"signal": signal, "rate": 2.0},
+            "list": [1.0, signal],
+            "dataclass": _Recording(signal, 2.0),
+            "nested": {"runs": [_Recording(signal, 2.0)]},
+        }[holder]
+        assert blockinputs._costly(value) is costly
+
+
+def test_containers_of_many_items_in_all_are_left_out_of_the_digest(monkeypatch):
+    # 10,000 items at the top were left out, but 100 lists of 100,000 floats were walked
+    from archived.cache import blockinputs
+
+    monkeypatch.setattr(blockinputs, "_MAX_ITEMS", 100)
+    assert blockinputs._costly([[0.0] * 60, [0.0] * 60])
+    assert not blockinputs._costly([[0.0] * 40, [0.0] * 40])

@@ -11,8 +11,9 @@ it) is not in the key, as a function's globals are not.  So in
 
 every ``mu`` after the first answers with the first one's result, silently.  On each
 entry :func:`check_inputs` digests the values of the variables the block's code reads
-and does not set itself (modules, functions, classes, arrays over 64 MiB and containers
-over 10,000 items aside: a digest on every entry must cost less than the hit); when the same block
+and does not set itself (modules, functions, classes aside, and values holding over
+64 MiB of arrays and texts or over 10,000 items, counted in all they hold: a digest on
+every entry must cost less than the hit); when the same block
 enters again in the same process with the same key, finds its result stored, and one
 of those values has changed since, it warns with a
 :class:`~archived.errors.BlockInputWarning` naming the variables, once per block and
@@ -92,21 +93,80 @@ _MAX_ITEMS = 10_000  # a container walked in Python on each entry
 
 
 def _costly(value: Any) -> bool:
-    """Whether digesting ``value`` on every entry of the block would be costly: a big
-    array (or pandas object, a DataFrame included), string or bytes, or a big container;
-    such a value is not compared.  May raise (a user's property): the caller skips it."""
+    """Whether digesting ``value`` on every entry of the block would be costly: big
+    arrays (or pandas objects, a DataFrame included), strings or bytes, or many items,
+    counted in all it holds (containers' items, plain objects' attributes: a dict or a
+    dataclass holding a big array is as costly as the array); such a value is not
+    compared.  May raise (a user's property): the caller skips it."""
+    nbytes = items = 0
+    seen: set[int] = set()
+    todo = [value]
+    while todo:
+        item = todo.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        kind = type(item)
+        if kind is dict:
+            inside: Any = item.values()  # (its keys: numbers and names, as a rule)
+        elif kind is list or kind is tuple:
+            inside = item
+        else:
+            size = _own_bytes(item)
+            if size is not None:  # an array, a frame, a text: digested whole, not walked
+                nbytes += size
+                if nbytes > _MAX_BYTES:
+                    return True
+                continue
+            inside = _held(item)
+        items += len(inside)
+        if items > _MAX_ITEMS:
+            return True
+        for held in inside:  # (numbers and names, most items, are counted here)
+            held_kind = type(held)
+            if held_kind in _NUMBERS:
+                continue
+            if held_kind is str:
+                nbytes += len(held)
+                continue
+            todo.append(held)
+        if nbytes > _MAX_BYTES:
+            return True
+    return False
+
+
+_NUMBERS = frozenset({int, float, complex, bool, type(None)})
+
+
+def _own_bytes(value: Any) -> int | None:
+    """The bytes of an array, a pandas object, a string or bytes; None for others."""
     # asked of the class first: an instance's __getattr__ (a config read by attribute,
     # dict.__getitem__) would run for a name the value does not have
+    if isinstance(value, (str, bytes, bytearray)):
+        return len(value)
     nbytes = value.nbytes if hasattr(type(value), "nbytes") else None
     if nbytes is None and hasattr(type(value), "memory_usage"):  # a pandas DataFrame
         nbytes = int(value.memory_usage(index=True, deep=False).sum())
-    if isinstance(value, (str, bytes, bytearray)):
-        nbytes = len(value)
-    if isinstance(nbytes, int) and nbytes > _MAX_BYTES:
-        return True
-    if isinstance(value, (list, tuple, dict, set, frozenset)) and len(value) > _MAX_ITEMS:
-        return True
-    return False
+    return nbytes if isinstance(nbytes, int) else None
+
+
+def _held(value: Any) -> list[Any]:
+    """What ``value`` holds that its digest walks: a container's items (a dict's keys
+    and values), a plain object's attributes (read from its ``__dict__``, no property or
+    ``__getattr__`` run); nothing for the rest."""
+    if isinstance(value, dict):
+        return [*value.keys(), *value.values()]
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return list(value)
+    if isinstance(value, (types.ModuleType, type)) or callable(value):
+        return []
+    if hasattr(type(value), "__archived_key__"):
+        return []  # its digest is of the key it gives, not of what it holds
+    try:
+        attributes = object.__getattribute__(value, "__dict__")
+    except (AttributeError, TypeError):
+        return []
+    return list(attributes.values()) if type(attributes) is dict else []
 
 
 @functools.lru_cache(maxsize=256)
