@@ -912,8 +912,14 @@ def _swap_in(
 def _create_new(path: str, text: str) -> None:
     """Write ``text`` to a file that must not exist yet (never through a planted link)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
-    with open(fd, "w", encoding="utf-8") as f:
-        f.write(text)
+    try:
+        with open(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+    except BaseException:
+        # a full disk (or an interrupt) stopped it: no half-written file left behind (it
+        # is ours, made by O_EXCL); a drop list cut short would say to drop nothing
+        remove_quietly(path)
+        raise
 
 
 def _finish_drop(folder: str, name: str, token: str, backup_data: bool) -> None:

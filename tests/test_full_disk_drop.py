@@ -1,0 +1,91 @@
+"""An overwrite or a deletion that a really full disk stops leaves the store as it was:
+the entry and its arrays intact, and no half-written file of the write behind.
+
+The disk is a small tmpfs filled to its last few pages (each number of free pages in
+turn, so that the write runs out of space at each of its steps: the entry's temporary
+file, the list of the old version's data files to drop).  Mounting it needs root; the
+tests are skipped, saying so, where the machine does not allow it.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import subprocess
+import tempfile
+
+import numpy as np
+import pytest
+
+from archived.errors import DiskFullError
+from archived.store.dataset import DataSet
+from archived.store.integrity import verify
+from archived.store.writers import writer_file
+
+PAGE = 4096
+
+
+@pytest.fixture
+def disk():
+    """A 2 MiB tmpfs: writes past it really fail with ENOSPC."""
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a tmpfs needs root and mount(8)")
+    folder = tempfile.mkdtemp()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", folder], capture_output=True
+    )
+    if mounted.returncode != 0:
+        os.rmdir(folder)
+        pytest.skip("this machine does not allow mounting a tmpfs: " + mounted.stderr.decode())
+    yield folder
+    subprocess.run(["umount", "-l", folder], check=False)
+    os.rmdir(folder)
+
+
+def fill(disk: str, free_pages: int) -> str:
+    """Fill ``disk`` until a write fails with ENOSPC, then free ``free_pages`` pages."""
+    filler = os.path.join(disk, "filler")
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    try:
+        while True:
+            os.write(fd, bytes(PAGE))
+    except OSError as err:
+        assert err.errno == errno.ENOSPC
+    finally:
+        os.close(fd)
+    os.truncate(filler, os.path.getsize(filler) - free_pages * PAGE)
+    return filler
+
+
+def writers_files(folder: str) -> list[str]:
+    return sorted(n for n in os.listdir(folder) if writer_file(n) is not None)
+
+
+@pytest.mark.parametrize("operation", ["overwrite", "delete"])
+def test_a_write_a_full_disk_stops_leaves_no_half_written_file_of_it(disk, operation):
+    old = np.arange(100.0)  # an array in a data file: the new version drops it
+    outcomes = set()
+    for free in range(4):
+        ds = DataSet(f"s{free}", "w", path=disk, array_threshold=10)
+        ds.x = old
+        ds.y = [1, 2]
+        filler = fill(disk, free)
+        try:
+            if operation == "overwrite":
+                ds.x = [3]
+            else:
+                del ds.x
+            outcomes.add("done")
+        except DiskFullError as err:
+            assert err.errno == errno.ENOSPC
+            outcomes.add("refused")
+            assert np.array_equal(ds.x, old)  # the entry and its array as they were
+        finally:
+            os.unlink(filler)
+        assert ds.y == [1, 2]
+        # neither the temporary entry file nor the list of files to drop stays behind
+        assert writers_files(ds._path) == []
+        report = verify(ds._path)
+        assert report.ok and not report.in_progress, report
+    assert "refused" in outcomes  # the disk was full at some step of the write
