@@ -1331,3 +1331,23 @@ def test_python_dash_m_archived_run_beside_a_store_named_like_a_module_never_imp
                               capture_output=True, text=True, env=env)  # fmt: skip
         assert not marker.exists(), (argv, marker.read_text(), done.stderr)
         assert done.returncode == 0, (argv, done.stderr)
+
+
+@pytest.mark.parametrize("python", [["-m"], ["-P", "-m"]])
+def test_an_allowed_module_in_the_working_directory_imports_its_own_helpers_there(
+    tmp_path, python
+):
+    # only the modules --allow names were found in the working directory, so the
+    # user's labmodels.py, which imports its helper module beside it, failed with
+    # "No module named 'labunits'"; what the allowed module's own code imports is found
+    # there too (its code is trusted), what the safe load imports is not
+    project, env = _store_of_a_labmodels_class(tmp_path)
+    (project / "labunits.py").write_text("EV = 1.0\n")
+    models = project / "labmodels.py"
+    models.write_text("import labunits\n\n" + models.read_text())
+    done = subprocess.run(
+        [sys.executable, *python, "archived", "show", *ALLOW, "runs", "run"],
+        cwd=project, capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Run(energy=-1.5)" in done.stdout

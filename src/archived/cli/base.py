@@ -141,7 +141,8 @@ def find_user_modules_here(args: argparse.Namespace) -> None:
     ``No module named 'models'``.  The directory goes last (an installed ``numpy``
     comes first), and never when it is the store or inside it (see
     :func:`leave_store_off_sys_path`).  With ``--allow`` alone, only the allowed modules
-    are found there (any other module a safe load imports is an installed one).
+    are found there, and what their code imports there (any other module a safe load
+    imports is an installed one).
 
     >>> import argparse, os, sys, tempfile
     >>> here, saved = os.getcwd(), list(sys.path)
@@ -178,7 +179,9 @@ def find_user_modules_here(args: argparse.Namespace) -> None:
 
 class _AllowedHere:
     """Finds the modules ``names`` (top-level names of ``--allow``) in the folder
-    ``here``, and no other: last on ``sys.meta_path``, after the installed ones."""
+    ``here``, and those that their code there imports (``import labunits`` in
+    ``labmodels.py``: the user's code, trusted), no other: last on ``sys.meta_path``,
+    after the installed ones."""
 
     def __init__(self, here: str, names: set[str]) -> None:
         self.here, self.names = here, frozenset(names)
@@ -193,11 +196,28 @@ class _AllowedHere:
         return hash((self.here, self.names))
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
-        if path is not None or fullname not in self.names:
+        if path is not None:
             return None  # (a submodule is found through its package's __path__)
+        if fullname not in self.names and not self._asked_by_allowed_code():
+            return None
         import importlib.machinery
 
         return importlib.machinery.PathFinder.find_spec(fullname, [self.here])
+
+    def _asked_by_allowed_code(self) -> bool:
+        """Whether the import being found runs code of an allowed module of ``here``
+        (its frame on the stack): not the safe load's own imports, which a crafted
+        store's entries choose."""
+        top = self.here.rstrip(os.sep) + os.sep
+        frame: Any = sys._getframe(1)
+        while frame is not None:
+            name = frame.f_globals.get("__name__")
+            if type(name) is str and name.partition(".")[0] in self.names:
+                file = os.path.realpath(frame.f_code.co_filename)
+                if file.startswith(top):
+                    return True
+            frame = frame.f_back
+        return False
 
 
 def trust_hint(err: BaseException, args: argparse.Namespace) -> str:
