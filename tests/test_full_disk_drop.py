@@ -1,5 +1,6 @@
 """An overwrite or a deletion that a really full disk stops leaves the store as it was:
-the entry and its arrays intact, and no half-written file of the write behind.
+the entry and its arrays intact, and no half-written file of the write behind.  A
+deletion on a full disk (to make room, most often) is done, arrays and all.
 
 The disk is a small tmpfs filled to its last few pages (each number of free pages in
 turn, so that the write runs out of space at each of its steps: the entry's temporary
@@ -77,6 +78,7 @@ def test_a_write_a_full_disk_stops_leaves_no_half_written_file_of_it(disk, opera
             else:
                 del ds.x
             outcomes.add("done")
+            assert list(ds) == (["x", "y"] if operation == "overwrite" else ["y"])
         except DiskFullError as err:
             assert err.errno == errno.ENOSPC
             outcomes.add("refused")
@@ -88,4 +90,26 @@ def test_a_write_a_full_disk_stops_leaves_no_half_written_file_of_it(disk, opera
         assert writers_files(ds._path) == []
         report = verify(ds._path)
         assert report.ok and not report.in_progress, report
-    assert "refused" in outcomes  # the disk was full at some step of the write
+    if operation == "overwrite":
+        assert "refused" in outcomes  # the disk was full at some step of the write
+    else:  # a deletion needs no room: it is never refused for the lack of it
+        assert outcomes == {"done"}
+
+
+def test_an_entry_with_arrays_is_deleted_on_a_full_disk_arrays_and_all(disk):
+    # the deletion used to write the list of the data files to drop first: a full disk
+    # refused it, so the biggest entries (with arrays) could not be deleted to make room
+    ds = DataSet("s", "w", path=disk, array_threshold=10)
+    ds.x = np.arange(30_000.0)  # 240 kB in a data file
+    ds.y = np.arange(20.0)
+    data = [n for n in os.listdir(ds._path) if n.startswith("x.") and n.endswith(".h5")]
+    assert len(data) == 1
+    filler = fill(disk, 0)
+    free = os.statvfs(disk).f_bfree
+    del ds.x
+    assert list(ds) == ["y"] and np.array_equal(ds.y, np.arange(20.0))
+    assert not os.path.exists(os.path.join(ds._path, data[0]))
+    assert os.statvfs(disk).f_bfree > free + 50  # the array's room is free again
+    assert writers_files(ds._path) == []
+    assert verify(ds._path).ok
+    os.unlink(filler)

@@ -892,7 +892,20 @@ def _swap_in(
         old_files = [f for f in checked_data_files(folder, name, old_files) if f not in new_files]
         backup = safe_subdir(folder, BACKUP_DIR) if backup_data else ""
         if old_files or backup_data:
-            _create_new(drop, json.dumps(old_files))
+            try:
+                _create_new(drop, json.dumps(old_files))
+            except OSError as err:
+                if tmp is not None or backup_data or err.errno not in _NO_SPACE:
+                    raise
+                # a deletion on a full disk (freeing space, most often): the entry goes
+                # first and its data files right after, without a list to find them by.
+                # Killed in between, they are orphans, which verify reports and repair
+                # removes; refused, the biggest entries (those with arrays) could never
+                # be deleted to make room
+                os.unlink(final)
+                for file in old_files:
+                    remove_file(folder, file, "data", entry=name)
+                return True
         if backup_data:
             stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{token}"
             os.link(final, os.path.join(backup, f"{name}.{stamp}.py"))
@@ -907,6 +920,9 @@ def _swap_in(
         remove_quietly(drop)  # nothing to drop
         raise
     return old is not None
+
+
+_NO_SPACE = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 
 
 def _create_new(path: str, text: str) -> None:
