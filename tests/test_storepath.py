@@ -151,3 +151,20 @@ def test_a_script_run_through_a_symbolic_link_finds_the_store_next_to_its_real_f
     assert linked == ["3.0", "True", str(project / "results" / "runs")]
     assert counter.read_text() == "ran\n"
     assert os.listdir(runs) == ["experiment.py"]
+
+
+def test_a_script_linked_under_another_name_keeps_its_functions_and_blocks_names(tmp_path):
+    # a script's functions and blocks are named after its file: a link named today.py
+    # to experiment.py named them today.simulate, so even the right store missed
+    project = tmp_path / "project"
+    runs = tmp_path / "runs_today"
+    project.mkdir()
+    runs.mkdir()
+    script = project / "experiment.py"
+    script.write_text(textwrap.dedent(SCRIPT))
+    (runs / "today.py").symlink_to(script)
+    counter = tmp_path / "count"
+    run(script, project, counter)
+    linked, _ = run(runs / "today.py", runs, counter)
+    assert linked == ["3.0", "True", str(project / "results" / "runs")]
+    assert counter.read_text() == "ran\n"

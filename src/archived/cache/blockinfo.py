@@ -26,14 +26,19 @@ from __future__ import annotations
 import ast
 import functools
 import linecache
-import os
 import textwrap
 import types
 from dataclasses import dataclass
 
 import xxhash
 
-from .funcinfo import code_fingerprint, entry_prefix, interactive_code, source_runs
+from .funcinfo import (
+    code_fingerprint,
+    entry_prefix,
+    interactive_code,
+    script_stem,
+    source_runs,
+)
 
 __all__ = ["BlockPlace", "block_place"]
 
@@ -121,7 +126,7 @@ def _module_name(frame: types.FrameType) -> str:
     module = str(frame.f_globals.get("__name__") or "unknown")
     if module != "__main__":
         return module
-    stem = os.path.splitext(os.path.basename(frame.f_code.co_filename))[0]
+    stem = script_stem(frame.f_code.co_filename)
     return stem if stem.isidentifier() and not _interactive(frame) else "__main__"
 
 

@@ -388,5 +388,18 @@ def _script_name(func: Callable[..., Any]) -> str:
         path = ""
     if not path:
         path = getattr(sys.modules.get("__main__"), "__file__", "") or ""
-    stem = os.path.splitext(os.path.basename(path))[0]
+    stem = script_stem(path)
     return stem if stem.isidentifier() else "__main__"
+
+
+def script_stem(path: str) -> str:
+    """The name a script's code is known by: its file's name without ``.py``, of the
+    file a symbolic link ``path`` points to (a script linked into a run folder as
+    ``today.py`` is still ``experiment.py``'s code, and its store is next to that file).
+
+    >>> script_stem("/home/ada/project/experiment.py")
+    'experiment'
+    """
+    if path and os.path.islink(path):
+        path = os.path.realpath(path)
+    return os.path.splitext(os.path.basename(path))[0]
