@@ -768,6 +768,10 @@ def _unbound(var: str, values: dict[str, Any], filename: str) -> str:
     )
 
 
+# where Python's text of a syntax error names another line (an opening bracket's)
+_ON_LINE = re.compile(r"\bon line (\d+)")
+
+
 def _not_loading(var: str, err: BaseException, filename: str, shift: int = 0) -> str:
     """Why section ``var`` of the entry file ``filename`` does not load, naming the line
     of the file where it failed (a class renamed since, a typo of a hand edit: that line
@@ -775,8 +779,12 @@ def _not_loading(var: str, err: BaseException, filename: str, shift: int = 0) ->
     line of the file when the section was parsed alone."""
     line = None
     if isinstance(err, SyntaxError) and err.lineno is not None:
-        line = err.lineno + (shift if err.filename != filename else 0)
-        err = SyntaxError(err.msg)  # its own repr would name the section's line
+        alone = err.filename != filename
+        line = err.lineno + (shift if alone else 0)
+        text = err.msg
+        if alone and shift:  # "... opening parenthesis '(' on line 3": the section's line
+            text = _ON_LINE.sub(lambda m: f"on line {int(m.group(1)) + shift}", text)
+        err = SyntaxError(text)  # its own repr would name the section's line
     tb = err.__traceback__
     while tb is not None:
         if tb.tb_frame.f_code.co_filename == filename:
