@@ -1351,3 +1351,34 @@ def test_an_allowed_module_in_the_working_directory_imports_its_own_helpers_ther
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "Run(energy=-1.5)" in done.stdout
+
+
+def test_prune_function_run_inside_a_store_imports_the_users_module_never_the_stores_file(
+    tmp_path,
+):
+    # prune --function put the working directory first on sys.path to find the user's
+    # module, even when that is the store: `cd runs; archived prune . --stale --function
+    # labexp:f` imported the store's labexp.py (a file someone planted there) instead of
+    # the user's labexp on PYTHONPATH, and ran it
+    import archived as package
+
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    store = tmp_path / "runs"
+    (lib / "labexp.py").write_text(
+        f"from archived import archived\n\n@archived({str(store)!r})\n"
+        "def f(x):\n    return x + 1\n"
+    )
+    src = os.path.dirname(os.path.dirname(os.path.abspath(package.__file__)))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, str(lib)])}
+    subprocess.run([sys.executable, "-c", "import labexp; labexp.f(1)"], env=env, check=True)
+    marker = tmp_path / "ran"
+    (store / "labexp.py").write_text(f"open({str(marker)!r}, 'a').write('ran')\n")
+    for python in (["-m"], ["-P", "-m"]):
+        done = subprocess.run(
+            [sys.executable, *python, "archived", "prune", ".", "--stale", "--function",
+             "labexp:f"],
+            cwd=store, capture_output=True, text=True, env=env,
+        )  # fmt: skip
+        assert not marker.exists(), done.stderr
+        assert done.returncode == 0, done.stderr

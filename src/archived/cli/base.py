@@ -108,6 +108,22 @@ def inside(path: str, folder: str) -> bool:
     return where == top or where.startswith(top + os.sep)
 
 
+def cwd_in(path: str) -> bool:
+    """Whether the working directory is the folder ``path`` or inside it (links
+    resolved; False if it was removed).
+
+    >>> import os
+    >>> cwd_in(os.getcwd()), cwd_in("/no/such/store")
+    (True, False)
+    """
+    try:
+        here = os.path.realpath(os.getcwd())
+    except OSError:  # the working directory was removed
+        return False
+    store = os.path.realpath(path)
+    return here == store or here.startswith(store.rstrip(os.sep) + os.sep)
+
+
 def leave_store_off_sys_path(path: str | None) -> None:
     """Take the working directory off ``sys.path`` when it is the store ``path`` or a
     folder inside it: ``python -m archived`` puts it first, and a store someone sent may

@@ -16,7 +16,16 @@ from .._format import (
 )
 from ..errors import ArchiveError
 from . import jsondoc
-from .base import PROG, UsageError, counted, integrity_function, is_block, open_args, print_json
+from .base import (
+    PROG,
+    UsageError,
+    counted,
+    cwd_in,
+    integrity_function,
+    is_block,
+    open_args,
+    print_json,
+)
 from .entries import Entry, list_entries
 from .selection import (
     hint_other_number_types,
@@ -51,7 +60,7 @@ def run_prune(args: argparse.Namespace) -> int:
         raise UsageError("choose what to delete: --stale, --failed, --before, --where, --function")
     if args.current_version is not None and not args.stale:
         raise UsageError("--version says which version is current, for --stale")
-    imported = _imported_function(args.function) if args.function else None
+    imported = _imported_function(args.function, args.path) if args.function else None
     if imported is not None:
         args.function = imported.identity  # select exactly its calls
     ds = open_args(args)
@@ -197,8 +206,11 @@ def _current_versions(
     return {f: args.current_version for f in functions}
 
 
-def _imported_function(spec: str) -> Any:
-    """The ``@archived`` function ``module:name`` names, imported; None for a bare name."""
+def _imported_function(spec: str, store: str) -> Any:
+    """The ``@archived`` function ``module:name`` names, imported; None for a bare name.
+    The working directory is searched first, as ``python -m`` would, unless it is the
+    ``store`` or inside it: its files are entries, and one named as the module (a file
+    planted there) would be imported instead of the user's."""
     module_name, colon, name = spec.partition(":")
     if not colon or is_block(spec):  # a block's identity has a colon, and no module
         return None
@@ -206,7 +218,7 @@ def _imported_function(spec: str) -> Any:
 
     from ..cache.decorator import CachedFunction
 
-    if os.getcwd() not in sys.path and "" not in sys.path:
+    if os.getcwd() not in sys.path and "" not in sys.path and not cwd_in(store):
         sys.path.insert(0, os.getcwd())  # as `python -m` would find the user's module
     try:
         found: Any = importlib.import_module(module_name)
