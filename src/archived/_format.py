@@ -13,6 +13,7 @@ long_name  3 B
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
 import math
@@ -306,6 +307,22 @@ def summarize_value(value: Any, *, items: int = 5, depth: int = 0) -> str:
             lines.append(f"{pad}{short_repr(k, 40)}: {_nested(v, items, depth)}")
         if len(value) > items:
             lines.append(f"{pad}... ({len(value) - items} more)")
+        return "\n".join(lines)
+    if (
+        dataclasses.is_dataclass(value)
+        and not isinstance(value, type)
+        and len(short_repr(value, 81)) > 80
+    ):
+        # field by field, as a dict's items: its repr, cut, showed a first array's
+        # values and none of the fields after it
+        fields = dataclasses.fields(value)
+        count = f"{len(fields)} field" + ("" if len(fields) == 1 else "s")
+        lines = [f"{type(value).__name__} (dataclass) with {count}"]
+        for field in fields[:items]:
+            shown = _nested(getattr(value, field.name, None), items, depth)
+            lines.append(f"{pad}{field.name}: {shown}")
+        if len(fields) > items:
+            lines.append(f"{pad}... ({len(fields) - items} more)")
         return "\n".join(lines)
     if isinstance(value, (list, tuple)) and len(short_repr(value, 81)) > 80:
         lines = [f"{type(value).__name__} of length {len(value)}"]
