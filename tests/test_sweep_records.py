@@ -160,14 +160,15 @@ def test_cli_prune_keeps_a_sweep_record_one_of_whose_points_was_stored_while_it_
     sweep(f, {"x": [1, 2]}, progress=False)
     [other] = [c.name for c in f.where(x=2)]
     delattr(DataSet("runs", "w", path=str(tmp_path)), other)
-    delete = DataSet.__delattr__
+    delete = DataSet._delete_seen  # (how prune deletes the calls it chose)
 
-    def delete_while_a_sweep_stores(ds, name):
-        delete(ds, name)
+    def delete_while_a_sweep_stores(ds, name, digest):
+        done = delete(ds, name, digest)
         if name.startswith("square_") and "_sweep_" not in name:
             f(2)  # what the other process's sweep stores meanwhile
+        return done
 
-    monkeypatch.setattr(DataSet, "__delattr__", delete_while_a_sweep_stores)
+    monkeypatch.setattr(DataSet, "_delete_seen", delete_while_a_sweep_stores)
     code, out = cli("prune", path, "--where", "x=1", "--yes")
     assert code == 0
     assert sweeps_of(path) == [("square", f.version, (1, 0, 1))]
@@ -217,14 +218,15 @@ def test_cli_prune_keeps_a_sweep_record_damaged_while_it_deleted_and_says_so(
     f = archived(path)(square)
     sweep(f, {"x": [1, 2]}, progress=False)
     [record] = [p for p in path.glob("square_sweep_*.py")]
-    delete = DataSet.__delattr__
+    delete = DataSet._delete_seen  # (how prune deletes the calls it chose)
 
-    def delete_while_the_record_is_damaged(ds, name):
-        delete(ds, name)
+    def delete_while_the_record_is_damaged(ds, name, digest):
+        done = delete(ds, name, digest)
         head, _, _ = record.read_text().partition("# ---- value ----")
         record.write_text(head + f"# ---- value ----\n{record.stem} = [\n")
+        return done
 
-    monkeypatch.setattr(DataSet, "__delattr__", delete_while_the_record_is_damaged)
+    monkeypatch.setattr(DataSet, "_delete_seen", delete_while_the_record_is_damaged)
     code, out = cli("prune", path, "--function", "square", "--yes")
     assert code == 0 and record.exists() and "deleted 2 entries" in out
     assert f"kept {record.stem}: its list of points can no longer be read" in out

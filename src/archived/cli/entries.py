@@ -29,6 +29,7 @@ class Entry:
         "parameters",
         "kind",
         "summary",
+        "digest",
     )
 
     def __init__(self, ds: Any, name: str, info: Any, error: str = "", listed: Any = None) -> None:
@@ -37,6 +38,8 @@ class Entry:
         self.raw_info = info
         self.file = os.path.join(ds._path, name + ".py")
         self.size, self.time = _size_and_mtime(ds._path, name, listed)
+        # the version read (its file's digest, None if not known): what prune deletes
+        self.digest: str | None = getattr(listed, "digest", None)
         self.error = error
         if error:
             self.kind, self.summary = "damaged", error

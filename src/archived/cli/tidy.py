@@ -14,7 +14,7 @@ from .._format import (
     format_table,
     format_time,
 )
-from ..errors import ArchiveError
+from ..errors import ArchiveError, EntryChangedError
 from . import jsondoc
 from .base import (
     PROG,
@@ -113,11 +113,16 @@ def run_prune(args: argparse.Namespace) -> int:
     writable = DataSet(ds._module_name, "w", path=os.path.dirname(ds._path))
     calls = [e for e in chosen if e.kind != "sweep"]
     records = [e for e in chosen if e.kind == "sweep"]
-    for e in calls:
+    for e in list(calls):
         try:
-            delattr(writable, e.name)
-        except AttributeError:  # deleted by someone else meanwhile
-            pass
+            # only the version chosen: one written since (a script writing ds.latest
+            # while the store is pruned --before a date) was not chosen, and stays
+            writable._delete_seen(e.name, e.digest)
+        except EntryChangedError:
+            print(f"kept {e.name}: it was rewritten since it was chosen")
+            calls.remove(e)
+    chosen = calls + records
+    size = format_size(sum(e.size for e in chosen))
     if records:
         # decided again now that the calls are gone: a sweep running beside the prune
         # may have stored one of a record's points since the plan (read safely, as the

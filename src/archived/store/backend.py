@@ -243,8 +243,9 @@ class Store(abc.ABC):
         """Replace the info record of entry ``name``, keeping its value (None if new)."""
 
     @abc.abstractmethod
-    def delete(self, name: str) -> bool:
-        """Remove entry ``name`` atomically; return whether it existed."""
+    def delete(self, name: str, digest: str | None = None) -> bool:
+        """Remove entry ``name`` atomically; return whether it existed.  ``digest``: only
+        the version of that digest (a view's), else ``EntryChangedError``."""
 
     def set_aside(self, name: str) -> str | None:
         """Move the damaged entry ``name`` out of the store, keeping it (see
@@ -280,7 +281,7 @@ class ReadOnlyStore(Store):
     def set_info(self, name: str, info: Any) -> None:
         raise self._refuse()
 
-    def delete(self, name: str) -> bool:
+    def delete(self, name: str, digest: str | None = None) -> bool:
         raise self._refuse()
 
     def set_aside(self, name: str) -> str | None:

@@ -304,6 +304,29 @@ class DataSet:
             raise AttributeError(f"DataSet {self._path!r} has no entry {name!r}")
         self._report("deleted %r", name)
 
+    def _delete_seen(self, name: str, digest: str | None) -> bool:
+        """Delete entry ``name`` if its file still holds the version of ``digest`` that a
+        view of the store saw (None: whichever); return whether it existed.  Rewritten
+        since: ``EntryChangedError``, and it stays.
+
+        >>> import tempfile
+        >>> ds = DataSet('d', 'w', path=tempfile.mkdtemp())
+        >>> ds.x = 1
+        >>> seen = ds._view()['x'].digest
+        >>> ds.x = 2
+        >>> ds._delete_seen('x', seen)
+        Traceback (most recent call last):
+        ...
+        archived.errors.EntryChangedError: ...
+        >>> ds._delete_seen('x', ds._view()['x'].digest), list(ds)
+        (True, [])
+        """
+        self._check_writable()
+        done = self._store.delete(name, digest)
+        if done:
+            self._report("deleted %r", name)
+        return bool(done)
+
     def _set_aside(self, name: str) -> str | None:
         """Move the damaged entry ``name`` into the store's ``.damaged/`` folder instead of
         deleting it; return where it is kept (None if there is no such entry).

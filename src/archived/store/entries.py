@@ -256,8 +256,12 @@ def delete_entry(
     lock: AbstractContextManager[Any] | None = None,
     backup_data: bool = False,
     durable: bool = True,
+    digest: str | None = None,
 ) -> bool:
-    """Remove entry ``name`` atomically; return whether it existed.
+    """Remove entry ``name`` atomically; return whether it existed.  With ``digest``
+    (the xxh3 digest of the entry file's bytes a reader chose it by, as the read-side
+    index's row keeps it), only that version is removed: a file rewritten since raises
+    :class:`~archived.errors.EntryChangedError` and stays.
 
     >>> import tempfile
     >>> folder = tempfile.mkdtemp()
@@ -269,11 +273,23 @@ def delete_entry(
     with lock or nullcontext():
         if not entry_exists(folder, name):
             return False
+        if digest is not None and _digest_now(folder, name) != digest:
+            # (under the lock every writer swaps its entry in with: no rewrite between)
+            raise EntryChangedError(name, folder)
         _swap_in(folder, name, None, [], token, backup_data)
     if durable:
         fsync_dir(folder)
     _finish_drop(folder, name, token, backup_data)
     return True
+
+
+def _digest_now(folder: str, name: str) -> str | None:
+    """The xxh3 digest of entry ``name``'s file now (None: gone, or not a regular file)."""
+    try:
+        read = read_entry_bytes(folder, name)
+    except DamagedEntryError:
+        return None
+    return None if read is None else xxhash.xxh3_64_hexdigest(read[0])
 
 
 def read_info(

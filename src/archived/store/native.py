@@ -279,7 +279,7 @@ class NativeStore(Store):
                 compress=self.compress,
             )
 
-    def delete(self, name: str) -> bool:
+    def delete(self, name: str, digest: str | None = None) -> bool:
         self._check_writable()
         entries.validate_name(name)
         with self._explained(name, "delete"):
@@ -289,6 +289,7 @@ class NativeStore(Store):
                 lock=self.lock,
                 backup_data=self.backup_data,
                 durable=self.durable,
+                digest=digest,
             )
 
     def set_aside(self, name: str) -> str | None:
@@ -391,6 +392,12 @@ class IndexedEntry(EntryView):
     def files(self) -> list[str]:
         """The data files the entry's header lists."""
         return list(self.row.files)
+
+    @property
+    def digest(self) -> str:
+        """The digest of the entry file's bytes this view describes (what
+        :meth:`NativeStore.delete` takes to remove that version only)."""
+        return self.row.digest
 
 
 class IndexedEntries(Entries):
