@@ -35,7 +35,7 @@ from __future__ import annotations
 import inspect
 import warnings
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .._usercode import user_stacklevel
@@ -43,7 +43,7 @@ from ..errors import AddedParameterWarning
 
 if TYPE_CHECKING:
     from .calls import CallKey
-    from .callstore import CallStore
+    from .callstore import Calls, CallStore
 
 __all__ = ["warn_added_points", "defaults_of"]
 
@@ -64,13 +64,17 @@ def defaults_of(signature: inspect.Signature | None) -> dict[str, Any]:
 
 
 def warn_added_points(
-    store: CallStore, calls: Sequence[CallKey], defaults: Mapping[str, Any]
+    store: CallStore,
+    calls: Sequence[CallKey],
+    defaults: Mapping[str, Any],
+    columns: Callable[[], Calls] | None = None,
 ) -> None:
     """Warn if some of ``calls`` (all of one function and version, about to be
     computed) are stored as calls of that function (of any version) recorded without
     some of their parameters, each of which has a default (``defaults``) that the call
     gives it, and with the same values of the others.  Reads the function's calls from
-    the store's index once per store, function and version in a process."""
+    the store's index once per store, function and version in a process (``columns()``,
+    if given, reads them: a sweep's checks share one read)."""
     if not calls or not defaults:
         return
     first = calls[0]
@@ -79,7 +83,10 @@ def warn_added_points(
         return
     _CHECKED.add(mark)
     try:
-        stored = _stored_without(store, first, set(defaults))
+        found = (
+            columns() if columns is not None else store.call_columns(first.identity, first.prefix)
+        )
+        stored = _stored_without(found, first, set(defaults))
     except Exception:  # a damaged store is the call protocol's business, not a warning's
         return
     if not stored:
@@ -101,13 +108,12 @@ def warn_added_points(
 
 
 def _stored_without(
-    store: CallStore, first: CallKey, optional: set[str]
+    found: Calls, first: CallKey, optional: set[str]
 ) -> dict[frozenset[str], set[str]]:
     """The function's stored calls recorded with fewer parameters than ``first`` has,
     the missing ones all among ``optional``: their parameters' texts by the names they
     were recorded with."""
     names = set(first.parameters)
-    found = store.call_columns(first.identity, first.prefix)
     stored: dict[frozenset[str], set[str]] = {}
     for brief in found.briefs:
         parameters = brief.get("parameters")

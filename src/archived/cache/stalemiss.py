@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import warnings
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from .._usercode import user_stacklevel
@@ -38,7 +38,7 @@ from ..store.table import call_parameters, record_text
 
 if TYPE_CHECKING:
     from .calls import CallKey
-    from .callstore import CallStore
+    from .callstore import Calls, CallStore
 
 __all__ = ["warn_stale_points"]
 
@@ -47,11 +47,14 @@ __all__ = ["warn_stale_points"]
 _CHECKED: set[tuple[str, str, str]] = set()
 
 
-def warn_stale_points(store: CallStore, calls: Sequence[CallKey]) -> None:
+def warn_stale_points(
+    store: CallStore, calls: Sequence[CallKey], columns: Callable[[], Calls] | None = None
+) -> None:
     """Warn if some of ``calls`` (all of one function and version, about to be
     computed) are stored as calls of another version of that function: the same
     parameters, recorded alike.  Reads the function's calls from the store's index
-    once per store, function and version in a process."""
+    once per store, function and version in a process (``columns()``, if given, reads
+    them: a sweep's checks share one read)."""
     if not calls:
         return
     first = calls[0]
@@ -66,7 +69,9 @@ def warn_stale_points(store: CallStore, calls: Sequence[CallKey]) -> None:
     try:
         # the brief records of the function's calls, as a table reads them (no object
         # made per call: a sweep adding points to a store of 100,000 calls reads them all)
-        found = store.call_columns(first.identity, first.prefix)
+        found = (
+            columns() if columns is not None else store.call_columns(first.identity, first.prefix)
+        )
         for name, brief in zip(found.names, found.briefs, strict=True):
             version = record_text(brief, "version")
             if version is not None and version != first.version:

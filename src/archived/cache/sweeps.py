@@ -29,6 +29,7 @@ can show the same view without the function at hand.
 from __future__ import annotations
 
 import datetime
+import functools
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -213,11 +214,18 @@ def sweep(
     tasks = [(i, keyed[i], points[i]) for i, lookup in enumerate(found) if not lookup.hit]
     missing = [call for _, call, _ in tasks]
     near_misses = near_misses_possible(func.store, missing)
-    if near_misses:  # the store holds calls of the function's name: of an earlier
-        warn_stale_points(func.store, missing)  # version, or of the same code under
-        warn_moved_points(func.store, missing)  # the name it had in another module?
-        # or stored before a parameter it now has (at its default) was added?
-        warn_added_points(func.store, missing, defaults_of(getattr(func, "signature", None)))
+    if near_misses:
+        # the store holds calls of the function's name: of an earlier version, of the
+        # same code under the name it had in another module, or made before a parameter
+        # it now has (at its default) was added?  The function's calls are read once for
+        # the two checks that read them (150 ms a read at 20,000 calls)
+        columns = functools.cache(
+            lambda: func.store.call_columns(missing[0].identity, missing[0].prefix)
+        )
+        warn_stale_points(func.store, missing, columns)
+        warn_moved_points(func.store, missing)
+        defaults = defaults_of(getattr(func, "signature", None))
+        warn_added_points(func.store, missing, defaults, columns)
     out: list[Any] = [None] * len(points)
     bar = progress_bar(progress, len(points), len(points) - len(tasks), _short_name(func))
     finished: set[int] = set()
