@@ -129,3 +129,34 @@ def test_a_twin_function_still_defined_elsewhere_is_never_named_as_the_old_name(
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert sweep(two.simulate, {"mu": [1.0, 2.0]}, progress=False) == [20, 40]
+
+
+def test_a_module_imported_by_another_path_is_named_as_such_in_the_warning(tmp_path):
+    # nothing moved: proj/expt_path.py run beside it is module expt_path, and under
+    # python -m proj.<script> it is proj.expt_path; the warning said only "if the
+    # function moved from there"
+    package = tmp_path / "proj"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    store = str(tmp_path / "store" / "runs")
+    (package / "expt_path.py").write_text(CODE.format(path=store, extra=""))
+    sys.path.insert(0, str(package))
+    try:
+        beside = importlib.import_module("expt_path")
+        sweep(beside.simulate, {"mu": [1.0, 2.0]}, progress=False)
+    finally:
+        sys.path.remove(str(package))
+        sys.modules.pop("expt_path", None)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        above = importlib.import_module("proj.expt_path")
+        with pytest.warns(MovedFunctionWarning) as caught:
+            sweep(above.simulate, {"mu": [1.0, 2.0]}, progress=False)
+    finally:
+        sys.path.remove(str(tmp_path))
+        for module in ("proj.expt_path", "proj"):
+            sys.modules.pop(module, None)
+    [warning] = caught
+    text = str(warning.message)
+    assert "imported as module proj.expt_path, not expt_path" in text
+    assert "name='expt_path.simulate'" in text

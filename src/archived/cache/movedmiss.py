@@ -172,9 +172,36 @@ def _warn(identity: str, other: str, twins: int, total: int) -> None:
         MovedFunctionWarning(
             f"{twins} of the {total} points to compute are stored as calls of {other}, "
             f"whose code is the same as {identity}'s, so they are computed again. If the "
-            f"function moved from there, name it @archived(..., name={other!r}) and they "
-            "answer again",
+            f"function moved from there{_another_path(identity, other)}, name it "
+            f"@archived(..., name={other!r}) and they answer again",
             other,
         ),
         stacklevel=user_stacklevel(),
+    )
+
+
+def _another_path(identity: str, other: str) -> str:
+    """Words saying that ``other`` may be ``identity``'s own module imported by another
+    path (``exp`` and ``proj.exp``: ``python run.py`` in ``proj/`` against ``python -m
+    proj.run`` from its parent), where nothing moved; else nothing.
+
+    >>> print(_another_path("proj.exp.f", "exp.f"))  # doctest: +NORMALIZE_WHITESPACE
+    , or its file is now imported as module proj.exp, not exp (python -m
+    proj.<script> and a script run inside proj/ import it so)
+    >>> _another_path("models.f", "exp.f")
+    ''
+    """
+    mine, theirs = identity.rsplit(".", 1)[0], other.rsplit(".", 1)[0]
+    if identity.rsplit(".", 1)[1] != other.rsplit(".", 1)[1]:
+        return ""
+    if mine.endswith("." + theirs):
+        package = mine[: -len(theirs) - 1]
+    elif theirs.endswith("." + mine):
+        package = theirs[: -len(mine) - 1]
+    else:
+        return ""
+    folder = package.replace(".", "/")
+    return (
+        f", or its file is now imported as module {mine}, not {theirs} (python -m "
+        f"{package}.<script> and a script run inside {folder}/ import it so)"
     )
