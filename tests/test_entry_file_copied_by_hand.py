@@ -6,8 +6,10 @@ loads."""
 
 from __future__ import annotations
 
+import os
 import shutil
 
+import numpy as np
 import pytest
 
 from archived import DamagedEntryError, DataSet
@@ -28,3 +30,25 @@ def test_a_copied_entry_file_names_the_variable_to_rename_and_loads_once_renamed
     copy = folder / "calib_v2.py"
     copy.write_text(copy.read_text().replace("\ncalib = ", "\ncalib_v2 = "))
     assert DataSet("labbook", path=str(tmp_path), safe=safe).calib_v2 == ds.calib
+
+
+@pytest.mark.parametrize("safe", [False, True])
+def test_a_copied_entry_file_sharing_a_data_file_is_not_advised_to_be_renamed(tmp_path, safe):
+    # renaming the variable in a copy of an entry with an array makes a copy that reads
+    # the first entry's data file: deleting that entry then took the copy's array
+    ds = DataSet("labbook", "w", path=str(tmp_path))
+    ds.calib = {"lines": np.arange(50_000.0)}
+    folder = tmp_path / "labbook"
+    [data] = [f for f in os.listdir(folder) if f.endswith(".h5")]
+    shutil.copy(folder / "calib.py", folder / "calib_v2.py")
+    with pytest.raises(DamagedEntryError) as caught:
+        _ = DataSet("labbook", path=str(tmp_path), safe=safe).calib_v2
+    message = str(caught.value)
+    assert f"its data files {data} are calib's" in message
+    assert "rename calib to calib_v2" not in message
+    # the advice given keeps both arrays through a deletion of the first entry
+    ds.calib_v2 = ds.calib
+    del ds.calib
+    assert np.array_equal(
+        DataSet("labbook", path=str(tmp_path)).calib_v2["lines"], np.arange(50_000.0)
+    )

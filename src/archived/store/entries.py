@@ -777,11 +777,32 @@ def _unbound(var: str, values: dict[str, Any], filename: str) -> str:
         found = f" (it assigns {', '.join(names)})" if names else ""
         return f"its {var} is not assigned in {filename}{found}"
     [other] = names
+    shared = _files_of_another(var, filename)
+    if shared:
+        # renaming the variable would make a copy that reads the other entry's data
+        # files, which go when that entry is deleted or rewritten: its array lost
+        return (
+            f"its {var} is not assigned in {filename}, which assigns {other} instead (a "
+            f"copy of entry {other}'s file? its data files {', '.join(shared)} are "
+            f"{other}'s, removed with it: make the copy with ds.{var} = ds.{other}, "
+            "which gives it data files of its own, then edit that)"
+        )
     return (
         f"its {var} is not assigned in {filename}, which assigns {other} instead (an "
         f"entry's file assigns its value to the entry's name: a copy of entry {other}'s "
         f"file? rename {other} to {var} there)"
     )
+
+
+def _files_of_another(name: str, filename: str) -> list[str]:
+    """The data files that the header of entry ``name`` (file ``filename``) lists but
+    that are not named after it (another entry's, as in a copy of that entry's file)."""
+    try:
+        text = read_entry_text(os.path.dirname(filename), name)
+        files = [] if text is None else header_files(name, text)
+    except (OSError, DamagedEntryError):
+        return []
+    return [f for f in files if not f.startswith(f"{name}.")]
 
 
 # where Python's text of a syntax error names another line (an opening bracket's)
