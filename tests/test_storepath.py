@@ -1,6 +1,7 @@
 """A relative store path is relative to the code, not to where the script is run from."""
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -168,3 +169,24 @@ def test_a_script_linked_under_another_name_keeps_its_functions_and_blocks_names
     linked, _ = run(runs / "today.py", runs, counter)
     assert linked == ["3.0", "True", str(project / "results" / "runs")]
     assert counter.read_text() == "ran\n"
+
+
+def test_a_store_made_beside_a_link_by_earlier_versions_is_named_in_a_warning(tmp_path):
+    # 2eb9708 moved the store of a script run through a link to beside its target: the
+    # results made beside the link were computed again without a word
+    project = tmp_path / "project"
+    runs = tmp_path / "runs_today"
+    elsewhere = tmp_path / "elsewhere"
+    for folder in (project, runs, elsewhere):
+        folder.mkdir()
+    script = project / "experiment.py"
+    script.write_text(textwrap.dedent(SCRIPT))
+    (runs / "experiment.py").symlink_to(script)
+    old = DataSet("runs", "w", path=str(runs / "results"))
+    old.kept = 1
+    for cwd in (runs, elsewhere):  # (each run on a project holding no store yet)
+        shutil.rmtree(project / "results", ignore_errors=True)
+        _, stderr = run(runs / "experiment.py", cwd, tmp_path / "count")
+        assert stderr.count("StorePathWarning") == 1  # (the block store is new)
+        assert f"a store exists at {runs / 'results' / 'runs'}, beside the link" in stderr
+    assert DataSet("runs", path=str(runs / "results")).kept == 1

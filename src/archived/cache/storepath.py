@@ -60,7 +60,22 @@ def resolve_store_path(path: str | os.PathLike[str], anchor: str | None) -> str:
         return here
     folder = _code_folder(anchor)
     resolved = os.path.normpath(os.path.join(folder, given))
-    if resolved != here and not os.path.exists(resolved) and is_native_store(here):
+    beside = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(anchor)), given))
+    if beside != resolved and not os.path.exists(resolved) and is_native_store(beside):
+        # a script run through a symbolic link: archived made its store beside the link
+        # until the store followed the link's target, so its results are there
+        warnings.warn(
+            StorePathWarning(
+                f"the store path {os.fspath(path)!r} is relative to {folder} (the folder of "
+                f"the file the link {anchor} points to), so the store is {resolved}; a "
+                f"store exists at {beside}, beside the link, where earlier versions of "
+                "archived put it. Move it, or give an absolute path, to use its results",
+                resolved,
+                beside,
+            ),
+            stacklevel=user_stacklevel(),
+        )
+    elif resolved != here and not os.path.exists(resolved) and is_native_store(here):
         warnings.warn(
             StorePathWarning(
                 f"the store path {os.fspath(path)!r} is relative to {folder} (the folder of "
