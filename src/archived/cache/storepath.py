@@ -61,32 +61,27 @@ def resolve_store_path(path: str | os.PathLike[str], anchor: str | None) -> str:
     folder = _code_folder(anchor)
     resolved = os.path.normpath(os.path.join(folder, given))
     beside = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(anchor)), given))
+    # a store where an earlier archived put it for this path, if this one is not made yet:
+    # beside a symbolic link the script ran through (before the store followed the link's
+    # target), or relative to the working directory (archived 0.1)
     if beside != resolved and not os.path.exists(resolved) and is_native_store(beside):
-        # a script run through a symbolic link: archived made its store beside the link
-        # until the store followed the link's target, so its results are there
-        warnings.warn(
-            StorePathWarning(
-                f"the store path {os.fspath(path)!r} is relative to {folder} (the folder of "
-                f"the file the link {anchor} points to), so the store is {resolved}; a "
-                f"store exists at {beside}, beside the link, where earlier versions of "
-                "archived put it. Move it, or give an absolute path, to use its results",
-                resolved,
-                beside,
-            ),
-            stacklevel=user_stacklevel(),
-        )
+        other, code = beside, f"the file the link {anchor} points to"
+        where = "beside the link, where earlier versions of archived put it"
     elif resolved != here and not os.path.exists(resolved) and is_native_store(here):
-        warnings.warn(
-            StorePathWarning(
-                f"the store path {os.fspath(path)!r} is relative to {folder} (the folder of "
-                f"{os.path.basename(anchor)}), so the store is {resolved}; a store exists at "
-                f"{here}, where archived 0.1 put it (relative to the working directory). "
-                "Move it, or give an absolute path, to use its results",
-                resolved,
-                here,
-            ),
-            stacklevel=user_stacklevel(),
-        )
+        other, code = here, os.path.basename(anchor)
+        where = "where archived 0.1 put it (relative to the working directory)"
+    else:
+        return resolved
+    warnings.warn(
+        StorePathWarning(
+            f"the store path {os.fspath(path)!r} is relative to {folder} (the folder of "
+            f"{code}), so the store is {resolved}; a store exists at {other}, {where}. "
+            "Move it, or give an absolute path, to use its results",
+            resolved,
+            other,
+        ),
+        stacklevel=user_stacklevel(),
+    )
     return resolved
 
 
