@@ -79,6 +79,7 @@ from .groupsync import PAGE
 from .storefiles import (
     checked_data_files,
     checked_path,
+    is_data_file_name,
     read_small_file,
     remove_file,
     safe_subdir,
@@ -796,13 +797,14 @@ def _unbound(var: str, values: dict[str, Any], filename: str) -> str:
 
 def _files_of_another(name: str, filename: str) -> list[str]:
     """The data files that the header of entry ``name`` (file ``filename``) lists but
-    that are not named after it (another entry's, as in a copy of that entry's file)."""
+    that are not its own as the drop after an overwrite tells them (another entry's, as
+    in a copy of that entry's file)."""
     try:
         text = read_entry_text(os.path.dirname(filename), name)
         files = [] if text is None else header_files(name, text)
     except (OSError, DamagedEntryError):
         return []
-    return [f for f in files if not f.startswith(f"{name}.")]
+    return [f for f in files if not is_data_file_name(f, name)]
 
 
 # where Python's text of a syntax error names another line (an opening bracket's)
