@@ -650,6 +650,35 @@ def test_a_store_inside_an_allowed_package_never_has_its_own_files_imported(tmp_
             del sys.modules[name]
 
 
+def test_a_store_whose_loader_is_padded_with_wide_characters_is_still_never_imported(tmp_path):
+    # the store layer finds its mark in the loader's first 4096 characters, the safe
+    # loader looked in its first 4096 bytes: 2100 two-byte characters first, and a store
+    # the DataSet opens was no store to the safe load, which imported (ran) its loader
+    marker = tmp_path / "ran"
+    (tmp_path / "mylab").mkdir()
+    (tmp_path / "mylab" / "__init__.py").write_text("SCALE = 2\n")
+    ds = DataSet("runs", "w", path=str(tmp_path / "mylab" / "results"))
+    ds.x = 1
+    init = os.path.join(ds._path, "__init__.py")
+    with open(init, encoding="utf-8") as f:
+        loader = f.read()
+    evil = f"open({str(marker)!r}, 'a').write('ran')\n"
+    with open(init, "w", encoding="utf-8") as f:
+        f.write("# " + "\u00e9" * 2100 + "\n" + loader + evil)
+    assert DataSet("runs", "r", path=str(tmp_path / "mylab" / "results"), safe=True).x == 1
+    modules = set(sys.modules)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        src = "from mylab.results.runs import x as _x\nbait = _x\ndel _x\n"
+        with pytest.raises(UnsafeArchiveError, match="a file of the archived store"):
+            restore(src, safe=True, allow=["mylab"])
+        assert not marker.exists()
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in set(sys.modules) - modules:
+            del sys.modules[name]
+
+
 def test_the_safe_loaders_mark_of_a_store_is_what_every_store_s_loader_holds():
     from archived.load.usermodules import STORE_LOADER
     from archived.store.entrynames import LOADER_MARK

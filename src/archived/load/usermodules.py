@@ -55,9 +55,15 @@ def import_outside_stores(name: str) -> str | None:
     return None
 
 
+# the store layer looks for the mark in a loader's first 4096 characters: up to four
+# bytes each in UTF-8, so the first 16 KiB hold them (2100 wide characters first made a
+# store the DataSet opens no store here, and its loader was imported)
+_LOADER_HEAD = 4 * 4096
+
+
 def _is_store(folder: str) -> bool:
     """Whether ``folder``'s ``__init__.py`` is a store's loader (read as the store layer
-    reads it: no link followed, no FIFO waited on, its first 4 kB)."""
+    reads it: no link followed, no FIFO waited on, as far as it looks for the mark)."""
     try:
         fd = os.open(
             os.path.join(folder, "__init__.py"), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
@@ -65,4 +71,4 @@ def _is_store(folder: str) -> bool:
     except OSError:
         return False
     with open(fd, "rb") as f:
-        return stat.S_ISREG(os.fstat(fd).st_mode) and STORE_LOADER in f.read(4096)
+        return stat.S_ISREG(os.fstat(fd).st_mode) and STORE_LOADER in f.read(_LOADER_HEAD)
