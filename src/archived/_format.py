@@ -324,6 +324,16 @@ def summarize_value(value: Any, *, items: int = 5, depth: int = 0) -> str:
         if len(fields) > items:
             lines.append(f"{pad}... ({len(fields) - items} more)")
         return "\n".join(lines)
+    names = _tuple_fields(value)
+    if names is not None and len(short_repr(value, 81)) > 80:
+        # a NamedTuple field by field, as a dataclass: its items by index hid their names
+        count = f"{len(names)} field" + ("" if len(names) == 1 else "s")
+        lines = [f"{type(value).__name__} (namedtuple) with {count}"]
+        for name, item in _first(zip(names, value, strict=True), items):
+            lines.append(f"{pad}{name}: {_nested(item, items, depth)}")
+        if len(names) > items:
+            lines.append(f"{pad}... ({len(names) - items} more)")
+        return "\n".join(lines)
     if isinstance(value, (list, tuple)) and len(short_repr(value, 81)) > 80:
         lines = [f"{type(value).__name__} of length {len(value)}"]
         for i, v in enumerate(_first(value, items)):
@@ -424,6 +434,16 @@ class _Writer:
         if depth >= _DEPTH:
             self.write(opening + "..." + closing)
             return
+        names = _tuple_fields(value)
+        if names is not None:  # a NamedTuple: Summary(energy=1.5, ...), as its repr
+            self.write(f"{t.__name__}(")
+            for i, (name, item) in enumerate(zip(names, value, strict=True)):
+                if self.left <= 0:
+                    return
+                self.write((", " if i else "") + f"{name}=")
+                self.value(item, depth + 1)
+            self.write(")")
+            return
         self.write(opening)
         is_map = isinstance(value, (dict, Mapping))
         for i, item in enumerate(value.items() if is_map else value):
@@ -487,6 +507,26 @@ def _is_plain_mapping(value: Any) -> bool:
     import collections
 
     return isinstance(value, (collections.ChainMap, collections.deque, Mapping))
+
+
+def _tuple_fields(value: Any) -> tuple[str, ...] | None:
+    """The field names of a NamedTuple (its class's ``_fields``, one name per item), or
+    None for any other value.
+
+    >>> import collections
+    >>> _tuple_fields(collections.namedtuple("P", "x y")(1, 2)), _tuple_fields((1, 2))
+    (('x', 'y'), None)
+    """
+    if not isinstance(value, tuple) or type(value) is tuple:
+        return None
+    names = getattr(type(value), "_fields", None)  # the class's, never the value's
+    if (
+        type(names) is not tuple
+        or len(names) != len(value)
+        or not all(type(name) is str and name.isidentifier() for name in names)
+    ):
+        return None
+    return names
 
 
 def _first(items: Any, n: int) -> list[Any]:
