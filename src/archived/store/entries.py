@@ -104,6 +104,8 @@ __all__ = [
     "header_files",
     "fsync_dir",
     "remove_quietly",
+    "back_up_data_files",
+    "backed_up_by",
 ]
 
 FORMAT = 1
@@ -112,6 +114,9 @@ VALUE_MARK = "# ---- value ----"
 _INFO_LINE = f"\n{INFO_MARK}\n"  # (the marks' lines, as entry_sections splits at them)
 _VALUE_LINE = f"{VALUE_MARK}\n"
 BACKUP_DIR = ".backup"
+# a backed-up entry file is .backup/<entry>.<stamp>-<token>.py, its data files beside it
+_STAMP = "%Y%m%dT%H%M%S"
+_STAMP_SHAPE = "YYYYmmddTHHMMSS"
 
 _HEADER = re.compile(
     r"# archived entry '(?P<name>[^']*)', format (?P<format>\d+), "
@@ -954,7 +959,7 @@ def _swap_in(
                     remove_file(folder, file, "data", entry=name)
                 return True
         if backup_data:
-            stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{token}"
+            stamp = time.strftime(_STAMP) + f"-{token}"
             os.link(final, os.path.join(backup, f"{name}.{stamp}.py"))
     try:
         if old is not None and sync_fd is not None:
@@ -999,16 +1004,56 @@ def _finish_drop(folder: str, name: str, token: str, backup_data: bool) -> None:
         files = []
     if not isinstance(files, list):
         files = []
-    for file in checked_data_files(folder, name, files):
-        if backup_data:
-            try:
-                target = os.path.join(safe_subdir(folder, BACKUP_DIR), file)
-                os.replace(os.path.join(folder, file), target)
-            except FileNotFoundError:
-                pass
-        else:
+    if backup_data:
+        back_up_data_files(folder, name, files)
+    else:
+        for file in checked_data_files(folder, name, files):
             remove_file(folder, file, "data", entry=name)
     remove_file(folder, drop, "drop")
+
+
+def back_up_data_files(folder: str, name: str, files: list[str]) -> list[str]:
+    """Move the data files ``files`` of entry ``name`` into ``.backup/``, beside the
+    entry file of the version using them; return the names moved.
+
+    >>> import os, tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> open(os.path.join(folder, 'x.0a1b2c-1-0a1b2c3d.h5'), 'w').close()
+    >>> back_up_data_files(folder, 'x', ['x.0a1b2c-1-0a1b2c3d.h5'])
+    ['x.0a1b2c-1-0a1b2c3d.h5']
+    >>> os.listdir(os.path.join(folder, BACKUP_DIR))
+    ['x.0a1b2c-1-0a1b2c3d.h5']
+    """
+    moved = []
+    for file in checked_data_files(folder, name, files):
+        try:
+            os.replace(
+                os.path.join(folder, file), os.path.join(safe_subdir(folder, BACKUP_DIR), file)
+            )
+        except FileNotFoundError:
+            continue
+        moved.append(file)
+    return moved
+
+
+def backed_up_by(folder: str, name: str, token: str) -> bool:
+    """Whether the writer ``token`` put a copy of entry ``name``'s file in ``.backup/``
+    (it wrote with ``backup_data``: the data files it meant to drop go there too).
+
+    >>> import tempfile
+    >>> backed_up_by(tempfile.mkdtemp(), 'x', '0a1b2c-1-0a1b2c3d')
+    False
+    """
+    start, end = f"{name}.", f"-{token}.py"
+    size = len(start) + len(_STAMP_SHAPE) + len(end)
+    try:
+        with os.scandir(safe_subdir(folder, BACKUP_DIR, create=False)) as it:
+            return any(
+                len(i.name) == size and i.name.startswith(start) and i.name.endswith(end)
+                for i in it
+            )
+    except (FileNotFoundError, NotADirectoryError):
+        return False
 
 
 def _check_data_files(folder: str, name: str, files: list[str]) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 
 from ..errors import DamagedEntryError, UnsafeFileError
-from .entries import header_files, read_entry_text
+from .entries import back_up_data_files, backed_up_by, header_files, read_entry_text
 from .storefiles import checked_path, remove_file, warn_unsafe
 from .writers import (
     from_elsewhere_here,
@@ -62,7 +62,7 @@ def sweep_leftovers(folder: str, *, lock_proof: bool = False) -> list[str]:
             removed.extend(_remove_dead_tmp(folder, name, token, writer.item.name))
             continue
         if kind == "drop":
-            removed.extend(_drop_unreferenced(folder, name, writer.item.name))
+            removed.extend(_drop_unreferenced(folder, name, token, writer.item.name))
         if remove_file(folder, writer.item.name, kind):
             removed.append(writer.item.name)
     return removed
@@ -130,12 +130,21 @@ def _passes(folder: str, file: str, entry: str) -> bool:
     return True
 
 
-def _drop_unreferenced(folder: str, name: str, drop: str) -> list[str]:
-    """Remove the files a dead writer meant to drop that the entry does not use now."""
+def _drop_unreferenced(folder: str, name: str, token: str, drop: str) -> list[str]:
+    """Drop the files the dead writer ``token`` meant to drop that the entry does not use
+    now: into ``.backup/`` if it wrote with ``backup_data`` (its copy of the replaced
+    entry file is there, and reads them there), else removed."""
     files = read_drop_list(folder, drop)
     try:
         text = read_entry_text(folder, name)
         current = set(header_files(name, text)) if text is not None else set()
+        backed_up = backed_up_by(folder, name, token)
     except DamagedEntryError:
         return []
-    return [f for f in files if f not in current and remove_file(folder, f, "data", entry=name)]
+    except UnsafeFileError as err:  # .backup is not a directory: remove nothing
+        warn_unsafe(err)
+        return []
+    unused = [f for f in files if f not in current]
+    if backed_up:
+        return back_up_data_files(folder, name, unused)
+    return [f for f in unused if remove_file(folder, f, "data", entry=name)]
