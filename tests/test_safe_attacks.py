@@ -684,3 +684,49 @@ def test_the_safe_loaders_mark_of_a_store_is_what_every_store_s_loader_holds():
     from archived.store.entrynames import LOADER_MARK
 
     assert STORE_LOADER == LOADER_MARK.encode()
+
+
+_PANDAS_FROM_A_STORE = """
+import os, sys
+sys.path.insert(0, {folder!r})
+from archived import DataSet, UnsafeArchiveError
+ds = DataSet({store!r}, "r", path={parent!r}, safe=True)
+try:
+    ds.df
+except UnsafeArchiveError as err:
+    print("refused:", err)
+"""
+
+
+@pytest.mark.parametrize("planted", ["the store itself", "a file of the store"])
+def test_a_library_a_safe_load_imports_is_never_taken_from_an_archived_store(tmp_path, planted):
+    # a store someone sent, named pandas and opened from a folder on sys.path (a
+    # notebook's, a script's), or one holding a pandas.py opened as the working
+    # directory: rebuilding a DataFrame imported pandas, and so ran the store's file
+    pd = pytest.importorskip("pandas")
+    import archived as package
+
+    marker = tmp_path / "ran"
+    planted_code = f"open({str(marker)!r}, 'a').write('ran')\n"
+    if planted == "the store itself":
+        ds = DataSet("pandas", "w", path=str(tmp_path), shadow_ok=True)
+        target, folder = os.path.join(ds._path, "__init__.py"), str(tmp_path)
+    else:
+        ds = DataSet("sent", "w", path=str(tmp_path))
+        target, folder = os.path.join(ds._path, "pandas.py"), ds._path
+    ds.df = pd.DataFrame({"a": [1, 2]})
+    with open(target, "a") as f:
+        f.write(planted_code)
+    code = _PANDAS_FROM_A_STORE.format(
+        folder=folder, store=os.path.basename(ds._path), parent=str(tmp_path)
+    )
+    src = os.path.dirname(os.path.dirname(os.path.abspath(package.__file__)))
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": src},
+        cwd=str(tmp_path),
+    )
+    assert "refused:" in done.stdout and "a file of the archived store" in done.stdout, done
+    assert not marker.exists()

@@ -42,7 +42,7 @@ import sys
 import types
 from typing import Any
 
-from ..errors import ArchiveError
+from ..errors import ArchiveError, UnsafeArchiveError
 from .allowlist import Policy, describe
 from .budget import Budget
 from .grammar import (
@@ -202,11 +202,16 @@ class Evaluator:
     def import_module(self, node: ast.AST, name: str) -> types.ModuleType:
         if not self.policy.module_allowed(name):  # checked already; never import otherwise
             raise refuse(node, self.policy.refusal_of_module(name))
-        if name not in sys.modules and self.policy.user_module(name):
-            in_store = import_outside_stores(name)
-            if in_store is not None:
-                raise refuse(node, in_store)
-        return importlib.import_module(name)
+        try:
+            if name not in sys.modules and self.policy.user_module(name):
+                in_store = import_outside_stores(name)
+                if in_store is not None:
+                    raise refuse(node, in_store)
+            return importlib.import_module(name)
+        except UnsafeArchiveError as err:  # a module it imports is a store's file
+            if err.line is not None:
+                raise
+            raise refuse(node, err.construct) from None
 
     def member(self, node: ast.AST, module: types.ModuleType, name: str) -> Any:
         """``module.name`` as a safe load may bind it: allow-listed, and no mutable object."""

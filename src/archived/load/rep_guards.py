@@ -114,6 +114,8 @@ def _self_checking(name: str, module: str) -> Guard:
         func = _engine(module, name)
         try:
             return func(*args, **kwargs)
+        except UnsafeArchiveError:
+            raise  # (a ValueError too: the library it imports refused, not the arguments)
         except _ARGUMENT_ERRORS as err:
             raise _refuse(f"{name}() of these arguments ({err})") from None
 

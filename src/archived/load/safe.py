@@ -38,6 +38,7 @@ from .allowlist import Policy
 from .budget import Budget, Limits, parse_cost
 from .evaluator import Evaluator
 from .grammar import MAX_NESTING, Checker
+from .usermodules import no_store_imports
 
 __all__ = ["evaluate", "check", "MAX_NESTING"]
 
@@ -87,7 +88,7 @@ def evaluate(
     evaluator = Evaluator(policy, budget)
     # the syntax tree and the values hold no cycles: the collector's passes over them
     # would only cost time, growing with their number
-    with _gc_paused():
+    with _gc_paused(), no_store_imports():
         tree = _parse(src, budget)
         Checker(policy, budget).module(tree)
         if datadir is None:

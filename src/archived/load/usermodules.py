@@ -14,12 +14,18 @@ import importlib.util
 import os
 import stat
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from ..errors import UnsafeArchiveError
 
 # what every store's __init__.py imports (the store layer's LOADER_MARK; this layer is
 # below it): a folder whose __init__.py names it is a store
 STORE_LOADER = b"archived.storemodule"
 
-__all__ = ["import_outside_stores"]
+__all__ = ["import_outside_stores", "no_store_imports"]
 
 
 def import_outside_stores(name: str) -> str | None:
@@ -46,13 +52,17 @@ def import_outside_stores(name: str) -> str | None:
             folders.append(os.path.dirname(spec.origin))
         for folder in folders:
             if _is_store(folder):
-                return (
-                    f"import of module {prefix!r} (a file of the archived store "
-                    f"{folder!r}: its files are entries, never code to run)"
-                )
+                return _in_store(prefix, folder)
         if depth < len(parts):
             importlib.import_module(prefix)
     return None
+
+
+def _in_store(module: str, folder: str) -> str:
+    return (
+        f"import of module {module!r} (a file of the archived store {folder!r}: its "
+        "files are entries, never code to run)"
+    )
 
 
 # the store layer looks for the mark in a loader's first 4096 characters: up to four
@@ -72,3 +82,62 @@ def _is_store(folder: str) -> bool:
         return False
     with open(fd, "rb") as f:
         return stat.S_ISREG(os.fstat(fd).st_mode) and STORE_LOADER in f.read(_LOADER_HEAD)
+
+
+# ---------------------------------------------------------------- every import of a load
+
+_LOADING = threading.local()  # how deep this thread is in safe loads
+
+
+@contextmanager
+def no_store_imports() -> Iterator[None]:
+    """Refuse, while a safe load runs in this thread, every import that would run a file
+    of an archived store: not only the entry's own imports but those of the libraries
+    it loads through (a DataFrame's rebuilder imports pandas, pandas its optional
+    libraries), which Python finds first in a folder on ``sys.path`` -- a notebook's or
+    a script's, where a store someone sent named ``pandas`` may sit, or a store itself
+    holding a ``pandas.py``.
+
+    >>> with no_store_imports():
+    ...     import json.tool
+    """
+    if not any(type(finder) is _StoreImports for finder in sys.meta_path):
+        sys.meta_path.insert(0, _StoreImports())
+    _LOADING.depth = getattr(_LOADING, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _LOADING.depth -= 1
+
+
+class _StoreImports:
+    """First on ``sys.meta_path``: inside a safe load, finds a module as the finders
+    after it do and refuses it (:class:`~archived.errors.UnsafeArchiveError`) when
+    its file or folder is in an archived store; outside one, finds nothing."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if not getattr(_LOADING, "depth", 0) or getattr(_LOADING, "finding", False):
+            return None
+        _LOADING.finding = True
+        try:
+            spec = None
+            for finder in list(sys.meta_path):
+                find = getattr(finder, "find_spec", None)
+                if finder is self or find is None:
+                    continue
+                spec = find(fullname, path, target)
+                if spec is not None:
+                    break
+        finally:
+            _LOADING.finding = False
+        if spec is None:
+            return None
+        folders = list(spec.submodule_search_locations or ())
+        if spec.has_location and spec.origin:
+            folders.append(os.path.dirname(spec.origin))
+        if path is None:  # a top-level package: the folder on sys.path holding it too
+            folders += [os.path.dirname(folder) for folder in folders]
+        for folder in folders:
+            if _is_store(folder):
+                raise UnsafeArchiveError(None, _in_store(fullname, folder))
+        return spec
