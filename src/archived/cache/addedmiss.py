@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._usercode import user_stacklevel
 from ..errors import AddedParameterWarning
+from .pointwords import points_stored, they
 
 if TYPE_CHECKING:
     from .calls import CallKey
@@ -157,14 +158,16 @@ def _warn(
     which = (
         f"parameter {added[0]} was" if len(added) == 1 else f"parameters {', '.join(added)} were"
     )
+    stored, many = points_stored(twins, total)
+    them, results = ("them", "results stay") if many else ("it", "result stays")
     warnings.warn(
         AddedParameterWarning(
-            f"{twins} of the {total} points to compute are stored as calls of {function} "
-            f"made before its {which} added, so they are computed again: a call's key "
-            f"holds every parameter, and nothing says the earlier code computed what "
-            f"{given} computes (version= cannot make them answer). The earlier results "
-            f"stay readable: {function}.stale() lists them, or {function}.table() and "
-            "where() while version= pins their version",
+            f"{stored} as calls of {function} made before its {which} added, so "
+            f"{they(many, 'are')} computed again: a call's key holds every parameter, and "
+            f"nothing says the earlier code computed what {given} computes (version= "
+            f"cannot make {them} answer). The earlier {results} readable: "
+            f"{function}.stale() lists {them}, or {function}.table() and where() while "
+            "version= pins their version",
             list(added),
         ),
         stacklevel=user_stacklevel(),

@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING
 from .._usercode import user_stacklevel
 from ..errors import MovedFunctionWarning
 from ..store.table import call_parameters
+from .pointwords import points_stored, they
 
 if TYPE_CHECKING:
     from .calls import CallKey
@@ -168,12 +169,13 @@ def _defines(body: list[ast.stmt], qualname: list[str]) -> bool:
 
 
 def _warn(identity: str, other: str, twins: int, total: int) -> None:
+    stored, many = points_stored(twins, total)
     warnings.warn(
         MovedFunctionWarning(
-            f"{twins} of the {total} points to compute are stored as calls of {other}, "
-            f"whose code is the same as {identity}'s, so they are computed again. If the "
-            f"function moved from there{_another_path(identity, other)}, name it "
-            f"@archived(..., name={other!r}) and they answer again",
+            f"{stored} as calls of {other}, whose code is the same as {identity}'s, "
+            f"so {they(many, 'are')} computed "
+            f"again. If the function moved from there{_another_path(identity, other)}, "
+            f"name it @archived(..., name={other!r}) and {they(many, 'answer')} again",
             other,
         ),
         stacklevel=user_stacklevel(),

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 from .._usercode import user_stacklevel
 from ..errors import StaleVersionWarning
 from ..store.table import call_parameters, record_text
+from .pointwords import points_stored, they
 
 if TYPE_CHECKING:
     from .calls import CallKey
@@ -104,14 +105,15 @@ def _warn(call: CallKey, twins: int, total: int, version: str) -> None:
     from .funcinfo import short_name
 
     function = short_name(call.identity)
+    stored, many = points_stored(twins, total)
     warnings.warn(
         StaleVersionWarning(
-            f"{twins} of the {total} points to compute are stored as calls of {function}'s "
-            f"version {version}, and its code has changed since (version {call.version}), "
-            "so they are computed again. If the edit cannot change a result (a comment, a "
-            f"speed-up), pin the old version with @archived(..., version={version!r}) and "
-            f"they answer again; else {function}.prune_stale() deletes the old results "
-            "once you no longer need them",
+            f"{stored} as calls of {function}'s version {version}, and its code has "
+            f"changed since (version {call.version}), so {they(many, 'are')} computed "
+            "again. If the edit cannot change a result (a comment, a speed-up), pin the old "
+            f"version with @archived(..., version={version!r}) and {they(many, 'answer')} "
+            f"again; else {function}.prune_stale() deletes the old results once you no "
+            "longer need them",
             version,
         ),
         stacklevel=user_stacklevel(),

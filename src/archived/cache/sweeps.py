@@ -284,11 +284,12 @@ def _stopped_note(
     done = total - left
     if runs_here(n_jobs, backend):
         return (
-            f"archived.sweep: {done} of {total} points are stored or finished; run the "
-            f"sweep again to compute the {left} left"
+            f"archived.sweep: {done} of {total} points {'is' if done == 1 else 'are'} "
+            f"stored or finished; run the sweep again to compute the {left} left"
         )
     return (
-        f"archived.sweep: {done} of {total} points were stored or finished when the sweep "
+        f"archived.sweep: {done} of {total} points {'was' if done == 1 else 'were'} "
+        "stored or finished when the sweep "
         "stopped, and points the workers were still running may be stored after this "
         f"note; run the sweep again to compute the rest (at most {left})"
     )
