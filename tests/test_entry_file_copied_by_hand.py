@@ -52,3 +52,20 @@ def test_a_copied_entry_file_sharing_a_data_file_is_not_advised_to_be_renamed(tm
     assert np.array_equal(
         DataSet("labbook", path=str(tmp_path)).calib_v2["lines"], np.arange(50_000.0)
     )
+
+
+@pytest.mark.parametrize("safe", [False, True])
+def test_the_advice_for_a_copy_sharing_a_data_file_keeps_the_edits_made_in_it(tmp_path, safe):
+    # ds.calib_v2 = ds.calib replaces calib_v2.py: the edits made in the copy (an offset
+    # corrected by hand) went with it, unannounced, as the advice's first step
+    ds = DataSet("labbook", "w", path=str(tmp_path))
+    ds.calib = {"offset": 0.12, "lines": np.arange(50_000.0)}
+    folder = tmp_path / "labbook"
+    copy = folder / "calib_v2.py"
+    shutil.copy(folder / "calib.py", copy)
+    copy.write_text(copy.read_text().replace("0.12", "0.15"))
+    with pytest.raises(DamagedEntryError) as caught:
+        _ = DataSet("labbook", path=str(tmp_path), safe=safe).calib_v2
+    message = str(caught.value)
+    keep = message.find(f"move {copy} out of the store")
+    assert 0 <= keep < message.find("ds.calib_v2 = ds.calib"), message

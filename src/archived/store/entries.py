@@ -786,12 +786,14 @@ def _unbound(var: str, values: dict[str, Any], filename: str) -> str:
     shared = _files_of_another(var, filename)
     if shared:
         # renaming the variable would make a copy that reads the other entry's data
-        # files, which go when that entry is deleted or rewritten: its array lost
+        # files, which go when that entry is deleted or rewritten: its array lost; and
+        # the assignment advised replaces this file, edits made in it and all
         return (
             f"its {var} is not assigned in {filename}, which assigns {other} instead (a "
             f"copy of entry {other}'s file? its data files {', '.join(shared)} are "
-            f"{other}'s, removed with it: make the copy with ds.{var} = ds.{other}, "
-            "which gives it data files of its own, then edit that)"
+            f"{other}'s, removed with it: move {filename} out of the store (it keeps "
+            f"any edits made in it), make the copy with ds.{var} = ds.{other}, which "
+            "gives it data files of its own, then edit that)"
         )
     return (
         f"its {var} is not assigned in {filename}, which assigns {other} instead (an "
