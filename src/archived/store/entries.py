@@ -960,10 +960,11 @@ def _swap_in(
                 for file in old_files:
                     remove_file(folder, file, "data", entry=name)
                 return True
-        if backup_data:
+    try:
+        if old is not None and backup_data:
+            # failed (a full disk, no hard links on this filesystem): nothing is dropped
             stamp = time.strftime(_STAMP) + f"-{token}"
             os.link(final, os.path.join(backup, f"{name}.{stamp}.py"))
-    try:
         if old is not None and sync_fd is not None:
             getattr(os, "fdatasync", os.fsync)(sync_fd)
         if tmp is None:
