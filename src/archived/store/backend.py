@@ -234,9 +234,18 @@ class Store(abc.ABC):
     # ---- writing ---------------------------------------------------------------------
 
     @abc.abstractmethod
-    def commit(self, name: str, value: Any, info: Any = None, *, keep_info: bool = False) -> None:
+    def commit(
+        self,
+        name: str,
+        value: Any,
+        info: Any = None,
+        *,
+        keep_info: bool = False,
+        new: bool = False,
+    ) -> None:
         """Write entry ``name`` (value and info) in one atomic commit; ``keep_info`` keeps
-        the info already stored."""
+        the info already stored; ``new``: ``name`` was reserved by :meth:`new_name`, and
+        an entry written there meanwhile is never replaced (``NameTaken``)."""
 
     @abc.abstractmethod
     def set_info(self, name: str, info: Any) -> None:
@@ -275,7 +284,15 @@ class ReadOnlyStore(Store):
     def _refuse(self) -> ReadOnlyError:
         return ReadOnlyError(f"{self.folder!r} is a {self.kind} store: it opens read-only")
 
-    def commit(self, name: str, value: Any, info: Any = None, *, keep_info: bool = False) -> None:
+    def commit(
+        self,
+        name: str,
+        value: Any,
+        info: Any = None,
+        *,
+        keep_info: bool = False,
+        new: bool = False,
+    ) -> None:
         raise self._refuse()
 
     def set_info(self, name: str, info: Any) -> None:

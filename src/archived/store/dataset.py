@@ -452,17 +452,24 @@ class DataSet:
         """
         self._check_writable()
         store = self._store
-        claimed = name is None
-        if name is None:
-            start = self._next_index
-            if start is None:
-                start = self._first_free_index()
+        if name is not None:
+            store.commit(name, data, info, keep_info=keep_info)
+            self._report("wrote %r", name)
+            return [name]
+        start = self._next_index
+        if start is None:
+            start = self._first_free_index()
+        while True:
             name, n = store.new_name(self._name_prefix, start)
             self.__dict__["_next_index"] = n + 1
-        try:
-            store.commit(name, data, info, keep_info=keep_info)
-        finally:
-            if claimed:
+            try:
+                # never over an entry: a writer stopped for longer than the grace period
+                # (another host's, another container's) has its name reserved again
+                store.commit(name, data, info, keep_info=keep_info, new=True)
+                break
+            except entries.NameTaken:
+                start = n + 1
+            finally:
                 store.release_name(name)
         self._report("wrote %r", name)
         return [name]

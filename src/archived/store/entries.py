@@ -106,6 +106,7 @@ __all__ = [
     "remove_quietly",
     "back_up_data_files",
     "backed_up_by",
+    "NameTaken",
 ]
 
 FORMAT = 1
@@ -182,14 +183,17 @@ def commit_entry(
     backup_data: bool = False,
     durable: bool = True,
     compress: Any = None,
+    new: bool = False,
 ) -> None:
     """Write entry ``name`` (value and info) and commit it atomically.
 
     With ``keep_info=True`` the info of the entry already on disk is kept (``info`` is
     ignored), which is what assigning a value to an existing entry does.  ``lock`` is
-    held only while the entry file is swapped in.  Nothing is changed on disk when
-    archiving the value fails.  ``compress`` writes big arrays through an HDF5 filter
-    (see :func:`~archived.engine.compression.codec_of`).
+    held only while the entry file is swapped in.  ``new=True``: ``name`` was reserved
+    for a new entry (:mod:`archived.store.claims`), so an entry found there when the
+    lock is held is never replaced: :class:`NameTaken`, nothing written.  Nothing is
+    changed on disk when archiving the value fails.  ``compress`` writes big arrays
+    through an HDF5 filter (see :func:`~archived.engine.compression.codec_of`).
 
     >>> import tempfile
     >>> folder = tempfile.mkdtemp()
@@ -214,7 +218,7 @@ def commit_entry(
             with lock or nullcontext():
                 if keep_info and read_entry_text(folder, name) != base:
                     continue  # the info changed under us: rebuild on the new one
-                write.swap_in(files)
+                write.swap_in(files, new)
             break
 
 
@@ -629,11 +633,12 @@ class _Write:
         self._unsynced = self.durable and len(data) <= PAGE and groupsync.active() is not None
         _write_all(self._fd, data, self.durable and not self._unsynced)
 
-    def swap_in(self, files: list[str]) -> None:
-        """Commit the temporary entry file; call with the lock held."""
+    def swap_in(self, files: list[str], new: bool = False) -> None:
+        """Commit the temporary entry file; call with the lock held.  ``new``: never
+        over an entry (:class:`NameTaken`)."""
         sync_fd = self._fd if self._unsynced else None
         self._replaced = _swap_in(
-            self.folder, self.name, self.tmp, files, self.token, self.backup_data, sync_fd
+            self.folder, self.name, self.tmp, files, self.token, self.backup_data, sync_fd, new
         )
         if self._replaced:
             self._unsynced = False  # it replaced an entry: synced before, as outside a group
@@ -926,10 +931,12 @@ def _swap_in(
     token: str,
     backup_data: bool,
     sync_fd: int | None = None,
+    new: bool = False,
 ) -> bool:
     """Replace (or with ``tmp=None`` remove) the entry file; call with the lock held.
     Return whether there was an entry to replace; if so, ``sync_fd`` (the unsynced new
-    entry file) is synced before it takes the old one's place.
+    entry file) is synced before it takes the old one's place.  With ``new``, an entry
+    there is :class:`NameTaken` instead, and nothing is changed.
 
     The data files the old version lists are dropped afterwards (:func:`_finish_drop`);
     a listed name that is not a data file of this entry inside the store is reported
@@ -937,6 +944,8 @@ def _swap_in(
     """
     final = os.path.join(folder, name + ".py")
     old = read_entry_text(folder, name)
+    if new and old is not None:
+        raise NameTaken(name, folder)
     drop = os.path.join(folder, f".{name}.{token}.drop")
     if old is not None:
         try:
@@ -975,6 +984,24 @@ def _swap_in(
         remove_quietly(drop)  # nothing to drop
         raise
     return old is not None
+
+
+class NameTaken(ArchiveError):
+    """The name reserved for a new entry holds an entry already: its reservation was
+    taken for a dead writer's (its writer stopped longer than
+    :data:`~archived.store.writers.GRACE_SECONDS`, on another host or in another pid
+    namespace) and another writer committed there.  That entry is never replaced: the
+    new one takes another name.
+
+    >>> print(NameTaken('x_0', '/s'))
+    entry 'x_0' of the store '/s' was written by another writer meanwhile
+    """
+
+    def __init__(self, name: str, folder: str) -> None:
+        super().__init__(
+            f"entry {name!r} of the store {folder!r} was written by another writer meanwhile"
+        )
+        self.name = name
 
 
 _NO_SPACE = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}

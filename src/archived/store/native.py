@@ -247,7 +247,15 @@ class NativeStore(Store):
 
     # ---- writing ---------------------------------------------------------------------
 
-    def commit(self, name: str, value: Any, info: Any = None, *, keep_info: bool = False) -> None:
+    def commit(
+        self,
+        name: str,
+        value: Any,
+        info: Any = None,
+        *,
+        keep_info: bool = False,
+        new: bool = False,
+    ) -> None:
         self._check_writable()
         entries.validate_name(name)
         with self._explained(name):
@@ -257,6 +265,7 @@ class NativeStore(Store):
                 value,
                 info,
                 keep_info=keep_info,
+                new=new,
                 array_threshold=self.array_threshold,
                 lock=self.lock,
                 backup_data=self.backup_data,
