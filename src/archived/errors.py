@@ -51,6 +51,7 @@ __all__ = [
     "NumericTypeWarning",
     "StaleVersionWarning",
     "MovedFunctionWarning",
+    "MovedBlockWarning",
     "AddedParameterWarning",
     "BlockInputWarning",
     "StorePathWarning",
@@ -636,6 +637,21 @@ class MovedFunctionWarning(UserWarning):
 
     >>> MovedFunctionWarning("2 of the 3 points ...", "experiment.simulate").identity
     'experiment.simulate'
+    """
+
+    def __init__(self, message: str, identity: str) -> None:
+        super().__init__(message)
+        self.identity = identity
+
+
+class MovedBlockWarning(UserWarning):
+    """A ``with`` block without a name is about to compute a result that the same code
+    stored at another line of its function (lines added or removed above it moved it):
+    a block is named by its line, so it is computed again.  ``identity`` names the
+    stored block, as ``ls -l`` shows it.
+
+    >>> MovedBlockWarning("the block at line 6 ...", "block:study.<module>@5").identity
+    'block:study.<module>@5'
     """
 
     def __init__(self, message: str, identity: str) -> None:

@@ -40,7 +40,7 @@ from .funcinfo import (
     source_runs,
 )
 
-__all__ = ["BlockPlace", "block_place"]
+__all__ = ["BlockPlace", "block_place", "source_version", "with_statement_source"]
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def block_place(frame: types.FrameType, name: str | None) -> BlockPlace:
     if source is not None and not _interactive(frame) and not source_runs(code.co_filename, code):
         source = None  # the file was edited since it was loaded: not this code's source
     if source is not None:
-        version = xxhash.xxh3_64_hexdigest(b"block:" + source.encode("utf-8", "surrogatepass"))
+        version = source_version(source)
     else:  # no source to read (an exec'd string): the code that runs it
         version = code_fingerprint(code)
     if name is not None:
@@ -83,6 +83,15 @@ def block_place(frame: types.FrameType, name: str | None) -> BlockPlace:
         # may read different data set above them
         return BlockPlace(f"block:{module}.{where}@{line}#{version[:12]}", "block", version)
     return BlockPlace(f"block:{module}.{where}@{line}", "block", version)
+
+
+def source_version(source: str) -> str:
+    """The code version of a block whose ``with`` statement's source is ``source``.
+
+    >>> len(source_version("with archived('runs') as rec:\\n    rec.result = 1\\n"))
+    16
+    """
+    return xxhash.xxh3_64_hexdigest(b"block:" + source.encode("utf-8", "surrogatepass"))
 
 
 def with_statement_source(filename: str, line: int) -> str | None:

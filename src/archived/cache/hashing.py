@@ -71,6 +71,7 @@ __all__ = [
     "positional_key",
     "prime_head",
     "variant_keys",
+    "identity_keys",
     "closure_digest",
     "content_key",
 ]
@@ -295,6 +296,31 @@ def variant_keys(
             hasher.update(part)
         keys.append(hasher.hexdigest())
     return keys
+
+
+def identity_keys(
+    identities: Sequence[str],
+    version: str,
+    parameters: Mapping[str, Any],
+    *,
+    array_keys: dict[int, str] | None = None,
+) -> list[str]:
+    """The keys :func:`hash_call` gives ``parameters`` as a call of each of
+    ``identities`` (of one code ``version``); the parameters are encoded once for all.
+
+    >>> call = {"x": 1, "y": [2]}
+    >>> names = ["m.f", "m.g"]
+    >>> identity_keys(names, "v", call) == [hash_call(f, "v", call) for f in names]
+    True
+    """
+    body = _Recorder()
+    encoder = _Encoder("", array_keys)
+    for name in sorted(parameters):
+        body.update(_text(b"P", name))
+        encoder.parameter = name
+        encoder.feed(body, parameters[name], name)
+    tail = _text(b"V", version) + _length(len(parameters)) + b"".join(body.parts)
+    return [xxhash.xxh3_128_hexdigest(_text(b"C", identity) + tail) for identity in identities]
 
 
 class _Recorder:

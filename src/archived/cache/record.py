@@ -49,6 +49,7 @@ from .blockinputs import check_inputs
 from .calls import Attempt, begin, key_call
 from .callstore import CallStore
 from .funcinfo import interactive_code
+from .movedblock import warn_moved_block
 from .storepath import resolve_store_path
 
 __all__ = ["record", "Record"]
@@ -182,6 +183,8 @@ class Record:
         self.cached = attempt.cached
         if attempt.cached:
             self._result = attempt.value
+        elif self.name is None:
+            warn_moved_block(self.store, call, frame.f_code.co_filename)
         check_inputs(frame, self.store.path, place.identity, call.key, attempt.entry, self.cached)
         return self
 
