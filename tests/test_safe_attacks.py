@@ -698,7 +698,9 @@ except UnsafeArchiveError as err:
 """
 
 
-@pytest.mark.parametrize("planted", ["the store itself", "a file of the store"])
+@pytest.mark.parametrize(
+    "planted", ["the store itself", "a file of the store", "a file deep inside the store"]
+)
 def test_a_library_a_safe_load_imports_is_never_taken_from_an_archived_store(tmp_path, planted):
     # a store someone sent, named pandas and opened from a folder on sys.path (a
     # notebook's, a script's), or one holding a pandas.py opened as the working
@@ -711,9 +713,14 @@ def test_a_library_a_safe_load_imports_is_never_taken_from_an_archived_store(tmp
     if planted == "the store itself":
         ds = DataSet("pandas", "w", path=str(tmp_path), shadow_ok=True)
         target, folder = os.path.join(ds._path, "__init__.py"), str(tmp_path)
-    else:
+    elif planted == "a file of the store":
         ds = DataSet("sent", "w", path=str(tmp_path))
         target, folder = os.path.join(ds._path, "pandas.py"), ds._path
+    else:  # (a notebook in a folder of the store someone sent, opened where it is)
+        ds = DataSet("sent", "w", path=str(tmp_path))
+        folder = os.path.join(ds._path, "notebooks", "2024")
+        os.makedirs(folder)
+        target = os.path.join(folder, "pandas.py")
     ds.df = pd.DataFrame({"a": [1, 2]})
     with open(target, "a") as f:
         f.write(planted_code)

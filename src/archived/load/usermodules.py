@@ -135,9 +135,21 @@ class _StoreImports:
         folders = list(spec.submodule_search_locations or ())
         if spec.has_location and spec.origin:
             folders.append(os.path.dirname(spec.origin))
-        if path is None:  # a top-level package: the folder on sys.path holding it too
-            folders += [os.path.dirname(folder) for folder in folders]
-        for folder in folders:
+        if path is None:  # top-level: the folder on sys.path holding it, and above it
+            folders += [up for folder in folders for up in _above(folder)]
+        for folder in dict.fromkeys(folders):  # (a package's folder is its origin's)
             if _is_store(folder):
                 raise UnsafeArchiveError(None, _in_store(fullname, folder))
         return spec
+
+
+def _above(folder: str) -> Iterator[str]:
+    """The folders holding ``folder``, nearest first: a folder on ``sys.path`` may lie
+    anywhere inside a store (a notebook's, in a folder of the store someone sent).
+
+    >>> list(_above("/data/runs/notebooks"))
+    ['/data/runs', '/data', '/']
+    """
+    while (parent := os.path.dirname(folder)) != folder:
+        yield parent
+        folder = parent
