@@ -310,3 +310,35 @@ def test_a_memory_map_of_an_array_over_holes_is_not_charged_as_memory(tmp_path, 
         _ = DataSet("s", path=tmp_path, safe=True).x
     mapped = DataSet("s", path=tmp_path, safe=True, mmap_mode="r").x
     assert type(mapped).__name__ == "memmap" and mapped[-1] == 0
+
+
+def test_a_data_file_under_many_hard_links_raises_the_budget_once(tmp_path):
+    # a tar of a store keeps hard links: one 20 MB file under 8 names was allowed 8
+    # times (each name's blocks are the file's), and 20 MB on disk loaded as 160 MB
+    # (40 names, 800 MB): the budget grows by what the disk holds, once per file
+    import os
+
+    import numpy as np
+
+    ds = DataSet("s", "w", path=tmp_path)
+    ds.x = np.zeros(2_500_000)  # 20 MB
+    folder = tmp_path / "s"
+    (data,) = folder.glob("x.*.h5")
+    names = [f"y.0a1b2c-1-{i:08x}.h5" for i in range(8)]
+    for name in names:
+        os.link(data, folder / name)
+    source = (folder / "x.py").read_text().replace("\nx = ", "\ny = ")
+    key = source.split("_load_array(")[1].split(", ")[1].split(")")[0]
+    calls = ", ".join(f"_load_array({name!r}, {key})" for name in names)
+    value = source.split("# ---- value ----\n")[1].replace(
+        f"_load_array({str(data.name)!r}, {key})", f"[{calls}]"
+    )
+    (folder / "y.py").write_text(
+        f"# archived entry 'y', format 1, data files: {names!r}\n"
+        f"# ---- info ----\ninfo = None\n# ---- value ----\n{value}"
+    )
+    with pytest.raises(BudgetExceededError) as info:
+        _ = DataSet("s", path=tmp_path, safe=True).y
+    assert info.value.budget == "max_bytes"
+    trusted = DataSet("s", path=tmp_path, safe=True, limits=Limits(max_bytes=2**28))
+    assert len(trusted.y) == 8  # raised by the caller, it loads

@@ -206,7 +206,7 @@ class Budget:
         self.defaults = defaults  # the budgets the caller left to their default
         self.bytes = 0
         self.elements = 0
-        self.files: set[str] = set()
+        self.files: set[object] = set()  # the data files allowed (see allow_file)
         self.unheld = UNHELD_BYTES  # bytes of data files the disk does not hold, still counted
         self.uncounted = 0  # bytes of data files' sizes that raised no budget
         # data file -> (its stat, its parsed index, where its data ends), read once a load
@@ -242,18 +242,24 @@ class Budget:
         if value.bit_length() > 3.33 * self.max_digits:
             self.check_digits(int(value.bit_length() * 0.30103) + 1, what)
 
-    def allow_file(self, path: str, size: int, held: int | None = None) -> None:
+    def allow_file(
+        self, path: str, size: int, held: int | None = None, *, file: object = None
+    ) -> None:
         """A data file of ``size`` bytes, of which the disk holds ``held`` (its blocks;
         ``None``: all), is read: with default budgets, allow :data:`FILE_FACTOR` times
-        what it holds, and the rest of its size while :data:`UNHELD_BYTES` lasts.
+        what it holds, and the rest of its size while :data:`UNHELD_BYTES` lasts.  Once
+        per file: ``file`` (default ``path``) tells it apart, the device and inode of a
+        file under many names (hard links, as a tar of a store keeps them: each name's
+        blocks are the file's, which the disk holds once).
 
         >>> b = Limits().budget(0)
         >>> b.allow_file("a.h5", 2**40, held=4096)  # a sparse terabyte
         >>> (b.max_bytes - BYTES_FLOOR) // 2**20, b.uncounted // 2**30
         (256, 1023)
         """
-        if "max_bytes" in self.defaults and path not in self.files:
-            self.files.add(path)
+        file = path if file is None else file
+        if "max_bytes" in self.defaults and file not in self.files:
+            self.files.add(file)
             held = size if held is None else max(0, min(held, size))
             counted = min(size - held, self.unheld)
             self.unheld -= counted

@@ -92,7 +92,7 @@ def safe_load_array(budget: Budget, filename: Any, key: Any) -> np.ndarray:
             raise _refuse(f"array file {filename!r} (not a regular file)")
         # st_blocks counts 512-byte units on Linux and macOS; without it nothing is held
         held = getattr(info, "st_blocks", 0) * 512
-        budget.allow_file(path, info.st_size, held)
+        budget.allow_file(path, info.st_size, held, file=(info.st_dev, info.st_ino))
         note = "" if held >= info.st_size else _held_note(filename, held, info.st_size)
         return _read(budget, f, path, filename, key, note)
 
