@@ -287,7 +287,7 @@ def _dataset_rows(
 
             # results=False: no value is loaded, and no result column is made (a column
             # of None would read as results that are None)
-            load = entry.value if results else None
+            load = _naming(entry.value, name) if results else None
             if isinstance(info, dict) and "function" in info:
                 if record_text(info, "status", "ok") != "ok" or "parameters" not in info:
                     return None  # a failure or sweep record: not a result
@@ -667,6 +667,24 @@ def _add(
         while column in row or column in also:
             column = prefix + column
         row[column] = value
+
+
+def _naming(load: Callable[[], Any], name: str) -> Callable[[], Any]:
+    """``load``, whose refusal (a safe load's, a damaged value's) notes the entry it read
+    and the table that loads no value: of a table of hundreds of entries, a safe load's
+    'line 25: import of module ...' named none."""
+
+    def value() -> Any:
+        try:
+            return load()
+        except (DamagedEntryError, UnsafeArchiveError) as err:
+            err.add_note(
+                f"(the value of entry {name!r}, read for the table; _table(results=False) "
+                "lists every entry without loading the values)"
+            )
+            raise
+
+    return value
 
 
 def _results(value: Any, taken: Iterable[str]) -> dict[str, Any]:
