@@ -462,3 +462,41 @@ def test_a_fortran_ordered_array_is_another_key_than_its_c_ordered_copy():
     for axes in [(2, 1, 0), (1, 0, 2), (0, 2, 1)]:
         view = cube.transpose(axes)
         assert hash_value(view) != hash_value(np.ascontiguousarray(view))
+
+
+# keys of lists of scalars as every earlier version computed them, item by item: a
+# stored call's key (and a sweep's record name) must not change when the encoder does
+@pytest.mark.parametrize(
+    ("value", "key"),
+    [
+        (["a", "b"], "a3bf4fc3fb6a4c428504074eac8360d3"),
+        (("x", 1, 2.5, None, True, False, b"q", 3j), "bb019e84fee42c1de5640df566fcc4bb"),
+        ([], "0aebbd979a3abcb9966f4dbc9ca4448a"),
+        (["ééé", "f_0123"], "872788258bee1be5bf07297f214e2fa5"),
+        ([1, [2, 3], "z"], "abcbc1ce13953dfadad421df6390cfdc"),
+        ((None, None, None), "9cd37b62057073438510beb7dd4e4539"),
+    ],
+)
+def test_list_of_scalars_keeps_its_item_by_item_key(value, key):
+    assert hash_value(value) == key
+
+
+def test_list_of_scalars_keys_as_its_items_fed_one_by_one():
+    import xxhash
+
+    from archived.cache import hashing
+
+    values = [
+        ["a", "é€😀", "\ud800", ""],
+        [0, -1, 2**70, True, False, None, 1.5, math.nan, -0.0, 1 - 2j, b"\x00", bytearray(b"z")],
+        (3, "x"),
+        [[1], 2],  # a container among the items: fed by the general path
+    ]
+    for value in values:
+        hasher = xxhash.xxh3_128()
+        tag = hashing._CONTAINER_TAGS[type(value)] + hashing._length(len(value))
+        hasher.update(tag)
+        encoder = hashing._Encoder("value")
+        for item in value:
+            encoder.feed(hasher, item, "value")
+        assert hash_value(value) == hasher.hexdigest(), value

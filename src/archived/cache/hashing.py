@@ -480,6 +480,10 @@ class _Encoder:
             kind = type(value)
             hasher.update(_CONTAINER_TAGS[kind] + _length(len(value)))
             if kind in (list, tuple):
+                scalars = _scalar_items(value)
+                if scalars is not None:  # the bytes the loop below feeds, fed at once
+                    hasher.update(scalars)
+                    return
                 for i, item in enumerate(value):
                     self.feed(hasher, item, f"{path}[{i}]")
             elif kind is OrderedDict or kind is dict:
@@ -656,6 +660,17 @@ def _int_bytes(value: int) -> bytes:
 
 def _bytes_bytes(value: bytes) -> bytes:
     return b"b" + _length(len(value)) + value
+
+
+def _scalar_items(items: list[Any] | tuple[Any, ...]) -> bytes | None:
+    """What :meth:`_Encoder.feed` gives the items of ``items``, one after the other, if
+    every one is ``None`` or of a type of :data:`_SIMPLE` (a list of names, of numbers);
+    else None.  A sweep's record keys the list of its points' keys: one call and one
+    path text per key took a second per 100,000 points."""
+    simple = _SIMPLE
+    if not all(type(item) in simple or item is None for item in items):
+        return None
+    return b"".join([b"N" if item is None else simple[type(item)](item) for item in items])
 
 
 _SIMPLE = {
