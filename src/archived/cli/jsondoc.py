@@ -30,6 +30,11 @@ plus ``"file"`` (its path), ``"info"`` (the whole info record) and ``"value"``
 (``{"type": "module.Type", "summary": "..."}``, or ``null`` with ``--no-value`` and for
 failed or damaged entries).
 
+``archived prune PATH ... --json`` (``archived.prune/1``): ``{"store", "dry_run",
+"count", "size", "entries", "kept"}``: ``entries`` are the ``ls`` records of the entries
+deleted (in a dry run, of those ``--yes`` would delete), ``kept`` the entries selected
+but kept, each with why (``{"latest": "it was rewritten since it was chosen"}``).
+
 ``archived verify PATH --json`` (``archived.verify/1``) and ``repair`` (``archived.repair/1``):
 ``{"store", "ok", "entries", "damaged": {name: why}, "unimportable": {name: why},
 "orphans", "leftovers", "in_progress", "removed"}``, the fields of
@@ -74,6 +79,7 @@ __all__ = [
     "sweeps_document",
     "show_document",
     "report_document",
+    "prune_document",
 ]
 
 
@@ -185,6 +191,27 @@ def show_document(
         else None
     )
     return document
+
+
+def prune_document(
+    store: str, entries: Iterable[Any], kept: dict[str, str], *, dry_run: bool
+) -> dict[str, Any]:
+    """The ``archived.prune/1`` document: the entries deleted (or to be, in a dry run)
+    and the selected entries kept, each with why.
+
+    >>> prune_document("/s", [], {"x": "its info cannot be read"}, dry_run=True)["kept"]
+    {'x': 'its info cannot be read'}
+    """
+    listed = [entry_fields(e) for e in entries]
+    return {
+        "schema": "archived.prune/1",
+        "store": store,
+        "dry_run": dry_run,
+        "count": len(listed),
+        "size": sum(e["size"] for e in listed),
+        "entries": listed,
+        "kept": dict(kept),
+    }
 
 
 def report_document(command: str, report: Any) -> dict[str, Any]:

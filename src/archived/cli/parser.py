@@ -116,6 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     selection_options(p)
     p.add_argument("--yes", action="store_true", help="really delete (default: dry run)")
+    json_option(
+        p,
+        "print one JSON document of the entries deleted (or, in a dry run, to be deleted) "
+        "and of those kept, with why (schema: archived.cli.jsondoc)",
+    )
     p = command("export", run_export, "Write parameters and scalar results as CSV.")
     p.description = (
         "Write parameters and scalar results as CSV, a row per call: each function's "

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from .._format import (
@@ -66,6 +67,19 @@ def run_prune(args: argparse.Namespace) -> int:
     ds = open_args(args)
     entries = list(list_entries(ds))
     current = _current_versions(args, imported, entries) if args.stale else {}
+    kept: dict[str, str] = {}
+
+    def keep(name: str, why: str) -> None:
+        # a selected entry left alone, and why: a line, or a field of the JSON document
+        if args.json:
+            kept[name] = why
+        else:
+            print(f"kept {name}: {why}")
+
+    def done(chosen: list[Entry], *, dry_run: bool) -> int:
+        print_json(jsondoc.prune_document(ds._path, chosen, kept, dry_run=dry_run))
+        return 0
+
     chosen = []
     for e in entries:
         if args.stale and not (
@@ -84,27 +98,33 @@ def run_prune(args: argparse.Namespace) -> int:
             # only --before selects it, by its file's time: whether it is as old as its
             # record says, and what it holds, is unknown (promise 2: deleted only on
             # certain knowledge), as for a sweep record whose points cannot be read
-            print(
-                f"kept {e.name}: its info cannot be read, so when it was made is unknown "
-                f"({PROG} verify says what is wrong with it)"
+            keep(
+                e.name,
+                "its info cannot be read, so when it was made is unknown "
+                f"({PROG} verify says what is wrong with it)",
             )
             continue
         chosen.append(e)
-    chosen = _with_emptied_sweeps(ds, entries, chosen)
+    chosen = _with_emptied_sweeps(ds, entries, chosen, keep)
     if not chosen:
-        print("nothing to delete")
         hint_unknown_function(entries, args)
         hint_unknown_parameter(entries, args)
         hint_other_number_types(entries, args)
+        if args.json:
+            return done([], dry_run=not args.yes)
+        print("nothing to delete")
         return 0
-    print(
-        format_table(
-            ["NAME", "KIND", "FUNCTION", "PARAMETERS", "DATE"],
-            [[e.name, e.kind, e.function, e.summary, format_time(e.time)] for e in chosen],
+    if not args.json:
+        print(
+            format_table(
+                ["NAME", "KIND", "FUNCTION", "PARAMETERS", "DATE"],
+                [[e.name, e.kind, e.function, e.summary, format_time(e.time)] for e in chosen],
+            )
         )
-    )
     size = format_size(sum(e.size for e in chosen))
     if not args.yes:
+        if args.json:
+            return done(chosen, dry_run=True)
         count = counted(len(chosen), "entry", "entries")
         print(f"dry run: {count} ({size}) would be deleted; add --yes to delete")
         return 0
@@ -119,7 +139,7 @@ def run_prune(args: argparse.Namespace) -> int:
             # while the store is pruned --before a date) was not chosen, and stays
             writable._delete_seen(e.name, e.digest)
         except EntryChangedError:
-            print(f"kept {e.name}: it was rewritten since it was chosen")
+            keep(e.name, "it was rewritten since it was chosen")
             calls.remove(e)
     chosen = calls + records
     size = format_size(sum(e.size for e in chosen))
@@ -136,16 +156,16 @@ def run_prune(args: argparse.Namespace) -> int:
         )
         for e in records:
             if e.name in unread and e.name in ds:  # damaged since the plan
-                print(
-                    f"kept {e.name}: its list of points can no longer be read, so whether "
-                    "one is still stored is unknown (archived verify says what is wrong "
-                    "with it)"
+                keep(
+                    e.name,
+                    "its list of points can no longer be read, so whether one is still "
+                    "stored is unknown (archived verify says what is wrong with it)",
                 )
                 continue
             if e.name in unread:
                 continue  # deleted by someone else meanwhile
             if e.name not in still:
-                print(f"kept {e.name}: a point of its sweep was stored meanwhile")
+                keep(e.name, "a point of its sweep was stored meanwhile")
                 continue
             try:
                 delattr(writable, e.name)
@@ -153,11 +173,15 @@ def run_prune(args: argparse.Namespace) -> int:
                 pass
         chosen = calls + [e for e in records if e.name in still]
         size = format_size(sum(e.size for e in chosen))
+    if args.json:
+        return done(chosen, dry_run=False)
     print(f"deleted {counted(len(chosen), 'entry', 'entries')} ({size})")
     return 0
 
 
-def _with_emptied_sweeps(ds: Any, entries: list[Entry], chosen: list[Entry]) -> list[Entry]:
+def _with_emptied_sweeps(
+    ds: Any, entries: list[Entry], chosen: list[Entry], keep: Callable[[str, str], None]
+) -> list[Entry]:
     """``chosen`` with the sweep records it selected or emptied deleted only when none of
     their points stays stored: ``--before`` may select a record made before some of its
     results, and ``--stale`` or ``--where`` the last results of a grid, whose record
@@ -169,9 +193,10 @@ def _with_emptied_sweeps(ds: Any, entries: list[Entry], chosen: list[Entry]) -> 
     unread: list[str] = []
     emptied = set(sweeps_emptied_by(ds, [e.name for e in calls], selected, unread=unread))
     for name in unread:
-        print(
-            f"kept {name}: its list of points cannot be read, so whether one is still stored "
-            "is unknown (archived verify says what is wrong with it)"
+        keep(
+            name,
+            "its list of points cannot be read, so whether one is still stored is unknown "
+            "(archived verify says what is wrong with it)",
         )
     return calls + [e for e in entries if e.name in emptied]
 
