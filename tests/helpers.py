@@ -166,3 +166,32 @@ class RunLog(list):
 
     def __archived_key__(self):
         return "run log"
+
+
+def kill_at_step(*calls):
+    """Source for a child script: it kills itself (SIGKILL) at its ``k``-th call of the
+    ``os`` functions named in ``calls`` (``k``, a variable the script sets first; -1:
+    never), counting those calls in ``steps[0]``."""
+    patched = ", ".join(f"os.{name}" for name in calls)
+    wrapped = ", ".join(f"step(os.{name})" for name in calls)
+    return f"""
+import os, signal
+steps = [0]
+def step(real):
+    def counted(*args, **kwargs):
+        if steps[0] == k:
+            os.kill(os.getpid(), signal.SIGKILL)
+        steps[0] += 1
+        return real(*args, **kwargs)
+    return counted
+{patched} = {wrapped}
+"""
+
+
+def run_python(*args):
+    """``python *args`` in a child process that imports what this one does."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, env=env)

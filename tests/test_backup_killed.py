@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -17,43 +16,33 @@ from archived import restore
 from archived.store import entries
 from archived.store.dataset import DataSet
 from archived.store.integrity import verify
-from helpers import same
+from helpers import kill_at_step, run_python, same
 
 OLD_VALUE, OLD_INFO = np.arange(400.0), np.arange(300.0) * 2
 NEW_VALUE = np.arange(500.0) + 1e6
 
 # kills itself at its k-th file operation (link, rename, removal) of the write
-WRITER = r"""
+WRITER = (
+    r"""
 import os, signal, sys
 import numpy as np
 from archived.store.dataset import DataSet
 folder, k, operation = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 ds = DataSet("s", "w", path=folder, backup_data=True)
-steps = [0]
-def step(real):
-    def counted(*args, **kwargs):
-        if steps[0] == k:
-            os.kill(os.getpid(), signal.SIGKILL)
-        steps[0] += 1
-        return real(*args, **kwargs)
-    return counted
-os.link, os.replace, os.unlink = step(os.link), step(os.replace), step(os.unlink)
+"""
+    + kill_at_step("link", "replace", "unlink")
+    + r"""
 if operation == "overwrite":
     ds.x = np.arange(500.0) + 1e6
 else:
     del ds.x
 print(steps[0])
 """
+)
 
 
 def _write(parent: str, k: int, operation: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    return subprocess.run(
-        [sys.executable, "-c", WRITER, parent, str(k), operation],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
+    return run_python("-c", WRITER, parent, str(k), operation)
 
 
 def _backed_up_values(folder: str) -> list[tuple[object, object]]:

@@ -6,32 +6,24 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 from collections import Counter
 
 from archived.store.dataset import DataSet
 from archived.store.integrity import verify
+from helpers import kill_at_step, run_python
 
 BLOCKS = 2
 
 # kills itself at its k-th link, rename or removal of a file; logs each computation
-SCRIPT = r"""
+SCRIPT = (
+    r"""
 import os, signal, sys
 import numpy as np
 from archived import archived
 store, log, k, blocks = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-steps = [0]
-def step(real):
-    def counted(*args, **kwargs):
-        if steps[0] == k:
-            os.kill(os.getpid(), signal.SIGKILL)
-        steps[0] += 1
-        return real(*args, **kwargs)
-    return counted
-os.replace, os.rename, os.unlink, os.link = (
-    step(os.replace), step(os.rename), step(os.unlink), step(os.link)
-)
+"""
+    + kill_at_step("replace", "rename", "unlink", "link")
+    + r"""
 results = []
 for n in range(blocks):
     with archived(store, n=n) as rec:
@@ -44,17 +36,12 @@ assert [r["n"] for r in results] == list(range(blocks))
 assert all(np.array_equal(r["a"], np.full(300, float(r["n"]))) for r in results)
 print(steps[0])
 """
+)
 
 
 def _run(script, folder, k):
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     store, log = os.path.join(folder, "runs"), os.path.join(folder, "log")
-    return subprocess.run(
-        [sys.executable, script, store, log, str(k), str(BLOCKS)],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
+    return run_python(script, store, log, str(k), str(BLOCKS))
 
 
 def _computed(folder):

@@ -6,17 +6,17 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 from collections import Counter
 
 from archived.store.dataset import DataSet
 from archived.store.integrity import verify
+from helpers import kill_at_step, run_python
 
 POINTS = 2
 
 # the sweep's script: kills itself at its k-th link, rename or removal of a file
-DRIVER = r"""
+DRIVER = (
+    r"""
 import os, signal, sys
 import numpy as np
 from archived import archived, sweep
@@ -28,33 +28,20 @@ def work(x, log=None):
     return {"x": x, "data": np.full(300, float(x))}
 
 f = archived(store, ignore=("log",), name="work")(work)
-steps = [0]
-def step(real):
-    def counted(*args, **kwargs):
-        if steps[0] == k:
-            os.kill(os.getpid(), signal.SIGKILL)
-        steps[0] += 1
-        return real(*args, **kwargs)
-    return counted
-os.replace, os.rename, os.unlink, os.link = (
-    step(os.replace), step(os.rename), step(os.unlink), step(os.link)
-)
+"""
+    + kill_at_step("replace", "rename", "unlink", "link")
+    + r"""
 n = int(sys.argv[4])
 results = sweep(f, {"x": range(n), "log": [log]}, progress=False)
 assert [r["x"] for r in results] == list(range(n))
 assert all(np.array_equal(r["data"], np.full(300, float(r["x"]))) for r in results)
 print(steps[0])
 """
+)
 
 
 def _drive(store, log, k):
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    return subprocess.run(
-        [sys.executable, "-c", DRIVER, str(store), log, str(k), str(POINTS)],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
+    return run_python("-c", DRIVER, str(store), log, str(k), str(POINTS))
 
 
 def _computed(log):
