@@ -18,6 +18,8 @@ errors raised in joblib workers cross process boundaries:
 from __future__ import annotations
 
 import errno
+import os
+import re
 from typing import Any
 
 __all__ = [
@@ -343,7 +345,14 @@ class MissingImportError(DamagedEntryError):
 
     The entry is not damaged: install (or restore) that module, or edit the import line
     of the entry file.  Still a :class:`DamagedEntryError`, since its value cannot be
-    read back here; ``verify`` lists it apart from damage.
+    read back here; ``verify``, ``show`` and a DataSet's read leave it in place and
+    ``verify`` lists it apart from damage.  A call of an ``@archived`` function (or a
+    ``with`` block) whose stored result it is moves it to the store's ``.damaged/``
+    folder, as it does a damaged entry, and computes the result again: its
+    :class:`DamagedEntryWarning` (:meth:`moved_advice`) says where the entry is now, how
+    to keep the store's other such entries from being moved too (make what they import
+    importable: for a renamed class, keep its old name, ``Run = Trial`` in its module)
+    and how to bring this one back.
 
     >>> str(MissingImportError("x", "mymod", "No module named 'mymod'"))
     "entry 'x' cannot be loaded here: it needs mymod (No module named 'mymod'); install ..."
@@ -357,6 +366,41 @@ class MissingImportError(DamagedEntryError):
             "or edit the import line of the entry file"
         )
         ArchiveError.__init__(self, f"entry {name!r} cannot be loaded here: {self.reason}")
+        self.error = error
+
+    def moved_advice(self, kept: str) -> str:
+        """The warning of a call that moved this entry to the folder ``kept`` and
+        computes its result again: where it is, and what to do, now the entry file is
+        no longer in the store.
+
+        >>> err = MissingImportError("f_1", "models", "cannot import name 'Run'")
+        >>> advice = err.moved_advice("/s/.damaged/f_1.T")
+        >>> print(advice[:advice.index(". ") + 1])
+        entry 'f_1' is intact but cannot be loaded here: it needs models (cannot import \
+name 'Run'); it was moved to /s/.damaged/f_1.T (kept for you, with its data files) and its \
+result is computed again.
+        >>> "keep its old name too (`Run = NewName` in models)" in advice
+        True
+        """
+        module = self.module or "a module or class"
+        return (
+            f"entry {self.name!r} is intact but cannot be loaded here: it needs {module} "
+            f"({self.error}); it was moved to {kept} (kept for you, with its data files) "
+            f"and its result is computed again. The store's other entries that need "
+            f"{module} are moved likewise when a call finds them, unless what they import "
+            f"can be imported first: install or restore {module}, or, for a class renamed "
+            f"since, keep its old name too ({_alias(self.error, self.module)}). To bring this "
+            "entry back once it loads (or after correcting the import line of "
+            f"{os.path.join(kept, self.name + '.py')}), move the files of {kept} back "
+            "into the store: they replace the entry computed now"
+        )
+
+
+def _alias(error: str, module: str | None) -> str:
+    """An alias line that makes the missing class of ``error`` importable again."""
+    found = re.search(r"(?:cannot import name|Can't get attribute) '([\w.]+)'", error)
+    old = found[1] if found else "OldName"
+    return f"`{old} = NewName` in {module}" if module else f"`{old} = NewName` in its module"
 
 
 class DamagedArrayError(DamagedEntryError):

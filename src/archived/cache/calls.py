@@ -50,6 +50,7 @@ from ..errors import (
     DamagedEntryError,
     DamagedEntryWarning,
     LockTimeout,
+    MissingImportError,
     ResultNotStoredWarning,
     UnarchivableError,
 )
@@ -300,10 +301,16 @@ def _set_aside(store: CallStore, damaged: DamagedEntryError) -> tuple[bool, Comm
         )
         return False, err
     if kept is not None:
+        if isinstance(damaged, MissingImportError):  # intact: keeping the others matters
+            message = damaged.moved_advice(kept)
+        else:
+            message = (
+                f"{damaged}; it was moved to {kept} (kept for you: delete it when you no "
+                "longer need it) and its result is computed again"
+            )
         warnings.warn(
             DamagedEntryWarning(
-                f"{damaged}; it was moved to {kept} (kept for you: delete it when you no "
-                "longer need it) and its result is computed again",
+                message,
                 name,
                 kept,
             ),

@@ -1,0 +1,88 @@
+"""A call whose stored result is of a class renamed since: the entry is intact, moved
+to .damaged/ and computed again, and the warning's advice works: keeping the old name
+importable keeps the store's other such entries, and moving the kept files back brings
+the moved one back."""
+
+import os
+import shutil
+import sys
+import textwrap
+import warnings
+
+import pytest
+
+from archived import archived
+from archived.errors import DamagedEntryWarning
+
+MODELS = """
+import dataclasses
+
+@dataclasses.dataclass
+class {name}:
+    n: int
+"""
+
+
+def _write_models(folder, text):
+    (folder / "renamed_models.py").write_text(textwrap.dedent(text))
+    sys.modules.pop("renamed_models", None)
+    import renamed_models
+
+    return renamed_models
+
+
+_STATE: dict = {}  # a module global: what the function reads is not in its key
+
+
+def _experiment(n):  # its source does not name the class: its version stays the same
+    _STATE["calls"].append(n)
+    return getattr(_STATE["models"], _STATE["cls"])(n)
+
+
+@pytest.fixture
+def renamed(tmp_path, monkeypatch):
+    """Results of class Run stored for f(1) and f(2), then Run renamed Trial."""
+    code = tmp_path / "code"
+    code.mkdir()
+    monkeypatch.syspath_prepend(str(code))
+    monkeypatch.delitem(sys.modules, "renamed_models", raising=False)
+    monkeypatch.setattr(sys.modules[__name__], "_STATE", _STATE)
+    _STATE.update(models=_write_models(code, MODELS.format(name="Run")), cls="Run", calls=[])
+    f = archived(str(tmp_path / "store"))(_experiment)
+    f(1), f(2)
+    _STATE.update(models=_write_models(code, MODELS.format(name="Trial")), cls="Trial", calls=[])
+    yield f, _STATE, code
+    _STATE.clear()
+
+
+def test_a_hit_on_a_renamed_class_says_where_the_entry_went_and_how_to_keep_the_others(
+    renamed,
+):
+    f, state, code = renamed
+    with pytest.warns(DamagedEntryWarning) as caught:
+        assert f(1).n == 1
+    assert state["calls"] == [1]  # computed again
+    [warning] = [w.message for w in caught]
+    kept = warning.kept
+    assert sorted(os.listdir(kept)) == [f"{warning.entry}.py"]  # intact, kept aside
+    text = str(warning)
+    assert f"it was moved to {kept}" in text
+    assert "is intact" in text
+    assert "`Run = NewName` in renamed_models" in text
+    assert "edit the import line of the entry file" not in text  # no longer in the store
+
+    # the advice for the others: keep the old name importable, and they answer as stored
+    _write_models(code, MODELS.format(name="Trial") + "\nRun = Trial\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert f(2).n == 2
+    assert state["calls"] == [1]
+
+    # the advice for the moved one: move its files back, and it answers, not computed
+    for name in os.listdir(kept):
+        shutil.move(os.path.join(kept, name), os.path.join(f.dataset._path, name))
+    state["calls"].clear()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert f(1).n == 1
+    assert state["calls"] == []
