@@ -91,12 +91,13 @@ _LOADING = threading.local()  # how deep this thread is in safe loads
 
 @contextmanager
 def no_store_imports() -> Iterator[None]:
-    """Refuse, while a safe load runs in this thread, every import that would run a file
-    of an archived store: not only the entry's own imports but those of the libraries
-    it loads through (a DataFrame's rebuilder imports pandas, pandas its optional
-    libraries), which Python finds first in a folder on ``sys.path`` -- a notebook's or
-    a script's, where a store someone sent named ``pandas`` may sit, or a store itself
-    holding a ``pandas.py``.
+    """Refuse, while this runs in this thread, every import that would run a file of an
+    archived store: not only a safe load's entry's own imports but those of the
+    libraries it loads through (a DataFrame's rebuilder imports pandas, pandas its
+    optional libraries), which Python finds first in a folder on ``sys.path`` -- a
+    notebook's or a script's, where a store someone sent named ``pandas`` may sit, or a
+    store itself holding a ``pandas.py``.  Also held by what imports a library after
+    the loads: a table building its frame.
 
     >>> with no_store_imports():
     ...     import json.tool

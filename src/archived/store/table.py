@@ -43,6 +43,7 @@ from typing import Any
 from .._format import key_text
 from ..engine.archive import _gc_paused
 from ..errors import ArchiveError, DamagedEntryError, UnsafeArchiveError
+from ..load.usermodules import no_store_imports
 from .callorder import call_order, parameter_names
 from .versioncolumn import with_version_column
 from .versions import read_one_version
@@ -502,15 +503,19 @@ def _ordered_table(
     if order is not None:
         rows = list(map(rows.__getitem__, order))
     if frame is not False:
-        try:
-            import pandas
-        except ImportError:
-            if frame:
-                raise ImportError(
-                    "frame=True needs pandas: pip install 'archived[pandas]'"
-                ) from None
-        else:
-            return pandas.DataFrame(rows, columns=list(names))
+        # pandas (and the optional libraries it imports) is imported here, after the
+        # values are loaded: never from a store someone sent, whose folder may be a
+        # notebook's, first on sys.path (a safe load's own imports are checked alike)
+        with no_store_imports():
+            try:
+                import pandas
+            except ImportError:
+                if frame:
+                    raise ImportError(
+                        "frame=True needs pandas: pip install 'archived[pandas]'"
+                    ) from None
+            else:
+                return pandas.DataFrame(rows, columns=list(names))
     if alike:
         return rows  # every row has every column, in order
     # (each row a copy of a row of None, then its own cells: at C speed; a lookup of
