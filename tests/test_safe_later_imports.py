@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -57,3 +59,29 @@ def test_a_safe_stores_table_never_imports_a_library_from_a_folder_of_the_store(
     assert done.returncode == 0, done.stderr
     assert not marker.exists(), done.stdout
     assert "refused:" in done.stdout and "a file of the archived store" in done.stdout
+
+
+@pytest.mark.parametrize("command", [["ls"], ["ls", "-l"], ["show"], ["export"], ["verify"]])
+def test_the_command_line_never_imports_a_store_named_as_a_library_it_imports(tmp_path, command):
+    # PYTHONPATH=$PYTHONPATH:/opt/lab with PYTHONPATH empty puts the working directory on
+    # sys.path; a store someone sent named numpy, looked at from the folder holding it,
+    # was the numpy the command imported when it opened the store: its loader ran
+    marker = tmp_path / "ran"
+    ds = DataSet("numpy", "w", path=str(tmp_path), shadow_ok=True)
+    ds.a = 1.5
+    with open(os.path.join(ds._path, "__init__.py"), "a") as f:
+        f.write(f"open({str(marker)!r}, 'a').write('ran')\n")
+    args = [*command, "numpy"] + (["a"] if command == ["show"] else [])
+    done = subprocess.run(
+        [sys.executable, "-m", "archived", *args],
+        capture_output=True,
+        text=True,
+        cwd=str(tmp_path),
+        env={**os.environ, "PYTHONPATH": os.pathsep + os.pathsep.join(sys.path)},
+    )
+    assert not marker.exists(), (done.stdout, done.stderr)
+    if done.returncode == 0:  # (plain ls imports no numpy: it lists the store)
+        assert command == ["ls"] and done.stdout == "a\n"
+    else:
+        assert done.returncode == 1 and "a file of the archived store" in done.stderr
+        assert "--trust" not in done.stderr  # (trusting it runs the very file refused)

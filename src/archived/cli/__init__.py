@@ -45,8 +45,10 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from contextlib import nullcontext
 
 from ..errors import ArchiveError, StoreNotFoundError
+from ..load.usermodules import no_store_imports
 from .base import (
     PROG,
     UsageError,
@@ -92,8 +94,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ValueError as err:
             print(escaped(f"{PROG}: error: {err}"), file=sys.stderr)
             return 2
+    # a command that trusts no store imports no file of one, whoever imports it: with
+    # the working directory on sys.path (an empty PYTHONPATH entry), a store someone
+    # sent named numpy was the numpy the command imported to open it
+    trusted = getattr(args, "trust", False)
     try:
-        with printable_stdout(), escaping_output(args):
+        with (
+            nullcontext() if trusted else no_store_imports(),
+            printable_stdout(),
+            escaping_output(args),
+        ):
             code = int(args.run(args) or 0)
             sys.stdout.flush()  # a reader that went away shows here, not at interpreter exit
         return code

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..errors import ArchiveError, StoreNotFoundError
+from ..load.usermodules import IN_STORE
 from . import jsondoc
 
 PROG = "archived"
@@ -241,6 +242,8 @@ def trust_hint(err: BaseException, args: argparse.Namespace) -> str:
     from ..errors import UnsafeArchiveError
 
     if not isinstance(err, UnsafeArchiveError) or getattr(args, "trust", True):
+        return ""
+    if IN_STORE in str(err):  # a store's file as a module: --trust would run it
         return ""
     # show prints (or with --json, writes) nothing of an entry whose value it refused:
     # its record alone needs no value

@@ -25,7 +25,7 @@ from ..errors import UnsafeArchiveError
 # below it): a folder whose __init__.py names it is a store
 STORE_LOADER = b"archived.storemodule"
 
-__all__ = ["import_outside_stores", "no_store_imports"]
+__all__ = ["import_outside_stores", "no_store_imports", "IN_STORE"]
 
 
 def import_outside_stores(name: str) -> str | None:
@@ -58,10 +58,14 @@ def import_outside_stores(name: str) -> str | None:
     return None
 
 
+#: what every refusal of a store's file as a module says
+IN_STORE = "a file of the archived store"
+
+
 def _in_store(module: str, folder: str) -> str:
     return (
-        f"import of module {module!r} (a file of the archived store {folder!r}: its "
-        "files are entries, never code to run)"
+        f"import of module {module!r} ({IN_STORE} {folder!r}: its files are entries, "
+        "never code to run)"
     )
 
 
@@ -97,7 +101,7 @@ def no_store_imports() -> Iterator[None]:
     optional libraries), which Python finds first in a folder on ``sys.path`` -- a
     notebook's or a script's, where a store someone sent named ``pandas`` may sit, or a
     store itself holding a ``pandas.py``.  Also held by what imports a library after
-    the loads: a table building its frame.
+    the loads: a table building its frame, a command line that trusts no store.
 
     >>> with no_store_imports():
     ...     import json.tool
