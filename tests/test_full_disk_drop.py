@@ -113,3 +113,22 @@ def test_an_entry_with_arrays_is_deleted_on_a_full_disk_arrays_and_all(disk):
     assert writers_files(ds._path) == []
     assert verify(ds._path).ok
     os.unlink(filler)
+
+
+def test_a_deletion_on_a_full_disk_keeps_the_data_file_a_hand_made_copy_reads(disk):
+    # the deletion without a drop list removed every data file its header listed, the
+    # one a copy of its entry file (cp x.py x_copy.py, variable renamed) reads too
+    ds = DataSet("s", "w", path=disk, array_threshold=10)
+    ds.x = np.arange(30_000.0)
+    [data] = [n for n in os.listdir(ds._path) if n.endswith(".h5")]
+    copy = os.path.join(ds._path, "x_copy.py")
+    with open(os.path.join(ds._path, "x.py")) as f:
+        text = f.read().replace("\nx = ", "\nx_copy = ")
+    with open(copy, "w") as f:
+        f.write(text)
+    filler = fill(disk, 0)
+    del ds.x
+    os.unlink(filler)
+    assert list(ds) == ["x_copy"] and os.path.exists(os.path.join(ds._path, data))
+    assert np.array_equal(DataSet("s", path=disk).x_copy, np.arange(30_000.0))
+    assert writers_files(ds._path) == []

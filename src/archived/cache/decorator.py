@@ -85,6 +85,7 @@ from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 from .._usercode import user_stacklevel
 from ..engine.storable import unstorable_annotation
 from ..errors import ArchiveError, ClosureChangedWarning, UnarchivableError
+from ..store.datarefs import one_look
 from ..store.table import record_text
 from .calls import CallKey, cached_call, is_stored, key_call
 from .callstore import CallStore, StoredCall
@@ -739,8 +740,9 @@ class CachedFunction(Generic[P, R]):
         stored any more (one with a point stored meanwhile stays)."""
         from .sweeprecords import sweeps_emptied_by
 
-        for name in names:
-            self.store.remove(name)
+        with one_look(self.store.path):  # (the store listed once, not at each deletion)
+            for name in names:
+                self.store.remove(name)
         if names:
             # decided after the deletion: a point stored again meanwhile (a sweep
             # running beside this) keeps its record

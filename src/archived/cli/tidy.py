@@ -128,19 +128,21 @@ def run_prune(args: argparse.Namespace) -> int:
         count = counted(len(chosen), "entry", "entries")
         print(f"dry run: {count} ({size}) would be deleted; add --yes to delete")
         return 0
+    from ..store.datarefs import one_look
     from ..store.dataset import DataSet
 
     writable = DataSet(ds._module_name, "w", path=os.path.dirname(ds._path))
     calls = [e for e in chosen if e.kind != "sweep"]
     records = [e for e in chosen if e.kind == "sweep"]
-    for e in list(calls):
-        try:
-            # only the version chosen: one written since (a script writing ds.latest
-            # while the store is pruned --before a date) was not chosen, and stays
-            writable._delete_seen(e.name, e.digest)
-        except EntryChangedError:
-            keep(e.name, "it was rewritten since it was chosen")
-            calls.remove(e)
+    with one_look(writable._path):  # (the store listed once, not at each deletion)
+        for e in list(calls):
+            try:
+                # only the version chosen: one written since (a script writing ds.latest
+                # while the store is pruned --before a date) was not chosen, and stays
+                writable._delete_seen(e.name, e.digest)
+            except EntryChangedError:
+                keep(e.name, "it was rewritten since it was chosen")
+                calls.remove(e)
     chosen = calls + records
     size = format_size(sum(e.size for e in chosen))
     if records:

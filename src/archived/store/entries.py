@@ -72,10 +72,12 @@ from ..errors import (
 from ..load import codecache
 from ..load.literal import NotLiteral, literal_value
 from . import groupsync
+from .datarefs import listed_elsewhere
 from .entrynames import entry_names, is_canonical
 from .entrynames import warn_special as warn_special  # index.py's, from here
 from .failures import disk_is_full
 from .groupsync import PAGE
+from .headerline import header_files
 from .storefiles import (
     checked_data_files,
     checked_path,
@@ -119,10 +121,6 @@ BACKUP_DIR = ".backup"
 _STAMP = "%Y%m%dT%H%M%S"
 _STAMP_SHAPE = "YYYYmmddTHHMMSS"
 
-_HEADER = re.compile(
-    r"# archived entry '(?P<name>[^']*)', format (?P<format>\d+), "
-    r"data files: (?P<files>\[.*\])$"
-)
 _READ_RETRIES = 5
 
 
@@ -532,28 +530,6 @@ def entry_text(name: str, data: bytes) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
-
-
-def header_files(name: str, text: str) -> list[str]:
-    """The data files listed in the header line of entry ``name``'s ``text``.
-
-    >>> header_files('a', "# archived entry 'a', format 1, data files: ['a.t.h5']")
-    ['a.t.h5']
-    """
-    first = text.partition("\n")[0]
-    m = _HEADER.match(first)
-    if m is None:
-        raise DamagedEntryError(name, "the entry file has no archived header line")
-    listed = m["files"]
-    if listed == "[]":
-        return []
-    try:
-        files = literal_value(f"files = {listed}\n", "files")
-    except NotLiteral:
-        raise DamagedEntryError(name, "unreadable data file list in the header") from None
-    if not isinstance(files, list):
-        raise DamagedEntryError(name, "unreadable data file list in the header")
-    return [f for f in files if isinstance(f, str)]
 
 
 def fsync_dir(folder: str) -> None:
@@ -966,7 +942,7 @@ def _swap_in(
                 # removes; refused, the biggest entries (those with arrays) could never
                 # be deleted to make room
                 os.unlink(final)
-                for file in old_files:
+                for file in _not_listed_elsewhere(folder, old_files):
                     remove_file(folder, file, "data", entry=name)
                 return True
     try:
@@ -1034,17 +1010,28 @@ def _finish_drop(folder: str, name: str, token: str, backup_data: bool) -> None:
         files = []
     if not isinstance(files, list):
         files = []
+    files = checked_data_files(folder, name, files)
     if backup_data:
         back_up_data_files(folder, name, files)
     else:
-        for file in checked_data_files(folder, name, files):
+        for file in _not_listed_elsewhere(folder, files):
             remove_file(folder, file, "data", entry=name)
     remove_file(folder, drop, "drop")
 
 
+def _not_listed_elsewhere(folder: str, files: list[str]) -> list[str]:
+    """The data files among ``files`` that no entry header of the store lists: one a
+    copy of an entry file made by hand lists is the copy's array too."""
+    if not files:
+        return files
+    listed = listed_elsewhere(folder, files)
+    return [f for f in files if f not in listed]
+
+
 def back_up_data_files(folder: str, name: str, files: list[str]) -> list[str]:
     """Move the data files ``files`` of entry ``name`` into ``.backup/``, beside the
-    entry file of the version using them; return the names moved.
+    entry file of the version using them; return the names moved.  A file another
+    entry's header lists (a copy of the entry file made by hand) stays, linked there.
 
     >>> import os, tempfile
     >>> folder = tempfile.mkdtemp()
@@ -1055,11 +1042,23 @@ def back_up_data_files(folder: str, name: str, files: list[str]) -> list[str]:
     ['x.0a1b2c-1-0a1b2c3d.h5']
     """
     moved = []
-    for file in checked_data_files(folder, name, files):
+    files = checked_data_files(folder, name, files)
+    alone = _not_listed_elsewhere(folder, files)
+    for file in files:
+        source, target = (
+            os.path.join(folder, file),
+            os.path.join(safe_subdir(folder, BACKUP_DIR), file),
+        )
+        if file not in alone:
+            # another entry's header lists it (a copy made by hand): it stays, and the
+            # backed-up version reads it through a link (if this filesystem makes one)
+            try:
+                os.link(source, target)
+            except OSError:
+                pass
+            continue
         try:
-            os.replace(
-                os.path.join(folder, file), os.path.join(safe_subdir(folder, BACKUP_DIR), file)
-            )
+            os.replace(source, target)
         except FileNotFoundError:
             continue
         moved.append(file)

@@ -15,8 +15,9 @@ from __future__ import annotations
 import os
 
 from ..errors import DamagedEntryError, UnsafeFileError
+from .datarefs import listed_elsewhere
 from .entries import back_up_data_files, backed_up_by, header_files, read_entry_text
-from .storefiles import checked_path, remove_file, warn_unsafe
+from .storefiles import checked_data_files, checked_path, remove_file, warn_unsafe
 from .writers import (
     from_elsewhere_here,
     read_drop_list,
@@ -147,4 +148,6 @@ def _drop_unreferenced(folder: str, name: str, token: str, drop: str) -> list[st
     unused = [f for f in files if f not in current]
     if backed_up:
         return back_up_data_files(folder, name, unused)
-    return [f for f in unused if remove_file(folder, f, "data", entry=name)]
+    unused = checked_data_files(folder, name, unused)  # (a name that fails is reported)
+    listed = listed_elsewhere(folder, unused)  # by a copy of an entry file made by hand
+    return [f for f in unused if f not in listed and remove_file(folder, f, "data", entry=name)]

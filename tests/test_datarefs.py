@@ -1,0 +1,197 @@
+"""A data file is deleted only when no entry header lists it: an entry file copied by
+hand (``cp calib.py calib_v2.py``, its variable renamed) reads the first entry's data
+files, and deleting or overwriting that entry deleted them, so the copy lost its
+arrays.  They now stay while a header lists them, and go with the last one."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+
+import numpy as np
+import pytest
+
+from archived import DataSet
+from archived.errors import UnsafeFileWarning
+from archived.store import entries
+from archived.store.datarefs import listed_elsewhere, one_look
+from archived.store.integrity import repair, verify
+from helpers import kill_at_step, run_python
+
+LINES = np.arange(5_000.0)
+
+
+def _store_with_copy(tmp_path, **options):
+    """A store with entry calib (an array in a data file) and calib_v2, a copy of its
+    file made by hand with the variable renamed, which reads calib's data file."""
+    ds = DataSet("labbook", "w", path=str(tmp_path), **options)
+    ds.calib = {"offset": 0.12, "lines": LINES}
+    folder = tmp_path / "labbook"
+    copy = folder / "calib_v2.py"
+    shutil.copy(folder / "calib.py", copy)
+    copy.write_text(copy.read_text().replace("\ncalib = ", "\ncalib_v2 = "))
+    [data] = [f for f in os.listdir(folder) if f.endswith(".h5")]
+    return ds, folder, data
+
+
+def _copy_reads_its_array(tmp_path, safe=False):
+    value = DataSet("labbook", path=str(tmp_path), safe=safe).calib_v2
+    return value["offset"] == 0.12 and np.array_equal(value["lines"], LINES)
+
+
+@pytest.mark.parametrize("safe", [False, True])
+def test_deleting_an_entry_keeps_the_data_file_a_hand_made_copy_reads(tmp_path, safe):
+    ds, folder, data = _store_with_copy(tmp_path)
+    assert _copy_reads_its_array(tmp_path, safe)
+    del ds.calib
+    assert "calib" not in ds and (folder / data).exists()
+    assert _copy_reads_its_array(tmp_path, safe)
+
+
+def test_overwriting_an_entry_keeps_the_data_file_a_hand_made_copy_reads(tmp_path):
+    ds, folder, data = _store_with_copy(tmp_path)
+    ds.calib = {"offset": 0.5, "lines": LINES * 2}
+    assert np.array_equal(DataSet("labbook", path=str(tmp_path)).calib["lines"], LINES * 2)
+    assert _copy_reads_its_array(tmp_path)
+
+
+def test_a_backup_overwrite_keeps_the_copy_s_data_file_and_the_backed_up_version_reads_it(
+    tmp_path,
+):
+    ds, folder, data = _store_with_copy(tmp_path, backup_data=True)
+    ds.calib = {"offset": 0.5, "lines": LINES * 2}
+    assert _copy_reads_its_array(tmp_path)
+    backup = folder / entries.BACKUP_DIR
+    [old] = [f for f in os.listdir(backup) if f.endswith(".py")]
+    _, value_src, _ = entries.entry_sections("calib", (backup / old).read_text())
+    from archived import restore
+
+    assert np.array_equal(restore(value_src, datadir=str(backup))["calib"]["lines"], LINES)
+
+
+def test_the_data_file_goes_with_the_last_entry_listing_it(tmp_path):
+    ds, folder, data = _store_with_copy(tmp_path)
+    del ds.calib
+    with pytest.warns(UnsafeFileWarning):  # not calib_v2's own file: left to repair
+        del ds.calib_v2
+    assert verify(str(folder)).orphans == [data]
+    repair(str(folder))
+    assert not [f for f in os.listdir(folder) if f.endswith(".h5")]
+
+
+def test_an_entry_no_copy_reads_has_its_data_files_deleted_with_it(tmp_path):
+    ds = DataSet("labbook", "w", path=str(tmp_path))
+    ds.calib = {"lines": LINES}
+    ds.other = {"lines": LINES + 1}
+    folder = tmp_path / "labbook"
+    del ds.calib
+    ds.other = 3.0
+    assert not [f for f in os.listdir(folder) if f.endswith(".h5")]
+    assert verify(str(folder)).ok
+
+
+def test_a_copy_made_after_the_first_drop_in_a_process_is_seen(tmp_path):
+    # the headers read are kept between drops: a copy made later is still found
+    ds = DataSet("labbook", "w", path=str(tmp_path))
+    ds.first = {"lines": LINES}
+    ds.first = 1.0  # a drop: every header read
+    _, folder, data = _store_with_copy(tmp_path)
+    assert listed_elsewhere(str(folder), [data]) == {data}
+    del ds.calib
+    assert _copy_reads_its_array(tmp_path)
+
+
+def test_a_header_the_store_cannot_parse_that_names_the_file_keeps_it(tmp_path):
+    ds, folder, data = _store_with_copy(tmp_path)
+    copy = folder / "calib_v2.py"
+    copy.write_text(copy.read_text().replace("format 1, data files:", "data files ="))
+    assert listed_elsewhere(str(folder), [data, "x.0a1b2c-1-0a1b2c3d.h5"]) == {data}
+
+
+# deletes calib, killing itself (SIGKILL) at its k-th removal of a file
+DELETER = (
+    r"""
+import sys
+from archived.store.dataset import DataSet
+folder, k = sys.argv[1], int(sys.argv[2])
+ds = DataSet("labbook", "w", path=folder)
+"""
+    + kill_at_step("unlink")
+    + r"""
+del ds.calib
+print(steps[0])
+"""
+)
+
+
+def test_a_deleter_killed_before_its_drop_leaves_the_copy_s_data_file_to_the_sweep(tmp_path):
+    _, folder, data = _store_with_copy(tmp_path)
+    killed = run_python("-c", DELETER, str(tmp_path), "1")  # after the entry file went
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert not (folder / "calib.py").exists()
+    assert [f for f in os.listdir(folder) if f.endswith(".drop")]
+    DataSet("labbook", "w", path=str(tmp_path))  # sweeps what the deleter left
+    assert not [f for f in os.listdir(folder) if f.endswith(".drop")]
+    assert _copy_reads_its_array(tmp_path)
+
+
+def test_within_one_look_a_deletion_made_since_the_listing_no_longer_keeps_a_file(tmp_path):
+    # a prune deleting a copy and then its original deletes the data file at the second
+    ds, folder, data = _store_with_copy(tmp_path)
+    with one_look(str(folder)):
+        assert listed_elsewhere(str(folder), [data]) == {data}
+        (folder / "calib_v2.py").unlink()
+        del ds.calib
+    assert not (folder / data).exists()
+    assert verify(str(folder)).ok
+
+
+def test_within_one_look_an_overwritten_copy_no_longer_keeps_a_file(tmp_path):
+    ds, folder, data = _store_with_copy(tmp_path)
+    with one_look(str(folder)):
+        assert listed_elsewhere(str(folder), [data]) == {data}
+        with pytest.warns(UnsafeFileWarning):  # calib's file, not calib_v2's: left alone
+            ds.calib_v2 = 1.0
+        assert listed_elsewhere(str(folder), [data]) == {data}  # calib's own header
+        del ds.calib
+    assert not (folder / data).exists()
+
+
+def _call_with_copy(tmp_path):
+    """A store of one call of f (an array in a data file) and ``mine``, a copy of its
+    entry file made by hand with the variable renamed."""
+    from archived import archived
+
+    store = tmp_path / "runs"
+
+    @archived(str(store), version="1")
+    def f(n):
+        return np.arange(float(n))
+
+    f(5_000)
+    [entry] = [n for n in os.listdir(store) if n.endswith(".py") and n != "__init__.py"]
+    text = (store / entry).read_text()
+    header = text.partition("\n")[0]
+    _, value, _ = entries.entry_sections(entry[:-3], text)
+    value = value.replace(f"\n{entry[:-3]} = ", "\nmine = ")
+    # its own info: not a call of f, which a prune of f's calls leaves
+    (store / "mine.py").write_text(
+        f"{header}\n# ---- info ----\ninfo = 'mine'\n# ---- value ----\n{value}"
+    )
+    return f, store
+
+
+@pytest.mark.parametrize("how", ["clear", "prune"])
+def test_deleting_calls_keeps_the_data_file_a_hand_made_copy_reads(tmp_path, how):
+    from archived.cli import main
+
+    f, store = _call_with_copy(tmp_path)
+    if how == "clear":
+        assert f.clear() == 1
+    else:
+        argv = ["prune", str(store), "--where", "n=5000", "--yes"]
+        assert main(argv) == 0
+    assert "mine" in DataSet("runs", path=str(tmp_path))
+    assert len(DataSet("runs", path=str(tmp_path))) == 1
+    assert np.array_equal(DataSet("runs", path=str(tmp_path)).mine, np.arange(5_000.0))
