@@ -2,6 +2,7 @@
 
 import csv
 import functools
+import importlib
 import io
 import json
 import os
@@ -15,6 +16,7 @@ import pytest
 from archived import archived
 from archived.__main__ import main
 from archived.cache.sweeps import sweep
+from archived.cli.entries import list_entries
 from archived.errors import PickleWarning
 from archived.store.dataset import DataSet
 
@@ -1382,3 +1384,60 @@ def test_prune_function_run_inside_a_store_imports_the_users_module_never_the_st
         )  # fmt: skip
         assert not marker.exists(), done.stderr
         assert done.returncode == 0, done.stderr
+
+
+EDITED = """
+from archived import archived
+
+
+@archived({path!r})
+def simulate(mu):
+    return {{"E": mu * {factor}}}
+
+
+class Model:
+    @archived({path!r})
+    def fit(self, x):
+        return x * {factor}
+
+    def __eq__(self, other):
+        return type(other) is Model
+
+    def __hash__(self):
+        return 0
+"""
+
+
+def test_the_stale_note_of_ls_and_export_names_the_store_and_a_prune_command_that_works(
+    tmp_path, capsys, monkeypatch
+):
+    # the note printed 'archived prune PATH --stale --function MODULE:NAME': placeholders
+    # for the store the user had just typed and for the function's name
+    store = str(tmp_path / "runs")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "edited_exp", raising=False)
+    source = tmp_path / "edited_exp.py"
+    source.write_text(EDITED.format(path=store, factor=2))
+    import edited_exp
+
+    edited_exp.simulate(1), edited_exp.Model().fit(1)
+    source.write_text(EDITED.format(path=store, factor=3))  # an edit of both
+    edited_exp = importlib.reload(edited_exp)
+    edited_exp.simulate(1), edited_exp.Model().fit(1)
+    _, out, _ = run(capsys, "ls", "-l", store)
+    prune = f"`archived prune {store} --stale --function edited_exp:simulate` removes"
+    method = f"`archived prune {store} --stale --function edited_exp:Model.fit` removes"
+    assert prune in out and method in out and "MODULE:NAME" not in out
+    _, _, err = run(capsys, "export", store)
+    assert prune in err and method in err
+    for command in (prune, method):  # as printed, it deletes the old version's results
+        argv = command.strip("`").removesuffix("` removes").split()[1:]
+        assert run(capsys, *argv, "--yes")[0] == 0
+    left = DataSet("runs", path=str(tmp_path))
+    assert sorted((e.function, e.version) for e in list_entries(left)) == sorted(
+        [
+            ("edited_exp.simulate", edited_exp.simulate.version),
+            ("edited_exp.Model.fit", edited_exp.Model.fit.version),
+        ]
+    )
+    assert edited_exp.simulate(1) == {"E": 3}

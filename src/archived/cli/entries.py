@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import functools
 import os
+import shlex
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
+from ..cache.funcinfo import entry_prefix, short_name
 from ..errors import ArchiveError, DamagedEntryError
 from .base import PROG, is_block
 
@@ -150,18 +152,56 @@ def mixed_of(calls: Iterable[Sequence[str]]) -> dict[str, set[str]]:
     return {f: v for f, v in versions.items() if len(v) > 1}
 
 
-def note_mixed_versions(mixed: dict[str, set[str]], column: str, out: TextIO) -> None:
+def note_mixed_versions(
+    mixed: dict[str, set[str]],
+    column: str,
+    out: TextIO,
+    path: str = "PATH",
+    entry_of: dict[str, str] | None = None,
+) -> None:
+    """Say which functions have results of several code versions, and the ``prune``
+    command that removes the stale ones: of the store ``path`` as the user gave it, each
+    function named as ``--function`` imports it (``entry_of``: a stored entry name of
+    each function, which tells its qualified name from its module's)."""
     for function, versions in sorted(mixed.items()):
         if is_block(function):  # nothing to import: its version is the user's to say
             how = (
-                f"--function '{function}' --version V` (V: your current block's version, "
-                "rec.version after it ran)"
+                f"--function {shlex.quote(function)} --version V` (V: your current block's "
+                "version, rec.version after it ran)"
             )
-        else:
-            how = "--function MODULE:NAME`"
+        elif spec := import_spec(function, (entry_of or {}).get(function)):
+            how = f"--function {shlex.quote(spec)}`"
+        else:  # a lambda, a nested or interactive function: it cannot be imported
+            how = (
+                f"--function {shlex.quote(function)} --version V` (V: your current code's "
+                f"version, {short_name(function)}.version)"
+            )
         print(
             f"{function}: results of {len(versions)} code versions side by side (column "
-            f"{column}), only one of them your current code's; `{PROG} prune PATH --stale "
-            f"{how} removes the others",
+            f"{column}), only one of them your current code's; `{PROG} prune "
+            f"{shlex.quote(path)} --stale {how} removes the others",
             file=out,
         )
+
+
+def import_spec(function: str, entry: str | None = None) -> str | None:
+    """The ``MODULE:NAME`` that ``prune --function`` imports the function ``function``
+    (an identity, ``module.qualname``) by; None if it has none (a lambda, a nested or
+    interactive function).  Its stored ``entry`` name, which begins with its qualified
+    name's prefix, tells a method's class from its module.
+
+    >>> import_spec("study.sim.run"), import_spec("study.Model.fit", "Model_fit_0a1b")
+    ('study.sim:run', 'study:Model.fit')
+    >>> print(import_spec("study.<lambda>#3f2a9c1b0e4d"))
+    None
+    """
+    if any(c in function for c in "<>#@:"):
+        return None
+    parts = function.split(".")
+    for cut in range(len(parts) - 1, 0, -1):  # the shortest qualified name first
+        qualname = ".".join(parts[cut:])
+        if entry is not None and entry.startswith(entry_prefix(qualname) + "_"):
+            return f"{'.'.join(parts[:cut])}:{qualname}"
+    if len(parts) < 2:
+        return None
+    return f"{'.'.join(parts[:-1])}:{parts[-1]}"

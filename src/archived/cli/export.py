@@ -65,7 +65,8 @@ def run_export(args: argparse.Namespace) -> int:
         versions = {e.name: e.version for e in listed}
         named, columns = version_column(columns)
         rows = [with_version(row, versions.get(row.get("entry", ""), ""), named) for row in rows]
-    note_mixed_versions(mixed, "version", sys.stderr)
+    entry_of = {e.function: e.name for e in listed if e.kind == "result" and e.function in mixed}
+    note_mixed_versions(mixed, "version", sys.stderr, args.path, entry_of)
     if not rows:  # no columns are known without a row: write nothing, and say why
         _say_why_no_rows(listed, keep, args)
         damaged_only = bool(listed) and all(e.kind == "damaged" for e in listed)

@@ -148,7 +148,9 @@ def _ls_table(ds: Any, path: str) -> int:
     table += [summaries, [size_texts[size] for size in sizes], list(map(format_time, times))]
     print(format_columns([*header, "PARAMETERS", "SIZE", "DATE"], table))
     print(f"{counted(len(names), 'entry', 'entries')}, {format_size(sum(sizes))}")
-    note_mixed_versions(mixed, "VERSION", sys.stdout)
+    if mixed:  # an entry of each such function, which names its class apart from its module
+        entry_of = {f: n for n, k, f in zip(names, kinds, functions, strict=True) if k == "result"}
+        note_mixed_versions(mixed, "VERSION", sys.stdout, path, entry_of)
     return 0
 
 
