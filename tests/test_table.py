@@ -3,6 +3,7 @@ pandas."""
 
 import dataclasses
 import sys
+import typing
 import warnings
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 
 from archived import NumericTypeWarning, archived, sweep
 from archived.store.dataset import DataSet
-from archived.store.table import dataset_table, is_scalar, to_table
+from archived.store.table import dataset_table, is_scalar, result_columns, to_table
 
 
 @pytest.fixture
@@ -160,6 +161,50 @@ def test_a_dataclass_result_gives_a_column_per_scalar_field(tmp_path):
     row = {"x": 3, "energy": -1.5, "converged": True, "label": "x=3"}
     assert relax.table(frame=False) == [row]
     assert sweep(relax, {"x": [3]}, results="summary", progress=False) == [row]
+
+
+class Observables(typing.NamedTuple):
+    energy: float
+    magnetization: float
+
+
+@dataclasses.dataclass
+class Study:
+    T: float
+    obs: Observables
+    fit: dict
+    history: list
+
+
+def test_structures_inside_a_result_give_columns_named_by_their_path(tmp_path):
+    # a NamedTuple of observables inside a dataclass result was left out of the table and
+    # of a summary sweep: the numbers a parameter study is for had no column
+    @archived(tmp_path / "nested")
+    def study(T):
+        fit = {"slope": np.float64(2 * T), "stats": {"chi2": 0.5, "ok": True}, "xs": [1]}
+        return Study(T=T, obs=Observables(-T, 0.25), fit=fit, history=[T, T])
+
+    study(1.5)
+    row = {
+        "T": 1.5,
+        "result_T": 1.5,
+        "obs.energy": -1.5,
+        "obs.magnetization": 0.25,
+        "fit.slope": 3.0,
+        "fit.stats.chi2": 0.5,
+        "fit.stats.ok": True,
+    }
+    assert study.table(frame=False) == [row]
+    assert sweep(study, {"T": [1.5]}, results="summary", progress=False) == [row]
+    pytest.importorskip("pandas")
+    assert list(study.table().columns) == list(row)
+
+
+def test_a_result_holding_itself_gives_its_columns_once(tmp_path):
+    # a hand-edited entry can hold a dict that holds itself: the table must end
+    loop = {"e": 1.0}
+    loop["self"] = loop
+    assert result_columns({"a": loop, "b": 2}) == {"a.e": 1.0, "b": 2}
 
 
 def test_table_criteria_and_where_filter_by_value_and_predicate(energy):

@@ -6,7 +6,9 @@ dicts with the same columns (``frame=False`` asks for the list either way).  Res
 become columns when they are scalars (column ``result``), dicts of scalars (a column per
 key, prefixed ``result_`` if it clashes with a parameter), dataclasses (a column per
 scalar field, likewise) or tuples (``result_0``, ``result_1``, ...; a namedtuple's field
-names); other results are left out of the table
+names).  A dict, dataclass or namedtuple inside one of those gives its scalars too, each
+column named by its path (``obs.energy`` for the field ``energy`` of a namedtuple held
+by the field ``obs``); lists, arrays and other results are left out of the table
 (load them with ``func.where(...)``).  Rows are ordered by the calls' parameters, in the
 order of the function's signature (see :mod:`archived.store.callorder`), whatever order
 the calls ran in: the table of a sweep run on several workers reads as its grid.
@@ -627,6 +629,8 @@ def result_columns(value: Any, parameters: Iterable[str] = ()) -> dict[str, Any]
 
     >>> result_columns({"mean": 1.5, "xs": [1, 2], "n": 2}, ["n"])
     {'mean': 1.5, 'result_n': 2}
+    >>> result_columns({"fit": {"slope": 2.0, "error": 0.1}, "label": "run 1"})
+    {'fit.slope': 2.0, 'fit.error': 0.1, 'label': 'run 1'}
     """
     return _results(value, parameters)
 
@@ -699,29 +703,59 @@ def _results(value: Any, taken: Iterable[str]) -> dict[str, Any]:
         while column in taken:  # a parameter named result
             column = "result_" + column
         return {column: value if type(value) in _PLAIN else _plain(value)}
-    if isinstance(value, tuple):  # return a, b -> result_0, result_1 (a namedtuple: its fields)
-        fields = getattr(value, "_fields", None) or [f"result_{i}" for i in range(len(value))]
-        value = dict(zip(fields, value, strict=True))
-    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        # the README's typed result: its scalar fields are its columns, as a dict's keys
-        value = {f.name: getattr(value, f.name, None) for f in dataclasses.fields(value)}
+    if isinstance(value, tuple) and not hasattr(value, "_fields"):
+        value = {f"result_{i}": item for i, item in enumerate(value)}  # return a, b
+    parts = _named_parts(value)
+    if parts is None:
+        return {}
+    if not isinstance(taken, (dict, set, frozenset)):
+        taken = set(taken)
+    out: dict[str, Any] = {}
+    _add_parts(parts, "", taken, out, [value])
+    return out
+
+
+def _named_parts(value: Any) -> dict[Any, Any] | None:
+    """The parts of ``value`` that have names (a dict's items, a dataclass's fields, a
+    namedtuple's fields), or None: a list or a plain tuple is not flattened."""
     if isinstance(value, dict):
-        if not isinstance(taken, (dict, set, frozenset)):
-            taken = set(taken)
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            if type(item) in _PLAIN:  # most results: builtin scalars, kept as they are
-                plain = item
-            elif is_scalar(item):
-                plain = _plain(item)
-            else:
-                continue
-            column = key_text(key)
-            while column in taken or column in out:  # {1: a, '1': b} are two columns
-                column = "result_" + column
-            out[column] = plain
-        return out
-    return {}
+        return value
+    if isinstance(value, tuple):
+        fields = getattr(value, "_fields", None)  # a namedtuple
+        if isinstance(fields, tuple) and len(fields) == len(value):
+            return dict(zip(fields, value, strict=True))
+        return None
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        # the README's typed result: its scalar fields are its columns, as a dict's keys
+        return {f.name: getattr(value, f.name, None) for f in dataclasses.fields(value)}
+    return None
+
+
+def _add_parts(
+    parts: dict[Any, Any], path: str, taken: Any, out: dict[str, Any], within: list[Any]
+) -> None:
+    """Put the scalar ``parts`` in ``out`` as columns ``path`` + their names, and those of
+    the named structures among them under their own paths (``obs.energy``); ``within``
+    holds the structures this one is inside, so a structure holding itself ends."""
+    for key, item in parts.items():
+        if type(item) in _PLAIN:  # most results: builtin scalars, kept as they are
+            plain = item
+        elif is_scalar(item):
+            plain = _plain(item)
+        else:
+            inner = None if len(within) > _MAX_NESTING else _named_parts(item)
+            if inner is not None and not any(item is outer for outer in within):
+                within.append(item)
+                _add_parts(inner, f"{path}{key_text(key)}.", taken, out, within)
+                within.pop()
+            continue
+        column = path + key_text(key)
+        while column in taken or column in out:  # {1: a, '1': b} are two columns
+            column = "result_" + column
+        out[column] = plain
+
+
+_MAX_NESTING = 16  # the named structures a column is inside, at most: deeper is left out
 
 
 # scalars that fit a cell as they are (exact types: a subclass goes through is_scalar)
