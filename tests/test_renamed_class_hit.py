@@ -3,6 +3,7 @@ to .damaged/ and computed again, and the warning's advice works: keeping the old
 importable keeps the store's other such entries, and moving the kept files back brings
 the moved one back."""
 
+import json
 import os
 import shutil
 import sys
@@ -11,7 +12,8 @@ import warnings
 
 import pytest
 
-from archived import archived
+from archived import archived, verify
+from archived.__main__ import main
 from archived.errors import DamagedEntryWarning
 
 MODELS = """
@@ -86,3 +88,18 @@ def test_a_hit_on_a_renamed_class_says_where_the_entry_went_and_how_to_keep_the_
         warnings.simplefilter("error")
         assert f(1).n == 1
     assert state["calls"] == []
+
+
+def test_verify_says_which_entries_calls_kept_aside(renamed, capsys):
+    # verify said 'OK' of a store whose six results a sweep had moved to .damaged/ and
+    # computed again: intact files, maybe big, that nothing would ever point to again
+    f, _, _ = renamed
+    with pytest.warns(DamagedEntryWarning) as caught:
+        f(1)
+    [warning] = [w.message for w in caught]
+    report = verify(f.dataset._path)
+    assert report.ok and report.kept_aside == [os.path.basename(warning.kept)]
+    assert f"1 entry kept aside in .damaged/ ({warning.entry})" in str(report)
+    assert main(["verify", "--trust", "--json", f.dataset._path]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["kept_aside"] == report.kept_aside

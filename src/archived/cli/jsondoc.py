@@ -37,7 +37,7 @@ but kept, each with why (``{"latest": "it was rewritten since it was chosen"}``)
 
 ``archived verify PATH --json`` (``archived.verify/1``) and ``repair`` (``archived.repair/1``):
 ``{"store", "ok", "entries", "damaged": {name: why}, "unimportable": {name: why},
-"orphans", "leftovers", "in_progress", "removed"}``, the fields of
+"orphans", "leftovers", "in_progress", "removed", "kept_aside"}``, the fields of
 :class:`~archived.store.integrity.VerifyReport`.
 
 Values (parameters, info records) are written as JSON where JSON holds them exactly:
@@ -232,6 +232,7 @@ def report_document(command: str, report: Any) -> dict[str, Any]:
         "leftovers": list(report.leftovers),
         "in_progress": list(report.in_progress),
         "removed": list(report.removed),
+        "kept_aside": list(report.kept_aside),
     }
 
 

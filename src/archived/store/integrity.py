@@ -49,6 +49,7 @@ from ..errors import (
     UnsafeFileError,
 )
 from . import entries
+from .damaged import DAMAGED_DIR
 from .indexscan import is_file_or_link
 from .leftovers import sweep_leftovers
 from .locking import StoreLock
@@ -89,6 +90,9 @@ class VerifyReport:
         unsafe: file name -> why it is not what a store file of its name must be
             (a link, a FIFO, ...); never touched.
         removed: files :func:`repair` deleted (empty for :func:`verify`).
+        kept_aside: the folders of ``.damaged/``, each an entry a call could not load
+            (damaged, or needing a class this program lacked), moved there before its
+            result was computed again; never removed by archived (not a problem).
 
     >>> r = VerifyReport('/s', ['a'], damaged={'b': 'truncated'})
     >>> r.ok
@@ -107,6 +111,7 @@ class VerifyReport:
     in_progress: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unsafe: dict[str, str] = field(default_factory=dict)
+    kept_aside: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -173,6 +178,14 @@ class VerifyReport:
             for f, why in sorted(self.unsafe.items())
         ]
         lines += [f"  removed {f}" for f in self.removed]
+        if self.kept_aside:  # out of sight, maybe big: say they are there
+            kept = [folder.partition(".")[0] for folder in self.kept_aside]
+            lines.append(
+                f"  {len(kept)} entr{'y' if len(kept) == 1 else 'ies'} kept aside in "
+                f"{DAMAGED_DIR}/ ({_some(kept)}): moved there by calls that could not load "
+                "them, which computed their results again; each folder holds an entry's "
+                "files: move them back into the store to restore it, or delete the folder"
+            )
         if self.orphans or self.leftovers:
             lines.append("  run `python -m archived repair PATH` to remove orphans and leftovers")
         return "\n".join(lines)
@@ -221,7 +234,20 @@ def verify(
     }
     _classify(folder, listing, referenced, unreadable, report)
     report.unsafe.update(_unsafe_files(folder))
+    report.kept_aside = _kept_aside(folder)
     return report
+
+
+def _kept_aside(folder: str) -> list[str]:
+    """The folders of the store's ``.damaged/`` (none if it is not a real directory)."""
+    kept = os.path.join(folder, DAMAGED_DIR)
+    try:
+        if not stat.S_ISDIR(os.lstat(kept).st_mode):
+            return []  # reported as an unsafe file
+        with os.scandir(kept) as it:
+            return sorted(item.name for item in it if item.is_dir(follow_symlinks=False))
+    except OSError:  # none, or unreadable
+        return []
 
 
 def repair(
