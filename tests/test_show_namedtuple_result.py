@@ -5,6 +5,7 @@ browsing a store saw numbers without the names the result gave them."""
 from __future__ import annotations
 
 import collections
+import dataclasses
 from typing import NamedTuple
 
 import numpy as np
@@ -42,3 +43,22 @@ def test_a_tuple_subclass_whose_fields_do_not_match_is_shown_as_a_tuple():
 
     assert short_repr(Odd((1, 2))) == "Odd((1, 2))"
     assert short_repr(collections.namedtuple("P", "x y")(1, 2)) == "P(x=1, y=2)"
+
+
+class Run(NamedTuple):
+    L: int
+    T: float
+    energy: float
+    spins: np.ndarray
+    history: np.ndarray
+    meta: dict
+
+
+def test_the_fields_a_long_result_summary_leaves_out_are_named():
+    # 'show' listed five fields and '... (1 more)': a result's meta, sixth, was a field
+    # nobody browsing the store knew was there
+    run = Run(4, 2.0, -1.5, np.ones((8, 8)), np.zeros(50), {"host": "x"})
+    assert summarize_value(run).splitlines()[-1] == "  ... (1 more field: meta)"
+    dataclass = dataclasses.make_dataclass("Wide", [f"f{i}" for i in range(8)])
+    lines = summarize_value(dataclass(*[np.zeros(30)] * 8)).splitlines()
+    assert lines[-1] == "  ... (3 more fields: f5, f6, f7)"

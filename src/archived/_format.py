@@ -322,7 +322,7 @@ def summarize_value(value: Any, *, items: int = 5, depth: int = 0) -> str:
             shown = _nested(getattr(value, field.name, None), items, depth)
             lines.append(f"{pad}{field.name}: {shown}")
         if len(fields) > items:
-            lines.append(f"{pad}... ({len(fields) - items} more)")
+            lines.append(f"{pad}... ({_more_names([f.name for f in fields[items:]])})")
         return "\n".join(lines)
     names = _tuple_fields(value)
     if names is not None and len(short_repr(value, 81)) > 80:
@@ -332,7 +332,7 @@ def summarize_value(value: Any, *, items: int = 5, depth: int = 0) -> str:
         for name, item in _first(zip(names, value, strict=True), items):
             lines.append(f"{pad}{name}: {_nested(item, items, depth)}")
         if len(names) > items:
-            lines.append(f"{pad}... ({len(names) - items} more)")
+            lines.append(f"{pad}... ({_more_names(list(names[items:]))})")
         return "\n".join(lines)
     if isinstance(value, (list, tuple)) and len(short_repr(value, 81)) > 80:
         lines = [f"{type(value).__name__} of length {len(value)}"]
@@ -342,6 +342,20 @@ def summarize_value(value: Any, *, items: int = 5, depth: int = 0) -> str:
             lines.append(f"{pad}... ({len(value) - items} more)")
         return "\n".join(lines)
     return short_repr(value, 400)
+
+
+def _more_names(names: list[str]) -> str:
+    """How many fields are not shown, and their names: a field left out unnamed (a
+    result's ``meta`` after five others) was a field nobody knew was there.
+
+    >>> _more_names(["meta"]), _more_names([f"f{i}" for i in range(12)])
+    ('1 more field: meta', '12 more fields: f0, f1, f2, f3, f4, f5, f6, f7 ...')
+    """
+    shown = ", ".join(
+        short_repr(name, 40) if not isinstance(name, str) else name[:40] for name in names[:8]
+    )
+    more = " ..." if len(names) > 8 else ""
+    return f"{len(names)} more field{'s' * (len(names) != 1)}: {shown}{more}"
 
 
 def short_repr(value: Any, width: int = 80) -> str:
