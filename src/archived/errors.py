@@ -746,15 +746,18 @@ class ClosureChangedWarning(UserWarning):
 
 class StorePathWarning(UserWarning):
     """A relative store path names a store next to the code, while a store made by
-    archived 0.1 for the same path exists relative to the working directory.
+    archived 0.1 for the same path exists relative to the working directory; or the
+    code is installed (``pip install .``), so the store is inside the Python
+    installation, which a new environment does not keep.
 
-    ``store`` is the store used; ``other`` the one found where 0.1 put it.
+    ``store`` is the store used; ``other`` the one found where 0.1 put it (None for a
+    store inside the installation).
 
     >>> StorePathWarning("two stores", "/p/results", "/home/results").other
     '/home/results'
     """
 
-    def __init__(self, message: str, store: str, other: str) -> None:
+    def __init__(self, message: str, store: str, other: str | None) -> None:
         super().__init__(message)
         self.store = store
         self.other = other

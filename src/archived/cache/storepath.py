@@ -30,6 +30,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 import warnings
@@ -38,7 +39,7 @@ from typing import Any
 
 from .._usercode import user_stacklevel
 from ..errors import InvalidNameError, StorePathWarning
-from ..store.native import is_native_store
+from ..store.native import installed_path, is_native_store
 from .funcinfo import interactive_code
 
 __all__ = ["resolve_store_path", "code_file"]
@@ -71,6 +72,8 @@ def resolve_store_path(path: str | os.PathLike[str], anchor: str | None) -> str:
         other, code = here, os.path.basename(anchor)
         where = "where archived 0.1 put it (relative to the working directory)"
     else:
+        if _in_installation(resolved):
+            _warn_installed(path, folder, resolved)
         return resolved
     warnings.warn(
         StorePathWarning(
@@ -83,6 +86,34 @@ def resolve_store_path(path: str | os.PathLike[str], anchor: str | None) -> str:
         stacklevel=user_stacklevel(),
     )
     return resolved
+
+
+@functools.lru_cache(maxsize=256)
+def _in_installation(store: str) -> bool:
+    """Whether ``store`` lies in Python's installation, asked once per store path: a
+    with block resolves its path on every entry, and the installation's folders take
+    half a millisecond to list."""
+    return installed_path(os.path.join(store, ""))
+
+
+def _warn_installed(path: str | os.PathLike[str], folder: str, resolved: str) -> None:
+    """Say that a relative store path of installed code (``pip install .``, not ``-e``)
+    puts the store inside the Python installation, where nobody looks for results and
+    reinstalling the package or removing the environment deletes them."""
+    warnings.warn(
+        StorePathWarning(
+            f"the store path {os.fspath(path)!r} is relative to {folder}, the folder of "
+            f"installed code, so the store is {resolved}, inside the Python installation: "
+            "removing or rebuilding the environment deletes its results. Give an absolute "
+            "path (os.path.expanduser('~/results/...'), a path from an environment "
+            "variable; for a bare @archived, set ARCHIVED_DIR), or install your package "
+            "in editable mode (pip install -e .) so the path is taken from your project's "
+            "folder",
+            resolved,
+            None,
+        ),
+        stacklevel=user_stacklevel(),
+    )
 
 
 def _code_folder(anchor: str) -> str:

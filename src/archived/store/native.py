@@ -57,6 +57,7 @@ __all__ = [
     "LOCKINGS",
     "check_store_name",
     "check_no_shadowing",
+    "installed_path",
 ]
 
 LOCKINGS = ("fcntl", "soft")
@@ -659,7 +660,7 @@ def check_no_shadowing(folder: str) -> None:
         except (ImportError, ValueError):
             spec = None
         origin = getattr(spec, "origin", None)
-        shadowed = isinstance(origin, str) and _installed(origin)
+        shadowed = isinstance(origin, str) and installed_path(origin)
     if shadowed:
         raise InvalidNameError(
             name,
@@ -669,8 +670,14 @@ def check_no_shadowing(folder: str) -> None:
         )
 
 
-def _installed(origin: str) -> bool:
-    """Whether the module file ``origin`` is part of Python or of an installed package."""
+def installed_path(origin: str) -> bool:
+    """Whether the path ``origin`` (a module's file, a store's folder) lies inside
+    Python's installation: its standard library or a site-packages folder.
+
+    >>> import json
+    >>> installed_path(json.__file__), installed_path("/home/ada/project/results/runs")
+    (True, False)
+    """
     import site
     import sysconfig
 
