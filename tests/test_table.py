@@ -200,6 +200,14 @@ def test_structures_inside_a_result_give_columns_named_by_their_path(tmp_path):
     assert list(study.table().columns) == list(row)
 
 
+def test_a_dict_of_numbered_data_inside_a_result_gives_no_columns():
+    # a histogram {bin: count} inside a result is data, not named results: a column per
+    # bin, different in every row, would bury the results' own columns
+    counts = {0: 5, 1: 7, 2: 1}
+    assert result_columns({"e": 1.0, "hist": counts, "fit": {"a": 2}}) == {"e": 1.0, "fit.a": 2}
+    assert result_columns(counts) == {"0": 5, "1": 7, "2": 1}  # the result itself: as before
+
+
 def test_a_result_holding_itself_gives_its_columns_once(tmp_path):
     # a hand-edited entry can hold a dict that holds itself: the table must end
     loop = {"e": 1.0}

@@ -6,12 +6,13 @@ dicts with the same columns (``frame=False`` asks for the list either way).  Res
 become columns when they are scalars (column ``result``), dicts of scalars (a column per
 key, prefixed ``result_`` if it clashes with a parameter), dataclasses (a column per
 scalar field, likewise) or tuples (``result_0``, ``result_1``, ...; a namedtuple's field
-names).  A dict, dataclass or namedtuple inside one of those gives its scalars too, each
-column named by its path (``obs.energy`` for the field ``energy`` of a namedtuple held
-by the field ``obs``); lists, arrays and other results are left out of the table
-(load them with ``func.where(...)``).  Rows are ordered by the calls' parameters, in the
-order of the function's signature (see :mod:`archived.store.callorder`), whatever order
-the calls ran in: the table of a sweep run on several workers reads as its grid.
+names).  A dataclass, namedtuple or dict of text keys inside one of those gives its
+scalars too, each column named by its path (``obs.energy`` for the field ``energy`` of
+a namedtuple held by the field ``obs``); lists, arrays and other results are left out
+of the table (load them with ``func.where(...)``).  Rows are ordered by the calls'
+parameters, in the order of the function's signature (see
+:mod:`archived.store.callorder`), whatever order the calls ran in: the table of a sweep
+run on several workers reads as its grid.
 
 ``func.where(mu=1.2)`` lists the stored calls whose parameters match; a criterion may be
 a value or a predicate (``n=lambda n: n > 10``).
@@ -715,10 +716,14 @@ def _results(value: Any, taken: Iterable[str]) -> dict[str, Any]:
     return out
 
 
-def _named_parts(value: Any) -> dict[Any, Any] | None:
+def _named_parts(value: Any, nested: bool = False) -> dict[Any, Any] | None:
     """The parts of ``value`` that have names (a dict's items, a dataclass's fields, a
-    namedtuple's fields), or None: a list or a plain tuple is not flattened."""
+    namedtuple's fields), or None: a list or a plain tuple is not flattened, nor is a
+    ``nested`` dict with a key that is not a text (``{bin: count}``, data rather than
+    named results: a column per bin, different in every row)."""
     if isinstance(value, dict):
+        if nested and not all(type(key) is str for key in value):
+            return None
         return value
     if isinstance(value, tuple):
         fields = getattr(value, "_fields", None)  # a namedtuple
@@ -743,7 +748,7 @@ def _add_parts(
         elif is_scalar(item):
             plain = _plain(item)
         else:
-            inner = None if len(within) > _MAX_NESTING else _named_parts(item)
+            inner = None if len(within) > _MAX_NESTING else _named_parts(item, nested=True)
             if inner is not None and not any(item is outer for outer in within):
                 within.append(item)
                 _add_parts(inner, f"{path}{key_text(key)}.", taken, out, within)
