@@ -192,12 +192,12 @@ def import_spec(function: str, entry: str | None = None) -> str | None:
 
     >>> import_spec("study.sim.run"), import_spec("study.Model.fit", "Model_fit_0a1b")
     ('study.sim:run', 'study:Model.fit')
-    >>> print(import_spec("study.<lambda>#3f2a9c1b0e4d"))
-    None
+    >>> print(import_spec("study.<lambda>#3f2a9c1b0e4d"), import_spec("__main__.run"))
+    None None
     """
-    if any(c in function for c in "<>#@:"):
-        return None
     parts = function.split(".")
+    if any(c in function for c in "<>#@:") or parts[0] == "__main__":
+        return None  # (a script whose file name is no module name: nothing imports it)
     for cut in range(len(parts) - 1, 0, -1):  # the shortest qualified name first
         qualname = ".".join(parts[cut:])
         if entry is not None and entry.startswith(entry_prefix(qualname) + "_"):
