@@ -14,7 +14,7 @@ import pytest
 from archived import Archive, ArchiveError, DataSet, UnsafeArchiveError, restore
 from archived.arrays import from_bytes, scalar_from_bytes
 from archived.load.safe import evaluate
-from helpers import needs_stringdtype
+from helpers import needs_stringdtype, run_python
 
 # A pickle that loads numpy's type table as a "constant" and maps 'float64' to int
 # (SETITEM), and one that loads the module sys through datetime and rewrites sys.path
@@ -735,5 +735,30 @@ def test_a_library_a_safe_load_imports_is_never_taken_from_an_archived_store(tmp
         env={**os.environ, "PYTHONPATH": src},
         cwd=str(tmp_path),
     )
+    assert "refused:" in done.stdout and "a file of the archived store" in done.stdout, done
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("how", ["a link to a folder of it", "a path through such a link"])
+def test_a_library_a_safe_load_imports_is_never_taken_from_a_store_through_a_linked_folder(
+    tmp_path, how
+):
+    # PYTHONPATH=~/analysis, analysis a symbolic link to the notebooks folder of a store
+    # someone sent: the folders above the link are not the store's, and its pandas.py
+    # was the pandas that rebuilding a DataFrame imported
+    pd = pytest.importorskip("pandas")
+    marker = tmp_path / "ran"
+    ds = DataSet("sent", "w", path=str(tmp_path))
+    ds.df = pd.DataFrame({"a": [1, 2]})
+    notebooks = os.path.join(ds._path, "notebooks")
+    os.makedirs(os.path.join(notebooks, "2024"))
+    os.symlink(notebooks, tmp_path / "analysis")
+    folder = str(tmp_path / "analysis")
+    if how == "a path through such a link":
+        folder = os.path.join(folder, "2024")
+    with open(os.path.join(folder, "pandas.py"), "w") as f:
+        f.write(f"open({str(marker)!r}, 'a').write('ran')\n")
+    code = _PANDAS_FROM_A_STORE.format(folder=folder, store="sent", parent=str(tmp_path))
+    done = run_python("-c", code)
     assert "refused:" in done.stdout and "a file of the archived store" in done.stdout, done
     assert not marker.exists()

@@ -140,8 +140,10 @@ class _StoreImports:
         folders = list(spec.submodule_search_locations or ())
         if spec.has_location and spec.origin:
             folders.append(os.path.dirname(spec.origin))
-        if path is None:  # top-level: the folder on sys.path holding it, and above it
-            folders += [up for folder in folders for up in _above(folder)]
+        if path is None:  # top-level: the folder on sys.path holding it, and above it,
+            # through its links too (PYTHONPATH=~/analysis, a link to a store's folder)
+            real = [os.path.realpath(folder) for folder in folders]
+            folders += real + [up for folder in folders + real for up in _above(folder)]
         for folder in dict.fromkeys(folders):  # (a package's folder is its origin's)
             if _is_store(folder):
                 raise UnsafeArchiveError(None, _in_store(fullname, folder))
