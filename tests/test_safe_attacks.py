@@ -762,3 +762,38 @@ def test_a_library_a_safe_load_imports_is_never_taken_from_a_store_through_a_lin
     done = run_python("-c", code)
     assert "refused:" in done.stdout and "a file of the archived store" in done.stdout, done
     assert not marker.exists()
+
+
+_HOOK_THEN_PANDAS_FROM_A_STORE = """
+import importlib.machinery, sys
+from archived import DataSet, UnsafeArchiveError, restore
+restore("from builtins import complex as _c\\nz = _c(1.0, 2.0)\\ndel _c\\n", safe=True)
+
+class Hook:  # an import hook installed later, first (as typeguard's and beartype's are)
+    def find_spec(self, name, path=None, target=None):
+        return importlib.machinery.PathFinder.find_spec(name, path)
+
+sys.meta_path.insert(0, Hook())
+sys.path.insert(0, {folder!r})
+try:
+    DataSet({store!r}, "r", path={parent!r}, safe=True).df
+except UnsafeArchiveError as err:
+    print("refused:", err)
+"""
+
+
+def test_an_import_hook_installed_after_a_first_safe_load_does_not_pass_the_check(tmp_path):
+    # the check was put first on sys.meta_path once, at the first safe load: a finder
+    # put before it later found the store's pandas.py, and the check never saw it
+    pd = pytest.importorskip("pandas")
+    marker = tmp_path / "ran"
+    ds = DataSet("sent", "w", path=str(tmp_path))
+    ds.df = pd.DataFrame({"a": [1, 2]})
+    with open(os.path.join(ds._path, "pandas.py"), "w") as f:
+        f.write(f"open({str(marker)!r}, 'a').write('ran')\n")
+    code = _HOOK_THEN_PANDAS_FROM_A_STORE.format(
+        folder=ds._path, store="sent", parent=str(tmp_path)
+    )
+    done = run_python("-c", code)
+    assert "refused:" in done.stdout and "a file of the archived store" in done.stdout, done
+    assert not marker.exists()

@@ -106,8 +106,12 @@ def no_store_imports() -> Iterator[None]:
     >>> with no_store_imports():
     ...     import json.tool
     """
-    if not any(type(finder) is _StoreImports for finder in sys.meta_path):
-        sys.meta_path.insert(0, _StoreImports())
+    if not sys.meta_path or type(sys.meta_path[0]) is not _StoreImports:
+        # first again: an import hook put before it since (a notebook's later cell
+        # installing one) found a store's file unchecked; the check finds as the finders
+        # after it do, in their order, so nothing else changes
+        others = [finder for finder in sys.meta_path if type(finder) is not _StoreImports]
+        sys.meta_path[:] = [_StoreImports(), *others]
     _LOADING.depth = getattr(_LOADING, "depth", 0) + 1
     try:
         yield
