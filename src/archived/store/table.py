@@ -730,7 +730,7 @@ def _named_parts(value: Any, nested: bool = False) -> dict[Any, Any] | None:
         if isinstance(fields, tuple) and len(fields) == len(value):
             return dict(zip(fields, value, strict=True))
         return None
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    if hasattr(type(value), "__dataclass_fields__"):  # a dataclass instance (not a class)
         # the README's typed result: its scalar fields are its columns, as a dict's keys
         return {f.name: getattr(value, f.name, None) for f in dataclasses.fields(value)}
     return None
