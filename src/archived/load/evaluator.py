@@ -225,6 +225,14 @@ class Evaluator:
                 name = numpy_name(name)  # numpy 2's numpy.bool is bool_ in numpy 1.x
             value = vars(module).get(name, _MISSING)  # never a module __getattr__
         if value is _MISSING:
+            if policy.user_module(module.__name__):
+                # the user's module lacks a class it had when the entry was written (renamed
+                # since): as a trusted load's ImportError, an intact entry this program
+                # cannot load, not a construct refused
+                raise ImportError(
+                    f"cannot import name {name!r} from {module.__name__!r}",
+                    name=module.__name__,
+                )
             raise refuse(node, f"import of {module.__name__}.{name} (not defined there)")
         refusal = policy.value_refusal(value)
         if refusal is not None:
