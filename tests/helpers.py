@@ -1,5 +1,6 @@
 """Helpers shared by several test modules (plain functions; pytest does not collect them)."""
 
+import contextlib
 import math
 import os
 
@@ -195,3 +196,45 @@ def run_python(*args):
 
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     return subprocess.run([sys.executable, *args], capture_output=True, text=True, env=env)
+
+
+@contextlib.contextmanager
+def small_disk(size):
+    """A tmpfs of ``size`` (``"2m"``) mounted on a new folder, whose writes past it really
+    fail with ENOSPC; the test is skipped, saying why, where mounting is not allowed."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a tmpfs needs root and mount(8)")
+    folder = tempfile.mkdtemp()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", folder], capture_output=True
+    )
+    if mounted.returncode != 0:
+        os.rmdir(folder)
+        pytest.skip("this machine does not allow mounting a tmpfs: " + mounted.stderr.decode())
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", folder], check=False)
+        os.rmdir(folder)
+
+
+def fill_disk(disk, free_pages):
+    """Fill ``disk`` until a write fails with ENOSPC, then free ``free_pages`` pages of
+    4096 bytes; return the path of the file filling it."""
+    import errno
+
+    filler = os.path.join(disk, "filler")
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    try:
+        while True:
+            os.write(fd, bytes(4096))
+    except OSError as err:
+        assert err.errno == errno.ENOSPC
+    finally:
+        os.close(fd)
+    os.truncate(filler, os.path.getsize(filler) - free_pages * 4096)
+    return filler

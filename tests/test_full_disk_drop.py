@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import errno
 import os
-import shutil
-import subprocess
-import tempfile
 
 import numpy as np
 import pytest
@@ -23,40 +20,14 @@ from archived.errors import DiskFullError
 from archived.store.dataset import DataSet
 from archived.store.integrity import verify
 from archived.store.writers import writer_file
-
-PAGE = 4096
+from helpers import fill_disk, small_disk
 
 
 @pytest.fixture
 def disk():
     """A 2 MiB tmpfs: writes past it really fail with ENOSPC."""
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("mounting a tmpfs needs root and mount(8)")
-    folder = tempfile.mkdtemp()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", folder], capture_output=True
-    )
-    if mounted.returncode != 0:
-        os.rmdir(folder)
-        pytest.skip("this machine does not allow mounting a tmpfs: " + mounted.stderr.decode())
-    yield folder
-    subprocess.run(["umount", "-l", folder], check=False)
-    os.rmdir(folder)
-
-
-def fill(disk: str, free_pages: int) -> str:
-    """Fill ``disk`` until a write fails with ENOSPC, then free ``free_pages`` pages."""
-    filler = os.path.join(disk, "filler")
-    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
-    try:
-        while True:
-            os.write(fd, bytes(PAGE))
-    except OSError as err:
-        assert err.errno == errno.ENOSPC
-    finally:
-        os.close(fd)
-    os.truncate(filler, os.path.getsize(filler) - free_pages * PAGE)
-    return filler
+    with small_disk("2m") as folder:
+        yield folder
 
 
 def writers_files(folder: str) -> list[str]:
@@ -71,7 +42,7 @@ def test_a_write_a_full_disk_stops_leaves_no_half_written_file_of_it(disk, opera
         ds = DataSet(f"s{free}", "w", path=disk, array_threshold=10)
         ds.x = old
         ds.y = [1, 2]
-        filler = fill(disk, free)
+        filler = fill_disk(disk, free)
         try:
             if operation == "overwrite":
                 ds.x = [3]
@@ -104,7 +75,7 @@ def test_an_entry_with_arrays_is_deleted_on_a_full_disk_arrays_and_all(disk):
     ds.y = np.arange(20.0)
     data = [n for n in os.listdir(ds._path) if n.startswith("x.") and n.endswith(".h5")]
     assert len(data) == 1
-    filler = fill(disk, 0)
+    filler = fill_disk(disk, 0)
     free = os.statvfs(disk).f_bfree
     del ds.x
     assert list(ds) == ["y"] and np.array_equal(ds.y, np.arange(20.0))
@@ -126,7 +97,7 @@ def test_a_deletion_on_a_full_disk_keeps_the_data_file_a_hand_made_copy_reads(di
         text = f.read().replace("\nx = ", "\nx_copy = ")
     with open(copy, "w") as f:
         f.write(text)
-    filler = fill(disk, 0)
+    filler = fill_disk(disk, 0)
     del ds.x
     os.unlink(filler)
     assert list(ds) == ["x_copy"] and os.path.exists(os.path.join(ds._path, data))

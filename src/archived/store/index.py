@@ -314,7 +314,17 @@ class _State:
     """The rows of one store in this process, and how they relate to its index file."""
 
     # (slots: no attribute dict made and filled by a process's first lookup)
-    __slots__ = ("folder", "lock", "rows", "loaded", "file", "unsaved", "columns", "kept_reads")
+    __slots__ = (
+        "folder",
+        "lock",
+        "rows",
+        "loaded",
+        "file",
+        "unsaved",
+        "columns",
+        "kept_reads",
+        "refused",
+    )
 
     def __init__(self, folder: str) -> None:
         self.folder = folder
@@ -327,6 +337,9 @@ class _State:
         # settled rows kept() read again (the file keeps them changed or racy) since it
         # read that file: saved once they add up, as refresh saves (see kept())
         self.kept_reads = 0
+        # rows unsaved when a save last failed (a full disk): the next waits until
+        # twice as many are, or every lookup on a full disk encoded every row again
+        self.refused = 0
 
     def refresh(self, names: Iterable[str] | None, listed: bool = False) -> dict[str, Row]:
         now = time.time_ns()  # before any entry is read: the racy rule's reference
@@ -706,6 +719,8 @@ class _State:
             # row's fields derived for a write that fails, at each table() and each
             # sweep's lookup (1.2 s a rerun at 20,000 points)
             return
+        if self.unsaved < 2 * self.refused:
+            return  # (a failed save is tried again only once twice as much is unsaved)
         names = sorted(self.rows)
         rows = [self.rows[name] for name in names]
         columns: list[list[Any]] = [names, *([] for _ in COLUMNS[1:])]
@@ -720,11 +735,13 @@ class _State:
             # whose columns could not be read again from it (nulls: not worth saving)
             return
         st = write_columns(self.folder, columns)
-        if st is not None:
-            self.loaded = (st.st_ino, st.st_size, st.st_mtime_ns)
-            self.unsaved = 0
-            if listed is not None:
-                save_names(self.folder, listed, names)
+        if st is None:
+            self.refused = max(self.unsaved, 1)
+            return
+        self.loaded = (st.st_ino, st.st_size, st.st_mtime_ns)
+        self.unsaved = self.refused = 0
+        if listed is not None:
+            save_names(self.folder, listed, names)
 
 
 _states: dict[str, _State] = {}
