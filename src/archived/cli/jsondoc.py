@@ -37,8 +37,9 @@ but kept, each with why (``{"latest": "it was rewritten since it was chosen"}``)
 
 ``archived verify PATH --json`` (``archived.verify/1``) and ``repair`` (``archived.repair/1``):
 ``{"store", "ok", "entries", "damaged": {name: why}, "unimportable": {name: why},
-"orphans", "leftovers", "in_progress", "removed", "kept_aside"}``, the fields of
-:class:`~archived.store.integrity.VerifyReport`.
+"orphans", "leftovers", "in_progress", "removed", "kept_aside", "backed_up"}``, the fields
+of :class:`~archived.store.integrity.VerifyReport` (``backed_up``: the files of
+``removed`` moved into ``.backup/`` rather than deleted).
 
 Values (parameters, info records) are written as JSON where JSON holds them exactly:
 ``None``, ``bool``, ``int``, ``str``, finite ``float``, lists, and dicts with ``str``
@@ -233,6 +234,7 @@ def report_document(command: str, report: Any) -> dict[str, Any]:
         "in_progress": list(report.in_progress),
         "removed": list(report.removed),
         "kept_aside": list(report.kept_aside),
+        "backed_up": list(report.backed_up),
     }
 
 

@@ -89,10 +89,15 @@ class VerifyReport:
         in_progress: files of writers still running (left alone).
         unsafe: file name -> why it is not what a store file of its name must be
             (a link, a FIFO, ...); never touched.
-        removed: files :func:`repair` deleted (empty for :func:`verify`).
+        removed: files :func:`repair` took out of the store directory (empty for
+            :func:`verify`): deleted, or moved into ``.backup/`` (those are also in
+            ``backed_up``).
         kept_aside: the folders of ``.damaged/``, each an entry a call could not load
             (damaged, or needing a class this program lacked), moved there before its
             result was computed again; never removed by archived (not a problem).
+        backed_up: files among ``removed`` that :func:`repair` moved into ``.backup/``
+            rather than deleted: the data files of the version a killed
+            ``backup_data`` writer replaced, beside that version's entry file there.
 
     >>> r = VerifyReport('/s', ['a'], damaged={'b': 'truncated'})
     >>> r.ok
@@ -112,6 +117,7 @@ class VerifyReport:
     removed: list[str] = field(default_factory=list)
     unsafe: dict[str, str] = field(default_factory=dict)
     kept_aside: list[str] = field(default_factory=list)
+    backed_up: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -177,7 +183,13 @@ class VerifyReport:
             f"  unsafe file {f!r}: {why} (left untouched; remove it by hand if it is not yours)"
             for f, why in sorted(self.unsafe.items())
         ]
-        lines += [f"  removed {f}" for f in self.removed]
+        moved = set(self.backed_up)
+        lines += [
+            f"  moved {f} into .backup/ (data of a version a killed writer replaced)"
+            if f in moved
+            else f"  removed {f}"
+            for f in self.removed
+        ]
         if self.kept_aside:  # out of sight, maybe big: say they are there
             kept = [folder.partition(".")[0] for folder in self.kept_aside]
             lines.append(
@@ -299,6 +311,7 @@ def repair(
         removed += [f for f in report.leftovers if remove_file(folder, f, _kind(f))]
     final = verify(folder, safe=safe, allow=allow)
     final.removed = sorted(set(swept) | set(removed))
+    final.backed_up = sorted(swept.backed_up)
     return final
 
 

@@ -26,11 +26,35 @@ from .writers import (
     writer_files,
 )
 
-__all__ = ["sweep_leftovers", "sweep_index_leftovers"]
+__all__ = ["sweep_leftovers", "sweep_index_leftovers", "Swept"]
 
 
-def sweep_leftovers(folder: str, *, lock_proof: bool = False) -> list[str]:
-    """Remove what killed writers left in ``folder``; return the removed file names.
+class Swept(list[str]):
+    """The names of the files :func:`sweep_leftovers` took out of the store directory
+    (a list, as it always was), and among them in :attr:`backed_up` those it moved into
+    ``.backup/`` rather than deleted: the data files of the version a killed
+    ``backup_data`` writer replaced, beside that version's entry file there.
+
+    >>> swept = Swept(['.x.0a1b2c-1-0a1b2c3d.drop', 'x.0a1b2c-1-0a1b2c3d.h5'])
+    >>> swept.backed_up.append('x.0a1b2c-1-0a1b2c3d.h5')
+    >>> swept.deleted
+    ['.x.0a1b2c-1-0a1b2c3d.drop']
+    """
+
+    def __init__(self, names: list[str] | None = None) -> None:
+        super().__init__(names or [])
+        self.backed_up: list[str] = []
+
+    @property
+    def deleted(self) -> list[str]:
+        """The names deleted: all but those moved into ``.backup/``."""
+        moved = set(self.backed_up)
+        return [name for name in self if name not in moved]
+
+
+def sweep_leftovers(folder: str, *, lock_proof: bool = False) -> Swept:
+    """Remove what killed writers left in ``folder``; return the removed file names
+    (:class:`Swept`: those moved into ``.backup/`` are named in its ``backed_up``).
 
     Only leftovers of writers that are gone are touched: a writer here whose process no
     longer exists, or any writer whose file is older than
@@ -49,7 +73,7 @@ def sweep_leftovers(folder: str, *, lock_proof: bool = False) -> list[str]:
     >>> sweep_leftovers(folder)
     ['.x.0a1b2c-1-0a1b2c3d.tmp']
     """
-    removed: list[str] = []
+    removed = Swept()
     for writer in writer_files(store_files(folder)):
         name, token, kind = writer.entry, writer.token, writer.kind
         if lock_proof and kind == "tmp" and from_elsewhere_here(token):
@@ -63,7 +87,7 @@ def sweep_leftovers(folder: str, *, lock_proof: bool = False) -> list[str]:
             removed.extend(_remove_dead_tmp(folder, name, token, writer.item.name))
             continue
         if kind == "drop":
-            removed.extend(_drop_unreferenced(folder, name, token, writer.item.name))
+            removed.extend(_drop_unreferenced(folder, name, token, writer.item.name, removed))
         if remove_file(folder, writer.item.name, kind):
             removed.append(writer.item.name)
     return removed
@@ -131,10 +155,11 @@ def _passes(folder: str, file: str, entry: str) -> bool:
     return True
 
 
-def _drop_unreferenced(folder: str, name: str, token: str, drop: str) -> list[str]:
+def _drop_unreferenced(folder: str, name: str, token: str, drop: str, swept: Swept) -> list[str]:
     """Drop the files the dead writer ``token`` meant to drop that the entry does not use
     now: into ``.backup/`` if it wrote with ``backup_data`` (its copy of the replaced
-    entry file is there, and reads them there), else removed."""
+    entry file is there, and reads them there; named in ``swept.backed_up``), else
+    removed."""
     files = read_drop_list(folder, drop)
     try:
         text = read_entry_text(folder, name)
@@ -147,7 +172,9 @@ def _drop_unreferenced(folder: str, name: str, token: str, drop: str) -> list[st
         return []
     unused = [f for f in files if f not in current]
     if backed_up:
-        return back_up_data_files(folder, name, unused)
+        moved = back_up_data_files(folder, name, unused)
+        swept.backed_up.extend(moved)
+        return moved
     unused = checked_data_files(folder, name, unused)  # (a name that fails is reported)
     listed = listed_elsewhere(folder, unused)  # by a copy of an entry file made by hand
     return [f for f in unused if f not in listed and remove_file(folder, f, "data", entry=name)]

@@ -164,9 +164,16 @@ class NativeStore(Store):
                 lock.pin()  # for the store's lifetime, in whichever thread uses it
                 store._holds_lock = True
             # a store locked with flock can trust flock to tell a writer alive
-            removed = sweep_leftovers(folder, lock_proof=locking == "fcntl")
-            if removed:
-                report("removed leftovers of killed writers: %s", removed)
+            swept = sweep_leftovers(folder, lock_proof=locking == "fcntl")
+            if swept.deleted:
+                report("removed leftovers of killed writers: %s", swept.deleted)
+            if swept.backed_up:
+                report(
+                    "moved into %s the data files of versions killed writers replaced "
+                    "(their entry files are there): %s",
+                    os.path.join(folder, entries.BACKUP_DIR),
+                    swept.backed_up,
+                )
         return store
 
     # ---- reading ---------------------------------------------------------------------
