@@ -31,8 +31,10 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from ..errors import DamagedEntryError
+from .datarefs import listed_elsewhere
 from .entries import fsync_dir, header_files, read_entry_text
 from .storefiles import DATA_FILE, checked_data_files, safe_subdir
+from .writers import writer_files
 
 __all__ = ["set_aside", "DAMAGED_DIR"]
 
@@ -62,9 +64,17 @@ def set_aside(
             safe_subdir(folder, DAMAGED_DIR), f"{name}.{stamp}-{secrets.token_hex(4)}"
         )
         os.mkdir(kept)
-        for file in _data_files(folder, name):
+        files = _data_files(folder, name)
+        shared = listed_elsewhere(folder, files, besides=name)
+        for file in files:
+            source, target = os.path.join(folder, file), os.path.join(kept, file)
             try:
-                os.replace(os.path.join(folder, file), os.path.join(kept, file))
+                if file in shared:
+                    # another entry's header lists it (a copy of the entry file made by
+                    # hand, which loads): it stays for that entry, linked here
+                    os.link(source, target)
+                else:
+                    os.replace(source, target)
             except FileNotFoundError:
                 pass
         os.replace(entry, os.path.join(kept, name + ".py"))
@@ -85,13 +95,18 @@ def _data_files(folder: str, name: str) -> list[str]:
     except DamagedEntryError:
         pass
     with os.scandir(folder) as it:
-        for item in it:
-            m = DATA_FILE.fullmatch(item.name)
-            if (
-                m
-                and m["name"] == name
-                and not item.name.partition(".h5")[2]
-                and item.is_file(follow_symlinks=False)
-            ):
-                files.add(item.name)
+        listing = list(it)
+    # a writer's token whose entry text is not committed yet: its data files are its new
+    # version's (a writer of this name beside the one setting it aside), not this one's
+    writing = {w.token for w in writer_files(listing) if w.kind == "tmp" and w.entry == name}
+    for item in listing:
+        m = DATA_FILE.fullmatch(item.name)
+        if (
+            m
+            and m["name"] == name
+            and m["token"] not in writing
+            and not item.name.partition(".h5")[2]
+            and item.is_file(follow_symlinks=False)
+        ):
+            files.add(item.name)
     return sorted(files)

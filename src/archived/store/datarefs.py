@@ -58,9 +58,10 @@ _looks: dict[str, int] = {}  # folder -> how many one_look() are open on it
 _looked: dict[str, dict[str | None, set[str]]] = {}
 
 
-def listed_elsewhere(folder: str, files: Iterable[str]) -> set[str]:
+def listed_elsewhere(folder: str, files: Iterable[str], *, besides: str | None = None) -> set[str]:
     """The names among ``files`` that the header line of some entry of the store
-    ``folder`` lists now (all of them if some entry file cannot be read).
+    ``folder`` (but entry ``besides``) lists now (all of them if some entry file cannot
+    be read).
 
     >>> import tempfile
     >>> listed_elsewhere(tempfile.mkdtemp(), ['x.0a1b2c-1-0a1b2c3d.h5'])
@@ -75,8 +76,9 @@ def listed_elsewhere(folder: str, files: Iterable[str]) -> set[str]:
             headers = _confirmed(key, wanted)
         else:
             headers = _headers(folder)
+    headers.pop(f"{besides}.py", None)
     found: set[str] = set()
-    for listed in headers:
+    for listed in headers.values():
         if listed is _UNREADABLE:
             return wanted
         if isinstance(listed, bytes):
@@ -113,7 +115,7 @@ def one_look(folder: str) -> Iterator[None]:
                 _looked.pop(key, None)
 
 
-def _confirmed(key: str, wanted: set[str]) -> list[Listed]:
+def _confirmed(key: str, wanted: set[str]) -> dict[str, Listed]:
     """:func:`_headers` inside :func:`one_look`: the store listed at the first call, then
     only the entry files listed as naming a file of ``wanted`` looked at again."""
     by_file = _looked.get(key)
@@ -128,7 +130,7 @@ def _confirmed(key: str, wanted: set[str]) -> list[Listed]:
     names = set(by_file.get(None, ()))
     for file in wanted:
         names.update(by_file.get(file, ()))
-    headers: list[Listed] = []
+    headers: dict[str, Listed] = {}
     for name in names:
         kept = known.get(name)
         if kept is None:
@@ -151,12 +153,12 @@ def _confirmed(key: str, wanted: set[str]) -> list[Listed]:
             known[name] = (now_signature, read_at, listed)
             # (a file it lists now that it did not is not in by_file: only files it
             # listed are asked about again, and those of other entries are theirs)
-        headers.append(listed)
+        headers[name] = listed
     return headers
 
 
-def _headers(folder: str) -> list[Listed]:
-    """What each entry file's header line lists, as :data:`Listed` says."""
+def _headers(folder: str) -> dict[str, Listed]:
+    """What each entry file's header line lists (:data:`Listed`), by file name."""
     key = os.path.abspath(folder)
     before = _known.get(key, {})
     now_known: dict[str, tuple[tuple[int, int, int, int], int, Listed]] = {}
@@ -164,7 +166,7 @@ def _headers(folder: str) -> list[Listed]:
         with os.scandir(folder) as it:
             items = [i for i in it if _is_entry_file(i.name)]
     except FileNotFoundError:
-        return []
+        return {}
     for item in items:
         try:
             st = item.stat(follow_symlinks=False)
@@ -186,7 +188,7 @@ def _headers(folder: str) -> list[Listed]:
         if listed is not False:
             now_known[item.name] = (signature, read_at, listed)  # type: ignore[assignment]
     _known[key] = now_known
-    return [listed for _, _, listed in now_known.values()]
+    return {name: listed for name, (_, _, listed) in now_known.items()}
 
 
 def _header_of(path: str, name: str) -> Listed | bool:
