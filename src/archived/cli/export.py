@@ -13,6 +13,7 @@ from ..errors import ArchiveError, MissingImportError
 from ..store.versioncolumn import version_column, with_version
 from .base import PROG, UsageError, counted, inside, open_args, trust_hint
 from .entries import Entry, list_entries, mixed_versions, note_mixed_versions
+from .outfile import replacing
 from .selection import hint_unknown_function, hint_unknown_parameter, selected
 
 
@@ -78,7 +79,7 @@ def run_export(args: argparse.Namespace) -> int:
             print(f"{PROG} export: no entry could be exported{where}", file=sys.stderr)
             return 1
     if args.output:
-        with open(args.output, "w", newline="", encoding="utf-8", errors="backslashreplace") as f:
+        with replacing(args.output) as f:  # (stopped half-way: the file as it was)
             _write_csv(rows, columns, f)
         print(f"wrote {counted(len(rows), 'row', 'rows')} to {args.output}", file=sys.stderr)
     else:

@@ -1,0 +1,59 @@
+"""``archived export -o FILE`` replaces FILE whole or not at all: it truncated the table
+an earlier export wrote there, so an export a full disk stopped half-way left a table
+cut short in place of the earlier one (130,470 bytes of 3,000 rows became 131,072 bytes
+of a partial table, exit status 1)."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from archived import archived
+from archived.cli import main
+from helpers import fill_disk, small_disk
+
+
+@pytest.fixture
+def store(tmp_path):
+    path = str(tmp_path / "runs")
+
+    @archived(path, version="1")
+    def f(n):
+        return n * 2.5
+
+    for i in range(1_000):
+        f(i)
+    return path, f
+
+
+def test_an_export_a_full_disk_stops_leaves_the_earlier_table_as_it_was(store, capsys):
+    path, f = store
+    with small_disk("1m") as disk:
+        out = os.path.join(disk, "table.csv")
+        assert main(["export", path, "-o", out]) == 0
+        with open(out) as file:
+            earlier = file.read()
+        fill_disk(disk, 0)
+        for i in range(1_000, 1_100):
+            f(i)  # rows more: the new table is pages bigger
+        assert main(["export", path, "-o", out]) == 1
+        assert "No space left on device" in capsys.readouterr().err
+        with open(out) as file:
+            assert file.read() == earlier
+        assert sorted(os.listdir(disk)) == ["filler", "table.csv"]  # no temporary left
+
+
+def test_an_export_through_a_symbolic_link_replaces_the_file_it_names(store, tmp_path):
+    path, _ = store
+    target = tmp_path / "tables" / "table.csv"
+    target.parent.mkdir()
+    target.write_text("old\n")
+    os.chmod(target, 0o640)
+    link = tmp_path / "latest.csv"
+    link.symlink_to(target)
+    assert main(["export", path, "-o", str(link)]) == 0
+    assert link.is_symlink() and target.read_text().count("\n") == 1_001
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o640  # its mode kept
+    assert sorted(os.listdir(target.parent)) == ["table.csv"]
