@@ -195,3 +195,38 @@ def test_deleting_calls_keeps_the_data_file_a_hand_made_copy_reads(tmp_path, how
     assert "mine" in DataSet("runs", path=str(tmp_path))
     assert len(DataSet("runs", path=str(tmp_path))) == 1
     assert np.array_equal(DataSet("runs", path=str(tmp_path)).mine, np.arange(5_000.0))
+
+
+def test_a_child_forked_while_a_thread_holds_the_headers_lock_still_drops(tmp_path):
+    # the lock held by another thread at the fork is never released in the child
+    import multiprocessing
+    import threading
+
+    from archived.store import datarefs
+
+    folder = str(tmp_path)
+    entries.commit_entry(folder, "a", 1)
+    held, done = threading.Event(), threading.Event()
+
+    def hold():
+        with datarefs._lock:
+            held.set()
+            done.wait()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait()
+    try:
+        child = multiprocessing.get_context("fork").Process(
+            target=listed_elsewhere, args=(folder, ["a.0a1b2c-1-0a1b2c3d.h5"])
+        )
+        child.start()
+        child.join(120)  # (a generous bound: a hang, not a speed, is what fails here)
+        hung = child.is_alive()
+        if hung:
+            child.kill()
+            child.join()
+    finally:
+        done.set()
+        holder.join()
+    assert not hung and child.exitcode == 0

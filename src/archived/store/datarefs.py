@@ -58,6 +58,16 @@ _looks: dict[str, int] = {}  # folder -> how many one_look() are open on it
 _looked: dict[str, dict[str | None, set[str]]] = {}
 
 
+def _after_fork() -> None:
+    # a lock held by another thread at the fork would never be released in the child
+    global _lock
+    _lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
+
+
 def listed_elsewhere(folder: str, files: Iterable[str], *, besides: str | None = None) -> set[str]:
     """The names among ``files`` that the header line of some entry of the store
     ``folder`` (but entry ``besides``) lists now (all of them if some entry file cannot
