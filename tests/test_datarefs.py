@@ -230,3 +230,26 @@ def test_a_child_forked_while_a_thread_holds_the_headers_lock_still_drops(tmp_pa
         done.set()
         holder.join()
     assert not hung and child.exitcode == 0
+
+
+def test_a_store_that_cannot_be_listed_keeps_the_data_files_and_the_deletion_is_done(
+    tmp_path, monkeypatch
+):
+    # an I/O error listing the store: which headers list the files is not known, so
+    # they stay (repair removes them once it can tell), and the deletion itself is done
+    ds = DataSet("labbook", "w", path=str(tmp_path))
+    ds.calib = {"lines": LINES}
+    folder = tmp_path / "labbook"
+    [data] = [f for f in os.listdir(folder) if f.endswith(".h5")]
+    scandir = os.scandir
+
+    def failing(path=".", *args):
+        if os.path.abspath(path) == str(folder):
+            raise OSError(5, "Input/output error")
+        return scandir(path, *args)
+
+    monkeypatch.setattr(os, "scandir", failing)
+    del ds.calib
+    monkeypatch.undo()
+    assert "calib" not in ds and (folder / data).exists()
+    assert verify(str(folder)).orphans == [data]

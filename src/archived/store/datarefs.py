@@ -152,6 +152,9 @@ def _confirmed(key: str, wanted: set[str]) -> dict[str, Listed]:
         except FileNotFoundError:
             del known[name]
             continue
+        except OSError:
+            headers[name] = _UNREADABLE
+            continue
         now_signature = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
         if now_signature != signature or max(st.st_mtime_ns, st.st_ctime_ns) >= read_at - RACY_NS:
             read_at = time.time_ns()
@@ -177,10 +180,15 @@ def _headers(folder: str) -> dict[str, Listed]:
             items = [i for i in it if _is_entry_file(i.name)]
     except FileNotFoundError:
         return {}
+    except OSError:  # (an I/O error: what the entries list is not known)
+        return {"": _UNREADABLE}
     for item in items:
         try:
             st = item.stat(follow_symlinks=False)
         except FileNotFoundError:
+            continue
+        except OSError:
+            now_known[item.name] = ((0, 0, 0, 0), 0, _UNREADABLE)
             continue
         if not stat.S_ISREG(st.st_mode):
             continue  # a link or a special file is never read as an entry: it lists nothing
