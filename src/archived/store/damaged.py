@@ -24,6 +24,7 @@ once it is no longer needed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import time
@@ -68,13 +69,14 @@ def set_aside(
         shared = listed_elsewhere(folder, files, besides=name)
         for file in files:
             source, target = os.path.join(folder, file), os.path.join(kept, file)
-            try:
-                if file in shared:
-                    # another entry's header lists it (a copy of the entry file made by
-                    # hand, which loads): it stays for that entry, linked here
+            if file in shared:
+                # another entry's header lists it (a copy of the entry file made by
+                # hand, which loads): it stays for that entry, linked here if it can be
+                with contextlib.suppress(OSError):
                     os.link(source, target)
-                else:
-                    os.replace(source, target)
+                continue
+            try:
+                os.replace(source, target)
             except FileNotFoundError:
                 pass
         os.replace(entry, os.path.join(kept, name + ".py"))
