@@ -797,3 +797,42 @@ def test_an_import_hook_installed_after_a_first_safe_load_does_not_pass_the_chec
     done = run_python("-c", code)
     assert "refused:" in done.stdout and "a file of the archived store" in done.stdout, done
     assert not marker.exists()
+
+
+def test_a_store_already_imported_as_a_module_never_has_its_entries_run_by_a_safe_load(
+    tmp_path,
+):
+    # import mylab.results.runs (a store is a module) put the store in sys.modules, and
+    # the import check passed what was imported already: with allow=['mylab'], a crafted
+    # entry's 'from mylab.results.runs import secret' executed secret.py (the store
+    # module loads an entry by running it) in a safe load, and returned its value
+    marker = tmp_path / "ran"
+    (tmp_path / "mylab").mkdir()
+    (tmp_path / "mylab" / "__init__.py").write_text("SCALE = 2\n")
+    ds = DataSet("runs", "w", path=str(tmp_path / "mylab" / "results"))
+    ds.secret = 42.0
+    (tmp_path / "mylab" / "results" / "runs" / "sub").mkdir()
+    planted = f"open({str(marker)!r}, 'a').write('ran')\nx = 1\n"
+    (tmp_path / "mylab" / "results" / "runs" / "sub" / "evil.py").write_text(planted)
+    with open(os.path.join(ds._path, "secret.py"), "a") as f:
+        f.write(planted)
+    modules = set(sys.modules)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import mylab.results.runs  # noqa: F401  (the user's own import of their store)
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (the trusted import warns of the changed file)
+            import mylab.results.runs.sub.evil  # noqa: F401
+        marker.unlink()
+        for module, name in (("runs", "secret"), ("runs.sub.evil", "x")):
+            src = f"from mylab.results.{module} import {name} as _x\nbait = _x\ndel _x\n"
+            with pytest.raises(UnsafeArchiveError, match="a file of the archived store"):
+                restore(src, safe=True, allow=["mylab"])
+            assert not marker.exists(), module
+        src = "from mylab import SCALE as _s\nx = _s\ndel _s\n"
+        assert restore(src, safe=True, allow=["mylab"])["x"] == 2  # the package itself loads
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in set(sys.modules) - modules:
+            del sys.modules[name]

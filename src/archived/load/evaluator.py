@@ -38,7 +38,6 @@ import fractions
 import importlib
 import inspect
 import struct
-import sys
 import types
 from typing import Any
 
@@ -203,7 +202,7 @@ class Evaluator:
         if not self.policy.module_allowed(name):  # checked already; never import otherwise
             raise refuse(node, self.policy.refusal_of_module(name))
         try:
-            if name not in sys.modules and self.policy.user_module(name):
+            if self.policy.user_module(name):  # (imported already too: a store module)
                 in_store = import_outside_stores(name)
                 if in_store is not None:
                     raise refuse(node, in_store)

@@ -31,7 +31,8 @@ __all__ = ["import_outside_stores", "no_store_imports", "IN_STORE"]
 def import_outside_stores(name: str) -> str | None:
     """Import the packages above ``name`` one by one, each only if it is found outside
     any archived store; return why not (the first found inside one), None if none is.
-    ``name`` itself is found but left for the caller to import.
+    ``name`` itself is found but left for the caller to import.  A package or module
+    imported already is judged by where it was found (a store the user imported).
 
     >>> import_outside_stores("json.decoder") is None and "json" in sys.modules
     True
@@ -39,21 +40,26 @@ def import_outside_stores(name: str) -> str | None:
     parts = name.split(".")
     for depth in range(1, len(parts) + 1):
         prefix = ".".join(parts[:depth])
-        if prefix in sys.modules:
-            continue
-        try:
-            spec = importlib.util.find_spec(prefix)  # its parent imported (and checked)
-        except (ImportError, ValueError):
-            return None  # (the import itself then says what is wrong)
-        if spec is None:
-            return None
-        folders = list(spec.submodule_search_locations or ())
-        if spec.has_location and spec.origin:
-            folders.append(os.path.dirname(spec.origin))
+        imported = sys.modules.get(prefix)
+        if imported is not None:
+            # imported already (a user's own import of a store, which is a module): where
+            # it was found, as a spec would say (its module loads an entry by running it)
+            spec: Any = getattr(imported, "__spec__", None)
+        else:
+            try:
+                spec = importlib.util.find_spec(prefix)  # its parent imported (and checked)
+            except (ImportError, ValueError):
+                return None  # (the import itself then says what is wrong)
+            if spec is None:
+                return None
+        folders = list(getattr(spec, "submodule_search_locations", None) or ())
+        origin = getattr(spec, "origin", None)
+        if getattr(spec, "has_location", False) and type(origin) is str:
+            folders.append(os.path.dirname(origin))
         for folder in folders:
             if _is_store(folder):
                 return _in_store(prefix, folder)
-        if depth < len(parts):
+        if depth < len(parts) and imported is None:
             importlib.import_module(prefix)
     return None
 
