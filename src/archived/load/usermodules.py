@@ -15,6 +15,7 @@ import os
 import stat
 import sys
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -41,6 +42,8 @@ def import_outside_stores(name: str) -> str | None:
     for depth in range(1, len(parts) + 1):
         prefix = ".".join(parts[:depth])
         imported = sys.modules.get(prefix)
+        if imported is not None and imported in _OUTSIDE:
+            continue
         if imported is not None:
             # imported already (a user's own import of a store, which is a module): where
             # it was found, as a spec would say (its module loads an entry by running it)
@@ -59,10 +62,16 @@ def import_outside_stores(name: str) -> str | None:
         for folder in folders:
             if _is_store(folder):
                 return _in_store(prefix, folder)
+        if imported is not None:
+            _OUTSIDE.add(imported)
         if depth < len(parts) and imported is None:
             importlib.import_module(prefix)
     return None
 
+
+# the modules imported already that were found outside every store (where a module was
+# found never changes; a module imported since is another object)
+_OUTSIDE: weakref.WeakSet[Any] = weakref.WeakSet()
 
 #: what every refusal of a store's file as a module says
 IN_STORE = "a file of the archived store"
