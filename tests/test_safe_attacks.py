@@ -836,3 +836,22 @@ def test_a_store_already_imported_as_a_module_never_has_its_entries_run_by_a_saf
         sys.path.remove(str(tmp_path))
         for name in set(sys.modules) - modules:
             del sys.modules[name]
+
+
+def test_the_import_check_never_opens_a_device_node_planted_as_a_packages_loader(
+    tmp_path, monkeypatch
+):
+    # the check opened the __init__.py of each folder holding a module a safe load
+    # imports, and of the folders above it (to tell a store's loader): a device node
+    # under that name (a folder unpacked by root) had its driver run by the open
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    (folder / "labunits.py").write_text("SCALE = 2\n")
+    (folder / "__init__.py").write_text("")
+    _device_node(str(folder / "__init__.py"))
+    monkeypatch.syspath_prepend(str(folder))
+    monkeypatch.delitem(sys.modules, "labunits", raising=False)
+    opened = _opened_paths(monkeypatch)
+    src = "from labunits import SCALE as _s\nx = _s\ndel _s\n"
+    assert restore(src, safe=True, allow=["labunits"])["x"] == 2
+    assert str(folder / "__init__.py") not in opened

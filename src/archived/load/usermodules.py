@@ -93,10 +93,11 @@ _LOADER_HEAD = 4 * 4096
 def _is_store(folder: str) -> bool:
     """Whether ``folder``'s ``__init__.py`` is a store's loader (read as the store layer
     reads it: no link followed, no FIFO waited on, as far as it looks for the mark)."""
+    init = os.path.join(folder, "__init__.py")
     try:
-        fd = os.open(
-            os.path.join(folder, "__init__.py"), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
-        )
+        if not stat.S_ISREG(os.lstat(init).st_mode):
+            return False  # (a device node is never opened: its driver would run)
+        fd = os.open(init, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return False
     with open(fd, "rb") as f:
