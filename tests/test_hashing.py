@@ -18,6 +18,7 @@ from archived.cache.hashing import (
     flat_key,
     hash_call,
     hash_value,
+    identity_keys,
     positional_key,
     positional_plan,
     variant_keys,
@@ -367,6 +368,17 @@ def test_variant_keys_equal_hash_call_of_each_variant_whatever_the_other_values(
     from_call: dict[int, str] = {}
     hash_call("m.f", "v", parameters, array_keys=from_call)
     assert keys_seen[id(parameters["big"])] == from_call[id(parameters["big"])]
+
+
+@pytest.mark.parametrize(
+    "parameters",
+    [{}, {"x": 1, "label": "a"}, {"point": Point(1, [2.0]), "color": Color.BLUE, "n": 3}],
+)
+def test_identity_keys_equal_hash_call_of_each_identity(parameters):
+    identities = ["m.f", "m.g", "other.module.f"]
+    keys = identity_keys(identities, "v", parameters)
+    assert keys == [hash_call(identity, "v", parameters) for identity in identities]
+    assert len(set(keys)) == len(identities)
 
 
 def test_call_key_names_the_parameter_that_cannot_be_keyed():

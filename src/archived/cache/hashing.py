@@ -55,7 +55,7 @@ import enum
 import pathlib
 import struct
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, NoReturn
 
 import xxhash
@@ -127,12 +127,21 @@ def hash_call(
     if flat is not None:
         return flat
     hasher = xxhash.xxh3_128(_head(identity, version) + _length(len(parameters)))
-    encoder = _Encoder("", array_keys)
-    for name in sorted(parameters):
+    _feed_parameters(hasher, _Encoder("", array_keys), parameters, sorted(parameters))
+    return hasher.hexdigest()
+
+
+def _feed_parameters(
+    hasher: Any, encoder: _Encoder, parameters: Mapping[str, Any], names: Iterable[str]
+) -> None:
+    """Feed ``hasher`` the parameters ``names`` of ``parameters``, each its name's tag
+    and its value's encoding, in that order: what every key of a call holds after its
+    head (one loop for :func:`hash_call`, :func:`variant_keys` and
+    :func:`identity_keys`, so that their keys cannot drift apart)."""
+    for name in names:
         hasher.update(_text(b"P", name))
         encoder.parameter = name
         encoder.feed(hasher, parameters[name], name)
-    return hasher.hexdigest()
 
 
 def flat_key(identity: str, version: str, parameters: Mapping[str, Any]) -> str | None:
@@ -268,12 +277,6 @@ def variant_keys(
     True
     """
     encoder = _Encoder("", array_keys)
-
-    def feed(hasher: Any, parameter: str) -> None:
-        hasher.update(_text(b"P", parameter))
-        encoder.parameter = parameter
-        encoder.feed(hasher, value_of[parameter], parameter)
-
     value_of = dict(parameters)
     names = sorted(parameters)
     # as hash_call: the parameters before ``name`` go into one hasher whose state each
@@ -282,16 +285,14 @@ def variant_keys(
     before.update(_text(b"C", identity))
     before.update(_text(b"V", version))
     before.update(_length(len(parameters)))
-    for n in names[: names.index(name)]:
-        feed(before, n)
+    _feed_parameters(before, encoder, value_of, names[: names.index(name)])
     after = _Recorder()
-    for n in names[names.index(name) + 1 :]:
-        feed(after, n)
+    _feed_parameters(after, encoder, value_of, names[names.index(name) + 1 :])
     keys = []
     for alternative in alternatives:
         hasher = before.copy()
         value_of[name] = alternative
-        feed(hasher, name)
+        _feed_parameters(hasher, encoder, value_of, (name,))
         for part in after.parts:
             hasher.update(part)
         keys.append(hasher.hexdigest())
@@ -314,11 +315,7 @@ def identity_keys(
     True
     """
     body = _Recorder()
-    encoder = _Encoder("", array_keys)
-    for name in sorted(parameters):
-        body.update(_text(b"P", name))
-        encoder.parameter = name
-        encoder.feed(body, parameters[name], name)
+    _feed_parameters(body, _Encoder("", array_keys), parameters, sorted(parameters))
     tail = _text(b"V", version) + _length(len(parameters)) + b"".join(body.parts)
     return [xxhash.xxh3_128_hexdigest(_text(b"C", identity) + tail) for identity in identities]
 
