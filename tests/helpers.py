@@ -198,6 +198,27 @@ def run_python(*args):
     return subprocess.run([sys.executable, *args], capture_output=True, text=True, env=env)
 
 
+def kill_backup_writer(parent):
+    """Overwrite ``x`` of the store ``s`` in ``parent`` with ``backup_data=True`` in a child
+    process that kills itself (SIGKILL) at its third ``os.replace``: after the new data
+    file went into place and the new version was swapped in, before the old version's
+    data file moved into ``.backup/`` (its ``.drop`` list left behind); the child's run."""
+    writer = (
+        """
+import sys
+import numpy as np
+from archived.store.dataset import DataSet
+folder, k = sys.argv[1], 2
+ds = DataSet("s", "w", path=folder, backup_data=True)
+"""
+        + kill_at_step("replace")
+        + """
+ds.x = np.arange(500.0) + 1e6
+"""
+    )
+    return run_python("-c", writer, str(parent))
+
+
 @contextlib.contextmanager
 def small_disk(size):
     """A tmpfs of ``size`` (``"2m"``) mounted on a new folder, whose writes past it really

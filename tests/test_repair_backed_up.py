@@ -16,22 +16,7 @@ import numpy as np
 from archived.cli import main
 from archived.store.dataset import DataSet
 from archived.store.integrity import repair
-from helpers import kill_at_step, run_python
-
-# overwrites x with backup_data, killing itself (SIGKILL) at its k-th rename or link
-WRITER = (
-    r"""
-import sys
-import numpy as np
-from archived.store.dataset import DataSet
-folder, k = sys.argv[1], int(sys.argv[2])
-ds = DataSet("s", "w", path=folder, backup_data=True)
-"""
-    + kill_at_step("replace")
-    + r"""
-ds.x = np.arange(500.0) + 1e6
-"""
-)
+from helpers import kill_backup_writer
 
 
 def _killed_before_the_old_data_moved(tmp_path):
@@ -41,7 +26,7 @@ def _killed_before_the_old_data_moved(tmp_path):
     folder = tmp_path / "s"
     [old] = [f for f in os.listdir(folder) if f.endswith(".h5")]
     # its renames: the new data file into place, the swap, the old data file into .backup/
-    killed = run_python("-c", WRITER, str(tmp_path), "2")
+    killed = kill_backup_writer(str(tmp_path))
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     assert (folder / old).exists() and [f for f in os.listdir(folder) if f.endswith(".drop")]
     return folder, old

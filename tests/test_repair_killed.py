@@ -13,23 +13,7 @@ from archived import restore
 from archived.store import entries
 from archived.store.dataset import DataSet
 from archived.store.integrity import verify
-from helpers import kill_at_step, run_python
-
-# overwrites x with backup_data, killing itself at its third rename: after swapping in the
-# new version, before moving the old one's data file into .backup/
-WRITER = (
-    r"""
-import sys
-import numpy as np
-from archived.store.dataset import DataSet
-folder, k = sys.argv[1], int(sys.argv[2])
-ds = DataSet("s", "w", path=folder, backup_data=True)
-"""
-    + kill_at_step("replace")
-    + r"""
-ds.x = np.arange(500.0) + 1e6
-"""
-)
+from helpers import kill_at_step, kill_backup_writer, run_python
 
 REPAIRER = (
     r"""
@@ -51,7 +35,7 @@ def _damaged_store(parent):
     ds = DataSet("s", "w", path=parent)
     ds.x = np.arange(400.0)
     ds.y = np.arange(300.0)
-    killed = run_python("-c", WRITER, parent, "2")
+    killed = kill_backup_writer(parent)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     store = ds._path
     orphan = os.path.join(store, "z.0a1b2c-1-0a1b2c3d.h5")
