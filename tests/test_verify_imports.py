@@ -55,7 +55,7 @@ def test_verify_lists_entries_needing_a_missing_module_apart_from_damage(store_n
     assert "vanishing_models" in report.unimportable["readable"]
     assert report.ok  # the store itself is intact
     assert (
-        "2 intact entries cannot be loaded here (pickled, readable): it needs vanishing_models"
+        "2 intact entries cannot be loaded here (pickled, readable): they need vanishing_models"
         in str(report)
     )
 
@@ -97,6 +97,30 @@ def test_verify_says_once_what_many_intact_entries_need(tmp_path, monkeypatch):
     lines = str(report).splitlines()
     assert len(lines) == 2, lines
     assert lines[1].startswith(
-        "  5 intact entries cannot be loaded here (x_0, x_1, x_2 and 2 more): it needs "
+        "  5 intact entries cannot be loaded here (x_0, x_1, x_2 and 2 more): they need "
         "sweep_models"
     )
+
+
+def test_verify_does_not_call_a_store_ok_whose_entries_cannot_be_loaded_here(
+    store_needing_a_module, capsys
+):
+    # the summary read '3 entries checked, OK' above the line saying two of the three
+    # could not be loaded: their values were never rebuilt, so never checked
+    from archived.cli import main
+
+    ds = store_needing_a_module
+    first = str(verify(ds._path)).splitlines()[0]
+    assert "OK" not in first
+    assert first.endswith(": 3 entries read, 2 not loadable here, no problem")
+    assert "2 intact entries cannot be loaded here (pickled, readable): they need " in str(
+        verify(ds._path)
+    )
+    main(["verify", "--trust", ds._path])
+    assert "OK" not in capsys.readouterr().out.splitlines()[0]
+
+
+def test_verify_still_says_ok_of_a_store_whose_entries_all_load(tmp_path):
+    ds = DataSet("s", "w", path=str(tmp_path))
+    ds.x = [1, 2]
+    assert str(verify(ds._path)).endswith(": 1 entry checked, OK")

@@ -132,9 +132,15 @@ class VerifyReport:
         n = len(self.entries)
         entries = f"{n} entr{'y' if n == 1 else 'ies'}"
         found = f"{problems} problem{'s' * (problems != 1)}"
-        if refused:
+        # an entry whose class cannot be imported here was read but its value never
+        # rebuilt: neither checked nor OK, and the summary must not say OK above it
+        unloadable = len(self.unimportable)
+        if refused or unloadable:
             found = found if problems else "no problem"
-            status = f"{entries} read, {refused} not checked, {found}"
+            counts = [f"{entries} read"]
+            counts += [f"{refused} not checked"] if refused else []
+            counts += [f"{unloadable} not loadable here"] if unloadable else []
+            status = ", ".join([*counts, found])
         else:
             status = f"{entries} checked, {found if problems else 'OK'}"
         lines = [f"store {self.path!r}: {status}"]
@@ -173,8 +179,11 @@ class VerifyReport:
             if len(names) == 1:
                 lines.append(f"  intact entry {names[0]} cannot be loaded here: {why}")
             else:
+                they = why.replace("it needs ", "they need ", 1).replace(
+                    "of the entry file", "of their entry files"
+                )
                 lines.append(
-                    f"  {len(names)} intact entries cannot be loaded here ({_some(names)}): {why}"
+                    f"  {len(names)} intact entries cannot be loaded here ({_some(names)}): {they}"
                 )
         lines += [f"  orphaned data file {f} (no entry refers to it)" for f in self.orphans]
         lines += [f"  leftover of a crashed writer: {f}" for f in self.leftovers]
