@@ -76,6 +76,7 @@ import inspect
 import os
 import shlex
 import sys
+import textwrap
 import threading
 import types
 import warnings
@@ -375,6 +376,7 @@ class CachedFunction(Generic[P, R]):
         if name is not None:  # a moved function named as before finds its old entries
             self.prefix = named_prefix(self.store.path, name, self.prefix, self._holds_calls)
         functools.update_wrapper(self, func)
+        self.__doc__ = _documented(func, self.store.path)
 
     def _holds_calls(self, prefix: str) -> bool:
         """Whether the store holds calls of this function under the entry-name ``prefix``
@@ -849,6 +851,25 @@ def _rebuild(
     cached.store = store
     functools.update_wrapper(cached, func)
     return cached
+
+
+def _documented(func: Callable[..., Any], store: str) -> str:
+    """``func``'s docstring, then what ``@archived`` added to it: ``help(f)`` shows the
+    docstring of the wrapper, and without this nothing there told of ``f.table()``."""
+    name = getattr(func, "__name__", "f")
+    added = textwrap.fill(
+        f"Its calls are stored by @archived in {store}: {name}.table() and "
+        f"{name}.where(**parameters) list the stored calls of this code version, "
+        f"{name}.stale() those of earlier versions, {name}.is_cached(...) tells whether a "
+        f"call is stored, {name}.failures() lists the calls that raised; "
+        f"{name}.prune_stale() and {name}.clear() delete entries. See "
+        "help(archived.CachedFunction).",
+        width=76,
+        break_on_hyphens=False,
+        break_long_words=False,
+    )
+    own = inspect.getdoc(func) if func.__doc__ else None
+    return added if not own else f"{own}\n\n{added}"
 
 
 def _as_recorded(criteria: dict[str, Any]) -> dict[str, Any]:
