@@ -6,13 +6,15 @@ of a partial table, exit status 1)."""
 from __future__ import annotations
 
 import os
+import signal
 import stat
 
 import pytest
 
 from archived import archived
 from archived.cli import main
-from helpers import fill_disk, small_disk
+from archived.store.writers import new_token
+from helpers import fill_disk, run_python, small_disk
 
 
 @pytest.fixture
@@ -57,3 +59,42 @@ def test_an_export_through_a_symbolic_link_replaces_the_file_it_names(store, tmp
     assert link.is_symlink() and target.read_text().count("\n") == 1_001
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o640  # its mode kept
     assert sorted(os.listdir(target.parent)) == ["table.csv"]
+
+
+EXPORTER = """
+import os, signal, sys
+from archived.cli import main
+store, out = sys.argv[1], sys.argv[2]
+real_replace = os.replace
+def replace(source, target, **options):  # killed as its table is whole, before the rename
+    if os.fspath(target) == out:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real_replace(source, target, **options)
+os.replace = replace
+main(["export", store, "-o", out])
+"""
+
+
+def test_the_temporary_of_an_export_killed_before_its_rename_is_removed_by_the_next_export(
+    store, tmp_path
+):
+    path, f = store
+    out = str(tmp_path / "table.csv")
+    assert main(["export", path, "-o", out]) == 0
+    earlier = open(out).read()
+    f(1_000)  # a row more
+    killed = run_python("-c", EXPORTER, path, out)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    [left] = [n for n in os.listdir(tmp_path) if n.endswith(".tmp")]
+    assert open(out).read() == earlier
+    # what is not certainly a dead export's stays: a live process's (this one's), one of
+    # another machine, one of another shape (another program's, or an older archived's)
+    kept = [f".table.csv.{new_token()}.tmp", ".table.csv.0a1b2c3d4e5f-1-0123abcd.tmp"]
+    kept += [".table.csv.0123abcd.tmp", f".table.csv.{new_token()}.tmp.x"]
+    assert not new_token().startswith("0a1b2c3d4e5f")
+    for name in kept:
+        (tmp_path / name).write_text("someone's\n")
+    assert main(["export", path, "-o", out]) == 0
+    assert open(out).read().count("\n") == 1_002
+    assert sorted(n for n in os.listdir(tmp_path) if n.startswith(".")) == sorted(kept)
+    assert left not in os.listdir(tmp_path)

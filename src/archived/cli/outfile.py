@@ -8,6 +8,12 @@ temporary file is removed and ``FILE`` is as it was.  What is not a plain file o
 own (a device or a FIFO such as ``/dev/stdout``, a file with other hard links) is
 written in place, as before; a symbolic link is followed to the file it names.
 
+A process killed before the rename (``SIGKILL``, a machine losing power) cannot remove its
+temporary file.  Its name, ``.FILE.<host>-<pid>-<random>.tmp``, says which process wrote
+it (the token of :mod:`archived.store.writers`), so the next export to ``FILE`` removes
+those whose process, on this host, no longer exists; any other stays (a process still
+writing, one on another machine sharing the folder, a file of another program).
+
 >>> import os, tempfile
 >>> path = os.path.join(tempfile.mkdtemp(), 'table.csv')
 >>> with replacing(path) as f:
@@ -20,10 +26,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import stat
+import time
 from collections.abc import Iterator
 from typing import TextIO
+
+from ..store.storefiles import TOKEN
+from ..store.writers import HOST, new_token, writer_gone
 
 __all__ = ["replacing"]
 
@@ -56,7 +65,8 @@ def replacing(path: str) -> Iterator[TextIO]:
             yield f
         return
     folder, name = os.path.split(target)
-    tmp = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.tmp")
+    _remove_dead_temporaries(folder, name)
+    tmp = os.path.join(folder, f".{name}.{new_token()}.tmp")
     try:
         f = _open(tmp, "x")
     except OSError:  # a folder this user may not write in, though the file may be
@@ -73,6 +83,28 @@ def replacing(path: str) -> Iterator[TextIO]:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _remove_dead_temporaries(folder: str, name: str) -> None:
+    """Remove the temporary files of ``name`` in ``folder`` that a process of this host,
+    gone now, left (killed before its rename): only plain files of exactly that shape."""
+    prefix = f".{name}."
+    try:
+        with os.scandir(folder) as items:
+            found = [i for i in items if i.name.startswith(prefix) and i.name.endswith(".tmp")]
+    except OSError:
+        return
+    now = time.time()
+    for item in found:
+        token = item.name[len(prefix) : -len(".tmp")]
+        m = TOKEN.fullmatch(token)
+        if m is None or m["host"] != HOST:  # not ours to judge: its process is elsewhere
+            continue
+        try:
+            if item.is_file(follow_symlinks=False) and writer_gone(token, item, now):
+                os.unlink(item.path)
+        except OSError:  # removed by another export meanwhile, or not this user's
+            continue
 
 
 def _open(path: str, mode: str) -> TextIO:
