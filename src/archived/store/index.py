@@ -324,6 +324,7 @@ class _State:
         "columns",
         "kept_reads",
         "refused",
+        "kept_refused",
     )
 
     def __init__(self, folder: str) -> None:
@@ -340,6 +341,9 @@ class _State:
         # rows unsaved when a save last failed (a full disk): the next waits until
         # twice as many are, or every lookup on a full disk encoded every row again
         self.refused = 0
+        # kept_reads when a save of kept() last failed: tried again at twice as many
+        # (every table() on a full disk read the same rows again and encoded every row)
+        self.kept_refused = 0
 
     def refresh(self, names: Iterable[str] | None, listed: bool = False) -> dict[str, Row]:
         now = time.time_ns()  # before any entry is read: the racy rule's reference
@@ -555,7 +559,7 @@ class _State:
         # once: a save decodes and writes every column (0.26 s at 20,000 entries, where
         # the table took 0.29 s), reading a few entries again costs a fraction of that
         self.kept_reads += sum(row.settled for row in fresh.values())
-        if self.kept_reads * 64 > len(current):
+        if self.kept_reads * 64 > len(current) and self.kept_reads >= 2 * self.kept_refused:
             self._save_kept(listed, file, at, fresh, list(current))
         return Kept(listed, file, at, fresh)
 
@@ -584,9 +588,11 @@ class _State:
             fields = fresh[name].dump() if i < 0 else [column[i] for column in kept_columns]
             for column, value in zip(columns[1:], fields, strict=True):
                 column.append(value)
-        if write_columns(self.folder, columns) is not None:
+        if write_columns(self.folder, columns) is None:
+            self.kept_refused = self.kept_reads  # (a full disk: see kept())
+        else:
             self.columns = None  # the next kept() reads the file saved now
-            self.kept_reads = 0
+            self.kept_reads = self.kept_refused = 0
             if len(listed) == len(names):  # (else some entry went meanwhile)
                 save_names(self.folder, listed, names)
 
@@ -602,7 +608,7 @@ class _State:
             if st is not None and (st.st_ino, st.st_size, st.st_mtime_ns) == file.signature:
                 return file
         self.columns = None
-        self.kept_reads = 0  # (another file, whose rows are not those read again)
+        self.kept_reads = self.kept_refused = 0  # (another file: not the rows read again)
         # the columns a table of calls reads kept in memory (the info records, listings
         # and keys left in the file until asked for: a call's info, a save)
         read = read_columns(self._path(), most_bytes(current.values()), ("brief", "value"))
