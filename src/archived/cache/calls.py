@@ -38,12 +38,11 @@ from __future__ import annotations
 
 import os
 import time
-import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from .._usercode import user_stacklevel
+from .._usercode import warn_user
 from ..errors import (
     ArchiveError,
     CommitError,
@@ -290,14 +289,13 @@ def _set_aside(store: CallStore, damaged: DamagedEntryError) -> tuple[bool, Comm
     try:
         kept = store.set_aside(name)
     except CommitError as err:
-        warnings.warn(
+        warn_user(
             DamagedEntryWarning(
                 f"{damaged}; it could not be moved aside ({err}), so it stays in place and "
                 "the result computed now is not stored over it",
                 name,
                 None,
             ),
-            stacklevel=user_stacklevel(),
         )
         return False, err
     if kept is not None:
@@ -308,13 +306,12 @@ def _set_aside(store: CallStore, damaged: DamagedEntryError) -> tuple[bool, Comm
                 f"{damaged}; it was moved to {kept} (kept for you: delete it when you no "
                 "longer need it) and its result is computed again"
             )
-        warnings.warn(
+        warn_user(
             DamagedEntryWarning(
                 message,
                 name,
                 kept,
             ),
-            stacklevel=user_stacklevel(),
         )
     return True, None
 
@@ -455,10 +452,9 @@ def _warn_not_stored(call: CallKey, failure: BaseException) -> None:
     else:
         who = f"{short_name(call.identity)}({params})"
         then = "the result is returned, and the next call computes it again"
-    warnings.warn(
+    warn_user(
         ResultNotStoredWarning(
             f"{who} was computed but not stored ({what}): {then}. {failure}",
             failure,
         ),
-        stacklevel=user_stacklevel(),
     )

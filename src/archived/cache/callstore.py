@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._usercode import user_stacklevel
+from .._usercode import warn_user
 from ..errors import DamagedEntryError, EntryChangedError, EntryDeletedError, InvalidNameError
 from ..store import index
 from ..store.backend import Entries
@@ -579,12 +579,11 @@ class CallStore:
                     or (before is not None and _recorded_so_before(stored_parameters, before()))
                 ):
                     return Found(name, True, entry)
-                warnings.warn(
+                warn_user(
                     f"entry {name!r} has the key of this call but other parameters "
                     f"({stored_parameters!r}): it is not this call's result and is left as "
                     "it is (a call computes its result without storing it)",
                     RuntimeWarning,
-                    stacklevel=user_stacklevel(),
                 )
                 return Found(None, False)
         return Found(None, False)

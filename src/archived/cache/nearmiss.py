@@ -17,10 +17,9 @@ would have (a stat each), never lists the store.
 from __future__ import annotations
 
 import os
-import warnings
 from typing import TYPE_CHECKING, Any
 
-from .._usercode import user_stacklevel
+from .._usercode import warn_user
 from ..errors import NumericTypeWarning
 from .hashing import variant_keys
 from .recorded import readable
@@ -186,7 +185,7 @@ def _warn(call: CallKey, name: str, value: Any, other: Any, entry: str | None) -
     from .funcinfo import short_name
 
     function = short_name(call.identity)
-    warnings.warn(
+    warn_user(
         NumericTypeWarning(
             f"{function}({name}={format_value(value)}) is not stored, but "
             f"{function}({name}={format_value(other)}) is (entry {entry}): numbers of other "
@@ -195,5 +194,4 @@ def _warn(call: CallKey, name: str, value: Any, other: Any, entry: str | None) -
             f"calls of {function} missing only for this are not reported again)",
             entry,
         ),
-        stacklevel=user_stacklevel(),
     )

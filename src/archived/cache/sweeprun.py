@@ -38,6 +38,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from .._usercode import calling_line, points_of
 from ..errors import ArchiveError, CodeChangedError
 from ..store.groupsync import SyncAtEnd, disk_token, grouped
 from .calls import CallKey, cached_call
@@ -127,8 +128,9 @@ def run_points(
         parallel = _parallel(n_jobs, backend)
         sent = _MainReference(func) if _plain_pickle(parallel, func) else func
         chunks = Chunks(tasks, _workers(parallel))
+        line = calling_line()  # for the workers' warnings (they run below no line of ours)
         for done, seconds, left in parallel(
-            delayed(_run_chunk)(sent, chunk, catch, results, token, near_misses)
+            delayed(_run_chunk)(sent, chunk, catch, results, token, near_misses, line)
             for chunk in chunks
         ):
             chunks.finished(len(done), seconds)
@@ -215,6 +217,7 @@ def _run_chunk(
     results: str,
     token: Any = None,
     near_misses: bool = True,
+    line: tuple[str, int, str] | None = None,
 ) -> tuple[list[tuple[int, Any]], float, bool]:
     """Run the points of ``chunk``; return what each gives, the seconds it took and
     whether its last sync was left to the driver.
@@ -225,12 +228,14 @@ def _run_chunk(
     kernel, on the driver's filesystem (``token``, of
     :class:`~archived.store.groupsync.SyncAtEnd`), returns without waiting for its last
     sync: the driver's one sync at the end covers it.  Any other chunk waits, so that
-    every entry is on disk before it returns (or raises).
+    every entry is on disk before it returns (or raises).  A warning of a point that no
+    line of the user's below it explains (a worker's) names ``line``, where the driver
+    called ``sweep``.
     """
     start = time.perf_counter()
     _check_same_code(func, chunk)
     leave = token is not None and token == disk_token(func.store.path)
-    with grouped(wait=not leave):
+    with grouped(wait=not leave), points_of(line):
         done = [
             _run_point(func, index, call, point, catch, results, True, near_misses)
             for index, call, point in chunk

@@ -17,11 +17,10 @@ import pickle
 import sys
 import threading
 import types
-import warnings
 import weakref
 from typing import Any, cast
 
-from .._usercode import user_stacklevel
+from .._usercode import warn_user
 from ..errors import PickleWarning, UnarchivableError
 from .repbase import Context, ExprRep, Rep
 
@@ -329,13 +328,12 @@ def _warn_pickled(t: type) -> None:
             return
         _WARNED.add(t)
     name = f"{t.__module__}.{t.__qualname__}"
-    warnings.warn(
+    warn_user(
         PickleWarning(
             f"{name} has no readable representation and is stored as a pickle (opaque, "
             "breaks when the class moves, refused by safe loads); give it one with "
             f"archived.reps.register_call({t.__qualname__}, ...) or an archive_1() method"
-        ),
-        stacklevel=user_stacklevel(),  # the user's line that stored it, at any depth
+        ),  # the user's line that stored it, at any depth
     )
 
 

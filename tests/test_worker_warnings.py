@@ -1,0 +1,74 @@
+"""A warning archived gives while a sweep's point runs in a worker names the user's
+``sweep(...)`` line, as it does when the points run in the driver."""
+
+import re
+import textwrap
+
+import pytest
+
+from helpers import run_python
+
+SCRIPT = """
+import sys
+from archived import archived, sweep
+
+@archived(sys.argv[1])
+def loop(x):
+    cycle = [x]
+    cycle.append(cycle)  # a cycle: the result cannot be stored
+    return cycle
+
+if __name__ == "__main__":
+    sweep(loop, {{"x": [1, 2]}}, n_jobs={n_jobs}, backend={backend!r}, progress=False)
+"""
+
+
+@pytest.mark.parametrize(
+    ("n_jobs", "backend"),
+    [(2, "loky"), (2, "multiprocessing"), (2, "threading"), (1, None)],
+)
+def test_a_warning_from_a_point_names_the_sweep_line(tmp_path, n_jobs, backend):
+    # in a loky or multiprocessing worker it named multiprocessing/process.py:108, in a
+    # threading worker threading.py: no line of the user's
+    script = tmp_path / "experiment.py"
+    script.write_text(textwrap.dedent(SCRIPT.format(n_jobs=n_jobs, backend=backend)))
+    run = run_python(str(script), str(tmp_path / "store"))
+    assert run.returncode == 0, run.stderr
+    sweep_line = 1 + SCRIPT.splitlines().index(
+        next(line for line in SCRIPT.splitlines() if "sweep(loop" in line)
+    )
+    found = re.findall(r"^(\S+):(\d+): ResultNotStoredWarning", run.stderr, re.M)
+    assert len(found) == 2, run.stderr
+    assert found == [(str(script), str(sweep_line))] * 2, run.stderr
+
+
+NESTED = """
+from archived import archived
+
+@archived("store")
+def inner(x):
+    cycle = [x]
+    cycle.append(cycle)
+    return cycle
+
+@archived("store")
+def outer(x):
+    return len(inner(x))
+"""
+
+
+def test_a_warning_of_a_cached_call_inside_a_point_names_the_line_of_that_call(tmp_path):
+    # (the functions in a module: a script's own, sent to loky's workers by value, have
+    # their file named '<dynamic-code>' by cloudpickle)
+    (tmp_path / "nested.py").write_text(NESTED)
+    script = tmp_path / "run.py"
+    script.write_text(
+        "from archived import sweep\nfrom nested import outer\n\n"
+        "if __name__ == '__main__':\n"
+        "    sweep(outer, {'x': [1]}, n_jobs=2, backend='loky', progress=False)\n"
+    )
+    run = run_python(str(script))
+    assert run.returncode == 0, run.stderr
+    line = 1 + NESTED.splitlines().index("    return len(inner(x))")
+    found = re.findall(r"^(\S+):(\d+): ResultNotStoredWarning", run.stderr, re.M)
+    assert found == [(str(tmp_path / "nested.py"), str(line))], run.stderr
