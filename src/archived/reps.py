@@ -61,7 +61,7 @@ from .engine.reps_pandas import (
     timestamp,
 )
 from .engine.reps_scipy import sparse
-from .engine.reps_stdlib import python_random
+from .engine.reps_stdlib import python_array, python_random
 from .engine.reps_xarray import data_array, dataset
 from .load.allowlist import allow_constructor
 
@@ -82,6 +82,7 @@ __all__ = [
     "timestamp",
     "sparse",
     "python_random",
+    "python_array",
     "bit_generator",
     "seed_sequence",
     "numpy_generator",

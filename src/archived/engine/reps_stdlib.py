@@ -7,7 +7,9 @@ is written the way its ``repr`` reads, but built from its parts (no ``eval`` of 
 so a time zone or the items of a deque are archived like any other child: shared, and
 their arrays in the data file.  A ``random.Random`` is written as its state
 (``getstate()``) given to :func:`python_random`, so the restored generator continues
-with the same numbers.
+with the same numbers.  An ``array.array`` is written as its type code and its items
+as a numpy array given to :func:`python_array` (in the data file when it is big, as
+any big array), so it loads exactly, and with ``safe=True``.
 
 >>> import datetime
 >>> from archived import Archive, restore
@@ -20,6 +22,7 @@ t = _datetime(2026, 1, 2, 3, 4, tzinfo=_timezone.utc)
 
 from __future__ import annotations
 
+import array
 import collections
 import datetime
 import decimal
@@ -34,7 +37,7 @@ from typing import Any
 from .callrep import call_rep, helper_call
 from .repbase import REGISTRY, Context, Rep
 
-__all__ = ["python_random"]
+__all__ = ["python_random", "python_array"]
 
 
 def _date(d: datetime.date, ctx: Context) -> Rep:
@@ -179,6 +182,53 @@ def python_random(words: Any, position: int, gauss_next: float | None = None) ->
     return r
 
 
+# the type codes of numbers: numpy's type characters name the same C types
+_NUMBER_CODES = frozenset("bBhHiIlLqQfd")
+# the type codes of text ('u' wchar_t; 'w' a 4-byte code point, Python 3.13): a str
+_TEXT_CODES = frozenset("uw") & frozenset(array.typecodes)
+
+
+def _python_array(a: array.array[Any], ctx: Context) -> Rep | None:
+    if a.typecode in _TEXT_CODES:
+        return helper_call("python_array", [a.typecode, a.tounicode()])
+    if a.typecode not in _NUMBER_CODES:  # pragma: no cover - every code Python has
+        return None
+    import numpy as np
+
+    # a copy: a view would keep the array from growing while the archive holds it
+    items = np.frombuffer(a, dtype=np.dtype(a.typecode)).copy()
+    return helper_call("python_array", [a.typecode, items])
+
+
+def python_array(typecode: str, items: Any) -> array.array[Any]:
+    """The ``array.array`` of ``typecode`` holding ``items``: a one-dimensional numpy
+    array of that type code's numbers (``'d'``: float64), or a str for ``'u'``/``'w'``.
+
+    >>> import numpy as np
+    >>> python_array('d', np.array([1.5, 2.5]))
+    array('d', [1.5, 2.5])
+    >>> python_array('u', 'hi')
+    array('u', 'hi')
+    """
+    import numpy as np
+
+    if typecode in _TEXT_CODES and type(items) is str:
+        return array.array(typecode, items)
+    if typecode in _NUMBER_CODES and type(items) is np.ndarray and items.ndim == 1:
+        want = np.dtype(typecode)
+        # the same numbers in either byte order (a store written on another machine)
+        if items.dtype.kind == want.kind and items.dtype.itemsize == want.itemsize:
+            out = array.array(typecode)
+            out.frombytes(np.ascontiguousarray(items, dtype=want).tobytes())
+            return out
+    raise TypeError(
+        f"python_array() needs a type code of {''.join(sorted(_NUMBER_CODES))} and a "
+        "one-dimensional numpy array of its numbers, or 'u'/'w' and a str; not "
+        f"{typecode!r} and {type(items).__name__}"
+        + (f" of {items.dtype}" if type(items) is np.ndarray else "")
+    )
+
+
 def _register() -> None:
     REGISTRY.update(
         {
@@ -194,6 +244,7 @@ def _register() -> None:
             types.SimpleNamespace: _namespace,
             functools.partial: _partial,
             random.Random: _random,
+            array.array: _python_array,
         }
     )
     for cls in (

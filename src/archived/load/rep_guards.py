@@ -46,7 +46,7 @@ REP_HELPERS = frozenset(
     | {"masked_extension_array", "datetime_array", "timestamp", "timedelta", "not_a_time"}
     | {"not_available"}
     | {"data_array", "dataset", "sparse"}
-    | {"python_random", "bit_generator", "seed_sequence", "numpy_generator"}
+    | {"python_random", "python_array", "bit_generator", "seed_sequence", "numpy_generator"}
     | {"numpy_random_state", "categorical_dtype"}
 )
 
@@ -87,6 +87,7 @@ _SELF_CHECKING = {
     "dataset": "reps_xarray",
     "sparse": "reps_scipy",
     "python_random": "reps_stdlib",
+    "python_array": "reps_stdlib",
     "bit_generator": "reps_numpy",
     "numpy_generator": "reps_numpy",
     "numpy_random_state": "reps_numpy",
