@@ -539,3 +539,36 @@ def test_a_safe_export_is_charged_a_byte_a_cell_and_refused_over_its_budget(tmp_
         mp.setenv("ARCHIVED_MAX_BYTES", "60K")  # fewer bytes than cells
         assert main(["export", store]) == 1
     assert "a table of 40 rows x 1,603 columns" in capsys.readouterr().err
+
+
+def test_a_dataset_table_lists_each_function_s_calls_by_parameters_as_func_table_does(tmp_path):
+    # ds._table() listed rows by entry name (a hash): a colleague opening a sweep's store
+    # saw its points shuffled, while func.table() and `archived export` list them by
+    # parameters, each function's calls together, the functions by name
+    @archived(tmp_path / "runs")
+    def power(x, p=2):
+        return x**p
+
+    @archived(tmp_path / "runs")
+    def add(a, b):
+        return a + b
+
+    sweep(power, {"x": [3, 1, 2], "p": [3, 2]}, progress=False)
+    add(2, 1), add(1, 5)
+    power.dataset.notes = "by hand"
+    ds = DataSet("runs", path=str(tmp_path))
+    rows = ds._table(frame=False)
+
+    def first(row, *names):
+        return next((row[n] for n in names if row.get(n) is not None), None)
+
+    listed = [(row["function"], first(row, "a", "x"), first(row, "b", "p")) for row in rows]
+    assert listed == [
+        (add.identity, 1, 5),
+        (add.identity, 2, 1),
+        *[(power.identity, r["x"], r["p"]) for r in power.table(frame=False)],
+        (None, None, None),
+    ]
+    assert rows[-1]["entry"] == "notes"
+    entries = [r["entry"] for r in rows]
+    assert [r["entry"] for r in ds._table(frame=False, results=False)] == entries

@@ -47,7 +47,7 @@ from .._format import key_text
 from ..engine.archive import _gc_paused
 from ..errors import ArchiveError, DamagedEntryError, UnsafeArchiveError
 from ..load.usermodules import no_store_imports
-from .callorder import call_order, parameter_names
+from .callorder import call_order, parameter_names, rows_in_call_order
 from .versioncolumn import with_version_column
 from .versions import read_one_version
 
@@ -199,7 +199,11 @@ def dataset_table(
 ) -> Any:
     """Every entry of a DataSet as a table row (sweep records and failures left out).
 
-    A stored call gives ``entry``, ``function``, its parameters and its scalar results;
+    Rows come as :func:`function_table` lists them and ``archived export`` writes
+    them: each function's calls together, the functions by name, each one's calls by
+    their parameters (:func:`~archived.store.callorder.rows_in_call_order`); the
+    other entries last, by name.  A stored call gives ``entry``, ``function``, its
+    parameters and its scalar results;
     while a function has results of several code versions (an edit, not yet pruned), a
     ``version`` column after ``function`` tells a stale call from a current one of the
     same parameters, as ``archived ls -l`` and ``export`` do (``details=True`` always
@@ -224,15 +228,18 @@ def dataset_table(
     {'entry': 'x_0', 'function': None, 'info': None, 'mu': 1.2, 'result': 0.5}
     """
     versions: dict[str, tuple[Any, Any]] = {}
+    recorded: dict[str, Any] = {}
     with _gc_paused():  # many objects, no cycles: the collector's passes are pure cost
         rows, columns = _dataset_rows(
-            dataset, details, results, entries, skip, TABLE_CELL_BYTES, versions
+            dataset, details, results, entries, skip, TABLE_CELL_BYTES, versions, recorded
         )
         if not details:  # (details have it already, with every row's)
             added = with_version_column(rows, columns[0], versions)
             if added is not None:
                 rows, names = added
                 columns = (dict.fromkeys(names), False)
+        # as func.table() and `archived export` list them, not by entry name (a hash)
+        rows = rows_in_call_order(rows, recorded.get)
         return _ordered_table(rows, None, frame, columns=columns)
 
 
@@ -275,10 +282,12 @@ def _dataset_rows(
     skip: Callable[[str, ArchiveError], None] | None,
     cell_bytes: int,
     versions: dict[str, tuple[Any, Any]] | None = None,
+    recorded: dict[str, Any] | None = None,
 ) -> tuple[list[dict[str, Any]], tuple[dict[str, None], bool]]:
     """The table's rows, each with only its own cells, and their :func:`_table_columns`
     (found once, for the size check of a safe DataSet and for the table).  ``versions``
-    gets each call row's ``(function, code version)`` by entry name."""
+    gets each call row's ``(function, code version)`` by entry name, ``recorded`` its
+    recorded parameters."""
     rows = []
     seen: dict[str, tuple[Any, Any]] = {}  # the call's of the version a row was made of
     parameters: dict[str, None] = {}
@@ -297,6 +306,8 @@ def _dataset_rows(
                     return None  # a failure or sweep record: not a result
                 row = _call_row(name, info, load, details, entry=name, function=info["function"])
                 seen[name] = (info["function"], record_text(info, "version") or "")
+                if recorded is not None:
+                    recorded[name] = info["parameters"]
                 parameters.update(dict.fromkeys(call_parameters(name, info)))
             else:
                 row = {"entry": name, "function": None}
