@@ -572,3 +572,16 @@ def test_a_dataset_table_lists_each_function_s_calls_by_parameters_as_func_table
     assert rows[-1]["entry"] == "notes"
     entries = [r["entry"] for r in rows]
     assert [r["entry"] for r in ds._table(frame=False, results=False)] == entries
+
+
+def test_a_stored_call_shows_its_parameters_when_printed(tmp_path):
+    # print(f.where(steps=100)) gave [<stored call run_e6d0770bfae0d4c3 of ising.run>,
+    # ...]: entry names (hashes) alone, nothing telling one call from another
+    @archived(tmp_path / "runs")
+    def run(L, T, steps=200):
+        return L * T
+
+    run(4, 1.0), run(8, 2.5, steps=100)
+    [call] = run.where(steps=100)
+    assert repr(call) == f"<stored call run(L=8 T=2.5 steps=100): entry {call.name}>"
+    assert "L=4 T=1.0 steps=200" in repr(run.calls())

@@ -37,6 +37,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._format import format_params
 from .._usercode import warn_user
 from ..errors import DamagedEntryError, EntryChangedError, EntryDeletedError, InvalidNameError
 from ..store import index
@@ -48,6 +49,7 @@ from ..store.native import NativeStore
 from ..store.storefiles import safe_subdir
 from ..store.table import call_parameters, record_text
 from ..store.versions import read_one_version
+from .funcinfo import short_name
 from .recorded import legacy_view, same_parameters
 
 __all__ = ["CallStore", "Found", "StoredCall", "call_info"]
@@ -172,7 +174,13 @@ class StoredCall:
     __call__ = load
 
     def __repr__(self) -> str:
-        return f"<stored call {self.name} of {self.brief.get('function')}>"
+        # the call, not the entry's name alone (a hash): a printed where() tells them apart
+        function = self.brief.get("function") if type(self.brief) is dict else None
+        try:
+            call = f"{short_name(str(function))}({format_params(self.parameters, 80)})"
+        except Exception:  # a record a person edited: the repr must still print
+            call = f"of {function}"
+        return f"<stored call {call}: entry {self.name}>"
 
 
 class Calls:
