@@ -72,3 +72,38 @@ def test_a_warning_of_a_cached_call_inside_a_point_names_the_line_of_that_call(t
     line = 1 + NESTED.splitlines().index("    return len(inner(x))")
     found = re.findall(r"^(\S+):(\d+): ResultNotStoredWarning", run.stderr, re.M)
     assert found == [(str(tmp_path / "nested.py"), str(line))], run.stderr
+
+
+SCRIPT_RAISING = """
+import sys
+import warnings
+from archived import archived, sweep
+
+@archived(sys.argv[1])
+def f(x):
+    warnings.warn(f"x={x} is odd")
+    if x == 2:
+        raise ValueError("bad x")
+    return x
+
+if __name__ == "__main__":
+    sweep(f, {"x": [1, 2]}, n_jobs=2, backend="loky", progress=False)
+"""
+
+
+def test_a_script_s_function_in_a_loky_worker_keeps_its_file_in_warnings_and_tracebacks(
+    tmp_path,
+):
+    # a script's function goes to loky's workers by value, and cloudpickle names its file
+    # '<dynamic-code>': the user's own warning read '<dynamic-code>:8: UserWarning' and
+    # the traceback of a failing point 'File "<dynamic-code>", line 10, in f', no line
+    script = tmp_path / "experiment.py"
+    script.write_text(SCRIPT_RAISING)
+    run = run_python(str(script), str(tmp_path / "store"))
+    assert run.returncode == 1 and "ValueError: bad x" in run.stderr
+    assert "<dynamic-code>" not in run.stderr
+    lines = SCRIPT_RAISING.splitlines()
+    warned = 1 + lines.index('    warnings.warn(f"x={x} is odd")')
+    assert f"{script}:{warned}: UserWarning: x=2 is odd" in run.stderr
+    raised = 1 + lines.index('        raise ValueError("bad x")')
+    assert f'File "{script}", line {raised}, in f\n    raise ValueError("bad x")' in run.stderr

@@ -759,7 +759,9 @@ class CachedFunction(Generic[P, R]):
         if module and module != "__main__" and _lookup_or_none(module, qualname) is self:
             return (_lookup, (module, qualname))
         identity = (self.identity, self.version, self.prefix)
-        return (_rebuild, (self.func, self.store, self.ignore, identity))
+        code = getattr(inspect.unwrap(self.func), "__code__", None)
+        filename = code.co_filename if code is not None else None
+        return (_rebuild, (self.func, self.store, self.ignore, identity, filename))
 
     def __repr__(self) -> str:
         return f"<archived function {self.identity} in {self.store.path!r}>"
@@ -838,9 +840,17 @@ def _rebuild(
     store: CallStore,
     ignore: tuple[str, ...],
     identity: tuple[str, str, str],
+    filename: str | None = None,
 ) -> CachedFunction[..., Any]:
     # identity travels with the pickle: a worker that received ``func`` by value (from a
     # script's __main__) could not work out the same module name by itself
+    target = inspect.unwrap(func)
+    code = getattr(target, "__code__", None)
+    if filename and code is not None and code.co_filename == _SENT_BY_VALUE:
+        # cloudpickle names the file of code it sends by value '<dynamic-code>': the
+        # user's warnings and the tracebacks of a failing point would name no file, and
+        # show no line, of theirs.  The same code, its file named again
+        target.__code__ = _named_file(code, filename)
     cached = CachedFunction.__new__(CachedFunction)
     cached.func = func
     cached.signature = inspect.signature(func)
@@ -851,6 +861,27 @@ def _rebuild(
     cached.store = store
     functools.update_wrapper(cached, func)
     return cached
+
+
+# the file name cloudpickle gives the code of a function it sends by value
+_SENT_BY_VALUE = "<dynamic-code>"
+
+
+def _named_file(code: types.CodeType, filename: str) -> types.CodeType:
+    """``code``, and the code nested in it (its functions, lambdas, comprehensions), with
+    the file name ``filename`` where cloudpickle wrote its placeholder.
+
+    >>> code = compile("lambda: 1", "<dynamic-code>", "eval")
+    >>> [c.co_filename for c in (code, _named_file(code, "run.py"))]
+    ['<dynamic-code>', 'run.py']
+    """
+    consts = tuple(
+        _named_file(c, filename)
+        if isinstance(c, types.CodeType) and c.co_filename == _SENT_BY_VALUE
+        else c
+        for c in code.co_consts
+    )
+    return code.replace(co_filename=filename, co_consts=consts)
 
 
 def _documented(func: Callable[..., Any], store: str) -> str:
