@@ -234,6 +234,9 @@ def _after_miss(store: CallStore, call: CallKey, found: Found, near_misses: bool
         return Attempt(store, call, None, not_stored=failure)
     try:
         while True:  # a damaged entry is set aside, then its name is looked up again
+            # the entry file before it is read: the version to set aside if it is damaged
+            # (a writer that lost the key meanwhile may have put a good one in its place)
+            seen = store.entry_identity(name)
             try:
                 found = store.find(call.prefix, call.key, call.parameters, call.recorded_before)
                 damaged = None
@@ -248,7 +251,7 @@ def _after_miss(store: CallStore, call: CallKey, found: Found, near_misses: bool
                 damaged = err
             if damaged is None:
                 break
-            moved, failure = _set_aside(store, damaged)
+            moved, failure = _set_aside(store, damaged, seen if damaged.name == name else None)
             if not moved:
                 lock.release()
                 return Attempt(store, call, None, not_stored=failure)
@@ -282,12 +285,16 @@ def _acquire(store: CallStore, name: str) -> tuple[Any, CommitError | None]:
     return lock, None
 
 
-def _set_aside(store: CallStore, damaged: DamagedEntryError) -> tuple[bool, CommitError | None]:
+def _set_aside(
+    store: CallStore, damaged: DamagedEntryError, seen: tuple[int, int, int, int] | None
+) -> tuple[bool, CommitError | None]:
     """Keep a damaged entry aside (never overwrite it) and say so; ``(False, why)`` if it
-    could not be moved: then the call's result must not be stored over it."""
+    could not be moved: then the call's result must not be stored over it.  Only the
+    entry file ``seen`` (its identity before it was read; None: whichever is there) is
+    moved: another is a version written since, looked up again."""
     name = damaged.name
     try:
-        kept = store.set_aside(name)
+        kept = store.set_aside(name, seen)
     except CommitError as err:
         warn_user(
             DamagedEntryWarning(

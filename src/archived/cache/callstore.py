@@ -42,6 +42,7 @@ from .._usercode import warn_user
 from ..errors import DamagedEntryError, EntryChangedError, EntryDeletedError, InvalidNameError
 from ..store import index
 from ..store.backend import Entries
+from ..store.damaged import entry_identity
 from ..store.entrynames import check_not_keyword
 from ..store.keylocks import KeyLock, key_lock
 from ..store.locking import StoreLock
@@ -647,10 +648,19 @@ class CallStore:
             remove=True,
         )
 
-    def set_aside(self, name: str) -> str | None:
+    def set_aside(
+        self, name: str, expected: tuple[int, int, int, int] | None = None
+    ) -> str | None:
         """Move the damaged entry ``name`` to the store's ``.damaged/`` folder (see
-        :mod:`archived.store.damaged`); return where it is kept."""
-        return self.dataset._set_aside(name)  # type: ignore[no-any-return]
+        :mod:`archived.store.damaged`); return where it is kept, or None if it is gone
+        or no longer the file of identity ``expected`` (:meth:`entry_identity`)."""
+        return self.dataset._set_aside(name, expected)  # type: ignore[no-any-return]
+
+    def entry_identity(self, name: str) -> tuple[int, int, int, int] | None:
+        """Which file entry ``name`` is now (:func:`archived.store.damaged.entry_identity`):
+        taken before it is found damaged, it keeps :meth:`set_aside` from moving a version
+        written since."""
+        return entry_identity(self.dataset._path, name)
 
     def commit(self, name: str, result: Any, info: dict[str, Any]) -> None:
         """Store ``result`` with ``info`` as entry ``name`` and drop its failure record."""

@@ -256,9 +256,12 @@ class Store(abc.ABC):
         """Remove entry ``name`` atomically; return whether it existed.  ``digest``: only
         the version of that digest (a view's), else ``EntryChangedError``."""
 
-    def set_aside(self, name: str) -> str | None:
+    def set_aside(
+        self, name: str, expected: tuple[int, int, int, int] | None = None
+    ) -> str | None:
         """Move the damaged entry ``name`` out of the store, keeping it (see
-        :mod:`archived.store.damaged`); return where it is kept, None if it is gone."""
+        :mod:`archived.store.damaged`); return where it is kept, None if it is gone (or,
+        with ``expected``, no longer the entry file of that identity)."""
         raise NotImplementedError(f"a {self.kind} store cannot keep damaged entries aside")
 
     @abc.abstractmethod
@@ -301,7 +304,9 @@ class ReadOnlyStore(Store):
     def delete(self, name: str, digest: str | None = None) -> bool:
         raise self._refuse()
 
-    def set_aside(self, name: str) -> str | None:
+    def set_aside(
+        self, name: str, expected: tuple[int, int, int, int] | None = None
+    ) -> str | None:
         raise self._refuse()
 
     def new_name(self, prefix: str, start: int) -> tuple[str, int]:

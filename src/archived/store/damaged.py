@@ -37,9 +37,11 @@ from .entries import fsync_dir, header_files, read_entry_text
 from .storefiles import DATA_FILE, checked_data_files, safe_subdir
 from .writers import writer_files
 
-__all__ = ["set_aside", "DAMAGED_DIR"]
+__all__ = ["set_aside", "entry_identity", "DAMAGED_DIR"]
 
 DAMAGED_DIR = ".damaged"
+
+Identity = tuple[int, int, int, int]
 
 
 def set_aside(
@@ -48,16 +50,22 @@ def set_aside(
     *,
     lock: AbstractContextManager[Any] | None = None,
     durable: bool = True,
+    expected: Identity | None = None,
 ) -> str | None:
     """Move entry ``name`` of the store ``folder`` (its file and data files) into a new
     folder under ``.damaged/``; return that folder, or None if there is no such entry.
+
+    ``expected``: the :func:`entry_identity` the entry file had before it was found
+    damaged.  If it is another file now (a writer replaced it meanwhile, with a good
+    version), nothing moves and None is returned: look it up again.
 
     The data files move first and the entry file last, so a crash in between leaves the
     entry where it was (still damaged) rather than data files that belong to no entry.
     """
     with lock or nullcontext():
         entry = os.path.join(folder, name + ".py")
-        if not os.path.lexists(entry):
+        found = entry_identity(folder, name)
+        if found is None or (expected is not None and found != expected):
             return None
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         # a real directory of the store: one planted as a link would move files out of it
@@ -84,6 +92,26 @@ def set_aside(
         fsync_dir(kept)
         fsync_dir(folder)
     return kept
+
+
+def entry_identity(folder: str, name: str) -> Identity | None:
+    """Which file entry ``name`` of the store ``folder`` is now: its inode, size and
+    times of change (a file put in its place by a writer differs), or None if none.
+
+    >>> import tempfile
+    >>> from archived.store.entries import commit_entry
+    >>> folder = tempfile.mkdtemp()
+    >>> commit_entry(folder, 'x', 1)
+    >>> before = entry_identity(folder, 'x')
+    >>> commit_entry(folder, 'x', 2)
+    >>> entry_identity(folder, 'x') == before, entry_identity(folder, 'y')
+    (False, None)
+    """
+    try:
+        st = os.lstat(os.path.join(folder, name + ".py"))
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 def _data_files(folder: str, name: str) -> list[str]:

@@ -327,9 +327,13 @@ class DataSet:
             self._report("deleted %r", name)
         return bool(done)
 
-    def _set_aside(self, name: str) -> str | None:
+    def _set_aside(
+        self, name: str, expected: tuple[int, int, int, int] | None = None
+    ) -> str | None:
         """Move the damaged entry ``name`` into the store's ``.damaged/`` folder instead of
-        deleting it; return where it is kept (None if there is no such entry).
+        deleting it; return where it is kept (None if there is no such entry, or with
+        ``expected`` its file is no longer that one: see
+        :func:`archived.store.damaged.set_aside`).
 
         >>> import tempfile
         >>> ds = DataSet('d', 'w', path=tempfile.mkdtemp())
@@ -338,7 +342,9 @@ class DataSet:
         (['.damaged'], [])
         """
         self._check_writable()
-        kept = self._store.set_aside(name)
+        kept = self._store.set_aside(name, expected)
+        if kept is None:
+            return None
         self._report("set the damaged entry %r aside in %s", name, kept)
         return kept
 

@@ -309,11 +309,15 @@ class NativeStore(Store):
                 digest=digest,
             )
 
-    def set_aside(self, name: str) -> str | None:
+    def set_aside(
+        self, name: str, expected: tuple[int, int, int, int] | None = None
+    ) -> str | None:
         self._check_writable()
         entries.validate_name(name)
         with self._explained(name):
-            return set_aside(self.folder, name, lock=self.lock, durable=self.durable)
+            return set_aside(
+                self.folder, name, lock=self.lock, durable=self.durable, expected=expected
+            )
 
     def new_name(self, prefix: str, start: int) -> tuple[str, int]:
         self._check_writable()
