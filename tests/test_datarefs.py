@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import warnings
 
 import numpy as np
 import pytest
@@ -73,11 +74,38 @@ def test_a_backup_overwrite_keeps_the_copy_s_data_file_and_the_backed_up_version
 def test_the_data_file_goes_with_the_last_entry_listing_it(tmp_path):
     ds, folder, data = _store_with_copy(tmp_path)
     del ds.calib
-    with pytest.warns(UnsafeFileWarning):  # not calib_v2's own file: left to repair
-        del ds.calib_v2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnsafeFileWarning)  # (it is no unsafe name)
+        del ds.calib_v2  # not calib_v2's own file: left to repair
     assert verify(str(folder)).orphans == [data]
     repair(str(folder))
     assert not [f for f in os.listdir(folder) if f.endswith(".h5")]
+
+
+def test_a_hand_made_copy_whose_info_is_set_keeps_the_data_file_it_reads(tmp_path):
+    # its new version listed only its own data files: the original's deletion then
+    # deleted the array the copy reads (its value: DamagedEntryError, no such file)
+    ds, folder, data = _store_with_copy(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnsafeFileWarning)
+        ds["calib_v2"] = "my note"
+        del ds.calib
+    assert (folder / data).exists()
+    assert _copy_reads_its_array(tmp_path)
+    assert DataSet("labbook", path=str(tmp_path))["calib_v2"] == "my note"
+    assert verify(str(folder)).ok
+
+
+@pytest.mark.parametrize("safe", [False, True])
+def test_verify_finds_a_hand_made_copy_that_loads_intact(tmp_path, safe):
+    # it called the copy damaged ("its header lists calib.<token>.h5, which is not its
+    # data file"), though it loads, and after the original's deletion still did
+    ds, folder, data = _store_with_copy(tmp_path)
+    assert verify(str(folder), safe=safe).ok
+    del ds.calib
+    assert verify(str(folder), safe=safe).ok
+    assert repair(str(folder)).ok and (folder / data).exists()
+    assert _copy_reads_its_array(tmp_path, safe)
 
 
 def test_an_entry_no_copy_reads_has_its_data_files_deleted_with_it(tmp_path):
@@ -151,8 +179,9 @@ def test_within_one_look_an_overwritten_copy_no_longer_keeps_a_file(tmp_path):
     ds, folder, data = _store_with_copy(tmp_path)
     with one_look(str(folder)):
         assert listed_elsewhere(str(folder), [data]) == {data}
-        with pytest.warns(UnsafeFileWarning):  # calib's file, not calib_v2's: left alone
-            ds.calib_v2 = 1.0
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", UnsafeFileWarning)  # (it is no unsafe name)
+            ds.calib_v2 = 1.0  # calib's file, not calib_v2's: left alone
         assert listed_elsewhere(str(folder), [data]) == {data}  # calib's own header
         del ds.calib
     assert not (folder / data).exists()

@@ -86,8 +86,7 @@ def test_a_prune_killed_at_any_step_loses_nothing_it_was_not_asked_to_delete(tmp
         assert np.array_equal(mine, np.arange(400.0)), k
         repair(path)
         report = verify(path)
-        # (verify calls a copy listing another entry's data file damaged, though it loads)
-        assert list(report.damaged) == ["mine"], (k, report)
+        assert not report.damaged, (k, report)  # (the copy too: it loads)
         assert not report.orphans and not report.leftovers and not report.in_progress, k
         again = run_python("-c", PRUNER, path, "-1")
         assert again.returncode == 0, (k, again.stderr)

@@ -121,7 +121,8 @@ def _data_files(folder: str, name: str) -> list[str]:
     try:
         text = read_entry_text(folder, name)
         if text is not None:  # every name the header lists passes the store's gate
-            files.update(checked_data_files(folder, name, header_files(name, text)))
+            listed = header_files(name, text)
+            files.update(checked_data_files(folder, name, listed, others="skip"))
     except DamagedEntryError:
         pass
     with os.scandir(folder) as it:

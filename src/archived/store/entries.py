@@ -210,7 +210,7 @@ def commit_entry(
                 info_src, info_files = (
                     _info_part(name, base) if base is not None else ("info = None\n", [])
                 )
-                info_files = checked_data_files(folder, name, info_files)
+                info_files = checked_data_files(folder, name, info_files, others="keep")
             files = value_files + info_files
             write.text(info_src, value_src, files)
             with lock or nullcontext():
@@ -251,7 +251,7 @@ def set_info(
                 value_src = f"{name} = None\n"
             else:
                 value_src, value_files = _value_part(name, base)
-                value_files = checked_data_files(folder, name, value_files)
+                value_files = checked_data_files(folder, name, value_files, others="keep")
             files = value_files + info_files
             write.text(info_src, value_src, files)
             write.swap_in(files)
@@ -928,7 +928,8 @@ def _swap_in(
             old_files = header_files(name, old)
         except DamagedEntryError:
             old_files = []
-        old_files = [f for f in checked_data_files(folder, name, old_files) if f not in new_files]
+        old_files = checked_data_files(folder, name, old_files, others="skip")
+        old_files = [f for f in old_files if f not in new_files]
         backup = safe_subdir(folder, BACKUP_DIR) if backup_data else ""
         if old_files or backup_data:
             try:

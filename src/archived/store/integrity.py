@@ -384,7 +384,8 @@ def _entry_problem(
     referenced.update(f for f in files if isinstance(f, str))
     for f in files:
         try:
-            path = checked_path(folder, f, "data", entry=name)
+            # (another entry's data file too: a copy of its entry file made by hand reads it)
+            path = checked_path(folder, f, "data")
         except UnsafeFileError as err:
             return f"{_FILE_PROBLEMS[0]}{f!r:.200}, which is not its data file: {err.reason}", data
         if not os.path.lexists(path):
@@ -415,9 +416,10 @@ def _header_files(folder: str, name: str) -> list[str]:
 
 def _is_data_file_of(folder: str, name: str, file: str) -> bool:
     """Whether ``file``, listed by entry ``name``'s header, is a data file of the store
-    that exists (else the entry is damaged: :func:`_entry_problem` says so)."""
+    that exists (its own, or another entry's that a copy made by hand reads; else the
+    entry is damaged: :func:`_entry_problem` says so)."""
     try:
-        return os.path.lexists(checked_path(folder, file, "data", entry=name))
+        return os.path.lexists(checked_path(folder, file, "data"))
     except UnsafeFileError:
         return False
 

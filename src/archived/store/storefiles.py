@@ -34,6 +34,7 @@ import re
 import stat
 import warnings
 from collections.abc import Iterable
+from typing import Literal
 
 from ..errors import UnsafeFileError, UnsafeFileWarning
 
@@ -220,9 +221,20 @@ def open_regular(folder: str, name: str, kind: str) -> int:
 
 
 def checked_data_files(
-    folder: str, entry: str, names: Iterable[object], *, warn: bool = True
+    folder: str,
+    entry: str,
+    names: Iterable[object],
+    *,
+    warn: bool = True,
+    others: Literal["warn", "skip", "keep"] = "warn",
 ) -> list[str]:
     """The names among ``names`` that pass as data files of ``entry``; warn of the others.
+
+    ``others``: what becomes of a data file of another entry.  Listed by ``entry``'s
+    header, it is no unsafe name (a copy of that entry's file made by hand lists it, and
+    reads it): ``"skip"`` leaves it out quietly, ``"keep"`` lets it pass (the files a new
+    version keeps listing).  ``"warn"``: it is reported as any other name that fails
+    (where only ``entry``'s own files belong: a drop list).
 
     >>> import tempfile, warnings
     >>> with warnings.catch_warnings(record=True) as caught:
@@ -237,11 +249,23 @@ def checked_data_files(
         try:
             checked_path(folder, name, "data", entry=entry)
         except UnsafeFileError as err:
-            if warn:
+            if others != "warn" and _of_another(folder, name):
+                if others == "keep":
+                    passed.append(str(name))
+            elif warn:
                 warn_unsafe(err)
             continue
         passed.append(str(name))
     return passed
+
+
+def _of_another(folder: str, name: object) -> bool:
+    """Whether ``name`` passes as a data file of some entry of the store ``folder``."""
+    try:
+        checked_path(folder, name, "data")
+    except UnsafeFileError:
+        return False
+    return True
 
 
 def safe_subdir(folder: str, name: str, *, create: bool = True) -> str:
