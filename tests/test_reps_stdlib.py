@@ -328,3 +328,15 @@ def test_a_safe_load_refuses_an_array_array_the_engine_never_writes(args):
             f"x = _p({args})\n",
             safe=True,
         )
+
+
+@pytest.mark.parametrize("safe", [False, True])
+def test_a_big_array_array_loads_from_a_store_opened_with_mmap_mode(tmp_path, safe):
+    # its items came as a memory map, which python_array() refused: the entry read as
+    # damaged (a cached call would have set it aside and computed it again)
+    from archived import DataSet
+
+    ds = DataSet("s", "w", path=str(tmp_path))
+    ds.x = big = array.array("d", range(1000))
+    loaded = DataSet("s", path=str(tmp_path), mmap_mode="r", safe=safe).x
+    assert type(loaded) is array.array and loaded.tobytes() == big.tobytes()

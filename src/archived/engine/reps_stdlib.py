@@ -214,7 +214,8 @@ def python_array(typecode: str, items: Any) -> array.array[Any]:
 
     if typecode in _TEXT_CODES and type(items) is str:
         return array.array(typecode, items)
-    if typecode in _NUMBER_CODES and type(items) is np.ndarray and items.ndim == 1:
+    # (a memory map of the data file, in a store opened with mmap_mode="r")
+    if typecode in _NUMBER_CODES and type(items) in (np.ndarray, np.memmap) and items.ndim == 1:
         want = np.dtype(typecode)
         # the same numbers in either byte order (a store written on another machine)
         if items.dtype.kind == want.kind and items.dtype.itemsize == want.itemsize:
