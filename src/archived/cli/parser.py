@@ -80,7 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-value", action="store_true", help="show the info only")
     json_option(p)
-    p = command("verify", run_verify, "Check every entry and data file of a store.")
+    p = command(
+        "verify",
+        run_verify,
+        "Check every entry and data file of a store; exit 1 if a problem is found or an "
+        "entry is not checked (an intact entry that cannot be loaded here, its class "
+        "renamed since, is listed but is no problem).",
+    )
     json_option(p)
     p = command(
         "repair",
