@@ -18,6 +18,7 @@ EXAMPLES = [
     errors.BudgetExceededError(
         2, "a list of 9 elements, more than max_elements=8", "max_elements"
     ),
+    errors.BesideStoreError("pandas", "/got/pandas.py", "/got/runs", 7),
     errors.ReadOnlyError(),
     errors.StoreNotFoundError("/nowhere"),
     errors.StorePathError("/data/out.csv/runs", "/data/out.csv"),

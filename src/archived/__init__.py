@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import (
     AddedParameterWarning,
     ArchiveError,
+    BesideStoreError,
     BlockInputWarning,
     BudgetExceededError,
     ClosureChangedWarning,
@@ -82,6 +83,7 @@ _LAZY: dict[str, str] = {
 
 __all__ = [
     "ArchiveError",
+    "BesideStoreError",
     "BudgetExceededError",
     "CodeChangedError",
     "CommitError",

@@ -31,6 +31,7 @@ __all__ = [
     "InvalidOptionError",
     "UnsafeArchiveError",
     "BudgetExceededError",
+    "BesideStoreError",
     "ReadOnlyError",
     "StoreNotFoundError",
     "StorePathError",
@@ -180,6 +181,35 @@ class UnsafeArchiveError(ArchiveError, ValueError):
         "unsafe archive: line 2: call of 'open' is not allowed in a safe load"
         """
         return UnsafeArchiveError(line, self.construct)
+
+
+class BesideStoreError(UnsafeArchiveError):
+    """A safe load would import a module found beside the store it reads: in the folder
+    holding the store, where a store someone sent brings files of its own (a
+    ``pandas.py`` that runs when a DataFrame is rebuilt).  ``allow=[module]`` lets it.
+
+    >>> err = BesideStoreError("pandas", "/got/pandas.py", "/got/runs")
+    >>> print(err)  # doctest: +NORMALIZE_WHITESPACE
+    unsafe archive: import of module 'pandas' (its file '/got/pandas.py' lies beside the
+    archived store '/got/runs', where a store someone sent brings files of its own; if it
+    is your own module and you trust its code, pass allow=['pandas']) is not allowed in a
+    safe load
+    >>> err.module, err.file, isinstance(err, UnsafeArchiveError)
+    ('pandas', '/got/pandas.py', True)
+    """
+
+    def __init__(self, module: str, file: str, store: str, line: int | None = None) -> None:
+        self.module, self.file, self.store = module, file, store
+        super().__init__(
+            line,
+            f"import of module {module!r} (its file {file!r} lies beside the archived "
+            f"store {store!r}, where a store someone sent brings files of its own; if it "
+            f"is your own module and you trust its code, pass allow=[{module!r}])",
+        )
+
+    def at_line(self, line: int) -> BesideStoreError:
+        """The same refusal, naming ``line`` of the source."""
+        return BesideStoreError(self.module, self.file, self.store, line)
 
 
 class BudgetExceededError(UnsafeArchiveError):

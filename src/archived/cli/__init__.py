@@ -42,6 +42,7 @@ energy_...  result  archived.cli.energy...  mu=1.5  ...
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from collections.abc import Sequence
@@ -53,6 +54,7 @@ from .base import (
     PROG,
     UsageError,
     find_user_modules_here,
+    is_block,
     leave_store_off_sys_path,
     no_store,
     open_store,
@@ -97,10 +99,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     # a command that trusts no store imports no file of one, whoever imports it: with
     # the working directory on sys.path (an empty PYTHONPATH entry), a store someone
     # sent named numpy was the numpy the command imported to open it
+    # (nor a module beside the store, in the folder holding it, that --allow names not:
+    # with that folder on PYTHONPATH, a store someone sent came with its pandas.py)
     trusted = getattr(args, "trust", False)
+    path = getattr(args, "path", None)
+    beside = (path, _named_modules(args)) if path else ()
     try:
         with (
-            nullcontext() if trusted else no_store_imports(),
+            nullcontext() if trusted else no_store_imports(*beside),
             printable_stdout(),
             escaping_output(args),
         ):
@@ -121,3 +127,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _named_modules(args: argparse.Namespace) -> list[str]:
+    """The modules the command line names, which may be found beside the store: those of
+    ``--allow``, and the module of ``prune --function MODULE:NAME`` (imported, trusted).
+
+    >>> _named_modules(argparse.Namespace(allow=["models"], function="exp:run"))
+    ['models', 'exp']
+    """
+    named = list(getattr(args, "allow", None) or ())
+    function = getattr(args, "function", None)
+    if isinstance(function, str) and ":" in function and not is_block(function):
+        named.append(function.partition(":")[0])
+    return named

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..errors import ArchiveError, StoreNotFoundError
-from ..load.usermodules import IN_STORE
+from ..load.usermodules import IN_STORE, asked_by_code_of
 from . import jsondoc
 
 PROG = "archived"
@@ -225,26 +225,22 @@ class _AllowedHere:
         """Whether the import being found runs code of an allowed module of ``here``
         (its frame on the stack): not the safe load's own imports, which a crafted
         store's entries choose."""
-        top = self.here.rstrip(os.sep) + os.sep
-        frame: Any = sys._getframe(1)
-        while frame is not None:
-            name = frame.f_globals.get("__name__")
-            if type(name) is str and name.partition(".")[0] in self.names:
-                file = os.path.realpath(frame.f_code.co_filename)
-                if file.startswith(top):
-                    return True
-            frame = frame.f_back
-        return False
+        return asked_by_code_of(self.names, self.here)
 
 
 def trust_hint(err: BaseException, args: argparse.Namespace) -> str:
     """How the command line loads what a safe load refused (its own option, not the API's)."""
-    from ..errors import UnsafeArchiveError
+    from ..errors import BesideStoreError, UnsafeArchiveError
 
     if not isinstance(err, UnsafeArchiveError) or getattr(args, "trust", True):
         return ""
     if IN_STORE in str(err):  # a store's file as a module: --trust would run it
         return ""
+    if isinstance(err, BesideStoreError):
+        return (
+            f"\n(the store was read safely: `{PROG} {args.command} --allow {err.module}` "
+            "imports that file, if it is your own module and you trust its code)"
+        )
     # show prints (or with --json, writes) nothing of an entry whose value it refused:
     # its record alone needs no value
     alone = "; --no-value shows its info alone" if args.command == "show" else ""

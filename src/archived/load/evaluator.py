@@ -208,9 +208,10 @@ class Evaluator:
                     raise refuse(node, in_store)
             return importlib.import_module(name)
         except UnsafeArchiveError as err:  # a module it imports is a store's file
-            if err.line is not None:
+            line = getattr(node, "lineno", None)
+            if err.line is not None or line is None:
                 raise
-            raise refuse(node, err.construct) from None
+            raise err.at_line(line) from None
 
     def member(self, node: ast.AST, module: types.ModuleType, name: str) -> Any:
         """``module.name`` as a safe load may bind it: allow-listed, and no mutable object."""

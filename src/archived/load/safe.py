@@ -88,7 +88,9 @@ def evaluate(
     evaluator = Evaluator(policy, budget)
     # the syntax tree and the values hold no cycles: the collector's passes over them
     # would only cost time, growing with their number
-    with _gc_paused(), no_store_imports():
+    # (a module found in the store's folder or beside it, in the folder holding it, is
+    # refused unless allowed: the files of a store someone sent came with it)
+    with _gc_paused(), no_store_imports(datadir, policy.user_modules):
         tree = _parse(src, budget)
         Checker(policy, budget).module(tree)
         if datadir is None:

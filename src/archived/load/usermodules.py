@@ -16,11 +16,11 @@ import stat
 import sys
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ..errors import UnsafeArchiveError
+from ..errors import BesideStoreError, UnsafeArchiveError
 
 # what every store's __init__.py imports (the store layer's LOADER_MARK; this layer is
 # below it): a folder whose __init__.py names it is a store
@@ -110,7 +110,9 @@ _LOADING = threading.local()  # how deep this thread is in safe loads
 
 
 @contextmanager
-def no_store_imports() -> Iterator[None]:
+def no_store_imports(
+    store: str | os.PathLike[str] | None = None, allow: Iterable[str] = ()
+) -> Iterator[None]:
     """Refuse, while this runs in this thread, every import that would run a file of an
     archived store: not only a safe load's entry's own imports but those of the
     libraries it loads through (a DataFrame's rebuilder imports pandas, pandas its
@@ -118,6 +120,11 @@ def no_store_imports() -> Iterator[None]:
     notebook's or a script's, where a store someone sent named ``pandas`` may sit, or a
     store itself holding a ``pandas.py``.  Also held by what imports a library after
     the loads: a table building its frame, a command line that trusts no store.
+
+    ``store``: the folder of the store read safely.  A module found in the folder
+    holding it (the folder someone sent, a ``pandas.py`` beside the store, the working
+    directory on ``sys.path``) is refused too (:class:`~archived.errors.BesideStoreError`)
+    unless ``allow`` names it, or the code of a module ``allow`` names there imports it.
 
     >>> with no_store_imports():
     ...     import json.tool
@@ -128,11 +135,15 @@ def no_store_imports() -> Iterator[None]:
         # after it do, in their order, so nothing else changes
         others = [finder for finder in sys.meta_path if type(finder) is not _StoreImports]
         sys.meta_path[:] = [_StoreImports(), *others]
+    beside = () if store is None else (_Beside(store, allow),)
+    outer = getattr(_LOADING, "beside", ())
     _LOADING.depth = getattr(_LOADING, "depth", 0) + 1
+    _LOADING.beside = outer + beside
     try:
         yield
     finally:
         _LOADING.depth -= 1
+        _LOADING.beside = outer
 
 
 class _StoreImports:
@@ -167,7 +178,67 @@ class _StoreImports:
         for folder in dict.fromkeys(folders):  # (a package's folder is its origin's)
             if _is_store(folder):
                 raise UnsafeArchiveError(None, _in_store(fullname, folder))
+        for beside in getattr(_LOADING, "beside", ()):
+            beside.check(fullname, spec)
         return spec
+
+
+class _Beside:
+    """The store a safe load reads and the folder holding it: no module found in the
+    store runs, nor one found in that folder that ``allow`` does not name."""
+
+    def __init__(self, store: str | os.PathLike[str], allow: Iterable[str]) -> None:
+        # (its links are resolved at the first module found: most loads import none)
+        self.folder = os.path.abspath(os.fspath(store))
+        self.stores: tuple[str, ...] = ()
+        self.parents: frozenset[str] = frozenset()
+        self.allow = tuple(allow)
+
+    def check(self, fullname: str, spec: Any) -> None:
+        """Raise unless the module ``fullname`` found as ``spec`` may run."""
+        if not self.stores:
+            self.stores = tuple(dict.fromkeys((self.folder, os.path.realpath(self.folder))))
+            self.parents = frozenset(os.path.dirname(f) for f in self.stores)
+        places = [spec.origin] if spec.has_location and type(spec.origin) is str else []
+        places += spec.submodule_search_locations or ()
+        for place in dict.fromkeys(places):
+            place = os.path.abspath(place)
+            for where in dict.fromkeys((place, os.path.realpath(place))):
+                for store in self.stores:
+                    if where.startswith(store.rstrip(os.sep) + os.sep):
+                        raise UnsafeArchiveError(None, _in_store(fullname, store))
+                folder = os.path.dirname(where)
+                if folder in self.parents and not self._allowed(fullname, folder):
+                    raise BesideStoreError(fullname, where, self.stores[0])
+
+    def _allowed(self, fullname: str, folder: str) -> bool:
+        for m in self.allow:  # (or a package holding one: importing it runs its __init__)
+            if fullname == m or fullname.startswith(m + ".") or m.startswith(fullname + "."):
+                return True
+        return asked_by_code_of({m.partition(".")[0] for m in self.allow}, folder)
+
+
+def asked_by_code_of(names: Iterable[str], folder: str) -> bool:
+    """Whether the import being found runs code of a module ``names`` lists (its
+    top-level name) whose file is in ``folder`` or below it: that module's frame on the
+    stack.  Its code is the user's, trusted; a safe load's own imports, which a crafted
+    store's entries choose, are not asked by it.
+
+    >>> asked_by_code_of({"no_such_module"}, "/")
+    False
+    """
+    names = frozenset(names)
+    if not names:
+        return False
+    top = folder.rstrip(os.sep) + os.sep
+    frame: Any = sys._getframe(1)
+    while frame is not None:
+        name = frame.f_globals.get("__name__")
+        if type(name) is str and name.partition(".")[0] in names:
+            if os.path.realpath(frame.f_code.co_filename).startswith(top):
+                return True
+        frame = frame.f_back
+    return False
 
 
 def _above(folder: str) -> Iterator[str]:

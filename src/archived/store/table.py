@@ -240,7 +240,7 @@ def dataset_table(
                 columns = (dict.fromkeys(names), False)
         # as func.table() and `archived export` list them, not by entry name (a hash)
         rows = rows_in_call_order(rows, recorded.get)
-        return _ordered_table(rows, None, frame, columns=columns)
+        return _ordered_table(rows, None, frame, columns=columns, store=dataset)
 
 
 def dataset_rows(
@@ -504,11 +504,13 @@ def _ordered_table(
     frame: bool | None,
     empty: list[str] | None = None,
     columns: tuple[dict[str, None], bool] | None = None,
+    store: Any = None,
 ) -> Any:
     """:func:`to_table` of ``rows`` listed in the ``order`` of their positions (None: as
     they are), each looked at in the order given, the order they were made in; a
     DataFrame of no rows has the columns ``empty``.  ``columns``: the rows'
-    :func:`_table_columns` when the caller found them already.
+    :func:`_table_columns` when the caller found them already.  ``store``: the DataSet
+    the rows were read from (read safely: pandas is never a module beside it).
 
     >>> _ordered_table([{"a": 1}, {"b": 2}, {"a": 3}], [1, 2, 0], False)
     [{'b': 2, 'a': None}, {'b': None, 'a': 3}, {'b': None, 'a': 1}]
@@ -520,7 +522,8 @@ def _ordered_table(
         # pandas (and the optional libraries it imports) is imported here, after the
         # values are loaded: never from a store someone sent, whose folder may be a
         # notebook's, first on sys.path (a safe load's own imports are checked alike)
-        with no_store_imports():
+        load = getattr(store, "_load", None)
+        with no_store_imports(*((store._path, load["allow"]) if load else ())):
             try:
                 import pandas
             except ImportError:
