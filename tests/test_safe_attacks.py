@@ -855,3 +855,46 @@ def test_the_import_check_never_opens_a_device_node_planted_as_a_packages_loader
     src = "from labunits import SCALE as _s\nx = _s\ndel _s\n"
     assert restore(src, safe=True, allow=["labunits"])["x"] == 2
     assert str(folder / "__init__.py") not in opened
+
+
+_NAMESPACE_PORTION_IN_A_STORE = """
+import sys
+sys.path.insert(0, {mine!r})
+from archived import UnsafeArchiveError, restore
+{first}
+sys.path.append({notebooks!r})  # a notebook's folder inside the store someone sent
+try:
+    restore("from ns.evil import x as _x\\ny = _x\\ndel _x\\n", safe=True, allow=["ns"])
+except UnsafeArchiveError as err:
+    print("refused:", err)
+"""
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        "import ns.models  # the user's own import",
+        'restore("from ns.models import X as _x\\ny = _x\\ndel _x\\n", safe=True, allow=["ns"])',
+    ],
+    ids=["imported by the user", "imported by a safe load"],
+)
+def test_a_namespace_packages_portion_inside_a_store_never_runs(tmp_path, first):
+    # a namespace package's path is found again from sys.path at each import: a folder
+    # inside a store put on sys.path after ns was imported gave ns a portion there, and
+    # ns.evil, checked in its own folder only (not the folders above, as a top-level
+    # module is), ran the store's file with allow=['ns']
+    marker = tmp_path / "ran"
+    (tmp_path / "mine" / "ns").mkdir(parents=True)
+    (tmp_path / "mine" / "ns" / "models.py").write_text("X = 1\n")
+    ds = DataSet("sent", "w", path=str(tmp_path))
+    ds.v = 1.0
+    notebooks = os.path.join(ds._path, "notebooks")
+    os.makedirs(os.path.join(notebooks, "ns"))
+    with open(os.path.join(notebooks, "ns", "evil.py"), "w") as f:
+        f.write(f"open({str(marker)!r}, 'a').write('ran')\nx = 7\n")
+    code = _NAMESPACE_PORTION_IN_A_STORE.format(
+        mine=str(tmp_path / "mine"), first=first, notebooks=notebooks
+    )
+    done = run_python("-c", code)
+    assert not marker.exists(), done
+    assert "refused:" in done.stdout and "a file of the archived store" in done.stdout, done

@@ -106,7 +106,7 @@ def _is_store(folder: str) -> bool:
 
 # ---------------------------------------------------------------- every import of a load
 
-_LOADING = threading.local()  # how deep this thread is in safe loads
+_LOADING = threading.local()  # how deep this thread is in safe loads, what they found
 
 
 @contextmanager
@@ -139,6 +139,8 @@ def no_store_imports(
     outer = getattr(_LOADING, "beside", ())
     _LOADING.depth = getattr(_LOADING, "depth", 0) + 1
     _LOADING.beside = outer + beside
+    if _LOADING.depth == 1:
+        _LOADING.seen = {}  # folder -> whether it is a store, as this load found it
     try:
         yield
     finally:
@@ -171,12 +173,18 @@ class _StoreImports:
         folders = list(spec.submodule_search_locations or ())
         if spec.has_location and spec.origin:
             folders.append(os.path.dirname(spec.origin))
-        if path is None:  # top-level: the folder on sys.path holding it, and above it,
-            # through its links too (PYTHONPATH=~/analysis, a link to a store's folder)
-            real = [os.path.realpath(folder) for folder in folders]
-            folders += real + [up for folder in folders + real for up in _above(folder)]
+        # the folders holding it, and above them, through their links too: a top-level
+        # module's folder on sys.path (PYTHONPATH=~/analysis, a link to a store's folder),
+        # and a submodule's, as a namespace package's path is found again from sys.path
+        # at each import (a portion inside a store, on sys.path since it was imported)
+        real = [os.path.realpath(folder) for folder in folders]
+        folders += real + [up for folder in folders + real for up in _above(folder)]
+        seen = _LOADING.seen  # (a package's modules share the folders above them)
         for folder in dict.fromkeys(folders):  # (a package's folder is its origin's)
-            if _is_store(folder):
+            store = seen.get(folder)
+            if store is None:
+                store = seen[folder] = _is_store(folder)
+            if store:
                 raise UnsafeArchiveError(None, _in_store(fullname, folder))
         for beside in getattr(_LOADING, "beside", ()):
             beside.check(fullname, spec)
