@@ -56,6 +56,7 @@ from .grammar import (
     is_cleanup,
     refuse,
 )
+from .hashes import crowded_hash, hash_refusal
 from .numpy_names import numpy_name
 from .rep_guards import makes_new, set_state_
 from .usermodules import import_outside_stores
@@ -313,13 +314,13 @@ class Evaluator:
         return self.constants.setdefault(_constant_key(value), value)
 
     def set_(self, node: ast.Set, scope: Scope, depth: int) -> Any:
-        return set(self.items(node.elts, scope, depth))
+        return set(_spread(node, self.items(node.elts, scope, depth)))
 
     def literal_set(self, node: ast.Set, scope: Scope, depth: int) -> Any:
-        return set(self.literal_items(node.elts, depth))
+        return set(_spread(node, self.literal_items(node.elts, depth)))
 
     def dict_(self, node: ast.Dict, scope: Scope, depth: int) -> Any:
-        keys = self.items(node.keys, scope, depth)  # type: ignore[arg-type]
+        keys = _spread(node, self.items(node.keys, scope, depth))  # type: ignore[arg-type]
         return dict(zip(keys, self.items(node.values, scope, depth), strict=True))
 
     def literal_dict(self, node: ast.Dict, scope: Scope, depth: int) -> Any:
@@ -327,6 +328,7 @@ class Evaluator:
             self.deeper(depth + 1, "a display")
         keys = node.keys
         self.charge(2 * len(keys), "a display")
+        _spread(node, [k.value for k in keys])  # type: ignore[union-attr]
         return {k.value: v.value for k, v in zip(keys, node.values, strict=True)}  # type: ignore[union-attr, attr-defined]
 
     def sign(self, node: ast.UnaryOp, scope: Scope, depth: int) -> Any:
@@ -560,3 +562,12 @@ def _is_number(x: Any) -> bool:
 
     np = sys.modules.get("numpy")
     return np is not None and isinstance(x, np.generic) and isinstance(x, np.number)
+
+
+def _spread(node: ast.AST, keys: list[Any]) -> list[Any]:
+    """``keys`` of a set or dict display, refused if crafted to share one hash value
+    (:mod:`archived.load.hashes`)."""
+    crowded = crowded_hash(keys)
+    if crowded is not None:
+        raise refuse(node, hash_refusal("a display", crowded))
+    return keys

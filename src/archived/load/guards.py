@@ -34,6 +34,7 @@ import numpy as np
 
 from ..errors import UnsafeArchiveError
 from .budget import Budget
+from .hashes import crowded_hash, hash_refusal
 from .numpy_names import numpy_scalar_args
 
 __all__ = ["Guard", "DEFAULT_CONSTRUCTORS", "refuse_value", "numpy_scalar", "dtype_arg"]
@@ -223,10 +224,27 @@ def _container(ctor: type) -> Guard:
     def guard(budget: Budget, *args: Any, **kwargs: Any) -> Any:
         _copied(budget, what, args)
         budget.charge_elements(len(kwargs), what)
+        _spread(what, ctor, args)
         return ctor(*args, **kwargs)
 
     guard.__qualname__ = f"guard of {ctor.__qualname__}"
     return guard
+
+
+def _spread(what: str, ctor: type, args: tuple[Any, ...]) -> None:
+    """Refuse the keys a set or dict constructor would make of a list or tuple when
+    crafted to share one hash value (:mod:`archived.load.hashes`); those of a set or
+    dict given were checked when it was built."""
+    if not args or not isinstance(args[0], (list, tuple)):
+        return
+    if not issubclass(ctor, (set, frozenset, dict)):
+        return  # (a list or a tuple hashes nothing)
+    keys = args[0]
+    if issubclass(ctor, dict) and not issubclass(ctor, collections.Counter):
+        keys = [p[0] for p in keys if isinstance(p, (list, tuple)) and len(p) == 2]
+    crowded = crowded_hash(keys)
+    if crowded is not None:
+        raise refuse_value(hash_refusal(what, crowded))
 
 
 def defaultdict_(budget: Budget, factory: Any = None, *rest: Any, **kwargs: Any) -> Any:
@@ -234,6 +252,7 @@ def defaultdict_(budget: Budget, factory: Any = None, *rest: Any, **kwargs: Any)
         raise refuse_value(f"defaultdict() with a factory that is a {_kind(factory)}")
     _copied(budget, "defaultdict()", rest)
     budget.charge_elements(len(kwargs), "defaultdict()")
+    _spread("defaultdict()", dict, rest)
     return collections.defaultdict(factory, *rest, **kwargs)
 
 

@@ -54,6 +54,7 @@ from typing import Any
 import numpy as np
 
 from .grammar import MAX_NESTING
+from .hashes import crowded_hash, hash_refusal
 from .numpy_names import numpy_name, numpy_scalar_args
 
 __all__ = ["NotLiteral", "literal_names", "literal_value", "CONSTRUCTORS", "CONSTANTS"]
@@ -253,6 +254,8 @@ def _set_of(kind: type) -> _Builder:
         _check(not kwargs and len(args) <= 1, f"{kind.__name__}(...)")
         if args:
             _check(type(args[0]) in (set, list, tuple, frozenset), f"{kind.__name__}(...)")
+            if type(args[0]) in (list, tuple):  # (a set's elements were checked)
+                _check(crowded_hash(args[0]) is None, f"{kind.__name__}(...) of one hash")
         return kind(*args)
 
     return build
@@ -624,6 +627,10 @@ class _Parser:
             return items[0] if items and frame[4] == 0 else tuple(items)
         if kind == _CALL:
             return extra[0].build(items, extra[1])
+        if kind == _DICT or kind == _SET or extra:
+            crowded = crowded_hash(extra)  # (the evaluator says why: a safe load's refusal)
+            if crowded is not None:
+                raise self.fail(hash_refusal("a display", crowded), pos)
         if kind == _DICT:
             return dict(zip(extra, items, strict=True))
         if kind == _SET or extra:

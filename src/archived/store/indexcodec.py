@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from ..load.hashes import crowded_hash
 from ..load.numpy_names import numpy_name
 
 __all__ = ["encode", "decode", "decode_many", "MAX_NODES"]
@@ -355,7 +356,14 @@ def _list(payload: Any, what: str) -> list[Any]:
 def _pairs(payload: Any) -> dict[Any, Any]:
     items = _list(payload, "dict")
     _need(all(type(p) is list and len(p) == 2 for p in items), "dict")
-    return {k: v for k, v in items}
+    return {k: v for k, v in _spread([p[0] for p in items], items, "dict")}
+
+
+def _spread(keys: list[Any], items: list[Any], what: str) -> list[Any]:
+    """``items``, unless their ``keys`` were crafted to share one hash value (a set or
+    dict of them takes time growing with the square of their number to build)."""
+    _need(crowded_hash(keys) is None, what)
+    return items
 
 
 def _complex(payload: Any) -> complex:
@@ -421,8 +429,8 @@ _scan_tagged = _make_tagged_scanner()
 
 _BUILDERS: dict[str, Any] = {
     _TAG + "t": lambda p: tuple(_list(p, "tuple")),
-    _TAG + "s": lambda p: set(_list(p, "set")),
-    _TAG + "f": lambda p: frozenset(_list(p, "frozenset")),
+    _TAG + "s": lambda p: set(_spread(_list(p, "set"), p, "set")),
+    _TAG + "f": lambda p: frozenset(_spread(_list(p, "frozenset"), p, "frozenset")),
     _TAG + "d": _pairs,
     _TAG + "c": _complex,
     _TAG + "b": _bytes(bytes),
