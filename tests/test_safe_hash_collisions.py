@@ -68,3 +68,34 @@ def test_the_index_never_decodes_keys_crafted_to_share_one_hash():
     assert indexcodec.decode(indexcodec.encode({k * P: 0 for k in range(8)})) == {
         k * P: 0 for k in range(8)
     }
+
+
+def test_literal_tuples_sharing_one_hash_are_compared_a_bounded_number_of_times(monkeypatch):
+    # equal literal tuples are one object, as the compiler makes them, found in a dict
+    # of those seen: tuples of ints crafted to share a hash ([(k * (2**61 - 1),) ...])
+    # were each compared with all before them (20,000 of them: 6.7 s). Counted here
+    # with keys that all share a hash and count their comparisons
+    import archived.load.evaluator as evaluator
+
+    compared = [0]
+
+    class Key:
+        def __init__(self, value):
+            self.value = value
+
+        def __hash__(self):
+            return 0
+
+        def __eq__(self, other):
+            compared[0] += 1
+            return isinstance(other, Key) and self.value == other.value
+
+    key_of = evaluator._constant_key
+    monkeypatch.setattr(evaluator, "_constant_key", lambda value: Key(key_of(value)))
+    n = 500
+    src = "x = [" + ", ".join(f"({k * P},)" for k in range(1, n + 1)) + ", (P,)]\n"
+    src = src.replace("(P,)", f"({P},)")
+    x = restore(src, safe=True)["x"]
+    assert x == [(k * P,) for k in range(1, n + 1)] + [(P,)]
+    assert x[0] is x[-1]  # (an equal tuple kept is still the one object)
+    assert compared[0] <= 2 * MAX_SAME_HASH * n

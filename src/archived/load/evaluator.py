@@ -56,7 +56,7 @@ from .grammar import (
     is_cleanup,
     refuse,
 )
-from .hashes import crowded_hash, hash_refusal
+from .hashes import MAX_SAME_HASH, crowded_hash, hash_refusal
 from .numpy_names import numpy_name
 from .rep_guards import makes_new, set_state_
 from .usermodules import import_outside_stores
@@ -94,6 +94,7 @@ class Evaluator:
         self.free_elements = 0
         self.free_bytes = 0
         self.constants: dict[Any, tuple[Any, ...]] = {}  # literal tuples, shared
+        self.crowding: dict[int, int] = {}  # hash -> the constants of it (see shared)
         self.guards: dict[int, tuple[Any, Any]] = {}
         self.states_set: dict[int, list[Any]] = {}  # what set_state() returned, by id
         self.dispatch: dict[type, Any] = {
@@ -306,12 +307,27 @@ class Evaluator:
 
     def literal_tuple(self, node: ast.Tuple, scope: Scope, depth: int) -> Any:
         # one object for equal literal tuples, as the compiler makes them
-        value = tuple(self.literal_items(node.elts, depth))
-        return self.constants.setdefault(_constant_key(value), value)
+        return self.shared(tuple(self.literal_items(node.elts, depth)))
 
     def constant_tuple(self, node: ast.Tuple, scope: Scope, depth: int) -> Any:
-        value = tuple(self.items(node.elts, scope, depth))
-        return self.constants.setdefault(_constant_key(value), value)
+        return self.shared(tuple(self.items(node.elts, scope, depth)))
+
+    def shared(self, value: tuple[Any, ...]) -> tuple[Any, ...]:
+        """The one object of the literal tuples equal to ``value``, as the compiler
+        makes them; but not kept once :data:`~archived.load.hashes.MAX_SAME_HASH`
+        others of its hash are: tuples of ints crafted to share one hash value
+        (``[(k * (2**61 - 1),) for k in ...]``) made each one compared with all before
+        it, a list of 20,000 of them took 6.7 s to load."""
+        key = _constant_key(value)
+        found = self.constants.get(key)
+        if found is not None:
+            return found
+        crowd = hash(key)
+        kept = self.crowding.get(crowd, 0)
+        if kept < MAX_SAME_HASH:
+            self.crowding[crowd] = kept + 1
+            self.constants[key] = value
+        return value
 
     def set_(self, node: ast.Set, scope: Scope, depth: int) -> Any:
         return set(_spread(node, self.items(node.elts, scope, depth)))
