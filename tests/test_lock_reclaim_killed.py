@@ -192,6 +192,9 @@ def test_a_writer_killed_at_any_step_of_reclaiming_a_dead_holders_key_breaks_no_
         else:
             _live_writers_never_overlap(store, log, stop, kind)
         ds = DataSet("runs", "w", path=parent)  # sweeps what the killed writers left
+        keys = os.path.join(store, ".keys")
+        private = [n for n in os.listdir(store) + os.listdir(keys) if ".lease." in n]
+        assert not private, (k, private)  # a killed taker's lease folder: swept too
         assert sorted(np.sum(getattr(ds, e)) for e in ds) == [44850.0, 79800.0], k
         report = verify(store)
         assert not report.damaged and not report.orphans and not report.leftovers, (k, report)

@@ -289,3 +289,41 @@ def test_a_lease_longer_than_the_longest_is_refused_naming_the_limit(tmp_path, l
     monkeypatch.setenv("ARCHIVED_LOCK_LEASE", str(lease))
     with pytest.raises(ValueError, match="ARCHIVED_LOCK_LEASE .*at most 3600"):
         lease_module.default_lease()
+
+
+TAKER = """
+import sys
+from archived.store.locking import StoreLock
+StoreLock(sys.argv[1], timeout=None, soft=True).acquire()
+"""
+
+
+def test_the_lease_folder_of_a_soft_lock_taker_killed_while_it_waits_goes_when_the_store_opens(
+    tmp_path,
+):
+    from archived.store.dataset import DataSet
+    from archived.store.writers import new_token
+
+    store = tmp_path / "runs"
+    DataSet("runs", "w", path=str(tmp_path), locking="soft")
+    lock = str(store / ".lock")
+    with StoreLock(lock, timeout=5, soft=True):
+        taker = subprocess.Popen([sys.executable, "-c", TAKER, lock])
+        while not [n for n in os.listdir(store) if n.startswith(".lock.lease.")]:
+            assert taker.poll() is None  # waiting with its lease made, to offer
+            time.sleep(0.005)
+        taker.kill()
+        taker.wait()
+    [left] = [n for n in os.listdir(store) if n.startswith(".lock.lease.")]
+    assert f"-{taker.pid}-" in left  # (it stayed there: no one ever removed it)
+    # what is not certainly a dead taker's stays: a live one's (this process's), one of
+    # another machine, one holding what no taker makes
+    kept = [f".lock.lease.{new_token()}", ".lock.lease.0a1b2c3d4e5f-42-0123abcd"]
+    for name in kept:
+        os.mkdir(store / name)
+    odd = store / f".lock.lease.{left.rpartition('.lease.')[2][:-8]}01234567"
+    os.mkdir(odd)
+    (odd / "notes.txt").write_text("someone's\n")
+    kept.append(odd.name)
+    DataSet("runs", "w", path=str(tmp_path), locking="soft")
+    assert sorted(n for n in os.listdir(store) if ".lease." in n) == sorted(kept)

@@ -17,6 +17,11 @@ compared between machines.
   gone is reclaimed at once.
 * **Release**: stop renewing, delete the file, remove the empty directory.
 
+A taker killed before its rename (``SIGKILL``, or ``SIGTERM`` while it waits for a held
+lock) leaves its private directory ``<lock file>.lease.<token>``; a store opened for
+writing (and ``repair``) removes those of takers of this host that are gone
+(:func:`remove_dead_takers`).
+
 The lease (seconds) is the holder's promise, written in its file name; waiters honour
 the holder's.  It is the longest a lock of a dead remote holder blocks the others:
 ``StoreLock(lease=...)``, else the environment variable ``ARCHIVED_LOCK_LEASE``, else
@@ -53,7 +58,15 @@ from typing import Any
 from ..errors import LockTimeout
 from .writers import HOST, TOKEN, new_token
 
-__all__ = ["DEFAULT_LEASE", "MAX_LEASE", "SoftLease", "default_lease", "holder_of", "HERE"]
+__all__ = [
+    "DEFAULT_LEASE",
+    "MAX_LEASE",
+    "SoftLease",
+    "default_lease",
+    "holder_of",
+    "remove_dead_takers",
+    "HERE",
+]
 
 DEFAULT_LEASE = 60.0
 MAX_LEASE = 3600.0  # the longest lease taken, and the longest a waiter honours
@@ -275,6 +288,42 @@ class _Renewer:
 _RENEWER = _Renewer()
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_RENEWER.reset)
+
+
+def remove_dead_takers(items: list[os.DirEntry[str]]) -> list[str]:
+    """Remove, among the directory entries ``items``, the private directories of soft
+    lock takers killed before their rename (``<lock>.lease.<token>``): only those of a
+    process of this host (boot and pid namespace) that is gone, holding nothing but its
+    own lease file.  Return the paths removed.
+
+    >>> import os, tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> os.mkdir(os.path.join(folder, ".lock.lease." + new_token()))  # this live process's
+    >>> remove_dead_takers(list(os.scandir(folder)))
+    []
+    """
+    removed = []
+    for item in items:
+        token = item.name.rpartition(".lease.")[2]
+        m = TOKEN.fullmatch(token)
+        if m is None or m["host"] != HERE or not item.name.endswith(".lease." + token):
+            continue  # not a taker's, or one elsewhere: whether it lives is not known
+        pid = int(m["pid"])
+        if pid == os.getpid() or _process_exists(pid):
+            continue
+        try:
+            if not item.is_dir(follow_symlinks=False):
+                continue
+            names = os.listdir(item.path)
+            if any(name.partition(".")[0] != token or holder_of(name) is None for name in names):
+                continue  # not what a taker makes: left alone
+            for name in names:
+                os.unlink(os.path.join(item.path, name))
+            os.rmdir(item.path)
+        except OSError:  # removed by another sweeper meanwhile, or not this user's
+            continue
+        removed.append(item.path)
+    return removed
 
 
 def _process_exists(pid: int) -> bool:

@@ -13,16 +13,17 @@ that are gone; files of live writers are never touched.
 from __future__ import annotations
 
 import os
+import stat
 
 from ..errors import DamagedEntryError, UnsafeFileError
 from .datarefs import listed_elsewhere
 from .entries import back_up_data_files, backed_up_by, header_files, read_entry_text
+from .lease import remove_dead_takers
 from .storefiles import checked_data_files, checked_path, remove_file, warn_unsafe
 from .writers import (
     from_elsewhere_here,
     read_drop_list,
     remove_if_unlocked,
-    store_files,
     writer_files,
 )
 
@@ -74,7 +75,11 @@ def sweep_leftovers(folder: str, *, lock_proof: bool = False) -> Swept:
     ['.x.0a1b2c-1-0a1b2c3d.tmp']
     """
     removed = Swept()
-    for writer in writer_files(store_files(folder)):
+    with os.scandir(folder) as it:
+        listing = list(it)
+    _remove_dead_lock_takers(folder, listing)
+    files = [item for item in listing if item.is_file(follow_symlinks=False) or item.is_symlink()]
+    for writer in writer_files(files):
         name, token, kind = writer.entry, writer.token, writer.kind
         if lock_proof and kind == "tmp" and from_elsewhere_here(token):
             # its lock tells, whatever the age of its files
@@ -91,6 +96,22 @@ def sweep_leftovers(folder: str, *, lock_proof: bool = False) -> Swept:
         if remove_file(folder, writer.item.name, kind):
             removed.append(writer.item.name)
     return removed
+
+
+def _remove_dead_lock_takers(folder: str, listing: list[os.DirEntry[str]]) -> None:
+    """Remove the private folders that takers of the store's soft locks (its own, and its
+    keys' in ``.keys/``) killed before their rename left (:func:`remove_dead_takers`);
+    ``listing``: the store folder's."""
+    remove_dead_takers([item for item in listing if ".lease." in item.name])
+    keys = os.path.join(folder, ".keys")
+    try:
+        if not stat.S_ISDIR(os.lstat(keys).st_mode):
+            return  # (never a link out of the store)
+        with os.scandir(keys) as it:
+            found = [item for item in it if ".lease." in item.name]
+    except OSError:
+        return
+    remove_dead_takers(found)
 
 
 def sweep_index_leftovers(folder: str) -> list[str]:
