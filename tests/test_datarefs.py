@@ -282,3 +282,26 @@ def test_a_store_that_cannot_be_listed_keeps_the_data_files_and_the_deletion_is_
     monkeypatch.undo()
     assert "calib" not in ds and (folder / data).exists()
     assert verify(str(folder)).orphans == [data]
+
+
+@pytest.mark.parametrize("header", ["unparsed", "of many files"])
+def test_a_huge_header_keeps_every_file_and_holds_no_memory_for_it(tmp_path, header):
+    # each header line read was kept for the process's life: 300 crafted entry files of
+    # 1 MB header lines held 286 MB. One the store cannot have written keeps what it is
+    # asked about, as an unreadable one does, and holds nothing
+    from archived.store import datarefs
+
+    ds = DataSet("labbook", "w", path=str(tmp_path))
+    ds.calib = {"lines": LINES}
+    folder = tmp_path / "labbook"
+    [data] = [f for f in os.listdir(folder) if f.endswith(".h5")]
+    names = [f"x.{i:06x}-1-0a1b2c3d.h5" for i in range(20_000)]
+    line = f"# archived entry 'big', format 1, data files: {names!r}"
+    if header == "unparsed":
+        line = line[:-1]
+    (folder / "big.py").write_text(line + "\n# ---- info ----\ninfo = None\n")
+    assert listed_elsewhere(str(folder), [data]) == {data}
+    held = datarefs._known[os.path.abspath(folder)]
+    assert held["big.py"][2] is None
+    del ds.calib
+    assert data in os.listdir(folder)  # kept while the big header may list it
