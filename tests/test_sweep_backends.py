@@ -381,9 +381,18 @@ def ray_backend():
         # Ray's workers start elsewhere: they get this archived's source, not an installed one
         runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join((TESTS, SOURCE))}},
     )
+    # Ray's backend makes joblib's PicklingPool a Ray pool for good (it sets the class's
+    # __bases__ when configured): restored here, or a later test of the multiprocessing
+    # backend ran its workers as Ray actors, without this archived on their path
+    from joblib.pool import PicklingPool
+
+    bases = PicklingPool.__bases__
     register_ray()
-    yield
-    ray.shutdown()
+    try:
+        yield
+    finally:
+        PicklingPool.__bases__ = bases
+        ray.shutdown()
 
 
 def test_ray_sweep_computes_each_point_once_on_ray_workers(ray_backend, cached, log):
