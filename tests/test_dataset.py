@@ -92,6 +92,19 @@ def test_iteration_len_contains_and_sorted_list_entry_names(ds):
     assert {"a", "b", "c"} <= set(dir(ds))
 
 
+def test_printing_a_big_store_shows_its_count_and_first_names_not_every_name(ds):
+    # print(ds) of a 100,000-point sweep's store printed every entry name (megabytes)
+    for i in range(500):
+        ds[f"run_{i:03}"] = None
+    text = str(ds)
+    first = ", ".join(repr(f"run_{i:03}") for i in range(20))
+    assert text == (
+        f"DataSet {ds._path!r} containing 500 entries, the first 20: [{first}] "
+        "(list(ds) lists them all)"
+    )
+    assert len(list(ds)) == 500
+
+
 def test_info_items_yields_every_info_without_loading_values(ds):
     ds._insert(np.arange(500.0), info={"k": 1})
     ds._insert("v", info="second")

@@ -55,6 +55,8 @@ __all__ = ["DataSet", "open_store"]
 
 log = logging.getLogger("archived.dataset")
 
+_SHOWN_NAMES = 20  # entry names str(ds) shows of a bigger store
+
 MODES = ("r", "w")
 
 
@@ -379,7 +381,26 @@ class DataSet:
         return sorted(set(super().__dir__()) | set(self._names()))
 
     def __str__(self) -> str:
-        return f"DataSet {self._given_path!r} containing {self._names()!r}"
+        """The store's path and entry names; of a big store, the first
+        ``_SHOWN_NAMES`` names and how many there are (``list(ds)`` gives them all):
+        ``print(ds)`` of a 100,000-entry sweep printed every name, megabytes of them.
+
+        >>> import tempfile
+        >>> ds = DataSet('s', 'w', path=tempfile.mkdtemp())
+        >>> for i in range(30):
+        ...     ds[f"x{i:02}"] = None
+        >>> shown = str(ds).split(" containing ")[1]
+        >>> shown[:41], shown[-39:]
+        ("30 entries, the first 20: ['x00', 'x01', ", "'x18', 'x19'] (list(ds) lists them all)")
+        """
+        names = self._names()
+        if len(names) <= _SHOWN_NAMES:
+            return f"DataSet {self._given_path!r} containing {names!r}"
+        first = ", ".join(repr(name) for name in names[:_SHOWN_NAMES])
+        return (
+            f"DataSet {self._given_path!r} containing {len(names)} entries, the first "
+            f"{_SHOWN_NAMES}: [{first}] (list(ds) lists them all)"
+        )
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickle as "open the same store with the same settings" (for worker processes).
