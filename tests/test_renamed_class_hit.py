@@ -100,9 +100,13 @@ def test_verify_says_which_entries_calls_kept_aside(renamed, capsys):
     report = verify(f.dataset._path)
     assert report.ok and report.kept_aside == [os.path.basename(warning.kept)]
     assert f"1 entry kept aside in .damaged/ ({warning.entry})" in str(report)
-    assert main(["verify", "--trust", "--json", f.dataset._path]) == 0
+    # f(2)'s entry, of the renamed class, cannot be loaded here: not checked, exit 1;
+    # kept aside entries are no problem
+    assert main(["verify", "--trust", "--json", f.dataset._path]) == 1
     document = json.loads(capsys.readouterr().out)
     assert document["kept_aside"] == report.kept_aside
+    del f.dataset[list(document["unimportable"])[0]]
+    assert main(["verify", "--trust", "--json", f.dataset._path]) == 0
 
 
 def test_a_safe_read_of_a_renamed_class_s_entry_says_it_is_intact_as_a_trusted_one(renamed):

@@ -116,13 +116,53 @@ def test_verify_does_not_call_a_store_ok_whose_entries_cannot_be_loaded_here(
     assert "2 intact entries cannot be loaded here (pickled, readable): they need " in str(
         verify(ds._path)
     )
-    assert main(["verify", "--trust", ds._path]) == 0  # as its --help says
+    # its values were never rebuilt: a script's `verify --trust STORE && ...` must not pass
+    assert main(["verify", "--trust", ds._path]) == 1
     assert "OK" not in capsys.readouterr().out.splitlines()[0]
     main(["verify", "--help"])
-    assert "intact entry that cannot be loaded here" in capsys.readouterr().out
+    assert "intact but not loadable here" in " ".join(capsys.readouterr().out.split())
 
 
 def test_verify_still_says_ok_of_a_store_whose_entries_all_load(tmp_path):
     ds = DataSet("s", "w", path=str(tmp_path))
     ds.x = [1, 2]
     assert str(verify(ds._path)).endswith(": 1 entry checked, OK")
+
+
+def test_verify_exits_1_when_no_value_could_be_rebuilt_here_trusted_or_not(
+    store_needing_a_module, capsys
+):
+    # `verify --trust` exited 0 over a store none of whose results it could load (their
+    # module missing here): a script's `archived verify --trust STORE && ...` passed it
+    from archived.cli import main
+
+    ds = store_needing_a_module
+    del ds.fine  # every entry left needs the missing module
+    assert main(["verify", "--trust", ds._path]) == 1
+    assert "2 not loadable here, no problem" in capsys.readouterr().out
+    assert main(["verify", ds._path]) == 1
+
+
+def test_repair_of_a_clean_store_exits_0_though_a_safe_load_checks_no_entry(
+    tmp_path, monkeypatch, capsys
+):
+    # a store of the user's own results (a class a safe load does not rebuild without
+    # --allow): repair found nothing to remove and no problem, yet exited 1
+    from archived.cli import main
+
+    (tmp_path / "clean_models.py").write_text(
+        "import dataclasses\n\n@dataclasses.dataclass\nclass Fit:\n    slope: float\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import clean_models
+
+    ds = DataSet("s", "w", path=str(tmp_path))
+    for i in range(3):
+        ds._insert(clean_models.Fit(i / 2))
+    assert main(["repair", ds._path]) == 0
+    assert "3 not checked, no problem" in capsys.readouterr().out
+    assert main(["verify", ds._path]) == 1  # not checked: --allow checks them
+    assert main(["verify", "--allow", "clean_models", ds._path]) == 0
+    with open(f"{ds._path}/x_1.py", "a") as f:
+        f.write("x_1 = [1,\n")  # damaged: a problem repair leaves to the user
+    assert main(["repair", ds._path]) == 1

@@ -84,15 +84,18 @@ def build_parser() -> argparse.ArgumentParser:
         "verify",
         run_verify,
         "Check every entry and data file of a store; exit 1 if a problem is found or an "
-        "entry is not checked (an intact entry that cannot be loaded here, its class "
-        "renamed since, is listed but is no problem).",
+        "entry is not checked: refused by a safe load (--allow MODULE or --trust checks "
+        "it), or intact but not loadable here (its module missing, its class renamed "
+        "since: install or restore it).",
     )
     json_option(p)
     p = command(
         "repair",
         run_repair,
         "Remove leftovers of crashed writers and orphaned data files (never an entry); "
-        "exit 1 if problems remain (damaged entries are only reported).",
+        "exit 1 if problems remain (damaged entries are only reported) or an entry a "
+        "safe load refused may be damaged (an entry it refuses only for a module --allow "
+        "would name, or that cannot be loaded here, is no problem).",
     )
     json_option(p)
     p = command(

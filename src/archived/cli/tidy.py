@@ -46,14 +46,19 @@ def run_repair(args: argparse.Namespace) -> int:
 
 def _check(command: str, args: argparse.Namespace) -> int:
     """Run ``verify`` or ``repair`` on the store, print its report (or its JSON
-    document); exit 1 when problems remain."""
+    document); exit 1 when problems remain (verify: or an entry was not checked)."""
     run = integrity_function(command)
     report = run(open_args(args)._path, safe=not args.trust, allow=args.allow or ())
     if args.json:
         print_json(jsondoc.report_document(command, report))
     else:
         print(report)
-    return 0 if report.ok else 1
+    if command == "repair":
+        # problems remain, or an entry a safe load refused may be damaged; an entry it
+        # only needs --allow to check (the user's own results) is no reason to fail
+        return 1 if report.problems or report.suspect else 0
+    # a script's `verify STORE && ...` must not pass a store none of whose values was read
+    return 1 if report.problems or report.unchecked else 0
 
 
 def run_prune(args: argparse.Namespace) -> int:

@@ -124,6 +124,47 @@ class VerifyReport:
         """True when no entry is damaged and no orphan, leftover or unsafe file remains."""
         return not (self.damaged or self.orphans or self.leftovers or self.unsafe)
 
+    @property
+    def problems(self) -> bool:
+        """Whether a problem was found: an entry known damaged (not one a safe load
+        refused, which nobody checked), an orphan, a leftover or an unsafe file.
+
+        >>> VerifyReport('/s', ['a'], damaged={'a': _REFUSED + 'a pickle'}).problems
+        False
+        """
+        damaged = any(not why.startswith(_REFUSED) for why in self.damaged.values())
+        return damaged or bool(self.orphans or self.leftovers or self.unsafe)
+
+    @property
+    def unchecked(self) -> list[str]:
+        """The entries whose value was not rebuilt, so not checked: refused by a safe
+        load (a class of a module not allowed, a pickle), or intact but not loadable
+        here (their module or class missing).
+
+        >>> VerifyReport('/s', ['a', 'b'], unimportable={'b': 'it needs m'}).unchecked
+        ['b']
+        """
+        refused = [name for name, why in self.damaged.items() if why.startswith(_REFUSED)]
+        return sorted([*refused, *self.unimportable])
+
+    @property
+    def suspect(self) -> list[str]:
+        """The entries a safe load refused for what they hold (a pickle, a call it does
+        not allow, an array its data file does not describe as the store writes it),
+        not only for a module of the user's not named in ``allow``: damage cannot be
+        ruled out.
+
+        >>> VerifyReport('/s', ['a', 'b'], damaged={
+        ...     'a': _REFUSED + "its value is refused: ... pass allow=['models'] ...",
+        ...     'b': _REFUSED + 'its value is refused: a pickle'}).suspect
+        ['b']
+        """
+        return sorted(
+            name
+            for name, why in self.damaged.items()
+            if why.startswith(_REFUSED) and _ALLOW_ADVICE.search(why) is None
+        )
+
     def __str__(self) -> str:
         # an entry a safe load refused is not a problem found, and was not checked
         refused = sum(why.startswith(_REFUSED) for why in self.damaged.values())
