@@ -124,3 +124,19 @@ def test_a_store_named_after_the_users_own_module_is_fine(tmp_path, monkeypatch)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         DataSet("myexperiment", "w", path=tmp_path / "results").x = 1
+
+
+def test_a_new_store_may_not_shadow_the_users_module_in_its_folder(tmp_path):
+    # @archived("analysis") in analysis.py made analysis/ beside it: Python imports the
+    # package (the store) first, so the next `import analysis` there got the store
+    (tmp_path / "analysis.py").write_text("def fit(x):\n    return 2 * x\n")
+    f = archived(str(tmp_path / "analysis"))(lambda x: 2 * x)
+    with pytest.raises(InvalidNameError, match=r"would shadow the module analysis\.py there"):
+        f(3)
+    with pytest.raises(InvalidNameError, match="another path, such as 'results/analysis'"):
+        DataSet("analysis", "w", path=tmp_path)
+    assert not (tmp_path / "analysis").exists()
+    assert archived(str(tmp_path / "results" / "analysis"))(lambda x: 2 * x)(3) == 6
+    ds = DataSet("analysis", "w", path=tmp_path, shadow_ok=True)  # if you mean it
+    ds.x = 1
+    assert DataSet("analysis", path=tmp_path).x == 1

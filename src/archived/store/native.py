@@ -652,8 +652,11 @@ def check_no_shadowing(folder: str) -> None:
     """Refuse to create the store ``folder`` if it is named like a standard or installed
     module (``json``, ``tables``): whoever puts its parent directory on ``sys.path`` (as
     the README does to import a store) would get the store instead of that module, or
-    the module instead of the store.  A module of the user's own project is no conflict:
-    a bare ``@archived`` names its store after the function's module.
+    the module instead of the store.  A module of the user's own project is no conflict
+    elsewhere (a bare ``@archived`` names its store after the function's module, in
+    ``archived_results/``), but one in the store's own folder is: Python imports a
+    package (the store) before a module of the same name there, so ``analysis/`` made
+    beside ``analysis.py`` took the place of the user's module for every script run there.
 
     >>> check_no_shadowing('/tmp/results/json')
     Traceback (most recent call last):
@@ -679,6 +682,34 @@ def check_no_shadowing(folder: str) -> None:
             "directory is on sys.path; choose another name (or pass shadow_ok=True if you "
             "mean it)",
         )
+    beside = _module_beside(folder)
+    if beside is not None:
+        raise InvalidNameError(
+            name,
+            f"a store named {name!r} in {os.path.dirname(folder) or '.'} would shadow the "
+            f"module {beside} there: `import {name}` from that folder (a script there, a "
+            f"notebook) would import the store instead; give the store another path, such "
+            f"as 'results/{name}' (or, for a DataSet, pass shadow_ok=True if you mean it)",
+        )
+
+
+def _module_beside(folder: str) -> str | None:
+    """The name of a module file ``<name>.py`` (or ``.pyc``, an extension module) in the
+    folder that would hold the store ``folder``, or None.
+
+    >>> import tempfile
+    >>> parent = tempfile.mkdtemp()
+    >>> _ = open(os.path.join(parent, "analysis.py"), "w")
+    >>> _module_beside(os.path.join(parent, "analysis")), _module_beside(parent + "/runs")
+    ('analysis.py', None)
+    """
+    import importlib.machinery
+
+    parent, name = os.path.split(folder)
+    for suffix in importlib.machinery.all_suffixes():
+        if os.path.isfile(os.path.join(parent or ".", name + suffix)):
+            return name + suffix
+    return None
 
 
 def installed_path(origin: str) -> bool:
