@@ -186,30 +186,67 @@ class UnsafeArchiveError(ArchiveError, ValueError):
 class BesideStoreError(UnsafeArchiveError):
     """A safe load would import a module found beside the store it reads: in the folder
     holding the store, where a store someone sent brings files of its own (a
-    ``pandas.py`` that runs when a DataFrame is rebuilt).  ``allow=[module]`` lets it.
+    ``pandas.py`` that runs when a DataFrame is rebuilt).  ``allow=[module]`` lets it,
+    unless the file is named as an installed module (``shadows``: that module's file),
+    which is never the user's own; ``workdir``: the folder is the working directory, whose
+    files a safe load given no ``datadir=`` reads as the store's.
 
-    >>> err = BesideStoreError("pandas", "/got/pandas.py", "/got/runs")
+    >>> err = BesideStoreError("labmodels", "/got/labmodels.py", "/got/runs")
     >>> print(err)  # doctest: +NORMALIZE_WHITESPACE
-    unsafe archive: import of module 'pandas' (its file '/got/pandas.py' lies beside the
-    archived store '/got/runs', where a store someone sent brings files of its own; if it
-    is your own module and you trust its code, pass allow=['pandas']) is not allowed in a
-    safe load
+    unsafe archive: import of module 'labmodels' (its file '/got/labmodels.py' lies beside
+    the archived store '/got/runs', where a store someone sent brings files of its own; if
+    it is your own module and you trust its code, pass allow=['labmodels']) is not allowed
+    in a safe load
     >>> err.module, err.file, isinstance(err, UnsafeArchiveError)
-    ('pandas', '/got/pandas.py', True)
+    ('labmodels', '/got/labmodels.py', True)
+    >>> print(BesideStoreError("pandas", "/got/pandas.py", "/got/runs",
+    ...     shadows="/venv/pandas/__init__.py"))  # doctest: +NORMALIZE_WHITESPACE
+    unsafe archive: import of module 'pandas' (its file '/got/pandas.py' lies beside the
+    archived store '/got/runs', where a store someone sent brings files of its own; the
+    installed module 'pandas' is '/venv/pandas/__init__.py': a file of that name beside the
+    store is no module of yours, move it out of that folder) is not allowed in a safe load
     """
 
-    def __init__(self, module: str, file: str, store: str, line: int | None = None) -> None:
+    def __init__(
+        self,
+        module: str,
+        file: str,
+        store: str,
+        line: int | None = None,
+        *,
+        shadows: str | None = None,
+        workdir: bool = False,
+    ) -> None:
         self.module, self.file, self.store = module, file, store
+        self.shadows, self.workdir = shadows, workdir
+        where = (
+            f"lies in the working directory {store!r}, whose files a safe load given no "
+            "datadir= reads as the store's"
+            if workdir
+            else f"lies beside the archived store {store!r}"
+        )
+        advice = (
+            f"the installed module {module!r} is {shadows!r}: a file of that name beside "
+            "the store is no module of yours, move it out of that folder"
+            if shadows is not None
+            else f"if it is your own module and you trust its code, pass allow=[{module!r}]"
+        )
         super().__init__(
             line,
-            f"import of module {module!r} (its file {file!r} lies beside the archived "
-            f"store {store!r}, where a store someone sent brings files of its own; if it "
-            f"is your own module and you trust its code, pass allow=[{module!r}])",
+            f"import of module {module!r} (its file {file!r} {where}, where a store "
+            f"someone sent brings files of its own; {advice})",
         )
 
     def at_line(self, line: int) -> BesideStoreError:
         """The same refusal, naming ``line`` of the source."""
-        return BesideStoreError(self.module, self.file, self.store, line)
+        return BesideStoreError(
+            self.module,
+            self.file,
+            self.store,
+            line,
+            shadows=self.shadows,
+            workdir=self.workdir,
+        )
 
 
 class BudgetExceededError(UnsafeArchiveError):

@@ -237,6 +237,8 @@ def trust_hint(err: BaseException, args: argparse.Namespace) -> str:
     if IN_STORE in str(err):  # a store's file as a module: --trust would run it
         return ""
     if isinstance(err, BesideStoreError):
+        if err.shadows is not None:  # named as an installed module: never the user's
+            return ""
         return (
             f"\n(the store was read safely: `{PROG} {args.command} --allow {err.module}` "
             "imports that file, if it is your own module and you trust its code)"

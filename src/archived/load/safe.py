@@ -90,7 +90,13 @@ def evaluate(
     # would only cost time, growing with their number
     # (a module found in the store's folder or beside it, in the folder holding it, is
     # refused unless allowed: the files of a store someone sent came with it)
-    with _gc_paused(), no_store_imports(datadir, policy.user_modules):
+    # (given no folder, the load reads the store's files from the working directory:
+    # python -c or a notebook in the folder someone sent, first on sys.path)
+    here = _working_directory() if datadir is None else None
+    with (
+        _gc_paused(),
+        no_store_imports(datadir or here, policy.user_modules, workdir=datadir is None),
+    ):
         tree = _parse(src, budget)
         Checker(policy, budget).module(tree)
         if datadir is None:
@@ -124,6 +130,13 @@ def check(
     """
     budget = _budget(src, limits, None)
     Checker(Policy(allowed_modules, allow_pickle), budget).module(_parse(src, budget))
+
+
+def _working_directory() -> str | None:
+    try:
+        return os.getcwd()
+    except OSError:  # removed
+        return None
 
 
 def _budget(src: Any, limits: Limits | None, max_bytes: int | None) -> Budget:

@@ -10,6 +10,7 @@ package on the way is found first and imported only when no file of it is in a s
 from __future__ import annotations
 
 import importlib
+import importlib.machinery
 import importlib.util
 import os
 import stat
@@ -111,7 +112,10 @@ _LOADING = threading.local()  # how deep this thread is in safe loads, what they
 
 @contextmanager
 def no_store_imports(
-    store: str | os.PathLike[str] | None = None, allow: Iterable[str] = ()
+    store: str | os.PathLike[str] | None = None,
+    allow: Iterable[str] = (),
+    *,
+    workdir: bool = False,
 ) -> Iterator[None]:
     """Refuse, while this runs in this thread, every import that would run a file of an
     archived store: not only a safe load's entry's own imports but those of the
@@ -125,6 +129,11 @@ def no_store_imports(
     holding it (the folder someone sent, a ``pandas.py`` beside the store, the working
     directory on ``sys.path``) is refused too (:class:`~archived.errors.BesideStoreError`)
     unless ``allow`` names it, or the code of a module ``allow`` names there imports it.
+    Folders are told apart by device and inode too: a bind mount, or another case of a
+    name on a filesystem that ignores case, spells the same folder otherwise.
+    ``workdir=True``: ``store`` is the working directory, which a load given no data
+    folder reads the store's files from: a module found in it is refused so (not one in
+    a folder below it: a project's ``.venv``).
 
     >>> with no_store_imports():
     ...     import json.tool
@@ -135,7 +144,7 @@ def no_store_imports(
         # after it do, in their order, so nothing else changes
         others = [finder for finder in sys.meta_path if type(finder) is not _StoreImports]
         sys.meta_path[:] = [_StoreImports(), *others]
-    beside = () if store is None else (_Beside(store, allow),)
+    beside = () if store is None else (_Beside(store, allow, workdir),)
     outer = getattr(_LOADING, "beside", ())
     _LOADING.depth = getattr(_LOADING, "depth", 0) + 1
     _LOADING.beside = outer + beside
@@ -193,20 +202,34 @@ class _StoreImports:
 
 class _Beside:
     """The store a safe load reads and the folder holding it: no module found in the
-    store runs, nor one found in that folder that ``allow`` does not name."""
+    store runs, nor one found in that folder that ``allow`` does not name.  With
+    ``workdir``, ``store`` is the working directory a load given no data folder reads
+    from: no module found in it runs that ``allow`` does not name."""
 
-    def __init__(self, store: str | os.PathLike[str], allow: Iterable[str]) -> None:
+    def __init__(
+        self, store: str | os.PathLike[str], allow: Iterable[str], workdir: bool = False
+    ) -> None:
         # (its links are resolved at the first module found: most loads import none)
         self.folder = os.path.abspath(os.fspath(store))
+        self.workdir = workdir
         self.stores: tuple[str, ...] = ()
         self.parents: frozenset[str] = frozenset()
+        self.store_ids: frozenset[tuple[int, int]] = frozenset()
+        self.parent_ids: frozenset[tuple[int, int]] = frozenset()
+        self.ids: dict[str, tuple[int, int] | None] = {}  # folder -> (device, inode)
         self.allow = tuple(allow)
 
     def check(self, fullname: str, spec: Any) -> None:
         """Raise unless the module ``fullname`` found as ``spec`` may run."""
-        if not self.stores:
-            self.stores = tuple(dict.fromkeys((self.folder, os.path.realpath(self.folder))))
-            self.parents = frozenset(os.path.dirname(f) for f in self.stores)
+        if not self.parents:
+            named = tuple(dict.fromkeys((self.folder, os.path.realpath(self.folder))))
+            if self.workdir:  # (the folder itself holds the files read, not one below)
+                self.parents = frozenset(named)
+            else:
+                self.stores = named
+                self.parents = frozenset(os.path.dirname(f) for f in named)
+            self.store_ids = frozenset(filter(None, map(self._id, self.stores)))
+            self.parent_ids = frozenset(filter(None, map(self._id, self.parents)))
         places = [spec.origin] if spec.has_location and type(spec.origin) is str else []
         places += spec.submodule_search_locations or ()
         for place in dict.fromkeys(places):
@@ -216,14 +239,66 @@ class _Beside:
                     if where.startswith(store.rstrip(os.sep) + os.sep):
                         raise UnsafeArchiveError(None, _in_store(fullname, store))
                 folder = os.path.dirname(where)
-                if folder in self.parents and not self._allowed(fullname, folder):
-                    raise BesideStoreError(fullname, where, self.stores[0])
+                if folder in self.parents:
+                    self._refuse_beside(fullname, where, folder)
+            # the same folders by other names: a bind mount, another case of a name
+            folder = os.path.dirname(place)
+            if self._id(folder) in self.parent_ids:
+                self._refuse_beside(fullname, place, folder)
+            if self.store_ids:
+                for up in (folder, *_above(folder)):
+                    if self._id(up) in self.store_ids:
+                        raise UnsafeArchiveError(None, _in_store(fullname, self.stores[0]))
+
+    def _id(self, folder: str) -> tuple[int, int] | None:
+        if folder not in self.ids:
+            self.ids[folder] = _identity(folder)
+        return self.ids[folder]
+
+    def _refuse_beside(self, fullname: str, where: str, folder: str) -> None:
+        if self._allowed(fullname, folder):
+            return
+        raise BesideStoreError(
+            fullname,
+            where,
+            self.folder if self.workdir else self.stores[0],
+            shadows=_installed_elsewhere(fullname, folder),
+            workdir=self.workdir,
+        )
 
     def _allowed(self, fullname: str, folder: str) -> bool:
         for m in self.allow:  # (or a package holding one: importing it runs its __init__)
             if fullname == m or fullname.startswith(m + ".") or m.startswith(fullname + "."):
                 return True
         return asked_by_code_of({m.partition(".")[0] for m in self.allow}, folder)
+
+
+def _installed_elsewhere(name: str, folder: str) -> str | None:
+    """The file of the module ``name`` found on ``sys.path`` outside ``folder`` (found,
+    never imported), or None: a file of that name in ``folder`` is no module of the
+    user's to allow (``pandas.py`` beside a store someone sent)."""
+    if "." in name:
+        return None  # (a portion of a namespace package: its name is its own)
+    here = _identity(folder)
+    others = [p for p in sys.path if type(p) is str and _identity(p or os.curdir) != here]
+    try:
+        spec = importlib.machinery.PathFinder.find_spec(name, others)
+    except (ImportError, OSError, ValueError):
+        return None
+    if spec is None:
+        return None
+    origin = getattr(spec, "origin", None)
+    if type(origin) is str and getattr(spec, "has_location", False):
+        return origin
+    return next(iter(spec.submodule_search_locations or ()), None)
+
+
+def _identity(folder: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(folder)
+    except (OSError, ValueError):
+        return None
+    return st.st_dev, st.st_ino
 
 
 def asked_by_code_of(names: Iterable[str], folder: str) -> bool:
