@@ -101,6 +101,17 @@ _CONSTRUCTORS: dict[tuple[str, str], Guard] = {
 # id(constructor) -> (constructor, guard), resolved from _CONSTRUCTORS when first needed
 _RESOLVED: dict[int, tuple[Any, Guard]] = {}
 
+# libraries whose values a safe load rebuilds through archived.reps: never advised for
+# allow=, which every user trusts the code of, but whose functions do anything asked
+# (a function of each that runs code or reads any file, for the refusal to name)
+_REBUILT_LIBRARIES = {
+    "numpy": "numpy.load(allow_pickle=True) unpickles a file, which runs any code",
+    "pandas": "pandas.read_pickle unpickles a file, which runs any code",
+    "xarray": "xarray.open_dataset reads any file",
+    "scipy": "scipy.io.loadmat reads any file",
+    "archived": "archived.restore runs any source",
+}
+
 _PICKLE_TAIL = (
     "(unpickling can run any code: pass allow_pickle=True only for a store you trust completely)"
 )
@@ -217,6 +228,13 @@ class Policy:
 
         >>> print(Policy().refusal_of_module("os"))
         import of module 'os' (not in the allow-list; a standard-library module a safe load ...)
+
+        A library whose values the safe load rebuilds (pandas) is never suggested either:
+        every user trusts its code, yet allowing it lets the store call any of its
+        functions (``pandas.read_pickle``, which runs any code) with its arguments.
+
+        >>> print(Policy().refusal_of_module("pandas"))  # doctest: +ELLIPSIS
+        import of module 'pandas' (not in the allow-list; ...(pandas.read_pickle unpickles ...)
         >>> print(Policy().refusal_of_module("mypkg.models"))
         import of module 'mypkg.models' (... trust all of its code, pass allow=['mypkg.models'])
         """
@@ -227,6 +245,15 @@ class Policy:
             return (
                 f"import of module {module!r} (not in the allow-list; a standard-library "
                 "module a safe load never imports)"
+            )
+        if top in _REBUILT_LIBRARIES:
+            # allow= lets a store call any function its module defines, with arguments of
+            # the store's choosing: pandas.read_pickle unpickles a file, which runs code
+            return (
+                f"import of module {module!r} (not in the allow-list; a safe load rebuilds "
+                f"{top}'s values only through archived.reps, and allowing {top} would let "
+                f"the store call any of its functions ({_REBUILT_LIBRARIES[top]}): only a "
+                "trusted load, safe=False, reads this, of a store you trust completely)"
             )
         return (
             f"import of module {module!r} (not in the allow-list; if it is your own module "
