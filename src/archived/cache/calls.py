@@ -249,21 +249,26 @@ def _after_miss(store: CallStore, call: CallKey, found: Found, near_misses: bool
                         return Attempt(store, call, found.name, cached=True, value=value)
             except DamagedEntryError as err:
                 damaged = err
-            if damaged is None:
+            if damaged is None or damaged.name != name:
+                # (damaged at the key's other name: it is set aside under that name's own
+                # lock, as the version found then, once the call starts again below)
                 break
-            moved, failure = _set_aside(store, damaged, seen if damaged.name == name else None)
+            moved, failure = _set_aside(store, damaged, seen)
             if not moved:
                 lock.release()
                 return Attempt(store, call, None, not_stored=failure)
-        if found.name != name:  # the key's entry name changed meanwhile: start again
-            lock.release()
-            return begin(store, call) if found.name is not None else Attempt(store, call, None)
-        if near_misses:
+        again = damaged is not None or found.name != name  # its entry name changed meanwhile
+        if not again and near_misses:
             warn_near_misses(store, call)
     except BaseException:
         lock.release()
         raise
-    return Attempt(store, call, name, lock=lock)
+    if not again:
+        return Attempt(store, call, name, lock=lock)
+    lock.release()
+    if damaged is None and found.name is None:  # a key collision: computed, not stored
+        return Attempt(store, call, None)
+    return begin(store, call, near_misses=near_misses)
 
 
 def _acquire(store: CallStore, name: str) -> tuple[Any, CommitError | None]:
