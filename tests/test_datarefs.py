@@ -137,6 +137,23 @@ def test_a_header_the_store_cannot_parse_that_names_the_file_keeps_it(tmp_path):
     assert listed_elsewhere(str(folder), [data, "x.0a1b2c-1-0a1b2c3d.h5"]) == {data}
 
 
+def test_repair_keeps_the_data_file_a_header_it_cannot_parse_names(tmp_path):
+    # the deletion kept calib's data file for the copy, whose header a person may mend;
+    # repair then called it an orphan (no header it parses lists it, and it is not named
+    # after the damaged copy) and deleted it: the array was lost for good
+    ds, folder, data = _store_with_copy(tmp_path)
+    copy = folder / "calib_v2.py"
+    copy.write_text(copy.read_text().replace("format 1, data files:", "data files ="))
+    del ds.calib
+    assert (folder / data).exists()
+    assert data not in verify(str(folder)).orphans  # the copy is reported, as damaged
+    repaired = repair(str(folder))
+    assert data not in repaired.removed and (folder / data).exists()
+    copy.write_text(copy.read_text().replace("data files =", "format 1, data files:"))
+    assert _copy_reads_its_array(tmp_path)  # mended by hand: it reads its array again
+    assert verify(str(folder)).ok
+
+
 # deletes calib, killing itself (SIGKILL) at its k-th removal of a file
 DELETER = (
     r"""

@@ -50,6 +50,7 @@ from ..errors import (
 )
 from . import entries
 from .damaged import DAMAGED_DIR
+from .datarefs import listed_elsewhere
 from .indexscan import is_file_or_link
 from .leftovers import sweep_leftovers
 from .locking import StoreLock
@@ -515,7 +516,10 @@ def _classify(
     entry whose header is unreadable, or lists a data file that is missing or is no plain
     name of the store (its header damaged in that name), are kept: they may be its own;
     so are those of an entry whose file is not a regular file (a FIFO or a directory where
-    it belongs, reported as unsafe and left untouched: what it holds is not known).
+    it belongs, reported as unsafe and left untouched: what it holds is not known), and
+    those the header line of any entry names, parsed or not
+    (:func:`~archived.store.datarefs.listed_elsewhere`: every one, if an entry file
+    cannot be read).
     """
     live, gone, pending = _writers(listing, report)
     candidates = []
@@ -535,13 +539,17 @@ def _classify(
             candidates.append(item.name)
     if candidates:
         live2, _, pending2 = _writers(store_files(folder), None)
+        # a header the store cannot parse (a hand edit gone wrong, which a person may
+        # mend) naming it, or an entry file that cannot be read: it stays, as the drop of
+        # a deleted entry kept it (datarefs)
+        named = listed_elsewhere(folder, candidates)
         for name in candidates:
             m = DATA_FILE.fullmatch(name)
             assert m is not None
             if name in pending2 or m["token"] in live2:
                 report.in_progress.append(name)
-            elif _special_entry(folder, m["name"]):
-                continue  # its entry's file is a FIFO or a directory: it may be its own
+            elif _special_entry(folder, m["name"]) or name in named:
+                continue  # its entry's file is a FIFO or a directory, or a header names it
             elif os.path.lexists(os.path.join(folder, name)):  # not dropped meanwhile
                 report.orphans.append(name)
     report.orphans.sort()
