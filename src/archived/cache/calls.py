@@ -58,6 +58,7 @@ from .callstore import CallStore, Found, call_info
 from .funcinfo import short_name
 from .hashing import flat_key, hash_call
 from .nearmiss import warn_near_misses
+from .notstored import keep
 from .recorded import readable, recorded_before
 
 __all__ = [
@@ -464,9 +465,7 @@ def _warn_not_stored(call: CallKey, failure: BaseException) -> None:
     else:
         who = f"{short_name(call.identity)}({params})"
         then = "the result is returned, and the next call computes it again"
-    warn_user(
-        ResultNotStoredWarning(
-            f"{who} was computed but not stored ({what}): {then}. {failure}",
-            failure,
-        ),
-    )
+    message = f"{who} was computed but not stored ({what}): {then}. {failure}"
+    if keep(call, what, who, message, failure):  # a sweep's point: its driver reports it
+        return
+    warn_user(ResultNotStoredWarning(message, failure))

@@ -42,6 +42,7 @@ from .._usercode import calling_line, points_of
 from ..errors import ArchiveError, CodeChangedError
 from ..store.groupsync import SyncAtEnd, disk_token, grouped
 from .calls import CallKey, cached_call
+from .notstored import NotStoredReport, Record, collecting
 
 __all__ = ["RESULTS", "Chunks", "StoredResult", "run_points", "runs_here", "stored_result"]
 
@@ -113,12 +114,16 @@ def run_points(
     # chunk waits for the disk (see _run_chunk)
     later = SyncAtEnd(func.store.path) if func.store.durable else None
     token = None if later is None else later.token
+    not_stored = NotStoredReport(_short_name(func))
     try:
         if n_jobs == 1 and backend is None:
             chunks = Chunks(tasks, 1)
             for chunk in chunks:
-                done, seconds, left = _run_chunk(func, chunk, catch, results, token, near_misses)
+                done, seconds, left, unstored = _run_chunk(
+                    func, chunk, catch, results, token, near_misses
+                )
                 chunks.finished(len(done), seconds)
+                not_stored.add(unstored)
                 if left and later is not None:
                     later.needed = True
                 yield from done
@@ -129,17 +134,19 @@ def run_points(
         sent = _MainReference(func) if _plain_pickle(parallel, func) else func
         chunks = Chunks(tasks, _workers(parallel))
         line = calling_line()  # for the workers' warnings (they run below no line of ours)
-        for done, seconds, left in parallel(
+        for done, seconds, left, unstored in parallel(
             delayed(_run_chunk)(sent, chunk, catch, results, token, near_misses, line)
             for chunk in chunks
         ):
             chunks.finished(len(done), seconds)
+            not_stored.add(unstored)
             if left and later is not None:
                 later.needed = True
             yield from done
     finally:
         if later is not None:
             later.close()
+        not_stored.close()  # (the end of the sweep, or its stop)
 
 
 class Chunks:
@@ -218,9 +225,11 @@ def _run_chunk(
     token: Any = None,
     near_misses: bool = True,
     line: tuple[str, int, str] | None = None,
-) -> tuple[list[tuple[int, Any]], float, bool]:
-    """Run the points of ``chunk``; return what each gives, the seconds it took and
-    whether its last sync was left to the driver.
+) -> tuple[list[tuple[int, Any]], float, bool, list[Record]]:
+    """Run the points of ``chunk``; return what each gives, the seconds it took,
+    whether its last sync was left to the driver, and the warnings of its points
+    computed but not stored, for the driver to report once
+    (:mod:`~archived.cache.notstored`).
 
     Each point commits its entry atomically as it finishes; the durable syncs of the
     chunk's new entries are grouped (:func:`~archived.store.groupsync.grouped`) and made
@@ -235,12 +244,12 @@ def _run_chunk(
     start = time.perf_counter()
     _check_same_code(func, chunk)
     leave = token is not None and token == disk_token(func.store.path)
-    with grouped(wait=not leave), points_of(line):
+    with grouped(wait=not leave), points_of(line), collecting(c for _, c, _ in chunk) as kept:
         done = [
             _run_point(func, index, call, point, catch, results, True, near_misses)
             for index, call, point in chunk
         ]
-    return done, time.perf_counter() - start, leave
+    return done, time.perf_counter() - start, leave, kept
 
 
 def _check_same_code(func: Any, chunk: list[Task]) -> None:
@@ -380,6 +389,10 @@ def _run_point(
             return index, StoredResult(None, found.name, call.parameters)
         return index, StoredResult(None, None, call.parameters, value)
     return index, value
+
+
+def _short_name(func: Any) -> str:
+    return str(getattr(func, "__qualname__", None) or func.identity)
 
 
 def _name_the_point(err: Exception, call: CallKey) -> None:

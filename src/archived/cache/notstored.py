@@ -1,0 +1,131 @@
+"""A sweep's points computed but not stored, reported once per reason, not once a point.
+
+A result that cannot be stored is returned with a
+:class:`~archived.errors.ResultNotStoredWarning`.  A sweep whose results all fail so (a
+class defined in the script, a store the user may only read, a full disk) gave one such
+warning per point: 1,000 of them for a 1,000-point sweep.  Now each chunk of points a
+worker runs keeps its points' warnings (:func:`collecting`) and sends them back with its
+results; the driver (:class:`NotStoredReport`) gives the first of each reason as it
+arrives, saying that the others are counted, and when the sweep ends (or stops) one
+warning with how many more there were and the first few of them.  A cached call made
+inside a point (another ``@archived`` function) warns at its own line, as before.
+
+>>> from archived.cache.calls import key_call
+>>> call = key_call("m.f", "v", "f", {"x": 1})
+>>> with collecting([call]) as records:
+...     keep(call, "the disk is full", "f(x=1)", "f(x=1) was computed but not stored", None)
+True
+>>> [record[:2] for record in records]
+[('the disk is full', 'f(x=1)')]
+"""
+
+from __future__ import annotations
+
+import contextlib
+import pickle
+import threading
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from .._usercode import warn_user
+from ..errors import ResultNotStoredWarning
+
+__all__ = ["collecting", "keep", "NotStoredReport"]
+
+# (reason, point, message, error or None): plain data, sent back from a worker process
+Record = tuple[str, str, str, BaseException | None]
+
+_CHUNK = threading.local()  # the chunk this thread runs: (ids of its calls, its records)
+_NAMED = 3  # points a summary names
+
+
+@contextlib.contextmanager
+def collecting(calls: Iterable[Any]) -> Iterator[list[Record]]:
+    """Keep the not-stored warnings of ``calls`` (a chunk's :class:`CallKey` objects)
+    in the list given, instead of giving them, while the chunk runs in this thread."""
+    records: list[Record] = []
+    before = getattr(_CHUNK, "run", None)
+    _CHUNK.run = ({id(call) for call in calls}, records)
+    try:
+        yield records
+    finally:
+        _CHUNK.run = before
+
+
+def keep(call: Any, reason: str, point: str, message: str, error: BaseException | None) -> bool:
+    """Keep the not-stored warning of ``call`` if a chunk running here collects it (a
+    sweep's own point, not a cached call made inside one); whether it was kept."""
+    run = getattr(_CHUNK, "run", None)
+    if run is None or id(call) not in run[0]:
+        return False
+    run[1].append((reason, point, message, _sendable(error)))
+    return True
+
+
+def _sendable(error: BaseException | None) -> BaseException | None:
+    """``error`` if it survives the trip back from a worker process, else None (an
+    exception whose ``__init__`` takes other arguments than its ``args`` cannot be
+    unpickled, and would fail the whole chunk in the driver)."""
+    try:
+        pickle.loads(pickle.dumps(error))
+    except Exception:
+        return None
+    return error
+
+
+class NotStoredReport:
+    """What the driver says of a sweep's points computed but not stored: the first of
+    each reason when it arrives (:meth:`add`), and at the end (:meth:`close`) one
+    warning per reason for the points after it, counted and the first few named.
+
+    >>> import warnings
+    >>> report = NotStoredReport("f")
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     report.add([("the disk is full", f"f(x={x})", f"f(x={x}) not stored", None)
+    ...                 for x in range(5)])
+    ...     report.close()
+    >>> len(caught), str(caught[1].message)[:69]
+    (2, 'f: 4 more points of this sweep were computed but not stored (the disk')
+    """
+
+    def __init__(self, function: str) -> None:
+        self.function = function
+        self.first: dict[str, Record] = {}
+        self.more: dict[str, list[str]] = {}
+
+    def add(self, records: Iterable[Record]) -> None:
+        """Take a chunk's records; warn of the first of each reason now."""
+        for reason, point, message, error in records:
+            if reason in self.first:
+                self.more[reason].append(point)
+                continue
+            self.first[reason] = (reason, point, message, error)
+            self.more[reason] = []
+            warn_user(
+                ResultNotStoredWarning(
+                    f"{message} (the other points of this sweep not stored for this reason "
+                    "are counted, and named in one warning when it ends)",
+                    error,
+                )
+            )
+
+    def close(self) -> None:
+        """Warn once per reason of the points after the first, if any."""
+        more, self.more = self.more, {}
+        for reason, points in more.items():
+            if not points:
+                continue
+            named = ", ".join(points[:_NAMED])
+            if len(points) > _NAMED:
+                named += f" and {len(points) - _NAMED} more"
+            n = len(points)
+            warn_user(
+                ResultNotStoredWarning(
+                    f"{self.function}: {n} more point{'s' * (n != 1)} of this sweep "
+                    f"{'were' if n != 1 else 'was'} computed but not stored ({reason}), "
+                    f"{n + 1} in all: {named}; their results are returned, and the next run "
+                    "computes them again",
+                    self.first[reason][3],
+                )
+            )
