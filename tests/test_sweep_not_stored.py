@@ -65,7 +65,8 @@ def _unstorable_until(stop):
     return f
 
 
-def test_a_sweep_that_raises_still_counts_the_points_it_could_not_store(tmp_path):
+def test_a_sweep_that_raises_still_reports_every_point_it_could_not_store(tmp_path):
+    # (chunks of one worker here: x=0 | 1, 2 | 3 | 4 | 5 ...; see Chunks)
     f = archived(str(tmp_path / "s"))(_unstorable_until(5))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -77,6 +78,18 @@ def test_a_sweep_that_raises_still_counts_the_points_it_could_not_store(tmp_path
     assert "4 more points of this sweep were computed but not stored" in texts[1]
     assert "5 in all: f(x=1), f(x=2), f(x=3) and 1 more;" in texts[1]
     assert isinstance(caught[0].message.error, Exception)  # what failed, as before
+
+
+def test_the_points_a_failing_chunk_could_not_store_are_reported_too(tmp_path):
+    # a chunk whose point raises returns nothing but the error: the points before it in
+    # the chunk, computed and not stored, were never reported
+    f = archived(str(tmp_path / "s"))(_unstorable_until(2))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(ValueError, match="bad point"):
+            sweep(f, {"x": list(range(10))}, n_jobs=1, progress=False)  # chunks: 0 | 1, 2
+    texts = [str(w.message) for w in caught if w.category is ResultNotStoredWarning]
+    assert [t.partition(" was")[0] for t in texts] == ["f(x=0)", "f(x=1)"], texts
 
 
 def cyclic(x):
@@ -99,6 +112,7 @@ def test_one_point_not_stored_gives_one_warning_and_a_call_inside_a_point_its_ow
         assert sweep(f, {"x": [1, 2]}, n_jobs=1, progress=False) == [4, 4]
     texts = [str(w.message) for w in caught if w.category is ResultNotStoredWarning]
     assert texts[0].startswith("cyclic(x=1) was computed but not stored")
+    assert "other points" not in texts[0]  # it has none
     assert "more point" not in " ".join(texts)  # one point: no summary
     # the cached calls made inside f's points are no points of the sweep: each warns
     assert sorted(t.partition(" was")[0] for t in texts[1:]) == [
@@ -107,4 +121,4 @@ def test_one_point_not_stored_gives_one_warning_and_a_call_inside_a_point_its_ow
         "cyclic(x=102)",
         "cyclic(x=2)",
     ], texts
-    assert all("this sweep" not in t for t in texts[1:])
+    assert all("other points" not in t for t in texts[1:])

@@ -30,7 +30,7 @@ from typing import Any
 from .._usercode import warn_user
 from ..errors import ResultNotStoredWarning
 
-__all__ = ["collecting", "keep", "NotStoredReport"]
+__all__ = ["collecting", "keep", "warn_kept", "NotStoredReport"]
 
 # (reason, point, message, error or None): plain data, sent back from a worker process
 Record = tuple[str, str, str, BaseException | None]
@@ -62,6 +62,13 @@ def keep(call: Any, reason: str, point: str, message: str, error: BaseException 
     return True
 
 
+def warn_kept(records: Iterable[Record]) -> None:
+    """Give the warnings kept of a chunk whose results never reach the driver (one of
+    its points raised)."""
+    for _, _, message, error in records:
+        warn_user(ResultNotStoredWarning(message, error))
+
+
 def _sendable(error: BaseException | None) -> BaseException | None:
     """``error`` if it survives the trip back from a worker process, else None (an
     exception whose ``__init__`` takes other arguments than its ``args`` cannot be
@@ -89,8 +96,9 @@ class NotStoredReport:
     (2, 'f: 4 more points of this sweep were computed but not stored (the disk')
     """
 
-    def __init__(self, function: str) -> None:
+    def __init__(self, function: str, points: int = 2) -> None:
         self.function = function
+        self.points = points  # the sweep's points to run: of one, there are no others
         self.first: dict[str, Record] = {}
         self.more: dict[str, list[str]] = {}
 
@@ -102,13 +110,12 @@ class NotStoredReport:
                 continue
             self.first[reason] = (reason, point, message, error)
             self.more[reason] = []
-            warn_user(
-                ResultNotStoredWarning(
-                    f"{message} (the other points of this sweep not stored for this reason "
-                    "are counted, and named in one warning when it ends)",
-                    error,
+            if self.points > 1:
+                message += (
+                    " (the other points of this sweep not stored for this reason are "
+                    "counted, and named in one warning when it ends)"
                 )
-            )
+            warn_user(ResultNotStoredWarning(message, error))
 
     def close(self) -> None:
         """Warn once per reason of the points after the first, if any."""

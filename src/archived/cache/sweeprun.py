@@ -42,7 +42,8 @@ from .._usercode import calling_line, points_of
 from ..errors import ArchiveError, CodeChangedError
 from ..store.groupsync import SyncAtEnd, disk_token, grouped
 from .calls import CallKey, cached_call
-from .notstored import NotStoredReport, Record, collecting
+from .funcinfo import short_name
+from .notstored import NotStoredReport, Record, collecting, warn_kept
 
 __all__ = ["RESULTS", "Chunks", "StoredResult", "run_points", "runs_here", "stored_result"]
 
@@ -114,7 +115,7 @@ def run_points(
     # chunk waits for the disk (see _run_chunk)
     later = SyncAtEnd(func.store.path) if func.store.durable else None
     token = None if later is None else later.token
-    not_stored = NotStoredReport(_short_name(func))
+    not_stored = NotStoredReport(short_name(func.identity), len(tasks))
     try:
         if n_jobs == 1 and backend is None:
             chunks = Chunks(tasks, 1)
@@ -245,10 +246,14 @@ def _run_chunk(
     _check_same_code(func, chunk)
     leave = token is not None and token == disk_token(func.store.path)
     with grouped(wait=not leave), points_of(line), collecting(c for _, c, _ in chunk) as kept:
-        done = [
-            _run_point(func, index, call, point, catch, results, True, near_misses)
-            for index, call, point in chunk
-        ]
+        try:
+            done = [
+                _run_point(func, index, call, point, catch, results, True, near_misses)
+                for index, call, point in chunk
+            ]
+        except BaseException:
+            warn_kept(kept)  # nothing of this chunk comes back to the driver but the error
+            raise
     return done, time.perf_counter() - start, leave, kept
 
 
@@ -389,10 +394,6 @@ def _run_point(
             return index, StoredResult(None, found.name, call.parameters)
         return index, StoredResult(None, None, call.parameters, value)
     return index, value
-
-
-def _short_name(func: Any) -> str:
-    return str(getattr(func, "__qualname__", None) or func.identity)
 
 
 def _name_the_point(err: Exception, call: CallKey) -> None:

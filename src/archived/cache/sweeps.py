@@ -48,14 +48,7 @@ from .nearmiss import near_misses_possible
 from .progress import progress_bar
 from .stalemiss import warn_stale_points
 from .sweeprecords import point_names, sweep_records
-from .sweeprun import (
-    RESULTS,
-    StoredResult,
-    _short_name,
-    run_points,
-    runs_here,
-    stored_result,
-)
+from .sweeprun import RESULTS, StoredResult, run_points, runs_here, stored_result
 
 __all__ = ["sweep", "sweep_status", "grid_points", "SweepStatus", "PointStatus"]
 
@@ -704,3 +697,7 @@ def _record_again(func: Any, keyed: list[CallKey]) -> None:
     and their record goes with them.  One look when it is there; a failure to write it
     never hides the sweep's own outcome (its exception, or its results)."""
     _record_if_possible(func, keyed)
+
+
+def _short_name(func: Any) -> str:
+    return str(getattr(func, "__qualname__", None) or func.identity)
