@@ -107,3 +107,38 @@ def test_a_script_s_function_in_a_loky_worker_keeps_its_file_in_warnings_and_tra
     assert f"{script}:{warned}: UserWarning: x=2 is odd" in run.stderr
     raised = 1 + lines.index('        raise ValueError("bad x")')
     assert f'File "{script}", line {raised}, in f\n    raise ValueError("bad x")' in run.stderr
+
+
+PLAIN_MODULE = """
+from archived import archived
+
+@archived("store")
+def loop(x):
+    cycle = [x]
+    cycle.append(cycle)  # a cycle: the result cannot be stored
+    return cycle
+"""
+
+PLAIN_SCRIPT = """
+import sys
+from joblib import Parallel, delayed
+from plain_loop import loop
+
+if __name__ == "__main__":
+    Parallel(n_jobs=2, backend=sys.argv[1])(delayed(loop)(x) for x in range(2))
+"""
+
+
+@pytest.mark.parametrize("backend", ["loky", "multiprocessing", "threading"])
+def test_a_warning_from_a_plain_joblib_worker_names_the_decorated_function(tmp_path, backend):
+    # Parallel(...)(delayed(f)(x) ...), no sweep: the warning named
+    # multiprocessing/process.py:108 (loky) or multiprocessing/pool.py:125, no line of
+    # the user's; there is none below a worker's call, so it names f's definition
+    (tmp_path / "plain_loop.py").write_text(PLAIN_MODULE)
+    script = tmp_path / "run.py"
+    script.write_text(PLAIN_SCRIPT)
+    run = run_python(str(script), backend)
+    assert run.returncode == 0, run.stderr
+    found = re.findall(r"^(\S+):(\d+): ResultNotStoredWarning", run.stderr, re.M)
+    defined = 1 + PLAIN_MODULE.splitlines().index('@archived("store")')
+    assert found == [(str(tmp_path / "plain_loop.py"), str(defined))] * 2, run.stderr

@@ -6,8 +6,11 @@ varies with the path taken (``ds.x = value``, a cached call, a sweep), so a fixe
 ``stacklevel`` points inside archived on some of them.  A sweep's point run by a worker
 (a loky or multiprocessing process, a thread) has no line of the user's below it at all:
 :func:`warn_user` then names the line that called ``sweep``, which the driver records
-(:func:`calling_line`) and the worker runs its points under (:func:`points_of`).  This
-module imports nothing of the package, so the engine can use it as well as the cache.
+(:func:`calling_line`) and the worker runs its points under (:func:`points_of`).  A
+cached function that joblib's workers call without a sweep (``Parallel(n_jobs=2)(
+delayed(f)(x) for x in xs)``) has no line of the user's below it and no sweep line: its
+warnings name the definition of ``f``.  This module imports nothing of the package, so
+the engine can use it as well as the cache.
 
 >>> user_stacklevel() >= 2
 True
@@ -77,7 +80,54 @@ def warn_user(warning: Warning | str, category: type[Warning] | None = None) -> 
             return
         frame = frame.f_back
         level += 1
+    if running is None and _worker_machinery(frame.f_globals.get("__name__", "")):
+        # a cached function called by joblib's workers with no sweep (Parallel(...)(
+        # delayed(f)(x) ...)): nothing of the user's lies below; name f's definition
+        defined = _decorated_function_line(sys._getframe(1))
+        if defined is not None:
+            filename, lineno, module = defined
+            warnings.warn_explicit(
+                warning,
+                category or UserWarning,
+                filename,
+                lineno,
+                module=module,
+                registry=_REGISTRIES.setdefault((filename, lineno), {}),
+            )
+            return
     warnings.warn(warning, category, stacklevel=level)
+
+
+def _worker_machinery(module: str) -> bool:
+    """Whether ``module`` runs a worker's tasks (a process or thread pool, a dask or Ray
+    worker): a frame of it is no line of the user's."""
+    return module.split(".")[0] in (
+        "multiprocessing",
+        "concurrent",
+        "threading",
+        "distributed",
+        "ray",
+    )
+
+
+def _decorated_function_line(frame: FrameType | None) -> tuple[str, int, str] | None:
+    """``(file, line, module)`` of the definition of the ``@archived`` function whose
+    call runs in ``frame`` or below it, or None."""
+    import inspect
+
+    while frame is not None:
+        if (
+            frame.f_code.co_name == "__call__"
+            and frame.f_globals.get("__name__") == "archived.cache.decorator"
+        ):
+            func = getattr(frame.f_locals.get("self"), "func", None)
+            target = inspect.unwrap(func) if callable(func) else None
+            code = getattr(target, "__code__", None)
+            if code is not None:
+                module = getattr(target, "__module__", None) or ""
+                return code.co_filename, code.co_firstlineno, module
+        frame = frame.f_back
+    return None
 
 
 def calling_line() -> tuple[str, int, str]:
