@@ -465,6 +465,24 @@ def test_an_export_of_which_every_entry_is_skipped_fails_and_keeps_the_earlier_c
     assert earlier.read_text() == "entry,mu\nx_0,0.5\n"
 
 
+def point_at(x):
+    return Point(x)
+
+
+def test_an_export_of_a_sweep_whose_every_result_is_skipped_fails_too(tmp_path, capsys):
+    # the sweep's record (no row of its own) was not skipped, so the export of a sweep's
+    # store whose results a safe load refuses wrote an empty file and exited 0
+    f = archived(str(tmp_path / "s" / "runs"))(point_at)
+    sweep(f, {"x": [1, 2]}, progress=False)
+    out_csv = tmp_path / "t.csv"
+    code, _, err = run(capsys, "export", f.dataset._path, "-o", str(out_csv))
+    assert code == 1 and "skipping 2 entries" in err
+    assert f"no entry could be exported (nothing written to {out_csv})" in err
+    assert not out_csv.exists()
+    code, out, _ = run(capsys, "export", "--trust", f.dataset._path)
+    assert code == 0 and len(list(csv.DictReader(io.StringIO(out)))) == 2
+
+
 def test_export_skips_an_entry_whose_value_no_longer_loads_and_writes_the_rest(store, capsys):
     # its info reads (ls lists it), its value does not (a class changed since, a hand
     # edit gone wrong): the export of every other entry must not be lost with it

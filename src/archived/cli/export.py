@@ -71,7 +71,10 @@ def run_export(args: argparse.Namespace) -> int:
     if not rows:  # no columns are known without a row: write nothing, and say why
         _say_why_no_rows(listed, keep, args)
         damaged_only = bool(listed) and all(e.kind == "damaged" for e in listed)
-        if (keep and keep <= set(unloadable)) or damaged_only:
+        # (a sweep's or failure's record gives no row: a sweep's store of results that
+        # were all skipped wrote an empty CSV and exited 0 beside its sweep record)
+        rowed = {e.name for e in listed if e.name in keep and e.kind not in ("sweep", "failed")}
+        if (rowed and rowed <= set(unloadable)) or damaged_only:
             # every entry asked for (or the store holds) was skipped: an empty CSV and
             # exit 0 read as a successful export to a script (and -o replaced the table
             # written before)
