@@ -761,7 +761,15 @@ class CachedFunction(Generic[P, R]):
         identity = (self.identity, self.version, self.prefix)
         code = getattr(inspect.unwrap(self.func), "__code__", None)
         filename = code.co_filename if code is not None else None
-        return (_rebuild, (self.func, self.store, self.ignore, identity, filename))
+        rebuilt = (self.func, self.store, self.ignore, identity, filename)
+        if module == "__main__" and _lookup_or_none(module, qualname) is self:
+            # a script's function: plain pickle (joblib's multiprocessing backend, under
+            # Parallel(...)(delayed(f)(x) ...) as under sweep) pickles self.func by name
+            # and fails (__main__.f is this wrapper, not that function); sent by name for
+            # a worker that has the script's __main__, by value (cloudpickle) for others;
+            # pickled anew each time, with the globals it reads as they are now
+            return (_main_or_rebuilt, (qualname, _by_value(rebuilt)))
+        return (_rebuild, rebuilt)
 
     def __repr__(self) -> str:
         return f"<archived function {self.identity} in {self.store.path!r}>"
@@ -833,6 +841,28 @@ def _lookup(module: str, qualname: str) -> Any:
     for part in qualname.split("."):
         obj = getattr(obj, part)
     return obj
+
+
+def _by_value(rebuilt: tuple[Any, ...]) -> bytes:
+    """``_rebuild``'s arguments pickled by cloudpickle (the function by value)."""
+    try:
+        import cloudpickle  # joblib's own dependency since 1.5
+    except ImportError:
+        from joblib.externals import cloudpickle  # type: ignore[no-redef]
+
+    return cloudpickle.dumps(rebuilt)  # type: ignore[no-any-return]
+
+
+def _main_or_rebuilt(qualname: str, payload: bytes) -> Any:
+    """The script's ``@archived`` function ``qualname`` in this process's ``__main__``
+    (a worker forked from the script, or one that imported it as ``__mp_main__``), or
+    the function sent by value (any other worker)."""
+    found = _lookup_or_none("__main__", qualname)
+    if isinstance(found, CachedFunction):
+        return found
+    import pickle
+
+    return _rebuild(*pickle.loads(payload))  # noqa: S301 - made by the __reduce__ above
 
 
 def _rebuild(
