@@ -118,12 +118,16 @@ def most_bytes(signatures: Iterable[Signature]) -> int:
     return min(len(sizes) * _ROW_BYTES, per_entry) + 4096
 
 
-def read_file(path: str, max_bytes: int) -> tuple[tuple[int, int, int], dict[str, Row]] | None:
+def read_file(
+    path: str, max_bytes: int, keep: Collection[str] | None = None
+) -> tuple[tuple[int, int, int], dict[str, Row]] | None:
     """The rows of the index file at ``path``, or None if it is missing, bigger than
     ``max_bytes`` or in any doubt (see :func:`read_columns`).  Each row takes its
     texts and listing from the file's columns when first asked (a table of calls
-    decodes its brief and value columns only)."""
-    read = read_columns(path, max_bytes)
+    decodes its brief and value columns only); ``keep``: the columns held in memory
+    besides those every reader needs (None: all), any other read from the file again
+    when first asked for (:meth:`FileColumns.column`)."""
+    read = read_columns(path, max_bytes, keep)
     if read is None:
         return None
     signature, file = read
