@@ -1257,8 +1257,11 @@ def test_a_rerun_of_a_finished_sweep_decodes_no_info_record_of_the_index_file(
     stored = {name: os.lstat(os.path.join(folder, name)).st_ino for name in os.listdir(folder)}
     index.forget()  # a new process
     decoded = []
-    real = indexcodec.decode
+    real, real_many = indexcodec.decode, indexcodec.decode_many
     monkeypatch.setattr(indexcodec, "decode", lambda text: decoded.append(text) or real(text))
+    monkeypatch.setattr(
+        indexcodec, "decode_many", lambda texts: decoded.extend(texts) or real_many(texts)
+    )
     assert sweep(f, grid, progress=False) == first
     assert {n: os.lstat(os.path.join(folder, n)).st_ino for n in os.listdir(folder)} == stored
     file = index._state(folder).file

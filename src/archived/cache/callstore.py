@@ -44,6 +44,7 @@ from ..store import index
 from ..store.backend import Entries
 from ..store.damaged import entry_identity
 from ..store.entrynames import check_not_keyword
+from ..store.indexrow import fill_call_fields
 from ..store.keylocks import KeyLock, key_lock
 from ..store.locking import StoreLock
 from ..store.native import NativeStore
@@ -523,6 +524,9 @@ class CallStore:
         order = sorted(range(len(lookups)), key=firsts.__getitem__)
         self._reopen_if_deleted()
         view = self.dataset._view(list(dict.fromkeys(firsts[i] for i in order)))
+        # what each entry records, its parameters of all decoded at once
+        rows = (getattr(entry, "row", None) for entry in view.values())
+        fill_call_fields(row for row in rows if row is not None)
         # a key's second name is looked at only when its first holds another key (a
         # collision): probed only there, not where the first holds this key (a rerun
         # of a finished sweep stat-ed a missing second name for every point).  What

@@ -41,6 +41,7 @@ from typing import Any
 from .._usercode import calling_line, points_of
 from ..errors import ArchiveError, CodeChangedError
 from ..store.groupsync import SyncAtEnd, disk_token, grouped
+from ..store.indexrow import NOT_KEPT
 from .calls import CallKey, cached_call
 from .funcinfo import short_name
 from .notstored import NotStoredReport, Record, collecting, warn_kept
@@ -276,12 +277,17 @@ def stored_result(
     view: Any,
     results: str,
     catch: bool,
+    kept: Any = NOT_KEPT,
 ) -> Any:
     """What a point whose result is stored as ``entry`` gives, read here in the driver
-    through ``view`` (the entry's :class:`~archived.store.backend.EntryView`, or None).
-    A damaged or vanished entry is computed again through the call protocol."""
+    through ``view`` (the entry's :class:`~archived.store.backend.EntryView`, or None),
+    or ``kept``, the value its index row keeps, decoded already (:data:`NOT_KEPT`: read
+    it through ``view``).  A damaged or vanished entry is computed again through the
+    call protocol."""
     if results == "lazy":
         return StoredResult(func.store, entry, call.parameters)
+    if kept is not NOT_KEPT:
+        return _summary(call, kept) if results == "summary" else kept
     try:
         if view is None:
             raise KeyError(entry)

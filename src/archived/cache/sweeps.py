@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 from .._format import seconds_of, text_of
 from ..engine.archive import _gc_paused
 from ..errors import ArchiveError, EntryChangedError
+from ..store.indexrow import NOT_KEPT, file_values
 from ..store.table import record_text
 from .addedmiss import defaults_of, warn_added_points
 from .calls import CallKey
@@ -614,11 +615,15 @@ def _fill_stored(
     files), one at a time; a point whose entry vanished or cannot be read back goes
     through the call protocol (which recomputes it).  The entries are not looked up a
     second time: a rerun of a finished sweep read every entry file twice."""
+    if results == "lazy":
+        kept = [NOT_KEPT] * len(found)
+    else:  # the values the store's index keeps, decoded at once
+        kept = file_values([getattr(f.entry, "row", None) if f.hit else None for f in found])
     for i, lookup in enumerate(found):
         if lookup.hit:
             assert lookup.name is not None
             out[i] = stored_result(
-                func, keyed[i], points[i], lookup.name, lookup.entry, results, catch
+                func, keyed[i], points[i], lookup.name, lookup.entry, results, catch, kept[i]
             )
 
 

@@ -147,7 +147,15 @@ def decode_many(texts: list[str]) -> list[Any]:
 
 
 # what the scanner raises for a text encode() could not have written
-_SCANNER_ERRORS = (StopIteration, RecursionError, TypeError, KeyError, IndexError, OverflowError)
+_SCANNER_ERRORS = (
+    StopIteration,
+    json.JSONDecodeError,  # (inside a list or an object: "Expecting ',' delimiter")
+    RecursionError,
+    TypeError,
+    KeyError,
+    IndexError,
+    OverflowError,
+)
 
 
 def _refusal(err: BaseException) -> ValueError:
@@ -157,7 +165,7 @@ def _refusal(err: BaseException) -> ValueError:
     >>> _refusal(StopIteration(0))
     ValueError('index value: not JSON')
     """
-    if isinstance(err, StopIteration):
+    if isinstance(err, (StopIteration, json.JSONDecodeError)):
         return ValueError("index value: not JSON")
     if isinstance(err, RecursionError):
         return ValueError("index value: nested too deeply")

@@ -25,7 +25,7 @@ only when asked.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DamagedEntryError
@@ -49,6 +49,8 @@ __all__ = [
     "parse_entry",
     "fill_listing",
     "call_of",
+    "fill_call_fields",
+    "file_values",
 ]
 
 #: A file changed less than this long before it was read is checked by content.
@@ -395,6 +397,64 @@ def kept_values(rows: Sequence[Row]) -> list[Any]:
     [(1, 2.5)]
     """
     return decode_values([row.value_text for row in rows])
+
+
+def fill_call_fields(rows: Iterable[Row]) -> None:
+    """Set each row's :attr:`Row.memo` that is not set to its :meth:`Row.call_fields`,
+    the parameters of them all decoded at once (a sweep's lookup of every point of a
+    finished sweep decoded one row's at a time: a scanner call and a copy of each
+    parameter's name per point).  Rows made by a lookup from their entry (read from its
+    text), and rows whose fields do not decode, are left for ``call_fields``.
+
+    >>> import tempfile
+    >>> from archived.store.entries import commit_entry
+    >>> from archived.store.index import forget, rows
+    >>> folder = tempfile.mkdtemp()
+    >>> commit_entry(folder, 'a', 1, info={'key': 'k', 'parameters': {'x': 1}})
+    >>> row = rows(folder)['a']
+    >>> fill_call_fields([row])
+    >>> row.memo
+    ('k', {'x': 1})
+    """
+    todo = []
+    keys = []
+    texts = []
+    for row in rows:
+        if row.memo is not None or row._info is PENDING:
+            continue
+        key, shown = row.call_texts
+        if shown is None:
+            continue
+        todo.append(row)
+        keys.append(key)
+        texts.append(shown)
+    try:
+        found = indexcodec.decode_many(texts)
+    except ValueError:  # a tampered index file: call_fields finds which (info() reads it)
+        return
+    for row, key, parameters in zip(todo, keys, found, strict=True):
+        row.memo = (key, parameters)
+
+
+def file_values(rows: Sequence[Row | None]) -> list[Any]:
+    """``row.value()[1]`` of each row that keeps its value as the index file's text,
+    decoded at once (a rerun of a finished sweep decoded one point's at a time);
+    :data:`NOT_KEPT` for None, for a row made from its entry (its value is read from
+    the entry's own text) and for a text that does not decode: ``row.value()`` then.
+
+    >>> import tempfile
+    >>> from archived.store.entries import commit_entry
+    >>> from archived.store.index import rows
+    >>> folder = tempfile.mkdtemp()
+    >>> commit_entry(folder, 'a', {'x': 1.5})
+    >>> file_values([rows(folder)['a'], None])
+    [{'x': 1.5}, NOT_KEPT]
+    """
+    texts = [
+        row.value_text if row is not None and type(row._value) is not Pending else None
+        for row in rows
+    ]
+    return decode_values(texts)
 
 
 def kept_briefs(rows: Sequence[Row]) -> list[Any]:
