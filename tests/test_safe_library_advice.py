@@ -101,3 +101,30 @@ def test_a_module_beside_the_store_named_as_no_installed_module_is_still_advised
         sys.modules.pop("labmodels_review30", None)
     assert refused.value.shadows is None
     assert "pass allow=['labmodels_review30']" in str(refused.value)
+
+
+def test_a_safe_load_never_advises_allowing_an_installed_library_whose_loader_runs_pickles(
+    tmp_path,
+):
+    # joblib is no library a safe load rebuilds, but installed all the same: its load
+    # unpickles the file the store brought
+    pytest.importorskip("joblib")
+    with open(tmp_path / "payload.pkl", "wb") as f:
+        pickle.dump(_Runs(str(tmp_path / "ran")), f)
+    src = "from joblib import load as _l\nx = _l('payload.pkl')\n"
+    with pytest.raises(UnsafeArchiveError) as refused:
+        restore(src, safe=True, datadir=tmp_path)
+    said = str(refused.value)
+    assert "allow=" not in said and "installed library 'joblib'" in said, said
+    assert not (tmp_path / "ran").exists()
+
+
+def test_a_module_of_the_users_own_that_is_not_installed_is_still_advised_allow(tmp_path):
+    (tmp_path / "labmodels_r30.py").write_text("class Run:\n    pass\n")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        with pytest.raises(UnsafeArchiveError) as refused:
+            restore("from labmodels_r30 import Run as _R\nx = _R()\n", safe=True)
+    finally:
+        sys.path.remove(str(tmp_path))
+    assert "pass allow=['labmodels_r30']" in str(refused.value)

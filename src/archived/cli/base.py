@@ -250,8 +250,8 @@ def trust_hint(err: BaseException, args: argparse.Namespace) -> str:
     if allow is not None:  # the safe loader's advice, in the command line's words
         return (
             f"\n(the entry was loaded safely: `{PROG} {args.command} --allow "
-            f"{allow.group(1)}` lets it rebuild that module's classes, if you trust its "
-            f"code{alone})"
+            f"{allow.group(1)}` lets it rebuild that module's classes, if it is your own "
+            f"module and you trust its code: the store may call any function of it{alone})"
         )
     return (
         f"\n(the entry was loaded safely: `{PROG} {args.command} --trust` executes it "

@@ -229,9 +229,10 @@ class Policy:
         >>> print(Policy().refusal_of_module("os"))
         import of module 'os' (not in the allow-list; a standard-library module a safe load ...)
 
-        A library whose values the safe load rebuilds (pandas) is never suggested either:
-        every user trusts its code, yet allowing it lets the store call any of its
-        functions (``pandas.read_pickle``, which runs any code) with its arguments.
+        Nor is an installed library (found in a folder of installed packages), or one whose
+        values the safe load rebuilds (pandas): every user trusts its code, yet allowing
+        it lets the store call any of its functions with its arguments
+        (``pandas.read_pickle``, ``joblib.load``: they unpickle a file, which runs code).
 
         >>> print(Policy().refusal_of_module("pandas"))  # doctest: +ELLIPSIS
         import of module 'pandas' (not in the allow-list; ...(pandas.read_pickle unpickles ...)
@@ -246,13 +247,15 @@ class Policy:
                 f"import of module {module!r} (not in the allow-list; a standard-library "
                 "module a safe load never imports)"
             )
-        if top in _REBUILT_LIBRARIES:
+        if top in _REBUILT_LIBRARIES or _installed_library(top):
             # allow= lets a store call any function its module defines, with arguments of
-            # the store's choosing: pandas.read_pickle unpickles a file, which runs code
+            # the store's choosing: pandas.read_pickle, joblib.load unpickle a file, which
+            # runs code; its users trust its code all the same
+            example = _REBUILT_LIBRARIES.get(top, "a reader of pickles among them runs any code")
             return (
-                f"import of module {module!r} (not in the allow-list; a safe load rebuilds "
-                f"{top}'s values only through archived.reps, and allowing {top} would let "
-                f"the store call any of its functions ({_REBUILT_LIBRARIES[top]}): only a "
+                f"import of module {module!r} (not in the allow-list; it is a module of the "
+                f"installed library {top!r}, and allowing it would let the store call any "
+                f"of its functions with arguments of its choosing ({example}): only a "
                 "trusted load, safe=False, reads this, of a store you trust completely)"
             )
         return (
@@ -343,6 +346,40 @@ class Policy:
         return (
             f"a value of type {type(value).__qualname__!r} (only classes, functions and constants)"
         )
+
+
+def _installed_library(top: str) -> bool:
+    """Whether the top-level module ``top`` is found (never imported) in a folder of
+    installed packages (site-packages): a library, not a module of the user's own
+    data classes, which lies in their project (an editable install's too).
+
+    >>> _installed_library("pytest"), _installed_library("no_such_module_here")
+    (True, False)
+    """
+    import importlib.machinery
+    import os
+    import site
+    import sysconfig
+
+    try:
+        spec = importlib.machinery.PathFinder.find_spec(top)
+    except (ImportError, OSError, ValueError):
+        return False
+    if spec is None:
+        return False
+    origin = spec.origin if spec.has_location and type(spec.origin) is str else None
+    where = origin or next(iter(spec.submodule_search_locations or ()), None)
+    if type(where) is not str:
+        return False
+    paths = sysconfig.get_paths()
+    folders = {paths.get("purelib"), paths.get("platlib")}
+    folders.update(getattr(site, "getsitepackages", list)())
+    folders.add(getattr(site, "getusersitepackages", str)())
+    found = os.path.realpath(where)
+    return any(
+        type(f) is str and f and found.startswith(os.path.realpath(f).rstrip(os.sep) + os.sep)
+        for f in folders
+    )
 
 
 def describe(obj: Any) -> str:

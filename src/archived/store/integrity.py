@@ -209,8 +209,9 @@ class VerifyReport:
                 )
             them = "them" if names[1:] else "it"
             lines.append(
-                f"    `verify --allow {module}` checks {them}, if you trust all of that "
-                "module's code"
+                f"    `verify --allow {module}` checks {them}, if it is your own module of "
+                "data classes and you trust all of its code (the store may call any "
+                "function of it)"
             )
         alike: dict[str, list[str]] = {}  # what is missing -> the entries needing it
         for name, why in sorted(self.unimportable.items()):
