@@ -20,7 +20,7 @@ from archived.errors import (
 )
 from archived.store.dataset import DataSet
 from archived.store.integrity import repair, verify
-from helpers import RunLog
+from helpers import RunLog, fill_disk
 
 
 @pytest.fixture
@@ -178,6 +178,26 @@ def test_on_a_really_full_disk_the_result_is_returned_and_the_error_says_disk_fu
     assert "Problems creating the Array" not in str(error).split("(")[0]
     assert ones.is_cached(10) and not ones.is_cached(200_000)
     assert verify(str(small_disk / "store")).ok
+
+
+def test_a_full_disk_s_warning_is_one_line_without_the_array_library_s_error_stack(small_disk):
+    # each warning carried HDF5's whole error stack (40 lines of H5Fint.c, H5FDsec2.c,
+    # ...) inside the message: a sweep on a full disk printed it for every point
+    @archived(str(small_disk / "store"))
+    def ones(n):
+        return np.ones(n)
+
+    assert ones(10).sum() == 10
+    filler = fill_disk(str(small_disk), 0)  # full: the data file itself cannot be made
+    try:
+        with pytest.warns(ResultNotStoredWarning) as caught:
+            assert ones(500).sum() == 500
+    finally:
+        os.unlink(filler)
+    message = str(caught[0].message)
+    assert "HDF5" not in message and "H5" not in message.replace(".h5", "")
+    assert "No space left on device" in message
+    assert len(message.splitlines()) == 1, message
 
 
 def test_on_a_read_only_filesystem_hits_load_and_misses_return_their_result(small_disk):

@@ -665,7 +665,9 @@ def _encode_into(
         full = type(err).__module__.startswith("tables") and disk_is_full(folder)
         remove_quietly(path)
         if full:
-            raise OSError(errno.ENOSPC, f"{os.strerror(errno.ENOSPC)} ({err})", path) from err
+            # HDF5's own message (chained) may be its whole error stack, 40 lines a
+            # warning of each point of a sweep: the system's words and the file say it
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path) from err
         raise
     return src, [datafile] if os.path.exists(path) else []
 
