@@ -30,7 +30,7 @@ def store(tmp_path):
     return path, f
 
 
-def test_an_export_a_full_disk_stops_leaves_the_earlier_table_as_it_was(store, capsys):
+def test_an_export_a_full_disk_stops_leaves_the_earlier_table_and_names_the_file(store, capsys):
     path, f = store
     with small_disk("1m") as disk:
         out = os.path.join(disk, "table.csv")
@@ -41,7 +41,8 @@ def test_an_export_a_full_disk_stops_leaves_the_earlier_table_as_it_was(store, c
         for i in range(1_000, 1_100):
             f(i)  # rows more: the new table is pages bigger
         assert main(["export", path, "-o", out]) == 1
-        assert "No space left on device" in capsys.readouterr().err
+        error = capsys.readouterr().err
+        assert "No space left on device" in error and repr(out) in error  # which file
         with open(out) as file:
             assert file.read() == earlier
         assert sorted(os.listdir(disk)) == ["filler", "table.csv"]  # no temporary left

@@ -25,6 +25,7 @@ writing, one on another machine sharing the folder, a file of another program).
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import time
@@ -35,6 +36,8 @@ from ..store.storefiles import TOKEN
 from ..store.writers import HOST, new_token, writer_gone
 
 __all__ = ["replacing"]
+
+_NO_SPACE = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
 
 
 @contextlib.contextmanager
@@ -79,9 +82,13 @@ def replacing(path: str) -> Iterator[TextIO]:
         if st is not None:
             os.chmod(tmp, stat.S_IMODE(st.st_mode))  # (as writing it in place kept it)
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as err:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(err, OSError) and err.errno in _NO_SPACE and err.filename is None:
+            # a write's error names no file: "No space left on device" alone left the
+            # user to guess which disk (the store's or the table's) was full
+            raise OSError(err.errno, err.strerror, path) from err
         raise
 
 
