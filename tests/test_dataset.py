@@ -796,10 +796,29 @@ def test_creating_a_store_removes_staging_left_by_a_killed_creator(tmp_path):
     dead = tmp_path / f".s.{writers.HOST}-{_dead_pid()}-0123abcd.new"
     dead.mkdir()
     (dead / "__init__.py").write_text("# half made\n")
+    (dead / ".locking").write_text("fcntl\n")
+    (dead / f".__init__.{writers.HOST}-{_dead_pid()}-0123abcd.tmp").write_text("# half\n")
     live = tmp_path / f".s.{writers.new_token()}.new"
     live.mkdir()
     DataSet("s", "w", path=str(tmp_path))
     assert sorted(os.listdir(tmp_path)) == [live.name, "s"]
+
+
+def test_creating_a_store_keeps_a_folder_of_the_staging_shape_it_did_not_make(tmp_path):
+    # a folder named .s.<anything>.new an hour old was removed whole (rmtree) when store
+    # s was created beside it: one not named by a creator's token, and one holding what
+    # a creator never writes (a folder of results), are a person's, and stay
+    old = tmp_path / ".s.backup.new"
+    (old / "results").mkdir(parents=True)
+    (old / "results" / "run1.csv").write_text("a,b\n")
+    os.utime(old, (0, 0))
+    other = tmp_path / f".s.{writers.HOST}-{_dead_pid()}-0123abcd.new"
+    (other / "notes").mkdir(parents=True)
+    (other / "__init__.py").write_text("# mine\n")
+    DataSet("s", "w", path=str(tmp_path))
+    assert sorted(os.listdir(tmp_path)) == sorted([old.name, other.name, "s"])
+    assert (old / "results" / "run1.csv").read_text() == "a,b\n"
+    assert sorted(os.listdir(other)) == ["__init__.py", "notes"]
 
 
 def test_every_public_identifier_is_a_valid_entry_name(tmp_path):

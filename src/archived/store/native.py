@@ -19,6 +19,7 @@ writers left (:mod:`archived.store.leftovers`).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 import unicodedata
@@ -44,7 +45,7 @@ from .entrynames import is_loader as _is_ours
 from .failures import explained
 from .leftovers import sweep_leftovers
 from .locking import StoreLock
-from .storefiles import open_regular
+from .storefiles import TOKEN, open_regular
 from .table import brief_of
 from .writers import create_locked, new_token, writer_gone
 
@@ -588,7 +589,9 @@ def _deepest_existing(path: str) -> str:
 
 
 def _sweep_staging(parent: str, module_name: str) -> None:
-    """Remove staging directories of this store left by creators that were killed."""
+    """Remove staging directories of this store left by creators that were killed: only
+    a folder named by a creator's token that holds nothing but what a creator writes
+    (any other is a person's, whatever its name: it stays)."""
     prefix, now = f".{module_name}.", time.time()
     with os.scandir(parent) as it:
         for item in it:
@@ -596,10 +599,33 @@ def _sweep_staging(parent: str, module_name: str) -> None:
             if (
                 item.name.startswith(prefix)
                 and item.name.endswith(".new")
+                and TOKEN.fullmatch(token)
                 and item.is_dir(follow_symlinks=False)
                 and writer_gone(token, item, now)
             ):
-                shutil.rmtree(item.path, ignore_errors=True)
+                _remove_staging(item.path)
+
+
+def _remove_staging(path: str) -> None:
+    """Remove the staging folder ``path`` if it holds only plain files a creator writes
+    (its ``.locking``, ``__init__.py`` and their temporary files); else leave it."""
+    try:
+        with os.scandir(path) as it:
+            items = list(it)
+        if not all(
+            (item.name in (LOCKING_FILE, "__init__.py") or _STAGING_TMP.fullmatch(item.name))
+            and item.is_file(follow_symlinks=False)
+            for item in items
+        ):
+            return
+        for item in items:
+            os.unlink(item.path)
+        os.rmdir(path)
+    except OSError:  # removed by another creator meanwhile, or not this user's
+        return
+
+
+_STAGING_TMP = re.compile(rf"\.__init__\.{TOKEN.pattern}\.tmp")
 
 
 def _write_durably(folder: str, path: str, text: str) -> None:
