@@ -114,6 +114,7 @@ def function_table(
         )
         del calls
         if not entries:
+            _note_several_values(func, criteria)
             # no call yet (or none of this version, after an edit): the parameters are
             # still the table's columns, so that t[t.mu > 1] selects nothing rather than
             # raising KeyError (its results' columns are not known before a call)
@@ -398,7 +399,33 @@ def where(func: Any, **criteria: Any) -> list[Any]:
     """
     _check_criteria(func, criteria)
     with _gc_paused():
-        return _stored_calls(func, criteria).calls()  # type: ignore[no-any-return]
+        found = _stored_calls(func, criteria).calls()
+    if not found:
+        _note_several_values(func, criteria)
+    return found  # type: ignore[no-any-return]
+
+
+def _note_several_values(func: Any, criteria: dict[str, Any]) -> None:
+    """Warn when a ``where`` (or ``table``) that matched nothing was given a list, tuple
+    or set: it selects the calls given that very container (``where(L=[8, 16])``: the
+    calls of ``L=[8, 16]``), which a user asking for any of its values got no word of."""
+    import warnings
+
+    from .._usercode import user_stacklevel
+
+    for name, want in criteria.items():
+        if isinstance(want, (list, tuple, set, frozenset)) and want:
+            values = repr(tuple(list(want)[:3]))
+            if len(want) > 3:
+                values = values[:-1] + ", ...)"
+            warnings.warn(
+                f"{name}={want!r:.80} matched no stored call of {func.identity}: a "
+                f"{type(want).__name__} selects the calls given that "
+                f"{type(want).__name__} itself; for any of several values pass a "
+                f"predicate: {name}=lambda v: v in {values}",
+                UserWarning,
+                stacklevel=user_stacklevel(),
+            )
 
 
 def _check_criteria(func: Any, criteria: dict[str, Any]) -> None:
