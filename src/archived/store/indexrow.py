@@ -408,7 +408,7 @@ def fill_call_fields(rows: Iterable[Row]) -> None:
 
     >>> import tempfile
     >>> from archived.store.entries import commit_entry
-    >>> from archived.store.index import forget, rows
+    >>> from archived.store.index import rows
     >>> folder = tempfile.mkdtemp()
     >>> commit_entry(folder, 'a', 1, info={'key': 'k', 'parameters': {'x': 1}})
     >>> row = rows(folder)['a']
@@ -418,7 +418,7 @@ def fill_call_fields(rows: Iterable[Row]) -> None:
     """
     todo = []
     keys = []
-    texts = []
+    texts: list[str | None] = []
     for row in rows:
         if row.memo is not None or row._info is PENDING:
             continue
@@ -428,12 +428,11 @@ def fill_call_fields(rows: Iterable[Row]) -> None:
         todo.append(row)
         keys.append(key)
         texts.append(shown)
-    try:
-        found = indexcodec.decode_many(texts)
-    except ValueError:  # a tampered index file: call_fields finds which (info() reads it)
-        return
-    for row, key, parameters in zip(todo, keys, found, strict=True):
-        row.memo = (key, parameters)
+    # a text that does not decode (a tampered index file) is NOT_KEPT: call_fields then
+    # finds it so, and info() reads the entry
+    for row, key, parameters in zip(todo, keys, decode_values(texts), strict=True):
+        if parameters is not NOT_KEPT:
+            row.memo = (key, parameters)
 
 
 def file_values(rows: Sequence[Row | None]) -> list[Any]:
