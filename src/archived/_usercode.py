@@ -68,15 +68,7 @@ def warn_user(warning: Warning | str, category: type[Warning] | None = None) -> 
         if running is not None and frame is running[0]:
             # past the point's own code: what lies below is joblib's worker (a process
             # or a thread: multiprocessing/process.py, threading.py), or sweep's driver
-            filename, lineno, module = running[1]
-            warnings.warn_explicit(
-                warning,
-                category or UserWarning,
-                filename,
-                lineno,
-                module=module,
-                registry=_REGISTRIES.setdefault((filename, lineno), {}),
-            )
+            _warn_at(warning, category, running[1])
             return
         frame = frame.f_back
         level += 1
@@ -85,17 +77,25 @@ def warn_user(warning: Warning | str, category: type[Warning] | None = None) -> 
         # delayed(f)(x) ...)): nothing of the user's lies below; name f's definition
         defined = _decorated_function_line(sys._getframe(1))
         if defined is not None:
-            filename, lineno, module = defined
-            warnings.warn_explicit(
-                warning,
-                category or UserWarning,
-                filename,
-                lineno,
-                module=module,
-                registry=_REGISTRIES.setdefault((filename, lineno), {}),
-            )
+            _warn_at(warning, category, defined)
             return
     warnings.warn(warning, category, stacklevel=level)
+
+
+def _warn_at(
+    warning: Warning | str, category: type[Warning] | None, where: tuple[str, int, str]
+) -> None:
+    """Warn as from the line ``where`` (``(file, line, module)``), once per line as
+    ``warnings.warn`` would (each line keeps its own registry)."""
+    filename, lineno, module = where
+    warnings.warn_explicit(
+        warning,
+        category or UserWarning,
+        filename,
+        lineno,
+        module=module,
+        registry=_REGISTRIES.setdefault((filename, lineno), {}),
+    )
 
 
 def _worker_machinery(module: str) -> bool:
