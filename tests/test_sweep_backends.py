@@ -383,15 +383,20 @@ def ray_backend():
     )
     # Ray's backend makes joblib's PicklingPool a Ray pool for good (it sets the class's
     # __bases__ when configured): restored here, or a later test of the multiprocessing
-    # backend ran its workers as Ray actors, without this archived on their path
+    # backend ran its workers as Ray actors, without this archived on their path.  And
+    # Ray's progress bars replace builtins.print for good when first shown (a slow task,
+    # on a busy machine): a later doctest printing print got ray's safe_print
+    import builtins
+
     from joblib.pool import PicklingPool
 
-    bases = PicklingPool.__bases__
+    bases, printer = PicklingPool.__bases__, builtins.print
     register_ray()
     try:
         yield
     finally:
         PicklingPool.__bases__ = bases
+        builtins.print = printer
         ray.shutdown()
 
 
