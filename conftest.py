@@ -79,3 +79,15 @@ def _doctests_in_a_temporary_directory(request, tmp_path, monkeypatch):
 # stores and archives kept byte for byte (tests/test_golden.py): data, not test modules
 # and the golden sources of representations (tests/golden_reps.py): data as well
 collect_ignore_glob = ["tests/data/*_0_1_0*", "tests/data/reps/*"]
+
+
+@pytest.fixture
+def index_forgotten():
+    """The test runs as in a new process: nothing this process remembers about stores'
+    indexes (rows, columns, read files) is known before it or kept after it.  A module
+    asks for it with ``pytestmark = pytest.mark.usefixtures("index_forgotten")``."""
+    from archived.store import index
+
+    index.forget()
+    yield
+    index.forget()

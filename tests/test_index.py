@@ -36,12 +36,8 @@ from helpers import (
     set_stat_signature,
 )
 
-
-@pytest.fixture(autouse=True)
-def fresh_process():
-    index.forget()
-    yield
-    index.forget()
+# each test as in a new process: nothing known of any store's index before or after it
+pytestmark = pytest.mark.usefixtures("index_forgotten")
 
 
 def infos(folder):

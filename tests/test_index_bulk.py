@@ -11,12 +11,8 @@ from archived import archived, sweep
 from archived.store import entries, index, indexcodec, indexfile, indexscan
 from helpers import index_columns, index_text
 
-
-@pytest.fixture(autouse=True)
-def fresh_process():
-    index.forget()
-    yield
-    index.forget()
+# each test as in a new process: nothing known of any store's index before or after it
+pytestmark = pytest.mark.usefixtures("index_forgotten")
 
 
 def _point(x):

@@ -16,11 +16,8 @@ from helpers import count_entry_reads
 N = 150  # more than a lookup of a few (FEW): a bulk lookup
 
 
-@pytest.fixture(autouse=True)
-def fresh_process():
-    index.forget()
-    yield
-    index.forget()
+# each test as in a new process: nothing known of any store's index before or after it
+pytestmark = pytest.mark.usefixtures("index_forgotten")
 
 
 def _point(x):

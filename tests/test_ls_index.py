@@ -23,12 +23,8 @@ from archived.store import entries, index, sortednames
 from archived.store.dataset import DataSet
 from helpers import count_entry_reads, index_columns, index_text, set_stat_signature
 
-
-@pytest.fixture(autouse=True)
-def fresh_process():
-    index.forget()
-    yield
-    index.forget()
+# each test as in a new process: nothing known of any store's index before or after it
+pytestmark = pytest.mark.usefixtures("index_forgotten")
 
 
 def ls(folder, *options, long=True):

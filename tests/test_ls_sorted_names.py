@@ -22,11 +22,8 @@ from archived.store.entrynames import entry_names
 NAMES = os.path.join("{}", sortednames.NAMES_FILE)
 
 
-@pytest.fixture(autouse=True)
-def fresh_process():
-    index.forget()
-    yield
-    index.forget()
+# each test as in a new process: nothing known of any store's index before or after it
+pytestmark = pytest.mark.usefixtures("index_forgotten")
 
 
 @pytest.fixture

@@ -17,11 +17,8 @@ from helpers import RunLog
 PAD = list(range(700))  # a value of more source than the index keeps: read from the entry
 
 
-@pytest.fixture(autouse=True)
-def fresh_process():
-    index.forget()
-    yield
-    index.forget()
+# each test as in a new process: nothing known of any store's index before or after it
+pytestmark = pytest.mark.usefixtures("index_forgotten")
 
 
 def _big(x):

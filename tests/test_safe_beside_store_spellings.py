@@ -83,17 +83,22 @@ def test_a_module_beside_the_store_reached_through_a_bind_mount_never_runs(tmp_p
     assert done.stdout.startswith("refused: pandas"), done
 
 
-def test_restore_given_no_datadir_never_runs_a_module_of_the_working_directory(tmp_path):
-    # python -c (or a notebook) in the folder someone sent: '' first on sys.path
-    got = _sent_store(tmp_path)
-    read = "restore(open('runs/df.py').read(), safe=True)"
-    done = subprocess.run(
+def _python_c_in(folder, read):
+    """``python -c`` (or a notebook) run in ``folder``, '' first on its sys.path: the
+    completed process of :data:`_LOAD` reading ``read``."""
+    return subprocess.run(
         [sys.executable, "-c", _LOAD.format(path="", read=read)],
         capture_output=True,
         text=True,
         env=_env(),
-        cwd=got,
+        cwd=folder,
     )
+
+
+def test_restore_given_no_datadir_never_runs_a_module_of_the_working_directory(tmp_path):
+    # python -c (or a notebook) in the folder someone sent: '' first on sys.path
+    got = _sent_store(tmp_path)
+    done = _python_c_in(got, "restore(open('runs/df.py').read(), safe=True)")
     assert not (tmp_path / "ran").exists(), done
     assert done.stdout.startswith(f"refused: pandas {got / 'pandas.py'}"), done
 
@@ -104,11 +109,5 @@ def test_restore_given_no_datadir_imports_a_module_of_the_working_directory_allo
     got = _sent_store(tmp_path)
     (got / "labunits.py").write_text("EV = 2.0\n")
     read = "restore('from labunits import EV as _e\\nx = _e\\n', safe=True, allow=['labunits'])"
-    done = subprocess.run(
-        [sys.executable, "-c", _LOAD.format(path="", read=read)],
-        capture_output=True,
-        text=True,
-        env=_env(),
-        cwd=got,
-    )
+    done = _python_c_in(got, read)
     assert done.stdout.startswith("loaded: dict"), done

@@ -16,11 +16,8 @@ from helpers import count_entry_reads, index_columns, index_text, set_stat_signa
 N = 200  # enough entries that a few changed ones are read alone, the others from the file
 
 
-@pytest.fixture(autouse=True)
-def fresh_process():
-    index.forget()
-    yield
-    index.forget()
+# each test as in a new process: nothing known of any store's index before or after it
+pytestmark = pytest.mark.usefixtures("index_forgotten")
 
 
 def _point(x):
