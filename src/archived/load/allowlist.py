@@ -90,6 +90,13 @@ DENIED_NAMES: dict[str, frozenset[str]] = {
         # they change the whole process's numbers or printing (seterrcall: a function
         # numpy calls on every floating-point error): a partial would, once called
         + "set_printoptions printoptions seterr seterrcall setbufsize".split()
+        # numpy 1.x's namespace (numpy >= 1.26 is supported) holds more of each kind:
+        # recfromtxt/recfromcsv read any path (a URL: fetched into the working
+        # directory), lookfor and add_newdoc import the module named, source reads any
+        # object's file; the others change every array's printing, operators, error
+        # handling or numpy's documentation for the whole process
+        + "recfromtxt recfromcsv lookfor add_newdoc source set_string_function seterrobj "
+        "set_numeric_ops add_docstring add_newdoc_ufunc".split()
     ),
     "decimal": frozenset({"setcontext"}),  # the thread's precision and rounding, as numpy's
 }
