@@ -52,6 +52,7 @@ from ..errors import (
     MissingImportError,
     ResultNotStoredWarning,
     UnarchivableError,
+    UnsafeFileError,
 )
 from ..store.failures import explained
 from .callstore import CallStore, Found, call_info
@@ -254,10 +255,10 @@ def _after_miss(store: CallStore, call: CallKey, found: Found, near_misses: bool
                 # (damaged at the key's other name: it is set aside under that name's own
                 # lock, as the version found then, once the call starts again below)
                 break
-            moved, failure = _set_aside(store, damaged, seen)
+            moved, kept_in_place = _set_aside(store, damaged, seen)
             if not moved:
                 lock.release()
-                return Attempt(store, call, None, not_stored=failure)
+                return Attempt(store, call, None, not_stored=kept_in_place)
         again = damaged is not None or found.name != name  # its entry name changed meanwhile
         if not again and near_misses:
             warn_near_misses(store, call)
@@ -293,7 +294,7 @@ def _acquire(store: CallStore, name: str) -> tuple[Any, CommitError | None]:
 
 def _set_aside(
     store: CallStore, damaged: DamagedEntryError, seen: tuple[int, int, int, int] | None
-) -> tuple[bool, CommitError | None]:
+) -> tuple[bool, ArchiveError | None]:
     """Keep a damaged entry aside (never overwrite it) and say so; ``(False, why)`` if it
     could not be moved: then the call's result must not be stored over it.  Only the
     entry file ``seen`` (its identity before it was read; None: whichever is there) is
@@ -301,11 +302,19 @@ def _set_aside(
     name = damaged.name
     try:
         kept = store.set_aside(name, seen)
-    except CommitError as err:
+    except (CommitError, UnsafeFileError) as err:
+        # (UnsafeFileError: the store's .damaged is no folder of its own, a file or a link
+        # someone put there; the call raised it before computing, and returned nothing)
+        advice = (
+            f"; move {err.name!r} out of the store, so that damaged entries can be kept "
+            "aside in a folder of that name"
+            if isinstance(err, UnsafeFileError)
+            else ""
+        )
         warn_user(
             DamagedEntryWarning(
                 f"{damaged}; it could not be moved aside ({err}), so it stays in place and "
-                "the result computed now is not stored over it",
+                f"the result computed now is not stored over it{advice}",
                 name,
                 None,
             ),
@@ -373,7 +382,7 @@ class Attempt:
         cached: bool = False,
         value: Any = None,
         lock: Any = None,
-        not_stored: CommitError | None = None,
+        not_stored: ArchiveError | None = None,
     ) -> None:
         self.store = store
         self.call = call
@@ -455,6 +464,8 @@ def _warn_not_stored(call: CallKey, failure: BaseException) -> None:
             "permission": "no permission to write the store",
             "lock": "its lock cannot be taken",
         }.get(failure.resource, "the write failed")
+    elif isinstance(failure, UnsafeFileError):  # (the damaged entry in its place stays)
+        what = "the damaged entry in its place could not be moved aside"
     else:
         what = f"it cannot be stored: {type(failure).__name__}"
     params = format_params(call.parameters, width=80)
