@@ -50,3 +50,57 @@ def test_a_damaged_entry_set_aside_leaves_the_data_files_of_a_writer_of_its_name
     kept = set_aside(folder, "x")
     assert sorted(os.listdir(kept)) == sorted(["x.py", old])
     assert os.path.exists(os.path.join(folder, fresh))
+
+
+def _damaged_x(folder):
+    """Entry x of ``folder`` (an array in a data file) with a typo; its data file."""
+    commit_entry(folder, "x", LINES)
+    [data] = [f for f in os.listdir(folder) if f.endswith(".h5")]
+    with open(os.path.join(folder, "x.py"), "a") as f:
+        f.write("x = (\n")
+    return data
+
+
+def test_a_set_aside_completes_the_one_a_kill_stopped_in_the_same_folder(tmp_path):
+    # killed after it moved the data file, before the entry file: the rerun put the
+    # entry file into a second folder, away from its array
+    folder = str(tmp_path)
+    data = _damaged_x(folder)
+    begun = os.path.join(folder, ".damaged", "x.20261204T101010Z-0a1b2c3d")
+    os.makedirs(begun)
+    os.replace(os.path.join(folder, data), os.path.join(begun, data))
+    assert set_aside(folder, "x") == begun
+    assert os.listdir(os.path.join(folder, ".damaged")) == [os.path.basename(begun)]
+    assert sorted(os.listdir(begun)) == sorted(["x.py", data])
+
+
+def test_a_set_aside_killed_right_after_making_its_folder_is_completed_there(tmp_path):
+    folder = str(tmp_path)
+    data = _damaged_x(folder)
+    begun = os.path.join(folder, ".damaged", "x.20261204T101010Z-0a1b2c3d")
+    os.makedirs(begun)
+    assert set_aside(folder, "x") == begun
+    assert sorted(os.listdir(begun)) == sorted(["x.py", data])
+
+
+def test_a_set_aside_never_joins_a_finished_one_or_another_versions_files(tmp_path):
+    folder = str(tmp_path)
+    damaged = os.path.join(folder, ".damaged")
+    # a finished set-aside of an earlier version of x: its entry file and array
+    _damaged_x(folder)
+    finished = set_aside(folder, "x")
+    # a killed one of another version (its data file moved, its entry file later
+    # overwritten by the user): the header of the version there now does not list it
+    other = os.path.join(damaged, "x.20261204T101010Z-0a1b2c3d")
+    os.makedirs(other)
+    data = _damaged_x(folder)
+    shutil.copy(os.path.join(folder, data), os.path.join(other, "x.0a1b2c-1-0a1b2c3d.h5"))
+    # a folder of a user's own, named like one, holding a file of their own
+    own = os.path.join(damaged, "x.20261204T111111Z-0a1b2c3d")
+    os.makedirs(own)
+    open(os.path.join(own, "notes.txt"), "w").close()
+    kept = set_aside(folder, "x")
+    assert kept not in (finished, other, own)
+    assert sorted(os.listdir(kept)) == sorted(["x.py", data])
+    assert os.listdir(other) == ["x.0a1b2c-1-0a1b2c3d.h5"]
+    assert os.listdir(own) == ["notes.txt"] and len(os.listdir(finished)) == 2

@@ -1,7 +1,8 @@
 """A cached call killed (SIGKILL) at each file operation of setting its damaged entry
 aside, and of storing its result after: the damaged version's entry file and data file
 are never lost (each is in the store or under ``.damaged/``, byte for byte), and the
-next call stores the result and finds the damaged version kept aside."""
+next call stores the result and finds the damaged version kept aside, whole in one
+folder (it completes the set-aside that was killed)."""
 
 from __future__ import annotations
 
@@ -80,6 +81,9 @@ def test_a_call_killed_while_it_sets_its_damaged_entry_aside_loses_none_of_it(
         assert again.returncode == 0, (k, again.stderr)
         aside = _files_under(os.path.join(store, ".damaged"))
         assert entry_bytes in aside.values() and data_bytes in aside.values(), k
+        # kept together: the rerun finished the set-aside it was killed in (it had left
+        # the data file in one folder, the entry file then moved to a second)
+        assert len(os.listdir(os.path.join(store, ".damaged"))) == 1, (k, sorted(aside))
         report = verify(store)
         assert report.ok and report.entries == [entry], (k, str(report))
         k += 1

@@ -6,6 +6,12 @@ the entry file and its data files move to a folder of their own::
 
     <store>/.damaged/<entry>.<UTC time>-<random>/<entry>.py, <entry>.<token>.h5, ...
 
+The data files move first and the entry file last.  A set-aside killed in between (a
+crash, a SIGKILL) left the entry in the store, still damaged, and some of its files in a
+folder of their own; the next set-aside of that entry completes it: the folder of that
+entry's name holding no entry file, only data files its header lists (or none at all),
+takes the rest, so an entry kept aside is always whole in one folder.
+
 The folder's name starts with a dot, so the store's module never imports it, and
 ``verify``/``repair`` and the sweep of killed writers' leftovers look only at the files
 directly in the store: nothing there is ever removed by ``archived``.  Delete it by hand
@@ -26,7 +32,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
+import stat
 import time
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
@@ -60,20 +68,23 @@ def set_aside(
     version), nothing moves and None is returned: look it up again.
 
     The data files move first and the entry file last, so a crash in between leaves the
-    entry where it was (still damaged) rather than data files that belong to no entry.
+    entry where it was (still damaged) rather than data files that belong to no entry;
+    the next set-aside of it moves the rest into the folder the killed one began.
     """
     with lock or nullcontext():
         entry = os.path.join(folder, name + ".py")
         found = entry_identity(folder, name)
         if found is None or (expected is not None and found != expected):
             return None
-        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        listed = _listed(folder, name)
         # a real directory of the store: one planted as a link would move files out of it
-        kept = os.path.join(
-            safe_subdir(folder, DAMAGED_DIR), f"{name}.{stamp}-{secrets.token_hex(4)}"
-        )
-        os.mkdir(kept)
-        files = _data_files(folder, name)
+        damaged_dir = safe_subdir(folder, DAMAGED_DIR)
+        kept = _unfinished(damaged_dir, name, listed)
+        if kept is None:
+            stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+            kept = os.path.join(damaged_dir, f"{name}.{stamp}-{secrets.token_hex(4)}")
+            os.mkdir(kept)
+        files = _data_files(folder, name, listed)
         shared = listed_elsewhere(folder, files, besides=name)
         for file in files:
             source, target = os.path.join(folder, file), os.path.join(kept, file)
@@ -114,17 +125,62 @@ def entry_identity(folder: str, name: str) -> Identity | None:
     return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
-def _data_files(folder: str, name: str) -> list[str]:
-    """The data files of entry ``name``: those its header lists (if it can be read) and
-    every finished data file named after it (a broken header lists none)."""
-    files: set[str] = set()
+def _listed(folder: str, name: str) -> list[str] | None:
+    """The data files the header of entry ``name`` lists, as it spells them (not yet
+    checked), or None if it cannot be read."""
     try:
         text = read_entry_text(folder, name)
-        if text is not None:  # every name the header lists passes the store's gate
-            listed = header_files(name, text)
-            files.update(checked_data_files(folder, name, listed, others="skip"))
+        return None if text is None else header_files(name, text)
     except DamagedEntryError:
-        pass
+        return None
+
+
+_KEPT = re.compile(r"\.\d{8}T\d{6}Z-[0-9a-f]{8}")  # what follows an entry's name
+
+
+def _unfinished(damaged_dir: str, name: str, listed: list[str] | None) -> str | None:
+    """The folder of ``damaged_dir`` where a set-aside of entry ``name`` was killed
+    before it moved the entry file (the newest, if several), or None.
+
+    Only a folder of exactly that name's shape, holding no entry file and nothing but
+    finished data files named after the entry: none at all (killed right after it was
+    made), or at least one that the entry's header ``listed`` names (a data file's name
+    holds its writer's random token), or any when the header cannot be read."""
+    found = []
+    with os.scandir(damaged_dir) as it:
+        for item in it:
+            if (
+                item.name.startswith(name + ".")
+                and _KEPT.fullmatch(item.name, len(name))
+                and item.is_dir(follow_symlinks=False)
+            ):
+                found.append(item.name)
+    for candidate in sorted(found, reverse=True):
+        path = os.path.join(damaged_dir, candidate)
+        try:
+            inside = [(f, os.lstat(os.path.join(path, f)).st_mode) for f in os.listdir(path)]
+        except OSError:
+            continue
+        if all(_own_data_file(f, mode, name) for f, mode in inside) and (
+            not inside or listed is None or any(f in listed for f, _ in inside)
+        ):
+            return path
+    return None
+
+
+def _own_data_file(file: str, mode: int, name: str) -> bool:
+    """Whether ``file`` (of ``mode``) is a finished data file of entry ``name``."""
+    m = DATA_FILE.fullmatch(file)
+    return bool(m and m["name"] == name and file.endswith(".h5") and stat.S_ISREG(mode))
+
+
+def _data_files(folder: str, name: str, listed: list[str] | None) -> list[str]:
+    """The data files of entry ``name``: those its header ``listed`` (every name that
+    passes the store's gate; None: a header that cannot be read) and every finished data
+    file named after it (a broken header lists none)."""
+    files: set[str] = set()
+    if listed is not None:
+        files.update(checked_data_files(folder, name, listed, others="skip"))
     with os.scandir(folder) as it:
         listing = list(it)
     # a writer's token whose entry text is not committed yet: its data files are its new
