@@ -546,12 +546,32 @@ def test_an_export_of_no_row_writes_nothing_and_says_why_the_where_matched_nothi
     assert "no entry matches --where mu=0.7 (in this store mu takes 0.5, 1.0, 3.0)" in err
 
 
-def test_an_export_of_an_empty_store_to_a_file_writes_an_empty_file_and_says_so(tmp_path, capsys):
+def test_an_export_of_an_empty_store_to_a_file_keeps_the_earlier_file_and_fails(tmp_path, capsys):
+    # it wrote an empty file over the table exported there before and exited 0
     DataSet("empty", "w", path=str(tmp_path))
     target = tmp_path / "out.csv"
+    target.write_text("entry,mu\nx_0,0.5\n")
     code, out, err = run(capsys, "export", str(tmp_path / "empty"), "-o", str(target))
-    assert code == 0 and out == "" and target.read_text() == ""
+    assert code == 1 and out == "" and target.read_text() == "entry,mu\nx_0,0.5\n"
     assert "the store holds no entry to export" in err
+    assert f"nothing written to {target}" in err
+
+
+def test_an_export_whose_where_matches_nothing_keeps_the_earlier_file_and_fails(
+    store, tmp_path, capsys
+):
+    # it wrote an empty file over the table exported there before and exited 0, so a
+    # script's `archived export STORE --where mu=0.7 -o t.csv && plot t.csv` went on
+    # (to stdout it still exits 0: the empty output is the answer, and replaces nothing)
+    target = tmp_path / "t.csv"
+    code, _, _ = run(capsys, "export", store, "--where", "mu=0.5", "-o", str(target))
+    earlier = target.read_text()
+    assert code == 0 and "mu" in earlier
+    code, out, err = run(capsys, "export", store, "--where", "mu=0.7", "-o", str(target))
+    assert code == 1 and out == "" and target.read_text() == earlier
+    assert "no entry matches --where mu=0.7" in err and f"nothing written to {target}" in err
+    code, out, err = run(capsys, "export", store, "--where", "mu=0.7", "-o", str(tmp_path / "n"))
+    assert code == 1 and not (tmp_path / "n").exists()
 
 
 def test_export_keeps_a_formula_like_text_exactly_and_its_help_says_what_it_is(tmp_path, capsys):

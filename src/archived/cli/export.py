@@ -81,6 +81,12 @@ def run_export(args: argparse.Namespace) -> int:
             where = f" (nothing written to {args.output})" if args.output else ""
             print(f"{PROG} export: no entry could be exported{where}", file=sys.stderr)
             return 1
+        if args.output:
+            # (an empty store, criteria matching nothing): an empty file replaced the
+            # table exported there before, and exit 0 let `... -o t.csv && plot t.csv`
+            # go on; to stdout the empty output is the answer and replaces nothing
+            print(f"{PROG} export: nothing written to {args.output}", file=sys.stderr)
+            return 1
     if args.output:
         with replacing(args.output) as f:  # (stopped half-way: the file as it was)
             _write_csv(rows, columns, f)

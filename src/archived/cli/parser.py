@@ -139,7 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
         "string parameter or result, say of a store someone sent you) is a formula to a "
         "spreadsheet program that opens the file, so import such a file there as text. "
         "An entry whose value does not load is left out, and said so; when every entry "
-        "is left out, nothing is written and the exit status is 1."
+        "is left out, nothing is written and the exit status is 1. With -o, an export "
+        "of no row (an empty store, criteria matching nothing) writes nothing too, "
+        "leaving FILE as it was, and exits 1."
     )
     p.add_argument(
         "-o", "--output", metavar="FILE", help="write to FILE instead of stdout ('-': stdout)"
