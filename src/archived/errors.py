@@ -164,13 +164,21 @@ class InvalidOptionError(ArchiveError, ValueError):
 class UnsafeArchiveError(ArchiveError, ValueError):
     """A safe load met a construct outside the grammar ``archived`` writes.
 
+    ``allow``: the module whose ``allow=`` the refusal advises (a module of the user's
+    own that the load would import), or None.  Whoever repeats that advice (the command
+    line, ``verify``) reads it here, never from the message: the message quotes text of
+    the store (a string a constructor refused), which can spell any advice.
+
     >>> str(UnsafeArchiveError(3, "call of 'open'"))
     "unsafe archive: line 3: call of 'open' is not allowed in a safe load"
+    >>> UnsafeArchiveError(1, "import of module 'models'", allow="models").at_line(4).allow
+    'models'
     """
 
-    def __init__(self, line: int | None, construct: str) -> None:
+    def __init__(self, line: int | None, construct: str, *, allow: str | None = None) -> None:
         self.line = line
         self.construct = construct
+        self.allow = allow
         where = f"line {line}: " if line is not None else ""
         super().__init__(f"unsafe archive: {where}{construct} is not allowed in a safe load")
 
@@ -180,7 +188,7 @@ class UnsafeArchiveError(ArchiveError, ValueError):
         >>> str(UnsafeArchiveError(None, "call of 'open'").at_line(2))
         "unsafe archive: line 2: call of 'open' is not allowed in a safe load"
         """
-        return UnsafeArchiveError(line, self.construct)
+        return UnsafeArchiveError(line, self.construct, allow=self.allow)
 
 
 class BesideStoreError(UnsafeArchiveError):
@@ -235,6 +243,7 @@ class BesideStoreError(UnsafeArchiveError):
             line,
             f"import of module {module!r} (its file {file!r} {where}, where a store "
             f"someone sent brings files of its own; {advice})",
+            allow=module if shadows is None else None,
         )
 
     def at_line(self, line: int) -> BesideStoreError:

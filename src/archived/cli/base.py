@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -246,11 +245,13 @@ def trust_hint(err: BaseException, args: argparse.Namespace) -> str:
     # show prints (or with --json, writes) nothing of an entry whose value it refused:
     # its record alone needs no value
     alone = "; --no-value shows its info alone" if args.command == "show" else ""
-    allow = re.search(r"allow=\['([\w.]+)'\]", str(err))
-    if allow is not None:  # the safe loader's advice, in the command line's words
+    # the safe loader's advice, in the command line's words: the module it carries,
+    # never one found in its message, which quotes the store's text (a string planted
+    # in an entry made `show` advise --allow subprocess)
+    if err.allow is not None:
         return (
             f"\n(the entry was loaded safely: `{PROG} {args.command} --allow "
-            f"{allow.group(1)}` lets it rebuild that module's classes, if it is your own "
+            f"{err.allow}` lets it rebuild that module's classes, if it is your own "
             f"module and you trust its code: the store may call any function of it{alone})"
         )
     return (

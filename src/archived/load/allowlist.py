@@ -246,18 +246,19 @@ class Policy:
         >>> print(Policy().refusal_of_module("mypkg.models"))
         import of module 'mypkg.models' (... trust all of its code, pass allow=['mypkg.models'])
         """
-        if module == "pickle":
+        kind = _refused_kind(module)
+        if kind == "pickle":
             return f"a pickle payload {_PICKLE_TAIL}"
-        top = module.partition(".")[0]
-        if top in getattr(sys, "stdlib_module_names", ()) or top in sys.builtin_module_names:
+        if kind == "stdlib":
             return (
                 f"import of module {module!r} (not in the allow-list; a standard-library "
                 "module a safe load never imports)"
             )
-        if top in _REBUILT_LIBRARIES or _installed_library(top):
+        if kind == "library":
             # allow= lets a store call any function its module defines, with arguments of
             # the store's choosing: pandas.read_pickle, joblib.load unpickle a file, which
             # runs code; its users trust its code all the same
+            top = module.partition(".")[0]
             example = _REBUILT_LIBRARIES.get(top, "a reader of pickles among them runs any code")
             return (
                 f"import of module {module!r} (not in the allow-list; it is a module of the "
@@ -269,6 +270,17 @@ class Policy:
             f"import of module {module!r} (not in the allow-list; if it is your own module "
             f"of data classes and you trust all of its code, pass allow=[{module!r}])"
         )
+
+    def advised_allow(self, module: str) -> str | None:
+        """The module whose ``allow=`` :meth:`refusal_of_module` advises (``module``, one
+        that may be the user's own), or None where it advises none (a standard-library
+        module, an installed library, pickle).  The refusal carries it
+        (:attr:`~archived.errors.UnsafeArchiveError.allow`) for whoever repeats the advice.
+
+        >>> Policy().advised_allow("mypkg.models"), Policy().advised_allow("os")
+        ('mypkg.models', None)
+        """
+        return module if _refused_kind(module) == "own" else None
 
     def static_callable(self, module: str, path: tuple[str, ...]) -> bool:
         """Whether calling ``module.<path>`` may be attempted (checked before evaluation).
@@ -353,6 +365,25 @@ class Policy:
         return (
             f"a value of type {type(value).__qualname__!r} (only classes, functions and constants)"
         )
+
+
+def _refused_kind(module: str) -> str:
+    """What :meth:`Policy.refusal_of_module` says ``module`` is: ``"pickle"``, a
+    ``"stdlib"`` module, a module of an installed ``"library"`` (or one whose values a
+    safe load rebuilds), or what may be the user's ``"own"`` module (the only kind
+    advised for ``allow=``).
+
+    >>> [_refused_kind(m) for m in ("pickle", "os.path", "pytest", "mypkg.models")]
+    ['pickle', 'stdlib', 'library', 'own']
+    """
+    if module == "pickle":
+        return "pickle"
+    top = module.partition(".")[0]
+    if top in getattr(sys, "stdlib_module_names", ()) or top in sys.builtin_module_names:
+        return "stdlib"
+    if top in _REBUILT_LIBRARIES or _installed_library(top):
+        return "library"
+    return "own"
 
 
 def _installed_library(top: str) -> bool:

@@ -201,8 +201,9 @@ class Evaluator:
     # ----------------------------------------------------------------- imports
 
     def import_module(self, node: ast.AST, name: str) -> types.ModuleType:
-        if not self.policy.module_allowed(name):  # checked already; never import otherwise
-            raise refuse(node, self.policy.refusal_of_module(name))
+        policy = self.policy
+        if not policy.module_allowed(name):  # checked already; never import otherwise
+            raise refuse(node, policy.refusal_of_module(name), policy.advised_allow(name))
         try:
             if self.policy.user_module(name):  # (imported already too: a store module)
                 in_store = import_outside_stores(name)
@@ -238,7 +239,13 @@ class Evaluator:
             raise refuse(node, f"import of {module.__name__}.{name} (not defined there)")
         refusal = policy.value_refusal(value)
         if refusal is not None:
-            raise refuse(node, f"import of {module.__name__}.{name}: {refusal}")
+            # (a module outside the list: the advice of its refusal, if any, goes with it)
+            advised = (
+                policy.advised_allow(value.__name__)
+                if isinstance(value, types.ModuleType)
+                else None
+            )
+            raise refuse(node, f"import of {module.__name__}.{name}: {refusal}", advised)
         return value
 
     # ----------------------------------------------------------------- expressions

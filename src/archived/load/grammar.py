@@ -153,13 +153,14 @@ def each_statement(tree: ast.Module, visit: Callable[[ast.stmt], None]) -> None:
             raise
 
 
-def refuse(node: ast.AST | None, construct: str) -> UnsafeArchiveError:
-    """The error refusing ``construct`` at the line of ``node`` (raise it).
+def refuse(node: ast.AST | None, construct: str, allow: str | None = None) -> UnsafeArchiveError:
+    """The error refusing ``construct`` at the line of ``node`` (raise it); ``allow``:
+    the module whose ``allow=`` it advises (:attr:`UnsafeArchiveError.allow`).
 
     >>> str(refuse(ast.parse("\\nx = y").body[0], "name 'y'"))
     "unsafe archive: line 2: name 'y' is not allowed in a safe load"
     """
-    return UnsafeArchiveError(getattr(node, "lineno", None), construct)
+    return UnsafeArchiveError(getattr(node, "lineno", None), construct, allow=allow)
 
 
 def is_cleanup(stmt: ast.stmt) -> bool:
@@ -288,7 +289,8 @@ class Checker:
 
     def check_module(self, stmt: ast.stmt, module: str) -> None:
         if not self.policy.module_allowed(module):
-            raise refuse(stmt, self.policy.refusal_of_module(module))
+            policy = self.policy
+            raise refuse(stmt, policy.refusal_of_module(module), policy.advised_allow(module))
 
     def assign(self, stmt: ast.Assign) -> None:
         if len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name):

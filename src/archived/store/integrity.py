@@ -34,7 +34,6 @@ What counts as what (see :mod:`archived.store.entries` for the file layout):
 from __future__ import annotations
 
 import os
-import re
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -72,7 +71,6 @@ _FILE_PROBLEMS = ("its header lists ", "its data file ")
 _MISSING_IMPORT = "\0missing import: "  # marks an intact entry this program cannot load
 _REFUSED = "not checked: "  # a safe load refused it: damaged or not, nobody knows
 _RETRIES = 5
-_ALLOW_ADVICE = re.compile(r"pass allow=\['([\w.]+)'\]")  # the safe loader's advice
 
 
 @dataclass
@@ -99,6 +97,10 @@ class VerifyReport:
         backed_up: files among ``removed`` that :func:`repair` moved into ``.backup/``
             rather than deleted: the data files of the version a killed
             ``backup_data`` writer replaced, beside that version's entry file there.
+        advised: entry name -> the module whose ``allow=`` the safe load that refused it
+            advised (a module that may be the user's own, which it needs): the refusal's
+            own :attr:`~archived.errors.UnsafeArchiveError.allow`, never words found in
+            its message, which quotes the store's text.
 
     >>> r = VerifyReport('/s', ['a'], damaged={'b': 'truncated'})
     >>> r.ok
@@ -119,6 +121,7 @@ class VerifyReport:
     unsafe: dict[str, str] = field(default_factory=dict)
     kept_aside: list[str] = field(default_factory=list)
     backed_up: list[str] = field(default_factory=list)
+    advised: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -157,13 +160,14 @@ class VerifyReport:
 
         >>> VerifyReport('/s', ['a', 'b'], damaged={
         ...     'a': _REFUSED + "its value is refused: ... pass allow=['models'] ...",
-        ...     'b': _REFUSED + 'its value is refused: a pickle'}).suspect
+        ...     'b': _REFUSED + 'its value is refused: a pickle'},
+        ...     advised={'a': 'models'}).suspect
         ['b']
         """
         return sorted(
             name
             for name, why in self.damaged.items()
-            if why.startswith(_REFUSED) and _ALLOW_ADVICE.search(why) is None
+            if why.startswith(_REFUSED) and name not in self.advised
         )
 
     def __str__(self) -> str:
@@ -188,9 +192,9 @@ class VerifyReport:
         lines = [f"store {self.path!r}: {status}"]
         needing: dict[str, list[str]] = {}  # module a safe load would not import -> entries
         for name, why in sorted(self.damaged.items()):
-            advice = _ALLOW_ADVICE.search(why) if why.startswith(_REFUSED) else None
+            advice = self.advised.get(name) if why.startswith(_REFUSED) else None
             if advice is not None:
-                needing.setdefault(advice.group(1), []).append(name)
+                needing.setdefault(advice, []).append(name)
             elif why.startswith(_REFUSED):
                 lines.append(
                     f"  entry {name} {why}; `verify --trust` checks it (only for a store you "
@@ -286,7 +290,7 @@ def verify(
     referenced: set[str] = set()
     for name in entries.entry_names(folder):
         report.entries.append(name)
-        problem = _check_entry(folder, name, options, referenced)
+        problem = _check_entry(folder, name, options, referenced, report.advised)
         if problem is not None and problem.startswith(_MISSING_IMPORT):
             report.unimportable[name] = problem[len(_MISSING_IMPORT) :]
         elif problem is not None:
@@ -384,9 +388,14 @@ def _store_folder(path: str | os.PathLike[str]) -> str:
 
 
 def _check_entry(
-    folder: str, name: str, options: dict[str, Any] | None, referenced: set[str]
+    folder: str,
+    name: str,
+    options: dict[str, Any] | None,
+    referenced: set[str],
+    advised: dict[str, str],
 ) -> str | None:
-    """Why entry ``name`` cannot be read back, or None; adds its data files to referenced.
+    """Why entry ``name`` cannot be read back, or None; adds its data files to referenced,
+    and to ``advised`` the module whose ``allow=`` a safe load refusing it advised.
 
     The entry file is read once and both its sections decoded from that text.  A
     problem seen while a writer replaced the entry (its old data files deleted under
@@ -394,7 +403,8 @@ def _check_entry(
     """
     problem = None
     for _ in range(_RETRIES):
-        problem, before = _entry_problem(folder, name, options, referenced)
+        advised.pop(name, None)  # (of a version read before: this one may advise none)
+        problem, before = _entry_problem(folder, name, options, referenced, advised)
         if problem is None or _raw_bytes(folder, name) == before:
             return problem
     return problem
@@ -409,7 +419,11 @@ def _raw_bytes(folder: str, name: str) -> bytes | str | None:
 
 
 def _entry_problem(
-    folder: str, name: str, options: dict[str, Any] | None, referenced: set[str]
+    folder: str,
+    name: str,
+    options: dict[str, Any] | None,
+    referenced: set[str],
+    advised: dict[str, str],
 ) -> tuple[str | None, bytes | str | None]:
     """Why entry ``name`` cannot be read back (or None), and the bytes it was read from."""
     try:
@@ -446,6 +460,8 @@ def _entry_problem(
         except MissingImportError as err:
             return f"{_MISSING_IMPORT}{err.reason}", data
         except UnsafeArchiveError as err:  # a pickle is no damage, a planted call may be
+            if err.allow is not None:
+                advised[name] = err.allow
             return f"{_REFUSED}its {what} is refused by a safe load: {err}", data
         except Exception as err:
             return f"its {what} does not load: {err}", data
