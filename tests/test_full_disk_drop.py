@@ -103,3 +103,20 @@ def test_a_deletion_on_a_full_disk_keeps_the_data_file_a_hand_made_copy_reads(di
     assert list(ds) == ["x_copy"] and os.path.exists(os.path.join(ds._path, data))
     assert np.array_equal(DataSet("s", path=disk).x_copy, np.arange(30_000.0))
     assert writers_files(ds._path) == []
+
+
+def test_a_compressed_array_a_full_disk_stops_is_reported_as_a_full_disk(disk):
+    # HDF5 refused a compressed chunk: 'HDF5 could not write the chunk at row 0', an
+    # error of no resource, so a cached call warned "the write failed", not that the
+    # disk is full
+    ds = DataSet("s", "w", path=disk, array_threshold=10, compress=True)
+    ds.x = np.arange(100.0)
+    filler = fill_disk(disk, 8)  # room for the data file, not for its chunks
+    try:
+        with pytest.raises(DiskFullError) as caught:
+            ds.x = np.random.default_rng(0).random(100_000)  # 800 kB, incompressible
+    finally:
+        os.unlink(filler)
+    assert caught.value.errno == errno.ENOSPC and "No space left on device" in str(caught.value)
+    assert np.array_equal(ds.x, np.arange(100.0))  # the version before, as it was
+    assert writers_files(ds._path) == [] and verify(ds._path).ok

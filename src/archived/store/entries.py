@@ -661,8 +661,12 @@ def _encode_into(
     try:
         src = _encode(var, value, threshold, path, durable, compress)
     except BaseException as err:
-        # asked before the partial file goes: it is what filled the disk
-        full = type(err).__module__.startswith("tables") and disk_is_full(folder)
+        # asked before the partial file goes: it is what filled the disk.  (HDF5's
+        # errors carry no errno: PyTables' own, and the OSError without one that the
+        # compressed writer raises when HDF5 refuses a chunk, which on a full disk said
+        # "HDF5 could not write the chunk at row 0" and no word of the disk)
+        unnumbered = isinstance(err, OSError) and err.errno is None
+        full = (type(err).__module__.startswith("tables") or unnumbered) and disk_is_full(folder)
         remove_quietly(path)
         if full:
             # HDF5's own message (chained) may be its whole error stack, 40 lines a
