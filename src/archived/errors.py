@@ -694,10 +694,12 @@ class ResultNotStoredWarning(RuntimeWarning):
 
 
 class DamagedEntryWarning(RuntimeWarning):
-    """A stored result could not be read back; it was kept aside and computed again.
+    """A stored result could not be read back; it was kept aside and computed again, or
+    left out, untouched, of a function's table or calls (``func.table()``, ``where()``).
 
     ``entry`` names it; ``kept`` is the folder it was moved to (``None`` if it could not
-    be moved: then it stays in place, and the new result is not stored over it).
+    be moved, or was only left out: then it stays in place, and a new result is not
+    stored over it).
 
     >>> str(DamagedEntryWarning("entry 'x' is damaged", "x", "/s/.damaged/x.T"))
     "entry 'x' is damaged"

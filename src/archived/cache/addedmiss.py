@@ -85,7 +85,9 @@ def warn_added_points(
     _CHECKED.add(mark)
     try:
         found = (
-            columns() if columns is not None else store.call_columns(first.identity, first.prefix)
+            columns()
+            if columns is not None
+            else store.call_columns(first.identity, first.prefix, quiet=True)
         )
         stored = _stored_without(found, first, set(defaults))
     except Exception:  # a damaged store is the call protocol's business, not a warning's

@@ -52,6 +52,7 @@ from ..store.storefiles import safe_subdir
 from ..store.table import call_parameters, record_text
 from ..store.versions import read_one_version
 from .funcinfo import short_name
+from .leftout import warn_left_out
 from .recorded import legacy_view, same_parameters
 
 __all__ = ["CallStore", "Found", "StoredCall", "call_info"]
@@ -271,6 +272,8 @@ class Calls:
             return self.names, self.briefs, self._entries.values(self._positions)
         except KeyError:  # one deleted or rewritten since it was listed
             pass
+        except DamagedEntryError:  # one broken by hand: left out below, with a warning
+            pass
         names: list[str] = []
         briefs: list[dict[str, Any]] = []
         values: list[Any] = []
@@ -280,7 +283,11 @@ class Calls:
             def read(entry: Any, listed: Any = listed, brief: Any = brief) -> Any:
                 return (brief if entry is listed else entry.brief()), entry.value()
 
-            found, pair = read_one_version(listed, read)
+            try:
+                found, pair = read_one_version(listed, read)
+            except DamagedEntryError as err:  # the others' rows are still the table's
+                warn_left_out(err, brief, store=self.store.path)
+                continue
             if not found:
                 continue  # deleted since it was listed
             now, value = pair  # type: ignore[misc]
@@ -710,15 +717,26 @@ class CallStore:
         yield from self.call_columns(identity, prefix, status=status).calls()
 
     def call_columns(
-        self, identity: str, prefix: str, *, status: str = "ok", version: str | None = None
+        self,
+        identity: str,
+        prefix: str,
+        *,
+        status: str = "ok",
+        version: str | None = None,
+        quiet: bool = False,
     ) -> Calls:
         """The stored calls of the function ``identity`` with the given status (and code
         ``version``, if given) as :class:`Calls`, in the order of their names: their
-        brief records decoded at once, no object made per call."""
+        brief records decoded at once, no object made per call.  An entry of the prefix
+        whose record does not load is left out (it may be no call of ``identity``), with
+        a :class:`~archived.errors.DamagedEntryWarning` unless ``quiet``."""
         self._reopen_if_deleted()
         entries = self.dataset._entries()
         span = entries.span(prefix + "_")
-        found = entries.briefs(span)
+        try:
+            found = entries.briefs(span)
+        except DamagedEntryError:  # one broken by hand: the others are still listed
+            found = [self._brief_or_damaged(entries, i, quiet) for i in span]
         if _all_of_call(found, identity, status, version):
             # every entry of the span a call of this function, status and version (a
             # function's store, mostly): checked a field at a time, at C speed, with no
@@ -745,13 +763,28 @@ class CallStore:
 
         return Calls(self, entries, positions, briefs, _listed(identity, status, version))
 
+    def _brief_or_damaged(self, entries: Entries, position: int, quiet: bool) -> Any:
+        """The brief record of the entry at ``position``, or None (left out, with a
+        warning unless ``quiet``) if it does not load."""
+        try:
+            return entries.briefs([position])[0]
+        except DamagedEntryError as err:
+            if not quiet:
+                warn_left_out(err, None, "the calls listed", self.path)
+            return None
+
     def functions(self, prefix: str) -> Iterator[str]:
         """The function of each stored call (result or failure) whose entry name has
-        ``prefix``, as its record names it, one per call (read from the store's index)."""
+        ``prefix``, as its record names it, one per call (read from the store's index);
+        an entry whose record does not load names none."""
         self._reopen_if_deleted()
         entries = self.dataset._entries()
         span = entries.span(prefix + "_")
-        for brief in entries.briefs(span):
+        try:
+            found = entries.briefs(span)
+        except DamagedEntryError:  # one broken by hand: the others still name theirs
+            found = [self._brief_or_damaged(entries, i, quiet=True) for i in span]
+        for brief in found:
             if type(brief) is dict and type(brief.get("function")) is str:
                 if brief.get("status", "ok") in ("ok", "failed"):
                     yield brief["function"]

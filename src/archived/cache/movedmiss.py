@@ -99,7 +99,7 @@ def _stored_twins(store: CallStore, calls: Sequence[CallKey]) -> tuple[str, int]
         return None
     wanted = Counter(repr(call.parameters) for call in calls)
     for other in others:
-        found = store.call_columns(other, first.prefix, version=first.version)
+        found = store.call_columns(other, first.prefix, version=first.version, quiet=True)
         stored = {
             repr(call_parameters(name, brief))
             for name, brief in zip(found.names, found.briefs, strict=True)

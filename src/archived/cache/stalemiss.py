@@ -71,7 +71,9 @@ def warn_stale_points(
         # the brief records of the function's calls, as a table reads them (no object
         # made per call: a sweep adding points to a store of 100,000 calls reads them all)
         found = (
-            columns() if columns is not None else store.call_columns(first.identity, first.prefix)
+            columns()
+            if columns is not None
+            else store.call_columns(first.identity, first.prefix, quiet=True)
         )
         for name, brief in zip(found.names, found.briefs, strict=True):
             version = record_text(brief, "version")

@@ -221,7 +221,7 @@ def sweep(
         # it now has (at its default) was added?  The function's calls are read once for
         # the two checks that read them (150 ms a read at 20,000 calls)
         columns = functools.cache(
-            lambda: func.store.call_columns(missing[0].identity, missing[0].prefix)
+            lambda: func.store.call_columns(missing[0].identity, missing[0].prefix, quiet=True)
         )
         warn_stale_points(func.store, missing, columns)
         warn_moved_points(func.store, missing)
