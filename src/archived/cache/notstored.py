@@ -7,8 +7,10 @@ warning per point: 1,000 of them for a 1,000-point sweep.  Now each chunk of poi
 worker runs keeps its points' warnings (:func:`collecting`) and sends them back with its
 results; the driver (:class:`NotStoredReport`) gives the first of each reason as it
 arrives, saying that the others are counted, and when the sweep ends (or stops) one
-warning with how many more there were and the first few of them.  A cached call made
-inside a point (another ``@archived`` function) warns at its own line, as before.
+warning with how many more there were and the first few of them.  The cached calls made
+inside the points (another ``@archived`` function the swept one calls) are reported so
+too, apart, per function and reason: they warned once each, two warnings a point for a
+function calling one such cached function twice.
 
 >>> from archived.cache.calls import key_call
 >>> call = key_call("m.f", "v", "f", {"x": 1})
@@ -17,6 +19,12 @@ inside a point (another ``@archived`` function) warns at its own line, as before
 True
 >>> [record[:2] for record in records]
 [('the disk is full', 'f(x=1)')]
+>>> with collecting([call]) as records:  # a cached call made inside the chunk's point
+...     keep(key_call("m.g", "v", "g", {"y": 2}), "the disk is full", "g(y=2)", "", None)
+True
+>>> records[0][4]
+'g'
+
 """
 
 from __future__ import annotations
@@ -29,11 +37,13 @@ from typing import Any
 
 from .._usercode import warn_user
 from ..errors import ResultNotStoredWarning
+from .funcinfo import short_name
 
 __all__ = ["collecting", "keep", "warn_kept", "NotStoredReport"]
 
-# (reason, point, message, error or None): plain data, sent back from a worker process
-Record = tuple[str, str, str, BaseException | None]
+# (reason, point, message, error or None, the function of a cached call made inside a
+# point or None for a point of the sweep): plain data, sent back from a worker process
+Record = tuple[str, str, str, BaseException | None, str | None]
 
 _CHUNK = threading.local()  # the chunk this thread runs: (ids of its calls, its records)
 _NAMED = 3  # points a summary names
@@ -54,18 +64,27 @@ def collecting(calls: Iterable[Any]) -> Iterator[list[Record]]:
 
 def keep(call: Any, reason: str, point: str, message: str, error: BaseException | None) -> bool:
     """Keep the not-stored warning of ``call`` if a chunk running here collects it (a
-    sweep's own point, not a cached call made inside one); whether it was kept."""
+    sweep's own point, or a cached call made inside one); whether it was kept."""
     run = getattr(_CHUNK, "run", None)
-    if run is None or id(call) not in run[0]:
+    if run is None:
         return False
-    run[1].append((reason, point, message, _sendable(error)))
+    inside = None if id(call) in run[0] else _called(call.identity)
+    run[1].append((reason, point, message, _sendable(error), inside))
     return True
+
+
+def _called(identity: str) -> str:
+    """What a cached call made inside a point is of, in messages: its function's name,
+    or a ``with`` block's place."""
+    if identity.startswith("block:"):
+        return "the block " + identity.removeprefix("block:").partition("#")[0]
+    return short_name(identity)
 
 
 def warn_kept(records: Iterable[Record]) -> None:
     """Give the warnings kept of a chunk whose results never reach the driver (one of
     its points raised)."""
-    for _, _, message, error in records:
+    for _, _, message, error, _ in records:
         warn_user(ResultNotStoredWarning(message, error))
 
 
@@ -89,7 +108,7 @@ class NotStoredReport:
     >>> report = NotStoredReport("f")
     >>> with warnings.catch_warnings(record=True) as caught:
     ...     warnings.simplefilter("always")
-    ...     report.add([("the disk is full", f"f(x={x})", f"f(x={x}) not stored", None)
+    ...     report.add([("the disk is full", f"f(x={x})", f"f(x={x}) not stored", None, None)
     ...                 for x in range(5)])
     ...     report.close()
     >>> len(caught), str(caught[1].message)[:69]
@@ -99,18 +118,27 @@ class NotStoredReport:
     def __init__(self, function: str, points: int = 2) -> None:
         self.function = function
         self.points = points  # the sweep's points to run: of one, there are no others
-        self.first: dict[str, Record] = {}
-        self.more: dict[str, list[str]] = {}
+        # by (the function of calls made inside points or None, reason)
+        self.first: dict[tuple[str | None, str], Record] = {}
+        self.more: dict[tuple[str | None, str], list[str]] = {}
 
     def add(self, records: Iterable[Record]) -> None:
         """Take a chunk's records; warn of the first of each reason now."""
-        for reason, point, message, error in records:
-            if reason in self.first:
-                self.more[reason].append(point)
+        for record in records:
+            reason, point, message, error, inside = record
+            key = (inside, reason)
+            if key in self.first:
+                self.more[key].append(point)
                 continue
-            self.first[reason] = (reason, point, message, error)
-            self.more[reason] = []
-            if self.points > 1:
+            self.first[key] = record
+            self.more[key] = []
+            if inside is not None:
+                message += (
+                    f" (the other calls of {inside} made inside this sweep's points and not "
+                    "stored for this reason are counted, and named in one warning when it "
+                    "ends)"
+                )
+            elif self.points > 1:
                 message += (
                     " (the other points of this sweep not stored for this reason are "
                     "counted, and named in one warning when it ends)"
@@ -118,21 +146,27 @@ class NotStoredReport:
             warn_user(ResultNotStoredWarning(message, error))
 
     def close(self) -> None:
-        """Warn once per reason of the points after the first, if any."""
+        """Warn once per reason of the points (or calls inside them) after the first."""
         more, self.more = self.more, {}
-        for reason, points in more.items():
+        for (inside, reason), points in more.items():
             if not points:
                 continue
             named = ", ".join(points[:_NAMED])
             if len(points) > _NAMED:
                 named += f" and {len(points) - _NAMED} more"
             n = len(points)
+            if inside is None:
+                what = f"{self.function}: {n} more point{'s' * (n != 1)} of this sweep"
+            else:
+                what = (
+                    f"{inside}: {n} more call{'s' * (n != 1)} made inside the points of this "
+                    f"sweep of {self.function}"
+                )
             warn_user(
                 ResultNotStoredWarning(
-                    f"{self.function}: {n} more point{'s' * (n != 1)} of this sweep "
-                    f"{'were' if n != 1 else 'was'} computed but not stored ({reason}), "
+                    f"{what} {'were' if n != 1 else 'was'} computed but not stored ({reason}), "
                     f"{n + 1} in all: {named}; their results are returned, and the next run "
                     "computes them again",
-                    self.first[reason][3],
+                    self.first[(inside, reason)][3],
                 )
             )
