@@ -128,3 +128,20 @@ def test_a_safe_read_of_a_renamed_class_s_entry_says_it_is_intact_as_a_trusted_o
 def test_a_name_missing_from_a_library_is_still_refused_by_a_safe_load():
     with pytest.raises(UnsafeArchiveError, match=r"numpy\.no_such_name"):
         restore("from numpy import no_such_name as _x\nx = _x\n", safe=True)
+
+
+def test_a_table_leaves_out_a_renamed_class_s_entries_in_one_warning(renamed):
+    # it raised MissingImportError for the whole table; left out one warning apiece, a
+    # store of 300 such results would give 300 warnings
+    f, state, _ = renamed
+    f(3)  # a result of the new class: its row stays
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert [row["n"] for row in f.table(frame=False)] == [3]
+    [warning] = [w for w in caught if w.category is DamagedEntryWarning]
+    message = str(warning.message)
+    assert message.startswith("entry ")
+    assert "it needs renamed_models (cannot import name 'Run'" in message
+    assert "; left out of the table; so is 1 other entry: " in message
+    assert state["calls"] == [3]  # nothing computed again, nothing moved
+    assert not os.path.exists(os.path.join(f.dataset._path, ".damaged"))

@@ -277,6 +277,7 @@ class Calls:
         names: list[str] = []
         briefs: list[dict[str, Any]] = []
         values: list[Any] = []
+        left: list[tuple[DamagedEntryError, Any]] = []
         for name, brief, position in zip(self.names, self.briefs, self._positions, strict=True):
             listed = self._entries.entry(position)
 
@@ -286,7 +287,7 @@ class Calls:
             try:
                 found, pair = read_one_version(listed, read)
             except DamagedEntryError as err:  # the others' rows are still the table's
-                warn_left_out(err, brief, store=self.store.path)
+                left.append((err, brief))
                 continue
             if not found:
                 continue  # deleted since it was listed
@@ -300,6 +301,7 @@ class Calls:
             names.append(name)
             briefs.append(now)
             values.append(value)
+        warn_left_out(left, store=self.store.path)
         return names, briefs, values
 
     def call(self, i: int) -> StoredCall:
@@ -736,7 +738,7 @@ class CallStore:
         try:
             found = entries.briefs(span)
         except DamagedEntryError:  # one broken by hand: the others are still listed
-            found = [self._brief_or_damaged(entries, i, quiet) for i in span]
+            found = self._briefs_or_none(entries, span, quiet)
         if _all_of_call(found, identity, status, version):
             # every entry of the span a call of this function, status and version (a
             # function's store, mostly): checked a field at a time, at C speed, with no
@@ -763,15 +765,20 @@ class CallStore:
 
         return Calls(self, entries, positions, briefs, _listed(identity, status, version))
 
-    def _brief_or_damaged(self, entries: Entries, position: int, quiet: bool) -> Any:
-        """The brief record of the entry at ``position``, or None (left out, with a
-        warning unless ``quiet``) if it does not load."""
-        try:
-            return entries.briefs([position])[0]
-        except DamagedEntryError as err:
-            if not quiet:
-                warn_left_out(err, None, "the calls listed", self.path)
-            return None
+    def _briefs_or_none(self, entries: Entries, span: range, quiet: bool) -> list[Any]:
+        """The brief records of the entries of ``span``, None for each that does not
+        load (left out, with one warning unless ``quiet``)."""
+        found: list[Any] = []
+        left: list[tuple[DamagedEntryError, Any]] = []
+        for position in span:
+            try:
+                found.extend(entries.briefs([position]))
+            except DamagedEntryError as err:
+                found.append(None)
+                left.append((err, None))
+        if not quiet:
+            warn_left_out(left, "the calls listed", self.path)
+        return found
 
     def functions(self, prefix: str) -> Iterator[str]:
         """The function of each stored call (result or failure) whose entry name has
@@ -783,7 +790,7 @@ class CallStore:
         try:
             found = entries.briefs(span)
         except DamagedEntryError:  # one broken by hand: the others still name theirs
-            found = [self._brief_or_damaged(entries, i, quiet=True) for i in span]
+            found = self._briefs_or_none(entries, span, quiet=True)
         for brief in found:
             if type(brief) is dict and type(brief.get("function")) is str:
                 if brief.get("status", "ok") in ("ok", "failed"):

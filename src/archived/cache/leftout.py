@@ -29,6 +29,8 @@ from .funcinfo import short_name
 
 __all__ = ["left_out_message", "warn_left_out"]
 
+_NAMED = 3  # other entries a warning names
+
 _MOVED = (
     "a call that finds it moves it to the store's .damaged/ folder and computes its result again"
 )
@@ -68,9 +70,33 @@ verify STORE lists what is wrong); a call that finds it moves it to the store's 
 
 
 def warn_left_out(
-    err: DamagedEntryError, brief: Any = None, what: str = "the table", store: str = "STORE"
+    left: list[tuple[DamagedEntryError, Any]], what: str = "the table", store: str = "STORE"
 ) -> None:
-    """Warn, at the user's line, that the entry ``err`` names is left out of ``what``
-    (:func:`left_out_message`); the entry stays where it is (``kept`` is None)."""
+    """Warn once, at the user's line, that the entries of ``left`` (each error with its
+    call's brief record, or None) are left out of ``what``: the first as
+    :func:`left_out_message` says, the others counted and the first few named (a class
+    renamed since leaves out every entry of it); the entries stay where they are
+    (``kept`` is None).
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_left_out([(DamagedEntryError(f"f_{i}", "broken"), None) for i in range(5)])
+    >>> str(caught[0].message)[-83:]
+    'so are 4 other entries: f_1, f_2, f_3 and 1 more (archived verify STORE lists each)'
+    """
+    if not left:
+        return
+    err, brief = left[0]
     message = left_out_message(err, brief, what, store)
+    if len(left) > 1:
+        others = [e.name for e, _ in left[1:]]
+        named = ", ".join(others[:_NAMED])
+        if len(others) > _NAMED:
+            named += f" and {len(others) - _NAMED} more"
+        message += (
+            f"; so {'are' if len(others) != 1 else 'is'} {len(others)} other "
+            f"entr{'ies' if len(others) != 1 else 'y'}: {named} (archived verify {store} "
+            "lists each)"
+        )
     warn_user(DamagedEntryWarning(message, err.name, None))
