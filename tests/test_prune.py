@@ -178,3 +178,15 @@ def test_stale_results_of_an_edited_with_block_are_pruned_by_its_identity_and_ve
     left = names(project)
     assert len(left) == 1 and set(left) < set(before)
     assert versions[left[0]] == current[0]
+
+
+def test_a_prune_listing_tells_two_versions_of_one_call_apart(project):
+    # its dry run listed the edit's simulate(mu=1) and the current one's as two identical
+    # rows (ls -l and export add a version column while a function has several)
+    current = python(project, "import exp; print(exp.simulate.version)").strip()
+    dry = cli(project, "prune", "results/runs", "--where", "mu=1", "--function", "simulate")
+    assert dry.returncode == 0, dry.stderr
+    header, *rows = dry.stdout.splitlines()[:-1]
+    assert header.split() == ["NAME", "KIND", "FUNCTION", "VERSION", "PARAMETERS", "DATE"]
+    versions = sorted(row.split()[3] for row in rows)
+    assert len(versions) == 2 and current in versions and len(set(versions)) == 2

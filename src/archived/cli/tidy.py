@@ -27,7 +27,7 @@ from .base import (
     open_args,
     print_json,
 )
-from .entries import Entry, list_entries
+from .entries import CALL_KINDS, Entry, list_entries, mixed_versions
 from .selection import (
     hint_other_number_types,
     hint_unknown_function,
@@ -120,10 +120,18 @@ def run_prune(args: argparse.Namespace) -> int:
         print("nothing to delete")
         return 0
     if not args.json:
+        # a version column while a function has results of several, as ls -l has: the
+        # calls of one parameters made by two versions were two identical rows
+        versioned = bool(mixed_versions(entries))
         print(
             format_table(
-                ["NAME", "KIND", "FUNCTION", "PARAMETERS", "DATE"],
-                [[e.name, e.kind, e.function, e.summary, format_time(e.time)] for e in chosen],
+                ["NAME", "KIND", "FUNCTION", *["VERSION"] * versioned, "PARAMETERS", "DATE"],
+                [
+                    [e.name, e.kind, e.function]
+                    + [(e.version or "") if e.kind in CALL_KINDS else ""] * versioned
+                    + [e.summary, format_time(e.time)]
+                    for e in chosen
+                ],
             )
         )
     size = format_size(sum(e.size for e in chosen))
