@@ -51,9 +51,14 @@ def user_stacklevel() -> int:
     return level
 
 
-def warn_user(warning: Warning | str, category: type[Warning] | None = None) -> None:
+def warn_user(
+    warning: Warning | str,
+    category: type[Warning] | None = None,
+    at: tuple[str, int, str] | None = None,
+) -> None:
     """``warnings.warn(warning, category)`` at the user's line: the first caller outside
-    archived, or, for a sweep's point run by a worker, the line that called ``sweep``.
+    archived, or, for a sweep's point run by a worker, the line that called ``sweep``;
+    ``at``: that line, ``(file, line, module)``, found before (:func:`calling_line`).
 
     >>> with warnings.catch_warnings(record=True) as caught:
     ...     warnings.simplefilter("always")
@@ -61,6 +66,9 @@ def warn_user(warning: Warning | str, category: type[Warning] | None = None) -> 
     >>> str(caught[0].message), caught[0].category.__name__
     ('stored as a pickle', 'UserWarning')
     """
+    if at is not None:
+        _warn_at(warning, category, at)
+        return
     running = getattr(_RUNNING, "points", None)
     frame: FrameType = sys._getframe(1)
     level = 2  # warnings.warn's level of our caller

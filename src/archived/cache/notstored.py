@@ -9,8 +9,9 @@ results; the driver (:class:`NotStoredReport`) gives the first of each reason as
 arrives, saying that the others are counted, and when the sweep ends (or stops) one
 warning with how many more there were and the first few of them.  The cached calls made
 inside the points (another ``@archived`` function the swept one calls) are reported so
-too, apart, per function and reason: they warned once each, two warnings a point for a
-function calling one such cached function twice.
+too, apart, per function and reason, the first at the line of the user's that made it:
+they warned once each, two warnings a point for a function calling one such cached
+function twice.
 
 >>> from archived.cache.calls import key_call
 >>> call = key_call("m.f", "v", "f", {"x": 1})
@@ -22,7 +23,7 @@ True
 >>> with collecting([call]) as records:  # a cached call made inside the chunk's point
 ...     keep(key_call("m.g", "v", "g", {"y": 2}), "the disk is full", "g(y=2)", "", None)
 True
->>> records[0][4]
+>>> records[0][4][0]
 'g'
 
 """
@@ -35,15 +36,16 @@ import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from .._usercode import warn_user
+from .._usercode import calling_line, warn_user
 from ..errors import ResultNotStoredWarning
 from .funcinfo import short_name
 
 __all__ = ["collecting", "keep", "warn_kept", "NotStoredReport"]
 
 # (reason, point, message, error or None, the function of a cached call made inside a
-# point or None for a point of the sweep): plain data, sent back from a worker process
-Record = tuple[str, str, str, BaseException | None, str | None]
+# point and the user's line that made it, or None for a point of the sweep): plain
+# data, sent back from a worker process
+Record = tuple[str, str, str, BaseException | None, tuple[str, tuple[str, int, str]] | None]
 
 _CHUNK = threading.local()  # the chunk this thread runs: (ids of its calls, its records)
 _NAMED = 3  # points a summary names
@@ -68,7 +70,8 @@ def keep(call: Any, reason: str, point: str, message: str, error: BaseException 
     run = getattr(_CHUNK, "run", None)
     if run is None:
         return False
-    inside = None if id(call) in run[0] else _called(call.identity)
+    # a call made inside a point: its warning names the line of the user's that made it
+    inside = None if id(call) in run[0] else (_called(call.identity), calling_line())
     run[1].append((reason, point, message, _sendable(error), inside))
     return True
 
@@ -84,8 +87,8 @@ def _called(identity: str) -> str:
 def warn_kept(records: Iterable[Record]) -> None:
     """Give the warnings kept of a chunk whose results never reach the driver (one of
     its points raised)."""
-    for _, _, message, error, _ in records:
-        warn_user(ResultNotStoredWarning(message, error))
+    for _, _, message, error, made in records:
+        warn_user(ResultNotStoredWarning(message, error), at=None if made is None else made[1])
 
 
 def _sendable(error: BaseException | None) -> BaseException | None:
@@ -125,7 +128,8 @@ class NotStoredReport:
     def add(self, records: Iterable[Record]) -> None:
         """Take a chunk's records; warn of the first of each reason now."""
         for record in records:
-            reason, point, message, error, inside = record
+            reason, point, message, error, made = record
+            inside, line = made if made is not None else (None, None)
             key = (inside, reason)
             if key in self.first:
                 self.more[key].append(point)
@@ -143,7 +147,7 @@ class NotStoredReport:
                     " (the other points of this sweep not stored for this reason are "
                     "counted, and named in one warning when it ends)"
                 )
-            warn_user(ResultNotStoredWarning(message, error))
+            warn_user(ResultNotStoredWarning(message, error), at=line)
 
     def close(self) -> None:
         """Warn once per reason of the points (or calls inside them) after the first."""
