@@ -16,6 +16,9 @@ from .entries import Entry, list_entries, mixed_versions, note_mixed_versions
 from .outfile import replacing
 from .selection import hint_unknown_function, hint_unknown_parameter, selected
 
+# what a user without the results' classes (a colleague) can still export
+_NO_RESULTS = f"\n(`{PROG} export --no-results` writes the parameters alone, loading no value)"
+
 
 def run_export(args: argparse.Namespace) -> int:
     from ..store.callorder import rows_in_call_order
@@ -42,14 +45,18 @@ def run_export(args: argparse.Namespace) -> int:
 
     def skip(name: str, err: ArchiveError) -> None:
         if isinstance(err, MissingImportError):
-            raise err  # this program lacks a module: the whole store needs it, say so
+            # this program lacks a module: the whole store needs it, say so, and how to
+            # have the parameters all the same
+            raise ArchiveError(f"{err}{_NO_RESULTS}") from err
         # refused by a safe load too: one entry of a store someone sent (a pickle, a
         # planted call) stopped the whole export, and its error advised --trust
         unloadable[name] = err
 
     # each row its own cells (a row of every column cost the product of rows and columns:
     # 1.2 GB for 300 calls each recording 300 names of their own), the CSV's columns apart
-    rows, columns = dataset_rows(ds, details=args.details, entries=keep, skip=skip)
+    rows, columns = dataset_rows(
+        ds, details=args.details, results=not args.no_results, entries=keep, skip=skip
+    )
     recorded = {e.name: e.parameters for e in listed}
     rows = rows_in_call_order(rows, recorded.get)  # as func.table() lists them
     if unloadable:  # one broken (or outdated) entry must not cost the whole export
@@ -58,7 +65,8 @@ def run_export(args: argparse.Namespace) -> int:
         first = unloadable[names[0]]
         print(
             f"{PROG} export: skipping {counted(len(names), 'entry', 'entries')} whose value "
-            f"does not load ({shown}); the first: {first}{trust_hint(first, args)}",
+            f"does not load ({shown}); the first: {first}{trust_hint(first, args)}"
+            f"{_NO_RESULTS}",
             file=sys.stderr,
         )
     mixed = mixed_versions([e for e in listed if e.name in keep and e.name not in unloadable])

@@ -149,6 +149,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--details", action="store_true", help="add version, start time and duration columns"
     )
+    p.add_argument(
+        "--no-results",
+        action="store_true",
+        help="the parameters and records alone, no value loaded: for a store whose "
+        "results are of classes you do not have",
+    )
     selection_options(p)
     return parser
 
