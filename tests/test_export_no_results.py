@@ -24,7 +24,7 @@ class Summary:
 
 
 def run(alpha, L=1.0):
-    from colleague_models import Summary
+    from sent_results_models import Summary
 
     return {"energy": alpha * L, "summary": Summary(peak=alpha)}
 
@@ -34,13 +34,13 @@ def sent(tmp_path, monkeypatch):
     """A store of ``run``'s results, its module of classes gone (as on a colleague's)."""
     code = tmp_path / "code"
     code.mkdir()
-    (code / "colleague_models.py").write_text(textwrap.dedent(MODELS))
+    (code / "sent_results_models.py").write_text(textwrap.dedent(MODELS))
     monkeypatch.syspath_prepend(str(code))
-    monkeypatch.delitem(sys.modules, "colleague_models", raising=False)
+    monkeypatch.delitem(sys.modules, "sent_results_models", raising=False)
     f = archived(str(tmp_path / "heat"))(run)
     f(0.5), f(0.25, L=2.0)
-    (code / "colleague_models.py").unlink()
-    monkeypatch.delitem(sys.modules, "colleague_models")
+    (code / "sent_results_models.py").unlink()
+    sys.modules.pop("sent_results_models")  # (for good: no later test may find it)
     return str(tmp_path / "heat")
 
 
@@ -49,9 +49,9 @@ def test_export_without_the_results_module_names_no_results(sent, capsys):
     err = capsys.readouterr().err
     assert "no entry could be exported" in err
     assert "`archived export --no-results` writes the parameters alone" in err
-    assert main(["export", "--allow", "colleague_models", "-o", "-", sent]) == 1
+    assert main(["export", "--allow", "sent_results_models", "-o", "-", sent]) == 1
     err = capsys.readouterr().err
-    assert "it needs colleague_models (No module named 'colleague_models')" in err
+    assert "it needs sent_results_models (No module named 'sent_results_models')" in err
     assert "`archived export --no-results` writes the parameters alone" in err
 
 
