@@ -989,7 +989,15 @@ def test_an_entry_with_the_key_but_other_parameters_is_no_hit_is_kept_and_is_rep
         assert warning.filename == __file__
         assert "other parameters ({'x': 2})" in str(warning.message)
         assert "is not this call's result" in str(warning.message)
+        # and the next step, one that cannot return another call's result
+        assert f"move {path} out of the store" in str(warning.message)
     assert path.read_bytes() == edited  # kept as the person left it
+    # taken at its word: the file moved away, the call is computed and stored
+    path.rename(tmp_path / "edited.py")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert f(1) == 3
+    assert f.is_cached(1) and f(1) == 3
 
 
 def _triple(x):

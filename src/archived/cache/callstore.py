@@ -604,7 +604,10 @@ class CallStore:
                 warn_user(
                     f"entry {name!r} has the key of this call but other parameters "
                     f"({stored_parameters!r}): it is not this call's result and is left as "
-                    "it is (a call computes its result without storing it)",
+                    "it is (a call computes its result without storing it); to have this "
+                    f"call's result stored, move {os.path.join(self.path, name + '.py')} "
+                    "out of the store (an entry whose parameters were edited by hand, or a "
+                    "copy of another call's entry)",
                     RuntimeWarning,
                 )
                 return Found(None, False)
