@@ -81,6 +81,12 @@ def test_a_safe_load_imports_no_function_that_imports_modules_or_changes_the_pro
     # a partial of any function a load may import is allowed, to be called by the user:
     # partial(numpy.info, 'x', toplevel='mod') would import (run) any module once called,
     # and numpy.apply_along_axis forwards keywords to numpy.test (pytest's argv)
+    _assert_never_imported(module, name)
+
+
+def _assert_never_imported(module, name):
+    """A safe load refuses ``module.name`` however an entry spells it: imported by name,
+    wrapped in a partial, or reached as an attribute of its module."""
     for src in [
         f"from {module} import {name} as _f\n",
         f"from {module} import {name} as _f\nfrom functools import partial as _p\nx = _p(_f)\n",
@@ -117,13 +123,7 @@ def test_a_safe_load_imports_no_numpy_1_function_that_reads_files_imports_or_cha
 
         stand_in.__module__, stand_in.__name__, stand_in.__qualname__ = "numpy", name, name
         monkeypatch.setattr(np, name, stand_in, raising=False)
-    for src in [
-        f"from numpy import {name} as _f\n",
-        f"from numpy import {name} as _f\nfrom functools import partial as _p\nx = _p(_f)\n",
-        f"import numpy as _m\nx = _m.{name}\n",
-    ]:
-        with pytest.raises(UnsafeArchiveError, match=f"numpy.{name}"):
-            evaluate(src)
+    _assert_never_imported("numpy", name)
 
 
 _LOADER = "from archived.hdf5 import load_array as _L\nfrom functools import partial as _p\n"

@@ -246,7 +246,26 @@ class Policy:
         >>> print(Policy().refusal_of_module("mypkg.models"))
         import of module 'mypkg.models' (... trust all of its code, pass allow=['mypkg.models'])
         """
+        return self.module_refusal(module)[0]
+
+    def module_refusal(self, module: str) -> tuple[str, str | None]:
+        """The words of :meth:`refusal_of_module`, and the module whose ``allow=`` they
+        advise (``module``, one that may be the user's own), or None where they advise
+        none (a standard-library module, an installed library, pickle): the refusal
+        carries it (:attr:`~archived.errors.UnsafeArchiveError.allow`) for whoever
+        repeats the advice, and what it is is found once (a search of the installed
+        packages' folders).
+
+        >>> Policy().module_refusal("mypkg.models")[1], Policy().module_refusal("os")[1]
+        ('mypkg.models', None)
+        """
         kind = _refused_kind(module)
+        return self._refusal_words(module, kind), (module if kind == "own" else None)
+
+    @staticmethod
+    def _refusal_words(module: str, kind: str) -> str:
+        """The words of :meth:`refusal_of_module` for ``module`` of ``kind``
+        (:func:`_refused_kind`)."""
         if kind == "pickle":
             return f"a pickle payload {_PICKLE_TAIL}"
         if kind == "stdlib":
@@ -270,17 +289,6 @@ class Policy:
             f"import of module {module!r} (not in the allow-list; if it is your own module "
             f"of data classes and you trust all of its code, pass allow=[{module!r}])"
         )
-
-    def advised_allow(self, module: str) -> str | None:
-        """The module whose ``allow=`` :meth:`refusal_of_module` advises (``module``, one
-        that may be the user's own), or None where it advises none (a standard-library
-        module, an installed library, pickle).  The refusal carries it
-        (:attr:`~archived.errors.UnsafeArchiveError.allow`) for whoever repeats the advice.
-
-        >>> Policy().advised_allow("mypkg.models"), Policy().advised_allow("os")
-        ('mypkg.models', None)
-        """
-        return module if _refused_kind(module) == "own" else None
 
     def static_callable(self, module: str, path: tuple[str, ...]) -> bool:
         """Whether calling ``module.<path>`` may be attempted (checked before evaluation).

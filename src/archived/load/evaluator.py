@@ -201,9 +201,8 @@ class Evaluator:
     # ----------------------------------------------------------------- imports
 
     def import_module(self, node: ast.AST, name: str) -> types.ModuleType:
-        policy = self.policy
-        if not policy.module_allowed(name):  # checked already; never import otherwise
-            raise refuse(node, policy.refusal_of_module(name), policy.advised_allow(name))
+        if not self.policy.module_allowed(name):  # checked already; never import otherwise
+            raise refuse(node, *self.policy.module_refusal(name))
         try:
             if self.policy.user_module(name):  # (imported already too: a store module)
                 in_store = import_outside_stores(name)
@@ -237,15 +236,13 @@ class Evaluator:
                     name=module.__name__,
                 )
             raise refuse(node, f"import of {module.__name__}.{name} (not defined there)")
+        if isinstance(value, types.ModuleType) and not policy.module_allowed(value.__name__):
+            # a module outside the list: the advice of its refusal, if any, goes with it
+            words, advised = policy.module_refusal(value.__name__)
+            raise refuse(node, f"import of {module.__name__}.{name}: {words}", advised)
         refusal = policy.value_refusal(value)
         if refusal is not None:
-            # (a module outside the list: the advice of its refusal, if any, goes with it)
-            advised = (
-                policy.advised_allow(value.__name__)
-                if isinstance(value, types.ModuleType)
-                else None
-            )
-            raise refuse(node, f"import of {module.__name__}.{name}: {refusal}", advised)
+            raise refuse(node, f"import of {module.__name__}.{name}: {refusal}")
         return value
 
     # ----------------------------------------------------------------- expressions

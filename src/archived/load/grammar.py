@@ -289,8 +289,7 @@ class Checker:
 
     def check_module(self, stmt: ast.stmt, module: str) -> None:
         if not self.policy.module_allowed(module):
-            policy = self.policy
-            raise refuse(stmt, policy.refusal_of_module(module), policy.advised_allow(module))
+            raise refuse(stmt, *self.policy.module_refusal(module))
 
     def assign(self, stmt: ast.Assign) -> None:
         if len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name):
