@@ -738,10 +738,7 @@ class CallStore:
         self._reopen_if_deleted()
         entries = self.dataset._entries()
         span = entries.span(prefix + "_")
-        try:
-            found = entries.briefs(span)
-        except DamagedEntryError:  # one broken by hand: the others are still listed
-            found = self._briefs_or_none(entries, span, quiet)
+        found = self._briefs(entries, span, quiet)
         if _all_of_call(found, identity, status, version):
             # every entry of the span a call of this function, status and version (a
             # function's store, mostly): checked a field at a time, at C speed, with no
@@ -768,9 +765,14 @@ class CallStore:
 
         return Calls(self, entries, positions, briefs, _listed(identity, status, version))
 
-    def _briefs_or_none(self, entries: Entries, span: range, quiet: bool) -> list[Any]:
-        """The brief records of the entries of ``span``, None for each that does not
-        load (left out, with one warning unless ``quiet``)."""
+    def _briefs(self, entries: Entries, span: range, quiet: bool) -> list[Any]:
+        """The brief records of the entries of ``span``, decoded at once; None for each
+        that does not load (one broken by hand: the others are still read), left out
+        with one warning unless ``quiet``."""
+        try:
+            return entries.briefs(span)
+        except DamagedEntryError:
+            pass
         found: list[Any] = []
         left: list[tuple[DamagedEntryError, Any]] = []
         for position in span:
@@ -790,10 +792,7 @@ class CallStore:
         self._reopen_if_deleted()
         entries = self.dataset._entries()
         span = entries.span(prefix + "_")
-        try:
-            found = entries.briefs(span)
-        except DamagedEntryError:  # one broken by hand: the others still name theirs
-            found = self._briefs_or_none(entries, span, quiet=True)
+        found = self._briefs(entries, span, quiet=True)
         for brief in found:
             if type(brief) is dict and type(brief.get("function")) is str:
                 if brief.get("status", "ok") in ("ok", "failed"):
