@@ -166,3 +166,35 @@ def test_repair_of_a_clean_store_exits_0_though_a_safe_load_checks_no_entry(
     with open(f"{ds._path}/x_1.py", "a") as f:
         f.write("x_1 = [1,\n")  # damaged: a problem repair leaves to the user
     assert main(["repair", ds._path]) == 1
+
+
+def test_a_store_imported_under_the_name_of_the_module_it_needs_says_so(tmp_path, monkeypatch):
+    # a bare @archived in shadowed_lab.py keeps its results in archived_results/shadowed_lab:
+    # importing that store as the README does puts it in the module's place
+    (tmp_path / "shadowed_lab.py").write_text(
+        "import dataclasses\n\n@dataclasses.dataclass\nclass Run:\n    n: int\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    results = tmp_path / "archived_results"
+    try:
+        import shadowed_lab
+
+        DataSet("shadowed_lab", "w", path=str(results)).run = shadowed_lab.Run(3)
+        del sys.modules["shadowed_lab"]
+        sys.path.insert(0, str(results))
+        import shadowed_lab as store  # the store, now
+
+        with pytest.raises(MissingImportError) as err:
+            store.run  # noqa: B018
+        message = str(err.value)
+        assert f"shadowed_lab in this program is the store {results / 'shadowed_lab'}" in message
+        assert f"DataSet('shadowed_lab', path={str(results)!r})" in message
+        assert "install or restore" not in message
+        # the advice works: in a program that imported the module itself, DataSet reads it
+        del sys.modules["shadowed_lab"]
+        sys.path.remove(str(results))
+        assert DataSet("shadowed_lab", path=str(results)).run.n == 3
+    finally:
+        sys.modules.pop("shadowed_lab", None)
+        if str(results) in sys.path:
+            sys.path.remove(str(results))

@@ -434,13 +434,28 @@ class MissingImportError(DamagedEntryError):
     "entry 'x' cannot be loaded here: it needs mymod (No module named 'mymod'); install ..."
     """
 
-    def __init__(self, name: str, module: str | None, error: str) -> None:
+    def __init__(
+        self, name: str, module: str | None, error: str, store: str | None = None
+    ) -> None:
         self.name = name
         self.module = module
-        self.reason = (
-            f"it needs {module or 'a module or class'} ({error}); install or restore it, "
-            "or edit the import line of the entry file"
-        )
+        if module and store:
+            # the program imported a store under the name of the module its entries need
+            # (a store named after the module whose results it keeps): installing
+            # nothing helps, a program that has not imported the store that way does
+            parent, folder = os.path.split(store)
+            self.reason = (
+                f"it needs the module {module} ({error}), and {module} in this program "
+                f"is the store {store}, imported under that name in place of the module: "
+                f"read the store with archived.DataSet({folder!r}, path={parent!r}) in a "
+                f"program that has not imported it as {module}, or rename its folder "
+                "(nothing in the store names it) and import it by the new name"
+            )
+        else:
+            self.reason = (
+                f"it needs {module or 'a module or class'} ({error}); install or restore "
+                "it, or edit the import line of the entry file"
+            )
         ArchiveError.__init__(self, f"entry {name!r} cannot be loaded here: {self.reason}")
         self.error = error
 

@@ -73,7 +73,7 @@ from ..load import codecache
 from ..load.literal import NotLiteral, literal_value
 from . import groupsync
 from .datarefs import listed_elsewhere
-from .entrynames import entry_names, is_canonical
+from .entrynames import entry_names, is_canonical, is_native_store
 from .entrynames import warn_special as warn_special  # index.py's, from here
 from .failures import disk_is_full
 from .groupsync import PAGE
@@ -747,7 +747,7 @@ def decode_section(
     except (ArchiveError, MemoryError, RecursionError):
         raise
     except ImportError as err:  # the entry is fine; this program lacks what it names
-        raise MissingImportError(entry, err.name, str(err)) from err
+        raise MissingImportError(entry, err.name, str(err), _store_module(err.name)) from err
     except AttributeError as err:
         if str(err).startswith("Can't get attribute"):  # pickle's missing class
             raise MissingImportError(entry, None, str(err)) from err
@@ -756,6 +756,18 @@ def decode_section(
         # a safe load parsed the section alone: its lines start at first_line of the file
         shift = 0 if safe is None else first_line - 1
         raise DamagedEntryError(entry, _not_loading(var, err, filename, shift)) from err
+
+
+def _store_module(module: str | None) -> str | None:
+    """The folder of the store that this program imported as ``module``, if it did (a
+    store named after the module whose classes its entries import), else None."""
+    import sys
+
+    init = getattr(sys.modules.get(module or ""), "__file__", None)
+    if not isinstance(init, str) or os.path.basename(init) != "__init__.py":
+        return None
+    folder = os.path.dirname(init)
+    return folder if is_native_store(folder) else None
 
 
 def _unbound(var: str, values: dict[str, Any], filename: str) -> str:
