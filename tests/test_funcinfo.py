@@ -415,3 +415,26 @@ def test_prune_stale_of_an_edited_cell_says_how_to_delete_its_earlier_definition
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert new.prune_stale() == 0 and [p for p, _ in new] == [{"x": 1}]
+
+
+def test_clear_of_an_edited_cell_says_it_kept_its_earlier_definitions_calls(tmp_path):
+    # clear() of a notebook function deleted this definition's calls alone and said
+    # nothing: a user coming from joblib (whose clear() empties the function's cache)
+    # still found the earlier cell's calls in `ls`, with no word of how to delete them
+    store = str(tmp_path / "nb")
+    namespace = {"archived": archived, "store": store, "__name__": "__main__"}
+    cell = "@archived(store)\ndef f(x):\n    return x + 1\n"
+    exec(compile(cell, "<stdin>", "exec"), namespace)
+    old = namespace["f"]
+    old(1), old(2)
+    exec(compile(cell.replace("+ 1", "* 100"), "<stdin>", "exec"), namespace)
+    new = namespace["f"]
+    new(1)
+    with pytest.warns(UserWarning, match="clear.. deletes only the calls of this definition"):
+        assert new.clear() == 1
+    assert list(new) == [] and sorted(p["x"] for p, _ in old) == [1, 2]
+    command = f"archived prune {store} --function '{old.identity}' --yes"
+    assert main(shlex.split(command)[1:]) == 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert new.clear() == 0 and list(old) == []

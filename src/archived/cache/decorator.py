@@ -721,7 +721,10 @@ class CachedFunction(Generic[P, R]):
     def clear(self) -> int:
         """Delete every stored call of this function (all versions, failures too) and
         the records of its sweeps left with no point stored; other entries of the store
-        are kept.  Returns how many calls were deleted.
+        are kept.  Returns how many calls were deleted.  A function typed at a prompt or
+        in a notebook cell is keyed by its code: the calls of its earlier definitions
+        (an edited cell) are another function's, kept, and a ``UserWarning`` names the
+        command that deletes them.
 
         >>> import tempfile, os
         >>> f = archived(os.path.join(tempfile.mkdtemp(), "s"))(lambda x: x)
@@ -735,6 +738,7 @@ class CachedFunction(Generic[P, R]):
             for c in self.store.calls(self.identity, self.prefix, status=status)
         ]
         self._remove([call.name for call in calls])
+        _note_other_definitions(self, "clear() deletes only the calls of")
         return len(calls)
 
     def _remove(self, names: list[str]) -> None:
@@ -799,10 +803,13 @@ def _same_defaults(before: tuple[Any, Any, tuple[Any, ...]], now: tuple[Any, ...
     return all(a[0] == b[0] and a[1] is b[1] for a, b in zip(before[2], now[2], strict=True))
 
 
-def _note_other_definitions(func: CachedFunction[..., Any]) -> None:
+def _note_other_definitions(
+    func: CachedFunction[..., Any], deletes: str = "prune_stale() deletes only older versions of"
+) -> None:
     """Warn when the store holds calls of other definitions of a function typed at a
     prompt or in a notebook cell: each is keyed by its code, so an edited cell is another
-    function, whose calls ``prune_stale()`` leaves (a module's function has versions)."""
+    function, whose calls ``prune_stale()`` and ``clear()`` leave (a module's function
+    has versions); ``deletes`` says what the method deleted."""
     base, mark, _ = func.identity.partition("#")
     if not mark or "<lambda>" in base:
         return
@@ -815,7 +822,7 @@ def _note_other_definitions(func: CachedFunction[..., Any]) -> None:
     calls, first = sum(others.values()), sorted(others)[0]
     more = len(others) - 1
     warnings.warn(
-        f"prune_stale() deletes only older versions of this definition of {base}: the "
+        f"{deletes} this definition of {base}: the "
         f"store keeps {calls} call{'s' * (calls > 1)} of {len(others)} other "
         f"definition{'s' * (len(others) > 1)} typed at a prompt or in a notebook cell (an "
         "edited cell is another function, keyed by its code); delete them with: archived "
