@@ -172,3 +172,31 @@ def test_a_block_whose_result_cannot_be_stored_is_named_as_the_block_it_is(tmp_p
     assert " with L=8 was computed but not stored (it cannot be stored: " in message
     assert "rec.result holds it, and the block computes it again when run next" in message
     assert "<module>(" not in message and "next call" not in message
+
+
+def test_an_object_made_before_its_module_was_reloaded_is_refused_saying_so(tmp_path, monkeypatch):
+    # a notebook takes in an edit with importlib.reload; an object made before it is of
+    # the replaced class, and the refusal said only "cannot pickle it: ... not the same
+    # object as reloaded_lab.Run", with no word of the reload or of what to do
+    import importlib
+
+    from archived import DataSet
+
+    (tmp_path / "reloaded_lab.py").write_text(
+        "import dataclasses\n\n@dataclasses.dataclass\nclass Run:\n    n: int\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        import reloaded_lab
+
+        made_before = reloaded_lab.Run(3)
+        importlib.reload(reloaded_lab)
+        ds = DataSet("s", "w", path=str(tmp_path))
+        with pytest.raises(UnarchivableError, match="its module was reloaded") as err:
+            ds.run = made_before
+        assert "make the object again with the current reloaded_lab.Run" in str(err.value)
+        assert list(ds) == []
+        ds.run = reloaded_lab.Run(3)  # the current class's object is stored
+        assert ds.run == reloaded_lab.Run(3)
+    finally:
+        sys.modules.pop("reloaded_lab", None)

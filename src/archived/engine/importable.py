@@ -318,6 +318,39 @@ def main_reason(what: Any) -> str:
     )
 
 
+def replaced_reason(what: Any) -> str | None:
+    """Why ``what``, a class or function whose module now names another object under
+    its name, cannot be stored, and what to do; None if its name finds it (or nothing).
+
+    An object made before ``importlib.reload`` of its module (a notebook's usual way to
+    take in an edit) is of the class the reload replaced: its source would name the new
+    class, whose fields or code may differ, and pickle refuses it.
+
+    >>> import json
+    >>> Old = type("JSONDecoder", (), {"__module__": "json"})
+    >>> replaced_reason(Old)
+    'json.JSONDecoder of this program is another object than this one, an earlier...'
+    >>> replaced_reason(json.JSONDecoder) is None
+    True
+    """
+    module = getattr(what, "__module__", None)
+    qualname = getattr(what, "__qualname__", None)
+    if not isinstance(module, str) or not isinstance(qualname, str):
+        return None
+    found: Any = sys.modules.get(module)
+    for part in qualname.split("."):
+        found = getattr(found, part, None)
+    if found is None or found is what:
+        return None
+    name = f"{module}.{qualname}"
+    return (
+        f"{name} of this program is another object than this one, an earlier definition "
+        f"of it (its module was reloaded, by importlib.reload or an autoreload, or "
+        f"{qualname} was defined again, after this object was made): make the object "
+        f"again with the current {name}, or restart the program"
+    )
+
+
 _WARNED: weakref.WeakSet[type] = weakref.WeakSet()
 _WARN_LOCK = threading.Lock()
 
@@ -367,10 +400,9 @@ def pickle_rep(obj: Any) -> ExprRep:
         # a script's class rebuilt in a worker (cloudpickle) says __main__ but is not in
         # the worker's __main__: say what the script's own process says, not pickle's
         what = obj if isinstance(obj, type) or callable(obj) else type(obj)
-        reason = (
-            main_reason(what)
-            if getattr(what, "__module__", None) == "__main__"
-            else f"cannot pickle it: {err}"
-        )
+        if getattr(what, "__module__", None) == "__main__":
+            reason = main_reason(what)
+        else:
+            reason = replaced_reason(what) or f"cannot pickle it: {err}"
         raise UnarchivableError(type(obj).__qualname__, "?", reason) from None
     return ExprRep(f"_loads({data!r})", [("pickle", "loads", "_loads")])
