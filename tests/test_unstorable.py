@@ -200,3 +200,18 @@ def test_an_object_made_before_its_module_was_reloaded_is_refused_saying_so(tmp_
         assert ds.run == reloaded_lab.Run(3)
     finally:
         sys.modules.pop("reloaded_lab", None)
+
+
+def test_a_result_of_a_class_typed_in_a_notebook_is_refused_naming_the_notebook(tmp_path):
+    # in a notebook, __main__ is the kernel's: "(the script being run)" named no script
+    # the user had, so the message now names a notebook's or prompt's code too
+    namespace = {"__name__": "__main__", "archived": archived, "store": str(tmp_path / "s")}
+    cell = (
+        "import dataclasses\n"
+        "@dataclasses.dataclass\nclass Summary:\n    mean: float\n"
+        "@archived(store)\ndef summarize(x):\n    return Summary(x)\n"
+    )
+    exec(compile(cell, "<ipython-input-1>", "exec"), namespace)
+    with pytest.warns(ResultNotStoredWarning, match="a notebook's or prompt's code") as caught:
+        assert namespace["summarize"](0.5).mean == 0.5
+    assert "move it into a module and import it from there" in str(caught[0].message)

@@ -309,12 +309,13 @@ def main_reason(what: Any) -> str:
     """Why an object of ``__main__`` cannot be stored, and what to do.
 
     >>> main_reason(type("Result", (), {}))
-    'Result is defined in __main__ (the script being run)...'
+    "Result is defined in __main__ (the script being run, or a notebook's or prompt's..."
     """
     name = getattr(what, "__qualname__", None) or type(what).__qualname__
     return (
-        f"{name} is defined in __main__ (the script being run), which no other program "
-        "can import; move it into a module and import it from there"
+        f"{name} is defined in __main__ (the script being run, or a notebook's or "
+        "prompt's code), which no other program can import; move it into a module and "
+        "import it from there"
     )
 
 
