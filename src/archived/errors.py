@@ -196,8 +196,9 @@ class BesideStoreError(UnsafeArchiveError):
     holding the store, where a store someone sent brings files of its own (a
     ``pandas.py`` that runs when a DataFrame is rebuilt).  ``allow=[module]`` lets it,
     unless the file is named as an installed module (``shadows``: that module's file),
-    which is never the user's own; ``workdir``: the folder is the working directory, whose
-    files a safe load given no ``datadir=`` reads as the store's.
+    which is never the user's own; ``workdir``: the folder is the working directory, where
+    ``python -c``, a script or a notebook finds modules first; ``data``: ``store`` is a
+    data folder that is no store, the file lies in it or in the folder holding it.
 
     >>> err = BesideStoreError("labmodels", "/got/labmodels.py", "/got/runs")
     >>> print(err)  # doctest: +NORMALIZE_WHITESPACE
@@ -224,15 +225,19 @@ class BesideStoreError(UnsafeArchiveError):
         *,
         shadows: str | None = None,
         workdir: bool = False,
+        data: bool = False,
     ) -> None:
         self.module, self.file, self.store = module, file, store
-        self.shadows, self.workdir = shadows, workdir
-        where = (
-            f"lies in the working directory {store!r}, whose files a safe load given no "
-            "datadir= reads as the store's"
-            if workdir
-            else f"lies beside the archived store {store!r}"
-        )
+        self.shadows, self.workdir, self.data = shadows, workdir, data
+        if workdir:
+            where = (
+                f"lies in the working directory {store!r}, searched first for modules by "
+                "python -c, a script or a notebook"
+            )
+        elif data:
+            where = f"lies in or beside the data folder {store!r}"
+        else:
+            where = f"lies beside the archived store {store!r}"
         advice = (
             f"the installed module {module!r} is {shadows!r}: a file of that name beside "
             "the store is no module of yours, move it out of that folder"
@@ -255,6 +260,7 @@ class BesideStoreError(UnsafeArchiveError):
             line,
             shadows=self.shadows,
             workdir=self.workdir,
+            data=self.data,
         )
 
 

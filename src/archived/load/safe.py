@@ -92,10 +92,19 @@ def evaluate(
     # refused unless allowed: the files of a store someone sent came with it)
     # (given no folder, the load reads the store's files from the working directory:
     # python -c or a notebook in the folder someone sent, first on sys.path)
+    # (and, whatever the data folder, a module found in the working directory is refused
+    # unless allowed: a notebook in a folder below the one someone sent finds there first)
+    # (a data folder that is no package is no store's folder: a module below it, in a
+    # project's .venv or src/, is no file of a store)
     here = _working_directory() if datadir is None else None
     with (
         _gc_paused(),
-        no_store_imports(datadir or here, policy.user_modules, workdir=datadir is None),
+        no_store_imports(
+            datadir or here,
+            policy.user_modules,
+            workdir=datadir is None,
+            data=datadir is not None and not _a_store(datadir),
+        ),
     ):
         tree = _parse(src, budget)
         Checker(policy, budget).module(tree)
@@ -130,6 +139,12 @@ def check(
     """
     budget = _budget(src, limits, None)
     Checker(Policy(allowed_modules, allow_pickle), budget).module(_parse(src, budget))
+
+
+def _a_store(datadir: str | os.PathLike[str]) -> bool:
+    """Whether ``datadir`` may be a store (of archived, of persist, a package): it holds
+    an ``__init__.py`` of any kind (looked at, never opened)."""
+    return os.path.lexists(os.path.join(datadir, "__init__.py"))
 
 
 def _working_directory() -> str | None:

@@ -116,6 +116,7 @@ def no_store_imports(
     allow: Iterable[str] = (),
     *,
     workdir: bool = False,
+    data: bool = False,
 ) -> Iterator[None]:
     """Refuse, while this runs in this thread, every import that would run a file of an
     archived store: not only a safe load's entry's own imports but those of the
@@ -131,9 +132,16 @@ def no_store_imports(
     unless ``allow`` names it, or the code of a module ``allow`` names there imports it.
     Folders are told apart by device and inode too: a bind mount, or another case of a
     name on a filesystem that ignores case, spells the same folder otherwise.
-    ``workdir=True``: ``store`` is the working directory, which a load given no data
-    folder reads the store's files from: a module found in it is refused so (not one in
-    a folder below it: a project's ``.venv``).
+    ``workdir=True``: ``store`` is the working directory, which ``python -c``, a script
+    or a notebook finds modules in first, and a load given no data folder reads the
+    store's files from: a module found in it is refused so (not one in a folder below
+    it: a project's ``.venv``).  ``data=True``: ``store`` is a data folder that is no
+    package (``restore(src, datadir='.')``): a module found in it or in the folder holding
+    it is refused so, as beside a store, but not one in a folder below it (a project's
+    ``.venv``, its ``src/``), which a store's files are never in.  Given a ``store``, a
+    module found in the working directory is refused as with ``workdir=True`` too: a
+    notebook in a folder below the one someone sent (``got/notebooks``) finds its
+    ``pandas.py`` first, whatever store it reads.
 
     >>> with no_store_imports():
     ...     import json.tool
@@ -144,7 +152,12 @@ def no_store_imports(
         # after it do, in their order, so nothing else changes
         others = [finder for finder in sys.meta_path if type(finder) is not _StoreImports]
         sys.meta_path[:] = [_StoreImports(), *others]
-    beside = () if store is None else (_Beside(store, allow, workdir),)
+    beside: tuple[_Beside, ...] = ()
+    if store is not None:
+        beside = (_Beside(store, allow, workdir, data),)
+        here = None if workdir else _working_directory()
+        if here is not None:  # (where python -c and a notebook find modules first)
+            beside += (_Beside(here, allow, workdir=True),)
     outer = getattr(_LOADING, "beside", ())
     _LOADING.depth = getattr(_LOADING, "depth", 0) + 1
     _LOADING.beside = outer + beside
@@ -204,14 +217,20 @@ class _Beside:
     """The store a safe load reads and the folder holding it: no module found in the
     store runs, nor one found in that folder that ``allow`` does not name.  With
     ``workdir``, ``store`` is the working directory a load given no data folder reads
-    from: no module found in it runs that ``allow`` does not name."""
+    from: no module found in it runs that ``allow`` does not name.  With ``data``,
+    ``store`` is a data folder that is no package (no store): no module found in it or in
+    the folder holding it runs that ``allow`` does not name."""
 
     def __init__(
-        self, store: str | os.PathLike[str], allow: Iterable[str], workdir: bool = False
+        self,
+        store: str | os.PathLike[str],
+        allow: Iterable[str],
+        workdir: bool = False,
+        data: bool = False,
     ) -> None:
         # (its links are resolved at the first module found: most loads import none)
         self.folder = os.path.abspath(os.fspath(store))
-        self.workdir = workdir
+        self.workdir, self.data = workdir, data
         self.stores: tuple[str, ...] = ()
         self.parents: frozenset[str] = frozenset()
         self.store_ids: frozenset[tuple[int, int]] = frozenset()
@@ -225,6 +244,8 @@ class _Beside:
             named = tuple(dict.fromkeys((self.folder, os.path.realpath(self.folder))))
             if self.workdir:  # (the folder itself holds the files read, not one below)
                 self.parents = frozenset(named)
+            elif self.data:  # (and the folder holding it, as a store's)
+                self.parents = frozenset(named) | {os.path.dirname(f) for f in named}
             else:
                 self.stores = named
                 self.parents = frozenset(os.path.dirname(f) for f in named)
@@ -261,9 +282,10 @@ class _Beside:
         raise BesideStoreError(
             fullname,
             where,
-            self.folder if self.workdir else self.stores[0],
+            self.stores[0] if self.stores else self.folder,
             shadows=_installed_elsewhere(fullname, folder),
             workdir=self.workdir,
+            data=self.data,
         )
 
     def _allowed(self, fullname: str, folder: str) -> bool:
@@ -271,6 +293,13 @@ class _Beside:
             if fullname == m or fullname.startswith(m + ".") or m.startswith(fullname + "."):
                 return True
         return asked_by_code_of({m.partition(".")[0] for m in self.allow}, folder)
+
+
+def _working_directory() -> str | None:
+    try:
+        return os.getcwd()
+    except OSError:  # removed
+        return None
 
 
 def _installed_elsewhere(name: str, folder: str) -> str | None:
