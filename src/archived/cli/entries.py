@@ -5,14 +5,16 @@ code version, parameters, size and time, read from the store's index where it ca
 from __future__ import annotations
 
 import functools
+import importlib.machinery
 import os
 import shlex
+import sys
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
 from ..cache.funcinfo import entry_prefix, short_name
 from ..errors import ArchiveError, DamagedEntryError
-from .base import PROG, is_block
+from .base import PROG, cwd_in, is_block
 
 
 class Entry:
@@ -164,6 +166,7 @@ def note_mixed_versions(
     function named as ``--function`` imports it (``entry_of``: a stored entry name of
     each function, which tells its qualified name from its module's)."""
     for function, versions in sorted(mixed.items()):
+        then = ""
         if is_block(function):  # nothing to import: its version is the user's to say
             how = (
                 f"--function {shlex.quote(function)} --version V` (V: your current block's "
@@ -171,6 +174,13 @@ def note_mixed_versions(
             )
         elif spec := import_spec(function, (entry_of or {}).get(function)):
             how = f"--function {shlex.quote(spec)}`"
+            # the module is named by the store's text, and a store someone sent may come
+            # with a file of that name beside it: say what importing it runs
+            if runs := imported_file(spec, path):
+                then = (
+                    f" (it imports {spec.partition(':')[0]} to read the current version, "
+                    f"running {runs!r}: only if that is your own code)"
+                )
         else:  # a lambda, a nested or interactive function: it cannot be imported
             how = (
                 f"--function {shlex.quote(function)} --version V` (V: your current code's "
@@ -179,9 +189,37 @@ def note_mixed_versions(
         print(
             f"{function}: results of {len(versions)} code versions side by side (column "
             f"{column}), only one of them your current code's; `{PROG} prune "
-            f"{shlex.quote(path)} --stale {how} removes the others",
+            f"{shlex.quote(path)} --stale {how} removes the others{then}",
             file=out,
         )
+
+
+def imported_file(spec: str, store: str) -> str | None:
+    """The file that ``prune STORE --function spec`` runs first when it imports the
+    module: its top-level module's, found as prune finds it (in the working directory
+    first, unless that is the store, then on ``sys.path``) without importing anything;
+    None when none is found or it is imported already (its import runs nothing more).
+
+    >>> imported_file("no_such_module_here:run", "/no/such/store") is None
+    True
+    """
+    top = spec.partition(":")[0].partition(".")[0]
+    if not top.isidentifier() or top in sys.modules:  # (a name read from a store)
+        return None
+    try:
+        here = [] if cwd_in(store) else [os.getcwd()]
+    except OSError:  # the working directory was removed
+        here = []
+    places = [p for p in [*here, *sys.path] if type(p) is str]
+    try:
+        found = importlib.machinery.PathFinder.find_spec(top, places)
+    except (ImportError, OSError, ValueError):
+        return None
+    if found is None:
+        return None
+    if found.has_location and type(found.origin) is str:
+        return found.origin
+    return next(iter(found.submodule_search_locations or ()), None)  # (a namespace)
 
 
 def import_spec(function: str, entry: str | None = None) -> str | None:
