@@ -92,7 +92,15 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
     >>> format_table(["A", "B"], [])
     'A  B'
+
+    A cell's line break is written ``\\n``: one row is one line (a store's text, a code
+    version ``'1\\nx_9  result ...'``, made a listing show rows the store has not).
+
+    >>> print(format_table(["A", "B"], [["1\\nx", "2"]]))
+    A     B
+    1\\nx  2
     """
+    rows = [_one_line(row) if "\n" in "".join(row) else row for row in rows]
     widths = [len(h) for h in headers]
     if any(len(row) != len(widths) for row in rows):
         return _ragged_table(headers, rows)
@@ -115,6 +123,8 @@ def format_columns(headers: Sequence[str], columns: Sequence[Sequence[str]]) -> 
     >>> format_columns(["A", "B"], [["a"], ["b"]]) == format_table(["A", "B"], [["a", "b"]])
     True
     """
+    # (one scan in C a column: a store may list 100,000 entries)
+    columns = [_one_line(c) if "\n" in "".join(c) else c for c in columns]
     widths = [
         min(max(len(header), max(map(len, cells), default=0)), MAX_COLUMN)
         for header, cells in zip(headers, columns, strict=True)
@@ -125,6 +135,11 @@ def format_columns(headers: Sequence[str], columns: Sequence[Sequence[str]]) -> 
     form = line.__mod__
     rows = map(form, zip(*columns, strict=True))
     return "\n".join([text.rstrip() for text in [form(tuple(headers)), *rows]])
+
+
+def _one_line(cells: Sequence[str]) -> list[str]:
+    """``cells`` with each line break written ``\\n``."""
+    return [cell.replace("\n", "\\n") for cell in cells]
 
 
 def _ragged_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:

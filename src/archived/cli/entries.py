@@ -186,12 +186,12 @@ def note_mixed_versions(
                 f"--function {shlex.quote(function)} --version V` (V: your current code's "
                 f"version, {short_name(function)}.version)"
             )
-        print(
+        note = (
             f"{function}: results of {len(versions)} code versions side by side (column "
             f"{column}), only one of them your current code's; `{PROG} prune "
-            f"{shlex.quote(path)} --stale {how} removes the others{then}",
-            file=out,
+            f"{shlex.quote(path)} --stale {how} removes the others{then}"
         )
+        print(note.replace("\n", "\\n"), file=out)  # (a store's name: one line, its own)
 
 
 def imported_file(spec: str, store: str) -> str | None:
@@ -232,10 +232,14 @@ def import_spec(function: str, entry: str | None = None) -> str | None:
     ('study.sim:run', 'study:Model.fit')
     >>> print(import_spec("study.<lambda>#3f2a9c1b0e4d"), import_spec("__main__.run"))
     None None
+    >>> print(import_spec("..study.run"), import_spec("my study.run"))
+    None None
     """
     parts = function.split(".")
     if any(c in function for c in "<>#@:") or parts[0] == "__main__":
         return None  # (a script whose file name is no module name: nothing imports it)
+    if not all(part.isidentifier() for part in parts):
+        return None  # (read from a store: '..x.run' made a prune that crashed, 'a b' one)
     for cut in range(len(parts) - 1, 0, -1):  # the shortest qualified name first
         qualname = ".".join(parts[cut:])
         if entry is not None and entry.startswith(entry_prefix(qualname) + "_"):
