@@ -66,3 +66,20 @@ def test_the_stale_note_run_where_no_file_of_the_module_is_found_names_none(
     out = capsys.readouterr().out
     assert "--function sent_sim_r32:run` removes the others\n" in out
     assert "sent_sim_r32" not in sys.modules and not (tmp_path / "ran").exists()
+
+
+def test_prune_function_naming_no_function_refuses_before_importing_its_module(
+    tmp_path, capsys, monkeypatch
+):
+    # 'sent_sim_r32:' imported the module (its code ran), then found no name ''; '..x:run'
+    # and ':run' ended in a traceback
+    got = _sent_folder(tmp_path)
+    monkeypatch.chdir(got)
+    for spec in ("sent_sim_r32:", "sent_sim_r32:run.", "..sent_sim_r32:run", ":run"):
+        assert main(["prune", "runs", "--stale", "--function", spec]) == 2
+        assert "names no function to import" in capsys.readouterr().err
+    assert "sent_sim_r32" not in sys.modules and not (tmp_path / "ran").exists()
+    # what import_spec advises of a store's function named with no module name: no import
+    from archived.cli.entries import import_spec
+
+    assert import_spec("..sent_sim_r32.run") is None and import_spec("a b.run") is None

@@ -259,6 +259,12 @@ def _imported_function(spec: str, store: str) -> Any:
     module_name, colon, name = spec.partition(":")
     if not colon or is_block(spec):  # a block's identity has a colon, and no module
         return None
+    if not all(part.isidentifier() for part in [*module_name.split("."), *name.split(".")]):
+        # (checked before anything is imported: 'sim:' imported sim, then found no '')
+        raise UsageError(
+            f"--function {spec!r} names no function to import: MODULE:NAME is a module's "
+            "dotted name and a name in it (exp.sim:run, or exp.sim:Model.fit for a method)"
+        )
     import importlib
 
     from ..cache.decorator import CachedFunction
