@@ -139,6 +139,42 @@ def test_true_and_1_are_different_calls(store):
     assert len(runs) == 2
 
 
+def test_a_call_missing_only_for_the_numeric_types_of_several_parameters_says_so(store):
+    # a sweep over np.linspace x np.arange stores numpy numbers; the same point called
+    # with Python numbers differs in two parameters, and no warning said why it missed
+    import numpy as np
+
+    from archived import sweep
+    from archived.errors import NumericTypeWarning
+
+    runs = RunLog()
+
+    @archived(store)
+    def relax(L, beta, seed=0, n_sweeps=50):
+        runs.append((L, beta, seed))
+        return beta * seed
+
+    grid = {"L": [32], "beta": np.linspace(0.2, 0.6, 3), "seed": np.arange(2)}
+    sweep(relax, grid, n_jobs=1, progress=False)
+    assert len(runs) == 6
+    with pytest.warns(NumericTypeWarning) as caught:
+        assert relax(32, 0.4, seed=1) == 0.4
+    [warning] = caught
+    assert str(warning.message).startswith(
+        "relax(beta=0.4, seed=1) is not stored, but relax(beta=float64(0.4), seed=int64(1)) "
+        "is (entry "
+    )
+    assert "pass beta as numpy.float64 and seed as numpy.int64" in str(warning.message)
+    assert len(runs) == 7  # computed all the same: another call
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # said once for those parameters and types
+        relax(32, 0.6, seed=1)
+    # the other way round: stored as Python numbers, called with numpy's
+    relax(16, 0.5, seed=3)
+    with pytest.warns(NumericTypeWarning, match=r"relax\(L=int64\(16\), beta=float64"):
+        relax(np.int64(16), np.float64(0.5), seed=np.int64(3))
+
+
 def test_containers_sets_none_and_archive_1_objects_are_keyed(store):
     class Point:
         def __init__(self, x):

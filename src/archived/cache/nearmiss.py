@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._usercode import warn_user
 from ..errors import NumericTypeWarning
-from .hashing import variant_keys
+from .hashing import hash_call, variant_keys
 from .recorded import readable
 
 if TYPE_CHECKING:
@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 __all__ = ["warn_near_misses", "near_misses_possible", "equal_numbers"]
 
 _MAX_PROBES = 32
+# calls differing from a miss in the types of several numbers, probed after the calls
+# differing in one (each such probe keys the whole call again: 15 us a parameter)
+_MAX_SEVERAL = 8
 # (store, function, parameter, type) already warned about in this process: a sweep of
 # 1,000 points typed the other way gets one warning, not 1,000 (and no more probes)
 _WARNED: set[tuple[str, str, str, type]] = set()
@@ -148,7 +151,9 @@ def _holds_results(folder: str, prefixes: set[str]) -> bool:
 
 def warn_near_misses(store: CallStore, call: CallKey) -> None:
     """Warn about stored calls equal to ``call`` but for the numeric types of one of its
-    scalar parameters (called on a miss, before the call computes)."""
+    scalar parameters, or of several (a sweep over ``np.linspace`` and ``np.arange``,
+    then a call of the same values as Python numbers): called on a miss, before the call
+    computes."""
     lookups: list[tuple[str, str, dict[str, Any]]] = []
     variants: list[tuple[str, Any]] = []
     for name, value in call.arguments.items():
@@ -166,6 +171,26 @@ def warn_near_misses(store: CallStore, call: CallKey) -> None:
             shown = {**call.parameters, name: readable(other)}
             lookups.append((call.prefix, key, shown))
             variants.append((name, other))
+    # a sweep over np.linspace x np.arange, then a call of the same values typed as
+    # Python numbers (or the other way round), differs in several parameters at once
+    changes = [
+        change
+        for change in _all_converted(call, min(_MAX_SEVERAL, _MAX_PROBES - len(lookups)))
+        if any(_unwarned(store, call, name) for name in change)
+    ]
+    several: list[dict[str, Any]] = []
+    for change in changes:
+        key = hash_call(
+            call.identity, call.version, {**call.arguments, **change}, array_keys=call.array_keys
+        )
+        # (looked up only where the key's first entry name is a file: a stat, where the
+        # look at the store's index costs 15 us a name; an entry at a collision's second
+        # name has its first name taken too)
+        first = store.first_name(call.prefix, key) + ".py"
+        if os.path.lexists(os.path.join(store.path, first)):
+            shown = {**call.parameters, **{name: readable(v) for name, v in change.items()}}
+            lookups.append((call.prefix, key, shown))
+            several.append(change)
     if not lookups:
         return
     try:  # a stat per name; an entry is read only if it exists (almost never)
@@ -173,25 +198,68 @@ def warn_near_misses(store: CallStore, call: CallKey) -> None:
     except Exception:  # a damaged neighbour is the call protocol's business
         return
     warned: set[str] = set()
-    for (name, other), result in zip(variants, found, strict=True):
-        if result.hit and name not in warned:
-            warned.add(name)
-            _WARNED.add((store.path, call.identity, name, type(call.arguments[name])))
-            _warn(call, name, call.arguments[name], other, result.name)
+    singles = [{name: other} for name, other in variants]
+    for change, result in zip(singles + several, found, strict=True):
+        if result.hit and not warned.intersection(change):
+            warned.update(change)
+            for name in change:
+                _WARNED.add((store.path, call.identity, name, type(call.arguments[name])))
+            _warn(call, change, result.name)
 
 
-def _warn(call: CallKey, name: str, value: Any, other: Any, entry: str | None) -> None:
+def _unwarned(store: CallStore, call: CallKey, name: str) -> bool:
+    return (store.path, call.identity, name, type(call.arguments[name])) not in _WARNED
+
+
+def _all_converted(call: CallKey, budget: int) -> list[dict[str, Any]]:
+    """The call with two or more of its numbers given as the other kind (a numpy number
+    as a Python number, a Python number as numpy's ``float64``, ``int64`` or ``bool_``),
+    each as the parameters it changes, fewest changed first, at most ``budget`` of them
+    (one number changed alone is probed by the caller, with every other type)."""
+    import itertools
+
+    import numpy as np
+
+    other_kind: dict[str, Any] = {}
+    for name, value in call.arguments.items():
+        if isinstance(value, np.generic):
+            want: type = (
+                bool
+                if isinstance(value, np.bool_)
+                else int
+                if isinstance(value, np.integer)
+                else float
+            )
+        else:
+            want = {bool: np.bool_, int: np.int64, float: np.float64}.get(type(value), type(None))
+        other = next((o for o in equal_numbers(value) if type(o) is want), None)
+        if other is not None:
+            other_kind[name] = other
+    changes: list[dict[str, Any]] = []
+    for size in range(2, len(other_kind) + 1):
+        for names in itertools.combinations(other_kind, size):
+            if len(changes) >= budget:
+                return changes
+            changes.append({name: other_kind[name] for name in names})
+    return changes
+
+
+def _warn(call: CallKey, change: dict[str, Any], entry: str | None) -> None:
     from .._format import format_value
     from .funcinfo import short_name
 
     function = short_name(call.identity)
+    given = ", ".join(f"{name}={format_value(call.arguments[name])}" for name in change)
+    stored = ", ".join(f"{name}={format_value(other)}" for name, other in change.items())
+    types = " and ".join(f"{name} as {_type_name(other)}" for name, other in change.items())
+    these = "this" if len(change) == 1 else "these"
     warn_user(
         NumericTypeWarning(
-            f"{function}({name}={format_value(value)}) is not stored, but "
-            f"{function}({name}={format_value(other)}) is (entry {entry}): numbers of other "
-            "types are other calls, since they can compute other results, so this one is "
-            f"computed; pass {name} as {_type_name(other)} to reuse the stored result (other "
-            f"calls of {function} missing only for this are not reported again)",
+            f"{function}({given}) is not stored, but {function}({stored}) is (entry "
+            f"{entry}): numbers of other types are other calls, since they can compute "
+            f"other results, so this one is computed; pass {types} to reuse the stored "
+            f"result (other calls of {function} missing only for {these} are not reported "
+            "again)",
             entry,
         ),
     )
