@@ -101,7 +101,7 @@ from .hashing import closure_digest, positional_key, positional_plan, prime_head
 from .namedprefix import named_prefix
 from .record import Record
 from .recorded import readable
-from .storepath import code_file, resolve_store_path
+from .storepath import code_file, resolve_store_path, store_anchor
 
 # the wrappers whose closure each thread is keying now (see archived._closure_identity)
 _KEYING = threading.local()
@@ -364,7 +364,7 @@ class CachedFunction(Generic[P, R]):
         self.store = CallStore(
             default_store_path(func)
             if path is None
-            else resolve_store_path(path, code_file(func)),
+            else resolve_store_path(path, store_anchor(func, path)),
             locking=locking,
             timeout=timeout,
             lock_timeout=lock_timeout,

@@ -37,12 +37,12 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from .._usercode import user_stacklevel
+from .._usercode import calling_line, user_stacklevel
 from ..errors import InvalidNameError, StorePathWarning
 from ..store.native import installed_path, is_native_store
 from .funcinfo import interactive_code
 
-__all__ = ["resolve_store_path", "code_file"]
+__all__ = ["resolve_store_path", "code_file", "store_anchor"]
 
 
 def resolve_store_path(path: str | os.PathLike[str], anchor: str | None) -> str:
@@ -128,6 +128,57 @@ def _code_folder(anchor: str) -> str:
     if os.path.islink(anchor):
         return os.path.dirname(os.path.realpath(anchor))
     return os.path.dirname(os.path.abspath(anchor))
+
+
+def store_anchor(func: Callable[..., Any], path: str | os.PathLike[str] | None) -> str | None:
+    """The file a relative store ``path`` of ``func`` is taken from (None: the working
+    directory), for ``archived(path)(func)`` called by the code calling this.
+
+    It is the file holding ``func``'s code, unless that lies in Python's installation
+    while the code applying ``archived`` does not: a library's function cached by the
+    user (``archived("results/eig")(np.linalg.eigvalsh)`` in a notebook, as joblib's
+    ``memory.cache(np.linalg.eigvalsh)``) keeps the user's results, beside the user's
+    code (the working directory, for a notebook), never inside numpy's folder, which a
+    new environment does not keep.  A store already made there for that path is named
+    by a :class:`~archived.errors.StorePathWarning`.
+
+    >>> import json
+    >>> cell = {"__name__": "__main__", "store_anchor": store_anchor, "json": json}
+    >>> exec("anchor = store_anchor(json.dumps, 'results/runs')", cell)  # typed at a prompt
+    >>> cell["anchor"] is None  # (json is installed): the working directory
+    True
+    """
+    anchor = code_file(func)
+    if anchor is None or path is None or os.path.isabs(os.path.expanduser(os.fspath(path))):
+        return anchor
+    if not _in_installation(os.path.dirname(os.path.abspath(anchor))):
+        return anchor
+    caller, _, module = calling_line()
+    if interactive_code(caller, module):
+        applied: str | None = None
+    elif _in_installation(os.path.dirname(os.path.abspath(caller))):
+        return anchor  # installed code caching installed code: its warning says so
+    else:
+        applied = caller
+    given = os.path.expanduser(os.fspath(path))
+    before = os.path.normpath(os.path.join(_code_folder(anchor), given))
+    now = os.path.normpath(
+        os.path.join(os.getcwd() if applied is None else _code_folder(applied), given)
+    )
+    if not os.path.exists(now) and is_native_store(before):
+        warnings.warn(
+            StorePathWarning(
+                f"the store path {os.fspath(path)!r} is relative to the code applying "
+                f"archived to {getattr(func, '__qualname__', func)!r}, so the store is "
+                f"{now}; a store exists at {before}, relative to that function's "
+                "installed file, where earlier versions of archived put it. Move it, or "
+                "give an absolute path, to use its results",
+                now,
+                before,
+            ),
+            stacklevel=user_stacklevel(),
+        )
+    return applied
 
 
 def code_file(func: Callable[..., Any]) -> str | None:
