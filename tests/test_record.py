@@ -207,3 +207,20 @@ def test_a_cached_block_that_sets_another_result_warns_that_the_store_keeps_the_
     assert w.pop(ResultNotStoredWarning).filename == __file__
     assert again.cached and again.result == [3]
     assert again.store.load(again.entry) == [1, 2]
+
+
+def test_a_block_record_shows_its_block_parameters_and_whether_it_was_found_stored(tmp_path):
+    # a notebook shows `rec` as its repr, which said only <...Record object at 0x...>
+    import numpy as np
+
+    store = str(tmp_path / "s")
+    fresh = record(store, {"alpha": 0.5, "X": np.zeros((500, 1000))}, name="fit")
+    assert repr(fresh).startswith("<recorded block block:fit alpha=0.5 X=array([[0., 0.")
+    assert repr(fresh).endswith(": not run yet>") and len(repr(fresh)) < 120
+    for _ in range(2):
+        with archived(store, name="fit", seed=3) as rec:
+            if not rec.cached:
+                rec.result = 1
+        shown = "found stored" if rec.cached else "not found stored"
+        assert repr(rec) == f"<recorded block block:fit seed=3: {shown}, entry {rec.entry}>"
+    assert rec.cached

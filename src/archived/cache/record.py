@@ -172,6 +172,28 @@ class Record:
     def result(self, value: Any) -> None:
         self._result = value
 
+    def __repr__(self) -> str:
+        """What a notebook shows of ``rec``: the block, its parameters, and whether its
+        result was found stored, in which entry.
+
+        >>> import tempfile, os
+        >>> with Record(os.path.join(tempfile.mkdtemp(), "s"), {"a": 1}, name="fit") as rec:
+        ...     rec.result = "done"
+        >>> rec
+        <recorded block block:fit a=1: not found stored, entry fit_...>
+        """
+        from .._format import format_params
+
+        block = self.identity or (f"block:{self.name}" if self.name else "block")
+        if self.identity is None:
+            state = "not run yet"
+        elif self.cached:
+            state = f"found stored, entry {self.entry}"
+        else:
+            state = f"not found stored, entry {self.entry}"
+        shown = format_params(self.parameters)
+        return f"<recorded block {block}{' ' + shown if shown else ''}: {state}>"
+
     def __enter__(self) -> Record:
         frame = _user_frame()
         place = block_place(frame, self.name)
