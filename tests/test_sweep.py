@@ -646,7 +646,10 @@ def test_the_stale_version_warning_names_the_commonest_version_a_tie_the_first_m
         warn_stale_points(store, calls[:200])  # 100 versions, two points each
     [warning] = caught
     assert warning.message.version == "v0"
-    assert str(warning.message).startswith("200 of the 200 points to compute")
+    assert str(warning.message).startswith(
+        "2 of the 200 points to compute are stored as calls of f's version v0 (198 more are "
+        "stored by other versions)"
+    )
     with pytest.warns(StaleVersionWarning) as caught:
         warn_stale_points(store, [key_call("m.f", "newer", "f", c.parameters) for c in calls])
     assert caught[0].message.version == "v50"  # three points, the others two

@@ -103,3 +103,21 @@ def test_a_sweep_stopped_after_one_point_says_it_in_the_singular(tmp_path):
         "archived.sweep: 1 of 3 points is stored or finished; run the sweep again to "
         "compute the 2 left"
     ]
+
+
+def test_points_stored_by_several_old_versions_are_counted_against_the_version_named(tmp_path):
+    # two points stored by version 2, one by version 1 only: the warning said "3 of the 3
+    # points to compute are stored as calls of square's version 2", and pinning version 2
+    # brought back two of them
+    store = str(tmp_path / "runs")
+    sweep(archived(store, version="1")(square), {"x": [3]}, progress=False)
+    sweep(archived(store, version="2")(square), {"x": [1, 2]}, progress=False)
+    with pytest.warns(StaleVersionWarning) as caught:
+        sweep(archived(store, version="3")(square), {"x": [1, 2, 3]}, progress=False)
+    text = str(caught[0].message)
+    assert text.startswith(
+        "2 of the 3 points to compute are stored as calls of square's version 2 (1 more is "
+        "stored by other versions), and its code"
+    )
+    pinned = archived(store, version="2")(square)
+    assert [pinned.is_cached(x) for x in (1, 2, 3)] == [True, True, False]

@@ -93,8 +93,8 @@ def warn_stale_points(
         # the commonest, in one pass (a count of the points per version took the product
         # of points and versions: 52 s for 50,000 points each stored by a version of its
         # own); a tie goes to the version met first, the same in every process
-        version, _ = twins.most_common(1)[0]
-        _warn(first, twins.total(), len(calls), version)
+        version, pinned = twins.most_common(1)[0]
+        _warn(first, pinned, len(calls), version, twins.total() - pinned)
 
 
 def _recorded(parameters: object) -> str:
@@ -103,14 +103,22 @@ def _recorded(parameters: object) -> str:
     return repr(parameters)
 
 
-def _warn(call: CallKey, twins: int, total: int, version: str) -> None:
+def _warn(call: CallKey, twins: int, total: int, version: str, elsewhere: int = 0) -> None:
+    """``twins`` of the ``total`` points to compute are stored by ``version``, the most
+    of any other version; ``elsewhere`` more by versions other than that one, which
+    pinning ``version`` does not bring back."""
     from .funcinfo import short_name
 
     function = short_name(call.identity)
     stored, many = points_stored(twins, total)
+    more = (
+        f" ({elsewhere} more {'is' if elsewhere == 1 else 'are'} stored by other versions)"
+        if elsewhere
+        else ""
+    )
     warnings.warn(
         StaleVersionWarning(
-            f"{stored} as calls of {function}'s version {version}, and its code has "
+            f"{stored} as calls of {function}'s version {version}{more}, and its code has "
             f"changed since (version {call.version}), so {they(many, 'are')} computed "
             "again. If the edit cannot change a result (a comment, a speed-up), pin the old "
             f"version with @archived(..., version={version!r}) and {they(many, 'answer')} "
