@@ -146,6 +146,25 @@ class Warned:
 
 
 @dataclass
+class LeftOut:
+    """The action completes, leaving an entry out: a DamagedEntryWarning names it with
+    ``words`` (and, if ``any_of`` is given, at least one of those)."""
+
+    words: tuple[str, ...] = ()
+    any_of: tuple[str, ...] = ()
+
+    def judge(self, raised, caught, outcome, out, err) -> list[str]:
+        from archived.errors import DamagedEntryWarning
+
+        if raised is not None:
+            return [f"raised {type(raised).__name__}: {_short(raised)}"]
+        said = [str(w.message) for w in caught if issubclass(w.category, DamagedEntryWarning)]
+        if not said:
+            return ["no DamagedEntryWarning named the entry left out"]
+        return _words("\n".join(said), self.words, self.any_of, ())
+
+
+@dataclass
 class Done:
     """The action completes without an error (what it left behind is checked by run)."""
 
@@ -1412,7 +1431,7 @@ case(
     "execute",
     _code_entry,
     lambda ctx: ctx.dataset(safe=True)._table(frame=False),
-    Refused(any_of=_REFUSED),
+    LeftOut(("entry 'x'", "left out of the table"), any_of=_REFUSED),
 )
 case(
     "code-in-an-entry-then-safe-read-of-everything",
@@ -1777,7 +1796,7 @@ case(
     "work",
     _call_record_with("'x3'"),
     lambda ctx: ctx.dataset(safe=True)._table(frame=False),
-    Refused(("square_", "parameters are a str, not a dict")),
+    LeftOut(("square_", "parameters are a str, not a dict", "left out of the table")),
 )
 
 

@@ -17,6 +17,7 @@ import dataclasses
 import datetime
 import functools
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -33,7 +34,18 @@ __all__ = [
     "int_text",
     "text_of",
     "seconds_of",
+    "short_name",
 ]
+
+
+def short_name(identity: str) -> str:
+    """The function's own name in a function's identity (its recorded ``function``),
+    for messages.
+
+    >>> short_name("exp.make.<locals>.f@12/0a1b2c3d4e5f"), short_name("m.<lambda>#abc")
+    ('f', '<lambda>')
+    """
+    return re.split(r"[@#/]", identity)[0].rpartition(".")[2]
 
 
 def text_of(value: Any, width: int = 200) -> str:

@@ -716,7 +716,9 @@ class ResultNotStoredWarning(RuntimeWarning):
 
 class DamagedEntryWarning(RuntimeWarning):
     """A stored result could not be read back; it was kept aside and computed again, or
-    left out, untouched, of a function's table or calls (``func.table()``, ``where()``).
+    left out, untouched, of a function's table or calls (``func.table()``, ``where()``)
+    or of a DataSet's listing (``ds._table()``, ``ds._info_items()``; of a safe DataSet,
+    also an entry its load refuses).
 
     ``entry`` names it; ``kept`` is the folder it was moved to (``None`` if it could not
     be moved, or was only left out: then it stays in place, and a new result is not

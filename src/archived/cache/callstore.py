@@ -46,13 +46,13 @@ from ..store.damaged import entry_identity
 from ..store.entrynames import check_not_keyword
 from ..store.indexrow import fill_call_fields
 from ..store.keylocks import KeyLock, key_lock
+from ..store.leftout import Left, warn_left_out
 from ..store.locking import StoreLock
 from ..store.native import NativeStore
 from ..store.storefiles import safe_subdir
 from ..store.table import call_parameters, record_text
 from ..store.versions import read_one_version
 from .funcinfo import short_name
-from .leftout import warn_left_out
 from .recorded import legacy_view, same_parameters
 
 __all__ = ["CallStore", "Found", "StoredCall", "call_info"]
@@ -277,7 +277,7 @@ class Calls:
         names: list[str] = []
         briefs: list[dict[str, Any]] = []
         values: list[Any] = []
-        left: list[tuple[DamagedEntryError, Any]] = []
+        left: list[Left] = []
         for name, brief, position in zip(self.names, self.briefs, self._positions, strict=True):
             listed = self._entries.entry(position)
 
@@ -287,7 +287,7 @@ class Calls:
             try:
                 found, pair = read_one_version(listed, read)
             except DamagedEntryError as err:  # the others' rows are still the table's
-                left.append((err, brief))
+                left.append((name, err, brief))
                 continue
             if not found:
                 continue  # deleted since it was listed
@@ -774,13 +774,13 @@ class CallStore:
         except DamagedEntryError:
             pass
         found: list[Any] = []
-        left: list[tuple[DamagedEntryError, Any]] = []
+        left: list[Left] = []
         for position in span:
             try:
                 found.extend(entries.briefs([position]))
             except DamagedEntryError as err:
                 found.append(None)
-                left.append((err, None))
+                left.append((entries.names[position], err, None))
         if not quiet:
             warn_left_out(left, "the calls listed", self.path)
         return found

@@ -41,6 +41,8 @@ from typing import Any
 
 import xxhash
 
+from .._format import short_name
+
 __all__ = [
     "function_identity",
     "check_identifiable",
@@ -128,15 +130,6 @@ def check_identifiable(func: Callable[..., Any]) -> None:
         f"@archived cannot cache a {what}: that object is not part of its calls' keys, "
         f"so two such objects would share results; {advice}"
     )
-
-
-def short_name(identity: str) -> str:
-    """The function's own name in an identity, for messages.
-
-    >>> short_name("exp.make.<locals>.f@12/0a1b2c3d4e5f"), short_name("m.<lambda>#abc")
-    ('f', '<lambda>')
-    """
-    return re.split(r"[@#/]", identity)[0].rpartition(".")[2]
 
 
 def code_fingerprint(code: types.CodeType) -> str:

@@ -42,7 +42,14 @@ from collections.abc import Iterable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InvalidNameError, InvalidOptionError, ReadOnlyError
+from ..errors import (
+    ArchiveError,
+    DamagedEntryError,
+    InvalidNameError,
+    InvalidOptionError,
+    ReadOnlyError,
+    UnsafeArchiveError,
+)
 from . import entries
 from .backend import Entries, EntryView, Listed, Store
 from .locking import StoreLock
@@ -447,6 +454,9 @@ class DataSet:
     ) -> Any:
         """Every entry as a row (parameters or info, scalar results) of a pandas DataFrame,
         or a list of dicts without pandas; see :func:`archived.store.table.dataset_table`.
+        An entry that does not load (damaged, or refused by a safe load) is left out,
+        untouched, with one :class:`~archived.errors.DamagedEntryWarning` naming it and
+        what to do, as ``func.table()`` leaves one out.
 
         >>> import tempfile
         >>> ds = DataSet('t', 'w', path=tempfile.mkdtemp())
@@ -455,9 +465,23 @@ class DataSet:
         >>> ds._table(frame=False)
         [{'entry': 'x_0', 'function': None, 'mu': 1.2, 'result': 2.5}]
         """
+        from .leftout import Left, warn_left_out
         from .table import dataset_table
 
-        return dataset_table(self, details=details, results=results, frame=frame)
+        left: list[Left] = []
+
+        def skip(name: str, err: ArchiveError) -> None:
+            left.append((name, err, self._loaded_info(name)))
+
+        table = dataset_table(self, details=details, results=results, frame=frame, skip=skip)
+        # one entry that does not load must not cost the table of every other one: the
+        # store someone sent holding one result of a class of theirs, one file an
+        # editor broke
+        what = "the table"
+        if results:
+            what += " (ds._table(results=False) lists every entry without loading values)"
+        warn_left_out(left, what, self._path)
+        return table
 
     # ---- the API the caching layer uses ---------------------------------------------
 
@@ -502,7 +526,10 @@ class DataSet:
         return [name]
 
     def _info_items(self) -> Iterator[tuple[str, Any]]:
-        """Yield ``(name, info)`` for every entry, loading no value.
+        """Yield ``(name, info)`` for every entry, loading no value.  An entry whose
+        info does not load (damaged, or refused by a safe load) is left out, untouched,
+        with one :class:`~archived.errors.DamagedEntryWarning` naming it once every
+        entry is listed.
 
         >>> import tempfile
         >>> ds = DataSet('n', 'w', path=tempfile.mkdtemp())
@@ -511,7 +538,26 @@ class DataSet:
         >>> list(ds._info_items())
         [('x_0', {'n': 1})]
         """
-        yield from self._store.info_items()
+        from .leftout import Left, warn_left_out
+
+        left: list[Left] = []
+        for name, entry in self._view().items():
+            try:
+                info = entry.info()
+            except KeyError:  # deleted meanwhile
+                continue
+            except (DamagedEntryError, UnsafeArchiveError) as err:
+                left.append((name, err, None))
+                continue
+            yield name, info
+        warn_left_out(left, "the entries listed", self._path)
+
+    def _loaded_info(self, name: str) -> Any:
+        """Entry ``name``'s info, or None when it does not load (or is gone)."""
+        try:
+            return self._store.info(name)
+        except (ArchiveError, OSError, KeyError):
+            return None
 
     def _view(self, names: Iterable[str] | None = None) -> dict[str, EntryView]:
         """Every entry (or those ``names`` that exist), by name, as an
