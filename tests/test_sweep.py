@@ -362,6 +362,20 @@ def test_progress_in_a_log_file_is_a_few_plain_lines_not_bar_redraws(cached, cou
     assert len(lines) <= 2 * 12
 
 
+def test_a_rerun_with_every_point_stored_writes_no_progress_to_a_log(cached, counter, capsys):
+    # a finished 300-point study run again in a batch job wrote 'work: 300/300 points'
+    # to its log at every rerun (a loop of such sweeps, a line each): nothing computed,
+    # nothing for a log to keep; a terminal still shows its bar
+    grid = {"x": range(300), "counter": [counter]}
+    sweep(cached, grid, progress=True)
+    assert capsys.readouterr().err.splitlines()[-1] == "work: 300/300 points"
+    for _ in range(3):
+        sweep(cached, grid, progress=True)
+    assert capsys.readouterr().err == ""
+    sweep(cached, {"x": range(301), "counter": [counter]}, progress=True)  # one to compute
+    assert capsys.readouterr().err.splitlines() == ["work: 300/301 points", "work: 301/301 points"]
+
+
 def test_sweep_refuses_an_undecorated_function():
     with pytest.raises(TypeError, match="decorated with @archived"):
         sweep(work, {"x": [1]})

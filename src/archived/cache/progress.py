@@ -6,7 +6,9 @@ them.  So :func:`progress_bar` draws a bar only where one can be seen: stderr a
 terminal, or a Jupyter kernel's stream (tqdm draws a widget there).  Anywhere else it
 writes plain lines, ``name: done/total points``: one when the sweep starts, one each
 time another tenth of the points is done, and one at the end; at most a dozen lines
-whatever the size of the sweep.
+whatever the size of the sweep.  A sweep with nothing to compute (every point stored: a
+study's script run again, a loop of sweeps in a batch job) writes no line there: its
+``300/300 points`` said nothing a log needs, once per rerun.
 
 >>> import io
 >>> log = io.StringIO()
@@ -37,14 +39,21 @@ def progress_bar(
 
     ``show=False``: nothing.  Else a tqdm bar (a plain counter without tqdm) when
     ``stream`` (stderr by default) is a terminal or a notebook's, and plain lines
-    otherwise (see the module docstring).
+    otherwise (see the module docstring), none when every point is stored.
 
+    >>> import io
     >>> progress_bar(False, 10, 0, "f").update(1)
+    >>> log = io.StringIO()
+    >>> progress_bar(True, 10, 10, "f", stream=log).close()
+    >>> log.getvalue()
+    ''
     """
     out = sys.stderr if stream is None else stream
     if not show or out is None:  # no stderr at all (pythonw, a daemon): nowhere to show
         return _NoBar()
     if not is_interactive(out):
+        if initial >= total:  # nothing to compute: nothing for a log to keep
+            return _NoBar()
         return _LogLines(total, initial, name, out)
     try:
         from tqdm.auto import tqdm

@@ -157,8 +157,8 @@ def sweep(
         progress: show the progress on stderr: a bar on a terminal or in a notebook
             (tqdm when installed, a plain counter otherwise), and plain lines
             elsewhere (a log file, a cluster job's output): ``name: done/total
-            points`` at the start, at each tenth of the points and at the end.
-            ``False`` is quiet.
+            points`` at the start, at each tenth of the points and at the end, and
+            nothing when every point is stored.  ``False`` is quiet.
         errors: ``"raise"`` stops at the first failing point (points already finished
             stay stored); ``"return"`` puts the exception in that point's place and goes
             on.  Either way the failure is recorded in the store.
