@@ -55,13 +55,13 @@ from .errors import (
 
 if TYPE_CHECKING:  # what type checkers see; at run time these load on first use
     from .cache.decorator import archived
+    from .cache.keycheck import repair, verify
     from .cache.record import record
     from .cache.sweeps import sweep, sweep_status
     from .engine.archive import Archive, get_imports, repr_
     from .load.budget import Limits
     from .load.restore import restore
     from .store.dataset import DataSet
-    from .store.integrity import repair, verify
 
 from ._version import __version__
 
@@ -77,8 +77,8 @@ _LAZY: dict[str, str] = {
     "record": "cache.record",
     "sweep": "cache.sweeps",
     "sweep_status": "cache.sweeps",
-    "verify": "store.integrity",
-    "repair": "store.integrity",
+    "verify": "cache.keycheck",
+    "repair": "cache.keycheck",
 }
 
 __all__ = [

@@ -235,6 +235,8 @@ def report_document(command: str, report: Any) -> dict[str, Any]:
         "removed": list(report.removed),
         "kept_aside": list(report.kept_aside),
         "backed_up": list(report.backed_up),
+        "other_key": dict(report.other_key),
+        "key_unchecked": list(report.key_unchecked),
     }
 
 

@@ -19,7 +19,14 @@ What counts as what (see :mod:`archived.store.entries` for the file layout):
 * *unsafe*: a file named like a store file that is not what such a file must be (a
   symbolic link where a data file belongs, a FIFO named like an entry, a ``.backup``
   that links elsewhere, ...): reported, never touched (see
-  :mod:`archived.store.storefiles`).
+  :mod:`archived.store.storefiles`);
+* *other key*: given ``rekey`` (``archived.verify`` and the command line give
+  :func:`archived.cache.keycheck.key_status`), a call whose recorded key is not the
+  key of the call it records: its parameters (or function or version) edited by hand,
+  or its file copied over another call's.  Every call with that key computes without
+  storing, and a table lists the record beside a result it may not give: the step is
+  to move the file out of the store.  A key the record cannot give back (a text
+  parameter may stand for an object) is said, never guessed.
 
 >>> import tempfile
 >>> from archived.store.dataset import DataSet
@@ -35,7 +42,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -101,6 +108,10 @@ class VerifyReport:
             advised (a module that may be the user's own, which it needs): the refusal's
             own :attr:`~archived.errors.UnsafeArchiveError.allow`, never words found in
             its message, which quotes the store's text.
+        other_key: entry name -> the call its record names, for the calls whose key is
+            not that call's (a problem: see the module docstring).
+        key_unchecked: the calls whose key could not be recomputed from their record
+            (not a problem: nothing is known of them).
 
     >>> r = VerifyReport('/s', ['a'], damaged={'b': 'truncated'})
     >>> r.ok
@@ -122,11 +133,16 @@ class VerifyReport:
     kept_aside: list[str] = field(default_factory=list)
     backed_up: list[str] = field(default_factory=list)
     advised: dict[str, str] = field(default_factory=dict)
+    other_key: dict[str, str] = field(default_factory=dict)
+    key_unchecked: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        """True when no entry is damaged and no orphan, leftover or unsafe file remains."""
-        return not (self.damaged or self.orphans or self.leftovers or self.unsafe)
+        """True when no entry is damaged or holds another call's key, and no orphan,
+        leftover or unsafe file remains."""
+        return not (
+            self.damaged or self.other_key or self.orphans or self.leftovers or self.unsafe
+        )
 
     @property
     def problems(self) -> bool:
@@ -137,7 +153,7 @@ class VerifyReport:
         False
         """
         damaged = any(not why.startswith(_REFUSED) for why in self.damaged.values())
-        return damaged or bool(self.orphans or self.leftovers or self.unsafe)
+        return damaged or bool(self.other_key or self.orphans or self.leftovers or self.unsafe)
 
     @property
     def unchecked(self) -> list[str]:
@@ -173,7 +189,7 @@ class VerifyReport:
     def __str__(self) -> str:
         # an entry a safe load refused is not a problem found, and was not checked
         refused = sum(why.startswith(_REFUSED) for why in self.damaged.values())
-        problems = len(self.damaged) - refused
+        problems = len(self.damaged) - refused + len(self.other_key)
         problems += len(self.orphans) + len(self.leftovers) + len(self.unsafe)
         n = len(self.entries)
         entries = f"{n} entr{'y' if n == 1 else 'ies'}"
@@ -232,6 +248,15 @@ class VerifyReport:
                 lines.append(
                     f"  {len(names)} intact entries cannot be loaded here ({_some(names)}): {they}"
                 )
+        lines += [
+            f"  entry {name} holds the key of another call than it records ({call}): its "
+            "parameters (or function or version) were edited by hand, or it is a copy of "
+            "another call's entry; a call with its key computes without storing, and a "
+            "table lists this record beside a result it may not give. Move "
+            f"{os.path.join(self.path, name + '.py')} out of the store: a call of these "
+            "parameters then computes and stores its own result"
+            for name, call in sorted(self.other_key.items())
+        ]
         lines += [f"  orphaned data file {f} (no entry refers to it)" for f in self.orphans]
         lines += [f"  leftover of a crashed writer: {f}" for f in self.leftovers]
         lines += [f"  in progress (a live writer): {f}" for f in self.in_progress]
@@ -256,6 +281,14 @@ class VerifyReport:
             )
         if self.orphans or self.leftovers:
             lines.append("  run `python -m archived repair PATH` to remove orphans and leftovers")
+        if self.key_unchecked:  # said, not guessed: their records may hold descriptions
+            n = len(self.key_unchecked)
+            lines.append(
+                f"  {n} call key{'s' * (n != 1)} not recomputed "
+                f"({_some(self.key_unchecked)}): a parameter recorded as text, bytes, NaN "
+                "or an object may stand for another value, so whether it was edited "
+                "cannot be told from the record"
+            )
         return "\n".join(lines)
 
 
@@ -265,12 +298,16 @@ def verify(
     safe: bool = False,
     allow: Iterable[str] = (),
     limits: Limits | None = None,
+    rekey: Callable[[Any], str] | None = None,
 ) -> VerifyReport:
     """Read every entry of the store at ``path`` and report what is wrong; change nothing.
 
     ``safe=True`` loads entries with the safe evaluator (:mod:`archived.load.safe`, extra
     trusted modules in ``allow``, budgets in ``limits``), so verifying a store you did
     not write runs none of its code; entries it refuses are reported as damaged.
+    ``rekey``: what the key of a call record says of it, ``'match'``, ``'mismatch'`` or
+    ``'unknown'`` (:func:`archived.cache.keycheck.key_status`, which ``archived.verify``
+    passes), or None to leave keys unchecked.
 
     >>> import os, tempfile
     >>> from archived.store.dataset import DataSet
@@ -288,13 +325,17 @@ def verify(
     if options is not None and limits is not None:
         options["limits"] = limits
     referenced: set[str] = set()
+    infos: dict[str, Any] = {}
     for name in entries.entry_names(folder):
         report.entries.append(name)
-        problem = _check_entry(folder, name, options, referenced, report.advised)
+        problem = _check_entry(folder, name, options, referenced, report.advised, infos)
         if problem is not None and problem.startswith(_MISSING_IMPORT):
             report.unimportable[name] = problem[len(_MISSING_IMPORT) :]
         elif problem is not None:
             report.damaged[name] = problem
+        info = infos.pop(name, None)
+        if rekey is not None and name not in report.damaged:
+            _check_key(name, info, rekey, report)
     unreadable = {
         name
         for name, why in report.damaged.items()
@@ -304,6 +345,21 @@ def verify(
     report.unsafe.update(_unsafe_files(folder))
     report.kept_aside = _kept_aside(folder)
     return report
+
+
+def _check_key(name: str, info: Any, rekey: Callable[[Any], str], report: VerifyReport) -> None:
+    """Note in ``report`` what ``rekey`` says of the key of entry ``name``'s record."""
+    status = rekey(info)
+    if status == "mismatch":
+        from .._format import format_params, short_name
+
+        try:
+            shown = f"{short_name(info['function'])}({format_params(info['parameters'], 80)})"
+        except Exception:  # a record a person edited: the entry is still named
+            shown = "its parameters"
+        report.other_key[name] = shown
+    elif status == "unknown":
+        report.key_unchecked.append(name)
 
 
 def _kept_aside(folder: str) -> list[str]:
@@ -324,12 +380,13 @@ def repair(
     timeout: float = 60,
     safe: bool = False,
     allow: Iterable[str] = (),
+    rekey: Callable[[Any], str] | None = None,
 ) -> VerifyReport:
     """Remove leftovers of crashed writers and orphaned data files; never an entry.
 
     Runs under the store lock (waiting up to ``timeout`` seconds, then
     :class:`~archived.errors.LockTimeout`).  Returns the report of a :func:`verify` run
-    afterwards (``safe`` and ``allow`` as there), with ``removed`` listing the deleted
+    afterwards (``safe``, ``allow`` and ``rekey`` as there), with ``removed`` listing the deleted
     files; damaged entries and unsafe files are only reported.  Every name is checked
     before anything is deleted (:mod:`archived.store.storefiles`).
 
@@ -365,7 +422,7 @@ def repair(
         _classify(folder, listing, referenced, unreadable, report)
         removed = [f for f in report.orphans if remove_file(folder, f, "data")]
         removed += [f for f in report.leftovers if remove_file(folder, f, _kind(f))]
-    final = verify(folder, safe=safe, allow=allow)
+    final = verify(folder, safe=safe, allow=allow, rekey=rekey)
     final.removed = sorted(set(swept) | set(removed))
     final.backed_up = sorted(swept.backed_up)
     return final
@@ -393,9 +450,11 @@ def _check_entry(
     options: dict[str, Any] | None,
     referenced: set[str],
     advised: dict[str, str],
+    infos: dict[str, Any] | None = None,
 ) -> str | None:
     """Why entry ``name`` cannot be read back, or None; adds its data files to referenced,
-    and to ``advised`` the module whose ``allow=`` a safe load refusing it advised.
+    to ``advised`` the module whose ``allow=`` a safe load refusing it advised, and to
+    ``infos`` its info as it loaded.
 
     The entry file is read once and both its sections decoded from that text.  A
     problem seen while a writer replaced the entry (its old data files deleted under
@@ -404,7 +463,7 @@ def _check_entry(
     problem = None
     for _ in range(_RETRIES):
         advised.pop(name, None)  # (of a version read before: this one may advise none)
-        problem, before = _entry_problem(folder, name, options, referenced, advised)
+        problem, before = _entry_problem(folder, name, options, referenced, advised, infos)
         if problem is None or _raw_bytes(folder, name) == before:
             return problem
     return problem
@@ -424,8 +483,10 @@ def _entry_problem(
     options: dict[str, Any] | None,
     referenced: set[str],
     advised: dict[str, str],
+    infos: dict[str, Any] | None = None,
 ) -> tuple[str | None, bytes | str | None]:
-    """Why entry ``name`` cannot be read back (or None), and the bytes it was read from."""
+    """Why entry ``name`` cannot be read back (or None), and the bytes it was read from;
+    its info, as it loaded, into ``infos``."""
     try:
         read = entries.read_entry_bytes(folder, name)
     except DamagedEntryError as err:
@@ -454,9 +515,11 @@ def _entry_problem(
     lines = {"info": entries.INFO_LINE, "value": entries.value_line(text, value_src)}
     for what, src, var in (("info", info_src, "info"), ("value", value_src, name)):
         try:
-            entries.decode_section(
+            loaded = entries.decode_section(
                 name, src, var, folder, options, once=True, first_line=lines[what]
             )
+            if what == "info" and infos is not None:
+                infos[name] = loaded
         except MissingImportError as err:
             return f"{_MISSING_IMPORT}{err.reason}", data
         except UnsafeArchiveError as err:  # a pickle is no damage, a planted call may be
