@@ -253,9 +253,12 @@ class ArrayWriter:
                     finally:
                         self._file = None
             fd = self._fd
-            index = {
-                k: e for k, e in self._index.items() if _sample_matches(fd, e, self._samples[k])
-            }
+            index = {}
+            for k, e in self._index.items():
+                if _sample_matches(fd, e, self._samples[k]):
+                    index[k] = e
+                elif not direct:
+                    self._check_written(k)
             if not direct and len(index) == 1 == len(self.keys):
                 # learnt only from a file whose offset the sample check confirmed
                 self._learn_header(fd, index["a0"])
@@ -269,6 +272,32 @@ class ArrayWriter:
             if self._fd >= 0:
                 os.close(self._fd)
                 self._fd = -1
+
+    def _check_written(self, key: str) -> None:
+        """Raise ``OSError`` unless array ``key`` reads back through HDF5 as it was added.
+
+        HDF5 writes a small array's bytes when the file is closed, and a write the system
+        refuses then (an I/O error) is not reported: the file holds zeros where the array
+        belongs, and closes without an error.  Called once the bytes were not where HDF5
+        said (an offset misreported, or bytes never written): only the second is an error.
+        """
+        import tables
+
+        head, tail = self._samples[key]
+        try:
+            with _HDF5_LOCK, tables.open_file(self.path, mode="r") as h5:
+                stored = _raw_bytes(np.ascontiguousarray(h5.get_node("/", key).read()))
+            written = bytes(stored[: len(head)]) == head and (
+                not tail or bytes(stored[-len(tail) :]) == tail
+            )
+        except Exception:  # HDF5 reports a file it cannot read through many types
+            written = False
+        if not written:
+            # (no errno: HDF5 keeps the system's; the store says a full disk is one)
+            raise OSError(
+                f"HDF5 did not write array {key!r} to {self.path!r} (its bytes read back "
+                "differ): the system refused a write while HDF5 closed the file"
+            )
 
     def _open_tables(self) -> None:
         """Create the file with PyTables and open our own descriptor of it."""

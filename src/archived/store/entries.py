@@ -666,12 +666,19 @@ def _encode_into(
         # compressed writer raises when HDF5 refuses a chunk, which on a full disk said
         # "HDF5 could not write the chunk at row 0" and no word of the disk)
         unnumbered = isinstance(err, OSError) and err.errno is None
-        full = (type(err).__module__.startswith("tables") or unnumbered) and disk_is_full(folder)
+        from_hdf5 = type(err).__module__.startswith("tables")
+        full = (from_hdf5 or unnumbered) and disk_is_full(folder)
         remove_quietly(path)
         if full:
             # HDF5's own message (chained) may be its whole error stack, 40 lines a
             # warning of each point of a sweep: the system's words and the file say it
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path) from err
+        if from_hdf5:
+            # PyTables' error (HDF5ExtError, a RuntimeError) is how HDF5 reports a write
+            # the system refused (an I/O error, a quota), with no errno: an OSError, so
+            # that the store reports it as the failed write it is, naming entry and store
+            said = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            raise OSError(f"HDF5 could not write the data file {datafile!r} ({said})") from err
         raise
     return src, [datafile] if os.path.exists(path) else []
 

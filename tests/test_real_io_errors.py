@@ -1,0 +1,193 @@
+"""Real I/O errors from the kernel's side, in the middle of a write: the C library's calls
+fail (tests/faultinject.c, preloaded into a child process), below Python's ``os`` module
+and inside HDF5 writing an array.  A user gets an error of the library's hierarchy naming
+the failed write, every earlier entry still loads intact, no half-written entry shows,
+and a computed result is returned, never stored wrong nor thrown away."""
+
+import errno
+import os
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import faultshim
+from archived.store.dataset import DataSet
+from archived.store.integrity import verify
+from helpers import snapshot
+
+SMALL = 5000  # float64s: 40 kB, under HDF5's 64 KiB sieve buffer, written at close
+BIG = 20000  # 160 kB: HDF5 writes it at once, in create_array
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory):
+    return faultshim.build(tmp_path_factory.mktemp("faultlib"))
+
+
+@pytest.fixture
+def store(tmp_path):
+    ds = DataSet("s", "w", path=tmp_path, array_threshold=10)
+    ds.x = np.arange(50.0)
+    ds.y = {"v": 1}
+    return ds
+
+
+def assert_earlier_entries_intact(ds, before):
+    assert snapshot(ds._path) == before  # nothing left behind, nothing changed
+    again = DataSet("s", path=os.path.dirname(ds._path))
+    assert again.x.tolist() == list(np.arange(50.0)) and again.y == {"v": 1}
+    assert sorted(again) == ["x", "y"]
+    assert verify(ds._path).ok
+
+
+ASSIGN = """
+import sys, json
+import numpy as np
+from archived.store.dataset import DataSet
+from archived.errors import ArchiveError
+ds = DataSet("s", "w", path=sys.argv[1], array_threshold=10)
+value = np.arange(float(sys.argv[2])) + 7
+arm(0)
+try:
+    ds.x = value
+    print(json.dumps({"raised": None}))
+except Exception as err:
+    print(json.dumps({"raised": type(err).__name__, "archive": isinstance(err, ArchiveError),
+                      "message": str(err)}))
+"""
+
+
+def assign_under_fault(library, ds, size, code):
+    """``ds.x = <size floats>`` in a child whose one write of the array's bytes fails."""
+    folder = os.path.dirname(ds._path)
+    return faultshim.run(
+        library, ASSIGN, ds._path, ["write"], code=code, min_size=size * 8, args=(folder, size)
+    )
+
+
+def test_an_array_hdf5_fails_to_write_at_close_raises_and_is_not_stored_as_zeros(library, store):
+    # HDF5 writes a small array's bytes when it closes the file, and says nothing of a
+    # write the system refused then: the entry held zeros, and the assignment succeeded
+    before = snapshot(store._path)
+    out = assign_under_fault(library, store, SMALL, errno.EIO)
+    assert out["raised"] == "CommitError" and out["archive"], out
+    assert "could not write entry 'x'" in out["message"]
+    assert "HDF5 did not write array 'a0'" in out["message"]
+    assert_earlier_entries_intact(store, before)
+
+
+@pytest.mark.parametrize("code", [errno.EIO, errno.EDQUOT], ids=["EIO", "EDQUOT"])
+def test_a_big_array_write_hdf5_refuses_is_a_commit_error_naming_the_data_file(
+    library, store, code
+):
+    # HDF5 reports the refused write as PyTables' HDF5ExtError ("Problems creating the
+    # Array."), no errno, not of the library's hierarchy, naming neither entry nor store
+    before = snapshot(store._path)
+    out = assign_under_fault(library, store, BIG, code)
+    assert out["raised"] == "CommitError" and out["archive"], out
+    assert "could not write entry 'x' to the store" in out["message"]
+    assert "HDF5 could not write the data file 'x." in out["message"]
+    assert_earlier_entries_intact(store, before)
+
+
+CACHED = """
+import sys, json, warnings
+sys.path.insert(0, sys.argv[1])
+import experiment
+arm(0)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    result = getattr(experiment, sys.argv[2])(3)
+print(json.dumps({
+    "right": result.tolist() == (experiment.np.arange(len(result)) + 3.0).tolist(),
+    "warnings": [f"{w.category.__name__}: {w.message}" for w in caught],
+}))
+"""
+
+EXPERIMENT = """
+import numpy as np
+from archived import archived
+
+@archived({store!r})
+def small(x):
+    return np.arange({small}.0) + x
+
+@archived({store!r})
+def big(x):
+    return np.arange({big}.0) + x
+"""
+
+
+@pytest.fixture
+def experiment(tmp_path, monkeypatch):
+    store = tmp_path / "cache"
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "experiment.py").write_text(
+        textwrap.dedent(EXPERIMENT).format(store=str(store), small=SMALL, big=BIG)
+    )
+    monkeypatch.syspath_prepend(str(code))
+    import experiment
+
+    yield experiment, store
+    sys.modules.pop("experiment", None)
+
+
+@pytest.mark.parametrize("function", ["small", "big"])
+def test_a_cached_call_whose_array_write_fails_returns_its_result_and_stores_nothing_wrong(
+    library, experiment, function
+):
+    module, store = experiment
+    module.small(1), module.big(1)  # the store and earlier results exist
+    code = os.path.dirname(module.__file__)
+    out = faultshim.run(
+        library,
+        CACHED,
+        store,
+        ["write"],
+        code=errno.EIO,
+        min_size=SMALL * 8,
+        args=(code, function),
+    )
+    assert out["right"]  # the computed result is returned
+    [warning] = out["warnings"]
+    assert warning.startswith("ResultNotStoredWarning: ")
+    assert f"{function}(x=3) was computed but not stored (the write failed)" in warning
+    assert "HDF5" in warning
+    # nothing stored under the key (once, zeros were: every later call a wrong hit), and
+    # no record blaming the value for a write the disk refused
+    func = getattr(module, function)
+    assert not func.is_cached(3)
+    assert not [name for name in func.dataset if name.endswith("_failed")]
+    assert func(3).tolist() == (np.arange(float(len(func(1)))) + 3).tolist()
+    assert func(1).tolist() == (np.arange(float(len(func(1)))) + 1).tolist()
+    assert verify(str(store)).ok
+
+
+def test_the_fault_library_fails_the_call_it_is_armed_for_and_only_under_its_folder(
+    library, tmp_path
+):
+    inside, outside = tmp_path / "in", tmp_path / "out"
+    inside.mkdir(), outside.mkdir()
+    script = """
+import os, sys, json
+arm(1)
+done = []
+for folder in sys.argv[1:]:
+    for k in range(2):
+        fd = os.open(os.path.join(folder, f"f{k}"), os.O_WRONLY | os.O_CREAT)
+        try:
+            os.write(fd, b"abc")
+            done.append("ok")
+        except OSError as err:
+            done.append(err.errno)
+        os.close(fd)
+print(json.dumps({"done": done, "counted": counted()}))
+"""
+    out = faultshim.run(
+        library, script, inside, ["write"], code=errno.EDQUOT, args=(inside, outside)
+    )
+    assert out == {"done": ["ok", errno.EDQUOT, "ok", "ok"], "counted": [2, True]}
+    assert sorted(os.listdir(outside)) == ["f0", "f1"]
