@@ -11,6 +11,8 @@
  *   FAULT_AT     the counting call (0-based) that fails first; -1: none (only counts)
  *   FAULT_STICKY 1: every counting call after the first failure fails too (a dead disk,
  *                a full quota); 0: only that one call fails
+ *   FAULT_MATCH  if set, only files whose path holds this text count (for a rename or
+ *                a link, either path)
  *   FAULT_MINSIZE  only writes of at least this many bytes count (an array's bytes,
  *                not the metadata around them)
  *   FAULT_BYTES  if set, writes fail once this many bytes went to files under the
@@ -46,6 +48,7 @@ static int sticky;
 static long long byte_limit = -1;
 static long long bytes_written;
 static long long min_size;
+static char match[PATH_MAX];
 static long calls;
 static int failed;
 
@@ -73,6 +76,9 @@ static void setup(void) {
     const char *b = getenv("FAULT_BYTES");
     if (b)
         byte_limit = atoll(b);
+    const char *t = getenv("FAULT_MATCH");
+    if (t)
+        snprintf(match, sizeof match, "%s", t);
     const char *m = getenv("FAULT_MINSIZE");
     if (m)
         min_size = atoll(m);
@@ -98,7 +104,8 @@ static int under(const char *path) {
         snprintf(buf + n, sizeof buf - n, "/%s", path);
         path = buf;
     }
-    return strncmp(path, dir, dirlen) == 0 && (path[dirlen] == '/' || path[dirlen] == 0);
+    return strncmp(path, dir, dirlen) == 0 && (path[dirlen] == '/' || path[dirlen] == 0) &&
+           (!match[0] || strstr(path, match) != NULL);
 }
 
 static int fd_under(int fd) {

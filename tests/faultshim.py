@@ -54,11 +54,11 @@ def build(folder):
     return library
 
 
-def run(library, script, folder, ops, *, code, sticky=True, min_size=0, args=()):
+def run(library, script, folder, ops, *, code, sticky=True, min_size=0, match="", args=()):
     """Run ``script`` (after :data:`PRELUDE`) in a child Python with the fault library
-    preloaded, failing calls of kinds ``ops`` on files under ``folder`` with error
-    ``code`` (writes: only those of ``min_size`` bytes or more); return the child's
-    last line of output, parsed as JSON."""
+    preloaded, failing calls of kinds ``ops`` on files under ``folder`` (and whose path
+    holds ``match``) with error ``code`` (writes: only those of ``min_size`` bytes or
+    more); return the child's last line of output, parsed as JSON."""
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(sys.path),
@@ -69,6 +69,7 @@ def run(library, script, folder, ops, *, code, sticky=True, min_size=0, args=())
         "FAULT_ERRNO": str(code),
         "FAULT_STICKY": "1" if sticky else "0",
         "FAULT_MINSIZE": str(min_size),
+        "FAULT_MATCH": match,
     }
     done = subprocess.run(
         [sys.executable, "-c", PRELUDE + script, *map(str, args)],

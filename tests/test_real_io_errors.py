@@ -191,3 +191,67 @@ print(json.dumps({"done": done, "counted": counted()}))
     )
     assert out == {"done": ["ok", errno.EDQUOT, "ok", "ok"], "counted": [2, True]}
     assert sorted(os.listdir(outside)) == ["f0", "f1"]
+
+
+SET_ASIDE = """
+import sys, json, warnings
+import numpy as np
+from archived import archived
+
+@archived(sys.argv[1], version="1")
+def f(n):
+    return np.arange(float(n))
+
+if sys.argv[2] == "fault":
+    arm(1)  # the entry file's rename into .damaged/, after its data file's
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    result = f(400)
+print(json.dumps({
+    "right": result.tolist() == list(range(400)),
+    "warnings": [f"{w.category.__name__}: {w.message}" for w in caught],
+}))
+"""
+
+
+def test_a_set_aside_whose_entry_file_cannot_move_keeps_all_and_verify_points_to_damaged(
+    library, tmp_path
+):
+    store = str(tmp_path / "runs")
+    done = faultshim.run(library, SET_ASIDE, store, [], code=errno.EIO, args=(store, "-"))
+    assert done == {"right": True, "warnings": []}
+    [entry] = [n[:-3] for n in os.listdir(store) if n.startswith("f_") and n.endswith(".py")]
+    with open(os.path.join(store, entry + ".py"), "a") as out:
+        out.write("x = (\n")  # a typo made by hand: the entry is damaged
+    kept = snapshot(store)
+    out = faultshim.run(
+        library,
+        SET_ASIDE,
+        store,
+        ["rename"],
+        code=errno.EIO,
+        sticky=False,
+        match=f"/.damaged/{entry}.",
+        args=(store, "fault"),
+    )
+    assert out["right"]  # computed and returned, and the user told why it is not stored
+    damaged, not_stored = out["warnings"]
+    assert damaged.startswith("DamagedEntryWarning: ") and "could not be moved aside" in damaged
+    assert "Input/output error" in damaged and "not stored over it" in damaged
+    assert not_stored.startswith("ResultNotStoredWarning: f(n=400) was computed but not stored")
+    # nothing of the damaged version is lost: its data file went aside, its entry stayed
+    now = snapshot(store)
+    assert sorted(now.values()) == sorted(kept.values())
+    [(moved, _)] = [(k, v) for k, v in now.items() if k.startswith(".damaged/")]
+    folder = os.path.dirname(moved)
+    why = verify(store).damaged[entry]
+    assert f"is missing: it is in {folder}/, where a set-aside of this entry was cut short" in why
+    # the next call completes the set-aside: the whole damaged version in that one folder
+    again = faultshim.run(library, SET_ASIDE, store, [], code=errno.EIO, args=(store, "-"))
+    assert again["right"] and f"moved to {os.path.join(store, folder)}" in again["warnings"][0]
+    assert sorted(os.listdir(os.path.join(store, folder))) == sorted(
+        os.path.basename(k)
+        for k in kept
+        if not k.startswith(".") and (k.endswith(".h5") or k == entry + ".py")
+    )
+    assert verify(store).ok

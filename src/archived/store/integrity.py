@@ -507,7 +507,7 @@ def _entry_problem(
         except UnsafeFileError as err:
             return f"{_FILE_PROBLEMS[0]}{f!r:.200}, which is not its data file: {err.reason}", data
         if not os.path.lexists(path):
-            return f"{_FILE_PROBLEMS[1]}{f!r} is missing", data
+            return f"{_FILE_PROBLEMS[1]}{f!r} is missing{_moved_aside(folder, name, f)}", data
     try:
         info_src, value_src, _ = entries.entry_sections(name, text)
     except Exception as err:
@@ -529,6 +529,26 @@ def _entry_problem(
         except Exception as err:
             return f"its {what} does not load: {err}", data
     return None, data
+
+
+def _moved_aside(folder: str, name: str, file: str) -> str:
+    """Where the missing data file ``file`` of entry ``name`` went, if a set-aside of the
+    entry was cut short after it moved the file into ``.damaged/`` (a crash, a kill, a
+    failed rename of the entry file): words to add to "is missing", or ``""``."""
+    for kept in reversed(_kept_aside(folder)):  # newest first
+        if not kept.startswith(name + "."):
+            continue
+        try:
+            mode = os.lstat(os.path.join(folder, DAMAGED_DIR, kept, file)).st_mode
+        except OSError:
+            continue
+        if stat.S_ISREG(mode):
+            return (
+                f": it is in {DAMAGED_DIR}/{kept}/, where a set-aside of this entry was cut "
+                "short (the next call that finds the entry damaged moves its entry file "
+                "there too)"
+            )
+    return ""
 
 
 def _header_files(folder: str, name: str) -> list[str]:
