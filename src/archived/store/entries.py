@@ -637,9 +637,11 @@ class _Write:
             ok = False
             raise
         finally:
-            os.close(self._fd)
-            if not ok:
-                remove_quietly(self.tmp, *(os.path.join(self.folder, f) for f in self.written))
+            try:
+                os.close(self._fd)  # (an error here, NFS's failed flush, is raised...)
+            finally:
+                if not ok:  # ...once a failed write's files are gone all the same
+                    remove_quietly(self.tmp, *(os.path.join(self.folder, f) for f in self.written))
         if ok and self._replaced:  # a new entry replaced nothing: no drop list was made
             _finish_drop(self.folder, self.name, self.token, self.backup_data)
 
