@@ -192,6 +192,37 @@ def test_a_cached_call_returns_its_result_when_every_close_in_the_store_fails(li
     assert verify(str(store)).ok  # no leftover of the failed write
 
 
+TABLE = """
+import sys, json
+sys.path.insert(0, sys.argv[1])
+import experiment
+arm(0)
+try:
+    rows = experiment.small.table(frame=False)
+except Exception as err:
+    print(json.dumps({"raised": repr(err)}))
+    sys.exit()
+print(json.dumps({"rows": len(rows), "failed": counted()[1]}))
+"""
+
+
+def test_a_table_whose_index_save_fails_at_close_returns_the_table(library, experiment):
+    # the index is saved when a table() reads the store: its close failing (a network
+    # file system's failed flush, EIO) raised out of the table, a read
+    module, store = experiment
+    module.small(1), module.small(2)
+    for name in (".index.json", ".index.names"):
+        if os.path.exists(store / name):
+            os.unlink(store / name)
+    code = os.path.dirname(module.__file__)
+    out = faultshim.run(
+        library, TABLE, store, ["close"], code=errno.EIO, match="/.index.", args=(code,)
+    )
+    assert out == {"rows": 2, "failed": True}
+    assert verify(str(store)).ok
+    assert len(module.small.table(frame=False)) == 2
+
+
 def test_the_fault_library_fails_the_call_it_is_armed_for_and_only_under_its_folder(
     library, tmp_path
 ):

@@ -39,7 +39,7 @@ from .indexrow import INFO_CHARS, LAZY, NO_FILES, RACY_NS, VALUE_CHARS, Listing,
 from .indexscan import Signature
 from .leftovers import sweep_index_leftovers
 from .storefiles import is_data_file_name, open_regular
-from .writers import create_locked, discard_temporary, new_token
+from .writers import close_quietly, create_locked, discard_temporary, new_token
 
 __all__ = [
     "INDEX_FILE",
@@ -671,7 +671,7 @@ def write_columns(folder: str, columns: list[list[Any]]) -> os.stat_result | Non
         discard_temporary(tmp, err)
         return None
     finally:
-        os.close(fd)
+        close_quietly(fd)  # (a failed flush there leaves a file its checksum refuses)
     sweep_index_leftovers(folder)  # what readers killed while saving it left
     return st
 

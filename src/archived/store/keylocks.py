@@ -46,7 +46,8 @@ import time
 from types import TracebackType
 from typing import Any
 
-from .locking import _FIRST_POLL, StoreLock, _open_lock_file, close_lock_file, wait_to_retry
+from .locking import _FIRST_POLL, StoreLock, _open_lock_file, wait_to_retry
+from .writers import close_quietly
 
 __all__ = ["KeyLock", "key_lock", "ranges_supported", "RANGES"]
 
@@ -142,7 +143,7 @@ class KeyLock:
         try:
             _set(fd, self.offset, _unlock())  # also if a forked child shares the descriptor
         finally:
-            close_lock_file(fd)
+            close_quietly(fd)  # (the lock goes with the descriptor, even on an error)
 
     def __enter__(self) -> KeyLock:
         return self.acquire()

@@ -40,8 +40,9 @@ from typing import Any
 
 from ..errors import LockTimeout, UnsafeFileError
 from .storefiles import file_kind
+from .writers import close_quietly
 
-__all__ = ["StoreLock", "close_lock_file"]
+__all__ = ["StoreLock"]
 
 # Polling starts fast so an uncontended or briefly contended lock costs microseconds,
 # and backs off so many waiting processes do not spin.
@@ -232,7 +233,7 @@ class StoreLock:
                 # while still held: a waiter that then locks this deleted file sees that
                 # it is no longer at lock_path and tries again
                 _unlink_quietly(self.lock_path)
-            close_lock_file(self._fd)  # closing the descriptor drops the flock
+            close_quietly(self._fd)  # closing the descriptor drops the flock
             self._fd = None
 
     def _acquire_fcntl(self, deadline: float | None) -> None:
@@ -267,20 +268,6 @@ class StoreLock:
         )
         lease.acquire(deadline, self.timeout)
         self._soft_lock = lease
-
-
-def close_lock_file(fd: int) -> None:
-    """Close the descriptor ``fd`` of a lock file, dropping its locks, and never raise.
-
-    Linux frees the descriptor, and its locks with it, even when ``close`` reports an
-    error (a network or FUSE file system reports a failed flush there, EIO), and a lock
-    file holds no data to lose: raised, the error would only throw away what the lock
-    protected (a cached call's result computed for an hour, a commit that is done).
-    """
-    try:
-        os.close(fd)
-    except OSError:
-        pass
 
 
 def _open_lock_file(path: str) -> int:

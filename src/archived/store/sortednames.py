@@ -37,7 +37,7 @@ from collections.abc import Sequence
 
 from ..errors import UnsafeFileError
 from .storefiles import open_regular
-from .writers import create_locked, discard_temporary, new_token
+from .writers import close_quietly, create_locked, discard_temporary, new_token
 
 __all__ = ["NAMES_FILE", "save", "sorted_text"]
 
@@ -89,7 +89,7 @@ def save(folder: str, listed: Sequence[str], ordered: Sequence[str]) -> None:
     except BaseException as err:  # (an interrupt too)
         discard_temporary(tmp, err)
     finally:
-        os.close(fd)
+        close_quietly(fd)  # (a failed flush there leaves a file its crc32 refuses)
 
 
 def sorted_text(folder: str, listed: list[str]) -> str | None:

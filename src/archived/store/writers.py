@@ -58,6 +58,7 @@ __all__ = [
     "store_files",
     "writer_files",
     "writer_gone",
+    "close_quietly",
     "create_locked",
     "remove_if_unlocked",
     "discard_temporary",
@@ -320,6 +321,22 @@ def discard_temporary(tmp: str, err: BaseException) -> None:
         pass
     if not isinstance(err, OSError):
         raise err
+
+
+def close_quietly(fd: int) -> None:
+    """Close ``fd``, the descriptor of a file whose loss costs nothing (a lock file, the
+    index, saved again when it is missed), and never raise: Linux frees a descriptor
+    even when ``close`` reports an error (a network or FUSE file system reports a failed
+    flush there, EIO), which raised would fail the read or the call that saved it.
+
+    >>> import os, tempfile
+    >>> fd = os.open(tempfile.mkdtemp(), os.O_RDONLY)
+    >>> close_quietly(fd); close_quietly(fd)  # (the second: EBADF, said nothing)
+    """
+    try:
+        os.close(fd)
+    except OSError:
+        pass
 
 
 def _unlink(path: str) -> bool:
