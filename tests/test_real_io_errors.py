@@ -312,3 +312,70 @@ def test_a_set_aside_whose_entry_file_cannot_move_keeps_all_and_verify_points_to
         if not k.startswith(".") and (k.endswith(".h5") or k == entry + ".py")
     )
     assert verify(store).ok
+
+
+EVERY_CALL = """
+import sys, os, json, warnings
+import numpy as np
+from archived import archived
+
+base, count = sys.argv[1], int(sys.argv[2])
+
+
+def compute(x):
+    return np.arange(5000.0) + x
+
+
+outcomes, at = [], 0
+while at < count:
+    store = os.path.join(base, f"s{at}")
+    f = archived(store, name="compute", version="1")(compute)
+    f(1)  # an earlier result, stored before the disk fails
+    arm(at)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            right = f(3).tolist() == (np.arange(5000.0) + 3).tolist()
+        except Exception as err:
+            right = repr(err)
+    calls, failed = counted()
+    arm(-1)
+    told = [str(w.message) for w in caught if w.category.__name__ == "ResultNotStoredWarning"]
+    outcomes.append({"store": store, "right": right, "failed": failed, "told": told})
+    if not failed:
+        break  # past the last call of the commit: every call was failed once
+    at += 1
+print(json.dumps(outcomes))
+"""
+
+
+@pytest.mark.parametrize("sticky", [False, True], ids=["once", "dead_disk"])
+def test_an_io_error_at_every_call_of_a_cached_call_keeps_every_result(library, tmp_path, sticky):
+    # every file operation of a cached call's commit fails in turn (EIO; dead_disk: it
+    # and every one after it): the result is returned, told when not stored, never
+    # stored wrong; the earlier result stays; what a failed write left, repair removes
+    from archived.store.integrity import repair
+
+    count = 200  # (far past the commit's last call, about 20: the loop ends there)
+    out = faultshim.run(
+        library,
+        EVERY_CALL,
+        tmp_path,
+        ["write", "sync", "rename", "link", "unlink", "close", "create"],
+        code=errno.EIO,
+        sticky=sticky,
+        args=(tmp_path, count),
+    )
+    assert len(out) > 10 and not out[-1]["failed"]  # it ran past the commit's last call
+    for k, point in enumerate(out):
+        assert point["right"] is True, (k, point)
+        from archived import archived as cached
+
+        f = cached(point["store"], name="compute", version="1")(lambda x: np.arange(5000.0) + x)
+        assert f.is_cached(1), k
+        assert f(1).tolist() == (np.arange(5000.0) + 1).tolist(), k
+        if not f.is_cached(3):
+            assert point["told"], (k, point)  # not stored: the user was told
+        assert f(3).tolist() == (np.arange(5000.0) + 3).tolist(), k
+        repair(point["store"])
+        assert verify(point["store"]).ok, k
