@@ -113,13 +113,19 @@ def output_to(sink):
 # ---- filling the stores -----------------------------------------------------------------
 
 
+def fill_ours(root, n):
+    """archived's store of the N calls, filled by a 2-worker sweep; returns (the decorated
+    function, seconds the sweep took)."""
+    ours = archived(os.path.join(root, f"ours{n}"), version="1", durable=False)(point)
+    start = time.perf_counter()
+    sweep(ours, {"x": list(range(n))}, n_jobs=2, progress=False)
+    return ours, time.perf_counter() - start
+
+
 def fill(root, n):
     """The three caches of the same N calls; returns (ours, joblib func, diskcache memo)."""
-    ours = archived(os.path.join(root, f"ours{n}"), version="1", durable=False)(point)
-    grid = {"x": list(range(n))}
-    start = time.perf_counter()
-    sweep(ours, grid, n_jobs=2, progress=False)
-    filled = {"archived": time.perf_counter() - start}
+    ours, seconds = fill_ours(root, n)
+    filled = {"archived": seconds}
     memory = Memory(os.path.join(root, f"joblib{n}"), verbose=0)
     theirs = memory.cache(point)
     start = time.perf_counter()
@@ -310,6 +316,9 @@ def run_one(spec):
     operation, check = _session(key, n, spec["paths"])
     evict_caches()  # once untimed: the buffer's pages are the process's before the clock
     evict_caches()
+    if spec.get("idle"):  # the session alone (bench_instructions.py subtracts its count)
+        print(RESULT + json.dumps({"seconds": 0.0, "cpu": 0.0, "faults": 0}), flush=True)
+        return
     before = resource.getrusage(resource.RUSAGE_SELF)
     start = time.perf_counter()
     result = operation()

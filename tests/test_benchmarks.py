@@ -5,6 +5,7 @@ README) so a change that breaks a benchmark is caught by the test suite, not by 
 next person who tries to reproduce the published numbers.
 """
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -57,3 +58,24 @@ def test_benchmark_runs_at_small_size_and_prints_its_table(tmp_path, script, arg
     )
     assert run.returncode == 0, run.stderr[-2000:]
     assert marker in run.stdout
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed")
+def test_instruction_count_benchmark_runs_at_small_size_and_prints_its_exponents(tmp_path):
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(BENCHMARKS / "bench_instructions.py"),
+            "--sizes",
+            "20,40",
+            "--only",
+            "ls",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=900,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "instructions per entry, and growth exponents" in run.stdout
+    assert "| archived ls STORE |" in run.stdout
