@@ -379,3 +379,59 @@ def test_an_io_error_at_every_call_of_a_cached_call_keeps_every_result(library, 
         assert f(3).tolist() == (np.arange(5000.0) + 3).tolist(), k
         repair(point["store"])
         assert verify(point["store"]).ok, k
+
+
+SWEEP = """
+import sys, json, warnings
+sys.path.insert(0, sys.argv[1])
+import experiment
+from archived import sweep
+experiment.small(1)  # the store is open, its earlier result read
+xs = [int(sys.argv[3]) + i for i in range(3)]  # points no run computed before
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    arm(int(sys.argv[2]))
+    try:
+        results = sweep(experiment.small, {"x": xs}, n_jobs=1, progress=False)
+    except Exception as err:
+        print(json.dumps({"raised": repr(err)}))
+        sys.exit()
+calls, failed = counted()
+print(json.dumps({
+    "right": [r.tolist() == (experiment.np.arange(len(r)) + x).tolist()
+              for r, x in zip(results, xs)],
+    "warnings": [f"{w.category.__name__}: {w.message}" for w in caught],
+    "calls": calls,
+    "failed": failed,
+}))
+"""
+
+
+def test_a_sweep_whose_final_sync_fails_returns_every_result_and_says_so(library, experiment):
+    # an EIO at each close of a sweep in turn and from there on (a dead disk, or a
+    # network file system's failed flushes): the last is the sweep's final sync of the
+    # store's disk, whose failure raised out of sweep() and threw away the results of
+    # every point (the points before the first failure committed to the store)
+    module, store = experiment
+    code = os.path.dirname(module.__file__)
+    unarmed = faultshim.run(library, SWEEP, store, ["close"], code=errno.EIO, args=(code, -1, 0))
+    assert unarmed["right"] == [True] * 3 and not unarmed["failed"]
+    final_sync_told = False
+    for at in range(unarmed["calls"]):
+        out = faultshim.run(
+            library,
+            SWEEP,
+            store,
+            ["close"],
+            code=errno.EIO,
+            sticky=True,
+            args=(code, at, 10 * (at + 1)),
+        )
+        assert "raised" not in out, (at, out)
+        assert out["right"] == [True] * 3, (at, out)
+        assert out["failed"], (at, out)
+        final_sync_told |= any(
+            "at the end of this sweep failed" in w and "are returned" in w for w in out["warnings"]
+        )
+    assert final_sync_told
+    assert verify(str(store)).ok

@@ -38,8 +38,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from .._usercode import calling_line, points_of
-from ..errors import ArchiveError, CodeChangedError
+from .._usercode import calling_line, points_of, warn_user
+from ..errors import ArchiveError, CodeChangedError, ResultNotStoredWarning
 from ..store.groupsync import SyncAtEnd, disk_token, grouped
 from ..store.indexrow import NOT_KEPT
 from .calls import CallKey, cached_call
@@ -147,8 +147,28 @@ def run_points(
             yield from done
     finally:
         if later is not None:
-            later.close()
+            _close_synced(later, func)
         not_stored.close()  # (the end of the sweep, or its stop)
+
+
+def _close_synced(later: SyncAtEnd, func: Any) -> None:
+    """The sweep's final sync (:class:`SyncAtEnd`), whose failure is told, never raised:
+    the points it would have made durable are committed and their results are the
+    caller's (raised, it threw away every result of the sweep, and replaced the error
+    a stopped sweep was raising)."""
+    try:
+        later.close()
+    except OSError as err:
+        warn_user(
+            ResultNotStoredWarning(
+                f"the sync of the store {func.store.path!r} to disk at the end of this sweep "
+                f"failed ({err}): the points it computed are in the store, and their results "
+                "are returned, but they may not be on the disk yet (a crash or power cut "
+                "could lose them; a later call computes any lost one again). Check the "
+                "disk, then run: archived verify STORE",
+                err,
+            )
+        )
 
 
 class Chunks:
