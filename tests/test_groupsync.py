@@ -22,7 +22,7 @@ import pytest
 
 from archived import archived, sweep
 from archived.cache.sweeprun import _run_chunk
-from archived.errors import DamagedEntryError, DamagedEntryWarning
+from archived.errors import DamagedEntryError, DamagedEntryWarning, ResultNotStoredWarning
 from archived.store import entries, groupsync
 from archived.store.entries import commit_entry, read_value
 from helpers import RunLog
@@ -276,11 +276,36 @@ def test_a_chunk_run_under_another_kernel_waits_for_its_sync_before_it_returns(t
     assert _run_chunk(f, chunk, False, "values", here)[2]  # its driver syncs at the end
 
 
-def test_a_failed_sync_at_the_end_of_a_sweep_is_raised(tmp_path, monkeypatch):
+def test_a_failed_sync_at_the_end_of_a_sweep_returns_the_results_and_says_so(
+    tmp_path, monkeypatch
+):
+    # raised, it threw away the results of every point (committed to the store), as a
+    # single call's failed sync does not: that call returns its result with a warning
     f = archived(str(tmp_path / "runs"))(point)
     monkeypatch.setattr(groupsync, "_sync_at_end", lambda folder, fd: _failing_sync(folder))
-    with pytest.raises(OSError, match="write-back failed"):
-        sweep(f, {"x": [1, 2]}, n_jobs=1, progress=False)
+    with pytest.warns(ResultNotStoredWarning, match="write-back failed") as caught:
+        assert sweep(f, {"x": [1, 2]}, n_jobs=1, progress=False) == [{"x": 1}, {"x": 2}]
+    [told] = [w for w in caught if issubclass(w.category, ResultNotStoredWarning)]
+    assert "may not be on the disk" in str(told.message)
+    assert told.filename == __file__  # at the user's line
+    assert isinstance(told.message.error, OSError)
+
+
+def test_a_failed_sync_at_the_end_of_a_stopped_sweep_keeps_the_error_that_stopped_it(
+    tmp_path, monkeypatch
+):
+    @archived(str(tmp_path / "runs"))
+    def failing(x):
+        if x == 2:
+            raise ZeroDivisionError("point 2")
+        return x
+
+    monkeypatch.setattr(groupsync, "_sync_at_end", lambda folder, fd: _failing_sync(folder))
+    with (
+        pytest.warns(ResultNotStoredWarning, match="write-back failed"),
+        pytest.raises(ZeroDivisionError, match="point 2"),
+    ):
+        sweep(failing, {"x": [1, 2]}, n_jobs=1, progress=False)
 
 
 # ---- what a power cut can leave of an entry renamed but not synced --------------------------
