@@ -249,10 +249,17 @@ def trust_hint(err: BaseException, args: argparse.Namespace) -> str:
     # never one found in its message, which quotes the store's text (a string planted
     # in an entry made `show` advise --allow subprocess)
     if err.allow is not None:
+        # the module is named by the store: a store someone sent may come with a file of
+        # that name beside it, which --allow would run (found here, never imported)
+        from .entries import imported_file
+
+        runs = imported_file(err.allow, getattr(args, "path", None) or os.getcwd())
+        running = "" if runs is None else f" (it imports {runs!r})"
         return (
             f"\n(the entry was loaded safely: `{PROG} {args.command} --allow "
-            f"{err.allow}` lets it rebuild that module's classes, if it is your own "
-            f"module and you trust its code: the store may call any function of it{alone})"
+            f"{err.allow}` lets it rebuild that module's classes{running}, if it is your "
+            "own module and you trust its code: the store may call any function of "
+            f"it{alone})"
         )
     return (
         f"\n(the entry was loaded safely: `{PROG} {args.command} --trust` executes it "
