@@ -5,6 +5,7 @@ command names, and the hints that say how to load what a safe load refused.
 from __future__ import annotations
 
 import argparse
+import importlib.machinery
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -227,6 +228,35 @@ class _AllowedHere:
         return asked_by_code_of(self.names, self.here)
 
 
+def imported_file(spec: str, store: str) -> str | None:
+    """The file that importing the module of ``spec`` (``MODULE`` or ``MODULE:NAME``) runs
+    first, as ``prune STORE --function spec`` and ``--allow MODULE`` import it: its
+    top-level module's, found as they find it (in the working directory first, unless
+    that is the store, then on ``sys.path``) without importing anything; None when none
+    is found or it is imported already (its import runs nothing more).
+
+    >>> imported_file("no_such_module_here:run", "/no/such/store") is None
+    True
+    """
+    top = spec.partition(":")[0].partition(".")[0]
+    if not top.isidentifier() or top in sys.modules:  # (a name read from a store)
+        return None
+    try:
+        here = [] if cwd_in(store) else [os.getcwd()]
+    except OSError:  # the working directory was removed
+        here = []
+    places = [p for p in [*here, *sys.path] if type(p) is str]
+    try:
+        found = importlib.machinery.PathFinder.find_spec(top, places)
+    except (ImportError, OSError, ValueError):
+        return None
+    if found is None:
+        return None
+    if found.has_location and type(found.origin) is str:
+        return found.origin
+    return next(iter(found.submodule_search_locations or ()), None)  # (a namespace)
+
+
 def trust_hint(err: BaseException, args: argparse.Namespace) -> str:
     """How the command line loads what a safe load refused (its own option, not the API's)."""
     from ..errors import BesideStoreError, UnsafeArchiveError
@@ -251,8 +281,6 @@ def trust_hint(err: BaseException, args: argparse.Namespace) -> str:
     if err.allow is not None:
         # the module is named by the store: a store someone sent may come with a file of
         # that name beside it, which --allow would run (found here, never imported)
-        from .entries import imported_file
-
         runs = imported_file(err.allow, getattr(args, "path", None) or os.getcwd())
         running = "" if runs is None else f" (it imports {runs!r})"
         return (

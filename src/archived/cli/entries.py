@@ -5,16 +5,14 @@ code version, parameters, size and time, read from the store's index where it ca
 from __future__ import annotations
 
 import functools
-import importlib.machinery
 import os
 import shlex
-import sys
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
 from ..cache.funcinfo import entry_prefix, short_name
 from ..errors import ArchiveError, DamagedEntryError
-from .base import PROG, cwd_in, is_block
+from .base import PROG, imported_file, is_block
 
 
 class Entry:
@@ -192,34 +190,6 @@ def note_mixed_versions(
             f"{shlex.quote(path)} --stale {how} removes the others{then}"
         )
         print(note.replace("\n", "\\n"), file=out)  # (a store's name: one line, its own)
-
-
-def imported_file(spec: str, store: str) -> str | None:
-    """The file that ``prune STORE --function spec`` runs first when it imports the
-    module: its top-level module's, found as prune finds it (in the working directory
-    first, unless that is the store, then on ``sys.path``) without importing anything;
-    None when none is found or it is imported already (its import runs nothing more).
-
-    >>> imported_file("no_such_module_here:run", "/no/such/store") is None
-    True
-    """
-    top = spec.partition(":")[0].partition(".")[0]
-    if not top.isidentifier() or top in sys.modules:  # (a name read from a store)
-        return None
-    try:
-        here = [] if cwd_in(store) else [os.getcwd()]
-    except OSError:  # the working directory was removed
-        here = []
-    places = [p for p in [*here, *sys.path] if type(p) is str]
-    try:
-        found = importlib.machinery.PathFinder.find_spec(top, places)
-    except (ImportError, OSError, ValueError):
-        return None
-    if found is None:
-        return None
-    if found.has_location and type(found.origin) is str:
-        return found.origin
-    return next(iter(found.submodule_search_locations or ()), None)  # (a namespace)
 
 
 def import_spec(function: str, entry: str | None = None) -> str | None:
