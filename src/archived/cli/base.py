@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..errors import ArchiveError, StoreNotFoundError
-from ..load.usermodules import IN_STORE, asked_by_code_of
+from ..load.usermodules import IN_STORE, asked_by_code_of, working_directory
 from . import jsondoc
 
 PROG = "archived"
@@ -241,10 +241,8 @@ def imported_file(spec: str, store: str) -> str | None:
     top = spec.partition(":")[0].partition(".")[0]
     if not top.isidentifier() or top in sys.modules:  # (a name read from a store)
         return None
-    try:
-        here = [] if cwd_in(store) else [os.getcwd()]
-    except OSError:  # the working directory was removed
-        here = []
+    cwd = working_directory()
+    here = [] if cwd is None or cwd_in(store) else [cwd]
     places = [p for p in [*here, *sys.path] if type(p) is str]
     try:
         found = importlib.machinery.PathFinder.find_spec(top, places)

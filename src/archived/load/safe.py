@@ -38,7 +38,7 @@ from .allowlist import Policy
 from .budget import Budget, Limits, parse_cost
 from .evaluator import Evaluator
 from .grammar import MAX_NESTING, Checker
-from .usermodules import no_store_imports
+from .usermodules import no_store_imports, working_directory
 
 __all__ = ["evaluate", "check", "MAX_NESTING"]
 
@@ -96,7 +96,7 @@ def evaluate(
     # unless allowed: a notebook in a folder below the one someone sent finds there first)
     # (a data folder that is no package is no store's folder: a module below it, in a
     # project's .venv or src/, is no file of a store)
-    here = _working_directory() if datadir is None else None
+    here = working_directory() if datadir is None else None
     with (
         _gc_paused(),
         no_store_imports(
@@ -145,13 +145,6 @@ def _a_store(datadir: str | os.PathLike[str]) -> bool:
     """Whether ``datadir`` may be a store (of archived, of persist, a package): it holds
     an ``__init__.py`` of any kind (looked at, never opened)."""
     return os.path.lexists(os.path.join(datadir, "__init__.py"))
-
-
-def _working_directory() -> str | None:
-    try:
-        return os.getcwd()
-    except OSError:  # removed
-        return None
 
 
 def _budget(src: Any, limits: Limits | None, max_bytes: int | None) -> Budget:

@@ -155,7 +155,7 @@ def no_store_imports(
     beside: tuple[_Beside, ...] = ()
     if store is not None:
         beside = (_Beside(store, allow, workdir, data),)
-        here = None if workdir else _working_directory()
+        here = None if workdir else working_directory()
         if here is not None:  # (where python -c and a notebook find modules first)
             beside += (_Beside(here, allow, workdir=True),)
     outer = getattr(_LOADING, "beside", ())
@@ -295,7 +295,12 @@ class _Beside:
         return asked_by_code_of({m.partition(".")[0] for m in self.allow}, folder)
 
 
-def _working_directory() -> str | None:
+def working_directory() -> str | None:
+    """The working directory, or None if it was removed.
+
+    >>> working_directory() is not None
+    True
+    """
     try:
         return os.getcwd()
     except OSError:  # removed
