@@ -472,12 +472,14 @@ def test_bare_decorator_stores_under_the_documented_default_directory(tmp_path, 
 
     cached = archived(h)
     assert isinstance(cached, CachedFunction)
-    assert cached.store.path == str(tmp_path / "root" / "test_cache")
+    assert cached.store.path == str(tmp_path / "root" / "test_cache_results")
     assert default_store_path(h) == cached.store.path
     assert cached(4) == 4 and cached.is_cached(4)
 
 
-def test_default_directory_is_archived_results_next_to_the_defining_file(tmp_path, monkeypatch):
+def test_default_directory_is_archived_results_module_results_next_to_the_defining_file(
+    tmp_path, monkeypatch
+):
     monkeypatch.delenv("ARCHIVED_DIR", raising=False)
     monkeypatch.chdir(tmp_path)
 
@@ -485,7 +487,7 @@ def test_default_directory_is_archived_results_next_to_the_defining_file(tmp_pat
         return x
 
     here = os.path.dirname(os.path.abspath(__file__))
-    assert default_store_path(h) == os.path.join(here, "archived_results", "test_cache")
+    assert default_store_path(h) == os.path.join(here, "archived_results", "test_cache_results")
 
 
 def test_methods_can_be_cached_with_self_ignored(store):
@@ -952,7 +954,7 @@ def test_a_script_run_as_main_and_imported_as_a_module_shares_its_results(tmp_pa
         out = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True)
         assert out.stdout.strip() == "42", out.stderr
     assert (tmp_path / "count").read_text() == "ran\n"
-    assert os.listdir(tmp_path / "r") == ["exp_script"]
+    assert os.listdir(tmp_path / "r") == ["exp_script_results"]
 
 
 def test_a_pandas_frame_argument_hits_on_the_second_call(store):

@@ -169,7 +169,8 @@ def test_repair_of_a_clean_store_exits_0_though_a_safe_load_checks_no_entry(
 
 
 def test_a_store_imported_under_the_name_of_the_module_it_needs_says_so(tmp_path, monkeypatch):
-    # a bare @archived in shadowed_lab.py keeps its results in archived_results/shadowed_lab:
+    # an earlier bare @archived in shadowed_lab.py kept its results in
+    # archived_results/shadowed_lab:
     # importing that store as the README does puts it in the module's place
     (tmp_path / "shadowed_lab.py").write_text(
         "import dataclasses\n\n@dataclasses.dataclass\nclass Run:\n    n: int\n"

@@ -2,11 +2,12 @@
 
 Three spellings, one name:
 
-* ``@archived`` (bare) stores under ``archived_results/<module>`` next to the file
-  defining the function (see :mod:`archived.cache.storepath`; the environment variable
-  ``ARCHIVED_DIR`` replaces ``archived_results``).  ``<module>`` is the defining
-  module's name with dots turned into underscores (a script run as ``__main__`` is named
-  after its file).
+* ``@archived`` (bare) stores under ``archived_results/<module>_results`` next to the
+  file defining the function (see :func:`~archived.cache.storepath.default_store_path`;
+  the environment variable ``ARCHIVED_DIR`` replaces ``archived_results``).  ``<module>``
+  is the defining module's name with dots turned into underscores (a script run as
+  ``__main__`` is named after its file); ``import <module>_results`` reads the store
+  without taking the place of the module.
 * ``@archived(path, ignore=(), version=None, locking=None, timeout=60,
   lock_timeout=None, durable=True, compress=None, mmap_mode=None)``: keyword arguments
   are *options* when the result of ``archived(path, ...)`` is applied to a function.
@@ -101,7 +102,7 @@ from .hashing import closure_digest, positional_key, positional_plan, prime_head
 from .namedprefix import named_prefix
 from .record import Record
 from .recorded import readable
-from .storepath import code_file, resolve_store_path, store_anchor
+from .storepath import default_store_path, resolve_store_path, store_anchor
 
 # the wrappers whose closure each thread is keying now (see archived._closure_identity)
 _KEYING = threading.local()
@@ -265,23 +266,6 @@ class Archived:
     def __exit__(self, *exc: Any) -> None:
         if self._record is not None:
             self._record.__exit__(*exc)
-
-
-def default_store_path(func: Callable[..., Any]) -> str:
-    """The store of a function decorated with bare ``@archived``: ``archived_results/<module>``
-    next to the file defining it (see :mod:`archived.cache.storepath`), or
-    ``$ARCHIVED_DIR/<module>``.
-
-    >>> import json
-    >>> default_store_path(json.dumps).endswith(os.path.join("json", "archived_results", "json"))
-    True
-    """
-    module = function_identity(func).rsplit(".", len(func.__qualname__.split(".")))[0]
-    name = module.replace(".", "_").strip("_") or "main"
-    root = os.environ.get("ARCHIVED_DIR")
-    if root:  # a path in an environment variable: relative to the working directory
-        return os.path.abspath(os.path.join(os.path.expanduser(root), name))
-    return resolve_store_path(os.path.join("archived_results", name), code_file(func))
 
 
 class CachedFunction(Generic[P, R]):

@@ -40,9 +40,54 @@ from typing import Any
 from .._usercode import calling_line, user_stacklevel
 from ..errors import InvalidNameError, StorePathWarning
 from ..store.native import installed_path, is_native_store
-from .funcinfo import interactive_code
+from .funcinfo import function_identity, interactive_code
 
-__all__ = ["resolve_store_path", "code_file", "store_anchor"]
+__all__ = ["resolve_store_path", "code_file", "store_anchor", "default_store_path"]
+
+
+def default_store_path(func: Callable[..., Any]) -> str:
+    """The store of a function decorated with bare ``@archived``:
+    ``archived_results/<module>_results`` next to the file defining it, or
+    ``$ARCHIVED_DIR/<module>_results``.
+
+    The store is named apart from the module (``sim.py``'s functions keep their results
+    in ``archived_results/sim_results``), so importing it to browse results, with
+    ``archived_results`` on ``sys.path``, never takes the module's place, nor finds the
+    module in the store's.  A store an earlier archived made under the module's own name
+    (``archived_results/sim``) is kept and used while no ``sim_results`` exists beside it:
+    move the folder to that name (nothing in a store names its folder) to import it.
+
+    >>> import json
+    >>> path = default_store_path(json.dumps)
+    >>> path.endswith(os.path.join("json", "archived_results", "json_results"))
+    True
+    """
+    module = function_identity(func).rsplit(".", len(func.__qualname__.split(".")))[0]
+    name = module.replace(".", "_").strip("_") or "main"
+    root = os.environ.get("ARCHIVED_DIR")
+    if root:  # a path in an environment variable: relative to the working directory
+        store = os.path.abspath(os.path.join(os.path.expanduser(root), f"{name}_results"))
+    else:
+        store = resolve_store_path(
+            os.path.join("archived_results", f"{name}_results"), code_file(func)
+        )
+    earlier = os.path.join(os.path.dirname(store), name)
+    if not is_native_store(earlier):
+        return store
+    if not os.path.exists(store):
+        return earlier  # the results an earlier archived kept for this module's functions
+    warnings.warn(
+        StorePathWarning(
+            f"the store of {func.__qualname__!r} (a bare @archived) is {store}; a store "
+            f"exists at {earlier} too, the name earlier versions of archived gave it, whose "
+            f"results this function does not read; to read them, give its path: "
+            f"@archived({earlier!r})",
+            store,
+            earlier,
+        ),
+        stacklevel=user_stacklevel(),
+    )
+    return store
 
 
 def resolve_store_path(path: str | os.PathLike[str], anchor: str | None) -> str:

@@ -1,0 +1,84 @@
+"""A bare ``@archived`` names its store apart from the module its functions live in, so
+importing the store to browse results never takes the module's place; a store an
+earlier archived made under the module's own name is still found and used."""
+
+import os
+import textwrap
+import warnings
+
+import pytest
+
+from archived import DataSet
+from archived.cache.storepath import default_store_path
+from archived.errors import StorePathWarning
+from helpers import run_python
+
+SIM = """
+import dataclasses
+from archived import archived
+
+@dataclasses.dataclass
+class Result:
+    energy: float
+
+@archived
+def run(mu):
+    print("computed", mu)
+    return Result(mu * 2)
+"""
+
+BROWSE = """
+import sys
+sys.path.insert(0, "archived_results")
+import sim, sim_results
+print(sim.__file__ == sys.argv[1], sim.Result.__name__)
+print([getattr(sim_results, n) for n in dir(sim_results) if n.startswith("run_")])
+"""
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    (tmp_path / "sim.py").write_text(textwrap.dedent(SIM))
+    monkeypatch.delenv("ARCHIVED_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_a_store_imported_to_browse_leaves_the_module_its_results_need_in_place(project):
+    # archived_results/sim, imported as the README does, was `sim`: the entries' own
+    # `from sim import Result` found the store, and `import sim` no longer found sim.py
+    assert run_python("-c", "import sim; print(sim.run(1.5))").returncode == 0
+    assert sorted(os.listdir(project / "archived_results")) == ["sim_results"]
+    (project / "browse.py").write_text(BROWSE)
+    run = run_python("browse.py", str(project / "sim.py"))
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == ["True Result", "[Result(energy=3.0)]"]
+
+
+def test_a_store_made_under_the_module_name_is_still_read_and_written(project):
+    # made by an earlier archived: its results answer, and nothing is made beside it
+    earlier = project / "archived_results" / "sim"
+    assert run_python("-c", "import sim; print(sim.run(1.5))").returncode == 0
+    (project / "archived_results" / "sim_results").rename(earlier)
+    run = run_python("-c", "import sim; print(sim.run(1.5)); print(sim.run(2.0))")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == ["Result(energy=3.0)", "computed 2.0", "Result(energy=4.0)"]
+    assert sorted(os.listdir(project / "archived_results")) == ["sim"]
+    assert len(DataSet("sim", path=str(project / "archived_results"))) == 2
+    assert "StorePathWarning" not in run.stderr
+
+
+def test_both_default_stores_present_says_which_one_is_read(tmp_path, monkeypatch):
+    monkeypatch.setenv("ARCHIVED_DIR", str(tmp_path))
+
+    def h(x):
+        return x
+
+    DataSet("test_default_store_name", "w", path=str(tmp_path)).x = 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert default_store_path(h) == str(tmp_path / "test_default_store_name")
+    DataSet("test_default_store_name_results", "w", path=str(tmp_path)).x = 1
+    with pytest.warns(StorePathWarning, match="whose results this function does not read"):
+        path = default_store_path(h)
+    assert path == str(tmp_path / "test_default_store_name_results")
