@@ -438,3 +438,21 @@ def test_clear_of_an_edited_cell_says_it_kept_its_earlier_definitions_calls(tmp_
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert new.clear() == 0 and list(old) == []
+
+
+def test_clear_warn_false_as_in_joblib_deletes_the_same_and_says_nothing(tmp_path):
+    # joblib's MemorizedFunc.clear(warn=False), kept by a user whose README maps
+    # f.clear() to f.clear(), was a TypeError
+    store = str(tmp_path / "nb")
+    namespace = {"archived": archived, "store": store, "__name__": "__main__"}
+    cell = "@archived(store)\ndef f(x):\n    return x + 1\n"
+    exec(compile(cell, "<stdin>", "exec"), namespace)
+    old = namespace["f"]
+    old(1)
+    exec(compile(cell.replace("+ 1", "* 100"), "<stdin>", "exec"), namespace)
+    new = namespace["f"]
+    new(1), new(2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert new.clear(warn=False) == 2
+    assert list(new) == [] and [p for p, _ in old] == [{"x": 1}]

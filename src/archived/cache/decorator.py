@@ -702,19 +702,20 @@ class CachedFunction(Generic[P, R]):
         _note_other_definitions(self)
         return len(stale)
 
-    def clear(self) -> int:
+    def clear(self, warn: bool = True) -> int:
         """Delete every stored call of this function (all versions, failures too) and
         the records of its sweeps left with no point stored; other entries of the store
         are kept.  Returns how many calls were deleted.  A function typed at a prompt or
         in a notebook cell is keyed by its code: the calls of its earlier definitions
         (an edited cell) are another function's, kept, and a ``UserWarning`` names the
-        command that deletes them.
+        command that deletes them; ``warn=False`` (joblib's ``clear(warn=False)``)
+        leaves that warning out, and deletes the same.
 
         >>> import tempfile, os
         >>> f = archived(os.path.join(tempfile.mkdtemp(), "s"))(lambda x: x)
         >>> _ = f(1), f(2)
-        >>> f.clear(), f.is_cached(1)
-        (2, False)
+        >>> f.clear(), f.is_cached(1), f.clear(warn=False)
+        (2, False, 0)
         """
         calls = [
             c
@@ -722,7 +723,8 @@ class CachedFunction(Generic[P, R]):
             for c in self.store.calls(self.identity, self.prefix, status=status)
         ]
         self._remove([call.name for call in calls])
-        _note_other_definitions(self, "clear() deletes only the calls of")
+        if warn:
+            _note_other_definitions(self, "clear() deletes only the calls of")
         return len(calls)
 
     def _remove(self, names: list[str]) -> None:
