@@ -102,6 +102,7 @@ from .hashing import closure_digest, positional_key, positional_plan, prime_head
 from .namedprefix import named_prefix
 from .record import Record
 from .recorded import readable
+from .shelved import StoredResult
 from .storepath import default_store_path, resolve_store_path, store_anchor
 
 # the wrappers whose closure each thread is keying now (see archived._closure_identity)
@@ -586,6 +587,33 @@ class CachedFunction(Generic[P, R]):
         return is_stored(self.store, self.call_key(*args, **kwargs))
 
     check_call_in_cache = is_cached
+
+    def call_and_shelve(self, *args: P.args, **kwargs: P.kwargs) -> StoredResult:
+        """Store this call's result, computing it as calling the function does unless it
+        is stored, and return a handle whose ``load()`` reads it from the store: joblib's
+        ``f.call_and_shelve(x).get()`` is ``f.call_and_shelve(x).load()``.  A stored
+        call is not loaded, and a joblib worker sends back the handle, not the result.
+        Nothing is written but the call's entry (no sweep record); a result that could not
+        be stored is kept in the handle, with the warning calling gives.
+
+        >>> import tempfile, os
+        >>> f = archived(os.path.join(tempfile.mkdtemp(), "s"))(lambda x: [x] * 3)
+        >>> handle = f.call_and_shelve(2)
+        >>> handle.parameters, handle.load(), f.is_cached(2)
+        ({'x': 2}, [2, 2, 2], True)
+        """
+        call = self._call_key(args, kwargs)
+        found = self.store.find(call.prefix, call.key, call.parameters, call.recorded_before)
+        if found.hit:
+            return StoredResult(self.store, found.name, call.parameters)
+        if self._closed:
+            value = cached_call(self.store, call, lambda: self._run_closed(call, args, kwargs))
+        else:
+            value = cached_call(self.store, call, lambda: self.func(*args, **kwargs))
+        found = self.store.find(call.prefix, call.key, call.parameters, call.recorded_before)
+        if found.hit:
+            return StoredResult(self.store, found.name, call.parameters)
+        return StoredResult(None, None, call.parameters, value)  # not stored: kept here
 
     def __iter__(self) -> Iterator[tuple[dict[str, Any], StoredCall]]:
         """Yield ``(parameters, result)`` for every stored call of the current version;
