@@ -590,8 +590,9 @@ class _Encoder:
         self.feed(hasher, _as_mapping(args), f"{path} archive_1 args")
         self.feed(hasher, [tuple(i) for i in imports], f"{path} archive_1 imports")
 
-    def refuse(self, value: Any, path: str, reason: str) -> NoReturn:
-        """Raise :class:`UnkeyableArgumentError` for ``value`` at ``path``, with ``reason``."""
+    def refuse(self, value: Any, path: str, reason: str, advice: str = "") -> NoReturn:
+        """Raise :class:`UnkeyableArgumentError` for ``value`` at ``path``, with ``reason``
+        (and ``advice``, what to do instead, when the general advice does not fit)."""
         where = "" if path == self.parameter else f"at {path}"
         detail = "; ".join(part for part in (where, reason) if part)
         kind = type(value)
@@ -600,7 +601,7 @@ class _Encoder:
             if kind.__module__ == "builtins"
             else (f"{kind.__module__}.{kind.__qualname__}")
         )
-        raise UnkeyableArgumentError(self.parameter, name, detail)
+        raise UnkeyableArgumentError(self.parameter, name, detail, advice=advice)
 
 
 def _walk_order(array: Any) -> bytes:

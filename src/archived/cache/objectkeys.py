@@ -23,14 +23,17 @@ what the value does:
   (``__reduce_ex__``): ``__dict__``, ``__slots__``, ``__getstate__``,
   ``__getnewargs__``... (or the reducer :mod:`copyreg` holds for its class, as for
   ``re.Pattern``). This covers dataclasses (frozen or not), attrs classes,
-  NamedTuples, subclasses of builtin containers, ``numpy.random.Generator``, and the
-  ``self`` of a method: ``Model(3).run(2)`` and ``Model(5).run(2)`` are two calls.
+  NamedTuples, subclasses of builtin containers, and the ``self`` of a method:
+  ``Model(3).run(2)`` and ``Model(5).run(2)`` are two calls.
   Values of ``functools.cached_property`` are left out (they follow from the state).
   An object met again inside itself is keyed as a reference back to it, so cycles
   between objects are fine.
 
-Refused, with the reason: iterators and generators (reading them consumes them), open
-files, a bare ``object()`` (it has an identity, no content) and objects pickle cannot
+Refused, with the reason: iterators and generators (reading them consumes them), random
+number generators (``random.Random``, numpy's ``Generator``, ``RandomState`` and bit
+generators: a call advances them, a hit would not, so the caller's later draws would
+depend on whether the result was stored; pass a seed), open files, a bare ``object()``
+(it has an identity, no content) and objects pickle cannot
 take apart (locks, sockets, ...): give their class an ``__archived_key__``.
 
 What is *not* in a key: the code of a class's methods and of the helpers and globals a
@@ -54,6 +57,8 @@ import decimal
 import fractions
 import functools
 import io
+import random
+import sys
 import types
 import uuid
 from collections.abc import Iterator
@@ -254,6 +259,16 @@ def _state(encoder: _Encoder, hasher: Any, value: Any, path: str) -> None:
     kind = type(value)
     if encoder.seen(value, hasher):
         return
+    if _random_generator(value):
+        encoder.refuse(
+            value,
+            path,
+            "a random number generator, which the call may advance: a stored result would "
+            "come back without advancing it, so the numbers drawn from it afterwards would "
+            "differ from those of a run that computed the call",
+            advice="Pass a seed (an int) instead, and make the generator from it inside the "
+            "function\n(numpy.random.default_rng(seed), random.Random(seed))",
+        )
     refusal = _refusal(value)
     if refusal:
         encoder.refuse(value, path, refusal)
@@ -286,6 +301,23 @@ def _refusal(value: Any) -> str:
     if isinstance(value, (Iterator, types.GeneratorType, types.CoroutineType)):
         return "it is an iterator, used up when read; pass a list or tuple of its items"
     return ""
+
+
+def _random_generator(value: Any) -> bool:
+    """Whether ``value`` is a random number generator whose state a call can advance:
+    ``random.Random`` or numpy's ``Generator``, ``RandomState`` or bit generators.
+
+    >>> import random
+    >>> _random_generator(random.Random(1)), _random_generator(1)
+    (True, False)
+    """
+    if isinstance(value, random.Random):
+        return True
+    numpy = sys.modules.get("numpy")
+    if numpy is None or _module_root(type(value)) != "numpy":
+        return False
+    np_random = numpy.random
+    return isinstance(value, (np_random.Generator, np_random.RandomState, np_random.BitGenerator))
 
 
 def _without_cached(kind: type, state: Any) -> Any:
