@@ -133,3 +133,44 @@ def test_a_record_of_archived_0_1_numbers_standing_for_numpy_scalars_is_intact(t
     )
     report = verify(str(tmp_path / "runs"))
     assert list(report.other_key) == ["f_" + other[:16]] and not report.key_unchecked
+
+
+def test_a_crafted_record_of_many_parameters_beside_numbers_is_not_tried_call_by_call(
+    monkeypatch,
+):
+    # 5,000 parameters beside five numbers whose numpy twins make 864 calls to try:
+    # each try encoded and hashed every parameter again (a 470 kB entry of 20,000 kept
+    # verify busy 9 s); the work is bounded by the bytes hashed, whatever the record
+    import xxhash
+
+    from archived.cache import hashing
+    from archived.cache.keycheck import UNKNOWN, key_status
+
+    hashed = []
+
+    class Counting:
+        def __init__(self, data=b""):
+            self.inner = xxhash.xxh3_128(data)
+            hashed.append(len(data))
+
+        def update(self, data):
+            hashed.append(len(data))
+            self.inner.update(data)
+
+        def hexdigest(self):
+            return self.inner.hexdigest()
+
+    class CountingXXHash:
+        xxh3_128 = Counting
+
+        @staticmethod
+        def xxh3_128_hexdigest(data):
+            hashed.append(len(data))
+            return xxhash.xxh3_128_hexdigest(data)
+
+    parameters = {f"p{i}": None for i in range(5000)}
+    parameters.update(a=1, b=0.5, c=0.25, d=True, e=1j)
+    info = call_info("m.f", "v", "0" * 32, parameters, 0.0, 1.0)
+    monkeypatch.setattr(hashing, "xxhash", CountingXXHash)
+    assert key_status(info) == UNKNOWN  # too big to try every twin: said, not guessed
+    assert sum(hashed) < 1_000_000

@@ -74,6 +74,8 @@ __all__ = [
     "identity_keys",
     "closure_digest",
     "content_key",
+    "parameter_bytes",
+    "key_of_parts",
 ]
 
 
@@ -318,6 +320,28 @@ def identity_keys(
     _feed_parameters(body, _Encoder("", array_keys), parameters, sorted(parameters))
     tail = _text(b"V", version) + _length(len(parameters)) + b"".join(body.parts)
     return [xxhash.xxh3_128_hexdigest(_text(b"C", identity) + tail) for identity in identities]
+
+
+def parameter_bytes(name: str, value: Any) -> bytes:
+    """The bytes a call's key holds for parameter ``name`` of ``value`` (its name's tag
+    and its value's encoding): :func:`key_of_parts` of every parameter's, in the order
+    of their names, is :func:`hash_call`'s key, each encoded once however many calls
+    share it (verify tries many of one record, :mod:`archived.cache.keycheck`).
+
+    >>> parts = [parameter_bytes("x", 1), parameter_bytes("y", [2])]
+    >>> key_of_parts("m.f", "v", parts) == hash_call("m.f", "v", {"y": [2], "x": 1})
+    True
+    """
+    recorder = _Recorder()
+    _feed_parameters(recorder, _Encoder(name), {name: value}, (name,))
+    return b"".join(recorder.parts)
+
+
+def key_of_parts(identity: str, version: str, parts: Sequence[bytes]) -> str:
+    """The key of the call of ``identity`` and ``version`` whose parameters encode as
+    ``parts`` (:func:`parameter_bytes` of each, sorted by name)."""
+    head = _head(identity, version) + _length(len(parts))
+    return xxhash.xxh3_128_hexdigest(head + b"".join(parts))
 
 
 class _Recorder:

@@ -37,7 +37,7 @@ import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from .hashing import flat_key, hash_call
+from .hashing import flat_key, key_of_parts, parameter_bytes
 
 if TYPE_CHECKING:
     from ..load.budget import Limits
@@ -56,6 +56,7 @@ _HELD = (type(None), bool, int, float, complex)
 _MAYBE = (str, bytes)
 # archived 0.1's records of numpy scalars, tried at most this many at once
 _LEGACY_TRIES = 1024  # (~30 ms of hashing: a crafted store of many such entries stays checkable)
+_LEGACY_BYTES = 1 << 24  # hashed by those tries at most (a few ms), whatever the record's size
 
 
 def key_status(info: Any) -> str:
@@ -109,13 +110,23 @@ def _legacy_match(
 ) -> bool | None:
     """Whether ``key`` is that of ``parameters`` with some of its numbers numpy scalars
     that give them back (archived 0.1 recorded ``np.float64(0.5)`` as ``0.5``); None
-    when there are more than ``_LEGACY_TRIES`` such calls to try (nothing is known)."""
+    when there are more than ``_LEGACY_TRIES`` such calls to try, or their keys would
+    hash more than ``_LEGACY_BYTES`` (nothing is known)."""
     names = sorted(parameters)
     choices = [[parameters[name], *_numpy_twins(parameters[name])] for name in names]
-    if math.prod(map(len, choices)) > _LEGACY_TRIES:
+    tries = math.prod(map(len, choices))
+    if tries > _LEGACY_TRIES:
         return None
-    for values in itertools.product(*choices):
-        if hash_call(function, version, dict(zip(names, values, strict=True))) == key:
+    # each choice encoded once: a record of 20,000 parameters beside five numbers (a
+    # 470 kB entry) encoded them all again for each of its 864 calls, 9 s per entry
+    parts = [
+        [parameter_bytes(name, value) for value in values]
+        for name, values in zip(names, choices, strict=True)
+    ]
+    if tries * sum(len(options[0]) for options in parts) > _LEGACY_BYTES:
+        return None
+    for chosen in itertools.product(*parts):
+        if key_of_parts(function, version, chosen) == key:
             return True
     return False
 
