@@ -585,3 +585,28 @@ def test_a_stored_call_shows_its_parameters_when_printed(tmp_path):
     [call] = run.where(steps=100)
     assert repr(call) == f"<stored call run(L=8 T=2.5 steps=100): entry {call.name}>"
     assert "L=4 T=1.0 steps=200" in repr(run.calls())
+
+
+def test_a_table_of_two_functions_keeps_integer_columns_integers(tmp_path):
+    # each function's parameters are missing from the other's rows: pandas filled the
+    # gaps with NaN and made every integer a float (n=3 read 3.0; 2**60 + 1 lost digits)
+    pandas = pytest.importorskip("pandas")
+
+    @archived(tmp_path / "s")
+    def count(n, big=2**60 + 1):
+        return {"total": n * 2, "mean": n / 2}
+
+    @archived(tmp_path / "s")
+    def fit(x):
+        return {"slope": x, "steps": np.int64(7)}
+
+    count(3), fit(0.5)
+    table = DataSet("s", path=str(tmp_path))._table()
+    assert {c: str(table[c].dtype) for c in ("n", "total", "steps")} == dict.fromkeys(
+        ("n", "total", "steps"), "Int64"
+    )
+    assert str(table["mean"].dtype) == "float64" and str(table["x"].dtype) == "float64"
+    by_function = {row["function"]: row for row in table.to_dict("records")}
+    counted, fitted = by_function[count.identity], by_function[fit.identity]
+    assert (counted["n"], counted["total"], counted["big"]) == (3, 6, 2**60 + 1)
+    assert pandas.isna(fitted["n"]) and fitted["steps"] == 7

@@ -559,7 +559,10 @@ def _ordered_table(
                         "frame=True needs pandas: pip install 'archived[pandas]'"
                     ) from None
             else:
-                return pandas.DataFrame(rows, columns=list(names))
+                table = pandas.DataFrame(rows, columns=list(names))
+                if not alike:
+                    _keep_integers(table, rows, pandas)
+                return table
     if alike:
         return rows  # every row has every column, in order
     # (each row a copy of a row of None, then its own cells: at C speed; a lookup of
@@ -567,6 +570,41 @@ def _ordered_table(
     # recording 300 names of their own)
     blank = dict.fromkeys(names)
     return [{**blank, **row} for row in rows]
+
+
+def _keep_integers(table: Any, rows: list[dict[str, Any]], pandas: Any) -> None:
+    """Give back their integers to the columns of ``table`` (made of ``rows``) that hold
+    integers and a cell a row lacks: pandas fills the gap with NaN and makes the column's
+    integers floats (a DataSet of two functions, each with parameters of its own, had
+    every parameter's ``n=3`` as ``3.0``; an integer above 2**53 lost its digits).  Such
+    a column becomes pandas' nullable ``Int64`` (the gap ``<NA>``), or holds the integers
+    as objects where they do not fit in 64 bits (``pandas`` is the module)."""
+    for column in table.columns:
+        cells = table[column]
+        if cells.dtype.kind != "f" or not cells.isna().any():
+            continue
+        values = [row.get(column) for row in rows]
+        present = [v for v in values if v is not None]
+        if not present or not all(_is_integer(v) for v in present):
+            continue
+        try:
+            table[column] = pandas.array(values, dtype="Int64")
+        except (OverflowError, TypeError, ValueError):  # beyond 64 bits: as they are
+            table[column] = pandas.Series(values, index=table.index, dtype=object)
+
+
+def _is_integer(value: Any) -> bool:
+    """Whether ``value`` is an integer (Python's or numpy's), not a bool.
+
+    >>> import numpy as np
+    >>> [_is_integer(v) for v in (3, np.uint8(3), True, np.bool_(True), 3.0, "3")]
+    [True, True, False, False, False, False]
+    """
+    kind = type(value)
+    if kind is int or kind is bool:
+        return kind is int
+    numpy = sys.modules.get("numpy")  # (by its class: a value read safely is hostile)
+    return numpy is not None and isinstance(value, numpy.integer)
 
 
 def _table_columns(
