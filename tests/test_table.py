@@ -610,3 +610,38 @@ def test_a_table_of_two_functions_keeps_integer_columns_integers(tmp_path):
     counted, fitted = by_function[count.identity], by_function[fit.identity]
     assert (counted["n"], counted["total"], counted["big"]) == (3, 6, 2**60 + 1)
     assert pandas.isna(fitted["n"]) and fitted["steps"] == 7
+
+
+def test_a_dataset_table_never_holds_a_parameter_and_a_result_in_one_column(tmp_path):
+    # a result part was named apart (result_n) only from its own call's parameters: of
+    # two functions in one store, column n held count's parameter and other's result,
+    # and column result held named's parameter and plain's scalar result
+    @archived(tmp_path / "s")
+    def count(n):
+        return {"n": n + 1, "e": 0.5}
+
+    @archived(tmp_path / "s")
+    def other(m):
+        return {"n": m * 10}
+
+    @archived(tmp_path / "s")
+    def named(result):
+        return {"e": 1.5}
+
+    @archived(tmp_path / "s")
+    def plain(z):
+        return z / 2
+
+    count(1), other(2), named(3), plain(4)
+    ds = DataSet("s", "w", path=str(tmp_path))
+    ds.loose = {"n": 9}
+    rows = {r["entry"]: r for r in dataset_table(ds, frame=False)}
+    by = {
+        f.identity: next(r for r in rows.values() if r["function"] == f.identity)
+        for f in (count, other, named, plain)
+    }
+    assert (by[count.identity]["n"], by[count.identity]["result_n"]) == (1, 2)
+    assert (by[other.identity]["n"], by[other.identity]["result_n"]) == (None, 20)
+    assert (by[named.identity]["result"], by[plain.identity]["result"]) == (3, None)
+    assert by[plain.identity]["result_result"] == 2.0
+    assert (rows["loose"]["n"], rows["loose"]["result_n"]) == (None, 9)

@@ -290,14 +290,19 @@ def _dataset_rows(
     gets each call row's ``(function, code version)`` by entry name, ``recorded`` its
     recorded parameters."""
     rows = []
+    parts_of: list[list[str]] = []  # each row's columns of results (see _results_apart)
     seen: dict[str, tuple[Any, Any]] = {}  # the call's of the version a row was made of
     parameters: dict[str, None] = {}
     source = 0  # bytes of the entry files read: a safe table's budget
     view = dataset._view(entries)  # the store's index: small values need no file read
     for name, entry in view.items():
+        parts: list[str] = []
 
-        def row_of(entry: Any, name: str = name) -> dict[str, Any] | None:
+        def row_of(
+            entry: Any, name: str = name, parts: list[str] = parts
+        ) -> dict[str, Any] | None:
             info = entry.info()
+            parts.clear()  # (a version read again makes its row anew)
 
             # results=False: no value is loaded, and no result column is made (a column
             # of None would read as results that are None)
@@ -305,7 +310,9 @@ def _dataset_rows(
             if isinstance(info, dict) and "function" in info:
                 if record_text(info, "status", "ok") != "ok" or "parameters" not in info:
                     return None  # a failure or sweep record: not a result
-                row = _call_row(name, info, load, details, entry=name, function=info["function"])
+                row = _call_row(
+                    name, info, load, details, parts, entry=name, function=info["function"]
+                )
                 seen[name] = (info["function"], record_text(info, "version") or "")
                 if recorded is not None:
                     recorded[name] = info["parameters"]
@@ -314,7 +321,7 @@ def _dataset_rows(
                 row = {"entry": name, "function": None}
                 _add(row, info.items() if _is_record(info) else [("info", info)], "info_")
                 if load is not None:
-                    _add(row, _results(load(), row).items(), "result_")
+                    parts.extend(_add(row, _results(load(), row).items(), "result_"))
             return row
 
         try:
@@ -328,14 +335,50 @@ def _dataset_rows(
             continue
         if found and row is not None:
             rows.append(row)
+            parts_of.append(list(parts))
             if versions is not None and name in seen:
                 versions[name] = seen[name]
             source += getattr(entry, "size", 0)
-    rows = with_types(rows, parameters)
+    rows = with_types(_results_apart(rows, parts_of), parameters)
     columns = _table_columns(rows, None)
     if getattr(dataset, "_load", None):  # a safe DataSet: a store someone sent
         check_table_size(dataset, len(rows), len(columns[0]), source, cell_bytes)
     return rows, columns
+
+
+def _results_apart(rows: list[dict[str, Any]], parts_of: list[list[str]]) -> list[dict[str, Any]]:
+    """``rows`` where no column holds a result in one row and something else in another:
+    a result part named like another row's parameter (or info key, or the table's own
+    column) is prefixed ``result_`` in every row, as it is in a row of a call with that
+    parameter.  ``parts_of`` holds each row's columns of results.
+
+    Of a store of ``f(n)`` returning ``{"n": ...}`` (column ``result_n``, apart from its
+    parameter) and ``g(x)`` returning ``{"n": ...}``, column ``n`` held ``f``'s parameter
+    and ``g``'s result.
+
+    >>> _results_apart([{"n": 1, "result_n": 2}, {"x": 0.5, "n": 3}], [["result_n"], ["n"]])
+    [{'n': 1, 'result_n': 2}, {'x': 0.5, 'result_n': 3}]
+    """
+    others: set[str] = set()  # the columns holding something else than a result
+    for row, parts in zip(rows, parts_of, strict=True):
+        others.update(row.keys() - parts if parts else row)
+    if not others.intersection(chain.from_iterable(parts_of)):
+        return rows
+    out = []
+    for row, parts in zip(rows, parts_of, strict=True):
+        if others.isdisjoint(parts):
+            out.append(row)
+            continue
+        renamed: dict[str, Any] = {}
+        for column, value in row.items():
+            if column in parts and column in others:
+                name = "result_" + column
+                while name in row or name in renamed or name in others:
+                    name = "result_" + name
+                column = name
+            renamed[column] = value
+        out.append(renamed)
+    return out
 
 
 def check_table_size(
@@ -723,6 +766,7 @@ def _call_row(
     info: dict[str, Any],
     load: Callable[[], Any] | None,
     details: bool,
+    parts: list[str] | None = None,
     **first: Any,
 ) -> dict[str, Any]:
     """A stored call's row: its parameters, then its results (none if ``load`` is
@@ -730,7 +774,7 @@ def _call_row(
     table's own (``entry``, ``function``, ``version``, ...) keeps its name: a
     parameter named like it is prefixed ``parameter_``, a result part ``result_`` (a
     parameter ``version`` overwrote, with details, every call's parameter with the
-    code version)."""
+    code version).  ``parts`` gets the columns of the results."""
     parameters = call_parameters(name, info)
     if load is not None and not details and not first and "result" not in parameters:
         return {**parameters, **_results(load(), parameters)}  # the common row, at C speed
@@ -738,7 +782,9 @@ def _call_row(
     after = {k: info.get(k) for k in _DETAILS[1:]} if details else {}
     _add(row, parameters.items(), "parameter_", after)
     if load is not None:
-        _add(row, _results(load(), {**row, **after}).items(), "result_", after)
+        made = _add(row, _results(load(), {**row, **after}).items(), "result_", after)
+        if parts is not None:
+            parts.extend(made)
     row.update(after)
     return row
 
@@ -748,14 +794,17 @@ def _add(
     items: Iterable[tuple[Any, Any]],
     prefix: str,
     also: Collection[str] = (),
-) -> None:
+) -> list[str]:
     """Put ``items`` in ``row``, each under a column no other one has (``prefix`` added
-    until it has none), so that no column overwrites another."""
+    until it has none), so that no column overwrites another; return those columns."""
+    columns = []
     for key, value in items:
         column = key_text(key)
         while column in row or column in also:
             column = prefix + column
         row[column] = value
+        columns.append(column)
+    return columns
 
 
 def _naming(load: Callable[[], Any], name: str) -> Callable[[], Any]:
