@@ -82,3 +82,17 @@ def test_both_default_stores_present_says_which_one_is_read(tmp_path, monkeypatc
     with pytest.warns(StorePathWarning, match="whose results this function does not read"):
         path = default_store_path(h)
     assert path == str(tmp_path / "test_default_store_name_results")
+
+
+def test_a_new_store_named_like_its_functions_module_is_warned_about_once(project):
+    # @archived("results/sim") in sim.py: importing the store to browse, as the README
+    # does, took sim's place, with no word when the store was made
+    (project / "sim.py").write_text(
+        textwrap.dedent(SIM).replace("@archived\n", '@archived("results/sim")\n')
+    )
+    first = run_python("-c", "import sim; sim.run(1.5)")
+    assert first.returncode == 0, first.stderr
+    assert "StorePathWarning: the store" in first.stderr
+    assert "named like the module sim" in first.stderr and "results/sim_results" in first.stderr
+    again = run_python("-c", "import sim; sim.run(1.5)")  # the store exists: kept as named
+    assert again.returncode == 0 and "StorePathWarning" not in again.stderr

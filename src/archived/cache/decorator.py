@@ -103,7 +103,12 @@ from .namedprefix import named_prefix
 from .record import Record
 from .recorded import readable
 from .shelved import StoredResult
-from .storepath import default_store_path, resolve_store_path, store_anchor
+from .storepath import (
+    default_store_path,
+    resolve_store_path,
+    store_anchor,
+    warn_named_like_module,
+)
 
 # the wrappers whose closure each thread is keying now (see archived._closure_identity)
 _KEYING = threading.local()
@@ -346,10 +351,13 @@ class CachedFunction(Generic[P, R]):
         self._publish()
         if self._positional is not None:
             prime_head(self._identity, self._version)  # (what every key begins with)
+        if path is None:
+            store_path = default_store_path(func)
+        else:
+            store_path = resolve_store_path(path, store_anchor(func, path))
+            warn_named_like_module(func, store_path)
         self.store = CallStore(
-            default_store_path(func)
-            if path is None
-            else resolve_store_path(path, store_anchor(func, path)),
+            store_path,
             locking=locking,
             timeout=timeout,
             lock_timeout=lock_timeout,

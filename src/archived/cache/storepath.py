@@ -42,7 +42,13 @@ from ..errors import InvalidNameError, StorePathWarning
 from ..store.native import installed_path, is_native_store
 from .funcinfo import function_identity, interactive_code
 
-__all__ = ["resolve_store_path", "code_file", "store_anchor", "default_store_path"]
+__all__ = [
+    "resolve_store_path",
+    "code_file",
+    "store_anchor",
+    "default_store_path",
+    "warn_named_like_module",
+]
 
 
 def default_store_path(func: Callable[..., Any]) -> str:
@@ -88,6 +94,40 @@ def default_store_path(func: Callable[..., Any]) -> str:
         stacklevel=user_stacklevel(),
     )
     return store
+
+
+def warn_named_like_module(func: Callable[..., Any], store: str) -> None:
+    """Warn, before a store is made, when it is named like the module of the function
+    that keeps its results there (``@archived("results/spectra")`` in ``spectra.py``):
+    importing the store to browse results, with ``results`` on ``sys.path`` as the README
+    does, takes that module's place (or finds the module instead of the store), and its
+    entries' ``from spectra import Fit`` find the store.  Said once, in the program that
+    makes the store (not in a sweep's workers, nor once it exists).
+
+    >>> import json
+    >>> warn_named_like_module(json.dumps, "/tmp/results/runs")  # no warning
+    """
+    import multiprocessing
+
+    if os.path.exists(store) or multiprocessing.parent_process() is not None:
+        return
+    module = function_identity(func).rsplit(".", len(func.__qualname__.split(".")))[0]
+    name = os.path.basename(store)
+    if name != module.split(".")[0]:
+        return
+    folder = os.path.dirname(store)
+    warnings.warn(
+        StorePathWarning(
+            f"the store {store} is named like the module {name} that holds "
+            f"{func.__qualname__!r}: importing the store to browse its results (with "
+            f"{folder} on sys.path) would take that module's place, or find the module "
+            f"instead; give the store another name, such as "
+            f"{os.path.join(os.path.basename(folder), name + '_results')!r}",
+            store,
+            None,
+        ),
+        stacklevel=user_stacklevel(),
+    )
 
 
 def resolve_store_path(path: str | os.PathLike[str], anchor: str | None) -> str:
