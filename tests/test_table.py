@@ -645,3 +645,15 @@ def test_a_dataset_table_never_holds_a_parameter_and_a_result_in_one_column(tmp_
     assert (by[named.identity]["result"], by[plain.identity]["result"]) == (3, None)
     assert by[plain.identity]["result_result"] == 2.0
     assert (rows["loose"]["n"], rows["loose"]["result_n"]) == (None, 9)
+
+
+def test_a_misspelt_criterion_names_the_method_it_was_given_to(tmp_path):
+    # table(centre=0.0) said "where(): 'centre' is not a parameter"
+    @archived(tmp_path / "s")
+    def fit(center):
+        return center
+
+    with pytest.raises(TypeError, match=r"^table\(\): 'centre' is not a parameter"):
+        fit.table(centre=0.0)
+    with pytest.raises(TypeError, match=r"^where\(\): 'centre' is not a parameter"):
+        fit.where(centre=0.0)

@@ -99,7 +99,7 @@ def function_table(
     >>> function_table(f, frame=False, x=3)
     [{'x': 3, 'result': 1.5}]
     """
-    _check_criteria(func, criteria)
+    _check_criteria(func, criteria, "table")
     with _gc_paused():  # many objects, no cycles: the collector's passes are pure cost
         # the rows are made in the order of the entries' names, the order their brief
         # records and values were decoded in (and lie in memory), and listed in the
@@ -471,13 +471,13 @@ def _note_several_values(func: Any, criteria: dict[str, Any]) -> None:
             )
 
 
-def _check_criteria(func: Any, criteria: dict[str, Any]) -> None:
+def _check_criteria(func: Any, criteria: dict[str, Any], method: str = "where") -> None:
     names = [n for n in func.signature.parameters if n not in func.ignore]
     takes_kwargs = any(p.kind is p.VAR_KEYWORD for p in func.signature.parameters.values())
     for name in criteria:
         if name not in names and not takes_kwargs:
             raise TypeError(
-                f"where(): {name!r} is not a parameter of {func.identity}; its parameters "
+                f"{method}(): {name!r} is not a parameter of {func.identity}; its parameters "
                 f"are {', '.join(names)}"
             )
 
