@@ -228,6 +228,22 @@ def test_ignore_must_name_a_parameter(store):
         archived(store, ignore=("z",))(lambda x: x)
 
 
+def test_ignore_not_a_parameter_names_the_function_and_its_parameters(store):
+    # one archived(path, ignore=...) applied to several functions, as joblib's
+    # memory.cache: the error did not say which function lacks the parameter
+    cache = archived(store, ignore=["verbose"])
+
+    def scale(x, factor=2):
+        return x * factor
+
+    with pytest.raises(
+        TypeError,
+        match=r"'verbose' is not a parameter of .*scale.*; its "
+        r"parameters are x, factor$",
+    ):
+        cache(scale)
+
+
 def test_unknown_options_and_non_path_targets_are_refused(store):
     with pytest.raises(TypeError, match="unknown option"):
         archived(store, verison="1")(lambda x: x)

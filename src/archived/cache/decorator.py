@@ -805,7 +805,11 @@ class CachedFunction(Generic[P, R]):
         takes_kwargs = any(p.kind is p.VAR_KEYWORD for p in params.values())
         for name in self.ignore:
             if name not in params and not takes_kwargs:
-                raise TypeError(f"ignore={self.ignore!r}: {name!r} is not a parameter")
+                raise TypeError(
+                    f"ignore={self.ignore!r}: {name!r} is not a parameter of "
+                    f"{function_identity(self.func)}; its parameters are "
+                    f"{', '.join(params) or 'none'}"
+                )
 
 
 def _defaults_of(target: Any) -> tuple[Any, dict[str, Any] | None, tuple[Any, ...]]:
