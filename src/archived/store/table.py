@@ -622,13 +622,11 @@ def _keep_integers(table: Any, rows: list[dict[str, Any]], pandas: Any) -> None:
     every parameter's ``n=3`` as ``3.0``; an integer above 2**53 lost its digits).  Such
     a column becomes pandas' nullable ``Int64`` (the gap ``<NA>``), or holds the integers
     as objects where they do not fit in 64 bits (``pandas`` is the module)."""
-    for column in table.columns:
-        cells = table[column]
-        if cells.dtype.kind != "f" or not cells.isna().any():
-            continue
+    floats = [c for c, dtype in zip(table.columns, table.dtypes, strict=True) if dtype.kind == "f"]
+    for column in floats:
         values = [row.get(column) for row in rows]
-        present = [v for v in values if v is not None]
-        if not present or not all(_is_integer(v) for v in present):
+        kinds = set(map(type, values))  # (a column's types at once: most hold floats)
+        if type(None) not in kinds or not all(map(_integer_type, kinds - {type(None)})):
             continue
         try:
             table[column] = pandas.array(values, dtype="Int64")
@@ -636,18 +634,18 @@ def _keep_integers(table: Any, rows: list[dict[str, Any]], pandas: Any) -> None:
             table[column] = pandas.Series(values, index=table.index, dtype=object)
 
 
-def _is_integer(value: Any) -> bool:
-    """Whether ``value`` is an integer (Python's or numpy's), not a bool.
+def _integer_type(kind: type) -> bool:
+    """Whether ``kind`` is Python's or a numpy integer type (not bool, nor a subclass of
+    int, whose values a store read safely may have made anything but a number).
 
     >>> import numpy as np
-    >>> [_is_integer(v) for v in (3, np.uint8(3), True, np.bool_(True), 3.0, "3")]
+    >>> [_integer_type(type(v)) for v in (3, np.uint8(3), True, np.bool_(True), 3.0, "3")]
     [True, True, False, False, False, False]
     """
-    kind = type(value)
-    if kind is int or kind is bool:
-        return kind is int
-    numpy = sys.modules.get("numpy")  # (by its class: a value read safely is hostile)
-    return numpy is not None and isinstance(value, numpy.integer)
+    if kind is int:
+        return True
+    numpy = sys.modules.get("numpy")
+    return numpy is not None and issubclass(kind, numpy.integer)
 
 
 def _table_columns(
