@@ -191,6 +191,8 @@ def test_a_store_imported_under_the_name_of_the_module_it_needs_says_so(tmp_path
         assert f"shadowed_lab in this program is the store {results / 'shadowed_lab'}" in message
         assert f"DataSet('shadowed_lab', path={str(results)!r})" in message
         assert "install or restore" not in message
+        # renamed as said, it is the store a bare @archived in shadowed_lab.py reads
+        assert "rename its folder to shadowed_lab_results" in message
         # the advice works: in a program that imported the module itself, DataSet reads it
         del sys.modules["shadowed_lab"]
         sys.path.remove(str(results))

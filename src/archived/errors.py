@@ -454,8 +454,10 @@ class MissingImportError(DamagedEntryError):
                 f"it needs the module {module} ({error}), and {module} in this program "
                 f"is the store {store}, imported under that name in place of the module: "
                 f"read the store with archived.DataSet({folder!r}, path={parent!r}) in a "
-                f"program that has not imported it as {module}, or rename its folder "
-                "(nothing in the store names it) and import it by the new name"
+                f"program that has not imported it as {module}, or rename its folder to "
+                f"{folder}_results (nothing in the store names it; a bare @archived finds "
+                "it there, a path given to @archived must change with it) and import it "
+                f"as {folder}_results"
             )
         else:
             self.reason = (
