@@ -605,7 +605,8 @@ def test_a_call_by_position_and_by_keyword_are_one_call(store):
     assert g._positional is not None  # (the straight path is taken)
     assert g(1, 2) == 3 and len(g.dataset) == 1
     [name] = list(g.dataset)
-    g.dataset._insert(-1, dict(g.dataset[name]), name=name)  # (a hit tells itself)
+    # (a hit tells itself; recorded as the call's result, its digest made anew)
+    g.dataset._insert(-1, dict(g.dataset[name]), name=name, digest_value=True)
     assert g(1, 2) == -1 and g(x=1, y=2) == -1 and g(1, y=2) == -1
     assert g(1.0, 2) == 3.0  # (another call: a float; with a near-miss warning)
     assert len(g.dataset) == 2

@@ -224,7 +224,8 @@ def test_show_prints_info_and_summarizes_arrays_by_shape_dtype_and_values(store,
     code, out, err = run(capsys, "show", store, big[0])
     assert code == 0 and err == ""
     assert f"entry     {big[0]} (result)" in out
-    assert "function    test_cli.simulate" in out and "parameters  mu=1.0 n=200" in out
+    assert re.search(r"\n +function +test_cli\.simulate\n", out)
+    assert re.search(r"\n +parameters +mu=1\.0 n=200\n", out)
     assert "'mean': 200.0" in out
     assert "'samples': ndarray shape=(200,) dtype=float64 min=0 max=199" in out
     assert "[  0.   1. ... 198. 199.]" in out

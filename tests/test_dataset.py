@@ -14,6 +14,7 @@ import pytest
 
 from archived.errors import (
     DamagedEntryError,
+    EditedEntryWarning,
     InvalidNameError,
     InvalidOptionError,
     LockTimeout,
@@ -881,9 +882,13 @@ def test_a_hand_edit_saved_with_a_byte_order_mark_loads_as_python_reads_it(tmp_p
     with open(path, "w", encoding="utf-8-sig") as fh:
         fh.write(text.replace("= 1.5", "= 1.25"))
     assert getattr(DataSet("runs", path=str(tmp_path), safe=safe), name) == 1.25
+    with pytest.warns(EditedEntryWarning):
+        assert f(3) == 1.5  # an edited value is no hit: the call's result, computed
+    with open(path, "w", encoding="utf-8-sig") as fh:
+        fh.write(text)  # the value as stored, saved with a mark: read as Python reads it
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert f(3) == 1.25  # the hand edit answers
+        assert f(3) == 1.5 and f.is_cached(3)  # a hit, neither damaged nor edited
     assert not os.path.exists(os.path.join(str(tmp_path / "runs"), ".damaged"))
 
 

@@ -44,7 +44,7 @@ def test_a_damaged_value_is_left_out_of_a_datasets_table_with_one_warning_naming
     [warning] = [w for w in caught if w.category is DamagedEntryWarning]
     message = str(warning.message)
     assert f"entry {path.stem!r} is damaged" in message
-    assert f"at line 20 of {path}" in message
+    assert f"at line 21 of {path}" in message
     assert "left out of the table" in message and "_table(results=False)" in message
     assert "call run again with its parameters (L=16 T=1.0)" in message
     assert warning.filename == __file__ and warning.message.entry == path.stem

@@ -39,7 +39,7 @@ def test_a_broken_value_is_left_out_of_the_table_with_a_warning_saying_what_to_d
     [warning] = [w for w in caught if w.category is DamagedEntryWarning]
     message = str(warning.message)
     assert f"entry {path.stem!r} is damaged" in message
-    assert f"at line 20 of {path}" in message
+    assert f"at line 21 of {path}" in message
     assert "left out of the table" in message
     assert "call run again with its parameters (L=16 T=1.0)" in message
     assert ".damaged" in message

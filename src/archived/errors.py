@@ -50,6 +50,7 @@ __all__ = [
     "CodeChangedError",
     "ResultNotStoredWarning",
     "DamagedEntryWarning",
+    "EditedEntryWarning",
     "PickleWarning",
     "NumericTypeWarning",
     "StaleVersionWarning",
@@ -734,6 +735,26 @@ class DamagedEntryWarning(RuntimeWarning):
         super().__init__(message)
         self.entry = entry
         self.kept = kept
+
+
+class EditedEntryWarning(RuntimeWarning):
+    """A stored call's value was edited by hand (its value section no longer has the
+    digest its record holds): it is not what the call computes, so it is no hit.  The
+    call computes its result and returns it without storing it over the edit, or a
+    table leaves the entry out.  The entry file stays as it is (the edit is the user's
+    work).
+
+    ``entry`` names it; ``path`` is its file (move it out of the store to have the
+    call's result stored again).
+
+    >>> str(EditedEntryWarning("entry 'f_1' was edited by hand", "f_1", "/s/f_1.py"))
+    "entry 'f_1' was edited by hand"
+    """
+
+    def __init__(self, message: str, entry: str, path: str) -> None:
+        super().__init__(message)
+        self.entry = entry
+        self.path = path
 
 
 class PickleWarning(UserWarning):

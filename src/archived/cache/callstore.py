@@ -39,8 +39,14 @@ from typing import Any
 
 from .._format import format_params
 from .._usercode import warn_user
-from ..errors import DamagedEntryError, EntryChangedError, EntryDeletedError, InvalidNameError
-from ..store import index
+from ..errors import (
+    DamagedEntryError,
+    EditedEntryWarning,
+    EntryChangedError,
+    EntryDeletedError,
+    InvalidNameError,
+)
+from ..store import index, valuedigest
 from ..store.backend import Entries
 from ..store.damaged import entry_identity
 from ..store.entrynames import check_not_keyword
@@ -594,13 +600,20 @@ class CallStore:
             if recorded is None:
                 return Found(name, False)
             stored_key, stored_parameters = recorded
-            if stored_key == key:
+            edited = stored_key == valuedigest.edited_key(key)
+            if stored_key == key or edited:
                 if (
                     same_parameters(stored_parameters, parameters)
                     or same_parameters(stored_parameters, legacy_view(parameters))
                     or (before is not None and _recorded_so_before(stored_parameters, before()))
                 ):
-                    return Found(name, True, entry)
+                    if not edited or _damaged(entry):
+                        # (an edit that broke the value: damaged, kept aside as any is)
+                        return Found(name, True, entry)
+                    # its value edited by hand: not what the call computes, and the
+                    # user's work, so computed without storing, as other parameters are
+                    _warn_edited(self.path, name, getattr(entry, "digest", None))
+                    return Found(None, False)
                 warn_user(
                     f"entry {name!r} has the key of this call but other parameters "
                     f"({stored_parameters!r}): it is not this call's result and is left as "
@@ -681,7 +694,8 @@ class CallStore:
     def commit(self, name: str, result: Any, info: dict[str, Any]) -> None:
         """Store ``result`` with ``info`` as entry ``name`` and drop its failure record."""
         dataset = self.dataset
-        dataset._insert(result, info, name=name)
+        # the value's digest in its record: a value edited by hand is then no hit
+        dataset._insert(result, info, name=name, digest_value=True)
         failed = name + "_failed"
         if failed in dataset:
             try:
@@ -902,6 +916,48 @@ def _host() -> str:
     return socket.gethostname()
 
 
+def _damaged(entry: Any) -> bool:
+    """Whether the value of a viewed entry does not load (read now: an edited entry's)."""
+    try:
+        entry.value()
+    except DamagedEntryError:
+        return True
+    except (KeyError, AttributeError):  # gone or rewritten since: not known damaged
+        return False
+    return False
+
+
+def _value_edited(entry: Any) -> bool:
+    """Whether the value of a viewed entry was edited by hand (read from its file)."""
+    edited = getattr(entry, "value_edited", None)
+    return edited is not None and bool(edited())
+
+
+# the entry files (store, name, digest of the file) this process has warned of as edited
+_warned_edited: set[tuple[str, str, str | None]] = set()
+
+
+def _warn_edited(path: str, name: str, file_digest: str | None) -> None:
+    """Say once per version of the entry file and process that entry ``name``'s value was
+    edited by hand, so its call is computed and not stored (:class:`EditedEntryWarning`)."""
+    seen = (path, name, file_digest)
+    if seen in _warned_edited:
+        return
+    _warned_edited.add(seen)
+    filename = os.path.join(path, name + ".py")
+    warn_user(
+        EditedEntryWarning(
+            f"entry {name!r} was edited by hand: its value is not the one its call stored "
+            "(the digest its record holds does not match), so it is not this call's result; "
+            "the result is computed and returned, not stored, and the edited file is kept "
+            f"as it is. To have this call's result stored again, move {filename} out of "
+            "the store",
+            name,
+            filename,
+        )
+    )
+
+
 def _recorded_so_before(stored: Any, before: dict[str, Any]) -> bool:
     """Whether ``stored`` parameters are a call's as an older archived recorded them
     (``before``; numpy scalars as Python numbers before that)."""
@@ -920,7 +976,7 @@ def _holds_other_key(view: dict[str, Any], first: str, key: str, recorded: dict[
         found = recorded[first] = _recorded_in(entry)
     except (DamagedEntryError, EntryChangedError):
         return False
-    return found is not None and found[0] != key
+    return found is not None and found[0] not in (key, valuedigest.edited_key(key))
 
 
 def _current_record(
@@ -967,6 +1023,9 @@ def _recorded_in(entry: Any) -> tuple[Any, Any] | None:
         if isinstance(info, dict)
         else (None, None)
     )
+    if recorded[0] is not None and valuedigest.FIELD in info and _value_edited(entry):
+        # (a record the row does not keep, too long: the row's key says it otherwise)
+        recorded = (valuedigest.edited_key(recorded[0]), recorded[1])
     if row is not None:
         row.memo = recorded
     return recorded

@@ -242,10 +242,13 @@ class Store(abc.ABC):
         *,
         keep_info: bool = False,
         new: bool = False,
+        digest_value: bool = False,
     ) -> None:
         """Write entry ``name`` (value and info) in one atomic commit; ``keep_info`` keeps
         the info already stored; ``new``: ``name`` was reserved by :meth:`new_name`, and
-        an entry written there meanwhile is never replaced (``NameTaken``)."""
+        an entry written there meanwhile is never replaced (``NameTaken``);
+        ``digest_value``: record the value's digest in the info (a stored call's, see
+        :mod:`archived.store.valuedigest`)."""
 
     @abc.abstractmethod
     def set_info(self, name: str, info: Any) -> None:
@@ -295,6 +298,7 @@ class ReadOnlyStore(Store):
         *,
         keep_info: bool = False,
         new: bool = False,
+        digest_value: bool = False,
     ) -> None:
         raise self._refuse()
 

@@ -486,13 +486,21 @@ class DataSet:
     # ---- the API the caching layer uses ---------------------------------------------
 
     def _insert(
-        self, data: Any, info: Any = None, *, name: str | None = None, keep_info: bool = False
+        self,
+        data: Any,
+        info: Any = None,
+        *,
+        name: str | None = None,
+        keep_info: bool = False,
+        digest_value: bool = False,
     ) -> list[str]:
         """Write ``data`` with its ``info`` in one atomic commit; return ``[name]``.
 
         Without ``name`` the next free ``<name_prefix>N`` is used; with it, that entry
         is written (replacing value and info).  ``keep_info=True`` keeps the info
-        already stored (what ``ds.name = value`` does).
+        already stored (what ``ds.name = value`` does).  ``digest_value=True`` records
+        the value's digest in the info (a stored call's result: see
+        :mod:`archived.store.valuedigest`).
 
         >>> import tempfile
         >>> ds = DataSet('i', 'w', path=tempfile.mkdtemp())
@@ -504,7 +512,7 @@ class DataSet:
         self._check_writable()
         store = self._store
         if name is not None:
-            store.commit(name, data, info, keep_info=keep_info)
+            store.commit(name, data, info, keep_info=keep_info, digest_value=digest_value)
             self._report("wrote %r", name)
             return [name]
         start = self._next_index
@@ -516,7 +524,9 @@ class DataSet:
             try:
                 # never over an entry: a writer stopped for longer than the grace period
                 # (another host's, another container's) has its name reserved again
-                store.commit(name, data, info, keep_info=keep_info, new=True)
+                store.commit(
+                    name, data, info, keep_info=keep_info, new=True, digest_value=digest_value
+                )
                 break
             except entries.NameTaken:
                 start = n + 1

@@ -71,7 +71,7 @@ from ..errors import (
 )
 from ..load import codecache
 from ..load.literal import NotLiteral, literal_value
-from . import groupsync
+from . import groupsync, valuedigest
 from .datarefs import listed_elsewhere
 from .entrynames import entry_names, is_canonical, is_native_store
 from .entrynames import warn_special as warn_special  # index.py's, from here
@@ -97,6 +97,7 @@ __all__ = [
     "delete_entry",
     "read_info",
     "read_value",
+    "value_edited",
     "iter_infos",
     "read_entry_text",
     "read_entry_bytes",
@@ -182,6 +183,7 @@ def commit_entry(
     durable: bool = True,
     compress: Any = None,
     new: bool = False,
+    digest_value: bool = False,
 ) -> None:
     """Write entry ``name`` (value and info) and commit it atomically.
 
@@ -192,6 +194,9 @@ def commit_entry(
     lock is held is never replaced: :class:`NameTaken`, nothing written.  Nothing is
     changed on disk when archiving the value fails.  ``compress`` writes big arrays
     through an HDF5 filter (see :func:`~archived.engine.compression.codec_of`).
+    ``digest_value=True`` (a stored call's result, whose info is a dict) adds to the
+    info the digest of the value section as written (:mod:`archived.store.valuedigest`),
+    by which a value edited by hand is told.
 
     >>> import tempfile
     >>> folder = tempfile.mkdtemp()
@@ -202,6 +207,9 @@ def commit_entry(
     """
     with _Write(folder, name, backup_data, durable, compress) as write:
         value_src, value_files = write.encode(name, value, array_threshold, ".h5")
+        if digest_value and not keep_info and isinstance(info, dict):
+            # of the text written (the section as a reader splits it off), once encoded
+            info = {**info, valuedigest.FIELD: valuedigest.digest(_ends_line(value_src))}
         if not keep_info:
             info_src, info_files = write.encode("info", info, array_threshold, "-info.h5")
         while True:
@@ -376,6 +384,21 @@ def read_value(
             if digest is not None:  # rewritten since: not the version asked for
                 raise EntryChangedError(name, folder) from None
     raise DamagedEntryError(name, "the entry kept changing while it was read")
+
+
+def value_edited(folder: str, name: str, digest: str | None = None) -> bool:
+    """Whether entry ``name``'s value section is not the one its record's value digest
+    names: its value was edited by hand (:mod:`archived.store.valuedigest`; False for a
+    record without one).  ``KeyError``, ``digest`` and damage as in read_info.
+
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> commit_entry(folder, 'a', [1], info={'key': 'k'}, digest_value=True)
+    >>> value_edited(folder, 'a')
+    False
+    """
+    info_src, value_src, _ = entry_sections(name, _version_text(folder, name, digest))
+    return valuedigest.edited(info_src, value_src)
 
 
 def _version_text(folder: str, name: str, digest: str | None) -> str:

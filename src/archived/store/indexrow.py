@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import DamagedEntryError
 from ..load.literal import NotLiteral, literal_names, literal_value
 from ..load.recordfields import call_fields
-from . import indexcodec, listing
+from . import indexcodec, listing, valuedigest
 from .entries import FORMAT, INFO_MARK, VALUE_MARK, entry_sections, entry_text
 from .table import brief_of
 
@@ -299,7 +299,10 @@ class Row:
         fields: a quarter of its time)."""
         source = self._source
         if self._info is PENDING and source is not None:
-            return call_fields(source.info)
+            fields = call_fields(source.info)
+            if fields is not None and source.edited:  # no hit of its call (as call_of)
+                return valuedigest.edited_key(fields[0]), fields[1]
+            return fields
         key, shown = self.call_texts
         if shown is None:
             return None
@@ -552,7 +555,9 @@ def parse_entry(
     if len(pieces) == 2 and pieces[0].endswith("\n"):  # (the head's "\n" if no info)
         info_src, value_src = pieces[0][len(name) + _PLAIN_CHARS :], pieces[1]
         files: list[str] = []
+        ascii_file = data if len(text) == len(data) else None  # (and no "\r": above)
     else:
+        ascii_file = None
         try:
             info_src, value_src, files = entry_sections(name, entry_text(name, data))
         except DamagedEntryError:
@@ -560,9 +565,11 @@ def parse_entry(
     keeps_value = len(value_src) <= _VALUE_SOURCE_CHARS and (
         not files or all(f.endswith("-info.h5") for f in files)
     )
+    # the one hash of a value already read: a value edited by hand is never a hit
+    edited = valuedigest.edited(info_src, value_src, ascii_file)
     if lazy and len(info_src) <= _INFO_SOURCE_CHARS:
         value = PENDING if keeps_value else None
-        source = Source(name, info_src, value_src if keeps_value else None)
+        source = Source(name, info_src, value_src if keeps_value else None, edited)
         return Row(
             signature,
             now,
@@ -577,7 +584,7 @@ def parse_entry(
             source,
             PENDING,
         )
-    info_text, listed, brief_text, call = _info_fields(name, info_src)
+    info_text, listed, brief_text, call = _info_fields(name, info_src, edited)
     value_text = _value_text(name, value_src) if keeps_value else None
     return Row(signature, now, digest, files, info_text, value_text, listed, brief_text, call=call)
 
@@ -592,20 +599,24 @@ _VALUE_LINE = f"{VALUE_MARK}\n"
 
 class Source:
     """The info and value sections of an entry file (the value's only when a row may
-    keep it), from which a lookup's row reads and derives its fields when asked."""
+    keep it), from which a lookup's row reads and derives its fields when asked;
+    ``edited``: the value section is not the one its record's digest names."""
 
-    __slots__ = ("name", "info", "value")
+    __slots__ = ("name", "info", "value", "edited")
 
-    def __init__(self, name: str, info: str, value: str | None) -> None:
+    def __init__(self, name: str, info: str, value: str | None, edited: bool = False) -> None:
         self.name = name
         self.info = info
         self.value = value
+        self.edited = edited
 
 
-def _info_fields(name: str, info_src: str) -> InfoFields:
+def _info_fields(name: str, info_src: str, edited: bool = False) -> InfoFields:
     """``(info_text, listing, brief_text, call)`` of a row from its entry's info section
     (``call``: :func:`call_of`): all None (the call ``(None, None)``) when the info
-    record is not literal data, or too long to keep."""
+    record is not literal data, or too long to keep.  ``edited``: its value section was
+    edited by hand (:mod:`valuedigest`), so the call's key is derived as
+    :func:`valuedigest.edited_key`: no lookup of the call takes it for a hit."""
     try:
         info = literal_value(info_src, "info")
     except NotLiteral:
@@ -616,7 +627,10 @@ def _info_fields(name: str, info_src: str) -> InfoFields:
     # what ls prints, what a table of calls reads and what a sweep's lookup compares,
     # derived now that the info is at hand (a fraction of the parse), so that none of
     # them ever decodes an unchanged entry's info again
-    return info_text, _listing_of(name, info), _brief_of(info), call_of(info)
+    call = call_of(info)
+    if edited and call[0] is not None:
+        call = valuedigest.edited_key(call[0]), call[1]
+    return info_text, _listing_of(name, info), _brief_of(info), call
 
 
 def call_of(info: Any) -> tuple[str | None, str | None]:

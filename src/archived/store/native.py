@@ -264,6 +264,7 @@ class NativeStore(Store):
         *,
         keep_info: bool = False,
         new: bool = False,
+        digest_value: bool = False,
     ) -> None:
         self._check_writable()
         entries.validate_name(name)
@@ -275,6 +276,7 @@ class NativeStore(Store):
                 info,
                 keep_info=keep_info,
                 new=new,
+                digest_value=digest_value,
                 array_threshold=self.array_threshold,
                 lock=self.lock,
                 backup_data=self.backup_data,
@@ -394,6 +396,11 @@ class IndexedEntry(EntryView):
             mmap_mode=self.store.mmap_mode,
             digest=self.row.digest,
         )
+
+    def value_edited(self) -> bool:
+        """Whether this version's value was edited by hand: its value section is not
+        the one its record's digest names (:mod:`archived.store.valuedigest`)."""
+        return entries.value_edited(self.store.folder, self.name, self.row.digest)
 
     def renewed(self) -> IndexedEntry | None:
         """The entry as the store's index sees it now (None if it was deleted): after an

@@ -1,0 +1,224 @@
+"""A stored call's value edited by hand is no hit (promise 1), and the edit is kept
+(promise 2): the record holds a digest of the value section, compared on every hit."""
+
+import os
+import re
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+from archived import archived, record, sweep
+from archived.errors import EditedEntryWarning
+from archived.store import index
+from archived.store.dataset import DataSet
+from helpers import RunLog
+
+
+@pytest.fixture
+def store(tmp_path):
+    return str(tmp_path / "results")
+
+
+def counted(store):
+    runs = RunLog()
+
+    @archived(store)
+    def f(n, scale=1.0):
+        runs.append(n)
+        return {"n": n, "values": [scale * i for i in range(n)]}
+
+    return f, runs
+
+
+def entry_path(store, name):
+    return os.path.join(store, name + ".py")
+
+
+def edit_value(path, old, new):
+    """Replace ``old`` by ``new`` in the value section of the entry file at ``path``."""
+    text = open(path, encoding="utf-8").read()
+    head, mark, value = text.partition("# ---- value ----\n")
+    assert mark and old in value
+    edited = head + mark + value.replace(old, new, 1)
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(edited)
+    return edited
+
+
+def only_entry(f):
+    [name] = [n for n in f.dataset if not n.endswith("_failed")]
+    return name
+
+
+def test_a_call_whose_stored_value_was_edited_computes_warns_once_and_keeps_the_edit(store):
+    f, runs = counted(store)
+    assert f(3) == {"n": 3, "values": [0.0, 1.0, 2.0]}
+    name = only_entry(f)
+    path = entry_path(store, name)
+    edited = edit_value(path, "2.0]", "200.0]")
+
+    with pytest.warns(EditedEntryWarning) as caught:
+        assert f(3) == {"n": 3, "values": [0.0, 1.0, 2.0]}  # what the call computes
+    assert runs == [3, 3] and len(caught) == 1
+    warning = caught[0].message
+    assert warning.entry == name and warning.path == path
+    assert "edited by hand" in str(warning) and f"move {path} out of the store" in str(warning)
+    assert open(path, encoding="utf-8").read() == edited  # never stored over the edit
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # told once for this version of the file
+        assert f(3) == {"n": 3, "values": [0.0, 1.0, 2.0]}
+    assert runs == [3, 3, 3] and open(path, encoding="utf-8").read() == edited
+    assert not f.is_cached(3)
+
+    os.replace(path, path + ".mine")  # the step the warning names
+    assert f(3) == {"n": 3, "values": [0.0, 1.0, 2.0]} and f(3) == f(3)
+    assert runs == [3, 3, 3, 3] and f.is_cached(3)
+
+
+def test_an_edited_value_is_no_hit_on_the_general_lookup_and_with_arrays(store):
+    # a list argument and a value with a big array (in an HDF5 file) go the general way
+    runs = RunLog()
+
+    @archived(store)
+    def g(xs):
+        runs.append(xs)
+        return {"total": sum(xs), "field": np.ones(500)}
+
+    first = g([1, 2])
+    assert first["total"] == 3
+    path = entry_path(store, only_entry(g))
+    edited = edit_value(path, "'total': 3", "'total': 30")
+    with pytest.warns(EditedEntryWarning, match="edited by hand"):
+        again = g([1, 2])
+    assert again["total"] == 3 and np.array_equal(again["field"], np.ones(500))
+    assert len(runs) == 2 and open(path, encoding="utf-8").read() == edited
+
+
+def test_an_edited_block_result_is_not_cached_and_is_kept(store):
+    def block():
+        with record(store, {"mu": 1.5}, name="fit") as rec:
+            if not rec.cached:
+                rec.result = [rec.parameters["mu"]] * 2
+        return rec
+
+    assert block().result == [1.5, 1.5]
+    [name] = list(DataSet("results", path=os.path.dirname(store)))
+    path = entry_path(store, name)
+    edited = edit_value(path, "[1.5, 1.5]", "[9.0, 9.0]")
+    with pytest.warns(EditedEntryWarning):
+        rec = block()
+    assert not rec.cached and rec.result == [1.5, 1.5]
+    assert open(path, encoding="utf-8").read() == edited
+
+
+@pytest.mark.parametrize("results", ["values", "lazy", "summary"])
+def test_a_sweep_rerun_computes_an_edited_point_and_keeps_the_edit(store, results):
+    @archived(store)
+    def power(x, p=2):
+        return x**p
+
+    assert sweep(power, {"x": [1, 2, 3]}, progress=False) == [1, 4, 9]
+    [name] = [n for n in power.dataset if power.dataset[n].get("parameters") == {"x": 2, "p": 2}]
+    path = entry_path(store, name)
+    edited = edit_value(path, "= 4", "= 40")
+    with pytest.warns(EditedEntryWarning):
+        got = sweep(power, {"x": [1, 2, 3]}, progress=False, results=results)
+    if results == "lazy":
+        got = [handle.load() for handle in got]
+    elif results == "summary":
+        got = [row["result"] for row in got]
+    assert got == [1, 4, 9]
+    assert open(path, encoding="utf-8").read() == edited
+
+
+def test_an_edited_value_is_found_from_a_saved_index_in_a_new_process(tmp_path):
+    script = tmp_path / "exp.py"
+    script.write_text(
+        "import warnings\n"
+        "from archived import archived\n"
+        "@archived('results')\n"
+        "def f(n):\n"
+        "    return [0.5 * i for i in range(n)]\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    warnings.simplefilter('always')\n"
+        "    print(f(2), [w.category.__name__ for w in caught])\n"
+    )
+
+    def run():
+        return subprocess.run(
+            [sys.executable, str(script)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+        ).stdout.strip()
+
+    assert run() == "[0.0, 0.5] []"
+    [name] = DataSet("results", path=str(tmp_path))
+    edit_value(entry_path(str(tmp_path / "results"), name), "0.5]", "-1.0]")
+    index.forget()
+    DataSet("results", path=str(tmp_path))._table()  # the index saved, the edited row in it
+    assert os.path.exists(tmp_path / "results" / ".index.json")
+    assert run() == "[0.0, 0.5] ['EditedEntryWarning']"
+
+
+def test_an_entry_without_a_value_digest_answers_as_before_edited_or_not(store):
+    # an entry written before archived recorded the digest: no check, no warning
+    f, runs = counted(store)
+    f(2)
+    name = only_entry(f)
+    path = entry_path(store, name)
+    text = open(path, encoding="utf-8").read()
+    older = re.sub(r"    'value_digest': '[0-9a-f]{16}',\n", "", text)
+    assert older != text
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(older)
+    edit_value(path, "1.0]", "5.0]")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert f(2) == {"n": 2, "values": [0.0, 5.0]}  # as archived always answered
+    assert runs == [2]
+
+
+def test_an_edit_of_line_ends_only_or_of_the_record_is_still_a_hit(store):
+    f, runs = counted(store)
+    f(2)
+    path = entry_path(store, only_entry(f))
+    text = open(path, encoding="utf-8").read()
+    assert "'value_digest': '" in text  # checked, and found unedited
+    with open(path, "w", encoding="utf-8", newline="\r\n") as out:  # an editor's CRLF
+        out.write(text.replace("'host':", "'note': 'checked by hand',\n    'host':"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert f(2) == {"n": 2, "values": [0.0, 1.0]}
+    assert runs == [2]
+
+
+def test_the_digest_is_of_the_value_section_as_written(store):
+    from archived.store import valuedigest
+
+    f, _ = counted(store)
+    f(2)
+    text = open(entry_path(store, only_entry(f)), encoding="utf-8").read()
+    info, _, value = text.partition("# ---- value ----\n")
+    assert valuedigest.recorded(info) == valuedigest.digest(value)
+    assert f.dataset[only_entry(f)]["value_digest"] == valuedigest.digest(value)
+
+
+def test_plain_dataset_entries_record_no_digest_and_are_edited_freely(tmp_path):
+    from archived.store import valuedigest
+
+    ds = DataSet("plain", "w", path=str(tmp_path))
+    ds._insert([1, 2], info={"mu": 1.5}, name="x")
+    ds.y = 3
+    for name in ("x", "y"):
+        assert valuedigest.FIELD not in open(tmp_path / "plain" / f"{name}.py").read()
+    edit_value(str(tmp_path / "plain" / "x.py"), "[1, 2]", "[1, 20]")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert DataSet("plain", path=str(tmp_path)).x == [1, 20]
+        assert ds["x"] == {"mu": 1.5}
