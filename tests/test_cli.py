@@ -1147,6 +1147,8 @@ def test_a_key_of_thousands_of_digits_never_stops_a_listing(tmp_path, capsys, ol
         p for p in (tmp_path / "st").glob("*.py") if "'parameters': {'x': 1}" in p.read_text()
     )
     text = entry.read_text().replace("RESULT", entry.stem)
+    # (a record stored before value digests: its result edited here is still listed)
+    text = re.sub(r"    'value_digest': '[0-9a-f]{16}',\n", "", text)
     entry.write_text(
         text.replace(old.replace("RESULT", entry.stem), new.replace("RESULT", entry.stem))
     )

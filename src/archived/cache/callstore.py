@@ -52,7 +52,7 @@ from ..store.damaged import entry_identity
 from ..store.entrynames import check_not_keyword
 from ..store.indexrow import fill_call_fields
 from ..store.keylocks import KeyLock, key_lock
-from ..store.leftout import Left, warn_left_out
+from ..store.leftout import Left, warn_edited_left_out, warn_left_out
 from ..store.locking import StoreLock
 from ..store.native import NativeStore
 from ..store.storefiles import safe_subdir
@@ -761,6 +761,7 @@ class CallStore:
             return Calls(self, entries, list(span), found, _listed(identity, status, version))
         positions: list[int] = []
         briefs: list[dict[str, Any]] = []
+        edited: list[str] = []  # calls whose value was edited by hand: no result of theirs
         for position, brief in zip(span, found, strict=True):
             if type(brief) is not dict:  # not a record, or deleted meanwhile
                 continue
@@ -771,12 +772,21 @@ class CallStore:
                 type(function) is str
                 and function == identity
                 and type(state) is str
-                and state == status
                 and (version is None or record_text(brief, "version") == version)
             ):
-                positions.append(position)
-                briefs.append(brief)
-
+                if state == status:
+                    positions.append(position)
+                    briefs.append(brief)
+                elif state == valuedigest.EDITED and status == "ok":
+                    if _damaged(entries.entry(position)):
+                        # an edit that broke the value: listed, so that the table says
+                        # it is damaged and what to do, as of any damaged value
+                        positions.append(position)
+                        briefs.append(brief)
+                    else:
+                        edited.append(entries.names[position])
+        if not quiet:
+            warn_edited_left_out(edited, "the calls listed", self.path)
         return Calls(self, entries, positions, briefs, _listed(identity, status, version))
 
     def _briefs(self, entries: Entries, span: range, quiet: bool) -> list[Any]:

@@ -51,8 +51,10 @@ class Entry:
         from ..store.listing import describe
 
         d = describe(name, info)
+        row = getattr(listed, "row", None)
+        edited = d.kind == "result" and row is not None and row.edited  # (ls -l's kind)
         self.kind, self.function, self.version, self.summary = (
-            d.kind,
+            "edited" if edited else d.kind,
             d.function,
             d.version,
             d.summary,

@@ -34,10 +34,20 @@ def run_export(args: argparse.Namespace) -> int:
         )
     ds = open_args(args)
     listed = list(list_entries(ds))
+    # a value edited by hand is no result of its call: not a row of its calls (an edit
+    # that broke it is skipped as a value that does not load, saying why)
+    edited = {e.name for e in listed if e.kind == "edited" and _value_loads(ds, e.name)}
     for e in listed:
         if e.kind == "damaged":
             print(f"{PROG} export: skipping damaged entry {e.name}: {e.error}", file=sys.stderr)
-    keep = {e.name for e in listed if e.kind != "damaged" and selected(e, args)}
+        elif e.name in edited:
+            print(
+                f"{PROG} export: skipping entry {e.name}: its value was edited by hand, so it "
+                f"is not its call's result ({PROG} verify lists it)",
+                file=sys.stderr,
+            )
+    skipped = edited | {e.name for e in listed if e.kind == "damaged"}
+    keep = {e.name for e in listed if e.name not in skipped and selected(e, args)}
     if not keep:
         hint_unknown_function(listed, args)
         hint_unknown_parameter(listed, args)
@@ -102,6 +112,15 @@ def run_export(args: argparse.Namespace) -> int:
     else:
         _write_csv(rows, columns, sys.stdout)
     return 0
+
+
+def _value_loads(ds: Any, name: str) -> bool:
+    """Whether entry ``name``'s value loads (as ``ds`` loads it: safely or not)."""
+    try:
+        getattr(ds, name)
+    except Exception:  # damaged, refused, a module missing: the export says which
+        return False
+    return True
 
 
 def _say_why_no_rows(listed: list[Entry], keep: set[str], args: argparse.Namespace) -> None:

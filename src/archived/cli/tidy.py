@@ -114,6 +114,14 @@ def run_prune(args: argparse.Namespace) -> int:
                 f"({PROG} verify says what is wrong with it)",
             )
             continue
+        if e.kind == "edited":
+            # a value a person edited is their work (promise 2), not a result to tidy
+            keep(
+                e.name,
+                "its value was edited by hand (move its file out of the store to keep it, "
+                "or delete it yourself)",
+            )
+            continue
         chosen.append(e)
     chosen = _with_emptied_sweeps(ds, entries, chosen, keep)
     if not chosen:

@@ -456,7 +456,8 @@ class DataSet:
         or a list of dicts without pandas; see :func:`archived.store.table.dataset_table`.
         An entry that does not load (damaged, or refused by a safe load) is left out,
         untouched, with one :class:`~archived.errors.DamagedEntryWarning` naming it and
-        what to do, as ``func.table()`` leaves one out.
+        what to do, as ``func.table()`` leaves one out; so is a stored call whose value
+        was edited by hand, with one :class:`~archived.errors.EditedEntryWarning`.
 
         >>> import tempfile
         >>> ds = DataSet('t', 'w', path=tempfile.mkdtemp())
@@ -465,7 +466,7 @@ class DataSet:
         >>> ds._table(frame=False)
         [{'entry': 'x_0', 'function': None, 'mu': 1.2, 'result': 2.5}]
         """
-        from .leftout import Left, warn_left_out
+        from .leftout import Left, warn_edited_left_out, warn_left_out
         from .table import dataset_table
 
         left: list[Left] = []
@@ -473,7 +474,15 @@ class DataSet:
         def skip(name: str, err: ArchiveError) -> None:
             left.append((name, err, self._loaded_info(name)))
 
-        table = dataset_table(self, details=details, results=results, frame=frame, skip=skip)
+        # a stored call whose value was edited by hand is no result of its call: left
+        # out, said once (an edit that broke it is left out as damaged, below)
+        view = self._view()
+        edited = [name for name, entry in view.items() if _edited_and_loads(entry)]
+        shown = [name for name in view if name not in set(edited)] if edited else None
+        table = dataset_table(
+            self, details=details, results=results, frame=frame, entries=shown, skip=skip
+        )
+        warn_edited_left_out(edited, "the table", self._path)
         # one entry that does not load must not cost the table of every other one: the
         # store someone sent holding one result of a class of theirs, one file an
         # editor broke
@@ -655,3 +664,16 @@ class DataSet:
 
 def _reopen(settings: dict[str, Any]) -> DataSet:
     return DataSet(**settings)
+
+
+def _edited_and_loads(entry: Any) -> bool:
+    """Whether a viewed entry is a stored call whose value was edited by hand (as the
+    store's index derived it) and that value loads (else it is left out as damaged)."""
+    row = getattr(entry, "row", None)
+    if row is None or not row.edited:
+        return False
+    try:
+        entry.value()
+    except Exception:  # damaged or refused: the table says so, as of any such entry
+        return False
+    return True

@@ -33,7 +33,7 @@ from ..load.literal import NotLiteral, literal_names, literal_value
 from ..load.recordfields import call_fields
 from . import indexcodec, listing, valuedigest
 from .entries import FORMAT, INFO_MARK, VALUE_MARK, entry_sections, entry_text
-from .table import brief_of
+from .table import brief_of, record_text
 
 if TYPE_CHECKING:
     from .indexfile import FileColumns
@@ -208,6 +208,13 @@ class Row:
         elif call is PENDING:
             call = self._derive_info()[3]
         return call  # type: ignore[return-value]
+
+    @property
+    def edited(self) -> bool:
+        """Whether the entry is a stored call whose value was edited by hand, as the row
+        derived it (its key: :func:`valuedigest.edited_key`)."""
+        key = self.call_texts[0]
+        return key is not None and key.startswith(valuedigest.EDITED_KEY)
 
     @property
     def listing(self) -> Listing | None:
@@ -628,9 +635,14 @@ def _info_fields(name: str, info_src: str, edited: bool = False) -> InfoFields:
     # derived now that the info is at hand (a fraction of the parse), so that none of
     # them ever decodes an unchanged entry's info again
     call = call_of(info)
+    shown = info
     if edited and call[0] is not None:
         call = valuedigest.edited_key(call[0]), call[1]
-    return info_text, _listing_of(name, info), _brief_of(info), call
+        if record_text(info, "status", "ok") == "ok":
+            # what tables and ls see of it: no result of its call (the info text, what
+            # show prints, is the record as it is)
+            shown = {**info, "status": valuedigest.EDITED}
+    return info_text, _listing_of(name, shown), _brief_of(shown), call
 
 
 def call_of(info: Any) -> tuple[str | None, str | None]:

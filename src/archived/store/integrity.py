@@ -26,7 +26,13 @@ What counts as what (see :mod:`archived.store.entries` for the file layout):
   or its file copied over another call's.  Every call with that key computes without
   storing, and a table lists the record beside a result it may not give: the step is
   to move the file out of the store.  A key the record cannot give back (a text
-  parameter may stand for an object) is said, never guessed.
+  parameter may stand for an object) is said, never guessed;
+* *edited*: a stored call whose value section is not the one its record's value digest
+  names (:mod:`archived.store.valuedigest`): its value was edited by hand, so it is no
+  result of its call (a call computes without storing over it, a table leaves it out).
+  Not damage (it loads): a status of its own, counted as a problem until the file is
+  moved out of the store.  A call stored before archived recorded the digest is said
+  (*no digest*), not a problem.
 
 >>> import tempfile
 >>> from archived.store.dataset import DataSet
@@ -54,7 +60,7 @@ from ..errors import (
     UnsafeArchiveError,
     UnsafeFileError,
 )
-from . import entries
+from . import entries, valuedigest
 from .damaged import DAMAGED_DIR
 from .datarefs import listed_elsewhere
 from .indexscan import is_file_or_link
@@ -112,6 +118,10 @@ class VerifyReport:
             not that call's (a problem: see the module docstring).
         key_unchecked: the calls whose key could not be recomputed from their record
             (not a problem: nothing is known of them).
+        edited: the stored calls whose value was edited by hand (a problem: see the
+            module docstring).
+        no_digest: the stored calls whose record holds no value digest, stored before
+            archived recorded it (not a problem: an edit of their value cannot be told).
 
     >>> r = VerifyReport('/s', ['a'], damaged={'b': 'truncated'})
     >>> r.ok
@@ -135,13 +145,20 @@ class VerifyReport:
     advised: dict[str, str] = field(default_factory=dict)
     other_key: dict[str, str] = field(default_factory=dict)
     key_unchecked: list[str] = field(default_factory=list)
+    edited: list[str] = field(default_factory=list)
+    no_digest: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        """True when no entry is damaged or holds another call's key, and no orphan,
-        leftover or unsafe file remains."""
+        """True when no entry is damaged, holds another call's key or a value edited by
+        hand, and no orphan, leftover or unsafe file remains."""
         return not (
-            self.damaged or self.other_key or self.orphans or self.leftovers or self.unsafe
+            self.damaged
+            or self.other_key
+            or self.edited
+            or self.orphans
+            or self.leftovers
+            or self.unsafe
         )
 
     @property
@@ -153,7 +170,9 @@ class VerifyReport:
         False
         """
         damaged = any(not why.startswith(_REFUSED) for why in self.damaged.values())
-        return damaged or bool(self.other_key or self.orphans or self.leftovers or self.unsafe)
+        return damaged or bool(
+            self.other_key or self.edited or self.orphans or self.leftovers or self.unsafe
+        )
 
     @property
     def unchecked(self) -> list[str]:
@@ -189,7 +208,7 @@ class VerifyReport:
     def __str__(self) -> str:
         # an entry a safe load refused is not a problem found, and was not checked
         refused = sum(why.startswith(_REFUSED) for why in self.damaged.values())
-        problems = len(self.damaged) - refused + len(self.other_key)
+        problems = len(self.damaged) - refused + len(self.other_key) + len(self.edited)
         problems += len(self.orphans) + len(self.leftovers) + len(self.unsafe)
         n = len(self.entries)
         entries = f"{n} entr{'y' if n == 1 else 'ies'}"
@@ -257,6 +276,14 @@ class VerifyReport:
             "parameters then computes and stores its own result"
             for name, call in sorted(self.other_key.items())
         ]
+        lines += [
+            f"  entry {name} holds a value edited by hand (its value is not the one its "
+            "record's digest names): it is not its call's result, so a call computes "
+            "without storing over it and a table leaves it out. Move "
+            f"{os.path.join(self.path, name + '.py')} out of the store to keep your edit: "
+            "a call of its parameters then stores its own result"
+            for name in self.edited
+        ]
         lines += [f"  orphaned data file {f} (no entry refers to it)" for f in self.orphans]
         lines += [f"  leftover of a crashed writer: {f}" for f in self.leftovers]
         lines += [f"  in progress (a live writer): {f}" for f in self.in_progress]
@@ -288,6 +315,13 @@ class VerifyReport:
                 f"({_some(self.key_unchecked)}): a parameter recorded as text, bytes, NaN "
                 "or an object may stand for another value, so whether it was edited "
                 "cannot be told from the record"
+            )
+        if self.no_digest:  # said: an edit of their values cannot be told
+            n = len(self.no_digest)
+            lines.append(
+                f"  {n} stored call{'s' * (n != 1)} with no value digest "
+                f"({_some(self.no_digest)}): stored before archived recorded one, so "
+                "whether a value was edited by hand cannot be told"
             )
         return "\n".join(lines)
 
@@ -326,9 +360,10 @@ def verify(
         options["limits"] = limits
     referenced: set[str] = set()
     infos: dict[str, Any] = {}
+    edited: dict[str, bool | None] = {}
     for name in entries.entry_names(folder):
         report.entries.append(name)
-        problem = _check_entry(folder, name, options, referenced, report.advised, infos)
+        problem = _check_entry(folder, name, options, referenced, report.advised, infos, edited)
         if problem is not None and problem.startswith(_MISSING_IMPORT):
             report.unimportable[name] = problem[len(_MISSING_IMPORT) :]
         elif problem is not None:
@@ -336,6 +371,12 @@ def verify(
         info = infos.pop(name, None)
         if rekey is not None and name not in report.damaged:
             _check_key(name, info, rekey, report)
+        if name not in report.damaged and _is_stored_call(info):
+            value_edited = edited.pop(name, None)
+            if value_edited:
+                report.edited.append(name)
+            elif value_edited is None:
+                report.no_digest.append(name)
     unreadable = {
         name
         for name, why in report.damaged.items()
@@ -360,6 +401,18 @@ def _check_key(name: str, info: Any, rekey: Callable[[Any], str], report: Verify
         report.other_key[name] = shown
     elif status == "unknown":
         report.key_unchecked.append(name)
+
+
+def _is_stored_call(info: Any) -> bool:
+    """Whether ``info`` is the record of a stored call's result (a function's or a
+    block's, status ok), whose value section a value digest covers."""
+    return (
+        type(info) is dict
+        and info.get("status", "ok") == "ok"
+        and type(info.get("function")) is str
+        and type(info.get("key")) is str
+        and type(info.get("parameters")) is dict
+    )
 
 
 def _kept_aside(folder: str) -> list[str]:
@@ -451,10 +504,12 @@ def _check_entry(
     referenced: set[str],
     advised: dict[str, str],
     infos: dict[str, Any] | None = None,
+    edited: dict[str, bool | None] | None = None,
 ) -> str | None:
     """Why entry ``name`` cannot be read back, or None; adds its data files to referenced,
-    to ``advised`` the module whose ``allow=`` a safe load refusing it advised, and to
-    ``infos`` its info as it loaded.
+    to ``advised`` the module whose ``allow=`` a safe load refusing it advised, to
+    ``infos`` its info as it loaded, and to ``edited`` whether its value was edited by
+    hand (None: its record holds no value digest).
 
     The entry file is read once and both its sections decoded from that text.  A
     problem seen while a writer replaced the entry (its old data files deleted under
@@ -463,7 +518,7 @@ def _check_entry(
     problem = None
     for _ in range(_RETRIES):
         advised.pop(name, None)  # (of a version read before: this one may advise none)
-        problem, before = _entry_problem(folder, name, options, referenced, advised, infos)
+        problem, before = _entry_problem(folder, name, options, referenced, advised, infos, edited)
         if problem is None or _raw_bytes(folder, name) == before:
             return problem
     return problem
@@ -484,9 +539,11 @@ def _entry_problem(
     referenced: set[str],
     advised: dict[str, str],
     infos: dict[str, Any] | None = None,
+    edited: dict[str, bool | None] | None = None,
 ) -> tuple[str | None, bytes | str | None]:
     """Why entry ``name`` cannot be read back (or None), and the bytes it was read from;
-    its info, as it loaded, into ``infos``."""
+    its info, as it loaded, into ``infos``, and whether its value was edited into
+    ``edited`` (see :func:`_check_entry`)."""
     try:
         read = entries.read_entry_bytes(folder, name)
     except DamagedEntryError as err:
@@ -528,6 +585,9 @@ def _entry_problem(
             return f"{_REFUSED}its {what} is refused by a safe load: {err}", data
         except Exception as err:
             return f"its {what} does not load: {err}", data
+    if edited is not None:
+        recorded = valuedigest.recorded(info_src)
+        edited[name] = None if recorded is None else valuedigest.edited(info_src, value_src)
     return None, data
 
 

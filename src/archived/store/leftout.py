@@ -22,13 +22,20 @@ its result again
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from .._format import format_params, short_name
 from .._usercode import warn_user
-from ..errors import ArchiveError, DamagedEntryWarning, MissingImportError, UnsafeArchiveError
+from ..errors import (
+    ArchiveError,
+    DamagedEntryWarning,
+    EditedEntryWarning,
+    MissingImportError,
+    UnsafeArchiveError,
+)
 
-__all__ = ["left_out_message", "warn_left_out", "Left"]
+__all__ = ["left_out_message", "warn_left_out", "warn_edited_left_out", "Left"]
 
 #: An entry left out: its name, why it does not load (a DamagedEntryError, or a safe
 #: load's UnsafeArchiveError) and its brief record (None when that does not load).
@@ -113,3 +120,41 @@ def warn_left_out(left: list[Left], what: str = "the table", store: str = "STORE
             "lists each)"
         )
     warn_user(DamagedEntryWarning(message, name, None))
+
+
+def warn_edited_left_out(names: list[str], what: str, store: str) -> None:
+    """Warn once, at the user's line, that the stored calls ``names`` of the store at
+    ``store`` hold values edited by hand (:mod:`archived.store.valuedigest`) and are left
+    out of ``what``, untouched: the first named with its file and the next step, the
+    others counted and the first few named (an :class:`EditedEntryWarning`).
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_edited_left_out(["f_1", "f_2"], "the table", "s")
+    >>> message = str(caught[0].message)
+    >>> message.startswith("entry 'f_1' holds a value edited by hand, not its call's result")
+    True
+    >>> message.endswith("so is 1 other entry: f_2 (archived verify s lists each)")
+    True
+    """
+    if not names:
+        return
+    name = names[0]
+    path = os.path.join(store, name + ".py")
+    message = (
+        f"entry {name!r} holds a value edited by hand, not its call's result: left out "
+        f"of {what}, untouched (its edited file is {path}: move it out of the store, and "
+        "the next call with its parameters stores the call's result)"
+    )
+    others = names[1:]
+    if others:
+        named = ", ".join(others[:_NAMED])
+        if len(others) > _NAMED:
+            named += f" and {len(others) - _NAMED} more"
+        message += (
+            f"; so {'are' if len(others) != 1 else 'is'} {len(others)} other "
+            f"entr{'ies' if len(others) != 1 else 'y'}: {named} (archived verify {store} "
+            "lists each)"
+        )
+    warn_user(EditedEntryWarning(message, name, path))

@@ -22,9 +22,10 @@ from ..errors import DamagedEntryError
 
 __all__ = ["describe", "Description", "columns", "KINDS"]
 
-#: Every kind a listing names (``damaged``: the entry or its call record is unreadable).
-KINDS = ("result", "failed", "sweep", "entry", "damaged")
-_STATUS_KINDS = {"ok": "result", "failed": "failed", "sweep": "sweep"}
+#: Every kind a listing names (``damaged``: the entry or its call record is unreadable;
+#: ``edited``: a call's result edited by hand, see :mod:`archived.store.valuedigest`).
+KINDS = ("result", "failed", "sweep", "entry", "damaged", "edited")
+_STATUS_KINDS = {"ok": "result", "failed": "failed", "sweep": "sweep", "edited": "edited"}
 
 
 class Description(NamedTuple):

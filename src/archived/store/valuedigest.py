@@ -27,10 +27,13 @@ from __future__ import annotations
 
 import xxhash
 
-__all__ = ["FIELD", "digest", "recorded", "edited", "edited_key", "EDITED_KEY"]
+__all__ = ["FIELD", "EDITED", "digest", "recorded", "edited", "edited_key", "EDITED_KEY"]
 
 #: The field of a call's record that holds the digest of its value section.
 FIELD = "value_digest"
+#: The status the read-side index derives for a call whose value was edited (in the
+#: brief records tables read and the kind ``ls -l`` shows): not ``ok``, no result listed.
+EDITED = "edited"
 #: What the read-side index derives as the key of a call whose value was edited, before
 #: the recorded key: no call has that key, so no lookup takes the entry for a hit.
 EDITED_KEY = "edited:"
