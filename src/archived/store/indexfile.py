@@ -63,14 +63,17 @@ _FORMAT = 4  # a line per column, each decoded when first needed; 4 added the br
 # how the listing and brief columns are derived from an info record (listing.columns,
 # table.brief_of): a file of another derivation (or none) is read without them, and they
 # are derived again.  Bump it whenever either changes what it gives:
-# tests/test_index.py pins a fingerprint of their output to this number
+# tests/test_index.py pins a fingerprint of their output to this number.  Bump _READ
+# with it: the derived columns of a stored call whose value was edited by hand say so
+# (its key, brief status and listing kind: valuedigest), which only the entry's value
+# section tells; derived again from the info column alone, they would list it as a result
 _DERIVED = 3  # 2 added the key and parameters columns (call_of); 3 cut the longest
 # parameters of a listing first, so that every parameter shows (_format.format_params)
 # how a row's info and value texts are read from its entry file (load.literal's fast path,
 # then indexcodec.encode): a file whose header names another reading (or none) is not
 # read at all, its texts may not be what this version reads from the same entry.  Bump it
 # whenever either changes what it gives: tests/test_index.py pins a fingerprint of them
-_READ = 2  # 2: the key of a call whose value was edited by hand is derived as edited
+_READ = 2  # 2: a call whose value was edited by hand is derived as edited (valuedigest)
 _DERIVED_COLUMNS = ("listing", "brief", "key", "parameters")
 _ROW_CHARS = 4 * INFO_CHARS + VALUE_CHARS + 4096  # the most a row of the file may hold
 _ROW_BYTES = 4 * _ROW_CHARS  # in UTF-8
