@@ -222,3 +222,14 @@ def test_plain_dataset_entries_record_no_digest_and_are_edited_freely(tmp_path):
         warnings.simplefilter("error")
         assert DataSet("plain", path=str(tmp_path)).x == [1, 20]
         assert ds["x"] == {"mu": 1.5}
+
+
+def test_call_and_shelve_of_an_edited_call_loads_what_the_call_computes(store):
+    f, runs = counted(store)
+    f(2)
+    path = entry_path(store, only_entry(f))
+    edited = edit_value(path, "1.0]", "-1.0]")
+    with pytest.warns(EditedEntryWarning):
+        handle = f.call_and_shelve(2)
+    assert handle.load() == {"n": 2, "values": [0.0, 1.0]} and runs == [2, 2]
+    assert open(path, encoding="utf-8").read() == edited
