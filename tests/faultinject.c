@@ -1,12 +1,15 @@
 /* A real I/O fault for tests (see tests/faultshim.py): loaded with LD_PRELOAD into a
  * child process, it makes the C library's write/sync/rename/link/unlink/close/create
  * calls on files under one folder fail as a failing disk or a full quota makes them
- * fail, below Python and inside HDF5 alike.
+ * fail, below Python and inside HDF5 alike; and its read/open/stat calls, as a failing
+ * disk or a network file system's lost server makes them fail.
  *
  * Environment (read at the first call):
  *   FAULT_DIR    the folder: only calls on files under it count (absolute path)
  *   FAULT_OPS    the kinds of calls that count, comma separated: write, sync, rename,
- *                link, unlink, close, create
+ *                link, unlink, close, create; read (read, pread, readv), open (an open
+ *                that creates nothing, a directory's too), stat (stat, lstat, fstat,
+ *                fstatat)
  *   FAULT_ERRNO  the error number the failing call sets (default 5, EIO)
  *   FAULT_AT     the counting call (0-based) that fails first; -1: none (only counts)
  *   FAULT_STICKY 1: every counting call after the first failure fails too (a dead disk,
@@ -34,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -345,8 +349,15 @@ int close(int fd) {
     return r;
 }
 
+/* An open that creates counts as "create"; one that creates nothing, as "open". */
 static int create_fails(const char *path, int flags) {
-    return (flags & O_CREAT) && counts("create") && under(path) && fails("create");
+    if (!(flags & O_CREAT))
+        return counts("open") && under(path) && fails("open");
+    return counts("create") && under(path) && fails("create");
+}
+
+static int openat_fails(int dfd, const char *path, int flags) {
+    return at_fails((flags & O_CREAT) ? "create" : "open", dfd, path, NULL);
 }
 
 static mode_t mode_of(int flags, va_list ap) {
@@ -385,7 +396,7 @@ int openat(int dfd, const char *path, int flags, ...) {
     va_start(ap, flags);
     mode_t mode = mode_of(flags, ap);
     va_end(ap);
-    if ((flags & O_CREAT) && at_fails("create", dfd, path, NULL)) {
+    if (openat_fails(dfd, path, flags)) {
         errno = code;
         return -1;
     }
@@ -398,9 +409,134 @@ int openat64(int dfd, const char *path, int flags, ...) {
     va_start(ap, flags);
     mode_t mode = mode_of(flags, ap);
     va_end(ap);
-    if ((flags & O_CREAT) && at_fails("create", dfd, path, NULL)) {
+    if (openat_fails(dfd, path, flags)) {
         errno = code;
         return -1;
     }
     return real_openat64(dfd, path, flags, mode);
+}
+
+static int read_fails(int fd) {
+    return counts("read") && fd_under(fd) && fails("read");
+}
+
+ssize_t read(int fd, void *buf, size_t count) {
+    REAL(read);
+    if (read_fails(fd)) {
+        errno = code;
+        return -1;
+    }
+    return real_read(fd, buf, count);
+}
+
+ssize_t pread(int fd, void *buf, size_t count, off_t offset) {
+    REAL(pread);
+    if (read_fails(fd)) {
+        errno = code;
+        return -1;
+    }
+    return real_pread(fd, buf, count, offset);
+}
+
+ssize_t pread64(int fd, void *buf, size_t count, off_t offset) {
+    REAL(pread64);
+    if (read_fails(fd)) {
+        errno = code;
+        return -1;
+    }
+    return real_pread64(fd, buf, count, offset);
+}
+
+ssize_t readv(int fd, const struct iovec *iov, int n) {
+    REAL(readv);
+    if (read_fails(fd)) {
+        errno = code;
+        return -1;
+    }
+    return real_readv(fd, iov, n);
+}
+
+ssize_t preadv(int fd, const struct iovec *iov, int n, off_t offset) {
+    REAL(preadv);
+    if (read_fails(fd)) {
+        errno = code;
+        return -1;
+    }
+    return real_preadv(fd, iov, n, offset);
+}
+
+/* stat calls: by path (the folder's own too), or by descriptor */
+static int stat_fails(const char *path) {
+    return counts("stat") && under(path) && fails("stat");
+}
+
+static int fstat_fails(int fd) {
+    return counts("stat") && fd_under(fd) && fails("stat");
+}
+
+#define STAT_BY_PATH(name)                                   \
+    int name(const char *path, struct stat *st) {            \
+        REAL(name);                                          \
+        if (stat_fails(path)) {                              \
+            errno = code;                                    \
+            return -1;                                       \
+        }                                                    \
+        return real_##name(path, st);                        \
+    }
+
+STAT_BY_PATH(stat)
+STAT_BY_PATH(lstat)
+
+int stat64(const char *path, struct stat64 *st) {
+    REAL(stat64);
+    if (stat_fails(path)) {
+        errno = code;
+        return -1;
+    }
+    return real_stat64(path, st);
+}
+
+int lstat64(const char *path, struct stat64 *st) {
+    REAL(lstat64);
+    if (stat_fails(path)) {
+        errno = code;
+        return -1;
+    }
+    return real_lstat64(path, st);
+}
+
+int fstat(int fd, struct stat *st) {
+    REAL(fstat);
+    if (fstat_fails(fd)) {
+        errno = code;
+        return -1;
+    }
+    return real_fstat(fd, st);
+}
+
+int fstat64(int fd, struct stat64 *st) {
+    REAL(fstat64);
+    if (fstat_fails(fd)) {
+        errno = code;
+        return -1;
+    }
+    return real_fstat64(fd, st);
+}
+
+int fstatat(int dfd, const char *path, struct stat *st, int flags) {
+    REAL(fstatat);
+    if (path[0] ? at_fails("stat", dfd, path, NULL) : fstat_fails(dfd)) {
+        errno = code;
+        return -1;
+    }
+    return real_fstatat(dfd, path, st, flags);
+}
+
+int fstatat64(int dfd, const char *path, struct stat64 *st, int flags) {
+    REAL(fstatat64);
+    if (path[0] ? at_fails("stat", dfd, path, NULL) : fstat_fails(dfd)) {
+        errno = code;
+        return -1;
+    }
+    return real_fstatat64(dfd, path, st, flags);
 }
