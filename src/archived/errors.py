@@ -37,6 +37,7 @@ __all__ = [
     "StorePathError",
     "DamagedEntryError",
     "DamagedArrayError",
+    "StoreReadError",
     "EntryDeletedError",
     "EntryChangedError",
     "ResultNotSetError",
@@ -62,6 +63,7 @@ __all__ = [
     "MissingImportError",
     "UnsafeFileError",
     "UnsafeFileWarning",
+    "is_read_failure",
 ]
 
 
@@ -345,6 +347,90 @@ class DamagedEntryError(ArchiveError, OSError):
         self.name = name
         self.reason = reason
         super().__init__(f"entry {name!r} is damaged: {reason}")
+
+
+class StoreReadError(ArchiveError, OSError):
+    """A file of a store could not be read for a reason outside the file itself: the
+    disk failed (EIO), a network file system lost its server, the system denied it or
+    ran out of memory or descriptors.  This is no damage: nothing was set aside, deleted
+    or written over because of it, and reading again may succeed.
+
+    Attributes: ``path`` (the file), ``entry`` (the entry it belongs to, or None),
+    ``reason``; ``errno`` is the system's error number, as on any ``OSError``.
+
+    >>> import errno
+    >>> err = StoreReadError("/s/x.py", "[Errno 5] Input/output error", errno.EIO, entry="x")
+    >>> print(err)
+    could not read entry 'x' ('/s/x.py'): [Errno 5] Input/output error; nothing was \
+changed (a read error is not damage: the file stays as it is). Check the disk or file \
+system, then try again
+    >>> err.errno == errno.EIO, isinstance(err, OSError)
+    (True, True)
+    """
+
+    def __init__(
+        self, path: str, reason: str, code: int | None = None, *, entry: str | None = None
+    ) -> None:
+        self.path = path
+        self.entry = entry
+        self.reason = reason
+        what = f"entry {entry!r} ({path!r})" if entry else repr(path)
+        ArchiveError.__init__(
+            self,
+            f"could not read {what}: {reason}; nothing was changed (a read error is not "
+            "damage: the file stays as it is). Check the disk or file system, then try again",
+        )
+        self.errno = code
+
+    @classmethod
+    def of(cls, err: OSError, path: str, *, entry: str | None = None) -> StoreReadError:
+        """The read error ``err`` (from reading ``path``) in the library's words.
+
+        >>> import errno
+        >>> StoreReadError.of(OSError(errno.EIO, "Input/output error"), "/s/x.py").errno
+        5
+        """
+        reason = f"[Errno {err.errno}] {err.strerror}" if err.strerror else str(err)
+        return cls(path, reason, err.errno, entry=entry)
+
+
+# The errors of a read that say the disk, the file system or the system failed, not that
+# the file read is damaged (a link or a special file in its place is damage, told apart
+# by the callers' own checks; a missing file is no entry).
+_READ_FAILURES = frozenset(
+    code
+    for code in (
+        getattr(errno, name, None)
+        for name in (
+            "EIO", "EACCES", "EPERM", "ENOMEM", "ETIMEDOUT", "ESTALE", "EAGAIN", "EINTR",
+            "EMFILE", "ENFILE", "ENOLINK", "EREMOTEIO", "ECONNRESET", "ECONNABORTED",
+            "ECONNREFUSED", "EHOSTDOWN", "EHOSTUNREACH", "ENETDOWN", "ENETUNREACH",
+            "ENETRESET", "ENOTCONN", "EUCLEAN", "ENOLCK", "EBUSY", "ENOBUFS",
+        )
+    )
+    if code is not None
+)  # fmt: skip
+
+
+def is_read_failure(err: BaseException) -> bool:
+    """Whether ``err``, raised reading a store's file, is a failure of the disk or the
+    system (EIO, a lost server, no permission, ...) rather than a sign of a missing or
+    damaged file: a reader must then report it (:class:`StoreReadError`), never take
+    the file for absent (and write over it) or for damaged (and set it aside).
+
+    >>> import errno
+    >>> is_read_failure(OSError(errno.EIO, "x")), is_read_failure(FileNotFoundError())
+    (True, False)
+    >>> is_read_failure(StoreReadError("/s/x.py", "EIO"))
+    True
+    """
+    if isinstance(err, StoreReadError):
+        return True
+    return (
+        isinstance(err, OSError)
+        and not isinstance(err, ArchiveError)
+        and (err.errno in _READ_FAILURES)
+    )
 
 
 class EntryDeletedError(ArchiveError, KeyError, AttributeError):

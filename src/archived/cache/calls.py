@@ -51,6 +51,7 @@ from ..errors import (
     LockTimeout,
     MissingImportError,
     ResultNotStoredWarning,
+    StoreReadError,
     UnarchivableError,
     UnsafeFileError,
 )
@@ -466,6 +467,8 @@ def _warn_not_stored(call: CallKey, failure: BaseException) -> None:
         }.get(failure.resource, "the write failed")
     elif isinstance(failure, UnsafeFileError):  # (the damaged entry in its place stays)
         what = "the damaged entry in its place could not be moved aside"
+    elif isinstance(failure, StoreReadError):  # (never written over unseen)
+        what = "the entry in its place could not be read"
     else:
         what = f"it cannot be stored: {type(failure).__name__}"
     params = format_params(call.parameters, width=80)

@@ -48,7 +48,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from ..errors import DamagedArrayError, UnarchivableError
+from ..errors import DamagedArrayError, StoreReadError, UnarchivableError, is_read_failure
 from .textbytes import NulByteError, read_text_bytes
 
 __all__ = ["ArrayWriter", "load_array", "using_datadir", "using_mmap_mode", "MMAP_MODES"]
@@ -418,6 +418,8 @@ def load_array(filename: str | os.PathLike[str], key: str) -> np.ndarray:
     except FileNotFoundError:
         raise DamagedArrayError(path, key, "no such file") from None
     except OSError as err:
+        if is_read_failure(err):  # a failing disk: no damage, the entry stays
+            raise StoreReadError.of(err, path) from err
         raise DamagedArrayError(path, key, f"cannot open the file ({err})") from err
     try:
         with f:
@@ -425,6 +427,8 @@ def load_array(filename: str | os.PathLike[str], key: str) -> np.ndarray:
             if key in index:
                 return _read_indexed(f, index[key], data_end, _MMAP.get())
     except (ValueError, TypeError, SyntaxError, KeyError, OSError, zlib.error) as err:
+        if is_read_failure(err):
+            raise StoreReadError.of(err, path) from err
         raise DamagedArrayError(path, key, f"inconsistent data ({err})") from err
     return _load_with_pytables(path, key)
 
@@ -436,6 +440,7 @@ def _load_with_pytables(path: str, key: str) -> np.ndarray:
         try:
             h5 = tables.open_file(path, mode="r")
         except Exception as err:  # HDF5 reports damage through many exception types
+            _raise_read_failure(path)  # (and a failing disk as damage: no errno)
             raise DamagedArrayError(path, key, f"not a readable HDF5 file ({err})") from err
         try:
             try:
@@ -447,6 +452,7 @@ def _load_with_pytables(path: str, key: str) -> np.ndarray:
                 text = attrs[_ATTR] if _ATTR in attrs._v_attrnamesuser else None
                 data = node.read()
             except Exception as err:
+                _raise_read_failure(path)
                 raise DamagedArrayError(path, key, f"unreadable data ({err})") from err
         finally:
             h5.close()
@@ -454,6 +460,19 @@ def _load_with_pytables(path: str, key: str) -> np.ndarray:
         return _rebuild(data, None if text is None else json.loads(str(text)))
     except (ValueError, TypeError, SyntaxError, KeyError) as err:
         raise DamagedArrayError(path, key, f"inconsistent data ({err})") from err
+
+
+def _raise_read_failure(path: str) -> None:
+    """:class:`~archived.errors.StoreReadError` if the file ``path``, which HDF5 failed
+    to read, cannot be read by the system either (HDF5 drops the errno: a failing disk
+    read as a damaged file set good entries aside); else nothing."""
+    try:
+        with open(path, "rb", buffering=0) as f:
+            while f.read(1 << 20):
+                pass
+    except OSError as err:
+        if is_read_failure(err):
+            raise StoreReadError.of(err, path) from err
 
 
 def _rebuild(data: np.ndarray, entry: dict[str, Any] | None) -> np.ndarray:

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DamagedArrayError, UnsafeArchiveError
+from ..errors import DamagedArrayError, StoreReadError, UnsafeArchiveError, is_read_failure
 from .budget import Budget
 
 __all__ = ["safe_load_array"]
@@ -71,6 +71,8 @@ def safe_load_array(budget: Budget, filename: Any, key: Any) -> np.ndarray:
     except FileNotFoundError:
         raise DamagedArrayError(path, key, "no such file") from None
     except OSError as err:
+        if is_read_failure(err):  # a failing disk: no damage, the entry stays
+            raise StoreReadError.of(err, path) from err
         raise DamagedArrayError(path, key, f"cannot examine the file ({err})") from err
     if stat.S_ISLNK(mode):
         raise _refuse(f"array file {filename!r} (a symbolic link; it may point outside)")
@@ -81,11 +83,22 @@ def safe_load_array(budget: Budget, filename: Any, key: Any) -> np.ndarray:
     except FileNotFoundError:
         raise DamagedArrayError(path, key, "no such file") from None
     except OSError as err:
+        if is_read_failure(err):
+            raise StoreReadError.of(err, path) from err
         if os.path.islink(path):
             raise _refuse(
                 f"array file {filename!r} (a symbolic link; it may point outside)"
             ) from None
         raise DamagedArrayError(path, key, f"cannot open the file ({err})") from err
+    try:
+        return _read_file(budget, fd, path, filename, key)
+    except OSError as err:
+        if isinstance(err, StoreReadError) or not is_read_failure(err):
+            raise
+        raise StoreReadError.of(err, path) from err
+
+
+def _read_file(budget: Budget, fd: int, path: str, filename: str, key: str) -> np.ndarray:
     with open(fd, "rb", buffering=0) as f:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
@@ -136,6 +149,8 @@ def _read(budget: Budget, f: Any, path: str, filename: str, key: str, note: str)
     try:
         return _read_indexed(f, entry, data_end, mmap_mode)
     except (ValueError, TypeError, KeyError, OSError, zlib.error) as err:
+        if is_read_failure(err):
+            raise StoreReadError.of(err, path) from err
         raise DamagedArrayError(path, key, f"inconsistent data ({err})") from err
 
 
@@ -160,6 +175,8 @@ def _index(
     try:
         index, data_end = _read_trailer(f)
     except (OSError, ValueError, TypeError, KeyError, RecursionError) as err:
+        if is_read_failure(err):
+            raise StoreReadError.of(err, path) from err
         raise DamagedArrayError(path, key, f"unreadable index ({err!r:.80})") from None
     budget.indexes[path] = (stamp, index, data_end)
     return index, data_end

@@ -65,9 +65,11 @@ from ..errors import (
     EntryChangedError,
     InvalidNameError,
     MissingImportError,
+    StoreReadError,
     UnsafeArchiveError,
     UnsafeFileError,
     UnsafeFileWarning,
+    is_read_failure,
 )
 from ..load import codecache
 from ..load.literal import NotLiteral, literal_value
@@ -163,9 +165,12 @@ def entry_exists(folder: str, name: str) -> bool:
     >>> entry_exists(tempfile.mkdtemp(), 'x')
     False
     """
+    path = os.path.join(folder, name + ".py")
     try:
-        mode = os.lstat(os.path.join(folder, name + ".py")).st_mode
-    except OSError:
+        mode = os.lstat(path).st_mode
+    except OSError as err:
+        if is_read_failure(err):  # unknown: never taken for no entry (and written over)
+            raise StoreReadError.of(err, path, entry=name) from err
         return False
     return stat.S_ISREG(mode) or stat.S_ISLNK(mode)
 
@@ -487,7 +492,7 @@ def read_entry_bytes(
         except FileNotFoundError:
             return None
         except OSError as err:
-            raise DamagedEntryError(name, f"unreadable entry file ({err})") from err
+            raise _unreadable(name, path, err) from err
         if not stat.S_ISREG(mode):
             raise DamagedEntryError(name, _not_regular(mode))
     try:
@@ -497,9 +502,9 @@ def read_entry_bytes(
     except FileNotFoundError:
         return None
     except OSError as err:
-        if os.path.islink(path):
+        if not is_read_failure(err) and os.path.islink(path):
             raise DamagedEntryError(name, _not_regular(stat.S_IFLNK)) from None
-        raise DamagedEntryError(name, f"unreadable entry file ({err})") from err
+        raise _unreadable(name, path, err) from err
     try:
         status = os.fstat(fd)
         if not stat.S_ISREG(status.st_mode):
@@ -521,12 +526,21 @@ def read_entry_bytes(
                 name, f"the entry file holds a NUL byte (at byte {err.offset}): it is not text"
             ) from None
         return data, status
-    except DamagedEntryError:
+    except (DamagedEntryError, StoreReadError):
         raise
     except OSError as err:
-        raise DamagedEntryError(name, f"unreadable entry file ({err})") from err
+        raise _unreadable(name, path, err) from err
     finally:
         os.close(fd)
+
+
+def _unreadable(name: str, path: str, err: OSError) -> DamagedEntryError | StoreReadError:
+    """Why entry ``name``'s file ``path`` could not be read: a failing disk or system is
+    a :class:`~archived.errors.StoreReadError` (the entry is left as it is: a transient
+    read error taken for damage set good entries aside), anything else damage."""
+    if is_read_failure(err):
+        return StoreReadError.of(err, path, entry=name)
+    return DamagedEntryError(name, f"unreadable entry file ({err})")
 
 
 def _not_regular(mode: int) -> str:
@@ -1148,4 +1162,7 @@ def _check_data_files(folder: str, name: str, files: list[str]) -> None:
         try:
             checked_path(folder, file, "data")
         except UnsafeFileError as err:
+            cause = err.__cause__
+            if isinstance(cause, OSError) and is_read_failure(cause):  # no damage
+                raise StoreReadError.of(cause, os.path.join(folder, file)) from cause
             raise DamagedEntryError(name, str(err)) from None

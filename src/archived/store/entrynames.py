@@ -22,7 +22,7 @@ import os
 import unicodedata
 import warnings
 
-from ..errors import InvalidNameError, UnsafeFileWarning
+from ..errors import InvalidNameError, StoreReadError, UnsafeFileWarning
 from .storefiles import file_kind, read_small_file
 
 __all__ = [
@@ -121,10 +121,22 @@ def is_native_store(folder: str) -> bool:
 
 def is_loader(init: str) -> bool:
     """Whether ``init`` is the loader archived writes (read without following a link or
-    opening a FIFO: a store someone sent you may hold either under that name)."""
+    opening a FIFO: a store someone sent you may hold either under that name).
+
+    A loader that cannot be read (a failing disk, a lost server, no permission) is
+    :class:`~archived.errors.StoreReadError` naming it: whether a store is there is not
+    known, and taking it for none would report a store as "not an archived DataSet",
+    or create one in its place.
+
+    >>> import tempfile
+    >>> is_loader(os.path.join(tempfile.mkdtemp(), "__init__.py"))
+    False
+    """
     try:
         text = read_small_file(os.path.dirname(init), os.path.basename(init), "loader")
-    except (OSError, ValueError):  # missing, unreadable, or UnsafeFileError
+    except StoreReadError:
+        raise
+    except (OSError, ValueError):  # missing, or UnsafeFileError (a link, a FIFO)
         return False
     return LOADER_MARK in text[:4096]
 

@@ -23,6 +23,7 @@ import re
 import stat
 from collections.abc import Iterable, Sequence, Sized
 
+from ..errors import StoreReadError, is_read_failure
 from .entries import is_canonical, warn_special
 
 __all__ = [
@@ -85,7 +86,23 @@ def changed_entries(
 
 
 def entry_signatures(folder: str, names: Iterable[str] | None) -> list[tuple[str, Signature]]:
-    """``(name, signature)`` of the entry files of ``folder`` (all, or those ``names``)."""
+    """``(name, signature)`` of the entry files of ``folder`` (all, or those ``names``).
+
+    A failing disk or system (EIO listing the folder or examining a file) is
+    :class:`~archived.errors.StoreReadError` naming the file: never an entry taken for
+    absent, which a cached call would compute again and write over."""
+    try:
+        return _signatures(folder, names)
+    except OSError as err:
+        if isinstance(err, StoreReadError) or not is_read_failure(err):
+            raise
+        path = err.filename if isinstance(err.filename, str) else folder
+        if not os.path.isabs(path):  # (an lstat through the folder's descriptor)
+            path = os.path.join(folder, path)
+        raise StoreReadError.of(err, path) from err
+
+
+def _signatures(folder: str, names: Iterable[str] | None) -> list[tuple[str, Signature]]:
     if names is None:
         if not _SCAN_FD:
             return _listing_all(folder, folder)

@@ -57,8 +57,10 @@ from ..errors import (
     MissingImportError,
     ReadOnlyError,
     StoreNotFoundError,
+    StoreReadError,
     UnsafeArchiveError,
     UnsafeFileError,
+    is_read_failure,
 )
 from . import entries, valuedigest
 from .damaged import DAMAGED_DIR
@@ -423,7 +425,8 @@ def _kept_aside(folder: str) -> list[str]:
             return []  # reported as an unsafe file
         with os.scandir(kept) as it:
             return sorted(item.name for item in it if item.is_dir(follow_symlinks=False))
-    except OSError:  # none, or unreadable
+    except OSError as err:  # none (a failing disk raises: told, not hidden)
+        _raise_read_failure(err, kept)
         return []
 
 
@@ -486,7 +489,13 @@ def repair(
 
 def _store_folder(path: str | os.PathLike[str]) -> str:
     folder = os.fspath(path)
-    if not os.path.isfile(os.path.join(folder, "__init__.py")):
+    init = os.path.join(folder, "__init__.py")
+    try:
+        is_store = stat.S_ISREG(os.stat(init).st_mode)
+    except OSError as err:  # a failing disk is told, never "no store there"
+        _raise_read_failure(err, init)
+        is_store = False
+    if not is_store:
         raise StoreNotFoundError(folder, advice="")  # (mode='w' is no option of verify)
     if is_persist_store(folder):  # its entries have no header: all would look damaged
         raise ReadOnlyError(
@@ -562,8 +571,9 @@ def _entry_problem(
             # (another entry's data file too: a copy of its entry file made by hand reads it)
             path = checked_path(folder, f, "data")
         except UnsafeFileError as err:
+            _raise_read_failure(err.__cause__, os.path.join(folder, str(f)))
             return f"{_FILE_PROBLEMS[0]}{f!r:.200}, which is not its data file: {err.reason}", data
-        if not os.path.lexists(path):
+        if not _lexists(path):
             return f"{_FILE_PROBLEMS[1]}{f!r} is missing{_moved_aside(folder, name, f)}", data
     try:
         info_src, value_src, _ = entries.entry_sections(name, text)
@@ -584,11 +594,32 @@ def _entry_problem(
                 advised[name] = err.allow
             return f"{_REFUSED}its {what} is refused by a safe load: {err}", data
         except Exception as err:
+            _raise_read_failure(err, os.path.join(folder, name + ".py"))
             return f"its {what} does not load: {err}", data
     if edited is not None:
         recorded = valuedigest.recorded(info_src)
         edited[name] = None if recorded is None else valuedigest.edited(info_src, value_src)
     return None, data
+
+
+def _raise_read_failure(err: BaseException | None, path: str) -> None:
+    """Raise ``err`` as a :class:`~archived.errors.StoreReadError` if it is a failing
+    disk's or system's (EIO reading a data file): no damage, and a report calling it
+    damage leads a person, or a call, to set a good entry aside."""
+    if isinstance(err, StoreReadError):
+        raise err
+    if isinstance(err, OSError) and is_read_failure(err):
+        raise StoreReadError.of(err, path) from err
+
+
+def _lexists(path: str) -> bool:
+    """``os.path.lexists``, but a failing disk raises (not "missing": damage)."""
+    try:
+        os.lstat(path)
+    except OSError as err:
+        _raise_read_failure(err, path)
+        return False
+    return True
 
 
 def _moved_aside(folder: str, name: str, file: str) -> str:
@@ -641,7 +672,8 @@ def _unsafe_files(folder: str) -> dict[str, str]:
         for item in it:
             try:
                 mode = item.stat(follow_symlinks=False).st_mode
-            except OSError:
+            except OSError as err:
+                _raise_read_failure(err, item.path)
                 continue  # gone meanwhile
             if item.name in SUBDIRS:
                 if not stat.S_ISDIR(mode):

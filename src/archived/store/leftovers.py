@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import stat
 
-from ..errors import DamagedEntryError, UnsafeFileError
+from ..errors import DamagedEntryError, UnsafeFileError, is_read_failure
 from .datarefs import listed_elsewhere
 from .entries import back_up_data_files, backed_up_by, header_files, read_entry_text
 from .lease import remove_dead_takers
@@ -92,7 +92,10 @@ def sweep_leftovers(folder: str, *, lock_proof: bool = False) -> Swept:
             removed.extend(_remove_dead_tmp(folder, name, token, writer.item.name))
             continue
         if kind == "drop":
-            removed.extend(_drop_unreferenced(folder, name, token, writer.item.name, removed))
+            dropped = _drop_unreferenced(folder, name, token, writer.item.name, removed)
+            if dropped is None:
+                continue  # unreadable now: the list stays, for a sweep that can read it
+            removed.extend(dropped)
         if remove_file(folder, writer.item.name, kind):
             removed.append(writer.item.name)
     return removed
@@ -176,13 +179,17 @@ def _passes(folder: str, file: str, entry: str) -> bool:
     return True
 
 
-def _drop_unreferenced(folder: str, name: str, token: str, drop: str, swept: Swept) -> list[str]:
+def _drop_unreferenced(
+    folder: str, name: str, token: str, drop: str, swept: Swept
+) -> list[str] | None:
     """Drop the files the dead writer ``token`` meant to drop that the entry does not use
     now: into ``.backup/`` if it wrote with ``backup_data`` (its copy of the replaced
     entry file is there, and reads them there; named in ``swept.backed_up``), else
-    removed."""
-    files = read_drop_list(folder, drop)
+    removed.  None when the disk fails reading the list, the entry or ``.backup/``: the
+    drop list must then stay (removed, the files it lists, maybe a backup's, were
+    orphans that repair deletes)."""
     try:
+        files = read_drop_list(folder, drop)
         text = read_entry_text(folder, name)
         current = set(header_files(name, text)) if text is not None else set()
         backed_up = backed_up_by(folder, name, token)
@@ -191,6 +198,10 @@ def _drop_unreferenced(folder: str, name: str, token: str, drop: str, swept: Swe
     except UnsafeFileError as err:  # .backup is not a directory: remove nothing
         warn_unsafe(err)
         return []
+    except OSError as err:
+        if is_read_failure(err):
+            return None
+        raise
     unused = [f for f in files if f not in current]
     if backed_up:
         moved = back_up_data_files(folder, name, unused)

@@ -311,7 +311,10 @@ def _same_file(fd: int, path: str) -> bool:
         st = os.stat(path)
     except FileNotFoundError:
         return False
-    own = os.fstat(fd)
+    try:
+        own = os.fstat(fd)
+    except OSError as err:  # (named: an fstat's error names no file)
+        raise OSError(err.errno, err.strerror, path) from err
     return (st.st_dev, st.st_ino) == (own.st_dev, own.st_ino)
 
 

@@ -35,6 +35,7 @@ from ..errors import (
     ReadOnlyError,
     StoreNotFoundError,
     StorePathError,
+    StoreReadError,
 )
 from . import entries, index
 from .backend import Entries, EntryView, Listed, Store
@@ -498,10 +499,14 @@ def recorded_locking(folder: str) -> str | None:
         fd = open_regular(folder, LOCKING_FILE, "locking")
     except FileNotFoundError:
         return None
+    except StoreReadError:  # a failing disk: no record at fault
+        raise
     except (OSError, ArchiveError) as err:
         raise ArchiveError(f"cannot read the store's locking record {path!r} ({err})") from err
     try:
         text = os.read(fd, 64)
+    except OSError as err:
+        raise StoreReadError.of(err, path) from err
     finally:
         os.close(fd)
     kind = text.decode("ascii", "replace").strip()

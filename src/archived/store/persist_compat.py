@@ -40,7 +40,13 @@ import sys
 import threading
 from typing import Any
 
-from ..errors import DamagedEntryError, ReadOnlyError, UnsafeArchiveError
+from ..errors import (
+    DamagedEntryError,
+    ReadOnlyError,
+    StoreReadError,
+    UnsafeArchiveError,
+    is_read_failure,
+)
 from .backend import ReadOnlyStore
 
 __all__ = ["PersistStore", "is_persist_store"]
@@ -57,7 +63,14 @@ def is_persist_store(folder: str) -> bool:
     >>> is_persist_store(tempfile.mkdtemp())
     False
     """
-    return os.path.exists(os.path.join(folder, MARK))
+    mark = os.path.join(folder, MARK)
+    try:
+        os.stat(mark)
+    except OSError as err:
+        if is_read_failure(err):  # unknown: never taken for no persist store
+            raise StoreReadError.of(err, mark) from err
+        return False
+    return True
 
 
 class PersistStore(ReadOnlyStore):

@@ -36,7 +36,7 @@ import warnings
 from collections.abc import Iterable
 from typing import Literal
 
-from ..errors import UnsafeFileError, UnsafeFileWarning
+from ..errors import StoreReadError, UnsafeFileError, UnsafeFileWarning, is_read_failure
 
 __all__ = [
     "TOKEN",
@@ -150,7 +150,8 @@ def checked_path(folder: str, name: object, kind: str, *, entry: str | None = No
     except FileNotFoundError:
         return path
     except OSError as err:
-        raise UnsafeFileError(folder, name, f"cannot be examined ({err.strerror})") from None
+        # (chained: a reader tells a failing disk from an unsafe name, see is_read_failure)
+        raise UnsafeFileError(folder, name, f"cannot be examined ({err.strerror})") from err
     if not (stat.S_ISREG(mode) or (kind in _LINKS_ALLOWED and stat.S_ISLNK(mode))):
         raise UnsafeFileError(folder, name, file_kind(mode))
     return path
@@ -206,14 +207,27 @@ def open_regular(folder: str, name: str, kind: str) -> int:
         ...
     archived.errors.UnsafeFileError: unsafe file name '.index.json' in store ...: a symbolic ...
     """
-    path = checked_path(folder, name, kind)
+    try:
+        path = checked_path(folder, name, kind)
+    except UnsafeFileError as err:
+        cause = err.__cause__  # (an lstat that failed: a failing disk, no unsafe name)
+        if isinstance(cause, OSError) and is_read_failure(cause):
+            raise StoreReadError.of(cause, os.path.join(folder, name)) from cause
+        raise
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | _NOFOLLOW | _CLOEXEC)
     except FileNotFoundError:
         raise
-    except OSError as err:  # swapped for a link or a special file since the check
+    except OSError as err:
+        if is_read_failure(err):  # a failing disk or system: no unsafe name
+            raise StoreReadError.of(err, path) from err
+        # swapped for a link or a special file since the check
         raise UnsafeFileError(folder, name, f"cannot be opened ({err.strerror})") from None
-    mode = os.fstat(fd).st_mode
+    try:
+        mode = os.fstat(fd).st_mode
+    except OSError as err:
+        os.close(fd)
+        raise StoreReadError.of(err, path) from err
     if not stat.S_ISREG(mode):
         os.close(fd)
         raise UnsafeFileError(folder, name, file_kind(mode))
@@ -317,11 +331,18 @@ def read_small_file(folder: str, name: str, kind: str) -> str:
     archived.errors.UnsafeFileError: unsafe file name '__init__.py' in store ...: a FIFO (left ...)
     """
     fd = open_regular(folder, name, kind)
-    with open(fd, "rb") as f:
-        st = os.fstat(fd)
-        if st.st_size > _MAX_SMALL_FILE:
-            raise UnsafeFileError(folder, name, f"{st.st_size} bytes, far too big for a {kind}")
-        data = f.read(_MAX_SMALL_FILE + 1)
+    try:
+        with open(fd, "rb") as f:
+            st = os.fstat(fd)
+            if st.st_size > _MAX_SMALL_FILE:
+                raise UnsafeFileError(
+                    folder, name, f"{st.st_size} bytes, far too big for a {kind}"
+                )
+            data = f.read(_MAX_SMALL_FILE + 1)
+    except OSError as err:  # a failing disk: the file's name is known, and not at fault
+        if isinstance(err, StoreReadError) or not is_read_failure(err):
+            raise
+        raise StoreReadError.of(err, os.path.join(folder, name)) from err
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

@@ -47,6 +47,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
+from ..errors import StoreReadError
 from .storefiles import DATA_FILE, SHAPES, TOKEN, read_small_file
 
 __all__ = [
@@ -261,6 +262,12 @@ def create_locked(path: str) -> int:
                 return fd
         except BaseException:
             os.close(fd)
+            # ours (made by O_EXCL under this writer's token): a failed check of it (an
+            # EIO of its stat) left it for a sweeper, as a dead writer's leftover
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
             raise
         os.close(fd)
 
@@ -348,7 +355,8 @@ def _unlink(path: str) -> bool:
 
 
 def read_drop_list(folder: str, name: str) -> list[str]:
-    """The data file names listed in the ``.drop`` file ``name`` ([] if unreadable).
+    """The data file names listed in the ``.drop`` file ``name`` ([] if missing or not
+    a drop list; :class:`~archived.errors.StoreReadError` if the disk fails reading it).
 
     The drop file is read through :func:`~archived.store.storefiles.read_small_file`
     (no link followed, no FIFO opened); the names it lists are *not* checked here:
@@ -363,6 +371,8 @@ def read_drop_list(folder: str, name: str) -> list[str]:
     """
     try:
         files = json.loads(read_small_file(folder, name, "drop"))
+    except StoreReadError:  # a failing disk: what it lists is unknown, not nothing
+        raise
     except (OSError, ValueError):  # missing, unsafe (UnsafeFileError is a ValueError), bad
         return []
     return [f for f in files if isinstance(f, str)] if isinstance(files, list) else []
