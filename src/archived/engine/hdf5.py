@@ -49,6 +49,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from ..errors import DamagedArrayError, StoreReadError, UnarchivableError, is_read_failure
+from .readclose import close_read_only
 from .textbytes import NulByteError, read_text_bytes
 
 __all__ = ["ArrayWriter", "load_array", "using_datadir", "using_mmap_mode", "MMAP_MODES"]
@@ -422,10 +423,12 @@ def load_array(filename: str | os.PathLike[str], key: str) -> np.ndarray:
             raise StoreReadError.of(err, path) from err
         raise DamagedArrayError(path, key, f"cannot open the file ({err})") from err
     try:
-        with f:
+        try:
             index, data_end = _known_trailer(f)
             if key in index:
                 return _read_indexed(f, index[key], data_end, _MMAP.get())
+        finally:
+            close_read_only(f)  # (nothing written: its close's EIO is no failed read)
     except (ValueError, TypeError, SyntaxError, KeyError, OSError, zlib.error) as err:
         if is_read_failure(err):
             raise StoreReadError.of(err, path) from err

@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from ..engine.readclose import close_read_only
 from ..errors import DamagedArrayError, StoreReadError, UnsafeArchiveError, is_read_failure
 from .budget import Budget
 
@@ -99,7 +100,8 @@ def safe_load_array(budget: Budget, filename: Any, key: Any) -> np.ndarray:
 
 
 def _read_file(budget: Budget, fd: int, path: str, filename: str, key: str) -> np.ndarray:
-    with open(fd, "rb", buffering=0) as f:
+    f = open(fd, "rb", buffering=0)
+    try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise _refuse(f"array file {filename!r} (not a regular file)")
@@ -108,6 +110,8 @@ def _read_file(budget: Budget, fd: int, path: str, filename: str, key: str) -> n
         budget.allow_file(path, info.st_size, held, file=(info.st_dev, info.st_ino))
         note = "" if held >= info.st_size else _held_note(filename, held, info.st_size)
         return _read(budget, f, path, filename, key, note)
+    finally:
+        close_read_only(f)  # (nothing written: its close's EIO is no failed read)
 
 
 def _read(budget: Budget, f: Any, path: str, filename: str, key: str, note: str) -> np.ndarray:

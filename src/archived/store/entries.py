@@ -58,6 +58,7 @@ from typing import Any
 import xxhash
 
 from ..engine.plainsource import plain_source
+from ..engine.readclose import close_read_only
 from ..engine.textbytes import NulByteError, read_text_bytes
 from ..errors import (
     ArchiveError,
@@ -531,7 +532,7 @@ def read_entry_bytes(
     except OSError as err:
         raise _unreadable(name, path, err) from err
     finally:
-        os.close(fd)
+        close_read_only(fd)  # (nothing written: its close's EIO is no failed read)
 
 
 def _unreadable(name: str, path: str, err: OSError) -> DamagedEntryError | StoreReadError:

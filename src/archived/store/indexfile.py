@@ -33,6 +33,7 @@ from typing import Any
 
 import xxhash
 
+from ..engine.readclose import close_read_only
 from . import listing
 from .entries import is_canonical
 from .indexrow import INFO_CHARS, LAZY, NO_FILES, RACY_NS, VALUE_CHARS, Listing, Row
@@ -260,7 +261,7 @@ def _read_lines(
     except (OSError, ValueError):
         return None
     finally:
-        os.close(fd)
+        close_read_only(fd)
     return st, head, digest.hexdigest(), lines
 
 

@@ -23,6 +23,7 @@ import re
 import stat
 from collections.abc import Iterable, Sequence, Sized
 
+from ..engine.readclose import close_read_only
 from ..errors import StoreReadError, is_read_failure
 from .entries import is_canonical, warn_special
 
@@ -112,7 +113,7 @@ def _signatures(folder: str, names: Iterable[str] | None) -> list[tuple[str, Sig
         try:
             return _listing_all(folder, fd)
         finally:
-            os.close(fd)
+            close_read_only(fd)
     if not _LSTAT_AT or not is_many(names):
         return _listing_of_names(folder, names, folder)
     # many names (a sweep's lookup of its points): each looked up in the directory
@@ -124,7 +125,7 @@ def _signatures(folder: str, names: Iterable[str] | None) -> list[tuple[str, Sig
     try:
         return _listing_of_names(folder, names, fd)
     finally:
-        os.close(fd)
+        close_read_only(fd)
 
 
 def _listing_of_names(

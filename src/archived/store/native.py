@@ -28,6 +28,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from ..engine.archive import _gc_paused
+from ..engine.readclose import close_read_only
 from ..errors import (
     ArchiveError,
     InvalidNameError,
@@ -508,7 +509,7 @@ def recorded_locking(folder: str) -> str | None:
     except OSError as err:
         raise StoreReadError.of(err, path) from err
     finally:
-        os.close(fd)
+        close_read_only(fd)
     kind = text.decode("ascii", "replace").strip()
     if kind not in LOCKINGS:
         raise ArchiveError(

@@ -36,6 +36,7 @@ import warnings
 from collections.abc import Iterable
 from typing import Literal
 
+from ..engine.readclose import close_read_only
 from ..errors import StoreReadError, UnsafeFileError, UnsafeFileWarning, is_read_failure
 
 __all__ = [
@@ -332,17 +333,21 @@ def read_small_file(folder: str, name: str, kind: str) -> str:
     """
     fd = open_regular(folder, name, kind)
     try:
-        with open(fd, "rb") as f:
-            st = os.fstat(fd)
-            if st.st_size > _MAX_SMALL_FILE:
-                raise UnsafeFileError(
-                    folder, name, f"{st.st_size} bytes, far too big for a {kind}"
-                )
-            data = f.read(_MAX_SMALL_FILE + 1)
+        st = os.fstat(fd)
+        if st.st_size > _MAX_SMALL_FILE:
+            raise UnsafeFileError(folder, name, f"{st.st_size} bytes, far too big for a {kind}")
+        pieces: list[bytes] = []
+        left = _MAX_SMALL_FILE + 1
+        while left > 0 and (piece := os.read(fd, left)):
+            pieces.append(piece)
+            left -= len(piece)
+        data = b"".join(pieces)
     except OSError as err:  # a failing disk: the file's name is known, and not at fault
         if isinstance(err, StoreReadError) or not is_read_failure(err):
             raise
         raise StoreReadError.of(err, os.path.join(folder, name)) from err
+    finally:
+        close_read_only(fd)  # (nothing written: its close's EIO is no failed read)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
