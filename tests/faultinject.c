@@ -20,7 +20,9 @@
  *                not the metadata around them)
  *   FAULT_BYTES  if set, writes fail once this many bytes went to files under the
  *                folder; the write that crosses the limit writes the part that fits (a
- *                short write, as the kernel does at a quota), the next one fails
+ *                short write, as the kernel does at a quota), the next one fails; a
+ *                reservation of blocks (posix_fallocate, fallocate) that would cross it
+ *                fails whole, as a full quota refuses it (it is no counted call)
  *   FAULT_TRACE  if set, each counting call is numbered on stderr, with its kind
  *
  * A child arms the fault itself once its setup is done: fault_set(at, limit) (below).
@@ -539,4 +541,36 @@ int fstatat64(int dfd, const char *path, struct stat64 *st, int flags) {
         return -1;
     }
     return real_fstatat64(dfd, path, st, flags);
+}
+
+/* A reservation of ``len`` bytes of a file under the folder: refused (only) once it
+ * would pass FAULT_BYTES, as a full quota refuses it; no counted call, so that the
+ * calls a test numbers are the writes alone. */
+static int reserve_fails(int fd, long long len) {
+    if (!counts("write") || byte_limit < 0 || !fd_under(fd))
+        return 0;
+    return bytes_written + len > byte_limit;
+}
+
+int posix_fallocate(int fd, off_t offset, off_t len) {
+    REAL(posix_fallocate);
+    if (reserve_fails(fd, len))
+        return code; /* (posix_fallocate returns the error, errno untouched) */
+    return real_posix_fallocate(fd, offset, len);
+}
+
+int posix_fallocate64(int fd, off_t offset, off_t len) {
+    REAL(posix_fallocate64);
+    if (reserve_fails(fd, len))
+        return code;
+    return real_posix_fallocate64(fd, offset, len);
+}
+
+int fallocate(int fd, int mode, off_t offset, off_t len) {
+    REAL(fallocate);
+    if (reserve_fails(fd, len)) {
+        errno = code;
+        return -1;
+    }
+    return real_fallocate(fd, mode, offset, len);
 }

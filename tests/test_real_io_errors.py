@@ -92,6 +92,47 @@ def test_a_big_array_write_hdf5_refuses_is_a_commit_error_naming_the_data_file(
     assert_earlier_entries_intact(store, before)
 
 
+QUOTA = """
+import sys, json
+import numpy as np
+from archived.store.dataset import DataSet
+from archived.errors import DiskFullError
+ds = DataSet("s", "w", path=sys.argv[1], array_threshold=10)
+value = np.arange(float(sys.argv[2])) + 7
+arm(-1, int(sys.argv[3]))  # a quota with this many bytes left
+try:
+    ds.x = value
+    print(json.dumps({"raised": None}))
+except Exception as err:
+    print(json.dumps({"raised": type(err).__name__, "full": isinstance(err, DiskFullError),
+                      "errno": err.errno, "message": str(err)}))
+"""
+
+
+@pytest.mark.parametrize("size", [SMALL, BIG], ids=["at_close", "in_create_array"])
+def test_a_quota_that_fills_inside_hdf5_is_told_as_the_users_quota(library, store, size):
+    # HDF5 drops the errno of the write the quota refused, and the disk has free space:
+    # the user read "HDF5 could not write the data file (Problems creating the Array.)"
+    before = snapshot(store._path)
+    folder = os.path.dirname(store._path)
+    out = faultshim.run(
+        library, QUOTA, store._path, ["write"], code=errno.EDQUOT, args=(folder, size, 8192)
+    )
+    assert out["raised"] == "DiskFullError" and out["errno"] == errno.EDQUOT, out
+    assert "could not write entry 'x'" in out["message"]
+    assert "your disk quota is full ([Errno 122] Disk quota exceeded" in out["message"]
+    assert_earlier_entries_intact(store, before)
+
+
+def test_an_io_error_inside_hdf5_with_room_left_names_no_full_disk_or_quota(library, store):
+    # the quota test above must not guess: an EIO with room left says what HDF5 said
+    before = snapshot(store._path)
+    out = assign_under_fault(library, store, BIG, errno.EIO)
+    assert out["raised"] == "CommitError" and "quota" not in out["message"], out
+    assert "disk is full" not in out["message"]
+    assert_earlier_entries_intact(store, before)
+
+
 CACHED = """
 import sys, json, warnings
 sys.path.insert(0, sys.argv[1])

@@ -36,6 +36,7 @@ its own body.
 
 from __future__ import annotations
 
+import errno
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -460,8 +461,9 @@ def _warn_not_stored(call: CallKey, failure: BaseException) -> None:
     from .._format import format_params
 
     if isinstance(failure, CommitError):
+        quota = failure.resource == "disk" and failure.errno == getattr(errno, "EDQUOT", None)
         what = {
-            "disk": "the disk is full",
+            "disk": "your disk quota is full" if quota else "the disk is full",
             "permission": "no permission to write the store",
             "lock": "its lock cannot be taken",
         }.get(failure.resource, "the write failed")

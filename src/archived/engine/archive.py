@@ -222,8 +222,8 @@ class Archive:
                 roots = [(name, *graph.add_root(name, obj)) for name, obj in self._pending]
                 chunk = generate(roots, self._names, self.scoped, self.gname_prefix)
                 del graph, roots
-        except BaseException:
-            ctx.close(ok=False)
+        except BaseException as err:
+            ctx.close(ok=False, error=err)
             raise
         if ctx.writer is not None:
             self._datafile_closed = True

@@ -35,6 +35,7 @@ PyTables is imported only when a file is first written, or read without an index
 from __future__ import annotations
 
 import contextvars
+import errno
 import functools
 import json
 import math
@@ -463,6 +464,43 @@ def _load_with_pytables(path: str, key: str) -> np.ndarray:
         return _rebuild(data, None if text is None else json.loads(str(text)))
     except (ValueError, TypeError, SyntaxError, KeyError) as err:
         raise DamagedArrayError(path, key, f"inconsistent data ({err})") from err
+
+
+def refused_for_room(path: str, error: BaseException | None) -> int | None:
+    """``EDQUOT`` (or ``ENOSPC``) if ``error``, HDF5's failure to write the data file
+    ``path`` (it drops the system's errno), came of this user's full quota (or a full
+    disk); None when it cannot be told, or ``error`` holds the system's own errno.
+
+    The system is asked to reserve one block at the end of the partial file (before it
+    is removed: it holds what filled the quota), which a full quota refuses with its
+    errno.  One block: a quota with less than that left is full, whatever failed; a
+    probe as big as the failed write would blame a quota for an I/O error near its end.
+
+    >>> refused_for_room("/nonexistent/x.h5", RuntimeError("Problems creating the Array."))
+    """
+    numbered = isinstance(error, OSError) and error.errno is not None
+    from_hdf5 = type(error).__module__.startswith("tables")
+    if numbered or not (from_hdf5 or isinstance(error, OSError)):
+        return None
+    reserve = getattr(os, "posix_fallocate", None)
+    flags = os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    if reserve is None:
+        return None
+    try:
+        fd = os.open(path, flags | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        reserve(fd, st.st_size, max(st.st_blksize, 512))
+    except OSError as err:
+        return err.errno if err.errno in _NO_ROOM else None
+    finally:
+        os.close(fd)
+    return None
+
+
+_NO_ROOM = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
 
 
 def _raise_read_failure(path: str) -> None:

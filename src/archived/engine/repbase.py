@@ -317,25 +317,36 @@ class Context:
             )
         return str(self.writer.add(a))
 
-    def close(self, ok: bool = True) -> None:
+    def close(self, ok: bool = True, error: BaseException | None = None) -> None:
         """Flush and close the data file, if one was opened; move it into place if ``ok``.
 
-        On failure (``ok=False``) the partial file is removed and an existing datafile is
-        left as it was.
+        On failure (``ok=False``, ``error`` what failed) the partial file is removed and
+        an existing datafile is left as it was.  A failure HDF5 reported without the
+        system's errno, on a disk or quota now full, raises that errno's ``OSError``.
         """
         writer, self.writer = self.writer, None
         if writer is None:
             return
         placed = False
         try:
-            writer.close()
-            if ok:
-                os.replace(writer.path, str(self.datafile))
-                placed = True
+            try:
+                writer.close()
+                if ok:
+                    os.replace(writer.path, str(self.datafile))
+                    placed = True
+            except BaseException as err:
+                error = err
+                raise
         finally:
             if not placed:  # failed, or flushing or renaming it failed: no partial file
+                from .hdf5 import refused_for_room
+
+                # asked before the partial file goes: it holds what filled the quota
+                full = refused_for_room(writer.path, error)
                 with contextlib.suppress(OSError):
                     os.remove(writer.path)
+                if full is not None:
+                    raise OSError(full, os.strerror(full), str(self.datafile)) from error
 
 
 Handler = Callable[[Any, Context], "Rep | None"]

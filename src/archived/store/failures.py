@@ -36,7 +36,8 @@ from ..errors import (
 
 __all__ = ["explained", "disk_is_full"]
 
-_FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
+_QUOTA = getattr(errno, "EDQUOT", errno.ENOSPC)
+_FULL = (errno.ENOSPC, _QUOTA)
 _DENIED = (errno.EACCES, errno.EPERM, errno.EROFS)
 # Free space below this after a failed HDF5 write means the write ran the disk full
 # (HDF5 writes until the system refuses, so a full disk is left with next to nothing).
@@ -86,7 +87,8 @@ def _explain(
     code = err.errno
     filename = err.filename if isinstance(err.filename, str) else None
     if code in _FULL:
-        return DiskFullError(store, entry, f"the disk is full ({err})", code, operation=operation)
+        what = "your disk quota is full" if code == _QUOTA else "the disk is full"
+        return DiskFullError(store, entry, f"{what} ({err})", code, operation=operation)
     if code in _DENIED:
         if filename is not None and filename in lock_files:
             what = f"the lock file {filename!r} cannot be opened"
