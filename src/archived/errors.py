@@ -44,6 +44,7 @@ __all__ = [
     "LockTimeout",
     "LockingKindError",
     "CommitError",
+    "AfterCommitError",
     "DiskFullError",
     "CommitPermissionError",
     "CommitTimeout",
@@ -677,6 +678,70 @@ class CommitError(ArchiveError, OSError):
         where = "from" if operation == "delete" else "to"
         ArchiveError.__init__(
             self, f"could not {operation} entry {entry!r} {where} the store {store!r}: {reason}"
+        )
+        self.errno = code
+
+
+class AfterCommitError(ArchiveError, OSError):
+    """A change to a store was made (the entry's new value is stored, or the entry is
+    deleted), then a step after it failed: the sync of the store's folder (the change
+    may not survive a crash), the close of the entry file (a network file system's
+    failed flush), or the removal of the replaced version's data files.  Unlike a
+    :class:`CommitError`, nothing was undone: the store reads the new state.
+
+    Attributes: ``store``, ``entry``, ``step`` (``'sync'``, ``'close'`` or ``'drop'``),
+    ``reason``, ``operation`` (``'write'`` or ``'delete'``); ``errno`` as on any
+    ``OSError``.
+
+    >>> print(AfterCommitError("/s", "x", "drop", "[Errno 5] Input/output error", 5))
+    entry 'x' is stored in the store '/s' (its new value reads back), but removing the \
+replaced version's data files failed afterwards ([Errno 5] Input/output error): they \
+stay in the store as orphans, which `python -m archived repair /s` removes once the \
+disk works
+    """
+
+    _STEPS = {
+        "sync": (
+            "the sync of the store's folder",
+            "until the disk is synced, a crash or power cut may undo this change; a failing "
+            "sync is a failing disk or file system: check it (the system log, its health)",
+        ),
+        "close": (
+            "closing the entry file",
+            "on a network file system that is a failed flush: check that the entry reads "
+            "back whole (`python -m archived verify {store}`)",
+        ),
+        "drop": (
+            "removing the replaced version's data files",
+            "they stay in the store as orphans, which `python -m archived repair {store}` "
+            "removes once the disk works",
+        ),
+    }
+
+    def __init__(
+        self,
+        store: str,
+        entry: str,
+        step: str,
+        reason: str,
+        code: int | None = None,
+        *,
+        operation: str = "write",
+    ) -> None:
+        self.store = store
+        self.entry = entry
+        self.step = step
+        self.reason = reason
+        self.operation = operation
+        if operation == "delete":
+            done = f"entry {entry!r} is deleted from the store {store!r}"
+        else:
+            done = f"entry {entry!r} is stored in the store {store!r} (its new value reads back)"
+        what, advice = self._STEPS.get(step, (step, ""))
+        advice = advice.format(store=store)
+        ArchiveError.__init__(
+            self,
+            f"{done}, but {what} failed afterwards ({reason})" + (f": {advice}" if advice else ""),
         )
         self.errno = code
 

@@ -45,6 +45,7 @@ from typing import Any, TypeVar
 
 from .._usercode import warn_user
 from ..errors import (
+    AfterCommitError,
     ArchiveError,
     CommitError,
     DamagedEntryError,
@@ -460,6 +461,9 @@ class Attempt:
 def _warn_not_stored(call: CallKey, failure: BaseException) -> None:
     from .._format import format_params
 
+    if isinstance(failure, AfterCommitError):  # stored: never "computed again"
+        _warn_stored_but(call, failure)
+        return
     if isinstance(failure, CommitError):
         quota = failure.resource == "disk" and failure.errno == getattr(errno, "EDQUOT", None)
         what = {
@@ -482,6 +486,26 @@ def _warn_not_stored(call: CallKey, failure: BaseException) -> None:
         who = f"{short_name(call.identity)}({params})"
         then = "the result is returned, and the next call computes it again"
     message = f"{who} was computed but not stored ({what}): {then}. {failure}"
+    if keep(call, what, who, message, failure):  # a sweep's point: its driver reports it
+        return
+    warn_user(ResultNotStoredWarning(message, failure))
+
+
+def _warn_stored_but(call: CallKey, failure: AfterCommitError) -> None:
+    """Say that ``call``'s result is stored, and what failed after it was."""
+    from .._format import format_params
+
+    params = format_params(call.parameters, width=80)
+    if call.identity.startswith("block:"):
+        block = call.identity.removeprefix("block:").partition("#")[0]
+        who = f"the block {block} with {params}" if params else f"the block {block}"
+    else:
+        who = f"{short_name(call.identity)}({params})"
+    step = {"sync": "its folder's sync failed", "close": "its file's close failed"}.get(
+        failure.step, "a cleanup failed"
+    )
+    what = f"stored, but {step} afterwards"
+    message = f"{who} was computed and {what}: the result is returned. {failure}"
     if keep(call, what, who, message, failure):  # a sweep's point: its driver reports it
         return
     warn_user(ResultNotStoredWarning(message, failure))

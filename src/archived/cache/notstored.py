@@ -166,11 +166,14 @@ class NotStoredReport:
                     f"{inside}: {n} more call{'s' * (n != 1)} made inside the points of this "
                     f"sweep of {self.function}"
                 )
-            warn_user(
-                ResultNotStoredWarning(
-                    f"{what} {'were' if n != 1 else 'was'} computed but not stored ({reason}), "
-                    f"{n + 1} in all: {named}; their results are returned, and the next run "
-                    "computes them again",
-                    self.first[(inside, reason)][3],
+            were = "were" if n != 1 else "was"
+            if reason.startswith("stored, but "):  # (stored: not computed again)
+                text = f"{what} {were} computed and {reason}, {n + 1} in all: {named}"
+                text += "; their results are returned"
+            else:
+                text = (
+                    f"{what} {were} computed but not stored ({reason}), {n + 1} in all: "
+                    f"{named}; their results are returned, and the next run computes them "
+                    "again"
                 )
-            )
+            warn_user(ResultNotStoredWarning(text, self.first[(inside, reason)][3]))

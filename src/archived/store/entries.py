@@ -61,6 +61,7 @@ from ..engine.plainsource import plain_source
 from ..engine.readclose import close_read_only
 from ..engine.textbytes import NulByteError, read_text_bytes
 from ..errors import (
+    AfterCommitError,
     ArchiveError,
     DamagedEntryError,
     EntryChangedError,
@@ -299,10 +300,28 @@ def delete_entry(
             # (under the lock every writer swaps its entry in with: no rewrite between)
             raise EntryChangedError(name, folder)
         _swap_in(folder, name, None, [], token, backup_data)
-    if durable:
-        fsync_dir(folder)
-    _finish_drop(folder, name, token, backup_data)
+    step = "sync"
+    try:
+        if durable:
+            fsync_dir(folder)
+        step = "drop"
+        _finish_drop(folder, name, token, backup_data)
+    except Exception as err:  # the entry is gone: "could not delete" was untrue
+        raise after_commit(folder, name, step, err, operation="delete") from err
     return True
+
+
+def after_commit(
+    folder: str, name: str, step: str, err: BaseException, *, operation: str = "write"
+) -> AfterCommitError:
+    """``err``, raised by ``step`` after entry ``name``'s change was swapped in, as the
+    :class:`~archived.errors.AfterCommitError` that says the change is made.
+
+    >>> print(after_commit("/s", "x", "sync", OSError(5, "Input/output error")))
+    entry 'x' is stored in the store '/s' (its new value reads back), but the sync ...
+    """
+    code = getattr(err, "errno", None) if isinstance(err, OSError) else None
+    return AfterCommitError(folder, name, step, str(err), code, operation=operation)
 
 
 def _digest_now(folder: str, name: str) -> str | None:
@@ -625,6 +644,7 @@ class _Write:
         self._fd = -1
         self._unsynced = False  # a new entry whose sync is left to the thread's group
         self._replaced = True  # until swap_in says: an old version's data files to drop
+        self._swapped = False  # the new version is in place: a later failure undoes nothing
 
     def __enter__(self) -> _Write:
         # locked until closed: proves this writer alive to sweepers in any pid namespace
@@ -657,6 +677,7 @@ class _Write:
         if self._replaced:
             self._unsynced = False  # it replaced an entry: synced before, as outside a group
         self.written = []  # committed: the entry refers to them now, keep them on any error
+        self._swapped = True
 
     def __exit__(
         self,
@@ -665,23 +686,34 @@ class _Write:
         tb: TracebackType | None,
     ) -> None:
         ok = exc_type is None
+        step = "sync"
         try:
-            group = groupsync.active() if self._unsynced else None
-            if ok and group is not None:
-                group.note(self.folder, os.path.join(self.folder, self.name + ".py"))
-            elif ok and self.durable:
-                fsync_dir(self.folder)
-        except BaseException:
-            ok = False
-            raise
-        finally:
             try:
-                os.close(self._fd)  # (an error here, NFS's failed flush, is raised...)
+                group = groupsync.active() if self._unsynced else None
+                if ok and group is not None:
+                    group.note(self.folder, os.path.join(self.folder, self.name + ".py"))
+                elif ok and self.durable:
+                    fsync_dir(self.folder)
+            except BaseException:
+                ok = False
+                raise
             finally:
-                if not ok:  # ...once a failed write's files are gone all the same
-                    remove_quietly(self.tmp, *(os.path.join(self.folder, f) for f in self.written))
-        if ok and self._replaced:  # a new entry replaced nothing: no drop list was made
-            _finish_drop(self.folder, self.name, self.token, self.backup_data)
+                step = "close" if step == "sync" and ok else step
+                try:
+                    os.close(self._fd)  # (an error here, NFS's failed flush, is raised...)
+                finally:
+                    if not ok:  # ...once a failed write's files are gone all the same
+                        remove_quietly(
+                            self.tmp, *(os.path.join(self.folder, f) for f in self.written)
+                        )
+            step = "drop"
+            if ok and self._replaced:  # a new entry replaced nothing: no drop list was made
+                _finish_drop(self.folder, self.name, self.token, self.backup_data)
+        except Exception as err:
+            if exc_type is not None or not self._swapped:
+                raise
+            # the new version is in place and reads back: "could not write" was untrue
+            raise after_commit(self.folder, self.name, step, err) from err
 
 
 def _encode_into(
