@@ -79,7 +79,7 @@ from typing import Any
 import xxhash
 
 from ..engine.archive import _gc_paused
-from ..errors import DamagedEntryError
+from ..errors import DamagedEntryError, StoreReadError
 from .entries import read_entry_bytes
 from .indexfile import (
     COLUMNS,
@@ -659,10 +659,13 @@ class _State:
             read = read_entry_bytes(self.folder, name, lstat=False)  # (by entry_signatures)
         except DamagedEntryError:
             # a link or a FIFO: no info, so whoever needs it reads it and gets the error
+            path = os.path.join(self.folder, name + ".py")
             try:
-                st = os.lstat(os.path.join(self.folder, name + ".py"))
-            except OSError:
+                st = os.lstat(path)
+            except FileNotFoundError:
                 return None
+            except OSError as err:  # a failing disk: never "deleted meanwhile"
+                raise StoreReadError.of(err, path, entry=name) from err
             return Row(stat_signature(st), now, "0" * 16, [], None, None)
         if read is None:
             return None  # deleted meanwhile
