@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import (
     AddedParameterWarning,
+    AfterCommitError,
     ArchiveError,
     BesideStoreError,
     BlockInputWarning,
@@ -88,6 +89,7 @@ __all__ = [
     "BesideStoreError",
     "BudgetExceededError",
     "CodeChangedError",
+    "AfterCommitError",
     "CommitError",
     "CommitPermissionError",
     "CommitTimeout",
