@@ -123,3 +123,39 @@ def test_a_cached_call_whose_sync_fails_after_the_swap_in_says_its_result_is_sto
         else:
             assert "was computed but not stored" in told, (k, told)
     assert said_stored
+
+
+DROP = """
+import sys, json
+import numpy as np
+from archived.store.dataset import DataSet
+
+ds = DataSet("s", "w", path=sys.argv[1], array_threshold=10)
+ds.x = np.arange(5000.0)
+arm(0)
+try:
+    ds.x = np.arange(5000.0) + 1
+    raised = None
+except Exception as err:
+    raised = [type(err).__name__, str(err)]
+print(json.dumps({"raised": raised, "failed": counted()[1],
+                  "now": float(DataSet("s", path=sys.argv[1]).x[0])}))
+"""
+
+
+def test_an_overwrite_whose_drop_list_cannot_be_read_says_the_new_value_is_stored(
+    library, tmp_path
+):
+    # the drop list's read error was warned as "could not read ... nothing was changed"
+    # (an UnsafeFileWarning), after the new version had replaced the old one
+    out = faultshim.run(
+        library, DROP, tmp_path, ["read"], code=errno.EIO, match=".drop", args=(tmp_path,)
+    )
+    assert out["failed"] and out["now"] == 1.0, out
+    kind, message = out["raised"]
+    assert kind == "AfterCommitError", out
+    assert message.startswith("entry 'x' is stored in the store"), message
+    assert (
+        "removing the replaced version's data files failed afterwards (could not read" in message
+    )
+    assert ".drop" in message and "nothing was changed" not in message

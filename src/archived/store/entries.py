@@ -321,7 +321,13 @@ def after_commit(
     entry 'x' is stored in the store '/s' (its new value reads back), but the sync ...
     """
     code = getattr(err, "errno", None) if isinstance(err, OSError) else None
-    return AfterCommitError(folder, name, step, str(err), code, operation=operation)
+    # (a read error's own words say nothing was changed: untrue here)
+    reason = (
+        f"could not read {err.path!r}: {err.reason}"
+        if isinstance(err, StoreReadError)
+        else str(err)
+    )
+    return AfterCommitError(folder, name, step, reason, code, operation=operation)
 
 
 def _digest_now(folder: str, name: str) -> str | None:
@@ -1101,6 +1107,8 @@ def _finish_drop(folder: str, name: str, token: str, backup_data: bool) -> None:
         files = json.loads(read_small_file(folder, drop, "drop"))
     except FileNotFoundError:
         return
+    except StoreReadError:  # a failing disk: raised, said as a failure after the commit
+        raise
     except ArchiveError as err:  # swapped for something else: the commit itself is done
         warnings.warn(str(err), UnsafeFileWarning, stacklevel=3)
         return
