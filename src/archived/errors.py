@@ -20,7 +20,7 @@ from __future__ import annotations
 import errno
 import os
 import re
-from typing import Any
+from typing import Any, TypeGuard
 
 __all__ = [
     "ArchiveError",
@@ -413,7 +413,7 @@ _READ_FAILURES = frozenset(
 )  # fmt: skip
 
 
-def is_read_failure(err: BaseException) -> bool:
+def is_read_failure(err: BaseException | None) -> TypeGuard[OSError]:
     """Whether ``err``, raised reading a store's file, is a failure of the disk or the
     system (EIO, a lost server, no permission, ...) rather than a sign of a missing or
     damaged file: a reader must then report it (:class:`StoreReadError`), never take
