@@ -710,3 +710,26 @@ def test_a_sweep_of_new_points_or_new_numeric_types_gives_no_stale_version_warni
         # x=1.0 is another call than x=1 (a NumericTypeWarning's business, not this one's)
         warnings.filterwarnings("ignore", category=NumericTypeWarning)
         assert sweep(archived(store, version="2")(cube), {"x": [3, 1.0]}, progress=False)
+
+
+def _tenfold(x):
+    return 10 * x
+
+
+def test_sweep_status_counts_a_point_whose_entry_records_other_parameters_as_missing(
+    tmp_path,
+):
+    # a point is done where a sweep takes its stored result: an entry of its key whose
+    # parameters were edited by hand is no hit (the sweep computes that point, without
+    # storing it), and sweep_status called it done
+    f = archived(str(tmp_path / "runs"))(_tenfold)
+    grid = {"x": [1, 2, 3]}
+    sweep(f, grid, progress=False)
+    [edited] = [c.name for c in f.calls() if c.parameters["x"] == 2]
+    path = tmp_path / "runs" / (edited + ".py")
+    path.write_text(path.read_text().replace("{'x': 2}", "{'x': 7}"))
+    with pytest.warns(RuntimeWarning, match="other parameters"):
+        status = sweep_status(f, grid)
+    assert [p.state for p in status] == ["done", "missing", "done"]
+    with pytest.warns(RuntimeWarning, match="other parameters"):
+        assert sweep(f, grid, progress=False) == [10, 20, 30]  # the point it computes

@@ -485,15 +485,19 @@ def sweep_status(func: Any, grid: Grid) -> SweepStatus:
     """
     _check_function(func)
     keyed = [_keyed_point(func, point) for point in grid_points(grid)]
-    infos = _infos_of(func.store.dataset, func.prefix, [call.key for call in keyed])
-    return SweepStatus(
-        func.identity,
-        [
-            point_status(None, func.prefix, call.key, call.parameters, infos=infos)
-            for call in keyed
-        ],
-        version=func.version,
+    # done where a sweep takes the stored result: the lookup it makes (an entry of the
+    # point's key whose parameters were edited by hand is no hit: the sweep computes it)
+    found = func.store.find_many(
+        [(c.prefix, c.key, c.parameters) for c in keyed], [c.recorded_before for c in keyed]
     )
+    infos = _infos_of(func.store.dataset, func.prefix, [call.key for call in keyed])
+    points = []
+    for call, lookup in zip(keyed, found, strict=True):
+        status = point_status(None, func.prefix, call.key, call.parameters, infos=infos)
+        if status.state == "done" and not lookup.hit:
+            status = PointStatus(call.parameters, "missing")
+        points.append(status)
+    return SweepStatus(func.identity, points, version=func.version)
 
 
 def point_status(
