@@ -332,6 +332,9 @@ def parameter_bytes(name: str, value: Any) -> bytes:
     >>> key_of_parts("m.f", "v", parts) == hash_call("m.f", "v", {"y": [2], "x": 1})
     True
     """
+    simple = _SIMPLE.get(type(value))
+    if simple is not None or value is None:  # what _Encoder.feed gives them, at once
+        return _text(b"P", name) + (b"N" if simple is None else simple(value))
     recorder = _Recorder()
     _feed_parameters(recorder, _Encoder(name), {name: value}, (name,))
     return b"".join(recorder.parts)

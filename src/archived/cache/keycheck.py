@@ -37,7 +37,7 @@ import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from .hashing import flat_key, key_of_parts, parameter_bytes
+from .hashing import key_of_parts, parameter_bytes
 
 if TYPE_CHECKING:
     from ..load.budget import Limits
@@ -74,14 +74,18 @@ def key_status(info: Any) -> str:
     kinds = set(map(type, parameters.values()))
     if not kinds <= {*_HELD, *_MAYBE}:
         return UNKNOWN  # containers, numpy scalars, descriptions: not the values keyed
+    names = sorted(parameters)
     try:
-        if flat_key(function, version, parameters) == key:
+        # hash_call's key, each parameter encoded apart and joined once: flat_key adds
+        # up its bytes, which for the 100,000 parameters of a crafted record took 4 s
+        parts = [parameter_bytes(name, parameters[name]) for name in names]
+        if key_of_parts(function, version, parts) == key:
             return MATCH
     except Exception:  # names that are not text: no key archived makes
         return UNKNOWN
     if kinds & set(_MAYBE) or any(map(_is_nan, parameters.values())):
         return UNKNOWN
-    legacy = _legacy_match(function, version, parameters, key)
+    legacy = _legacy_match(function, version, parameters, key, parts)
     if legacy is None:
         return UNKNOWN
     return MATCH if legacy else MISMATCH
@@ -106,26 +110,37 @@ def _is_nan(value: Any) -> bool:
 
 
 def _legacy_match(
-    function: str, version: str, parameters: dict[str, Any], key: str
+    function: str, version: str, parameters: dict[str, Any], key: str, parts: list[bytes]
 ) -> bool | None:
     """Whether ``key`` is that of ``parameters`` with some of its numbers numpy scalars
     that give them back (archived 0.1 recorded ``np.float64(0.5)`` as ``0.5``); None
     when there are more than ``_LEGACY_TRIES`` such calls to try, or their keys would
-    hash more than ``_LEGACY_BYTES`` (nothing is known)."""
+    hash more than ``_LEGACY_BYTES`` (nothing is known).  ``parts``: each parameter's
+    bytes in the key (:func:`~archived.cache.hashing.parameter_bytes`), sorted by name.
+
+    The numbers' twins are found one parameter at a time until the tries run over:
+    every number of a record has one, so a record of 100,000 numbers is given up after
+    a dozen (finding them all took 20 s)."""
     names = sorted(parameters)
-    choices = [[parameters[name], *_numpy_twins(parameters[name])] for name in names]
-    tries = math.prod(map(len, choices))
-    if tries > _LEGACY_TRIES:
-        return None
+    choices: list[list[Any]] = []
+    tries = 1
+    for name in names:
+        twins = _numpy_twins(parameters[name])
+        tries *= 1 + len(twins)
+        if tries > _LEGACY_TRIES:
+            return None
+        choices.append([parameters[name], *twins])
+    if tries == 1:
+        return False  # no number to read otherwise: the key made above is the only one
     # each choice encoded once: a record of 20,000 parameters beside five numbers (a
     # 470 kB entry) encoded them all again for each of its 864 calls, 9 s per entry
-    parts = [
-        [parameter_bytes(name, value) for value in values]
-        for name, values in zip(names, choices, strict=True)
-    ]
-    if tries * sum(len(options[0]) for options in parts) > _LEGACY_BYTES:
+    if tries * sum(map(len, parts)) > _LEGACY_BYTES:
         return None
-    for chosen in itertools.product(*parts):
+    options = [
+        [part, *(parameter_bytes(name, twin) for twin in values[1:])]
+        for name, part, values in zip(names, parts, choices, strict=True)
+    ]
+    for chosen in itertools.product(*options):
         if key_of_parts(function, version, chosen) == key:
             return True
     return False
@@ -134,8 +149,8 @@ def _legacy_match(
 def _numpy_twins(value: Any) -> list[Any]:
     """The numpy scalars whose ``item()`` is ``value`` exactly (its type and value).
 
-    >>> _numpy_twins(0.5), _numpy_twins(None)
-    ([np.float64(0.5), np.float32(0.5), np.float16(0.5)], [])
+    >>> _numpy_twins(0.5), _numpy_twins(None), _numpy_twins(2**70)
+    ([np.float64(0.5), np.float32(0.5), np.float16(0.5)], [], [])
     """
     import numpy as np
 
@@ -143,7 +158,8 @@ def _numpy_twins(value: Any) -> list[Any]:
     kinds: tuple[Any, ...] = ()
     if kind is bool:
         kinds = (np.bool_,)
-    elif kind is int:
+    elif kind is int and _INT_LOW <= value < _UINT_HIGH:  # (no numpy int holds the others:
+        # each of the eight raised OverflowError, for every number of a crafted record)
         kinds = (np.int64, np.int32, np.int16, np.int8, np.uint64, np.uint32, np.uint16, np.uint8)
     elif kind is float:
         kinds = (np.float64, np.float32, np.float16)
@@ -164,6 +180,9 @@ def _numpy_twins(value: Any) -> list[Any]:
         ):
             twins.append(twin)
     return twins
+
+
+_INT_LOW, _UINT_HIGH = -(2**63), 2**64  # the range numpy's integers hold
 
 
 def _real(value: Any) -> float:
