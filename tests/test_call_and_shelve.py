@@ -54,3 +54,9 @@ def test_call_and_shelve_keeps_a_result_it_cannot_store(tmp_path):
     assert any(issubclass(w.category, ResultNotStoredWarning) for w in caught)
     result = handle.load()
     assert result[0] == 1 and result[1] is result and not f.is_cached(1)
+
+
+def test_a_shelved_result_gets_as_joblibs_does(tmp_path):
+    # joblib's f.call_and_shelve(x).get(), moved over as it is
+    f = archived(str(tmp_path / "s"))(_square)
+    assert f.call_and_shelve(4).get() == {"x": 4, "square": 16}

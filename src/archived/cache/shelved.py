@@ -40,6 +40,7 @@ class StoredResult:
         return self.store.load(self.entry)
 
     __call__ = load
+    get = load  # joblib's MemorizedResult.get(), for code moved from call_and_shelve
 
     def __repr__(self) -> str:
         return f"<stored result {self.entry} {self.parameters!r}>"
