@@ -9,7 +9,8 @@ __all__ = ["StoredResult"]
 
 
 class StoredResult:
-    """One point's result, kept in the store and loaded when asked (``results="lazy"``).
+    """One call's result, kept in the store and loaded when asked (``results="lazy"``,
+    ``f.call_and_shelve(...)``).
 
     ``entry`` names the store entry, ``parameters`` are the point's parameters as
     recorded; :meth:`load` (or calling the handle) reads the result from disk each time,
@@ -31,7 +32,7 @@ class StoredResult:
         self.store = store
         self.entry = entry
         self.parameters = parameters
-        self._value = value  # only for a result that could not be stored (a key collision)
+        self._value = value  # only for a result that could not be stored
 
     def load(self) -> Any:
         """Load the result from the store."""
