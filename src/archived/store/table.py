@@ -622,8 +622,14 @@ def _keep_integers(table: Any, rows: list[dict[str, Any]], pandas: Any) -> None:
     every parameter's ``n=3`` as ``3.0``; an integer above 2**53 lost its digits).  Such
     a column becomes pandas' nullable ``Int64`` (the gap ``<NA>``), or holds the integers
     as objects where they do not fit in 64 bits (``pandas`` is the module)."""
+    import numpy
+
     floats = [c for c, dtype in zip(table.columns, table.dtypes, strict=True) if dtype.kind == "f"]
     for column in floats:
+        cells = table[column].to_numpy()
+        known = cells[~numpy.isnan(cells)]
+        if len(known) == len(cells) or (known != numpy.trunc(known)).any():
+            continue  # no gap, or a fraction: a column of floats (told without a row read)
         values = [row.get(column) for row in rows]
         kinds = set(map(type, values))  # (a column's types at once: most hold floats)
         if type(None) not in kinds or not all(map(_integer_type, kinds - {type(None)})):
