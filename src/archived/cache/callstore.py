@@ -533,12 +533,13 @@ class CallStore:
         [True, False]
         """
         firsts = [self.first_name(prefix, key) for prefix, key, _ in lookups]
-        # every look below walks the lookups in name order, the order of the index's
-        # rows in memory (a sweep's grid order is a random one: at 100,000 points each
-        # row and record reached was a cache miss, its time per point 30% over 20,000's)
-        order = sorted(range(len(lookups)), key=firsts.__getitem__)
+        # every look below walks the lookups in the order given: a sweep's grid order,
+        # the order it stored them in, which the index file keeps its rows in (and so
+        # they lie in memory: index.in_commit_order).  In name order (the keys' hashes'),
+        # each call reached was elsewhere: at 100,000 points, 15% more time a point
+        order = range(len(lookups))
         self._reopen_if_deleted()
-        view = self.dataset._view(list(dict.fromkeys(firsts[i] for i in order)))
+        view = self.dataset._view(list(dict.fromkeys(firsts)))
         # what each entry records, its parameters of all decoded at once
         rows = (getattr(entry, "row", None) for entry in view.values())
         fill_call_fields(row for row in rows if row is not None)

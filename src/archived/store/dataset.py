@@ -579,7 +579,7 @@ class DataSet:
             return None
 
     def _view(self, names: Iterable[str] | None = None) -> dict[str, EntryView]:
-        """Every entry (or those ``names`` that exist), by name, as an
+        """Every entry, sorted by name (or those ``names`` that exist, in their order), as an
         :class:`~archived.store.backend.EntryView` whose ``info()`` and ``value()`` read
         from the store's read-side index when it holds them: the fast way to read many.
 

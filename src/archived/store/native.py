@@ -250,11 +250,18 @@ class NativeStore(Store):
             ]
 
     def _view(self, names: Iterable[str] | None) -> dict[str, EntryView]:
+        if names is not None and not isinstance(names, (list, tuple, set, frozenset)):
+            names = list(names)  # (read twice below)
         try:
             found = index.rows(self.folder, names)
         except FileNotFoundError:
             raise StoreNotFoundError(self.folder) from None
-        return {name: IndexedEntry(self, name, row) for name, row in sorted(found.items())}
+        if names is None:
+            return {name: IndexedEntry(self, name, row) for name, row in sorted(found.items())}
+        # in the order asked for: a sweep's lookup asks in its grid's order, the order the
+        # index file keeps rows in (index.in_commit_order); made in name order, every
+        # entry it reached was elsewhere in memory (100,000 points: 12% more time a point)
+        return {name: IndexedEntry(self, name, found[name]) for name in names if name in found}
 
     # ---- writing ---------------------------------------------------------------------
 

@@ -295,7 +295,8 @@ def _dataset_rows(
     parameters: dict[str, None] = {}
     source = 0  # bytes of the entry files read: a safe table's budget
     view = dataset._view(entries)  # the store's index: small values need no file read
-    for name, entry in view.items():
+    # by name (a view of given names comes in their order; of all, sorted already)
+    for name, entry in sorted(view.items()):
         parts: list[str] = []
 
         def row_of(
