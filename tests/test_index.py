@@ -1506,3 +1506,23 @@ def _fields(info, value, files):
     keeps = not files or all(f.endswith("-info.h5") for f in files)
     value_text = indexrow._value_text("a", value) if keeps else None
     return info_text, value_text, listed, brief_text, None, 0, None, call
+
+
+def test_the_index_file_keeps_rows_in_the_order_their_entries_were_written(tmp_path):
+    # a sweep stores its points in its grid's order and a rerun looks them up in it: the
+    # file's rows in that order lie so in memory when read (by name, the order of the
+    # keys' hashes, every row a rerun reached was elsewhere); readers that want names
+    # sorted (ls, ls -l, a table's spans) still get them sorted
+    folder = str(tmp_path / "s")
+    os.mkdir(folder)
+    written = ["z_9", "a_1", "m_5", "b_2"]
+    for i, name in enumerate(written):
+        entries.commit_entry(folder, name, i)
+        os.utime(os.path.join(folder, name + ".py"), ns=(10**18 + i * 10**9,) * 2)
+    assert set(index.rows(folder)) == set(written)
+    with open(os.path.join(folder, indexfile.INDEX_FILE)) as fh:
+        assert index_columns(fh.read())["name"] == written
+    index.forget()
+    assert [row[0] for row in index.listings(folder)] == sorted(written)
+    assert index.kept(folder).names == sorted(written)
+    assert [index.kept(folder).row(i).value()[1] for i in range(4)] == [1, 3, 2, 0]
