@@ -198,3 +198,15 @@ def test_a_crafted_record_of_many_numbers_is_given_up_after_a_few_of_their_numpy
     info = call_info("m.f", "v", "0" * 32, parameters, 0.0, 1.0)
     assert key_status(info) == UNKNOWN  # too many readings to try: said, not guessed
     assert len(made) < 100
+
+
+def test_verify_says_why_the_key_of_a_record_of_numbers_alone_was_not_recomputed(tmp_path):
+    # a record of numbers alone, with a key none of its few readings gives, is edited;
+    # one of a dozen numbers has too many readings (numpy scalars of archived 0.1) to
+    # try, and verify said a parameter was recorded as text, bytes, NaN or an object
+    ds = DataSet("runs", "w", path=str(tmp_path))
+    numbers = {f"n{i}": i for i in range(12)}
+    ds._insert(1.0, info=call_info("m.f", "v", "0" * 32, numbers, 0.0, 1.0), name="f_" + "0" * 16)
+    report = verify(str(tmp_path / "runs"))
+    assert report.key_unchecked == ["f_" + "0" * 16] and not report.other_key
+    assert "numpy scalars archived 0.1 recorded as numbers, too many to try" in str(report)

@@ -315,8 +315,9 @@ class VerifyReport:
             lines.append(
                 f"  {n} call key{'s' * (n != 1)} not recomputed "
                 f"({_some(self.key_unchecked)}): a parameter recorded as text, bytes, NaN "
-                "or an object may stand for another value, so whether it was edited "
-                "cannot be told from the record"
+                "or an object may stand for another value (and numbers, for the numpy "
+                "scalars archived 0.1 recorded as numbers, too many to try), so whether it "
+                "was edited cannot be told from the record"
             )
         if self.no_digest:  # said: an edit of their values cannot be told
             n = len(self.no_digest)
