@@ -475,12 +475,10 @@ class DataSet:
             left.append((name, err, self._loaded_info(name)))
 
         # a stored call whose value was edited by hand is no result of its call: left
-        # out, said once (an edit that broke it is left out as damaged, below)
-        view = self._view()
-        edited = [name for name, entry in view.items() if _edited_and_loads(entry)]
-        shown = [name for name in view if name not in set(edited)] if edited else None
+        # out, said once (an edit that broke it is left out as damaged)
+        edited: list[str] = []
         table = dataset_table(
-            self, details=details, results=results, frame=frame, entries=shown, skip=skip
+            self, details=details, results=results, frame=frame, skip=skip, edited=edited.append
         )
         warn_edited_left_out(edited, "the table", self._path)
         # one entry that does not load must not cost the table of every other one: the
@@ -664,16 +662,3 @@ class DataSet:
 
 def _reopen(settings: dict[str, Any]) -> DataSet:
     return DataSet(**settings)
-
-
-def _edited_and_loads(entry: Any) -> bool:
-    """Whether a viewed entry is a stored call whose value was edited by hand (as the
-    store's index derived it) and that value loads (else it is left out as damaged)."""
-    row = getattr(entry, "row", None)
-    if row is None or not row.edited:
-        return False
-    try:
-        entry.value()
-    except Exception:  # damaged or refused: the table says so, as of any such entry
-        return False
-    return True

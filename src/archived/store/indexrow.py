@@ -213,7 +213,13 @@ class Row:
     def edited(self) -> bool:
         """Whether the entry is a stored call whose value was edited by hand, as the row
         derived it (its key: :func:`valuedigest.edited_key`)."""
-        key = self.call_texts[0]
+        file = self._file
+        if self._call is LAZY and file is not None and file.has("key"):
+            # the key column alone (call_texts decodes the parameters' too: a table of a
+            # big store asks this of every row)
+            key = None if file.doubt else file.column("key")[self._pos]
+        else:
+            key = self.call_texts[0]
         return key is not None and key.startswith(valuedigest.EDITED_KEY)
 
     @property

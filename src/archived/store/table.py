@@ -197,6 +197,7 @@ def dataset_table(
     frame: bool | None = None,
     entries: Collection[str] | None = None,
     skip: Callable[[str, ArchiveError], None] | None = None,
+    edited: Callable[[str], None] | None = None,
 ) -> Any:
     """Every entry of a DataSet as a table row (sweep records and failures left out).
 
@@ -214,8 +215,10 @@ def dataset_table(
     ``entries`` limits the table to those entry names.  An entry whose value does not
     load raises its :class:`~archived.errors.DamagedEntryError` (or a safe load's
     :class:`~archived.errors.UnsafeArchiveError`), or with ``skip`` given is passed to it
-    (name, error) and left out.  A safe DataSet's table must fit in the memory budget
-    of a safe load of its entries (:func:`check_table_size`).
+    (name, error) and left out.  With ``edited`` given, a stored call whose value was
+    edited by hand (and loads) is passed to it (name) and left out: no result of its
+    call (:mod:`archived.store.valuedigest`).  A safe DataSet's table must fit in the
+    memory budget of a safe load of its entries (:func:`check_table_size`).
 
     >>> import tempfile
     >>> from archived.store.dataset import DataSet
@@ -232,7 +235,7 @@ def dataset_table(
     recorded: dict[str, Any] = {}
     with _gc_paused():  # many objects, no cycles: the collector's passes are pure cost
         rows, columns = _dataset_rows(
-            dataset, details, results, entries, skip, TABLE_CELL_BYTES, versions, recorded
+            dataset, details, results, entries, skip, TABLE_CELL_BYTES, versions, recorded, edited
         )
         if not details:  # (details have it already, with every row's)
             added = with_version_column(rows, columns[0], versions)
@@ -284,6 +287,7 @@ def _dataset_rows(
     cell_bytes: int,
     versions: dict[str, tuple[Any, Any]] | None = None,
     recorded: dict[str, Any] | None = None,
+    edited: Callable[[str], None] | None = None,
 ) -> tuple[list[dict[str, Any]], tuple[dict[str, None], bool]]:
     """The table's rows, each with only its own cells, and their :func:`_table_columns`
     (found once, for the size check of a safe DataSet and for the table).  ``versions``
@@ -297,6 +301,9 @@ def _dataset_rows(
     view = dataset._view(entries)  # the store's index: small values need no file read
     # by name (a view of given names comes in their order; of all, sorted already)
     for name, entry in sorted(view.items()):
+        if edited is not None and _edited_and_loads(entry):
+            edited(name)
+            continue
         parts: list[str] = []
 
         def row_of(
@@ -345,6 +352,20 @@ def _dataset_rows(
     if getattr(dataset, "_load", None):  # a safe DataSet: a store someone sent
         check_table_size(dataset, len(rows), len(columns[0]), source, cell_bytes)
     return rows, columns
+
+
+def _edited_and_loads(entry: Any) -> bool:
+    """Whether a viewed entry is a stored call whose value was edited by hand, as the
+    store's index derived it, and that value loads (else it is left out as damaged,
+    saying why)."""
+    row = getattr(entry, "row", None)
+    if row is None or not row.edited:
+        return False
+    try:
+        entry.value()
+    except Exception:  # damaged or refused: the table says so, as of any such entry
+        return False
+    return True
 
 
 def _results_apart(rows: list[dict[str, Any]], parts_of: list[list[str]]) -> list[dict[str, Any]]:
