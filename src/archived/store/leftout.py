@@ -109,16 +109,7 @@ def warn_left_out(left: list[Left], what: str = "the table", store: str = "STORE
         return
     name, err, brief = left[0]
     message = left_out_message(name, err, brief, what, store)
-    if len(left) > 1:
-        others = [other for other, _, _ in left[1:]]
-        named = ", ".join(others[:_NAMED])
-        if len(others) > _NAMED:
-            named += f" and {len(others) - _NAMED} more"
-        message += (
-            f"; so {'are' if len(others) != 1 else 'is'} {len(others)} other "
-            f"entr{'ies' if len(others) != 1 else 'y'}: {named} (archived verify {store} "
-            "lists each)"
-        )
+    message += _and_others([other for other, _, _ in left[1:]], store)
     warn_user(DamagedEntryWarning(message, name, None))
 
 
@@ -147,14 +138,20 @@ def warn_edited_left_out(names: list[str], what: str, store: str) -> None:
         f"of {what}, untouched (its edited file is {path}: move it out of the store, and "
         "the next call with its parameters stores the call's result)"
     )
-    others = names[1:]
-    if others:
-        named = ", ".join(others[:_NAMED])
-        if len(others) > _NAMED:
-            named += f" and {len(others) - _NAMED} more"
-        message += (
-            f"; so {'are' if len(others) != 1 else 'is'} {len(others)} other "
-            f"entr{'ies' if len(others) != 1 else 'y'}: {named} (archived verify {store} "
-            "lists each)"
-        )
+    message += _and_others(names[1:], store)
     warn_user(EditedEntryWarning(message, name, path))
+
+
+def _and_others(others: list[str], store: str) -> str:
+    """The words a left-out warning ends with for the ``others`` left out with its
+    first entry: counted, the first few named (none: no words)."""
+    if not others:
+        return ""
+    named = ", ".join(others[:_NAMED])
+    if len(others) > _NAMED:
+        named += f" and {len(others) - _NAMED} more"
+    return (
+        f"; so {'are' if len(others) != 1 else 'is'} {len(others)} other "
+        f"entr{'ies' if len(others) != 1 else 'y'}: {named} (archived verify {store} "
+        "lists each)"
+    )
