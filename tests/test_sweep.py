@@ -733,3 +733,26 @@ def test_sweep_status_counts_a_point_whose_entry_records_other_parameters_as_mis
     assert [p.state for p in status] == ["done", "missing", "done"]
     with pytest.warns(RuntimeWarning, match="other parameters"):
         assert sweep(f, grid, progress=False) == [10, 20, 30]  # the point it computes
+
+
+def test_recorded_sweeps_count_an_edited_entry_as_missing_as_sweep_status_does(tmp_path):
+    # ls --status (recorded_sweeps) called done a point whose entry records other
+    # parameters, or a value edited by hand: the sweep takes neither (it computes both
+    # points, without storing them), and sweep_status already called them missing
+    from archived.errors import EditedEntryWarning
+
+    f = archived(str(tmp_path / "runs"))(_tenfold)
+    grid = {"x": [1, 2, 3]}
+    sweep(f, grid, progress=False)
+    names = {c.parameters["x"]: c.name for c in f.calls()}
+    params = tmp_path / "runs" / (names[2] + ".py")
+    params.write_text(params.read_text().replace("{'x': 2}", "{'x': 7}"))
+    value = tmp_path / "runs" / (names[3] + ".py")
+    line = f"\n{names[3]} = 30\n"
+    assert line in value.read_text()
+    value.write_text(value.read_text().replace(line, f"\n{names[3]} = 31\n"))
+    [status] = recorded_sweeps(DataSet("runs", path=str(tmp_path)))
+    assert [p.state for p in status] == ["done", "missing", "missing"]
+    with pytest.warns(RuntimeWarning, match="other parameters"):
+        with pytest.warns(EditedEntryWarning):
+            assert [p.state for p in sweep_status(f, grid)] == ["done", "missing", "missing"]

@@ -61,7 +61,7 @@ from ..store.versions import read_one_version
 from .funcinfo import short_name
 from .recorded import legacy_view, same_parameters
 
-__all__ = ["CallStore", "Found", "StoredCall", "call_info"]
+__all__ = ["CallStore", "Found", "StoredCall", "call_info", "takes_record"]
 
 _LOCKINGS = ("fcntl", "soft")
 _OTHER_CALL = object()  # a call's entry rewritten with another call's record
@@ -966,6 +966,32 @@ def _warn_edited(path: str, name: str, file_digest: str | None) -> None:
             name,
             filename,
         )
+    )
+
+
+def takes_record(
+    entry: Any, entry_of: Callable[[str], Any], name: str, key: str, parameters: Any
+) -> bool:
+    """Whether a lookup of the call of full ``key`` and recorded ``parameters`` takes
+    entry ``name`` (``entry``, as a view saw it; ``entry_of`` gives it anew if it was
+    rewritten since) for a hit, as :meth:`CallStore.find` decides, without warning: it
+    records this key and these parameters, and its value is the one its record's digest
+    names (:mod:`archived.store.valuedigest`).  What a sweep's status calls done.
+
+    >>> import tempfile
+    >>> from archived.store.dataset import DataSet
+    >>> ds = DataSet("s", "w", path=tempfile.mkdtemp())
+    >>> _ = ds._insert(1, {"key": "k" * 32, "parameters": {"x": 1}}, name="f_1")
+    >>> [takes_record(ds._entry("f_1"), ds._entry, "f_1", "k" * 32, {"x": x}) for x in (1, 2)]
+    [True, False]
+    """
+    _, recorded = _current_record(entry, entry_of, name)
+    if recorded is None:
+        return False
+    stored_key, stored_parameters = recorded
+    return stored_key == key and (
+        same_parameters(stored_parameters, parameters)
+        or same_parameters(stored_parameters, legacy_view(parameters))
     )
 
 

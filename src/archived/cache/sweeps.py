@@ -550,13 +550,36 @@ def recorded_sweeps(dataset: Any) -> Iterator[SweepStatus]:
     [{'done': 2, 'failed': 0, 'missing': 0}]
     """
     for name, info, prefix, points in sweep_records(dataset):
-        infos = _infos_of(dataset, prefix, [key for key, _ in points])
+        view = dataset._view(point_names(prefix, [key for key, _ in points]))
+        infos = _infos_in(dataset, view)
+        statuses = []
+        for key, shown in points:
+            status = point_status(None, prefix, key, shown, infos=infos)
+            # done where a sweep takes the stored result, as sweep_status says: an entry
+            # of the point's key whose parameters or value were edited by hand is none
+            if status.state == "done" and not _taken(dataset, view, status.entry, key, shown):
+                status = PointStatus(shown, "missing")
+            statuses.append(status)
         yield SweepStatus(
             text_of(info.get("function")),
-            [point_status(None, prefix, key, shown, infos=infos) for key, shown in points],
+            statuses,
             version=None if info.get("version") is None else text_of(info.get("version")),
             record=name,
         )
+
+
+def _taken(dataset: Any, view: dict[str, Any], name: str | None, key: str, shown: Any) -> bool:
+    """Whether a sweep's lookup of the call of ``key`` and recorded parameters ``shown``
+    (as its sweep record keeps them) takes entry ``name`` of ``view`` for a hit
+    (:func:`~archived.cache.callstore.takes_record`).  Damaged or gone: not taken."""
+    from .callstore import takes_record
+
+    if name is None:
+        return False
+    try:
+        return takes_record(view.get(name), dataset._entry, name, key, shown)
+    except ArchiveError:  # damaged, or refused by a safe load: as _infos_of
+        return False
 
 
 # ---- helpers ---------------------------------------------------------------------------
@@ -574,7 +597,11 @@ def _infos_of(
 ) -> Callable[[str], dict[str, Any] | None]:
     """The info record (or None) of every entry the calls with ``keys`` may be stored
     under, from one look at the store's index."""
-    view = dataset._view(point_names(prefix, keys))
+    return _infos_in(dataset, dataset._view(point_names(prefix, keys)))
+
+
+def _infos_in(dataset: Any, view: dict[str, Any]) -> Callable[[str], dict[str, Any] | None]:
+    """:func:`_infos_of` of the entries of a view of the DataSet."""
 
     def info_of(name: str) -> dict[str, Any] | None:
         entry = view.get(name)
