@@ -4,9 +4,10 @@ left per call."""
 import os
 import warnings
 
+import pytest
 from joblib import Parallel, delayed
 
-from archived import archived
+from archived import archived, sweep
 from archived.errors import ResultNotStoredWarning
 
 RUNS = []
@@ -60,3 +61,45 @@ def test_a_shelved_result_gets_as_joblibs_does(tmp_path):
     # joblib's f.call_and_shelve(x).get(), moved over as it is
     f = archived(str(tmp_path / "s"))(_square)
     assert f.call_and_shelve(4).get() == {"x": 4, "square": 16}
+
+
+def _tenfold(x):
+    return 10 * x
+
+
+def _replace_with_copy(folder, source, target):
+    """Put entry ``source``'s file, renamed as the loader's own advice says, in place
+    of entry ``target``'s (a person tidying a store by hand)."""
+    text = (folder / (source + ".py")).read_text().replace(source, target)
+    (folder / (target + ".py")).write_text(text)
+
+
+def test_a_handle_whose_entry_now_holds_another_call_raises_rather_than_load_it(tmp_path):
+    # a handle loaded whatever its entry's file held when load() was called: an entry
+    # replaced by another call's (renamed) gave call 1's result for call 2
+    from archived.errors import EntryChangedError
+
+    f = archived(str(tmp_path / "s"))(_tenfold)
+    one, two = f.call_and_shelve(1), f.call_and_shelve(2)
+    assert two.load() == 20
+    _replace_with_copy(tmp_path / "s", one.entry, two.entry)
+    with pytest.raises(EntryChangedError, match=two.entry):
+        two.load()
+    assert one.load() == 10
+
+
+def test_a_handle_whose_entry_value_was_edited_by_hand_raises_rather_than_load_it(tmp_path):
+    # the edited value is no result of the call (a call computes it again): a handle
+    # gave it as the call's result
+    from archived.errors import EntryChangedError
+
+    f = archived(str(tmp_path / "s"))(_tenfold)
+    handle = f.call_and_shelve(2)
+    [lazy] = sweep(f, {"x": [2]}, results="lazy", progress=False)
+    path = tmp_path / "s" / (handle.entry + ".py")
+    line = f"\n{handle.entry} = 20\n"
+    assert line in path.read_text()
+    path.write_text(path.read_text().replace(line, f"\n{handle.entry} = 21\n"))
+    for shelved in (handle, lazy):
+        with pytest.raises(EntryChangedError, match=handle.entry):
+            shelved.load()

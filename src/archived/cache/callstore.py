@@ -61,7 +61,7 @@ from ..store.versions import read_one_version
 from .funcinfo import short_name
 from .recorded import legacy_view, same_parameters
 
-__all__ = ["CallStore", "Found", "StoredCall", "call_info", "takes_record"]
+__all__ = ["CallStore", "Found", "StoredCall", "call_info", "hit_parameters", "takes_record"]
 
 _LOCKINGS = ("fcntl", "soft")
 _OTHER_CALL = object()  # a call's entry rewritten with another call's record
@@ -662,6 +662,32 @@ class CallStore:
         except KeyError:  # deleted since it was seen
             raise EntryDeletedError(name, self.path) from None
 
+    def load_call(self, name: str, key: str, recorded: Any) -> Any:
+        """Load the value of entry ``name`` while it still holds the call a hit found
+        there: full ``key``, and the parameters ``recorded`` as its record held them then
+        (:func:`hit_parameters`), with the value its record's digest names.  What a
+        handle of a stored result loads (:class:`~archived.cache.shelved.StoredResult`):
+        an entry rewritten since with another call's record, or with a value edited by
+        hand, raises :class:`EntryChangedError` (never another call's result);
+        :class:`EntryDeletedError` if it is gone.
+
+        >>> import tempfile, os
+        >>> store = CallStore(os.path.join(tempfile.mkdtemp(), "runs"))
+        >>> store.commit("f_1", [1, 2], {"key": "k" * 32, "parameters": {"n": 2}})
+        >>> store.load_call("f_1", "k" * 32, {"n": 2})
+        [1, 2]
+        """
+        entry = self._entry(name)
+        if entry is None:
+            raise EntryDeletedError(name, self.path)
+        entry, recorded_now = _current_record(entry, self._entry, name)
+        if recorded_now is None:
+            raise EntryDeletedError(name, self.path)
+        stored_key, stored_parameters = recorded_now
+        if stored_key != key or not same_parameters(stored_parameters, recorded):
+            raise EntryChangedError(name, self.path)
+        return self.load(name, Found(name, True, entry))
+
     def key_lock(self, name: str) -> KeyLock | StoreLock:
         """The compute-once lock of entry ``name`` (not yet acquired): a byte of the one
         file ``.keys/ranges.lock`` (:mod:`archived.store.keylocks`: a miss creates no
@@ -967,6 +993,22 @@ def _warn_edited(path: str, name: str, file_digest: str | None) -> None:
             filename,
         )
     )
+
+
+def hit_parameters(found: Found, parameters: dict[str, Any]) -> Any:
+    """The parameters the entry of the hit ``found`` records (``parameters``, the call's,
+    if it was rewritten since the lookup saw it): what :meth:`CallStore.load_call` finds
+    there again while the entry holds that call (an entry an older archived wrote
+    records some parameters otherwise than the call's own).
+
+    >>> hit_parameters(Found("f_1", True), {"x": 1})
+    {'x': 1}
+    """
+    try:
+        recorded = _recorded_in(found.entry)
+    except (EntryChangedError, DamagedEntryError):
+        return parameters
+    return parameters if recorded is None else recorded[1]
 
 
 def takes_record(

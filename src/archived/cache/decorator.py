@@ -102,7 +102,7 @@ from .hashing import closure_digest, positional_key, positional_plan, prime_head
 from .namedprefix import named_prefix
 from .record import Record
 from .recorded import readable
-from .shelved import StoredResult
+from .shelved import StoredResult, shelved_call
 from .storepath import (
     default_store_path,
     resolve_store_path,
@@ -613,14 +613,18 @@ class CachedFunction(Generic[P, R]):
         call = self._call_key(args, kwargs)
         found = self.store.find(call.prefix, call.key, call.parameters, call.recorded_before)
         if found.hit:
-            return StoredResult(self.store, found.name, call.parameters)
+            return StoredResult(
+                self.store, found.name, call.parameters, call=shelved_call(found, call)
+            )
         if self._closed:
             value = cached_call(self.store, call, lambda: self._run_closed(call, args, kwargs))
         else:
             value = cached_call(self.store, call, lambda: self.func(*args, **kwargs))
         found = self.store.find(call.prefix, call.key, call.parameters, call.recorded_before)
         if found.hit:
-            return StoredResult(self.store, found.name, call.parameters)
+            return StoredResult(
+                self.store, found.name, call.parameters, call=shelved_call(found, call)
+            )
         return StoredResult(None, None, call.parameters, value)  # not stored: kept here
 
     def __iter__(self) -> Iterator[tuple[dict[str, Any], StoredCall]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["StoredResult"]
+__all__ = ["StoredResult", "shelved_call"]
 
 
 class StoredResult:
@@ -24,24 +24,53 @@ class StoredResult:
     ({'x': 2}, [2, 2, 2])
     """
 
-    __slots__ = ("store", "entry", "parameters", "_value")
+    __slots__ = ("store", "entry", "parameters", "_value", "_call")
 
     def __init__(
-        self, store: Any, entry: str | None, parameters: dict[str, Any], value: Any = None
+        self,
+        store: Any,
+        entry: str | None,
+        parameters: dict[str, Any],
+        value: Any = None,
+        call: tuple[str, Any] | None = None,
     ) -> None:
         self.store = store
         self.entry = entry
         self.parameters = parameters
         self._value = value  # only for a result that could not be stored
+        # (full key, parameters as the entry recorded them) of the call found stored:
+        # what load() checks the entry still holds
+        self._call = call
 
     def load(self) -> Any:
-        """Load the result from the store."""
+        """Load the result from the store: :class:`~archived.errors.EntryChangedError`
+        if the entry was rewritten since with another call, or its value edited by hand
+        (it is then not this call's result), :class:`~archived.errors.EntryDeletedError`
+        if it was deleted."""
         if self.entry is None:
             return self._value
-        return self.store.load(self.entry)
+        if self._call is None:
+            return self.store.load(self.entry)
+        return self.store.load_call(self.entry, *self._call)
 
     __call__ = load
     get = load  # joblib's MemorizedResult.get(), for code moved from call_and_shelve
 
     def __repr__(self) -> str:
         return f"<stored result {self.entry} {self.parameters!r}>"
+
+
+def shelved_call(found: Any, call: Any) -> tuple[str, Any]:
+    """What a handle of the call ``call`` (a :class:`~archived.cache.calls.CallKey`)
+    found stored by the hit ``found`` checks its entry still holds when it loads: the
+    call's full key and the parameters the entry records.
+
+    >>> from archived.cache.calls import key_call
+    >>> from archived.cache.callstore import Found
+    >>> call = key_call("m.f", "v", "f", {"x": 1})
+    >>> shelved_call(Found("f_1", True), call) == (call.key, {"x": 1})
+    True
+    """
+    from .callstore import hit_parameters
+
+    return call.key, hit_parameters(found, call.parameters)

@@ -43,9 +43,10 @@ from ..errors import ArchiveError, CodeChangedError, ResultNotStoredWarning
 from ..store.groupsync import SyncAtEnd, disk_token, grouped
 from ..store.indexrow import NOT_KEPT
 from .calls import CallKey, cached_call
+from .callstore import Found
 from .funcinfo import short_name
 from .notstored import NotStoredReport, Record, collecting, warn_kept
-from .shelved import StoredResult
+from .shelved import StoredResult, shelved_call
 
 __all__ = ["RESULTS", "Chunks", "StoredResult", "run_points", "runs_here", "stored_result"]
 
@@ -269,7 +270,8 @@ def stored_result(
     it through ``view``).  A damaged or vanished entry is computed again through the
     call protocol."""
     if results == "lazy":
-        return StoredResult(func.store, entry, call.parameters)
+        found = Found(entry, True, view)
+        return StoredResult(func.store, entry, call.parameters, call=shelved_call(found, call))
     if kept is not NOT_KEPT:
         return _summary(call, kept) if results == "summary" else kept
     try:
@@ -381,7 +383,8 @@ def _run_point(
     if results == "lazy":
         found = func.store.find(call.prefix, call.key, call.parameters, call.recorded_before)
         if found.hit:
-            return index, StoredResult(None, found.name, call.parameters)
+            checked = shelved_call(found, call)
+            return index, StoredResult(None, found.name, call.parameters, call=checked)
         return index, StoredResult(None, None, call.parameters, value)
     return index, value
 
