@@ -210,3 +210,31 @@ def test_verify_says_why_the_key_of_a_record_of_numbers_alone_was_not_recomputed
     report = verify(str(tmp_path / "runs"))
     assert report.key_unchecked == ["f_" + "0" * 16] and not report.other_key
     assert "numpy scalars archived 0.1 recorded as numbers, too many to try" in str(report)
+
+
+def test_verify_names_an_entry_whose_name_is_not_the_key_it_records(tmp_path, capsys):
+    # an entry file copied or renamed by hand to another call's name (its variable
+    # renamed too, as the loader advises): no call finds it (a hit compares the whole
+    # key), but a table lists it beside the call's own entry, and verify said OK
+    ds = DataSet("runs", "w", path=str(tmp_path))
+    key, other = (hash_call("m.f", "v", {"x": x}) for x in (1, 2))
+    info = call_info("m.f", "v", key, {"x": 1}, 0.0, 1.0)
+    ds._insert(10, info=info, name="f_" + key[:16])
+    ds._insert(10, info=info, name="f_" + other[:16])  # (no digest: an 0.1-era record)
+    failed = dict(info, status="failed", error="ValueError", message="m")
+    ds._insert({}, info=failed, name=f"f_{other[:16]}_failed")
+    store = str(tmp_path / "runs")
+    report = verify(store)
+    assert not report.ok and report.problems and not report.other_key
+    assert report.misnamed == {
+        "f_" + other[:16]: "f_" + key[:16],
+        f"f_{other[:16]}_failed": f"f_{key[:16]}_failed",
+    }
+    path = os.path.join(store, f"f_{other[:16]}.py")
+    assert f"whose key names its entry f_{key[:16]}, not f_{other[:16]}" in str(report)
+    assert f"Move {path} out of the store" in str(report) and "2 problems" in str(report)
+    assert main(["verify", "--json", store]) == 1
+    assert json.loads(capsys.readouterr().out)["misnamed"] == report.misnamed
+    os.replace(path, tmp_path / "aside.py")
+    os.replace(os.path.join(store, f"f_{other[:16]}_failed.py"), tmp_path / "aside_failed.py")
+    assert verify(store).ok

@@ -38,11 +38,12 @@ but kept, each with why (``{"latest": "it was rewritten since it was chosen"}``)
 ``archived verify PATH --json`` (``archived.verify/1``) and ``repair`` (``archived.repair/1``):
 ``{"store", "ok", "entries", "damaged": {name: why}, "unimportable": {name: why},
 "orphans", "leftovers", "in_progress", "removed", "kept_aside", "backed_up", "other_key",
-"key_unchecked", "edited", "no_digest"}``, the fields of
+"key_unchecked", "edited", "no_digest", "misnamed"}``, the fields of
 :class:`~archived.store.integrity.VerifyReport` (``backed_up``: the files of ``removed``
 moved into ``.backup/`` rather than deleted; ``edited``: the stored calls whose value was
 edited by hand, a problem: ``ok`` is false and the command exits 1; ``no_digest``: the
-stored calls written before archived recorded a value digest, not a problem).
+stored calls written before archived recorded a value digest, not a problem;
+``misnamed``: entry name -> the name its recorded key gives it, a problem).
 
 Values (parameters, info records) are written as JSON where JSON holds them exactly:
 ``None``, ``bool``, ``int``, ``str``, finite ``float``, lists, and dicts with ``str``
@@ -242,6 +243,7 @@ def report_document(command: str, report: Any) -> dict[str, Any]:
         "key_unchecked": list(report.key_unchecked),
         "edited": list(report.edited),
         "no_digest": list(report.no_digest),
+        "misnamed": dict(report.misnamed),
     }
 
 

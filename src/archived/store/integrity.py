@@ -32,7 +32,11 @@ What counts as what (see :mod:`archived.store.entries` for the file layout):
   result of its call (a call computes without storing over it, a table leaves it out).
   Not damage (it loads): a status of its own, counted as a problem until the file is
   moved out of the store.  A call stored before archived recorded the digest is said
-  (*no digest*), not a problem.
+  (*no digest*), not a problem;
+* *misnamed*: given ``rekey``, a call whose recorded key does not name its entry
+  (:mod:`archived.store.callnames`): a file copied or renamed by hand.  No call looks it
+  up there (a hit never comes of it), while a table lists it beside the call's own
+  entry: the step is to move the file out of the store.
 
 >>> import tempfile
 >>> from archived.store.dataset import DataSet
@@ -63,6 +67,7 @@ from ..errors import (
     is_read_failure,
 )
 from . import entries, valuedigest
+from .callnames import misnamed
 from .damaged import DAMAGED_DIR
 from .datarefs import listed_elsewhere
 from .indexscan import is_file_or_link
@@ -149,15 +154,17 @@ class VerifyReport:
     key_unchecked: list[str] = field(default_factory=list)
     edited: list[str] = field(default_factory=list)
     no_digest: list[str] = field(default_factory=list)
+    misnamed: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         """True when no entry is damaged, holds another call's key or a value edited by
-        hand, and no orphan, leftover or unsafe file remains."""
+        hand, or is not named by its key, and no orphan, leftover or unsafe file remains."""
         return not (
             self.damaged
             or self.other_key
             or self.edited
+            or self.misnamed
             or self.orphans
             or self.leftovers
             or self.unsafe
@@ -173,7 +180,12 @@ class VerifyReport:
         """
         damaged = any(not why.startswith(_REFUSED) for why in self.damaged.values())
         return damaged or bool(
-            self.other_key or self.edited or self.orphans or self.leftovers or self.unsafe
+            self.other_key
+            or self.edited
+            or self.misnamed
+            or self.orphans
+            or self.leftovers
+            or self.unsafe
         )
 
     @property
@@ -211,6 +223,7 @@ class VerifyReport:
         # an entry a safe load refused is not a problem found, and was not checked
         refused = sum(why.startswith(_REFUSED) for why in self.damaged.values())
         problems = len(self.damaged) - refused + len(self.other_key) + len(self.edited)
+        problems += len(self.misnamed)
         problems += len(self.orphans) + len(self.leftovers) + len(self.unsafe)
         n = len(self.entries)
         entries = f"{n} entr{'y' if n == 1 else 'ies'}"
@@ -285,6 +298,14 @@ class VerifyReport:
             f"{os.path.join(self.path, name + '.py')} out of the store to keep your edit: "
             "a call of its parameters then stores its own result"
             for name in self.edited
+        ]
+        lines += [
+            f"  entry {name} records a call whose key names its entry {wanted}, not {name}: "
+            "a copy or a rename of that call's entry file, which no call looks up under "
+            "this name (so no call's result comes of it) while a table lists it beside "
+            f"the call's own entry. Move {os.path.join(self.path, name + '.py')} out of "
+            "the store"
+            for name, wanted in sorted(self.misnamed.items())
         ]
         lines += [f"  orphaned data file {f} (no entry refers to it)" for f in self.orphans]
         lines += [f"  leftover of a crashed writer: {f}" for f in self.leftovers]
@@ -374,6 +395,9 @@ def verify(
         info = infos.pop(name, None)
         if rekey is not None and name not in report.damaged:
             _check_key(name, info, rekey, report)
+            wanted = misnamed(name, info)
+            if wanted is not None:
+                report.misnamed[name] = wanted
         if name not in report.damaged and _is_stored_call(info):
             value_edited = edited.pop(name, None)
             if value_edited:
