@@ -231,3 +231,31 @@ def test_ls_of_a_store_indexed_by_an_earlier_release_is_right(store):
     with open(path, "w") as f:
         f.write(index_text(columns, fmt=2))  # an index file of format 2: no listing
     assert ls(store) == first
+
+
+def test_ls_prints_entries_by_name_whatever_order_they_were_written_in(tmp_path, monkeypatch):
+    # the index file keeps its rows in the order the entries were written (a sweep's grid
+    # order) and ls -l gathers its lines in that order: they are printed by name all the
+    # same, from an index that describes every entry, one with an entry changed since
+    # (read again), and none
+    ds = DataSet("s", "w", path=str(tmp_path))
+    written = [f"e_{i}" for i in (7, 3, 9, 0, 5, 1, 8, 2, 6, 4)]
+    for i, name in enumerate(written):
+        ds._insert(i, info={"v": i}, name=name)
+        os.utime(os.path.join(ds._path, name + ".py"), ns=(10**18 + i * 10**9,) * 2)
+    ls(ds._path)  # the index file now keeps the rows in the order written
+    with open(os.path.join(ds._path, index.INDEX_FILE)) as fh:
+        assert index_columns(fh.read())["name"] == written
+
+    def printed():
+        return [line.split()[0] for line in ls(ds._path).splitlines()[1:-1]]
+
+    reads = counting_reads(monkeypatch)
+    assert printed() == sorted(written)
+    assert reads == []  # (served from the index file)
+    ds._insert(99, info={"v": 99}, name="e_5")  # changed since: read again
+    reads.clear()
+    assert printed() == sorted(written)
+    assert reads == ["e_5"]
+    os.remove(os.path.join(ds._path, index.INDEX_FILE))
+    assert printed() == sorted(written)

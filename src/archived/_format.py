@@ -124,14 +124,21 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join([form(*cells).rstrip() for cells in [list(headers), *rows]])
 
 
-def format_columns(headers: Sequence[str], columns: Sequence[Sequence[str]]) -> str:
+def format_columns(
+    headers: Sequence[str], columns: Sequence[Sequence[str]], order: Sequence[int] | None = None
+) -> str:
     """:func:`format_table` of the table whose columns (not rows) are ``columns``, all of
     one length: the same text, made without a list per row (``ls -l`` of 100,000 entries).
+    ``order``: the rows' positions in the order to print them (default: as they are).
 
     >>> print(format_columns(["NAME", "SIZE"], [["x_0", "long_name"], ["1.2 kB", ""]]))
     NAME       SIZE
     x_0        1.2 kB
     long_name
+    >>> print(format_columns(["NAME"], [["b", "a"]], order=[1, 0]))
+    NAME
+    a
+    b
     >>> format_columns(["A", "B"], [["a"], ["b"]]) == format_table(["A", "B"], [["a", "b"]])
     True
     """
@@ -145,8 +152,13 @@ def format_columns(headers: Sequence[str], columns: Sequence[Sequence[str]]) -> 
     # same text for the text cells a table holds
     line = "  ".join(f"%-{w}s" for w in widths[:-1]) + ("  %s" if len(widths) > 1 else "%s")
     form = line.__mod__
-    rows = map(form, zip(*columns, strict=True))
-    return "\n".join([text.rstrip() for text in [form(tuple(headers)), *rows]])
+    # each line made in the columns' order, the order their cells lie in memory in, and
+    # only the finished lines put in ``order``: gathered in it, every cell of a row was
+    # elsewhere (ls -l of 100,000 entries, kept in the order they were written)
+    lines = [text.rstrip() for text in map(form, zip(*columns, strict=True))]
+    if order is not None:
+        lines = list(map(lines.__getitem__, order))
+    return "\n".join([form(tuple(headers)).rstrip(), *lines])
 
 
 def _one_line(cells: Sequence[str]) -> list[str]:

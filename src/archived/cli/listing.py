@@ -146,7 +146,9 @@ def _ls_table(ds: Any, path: str) -> int:
         table.append([v if k in CALL_KINDS else "" for k, v in zip(kinds, versions, strict=True)])
         header.append("VERSION")
     table += [summaries, [size_texts[size] for size in sizes], list(map(format_time, times))]
-    print(format_columns([*header, "PARAMETERS", "SIZE", "DATE"], table))
+    # printed by name, the rows gathered as the store lists them (see format_columns)
+    order = sorted(range(len(names)), key=names.__getitem__)
+    print(format_columns([*header, "PARAMETERS", "SIZE", "DATE"], table, order))
     print(f"{counted(len(names), 'entry', 'entries')}, {format_size(sum(sizes))}")
     if mixed:  # an entry of each such function, which names its class apart from its module
         entry_of = {f: n for n, k, f in zip(names, kinds, functions, strict=True) if k == "result"}

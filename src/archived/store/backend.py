@@ -223,10 +223,10 @@ class Store(abc.ABC):
         return self.view([name]).get(name)
 
     def listing(self) -> list[Listed]:
-        """Every entry, sorted by name, as ``archived ls -l`` reads it: ``(name, columns,
-        size, mtime, files, entry)``.  ``columns`` is what ``ls`` prints from the info
-        record (``(kind, function, version, summary, started)``, see
-        :func:`archived.store.listing.columns`) when the store keeps it at hand, and
+        """Every entry as ``archived ls -l`` reads it, in any order (it sorts them):
+        ``(name, columns, size, mtime, files, entry)``.  ``columns`` is what ``ls``
+        prints from the info record (``(kind, function, version, summary, started)``,
+        see :func:`archived.store.listing.columns`) when the store keeps it at hand, and
         then ``size``, ``mtime`` and ``files`` describe the entry file; when ``columns``
         is None, read ``entry`` (None: the store by name) instead."""
         return [(name, None, 0, 0.0, (), entry) for name, entry in self.view().items()]

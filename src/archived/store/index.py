@@ -166,9 +166,11 @@ def rows(
 
 
 def listings(folder: str) -> list[tuple[str, Listing | None, int, int, Sequence[str], Row | None]]:
-    """Every entry of the store ``folder``, sorted by name, as ``archived ls -l`` prints it:
-    ``(name, listing, size, mtime_ns, files, row)``, with the listing ``rows(folder,
-    listed=True)`` would give (None: read the entry; ``row`` is then its row).
+    """Every entry of the store ``folder`` as ``archived ls -l`` prints it, in no
+    particular order (``ls -l`` sorts its lines by name; the index file's rows come in
+    the order they lie in memory): ``(name, listing, size, mtime_ns, files, row)``, with
+    the listing ``rows(folder, listed=True)`` would give (None: read the entry; ``row``
+    is then its row).
 
     A listing of a new process, straight from the index file: every entry file is
     checked against its row there (one ``stat``, as :func:`rows` does), but no row is
@@ -187,7 +189,7 @@ def listings(folder: str) -> list[tuple[str, Listing | None, int, int, Sequence[
         found = state.refresh(None, listed=True)
     return [
         (name, row.listing, row.signature[1], row.signature[2], row.files, row)
-        for name, row in sorted(found.items())
+        for name, row in found.items()
     ]
 
 
@@ -508,22 +510,21 @@ class _State:
         if file.doubt or len(changed) > FEW or len(changed) * 64 > len(current):
             return None  # refresh reads them and saves the file (as it would for them)
         if not changed and len(names) == len(current):
-            # the file's rows are the store's entries (in commit order): no row to make
-            order = sorted(range(len(names)), key=names.__getitem__)
-            return [(names[i], kept[i], size[i], mtime[i], files[i], None) for i in order]
+            # the file's rows are the store's entries: served in the file's order (commit
+            # order), the order they lie in memory in; in name order, every row reached
+            # was elsewhere (ls -l of 100,000 entries grew 1.11 times as fast as 20,000)
+            return list(zip(names, kept, size, mtime, files, repeat(None)))
         # self.loaded stays: this process keeps none of the file's rows
         fresh = self.refresh(sorted(changed), listed=True) if changed else {}
-        position = dict(zip(names, range(len(names)), strict=True))
-        found: list[tuple[str, Listing | None, int, int, Sequence[str], Row | None]] = []
-        append = found.append
-        for name in sorted(current):
-            if name in changed:
-                row = fresh.get(name)
-                if row is not None:  # else deleted meanwhile
-                    append((name, row.listing, row.signature[1], row.signature[2], row.files, row))
-                continue
-            i = position[name]
-            append((name, kept[i], size[i], mtime[i], files[i], None))
+        found: list[tuple[str, Listing | None, int, int, Sequence[str], Row | None]] = [
+            item
+            for item in zip(names, kept, size, mtime, files, repeat(None))
+            if item[0] in current and item[0] not in changed
+        ]
+        found += [
+            (name, row.listing, row.signature[1], row.signature[2], row.files, row)
+            for name, row in fresh.items()  # (a name gone meanwhile has no row)
+        ]
         return found
 
     def kept(self) -> Kept | None:
