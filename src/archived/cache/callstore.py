@@ -537,7 +537,6 @@ class CallStore:
         # the order it stored them in, which the index file keeps its rows in (and so
         # they lie in memory: index.in_commit_order).  In name order (the keys' hashes'),
         # each call reached was elsewhere: at 100,000 points, 15% more time a point
-        order = range(len(lookups))
         self._reopen_if_deleted()
         view = self.dataset._view(list(dict.fromkeys(firsts)))
         # what each entry records, its parameters of all decoded at once
@@ -549,18 +548,17 @@ class CallStore:
         # each first records is read once, here, and _find takes it from `recorded`
         recorded: dict[str, Any] = {}
         seconds = {
-            f"{firsts[i]}_{lookups[i][1][16:]}"
-            for i in order
-            if _holds_other_key(view, firsts[i], lookups[i][1], recorded)
+            f"{first}_{key[16:]}"
+            for first, (_, key, _) in zip(firsts, lookups, strict=True)
+            if _holds_other_key(view, first, key, recorded)
         }
         if seconds:
             view = {**view, **self.dataset._view(sorted(seconds))}
-        found: list[Found] = [None] * len(lookups)  # type: ignore[list-item]
-        for i in order:
-            prefix, key, parameters = lookups[i]
-            earlier = before[i] if before is not None else None
-            found[i] = self._find_or_miss(prefix, key, parameters, view.get, recorded, earlier)
-        return found
+        earlier = before if before is not None else [None] * len(lookups)
+        return [
+            self._find_or_miss(prefix, key, parameters, view.get, recorded, then)
+            for (prefix, key, parameters), then in zip(lookups, earlier, strict=True)
+        ]
 
     def _find_or_miss(
         self,
