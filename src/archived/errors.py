@@ -43,6 +43,7 @@ __all__ = [
     "ResultNotSetError",
     "LockTimeout",
     "LockingKindError",
+    "LockFileError",
     "CommitError",
     "AfterCommitError",
     "DiskFullError",
@@ -620,6 +621,66 @@ class LockTimeout(ArchiveError, TimeoutError):
         )
 
 
+class LockFileError(ArchiveError, OSError):
+    """A lock file of a store cannot be created, opened or locked: the system denied it,
+    the store is on a read-only file system, the disk (or quota) is full, or the disk
+    failed.  Nothing was changed: the command or write that needed the lock did not
+    start.
+
+    Attributes: ``lock_file`` (the file), ``reason``; ``errno`` as on any ``OSError``.
+
+    >>> import errno
+    >>> err = LockFileError("/s/.lock", "[Errno 30] Read-only file system", errno.EROFS)
+    >>> print(err)
+    could not lock the store with its lock file '/s/.lock': [Errno 30] Read-only file \
+system; nothing was changed. The store is on a read-only file system: a change to it \
+needs a writable one (reading it takes no lock)
+    >>> err.errno == errno.EROFS, isinstance(err, OSError)
+    (True, True)
+    """
+
+    def __init__(self, lock_file: str, reason: str, code: int | None = None) -> None:
+        self.lock_file = lock_file
+        self.reason = reason
+        ArchiveError.__init__(
+            self,
+            f"could not lock the store with its lock file {lock_file!r}: {reason}; nothing "
+            f"was changed. {_lock_advice(code)}",
+        )
+        self.errno = code
+
+    @classmethod
+    def of(cls, err: OSError, lock_file: str) -> LockFileError:
+        """The failure ``err`` (creating, opening or locking ``lock_file``) in the
+        library's words.
+
+        >>> import errno
+        >>> LockFileError.of(OSError(errno.ENOSPC, "No space left on device"), "/s/.lock").errno
+        28
+        """
+        reason = f"[Errno {err.errno}] {err.strerror}" if err.strerror else str(err)
+        return cls(lock_file, reason, err.errno)
+
+
+def _lock_advice(code: int | None) -> str:
+    """What to do about a lock file that failed with error number ``code``."""
+    if code in (errno.EACCES, errno.EPERM):
+        return (
+            "This user may not create or open it: ask whoever owns the store for write "
+            "access (reading a store takes no lock)"
+        )
+    if code == errno.EROFS:
+        return (
+            "The store is on a read-only file system: a change to it needs a writable "
+            "one (reading it takes no lock)"
+        )
+    if code == getattr(errno, "EDQUOT", None):
+        return "Your disk quota is full: free some space, then try again"
+    if code == errno.ENOSPC:
+        return "The disk is full: free some space, then try again"
+    return "Check the disk or file system, then try again"
+
+
 class LockingKindError(ArchiveError, ValueError):
     """A store was opened for writing with another kind of locking than it records.
 
@@ -1060,4 +1121,6 @@ class UnsafeFileError(ArchiveError, ValueError):
 
 class UnsafeFileWarning(RuntimeWarning):
     """A file of a store was skipped, not touched: it failed the checks of UnsafeFileError,
-    or it is a special file (a FIFO, a socket, a device) where an entry belongs."""
+    or it is a special file (a FIFO, a socket, a device) where an entry belongs, or the
+    disk failed to examine a file a cleanup would remove (the message says it is a read
+    error)."""

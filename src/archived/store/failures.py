@@ -31,6 +31,7 @@ from ..errors import (
     CommitPermissionError,
     CommitTimeout,
     DiskFullError,
+    LockFileError,
     LockTimeout,
 )
 
@@ -61,6 +62,12 @@ def explained(
         if isinstance(err, CommitError):
             raise
         raise CommitTimeout(store, entry, err.lock_file, err.timeout, operation=operation) from err
+    except LockFileError as err:  # told as the write's failure, the lock as its resource
+        cause = err.__cause__
+        failed = cause if isinstance(cause, OSError) else OSError(err.errno, err.reason)
+        failed.filename = err.lock_file
+        files = (*lock_files, err.lock_file)
+        raise _explain(store, entry, failed, files, operation) from err
     except ArchiveError:
         raise
     except OSError as err:

@@ -14,7 +14,9 @@ writer is all a caller needs.  :meth:`StoreLock.pin` holds the file lock for the
 process (a ``synchronize=False`` DataSet, for its lifetime): then every thread of the
 process may take the lock (threads still exclude each other), and any thread may
 :meth:`~StoreLock.unpin` it.  A lock not acquired within ``timeout`` seconds raises
-:class:`~archived.errors.LockTimeout` naming the lock file.
+:class:`~archived.errors.LockTimeout` naming the lock file; a lock file that cannot be
+created, opened or locked (no permission, a read-only or full disk, an I/O error) raises
+:class:`~archived.errors.LockFileError` naming it, before anything is changed.
 
 A lock file is opened read-only when this user may not write it (one left ``0644`` by
 another user of a shared store): ``flock`` needs only a descriptor, not write access.
@@ -38,7 +40,7 @@ import time
 from types import TracebackType
 from typing import Any
 
-from ..errors import LockTimeout, UnsafeFileError
+from ..errors import ArchiveError, LockFileError, LockTimeout, UnsafeFileError
 from .storefiles import file_kind
 from .writers import close_quietly
 
@@ -218,10 +220,19 @@ class StoreLock:
         return f"StoreLock({self.lock_path!r}, {kind}, {state})"
 
     def _acquire_file(self, deadline: float | None) -> None:
-        if self.soft:
-            self._acquire_soft(deadline)
-        else:
-            self._acquire_fcntl(deadline)
+        try:
+            if self.soft:
+                self._acquire_soft(deadline)
+            else:
+                self._acquire_fcntl(deadline)
+        except OSError as err:
+            if isinstance(err, ArchiveError):  # (a LockTimeout)
+                raise
+            # a lock file the system denies, on a read-only or full disk, or a failing
+            # one: a bare OSError said neither that it was the lock nor that nothing
+            # was changed (repair's own lock, a synchronize=False store's)
+            where = err.filename if isinstance(err.filename, str) else self.lock_path
+            raise LockFileError.of(err, where) from err
 
     def _release_file(self) -> None:
         if self.soft:
