@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import stat
 
-from ..errors import DamagedEntryError, UnsafeFileError, is_read_failure
+from ..errors import DamagedEntryError, StoreReadError, UnsafeFileError, is_read_failure
 from .datarefs import listed_elsewhere
 from .entries import back_up_data_files, backed_up_by, header_files, read_entry_text
 from .lease import remove_dead_takers
@@ -173,7 +173,7 @@ def _passes(folder: str, file: str, entry: str) -> bool:
     """Whether data file ``file`` of ``entry`` passes the store's gate (else: reported)."""
     try:
         checked_path(folder, file, "data", entry=entry)
-    except UnsafeFileError as err:
+    except (UnsafeFileError, StoreReadError) as err:  # (a failing disk: reported, kept)
         warn_unsafe(err)
         return False
     return True

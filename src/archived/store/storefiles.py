@@ -135,7 +135,9 @@ def checked_path(folder: str, name: object, kind: str, *, entry: str | None = No
     ``kind`` is a key of :data:`SHAPES`; for ``'data'``, ``entry`` (if given) must be the
     entry the file belongs to.  A file that exists must be a regular file (a claim may
     also be a symbolic link, which is never followed).  Raises
-    :class:`~archived.errors.UnsafeFileError` otherwise; a missing file passes.
+    :class:`~archived.errors.UnsafeFileError` otherwise; a missing file passes.  A file
+    the disk or the system fails to ``lstat`` (EIO, a lost server, ...) is no unsafe
+    name: :class:`~archived.errors.StoreReadError` naming it.
 
     >>> import os, tempfile
     >>> folder = tempfile.mkdtemp()
@@ -151,7 +153,8 @@ def checked_path(folder: str, name: object, kind: str, *, entry: str | None = No
     except FileNotFoundError:
         return path
     except OSError as err:
-        # (chained: a reader tells a failing disk from an unsafe name, see is_read_failure)
+        if is_read_failure(err):  # a failing disk or system: no unsafe name
+            raise StoreReadError.of(err, path) from err
         raise UnsafeFileError(folder, name, f"cannot be examined ({err.strerror})") from err
     if not (stat.S_ISREG(mode) or (kind in _LINKS_ALLOWED and stat.S_ISLNK(mode))):
         raise UnsafeFileError(folder, name, file_kind(mode))
@@ -208,13 +211,7 @@ def open_regular(folder: str, name: str, kind: str) -> int:
         ...
     archived.errors.UnsafeFileError: unsafe file name '.index.json' in store ...: a symbolic ...
     """
-    try:
-        path = checked_path(folder, name, kind)
-    except UnsafeFileError as err:
-        cause = err.__cause__  # (an lstat that failed: a failing disk, no unsafe name)
-        if isinstance(cause, OSError) and is_read_failure(cause):
-            raise StoreReadError.of(cause, os.path.join(folder, name)) from cause
-        raise
+    path = checked_path(folder, name, kind)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | _NOFOLLOW | _CLOEXEC)
     except FileNotFoundError:
@@ -244,6 +241,9 @@ def checked_data_files(
     others: Literal["warn", "skip", "keep"] = "warn",
 ) -> list[str]:
     """The names among ``names`` that pass as data files of ``entry``; warn of the others.
+    A file the disk fails to examine is left out with a warning saying so (no unsafe
+    name), or, with ``others="keep"`` (a new version would lose it), raises
+    :class:`~archived.errors.StoreReadError`.
 
     ``others``: what becomes of a data file of another entry.  Listed by ``entry``'s
     header, it is no unsafe name (a copy of that entry's file made by hand lists it, and
@@ -262,13 +262,20 @@ def checked_data_files(
     passed = []
     for name in names:
         try:
-            checked_path(folder, name, "data", entry=entry)
-        except UnsafeFileError as err:
-            if others != "warn" and _of_another(folder, name):
-                if others == "keep":
-                    passed.append(str(name))
-            elif warn:
-                warn_unsafe(err)
+            try:
+                checked_path(folder, name, "data", entry=entry)
+            except UnsafeFileError as err:
+                if others != "warn" and _of_another(folder, name):
+                    if others == "keep":
+                        passed.append(str(name))
+                elif warn:
+                    warn_unsafe(err)
+                continue
+        except StoreReadError as err:
+            if others == "keep":  # left out, the new version would not list a file it uses
+                raise
+            if warn:
+                warn_unsafe(err)  # (left where it is, not dropped: nothing is lost)
             continue
         passed.append(str(name))
     return passed
@@ -367,7 +374,7 @@ def remove_file(folder: str, name: object, kind: str, *, entry: str | None = Non
     """
     try:
         path = checked_path(folder, name, kind, entry=entry)
-    except UnsafeFileError as err:
+    except (UnsafeFileError, StoreReadError) as err:  # (a failing disk: not deleted either)
         warn_unsafe(err)
         return False
     try:
@@ -377,6 +384,24 @@ def remove_file(folder: str, name: object, kind: str, *, entry: str | None = Non
     return True
 
 
-def warn_unsafe(err: UnsafeFileError) -> None:
-    """Report a store file left untouched because it failed the checks."""
-    warnings.warn(str(err), UnsafeFileWarning, stacklevel=3)
+def warn_unsafe(err: UnsafeFileError | StoreReadError) -> None:
+    """Report a store file left untouched because it failed the checks, or because the
+    disk failed to examine it (said as the read error it is, not as an unsafe name).
+
+    >>> import errno, warnings
+    >>> failed = StoreReadError('/s/x.0a1b2c-1-0a1b2c3d.h5', '[Errno 5] Input/output error')
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter('always')
+    ...     warn_unsafe(failed)
+    >>> print(caught[0].message)
+    could not examine the store file '/s/x.0a1b2c-1-0a1b2c3d.h5' ([Errno 5] Input/output error): \
+it was left as it is (a read error, not an unsafe file). Check the disk or file system
+    """
+    if isinstance(err, StoreReadError):
+        message = (
+            f"could not examine the store file {err.path!r} ({err.reason}): it was left as "
+            "it is (a read error, not an unsafe file). Check the disk or file system"
+        )
+    else:
+        message = str(err)
+    warnings.warn(message, UnsafeFileWarning, stacklevel=3)
