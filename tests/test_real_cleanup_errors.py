@@ -11,6 +11,7 @@ import pytest
 
 import faultshim
 from archived.store.dataset import DataSet
+from archived.store.writers import HOST
 
 
 @pytest.fixture(scope="module")
@@ -63,3 +64,25 @@ def test_a_data_file_the_disk_fails_to_examine_is_a_read_error_and_stays(library
     assert "Input/output error" in told[0] and "read error" in told[0]
     assert _data_files(store) == [data]  # left as it is, for repair once the disk works
     assert "x" not in DataSet("s", path=os.path.dirname(store))
+
+
+@pytest.mark.parametrize("code", [errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)])
+def test_a_full_disk_deletion_whose_entry_is_gone_says_it_is_deleted(library, store, code):
+    # on a full disk the drop list cannot be created: the entry file goes first, its
+    # data files after it.  Removing one of those failing raised "could not delete entry
+    # 'x'" (a CommitError: nothing changed) of an entry that is gone
+    (out, failed, told), [data] = (
+        faultshim.run(
+            library, DELETE, store, ["create", "unlink"], code=code, match=HOST,
+            args=(os.path.dirname(store),),
+        ),
+        _data_files(store),
+    )  # fmt: skip
+    assert failed
+    kind, message = out
+    assert kind == "AfterCommitError", message
+    assert f"entry 'x' is deleted from the store {store!r}" in message
+    assert "could not delete" not in message and os.strerror(code) in message
+    assert "x" not in DataSet("s", path=os.path.dirname(store))
+    assert os.path.exists(os.path.join(store, data))  # its orphan, for repair
+    assert not told, told

@@ -1046,8 +1046,11 @@ def _swap_in(
                 # removes; refused, the biggest entries (those with arrays) could never
                 # be deleted to make room
                 os.unlink(final)
-                for file in _not_listed_elsewhere(folder, old_files):
-                    remove_file(folder, file, "data", entry=name)
+                try:
+                    for file in _not_listed_elsewhere(folder, old_files):
+                        remove_file(folder, file, "data", entry=name)
+                except Exception as err:  # the entry is gone: "could not delete" was untrue
+                    raise after_commit(folder, name, "drop", err, operation="delete") from err
                 return True
     try:
         if old is not None and backup_data:
