@@ -261,3 +261,32 @@ def test_a_dead_writers_drop_list_that_cannot_be_read_stays_with_its_files(libra
     assert drop.exists() and (tmp_path / "s" / old).exists()
     DataSet("s", "w", path=tmp_path)  # readable again: swept as ever
     assert not drop.exists() and not (tmp_path / "s" / old).exists()
+
+
+LEGACY = """
+import sys, json
+from archived.engine.hdf5 import load_array
+arm(0)
+try:
+    out = load_array(sys.argv[1], "a0").tolist()
+except Exception as err:
+    out = [type(err).__name__, str(err)]
+print(json.dumps([out, counted()[1]]))
+"""
+
+
+def test_a_damaged_data_file_pytables_reads_is_damage_when_its_close_fails(library, tmp_path):
+    # a data file written by another tool (or archived 0.1) is read through PyTables;
+    # when HDF5 finds it damaged, the file is read once more to tell a failing disk: that
+    # read's close raised its EIO, so a damaged file was "a read error, nothing changed"
+    # (never set aside, and a retry fails the same) where every read had succeeded
+    import tables
+
+    path = str(tmp_path / "old.h5")
+    with tables.open_file(path, "w") as h5:
+        h5.create_array("/", "a0", np.arange(3000.0))
+    data = open(path, "rb").read()
+    open(path, "wb").write(data[: len(data) // 2])
+    out, failed = faultshim.run(library, LEGACY, tmp_path, ["close"], code=errno.EIO, args=(path,))
+    assert failed
+    assert out[0] == "DamagedArrayError" and "not a readable HDF5 file" in out[1], out

@@ -508,12 +508,21 @@ def _raise_read_failure(path: str) -> None:
     to read, cannot be read by the system either (HDF5 drops the errno: a failing disk
     read as a damaged file set good entries aside); else nothing."""
     try:
-        with open(path, "rb", buffering=0) as f:
-            while f.read(1 << 20):
-                pass
+        f = open(path, "rb", buffering=0)
     except OSError as err:
         if is_read_failure(err):
             raise StoreReadError.of(err, path) from err
+        return
+    try:
+        while f.read(1 << 20):
+            pass
+    except OSError as err:
+        if is_read_failure(err):
+            raise StoreReadError.of(err, path) from err
+    finally:
+        # (only read: its close's EIO is no failed read, and a damaged file whose reads
+        # all succeeded was told as a read error, never set aside)
+        close_read_only(f)
 
 
 def _rebuild(data: np.ndarray, entry: dict[str, Any] | None) -> np.ndarray:
