@@ -38,7 +38,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .._usercode import calling_line, user_stacklevel
-from ..errors import InvalidNameError, StorePathWarning
+from ..errors import InvalidNameError, StorePathWarning, StoreReadError
 from ..store.native import installed_path, is_native_store
 from .funcinfo import function_identity, interactive_code
 
@@ -78,10 +78,13 @@ def default_store_path(func: Callable[..., Any]) -> str:
             os.path.join("archived_results", f"{name}_results"), code_file(func)
         )
     earlier = os.path.join(os.path.dirname(store), name)
-    if not is_native_store(earlier):
-        return store
     if not os.path.exists(store):
-        return earlier  # the results an earlier archived kept for this module's functions
+        # the results an earlier archived kept for this module's functions, if there:
+        # which store is used turns on this look, so a loader there that cannot be read
+        # is told (StoreReadError), never taken for no store and a new one made beside it
+        return earlier if is_native_store(earlier) else store
+    if not _holds_store(earlier):
+        return store
     warnings.warn(
         StorePathWarning(
             f"the store of {func.__qualname__!r} (a bare @archived) is {store}; a store "
@@ -150,10 +153,10 @@ def resolve_store_path(path: str | os.PathLike[str], anchor: str | None) -> str:
     # a store where an earlier archived put it for this path, if this one is not made yet:
     # beside a symbolic link the script ran through (before the store followed the link's
     # target), or relative to the working directory (archived 0.1)
-    if beside != resolved and not os.path.exists(resolved) and is_native_store(beside):
+    if beside != resolved and not os.path.exists(resolved) and _holds_store(beside):
         other, code = beside, f"the file the link {anchor} points to"
         where = "beside the link, where earlier versions of archived put it"
-    elif resolved != here and not os.path.exists(resolved) and is_native_store(here):
+    elif resolved != here and not os.path.exists(resolved) and _holds_store(here):
         other, code = here, os.path.basename(anchor)
         where = "where archived 0.1 put it (relative to the working directory)"
     else:
@@ -171,6 +174,22 @@ def resolve_store_path(path: str | os.PathLike[str], anchor: str | None) -> str:
         stacklevel=user_stacklevel(),
     )
     return resolved
+
+
+def _holds_store(folder: str) -> bool:
+    """Whether ``folder``, a place looked at for a warning but not the store used, holds
+    a store: one whose loader cannot be read (a failing disk, no permission) is taken
+    for none there.  Raised, that read error failed the user's call over a folder that
+    is no store of theirs.
+
+    >>> import tempfile
+    >>> _holds_store(tempfile.mkdtemp())
+    False
+    """
+    try:
+        return is_native_store(folder)
+    except StoreReadError:
+        return False
 
 
 @functools.lru_cache(maxsize=256)
@@ -250,7 +269,7 @@ def store_anchor(func: Callable[..., Any], path: str | os.PathLike[str] | None) 
     now = os.path.normpath(
         os.path.join(os.getcwd() if applied is None else _code_folder(applied), given)
     )
-    if not os.path.exists(now) and is_native_store(before):
+    if not os.path.exists(now) and _holds_store(before):
         warnings.warn(
             StorePathWarning(
                 f"the store path {os.fspath(path)!r} is relative to the code applying "

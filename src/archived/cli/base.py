@@ -7,11 +7,12 @@ from __future__ import annotations
 import argparse
 import importlib.machinery
 import os
+import stat
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..errors import ArchiveError, StoreNotFoundError
+from ..errors import ArchiveError, StoreNotFoundError, StoreReadError, is_read_failure
 from ..load.usermodules import IN_STORE, asked_by_code_of, working_directory
 from . import jsondoc
 
@@ -45,7 +46,7 @@ def open_store(path: str, *, safe: bool = False, allow: Sequence[str] = ()) -> A
 
     folder = os.path.abspath(path)
     name = os.path.basename(folder)
-    if not os.path.isfile(os.path.join(folder, "__init__.py")):
+    if not _has_loader(folder):
         inside = _stores_in(folder)
         if inside:
             raise ArchiveError(
@@ -66,14 +67,36 @@ def open_args(args: argparse.Namespace) -> Any:
     return open_store(args.path, safe=not args.trust, allow=args.allow or ())
 
 
+def _has_loader(folder: str) -> bool:
+    """Whether the folder ``folder`` given as a store holds a file ``__init__.py``; a
+    ``stat`` the disk fails is :class:`~archived.errors.StoreReadError` (the user's store
+    was "no store at" it, on a failing disk)."""
+    init = os.path.join(folder, "__init__.py")
+    try:
+        return stat.S_ISREG(os.stat(init).st_mode)
+    except OSError as err:
+        if is_read_failure(err):
+            raise StoreReadError.of(err, init) from err
+        return False
+
+
 def _stores_in(folder: str) -> list[str]:
+    """The stores in the folders of ``folder`` (a hint for a folder given that is none):
+    one whose loader cannot be read is left out, never failing the command over a store
+    it was not given."""
     try:
         names = sorted(os.listdir(folder))
     except OSError:
         return []
     from ..store.native import is_native_store
 
-    return [n for n in names if is_native_store(os.path.join(folder, n))]
+    def holds(name: str) -> bool:
+        try:
+            return is_native_store(os.path.join(folder, name))
+        except StoreReadError:
+            return False
+
+    return [n for n in names if holds(n)]
 
 
 def no_store(path: str) -> str:
