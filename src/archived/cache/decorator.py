@@ -86,7 +86,7 @@ from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
 from .._usercode import user_stacklevel
 from ..engine.storable import unstorable_annotation
-from ..errors import ArchiveError, ClosureChangedWarning, UnarchivableError
+from ..errors import ArchiveError, ClosureChangedWarning, StoreReadError, UnarchivableError
 from ..store.datarefs import one_look
 from ..store.table import record_text
 from .calls import CallKey, cached_call, is_stored, key_call
@@ -620,7 +620,10 @@ class CachedFunction(Generic[P, R]):
             value = cached_call(self.store, call, lambda: self._run_closed(call, args, kwargs))
         else:
             value = cached_call(self.store, call, lambda: self.func(*args, **kwargs))
-        found = self.store.find(call.prefix, call.key, call.parameters, call.recorded_before)
+        try:
+            found = self.store.find(call.prefix, call.key, call.parameters, call.recorded_before)
+        except StoreReadError:  # (a failing disk: the result computed is never lost)
+            return StoredResult(None, None, call.parameters, value)
         if found.hit:
             return StoredResult(
                 self.store, found.name, call.parameters, call=shelved_call(found, call)

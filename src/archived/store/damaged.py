@@ -39,7 +39,7 @@ import time
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
-from ..errors import DamagedEntryError
+from ..errors import DamagedEntryError, StoreReadError, is_read_failure
 from .datarefs import listed_elsewhere
 from .entries import fsync_dir, header_files, read_entry_text
 from .storefiles import DATA_FILE, checked_data_files, safe_subdir
@@ -118,10 +118,15 @@ def entry_identity(folder: str, name: str) -> Identity | None:
     >>> entry_identity(folder, 'x') == before, entry_identity(folder, 'y')
     (False, None)
     """
+    path = os.path.join(folder, name + ".py")
     try:
-        st = os.lstat(os.path.join(folder, name + ".py"))
+        st = os.lstat(path)
     except FileNotFoundError:
         return None
+    except OSError as err:  # a failing disk: told by name, as every read of an entry
+        if is_read_failure(err):
+            raise StoreReadError.of(err, path, entry=name) from err
+        raise
     return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 

@@ -1,0 +1,181 @@
+"""Every read, open and stat call on a store's files failed in turn, once or from there
+on (a dead disk; tests/faultinject.c), under ``call_and_shelve`` and ``clear()``:
+nothing the user stored is lost, no file is deleted on uncertain knowledge, a computed
+result is never thrown away, and every failure is the library's own error saying what
+happened (never a bare OSError)."""
+
+import errno
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+import faultshim
+from archived.store.integrity import verify
+from helpers import snapshot
+
+READS = ["read", "open", "stat"]
+# (the write faults of call_and_shelve and clear, and every fault of a stored call's
+# call_and_shelve, were swept too and held before these tests: only the sweeps that
+# failed are kept, as every test here must fail without its fix)
+READ_FAULTS = pytest.mark.parametrize(
+    "ops, code, sticky",
+    [(READS, errno.EIO, False), (READS, errno.EIO, True)],
+    ids=["read-once", "read-dead"],
+)
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory):
+    return faultshim.build(tmp_path_factory.mktemp("faultlib"))
+
+
+# compute(1) and compute(2) (each with a data file), other(5) of another function
+SETUP = """
+import sys
+import numpy as np
+from archived import archived
+
+def compute(x):
+    return {"a": np.arange(300.0) + x, "s": x}
+
+def other(x):
+    return np.arange(300.0) * x
+
+archived(sys.argv[1] + "/s", name="compute", version="1")(compute)(1)
+archived(sys.argv[1] + "/s", name="compute", version="1")(compute)(2)
+archived(sys.argv[1] + "/s", name="other")(other)(5)
+with open(sys.argv[1] + "/out.csv", "w") as f:
+    f.write("earlier table\\n")
+"""
+
+SWEEP = """
+import os, shutil, sys, json, warnings, io, contextlib
+import numpy as np
+from archived import archived
+from archived.errors import ArchiveError
+template, base, action = sys.argv[1], sys.argv[2], sys.argv[3]
+ran = []
+
+def compute(x):
+    ran.append(x)
+    return {"a": np.arange(300.0) + x, "s": x}
+
+def right(value, x):
+    return value["s"] == x and value["a"].tolist() == (np.arange(300.0) + x).tolist()
+
+def act(root):
+    store = root + "/s"
+    f = archived(store, name="compute", version="1")(compute)
+    if action == "shelve_miss":
+        x = 3
+        handle = f.call_and_shelve(x)
+        try:
+            loaded = right(handle.load(), x)
+        except ArchiveError as err:  # (a fault of the load's own reads: told)
+            loaded = f"{type(err).__name__}: {err}"
+        return {"kept": handle.entry is None, "loaded": loaded}
+    if action == "clear":
+        return f.clear(warn=False)
+    if action == "export":
+        from archived.cli import main
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            code = main(["export", store, "-o", root + "/out.csv"])
+        return [code, err.getvalue()]
+
+outcomes = []
+for at in range(1000):
+    root = os.path.join(base, f"r{at}")
+    shutil.copytree(template, root, symlinks=True)
+    del ran[:]
+    arm(at)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            out = act(root)
+        except ArchiveError as err:
+            out = f"{type(err).__name__}: {err}"
+        except Exception as err:
+            out = f"bare {err!r}"
+    calls, failed = counted()
+    arm(-1)
+    told = [f"{w.category.__name__}: {w.message}" for w in caught]
+    outcomes.append({"root": root, "out": out, "ran": list(ran), "told": told})
+    if not failed:
+        break
+print(json.dumps(outcomes))
+"""
+
+
+def sweep(library, tmp_path, action, ops, code, sticky):
+    template, base = tmp_path / "template", tmp_path / "runs"
+    base.mkdir()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    subprocess.run([sys.executable, "-c", SETUP, str(template)], check=True, env=env)
+    out = faultshim.run(
+        library, SWEEP, base, ops, code=code, sticky=sticky, args=(template, base, action)
+    )
+    assert len(out) > 5, "the loop never passed the last call"
+    return template, out
+
+
+def entry_files(folder, prefix):
+    return {n: d for n, d in snapshot(folder).items() if n.startswith(prefix) and "/" not in n}
+
+
+def common(point):
+    """What every outcome must hold: no bare error, no read error told as an unsafe
+    name, nothing set aside as damaged, every entry left reads back."""
+    store = os.path.join(point["root"], "s")
+    assert not str(point["out"]).startswith("bare "), point
+    assert not any("unsafe file name" in t for t in point["told"]), point
+    assert not os.path.exists(os.path.join(store, ".damaged")), point
+    report = verify(store)
+    assert not report.damaged, (point, report.damaged)
+    return store
+
+
+@READ_FAULTS
+def test_call_and_shelve_under_any_fault_never_loses_a_computed_result(
+    library, tmp_path, ops, code, sticky
+):
+    # before: an lstat's EIO before the computation was a bare OSError (entry_identity),
+    # and a dead disk after it raised StoreReadError from the lookup of the stored
+    # entry, throwing the computed (and not stored) result away
+    template, out = sweep(library, tmp_path, "shelve_miss", ops, code, sticky)
+    before = entry_files(template / "s", "compute_")
+    for k, point in enumerate(out):
+        store = common(point)
+        if point["ran"]:  # computed: a handle is returned, whatever failed
+            assert isinstance(point["out"], dict), (k, point)
+        if isinstance(point["out"], dict) and point["out"]["kept"]:
+            assert point["out"]["loaded"] is True, (k, point)  # held in the handle
+        elif isinstance(point["out"], dict):
+            assert point["out"]["loaded"] is True or point["out"]["loaded"].startswith(
+                "StoreReadError: "
+            ), (k, point)
+        else:
+            assert point["out"].startswith(("StoreReadError: ", "LockFileError: ")), (k, point)
+        now = entry_files(store, "compute_")
+        assert {n: now.get(n) for n in before} == before, k  # the stored calls, whole
+
+
+@READ_FAULTS
+def test_clear_under_any_fault_deletes_only_its_calls_and_says_what_it_did(
+    library, tmp_path, ops, code, sticky
+):
+    template, out = sweep(library, tmp_path, "clear", ops, code, sticky)
+    others = entry_files(template / "s", "other_")
+    for k, point in enumerate(out):
+        store = common(point)
+        result = point["out"]
+        assert result == 2 or result.startswith(
+            ("CommitError: ", "DiskFullError: ", "AfterCommitError: ", "StoreReadError: ")
+        ), (k, point)
+        failed = re.match(r"\w+Error: could not delete entry '(\w+)'", str(result))
+        if failed:  # "could not delete" only of an entry still there
+            assert os.path.exists(os.path.join(store, failed[1] + ".py")), (k, point)
+        assert entry_files(store, "other_") == others, k  # another function's: untouched
