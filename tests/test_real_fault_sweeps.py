@@ -1,8 +1,10 @@
 """Every read, open and stat call on a store's files failed in turn, once or from there
-on (a dead disk; tests/faultinject.c), under ``call_and_shelve`` and ``clear()``:
-nothing the user stored is lost, no file is deleted on uncertain knowledge, a computed
-result is never thrown away, and every failure is the library's own error saying what
-happened (never a bare OSError)."""
+on (a dead disk; tests/faultinject.c), under ``call_and_shelve``, ``clear()`` and
+``archived export`` (and, for export, every write, sync, rename, create, unlink and
+close call, its output file's too, the disk failing or full): nothing the user stored
+is lost, no file is deleted on uncertain knowledge, a computed result is never thrown
+away, and every failure is the library's own error saying what happened (never a bare
+OSError)."""
 
 import errno
 import os
@@ -17,6 +19,7 @@ from archived.store.integrity import verify
 from helpers import snapshot
 
 READS = ["read", "open", "stat"]
+WRITES = ["write", "sync", "rename", "create", "unlink", "link", "close"]
 # (the write faults of call_and_shelve and clear, and every fault of a stored call's
 # call_and_shelve, were swept too and held before these tests: only the sweeps that
 # failed are kept, as every test here must fail without its fix)
@@ -24,6 +27,16 @@ READ_FAULTS = pytest.mark.parametrize(
     "ops, code, sticky",
     [(READS, errno.EIO, False), (READS, errno.EIO, True)],
     ids=["read-once", "read-dead"],
+)
+FAULTS = pytest.mark.parametrize(
+    "ops, code, sticky",
+    [
+        (READS, errno.EIO, False),
+        (READS, errno.EIO, True),
+        (WRITES, errno.EIO, False),
+        (WRITES, errno.ENOSPC, True),
+    ],
+    ids=["read-once", "read-dead", "write-once", "disk-full"],
 )
 
 
@@ -179,3 +192,32 @@ def test_clear_under_any_fault_deletes_only_its_calls_and_says_what_it_did(
         if failed:  # "could not delete" only of an entry still there
             assert os.path.exists(os.path.join(store, failed[1] + ".py")), (k, point)
         assert entry_files(store, "other_") == others, k  # another function's: untouched
+
+
+@FAULTS
+def test_export_under_any_fault_writes_the_whole_table_or_leaves_the_earlier_one(
+    library, tmp_path, ops, code, sticky
+):
+    # before: the output file's errors were bare OSErrors ('[Errno 5] Input/output
+    # error', naming no file); a temporary file that could not be created (a full disk)
+    # made the export write in place, truncating the earlier table first
+    template, out = sweep(library, tmp_path, "export", ops, code, sticky)
+    whole = out[-1]
+    assert whole["out"][0] == 0
+    table = (tmp_path / "runs" / os.path.basename(whole["root"]) / "out.csv").read_text()
+    for k, point in enumerate(out):
+        common(point)
+        status, err = point["out"]
+        csv = os.path.join(point["root"], "out.csv")
+        with open(csv) as f:
+            written = f.read()
+        if status == 0:
+            assert written == table, (k, point)
+        else:
+            assert status == 1 and err.startswith("archived: error: could not "), (k, point)
+            assert "Traceback" not in err and len(err.strip().splitlines()) == 1, (k, point)
+            assert written == "earlier table\n", (k, point)
+        leftovers = [n for n in os.listdir(point["root"]) if n.startswith(".out.csv.")]
+        # (a temporary file stays only where its removal failed too: the next export
+        # removes it, its process gone)
+        assert not leftovers or sticky, (k, point)

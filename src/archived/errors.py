@@ -44,6 +44,7 @@ __all__ = [
     "LockTimeout",
     "LockingKindError",
     "LockFileError",
+    "OutputFileError",
     "CommitError",
     "AfterCommitError",
     "DiskFullError",
@@ -674,6 +675,64 @@ def _lock_advice(code: int | None) -> str:
             "The store is on a read-only file system: a change to it needs a writable "
             "one (reading it takes no lock)"
         )
+    if code == getattr(errno, "EDQUOT", None):
+        return "Your disk quota is full: free some space, then try again"
+    if code == errno.ENOSPC:
+        return "The disk is full: free some space, then try again"
+    return "Check the disk or file system, then try again"
+
+
+class OutputFileError(ArchiveError, OSError):
+    """A file a command writes for the user (``archived export -o FILE``) could not be
+    written: the disk (or quota) is full, the system denied it, or the disk failed.
+    ``kept`` says whether the file is as it was (written beside it, then renamed onto
+    it, the export stopped before the rename); a device or a file with other hard links
+    is written in place, and may hold part of the output.
+
+    Attributes: ``path``, ``reason``, ``kept``; ``errno`` as on any ``OSError``.
+
+    >>> import errno
+    >>> err = OutputFileError("/t/out.csv", "[Errno 28] No space left on device", 28)
+    >>> print(err)
+    could not write '/t/out.csv': [Errno 28] No space left on device; the file is as it \
+was (none of this output was written to it). The disk is full: free some space, then \
+try again
+    """
+
+    def __init__(
+        self, path: str, reason: str, code: int | None = None, *, kept: bool = True
+    ) -> None:
+        self.path = path
+        self.reason = reason
+        self.kept = kept
+        state = (
+            "the file is as it was (none of this output was written to it)"
+            if kept
+            else "it was written in place and may hold part of this output"
+        )
+        ArchiveError.__init__(
+            self, f"could not write {path!r}: {reason}; {state}. {_write_advice(code)}"
+        )
+        self.errno = code
+
+    @classmethod
+    def of(cls, err: OSError, path: str, *, kept: bool = True) -> OutputFileError:
+        """The failure ``err`` writing ``path`` in the library's words.
+
+        >>> import errno
+        >>> OutputFileError.of(OSError(errno.EIO, "Input/output error"), "/t.csv").errno
+        5
+        """
+        reason = f"[Errno {err.errno}] {err.strerror}" if err.strerror else str(err)
+        return cls(path, reason, err.errno, kept=kept)
+
+
+def _write_advice(code: int | None) -> str:
+    """What to do about a file that could not be written, failed with ``code``."""
+    if code in (errno.EACCES, errno.EPERM):
+        return "This user may not write it: give a file you may write"
+    if code == errno.EROFS:
+        return "It is on a read-only file system: give a file on a writable one"
     if code == getattr(errno, "EDQUOT", None):
         return "Your disk quota is full: free some space, then try again"
     if code == errno.ENOSPC:

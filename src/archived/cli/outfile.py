@@ -25,19 +25,17 @@ writing, one on another machine sharing the folder, a file of another program).
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import stat
 import time
 from collections.abc import Iterator
 from typing import TextIO
 
+from ..errors import ArchiveError, OutputFileError
 from ..store.storefiles import TOKEN
 from ..store.writers import HOST, new_token, writer_gone
 
 __all__ = ["replacing"]
-
-_NO_SPACE = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
 
 
 @contextlib.contextmanager
@@ -58,13 +56,16 @@ def replacing(path: str) -> Iterator[TextIO]:
     >>> open(path).read(), sorted(os.listdir(os.path.dirname(path)))
     ('kept\\n', ['out.csv'])
     """
-    target = os.path.realpath(path)
     try:
-        st = os.stat(target)
-    except FileNotFoundError:
-        st = None
+        target = os.path.realpath(path)
+        try:
+            st = os.stat(target)
+        except FileNotFoundError:
+            st = None
+    except OSError as err:
+        raise OutputFileError.of(err, path) from err
     if st is not None and (not stat.S_ISREG(st.st_mode) or st.st_nlink > 1):
-        with _open(path, "w") as f:
+        with _in_place(path) as f:
             yield f
         return
     folder, name = os.path.split(target)
@@ -72,24 +73,47 @@ def replacing(path: str) -> Iterator[TextIO]:
     tmp = os.path.join(folder, f".{name}.{new_token()}.tmp")
     try:
         f = _open(tmp, "x")
-    except OSError:  # a folder this user may not write in, though the file may be
-        with _open(path, "w") as f:
+    except PermissionError:  # a folder this user may not write in, though the file may be
+        with _in_place(path) as f:
             yield f
         return
+    except OSError as err:
+        # (a full disk, a failing one: written in place, the earlier table would be
+        # truncated first, then cut short by the same failure)
+        raise OutputFileError.of(err, path) from err
     try:
         with f:
             yield f
+            f.flush()
+            os.fsync(f.fileno())  # whole on disk before it takes the earlier file's place
         if st is not None:
             os.chmod(tmp, stat.S_IMODE(st.st_mode))  # (as writing it in place kept it)
         os.replace(tmp, target)
     except BaseException as err:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        if isinstance(err, OSError) and err.errno in _NO_SPACE and err.filename is None:
-            # a write's error names no file: "No space left on device" alone left the
-            # user to guess which disk (the store's or the table's) was full
-            raise OSError(err.errno, err.strerror, path) from err
+        if isinstance(err, OSError) and not isinstance(err, ArchiveError):
+            # a write's error names no file ("No space left on device" alone left the
+            # user to guess which disk, the store's or the table's, was full)
+            raise OutputFileError.of(err, path) from err
         raise
+
+
+@contextlib.contextmanager
+def _in_place(path: str) -> Iterator[TextIO]:
+    """``path`` opened for writing in place (truncated): a device, a FIFO, a file with
+    other hard links, or one in a folder this user may not write in."""
+    try:
+        f = _open(path, "w")
+    except OSError as err:
+        raise OutputFileError.of(err, path) from err
+    try:
+        with f:
+            yield f
+    except OSError as err:
+        if isinstance(err, ArchiveError):
+            raise
+        raise OutputFileError.of(err, path, kept=False) from err
 
 
 def _remove_dead_temporaries(folder: str, name: str) -> None:
