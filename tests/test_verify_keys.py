@@ -238,3 +238,13 @@ def test_verify_names_an_entry_whose_name_is_not_the_key_it_records(tmp_path, ca
     os.replace(path, tmp_path / "aside.py")
     os.replace(os.path.join(store, f"f_{other[:16]}_failed.py"), tmp_path / "aside_failed.py")
     assert verify(store).ok
+
+
+def test_a_datasets_own_record_naming_a_function_and_a_key_is_not_called_misnamed(tmp_path):
+    # a DataSet entry a person wrote, whose info names a function and a key of their
+    # own: no call record (no version, no parameters), so no name is asked of it
+    ds = DataSet("notes", "w", path=str(tmp_path))
+    ds._insert(1, info={"function": "fit", "key": "run-7"}, name="fit_result")
+    ds._insert(2, info={"function": "fit", "key": "0" * 32, "parameters": {}}, name="other")
+    report = verify(str(tmp_path / "notes"))
+    assert report.ok and not report.misnamed, report

@@ -10,8 +10,9 @@ a table lists it beside the call's own entry, and the call it records computes a
 stores its result again.  ``verify`` reports it with the name its key gives.
 
 >>> key = "0123456789abcdef" * 2
->>> misnamed("f_0123456789abcdef", {"function": "m.f", "key": key, "status": "ok"})
->>> misnamed("f_00000000000000aa", {"function": "m.f", "key": key, "status": "ok"})
+>>> call = {"function": "m.f", "version": "v", "key": key, "parameters": {}}
+>>> misnamed("f_0123456789abcdef", call)
+>>> misnamed("f_00000000000000aa", call)
 'f_0123456789abcdef'
 """
 
@@ -32,15 +33,17 @@ def misnamed(name: str, info: Any) -> str | None:
     holding it is not so named (a lookup of the call never reads it); None when it is,
     or when ``info`` records no call (of a function or a block, stored or failed).
 
-    >>> key = "0123456789abcdef" * 2
-    >>> misnamed("f_0123456789abcdef_0123456789abcdef", {"function": "m.f", "key": key})
-    >>> misnamed("g_1111111111111111_failed", {"function": "m.g", "key": key, "status": "failed"})
+    >>> call = {"function": "m.f", "version": "v", "key": "0123456789abcdef" * 2, "parameters": {}}
+    >>> misnamed("f_0123456789abcdef_0123456789abcdef", call)
+    >>> misnamed("g_1111111111111111_failed", dict(call, status="failed"))
     'g_0123456789abcdef_failed'
     """
-    if type(info) is not dict or type(info.get("function")) is not str:
+    if type(info) is not dict or type(info.get("parameters")) is not dict:
         return None
-    key, status = info.get("key"), info.get("status", "ok")
-    if type(key) is not str or status not in ("ok", "failed"):
+    if not all(type(info.get(field)) is str for field in ("function", "version", "key")):
+        return None  # (a record of a DataSet's own that holds some of these fields)
+    key, status = info["key"], info.get("status", "ok")
+    if status not in ("ok", "failed"):
         return None
     tail = _FAILED if status == "failed" else ""
     base = name[: -len(tail)] if tail and name.endswith(tail) else name
