@@ -233,3 +233,33 @@ def test_call_and_shelve_of_an_edited_call_loads_what_the_call_computes(store):
         handle = f.call_and_shelve(2)
     assert handle.load() == {"n": 2, "values": [0.0, 1.0]} and runs == [2, 2]
     assert open(path, encoding="utf-8").read() == edited
+
+
+def _tagged(s):
+    return [s, 10]
+
+
+@pytest.mark.parametrize("text", ["'value_digest': '", "'value_digest': '0123456789abcdef'"])
+def test_a_parameter_that_spells_the_digest_field_keeps_its_value_checked(store, text):
+    # a record whose parameter's text held the digest field's spelling had it twice:
+    # the digest was not read, so an edit of the value was a hit, and verify called the
+    # call one stored before archived recorded digests
+    from archived import verify
+    from archived.store import valuedigest
+
+    f = archived(store)(_tagged)
+    assert f(text) == [text, 10]
+    name = only_entry(f)
+    info = open(entry_path(store, name), encoding="utf-8").read().partition("# ---- value")[0]
+    assert valuedigest.recorded(info) == f.dataset[name]["value_digest"]
+    edit_value(entry_path(store, name), "10]", "11]")
+    with pytest.warns(EditedEntryWarning):
+        assert f(text) == [text, 10]
+    report = verify(store)
+    assert report.edited == [name] and not report.no_digest
+    for info in (  # the spelling inside a parameter alone is no digest
+        "info = {\n    'parameters': {'s': \"'value_digest': '0123456789abcdef'}\"},\n}\n",
+        "info = {\n    'parameters': {'value_digest': '0123456789abcdef'},\n    'pid': 1,\n}\n",
+        "info = {'key': 'k', 'parameters': {'value_digest': '0123456789abcdef'}}\n",
+    ):
+        assert valuedigest.recorded(info) is None, info

@@ -38,10 +38,13 @@ EDITED = "edited"
 #: the recorded key: no call has that key, so no lookup takes the entry for a hit.
 EDITED_KEY = "edited:"
 
-# the field as archived writes it (repr's quotes, a text of 16 hex digits); a record in
-# which it is not exactly once (another spelling, a copy in a parameter's text) is not
-# checked.  Found by plain string search: a process's first hit pays for every step
+# the field as archived writes it (repr's quotes, a text of 16 hex digits), the record's
+# last: its last spelling, and the record's end after it.  A record without it (another
+# spelling) is not checked; a parameter spelling it (a text, a parameter's name) is
+# before it, and ends inside the record, never where the record ends.  Found by plain
+# string search: a process's first hit pays for every step
 _MARK = f"{FIELD!r}: '"
+_ENDS = ("',\n}", "'}", "',}", "' }")
 _HEX = "0123456789abcdef"
 _IN_PLACE = 4096  # a value section longer than this is hashed in the file's bytes
 
@@ -61,17 +64,17 @@ def recorded(info_section: str) -> str | None:
     >>> recorded("info = {'key': 'k', 'value_digest': '0123456789abcdef'}\\n")
     '0123456789abcdef'
     """
-    start = info_section.find(_MARK)
+    start = info_section.rfind(_MARK)
     if start < 0:  # (archived 0.1's records, a DataSet's own)
         return None
     start += len(_MARK)
     found = info_section[start : start + 16]
-    if (
-        info_section[start + 16 : start + 17] != "'"
-        or len(found) != 16
-        or found.strip(_HEX)
-        or info_section.find(_MARK, start) >= 0
-    ):
+    end = start + 16
+    if len(found) != 16 or found.strip(_HEX) or not info_section.startswith(_ENDS, end):
+        return None
+    # the record ends there: nothing but its line's end, or the section's
+    close = info_section.index("}", end) + 1
+    if info_section[close : close + 1] not in ("", "\n"):
         return None
     return found
 
