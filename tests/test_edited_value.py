@@ -263,3 +263,23 @@ def test_a_parameter_that_spells_the_digest_field_keeps_its_value_checked(store,
         "info = {'key': 'k', 'parameters': {'value_digest': '0123456789abcdef'}}\n",
     ):
         assert valuedigest.recorded(info) is None, info
+
+
+def test_a_listed_call_read_after_its_value_was_edited_makes_no_hit_of_the_edit(store):
+    # a lookup's row of an edited entry knew it edited only until its record's fields
+    # were derived (a listed call's load() derives its brief): those said the call's own
+    # key and status ok, so load() gave the edited value, and every later hit of the
+    # call in the process returned it
+    from archived.errors import EntryChangedError
+
+    f, runs = counted(store)
+    f(3)
+    [call] = f.calls()
+    edit_value(entry_path(store, only_entry(f)), "2.0]", "200.0]")
+    with pytest.raises(EntryChangedError):
+        call.load()
+    with pytest.warns(EditedEntryWarning):
+        assert f(3) == {"n": 3, "values": [0.0, 1.0, 2.0]}
+    assert runs == [3, 3]
+    with pytest.warns(EditedEntryWarning):
+        assert f.table().empty

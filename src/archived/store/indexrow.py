@@ -247,7 +247,9 @@ class Row:
         source = self._source
         if source is None:  # derived meanwhile, by another thread
             return self._info, self._listing, self._brief, self._call  # type: ignore[return-value]
-        derived = _info_fields(source.name, source.info)
+        # (edited: as an eager row derives them; without it, the call's own key and a
+        # status ok, and the next lookup took the edited value for a hit)
+        derived = _info_fields(source.name, source.info, source.edited)
         self._listing, self._brief, self._call = derived[1], derived[2], derived[3]
         self._info = derived[0]  # last: a reader that sees a text finds the others set
         if type(self._value) is not Pending:  # all derived: the sections are no longer needed
