@@ -283,3 +283,45 @@ def test_a_listed_call_read_after_its_value_was_edited_makes_no_hit_of_the_edit(
     assert runs == [3, 3]
     with pytest.warns(EditedEntryWarning):
         assert f.table().empty
+
+
+def test_an_index_file_of_the_reading_that_derived_edited_calls_as_results_is_not_read(
+    store, monkeypatch
+):
+    # an index file saved by the reading before (2) may hold a lookup's row of an edited
+    # call derived as its result (key and status ok): a table read it, and in a new
+    # process a hit after the table returned the edited value.  Such files are read no more
+    import json
+
+    from archived.store import indexfile, indexrow
+
+    def derived_as_before(row):  # the derivation before the fix: the edit left out
+        source = row._source
+        derived = indexrow._info_fields(source.name, source.info)
+        row._listing, row._brief, row._call = derived[1], derived[2], derived[3]
+        row._info = derived[0]
+        if type(row._value) is not indexrow.Pending:
+            row._source = None
+        return derived
+
+    f, runs = counted(store)
+    with monkeypatch.context() as before:
+        before.setattr(indexfile, "_READ", 2)
+        before.setattr(indexrow.Row, "_derive_info", derived_as_before)
+        for n in range(60):
+            f(n)
+        name = f.store.first_name(f.prefix, f.call_key(3).key)
+        edit_value(entry_path(store, name), "2.0]", "200.0]")
+        with pytest.warns(EditedEntryWarning):
+            f(3)
+        f.table()
+    with open(os.path.join(store, ".index.json")) as file:
+        assert json.loads(file.readline())["read"] == 2
+    index.forget()  # a new process
+    runs.clear()
+    with pytest.warns(EditedEntryWarning):
+        f.table()
+    with warnings.catch_warnings():  # (said once a process: the table said it)
+        warnings.simplefilter("ignore", EditedEntryWarning)
+        assert f(3) == {"n": 3, "values": [0.0, 1.0, 2.0]}
+    assert runs == [3]  # computed: no hit of the edit
