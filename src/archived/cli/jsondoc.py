@@ -38,12 +38,14 @@ but kept, each with why (``{"latest": "it was rewritten since it was chosen"}``)
 ``archived verify PATH --json`` (``archived.verify/1``) and ``repair`` (``archived.repair/1``):
 ``{"store", "ok", "entries", "damaged": {name: why}, "unimportable": {name: why},
 "orphans", "leftovers", "in_progress", "removed", "kept_aside", "backed_up", "other_key",
-"key_unchecked", "edited", "no_digest", "misnamed"}``, the fields of
+"key_unchecked", "edited", "no_digest", "misnamed", "no_array_digest"}``, the fields of
 :class:`~archived.store.integrity.VerifyReport` (``backed_up``: the files of ``removed``
 moved into ``.backup/`` rather than deleted; ``edited``: the stored calls whose value was
 edited by hand, a problem: ``ok`` is false and the command exits 1; ``no_digest``: the
 stored calls written before archived recorded a value digest, not a problem;
-``misnamed``: entry name -> the name its recorded key gives it, a problem).
+``misnamed``: entry name -> the name its recorded key gives it, a problem;
+``no_array_digest``: the entries whose arrays of data files were written before archived
+recorded their digests, not a problem).
 
 Values (parameters, info records) are written as JSON where JSON holds them exactly:
 ``None``, ``bool``, ``int``, ``str``, finite ``float``, lists, and dicts with ``str``
@@ -244,6 +246,7 @@ def report_document(command: str, report: Any) -> dict[str, Any]:
         "edited": list(report.edited),
         "no_digest": list(report.no_digest),
         "misnamed": dict(report.misnamed),
+        "no_array_digest": list(report.no_array_digest),
     }
 
 

@@ -50,6 +50,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from ..errors import DamagedArrayError, StoreReadError, UnarchivableError, is_read_failure
+from .arraydigest import DigestMismatch, check_mapped, check_read, digest_of
 from .readclose import close_read_only
 from .textbytes import NulByteError, read_text_bytes
 
@@ -167,6 +168,8 @@ class ArrayWriter:
         self.durable = durable
         self.codec = codec_of(compress)
         self.keys: list[str] = []
+        #: key -> the xxh3_128 digest of the array's bytes as stored (arraydigest)
+        self.digests: dict[str, str] = {}
         self._index: dict[str, dict[str, Any]] = {}
         self._samples: dict[str, tuple[bytes, bytes]] = {}
         self._closed = False
@@ -209,6 +212,7 @@ class ArrayWriter:
         data = b.T if fortran else b  # C-contiguous in both cases, no copy
         native = b.dtype.isnative and b.dtype.kind in _NATIVE_KINDS and _hdf5_exact(b.dtype)
         raw = _raw_bytes(data)
+        digest = digest_of(raw)
         entry = {
             "layout": "native" if native else "raw",
             "order": "F" if fortran else "C",
@@ -224,15 +228,19 @@ class ArrayWriter:
             self._write_deferred_with_tables()
         # the replayed header describes an uncompressed file: never with compression
         header = _HEADERS.get(layout) if not self.keys and self.codec is None else None
+        # the digest goes to the file's index alone: in the HDF5 attribute it would make
+        # the metadata around a one-array file differ by value (no header replay)
+        indexed = {**entry, "digest": digest}
         if self.codec is not None and _compressible(obj):
-            self._write_compressed(key, entry, obj, raw, attr)
+            self._write_compressed(key, indexed, obj, raw, attr)
         elif header is not None:
-            self._deferred = (key, entry, obj, raw, attr, header)
+            self._deferred = (key, indexed, obj, raw, attr, header)
         else:
-            self._record(key, entry, raw, self._write_with_tables(key, obj, raw, attr))
+            self._record(key, indexed, raw, self._write_with_tables(key, obj, raw, attr))
         if not self.keys:
             self._first_layout = layout
         self.keys.append(key)
+        self.digests[key] = digest
         return key
 
     def close(self) -> None:
@@ -397,8 +405,16 @@ class ArrayWriter:
         return f"<ArrayWriter {self.path!r} ({state}, {len(self.keys)} arrays)>"
 
 
-def load_array(filename: str | os.PathLike[str], key: str) -> np.ndarray:
+def load_array(
+    filename: str | os.PathLike[str], key: str, digest: str | None = None
+) -> np.ndarray:
     """Load the array stored under ``key`` in the HDF5 file ``filename``.
+
+    ``digest``, the xxh3_128 digest of the array's bytes as the writer stored them
+    (:attr:`ArrayWriter.digests`, which the source the engine writes names), is checked
+    (:mod:`~archived.engine.arraydigest`): an array read into memory must have it, a
+    memory-mapped one must have it in the file's index; else
+    :class:`~archived.errors.DamagedArrayError`, and no array is returned.
 
     A relative ``filename`` is resolved against the directory of the innermost
     :func:`using_datadir`, else the current directory.  A missing file or key, or a
@@ -427,17 +443,19 @@ def load_array(filename: str | os.PathLike[str], key: str) -> np.ndarray:
         try:
             index, data_end = _known_trailer(f)
             if key in index:
-                return _read_indexed(f, index[key], data_end, _MMAP.get())
+                return _read_indexed(f, index[key], data_end, _MMAP.get(), digest, key)
         finally:
             close_read_only(f)  # (nothing written: its close's EIO is no failed read)
+    except DigestMismatch as err:
+        raise DamagedArrayError(path, key, str(err)) from None
     except (ValueError, TypeError, SyntaxError, KeyError, OSError, zlib.error) as err:
         if is_read_failure(err):
             raise StoreReadError.of(err, path) from err
         raise DamagedArrayError(path, key, f"inconsistent data ({err})") from err
-    return _load_with_pytables(path, key)
+    return _load_with_pytables(path, key, digest)
 
 
-def _load_with_pytables(path: str, key: str) -> np.ndarray:
+def _load_with_pytables(path: str, key: str, digest: str | None = None) -> np.ndarray:
     import tables
 
     with _HDF5_LOCK:
@@ -460,6 +478,10 @@ def _load_with_pytables(path: str, key: str) -> np.ndarray:
                 raise DamagedArrayError(path, key, f"unreadable data ({err})") from err
         finally:
             h5.close()
+    try:
+        check_read(_raw_bytes(np.ascontiguousarray(data)), digest, f"array {key!r}")
+    except DigestMismatch as err:
+        raise DamagedArrayError(path, key, str(err)) from None
     try:
         return _rebuild(data, None if text is None else json.loads(str(text)))
     except (ValueError, TypeError, SyntaxError, KeyError) as err:
@@ -648,8 +670,16 @@ def _read_trailer(f: BinaryIO) -> tuple[dict[str, Any], int]:
 
 
 def _read_indexed(
-    f: BinaryIO, entry: dict[str, Any], data_end: int, mmap_mode: str | None = None
+    f: BinaryIO,
+    entry: dict[str, Any],
+    data_end: int,
+    mmap_mode: str | None = None,
+    digest: str | None = None,
+    key: str = "",
 ) -> np.ndarray:
+    """The array the index ``entry`` describes in ``f``, as ``digest`` names it (see
+    :func:`load_array`; :class:`~archived.engine.arraydigest.DigestMismatch` if not)."""
+    where = f"array {key!r}"
     dtype, shape, fortran = _layout(entry["dtype"], entry["shape"], entry["order"])
     stored_shape = shape[::-1] if fortran else shape
     nbytes = int(entry["nbytes"])
@@ -661,6 +691,7 @@ def _read_indexed(
         itemsize = dtype.itemsize if native else 1
         raw = read_chunked(f.fileno(), entry, data_end, chunked_shape, itemsize)
     elif nbytes and mmap_mode is not None and entry.get("as") is None:
+        check_mapped(entry, digest, where)
         return _mapped(f, entry, data_end, dtype, stored_shape, fortran, mmap_mode)
     elif nbytes:
         offset = int(entry["offset"])
@@ -671,6 +702,7 @@ def _read_indexed(
         _read_into(f, raw)
     else:
         raw = np.zeros(0, dtype=np.uint8)
+    check_read(raw, digest, where)
     data = _from_raw(raw, dtype, stored_shape)
     return _restore_kind(data.T if fortran else data, entry.get("as"))
 

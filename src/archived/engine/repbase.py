@@ -317,6 +317,11 @@ class Context:
             )
         return str(self.writer.add(a))
 
+    def array_digest(self, key: str) -> str | None:
+        """The digest of the array :meth:`store_array` stored under ``key`` (None when
+        nothing was written: ``dry``)."""
+        return None if self.writer is None else self.writer.digests.get(key)
+
     def close(self, ok: bool = True, error: BaseException | None = None) -> None:
         """Flush and close the data file, if one was opened; move it into place if ``ok``.
 

@@ -232,8 +232,13 @@ def _ndarray(a: Any, ctx: Context, np: Any) -> Rep:
 
         key = ctx.store_array(a)
         name = os.path.basename(os.fspath(ctx.datafile or ""))
+        # the digest of its bytes: a load checks that the file holds this array
+        # (engine.arraydigest), not another entry's swapped in
+        digest = ctx.array_digest(key)
+        check = "" if digest is None else f", digest={digest!r}"
         return ExprRep(
-            f"_load_array({name!r}, {key!r})", [("archived.arrays", "load_array", "_load_array")]
+            f"_load_array({name!r}, {key!r}{check})",
+            [("archived.arrays", "load_array", "_load_array")],
         )
     found = inline_array(a)
     if found is None:  # pragma: no cover - inline_array only declines object arrays

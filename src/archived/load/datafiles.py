@@ -46,16 +46,22 @@ _FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 
 _FLAGS |= getattr(os, "O_CLOEXEC", 0)
 
 
-def safe_load_array(budget: Budget, filename: Any, key: Any) -> np.ndarray:
-    """The array ``key`` of the data file ``filename``, read through the file's index.
+def safe_load_array(budget: Budget, filename: Any, key: Any, digest: Any = None) -> np.ndarray:
+    """The array ``key`` of the data file ``filename``, read through the file's index,
+    checked against ``digest`` as :func:`archived.engine.hdf5.load_array` checks it (a
+    digest that is not 32 lowercase hex digits is refused before the file is opened).
 
     ``filename`` is relative to the data directory of the load (see
     :func:`archived.engine.hdf5.using_datadir`), else the current directory.
     """
+    from ..engine.arraydigest import is_digest
     from ..engine.hdf5 import _DATADIR
 
     if not isinstance(filename, str) or not isinstance(key, str):
         raise _refuse(f"load_array({filename!r:.60}, {key!r:.60}) (file and key must be str)")
+    if digest is not None and not is_digest(digest):
+        shown = repr(digest)[:80] if isinstance(digest, str) else f"a {type(digest).__name__}"
+        raise _refuse(f"array digest {shown} (not 32 hex digits, as the store writes it)")
     if not _plain_name(filename):
         raise _refuse(
             f"array file {filename!r:.80} (not a plain file name inside the store directory)"
@@ -92,14 +98,16 @@ def safe_load_array(budget: Budget, filename: Any, key: Any) -> np.ndarray:
             ) from None
         raise DamagedArrayError(path, key, f"cannot open the file ({err})") from err
     try:
-        return _read_file(budget, fd, path, filename, key)
+        return _read_file(budget, fd, path, filename, key, digest)
     except OSError as err:
         if isinstance(err, StoreReadError) or not is_read_failure(err):
             raise
         raise StoreReadError.of(err, path) from err
 
 
-def _read_file(budget: Budget, fd: int, path: str, filename: str, key: str) -> np.ndarray:
+def _read_file(
+    budget: Budget, fd: int, path: str, filename: str, key: str, digest: str | None
+) -> np.ndarray:
     f = open(fd, "rb", buffering=0)
     try:
         info = os.fstat(fd)
@@ -109,12 +117,15 @@ def _read_file(budget: Budget, fd: int, path: str, filename: str, key: str) -> n
         held = getattr(info, "st_blocks", 0) * 512
         budget.allow_file(path, info.st_size, held, file=(info.st_dev, info.st_ino))
         note = "" if held >= info.st_size else _held_note(filename, held, info.st_size)
-        return _read(budget, f, path, filename, key, note)
+        return _read(budget, f, path, filename, key, note, digest)
     finally:
         close_read_only(f)  # (nothing written: its close's EIO is no failed read)
 
 
-def _read(budget: Budget, f: Any, path: str, filename: str, key: str, note: str) -> np.ndarray:
+def _read(
+    budget: Budget, f: Any, path: str, filename: str, key: str, note: str, digest: str | None
+) -> np.ndarray:
+    from ..engine.arraydigest import DigestMismatch
     from ..engine.hdf5 import _MMAP, _layout, _read_indexed
 
     index, data_end = _index(budget, f, path, key, filename, note)
@@ -151,7 +162,9 @@ def _read(budget: Budget, f: Any, path: str, filename: str, key: str, note: str)
         copies = 2 if entry.get("as") is not None else 1  # StringDType: converted once more
         _charge(budget, copies * nbytes, f"array {key!r} in {filename!r}", note)
     try:
-        return _read_indexed(f, entry, data_end, mmap_mode)
+        return _read_indexed(f, entry, data_end, mmap_mode, digest, key)
+    except DigestMismatch as err:
+        raise DamagedArrayError(path, key, str(err)) from None
     except (ValueError, TypeError, KeyError, OSError, zlib.error) as err:
         if is_read_failure(err):
             raise StoreReadError.of(err, path) from err

@@ -496,10 +496,10 @@ def numpy_scalar(cls: type) -> Guard:
 # --------------------------------------------------------------------------- the table
 
 
-def _load_array_guard(budget: Budget, filename: Any, key: Any) -> Any:
+def _load_array_guard(budget: Budget, filename: Any, key: Any, digest: Any = None) -> Any:
     from .datafiles import safe_load_array
 
-    return safe_load_array(budget, filename, key)
+    return safe_load_array(budget, filename, key, digest)
 
 
 DEFAULT_CONSTRUCTORS: list[tuple[str, str, Guard]] = [

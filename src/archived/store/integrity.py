@@ -36,7 +36,13 @@ What counts as what (see :mod:`archived.store.entries` for the file layout):
 * *misnamed*: given ``rekey``, a call whose recorded key does not name its entry
   (:mod:`archived.store.callnames`): a file copied or renamed by hand.  No call looks it
   up there (a hit never comes of it), while a table lists it beside the call's own
-  entry: the step is to move the file out of the store.
+  entry: the step is to move the file out of the store;
+* an array of a data file whose bytes are not those its entry's source names by their
+  digest (:mod:`archived.engine.arraydigest`: the data file swapped with another
+  entry's, renamed over it, or changed on disk) makes its entry *damaged*: every array
+  is read into memory and hashed.  An entry written before archived recorded array
+  digests is said (*no array digest*), not a problem: what its data files hold cannot
+  be told from it.
 
 >>> import tempfile
 >>> from archived.store.dataset import DataSet
@@ -56,6 +62,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..engine.arraydigest import counting_unchecked
 from ..errors import (
     DamagedEntryError,
     MissingImportError,
@@ -129,6 +136,9 @@ class VerifyReport:
             module docstring).
         no_digest: the stored calls whose record holds no value digest, stored before
             archived recorded it (not a problem: an edit of their value cannot be told).
+        no_array_digest: the entries whose source names arrays of data files without
+            their digests, written before archived recorded them (not a problem: whether
+            their data files hold those arrays cannot be told).
 
     >>> r = VerifyReport('/s', ['a'], damaged={'b': 'truncated'})
     >>> r.ok
@@ -155,6 +165,7 @@ class VerifyReport:
     edited: list[str] = field(default_factory=list)
     no_digest: list[str] = field(default_factory=list)
     misnamed: dict[str, str] = field(default_factory=dict)
+    no_array_digest: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -347,6 +358,14 @@ class VerifyReport:
                 f"({_some(self.no_digest)}): stored before archived recorded one, so "
                 "whether a value was edited by hand cannot be told"
             )
+        if self.no_array_digest:  # said: a swapped data file of theirs cannot be told
+            n = len(self.no_array_digest)
+            lines.append(
+                f"  {n} entr{'y' if n == 1 else 'ies'} with arrays of data files but no "
+                f"array digests ({_some(self.no_array_digest)}): stored before archived "
+                "recorded them, so whether their data files still hold their arrays (not "
+                "another entry's) cannot be told"
+            )
         return "\n".join(lines)
 
 
@@ -385,9 +404,12 @@ def verify(
     referenced: set[str] = set()
     infos: dict[str, Any] = {}
     edited: dict[str, bool | None] = {}
+    no_array_digest: set[str] = set()
     for name in entries.entry_names(folder):
         report.entries.append(name)
-        problem = _check_entry(folder, name, options, referenced, report.advised, infos, edited)
+        problem = _check_entry(
+            folder, name, options, referenced, report.advised, infos, edited, no_array_digest
+        )
         if problem is not None and problem.startswith(_MISSING_IMPORT):
             report.unimportable[name] = problem[len(_MISSING_IMPORT) :]
         elif problem is not None:
@@ -404,6 +426,8 @@ def verify(
                 report.edited.append(name)
             elif value_edited is None:
                 report.no_digest.append(name)
+        if name in no_array_digest and name not in report.damaged:
+            report.no_array_digest.append(name)
     unreadable = {
         name
         for name, why in report.damaged.items()
@@ -539,11 +563,13 @@ def _check_entry(
     advised: dict[str, str],
     infos: dict[str, Any] | None = None,
     edited: dict[str, bool | None] | None = None,
+    no_array_digest: set[str] | None = None,
 ) -> str | None:
     """Why entry ``name`` cannot be read back, or None; adds its data files to referenced,
     to ``advised`` the module whose ``allow=`` a safe load refusing it advised, to
-    ``infos`` its info as it loaded, and to ``edited`` whether its value was edited by
-    hand (None: its record holds no value digest).
+    ``infos`` its info as it loaded, to ``edited`` whether its value was edited by
+    hand (None: its record holds no value digest), and its name to ``no_array_digest``
+    if its value loaded arrays of data files with no digest to check them by.
 
     The entry file is read once and both its sections decoded from that text.  A
     problem seen while a writer replaced the entry (its old data files deleted under
@@ -552,7 +578,11 @@ def _check_entry(
     problem = None
     for _ in range(_RETRIES):
         advised.pop(name, None)  # (of a version read before: this one may advise none)
-        problem, before = _entry_problem(folder, name, options, referenced, advised, infos, edited)
+        if no_array_digest is not None:
+            no_array_digest.discard(name)  # (of a version read before)
+        problem, before = _entry_problem(
+            folder, name, options, referenced, advised, infos, edited, no_array_digest
+        )
         if problem is None or _raw_bytes(folder, name) == before:
             return problem
     return problem
@@ -574,6 +604,7 @@ def _entry_problem(
     advised: dict[str, str],
     infos: dict[str, Any] | None = None,
     edited: dict[str, bool | None] | None = None,
+    no_array_digest: set[str] | None = None,
 ) -> tuple[str | None, bytes | str | None]:
     """Why entry ``name`` cannot be read back (or None), and the bytes it was read from;
     its info, as it loaded, into ``infos``, and whether its value was edited into
@@ -607,9 +638,12 @@ def _entry_problem(
     lines = {"info": entries.INFO_LINE, "value": entries.value_line(text, value_src)}
     for what, src, var in (("info", info_src, "info"), ("value", value_src, name)):
         try:
-            loaded = entries.decode_section(
-                name, src, var, folder, options, once=True, first_line=lines[what]
-            )
+            with counting_unchecked() as unchecked:
+                loaded = entries.decode_section(
+                    name, src, var, folder, options, once=True, first_line=lines[what]
+                )
+            if unchecked and no_array_digest is not None:
+                no_array_digest.add(name)
             if what == "info" and infos is not None:
                 infos[name] = loaded
         except MissingImportError as err:

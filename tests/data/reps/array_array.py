@@ -11,7 +11,10 @@ value = [
     _python_array('B', _array([97, 98], dtype='uint8')),
     _python_array('f', _array([0.10000000149011612], dtype='float32')),
     _python_array('u', 'hé'),
-    _python_array('q', _load_array('value.h5', 'a0')),
+    _python_array(
+        'q',
+        _load_array('value.h5', 'a0', digest='37a8ed98d0e1b359d09503d9521d89e8'),
+    ),
 ]
 del _from_bytes, _python_array, _array, _load_array
 if __name__ == 'builtins':

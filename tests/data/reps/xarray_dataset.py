@@ -3,7 +3,11 @@ from numpy import array as _array
 from archived.reps import dataset as _dataset
 value = _dataset(
     {
-        'temperature': (('t', 'x'), _load_array('value.h5', 'a0'), {'units': 'K'}),
+        'temperature': (
+            ('t', 'x'),
+            _load_array('value.h5', 'a0', digest='247ff0a6ca69a4fc6603d8d69b45ff7a'),
+            {'units': 'K'},
+        ),
         'pressure': (
             ('x',),
             _array([1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0], dtype='float64'),
