@@ -60,10 +60,14 @@ def _kept_aside(folder):
     return sorted(f for d in os.listdir(damaged) for f in os.listdir(os.path.join(damaged, d)))
 
 
-@pytest.mark.parametrize("mmap_mode", [None, "r"])
-def test_swapped_data_files_never_answer_a_call_with_the_other_calls_array(tmp_path, mmap_mode):
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"mmap_mode": "r"}, {"compress": True}],
+    ids=["read", "memory-mapped", "zlib-compressed"],
+)
+def test_swapped_data_files_never_answer_a_call_with_the_other_calls_array(tmp_path, options):
     folder = tmp_path / "runs"
-    ramp, calls, names = _two_swapped(folder, mmap_mode=mmap_mode)
+    ramp, calls, names = _two_swapped(folder, **options)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         first, second = ramp(N), ramp(N + 1)

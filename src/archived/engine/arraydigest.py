@@ -40,7 +40,14 @@ from typing import Any
 import numpy as np
 import xxhash
 
-__all__ = ["digest_of", "check_read", "check_mapped", "is_digest", "counting_unchecked"]
+__all__ = [
+    "digest_of",
+    "new_hasher",
+    "check_read",
+    "check_mapped",
+    "is_digest",
+    "counting_unchecked",
+]
 
 _DIGEST = re.compile(r"[0-9a-f]{32}")
 _UNCHECKED: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
@@ -61,6 +68,16 @@ def digest_of(raw: np.ndarray) -> str:
     return xxhash.xxh3_128(raw.data.cast("B") if raw.size else b"").hexdigest()
 
 
+def new_hasher() -> Any:
+    """A fresh xxh3_128 hasher: fed the bytes piece by piece, its ``hexdigest()`` is
+    :func:`digest_of` of them all.
+
+    >>> h = new_hasher(); h.update(b''); h.hexdigest() == digest_of(np.zeros(0, np.uint8))
+    True
+    """
+    return xxhash.xxh3_128()
+
+
 def is_digest(value: Any) -> bool:
     """Whether ``value`` is a digest as the writer writes it: 32 lowercase hex digits.
 
@@ -70,9 +87,12 @@ def is_digest(value: Any) -> bool:
     return type(value) is str and len(value) == 32 and _DIGEST.fullmatch(value) is not None
 
 
-def check_read(raw: np.ndarray, expected: str | None, where: str) -> None:
+def check_read(
+    raw: np.ndarray, expected: str | None, where: str, found: str | None = None
+) -> None:
     """Raise :class:`DigestMismatch` unless the bytes ``raw`` read from the data file have
-    the digest ``expected``; with None, only count the load as unchecked.
+    the digest ``expected`` (``found``: their digest, taken as they were read); with
+    None, only count the load as unchecked.
 
     >>> check_read(np.zeros(0, dtype=np.uint8), '0' * 32, "array 'a0'")
     Traceback (most recent call last):
@@ -82,7 +102,8 @@ def check_read(raw: np.ndarray, expected: str | None, where: str) -> None:
     if expected is None:
         _count(where)
         return
-    found = digest_of(raw)
+    if found is None:
+        found = digest_of(raw)
     if found != expected:
         raise DigestMismatch(
             f"its bytes are not those its entry recorded (digest {found}, "

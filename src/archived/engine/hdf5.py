@@ -11,9 +11,11 @@ numpy 2's variable-width ``StringDType`` is stored as fixed-width unicode.
 Fortran-ordered arrays are stored transposed, so neither side copies them.
 
 After the HDF5 part the writer appends a small index (HDF5 ignores bytes past its end):
-where each array's bytes lie and their dtype, shape and order.  :func:`load_array` reads
-such files with one ``open`` and one ``read`` straight into the result, as fast as
-``np.load`` and without importing PyTables; other HDF5 files are read through PyTables.
+where each array's bytes lie, their dtype, shape and order, and their digest (checked
+on load against the one the source names: :mod:`~archived.engine.arraydigest`).
+:func:`load_array` reads such files with one ``open`` and one ``read`` straight into the
+result, as fast as ``np.load`` and without importing PyTables; other HDF5 files are read
+through PyTables.
 
 >>> import numpy as np, os, tempfile
 >>> folder = tempfile.mkdtemp()
@@ -50,7 +52,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from ..errors import DamagedArrayError, StoreReadError, UnarchivableError, is_read_failure
-from .arraydigest import DigestMismatch, check_mapped, check_read, digest_of
+from .arraydigest import DigestMismatch, check_mapped, check_read, digest_of, new_hasher
 from .readclose import close_read_only
 from .textbytes import NulByteError, read_text_bytes
 
@@ -680,6 +682,7 @@ def _read_indexed(
     """The array the index ``entry`` describes in ``f``, as ``digest`` names it (see
     :func:`load_array`; :class:`~archived.engine.arraydigest.DigestMismatch` if not)."""
     where = f"array {key!r}"
+    hashed = None  # the digest of the bytes, when taken as they were read
     dtype, shape, fortran = _layout(entry["dtype"], entry["shape"], entry["order"])
     stored_shape = shape[::-1] if fortran else shape
     nbytes = int(entry["nbytes"])
@@ -699,10 +702,10 @@ def _read_indexed(
             raise ValueError(f"array bytes {offset}..{offset + nbytes} lie beyond the data")
         f.seek(offset)
         raw = np.empty(nbytes, dtype=np.uint8)
-        _read_into(f, raw)
+        hashed = _read_into(f, raw, digest is not None)
     else:
         raw = np.zeros(0, dtype=np.uint8)
-    check_read(raw, digest, where)
+    check_read(raw, digest, where, hashed)
     data = _from_raw(raw, dtype, stored_shape)
     return _restore_kind(data.T if fortran else data, entry.get("as"))
 
@@ -737,14 +740,28 @@ def _restore_kind(data: np.ndarray, kind: Any) -> np.ndarray:
     return data.astype(np.dtypes.StringDType())
 
 
-def _read_into(f: BinaryIO, buffer: np.ndarray) -> None:
+def _read_into(f: BinaryIO, buffer: np.ndarray, digest: bool = False) -> str | None:
+    """Fill ``buffer`` from ``f``; with ``digest``, return the digest of what was read.
+
+    The digest is taken a piece at a time as the pieces are read, while each is still
+    in the processor's cache: hashed after the whole read, a 100 MB array was fetched
+    from memory once more (measured: reading 100 MB from the page cache 27-28 ms, then
+    hashing it +5-11 ms; hashed by pieces +2-6 ms)."""
     view = buffer.data.cast("B")
+    hasher = new_hasher() if digest else None
+    step = _HASHED_PIECE if digest else len(view)
     done = 0
     while done < len(view):
-        n = f.readinto(view[done:])  # type: ignore[attr-defined]
+        n = f.readinto(view[done : done + step])  # type: ignore[attr-defined]
         if not n:
             raise ValueError(f"file ends {len(view) - done} bytes early")
+        if hasher is not None:
+            hasher.update(view[done : done + n])
         done += n
+    return None if hasher is None else hasher.hexdigest()
+
+
+_HASHED_PIECE = 2**18  # bytes read, then hashed, at once: inside a core's own cache
 
 
 def _sample_matches(fd: int, entry: dict[str, Any], sample: tuple[bytes, bytes]) -> bool:

@@ -9,7 +9,7 @@ info record loads without touching the value::
     info = (10, 1.2)
     # ---- value ----
     from archived.engine.hdf5 import load_array as _load_array
-    x_0 = _load_array('x_0.5f3a1c-4211-9e0b77d2.h5', 'a0')
+    x_0 = _load_array('x_0.5f3a1c-4211-9e0b77d2.h5', 'a0', digest='9c1e...')
 
 Each section is the source an :class:`~archived.engine.archive.Archive` writes; the info
 section defines ``info``, the value section defines the entry's name.  Data file names
