@@ -54,7 +54,7 @@ EXPECTED = {
     "large_arrays.py": [
         r"wrote a 8 MB array",
         r"files: \{'field\.[^']+\.h5': '8\.0\d MB'\}",
-        r"field = _load_array\('field\.[^']+\.h5', 'a0'\)",
+        r"field = _load_array\('field\.[^']+\.h5', 'a0', digest='[0-9a-f]{32}'\)",
         r"identical True, dtype float64, shape \(1000, 1000\)",
         r"small = _array\(\[0.10000000149011612, 0.3333333432674408, 3.1415927410125732\], "
         r"dtype='float32'\)",
