@@ -96,3 +96,26 @@ def test_a_new_store_named_like_its_functions_module_is_warned_about_once(projec
     assert "named like the module sim" in first.stderr and "results/sim_results" in first.stderr
     again = run_python("-c", "import sim; sim.run(1.5)")  # the store exists: kept as named
     assert again.returncode == 0 and "StorePathWarning" not in again.stderr
+
+
+def test_another_modules_store_is_not_taken_for_an_earlier_one_of_this_module(project):
+    # archived_results/sim_results, the name an earlier archived gave module
+    # sim_results's store, is module sim's store now: sim_results's functions read and
+    # wrote it as their own (a store that holds none of their calls)
+    assert run_python("-c", "import sim; sim.run(1.5)").returncode == 0
+    (project / "sim_results.py").write_text(textwrap.dedent(SIM))
+    run = run_python("-c", "import sim_results; print(sim_results.run.store.path)")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == str(project / "archived_results" / "sim_results_results")
+    # a store of that name that holds its calls is its own, as before
+    run = run_python("-c", "import sim_results; sim_results.run(2.5)")
+    assert run.returncode == 0, run.stderr
+    (project / "archived_results" / "sim_results_results").rename(
+        project / "archived_results" / "sim_results_mine"
+    )
+    (project / "archived_results" / "sim_results").rename(project / "archived_results" / "a")
+    (project / "archived_results" / "sim_results_mine").rename(
+        project / "archived_results" / "sim_results"
+    )
+    run = run_python("-c", "import sim_results; print(sim_results.run.store.path)")
+    assert run.stdout.strip() == str(project / "archived_results" / "sim_results")

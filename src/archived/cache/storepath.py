@@ -38,7 +38,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .._usercode import calling_line, user_stacklevel
-from ..errors import InvalidNameError, StorePathWarning, StoreReadError
+from ..errors import ArchiveError, InvalidNameError, StorePathWarning, StoreReadError
 from ..store.native import installed_path, is_native_store
 from .funcinfo import function_identity, interactive_code
 
@@ -82,8 +82,11 @@ def default_store_path(func: Callable[..., Any]) -> str:
         # the results an earlier archived kept for this module's functions, if there:
         # which store is used turns on this look, so a loader there that cannot be read
         # is told (StoreReadError), never taken for no store and a new one made beside it
-        return earlier if is_native_store(earlier) else store
-    if not _holds_store(earlier):
+        # (unless it is another module's default store: a name ending in _results)
+        if is_native_store(earlier) and not _another_modules(earlier, module):
+            return earlier
+        return store
+    if not _holds_store(earlier) or _another_modules(earlier, module):
         return store
     warnings.warn(
         StorePathWarning(
@@ -97,6 +100,41 @@ def default_store_path(func: Callable[..., Any]) -> str:
         stacklevel=user_stacklevel(),
     )
     return store
+
+
+def _another_modules(store: str, module: str) -> bool:
+    """Whether ``store``, found where an earlier archived kept the results of
+    ``module``'s functions, is another module's default store: a name ending in
+    ``_results`` (``archived_results/sim_results``, module ``sim_results``'s earlier
+    store, is module ``sim``'s now) and holding calls, none of a function of ``module``.
+    Its records are read (safely) only for such a name: a store of another name can be
+    no module's default store.
+
+    >>> _another_modules("/tmp/archived_results/sim", "sim")
+    False
+    """
+    if not os.path.basename(store).endswith("_results"):
+        return False
+    from ..store.dataset import DataSet
+
+    try:
+        ds = DataSet(os.path.basename(store), path=os.path.dirname(store), safe=True)
+        entries = ds._entries()
+        try:
+            briefs = entries.briefs(range(len(entries.names)))
+        except ArchiveError:  # one damaged: the others one at a time
+            briefs = []
+            for position in range(len(entries.names)):
+                try:
+                    briefs += entries.briefs([position])
+                except ArchiveError:  # (it names no function)
+                    continue
+    except (OSError, ArchiveError):  # unreadable: taken as the earlier store, as before
+        return False
+    functions = {
+        b["function"] for b in briefs if type(b) is dict and type(b.get("function")) is str
+    }
+    return bool(functions) and not any(f.startswith(module + ".") for f in functions)
 
 
 def warn_named_like_module(func: Callable[..., Any], store: str) -> None:
