@@ -1,10 +1,10 @@
 """Every read, open and stat call on a store's files failed in turn, once or from there
-on (a dead disk; tests/faultinject.c), under ``call_and_shelve``, ``clear()`` and
-``archived export`` (and, for export, every write, sync, rename, create, unlink and
-close call, its output file's too, the disk failing or full): nothing the user stored
-is lost, no file is deleted on uncertain knowledge, a computed result is never thrown
-away, and every failure is the library's own error saying what happened (never a bare
-OSError)."""
+on (a dead disk; tests/faultinject.c), under ``call_and_shelve``, ``clear()``,
+``archived prune`` and ``archived export`` (and, for export, every write, sync, rename,
+create, unlink and close call, its output file's too, the disk failing or full): nothing
+the user stored is lost, no file is deleted on uncertain knowledge, a computed result is
+never thrown away, and every failure is the library's own error saying what happened
+(never a bare OSError)."""
 
 import errno
 import os
@@ -92,6 +92,12 @@ def act(root):
         return {"kept": handle.entry is None, "loaded": loaded}
     if action == "clear":
         return f.clear(warn=False)
+    if action == "prune":
+        from archived.cli import main
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            code = main(["prune", store, "--function", "compute", "--yes"])
+        return [code, err.getvalue()]
     if action == "export":
         from archived.cli import main
         err = io.StringIO()
@@ -182,6 +188,7 @@ def test_clear_under_any_fault_deletes_only_its_calls_and_says_what_it_did(
 ):
     template, out = sweep(library, tmp_path, "clear", ops, code, sticky)
     others = entry_files(template / "s", "other_")
+    before = entry_files(template / "s", "compute_")
     for k, point in enumerate(out):
         store = common(point)
         result = point["out"]
@@ -191,7 +198,35 @@ def test_clear_under_any_fault_deletes_only_its_calls_and_says_what_it_did(
         failed = re.match(r"\w+Error: could not delete entry '(\w+)'", str(result))
         if failed:  # "could not delete" only of an entry still there
             assert os.path.exists(os.path.join(store, failed[1] + ".py")), (k, point)
+        if result != 2 and not result.startswith("AfterCommitError: "):
+            # an error saying nothing was changed (or naming one entry it could not
+            # delete) is raised with every call still there: once one is deleted, the
+            # failure says how many are (clear() deleted one, then said a read error
+            # of the next changed nothing)
+            assert entry_files(store, "compute_") == before, (k, point)
         assert entry_files(store, "other_") == others, k  # another function's: untouched
+
+
+@READ_FAULTS
+def test_prune_under_any_fault_says_how_many_it_deleted_before_it_failed(
+    library, tmp_path, ops, code, sticky
+):
+    template, out = sweep(library, tmp_path, "prune", ops, code, sticky)
+    others = entry_files(template / "s", "other_")
+    before = entry_files(template / "s", "compute_")
+    for k, point in enumerate(out):
+        store = common(point)
+        status, err = point["out"]
+        assert entry_files(store, "other_") == others, k  # not chosen: untouched
+        if status == 0:  # (a data file the disk failed to examine stays, said so)
+            assert not [n for n in entry_files(store, "compute_") if n.endswith(".py")], k
+            continue
+        assert status == 1 and err.startswith("archived: error: "), (k, point)
+        assert "Traceback" not in err and len(err.strip().splitlines()) == 1, (k, point)
+        if "is deleted from the store" not in err:  # (AfterCommitError's words)
+            # a read error of the second call said nothing was changed once the first
+            # was deleted
+            assert entry_files(store, "compute_") == before, (k, point)
 
 
 @FAULTS

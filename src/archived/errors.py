@@ -809,7 +809,11 @@ class AfterCommitError(ArchiveError, OSError):
     failed flush), or the removal of the replaced version's data files.  Unlike a
     :class:`CommitError`, nothing was undone: the store reads the new state.
 
-    Attributes: ``store``, ``entry``, ``step`` (``'sync'``, ``'close'`` or ``'drop'``),
+    A deletion of several entries (``clear()``, a prune) stopped by a failure after
+    some were deleted is one too (``step='rest'``, ``entry`` the last one deleted).
+
+    Attributes: ``store``, ``entry``, ``step`` (``'sync'``, ``'close'``, ``'drop'`` or
+    ``'rest'``),
     ``reason``, ``operation`` (``'write'`` or ``'delete'``); ``errno`` as on any
     ``OSError``.
 
@@ -835,6 +839,10 @@ disk works
             "removing the replaced version's data files",
             "they stay in the store as orphans, which `python -m archived repair {store}` "
             "removes once the disk works",
+        ),
+        "rest": (
+            "deleting the others",
+            "the entries not deleted are as they were: run it again once the disk works",
         ),
     }
 

@@ -88,6 +88,7 @@ from .._usercode import user_stacklevel
 from ..engine.storable import unstorable_annotation
 from ..errors import ArchiveError, ClosureChangedWarning, StoreReadError, UnarchivableError
 from ..store.datarefs import one_look
+from ..store.failures import deleting
 from ..store.table import record_text
 from .calls import CallKey, cached_call, is_stored, key_call
 from .callstore import CallStore, StoredCall
@@ -775,14 +776,17 @@ class CachedFunction(Generic[P, R]):
         stored any more (one with a point stored meanwhile stays)."""
         from .sweeprecords import sweeps_emptied_by
 
-        with one_look(self.store.path):  # (the store listed once, not at each deletion)
-            for name in names:
-                self.store.remove(name)
-        if names:
-            # decided after the deletion: a point stored again meanwhile (a sweep
-            # running beside this) keeps its record
-            for record in sweeps_emptied_by(self.store.dataset, names, deleted=True):
-                self.store.remove(record)
+        # (a failure once some are deleted says so: "nothing was changed" was untrue)
+        with deleting(self.store.path, len(names)) as deleted:
+            with one_look(self.store.path):  # (the store listed once, not at each deletion)
+                for name in names:
+                    self.store.remove(name)
+                    deleted.append(name)
+            if names:
+                # decided after the deletion: a point stored again meanwhile (a sweep
+                # running beside this) keeps its record
+                for record in sweeps_emptied_by(self.store.dataset, names, deleted=True):
+                    self.store.remove(record)
 
     # ---- pickling ------------------------------------------------------------------
 

@@ -156,55 +156,69 @@ def run_prune(args: argparse.Namespace) -> int:
         return 0
     from ..store.datarefs import one_look
     from ..store.dataset import DataSet
+    from ..store.failures import deleting
 
     writable = DataSet(ds._module_name, "w", path=os.path.dirname(ds._path))
     calls = [e for e in chosen if e.kind != "sweep"]
     records = [e for e in chosen if e.kind == "sweep"]
-    with one_look(writable._path):  # (the store listed once, not at each deletion)
+    # (a failure once some are deleted says so: "nothing was changed" was untrue)
+    with deleting(writable._path, len(calls)) as deleted, one_look(writable._path):
         for e in list(calls):
             try:
                 # only the version chosen: one written since (a script writing ds.latest
                 # while the store is pruned --before a date) was not chosen, and stays
                 writable._delete_seen(e.name, e.digest)
+                deleted.append(e.name)
             except EntryChangedError:
                 keep(e.name, "it was rewritten since it was chosen")
                 calls.remove(e)
     chosen = calls + records
     size = format_size(sum(e.size for e in chosen))
     if records:
-        # decided again now that the calls are gone: a sweep running beside the prune
-        # may have stored one of a record's points since the plan (read safely, as the
-        # plan was: the writable DataSet would execute the records)
-        from ..cache.sweeprecords import sweeps_emptied_by
-
-        planned = [e.name for e in records]
-        unread: list[str] = []
-        still = set(
-            sweeps_emptied_by(ds, [e.name for e in calls], planned, deleted=True, unread=unread)
-        )
-        for e in records:
-            if e.name in unread and e.name in ds:  # damaged since the plan
-                keep(
-                    e.name,
-                    "its list of points can no longer be read, so whether one is still "
-                    "stored is unknown (archived verify says what is wrong with it)",
-                )
-                continue
-            if e.name in unread:
-                continue  # deleted by someone else meanwhile
-            if e.name not in still:
-                keep(e.name, "a point of its sweep was stored meanwhile")
-                continue
-            try:
-                delattr(writable, e.name)
-            except AttributeError:
-                pass
-        chosen = calls + [e for e in records if e.name in still]
+        with deleting(writable._path, len(calls) + len(records)) as deleted:
+            deleted.extend(e.name for e in calls)  # (gone: a failure below says so)
+            chosen = _delete_records(ds, writable, calls, records, keep, deleted)
         size = format_size(sum(e.size for e in chosen))
     if args.json:
         return done(chosen, dry_run=False)
     print(f"deleted {counted(len(chosen), 'entry', 'entries')} ({size})")
     return 0
+
+
+def _delete_records(
+    ds: Any, writable: Any, calls: list[Any], records: list[Any], keep: Any, deleted: list[str]
+) -> list[Any]:
+    """Delete the sweep records among ``records`` that the deletion of ``calls`` left with
+    no point stored (each is appended to ``deleted``); return the entries deleted."""
+    # decided again now that the calls are gone: a sweep running beside the prune
+    # may have stored one of a record's points since the plan (read safely, as the
+    # plan was: the writable DataSet would execute the records)
+    from ..cache.sweeprecords import sweeps_emptied_by
+
+    planned = [e.name for e in records]
+    unread: list[str] = []
+    still = set(
+        sweeps_emptied_by(ds, [e.name for e in calls], planned, deleted=True, unread=unread)
+    )
+    for e in records:
+        if e.name in unread and e.name in ds:  # damaged since the plan
+            keep(
+                e.name,
+                "its list of points can no longer be read, so whether one is still "
+                "stored is unknown (archived verify says what is wrong with it)",
+            )
+            continue
+        if e.name in unread:
+            continue  # deleted by someone else meanwhile
+        if e.name not in still:
+            keep(e.name, "a point of its sweep was stored meanwhile")
+            continue
+        try:
+            delattr(writable, e.name)
+            deleted.append(e.name)
+        except AttributeError:
+            pass
+    return calls + [e for e in records if e.name in still]
 
 
 def _with_emptied_sweeps(

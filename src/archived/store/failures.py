@@ -26,6 +26,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from ..errors import (
+    AfterCommitError,
     ArchiveError,
     CommitError,
     CommitPermissionError,
@@ -33,9 +34,10 @@ from ..errors import (
     DiskFullError,
     LockFileError,
     LockTimeout,
+    StoreReadError,
 )
 
-__all__ = ["explained", "disk_is_full"]
+__all__ = ["explained", "deleting", "disk_is_full"]
 
 _QUOTA = getattr(errno, "EDQUOT", errno.ENOSPC)
 _FULL = (errno.ENOSPC, _QUOTA)
@@ -72,6 +74,45 @@ def explained(
         raise
     except OSError as err:
         raise _explain(store, entry, err, lock_files, operation) from err
+
+
+@contextmanager
+def deleting(store: str, total: int) -> Iterator[list[str]]:
+    """Tell a failure met once some of ``total`` entries are deleted as what it is: the
+    caller appends each entry it deleted to the list yielded, and an error after the
+    first is an :class:`~archived.errors.AfterCommitError` saying how many are deleted
+    (a read error of the next one said "nothing was changed" of a store whose other
+    entries were gone).  An ``AfterCommitError`` (a deletion made, its sync failed)
+    passes as it is.
+
+    >>> import errno
+    >>> try:
+    ...     with deleting('/s', 3) as deleted:
+    ...         deleted.append('x')
+    ...         raise StoreReadError('/s/y.py', '[Errno 5] Input/output error', errno.EIO)
+    ... except AfterCommitError as err:
+    ...     print(err)
+    entry 'x' is deleted from the store '/s', but deleting the others failed afterwards \
+(1 of 3 entries deleted, then: could not read '/s/y.py': [Errno 5] Input/output error): \
+the entries not deleted are as they were: run it again once the disk works
+    """
+    deleted: list[str] = []
+    try:
+        yield deleted
+    except (ArchiveError, OSError) as err:
+        if not deleted or isinstance(err, AfterCommitError):
+            raise
+        # (a read error's own words say nothing was changed: untrue here)
+        what = (
+            f"could not read {err.path!r}: {err.reason}"
+            if isinstance(err, StoreReadError)
+            else str(err)
+        )
+        reason = f"{len(deleted)} of {total} entries deleted, then: {what}"
+        code = err.errno if isinstance(err, OSError) else None
+        raise AfterCommitError(
+            store, deleted[-1], "rest", reason, code, operation="delete"
+        ) from err
 
 
 def disk_is_full(folder: str) -> bool:
