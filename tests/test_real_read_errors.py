@@ -290,3 +290,36 @@ def test_a_damaged_data_file_pytables_reads_is_damage_when_its_close_fails(libra
     out, failed = faultshim.run(library, LEGACY, tmp_path, ["close"], code=errno.EIO, args=(path,))
     assert failed
     assert out[0] == "DamagedArrayError" and "not a readable HDF5 file" in out[1], out
+
+
+CLOSED = """
+import sys, json, io, contextlib
+from archived.cli import main
+arm(0)
+out, err = io.StringIO(), io.StringIO()
+with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    code = main(sys.argv[1:])
+print(json.dumps([code, out.getvalue(), err.getvalue(), counted()[1]]))
+"""
+
+
+def test_repair_and_ls_ignore_a_failed_close_of_a_file_they_only_read(library, tmp_path):
+    # every close failing (a network file system's EIO): repair's look at the entries'
+    # headers (is an orphan listed by one?) and ls's read of the names the index sorted
+    # raised the close's bare OSError, naming no file, after reads that had succeeded
+    ds = DataSet("s", "w", path=tmp_path)
+    ds.x = np.arange(300.0)
+    ds.y = np.arange(300.0)
+    orphan = os.path.join(ds._path, "x.0a1b2c3d4e5f-1-0a1b2c3d.h5")
+    open(orphan, "wb").close()
+    from archived.cli import main
+
+    assert main(["ls", "-l", ds._path]) == 0  # (the index, and its sorted names, saved)
+    run = lambda *argv: faultshim.run(  # noqa: E731
+        library, CLOSED, ds._path, ["close"], code=errno.EIO, args=argv
+    )
+    code, out, err, failed = run("ls", ds._path)
+    assert failed and (code, out, err) == (0, "x\ny\n", "")
+    code, out, err, failed = run("repair", ds._path)
+    assert failed and code == 0 and "Traceback" not in err and "Errno" not in err, err
+    assert not os.path.exists(orphan)

@@ -33,6 +33,7 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
+from ..engine.readclose import close_read_only
 from ..errors import DamagedEntryError
 from .entrynames import is_canonical
 from .headerline import header_files
@@ -240,7 +241,7 @@ def _header_of(path: str, name: str) -> Listed | bool:
     except OSError:
         return _UNREADABLE
     finally:
-        os.close(fd)
+        close_read_only(fd)  # (nothing written: its close's EIO is no failed read)
     first = line.partition(b"\n")[0]
     if b".h5" not in first:
         return frozenset()  # (most entries: no data file; or no header, so no entry)

@@ -35,6 +35,7 @@ import sys
 import zlib
 from collections.abc import Sequence
 
+from ..engine.readclose import close_read_only
 from ..errors import UnsafeFileError
 from .storefiles import open_regular
 from .writers import close_quietly, create_locked, discard_temporary, new_token
@@ -110,10 +111,13 @@ def sorted_text(folder: str, listed: list[str]) -> str | None:
         fd = open_regular(folder, NAMES_FILE, "names")
     except (OSError, UnsafeFileError):
         return None
-    with open(fd, "rb") as f:
+    f = open(fd, "rb")
+    try:
         if os.fstat(fd).st_size > 2 * size + _HEAD_MOST:
             return None  # not the file of these names (read no more than they can take)
         data = f.read(2 * size + _HEAD_MOST + 1)
+    finally:
+        close_read_only(f)  # (nothing written: its close's EIO is no failed read)
     end = data.find(b"\n", 0, _HEAD_MOST)
     head = data[:end].split(b" ")
     if (

@@ -224,10 +224,10 @@ def open_regular(folder: str, name: str, kind: str) -> int:
     try:
         mode = os.fstat(fd).st_mode
     except OSError as err:
-        os.close(fd)
+        close_read_only(fd)
         raise StoreReadError.of(err, path) from err
     if not stat.S_ISREG(mode):
-        os.close(fd)
+        close_read_only(fd)
         raise UnsafeFileError(folder, name, file_kind(mode))
     return fd
 
