@@ -359,7 +359,9 @@ class StoreReadError(ArchiveError, OSError):
     or written over because of it, and reading again may succeed.
 
     Attributes: ``path`` (the file), ``entry`` (the entry it belongs to, or None),
-    ``reason``; ``errno`` is the system's error number, as on any ``OSError``.
+    ``reason``, ``done`` (what the operation had changed before it, said in the message
+    in place of "nothing was changed"; None: nothing); ``errno`` is the system's error
+    number, as on any ``OSError``.
 
     >>> import errno
     >>> err = StoreReadError("/s/x.py", "[Errno 5] Input/output error", errno.EIO, entry="x")
@@ -372,16 +374,24 @@ system, then try again
     """
 
     def __init__(
-        self, path: str, reason: str, code: int | None = None, *, entry: str | None = None
+        self,
+        path: str,
+        reason: str,
+        code: int | None = None,
+        *,
+        entry: str | None = None,
+        done: str | None = None,
     ) -> None:
         self.path = path
         self.entry = entry
         self.reason = reason
+        self.done = done  # what the operation had changed before it (None: nothing)
         what = f"entry {entry!r} ({path!r})" if entry else repr(path)
+        changed = done or "nothing was changed"
         ArchiveError.__init__(
             self,
-            f"could not read {what}: {reason}; nothing was changed (a read error is not "
-            "damage: the file stays as it is). Check the disk or file system, then try again",
+            f"could not read {what}: {reason}; {changed} (a read error is not damage: the "
+            "file stays as it is). Check the disk or file system, then try again",
         )
         self.errno = code
 

@@ -58,6 +58,7 @@ from __future__ import annotations
 
 import os
 import stat
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -71,6 +72,7 @@ from ..errors import (
     StoreReadError,
     UnsafeArchiveError,
     UnsafeFileError,
+    UnsafeFileWarning,
     is_read_failure,
 )
 from . import entries, valuedigest
@@ -78,7 +80,7 @@ from .callnames import misnamed
 from .damaged import DAMAGED_DIR
 from .datarefs import listed_elsewhere
 from .indexscan import is_file_or_link
-from .leftovers import sweep_leftovers
+from .leftovers import Swept, sweep_leftovers
 from .locking import StoreLock
 from .native import recorded_locking
 from .persist_compat import is_persist_store
@@ -508,8 +510,32 @@ def repair(
     folder = _store_folder(path)
     # the store's own kind of lock: writers of the other kind would not be excluded
     soft = recorded_locking(folder) == "soft"
+    gone: list[str] = []  # the files taken out so far: a read error after says so
+    try:
+        swept = _repair(folder, timeout, soft, gone)
+        final = verify(folder, safe=safe, allow=allow, rekey=rekey)
+    except StoreReadError as err:
+        if not gone:
+            raise
+        # (its own words, "nothing was changed", were untrue of a store repaired)
+        done = (
+            f"repair had removed {len(gone)} leftover or orphaned file(s) before it "
+            f"({', '.join(sorted(gone)[:3])}{' ...' if len(gone) > 3 else ''}); no entry "
+            "was changed"
+        )
+        raise StoreReadError(err.path, err.reason, err.errno, entry=err.entry, done=done) from err
+    final.removed = sorted(set(gone))
+    final.backed_up = sorted(swept.backed_up)
+    return final
+
+
+def _repair(folder: str, timeout: float, soft: bool, gone: list[str]) -> Swept:
+    """:func:`repair`'s removals, under the store lock: the leftovers of killed writers
+    and the orphaned data files, each appended to ``gone`` once removed; the sweep of
+    the leftovers returned."""
     with StoreLock(os.path.join(folder, ".lock"), timeout, soft=soft):
         swept = sweep_leftovers(folder, lock_proof=not soft)  # as a writer opening it
+        gone.extend(swept)
         listing = store_files(folder)
         referenced: set[str] = set()
         unreadable: set[str] = set()
@@ -525,15 +551,32 @@ def repair(
             if not all(_is_data_file_of(folder, name, f) for f in files):
                 unreadable.add(name)  # damaged in a file's name: its own may be among ours
         _classify(folder, listing, referenced, unreadable, report)
-        removed = [f for f in report.orphans if remove_file(folder, f, "data")]
-        removed += [f for f in report.leftovers if remove_file(folder, f, _kind(f))]
-    final = verify(folder, safe=safe, allow=allow, rekey=rekey)
-    final.removed = sorted(set(swept) | set(removed))
-    final.backed_up = sorted(swept.backed_up)
-    return final
+        for f in report.orphans:
+            if _removed(folder, f, "data"):
+                gone.append(f)
+        for f in report.leftovers:
+            if _removed(folder, f, _kind(f)):
+                gone.append(f)
+    return swept
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _removed(folder: str, name: str, kind: str) -> bool:
+    """:func:`remove_file`, a removal the system refuses (a failing disk, no permission)
+    told in a warning: the file stays, reported by the verify after it, and repair goes
+    on with the others (it raised a bare OSError naming no store)."""
+    try:
+        return remove_file(folder, name, kind)
+    except OSError as err:
+        warnings.warn(
+            f"could not remove {os.path.join(folder, name)!r} ({err.strerror or err}): it "
+            "stays in the store; run repair again once the disk works",
+            UnsafeFileWarning,
+            stacklevel=3,
+        )
+        return False
 
 
 def _store_folder(path: str | os.PathLike[str]) -> str:
