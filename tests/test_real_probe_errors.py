@@ -126,3 +126,23 @@ def test_a_store_given_whose_loader_cannot_be_examined_is_a_read_error_not_no_st
     assert failed and code == 1
     assert f"could not read {os.path.join(ds._path, '__init__.py')!r}" in err, err
     assert "no store" not in err
+
+
+def test_the_default_store_that_cannot_be_examined_is_a_read_error_not_the_earlier_one(
+    library, tmp_path
+):
+    # both sim_results and an earlier archived's sim exist: a stat of sim_results that
+    # the disk fails was taken for no store there (os.path.exists), and the call's
+    # results went to the earlier store
+    (tmp_path / "sim.py").write_text("def run(x):\n    return x\n")
+    results = tmp_path / "archived_results"
+    DataSet("sim_results", "w", path=str(results))
+    DataSet("sim", "w", path=str(results))
+    store = results / "sim_results"
+    out, failed = faultshim.run(
+        library, DEFAULT, results, ["stat"], code=errno.EIO, match="/sim_results",
+        args=(tmp_path,),
+    )  # fmt: skip
+    assert failed and out != str(results / "sim"), "the earlier store took its results"
+    kind, message = out
+    assert kind == "StoreReadError" and f"could not read {str(store)!r}" in message

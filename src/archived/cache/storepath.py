@@ -38,7 +38,13 @@ from collections.abc import Callable
 from typing import Any
 
 from .._usercode import calling_line, user_stacklevel
-from ..errors import ArchiveError, InvalidNameError, StorePathWarning, StoreReadError
+from ..errors import (
+    ArchiveError,
+    InvalidNameError,
+    StorePathWarning,
+    StoreReadError,
+    is_read_failure,
+)
 from ..store.native import installed_path, is_native_store
 from .funcinfo import function_identity, interactive_code
 
@@ -78,7 +84,7 @@ def default_store_path(func: Callable[..., Any]) -> str:
             os.path.join("archived_results", f"{name}_results"), code_file(func)
         )
     earlier = os.path.join(os.path.dirname(store), name)
-    if not os.path.exists(store):
+    if not _exists(store):
         # the results an earlier archived kept for this module's functions, if there:
         # which store is used turns on this look, so a loader there that cannot be read
         # is told (StoreReadError), never taken for no store and a new one made beside it
@@ -212,6 +218,23 @@ def resolve_store_path(path: str | os.PathLike[str], anchor: str | None) -> str:
         stacklevel=user_stacklevel(),
     )
     return resolved
+
+
+def _exists(path: str) -> bool:
+    """Whether ``path`` exists; a ``stat`` the disk fails is
+    :class:`~archived.errors.StoreReadError` (``os.path.exists`` took it for no store
+    there, and the results went to the store an earlier archived made beside it).
+
+    >>> _exists("/no/such/store")
+    False
+    """
+    try:
+        os.stat(path)
+    except OSError as err:
+        if is_read_failure(err):
+            raise StoreReadError.of(err, path) from err
+        return False
+    return True
 
 
 def _holds_store(folder: str) -> bool:
