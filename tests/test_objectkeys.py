@@ -333,3 +333,32 @@ def test_a_random_generator_argument_is_refused_naming_it_and_saying_pass_a_seed
     with pytest.raises(UnkeyableArgumentError, match=r"parameter 'rng'.*at rng\[0\]"):
         noise(3, [make()])
     assert list(noise) == []
+
+
+def test_a_seed_sequence_argument_is_refused_saying_pass_its_entropy_and_spawn_key(tmp_path):
+    # spawn() inside the call advanced the caller's SeedSequence on a miss only: after a
+    # cold run its next spawn() gave other children than after a warm one
+    from archived import archived
+    from archived.errors import UnkeyableArgumentError
+
+    @archived(str(tmp_path / "s"))
+    def child_seeds(seeds, n):
+        return [int(child.generate_state(1)[0]) for child in seeds.spawn(n)]
+
+    seeds = np.random.SeedSequence(42)
+    with pytest.raises(UnkeyableArgumentError, match="parameter 'seeds'") as err:
+        child_seeds(seeds, 2)
+    message = str(err.value)
+    assert "SeedSequence" in message and "entropy" in message and "spawn_key" in message
+    assert "ignore=" not in message
+    assert seeds.n_children_spawned == 0 and list(child_seeds) == []
+    with pytest.raises(UnkeyableArgumentError, match=r"parameter 'seeds'.*at seeds\['s'\]"):
+        child_seeds({"s": seeds}, 2)
+
+    @archived(str(tmp_path / "s"))
+    def child_seeds_of(entropy, spawn_key, n):
+        seeds = np.random.SeedSequence(entropy, spawn_key=spawn_key)
+        return [int(child.generate_state(1)[0]) for child in seeds.spawn(n)]
+
+    assert child_seeds_of(42, (), 2) == child_seeds_of(42, (), 2)
+    assert child_seeds_of.is_cached(42, (), 2)

@@ -31,8 +31,9 @@ what the value does:
 
 Refused, with the reason: iterators and generators (reading them consumes them), random
 number generators (``random.Random``, numpy's ``Generator``, ``RandomState`` and bit
-generators: a call advances them, a hit would not, so the caller's later draws would
-depend on whether the result was stored; pass a seed), open files, a bare ``object()``
+generators, and ``SeedSequence``, whose ``spawn()`` advances it: a call advances them, a
+hit would not, so the caller's later draws would depend on whether the result was stored;
+pass a seed, or a SeedSequence's entropy and spawn_key), open files, a bare ``object()``
 (it has an identity, no content) and objects pickle cannot
 take apart (locks, sockets, ...): give their class an ``__archived_key__``.
 
@@ -269,6 +270,17 @@ def _state(encoder: _Encoder, hasher: Any, value: Any, path: str) -> None:
             advice="Pass a seed (an int) instead, and make the generator from it inside the "
             "function\n(numpy.random.default_rng(seed), random.Random(seed))",
         )
+    if _seed_sequence(value):
+        encoder.refuse(
+            value,
+            path,
+            "a numpy SeedSequence, which the call may advance (each spawn() adds a child): "
+            "a stored result would come back without advancing it, so its spawns afterwards "
+            "would differ from those of a run that computed the call",
+            advice="Pass its entropy (an int) and spawn_key (a tuple) instead, and make the "
+            "SeedSequence from them inside the function\n"
+            "(numpy.random.SeedSequence(entropy, spawn_key=spawn_key))",
+        )
     refusal = _refusal(value)
     if refusal:
         encoder.refuse(value, path, refusal)
@@ -318,6 +330,19 @@ def _random_generator(value: Any) -> bool:
         return False
     np_random = numpy.random
     return isinstance(value, (np_random.Generator, np_random.RandomState, np_random.BitGenerator))
+
+
+def _seed_sequence(value: Any) -> bool:
+    """Whether ``value`` is numpy's ``SeedSequence``, whose ``spawn()`` advances it.
+
+    >>> import numpy as np
+    >>> _seed_sequence(np.random.SeedSequence(1)), _seed_sequence(1)
+    (True, False)
+    """
+    numpy = sys.modules.get("numpy")
+    if numpy is None or _module_root(type(value)) != "numpy":
+        return False
+    return isinstance(value, numpy.random.SeedSequence)
 
 
 def _without_cached(kind: type, state: Any) -> Any:
