@@ -103,3 +103,78 @@ def test_a_handle_whose_entry_value_was_edited_by_hand_raises_rather_than_load_i
     for shelved in (handle, lazy):
         with pytest.raises(EntryChangedError, match=handle.entry):
             shelved.load()
+
+
+def _damage(path, cut):
+    path.write_text(path.read_text()[:cut])
+
+
+def _entry_file(store, name):
+    return store / (name + ".py")
+
+
+def test_a_shelved_call_whose_value_is_damaged_loads_as_the_call_computes(tmp_path):
+    # the handle's load() raised DamagedEntryError where f(3) sets the damaged file aside
+    # and computes the result again
+    from archived import sweep
+    from archived.errors import DamagedEntryWarning
+
+    store = tmp_path / "s"
+    f = archived(str(store))(_square)
+    RUNS.clear()
+    handle = f.call_and_shelve(3)
+    _damage(_entry_file(store, handle.entry), -30)  # the value section's end cut off
+    again = f.call_and_shelve(3)  # a hit by its record: the value is not read
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert again.load() == {"x": 3, "square": 9}
+    assert [w.category for w in caught] == [DamagedEntryWarning]
+    assert RUNS == [3, 3] and f.is_cached(3) and f.call_and_shelve(3).load()["square"] == 9
+    assert len(os.listdir(store / ".damaged")) == 1  # kept aside, not lost
+
+    # a lazy sweep's handles, made in the driver or sent back by a worker, do the same
+    [lazy] = sweep(f, {"x": [3]}, results="lazy", progress=False)
+    _damage(_entry_file(store, lazy.entry), -30)
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        assert lazy.load() == {"x": 3, "square": 9}
+    [fresh] = sweep(f, {"x": [5]}, results="lazy", progress=False)
+    _damage(_entry_file(store, fresh.entry), -30)
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        assert fresh.load() == {"x": 5, "square": 25}
+    assert RUNS == [3, 3, 3, 5, 5] and len(os.listdir(store / ".damaged")) == 3
+
+
+def test_a_shelved_call_whose_record_is_damaged_is_computed_as_the_call_is(tmp_path):
+    # call_and_shelve(3) raised DamagedEntryError from its lookup, before computing
+    from archived.errors import DamagedEntryWarning
+
+    store = tmp_path / "s"
+    f = archived(str(store))(_square)
+    RUNS.clear()
+    handle = f.call_and_shelve(3)
+    _entry_file(store, handle.entry).write_text("")  # an empty file: no header line
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        again = f.call_and_shelve(3)
+    assert [w.category for w in caught] == [DamagedEntryWarning]
+    assert RUNS == [3, 3] and again.load() == {"x": 3, "square": 9} and f.is_cached(3)
+    assert len(os.listdir(store / ".damaged")) == 1
+
+
+def test_a_shelved_handle_sent_elsewhere_says_to_call_again_when_damaged(tmp_path):
+    import pickle
+
+    import pytest
+
+    from archived.errors import DamagedEntryError
+
+    store = tmp_path / "s"
+    f = archived(str(store))(_square)
+    handle = pickle.loads(pickle.dumps(f.call_and_shelve(3)))
+    assert handle.again is None  # the call's arguments do not travel with it
+    _damage(_entry_file(store, handle.entry), -30)
+    with pytest.raises(DamagedEntryError) as err:
+        handle.load()
+    assert "again" in "".join(err.value.__notes__) and "{'x': 3}" in "".join(err.value.__notes__)

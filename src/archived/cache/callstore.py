@@ -682,6 +682,13 @@ class CallStore:
         if recorded_now is None:
             raise EntryDeletedError(name, self.path)
         stored_key, stored_parameters = recorded_now
+        if stored_key == valuedigest.edited_key(key) and same_parameters(
+            stored_parameters, recorded
+        ):
+            # its value is not the one its digest names: edited by hand, or damaged (a
+            # truncated file), which raises DamagedEntryError here, as the call meets it
+            self.load(name, Found(name, True, entry))
+            raise EntryChangedError(name, self.path)
         if stored_key != key or not same_parameters(stored_parameters, recorded):
             raise EntryChangedError(name, self.path)
         return self.load(name, Found(name, True, entry))

@@ -86,12 +86,18 @@ from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
 from .._usercode import user_stacklevel
 from ..engine.storable import unstorable_annotation
-from ..errors import ArchiveError, ClosureChangedWarning, StoreReadError, UnarchivableError
+from ..errors import (
+    ArchiveError,
+    ClosureChangedWarning,
+    DamagedEntryError,
+    StoreReadError,
+    UnarchivableError,
+)
 from ..store.datarefs import one_look
 from ..store.failures import deleting
 from ..store.table import record_text
 from .calls import CallKey, cached_call, is_stored, key_call
-from .callstore import CallStore, StoredCall
+from .callstore import CallStore, Found, StoredCall
 from .funcinfo import (
     ArgumentBinder,
     check_identifiable,
@@ -612,24 +618,42 @@ class CachedFunction(Generic[P, R]):
         ({'x': 2}, [2, 2, 2], True)
         """
         call = self._call_key(args, kwargs)
-        found = self.store.find(call.prefix, call.key, call.parameters, call.recorded_before)
-        if found.hit:
+        again = functools.partial(self, *args, **kwargs)  # for an entry found damaged
+        found = self._shelved(call)
+        if found is not None and found.hit:
             return StoredResult(
-                self.store, found.name, call.parameters, call=shelved_call(found, call)
+                self.store,
+                found.name,
+                call.parameters,
+                call=shelved_call(found, call),
+                again=again,
             )
         if self._closed:
             value = cached_call(self.store, call, lambda: self._run_closed(call, args, kwargs))
         else:
             value = cached_call(self.store, call, lambda: self.func(*args, **kwargs))
         try:
-            found = self.store.find(call.prefix, call.key, call.parameters, call.recorded_before)
+            found = self._shelved(call)
         except StoreReadError:  # (a failing disk: the result computed is never lost)
             return StoredResult(None, None, call.parameters, value)
-        if found.hit:
+        if found is not None and found.hit:
             return StoredResult(
-                self.store, found.name, call.parameters, call=shelved_call(found, call)
+                self.store,
+                found.name,
+                call.parameters,
+                call=shelved_call(found, call),
+                again=again,
             )
         return StoredResult(None, None, call.parameters, value)  # not stored: kept here
+
+    def _shelved(self, call: CallKey) -> Found | None:
+        """Where ``call`` is stored, for :meth:`call_and_shelve`; None where its entry's
+        record is damaged: the call protocol sets it aside and computes (a damaged entry
+        kept in place, which could not be moved, holds no result for the handle)."""
+        try:
+            return self.store.find(call.prefix, call.key, call.parameters, call.recorded_before)
+        except DamagedEntryError:
+            return None
 
     def __iter__(self) -> Iterator[tuple[dict[str, Any], StoredCall]]:
         """Yield ``(parameters, result)`` for every stored call of the current version;

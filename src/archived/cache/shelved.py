@@ -3,7 +3,10 @@ results="lazy")`` gives for each point and what ``f.call_and_shelve(...)`` retur
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+from ..errors import DamagedEntryError
 
 __all__ = ["StoredResult", "shelved_call"]
 
@@ -14,7 +17,13 @@ class StoredResult:
 
     ``entry`` names the store entry, ``parameters`` are the point's parameters as
     recorded; :meth:`load` (or calling the handle) reads the result from disk each time,
-    so a list of handles holds no result in memory.
+    so a list of handles holds no result in memory.  An entry found damaged when it is
+    loaded (a hand edit with a typo, a truncated file) is what calling the function
+    would meet: the handle calls it (``again``, the call with these arguments), which
+    keeps the damaged file aside in the store's ``.damaged/`` folder, computes the result
+    and stores it.  A handle sent to another process leaves ``again`` behind (it would
+    carry the call's arguments): there a damaged entry raises its ``DamagedEntryError``,
+    with a note saying to call the function again.
 
     >>> import tempfile, os
     >>> from archived import archived, sweep
@@ -24,7 +33,7 @@ class StoredResult:
     ({'x': 2}, [2, 2, 2])
     """
 
-    __slots__ = ("store", "entry", "parameters", "_value", "_call")
+    __slots__ = ("store", "entry", "parameters", "_value", "_call", "again")
 
     def __init__(
         self,
@@ -33,6 +42,7 @@ class StoredResult:
         parameters: dict[str, Any],
         value: Any = None,
         call: tuple[str, Any] | None = None,
+        again: Callable[[], Any] | None = None,
     ) -> None:
         self.store = store
         self.entry = entry
@@ -41,17 +51,35 @@ class StoredResult:
         # (full key, parameters as the entry recorded them) of the call found stored:
         # what load() checks the entry still holds
         self._call = call
+        self.again = again  # the call itself, for an entry found damaged
 
     def load(self) -> Any:
         """Load the result from the store: :class:`~archived.errors.EntryChangedError`
         if the entry was rewritten since with another call, or its value edited by hand
         (it is then not this call's result), :class:`~archived.errors.EntryDeletedError`
-        if it was deleted."""
+        if it was deleted; computed again, as the call would, if the entry is damaged."""
         if self.entry is None:
             return self._value
-        if self._call is None:
-            return self.store.load(self.entry)
-        return self.store.load_call(self.entry, *self._call)
+        try:
+            if self._call is None:
+                return self.store.load(self.entry)
+            return self.store.load_call(self.entry, *self._call)
+        except DamagedEntryError as err:
+            if self.again is not None:
+                return self.again()  # sets the damaged file aside, computes, stores
+            err.add_note(
+                f"Call the function with these parameters ({self.parameters!r}) again: "
+                "it keeps the damaged file aside in the store's .damaged/ folder and "
+                "computes the result."
+            )
+            raise
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # ``again`` stays here: it holds the call's arguments, big arrays maybe
+        return (
+            StoredResult,
+            (self.store, self.entry, self.parameters, self._value, self._call),
+        )
 
     __call__ = load
     get = load  # joblib's MemorizedResult.get(), for code moved from call_and_shelve

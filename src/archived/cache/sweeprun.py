@@ -271,7 +271,13 @@ def stored_result(
     call protocol."""
     if results == "lazy":
         found = Found(entry, True, view)
-        return StoredResult(func.store, entry, call.parameters, call=shelved_call(found, call))
+        return StoredResult(
+            func.store,
+            entry,
+            call.parameters,
+            call=shelved_call(found, call),
+            again=lambda: func(**point),
+        )
     if kept is not NOT_KEPT:
         return _summary(call, kept) if results == "summary" else kept
     try:

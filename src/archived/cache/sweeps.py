@@ -243,6 +243,7 @@ def sweep(
         for index, result in running:
             if isinstance(result, StoredResult) and result.store is None:
                 result.store = func.store  # handles travel back from workers without it
+                result.again = functools.partial(func, **points[index])
             out[index] = result
             finished.add(index)
             bar.update(1)
