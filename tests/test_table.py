@@ -657,3 +657,27 @@ def test_a_misspelt_criterion_names_the_method_it_was_given_to(tmp_path):
         fit.table(centre=0.0)
     with pytest.raises(TypeError, match=r"^where\(\): 'centre' is not a parameter"):
         fit.where(centre=0.0)
+
+
+def test_a_table_column_of_integers_and_floats_keeps_each_as_it_was_returned(tmp_path):
+    # pandas made the column float64: the result 8 read 8.0, which no call returned
+    pytest.importorskip("pandas")
+
+    @archived(tmp_path / "s")
+    def level(x):
+        return 8 if x == 0 else 1.5
+
+    @archived(tmp_path / "s")
+    def fit(x):
+        return {"steps": np.int64(7) if x == 0 else 7.0, "slope": 0.5 * x}
+
+    level(0), level(1), fit(0), fit(1)
+    table = level.table()
+    assert table["result"].tolist() == [8, 1.5]
+    assert [type(v) for v in table["result"]] == [int, float]
+    fits = fit.table()
+    assert [isinstance(v, (int, np.integer)) for v in fits["steps"]] == [True, False]
+    assert str(fits["slope"].dtype) == "float64"  # whole floats alone stay floats
+    both = DataSet("s", path=str(tmp_path))._table()  # each function's rows with gaps
+    steps = [v for v in both["steps"] if v is not None and v == v]
+    assert [isinstance(v, (int, np.integer)) for v in steps] == [True, False]

@@ -625,8 +625,7 @@ def _ordered_table(
                     ) from None
             else:
                 table = pandas.DataFrame(rows, columns=list(names))
-                if not alike:
-                    _keep_integers(table, rows, pandas)
+                _keep_integers(table, rows, pandas)
                 return table
     if alike:
         return rows  # every row has every column, in order
@@ -638,28 +637,42 @@ def _ordered_table(
 
 
 def _keep_integers(table: Any, rows: list[dict[str, Any]], pandas: Any) -> None:
-    """Give back their integers to the columns of ``table`` (made of ``rows``) that hold
-    integers and a cell a row lacks: pandas fills the gap with NaN and makes the column's
-    integers floats (a DataSet of two functions, each with parameters of its own, had
-    every parameter's ``n=3`` as ``3.0``; an integer above 2**53 lost its digits).  Such
-    a column becomes pandas' nullable ``Int64`` (the gap ``<NA>``), or holds the integers
-    as objects where they do not fit in 64 bits (``pandas`` is the module)."""
+    """Give back their integers to the columns of ``table`` (made of ``rows``) that pandas
+    made floats (``pandas`` is the module).  A column of integers and floats (a result
+    ``8`` in one row, ``1.5`` in another) holds its values as they are (dtype object):
+    pandas showed ``8.0``, no result any call returned.  A column of integers with a cell
+    a row lacks, which pandas fills with NaN, becomes pandas' nullable ``Int64`` (the gap
+    ``<NA>``; a DataSet of two functions, each with parameters of its own, had every
+    parameter's ``n=3`` as ``3.0``; an integer above 2**53 lost its digits), or holds the
+    integers as objects where they do not fit in 64 bits.
+
+    >>> import pandas
+    >>> rows = [{"r": 8}, {"r": 1.5}]
+    >>> table = pandas.DataFrame(rows)
+    >>> _keep_integers(table, rows, pandas)
+    >>> table["r"].tolist(), str(table["r"].dtype)
+    ([8, 1.5], 'object')
+    """
     import numpy
 
     floats = [c for c, dtype in zip(table.columns, table.dtypes, strict=True) if dtype.kind == "f"]
     for column in floats:
         cells = table[column].to_numpy()
         known = cells[~numpy.isnan(cells)]
-        if len(known) == len(cells) or (known != numpy.trunc(known)).any():
-            continue  # no gap, or a fraction: a column of floats (told without a row read)
+        if not (known == numpy.trunc(known)).any():
+            continue  # no whole number: no cell was an integer (told without a row read)
         values = [row.get(column) for row in rows]
         kinds = set(map(type, values))  # (a column's types at once: most hold floats)
-        if type(None) not in kinds or not all(map(_integer_type, kinds - {type(None)})):
-            continue
-        try:
-            table[column] = pandas.array(values, dtype="Int64")
-        except (OverflowError, TypeError, ValueError):  # beyond 64 bits: as they are
-            table[column] = pandas.Series(values, index=table.index, dtype=object)
+        numbers = kinds - {type(None)}
+        if not any(map(_integer_type, numbers)):
+            continue  # floats, whole ones among them
+        if type(None) in kinds and all(map(_integer_type, numbers)):
+            try:
+                table[column] = pandas.array(values, dtype="Int64")
+                continue
+            except (OverflowError, TypeError, ValueError):  # beyond 64 bits: as they are
+                pass
+        table[column] = pandas.Series(values, index=table.index, dtype=object)
 
 
 def _integer_type(kind: type) -> bool:
