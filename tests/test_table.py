@@ -235,6 +235,7 @@ def test_table_of_a_function_never_called_is_empty(energy, no_pandas):
     assert energy.table() == []
 
 
+@pytest.mark.filterwarnings("ignore::archived.StaleVersionWarning")  # test_empty_table_note
 def test_an_empty_dataframe_table_still_has_the_parameters_as_columns(tmp_path):
     # after an edit (a new version) the table is empty: selecting on a parameter must
     # select nothing, not raise KeyError

@@ -98,6 +98,7 @@ from ..store.failures import deleting
 from ..store.table import record_text
 from .calls import CallKey, cached_call, is_stored, key_call
 from .callstore import CallStore, Found, StoredCall
+from .emptytable import note_other_calls
 from .funcinfo import (
     ArgumentBinder,
     check_identifiable,
@@ -731,7 +732,10 @@ class CachedFunction(Generic[P, R]):
         """
         from ..store.table import function_table
 
-        return function_table(self, details=details, frame=frame, **_as_recorded(criteria))
+        table = function_table(self, details=details, frame=frame, **_as_recorded(criteria))
+        if not len(table):  # after an edit or a move, say where the results are
+            note_other_calls(self)
+        return table
 
     def where(self, **criteria: Any) -> list[StoredCall]:
         """The stored calls (current version) whose parameters match ``criteria`` (values
@@ -745,7 +749,10 @@ class CachedFunction(Generic[P, R]):
         """
         from ..store.table import where
 
-        return where(self, **_as_recorded(criteria))
+        found = where(self, **_as_recorded(criteria))
+        if not found:  # after an edit or a move, say where the results are
+            note_other_calls(self)
+        return found
 
     def prune_stale(self) -> int:
         """Delete the entries of other code versions; return how many were deleted.

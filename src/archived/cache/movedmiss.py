@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from .calls import CallKey
     from .callstore import CallStore
 
-__all__ = ["warn_moved_points"]
+__all__ = ["plain_identity", "still_defined", "warn_moved_points"]
 
 # (store, function, version) already looked at in this process: a sweep run again and
 # again after a move warns once, and reads the store's calls once
@@ -134,6 +134,19 @@ def _still_defined(identity: str) -> bool:
                 return False
             return _defines(tree.body, qualname)
     return False
+
+
+def plain_identity(identity: str) -> bool:
+    """Whether ``identity`` names a function of a module, as ``name=`` takes it (not a
+    nested function, a lambda, a function typed at a prompt, nor a block).
+
+    >>> plain_identity("sim.run"), plain_identity("block:sim.<module>@3")
+    (True, False)
+    """
+    return _PLAIN.fullmatch(identity) is not None
+
+
+still_defined = _still_defined
 
 
 def _module_file(module: str) -> str | None:

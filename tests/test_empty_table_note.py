@@ -1,0 +1,113 @@
+"""An empty ``func.table()`` or ``func.where()`` says where the function's results are
+when the store holds them under another code version or another name: after an edit
+(even a comment) or a renamed module, both listed nothing and said nothing, while every
+earlier result sat in the store beside them."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import warnings
+
+import pytest
+
+from archived import MovedFunctionWarning, StaleVersionWarning, archived
+
+CODE = """\
+from archived import archived
+
+
+@archived({path!r})
+def simulate(mu, n=10):
+    return mu * n{comment}
+"""
+
+
+@pytest.fixture
+def modules(tmp_path):
+    """write(module, comment='') -> the module, imported from tmp_path."""
+    sys.path.insert(0, str(tmp_path))
+    written: list[str] = []
+
+    def write(module, comment=""):
+        store = str(tmp_path / "store" / "runs")
+        (tmp_path / f"{module}.py").write_text(CODE.format(path=store, comment=comment))
+        written.append(module)
+        sys.modules.pop(module, None)
+        importlib.invalidate_caches()
+        return importlib.import_module(module)
+
+    yield write
+    sys.path.remove(str(tmp_path))
+    for module in written:
+        sys.modules.pop(module, None)
+
+
+def test_an_empty_table_after_an_edit_names_stale_and_the_version_to_pin(tmp_path):
+    def simulate(mu, n=10):
+        return mu * n
+
+    old = archived(str(tmp_path / "s"), version="v1")(simulate)
+    old(1.0), old(2.0)
+    edited = archived(str(tmp_path / "s"), version="v2")(simulate)
+    with pytest.warns(StaleVersionWarning) as caught:
+        assert edited.table(frame=False) == []
+    [warning] = caught
+    message = str(warning.message)
+    assert "simulate has no stored call of its current code (version v2)" in message
+    assert "2 of version v1" in message and "simulate.stale()" in message
+    assert "version='v1'" in message and warning.message.version == "v1"
+    with pytest.warns(StaleVersionWarning):
+        assert edited.where(mu=1.0) == []
+    pinned = archived(str(tmp_path / "s"), version="v1")(simulate)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # what the warning advised: they answer again
+        assert [row["result"] for row in pinned.table(frame=False)] == [10.0, 20.0]
+        assert pinned.where(mu=3.0) == []  # calls of this version: criteria matched none
+
+
+def test_an_empty_table_after_the_module_is_renamed_names_the_old_name(modules, tmp_path):
+    old = modules("expt_table_before")
+    old.simulate(1.0)
+    (tmp_path / "expt_table_before.py").unlink()  # renamed: defined in the new one only
+    del sys.modules["expt_table_before"]
+    renamed = modules("expt_table_after")
+    with pytest.warns(MovedFunctionWarning) as caught:
+        assert renamed.simulate.table(frame=False) == []
+    [warning] = caught
+    assert warning.message.identity == "expt_table_before.simulate"
+    assert "name='expt_table_before.simulate'" in str(warning.message)
+    assert "has 1" in str(warning.message)
+
+
+def test_an_empty_table_of_a_function_with_no_call_anywhere_says_nothing(modules, tmp_path):
+    first = modules("expt_table_alone")
+    first.simulate(1.0)
+    other = modules("expt_table_other", comment="  # another code")  # another version
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert other.simulate.table(frame=False) == []
+        assert other.simulate.where() == []
+    # a function of the same code still defined is another function, not a moved one
+    twin = modules("expt_table_twin")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert twin.simulate.table(frame=False) == []
+
+
+def test_an_empty_table_after_a_parameter_was_added_does_not_advise_pinning(tmp_path):
+    # pinning the old version cannot make calls recorded without the new parameter hits
+    # (README: "Adding a parameter ... is not such an edit")
+    def before(mu, n=10):
+        return mu * n
+
+    def after(mu, n=10, seed=0):
+        return mu * n + seed
+
+    archived(str(tmp_path / "s"), name="m.simulate", version="v1")(before)(1.0)
+    edited = archived(str(tmp_path / "s"), name="m.simulate", version="v2")(after)
+    with pytest.warns(StaleVersionWarning) as caught:
+        assert edited.table(frame=False) == []
+    message = str(caught[0].message)
+    assert "1 of version v1" in message and "simulate.stale()" in message
+    assert "pinning a version cannot make it answer" in message and "version='" not in message
