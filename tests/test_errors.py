@@ -115,3 +115,33 @@ def test_every_lazily_loaded_public_name_is_listed_in_all_and_resolves():
     assert set(archived._LAZY) <= set(archived.__all__)
     for name in archived.__all__:
         assert getattr(archived, name) is not None
+
+
+def test_an_entry_whose_module_is_gone_says_how_to_make_it_importable(tmp_path, monkeypatch):
+    # a year on (a project moved, a module renamed) the advice was "install or restore
+    # it", which named no step; the steps it names now work
+    import dataclasses  # noqa: F401 (the module written below uses it)
+    import sys
+
+    from archived import DataSet
+    from archived.errors import MissingImportError
+
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "oldlab_sim.py").write_text(
+        "import dataclasses\n\n@dataclasses.dataclass\nclass Obs:\n    energy: float\n"
+    )
+    monkeypatch.syspath_prepend(str(code))
+    import oldlab_sim
+
+    DataSet("runs", "w", path=str(tmp_path)).run = oldlab_sim.Obs(-1.5)
+    (code / "oldlab_sim.py").rename(code / "newlab_sim.py")  # the module renamed
+    del sys.modules["oldlab_sim"]
+    with pytest.raises(MissingImportError) as err:
+        DataSet("runs", path=str(tmp_path)).run  # noqa: B018
+    message = str(err.value)
+    assert "folder holding oldlab_sim.py on sys.path" in message
+    assert "`from new_name import *` in oldlab_sim.py" in message
+    (code / "oldlab_sim.py").write_text("from newlab_sim import *\n")  # as advised
+    assert DataSet("runs", path=str(tmp_path)).run.energy == -1.5
+    sys.modules.pop("oldlab_sim", None), sys.modules.pop("newlab_sim", None)

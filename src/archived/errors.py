@@ -536,8 +536,13 @@ class MissingImportError(DamagedEntryError):
     importable: for a renamed class, keep its old name, ``Run = Trial`` in its module)
     and how to bring this one back.
 
-    >>> str(MissingImportError("x", "mymod", "No module named 'mymod'"))
-    "entry 'x' cannot be loaded here: it needs mymod (No module named 'mymod'); install ..."
+    >>> str(MissingImportError("x", "mymod", "cannot import name 'Run' from 'mymod'"))
+    "entry 'x' cannot be loaded here: it needs mymod (cannot import name ...); install ..."
+    >>> print(MissingImportError("x", "lab.sim", "No module named 'lab'"))
+    entry 'x' cannot be loaded here: it needs lab.sim (No module named 'lab'); \
+make it importable: put the folder holding lab/sim.py on sys.path (or install it), or, for \
+a module renamed since, keep a module lab.sim that imports the names of its new one \
+(`from new_name import *` in lab/sim.py); or edit the import line of the entry file
     """
 
     def __init__(
@@ -558,6 +563,16 @@ class MissingImportError(DamagedEntryError):
                 f"{folder}_results (nothing in the store names it; a bare @archived finds "
                 "it there, a path given to @archived must change with it) and import it "
                 f"as {folder}_results"
+            )
+        elif module and error.startswith("No module named"):
+            # (a project moved, a script run from elsewhere, a module renamed: a year on,
+            # "install or restore it" named no step a user could take)
+            self.reason = (
+                f"it needs {module} ({error}); make it importable: put the "
+                f"folder holding {module.replace('.', '/')}.py on sys.path (or install it), "
+                f"or, for a module renamed since, keep a module {module} that imports the "
+                f"names of its new one (`from new_name import *` in "
+                f"{module.replace('.', '/')}.py); or edit the import line of the entry file"
             )
         else:
             self.reason = (
