@@ -335,6 +335,25 @@ def test_a_random_generator_argument_is_refused_naming_it_and_saying_pass_a_seed
     assert list(noise) == []
 
 
+class _MyPCG64(np.random.PCG64):
+    pass
+
+
+def test_a_random_generator_of_a_users_subclass_is_refused_as_one(tmp_path):
+    # the check asked for numpy's own module: a subclass of PCG64 in the user's module was
+    # keyed by its state, or refused only by the SeedSequence inside it, named as such
+    from archived import archived
+    from archived.errors import UnkeyableArgumentError
+
+    @archived(str(tmp_path / "s"))
+    def draw(bits):
+        return int(bits.random_raw())
+
+    with pytest.raises(UnkeyableArgumentError, match="a random number generator") as err:
+        draw(_MyPCG64(1))
+    assert "at bits " not in str(err.value) and "pass a seed" in str(err.value).lower()
+
+
 def test_a_seed_sequence_argument_is_refused_saying_pass_its_entropy_and_spawn_key(tmp_path):
     # spawn() inside the call advanced the caller's SeedSequence on a miss only: after a
     # cold run its next spawn() gave other children than after a warm one
@@ -354,6 +373,12 @@ def test_a_seed_sequence_argument_is_refused_saying_pass_its_entropy_and_spawn_k
     assert seeds.n_children_spawned == 0 and list(child_seeds) == []
     with pytest.raises(UnkeyableArgumentError, match=r"parameter 'seeds'.*at seeds\['s'\]"):
         child_seeds({"s": seeds}, 2)
+
+    class Seeds(np.random.SeedSequence):  # a subclass of the user's spawns alike
+        pass
+
+    with pytest.raises(UnkeyableArgumentError, match="SeedSequence"):
+        child_seeds(Seeds(42), 2)
 
     @archived(str(tmp_path / "s"))
     def child_seeds_of(entropy, spawn_key, n):

@@ -325,8 +325,8 @@ def _random_generator(value: Any) -> bool:
     """
     if isinstance(value, random.Random):
         return True
-    numpy = sys.modules.get("numpy")
-    if numpy is None or _module_root(type(value)) != "numpy":
+    numpy = sys.modules.get("numpy")  # (a subclass of the user's too: it draws alike)
+    if numpy is None:
         return False
     np_random = numpy.random
     return isinstance(value, (np_random.Generator, np_random.RandomState, np_random.BitGenerator))
@@ -339,10 +339,8 @@ def _seed_sequence(value: Any) -> bool:
     >>> _seed_sequence(np.random.SeedSequence(1)), _seed_sequence(1)
     (True, False)
     """
-    numpy = sys.modules.get("numpy")
-    if numpy is None or _module_root(type(value)) != "numpy":
-        return False
-    return isinstance(value, numpy.random.SeedSequence)
+    numpy = sys.modules.get("numpy")  # (a subclass of the user's too: it spawns alike)
+    return numpy is not None and isinstance(value, numpy.random.SeedSequence)
 
 
 def _without_cached(kind: type, state: Any) -> Any:
