@@ -111,3 +111,23 @@ def test_an_empty_table_after_a_parameter_was_added_does_not_advise_pinning(tmp_
     message = str(caught[0].message)
     assert "1 of version v1" in message and "simulate.stale()" in message
     assert "pinning a version cannot make it answer" in message and "version='" not in message
+
+
+def test_an_empty_table_after_a_notebook_cell_was_edited_says_it_is_another_function(
+    tmp_path,
+):
+    # a function typed in a cell is keyed by its code: after an edit of the cell, its
+    # table was empty and said nothing of the earlier definition's calls beside it
+    store = str(tmp_path / "nb")
+    namespace = {"archived": archived, "store": store, "__name__": "__main__"}
+    cell = "@archived(store)\ndef f(x):\n    return x + 1\n"
+    exec(compile(cell, "<stdin>", "exec"), namespace)
+    namespace["f"](1), namespace["f"](2)
+    exec(compile(cell.replace("+ 1", "+ 2"), "<stdin>", "exec"), namespace)
+    with pytest.warns(UserWarning, match="keeps 2 calls of 1 other definition") as caught:
+        assert namespace["f"].table(frame=False) == []
+    assert "an edited cell is another function" in str(caught[0].message)
+    exec(compile(cell, "<stdin>", "exec"), namespace)  # the earlier cell run again
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert [row["result"] for row in namespace["f"].table(frame=False)] == [2, 3]

@@ -7,8 +7,9 @@ of the function (even a comment), or once its module is renamed or the function 
 every earlier result sat in the store beside them (``ls -l`` showed them).  So when one
 of them finds no call of the current code, :func:`note_other_calls` looks for the
 function's calls of other code versions (a :class:`~archived.errors.StaleVersionWarning`
-naming ``stale()`` and the version to pin) and, if there are none, for calls of another
-function of the same code that is no longer defined (a
+naming ``stale()`` and the version to pin); if there are none, for calls of other
+definitions of a function typed in a notebook cell (a ``UserWarning``: an edited cell is
+another function), or of another function of the same code that is no longer defined (a
 :class:`~archived.errors.MovedFunctionWarning` naming the ``name=`` that finds them).
 
 >>> import tempfile, os, warnings
@@ -71,6 +72,8 @@ def note_other_calls(func: Any) -> None:
             pin = max(alike, key=alike.__getitem__) if alike else None
             _warn_stale(identity, version, counts, max(latest, key=latest.__getitem__), pin)
             return
+        if _other_definitions(func):
+            return
         if not plain_identity(identity):
             return
         for other in sorted(set(store.functions(prefix)) - {identity}):
@@ -82,6 +85,34 @@ def note_other_calls(func: Any) -> None:
                 return
     except Exception:  # a damaged store is the call protocol's business, not a warning's
         return
+
+
+def _other_definitions(func: Any) -> bool:
+    """Warn, and say so, if the store holds calls of other definitions of ``func``, a
+    function typed at a prompt or in a notebook cell (keyed by its code: an edited cell
+    is another function, with no versions to pin)."""
+    base, mark, _ = func.identity.partition("#")
+    if not mark or "<lambda>" in base:
+        return False
+    others = Counter(
+        other
+        for other in func.store.functions(func.prefix)
+        if other != func.identity and other.partition("#")[0] == base
+    )
+    if not others:
+        return False
+    many, kinds = others.total(), len(others)
+    warnings.warn(
+        f"{short_name(base)} as defined now has no stored call, but the store keeps {many} "
+        f"call{'s' * (many > 1)} of {kinds} other definition{'s' * (kinds > 1)} of it typed "
+        "at a prompt or in a notebook cell: such a function is keyed by its code, so an "
+        "edited cell is another function, whose results do not answer this one; run the "
+        "earlier cell again to reach them, or define the function in a "
+        "module, whose edits are versions that @archived(..., version=...) can pin",
+        UserWarning,
+        stacklevel=user_stacklevel(),
+    )
+    return True
 
 
 def _warn_stale(
