@@ -131,3 +131,20 @@ def test_an_empty_table_after_a_notebook_cell_was_edited_says_it_is_another_func
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert [row["result"] for row in namespace["f"].table(frame=False)] == [2, 3]
+
+
+def test_a_sweep_status_after_an_edit_says_its_missing_points_are_stored_by_the_old_version(
+    tmp_path,
+):
+    # every point read missing, with no word, where the sweep itself warns
+    from archived import sweep, sweep_status
+
+    def double(x):
+        return 2 * x
+
+    sweep(archived(str(tmp_path / "s"), version="v1")(double), {"x": [1, 2]}, progress=False)
+    edited = archived(str(tmp_path / "s"), version="v2")(double)
+    with pytest.warns(StaleVersionWarning, match="version='v1'") as caught:
+        status = sweep_status(edited, {"x": [1, 2, 3]})
+    assert [p.state for p in status] == ["missing"] * 3
+    assert "2 of the 3 points" in str(caught[0].message)

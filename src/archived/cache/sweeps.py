@@ -475,7 +475,10 @@ class SweepStatus(Sequence[PointStatus]):
 
 def sweep_status(func: Any, grid: Grid) -> SweepStatus:
     """Which points of ``grid`` are done, failed or missing for the ``@archived`` ``func``
-    (current code version); nothing is run or loaded but info records.
+    (current code version); nothing is run or loaded but info records.  Missing points
+    stored by another code version, or under the function's old name, are named by the
+    warning a sweep gives (:class:`~archived.errors.StaleVersionWarning`,
+    :class:`~archived.errors.MovedFunctionWarning`).
 
     >>> import tempfile, os
     >>> from archived import archived
@@ -498,6 +501,11 @@ def sweep_status(func: Any, grid: Grid) -> SweepStatus:
         if status.state == "done" and not lookup.hit:
             status = PointStatus(call.parameters, "missing")
         points.append(status)
+    # missing after an edit or a move: a sweep would say so before computing them; its
+    # status, read first, said nothing of the results beside them
+    missing = [c for c, p in zip(keyed, points, strict=True) if p.state == "missing"]
+    warn_stale_points(func.store, missing)
+    warn_moved_points(func.store, missing)
     return SweepStatus(func.identity, points, version=func.version)
 
 
