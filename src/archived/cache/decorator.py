@@ -622,13 +622,7 @@ class CachedFunction(Generic[P, R]):
         again = functools.partial(self, *args, **kwargs)  # for an entry found damaged
         found = self._shelved(call)
         if found is not None and found.hit:
-            return StoredResult(
-                self.store,
-                found.name,
-                call.parameters,
-                call=shelved_call(found, call),
-                again=again,
-            )
+            return self._handle(found, call, again)
         if self._closed:
             value = cached_call(self.store, call, lambda: self._run_closed(call, args, kwargs))
         else:
@@ -638,14 +632,15 @@ class CachedFunction(Generic[P, R]):
         except StoreReadError:  # (a failing disk: the result computed is never lost)
             return StoredResult(None, None, call.parameters, value)
         if found is not None and found.hit:
-            return StoredResult(
-                self.store,
-                found.name,
-                call.parameters,
-                call=shelved_call(found, call),
-                again=again,
-            )
+            return self._handle(found, call, again)
         return StoredResult(None, None, call.parameters, value)  # not stored: kept here
+
+    def _handle(self, found: Found, call: CallKey, again: Callable[[], Any]) -> StoredResult:
+        """The handle :meth:`call_and_shelve` returns of ``call``, stored where ``found``
+        says; ``again``: the call, made if its entry is found damaged at load."""
+        return StoredResult(
+            self.store, found.name, call.parameters, call=shelved_call(found, call), again=again
+        )
 
     def _shelved(self, call: CallKey) -> Found | None:
         """Where ``call`` is stored, for :meth:`call_and_shelve`; None where its entry's
