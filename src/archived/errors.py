@@ -700,6 +700,12 @@ def _lock_advice(code: int | None) -> str:
             "The store is on a read-only file system: a change to it needs a writable "
             "one (reading it takes no lock)"
         )
+    return _disk_advice(code)
+
+
+def _disk_advice(code: int | None) -> str:
+    """What to do about a write the disk refused with ``code`` (full, over quota, or
+    failing): the advice lock files and output files share."""
     if code == getattr(errno, "EDQUOT", None):
         return "Your disk quota is full: free some space, then try again"
     if code == errno.ENOSPC:
@@ -758,11 +764,7 @@ def _write_advice(code: int | None) -> str:
         return "This user may not write it: give a file you may write"
     if code == errno.EROFS:
         return "It is on a read-only file system: give a file on a writable one"
-    if code == getattr(errno, "EDQUOT", None):
-        return "Your disk quota is full: free some space, then try again"
-    if code == errno.ENOSPC:
-        return "The disk is full: free some space, then try again"
-    return "Check the disk or file system, then try again"
+    return _disk_advice(code)
 
 
 class LockingKindError(ArchiveError, ValueError):
