@@ -12,6 +12,12 @@ The entries stay the only source of truth:
 * **Signature.**  Every commit ``os.replace``-s a new file onto the entry, so its inode
   and ctime change (and a hand edit in place changes its mtime and ctime).  A row is
   used only while the file's ``(inode, size, mtime_ns, ctime_ns)`` equals the row's.
+* **One digest for an unchanged store.**  A save records, in the file's head, the
+  digest of the directory listing (names and signatures, in the directory's order:
+  :func:`indexscan.listing_digest`) when its rows are exactly that listing's entries,
+  each settled (below).  A reader whose listing has the same digest takes every row
+  without looking each name up in them; any other listing is joined with the rows name
+  by name, as before.
 * **Racy rows.**  A file rewritten within one tick of the filesystem's clock (same size,
   a reused inode) could keep all four.  So a row whose file changed less than
   :data:`RACY_SECONDS` before it was read is checked by content (an xxh3 digest of the
@@ -112,6 +118,7 @@ from .indexscan import (
     is_entry_file,
     is_file_or_link,
     is_many,
+    listing_digest,
     stat_signature,
 )
 from .sortednames import save as save_names
@@ -400,7 +407,7 @@ class _State:
         ):
             # only a full view is saved, and only when enough changed; with the names as
             # the directory listed them (for ls) when every one has its row
-            self._save([name for name, _ in listing] if len(listing) == len(current) else None)
+            self._save(listing if len(listing) == len(current) else None)
         return current
 
     def lookup(self, name: str, trusted: bool = True) -> Row | None:
@@ -480,15 +487,22 @@ class _State:
     ) -> list[tuple[str, Listing | None, int, int, Sequence[str], Row | None]] | None:
         """:func:`listings` from the index file and the entries changed since it was
         written, or None to let :meth:`refresh` do it (no file, or many changed)."""
-        current = dict(entry_signatures(self.folder, None))
+        listing = entry_signatures(self.folder, None)
         # the listing column kept in memory (the others left in the file until asked for)
-        read = read_columns(self._path(), most_bytes(current.values()), ("listing",))
+        read = read_columns(self._path(), most_bytes(sig for _, sig in listing), ("listing",))
         if read is None:
             return None
         file = read[1]
         names = file.names
         ino, size, mtime, ctime, seen, _, files = map(file.column, COLUMNS[1:EAGER])
         kept = file.column("listing")
+        if _is_listing_of(file, listing) and None not in kept:
+            # the file's rows are the store's entries, each settled: served in the
+            # file's order (commit order), the order they lie in memory in; in name
+            # order, every row reached was elsewhere (ls -l of 100,000 entries grew
+            # 1.11 times as fast as 20,000)
+            return list(zip(names, kept, size, mtime, files, repeat(None)))
+        current = dict(listing)
         # the info column is decoded only if some row has no listing (another derivation)
         info = file.column("info") if None in kept else kept
         # the rows that still describe their entry file: same signature, not racy (see
@@ -510,9 +524,8 @@ class _State:
         if file.doubt or len(changed) > FEW or len(changed) * 64 > len(current):
             return None  # refresh reads them and saves the file (as it would for them)
         if not changed and len(names) == len(current):
-            # the file's rows are the store's entries: served in the file's order (commit
-            # order), the order they lie in memory in; in name order, every row reached
-            # was elsewhere (ls -l of 100,000 entries grew 1.11 times as fast as 20,000)
+            # the file's rows are the store's entries (in the file's order, as above)
+            self._record_listing(file, listing)
             return list(zip(names, kept, size, mtime, files, repeat(None)))
         # self.loaded stays: this process keeps none of the file's rows
         fresh = self.refresh(sorted(changed), listed=True) if changed else {}
@@ -531,13 +544,17 @@ class _State:
         """:func:`kept` from the index file and the entries changed since it was written
         (read as :meth:`refresh` reads them), or None to let :meth:`refresh` do it (no
         file, a file of an earlier format, or so many changed that it saves a new one)."""
-        current = dict(entry_signatures(self.folder, None))
-        file = self._columns(current)
+        listing = entry_signatures(self.folder, None)
+        file = self._columns(listing)
         if file is None:
             return None
         names = file.names
         if not file.has("brief"):
             return None  # (refresh saves it again, in this format)
+        if _is_listing_of(file, listing):  # the file's rows are the store's entries
+            order = sorted(range(len(names)), key=names.__getitem__)
+            return Kept(list(map(names.__getitem__, order)), file, order)
+        current = dict(listing)
         ino, size, mtime, ctime, seen = map(file.column, COLUMNS[1:6])
         # the rows that still describe their entry file: same signature, and not racy
         # (see Row.racy); the others are read as refresh reads them
@@ -552,6 +569,7 @@ class _State:
             return None  # refresh reads them and saves the file (as it would for them)
         if not changed and not removed:  # the file's rows are the store's entries
             order = sorted(range(len(names)), key=names.__getitem__)
+            self._record_listing(file, listing, order)
             return Kept(list(map(names.__getitem__, order)), file, order)
         now = time.time_ns()  # before any entry is read: the racy rule's reference
         fresh: dict[str, Row] = {}
@@ -570,8 +588,27 @@ class _State:
         # the table took 0.29 s), reading a few entries again costs a fraction of that
         self.kept_reads += sum(row.settled for row in fresh.values())
         if self.kept_reads * 64 > len(current) and self.kept_reads >= 2 * self.kept_refused:
-            self._save_kept(listed, file, at, fresh, list(current))
+            self._save_kept(listed, file, at, fresh, listing)
         return Kept(listed, file, at, fresh)
+
+    def _record_listing(
+        self,
+        file: FileColumns,
+        listing: list[tuple[str, Signature]],
+        order: list[int] | None = None,
+    ) -> None:
+        """Save index ``file`` again, with the digest of ``listing`` recorded, if it has
+        none: its rows were just found to be exactly that listing's entries, each settled,
+        one by one (a file saved by a lookup, which lists no directory, or by an earlier
+        version).  Once: the next reader of an unchanged store compares one digest
+        (``order``: the rows' positions in name order, if known)."""
+        if file.listed is not None:
+            # (a digest of another interpreter, or of the same entries listed in another
+            # order: not saved again at every read)
+            return
+        if order is None:
+            order = sorted(range(len(file.names)), key=file.names.__getitem__)
+        self._save_kept([file.names[i] for i in order], file, order, {}, listing)
 
     def _save_kept(
         self,
@@ -579,11 +616,12 @@ class _State:
         file: FileColumns,
         at: list[int],
         fresh: dict[str, Row],
-        listed: list[str],
+        listing: list[tuple[str, Signature]],
     ) -> None:
         """Save the index file :meth:`kept` served: the rows of ``file`` at positions
         ``at`` (each checked against its entry file by then), the ``fresh`` rows at -1;
-        ``listed``: the entries as the directory listed them (kept for ``ls``).
+        ``listing``: the entries as the directory listed them (kept for ``ls``, and the
+        digest of it recorded when the rows are exactly its entries).
         The rows this process keeps (``self.rows``, what :meth:`refresh` compares with
         the file it loaded) are left as they are."""
         if not os.access(self.folder, os.W_OK):
@@ -602,19 +640,23 @@ class _State:
             ),
         )  # in commit order, as _save saves (see in_commit_order)
         columns: list[list[Any]] = [[name for name, _ in saved], *([] for _ in COLUMNS[1:])]
+        exact: dict[str, Signature | None] = {}  # each row's signature, if settled
         for name, i in saved:
             fields = fresh[name].dump() if i < 0 else [column[i] for column in kept_columns]
             for column, value in zip(columns[1:], fields, strict=True):
                 column.append(value)
-        if write_columns(self.folder, columns) is None:
+            ino, size, mtime, ctime, seen = fields[:5]
+            settled = max(mtime, ctime) < seen - RACY_NS
+            exact[name] = (ino, size, mtime, ctime) if settled else None
+        if write_columns(self.folder, columns, _digest_if_exact(listing, exact)) is None:
             self.kept_refused = self.kept_reads  # (a full disk: see kept())
         else:
             self.columns = None  # the next kept() reads the file saved now
             self.kept_reads = self.kept_refused = 0
-            if len(listed) == len(names):  # (else some entry went meanwhile)
-                save_names(self.folder, listed, names)
+            if len(listing) == len(names):  # (else some entry went meanwhile)
+                save_names(self.folder, [name for name, _ in listing], names)
 
-    def _columns(self, current: dict[str, Signature]) -> FileColumns | None:
+    def _columns(self, listing: list[tuple[str, Signature]]) -> FileColumns | None:
         """The columns of the index file for :meth:`kept`: those read last if the file
         is still the one read (and no column of it in doubt), else read now."""
         file = self.columns
@@ -629,7 +671,8 @@ class _State:
         self.kept_reads = self.kept_refused = 0  # (another file: not the rows read again)
         # the columns a table of calls reads kept in memory (the info records, listings
         # and keys left in the file until asked for: a call's info, a save)
-        read = read_columns(self._path(), most_bytes(current.values()), ("brief", "value"))
+        wanted = most_bytes(sig for _, sig in listing)
+        read = read_columns(self._path(), wanted, ("brief", "value"))
         if read is None:
             return None
         self.columns = read[1]
@@ -740,9 +783,11 @@ class _State:
             if known is None or known.signature != row.signature:
                 self.rows[name] = row
 
-    def _save(self, listed: list[str] | None = None) -> None:
-        """Save the index file of this process's rows; ``listed``: their names as the
-        directory listed them, kept sorted beside the file for ``ls``."""
+    def _save(self, listing: list[tuple[str, Signature]] | None = None) -> None:
+        """Save the index file of this process's rows; ``listing``: their entries as the
+        directory listed them (:func:`entry_signatures`), whose names are kept sorted
+        beside the file for ``ls``, and whose digest the file records when the rows are
+        exactly its entries, each settled."""
         if not os.access(self.folder, os.W_OK):
             # a store we may not write (a colleague's folder, a read-only copy): every
             # row's fields derived for a write that fails, at each table() and each
@@ -763,14 +808,18 @@ class _State:
             # rows of a file found in doubt (nulls now): the next refresh drops them; or
             # whose columns could not be read again from it (nulls: not worth saving)
             return
-        st = write_columns(self.folder, columns)
+        listed = None
+        if listing is not None:
+            exact = {n: self.rows[n].signature if self.rows[n].settled else None for n in names}
+            listed = _digest_if_exact(listing, exact)
+        st = write_columns(self.folder, columns, listed)
         if st is None:
             self.refused = max(self.unsaved, 1)
             return
         self.loaded = (st.st_ino, st.st_size, st.st_mtime_ns)
         self.unsaved = self.refused = 0
-        if listed is not None:
-            save_names(self.folder, listed, sorted(names))
+        if listing is not None:
+            save_names(self.folder, [name for name, _ in listing], sorted(names))
 
 
 _states: dict[str, _State] = {}
@@ -818,6 +867,31 @@ def _key(folder: str) -> str:
     """The path of store ``folder`` as its state reads through it: absolute, and
     normalised (as every store path of the library is: ``os.path.abspath``)."""
     return os.path.abspath(folder)
+
+
+def _digest_if_exact(
+    listing: list[tuple[str, Signature]], exact: dict[str, Signature | None]
+) -> str | None:
+    """The digest of ``listing`` (:func:`listing_digest`) if the rows saved are exactly
+    its entries, each settled and of the signature listed (``exact``: each row's
+    signature, None if it was not settled), else None (a reader then joins its listing
+    with the file's rows one by one)."""
+    if len(listing) != len(exact):
+        return None
+    if not all(exact.get(name) == signature for name, signature in listing):
+        return None  # (a file changed between its listing and its reading, or racy)
+    return listing_digest(listing)
+
+
+def _is_listing_of(file: FileColumns, listing: list[tuple[str, Signature]]) -> bool:
+    """Whether the rows of index ``file`` are exactly the entries of ``listing`` (this
+    store's now), each settled and of the signature listed: the digest the file's saver
+    recorded after checking so is the listing's (no name looked up)."""
+    return (
+        file.listed is not None
+        and len(file.names) == len(listing)
+        and file.listed == listing_digest(listing)
+    )
 
 
 def in_commit_order(rows: dict[str, Row]) -> list[str]:

@@ -87,6 +87,7 @@ _ROW_BYTES = 4 * _ROW_CHARS  # in UTF-8
 _ROW_PER_ENTRY_BYTE = 128
 _ROW_FIXED = 512  # a row's numbers, digest and name
 _HEX16 = re.compile(r"[0-9a-f]{16}")
+_LISTED_CHARS = 100  # a listing's digest in the head line (at most 256 bytes) at most
 _MAX_FILE_BYTES = 2**31  # a bigger index file is not read (a store of ~30 million entries)
 _CHUNK = 2**22  # bytes of the index file read at once
 # the index file's columns, one list each, a row per entry
@@ -193,6 +194,9 @@ def read_columns(
         most_rows = max_bytes // _ROW_FIXED
         raw = dict(zip(fields, lines, strict=True))
         file = FileColumns(path, signature, raw, most_rows, (status.st_ctime_ns, head, check))
+        listed = meta.get("listed")
+        # (what a reader compares its listing's digest with, nothing else: any text)
+        file.listed = listed if type(listed) is str and len(listed) <= _LISTED_CHARS else None
         for field in COLUMNS[:EAGER]:
             file.column(field, strict=True)
         if meta.get("derived") != _DERIVED or fields is not COLUMNS:
@@ -308,6 +312,9 @@ class FileColumns:
         # in it checks the file against
         self._read = read
         self._columns: dict[str, list[Any]] = {}
+        # the digest of the store's listing that the file's rows are exactly, each read
+        # after its entry file had settled (indexscan.listing_digest), or None
+        self.listed: str | None = None
         self._lock = threading.Lock()
 
     @property
@@ -633,11 +640,15 @@ _not_none = functools.partial(operator.is_not, None)  # a filter in C
 _startswith_underscore = operator.methodcaller("startswith", "_")  # a map in C
 
 
-def write_columns(folder: str, columns: list[list[Any]]) -> os.stat_result | None:
+def write_columns(
+    folder: str, columns: list[list[Any]], listed: str | None = None
+) -> os.stat_result | None:
     """Write the index file of the store ``folder`` holding ``columns`` (the name column,
     then one per field of :data:`COLUMNS`, a value per row), atomically: a temporary file
     renamed into place.  Its status, or None if it could not be written (a store we may
-    not write: the index is then kept in memory only).
+    not write: the index is then kept in memory only).  ``listed``: the digest of the
+    store's listing whose entries the rows are exactly, each settled
+    (:func:`~archived.store.indexscan.listing_digest`), if the caller checked so.
 
     >>> import tempfile
     >>> folder = tempfile.mkdtemp()
@@ -660,7 +671,7 @@ def write_columns(folder: str, columns: list[list[Any]]) -> os.stat_result | Non
             # is written last.  Each column is encoded _PIECE_ROWS rows at a time: every
             # line encoded whole (then as UTF-8) held the file's size at once, 80 MB at
             # 100,000 entries, in fresh pages (0.78 page faults an entry, none now)
-            f.write(_head("0" * 16))
+            f.write(_head("0" * 16, listed))
             digest = xxhash.xxh3_64()
             for i, column in enumerate(columns):
                 f.write(b"\n")  # (the checksum's text is the lines joined by line breaks)
@@ -669,7 +680,7 @@ def write_columns(folder: str, columns: list[list[Any]]) -> os.stat_result | Non
                     digest.update(piece)
                     f.write(piece)
             f.seek(0)
-            f.write(_head(digest.hexdigest()))
+            f.write(_head(digest.hexdigest(), listed))
         os.replace(tmp, path)
         st = os.lstat(path)
     except BaseException as err:  # a full disk, or Ctrl-C of a table() saving the index
@@ -681,9 +692,12 @@ def write_columns(folder: str, columns: list[list[Any]]) -> os.stat_result | Non
     return st
 
 
-def _head(check: str) -> bytes:
-    """The head line of an index file whose lines after it have checksum ``check``."""
-    meta = {"format": _FORMAT, "read": _READ, "derived": _DERIVED, "check": check}
+def _head(check: str, listed: str | None = None) -> bytes:
+    """The head line of an index file whose lines after it have checksum ``check``
+    (and whose rows are the listing of digest ``listed``)."""
+    meta: dict[str, Any] = {"format": _FORMAT, "read": _READ, "derived": _DERIVED, "check": check}
+    if listed is not None:
+        meta["listed"] = listed
     return json.dumps(meta).encode()
 
 
