@@ -1528,3 +1528,15 @@ def test_the_index_file_keeps_rows_in_the_order_their_entries_were_written(tmp_p
     assert sorted(row[0] for row in index.listings(folder)) == sorted(written)
     assert index.kept(folder).names == sorted(written)
     assert [index.kept(folder).row(i).value()[1] for i in range(4)] == [1, 3, 2, 0]
+
+
+@pytest.mark.parametrize("bad", [["entry", "", "", "", math.nan], ["spam", "", "", "", 1.0], [1]])
+def test_a_malformed_listing_far_into_a_big_column_is_refused(bad):
+    # the listing column is checked a slice of rows at a time: the last slice counts too
+    good = ["result", "f", "1", "x=1", 1.5]
+    for at in (0, 2047, 2048, 4999):
+        column = [list(good) for _ in range(5000)]
+        column[at] = bad
+        with pytest.raises(ValueError):
+            indexfile._check_column("listing", column, [f"e{i}" for i in range(5000)])
+    assert indexfile._check_column("listing", [good] * 5000, ["e"] * 5000) == [good] * 5000

@@ -615,11 +615,25 @@ def _check_texts(texts: list[Any], limit: int) -> None:
 
 def _checked_listings(listed: list[Any]) -> list[Listing | None]:
     """The listing column of an index file (``[kind, function, version, summary,
-    started]`` or null per row), checked a column at a time; ``ValueError`` at the first
-    doubt."""
+    started]`` or null per row), checked a column at a time, :data:`_CHECKED_ROWS` rows
+    at a time; ``ValueError`` at the first doubt.
+
+    Each check is a pass in C over the rows' lists and texts: over the whole column, the
+    later passes found none of them in the CPU's caches any more once the column
+    outgrew them (0.38 us a row at 20,000 entries, 0.55 at 100,000; 0.29 for both a
+    slice at a time)."""
+    for start in range(0, len(listed), _CHECKED_ROWS):
+        _check_listings(listed[start : start + _CHECKED_ROWS])
+    return listed  # each a list of the four: unpacked, never changed
+
+
+_CHECKED_ROWS = 2048  # rows of a column checked at once (see _checked_listings)
+
+
+def _check_listings(listed: list[Any]) -> None:
     present = list(filter(_not_none, listed))
     if not present:
-        return listed
+        return
     if set(map(type, present)) != {list} or set(map(len, present)) != {5}:
         raise ValueError("index: malformed listing")
     kinds, functions, versions, summaries, started = zip(*present, strict=True)
@@ -632,7 +646,6 @@ def _checked_listings(listed: list[Any]) -> list[Listing | None]:
         or not all(map(math.isfinite, filter(None, started)))
     ):
         raise ValueError("index: malformed listing")
-    return listed  # each a list of the four: unpacked, never changed
 
 
 _not_none = functools.partial(operator.is_not, None)  # a filter in C
