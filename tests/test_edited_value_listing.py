@@ -129,3 +129,16 @@ def test_verify_says_which_calls_have_no_digest_and_is_still_ok(tmp_path, capsys
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert double.table(frame=False) == [{"x": 1, "result": 2}]
+
+
+def test_show_names_an_edited_call_edited_not_its_calls_result(edited, capsys):
+    triple, store, name, path = edited
+    assert main(["show", store, name]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"entry     {name} (edited)\n"), out
+    assert "edited by hand" in out and "not its call's result" in out
+    assert main(["show", "--json", store, name]) == 0
+    assert json.loads(capsys.readouterr().out)["kind"] == "edited"
+    others = [n for n in triple.dataset if n != name]
+    assert main(["show", store, others[0]]) == 0
+    assert capsys.readouterr().out.startswith(f"entry     {others[0]} (result)\n")

@@ -197,7 +197,9 @@ def run_show(args: argparse.Namespace) -> int:
         hint = f"; {'did you mean' if starting else 'entries:'} {', '.join(shown[:10])}"
         hint += " ..." if len(shown) > 10 else ""
         raise ArchiveError(f"no entry {name!r} in {args.path!r}{hint if names else ''}")
-    entry = Entry.read(ds, name)
+    # as the store's index sees it, which tells a value edited by hand (kind "edited"),
+    # as ls -l does: read alone, the entry's record says "result" of an edited value
+    entry = Entry.read(ds, name, ds._view([name]).get(name))
     if args.json:
         with_value = not args.no_value and entry.kind not in ("failed", "damaged")
         value = getattr(ds, name) if with_value else None
@@ -207,6 +209,12 @@ def run_show(args: argparse.Namespace) -> int:
     print(f"modified  {format_time(entry.time)}")
     if entry.kind == "damaged":
         print(f"error     {entry.error}")
+    elif entry.kind == "edited":
+        print(
+            "edited    its value was edited by hand: not its call's result, which a call"
+            " computes without storing over it (move the file out of the store to keep"
+            " your edit; the next call then stores its result)"
+        )
     print("info:")
     _print_info(entry.raw_info)
     if not args.no_value and entry.kind not in ("failed", "damaged"):
