@@ -453,9 +453,15 @@ class SweepStatus(Sequence[PointStatus]):
     def __str__(self) -> str:
         from .._format import format_duration, format_params, format_table
 
+        # where the parameters do not fit the column, one the same in every point (a
+        # config, a settings dict) is said once: in each row it took the room of those
+        # that vary, all cut alike, and the rows of T=0.512 and T=0.587 read "T=0.5..."
+        parameters = [p.parameters for p in self.points]
+        cut = any(len(format_params(p, _COLUMN + 1)) > _COLUMN for p in parameters)
+        same = _same_in_every_point(parameters) if cut else {}
         rows = [
             [
-                format_params(p.parameters),
+                format_params(_without(p.parameters, same), _COLUMN),
                 p.state,
                 format_duration(p.duration),
                 p.error or "",
@@ -467,10 +473,47 @@ class SweepStatus(Sequence[PointStatus]):
         label = self.function
         if self.record is not None:
             label += f" (version {self.version}, record {self.record})"
+        if same:
+            counts += f"\nin every point: {format_params(same, _ROOM)}"
         return f"sweep of {label}: {counts}\n{table}"
 
     def __repr__(self) -> str:
         return f"<SweepStatus of {self.function}: {self.counts()}>"
+
+
+_ROOM = 200  # the width of the line naming the parameters the same in every point
+_COLUMN = 60  # the width of the table's column of parameters (format_params's)
+
+
+def _same_in_every_point(points: list[Any]) -> dict[str, Any]:
+    """The parameters (name: value) that every point of ``points`` (parameter dicts)
+    gives the same value, told by their text (uncut: a value whose text is cut may
+    differ after the cut), or none if none varies (nothing would be left to tell
+    the rows apart) or there is one point."""
+    from .._format import short_repr
+
+    if len(points) < 2 or not all(isinstance(p, dict) for p in points):
+        return {}
+    first = points[0]
+    texts = {name: short_repr(value, _ROOM) for name, value in first.items()}
+    same = {name: t for name, t in texts.items() if isinstance(name, str) and len(t) < _ROOM}
+    for point in points[1:]:
+        for name in [n for n, t in same.items() if n not in point]:
+            del same[name]
+        for name in [n for n, t in same.items() if short_repr(point[n], _ROOM) != t]:
+            del same[name]
+        if not same:
+            return {}
+    if len(same) == len(first) and all(len(p) == len(first) for p in points):
+        return {}  # every parameter the same: the rows are told apart by nothing else
+    return {name: first[name] for name in same}
+
+
+def _without(parameters: Any, same: dict[str, Any]) -> Any:
+    """``parameters`` without those named in ``same`` (a dict; anything else as it is)."""
+    if not same or not isinstance(parameters, dict):
+        return parameters
+    return {k: v for k, v in parameters.items() if k not in same}
 
 
 def sweep_status(func: Any, grid: Grid) -> SweepStatus:
