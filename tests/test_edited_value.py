@@ -239,6 +239,33 @@ def _tagged(s):
     return [s, 10]
 
 
+def test_a_note_added_after_the_digest_keeps_the_value_checked(store):
+    # the README lets a person add a note to a record; added at its end, after the
+    # digest, it left the digest unread, and a value edited by hand was a hit
+    from archived import verify
+
+    f, runs = counted(store)
+    f(2)
+    name = only_entry(f)
+    path = entry_path(store, name)
+    text = open(path, encoding="utf-8").read()
+    noted = re.sub(r"('value_digest': '[0-9a-f]{16}',\n)", r"\1    'note': 'good run',\n", text)
+    assert noted != text
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(noted)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert f(2) == {"n": 2, "values": [0.0, 1.0]}  # the note alone: still a hit
+    assert runs == [2]
+    edit_value(path, "[0.0, 1.0]", "[0.0, 5.0]")
+    with pytest.warns(EditedEntryWarning):
+        assert f(2) == {"n": 2, "values": [0.0, 1.0]}
+    assert runs == [2, 2] and "5.0" in open(path, encoding="utf-8").read()
+    with pytest.warns(EditedEntryWarning):
+        assert f.table(frame=False) == []
+    assert verify(store).edited == [name]
+
+
 @pytest.mark.parametrize("text", ["'value_digest': '", "'value_digest': '0123456789abcdef'"])
 def test_a_parameter_that_spells_the_digest_field_keeps_its_value_checked(store, text):
     # a record whose parameter's text held the digest field's spelling had it twice:

@@ -434,7 +434,7 @@ def _signed_index_lying_about_x_0(tmp_path):
     return folder, path, _resigned(text, lie)
 
 
-@pytest.mark.parametrize("read", [None, 0, 1, 2, 4])
+@pytest.mark.parametrize("read", [None, 0, 1, 2, 3, 5])
 def test_an_index_file_whose_rows_another_version_read_is_not_read(tmp_path, read):
     # a row's info and value texts are what the literal fast path and the codec made of
     # its entry file when the row was read: a file written by a version that read entries
@@ -1374,8 +1374,14 @@ def test_every_index_file_a_reader_saves_has_the_shape_its_reader_checks(
 # what load.literal's fast path and indexcodec.encode make of the sources below (as the
 # writer writes them), by indexfile._READ (2: the same texts, and a call's key derived as
 # edited when its value section is not the one its record's digest names; 3: the same,
-# a lookup's row of such a call derived as edited too)
-_READING_FINGERPRINTS = {1: "9ec52540380c1e00", 2: "9ec52540380c1e00", 3: "9ec52540380c1e00"}
+# a lookup's row of such a call derived as edited too; 4: the same, a digest followed by a
+# field a person added)
+_READING_FINGERPRINTS = {
+    1: "9ec52540380c1e00",
+    2: "9ec52540380c1e00",
+    3: "9ec52540380c1e00",
+    4: "9ec52540380c1e00",
+}
 _SOURCES = [
     "x = {'mu': 1.5, 'n': [1, 2], 't': (3, 'x'), 's': {1, 2}, 'z': -0.0, 'u': None}\n",
     'x = {"k": [1, 2.5e-3, -4, 1e-300, 1180591620717411303424], "t": True, "q": \'it\\\'s\'}\n',

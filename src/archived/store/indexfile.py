@@ -74,8 +74,10 @@ _DERIVED = 3  # 2 added the key and parameters columns (call_of); 3 cut the long
 # then indexcodec.encode): a file whose header names another reading (or none) is not
 # read at all, its texts may not be what this version reads from the same entry.  Bump it
 # whenever either changes what it gives: tests/test_index.py pins a fingerprint of them
-_READ = 3  # 2: a call whose value was edited by hand is derived as edited (valuedigest);
-# 3: the same, for a lookup's row too (a file of 2 may hold one derived as a result)
+_READ = 4  # 2: a call whose value was edited by hand is derived as edited (valuedigest);
+# 3: the same, for a lookup's row too (a file of 2 may hold one derived as a result);
+# 4: the same, for a record with a field added after its digest (a file of 3 may hold one
+# derived as a result: valuedigest.recorded read no digest there)
 _DERIVED_COLUMNS = ("listing", "brief", "key", "parameters")
 _ROW_CHARS = 4 * INFO_CHARS + VALUE_CHARS + 4096  # the most a row of the file may hold
 _ROW_BYTES = 4 * _ROW_CHARS  # in UTF-8

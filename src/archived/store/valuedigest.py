@@ -46,6 +46,7 @@ EDITED_KEY = "edited:"
 _MARK = f"{FIELD!r}: '"
 _ENDS = ("',\n}", "'}", "',}", "' }")
 _HEX = "0123456789abcdef"
+_LINE = f"\n    {FIELD!r}: '"  # the field on a line of its own, at the record's top level
 _IN_PLACE = 4096  # a value section longer than this is hashed in the file's bytes
 
 
@@ -63,10 +64,36 @@ def recorded(info_section: str) -> str | None:
 
     >>> recorded("info = {'key': 'k', 'value_digest': '0123456789abcdef'}\\n")
     '0123456789abcdef'
+
+    A field a person added after it (a note at the record's end, as the README allows)
+    leaves it on a line of its own at the record's top level, which no text inside the
+    record spells (a text's line breaks are written ``\\n``):
+
+    >>> recorded("info = {\\n    'value_digest': '0123456789abcdef',\\n    'note': 'ok',\\n}\\n")
+    '0123456789abcdef'
     """
     start = info_section.rfind(_MARK)
     if start < 0:  # (archived 0.1's records, a DataSet's own)
         return None
+    found = _last_field(info_section, start)
+    return found if found is not None else _own_line(info_section)
+
+
+def _own_line(info_section: str) -> str | None:
+    """The digest on the record's one top-level line of the field, or None (no such
+    line, or two: a record archived never writes)."""
+    start = info_section.find(_LINE)
+    if start < 0 or info_section.find(_LINE, start + 1) >= 0:
+        return None
+    start += len(_LINE)
+    found = info_section[start : start + 16]
+    if len(found) != 16 or found.strip(_HEX) or not info_section.startswith("',\n", start + 16):
+        return None
+    return found
+
+
+def _last_field(info_section: str, start: int) -> str | None:
+    """The digest of the field spelt at ``start`` if it is the record's last, or None."""
     start += len(_MARK)
     found = info_section[start : start + 16]
     end = start + 16
