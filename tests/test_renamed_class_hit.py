@@ -145,3 +145,36 @@ def test_a_table_leaves_out_a_renamed_class_s_entries_in_one_warning(renamed):
     assert "; left out of the table; so is 1 other entry: " in message
     assert state["calls"] == [3]  # nothing computed again, nothing moved
     assert not os.path.exists(os.path.join(f.dataset._path, ".damaged"))
+
+
+def test_the_warning_never_offers_an_import_line_corrected_by_hand_as_a_way_back_to_a_hit(
+    renamed,
+):
+    # it advised moving the entry back "after correcting the import line": the corrected
+    # value's text no longer has its digest, so the call computed on every run, never
+    # storing, the entry listed as edited by hand
+    from archived.errors import EditedEntryWarning
+
+    f, state, _ = renamed
+    with pytest.warns(DamagedEntryWarning) as caught:
+        f(1)
+    [warning] = [w.message for w in caught]
+    text = str(warning)
+    assert "after correcting the import line" not in text
+    assert "correct its import line by hand only to read it" in text
+    assert "never a hit again" in text
+    # what the warning says: the corrected entry moved back loads, and is no hit
+    [name] = os.listdir(warning.kept)
+    path = os.path.join(warning.kept, name)
+    with open(path) as file:
+        source = file.read()
+    with open(path, "w") as file:
+        file.write(source.replace("import Run as", "import Trial as"))
+    shutil.move(path, os.path.join(f.dataset._path, name))
+    assert DataSet(os.path.basename(f.dataset._path), path=os.path.dirname(f.dataset._path))[
+        warning.entry
+    ]["parameters"] == {"n": 1}
+    state["calls"].clear()
+    with pytest.warns(EditedEntryWarning):
+        assert f(1).n == 1
+    assert state["calls"] == [1]

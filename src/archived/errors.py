@@ -526,9 +526,11 @@ class MissingImportError(DamagedEntryError):
     """An intact entry names a module or class that cannot be imported in this program.
 
     The entry is not damaged: install (or restore) that module, or edit the import line
-    of the entry file.  Still a :class:`DamagedEntryError`, since its value cannot be
-    read back here; ``verify``, ``show`` and a DataSet's read leave it in place and
-    ``verify`` lists it apart from damage.  A call of an ``@archived`` function (or a
+    of the entry file (a stored call's entry so edited loads, but its value is then one
+    edited by hand: never a hit; keeping the old name importable keeps it one).  Still
+    a :class:`DamagedEntryError`, since its value cannot be read back here; ``verify``,
+    ``show`` and a DataSet's read leave it in place and ``verify`` lists it apart from
+    damage.  A call of an ``@archived`` function (or a
     ``with`` block) whose stored result it is moves it to the store's ``.damaged/``
     folder, as it does a damaged entry, and computes the result again: its
     :class:`DamagedEntryWarning` (:meth:`moved_advice`) says where the entry is now, how
@@ -595,6 +597,9 @@ name 'Run'); it was moved to /s/.damaged/f_1.T (kept for you, with its data file
 result is computed again.
         >>> "keep its old name too (`Run = NewName` in models)" in advice
         True
+
+        An import line corrected by hand changes the value's text: the entry then holds
+        a value edited by hand, which loads but is never its call's hit again.
         """
         module = self.module or "a module or class"
         return (
@@ -604,9 +609,9 @@ result is computed again.
             f"{module} are moved likewise when a call finds them, unless what they import "
             f"can be imported first: install or restore {module}, or, for a class renamed "
             f"since, keep its old name too ({_alias(self.error, self.module)}). To bring this "
-            "entry back once it loads (or after correcting the import line of "
-            f"{os.path.join(kept, self.name + '.py')}), move the files of {kept} back "
-            "into the store: they replace the entry computed now"
+            f"entry back once it loads, move the files of {kept} back into the store: "
+            "they replace the entry computed now (correct its import line by hand only to "
+            "read it: a stored value edited so is yours, never a hit again)"
         )
 
 
