@@ -248,3 +248,34 @@ def test_a_datasets_own_record_naming_a_function_and_a_key_is_not_called_misname
     ds._insert(2, info={"function": "fit", "key": "0" * 32, "parameters": {}}, name="other")
     report = verify(str(tmp_path / "notes"))
     assert report.ok and not report.misnamed, report
+
+
+def test_entries_of_a_function_whose_name_ends_in_sixteen_hex_digits_are_not_misnamed(tmp_path):
+    # the check took the shortest prefix fitting <prefix>_<16 hex>[_<16 hex>]: "run" of
+    # run_0123456789abcdef, so each entry its calls stored under their own names was
+    # called misnamed, and verify failed and advised moving it out of the store
+    store = str(tmp_path / "runs")
+
+    def run_0123456789abcdef(x):
+        if x < 0:
+            raise ValueError("negative")
+        return 2 * x
+
+    f = archived(store)(run_0123456789abcdef)
+    f(1)
+    try:
+        f(-1)
+    except ValueError:
+        pass
+    names = sorted(DataSet("runs", path=str(tmp_path)))
+    assert [n.endswith("_failed") for n in names] == [False, True]
+    assert all("_run_0123456789abcdef_" in n for n in names)  # (its qualname's <locals>)
+    # a second name, of a key whose first 16 digits another call's entry holds
+    key = hash_call("m.run_0123456789abcdef", "v", {"x": 5})
+    info = call_info("m.run_0123456789abcdef", "v", key, {"x": 5}, 0.0, 1.0)
+    ds = DataSet("runs", "w", path=str(tmp_path))
+    ds._insert(10, info=info, name=f"run_0123456789abcdef_{key[:16]}_{key[16:]}")
+    report = verify(store)
+    assert report.ok and not report.misnamed, report
+    ds._insert(10, info=info, name=f"run_0123456789abcdef_{'0' * 16}_{key[16:]}")  # a copy
+    assert list(verify(store).misnamed) == [f"run_0123456789abcdef_{'0' * 16}_{key[16:]}"]
