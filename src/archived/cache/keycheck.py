@@ -54,6 +54,9 @@ NO_CALL = "no call"  # not the record of a call (a DataSet's own entry, a sweep'
 _HELD = (type(None), bool, int, float, complex)
 # recorded as they are, or for something else (see the module docstring)
 _MAYBE = (str, bytes)
+_KEYED = frozenset((*_HELD, *_MAYBE))  # (sets made once: verify asks of every entry)
+_MAYBE_KINDS = frozenset(_MAYBE)
+_TEXT = frozenset((str,))
 # archived 0.1's records of numpy scalars, tried at most this many at once
 _LEGACY_TRIES = 1024  # (~30 ms of hashing: a crafted store of many such entries stays checkable)
 _LEGACY_BYTES = 1 << 24  # hashed by those tries at most (a few ms), whatever the record's size
@@ -72,7 +75,7 @@ def key_status(info: Any) -> str:
     function, version, key = info["function"], info["version"], info["key"]
     parameters = info["parameters"]
     kinds = set(map(type, parameters.values()))
-    if not kinds <= {*_HELD, *_MAYBE}:
+    if not kinds <= _KEYED:
         return UNKNOWN  # containers, numpy scalars, descriptions: not the values keyed
     names = sorted(parameters)
     try:
@@ -83,7 +86,7 @@ def key_status(info: Any) -> str:
             return MATCH
     except Exception:  # names that are not text: no key archived makes
         return UNKNOWN
-    if kinds & set(_MAYBE) or any(map(_is_nan, parameters.values())):
+    if kinds & _MAYBE_KINDS or any(map(_is_nan, parameters.values())):
         return UNKNOWN
     legacy = _legacy_match(function, version, parameters, key, parts)
     if legacy is None:
@@ -94,11 +97,15 @@ def key_status(info: Any) -> str:
 def _is_call_record(info: Any) -> bool:
     if type(info) is not dict or info.get("status", "ok") not in ("ok", "failed"):
         return False
-    fields = ("function", "version", "key")
-    if not all(type(info.get(field)) is str for field in fields):
+    get = info.get
+    if type(get("function")) is not str or type(get("version")) is not str:
         return False
-    parameters = info.get("parameters")
-    return type(parameters) is dict and all(type(name) is str for name in parameters)
+    parameters = get("parameters")
+    return (
+        type(get("key")) is str
+        and type(parameters) is dict
+        and set(map(type, parameters)) <= _TEXT  # (every name a text)
+    )
 
 
 def _is_nan(value: Any) -> bool:
