@@ -26,7 +26,8 @@ def header_files(name: str, text: str) -> list[str]:
     >>> header_files('a', "# archived entry 'a', format 1, data files: ['a.t.h5']")
     ['a.t.h5']
     """
-    first = text.partition("\n")[0]
+    end = text.find("\n")  # (partition copied the whole text after the line: twice per read)
+    first = text if end < 0 else text[:end]
     m = _HEADER.match(first)
     if m is None:
         raise DamagedEntryError(name, "the entry file has no archived header line")

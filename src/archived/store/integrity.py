@@ -691,7 +691,7 @@ def _entry_problem(
         if not _lexists(path):
             return f"{_FILE_PROBLEMS[1]}{f!r} is missing{_moved_aside(folder, name, f)}", data
     try:
-        info_src, value_src, _ = entries.entry_sections(name, text)
+        info_src, value_src = entries.section_sources(name, text)  # (its header read above)
     except Exception as err:
         return f"its info does not load: {err}", data
     lines = {"info": entries.INFO_LINE, "value": entries.value_line(text, value_src)}
