@@ -789,6 +789,8 @@ def _unsafe_files(folder: str) -> dict[str, str]:
     with os.scandir(folder) as it:
         for item in it:
             try:
+                if item.name not in SUBDIRS and item.is_file(follow_symlinks=False):
+                    continue  # a regular file, as the listing says: no lstat of each entry
                 mode = item.stat(follow_symlinks=False).st_mode
             except OSError as err:
                 _raise_read_failure(err, item.path)
