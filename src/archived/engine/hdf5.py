@@ -11,8 +11,8 @@ numpy 2's variable-width ``StringDType`` is stored as fixed-width unicode.
 Fortran-ordered arrays are stored transposed, so neither side copies them.
 
 After the HDF5 part the writer appends a small index (HDF5 ignores bytes past its end):
-where each array's bytes lie, their dtype, shape and order, and their digest (checked
-on load against the one the source names: :mod:`~archived.engine.arraydigest`).
+where each array's bytes lie, their dtype, shape and order, and their digest (with that layout,
+checked on load against the one the source names: :mod:`~archived.engine.arraydigest`).
 :func:`load_array` reads such files with one ``open`` and one ``read`` straight into the
 result, as fast as ``np.load`` and without importing PyTables; other HDF5 files are read
 through PyTables.
@@ -52,7 +52,14 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from ..errors import DamagedArrayError, StoreReadError, UnarchivableError, is_read_failure
-from .arraydigest import DigestMismatch, check_mapped, check_read, digest_of, new_hasher
+from .arraydigest import (
+    DigestMismatch,
+    check_mapped,
+    check_read,
+    digest_of,
+    named_digest,
+    new_hasher,
+)
 from .readclose import close_read_only
 from .textbytes import NulByteError, read_text_bytes
 
@@ -170,7 +177,8 @@ class ArrayWriter:
         self.durable = durable
         self.codec = codec_of(compress)
         self.keys: list[str] = []
-        #: key -> the xxh3_128 digest of the array's bytes as stored (arraydigest)
+        #: key -> the digest the source names for the array: of its bytes as stored and
+        #: the layout that reads them (arraydigest.named_digest)
         self.digests: dict[str, str] = {}
         self._index: dict[str, dict[str, Any]] = {}
         self._samples: dict[str, tuple[bytes, bytes]] = {}
@@ -242,7 +250,7 @@ class ArrayWriter:
         if not self.keys:
             self._first_layout = layout
         self.keys.append(key)
-        self.digests[key] = digest
+        self.digests[key] = named_digest(entry, digest)
         return key
 
     def close(self) -> None:
@@ -481,11 +489,15 @@ def _load_with_pytables(path: str, key: str, digest: str | None = None) -> np.nd
         finally:
             h5.close()
     try:
-        check_read(_raw_bytes(np.ascontiguousarray(data)), digest, f"array {key!r}")
+        layout = None if text is None else json.loads(str(text))
+        # an attribute no writer of ours wrote: the layout is HDF5's own
+        if not isinstance(layout, dict):
+            layout = {"dtype": repr(_dtype_literal(data.dtype)), "shape": list(data.shape)}
+            layout["order"], text = "C", None
+        check_read(_raw_bytes(np.ascontiguousarray(data)), layout, digest, f"array {key!r}")
+        return _rebuild(data, None if text is None else layout)
     except DigestMismatch as err:
         raise DamagedArrayError(path, key, str(err)) from None
-    try:
-        return _rebuild(data, None if text is None else json.loads(str(text)))
     except (ValueError, TypeError, SyntaxError, KeyError) as err:
         raise DamagedArrayError(path, key, f"inconsistent data ({err})") from err
 
@@ -705,7 +717,7 @@ def _read_indexed(
         hashed = _read_into(f, raw, digest is not None)
     else:
         raw = np.zeros(0, dtype=np.uint8)
-    check_read(raw, digest, where, hashed)
+    check_read(raw, entry, digest, where, hashed)
     data = _from_raw(raw, dtype, stored_shape)
     return _restore_kind(data.T if fortran else data, entry.get("as"))
 

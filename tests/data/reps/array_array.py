@@ -13,7 +13,7 @@ value = [
     _python_array('u', 'hé'),
     _python_array(
         'q',
-        _load_array('value.h5', 'a0', digest='37a8ed98d0e1b359d09503d9521d89e8'),
+        _load_array('value.h5', 'a0', digest='67ad72bc231ac7ba9c4b236408bd987b'),
     ),
 ]
 del _from_bytes, _python_array, _array, _load_array

@@ -3,7 +3,7 @@ from collections import OrderedDict as _OrderedDict
 value = _OrderedDict(
     {
         'b': 1,
-        'a': _load_array('value.h5', 'a0', digest='2cd940638a50e2555d98e4196f516dfe'),
+        'a': _load_array('value.h5', 'a0', digest='051fb42624ce0c01648519ccd5a1a564'),
     },
 )
 del _load_array, _OrderedDict

@@ -8,30 +8,30 @@ from archived.reps import datetime_array as _datetime_array
 from archived.reps import dataframe as _dataframe
 value = _dataframe(
     {
-        'x': _load_array('value.h5', 'a0', digest='4f4a3528dc546040cd826c0013dce90a'),
-        'count': _load_array('value.h5', 'a1', digest='593fc0c02590b7909c65cca78bf608b0'),
+        'x': _load_array('value.h5', 'a0', digest='2270e516d055e309d1711d48798eb60f'),
+        'count': _load_array('value.h5', 'a1', digest='46103b18cd2d5f7b830715c901a9b58b'),
         'label': _string_array(
-            _load_array('value.h5', 'a2', digest='512a0946b220450dae3e480fbe5d353a'),
-            _load_array('value.h5', 'a3', digest='0d412a85fbc737e2eba8e11dc1e04820'),
+            _load_array('value.h5', 'a2', digest='5ed3abecb3bad478c7079e5dbb1f7cc6'),
+            _load_array('value.h5', 'a3', digest='f614421454c09ad8758f2fcf78ff0bad'),
         ),
         'kind': _categorical(
-            _load_array('value.h5', 'a4', digest='32203a9b6b26be61b64468e3a86578a3'),
+            _load_array('value.h5', 'a4', digest='af081dbc45fc15e94c6cbca36027ac64'),
             _index(_string_array(['c', 'b', 'a'])),
             ordered=True,
         ),
         'maybe': _masked_extension_array(
-            _load_array('value.h5', 'a5', digest='bcae49361c5345f1bb61115364f866fc'),
-            _load_array('value.h5', 'a6', digest='bddcd25e7502c4ebbe4d15216624405e'),
+            _load_array('value.h5', 'a5', digest='3039d965b8832d46bb92d0eaa915ac02'),
+            _load_array('value.h5', 'a6', digest='53120ebe2b1c4e406fa573ccb1da6927'),
             'Int64',
         ),
         'when': _datetime_array(
-            utc=_load_array('value.h5', 'a7', digest='86e0151ae5d4d682760a31d8139bfd3d'),
+            utc=_load_array('value.h5', 'a7', digest='8285f8905e901988f68e80421c56dbdf'),
             tz=_ZoneInfo('Europe/Paris'),
         ),
-        'day': _load_array('value.h5', 'a8', digest='90d03451e876837fb2050ec1400e66c9'),
+        'day': _load_array('value.h5', 'a8', digest='8564ac15f19ad286da31407f2c7a9e3b'),
     },
     index=_index(
-        _load_array('value.h5', 'a9', digest='c4cf3ebae1887f248ef8a55bd748ea4a'),
+        _load_array('value.h5', 'a9', digest='64a3740e613cd72802ce14c9adb3feb8'),
         name='k',
     ),
     attrs={'units': {'x': 'm'}},

@@ -3,9 +3,9 @@ from archived.reps import sparse as _sparse
 value = _sparse(
     'coo_matrix',
     [
-        _load_array('value.h5', 'a0', digest='0fe228b9f41448ec99851d26ee7c561b'),
-        _load_array('value.h5', 'a1', digest='5dcca8e9a4b4d8dd3c1b9bc45bc4bfab'),
-        _load_array('value.h5', 'a2', digest='bfe558a471c72c8466fe851446641f13'),
+        _load_array('value.h5', 'a0', digest='b9ae6975016e71c063ddda86c766dab0'),
+        _load_array('value.h5', 'a1', digest='cb4636af965f5e9001c2c9eb44b92b9a'),
+        _load_array('value.h5', 'a2', digest='c398a24984f7bd0b2a48eff3f52e9894'),
     ],
     (40, 50),
 )

@@ -4,8 +4,8 @@ from archived.reps import sparse as _sparse
 value = _sparse(
     'csc_array',
     [
-        _load_array('value.h5', 'a0', digest='843586e51a75b723e716353bf8c816b7'),
-        _load_array('value.h5', 'a1', digest='28afd35a0bcb927639be7cf2fc681e2c'),
+        _load_array('value.h5', 'a0', digest='352699006b59895431226e9198ac72cc'),
+        _load_array('value.h5', 'a1', digest='f81581d7a43e56dc1da1a97dec502192'),
         _array([0, 3, 5, 7, 10, 14, 17, 20, 25, 33, 37, 39, 42, 47, 50, 54, 55, 58, 61, 65, 67, 68, 72, 79, 84, 88, 96, 99, 105, 110, 116, 122, 124, 128, 131, 139, 141, 147, 149, 152, 157, 159, 161, 167, 173, 175, 180, 182, 186, 191, 193], dtype='int32'),
     ],
     (40, 50),

@@ -2,7 +2,7 @@ from archived.arrays import load_array as _load_array
 from numpy import array as _array
 from archived.reps import data_array as _data_array
 value = _data_array(
-    _load_array('value.h5', 'a0', digest='247ff0a6ca69a4fc6603d8d69b45ff7a'),
+    _load_array('value.h5', 'a0', digest='c6703d24f338aa5ac7d878cc62fa1c81'),
     ('t', 'x'),
     coords={
         't': (
