@@ -302,3 +302,41 @@ def test_swapped_data_files_of_the_same_bytes_read_another_way_are_no_hit(tmp_pa
         (second.shape, second.dtype),
     ]
     assert CALLS == [shape for shape, _ in pair] * 2  # both computed again
+
+
+def _bytes_digest_only(folder, name):
+    """Rewrite entry ``name``'s source to name each array by the digest of its bytes
+    alone, as archived wrote it before it named the layout too (the digest its data
+    file's index keeps)."""
+    from archived.engine.hdf5 import _read_trailer
+
+    path = os.path.join(folder, name + ".py")
+    with open(_data_file(folder, name), "rb") as f:
+        index, _ = _read_trailer(f)
+    text = open(path).read()
+    for key, entry in index.items():
+        text, done = re.subn(
+            rf"('{key}', digest=)'[0-9a-f]{{32}}'", rf"\1'{entry['digest']}'", text
+        )
+        assert done == 1
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def test_an_entry_naming_its_arrays_bytes_digest_alone_loads_as_it_was_written(tmp_path):
+    # a store written before the layout was named: its entries are not damaged (a
+    # DataSet raised DamagedEntryError on every array, a call set each aside)
+    ds = DataSet("s", "w", path=str(tmp_path))
+    ds.a, ds.b = np.zeros((100, 200)), np.ones((200, 100), dtype=np.int32)
+    for name in ("a", "b"):
+        _bytes_digest_only(ds._path, name)
+    for options in ({}, {"mmap_mode": "r"}):
+        reader = DataSet("s", path=str(tmp_path), **options)
+        assert (reader.a.shape, reader.b.dtype) == ((100, 200), np.int32)
+        assert (reader.b == 1).all()
+    safely = DataSet("s", path=str(tmp_path), safe=True)
+    assert safely.a.shape == (100, 200)
+    assert verify(ds._path).ok
+    _swap(_data_file(ds._path, "a"), _data_file(ds._path, "b"))  # other bytes: caught
+    with pytest.raises(DamagedEntryError):
+        _ = DataSet("s", path=str(tmp_path)).a

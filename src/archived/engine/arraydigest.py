@@ -26,9 +26,11 @@ A load given a digest returns the array only when it matches
   replaced data file fails this on every load; bytes changed inside a mapped array (bit
   rot) are found by ``archived verify``, which reads every array into memory.
 
-A source without a digest (written before archived recorded them) loads as it always
-did; :func:`counting_unchecked` counts such loads, for ``verify`` to say how many
-arrays it could not check.
+A source naming the digest of the bytes alone (as archived wrote it before it named the
+layout too) loads as it did: for such an entry a data file of the same bytes read another
+way is not told from its own.  A source without a digest (written before archived
+recorded them) loads as it always did; :func:`counting_unchecked` counts such loads, for
+``verify`` to say how many arrays it could not check.
 
 >>> import numpy as np
 >>> digest_of(np.arange(3, dtype='<i8').view(np.uint8))
@@ -143,7 +145,7 @@ def check_read(
         return
     if found is None:
         found = digest_of(raw)
-    if _named(layout, found) != expected:
+    if not _names(expected, layout, found):
         raise DigestMismatch(
             f"its bytes are not those its entry recorded (digest {found}, read as "
             f"{_shown_layout(layout)}; the entry recorded {_shown(expected)}): the data file "
@@ -166,13 +168,22 @@ def check_mapped(entry: dict[str, Any], expected: str | None, where: str) -> Non
         _count(where)
         return
     found = entry.get("digest")
-    if not isinstance(found, str) or not is_digest(found) or _named(entry, found) != expected:
+    if not isinstance(found, str) or not is_digest(found) or not _names(expected, entry, found):
         held = "no digest" if found is None else f"digest {_shown(found)}"
         raise DigestMismatch(
             f"its data file is not the one its entry wrote (its index gives {held}, read "
             f"as {_shown_layout(entry)}; the entry recorded {_shown(expected)}): it was "
             "replaced (by another entry's?)"
         )
+
+
+def _names(expected: str, layout: dict[str, Any], found: str) -> bool:
+    """Whether the digest ``expected`` an entry names is that of bytes of digest
+    ``found`` read by ``layout``: :func:`named_digest`, or ``found`` itself, as archived
+    named an array before it named the layout too.  Such an entry loads as it was
+    written, with its gap: a data file of the same bytes read another way is not told
+    from its own (a new entry's digest is never a bytes digest: it has no such gap)."""
+    return expected == found or _named(layout, found) == expected
 
 
 def _named(layout: dict[str, Any], found: str) -> str | None:
