@@ -67,6 +67,20 @@ _SHOWN_NAMES = 20  # entry names str(ds) shows of a bigger store
 MODES = ("r", "w")
 
 
+def _plain_folder_name(name: object) -> bool:
+    """Whether ``name`` names a folder directly inside the path given (no separator,
+    not ``.`` or ``..``, no NUL, spelled as Python reads it): a store read under it
+    stays inside that path, whether or not an import could spell it."""
+    return (
+        isinstance(name, str)
+        and name not in ("", ".", "..")
+        and os.sep not in name
+        and (os.altsep is None or os.altsep not in name)
+        and "\0" not in name
+        and entries.is_canonical(name)
+    )
+
+
 def open_store(folder: str, *, writable: bool = False, **options: Any) -> Store:
     """Open the store in ``folder`` with the implementation of its kind.
 
@@ -182,7 +196,10 @@ class DataSet:
             raise InvalidOptionError("mode", mode, MODES)
         if locking is not None and locking not in LOCKINGS:
             raise InvalidOptionError("locking", locking, (*LOCKINGS, None))
-        check_store_name(module_name)
+        if mode != "r" or not _plain_folder_name(module_name):
+            # read-only, a store copied or renamed to a folder no import can spell (a
+            # backup 'runs-2024') is read as it is: its name is never imported here
+            check_store_name(module_name, writing=mode != "r")
         entries.validate_name(name_prefix + "0")
         # resolved once: a later os.chdir() must not move the store under its writer,
         # and a pickled DataSet must reopen this store in a worker with another cwd

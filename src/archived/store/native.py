@@ -661,11 +661,13 @@ def _write_durably(folder: str, path: str, text: str) -> None:
 # ---- store names ----------------------------------------------------------------------
 
 
-def check_store_name(module_name: object) -> str:
+def check_store_name(module_name: object, writing: bool = False) -> str:
     """``module_name`` if it can name a store, else ``InvalidNameError``.
 
     A store is a module: its name must be an identifier spelled as Python reads it
-    (its NFKC form; ``import ｘ`` imports ``x``).
+    (its NFKC form; ``import ｘ`` imports ``x``).  ``writing``: the store is opened to
+    be written (the error says to rename the folder of such a store; one is read as
+    it is).
 
     >>> check_store_name('runs')
     'runs'
@@ -684,6 +686,14 @@ def check_store_name(module_name: object) -> str:
                 reason += f"; for the store at this path, use DataSet({name!r}, path={folder!r})"
             else:
                 reason += f"; give the name as a str: DataSet({name!r}, ...)"
+        elif writing and isinstance(given, str):
+            # a store copied or renamed to such a folder ('runs-2024') reads as it is
+            fixed = re.sub(r"\W", "_", given)
+            fixed = fixed if fixed.isidentifier() else f"store_{fixed}"
+            reason += (
+                f"; to write to a store in a folder of that name, rename the folder "
+                f"({fixed!r}); opened read-only, it reads as it is"
+            )
         raise InvalidNameError(module_name, reason)
     if not entries.is_canonical(module_name):
         raise InvalidNameError(
