@@ -148,3 +148,21 @@ def test_a_sweep_status_after_an_edit_says_its_missing_points_are_stored_by_the_
         status = sweep_status(edited, {"x": [1, 2, 3]})
     assert [p.state for p in status] == ["missing"] * 3
     assert "2 of the 3 points" in str(caught[0].message)
+
+
+def test_a_sweep_status_of_numbers_typed_otherwise_names_the_stored_calls(tmp_path):
+    # a sweep over np.linspace stores float64 points; the status of the same grid typed
+    # as Python floats read every point missing, with no word, where a sweep warns
+    import numpy as np
+
+    from archived import NumericTypeWarning, sweep, sweep_status
+
+    f = archived(str(tmp_path / "s"))(lambda T, n: T * n)
+    sweep(f, {"T": np.linspace(0, 1, 3), "n": [2]}, progress=False)
+    with pytest.warns(NumericTypeWarning, match=r"pass T as numpy\.float64") as caught:
+        status = sweep_status(f, {"T": [0.0, 0.5, 1.0], "n": [2]})
+    assert [p.state for p in status] == ["missing"] * 3
+    assert len([w for w in caught if w.category is NumericTypeWarning]) == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a grid of the stored types: done, no word
+        assert sweep_status(f, {"T": np.linspace(0, 1, 3), "n": [2]}).counts()["done"] == 3

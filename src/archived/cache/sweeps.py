@@ -45,7 +45,7 @@ from .calls import CallKey
 from .callstore import Found
 from .hashing import hash_value
 from .movedmiss import warn_moved_points
-from .nearmiss import near_misses_possible
+from .nearmiss import near_misses_possible, warn_near_misses
 from .progress import progress_bar
 from .stalemiss import warn_stale_points
 from .sweeprecords import point_names, sweep_records
@@ -519,9 +519,11 @@ def _without(parameters: Any, same: dict[str, Any]) -> Any:
 def sweep_status(func: Any, grid: Grid) -> SweepStatus:
     """Which points of ``grid`` are done, failed or missing for the ``@archived`` ``func``
     (current code version); nothing is run or loaded but info records.  Missing points
-    stored by another code version, or under the function's old name, are named by the
-    warning a sweep gives (:class:`~archived.errors.StaleVersionWarning`,
-    :class:`~archived.errors.MovedFunctionWarning`).
+    stored by another code version, under the function's old name, or with numbers of
+    another type (``np.float64(0.5)`` for ``0.5``), are named by the warning a sweep
+    gives (:class:`~archived.errors.StaleVersionWarning`,
+    :class:`~archived.errors.MovedFunctionWarning`,
+    :class:`~archived.errors.NumericTypeWarning`).
 
     >>> import tempfile, os
     >>> from archived import archived
@@ -549,6 +551,9 @@ def sweep_status(func: Any, grid: Grid) -> SweepStatus:
     missing = [c for c, p in zip(keyed, points, strict=True) if p.state == "missing"]
     warn_stale_points(func.store, missing)
     warn_moved_points(func.store, missing)
+    if near_misses_possible(func.store, missing):  # stored as numbers of another type
+        for call in missing:
+            warn_near_misses(func.store, call)  # (once per parameter and type: the rest skip)
     return SweepStatus(func.identity, points, version=func.version)
 
 
