@@ -178,3 +178,21 @@ def test_the_warning_never_offers_an_import_line_corrected_by_hand_as_a_way_back
     with pytest.warns(EditedEntryWarning):
         assert f(1).n == 1
     assert state["calls"] == [1]
+
+
+def test_a_table_leaving_out_a_renamed_class_s_result_names_the_alias_that_brings_it_back(
+    renamed,
+):
+    # its advice was "install or restore it, or edit the import line of the entry file":
+    # nothing to install, and the edited entry was left out of the table all the same
+    f, state, code = renamed
+    with pytest.warns(DamagedEntryWarning) as caught:
+        assert f.table(frame=False) == []
+    text = str(caught[0].message)
+    assert "keep its old name too (`Run = NewName` in renamed_models)" in text
+    assert "to read it (a stored call's value so edited is one edited by hand" in text
+    _write_models(code, MODELS.format(name="Trial") + "\nRun = Trial\n")  # the step named
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rows = f.table(frame=False)
+    assert [row["n"] for row in rows] == [1, 2] and state["calls"] == []

@@ -538,13 +538,19 @@ class MissingImportError(DamagedEntryError):
     importable: for a renamed class, keep its old name, ``Run = Trial`` in its module)
     and how to bring this one back.
 
-    >>> str(MissingImportError("x", "mymod", "cannot import name 'Run' from 'mymod'"))
-    "entry 'x' cannot be loaded here: it needs mymod (cannot import name ...); install ..."
+    >>> print(MissingImportError("x", "mymod", "cannot import name 'Run' from 'mymod'"))
+    entry 'x' cannot be loaded here: it needs mymod (cannot import name 'Run' from \
+'mymod'); for a class renamed since, keep its old name too (`Run = NewName` in mymod), \
+which makes every such entry load as stored; else install or restore mymod; or edit the \
+import line of the entry file to read it (a stored call's value so edited is one edited \
+by hand: no hit, and left out of its function's table)
     >>> print(MissingImportError("x", "lab.sim", "No module named 'lab'"))
     entry 'x' cannot be loaded here: it needs lab.sim (No module named 'lab'); \
 make it importable: put the folder holding lab/sim.py on sys.path (or install it), or, for \
 a module renamed since, keep a module lab.sim that imports the names of its new one \
-(`from new_name import *` in lab/sim.py); or edit the import line of the entry file
+(`from new_name import *` in lab/sim.py); or edit the import line of the entry file to \
+read it (a stored call's value so edited is one edited by hand: no hit, and left out of \
+its function's table)
     """
 
     def __init__(
@@ -574,12 +580,20 @@ a module renamed since, keep a module lab.sim that imports the names of its new 
                 f"folder holding {module.replace('.', '/')}.py on sys.path (or install it), "
                 f"or, for a module renamed since, keep a module {module} that imports the "
                 f"names of its new one (`from new_name import *` in "
-                f"{module.replace('.', '/')}.py); or edit the import line of the entry file"
+                f"{module.replace('.', '/')}.py); {_EDIT_TO_READ}"
+            )
+        elif module and _renamed(error):
+            # a class renamed since: "install or restore it" named no step, and the
+            # entry's import line edited by hand makes a stored call's value an edit
+            self.reason = (
+                f"it needs {module} ({error}); for a class renamed since, keep its old name "
+                f"too ({_alias(error, module)}), which makes every such entry load as "
+                f"stored; else install or restore {module}; {_EDIT_TO_READ}"
             )
         else:
             self.reason = (
                 f"it needs {module or 'a module or class'} ({error}); install or restore "
-                "it, or edit the import line of the entry file"
+                f"it; {_EDIT_TO_READ}"
             )
         ArchiveError.__init__(self, f"entry {name!r} cannot be loaded here: {self.reason}")
         self.error = error
@@ -613,6 +627,18 @@ result is computed again.
             "they replace the entry computed now (correct its import line by hand only to "
             "read it: a stored value edited so is yours, never a hit again)"
         )
+
+
+#: the last step of a missing import's advice: an edit of the entry for reading
+_EDIT_TO_READ = (
+    "or edit the import line of the entry file to read it (a stored call's value so "
+    "edited is one edited by hand: no hit, and left out of its function's table)"
+)
+
+
+def _renamed(error: str) -> bool:
+    """Whether ``error`` says a module has no longer a name (a class renamed since)."""
+    return re.search(r"(?:cannot import name|Can't get attribute) '[\w.]+'", error) is not None
 
 
 def _alias(error: str, module: str | None) -> str:
