@@ -279,3 +279,18 @@ def test_entries_of_a_function_whose_name_ends_in_sixteen_hex_digits_are_not_mis
     assert report.ok and not report.misnamed, report
     ds._insert(10, info=info, name=f"run_0123456789abcdef_{'0' * 16}_{key[16:]}")  # a copy
     assert list(verify(store).misnamed) == [f"run_0123456789abcdef_{'0' * 16}_{key[16:]}"]
+
+
+def test_verify_of_a_record_holding_an_array_for_its_status_raises_nothing(tmp_path, capsys):
+    # the key check (and the name and digest checks beside it) compared the status with
+    # ``in`` and ``==``: numpy's ambiguous-truth ValueError escaped verify and the index
+    # derivation of every table and ls
+    store = str(tmp_path / "runs")
+    f = archived(store)(simulate)
+    f(8)
+    [call] = f.where()
+    f.dataset[call.name] = {**call.info, "status": np.array([1, 2])}
+    before = _files(store)
+    assert verify(store).ok  # no call's record: not checked as one, nothing to report
+    assert main(["verify", store]) == 0
+    assert _files(store) == before

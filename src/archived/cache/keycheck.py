@@ -95,7 +95,10 @@ def key_status(info: Any) -> str:
 
 
 def _is_call_record(info: Any) -> bool:
-    if type(info) is not dict or info.get("status", "ok") not in ("ok", "failed"):
+    if type(info) is not dict:
+        return False
+    status = info.get("status", "ok")
+    if type(status) is not str or status not in ("ok", "failed"):  # (an array: no truth)
         return False
     get = info.get
     if type(get("function")) is not str or type(get("version")) is not str:

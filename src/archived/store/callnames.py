@@ -46,7 +46,7 @@ def misnamed(name: str, info: Any) -> str | None:
         return None  # (a record of a DataSet's own that holds some of these fields)
     if type(key) is not str:
         return None
-    if status not in ("ok", "failed"):
+    if type(status) is not str or status not in ("ok", "failed"):  # (an array: no truth)
         return None
     tail = _FAILED if status == "failed" else ""
     base = name[: -len(tail)] if tail and name.endswith(tail) else name

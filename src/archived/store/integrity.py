@@ -85,6 +85,7 @@ from .locking import StoreLock
 from .native import recorded_locking
 from .persist_compat import is_persist_store
 from .storefiles import DATA_FILE, SHAPES, SUBDIRS, checked_path, file_kind, remove_file
+from .table import record_text
 from .writers import read_drop_list, store_files, writer_files
 
 if TYPE_CHECKING:
@@ -473,7 +474,7 @@ def _is_stored_call(info: Any) -> bool:
     block's, status ok), whose value section a value digest covers."""
     return (
         type(info) is dict
-        and info.get("status", "ok") == "ok"
+        and record_text(info, "status", "ok") == "ok"  # (an array there: no truth)
         and type(info.get("function")) is str
         and type(info.get("key")) is str
         and type(info.get("parameters")) is dict
