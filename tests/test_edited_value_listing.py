@@ -81,13 +81,13 @@ def test_ls_shows_an_edited_call_as_edited_and_export_and_prune_skip_it(edited, 
 
     assert main(["export", store]) == 0
     out, err = capsys.readouterr()
-    assert f"skipping entry {name}: its value was edited by hand" in err
+    assert f"skipping entry {name}: it was edited by hand (its value" in err
     assert name not in out and "60" not in out.split("\n", 1)[1]
 
     text = open(path).read()
     assert main(["prune", store, "--before", "2999-01-01", "--yes"]) == 0
     out = capsys.readouterr().out
-    assert f"kept {name}: its value was edited by hand" in out
+    assert f"kept {name}: it was edited by hand, its value" in out
     assert open(path).read() == text  # the edit is the user's: never deleted by a prune
 
 
@@ -142,3 +142,42 @@ def test_show_names_an_edited_call_edited_not_its_calls_result(edited, capsys):
     others = [n for n in triple.dataset if n != name]
     assert main(["show", store, others[0]]) == 0
     assert capsys.readouterr().out.startswith(f"entry     {others[0]} (result)\n")
+
+
+def test_an_index_file_of_another_derivation_never_lists_an_edited_value_as_a_result(edited):
+    # a file of another derivation but this reading had its derived columns (key, brief,
+    # listing) made again from its info column alone, which cannot tell a value edited
+    # by hand (only the entry's value section does): the edited call was listed as a
+    # result.  Its entries are read instead, whichever number a change forgot to bump
+    from archived.store import indexfile
+    from helpers import index_columns, index_text
+
+    triple, store, name, _ = edited
+    with pytest.warns(EditedEntryWarning):
+        triple.table(frame=False)  # the index saved
+    path = os.path.join(store, index.INDEX_FILE)
+    with open(path) as file:
+        columns = index_columns(file.read())
+    with open(path, "w") as file:
+        file.write(index_text(columns, derived=indexfile._DERIVED + 1))
+    index.forget()  # a new process
+    with pytest.warns(EditedEntryWarning) as caught:
+        assert triple.table(frame=False) == [{"x": 1, "result": 3}, {"x": 3, "result": 9}]
+    assert [w.message.entry for w in caught] == [name]
+
+
+def test_ls_of_an_index_file_of_another_derivation_shows_an_edited_value_as_edited(edited, capsys):
+    from archived.store import indexfile
+    from helpers import index_columns, index_text
+
+    triple, store, name, _ = edited
+    assert main(["ls", "-l", store]) == 0  # the index saved
+    capsys.readouterr()
+    path = os.path.join(store, index.INDEX_FILE)
+    with open(path) as file:
+        columns = index_columns(file.read())
+    with open(path, "w") as file:
+        file.write(index_text(columns, derived=indexfile._DERIVED + 1))
+    index.forget()  # a new process
+    assert main(["ls", "-l", store]) == 0
+    assert re.search(rf"{name}\s+edited\s", capsys.readouterr().out)

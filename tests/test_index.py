@@ -23,6 +23,7 @@ import xxhash
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from archived.cache.hashing import hash_call
 from archived.errors import DamagedEntryError
 from archived.store import entries, index, indexcodec, indexfile, indexrow, indexscan
 from archived.store.dataset import DataSet
@@ -434,7 +435,7 @@ def _signed_index_lying_about_x_0(tmp_path):
     return folder, path, _resigned(text, lie)
 
 
-@pytest.mark.parametrize("read", [None, 0, 1, 2, 3, 5])
+@pytest.mark.parametrize("read", [None, 0, 1, 2, 3, 4, 6])
 def test_an_index_file_whose_rows_another_version_read_is_not_read(tmp_path, read):
     # a row's info and value texts are what the literal fast path and the codec made of
     # its entry file when the row was read: a file written by a version that read entries
@@ -1034,9 +1035,14 @@ def test_an_index_file_of_another_derivation_has_its_listings_and_briefs_derived
     assert _table_and_listing(f, folder) == expected
 
 
-# what listing.columns, table.brief_of and (from 2) indexrow.call_of give the records
-# below, by indexfile._DERIVED
-_DERIVATION_FINGERPRINTS = {1: "9bb23f7f6cf63ce4", 2: "53a2a79169a82ba8", 3: "4ffb978167bb43ba"}
+# what listing.columns, table.brief_of, (from 2) indexrow.call_of and (from 4) a row's
+# derivation (indexrow._info_fields) give the records below, by indexfile._DERIVED
+_DERIVATION_FINGERPRINTS = {
+    1: "9bb23f7f6cf63ce4",
+    2: "53a2a79169a82ba8",
+    3: "4ffb978167bb43ba",
+    4: "7f4e8b839c70317c",
+}
 
 
 def test_the_derivation_of_listings_and_briefs_is_pinned_to_its_version():
@@ -1072,6 +1078,24 @@ def test_the_derivation_of_listings_and_briefs_is_pinned_to_its_version():
     )
     if indexfile._DERIVED >= 2:  # and the key and parameters columns a sweep's lookup reads
         derived += repr([indexrow.call_of(r) for r in records])
+    if indexfile._DERIVED >= 4:  # and a row's whole derivation from its entry's info
+        # section, a value edited or not: a call whose key is its parameters', one whose
+        # parameters were edited, and one whose key cannot be recomputed
+        key = hash_call("m.f", "v", {"x": 1, "y": 0.5})
+        call = {"function": "m.f", "version": "v", "key": key, "parameters": {"x": 1, "y": 0.5}}
+        records += [
+            call,
+            {**call, "parameters": {"x": 2, "y": 0.5}},
+            {**call, "parameters": {"x": "2", "y": 0.5}},
+            {**call, "status": "failed", "parameters": {"x": 2, "y": 0.5}},
+        ]
+        derived += repr(
+            [
+                indexrow._info_fields(f"f_{i}", f"info = {r!r}\n", edited)
+                for i, r in enumerate(records)
+                for edited in (False, True)
+            ]
+        )
     fingerprint = xxhash.xxh3_64_hexdigest(derived.encode())
     assert _DERIVATION_FINGERPRINTS.get(indexfile._DERIVED) == fingerprint, (
         "listing.columns or table.brief_of derive other columns than this version of the "
@@ -1086,7 +1110,7 @@ def _varied_entries(folder):
     call = {
         "function": "m.f",
         "version": "1",
-        "key": "0123456789abcdef" * 2,
+        "key": hash_call("m.f", "1", {"x": 1, "y": 2.5}),  # its own: not derived as edited
         "parameters": {"x": 1, "y": 2.5},
         "status": "ok",
         "started": "2024-01-01T00:00:00+00:00",
@@ -1226,7 +1250,7 @@ def test_the_key_and_parameters_of_a_row_are_those_of_its_info_record(tmp_path):
     eager = index.rows(folder)
     index.forget()
     from_file = index.rows(folder)
-    assert from_file[names[0]]._file is not None and from_file[names[0]]._file.has("key")
+    assert from_file[names[0]]._file is not None
     for rows in (eager, from_file):
         for name in names:
             row, got = rows[name], rows[name].call_fields()
@@ -1265,29 +1289,31 @@ def test_a_rerun_of_a_finished_sweep_decodes_no_info_record_of_the_index_file(
     assert decoded and not [text for text in decoded if '"key"' in text]
 
 
-def test_an_index_file_without_key_and_parameters_columns_is_read_and_saved_with_them(
-    tmp_path, monkeypatch
+@pytest.mark.parametrize("columns_kept", [12, 14])
+def test_an_index_file_of_another_derivation_is_not_read_and_its_entries_are(
+    tmp_path, monkeypatch, columns_kept
 ):
-    # a file of the first derivation (12 columns, no key and parameters) is read as any
-    # file of another derivation: its derived columns made again from its info records,
-    # no entry read, and the file saved again with them
+    # a file of another derivation (the first one's 12 columns, or 14 derived otherwise)
+    # is not read: its derived columns cannot be made again from its info column alone
+    # (a value edited by hand is told by its entry's value section), so every entry is
+    # read again, and the file saved again in this derivation
     f, folder = _call_store(tmp_path, monkeypatch=monkeypatch)
     expected = _table_and_listing(f, folder)
     index.forget()
     path = os.path.join(folder, index.INDEX_FILE)
     with open(path) as file:
         columns = index_columns(file.read())
-    first = {k: v for k, v in columns.items() if k not in ("key", "parameters")}
+    other = dict(list(columns.items())[:columns_kept])
     with open(path, "w") as file:
-        file.write(index_text(first, derived=1))
+        file.write(index_text(other, derived=indexfile._DERIVED - 1))
     reads = count_entry_reads(monkeypatch)
     found = index.rows(folder)
+    assert sorted(reads) == sorted(found) and len(found) == 6
     assert {name: row.call_fields() for name, row in found.items()} == {
         name: _recorded(row) for name, row in found.items()
     }
     index.forget()
     assert _table_and_listing(f, folder) == expected
-    assert reads == []
     with open(path) as file:
         text = file.read()
     assert json.loads(text.partition("\n")[0])["derived"] == indexfile._DERIVED
@@ -1375,12 +1401,13 @@ def test_every_index_file_a_reader_saves_has_the_shape_its_reader_checks(
 # writer writes them), by indexfile._READ (2: the same texts, and a call's key derived as
 # edited when its value section is not the one its record's digest names; 3: the same,
 # a lookup's row of such a call derived as edited too; 4: the same, a digest followed by a
-# field a person added)
+# field a person added; 5: the same, with _DERIVED 4)
 _READING_FINGERPRINTS = {
     1: "9ec52540380c1e00",
     2: "9ec52540380c1e00",
     3: "9ec52540380c1e00",
     4: "9ec52540380c1e00",
+    5: "9ec52540380c1e00",
 }
 _SOURCES = [
     "x = {'mu': 1.5, 'n': [1, 2], 't': (3, 'x'), 's': {1, 2}, 'z': -0.0, 'u': None}\n",

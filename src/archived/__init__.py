@@ -69,6 +69,13 @@ if TYPE_CHECKING:  # what type checkers see; at run time these load on first use
     from .store.dataset import DataSet
 
 from ._version import __version__
+from .cache.keycheck import key_status as _key_status
+from .store import callcheck as _callcheck
+
+# the read-side index derives a call whose recorded parameters were edited by hand as
+# edited (no result): keys are the cache layer's, given to the store layer here, before
+# any of its modules runs (every import of one runs this first)
+_callcheck.use(_key_status)
 
 # public name -> module that defines it; resolved on first attribute access (PEP 562)
 _LAZY: dict[str, str] = {

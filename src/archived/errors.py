@@ -1076,7 +1076,8 @@ class DamagedEntryWarning(RuntimeWarning):
 
 class EditedEntryWarning(RuntimeWarning):
     """A stored call's value was edited by hand (its value section no longer has the
-    digest its record holds): it is not what the call computes, so it is no hit.  The
+    digest its record holds), or its recorded parameters were (its key is no longer
+    theirs): it is not what the call computes, so it is no hit.  The
     call computes its result and returns it without storing it over the edit, or a
     table leaves the entry out.  The entry file stays as it is (the edit is the user's
     work).

@@ -37,7 +37,7 @@ import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from .hashing import key_of_parts, parameter_bytes
+from .hashing import flat_key, key_of_parts, parameter_bytes
 
 if TYPE_CHECKING:
     from ..load.budget import Limits
@@ -59,6 +59,7 @@ _MAYBE_KINDS = frozenset(_MAYBE)
 _TEXT = frozenset((str,))
 # archived 0.1's records of numpy scalars, tried at most this many at once
 _LEGACY_TRIES = 1024  # (~30 ms of hashing: a crafted store of many such entries stays checkable)
+_FLAT_MOST = 64  # parameters of a record whose key is first made at once (flat_key)
 _LEGACY_BYTES = 1 << 24  # hashed by those tries at most (a few ms), whatever the record's size
 
 
@@ -74,6 +75,11 @@ def key_status(info: Any) -> str:
         return NO_CALL
     function, version, key = info["function"], info["version"], info["key"]
     parameters = info["parameters"]
+    if len(parameters) <= _FLAT_MOST and flat_key(function, version, parameters) == key:
+        # the common call of a few scalars, its key made at once: the read-side index
+        # checks every call it derives (key_status spelt out below took a tenth of a
+        # first table's time)
+        return MATCH
     kinds = set(map(type, parameters.values()))
     if not kinds <= _KEYED:
         return UNKNOWN  # containers, numpy scalars, descriptions: not the values keyed

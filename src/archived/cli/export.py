@@ -34,16 +34,17 @@ def run_export(args: argparse.Namespace) -> int:
         )
     ds = open_args(args)
     listed = list(list_entries(ds))
-    # a value edited by hand is no result of its call: not a row of its calls (an edit
-    # that broke it is skipped as a value that does not load, saying why)
+    # a value (or parameters) edited by hand is no result of its call: not a row of its
+    # calls (an edit that broke it is skipped as a value that does not load, saying why)
     edited = {e.name for e in listed if e.kind == "edited" and _value_loads(ds, e.name)}
     for e in listed:
         if e.kind == "damaged":
             print(f"{PROG} export: skipping damaged entry {e.name}: {e.error}", file=sys.stderr)
         elif e.name in edited:
             print(
-                f"{PROG} export: skipping entry {e.name}: its value was edited by hand, so it "
-                f"is not its call's result ({PROG} verify lists it)",
+                f"{PROG} export: skipping entry {e.name}: it was edited by hand (its value "
+                f"or its recorded parameters), so it is not its call's result ({PROG} "
+                "verify lists it)",
                 file=sys.stderr,
             )
     skipped = edited | {e.name for e in listed if e.kind == "damaged"}

@@ -115,11 +115,12 @@ def run_prune(args: argparse.Namespace) -> int:
             )
             continue
         if e.kind == "edited":
-            # a value a person edited is their work (promise 2), not a result to tidy
+            # a value (or parameters) a person edited is their work (promise 2), not a
+            # result to tidy
             keep(
                 e.name,
-                "its value was edited by hand (move its file out of the store to keep it, "
-                "or delete it yourself)",
+                "it was edited by hand, its value or its recorded parameters (move its "
+                "file out of the store to keep it, or delete it yourself)",
             )
             continue
         chosen.append(e)

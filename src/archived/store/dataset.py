@@ -474,7 +474,8 @@ class DataSet:
         An entry that does not load (damaged, or refused by a safe load) is left out,
         untouched, with one :class:`~archived.errors.DamagedEntryWarning` naming it and
         what to do, as ``func.table()`` leaves one out; so is a stored call whose value
-        was edited by hand, with one :class:`~archived.errors.EditedEntryWarning`.
+        or recorded parameters were edited by hand, with one
+        :class:`~archived.errors.EditedEntryWarning`.
 
         >>> import tempfile
         >>> ds = DataSet('t', 'w', path=tempfile.mkdtemp())

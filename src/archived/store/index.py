@@ -54,9 +54,9 @@ function, version, status, parameters, start and duration), so that ``table()`` 
 of them (:func:`kept_briefs` and :func:`kept_values` decode many rows at once).  And
 the key and parameters of a call (:func:`indexrow.call_of`), which a sweep's lookup of its points
 compares (:meth:`Row.call_fields`): a rerun of a finished sweep decodes neither the full
-info records nor their column.  The derived columns are read only from a file whose
-header names the derivation of this version (``derived``); any other file's rows derive
-them again from their info records.
+info records nor their column.  A file is read only if its header names the reading and
+the derivation of this version (``read``, ``derived``); any other file's entries are
+read again (a value edited by hand is derived from its entry, not from its info alone).
 
 The parts: :mod:`indexscan` lists the entry files and their signatures,
 :mod:`indexrow` makes a row from an entry file's bytes,
@@ -503,11 +503,11 @@ class _State:
             # 1.11 times as fast as 20,000)
             return list(zip(names, kept, size, mtime, files, repeat(None)))
         current = dict(listing)
-        # the info column is decoded only if some row has no listing (another derivation)
+        # the info column is decoded only if some row has no listing (too long to keep)
         info = file.column("info") if None in kept else kept
         # the rows that still describe their entry file: same signature, not racy (see
         # Row.racy: a file changed within RACY_SECONDS of its reading is read again),
-        # and a listing kept if the info is (one of another derivation has none); the others
+        # and a listing kept if the info is (else its entry is read again); the others
         # are read as refresh would read them
         changed = changed_entries(names, (ino, size, mtime, ctime), current)[0]
         if info is not kept or not file.settled:  # (settled: every row checked at C speed)
@@ -549,8 +549,6 @@ class _State:
         if file is None:
             return None
         names = file.names
-        if not file.has("brief"):
-            return None  # (refresh saves it again, in this format)
         if _is_listing_of(file, listing):  # the file's rows are the store's entries
             order = sorted(range(len(names)), key=names.__getitem__)
             return Kept(list(map(names.__getitem__, order)), file, order)
@@ -773,8 +771,7 @@ class _State:
         signature, found = loaded
         self.loaded = signature
         self.file = next(iter(found.values()))._file if found else None
-        # a file of an older format is saved again in this one (with its brief column)
-        self.unsaved = 0 if self.file is None or self.file.has("brief") else len(found)
+        self.unsaved = 0
         if not self.rows:  # a new process: every row of the file is news
             self.rows = found
             return

@@ -57,28 +57,28 @@ __all__ = [
 #: The file of the index in a store directory (hidden: it is not an entry).
 INDEX_FILE = ".index.json"
 _FORMAT = 4  # a line per column, each decoded when first needed; 4 added the brief column
-# (a file of derivation 2 has two more lines, the key and parameters columns; one of 12
-# lines is read as a file of another derivation: its derived columns are derived again)
 # formats 2 and 3 (one JSON object of columns) are no longer read (the entries are, and
 # the file is saved again): a crafted file of them was parsed whole, shape unchecked
-# how the listing and brief columns are derived from an info record (listing.columns,
-# table.brief_of): a file of another derivation (or none) is read without them, and they
-# are derived again.  Bump it whenever either changes what it gives:
-# tests/test_index.py pins a fingerprint of their output to this number.  Bump _READ
-# with it: the derived columns of a stored call whose value was edited by hand say so
-# (its key, brief status and listing kind: valuedigest), which only the entry's value
-# section tells; derived again from the info column alone, they would list it as a result
-_DERIVED = 3  # 2 added the key and parameters columns (call_of); 3 cut the longest
-# parameters of a listing first, so that every parameter shows (_format.format_params)
+# how the listing, brief, key and parameters columns are derived from an entry (its info
+# record: listing.columns, table.brief_of, indexrow.call_of; a value edited by hand, a
+# key that is not its parameters': indexrow._info_fields): a file of another derivation
+# (or none) is not read, its rows are read from their entries again.  Its derived columns
+# cannot be made again from its info column alone: a value edited by hand is told only
+# by the entry's value section, and its row derived from the info alone listed it as a
+# result.  Bump it whenever the derivation changes what it gives: tests/test_index.py
+# pins a fingerprint of its output to this number
+_DERIVED = 4  # 2 added the key and parameters columns (call_of); 3 cut the longest
+# parameters of a listing first, so that every parameter shows (_format.format_params);
+# 4: a call whose key is not its recorded parameters' is derived as edited (callcheck)
 # how a row's info and value texts are read from its entry file (load.literal's fast path,
 # then indexcodec.encode): a file whose header names another reading (or none) is not
 # read at all, its texts may not be what this version reads from the same entry.  Bump it
 # whenever either changes what it gives: tests/test_index.py pins a fingerprint of them
-_READ = 4  # 2: a call whose value was edited by hand is derived as edited (valuedigest);
+_READ = 5  # 2: a call whose value was edited by hand is derived as edited (valuedigest);
 # 3: the same, for a lookup's row too (a file of 2 may hold one derived as a result);
 # 4: the same, for a record with a field added after its digest (a file of 3 may hold one
-# derived as a result: valuedigest.recorded read no digest there)
-_DERIVED_COLUMNS = ("listing", "brief", "key", "parameters")
+# derived as a result: valuedigest.recorded read no digest there); 5: read with
+# _DERIVED 4 (a file of 4 may hold a call of edited parameters as a result)
 _ROW_CHARS = 4 * INFO_CHARS + VALUE_CHARS + 4096  # the most a row of the file may hold
 _ROW_BYTES = 4 * _ROW_CHARS  # in UTF-8
 # and at most this many times its entry file's bytes, plus _ROW_FIXED: a row's texts are
@@ -109,7 +109,6 @@ COLUMNS = (
     "key",
     "parameters",
 )
-_COLUMNS_OF_DERIVATION_1 = COLUMNS[:12]  # (no key and parameters columns)
 EAGER = 8  # the columns every reader needs (up to files); the others are read on demand
 _KINDS = frozenset(listing.KINDS)
 _KEYWORDS = frozenset(keyword.kwlist)
@@ -188,23 +187,23 @@ def read_columns(
             or meta.get("check") != check
         ):
             return None
-        if len(lines) not in (len(COLUMNS), len(_COLUMNS_OF_DERIVATION_1)):
+        if meta.get("derived") != _DERIVED:
+            # derived by another version: what it kept there is not what this one
+            # derives, and cannot be derived again from its info column alone (a value
+            # edited by hand is told by the entry's value section): its entries are read
+            return None
+        if len(lines) != len(COLUMNS):
             raise ValueError("index: unexpected columns")
-        fields = COLUMNS if len(lines) == len(COLUMNS) else _COLUMNS_OF_DERIVATION_1
         # rows of the entries wanted take at least _ROW_FIXED bytes of the bound each: a
         # file of more rows (short ones: 20 MB of them is a million) is not read
         most_rows = max_bytes // _ROW_FIXED
-        raw = dict(zip(fields, lines, strict=True))
+        raw = dict(zip(COLUMNS, lines, strict=True))
         file = FileColumns(path, signature, raw, most_rows, (status.st_ctime_ns, head, check))
         listed = meta.get("listed")
         # (what a reader compares its listing's digest with, nothing else: any text)
         file.listed = listed if type(listed) is str and len(listed) <= _LISTED_CHARS else None
         for field in COLUMNS[:EAGER]:
             file.column(field, strict=True)
-        if meta.get("derived") != _DERIVED or fields is not COLUMNS:
-            # derived by another version of listing.columns or table.brief_of: what it
-            # kept there is not what this one derives (the info records are the truth)
-            file.drop_derived()
     except (ValueError, TypeError, RecursionError, OverflowError):
         # OverflowError: a number no float holds where a float belongs (a listing's
         # start of 10**400 made ls, table() and a cached call die with it)
@@ -333,15 +332,6 @@ class FileColumns:
         ino, size, mtime, ctime = map(self.column, COLUMNS[1:5])
         return dict(zip(self.names, zip(ino, size, mtime, ctime, strict=True), strict=True))
 
-    def drop_derived(self) -> None:
-        """Read the file as one without the columns derived from its info records (a
-        row then derives its listing and brief record again, and the file is saved
-        again with them)."""
-        for field in _DERIVED_COLUMNS:
-            self._raw.pop(field, None)
-            self._columns.pop(field, None)
-        self._columns["listing"] = [None] * len(self.names)
-
     def row(self, pos: int) -> Row:
         """The row at position ``pos`` (as :func:`read_file` makes it)."""
         ino, size, mtime, ctime, seen, digest, files = (
@@ -362,10 +352,6 @@ class FileColumns:
             None,
             lazy,
         )
-
-    def has(self, field: str) -> bool:
-        """Whether the file has column ``field`` (one of another derivation has no brief)."""
-        return field in self._columns or field in self._raw
 
     def column(self, field: str, strict: bool = False) -> list[Any]:
         """Column ``field``, a value per row; all None once a column of the file is in

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import DamagedEntryError
 from ..load.literal import NotLiteral, literal_names, literal_value
 from ..load.recordfields import call_fields
-from . import indexcodec, listing, valuedigest
+from . import callcheck, indexcodec, listing, valuedigest
 from .entries import FORMAT, INFO_MARK, VALUE_MARK, entry_sections, entry_text
 from .table import brief_of, record_text
 
@@ -182,11 +182,7 @@ class Row:
         :mod:`indexcodec` text, or None if the row has no info."""
         text = self._brief
         if text is LAZY:
-            if self._file is not None and self._file.has("brief"):
-                text = self._file.column("brief")[self._pos]
-            else:  # a row of an index file of another derivation: from the info
-                text = _brief_of_text(self.info_text)
-            self._brief = text
+            text = self._brief = self._from_file("brief")
         elif text is PENDING:
             text = self._derive_info()[2]
         return text  # type: ignore[return-value]
@@ -198,23 +194,20 @@ class Row:
         has no info."""
         call = self._call
         if call is LAZY:
-            file = self._file
-            if file is not None and file.has("parameters"):
-                # not kept in the row: a rerun of a big sweep reads it once per row
-                pos = self._pos
-                key, shown = file.column("key")[pos], file.column("parameters")[pos]
-                return (None, None) if file.doubt else (key, shown)
-            call = self._call = _call_of_text(self.info_text)  # another derivation's
+            # not kept in the row: a rerun of a big sweep reads it once per row
+            file, pos = self._file, self._pos
+            key, shown = file.column("key")[pos], file.column("parameters")[pos]  # type: ignore[union-attr]
+            return (None, None) if file.doubt else (key, shown)  # type: ignore[union-attr]
         elif call is PENDING:
             call = self._derive_info()[3]
         return call  # type: ignore[return-value]
 
     @property
     def edited(self) -> bool:
-        """Whether the entry is a stored call whose value was edited by hand, as the row
-        derived it (its key: :func:`valuedigest.edited_key`)."""
+        """Whether the entry is a stored call whose value (or recorded parameters) was
+        edited by hand, as the row derived it (its key: :func:`valuedigest.edited_key`)."""
         file = self._file
-        if self._call is LAZY and file is not None and file.has("key"):
+        if self._call is LAZY and file is not None:
             # the key column alone (call_texts decodes the parameters' too: a table of a
             # big store asks this of every row)
             key = None if file.doubt else file.column("key")[self._pos]
@@ -631,7 +624,9 @@ def _info_fields(name: str, info_src: str, edited: bool = False) -> InfoFields:
     (``call``: :func:`call_of`): all None (the call ``(None, None)``) when the info
     record is not literal data, or too long to keep.  ``edited``: its value section was
     edited by hand (:mod:`valuedigest`), so the call's key is derived as
-    :func:`valuedigest.edited_key`: no lookup of the call takes it for a hit."""
+    :func:`valuedigest.edited_key`: no lookup of the call takes it for a hit.  So is a
+    call record whose key is not its parameters' (:func:`callcheck.other_key`): its
+    parameters were edited by hand, and its value is another call's result."""
     try:
         info = literal_value(info_src, "info")
     except NotLiteral:
@@ -644,7 +639,9 @@ def _info_fields(name: str, info_src: str, edited: bool = False) -> InfoFields:
     # them ever decodes an unchanged entry's info again
     call = call_of(info)
     shown = info
-    if edited and call[0] is not None:
+    # a record whose key is not its parameters' (edited by hand beside the old result):
+    # no result of its call either, as a value edited is (one key hashed, here only)
+    if call[0] is not None and (edited or callcheck.other_key(info)):
         call = valuedigest.edited_key(call[0]), call[1]
         if record_text(info, "status", "ok") == "ok":
             # what tables and ls see of it: no result of its call (the info text, what
@@ -668,17 +665,6 @@ def call_of(info: Any) -> tuple[str | None, str | None]:
     return key if type(key) is str else None, indexcodec.encode(info.get("parameters"))
 
 
-def _call_of_text(info_text: str | None) -> tuple[str | None, str | None]:
-    """:func:`call_of` the info record kept as ``info_text`` (a row of an index file
-    of another derivation), ``(None, None)`` if there is none or it does not decode."""
-    if info_text is None:
-        return _NO_CALL
-    try:
-        return call_of(indexcodec.decode(info_text))
-    except ValueError:
-        return _NO_CALL
-
-
 def _value_text(name: str, value_src: str | None) -> str | None:
     """The value of a row from its entry's value section as :mod:`indexcodec` text, or
     None when it is not literal data or too long to keep."""
@@ -697,17 +683,6 @@ def _brief_of(info: Any) -> str | None:
     return indexcodec.encode(brief_of(info))
 
 
-def _brief_of_text(info_text: str | None) -> str | None:
-    """:func:`_brief_of` the info record kept as ``info_text`` (a row of an index file
-    of another derivation), or None if there is none or it does not decode."""
-    if info_text is None:
-        return None
-    try:
-        return _brief_of(indexcodec.decode(info_text))
-    except ValueError:
-        return None
-
-
 def _listing_of(name: str, info: Any) -> Listing | None:
     """The listing of entry ``name`` from its info record, if the index can keep it."""
     columns = listing.columns(name, info)
@@ -717,8 +692,8 @@ def _listing_of(name: str, info: Any) -> Listing | None:
 
 
 def fill_listing(found: dict[str, Row]) -> int:
-    """Give every row of ``found`` that keeps its info record but no listing (a row of
-    an index file of another derivation) its listing; how many rows got one."""
+    """Give every row of ``found`` that keeps its info record but no listing its
+    listing, if it can be kept; how many rows got one."""
     filled = 0
     for name, row in found.items():
         if row.listing is not None or row.info_text is None:

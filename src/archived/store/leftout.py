@@ -115,7 +115,8 @@ def warn_left_out(left: list[Left], what: str = "the table", store: str = "STORE
 
 def warn_edited_left_out(names: list[str], what: str, store: str) -> None:
     """Warn once, at the user's line, that the stored calls ``names`` of the store at
-    ``store`` hold values edited by hand (:mod:`archived.store.valuedigest`) and are left
+    ``store`` were edited by hand (their values, :mod:`archived.store.valuedigest`, or
+    their recorded parameters, :mod:`archived.store.callcheck`) and are left
     out of ``what``, untouched: the first named with its file and the next step, the
     others counted and the first few named (an :class:`EditedEntryWarning`).
 
@@ -124,7 +125,7 @@ def warn_edited_left_out(names: list[str], what: str, store: str) -> None:
     ...     warnings.simplefilter("always")
     ...     warn_edited_left_out(["f_1", "f_2"], "the table", "s")
     >>> message = str(caught[0].message)
-    >>> message.startswith("entry 'f_1' holds a value edited by hand, not its call's result")
+    >>> message.startswith("entry 'f_1' was edited by hand (its value or its recorded")
     True
     >>> message.endswith("so is 1 other entry: f_2 (archived verify s lists each)")
     True
@@ -134,7 +135,8 @@ def warn_edited_left_out(names: list[str], what: str, store: str) -> None:
     name = names[0]
     path = os.path.join(store, name + ".py")
     message = (
-        f"entry {name!r} holds a value edited by hand, not its call's result: left out "
+        f"entry {name!r} was edited by hand (its value or its recorded parameters), so it "
+        f"is not its call's result: left out "
         f"of {what}, untouched (its edited file is {path}: move it out of the store, and "
         "the next call with its parameters stores the call's result)"
     )

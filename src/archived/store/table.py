@@ -355,9 +355,9 @@ def _dataset_rows(
 
 
 def _edited_and_loads(entry: Any) -> bool:
-    """Whether a viewed entry is a stored call whose value was edited by hand, as the
-    store's index derived it, and that value loads (else it is left out as damaged,
-    saying why)."""
+    """Whether a viewed entry is a stored call whose value (or recorded parameters) was
+    edited by hand, as the store's index derived it, and that value loads (else it is
+    left out as damaged, saying why)."""
     row = getattr(entry, "row", None)
     if row is None or not row.edited:
         return False
