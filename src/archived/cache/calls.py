@@ -130,14 +130,16 @@ def key_call(identity: str, version: str, prefix: str, parameters: Mapping[str, 
 
 
 def is_stored(store: CallStore, call: CallKey) -> bool:
-    """Whether ``call``'s result is stored (its info is read, its value is not loaded).
+    """Whether ``call``'s result is stored, as calling would load it (its info is read,
+    its value is not loaded; nothing on disk is changed): a damaged entry holds none
+    (:meth:`~archived.cache.callstore.CallStore.holds`).
 
     >>> import tempfile, os
     >>> store = CallStore(os.path.join(tempfile.mkdtemp(), "runs"))
     >>> is_stored(store, key_call("m.f", "v", "f", {"x": 1}))
     False
     """
-    return store.find(call.prefix, call.key, call.parameters, call.recorded_before).hit
+    return store.holds(call.prefix, call.key, call.parameters, call.recorded_before)
 
 
 def cached_call(

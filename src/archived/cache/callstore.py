@@ -468,6 +468,36 @@ class CallStore:
         (:meth:`~archived.cache.calls.CallKey.recorded_before`), for an entry they wrote."""
         return self._find(prefix, key, parameters, self._entry, before=before)
 
+    def holds(
+        self,
+        prefix: str,
+        key: str,
+        parameters: dict[str, Any],
+        before: Callable[[], dict[str, Any]] | None = None,
+    ) -> bool:
+        """Whether a call of ``key`` would load a stored result (:meth:`find`'s hit),
+        read without changing anything on disk: an entry found damaged (its record does
+        not load, or its value is not the one its record's digest names and does not
+        load either) holds none, as the call sets it aside and computes.  A big value's
+        data file is not read (only loading it tells it damaged).
+
+        >>> import tempfile, os
+        >>> store = CallStore(os.path.join(tempfile.mkdtemp(), "runs"))
+        >>> store.commit("f_" + "1" * 16, 1, {"key": "1" * 32, "parameters": {}})
+        >>> store.holds("f", "1" * 32, {}), store.holds("f", "2" * 32, {})
+        (True, False)
+        """
+        try:
+            found = self.find(prefix, key, parameters, before)
+            if not found.hit:
+                return False
+            recorded = _recorded_in(found.entry)
+        except (DamagedEntryError, EntryChangedError):
+            return False  # (rewritten since: the next look says what it holds)
+        # a hit of the edited key is an edit that broke the value (find hands it to the
+        # call, which sets it aside): no result
+        return recorded is not None and recorded[0] == key
+
     def plain_hit(self, prefix: str, key: str, parameters: dict[str, Any]) -> tuple[bool, Any]:
         """:meth:`find` and :meth:`load` of a call of plain scalars (``parameters``, as
         recorded) in one go, for the commonest hit: ``(True, value)`` when the entry of

@@ -593,7 +593,9 @@ class CachedFunction(Generic[P, R]):
         return self.store.dataset
 
     def is_cached(self, *args: P.args, **kwargs: P.kwargs) -> bool:
-        """Whether the result of this call is stored (nothing is run or loaded).
+        """Whether the result of this call is stored, so that calling loads it (nothing is
+        run, loaded or changed on disk): an entry found damaged answers False, where the
+        call sets it aside and computes.
 
         >>> import tempfile, os
         >>> f = archived(os.path.join(tempfile.mkdtemp(), "s"))(lambda x: x)
