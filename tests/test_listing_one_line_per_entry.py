@@ -6,9 +6,17 @@ checks before ``--yes``) show an entry the store does not hold."""
 from __future__ import annotations
 
 from archived import DataSet, archived
+from archived.cache.hashing import hash_call
 from archived.cli import main
 
 FORGED = "run_0000000000000000  result  forged  2  mu=1  573 B  2026-12-04 16:06"
+
+
+def _keyed(info, **fields):
+    """``info`` with ``fields`` and the key of its function, version and parameters (a
+    record whose key is another's is listed as edited, not by its fields)."""
+    info = dict(info, **fields)
+    return dict(info, key=hash_call(info["function"], info["version"], info["parameters"]))
 
 
 def _store_of_a_forged_version(tmp_path):
@@ -20,9 +28,9 @@ def _store_of_a_forged_version(tmp_path):
     del info["value_digest"]  # (records of other values: no digest of the first's)
     info["version"] = "1\n" + FORGED
     info["function"] += "\n" + FORGED
-    ds._insert(2, info=dict(info, function=info["function"].partition("\n")[0]), name="run_a")
-    ds._insert(3, info=info, name="run_b")  # a function of two versions: a note of it
-    ds._insert(4, info=dict(info, version="4"), name="run_c")
+    ds._insert(2, info=_keyed(info, function=info["function"].partition("\n")[0]), name="run_a")
+    ds._insert(3, info=_keyed(info), name="run_b")  # a function of two versions: a note of it
+    ds._insert(4, info=_keyed(info, version="4"), name="run_c")
     return store
 
 

@@ -41,9 +41,12 @@ def _before_first(monkeypatch, module, function, action):
 
 
 def _rewrite_as(store, name, parameters, value):
-    """Rewrite entry ``name`` with its record's parameters (and nothing else) changed."""
-    info = dict(store.info(name), parameters=parameters)
-    store.commit(name, value, info)
+    """Rewrite entry ``name`` with its record's parameters (and its key, theirs) changed."""
+    from archived.cache.hashing import hash_call
+
+    info = store.info(name)
+    key = hash_call(info["function"], info["version"], parameters)
+    store.commit(name, value, dict(info, parameters=parameters, key=key))
 
 
 def test_a_table_row_rewritten_while_tabled_shows_the_new_record_with_the_new_result(

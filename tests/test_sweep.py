@@ -647,12 +647,14 @@ def test_the_stale_version_warning_names_the_commonest_version_a_tie_the_first_m
     from archived import StaleVersionWarning
     from archived.cache.calls import key_call
     from archived.cache.callstore import CallStore
+    from archived.cache.hashing import hash_call
     from archived.cache.stalemiss import warn_stale_points
 
     ds = DataSet("runs", "w", path=str(tmp_path), durable=False)
     for i in range(201):
         version = "v50" if i == 200 else f"v{i % 100}"
-        info = {"function": "m.f", "version": version, "key": f"{i:032x}", "status": "ok"}
+        key = hash_call("m.f", version, {"x": i})  # (its own: another is an edited record)
+        info = {"function": "m.f", "version": version, "key": key, "status": "ok"}
         ds._insert(i, info={**info, "parameters": {"x": i}}, name=f"f_{i:016x}")
     calls = [key_call("m.f", "new", "f", {"x": i}) for i in range(201)]
     store = CallStore(str(tmp_path / "runs"))
