@@ -855,20 +855,9 @@ class CallStore:
         """The brief records of the entries of ``span``, decoded at once; None for each
         that does not load (one broken by hand: the others are still read), left out
         with one warning unless ``quiet``."""
-        try:
-            return entries.briefs(span)
-        except DamagedEntryError:
-            pass
-        found: list[Any] = []
-        left: list[Left] = []
-        for position in span:
-            try:
-                found.extend(entries.briefs([position]))
-            except DamagedEntryError as err:
-                found.append(None)
-                left.append((entries.names[position], err, None))
-        if not quiet:
-            warn_left_out(left, "the calls listed", self.path)
+        found, left = entries.briefs_each(span, DamagedEntryError)
+        if left and not quiet:
+            warn_left_out([(name, err, None) for name, err in left], "the calls listed", self.path)
         return found
 
     def functions(self, prefix: str) -> Iterator[str]:

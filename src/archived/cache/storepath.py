@@ -126,15 +126,8 @@ def _another_modules(store: str, module: str) -> bool:
     try:
         ds = DataSet(os.path.basename(store), path=os.path.dirname(store), safe=True)
         entries = ds._entries()
-        try:
-            briefs = entries.briefs(range(len(entries.names)))
-        except ArchiveError:  # one damaged: the others one at a time
-            briefs = []
-            for position in range(len(entries.names)):
-                try:
-                    briefs += entries.briefs([position])
-                except ArchiveError:  # (it names no function)
-                    continue
+        # one damaged or refused: the others one at a time (it names no function)
+        briefs = entries.briefs_each(range(len(entries.names)), ArchiveError)[0]
     except (OSError, ArchiveError):  # unreadable: taken as the earlier store, as before
         return False
     functions = {

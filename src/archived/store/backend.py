@@ -34,7 +34,7 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, ClassVar
 
-from ..errors import ReadOnlyError
+from ..errors import ArchiveError, ReadOnlyError
 from .table import BRIEF_KEYS, brief_of
 
 __all__ = ["Store", "EntryView", "Entries", "Listed", "BRIEF_KEYS"]
@@ -146,6 +146,35 @@ class Entries:
             except KeyError:
                 found.append(None)
         return found
+
+    def briefs_each(
+        self, positions: Sequence[int], refused: type[ArchiveError]
+    ) -> tuple[list[Any], list[tuple[str, ArchiveError]]]:
+        """:meth:`briefs` of ``positions``, all at once unless one of them raises
+        ``refused`` (an entry broken by hand, or refused by a safe read): then each alone,
+        None for each that raised.  Returns the briefs and ``(name, error)`` of each
+        entry left out.
+
+        >>> import tempfile
+        >>> from archived.store.native import NativeStore
+        >>> store = NativeStore.open(tempfile.mkdtemp() + "/s", writable=True)
+        >>> store.commit("f_1", 2, {"function": "m.f"})
+        >>> Entries(Store.view(store)).briefs_each(range(1), ArchiveError)
+        ([{'function': 'm.f'}], [])
+        """
+        try:
+            return self.briefs(positions), []
+        except refused:
+            pass
+        found: list[Any] = []
+        left: list[tuple[str, ArchiveError]] = []
+        for position in positions:
+            try:
+                found.extend(self.briefs([position]))
+            except refused as err:
+                found.append(None)
+                left.append((self.names[position], err))
+        return found, left
 
     def values(self, positions: Iterable[int]) -> list[Any]:
         """The values of the entries at ``positions`` (``KeyError`` for an entry deleted
