@@ -73,6 +73,8 @@ def test_a_failure_after_the_swap_in_says_the_change_is_made_and_what_failed(
             assert f"entry 'x' is {verb} the store" in message, (k, point)
             assert "failed afterwards" in message and "Input/output error" in message
             assert "could not" not in message, (k, point)
+            if action == "delete":  # no version replaced it
+                assert "replaced version" not in message, (k, point)
             said_made += 1
         else:
             assert point["state"] == "old", (k, point)

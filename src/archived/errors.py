@@ -880,6 +880,9 @@ class AfterCommitError(ArchiveError, OSError):
 replaced version's data files failed afterwards ([Errno 5] Input/output error): they \
 stay in the store as orphans, which `python -m archived repair /s` removes once the \
 disk works
+    >>> deleted = AfterCommitError("/s", "x", "drop", "[Errno 5] I/O", operation="delete")
+    >>> str(deleted)[:82]
+    "entry 'x' is deleted from the store '/s', but removing its data files failed after"
     """
 
     _STEPS = {
@@ -924,6 +927,8 @@ disk works
         else:
             done = f"entry {entry!r} is stored in the store {store!r} (its new value reads back)"
         what, advice = self._STEPS.get(step, (step, ""))
+        if step == "drop" and operation == "delete":
+            what = "removing its data files"  # (no version replaced it)
         advice = advice.format(store=store)
         ArchiveError.__init__(
             self,
