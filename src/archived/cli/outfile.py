@@ -25,15 +25,17 @@ writing, one on another machine sharing the folder, a file of another program).
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import time
+import warnings
 from collections.abc import Iterator
 from typing import TextIO
 
 from ..errors import ArchiveError, OutputFileError
 from ..store.storefiles import TOKEN
-from ..store.writers import HOST, new_token, writer_gone
+from ..store.writers import HOST, fsync_dir, new_token, writer_gone
 
 __all__ = ["replacing"]
 
@@ -97,6 +99,25 @@ def replacing(path: str) -> Iterator[TextIO]:
             # user to guess which disk, the store's or the table's, was full)
             raise OutputFileError.of(err, path) from err
         raise
+    _sync_folder(folder, path)
+
+
+def _sync_folder(folder: str, path: str) -> None:
+    """Make the rename of the table onto ``path`` durable (its folder synced); a folder
+    that cannot be synced is told, not an error: the table is whole in place, only a
+    crash or power cut before the disk writes the folder could bring the earlier back."""
+    try:
+        fsync_dir(folder)
+    except OSError as err:
+        if err.errno in (errno.EINVAL, errno.ENOTSUP, errno.EBADF):
+            return  # a file system that does not sync folders (some FUSE, SMB mounts)
+        warnings.warn(
+            f"the table is written to {path}, but syncing its folder failed ({err}): "
+            "until the disk is synced, a crash or power cut may bring the earlier file "
+            "back; a failing sync is a failing disk or file system: check it",
+            RuntimeWarning,
+            stacklevel=2,
+        )
 
 
 @contextlib.contextmanager

@@ -90,7 +90,7 @@ from .storefiles import (
     remove_file,
     safe_subdir,
 )
-from .writers import create_locked, new_token
+from .writers import create_locked, fsync_dir, new_token
 
 __all__ = [
     "validate_name",
@@ -594,19 +594,6 @@ def entry_text(name: str, data: bytes) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
-
-
-def fsync_dir(folder: str) -> None:
-    """Make the renames and removals in directory ``folder`` durable.
-
-    >>> import tempfile
-    >>> fsync_dir(tempfile.mkdtemp())
-    """
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def remove_quietly(*paths: str) -> bool:

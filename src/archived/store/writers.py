@@ -54,6 +54,7 @@ __all__ = [
     "GRACE_SECONDS",
     "DATA_FILE",
     "new_token",
+    "fsync_dir",
     "writer_file",
     "WriterFile",
     "store_files",
@@ -70,6 +71,19 @@ __all__ = [
 # A writer's leftovers younger than this are kept even if its liveness cannot be proved
 # (another host on a shared filesystem): it may still be writing a big array.
 GRACE_SECONDS = 3600.0
+
+
+def fsync_dir(folder: str) -> None:
+    """Make the renames and removals in directory ``folder`` durable.
+
+    >>> import tempfile
+    >>> fsync_dir(tempfile.mkdtemp())
+    """
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _this_host() -> str:
