@@ -240,6 +240,23 @@ def test_verify_names_an_entry_whose_name_is_not_the_key_it_records(tmp_path, ca
     assert verify(store).ok
 
 
+def test_a_record_whose_key_is_no_key_is_not_said_to_name_another_entry(tmp_path, capsys):
+    # a key no call has (not 32 hex digits: edited, or crafted with a terminal's
+    # controls and a path) names no entry: verify said its key 'names its entry
+    # f_\x1b]0;..\x07/../', a name no call looks up, built of the store's text
+    ds = DataSet("runs", "w", path=str(tmp_path))
+    key = "\x1b]0;title\x07/../../etc/passwd"
+    info = call_info("m.f", "v", key, {"x": 1}, 0.0, 1.0)
+    ds._insert(10, info=info, name="f_" + "0" * 16)
+    store = str(tmp_path / "runs")
+    report = verify(store)
+    assert not report.misnamed
+    assert list(report.other_key) == ["f_" + "0" * 16]  # (its key is not its call's)
+    assert "names its entry" not in str(report)
+    assert main(["verify", "--json", store]) == 1
+    assert json.loads(capsys.readouterr().out)["misnamed"] == {}
+
+
 def test_a_datasets_own_record_naming_a_function_and_a_key_is_not_called_misnamed(tmp_path):
     # a DataSet entry a person wrote, whose info names a function and a key of their
     # own: no call record (no version, no parameters), so no name is asked of it

@@ -38,6 +38,7 @@ def misnamed(name: str, info: Any) -> str | None:
     >>> misnamed("f_0123456789abcdef_0123456789abcdef", call)
     >>> misnamed("g_1111111111111111_failed", dict(call, status="failed"))
     'g_0123456789abcdef_failed'
+    >>> misnamed("f_00000000000000aa", dict(call, key="../../etc/passwd"))  # names none
     """
     if type(info) is not dict or type(info.get("parameters")) is not dict:
         return None
@@ -51,6 +52,10 @@ def misnamed(name: str, info: Any) -> str | None:
     tail = _FAILED if status == "failed" else ""
     base = name[: -len(tail)] if tail and name.endswith(tail) else name
     first = key[:16]
+    if len(key) != 32 or key.strip(_HEX):
+        # a key no call has (edited, or crafted with a terminal's controls or a path)
+        # names no entry: verify reports it as a key that is not its call's
+        return None
     if base + tail == name and _named_by(base, first, key[16:]):
         return None
     match = _CALL_NAME.fullmatch(base)
