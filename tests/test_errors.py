@@ -109,6 +109,16 @@ def test_import_archived_does_not_import_pytables_or_joblib():
     assert out == ["False", "False"]
 
 
+def test_import_archived_does_not_import_the_cache_layers_hashing():
+    # (30 ms of every `import archived` and of every CLI command, `archived ls` too)
+    import subprocess
+    import sys
+
+    code = "import sys, archived; print(sorted(m for m in sys.modules if 'archived.cache' in m))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 def test_every_lazily_loaded_public_name_is_listed_in_all_and_resolves():
     import archived
 

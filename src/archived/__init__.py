@@ -69,8 +69,17 @@ if TYPE_CHECKING:  # what type checkers see; at run time these load on first use
     from .store.dataset import DataSet
 
 from ._version import __version__
-from .cache.keycheck import key_status as _key_status
 from .store import callcheck as _callcheck
+
+
+def _key_status(info: Any) -> str:
+    # imported at the first record checked (an index row derived), not here: the cache
+    # layer's hashing modules took 30 ms of every `import archived` and every CLI command
+    from .cache.keycheck import key_status
+
+    _callcheck.use(key_status)  # (each later record checked by it directly)
+    return key_status(info)
+
 
 # the read-side index derives a call whose recorded parameters were edited by hand as
 # edited (no result): keys are the cache layer's, given to the store layer here, before
