@@ -682,3 +682,22 @@ def test_a_table_column_of_integers_and_floats_keeps_each_as_it_was_returned(tmp
     both = DataSet("s", path=str(tmp_path))._table()  # each function's rows with gaps
     steps = [v for v in both["steps"] if v is not None and v == v]
     assert [isinstance(v, (int, np.integer)) for v in steps] == [True, False]
+
+
+def test_func_table_never_holds_a_renamed_parameter_and_a_result_in_one_column(tmp_path):
+    # a parameter renamed (gamma -> damping) under a pinned version=: the old calls are
+    # still listed, and their column gamma held their parameter while the new calls'
+    # column gamma held their result
+    def osc_before(gamma, omega):
+        return {"energy": gamma * omega, "gamma": gamma, "x": np.zeros(3)}
+
+    def osc_after(damping, omega):
+        return {"energy": damping * omega, "gamma": damping, "x": np.zeros(3)}
+
+    before = archived(tmp_path / "runs", version="1", name="exp.osc")(osc_before)
+    after = archived(tmp_path / "runs", version="1", name="exp.osc")(osc_after)
+    before(0.5, 1.0)
+    after(0.25, 1.0)
+    rows = {(row["damping"], row["gamma"]): row for row in after.table(frame=False)}
+    assert rows[(0.25, None)]["result_gamma"] == 0.25  # its result, apart
+    assert rows[(None, 0.5)]["result_gamma"] == 0.5  # its parameter and its result

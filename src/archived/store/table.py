@@ -126,6 +126,7 @@ def function_table(
             del entries, briefs, values
             return _ordered_table(with_types(*found), order, frame)
         rows = []
+        parts_of: list[list[str]] = []  # each row's columns of results (_results_apart)
         names: dict[str, Any] = {}  # the parameters' names (their values do not matter)
         for name, brief, value in zip(entries, briefs, values, strict=True):
             parameters = brief.get("parameters")
@@ -140,15 +141,23 @@ def function_table(
                     and parameters.keys().isdisjoint(value)
                 ):
                     rows.append({**parameters, **value})
+                    parts_of.append(list(value))
                 else:
-                    rows.append({**parameters, **_results(value, parameters)})
+                    columns = _results(value, parameters)
+                    rows.append({**parameters, **columns})
+                    parts_of.append(list(columns))
                 names.update(parameters)
                 continue
-            rows.append(_call_row(name, brief, functools.partial(_same, value), details))
+            parts: list[str] = []
+            rows.append(_call_row(name, brief, functools.partial(_same, value), details, parts))
+            parts_of.append(parts)
             names.update(dict.fromkeys(call_parameters(name, brief)))
         # the calls go before the collector is back: its first pass would otherwise walk
         # every one of them once more
         del entries, briefs, values
+        # a result part named like another call's parameter (one renamed or added under
+        # a pinned version=) is prefixed in every row: no column holds both
+        rows = _results_apart(rows, parts_of)
         return _ordered_table(with_types(rows, names), order, frame)
 
 
@@ -816,7 +825,10 @@ def _call_row(
     code version).  ``parts`` gets the columns of the results."""
     parameters = call_parameters(name, info)
     if load is not None and not details and not first and "result" not in parameters:
-        return {**parameters, **_results(load(), parameters)}  # the common row, at C speed
+        columns = _results(load(), parameters)
+        if parts is not None:
+            parts.extend(columns)
+        return {**parameters, **columns}  # the common row, at C speed
     row = {"entry": name, **first} if details else first
     after = {k: info.get(k) for k in _DETAILS[1:]} if details else {}
     _add(row, parameters.items(), "parameter_", after)
