@@ -267,7 +267,7 @@ def test_a_sweep_has_every_entry_synced_before_it_returns(tmp_path, syncs):
 def test_a_chunk_run_under_another_kernel_waits_for_its_sync_before_it_returns(tmp_path, syncs):
     f = archived(str(tmp_path / "runs"))(point)
     chunk = [(x, f.call_key(x=x), {"x": x}) for x in range(5)]
-    done, _, left, _ = _run_chunk(f, chunk, False, "values", ("another-boot-id", 1))
+    done, _, left, _, _ = _run_chunk(f, chunk, False, "values", ("another-boot-id", 1))
     assert [value for _, value in done] == [{"x": x} for x in range(5)] and not left
     kind, _, present = syncs[-1]  # synced before the chunk returned
     assert kind == "fs" and len(present) == 5

@@ -1,6 +1,7 @@
 """A warning archived gives while a sweep's point runs in a worker names the user's
 ``sweep(...)`` line, as it does when the points run in the driver."""
 
+import os
 import re
 import textwrap
 
@@ -142,3 +143,43 @@ def test_a_warning_from_a_plain_joblib_worker_names_the_decorated_function(tmp_p
     found = re.findall(r"^(\S+):(\d+): ResultNotStoredWarning", run.stderr, re.M)
     defined = 1 + PLAIN_MODULE.splitlines().index('@archived("store")')
     assert found == [(str(tmp_path / "plain_loop.py"), str(defined))] * 2, run.stderr
+
+
+NUMBERS = """
+import os
+import sys
+import time
+
+import numpy as np
+
+from archived import archived, sweep
+
+@archived(sys.argv[1])
+def energy(T):
+    if type(T) is float:  # the second sweep: both workers run a point at once
+        open(os.path.join(sys.argv[2], str(os.getpid())), "w").close()
+        deadline = time.monotonic() + 60
+        while len(os.listdir(sys.argv[2])) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    return 1.0 / T
+
+if __name__ == "__main__":
+    sweep(energy, {"T": np.array([1.0, 2.0, 3.0, 4.0])}, progress=False)
+    sweep(energy, {"T": [1.0, 2.0, 3.0, 4.0]}, n_jobs=2, backend="loky", progress=False)
+"""
+
+
+def test_a_sweep_warns_once_of_numbers_stored_as_another_type_not_once_per_worker(tmp_path):
+    # each loky worker kept its own note of the warnings it gave: two workers gave two,
+    # each saying that other such calls "are not reported again"
+    script = tmp_path / "experiment.py"
+    script.write_text(NUMBERS)
+    (tmp_path / "pids").mkdir()
+    run = run_python(str(script), str(tmp_path / "store"), str(tmp_path / "pids"))
+    assert run.returncode == 0, run.stderr
+    assert len(os.listdir(tmp_path / "pids")) == 2  # both workers ran points
+    found = re.findall(r"^(\S+):(\d+): NumericTypeWarning: energy\(T=", run.stderr, re.M)
+    line = 1 + NUMBERS.splitlines().index(
+        '    sweep(energy, {"T": [1.0, 2.0, 3.0, 4.0]}, n_jobs=2, backend="loky", progress=False)'
+    )
+    assert found == [(str(script), str(line))], run.stderr

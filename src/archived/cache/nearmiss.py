@@ -16,7 +16,10 @@ would have (a stat each), never lists the store.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from .._usercode import warn_user
@@ -28,7 +31,7 @@ if TYPE_CHECKING:
     from .calls import CallKey
     from .callstore import CallStore
 
-__all__ = ["warn_near_misses", "near_misses_possible", "equal_numbers"]
+__all__ = ["warn_near_misses", "near_misses_possible", "equal_numbers", "collected", "show"]
 
 _MAX_PROBES = 32
 # calls differing from a miss in the types of several numbers, probed after the calls
@@ -37,6 +40,13 @@ _MAX_SEVERAL = 8
 # (store, function, parameter, type) already warned about in this process: a sweep of
 # 1,000 points typed the other way gets one warning, not 1,000 (and no more probes)
 _WARNED: set[tuple[str, str, str, type]] = set()
+# the same, of the warnings this process has shown: a sweep's workers, each a process
+# of its own, send theirs to the driver (collected()), which shows each one once
+_SHOWN: set[tuple[str, str, str, type]] = set()
+_COLLECTING = threading.local()
+
+#: A warning a sweep's worker sends to the driver: what it is about, its text, its entry.
+Told = tuple[frozenset[tuple[str, str, str, type]], str, str | None]
 
 
 def equal_numbers(value: Any) -> list[Any]:
@@ -202,9 +212,46 @@ def warn_near_misses(store: CallStore, call: CallKey) -> None:
     for change, result in zip(singles + several, found, strict=True):
         if result.hit and not warned.intersection(change):
             warned.update(change)
-            for name in change:
-                _WARNED.add((store.path, call.identity, name, type(call.arguments[name])))
-            _warn(call, change, result.name)
+            about = frozenset(
+                (store.path, call.identity, name, type(call.arguments[name])) for name in change
+            )
+            _WARNED.update(about)
+            told = (about, _message(call, change, result.name), result.name)
+            collecting = getattr(_COLLECTING, "told", None)
+            if collecting is None:
+                show(told)
+            else:
+                collecting.append(told)
+
+
+@contextlib.contextmanager
+def collected() -> Iterator[list[Told]]:
+    """Keep the warnings given in this thread for the caller, a sweep's chunk, to send
+    to the driver, which shows each one once (:func:`show`): each of a sweep's workers
+    warned once, and the driver saw them all.
+
+    >>> with collected() as told:
+    ...     pass
+    >>> told
+    []
+    """
+    before = getattr(_COLLECTING, "told", None)
+    told: list[Told] = []
+    _COLLECTING.told = told
+    try:
+        yield told
+    finally:
+        _COLLECTING.told = before
+
+
+def show(told: Told) -> None:
+    """Give the warning ``told`` (:func:`collected`), unless this process gave one for
+    the same store, function, parameters and types."""
+    about, message, entry = told
+    if about <= _SHOWN:
+        return
+    _SHOWN.update(about)
+    warn_user(NumericTypeWarning(message, entry))
 
 
 def _unwarned(store: CallStore, call: CallKey, name: str) -> bool:
@@ -244,7 +291,7 @@ def _all_converted(call: CallKey, budget: int) -> list[dict[str, Any]]:
     return changes
 
 
-def _warn(call: CallKey, change: dict[str, Any], entry: str | None) -> None:
+def _message(call: CallKey, change: dict[str, Any], entry: str | None) -> str:
     from .._format import format_value
     from .funcinfo import short_name
 
@@ -253,13 +300,10 @@ def _warn(call: CallKey, change: dict[str, Any], entry: str | None) -> None:
     stored = ", ".join(f"{name}={format_value(other)}" for name, other in change.items())
     types = " and ".join(f"{name} as {_type_name(other)}" for name, other in change.items())
     these = "this" if len(change) == 1 else "these"
-    warn_user(
-        NumericTypeWarning(
-            f"{function}({given}) is not stored, but {function}({stored}) is (entry "
-            f"{entry}): numbers of other types are other calls, since they can compute "
-            f"other results, so this one is computed; pass {types} to reuse the stored "
-            f"result (other calls of {function} missing only for {these} are not reported "
-            "again)",
-            entry,
-        ),
+    return (
+        f"{function}({given}) is not stored, but {function}({stored}) is (entry "
+        f"{entry}): numbers of other types are other calls, since they can compute "
+        f"other results, so this one is computed; pass {types} to reuse the stored "
+        f"result (other calls of {function} missing only for {these} are not reported "
+        "again)"
     )

@@ -45,6 +45,8 @@ from ..store.indexrow import NOT_KEPT
 from .calls import CallKey, cached_call
 from .callstore import Found
 from .funcinfo import short_name
+from .nearmiss import Told, collected
+from .nearmiss import show as show_near_miss
 from .notstored import NotStoredReport, Record, collecting, warn_kept
 from .shelved import StoredResult, shelved_call
 
@@ -86,11 +88,12 @@ def run_points(
         if n_jobs == 1 and backend is None:
             chunks = Chunks(tasks, 1)
             for chunk in chunks:
-                done, seconds, left, unstored = _run_chunk(
+                done, seconds, left, unstored, told = _run_chunk(
                     func, chunk, catch, results, token, near_misses
                 )
                 chunks.finished(len(done), seconds)
                 not_stored.add(unstored)
+                any(map(show_near_miss, told))  # (show gives None: any() runs them all)
                 if left and later is not None:
                     later.needed = True
                 yield from done
@@ -101,12 +104,14 @@ def run_points(
         sent = _MainReference(func) if _plain_pickle(parallel, func) else func
         chunks = Chunks(tasks, _workers(parallel))
         line = calling_line()  # for the workers' warnings (they run below no line of ours)
-        for done, seconds, left, unstored in parallel(
+        for done, seconds, left, unstored, told in parallel(
             delayed(_run_chunk)(sent, chunk, catch, results, token, near_misses, line)
             for chunk in chunks
         ):
             chunks.finished(len(done), seconds)
             not_stored.add(unstored)
+            # each worker warns once of numbers stored as another type: shown here once
+            any(map(show_near_miss, told))
             if left and later is not None:
                 later.needed = True
             yield from done
@@ -212,11 +217,12 @@ def _run_chunk(
     token: Any = None,
     near_misses: bool = True,
     line: tuple[str, int, str] | None = None,
-) -> tuple[list[tuple[int, Any]], float, bool, list[Record]]:
+) -> tuple[list[tuple[int, Any]], float, bool, list[Record], list[Told]]:
     """Run the points of ``chunk``; return what each gives, the seconds it took,
     whether its last sync was left to the driver, and the warnings of its points
     computed but not stored, for the driver to report once
-    (:mod:`~archived.cache.notstored`).
+    (:mod:`~archived.cache.notstored`), and those of numbers stored as another type,
+    for the driver to show once (:func:`~archived.cache.nearmiss.collected`).
 
     Each point commits its entry atomically as it finishes; the durable syncs of the
     chunk's new entries are grouped (:func:`~archived.store.groupsync.grouped`) and made
@@ -231,7 +237,12 @@ def _run_chunk(
     start = time.perf_counter()
     _check_same_code(func, chunk)
     leave = token is not None and token == disk_token(func.store.path)
-    with grouped(wait=not leave), points_of(line), collecting(c for _, c, _ in chunk) as kept:
+    with (
+        grouped(wait=not leave),
+        points_of(line),
+        collecting(c for _, c, _ in chunk) as kept,
+        collected() as told,
+    ):
         try:
             done = [
                 _run_point(func, index, call, point, catch, results, True, near_misses)
@@ -239,8 +250,9 @@ def _run_chunk(
             ]
         except BaseException:
             warn_kept(kept)  # nothing of this chunk comes back to the driver but the error
+            any(map(show_near_miss, told))
             raise
-    return done, time.perf_counter() - start, leave, kept
+    return done, time.perf_counter() - start, leave, kept, told
 
 
 def _check_same_code(func: Any, chunk: list[Task]) -> None:
