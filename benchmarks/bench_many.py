@@ -9,9 +9,10 @@ point) is filled the same way in all three caches (archived and joblib.Memory by
 first; then each of ``--repeats`` rounds runs every operation of every peer once at
 every size, the sizes of one operation one after the other (in reverse order every
 other round), so a slow spell of the shared machine hits the peers and the sizes alike.
-Each operation's time is the median of its rounds (an operation of less than 0.1 s is
-run up to ``--quick-runs`` times in its round, 9 by default, the round keeping their
-median).
+Each operation's time is the median of its rounds (an operation taking less than a
+second at the biggest size is run several times in each round, as many as fit in a
+second there and at most ``--quick-runs``, 9 by default, the same number at every size,
+the round keeping their median).
 
 Every timed run, of every peer, is read back as a new session would: in a Python
 process of its own, started for that run alone.  Untimed, that process imports the
@@ -393,11 +394,27 @@ def in_new_process(key, n, paths, tag="warm-up"):
     return run
 
 
-# an operation quicker than QUICK seconds is timed several times in its round (up to
-# --quick-runs times, each in its own process, or QUICK_SPENT seconds) and the round
-# keeps their median: one run of a few milliseconds is at the mercy of the scheduler of
-# a shared machine
-QUICK, QUICK_RUNS, QUICK_SPENT = 0.1, 9, 0.3
+# an operation whose run at the biggest size takes less than QUICK_SPENT seconds is
+# timed several times in each round (as many as fit in QUICK_SPENT at that size, at most
+# --quick-runs), each in its own process, and the round keeps their median: one run of a
+# few milliseconds is at the mercy of the scheduler of a shared machine.  The count is
+# the operation's, the same at every size: when a size's count was its own (the runs of
+# under 0.1 s timed up to 9 times, the others once), ls kept the median of 9 runs at
+# 20,000 entries and one run at 100,000, and a slow spell caught by that one run showed
+# as growth (ls's 20k->100k exponent 1.09 [0.95-1.25] in one run of the benchmark, 0.94
+# for medians of 9 runs at both sizes, alternating, minutes later).  The biggest size's
+# time is taken once, untimed, before the rounds (:func:`pilot`).
+QUICK_RUNS, QUICK_SPENT = 9, 1.0
+
+
+def runs_of(seconds_at_biggest, quick_runs):
+    """How many runs a round times of an operation that took ``seconds_at_biggest`` at
+    the biggest size: as many as fit in QUICK_SPENT, at least 1, at most ``quick_runs``.
+
+    >>> runs_of(0.12, 9), runs_of(0.3, 9), runs_of(4.0, 9), runs_of(0.01, 5)
+    (8, 3, 1, 5)
+    """
+    return max(1, min(quick_runs, int(QUICK_SPENT / max(seconds_at_biggest, 1e-9))))
 
 
 def cache_bytes():
@@ -432,15 +449,11 @@ def evict_caches():
     _EVICT[::_LINE] = bytes([_EVICT[0] ^ 1]) * len(range(0, len(_EVICT), _LINE))
 
 
-def timed(key, n, paths, quick_runs, tag):
-    """Seconds and CPU seconds of operation ``key`` at size ``n`` in this round: one new
-    process's run, or the medians of several for a quick operation."""
-    runs, cpus = [], []
-    while not runs or (runs[0] < QUICK and len(runs) < quick_runs and sum(runs) < QUICK_SPENT):
-        run = in_new_process(key, n, paths, tag)
-        runs.append(run["seconds"])
-        cpus.append(run["cpu"])
-    return statistics.median(runs), statistics.median(cpus)
+def timed(key, n, paths, runs, tag):
+    """Seconds and CPU seconds of operation ``key`` at size ``n`` in this round: the
+    medians of ``runs`` runs, each in a new process."""
+    got = [in_new_process(key, n, paths, tag) for _ in range(runs)]
+    return statistics.median(r["seconds"] for r in got), statistics.median(r["cpu"] for r in got)
 
 
 def warm_up(bench):
@@ -449,6 +462,16 @@ def warm_up(bench):
     for key in bench["ops"]:
         in_new_process(key, bench["n"], bench["paths"])
     bench["after_round"]()
+
+
+def pilot(bench, quick_runs):
+    """One untimed run of every operation at the biggest size: (row, peer) -> the number
+    of runs each round times it, at every size (see :func:`runs_of`)."""
+    runs = {}
+    for key in bench["ops"]:
+        runs[key] = runs_of(in_new_process(key, bench["n"], bench["paths"])["seconds"], quick_runs)
+    bench["after_round"]()
+    return runs
 
 
 def measure(prepared, repeats, quick_runs):
@@ -465,13 +488,19 @@ def measure(prepared, repeats, quick_runs):
             cpus[n][key] = []
     count = len(prepared[sizes[0]]["ops"])
     warm_up(prepared[sizes[0]])
+    # (one run each needs no pilot)
+    runs = (
+        pilot(prepared[sizes[-1]], quick_runs)
+        if quick_runs > 1
+        else dict.fromkeys(prepared[sizes[-1]]["ops"], 1)
+    )
     for round_ in range(max(repeats.values())):
         order = sizes if round_ % 2 == 0 else sizes[::-1]
         active = [n for n in order if round_ < repeats[n]]
         for i in range(count):  # one operation at every size, one after the other
             for n in active:
                 key = prepared[n]["ops"][i]
-                seconds, cpu = timed(key, n, prepared[n]["paths"], quick_runs, round_ + 1)
+                seconds, cpu = timed(key, n, prepared[n]["paths"], runs[key], round_ + 1)
                 times[n][key].append(seconds)
                 cpus[n][key].append(cpu)
         for n in active:
@@ -602,8 +631,8 @@ def main():
         "--quick-runs",
         type=int,
         default=QUICK_RUNS,
-        help=f"most new processes timing an operation of under {QUICK} s in a round, the"
-        f" round keeping their median (default {QUICK_RUNS})",
+        help=f"most new processes timing an operation in a round (as many as take {QUICK_SPENT} s"
+        f" at the biggest size), the round keeping their median (default {QUICK_RUNS})",
     )
     parser.add_argument(
         "--raw", default=None, help="write every timed run (seconds, CPU, page faults) to FILE"
