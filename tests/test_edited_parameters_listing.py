@@ -118,3 +118,12 @@ def test_an_index_file_that_derived_a_call_of_edited_parameters_as_a_result_is_n
     with pytest.warns(EditedEntryWarning) as caught:
         assert triple.table(frame=False) == [{"x": 1, "result": 3}, {"x": 3, "result": 9}]
     assert [w.message.entry for w in caught] == [name]
+
+
+def test_show_says_the_recorded_parameters_were_edited_not_the_value(edited, capsys):
+    triple, store, name, _ = edited
+    assert main(["show", store, name]) == 0
+    out = capsys.readouterr().out
+    assert f"entry     {name} (edited)" in out
+    assert "its recorded parameters were edited by hand" in out
+    assert "its value was edited" not in out  # (its value is the one stored with its key)

@@ -19,6 +19,7 @@ from .._format import (
     summarize_value,
 )
 from ..errors import ArchiveError, StoreNotFoundError
+from ..store import callcheck
 from . import jsondoc
 from .base import UsageError, counted, open_args, print_json
 from .entries import CALL_KINDS, Entry, data_size, list_entries, mixed_of, note_mixed_versions
@@ -210,10 +211,17 @@ def run_show(args: argparse.Namespace) -> int:
     if entry.kind == "damaged":
         print(f"error     {entry.error}")
     elif entry.kind == "edited":
+        # (which edit: a record whose key is not its parameters' had them edited, its
+        # value left as it was; else the value does not have its record's digest)
+        edit = (
+            "its recorded parameters were edited by hand (its key is not theirs): its value"
+            " is not their result"
+            if callcheck.other_key(entry.raw_info)
+            else "its value was edited by hand: not its call's result"
+        )
         print(
-            "edited    its value was edited by hand: not its call's result, which a call"
-            " computes without storing over it (move the file out of the store to keep"
-            " your edit; the next call then stores its result)"
+            f"edited    {edit}, which a call computes without storing over it (move the"
+            " file out of the store to keep your edit; the next call then stores its result)"
         )
     print("info:")
     _print_info(entry.raw_info)
