@@ -8,7 +8,8 @@ import os
 
 import pytest
 
-from archived.store import entries, index, indexscan
+from archived.cli import main
+from archived.store import entries, index, indexfile, indexscan
 from archived.store.dataset import DataSet
 from helpers import set_racy_ns
 
@@ -162,3 +163,34 @@ def test_the_listing_digest_tells_every_part_of_a_signature_and_the_order():
     assert indexscan.listing_digest([("c", (1, 10, 5, 6)), listing[1]]) != digest
     assert indexscan.listing_digest(listing[::-1]) != digest
     assert indexscan.listing_digest(listing[:1]) != digest
+
+
+def forge_with_the_listings_digest(folder, field, value):
+    """Write the store's index file again with ``value`` in the first row of column
+    ``field`` and the digest of the store's listing now (what anyone who may write the
+    store can compute), so that a reader takes its rows without a name looked up."""
+    path = os.path.join(folder, index.INDEX_FILE)
+    _, file = indexfile.read_columns(path, 2**30)
+    columns = {name: list(file.column(name)) for name in indexfile.COLUMNS}
+    columns[field][0] = value
+    digest = indexscan.listing_digest(indexscan.entry_signatures(folder, None))
+    indexfile.write_columns(folder, [columns[name] for name in indexfile.COLUMNS], digest)
+    index.forget()
+
+
+@pytest.mark.parametrize("field", ["size", "mtime"])
+def test_a_file_of_the_listings_digest_with_a_number_no_file_has_is_not_read(
+    tmp_path, monkeypatch, capsys, field
+):
+    # taken on its digest, the file's signatures are never compared with the entry
+    # files': a size or mtime of 10**400 (no float holds it) made ls -l die of an
+    # OverflowError.  A number no stat gives makes the file unread (the entries are)
+    set_racy_ns(monkeypatch, 0)
+    folder = store_with(tmp_path)
+    index.rows(folder)
+    forge_with_the_listings_digest(folder, field, 10**400)
+    assert main(["ls", "-l", folder]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert sorted(line.split()[0] for line in lines[1:-1]) == sorted(f"x_{i}" for i in range(8))
+    forge_with_the_listings_digest(folder, field, 10**400)
+    assert labels(folder) == {f"x_{i}": f"p{i}" for i in range(8)}

@@ -575,8 +575,18 @@ def _check_names(names: list[Any]) -> None:
 
 
 def _check_numbers(numbers: list[Any]) -> None:
-    if not set(map(type, numbers)) <= {int} or min(numbers, default=0) < 0:
+    # (bounded: a file taken on its listing's digest has its signatures compared with no
+    # entry file's, and a size or mtime of 10**400, which no float holds, killed ls -l)
+    if (
+        not set(map(type, numbers)) <= {int}
+        or min(numbers, default=0) < 0
+        or max(numbers, default=0) >= _MOST_NUMBER
+    ):
         raise ValueError("index: malformed signature")
+
+
+# more than any stat gives: an inode or size is 64 bits, a time 64-bit seconds in ns
+_MOST_NUMBER = 2**96
 
 
 def _check_digests(digests: list[Any]) -> None:
