@@ -3,14 +3,17 @@ file once, and gives each point exactly the result stored for its call.
 """
 
 import datetime
+import os
 import warnings
 
 import numpy as np
 import pytest
 
 from archived import archived, sweep
+from archived.errors import EditedEntryWarning
 from archived.store import index, indexrow
-from helpers import count_entry_reads, exact
+from archived.store.indexfile import INDEX_FILE
+from helpers import RunLog, count_entry_reads, exact
 
 
 def energy(i, scale=1.0):
@@ -131,3 +134,110 @@ def test_a_rerun_of_a_finished_sweep_looks_at_no_second_entry_name(cached, monke
     )
     assert sweep(cached, GRID, progress=False) == EXPECTED
     assert [sorted(names) for names in asked if names is not None] == [first_names]
+
+
+def _logged(tmp_path):
+    runs = RunLog()
+
+    def scaled(i, scale=1.0):
+        runs.append(i)
+        return energy(i, scale)
+
+    return archived(tmp_path / "runs", version="1")(scaled), runs
+
+
+def _entry_of(f, i):
+    [name] = [c.name for c in f.calls() if c.parameters["i"] == i]
+    return os.path.join(f.store.path, name + ".py"), name
+
+
+def _remove_index(f):
+    os.remove(os.path.join(f.store.path, INDEX_FILE))
+
+
+def _remove_entry(f):
+    os.remove(_entry_of(f, 3)[0])
+
+
+def _edit_value(f):
+    path, _ = _entry_of(f, 7)
+    text = open(path, encoding="utf-8").read()
+    head, mark, value = text.partition("# ---- value ----\n")
+    assert mark and "3.5" in value
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(head + mark + value.replace("3.5", "35.0", 1))
+
+
+def _other_key_at_first_name(f):
+    # the entry of point 5's key's first name records another key (a collision of the
+    # first 16 digits): point 5 is then stored under its second name
+    _, name = _entry_of(f, 5)
+    info = f.dataset[name]
+    f.dataset._insert({"other": 1}, dict(info, key="f" * 32, parameters={"i": 500}), name=name)
+
+
+@pytest.mark.parametrize(
+    ("change", "computed"),
+    [
+        (None, []),
+        (_remove_index, []),
+        (_remove_entry, [3]),
+        (_edit_value, [7]),
+        (_other_key_at_first_name, [5]),
+    ],
+    ids=["index saved", "no index file", "an entry removed", "a value edited", "another key"],
+)
+def test_a_rerun_in_another_order_gives_each_point_its_own_result_in_grid_order(
+    tmp_path, change, computed
+):
+    # the lookup hands each point's entry along by position: a grid in another order
+    # than stored, a point twice and a new point get each its own result, in grid
+    # order, whatever the index file holds and whatever changed since it was saved
+    f, runs = _logged(tmp_path)
+    sweep(f, MANY, progress=False)
+    f.table()  # saves the index file
+    path_7, name_5 = _entry_of(f, 7)[0], _entry_of(f, 5)[1]
+    if change is not None:
+        change(f)
+    grid = {"i": [200, *reversed(MANY["i"]), 4, 4]}
+    edited = change is _edit_value
+    for first in (True, False):  # the first rerun stores what it computes, the second hits it
+        index.forget()  # as a new process
+        runs.clear()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            again = sweep(f, grid, progress=False)
+        assert again == [energy(i) for i in grid["i"]]
+        # (an edited value is computed each time, never stored: the edit is kept; the
+        # warning is given once)
+        assert runs == [200] * first + computed * (first or edited)
+        assert [w.category for w in caught if w.category is EditedEntryWarning] == (
+            [EditedEntryWarning] * (edited and first)
+        )
+    if edited:
+        assert "35.0" in open(path_7, encoding="utf-8").read()
+    if change is _other_key_at_first_name:  # the other key's entry is left as it was
+        assert (
+            f.dataset[name_5]["parameters"] == {"i": 500} and f.dataset[name_5]["key"] == "f" * 32
+        )
+
+
+def test_a_row_known_before_a_lookup_reads_the_index_file_stays_the_known_one(
+    tmp_path, monkeypatch
+):
+    # an entry rewritten after the index file was saved, and then read by this process
+    # (a hit): a bulk lookup that reads the file then keeps this process's row of it, not
+    # the file's outdated one (which would have the entry read again at the next hit)
+    reads = count_entry_reads(monkeypatch, racy_ns=0)
+    f, runs = _logged(tmp_path)
+    sweep(f, MANY, progress=False)
+    f.table()
+    _, name = _entry_of(f, 0)
+    f.dataset._insert(energy(0), f.dataset[name], name=name)  # the same call, rewritten
+    index.forget()  # as a new process
+    runs.clear()
+    assert f(0) == energy(0)
+    reads.clear()
+    assert sweep(f, MANY, progress=False) == [energy(i) for i in MANY["i"]]
+    assert f(0) == energy(0)
+    assert reads == [] and runs == []

@@ -241,6 +241,13 @@ class Store(abc.ABC):
             return {name: EntryView(self, name) for name in self.names()}
         return {n: EntryView(self, n) for n in sorted(set(names)) if self.contains(n)}
 
+    def view_each(self, names: Sequence[str]) -> list[EntryView | None]:
+        """Each of ``names`` as :meth:`view` sees it (None where there is no such
+        entry), in their order: the way to look up many entries and walk them by
+        position."""
+        found = self.view(names)
+        return [found.get(name) for name in names]
+
     def entries(self) -> Entries:
         """Every entry as :meth:`view` sees it, by position in name order: the way to
         read the brief records and values of many entries at once."""

@@ -371,6 +371,9 @@ class _State:
         # the few rows of a new process's lookups are matched after the file is read
         few = full and self.file is None and len(self.rows) * 4 < len(listing)
         todo = self._known(listing, current) if self.rows and not few else listing
+        # the rows of `current` are those of self.rows, but for the rows read below and
+        # those a load of the file may replace in self.rows
+        replaced = False
         # another process may have read these entries already (a single lookup reads
         # its entry rather than a whole index file)
         if todo and (full or len(todo) > 64) and self._file_changed():
@@ -378,6 +381,7 @@ class _State:
             # columns a hit reads: the file's info records, listings and brief records
             # (two thirds of its bytes, 40 MB at 100,000 entries) stay on disk until asked for
             self._load(listing if full else todo, None if full or listed else LOOKUP_COLUMNS)
+            replaced = bool(current)
             todo = self._known(todo, current)
         elif few and self.rows:
             todo = self._known(todo, current)
@@ -386,14 +390,19 @@ class _State:
         # once, by the hit (a rerun of a finished sweep of 2,000 points spent half its
         # time deriving fields it never read)
         lazy = not full and not listed
+        read = {}
         for name, _ in todo:
             row = self._fresh(name, now, lazy)
             if row is not None:
-                current[name] = row
+                read[name] = row
+        current.update(read)
         if listed:
             self.unsaved += fill_listing(current)
         if not full:
-            self.rows.update(current)
+            # (a new process's lookup of every point of a sweep put each of its 100,000
+            # rows back where it was: a look in a dict of them all a point, memory far
+            # from the last one each time)
+            self.rows.update(current if replaced else read)
             if self.unsaved > FEW and self.unsaved * 64 > len(self.rows) and self._extends_file():
                 # a bulk lookup that read many entries (a rerun of a finished sweep in a
                 # store never tabled: it read every entry again, in every new process,
