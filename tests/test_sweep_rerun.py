@@ -3,6 +3,7 @@ file once, and gives each point exactly the result stored for its call.
 """
 
 import datetime
+import gc
 import os
 import warnings
 
@@ -10,6 +11,8 @@ import numpy as np
 import pytest
 
 from archived import archived, sweep
+from archived.cache.calls import CallKey
+from archived.cache.callstore import Found
 from archived.errors import EditedEntryWarning
 from archived.store import index, indexrow
 from archived.store.indexfile import INDEX_FILE
@@ -241,3 +244,28 @@ def test_a_row_known_before_a_lookup_reads_the_index_file_stays_the_known_one(
     assert sweep(f, MANY, progress=False) == [energy(i) for i in MANY["i"]]
     assert f(0) == energy(0)
     assert reads == [] and runs == []
+
+
+def test_a_rerun_of_a_finished_sweep_frees_its_lookups_objects_before_the_collector_runs(
+    cached,
+):
+    # every point stored: the collector stays paused until the lookup's objects (a key
+    # and a lookup result a point, and more) are freed; resumed in between, it went over
+    # every one of them at the first allocation, a pass growing with the sweep
+    grid = {"i": list(range(2000))}  # many more new objects than a collection waits for
+    sweep(cached, grid, progress=False)
+    index.forget()  # as a new process
+    alive = []
+
+    def count(phase, info):
+        if phase == "start":
+            alive.append(sum(isinstance(o, (CallKey, Found)) for o in gc.get_objects(0)))
+
+    gc.callbacks.append(count)
+    try:
+        again = sweep(cached, grid, progress=False)
+        gc.collect(0)  # (at least one collection, whatever the collector's thresholds)
+    finally:
+        gc.callbacks.remove(count)
+    assert again == [energy(i) for i in grid["i"]]
+    assert alive and not any(alive), alive
