@@ -929,7 +929,9 @@ def test_ls_long_shows_every_parameter_of_a_call_whose_first_is_a_long_descripti
     lines = [line for line in out.splitlines() if " result " in line]
     assert code == 0 and len(lines) == 2
     assert sorted(re.search(r" s=\S+", line).group() for line in lines) == [" s=1.0", " s=2.0"]
-    assert all("a='ndarray(dtype=float64, shape=(500,), key=" in line for line in lines)
+    # cut, the description keeps its start and its end (the array's key)
+    key = re.compile(r"a='ndarray\(dtype=float64, s\S*\.\.\..*key=[0-9a-f]{16}\)'")
+    assert all(key.search(line) for line in lines), lines
     code, out, _ = run(capsys, "ls", "--status", str(tmp_path / "runs"))
     assert code == 0
 

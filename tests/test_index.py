@@ -1042,6 +1042,7 @@ _DERIVATION_FINGERPRINTS = {
     2: "53a2a79169a82ba8",
     3: "4ffb978167bb43ba",
     4: "7f4e8b839c70317c",
+    5: "e658760cc624c727",
 }
 
 

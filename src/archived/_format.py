@@ -198,22 +198,25 @@ def format_params(parameters: Any, width: int = 60) -> str:
     do not fit, the longest values are cut first (each to as many characters as leaves
     room for the others), so that every parameter shows: cut at the end, an array's
     description hid the parameters after it, and calls that differ in them read alike.
+    A value cut keeps its start and its end (``'...'`` between them): cut after its
+    start alone, calls that differ in a long value's end (a config's last field, the
+    digits of a float) read alike, and a listing's rows could not be told apart.
 
     >>> format_params({"mu": 1.2, "n": 10, "label": "a"})
     "mu=1.2 n=10 label='a'"
-    >>> format_params({"xs": list(range(50))}, width=20)
-    'xs=[0, 1, 2, 3, 4...'
+    >>> format_params({"xs": list(range(15))}, width=20)
+    'xs=[0, 1, ...13, 14]'
     >>> format_params({"a": "ndarray(dtype=float64, shape=(500,), key=cf09a7caee44fa70)",
     ...                "s": 2.0})
-    "a='ndarray(dtype=float64, shape=(500,), key=cf09a7c... s=2.0"
+    "a='ndarray(dtype=float64, s..., key=cf09a7caee44fa70)' s=2.0"
     """
     if isinstance(parameters, Mapping):
         pairs = []
         used = -1
         for k, v in _first(parameters.items(), width):
-            pair = (_cut(key_text(k), width), short_repr(v, width))
+            pair = (_cut(key_text(k), width), _ends_of(v, width))
             pairs.append(pair)
-            used += len(pair[0]) + len(pair[1]) + 2
+            used += len(pair[0]) + min(len(pair[1]), width) + 2
             if used > 2 * width:  # enough to fill the line when cut
                 break
         if used > width:
@@ -238,9 +241,37 @@ def _fitted(pairs: list[tuple[str, str]], width: int) -> list[tuple[str, str]]:
         share = room // (len(lengths) - i)
         if length > share:  # this one and the longer ones are cut to the share
             cut = max(share, _SHORTEST_CUT)
-            return [(name, _cut(value, cut)) for name, value in pairs]
+            return [(name, _cut_middle(value, cut)) for name, value in pairs]
         room -= length
     return pairs
+
+
+def _ends_of(value: Any, width: int) -> str:
+    """A text of ``value`` whose start and end are its repr's, cut in the middle to at
+    most ``4 * width`` characters (``'...'`` between): a longer text is written from the
+    value's start only, its end is not known, and it is cut at its end."""
+    kept = 4 * width
+    if type(value) is str and len(value) > kept:  # a long text: both ends are cheap
+        start, end = repr(value[:kept]), repr(value[-kept:])
+        if start[0] != end[-1]:  # quoted otherwise: 'x...y" would read as no repr
+            return _cut(start, width)
+        return _cut_middle(start[:-1] + "..." + end[1:], kept)
+    text = short_repr(value, kept + 1)
+    if len(text) > kept:  # cut by short_repr: its end is not known
+        return _cut(text, width)
+    return text
+
+
+def _cut_middle(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters by leaving out its middle, ``'...'`` in its
+    place (a text already cut at its end is only cut shorter there)."""
+    if len(text) <= width:
+        return text
+    if text.endswith("...") and "..." not in text[:-3]:
+        return _cut(text, width)
+    head = (width - 3 + 1) // 2
+    tail = width - 3 - head
+    return text[:head] + "..." + (text[-tail:] if tail else "")
 
 
 def format_value(value: Any, width: int = 1000) -> str:

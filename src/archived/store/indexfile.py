@@ -67,9 +67,10 @@ _FORMAT = 4  # a line per column, each decoded when first needed; 4 added the br
 # by the entry's value section, and its row derived from the info alone listed it as a
 # result.  Bump it whenever the derivation changes what it gives: tests/test_index.py
 # pins a fingerprint of its output to this number
-_DERIVED = 4  # 2 added the key and parameters columns (call_of); 3 cut the longest
+_DERIVED = 5  # 2 added the key and parameters columns (call_of); 3 cut the longest
 # parameters of a listing first, so that every parameter shows (_format.format_params);
-# 4: a call whose key is not its recorded parameters' is derived as edited (callcheck)
+# 4: a call whose key is not its recorded parameters' is derived as edited (callcheck);
+# 5: a parameter cut keeps its start and its end (_format.format_params)
 # how a row's info and value texts are read from its entry file (load.literal's fast path,
 # then indexcodec.encode): a file whose header names another reading (or none) is not
 # read at all, its texts may not be what this version reads from the same entry.  Bump it
