@@ -35,7 +35,34 @@ __all__ = [
     "text_of",
     "seconds_of",
     "short_name",
+    "escaped",
 ]
+
+
+# C0 controls but \t and \n, DEL, C1 controls, bidirectional embeddings, overrides,
+# isolates and marks; and the lone surrogates of C1 bytes (a stdout whose errors are
+# surrogateescape, as in the POSIX locale, writes '\udc9b' as the byte 0x9b: an 8-bit CSI)
+_CONTROLS = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\udc80-\udc9f]"
+)
+
+
+def escaped(text: str) -> str:
+    """``text`` with every character a terminal would act on (an escape sequence's
+    ``ESC``, a right-to-left override: see :mod:`archived.cli.escape`) written as an
+    escape, for text read from a store on its way to a person's terminal.
+
+    >>> escaped("k\\x1b[31mred\\u202e\\n")
+    'k\\\\x1b[31mred\\\\u202e\\n'
+    """
+    if _CONTROLS.search(text) is None:  # nearly always: one scan in C
+        return text
+    return _CONTROLS.sub(_python_escape, text)
+
+
+def _python_escape(match: re.Match[str]) -> str:
+    code = ord(match[0])
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def short_name(identity: str) -> str:

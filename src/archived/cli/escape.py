@@ -17,24 +17,13 @@ JSON escapes (:func:`json_escaped`), which read back as the same text.
 
 from __future__ import annotations
 
-import re
 from typing import Any, TextIO
 
+# the characters a terminal acts on are told in the bottom layer (_format), so that the
+# store's own reports (str() of verify's) escape them too
+from .._format import _CONTROLS, escaped
+
 __all__ = ["escaped", "json_escaped", "EscapingWriter"]
-
-# C0 controls but \t and \n, DEL, C1 controls, bidirectional embeddings, overrides,
-# isolates and marks; and the lone surrogates of C1 bytes (a stdout whose errors are
-# surrogateescape, as in the POSIX locale, writes '\udc9b' as the byte 0x9b: an 8-bit CSI)
-_CONTROLS = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\udc80-\udc9f]"
-)
-
-
-def escaped(text: str) -> str:
-    """``text`` with every character a terminal would act on written as an escape."""
-    if _CONTROLS.search(text) is None:  # nearly always: one scan in C
-        return text
-    return _CONTROLS.sub(_python_escape, text)
 
 
 def json_escaped(text: str) -> str:
@@ -43,11 +32,6 @@ def json_escaped(text: str) -> str:
     if _CONTROLS.search(text) is None:
         return text
     return _CONTROLS.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
-
-
-def _python_escape(match: re.Match[str]) -> str:
-    code = ord(match[0])
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 class EscapingWriter:

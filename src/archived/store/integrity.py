@@ -63,6 +63,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .._format import escaped
 from ..engine.arraydigest import counting_unchecked
 from ..errors import (
     DamagedEntryError,
@@ -369,7 +370,9 @@ class VerifyReport:
                 "recorded them, so whether their data files still hold their arrays (not "
                 "another entry's) cannot be told"
             )
-        return "\n".join(lines)
+        # names and texts of the store (a function, a parameter, a file name, an error
+        # message) reach the terminal of whoever prints the report: escaped, as the CLI does
+        return escaped("\n".join(lines))
 
 
 def verify(
