@@ -45,6 +45,7 @@ from ..errors import (
     EntryChangedError,
     EntryDeletedError,
     InvalidNameError,
+    StoreNotFoundError,
 )
 from ..store import index, valuedigest
 from ..store.backend import Entries
@@ -440,6 +441,13 @@ class CallStore:
         call misses and where calls are listed or looked up by a sweep, never on a hit."""
         local = self._local
         if getattr(local, "forks", None) == _forks[0] and not os.path.isdir(self.path):
+            parent = os.path.dirname(self.path)
+            try:
+                os.stat(parent)
+            except FileNotFoundError:  # the project moved: no twin at the old path
+                raise StoreNotFoundError(self.path, _gone_with_its_folder(parent)) from None
+            except OSError:  # (a failing disk: not known gone, the open tells what failed)
+                pass
             _opened.pop(self._shared_key(), None)
             local.forks = None
 
@@ -1148,3 +1156,19 @@ def _recorded_in(entry: Any) -> tuple[Any, Any] | None:
     if row is not None:
         row.memo = recorded
     return recorded
+
+
+def _gone_with_its_folder(parent: str) -> str:
+    """Why a store this program opened is not made again: its folder ``parent`` is gone
+    too (the project moved or renamed, a drive unmounted), and making the whole path
+    again would start an empty store beside the one moved, taking every later result.
+
+    >>> _gone_with_its_folder("/p/results")[:42]
+    "it was there, and its folder '/p/results' "
+    """
+    return (
+        f"it was there, and its folder {parent!r} is gone too: moved, renamed or removed "
+        "since this program opened the store. archived does not make that path again, "
+        "which would start an empty store beside the one moved: point the function at "
+        f"the store's new place, or make {parent!r} again to start a new store there"
+    )
