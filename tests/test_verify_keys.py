@@ -311,3 +311,23 @@ def test_verify_of_a_record_holding_an_array_for_its_status_raises_nothing(tmp_p
     assert verify(store).ok  # no call's record: not checked as one, nothing to report
     assert main(["verify", store]) == 0
     assert _files(store) == before
+
+
+def test_verify_names_the_parameter_that_kept_call_keys_from_being_recomputed(tmp_path):
+    # a store of calls of a data class config (recorded as its description): every
+    # verify said, of every call, a sentence of every reason a key may not be
+    # recomputed (archived 0.1's numpy scalars among them), naming no parameter, read
+    # as a problem in a store where nothing is wrong
+    import dataclasses
+
+    @dataclasses.dataclass
+    class Config:
+        L: int = 8
+
+    run = archived(str(tmp_path / "runs"))(lambda cfg, T: T)
+    run(Config(), 1.5), run(Config(16), 2.5)
+    report = verify(str(tmp_path / "runs"))
+    assert report.ok and len(report.key_unchecked) == 2
+    line = str(report).splitlines()[1]
+    assert line.startswith("  2 call keys not recomputed") and "parameter cfg is" in line
+    assert "archived 0.1" not in line and line.endswith("(not a problem found)"), line

@@ -136,6 +136,10 @@ class VerifyReport:
             not that call's (a problem: see the module docstring).
         key_unchecked: the calls whose key could not be recomputed from their record
             (not a problem: nothing is known of them).
+        key_unchecked_by: entry name of ``key_unchecked`` -> the parameters its record
+            holds as something that may stand for another value (a text, bytes, NaN, a
+            numpy scalar, a container); none: its numbers may be archived 0.1's numpy
+            scalars, too many readings to try.
         edited: the stored calls whose value was edited by hand (a problem: see the
             module docstring).
         no_digest: the stored calls whose record holds no value digest, stored before
@@ -166,6 +170,7 @@ class VerifyReport:
     advised: dict[str, str] = field(default_factory=dict)
     other_key: dict[str, str] = field(default_factory=dict)
     key_unchecked: list[str] = field(default_factory=list)
+    key_unchecked_by: dict[str, list[str]] = field(default_factory=dict)
     edited: list[str] = field(default_factory=list)
     no_digest: list[str] = field(default_factory=list)
     misnamed: dict[str, str] = field(default_factory=dict)
@@ -347,13 +352,34 @@ class VerifyReport:
         if self.orphans or self.leftovers:
             lines.append("  run `python -m archived repair PATH` to remove orphans and leftovers")
         if self.key_unchecked:  # said, not guessed: their records may hold descriptions
+            # once, naming what stood in the way (a store of calls of a data class config
+            # is all such calls): one sentence of every reason there could be read as a
+            # problem in every verify of such a store, and named none of the parameters
             n = len(self.key_unchecked)
+            uses: dict[str, int] = {}  # parameter -> the calls it kept unchecked
+            for names in self.key_unchecked_by.values():
+                for parameter in names:
+                    uses[parameter] = uses.get(parameter, 0) + 1
+            by = sorted(uses, key=lambda k: -uses[k])
+            reasons = []
+            if by:
+                named = ", ".join(by[:3]) + (f" and {len(by) - 3} more" if by[3:] else "")
+                reasons.append(
+                    f"their parameter{'s' * (len(by) > 1)} {named} "
+                    f"{'are' if len(by) > 1 else 'is'} recorded as text, bytes, NaN, a "
+                    "numpy scalar or a container, which may stand for another value (an "
+                    "object's description, an array's)"
+                )
+            if not all(self.key_unchecked_by.get(name) for name in self.key_unchecked):
+                reasons.append(
+                    "their numbers may be numpy scalars archived 0.1 recorded as numbers, "
+                    "too many to try"
+                )
+            why = "; ".join(reasons)
             lines.append(
-                f"  {n} call key{'s' * (n != 1)} not recomputed "
-                f"({_some(self.key_unchecked)}): a parameter recorded as text, bytes, NaN "
-                "or an object may stand for another value (and numbers, for the numpy "
-                "scalars archived 0.1 recorded as numbers, too many to try), so whether it "
-                "was edited cannot be told from the record"
+                f"  {n} call key{'s' * (n != 1)} not recomputed ({_some(self.key_unchecked)}):"
+                f" {why}, so whether they were edited by hand cannot be told from the "
+                "record (not a problem found)"
             )
         if self.no_digest:  # said: an edit of their values cannot be told
             n = len(self.no_digest)
@@ -470,6 +496,27 @@ def _check_key(name: str, info: Any, rekey: Callable[[Any], str], report: Verify
         report.other_key[name] = shown
     elif status == "unknown":
         report.key_unchecked.append(name)
+        report.key_unchecked_by[name] = _described(info)
+
+
+_HELD = (type(None), bool, int, float, complex)  # recorded as they are keyed
+
+
+def _described(info: dict[str, Any]) -> list[str]:
+    """The names of the parameters of call record ``info`` that may stand for another
+    value than they show (not a number, None or bool as it is keyed, or a NaN).
+
+    >>> _described({"parameters": {"cfg": "Config(L=8)", "T": 1.5, "x": float("nan")}})
+    ['cfg', 'x']
+    """
+    parameters = info.get("parameters")
+    if type(parameters) is not dict:
+        return []
+    return [
+        str(name)
+        for name, value in parameters.items()
+        if type(value) not in _HELD or value != value  # (NaN: not equal to itself)
+    ]
 
 
 def _is_stored_call(info: Any) -> bool:
