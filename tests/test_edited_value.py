@@ -352,3 +352,37 @@ def test_an_index_file_of_the_reading_that_derived_edited_calls_as_results_is_no
         warnings.simplefilter("ignore", EditedEntryWarning)
         assert f(3) == {"n": 3, "values": [0.0, 1.0, 2.0]}
     assert runs == [3]  # computed: no hit of the edit
+
+
+def test_an_import_line_corrected_by_hand_is_an_edit_and_its_warning_says_how_to_keep_hits(
+    tmp_path, monkeypatch
+):
+    # a class moved to another module and the entry's import line corrected by hand:
+    # the class now imported may build another value, so the entry stays no hit (the
+    # digest covers the import lines), but the warning said only that its value was
+    # not the one stored, with nothing of the import line nor of the alias that keeps
+    # the entry a hit
+    for module in ("oldmod", "newmod"):
+        (tmp_path / f"{module}.py").write_text(
+            "import dataclasses\n\n@dataclasses.dataclass\nclass Result:\n    n: int\n"
+        )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import oldmod
+
+    runs = RunLog()
+
+    @archived(str(tmp_path / "results"))
+    def f(n):
+        runs.append(n)
+        return oldmod.Result(n)
+
+    assert f(3) == oldmod.Result(3)
+    [name] = list(f.dataset)
+    path = entry_path(str(tmp_path / "results"), name)
+    edit_value(path, "from oldmod import", "from newmod import")
+    with pytest.warns(EditedEntryWarning) as caught:
+        assert f(3) == oldmod.Result(3)  # computed: no hit of the edited entry
+    assert runs == [3, 3] and not f.is_cached(3)
+    message = str(caught[0].message)
+    assert "its import lines included" in message, message
+    assert "keep the old name importable" in message and "undo" in message, message

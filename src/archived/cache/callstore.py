@@ -1023,11 +1023,15 @@ def _warn_edited(path: str, name: str, file_digest: str | None) -> None:
     filename = os.path.join(path, name + ".py")
     warn_user(
         EditedEntryWarning(
-            f"entry {name!r} was edited by hand: its value is not the one its call stored "
+            f"entry {name!r} was edited by hand: its value section (the text after "
+            "'# ---- value ----', its import lines included) is not the one its call stored "
             "(the digest its record holds does not match), so it is not this call's result; "
             "the result is computed and returned, not stored, and the edited file is kept "
             f"as it is. To have this call's result stored again, move {filename} out of "
-            "the store",
+            "the store. If you only corrected an import line (a class moved or renamed "
+            "since), that is an edit too (the class now imported may build another value): "
+            "undo it and keep the old name importable instead (`OldName = NewName` in the "
+            "old module), and the entry is this call's result again",
             name,
             filename,
         )

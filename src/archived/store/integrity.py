@@ -312,8 +312,9 @@ class VerifyReport:
             for name, call in sorted(self.other_key.items())
         ]
         lines += [
-            f"  entry {name} holds a value edited by hand (its value is not the one its "
-            "record's digest names): it is not its call's result, so a call computes "
+            f"  entry {name} holds a value edited by hand (its value section, import lines "
+            "included, is not the one its record's digest names): it is not its call's "
+            "result, so a call computes "
             "without storing over it and a table leaves it out. Move "
             f"{os.path.join(self.path, name + '.py')} out of the store to keep your edit: "
             "a call of its parameters then stores its own result"
