@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from archived import archived, record, sweep
-from archived.errors import EditedEntryWarning
+from archived.errors import EditedEntryWarning, StaleVersionWarning
 from archived.store import index
 from archived.store.dataset import DataSet
 from helpers import RunLog
@@ -386,3 +386,26 @@ def test_an_import_line_corrected_by_hand_is_an_edit_and_its_warning_says_how_to
     message = str(caught[0].message)
     assert "its import lines included" in message, message
     assert "keep the old name importable" in message and "undo" in message, message
+
+
+def test_a_sweep_over_a_point_whose_entry_was_edited_warns_of_the_edit_alone(store):
+    # version 1's entry of x=1 edited by hand, the point stored by version 2 too: back
+    # at version 1, the sweep warned of the edit and, for the same point, that "its code
+    # has changed" (a StaleVersionWarning): it is computed for the edit alone
+    def f(x):
+        return x + 1
+
+    assert sweep(archived(store, version="1")(f), {"x": [1, 2]}, progress=False) == [2, 3]
+    [name] = [c.name for c in archived(store, version="1")(f).calls() if c.parameters["x"] == 1]
+    edit_value(entry_path(store, name), " = 2\n", " = 9\n")
+    with pytest.warns(StaleVersionWarning):  # x=2 stored by version 1: told
+        assert sweep(archived(store, version="2")(f), {"x": [1, 2]}, progress=False) == [2, 3]
+    from archived.cache import stalemiss
+
+    stalemiss._CHECKED.clear()  # as in a new session: version 1's store not looked at
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        again = archived(store, version="1")(f)
+        assert sweep(again, {"x": [1, 2]}, progress=False) == [2, 3]
+    kinds = [type(w.message).__name__ for w in caught]
+    assert kinds == ["EditedEntryWarning"], [str(w.message)[:120] for w in caught]

@@ -244,7 +244,10 @@ def _sweep(
         columns = functools.cache(
             lambda: func.store.call_columns(missing[0].identity, missing[0].prefix, quiet=True)
         )
-        warn_stale_points(func.store, missing, columns)
+        # not a point whose entry was edited by hand (no name to store in): computed
+        # for the edit, which its own warning told, it was said "its code has changed" too
+        stored = [call for i, call, _ in tasks if found[i].name is not None]
+        warn_stale_points(func.store, stored, columns)
         warn_moved_points(func.store, missing)
         defaults = defaults_of(getattr(func, "signature", None))
         warn_added_points(func.store, missing, defaults, columns)
@@ -570,7 +573,13 @@ def sweep_status(func: Any, grid: Grid) -> SweepStatus:
     # missing after an edit or a move: a sweep would say so before computing them; its
     # status, read first, said nothing of the results beside them
     missing = [c for c, p in zip(keyed, points, strict=True) if p.state == "missing"]
-    warn_stale_points(func.store, missing)
+    # (as a sweep: not a point whose entry was edited by hand, told by its own warning)
+    stored = [
+        c
+        for c, p, lookup in zip(keyed, points, found, strict=True)
+        if p.state == "missing" and lookup.name is not None
+    ]
+    warn_stale_points(func.store, stored)
     warn_moved_points(func.store, missing)
     if near_misses_possible(func.store, missing):  # stored as numbers of another type
         for call in missing:
