@@ -194,3 +194,14 @@ def test_a_file_of_the_listings_digest_with_a_number_no_file_has_is_not_read(
     assert sorted(line.split()[0] for line in lines[1:-1]) == sorted(f"x_{i}" for i in range(8))
     forge_with_the_listings_digest(folder, field, 10**400)
     assert labels(folder) == {f"x_{i}": f"p{i}" for i in range(8)}
+
+
+def test_an_index_file_of_file_ids_of_128_bits_is_read(tmp_path, monkeypatch):
+    # (Windows gives a ReFS file's 128-bit id as its inode: the bound on a signature's
+    # numbers must not make every index file of such a store unread)
+    set_racy_ns(monkeypatch, 0)
+    folder = store_with(tmp_path)
+    index.rows(folder)
+    forge_with_the_listings_digest(folder, "ino", 2**128 - 1)
+    path = os.path.join(folder, index.INDEX_FILE)
+    assert indexfile.read_columns(path, 2**30) is not None

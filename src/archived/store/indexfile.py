@@ -586,8 +586,9 @@ def _check_numbers(numbers: list[Any]) -> None:
         raise ValueError("index: malformed signature")
 
 
-# more than any stat gives: an inode or size is 64 bits, a time 64-bit seconds in ns
-_MOST_NUMBER = 2**96
+# more than any stat gives: a size is 64 bits, a time 64-bit seconds in ns (< 2**96),
+# an inode 64 bits, or 128 where Windows gives a file id of ReFS
+_MOST_NUMBER = 2**128
 
 
 def _check_digests(digests: list[Any]) -> None:
