@@ -701,3 +701,20 @@ def test_func_table_never_holds_a_renamed_parameter_and_a_result_in_one_column(t
     rows = {(row["damping"], row["gamma"]): row for row in after.table(frame=False)}
     assert rows[(0.25, None)]["result_gamma"] == 0.25  # its result, apart
     assert rows[(None, 0.5)]["result_gamma"] == 0.5  # its parameter and its result
+
+
+def test_where_by_a_keyword_of_kwargs_says_it_is_recorded_inside_them_not_nothing_found(
+    tmp_path,
+):
+    # f(1, a=5) records kwargs={'a': 5}: where(a=5) matched no call, with no word why
+    @archived(tmp_path / "runs")
+    def model(x, **opts):
+        return x + sum(opts.values())
+
+    model(1, a=5)
+    with pytest.raises(TypeError, match=r"inside \*\*opts: select it with where\(opts=lambda"):
+        model.where(a=5)
+    with pytest.raises(TypeError, match=r"table\(opts=lambda"):
+        model.table(a=5)
+    [call] = model.where(opts=lambda d: d.get("a") == 5)
+    assert call.parameters == {"x": 1, "opts": {"a": 5}}

@@ -504,12 +504,20 @@ def _note_several_values(func: Any, criteria: dict[str, Any]) -> None:
 
 def _check_criteria(func: Any, criteria: dict[str, Any], method: str = "where") -> None:
     names = [n for n in func.signature.parameters if n not in func.ignore]
-    takes_kwargs = any(p.kind is p.VAR_KEYWORD for p in func.signature.parameters.values())
+    kwargs = [p.name for p in func.signature.parameters.values() if p.kind is p.VAR_KEYWORD]
     for name in criteria:
-        if name not in names and not takes_kwargs:
+        if name not in names:
+            # a keyword **kwargs takes is recorded inside it (kwargs={'a': 5}), never as
+            # a parameter of its own: a criterion of its name matched no call, silently
+            within = (
+                f"; {name!r} given as a keyword is recorded inside **{kwargs[0]}: select "
+                f"it with {method}({kwargs[0]}=lambda d: d.get({name!r}) == VALUE)"
+                if kwargs and name not in func.ignore
+                else ""
+            )
             raise TypeError(
                 f"{method}(): {name!r} is not a parameter of {func.identity}; its parameters "
-                f"are {', '.join(names)}"
+                f"are {', '.join(names)}{within}"
             )
 
 
