@@ -625,7 +625,8 @@ def test_a_sweep_after_an_edit_warns_once_that_it_computes_points_of_the_old_ver
 
     store = str(tmp_path / "runs")
     assert sweep(archived(store, version="1")(square), {"x": [1, 2]}, progress=False) == [1, 4]
-    edited = archived(store, version="2")(square)
+    edited = archived(store)(square)
+    edited.version = "2"  # as an edit of its source gives (version= says results change)
     with pytest.warns(StaleVersionWarning) as caught:
         assert sweep(edited, {"x": [1, 2, 3]}, progress=False) == [1, 4, 9]
     [warning] = caught
@@ -758,3 +759,20 @@ def test_recorded_sweeps_count_an_edited_entry_as_missing_as_sweep_status_does(t
     with pytest.warns(RuntimeWarning, match="other parameters"):
         with pytest.warns(EditedEntryWarning):
             assert [p.state for p in sweep_status(f, grid)] == ["done", "missing", "missing"]
+
+
+def test_a_sweep_after_version_is_bumped_never_advises_pinning_the_old_version_back(tmp_path):
+    # version= bumped says the results change: the warning advised pinning the old
+    # version "if the edit cannot change a result", whose results would then answer
+    from archived import StaleVersionWarning
+
+    def square(x):
+        return x * x
+
+    store = str(tmp_path / "runs")
+    sweep(archived(store, version="1")(square), {"x": [1, 2]}, progress=False)
+    with pytest.warns(StaleVersionWarning) as caught:
+        sweep(archived(store, version="2")(square), {"x": [1, 2]}, progress=False)
+    text = str(caught[0].message)
+    assert "while version='2' is given" in text and "prune_stale()" in text
+    assert "version='1'" not in text and "pin" not in text

@@ -40,6 +40,7 @@ from ..store.callorder import parameter_names
 from ..store.table import record_text
 from .movedmiss import plain_identity, still_defined
 from .pointwords import they
+from .stalemiss import given_version
 
 __all__ = ["note_other_calls"]
 
@@ -70,7 +71,8 @@ def note_other_calls(func: Any) -> None:
                     alike[other] = when
         if counts:
             pin = max(alike, key=alike.__getitem__) if alike else None
-            _warn_stale(identity, version, counts, max(latest, key=latest.__getitem__), pin)
+            last = max(latest, key=latest.__getitem__)
+            _warn_stale(identity, version, counts, last, pin, given_version(func))
             return
         if _other_definitions(func):
             return
@@ -116,11 +118,17 @@ def _other_definitions(func: Any) -> bool:
 
 
 def _warn_stale(
-    identity: str, version: str, counts: Counter[str], last: str, pin: str | None
+    identity: str,
+    version: str,
+    counts: Counter[str],
+    last: str,
+    pin: str | None,
+    given: str | None = None,
 ) -> None:
     """``pin``: the latest other version whose calls recorded the parameters the function
     has now (None: every stored call was made before a parameter was added or removed,
-    and no pinned version makes it a hit)."""
+    and no pinned version makes it a hit).  ``given``: the ``version=`` the function was
+    given, which says its results are not the old ones' (no advice to pin)."""
     name = short_name(identity)
     many = counts.total()
     versions = (
@@ -128,7 +136,14 @@ def _warn_stale(
         if len(counts) == 1
         else f"{len(counts)} other versions, the last run {last}"
     )
-    if pin is not None:
+    if given is not None:
+        then = (
+            f"version={given!r} is given, which says the results differ from "
+            f"{'theirs' if many > 1 else 'its'}: {name}.prune_stale() deletes "
+            f"{'them' if many > 1 else 'it'} once you no longer need "
+            f"{'them' if many > 1 else 'it'}"
+        )
+    elif pin is not None:
         then = (
             "if the edit cannot change a result (a comment, a speed-up), pin "
             f"{'that version' if pin == last else f'version {pin}'} with "

@@ -8,7 +8,8 @@ computes its missing points, :func:`warn_stale_points` looks for those among the
 as calls of another version of the function, and warns with a
 :class:`~archived.errors.StaleVersionWarning` naming the version and the two ways on:
 pin ``version=`` if the edit cannot change a result, or let the points compute and
-``prune_stale()`` the old ones.  Once per store, function and version in a process.
+``prune_stale()`` the old ones (of a function given another ``version=``, which says its
+results change, only the latter).  Once per store, function and version in a process.
 
 >>> import tempfile, os, warnings
 >>> from archived import archived, sweep
@@ -22,7 +23,7 @@ pin ``version=`` if the edit cannot change a result, or let the points compute a
 ...     sweep(archived(store, version="2")(f), {"x": [1, 2, 3]}, progress=False)
 [2, 3, 4]
 >>> print(caught[0].message)  # doctest: +ELLIPSIS
-2 of the 3 points to compute are stored as calls of f's version 1, ... version='1') ...
+2 of the 3 points to compute are stored as calls of f's version 1, while version='2' ...
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
     from .calls import CallKey
     from .callstore import Calls, CallStore
 
-__all__ = ["warn_stale_points"]
+__all__ = ["warn_stale_points", "given_version"]
 
 # (store, function, version) already looked at in this process: a sweep run again and
 # again after an edit warns once, and reads the function's calls once
@@ -49,13 +50,17 @@ _CHECKED: set[tuple[str, str, str]] = set()
 
 
 def warn_stale_points(
-    store: CallStore, calls: Sequence[CallKey], columns: Callable[[], Calls] | None = None
+    store: CallStore,
+    calls: Sequence[CallKey],
+    columns: Callable[[], Calls] | None = None,
+    given: str | None = None,
 ) -> None:
     """Warn if some of ``calls`` (all of one function and version, about to be
     computed) are stored as calls of another version of that function: the same
     parameters, recorded alike.  Reads the function's calls from the store's index
     once per store, function and version in a process (``columns()``, if given, reads
-    them: a sweep's checks share one read)."""
+    them: a sweep's checks share one read).  ``given``: the ``version=`` the function
+    was given, if any (its results change: no advice to pin the old version)."""
     if not calls:
         return
     first = calls[0]
@@ -94,7 +99,20 @@ def warn_stale_points(
         # of points and versions: 52 s for 50,000 points each stored by a version of its
         # own); a tie goes to the version met first, the same in every process
         version, pinned = twins.most_common(1)[0]
-        _warn(first, pinned, len(calls), version, twins.total() - pinned)
+        _warn(first, pinned, len(calls), version, twins.total() - pinned, given)
+
+
+def given_version(func: object) -> str | None:
+    """The ``version=`` the ``@archived`` ``func`` was given, or None (its version is a
+    digest of its source).
+
+    >>> import tempfile
+    >>> from archived import archived
+    >>> given_version(archived(tempfile.mkdtemp(), version=2)(abs))
+    '2'
+    """
+    given = getattr(func, "_given", None)
+    return None if not isinstance(given, tuple) or given[1] is None else str(given[1])
 
 
 def _recorded(parameters: object) -> str:
@@ -103,10 +121,18 @@ def _recorded(parameters: object) -> str:
     return repr(parameters)
 
 
-def _warn(call: CallKey, twins: int, total: int, version: str, elsewhere: int = 0) -> None:
+def _warn(
+    call: CallKey,
+    twins: int,
+    total: int,
+    version: str,
+    elsewhere: int = 0,
+    given: str | None = None,
+) -> None:
     """``twins`` of the ``total`` points to compute are stored by ``version``, the most
     of any other version; ``elsewhere`` more by versions other than that one, which
-    pinning ``version`` does not bring back."""
+    pinning ``version`` does not bring back.  ``given``: the ``version=`` the function
+    was given, which says its results are not the old ones' (no advice to pin)."""
     from .funcinfo import short_name
 
     function = short_name(call.identity)
@@ -116,6 +142,19 @@ def _warn(call: CallKey, twins: int, total: int, version: str, elsewhere: int = 
         if elsewhere
         else ""
     )
+    if given is not None:  # the user's own word that the results change
+        warnings.warn(
+            StaleVersionWarning(
+                f"{stored} as calls of {function}'s version {version}{more}, while "
+                f"version={given!r} is given: a version you set says its results differ "
+                f"from the old ones', so {they(many, 'are')} computed again. "
+                f"{function}.stale() lists the old results, and {function}.prune_stale() "
+                "deletes them once you no longer need them",
+                version,
+            ),
+            stacklevel=user_stacklevel(),
+        )
+        return
     warnings.warn(
         StaleVersionWarning(
             f"{stored} as calls of {function}'s version {version}{more}, and its code has "

@@ -48,7 +48,7 @@ from .hashing import hash_value
 from .movedmiss import warn_moved_points
 from .nearmiss import near_misses_possible, warn_near_misses
 from .progress import progress_bar
-from .stalemiss import warn_stale_points
+from .stalemiss import given_version, warn_stale_points
 from .sweeprecords import point_names, sweep_records
 from .sweeprun import RESULTS, StoredResult, run_points, runs_here, stored_result
 
@@ -247,7 +247,7 @@ def _sweep(
         # not a point whose entry was edited by hand (no name to store in): computed
         # for the edit, which its own warning told, it was said "its code has changed" too
         stored = [call for i, call, _ in tasks if found[i].name is not None]
-        warn_stale_points(func.store, stored, columns)
+        warn_stale_points(func.store, stored, columns, given_version(func))
         warn_moved_points(func.store, missing)
         defaults = defaults_of(getattr(func, "signature", None))
         warn_added_points(func.store, missing, defaults, columns)
@@ -579,7 +579,7 @@ def sweep_status(func: Any, grid: Grid) -> SweepStatus:
         for c, p, lookup in zip(keyed, points, found, strict=True)
         if p.state == "missing" and lookup.name is not None
     ]
-    warn_stale_points(func.store, stored)
+    warn_stale_points(func.store, stored, given=given_version(func))
     warn_moved_points(func.store, missing)
     if near_misses_possible(func.store, missing):  # stored as numbers of another type
         for call in missing:
