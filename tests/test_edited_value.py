@@ -409,3 +409,34 @@ def test_a_sweep_over_a_point_whose_entry_was_edited_warns_of_the_edit_alone(sto
         assert sweep(again, {"x": [1, 2]}, progress=False) == [2, 3]
     kinds = [type(w.message).__name__ for w in caught]
     assert kinds == ["EditedEntryWarning"], [str(w.message)[:120] for w in caught]
+
+
+def test_the_advice_to_move_an_edited_entry_out_names_its_data_files_which_repair_removes(
+    store, tmp_path
+):
+    # "move X.py out of the store" left its arrays behind as an orphaned data file, which
+    # `archived repair` (as verify advises) removed: the entry kept as advised lost them
+    from archived import repair, restore
+
+    @archived(store)
+    def field(n):
+        return {"energy": 1.5, "x": np.arange(n, dtype=float)}
+
+    field(500)
+    name = only_entry(field)
+    edit_value(entry_path(store, name), "'energy': 1.5", "'energy': 1.25")
+    [data] = [f for f in os.listdir(store) if f.endswith(".h5")]
+    with pytest.warns(EditedEntryWarning) as caught:
+        field(500)
+    assert f"{entry_path(store, name)} with its data file {data} " in str(caught[0].message)
+    with pytest.warns(EditedEntryWarning) as caught:
+        assert field.table(frame=False) == []
+    assert f"move {entry_path(store, name)} with its data file {data} " in str(caught[0].message)
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    for moved in (name + ".py", data):  # as the warning says: both
+        os.replace(os.path.join(store, moved), kept / moved)
+    repair(store)
+    text = (kept / (name + ".py")).read_text()
+    value = restore(text, datadir=str(kept), safe=True)[name]
+    assert value["energy"] == 1.25 and value["x"].shape == (500,)

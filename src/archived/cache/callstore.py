@@ -55,6 +55,7 @@ from ..store.indexrow import fill_call_fields
 from ..store.keylocks import KeyLock, key_lock
 from ..store.leftout import Left, warn_edited_left_out, warn_left_out
 from ..store.locking import StoreLock
+from ..store.moveout import entry_files_text
 from ..store.native import NativeStore
 from ..store.storefiles import safe_subdir
 from ..store.table import call_parameters, record_text
@@ -662,7 +663,7 @@ class CallStore:
                     f"entry {name!r} has the key of this call but other parameters "
                     f"({stored_parameters!r}): it is not this call's result and is left as "
                     "it is (a call computes its result without storing it); to have this "
-                    f"call's result stored, move {os.path.join(self.path, name + '.py')} "
+                    f"call's result stored, move {entry_files_text(self.path, name)} "
                     "out of the store (an entry whose parameters were edited by hand, or a "
                     "copy of another call's entry)",
                     RuntimeWarning,
@@ -1027,10 +1028,11 @@ def _warn_edited(path: str, name: str, file_digest: str | None) -> None:
             "'# ---- value ----', its import lines included) is not the one its call stored "
             "(the digest its record holds does not match), so it is not this call's result; "
             "the result is computed and returned, not stored, and the edited file is kept "
-            f"as it is. To have this call's result stored again, move {filename} out of "
-            "the store. If you only corrected an import line (a class moved or renamed "
-            "since), that is an edit too (the class now imported may build another value): "
-            "undo it and keep the old name importable instead (`OldName = NewName` in the "
+            "as it is. To have this call's result stored again, move "
+            f"{entry_files_text(path, name)} out of the store. If you only corrected an "
+            "import line (a class moved or renamed since), that is an edit too (the class "
+            "now imported may build another value): undo it and keep the old name "
+            "importable instead (`OldName = NewName` in the "
             "old module), and the entry is this call's result again",
             name,
             filename,

@@ -221,7 +221,8 @@ def run_show(args: argparse.Namespace) -> int:
         )
         print(
             f"edited    {edit}, which a call computes without storing over it (move the"
-            " file out of the store to keep your edit; the next call then stores its result)"
+            " file, with the data files its header lists, out of the store to keep your"
+            " edit; the next call then stores its result)"
         )
     print("info:")
     _print_info(entry.raw_info)

@@ -120,7 +120,8 @@ def run_prune(args: argparse.Namespace) -> int:
             keep(
                 e.name,
                 "it was edited by hand, its value or its recorded parameters (move its "
-                "file out of the store to keep it, or delete it yourself)",
+                "file and the data files its header lists out of the store to keep it, or "
+                "delete it yourself)",
             )
             continue
         chosen.append(e)

@@ -83,6 +83,7 @@ from .datarefs import listed_elsewhere
 from .indexscan import is_file_or_link
 from .leftovers import Swept, sweep_leftovers
 from .locking import StoreLock
+from .moveout import entry_files_text
 from .native import recorded_locking
 from .persist_compat import is_persist_store
 from .storefiles import DATA_FILE, SHAPES, SUBDIRS, checked_path, file_kind, remove_file
@@ -307,7 +308,7 @@ class VerifyReport:
             "parameters (or function or version) were edited by hand, or it is a copy of "
             "another call's entry; a call with its key computes without storing, and a "
             "table lists this record beside a result it may not give. Move "
-            f"{os.path.join(self.path, name + '.py')} out of the store: a call of these "
+            f"{entry_files_text(self.path, name)} out of the store: a call of these "
             "parameters then computes and stores its own result"
             for name, call in sorted(self.other_key.items())
         ]
@@ -316,7 +317,7 @@ class VerifyReport:
             "included, is not the one its record's digest names): it is not its call's "
             "result, so a call computes "
             "without storing over it and a table leaves it out. Move "
-            f"{os.path.join(self.path, name + '.py')} out of the store to keep your edit: "
+            f"{entry_files_text(self.path, name)} out of the store to keep your edit: "
             "a call of its parameters then stores its own result"
             for name in self.edited
         ]

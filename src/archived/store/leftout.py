@@ -34,6 +34,7 @@ from ..errors import (
     MissingImportError,
     UnsafeArchiveError,
 )
+from .moveout import entry_files_text
 
 __all__ = ["left_out_message", "warn_left_out", "warn_edited_left_out", "Left"]
 
@@ -134,11 +135,13 @@ def warn_edited_left_out(names: list[str], what: str, store: str) -> None:
         return
     name = names[0]
     path = os.path.join(store, name + ".py")
+    moved = entry_files_text(store, name)
     message = (
         f"entry {name!r} was edited by hand (its value or its recorded parameters), so it "
         f"is not its call's result: left out "
-        f"of {what}, untouched (its edited file is {path}: move it out of the store, and "
-        "the next call with its parameters stores the call's result)"
+        f"of {what}, untouched (its edited file is {path}: move "
+        f"{'it' if moved == path else moved} out of the store, and the next call with its "
+        "parameters stores the call's result)"
     )
     message += _and_others(names[1:], store)
     warn_user(EditedEntryWarning(message, name, path))
