@@ -190,3 +190,20 @@ def test_failed_make_persistent_keeps_pending_objects_and_writes_no_datafile(tmp
         str(a)
     assert a.names() == ["ok", "bad"]
     assert not (tmp_path / "d.h5").exists()
+
+
+def test_restore_of_an_entry_file_s_text_as_its_error_advises_loads_both_sections(tmp_path):
+    # restore(path) says "restore(open(path).read())": of an entry file, whose info and
+    # value sections each end by deleting __builtins__, that raised NameError
+    from archived.store.dataset import DataSet
+
+    ds = DataSet("runs", "w", path=str(tmp_path))
+    ds._insert(np.arange(500.0), info={"mu": 1.5}, name="run")
+    path = tmp_path / "runs" / "run.py"
+    with pytest.raises(TypeError, match=r"restore\(open\(path\)\.read\(\)\)"):
+        restore(str(path))
+    loaded = restore(path.read_text(), datadir=str(path.parent))
+    assert sorted(loaded) == ["info", "run"]
+    assert loaded["info"] == {"mu": 1.5} and loaded["run"].sum() == np.arange(500.0).sum()
+    env = {"__name__": "mine"}
+    assert restore("x = 1", env) is env and env == {"__name__": "mine", "x": 1}

@@ -95,6 +95,14 @@ def restore(
         )
     d: dict[str, Any] = {} if env is None else env
     saved = d.get("__builtins__", _ABSENT)
+    # an entry file's sections each end in "if __name__ == 'builtins': del
+    # __builtins__" (for a namespace holding only what they make): without a __name__,
+    # the first section's deleted __builtins__ and the second's raised NameError.  So
+    # a namespace without one runs under a name of its own, taken off again after, as
+    # __builtins__ is
+    named = "__name__" in d
+    if not named:
+        d["__name__"] = "archived.restored"
     if datadir is None and isinstance(d.get("__file__"), str):
         datadir = os.path.dirname(os.path.abspath(d["__file__"]))
     with _gc_paused():
@@ -116,6 +124,8 @@ def restore(
             d.pop("__builtins__", None)
         else:
             d["__builtins__"] = saved
+        if not named:
+            d.pop("__name__", None)
     return d
 
 
