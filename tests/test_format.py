@@ -104,3 +104,14 @@ def test_a_safely_loaded_shared_structure_is_summarised_quickly():
     )
     value = restore(src + "x = _g4\n", safe=True, limits=Limits(max_elements=10**6))["x"]
     assert len(summarize_value({"x": value})) < 4000
+
+
+def test_a_crafted_duration_prints_as_a_question_mark_never_a_huge_or_negative_number():
+    from archived._format import format_duration
+
+    for crafted in (-1e308, -1, -0.5, 1e308, 10**200, 11 * 365 * 86400, float("inf"), "abc"):
+        assert format_duration(crafted) == "?", crafted
+    # a real duration, up to years of computing, and no duration at all still print
+    assert format_duration(9 * 365 * 86400) == f"{9 * 365 * 24} h 00 min"
+    assert format_duration(0) == "0 us"
+    assert format_duration(None) == ""

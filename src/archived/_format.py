@@ -315,15 +315,23 @@ def format_value(value: Any, width: int = 1000) -> str:
     return short_repr(value, width)
 
 
+_LONGEST_DURATION = 10 * 366 * 86400.0  # seconds; a record claiming more is not a timing
+
+
 def format_duration(seconds: float | None) -> str:
-    """A duration for people: ``850 ms``, ``12.3 s``, ``4 min 05 s``, ``2 h 03 min``.
+    """A duration for people: ``850 ms``, ``12.3 s``, ``4 min 05 s``, ``2 h 03 min``;
+    ``?`` for what no computation took (negative, not finite, over ten years, not a number).
 
     >>> [format_duration(s) for s in (None, 0.00002, 0.00042, 0.85, 12.34, 245, 7380)]
     ['', '20 us', '0.4 ms', '850 ms', '12.3 s', '4 min 05 s', '2 h 03 min']
+    >>> format_duration(-1e308), format_duration(1e308)
+    ('?', '?')
     """
-    seconds = seconds_of(seconds)  # a store's record may hold anything there
     if seconds is None:
         return ""
+    seconds = seconds_of(seconds)  # a store's record may hold anything there
+    if seconds is None or not 0 <= seconds <= _LONGEST_DURATION:
+        return "?"  # crafted or damaged: never a negative or 300-digit duration
     if seconds < 0.0001:
         return f"{seconds * 1e6:.0f} us"
     if seconds < 0.01:
