@@ -75,6 +75,36 @@ INDEX_COLUMNS = (
 )
 
 
+def stored_triples(tmp_path):
+    """A function ``triple`` with three stored calls (x = 1, 2, 3) in the store
+    ``tmp_path/results``, for a test to edit one by hand: ``(triple, store, name,
+    path)``, ``name`` and ``path`` those of the entry of x=2."""
+    from archived import archived
+
+    store = str(tmp_path / "results")
+
+    @archived(store)
+    def triple(x):
+        return 3 * x
+
+    for x in (1, 2, 3):
+        triple(x)
+    [name] = [n for n in triple.dataset if triple.dataset[n]["parameters"] == {"x": 2}]
+    return triple, store, name, os.path.join(store, name + ".py")
+
+
+def index_of_another_derivation(store):
+    """Rewrite the read-side index file of ``store`` as one another version derived
+    (its rows as they are, its header naming the next derivation)."""
+    from archived.store import index, indexfile
+
+    path = os.path.join(store, index.INDEX_FILE)
+    with open(path) as file:
+        columns = index_columns(file.read())
+    with open(path, "w") as file:
+        file.write(index_text(columns, derived=indexfile._DERIVED + 1))
+
+
 def index_columns(text):
     """The columns of the read-side index file ``text`` (format 4: a line per column)."""
     import json

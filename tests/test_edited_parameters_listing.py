@@ -14,36 +14,22 @@ from archived import DataSet, archived
 from archived.cli import main
 from archived.errors import EditedEntryWarning
 from archived.store import callcheck, index, indexfile
+from helpers import stored_triples
 
 
-def _store(tmp_path):
-    store = str(tmp_path / "results")
-
-    @archived(store)
-    def triple(x):
-        return 3 * x
-
-    for x in (1, 2, 3):
-        triple(x)
-    return triple, store
-
-
-def _edit_parameters(triple, store):
-    """Record x=20 in the entry of x=2, beside its result 6: the name and the path."""
-    [name] = [n for n in triple.dataset if triple.dataset[n]["parameters"] == {"x": 2}]
-    path = os.path.join(store, name + ".py")
+def _edit_parameters(path):
+    """Record x=20 in the entry of x=2 at ``path``, beside its result 6."""
     with open(path) as f:
         text = f.read()
     assert "'parameters': {'x': 2}," in text
     with open(path, "w") as f:
         f.write(text.replace("'parameters': {'x': 2},", "'parameters': {'x': 20},"))
-    return name, path
 
 
 @pytest.fixture
 def edited(tmp_path):
-    triple, store = _store(tmp_path)
-    name, path = _edit_parameters(triple, store)
+    triple, store, name, path = stored_triples(tmp_path)
+    _edit_parameters(path)
     return triple, store, name, path
 
 
@@ -104,12 +90,12 @@ def test_an_index_file_that_derived_a_call_of_edited_parameters_as_a_result_is_n
 ):
     # an index file saved by the reading before (3) derived the call's row from its info
     # record alone, as a result: a table listed x=20 beside 6.  Such files are read no more
-    triple, store = _store(tmp_path)
+    triple, store, name, path = stored_triples(tmp_path)
     with monkeypatch.context() as before:
         before.setattr(indexfile, "_READ", 3)
         before.setattr(indexfile, "_DERIVED", 3)
         before.setattr(callcheck, "other_key", lambda info: False)
-        name, _ = _edit_parameters(triple, store)
+        _edit_parameters(path)
         listed = triple.table(frame=False)
         assert {"x": 20, "result": 6} in listed  # the hole, as that reading left it
     with open(os.path.join(store, ".index.json")) as file:

@@ -13,21 +13,13 @@ from archived import DataSet, archived
 from archived.cli import main
 from archived.errors import EditedEntryWarning
 from archived.store import index
+from helpers import index_of_another_derivation, stored_triples
 
 
 @pytest.fixture
 def edited(tmp_path):
     """A function with three stored calls, the value of x=2 edited by hand."""
-    store = str(tmp_path / "results")
-
-    @archived(store)
-    def triple(x):
-        return 3 * x
-
-    for x in (1, 2, 3):
-        triple(x)
-    [name] = [n for n in triple.dataset if triple.dataset[n]["parameters"] == {"x": 2}]
-    path = os.path.join(store, name + ".py")
+    triple, store, name, path = stored_triples(tmp_path)
     text = open(path).read()
     with open(path, "w") as out:
         out.write(text.replace(f"{name} = 6\n", f"{name} = 60\n"))
@@ -149,17 +141,10 @@ def test_an_index_file_of_another_derivation_never_lists_an_edited_value_as_a_re
     # listing) made again from its info column alone, which cannot tell a value edited
     # by hand (only the entry's value section does): the edited call was listed as a
     # result.  Its entries are read instead, whichever number a change forgot to bump
-    from archived.store import indexfile
-    from helpers import index_columns, index_text
-
     triple, store, name, _ = edited
     with pytest.warns(EditedEntryWarning):
         triple.table(frame=False)  # the index saved
-    path = os.path.join(store, index.INDEX_FILE)
-    with open(path) as file:
-        columns = index_columns(file.read())
-    with open(path, "w") as file:
-        file.write(index_text(columns, derived=indexfile._DERIVED + 1))
+    index_of_another_derivation(store)
     index.forget()  # a new process
     with pytest.warns(EditedEntryWarning) as caught:
         assert triple.table(frame=False) == [{"x": 1, "result": 3}, {"x": 3, "result": 9}]
@@ -167,17 +152,10 @@ def test_an_index_file_of_another_derivation_never_lists_an_edited_value_as_a_re
 
 
 def test_ls_of_an_index_file_of_another_derivation_shows_an_edited_value_as_edited(edited, capsys):
-    from archived.store import indexfile
-    from helpers import index_columns, index_text
-
     triple, store, name, _ = edited
     assert main(["ls", "-l", store]) == 0  # the index saved
     capsys.readouterr()
-    path = os.path.join(store, index.INDEX_FILE)
-    with open(path) as file:
-        columns = index_columns(file.read())
-    with open(path, "w") as file:
-        file.write(index_text(columns, derived=indexfile._DERIVED + 1))
+    index_of_another_derivation(store)
     index.forget()  # a new process
     assert main(["ls", "-l", store]) == 0
     assert re.search(rf"{name}\s+edited\s", capsys.readouterr().out)
